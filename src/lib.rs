@@ -6,3 +6,4 @@
 //! Parsing, linting and rendering are pure functions; I/O lives at the edges.
 
 pub mod model;
+pub mod cli;
