@@ -85,6 +85,7 @@ fn task_box(rest: &str) -> (Option<bool>, &str) {
 }
 
 fn list_marker(body: &str) -> (Marker, &str) {
+    let body = strip_html_indent(body);
     let b = body.as_bytes();
     if b.is_empty() {
         return (Marker::None, body);
@@ -134,6 +135,22 @@ fn list_marker(body: &str) -> (Marker, &str) {
         }
     }
     (Marker::None, body)
+}
+
+/// `&nbsp;&nbsp;• x` and `<p>&emsp;x`: indentation written as HTML.
+fn strip_html_indent(body: &str) -> &str {
+    let mut rest = body;
+    loop {
+        let before = rest.len();
+        for prefix in ["&nbsp;", "&emsp;", "&ensp;", "<p>", " "] {
+            if let Some(r) = rest.strip_prefix(prefix) {
+                rest = r;
+            }
+        }
+        if rest.len() == before {
+            return rest;
+        }
+    }
 }
 
 /// `<li>x`, `<p>&emsp;:small_orange_diamond:x`, `:white_check_mark: x`: HTML list lines and

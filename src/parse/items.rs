@@ -35,6 +35,8 @@ pub(crate) fn read(
     for block in &blocks {
         match block {
             Block::Table(t) => reader.table(t, item_kind),
+            // A letter's closing ("Sincerely,") ends the items: a signature follows.
+            Block::Node(n) if is_sign_off(n) => break,
             Block::Node(n) => {
                 if n.is_title() {
                     reader.group(n, 0);
@@ -130,6 +132,25 @@ const PROSE_OPENINGS: [&str; 34] = [
     "in short",
     "the following",
 ];
+
+fn is_sign_off(n: &Node<'_>) -> bool {
+    let p = n.plain().to_lowercase();
+    let p = p.trim().trim_end_matches([',', '.', '!']);
+    matches!(
+        p,
+        "sincerely"
+            | "regards"
+            | "best regards"
+            | "kind regards"
+            | "best"
+            | "cheers"
+            | "thanks"
+            | "thank you"
+            | "yours truly"
+            | "yours sincerely"
+            | "warm regards"
+    )
+}
 
 fn reads_like_item(n: &Node<'_>) -> bool {
     let p = n.plain();

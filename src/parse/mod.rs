@@ -284,9 +284,16 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             i += 1;
             continue;
         }
-        let found = heading(lines, i, current.kind, options);
+        let mut found = heading(lines, i, current.kind, options);
         if !title_decided && !is_decoration(line.body) {
             title_decided = true;
+            // The document's title names the incident ("Rule Preventing Inbound Traffic"); it
+            // is not a section, whatever its words.
+            if let Some(h) = found.as_mut() {
+                if h.text.split_whitespace().count() >= 4 {
+                    h.kind = SectionKind::Other;
+                }
+            }
             let candidate = match &found {
                 Some(h) if h.kind == SectionKind::Other => Some(h.text.clone()),
                 Some(_) => None,
@@ -510,7 +517,18 @@ fn heading(
     if marker != blocks::Marker::None || label_words > 5 || kind == SectionKind::Other {
         return None;
     }
-    if in_action && !(kind.is_action() && after.ends_with(':')) {
+    // Inside an action section a label with text is an item ("Detection: add alerts"),
+    // unless it plainly ends the section ("Conclusion: ...") or introduces more actions.
+    let ends_actions = matches!(
+        kind,
+        SectionKind::Conclusion
+            | SectionKind::LessonsLearned
+            | SectionKind::Appendix
+            | SectionKind::Timeline
+            | SectionKind::ContributingFactors
+            | SectionKind::RootCause
+    );
+    if in_action && !(kind.is_action() && after.ends_with(':')) && !ends_actions {
         return None;
     }
     // In a timeline, "Resolution: service restored" is an event, not a section.

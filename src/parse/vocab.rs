@@ -35,8 +35,12 @@ const KEYWORDS: [&str; 24] = [
 /// Words a plain line may consist of and still be read as a heading ("Events Timeline",
 /// "Corrective And Preventative Measures", "Action Items"). A plain line with any other word
 /// is prose, however short.
-const HEADING_WORDS: [&str; 66] = [
+const HEADING_WORDS: [&str; 70] = [
     "a",
+    "closing",
+    "final",
+    "thoughts",
+    "synopsis",
     "action",
     "actions",
     "analysis",
@@ -185,7 +189,6 @@ pub(crate) fn is_plain_heading(line: &str) -> Option<SectionKind> {
 
 fn classify_words(w: &[String]) -> SectionKind {
     let has = |x: &str| w.iter().any(|y| y == x);
-    let has_prefix = |p: &str| w.iter().any(|y| y.starts_with(p));
     let pair = |a: &str, b: &str| w.windows(2).any(|p| p[0] == a && p[1] == b);
     use SectionKind::*;
 
@@ -220,7 +223,16 @@ fn classify_words(w: &[String]) -> SectionKind {
         || pair("immediate", "actions")
         || pair("immediate", "action")
         || has("mitigations");
-    let preventive = has_prefix("prevent") || (has("future") && has("measures"));
+    let preventive = [
+        "prevent",
+        "prevention",
+        "preventive",
+        "preventative",
+        "preventions",
+    ]
+    .iter()
+    .any(|p| has(p))
+        || (has("future") && has("measures"));
     if corrective && preventive {
         return Measures;
     }
@@ -276,10 +288,14 @@ fn classify_words(w: &[String]) -> SectionKind {
     if has("cause") || has("causes") || has("trigger") {
         return RootCause;
     }
-    if has("summary") || has("overview") || pair("tl", "dr") || has("tldr") {
+    if has("summary") || has("overview") || has("synopsis") || pair("tl", "dr") || has("tldr") {
         return Summary;
     }
-    if has("conclusion") || has("conclusions") {
+    if has("conclusion")
+        || has("conclusions")
+        || (has("thoughts") && (has("final") || has("closing")))
+        || pair("wrap", "up")
+    {
         return Conclusion;
     }
     Other
@@ -321,6 +337,9 @@ mod tests {
             ),
             ("Contributing Factors", ContributingFactors),
             ("Corrective Actions", Corrective),
+            ("Traefik Rule Preventing Some Inbound Traffic", Other),
+            ("Final Thoughts", Conclusion),
+            ("Issue Synopsis", Summary),
         ];
         for (heading, kind) in cases {
             assert_eq!(classify(heading), kind, "{heading}");
