@@ -602,3 +602,684 @@ async fn github_branches_and_pull_requests() {
         .unwrap();
     assert!(none.items.is_empty());
 }
+
+// ------------------------------------------------------------------ GitLab
+
+mod gl {
+    //! The `gitlab` crate's async client against the fake GitLab.
+
+    use std::borrow::Cow;
+
+    use gitlab::api::projects::issues as gl_issues;
+    use gitlab::api::{self, AsyncQuery, Pagination};
+    use gitlab::{AsyncGitlab, GitlabBuilder};
+    use serde::Deserialize;
+
+    use super::support::gitlab::FakeGitLab;
+    use super::support::{Access, Fault};
+
+    const P: &str = "acme/svc";
+
+    /// Just the fields an adapter reads; the crate leaves response types to the caller.
+    #[derive(Debug, Deserialize)]
+    pub struct Issue {
+        pub iid: u64,
+        pub title: String,
+        pub state: String,
+        pub labels: Vec<String>,
+        pub due_date: Option<String>,
+        pub assignees: Vec<User>,
+        pub milestone: Option<Milestone>,
+        pub web_url: String,
+        pub closed_by: Option<User>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct User {
+        pub id: u64,
+        pub username: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Milestone {
+        pub id: u64,
+        pub title: String,
+        pub due_date: Option<String>,
+        pub expired: Option<bool>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Note {
+        pub id: u64,
+        pub body: String,
+        pub author: User,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Label {
+        pub name: String,
+        pub color: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct File {
+        pub content: String,
+        pub last_commit_id: String,
+        pub blob_id: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct MergeRequest {
+        pub iid: u64,
+        pub source_branch: String,
+        pub state: String,
+        pub description: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Commit {
+        pub id: String,
+        pub message: String,
+    }
+
+    /// `GET /projects/:id/milestones?title=`: the crate has no endpoint for it, so an adapter
+    /// writes this one.
+    pub struct ProjectMilestones<'a> {
+        pub project: &'a str,
+        pub title: Option<&'a str>,
+    }
+
+    impl api::Endpoint for ProjectMilestones<'_> {
+        fn method(&self) -> hyper::Method {
+            hyper::Method::GET
+        }
+        fn endpoint(&self) -> Cow<'static, str> {
+            format!(
+                "projects/{}/milestones",
+                api::common::path_escaped(self.project)
+            )
+            .into()
+        }
+        fn parameters(&self) -> api::QueryParams<'_> {
+            let mut p = api::QueryParams::default();
+            p.push_opt("title", self.title);
+            p
+        }
+    }
+    impl api::Pageable for ProjectMilestones<'_> {}
+
+    pub async fn client(
+        fake: &FakeGitLab,
+        token: &str,
+    ) -> Result<AsyncGitlab, gitlab::GitlabError> {
+        GitlabBuilder::new(fake.host(), token)
+            .insecure()
+            .build_async()
+            .await
+    }
+
+    fn api_status<E: std::error::Error + Send + Sync + 'static>(
+        err: &api::ApiError<E>,
+    ) -> Option<u16> {
+        match err {
+            api::ApiError::GitlabWithStatus { status, .. }
+            | api::ApiError::GitlabService { status, .. }
+            | api::ApiError::GitlabObjectWithStatus { status, .. }
+            | api::ApiError::GitlabUnrecognizedWithStatus { status, .. } => Some(status.as_u16()),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn gitlab_client_build_calls_current_user_and_bad_token_is_401() {
+        let fake = FakeGitLab::start();
+        let c = client(&fake, FakeGitLab::TOKEN).await.unwrap();
+        assert_eq!(fake.log().count("GET", "/api/v4/user"), 1);
+        let me: User = api::users::CurrentUser::builder()
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(me.username, "tracker-bot");
+
+        let Err(err) = client(&fake, "wrong").await else {
+            panic!("a bad token must fail to build a client");
+        };
+        assert!(format!("{err}").contains("401"), "{err}");
+        let logged = fake.log().matching("GET", "/api/v4/user");
+        assert_eq!(logged.last().unwrap().status, 401);
+    }
+
+    #[tokio::test]
+    async fn gitlab_lists_own_issues_by_label_100_a_page() {
+        let fake = FakeGitLab::start();
+        {
+            let mut st = fake.state();
+            for n in 0..230 {
+                let state = if n % 4 == 0 { "closed" } else { "opened" };
+                st.seed_issue(
+                    P,
+                    &format!("item {n}"),
+                    "<!-- pmt -->",
+                    &["postmortem"],
+                    state,
+                );
+            }
+            st.seed_issue(P, "other", "", &["bug"], "opened");
+        }
+        let c = client(&fake, FakeGitLab::TOKEN).await.unwrap();
+        fake.log().clear();
+        let endpoint = api::issues::ProjectIssues::builder()
+            .project(P)
+            .labels(["postmortem"])
+            .build()
+            .unwrap();
+        let all: Vec<Issue> = api::paged(endpoint, Pagination::All)
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 230);
+        assert_eq!(all.iter().filter(|i| i.state == "closed").count(), 58);
+        let pages = fake.log().all();
+        assert_eq!(pages.len(), 3, "230 items at 100 a page");
+        assert_eq!(pages[0].path, "/api/v4/projects/acme%2Fsvc/issues");
+        assert_eq!(pages[0].query_param("per_page").as_deref(), Some("100"));
+        assert_eq!(
+            pages[0].query_param("labels").as_deref(),
+            Some("postmortem")
+        );
+        assert_eq!(pages[2].query_param("page").as_deref(), Some("3"));
+    }
+
+    #[tokio::test]
+    async fn gitlab_pagination_headers_match_gitlab() {
+        let fake = FakeGitLab::start();
+        for n in 0..45 {
+            fake.state()
+                .seed_issue(P, &format!("i{n}"), "", &["postmortem"], "opened");
+        }
+        let c = client(&fake, FakeGitLab::TOKEN).await.unwrap();
+        let endpoint = api::issues::ProjectIssues::builder()
+            .project(42)
+            .build()
+            .unwrap();
+        // Raw access to see the headers an adapter may use.
+        let rsp = api::raw(endpoint).query_async(&c).await.unwrap();
+        let page1: Vec<serde_json::Value> = serde_json::from_slice(&rsp).unwrap();
+        assert_eq!(page1.len(), 20, "GitLab's default page is 20");
+        let hdr = fake.log().all().last().unwrap().clone();
+        assert_eq!(hdr.path, "/api/v4/projects/42/issues");
+        // Headers themselves are checked through a plain request.
+        let (status, h, _) = super::support::raw_get(
+            &fake.base_url(),
+            "/api/v4/projects/acme%2Fsvc/issues?per_page=20&page=2",
+            &[("PRIVATE-TOKEN", FakeGitLab::TOKEN)],
+        );
+        assert_eq!(status, 200);
+        for want in [
+            "x-total: 45",
+            "x-total-pages: 3",
+            "x-page: 2",
+            "x-per-page: 20",
+            "x-next-page: 3",
+            "x-prev-page: 1",
+            "ratelimit-limit: 2000",
+            "rel=\"next\"",
+            "rel=\"prev\"",
+        ] {
+            assert!(h.contains(want), "{want} missing in\n{h}");
+        }
+        let (status, h, body) =
+            super::support::raw_get(&fake.base_url(), "/api/v4/projects/42/issues", &[]);
+        assert_eq!(status, 401);
+        assert_eq!(body, r#"{"message":"401 Unauthorized"}"#);
+        assert!(h.contains("content-type: application/json"));
+    }
+
+    #[tokio::test]
+    async fn gitlab_creates_issue_with_assignee_milestone_due_date_then_closes_and_relabels() {
+        let fake = FakeGitLab::start();
+        let c = client(&fake, FakeGitLab::TOKEN).await.unwrap();
+
+        let users: Vec<User> = api::users::Users::builder()
+            .username("alice")
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(users.len(), 1);
+        let alice = users[0].id;
+        let none: Vec<User> = api::users::Users::builder()
+            .username("nobody")
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert!(none.is_empty());
+
+        let label: Label = api::projects::labels::CreateLabel::builder()
+            .project(P)
+            .name("postmortem")
+            .color("#5319e7")
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(
+            (label.name.as_str(), label.color.as_str()),
+            ("postmortem", "#5319e7")
+        );
+        let dup = api::projects::labels::CreateLabel::builder()
+            .project(P)
+            .name("postmortem")
+            .color("#5319e7")
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .map(|_: Label| ())
+            .unwrap_err();
+        assert_eq!(api_status(&dup), Some(409));
+
+        let ms: Milestone = api::projects::milestones::CreateProjectMilestone::builder()
+            .project(P)
+            .title("PM-2024-001")
+            .due_date(chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap())
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        let found: Vec<Milestone> = api::paged(
+            ProjectMilestones {
+                project: P,
+                title: Some("PM-2024-001"),
+            },
+            Pagination::All,
+        )
+        .query_async(&c)
+        .await
+        .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, ms.id);
+        assert_eq!(found[0].expired, Some(false));
+        assert_eq!(found[0].due_date.as_deref(), Some("2024-04-01"));
+
+        let issue: Issue = gl_issues::CreateIssue::builder()
+            .project(P)
+            .title("Add connection-pool alert")
+            .description("<!-- postmortem-tracker key=abc -->")
+            .labels(["postmortem", "overdue"])
+            .assignee_id(alice)
+            .milestone_id(ms.id)
+            .due_date(chrono::NaiveDate::from_ymd_opt(2024, 3, 15).unwrap())
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(
+            (issue.iid, issue.title.as_str()),
+            (1, "Add connection-pool alert")
+        );
+        assert_eq!(issue.due_date.as_deref(), Some("2024-03-15"));
+        assert_eq!(issue.assignees[0].username, "alice");
+        assert_eq!(issue.milestone.as_ref().unwrap().title, "PM-2024-001");
+        assert!(issue.web_url.ends_with("/acme/svc/-/issues/1"));
+        let body = &fake
+            .log()
+            .matching("POST", "/api/v4/projects/acme%2Fsvc/issues")[0]
+            .body;
+        assert!(
+            body.contains("assignee_ids%5B%5D="),
+            "form-encoded ids: {body}"
+        );
+
+        let edited: Issue = gl_issues::EditIssue::builder()
+            .project(P)
+            .issue(1)
+            .remove_label("overdue")
+            .state_event(gl_issues::IssueStateEvent::Close)
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(edited.state, "closed");
+        assert_eq!(edited.labels, vec!["postmortem"]);
+        assert_eq!(edited.closed_by.unwrap().username, "tracker-bot");
+        assert!(fake
+            .state()
+            .project(P)
+            .labels
+            .iter()
+            .any(|l| l.name == "overdue"));
+    }
+
+    #[tokio::test]
+    async fn gitlab_notes_on_issues() {
+        let fake = FakeGitLab::start();
+        fake.state()
+            .seed_issue(P, "item", "", &["postmortem"], "opened");
+        let c = client(&fake, FakeGitLab::TOKEN).await.unwrap();
+        for n in 0..3 {
+            let _: Note = gl_issues::notes::CreateIssueNote::builder()
+                .project(P)
+                .issue(1)
+                .body(format!("reminder {n}"))
+                .build()
+                .unwrap()
+                .query_async(&c)
+                .await
+                .unwrap();
+        }
+        let notes: Vec<Note> = api::paged(
+            gl_issues::notes::IssueNotes::builder()
+                .project(P)
+                .issue(1)
+                .build()
+                .unwrap(),
+            Pagination::All,
+        )
+        .query_async(&c)
+        .await
+        .unwrap();
+        assert_eq!(notes.len(), 3);
+        assert_eq!(
+            notes[0].body, "reminder 2",
+            "GitLab lists newest first by default"
+        );
+        assert_eq!(notes[0].author.username, "tracker-bot");
+        assert!(notes[0].id > notes[2].id);
+        assert_eq!(fake.state().project(P).issue_notes(1).len(), 3);
+    }
+
+    #[tokio::test]
+    async fn gitlab_read_only_and_hidden_project() {
+        let fake = FakeGitLab::start();
+        fake.state().add_token("ro", "viewer", Access::Read);
+        fake.state().add_token("out", "stranger", Access::Hidden);
+        let ro = client(&fake, "ro").await.unwrap();
+        let err = gl_issues::CreateIssue::builder()
+            .project(P)
+            .title("x")
+            .build()
+            .unwrap()
+            .query_async(&ro)
+            .await
+            .map(|_: Issue| ())
+            .unwrap_err();
+        assert_eq!(api_status(&err), Some(403));
+        let out = client(&fake, "out").await.unwrap();
+        let err = api::projects::Project::builder()
+            .project(P)
+            .build()
+            .unwrap()
+            .query_async(&out)
+            .await
+            .map(|_: serde_json::Value| ())
+            .unwrap_err();
+        assert_eq!(api_status(&err), Some(404));
+        let ok: serde_json::Value = api::projects::Project::builder()
+            .project(42)
+            .build()
+            .unwrap()
+            .query_async(&ro)
+            .await
+            .unwrap();
+        assert_eq!(ok["path_with_namespace"], "acme/svc");
+        assert!(fake.state().project(P).issues.is_empty());
+    }
+
+    #[tokio::test]
+    async fn gitlab_faults_as_the_client_sees_them() {
+        let fake = FakeGitLab::start();
+        let c = client(&fake, FakeGitLab::TOKEN).await.unwrap();
+        let path = "/api/v4/projects/acme%2Fsvc/issues";
+        let create = |t: &'static str| {
+            gl_issues::CreateIssue::builder()
+                .project(P)
+                .title(t)
+                .build()
+                .unwrap()
+        };
+
+        fake.faults().on(
+            "POST",
+            path,
+            Fault::TooManyRequests {
+                retry_after_secs: 9,
+            },
+            1,
+        );
+        let err = create("a")
+            .query_async(&c)
+            .await
+            .map(|_: Issue| ())
+            .unwrap_err();
+        match err {
+            api::ApiError::GitlabRateLimited {
+                retry_after,
+                rl_remaining,
+                ..
+            } => {
+                assert_eq!(retry_after.as_secs(), 9);
+                assert_eq!(rl_remaining, 0);
+            }
+            other => panic!("expected a rate-limit error, got {other:?}"),
+        }
+
+        fake.faults()
+            .on("POST", path, Fault::ApplyThenStatus(502), 1);
+        let err = create("b")
+            .query_async(&c)
+            .await
+            .map(|_: Issue| ())
+            .unwrap_err();
+        assert_eq!(api_status(&err), Some(502));
+        assert_eq!(fake.state().project(P).issues.len(), 1, "the create landed");
+
+        fake.faults().on("POST", path, Fault::Status(500), 1);
+        let err = create("c")
+            .query_async(&c)
+            .await
+            .map(|_: Issue| ())
+            .unwrap_err();
+        assert_eq!(api_status(&err), Some(500));
+
+        fake.faults().on("GET", path, Fault::Drop, 1);
+        let list = api::issues::ProjectIssues::builder()
+            .project(P)
+            .build()
+            .unwrap();
+        let err = list
+            .query_async(&c)
+            .await
+            .map(|_: Vec<Issue>| ())
+            .unwrap_err();
+        assert_eq!(api_status(&err), None, "a transport error: {err:?}");
+        assert_eq!(fake.state().project(P).issues.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn gitlab_files_with_last_commit_id_conflicts_and_commits() {
+        let fake = FakeGitLab::start();
+        let first = fake
+            .state()
+            .seed_file(P, "main", "postmortems/db.md", "- [ ] fix\n");
+        let c = client(&fake, FakeGitLab::TOKEN).await.unwrap();
+        let file: File = api::projects::repository::files::File::builder()
+            .project(P)
+            .file_path("postmortems/db.md")
+            .ref_("main")
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(file.last_commit_id, first);
+        assert_eq!(file.blob_id.len(), 40);
+        use base64::Engine as _;
+        let text = base64::engine::general_purpose::STANDARD
+            .decode(&file.content)
+            .unwrap();
+        assert_eq!(text, b"- [ ] fix\n");
+        let logged = fake.log().all().last().unwrap().path.clone();
+        assert_eq!(
+            logged,
+            "/api/v4/projects/acme%2Fsvc/repository/files/postmortems%2Fdb.md"
+        );
+
+        let update = |last: &str, content: &'static str| {
+            api::projects::repository::files::UpdateFile::builder()
+                .project(P)
+                .file_path("postmortems/db.md")
+                .branch("main")
+                .content(content.as_bytes())
+                .commit_message("pmt: status [skip ci]")
+                .last_commit_id(last.to_owned())
+                .build()
+                .unwrap()
+        };
+        let err = update("0000000000000000000000000000000000000000", "x")
+            .query_async(&c)
+            .await
+            .map(|_: serde_json::Value| ())
+            .unwrap_err();
+        assert_eq!(
+            api_status(&err),
+            Some(400),
+            "a stale last_commit_id is a 400"
+        );
+        let ok: serde_json::Value = update(&first, "- [x] fix\n").query_async(&c).await.unwrap();
+        assert_eq!(ok["file_path"], "postmortems/db.md");
+        let err = update(&first, "again")
+            .query_async(&c)
+            .await
+            .map(|_: serde_json::Value| ())
+            .unwrap_err();
+        assert_eq!(api_status(&err), Some(400), "the first id is stale now");
+
+        // Commits API: several files in one commit, with the same conflict check.
+        use api::projects::repository::commits::{CommitAction, CommitActionType, CreateCommit};
+        let head = fake.state().project(P).branches["main"].clone();
+        let last = fake.state().project(P).files
+            [&("main".to_owned(), "postmortems/db.md".to_owned())]
+            .last_commit_id
+            .clone();
+        assert_eq!(head, last);
+        let commit: Commit = CreateCommit::builder()
+            .project(P)
+            .branch("main")
+            .commit_message("pmt: status block [skip ci]")
+            .action(
+                CommitAction::builder()
+                    .action(CommitActionType::Update)
+                    .file_path("postmortems/db.md")
+                    .content(b"- [x] fix\n<!-- status -->\n".as_slice())
+                    .last_commit_id(last.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .action(
+                CommitAction::builder()
+                    .action(CommitActionType::Create)
+                    .file_path("postmortems/index.md")
+                    .content(b"index\n".as_slice())
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(commit.message, "pmt: status block [skip ci]");
+        let st = fake.state();
+        let proj = st.project(P);
+        assert_eq!(
+            proj.file_text("main", "postmortems/index.md").unwrap(),
+            "index\n"
+        );
+        assert_eq!(proj.branches["main"], commit.id);
+    }
+
+    #[tokio::test]
+    async fn gitlab_branches_and_merge_requests() {
+        let fake = FakeGitLab::start();
+        fake.state().seed_file(P, "main", "pm.md", "text");
+        let c = client(&fake, FakeGitLab::TOKEN).await.unwrap();
+        let _: serde_json::Value = api::projects::repository::branches::CreateBranch::builder()
+            .project(P)
+            .branch("pmt/status")
+            .ref_("main")
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(
+            fake.state()
+                .project(P)
+                .file_text("pmt/status", "pm.md")
+                .unwrap(),
+            "text"
+        );
+
+        let create = || {
+            api::projects::merge_requests::CreateMergeRequest::builder()
+                .project(P)
+                .source_branch("pmt/status")
+                .target_branch("main")
+                .title("postmortem status")
+                .description("sticky")
+                .build()
+                .unwrap()
+        };
+        let mr: MergeRequest = create().query_async(&c).await.unwrap();
+        assert_eq!(mr.iid, 1);
+        let err = create()
+            .query_async(&c)
+            .await
+            .map(|_: MergeRequest| ())
+            .unwrap_err();
+        assert_eq!(api_status(&err), Some(409), "one open MR per source branch");
+
+        let found: Vec<MergeRequest> = api::projects::merge_requests::MergeRequests::builder()
+            .project(P)
+            .source_branch("pmt/status")
+            .state(api::merge_requests::MergeRequestState::Opened)
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].source_branch, "pmt/status");
+        let edited: MergeRequest = api::projects::merge_requests::EditMergeRequest::builder()
+            .project(P)
+            .merge_request(1)
+            .description("updated sticky")
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(edited.description.as_deref(), Some("updated sticky"));
+        assert_eq!(edited.state, "opened");
+        let _: Note = api::projects::merge_requests::notes::CreateMergeRequestNote::builder()
+            .project(P)
+            .merge_request(1)
+            .body("plan")
+            .build()
+            .unwrap()
+            .query_async(&c)
+            .await
+            .unwrap();
+        assert_eq!(fake.state().project(P).notes.len(), 1);
+    }
+}
