@@ -1283,3 +1283,50 @@ mod gl {
         assert_eq!(fake.state().project(P).notes.len(), 1);
     }
 }
+
+/// A blocking test (as the binary's tests will be) uses the fakes without a runtime of its own.
+#[test]
+fn fakes_serve_blocking_tests_and_send_github_link_headers() {
+    let fake = FakeGitHub::start();
+    for n in 0..5 {
+        fake.state()
+            .seed_issue((O, R), &format!("i{n}"), "", &["postmortem"], "open");
+    }
+    let auth = format!("Bearer {}", FakeGitHub::TOKEN);
+    let (status, head, body) = support::raw_get(
+        &fake.base_url(),
+        "/repos/acme/svc/issues?labels=postmortem&state=all&per_page=2&page=2",
+        &[("Authorization", auth.as_str())],
+    );
+    assert_eq!(status, 200);
+    let items: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(items.len(), 2);
+    let id = fake.state().repo(O, R).id;
+    let link = head
+        .lines()
+        .find(|l| l.starts_with("link:"))
+        .expect("a Link header");
+    assert!(
+        link.contains(&format!("/repositories/{id}/issues?")),
+        "{link}"
+    );
+    assert!(link.contains("page=3>; rel=\"next\""), "{link}");
+    assert!(link.contains("page=3>; rel=\"last\""), "{link}");
+    assert!(link.contains("page=1>; rel=\"prev\""), "{link}");
+    assert!(head.contains("x-ratelimit-remaining: 4999"), "{head}");
+
+    let (status, _, body) = support::raw_get(&fake.base_url(), "/repos/acme/svc/issues", &[]);
+    assert_eq!(
+        status, 404,
+        "a private repository is hidden without a token"
+    );
+    assert!(body.contains("\"Not Found\""));
+    let (status, _, body) = support::raw_get(
+        &fake.base_url(),
+        "/user",
+        &[("Authorization", "Bearer nope")],
+    );
+    assert_eq!(status, 401);
+    assert!(body.contains("Bad credentials"));
+    assert_eq!(fake.log().len(), 3);
+}
