@@ -171,7 +171,10 @@ fn reads_like_item(n: &Node<'_>) -> bool {
         return false;
     }
     // A lower-case fragment of a word or two is the tail of a wrapped sentence.
-    if t.starts_with(|c: char| c.is_lowercase()) && t.split_whitespace().count() < 3 {
+    if n.marker == Marker::None
+        && t.starts_with(|c: char| c.is_lowercase())
+        && t.split_whitespace().count() < 3
+    {
         return false;
     }
     n.marker != Marker::None || t.split_whitespace().count() <= 80
