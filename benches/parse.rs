@@ -1,1 +1,156 @@
-fn main() {}
+//! Parser throughput over the corpus replicated to 50 MB, beside a bare pulldown-cmark pass over
+//! the same bytes, and one large file at 1 MB and 10 MB to show the cost is linear.
+//!
+//! `cargo bench --bench parse`. Reads `../shared/corpus/` (or `POSTMORTEM_CORPUS_DIR`); without
+//! it, the bundled examples. Prints a summary of ratios after criterion's figures.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use postmortem_tracker::parse::{parse, ParseOptions};
+
+const TARGET_BYTES: usize = 50 * 1024 * 1024;
+
+fn documents() -> Vec<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let corpus = std::env::var_os("POSTMORTEM_CORPUS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/corpus"));
+    let dirs: Vec<PathBuf> = if corpus.is_dir() {
+        vec![corpus.join("seeds"), corpus.join("real")]
+    } else {
+        eprintln!(
+            "corpus not found at {}; using examples/postmortems",
+            corpus.display()
+        );
+        vec![root.join("examples/postmortems")]
+    };
+    let mut docs = Vec::new();
+    for dir in dirs {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        for f in files.iter().filter(|f| is_doc(f)) {
+            if let Ok(bytes) = std::fs::read(f) {
+                docs.push(String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    assert!(!docs.is_empty(), "no documents to benchmark");
+    docs
+}
+
+fn is_doc(p: &Path) -> bool {
+    matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt"))
+}
+
+/// The documents repeated until they hold at least `target` bytes.
+fn replicate(docs: &[String], target: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut total = 0;
+    while total < target {
+        for d in docs {
+            out.push(d.as_str());
+            total += d.len();
+        }
+    }
+    out
+}
+
+fn one_file(docs: &[String], target: usize) -> String {
+    let mut s = String::with_capacity(target + 64 * 1024);
+    while s.len() < target {
+        for d in docs {
+            s.push_str(d);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+fn parse_all(docs: &[&str]) -> usize {
+    let options = ParseOptions::default();
+    docs.iter()
+        .map(|d| parse("bench.md", d, &options).actions.len())
+        .sum()
+}
+
+fn cmark_all(docs: &[&str]) -> usize {
+    docs.iter()
+        .map(|d| pulldown_cmark::Parser::new(d).count())
+        .sum()
+}
+
+fn bench(c: &mut Criterion) {
+    let docs = documents();
+    let corpus = replicate(&docs, TARGET_BYTES);
+    let bytes: usize = corpus.iter().map(|d| d.len()).sum();
+
+    let mut g = c.benchmark_group("corpus_50MB");
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("parse", |b| b.iter(|| parse_all(&corpus)));
+    g.bench_function("pulldown_cmark", |b| b.iter(|| cmark_all(&corpus)));
+    g.finish();
+
+    let mut g = c.benchmark_group("single_file");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    for mb in [1usize, 10] {
+        let text = one_file(&docs, mb * 1024 * 1024);
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(format!("parse_{mb}MB"), |b| {
+            b.iter(|| {
+                parse("big.md", &text, &ParseOptions::default())
+                    .actions
+                    .len()
+            })
+        });
+    }
+    g.finish();
+
+    summary(&docs, &corpus, bytes);
+}
+
+/// Best of a few runs, in seconds.
+fn best(runs: usize, mut f: impl FnMut()) -> f64 {
+    (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn summary(docs: &[String], corpus: &[&str], bytes: usize) {
+    let mb = bytes as f64 / 1024.0 / 1024.0;
+    let p = best(3, || {
+        std::hint::black_box(parse_all(corpus));
+    });
+    let m = best(3, || {
+        std::hint::black_box(cmark_all(corpus));
+    });
+    let small = one_file(docs, 1024 * 1024);
+    let large = one_file(docs, 10 * 1024 * 1024);
+    let ts = best(5, || {
+        std::hint::black_box(parse("s.md", &small, &ParseOptions::default()));
+    });
+    let tl = best(3, || {
+        std::hint::black_box(parse("l.md", &large, &ParseOptions::default()));
+    });
+    println!("\nsummary ({} documents, {mb:.1} MB):", corpus.len());
+    println!("  parse           {:>8.1} MB/s", mb / p);
+    println!("  pulldown-cmark  {:>8.1} MB/s", mb / m);
+    println!("  parse / pulldown-cmark time ratio: {:.2}", p / m);
+    println!(
+        "  one file: 1 MB in {:.1} ms, 10 MB in {:.1} ms; per-byte cost ratio 10 MB / 1 MB: {:.2}",
+        ts * 1e3,
+        tl * 1e3,
+        (tl / large.len() as f64) / (ts / small.len() as f64)
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

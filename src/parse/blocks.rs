@@ -26,6 +26,8 @@ pub(crate) struct Node<'a> {
     pub checkbox: Option<bool>,
     /// The first line's content after marker and box, with lazy continuation lines joined.
     pub text: String,
+    /// `text` without markup, computed once: every reader of the node needs it.
+    plain: String,
     /// Raw source slices of the text, for metadata that needs the markup (links).
     pub raw: Vec<&'a str>,
     pub children: Vec<Node<'a>>,
@@ -38,7 +40,12 @@ pub(crate) struct Node<'a> {
 impl Node<'_> {
     /// The node's text without markup.
     pub fn plain(&self) -> String {
-        inline::plain(&self.text)
+        self.plain.clone()
+    }
+
+    /// The node's text without markup, borrowed.
+    pub fn plain_str(&self) -> &str {
+        &self.plain
     }
 
     /// Whether the node is a title line: a short label ending in a colon.
@@ -266,18 +273,23 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
                 if (lazy || wrapped) && !open.is_title() {
                     open.text.push(' ');
                     open.text.push_str(rest);
+                    let more = inline::plain(rest);
+                    if !more.is_empty() {
+                        if !open.plain.is_empty() {
+                            open.plain.push(' ');
+                        }
+                        open.plain.push_str(&more);
+                    }
                     open.raw.push(rest);
                     continue;
                 }
             }
         }
 
-        let title = {
-            let p = inline::plain(rest);
-            let p = p.trim_end();
-            p.ends_with(':') && p.split_whitespace().count() <= 10
-        };
+        let plain = inline::plain(rest);
+        let title = plain.ends_with(':') && plain.split_whitespace().count() <= 10;
         let node = Node {
+            plain,
             title,
             line_no: line.no,
             indent,

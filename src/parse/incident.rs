@@ -39,43 +39,53 @@ impl Context {
         let mut labelled_date = None;
         let mut first_date = None;
         for seg in &doc.segments {
-            let text_lines = seg
-                .heading
-                .iter()
-                .map(String::as_str)
-                .map(std::borrow::Cow::Borrowed)
-                .chain(
-                    lines[seg.lines.clone()]
-                        .iter()
-                        .filter(|l| !l.skip && !l.body.is_empty())
-                        .map(|l| std::borrow::Cow::Owned(inline::plain(l.body))),
-                );
             let timeline = seg.kind == SectionKind::Timeline;
-            for text in text_lines {
-                let lower = text.to_lowercase();
-                if offset.is_none()
-                    && (lower.contains("all times")
-                        || lower.starts_with("times in")
-                        || lower.starts_with("time ("))
-                {
+            let stating = !timeline && states_times(seg.kind);
+            let bodies = seg.heading.iter().map(String::as_str).chain(
+                lines[seg.lines.clone()]
+                    .iter()
+                    .filter(|l| !l.skip)
+                    .map(|l| l.body),
+            );
+            for body in bodies {
+                // Only lines with a digit or a zone note can say anything here: test the raw
+                // bytes before reading them properly.
+                let notes_zone = offset.is_none()
+                    && body.len() <= 120
+                    && (body.contains("imes") || body.contains("IMES") || body.contains("ime ("))
+                    && (contains_ascii_ci(body, "all times")
+                        || contains_ascii_ci(body, "times in")
+                        || starts_with_ascii_ci(body, "time ("));
+                let date_label = labelled_date.is_none()
+                    && (starts_with_ascii_ci(body, "incident date")
+                        || starts_with_ascii_ci(body, "date")
+                        || starts_with_ascii_ci(body, "**date")
+                        || starts_with_ascii_ci(body, "- date"));
+                let wants_date = stating
+                    && (date_label || first_date.is_none())
+                    && body.bytes().any(|b| b.is_ascii_digit());
+                if !notes_zone && !wants_date {
+                    continue;
+                }
+                let text = inline::plain(body);
+                if notes_zone {
                     offset = time::moments(&text)
                         .into_iter()
                         .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
                         .and_then(|m| m.stamp.offset);
                 }
-                if timeline || !states_times(seg.kind) {
+                if !wants_date {
                     continue;
                 }
+                let date = time::moments(&text).into_iter().find_map(|m| m.stamp.date);
                 if labelled_date.is_none()
-                    && (lower.starts_with("incident date")
-                        || lower.starts_with("date:")
-                        || lower.starts_with("date of incident"))
+                    && (starts_with_ascii_ci(&text, "incident date")
+                        || starts_with_ascii_ci(&text, "date:")
+                        || starts_with_ascii_ci(&text, "date of incident"))
                 {
-                    labelled_date = time::moments(&text).into_iter().find_map(|m| m.stamp.date);
+                    labelled_date = date;
                 }
-                if first_date.is_none() {
-                    first_date = time::moments(&text).into_iter().find_map(|m| m.stamp.date);
-                }
+                first_date = first_date.or(date);
             }
         }
         Context {
@@ -151,7 +161,11 @@ impl Context {
 pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
     let mut st = Stated::default();
     let mut range: Option<(Timestamp, Timestamp)> = None;
+    let mut budget = 80;
     for seg in &doc.segments {
+        if budget == 0 {
+            break;
+        }
         if !states_times(seg.kind) && seg.heading_kind != SectionKind::Duration {
             continue;
         }
@@ -163,22 +177,36 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             .into_iter()
             .map(std::borrow::Cow::Owned);
         for text in heading.chain(body) {
-            let lower = text.to_lowercase();
-            let lower = lower.trim_start_matches(['-', '—', '*', ' ']);
-            let day = time::moments(&text).into_iter().find_map(|m| m.stamp.date);
-            if st.start.is_none() && STARTS.iter().any(|k| lower.starts_with(k)) {
-                st.start = time::first_moment(&text).map(|f| ctx.complete(&f, day));
+            // The statements stand near the top; a long document's later paragraphs are
+            // narrative, and reading them all would cost more than it finds.
+            budget -= 1;
+            if budget == 0 {
+                break;
             }
-            if st.end.is_none() && ENDS.iter().any(|k| lower.starts_with(k)) {
-                st.end = time::first_moment(&text).map(|f| ctx.complete(&f, day));
+            let ms = time::moments(&text);
+            let head: String = text
+                .trim_start_matches(['-', '—', '*', ' '])
+                .chars()
+                .take(24)
+                .flat_map(char::to_lowercase)
+                .collect();
+            let day = ms.iter().find_map(|m| m.stamp.date);
+            let first = ms
+                .iter()
+                .find(|f| f.stamp.time.is_some() || f.stamp.date.is_some());
+            if st.start.is_none() && STARTS.iter().any(|k| head.starts_with(k)) {
+                st.start = first.map(|f| ctx.complete(f, day));
             }
-            if st.detected.is_none() && lower.starts_with("detected") {
-                st.detected = time::first_moment(&text)
+            if st.end.is_none() && ENDS.iter().any(|k| head.starts_with(k)) {
+                st.end = first.map(|f| ctx.complete(f, day));
+            }
+            if st.detected.is_none() && head.starts_with("detected") {
+                st.detected = first
                     .filter(|f| f.stamp.time.is_some())
-                    .map(|f| ctx.complete(&f, day));
+                    .map(|f| ctx.complete(f, day));
             }
             if range.is_none() {
-                if let Some((a, b)) = time::range(&text) {
+                if let Some((a, b)) = time::range_in(&text, &ms) {
                     let a_s = ctx.complete(&a, day);
                     let mut b_s = ctx.complete(&b, day);
                     // A date taken from context applies to both ends: move the end past
@@ -194,9 +222,9 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                 }
             }
             if st.duration.is_none()
-                && (lower.contains("duration")
-                    || lower.contains("lasting")
-                    || lower.contains("lasted"))
+                && (contains_ascii_ci(&text, "duration")
+                    || contains_ascii_ci(&text, "lasting")
+                    || contains_ascii_ci(&text, "lasted"))
             {
                 st.duration = time::duration_minutes(&text);
             }
@@ -256,10 +284,20 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry]) -> Incident {
     }
 }
 
+fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+fn contains_ascii_ci(s: &str, needle: &str) -> bool {
+    s.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label
 /// line (`Start Time: ...`) or a blank line starts a new one.
 fn paragraphs(lines: &[Line<'_>]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut raw: Vec<String> = Vec::new();
     let mut open = false;
     for l in lines {
         if l.skip || l.body.is_empty() {
@@ -267,20 +305,27 @@ fn paragraphs(lines: &[Line<'_>]) -> Vec<String> {
             continue;
         }
         let (marker, _, _) = super::blocks::marker(l.body);
-        let text = inline::plain(l.body);
-        let is_label = text.split_once(':').is_some_and(|(k, _)| {
+        let head = match l.body.char_indices().nth(60) {
+            Some((i, _)) => &l.body[..i],
+            None => l.body,
+        };
+        let is_label = head.split_once(':').is_some_and(|(k, _)| {
             k.split_whitespace().count() <= 4 && !k.ends_with(|c: char| c.is_ascii_digit())
         });
-        match out.last_mut() {
+        match raw.last_mut() {
             Some(last) if open && marker == super::blocks::Marker::None && !is_label => {
                 last.push(' ');
-                last.push_str(&text);
+                last.push_str(l.body);
             }
-            _ => out.push(text),
+            _ => raw.push(l.body.to_string()),
         }
         open = true;
     }
-    out
+    // Without a digit a paragraph states no time, date or duration.
+    raw.into_iter()
+        .filter(|p| p.bytes().any(|b| b.is_ascii_digit()))
+        .map(|p| inline::plain(&p))
+        .collect()
 }
 
 fn declares_restoration(text: &str) -> bool {

@@ -5,7 +5,19 @@
 /// tags dropped, `&nbsp;`/`&amp;`-style entities decoded, `:shortcode:` emoji dropped,
 /// whitespace collapsed.
 pub(crate) fn plain(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    // Most text has no markup at all: copy it.
+    let b = text.as_bytes();
+    let simple = !b.iter().any(|c| {
+        matches!(
+            c,
+            b'*' | b'_' | b'[' | b'<' | b'&' | b'`' | b'!' | b':' | b'\t' | b'\r' | b'\n'
+        )
+    }) && !text.contains("  ")
+        && (text.is_ascii() || !text.chars().any(|c| c != ' ' && c.is_whitespace()));
+    if simple {
+        return text.trim().to_string();
+    }
+    let mut out = Plain(String::with_capacity(text.len()));
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -85,7 +97,31 @@ pub(crate) fn plain(text: &str) -> String {
         out.push_str(&text[i..i + ch_len]);
         i += ch_len;
     }
-    collapse_spaces(&out)
+    let mut out = out.0;
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out
+}
+
+/// A string that collapses runs of whitespace as it is written, and drops leading space.
+struct Plain(String);
+
+impl Plain {
+    fn push(&mut self, c: char) {
+        if c.is_whitespace() {
+            if !self.0.is_empty() && !self.0.ends_with(' ') {
+                self.0.push(' ');
+            }
+        } else {
+            self.0.push(c);
+        }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        for c in s.chars() {
+            self.push(c);
+        }
+    }
 }
 
 fn utf8_len(first: u8) -> usize {

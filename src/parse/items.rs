@@ -139,7 +139,10 @@ const PROSE_OPENINGS: [&str; 39] = [
 ];
 
 fn is_sign_off(n: &Node<'_>) -> bool {
-    let p = n.plain().to_lowercase();
+    if n.plain_str().len() > 24 {
+        return false;
+    }
+    let p = n.plain_str().to_lowercase();
     let p = p.trim().trim_end_matches([',', '.', '!']);
     matches!(
         p,
@@ -158,7 +161,7 @@ fn is_sign_off(n: &Node<'_>) -> bool {
 }
 
 fn reads_like_item(n: &Node<'_>) -> bool {
-    let p = n.plain();
+    let p = n.plain_str();
     let t = p.trim();
     if t.ends_with(':') || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
         return false;
@@ -166,8 +169,8 @@ fn reads_like_item(n: &Node<'_>) -> bool {
     if t.starts_with("http://") || t.starts_with("https://") {
         return false;
     }
-    let lower = t.to_lowercase();
-    if PROSE_OPENINGS.iter().any(|o| lower.starts_with(o)) {
+    let head: String = t.chars().take(24).flat_map(char::to_lowercase).collect();
+    if PROSE_OPENINGS.iter().any(|o| head.starts_with(o)) {
         return false;
     }
     // A lower-case fragment of a word or two is the tail of a wrapped sentence.
@@ -670,7 +673,7 @@ fn merge(item: &mut ActionItem, meta: Meta) {
 
 /// `Key: value` on a node's line, when the key is a known field.
 fn field_line(n: &Node<'_>) -> Option<(Field, String)> {
-    field_line_text(&n.plain())
+    field_line_text(n.plain_str())
 }
 
 fn field_line_text(text: &str) -> Option<(Field, String)> {
@@ -685,6 +688,9 @@ fn field_line_text(text: &str) -> Option<(Field, String)> {
 
 /// The byte offset of the first ` key:` tag (owner, due, priority...) after the start.
 fn first_tag(t: &str) -> Option<usize> {
+    if !t.contains(':') {
+        return None;
+    }
     let lower = t.to_ascii_lowercase();
     const KEYS: [&str; 12] = [
         "owner:",
@@ -932,6 +938,9 @@ fn trailing_due(t: &str, reference: Option<NaiveDate>) -> Option<(&str, NaiveDat
 /// `scheduled for September 5, 2024`, `deadline: ...`. Dates that are part of the action
 /// ("freeze until 2015-11-20") are not deadlines.
 fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     // ASCII lower-casing keeps byte offsets, so positions found in `lower` index `text`.
     let lower = text.to_ascii_lowercase();
     for cue in [

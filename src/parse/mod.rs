@@ -433,6 +433,29 @@ fn heading(
         }
     }
     let (marker, _, rest) = blocks::marker(body);
+    // Most lines are prose: decide from the raw bytes, without allocating, that they cannot
+    // be headings. A heading is short, or has a short label before a colon.
+    let colon = rest.find(':').filter(|&c| c <= 120);
+    let short = body.len() <= 150;
+    if !short && colon.is_none() {
+        return None;
+    }
+    let label_colon = colon.filter(|&c| {
+        let label = rest[..c].trim_end_matches(['*', '_', ' ']);
+        let after = rest[c + 1..].trim_matches(['*', '_', ' ']);
+        !label.ends_with(|ch: char| ch.is_ascii_digit())
+            && label.split_whitespace().count() <= 10
+            // With text after it, a label starts a section only if it names one.
+            && (after.is_empty() || vocab::may_name_section(label))
+    });
+    let line_heading = marker == blocks::Marker::None
+        && short
+        && (body.starts_with(['*', '_'])
+            || !body.bytes().any(|b| b.is_ascii_lowercase())
+            || (rest.split_whitespace().count() <= 6 && vocab::may_name_section(rest)));
+    if !line_heading && label_colon.is_none() {
+        return None;
+    }
     let plain = inline::plain(rest);
     let words = plain.split_whitespace().count();
     if words == 0 {
@@ -441,7 +464,7 @@ fn heading(
     let in_timeline = context == SectionKind::Timeline;
     let in_action = context.is_action();
 
-    if marker == blocks::Marker::None {
+    if marker == blocks::Marker::None && short {
         // A whole line in bold or italics: `*Root Cause and Resolution*`, `**Tasks:**`.
         if is_emphasised_line(body) && words <= 12 && !plain.ends_with('.') {
             return Some(make(7, body, 1));
@@ -457,7 +480,7 @@ fn heading(
             return Some(make(7, body, 1));
         }
         // A plain line made of heading words: `Events Timeline`, `Action Items`.
-        if !plain.ends_with(':') && line.indent < 4 {
+        if words <= 6 && !plain.ends_with(':') && line.indent < 4 {
             if let Some(kind) = vocab::is_plain_heading(&plain) {
                 let mut h = make(7, body, 1);
                 h.kind = kind;

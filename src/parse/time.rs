@@ -599,8 +599,13 @@ pub(crate) fn moments(text: &str) -> Vec<Found> {
 /// `between 9:00 PM and 11:30 PM`, `June 10, 2023, 08:00 AM - June 11, 2023, 10:00 AM (UTC-5)`.
 /// A zone written once applies to both ends; a date written once applies to both ends, and the
 /// end moves to the next day when its clock time is earlier than the start's.
+#[cfg(test)]
 pub(crate) fn range(text: &str) -> Option<(Found, Found)> {
-    let ms = moments(text);
+    range_in(text, &moments(text))
+}
+
+/// [`range`] over moments already found in `text`.
+pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
     for w in ms.windows(2) {
         let (a, b) = (w[0], w[1]);
         if a.stamp.time.is_none() || b.stamp.time.is_none() {

@@ -106,8 +106,9 @@ fn node(n: &Node<'_>, structured: bool, clock: &mut Clock, out: &mut Vec<Timelin
         let children: Vec<String> = n.children.iter().map(Node::plain).collect();
         text = format!("{label}: {}", children.join(" "));
     }
-    let found = leading_moment(&text)
-        .or_else(|| time::first_moment(&text).filter(|f| f.start <= 80 && f.stamp.time.is_some()));
+    let found = leading_moment(&text).or_else(|| {
+        time::first_moment(head(&text, 120)).filter(|f| f.start <= 80 && f.stamp.time.is_some())
+    });
     if is_note(&text) {
         // "All times in PST", "2019-3-26 (all times UTC+3)", "Time (EAT)": context, not events.
         for m in time::moments(&text) {
@@ -194,9 +195,22 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     }
 }
 
+/// The first `n` bytes of `text`, cut at a character boundary: where an entry's own time
+/// stands.
+fn head(text: &str, n: usize) -> &str {
+    if text.len() <= n {
+        return text;
+    }
+    let mut end = n;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// A moment at the start of the text (after `[`, `(`, `**`): the entry's own time.
 fn leading_moment(text: &str) -> Option<Found> {
-    let f = time::first_moment(text)?;
+    let f = time::first_moment(head(text, 100))?;
     let before = &text[..f.start];
     before
         .chars()

@@ -136,6 +136,80 @@ fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     edits + (a.len() - i) + (b.len() - j) <= 1
 }
 
+/// Word stems of which a section name needs at least one. A cheap test on raw text, before
+/// any allocation: most lines of a document name no section.
+const ANCHORS: [&str; 47] = [
+    "summar",
+    "overview",
+    "synopsis",
+    "tl",
+    "timeline",
+    "chronolog",
+    "sequence",
+    "root",
+    "cause",
+    "trigger",
+    "summation",
+    "action",
+    "task",
+    "todo",
+    "to-do",
+    "follow",
+    "next",
+    "prevent",
+    "correct",
+    "remediat",
+    "mitigat",
+    "immediate",
+    "improve",
+    "recommend",
+    "fix",
+    "measure",
+    "countermeasure",
+    "lesson",
+    "learn",
+    "went",
+    "lucky",
+    "takeaway",
+    "impact",
+    "duration",
+    "detect",
+    "resolution",
+    "recover",
+    "debug",
+    "investigat",
+    "troubleshoot",
+    "conclusion",
+    "thought",
+    "wrap",
+    "appendix",
+    "chat",
+    "contributing",
+    "work",
+];
+
+/// Whether `raw` may name a section: one of its words starts with an anchor stem, or is within
+/// one letter of a keyword (a typo). No allocation.
+pub(crate) fn may_name_section(raw: &str) -> bool {
+    raw.split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .any(|w| {
+            let b = w.as_bytes();
+            ANCHORS
+                .iter()
+                .any(|a| b.len() >= a.len() && b[..a.len()].eq_ignore_ascii_case(a.as_bytes()))
+                || (w.len() >= 6 && w.len() <= 16 && w.is_ascii() && {
+                    let mut buf = [0u8; 16];
+                    let lower = &mut buf[..w.len()];
+                    lower.copy_from_slice(b);
+                    lower.make_ascii_lowercase();
+                    let lower = std::str::from_utf8(lower).unwrap_or_default();
+                    KEYWORDS.iter().any(|k| edit_distance_at_most_one(lower, k))
+                })
+        })
+}
+
 /// Heading text as lower-case canonical words ("Follow-Up" → "followup", "To-Dos" → "todo").
 fn words(heading: &str) -> Vec<String> {
     let lower = heading.to_lowercase();
