@@ -5,5 +5,7 @@
 //! `source` (files in) → `parse` (text to [`model::Postmortem`]) → `lint` (diagnostics) → …
 //! Parsing, linting and rendering are pure functions; I/O lives at the edges.
 
-pub mod model;
+pub mod can;
 pub mod cli;
+pub mod model;
+pub mod render;

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod templates;
+
 /// Track postmortem action items as GitHub or GitLab issues.
 #[derive(Debug, Parser)]
 #[command(name = "postmortem-tracker", version, about, long_about = None)]
@@ -15,9 +17,14 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// List, show or check the templates of every text the tool writes.
+    Templates(templates::Args),
+}
 
 /// Runs one command and maps its outcome to the documented exit codes.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Templates(args) => templates::run(args),
+    }
 }
