@@ -110,6 +110,8 @@ pub enum Tag {
     Partial,
     Restored,
     SuspectedCause,
+    /// A root cause the document states.
+    Cause,
     // Actions
     Done,
     InProgress,
@@ -170,24 +172,48 @@ pub struct Note {
 /// Writes the CAN report of `pm` from its timeline (and its open action items), as of `at`
 /// when given.
 pub fn report(pm: &Postmortem, at: Option<NaiveTime>) -> CanReport {
+    report_document(pm, None, at)
+}
+
+/// Like [`report`], and when the document's `text` is given (the text `pm` was parsed from),
+/// also reads its sections: the summary and impact as state reports (before the timeline),
+/// root-cause sentences as conditions tagged `cause`, resolution sentences as actions done
+/// (after it), each citing its line. Sections have no times, so `at` leaves them out.
+pub fn report_document(pm: &Postmortem, text: Option<&str>, at: Option<NaiveTime>) -> CanReport {
     let cut = cut_timeline(&pm.timeline, at);
     let entries: Vec<&TimelineEntry> = pm.timeline[..cut].iter().collect();
 
-    let mut sentences = Vec::new();
-    for (ei, e) in entries.iter().enumerate() {
+    let (before, after) = match (text, at) {
+        (Some(text), None) => section_units(pm, text),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let mut units: Vec<(String, Cite, Unit)> = before;
+    for e in &entries {
         let cite = Cite {
             time: e.time.map(|t| short_time(&t)),
             line: e.line,
         };
-        for s in split_sentences(&e.text) {
+        units.push((e.text.clone(), cite, Unit::Timeline));
+    }
+    units.extend(after);
+
+    let mut sentences = Vec::new();
+    let mut kinds = Vec::new();
+    for (ei, (text, cite, unit)) in units.iter().enumerate() {
+        for s in split_sentences(text) {
             let order = sentences.len();
             sentences.push(Sentence::new(s, ei, order, cite.clone()));
+            kinds.push(*unit);
         }
     }
 
     let mut b = Builder::default();
     for i in 0..sentences.len() {
-        b.read(&sentences, i);
+        match kinds[i] {
+            Unit::Cause => b.conditions_push(&sentences[i], Tag::Cause),
+            Unit::Resolution => b.actions.push(Builder::stmt(&sentences[i], Tag::Done)),
+            Unit::Timeline | Unit::State => b.read(&sentences, i),
+        }
     }
     b.link_restorations();
 
@@ -250,6 +276,81 @@ pub fn report(pm: &Postmortem, at: Option<NaiveTime>) -> CanReport {
         problems_open,
         problems_restored,
     }
+}
+
+/// Where a piece of text comes from, which decides how its sentences are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Timeline,
+    /// Summary, impact, duration: read by the rules, like timeline entries.
+    State,
+    /// Root cause: stated as a condition.
+    Cause,
+    /// Resolution: what was done.
+    Resolution,
+}
+
+/// The lines of the document's summary/impact sections (to read before the timeline) and of
+/// its root-cause/resolution sections (after it). Lines that are timeline entries, headings
+/// or list markers only are skipped.
+fn section_units(
+    pm: &Postmortem,
+    text: &str,
+) -> (Vec<(String, Cite, Unit)>, Vec<(String, Cite, Unit)>) {
+    use crate::model::SectionKind as K;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut sections: Vec<_> = pm.sections.iter().collect();
+    sections.sort_by_key(|s| s.line);
+    let timeline_lines: Vec<usize> = pm.timeline.iter().map(|e| e.line).collect();
+    let heading_lines: Vec<usize> = sections.iter().map(|s| s.line).collect();
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    for (i, sec) in sections.iter().enumerate() {
+        let unit = match sec.kind {
+            K::Summary | K::Impact | K::Duration | K::Detection => Unit::State,
+            K::RootCause | K::ContributingFactors => Unit::Cause,
+            K::Resolution => Unit::Resolution,
+            _ => continue,
+        };
+        let end = sections.get(i + 1).map_or(lines.len(), |n| n.line - 1);
+        for n in sec.line + 1..=end {
+            let Some(raw) = lines.get(n - 1) else { break };
+            let t = raw
+                .trim()
+                .trim_start_matches(['-', '*', '+', '>', '#'])
+                .trim();
+            // A heading line may carry its text after a colon ("Impact: users could not…").
+            if t.is_empty() || timeline_lines.contains(&n) || heading_lines.contains(&n) {
+                continue;
+            }
+            let cite = Cite {
+                time: None,
+                line: n,
+            };
+            let target = if unit == Unit::State {
+                &mut before
+            } else {
+                &mut after
+            };
+            target.push((t.to_string(), cite, unit));
+        }
+        // "Root Cause: The root cause of the outage was…" on the heading line itself.
+        if let Some((_, rest)) = lines.get(sec.line - 1).and_then(|l| l.split_once(':')) {
+            let rest = rest.trim();
+            if rest.split_whitespace().count() >= 4 {
+                let cite = Cite {
+                    time: None,
+                    line: sec.line,
+                };
+                let target = if unit == Unit::State {
+                    &mut before
+                } else {
+                    &mut after
+                };
+                target.push((rest.to_string(), cite, unit));
+            }
+        }
+    }
+    (before, after)
 }
 
 /// Note kinds that settle a need, which then leaves the Needs section.
@@ -1245,19 +1346,28 @@ impl Builder {
             (false, false) => None,
         };
         if let Some(tag) = tag {
-            let mut c = Self::stmt(s, tag);
-            c.places = places(&s.text);
-            c.affected = affected(&s.norm);
-            c.since = since(&s.text, &s.norm);
+            self.conditions_push(s, tag);
             if tag == Tag::SuspectedCause {
                 if let Some(conf) = later
                     .iter()
                     .take_while(|l| l.entry == s.entry)
                     .find(|l| l.has("confirms"))
                 {
-                    c.note("confirmed", conf);
+                    if let Some(c) = self.conditions.last_mut() {
+                        c.note("confirmed", conf);
+                    }
                 }
             }
+        }
+    }
+
+    /// Adds a condition with what the sentence says of where, who and since when.
+    fn conditions_push(&mut self, s: &Sentence, tag: Tag) {
+        {
+            let mut c = Self::stmt(s, tag);
+            c.places = places(&s.text);
+            c.affected = affected(&s.norm);
+            c.since = since(&s.text, &s.norm);
             self.condition_topics.push(s.topics());
             self.condition_order.push(s.order);
             self.conditions.push(c);
@@ -1775,6 +1885,103 @@ mod tests {
         assert_eq!(
             since(t, &normalise(t)).as_deref(),
             Some("after the software release")
+        );
+    }
+
+    #[test]
+    fn an_ordinary_postmortem_reads_sections_timeline_and_open_items() {
+        use crate::model::{ActionItem, Incident, ItemKind, Section, SectionKind};
+        let text = "\
+Impact
+Checkout was down and 40% of users could not pay.
+Timeline
+10:00 - Alerts fired on checkout errors.
+10:20 - We rolled back the release.
+10:45 - Checkout is working again.
+Root Cause
+A bad cache key in release 7.1.
+Resolution
+The release was rolled back and the cache flushed.
+Action Items
+- Add a canary stage
+";
+        let t = |h, m| {
+            Some(Timestamp {
+                date: None,
+                time: NaiveTime::from_hms_opt(h, m, 0),
+                offset: None,
+            })
+        };
+        let entry = |time, text: &str, line| TimelineEntry {
+            time,
+            text: text.into(),
+            line,
+        };
+        let section = |kind, heading: &str, line| Section {
+            kind,
+            heading: heading.into(),
+            line,
+        };
+        let pm = Postmortem {
+            path: "pm.md".into(),
+            id: "pm.md".into(),
+            title: None,
+            front_matter: None,
+            incident: Incident::default(),
+            sections: vec![
+                section(SectionKind::Impact, "Impact", 1),
+                section(SectionKind::Timeline, "Timeline", 3),
+                section(SectionKind::RootCause, "Root Cause", 7),
+                section(SectionKind::Resolution, "Resolution", 9),
+                section(SectionKind::Tasks, "Action Items", 11),
+            ],
+            actions: vec![ActionItem {
+                text: "Add a canary stage".into(),
+                detail: None,
+                group: None,
+                kind: ItemKind::Task,
+                owner: None,
+                due: None,
+                priority: None,
+                issue: None,
+                done: false,
+                checkbox: false,
+                line: 12,
+            }],
+            timeline: vec![
+                entry(t(10, 0), "Alerts fired on checkout errors.", 4),
+                entry(t(10, 20), "We rolled back the release.", 5),
+                entry(t(10, 45), "Checkout is working again.", 6),
+            ],
+            diagnostics: vec![],
+        };
+        let r = report_document(&pm, Some(text), None);
+        let impact = &r.conditions[0];
+        assert_eq!((impact.tag, impact.cites[0].line), (Tag::Problem, 2));
+        assert_eq!(impact.affected.as_deref(), Some("40% of users"));
+        assert_eq!(impact.notes[0].cite.time.as_deref(), Some("10:45:00"));
+        let cause = r.conditions.iter().find(|c| c.tag == Tag::Cause).unwrap();
+        assert_eq!(cause.cites[0].line, 8);
+        let rollback = r
+            .actions
+            .iter()
+            .find(|a| a.text.contains("We rolled back"))
+            .unwrap();
+        assert_eq!(rollback.tag, Tag::Done);
+        assert!(r
+            .actions
+            .iter()
+            .any(|a| a.cites[0].line == 10 && a.tag == Tag::Done));
+        let item = &r.needs[0];
+        assert_eq!((item.tag, item.cites[0].line), (Tag::OpenItem, 12));
+        assert_eq!(r.duration_minutes, Some(45));
+        // As of 10:30 the sections and items (undated) are left out, and so is the recovery.
+        let early = report_document(&pm, Some(text), NaiveTime::from_hms_opt(10, 30, 0));
+        assert!(early.needs.is_empty());
+        assert_eq!(early.conditions.len(), 1);
+        assert_eq!(
+            early.conditions[0].cites[0].time.as_deref(),
+            Some("10:00:00")
         );
     }
 
