@@ -187,7 +187,7 @@ pub fn report_document(pm: &Postmortem, text: Option<&str>, at: Option<NaiveTime
         (Some(text), None) => section_units(pm, text),
         _ => (Vec::new(), Vec::new()),
     };
-    let mut units: Vec<(String, Cite, Unit)> = before;
+    let mut units: Units = before;
     for e in &entries {
         let cite = Cite {
             time: e.time.map(|t| short_time(&t)),
@@ -278,6 +278,9 @@ pub fn report_document(pm: &Postmortem, text: Option<&str>, at: Option<NaiveTime
     }
 }
 
+/// Pieces of text to read, with their citation and kind.
+type Units = Vec<(String, Cite, Unit)>;
+
 /// Where a piece of text comes from, which decides how its sentences are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Unit {
@@ -293,10 +296,7 @@ enum Unit {
 /// The lines of the document's summary/impact sections (to read before the timeline) and of
 /// its root-cause/resolution sections (after it). Lines that are timeline entries, headings
 /// or list markers only are skipped.
-fn section_units(
-    pm: &Postmortem,
-    text: &str,
-) -> (Vec<(String, Cite, Unit)>, Vec<(String, Cite, Unit)>) {
+fn section_units(pm: &Postmortem, text: &str) -> (Units, Units) {
     use crate::model::SectionKind as K;
     let lines: Vec<&str> = text.lines().collect();
     let mut sections: Vec<_> = pm.sections.iter().collect();
