@@ -353,6 +353,10 @@ fn section_units(pm: &Postmortem, text: &str) -> (Units, Units) {
     (before, after)
 }
 
+/// How far ahead (in sentences, or in conditions) a statement looks for what answers,
+/// resolves or restores it.
+const LOOKAHEAD: usize = 500;
+
 /// Note kinds that settle a need, which then leaves the Needs section.
 const RESOLVING: [&str; 4] = ["answered", "decided", "assigned", "resolved"];
 
@@ -473,13 +477,17 @@ struct Sentence {
     order: usize,
     cite: Cite,
     speaker: Option<String>,
+    /// Content words, for linking sentences about the same thing.
+    topics: Vec<String>,
 }
 
 impl Sentence {
     fn new(text: String, entry: usize, order: usize, cite: Cite) -> Sentence {
         let norm = normalise(&text);
         let speaker = speaker(&text);
+        let topics = topics(&text, speaker.as_deref());
         Sentence {
+            topics,
             text,
             norm,
             entry,
@@ -490,7 +498,7 @@ impl Sentence {
     }
 
     fn has(&self, phrase: &str) -> bool {
-        self.norm.contains(&format!(" {phrase} "))
+        has_phrase(&self.norm, phrase)
     }
 
     fn has_any(&self, phrases: &[&str]) -> bool {
@@ -502,11 +510,14 @@ impl Sentence {
             .iter()
             .any(|p| self.norm.starts_with(&format!(" {p} ")))
     }
+}
 
-    /// Content words, for linking sentences about the same thing.
-    fn topics(&self) -> Vec<String> {
-        topics(&self.text, self.speaker.as_deref())
-    }
+/// Whether `phrase` occurs in `norm` (see [`normalise`]) as whole words, without allocating.
+fn has_phrase(norm: &str, phrase: &str) -> bool {
+    let bytes = norm.as_bytes();
+    norm.match_indices(phrase).any(|(at, _)| {
+        at > 0 && bytes[at - 1] == b' ' && bytes.get(at + phrase.len()) == Some(&b' ')
+    })
 }
 
 fn normalise(text: &str) -> String {
@@ -1172,7 +1183,8 @@ impl Builder {
 
     fn read(&mut self, all: &[Sentence], i: usize) {
         let s = &all[i];
-        let later = &all[i + 1..];
+        // Links look at most LOOKAHEAD sentences ahead, so a huge document stays linear.
+        let later = &all[i + 1..all.len().min(i + 1 + LOOKAHEAD)];
 
         // 1. A question asked again.
         if s.has_any(REPEAT) {
@@ -1300,9 +1312,9 @@ impl Builder {
                     is_person(sp) && (s.has("he needs") || s.has("she needs") || s.has("i need"))
                 });
             }
-            let topics = s.topics();
+            let topics = s.topics.clone();
             for l in later {
-                if l.has_any(FINDING) && shares(&topics, &l.topics()) {
+                if l.has_any(FINDING) && shares(&topics, &l.topics) {
                     need.note("resolved", l);
                     break;
                 }
@@ -1368,7 +1380,7 @@ impl Builder {
             c.places = places(&s.text);
             c.affected = affected(&s.norm);
             c.since = since(&s.text, &s.norm);
-            self.condition_topics.push(s.topics());
+            self.condition_topics.push(s.topics.clone());
             self.condition_order.push(s.order);
             self.conditions.push(c);
         }
@@ -1380,7 +1392,8 @@ impl Builder {
             if !matches!(self.conditions[i].tag, Tag::Problem | Tag::Partial) {
                 continue;
             }
-            let notes: Vec<(String, Cite, usize)> = (i + 1..self.conditions.len())
+            let notes: Vec<(String, Cite, usize)> = (i + 1
+                ..self.conditions.len().min(i + 1 + LOOKAHEAD))
                 .filter(|&j| {
                     self.conditions[j].tag == Tag::Restored
                         && shares(&self.condition_topics[i], &self.condition_topics[j])
@@ -1983,6 +1996,46 @@ Action Items
             early.conditions[0].cites[0].time.as_deref(),
             Some("10:00:00")
         );
+    }
+
+    #[test]
+    fn a_huge_or_odd_timeline_neither_panics_nor_crawls() {
+        let texts = [
+            "We need to check the queue. Who owns it? No answer.",
+            "E-mail failed on Server 1 “unclosed quote. And more? Yes!",
+            "",
+            "....???!!! “”\"\" @everyone --> |",
+            "Pete asks if they want A or B. The Executive says, “Let’s move forward.”",
+            "Email is working again.",
+        ];
+        let timeline: Vec<TimelineEntry> = (0..20_000)
+            .map(|i| TimelineEntry {
+                time: Some(Timestamp {
+                    date: None,
+                    time: NaiveTime::from_num_seconds_from_midnight_opt((i * 7 % 86_400) as u32, 0),
+                    offset: None,
+                }),
+                text: texts[i % texts.len()].repeat(1 + i % 3),
+                line: i + 1,
+            })
+            .collect();
+        let pm = Postmortem {
+            path: "big.md".into(),
+            id: "big.md".into(),
+            title: None,
+            front_matter: None,
+            incident: Default::default(),
+            sections: vec![],
+            actions: vec![],
+            timeline,
+            diagnostics: vec![],
+        };
+        let started = std::time::Instant::now();
+        let r = report(&pm, None);
+        assert!(!r.conditions.is_empty() && !r.needs.is_empty());
+        let r = report(&pm, NaiveTime::from_hms_opt(0, 0, 30));
+        assert_eq!(r.entries_used, 5);
+        assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
     }
 
     #[test]
