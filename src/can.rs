@@ -1203,10 +1203,12 @@ impl Builder {
         if s.has_any(NO_ANSWER) && !s.has_any(ASK) {
             // The last question or decision of this entry or the one before, even one
             // answered later in the entry ("no one answers … after several minutes, answers").
-            let open =
-                self.needs.iter_mut().rev().find(|n| {
-                    matches!(n.tag, Tag::Question | Tag::Decision) && n.entry + 1 >= s.entry
-                });
+            let open = self
+                .needs
+                .iter_mut()
+                .rev()
+                .take_while(|n| n.entry + 1 >= s.entry)
+                .find(|n| matches!(n.tag, Tag::Question | Tag::Decision));
             if let Some(q) = open {
                 q.note("no answer", s);
                 return;
