@@ -210,6 +210,10 @@ pub fn report_document(pm: &Postmortem, text: Option<&str>, at: Option<NaiveTime
     let mut b = Builder::default();
     for i in 0..sentences.len() {
         match kinds[i] {
+            // "The bug was fixed by deploying a patch" under "Root Cause and Resolution".
+            Unit::Cause if sentences[i].has_any(DONE) || sentences[i].has("fixed") => {
+                b.actions.push(Builder::stmt(&sentences[i], Tag::Done))
+            }
             Unit::Cause => b.conditions_push(&sentences[i], Tag::Cause),
             Unit::Resolution => b.actions.push(Builder::stmt(&sentences[i], Tag::Done)),
             Unit::Timeline | Unit::State => b.read(&sentences, i),
@@ -318,10 +322,18 @@ fn section_units(pm: &Postmortem, text: &str) -> (Units, Units) {
                 .trim()
                 .trim_start_matches(['-', '*', '+', '>', '#'])
                 .trim();
-            // A heading line may carry its text after a colon ("Impact: users could not…").
-            if t.is_empty() || timeline_lines.contains(&n) || heading_lines.contains(&n) {
+            // Pictures, tables, code fences and comments are no statements.
+            let not_prose = ["![", "<", "|", "```", "~~~"]
+                .iter()
+                .any(|p| t.starts_with(p));
+            if t.is_empty()
+                || not_prose
+                || timeline_lines.contains(&n)
+                || heading_lines.contains(&n)
+            {
                 continue;
             }
+            let t = &t.replace("**", "").replace("__", "");
             let cite = Cite {
                 time: None,
                 line: n,
@@ -568,7 +580,7 @@ fn split_sentences(text: &str) -> Vec<String> {
         let closes_quote = matches!(c, '”' | '"') && !in_quote && i > 0 && {
             matches!(chars[i - 1], '.' | '?' | '!' | ',')
         };
-        let next_space = chars.get(i + 1).map_or(true, |c| c.is_whitespace());
+        let next_space = chars.get(i + 1).is_none_or(|c| c.is_whitespace());
         if ((terminal && !in_quote) || (closes_quote && chars[i - 1] != ',')) && next_space {
             // Do not split after an abbreviation such as "e.g." or an initial ("J. Smith").
             let word = cur
@@ -1083,6 +1095,38 @@ const PROBLEM: &[&str] = &[
     "disruption",
     "corrupt",
 ];
+/// [`PROBLEM`] without the generic nouns (issue, problem) that recovery reports also use.
+const SPECIFIC_PROBLEM: &[&str] = &[
+    "failed",
+    "fails",
+    "failing",
+    "failure",
+    "lost",
+    "losing",
+    "unable",
+    "not able",
+    "cannot",
+    "can't",
+    "down",
+    "outage",
+    "error",
+    "errors",
+    "backed up",
+    "slow",
+    "slowdown",
+    "degraded",
+    "broken",
+    "not working",
+    "meltdown",
+    "latency",
+    "timeout",
+    "timeouts",
+    "crash",
+    "crashed",
+    "unavailable",
+    "disruption",
+    "corrupt",
+];
 const RESTORED: &[&str] = &[
     "working again",
     "back up",
@@ -1347,11 +1391,13 @@ impl Builder {
         if s.has("if") {
             return;
         }
-        if s.has("provides") {
+        if s.has("provides") && (s.has("info") || s.has("information")) {
             return;
         }
-        let problem = has_unnegated(&s.norm, PROBLEM);
         let restored = s.has_any(RESTORED);
+        // "The issue was resolved": a generic noun next to a recovery phrase is no new problem.
+        let problem = has_unnegated(&s.norm, PROBLEM)
+            && (!restored || has_unnegated(&s.norm, SPECIFIC_PROBLEM));
         let tag = match (problem, restored) {
             (_, _) if s.has_any(SUSPECT) => Some(Tag::SuspectedCause),
             (true, true) => Some(Tag::Partial),

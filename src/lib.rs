@@ -2,10 +2,14 @@
 //! and write the items' status back into the documents.
 //!
 //! The pipeline, one module per stage:
-//! `source` (files in) → `parse` (text to [`model::Postmortem`]) → `lint` (diagnostics) → …
-//! Parsing, linting and rendering are pure functions; I/O lives at the edges.
+//! [`source`] (files in) → [`parse`] (text to [`model::Postmortem`]) → [`lint`] (findings).
+//! Parsing and linting are pure functions; I/O lives in `source` and the CLI.
 
 pub mod can;
 pub mod cli;
+pub mod config;
+pub mod lint;
 pub mod model;
+pub mod parse;
 pub mod render;
+pub mod source;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveTime;
 use postmortem_tracker::can::{self, CanReport, Statement, Tag};
-use postmortem_tracker::model::{Incident, Postmortem, TimelineEntry, Timestamp};
+use postmortem_tracker::parse::{parse, ParseOptions};
 
 fn seed003() -> Option<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
@@ -20,47 +20,14 @@ fn seed003() -> Option<(String, String)> {
     Some((path.display().to_string(), text))
 }
 
-/// Seed 003's timeline, one entry per paragraph that starts with `HH:MM:SS`.
-fn timeline(text: &str) -> Vec<TimelineEntry> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let (time, rest) = line.split_at_checked(8)?;
-            let t = NaiveTime::parse_from_str(time, "%H:%M:%S").ok()?;
-            Some(TimelineEntry {
-                time: Some(Timestamp {
-                    date: None,
-                    time: Some(t),
-                    offset: None,
-                }),
-                text: rest.trim().to_string(),
-                line: i + 1,
-            })
-        })
-        .collect()
-}
-
-fn postmortem(path: &str, text: &str) -> Postmortem {
-    Postmortem {
-        path: path.to_string(),
-        id: path.to_string(),
-        title: None,
-        front_matter: None,
-        incident: Incident::default(),
-        sections: vec![],
-        actions: vec![],
-        timeline: timeline(text),
-        diagnostics: vec![],
-    }
-}
-
 fn report(at: Option<&str>) -> Option<CanReport> {
     let (_, text) = seed003()?;
     // A fixed path keeps the snapshots independent of where the corpus lives.
-    let pm = postmortem("corpus/seeds/003.txt", &text);
+    let pm = parse("corpus/seeds/003.txt", &text, &ParseOptions::default());
     assert_eq!(pm.timeline.len(), 21);
     let at = at.map(|a| NaiveTime::parse_from_str(a, "%H:%M:%S").unwrap());
-    Some(can::report(&pm, at))
+    // As `can FILE` does: the timeline and whatever sections the document has.
+    Some(can::report_document(&pm, Some(&text), at))
 }
 
 /// The statement whose text contains `needle`; fails with the list when there is none.

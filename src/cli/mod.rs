@@ -1,16 +1,37 @@
 //! The command line: one module per subcommand, each with its clap `Args` and a `run` function.
 //! `main.rs` only parses arguments and calls [`run`].
+//!
+//! Exit codes, for every command: 0 success; 1 the command worked and found problems (lint
+//! errors; with `--strict`, warnings too); 2 the command could not do its work (bad usage, a
+//! configuration error, a missing file).
 
+mod can;
+mod input;
+mod lint;
+mod parse;
+mod templates;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub mod templates;
-
-/// Track postmortem action items as GitHub or GitLab issues.
+/// Track postmortem action items as GitHub or GitLab issues, and write their status back.
+///
+/// postmortem-tracker reads the postmortems in your repository (Markdown or plain text, in the
+/// layouts people really write), finds their action items, timelines and incident times, and
+/// keeps every action item tracked as an issue.
 #[derive(Debug, Parser)]
-#[command(name = "postmortem-tracker", version, about, long_about = None)]
+#[command(name = "postmortem-tracker", version, about, long_about)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 problems found, 2 could not run.\n\
+Configuration: .postmortem-tracker.toml in the current folder, then POSTMORTEM_TRACKER_* variables, then flags."
+)]
 pub struct Cli {
+    /// Read configuration from FILE instead of ./.postmortem-tracker.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -18,13 +39,23 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Parse postmortems and print what was found: action items, timeline, incident times.
+    Parse(parse::Args),
+    /// Check postmortems: missing sections, items without owner or due date, bad dates.
+    Lint(lint::Args),
+    /// The CAN report (Conditions, Actions, Needs) of an incident transcript or postmortem.
+    Can(can::Args),
     /// List, show or check the templates of every text the tool writes.
     Templates(templates::Args),
 }
 
 /// Runs one command and maps its outcome to the documented exit codes.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let global = input::Global { config: cli.config };
     match cli.command {
-        Command::Templates(args) => templates::run(args),
+        Command::Parse(args) => parse::run(args, &global),
+        Command::Lint(args) => lint::run(args, &global),
+        Command::Can(args) => can::run(args, &global),
+        Command::Templates(args) => templates::run(args, &global),
     }
 }

@@ -1,12 +1,20 @@
 //! `postmortem-tracker templates list|show|check`: the texts the tool writes, and a user's
 //! folder of overrides.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use super::input::Global;
+use crate::config::Config;
 use crate::render::{self, Engine};
+
+/// The override folder: `--templates DIR`, else `templates_dir` from the configuration
+/// (relative to the folder the configuration was read in).
+pub fn templates_dir(flag: Option<PathBuf>, config: &Config, root: &Path) -> Option<PathBuf> {
+    flag.or_else(|| config.templates_dir.as_ref().map(|d| root.join(d)))
+}
 
 /// Arguments of `templates`.
 #[derive(Debug, clap::Args)]
@@ -20,7 +28,7 @@ pub struct Args {
 pub enum TemplatesCommand {
     /// List the templates and where each comes from (built in, or a file of DIR).
     List {
-        /// Folder of overrides (`NAME.hbs`), as `templates_dir` in the configuration.
+        /// Folder of overrides (`NAME.hbs`); default: `templates_dir` from the configuration.
         #[arg(long = "templates", value_name = "DIR")]
         templates: Option<PathBuf>,
     },
@@ -40,10 +48,13 @@ pub enum TemplatesCommand {
 }
 
 /// Runs `templates`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let root = std::env::current_dir().context("cannot read the current folder")?;
+    let config = Config::load(&root, global.config.as_deref(), std::env::vars())?;
     match args.command {
         TemplatesCommand::List { templates } => {
-            let engine = Engine::new(templates.as_deref())?;
+            let dir = templates_dir(templates, &config, &root);
+            let engine = Engine::new(dir.as_deref())?;
             for (name, _) in render::TEMPLATES {
                 let (origin, text) = engine.source(name).context("template table")?;
                 println!("{name:<18} {origin:<10}  {}", summary(text));
@@ -51,7 +62,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         TemplatesCommand::Show { name, templates } => {
-            let engine = Engine::new(templates.as_deref())?;
+            let dir = templates_dir(templates, &config, &root);
+            let engine = Engine::new(dir.as_deref())?;
             let (_, text) = engine.source(&name).with_context(|| {
                 format!(
                     "no template named `{name}` (known: {})",

@@ -99,7 +99,7 @@ fn escape_line(line: &str) -> String {
                 out.push('@');
                 let after = chars.get(i + 1).copied();
                 let before_ok = prev_of(i, &out[..out.len() - 1])
-                    .map_or(true, |p| !(p.is_alphanumeric() || p == '_' || p == '.'));
+                    .is_none_or(|p| !(p.is_alphanumeric() || p == '_' || p == '.'));
                 if before_ok && after.is_some_and(|a| a.is_alphanumeric() || a == '_') {
                     out.push(ZWSP);
                 }
@@ -119,7 +119,7 @@ fn escape_line_start<'a>(line: &'a str, out: &mut String) -> &'a str {
     let mut chars = trimmed.chars();
     let first = chars.next();
     let second = chars.clone().next();
-    let ends_marker = |m: char| second.map_or(true, char::is_whitespace) || second == Some(m);
+    let ends_marker = |m: char| second.is_none_or(char::is_whitespace) || second == Some(m);
     match first {
         Some(c @ ('#' | '-' | '+' | '=')) if ends_marker(c) => {
             out.push('\\');
@@ -130,7 +130,7 @@ fn escape_line_start<'a>(line: &'a str, out: &mut String) -> &'a str {
             let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
             let mut rest = trimmed[digits..].chars();
             match (rest.next(), rest.next()) {
-                (Some(p @ ('.' | ')')), next) if next.map_or(true, char::is_whitespace) => {
+                (Some(p @ ('.' | ')')), next) if next.is_none_or(char::is_whitespace) => {
                     out.push_str(&trimmed[..digits]);
                     out.push('\\');
                     out.push(p);

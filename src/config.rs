@@ -1,0 +1,301 @@
+//! Configuration: `.postmortem-tracker.toml` in the repository, then `POSTMORTEM_TRACKER_*`
+//! environment variables (nested keys with `__`: `POSTMORTEM_TRACKER_LINT__REQUIRE_DUE=false`),
+//! then command-line flags (applied by each command).
+//!
+//! Tokens never come from here: a committed file is no place for a secret.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::model::SectionKind;
+use crate::parse::{zone_offset, ParseOptions};
+
+/// The file read from the repository root unless `--config` names another.
+pub const FILE_NAME: &str = ".postmortem-tracker.toml";
+
+/// Everything configurable, with its defaults.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Globs of postmortem files, relative to the repository root, used when no PATH is given.
+    pub paths: Vec<String>,
+    /// Sections every postmortem should have (`lint`): kind names such as `summary`,
+    /// `root_cause`, `timeline`, `impact`, or `actions` for any action section.
+    pub required_sections: Vec<String>,
+    /// The zone of times written without one: `UTC`, an abbreviation (`CET`), or an offset
+    /// (`+02:00`). Without it such times stay local.
+    pub time_zone: Option<String>,
+    /// A folder of handlebars templates that override the built-in ones, file by file.
+    pub templates_dir: Option<PathBuf>,
+    /// Extra heading synonyms: phrase → section kind (`"things to fix" = "tasks"`).
+    pub headings: BTreeMap<String, String>,
+    pub lint: LintConfig,
+}
+
+/// Lint rules that can be switched.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LintConfig {
+    /// Warn about open items without an owner.
+    pub require_owner: bool,
+    /// Warn about open items without a due date.
+    pub require_due: bool,
+    /// Treat warnings as errors (as `--strict` does).
+    pub strict: bool,
+}
+
+impl Default for LintConfig {
+    fn default() -> Self {
+        LintConfig {
+            require_owner: true,
+            require_due: true,
+            strict: false,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            paths: vec!["postmortems/**".into(), "docs/postmortems/**".into()],
+            required_sections: vec![
+                "summary".into(),
+                "root_cause".into(),
+                "timeline".into(),
+                "actions".into(),
+            ],
+            time_zone: None,
+            templates_dir: None,
+            headings: BTreeMap::new(),
+            lint: LintConfig::default(),
+        }
+    }
+}
+
+/// A configuration that cannot be used, with what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    Load { path: String, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// What a required section name stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Required {
+    Kind(SectionKind),
+    /// Any action section.
+    Actions,
+}
+
+fn section_kind(name: &str) -> Option<SectionKind> {
+    SectionKind::ALL.into_iter().find(|k| k.name() == name)
+}
+
+impl Config {
+    /// Loads `file` (or `.postmortem-tracker.toml` under `root` when present) and the
+    /// `POSTMORTEM_TRACKER_*` variables of `env` (pass `std::env::vars()` in the binary).
+    pub fn load(
+        root: &Path,
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let (path, required) = match file {
+            Some(f) => (f.to_path_buf(), true),
+            None => (root.join(FILE_NAME), false),
+        };
+        let shown = path.display().to_string();
+        if required && !path.is_file() {
+            return Err(ConfigError::Load {
+                path: shown,
+                message: "no such file".into(),
+            });
+        }
+        let env: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("POSTMORTEM_TRACKER_"))
+            .collect();
+        let built = config::Config::builder()
+            .add_source(
+                config::File::from(path.as_path())
+                    .format(config::FileFormat::Toml)
+                    .required(false),
+            )
+            .add_source(
+                config::Environment::with_prefix("POSTMORTEM_TRACKER")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("paths")
+                    .with_list_parse_key("required_sections")
+                    .try_parsing(true)
+                    .source(Some(env)),
+            )
+            .build()
+            .map_err(|e| ConfigError::Load {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?;
+        let cfg: Config = built.try_deserialize().map_err(|e| {
+            let message = e.to_string();
+            let hint = if message.contains("token") {
+                "; tokens are read from GITHUB_TOKEN or GITLAB_TOKEN only, never from a file"
+            } else {
+                ""
+            };
+            ConfigError::Invalid {
+                path: shown.clone(),
+                message: format!("{message}{hint}"),
+            }
+        })?;
+        cfg.validate(&shown)?;
+        Ok(cfg)
+    }
+
+    fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_string(),
+            message,
+        };
+        let names: Vec<&str> = SectionKind::ALL.iter().map(|k| k.name()).collect();
+        for name in &self.required_sections {
+            if name != "actions" && section_kind(name).is_none() {
+                return Err(invalid(format!(
+                    "required_sections: unknown section {name:?}; use actions or one of {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        for (phrase, kind) in &self.headings {
+            if section_kind(kind).is_none() {
+                return Err(invalid(format!(
+                    "headings.{phrase:?}: unknown section kind {kind:?}; use one of {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        if let Some(tz) = &self.time_zone {
+            if zone_offset(tz).is_none() {
+                return Err(invalid(format!(
+                    "time_zone: cannot read {tz:?}; write UTC, an abbreviation such as CET or PST, or an offset such as +02:00"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The required sections, validated.
+    pub fn required(&self) -> Vec<Required> {
+        self.required_sections
+            .iter()
+            .filter_map(|n| {
+                if n == "actions" {
+                    Some(Required::Actions)
+                } else {
+                    section_kind(n).map(Required::Kind)
+                }
+            })
+            .collect()
+    }
+
+    /// Parser options from this configuration.
+    pub fn parse_options(&self) -> ParseOptions {
+        ParseOptions {
+            synonyms: self
+                .headings
+                .iter()
+                .filter_map(|(p, k)| section_kind(k).map(|k| (p.clone(), k)))
+                .collect(),
+            default_offset: self.time_zone.as_deref().and_then(zone_offset),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "paths = [\"incidents/**\"]\ntime_zone = \"CET\"\n[lint]\nrequire_due = false\n[headings]\n\"things to fix\" = \"tasks\"\n",
+        )
+        .unwrap();
+        let cfg = Config::load(
+            dir.path(),
+            None,
+            env(&[
+                ("POSTMORTEM_TRACKER_LINT__REQUIRE_OWNER", "false"),
+                ("POSTMORTEM_TRACKER_REQUIRED_SECTIONS", "timeline,actions"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(cfg.paths, ["incidents/**"]);
+        assert!(!cfg.lint.require_due);
+        assert!(!cfg.lint.require_owner);
+        assert_eq!(cfg.required_sections, ["timeline", "actions"]);
+        let opts = cfg.parse_options();
+        assert_eq!(
+            opts.synonyms,
+            [("things to fix".to_string(), SectionKind::Tasks)]
+        );
+        assert_eq!(opts.default_offset.unwrap().local_minus_utc(), 3600);
+    }
+
+    #[test]
+    fn defaults_without_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config::load(dir.path(), None, env(&[])).unwrap();
+        assert_eq!(cfg, Config::default());
+    }
+
+    #[test]
+    fn clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "required_sections = [\"rot_cause\"]\n").unwrap();
+        let e = Config::load(dir.path(), Some(&f), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.toml") && e.contains("rot_cause"), "{e}");
+
+        std::fs::write(&f, "github_token = \"ghp_secret\"\n").unwrap();
+        let e = Config::load(dir.path(), Some(&f), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("never from a file") && !e.contains("ghp_secret"),
+            "{e}"
+        );
+
+        std::fs::write(&f, "paths = [\n").unwrap();
+        let e = Config::load(dir.path(), Some(&f), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.toml"), "{e}");
+
+        let e = Config::load(dir.path(), Some(&dir.path().join("nope.toml")), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nope.toml: no such file"), "{e}");
+
+        std::fs::write(&f, "time_zone = \"Mars/Olympus\"\n").unwrap();
+        let e = Config::load(dir.path(), Some(&f), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("time_zone"), "{e}");
+    }
+}

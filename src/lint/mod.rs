@@ -1,0 +1,130 @@
+//! Lint: what a careful reviewer would flag in a postmortem. Pure: a parsed document and the
+//! configuration in, findings out.
+
+pub mod output;
+
+use std::collections::HashMap;
+
+use crate::config::{Config, Required};
+use crate::model::{Diagnostic, Postmortem, SectionKind, Severity};
+use crate::parse::plain_text;
+
+/// One finding, with the file it is about.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Finding {
+    pub path: String,
+    #[serde(flatten)]
+    pub diagnostic: Diagnostic,
+}
+
+/// The parser's diagnostics plus the lint rules, in line order.
+pub fn lint(pm: &Postmortem, cfg: &Config) -> Vec<Diagnostic> {
+    let mut out = pm.diagnostics.clone();
+    out.retain(|d| d.code != "no-sections");
+    for required in cfg.required() {
+        let present = match required {
+            Required::Actions => pm.sections.iter().any(|s| s.kind.is_action()),
+            Required::Kind(k) => pm.sections.iter().any(|s| s.kind == k),
+        };
+        if !present {
+            let name = match required {
+                Required::Actions => "action items (or corrective/preventive measures, tasks)",
+                Required::Kind(k) => section_label(k),
+            };
+            out.push(Diagnostic::new(
+                Severity::Warning,
+                None,
+                "missing-section",
+                format!("no {name} section"),
+            ));
+        }
+    }
+    for s in pm.sections.iter().filter(|s| s.kind.is_action()) {
+        let next = pm
+            .sections
+            .iter()
+            .find(|n| n.line > s.line && !n.kind.is_action())
+            .map_or(usize::MAX, |n| n.line);
+        let has_items = pm.actions.iter().any(|a| a.line > s.line && a.line < next);
+        let has_sub = pm
+            .sections
+            .iter()
+            .any(|n| n.line > s.line && n.line < next && n.kind.is_action());
+        if !has_items && !has_sub {
+            out.push(Diagnostic::new(
+                Severity::Warning,
+                Some(s.line),
+                "empty-actions",
+                format!("the section {:?} has no action items", s.heading),
+            ));
+        }
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for a in &pm.actions {
+        if !a.done && cfg.lint.require_owner && a.owner.is_none() {
+            out.push(Diagnostic::new(
+                Severity::Warning,
+                Some(a.line),
+                "missing-owner",
+                format!(
+                    "action item has no owner (add @login or `Owner: name`): {}",
+                    short(&a.text)
+                ),
+            ));
+        }
+        if !a.done && cfg.lint.require_due && a.due.is_none() {
+            out.push(Diagnostic::new(
+                Severity::Warning,
+                Some(a.line),
+                "missing-due",
+                format!(
+                    "action item has no due date (add `due: YYYY-MM-DD`): {}",
+                    short(&a.text)
+                ),
+            ));
+        }
+        let key = plain_text(&a.text).to_lowercase();
+        match seen.get(&key) {
+            Some(first) => out.push(Diagnostic::new(
+                Severity::Warning,
+                Some(a.line),
+                "duplicate-item",
+                format!(
+                    "the same action item stands at line {first}: {}",
+                    short(&a.text)
+                ),
+            )),
+            None => {
+                seen.insert(key, a.line);
+            }
+        }
+    }
+    if cfg.lint.strict {
+        for d in &mut out {
+            if d.severity == Severity::Warning {
+                d.severity = Severity::Error;
+            }
+        }
+    }
+    out.sort_by_key(|d| d.line.unwrap_or(0));
+    out
+}
+
+fn section_label(k: SectionKind) -> &'static str {
+    match k {
+        SectionKind::RootCause => "root cause",
+        SectionKind::LessonsLearned => "lessons learned",
+        SectionKind::ContributingFactors => "contributing factors",
+        other => other.name(),
+    }
+}
+
+fn short(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut}…")
+    }
+}

@@ -1,0 +1,347 @@
+//! The lines of one section, grouped into list items, bare lines (with the lines indented under
+//! them as children) and tables. Items and timeline entries are both read from these nodes.
+
+use super::inline;
+use super::Line;
+
+/// How a node's line starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Marker {
+    /// No list marker: a plain line of text.
+    None,
+    /// `-`, `*`, `+`, `•`, `—`, an emoji bullet, `<li>`.
+    Bullet,
+    /// `1.`, `2)`, `(3)`.
+    Number,
+}
+
+/// A list item or a bare line, with what is nested under it.
+#[derive(Debug, Clone)]
+pub(crate) struct Node<'a> {
+    /// 1-based line number.
+    pub line_no: usize,
+    pub indent: usize,
+    pub marker: Marker,
+    /// `Some(done)` for a task-list box.
+    pub checkbox: Option<bool>,
+    /// The first line's content after marker and box, with lazy continuation lines joined.
+    pub text: String,
+    /// Raw source slices of the text, for metadata that needs the markup (links).
+    pub raw: Vec<&'a str>,
+    pub children: Vec<Node<'a>>,
+    /// Whether a blank line stands right before this node.
+    pub blank_before: bool,
+    /// Whether the first line is a title: a short label ending in a colon.
+    pub title: bool,
+}
+
+impl Node<'_> {
+    /// The node's text without markup.
+    pub fn plain(&self) -> String {
+        inline::plain(&self.text)
+    }
+
+    /// Whether the node is a title line: a short label ending in a colon.
+    pub fn is_title(&self) -> bool {
+        self.title
+    }
+}
+
+/// A pipe table: header cells and data rows (cells with the 1-based line number).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// A section's content: nodes and tables in document order.
+#[derive(Debug)]
+pub(crate) enum Block<'a> {
+    Node(Node<'a>),
+    Table(Table),
+}
+
+/// Splits a list marker (and task box) off a trimmed line: (marker, checkbox, rest).
+pub(crate) fn marker(body: &str) -> (Marker, Option<bool>, &str) {
+    let (m, rest) = list_marker(body);
+    let (checkbox, rest) = if m != Marker::None {
+        task_box(rest)
+    } else {
+        (None, rest)
+    };
+    (m, checkbox, rest)
+}
+
+fn task_box(rest: &str) -> (Option<bool>, &str) {
+    let b = rest.as_bytes();
+    if b.len() >= 3 && b[0] == b'[' && b[2] == b']' && (b.len() == 3 || b[3] == b' ') {
+        match b[1] {
+            b' ' => return (Some(false), rest[3..].trim_start()),
+            b'x' | b'X' => return (Some(true), rest[3..].trim_start()),
+            _ => {}
+        }
+    }
+    (None, rest)
+}
+
+fn list_marker(body: &str) -> (Marker, &str) {
+    let body = strip_html_indent(body);
+    let b = body.as_bytes();
+    if b.is_empty() {
+        return (Marker::None, body);
+    }
+    // ASCII bullets need a space after them (`*bold*` is not a bullet).
+    if matches!(b[0], b'-' | b'*' | b'+') && b.get(1) == Some(&b' ') {
+        return (Marker::Bullet, body[2..].trim_start());
+    }
+    for bullet in [
+        "•", "—", "–", "·", "▪", "➢", "→", "►", "✓", "✔", "🔸", "🔹", "👉",
+    ] {
+        if let Some(rest) = body.strip_prefix(bullet) {
+            if rest.starts_with(' ')
+                || !rest.starts_with(|c: char| c.is_alphanumeric())
+                || bullet.len() > 2
+            {
+                return (Marker::Bullet, rest.trim_start());
+            }
+        }
+    }
+    if let Some(rest) = strip_html_bullet(body) {
+        return rest;
+    }
+    // `1.`, `12)`, `(3)`; also `10.12:30 PM` (a number glued to a time).
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if (1..=3).contains(&digits) {
+        if let Some(&sep) = b.get(digits) {
+            if sep == b'.' || sep == b')' {
+                let rest = &body[digits + 1..];
+                if rest.starts_with(' ') || rest.is_empty() {
+                    return (Marker::Number, rest.trim_start());
+                }
+                if sep == b'.' && rest.len() > 3 && rest.as_bytes()[0].is_ascii_digit() {
+                    let r = rest.as_bytes();
+                    let colon = r.iter().take(3).position(|c| *c == b':');
+                    if colon.is_some_and(|p| p >= 1) {
+                        return (Marker::Number, rest);
+                    }
+                }
+            }
+        }
+    }
+    if b[0] == b'(' {
+        let digits = b[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if (1..=2).contains(&digits) && b.get(digits + 1) == Some(&b')') {
+            return (Marker::Number, body[digits + 2..].trim_start());
+        }
+    }
+    (Marker::None, body)
+}
+
+/// `&nbsp;&nbsp;• x` and `<p>&emsp;x`: indentation written as HTML.
+fn strip_html_indent(body: &str) -> &str {
+    let mut rest = body;
+    loop {
+        let before = rest.len();
+        for prefix in ["&nbsp;", "&emsp;", "&ensp;", "<p>", " "] {
+            if let Some(r) = rest.strip_prefix(prefix) {
+                rest = r;
+            }
+        }
+        if rest.len() == before {
+            return rest;
+        }
+    }
+}
+
+/// `<li>x`, `<p>&emsp;:small_orange_diamond:x`, `:white_check_mark: x`: HTML list lines and
+/// emoji-shortcode bullets.
+fn strip_html_bullet(body: &str) -> Option<(Marker, &str)> {
+    let mut rest = body;
+    let mut is_li = false;
+    loop {
+        let before = rest;
+        if let Some(r) = rest.strip_prefix("<li>") {
+            is_li = true;
+            rest = r;
+        }
+        if let Some(r) = rest.strip_prefix("<p>") {
+            rest = r;
+        }
+        for e in ["&emsp;", "&nbsp;", "&ensp;"] {
+            if let Some(r) = rest.strip_prefix(e) {
+                rest = r;
+            }
+        }
+        rest = rest.trim_start();
+        if before.len() == rest.len() {
+            break;
+        }
+    }
+    if let Some(len) = inline::starts_with_shortcode(rest) {
+        return Some((Marker::Bullet, rest[len..].trim_start()));
+    }
+    if is_li {
+        return Some((Marker::Bullet, rest));
+    }
+    None
+}
+
+/// Splits a table row into trimmed cells; `None` if the line is not a row.
+pub(crate) fn table_cells(body: &str) -> Option<Vec<String>> {
+    if !body.starts_with('|') {
+        return None;
+    }
+    let inner = body.trim_start_matches('|');
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let cells: Vec<String> = inner.split('|').map(|c| inline::plain(c.trim())).collect();
+    if cells.iter().all(String::is_empty) {
+        return None;
+    }
+    Some(cells)
+}
+
+fn is_separator_row(cells: &[String]) -> bool {
+    cells.iter().all(|c| {
+        let t = c.trim();
+        !t.is_empty() && t.chars().all(|ch| matches!(ch, '-' | ':' | ' '))
+    })
+}
+
+const MAX_DEPTH: usize = 16;
+
+/// Groups a section's lines into blocks.
+///
+/// Nesting follows indentation. A title line ending in a colon also adopts the lines right
+/// after it at its own indent when they use another marker (`1. Testing:` then `— do x`).
+/// Plain lines continue the previous line when it does not end a sentence and they start in
+/// lower case (wrapped prose); list items take lazy continuation lines as CommonMark does.
+pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
+    let mut out: Vec<Block<'a>> = Vec::new();
+    // Open nodes: a path of child indexes from the last top-level node.
+    let mut path: Vec<usize> = Vec::new();
+    let mut blank = false;
+    let mut table: Option<Table> = None;
+    let mut last_was_table = false;
+
+    for line in lines {
+        if line.skip {
+            continue;
+        }
+        let body = line.body;
+        if body.is_empty() {
+            blank = true;
+            continue;
+        }
+        if let Some(cells) = table_cells(body) {
+            let t = table.get_or_insert_with(Table::default);
+            if t.header.is_empty() {
+                t.header = cells;
+            } else if !is_separator_row(&cells) {
+                t.rows.push((line.no, cells));
+            }
+            last_was_table = true;
+            blank = false;
+            continue;
+        }
+        if last_was_table && body == "|" {
+            continue;
+        }
+        if let Some(t) = table.take() {
+            out.push(Block::Table(t));
+            path.clear();
+        }
+        last_was_table = false;
+
+        let (m, checkbox, rest) = marker(body);
+        let indent = line.indent;
+
+        // Continuation of the open node?
+        if m == Marker::None && !blank {
+            if let Some(open) = open_node(&mut out, &path) {
+                let lazy = open.marker != Marker::None && indent >= open.indent;
+                let wrapped = open.marker == Marker::None
+                    && !ends_sentence(&open.text)
+                    && rest.starts_with(|c: char| c.is_lowercase())
+                    && indent <= open.indent + 4;
+                if (lazy || wrapped) && !open.is_title() {
+                    open.text.push(' ');
+                    open.text.push_str(rest);
+                    open.raw.push(rest);
+                    continue;
+                }
+            }
+        }
+
+        let title = {
+            let p = inline::plain(rest);
+            let p = p.trim_end();
+            p.ends_with(':') && p.split_whitespace().count() <= 10
+        };
+        let node = Node {
+            title,
+            line_no: line.no,
+            indent,
+            marker: m,
+            checkbox,
+            text: rest.to_string(),
+            raw: vec![rest],
+            children: Vec::new(),
+            blank_before: blank,
+        };
+        blank = false;
+
+        // Find the parent: the deepest open node indented less than this one, or a title at
+        // the same indent whose marker differs.
+        while let Some(open) = open_node(&mut out, &path) {
+            let adopts_same_indent = open.indent == indent
+                && open.is_title()
+                && open.marker != m
+                && !node.blank_before
+                && m != Marker::None;
+            // A paragraph cannot hold a list: a list indented under plain prose (an
+            // introduction) is its sibling, unless the prose is a title ending in a colon.
+            let prose_over_list =
+                open.marker == Marker::None && !open.is_title() && m != Marker::None;
+            if (open.indent < indent && !prose_over_list) || adopts_same_indent {
+                break;
+            }
+            path.pop();
+        }
+        // Deeply nested lists are flattened past a limit, so that walking the tree stays linear
+        // and recursion stays shallow whatever the input.
+        path.truncate(MAX_DEPTH);
+        match open_node(&mut out, &path) {
+            Some(parent) => {
+                parent.children.push(node);
+                let i = parent.children.len() - 1;
+                path.push(i);
+            }
+            None => {
+                out.push(Block::Node(node));
+                path.clear();
+                path.push(usize::MAX); // marks "the last top-level node"
+            }
+        }
+    }
+    if let Some(t) = table.take() {
+        out.push(Block::Table(t));
+    }
+    out
+}
+
+fn open_node<'a, 'b>(out: &'b mut [Block<'a>], path: &[usize]) -> Option<&'b mut Node<'a>> {
+    let (_, rest) = path.split_first()?;
+    let Block::Node(top) = out.last_mut()? else {
+        return None;
+    };
+    let mut cur = top;
+    for &i in rest {
+        cur = cur.children.get_mut(i)?;
+    }
+    Some(cur)
+}
+
+fn ends_sentence(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with(['.', '!', '?', ':', ';']) || t.ends_with(".)") || t.ends_with(".\"")
+}

@@ -1,0 +1,282 @@
+//! When the incident started, ended and was detected.
+//!
+//! An explicit statement wins (`Start Time:`, `Duration: 10:00 AM - 11:30 AM EST on ...`,
+//! `between 9:00 PM and 11:30 PM EST` in the summary); failing that, the timeline: its first
+//! entry starts the incident, and the last entry that declares restoration (or else the last
+//! entry) ends it.
+
+use chrono::{FixedOffset, NaiveDate};
+
+use super::time::{self, Found};
+use super::{inline, Doc, Line};
+use crate::model::{Incident, SectionKind, TimelineEntry, Timestamp};
+
+/// The date and zone that a document's undated, unzoned times belong to.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Context {
+    /// The incident's date, when the document states one.
+    pub date: Option<NaiveDate>,
+    /// The zone the document declares ("All times in UTC"), else the configured default.
+    pub offset: Option<FixedOffset>,
+}
+
+/// Sections whose text may state when the incident happened.
+fn states_times(kind: SectionKind) -> bool {
+    matches!(
+        kind,
+        SectionKind::Summary | SectionKind::Duration | SectionKind::Impact | SectionKind::Other
+    )
+}
+
+impl Context {
+    pub(crate) fn read(
+        lines: &[Line<'_>],
+        doc: &Doc,
+        front_matter_date: Option<NaiveDate>,
+        default_offset: Option<FixedOffset>,
+    ) -> Context {
+        let mut offset = None;
+        let mut labelled_date = None;
+        let mut first_date = None;
+        for seg in &doc.segments {
+            let text_lines = seg
+                .heading
+                .iter()
+                .map(String::as_str)
+                .map(std::borrow::Cow::Borrowed)
+                .chain(
+                    lines[seg.lines.clone()]
+                        .iter()
+                        .filter(|l| !l.skip && !l.body.is_empty())
+                        .map(|l| std::borrow::Cow::Owned(inline::plain(l.body))),
+                );
+            let timeline = seg.kind == SectionKind::Timeline;
+            for text in text_lines {
+                let lower = text.to_lowercase();
+                if offset.is_none()
+                    && (lower.contains("all times")
+                        || lower.starts_with("times in")
+                        || lower.starts_with("time ("))
+                {
+                    offset = time::moments(&text)
+                        .into_iter()
+                        .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
+                        .and_then(|m| m.stamp.offset);
+                }
+                if timeline || !states_times(seg.kind) {
+                    continue;
+                }
+                if labelled_date.is_none()
+                    && (lower.starts_with("incident date")
+                        || lower.starts_with("date:")
+                        || lower.starts_with("date of incident"))
+                {
+                    labelled_date = time::moments(&text).into_iter().find_map(|m| m.stamp.date);
+                }
+                if first_date.is_none() {
+                    first_date = time::moments(&text).into_iter().find_map(|m| m.stamp.date);
+                }
+            }
+        }
+        Context {
+            date: front_matter_date.or(labelled_date).or(first_date),
+            offset: offset.or(default_offset),
+        }
+    }
+
+    /// Completes a moment with the document's date and zone.
+    fn complete(&self, f: &Found, same_line_date: Option<NaiveDate>) -> Timestamp {
+        let mut s = f.stamp;
+        if s.date.is_none() {
+            if let Some((m, d)) = f.month_day {
+                let year = same_line_date
+                    .or(self.date)
+                    .map(|d| chrono::Datelike::year(&d));
+                s.date = year.and_then(|y| NaiveDate::from_ymd_opt(y, m, d));
+            } else if s.time.is_some() {
+                s.date = same_line_date.or(self.date);
+            }
+        }
+        if s.offset.is_none() && s.time.is_some() {
+            s.offset = self.offset;
+        }
+        s
+    }
+}
+
+const STARTS: [&str; 8] = [
+    "start time",
+    "start:",
+    "started",
+    "start date",
+    "incident start",
+    "began",
+    "outage start",
+    "beginning",
+];
+const ENDS: [&str; 8] = [
+    "end time",
+    "end:",
+    "ended",
+    "end date",
+    "incident end",
+    "resolved at",
+    "outage end",
+    "recovery time",
+];
+
+/// What the document states outright about the incident's times (before the timeline).
+#[derive(Debug, Default)]
+pub(crate) struct Stated {
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+    duration: Option<i64>,
+    detected: Option<Timestamp>,
+}
+
+impl Context {
+    /// Undated, unzoned timeline entries take the stated start's date and zone when the
+    /// document declares none of its own ("9:00 PM: alert" under a summary that says
+    /// "February 22, 2023 ... EST").
+    pub(crate) fn adopt(&mut self, stated: &Stated) {
+        if let Some(s) = stated.start {
+            self.date = self.date.or(s.date);
+            self.offset = self.offset.or(s.offset);
+        }
+    }
+}
+
+/// Reads explicit statements: start and end labels, a time range in the summary, duration or
+/// impact text, a stated duration, a "detected at" line.
+pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
+    let mut st = Stated::default();
+    let mut range: Option<(Timestamp, Timestamp)> = None;
+    for seg in &doc.segments {
+        if !states_times(seg.kind) && seg.heading_kind != SectionKind::Duration {
+            continue;
+        }
+        let heading = seg
+            .heading
+            .iter()
+            .map(|h| std::borrow::Cow::Borrowed(h.as_str()));
+        let body = lines[seg.lines.clone()]
+            .iter()
+            .filter(|l| !l.skip && !l.body.is_empty())
+            .map(|l| std::borrow::Cow::Owned(inline::plain(l.body)));
+        for text in heading.chain(body) {
+            let lower = text.to_lowercase();
+            let lower = lower.trim_start_matches(['-', '—', '*', ' ']);
+            let day = time::moments(&text).into_iter().find_map(|m| m.stamp.date);
+            if st.start.is_none() && STARTS.iter().any(|k| lower.starts_with(k)) {
+                st.start = time::first_moment(&text).map(|f| ctx.complete(&f, day));
+            }
+            if st.end.is_none() && ENDS.iter().any(|k| lower.starts_with(k)) {
+                st.end = time::first_moment(&text).map(|f| ctx.complete(&f, day));
+            }
+            if st.detected.is_none() && lower.starts_with("detected") {
+                st.detected = time::first_moment(&text)
+                    .filter(|f| f.stamp.time.is_some())
+                    .map(|f| ctx.complete(&f, day));
+            }
+            if range.is_none() {
+                if let Some((a, b)) = time::range(&text) {
+                    let a_s = ctx.complete(&a, day);
+                    let mut b_s = ctx.complete(&b, day);
+                    // A date taken from context applies to both ends: move the end past
+                    // midnight when its clock time is earlier.
+                    if b.stamp.date.is_none() && a_s.date == b_s.date {
+                        if let (Some(d), Some(ta), Some(tb)) = (b_s.date, a_s.time, b_s.time) {
+                            if tb < ta {
+                                b_s.date = d.succ_opt();
+                            }
+                        }
+                    }
+                    range = Some((a_s, b_s));
+                }
+            }
+            if st.duration.is_none()
+                && (lower.contains("duration")
+                    || lower.contains("lasting")
+                    || lower.contains("lasted"))
+            {
+                st.duration = time::duration_minutes(&text);
+            }
+        }
+    }
+    if st.start.is_none() && st.end.is_none() {
+        if let Some((a, b)) = range {
+            st.start = Some(a);
+            st.end = Some(b);
+        }
+    }
+    st
+}
+
+/// Completes the stated times from the timeline: its first entry starts the incident, the last
+/// entry that declares restoration (or else the last entry) ends it.
+pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry]) -> Incident {
+    let Stated {
+        mut start,
+        mut end,
+        duration,
+        mut detected,
+    } = st;
+    let timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
+    if start.is_none() {
+        start = timed.first().and_then(|e| e.time);
+    }
+    if end.is_none() && !timed.is_empty() {
+        end = timed
+            .iter()
+            .rev()
+            .find(|e| declares_restoration(&e.text))
+            .or(timed.last())
+            .and_then(|e| e.time);
+    }
+    if detected.is_none() {
+        detected = timeline
+            .iter()
+            .find(|e| e.time.is_some() && e.text.to_lowercase().contains("detect"))
+            .and_then(|e| e.time);
+    }
+    let duration_minutes = match (&start, &end) {
+        (Some(a), Some(b)) => a.minutes_until(b).filter(|m| *m >= 0),
+        _ => None,
+    }
+    .or(duration);
+    let time_to_detect_minutes = match (&start, &detected) {
+        (Some(a), Some(d)) => a.minutes_until(d).filter(|m| *m >= 0),
+        _ => None,
+    };
+    Incident {
+        start,
+        end,
+        duration_minutes,
+        detected,
+        time_to_detect_minutes,
+    }
+}
+
+fn declares_restoration(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    [
+        "restored",
+        "resolved",
+        "resolution",
+        "recovered",
+        "back up",
+        "back online",
+        "fully functional",
+        "back to normal",
+        "returned to normal",
+        "outage ends",
+        "ended",
+        "terminated",
+        "mitigated",
+        "working again",
+        "is confirmed to be functional",
+        "closed",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+}

@@ -1,0 +1,350 @@
+//! Inline text: markup removed for reading, sentences split for item titles.
+
+/// Removes inline markup so text reads as plain words: `**bold**`, `__x__`, `` `code` ``
+/// marks, `[text](url)` → `text`, `<https://x>` → `https://x`, `![image](..)` dropped, HTML
+/// tags dropped, `&nbsp;`/`&amp;`-style entities decoded, `:shortcode:` emoji dropped,
+/// whitespace collapsed.
+pub(crate) fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'*' | b'_' if run_is_emphasis(b, i) => {
+                // Emphasis markers vanish; a lone `*` or an `_` inside a word stays.
+                while i < b.len() && b[i] == c {
+                    i += 1;
+                }
+                continue;
+            }
+            b'!' if b.get(i + 1) == Some(&b'[') => {
+                if let Some((_, _, end)) = link_at(text, i + 1) {
+                    i = end;
+                    continue;
+                }
+            }
+            b'[' => {
+                if let Some((label, _url, end)) = link_at(text, i) {
+                    out.push_str(&plain(label));
+                    i = end;
+                    continue;
+                }
+                // Reference-style `[#11134]` and `[text][ref]` keep their label.
+                if let Some(close) = text[i + 1..].find(']') {
+                    let label = &text[i + 1..i + 1 + close];
+                    if !label.contains('[') && !label.is_empty() {
+                        let mut end = i + close + 2;
+                        if text[end..].starts_with('[') {
+                            if let Some(c2) = text[end..].find(']') {
+                                end += c2 + 1;
+                            }
+                        }
+                        // `[ ]`/`[x]` checkboxes are handled by the line reader, not here.
+                        out.push_str(label);
+                        i = end;
+                        continue;
+                    }
+                }
+            }
+            b'<' => {
+                if let Some(end) = text[i..].find('>') {
+                    let inner = &text[i + 1..i + end];
+                    if inner.starts_with("http://") || inner.starts_with("https://") {
+                        out.push_str(inner);
+                        i += end + 1;
+                        continue;
+                    }
+                    if looks_like_tag(inner) {
+                        out.push(' ');
+                        i += end + 1;
+                        continue;
+                    }
+                }
+            }
+            b'&' => {
+                if let Some((s, len)) = entity(&text[i..]) {
+                    out.push_str(s);
+                    i += len;
+                    continue;
+                }
+            }
+            b':' => {
+                if let Some(len) = shortcode_len(&text[i..]) {
+                    i += len;
+                    continue;
+                }
+            }
+            b'`' => {
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let ch_len = utf8_len(c);
+        out.push_str(&text[i..i + ch_len]);
+        i += ch_len;
+    }
+    collapse_spaces(&out)
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+/// Whether the run of `*` or `_` at `i` opens or closes emphasis (not `2 * 3`, not `snake_case`).
+fn run_is_emphasis(b: &[u8], i: usize) -> bool {
+    let c = b[i];
+    let mut j = i;
+    while j < b.len() && b[j] == c {
+        j += 1;
+    }
+    let before = if i == 0 { b' ' } else { b[i - 1] };
+    let after = b.get(j).copied().unwrap_or(b' ');
+    let left_flanking = !after.is_ascii_whitespace();
+    let right_flanking = !before.is_ascii_whitespace();
+    if c == b'_' && before.is_ascii_alphanumeric() && after.is_ascii_alphanumeric() {
+        return false;
+    }
+    left_flanking || right_flanking
+}
+
+/// `[label](url)` starting at `i`: (label, url, end).
+fn link_at(text: &str, i: usize) -> Option<(&str, &str, usize)> {
+    let rest = &text[i..];
+    if !rest.starts_with('[') {
+        return None;
+    }
+    let mut depth = 0;
+    let mut close = None;
+    for (k, ch) in rest.char_indices() {
+        match ch {
+            '[' => depth += 1,
+            ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(k);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let close = close?;
+    let after = &rest[close + 1..];
+    if !after.starts_with('(') {
+        return None;
+    }
+    let paren = after.find(')')?;
+    let url = after[1..paren].trim();
+    Some((&rest[1..close], url, i + close + 1 + paren + 1))
+}
+
+/// The `[label](url)` links in `text`, in order.
+pub(crate) fn links(text: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(k) = text[i..].find('[') {
+        let at = i + k;
+        if let Some((label, url, end)) = link_at(text, at) {
+            out.push((label, url));
+            i = end;
+        } else {
+            i = at + 1;
+        }
+    }
+    out
+}
+
+fn looks_like_tag(inner: &str) -> bool {
+    let inner = inner.trim_start_matches('/');
+    let name: &str = inner
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()
+        .unwrap_or("");
+    !name.is_empty()
+        && name.len() <= 10
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        || inner.starts_with("!--")
+}
+
+fn entity(s: &str) -> Option<(&'static str, usize)> {
+    const ENTITIES: [(&str, &str); 11] = [
+        ("&nbsp;", " "),
+        ("&emsp;", " "),
+        ("&ensp;", " "),
+        ("&amp;", "&"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&apos;", "'"),
+        ("&#64;", "@"),
+        ("&#8203;", ""),
+    ];
+    ENTITIES
+        .iter()
+        .find(|(e, _)| s.starts_with(e))
+        .map(|&(e, r)| (r, e.len()))
+}
+
+/// `:small_orange_diamond:`-style emoji shortcodes.
+fn shortcode_len(s: &str) -> Option<usize> {
+    let rest = &s[1..];
+    let end = rest.find(':')?;
+    let name = &rest[..end];
+    let ok = (2..=40).contains(&name.len())
+        && name.bytes().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'+' || c == b'-'
+        })
+        && name.bytes().any(|c| c.is_ascii_lowercase());
+    ok.then_some(end + 2)
+}
+
+/// Whether `s` starts with an emoji shortcode such as `:white_check_mark:`.
+pub(crate) fn starts_with_shortcode(s: &str) -> Option<usize> {
+    if s.starts_with(':') {
+        shortcode_len(s)
+    } else {
+        None
+    }
+}
+
+pub(crate) fn collapse_spaces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// Abbreviations after which a full stop does not end a sentence.
+const ABBREVIATIONS: [&str; 16] = [
+    "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "no", "approx", "inc", "ltd", "jan", "feb",
+    "sept", "st",
+];
+
+/// Splits `text` after its first sentence, running on while the sentence has fewer than four
+/// words ("Test! Test test test." stays one title). Returns (first, rest).
+pub(crate) fn first_sentence(text: &str) -> (&str, &str) {
+    let b = text.as_bytes();
+    let mut from = 0;
+    loop {
+        let Some(end) = sentence_end(text, from) else {
+            return (text.trim(), "");
+        };
+        let head = &text[..end];
+        if head.split_whitespace().count() >= 4 {
+            return (head.trim(), text[end..].trim());
+        }
+        from = end;
+        if from >= b.len() {
+            return (text.trim(), "");
+        }
+    }
+}
+
+/// The byte offset just after the sentence-ending punctuation at or after `from`.
+fn sentence_end(text: &str, from: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = from;
+    while i < b.len() {
+        let c = b[i];
+        if matches!(c, b'.' | b'!' | b'?') {
+            let mut j = i + 1;
+            while j < b.len() && matches!(b[j], b'.' | b'!' | b'?' | b'"' | b')' | b'\'') {
+                j += 1;
+            }
+            let next_is_space = b.get(j).is_some_and(|c| *c == b' ');
+            if next_is_space {
+                let k = j + 1;
+                let next = b.get(k).copied().unwrap_or(b' ');
+                let starts_sentence = next.is_ascii_uppercase()
+                    || next.is_ascii_digit()
+                    || matches!(next, b'"' | b'(' | b'[' | b'`' | b'*')
+                    || next >= 0x80;
+                if starts_sentence && (c != b'.' || !is_abbreviation(text, i)) {
+                    return Some(j);
+                }
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+fn is_abbreviation(text: &str, dot: usize) -> bool {
+    let before = &text[..dot];
+    let word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("");
+    if word.len() == 1 && word.chars().all(|c| c.is_ascii_uppercase()) {
+        return true; // an initial: "J. Smith"
+    }
+    let lower = word.to_ascii_lowercase();
+    ABBREVIATIONS.contains(&lower.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_markup() {
+        assert_eq!(
+            plain("**Patch database queries** to avoid"),
+            "Patch database queries to avoid"
+        );
+        assert_eq!(
+            plain("Automate deploys ([#11957](https://github.com/k/t/issues/11957))"),
+            "Automate deploys (#11957)"
+        );
+        assert_eq!(plain("see <https://x.io/a>"), "see https://x.io/a");
+        assert_eq!(
+            plain("<p>&emsp;:small_orange_diamond:Implement tests</p>"),
+            "Implement tests"
+        );
+        assert_eq!(
+            plain("snake_case_name and 2 * 3"),
+            "snake_case_name and 2 * 3"
+        );
+        assert_eq!(plain("S&amp;O `x`"), "S&O x");
+        assert_eq!(plain("ensure it: [#11134]"), "ensure it: #11134");
+    }
+
+    #[test]
+    fn splits_first_sentence() {
+        assert_eq!(
+            first_sentence("Test! Test test test. Test the application."),
+            ("Test! Test test test.", "Test the application.")
+        );
+        assert_eq!(
+            first_sentence("Add coverage for fluentd to QA test suite. Ensure logs."),
+            ("Add coverage for fluentd to QA test suite.", "Ensure logs.")
+        );
+        assert_eq!(
+            first_sentence("Use tools e.g. Grafana for dashboards. More."),
+            ("Use tools e.g. Grafana for dashboards.", "More.")
+        );
+        assert_eq!(
+            first_sentence("No full stop here"),
+            ("No full stop here", "")
+        );
+        assert_eq!(
+            first_sentence("Bump to v1.2.3 on all nodes. Then x."),
+            ("Bump to v1.2.3 on all nodes.", "Then x.")
+        );
+    }
+}

@@ -1,0 +1,913 @@
+//! Action items: from list items, task-list boxes, table rows, bare lines and title lines with
+//! their indented items, under headings that promise work.
+
+use chrono::NaiveDate;
+
+use super::blocks::{self, Block, Marker, Node, Table};
+use super::incident::Context;
+use super::inline;
+use super::time;
+use super::Line;
+use crate::model::{ActionItem, Diagnostic, IssueRef, ItemKind, SectionKind, Severity};
+
+/// Reads the items of one action segment.
+pub(crate) fn read(
+    lines: &[Line<'_>],
+    kind: SectionKind,
+    _heading_kind: SectionKind,
+    ctx: &Context,
+    out: &mut Vec<ActionItem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let item_kind = kind.item_kind();
+    let blocks = blocks::blocks(lines);
+    // Around a list, plain paragraphs are introductions and conclusions, not items.
+    let has_list = blocks.iter().any(|b| match b {
+        Block::Node(n) => n.marker != Marker::None,
+        Block::Table(_) => true,
+    });
+    let mut reader = Reader {
+        ctx,
+        item_kind,
+        out,
+        diagnostics,
+    };
+    for block in &blocks {
+        match block {
+            Block::Table(t) => reader.table(t, item_kind),
+            // A letter's closing ("Sincerely,") ends the items: a signature follows.
+            Block::Node(n) if is_sign_off(n) => break,
+            Block::Node(n) => {
+                if n.is_title() {
+                    reader.group(n, 0);
+                } else if n.marker == Marker::None && (has_list || !reads_like_item(n)) {
+                    continue;
+                } else if n.marker == Marker::None || reads_like_item(n) {
+                    reader.item(n, None);
+                }
+            }
+        }
+    }
+}
+
+/// Items from a table with an action column that stands outside any action heading (a
+/// Google-style "Action Items" table under an unrecognised heading). `None` when there is none.
+pub(crate) fn action_table(
+    lines: &[Line<'_>],
+    ctx: &Context,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Vec<ActionItem>> {
+    // Cheap test first: most segments have no table at all.
+    let header = lines.iter().find(|l| !l.skip && l.body.starts_with('|'))?;
+    let cells = blocks::table_cells(header.body)?;
+    let cols = Columns::of(&cells);
+    let named_action = cells.iter().any(|c| {
+        let c = c.to_lowercase();
+        c.contains("action") || c == "task" || c == "todo"
+    });
+    if !named_action
+        || (cols.owner.is_none()
+            && cols.kind.is_none()
+            && cols.issue.is_none()
+            && cols.due.is_none())
+    {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut reader = Reader {
+        ctx,
+        item_kind: ItemKind::Unknown,
+        out: &mut out,
+        diagnostics,
+    };
+    for block in blocks::blocks(lines) {
+        if let Block::Table(t) = block {
+            reader.table(&t, ItemKind::Unknown);
+        }
+    }
+    Some(out)
+}
+
+struct Reader<'r> {
+    ctx: &'r Context,
+    item_kind: ItemKind,
+    out: &'r mut Vec<ActionItem>,
+    diagnostics: &'r mut Vec<Diagnostic>,
+}
+
+/// Openings of sentences that introduce or conclude a list rather than promise work.
+const PROSE_OPENINGS: [&str; 34] = [
+    "in conclusion",
+    "in summary",
+    "to conclude",
+    "to summarize",
+    "to summarise",
+    "overall",
+    "by implementing",
+    "by addressing",
+    "by taking",
+    "by sipping",
+    "this incident",
+    "this postmortem",
+    "this post-mortem",
+    "this outage",
+    "this report",
+    "this document",
+    "these measures",
+    "these actions",
+    "these steps",
+    "these tasks",
+    "we assure",
+    "we believe",
+    "we are confident",
+    "we apologize",
+    "we apologise",
+    "note:",
+    "note that",
+    "feel free",
+    "so, ",
+    "so dear",
+    "thank",
+    "but of course",
+    "in short",
+    "the following",
+];
+
+fn is_sign_off(n: &Node<'_>) -> bool {
+    let p = n.plain().to_lowercase();
+    let p = p.trim().trim_end_matches([',', '.', '!']);
+    matches!(
+        p,
+        "sincerely"
+            | "regards"
+            | "best regards"
+            | "kind regards"
+            | "best"
+            | "cheers"
+            | "thanks"
+            | "thank you"
+            | "yours truly"
+            | "yours sincerely"
+            | "warm regards"
+    )
+}
+
+fn reads_like_item(n: &Node<'_>) -> bool {
+    let p = n.plain();
+    let t = p.trim();
+    if t.ends_with(':') || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
+        return false;
+    }
+    if t.starts_with("http://") || t.starts_with("https://") {
+        return false;
+    }
+    let lower = t.to_lowercase();
+    if PROSE_OPENINGS.iter().any(|o| lower.starts_with(o)) {
+        return false;
+    }
+    // A lower-case fragment of a word or two is the tail of a wrapped sentence.
+    if t.starts_with(|c: char| c.is_lowercase()) && t.split_whitespace().count() < 3 {
+        return false;
+    }
+    n.marker != Marker::None || t.split_whitespace().count() <= 80
+}
+
+/// What a `Key: value` line or cell says about an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Text,
+    Kind,
+    Owner,
+    Due,
+    Priority,
+    Issue,
+    Status,
+}
+
+fn field_of(key: &str) -> Option<Field> {
+    let k = key.trim().trim_matches('*').trim().to_lowercase();
+    Some(match k.as_str() {
+        "task"
+        | "action"
+        | "action item"
+        | "action items"
+        | "item"
+        | "todo"
+        | "to do"
+        | "description"
+        | "what"
+        | "corrective action"
+        | "preventive action"
+        | "preventative action"
+        | "follow-up"
+        | "followup"
+        | "remediation" => Field::Text,
+        "type" | "kind" | "category" => Field::Kind,
+        "owner" | "owners" | "assignee" | "assignees" | "assigned to" | "responsible" | "who"
+        | "dri" => Field::Owner,
+        "due" | "due date" | "deadline" | "target" | "target date" | "eta" | "when" | "by"
+        | "date" | "due by" => Field::Due,
+        "priority" | "pri" | "prio" => Field::Priority,
+        "issue" | "issues" | "bug" | "bugs" | "ticket" | "tickets" | "link" | "tracking"
+        | "jira" | "reference" | "ref" | "tracker" | "tracking issue" => Field::Issue,
+        "status" | "state" | "done" | "progress" => Field::Status,
+        _ => return None,
+    })
+}
+
+/// Table columns by meaning.
+#[derive(Debug, Default)]
+struct Columns {
+    text: Option<usize>,
+    kind: Option<usize>,
+    owner: Option<usize>,
+    due: Option<usize>,
+    priority: Option<usize>,
+    issue: Option<usize>,
+    status: Option<usize>,
+}
+
+impl Columns {
+    fn of(header: &[String]) -> Columns {
+        let mut c = Columns::default();
+        for (i, h) in header.iter().enumerate() {
+            let slot = match field_of(h) {
+                Some(Field::Text) => &mut c.text,
+                Some(Field::Kind) => &mut c.kind,
+                Some(Field::Owner) => &mut c.owner,
+                Some(Field::Due) => &mut c.due,
+                Some(Field::Priority) => &mut c.priority,
+                Some(Field::Issue) => &mut c.issue,
+                Some(Field::Status) => &mut c.status,
+                None => continue,
+            };
+            slot.get_or_insert(i);
+        }
+        if c.text.is_none() {
+            let taken = [c.kind, c.owner, c.due, c.priority, c.issue, c.status];
+            c.text = (0..header.len()).find(|i| !taken.contains(&Some(*i)));
+        }
+        c
+    }
+}
+
+/// Metadata gathered for one item.
+#[derive(Debug, Default)]
+struct Meta {
+    owner: Option<String>,
+    due: Option<NaiveDate>,
+    priority: Option<String>,
+    issue: Option<IssueRef>,
+    done: bool,
+    kind: Option<ItemKind>,
+}
+
+impl Reader<'_> {
+    fn table(&mut self, t: &Table, section_kind: ItemKind) {
+        let cols = Columns::of(&t.header);
+        let Some(text_col) = cols.text else { return };
+        for (line, cells) in &t.rows {
+            let cell = |c: Option<usize>| c.and_then(|i| cells.get(i)).map(String::as_str);
+            let Some(text) = cell(Some(text_col)).filter(|t| !is_empty_value(t)) else {
+                continue;
+            };
+            let mut meta = Meta::default();
+            if let Some(v) = cell(cols.kind) {
+                meta.kind = type_kind(v);
+            }
+            if let Some(v) = cell(cols.owner).filter(|v| !is_empty_value(v)) {
+                meta.owner = Some(clean_owner(v));
+            }
+            if let Some(v) = cell(cols.due).filter(|v| !is_empty_value(v)) {
+                self.due(v, *line, &mut meta);
+            }
+            if let Some(v) = cell(cols.priority).filter(|v| !is_empty_value(v)) {
+                meta.priority = Some(v.to_string());
+            }
+            if let Some(v) = cell(cols.issue) {
+                meta.issue = issue_in_cell(v);
+                meta.done |= says_done(v);
+            }
+            if let Some(v) = cell(cols.status) {
+                meta.done |= says_done(v);
+            }
+            let kind = meta.kind.unwrap_or(section_kind);
+            self.push(text, None, None, kind, meta, false, *line);
+        }
+    }
+
+    /// A title line and the items under it.
+    fn group(&mut self, title: &Node<'_>, depth: usize) {
+        let name = title
+            .plain()
+            .trim()
+            .trim_end_matches(':')
+            .trim()
+            .to_string();
+        if title.children.is_empty() {
+            return;
+        }
+        // `Task: ...` / `Deadline: ...` lines under a title describe one item.
+        let fields: Vec<(Field, String, usize)> = title
+            .children
+            .iter()
+            .filter_map(|c| field_line(c).map(|(f, v)| (f, v, c.line_no)))
+            .collect();
+        if fields.len() == title.children.len() && fields.iter().any(|(f, ..)| *f == Field::Text) {
+            let mut meta = Meta::default();
+            let mut text = None;
+            for (field, value, line) in &fields {
+                self.apply_field(*field, value, *line, &mut meta, &mut text);
+            }
+            if let Some((value, line)) = text {
+                let kind = meta.kind.unwrap_or(self.item_kind);
+                self.push(&value, None, Some(&name), kind, meta, false, line);
+            }
+            return;
+        }
+        for child in &title.children {
+            if child.is_title() && !child.children.is_empty() && depth < 4 {
+                self.group(child, depth + 1);
+            } else if let Some((field, value)) =
+                field_line(child).filter(|(f, _)| *f != Field::Text)
+            {
+                // `Owner: x` after an item belongs to that item.
+                if let Some(last) = self.out.last_mut() {
+                    if last.group.as_deref() == Some(name.as_str()) {
+                        let mut meta = Meta::default();
+                        let mut text = None;
+                        self.apply_field(field, &value, child.line_no, &mut meta, &mut text);
+                        let last = self.out.last_mut().expect("checked above");
+                        merge(last, meta);
+                    }
+                }
+            } else if reads_like_item(child) {
+                self.item(child, Some(&name));
+            }
+        }
+    }
+
+    fn apply_field(
+        &mut self,
+        field: Field,
+        value: &str,
+        line: usize,
+        meta: &mut Meta,
+        text: &mut Option<(String, usize)>,
+    ) {
+        match field {
+            Field::Text => {
+                text.get_or_insert((value.to_string(), line));
+            }
+            Field::Kind => meta.kind = type_kind(value),
+            Field::Owner => meta.owner = Some(clean_owner(value)),
+            Field::Due => self.due(value, line, meta),
+            Field::Priority => meta.priority = Some(value.trim_end_matches('.').to_string()),
+            Field::Issue => meta.issue = issue_in_cell(value),
+            Field::Status => meta.done |= says_done(value),
+        }
+    }
+
+    fn due(&mut self, value: &str, line: usize, meta: &mut Meta) {
+        match time::parse_date(value, self.ctx.date) {
+            Some(d) => meta.due = Some(d),
+            None if !is_relative(value) => self.diagnostics.push(Diagnostic::new(
+                Severity::Warning,
+                Some(line),
+                "unparseable-date",
+                format!("cannot read the due date {value:?}; write it as YYYY-MM-DD"),
+            )),
+            None => {}
+        }
+    }
+
+    /// One item from a list item or a bare line.
+    fn item(&mut self, n: &Node<'_>, group: Option<&str>) {
+        let mut meta = Meta {
+            done: n.checkbox == Some(true),
+            ..Meta::default()
+        };
+        let raw = n.text.as_str();
+        meta.issue = issue_in_links(raw);
+        let plain = inline::plain(raw);
+        let mut text = self.strip_meta(&plain, n.line_no, &mut meta);
+        if raw.trim_start().starts_with(":white_check_mark:")
+            || raw.contains("~~") && plain.is_empty()
+        {
+            meta.done = true;
+        }
+        // Lines nested under an item: metadata or detail.
+        let mut detail = Vec::new();
+        for child in &n.children {
+            match field_line(child) {
+                Some((field, value)) if field != Field::Text => {
+                    let mut t = None;
+                    self.apply_field(field, &value, child.line_no, &mut meta, &mut t);
+                }
+                _ => detail.push(child.plain()),
+            }
+        }
+        if text.is_empty() {
+            return;
+        }
+        if let Some((_, value)) = field_line_text(&text).filter(|(f, _)| *f == Field::Text) {
+            text = value;
+        }
+        let kind = meta.kind.unwrap_or(self.item_kind);
+        let extra = (!detail.is_empty()).then(|| detail.join("\n"));
+        self.push(
+            &text,
+            extra,
+            group,
+            kind,
+            meta,
+            n.checkbox.is_some(),
+            n.line_no,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        text: &str,
+        extra_detail: Option<String>,
+        group: Option<&str>,
+        kind: ItemKind,
+        meta: Meta,
+        checkbox: bool,
+        line: usize,
+    ) {
+        let (first, rest) = inline::first_sentence(text);
+        let first = first.trim().to_string();
+        if first.is_empty() {
+            return;
+        }
+        let mut detail: Vec<String> = Vec::new();
+        if !rest.is_empty() {
+            detail.push(rest.to_string());
+        }
+        detail.extend(extra_detail);
+        let due = meta.due.or_else(|| natural_due(text, self.ctx.date));
+        self.out.push(ActionItem {
+            text: first,
+            detail: (!detail.is_empty()).then(|| detail.join("\n")),
+            group: group.map(str::to_string).filter(|g| !g.is_empty()),
+            kind,
+            owner: meta.owner,
+            due,
+            priority: meta.priority,
+            issue: meta.issue,
+            done: meta.done,
+            checkbox,
+            line,
+        });
+    }
+
+    /// Takes metadata out of an item's text: leading `[P1]`, `@owner:`, `✅`; trailing
+    /// `owner: x, due: y` tags, `(owner: x)` groups, `— @alice`, `(#12)`.
+    fn strip_meta(&mut self, plain: &str, line: usize, meta: &mut Meta) -> String {
+        let mut t = plain.trim().to_string();
+        // Leading status and priority marks.
+        loop {
+            let before = t.len();
+            for done in ["✅", "✔️", "✔", "☑️", "☑", "[DONE]", "DONE:", "[done]"] {
+                if let Some(rest) = t.strip_prefix(done) {
+                    meta.done = true;
+                    t = rest.trim_start().to_string();
+                }
+            }
+            if let Some((p, rest)) = leading_priority(&t) {
+                meta.priority = Some(p);
+                t = rest;
+            }
+            if t.starts_with('@') {
+                if let Some((login, rest)) = t[1..].split_once([' ', ':']) {
+                    if is_login(login) {
+                        meta.owner.get_or_insert_with(|| login.to_string());
+                        t = rest.trim_start_matches([':', ' ', '-']).to_string();
+                    }
+                }
+            }
+            if t.len() == before {
+                break;
+            }
+        }
+        // Bracketed metadata groups anywhere: `(owner: @a, due: 2026-03-01)`, `[P2]`, `(#12)`.
+        let mut out = String::with_capacity(t.len());
+        let mut rest = t.as_str();
+        while let Some(open) = rest.find(['(', '[']) {
+            let close_ch = if rest.as_bytes()[open] == b'(' {
+                ')'
+            } else {
+                ']'
+            };
+            let Some(close) = rest[open..].find(close_ch) else {
+                break;
+            };
+            let inner = &rest[open + 1..open + close];
+            if self.all_meta(inner, line, meta) {
+                out.push_str(rest[..open].trim_end());
+                rest = &rest[open + close + 1..];
+            } else {
+                out.push_str(&rest[..open + close + 1]);
+                rest = &rest[open + close + 1..];
+            }
+        }
+        out.push_str(rest);
+        let mut t = out;
+        // A tail of `key: value` tags: cut at the first tag key.
+        if let Some(cut) = first_tag(&t) {
+            let tail = t[cut..].to_string();
+            if self.all_meta(&tail, line, meta) {
+                t.truncate(cut);
+            }
+        }
+        // Trailing separated segments that are metadata: `— @alice`, `, P1`, `#12`.
+        loop {
+            let trimmed = t.trim_end().trim_end_matches(['.', ';']).trim_end();
+            let Some((head, tail)) = split_last_segment(trimmed) else {
+                break;
+            };
+            if tail.is_empty() || !self.all_meta(tail, line, meta) {
+                break;
+            }
+            t = head.to_string();
+        }
+        // Issue references at the very end: `... reverted: #11134`.
+        let trimmed = t.trim_end();
+        if let Some(pos) = trimmed.rfind([' ', '(']) {
+            let last = trimmed[pos + 1..].trim_end_matches([')', '.']);
+            if let Some(r) = issue_ref(last) {
+                meta.issue.get_or_insert(r);
+                t.truncate(pos);
+            }
+        }
+        // An @mention anywhere names the owner when nothing else does.
+        if meta.owner.is_none() {
+            meta.owner = first_mention(&t);
+        }
+        t.trim()
+            .trim_end_matches([':', ',', ';', '-', '—', '–', '|'])
+            .trim()
+            .to_string()
+    }
+
+    /// Whether every part of `s` (split on `,` `;` `|`) is metadata; if so, records it.
+    fn all_meta(&mut self, s: &str, line: usize, meta: &mut Meta) -> bool {
+        let parts: Vec<&str> = s
+            .split([',', ';', '|'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts.is_empty() {
+            return false;
+        }
+        let mut found = Meta::default();
+        for part in &parts {
+            if !self.meta_part(part, line, &mut found) {
+                return false;
+            }
+        }
+        merge_meta(meta, found);
+        true
+    }
+
+    fn meta_part(&mut self, part: &str, line: usize, meta: &mut Meta) -> bool {
+        if let Some((field, value)) = field_line_text(part) {
+            if field == Field::Text {
+                return false;
+            }
+            let mut t = None;
+            self.apply_field(field, &value, line, meta, &mut t);
+            return true;
+        }
+        if let Some(login) = part.strip_prefix('@').filter(|l| is_login(l)) {
+            meta.owner.get_or_insert_with(|| login.to_string());
+            return true;
+        }
+        if is_priority_token(part) {
+            meta.priority = Some(part.to_string());
+            return true;
+        }
+        let lower = part.to_lowercase();
+        for prefix in ["due ", "due by ", "due on ", "deadline "] {
+            if let Some(rest) = lower.strip_prefix(prefix) {
+                if let Some(d) = time::parse_date(rest, self.ctx.date) {
+                    meta.due = Some(d);
+                    return true;
+                }
+            }
+        }
+        if let Some(p) = lower.strip_suffix(" priority") {
+            if matches!(p, "high" | "medium" | "low" | "critical" | "urgent") {
+                meta.priority = Some(p.to_string());
+                return true;
+            }
+        }
+        if let Some(r) = issue_ref(part) {
+            meta.issue.get_or_insert(r);
+            return true;
+        }
+        false
+    }
+}
+
+fn merge_meta(into: &mut Meta, from: Meta) {
+    if from.owner.is_some() {
+        into.owner = from.owner;
+    }
+    into.due = from.due.or(into.due);
+    into.priority = from.priority.or(into.priority.take());
+    if into.issue.is_none() {
+        into.issue = from.issue;
+    }
+    into.done |= from.done;
+    into.kind = from.kind.or(into.kind);
+}
+
+fn merge(item: &mut ActionItem, meta: Meta) {
+    if meta.owner.is_some() {
+        item.owner = meta.owner;
+    }
+    item.due = meta.due.or(item.due);
+    item.priority = meta.priority.or(item.priority.take());
+    item.issue = item.issue.take().or(meta.issue);
+    item.done |= meta.done;
+    if let Some(k) = meta.kind {
+        item.kind = k;
+    }
+}
+
+/// `Key: value` on a node's line, when the key is a known field.
+fn field_line(n: &Node<'_>) -> Option<(Field, String)> {
+    field_line_text(&n.plain())
+}
+
+fn field_line_text(text: &str) -> Option<(Field, String)> {
+    let (key, value) = text.split_once(':')?;
+    if key.split_whitespace().count() > 3 {
+        return None;
+    }
+    let field = field_of(key)?;
+    let value = value.trim();
+    (!value.is_empty()).then(|| (field, value.to_string()))
+}
+
+/// The byte offset of the first ` key:` tag (owner, due, priority...) after the start.
+fn first_tag(t: &str) -> Option<usize> {
+    let lower = t.to_ascii_lowercase();
+    const KEYS: [&str; 12] = [
+        "owner:",
+        "owners:",
+        "assignee:",
+        "assigned to:",
+        "due:",
+        "due date:",
+        "deadline:",
+        "priority:",
+        "eta:",
+        "status:",
+        "issue:",
+        "ticket:",
+    ];
+    KEYS.iter()
+        .filter_map(|k| {
+            let mut from = 1;
+            while let Some(p) = lower.get(from..)?.find(k) {
+                let at = from + p;
+                let before = lower.as_bytes()[at - 1];
+                if !before.is_ascii_alphanumeric() {
+                    return Some(at);
+                }
+                from = at + 1;
+            }
+            None
+        })
+        .min()
+}
+
+fn split_last_segment(t: &str) -> Option<(&str, &str)> {
+    [" — ", " – ", " - ", ", ", " | "]
+        .iter()
+        .filter_map(|sep| t.rfind(sep).map(|p| (p, sep.len())))
+        .max_by_key(|(p, _)| *p)
+        .map(|(p, len)| (&t[..p], t[p + len..].trim()))
+}
+
+fn leading_priority(t: &str) -> Option<(String, String)> {
+    for (open, close) in [("[", "]"), ("(", ")")] {
+        if let Some(rest) = t.strip_prefix(open) {
+            if let Some((p, after)) = rest.split_once(close) {
+                if is_priority_token(p) {
+                    return Some((
+                        p.to_string(),
+                        after.trim_start_matches([':', ' ', '-']).to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    let (word, after) = t.split_once([' ', ':'])?;
+    is_priority_token(word).then(|| {
+        (
+            word.to_string(),
+            after.trim_start_matches([':', ' ', '-']).to_string(),
+        )
+    })
+}
+
+fn is_priority_token(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 2 && (b[0] == b'P' || b[0] == b'p') && (b'0'..=b'4').contains(&b[1])
+}
+
+fn is_login(s: &str) -> bool {
+    let s = s.trim_end_matches(['.', ',', ')', ':']);
+    !s.is_empty()
+        && s.len() <= 80
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+}
+
+fn first_mention(t: &str) -> Option<String> {
+    let b = t.as_bytes();
+    for (i, c) in b.iter().enumerate() {
+        if *c == b'@' && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let rest = &t[i + 1..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.')))
+                .unwrap_or(rest.len());
+            let login = rest[..end].trim_end_matches(['.', '/']);
+            if is_login(login) {
+                return Some(login.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn clean_owner(v: &str) -> String {
+    v.trim()
+        .trim_end_matches('.')
+        .trim_start_matches('@')
+        .trim()
+        .to_string()
+}
+
+fn is_empty_value(v: &str) -> bool {
+    let v = v.trim().to_lowercase();
+    v.is_empty()
+        || matches!(
+            v.as_str(),
+            "-" | "n/a" | "na" | "none" | "tbd" | "?" | "..." | "—"
+        )
+}
+
+/// Relative deadlines ("2 weeks", "Q3", "next sprint") are not dates and not errors.
+fn is_relative(v: &str) -> bool {
+    let v = v.to_lowercase();
+    [
+        "week", "day", "month", "sprint", "quarter", "q1", "q2", "q3", "q4", "asap", "tbd", "n/a",
+        "ongoing", "next", "soon",
+    ]
+    .iter()
+    .any(|w| v.contains(w))
+}
+
+fn says_done(v: &str) -> bool {
+    let lower = v.to_lowercase();
+    lower.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "done" | "complete" | "completed" | "closed" | "fixed" | "resolved" | "finished"
+        )
+    }) || v.contains('✅')
+        || v.contains('✔')
+}
+
+/// A Type column: Google's mitigate / prevent / process / other, and plain words.
+fn type_kind(v: &str) -> Option<ItemKind> {
+    let v = v.trim().to_lowercase();
+    if v.starts_with("mitigat") || v.starts_with("correct") || v.starts_with("repair") || v == "fix"
+    {
+        Some(ItemKind::Corrective)
+    } else if v.starts_with("prevent") {
+        Some(ItemKind::Preventive)
+    } else if v.starts_with("process") || v == "other" || v == "task" || v.starts_with("investigat")
+    {
+        Some(ItemKind::Task)
+    } else {
+        None
+    }
+}
+
+/// An issue written in an Issue/Bug column: a link, a URL, `#12`, `group/p#12`, `Bug 123`,
+/// `JIRA-42`, or a bare number.
+fn issue_in_cell(v: &str) -> Option<IssueRef> {
+    issue_in_links(v).or_else(|| {
+        v.split(|c: char| c.is_whitespace() || c == ',')
+            .find_map(|w| {
+                let w = w.trim_matches(['(', ')', '[', ']']);
+                issue_ref(w).or_else(|| jira_key(w))
+            })
+            .or_else(|| {
+                let t = v.trim();
+                (t.len() <= 12 && !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+                    .then(|| IssueRef::External(t.to_string()))
+            })
+    })
+}
+
+fn issue_in_links(raw: &str) -> Option<IssueRef> {
+    inline::links(raw)
+        .into_iter()
+        .find_map(|(_, url)| is_issue_url(url).then(|| IssueRef::Url(url.to_string())))
+        .or_else(|| {
+            raw.split_whitespace()
+                .map(|w| w.trim_matches(['(', ')', '<', '>', '[', ']', ',', '.']))
+                .find(|w| is_issue_url(w))
+                .map(|w| IssueRef::Url(w.to_string()))
+        })
+}
+
+fn is_issue_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && [
+            "/issues/",
+            "/pull/",
+            "/merge_requests/",
+            "/browse/",
+            "show_bug.cgi?id=",
+        ]
+        .iter()
+        .any(|p| url.contains(p))
+}
+
+/// `#123`, `owner/repo#12`, `group/sub/project#12`, `Bug 12345` (one word here: `b/12345`).
+fn issue_ref(w: &str) -> Option<IssueRef> {
+    let w = w.trim();
+    if is_issue_url(w) {
+        return Some(IssueRef::Url(w.to_string()));
+    }
+    let (project, number) = w.split_once('#')?;
+    let n: u64 = number
+        .parse()
+        .ok()
+        .filter(|_| !number.is_empty() && number.len() <= 9)?;
+    if project.is_empty() {
+        return Some(IssueRef::Local(n));
+    }
+    let valid = project.contains('/')
+        && project.split('/').all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        });
+    valid.then(|| IssueRef::Project {
+        project: project.to_string(),
+        number: n,
+    })
+}
+
+fn jira_key(w: &str) -> Option<IssueRef> {
+    let (key, num) = w.split_once('-')?;
+    let ok = key.len() >= 2
+        && key
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && key.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && !num.is_empty()
+        && num.chars().all(|c| c.is_ascii_digit());
+    ok.then(|| IssueRef::External(w.to_string()))
+}
+
+/// A calendar date promised in the sentence itself: `by 2026-03-01`, `due March 1`,
+/// `scheduled for September 5, 2024`, `deadline: ...`. Dates that are part of the action
+/// ("freeze until 2015-11-20") are not deadlines.
+fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
+    // ASCII lower-casing keeps byte offsets, so positions found in `lower` index `text`.
+    let lower = text.to_ascii_lowercase();
+    for cue in [
+        "due by ",
+        "due on ",
+        "due ",
+        " by ",
+        "scheduled for ",
+        "deadline ",
+        "before ",
+    ] {
+        let mut from = 0;
+        while let Some(p) = lower[from..].find(cue) {
+            let at = from + p + cue.len();
+            let rest = &text[at..];
+            if let Some(f) = time::moments(rest).into_iter().next() {
+                if f.start == 0 && (f.stamp.date.is_some() || f.month_day.is_some()) {
+                    return time::parse_date(&rest[..f.end], reference);
+                }
+            }
+            from = at;
+        }
+    }
+    None
+}

@@ -1,0 +1,592 @@
+//! Text to [`Postmortem`]: a pure, deterministic, linear-time reader of postmortems as people
+//! really write them.
+//!
+//! The reader is line-based rather than a CommonMark parser, because much of what people
+//! commit is not Markdown: plain text with indented blocks (which CommonMark would call code),
+//! `#Heading` without a space, bold lines as headings, short lines ending in a colon. It works
+//! in three steps:
+//! 1. [`lines`]: split the text, measure indentation, mark what is never content (front
+//!    matter, fenced code, HTML comments, the tool's own status block);
+//! 2. [`sections`]: find headings in every style and classify them by meaning
+//!    ([`vocab`]), giving segments of lines that each know what they are about;
+//! 3. read action items ([`items`]) from action segments and timeline entries
+//!    ([`timeline`]) from timeline segments, then the incident's times ([`incident`]).
+
+mod blocks;
+mod front_matter;
+mod incident;
+pub(crate) mod inline;
+mod items;
+mod time;
+mod timeline;
+mod vocab;
+
+use chrono::FixedOffset;
+
+use crate::model::{Diagnostic, Postmortem, Section, SectionKind, Severity};
+
+pub use time::zone_offset;
+
+/// The first line of the status block that the follow-up writes into a postmortem. The parser
+/// skips everything from it to [`STATUS_BLOCK_END`]: the block is the tool's output, not input.
+pub const STATUS_BLOCK_BEGIN: &str = "<!-- postmortem-tracker:status:begin";
+/// The last line of the status block.
+pub const STATUS_BLOCK_END: &str = "<!-- postmortem-tracker:status:end";
+
+/// What the parser may be told beyond the text.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// Extra heading synonyms: a heading whose text (lower-case) contains the phrase gets the
+    /// kind, before the built-in vocabulary is consulted.
+    pub synonyms: Vec<(String, SectionKind)>,
+    /// The zone for times written without one; without it such times stay local.
+    pub default_offset: Option<FixedOffset>,
+}
+
+/// Parses one document. Never panics, whatever the text; problems become diagnostics.
+pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut diagnostics = Vec::new();
+    let mut lines = lines(text);
+    let front = front_matter::read(&mut lines, &mut diagnostics);
+    let doc = sections(&lines, options);
+
+    let mut actions = Vec::new();
+    let mut timeline = Vec::new();
+    let reference = front
+        .as_ref()
+        .and_then(|f| f.date.as_deref())
+        .and_then(|d| time::parse_date(d, None));
+    let mut ctx = incident::Context::read(&lines, &doc, reference, options.default_offset);
+    let stated = incident::stated(&lines, &doc, &ctx);
+    ctx.adopt(&stated);
+    for seg in &doc.segments {
+        let seg_lines = &lines[seg.lines.clone()];
+        if seg.kind.is_action() {
+            items::read(
+                seg_lines,
+                seg.kind,
+                seg.heading_kind,
+                &ctx,
+                &mut actions,
+                &mut diagnostics,
+            );
+        } else if seg.kind == SectionKind::Timeline {
+            timeline::read(seg_lines, &ctx, &mut timeline);
+        } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics) {
+            actions.extend(table_items);
+        }
+    }
+    if !doc.sections.iter().any(|s| s.kind == SectionKind::Timeline) {
+        // A transcript or a document without a timeline heading: every paragraph that starts
+        // with a time is an entry.
+        for seg in &doc.segments {
+            if !seg.kind.is_action() {
+                timeline::read_stamped(&lines[seg.lines.clone()], &ctx, &mut timeline);
+            }
+        }
+    }
+    let incident = incident::finish(stated, &timeline);
+
+    let title = front
+        .as_ref()
+        .and_then(|f| f.title.clone())
+        .or_else(|| doc.title.clone());
+    let id = front
+        .as_ref()
+        .and_then(|f| f.id.clone())
+        .unwrap_or_else(|| path.to_string());
+    if doc.sections.iter().all(|s| s.kind == SectionKind::Other) && !text.trim().is_empty() {
+        diagnostics.push(Diagnostic::new(
+            Severity::Info,
+            None,
+            "no-sections",
+            "no recognised section headings (summary, timeline, root cause, action items...)",
+        ));
+    }
+    Postmortem {
+        path: path.to_string(),
+        id,
+        title,
+        front_matter: front,
+        incident,
+        sections: doc.sections,
+        actions,
+        timeline,
+        diagnostics,
+    }
+}
+
+/// Decodes bytes as UTF-8 (a BOM is dropped; invalid sequences are replaced, with a
+/// diagnostic naming the first bad line) and parses them.
+pub fn parse_bytes(path: &str, bytes: &[u8], options: &ParseOptions) -> Postmortem {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(path, text, options),
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            let text = String::from_utf8_lossy(bytes);
+            let mut pm = parse(path, &text, options);
+            pm.diagnostics.insert(
+                0,
+                Diagnostic::new(
+                    Severity::Warning,
+                    Some(line),
+                    "invalid-utf8",
+                    "the file is not valid UTF-8; invalid bytes were replaced with U+FFFD",
+                ),
+            );
+            pm
+        }
+    }
+}
+
+/// One line of the document.
+#[derive(Debug, Clone)]
+pub(crate) struct Line<'a> {
+    /// 1-based line number.
+    pub no: usize,
+    /// Leading whitespace in columns (a tab counts four).
+    pub indent: usize,
+    /// The line without leading and trailing whitespace.
+    pub body: &'a str,
+    /// Not content: front matter, fenced code, an HTML comment, the status block.
+    pub skip: bool,
+}
+
+/// Splits the text into lines and marks what is never content.
+fn lines(text: &str) -> Vec<Line<'_>> {
+    let mut out = Vec::with_capacity(text.len() / 40 + 1);
+    let mut fence: Option<(u8, usize)> = None;
+    let mut in_comment = false;
+    let mut in_status = false;
+    for (i, raw) in text.split('\n').enumerate() {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let mut indent = 0;
+        let mut start = 0;
+        for (k, c) in raw.char_indices() {
+            match c {
+                ' ' => indent += 1,
+                '\t' => indent += 4 - indent % 4,
+                '\u{a0}' | '\u{2003}' | '\u{2002}' => indent += 1,
+                _ => {
+                    start = k;
+                    break;
+                }
+            }
+            start = k + c.len_utf8();
+        }
+        let body = raw[start..].trim_end();
+        let mut skip = false;
+        if let Some((ch, len)) = fence {
+            skip = true;
+            if body.len() >= len && body.bytes().all(|b| b == ch) {
+                fence = None;
+            }
+        } else if in_status {
+            skip = true;
+            if body.starts_with(STATUS_BLOCK_END) {
+                in_status = false;
+            }
+        } else if in_comment {
+            skip = true;
+            if body.contains("-->") {
+                in_comment = false;
+            }
+        } else if body.starts_with(STATUS_BLOCK_BEGIN) {
+            skip = true;
+            in_status = true;
+        } else if body.starts_with("```") || body.starts_with("~~~") {
+            let ch = body.as_bytes()[0];
+            let len = body.bytes().take_while(|b| *b == ch).count();
+            fence = Some((ch, len));
+            skip = true;
+        } else if body.starts_with("<!--") {
+            skip = true;
+            in_comment = !body.contains("-->");
+        } else if is_link_definition(body) {
+            // `[label]: https://...` defines a reference link; it is not text.
+            skip = true;
+        } else if body.starts_with('>') {
+            // Quoted text (chat logs, e-mails) is never an item or a heading.
+            skip = true;
+        }
+        out.push(Line {
+            no: i + 1,
+            indent,
+            body,
+            skip,
+        });
+    }
+    out
+}
+
+fn is_link_definition(body: &str) -> bool {
+    body.starts_with('[')
+        && body.find("]:").is_some_and(|i| {
+            i > 1
+                && !body[..i].contains(']')
+                && body[i + 2..].trim_start().contains(['/', '.', '#'])
+        })
+}
+
+/// A run of lines under one heading, with what it is about.
+#[derive(Debug, Clone)]
+pub(crate) struct Segment {
+    /// The effective kind: the nearest enclosing heading that is recognised decides.
+    pub kind: SectionKind,
+    /// The kind of the segment's own heading (`Other` when unrecognised).
+    pub heading_kind: SectionKind,
+    /// The heading's own text, including text after a label's colon.
+    pub heading: Option<String>,
+    /// Indexes into the document's lines (the heading excluded).
+    pub lines: std::ops::Range<usize>,
+}
+
+/// The document cut into segments.
+pub(crate) struct Doc {
+    pub segments: Vec<Segment>,
+    pub sections: Vec<Section>,
+    pub title: Option<String>,
+}
+
+/// A heading found on a line.
+#[derive(Debug)]
+struct Heading {
+    level: usize,
+    text: String,
+    kind: SectionKind,
+    /// How many lines the heading takes (2 for setext).
+    span: usize,
+}
+
+/// Finds headings and cuts the document into segments.
+fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
+    let mut segments = Vec::new();
+    let mut sections = Vec::new();
+    let mut title: Option<String> = None;
+    let mut title_decided = false;
+    // (level, kind) of the enclosing headings.
+    let mut stack: Vec<(usize, SectionKind)> = Vec::new();
+    let mut current = Segment {
+        kind: SectionKind::Other,
+        heading_kind: SectionKind::Other,
+        heading: None,
+        lines: 0..0,
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        let line = &lines[i];
+        if line.skip || line.body.is_empty() {
+            i += 1;
+            continue;
+        }
+        let mut found = heading(lines, i, current.kind, options);
+        if !title_decided && !is_decoration(line.body) {
+            title_decided = true;
+            // The document's title names the incident ("Rule Preventing Inbound Traffic"); it
+            // is not a section, whatever its words.
+            if let Some(h) = found.as_mut() {
+                if h.text.split_whitespace().count() >= 4 {
+                    h.kind = SectionKind::Other;
+                }
+            }
+            let candidate = match &found {
+                Some(h) if h.kind == SectionKind::Other => Some(h.text.clone()),
+                Some(_) => None,
+                None => {
+                    let p = inline::plain(line.body);
+                    (p.len() <= 120 && vocab::classify(&p) == SectionKind::Other).then_some(p)
+                }
+            };
+            title = candidate
+                .map(|t| t.trim_end_matches(':').trim().to_string())
+                .filter(|t| !t.is_empty());
+        }
+        let Some(h) = found else {
+            i += 1;
+            continue;
+        };
+        current.lines.end = i;
+        segments.push(current);
+        while stack.last().is_some_and(|(l, _)| *l >= h.level) {
+            stack.pop();
+        }
+        stack.push((h.level, h.kind));
+        let kind = stack
+            .iter()
+            .rev()
+            .map(|(_, k)| *k)
+            .find(|k| *k != SectionKind::Other)
+            .unwrap_or(SectionKind::Other);
+        sections.push(Section {
+            kind: h.kind,
+            heading: h.text.clone(),
+            line: line.no,
+        });
+        current = Segment {
+            kind,
+            heading_kind: h.kind,
+            heading: Some(h.text),
+            lines: i + h.span..i + h.span,
+        };
+        i += h.span;
+    }
+    current.lines.end = lines.len();
+    segments.push(current);
+    Doc {
+        segments,
+        sections,
+        title,
+    }
+}
+
+/// Lines that are not text a reader would call a title: images, links alone, rules, tags.
+fn is_decoration(body: &str) -> bool {
+    body.starts_with("![")
+        || body.starts_with("http://")
+        || body.starts_with("https://")
+        || body
+            .chars()
+            .all(|c| matches!(c, '-' | '=' | '*' | '_' | ' '))
+        || (body.starts_with('<') && inline::plain(body).is_empty())
+}
+
+fn classify(text: &str, options: &ParseOptions) -> SectionKind {
+    if !options.synonyms.is_empty() {
+        let lower = text.to_lowercase();
+        if let Some((_, kind)) = options
+            .synonyms
+            .iter()
+            .find(|(phrase, _)| lower.contains(&phrase.to_lowercase()))
+        {
+            return *kind;
+        }
+    }
+    vocab::classify(text)
+}
+
+/// Recognises a heading at line `i` in any of the styles people use. `context` is the kind of
+/// the segment the line stands in: inside a timeline, indented labels are entries, not
+/// headings; inside an action section, unknown labels are group titles.
+fn heading(
+    lines: &[Line<'_>],
+    i: usize,
+    context: SectionKind,
+    options: &ParseOptions,
+) -> Option<Heading> {
+    let line = &lines[i];
+    let body = line.body;
+    let make = |level: usize, text: &str, span: usize| {
+        let text = inline::plain(text);
+        let text = text.trim().trim_end_matches('#').trim();
+        let label = label_part(text);
+        let kind = classify(label, options);
+        Heading {
+            level,
+            text: text.trim_end_matches(':').trim().to_string(),
+            kind,
+            span,
+        }
+    };
+
+    // ATX, also without the space: `#Issue Summary:`. Not `#123`.
+    if body.starts_with('#') {
+        let hashes = body.bytes().take_while(|b| *b == b'#').count();
+        let rest = &body[hashes..];
+        let ok = hashes <= 6
+            && rest
+                .chars()
+                .next()
+                .is_some_and(|c| c == ' ' || c.is_alphabetic() || c == '*' || c == '_');
+        if ok && !rest.trim().is_empty() {
+            return Some(make(hashes, rest, 1));
+        }
+    }
+    // HTML headings: `<h2>Timeline:</h2>`.
+    if body.len() > 4 && body.as_bytes()[0] == b'<' && (body.as_bytes()[1] | 0x20) == b'h' {
+        let level = body.as_bytes()[2];
+        if (b'1'..=b'6').contains(&level) {
+            let text = inline::plain(body);
+            if !text.is_empty() {
+                return Some(make(usize::from(level - b'0'), &text, 1));
+            }
+        }
+    }
+    if body.starts_with('|') {
+        return None;
+    }
+    // Setext: a line underlined with `===` or `---`.
+    if let Some(next) = lines.get(i + 1) {
+        let u = next.body;
+        if !next.skip
+            && u.len() >= 2
+            && next.indent < 4
+            && (u.bytes().all(|b| b == b'=') || u.bytes().all(|b| b == b'-'))
+            && blocks::marker(body).0 == blocks::Marker::None
+        {
+            let level = if u.starts_with('=') { 1 } else { 2 };
+            return Some(make(level, body, 2));
+        }
+    }
+    let (marker, _, rest) = blocks::marker(body);
+    let plain = inline::plain(rest);
+    let words = plain.split_whitespace().count();
+    if words == 0 {
+        return None;
+    }
+    let in_timeline = context == SectionKind::Timeline;
+    let in_action = context.is_action();
+
+    if marker == blocks::Marker::None {
+        // A whole line in bold or italics: `*Root Cause and Resolution*`, `**Tasks:**`.
+        if is_emphasised_line(body) && words <= 12 && !plain.ends_with('.') {
+            return Some(make(7, body, 1));
+        }
+        // ALL CAPS: `ROOT CAUSE AND RESOLUTION`.
+        let letters = plain.chars().filter(|c| c.is_alphabetic()).count();
+        if letters >= 4
+            && words <= 8
+            && plain.chars().all(|c| !c.is_lowercase())
+            && !plain.ends_with('.')
+            && !in_timeline
+        {
+            return Some(make(7, body, 1));
+        }
+        // A plain line made of heading words: `Events Timeline`, `Action Items`.
+        if !plain.ends_with(':') && line.indent < 4 {
+            if let Some(kind) = vocab::is_plain_heading(&plain) {
+                let mut h = make(7, body, 1);
+                h.kind = kind;
+                return Some(h);
+            }
+        }
+    }
+
+    // Labels: `Corrective and Preventative Measures:`, `* Improvements/Fixes:`,
+    // `Root Cause: The root cause was...`, `Corrective Actions: the team proposes:`.
+    let (label, after) = match plain.split_once(':') {
+        Some((l, a)) => (l.trim(), a.trim()),
+        None => return None,
+    };
+    let label_words = label.split_whitespace().count();
+    if label.is_empty() || label_words > 10 || label.contains("http") {
+        return None;
+    }
+    // A colon inside a time ("9:00 PM") is not a label.
+    if label.ends_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let kind = classify(label, options);
+    let level = 8 + line.indent + usize::from(marker != blocks::Marker::None);
+    if in_timeline && line.indent > 0 {
+        return None;
+    }
+    if after.is_empty() {
+        if kind != SectionKind::Other {
+            return Some(Heading {
+                level,
+                text: label.to_string(),
+                kind,
+                span: 1,
+            });
+        }
+        // An unknown label: in an action section it is a group title when lines follow it
+        // directly; otherwise, at the left margin, it starts a new (unrecognised) section.
+        if marker != blocks::Marker::None || line.indent > 0 || in_timeline {
+            return None;
+        }
+        if in_action && !blank_follows(lines, i) {
+            return None;
+        }
+        if !in_action && !blank_follows(lines, i) && next_is_indented(lines, i) {
+            return None;
+        }
+        return Some(Heading {
+            level,
+            text: label.to_string(),
+            kind,
+            span: 1,
+        });
+    }
+    // A label with text after it starts a section only outside lists, and inside an action
+    // section only as an introduction ("Corrective Actions: we propose the following:").
+    if marker != blocks::Marker::None || label_words > 5 || kind == SectionKind::Other {
+        return None;
+    }
+    // Inside an action section a label with text is an item ("Detection: add alerts"),
+    // unless it plainly ends the section ("Conclusion: ...") or introduces more actions.
+    let ends_actions = matches!(
+        kind,
+        SectionKind::Conclusion
+            | SectionKind::LessonsLearned
+            | SectionKind::Appendix
+            | SectionKind::Timeline
+            | SectionKind::ContributingFactors
+            | SectionKind::RootCause
+    );
+    if in_action && !(kind.is_action() && after.ends_with(':')) && !ends_actions {
+        return None;
+    }
+    // In a timeline, "Resolution: service restored" is an event, not a section.
+    if in_timeline
+        && (line.indent > 0
+            || matches!(
+                kind,
+                SectionKind::Resolution
+                    | SectionKind::Detection
+                    | SectionKind::Timeline
+                    | SectionKind::Duration
+            ))
+    {
+        return None;
+    }
+    Some(Heading {
+        level,
+        text: plain.trim_end_matches(':').to_string(),
+        kind,
+        span: 1,
+    })
+}
+
+/// The part of a heading before a colon: `Duration of Outage: 10:00 AM - ...` → `Duration
+/// of Outage`.
+fn label_part(text: &str) -> &str {
+    match text.split_once(':') {
+        Some((l, _)) if !l.trim().is_empty() && !l.ends_with(|c: char| c.is_ascii_digit()) => l,
+        _ => text,
+    }
+}
+
+fn blank_follows(lines: &[Line<'_>], i: usize) -> bool {
+    lines.get(i + 1).is_none_or(|l| l.body.is_empty())
+}
+
+fn next_is_indented(lines: &[Line<'_>], i: usize) -> bool {
+    let indent = lines[i].indent;
+    lines[i + 1..]
+        .iter()
+        .find(|l| !l.body.is_empty() && !l.skip)
+        .is_some_and(|l| l.indent > indent)
+}
+
+/// `**Text**`, `*Text*`, `__Text__`, `***Text:***`, `**Text**:`.
+fn is_emphasised_line(body: &str) -> bool {
+    let b = body.trim_end_matches(':');
+    for mark in ["***", "**", "*", "___", "__", "_"] {
+        if b.len() > 2 * mark.len() && b.starts_with(mark) && b.ends_with(mark) {
+            let inner = &b[mark.len()..b.len() - mark.len()];
+            return !inner.contains(mark) && !inner.starts_with(' ');
+        }
+    }
+    false
+}
+
+/// A line of Markdown as plain words: emphasis, links, tags, entities and emoji shortcodes
+/// removed, whitespace collapsed. Item texts are already in this form.
+pub fn plain_text(markdown: &str) -> String {
+    inline::plain(markdown)
+}

@@ -1,0 +1,844 @@
+//! Dates, times and zones as people write them in postmortems.
+//!
+//! The scanner finds primitive mentions (a date, a time of day, a zone) in a line, and the
+//! helpers combine neighbours into moments and ranges: `2023-11-01 14:00 CAT`,
+//! `10:00 AM - 11:30 AM EST on February 5, 2023`, `between 9:00 PM and 11:30 PM EST`,
+//! `January 31 2023, 16:15 GMT+1`, `03:39:25`. No regex: one left-to-right pass over the bytes.
+
+use chrono::{Datelike, FixedOffset, NaiveDate, NaiveTime};
+
+use crate::model::Timestamp;
+
+/// One primitive mention and where it stands in the text (byte offsets).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Mention {
+    pub what: What,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What a mention is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum What {
+    Date(NaiveDate),
+    /// A day and month without a year (`March 1`): the year comes from context.
+    MonthDay(u32, u32),
+    Time(NaiveTime),
+    Zone(FixedOffset),
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Zone abbreviations seen in postmortems, with the offsets readers mean by them (North American
+/// readings for the ambiguous CST/IST: the corpus uses them that way).
+const ZONES: [(&str, i32); 32] = [
+    ("utc", 0),
+    ("gmt", 0),
+    ("z", 0),
+    ("wet", 0),
+    ("bst", 60),
+    ("cet", 60),
+    ("wat", 60),
+    ("west", 60),
+    ("cest", 120),
+    ("cat", 120),
+    ("sast", 120),
+    ("eet", 120),
+    ("eest", 180),
+    ("eat", 180),
+    ("msk", 180),
+    ("ist", 330),
+    ("sgt", 480),
+    ("hkt", 480),
+    ("awst", 480),
+    ("jst", 540),
+    ("kst", 540),
+    ("aest", 600),
+    ("aedt", 660),
+    ("nzst", 720),
+    ("nzdt", 780),
+    ("est", -300),
+    ("edt", -240),
+    ("cst", -360),
+    ("cdt", -300),
+    ("mst", -420),
+    ("mdt", -360),
+    ("pst", -480),
+];
+const MORE_ZONES: [(&str, i32); 4] = [("pdt", -420), ("akst", -540), ("hst", -600), ("et", -300)];
+
+/// The offset for a zone abbreviation or an offset written as `+02:00`, `UTC+3`, `GMT-5`.
+pub fn zone_offset(word: &str) -> Option<FixedOffset> {
+    let upper = word.trim().to_ascii_uppercase();
+    let mut scan = Scanner::new(&upper);
+    let mut found = None;
+    scan.each(|m| {
+        if found.is_none() {
+            if let What::Zone(z) = m.what {
+                if m.start == 0 && m.end == upper.len() {
+                    found = Some(z);
+                }
+            }
+        }
+    });
+    found
+}
+
+fn abbreviation(word: &[u8]) -> Option<i32> {
+    ZONES
+        .iter()
+        .chain(MORE_ZONES.iter())
+        .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(word))
+        .map(|&(_, minutes)| minutes)
+}
+
+fn month_number(word: &[u8]) -> Option<u32> {
+    if word.len() < 3 {
+        return None;
+    }
+    let lower: Vec<u8> = word.iter().map(u8::to_ascii_lowercase).collect();
+    let lower = lower.strip_suffix(b".").unwrap_or(&lower);
+    MONTHS
+        .iter()
+        .position(|m| {
+            // Full names, three-letter abbreviations and "Sept".
+            m.as_bytes() == lower
+                || (lower.len() == 3 && m.as_bytes().starts_with(lower))
+                || (lower == b"sept" && *m == "september")
+        })
+        .map(|i| i as u32 + 1)
+}
+
+/// Finds every mention in `text`, left to right.
+pub(crate) fn mentions(text: &str) -> Vec<Mention> {
+    let mut out = Vec::new();
+    Scanner::new(text).each(|m| out.push(m));
+    out
+}
+
+struct Scanner<'a> {
+    s: &'a [u8],
+}
+
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Self {
+        Scanner { s: text.as_bytes() }
+    }
+
+    fn at_boundary(&self, i: usize) -> bool {
+        // `2023-02-14T11:59` has a time right after the `T`.
+        i == 0
+            || !self.s[i - 1].is_ascii_alphanumeric()
+            || (self.s[i - 1] == b'T' && i >= 2 && self.s[i - 2].is_ascii_digit())
+    }
+
+    /// Digits starting at `i`: (value, count).
+    fn digits(&self, i: usize) -> (u32, usize) {
+        let mut v: u32 = 0;
+        let mut n = 0;
+        while i + n < self.s.len() && self.s[i + n].is_ascii_digit() && n < 9 {
+            v = v * 10 + u32::from(self.s[i + n] - b'0');
+            n += 1;
+        }
+        (v, n)
+    }
+
+    fn word_end(&self, i: usize) -> usize {
+        let mut j = i;
+        while j < self.s.len() && self.s[j].is_ascii_alphabetic() {
+            j += 1;
+        }
+        j
+    }
+
+    fn skip_spaces(&self, mut i: usize) -> usize {
+        while i < self.s.len() && self.s[i] == b' ' {
+            i += 1;
+        }
+        i
+    }
+
+    fn each(&mut self, mut f: impl FnMut(Mention)) {
+        let mut i = 0;
+        while i < self.s.len() {
+            let c = self.s[i];
+            if !self.at_boundary(i) || !(c.is_ascii_alphanumeric() || c == b'+') {
+                i += 1;
+                continue;
+            }
+            let found = if c.is_ascii_digit() {
+                self.iso_date(i)
+                    .or_else(|| self.numeric_date(i))
+                    .or_else(|| self.day_month(i))
+                    .or_else(|| self.time(i))
+            } else if c == b'+' {
+                self.numeric_offset(i, i)
+            } else {
+                self.month_day(i).or_else(|| self.zone(i))
+            };
+            match found {
+                Some(m) => {
+                    i = m.end;
+                    f(m);
+                }
+                None => {
+                    // Skip the rest of this word or number.
+                    let mut j = i + 1;
+                    while j < self.s.len() && self.s[j].is_ascii_alphanumeric() {
+                        j += 1;
+                    }
+                    i = j;
+                }
+            }
+        }
+    }
+
+    fn mention(what: What, start: usize, end: usize) -> Option<Mention> {
+        Some(Mention { what, start, end })
+    }
+
+    /// `2023-11-01`, `2019-3-26`, `2023/11/01`, `2023.11.01`.
+    fn iso_date(&self, i: usize) -> Option<Mention> {
+        let (y, n) = self.digits(i);
+        if n != 4 {
+            return None;
+        }
+        let sep = *self.s.get(i + 4)?;
+        if !matches!(sep, b'-' | b'/' | b'.') {
+            return None;
+        }
+        let (m, mn) = self.digits(i + 5);
+        if !(1..=2).contains(&mn) || self.s.get(i + 5 + mn) != Some(&sep) {
+            return None;
+        }
+        let (d, dn) = self.digits(i + 6 + mn);
+        if !(1..=2).contains(&dn) {
+            return None;
+        }
+        let end = i + 6 + mn + dn;
+        if self.s.get(end).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let date = NaiveDate::from_ymd_opt(y as i32, m, d)?;
+        Self::mention(What::Date(date), i, end)
+    }
+
+    /// `03/14/2024`, `14.03.2024`, `03, 14, 2024`: read only when the order is certain (one
+    /// number above 12). `04-12-2022` stays unread: a guess would be wrong half the time.
+    fn numeric_date(&self, i: usize) -> Option<Mention> {
+        let (a, an) = self.digits(i);
+        if !(1..=2).contains(&an) {
+            return None;
+        }
+        let mut j = i + an;
+        let sep = *self.s.get(j)?;
+        if !matches!(sep, b'/' | b'-' | b'.' | b',') {
+            return None;
+        }
+        j += 1;
+        if sep == b',' {
+            j = self.skip_spaces(j);
+        }
+        let (b, bn) = self.digits(j);
+        if !(1..=2).contains(&bn) {
+            return None;
+        }
+        j += bn;
+        if self.s.get(j) != Some(&sep) {
+            return None;
+        }
+        j += 1;
+        if sep == b',' {
+            j = self.skip_spaces(j);
+        }
+        let (y, yn) = self.digits(j);
+        if yn != 4 {
+            return None;
+        }
+        j += yn;
+        let (month, day) = match (a > 12, b > 12) {
+            (false, true) => (a, b),
+            (true, false) => (b, a),
+            _ => return None,
+        };
+        let date = NaiveDate::from_ymd_opt(y as i32, month, day)?;
+        Self::mention(What::Date(date), i, j)
+    }
+
+    /// `22 February 2023`, `5th March`, `1st of May, 2026`.
+    fn day_month(&self, i: usize) -> Option<Mention> {
+        let (d, dn) = self.digits(i);
+        if !(1..=2).contains(&dn) || d == 0 || d > 31 {
+            return None;
+        }
+        let mut j = i + dn;
+        j = self.ordinal_suffix(j);
+        if self.s.get(j) != Some(&b' ') {
+            return None;
+        }
+        j = self.skip_spaces(j);
+        if self.s[j..].len() >= 3 && self.s[j..j + 3].eq_ignore_ascii_case(b"of ") {
+            j = self.skip_spaces(j + 3);
+        }
+        let we = self.word_end(j);
+        let month = month_number(&self.s[j..we])?;
+        let mut end = we;
+        if self.s.get(end) == Some(&b'.') {
+            end += 1;
+        }
+        self.with_year(month, d, i, end)
+    }
+
+    /// `February 22, 2023`, `Feb 22 2023`, `March 26th, 2019`, `September 5,, 2024`, `June 10`.
+    fn month_day(&self, i: usize) -> Option<Mention> {
+        let we = self.word_end(i);
+        let month = month_number(&self.s[i..we])?;
+        let mut j = we;
+        if self.s.get(j) == Some(&b'.') {
+            j += 1;
+        }
+        if self.s.get(j) != Some(&b' ') {
+            return None;
+        }
+        j = self.skip_spaces(j);
+        let (d, dn) = self.digits(j);
+        if !(1..=2).contains(&dn) || d == 0 || d > 31 {
+            // "May 2023": a month and year only; not a day.
+            return None;
+        }
+        let mut end = self.ordinal_suffix(j + dn);
+        // "March 26 17:40" is a day then a time, not "26:17"; "June 10, 2024" has a year.
+        if self.s.get(end) == Some(&b':') {
+            return None;
+        }
+        if self.s.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let _ = &mut end;
+        self.with_year(month, d, i, end)
+    }
+
+    fn ordinal_suffix(&self, j: usize) -> usize {
+        let rest = &self.s[j..];
+        for suffix in [b"st", b"nd", b"rd", b"th"] {
+            if rest.len() >= 2
+                && rest[..2].eq_ignore_ascii_case(suffix)
+                && !rest.get(2).is_some_and(u8::is_ascii_alphabetic)
+            {
+                return j + 2;
+            }
+        }
+        j
+    }
+
+    /// After a day and month: an optional `, 2023` / ` 2023` / `,, 2024`.
+    fn with_year(&self, month: u32, day: u32, start: usize, end: usize) -> Option<Mention> {
+        let mut j = end;
+        while j < self.s.len() && matches!(self.s[j], b',' | b' ') && j < end + 4 {
+            j += 1;
+        }
+        let (y, yn) = self.digits(j);
+        let followed_by_time = self.s.get(j + yn) == Some(&b':');
+        if yn == 4 && !followed_by_time && (1900..=2200).contains(&y) {
+            let date = NaiveDate::from_ymd_opt(y as i32, month, day)?;
+            return Self::mention(What::Date(date), start, j + yn);
+        }
+        NaiveDate::from_ymd_opt(2000, month, day)?; // reject February 30
+        Self::mention(What::MonthDay(month, day), start, end)
+    }
+
+    /// `14:00`, `03:39:25`, `9:00 PM`, `9:00pm`, `10 AM`, `8pm`, `10:00 M` (a typo for AM).
+    fn time(&self, i: usize) -> Option<Mention> {
+        let (h, hn) = self.digits(i);
+        if !(1..=2).contains(&hn) || h > 24 {
+            return None;
+        }
+        let mut j = i + hn;
+        let (mut m, mut sec) = (0, 0);
+        let mut has_minutes = false;
+        if self.s.get(j) == Some(&b':') || self.s.get(j) == Some(&b'.') && hn <= 2 {
+            let sep = self.s[j];
+            let (mm, mn) = self.digits(j + 1);
+            if mn == 2 && mm < 60 {
+                m = mm;
+                has_minutes = true;
+                j += 3;
+                if self.s.get(j) == Some(&b':') {
+                    let (ss, sn) = self.digits(j + 1);
+                    if sn == 2 && ss < 60 {
+                        sec = ss;
+                        j += 3;
+                    }
+                }
+            }
+            // "1.5 hours" or "10.2" are not times: a dot needs an am/pm after it.
+            if sep == b'.' && !has_minutes {
+                return None;
+            }
+            if sep == b'.' && self.meridiem(j).is_none() {
+                return None;
+            }
+        }
+        if self.s.get(j).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let mut hour = h;
+        if let Some((pm, end)) = self.meridiem(j) {
+            if !(1..=12).contains(&h) {
+                return None;
+            }
+            hour = match (pm, h) {
+                (false, 12) => 0,
+                (true, 12) => 12,
+                (true, h) => h + 12,
+                (false, h) => h,
+            };
+            j = end;
+        } else if !has_minutes {
+            return None;
+        }
+        if hour == 24 {
+            hour = 0;
+        }
+        let time = NaiveTime::from_hms_opt(hour, m, sec)?;
+        Self::mention(What::Time(time), i, j)
+    }
+
+    /// `AM`, `pm`, `a.m.`, `P.M.` (with or without a space), and `M` alone, read as AM.
+    fn meridiem(&self, i: usize) -> Option<(bool, usize)> {
+        let j = self.skip_spaces(i);
+        if j - i > 1 {
+            return None;
+        }
+        let rest = &self.s[j..];
+        let lower = |k: usize| rest.get(k).map(u8::to_ascii_lowercase);
+        let pm = match lower(0)? {
+            b'a' => false,
+            b'p' => true,
+            b'm' if j > i && !lower(1).is_some_and(|c| c.is_ascii_alphanumeric()) => {
+                return Some((false, j + 1));
+            }
+            _ => return None,
+        };
+        let (len, tail) = if lower(1) == Some(b'm') {
+            (2, 2)
+        } else if lower(1) == Some(b'.') && lower(2) == Some(b'm') {
+            (3, if lower(3) == Some(b'.') { 4 } else { 3 })
+        } else {
+            return None;
+        };
+        let _ = len;
+        if rest.get(tail).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        Some((pm, j + tail))
+    }
+
+    /// `UTC`, `PST`, `UTC+3`, `GMT-05:00`, `(EAT)`.
+    fn zone(&self, i: usize) -> Option<Mention> {
+        let we = self.word_end(i);
+        if we == i || we - i > 5 || self.s.get(we).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let word = &self.s[i..we];
+        // Abbreviations count only in capitals ("cat" and "est" are English words), except
+        // the unambiguous utc/gmt.
+        let upper = word.iter().all(u8::is_ascii_uppercase);
+        let base = word.eq_ignore_ascii_case(b"utc") || word.eq_ignore_ascii_case(b"gmt");
+        if !upper && !base {
+            return None;
+        }
+        if base {
+            if let Some(m) = self.numeric_offset(we, i) {
+                return Some(m);
+            }
+        }
+        // A lone capital Z is a zone only right after a time ("14:00Z"), handled by callers.
+        if word == b"Z" {
+            return None;
+        }
+        let minutes = abbreviation(word)?;
+        let offset = FixedOffset::east_opt(minutes * 60)?;
+        Self::mention(What::Zone(offset), i, we)
+    }
+
+    /// `+3`, `-05:00`, `+0200`, `+2` after UTC/GMT or alone.
+    fn numeric_offset(&self, i: usize, start: usize) -> Option<Mention> {
+        let sign = match self.s.get(i)? {
+            b'+' => 1,
+            b'-' | 0xe2 => -1, // 0xe2: the first byte of a Unicode minus or dash
+            _ => return None,
+        };
+        let k = if self.s[i] == 0xe2 {
+            // Only U+2212 MINUS SIGN (e2 88 92) counts.
+            if self.s.get(i + 1..i + 3) != Some(&[0x88, 0x92][..]) {
+                return None;
+            }
+            i + 3
+        } else {
+            i + 1
+        };
+        let (h, hn) = self.digits(k);
+        let (hours, mut minutes, mut end) = match hn {
+            1 | 2 => (h, 0, k + hn),
+            4 => (h / 100, h % 100, k + 4),
+            _ => return None,
+        };
+        if hn <= 2 && self.s.get(end) == Some(&b':') {
+            let (mm, mn) = self.digits(end + 1);
+            if mn == 2 {
+                minutes = mm;
+                end += 3;
+            }
+        }
+        // A bare "+3" needs a zone word before it; a bare "+02:00" stands alone.
+        if start == i && hn <= 2 && end == k + hn {
+            return None;
+        }
+        if hours > 14 || minutes > 59 {
+            return None;
+        }
+        let offset = FixedOffset::east_opt(sign * (hours as i32 * 3600 + minutes as i32 * 60))?;
+        Self::mention(What::Zone(offset), start, end)
+    }
+}
+
+/// Characters allowed between two mentions that belong to one moment.
+fn joins(gap: &str) -> bool {
+    let g = gap.trim_matches(|c: char| c == ' ' || c == ',' || c == '(' || c == ')');
+    g.is_empty() || matches!(g.to_ascii_lowercase().as_str(), "at" | "on" | "t" | "of")
+}
+
+/// A moment assembled from neighbouring mentions, with the span it covers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Found {
+    pub stamp: Timestamp,
+    /// A month and day whose year is not written.
+    pub month_day: Option<(u32, u32)>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Groups mentions into moments: a date, a time and a zone next to each other, in any of the
+/// orders people write them, make one moment.
+pub(crate) fn moments(text: &str) -> Vec<Found> {
+    let ms = mentions(text);
+    let mut out: Vec<Found> = Vec::new();
+    let mut i = 0;
+    while i < ms.len() {
+        let mut f = Found {
+            stamp: Timestamp {
+                date: None,
+                time: None,
+                offset: None,
+            },
+            month_day: None,
+            start: ms[i].start,
+            end: ms[i].end,
+        };
+        let mut j = i;
+        while j < ms.len() {
+            let m = ms[j];
+            if j > i && !joins(&text[f.end..m.start]) {
+                break;
+            }
+            let slot_free = match m.what {
+                What::Date(_) | What::MonthDay(..) => {
+                    f.stamp.date.is_none() && f.month_day.is_none()
+                }
+                What::Time(_) => f.stamp.time.is_none(),
+                What::Zone(_) => f.stamp.offset.is_none() && f.stamp.time.is_some(),
+            };
+            if !slot_free {
+                break;
+            }
+            match m.what {
+                What::Date(d) => f.stamp.date = Some(d),
+                What::MonthDay(mo, d) => f.month_day = Some((mo, d)),
+                What::Time(t) => f.stamp.time = Some(t),
+                What::Zone(z) => f.stamp.offset = Some(z),
+            }
+            f.end = m.end;
+            j += 1;
+        }
+        if j == i {
+            // A zone with no time before it stands alone.
+            if let What::Zone(z) = ms[i].what {
+                f.stamp.offset = Some(z);
+            }
+            j = i + 1;
+        }
+        // "14:00Z"
+        if f.stamp.time.is_some() && f.stamp.offset.is_none() && text[f.end..].starts_with('Z') {
+            let after = text.as_bytes().get(f.end + 1);
+            if !after.is_some_and(u8::is_ascii_alphanumeric) {
+                f.stamp.offset = FixedOffset::east_opt(0);
+                f.end += 1;
+            }
+        }
+        out.push(f);
+        i = j;
+    }
+    out
+}
+
+/// A time range such as `10:00 AM - 11:30 AM EST`, `from 16:58 to 18:46 UTC`,
+/// `between 9:00 PM and 11:30 PM`, `June 10, 2023, 08:00 AM - June 11, 2023, 10:00 AM (UTC-5)`.
+/// A zone written once applies to both ends; a date written once applies to both ends, and the
+/// end moves to the next day when its clock time is earlier than the start's.
+pub(crate) fn range(text: &str) -> Option<(Found, Found)> {
+    let ms = moments(text);
+    for w in ms.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if a.stamp.time.is_none() || b.stamp.time.is_none() {
+            continue;
+        }
+        let gap = text[a.end..b.start].trim().to_ascii_lowercase();
+        let connector = matches!(
+            gap.trim_matches(|c: char| c == ',' || c == ' '),
+            "-" | "–" | "—" | "to" | "and" | "until" | "till" | "through" | "--"
+        );
+        if !connector {
+            continue;
+        }
+        let (mut a, mut b) = (a, b);
+        // A zone after the end, or in the text right after it, covers both.
+        if b.stamp.offset.is_none() {
+            if let Some(next) = ms.iter().find(|m| m.start >= b.end) {
+                if next.stamp.time.is_none()
+                    && next.stamp.date.is_none()
+                    && next.stamp.offset.is_some()
+                    && joins(&text[b.end..next.start])
+                {
+                    b.stamp.offset = next.stamp.offset;
+                    b.end = next.end;
+                }
+            }
+        }
+        if a.stamp.offset.is_none() {
+            a.stamp.offset = b.stamp.offset;
+        }
+        if b.stamp.offset.is_none() {
+            b.stamp.offset = a.stamp.offset;
+        }
+        // A date after the range ("10:00 AM - 11:30 AM EST on February 5, 2023").
+        if a.stamp.date.is_none() && b.stamp.date.is_none() {
+            if let Some(next) = ms.iter().find(|m| m.start >= b.end) {
+                let gap = text[b.end..next.start].trim().to_ascii_lowercase();
+                if next.stamp.time.is_none()
+                    && (next.stamp.date.is_some() || next.month_day.is_some())
+                    && matches!(gap.trim_matches(|c: char| c == ',' || c == '('), "" | "on")
+                {
+                    a.stamp.date = next.stamp.date;
+                    a.month_day = next.month_day;
+                    b.end = next.end;
+                }
+            }
+        }
+        if a.stamp.date.is_none() && a.month_day.is_none() {
+            // One date written after the range is the start's; an end earlier on the clock
+            // is the next day.
+            a.stamp.date = b.stamp.date;
+            a.month_day = b.month_day;
+            if let (Some(d), Some(ta), Some(tb)) = (b.stamp.date, a.stamp.time, b.stamp.time) {
+                if tb < ta {
+                    b.stamp.date = d.succ_opt();
+                }
+            }
+        }
+        if b.stamp.date.is_none() {
+            b.month_day = b.month_day.or(a.month_day);
+            if let (Some(d), Some(ta), Some(tb)) = (a.stamp.date, a.stamp.time, b.stamp.time) {
+                b.stamp.date = Some(if tb < ta { d.succ_opt()? } else { d });
+            }
+        }
+        return Some((a, b));
+    }
+    None
+}
+
+/// The first moment in `text` that has a time or a full date.
+pub(crate) fn first_moment(text: &str) -> Option<Found> {
+    moments(text)
+        .into_iter()
+        .find(|f| f.stamp.time.is_some() || f.stamp.date.is_some())
+}
+
+/// Parses a due date written alone: `2023-03-01`, `March 1, 2023`, `1 March`, `by March 1`.
+/// A date without a year takes the first such day on or after `reference`.
+pub(crate) fn parse_date(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
+    let f = moments(text)
+        .into_iter()
+        .find(|f| f.stamp.date.is_some() || f.month_day.is_some())?;
+    if let Some(d) = f.stamp.date {
+        return Some(d);
+    }
+    let (m, d) = f.month_day?;
+    let reference = reference?;
+    let this_year = NaiveDate::from_ymd_opt(reference.year(), m, d);
+    match this_year {
+        Some(date) if date >= reference => Some(date),
+        _ => NaiveDate::from_ymd_opt(reference.year() + 1, m, d),
+    }
+}
+
+/// Reads an explicit duration: `90 minutes`, `2 hours 30 minutes`, `2 hours and 45 minutes`,
+/// `1 hour and 48 minutes`, `2h30m`. Returns minutes.
+pub(crate) fn duration_minutes(text: &str) -> Option<i64> {
+    let lower = text.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let mut total: Option<i64> = None;
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit()
+            || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b':'))
+        {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        let n: i64 = lower[i..j].parse().ok()?;
+        let k = j + usize::from(b.get(j) == Some(&b' '));
+        let unit_end = {
+            let mut e = k;
+            while e < b.len() && b[e].is_ascii_alphabetic() {
+                e += 1;
+            }
+            e
+        };
+        let factor = match &lower[k..unit_end] {
+            "h" | "hr" | "hrs" | "hour" | "hours" => Some(60),
+            "m" | "min" | "mins" | "minute" | "minutes" => Some(1),
+            "d" | "day" | "days" => Some(24 * 60),
+            _ => None,
+        };
+        if let Some(f) = factor {
+            total = Some(total.unwrap_or(0) + n * f);
+            i = unit_end;
+        } else if total.is_some() {
+            break;
+        } else {
+            i = j;
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(text: &str) -> String {
+        first_moment(text)
+            .map(|f| f.stamp.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn reads_the_moments_people_write() {
+        assert_eq!(stamp("2023-11-01 14:00 CAT"), "2023-11-01T14:00:00+02:00");
+        assert_eq!(stamp("9:00 PM: alert"), "21:00:00");
+        assert_eq!(stamp("03:39:25 One of the SMEs"), "03:39:25");
+        assert_eq!(
+            stamp("January 31 2023, 16:15 GMT+1"),
+            "2023-01-31T16:15:00+01:00"
+        );
+        assert_eq!(stamp("Nov 1, 2022 6:00 AM an error"), "2022-11-01T06:00:00");
+        assert_eq!(stamp("03, 14, 2024, 10:00 AM UTC."), "2024-03-14T10:00:00Z");
+        assert_eq!(stamp("04-12-2022 7:23 AM GMT+1"), "07:23:00+01:00");
+        assert_eq!(
+            stamp("December 18, 2023, 10:45 AM (UTC)"),
+            "2023-12-18T10:45:00Z"
+        );
+        assert_eq!(stamp("2023-02-14T11:59:00Z"), "2023-02-14T11:59:00Z");
+        assert_eq!(stamp("10:00 M"), "10:00:00");
+        assert_eq!(stamp("at 5pm"), "17:00:00");
+        assert_eq!(stamp("2:54 PM PST: merged"), "14:54:00-08:00");
+    }
+
+    #[test]
+    fn ignores_numbers_that_are_not_times() {
+        assert_eq!(stamp("version 1.11 to 1.13"), "");
+        assert_eq!(stamp("a ratio of 1:1000"), "");
+        assert_eq!(stamp("decreased by 30% over 10 servers"), "");
+        assert_eq!(stamp("the cat sat"), "");
+    }
+
+    #[test]
+    fn reads_ranges() {
+        let r = |t: &str| {
+            range(t)
+                .map(|(a, b)| format!("{} / {}", a.stamp, b.stamp))
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            r("Duration of Outage: 10:00 AM - 11:30 AM EST on February 5, 2023"),
+            "2023-02-05T10:00:00-05:00 / 2023-02-05T11:30:00-05:00"
+        );
+        assert_eq!(
+            r("November 10, 2023, 8:00 PM - November 11, 2023, 2:00 AM (UTC)"),
+            "2023-11-10T20:00:00Z / 2023-11-11T02:00:00Z"
+        );
+        assert_eq!(
+            r("June 10, 2023, 08:00 AM - June 11, 2023, 10:00 AM (UTC-5)"),
+            "2023-06-10T08:00:00-05:00 / 2023-06-11T10:00:00-05:00"
+        );
+        assert_eq!(
+            r("between the hours of 9:00 PM and 11:30 PM EST"),
+            "21:00:00-05:00 / 23:30:00-05:00"
+        );
+        assert_eq!(
+            r("January 24, 2024, 15:00 to 18:30 UTC"),
+            "2024-01-24T15:00:00Z / 2024-01-24T18:30:00Z"
+        );
+        assert_eq!(
+            r("between 2019-02-25 23:04 and 2019-02-26 08:12"),
+            "2019-02-25T23:04:00 / 2019-02-26T08:12:00"
+        );
+        assert_eq!(
+            r("from 23:00 to 01:30, 2024-01-01"),
+            "2024-01-01T23:00:00 / 2024-01-02T01:30:00"
+        );
+    }
+
+    #[test]
+    fn reads_due_dates_and_durations() {
+        let jan = NaiveDate::from_ymd_opt(2026, 1, 10);
+        assert_eq!(
+            parse_date("by March 1", jan).map(|d| d.to_string()),
+            Some("2026-03-01".into())
+        );
+        assert_eq!(
+            parse_date("Deadline: December 22, 2023.", None).map(|d| d.to_string()),
+            Some("2023-12-22".into())
+        );
+        assert_eq!(parse_date("someday", jan), None);
+        assert_eq!(duration_minutes("2 hours and 45 minutes"), Some(165));
+        assert_eq!(duration_minutes("(2 hours 30 minutes)"), Some(150));
+        assert_eq!(duration_minutes("down for 90 minutes"), Some(90));
+        assert_eq!(duration_minutes("nothing"), None);
+        assert_eq!(zone_offset("PDT"), FixedOffset::east_opt(-7 * 3600));
+        assert_eq!(zone_offset("UTC+3"), FixedOffset::east_opt(3 * 3600));
+        assert_eq!(
+            zone_offset("+05:30"),
+            FixedOffset::east_opt(5 * 3600 + 1800)
+        );
+        assert_eq!(zone_offset("Europe"), None);
+    }
+}

@@ -1,0 +1,211 @@
+//! Timeline entries: one per list item, table row, time-stamped line or timeline subsection.
+
+use chrono::{FixedOffset, NaiveDate};
+
+use super::blocks::{self, Block, Marker, Node, Table};
+use super::incident::Context;
+use super::inline;
+use super::time::{self, Found};
+use super::Line;
+use crate::model::{TimelineEntry, Timestamp};
+
+/// The date and zone that undated, unzoned entries take, updated as the timeline goes
+/// (`2019-01-22` on a line of its own, `All times in PST`).
+struct Clock {
+    date: Option<NaiveDate>,
+    offset: Option<FixedOffset>,
+}
+
+impl Clock {
+    fn new(ctx: &Context) -> Self {
+        Clock {
+            date: ctx.date,
+            offset: ctx.offset,
+        }
+    }
+
+    /// Completes a found moment with the running date and zone, and moves the clock.
+    fn stamp(&mut self, f: &Found) -> Timestamp {
+        let mut s = f.stamp;
+        if let Some((m, d)) = f.month_day {
+            if let Some(year) = self.date.map(|d| chrono::Datelike::year(&d)) {
+                s.date = NaiveDate::from_ymd_opt(year, m, d);
+            }
+        }
+        if s.date.is_some() {
+            self.date = s.date;
+        } else if s.time.is_some() {
+            s.date = self.date;
+        }
+        if s.offset.is_none() && s.time.is_some() {
+            s.offset = self.offset;
+        }
+        s
+    }
+}
+
+/// Reads the entries of a timeline segment.
+pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntry>) {
+    let blocks = blocks::blocks(lines);
+    let structured = blocks.iter().any(|b| match b {
+        Block::Node(n) => n.marker != Marker::None,
+        Block::Table(_) => true,
+    });
+    let mut clock = Clock::new(ctx);
+    for block in &blocks {
+        match block {
+            Block::Table(t) => table(t, &mut clock, out),
+            Block::Node(n) => node(n, structured, &mut clock, out),
+        }
+    }
+}
+
+/// Reads paragraphs that start with a time, anywhere in a segment (transcripts).
+pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntry>) {
+    // Cheap test first: only segments with a line starting with a digit or `[` can qualify.
+    if !lines
+        .iter()
+        .any(|l| !l.skip && l.body.starts_with(|c: char| c.is_ascii_digit() || c == '['))
+    {
+        return;
+    }
+    let mut clock = Clock::new(ctx);
+    for block in blocks::blocks(lines) {
+        if let Block::Node(n) = block {
+            let text = n.plain();
+            if let Some(f) = leading_moment(&text).filter(|f| f.stamp.time.is_some()) {
+                let rest = rest_after(&text, &f);
+                if !rest.is_empty() {
+                    out.push(TimelineEntry {
+                        time: Some(clock.stamp(&f)),
+                        text: rest,
+                        line: n.line_no,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn node(n: &Node<'_>, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
+    let mut text = n.plain();
+    if n.is_title() && !n.children.is_empty() {
+        let label = text.trim_end_matches(':').trim().to_string();
+        let children: Vec<String> = n.children.iter().map(Node::plain).collect();
+        text = format!("{label}: {}", children.join(" "));
+    }
+    let found = leading_moment(&text)
+        .or_else(|| time::first_moment(&text).filter(|f| f.start <= 80 && f.stamp.time.is_some()));
+    if is_note(&text) {
+        // "All times in PST", "2019-3-26 (all times UTC+3)", "Time (EAT)": context, not events.
+        for m in time::moments(&text) {
+            if m.stamp.date.is_some() {
+                clock.date = m.stamp.date;
+            }
+            if m.stamp.offset.is_some() && m.stamp.time.is_none() {
+                clock.offset = m.stamp.offset;
+            }
+        }
+        return;
+    }
+    if let Some(f) = &found {
+        let whole = text.trim_end_matches(['.', ':']).trim();
+        if f.stamp.time.is_none() && f.start == 0 && f.end >= whole.len() {
+            // A date on a line of its own heads the entries below it.
+            clock.date = f.stamp.date.or(clock.date);
+            return;
+        }
+    }
+    if found.is_none() && structured && n.marker == Marker::None {
+        return;
+    }
+    let (time, text) = match &found {
+        Some(f) => {
+            let stamp = clock.stamp(f);
+            let rest = if f.start <= 2 {
+                rest_after(&text, f)
+            } else {
+                inline::collapse_spaces(&text)
+            };
+            (Some(stamp), rest)
+        }
+        None => (None, inline::collapse_spaces(&text)),
+    };
+    if text.is_empty() && time.is_none() {
+        return;
+    }
+    out.push(TimelineEntry {
+        time,
+        text,
+        line: n.line_no,
+    });
+}
+
+fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
+    let find = |names: &[&str]| {
+        t.header.iter().position(|h| {
+            let h = h.to_lowercase();
+            names.iter().any(|n| h.starts_with(n))
+        })
+    };
+    let time_col = find(&["time", "date", "when", "timestamp"]).unwrap_or(0);
+    let text_col = find(&[
+        "event",
+        "description",
+        "what",
+        "action",
+        "details",
+        "activity",
+        "summary",
+    ]);
+    for (line, cells) in &t.rows {
+        let cell = cells.get(time_col).map(String::as_str).unwrap_or("");
+        let f = time::first_moment(cell);
+        let text = match text_col {
+            Some(c) => cells.get(c).cloned().unwrap_or_default(),
+            None => cells
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != time_col)
+                .map(|(_, c)| c.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        if text.trim().is_empty() && f.is_none() {
+            continue;
+        }
+        out.push(TimelineEntry {
+            time: f.as_ref().map(|f| clock.stamp(f)),
+            text: inline::collapse_spaces(&text),
+            line: *line,
+        });
+    }
+}
+
+/// A moment at the start of the text (after `[`, `(`, `**`): the entry's own time.
+fn leading_moment(text: &str) -> Option<Found> {
+    let f = time::first_moment(text)?;
+    let before = &text[..f.start];
+    before
+        .chars()
+        .all(|c| matches!(c, '[' | '(' | '*' | ' ' | '-'))
+        .then_some(f)
+}
+
+/// The entry's text after its timestamp and the separator that follows it.
+fn rest_after(text: &str, f: &Found) -> String {
+    let rest = &text[f.end..];
+    let rest = rest.trim_start_matches([']', ')', '*', ':', '-', '–', '—', '|', ' ', ',']);
+    inline::collapse_spaces(rest)
+}
+
+fn is_note(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let words = lower.split_whitespace().count();
+    lower.starts_with("all times")
+        || lower.starts_with("times are")
+        || lower.starts_with("times in")
+        || lower.starts_with("(all times")
+        || lower.contains("(all times")
+        || (words <= 3 && (lower.starts_with("time") || lower.starts_with("date")))
+}

@@ -1,0 +1,116 @@
+//! Postmortems in the local working tree: named files, folders walked with `.gitignore`
+//! honoured, or the configured globs.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ignore::overrides::OverrideBuilder;
+use ignore::WalkBuilder;
+
+use super::{is_binary, Loaded, MAX_FILE_BYTES};
+
+/// File name endings read when walking a folder.
+pub const EXTENSIONS: [&str; 3] = ["md", "markdown", "txt"];
+
+/// Why files could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{0}: no such file or directory")]
+    Missing(String),
+    #[error("invalid glob {glob:?} in `paths`: {message}")]
+    Glob { glob: String, message: String },
+    #[error("{path}: {message}")]
+    Walk { path: String, message: String },
+}
+
+fn has_postmortem_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// Lists the postmortem files named by `paths` (files are taken as given; folders are walked
+/// for `.md`, `.markdown` and `.txt` files, honouring `.gitignore`), or, when `paths` is
+/// empty, the files under `root` that match `globs`. Sorted, without duplicates.
+pub fn list(paths: &[PathBuf], globs: &[String], root: &Path) -> Result<Vec<PathBuf>, SourceError> {
+    let mut out = Vec::new();
+    if paths.is_empty() {
+        let mut ob = OverrideBuilder::new(root);
+        for g in globs {
+            ob.add(g).map_err(|e| SourceError::Glob {
+                glob: g.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        let overrides = ob.build().map_err(|e| SourceError::Glob {
+            glob: globs.join(", "),
+            message: e.to_string(),
+        })?;
+        walk(root, &mut out, |p| {
+            has_postmortem_extension(p) && overrides.matched(p, false).is_whitelist()
+        })?;
+    } else {
+        for p in paths {
+            if p.is_file() {
+                out.push(p.clone());
+            } else if p.is_dir() {
+                walk(p, &mut out, has_postmortem_extension)?;
+            } else {
+                return Err(SourceError::Missing(p.display().to_string()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    keep: impl Fn(&Path) -> bool,
+) -> Result<(), SourceError> {
+    // `require_git(false)`: a .gitignore counts even outside a git checkout (an unpacked
+    // release, a CI workspace without .git).
+    for entry in WalkBuilder::new(dir).require_git(false).build() {
+        let entry = entry.map_err(|e| SourceError::Walk {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            if keep(rel) || keep(entry.path()) {
+                out.push(entry.into_path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads one file, skipping binaries and files over [`MAX_FILE_BYTES`].
+pub fn read(path: &Path) -> std::io::Result<Loaded> {
+    let display = path.display().to_string();
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > MAX_FILE_BYTES {
+        return Ok(Loaded::Skipped {
+            path: display,
+            reason: format!(
+                "{len} bytes is over the {} MiB limit",
+                MAX_FILE_BYTES / 1024 / 1024
+            ),
+        });
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_FILE_BYTES).read_to_end(&mut bytes)?;
+    if is_binary(&bytes) {
+        return Ok(Loaded::Skipped {
+            path: display,
+            reason: "binary file (it contains NUL bytes)".into(),
+        });
+    }
+    Ok(Loaded::Text {
+        path: display,
+        bytes,
+    })
+}
