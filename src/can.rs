@@ -258,11 +258,7 @@ pub fn report_document(pm: &Postmortem, text: Option<&str>, at: Option<NaiveTime
                 && c.notes.iter().any(|n| n.kind == "restored")
         })
         .count();
-    let needs = b
-        .needs
-        .into_iter()
-        .filter(|n| !n.notes.iter().any(|x| RESOLVING.contains(&x.kind.as_str())))
-        .collect();
+    let needs = b.needs.into_iter().filter(|n| !n.settled()).collect();
     CanReport {
         source: pm.path.clone(),
         title: pm.title.clone(),
@@ -691,6 +687,16 @@ fn normalise_role_phrase(subject: &str) -> String {
 }
 
 const STOPWORDS: &[&str] = &[
+    "hour",
+    "hours",
+    "last",
+    "half",
+    "time",
+    "day",
+    "days",
+    "minute",
+    "tonight",
+    "today",
     "the",
     "a",
     "an",
@@ -877,6 +883,7 @@ fn topics(text: &str, speaker: Option<&str>) -> Vec<String> {
 // Word lists for the rules (see the module documentation).
 
 const REPEAT: &[&str] = &[
+    "a second time",
     "asks the question a second",
     "asks again",
     "asks the question again",
@@ -903,7 +910,23 @@ const ANSWER: &[&str] = &[
     "says it will",
     "estimates",
 ];
+/// Verbs with which another speaker's sentence answers a question.
+const REPLY_VERBS: &[&str] = &[
+    "says", "said", "replies", "replied", "answers", "responds", "suggests", "explains",
+    "confirms", "thinks",
+];
 const NO_ANSWER: &[&str] = &[
+    "no one gives",
+    "nobody gives",
+    "nobody on the bridge knows",
+    "nobody knows",
+    "no one knows",
+    "no clear answer",
+    "no estimate",
+    "stays open",
+    "remains open",
+    "nobody volunteers",
+    "no one volunteers",
     "no answer",
     "no one answers",
     "nobody answers",
@@ -920,6 +943,8 @@ const ASSIGN: &[&str] = &[
     "takes ownership",
 ];
 const DIRECTIVE: &[&str] = &[
+    "approves",
+    "approved",
     "directs",
     "directed",
     "decides",
@@ -937,6 +962,7 @@ const IMPERATIVE: &[&str] = &[
     "flush", "fail", "switch", "block", "scale", "page", "escalate", "shut",
 ];
 const NEED: &[&str] = &[
+    "asks that",
     "needs to",
     "need to",
     "we need",
@@ -1005,6 +1031,20 @@ const IN_PROGRESS: &[&str] = &[
 ];
 /// Past or passive forms of what responders do.
 const DONE: &[&str] = &[
+    "rolls back",
+    "restarts",
+    "disables",
+    "enables",
+    "flushes",
+    "deploys",
+    "pages",
+    "finds",
+    "reverts",
+    "escalates",
+    "fixes",
+    "patches",
+    "reroutes",
+    "replaces",
     "has been contacted",
     "have been contacted",
     "was contacted",
@@ -1061,6 +1101,10 @@ const DONE: &[&str] = &[
     "monitored",
 ];
 const PROBLEM: &[&str] = &[
+    "declined",
+    "declines",
+    "rejected",
+    "refused",
     "failed",
     "fails",
     "failing",
@@ -1097,6 +1141,10 @@ const PROBLEM: &[&str] = &[
 ];
 /// [`PROBLEM`] without the generic nouns (issue, problem) that recovery reports also use.
 const SPECIFIC_PROBLEM: &[&str] = &[
+    "declined",
+    "declines",
+    "rejected",
+    "refused",
     "failed",
     "fails",
     "failing",
@@ -1128,6 +1176,13 @@ const SPECIFIC_PROBLEM: &[&str] = &[
     "corrupt",
 ];
 const RESTORED: &[&str] = &[
+    "back to",
+    "is normal",
+    "are normal",
+    "is falling",
+    "is recovering",
+    "is healthy",
+    "are healthy",
     "working again",
     "back up",
     "back online",
@@ -1203,6 +1258,14 @@ impl Statement {
         }
     }
 
+    /// Whether the last word on a need settles it: answered, decided, assigned, resolved.
+    /// ("Sven says …" then "No one gives a clear answer" leaves the question open.)
+    fn settled(&self) -> bool {
+        self.notes
+            .last()
+            .is_some_and(|n| RESOLVING.contains(&n.kind.as_str()))
+    }
+
     fn note(&mut self, kind: &str, s: &Sentence) {
         self.notes.push(Note {
             kind: kind.to_string(),
@@ -1236,7 +1299,7 @@ impl Builder {
                 .needs
                 .iter_mut()
                 .rev()
-                .find(|n| matches!(n.tag, Tag::Question | Tag::Decision))
+                .find(|n| matches!(n.tag, Tag::Question | Tag::Decision | Tag::Unowned))
             {
                 q.note("asked again", s);
             }
@@ -1252,7 +1315,7 @@ impl Builder {
                 .iter_mut()
                 .rev()
                 .take_while(|n| n.entry + 1 >= s.entry)
-                .find(|n| matches!(n.tag, Tag::Question | Tag::Decision));
+                .find(|n| matches!(n.tag, Tag::Question | Tag::Decision | Tag::Unowned));
             if let Some(q) = open {
                 q.note("no answer", s);
                 return;
@@ -1294,14 +1357,15 @@ impl Builder {
         if asks && !s.has_any(ASSIGN) {
             let decision = (s.has(" if they want") || s.has("whether") || s.has("if they want"))
                 && s.has("or");
-            let mut need = Self::stmt(
-                s,
-                if decision {
-                    Tag::Decision
-                } else {
-                    Tag::Question
-                },
-            );
+            let tag = if decision {
+                Tag::Decision
+            } else if s.has("who will") || s.has("who is going to") {
+                // "Maria asks who will follow up with the security team": work seeking an owner.
+                Tag::Unowned
+            } else {
+                Tag::Question
+            };
+            let mut need = Self::stmt(s, tag);
             if decision {
                 if let Some(d) = later
                     .iter()
@@ -1312,10 +1376,20 @@ impl Builder {
             } else {
                 // An answer in the same or the next entry, unless the text says there was none
                 // first; "no answer" notes are added when their sentence is read.
+                // Up to the next question: an answer word, a finding, or another speaker
+                // saying something ("Sven says reservations are released by the banks").
                 if let Some(a) = later
                     .iter()
                     .take_while(|l| l.entry <= s.entry + 1)
-                    .find(|l| (l.has_any(ANSWER) || l.has_any(FINDING)) && !l.has_any(NO_ANSWER))
+                    .take_while(|l| !(asks_something(&l.norm) || l.text.contains('?')))
+                    .find(|l| {
+                        let other_speaks = l.entry == s.entry
+                            && l.speaker.is_some()
+                            && l.speaker != s.speaker
+                            && l.has_any(REPLY_VERBS);
+                        (l.has_any(ANSWER) || l.has_any(FINDING) || other_speaks)
+                            && !l.has_any(NO_ANSWER)
+                    })
                 {
                     need.note("answered", a);
                 }
@@ -1325,7 +1399,11 @@ impl Builder {
         }
         let discussion = s.starts_with_any(DISCUSSION);
         // 4. Assignments.
-        if s.has_any(ASSIGN) && s.has_any(ASK) || s.has("assigns") || s.has("assigned to") {
+        if s.has_any(ASSIGN) && s.has_any(ASK)
+            || s.has("assigns")
+            || s.has("assigned to")
+            || asks_someone_to(&s.norm)
+        {
             let mut action = Self::stmt(s, Tag::Assigned);
             // "SME asks for some help in flushing the queue. Pete asks another SME to take
             // care of it.": the request says what "it" is.
@@ -1338,11 +1416,14 @@ impl Builder {
                 action.note("request", req);
             }
             self.actions.push(action);
+            // "Maria declares service restored, asks everyone to stay…": also a state report.
+            self.state_report_before_request(s, later);
             return;
         }
         // 5. Directives.
         if s.has_any(DIRECTIVE) || quoted_imperative(&s.text) {
             self.actions.push(Self::stmt(s, Tag::Decided));
+            self.state_report_before_request(s, later);
             return;
         }
         if discussion {
@@ -1387,7 +1468,43 @@ impl Builder {
             self.actions.push(Self::stmt(s, tag));
             return;
         }
-        // 8. State reports.
+        self.state_report(s, later);
+    }
+
+    /// Rule 8 on the part of an assignment or directive before its request ("She states that
+    /// card payments have been declined …, and asks each team to …"); what is asked for
+    /// ("asks Sven to hold the timeout change") is no state. The condition quotes the whole
+    /// sentence.
+    fn state_report_before_request(&mut self, s: &Sentence, later: &[Sentence]) {
+        // ASCII lower-casing keeps byte offsets, so the cut is valid in `s.text`.
+        let lower = s.text.to_ascii_lowercase();
+        let cut = [
+            " asks ",
+            " asked ",
+            " directs ",
+            " approves ",
+            " says",
+            " decides ",
+        ]
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min();
+        let Some(cut) = cut.filter(|c| *c > 0) else {
+            return;
+        };
+        let mut prefix = Sentence::new(s.text[..cut].to_string(), s.entry, s.order, s.cite.clone());
+        prefix.speaker = s.speaker.clone();
+        let before = self.conditions.len();
+        self.state_report(&prefix, later);
+        if self.conditions.len() > before {
+            if let Some(c) = self.conditions.last_mut() {
+                c.text = s.text.clone();
+            }
+        }
+    }
+
+    /// Rule 8: a sentence that reports the state of things becomes a condition.
+    fn state_report(&mut self, s: &Sentence, later: &[Sentence]) {
         if s.has("if") {
             return;
         }
@@ -1400,7 +1517,9 @@ impl Builder {
             && (!restored || has_unnegated(&s.norm, SPECIFIC_PROBLEM));
         let tag = match (problem, restored) {
             (_, _) if s.has_any(SUSPECT) => Some(Tag::SuspectedCause),
-            (true, true) => Some(Tag::Partial),
+            // "New e-mail is coming in, but the old e-mail is backed up".
+            (true, true) if s.has("but") || s.has("except") => Some(Tag::Partial),
+            (true, true) => Some(Tag::Restored),
             (true, false) => Some(Tag::Problem),
             (false, true) => Some(Tag::Restored),
             (false, false) => None,
@@ -1484,6 +1603,24 @@ fn asks_something(norm: &str) -> bool {
     })
 }
 
+/// "Maria asks Sven to hold the change", "asks another SME to take care of it": an asking
+/// verb, one to three words, then `to`.
+fn asks_someone_to(norm: &str) -> bool {
+    let words: Vec<&str> = norm.split_whitespace().collect();
+    words.iter().enumerate().any(|(i, w)| {
+        (*w == "asks" || *w == "asked")
+            && !matches!(
+                words.get(i + 1),
+                Some(&("for" | "that" | "about" | "the" | "a" | "if" | "whether"))
+            )
+            && words[i + 1..]
+                .iter()
+                .take(4)
+                .position(|x| *x == "to")
+                .is_some_and(|p| p >= 1)
+    })
+}
+
 /// Whether one of `phrases` occurs without a negation (`no`, `not`, `any`, `without`,
 /// `never`) in the three words before it: "do not appear to have any functionality issues"
 /// reports no problem.
@@ -1523,6 +1660,9 @@ fn is_person(s: &str) -> bool {
         "Customer",
         "Service",
         "Another",
+        "Nobody",
+        "No",
+        "Present",
         "The",
         "One",
         "An",
@@ -1607,6 +1747,12 @@ fn places(text: &str) -> Vec<String> {
 /// Who and how many are affected: a quantity before customers, users, cases…
 fn affected(norm: &str) -> Option<String> {
     const WHO: &[&str] = &[
+        "contacts",
+        "calls",
+        "callers",
+        "complaints",
+        "orders",
+        "payments",
         "customers",
         "customer",
         "users",
@@ -1766,6 +1912,10 @@ fn participants(sentences: &[Sentence]) -> Vec<Participant> {
                 }
             }
         }
+        // "Maria (leader), Sven (payments SME)" and "Ingrid, the VP of E-commerce,".
+        for (name, role) in named_roles(&s.text) {
+            add(name, Some(&role), true, &s.cite);
+        }
         // "Pete offers that he is the leader", "Pete is the incident commander".
         if let Some(sp) = s.speaker.as_deref().filter(|sp| is_person(sp)) {
             let role = ROLES.iter().find(|(w, _)| {
@@ -1815,6 +1965,40 @@ fn participants(sentences: &[Sentence]) -> Vec<Participant> {
                 false,
                 &s.cite,
             );
+        }
+    }
+    out
+}
+
+/// "Name (role)" and "Name, the role," pairs of a sentence.
+fn named_roles(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for (i, w) in words.iter().enumerate() {
+        let name = w.trim_end_matches([',', ':']);
+        if !is_person(name) {
+            continue;
+        }
+        // "Sven (payments SME)," — a short parenthesis right after the name.
+        if words.get(i + 1).is_some_and(|n| n.starts_with('(')) {
+            let rest = words[i + 1..].join(" ");
+            if let Some(end) = rest.find(')') {
+                let role = &rest[1..end];
+                // "(MSDC)" after "Datacenter" is an abbreviation, not a role.
+                let words_ok = (1..=4).contains(&role.split_whitespace().count());
+                if words_ok && role.chars().any(char::is_lowercase) {
+                    out.push((name.to_string(), role.to_string()));
+                }
+            }
+        }
+        // "Maria, the incident manager on duty." / "Ingrid, the VP of E-commerce, joins".
+        if w.ends_with(',') && words.get(i + 1) == Some(&"the") {
+            let rest = words[i + 2..].join(" ");
+            let end = rest.find([',', '.', ';']).unwrap_or(rest.len());
+            let role = &rest[..end];
+            if (1..=6).contains(&role.split_whitespace().count()) {
+                out.push((name.to_string(), role.to_string()));
+            }
         }
     }
     out
