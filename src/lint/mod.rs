@@ -24,6 +24,8 @@ pub fn lint(pm: &Postmortem, cfg: &Config) -> Vec<Diagnostic> {
     for required in cfg.required() {
         let present = match required {
             Required::Actions => pm.sections.iter().any(|s| s.kind.is_action()),
+            // A transcript has a timeline without a heading for it.
+            Required::Kind(SectionKind::Timeline) if !pm.timeline.is_empty() => true,
             Required::Kind(k) => pm.sections.iter().any(|s| s.kind == k),
         };
         if !present {

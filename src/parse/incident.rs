@@ -159,10 +159,9 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             .heading
             .iter()
             .map(|h| std::borrow::Cow::Borrowed(h.as_str()));
-        let body = lines[seg.lines.clone()]
-            .iter()
-            .filter(|l| !l.skip && !l.body.is_empty())
-            .map(|l| std::borrow::Cow::Owned(inline::plain(l.body)));
+        let body = paragraphs(&lines[seg.lines.clone()])
+            .into_iter()
+            .map(std::borrow::Cow::Owned);
         for text in heading.chain(body) {
             let lower = text.to_lowercase();
             let lower = lower.trim_start_matches(['-', '—', '*', ' ']);
@@ -255,6 +254,33 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry]) -> Incident {
         detected,
         time_to_detect_minutes,
     }
+}
+
+/// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label
+/// line (`Start Time: ...`) or a blank line starts a new one.
+fn paragraphs(lines: &[Line<'_>]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for l in lines {
+        if l.skip || l.body.is_empty() {
+            open = false;
+            continue;
+        }
+        let (marker, _, _) = super::blocks::marker(l.body);
+        let text = inline::plain(l.body);
+        let is_label = text.split_once(':').is_some_and(|(k, _)| {
+            k.split_whitespace().count() <= 4 && !k.ends_with(|c: char| c.is_ascii_digit())
+        });
+        match out.last_mut() {
+            Some(last) if open && marker == super::blocks::Marker::None && !is_label => {
+                last.push(' ');
+                last.push_str(&text);
+            }
+            _ => out.push(text),
+        }
+        open = true;
+    }
+    out
 }
 
 fn declares_restoration(text: &str) -> bool {

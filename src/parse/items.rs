@@ -96,7 +96,7 @@ struct Reader<'r> {
 }
 
 /// Openings of sentences that introduce or conclude a list rather than promise work.
-const PROSE_OPENINGS: [&str; 34] = [
+const PROSE_OPENINGS: [&str; 39] = [
     "in conclusion",
     "in summary",
     "to conclude",
@@ -131,6 +131,11 @@ const PROSE_OPENINGS: [&str; 34] = [
     "but of course",
     "in short",
     "the following",
+    "prepared by",
+    "report prepared",
+    "written by",
+    "authored by",
+    "author:",
 ];
 
 fn is_sign_off(n: &Node<'_>) -> bool {
@@ -166,7 +171,10 @@ fn reads_like_item(n: &Node<'_>) -> bool {
         return false;
     }
     // A lower-case fragment of a word or two is the tail of a wrapped sentence.
-    if t.starts_with(|c: char| c.is_lowercase()) && t.split_whitespace().count() < 3 {
+    if n.marker == Marker::None
+        && t.starts_with(|c: char| c.is_lowercase())
+        && t.split_whitespace().count() < 3
+    {
         return false;
     }
     n.marker != Marker::None || t.split_whitespace().count() <= 80
@@ -533,6 +541,26 @@ impl Reader<'_> {
             }
             t = head.to_string();
         }
+        // Space-separated tags at the end: `... drain the backlog @mtanaka P1 by March 1`.
+        loop {
+            let trimmed = t.trim_end();
+            let Some(pos) = trimmed.rfind(' ') else { break };
+            let last = &trimmed[pos + 1..];
+            let login = last.strip_prefix('@').filter(|l| is_login(l));
+            if let Some(login) = login {
+                meta.owner
+                    .get_or_insert_with(|| login.trim_end_matches('.').to_string());
+            } else if is_priority_token(last) {
+                meta.priority.get_or_insert_with(|| last.to_string());
+            } else if let Some((head, due)) = trailing_due(trimmed, self.ctx.date) {
+                meta.due.get_or_insert(due);
+                t = head.to_string();
+                continue;
+            } else {
+                break;
+            }
+            t.truncate(pos);
+        }
         // Issue references at the very end: `... reverted: #11134`.
         let trimmed = t.trim_end();
         if let Some(pos) = trimmed.rfind([' ', '(']) {
@@ -554,9 +582,11 @@ impl Reader<'_> {
 
     /// Whether every part of `s` (split on `,` `;` `|`) is metadata; if so, records it.
     fn all_meta(&mut self, s: &str, line: usize, meta: &mut Meta) -> bool {
+        // "Owner: x. Due: y" is two parts, as is "Owner: x, due: y".
         let parts: Vec<&str> = s
             .split([',', ';', '|'])
-            .map(str::trim)
+            .flat_map(|p| p.split(". "))
+            .map(|p| p.trim().trim_end_matches('.'))
             .filter(|p| !p.is_empty())
             .collect();
         if parts.is_empty() {
@@ -880,6 +910,22 @@ fn jira_key(w: &str) -> Option<IssueRef> {
         && !num.is_empty()
         && num.chars().all(|c| c.is_ascii_digit());
     ok.then(|| IssueRef::External(w.to_string()))
+}
+
+/// `... by March 1` / `... due 2026-03-01` at the very end of an item: (text before, date).
+fn trailing_due(t: &str, reference: Option<NaiveDate>) -> Option<(&str, NaiveDate)> {
+    let lower = t.to_ascii_lowercase();
+    for cue in [" by ", " due ", " due: ", " due by "] {
+        if let Some(p) = lower.rfind(cue) {
+            let rest = &t[p + cue.len()..];
+            let f = time::moments(rest).into_iter().next()?;
+            let whole = rest.trim_end_matches(['.', ')']).trim_end();
+            if f.start == 0 && f.end >= whole.len() {
+                return time::parse_date(rest, reference).map(|d| (&t[..p], d));
+            }
+        }
+    }
+    None
 }
 
 /// A calendar date promised in the sentence itself: `by 2026-03-01`, `due March 1`,

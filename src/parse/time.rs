@@ -607,10 +607,7 @@ pub(crate) fn range(text: &str) -> Option<(Found, Found)> {
             continue;
         }
         let gap = text[a.end..b.start].trim().to_ascii_lowercase();
-        let connector = matches!(
-            gap.trim_matches(|c: char| c == ',' || c == ' '),
-            "-" | "–" | "—" | "to" | "and" | "until" | "till" | "through" | "--"
-        );
+        let connector = is_connector(gap.trim_matches(|c: char| c == ',' || c == ' '));
         if !connector {
             continue;
         }
@@ -668,6 +665,39 @@ pub(crate) fn range(text: &str) -> Option<(Found, Found)> {
         return Some((a, b));
     }
     None
+}
+
+/// What stands between the two ends of a range: `-`, `to`, `until`, `and ended at`,
+/// `and was resolved at`.
+fn is_connector(gap: &str) -> bool {
+    let mut words = gap.split_whitespace();
+    let Some(first) = words.next() else {
+        return false;
+    };
+    if !matches!(
+        first,
+        "-" | "–" | "—" | "--" | "to" | "and" | "until" | "till" | "through"
+    ) {
+        return false;
+    }
+    words.all(|w| {
+        matches!(
+            w,
+            "ended"
+                | "end"
+                | "ends"
+                | "was"
+                | "it"
+                | "resolved"
+                | "restored"
+                | "recovered"
+                | "finished"
+                | "fixed"
+                | "at"
+                | "by"
+                | "on"
+        )
+    })
 }
 
 /// The first moment in `text` that has a time or a full date.

@@ -14,6 +14,8 @@ use crate::model::{TimelineEntry, Timestamp};
 struct Clock {
     date: Option<NaiveDate>,
     offset: Option<FixedOffset>,
+    /// The last entry's time of day, to notice a timeline crossing midnight.
+    last: Option<chrono::NaiveTime>,
 }
 
 impl Clock {
@@ -21,6 +23,7 @@ impl Clock {
         Clock {
             date: ctx.date,
             offset: ctx.offset,
+            last: None,
         }
     }
 
@@ -34,8 +37,17 @@ impl Clock {
         }
         if s.date.is_some() {
             self.date = s.date;
-        } else if s.time.is_some() {
+        } else if let Some(t) = s.time {
+            // "11:45 PM" then "12:10 AM": the second is the next day.
+            let evening = chrono::NaiveTime::from_hms_opt(18, 0, 0).expect("valid time");
+            let morning = chrono::NaiveTime::from_hms_opt(6, 0, 0).expect("valid time");
+            if self.last.is_some_and(|l| l >= evening) && t < morning {
+                self.date = self.date.and_then(|d| d.succ_opt());
+            }
             s.date = self.date;
+        }
+        if s.time.is_some() {
+            self.last = s.time;
         }
         if s.offset.is_none() && s.time.is_some() {
             s.offset = self.offset;
