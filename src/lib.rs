@@ -5,9 +5,11 @@
 //! [`source`] (files in) → [`parse`] (text to [`model::Postmortem`]) → [`lint`] (findings).
 //! Parsing and linting are pure functions; I/O lives in `source` and the CLI.
 
+pub mod can;
 pub mod cli;
 pub mod config;
 pub mod lint;
 pub mod model;
 pub mod parse;
+pub mod render;
 pub mod source;

@@ -5,9 +5,11 @@
 //! errors; with `--strict`, warnings too); 2 the command could not do its work (bad usage, a
 //! configuration error, a missing file).
 
+mod can;
 mod input;
 mod lint;
 mod parse;
+mod templates;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +43,10 @@ pub enum Command {
     Parse(parse::Args),
     /// Check postmortems: missing sections, items without owner or due date, bad dates.
     Lint(lint::Args),
+    /// The CAN report (Conditions, Actions, Needs) of an incident transcript or postmortem.
+    Can(can::Args),
+    /// List, show or check the templates of every text the tool writes.
+    Templates(templates::Args),
 }
 
 /// Runs one command and maps its outcome to the documented exit codes.
@@ -49,5 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse::run(args, &global),
         Command::Lint(args) => lint::run(args, &global),
+        Command::Can(args) => can::run(args, &global),
+        Command::Templates(args) => templates::run(args, &global),
     }
 }

@@ -1,0 +1,431 @@
+//! Every text the tool writes for people, rendered from handlebars templates.
+//!
+//! The templates live in `templates/*.hbs`, are embedded in the binary, and can be overridden
+//! file by file from a folder (`templates_dir` in the configuration, `--templates DIR` on the
+//! command line): `DIR/issue_body.hbs` replaces the embedded `issue_body` and nothing else.
+//!
+//! The engine is strict (a variable that does not exist is an error naming the template and
+//! line, not an empty string) and escapes every `{{value}}` for Markdown with
+//! [`safe::escape_inline`], so text copied from a postmortem cannot mention people, break a
+//! table or close an HTML comment. `{{{value}}}` inserts without escaping and is meant for
+//! values built by code (markers, URLs). Helpers are documented on [`register_helpers`].
+
+pub mod context;
+pub mod safe;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use handlebars::{
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
+    ScopedJson,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The templates, by name, with their embedded text.
+pub const TEMPLATES: [(&str, &str); 7] = [
+    (
+        "issue_title",
+        include_str!("../../templates/issue_title.hbs"),
+    ),
+    ("issue_body", include_str!("../../templates/issue_body.hbs")),
+    (
+        "status_block",
+        include_str!("../../templates/status_block.hbs"),
+    ),
+    ("pr_comment", include_str!("../../templates/pr_comment.hbs")),
+    (
+        "reminder_comment",
+        include_str!("../../templates/reminder_comment.hbs"),
+    ),
+    (
+        "job_summary",
+        include_str!("../../templates/job_summary.hbs"),
+    ),
+    ("can_report", include_str!("../../templates/can_report.hbs")),
+];
+
+/// Where a template's text came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Embedded,
+    File(PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Embedded => f.write_str("built-in"),
+            Origin::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// A template that cannot be read, compiled or rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A syntax error, or an error while rendering (a misspelt variable in strict mode).
+    #[error("template `{name}` ({origin}){}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Template {
+        name: String,
+        origin: Origin,
+        line: Option<usize>,
+        message: String,
+    },
+    /// The override folder or one of its files cannot be read.
+    #[error("reading templates from {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A `.hbs` file in the override folder that is no template of this tool (likely a typo,
+    /// which would otherwise be ignored without a word).
+    #[error("{}: `{name}` is not a template of postmortem-tracker (known: {known})", path.display())]
+    Unknown {
+        path: PathBuf,
+        name: String,
+        known: String,
+    },
+    /// A name that is not in [`TEMPLATES`].
+    #[error("no template named `{0}`")]
+    NoSuchTemplate(String),
+}
+
+/// The handlebars engine with the embedded templates and the user's overrides.
+pub struct Engine {
+    hb: Handlebars<'static>,
+    sources: BTreeMap<&'static str, (Origin, String)>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("templates", &self.sources.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// The embedded templates, overridden by the `NAME.hbs` files of `dir` when given.
+    pub fn new(dir: Option<&Path>) -> Result<Engine, RenderError> {
+        let mut sources: BTreeMap<&'static str, (Origin, String)> = TEMPLATES
+            .iter()
+            .map(|(n, s)| (*n, (Origin::Embedded, s.to_string())))
+            .collect();
+        if let Some(dir) = dir {
+            for (name, path, text) in read_dir(dir)? {
+                sources.insert(name, (Origin::File(path), text));
+            }
+        }
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.set_dev_mode(false);
+        hb.register_escape_fn(safe::escape_inline);
+        register_helpers(&mut hb);
+        for (name, (origin, text)) in &sources {
+            hb.register_template_string(name, text)
+                .map_err(|e| RenderError::Template {
+                    name: name.to_string(),
+                    origin: origin.clone(),
+                    line: e.pos().map(|(l, _)| l),
+                    message: e.reason().to_string(),
+                })?;
+        }
+        Ok(Engine { hb, sources })
+    }
+
+    /// Renders template `name` over `data`. `issue_title` comes back as one trimmed line;
+    /// the other texts end with exactly one newline.
+    pub fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<String, RenderError> {
+        let (origin, _) = self
+            .sources
+            .get(name)
+            .ok_or_else(|| RenderError::NoSuchTemplate(name.to_string()))?;
+        let out = self
+            .hb
+            .render(name, data)
+            .map_err(|e| RenderError::Template {
+                name: name.to_string(),
+                origin: origin.clone(),
+                line: e.line_no,
+                message: describe(e.reason()),
+            })?;
+        Ok(if name == "issue_title" {
+            out.split_whitespace().collect::<Vec<_>>().join(" ")
+        } else {
+            format!("{}\n", out.trim_end())
+        })
+    }
+
+    /// A template's text and where it came from.
+    pub fn source(&self, name: &str) -> Option<(&Origin, &str)> {
+        self.sources.get(name).map(|(o, s)| (o, s.as_str()))
+    }
+}
+
+/// Reads the `*.hbs` files of an override folder. Other files are left alone (a README, say).
+fn read_dir(dir: &Path) -> Result<Vec<(&'static str, PathBuf, String)>, RenderError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RenderError::Io { path, source }
+    };
+    let mut out = Vec::new();
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let path = entry.map_err(io(dir))?.path();
+        if path.extension().is_some_and(|e| e == "hbs") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    for path in paths {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some((name, _)) = TEMPLATES.iter().find(|(n, _)| *n == stem) else {
+            return Err(RenderError::Unknown {
+                path,
+                name: stem,
+                known: TEMPLATES.map(|(n, _)| n).join(", "),
+            });
+        };
+        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+        out.push((*name, path, text));
+    }
+    Ok(out)
+}
+
+/// Loads `dir` over the embedded templates and renders every template over its sample
+/// context. Returns every problem found (empty when all is well).
+pub fn check_dir(dir: &Path) -> Vec<RenderError> {
+    let engine = match Engine::new(Some(dir)) {
+        Ok(e) => e,
+        Err(e) => return vec![e],
+    };
+    TEMPLATES
+        .iter()
+        .filter_map(|(name, _)| render_sample(&engine, name).err())
+        .collect()
+}
+
+/// Renders template `name` over its sample context.
+pub fn render_sample(engine: &Engine, name: &str) -> Result<String, RenderError> {
+    use context::sample;
+    match name {
+        "issue_title" | "issue_body" => engine.render(name, &sample::issue()),
+        "status_block" => engine.render(name, &sample::status_block()),
+        "pr_comment" => engine.render(name, &sample::pr_comment()),
+        "reminder_comment" => engine.render(name, &sample::reminder()),
+        "job_summary" => engine.render(name, &sample::job_summary()),
+        "can_report" => engine.render(name, &crate::can::sample()),
+        _ => Err(RenderError::NoSuchTemplate(name.to_string())),
+    }
+}
+
+/// A readable message for a render error (handlebars' own text for a strict-mode miss is
+/// `Failed to access variable in strict mode Some("x")`).
+fn describe(reason: &RenderErrorReason) -> String {
+    match reason {
+        RenderErrorReason::MissingVariable(Some(path)) => {
+            format!("no variable `{path}` (misspelt, or not available in this template)")
+        }
+        RenderErrorReason::HelperNotFound(name) => format!("no helper `{name}`"),
+        other => other.to_string(),
+    }
+}
+
+/// Registers the helpers templates may use:
+/// - `{{date value}}` / `{{date value "%d %B %Y"}}`: an ISO date (`2023-12-01`) reformatted
+///   with chrono's format; empty for null.
+/// - `{{days_past due today}}`: whole days from `due` to `today`, 0 when not past due.
+/// - `{{words tag}}`: a snake_case name as words (`in_progress` → `in progress`).
+/// - `{{plural n "item"}}` / `{{plural n "person" "people"}}`: the word for count `n`.
+/// - `{{duration minutes}}`: `4 h 11 min`, `25 min`.
+/// - `{{truncate text 80}}`: at most that many characters, then the usual escaping.
+/// - `{{mention login}}`: `@login`, a real mention, only when `login` has the shape of a
+///   username; anything else is written escaped. The one way to notify someone.
+/// - `{{block text}}` / `{{block text 5000}}`: multi-line text, every line escaped, line
+///   breaks kept (for an item's detail in an issue body).
+///
+/// handlebars' own `if`, `unless`, `each`, `with`, `eq`, `ne`, `gt`, `lt`, `and`, `or`, `not`
+/// and `len` are available too.
+pub fn register_helpers(hb: &mut Handlebars<'static>) {
+    hb.register_helper("date", Box::new(ValueHelper(date)));
+    hb.register_helper("days_past", Box::new(ValueHelper(days_past)));
+    hb.register_helper("words", Box::new(ValueHelper(words)));
+    hb.register_helper("plural", Box::new(ValueHelper(plural)));
+    hb.register_helper("duration", Box::new(ValueHelper(duration)));
+    hb.register_helper("truncate", Box::new(ValueHelper(truncate)));
+    hb.register_helper("mention", Box::new(Mention));
+    hb.register_helper("block", Box::new(Block));
+}
+
+fn param<'a>(
+    h: &'a Helper<'_>,
+    i: usize,
+    helper: &'static str,
+) -> Result<&'a Value, RenderErrorReason> {
+    h.param(i)
+        .map(|p| p.value())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, i))
+}
+
+fn iso_date(v: &Value, helper: &str) -> Result<Option<NaiveDate>, RenderErrorReason> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                RenderErrorReason::Other(format!("{helper}: `{s}` is not a date (YYYY-MM-DD)"))
+            }),
+        other => Err(RenderErrorReason::Other(format!(
+            "{helper}: expected a date, got {other}"
+        ))),
+    }
+}
+
+/// A helper that computes one value from its parameters; its output is escaped like any
+/// `{{value}}` (unless called as `{{{helper …}}}`).
+struct ValueHelper(fn(&Helper<'_>) -> Result<Value, RenderErrorReason>);
+
+impl HelperDef for ValueHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, handlebars::RenderError> {
+        Ok(ScopedJson::Derived((self.0)(h)?))
+    }
+}
+
+fn date(h: &Helper<'_>) -> Result<Value, RenderErrorReason> {
+    let d = iso_date(param(h, 0, "date")?, "date")?;
+    let fmt = match h.param(1).map(|p| p.value()) {
+        Some(Value::String(f)) => f.as_str(),
+        _ => "%Y-%m-%d",
+    };
+    let mut out = String::new();
+    if let Some(d) = d {
+        use std::fmt::Write;
+        write!(out, "{}", d.format(fmt))
+            .map_err(|_| RenderErrorReason::Other(format!("date: bad format `{fmt}`")))?;
+    }
+    Ok(Value::String(out))
+}
+
+fn days_past(h: &Helper<'_>) -> Result<Value, RenderErrorReason> {
+    let due = iso_date(param(h, 0, "days_past")?, "days_past")?;
+    let today = iso_date(param(h, 1, "days_past")?, "days_past")?;
+    let days = match (due, today) {
+        (Some(due), Some(today)) => (today - due).num_days().max(0),
+        _ => 0,
+    };
+    Ok(Value::from(days))
+}
+
+fn plural(h: &Helper<'_>) -> Result<Value, RenderErrorReason> {
+    let n = param(h, 0, "plural")?.as_f64().unwrap_or(0.0);
+    let one = param(h, 1, "plural")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let many = match h.param(2).and_then(|p| p.value().as_str()) {
+        Some(m) => m.to_string(),
+        None => format!("{one}s"),
+    };
+    Ok(Value::String(if n == 1.0 { one } else { many }))
+}
+
+/// Formats minutes as `4 h 11 min`.
+pub fn format_minutes(m: i64) -> String {
+    match (m / 60, m % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+fn duration(h: &Helper<'_>) -> Result<Value, RenderErrorReason> {
+    let out = match param(h, 0, "duration")?.as_i64() {
+        Some(m) => format_minutes(m),
+        None => String::new(),
+    };
+    Ok(Value::String(out))
+}
+
+fn words(h: &Helper<'_>) -> Result<Value, RenderErrorReason> {
+    let text = as_text(param(h, 0, "words")?).replace('_', " ");
+    Ok(Value::String(text))
+}
+
+fn as_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn truncate(h: &Helper<'_>) -> Result<Value, RenderErrorReason> {
+    let text = as_text(param(h, 0, "truncate")?);
+    let max = param(h, 1, "truncate")?.as_u64().unwrap_or(80) as usize;
+    let (kept, cut) = safe::truncate_chars(&text, max);
+    let out = if cut > 0 {
+        format!("{kept}…")
+    } else {
+        kept.to_string()
+    };
+    Ok(Value::String(out))
+}
+
+/// `{{mention login}}`: writes its own output, because the escape function would break the
+/// mention it exists to make.
+struct Mention;
+
+impl HelperDef for Mention {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let login = as_text(param(h, 0, "mention")?);
+        let login = login.trim();
+        if safe::is_login(login) {
+            out.write(&format!("@{}", login.trim_start_matches('@')))?;
+        } else {
+            out.write(&safe::escape_inline(login))?;
+        }
+        Ok(())
+    }
+}
+
+/// `{{block text [max]}}`: multi-line text, escaped line by line.
+struct Block;
+
+impl HelperDef for Block {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let text = as_text(param(h, 0, "block")?);
+        let max = h
+            .param(1)
+            .and_then(|p| p.value().as_u64())
+            .map_or(20_000, |m| m as usize);
+        out.write(&safe::escape_block(&text, max))?;
+        Ok(())
+    }
+}

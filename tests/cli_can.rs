@@ -1,0 +1,109 @@
+//! `postmortem-tracker can FILE` as a user runs it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn seed003() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
+    let found = std::fs::read_dir(&dir).ok().and_then(|d| {
+        d.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("003_"))
+        })
+    });
+    if found.is_none() {
+        eprintln!("skipped: seed 003 not found under {}", dir.display());
+    }
+    found
+}
+
+fn run(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("POSTMORTEM_TRACKER_TEMPLATES_DIR")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn markdown_json_and_as_of() {
+    let Some(seed) = seed003() else { return };
+    let seed = seed.to_str().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let (code, md, err) = run(&["can", seed], cwd.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(md.contains("## Conditions") && md.contains("## Needs"));
+    assert!(md.contains("[07:17:00]"));
+
+    let (code, early, _) = run(&["can", seed, "--at", "05:00:00"], cwd.path());
+    assert_eq!(code, 0);
+    assert!(early.contains("as of 05:00:00"));
+    assert!(
+        !early.contains("[05:08:05") && !early.contains("07:17:00"),
+        "{early}"
+    );
+
+    let (code, json, _) = run(
+        &["can", seed, "--format", "json", "--at", "05:00"],
+        cwd.path(),
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["as_of"], "05:00:00");
+    assert_eq!(v["entries_used"], 7);
+
+    let (code, _, err) = run(&["can", seed, "--at", "5 o'clock"], cwd.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("not a time of day"), "{err}");
+    let (code, _, err) = run(&["can", "no-such-file.txt"], cwd.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-file.txt"), "{err}");
+}
+
+#[test]
+fn the_can_template_is_overridden_from_the_flag_or_the_configuration() {
+    let Some(seed) = seed003() else { return };
+    let seed = seed.to_str().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let dir = cwd.path().join("my-templates");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("can_report.hbs"),
+        "{{#each needs}}NEED {{#each cites}}{{time}}{{/each}}\n{{/each}}",
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        &["can", seed, "--templates", dir.to_str().unwrap()],
+        cwd.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("NEED 03:39:25\n"), "{out}");
+    assert!(!out.contains("## Conditions"));
+
+    std::fs::write(
+        cwd.path().join(".postmortem-tracker.toml"),
+        "templates_dir = \"my-templates\"\n",
+    )
+    .unwrap();
+    let (code, out2, err) = run(&["can", seed], cwd.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, out2);
+
+    std::fs::write(
+        dir.join("can_report.hbs"),
+        "{{#each needs}}\n{{txet}}\n{{/each}}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["can", seed], cwd.path());
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("template `can_report`") && err.contains("line 2") && err.contains("txet"),
+        "{err}"
+    );
+}
