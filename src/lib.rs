@@ -8,8 +8,11 @@
 pub mod can;
 pub mod cli;
 pub mod config;
+pub mod identity;
 pub mod lint;
 pub mod model;
 pub mod parse;
+pub mod plan;
 pub mod render;
 pub mod source;
+pub mod writeback;

@@ -302,8 +302,13 @@ impl Reader<'_> {
             if let Some(v) = cell(cols.status) {
                 meta.done |= says_done(v);
             }
+            // A link written back into the action cell (no issue column): `text (#12)`.
+            let (text, tail_issue) = split_trailing_issue(text);
+            if meta.issue.is_none() {
+                meta.issue = tail_issue;
+            }
             let kind = meta.kind.unwrap_or(section_kind);
-            self.push(text, None, None, kind, meta, false, *line);
+            self.push(&text, None, None, kind, meta, false, *line);
         }
     }
 
@@ -368,7 +373,12 @@ impl Reader<'_> {
     ) {
         match field {
             Field::Text => {
-                text.get_or_insert((value.to_string(), line));
+                // `Task: ... (#12)`: a link written back next to the item.
+                let (value, issue) = split_trailing_issue(value);
+                if meta.issue.is_none() {
+                    meta.issue = issue;
+                }
+                text.get_or_insert((value.into_owned(), line));
             }
             Field::Kind => meta.kind = type_kind(value),
             Field::Owner => meta.owner = Some(clean_owner(value)),
@@ -878,6 +888,25 @@ fn is_issue_url(url: &str) -> bool {
         ]
         .iter()
         .any(|p| url.contains(p))
+}
+
+/// A trailing `(#12)` / ` #12` / issue URL split off a text: (text before, reference).
+/// A final `.` after the reference stays: `Audit the configs (#12).` gives `Audit the configs.`
+fn split_trailing_issue(t: &str) -> (std::borrow::Cow<'_, str>, Option<IssueRef>) {
+    let trimmed = t.trim_end();
+    if let Some(pos) = trimmed.rfind([' ', '(']) {
+        let last = trimmed[pos + 1..].trim_end_matches([')', '.']);
+        if let Some(r) = issue_ref(last) {
+            let head = trimmed[..pos].trim_end();
+            let text = if trimmed.ends_with('.') && !head.ends_with('.') {
+                format!("{head}.").into()
+            } else {
+                head.into()
+            };
+            return (text, Some(r));
+        }
+    }
+    (t.into(), None)
 }
 
 /// `#123`, `owner/repo#12`, `group/sub/project#12`, `Bug 12345` (one word here: `b/12345`).

@@ -1,0 +1,336 @@
+//! Write-back: what the tool changes in a postmortem's text. Pure functions, text in, text out.
+//!
+//! Today: issue links next to items ([`insert_links`]). The follow-up's status block belongs
+//! here too. Rules every function keeps: applying twice equals applying once; line endings
+//! (LF, CRLF, a mix), a byte-order mark and the presence or absence of a final newline are kept;
+//! only the lines that need it change.
+
+/// An issue link to put next to the item that starts on `line`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// 1-based line of the item's first line, as the parser reports it.
+    pub line: usize,
+    /// How the issue is written in text: `#12`, `group/project#12`.
+    pub reference: String,
+    /// The issue's web address.
+    pub url: String,
+}
+
+impl Link {
+    /// `[#12](url)`.
+    pub fn markdown(&self) -> String {
+        format!("[{}]({})", self.reference, self.url)
+    }
+}
+
+/// Inserts each link next to its item: at the end of the item's first line as ` ([#12](url))`
+/// (before trailing white space and the line break), or, in a table row, in the row's empty
+/// Issue/Bug/Ticket cell when the table has one, else after the text in the action cell.
+///
+/// A line that already carries the link's URL is left alone, so applying twice changes nothing.
+/// Links to lines past the end are ignored.
+pub fn insert_links(text: &str, links: &[Link]) -> String {
+    if links.is_empty() {
+        return text.to_string();
+    }
+    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut changed: Vec<Option<String>> = vec![None; lines.len()];
+    for link in links {
+        let Some(idx) = link.line.checked_sub(1).filter(|i| *i < lines.len()) else {
+            continue;
+        };
+        let current = changed[idx].as_deref().unwrap_or(lines[idx]);
+        if current.contains(&link.url) {
+            continue;
+        }
+        let updated = match table_context(&lines, idx) {
+            Some(header) => link_in_row(current, &header, link),
+            None => link_at_end(current, link),
+        };
+        changed[idx] = Some(updated);
+    }
+    let mut out = String::with_capacity(text.len() + links.len() * 64);
+    for (i, line) in lines.iter_mut().enumerate() {
+        out.push_str(changed[i].as_deref().unwrap_or(line));
+    }
+    out
+}
+
+/// Splits a line into its content and its ending (`\n`, `\r\n`, or nothing).
+fn split_ending(line: &str) -> (&str, &str) {
+    if let Some(body) = line.strip_suffix("\r\n") {
+        (body, "\r\n")
+    } else if let Some(body) = line.strip_suffix('\n') {
+        (body, "\n")
+    } else {
+        (line, "")
+    }
+}
+
+fn link_at_end(line: &str, link: &Link) -> String {
+    let (body, ending) = split_ending(line);
+    let content = body.trim_end();
+    let trailing = &body[content.len()..];
+    // Before a final `.` or `:`, so the line still ends a sentence or introduces its detail
+    // the way it did (the parser reads line ends).
+    let (words, stop) = match content.char_indices().last() {
+        Some((i, '.' | ':' | ';' | '!' | '?')) if i > 0 => content.split_at(i),
+        _ => (content, ""),
+    };
+    format!(
+        "{} ({}){stop}{trailing}{ending}",
+        words.trim_end(),
+        link.markdown()
+    )
+}
+
+/// The header cells of the table whose row is line `idx`, when it is a table row below the
+/// delimiter row.
+fn table_context(lines: &[&str], idx: usize) -> Option<Vec<String>> {
+    let is_row = |l: &str| split_ending(l).0.contains('|');
+    if !is_row(lines[idx]) || is_delimiter(lines[idx]) {
+        return None;
+    }
+    let mut i = idx;
+    while i > 0 {
+        i -= 1;
+        if !is_row(lines[i]) {
+            return None;
+        }
+        if is_delimiter(lines[i]) {
+            return (i > 0 && is_row(lines[i - 1])).then(|| cells(split_ending(lines[i - 1]).0));
+        }
+    }
+    None
+}
+
+fn is_delimiter(line: &str) -> bool {
+    let body = split_ending(line).0.trim();
+    body.contains('-')
+        && body.contains('|')
+        && body
+            .chars()
+            .all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+}
+
+/// Cell texts of a row, outer pipes dropped, `\|` kept inside a cell.
+fn cells(row: &str) -> Vec<String> {
+    cell_spans(row)
+        .into_iter()
+        .map(|(s, e)| row[s..e].trim().to_string())
+        .collect()
+}
+
+/// Byte ranges of a row's cells (between unescaped pipes; outer pipes not included).
+fn cell_spans(row: &str) -> Vec<(usize, usize)> {
+    let mut bounds = Vec::new();
+    let bytes = row.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'|' && (i == 0 || bytes[i - 1] != b'\\') {
+            bounds.push(i);
+        }
+    }
+    let trimmed_start = row.len() - row.trim_start().len();
+    let trimmed_end = row.trim_end().len();
+    let leading = bounds.first() == Some(&trimmed_start);
+    let trailing = bounds.last().is_some_and(|b| b + 1 == trimmed_end);
+    let mut edges = Vec::new();
+    if !leading {
+        edges.push(0usize);
+    }
+    for b in &bounds {
+        edges.push(*b + 1);
+    }
+    let mut spans = Vec::new();
+    for (k, start) in edges.iter().enumerate() {
+        let end = match bounds.get(k + usize::from(leading)) {
+            Some(b) => *b,
+            None if trailing => break,
+            None => row.len(),
+        };
+        if *start <= end {
+            spans.push((*start, end));
+        }
+    }
+    spans
+}
+
+fn header_is(h: &str, names: &[&str]) -> bool {
+    let k = h.trim().trim_matches('*').trim().to_lowercase();
+    names.contains(&k.as_str())
+}
+
+const ISSUE_COLUMNS: [&str; 13] = [
+    "issue",
+    "issues",
+    "bug",
+    "bugs",
+    "ticket",
+    "tickets",
+    "link",
+    "tracking",
+    "jira",
+    "reference",
+    "ref",
+    "tracker",
+    "tracking issue",
+];
+
+const TEXT_COLUMNS: [&str; 15] = [
+    "task",
+    "action",
+    "action item",
+    "action items",
+    "item",
+    "todo",
+    "to do",
+    "description",
+    "what",
+    "corrective action",
+    "preventive action",
+    "preventative action",
+    "follow-up",
+    "followup",
+    "remediation",
+];
+
+fn link_in_row(line: &str, header: &[String], link: &Link) -> String {
+    let (body, ending) = split_ending(line);
+    let spans = cell_spans(body);
+    let issue_col = header.iter().position(|h| header_is(h, &ISSUE_COLUMNS));
+    let text_col = header
+        .iter()
+        .position(|h| header_is(h, &TEXT_COLUMNS))
+        .unwrap_or(0);
+    let (at, insert) = match issue_col.and_then(|c| spans.get(c)) {
+        Some(&(s, e)) if body[s..e].trim().is_empty() => {
+            // Fill the empty cell, keeping one space of padding on each side.
+            return format!("{} {} {}{ending}", &body[..s], link.markdown(), &body[e..]);
+        }
+        _ => match spans.get(text_col) {
+            Some(&(s, e)) => {
+                let content_end = s + body[s..e].trim_end().len();
+                (content_end, format!(" ({})", link.markdown()))
+            }
+            None => return link_at_end(line, link),
+        },
+    };
+    format!("{}{insert}{}{ending}", &body[..at], &body[at..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::IssueRef;
+    use crate::parse::parse;
+
+    fn link(line: usize, n: u64) -> Link {
+        Link {
+            line,
+            reference: format!("#{n}"),
+            url: format!("https://github.com/acme/svc/issues/{n}"),
+        }
+    }
+
+    const DOC: &str = "# Outage\n\n## Action items\n\n- [ ] Add an alert on disk usage @alice due: 2026-03-01\n- Rotate the keys  \n1. Write a runbook.\n   Owner: @bob\n";
+
+    #[test]
+    fn links_go_at_the_end_of_the_line_and_the_parser_reads_them_back() {
+        let out = insert_links(DOC, &[link(5, 12), link(6, 13), link(7, 14)]);
+        assert!(out.contains(
+            "- [ ] Add an alert on disk usage @alice due: 2026-03-01 ([#12](https://github.com/acme/svc/issues/12))\n"
+        ));
+        assert!(
+            out.contains("- Rotate the keys ([#13](https://github.com/acme/svc/issues/13))  \n")
+        );
+        let before = parse("pm.md", DOC, &Default::default());
+        let after = parse("pm.md", &out, &Default::default());
+        assert_eq!(before.actions.len(), after.actions.len());
+        for (b, a) in before.actions.iter().zip(&after.actions) {
+            assert_eq!(b.text, a.text);
+            assert_eq!(b.owner, a.owner);
+            assert_eq!(b.due, a.due);
+            assert!(b.issue.is_none());
+        }
+        assert_eq!(
+            after.actions[0].issue,
+            Some(IssueRef::Url(
+                "https://github.com/acme/svc/issues/12".into()
+            ))
+        );
+        assert_eq!(
+            after.actions[2].issue,
+            Some(IssueRef::Url(
+                "https://github.com/acme/svc/issues/14".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn idempotent_and_keeps_endings_bom_and_final_newline() {
+        let once = insert_links(DOC, &[link(5, 12)]);
+        assert_eq!(insert_links(&once, &[link(5, 12)]), once);
+
+        let crlf = format!("\u{feff}{}", DOC.replace('\n', "\r\n"));
+        let out = insert_links(&crlf, &[link(5, 12), link(6, 13)]);
+        assert!(out.starts_with('\u{feff}'));
+        assert_eq!(out.matches("\r\n").count(), crlf.matches("\r\n").count());
+        assert_eq!(out.matches('\n').count(), crlf.matches('\n').count());
+        assert!(out.contains("2026-03-01 ([#12](https://github.com/acme/svc/issues/12))\r\n"));
+
+        let no_final = DOC.trim_end_matches('\n');
+        let out = insert_links(no_final, &[link(8, 15)]);
+        assert!(!out.ends_with('\n'));
+        assert!(out.ends_with("Owner: @bob ([#15](https://github.com/acme/svc/issues/15))"));
+        assert!(insert_links("- Write a runbook.\n", &[link(1, 3)])
+            .ends_with("runbook ([#3](https://github.com/acme/svc/issues/3)).\n"));
+        // Only the linked lines change.
+        let one = insert_links(DOC, &[link(6, 13)]);
+        let changed: Vec<_> = DOC
+            .lines()
+            .zip(one.lines())
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert_eq!(changed.len(), 1);
+        assert_eq!(insert_links(DOC, &[link(99, 1)]), DOC);
+    }
+
+    #[test]
+    fn tables_fill_the_issue_cell_or_extend_the_action_cell() {
+        let doc = "## Action Items\n\n| Action Item | Owner | Bug |\n| --- | --- | --- |\n| Add retry cap | @okafor | |\n| Add backoff | @mk | #15 |\n";
+        let out = insert_links(doc, &[link(5, 21)]);
+        assert!(
+            out.contains(
+                "| Add retry cap | @okafor | [#21](https://github.com/acme/svc/issues/21) |\n"
+            ),
+            "{out}"
+        );
+        let after = parse("pm.md", &out, &Default::default());
+        assert_eq!(after.actions[0].text, "Add retry cap");
+        // Table cells reach the parser as plain text: the link reads back as `#21`.
+        assert_eq!(after.actions[0].issue, Some(IssueRef::Local(21)));
+        assert_eq!(after.actions[1].issue, Some(IssueRef::Local(15)));
+
+        let doc = "## Action Items\n\n| Task | Owner |\n|---|---|\n| Add retry cap | @okafor |\n";
+        let out = insert_links(doc, &[link(5, 21)]);
+        assert!(
+            out.contains(
+                "| Add retry cap ([#21](https://github.com/acme/svc/issues/21)) | @okafor |"
+            ),
+            "{out}"
+        );
+        assert_eq!(insert_links(&out, &[link(5, 21)]), out);
+        let after = parse("pm.md", &out, &Default::default());
+        assert_eq!(after.actions[0].text, "Add retry cap");
+        assert!(after.actions[0].issue.is_some(), "{:?}", after.actions[0]);
+    }
+
+    #[test]
+    fn any_text_never_panics() {
+        for text in ["", "\n", "|", "|\n|-|\n|", "\r\n\r\n", "a|b\n-|-\n|\\||"] {
+            for line in 0..5 {
+                let _ = insert_links(text, &[link(line, 1)]);
+            }
+        }
+    }
+}
