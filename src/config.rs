@@ -32,6 +32,58 @@ pub struct Config {
     /// Extra heading synonyms: phrase → section kind (`"things to fix" = "tasks"`).
     pub headings: BTreeMap<String, String>,
     pub lint: LintConfig,
+    /// Owner names as postmortems write them → tracker logins (`"Tobias Brandt" = "tbrandt"`).
+    pub owners: BTreeMap<String, String>,
+    /// Where and how `plan` and `sync` talk to the tracker.
+    pub sync: SyncConfig,
+}
+
+/// The tracker and the sync's pacing. Tokens are never read from here.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// `github`, `gitlab` or `none`; unset: detected from the CI environment.
+    pub tracker: Option<String>,
+    /// `owner/name` (GitHub) or `group/project` or a project id (GitLab).
+    pub repo: Option<String>,
+    /// API root: `https://api.github.com`, `https://gitlab.example.com/api/v4`.
+    pub api_url: Option<String>,
+    /// The label on every issue the tool opens; the tool finds its issues by it.
+    pub label: String,
+    /// Group each postmortem's issues in a milestone.
+    pub milestones: bool,
+    /// Least time between two writes, in milliseconds (GitHub asks for about 1000).
+    pub min_write_interval_ms: u64,
+    /// Longest rate-limit wait accepted, in seconds.
+    pub max_wait_secs: u64,
+    /// Per-request timeout, in seconds.
+    pub timeout_secs: u64,
+    /// First wait before retrying a failed request, in milliseconds (doubles each time).
+    pub retry_delay_ms: u64,
+    /// Link to a postmortem on the forge, `{path}` replaced by its path; unset: built from
+    /// the CI environment when possible.
+    pub file_url: Option<String>,
+    /// Days from the sync to the due date of an item without one, by kind
+    /// (`corrective`, `preventive`, `task`, `unknown`).
+    pub default_due_days: BTreeMap<String, i64>,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            tracker: None,
+            repo: None,
+            api_url: None,
+            label: "postmortem".into(),
+            milestones: true,
+            min_write_interval_ms: 1000,
+            max_wait_secs: 900,
+            timeout_secs: 30,
+            retry_delay_ms: 1000,
+            file_url: None,
+            default_due_days: BTreeMap::new(),
+        }
+    }
 }
 
 /// Lint rules that can be switched.
@@ -70,6 +122,8 @@ impl Default for Config {
             templates_dir: None,
             headings: BTreeMap::new(),
             lint: LintConfig::default(),
+            owners: BTreeMap::new(),
+            sync: SyncConfig::default(),
         }
     }
 }
@@ -176,6 +230,26 @@ impl Config {
                     names.join(", ")
                 )));
             }
+        }
+        if let Some(t) = &self.sync.tracker {
+            if !matches!(t.as_str(), "github" | "gitlab" | "none") {
+                return Err(invalid(format!(
+                    "sync.tracker: {t:?} is not a tracker; use github, gitlab or none"
+                )));
+            }
+        }
+        for kind in self.sync.default_due_days.keys() {
+            if !matches!(
+                kind.as_str(),
+                "corrective" | "preventive" | "task" | "unknown"
+            ) {
+                return Err(invalid(format!(
+                    "sync.default_due_days: unknown kind {kind:?}; use corrective, preventive, task or unknown"
+                )));
+            }
+        }
+        if self.sync.label.trim().is_empty() {
+            return Err(invalid("sync.label: must not be empty".into()));
         }
         if let Some(tz) = &self.time_zone {
             if zone_offset(tz).is_none() {

@@ -15,4 +15,6 @@ pub mod parse;
 pub mod plan;
 pub mod render;
 pub mod source;
+pub mod sync;
+pub mod tracker;
 pub mod writeback;

@@ -9,6 +9,9 @@ mod can;
 mod input;
 mod lint;
 mod parse;
+mod plan;
+mod remote;
+mod sync;
 mod templates;
 
 use std::path::PathBuf;
@@ -47,6 +50,14 @@ pub enum Command {
     Can(can::Args),
     /// List, show or check the templates of every text the tool writes.
     Templates(templates::Args),
+    /// Show what a sync would do: create, adopt, unchanged, removed from file. Writes nothing;
+    /// works without a token (then only the files are read).
+    Plan(plan::Args),
+    /// Open one issue per action item on GitHub or GitLab, then write each issue's link next
+    /// to its item. Safe to repeat: never opens a second issue for an item. Tokens from
+    /// GITHUB_TOKEN / GITLAB_TOKEN only. Exit codes: 0 done, 1 some items or files failed,
+    /// 2 could not run (bad token, no access, missing repository, configuration).
+    Sync(sync::Args),
 }
 
 /// Runs one command and maps its outcome to the documented exit codes.
@@ -57,5 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lint(args) => lint::run(args, &global),
         Command::Can(args) => can::run(args, &global),
         Command::Templates(args) => templates::run(args, &global),
+        Command::Plan(args) => plan::run(args, &global),
+        Command::Sync(args) => sync::run(args, &global),
     }
 }

@@ -1,0 +1,165 @@
+//! `plan`: what a sync would do, without writing anything.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::input::{self, Global};
+use super::remote::{self, Format, Kind, TrackerArgs};
+use crate::plan::{plan, Action, AdoptBy, Plan, TrackedIssue};
+use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Postmortem files or folders (default: the configured `paths`).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub tracker: TrackerArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let inputs = input::load(&args.paths, global)?;
+    let env = remote::env_map();
+    let remote = remote::resolve(&args.tracker, &inputs.config, &env)?;
+    let today = remote::today(&args.tracker);
+    let options = remote::sync_options(&inputs.config, &remote, today, &env)?;
+    let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
+    let label = options.label.clone();
+    let rt = remote::runtime()?;
+    let listed: Result<Option<Vec<TrackedIssue>>, _> = rt.block_on(async {
+        match (remote.kind, remote.token.as_deref()) {
+            (Kind::None, _) | (_, None) => Ok(None),
+            (Kind::Github, Some(t)) => {
+                let gh = GitHub::new(&remote.api_url, &remote.repo, Some(t), timeout)
+                    .map_err(anyhow::Error::msg)?;
+                gh.list_issues(&label)
+                    .await
+                    .map(Some)
+                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))
+            }
+            (Kind::Gitlab, Some(t)) => {
+                let gl = GitLab::connect(&remote.api_url, &remote.repo, t)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?;
+                gl.list_issues(&label)
+                    .await
+                    .map(Some)
+                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))
+            }
+        }
+    });
+    let listed = listed?;
+    if listed.is_none() {
+        let why = if remote.kind == Kind::None {
+            "no tracker configured".to_string()
+        } else {
+            format!("no {} in the environment", remote.token_var())
+        };
+        eprintln!(
+            "note: {why}: planned from the files alone (items that name no issue would be created)"
+        );
+    }
+    let state = listed.unwrap_or_default();
+    let p = plan(&inputs.documents, &state, today, &options.plan);
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&p)? + "\n",
+        Format::Text => text(&p),
+        Format::Markdown => markdown(&p),
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(action: &Action) -> (&'static str, String) {
+    match action {
+        Action::Create => ("create", String::new()),
+        Action::Adopt {
+            by: AdoptBy::Key,
+            issue,
+        } => (
+            "adopt",
+            format!(
+                "{} (found by its key; the link will be written)",
+                issue.reference
+            ),
+        ),
+        Action::Adopt {
+            by: AdoptBy::FileReference,
+            issue,
+        } => ("adopt", format!("{} (named in the file)", issue.reference)),
+        Action::Unchanged { issue } => ("unchanged", issue.reference.clone()),
+    }
+}
+
+fn summary(p: &Plan) -> String {
+    let (c, a, u) = p.counts();
+    format!(
+        "{c} to create, {a} to adopt, {u} unchanged, {} removed from files, {} duplicates to close",
+        p.removed.len(),
+        p.duplicates.len()
+    )
+}
+
+/// Plain text, grouped by file.
+pub fn text(p: &Plan) -> String {
+    let mut out = String::new();
+    let mut path = None;
+    for i in &p.items {
+        if path != Some(&i.path) {
+            let _ = writeln!(out, "{}", i.path);
+            path = Some(&i.path);
+        }
+        let (verb, what) = describe(&i.action);
+        let _ = write!(out, "  {verb:<9} line {:<4} {}", i.line, i.text);
+        if !what.is_empty() {
+            let _ = write!(out, " — {what}");
+        }
+        out.push('\n');
+    }
+    for r in &p.removed {
+        let _ = writeln!(
+            out,
+            "{}\n  removed   {} is no longer in the file (its issue stays open; close it by hand if the item was dropped)",
+            r.path, r.issue.reference
+        );
+    }
+    for d in &p.duplicates {
+        let _ = writeln!(
+            out,
+            "duplicate #{} will be closed (keeping #{})",
+            d.close, d.keep
+        );
+    }
+    let _ = writeln!(out, "Plan: {}.", summary(p));
+    out
+}
+
+/// A Markdown table (for a pull-request comment or a job summary).
+pub fn markdown(p: &Plan) -> String {
+    let mut out = String::from("| File | Line | Item | Action | Issue |\n|---|---|---|---|---|\n");
+    let cell = |s: &str| crate::render::safe::escape_inline(s);
+    for i in &p.items {
+        let (verb, what) = describe(&i.action);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {verb} | {} |",
+            cell(&i.path),
+            i.line,
+            cell(&i.text),
+            cell(&what)
+        );
+    }
+    for r in &p.removed {
+        let _ = writeln!(
+            out,
+            "| {} | | | removed from file | {} |",
+            cell(&r.path),
+            cell(&r.issue.reference)
+        );
+    }
+    let _ = writeln!(out, "\n**Plan:** {}.", summary(p));
+    out
+}

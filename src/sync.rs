@@ -1,0 +1,606 @@
+//! The sync: carries a [`Plan`] out through a [`Tracker`], then writes the new issues' links
+//! into the postmortems. The I/O shell around the pure [`plan`] and [`writeback`] functions.
+//!
+//! The protocol (DESIGN.md, "Identity and idempotency"):
+//! 1. One paginated listing of the tool's issues (by label) is the state; the plan reconciles
+//!    items with it, so an item whose key is already on an issue is adopted, never re-created.
+//! 2. Writes are serialised and paced (`min_write_interval`); rate limits (`retry-after`,
+//!    `x-ratelimit-reset`, 429) are waited out, up to `max_wait`.
+//! 3. A create that failed ambiguously (5xx, dropped connection, timeout) is followed by a
+//!    fresh listing: if the issue is there, it is adopted; only otherwise is the create sent
+//!    again.
+//! 4. After creating, a confirming listing: if a concurrent run opened a second issue for a
+//!    key, the newer one is closed as a duplicate of the older, and the older is linked.
+//! 5. Links go into the files last, re-read and re-parsed just before writing, written whole
+//!    through a temporary file and a rename.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::identity;
+use crate::model::{ItemKind, Postmortem};
+use crate::parse::{parse, ParseOptions};
+use crate::plan::{
+    plan, Action, AdoptBy, Duplicate, IssueSummary, Plan, PlanOptions, TrackedIssue,
+};
+use crate::render::context::{IssueContext, ItemView, PostmortemRef};
+use crate::render::{safe, Engine};
+use crate::tracker::{LabelSpec, NewIssue, Tracker, TrackerError};
+use crate::writeback::{insert_links, Link};
+
+/// Waits. The real one sleeps; tests record the waits asked for.
+#[allow(async_fn_in_trait)]
+pub trait Sleeper {
+    async fn sleep(&self, d: Duration);
+}
+
+/// Sleeps on the tokio timer.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioSleeper;
+
+impl Sleeper for TokioSleeper {
+    async fn sleep(&self, d: Duration) {
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// How fast and how patiently to talk to the tracker.
+#[derive(Debug, Clone)]
+pub struct Pacing {
+    /// The least time between two writes (GitHub asks for about one second between
+    /// content-creating requests).
+    pub min_write_interval: Duration,
+    /// The longest rate-limit wait the run accepts; a longer one stops the run.
+    pub max_wait: Duration,
+    /// The wait before retrying a transient failure (doubled each time, capped at 30 s).
+    pub retry_delay: Duration,
+    /// Attempts per request before giving up.
+    pub max_attempts: usize,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            min_write_interval: Duration::from_secs(1),
+            max_wait: Duration::from_secs(15 * 60),
+            retry_delay: Duration::from_secs(1),
+            max_attempts: 6,
+        }
+    }
+}
+
+/// Everything a sync needs besides the documents and the tracker.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// The label that marks the tool's issues (and by which they are listed).
+    pub label: String,
+    pub today: NaiveDate,
+    pub plan: PlanOptions,
+    /// Owner names as written in postmortems → logins (`"Tobias Brandt" = "tbrandt"`).
+    pub owners: BTreeMap<String, String>,
+    /// Group each postmortem's issues in a milestone.
+    pub milestones: bool,
+    /// Link to a postmortem on the forge; `{path}` is replaced by its path.
+    pub file_url: Option<String>,
+    /// The folder document paths are relative to.
+    pub root: PathBuf,
+    /// Write links into the files (off: a run that dies before write-back, in tests).
+    pub write_back: bool,
+    pub parse_options: ParseOptions,
+    pub pacing: Pacing,
+}
+
+/// A run that could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Tracker(#[from] TrackerError),
+    #[error("{0}")]
+    Render(#[from] crate::render::RenderError),
+}
+
+/// An issue opened or adopted for an item during the run.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Tracked {
+    pub path: String,
+    pub line: usize,
+    pub key: String,
+    pub text: String,
+    pub issue: IssueSummary,
+}
+
+/// A link written into a file.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LinkWritten {
+    pub path: String,
+    pub line: usize,
+    pub reference: String,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SyncReport {
+    /// The plan as first reconciled.
+    pub plan: Plan,
+    /// Issues opened by this run.
+    pub created: Vec<Tracked>,
+    /// Items whose issue already existed (found by key), now linked.
+    pub adopted: Vec<Tracked>,
+    /// Newer issues closed as duplicates of older ones (a race between runs).
+    pub duplicates_closed: Vec<Duplicate>,
+    pub links_written: Vec<LinkWritten>,
+    /// Owners that match no user: named in the issue body, not assigned.
+    pub unknown_owners: Vec<String>,
+    /// Problems with single items or files; the rest of the run went on.
+    pub errors: Vec<String>,
+}
+
+/// The kind labels and their colours.
+fn kind_label(kind: ItemKind) -> Option<LabelSpec> {
+    let (color, description) = match kind {
+        ItemKind::Corrective => ("d93f0b", "Corrective action from a postmortem"),
+        ItemKind::Preventive => ("0e8a16", "Preventive action from a postmortem"),
+        ItemKind::Task => ("1d76db", "Task from a postmortem"),
+        ItemKind::Unknown => return None,
+    };
+    Some(LabelSpec {
+        name: kind.name().to_string(),
+        color: color.into(),
+        description: description.into(),
+    })
+}
+
+fn severity_label(doc: &Postmortem) -> Option<LabelSpec> {
+    let sev = doc.front_matter.as_ref()?.severity.as_deref()?.trim();
+    (!sev.is_empty()).then(|| LabelSpec {
+        name: format!("severity:{}", sev.to_lowercase()),
+        color: "b60205".into(),
+        description: "Severity of the incident".into(),
+    })
+}
+
+/// The labels of an item's issue.
+pub fn labels_for(label: &str, doc: &Postmortem, kind: ItemKind) -> Vec<LabelSpec> {
+    let mut out = vec![LabelSpec {
+        name: label.to_string(),
+        color: "5319e7".into(),
+        description: "Action item tracked by postmortem-tracker".into(),
+    }];
+    out.extend(kind_label(kind));
+    out.extend(severity_label(doc));
+    out
+}
+
+/// The milestone grouping a postmortem's issues: its id when the front matter has one, else
+/// its title or path.
+pub fn milestone_title(doc: &Postmortem) -> String {
+    let name = match doc.front_matter.as_ref().and_then(|f| f.id.as_deref()) {
+        Some(id) => match &doc.title {
+            Some(t) => format!("{id}: {t}"),
+            None => id.to_string(),
+        },
+        None => doc.title.clone().unwrap_or_else(|| doc.path.clone()),
+    };
+    let (kept, _) = safe::truncate_chars(&name, 120);
+    format!("Postmortem {kept}")
+}
+
+struct Shell<'a, T, S> {
+    tracker: &'a T,
+    sleeper: &'a S,
+    pacing: &'a Pacing,
+    last_write: std::cell::Cell<Option<Instant>>,
+}
+
+impl<T: Tracker, S: Sleeper> Shell<'_, T, S> {
+    async fn pace(&self) {
+        if let Some(last) = self.last_write.get() {
+            let since = last.elapsed();
+            if since < self.pacing.min_write_interval {
+                self.sleeper
+                    .sleep(self.pacing.min_write_interval - since)
+                    .await;
+            }
+        }
+        self.last_write.set(Some(Instant::now()));
+    }
+
+    async fn wait_out(&self, wait: Option<Duration>, message: &str) -> Result<(), TrackerError> {
+        let wait = wait.unwrap_or(Duration::from_secs(60));
+        if wait > self.pacing.max_wait {
+            return Err(TrackerError::RateLimited {
+                wait: Some(wait),
+                message: format!(
+                    "{message}; the tracker asks to wait {} s, more than the {} s allowed (sync.max_wait_secs)",
+                    wait.as_secs(),
+                    self.pacing.max_wait.as_secs()
+                ),
+            });
+        }
+        self.sleeper.sleep(wait).await;
+        Ok(())
+    }
+
+    fn backoff(&self, attempt: usize) -> Duration {
+        let d = self.pacing.retry_delay * 2u32.saturating_pow(attempt.min(5) as u32);
+        d.min(Duration::from_secs(30))
+    }
+
+    /// Runs an idempotent request (a read, or a write that is safe to repeat), waiting out
+    /// rate limits and retrying transient failures.
+    async fn retrying<R, F, Fut>(&self, write: bool, mut f: F) -> Result<R, TrackerError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<R, TrackerError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            if write {
+                self.pace().await;
+            }
+            let err = match f().await {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            attempt += 1;
+            if attempt >= self.pacing.max_attempts {
+                return Err(err);
+            }
+            match err {
+                TrackerError::RateLimited { wait, message } => {
+                    self.wait_out(wait, &message).await?
+                }
+                TrackerError::Transient(_) => self.sleeper.sleep(self.backoff(attempt)).await,
+                other => return Err(other),
+            }
+        }
+    }
+
+    async fn list(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
+        self.retrying(false, || self.tracker.list_issues(label))
+            .await
+    }
+}
+
+/// The oldest live issue carrying `key`.
+fn issue_with_key<'s>(state: &'s [TrackedIssue], key: &str) -> Option<&'s TrackedIssue> {
+    state
+        .iter()
+        .filter(|t| !t.duplicate && t.key.as_deref() == Some(key))
+        .min_by_key(|t| t.number)
+}
+
+enum Outcome {
+    Created(TrackedIssue),
+    Adopted(TrackedIssue),
+    Failed(String),
+}
+
+/// Reconciles `docs` with the tracker and carries the plan out. Fatal tracker errors (bad
+/// token, no access, missing repository, a rate-limit wait over the limit) stop the run; a
+/// problem with one item is recorded in the report and the run goes on.
+pub async fn sync<T: Tracker, S: Sleeper>(
+    docs: &[Postmortem],
+    tracker: &T,
+    sleeper: &S,
+    engine: &Engine,
+    options: &SyncOptions,
+) -> Result<SyncReport, SyncError> {
+    let shell = Shell {
+        tracker,
+        sleeper,
+        pacing: &options.pacing,
+        last_write: std::cell::Cell::new(None),
+    };
+    let state = shell.list(&options.label).await?;
+    let first = plan(docs, &state, options.today, &options.plan);
+    let mut report = SyncReport {
+        plan: first.clone(),
+        ..SyncReport::default()
+    };
+    let creates: Vec<_> = first.creates().cloned().collect();
+
+    if !creates.is_empty() {
+        // Labels, once for the run.
+        let mut wanted: Vec<LabelSpec> = Vec::new();
+        for c in &creates {
+            for l in labels_for(
+                &options.label,
+                &docs[c.doc],
+                docs[c.doc].actions[c.item].kind,
+            ) {
+                if !wanted.iter().any(|w| w.name == l.name) {
+                    wanted.push(l);
+                }
+            }
+        }
+        shell
+            .retrying(true, || tracker.ensure_labels(&wanted))
+            .await?;
+
+        let mut milestones: HashMap<usize, u64> = HashMap::new();
+        for c in &creates {
+            let doc = &docs[c.doc];
+            let item = &doc.actions[c.item];
+            let milestone = if options.milestones {
+                match milestones.get(&c.doc) {
+                    Some(m) => Some(*m),
+                    None => {
+                        let title = milestone_title(doc);
+                        let m = shell
+                            .retrying(true, || tracker.ensure_milestone(&title))
+                            .await?;
+                        milestones.insert(c.doc, m);
+                        Some(m)
+                    }
+                }
+            } else {
+                None
+            };
+            let login = item.owner.as_deref().map(|o| {
+                options
+                    .owners
+                    .get(o)
+                    .cloned()
+                    .unwrap_or_else(|| o.trim_start_matches('@').to_string())
+            });
+            let mut assignee = match login.as_deref().filter(|l| safe::is_login(l)) {
+                Some(l) => shell.retrying(false, || tracker.resolve_user(l)).await?,
+                None => None,
+            };
+            let labels: Vec<String> = labels_for(&options.label, doc, item.kind)
+                .into_iter()
+                .map(|l| l.name)
+                .collect();
+            let outcome = loop {
+                let owner_shown = match (&assignee, &item.owner, &login) {
+                    (Some(_), _, Some(l)) => Some(l.clone()),
+                    (None, Some(o), _) => Some(format!("{o} (no matching account)")),
+                    _ => None,
+                };
+                let context = IssueContext {
+                    postmortem: PostmortemRef {
+                        path: doc.path.clone(),
+                        url: options
+                            .file_url
+                            .as_ref()
+                            .map(|u| u.replace("{path}", &doc.path)),
+                        title: doc.title.clone(),
+                    },
+                    item: ItemView {
+                        key: c.key.clone(),
+                        text: item.text.clone(),
+                        detail: item.detail.clone(),
+                        kind: item.kind.name().to_string(),
+                        owner: owner_shown,
+                        due: c.due.map(|d| d.format("%Y-%m-%d").to_string()),
+                        priority: item.priority.clone(),
+                        line: item.line,
+                    },
+                    marker: safe::marker(&c.key, &doc.path),
+                };
+                let new = NewIssue {
+                    title: engine.render("issue_title", &context)?,
+                    body: engine.render("issue_body", &context)?,
+                    labels: labels.clone(),
+                    assignee: assignee.clone(),
+                    milestone,
+                    due: c.due,
+                };
+                match create_once(&shell, &options.label, &c.key, &new).await? {
+                    // An owner the forge will not assign (not a collaborator): name them in
+                    // the body instead and open the issue without an assignee.
+                    Err(TrackerError::Rejected { status: 422, .. }) if assignee.is_some() => {
+                        assignee = None;
+                    }
+                    Err(e) => break Outcome::Failed(e.to_string()),
+                    Ok(o) => break o,
+                }
+            };
+            if assignee.is_none() {
+                if let Some(o) = &item.owner {
+                    if !report.unknown_owners.contains(o) {
+                        report.unknown_owners.push(o.clone());
+                    }
+                }
+            }
+            let tracked = |t: &TrackedIssue| Tracked {
+                path: doc.path.clone(),
+                line: item.line,
+                key: c.key.clone(),
+                text: item.text.clone(),
+                issue: IssueSummary {
+                    number: Some(t.number),
+                    reference: t.reference(),
+                    url: Some(t.url.clone()),
+                    open: Some(t.open),
+                },
+            };
+            match outcome {
+                Outcome::Created(t) => report.created.push(tracked(&t)),
+                Outcome::Adopted(t) => report.adopted.push(tracked(&t)),
+                Outcome::Failed(e) => report.errors.push(format!(
+                    "{}:{}: could not open an issue for {:?}: {e}",
+                    doc.path, item.line, item.text
+                )),
+            }
+        }
+    }
+
+    // Confirm: after writing, list again; the final plan names the issue of every item and
+    // any duplicate a concurrent run made.
+    let last = if report.created.is_empty() && report.adopted.is_empty() {
+        first.clone()
+    } else {
+        let state = shell.list(&options.label).await?;
+        plan(docs, &state, options.today, &options.plan)
+    };
+    for d in &last.duplicates {
+        shell
+            .retrying(true, || tracker.close_issue(d.close, Some(d.keep)))
+            .await?;
+        // Best effort, not retried: a repeated comment is noise, a missing one is harmless.
+        shell.pace().await;
+        let note = format!(
+            "Duplicate of #{}: two runs of postmortem-tracker opened an issue for the same action item; the older one is kept.",
+            d.keep
+        );
+        if let Err(e) = tracker.comment(d.close, &note).await {
+            if e.is_fatal() {
+                return Err(e.into());
+            }
+        }
+        report.duplicates_closed.push(d.clone());
+    }
+
+    // Every item found by key (adopted from the plan, or created now) gets its link.
+    let mut links: BTreeMap<String, Vec<(String, IssueSummary)>> = BTreeMap::new();
+    for i in &last.items {
+        if let Action::Adopt {
+            by: AdoptBy::Key,
+            issue,
+        } = &i.action
+        {
+            links
+                .entry(i.path.clone())
+                .or_default()
+                .push((i.key.clone(), issue.clone()));
+            let new_here = report.created.iter().any(|c| c.key == i.key)
+                || report.adopted.iter().any(|c| c.key == i.key);
+            if !new_here {
+                report.adopted.push(Tracked {
+                    path: i.path.clone(),
+                    line: i.line,
+                    key: i.key.clone(),
+                    text: i.text.clone(),
+                    issue: issue.clone(),
+                });
+            }
+        }
+    }
+    // A created item whose issue turned out to be the newer duplicate links the older one.
+    for c in report.created.iter_mut().chain(report.adopted.iter_mut()) {
+        if let Some(i) = last.items.iter().find(|i| i.key == c.key) {
+            if let Action::Adopt { issue, .. } | Action::Unchanged { issue } = &i.action {
+                c.issue = issue.clone();
+            }
+        }
+    }
+    if options.write_back {
+        for (path, keyed) in links {
+            match write_links(&options.root, &path, &keyed, docs, &options.parse_options) {
+                Ok(written) => report.links_written.extend(written),
+                Err(e) => report.errors.push(e),
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// One create, with the ambiguity rule: after a 5xx, a timeout or a dropped connection, list
+/// again; an issue with the key is the one that was created. `Ok(Err(e))` is a failure of
+/// this item only; `Err` stops the run.
+async fn create_once<T: Tracker, S: Sleeper>(
+    shell: &Shell<'_, T, S>,
+    label: &str,
+    key: &str,
+    new: &NewIssue,
+) -> Result<Result<Outcome, TrackerError>, TrackerError> {
+    let mut attempt = 0;
+    loop {
+        shell.pace().await;
+        let err = match shell.tracker.create_issue(new).await {
+            Ok(t) => return Ok(Ok(Outcome::Created(t))),
+            Err(e) => e,
+        };
+        attempt += 1;
+        match err {
+            e if e.is_fatal() => return Err(e),
+            TrackerError::RateLimited { wait, message } if attempt < shell.pacing.max_attempts => {
+                shell.wait_out(wait, &message).await?;
+            }
+            TrackerError::Transient(m) => {
+                let state = shell.list(label).await?;
+                if let Some(t) = issue_with_key(&state, key) {
+                    return Ok(Ok(Outcome::Adopted(t.clone())));
+                }
+                if attempt >= shell.pacing.max_attempts {
+                    return Ok(Err(TrackerError::Transient(m)));
+                }
+                shell.sleeper.sleep(shell.backoff(attempt)).await;
+            }
+            other => return Ok(Err(other)),
+        }
+    }
+}
+
+/// Writes links into one file: re-read, re-parse (the file may have changed since the run
+/// began), place each link on its item's current line, write through a temporary file.
+fn write_links(
+    root: &Path,
+    path: &str,
+    keyed: &[(String, IssueSummary)],
+    docs: &[Postmortem],
+    options: &ParseOptions,
+) -> Result<Vec<LinkWritten>, String> {
+    let full = root.join(path);
+    let bytes = std::fs::read(&full)
+        .map_err(|e| format!("{path}: cannot read to write links back: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!("{path}: not valid UTF-8, links not written back (the issues are tracked by their hidden markers)")
+    })?;
+    let id_before = docs.iter().find(|d| d.path == path).map(|d| d.id.clone());
+    let doc = parse(path, &text, options);
+    if id_before.as_deref().is_some_and(|id| id != doc.id) {
+        return Err(format!(
+            "{path}: its id changed during the run; links not written back"
+        ));
+    }
+    let keys = identity::item_keys(&doc);
+    let mut links = Vec::new();
+    let mut written = Vec::new();
+    for (key, issue) in keyed {
+        let Some(idx) = keys.iter().position(|k| k == key) else {
+            continue;
+        };
+        let item = &doc.actions[idx];
+        if item.issue.is_some() {
+            continue;
+        }
+        let Some(url) = issue.url.clone() else {
+            continue;
+        };
+        links.push(Link {
+            line: item.line,
+            reference: issue.reference.clone(),
+            url,
+        });
+        written.push(LinkWritten {
+            path: path.to_string(),
+            line: item.line,
+            reference: issue.reference.clone(),
+        });
+    }
+    let out = insert_links(&text, &links);
+    if out != text {
+        let tmp = full.with_file_name(format!(
+            ".{}.pmt-{}.tmp",
+            full.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("postmortem"),
+            std::process::id()
+        ));
+        std::fs::write(&tmp, out.as_bytes())
+            .and_then(|_| std::fs::rename(&tmp, &full))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                format!("{path}: cannot write links back: {e}")
+            })?;
+    }
+    Ok(written)
+}

@@ -1,0 +1,377 @@
+//! GitHub through `octocrab`, with its retry layer off: a create answered 502 may have been
+//! applied, and only the sync can tell (by listing again) whether to send it again.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use octocrab::models::issues::{Issue, IssueStateReason};
+use octocrab::models::IssueState;
+use octocrab::service::middleware::retry::RetryConfig;
+use octocrab::{params, Octocrab, Page};
+
+use super::{retry_after, tracked, LabelSpec, NewIssue, Tracker, TrackerError, DUPLICATE_LABEL};
+use crate::plan::TrackedIssue;
+
+/// The public API, used when `GITHUB_API_URL` is not set.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+
+/// A GitHub repository's issues.
+pub struct GitHub {
+    gh: Octocrab,
+    api_url: String,
+    owner: String,
+    repo: String,
+    labels: Mutex<Option<HashSet<String>>>,
+    milestones: Mutex<Option<HashMap<String, u64>>>,
+    users: Mutex<HashMap<String, Option<String>>>,
+}
+
+impl GitHub {
+    /// A client for `owner/name` at `api_url` (`http://127.0.0.1:PORT` works). `token` is
+    /// sent as a bearer token and never shown.
+    pub fn new(
+        api_url: &str,
+        repository: &str,
+        token: Option<&str>,
+        timeout: Duration,
+    ) -> Result<GitHub, String> {
+        let (owner, repo) = repository
+            .split_once('/')
+            .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
+            .ok_or_else(|| {
+                format!("GitHub repository {repository:?} is not OWNER/NAME (set GITHUB_REPOSITORY or --repo)")
+            })?;
+        let api_url = api_url.trim_end_matches('/').to_string();
+        let mut b = Octocrab::builder()
+            .base_uri(api_url.as_str())
+            .map_err(|_| format!("GitHub API URL {api_url:?} is not a valid URL"))?
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(timeout))
+            .set_read_timeout(Some(timeout))
+            .set_write_timeout(Some(timeout));
+        if let Some(t) = token {
+            b = b.personal_token(t.to_string());
+        }
+        let gh = b
+            .build()
+            .map_err(|e| format!("cannot start the GitHub client: {e}"))?;
+        Ok(GitHub {
+            gh,
+            api_url,
+            owner: owner.into(),
+            repo: repo.into(),
+            labels: Mutex::new(None),
+            milestones: Mutex::new(None),
+            users: Mutex::new(HashMap::new()),
+        })
+    }
+
+    async fn all<T: serde::de::DeserializeOwned>(
+        &self,
+        first: Page<T>,
+    ) -> Result<Vec<T>, TrackerError> {
+        let mut out = Vec::new();
+        let mut page = first;
+        loop {
+            let next = page.next.clone();
+            out.extend(page.items);
+            match next {
+                None => return Ok(out),
+                Some(_) => match self.gh.get_page::<T>(&next).await.map_err(error)? {
+                    Some(p) => page = p,
+                    None => return Ok(out),
+                },
+            }
+        }
+    }
+}
+
+fn to_tracked(i: &Issue) -> TrackedIssue {
+    let labels: Vec<String> = i.labels.iter().map(|l| l.name.clone()).collect();
+    tracked(
+        i.number,
+        i.html_url.to_string(),
+        i.title.clone(),
+        i.state == IssueState::Open,
+        i.body.as_deref(),
+        &labels,
+    )
+}
+
+/// Classifies an octocrab error. Rate limits: 429, and 403 with `retry-after`, an exhausted
+/// `x-ratelimit-remaining` or GitHub's rate-limit wording.
+pub fn error(e: octocrab::Error) -> TrackerError {
+    match e {
+        octocrab::Error::GitHub { source, .. } => {
+            let status = source.status_code.as_u16();
+            let message = source.message.clone();
+            let header = |name: &str| {
+                source
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(name))
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let exhausted = header("x-ratelimit-remaining").as_deref() == Some("0");
+            let limited = status == 429
+                || (status == 403
+                    && (header("retry-after").is_some()
+                        || exhausted
+                        || message.to_lowercase().contains("rate limit")));
+            if limited {
+                let wait = retry_after(header("retry-after").as_deref()).or_else(|| {
+                    let reset: i64 = header("x-ratelimit-reset")?.parse().ok()?;
+                    let now = chrono::Utc::now().timestamp();
+                    exhausted.then(|| Duration::from_secs((reset - now).max(1) as u64))
+                });
+                return TrackerError::RateLimited { wait, message };
+            }
+            match status {
+                401 => TrackerError::Unauthorized(message),
+                403 => TrackerError::Forbidden(message),
+                404 => TrackerError::NotFound(message),
+                500..=599 => TrackerError::Transient(format!("GitHub answered {status}")),
+                _ => TrackerError::Rejected { status, message },
+            }
+        }
+        other => TrackerError::Transient(first_line(&other.to_string())),
+    }
+}
+
+/// octocrab's Display adds a backtrace; keep the first line.
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().to_string()
+}
+
+impl Tracker for GitHub {
+    fn describe(&self) -> String {
+        format!("GitHub {}/{}", self.owner, self.repo)
+    }
+
+    async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
+        let first = self
+            .gh
+            .issues(&self.owner, &self.repo)
+            .list()
+            .labels(&[label.to_string()])
+            .state(params::State::All)
+            .per_page(100)
+            .send()
+            .await
+            .map_err(error)?;
+        let all = self.all(first).await?;
+        // The listing includes pull requests; they are not the tool's issues.
+        Ok(all
+            .iter()
+            .filter(|i| i.pull_request.is_none())
+            .map(to_tracked)
+            .collect())
+    }
+
+    async fn create_issue(&self, new: &NewIssue) -> Result<TrackedIssue, TrackerError> {
+        let issues = self.gh.issues(&self.owner, &self.repo);
+        let mut b = issues
+            .create(new.title.clone())
+            .body(new.body.clone())
+            .labels(new.labels.clone());
+        if let Some(a) = &new.assignee {
+            b = b.assignees(vec![a.clone()]);
+        }
+        if let Some(m) = new.milestone {
+            b = b.milestone(m);
+        }
+        let issue = b.send().await.map_err(error)?;
+        Ok(to_tracked(&issue))
+    }
+
+    async fn close_issue(
+        &self,
+        number: u64,
+        duplicate_of: Option<u64>,
+    ) -> Result<(), TrackerError> {
+        let issues = self.gh.issues(&self.owner, &self.repo);
+        let reason = if duplicate_of.is_some() {
+            issues
+                .add_labels(number, &[DUPLICATE_LABEL.to_string()])
+                .await
+                .map_err(error)?;
+            IssueStateReason::Duplicate
+        } else {
+            IssueStateReason::NotPlanned
+        };
+        issues
+            .update(number)
+            .state(IssueState::Closed)
+            .state_reason(reason)
+            .send()
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+
+    async fn ensure_labels(&self, wanted: &[LabelSpec]) -> Result<(), TrackerError> {
+        let known = self
+            .labels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut known = match known {
+            Some(k) => k,
+            None => {
+                let first = self
+                    .gh
+                    .issues(&self.owner, &self.repo)
+                    .list_labels_for_repo()
+                    .per_page(100)
+                    .send()
+                    .await
+                    .map_err(error)?;
+                let all = self.all(first).await?;
+                all.into_iter().map(|l| l.name.to_lowercase()).collect()
+            }
+        };
+        for l in wanted {
+            if known.contains(&l.name.to_lowercase()) {
+                continue;
+            }
+            match self
+                .gh
+                .issues(&self.owner, &self.repo)
+                .create_label(&l.name, &l.color, &l.description)
+                .await
+                .map_err(error)
+            {
+                // 422 already_exists: another run made it first.
+                Ok(_) | Err(TrackerError::Rejected { status: 422, .. }) => {}
+                Err(e) => {
+                    *self.labels.lock().unwrap_or_else(|e| e.into_inner()) = Some(known);
+                    return Err(e);
+                }
+            }
+            known.insert(l.name.to_lowercase());
+        }
+        *self.labels.lock().unwrap_or_else(|e| e.into_inner()) = Some(known);
+        Ok(())
+    }
+
+    async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
+        for attempt in 0..2 {
+            let cached = self
+                .milestones
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            let map = match cached {
+                Some(m) if attempt == 0 => m,
+                _ => {
+                    let first = self
+                        .gh
+                        .issues(&self.owner, &self.repo)
+                        .list_milestones()
+                        .state(params::State::All)
+                        .per_page(100)
+                        .send()
+                        .await
+                        .map_err(error)?;
+                    let all = self.all(first).await?;
+                    let m: HashMap<String, u64> = all
+                        .into_iter()
+                        .map(|m| (m.title, m.number as u64))
+                        .collect();
+                    *self.milestones.lock().unwrap_or_else(|e| e.into_inner()) = Some(m.clone());
+                    m
+                }
+            };
+            if let Some(n) = map.get(title) {
+                return Ok(*n);
+            }
+            match self
+                .gh
+                .issues(&self.owner, &self.repo)
+                .create_milestone(title)
+                .send()
+                .await
+                .map_err(error)
+            {
+                Ok(m) => {
+                    let n = m.number as u64;
+                    if let Some(map) = self
+                        .milestones
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .as_mut()
+                    {
+                        map.insert(title.to_string(), n);
+                    }
+                    return Ok(n);
+                }
+                // already_exists: made by another run; list again.
+                Err(TrackerError::Rejected { status: 422, .. }) if attempt == 0 => {
+                    *self.milestones.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(TrackerError::Rejected {
+            status: 422,
+            message: format!("milestone {title:?} could not be created or found"),
+        })
+    }
+
+    async fn resolve_user(&self, login: &str) -> Result<Option<String>, TrackerError> {
+        let login = login.trim_start_matches('@');
+        if let Some(hit) = self
+            .users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(login)
+        {
+            return Ok(hit.clone());
+        }
+        let path: String = login
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        let found = if path.is_empty() || path != login {
+            None
+        } else {
+            let rsp = self
+                .gh
+                ._get(format!("{}/users/{path}", self.api_url))
+                .await
+                .map_err(error)?;
+            match rsp.status().as_u16() {
+                200 => Some(login.to_string()),
+                404 => None,
+                401 => return Err(TrackerError::Unauthorized("Bad credentials".into())),
+                429 | 403 => {
+                    return Err(TrackerError::RateLimited {
+                        wait: retry_after(
+                            rsp.headers()
+                                .get("retry-after")
+                                .and_then(|v| v.to_str().ok()),
+                        ),
+                        message: "rate limited while looking up users".into(),
+                    })
+                }
+                s => return Err(TrackerError::Transient(format!("GitHub answered {s}"))),
+            }
+        };
+        self.users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(login.to_string(), found.clone());
+        Ok(found)
+    }
+
+    async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
+        self.gh
+            .issues(&self.owner, &self.repo)
+            .create_comment(number, body)
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+}

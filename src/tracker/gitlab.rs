@@ -1,0 +1,369 @@
+//! GitLab through the `gitlab` crate's async client (the blocking one panics when dropped
+//! inside tokio). The crate does not retry; 429 comes back as an error with `retry_after`.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use gitlab::api::projects::issues as gl_issues;
+use gitlab::api::{self, AsyncQuery, Pagination};
+use gitlab::{AsyncGitlab, GitlabBuilder};
+use serde::Deserialize;
+
+use super::{tracked, LabelSpec, NewIssue, Tracker, TrackerError, DUPLICATE_LABEL};
+use crate::plan::TrackedIssue;
+
+/// A GitLab project's issues.
+pub struct GitLab {
+    client: AsyncGitlab,
+    project: String,
+    labels: Mutex<Option<HashSet<String>>>,
+    milestones: Mutex<Option<HashMap<String, u64>>>,
+    users: Mutex<HashMap<String, Option<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Issue {
+    iid: u64,
+    title: String,
+    state: String,
+    description: Option<String>,
+    #[serde(default)]
+    labels: Vec<String>,
+    web_url: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Label {
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Milestone {
+    id: u64,
+    title: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct User {
+    id: u64,
+    username: String,
+}
+
+/// `GET /projects/:id/milestones` (the crate has no endpoint for it).
+struct ProjectMilestones<'a> {
+    project: &'a str,
+}
+
+impl api::Endpoint for ProjectMilestones<'_> {
+    fn method(&self) -> http::Method {
+        http::Method::GET
+    }
+    fn endpoint(&self) -> Cow<'static, str> {
+        format!(
+            "projects/{}/milestones",
+            api::common::path_escaped(self.project)
+        )
+        .into()
+    }
+}
+impl api::Pageable for ProjectMilestones<'_> {}
+
+/// Classifies an error of the `gitlab` crate.
+pub fn api_error<E: std::error::Error + Send + Sync + 'static>(
+    e: api::ApiError<E>,
+) -> TrackerError {
+    let (status, message) = match &e {
+        api::ApiError::GitlabRateLimited { retry_after, .. } => {
+            return TrackerError::RateLimited {
+                wait: Some(*retry_after),
+                message: "GitLab answered 429 Too Many Requests".into(),
+            }
+        }
+        api::ApiError::GitlabWithStatus { status, msg } => (status.as_u16(), msg.clone()),
+        api::ApiError::GitlabObjectWithStatus { status, obj }
+        | api::ApiError::GitlabUnrecognizedWithStatus { status, obj } => {
+            (status.as_u16(), obj.to_string())
+        }
+        api::ApiError::GitlabService { status, .. } => {
+            (status.as_u16(), format!("GitLab answered {status}"))
+        }
+        other => return TrackerError::Transient(other.to_string()),
+    };
+    match status {
+        401 => TrackerError::Unauthorized(message),
+        403 => TrackerError::Forbidden(message),
+        404 => TrackerError::NotFound(message),
+        429 => TrackerError::RateLimited {
+            wait: None,
+            message,
+        },
+        500..=599 => TrackerError::Transient(format!("GitLab answered {status}")),
+        _ => TrackerError::Rejected { status, message },
+    }
+}
+
+impl GitLab {
+    /// Connects to the API at `api_url` (`https://gitlab.example.com/api/v4`, or plain
+    /// `http://127.0.0.1:PORT`), for `project` (`group/project` or a numeric id). Building the
+    /// client checks the token (`GET /user`).
+    pub async fn connect(
+        api_url: &str,
+        project: &str,
+        token: &str,
+    ) -> Result<GitLab, TrackerError> {
+        let url = api_url.trim_end_matches('/');
+        let url = url.strip_suffix("/api/v4").unwrap_or(url);
+        let (insecure, host) = match url.split_once("://") {
+            Some(("http", h)) => (true, h),
+            Some((_, h)) => (false, h),
+            None => (false, url),
+        };
+        let mut b = GitlabBuilder::new(host, token);
+        if insecure {
+            b.insecure();
+        }
+        let client = b.build_async().await.map_err(|e| match e {
+            gitlab::GitlabError::Api { source } => api_error(source),
+            other => TrackerError::Transient(other.to_string()),
+        })?;
+        Ok(GitLab {
+            client,
+            project: project.to_string(),
+            labels: Mutex::new(None),
+            milestones: Mutex::new(None),
+            users: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+fn to_tracked(i: &Issue) -> TrackedIssue {
+    tracked(
+        i.iid,
+        i.web_url.clone(),
+        i.title.clone(),
+        i.state == "opened",
+        i.description.as_deref(),
+        &i.labels,
+    )
+}
+
+fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, TrackerError> {
+    r.map_err(|e| TrackerError::Rejected {
+        status: 0,
+        message: format!("invalid request: {e}"),
+    })
+}
+
+impl Tracker for GitLab {
+    fn describe(&self) -> String {
+        format!("GitLab {}", self.project)
+    }
+
+    async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
+        let endpoint = built(
+            api::issues::ProjectIssues::builder()
+                .project(self.project.as_str())
+                .labels([label])
+                .build(),
+        )?;
+        let all: Vec<Issue> = api::paged(endpoint, Pagination::All)
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)?;
+        Ok(all.iter().map(to_tracked).collect())
+    }
+
+    async fn create_issue(&self, new: &NewIssue) -> Result<TrackedIssue, TrackerError> {
+        let mut b = gl_issues::CreateIssue::builder();
+        b.project(self.project.as_str())
+            .title(new.title.as_str())
+            .description(new.body.as_str())
+            .labels(new.labels.iter().map(String::as_str));
+        if let Some(a) = new.assignee.as_deref().and_then(|a| a.parse::<u64>().ok()) {
+            b.assignee_id(a);
+        }
+        if let Some(m) = new.milestone {
+            b.milestone_id(m);
+        }
+        if let Some(d) = new.due {
+            b.due_date(d);
+        }
+        let issue: Issue = built(b.build())?
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)?;
+        Ok(to_tracked(&issue))
+    }
+
+    async fn close_issue(
+        &self,
+        number: u64,
+        duplicate_of: Option<u64>,
+    ) -> Result<(), TrackerError> {
+        let mut b = gl_issues::EditIssue::builder();
+        b.project(self.project.as_str())
+            .issue(number)
+            .state_event(gl_issues::IssueStateEvent::Close);
+        if duplicate_of.is_some() {
+            b.add_label(DUPLICATE_LABEL);
+        }
+        api::ignore(built(b.build())?)
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)
+    }
+
+    async fn ensure_labels(&self, wanted: &[LabelSpec]) -> Result<(), TrackerError> {
+        let cached = self
+            .labels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut known = match cached {
+            Some(k) => k,
+            None => {
+                let endpoint = built(
+                    api::projects::labels::Labels::builder()
+                        .project(self.project.as_str())
+                        .build(),
+                )?;
+                let all: Vec<Label> = api::paged(endpoint, Pagination::All)
+                    .query_async(&self.client)
+                    .await
+                    .map_err(api_error)?;
+                all.into_iter().map(|l| l.name.to_lowercase()).collect()
+            }
+        };
+        let mut result = Ok(());
+        for l in wanted {
+            if known.contains(&l.name.to_lowercase()) {
+                continue;
+            }
+            let endpoint = built(
+                api::projects::labels::CreateLabel::builder()
+                    .project(self.project.as_str())
+                    .name(l.name.as_str())
+                    .color(format!("#{}", l.color))
+                    .description(l.description.as_str())
+                    .build(),
+            )?;
+            match api::ignore(endpoint)
+                .query_async(&self.client)
+                .await
+                .map_err(api_error)
+            {
+                // 409: another run made it first.
+                Ok(()) | Err(TrackerError::Rejected { status: 409, .. }) => {
+                    known.insert(l.name.to_lowercase());
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        *self.labels.lock().unwrap_or_else(|e| e.into_inner()) = Some(known);
+        result
+    }
+
+    async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
+        for attempt in 0..2 {
+            let cached = self
+                .milestones
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            let map = match cached {
+                Some(m) if attempt == 0 => m,
+                _ => {
+                    let all: Vec<Milestone> = api::paged(
+                        ProjectMilestones {
+                            project: &self.project,
+                        },
+                        Pagination::All,
+                    )
+                    .query_async(&self.client)
+                    .await
+                    .map_err(api_error)?;
+                    let m: HashMap<String, u64> =
+                        all.into_iter().map(|m| (m.title, m.id)).collect();
+                    *self.milestones.lock().unwrap_or_else(|e| e.into_inner()) = Some(m.clone());
+                    m
+                }
+            };
+            if let Some(id) = map.get(title) {
+                return Ok(*id);
+            }
+            let endpoint = built(
+                api::projects::milestones::CreateProjectMilestone::builder()
+                    .project(self.project.as_str())
+                    .title(title)
+                    .build(),
+            )?;
+            let created: Result<Milestone, _> = endpoint.query_async(&self.client).await;
+            match created.map_err(api_error) {
+                Ok(m) => {
+                    if let Some(map) = self
+                        .milestones
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .as_mut()
+                    {
+                        map.insert(title.to_string(), m.id);
+                    }
+                    return Ok(m.id);
+                }
+                // 400 title already used: made by another run; list again.
+                Err(TrackerError::Rejected { status: 400, .. }) if attempt == 0 => {
+                    *self.milestones.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(TrackerError::Rejected {
+            status: 400,
+            message: format!("milestone {title:?} could not be created or found"),
+        })
+    }
+
+    async fn resolve_user(&self, login: &str) -> Result<Option<String>, TrackerError> {
+        let login = login.trim_start_matches('@');
+        if let Some(hit) = self
+            .users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(login)
+        {
+            return Ok(hit.clone());
+        }
+        let endpoint = built(api::users::Users::builder().username(login).build())?;
+        let users: Vec<User> = endpoint
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)?;
+        let found = users
+            .into_iter()
+            .find(|u| u.username.eq_ignore_ascii_case(login))
+            .map(|u| u.id.to_string());
+        self.users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(login.to_string(), found.clone());
+        Ok(found)
+    }
+
+    async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
+        let endpoint = built(
+            gl_issues::notes::CreateIssueNote::builder()
+                .project(self.project.as_str())
+                .issue(number)
+                .body(body)
+                .build(),
+        )?;
+        api::ignore(endpoint)
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)
+    }
+}

@@ -1,0 +1,145 @@
+//! The issue tracker behind one small async trait, with an adapter per forge: GitHub through
+//! `octocrab` ([`github`]), GitLab through the `gitlab` crate ([`gitlab`]), and a tracker that
+//! only records what it would do ([`dry_run`]).
+//!
+//! Adapters do one request per call (plus pagination) and never retry: retries, pacing and
+//! rate-limit waits live in [`crate::sync`], where an ambiguous create can be checked against a
+//! fresh listing before it is sent again.
+
+pub mod dry_run;
+pub mod github;
+pub mod gitlab;
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+
+use crate::plan::TrackedIssue;
+use crate::render::safe::parse_marker;
+
+/// An issue to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIssue {
+    pub title: String,
+    pub body: String,
+    pub labels: Vec<String>,
+    /// A user id from [`Tracker::resolve_user`].
+    pub assignee: Option<String>,
+    /// A milestone id from [`Tracker::ensure_milestone`].
+    pub milestone: Option<u64>,
+    /// GitLab's native due date (GitHub keeps it in the body).
+    pub due: Option<NaiveDate>,
+}
+
+/// A label the tool applies, with the colour it gets when created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelSpec {
+    pub name: String,
+    /// `RRGGBB`, no `#`.
+    pub color: String,
+    pub description: String,
+}
+
+/// Why a tracker call failed, classified for retries and for the user's message.
+/// Messages never carry the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrackerError {
+    /// 401: the token is missing, wrong or expired.
+    #[error("unauthorized (401): {0}")]
+    Unauthorized(String),
+    /// 403 that is not a rate limit: the token may not do this.
+    #[error("forbidden (403): {0}")]
+    Forbidden(String),
+    /// 404 on the repository or project: missing, or invisible to the token.
+    #[error("not found (404): {0}")]
+    NotFound(String),
+    /// 429, or GitHub's 403 rate limits: wait and try again.
+    #[error("rate limited: {message}")]
+    RateLimited {
+        wait: Option<Duration>,
+        message: String,
+    },
+    /// 5xx, a dropped connection or a timeout: the request may or may not have been applied.
+    #[error("transient failure: {0}")]
+    Transient(String),
+    /// Any other answer (422 validation, 400): the request was not applied.
+    #[error("rejected ({status}): {message}")]
+    Rejected { status: u16, message: String },
+}
+
+impl TrackerError {
+    /// Errors that no retry will fix and that stop the run.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            Self::Unauthorized(_) | Self::Forbidden(_) | Self::NotFound(_)
+        )
+    }
+}
+
+/// What the sync needs from a tracker.
+#[allow(async_fn_in_trait)]
+pub trait Tracker {
+    /// `GitHub acme/svc`, for messages.
+    fn describe(&self) -> String;
+
+    /// Every issue (open and closed) carrying `label`, all pages, 100 a page.
+    async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError>;
+
+    /// Opens an issue. One request, never retried here.
+    async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError>;
+
+    /// Closes an issue; with `duplicate_of`, marks it as a duplicate of that issue (label
+    /// `duplicate`, not-planned reason where the forge has one).
+    async fn close_issue(&self, number: u64, duplicate_of: Option<u64>)
+        -> Result<(), TrackerError>;
+
+    /// Creates the labels the repository does not have yet (one listing, then one create per
+    /// missing label).
+    async fn ensure_labels(&self, labels: &[LabelSpec]) -> Result<(), TrackerError>;
+
+    /// The id of the milestone with this title, created when missing.
+    async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError>;
+
+    /// The id to assign a user by (GitHub login, GitLab numeric id), or `None` when the
+    /// forge has no such user. Cached per run.
+    async fn resolve_user(&self, login: &str) -> Result<Option<String>, TrackerError>;
+
+    /// Adds a comment to an issue.
+    async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError>;
+}
+
+/// The label that marks an issue closed by the tool as a duplicate.
+pub const DUPLICATE_LABEL: &str = "duplicate";
+
+/// A [`TrackedIssue`] from what every forge gives: number, URL, title, state, body, labels.
+pub fn tracked(
+    number: u64,
+    url: String,
+    title: String,
+    open: bool,
+    body: Option<&str>,
+    labels: &[String],
+) -> TrackedIssue {
+    let marker = body.and_then(parse_marker);
+    let duplicate = !open
+        && labels
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(DUPLICATE_LABEL));
+    TrackedIssue {
+        number,
+        url,
+        title,
+        open,
+        key: marker.as_ref().map(|(k, _)| k.clone()),
+        path: marker.map(|(_, p)| p),
+        duplicate,
+    }
+}
+
+/// Seconds from a `retry-after` header value (seconds form).
+pub fn retry_after(value: Option<&str>) -> Option<Duration> {
+    value
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
