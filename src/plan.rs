@@ -167,6 +167,8 @@ pub fn plan(
     }
     for v in by_key.values_mut() {
         v.sort_by_key(|t| t.number);
+        // A listing taken while issues are being created can show one issue on two pages.
+        v.dedup_by_key(|t| t.number);
     }
     let mut duplicates = Vec::new();
     for (key, issues) in &by_key {

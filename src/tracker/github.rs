@@ -157,6 +157,10 @@ impl Tracker for GitHub {
             .list()
             .labels(&[label.to_string()])
             .state(params::State::All)
+            // Oldest first: issues created while the pages are read land on the last page
+            // instead of shifting earlier ones onto pages already read.
+            .sort(params::issues::Sort::Created)
+            .direction(params::Direction::Ascending)
             .per_page(100)
             .send()
             .await

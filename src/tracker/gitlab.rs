@@ -165,6 +165,9 @@ impl Tracker for GitLab {
             api::issues::ProjectIssues::builder()
                 .project(self.project.as_str())
                 .labels([label])
+                // Oldest first, so issues created during the listing do not shift pages.
+                .order_by(api::issues::IssueOrderBy::CreatedAt)
+                .sort(api::common::SortOrder::Ascending)
                 .build(),
         )?;
         let all: Vec<Issue> = api::paged(endpoint, Pagination::All)
