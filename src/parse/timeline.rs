@@ -226,7 +226,7 @@ fn rest_after(text: &str, f: &Found) -> String {
 }
 
 fn is_note(text: &str) -> bool {
-    let lower = text.to_lowercase();
+    let lower = head(text, 60).to_lowercase();
     let words = lower.split_whitespace().count();
     lower.starts_with("all times")
         || lower.starts_with("times are")
