@@ -13,3 +13,4 @@ pub mod model;
 pub mod parse;
 pub mod render;
 pub mod source;
+pub mod writeback;
