@@ -13,4 +13,5 @@ pub mod model;
 pub mod parse;
 pub mod render;
 pub mod source;
+pub mod status;
 pub mod writeback;
