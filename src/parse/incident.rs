@@ -52,7 +52,6 @@ impl Context {
                 // bytes before reading them properly.
                 let notes_zone = offset.is_none()
                     && body.len() <= 120
-                    && (body.contains("imes") || body.contains("IMES") || body.contains("ime ("))
                     && (contains_ascii_ci(body, "all times")
                         || contains_ascii_ci(body, "times in")
                         || starts_with_ascii_ci(body, "time ("));

@@ -106,10 +106,18 @@ fn may_start_markup(c: u8) -> bool {
 
 /// Whether the only whitespace in `s` is single ASCII spaces.
 fn plain_spaces(s: &str) -> bool {
-    !s.bytes()
-        .any(|b| matches!(b, b'\t' | b'\r' | b'\n' | 0x0b | 0x0c))
-        && !s.contains("  ")
-        && (s.is_ascii() || !s.chars().any(|c| c != ' ' && c.is_whitespace()))
+    let mut prev_space = false;
+    let mut ascii = true;
+    for b in s.bytes() {
+        match b {
+            b'\t' | b'\r' | b'\n' | 0x0b | 0x0c => return false,
+            b' ' if prev_space => return false,
+            _ => {}
+        }
+        prev_space = b == b' ';
+        ascii &= b < 0x80;
+    }
+    ascii || !s.chars().any(|c| c != ' ' && c.is_whitespace())
 }
 
 /// A string that collapses runs of whitespace as it is written, and drops leading space.

@@ -138,7 +138,7 @@ const PROSE_OPENINGS: [&str; 39] = [
     "author:",
 ];
 
-fn is_sign_off(n: &Node<'_>) -> bool {
+fn is_sign_off(n: &Node) -> bool {
     if n.plain_str().len() > 24 {
         return false;
     }
@@ -160,7 +160,7 @@ fn is_sign_off(n: &Node<'_>) -> bool {
     )
 }
 
-fn reads_like_item(n: &Node<'_>) -> bool {
+fn reads_like_item(n: &Node) -> bool {
     let p = n.plain_str();
     let t = p.trim();
     if t.ends_with(':') || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
@@ -308,7 +308,7 @@ impl Reader<'_> {
     }
 
     /// A title line and the items under it.
-    fn group(&mut self, title: &Node<'_>, depth: usize) {
+    fn group(&mut self, title: &Node, depth: usize) {
         let name = title
             .plain()
             .trim()
@@ -393,7 +393,7 @@ impl Reader<'_> {
     }
 
     /// One item from a list item or a bare line.
-    fn item(&mut self, n: &Node<'_>, group: Option<&str>) {
+    fn item(&mut self, n: &Node, group: Option<&str>) {
         let mut meta = Meta {
             done: n.checkbox == Some(true),
             ..Meta::default()
@@ -672,7 +672,7 @@ fn merge(item: &mut ActionItem, meta: Meta) {
 }
 
 /// `Key: value` on a node's line, when the key is a known field.
-fn field_line(n: &Node<'_>) -> Option<(Field, String)> {
+fn field_line(n: &Node) -> Option<(Field, String)> {
     field_line_text(n.plain_str())
 }
 

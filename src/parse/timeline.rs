@@ -99,7 +99,7 @@ pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<Time
     }
 }
 
-fn node(n: &Node<'_>, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
+fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     let mut text = n.plain();
     if n.is_title() && !n.children.is_empty() {
         let label = text.trim_end_matches(':').trim().to_string();
