@@ -123,8 +123,14 @@ fn main() {
         );
         if run == "steady state" {
             let target = items.div_ceil(100) + 3;
-            println!("steady-state target: requests <= {target} and 0 writes: {}",
-                if requests <= target && writes == 0 { "met" } else { "NOT met" });
+            println!(
+                "steady-state target: requests <= {target} and 0 writes: {}",
+                if requests <= target && writes == 0 {
+                    "met"
+                } else {
+                    "NOT met"
+                }
+            );
         }
     }
 }

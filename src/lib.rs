@@ -15,6 +15,7 @@ pub mod parse;
 pub mod plan;
 pub mod render;
 pub mod source;
+pub mod status;
 pub mod sync;
 pub mod tracker;
 pub mod writeback;

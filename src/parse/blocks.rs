@@ -17,7 +17,7 @@ pub(crate) enum Marker {
 
 /// A list item or a bare line, with what is nested under it.
 #[derive(Debug, Clone)]
-pub(crate) struct Node<'a> {
+pub(crate) struct Node {
     /// 1-based line number.
     pub line_no: usize,
     pub indent: usize,
@@ -28,16 +28,14 @@ pub(crate) struct Node<'a> {
     pub text: String,
     /// `text` without markup, computed once: every reader of the node needs it.
     plain: String,
-    /// Raw source slices of the text, for metadata that needs the markup (links).
-    pub raw: Vec<&'a str>,
-    pub children: Vec<Node<'a>>,
+    pub children: Vec<Node>,
     /// Whether a blank line stands right before this node.
     pub blank_before: bool,
     /// Whether the first line is a title: a short label ending in a colon.
     pub title: bool,
 }
 
-impl Node<'_> {
+impl Node {
     /// The node's text without markup.
     pub fn plain(&self) -> String {
         self.plain.clone()
@@ -63,8 +61,8 @@ pub(crate) struct Table {
 
 /// A section's content: nodes and tables in document order.
 #[derive(Debug)]
-pub(crate) enum Block<'a> {
-    Node(Node<'a>),
+pub(crate) enum Block {
+    Node(Node),
     Table(Table),
 }
 
@@ -222,8 +220,8 @@ const MAX_DEPTH: usize = 16;
 /// after it at its own indent when they use another marker (`1. Testing:` then `— do x`).
 /// Plain lines continue the previous line when it does not end a sentence and they start in
 /// lower case (wrapped prose); list items take lazy continuation lines as CommonMark does.
-pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
-    let mut out: Vec<Block<'a>> = Vec::new();
+pub(crate) fn blocks(lines: &[Line<'_>]) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
     // Open nodes: a path of child indexes from the last top-level node.
     let mut path: Vec<usize> = Vec::new();
     let mut blank = false;
@@ -280,7 +278,6 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
                         }
                         open.plain.push_str(&more);
                     }
-                    open.raw.push(rest);
                     continue;
                 }
             }
@@ -296,7 +293,6 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
             marker: m,
             checkbox,
             text: rest.to_string(),
-            raw: vec![rest],
             children: Vec::new(),
             blank_before: blank,
         };
@@ -341,7 +337,7 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
     out
 }
 
-fn open_node<'a, 'b>(out: &'b mut [Block<'a>], path: &[usize]) -> Option<&'b mut Node<'a>> {
+fn open_node<'b>(out: &'b mut [Block], path: &[usize]) -> Option<&'b mut Node> {
     let (_, rest) = path.split_first()?;
     let Block::Node(top) = out.last_mut()? else {
         return None;

@@ -52,7 +52,6 @@ impl Context {
                 // bytes before reading them properly.
                 let notes_zone = offset.is_none()
                     && body.len() <= 120
-                    && (body.contains("imes") || body.contains("IMES") || body.contains("ime ("))
                     && (contains_ascii_ci(body, "all times")
                         || contains_ascii_ci(body, "times in")
                         || starts_with_ascii_ci(body, "time ("));
@@ -288,10 +287,18 @@ fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
+/// Case-insensitive substring test for an ASCII needle: candidates are found by the first
+/// byte alone, so the cost stays near one pass over `s`.
 fn contains_ascii_ci(s: &str, needle: &str) -> bool {
-    s.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    let (h, n) = (s.as_bytes(), needle.as_bytes());
+    let Some(first) = n.first().map(u8::to_ascii_lowercase) else {
+        return true;
+    };
+    if h.len() < n.len() {
+        return false;
+    }
+    (0..=h.len() - n.len())
+        .any(|i| h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label

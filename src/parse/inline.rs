@@ -6,15 +6,7 @@
 /// whitespace collapsed.
 pub(crate) fn plain(text: &str) -> String {
     // Most text has no markup at all: copy it.
-    let b = text.as_bytes();
-    let simple = !b.iter().any(|c| {
-        matches!(
-            c,
-            b'*' | b'_' | b'[' | b'<' | b'&' | b'`' | b'!' | b':' | b'\t' | b'\r' | b'\n'
-        )
-    }) && !text.contains("  ")
-        && (text.is_ascii() || !text.chars().any(|c| c != ' ' && c.is_whitespace()));
-    if simple {
+    if !text.bytes().any(may_start_markup) && plain_spaces(text) {
         return text.trim().to_string();
     }
     let mut out = Plain(String::with_capacity(text.len()));
@@ -93,14 +85,39 @@ pub(crate) fn plain(text: &str) -> String {
             }
             _ => {}
         }
-        let ch_len = utf8_len(c);
-        out.push_str(&text[i..i + ch_len]);
-        i += ch_len;
+        // Copy the run of ordinary text up to the next byte that may start markup (all such
+        // bytes are ASCII, so the run ends on a character boundary).
+        let mut j = i + utf8_len(c);
+        while j < b.len() && !may_start_markup(b[j]) {
+            j += 1;
+        }
+        out.push_run(&text[i..j.min(b.len())]);
+        i = j;
     }
     let mut out = out.0;
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);
     out
+}
+
+fn may_start_markup(c: u8) -> bool {
+    matches!(c, b'*' | b'_' | b'[' | b'<' | b'&' | b'`' | b'!' | b':')
+}
+
+/// Whether the only whitespace in `s` is single ASCII spaces.
+fn plain_spaces(s: &str) -> bool {
+    let mut prev_space = false;
+    let mut ascii = true;
+    for b in s.bytes() {
+        match b {
+            b'\t' | b'\r' | b'\n' | 0x0b | 0x0c => return false,
+            b' ' if prev_space => return false,
+            _ => {}
+        }
+        prev_space = b == b' ';
+        ascii &= b < 0x80;
+    }
+    ascii || !s.chars().any(|c| c != ' ' && c.is_whitespace())
 }
 
 /// A string that collapses runs of whitespace as it is written, and drops leading space.
@@ -115,6 +132,19 @@ impl Plain {
         } else {
             self.0.push(c);
         }
+    }
+
+    /// Pushes a run of text, in one copy when its spaces need no collapsing.
+    fn push_run(&mut self, s: &str) {
+        if !plain_spaces(s) {
+            return self.push_str(s);
+        }
+        let s = if self.0.is_empty() || self.0.ends_with(' ') {
+            s.strip_prefix(' ').unwrap_or(s)
+        } else {
+            s
+        };
+        self.0.push_str(s);
     }
 
     fn push_str(&mut self, s: &str) {

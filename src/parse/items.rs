@@ -138,7 +138,7 @@ const PROSE_OPENINGS: [&str; 39] = [
     "author:",
 ];
 
-fn is_sign_off(n: &Node<'_>) -> bool {
+fn is_sign_off(n: &Node) -> bool {
     if n.plain_str().len() > 24 {
         return false;
     }
@@ -160,7 +160,7 @@ fn is_sign_off(n: &Node<'_>) -> bool {
     )
 }
 
-fn reads_like_item(n: &Node<'_>) -> bool {
+fn reads_like_item(n: &Node) -> bool {
     let p = n.plain_str();
     let t = p.trim();
     if t.ends_with(':') || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
@@ -313,7 +313,7 @@ impl Reader<'_> {
     }
 
     /// A title line and the items under it.
-    fn group(&mut self, title: &Node<'_>, depth: usize) {
+    fn group(&mut self, title: &Node, depth: usize) {
         let name = title
             .plain()
             .trim()
@@ -403,15 +403,15 @@ impl Reader<'_> {
     }
 
     /// One item from a list item or a bare line.
-    fn item(&mut self, n: &Node<'_>, group: Option<&str>) {
+    fn item(&mut self, n: &Node, group: Option<&str>) {
         let mut meta = Meta {
             done: n.checkbox == Some(true),
             ..Meta::default()
         };
         let raw = n.text.as_str();
         meta.issue = issue_in_links(raw);
-        let plain = inline::plain(raw);
-        let mut text = self.strip_meta(&plain, n.line_no, &mut meta);
+        let plain = n.plain_str();
+        let mut text = self.strip_meta(plain, n.line_no, &mut meta);
         if raw.trim_start().starts_with(":white_check_mark:")
             || raw.contains("~~") && plain.is_empty()
         {
@@ -682,7 +682,7 @@ fn merge(item: &mut ActionItem, meta: Meta) {
 }
 
 /// `Key: value` on a node's line, when the key is a known field.
-fn field_line(n: &Node<'_>) -> Option<(Field, String)> {
+fn field_line(n: &Node) -> Option<(Field, String)> {
     field_line_text(n.plain_str())
 }
 
@@ -732,12 +732,38 @@ fn first_tag(t: &str) -> Option<usize> {
         .min()
 }
 
+/// Splits off the last segment after ` — `, ` – `, ` - `, `, ` or ` | `, when it is short
+/// enough to be a tag (one reverse scan; long tails are prose).
 fn split_last_segment(t: &str) -> Option<(&str, &str)> {
-    [" — ", " – ", " - ", ", ", " | "]
-        .iter()
-        .filter_map(|sep| t.rfind(sep).map(|p| (p, sep.len())))
-        .max_by_key(|(p, _)| *p)
-        .map(|(p, len)| (&t[..p], t[p + len..].trim()))
+    const MAX_TAIL: usize = 48;
+    let b = t.as_bytes();
+    let stop = b.len().saturating_sub(MAX_TAIL + 4);
+    let mut i = b.len();
+    while i > stop {
+        i -= 1;
+        let (sep_len, found) = match b[i] {
+            b',' if b.get(i + 1) == Some(&b' ') => (2, true),
+            b'-' | b'|' if i > 0 && b[i - 1] == b' ' && b.get(i + 1) == Some(&b' ') => (2, true),
+            // The last byte of an em or en dash (e2 80 94 / e2 80 93) between spaces.
+            0x94 | 0x93
+                if i >= 3
+                    && b[i - 1] == 0x80
+                    && b[i - 2] == 0xe2
+                    && b[i - 3] == b' '
+                    && b.get(i + 1) == Some(&b' ') =>
+            {
+                i -= 2;
+                (4, true)
+            }
+            _ => (0, false),
+        };
+        if found {
+            let start = if b[i] == b',' { i } else { i - 1 };
+            let tail = &t[(i + sep_len).min(t.len())..];
+            return Some((&t[..start], tail.trim()));
+        }
+    }
+    None
 }
 
 fn leading_priority(t: &str) -> Option<(String, String)> {
@@ -949,6 +975,13 @@ fn jira_key(w: &str) -> Option<IssueRef> {
 
 /// `... by March 1` / `... due 2026-03-01` at the very end of an item: (text before, date).
 fn trailing_due(t: &str, reference: Option<NaiveDate>) -> Option<(&str, NaiveDate)> {
+    // A date ends in a digit, or in a month name ("by the end of March" is no date).
+    if !t
+        .trim_end_matches(['.', ')'])
+        .ends_with(|c: char| c.is_ascii_digit())
+    {
+        return None;
+    }
     let lower = t.to_ascii_lowercase();
     for cue in [" by ", " due ", " due: ", " due by "] {
         if let Some(p) = lower.rfind(cue) {

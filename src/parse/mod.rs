@@ -165,9 +165,14 @@ fn lines(text: &str) -> Vec<Line<'_>> {
     let mut in_status = false;
     for (i, raw) in text.split('\n').enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let mut indent = 0;
-        let mut start = 0;
-        for (k, c) in raw.char_indices() {
+        // Leading spaces byte by byte; tabs and Unicode spaces after them are rarer.
+        let ascii_lead = raw.bytes().take_while(|b| *b == b' ').count();
+        let mut indent = ascii_lead;
+        let mut start = ascii_lead;
+        for (k, c) in raw[ascii_lead..]
+            .char_indices()
+            .map(|(k, c)| (k + ascii_lead, c))
+        {
             match c {
                 ' ' => indent += 1,
                 '\t' => indent += 4 - indent % 4,
@@ -432,7 +437,14 @@ fn heading(
             return Some(make(level, body, 2));
         }
     }
-    let (marker, _, rest) = blocks::marker(body);
+    // Only a few first characters can open a list item; most lines skip the marker reader.
+    let (marker, rest) = match body.as_bytes()[0] {
+        b'-' | b'*' | b'+' | b'0'..=b'9' | b'(' | b'<' | b'&' | b':' | 0x80.. => {
+            let (m, _, r) = blocks::marker(body);
+            (m, r)
+        }
+        _ => (blocks::Marker::None, body),
+    };
     // Most lines are prose: decide from the raw bytes, without allocating, that they cannot
     // be headings. A heading is short, or has a short label before a colon.
     let colon = rest.find(':').filter(|&c| c <= 120);

@@ -99,7 +99,7 @@ pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<Time
     }
 }
 
-fn node(n: &Node<'_>, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
+fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     let mut text = n.plain();
     if n.is_title() && !n.children.is_empty() {
         let label = text.trim_end_matches(':').trim().to_string();
@@ -226,7 +226,7 @@ fn rest_after(text: &str, f: &Found) -> String {
 }
 
 fn is_note(text: &str) -> bool {
-    let lower = text.to_lowercase();
+    let lower = head(text, 60).to_lowercase();
     let words = lower.split_whitespace().count();
     lower.starts_with("all times")
         || lower.starts_with("times are")

@@ -212,13 +212,16 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
 
 /// Heading text as lower-case canonical words ("Follow-Up" → "followup", "To-Dos" → "todo").
 fn words(heading: &str) -> Vec<String> {
-    let lower = heading.to_lowercase();
-    let joined = lower
-        .replace("follow-up", "followup")
-        .replace("follow up", "followup")
-        .replace("to-do", "todo")
-        .replace("post-mortem", "postmortem");
-    joined
+    let mut lower = heading.to_lowercase();
+    // Only a few headings need their compound words joined; most skip the copies.
+    if lower.contains("follow") || lower.contains("to-do") || lower.contains("post-mortem") {
+        lower = lower
+            .replace("follow-up", "followup")
+            .replace("follow up", "followup")
+            .replace("to-do", "todo")
+            .replace("post-mortem", "postmortem");
+    }
+    lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| {

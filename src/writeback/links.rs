@@ -1,9 +1,8 @@
-//! Write-back: what the tool changes in a postmortem's text. Pure functions, text in, text out.
+//! Issue links written next to action items. Pure functions, text in, text out.
 //!
-//! Today: issue links next to items ([`insert_links`]). The follow-up's status block belongs
-//! here too. Rules every function keeps: applying twice equals applying once; line endings
-//! (LF, CRLF, a mix), a byte-order mark and the presence or absence of a final newline are kept;
-//! only the lines that need it change.
+//! [`insert_links`] puts `([#12](url))` next to each newly tracked item. Applying twice equals
+//! applying once; line endings (LF, CRLF, a mix), a byte-order mark and the presence or absence
+//! of a final newline are kept; only the linked lines change.
 
 /// An issue link to put next to the item that starts on `line`.
 #[derive(Debug, Clone, PartialEq, Eq)]
