@@ -299,3 +299,32 @@ fn help_teaches() {
     assert!(stdout(&o).contains("--strict"));
     assert!(stdout(&o).contains("github"));
 }
+
+#[test]
+fn plan_without_a_token_reads_the_files_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pm.md",
+        "# T\n\n## Action Items\n\n- Split the a | b pool\n- [x] Grow the volume (#12)\n",
+    );
+    let o = bin()
+        .current_dir(dir.path())
+        .args(["plan", "pm.md", "--format", "markdown", "--tracker", "none"])
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITLAB_TOKEN")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    // A pipe in an item cannot break the table; the named issue is adopted, not created.
+    assert!(
+        out.contains("| pm.md | 5 | Split the a \\| b pool | create |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| pm.md | 6 | Grow the volume | adopt | #12"),
+        "{out}"
+    );
+    assert!(out.contains("1 to create, 1 to adopt"), "{out}");
+}

@@ -59,6 +59,57 @@ fn assert_tracked_once(fake: &FakeGitLab, root: &std::path::Path, expected: &BTr
 }
 
 #[tokio::test]
+async fn items_naming_an_issue_are_adopted_and_removed_items_reported() {
+    let fake = fake();
+    let ws = workspace();
+    let docs = load(ws.path());
+    let engine = Engine::new(None).unwrap();
+    let opts = options(ws.path(), P);
+    let gl = client(&fake).await;
+    let report = sync(&docs, &gl, &NoSleep::default(), &engine, &opts)
+        .await
+        .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    // Example 04 names issues for four of its items (#12, #15, an URL, #19) and example 05 one:
+    // they are adopted, not opened again.
+    let by_file = report
+        .plan
+        .items
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.action,
+                postmortem_tracker::plan::Action::Adopt {
+                    by: postmortem_tracker::plan::AdoptBy::FileReference,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(by_file, 5);
+    // Drop one item from a file: the next plan reports its issue as removed, opens nothing.
+    let path = ws
+        .path()
+        .join("postmortems/02-booking-portal-certificate.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains("Review expiring credentials"))
+        .collect();
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    let state = postmortem_tracker::tracker::Tracker::list_issues(&gl, "postmortem")
+        .await
+        .unwrap();
+    let p = postmortem_tracker::plan::plan(&load(ws.path()), &state, today(), &opts.plan);
+    assert_eq!(p.removed.len(), 1, "{:?}", p.removed);
+    assert_eq!(
+        p.removed[0].path,
+        "postmortems/02-booking-portal-certificate.md"
+    );
+    assert_eq!(p.counts().0, 0, "nothing to create");
+}
+
+#[tokio::test]
 async fn first_sync_opens_one_issue_per_item_and_the_second_makes_no_write() {
     let fake = fake();
     let ws = workspace();
