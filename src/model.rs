@@ -356,3 +356,18 @@ impl Diagnostic {
         }
     }
 }
+
+/// Whether `login` looks like a GitHub or GitLab username (or `group/subgroup`), the only shape
+/// read as an owner and the only one the `mention` helper turns into a real mention.
+pub fn is_login(login: &str) -> bool {
+    let login = login.strip_prefix('@').unwrap_or(login);
+    !login.is_empty()
+        && login.len() <= 255
+        && login.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && part.starts_with(|c: char| c.is_ascii_alphanumeric())
+        })
+}

@@ -793,13 +793,10 @@ fn is_priority_token(s: &str) -> bool {
     b.len() == 2 && (b[0] == b'P' || b[0] == b'p') && (b'0'..=b'4').contains(&b[1])
 }
 
+/// A login as written in text, where a sentence's punctuation may follow it.
 fn is_login(s: &str) -> bool {
     let s = s.trim_end_matches(['.', ',', ')', ':']);
-    !s.is_empty()
-        && s.len() <= 80
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    s.len() <= 80 && !s.starts_with('@') && crate::model::is_login(s)
 }
 
 fn first_mention(t: &str) -> Option<String> {

@@ -152,20 +152,7 @@ fn starts_entity(rest: &[char]) -> bool {
     !name.is_empty() && rest.get(name.len()) == Some(&';')
 }
 
-/// Whether `login` looks like a GitHub or GitLab username (or `group/subgroup`), the only
-/// shape the `mention` helper turns into a real mention.
-pub fn is_login(login: &str) -> bool {
-    let login = login.strip_prefix('@').unwrap_or(login);
-    !login.is_empty()
-        && login.len() <= 255
-        && login.split('/').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-                && part.starts_with(|c: char| c.is_ascii_alphanumeric())
-        })
-}
+pub use crate::model::is_login;
 
 /// The hidden marker an issue body carries: `<!-- postmortem-tracker: key=KEY path=PATH -->`.
 ///
