@@ -364,3 +364,66 @@ fn every_corpus_document_parses_without_panic() {
     }
     assert!(n > 100, "only {n} documents read");
 }
+
+/// Gold times are given only when a date is known: a time of day alone counts as none.
+fn gold_form(t: Option<postmortem_tracker::model::Timestamp>) -> Option<String> {
+    t.filter(|t| t.date.is_some()).map(|t| t.to_string())
+}
+
+#[test]
+fn real_corpus_timelines_and_incident_times() {
+    let Some(dir) = corpus_dir() else { return };
+    let mut gold_files: Vec<PathBuf> = std::fs::read_dir(dir.join("real/gold"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    gold_files.sort();
+    let (mut n, mut entries, mut starts, mut ends) = (0, 0, 0, 0);
+    let mut report = String::new();
+    for gold_path in &gold_files {
+        let gold: Value = serde_json::from_slice(&std::fs::read(gold_path).unwrap()).unwrap();
+        let file = gold["file"].as_str().unwrap();
+        let bytes = std::fs::read(dir.join("real").join(file)).unwrap();
+        let pm = parse_bytes(file, &bytes, &ParseOptions::default());
+        n += 1;
+        let want = gold["timeline_entries"].as_u64().unwrap() as usize;
+        if pm.timeline.len() == want {
+            entries += 1;
+        } else {
+            report.push_str(&format!(
+                "  {file}: {} timeline entries, annotated {want}\n",
+                pm.timeline.len()
+            ));
+        }
+        for (what, got, want, count) in [
+            (
+                "start",
+                gold_form(pm.incident.start),
+                &gold["incident_start"],
+                &mut starts,
+            ),
+            (
+                "end",
+                gold_form(pm.incident.end),
+                &gold["incident_end"],
+                &mut ends,
+            ),
+        ] {
+            if got.as_deref() == want.as_str() {
+                *count += 1;
+            } else {
+                report.push_str(&format!(
+                    "  {file}: incident {what} {got:?}, annotated {want}\n"
+                ));
+            }
+        }
+    }
+    println!("timeline entry counts {entries}/{n}, incident start {starts}/{n}, end {ends}/{n}");
+    print!("{report}");
+    // Each at least 90% of the annotated documents.
+    for (what, ok) in [("timeline", entries), ("start", starts), ("end", ends)] {
+        assert!(ok * 10 >= n * 9, "{what}: {ok}/{n}\n{report}");
+    }
+}

@@ -252,11 +252,14 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry]) -> Incident {
         start = timed.first().and_then(|e| e.time);
     }
     if end.is_none() && !timed.is_empty() {
-        end = timed
+        let last = timed
             .iter()
             .rev()
             .find(|e| declares_restoration(&e.text))
-            .or(timed.last())
+            .or(timed.last());
+        // One timed entry that declares nothing is when it began, not when it ended.
+        end = last
+            .filter(|e| timed.len() > 1 || declares_restoration(&e.text))
             .and_then(|e| e.time);
     }
     if detected.is_none() {
@@ -353,6 +356,7 @@ fn declares_restoration(text: &str) -> bool {
         "mitigated",
         "working again",
         "is confirmed to be functional",
+        "no further action",
         "closed",
     ]
     .iter()

@@ -147,11 +147,43 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     if text.is_empty() && time.is_none() {
         return;
     }
+    // Several events written on one line: "10:50 AM: alerted the team. - 11:00 AM: rerouted".
+    let mut pieces = split_collapsed(&text).into_iter();
+    let first = pieces.next().unwrap_or_default();
     out.push(TimelineEntry {
         time,
-        text,
+        text: first.to_string(),
         line: n.line_no,
     });
+    for piece in pieces {
+        if let Some(f) = leading_moment(piece) {
+            out.push(TimelineEntry {
+                time: Some(clock.stamp(&f)),
+                text: rest_after(piece, &f),
+                line: n.line_no,
+            });
+        }
+    }
+}
+
+/// Splits an entry's text before each ` - ` that is followed by a time of its own.
+fn split_collapsed(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    let mut search = 0;
+    while let Some(p) = text[search..].find(" - ").map(|p| p + search) {
+        let next = &text[p + 3..];
+        let stamped = time::first_moment(head(next, 24)).is_some_and(|f| {
+            f.start == 0 && f.stamp.time.is_some() && next[f.end..].starts_with([':', ' '])
+        });
+        if stamped {
+            out.push(text[from..p].trim());
+            from = p + 3;
+        }
+        search = p + 3;
+    }
+    out.push(text[from..].trim());
+    out
 }
 
 fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
