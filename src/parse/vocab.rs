@@ -279,6 +279,7 @@ fn classify_words(w: &[String]) -> SectionKind {
         || pair("went", "wrong")
         || pair("went", "poorly")
         || pair("got", "lucky")
+        || (has("what") && (pair("did", "not") || has("didn")))
     {
         return LessonsLearned;
     }
@@ -407,6 +408,8 @@ mod tests {
             ("Issue Symmary", Summary),
             ("Lessons Learned", LessonsLearned),
             ("What went well", LessonsLearned),
+            ("What did not", LessonsLearned),
+            ("What didn't work", LessonsLearned),
             ("Duration of Outage", Duration),
             (
                 "Choose your Databases wisely, read on to see what happened",
