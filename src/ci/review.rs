@@ -31,12 +31,12 @@ pub enum Sticky {
 /// A pull request on GitHub or a merge request on GitLab.
 pub enum Review {
     GitHub {
-        gh: Box<Octocrab>,
+        gh: Octocrab,
         repo: String,
         number: u64,
     },
     GitLab {
-        client: gitlab::AsyncGitlab,
+        client: Box<gitlab::AsyncGitlab>,
         project: String,
         iid: u64,
     },
@@ -65,7 +65,7 @@ impl Review {
             .build()
             .map_err(|e| format!("cannot start the GitHub client: {e}"))?;
         Ok(Review::GitHub {
-            gh: Box::new(gh),
+            gh,
             repo: repo.to_string(),
             number,
         })
@@ -94,7 +94,7 @@ impl Review {
             other => TrackerError::Transient(other.to_string()),
         })?;
         Ok(Review::GitLab {
-            client,
+            client: Box::new(client),
             project: project.to_string(),
             iid,
         })
@@ -122,7 +122,7 @@ impl Review {
                     api::common::path_escaped(project)
                 ));
                 let diffs: Vec<Value> = api::paged(endpoint, Pagination::Limit(MAX_PAGES * 100))
-                    .query_async(client)
+                    .query_async(client.as_ref())
                     .await
                     .map_err(crate::tracker::gitlab::api_error)?;
                 Ok(diffs
@@ -178,7 +178,7 @@ impl Review {
                     Raw::get(notes_path.clone()),
                     Pagination::Limit(MAX_PAGES * 100),
                 )
-                .query_async(client)
+                .query_async(client.as_ref())
                 .await
                 .map_err(crate::tracker::gitlab::api_error)?;
                 let (method, path, outcome) = match find_marked(&notes, "body") {
@@ -196,7 +196,7 @@ impl Review {
                     body: Some(json!({ "body": body }).to_string().into_bytes()),
                 };
                 api::ignore(endpoint)
-                    .query_async(client)
+                    .query_async(client.as_ref())
                     .await
                     .map_err(crate::tracker::gitlab::api_error)?;
                 Ok(outcome)
