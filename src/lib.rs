@@ -6,6 +6,7 @@
 //! Parsing and linting are pure functions; I/O lives in `source` and the CLI.
 
 pub mod can;
+pub mod ci;
 pub mod cli;
 pub mod config;
 pub mod identity;

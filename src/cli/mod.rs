@@ -6,6 +6,7 @@
 //! configuration error, a missing file).
 
 mod can;
+mod ci;
 mod input;
 mod lint;
 mod parse;
@@ -58,6 +59,10 @@ pub enum Command {
     /// GITHUB_TOKEN / GITLAB_TOKEN only. Exit codes: 0 done, 1 some items or files failed,
     /// 2 could not run (bad token, no access, missing repository, configuration).
     Sync(sync::Args),
+    /// The CI entry point (GitHub Actions, GitLab CI): on a pull/merge request, lint the
+    /// changed postmortems, annotate lines and keep one comment with the plan; on a push to
+    /// the default branch, sync; on a schedule, follow up. Writes step outputs and a summary.
+    Ci(ci::Args),
 }
 
 /// Runs one command and maps its outcome to the documented exit codes.
@@ -70,5 +75,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Templates(args) => templates::run(args, &global),
         Command::Plan(args) => plan::run(args, &global),
         Command::Sync(args) => sync::run(args, &global),
+        Command::Ci(args) => ci::run(args, &global),
     }
 }

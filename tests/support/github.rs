@@ -386,6 +386,71 @@ impl GitHubState {
     }
 }
 
+impl GitHubState {
+    /// Opens a pull request from `head` into `base` (both branches must have files seeded);
+    /// returns its number.
+    pub fn seed_pull(&mut self, repo: (&str, &str), head: &str, base_branch: &str) -> u64 {
+        let id = self.id();
+        let now = self.now();
+        let r = self.repo_mut(repo.0, repo.1);
+        let number = r.issues.len() as u64 + 1;
+        r.issues.push(GhIssue {
+            id,
+            number,
+            title: format!("Merge {head}"),
+            body: None,
+            state: "open".into(),
+            state_reason: None,
+            labels: Vec::new(),
+            assignees: Vec::new(),
+            milestone: None,
+            user: "octo-bot".into(),
+            locked: false,
+            created_at: now.clone(),
+            updated_at: now,
+            closed_at: None,
+            closed_by: None,
+            pull: Some(GhPull {
+                head: head.into(),
+                base: base_branch.into(),
+                draft: false,
+                merged: false,
+            }),
+        });
+        number
+    }
+}
+
+/// `GET /pulls/{n}/files`: the files that differ between the head and base branches, with
+/// GitHub's `status` (`added`, `modified`, `removed`).
+fn pull_files(repo: &GhRepo, head: &str, base_branch: &str) -> Vec<Value> {
+    let on = |b: &str| -> BTreeMap<&str, &GhFile> {
+        repo.files
+            .iter()
+            .filter(|((br, _), _)| br == b)
+            .map(|((_, p), f)| (p.as_str(), f))
+            .collect()
+    };
+    let (h, b) = (on(head), on(base_branch));
+    let mut out = Vec::new();
+    for (path, f) in &h {
+        let status = match b.get(path) {
+            None => "added",
+            Some(old) if old.sha != f.sha => "modified",
+            Some(_) => continue,
+        };
+        out.push(json!({"sha": f.sha, "filename": path, "status": status,
+            "additions": 1, "deletions": 0, "changes": 1}));
+    }
+    for (path, f) in &b {
+        if !h.contains_key(path) {
+            out.push(json!({"sha": f.sha, "filename": path, "status": "removed",
+                "additions": 0, "deletions": 1, "changes": 1}));
+        }
+    }
+    out
+}
+
 impl Default for GitHubState {
     fn default() -> Self {
         Self::new()
@@ -1067,6 +1132,13 @@ fn repo_route(
             list_reply(req, base, Some(repo_id), items)
         }
         ("POST", ["pulls"]) => create_pull(st, idx, req, base, &me),
+        ("GET", ["pulls", n, "files"]) => {
+            let Some(p) = find_issue(st, idx, n).and_then(|i| i.pull) else {
+                return not_found();
+            };
+            let items = pull_files(&st.repos[idx], &p.head, &p.base);
+            list_reply(req, base, Some(repo_id), items)
+        }
         ("GET", ["pulls", n]) => match find_issue(st, idx, n).filter(|i| i.pull.is_some()) {
             Some(p) => Reply::json(200, &pull_json(st, idx, &p, base)),
             None => not_found(),

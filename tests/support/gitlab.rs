@@ -365,6 +365,66 @@ impl GitLabState {
     }
 }
 
+impl GitLabState {
+    /// Opens a merge request from `source` into `target` (branches with seeded files);
+    /// returns its iid.
+    pub fn seed_merge_request(&mut self, project: &str, source: &str, target: &str) -> u64 {
+        let id = self.id();
+        let now = self.now();
+        let author_id = self.user_id("tracker-bot");
+        let p = self.project_mut(project);
+        let iid = p.merge_requests.len() as u64 + 1;
+        p.merge_requests.push(GlMergeRequest {
+            id,
+            iid,
+            title: format!("Merge {source}"),
+            description: None,
+            source_branch: source.into(),
+            target_branch: target.into(),
+            state: "opened".into(),
+            labels: Vec::new(),
+            author_id,
+            created_at: now.clone(),
+            updated_at: now,
+            closed_at: None,
+        });
+        iid
+    }
+}
+
+/// `GET /merge_requests/:iid/diffs`: files that differ between source and target branches.
+fn mr_diffs(p: &GlProject, source: &str, target: &str) -> Vec<Value> {
+    let on = |b: &str| -> BTreeMap<&str, &GlFile> {
+        p.files
+            .iter()
+            .filter(|((br, _), _)| br == b)
+            .map(|((_, path), f)| (path.as_str(), f))
+            .collect()
+    };
+    let (s, t) = (on(source), on(target));
+    let mut out = Vec::new();
+    for (path, f) in &s {
+        let new_file = match t.get(path) {
+            None => true,
+            Some(old) if old.blob_id != f.blob_id => false,
+            Some(_) => continue,
+        };
+        out.push(
+            json!({"old_path": path, "new_path": path, "new_file": new_file,
+            "renamed_file": false, "deleted_file": false, "diff": ""}),
+        );
+    }
+    for path in t.keys() {
+        if !s.contains_key(path) {
+            out.push(
+                json!({"old_path": path, "new_path": path, "new_file": false,
+                "renamed_file": false, "deleted_file": true, "diff": ""}),
+            );
+        }
+    }
+    out
+}
+
 impl Default for GitLabState {
     fn default() -> Self {
         Self::new()
@@ -1005,6 +1065,17 @@ fn project_route(
                 .collect();
             mrs.reverse();
             let items = mrs.iter().map(|m| mr_json(st, idx, m)).collect();
+            list_reply(req, base, items)
+        }
+        ("GET", ["merge_requests", iid, "diffs"]) => {
+            let Some(m) = st.projects[idx]
+                .merge_requests
+                .iter()
+                .find(|m| m.iid.to_string() == *iid)
+            else {
+                return msg(404, "404 Not found");
+            };
+            let items = mr_diffs(&st.projects[idx], &m.source_branch, &m.target_branch);
             list_reply(req, base, items)
         }
         ("GET", ["merge_requests", iid]) => {

@@ -1,0 +1,730 @@
+//! `ci`: one entry point for GitHub Actions and GitLab CI. Reads the event from the
+//! environment and does the right thing: check a pull/merge request (lint the postmortems it
+//! changes, annotate lines, keep one sticky comment with the plan), sync on a push to the
+//! default branch, follow up on a schedule. Writes step outputs and a Markdown job summary.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+
+use super::input::{self, Global, Inputs};
+use super::remote::{self, Kind, Remote, TrackerArgs};
+use crate::ci::review::{Review, Sticky, STICKY_MARKER};
+use crate::ci::{self, CiRun, Event, Forge, Mode, Outputs};
+use crate::lint::{lint, output, Finding};
+use crate::model::{Diagnostic, Postmortem, Severity};
+use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
+use crate::render::context::{
+    Counts, Finding as FindingView, IssueLink, ItemState, ItemView, JobSummaryContext, PlanEntry,
+    PostmortemRef, PrCommentContext, StatusItem, SummaryEntry,
+};
+use crate::render::Engine;
+use crate::sync::{sync, SyncOptions, SyncReport, TokioSleeper};
+use crate::tracker::{dry_run::DryRun, github::GitHub, gitlab::GitLab, Tracker, TrackerError};
+
+/// How links reach the default branch after a sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WriteBack {
+    /// Edit the files in the checkout (a later step commits them).
+    Local,
+    /// Commit through the API (the follow-up's commit mode).
+    Commit,
+    /// Open or update one pull/merge request (for protected branches).
+    PullRequest,
+    /// Write nothing back.
+    Off,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Postmortem files or folders (default: the configured `paths`).
+    pub paths: Vec<PathBuf>,
+    /// Do this whatever triggered the run (default: from the CI event).
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+    /// How issue links are written back after a sync.
+    #[arg(long, value_enum, default_value = "local")]
+    pub write_back: WriteBack,
+    /// Exit 1 when an item is overdue.
+    #[arg(long)]
+    pub fail_on_overdue: bool,
+    /// List the tracker but write nothing (no issue, no comment, no file).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// GitLab: where to write the Code Quality report of a merge request check.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "gl-code-quality-report.json"
+    )]
+    pub code_quality: PathBuf,
+    /// API root (default: GITHUB_API_URL or CI_API_V4_URL).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// The day of the run, for reproducible output.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+}
+
+/// What every event handler gets.
+struct Ctx {
+    run: CiRun,
+    remote: Remote,
+    inputs: Inputs,
+    engine: Engine,
+    options: SyncOptions,
+    timeout: std::time::Duration,
+}
+
+pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let env = remote::env_map();
+    let payload = match env.get("GITHUB_EVENT_PATH").filter(|p| !p.is_empty()) {
+        Some(p) if env.contains_key("GITHUB_ACTIONS") => {
+            Some(std::fs::read_to_string(p).with_context(|| {
+                format!("cannot read the event payload {p} (GITHUB_EVENT_PATH)")
+            })?)
+        }
+        _ => None,
+    };
+    let mut run = ci::detect(&env, payload.as_deref())?;
+    match args.mode {
+        Some(Mode::Sync) => {
+            run.event = Event::Push {
+                branch: String::new(),
+                default_branch: None,
+            }
+        }
+        Some(Mode::Followup) => {
+            run.event = Event::Scheduled {
+                trigger: "mode".into(),
+            }
+        }
+        Some(Mode::Review) if !matches!(run.event, Event::Review { .. }) => anyhow::bail!(
+            "mode review needs a pull_request / merge_request_event run (this run is {:?})",
+            run.event
+        ),
+        _ => {}
+    }
+    let inputs = input::load(&args.paths, global)?;
+    let tracker_args = TrackerArgs {
+        tracker: Some(match run.forge {
+            Forge::GitHub => Kind::Github,
+            Forge::GitLab => Kind::Gitlab,
+        }),
+        repo: Some(run.repo.clone()),
+        api_url: args.api_url.clone().or_else(|| run.api_url.clone()),
+        today: args.today,
+    };
+    let remote = remote::resolve(&tracker_args, &inputs.config, &env)?;
+    let today = remote::today(&tracker_args);
+    let options = remote::sync_options(&inputs.config, &remote, today, &env)?;
+    let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
+    let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
+    let ctx = Ctx {
+        run,
+        remote,
+        inputs,
+        engine,
+        options,
+        timeout,
+    };
+    let rt = remote::runtime()?;
+    match ctx.run.event.clone() {
+        Event::Review { number, fork } => rt.block_on(review(&ctx, &args, number, fork)),
+        e @ Event::Push { .. } if e.is_default_push() => rt.block_on(push(&ctx, &args)),
+        Event::Push {
+            branch,
+            default_branch,
+        } => {
+            println!(
+                "push to {branch}, not the default branch {}: nothing to do",
+                default_branch.unwrap_or_default()
+            );
+            finish(&ctx, &Outputs::default(), None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Event::Scheduled { trigger } => rt.block_on(scheduled_followup(&ctx, &args, &trigger)),
+        Event::Other(name) => {
+            println!("event {name}: nothing to do (postmortem-tracker acts on pull/merge requests, pushes and schedules)");
+            finish(&ctx, &Outputs::default(), None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A pull or merge request: lint the changed postmortems, annotate, comment the plan.
+async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Result<ExitCode> {
+    let remote = &ctx.remote;
+    let token = remote.token.as_deref();
+    let client = match ctx.run.forge {
+        Forge::GitHub => Some(
+            Review::github(&remote.api_url, &remote.repo, number, token, ctx.timeout)
+                .map_err(anyhow::Error::msg)?,
+        ),
+        Forge::GitLab => match token {
+            Some(t) => match Review::gitlab(&remote.api_url, &remote.repo, number, t).await {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    warn(ctx, &remote::explain(remote, &e));
+                    None
+                }
+            },
+            None => None,
+        },
+    };
+    // The changed files; without them (no token on GitLab, an API failure) every configured
+    // postmortem is checked, which is slower but never misses one.
+    let changed = match &client {
+        Some(c) => match c.changed_files().await {
+            Ok(files) => Some(files),
+            Err(e) => {
+                warn(
+                    ctx,
+                    &format!(
+                        "cannot list the changed files ({}); checking every postmortem",
+                        remote::explain(remote, &e)
+                    ),
+                );
+                None
+            }
+        },
+        None => {
+            warn(
+                ctx,
+                &format!(
+                    "no {} in the environment: checking every postmortem and commenting nothing",
+                    remote.token_var()
+                ),
+            );
+            None
+        }
+    };
+    let selected = |p: &str| changed.as_ref().is_none_or(|c| c.iter().any(|f| f == p));
+    let docs: Vec<Postmortem> = ctx
+        .inputs
+        .documents
+        .iter()
+        .filter(|d| selected(&d.path))
+        .cloned()
+        .collect();
+    let mut findings = Vec::new();
+    for (path, reason) in ctx.inputs.skipped.iter().filter(|(p, _)| selected(p)) {
+        findings.push(Finding {
+            path: path.clone(),
+            diagnostic: Diagnostic::new(
+                Severity::Error,
+                None,
+                "unreadable",
+                format!("not read: {reason}"),
+            ),
+        });
+    }
+    for d in &docs {
+        for diag in lint(d, &ctx.inputs.config) {
+            findings.push(Finding {
+                path: d.path.clone(),
+                diagnostic: diag,
+            });
+        }
+    }
+    match ctx.run.forge {
+        Forge::GitHub => print!("{}", output::github(&findings)),
+        Forge::GitLab => {
+            print!("{}", output::text(&findings));
+            std::fs::write(&args.code_quality, output::gitlab(&findings) + "\n").with_context(
+                || {
+                    format!(
+                        "cannot write the Code Quality report {}",
+                        args.code_quality.display()
+                    )
+                },
+            )?;
+        }
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.diagnostic.severity == Severity::Error)
+        .count();
+    println!(
+        "{} changed postmortem{} checked: {errors} error{}, {} warning{}",
+        docs.len(),
+        if docs.len() == 1 { "" } else { "s" },
+        if errors == 1 { "" } else { "s" },
+        findings.len() - errors,
+        if findings.len() - errors == 1 {
+            ""
+        } else {
+            "s"
+        },
+    );
+
+    let state = list_state(ctx).await;
+    let today = ctx.options.today;
+    let p = plan(&docs, &state, today, &ctx.options.plan);
+    let statuses = statuses(&docs, &p, &ctx.options, today);
+    let outputs = outputs_of(&statuses, 0, 0);
+
+    if docs.is_empty() && findings.is_empty() {
+        println!("no postmortem changed: no comment");
+        finish(ctx, &outputs, None)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let body = pr_comment(ctx, &docs, &p, &findings)?;
+    match (&client, args.dry_run) {
+        (_, true) => println!("dry run: the comment was not written"),
+        (None, _) => {}
+        (Some(c), false) => match c.upsert_sticky(&body).await {
+            Ok(Sticky::Created) => println!("comment created on the request"),
+            Ok(Sticky::Updated) => println!("comment updated"),
+            Ok(Sticky::Unchanged) => println!("comment already up to date"),
+            Err(e @ (TrackerError::Forbidden(_) | TrackerError::Unauthorized(_))) => {
+                warn(ctx, &comment_permission(ctx, fork, &e));
+            }
+            Err(e) => warn(
+                ctx,
+                &format!(
+                    "the plan comment was not written: {}",
+                    remote::explain(remote, &e)
+                ),
+            ),
+        },
+    }
+    finish(ctx, &outputs, Some(&body))?;
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Why the comment could not be written, and how to allow it. Never fails the check.
+fn comment_permission(ctx: &Ctx, fork: bool, e: &TrackerError) -> String {
+    let why = match e {
+        TrackerError::Unauthorized(_) => "the token was rejected",
+        _ => "the token may not comment",
+    };
+    match (ctx.run.forge, fork) {
+        (Forge::GitHub, true) => format!(
+            "the plan comment was not written: {why} (pull requests from forks get a read-only GITHUB_TOKEN). The lint annotations above still apply; the plan is in the job summary."
+        ),
+        (Forge::GitHub, false) => format!(
+            "the plan comment was not written: {why}. Give the workflow `permissions: pull-requests: write` (and `issues: write`). The plan is in the job summary."
+        ),
+        (Forge::GitLab, _) => format!(
+            "the plan note was not written: {why}. Set GITLAB_TOKEN to a project access token with the `api` scope and at least the Reporter role (the CI job token cannot write notes)."
+        ),
+    }
+}
+
+/// A push to the default branch: sync, then write the links back.
+async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
+    let remote = &ctx.remote;
+    if remote.token.is_none() && !args.dry_run {
+        anyhow::bail!(
+            "no {} in the environment: the sync needs a token to open issues on {} (in GitHub Actions pass `token: ${{{{ secrets.GITHUB_TOKEN }}}}` with `permissions: issues: write, contents: write`; on GitLab a project access token with the `api` scope)",
+            remote.token_var(),
+            remote.repo
+        );
+    }
+    let mut options = ctx.options.clone();
+    options.write_back = args.write_back != WriteBack::Off && !args.dry_run;
+    let docs = &ctx.inputs.documents;
+    let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(remote, &e));
+    let report: SyncReport = if args.dry_run {
+        let dry = DryRun::new(list_state(ctx).await);
+        let r = sync(docs, &dry, &TokioSleeper, &ctx.engine, &options).await;
+        for a in dry.recorded() {
+            println!("dry run: would {a}");
+        }
+        r
+    } else {
+        let token = remote.token.as_deref().unwrap_or_default();
+        match ctx.run.forge {
+            Forge::GitHub => {
+                let gh = GitHub::new(&remote.api_url, &remote.repo, Some(token), ctx.timeout)
+                    .map_err(anyhow::Error::msg)?;
+                sync(docs, &gh, &TokioSleeper, &ctx.engine, &options).await
+            }
+            Forge::GitLab => {
+                let gl = GitLab::connect(&remote.api_url, &remote.repo, token)
+                    .await
+                    .map_err(explain)?;
+                sync(docs, &gl, &TokioSleeper, &ctx.engine, &options).await
+            }
+        }
+    }
+    .map_err(|e| match e {
+        crate::sync::SyncError::Tracker(t) => explain(t),
+        other => anyhow::Error::new(other),
+    })?;
+    print!("{}", super::sync::summary(&report, None));
+    let mut errors = report.errors.clone();
+    if matches!(args.write_back, WriteBack::Commit | WriteBack::PullRequest) && !args.dry_run {
+        if let Err(e) = publish_write_back(ctx, args.write_back, &report) {
+            warn(ctx, &e);
+            errors.push(e);
+        }
+    }
+    let statuses = statuses(docs, &report.plan, &options, options.today);
+    let outputs = outputs_of(&statuses, report.created.len(), report.adopted.len());
+    let created: Vec<IssueLink> = report
+        .created
+        .iter()
+        .map(|c| IssueLink {
+            reference: c.issue.reference.clone(),
+            url: c.issue.url.clone(),
+        })
+        .collect();
+    let summary = job_summary(
+        ctx,
+        "sync",
+        args.dry_run,
+        &statuses,
+        created,
+        errors.clone(),
+    )?;
+    finish(ctx, &outputs, Some(&summary))?;
+    let overdue_fail = args.fail_on_overdue && outputs.overdue > 0;
+    Ok(if errors.is_empty() && !overdue_fail {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Commits the links the sync wrote (commit mode) or proposes them in one pull/merge request.
+///
+/// LEAD: wire this to the follow-up's write-back (`followup` branch: commit through the API
+/// with the file's sha, or one pull/merge request) at merge. Until then it reports that the
+/// mode is not available; the links are in the checkout for a later step to commit.
+fn publish_write_back(_ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> Result<(), String> {
+    Err(format!(
+        "write-back mode {mode:?} needs the follow-up's write-back, which this build does not have; {} link(s) were written into the checkout only",
+        report.links_written.len()
+    ))
+}
+
+/// A schedule or a manual run: the follow-up.
+///
+/// LEAD: replace the body with a call to the `followup` command (branch `followup`) at merge.
+/// Until then this reports the status of every item (read-only: no comment, no write-back),
+/// so the outputs, the summary and `fail-on-overdue` work on a schedule.
+async fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Result<ExitCode> {
+    println!("{trigger}: follow-up (read-only status in this build)");
+    let docs = &ctx.inputs.documents;
+    let state = list_state(ctx).await;
+    let p = plan(docs, &state, ctx.options.today, &ctx.options.plan);
+    let statuses = statuses(docs, &p, &ctx.options, ctx.options.today);
+    let outputs = outputs_of(&statuses, 0, 0);
+    let summary = job_summary(ctx, "followup", args.dry_run, &statuses, vec![], vec![])?;
+    finish(ctx, &outputs, Some(&summary))?;
+    println!(
+        "{} open, {} overdue, {} done",
+        outputs.open, outputs.overdue, outputs.done
+    );
+    Ok(if args.fail_on_overdue && outputs.overdue > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The tool's issues, or nothing (with a warning) when they cannot be listed.
+async fn list_state(ctx: &Ctx) -> Vec<TrackedIssue> {
+    let remote = &ctx.remote;
+    let label = &ctx.options.label;
+    let listed = match (ctx.run.forge, remote.token.as_deref()) {
+        (Forge::GitHub, token) => {
+            match GitHub::new(&remote.api_url, &remote.repo, token, ctx.timeout) {
+                Ok(gh) => gh.list_issues(label).await,
+                Err(e) => Err(TrackerError::Rejected {
+                    status: 0,
+                    message: e,
+                }),
+            }
+        }
+        (Forge::GitLab, Some(t)) => match GitLab::connect(&remote.api_url, &remote.repo, t).await {
+            Ok(gl) => gl.list_issues(label).await,
+            Err(e) => Err(e),
+        },
+        (Forge::GitLab, None) => return Vec::new(),
+    };
+    listed.unwrap_or_else(|e| {
+        warn(
+            ctx,
+            &format!(
+                "cannot list the tracker's issues ({}); planned from the files alone",
+                remote::explain(remote, &e)
+            ),
+        );
+        Vec::new()
+    })
+}
+
+fn postmortem_ref(d: &Postmortem, options: &SyncOptions) -> PostmortemRef {
+    PostmortemRef {
+        path: d.path.clone(),
+        url: options
+            .file_url
+            .as_ref()
+            .map(|u| u.replace("{path}", &d.path)),
+        title: d.title.clone(),
+    }
+}
+
+fn item_view(d: &Postmortem, i: &PlannedItem) -> ItemView {
+    let item = &d.actions[i.item];
+    ItemView {
+        key: i.key.clone(),
+        text: item.text.clone(),
+        detail: item.detail.clone(),
+        kind: item.kind.name().to_string(),
+        owner: item.owner.clone(),
+        due: i.due.map(|d| d.format("%Y-%m-%d").to_string()),
+        priority: item.priority.clone(),
+        line: item.line,
+    }
+}
+
+/// Every item's state on `today`, per document: done when its issue is closed (or, untracked,
+/// when its box is ticked), overdue when open past its due date.
+fn statuses(
+    docs: &[Postmortem],
+    p: &Plan,
+    options: &SyncOptions,
+    today: NaiveDate,
+) -> Vec<(PostmortemRef, Vec<StatusItem>)> {
+    let mut out: Vec<(PostmortemRef, Vec<StatusItem>)> = docs
+        .iter()
+        .map(|d| (postmortem_ref(d, options), Vec::new()))
+        .collect();
+    for i in &p.items {
+        let d = &docs[i.doc];
+        let issue = match &i.action {
+            Action::Create => None,
+            Action::Adopt { issue, .. } | Action::Unchanged { issue } => Some(issue),
+        };
+        let done = issue
+            .and_then(|s| s.open)
+            .map_or(d.actions[i.item].done, |open| !open);
+        let days_overdue = i
+            .due
+            .map(|due| (today - due).num_days())
+            .filter(|n| *n > 0 && !done);
+        let state = match (done, days_overdue) {
+            (true, _) => ItemState::Done,
+            (false, Some(_)) => ItemState::Overdue,
+            _ => ItemState::Open,
+        };
+        out[i.doc].1.push(StatusItem {
+            item: item_view(d, i),
+            issue: issue.map(|s| IssueLink {
+                reference: s.reference.clone(),
+                url: s.url.clone(),
+            }),
+            state,
+            days_overdue,
+        });
+    }
+    out
+}
+
+fn outputs_of(
+    statuses: &[(PostmortemRef, Vec<StatusItem>)],
+    created: usize,
+    adopted: usize,
+) -> Outputs {
+    let all: Vec<StatusItem> = statuses.iter().flat_map(|(_, s)| s.clone()).collect();
+    let c = Counts::of(&all);
+    Outputs {
+        created,
+        adopted,
+        overdue: c.overdue,
+        open: c.open,
+        done: c.done,
+    }
+}
+
+/// The sticky comment: the plan and the findings of the changed postmortems.
+fn pr_comment(
+    ctx: &Ctx,
+    docs: &[Postmortem],
+    p: &Plan,
+    findings: &[Finding],
+) -> anyhow::Result<String> {
+    let statuses = statuses(docs, p, &ctx.options, ctx.options.today);
+    let mut entries: Vec<PlanEntry> = Vec::new();
+    for (di, d) in docs.iter().enumerate() {
+        let create: Vec<ItemView> = p
+            .items
+            .iter()
+            .filter(|i| i.doc == di && i.action == Action::Create)
+            .map(|i| item_view(d, i))
+            .collect();
+        let tracked: Vec<StatusItem> = statuses[di]
+            .1
+            .iter()
+            .filter(|s| s.issue.is_some())
+            .cloned()
+            .collect();
+        entries.push(PlanEntry {
+            postmortem: statuses[di].0.clone(),
+            create,
+            tracked,
+            removed: p
+                .removed
+                .iter()
+                .filter(|r| r.path == d.path)
+                .map(|r| IssueLink {
+                    reference: r.issue.reference.clone(),
+                    url: r.issue.url.clone(),
+                })
+                .collect(),
+            findings: findings_of(findings, &d.path),
+        });
+    }
+    // Unreadable files have findings but no document.
+    for (path, _) in &ctx.inputs.skipped {
+        let f = findings_of(findings, path);
+        if !f.is_empty() {
+            entries.push(PlanEntry {
+                postmortem: PostmortemRef {
+                    path: path.clone(),
+                    url: None,
+                    title: None,
+                },
+                create: vec![],
+                tracked: vec![],
+                removed: vec![],
+                findings: f,
+            });
+        }
+    }
+    let count = |s: Severity| {
+        findings
+            .iter()
+            .filter(|f| f.diagnostic.severity == s)
+            .count()
+    };
+    let context = PrCommentContext {
+        create_count: p.creates().count(),
+        error_count: count(Severity::Error),
+        warning_count: count(Severity::Warning),
+        entries,
+        marker: STICKY_MARKER.to_string(),
+    };
+    let body = ctx.engine.render("pr_comment", &context)?;
+    // A user template that drops the marker would make every push add a comment.
+    Ok(if body.contains(STICKY_MARKER) {
+        body
+    } else {
+        format!("{STICKY_MARKER}\n{body}")
+    })
+}
+
+fn findings_of(findings: &[Finding], path: &str) -> Vec<FindingView> {
+    findings
+        .iter()
+        .filter(|f| f.path == path)
+        .map(|f| FindingView {
+            severity: f.diagnostic.severity.name().to_string(),
+            line: f.diagnostic.line,
+            code: f.diagnostic.code.to_string(),
+            message: f.diagnostic.message.clone(),
+        })
+        .collect()
+}
+
+fn job_summary(
+    ctx: &Ctx,
+    command: &str,
+    dry_run: bool,
+    statuses: &[(PostmortemRef, Vec<StatusItem>)],
+    created: Vec<IssueLink>,
+    errors: Vec<String>,
+) -> anyhow::Result<String> {
+    let mut all = Vec::new();
+    let entries = statuses
+        .iter()
+        .map(|(pm, items)| {
+            all.extend(items.iter().cloned());
+            let mut overdue: Vec<StatusItem> = items
+                .iter()
+                .filter(|s| s.state == ItemState::Overdue)
+                .cloned()
+                .collect();
+            overdue.sort_by_key(|s| std::cmp::Reverse(s.days_overdue));
+            SummaryEntry {
+                postmortem: pm.clone(),
+                counts: Counts::of(items),
+                overdue,
+            }
+        })
+        .collect();
+    let context = JobSummaryContext {
+        command: command.into(),
+        dry_run,
+        today: ctx.options.today.format("%Y-%m-%d").to_string(),
+        entries,
+        totals: Counts::of(&all),
+        created,
+        errors,
+    };
+    Ok(ctx.engine.render("job_summary", &context)?)
+}
+
+/// A warning in the CI log: a GitHub annotation, or a plain line on GitLab.
+fn warn(ctx: &Ctx, message: &str) {
+    match ctx.run.forge {
+        Forge::GitHub => println!("::warning title=postmortem-tracker::{}", escape(message)),
+        Forge::GitLab => eprintln!("warning: {message}"),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Writes the outputs (`$GITHUB_OUTPUT`) and the summary (`$GITHUB_STEP_SUMMARY`); on GitLab,
+/// the summary goes to the job log and the outputs to `postmortem-tracker.env` (`PMT_CREATED=…`, a dotenv
+/// report other jobs can read).
+fn finish(ctx: &Ctx, outputs: &Outputs, summary: Option<&str>) -> anyhow::Result<()> {
+    match ctx.run.forge {
+        Forge::GitHub => {
+            if let Some(f) = &ctx.run.output_file {
+                append(f, &outputs.github())?;
+            }
+            if let (Some(f), Some(s)) = (&ctx.run.summary_file, summary) {
+                append(f, &format!("{s}\n"))?;
+            }
+        }
+        Forge::GitLab => {
+            if let Some(s) = summary {
+                println!("{s}");
+            }
+            let dotenv = outputs.github().to_uppercase().replace(
+                |c: char| !(c.is_ascii_alphanumeric() || c == '=' || c == '\n'),
+                "_",
+            );
+            let prefixed: String = dotenv.lines().map(|l| format!("PMT_{l}\n")).collect();
+            std::fs::write("postmortem-tracker.env", prefixed)
+                .context("cannot write postmortem-tracker.env")?;
+        }
+    }
+    Ok(())
+}
+
+fn append(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
