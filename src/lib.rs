@@ -8,6 +8,7 @@
 pub mod can;
 pub mod cli;
 pub mod config;
+pub mod followup;
 pub mod identity;
 pub mod lint;
 pub mod model;

@@ -6,6 +6,7 @@
 //! configuration error, a missing file).
 
 mod can;
+mod followup;
 mod input;
 mod lint;
 mod parse;
@@ -58,6 +59,12 @@ pub enum Command {
     /// GITHUB_TOKEN / GITLAB_TOKEN only. Exit codes: 0 done, 1 some items or files failed,
     /// 2 could not run (bad token, no access, missing repository, configuration).
     Sync(sync::Args),
+    /// Write the status of every action item back into its postmortem (a managed status
+    /// block; task-list boxes ticked when the issue is closed); with a tracker, label overdue
+    /// issues `overdue` and remind their assignees at most once per interval. Without a token:
+    /// file-only (boxes and due dates in the files are the state). Exit codes: 0 done, 1 some
+    /// files failed or (with --fail-on-overdue) items are overdue, 2 could not run.
+    Followup(followup::Args),
 }
 
 /// Runs one command and maps its outcome to the documented exit codes.
@@ -70,5 +77,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Templates(args) => templates::run(args, &global),
         Command::Plan(args) => plan::run(args, &global),
         Command::Sync(args) => sync::run(args, &global),
+        Command::Followup(args) => followup::run(args, &global),
     }
 }
