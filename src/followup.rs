@@ -15,10 +15,12 @@ use crate::identity;
 use crate::model::{IssueRef, Postmortem};
 use crate::plan::{refers_to, PlanOptions, TrackedIssue};
 use crate::render::context::{
-    Counts, IssueLink, ItemState, ItemView, PostmortemRef, StatusBlockContext, StatusItem,
+    Counts, IssueLink, ItemState, ItemView, PostmortemRef, ReminderContext, StatusBlockContext,
+    StatusItem,
 };
 use crate::render::{Engine, RenderError};
 use crate::status::{status, DueDefaults, IssueState, Status};
+use crate::tracker::{Tracker, TrackerError};
 use crate::writeback::status::{set_boxes, write_block};
 
 /// What the follow-up is told beyond documents, listing and day.
@@ -279,6 +281,153 @@ pub fn last_reminder<'a>(comments: impl IntoIterator<Item = &'a str>) -> Option<
 /// Whether a reminder is due: none sent yet, or the last one `interval_days` or more ago.
 pub fn reminder_due(last: Option<NaiveDate>, today: NaiveDate, interval_days: i64) -> bool {
     last.is_none_or(|l| (today - l).num_days() >= interval_days)
+}
+
+/// What the follow-up told the tracker.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct TrackerUpdates {
+    /// Issues that got the `overdue` label.
+    pub labelled: Vec<u64>,
+    /// Issues whose `overdue` label was taken off.
+    pub unlabelled: Vec<u64>,
+    /// Issues that got a reminder comment.
+    pub reminded: Vec<u64>,
+    /// Problems with single issues; the run went on.
+    pub errors: Vec<String>,
+}
+
+/// How the tracker is told: the reminder interval and the pacing of writes.
+#[derive(Debug, Clone)]
+pub struct UpdateOptions {
+    pub today: NaiveDate,
+    pub reminder_interval_days: i64,
+    /// Least time between two writes.
+    pub min_write_interval: std::time::Duration,
+    /// Longest rate-limit wait accepted.
+    pub max_wait: std::time::Duration,
+}
+
+/// Calls `f` again after a rate-limit wait (bounded: 5 attempts, waits up to `max_wait`).
+async fn patient<T, F, Fut>(opts: &UpdateOptions, mut f: F) -> Result<T, TrackerError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, TrackerError>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match f().await {
+            Err(TrackerError::RateLimited { wait, message }) if attempt < 5 => {
+                let w = wait.unwrap_or(std::time::Duration::from_secs(1));
+                if w > opts.max_wait {
+                    return Err(TrackerError::RateLimited { wait, message });
+                }
+                tokio::time::sleep(w).await;
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Puts the `overdue` label on overdue issues and takes it off the others, and posts a
+/// reminder on each overdue issue whose last reminder (found by the tool's marker in its
+/// comments) is `reminder_interval_days` or more old. Comments are read for overdue issues
+/// only. Fatal errors (token, access) stop; others are recorded and the run goes on.
+pub async fn update_tracker<T: Tracker>(
+    tracker: &T,
+    docs: &[(&Postmortem, &DocOutcome)],
+    listing: &[TrackedIssue],
+    engine: &Engine,
+    options: &FollowupOptions,
+    update: &UpdateOptions,
+) -> Result<TrackerUpdates, TrackerError> {
+    let by_number: HashMap<u64, &TrackedIssue> = listing.iter().map(|t| (t.number, t)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = TrackerUpdates::default();
+    let mut last_write: Option<std::time::Instant> = None;
+    let pace = |last: &mut Option<std::time::Instant>| {
+        let wait = last
+            .map(|l| update.min_write_interval.saturating_sub(l.elapsed()))
+            .unwrap_or_default();
+        *last = Some(std::time::Instant::now() + wait);
+        wait
+    };
+    for (doc, outcome) in docs {
+        for (o, row) in outcome.items.iter().zip(&outcome.rows) {
+            let Some(t) = o.number.and_then(|n| by_number.get(&n)) else {
+                continue;
+            };
+            if !seen.insert(t.number) {
+                continue;
+            }
+            let overdue = o.status.state == ItemState::Overdue;
+            let has = t
+                .labels
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(&options.overdue_label));
+            if overdue != has {
+                tokio::time::sleep(pace(&mut last_write)).await;
+                match patient(update, || {
+                    tracker.set_label(t.number, &options.overdue_label, overdue)
+                })
+                .await
+                {
+                    Ok(()) if overdue => out.labelled.push(t.number),
+                    Ok(()) => out.unlabelled.push(t.number),
+                    Err(e) if e.is_fatal() => return Err(e),
+                    Err(e) => out.errors.push(format!("{}: label: {e}", t.reference())),
+                }
+            }
+            if !overdue || !t.open {
+                continue;
+            }
+            let comments = match patient(update, || tracker.comments(t.number)).await {
+                Ok(c) => c,
+                Err(e) if e.is_fatal() => return Err(e),
+                Err(e) => {
+                    out.errors.push(format!("{}: comments: {e}", t.reference()));
+                    continue;
+                }
+            };
+            let last = last_reminder(comments.iter().map(String::as_str));
+            if !reminder_due(last, update.today, update.reminder_interval_days) {
+                continue;
+            }
+            let ctx = ReminderContext {
+                today: update.today.format("%Y-%m-%d").to_string(),
+                postmortem: postmortem_ref(doc, options),
+                item: row.item.clone(),
+                issue: IssueLink {
+                    reference: t.reference(),
+                    url: Some(t.url.clone()),
+                },
+                assignee: t.assignee.clone().or_else(|| {
+                    o.status
+                        .owner
+                        .clone()
+                        .filter(|l| crate::render::safe::is_login(l))
+                }),
+                days_overdue: o.status.days_overdue.unwrap_or(0),
+                marker: reminder_marker(update.today),
+            };
+            let body =
+                engine
+                    .render("reminder_comment", &ctx)
+                    .map_err(|e| TrackerError::Rejected {
+                        status: 0,
+                        message: e.to_string(),
+                    })?;
+            tokio::time::sleep(pace(&mut last_write)).await;
+            // A comment is not idempotent: never retried after an ambiguous failure (the next
+            // run finds it by its marker, or sends it then).
+            match tracker.comment(t.number, &body).await {
+                Ok(()) => out.reminded.push(t.number),
+                Err(e) if e.is_fatal() => return Err(e),
+                Err(e) => out.errors.push(format!("{}: reminder: {e}", t.reference())),
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -12,12 +12,13 @@ use serde::Serialize;
 use super::input::{self, Global};
 use super::remote::{self, Format, Kind, TrackerArgs};
 use crate::config::Config;
-use crate::followup::{followup_doc, DocOutcome, FollowupOptions};
-use crate::plan::TrackedIssue;
+use crate::followup::{
+    followup_doc, update_tracker, DocOutcome, FollowupOptions, TrackerUpdates, UpdateOptions,
+};
 use crate::render::context::{Counts, ItemState, JobSummaryContext, PostmortemRef, SummaryEntry};
 use crate::render::Engine;
 use crate::status::DueDefaults;
-use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker};
+use crate::tracker::{dry_run::DryRun, github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 
 /// How the status gets into the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -62,7 +63,84 @@ struct Report {
     totals: Counts,
     documents: Vec<DocOutcome>,
     files_written: Vec<String>,
+    /// Labels and reminders (tracker mode).
+    updates: TrackerUpdates,
     errors: Vec<String>,
+}
+
+/// One follow-up run, with or without a tracker.
+struct Run<'a> {
+    docs: &'a [crate::model::Postmortem],
+    parse_options: crate::parse::ParseOptions,
+    opts: &'a FollowupOptions,
+    engine: &'a Engine,
+    today: NaiveDate,
+    dry_run: bool,
+    update: UpdateOptions,
+    label: &'a str,
+}
+
+type Outcome = (
+    Vec<DocOutcome>,
+    Vec<String>,
+    Vec<String>,
+    Option<TrackerUpdates>,
+);
+
+impl Run<'_> {
+    /// Lists the tool's issues (one paginated listing), writes the files, then tells the
+    /// tracker (labels, reminders).
+    async fn execute<T: Tracker>(&self, tracker: Option<&T>) -> Result<Outcome, TrackerError> {
+        let listing = match tracker {
+            Some(t) => Some(t.list_issues(self.label).await?),
+            None => None,
+        };
+        let mut documents = Vec::new();
+        let mut parsed = Vec::new();
+        let mut files_written = Vec::new();
+        let mut errors = Vec::new();
+        for doc in self.docs {
+            let path = Path::new(&doc.path);
+            let text = match read_text(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("skipped {}: {e:#}", doc.path);
+                    errors.push(format!("{}: {e:#}", doc.path));
+                    continue;
+                }
+            };
+            // Parse the text read now, so that lines match what is written.
+            let fresh = crate::parse::parse(&doc.path, &text, &self.parse_options);
+            let out = followup_doc(
+                &fresh,
+                &text,
+                listing.as_deref(),
+                self.today,
+                self.opts,
+                self.engine,
+            )
+            .map_err(|e| TrackerError::Rejected {
+                status: 0,
+                message: format!("template: {e}"),
+            })?;
+            if out.changed && !self.dry_run {
+                match write_atomic(path, &out.text) {
+                    Ok(()) => files_written.push(doc.path.clone()),
+                    Err(e) => errors.push(format!("{}: {e:#}", doc.path)),
+                }
+            }
+            documents.push(out);
+            parsed.push(fresh);
+        }
+        let updates = match (tracker, &listing) {
+            (Some(t), Some(l)) if !self.dry_run => {
+                let pairs: Vec<_> = parsed.iter().zip(documents.iter()).collect();
+                Some(update_tracker(t, &pairs, l, self.engine, self.opts, &self.update).await?)
+            }
+            _ => None,
+        };
+        Ok((documents, files_written, errors, updates))
+    }
 }
 
 /// Today in the configured time zone (UTC offset), or the machine's local day.
@@ -118,43 +196,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let timeout = std::time::Duration::from_secs(config.sync.timeout_secs);
     let label = config.sync.label.clone();
 
-    let rt = remote::runtime()?;
-    let listing: Option<Vec<TrackedIssue>> = rt.block_on(async {
-        match (remote.kind, remote.token.as_deref()) {
-            (Kind::None, _) | (_, None) => Ok::<_, anyhow::Error>(None),
-            (Kind::Github, Some(t)) => {
-                let gh = GitHub::new(&remote.api_url, &remote.repo, Some(t), timeout)
-                    .map_err(anyhow::Error::msg)?;
-                let l = gh
-                    .list_issues(&label)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?;
-                Ok(Some(l))
-            }
-            (Kind::Gitlab, Some(t)) => {
-                let gl = GitLab::connect(&remote.api_url, &remote.repo, t)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?;
-                let l = gl
-                    .list_issues(&label)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?;
-                Ok(Some(l))
-            }
-        }
-    })?;
-    let mode = if listing.is_some() {
-        "tracker"
-    } else {
-        if remote.kind != Kind::None {
-            eprintln!(
-                "note: no {} in the environment: file-only follow-up (ticked boxes are done, due dates come from the files)",
-                remote.token_var()
-            );
-        }
-        "file-only"
-    };
-    if write != WriteMode::Local && listing.is_none() {
+    if write != WriteMode::Local && (remote.kind == Kind::None || remote.token.is_none()) {
         anyhow::bail!(
             "--write {}: needs a tracker and a token; without one, use --write local",
             if write == WriteMode::Commit {
@@ -169,31 +211,54 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             "--write commit and --write pull-request are not available yet; use --write local"
         );
     }
-
-    let mut documents = Vec::new();
-    let mut files_written = Vec::new();
-    let mut errors = Vec::new();
-    for doc in &inputs.documents {
-        let path = Path::new(&doc.path);
-        let text = match read_text(path) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("skipped {}: {e:#}", doc.path);
-                errors.push(format!("{}: {e:#}", doc.path));
-                continue;
+    let run = Run {
+        docs: &inputs.documents,
+        parse_options: config.parse_options(),
+        opts: &opts,
+        engine: &engine,
+        today,
+        dry_run: args.dry_run,
+        update: UpdateOptions {
+            today,
+            reminder_interval_days: config.followup.reminder_interval_days,
+            min_write_interval: std::time::Duration::from_millis(config.sync.min_write_interval_ms),
+            max_wait: std::time::Duration::from_secs(config.sync.max_wait_secs),
+        },
+        label: &label,
+    };
+    let rt = remote::runtime()?;
+    let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(&remote, &e));
+    let (documents, files_written, mut errors, updates) = rt.block_on(async {
+        match (remote.kind, remote.token.as_deref()) {
+            (Kind::None, _) | (_, None) => {
+                if remote.kind != Kind::None {
+                    eprintln!(
+                        "note: no {} in the environment: file-only follow-up (ticked boxes are done, due dates come from the files)",
+                        remote.token_var()
+                    );
+                }
+                run.execute::<DryRun>(None).await.map_err(explain)
             }
-        };
-        // The document was parsed at load time; parse the text read now so that lines match.
-        let fresh = crate::parse::parse(&doc.path, &text, &config.parse_options());
-        let out = followup_doc(&fresh, &text, listing.as_deref(), today, &opts, &engine)?;
-        if out.changed && !args.dry_run {
-            match write_atomic(path, &out.text) {
-                Ok(()) => files_written.push(doc.path.clone()),
-                Err(e) => errors.push(format!("{}: {e:#}", doc.path)),
+            (Kind::Github, Some(t)) => {
+                let gh = GitHub::new(&remote.api_url, &remote.repo, Some(t), timeout)
+                    .map_err(anyhow::Error::msg)?;
+                run.execute(Some(&gh)).await.map_err(explain)
+            }
+            (Kind::Gitlab, Some(t)) => {
+                let gl = GitLab::connect(&remote.api_url, &remote.repo, t)
+                    .await
+                    .map_err(explain)?;
+                run.execute(Some(&gl)).await.map_err(explain)
             }
         }
-        documents.push(out);
-    }
+    })?;
+    let mode = if updates.is_some() || (remote.kind != Kind::None && remote.token.is_some()) {
+        "tracker"
+    } else {
+        "file-only"
+    };
+    let updates = updates.unwrap_or_default();
+    errors.extend(updates.errors.iter().cloned());
     let mut totals = Counts::default();
     for d in &documents {
         totals.done += d.counts.done;
@@ -209,6 +274,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         totals,
         documents,
         files_written,
+        updates,
         errors,
     };
     let out = match args.format {
@@ -300,6 +366,25 @@ fn text(r: &Report) -> String {
             }
             out.push('\n');
         }
+    }
+    if r.mode == "tracker" {
+        let list = |v: &[u64]| {
+            v.iter()
+                .map(|n| format!("#{n}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let u = &r.updates;
+        let _ = writeln!(
+            out,
+            "Tracker: {} labelled overdue {}, {} unlabelled {}, {} reminded {}",
+            u.labelled.len(),
+            list(&u.labelled),
+            u.unlabelled.len(),
+            list(&u.unlabelled),
+            u.reminded.len(),
+            list(&u.reminded)
+        );
     }
     for e in &r.errors {
         let _ = writeln!(out, "error: {e}");

@@ -107,6 +107,13 @@ pub trait Tracker {
 
     /// Adds a comment to an issue.
     async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError>;
+
+    /// Adds (`present`) or removes a label on one issue. Removing a label the issue does not
+    /// have is not an error.
+    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError>;
+
+    /// The bodies of an issue's comments, all pages, oldest first.
+    async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError>;
 }
 
 /// The label that marks an issue closed by the tool as a duplicate.
