@@ -137,10 +137,21 @@ pub fn assess(
                 Some(r) => l.iter().find(|t| refers_to(r, t, &plan_opts)),
                 None => by_key.get(key.as_str()).copied(),
             });
-            let own_ref = matches!(
-                &item.issue,
-                Some(IssueRef::Local(_)) | Some(IssueRef::Project { .. })
-            );
+            // One of the tool's issues: `#12`, `owner/name#12`, or a link into the same
+            // tracker (the same address up to the number as the listed issues).
+            let base = |u: &str| {
+                u.trim_end_matches('/')
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+            };
+            let own_ref = match &item.issue {
+                Some(IssueRef::Local(_)) | Some(IssueRef::Project { .. }) => true,
+                Some(IssueRef::Url(u)) => listing
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|t| base(&t.url).is_some() && base(&t.url) == base(u)),
+                _ => false,
+            };
             let issue_missing = listing.is_some() && found.is_none() && own_ref;
             let state = found.map(issue_state);
             let st = status(item, state.as_ref(), incident, &options.due, today);
