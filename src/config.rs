@@ -36,6 +36,39 @@ pub struct Config {
     pub owners: BTreeMap<String, String>,
     /// Where and how `plan` and `sync` talk to the tracker.
     pub sync: SyncConfig,
+    /// The follow-up: default due dates, reminders, how the status is written back.
+    pub followup: FollowupConfig,
+}
+
+/// The follow-up (`followup`): due dates, overdue reminders and write-back.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FollowupConfig {
+    /// Days after the incident to the due date of an item that names none: keys are a
+    /// priority (`p1`), a kind (`corrective`, `preventive`, `task`, `unknown`) or `default`;
+    /// the first that matches wins, in that order.
+    pub due_days: BTreeMap<String, i64>,
+    /// Least days between two reminder comments on one overdue issue.
+    pub reminder_interval_days: i64,
+    /// The label put on overdue issues (and taken off when no longer true).
+    pub overdue_label: String,
+    /// How the status is written back: `local` (the working tree), `commit` (through the
+    /// API) or `pull-request` (one branch and one pull/merge request).
+    pub write: String,
+    /// The branch `pull-request` mode pushes to.
+    pub branch: String,
+}
+
+impl Default for FollowupConfig {
+    fn default() -> Self {
+        FollowupConfig {
+            due_days: BTreeMap::new(),
+            reminder_interval_days: 7,
+            overdue_label: "overdue".into(),
+            write: "local".into(),
+            branch: "postmortem-tracker/status".into(),
+        }
+    }
 }
 
 /// The tracker and the sync's pacing. Tokens are never read from here.
@@ -124,6 +157,7 @@ impl Default for Config {
             lint: LintConfig::default(),
             owners: BTreeMap::new(),
             sync: SyncConfig::default(),
+            followup: FollowupConfig::default(),
         }
     }
 }
@@ -247,6 +281,23 @@ impl Config {
                     "sync.default_due_days: unknown kind {kind:?}; use corrective, preventive, task or unknown"
                 )));
             }
+        }
+        if !matches!(
+            self.followup.write.as_str(),
+            "local" | "commit" | "pull-request"
+        ) {
+            return Err(invalid(format!(
+                "followup.write: {:?} is not a write mode; use local, commit or pull-request",
+                self.followup.write
+            )));
+        }
+        if self.followup.reminder_interval_days < 1 {
+            return Err(invalid(
+                "followup.reminder_interval_days: must be 1 or more".into(),
+            ));
+        }
+        if self.followup.overdue_label.trim().is_empty() {
+            return Err(invalid("followup.overdue_label: must not be empty".into()));
         }
         if self.sync.label.trim().is_empty() {
             return Err(invalid("sync.label: must not be empty".into()));

@@ -9,6 +9,7 @@ pub mod can;
 pub mod ci;
 pub mod cli;
 pub mod config;
+pub mod followup;
 pub mod identity;
 pub mod lint;
 pub mod model;

@@ -10,7 +10,7 @@ use crate::identity;
 use crate::model::{IssueRef, ItemKind, Postmortem};
 
 /// An issue of the tool, as the tracker listing shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TrackedIssue {
     /// GitHub issue number, GitLab iid.
     pub number: u64,
@@ -24,6 +24,18 @@ pub struct TrackedIssue {
     pub path: Option<String>,
     /// Closed by the tool as the duplicate of an older issue: never adopted again.
     pub duplicate: bool,
+    /// The first assignee's login (GitHub) or username (GitLab).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// GitLab's `due_date`; on GitHub, the `Due` row of the body the tool wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<NaiveDate>,
+    /// The due date of the issue's milestone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone_due: Option<NaiveDate>,
+    /// The issue's labels.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
 }
 
 impl TrackedIssue {
@@ -308,6 +320,7 @@ mod tests {
             key: Some(key.into()),
             path: Some(path.into()),
             duplicate: false,
+            ..TrackedIssue::default()
         }
     }
 

@@ -305,9 +305,21 @@ fn schedule_reports_status_outputs_and_fails_on_overdue_when_asked() {
     );
     assert_eq!(output(&run, "created"), 0);
     assert!(output(&run, "open") + output(&run, "overdue") + output(&run, "done") > 0);
-    assert_eq!(
-        fake.log().count_writes(),
-        0,
-        "read-only until follow-up is wired"
+    // No issue is tracked yet, so nothing to label or remind: the follow-up only writes the
+    // status block into the checkout, and a second run the same day changes nothing.
+    assert_eq!(fake.log().count_writes(), 0);
+    let path = ws.path().join("postmortems").join(f);
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        written.contains("<!-- postmortem-tracker:status:begin"),
+        "{written}"
     );
+    let again = run_ci(&fake, ws.path(), "schedule", &event, FakeGitHub::TOKEN);
+    assert_eq!(
+        again.code, 0,
+        "{}
+{}",
+        again.stdout, again.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
 }

@@ -146,7 +146,17 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             finish(&ctx, &Outputs::default(), None)?;
             Ok(ExitCode::SUCCESS)
         }
-        Event::Scheduled { trigger } => rt.block_on(scheduled_followup(&ctx, &args, &trigger)),
+        Event::Scheduled { trigger } => {
+            // The follow-up proper writes the status blocks and boxes, labels overdue issues and
+            // reminds their owners; it runs its own runtime, so it runs before this one is used.
+            let followed = super::followup::run(followup_args(&args), global)?;
+            let reported = rt.block_on(scheduled_followup(&ctx, &args, &trigger))?;
+            Ok(if followed != ExitCode::SUCCESS {
+                followed
+            } else {
+                reported
+            })
+        }
         Event::Other(name) => {
             println!("event {name}: nothing to do (postmortem-tracker acts on pull/merge requests, pushes and schedules)");
             finish(&ctx, &Outputs::default(), None)?;
@@ -407,13 +417,34 @@ fn publish_write_back(_ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> Resul
     ))
 }
 
-/// A schedule or a manual run: the follow-up.
-///
-/// LEAD: replace the body with a call to the `followup` command (branch `followup`) at merge.
-/// Until then this reports the status of every item (read-only: no comment, no write-back),
-/// so the outputs, the summary and `fail-on-overdue` work on a schedule.
+/// The `followup` command's arguments for a scheduled run: same files, tracker detected from
+/// the CI environment, the write-back mode chosen for the action (`off`: compute only).
+fn followup_args(args: &Args) -> super::followup::Args {
+    use super::followup::WriteMode;
+    super::followup::Args {
+        paths: args.paths.clone(),
+        tracker: super::remote::TrackerArgs {
+            tracker: None,
+            repo: None,
+            api_url: args.api_url.clone(),
+            today: args.today,
+        },
+        format: super::remote::Format::Text,
+        // The exit code for overdue items comes from the status report below.
+        fail_on_overdue: false,
+        write: match args.write_back {
+            WriteBack::Local | WriteBack::Off => Some(WriteMode::Local),
+            WriteBack::Commit => Some(WriteMode::Commit),
+            WriteBack::PullRequest => Some(WriteMode::PullRequest),
+        },
+        dry_run: args.dry_run || args.write_back == WriteBack::Off,
+    }
+}
+
+/// A schedule or a manual run, after the follow-up: the status of every item as step outputs,
+/// the job summary, and `fail-on-overdue`.
 async fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Result<ExitCode> {
-    println!("{trigger}: follow-up (read-only status in this build)");
+    println!("{trigger}: follow-up done; status of every item:");
     let docs = &ctx.inputs.documents;
     let state = list_state(ctx).await;
     let p = plan(docs, &state, ctx.options.today, &ctx.options.plan);

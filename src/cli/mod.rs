@@ -7,6 +7,7 @@
 
 mod can;
 mod ci;
+mod followup;
 mod input;
 mod lint;
 mod parse;
@@ -63,6 +64,12 @@ pub enum Command {
     /// changed postmortems, annotate lines and keep one comment with the plan; on a push to
     /// the default branch, sync; on a schedule, follow up. Writes step outputs and a summary.
     Ci(ci::Args),
+    /// Write the status of every action item back into its postmortem (a managed status
+    /// block; task-list boxes ticked when the issue is closed); with a tracker, label overdue
+    /// issues `overdue` and remind their assignees at most once per interval. Without a token:
+    /// file-only (boxes and due dates in the files are the state). Exit codes: 0 done, 1 some
+    /// files failed or (with --fail-on-overdue) items are overdue, 2 could not run.
+    Followup(followup::Args),
 }
 
 /// Runs one command and maps its outcome to the documented exit codes.
@@ -76,5 +83,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plan(args) => plan::run(args, &global),
         Command::Sync(args) => sync::run(args, &global),
         Command::Ci(args) => ci::run(args, &global),
+        Command::Followup(args) => followup::run(args, &global),
     }
 }

@@ -96,6 +96,16 @@ impl Tracker for DryRun {
         self.record(format!("comment on #{number}"));
         Ok(())
     }
+
+    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
+        let verb = if present { "add" } else { "remove" };
+        self.record(format!("{verb} label {label} on #{number}"));
+        Ok(())
+    }
+
+    async fn comments(&self, _number: u64) -> Result<Vec<String>, TrackerError> {
+        Ok(Vec::new())
+    }
 }
 
 #[cfg(test)]

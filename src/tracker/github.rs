@@ -89,14 +89,25 @@ impl GitHub {
 
 fn to_tracked(i: &Issue) -> TrackedIssue {
     let labels: Vec<String> = i.labels.iter().map(|l| l.name.clone()).collect();
-    tracked(
+    let mut t = tracked(
         i.number,
         i.html_url.to_string(),
         i.title.clone(),
         i.state == IssueState::Open,
         i.body.as_deref(),
         &labels,
-    )
+    );
+    t.assignee = i
+        .assignees
+        .first()
+        .or(i.assignee.as_ref())
+        .map(|a| a.login.clone());
+    t.milestone_due = i
+        .milestone
+        .as_ref()
+        .and_then(|m| m.due_on)
+        .map(|d| d.date_naive());
+    t
 }
 
 /// Classifies an octocrab error. Rate limits: 429, and 403 with `retry-after`, an exhausted
@@ -377,5 +388,37 @@ impl Tracker for GitHub {
             .await
             .map_err(error)?;
         Ok(())
+    }
+
+    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
+        let issues = self.gh.issues(&self.owner, &self.repo);
+        if present {
+            issues
+                .add_labels(number, &[label.to_string()])
+                .await
+                .map_err(error)?;
+            return Ok(());
+        }
+        match issues.remove_label(number, label).await.map_err(error) {
+            Ok(_) | Err(TrackerError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
+        let first = self
+            .gh
+            .issues(&self.owner, &self.repo)
+            .list_comments(number)
+            .per_page(100)
+            .send()
+            .await
+            .map_err(error)?;
+        Ok(self
+            .all(first)
+            .await?
+            .into_iter()
+            .filter_map(|c| c.body)
+            .collect())
     }
 }

@@ -31,6 +31,32 @@ struct Issue {
     #[serde(default)]
     labels: Vec<String>,
     web_url: String,
+    #[serde(default)]
+    due_date: Option<chrono::NaiveDate>,
+    #[serde(default)]
+    assignees: Vec<IssueUser>,
+    #[serde(default)]
+    assignee: Option<IssueUser>,
+    #[serde(default)]
+    milestone: Option<IssueMilestone>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IssueUser {
+    username: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct IssueMilestone {
+    #[serde(default)]
+    due_date: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Note {
+    body: String,
+    #[serde(default)]
+    system: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,14 +164,23 @@ impl GitLab {
 }
 
 fn to_tracked(i: &Issue) -> TrackedIssue {
-    tracked(
+    let mut t = tracked(
         i.iid,
         i.web_url.clone(),
         i.title.clone(),
         i.state == "opened",
         i.description.as_deref(),
         &i.labels,
-    )
+    );
+    // GitLab has a native due date: it wins over the body's copy.
+    t.due = i.due_date;
+    t.assignee = i
+        .assignees
+        .first()
+        .or(i.assignee.as_ref())
+        .map(|u| u.username.clone());
+    t.milestone_due = i.milestone.as_ref().and_then(|m| m.due_date);
+    t
 }
 
 fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, TrackerError> {
@@ -368,5 +403,38 @@ impl Tracker for GitLab {
             .query_async(&self.client)
             .await
             .map_err(api_error)
+    }
+
+    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
+        let mut b = gl_issues::EditIssue::builder();
+        b.project(self.project.as_str()).issue(number);
+        if present {
+            b.add_label(label);
+        } else {
+            b.remove_label(label);
+        }
+        let endpoint = built(b.build())?;
+        api::ignore(endpoint)
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)
+    }
+
+    async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
+        let endpoint = built(
+            gl_issues::notes::IssueNotes::builder()
+                .project(self.project.as_str())
+                .issue(number)
+                .build(),
+        )?;
+        let all: Vec<Note> = api::paged(endpoint, Pagination::All)
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)?;
+        Ok(all
+            .into_iter()
+            .filter(|n| !n.system)
+            .map(|n| n.body)
+            .collect())
     }
 }

@@ -107,6 +107,13 @@ pub trait Tracker {
 
     /// Adds a comment to an issue.
     async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError>;
+
+    /// Adds (`present`) or removes a label on one issue. Removing a label the issue does not
+    /// have is not an error.
+    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError>;
+
+    /// The bodies of an issue's comments, all pages, oldest first.
+    async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError>;
 }
 
 /// The label that marks an issue closed by the tool as a duplicate.
@@ -134,7 +141,29 @@ pub fn tracked(
         key: marker.as_ref().map(|(k, _)| k.clone()),
         path: marker.map(|(_, p)| p),
         duplicate,
+        due: body.and_then(body_due),
+        labels: labels.to_vec(),
+        ..TrackedIssue::default()
     }
+}
+
+/// The due date kept in an issue body the tool wrote: its `| Due | 2026-03-01 |` row (GitHub
+/// issues have no due date of their own). A person may edit it there.
+pub fn body_due(body: &str) -> Option<NaiveDate> {
+    body.lines().find_map(|l| {
+        let cells: Vec<&str> = l
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        match cells.as_slice() {
+            [name, value] if name.eq_ignore_ascii_case("due") => {
+                value.get(..10).and_then(|v| v.parse().ok())
+            }
+            _ => None,
+        }
+    })
 }
 
 /// Seconds from a `retry-after` header value (seconds form).

@@ -1,0 +1,235 @@
+//! `followup` through the binary, file-only (no tracker, no token): the status block written
+//! into copies of the bundled examples and of small documents, the summary formats, the exit
+//! codes. The repository's own examples are never modified: they are copied to a temp folder.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("POSTMORTEM_TRACKER_")
+            || k.starts_with("GITHUB_")
+            || k.starts_with("GITLAB_")
+            || k.starts_with("CI_")
+        {
+            c.env_remove(k);
+        }
+    }
+    c.env_remove("GITLAB_CI");
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap()
+}
+
+const BEGIN: &str = "<!-- postmortem-tracker:status:begin";
+
+const PM: &str = "# DB outage\n\n## Summary\n\nOn March 3, 2026 from 14:00 to 15:30 UTC the database was down.\n\n## Action Items\n\n- [ ] Add disk alerts @ana due: 2026-04-01\n- [x] Grow the volume @bob due: 2026-03-05\n- [ ] Write a runbook @cy P1\n- [ ] Review quotas\n\n## Lessons Learned\n\nWatch disks.\n";
+
+#[test]
+fn file_only_writes_the_block_once_and_reports_overdue() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "postmortems/db.md", PM);
+    write(
+        dir.path(),
+        ".postmortem-tracker.toml",
+        "[followup.due_days]\np1 = 7\n",
+    );
+    let o = run(dir.path(), &["followup", "--today", "2026-04-03"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    assert!(out.contains("1 done, 1 open, 2 overdue"), "{out}");
+    assert!(out.contains("1 file written"), "{out}");
+    let text = read(dir.path(), "postmortems/db.md");
+    // The block sits after the action items, before the next heading; the rest is untouched.
+    let block = text.find(BEGIN).expect("block written");
+    assert!(text.find("Review quotas").unwrap() < block);
+    assert!(block < text.find("## Lessons Learned").unwrap());
+    assert!(text.starts_with("# DB outage\n\n## Summary\n"));
+    assert!(text.ends_with("## Lessons Learned\n\nWatch disks.\n"));
+    // Every item, with owner, due date and state; the P1 default counts from the incident.
+    assert!(
+        text.contains("| Add disk alerts | not tracked | ana | 2026-04-01 | **overdue 2 days** |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| Write a runbook | not tracked | cy | 2026-03-10 | **overdue 24 days** |"),
+        "{text}"
+    );
+    assert!(text.contains("| Grow the volume | not tracked | bob | 2026-03-05 | done |"));
+    assert!(text.contains("| Review quotas | not tracked | none | none | open |"));
+    assert!(text.contains("1 done / 1 open / 2 overdue, as of 2026-04-03."));
+
+    // Same day again: nothing changes.
+    let o = run(dir.path(), &["followup", "--today", "2026-04-03"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("0 files written"), "{}", stdout(&o));
+    assert_eq!(read(dir.path(), "postmortems/db.md"), text);
+
+    // --fail-on-overdue exits 1; a ticked box in the file is done on the next run.
+    let o = run(
+        dir.path(),
+        &["followup", "--today", "2026-04-03", "--fail-on-overdue"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let ticked = text
+        .replace("- [ ] Add disk alerts", "- [x] Add disk alerts")
+        .replace("- [ ] Write a runbook", "- [x] Write a runbook");
+    write(dir.path(), "postmortems/db.md", &ticked);
+    let o = run(
+        dir.path(),
+        &["followup", "--today", "2026-04-03", "--fail-on-overdue"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let after = read(dir.path(), "postmortems/db.md");
+    assert!(after.contains("3 done / 1 open / 0 overdue"), "{after}");
+    assert_eq!(
+        after.matches(BEGIN).count(),
+        1,
+        "one block, replaced in place"
+    );
+}
+
+#[test]
+fn dry_run_json_and_markdown_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "postmortems/db.md", PM);
+    let o = run(
+        dir.path(),
+        &[
+            "followup",
+            "--today",
+            "2026-04-03",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["mode"], "file-only");
+    assert_eq!(v["totals"]["overdue"], 1);
+    assert_eq!(v["documents"][0]["items"][0]["state"], "overdue");
+    assert_eq!(v["documents"][0]["items"][0]["days_overdue"], 2);
+    assert_eq!(v["documents"][0]["changed"], true);
+    assert_eq!(
+        read(dir.path(), "postmortems/db.md"),
+        PM,
+        "dry run writes nothing"
+    );
+
+    let o = run(
+        dir.path(),
+        &[
+            "followup",
+            "--today",
+            "2026-04-03",
+            "--dry-run",
+            "--format",
+            "markdown",
+        ],
+    );
+    let md = stdout(&o);
+    assert!(
+        md.contains("## postmortem-tracker followup (dry run)"),
+        "{md}"
+    );
+    assert!(md.contains("1 overdue"), "{md}");
+    assert_eq!(read(dir.path(), "postmortems/db.md"), PM);
+}
+
+#[test]
+fn modes_that_need_a_tracker_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "postmortems/db.md", PM);
+    let o = run(dir.path(), &["followup", "--write", "commit"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--write commit") && err.contains("token"),
+        "{err}"
+    );
+    assert_eq!(read(dir.path(), "postmortems/db.md"), PM);
+    write(
+        dir.path(),
+        ".postmortem-tracker.toml",
+        "[followup]\nwrite = \"push\"\n",
+    );
+    let o = run(dir.path(), &["followup"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("followup.write"));
+}
+
+#[test]
+fn on_copies_of_the_bundled_examples() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/postmortems");
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("postmortems");
+    std::fs::create_dir_all(&dst).unwrap();
+    let mut originals = Vec::new();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+        originals.push((e.file_name(), std::fs::read(e.path()).unwrap()));
+    }
+    let o = run(
+        dir.path(),
+        &["followup", "postmortems", "--today", "2026-06-01"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Follow-up (file-only) as of 2026-06-01"),
+        "{out}"
+    );
+    let checklist = read(dir.path(), "postmortems/05-invoice-backlog-checklist.md");
+    assert!(checklist.contains(BEGIN), "{checklist}");
+    assert!(
+        checklist.contains("Add consumer-lag alerting")
+            && checklist.contains("**overdue 115 days**"),
+        "{checklist}"
+    );
+    let transcript = read(
+        dir.path(),
+        "postmortems/06-card-payments-bridge-transcript.txt",
+    );
+    assert!(!transcript.contains(BEGIN), "no action items, no block");
+    // Second run: nothing to write; the originals in the repository are untouched.
+    let o = run(
+        dir.path(),
+        &["followup", "postmortems", "--today", "2026-06-01"],
+    );
+    assert!(stdout(&o).contains("0 files written"), "{}", stdout(&o));
+    for (name, bytes) in originals {
+        assert_eq!(std::fs::read(src.join(&name)).unwrap(), bytes);
+        // Removing the block gives back the original text.
+        let written = std::fs::read_to_string(dst.join(&name)).unwrap();
+        if let Ok(orig) = String::from_utf8(bytes) {
+            assert_eq!(
+                postmortem_tracker::writeback::status::remove_block(&written),
+                orig,
+                "{name:?}"
+            );
+        }
+    }
+}
