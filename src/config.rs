@@ -99,6 +99,8 @@ pub struct SyncConfig {
     /// Days from the sync to the due date of an item without one, by kind
     /// (`corrective`, `preventive`, `task`, `unknown`).
     pub default_due_days: BTreeMap<String, i64>,
+    /// Close the issue of an item that was removed from its postmortem (off: only report).
+    pub close_removed: bool,
 }
 
 impl Default for SyncConfig {
@@ -115,6 +117,7 @@ impl Default for SyncConfig {
             retry_delay_ms: 1000,
             file_url: None,
             default_due_days: BTreeMap::new(),
+            close_removed: false,
         }
     }
 }

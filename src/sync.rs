@@ -91,6 +91,8 @@ pub struct SyncOptions {
     pub root: PathBuf,
     /// Write links into the files (off: a run that dies before write-back, in tests).
     pub write_back: bool,
+    /// Close the issue of an item removed from its postmortem (off: only report it).
+    pub close_removed: bool,
     pub parse_options: ParseOptions,
     pub pacing: Pacing,
 }
@@ -133,6 +135,8 @@ pub struct SyncReport {
     pub adopted: Vec<Tracked>,
     /// Newer issues closed as duplicates of older ones (a race between runs).
     pub duplicates_closed: Vec<Duplicate>,
+    /// Issues closed because their item left the postmortem (`sync.close_removed`).
+    pub removed_closed: Vec<crate::plan::Removed>,
     pub links_written: Vec<LinkWritten>,
     /// Owners that match no user: named in the issue body, not assigned.
     pub unknown_owners: Vec<String>,
@@ -456,6 +460,28 @@ pub async fn sync<T: Tracker, S: Sleeper>(
             }
         }
         report.duplicates_closed.push(d.clone());
+    }
+
+    if options.close_removed {
+        for r in last.removed.iter().filter(|r| r.issue.open == Some(true)) {
+            let Some(number) = r.issue.number else {
+                continue;
+            };
+            shell
+                .retrying(true, || tracker.close_issue(number, None))
+                .await?;
+            shell.pace().await;
+            let note = format!(
+                "This action item was removed from {}, so postmortem-tracker closed its issue (sync.close_removed is on).",
+                r.path
+            );
+            if let Err(e) = tracker.comment(number, &note).await {
+                if e.is_fatal() {
+                    return Err(e.into());
+                }
+            }
+            report.removed_closed.push(r.clone());
+        }
     }
 
     // Every item found by key (adopted from the plan, or created now) gets its link.

@@ -402,6 +402,87 @@ async fn items_naming_an_issue_are_adopted_and_removed_items_reported() {
     assert_eq!(p.counts().0, 0, "nothing to create");
 }
 
+#[tokio::test]
+async fn removed_items_are_closed_only_when_asked() {
+    let fake = fake();
+    let ws = workspace();
+    let engine = Engine::new(None).unwrap();
+    let mut opts = options(ws.path(), REPO);
+    sync(
+        &load(ws.path()),
+        &client(&fake),
+        &NoSleep::default(),
+        &engine,
+        &opts,
+    )
+    .await
+    .unwrap();
+    // A person deletes one tracked item (its line, link and all).
+    let path = ws
+        .path()
+        .join("postmortems/02-booking-portal-certificate.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains("Review expiring credentials"))
+        .collect();
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    let removed_issue = || {
+        let st = fake.state();
+        let repo = st.repo("acme", "svc");
+        repo.real_issues()
+            .into_iter()
+            .find(|i| i.title.contains("Review expiring credentials"))
+            .map(|i| (i.number, i.state.clone(), repo.comments_on(i.number).len()))
+            .expect("the removed item's issue")
+    };
+    // Off by default: reported, left open.
+    let report = sync(
+        &load(ws.path()),
+        &client(&fake),
+        &NoSleep::default(),
+        &engine,
+        &opts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.plan.removed.len(), 1);
+    assert!(report.removed_closed.is_empty());
+    let (number, state, _) = removed_issue();
+    assert_eq!(state, "open");
+    // On: closed once, with a comment that says why; a further run does nothing more.
+    opts.close_removed = true;
+    let report = sync(
+        &load(ws.path()),
+        &client(&fake),
+        &NoSleep::default(),
+        &engine,
+        &opts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.removed_closed.len(), 1);
+    assert_eq!(report.removed_closed[0].issue.number, Some(number));
+    let (_, state, comments) = removed_issue();
+    assert_eq!((state.as_str(), comments), ("closed", 1));
+    let before = fake.log().count_writes();
+    let report = sync(
+        &load(ws.path()),
+        &client(&fake),
+        &NoSleep::default(),
+        &engine,
+        &opts,
+    )
+    .await
+    .unwrap();
+    assert!(report.removed_closed.is_empty());
+    assert_eq!(
+        fake.log().count_writes(),
+        before,
+        "a closed removed item is left alone"
+    );
+}
+
 // ------------------------------------------------------------------ the binary
 
 fn bin(

@@ -189,6 +189,7 @@ pub fn sync_options(
         file_url,
         root: std::env::current_dir()?,
         write_back: true,
+        close_removed: config.sync.close_removed,
         parse_options: config.parse_options(),
         pacing: Pacing {
             min_write_interval: Duration::from_millis(config.sync.min_write_interval_ms),

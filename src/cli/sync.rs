@@ -149,10 +149,17 @@ pub fn summary(r: &SyncReport, dry_run: Option<&[String]>) -> String {
         let _ = writeln!(out, "closed    #{} as a duplicate of #{}", d.close, d.keep);
     }
     for rm in &r.plan.removed {
+        let closed = r.removed_closed.iter().any(|c| c.key == rm.key);
         let _ = writeln!(
             out,
-            "removed   {} {} (no longer in the file; left open)",
-            rm.issue.reference, rm.path
+            "removed   {} {} (no longer in the file; {})",
+            rm.issue.reference,
+            rm.path,
+            if closed {
+                "closed"
+            } else {
+                "left open: set sync.close_removed to close such issues"
+            }
         );
     }
     if !r.unknown_owners.is_empty() {

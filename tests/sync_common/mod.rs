@@ -92,6 +92,7 @@ pub fn options(root: &Path, repo: &str) -> SyncOptions {
         file_url: None,
         root: root.to_path_buf(),
         write_back: true,
+        close_removed: false,
         parse_options: Default::default(),
         pacing: Pacing {
             min_write_interval: Duration::ZERO,
