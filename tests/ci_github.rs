@@ -323,3 +323,61 @@ fn schedule_reports_status_outputs_and_fails_on_overdue_when_asked() {
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
 }
+
+/// A push that removes every changed postmortem: the tool's existing comment is edited to say
+/// so (not left showing a stale plan), a request without one gets none, and a repeat writes
+/// nothing. Through the library: `ci` wires `retire_sticky` into its no-postmortem branch.
+#[test]
+fn retiring_the_comment_updates_an_existing_one_and_never_creates_one() {
+    use postmortem_tracker::ci::review::{Review, Sticky};
+    let fake = FakeGitHub::start();
+    let ws = tempfile::tempdir().unwrap();
+    let n = pull_request(&fake, ws.path(), &[]);
+    // octocrab starts its service on the runtime it is built in.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _guard = rt.enter();
+    let review = Review::github(
+        &fake.base_url(),
+        "acme/svc",
+        n,
+        Some(FakeGitHub::TOKEN),
+        std::time::Duration::from_secs(10),
+    )
+    .unwrap();
+
+    fake.log().clear();
+    assert_eq!(rt.block_on(review.retire_sticky()).unwrap(), None);
+    assert!(fake.state().repo("acme", "svc").comments_on(n).is_empty());
+    assert_eq!(fake.log().count_writes(), 0);
+
+    let plan = format!("{MARKER}\nplan: 3 issues to open");
+    assert_eq!(
+        rt.block_on(review.upsert_sticky(&plan)).unwrap(),
+        Sticky::Created
+    );
+    assert_eq!(
+        rt.block_on(review.retire_sticky()).unwrap(),
+        Some(Sticky::Updated)
+    );
+    let bodies: Vec<String> = fake
+        .state()
+        .repo("acme", "svc")
+        .comments_on(n)
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert!(bodies[0].starts_with(MARKER), "{}", bodies[0]);
+    assert!(
+        bodies[0].contains("no longer changes any postmortem") && !bodies[0].contains("plan:"),
+        "{}",
+        bodies[0]
+    );
+
+    fake.log().clear();
+    assert_eq!(
+        rt.block_on(review.retire_sticky()).unwrap(),
+        Some(Sticky::Unchanged)
+    );
+    assert_eq!(fake.log().count_writes(), 0);
+}

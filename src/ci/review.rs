@@ -137,12 +137,41 @@ impl Review {
     /// Writes `body` (which must contain [`STICKY_MARKER`]) as the request's one comment of
     /// the tool: edits the comment carrying the marker, or creates it.
     pub async fn upsert_sticky(&self, body: &str) -> Result<Sticky, TrackerError> {
+        // With `create`, an absent comment is created, so there is always an outcome.
+        Ok(self
+            .write_sticky(body, true)
+            .await?
+            .unwrap_or(Sticky::Created))
+    }
+
+    /// For a request that no longer changes any postmortem: edits the tool's existing comment
+    /// to say so (an earlier plan would otherwise stay up, stale), and never creates one.
+    /// `None` when the request has no comment of the tool.
+    pub async fn retire_sticky(&self) -> Result<Option<Sticky>, TrackerError> {
+        self.write_sticky(&self.no_postmortem_body(), false).await
+    }
+
+    /// The comment body once no postmortem is changed: the marker and one sentence.
+    pub fn no_postmortem_body(&self) -> String {
+        let what = match self {
+            Review::GitHub { .. } => "pull request",
+            Review::GitLab { .. } => "merge request",
+        };
+        format!(
+            "{STICKY_MARKER}\n**postmortem-tracker**: this {what} no longer changes any postmortem, \
+             so there is nothing to lint or plan. An earlier version of this comment is replaced."
+        )
+    }
+
+    /// Edits the marked comment to `body`, or creates it when `create`; `None` when it is
+    /// absent and not created.
+    async fn write_sticky(&self, body: &str, create: bool) -> Result<Option<Sticky>, TrackerError> {
         match self {
             Review::GitHub { gh, repo, number } => {
                 let comments =
                     gh_all(gh, &format!("/repos/{repo}/issues/{number}/comments")).await?;
                 match find_marked(&comments, "body") {
-                    Some((_, old)) if old == body => Ok(Sticky::Unchanged),
+                    Some((_, old)) if old == body => Ok(Some(Sticky::Unchanged)),
                     Some((id, _)) => {
                         let _: Value = gh
                             .patch(
@@ -151,8 +180,9 @@ impl Review {
                             )
                             .await
                             .map_err(crate::tracker::github::error)?;
-                        Ok(Sticky::Updated)
+                        Ok(Some(Sticky::Updated))
                     }
+                    None if !create => Ok(None),
                     None => {
                         let _: Value = gh
                             .post(
@@ -161,7 +191,7 @@ impl Review {
                             )
                             .await
                             .map_err(crate::tracker::github::error)?;
-                        Ok(Sticky::Created)
+                        Ok(Some(Sticky::Created))
                     }
                 }
             }
@@ -182,12 +212,13 @@ impl Review {
                 .await
                 .map_err(crate::tracker::gitlab::api_error)?;
                 let (method, path, outcome) = match find_marked(&notes, "body") {
-                    Some((_, old)) if old == body => return Ok(Sticky::Unchanged),
+                    Some((_, old)) if old == body => return Ok(Some(Sticky::Unchanged)),
                     Some((id, _)) => (
                         http::Method::PUT,
                         format!("{notes_path}/{id}"),
                         Sticky::Updated,
                     ),
+                    None if !create => return Ok(None),
                     None => (http::Method::POST, notes_path, Sticky::Created),
                 };
                 let endpoint = Raw {
@@ -199,7 +230,7 @@ impl Review {
                     .query_async(client.as_ref())
                     .await
                     .map_err(crate::tracker::gitlab::api_error)?;
-                Ok(outcome)
+                Ok(Some(outcome))
             }
         }
     }
