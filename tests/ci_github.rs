@@ -208,6 +208,34 @@ fn pull_request_is_linted_annotated_and_keeps_one_comment_across_pushes() {
     );
     assert!(run.stdout.contains("already up to date"), "{}", run.stdout);
     assert_eq!(fake.log().count_writes(), 0);
+
+    // A last push takes the new postmortems out again: the comment says it no longer applies
+    // (still one comment), instead of showing a stale plan.
+    {
+        let mut st = fake.state();
+        let repo = st.repo_mut("acme", "svc");
+        repo.files.retain(|(branch, path), _| {
+            branch != "feature" || path == "postmortems/02-booking-portal-certificate.md"
+        });
+        for f in [
+            "03-checkout-promo-codes.md",
+            "05-invoice-backlog-checklist.md",
+        ] {
+            std::fs::remove_file(ws.path().join("postmortems").join(f)).unwrap();
+        }
+    }
+    let run = run_ci(
+        &fake,
+        ws.path(),
+        "pull_request",
+        &payload("pull_request.synchronize.payload.json", Some(n), "acme/svc"),
+        FakeGitHub::TOKEN,
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let last = comments(&fake);
+    assert_eq!(last.len(), 1, "{last:?}");
+    assert!(!last[0].contains("05-invoice"), "{}", last[0]);
+    assert!(last[0].contains(MARKER));
 }
 
 #[test]

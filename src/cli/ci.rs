@@ -278,7 +278,22 @@ async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Resu
     let outputs = outputs_of(&statuses, 0, 0);
 
     if docs.is_empty() && findings.is_empty() {
-        println!("no postmortem changed: no comment");
+        // An earlier push may have left a plan comment: say it no longer applies (never open
+        // a comment just to say so).
+        match (&client, args.dry_run) {
+            (Some(c), false) => match c.retire_sticky().await {
+                Ok(Some(_)) => println!("no postmortem changed: the earlier comment says so now"),
+                Ok(None) => println!("no postmortem changed: no comment"),
+                Err(e) => warn(
+                    ctx,
+                    &format!(
+                        "the earlier plan comment was not updated: {}",
+                        remote::explain(remote, &e)
+                    ),
+                ),
+            },
+            _ => println!("no postmortem changed: no comment"),
+        }
         finish(ctx, &outputs, None)?;
         return Ok(ExitCode::SUCCESS);
     }
