@@ -1,0 +1,417 @@
+//! The `serve` service: webhooks in, a durable queue of repositories to reconcile, workers out.
+//!
+//! - [`webhook`] (pure) authenticates a delivery and turns it into a [`webhook::Mark`].
+//! - [`store`] (SQLite) deduplicates deliveries and keeps the level-triggered job queue.
+//! - This module wires them to HTTP (axum) and runs the workers, each job through a [`Runner`].
+//!
+//! A delivery is answered as soon as its mark is committed (202); the work happens later, one
+//! job at a time per repository, several repositories at once.
+
+pub mod store;
+pub mod webhook;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+
+use store::{Job, Queued, Recorded, Store};
+use webhook::{Action, Delivery, Forge, Mark, WebhookError};
+
+/// A boxed future, so that [`Runner`] can be used as a trait object.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Does the work of one job: reconcile one repository (sync or follow-up). Must be idempotent:
+/// after a crash a job may run again.
+pub trait Runner: Send + Sync + 'static {
+    /// Reconciles `job.mark.repo` for `job.mark.reason`; `Err` carries a message for the run
+    /// history (never a token).
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// Webhook secrets. `Debug` never shows them.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    /// `GITHUB_WEBHOOK_SECRET`: the key of `X-Hub-Signature-256`.
+    pub github: Option<String>,
+    /// `GITLAB_WEBHOOK_TOKEN`: the expected `X-Gitlab-Token`.
+    pub gitlab: Option<String>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |s: &Option<String>| if s.is_some() { "<set>" } else { "<unset>" };
+        f.debug_struct("Secrets")
+            .field("github", &shown(&self.github))
+            .field("gitlab", &shown(&self.gitlab))
+            .finish()
+    }
+}
+
+/// How the service runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Webhook secrets; a forge without one refuses every delivery (401).
+    pub secrets: Secrets,
+    /// Repositories to act on (`github:owner/name`, `gitlab:group/project`, lower-case); empty:
+    /// every repository whose deliveries authenticate.
+    pub repositories: BTreeSet<(Forge, String)>,
+    /// Concurrent workers (repositories reconciled at once).
+    pub workers: usize,
+    /// Largest accepted body, in bytes; larger: 413.
+    pub max_body_bytes: usize,
+    /// How often an idle worker looks at the queue even without a wake-up.
+    pub poll_interval: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secrets: Secrets::default(),
+            repositories: BTreeSet::new(),
+            workers: 4,
+            // GitHub caps payloads at 25 MB but a push of a few commits is a few kB; 5 MiB
+            // leaves room for large pushes while bounding memory per request.
+            max_body_bytes: 5 * 1024 * 1024,
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Parses one `--repository` value: `github:owner/name` or `gitlab:group/sub/project`.
+pub fn parse_repository(s: &str) -> Result<(Forge, String), String> {
+    let (forge, repo) = s
+        .split_once(':')
+        .ok_or_else(|| format!("{s:?}: expected github:OWNER/NAME or gitlab:GROUP/PROJECT"))?;
+    let forge = Forge::parse(&forge.to_lowercase())
+        .ok_or_else(|| format!("{s:?}: unknown forge {forge:?} (github or gitlab)"))?;
+    let repo = repo.trim().trim_matches('/').to_lowercase();
+    if !repo.contains('/') || repo.split('/').any(str::is_empty) {
+        return Err(format!("{s:?}: expected OWNER/NAME after the forge"));
+    }
+    Ok((forge, repo))
+}
+
+/// Counters since start, for `/metrics`.
+#[derive(Debug, Default)]
+struct Metrics {
+    deliveries: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    runs: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl Metrics {
+    fn delivery(&self, forge: Forge, result: &'static str) {
+        let mut d = self.deliveries.lock().unwrap_or_else(|e| e.into_inner());
+        *d.entry((forge.as_str(), result)).or_default() += 1;
+    }
+
+    fn run(&self, result: &'static str) {
+        let mut r = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        *r.entry(result).or_default() += 1;
+    }
+}
+
+#[derive(Clone)]
+struct App {
+    store: Arc<Store>,
+    settings: Arc<Settings>,
+    metrics: Arc<Metrics>,
+    wake: Arc<Notify>,
+}
+
+/// Runs the service on `listener` until `shutdown` completes: stops accepting, lets the
+/// workers finish their current job, then returns. Jobs still queued stay in the store.
+pub async fn serve(
+    listener: TcpListener,
+    settings: Settings,
+    store: Arc<Store>,
+    runner: Arc<dyn Runner>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = App {
+        store,
+        settings: Arc::new(settings),
+        metrics: Arc::default(),
+        wake: Arc::new(Notify::new()),
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let workers: Vec<_> = (0..app.settings.workers.max(1))
+        .map(|_| tokio::spawn(worker(app.clone(), runner.clone(), stop_rx.clone())))
+        .collect();
+    let router = router(app.clone());
+    let result = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    let _ = stop_tx.send(true);
+    app.wake.notify_waiters();
+    for w in workers {
+        let _ = w.await;
+    }
+    result.map_err(|e| anyhow::anyhow!("the HTTP server failed: {e}"))
+}
+
+fn router(app: App) -> Router {
+    Router::new()
+        .route("/webhooks/github", post(github_hook))
+        .route("/webhooks/gitlab", post(gitlab_hook))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(app)
+}
+
+async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        // Registered before looking at the queue, so a mark committed meanwhile still wakes us.
+        let woken = app.wake.notified();
+        let store = app.store.clone();
+        let claimed = tokio::task::spawn_blocking(move || store.claim(Utc::now())).await;
+        match claimed {
+            Ok(Ok(Some(job))) => {
+                let outcome = runner.run(&job).await;
+                app.metrics
+                    .run(if outcome.is_ok() { "done" } else { "failed" });
+                if let Err(e) = &outcome {
+                    eprintln!(
+                        "job {} ({} {} {}) failed: {e}",
+                        job.id,
+                        job.mark.reason.as_str(),
+                        job.mark.forge.as_str(),
+                        job.mark.repo
+                    );
+                }
+                let store = app.store.clone();
+                let id = job.id;
+                match tokio::task::spawn_blocking(move || store.finish(id, outcome, Utc::now()))
+                    .await
+                {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => eprintln!("cannot record the end of job {id}: {e:#}"),
+                    Err(e) => eprintln!("cannot record the end of job {id}: {e}"),
+                }
+                continue;
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => eprintln!("cannot read the job queue: {e:#}"),
+            Err(e) => eprintln!("cannot read the job queue: {e}"),
+        }
+        tokio::select! {
+            _ = woken => {}
+            _ = tokio::time::sleep(app.settings.poll_interval) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+fn answer(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, Json(body)).into_response()
+}
+
+async fn github_hook(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
+    hook(app, Forge::Github, headers, body).await
+}
+
+async fn gitlab_hook(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
+    hook(app, Forge::Gitlab, headers, body).await
+}
+
+async fn hook(app: App, forge: Forge, headers: HeaderMap, body: Body) -> Response {
+    let limit = app.settings.max_body_bytes;
+    // Checked before reading, so an announced oversized body is refused without buffering it.
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        app.metrics.delivery(forge, "too_large");
+        answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            json!({"error": format!("body larger than {limit} bytes")}),
+        )
+    };
+    if announced.is_some_and(|n| n > limit as u64) {
+        return too_large();
+    }
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(_) => return too_large(),
+    };
+    let secrets = &app.settings.secrets;
+    let checked = match forge {
+        Forge::Github => webhook::github(
+            secrets.github.as_deref().unwrap_or("").as_bytes(),
+            &headers,
+            &bytes,
+        ),
+        Forge::Gitlab => webhook::gitlab(
+            secrets.gitlab.as_deref().unwrap_or("").as_bytes(),
+            &headers,
+            &bytes,
+        ),
+    };
+    let delivery = match checked {
+        Ok(d) => d,
+        Err(e) => return refused(&app, forge, e),
+    };
+    accept(app, forge, delivery).await
+}
+
+fn refused(app: &App, forge: Forge, e: WebhookError) -> Response {
+    if e.is_auth() {
+        app.metrics.delivery(forge, "unauthorized");
+        // The message names the header, never a value.
+        answer(StatusCode::UNAUTHORIZED, json!({"error": e.to_string()}))
+    } else {
+        app.metrics.delivery(forge, "bad_request");
+        answer(StatusCode::BAD_REQUEST, json!({"error": e.to_string()}))
+    }
+}
+
+async fn accept(app: App, forge: Forge, delivery: Delivery) -> Response {
+    let (mark, result, why): (Option<Mark>, &'static str, Option<String>) = match delivery.action {
+        Action::Pong => (None, "pong", None),
+        Action::Ignore(why) => (None, "ignored", Some(why)),
+        Action::Mark(m) => {
+            let s = &app.settings.repositories;
+            if s.is_empty() || s.contains(&(m.forge, m.repo.clone())) {
+                (Some(m), "queued", None)
+            } else {
+                let why = format!(
+                    "{}:{} is not a watched repository",
+                    m.forge.as_str(),
+                    m.repo
+                );
+                (None, "ignored", Some(why))
+            }
+        }
+    };
+    let store = app.store.clone();
+    let (id, event) = (delivery.id.clone(), delivery.event.clone());
+    let marked = mark.clone();
+    let recorded = tokio::task::spawn_blocking(move || {
+        store.record_delivery(forge, &id, &event, marked.as_ref(), Utc::now())
+    })
+    .await;
+    let recorded = match recorded {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return store_error(&app, forge, format!("{e:#}")),
+        Err(e) => return store_error(&app, forge, e.to_string()),
+    };
+    match recorded {
+        Recorded::Duplicate => {
+            app.metrics.delivery(forge, "duplicate");
+            answer(
+                StatusCode::OK,
+                json!({"result": "duplicate", "delivery": delivery.id}),
+            )
+        }
+        Recorded::New(Some(q)) => {
+            app.metrics.delivery(forge, "queued");
+            app.wake.notify_waiters();
+            let m = mark.expect("a queued delivery has a mark");
+            answer(
+                StatusCode::ACCEPTED,
+                json!({
+                    "result": "queued",
+                    "job": q.job_id(),
+                    "coalesced": matches!(q, Queued::Coalesced(_)),
+                    "repository": m.repo,
+                    "reason": m.reason.as_str(),
+                }),
+            )
+        }
+        Recorded::New(None) => {
+            app.metrics.delivery(forge, result);
+            let mut body = json!({"result": result});
+            if let Some(why) = why {
+                body["why"] = why.into();
+            }
+            answer(StatusCode::OK, body)
+        }
+    }
+}
+
+fn store_error(app: &App, forge: Forge, e: String) -> Response {
+    app.metrics.delivery(forge, "error");
+    eprintln!("cannot record a {} delivery: {e}", forge.as_str());
+    // 503 makes the forge retry later; the delivery was not recorded, so the retry counts.
+    answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({"error": "the queue is unavailable"}),
+    )
+}
+
+async fn readyz(State(app): State<App>) -> Response {
+    let store = app.store.clone();
+    match tokio::task::spawn_blocking(move || store.depth()).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ready\n").into_response(),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is unavailable\n",
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(app): State<App>) -> Response {
+    use std::fmt::Write as _;
+    let store = app.store.clone();
+    let depth = tokio::task::spawn_blocking(move || store.depth()).await;
+    let mut out = String::new();
+    out.push_str("# HELP postmortem_tracker_webhook_deliveries_total Webhook deliveries since start, by forge and result.\n");
+    out.push_str("# TYPE postmortem_tracker_webhook_deliveries_total counter\n");
+    for ((forge, result), n) in app
+        .metrics
+        .deliveries
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        let _ = writeln!(
+            out,
+            "postmortem_tracker_webhook_deliveries_total{{forge=\"{forge}\",result=\"{result}\"}} {n}"
+        );
+    }
+    out.push_str("# HELP postmortem_tracker_job_runs_total Jobs run since start, by result.\n");
+    out.push_str("# TYPE postmortem_tracker_job_runs_total counter\n");
+    for (result, n) in app
+        .metrics
+        .runs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        let _ = writeln!(
+            out,
+            "postmortem_tracker_job_runs_total{{result=\"{result}\"}} {n}"
+        );
+    }
+    if let Ok(Ok(d)) = depth {
+        out.push_str("# HELP postmortem_tracker_jobs Jobs in the store, by state.\n");
+        out.push_str("# TYPE postmortem_tracker_jobs gauge\n");
+        for (state, n) in [
+            ("queued", d.queued),
+            ("running", d.running),
+            ("done", d.done),
+            ("failed", d.failed),
+        ] {
+            let _ = writeln!(out, "postmortem_tracker_jobs{{state=\"{state}\"}} {n}");
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
