@@ -85,10 +85,15 @@ fn bad_repository_flag_is_a_usage_error() {
 #[test]
 fn serves_webhooks_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("q.sqlite");
+    // Listen address and database from the configuration file.
+    std::fs::write(
+        dir.path().join(".postmortem-tracker.toml"),
+        "[service]\nlisten = \"127.0.0.1:0\"\ndatabase = \"from-config.sqlite\"\n",
+    )
+    .unwrap();
     let mut child = bin()
-        .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-        .arg(&db)
+        .current_dir(dir.path())
+        .arg("serve")
         .env("GITHUB_WEBHOOK_SECRET", SECRET)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -107,7 +112,7 @@ fn serves_webhooks_and_stops_on_sigterm() {
             .recv_timeout(Duration::from_secs(20))
             .unwrap_or_else(|_| panic!("no listening line; stderr so far: {log:?}"));
         if let Some(a) = line.split("listening on http://").nth(1) {
-            break a.trim().parse().unwrap();
+            break a.split_whitespace().next().unwrap().parse().unwrap();
         }
         log.push(line);
     };
@@ -181,4 +186,33 @@ fn serves_webhooks_and_stops_on_sigterm() {
     assert!(all.contains("stopped"), "{all}");
     assert!(all.contains("not implemented yet"), "{all}");
     assert!(!all.contains(SECRET), "the secret leaked: {all}");
+    assert!(dir.path().join("from-config.sqlite").is_file());
+}
+
+#[test]
+fn bad_service_configuration_names_file_and_key() {
+    for (toml, want) in [
+        ("[service]\nlisten = \"localhost\"\n", "service.listen"),
+        (
+            "[service]\nrepositories = [\"acme\"]\n",
+            "service.repositories",
+        ),
+        ("[service]\nworkers = 0\n", "service.workers"),
+        ("[service]\nsecret = \"x\"\n", "secret"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".postmortem-tracker.toml"), toml).unwrap();
+        let out = bin()
+            .current_dir(dir.path())
+            .arg("serve")
+            .env("GITHUB_WEBHOOK_SECRET", SECRET)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{toml}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(".postmortem-tracker.toml") && err.contains(want),
+            "{toml}: {err}"
+        );
+    }
 }
