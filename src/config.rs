@@ -58,6 +58,10 @@ pub struct ServiceConfig {
     pub workers: usize,
     /// Largest webhook body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// When to follow up on every repository (the watched ones, else every one seen before), as
+    /// a cron expression in UTC: `0 6 * * *` (5 fields) or with seconds first (6 fields).
+    /// Unset: only webhooks trigger work.
+    pub schedule: Option<String>,
 }
 
 impl Default for ServiceConfig {
@@ -68,6 +72,7 @@ impl Default for ServiceConfig {
             repositories: Vec::new(),
             workers: 4,
             max_body_bytes: 5 * 1024 * 1024,
+            schedule: None,
         }
     }
 }

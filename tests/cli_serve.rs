@@ -198,6 +198,7 @@ fn bad_service_configuration_names_file_and_key() {
             "service.repositories",
         ),
         ("[service]\nworkers = 0\n", "service.workers"),
+        ("[service]\nschedule = \"daily\"\n", "service.schedule"),
         ("[service]\nsecret = \"x\"\n", "secret"),
     ] {
         let dir = tempfile::tempdir().unwrap();

@@ -486,6 +486,32 @@ async fn unwatched_repositories_and_health() {
     svc.stop().await;
 }
 
+#[tokio::test]
+async fn the_schedule_follows_up_on_every_known_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    {
+        // A repository seen before (one finished job), and nothing queued.
+        let store = Store::open(&db).unwrap();
+        let m = postmortem_tracker::service::webhook::Mark {
+            forge: Forge::Gitlab,
+            repo: "grp/two".into(),
+            reason: postmortem_tracker::service::webhook::Reason::Sync,
+        };
+        store.mark(&m, chrono::Utc::now()).unwrap();
+        let job = store.claim(chrono::Utc::now()).unwrap().unwrap();
+        store.finish(job.id, Ok(()), chrono::Utc::now()).unwrap();
+    }
+    let runner = Arc::new(Recorder::default());
+    let mut s = settings();
+    s.schedule = Some(postmortem_tracker::service::parse_schedule("* * * * * *").unwrap());
+    let svc = Service::start(&db, s, runner.clone()).await;
+    eventually("a scheduled follow-up", || !runner.runs().is_empty()).await;
+    let (_, repo, reason) = runner.runs()[0].clone();
+    assert_eq!((repo.as_str(), reason), ("grp/two", "followup"));
+    svc.stop().await;
+}
+
 /// Kill the service (its runtime dropped mid-job, nothing finished) with jobs queued, start it
 /// again: every job runs, none twice.
 #[test]

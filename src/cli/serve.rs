@@ -76,7 +76,13 @@ fn resolve(
             "{file}: service.max_body_bytes must be more than 0"
         ));
     }
+    let schedule = config
+        .schedule
+        .as_deref()
+        .map(|s| service::parse_schedule(s).map_err(|e| format!("{file}: service.schedule = {e}")))
+        .transpose()?;
     let settings = Settings {
+        schedule,
         repositories,
         workers,
         max_body_bytes,

@@ -74,6 +74,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// How often an idle worker looks at the queue even without a wake-up.
     pub poll_interval: Duration,
+    /// When to mark every repository (the watched ones; without a watch list, every one with
+    /// a past job) for a follow-up; `None`: only webhooks trigger work.
+    pub schedule: Option<cron::Schedule>,
 }
 
 impl Default for Settings {
@@ -86,6 +89,7 @@ impl Default for Settings {
             // leaves room for large pushes while bounding memory per request.
             max_body_bytes: 5 * 1024 * 1024,
             poll_interval: Duration::from_secs(1),
+            schedule: None,
         }
     }
 }
@@ -103,6 +107,26 @@ pub fn parse_repository(s: &str) -> Result<(Forge, String), String> {
     }
     Ok((forge, repo))
 }
+
+/// Parses a cron expression in UTC: the usual 5 fields (`0 6 * * 1`: Mondays 06:00), or 6-7
+/// with seconds first (and a year last).
+pub fn parse_schedule(s: &str) -> Result<cron::Schedule, String> {
+    use std::str::FromStr as _;
+    let fields = s.split_whitespace().count();
+    let full = match fields {
+        5 => format!("0 {s}"),
+        6 | 7 => s.to_string(),
+        _ => {
+            return Err(format!(
+                "{s:?}: expected a cron expression of 5 fields (minute hour day month weekday)"
+            ))
+        }
+    };
+    cron::Schedule::from_str(&full).map_err(|e| format!("{s:?}: {e}"))
+}
+
+/// Delivery ids older than this are forgotten: forges redeliver within days.
+const DELIVERY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
 /// Counters since start, for `/metrics`.
 #[derive(Debug, Default)]
@@ -150,13 +174,18 @@ pub async fn serve(
     let workers: Vec<_> = (0..app.settings.workers.max(1))
         .map(|_| tokio::spawn(worker(app.clone(), runner.clone(), stop_rx.clone())))
         .collect();
+    let scheduler = app
+        .settings
+        .schedule
+        .clone()
+        .map(|s| tokio::spawn(scheduler(app.clone(), s, stop_rx.clone())));
     let router = router(app.clone());
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_tx.send(true);
     app.wake.notify_waiters();
-    for w in workers {
+    for w in workers.into_iter().chain(scheduler) {
         let _ = w.await;
     }
     result.map_err(|e| anyhow::anyhow!("the HTTP server failed: {e}"))
@@ -214,6 +243,58 @@ async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::Receiver<boo
             _ = woken => {}
             _ = tokio::time::sleep(app.settings.poll_interval) => {}
             _ = stop.changed() => {}
+        }
+    }
+}
+
+/// On each tick of the schedule: a follow-up for every repository, and old delivery ids pruned.
+async fn scheduler(app: App, schedule: cron::Schedule, mut stop: watch::Receiver<bool>) {
+    loop {
+        let Some(next) = schedule.upcoming(Utc).next() else {
+            return; // a schedule with a year in the past never fires again
+        };
+        let wait = (next - Utc::now()).to_std().unwrap_or_default();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        let store = app.store.clone();
+        let watched = app.settings.repositories.clone();
+        let marked = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+            let now = Utc::now();
+            // The watch list when there is one, else every repository seen before.
+            let all: BTreeSet<(Forge, String)> = if watched.is_empty() {
+                store.known_repositories()?.into_iter().collect()
+            } else {
+                watched
+            };
+            for (forge, repo) in &all {
+                let reason = webhook::Reason::Followup;
+                store.mark(
+                    &Mark {
+                        forge: *forge,
+                        repo: repo.clone(),
+                        reason,
+                    },
+                    now,
+                )?;
+            }
+            store.prune_deliveries(now - DELIVERY_MEMORY)?;
+            Ok(all.len())
+        })
+        .await;
+        match marked {
+            Ok(Ok(n)) if n > 0 => app.wake.notify_waiters(),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => eprintln!("scheduled follow-up: {e:#}"),
+            Err(e) => eprintln!("scheduled follow-up: {e}"),
+        }
+        // Never fire twice for one tick, however fast the marking was.
+        if let Some(rest) = (next - Utc::now()).to_std().ok().filter(|d| !d.is_zero()) {
+            tokio::time::sleep(rest).await;
         }
     }
 }
@@ -414,4 +495,44 @@ async fn metrics(State(app): State<App>) -> Response {
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn schedules_of_five_and_six_fields() {
+        let monday_6am = parse_schedule("0 6 * * Mon").unwrap();
+        let from = Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap(); // a Saturday
+        assert_eq!(
+            monday_6am.after(&from).next(),
+            Some(Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).unwrap())
+        );
+        let every_10s = parse_schedule("*/10 * * * * *").unwrap();
+        assert_eq!(
+            every_10s.after(&from).next(),
+            Some(Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 10).unwrap())
+        );
+        assert!(parse_schedule("daily").unwrap_err().contains("5 fields"));
+        assert!(parse_schedule("0 25 * * *").is_err());
+    }
+
+    #[test]
+    fn repository_flags() {
+        assert_eq!(
+            parse_repository("GitLab:Group/Sub/Project").unwrap(),
+            (Forge::Gitlab, "group/sub/project".to_string())
+        );
+        for bad in [
+            "acme/svc",
+            "bitbucket:a/b",
+            "github:acme",
+            "github:/a",
+            "github:a//b",
+        ] {
+            assert!(parse_repository(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -474,6 +474,22 @@ impl Store {
         )?)
     }
 
+    /// Every repository that ever had a job, for the periodic full follow-up.
+    pub fn known_repositories(&self) -> anyhow::Result<Vec<(Forge, String)>> {
+        let conn = self.conn();
+        let rows = conn
+            .prepare("SELECT DISTINCT forge, repo FROM jobs ORDER BY forge, repo")?
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(f, r)| {
+                let forge = Forge::parse(&f)
+                    .with_context(|| format!("unknown forge {f:?} in the database"))?;
+                Ok((forge, r))
+            })
+            .collect()
+    }
+
     /// Whether a delivery id has been recorded.
     pub fn has_delivery(&self, forge: Forge, id: &str) -> anyhow::Result<bool> {
         Ok(self
@@ -695,6 +711,17 @@ mod tests {
         s.record_delivery(Forge::Github, "new", "push", None, t(10))
             .unwrap();
         assert_eq!(s.prune_deliveries(t(5)).unwrap(), 1);
+        assert!(s.known_repositories().unwrap().is_empty());
+        s.mark(&mark("b/two", Reason::Sync), t(11)).unwrap();
+        s.mark(&mark("a/one", Reason::Sync), t(11)).unwrap();
+        s.mark(&mark("a/one", Reason::Followup), t(11)).unwrap();
+        assert_eq!(
+            s.known_repositories().unwrap(),
+            vec![
+                (Forge::Github, "a/one".to_string()),
+                (Forge::Github, "b/two".to_string())
+            ]
+        );
         assert!(!s.has_delivery(Forge::Github, "old").unwrap());
         assert!(s.has_delivery(Forge::Github, "new").unwrap());
     }
