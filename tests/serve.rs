@@ -512,6 +512,64 @@ async fn the_schedule_follows_up_on_every_known_repository() {
     svc.stop().await;
 }
 
+/// A runner that panics on the first job and succeeds afterwards.
+struct PanicsOnce(Mutex<bool>);
+
+impl Runner for PanicsOnce {
+    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let first = std::mem::replace(&mut *self.0.lock().unwrap(), false);
+            if first {
+                panic!("runner bug");
+            }
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_runner_fails_its_job_not_the_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings();
+    s.workers = 1;
+    let svc = Service::start(
+        &dir.path().join("db.sqlite"),
+        s,
+        Arc::new(PanicsOnce(Mutex::new(true))),
+    )
+    .await;
+    let push = fixture("github/push.with-new-branch.payload.json");
+    assert_eq!(svc.github("push", "x-1", &push).await.0, 202);
+    eventually("the first job failed", || svc.depth().failed == 1).await;
+    assert_eq!(svc.github("push", "x-2", &push).await.0, 202);
+    eventually("the second job done by the same worker", || {
+        svc.depth().done == 1
+    })
+    .await;
+    let failed = svc.store.recent_jobs(2).unwrap().pop().unwrap();
+    assert!(failed.error.unwrap().contains("panicked"));
+    svc.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_abandons_a_stuck_job_which_runs_again_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let mut s = settings();
+    s.shutdown_grace = Duration::from_millis(200);
+    let runner = Arc::new(Recorder::gated(Arc::new(Semaphore::new(0))));
+    let svc = Service::start(&db, s, runner.clone()).await;
+    let push = fixture("github/push.with-new-branch.payload.json");
+    assert_eq!(svc.github("push", "s-1", &push).await.0, 202);
+    eventually("running", || svc.depth().running == 1).await;
+    svc.stop().await; // within 10 s although the job never ends
+    let runner = Arc::new(Recorder::default());
+    let svc = Service::start(&db, settings(), runner.clone()).await;
+    eventually("run again", || svc.depth().done == 1).await;
+    assert_eq!(runner.runs().len(), 1);
+    svc.stop().await;
+}
+
 /// Kill the service (its runtime dropped mid-job, nothing finished) with jobs queued, start it
 /// again: every job runs, none twice.
 #[test]

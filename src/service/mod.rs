@@ -77,6 +77,9 @@ pub struct Settings {
     /// When to mark every repository (the watched ones; without a watch list, every one with
     /// a past job) for a follow-up; `None`: only webhooks trigger work.
     pub schedule: Option<cron::Schedule>,
+    /// At shutdown, how long a running job may go on before it is abandoned (and run again
+    /// at the next start).
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Settings {
@@ -90,6 +93,7 @@ impl Default for Settings {
             max_body_bytes: 5 * 1024 * 1024,
             poll_interval: Duration::from_secs(1),
             schedule: None,
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -212,7 +216,21 @@ async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::Receiver<boo
         let claimed = tokio::task::spawn_blocking(move || store.claim(Utc::now())).await;
         match claimed {
             Ok(Ok(Some(job))) => {
-                let outcome = runner.run(&job).await;
+                // In its own task so that a panicking runner fails its job, not the worker.
+                let (r, j) = (runner.clone(), job.clone());
+                let mut task = tokio::spawn(async move { r.run(&j).await });
+                let outcome = tokio::select! {
+                    res = &mut task => res.unwrap_or_else(|e| Err(format!("the runner failed: {e}"))),
+                    _ = stopped_then(stop.clone(), app.settings.shutdown_grace) => {
+                        // Left `running`: the next start queues it again.
+                        task.abort();
+                        eprintln!(
+                            "job {} ({} {}) still running at shutdown: abandoned, it runs again at the next start",
+                            job.id, job.mark.reason.as_str(), job.mark.repo
+                        );
+                        return;
+                    }
+                };
                 app.metrics
                     .run(if outcome.is_ok() { "done" } else { "failed" });
                 if let Err(e) = &outcome {
@@ -297,6 +315,16 @@ async fn scheduler(app: App, schedule: cron::Schedule, mut stop: watch::Receiver
             tokio::time::sleep(rest).await;
         }
     }
+}
+
+/// Completes `grace` after the stop signal.
+async fn stopped_then(mut stop: watch::Receiver<bool>, grace: Duration) {
+    while !*stop.borrow_and_update() {
+        if stop.changed().await.is_err() {
+            break;
+        }
+    }
+    tokio::time::sleep(grace).await;
 }
 
 fn answer(status: StatusCode, body: serde_json::Value) -> Response {
