@@ -159,8 +159,9 @@ struct App {
     wake: Arc<Notify>,
 }
 
-/// Runs the service on `listener` until `shutdown` completes: stops accepting, lets the
-/// workers finish their current job, then returns. Jobs still queued stay in the store.
+/// Runs the service on `listener` until `shutdown` completes: stops accepting, gives running
+/// jobs [`Settings::shutdown_grace`] to finish (the rest run again at the next start), then
+/// returns. Jobs still queued stay in the store.
 pub async fn serve(
     listener: TcpListener,
     settings: Settings,
@@ -210,8 +211,11 @@ async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::Receiver<boo
         if *stop.borrow() {
             return;
         }
-        // Registered before looking at the queue, so a mark committed meanwhile still wakes us.
+        // Registered (enabled) before looking at the queue, so that a mark committed while we
+        // look still wakes us; the poll interval is only a backstop.
         let woken = app.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
         let store = app.store.clone();
         let claimed = tokio::task::spawn_blocking(move || store.claim(Utc::now())).await;
         match claimed {
