@@ -448,6 +448,25 @@ async fn events_while_a_job_runs_make_exactly_one_more_run() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(runner.runs().len(), 2, "exactly one more run");
     assert_eq!(*runner.max_parallel_per_repo.lock().unwrap(), 1);
+
+    // The run history says the same: two runs, the second carrying the two coalesced marks.
+    let (status, body) = svc
+        .get("/api/jobs?forge=github&repository=Codertocat/Hello-World&state=done")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let jobs: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let marks: Vec<i64> = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["marks"].as_i64().unwrap())
+        .collect();
+    assert_eq!(marks, vec![2, 1], "{body}");
+    assert_eq!(jobs[0]["reason"], "sync");
+    assert!(jobs[0]["finished_at"].is_string());
+    assert_eq!(svc.get("/api/jobs?state=failed").await.1, "[]");
+    assert_eq!(svc.get("/api/jobs?state=weird").await.0, 400);
+    assert_eq!(svc.get("/api/jobs?forge=bitbucket").await.0, 400);
     svc.stop().await;
 }
 

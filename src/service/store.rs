@@ -67,7 +67,29 @@ pub enum JobState {
     Failed,
 }
 
+/// Which jobs to list; `None` matches any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobFilter {
+    /// Only this forge.
+    pub forge: Option<Forge>,
+    /// Only this repository (lower-case path).
+    pub repo: Option<String>,
+    /// Only jobs in this state.
+    pub state: Option<JobState>,
+}
+
 impl JobState {
+    /// The stable name stored in the database and shown by the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+
+    /// The inverse of [`JobState::as_str`], for the database.
     fn parse(s: &str) -> anyhow::Result<JobState> {
         Ok(match s {
             "queued" => JobState::Queued,
@@ -368,13 +390,29 @@ impl Store {
 
     /// The most recent jobs, newest first: the run history.
     pub fn recent_jobs(&self, limit: usize) -> anyhow::Result<Vec<Job>> {
+        self.jobs(&JobFilter::default(), limit)
+    }
+
+    /// Jobs matching `filter`, newest first, at most `limit`.
+    pub fn jobs(&self, filter: &JobFilter, limit: usize) -> anyhow::Result<Vec<Job>> {
         let conn = self.conn();
         let rows = conn
             .prepare(
                 "SELECT id, forge, repo, reason, state, marks, attempts, created_at, started_at, finished_at, error
-                 FROM jobs ORDER BY id DESC LIMIT ?1",
+                 FROM jobs
+                 WHERE (?1 IS NULL OR forge = ?1) AND (?2 IS NULL OR repo = ?2)
+                   AND (?3 IS NULL OR state = ?3)
+                 ORDER BY id DESC LIMIT ?4",
             )?
-            .query_map([limit as i64], Self::row)?
+            .query_map(
+                params![
+                    filter.forge.map(Forge::as_str),
+                    filter.repo,
+                    filter.state.map(JobState::as_str),
+                    limit as i64
+                ],
+                Self::row,
+            )?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().map(Self::finish_row).collect()
     }
@@ -602,6 +640,24 @@ mod tests {
                 failed: 1
             }
         );
+        let failed_only = JobFilter {
+            state: Some(JobState::Failed),
+            ..JobFilter::default()
+        };
+        assert_eq!(s.jobs(&failed_only, 10).unwrap(), vec![failed.clone()]);
+        let one = JobFilter {
+            forge: Some(Forge::Github),
+            repo: Some("a/one".into()),
+            state: None,
+        };
+        let ids: Vec<i64> = s.jobs(&one, 10).unwrap().iter().map(|j| j.id).collect();
+        assert_eq!(ids, vec![j3.id, j1.id]);
+        assert_eq!(s.jobs(&one, 1).unwrap().len(), 1);
+        let gitlab = JobFilter {
+            forge: Some(Forge::Gitlab),
+            ..JobFilter::default()
+        };
+        assert!(s.jobs(&gitlab, 10).unwrap().is_empty());
         let history: Vec<i64> = s.recent_jobs(10).unwrap().iter().map(|j| j.id).collect();
         assert_eq!(history, vec![j2.id, j3.id, j1.id], "newest first");
     }
