@@ -74,7 +74,9 @@ pub enum Command {
     /// Run the webhook service: GitHub and GitLab deliveries (signatures checked) mark
     /// repositories for reconciliation in a durable SQLite queue; workers reconcile one job at
     /// a time per repository. Secrets from GITHUB_WEBHOOK_SECRET / GITLAB_WEBHOOK_TOKEN.
-    /// Endpoints: POST /webhooks/github, POST /webhooks/gitlab, /healthz, /readyz, /metrics.
+    /// Endpoints: POST /webhooks/github, POST /webhooks/gitlab, /healthz, /readyz, /metrics,
+    /// /api/jobs. Not complete: running a sync or follow-up from the service is not available
+    /// yet (each job is recorded as failed, saying so).
     Serve(serve::Args),
 }
 

@@ -621,6 +621,26 @@ mod tests {
     }
 
     #[test]
+    fn secrets_never_show_in_debug() {
+        let s = Secrets {
+            github: Some("hunter2-gh".into()),
+            gitlab: None,
+        };
+        let shown = format!(
+            "{s:?} {:?}",
+            Settings {
+                secrets: s.clone(),
+                ..Settings::default()
+            }
+        );
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("<set>") && shown.contains("<unset>"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn repository_flags() {
         assert_eq!(
             parse_repository("GitLab:Group/Sub/Project").unwrap(),
