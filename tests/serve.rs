@@ -532,6 +532,65 @@ async fn the_schedule_follows_up_on_every_known_repository() {
     svc.stop().await;
 }
 
+/// A runner that takes a little time, so that marks pile up behind running jobs.
+struct Slow(Recorder);
+
+impl Runner for Slow {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(15)).await;
+            self.0.run(job).await
+        })
+    }
+}
+
+/// Many deliveries for a few repositories at once: every accepted mark is covered by a run of
+/// the job it went into, no repository ever runs twice at once, and each job runs once.
+#[tokio::test]
+async fn concurrent_deliveries_every_mark_is_covered_by_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let runner = Arc::new(Slow(Recorder::default()));
+    let svc =
+        Arc::new(Service::start(&dir.path().join("db.sqlite"), settings(), runner.clone()).await);
+    let mut tasks = Vec::new();
+    for i in 0..120 {
+        let svc = svc.clone();
+        tasks.push(tokio::spawn(async move {
+            let repo = format!("acme/r{}", i % 8);
+            let body = format!(
+                r#"{{"ref":"refs/heads/main","repository":{{"full_name":"{repo}","default_branch":"main"}}}}"#
+            );
+            let (status, b) = svc.github("push", &format!("load-{i}"), body.as_bytes()).await;
+            assert_eq!(status, 202, "{b}");
+            let v: serde_json::Value = serde_json::from_str(&b).unwrap();
+            v["job"].as_i64().unwrap()
+        }));
+    }
+    let mut job_ids = BTreeSet::new();
+    for t in tasks {
+        job_ids.insert(t.await.unwrap());
+    }
+    eventually("the queue drained", || {
+        let d = svc.depth();
+        d.queued == 0 && d.running == 0
+    })
+    .await;
+    for id in &job_ids {
+        assert_eq!(
+            svc.store.job(*id).unwrap().unwrap().state,
+            JobState::Done,
+            "job {id}"
+        );
+    }
+    let runs = runner.0.runs();
+    let ran: BTreeSet<i64> = runs.iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(runs.len(), ran.len(), "a job ran twice");
+    assert_eq!(ran, job_ids);
+    assert_eq!(*runner.0.max_parallel_per_repo.lock().unwrap(), 1);
+    let svc = Arc::into_inner(svc).expect("no other handle");
+    svc.stop().await;
+}
+
 /// A runner that panics on the first job and succeeds afterwards.
 struct PanicsOnce(Mutex<bool>);
 
