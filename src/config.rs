@@ -38,6 +38,43 @@ pub struct Config {
     pub sync: SyncConfig,
     /// The follow-up: default due dates, reminders, how the status is written back.
     pub followup: FollowupConfig,
+    /// The webhook service (`serve`).
+    pub service: ServiceConfig,
+}
+
+/// The webhook service (`serve`); flags override these. Webhook secrets are never read from
+/// here: `GITHUB_WEBHOOK_SECRET` and `GITLAB_WEBHOOK_TOKEN` only.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// `ADDR:PORT` to listen on.
+    pub listen: String,
+    /// The SQLite database: queue, delivery ids, run history.
+    pub database: PathBuf,
+    /// Repositories to act on, `github:OWNER/NAME` or `gitlab:GROUP/PROJECT`; empty: all whose
+    /// deliveries authenticate.
+    pub repositories: Vec<String>,
+    /// Repositories reconciled at once.
+    pub workers: usize,
+    /// Largest webhook body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// When to follow up on every repository (the watched ones, else every one seen before), as
+    /// a cron expression in UTC: `0 6 * * *` (5 fields) or with seconds first (6 fields).
+    /// Unset: only webhooks trigger work.
+    pub schedule: Option<String>,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            listen: "127.0.0.1:8080".into(),
+            database: PathBuf::from("postmortem-tracker.sqlite"),
+            repositories: Vec::new(),
+            workers: 4,
+            max_body_bytes: 5 * 1024 * 1024,
+            schedule: None,
+        }
+    }
 }
 
 /// The follow-up (`followup`): due dates, overdue reminders and write-back.
@@ -161,6 +198,7 @@ impl Default for Config {
             owners: BTreeMap::new(),
             sync: SyncConfig::default(),
             followup: FollowupConfig::default(),
+            service: ServiceConfig::default(),
         }
     }
 }
@@ -222,6 +260,7 @@ impl Config {
                     .list_separator(",")
                     .with_list_parse_key("paths")
                     .with_list_parse_key("required_sections")
+                    .with_list_parse_key("service.repositories")
                     .try_parsing(true)
                     .source(Some(env)),
             )

@@ -16,6 +16,7 @@ pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod render;
+pub mod service;
 pub mod source;
 pub mod status;
 pub mod sync;

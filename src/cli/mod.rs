@@ -13,6 +13,7 @@ mod lint;
 mod parse;
 mod plan;
 mod remote;
+mod serve;
 mod sync;
 mod templates;
 
@@ -70,6 +71,13 @@ pub enum Command {
     /// file-only (boxes and due dates in the files are the state). Exit codes: 0 done, 1 some
     /// files failed or (with --fail-on-overdue) items are overdue, 2 could not run.
     Followup(followup::Args),
+    /// Run the webhook service: GitHub and GitLab deliveries (signatures checked) mark
+    /// repositories for reconciliation in a durable SQLite queue; workers reconcile one job at
+    /// a time per repository. Secrets from GITHUB_WEBHOOK_SECRET / GITLAB_WEBHOOK_TOKEN.
+    /// Endpoints: POST /webhooks/github, POST /webhooks/gitlab, /healthz, /readyz, /metrics,
+    /// /api/jobs. Not complete: running a sync or follow-up from the service is not available
+    /// yet (each job is recorded as failed, saying so).
+    Serve(serve::Args),
 }
 
 /// Runs one command and maps its outcome to the documented exit codes.
@@ -84,5 +92,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => sync::run(args, &global),
         Command::Ci(args) => ci::run(args, &global),
         Command::Followup(args) => followup::run(args, &global),
+        Command::Serve(args) => serve::run(args, &global),
     }
 }

@@ -1,0 +1,197 @@
+//! `serve`: the webhook service (see [`crate::service`]).
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use super::input::Global;
+use crate::config::{Config, ServiceConfig};
+use crate::service::store::{Job, Store};
+use crate::service::webhook::Forge;
+use crate::service::{self, BoxFuture, Runner, Secrets, Settings};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address and port to listen on [config: service.listen; default 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<SocketAddr>,
+    /// The SQLite database (queue, delivery ids, run history); created if absent
+    /// [config: service.database; default postmortem-tracker.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub database: Option<PathBuf>,
+    /// Act only on this repository (repeatable; replaces service.repositories):
+    /// `github:OWNER/NAME` or `gitlab:GROUP/PROJECT`. Without any: every repository whose
+    /// deliveries authenticate.
+    #[arg(long = "repository", value_name = "FORGE:PATH", value_parser = service::parse_repository)]
+    pub repositories: Vec<(Forge, String)>,
+    /// Repositories reconciled at once [config: service.workers; default 4].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: Option<u16>,
+    /// Largest webhook body accepted, in bytes; larger: 413 [config: service.max_body_bytes;
+    /// default 5 MiB].
+    #[arg(long)]
+    pub max_body_bytes: Option<usize>,
+}
+
+/// The settings from flags over the configuration file, or a message naming the bad key.
+fn resolve(
+    args: Args,
+    config: &ServiceConfig,
+    file: &str,
+) -> Result<(SocketAddr, PathBuf, Settings), String> {
+    let listen = match args.listen {
+        Some(a) => a,
+        None => config.listen.parse().map_err(|e| {
+            format!(
+                "{file}: service.listen = {:?}: {e} (expected ADDR:PORT)",
+                config.listen
+            )
+        })?,
+    };
+    let repositories = if args.repositories.is_empty() {
+        config
+            .repositories
+            .iter()
+            .map(|r| {
+                service::parse_repository(r)
+                    .map_err(|e| format!("{file}: service.repositories: {e}"))
+            })
+            .collect::<Result<BTreeSet<_>, _>>()?
+    } else {
+        args.repositories.into_iter().collect()
+    };
+    let workers = args.workers.map(usize::from).unwrap_or(config.workers);
+    if !(1..=64).contains(&workers) {
+        return Err(format!(
+            "{file}: service.workers = {workers}: expected 1 to 64"
+        ));
+    }
+    let max_body_bytes = args.max_body_bytes.unwrap_or(config.max_body_bytes);
+    if max_body_bytes == 0 {
+        return Err(format!(
+            "{file}: service.max_body_bytes must be more than 0"
+        ));
+    }
+    let schedule = config
+        .schedule
+        .as_deref()
+        .map(|s| service::parse_schedule(s).map_err(|e| format!("{file}: service.schedule = {e}")))
+        .transpose()?;
+    let settings = Settings {
+        schedule,
+        repositories,
+        workers,
+        max_body_bytes,
+        ..Settings::default()
+    };
+    Ok((
+        listen,
+        args.database.unwrap_or_else(|| config.database.clone()),
+        settings,
+    ))
+}
+
+/// Until sync and follow-up can fetch a repository's postmortems through the API, a job
+/// cannot be carried out: it is recorded as failed with this message rather than pretended.
+struct NotYetRunner;
+
+impl Runner for NotYetRunner {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            Err(format!(
+                "{} of {}:{} from the service is not implemented yet; run `postmortem-tracker {}` in CI",
+                job.mark.reason.as_str(),
+                job.mark.forge.as_str(),
+                job.mark.repo,
+                job.mark.reason.as_str()
+            ))
+        })
+    }
+}
+
+fn secret(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|s| !s.trim().is_empty())
+}
+
+pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let secrets = Secrets {
+        github: secret("GITHUB_WEBHOOK_SECRET"),
+        gitlab: secret("GITLAB_WEBHOOK_TOKEN"),
+    };
+    if secrets.github.is_none() && secrets.gitlab.is_none() {
+        eprintln!(
+            "error: set GITHUB_WEBHOOK_SECRET and/or GITLAB_WEBHOOK_TOKEN: without a secret no delivery can be trusted"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let root = std::env::current_dir().context("cannot read the current folder")?;
+    let config = match Config::load(&root, global.config.as_deref(), std::env::vars()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let file = global
+        .config
+        .clone()
+        .unwrap_or_else(|| root.join(crate::config::FILE_NAME))
+        .display()
+        .to_string();
+    let (listen, database, mut settings) = match resolve(args, &config.service, &file) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    settings.secrets = secrets;
+    let store = Arc::new(Store::open(&database)?);
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        eprintln!(
+            "postmortem-tracker serve: listening on http://{} (database {})",
+            listener.local_addr()?,
+            database.display()
+        );
+        service::serve(
+            listener,
+            settings,
+            store,
+            Arc::new(NotYetRunner),
+            shutdown_signal(),
+        )
+        .await
+    })?;
+    eprintln!("postmortem-tracker serve: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM (what container runtimes send) on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
