@@ -44,12 +44,15 @@ pub fn is_own_commit(message: &str) -> bool {
     })
 }
 
+/// A change to one file's text: `None` when the text needs none.
+pub type Apply<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+
 /// One file to change: `apply` maps the text on the forge to its new text, `None` when it
 /// needs no change.
 pub struct Change<'a> {
     /// Path in the repository (`/`-separated, from its root).
     pub path: String,
-    pub apply: Box<dyn Fn(&str) -> Option<String> + 'a>,
+    pub apply: Apply<'a>,
 }
 
 /// Where the commits go.
