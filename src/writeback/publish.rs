@@ -55,6 +55,35 @@ pub struct Change<'a> {
     pub apply: Apply<'a>,
 }
 
+/// The sync's issue links, applied to `text` (a version of the file at `path`): each issue
+/// goes next to the item with its key in this text, unless that item already links one.
+/// Keys, not line numbers, so lines moved by someone else's edit still get the right link.
+pub fn relink(
+    text: &str,
+    path: &str,
+    issues: &[(String, crate::plan::IssueSummary)],
+    options: &crate::parse::ParseOptions,
+) -> String {
+    let doc = crate::parse::parse(path, text, options);
+    let keys = crate::identity::item_keys(&doc);
+    let links: Vec<crate::writeback::Link> = issues
+        .iter()
+        .filter_map(|(key, issue)| {
+            let idx = keys.iter().position(|k| k == key)?;
+            let item = &doc.actions[idx];
+            if item.issue.is_some() {
+                return None;
+            }
+            Some(crate::writeback::Link {
+                line: item.line,
+                reference: issue.reference.clone(),
+                url: issue.url.clone()?,
+            })
+        })
+        .collect();
+    crate::writeback::insert_links(text, &links)
+}
+
 /// Where the commits go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
