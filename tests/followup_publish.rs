@@ -416,3 +416,73 @@ fn gitlab_pull_request_mode_twice_keeps_one_merge_request() {
     assert_eq!(mr.state, "opened");
     assert!(mr.description.as_deref().unwrap_or("").contains(REL));
 }
+
+// ------------------------------------------------------------ ci on a push
+
+/// `ci --write-back MODE` in GitHub Actions for a push to main whose head commit has `message`.
+fn ci_push(fake: &FakeGitHub, ws: &Path, mode: &str, message: &str) -> (i32, String, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ci/push.with-new-branch.payload.json");
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    payload["ref"] = "refs/heads/main".into();
+    payload["repository"]["full_name"] = "acme/svc".into();
+    payload["repository"]["default_branch"] = "main".into();
+    payload["head_commit"]["message"] = message.into();
+    let event = tmp.path().join("event.json");
+    std::fs::write(&event, payload.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
+        .args(["ci", "--today=2026-01-10", "--write-back", mode])
+        .current_dir(ws)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_REPOSITORY", "acme/svc")
+        .env("GITHUB_API_URL", fake.base_url())
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_OUTPUT", tmp.path().join("output"))
+        .env("GITHUB_STEP_SUMMARY", tmp.path().join("summary"))
+        .env("GITHUB_TOKEN", FakeGitHub::TOKEN)
+        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn ci_push_commits_links_through_the_api_and_skips_its_own_commit() {
+    let fake = FakeGitHub::start();
+    // Someone else's edit is on main but not in this checkout: it is kept.
+    fake.state()
+        .seed_file(("acme", "svc"), "main", REL, &format!("{PM}\nAppendix.\n"));
+    let ws = workspace();
+    let (code, out, err) = ci_push(&fake, ws.path(), "commit", "Add the queue postmortem");
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (text, message) = {
+        let st = fake.state();
+        let repo = st.repo("acme", "svc");
+        let c = repo.commits.last().expect("a commit").message.clone();
+        (repo.file_text("main", REL).unwrap(), c)
+    };
+    assert!(
+        text.contains("Alert on queue depth @jdoe due: 2026-01-05 ([#"),
+        "{text}"
+    );
+    assert!(text.contains("Appendix."), "{text}");
+    assert!(message.contains("[skip ci]") && message.contains("Postmortem-Tracker: sync"));
+
+    // The push of that commit starts a run that does nothing at all.
+    fake.log().clear();
+    let (code, out, err) = ci_push(&fake, ws.path(), "commit", &message);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("own commit"), "{out}");
+    assert_eq!(fake.log().len(), 0, "no request");
+}
