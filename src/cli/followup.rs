@@ -227,12 +227,17 @@ fn request_body(documents: &[DocOutcome], today: NaiveDate) -> String {
     let mut out = format!(
         "Action item status as of {today}, written by postmortem-tracker's follow-up. Merge to update the postmortems; the next run updates this branch and this description.\n\n"
     );
-    for d in documents {
+    // Forges cap a description (GitHub: 65,536 characters): list the first postmortems only.
+    const LISTED: usize = 200;
+    for d in documents.iter().take(LISTED) {
         let _ = writeln!(
             out,
             "- `{}`: {} done, {} open, {} overdue",
             d.path, d.counts.done, d.counts.open, d.counts.overdue
         );
+    }
+    if documents.len() > LISTED {
+        let _ = writeln!(out, "- and {} more", documents.len() - LISTED);
     }
     out
 }
