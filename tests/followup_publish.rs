@@ -486,3 +486,59 @@ fn ci_push_commits_links_through_the_api_and_skips_its_own_commit() {
     assert!(out.contains("own commit"), "{out}");
     assert_eq!(fake.log().len(), 0, "no request");
 }
+
+#[test]
+fn gitlab_ci_push_opens_one_merge_request_with_links_and_skips_its_own_commit() {
+    let fake = FakeGitLab::start();
+    fake.state().seed_file("acme/svc", "main", REL, PM);
+    let ws = workspace();
+    let ci = |message: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
+            .args(["ci", "--today=2026-01-10", "--write-back", "pull-request"])
+            .current_dir(ws.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("GITLAB_CI", "true")
+            .env("CI", "true")
+            .env("CI_API_V4_URL", format!("{}/api/v4", fake.base_url()))
+            .env("CI_PROJECT_ID", "42")
+            .env("CI_PROJECT_PATH", "acme/svc")
+            .env("CI_PROJECT_URL", "https://gitlab.example/acme/svc")
+            .env("CI_DEFAULT_BRANCH", "main")
+            .env("CI_PIPELINE_SOURCE", "push")
+            .env("CI_COMMIT_BRANCH", "main")
+            .env("CI_COMMIT_MESSAGE", message)
+            .env("GITLAB_TOKEN", FakeGitLab::TOKEN)
+            .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+            .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = ci("Add the queue postmortem");
+    assert_eq!(code, 0, "{out}\n{err}");
+    let branch = "postmortem-tracker/status";
+    {
+        let st = fake.state();
+        let p = st.project("acme/svc");
+        let text = p.file_text(branch, REL).expect("file on the branch");
+        assert!(
+            text.contains("Alert on queue depth @jdoe due: 2026-01-05 ([#"),
+            "{text}"
+        );
+        assert_eq!(p.file_text("main", REL).unwrap(), PM, "main is untouched");
+        assert_eq!(p.merge_requests.len(), 1);
+        assert_eq!(p.merge_requests[0].source_branch, branch);
+        let c = p.commits.last().unwrap();
+        assert!(is_own_commit(&c.message), "{}", c.message);
+    }
+    fake.log().clear();
+    let (code, out, err) = ci(&commit_message(Source::Sync));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("own commit"), "{out}");
+    assert_eq!(fake.log().len(), 0, "no request");
+}
