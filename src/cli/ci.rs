@@ -134,6 +134,11 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let rt = remote::runtime()?;
     match ctx.run.event.clone() {
         Event::Review { number, fork } => rt.block_on(review(&ctx, &args, number, fork)),
+        Event::Push { .. } if args.mode.is_none() && own_push(&env, payload.as_deref()) => {
+            println!("push of postmortem-tracker's own commit (Postmortem-Tracker trailer): nothing to do");
+            finish(&ctx, &Outputs::default(), None)?;
+            Ok(ExitCode::SUCCESS)
+        }
         e @ Event::Push { .. } if e.is_default_push() => rt.block_on(push(&ctx, &args)),
         Event::Push {
             branch,
@@ -163,6 +168,18 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// True when the pushed head commit is one the tool wrote (GitHub: the payload's
+/// `head_commit.message`; GitLab: `CI_COMMIT_MESSAGE`), so that its commits never start a
+/// sync of their own.
+fn own_push(env: &std::collections::HashMap<String, String>, payload: Option<&str>) -> bool {
+    let from_payload = payload
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+        .and_then(|v| v["head_commit"]["message"].as_str().map(str::to_string));
+    from_payload
+        .or_else(|| env.get("CI_COMMIT_MESSAGE").cloned())
+        .is_some_and(|m| crate::writeback::publish::is_own_commit(&m))
 }
 
 /// A pull or merge request: lint the changed postmortems, annotate, comment the plan.
@@ -388,7 +405,7 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
     print!("{}", super::sync::summary(&report, None));
     let mut errors = report.errors.clone();
     if matches!(args.write_back, WriteBack::Commit | WriteBack::PullRequest) && !args.dry_run {
-        if let Err(e) = publish_write_back(ctx, args.write_back, &report) {
+        if let Err(e) = publish_write_back(ctx, args.write_back, &report).await {
             warn(ctx, &e);
             errors.push(e);
         }
@@ -420,16 +437,77 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Commits the links the sync wrote (commit mode) or proposes them in one pull/merge request.
-///
-/// LEAD: wire this to the follow-up's write-back (`followup` branch: commit through the API
-/// with the file's sha, or one pull/merge request) at merge. Until then it reports that the
-/// mode is not available; the links are in the checkout for a later step to commit.
-fn publish_write_back(_ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> Result<(), String> {
-    Err(format!(
-        "write-back mode {mode:?} needs the follow-up's write-back, which this build does not have; {} link(s) were written into the checkout only",
-        report.links_written.len()
-    ))
+/// Commits the links the sync wrote (commit mode) or proposes them in one pull/merge request,
+/// through the forge's API: each file's links are re-applied (by item key) to the text on the
+/// forge, so a concurrent edit is kept. The links are also in the checkout.
+async fn publish_write_back(ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> Result<(), String> {
+    use crate::writeback::publish::{commit_message, publish, relink, Change, Source, Target};
+    let remote = &ctx.remote;
+    let mut by_path: std::collections::BTreeMap<&str, Vec<(String, crate::plan::IssueSummary)>> =
+        Default::default();
+    for t in report.created.iter().chain(report.adopted.iter()) {
+        if report.links_written.iter().any(|l| l.path == t.path) {
+            by_path
+                .entry(t.path.as_str())
+                .or_default()
+                .push((t.key.clone(), t.issue.clone()));
+        }
+    }
+    if by_path.is_empty() {
+        return Ok(());
+    }
+    let parse_options = &ctx.options.parse_options;
+    let changes: Vec<Change<'_>> = by_path
+        .iter()
+        .map(|(path, issues)| Change {
+            path: path.trim_start_matches("./").to_string(),
+            apply: Box::new(move |text: &str| Some(relink(text, path, issues, parse_options))),
+        })
+        .collect();
+    let target = match mode {
+        WriteBack::PullRequest => Target::PullRequest {
+            branch: ctx.inputs.config.followup.branch.clone(),
+            title: "postmortem-tracker: action item status".into(),
+        },
+        _ => Target::Commit,
+    };
+    let body = format!(
+        "Issue links for the action items of {} postmortem(s), written by postmortem-tracker. Merge to update the postmortems; later runs update this branch.\n",
+        changes.len()
+    );
+    let message = commit_message(Source::Sync);
+    let token = remote.token.as_deref().unwrap_or_default();
+    let explain = |e: TrackerError| remote::explain(remote, &e);
+    let published = match ctx.run.forge {
+        Forge::GitHub => {
+            let gh = GitHub::new(&remote.api_url, &remote.repo, Some(token), ctx.timeout)?;
+            publish(&gh, &changes, &target, &message, &body).await
+        }
+        Forge::GitLab => {
+            let gl = GitLab::connect(&remote.api_url, &remote.repo, token)
+                .await
+                .map_err(explain)?;
+            publish(&gl, &changes, &target, &message, &body).await
+        }
+    }
+    .map_err(explain)?;
+    println!(
+        "links committed to {}: {} file(s), {} already up to date",
+        published.branch,
+        published.written.len(),
+        published.unchanged.len()
+    );
+    if let Some((n, url, created)) = &published.request {
+        println!(
+            "{} pull/merge request {n}: {url}",
+            if *created { "opened" } else { "updated" }
+        );
+    }
+    if published.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("write-back: {}", published.errors.join("; ")))
+    }
 }
 
 /// The `followup` command's arguments for a scheduled run: same files, tracker detected from

@@ -15,10 +15,13 @@ use crate::config::Config;
 use crate::followup::{
     followup_doc, update_tracker, DocOutcome, FollowupOptions, TrackerUpdates, UpdateOptions,
 };
+use crate::plan::TrackedIssue;
 use crate::render::context::{Counts, ItemState, JobSummaryContext, PostmortemRef, SummaryEntry};
 use crate::render::Engine;
 use crate::status::DueDefaults;
+use crate::tracker::publish::Publisher;
 use crate::tracker::{dry_run::DryRun, github::GitHub, gitlab::GitLab, Tracker, TrackerError};
+use crate::writeback::publish::{commit_message, publish, Change, Published, Source, Target};
 
 /// How the status gets into the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -65,6 +68,9 @@ struct Report {
     files_written: Vec<String>,
     /// Labels and reminders (tracker mode).
     updates: TrackerUpdates,
+    /// Commit or pull-request mode: what went to the forge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    published: Option<Published>,
     errors: Vec<String>,
 }
 
@@ -78,6 +84,10 @@ struct Run<'a> {
     dry_run: bool,
     update: UpdateOptions,
     label: &'a str,
+    /// Local mode: the working tree is written. Else the files go through the forge's API.
+    write: WriteMode,
+    /// The branch of pull-request mode.
+    branch: &'a str,
 }
 
 type Outcome = (
@@ -85,12 +95,21 @@ type Outcome = (
     Vec<String>,
     Vec<String>,
     Option<TrackerUpdates>,
+    Option<Published>,
 );
 
 impl Run<'_> {
     /// Lists the tool's issues (one paginated listing), writes the files, then tells the
     /// tracker (labels, reminders).
     async fn execute<T: Tracker>(&self, tracker: Option<&T>) -> Result<Outcome, TrackerError> {
+        self.execute_listed(tracker).await.map(|(o, _)| o)
+    }
+
+    /// [`Run::execute`], also giving back the tracker's listing.
+    async fn execute_listed<T: Tracker>(
+        &self,
+        tracker: Option<&T>,
+    ) -> Result<(Outcome, Option<Vec<TrackedIssue>>), TrackerError> {
         let listing = match tracker {
             Some(t) => Some(t.list_issues(self.label).await?),
             None => None,
@@ -123,7 +142,7 @@ impl Run<'_> {
                 status: 0,
                 message: format!("template: {e}"),
             })?;
-            if out.changed && !self.dry_run {
+            if out.changed && !self.dry_run && self.write == WriteMode::Local {
                 match write_atomic(path, &out.text) {
                     Ok(()) => files_written.push(doc.path.clone()),
                     Err(e) => errors.push(format!("{}: {e:#}", doc.path)),
@@ -139,8 +158,88 @@ impl Run<'_> {
             }
             _ => None,
         };
-        Ok((documents, files_written, errors, updates))
+        Ok(((documents, files_written, errors, updates, None), listing))
     }
+
+    /// Commit or pull-request mode: the same follow-up, then the changed files through the
+    /// forge's API, each re-applied to the text on the forge (see [`publish`]).
+    async fn execute_published<T: Tracker + Publisher>(
+        &self,
+        forge: &T,
+    ) -> Result<Outcome, TrackerError> {
+        let ((documents, mut files_written, mut errors, updates, _), listing) =
+            self.execute_listed(Some(forge)).await?;
+        if self.dry_run {
+            return Ok((documents, files_written, errors, updates, None));
+        }
+        // The listing the files were computed with, so the remote text gets the same status.
+        let listing = listing.unwrap_or_default();
+        let changes: Vec<Change<'_>> = documents
+            .iter()
+            .filter(|d| d.changed)
+            .map(|d| {
+                let path = d.path.trim_start_matches("./").to_string();
+                let listing = &listing;
+                let doc_path = d.path.clone();
+                Change {
+                    path,
+                    apply: Box::new(move |remote: &str| {
+                        let fresh = crate::parse::parse(&doc_path, remote, &self.parse_options);
+                        followup_doc(
+                            &fresh,
+                            remote,
+                            Some(listing.as_slice()),
+                            self.today,
+                            self.opts,
+                            self.engine,
+                        )
+                        .ok()
+                        .filter(|o| o.changed)
+                        .map(|o| o.text)
+                    }),
+                }
+            })
+            .collect();
+        let target = match self.write {
+            WriteMode::PullRequest => Target::PullRequest {
+                branch: self.branch.to_string(),
+                title: "postmortem-tracker: action item status".into(),
+            },
+            _ => Target::Commit,
+        };
+        let body = request_body(&documents, self.today);
+        let published = publish(
+            forge,
+            &changes,
+            &target,
+            &commit_message(Source::Followup),
+            &body,
+        )
+        .await?;
+        files_written.extend(published.written.iter().cloned());
+        errors.extend(published.errors.iter().cloned());
+        Ok((documents, files_written, errors, updates, Some(published)))
+    }
+}
+
+/// The pull/merge request's body: every postmortem's counts as of `today`.
+fn request_body(documents: &[DocOutcome], today: NaiveDate) -> String {
+    let mut out = format!(
+        "Action item status as of {today}, written by postmortem-tracker's follow-up. Merge to update the postmortems; the next run updates this branch and this description.\n\n"
+    );
+    // Forges cap a description (GitHub: 65,536 characters): list the first postmortems only.
+    const LISTED: usize = 200;
+    for d in documents.iter().take(LISTED) {
+        let _ = writeln!(
+            out,
+            "- `{}`: {} done, {} open, {} overdue",
+            d.path, d.counts.done, d.counts.open, d.counts.overdue
+        );
+    }
+    if documents.len() > LISTED {
+        let _ = writeln!(out, "- and {} more", documents.len() - LISTED);
+    }
+    out
 }
 
 /// Today in the configured time zone (UTC offset), or the machine's local day.
@@ -206,11 +305,6 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             }
         );
     }
-    if write != WriteMode::Local {
-        anyhow::bail!(
-            "--write commit and --write pull-request are not available yet; use --write local"
-        );
-    }
     let run = Run {
         docs: &inputs.documents,
         parse_options: config.parse_options(),
@@ -225,10 +319,12 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             max_wait: std::time::Duration::from_secs(config.sync.max_wait_secs),
         },
         label: &label,
+        write,
+        branch: &config.followup.branch,
     };
     let rt = remote::runtime()?;
     let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(&remote, &e));
-    let (documents, files_written, mut errors, updates) = rt.block_on(async {
+    let (documents, files_written, mut errors, updates, published) = rt.block_on(async {
         match (remote.kind, remote.token.as_deref()) {
             (Kind::None, _) | (_, None) => {
                 if remote.kind != Kind::None {
@@ -242,13 +338,21 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             (Kind::Github, Some(t)) => {
                 let gh = GitHub::new(&remote.api_url, &remote.repo, Some(t), timeout)
                     .map_err(anyhow::Error::msg)?;
-                run.execute(Some(&gh)).await.map_err(explain)
+                if write == WriteMode::Local {
+                    run.execute(Some(&gh)).await.map_err(explain)
+                } else {
+                    run.execute_published(&gh).await.map_err(explain)
+                }
             }
             (Kind::Gitlab, Some(t)) => {
                 let gl = GitLab::connect(&remote.api_url, &remote.repo, t)
                     .await
                     .map_err(explain)?;
-                run.execute(Some(&gl)).await.map_err(explain)
+                if write == WriteMode::Local {
+                    run.execute(Some(&gl)).await.map_err(explain)
+                } else {
+                    run.execute_published(&gl).await.map_err(explain)
+                }
             }
         }
     })?;
@@ -275,6 +379,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         documents,
         files_written,
         updates,
+        published,
         errors,
     };
     let out = match args.format {
@@ -385,6 +490,23 @@ fn text(r: &Report) -> String {
             u.reminded.len(),
             list(&u.reminded)
         );
+    }
+    if let Some(p) = &r.published {
+        let _ = writeln!(
+            out,
+            "Committed {} file(s) to {} ({} already up to date, {} conflict(s) re-applied)",
+            p.written.len(),
+            p.branch,
+            p.unchanged.len(),
+            p.conflicts
+        );
+        if let Some((n, url, created)) = &p.request {
+            let _ = writeln!(
+                out,
+                "{} pull/merge request {n}: {url}",
+                if *created { "Opened" } else { "Updated" }
+            );
+        }
     }
     for e in &r.errors {
         let _ = writeln!(out, "error: {e}");

@@ -422,3 +422,149 @@ impl Tracker for GitHub {
             .collect())
     }
 }
+
+impl super::publish::Publisher for GitHub {
+    async fn default_branch(&self) -> Result<String, TrackerError> {
+        let repo = self
+            .gh
+            .repos(&self.owner, &self.repo)
+            .get()
+            .await
+            .map_err(error)?;
+        Ok(repo.default_branch.unwrap_or_else(|| "main".into()))
+    }
+
+    async fn read_file(
+        &self,
+        path: &str,
+        branch: &str,
+    ) -> Result<Option<super::publish::RemoteFile>, TrackerError> {
+        // octocrab puts the path into the URL as given.
+        let got = self
+            .gh
+            .repos(&self.owner, &self.repo)
+            .get_content()
+            .path(super::publish::encode_path(path))
+            .r#ref(branch)
+            .send()
+            .await;
+        let items = match got.map_err(error) {
+            Ok(items) => items,
+            Err(TrackerError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(file) = items.items.into_iter().find(|i| i.r#type == "file") else {
+            return Err(TrackerError::Rejected {
+                status: 0,
+                message: format!("{path} on {branch} is not a file"),
+            });
+        };
+        let text = file
+            .decoded_content()
+            .ok_or_else(|| TrackerError::Rejected {
+                status: 0,
+                message: format!("{path} on {branch}: content is not UTF-8 text"),
+            })?;
+        Ok(Some(super::publish::RemoteFile {
+            text,
+            version: file.sha,
+        }))
+    }
+
+    async fn write_file(
+        &self,
+        path: &str,
+        branch: &str,
+        text: &str,
+        version: &str,
+        message: &str,
+    ) -> Result<(), TrackerError> {
+        self.gh
+            .repos(&self.owner, &self.repo)
+            .update_file(super::publish::encode_path(path), message, text, version)
+            .branch(branch)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(error)
+    }
+
+    async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {
+        use octocrab::models::repos::Object;
+        use params::repos::Reference;
+        let repos = self.gh.repos(&self.owner, &self.repo);
+        match repos.get_ref(&Reference::Branch(branch.into())).await {
+            Ok(_) => return Ok(false),
+            Err(e) => match error(e) {
+                TrackerError::NotFound(_) => {}
+                other => return Err(other),
+            },
+        }
+        let base = repos
+            .get_ref(&Reference::Branch(from.into()))
+            .await
+            .map_err(error)?;
+        let sha = match base.object {
+            Object::Commit { sha, .. } | Object::Tag { sha, .. } => sha,
+            _ => {
+                return Err(TrackerError::Rejected {
+                    status: 0,
+                    message: format!("branch {from} does not point at a commit"),
+                })
+            }
+        };
+        repos
+            .create_ref(&Reference::Branch(branch.into()), sha)
+            .await
+            .map(|_| true)
+            .map_err(error)
+    }
+
+    async fn upsert_change_request(
+        &self,
+        head: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<super::publish::ChangeRequest, TrackerError> {
+        let pulls = self.gh.pulls(&self.owner, &self.repo);
+        let open = pulls
+            .list()
+            .head(format!("{}:{head}", self.owner))
+            .base(base)
+            .state(params::State::Open)
+            .send()
+            .await
+            .map_err(error)?;
+        let url = |p: &octocrab::models::pulls::PullRequest| {
+            p.html_url
+                .as_ref()
+                .map(|u| u.to_string())
+                .unwrap_or_default()
+        };
+        if let Some(pr) = open.items.first() {
+            let updated = pulls
+                .update(pr.number)
+                .body(body)
+                .send()
+                .await
+                .map_err(error)?;
+            return Ok(super::publish::ChangeRequest {
+                number: updated.number,
+                url: url(&updated),
+                created: false,
+            });
+        }
+        let pr = pulls
+            .create(title, head, base)
+            .body(body)
+            .send()
+            .await
+            .map_err(error)?;
+        Ok(super::publish::ChangeRequest {
+            number: pr.number,
+            url: url(&pr),
+            created: true,
+        })
+    }
+}

@@ -438,3 +438,179 @@ impl Tracker for GitLab {
             .collect())
     }
 }
+
+#[derive(Debug, Deserialize)]
+struct ProjectInfo {
+    #[serde(default)]
+    default_branch: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RepoFile {
+    content: String,
+    last_commit_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct MergeRequest {
+    iid: u64,
+    #[serde(default)]
+    web_url: String,
+}
+
+impl super::publish::Publisher for GitLab {
+    async fn default_branch(&self) -> Result<String, TrackerError> {
+        let p: ProjectInfo = built(
+            api::projects::Project::builder()
+                .project(self.project.as_str())
+                .build(),
+        )?
+        .query_async(&self.client)
+        .await
+        .map_err(api_error)?;
+        Ok(p.default_branch.unwrap_or_else(|| "main".into()))
+    }
+
+    async fn read_file(
+        &self,
+        path: &str,
+        branch: &str,
+    ) -> Result<Option<super::publish::RemoteFile>, TrackerError> {
+        use base64::Engine as _;
+        let got: Result<RepoFile, _> = built(
+            api::projects::repository::files::File::builder()
+                .project(self.project.as_str())
+                .file_path(path)
+                .ref_(branch)
+                .build(),
+        )?
+        .query_async(&self.client)
+        .await;
+        let file = match got.map_err(api_error) {
+            Ok(f) => f,
+            Err(TrackerError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(file.content.replace(['\n', '\r'], ""))
+            .map_err(|e| TrackerError::Rejected {
+                status: 0,
+                message: format!("{path} on {branch}: content is not base64: {e}"),
+            })?;
+        let text = String::from_utf8(bytes).map_err(|_| TrackerError::Rejected {
+            status: 0,
+            message: format!("{path} on {branch}: content is not UTF-8 text"),
+        })?;
+        Ok(Some(super::publish::RemoteFile {
+            text,
+            version: file.last_commit_id,
+        }))
+    }
+
+    async fn write_file(
+        &self,
+        path: &str,
+        branch: &str,
+        text: &str,
+        version: &str,
+        message: &str,
+    ) -> Result<(), TrackerError> {
+        api::ignore(built(
+            api::projects::repository::files::UpdateFile::builder()
+                .project(self.project.as_str())
+                .file_path(path)
+                .branch(branch)
+                .content(text.as_bytes())
+                .commit_message(message)
+                .last_commit_id(version)
+                .build(),
+        )?)
+        .query_async(&self.client)
+        .await
+        .map_err(api_error)
+    }
+
+    async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {
+        let got = api::ignore(built(
+            api::projects::repository::branches::Branch::builder()
+                .project(self.project.as_str())
+                .branch(branch)
+                .build(),
+        )?)
+        .query_async(&self.client)
+        .await
+        .map_err(api_error);
+        match got {
+            Ok(()) => return Ok(false),
+            Err(TrackerError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+        api::ignore(built(
+            api::projects::repository::branches::CreateBranch::builder()
+                .project(self.project.as_str())
+                .branch(branch)
+                .ref_(from)
+                .build(),
+        )?)
+        .query_async(&self.client)
+        .await
+        .map(|_| true)
+        .map_err(api_error)
+    }
+
+    async fn upsert_change_request(
+        &self,
+        head: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<super::publish::ChangeRequest, TrackerError> {
+        use api::projects::merge_requests as mrs;
+        let open: Vec<MergeRequest> = built(
+            mrs::MergeRequests::builder()
+                .project(self.project.as_str())
+                .source_branch(head)
+                .target_branch(base)
+                .state(api::merge_requests::MergeRequestState::Opened)
+                .build(),
+        )?
+        .query_async(&self.client)
+        .await
+        .map_err(api_error)?;
+        if let Some(mr) = open.first() {
+            let edited: MergeRequest = built(
+                mrs::EditMergeRequest::builder()
+                    .project(self.project.as_str())
+                    .merge_request(mr.iid)
+                    .description(body)
+                    .build(),
+            )?
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)?;
+            return Ok(super::publish::ChangeRequest {
+                number: edited.iid,
+                url: edited.web_url,
+                created: false,
+            });
+        }
+        let mr: MergeRequest = built(
+            mrs::CreateMergeRequest::builder()
+                .project(self.project.as_str())
+                .source_branch(head)
+                .target_branch(base)
+                .title(title)
+                .description(body)
+                .remove_source_branch(true)
+                .build(),
+        )?
+        .query_async(&self.client)
+        .await
+        .map_err(api_error)?;
+        Ok(super::publish::ChangeRequest {
+            number: mr.iid,
+            url: mr.web_url,
+            created: true,
+        })
+    }
+}

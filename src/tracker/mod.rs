@@ -9,6 +9,7 @@
 pub mod dry_run;
 pub mod github;
 pub mod gitlab;
+pub mod publish;
 
 use std::time::Duration;
 
