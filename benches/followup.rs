@@ -74,6 +74,7 @@ fn main() {
         file_url: None,
         root: dir.path().to_path_buf(),
         write_back: true,
+        close_removed: false,
         parse_options: Default::default(),
         pacing: Pacing {
             min_write_interval: Duration::ZERO,
