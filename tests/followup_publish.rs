@@ -20,6 +20,7 @@ use postmortem_tracker::writeback::publish::{
 use postmortem_tracker::writeback::status::{set_boxes, write_block};
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
+use support::{bin, FakeForge};
 
 const PATH: &str = "postmortems/queue db.md";
 const ORIGINAL: &str =
@@ -251,49 +252,6 @@ async fn a_file_that_keeps_changing_is_given_up_after_bounded_attempts() {
 const PM: &str = "# Queue outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n- [ ] Alert on queue depth @jdoe due: 2026-01-05\n- [x] Document the failover @okoye due: 2026-01-05\n\n## Lessons Learned\n\nQueues fill.\n";
 const REL: &str = "postmortems/queue.md";
 
-enum Forge<'a> {
-    GitHub(&'a FakeGitHub),
-    GitLab(&'a FakeGitLab),
-}
-
-fn bin(ws: &Path, forge: &Forge, args: &[&str]) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"));
-    c.args(args)
-        .arg("postmortems")
-        .current_dir(ws)
-        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
-        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0");
-    for k in [
-        "GITHUB_TOKEN",
-        "GITHUB_REPOSITORY",
-        "GITHUB_API_URL",
-        "GITLAB_TOKEN",
-        "CI_API_V4_URL",
-        "CI_PROJECT_PATH",
-        "GITLAB_CI",
-    ] {
-        c.env_remove(k);
-    }
-    match forge {
-        Forge::GitHub(f) => {
-            c.args(["--tracker", "github", "--repo", "acme/svc", "--api-url"])
-                .arg(f.base_url())
-                .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
-        }
-        Forge::GitLab(f) => {
-            c.args(["--tracker", "gitlab", "--repo", "acme/svc", "--api-url"])
-                .arg(format!("{}/api/v4", f.base_url()))
-                .env("GITLAB_TOKEN", FakeGitLab::TOKEN);
-        }
-    }
-    let out = c.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn workspace() -> tempfile::TempDir {
     let ws = tempfile::tempdir().unwrap();
     let file = ws.path().join(REL);
@@ -304,7 +262,7 @@ fn workspace() -> tempfile::TempDir {
 
 /// `followup --write MODE` twice; returns the text on `branch` after each run.
 fn twice(
-    forge: &Forge,
+    forge: &FakeForge,
     mode: &str,
     on_forge: &dyn Fn() -> Option<String>,
 ) -> (String, String, String) {
@@ -334,7 +292,7 @@ fn assert_status(text: &str) {
 fn github_commit_mode_commits_to_the_default_branch_with_skip_ci_and_trailer() {
     let fake = FakeGitHub::start();
     fake.state().seed_file(("acme", "svc"), "main", REL, PM);
-    let forge = Forge::GitHub(&fake);
+    let forge = FakeForge::GitHub(&fake);
     let read = || fake.state().repo("acme", "svc").file_text("main", REL);
     let (first, second, out) = twice(&forge, "commit", &read);
     assert_status(&first);
@@ -350,7 +308,7 @@ fn github_commit_mode_commits_to_the_default_branch_with_skip_ci_and_trailer() {
 fn gitlab_commit_mode_commits_to_the_default_branch_with_skip_ci_and_trailer() {
     let fake = FakeGitLab::start();
     fake.state().seed_file("acme/svc", "main", REL, PM);
-    let forge = Forge::GitLab(&fake);
+    let forge = FakeForge::GitLab(&fake);
     let read = || fake.state().project("acme/svc").file_text("main", REL);
     let before = fake.state().project("acme/svc").commits.len();
     let (first, second, out) = twice(&forge, "commit", &read);
@@ -372,7 +330,7 @@ fn gitlab_commit_mode_commits_to_the_default_branch_with_skip_ci_and_trailer() {
 fn github_pull_request_mode_twice_keeps_one_pull_request() {
     let fake = FakeGitHub::start();
     fake.state().seed_file(("acme", "svc"), "main", REL, PM);
-    let forge = Forge::GitHub(&fake);
+    let forge = FakeForge::GitHub(&fake);
     let branch = "postmortem-tracker/status";
     let read = || fake.state().repo("acme", "svc").file_text(branch, REL);
     let (first, _second, out) = twice(&forge, "pull-request", &read);
@@ -398,7 +356,7 @@ fn github_pull_request_mode_twice_keeps_one_pull_request() {
 fn gitlab_pull_request_mode_twice_keeps_one_merge_request() {
     let fake = FakeGitLab::start();
     fake.state().seed_file("acme/svc", "main", REL, PM);
-    let forge = Forge::GitLab(&fake);
+    let forge = FakeForge::GitLab(&fake);
     let branch = "postmortem-tracker/status";
     let read = || fake.state().project("acme/svc").file_text(branch, REL);
     let (first, _second, out) = twice(&forge, "pull-request", &read);

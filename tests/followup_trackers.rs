@@ -6,11 +6,9 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
-
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
+use support::{bin, FakeForge};
 
 const PM: &str = "# Queue outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n- [ ] Alert on queue depth @jdoe due: 2026-01-05\n- [ ] Add a second consumer @okoye due: 2026-01-20\n- [ ] Raise the partition count @jdoe due: 2026-01-05\n- [x] Document the failover @okoye due: 2026-01-05\n- [ ] Review retention\n- [ ] Remove the legacy topic @jdoe due: 2026-01-06\n\n## Lessons Learned\n\nQueues fill.\n";
 
@@ -23,49 +21,6 @@ const DELETED: &str = "Remove the legacy topic";
 
 /// Item text (or `close-alert`) → issue number, handed to the tracker-side edits.
 type Lookup<'a> = &'a dyn Fn(&str) -> u64;
-
-enum Forge<'a> {
-    GitHub(&'a FakeGitHub),
-    GitLab(&'a FakeGitLab),
-}
-
-fn bin(ws: &Path, forge: &Forge, args: &[&str]) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"));
-    c.args(args)
-        .arg("postmortems")
-        .current_dir(ws)
-        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
-        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0");
-    for k in [
-        "GITHUB_TOKEN",
-        "GITHUB_REPOSITORY",
-        "GITHUB_API_URL",
-        "GITLAB_TOKEN",
-        "CI_API_V4_URL",
-        "CI_PROJECT_PATH",
-        "GITLAB_CI",
-    ] {
-        c.env_remove(k);
-    }
-    match forge {
-        Forge::GitHub(f) => {
-            c.args(["--tracker", "github", "--repo", "acme/svc", "--api-url"])
-                .arg(f.base_url())
-                .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
-        }
-        Forge::GitLab(f) => {
-            c.args(["--tracker", "gitlab", "--repo", "acme/svc", "--api-url"])
-                .arg(format!("{}/api/v4", f.base_url()))
-                .env("GITLAB_TOKEN", FakeGitLab::TOKEN);
-        }
-    }
-    let out = c.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {
     text.lines()
@@ -94,7 +49,7 @@ fn number_of(text: &str, needle: &str) -> u64 {
 /// The shared scenario; `tracker_side` mutates the fake after the sync: close CLOSED, delete
 /// DELETED, assign ALERT to `mkovacs`, set UNDATED's due date to 2026-01-08.
 fn scenario(
-    forge: &Forge,
+    forge: &FakeForge,
     tracker_side: &dyn Fn(Lookup),
     labels: &dyn Fn(u64) -> Vec<String>,
     reminders: &dyn Fn(u64) -> Vec<String>,
@@ -207,7 +162,7 @@ fn github_scenario() {
     }
     let f = &fake;
     scenario(
-        &Forge::GitHub(f),
+        &FakeForge::GitHub(f),
         &|n| {
             let close_alert = n("close-alert");
             let mut st = f.state();
@@ -266,7 +221,7 @@ fn gitlab_scenario() {
     }
     let f = &fake;
     scenario(
-        &Forge::GitLab(f),
+        &FakeForge::GitLab(f),
         &|n| {
             let close_alert = n("close-alert");
             let mut st = f.state();

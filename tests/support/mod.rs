@@ -715,3 +715,49 @@ pub fn raw_get(
         .unwrap_or(0);
     (status, head.to_lowercase(), body.to_owned())
 }
+
+/// A fake forge for a run of the real binary.
+pub enum FakeForge<'a> {
+    GitHub(&'a github::FakeGitHub),
+    GitLab(&'a gitlab::FakeGitLab),
+}
+
+/// Runs the binary in `ws` on `postmortems/` against `forge` (its token, repository `acme/svc`,
+/// no pacing), with nothing from the developer's environment: (exit code, stdout, stderr).
+pub fn bin(ws: &std::path::Path, forge: &FakeForge, args: &[&str]) -> (i32, String, String) {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"));
+    c.args(args)
+        .arg("postmortems")
+        .current_dir(ws)
+        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0");
+    for k in [
+        "GITHUB_TOKEN",
+        "GITHUB_REPOSITORY",
+        "GITHUB_API_URL",
+        "GITLAB_TOKEN",
+        "CI_API_V4_URL",
+        "CI_PROJECT_PATH",
+        "GITLAB_CI",
+    ] {
+        c.env_remove(k);
+    }
+    match forge {
+        FakeForge::GitHub(f) => {
+            c.args(["--tracker", "github", "--repo", "acme/svc", "--api-url"])
+                .arg(f.base_url())
+                .env("GITHUB_TOKEN", github::FakeGitHub::TOKEN);
+        }
+        FakeForge::GitLab(f) => {
+            c.args(["--tracker", "gitlab", "--repo", "acme/svc", "--api-url"])
+                .arg(format!("{}/api/v4", f.base_url()))
+                .env("GITLAB_TOKEN", gitlab::FakeGitLab::TOKEN);
+        }
+    }
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
