@@ -53,6 +53,17 @@ struct Run {
 
 /// Runs `ci` in `ws` as GitHub Actions would for `event` with `payload`.
 fn run_ci(fake: &FakeGitHub, ws: &Path, event: &str, payload: &Value, token: &str) -> Run {
+    run_ci_with(fake, ws, event, payload, token, &[])
+}
+
+fn run_ci_with(
+    fake: &FakeGitHub,
+    ws: &Path,
+    event: &str,
+    payload: &Value,
+    token: &str,
+    extra: &[&str],
+) -> Run {
     let tmp = tempfile::tempdir().unwrap();
     let event_path = tmp.path().join("event.json");
     std::fs::write(&event_path, payload.to_string()).unwrap();
@@ -64,6 +75,7 @@ fn run_ci(fake: &FakeGitHub, ws: &Path, event: &str, payload: &Value, token: &st
     };
     let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
         .args(["ci", "--today=2026-01-10"])
+        .args(extra)
         .current_dir(ws)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -343,13 +355,27 @@ fn schedule_reports_status_outputs_and_fails_on_overdue_when_asked() {
         "{written}"
     );
     let again = run_ci(&fake, ws.path(), "schedule", &event, FakeGitHub::TOKEN);
-    assert_eq!(
-        again.code, 0,
-        "{}
-{}",
-        again.stdout, again.stderr
-    );
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
+
+    // An item past its due date: reported as overdue; the run fails only when asked.
+    std::fs::write(
+        ws.path().join("postmortems/late.md"),
+        "# Late\n\n## Action Items\n\n- [ ] Rotate the keys @okoye due: 2026-01-01\n",
+    )
+    .unwrap();
+    let quiet = run_ci(&fake, ws.path(), "schedule", &event, FakeGitHub::TOKEN);
+    assert_eq!(quiet.code, 0, "{}\n{}", quiet.stdout, quiet.stderr);
+    assert!(output(&quiet, "overdue") >= 1, "{}", quiet.outputs);
+    let strict = run_ci_with(
+        &fake,
+        ws.path(),
+        "schedule",
+        &event,
+        FakeGitHub::TOKEN,
+        &["--fail-on-overdue"],
+    );
+    assert_eq!(strict.code, 1, "{}\n{}", strict.stdout, strict.stderr);
 }
 
 /// A push that removes every changed postmortem: the tool's existing comment is edited to say
