@@ -57,7 +57,7 @@ pub struct IssueContext {
 }
 
 /// The state of a tracked item.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemState {
     Done,

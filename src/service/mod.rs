@@ -7,6 +7,7 @@
 //! A delivery is answered as soon as its mark is committed (202); the work happens later, one
 //! job at a time per repository, several repositories at once.
 
+pub mod index;
 pub mod store;
 pub mod webhook;
 
@@ -134,7 +135,7 @@ const DELIVERY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
 /// Counters since start, for `/metrics`.
 #[derive(Debug, Default)]
-struct Metrics {
+pub(crate) struct Metrics {
     deliveries: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     runs: Mutex<BTreeMap<&'static str, u64>>,
 }
@@ -151,12 +152,13 @@ impl Metrics {
     }
 }
 
+/// What every handler shares.
 #[derive(Clone)]
-struct App {
-    store: Arc<Store>,
-    settings: Arc<Settings>,
-    metrics: Arc<Metrics>,
-    wake: Arc<Notify>,
+pub(crate) struct App {
+    pub(crate) store: Arc<Store>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) wake: Arc<Notify>,
 }
 
 /// Runs the service on `listener` until `shutdown` completes: stops accepting, gives running

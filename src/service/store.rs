@@ -22,9 +22,12 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use super::index::{Counts, ItemRecord, Snapshot};
 use super::webhook::{Forge, Mark, Reason};
+use crate::render::context::ItemState;
 
-const SCHEMA_VERSION: i64 = 1;
+// 2: the items index and daily snapshots (tables added; a version 1 file is upgraded in place).
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -52,6 +55,23 @@ CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_queued
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_running
     ON jobs (forge, repo) WHERE state = 'running';
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, id);
+CREATE TABLE IF NOT EXISTS items (
+    forge       TEXT NOT NULL,
+    repo        TEXT NOT NULL,
+    ord         INTEGER NOT NULL,
+    key         TEXT NOT NULL,
+    record      TEXT NOT NULL,
+    PRIMARY KEY (forge, repo, ord)
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    day         TEXT NOT NULL,
+    forge       TEXT NOT NULL,
+    repo        TEXT NOT NULL,
+    done        INTEGER NOT NULL,
+    open        INTEGER NOT NULL,
+    overdue     INTEGER NOT NULL,
+    PRIMARY KEY (day, forge, repo)
+);
 ";
 
 /// State of a job.
@@ -528,6 +548,110 @@ impl Store {
             .collect()
     }
 
+    /// Replaces the index of one repository's items with `records` (as of `today`), and
+    /// records the day's counts. An item done before keeps the day it was first seen done;
+    /// one done now for the first time gets `today`.
+    pub fn replace_items(
+        &self,
+        forge: Forge,
+        repo: &str,
+        mut records: Vec<ItemRecord>,
+        today: chrono::NaiveDate,
+    ) -> anyhow::Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before: std::collections::HashMap<String, Option<chrono::NaiveDate>> = tx
+            .prepare("SELECT key, record FROM items WHERE forge = ?1 AND repo = ?2")?
+            .query_map(params![forge.as_str(), repo], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .filter_map(|r| {
+                let (key, json) = r.ok()?;
+                let old: ItemRecord = serde_json::from_str(&json).ok()?;
+                Some((key, old.closed_on))
+            })
+            .collect();
+        for r in &mut records {
+            r.closed_on = match r.state {
+                ItemState::Done => Some(before.get(&r.key).copied().flatten().unwrap_or(today)),
+                _ => None,
+            };
+        }
+        tx.execute(
+            "DELETE FROM items WHERE forge = ?1 AND repo = ?2",
+            params![forge.as_str(), repo],
+        )?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO items (forge, repo, ord, key, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (i, r) in records.iter().enumerate() {
+                insert.execute(params![
+                    forge.as_str(),
+                    repo,
+                    i as i64,
+                    r.key,
+                    serde_json::to_string(r)?
+                ])?;
+            }
+        }
+        let c = Counts::of(&records);
+        tx.execute(
+            "INSERT OR REPLACE INTO snapshots (day, forge, repo, done, open, overdue) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![today.to_string(), forge.as_str(), repo, c.done as i64, c.open as i64, c.overdue as i64],
+        )?;
+        tx.commit().context("cannot save the items")?;
+        Ok(())
+    }
+
+    /// Every indexed item, by forge, repository and position in the repository.
+    pub fn items(&self) -> anyhow::Result<Vec<ItemRecord>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT record FROM items ORDER BY forge, repo, ord")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|r| {
+            let json = r?;
+            serde_json::from_str(&json).context("an unreadable item in the database")
+        })
+        .collect()
+    }
+
+    /// Every day's counts, oldest first.
+    pub fn snapshots(&self) -> anyhow::Result<Vec<Snapshot>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT day, forge, repo, done, open, overdue FROM snapshots ORDER BY day, forge, repo",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                [
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                ],
+            ))
+        })?;
+        rows.map(|r| {
+            let (day, forge, repository, [done, open, overdue]) = r?;
+            Ok(Snapshot {
+                day: day
+                    .parse()
+                    .with_context(|| format!("an unreadable day {day:?} in the database"))?,
+                forge,
+                repository,
+                counts: Counts {
+                    done: done as u64,
+                    open: open as u64,
+                    overdue: overdue as u64,
+                },
+            })
+        })
+        .collect()
+    }
+
     /// Whether a delivery id has been recorded.
     pub fn has_delivery(&self, forge: Forge, id: &str) -> anyhow::Result<bool> {
         Ok(self
@@ -792,5 +916,84 @@ mod tests {
         .unwrap();
         let err = format!("{:#}", Store::open(&path).unwrap_err());
         assert!(err.contains("service.sqlite"), "{err}");
+    }
+
+    #[test]
+    fn items_are_replaced_per_repository_and_keep_their_closing_day() {
+        let (_dir, path) = temp();
+        let s = Store::open(&path).unwrap();
+        let item = |key: &str, state| ItemRecord {
+            forge: "github".into(),
+            repository: "acme/svc".into(),
+            path: "postmortems/a.md".into(),
+            postmortem: "A".into(),
+            postmortem_url: None,
+            line: 3,
+            key: key.into(),
+            text: format!("item {key}"),
+            kind: "corrective".into(),
+            owner: None,
+            due: None,
+            state,
+            days_overdue: None,
+            issue: None,
+            issue_url: None,
+            incident: None,
+            closed_on: None,
+        };
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        s.replace_items(
+            Forge::Github,
+            "acme/svc",
+            vec![item("a", ItemState::Done), item("b", ItemState::Open)],
+            d("2026-11-01"),
+        )
+        .unwrap();
+        let mut other = item("z", ItemState::Overdue);
+        other.repository = "acme/web".into();
+        s.replace_items(Forge::Github, "acme/web", vec![other], d("2026-11-01"))
+            .unwrap();
+        // A later run: `a` still done, `b` done now, `c` new.
+        s.replace_items(
+            Forge::Github,
+            "acme/svc",
+            vec![
+                item("a", ItemState::Done),
+                item("b", ItemState::Done),
+                item("c", ItemState::Open),
+            ],
+            d("2026-11-05"),
+        )
+        .unwrap();
+        // Reopened in a restarted process: the closing day goes.
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        let items = s.items().unwrap();
+        let got: Vec<_> = items
+            .iter()
+            .map(|r| (r.repository.as_str(), r.key.as_str(), r.closed_on))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("acme/svc", "a", Some(d("2026-11-01"))),
+                ("acme/svc", "b", Some(d("2026-11-05"))),
+                ("acme/svc", "c", None),
+                ("acme/web", "z", None),
+            ]
+        );
+        let snaps = s.snapshots().unwrap();
+        assert_eq!(snaps.len(), 3);
+        assert_eq!(
+            (snaps[2].day, snaps[2].counts),
+            (
+                d("2026-11-05"),
+                Counts {
+                    done: 2,
+                    open: 1,
+                    overdue: 0
+                }
+            )
+        );
     }
 }
