@@ -441,29 +441,15 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
 /// through the forge's API: each file's links are re-applied (by item key) to the text on the
 /// forge, so a concurrent edit is kept. The links are also in the checkout.
 async fn publish_write_back(ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> Result<(), String> {
-    use crate::writeback::publish::{commit_message, publish, relink, Change, Source, Target};
+    use crate::writeback::publish::{commit_message, link_changes, publish, Source, Target};
     let remote = &ctx.remote;
-    let mut by_path: std::collections::BTreeMap<&str, Vec<(String, crate::plan::IssueSummary)>> =
-        Default::default();
-    for t in report.created.iter().chain(report.adopted.iter()) {
-        if report.links_written.iter().any(|l| l.path == t.path) {
-            by_path
-                .entry(t.path.as_str())
-                .or_default()
-                .push((t.key.clone(), t.issue.clone()));
-        }
-    }
-    if by_path.is_empty() {
+    // Only the files whose links the sync wrote into the checkout.
+    let changes = link_changes(report, &ctx.options.parse_options, |path| {
+        report.links_written.iter().any(|l| l.path == path)
+    });
+    if changes.is_empty() {
         return Ok(());
     }
-    let parse_options = &ctx.options.parse_options;
-    let changes: Vec<Change<'_>> = by_path
-        .iter()
-        .map(|(path, issues)| Change {
-            path: path.trim_start_matches("./").to_string(),
-            apply: Box::new(move |text: &str| Some(relink(text, path, issues, parse_options))),
-        })
-        .collect();
     let target = match mode {
         WriteBack::PullRequest => Target::PullRequest {
             branch: ctx.inputs.config.followup.branch.clone(),

@@ -21,7 +21,9 @@ use crate::render::Engine;
 use crate::status::DueDefaults;
 use crate::tracker::publish::Publisher;
 use crate::tracker::{dry_run::DryRun, github::GitHub, gitlab::GitLab, Tracker, TrackerError};
-use crate::writeback::publish::{commit_message, publish, Change, Published, Source, Target};
+use crate::writeback::publish::{
+    commit_message, publish, request_body, status_changes, Published, Source, StatusContext, Target,
+};
 
 /// How the status gets into the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -174,32 +176,13 @@ impl Run<'_> {
         }
         // The listing the files were computed with, so the remote text gets the same status.
         let listing = listing.unwrap_or_default();
-        let changes: Vec<Change<'_>> = documents
-            .iter()
-            .filter(|d| d.changed)
-            .map(|d| {
-                let path = d.path.trim_start_matches("./").to_string();
-                let listing = &listing;
-                let doc_path = d.path.clone();
-                Change {
-                    path,
-                    apply: Box::new(move |remote: &str| {
-                        let fresh = crate::parse::parse(&doc_path, remote, &self.parse_options);
-                        followup_doc(
-                            &fresh,
-                            remote,
-                            Some(listing.as_slice()),
-                            self.today,
-                            self.opts,
-                            self.engine,
-                        )
-                        .ok()
-                        .filter(|o| o.changed)
-                        .map(|o| o.text)
-                    }),
-                }
-            })
-            .collect();
+        let cx = StatusContext {
+            today: self.today,
+            options: self.opts,
+            engine: self.engine,
+            parse_options: &self.parse_options,
+        };
+        let changes = status_changes(&documents, &listing, &cx);
         let target = match self.write {
             WriteMode::PullRequest => Target::PullRequest {
                 branch: self.branch.to_string(),
@@ -220,26 +203,6 @@ impl Run<'_> {
         errors.extend(published.errors.iter().cloned());
         Ok((documents, files_written, errors, updates, Some(published)))
     }
-}
-
-/// The pull/merge request's body: every postmortem's counts as of `today`.
-fn request_body(documents: &[DocOutcome], today: NaiveDate) -> String {
-    let mut out = format!(
-        "Action item status as of {today}, written by postmortem-tracker's follow-up. Merge to update the postmortems; the next run updates this branch and this description.\n\n"
-    );
-    // Forges cap a description (GitHub: 65,536 characters): list the first postmortems only.
-    const LISTED: usize = 200;
-    for d in documents.iter().take(LISTED) {
-        let _ = writeln!(
-            out,
-            "- `{}`: {} done, {} open, {} overdue",
-            d.path, d.counts.done, d.counts.open, d.counts.overdue
-        );
-    }
-    if documents.len() > LISTED {
-        let _ = writeln!(out, "- and {} more", documents.len() - LISTED);
-    }
-    out
 }
 
 /// Today in the configured time zone (UTC offset), or the machine's local day.
