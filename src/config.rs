@@ -243,16 +243,41 @@ impl Config {
                 message: "no such file".into(),
             });
         }
+        let file = config::File::from(path.as_path())
+            .format(config::FileFormat::Toml)
+            .required(false);
+        Self::build(file, &shown, env)
+    }
+
+    /// Reads a configuration file's text (a repository's `.postmortem-tracker.toml` read
+    /// through the API), then the `POSTMORTEM_TRACKER_*` variables of `env`, with the same
+    /// checks as [`Config::load`]. `origin` names the file in errors
+    /// (`github:acme/svc:.postmortem-tracker.toml`). Empty text gives the defaults.
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let file = config::File::from_str(text, config::FileFormat::Toml);
+        Self::build(file, origin, env)
+    }
+
+    /// Layers `file` and the environment, deserialises and validates; errors name `shown`.
+    fn build<F>(
+        file: F,
+        shown: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError>
+    where
+        F: config::Source + Send + Sync + 'static,
+    {
+        let shown = shown.to_string();
         let env: config::Map<String, String> = env
             .into_iter()
             .filter(|(k, _)| k.starts_with("POSTMORTEM_TRACKER_"))
             .collect();
         let built = config::Config::builder()
-            .add_source(
-                config::File::from(path.as_path())
-                    .format(config::FileFormat::Toml)
-                    .required(false),
-            )
+            .add_source(file)
             .add_source(
                 config::Environment::with_prefix("POSTMORTEM_TRACKER")
                     .prefix_separator("_")
@@ -464,5 +489,40 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("time_zone"), "{e}");
+    }
+
+    #[test]
+    fn text_from_a_repository_is_read_and_checked_like_a_file() {
+        let origin = "github:acme/svc:.postmortem-tracker.toml";
+        let cfg = Config::from_toml(
+            "paths = [\"incidents/**\"]\n[lint]\nrequire_due = false\n",
+            origin,
+            env(&[("POSTMORTEM_TRACKER_LINT__REQUIRE_OWNER", "false")]),
+        )
+        .unwrap();
+        assert_eq!(cfg.paths, ["incidents/**"]);
+        assert!(!cfg.lint.require_due && !cfg.lint.require_owner);
+        assert_eq!(
+            Config::from_toml("", origin, env(&[])).unwrap(),
+            Config::default()
+        );
+
+        for bad in [
+            "paths = [\n",
+            "required_sections = [\"rot_cause\"]\n",
+            "unknown_key = 1\n",
+        ] {
+            let e = Config::from_toml(bad, origin, env(&[]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(origin), "{bad:?}: {e}");
+        }
+        let e = Config::from_toml("gitlab_token = \"glpat-secret\"\n", origin, env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("never from a file") && !e.contains("glpat-secret"),
+            "{e}"
+        );
     }
 }

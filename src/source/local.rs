@@ -4,51 +4,33 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use ignore::overrides::OverrideBuilder;
 use ignore::WalkBuilder;
 
+use super::select::{has_postmortem_extension, GlobError, Selector};
 use super::{is_binary, Loaded, MAX_FILE_BYTES};
 
-/// File name endings read when walking a folder.
-pub const EXTENSIONS: [&str; 3] = ["md", "markdown", "txt"];
+pub use super::select::EXTENSIONS;
 
 /// Why files could not be listed.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("{0}: no such file or directory")]
     Missing(String),
-    #[error("invalid glob {glob:?} in `paths`: {message}")]
-    Glob { glob: String, message: String },
+    #[error(transparent)]
+    Glob(#[from] GlobError),
     #[error("{path}: {message}")]
     Walk { path: String, message: String },
 }
 
-fn has_postmortem_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
-}
-
 /// Lists the postmortem files named by `paths` (files are taken as given; folders are walked
 /// for `.md`, `.markdown` and `.txt` files, honouring `.gitignore`), or, when `paths` is
-/// empty, the files under `root` that match `globs`. Sorted, without duplicates.
+/// empty, the files under `root` that match `globs` (see [`Selector`]). Sorted, without
+/// duplicates.
 pub fn list(paths: &[PathBuf], globs: &[String], root: &Path) -> Result<Vec<PathBuf>, SourceError> {
     let mut out = Vec::new();
     if paths.is_empty() {
-        let mut ob = OverrideBuilder::new(root);
-        for g in globs {
-            ob.add(g).map_err(|e| SourceError::Glob {
-                glob: g.clone(),
-                message: e.to_string(),
-            })?;
-        }
-        let overrides = ob.build().map_err(|e| SourceError::Glob {
-            glob: globs.join(", "),
-            message: e.to_string(),
-        })?;
-        walk(root, &mut out, |p| {
-            has_postmortem_extension(p) && overrides.matched(p, false).is_whitelist()
-        })?;
+        let selector = Selector::new(globs)?;
+        walk(root, &mut out, |rel| selector.is_selected(rel))?;
     } else {
         for p in paths {
             if p.is_file() {
@@ -65,6 +47,7 @@ pub fn list(paths: &[PathBuf], globs: &[String], root: &Path) -> Result<Vec<Path
     Ok(out)
 }
 
+/// Collects the files under `dir` whose path relative to `dir` passes `keep`.
 fn walk(
     dir: &Path,
     out: &mut Vec<PathBuf>,
@@ -79,7 +62,7 @@ fn walk(
         })?;
         if entry.file_type().is_some_and(|t| t.is_file()) {
             let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-            if keep(rel) || keep(entry.path()) {
+            if keep(rel) {
                 out.push(entry.into_path());
             }
         }

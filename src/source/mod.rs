@@ -1,8 +1,10 @@
-//! Where postmortems come from. Today: the local working tree. Later stages add the GitHub
-//! contents API and the GitLab repository files API behind the same shape: a list of paths,
-//! then the bytes of each.
+//! Where postmortems come from: the local working tree ([`local`]) or a branch of a GitHub or
+//! GitLab repository read through the API ([`remote`]). Both list paths, keep those the
+//! configured globs select ([`select`]), then read each.
 
 pub mod local;
+pub mod remote;
+pub mod select;
 
 /// A postmortem file's bytes, or why it was skipped.
 #[derive(Debug)]

@@ -43,19 +43,7 @@ impl GitHub {
                 format!("GitHub repository {repository:?} is not OWNER/NAME (set GITHUB_REPOSITORY or --repo)")
             })?;
         let api_url = api_url.trim_end_matches('/').to_string();
-        let mut b = Octocrab::builder()
-            .base_uri(api_url.as_str())
-            .map_err(|_| format!("GitHub API URL {api_url:?} is not a valid URL"))?
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(timeout))
-            .set_read_timeout(Some(timeout))
-            .set_write_timeout(Some(timeout));
-        if let Some(t) = token {
-            b = b.personal_token(t.to_string());
-        }
-        let gh = b
-            .build()
-            .map_err(|e| format!("cannot start the GitHub client: {e}"))?;
+        let gh = client(&api_url, token, timeout)?;
         Ok(GitHub {
             gh,
             api_url,
@@ -71,18 +59,89 @@ impl GitHub {
         &self,
         first: Page<T>,
     ) -> Result<Vec<T>, TrackerError> {
-        let mut out = Vec::new();
-        let mut page = first;
-        loop {
-            let next = page.next.clone();
-            out.extend(page.items);
-            match next {
+        all_pages(&self.gh, first).await
+    }
+
+    /// The `owner/name` of every repository of `owner` that is not archived, sorted: an
+    /// organisation's (`GET /orgs/{org}/repos`, all types the token can see), else, when no
+    /// organisation has that name, a user's (`GET /users/{user}/repos`: the repositories the
+    /// user owns; GitHub lists only public ones there, even to the user's own token).
+    pub async fn repositories_of(
+        api_url: &str,
+        owner: &str,
+        token: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Vec<String>, TrackerError> {
+        // The owner goes into the URL path: GitHub logins are letters, digits and `-`.
+        if owner.is_empty()
+            || !owner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(TrackerError::Rejected {
+                status: 0,
+                message: format!("{owner:?} is not a GitHub user or organisation name"),
+            });
+        }
+        let gh = client(api_url.trim_end_matches('/'), token, timeout)
+            .map_err(|message| TrackerError::Rejected { status: 0, message })?;
+        let first = match gh.orgs(owner).list_repos().per_page(100).send().await {
+            Ok(page) => page,
+            Err(e) => match error(e) {
+                TrackerError::NotFound(_) => gh
+                    .users(owner)
+                    .repos()
+                    .per_page(100)
+                    .send()
+                    .await
+                    .map_err(error)?,
+                other => return Err(other),
+            },
+        };
+        let mut names: Vec<String> = all_pages(&gh, first)
+            .await?
+            .into_iter()
+            .filter(|r| r.archived != Some(true))
+            .filter_map(|r| r.full_name)
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+}
+
+/// An octocrab client for `api_url` (no trailing `/`) without its retry layer.
+fn client(api_url: &str, token: Option<&str>, timeout: Duration) -> Result<Octocrab, String> {
+    let mut b = Octocrab::builder()
+        .base_uri(api_url)
+        .map_err(|_| format!("GitHub API URL {api_url:?} is not a valid URL"))?
+        .add_retry_config(RetryConfig::None)
+        .set_connect_timeout(Some(timeout))
+        .set_read_timeout(Some(timeout))
+        .set_write_timeout(Some(timeout));
+    if let Some(t) = token {
+        b = b.personal_token(t.to_string());
+    }
+    b.build()
+        .map_err(|e| format!("cannot start the GitHub client: {e}"))
+}
+
+/// `first` and every page after it, following the `Link` header.
+async fn all_pages<T: serde::de::DeserializeOwned>(
+    gh: &Octocrab,
+    first: Page<T>,
+) -> Result<Vec<T>, TrackerError> {
+    let mut out = Vec::new();
+    let mut page = first;
+    loop {
+        let next = page.next.clone();
+        out.extend(page.items);
+        match next {
+            None => return Ok(out),
+            Some(_) => match gh.get_page::<T>(&next).await.map_err(error)? {
+                Some(p) => page = p,
                 None => return Ok(out),
-                Some(_) => match self.gh.get_page::<T>(&next).await.map_err(error)? {
-                    Some(p) => page = p,
-                    None => return Ok(out),
-                },
-            }
+            },
         }
     }
 }
@@ -459,6 +518,16 @@ impl super::publish::Publisher for GitHub {
                 message: format!("{path} on {branch} is not a file"),
             });
         };
+        // Over 1 MB the contents API sends no content (`encoding: none`).
+        if file.encoding.as_deref() == Some("none") {
+            return Err(TrackerError::Rejected {
+                status: 0,
+                message: format!(
+                    "{path} on {branch}: {} bytes is over the 1 MB the GitHub contents API returns",
+                    file.size
+                ),
+            });
+        }
         let text = file
             .decoded_content()
             .ok_or_else(|| TrackerError::Rejected {
@@ -566,5 +635,53 @@ impl super::publish::Publisher for GitHub {
             url: url(&pr),
             created: true,
         })
+    }
+}
+
+impl super::browse::Browse for GitHub {
+    fn origin(&self) -> String {
+        format!("github:{}/{}", self.owner, self.repo)
+    }
+
+    /// `GET /repos/{o}/{r}/git/trees/{branch}?recursive=1`: the whole tree in one answer.
+    /// GitHub cuts that answer at 100,000 entries or 7 MB and says `truncated`; this refuses
+    /// a cut tree with an error rather than walk it folder by folder (a request per folder),
+    /// because a partial list would make every postmortem it missed look removed.
+    async fn list_files(
+        &self,
+        branch: &str,
+    ) -> Result<Vec<super::browse::RepoEntry>, TrackerError> {
+        let tree = self
+            .gh
+            .repos(&self.owner, &self.repo)
+            .git()
+            .get_tree(super::publish::encode_path(branch))
+            .recursive(true)
+            .send()
+            .await
+            .map_err(error)?;
+        if tree.truncated {
+            return Err(TrackerError::Rejected {
+                status: 0,
+                message: format!(
+                    "the tree of {}/{} on {branch} is too large for GitHub to list in one answer \
+                     ({} entries returned, truncated); reading it would miss files",
+                    self.owner,
+                    self.repo,
+                    tree.tree.len()
+                ),
+            });
+        }
+        let mut files: Vec<super::browse::RepoEntry> = tree
+            .tree
+            .into_iter()
+            .filter(|e| e.r#type == "blob" && e.mode != super::browse::SYMLINK_MODE)
+            .map(|e| super::browse::RepoEntry {
+                path: e.path,
+                size: e.size.map(|s| s as u64),
+            })
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
     }
 }

@@ -138,21 +138,7 @@ impl GitLab {
         project: &str,
         token: &str,
     ) -> Result<GitLab, TrackerError> {
-        let url = api_url.trim_end_matches('/');
-        let url = url.strip_suffix("/api/v4").unwrap_or(url);
-        let (insecure, host) = match url.split_once("://") {
-            Some(("http", h)) => (true, h),
-            Some((_, h)) => (false, h),
-            None => (false, url),
-        };
-        let mut b = GitlabBuilder::new(host, token);
-        if insecure {
-            b.insecure();
-        }
-        let client = b.build_async().await.map_err(|e| match e {
-            gitlab::GitlabError::Api { source } => api_error(source),
-            other => TrackerError::Transient(other.to_string()),
-        })?;
+        let client = client(api_url, token).await?;
         Ok(GitLab {
             client,
             project: project.to_string(),
@@ -161,6 +147,99 @@ impl GitLab {
             users: Mutex::new(HashMap::new()),
         })
     }
+
+    /// The `group/project` path of every project of `group` and its subgroups that is not
+    /// archived, sorted (`GET /groups/:id/projects?include_subgroups=true&archived=false`, all
+    /// pages). `group` is a path (`acme`, `acme/platform`) or a numeric id.
+    pub async fn repositories_of(
+        api_url: &str,
+        group: &str,
+        token: &str,
+    ) -> Result<Vec<String>, TrackerError> {
+        let client = client(api_url, token).await?;
+        let endpoint = built(
+            api::groups::projects::GroupProjects::builder()
+                .group(group)
+                .include_subgroups(true)
+                .archived(false)
+                .build(),
+        )?;
+        let all: Vec<GroupProject> = api::paged(endpoint, Pagination::All)
+            .query_async(&client)
+            .await
+            .map_err(api_error)?;
+        let mut paths: Vec<String> = all
+            .into_iter()
+            .filter(|p| !p.archived)
+            .map(|p| p.path_with_namespace)
+            .collect();
+        paths.sort();
+        paths.dedup();
+        Ok(paths)
+    }
+}
+
+/// An async client for `api_url`; building it checks the token (`GET /user`).
+async fn client(api_url: &str, token: &str) -> Result<AsyncGitlab, TrackerError> {
+    let url = api_url.trim_end_matches('/');
+    let url = url.strip_suffix("/api/v4").unwrap_or(url);
+    let (insecure, host) = match url.split_once("://") {
+        Some(("http", h)) => (true, h),
+        Some((_, h)) => (false, h),
+        None => (false, url),
+    };
+    let mut b = GitlabBuilder::new(host, token);
+    if insecure {
+        b.insecure();
+    }
+    b.build_async().await.map_err(|e| match e {
+        gitlab::GitlabError::Api { source } => api_error(source),
+        other => TrackerError::Transient(other.to_string()),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct GroupProject {
+    path_with_namespace: String,
+    #[serde(default)]
+    archived: bool,
+}
+
+/// `GET /projects/:id/repository/tree?ref=BRANCH&recursive=true`, offset-paginated. The
+/// crate's own `Tree` endpoint sends its parameters as a form body on a GET and asks for
+/// keyset pagination, which GitLab before 17.1 ignores for trees; query parameters and page
+/// numbers work on every version.
+struct RepositoryTree<'a> {
+    project: &'a str,
+    ref_: &'a str,
+}
+
+impl api::Endpoint for RepositoryTree<'_> {
+    fn method(&self) -> http::Method {
+        http::Method::GET
+    }
+    fn endpoint(&self) -> Cow<'static, str> {
+        format!(
+            "projects/{}/repository/tree",
+            api::common::path_escaped(self.project)
+        )
+        .into()
+    }
+    fn parameters(&self) -> api::QueryParams<'_> {
+        let mut params = api::QueryParams::default();
+        params.push("ref", self.ref_).push("recursive", true);
+        params
+    }
+}
+impl api::Pageable for RepositoryTree<'_> {}
+
+#[derive(Debug, Deserialize)]
+struct TreeEntry {
+    path: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    mode: String,
 }
 
 fn to_tracked(i: &Issue) -> TrackedIssue {
@@ -612,5 +691,39 @@ impl super::publish::Publisher for GitLab {
             url: mr.web_url,
             created: true,
         })
+    }
+}
+
+impl super::browse::Browse for GitLab {
+    fn origin(&self) -> String {
+        format!("gitlab:{}", self.project)
+    }
+
+    async fn list_files(
+        &self,
+        branch: &str,
+    ) -> Result<Vec<super::browse::RepoEntry>, TrackerError> {
+        let all: Vec<TreeEntry> = api::paged(
+            RepositoryTree {
+                project: &self.project,
+                ref_: branch,
+            },
+            Pagination::All,
+        )
+        .query_async(&self.client)
+        .await
+        .map_err(api_error)?;
+        // Blobs only: `tree` is a folder, `commit` a submodule.
+        let mut files: Vec<super::browse::RepoEntry> = all
+            .into_iter()
+            .filter(|e| e.kind == "blob" && e.mode != super::browse::SYMLINK_MODE)
+            .map(|e| super::browse::RepoEntry {
+                path: e.path,
+                size: None,
+            })
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files.dedup();
+        Ok(files)
     }
 }

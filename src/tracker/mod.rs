@@ -6,6 +6,7 @@
 //! rate-limit waits live in [`crate::sync`], where an ambiguous create can be checked against a
 //! fresh listing before it is sent again.
 
+pub mod browse;
 pub mod dry_run;
 pub mod github;
 pub mod gitlab;
