@@ -5,8 +5,12 @@
 //! update; issue labels add / replace / remove; issue comments list / create / get / update;
 //! labels list / create / get; milestones list / create / get / update; contents get / put
 //! (sha checked: 409 on mismatch, 422 when missing); git refs get / create; pulls list (by
-//! `head`, `base`, `state`) / create / get / update. Repository routes also answer under
-//! `/repositories/{id}/...`, the form GitHub uses in its `Link` headers.
+//! `head`, `base`, `state`) / create / get / update; git trees get by branch or head sha
+//! (`recursive`, cut at [`GitHubState::tree_limit`] entries with `truncated: true`, as GitHub
+//! cuts at 100,000). `GET /orgs/{org}/repos` (every repository of an organisation the token
+//! can see; 404 for a name that is no organisation) and `GET /users/{user}/repos` (the user's
+//! public repositories). Repository routes also answer under `/repositories/{id}/...`, the form
+//! GitHub uses in its `Link` headers.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -123,6 +127,7 @@ pub struct GhRepo {
     pub owner: String,
     pub name: String,
     pub private: bool,
+    pub archived: bool,
     pub default_branch: String,
     pub issues: Vec<GhIssue>,
     pub labels: Vec<GhLabel>,
@@ -182,8 +187,12 @@ impl GhRepo {
 #[derive(Debug)]
 pub struct GitHubState {
     pub users: Vec<GhUser>,
+    /// Logins that are organisations (answer `GET /orgs/{org}/repos`).
+    pub orgs: Vec<String>,
     pub tokens: Tokens,
     pub repos: Vec<GhRepo>,
+    /// Most entries one git tree answer holds before it is cut (`truncated: true`).
+    pub tree_limit: usize,
     /// Where `html_url`s point (what a person's browser opens).
     pub html_base: String,
     pub rate_limit: u64,
@@ -200,8 +209,10 @@ impl GitHubState {
     pub fn new() -> Self {
         let mut st = GitHubState {
             users: Vec::new(),
+            orgs: Vec::new(),
             tokens: Tokens::new(),
             repos: Vec::new(),
+            tree_limit: 100_000,
             html_base: "https://github.com".into(),
             rate_limit: 5000,
             rate_remaining: 5000,
@@ -263,6 +274,7 @@ impl GitHubState {
             owner: owner.into(),
             name: name.into(),
             private: true,
+            archived: false,
             default_branch: "main".into(),
             issues: Vec::new(),
             labels: Vec::new(),
@@ -362,6 +374,14 @@ impl GitHubState {
         number
     }
 
+    /// Makes `login` an organisation (a user too, as GitHub lists both by login).
+    pub fn add_org(&mut self, login: &str) {
+        self.add_user(login);
+        if !self.orgs.iter().any(|o| o == login) {
+            self.orgs.push(login.into());
+        }
+    }
+
     /// Seeds a file on a branch; returns its sha.
     pub fn seed_file(
         &mut self,
@@ -370,15 +390,26 @@ impl GitHubState {
         path: &str,
         text: &str,
     ) -> String {
+        self.seed_bytes(repo, branch, path, text.as_bytes())
+    }
+
+    /// Seeds a file of any bytes on a branch; returns its sha.
+    pub fn seed_bytes(
+        &mut self,
+        repo: (&str, &str),
+        branch: &str,
+        path: &str,
+        bytes: &[u8],
+    ) -> String {
         let r = self.repo_mut(repo.0, repo.1);
-        let sha = git_blob_sha(text.as_bytes());
+        let sha = git_blob_sha(bytes);
         r.branches
             .entry(branch.into())
             .or_insert_with(|| object_id(&format!("{branch}@seed")));
         r.files.insert(
             (branch.into(), path.into()),
             GhFile {
-                content: text.as_bytes().to_vec(),
+                content: bytes.to_vec(),
                 sha: sha.clone(),
             },
         );
@@ -628,6 +659,35 @@ fn route(st: &mut GitHubState, req: &Req, base: &str, grant: Option<&TokenGrant>
             v["resources"]["core"] = core.clone();
             v["rate"] = core;
             Reply::json(200, &v)
+        }
+        ("GET", ["orgs", org, "repos"]) => {
+            if !st.orgs.iter().any(|o| o.eq_ignore_ascii_case(org)) {
+                return not_found();
+            }
+            // Private repositories only to a token that may see them; newest first (GitHub's
+            // default sort for organisations is `created`, descending).
+            let hidden = grant.is_none_or(|g| g.access == Access::Hidden);
+            let mut idxs: Vec<usize> = (0..st.repos.len())
+                .filter(|&i| {
+                    let r = &st.repos[i];
+                    r.owner.eq_ignore_ascii_case(org) && (!r.private || !hidden)
+                })
+                .collect();
+            idxs.sort_by_key(|&i| std::cmp::Reverse(st.repos[i].id));
+            let items = idxs.iter().map(|&i| repo_json(st, i, base)).collect();
+            list_reply(req, base, None, items)
+        }
+        ("GET", ["users", user, "repos"]) => {
+            if !st.users.iter().any(|u| u.login.eq_ignore_ascii_case(user)) {
+                return not_found();
+            }
+            // Public repositories only, by full name (GitHub's default here).
+            let mut idxs: Vec<usize> = (0..st.repos.len())
+                .filter(|&i| st.repos[i].owner.eq_ignore_ascii_case(user) && !st.repos[i].private)
+                .collect();
+            idxs.sort_by_key(|&i| st.repos[i].name.to_lowercase());
+            let items = idxs.iter().map(|&i| repo_json(st, i, base)).collect();
+            list_reply(req, base, None, items)
         }
         (_, ["repos", owner, name, rest @ ..]) => {
             let Some(idx) = st
@@ -1057,6 +1117,28 @@ fn repo_route(
         }
         ("PUT", ["contents", path @ ..]) if !path.is_empty() => {
             put_contents(st, idx, req, base, &me, &path.join("/"))
+        }
+
+        // ---- git trees
+        ("GET", ["git", "trees", t @ ..]) if !t.is_empty() => {
+            let t = t.join("/");
+            let repo = &st.repos[idx];
+            let branch = if repo.branches.contains_key(&t) {
+                Some(t)
+            } else {
+                repo.branches
+                    .iter()
+                    .find(|(_, head)| **head == t)
+                    .map(|(b, _)| b.clone())
+            };
+            match branch {
+                // `recursive` is on with any value, as GitHub documents.
+                Some(b) => Reply::json(
+                    200,
+                    &tree_json(st, idx, &b, req.q("recursive").is_some(), base),
+                ),
+                None => not_found(),
+            }
         }
 
         // ---- git refs
@@ -1766,6 +1848,7 @@ fn repo_json(st: &GitHubState, idx: usize, base: &str) -> Value {
     v["private"] = json!(repo.private);
     v["visibility"] = json!(if repo.private { "private" } else { "public" });
     v["default_branch"] = json!(repo.default_branch);
+    v["archived"] = json!(repo.archived);
     v["open_issues_count"] = json!(repo.issues.iter().filter(|i| i.state == "open").count());
     v["open_issues"] = v["open_issues_count"].clone();
     v["has_issues"] = json!(true);
@@ -1810,6 +1893,58 @@ fn content_json(
         v["content"] = json!(format!("{}\n", wrapped.join("\n")));
         v["encoding"] = json!("base64");
     }
+    v
+}
+
+/// A branch's root tree: folders (`tree`) and files (`blob`), every level when `recursive`,
+/// sorted by path and cut at `tree_limit` entries.
+fn tree_json(st: &GitHubState, idx: usize, branch: &str, recursive: bool, base: &str) -> Value {
+    let repo = &st.repos[idx];
+    let (o, r) = (&repo.owner, &repo.name);
+    let template = fixture("github/git-tree.json");
+    let entry = |kind: &str| {
+        template["tree"]
+            .as_array()
+            .and_then(|a| a.iter().find(|e| e["type"] == kind))
+            .cloned()
+            .expect("the example has a blob and a tree")
+    };
+    let mut entries: BTreeMap<String, Value> = BTreeMap::new();
+    for ((b, path), f) in &repo.files {
+        if b != branch {
+            continue;
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        for depth in 1..parts.len() {
+            let dir = parts[..depth].join("/");
+            let sha = object_id(&format!("{o}/{r}@{branch}:{dir}"));
+            let mut v = entry("tree");
+            v["path"] = json!(dir);
+            v["sha"] = json!(sha);
+            v["url"] = json!(format!("{base}/repos/{o}/{r}/git/trees/{sha}"));
+            entries.insert(dir, v);
+        }
+        let mut v = entry("blob");
+        v["path"] = json!(path);
+        v["mode"] = json!("100644");
+        v["size"] = json!(f.content.len());
+        v["sha"] = json!(f.sha);
+        v["url"] = json!(format!("{base}/repos/{o}/{r}/git/blobs/{}", f.sha));
+        entries.insert(path.clone(), v);
+    }
+    let mut tree: Vec<Value> = entries
+        .into_iter()
+        .filter(|(path, _)| recursive || !path.contains('/'))
+        .map(|(_, v)| v)
+        .collect();
+    let truncated = tree.len() > st.tree_limit;
+    tree.truncate(st.tree_limit);
+    let sha = object_id(&format!("{o}/{r}@{branch}:"));
+    let mut v = template;
+    v["sha"] = json!(sha);
+    v["url"] = json!(format!("{base}/repos/{o}/{r}/git/trees/{sha}"));
+    v["tree"] = Value::Array(tree);
+    v["truncated"] = json!(truncated);
     v
 }
 

@@ -7,7 +7,11 @@
 //! milestones list / create / get / edit; repository files get / create / update (400 on a
 //! stale `last_commit_id`, as GitLab does); commits list / get / create (with actions);
 //! branches list / get / create; merge requests list (by `source_branch`, `state`) / create /
-//! get / edit. Bodies are read as forms (what the `gitlab` crate sends) or JSON.
+//! get / edit; repository tree (`ref`, `recursive`, `path`; folders `tree`, files `blob`; paged
+//! with `x-next-page` and `Link` like every list; 404 "Tree Not Found" for an unknown ref);
+//! `GET /groups/:id/projects` (`include_subgroups`, `archived`; a group is any namespace of a
+//! project that is not a user's). Bodies are read as forms (what the `gitlab` crate sends) or
+//! JSON.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -130,6 +134,7 @@ pub struct GlMergeRequest {
 pub struct GlProject {
     pub id: u64,
     pub path_with_namespace: String,
+    pub archived: bool,
     pub default_branch: String,
     pub issues: Vec<GlIssue>,
     pub labels: Vec<GlLabel>,
@@ -257,6 +262,7 @@ impl GitLabState {
         self.projects.push(GlProject {
             id,
             path_with_namespace: path_with_namespace.into(),
+            archived: false,
             default_branch: "main".into(),
             issues: Vec::new(),
             labels: Vec::new(),
@@ -351,6 +357,11 @@ impl GitLabState {
 
     /// Seeds a file on a branch (one commit); returns the commit id.
     pub fn seed_file(&mut self, project: &str, branch: &str, path: &str, text: &str) -> String {
+        self.seed_bytes(project, branch, path, text.as_bytes())
+    }
+
+    /// Seeds a file of any bytes on a branch (one commit); returns the commit id.
+    pub fn seed_bytes(&mut self, project: &str, branch: &str, path: &str, bytes: &[u8]) -> String {
         let author = self.user_id("tracker-bot");
         let now = self.now();
         let p = self.project_mut(project);
@@ -360,7 +371,7 @@ impl GitLabState {
             &format!("Add {path}"),
             author,
             &now,
-            vec![(path.to_owned(), Some(text.as_bytes().to_vec()))],
+            vec![(path.to_owned(), Some(bytes.to_vec()))],
         )
     }
 }
@@ -704,6 +715,36 @@ fn route(st: &mut GitLabState, req: &Req, base: &str, grant: &TokenGrant) -> Rep
             Some(u) => Reply::json(200, &user_json(st, u.id)),
             None => msg(404, "404 User Not Found"),
         },
+        ("GET", ["groups", group, "projects"]) => {
+            let is_user = st.users.iter().any(|u| u.username == *group);
+            let namespace = |p: &GlProject| {
+                p.path_with_namespace
+                    .rsplit_once('/')
+                    .map(|(ns, _)| ns.to_owned())
+                    .unwrap_or_default()
+            };
+            let exists = st.projects.iter().any(|p| {
+                let ns = namespace(p);
+                ns == *group || ns.starts_with(&format!("{group}/"))
+            });
+            if is_user || !exists || grant.access == Access::Hidden {
+                return msg(404, "404 Group Not Found");
+            }
+            let subgroups = req.q("include_subgroups") == Some("true");
+            let archived = req.q("archived");
+            let mut idxs: Vec<usize> = (0..st.projects.len())
+                .filter(|&i| {
+                    let p = &st.projects[i];
+                    let ns = namespace(p);
+                    (ns == *group || (subgroups && ns.starts_with(&format!("{group}/"))))
+                        && archived.is_none_or(|a| (a == "true") == p.archived)
+                })
+                .collect();
+            // GitLab's default order: created_at, descending.
+            idxs.sort_by_key(|&i| std::cmp::Reverse(st.projects[i].id));
+            let items = idxs.iter().map(|&i| project_json(st, i)).collect();
+            list_reply(req, base, items)
+        }
         (_, ["projects", id, tail @ ..]) => {
             let Some(idx) = st
                 .projects
@@ -973,6 +1014,22 @@ fn project_route(
             m.updated_at = now;
             let m = m.clone();
             Reply::json(200, &milestone_json(st, idx, &m))
+        }
+
+        // ---- repository tree
+        ("GET", ["repository", "tree"]) => {
+            let proj = &st.projects[idx];
+            let branch = req
+                .q("ref")
+                .map(String::from)
+                .unwrap_or_else(|| proj.default_branch.clone());
+            if !proj.branches.contains_key(&branch) {
+                return msg(404, "404 Tree Not Found");
+            }
+            let recursive = req.q("recursive") == Some("true");
+            let under = req.q("path").unwrap_or("").trim_matches('/');
+            let items = tree_entries(proj, &branch, under, recursive);
+            list_reply(req, base, items)
         }
 
         // ---- repository files
@@ -1660,6 +1717,46 @@ fn full_user_json(st: &GitLabState, id: u64) -> Value {
     v
 }
 
+/// The entries under folder `under` (`""`: the root) of a branch: folders (`tree`) and files
+/// (`blob`), every level below when `recursive`, by path.
+fn tree_entries(p: &GlProject, branch: &str, under: &str, recursive: bool) -> Vec<Value> {
+    let template = fixture("gitlab/tree_entry.json");
+    let prefix = if under.is_empty() {
+        String::new()
+    } else {
+        format!("{under}/")
+    };
+    let mut entries: BTreeMap<String, Value> = BTreeMap::new();
+    let mut add = |path: &str, kind: &str, id: String| {
+        let Some(rel) = path.strip_prefix(&prefix) else {
+            return;
+        };
+        if !recursive && rel.contains('/') {
+            return;
+        }
+        let mut v = template.clone();
+        v["id"] = json!(id);
+        v["name"] = json!(path.rsplit('/').next().unwrap_or(path));
+        v["type"] = json!(kind);
+        v["path"] = json!(path);
+        v["mode"] = json!(if kind == "tree" { "040000" } else { "100644" });
+        entries.insert(path.to_owned(), v);
+    };
+    for ((b, path), f) in &p.files {
+        if b != branch {
+            continue;
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        for depth in 1..parts.len() {
+            let dir = parts[..depth].join("/");
+            let id = object_id(&format!("{}@{branch}:{dir}", p.path_with_namespace));
+            add(&dir, "tree", id);
+        }
+        add(path, "blob", f.blob_id.clone());
+    }
+    entries.into_values().collect()
+}
+
 fn project_json(st: &GitLabState, idx: usize) -> Value {
     let p = &st.projects[idx];
     let mut v = fixture("gitlab/project.json");
@@ -1674,6 +1771,7 @@ fn project_json(st: &GitLabState, idx: usize) -> Value {
     v["path_with_namespace"] = json!(p.path_with_namespace);
     v["name_with_namespace"] = json!(p.path_with_namespace.replace('/', " / "));
     v["default_branch"] = json!(p.default_branch);
+    v["archived"] = json!(p.archived);
     v["web_url"] = json!(web);
     v["http_url_to_repo"] = json!(format!("{web}.git"));
     v["ssh_url_to_repo"] = json!(format!(
