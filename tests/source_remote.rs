@@ -359,6 +359,18 @@ async fn a_missing_repository_or_branch_is_a_clear_error() {
 }
 
 #[tokio::test]
+async fn a_github_repository_without_commits_has_no_postmortems() {
+    let fake = FakeGitHub::start();
+    fake.state().add_repo("acme", "new").empty = true;
+    let gh = github(&fake, "acme/new").await;
+    let inputs = load(&gh, "main", &default_globs(), &Default::default())
+        .await
+        .unwrap();
+    assert!(inputs.documents.is_empty() && inputs.skipped.is_empty());
+    assert_eq!(fake.log().count("GET", "/repos/acme/new/git/trees/main"), 1);
+}
+
+#[tokio::test]
 async fn a_tree_too_large_for_one_github_answer_is_refused_not_read_in_part() {
     let fake = FakeGitHub::start();
     for (path, bytes) in repository_files() {

@@ -25,8 +25,8 @@ pub trait Browse: Publisher {
     fn origin(&self) -> String;
 
     /// Every regular file on `branch`, sorted by path: no folders, submodules or symbolic
-    /// links (a local walk does not follow links either). A missing repository or branch is
-    /// [`TrackerError::NotFound`].
+    /// links (a local walk does not follow links either). A repository without any commit has
+    /// no files; a missing repository or branch is [`TrackerError::NotFound`].
     async fn list_files(&self, branch: &str) -> Result<Vec<RepoEntry>, TrackerError>;
 }
 

@@ -674,7 +674,13 @@ impl super::browse::Browse for GitHub {
             .recursive(true)
             .send()
             .await
-            .map_err(error)?;
+            .map_err(error);
+        let tree = match tree {
+            Ok(tree) => tree,
+            // "Git Repository is empty.": no commit yet, so no files.
+            Err(TrackerError::Rejected { status: 409, .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
         if tree.truncated {
             return Err(TrackerError::Rejected {
                 status: 0,

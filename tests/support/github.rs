@@ -7,7 +7,7 @@
 //! (sha checked: 409 on mismatch, 422 when missing); git refs get / create; pulls list (by
 //! `head`, `base`, `state`) / create / get / update; git trees get by branch or head sha
 //! (`recursive`, cut at [`GitHubState::tree_limit`] entries with `truncated: true`, as GitHub
-//! cuts at 100,000). `GET /orgs/{org}/repos` (every repository of an organisation the token
+//! cuts at 100,000; 409 for a repository marked `empty`). `GET /orgs/{org}/repos` (every repository of an organisation the token
 //! can see; 404 for a name that is no organisation) and `GET /users/{user}/repos` (the user's
 //! public repositories). Repository routes also answer under `/repositories/{id}/...`, the form
 //! GitHub uses in its `Link` headers.
@@ -128,6 +128,8 @@ pub struct GhRepo {
     pub name: String,
     pub private: bool,
     pub archived: bool,
+    /// Created without any commit (`auto_init: false`): git endpoints answer 409.
+    pub empty: bool,
     pub default_branch: String,
     pub issues: Vec<GhIssue>,
     pub labels: Vec<GhLabel>,
@@ -275,6 +277,7 @@ impl GitHubState {
             name: name.into(),
             private: true,
             archived: false,
+            empty: false,
             default_branch: "main".into(),
             issues: Vec::new(),
             labels: Vec::new(),
@@ -1123,6 +1126,10 @@ fn repo_route(
         ("GET", ["git", "trees", t @ ..]) if !t.is_empty() => {
             let t = t.join("/");
             let repo = &st.repos[idx];
+            // A repository without a single commit: GitHub's git endpoints answer 409.
+            if repo.files.is_empty() && repo.commits.is_empty() && repo.empty {
+                return error(409, "Git Repository is empty.");
+            }
             let branch = if repo.branches.contains_key(&t) {
                 Some(t)
             } else {
