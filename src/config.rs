@@ -62,6 +62,14 @@ pub struct ServiceConfig {
     /// a cron expression in UTC: `0 6 * * *` (5 fields) or with seconds first (6 fields).
     /// Unset: only webhooks trigger work.
     pub schedule: Option<String>,
+    /// GitHub's API root (GitHub Enterprise: `https://HOST/api/v3`). The token comes from
+    /// `GITHUB_TOKEN` only.
+    pub github_api_url: String,
+    /// GitLab's API root (`https://HOST/api/v4`). The token comes from `GITLAB_TOKEN` only.
+    pub gitlab_api_url: String,
+    /// Where links and status go: `commit` (the default branch), `pull-request` (one branch
+    /// and request per repository, named by the repository's `followup.branch`), or `off`.
+    pub write: String,
 }
 
 impl Default for ServiceConfig {
@@ -73,6 +81,9 @@ impl Default for ServiceConfig {
             workers: 4,
             max_body_bytes: 5 * 1024 * 1024,
             schedule: None,
+            github_api_url: crate::tracker::github::DEFAULT_API_URL.into(),
+            gitlab_api_url: "https://gitlab.com/api/v4".into(),
+            write: "commit".into(),
         }
     }
 }

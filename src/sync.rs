@@ -198,12 +198,14 @@ struct Shell<'a, T, S> {
     tracker: &'a T,
     sleeper: &'a S,
     pacing: &'a Pacing,
-    last_write: std::cell::Cell<Option<Instant>>,
+    // A Mutex, not a Cell, so that a sync can run on a multi-threaded runtime (the service).
+    last_write: std::sync::Mutex<Option<Instant>>,
 }
 
 impl<T: Tracker, S: Sleeper> Shell<'_, T, S> {
     async fn pace(&self) {
-        if let Some(last) = self.last_write.get() {
+        let last = *self.last_write.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(last) = last {
             let since = last.elapsed();
             if since < self.pacing.min_write_interval {
                 self.sleeper
@@ -211,7 +213,7 @@ impl<T: Tracker, S: Sleeper> Shell<'_, T, S> {
                     .await;
             }
         }
-        self.last_write.set(Some(Instant::now()));
+        *self.last_write.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
     }
 
     async fn wait_out(&self, wait: Option<Duration>, message: &str) -> Result<(), TrackerError> {
@@ -299,7 +301,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
         tracker,
         sleeper,
         pacing: &options.pacing,
-        last_write: std::cell::Cell::new(None),
+        last_write: std::sync::Mutex::new(None),
     };
     let state = shell.list(&options.label).await?;
     let first = plan(docs, &state, options.today, &options.plan);

@@ -3,11 +3,16 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod support;
+
+use postmortem_tracker::service::store::{JobFilter, JobState, Store};
 use postmortem_tracker::service::webhook::github_signature;
+use support::github::FakeGitHub;
+use support::Fault;
 
 const SECRET: &str = "cli-serve-secret";
 
@@ -18,8 +23,14 @@ fn bin() -> Command {
             c.env_remove(k);
         }
     }
-    c.env_remove("GITHUB_WEBHOOK_SECRET")
-        .env_remove("GITLAB_WEBHOOK_TOKEN");
+    for k in [
+        "GITHUB_WEBHOOK_SECRET",
+        "GITLAB_WEBHOOK_TOKEN",
+        "GITHUB_TOKEN",
+        "GITLAB_TOKEN",
+    ] {
+        c.env_remove(k);
+    }
     c
 }
 
@@ -81,6 +92,87 @@ fn bad_repository_flag_is_a_usage_error() {
     assert!(err.contains("github:OWNER/NAME"), "{err}");
 }
 
+/// A running `serve` binary: its address and the lines of its stderr as they come.
+struct Running {
+    child: Child,
+    addr: SocketAddr,
+    lines: mpsc::Receiver<String>,
+    log: Vec<String>,
+}
+
+impl Running {
+    /// Starts `cmd` (its stderr piped) and waits (20 s at most) for its listening line.
+    fn start(mut cmd: Command) -> Running {
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut log = Vec::new();
+        let addr: SocketAddr = loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("no listening line; stderr so far: {log:?}"));
+            let found = line
+                .split("listening on http://")
+                .nth(1)
+                .map(|a| a.split_whitespace().next().unwrap().parse().unwrap());
+            log.push(line);
+            if let Some(a) = found {
+                break a;
+            }
+        };
+        Running {
+            child,
+            addr,
+            lines,
+            log,
+        }
+    }
+
+    /// `/metrics` until it contains `want` (bounded), or the last answer.
+    fn metrics_until(&self, want: &[&str], secs: u64) -> String {
+        let start = Instant::now();
+        loop {
+            let (_, m) = http(self.addr, "GET", "/metrics", &[], b"");
+            if want.iter().all(|w| m.contains(w)) || start.elapsed() > Duration::from_secs(secs) {
+                return m;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Everything it printed to stderr so far.
+    fn stderr(&mut self) -> String {
+        self.log.extend(self.lines.try_iter());
+        self.log.join("\n")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signed_push(addr: SocketAddr, delivery: &str, body: &[u8]) -> (u16, String) {
+    let sig = github_signature(SECRET.as_bytes(), body);
+    let h = [
+        ("X-GitHub-Event", "push"),
+        ("X-GitHub-Delivery", delivery),
+        ("X-Hub-Signature-256", sig.as_str()),
+    ];
+    http(addr, "POST", "/webhooks/github", &h, body)
+}
+
 #[cfg(unix)]
 #[test]
 fn serves_webhooks_and_stops_on_sigterm() {
@@ -91,31 +183,17 @@ fn serves_webhooks_and_stops_on_sigterm() {
         "[service]\nlisten = \"127.0.0.1:0\"\ndatabase = \"from-config.sqlite\"\n",
     )
     .unwrap();
-    let mut child = bin()
-        .current_dir(dir.path())
+    let mut cmd = bin();
+    cmd.current_dir(dir.path())
         .arg("serve")
-        .env("GITHUB_WEBHOOK_SECRET", SECRET)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut log = Vec::new();
-    let addr: SocketAddr = loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("no listening line; stderr so far: {log:?}"));
-        if let Some(a) = line.split("listening on http://").nth(1) {
-            break a.split_whitespace().next().unwrap().parse().unwrap();
-        }
-        log.push(line);
-    };
+        .env("GITHUB_WEBHOOK_SECRET", SECRET);
+    let mut svc = Running::start(cmd);
+    let addr = svc.addr;
+    assert!(
+        svc.stderr().contains("GITHUB_TOKEN is not set"),
+        "a service that cannot act warns at start: {}",
+        svc.stderr()
+    );
 
     assert_eq!(http(addr, "GET", "/healthz", &[], b"").0, 200);
     let ping = br#"{"zen":"Keep it logically awesome.","hook_id":1}"#;
@@ -136,24 +214,9 @@ fn serves_webhooks_and_stops_on_sigterm() {
     ];
     assert_eq!(http(addr, "POST", "/webhooks/github", &h, ping).0, 401);
     let push = br#"{"ref":"refs/heads/main","repository":{"full_name":"acme/svc","default_branch":"main"}}"#;
-    let sig = github_signature(SECRET.as_bytes(), push);
-    let h = [
-        ("X-GitHub-Event", "push"),
-        ("X-GitHub-Delivery", "cli-3"),
-        ("X-Hub-Signature-256", sig.as_str()),
-    ];
-    assert_eq!(http(addr, "POST", "/webhooks/github", &h, push).0, 202);
-    // The service cannot reconcile yet: the job must end as failed, saying so, not as done.
-    let start = Instant::now();
-    let metrics = loop {
-        let (_, m) = http(addr, "GET", "/metrics", &[], b"");
-        if m.contains("postmortem_tracker_jobs{state=\"failed\"} 1")
-            || start.elapsed() > Duration::from_secs(10)
-        {
-            break m;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    assert_eq!(signed_push(addr, "cli-3", push).0, 202);
+    // Without GITHUB_TOKEN the job cannot be done: it ends failed, saying why, not done.
+    let metrics = svc.metrics_until(&["postmortem_tracker_jobs{state=\"failed\"} 1"], 10);
     assert!(
         metrics.contains("postmortem_tracker_jobs{state=\"failed\"} 1"),
         "{metrics}"
@@ -162,15 +225,17 @@ fn serves_webhooks_and_stops_on_sigterm() {
         metrics.contains("postmortem_tracker_jobs{state=\"done\"} 0"),
         "{metrics}"
     );
+    let (_, jobs) = http(addr, "GET", "/api/jobs", &[], b"");
+    assert!(jobs.contains("no GITHUB_TOKEN"), "{jobs}");
 
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &svc.child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let start = Instant::now();
     let exit = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = svc.child.try_wait().unwrap() {
             break s;
         }
         assert!(
@@ -180,13 +245,133 @@ fn serves_webhooks_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "{exit:?}");
-    let rest: Vec<String> = rx.try_iter().collect();
-    log.extend(rest);
-    let all = log.join("\n");
+    let all = svc.stderr();
     assert!(all.contains("stopped"), "{all}");
-    assert!(all.contains("not implemented yet"), "{all}");
     assert!(!all.contains(SECRET), "the secret leaked: {all}");
     assert!(dir.path().join("from-config.sqlite").is_file());
+}
+
+/// Kill -9 with jobs queued and running, start again on the same database: every job runs to
+/// its end, and nothing is done twice (each item has one issue; repositories finished before
+/// the kill get no request after it).
+#[cfg(unix)]
+#[test]
+fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
+    const REPOS: usize = 6;
+    let gh = FakeGitHub::start();
+    {
+        let mut st = gh.state();
+        for i in 0..REPOS {
+            let name = format!("r{i}");
+            st.add_repo("acme", &name);
+            let repo = ("acme", name.as_str());
+            st.seed_file(
+                repo,
+                "main",
+                ".postmortem-tracker.toml",
+                "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n",
+            );
+            st.seed_file(
+                repo,
+                "main",
+                "postmortems/outage.md",
+                "# Outage\n\n## Action items\n\n- [ ] Add an alert\n- [ ] Write a runbook\n",
+            );
+        }
+    }
+    // Every write waits: jobs stay running long enough to be killed mid-way.
+    gh.faults()
+        .always("POST", "/repos/", Fault::Delay(Duration::from_millis(150)));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("service.sqlite");
+    let start = |db: &std::path::Path| {
+        let mut cmd = bin();
+        cmd.current_dir(dir.path())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--workers",
+                "2",
+                "--database",
+            ])
+            .arg(db)
+            .args(["--github-api-url", &gh.base_url()])
+            .env("GITHUB_WEBHOOK_SECRET", SECRET)
+            .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
+        Running::start(cmd)
+    };
+    let first = start(&db);
+    for i in 0..REPOS {
+        let push = format!(
+            r#"{{"ref":"refs/heads/main","repository":{{"full_name":"acme/r{i}","default_branch":"main"}}}}"#
+        );
+        assert_eq!(
+            signed_push(first.addr, &format!("k-{i}"), push.as_bytes()).0,
+            202
+        );
+    }
+    // Kill once at least one job is done and others wait or run.
+    first.metrics_until(&["postmortem_tracker_job_runs_total{result=\"done\"}"], 60);
+    let mut first = first;
+    let _ = first.child.kill(); // SIGKILL: no shutdown, no grace
+    let _ = first.child.wait();
+    let store = Store::open(&db).unwrap();
+    let jobs = store.jobs(&JobFilter::default(), 100).unwrap();
+    let done_before: Vec<String> = jobs
+        .iter()
+        .filter(|j| j.state == JobState::Done)
+        .map(|j| j.mark.repo.clone())
+        .collect();
+    assert!(
+        !done_before.is_empty() && done_before.len() < REPOS,
+        "the kill should land mid-run: done {done_before:?}"
+    );
+    drop(store);
+    let requests_at_kill = gh.log().len();
+
+    let second = start(&db);
+    let metrics = second.metrics_until(
+        &[
+            "postmortem_tracker_jobs{state=\"queued\"} 0",
+            "postmortem_tracker_jobs{state=\"running\"} 0",
+        ],
+        120,
+    );
+    assert!(
+        metrics.contains("postmortem_tracker_jobs{state=\"done\"} 6"),
+        "{metrics}"
+    );
+    drop(second);
+
+    let st = gh.state();
+    for i in 0..REPOS {
+        let repo = st.repo("acme", &format!("r{i}"));
+        let issues: Vec<_> = repo.issues.iter().filter(|i| i.pull.is_none()).collect();
+        assert_eq!(
+            issues.len(),
+            2,
+            "acme/r{i}: {:?}",
+            issues.iter().map(|i| &i.title).collect::<Vec<_>>()
+        );
+        let text = repo.file_text("main", "postmortems/outage.md").unwrap();
+        for issue in issues {
+            assert!(
+                text.contains(&format!("#{}", issue.number)),
+                "acme/r{i}:\n{text}"
+            );
+        }
+    }
+    drop(st);
+    let after: Vec<_> = gh.log().all().into_iter().skip(requests_at_kill).collect();
+    for repo in &done_before {
+        assert!(
+            !after
+                .iter()
+                .any(|r| r.path.starts_with(&format!("/repos/{repo}/"))),
+            "{repo} was done before the kill but ran again"
+        );
+    }
 }
 
 #[test]

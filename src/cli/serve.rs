@@ -10,9 +10,10 @@ use anyhow::Context as _;
 
 use super::input::Global;
 use crate::config::{Config, ServiceConfig};
-use crate::service::store::{Job, Store};
+use crate::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
+use crate::service::store::Store;
 use crate::service::webhook::Forge;
-use crate::service::{self, BoxFuture, Runner, Secrets, Settings};
+use crate::service::{self, Secrets, Settings};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,14 +36,35 @@ pub struct Args {
     /// default 5 MiB].
     #[arg(long)]
     pub max_body_bytes: Option<usize>,
+    /// Where links and status are written: commit (on the default branch), pull-request (one
+    /// branch and pull/merge request per repository), or off [config: service.write; default
+    /// commit].
+    #[arg(long, value_name = "MODE", value_parser = ["commit", "pull-request", "off"])]
+    pub write: Option<String>,
+    /// GitHub's API root [config: service.github_api_url; default https://api.github.com].
+    #[arg(long, value_name = "URL")]
+    pub github_api_url: Option<String>,
+    /// GitLab's API root [config: service.gitlab_api_url; default https://gitlab.com/api/v4].
+    #[arg(long, value_name = "URL")]
+    pub gitlab_api_url: Option<String>,
+    /// The day to use for due dates instead of today (reproducible demos and tests).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<chrono::NaiveDate>,
+}
+
+/// What `serve` runs with, from flags over the configuration file.
+struct Resolved {
+    listen: SocketAddr,
+    database: PathBuf,
+    settings: Settings,
+    write: WriteMode,
+    github_api_url: String,
+    gitlab_api_url: String,
+    today: Option<chrono::NaiveDate>,
 }
 
 /// The settings from flags over the configuration file, or a message naming the bad key.
-fn resolve(
-    args: Args,
-    config: &ServiceConfig,
-    file: &str,
-) -> Result<(SocketAddr, PathBuf, Settings), String> {
+fn resolve(args: Args, config: &ServiceConfig, file: &str) -> Result<Resolved, String> {
     let listen = match args.listen {
         Some(a) => a,
         None => config.listen.parse().map_err(|e| {
@@ -88,29 +110,23 @@ fn resolve(
         max_body_bytes,
         ..Settings::default()
     };
-    Ok((
+    let write = args.write.as_deref().unwrap_or(&config.write);
+    let write = WriteMode::parse(write).ok_or_else(|| {
+        format!("{file}: service.write = {write:?}: expected commit, pull-request or off")
+    })?;
+    Ok(Resolved {
         listen,
-        args.database.unwrap_or_else(|| config.database.clone()),
+        database: args.database.unwrap_or_else(|| config.database.clone()),
         settings,
-    ))
-}
-
-/// Until sync and follow-up can fetch a repository's postmortems through the API, a job
-/// cannot be carried out: it is recorded as failed with this message rather than pretended.
-struct NotYetRunner;
-
-impl Runner for NotYetRunner {
-    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move {
-            Err(format!(
-                "{} of {}:{} from the service is not implemented yet; run `postmortem-tracker {}` in CI",
-                job.mark.reason.as_str(),
-                job.mark.forge.as_str(),
-                job.mark.repo,
-                job.mark.reason.as_str()
-            ))
-        })
-    }
+        write,
+        github_api_url: args
+            .github_api_url
+            .unwrap_or_else(|| config.github_api_url.clone()),
+        gitlab_api_url: args
+            .gitlab_api_url
+            .unwrap_or_else(|| config.gitlab_api_url.clone()),
+        today: args.today,
+    })
 }
 
 fn secret(name: &str) -> Option<String> {
@@ -142,15 +158,54 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| root.join(crate::config::FILE_NAME))
         .display()
         .to_string();
-    let (listen, database, mut settings) = match resolve(args, &config.service, &file) {
+    let Resolved {
+        listen,
+        database,
+        mut settings,
+        write,
+        github_api_url,
+        gitlab_api_url,
+        today,
+    } = match resolve(args, &config.service, &file) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(2));
         }
     };
+    let access =
+        |token: &str, api_url: String| secret(token).map(|token| Access { api_url, token });
+    let runner_settings = RunnerSettings {
+        github: access("GITHUB_TOKEN", github_api_url),
+        gitlab: access("GITLAB_TOKEN", gitlab_api_url),
+        write,
+        timeout: std::time::Duration::from_secs(config.sync.timeout_secs),
+        today,
+        templates_dir: config.templates_dir.clone(),
+    };
+    for (forge, webhook, token, access) in [
+        (
+            "GitHub",
+            &secrets.github,
+            "GITHUB_TOKEN",
+            &runner_settings.github,
+        ),
+        (
+            "GitLab",
+            &secrets.gitlab,
+            "GITLAB_TOKEN",
+            &runner_settings.gitlab,
+        ),
+    ] {
+        if webhook.is_some() && access.is_none() {
+            eprintln!(
+                "warning: {forge} deliveries are accepted but {token} is not set: their jobs will fail until it is"
+            );
+        }
+    }
     settings.secrets = secrets;
     let store = Arc::new(Store::open(&database)?);
+    let runner = ForgeRunner::new(store.clone(), runner_settings, settings.api_metrics.clone())?;
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
@@ -165,7 +220,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             listener,
             settings,
             store,
-            Arc::new(NotYetRunner),
+            Arc::new(runner),
             shutdown_signal(),
         )
         .await

@@ -8,6 +8,7 @@
 //! job at a time per repository, several repositories at once.
 
 pub mod index;
+pub mod runner;
 pub mod store;
 pub mod webhook;
 
@@ -40,6 +41,21 @@ pub trait Runner: Send + Sync + 'static {
     /// Reconciles `job.mark.repo` for `job.mark.reason`; `Err` carries a message for the run
     /// history (never a token).
     fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>>;
+
+    /// The repositories of `owner` (a GitHub user or organisation, a GitLab group), for a
+    /// watch list entry `forge:owner/*`, as lower-case `owner/name` paths.
+    fn repositories_of<'a>(
+        &'a self,
+        forge: Forge,
+        owner: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, String>> {
+        Box::pin(async move {
+            Err(format!(
+                "{}:{owner}/*: this runner cannot list repositories",
+                forge.as_str()
+            ))
+        })
+    }
 }
 
 /// Webhook secrets. `Debug` never shows them.
@@ -66,8 +82,9 @@ impl std::fmt::Debug for Secrets {
 pub struct Settings {
     /// Webhook secrets; a forge without one refuses every delivery (401).
     pub secrets: Secrets,
-    /// Repositories to act on (`github:owner/name`, `gitlab:group/project`, lower-case); empty:
-    /// every repository whose deliveries authenticate.
+    /// Repositories to act on (`github:owner/name`, `gitlab:group/project`, lower-case; an
+    /// owner's every repository as `owner/*`); empty: every repository whose deliveries
+    /// authenticate.
     pub repositories: BTreeSet<(Forge, String)>,
     /// Concurrent workers (repositories reconciled at once).
     pub workers: usize,
@@ -81,6 +98,8 @@ pub struct Settings {
     /// At shutdown, how long a running job may go on before it is abandoned (and run again
     /// at the next start).
     pub shutdown_grace: Duration,
+    /// The runner's API call counts, shown in `/metrics`.
+    pub api_metrics: Arc<runner::ApiMetrics>,
 }
 
 impl Default for Settings {
@@ -95,11 +114,31 @@ impl Default for Settings {
             poll_interval: Duration::from_secs(1),
             schedule: None,
             shutdown_grace: Duration::from_secs(30),
+            api_metrics: Arc::default(),
         }
     }
 }
 
-/// Parses one `--repository` value: `github:owner/name` or `gitlab:group/sub/project`.
+/// Whether `repo` is watched: named, or under an `owner/*` entry (on GitLab, subgroups
+/// included). An empty watch list watches everything.
+pub fn is_watched(watch: &BTreeSet<(Forge, String)>, forge: Forge, repo: &str) -> bool {
+    watch.is_empty()
+        || watch.iter().any(|(f, w)| {
+            *f == forge
+                && match w.strip_suffix("/*") {
+                    Some(owner) => repo
+                        .strip_prefix(owner)
+                        .and_then(|rest| rest.strip_prefix('/'))
+                        .is_some_and(|rest| {
+                            !rest.is_empty() && (forge == Forge::Gitlab || !rest.contains('/'))
+                        }),
+                    None => w == repo,
+                }
+        })
+}
+
+/// Parses one `--repository` value: `github:owner/name` or `gitlab:group/sub/project`, or
+/// every repository of an owner: `github:acme/*`, `gitlab:acme/platform/*`.
 pub fn parse_repository(s: &str) -> Result<(Forge, String), String> {
     let (forge, repo) = s
         .split_once(':')
@@ -108,7 +147,14 @@ pub fn parse_repository(s: &str) -> Result<(Forge, String), String> {
         .ok_or_else(|| format!("{s:?}: unknown forge {forge:?} (github or gitlab)"))?;
     let repo = repo.trim().trim_matches('/').to_lowercase();
     if !repo.contains('/') || repo.split('/').any(str::is_empty) {
-        return Err(format!("{s:?}: expected OWNER/NAME after the forge"));
+        return Err(format!(
+            "{s:?}: expected OWNER/NAME (or OWNER/* for all of an owner's) after the forge"
+        ));
+    }
+    if repo.contains('*') && !(repo.ends_with("/*") && repo.matches('*').count() == 1) {
+        return Err(format!(
+            "{s:?}: `*` stands only for a whole name at the end: OWNER/*"
+        ));
     }
     Ok((forge, repo))
 }
@@ -138,7 +184,16 @@ const DELIVERY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(30);
 pub(crate) struct Metrics {
     deliveries: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     runs: Mutex<BTreeMap<&'static str, u64>>,
+    /// Job durations by reason: (bucket counts, sum of seconds, count).
+    durations: Mutex<BTreeMap<&'static str, Histogram>>,
 }
+
+/// A Prometheus histogram: counts per bucket of [`DURATION_BUCKETS`] (cumulative), the sum
+/// of observations and their number.
+type Histogram = (Vec<u64>, f64, u64);
+
+/// Upper bounds (seconds) of the job duration histogram's buckets.
+const DURATION_BUCKETS: [f64; 10] = [0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0];
 
 impl Metrics {
     fn delivery(&self, forge: Forge, result: &'static str) {
@@ -146,9 +201,21 @@ impl Metrics {
         *d.entry((forge.as_str(), result)).or_default() += 1;
     }
 
-    fn run(&self, result: &'static str) {
+    fn run(&self, result: &'static str, reason: webhook::Reason, took: Duration) {
         let mut r = self.runs.lock().unwrap_or_else(|e| e.into_inner());
         *r.entry(result).or_default() += 1;
+        let mut d = self.durations.lock().unwrap_or_else(|e| e.into_inner());
+        let (buckets, sum, count) = d
+            .entry(reason.as_str())
+            .or_insert_with(|| (vec![0; DURATION_BUCKETS.len()], 0.0, 0));
+        let secs = took.as_secs_f64();
+        for (b, le) in buckets.iter_mut().zip(DURATION_BUCKETS) {
+            if secs <= le {
+                *b += 1;
+            }
+        }
+        *sum += secs;
+        *count += 1;
     }
 }
 
@@ -185,7 +252,7 @@ pub async fn serve(
         .settings
         .schedule
         .clone()
-        .map(|s| tokio::spawn(scheduler(app.clone(), s, stop_rx.clone())));
+        .map(|s| tokio::spawn(scheduler(app.clone(), runner.clone(), s, stop_rx.clone())));
     let router = router(app.clone());
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
@@ -225,6 +292,7 @@ async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::Receiver<boo
             Ok(Ok(Some(job))) => {
                 // In its own task so that a panicking runner fails its job, not the worker.
                 let (r, j) = (runner.clone(), job.clone());
+                let started = std::time::Instant::now();
                 let mut task = tokio::spawn(async move { r.run(&j).await });
                 let outcome = tokio::select! {
                     res = &mut task => res.unwrap_or_else(|e| Err(format!("the runner failed: {e}"))),
@@ -238,8 +306,11 @@ async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::Receiver<boo
                         return;
                     }
                 };
-                app.metrics
-                    .run(if outcome.is_ok() { "done" } else { "failed" });
+                app.metrics.run(
+                    if outcome.is_ok() { "done" } else { "failed" },
+                    job.mark.reason,
+                    started.elapsed(),
+                );
                 if let Err(e) = &outcome {
                     eprintln!(
                         "job {} ({} {} {}) failed: {e}",
@@ -273,7 +344,12 @@ async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::Receiver<boo
 }
 
 /// On each tick of the schedule: a follow-up for every repository, and old delivery ids pruned.
-async fn scheduler(app: App, schedule: cron::Schedule, mut stop: watch::Receiver<bool>) {
+async fn scheduler(
+    app: App,
+    runner: Arc<dyn Runner>,
+    schedule: cron::Schedule,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let Some(next) = schedule.upcoming(Utc).next() else {
             return; // a schedule with a year in the past never fires again
@@ -286,26 +362,17 @@ async fn scheduler(app: App, schedule: cron::Schedule, mut stop: watch::Receiver
         if *stop.borrow() {
             return;
         }
+        let all = watched_now(&app, runner.as_ref()).await;
         let store = app.store.clone();
-        let watched = app.settings.repositories.clone();
         let marked = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
             let now = Utc::now();
-            // The watch list when there is one, else every repository seen before.
-            let all: BTreeSet<(Forge, String)> = if watched.is_empty() {
-                store.known_repositories()?.into_iter().collect()
-            } else {
-                watched
-            };
             for (forge, repo) in &all {
-                let reason = webhook::Reason::Followup;
-                store.mark(
-                    &Mark {
-                        forge: *forge,
-                        repo: repo.clone(),
-                        reason,
-                    },
-                    now,
-                )?;
+                let mark = Mark {
+                    forge: *forge,
+                    repo: repo.clone(),
+                    reason: webhook::Reason::Followup,
+                };
+                store.mark(&mark, now)?;
             }
             store.prune_deliveries(now - DELIVERY_MEMORY)?;
             Ok(all.len())
@@ -322,6 +389,35 @@ async fn scheduler(app: App, schedule: cron::Schedule, mut stop: watch::Receiver
             tokio::time::sleep(rest).await;
         }
     }
+}
+
+/// The repositories a scheduled follow-up covers: the watch list with each `owner/*` listed
+/// through the forge (an owner that cannot be listed is reported and skipped; the others go
+/// on), else every repository seen before.
+async fn watched_now(app: &App, runner: &dyn Runner) -> BTreeSet<(Forge, String)> {
+    let watched = &app.settings.repositories;
+    let mut all = BTreeSet::new();
+    if watched.is_empty() {
+        let store = app.store.clone();
+        match tokio::task::spawn_blocking(move || store.known_repositories()).await {
+            Ok(Ok(known)) => all.extend(known),
+            Ok(Err(e)) => eprintln!("scheduled follow-up: {e:#}"),
+            Err(e) => eprintln!("scheduled follow-up: {e}"),
+        }
+        return all;
+    }
+    for (forge, repo) in watched {
+        match repo.strip_suffix("/*") {
+            None => {
+                all.insert((*forge, repo.clone()));
+            }
+            Some(owner) => match runner.repositories_of(*forge, owner).await {
+                Ok(repos) => all.extend(repos.into_iter().map(|r| (*forge, r))),
+                Err(e) => eprintln!("scheduled follow-up: {e}"),
+            },
+        }
+    }
+    all
 }
 
 /// Completes `grace` after the stop signal.
@@ -403,8 +499,7 @@ async fn accept(app: App, forge: Forge, delivery: Delivery) -> Response {
         Action::Pong => (None, "pong", None),
         Action::Ignore(why) => (None, "ignored", Some(why)),
         Action::Mark(m) => {
-            let s = &app.settings.repositories;
-            if s.is_empty() || s.contains(&(m.forge, m.repo.clone())) {
+            if is_watched(&app.settings.repositories, m.forge, &m.repo) {
                 (Some(m), "queued", None)
             } else {
                 let why = format!(
@@ -585,6 +680,39 @@ async fn metrics(State(app): State<App>) -> Response {
             "postmortem_tracker_job_runs_total{{result=\"{result}\"}} {n}"
         );
     }
+    out.push_str("# HELP postmortem_tracker_job_duration_seconds How long jobs took, by reason.\n");
+    out.push_str("# TYPE postmortem_tracker_job_duration_seconds histogram\n");
+    for (reason, (buckets, sum, count)) in app
+        .metrics
+        .durations
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        for (n, le) in buckets.iter().zip(DURATION_BUCKETS) {
+            let _ = writeln!(
+                out,
+                "postmortem_tracker_job_duration_seconds_bucket{{reason=\"{reason}\",le=\"{le}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "postmortem_tracker_job_duration_seconds_bucket{{reason=\"{reason}\",le=\"+Inf\"}} {count}\npostmortem_tracker_job_duration_seconds_sum{{reason=\"{reason}\"}} {sum}\npostmortem_tracker_job_duration_seconds_count{{reason=\"{reason}\"}} {count}"
+        );
+    }
+    out.push_str("# HELP postmortem_tracker_api_requests_total Jobs' forge API work, by forge and outcome (ok: a repository reconciled; rate_limited, error: a call that failed).\n");
+    out.push_str("# TYPE postmortem_tracker_api_requests_total counter\n");
+    for ((forge, outcome), n) in app.settings.api_metrics.calls() {
+        let _ = writeln!(
+            out,
+            "postmortem_tracker_api_requests_total{{forge=\"{forge}\",outcome=\"{outcome}\"}} {n}"
+        );
+    }
+    let (waits, waited) = app.settings.api_metrics.waits();
+    let _ = writeln!(
+        out,
+        "# HELP postmortem_tracker_api_waits_total Waits for rate limits and write pacing.\n# TYPE postmortem_tracker_api_waits_total counter\npostmortem_tracker_api_waits_total {waits}\n# HELP postmortem_tracker_api_wait_seconds_total Time spent in those waits.\n# TYPE postmortem_tracker_api_wait_seconds_total counter\npostmortem_tracker_api_wait_seconds_total {waited}"
+    );
     if let Ok(Ok(d)) = depth {
         out.push_str("# HELP postmortem_tracker_jobs Jobs in the store, by state.\n");
         out.push_str("# TYPE postmortem_tracker_jobs gauge\n");

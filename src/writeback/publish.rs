@@ -47,7 +47,7 @@ pub fn is_own_commit(message: &str) -> bool {
 }
 
 /// A change to one file's text: `None` when the text needs none.
-pub type Apply<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+pub type Apply<'a> = Box<dyn Fn(&str) -> Option<String> + Send + Sync + 'a>;
 
 /// One file to change: `apply` maps the text on the forge to its new text, `None` when it
 /// needs no change.

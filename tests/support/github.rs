@@ -696,7 +696,11 @@ fn route(st: &mut GitHubState, req: &Req, base: &str, grant: Option<&TokenGrant>
             let Some(idx) = st
                 .repos
                 .iter()
-                .position(|r| r.owner == *owner && r.name == *name)
+                // GitHub matches owner and name without case, as the service's lower-cased
+                // repository names rely on.
+                .position(|r| {
+                    r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name)
+                })
             else {
                 return not_found();
             };

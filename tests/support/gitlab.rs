@@ -746,11 +746,10 @@ fn route(st: &mut GitLabState, req: &Req, base: &str, grant: &TokenGrant) -> Rep
             list_reply(req, base, items)
         }
         (_, ["projects", id, tail @ ..]) => {
-            let Some(idx) = st
-                .projects
-                .iter()
-                .position(|p| p.id.to_string() == *id || p.path_with_namespace == *id)
-            else {
+            let Some(idx) = st.projects.iter().position(|p| {
+                // GitLab finds a project by its full path without case.
+                p.id.to_string() == *id || p.path_with_namespace.eq_ignore_ascii_case(id)
+            }) else {
                 return msg(404, "404 Project Not Found");
             };
             match grant.access {

@@ -18,6 +18,7 @@
 
 pub mod github;
 pub mod gitlab;
+pub mod service;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

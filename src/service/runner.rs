@@ -1,0 +1,536 @@
+//! The service's [`Runner`]: reconciles one repository through its forge's API, with no
+//! checkout. Each job reads the default branch's postmortems and the repository's own
+//! `.postmortem-tracker.toml` ([`crate::source::remote`]), then:
+//!
+//! - every job: a sync (an issue for every action item, found by key, never opened twice),
+//!   its links committed to the postmortems, and the items index refreshed;
+//! - a follow-up job (an issue event, the schedule) also writes the status blocks and boxes,
+//!   and sets the `overdue` label and reminders, as `postmortem-tracker followup` does.
+//!
+//! A sync in every job is what makes the schedule repair a lost push: whatever the event,
+//! the repository ends reconciled. Every step is idempotent, so a job run again after a crash
+//! changes nothing more.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::index;
+use super::store::{Job, Store};
+use super::webhook::{Forge, Reason};
+use super::{BoxFuture, Runner};
+use crate::config::Config;
+use crate::followup::{followup_doc, update_tracker, FollowupOptions, UpdateOptions};
+use crate::model::{ItemKind, Postmortem};
+use crate::plan::PlanOptions;
+use crate::render::Engine;
+use crate::source::remote;
+use crate::status::DueDefaults;
+use crate::sync::{sync, Pacing, Sleeper, SyncOptions};
+use crate::tracker::browse::Browse;
+use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
+use crate::writeback::publish::{
+    commit_message, link_changes, publish, request_body, status_changes, Source, StatusContext,
+    Target,
+};
+
+/// Where the service writes links and status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Commits on the default branch.
+    Commit,
+    /// One branch and one pull/merge request per repository (protected default branches).
+    PullRequest,
+    /// Nothing written to the repository: issues, labels, reminders and the index only.
+    Off,
+}
+
+impl WriteMode {
+    /// `commit`, `pull-request` or `off`.
+    pub fn parse(s: &str) -> Option<WriteMode> {
+        match s {
+            "commit" => Some(WriteMode::Commit),
+            "pull-request" => Some(WriteMode::PullRequest),
+            "off" => Some(WriteMode::Off),
+            _ => None,
+        }
+    }
+}
+
+/// A forge's API root and token. `Debug` never shows the token.
+#[derive(Clone)]
+pub struct Access {
+    pub api_url: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access")
+            .field("api_url", &self.api_url)
+            .field("token", &"<set>")
+            .finish()
+    }
+}
+
+/// Counts of the forge API calls the jobs made and of the time they waited on rate limits
+/// and write pacing, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct ApiMetrics {
+    calls: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    waits: AtomicU64,
+    waited_ms: AtomicU64,
+}
+
+impl ApiMetrics {
+    fn call(&self, forge: Forge, outcome: &'static str) {
+        let mut c = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        *c.entry((forge.as_str(), outcome)).or_default() += 1;
+    }
+
+    /// API calls by (forge, outcome): `ok`, `rate_limited`, `error`.
+    pub fn calls(&self) -> BTreeMap<(&'static str, &'static str), u64> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// (number of waits, total seconds waited).
+    pub fn waits(&self) -> (u64, f64) {
+        (
+            self.waits.load(Ordering::Relaxed),
+            self.waited_ms.load(Ordering::Relaxed) as f64 / 1000.0,
+        )
+    }
+}
+
+/// Sleeps, counting the waits.
+struct CountingSleeper<'a>(&'a ApiMetrics);
+
+impl Sleeper for CountingSleeper<'_> {
+    async fn sleep(&self, d: Duration) {
+        self.0.waits.fetch_add(1, Ordering::Relaxed);
+        self.0
+            .waited_ms
+            .fetch_add(d.as_millis() as u64, Ordering::Relaxed);
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// How the runner works.
+#[derive(Debug, Clone)]
+pub struct RunnerSettings {
+    pub github: Option<Access>,
+    pub gitlab: Option<Access>,
+    pub write: WriteMode,
+    /// Per-request timeout on GitHub.
+    pub timeout: Duration,
+    /// The day to use instead of today (reproducible demos and tests).
+    pub today: Option<NaiveDate>,
+    /// Templates folder on the service's machine (repositories' own `templates_dir` is not
+    /// read: it would name a folder of their checkout).
+    pub templates_dir: Option<std::path::PathBuf>,
+}
+
+/// Runs jobs against GitHub and GitLab, and keeps the items index in the store.
+pub struct ForgeRunner {
+    store: Arc<Store>,
+    settings: RunnerSettings,
+    engine: Engine,
+    api: Arc<ApiMetrics>,
+}
+
+impl ForgeRunner {
+    /// A runner writing its index into `store`. Fails when the templates do not load.
+    pub fn new(
+        store: Arc<Store>,
+        settings: RunnerSettings,
+        api: Arc<ApiMetrics>,
+    ) -> anyhow::Result<ForgeRunner> {
+        let engine = Engine::new(settings.templates_dir.as_deref())?;
+        Ok(ForgeRunner {
+            store,
+            settings,
+            engine,
+            api,
+        })
+    }
+
+    fn access(&self, forge: Forge) -> Result<&Access, String> {
+        let (access, var) = match forge {
+            Forge::Github => (self.settings.github.as_ref(), "GITHUB_TOKEN"),
+            Forge::Gitlab => (self.settings.gitlab.as_ref(), "GITLAB_TOKEN"),
+        };
+        access.ok_or_else(|| {
+            format!(
+                "no {var} in the service's environment: cannot act on {} repositories",
+                forge.as_str()
+            )
+        })
+    }
+
+    async fn run_job(&self, job: &Job) -> Result<(), String> {
+        let forge = job.mark.forge;
+        let access = self.access(forge)?;
+        let origin = format!("{}:{}", forge.as_str(), job.mark.repo);
+        let fail = |e: TrackerError| {
+            self.count(forge, &e);
+            format!("{origin}: {}", explain(forge, &e))
+        };
+        match forge {
+            Forge::Github => {
+                let gh = GitHub::new(
+                    &access.api_url,
+                    &job.mark.repo,
+                    Some(&access.token),
+                    self.settings.timeout,
+                )
+                .map_err(|e| format!("{origin}: {e}"))?;
+                self.reconcile(&gh, job, access).await
+            }
+            Forge::Gitlab => {
+                let gl = GitLab::connect(&access.api_url, &job.mark.repo, &access.token)
+                    .await
+                    .map_err(fail)?;
+                self.reconcile(&gl, job, access).await
+            }
+        }
+    }
+
+    fn count(&self, forge: Forge, e: &TrackerError) {
+        self.api.call(
+            forge,
+            match e {
+                TrackerError::RateLimited { .. } => "rate_limited",
+                _ => "error",
+            },
+        );
+    }
+
+    /// One repository, start to end. Errors name the repository.
+    async fn reconcile<F: Tracker + Browse>(
+        &self,
+        forge: &F,
+        job: &Job,
+        access: &Access,
+    ) -> Result<(), String> {
+        let kind = job.mark.forge;
+        let repo = job.mark.repo.as_str();
+        let origin = forge.origin();
+        let fail = |e: TrackerError| {
+            self.count(kind, &e);
+            format!("{origin}: {}", explain(kind, &e))
+        };
+        let branch = forge.default_branch().await.map_err(fail)?;
+        // The service's own environment is not the repository's: no POSTMORTEM_TRACKER_*
+        // variables are taken from it.
+        let config = remote::read_config(forge, &branch, std::iter::empty())
+            .await
+            .map_err(|e| e.to_string())?;
+        let parse_options = config.parse_options();
+        let inputs = remote::load(forge, &branch, &config.paths, &parse_options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (docs, texts): (Vec<Postmortem>, Vec<String>) = inputs.documents.into_iter().unzip();
+        let today = self.today(&config, Utc::now());
+        let file_url = config
+            .sync
+            .file_url
+            .clone()
+            .unwrap_or_else(|| web_file_url(kind, &access.api_url, repo, &branch));
+        let mut errors: Vec<String> = inputs
+            .skipped
+            .iter()
+            .map(|(p, why)| format!("{origin}:{p}: skipped: {why}"))
+            .collect();
+
+        // 1. Sync: an issue for every item.
+        let options = sync_options(&config, repo, today, &file_url);
+        let report = sync(
+            &docs,
+            forge,
+            &CountingSleeper(&self.api),
+            &self.engine,
+            &options,
+        )
+        .await
+        .map_err(|e| match e {
+            crate::sync::SyncError::Tracker(t) => fail(t),
+            other => format!("{origin}: {other}"),
+        })?;
+        errors.extend(report.errors.iter().map(|e| format!("{origin}: {e}")));
+        let target = match self.settings.write {
+            WriteMode::Off => None,
+            WriteMode::Commit => Some(Target::Commit),
+            WriteMode::PullRequest => Some(Target::PullRequest {
+                branch: config.followup.branch.clone(),
+                title: "postmortem-tracker: action item status".into(),
+            }),
+        };
+        if let Some(target) = &target {
+            let changes = link_changes(&report, &parse_options, |_| true);
+            if !changes.is_empty() {
+                let body = format!(
+                    "Issue links for the action items of {} postmortem(s), written by postmortem-tracker. Merge to update the postmortems; later runs update this branch.\n",
+                    changes.len()
+                );
+                let published = publish(
+                    forge,
+                    &changes,
+                    target,
+                    &commit_message(Source::Sync),
+                    &body,
+                )
+                .await
+                .map_err(fail)?;
+                errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
+            }
+        }
+
+        // 2. Status, from one listing after the sync.
+        let listing = forge.list_issues(&config.sync.label).await.map_err(fail)?;
+        let fopts = FollowupOptions {
+            due: DueDefaults {
+                days: config
+                    .followup
+                    .due_days
+                    .iter()
+                    .map(|(k, v)| (k.to_lowercase(), *v))
+                    .collect(),
+            },
+            repo: Some(repo.to_string()),
+            file_url: Some(file_url.clone()),
+            overdue_label: config.followup.overdue_label.clone(),
+        };
+        let mut outcomes = Vec::with_capacity(docs.len());
+        for (doc, text) in docs.iter().zip(&texts) {
+            let out = followup_doc(doc, text, Some(&listing), today, &fopts, &self.engine)
+                .map_err(|e| format!("{origin}:{}: template: {e}", doc.path))?;
+            outcomes.push(out);
+        }
+        if job.mark.reason == Reason::Followup {
+            if let Some(target) = &target {
+                let cx = StatusContext {
+                    today,
+                    options: &fopts,
+                    engine: &self.engine,
+                    parse_options: &parse_options,
+                };
+                let changes = status_changes(&outcomes, &listing, &cx);
+                if !changes.is_empty() {
+                    let published = publish(
+                        forge,
+                        &changes,
+                        target,
+                        &commit_message(Source::Followup),
+                        &request_body(&outcomes, today),
+                    )
+                    .await
+                    .map_err(fail)?;
+                    errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
+                }
+            }
+            let pairs: Vec<_> = docs.iter().zip(outcomes.iter()).collect();
+            let update = UpdateOptions {
+                today,
+                reminder_interval_days: config.followup.reminder_interval_days,
+                min_write_interval: options.pacing.min_write_interval,
+                max_wait: options.pacing.max_wait,
+            };
+            let updates = update_tracker(forge, &pairs, &listing, &self.engine, &fopts, &update)
+                .await
+                .map_err(fail)?;
+            errors.extend(updates.errors.iter().map(|e| format!("{origin}: {e}")));
+        }
+
+        // 3. The index.
+        let records = index::records(kind, repo, &docs, &outcomes, Some(&file_url));
+        let store = self.store.clone();
+        let repo_owned = repo.to_string();
+        tokio::task::spawn_blocking(move || store.replace_items(kind, &repo_owned, records, today))
+            .await
+            .map_err(|e| format!("{origin}: cannot save the items: {e}"))?
+            .map_err(|e| format!("{origin}: cannot save the items: {e:#}"))?;
+        self.api.call(kind, "ok");
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    /// Today in the repository's time zone (a UTC offset), else in UTC.
+    fn today(&self, config: &Config, now: DateTime<Utc>) -> NaiveDate {
+        if let Some(d) = self.settings.today {
+            return d;
+        }
+        match config
+            .time_zone
+            .as_deref()
+            .and_then(crate::parse::zone_offset)
+        {
+            Some(off) => now.with_timezone(&off).date_naive(),
+            None => now.date_naive(),
+        }
+    }
+}
+
+impl Runner for ForgeRunner {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(self.run_job(job))
+    }
+
+    fn repositories_of<'a>(
+        &'a self,
+        forge: Forge,
+        owner: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, String>> {
+        Box::pin(async move {
+            let access = self.access(forge)?;
+            let listed = match forge {
+                Forge::Github => {
+                    GitHub::repositories_of(
+                        &access.api_url,
+                        owner,
+                        Some(&access.token),
+                        self.settings.timeout,
+                    )
+                    .await
+                }
+                Forge::Gitlab => {
+                    GitLab::repositories_of(&access.api_url, owner, &access.token).await
+                }
+            };
+            listed
+                .map(|v| v.into_iter().map(|r| r.to_lowercase()).collect())
+                .map_err(|e| {
+                    self.count(forge, &e);
+                    format!("{}:{owner}/*: {}", forge.as_str(), explain(forge, &e))
+                })
+        })
+    }
+}
+
+/// The sync's options from a repository's configuration.
+fn sync_options(config: &Config, repo: &str, today: NaiveDate, file_url: &str) -> SyncOptions {
+    let default_due_days = config
+        .sync
+        .default_due_days
+        .iter()
+        .map(|(k, d)| {
+            let kind = match k.as_str() {
+                "corrective" => ItemKind::Corrective,
+                "preventive" => ItemKind::Preventive,
+                "task" => ItemKind::Task,
+                _ => ItemKind::Unknown,
+            };
+            (kind, *d)
+        })
+        .collect();
+    SyncOptions {
+        label: config.sync.label.clone(),
+        today,
+        plan: PlanOptions {
+            repo: Some(repo.to_string()),
+            default_due_days,
+        },
+        owners: config.owners.clone(),
+        milestones: config.sync.milestones,
+        file_url: Some(file_url.to_string()),
+        root: std::path::PathBuf::new(),
+        // Links go through the API ([`link_changes`]), not into a checkout.
+        write_back: false,
+        close_removed: config.sync.close_removed,
+        parse_options: config.parse_options(),
+        pacing: Pacing {
+            min_write_interval: Duration::from_millis(config.sync.min_write_interval_ms),
+            max_wait: Duration::from_secs(config.sync.max_wait_secs),
+            retry_delay: Duration::from_millis(config.sync.retry_delay_ms),
+            ..Pacing::default()
+        },
+    }
+}
+
+/// The web address of a file on the branch (`{path}` left to fill), from the API root:
+/// `https://api.github.com` → `https://github.com`, `https://ghe.example/api/v3` →
+/// `https://ghe.example`, `https://gitlab.example/api/v4` → `https://gitlab.example`.
+pub fn web_file_url(forge: Forge, api_url: &str, repo: &str, branch: &str) -> String {
+    let api = api_url.trim_end_matches('/');
+    match forge {
+        Forge::Github => {
+            let web = if api == "https://api.github.com" {
+                "https://github.com".to_string()
+            } else {
+                api.strip_suffix("/api/v3").unwrap_or(api).to_string()
+            };
+            format!("{web}/{repo}/blob/{branch}/{{path}}")
+        }
+        Forge::Gitlab => {
+            let web = api.strip_suffix("/api/v4").unwrap_or(api);
+            format!("{web}/{repo}/-/blob/{branch}/{{path}}")
+        }
+    }
+}
+
+/// One line per failure, saying what to fix; never the token.
+fn explain(forge: Forge, e: &TrackerError) -> String {
+    let var = match forge {
+        Forge::Github => "GITHUB_TOKEN",
+        Forge::Gitlab => "GITLAB_TOKEN",
+    };
+    match e {
+        TrackerError::Unauthorized(m) => {
+            format!("the service's {var} was rejected (401 {}): set a valid token", m.trim())
+        }
+        TrackerError::Forbidden(m) => format!(
+            "the service's {var} may not do this (403 {}): it needs issues and contents write access",
+            m.trim()
+        ),
+        TrackerError::NotFound(m) => format!(
+            "not found (404 {}): check the repository name, and that {var} can see it",
+            m.trim()
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_addresses_of_files() {
+        assert_eq!(
+            web_file_url(Forge::Github, "https://api.github.com/", "acme/svc", "main"),
+            "https://github.com/acme/svc/blob/main/{path}"
+        );
+        assert_eq!(
+            web_file_url(
+                Forge::Github,
+                "https://ghe.example/api/v3",
+                "acme/svc",
+                "main"
+            ),
+            "https://ghe.example/acme/svc/blob/main/{path}"
+        );
+        assert_eq!(
+            web_file_url(
+                Forge::Gitlab,
+                "https://gitlab.example/api/v4",
+                "g/s/p",
+                "trunk"
+            ),
+            "https://gitlab.example/g/s/p/-/blob/trunk/{path}"
+        );
+    }
+
+    #[test]
+    fn tokens_never_show_in_debug() {
+        let a = Access {
+            api_url: "http://127.0.0.1:1".into(),
+            token: "ghp_secret123".into(),
+        };
+        assert!(!format!("{a:?}").contains("secret123"));
+    }
+}
