@@ -181,6 +181,7 @@ fn seed(db: &Path) -> Vec<ItemRecord> {
 
 struct Service {
     addr: SocketAddr,
+    db: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     runtime: Option<tokio::runtime::Runtime>,
     _dir: tempfile::TempDir,
@@ -212,6 +213,7 @@ impl Service {
         });
         let svc = Service {
             addr,
+            db,
             stop: Some(tx),
             runtime: Some(runtime),
             _dir: dir,
@@ -489,6 +491,37 @@ fn json_and_csv_hold_exactly_the_seeded_items() {
     ] {
         assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
     }
+}
+
+#[test]
+fn an_unreadable_index_is_503_not_an_empty_page() {
+    let (svc, _) = Service::start();
+    assert_eq!(svc.get("/api/items").status, 200);
+    // Another process breaks the database under the running service.
+    let conn = rusqlite::Connection::open(&svc.db).unwrap();
+    conn.execute_batch("DROP TABLE items; DROP TABLE snapshots;")
+        .unwrap();
+    drop(conn);
+
+    let page = svc.get("/");
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(
+        page.body.contains("database is unavailable"),
+        "{}",
+        page.body
+    );
+    for path in ["/api/items", "/api/items.csv"] {
+        let a = svc.get(path);
+        assert_eq!(a.status, 503, "{path}: {}", a.body);
+        assert_eq!(a.json()["error"], "the database is unavailable", "{path}");
+    }
+    // A bad filter is still the caller's error, told before the store is read.
+    assert_eq!(svc.get("/api/items?state=closed").status, 400);
+    // /metrics still answers, without the items gauges it cannot read.
+    let m = svc.get("/metrics");
+    assert_eq!(m.status, 200);
+    assert!(m.body.contains("postmortem_tracker_jobs{"), "{}", m.body);
+    assert!(!m.body.contains("postmortem_tracker_items"), "{}", m.body);
 }
 
 /// The `<tr>` rows of the items table.
