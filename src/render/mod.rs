@@ -176,7 +176,9 @@ fn read_dir(dir: &Path) -> Result<Vec<(&'static str, PathBuf, String)>, RenderEr
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io(dir))? {
         let path = entry.map_err(io(dir))?.path();
-        if path.extension().is_some_and(|e| e == "hbs") {
+        // The service's HTML dashboard reads its own override from the same folder.
+        let dashboard = path.file_name().is_some_and(|n| n == "dashboard.html.hbs");
+        if path.extension().is_some_and(|e| e == "hbs") && !dashboard {
             paths.push(path);
         }
     }

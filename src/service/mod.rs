@@ -7,6 +7,7 @@
 //! A delivery is answered as soon as its mark is committed (202); the work happens later, one
 //! job at a time per repository, several repositories at once.
 
+pub mod dashboard;
 pub mod index;
 pub mod runner;
 pub mod store;
@@ -273,6 +274,9 @@ fn router(app: App) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/api/jobs", get(api_jobs))
+        .route("/", get(dashboard::page_handler))
+        .route("/api/items", get(dashboard::api_items))
+        .route("/api/items.csv", get(dashboard::api_items_csv))
         .with_state(app)
 }
 
@@ -724,6 +728,9 @@ async fn metrics(State(app): State<App>) -> Response {
         ] {
             let _ = writeln!(out, "postmortem_tracker_jobs{{state=\"{state}\"}} {n}");
         }
+    }
+    if let Some(items) = dashboard::metrics_text(&app).await {
+        out.push_str(&items);
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
