@@ -519,6 +519,37 @@ pub async fn sync<T: Tracker, S: Sleeper>(
             }
         }
     }
+    // A box ticked before the item had an issue: its issue records the work and is closed at
+    // once, so the tracker (which decides the status from then on) does not call finished
+    // work open or overdue. This covers an issue a crashed run opened for it too: adopted
+    // items are unlinked, so no one has reopened that issue on purpose.
+    let mut close_errors = Vec::new();
+    for c in report.created.iter_mut().chain(report.adopted.iter_mut()) {
+        let ticked = last
+            .items
+            .iter()
+            .find(|i| i.key == c.key)
+            .is_some_and(|i| docs[i.doc].actions[i.item].done);
+        let Some(number) = c
+            .issue
+            .number
+            .filter(|_| ticked && c.issue.open == Some(true))
+        else {
+            continue;
+        };
+        match shell
+            .retrying(true, || tracker.close_issue(number, None))
+            .await
+        {
+            Ok(()) => c.issue.open = Some(false),
+            Err(e) if e.is_fatal() => return Err(e.into()),
+            Err(e) => close_errors.push(format!(
+                "{}:{}: {} is open for the ticked item {:?} and could not be closed: {e}",
+                c.path, c.line, c.issue.reference, c.text
+            )),
+        }
+    }
+    report.errors.extend(close_errors);
     if options.write_back {
         for (path, keyed) in links {
             match write_links(&options.root, &path, &keyed, docs, &options.parse_options) {

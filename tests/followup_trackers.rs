@@ -47,7 +47,8 @@ fn number_of(text: &str, needle: &str) -> u64 {
 }
 
 /// The shared scenario; `tracker_side` mutates the fake after the sync: close CLOSED, delete
-/// DELETED, assign ALERT to `mkovacs`, set UNDATED's due date to 2026-01-08.
+/// DELETED, assign ALERT to `mkovacs`, set UNDATED's due date to 2026-01-08, reopen REOPENED
+/// (ticked in the file, so the sync closed its issue).
 fn scenario(
     forge: &FakeForge,
     tracker_side: &dyn Fn(Lookup),
@@ -177,9 +178,17 @@ fn github_scenario() {
                 return;
             }
             let (closed, deleted, alert, undated) = (n(CLOSED), n(DELETED), n(ALERT), n(UNDATED));
+            let reopened = n(REOPENED);
             for i in r.issues.iter_mut() {
                 if i.number == closed {
                     i.state = "closed".into();
+                }
+                if i.number == reopened {
+                    assert_eq!(
+                        i.state, "closed",
+                        "the sync closes a ticked item's new issue"
+                    );
+                    i.state = "open".into();
                 }
                 if i.number == alert {
                     i.assignees = vec!["mkovacs".into()];
@@ -233,9 +242,17 @@ fn gitlab_scenario() {
                 return;
             }
             let (closed, deleted, alert, undated) = (n(CLOSED), n(DELETED), n(ALERT), n(UNDATED));
+            let reopened = n(REOPENED);
             for i in p.issues.iter_mut() {
                 if i.iid == closed {
                     i.state = "closed".into();
+                }
+                if i.iid == reopened {
+                    assert_eq!(
+                        i.state, "closed",
+                        "the sync closes a ticked item's new issue"
+                    );
+                    i.state = "opened".into();
                 }
                 if i.iid == alert {
                     i.assignee_ids = vec![mk];

@@ -51,7 +51,11 @@ fn open_by_key(fake: &FakeGitLab) -> BTreeMap<String, Vec<u64>> {
 fn assert_tracked_once(fake: &FakeGitLab, root: &std::path::Path, expected: &BTreeSet<String>) {
     let open = open_by_key(fake);
     let keys: BTreeSet<String> = open.keys().cloned().collect();
-    assert_eq!(&keys, expected, "one open issue per item, none lost");
+    // Ticked items get an issue closed at once; every other item one open issue.
+    let ticked = ticked_keys(root);
+    let want: BTreeSet<String> = expected.difference(&ticked).cloned().collect();
+    assert!(want.len() < expected.len(), "the corpus has ticked items");
+    assert_eq!(keys, want, "one open issue per item, none lost");
     for (k, v) in &open {
         assert_eq!(v.len(), 1, "key {k} has issues {v:?}");
     }

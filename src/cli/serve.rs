@@ -204,6 +204,10 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     settings.secrets = secrets;
+    settings.dashboard = Arc::new(
+        crate::service::dashboard::Dashboard::new(config.templates_dir.as_deref())
+            .context("the dashboard template")?,
+    );
     let store = Arc::new(Store::open(&database)?);
     let runner = ForgeRunner::new(store.clone(), runner_settings, settings.api_metrics.clone())?;
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

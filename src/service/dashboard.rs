@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::OnceLock;
 
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
@@ -86,15 +85,6 @@ impl Dashboard {
                 message: e.reason().to_string(),
             })
     }
-}
-
-/// The embedded dashboard, compiled once.
-fn embedded() -> Result<&'static Dashboard, String> {
-    static DASHBOARD: OnceLock<Result<Dashboard, String>> = OnceLock::new();
-    DASHBOARD
-        .get_or_init(|| Dashboard::new(None).map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(Clone::clone)
 }
 
 /// The query parameters the item views accept.
@@ -887,18 +877,7 @@ pub(crate) async fn metrics_text(app: &App) -> Option<String> {
     }
 }
 
-fn html_status(status: StatusCode, page: &Page) -> Response {
-    let dashboard = match embedded() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("dashboard: {e}");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the dashboard template is broken\n",
-            )
-                .into_response();
-        }
-    };
+fn html_status(dashboard: &Dashboard, status: StatusCode, page: &Page) -> Response {
     match dashboard.render(page) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -937,10 +916,20 @@ fn unavailable_json(e: &str) -> Response {
 pub(crate) async fn page_handler(State(app): State<App>, RawQuery(q): RawQuery) -> Response {
     let filter = match parse_query(q.as_deref()) {
         Ok(f) => f,
-        Err(e) => return html_status(StatusCode::BAD_REQUEST, &Page::error(e)),
+        Err(e) => {
+            return html_status(
+                &app.settings.dashboard,
+                StatusCode::BAD_REQUEST,
+                &Page::error(e),
+            )
+        }
     };
     match read_index(&app).await {
-        Ok((items, snapshots)) => html_status(StatusCode::OK, &page(&items, &snapshots, &filter)),
+        Ok((items, snapshots)) => html_status(
+            &app.settings.dashboard,
+            StatusCode::OK,
+            &page(&items, &snapshots, &filter),
+        ),
         Err(e) => unavailable_html(&e),
     }
 }

@@ -101,6 +101,8 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// The runner's API call counts, shown in `/metrics`.
     pub api_metrics: Arc<runner::ApiMetrics>,
+    /// The dashboard's template (the embedded one, or a `templates_dir` override).
+    pub dashboard: Arc<dashboard::Dashboard>,
 }
 
 impl Default for Settings {
@@ -116,6 +118,9 @@ impl Default for Settings {
             schedule: None,
             shutdown_grace: Duration::from_secs(30),
             api_metrics: Arc::default(),
+            dashboard: Arc::new(
+                dashboard::Dashboard::new(None).expect("the embedded dashboard template compiles"),
+            ),
         }
     }
 }

@@ -116,6 +116,19 @@ pub fn keys_to_track(docs: &[Postmortem]) -> BTreeSet<String> {
     out
 }
 
+/// The keys of the ticked items: the sync closes their new issue at once.
+pub fn ticked_keys(root: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for d in load(root) {
+        for (a, k) in d.actions.iter().zip(identity::item_keys(&d)) {
+            if a.done {
+                out.insert(k);
+            }
+        }
+    }
+    out
+}
+
 /// Re-reads the files: every item names an issue now.
 pub fn assert_all_linked(root: &Path) {
     for d in load(root) {
