@@ -172,6 +172,7 @@ async fn followup(dir: &std::path::Path) {
             gitlab: None,
             write: WriteMode::Commit,
             timeout: Duration::from_secs(30),
+            max_wait: Duration::from_secs(60),
             today: Some("2026-11-21".parse().unwrap()),
             templates_dir: None,
         },

@@ -18,6 +18,7 @@ use serde_json::Value;
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
 use support::service::{eventually_for, Service};
+use support::Fault;
 
 const GH_SECRET: &str = "e2e-gh-secret";
 const GL_TOKEN: &str = "e2e-gl-token";
@@ -83,6 +84,7 @@ fn runner(
             }),
             write: WriteMode::Commit,
             timeout: Duration::from_secs(10),
+            max_wait: Duration::from_secs(5),
             today: Some(TODAY.parse().unwrap()),
             templates_dir: None,
         },
@@ -455,5 +457,65 @@ async fn a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message() 
     );
     assert!(!error.contains(FakeGitHub::TOKEN), "{error}");
     assert!(items(&svc, "").await.is_empty());
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_is_waited_out_and_the_job_finishes() {
+    let gh = FakeGitHub::start();
+    let gl = FakeGitLab::start();
+    {
+        let mut st = gh.state();
+        st.add_repo("Codertocat", "Hello-World");
+        let repo = ("Codertocat", "Hello-World");
+        st.seed_file(repo, "main", ".postmortem-tracker.toml", CONFIG);
+        st.seed_file(repo, "main", "postmortems/2026-10-01-replica-lag.md", PM);
+    }
+    // GitHub's secondary limit on the first listing of the branch's files.
+    gh.faults().on(
+        "GET",
+        "/repos/Codertocat/Hello-World/git/trees",
+        Fault::SecondaryRateLimit {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+    gh.faults().on(
+        "GET",
+        "/repos/codertocat/hello-world/git/trees",
+        Fault::SecondaryRateLimit {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
+    let s = settings();
+    let runner = Arc::new(runner(store.clone(), &gh, &gl, s.api_metrics.clone()));
+    let svc = Service::start_with(store, s, runner).await;
+    let push = fixture("github/push.with-new-branch.payload.json");
+    assert_eq!(svc.github(GH_SECRET, "push", "rl-1", &push).await.0, 202);
+    svc.idle(30).await;
+    let j = jobs(&svc).await;
+    assert_eq!(j[0]["state"], "done", "{j:?}");
+    let limited = gh
+        .log()
+        .all()
+        .iter()
+        .filter(|r| r.status == 403 && r.path.contains("/git/trees"))
+        .count();
+    assert_eq!(limited, 1, "the fault fired once");
+    assert_eq!(items(&svc, "").await.len(), 3);
+    let (_, metrics) = svc.get("/metrics").await;
+    assert!(
+        metrics.contains("postmortem_tracker_api_waits_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "postmortem_tracker_api_requests_total{forge=\"github\",outcome=\"rate_limited\"} 1"
+        ),
+        "{metrics}"
+    );
     svc.stop().await;
 }

@@ -180,6 +180,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         gitlab: access("GITLAB_TOKEN", gitlab_api_url),
         write,
         timeout: std::time::Duration::from_secs(config.sync.timeout_secs),
+        max_wait: std::time::Duration::from_secs(config.sync.max_wait_secs),
         today,
         templates_dir: config.templates_dir.clone(),
     };

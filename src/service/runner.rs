@@ -118,6 +118,26 @@ impl Sleeper for CountingSleeper<'_> {
     }
 }
 
+/// Why a job attempt stopped: a message for the run history, and the wait a rate limit
+/// asked for (the job is tried again after it).
+#[derive(Debug)]
+struct Failure {
+    message: String,
+    wait: Option<Duration>,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure {
+            message,
+            wait: None,
+        }
+    }
+}
+
+/// Rate-limit waits per job before it is given up (it runs again at the next event or tick).
+const RATE_LIMIT_WAITS: usize = 3;
+
 /// How the runner works.
 #[derive(Debug, Clone)]
 pub struct RunnerSettings {
@@ -128,6 +148,8 @@ pub struct RunnerSettings {
     pub timeout: Duration,
     /// The day to use instead of today (reproducible demos and tests).
     pub today: Option<NaiveDate>,
+    /// The longest rate-limit wait a job sits out; a longer one fails the job.
+    pub max_wait: Duration,
     /// Templates folder on the service's machine (repositories' own `templates_dir` is not
     /// read: it would name a folder of their checkout).
     pub templates_dir: Option<std::path::PathBuf>,
@@ -170,14 +192,34 @@ impl ForgeRunner {
         })
     }
 
+    /// Runs the job; a rate limit is waited out (at most [`RATE_LIMIT_WAITS`] times, each up
+    /// to `max_wait`) and the job tried again from the start: every step is idempotent.
     async fn run_job(&self, job: &Job) -> Result<(), String> {
+        let mut waits = 0;
+        loop {
+            match self.attempt(job).await {
+                Ok(()) => return Ok(()),
+                Err(Failure {
+                    wait: Some(wait),
+                    message,
+                }) if waits < RATE_LIMIT_WAITS && wait <= self.settings.max_wait => {
+                    waits += 1;
+                    eprintln!(
+                        "job {}: {message}; waiting {} s, then trying again",
+                        job.id,
+                        wait.as_secs()
+                    );
+                    CountingSleeper(&self.api).sleep(wait).await;
+                }
+                Err(f) => return Err(f.message),
+            }
+        }
+    }
+
+    async fn attempt(&self, job: &Job) -> Result<(), Failure> {
         let forge = job.mark.forge;
         let access = self.access(forge)?;
         let origin = format!("{}:{}", forge.as_str(), job.mark.repo);
-        let fail = |e: TrackerError| {
-            self.count(forge, &e);
-            format!("{origin}: {}", explain(forge, &e))
-        };
         match forge {
             Forge::Github => {
                 let gh = GitHub::new(
@@ -192,9 +234,23 @@ impl ForgeRunner {
             Forge::Gitlab => {
                 let gl = GitLab::connect(&access.api_url, &job.mark.repo, &access.token)
                     .await
-                    .map_err(fail)?;
+                    .map_err(|e| self.failure(forge, &origin, e))?;
                 self.reconcile(&gl, job, access).await
             }
+        }
+    }
+
+    /// A failed call as a [`Failure`], counted for `/metrics`.
+    fn failure(&self, forge: Forge, origin: &str, e: TrackerError) -> Failure {
+        self.count(forge, &e);
+        let wait = match &e {
+            // Without a reset time, a minute: GitHub's secondary limits clear within that.
+            TrackerError::RateLimited { wait, .. } => Some(wait.unwrap_or(Duration::from_secs(60))),
+            _ => None,
+        };
+        Failure {
+            message: format!("{origin}: {}", explain(forge, &e)),
+            wait,
         }
     }
 
@@ -214,24 +270,37 @@ impl ForgeRunner {
         forge: &F,
         job: &Job,
         access: &Access,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let kind = job.mark.forge;
         let repo = job.mark.repo.as_str();
         let origin = forge.origin();
-        let fail = |e: TrackerError| {
-            self.count(kind, &e);
-            format!("{origin}: {}", explain(kind, &e))
+        let fail = |e: TrackerError| self.failure(kind, &origin, e);
+        // A load error keeps its own message (it names the file); a rate limit still waits.
+        let load_failed = |e: remote::RemoteError| {
+            let wait = e.tracker_error().and_then(|t| match t {
+                TrackerError::RateLimited { wait, .. } => {
+                    Some(wait.unwrap_or(Duration::from_secs(60)))
+                }
+                _ => None,
+            });
+            if let Some(t) = e.tracker_error() {
+                self.count(kind, t);
+            }
+            Failure {
+                message: e.to_string(),
+                wait,
+            }
         };
         let branch = forge.default_branch().await.map_err(fail)?;
         // The service's own environment is not the repository's: no POSTMORTEM_TRACKER_*
         // variables are taken from it.
         let config = remote::read_config(forge, &branch, std::iter::empty())
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(load_failed)?;
         let parse_options = config.parse_options();
         let inputs = remote::load(forge, &branch, &config.paths, &parse_options)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(load_failed)?;
         let (docs, texts): (Vec<Postmortem>, Vec<String>) = inputs.documents.into_iter().unzip();
         let today = self.today(&config, Utc::now());
         let file_url = config
@@ -257,7 +326,7 @@ impl ForgeRunner {
         .await
         .map_err(|e| match e {
             crate::sync::SyncError::Tracker(t) => fail(t),
-            other => format!("{origin}: {other}"),
+            other => format!("{origin}: {other}").into(),
         })?;
         errors.extend(report.errors.iter().map(|e| format!("{origin}: {e}")));
         let target = match self.settings.write {
@@ -306,7 +375,7 @@ impl ForgeRunner {
         let mut outcomes = Vec::with_capacity(docs.len());
         for (doc, text) in docs.iter().zip(&texts) {
             let out = followup_doc(doc, text, Some(&listing), today, &fopts, &self.engine)
-                .map_err(|e| format!("{origin}:{}: template: {e}", doc.path))?;
+                .map_err(|e| Failure::from(format!("{origin}:{}: template: {e}", doc.path)))?;
             outcomes.push(out);
         }
         if job.mark.reason == Reason::Followup {
@@ -350,13 +419,13 @@ impl ForgeRunner {
         let repo_owned = repo.to_string();
         tokio::task::spawn_blocking(move || store.replace_items(kind, &repo_owned, records, today))
             .await
-            .map_err(|e| format!("{origin}: cannot save the items: {e}"))?
-            .map_err(|e| format!("{origin}: cannot save the items: {e:#}"))?;
+            .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e}")))?
+            .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e:#}")))?;
         self.api.call(kind, "ok");
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(errors.join("; "))
+            Err(errors.join("; ").into())
         }
     }
 
