@@ -471,15 +471,8 @@ async fn a_rate_limit_is_waited_out_and_the_job_finishes() {
         st.seed_file(repo, "main", ".postmortem-tracker.toml", CONFIG);
         st.seed_file(repo, "main", "postmortems/2026-10-01-replica-lag.md", PM);
     }
-    // GitHub's secondary limit on the first listing of the branch's files.
-    gh.faults().on(
-        "GET",
-        "/repos/Codertocat/Hello-World/git/trees",
-        Fault::SecondaryRateLimit {
-            retry_after_secs: 1,
-        },
-        1,
-    );
+    // GitHub's secondary limit on the first listing of the branch's files (the service asks
+    // by the lower-cased name it keeps).
     gh.faults().on(
         "GET",
         "/repos/codertocat/hello-world/git/trees",
