@@ -332,7 +332,7 @@ async fn github_push_syncs_and_an_issue_event_follows_up() {
     );
     assert!(
         metrics
-            .contains("postmortem_tracker_api_requests_total{forge=\"github\",outcome=\"ok\"} 3"),
+            .contains("postmortem_tracker_api_outcomes_total{forge=\"github\",outcome=\"ok\"} 3"),
         "{metrics}"
     );
     assert!(!metrics.contains(FakeGitHub::TOKEN));
@@ -506,7 +506,7 @@ async fn a_rate_limit_is_waited_out_and_the_job_finishes() {
     );
     assert!(
         metrics.contains(
-            "postmortem_tracker_api_requests_total{forge=\"github\",outcome=\"rate_limited\"} 1"
+            "postmortem_tracker_api_outcomes_total{forge=\"github\",outcome=\"rate_limited\"} 1"
         ),
         "{metrics}"
     );
