@@ -3,17 +3,19 @@
 //! runs every queued or interrupted job once.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod support;
+
 use postmortem_tracker::service::store::{Depth, Job, JobState, Store};
 use postmortem_tracker::service::webhook::{github_signature, Forge};
-use postmortem_tracker::service::{serve, BoxFuture, Runner, Secrets, Settings};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{oneshot, Semaphore};
+use postmortem_tracker::service::{BoxFuture, Runner, Secrets, Settings};
+use support::service::{eventually, gh_headers, read_response, Service};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
 
 const GH_SECRET: &str = "gh-test-secret";
 const GL_TOKEN: &str = "gl-test-token";
@@ -100,122 +102,6 @@ impl Runner for Recorder {
     }
 }
 
-struct Service {
-    addr: SocketAddr,
-    store: Arc<Store>,
-    stop: Option<oneshot::Sender<()>>,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl Service {
-    async fn start(db: &Path, settings: Settings, runner: Arc<dyn Runner>) -> Service {
-        let store = Arc::new(Store::open(db).unwrap());
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(serve(listener, settings, store.clone(), runner, async {
-            let _ = rx.await;
-        }));
-        Service {
-            addr,
-            store,
-            stop: Some(tx),
-            handle,
-        }
-    }
-
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        tokio::time::timeout(Duration::from_secs(10), self.handle)
-            .await
-            .expect("graceful shutdown within 10 s")
-            .unwrap()
-            .unwrap();
-    }
-
-    async fn post(&self, path: &str, headers: &[(String, String)], body: &[u8]) -> (u16, String) {
-        request(self.addr, "POST", path, headers, body).await
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        request(self.addr, "GET", path, &[], b"").await
-    }
-
-    fn depth(&self) -> Depth {
-        self.store.depth().unwrap()
-    }
-
-    async fn github(&self, event: &str, delivery: &str, body: &[u8]) -> (u16, String) {
-        let h = gh_headers(
-            event,
-            delivery,
-            Some(github_signature(GH_SECRET.as_bytes(), body)),
-        );
-        self.post("/webhooks/github", &h, body).await
-    }
-}
-
-fn gh_headers(event: &str, delivery: &str, signature: Option<String>) -> Vec<(String, String)> {
-    let mut h = vec![
-        ("X-GitHub-Event".to_string(), event.to_string()),
-        ("X-GitHub-Delivery".to_string(), delivery.to_string()),
-        ("Content-Type".to_string(), "application/json".to_string()),
-    ];
-    if let Some(s) = signature {
-        h.push(("X-Hub-Signature-256".to_string(), s));
-    }
-    h
-}
-
-/// One HTTP/1.1 request on a fresh connection; returns the status and the body.
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).await.unwrap();
-    s.write_all(body).await.unwrap();
-    read_response(s).await
-}
-
-async fn read_response(mut s: TcpStream) -> (u16, String) {
-    let mut buf = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut buf))
-        .await
-        .expect("an answer within 10 s")
-        .unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    (status, body.to_string())
-}
-
-/// Waits (bounded) until `cond` holds.
-async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if cond() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 #[tokio::test]
 async fn signed_real_deliveries_are_queued_and_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -223,7 +109,7 @@ async fn signed_real_deliveries_are_queued_and_run() {
     let svc = Service::start(&dir.path().join("db.sqlite"), settings(), runner.clone()).await;
 
     let push = fixture("github/push.with-new-branch.payload.json");
-    let (status, body) = svc.github("push", "gh-1", &push).await;
+    let (status, body) = svc.github(GH_SECRET, "push", "gh-1", &push).await;
     assert_eq!(status, 202, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["result"], "queued");
@@ -231,7 +117,7 @@ async fn signed_real_deliveries_are_queued_and_run() {
     assert_eq!(v["reason"], "sync");
 
     let issue = fixture("github/issues.opened.payload.json");
-    let (status, body) = svc.github("issues", "gh-2", &issue).await;
+    let (status, body) = svc.github(GH_SECRET, "issues", "gh-2", &issue).await;
     assert_eq!(status, 202, "{body}");
     assert!(body.contains("\"reason\":\"followup\""), "{body}");
 
@@ -282,11 +168,21 @@ async fn ping_tags_and_pull_requests_queue_nothing() {
     let runner = Arc::new(Recorder::default());
     let svc = Service::start(&dir.path().join("db.sqlite"), settings(), runner.clone()).await;
     let (status, body) = svc
-        .github("ping", "p-1", &fixture("github/ping.payload.json"))
+        .github(
+            GH_SECRET,
+            "ping",
+            "p-1",
+            &fixture("github/ping.payload.json"),
+        )
         .await;
     assert_eq!((status, body.as_str()), (200, "{\"result\":\"pong\"}"));
     let (status, body) = svc
-        .github("push", "p-2", &fixture("github/push.payload.json"))
+        .github(
+            GH_SECRET,
+            "push",
+            "p-2",
+            &fixture("github/push.payload.json"),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert!(
@@ -294,7 +190,7 @@ async fn ping_tags_and_pull_requests_queue_nothing() {
         "{body}"
     );
     let pr = fixture("github/pull_request.opened.payload.json");
-    let (status, body) = svc.github("pull_request", "p-3", &pr).await;
+    let (status, body) = svc.github(GH_SECRET, "pull_request", "p-3", &pr).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("ignored"), "{body}");
     assert_eq!(svc.depth(), Depth::default());
@@ -342,9 +238,9 @@ async fn forged_missing_and_replayed_signatures_queue_nothing() {
     assert!(!svc.store.has_delivery(Forge::Github, "f-1").unwrap());
 
     // A genuine delivery, then the very same request replayed: queued once.
-    let gate = svc.github("push", "r-1", &push).await;
+    let gate = svc.github(GH_SECRET, "push", "r-1", &push).await;
     assert_eq!(gate.0, 202);
-    let (status, body) = svc.github("push", "r-1", &push).await;
+    let (status, body) = svc.github(GH_SECRET, "push", "r-1", &push).await;
     assert_eq!(status, 200);
     assert!(body.contains("duplicate"), "{body}");
     eventually("the one run", || svc.depth().done == 1).await;
@@ -428,13 +324,13 @@ async fn events_while_a_job_runs_make_exactly_one_more_run() {
     let push = fixture("github/push.with-new-branch.payload.json");
 
     let started = runner.started.notified();
-    assert_eq!(svc.github("push", "e-1", &push).await.0, 202);
+    assert_eq!(svc.github(GH_SECRET, "push", "e-1", &push).await.0, 202);
     tokio::time::timeout(Duration::from_secs(10), started)
         .await
         .expect("the first run starts");
     // Two more pushes while the first run is held: one job queued, the second coalesced.
-    let (s2, b2) = svc.github("push", "e-2", &push).await;
-    let (s3, b3) = svc.github("push", "e-3", &push).await;
+    let (s2, b2) = svc.github(GH_SECRET, "push", "e-2", &push).await;
+    let (s3, b3) = svc.github(GH_SECRET, "push", "e-3", &push).await;
     assert_eq!((s2, s3), (202, 202));
     assert!(b2.contains("\"coalesced\":false"), "{b2}");
     assert!(b3.contains("\"coalesced\":true"), "{b3}");
@@ -477,7 +373,7 @@ async fn different_repositories_run_at_once() {
     let runner = Arc::new(Recorder::gated(gate.clone()));
     let svc = Service::start(&dir.path().join("db.sqlite"), settings(), runner.clone()).await;
     let gh = fixture("github/push.with-new-branch.payload.json");
-    assert_eq!(svc.github("push", "c-1", &gh).await.0, 202);
+    assert_eq!(svc.github(GH_SECRET, "push", "c-1", &gh).await.0, 202);
     let (mut h, gl) = gitlab_capture("gitlab/gitlab-bot.push-event.json");
     h.push(("X-Gitlab-Token".into(), GL_TOKEN.into()));
     assert_eq!(svc.post("/webhooks/gitlab", &h, &gl).await.0, 202);
@@ -496,7 +392,7 @@ async fn unwatched_repositories_and_health() {
     s.repositories = BTreeSet::from([(Forge::Github, "acme/other".to_string())]);
     let svc = Service::start(&dir.path().join("db.sqlite"), s, runner.clone()).await;
     let push = fixture("github/push.with-new-branch.payload.json");
-    let (status, body) = svc.github("push", "u-1", &push).await;
+    let (status, body) = svc.github(GH_SECRET, "push", "u-1", &push).await;
     assert_eq!(status, 200);
     assert!(body.contains("not a watched repository"), "{body}");
     assert_eq!(svc.depth(), Depth::default());
@@ -560,7 +456,7 @@ async fn concurrent_deliveries_every_mark_is_covered_by_one_run() {
             let body = format!(
                 r#"{{"ref":"refs/heads/main","repository":{{"full_name":"{repo}","default_branch":"main"}}}}"#
             );
-            let (status, b) = svc.github("push", &format!("load-{i}"), body.as_bytes()).await;
+            let (status, b) = svc.github(GH_SECRET, "push", &format!("load-{i}"), body.as_bytes()).await;
             assert_eq!(status, 202, "{b}");
             let v: serde_json::Value = serde_json::from_str(&b).unwrap();
             v["job"].as_i64().unwrap()
@@ -618,9 +514,9 @@ async fn a_panicking_runner_fails_its_job_not_the_worker() {
     )
     .await;
     let push = fixture("github/push.with-new-branch.payload.json");
-    assert_eq!(svc.github("push", "x-1", &push).await.0, 202);
+    assert_eq!(svc.github(GH_SECRET, "push", "x-1", &push).await.0, 202);
     eventually("the first job failed", || svc.depth().failed == 1).await;
-    assert_eq!(svc.github("push", "x-2", &push).await.0, 202);
+    assert_eq!(svc.github(GH_SECRET, "push", "x-2", &push).await.0, 202);
     eventually("the second job done by the same worker", || {
         svc.depth().done == 1
     })
@@ -639,7 +535,7 @@ async fn shutdown_abandons_a_stuck_job_which_runs_again_at_the_next_start() {
     let runner = Arc::new(Recorder::gated(Arc::new(Semaphore::new(0))));
     let svc = Service::start(&db, s, runner.clone()).await;
     let push = fixture("github/push.with-new-branch.payload.json");
-    assert_eq!(svc.github("push", "s-1", &push).await.0, 202);
+    assert_eq!(svc.github(GH_SECRET, "push", "s-1", &push).await.0, 202);
     eventually("running", || svc.depth().running == 1).await;
     svc.stop().await; // within 10 s although the job never ends
     let runner = Arc::new(Recorder::default());
@@ -669,7 +565,7 @@ fn restart_runs_every_queued_and_interrupted_job_once() {
                 let body = format!(
                     r#"{{"ref":"refs/heads/main","repository":{{"full_name":"{repo}","default_branch":"main"}}}}"#
                 );
-                let (status, b) = svc.github("push", &format!("k-{i}"), body.as_bytes()).await;
+                let (status, b) = svc.github(GH_SECRET, "push", &format!("k-{i}"), body.as_bytes()).await;
                 assert_eq!(status, 202, "{b}");
             }
             eventually("one running, two queued", || {
@@ -697,7 +593,7 @@ fn restart_runs_every_queued_and_interrupted_job_once() {
         assert_eq!((job.state, job.attempts), (JobState::Done, 2));
         // A redelivery of a delivery seen before the crash is still a duplicate.
         let body = r#"{"ref":"refs/heads/main","repository":{"full_name":"a/one","default_branch":"main"}}"#;
-        let (status, _) = svc.github("push", "k-0", body.as_bytes()).await;
+        let (status, _) = svc.github(GH_SECRET, "push", "k-0", body.as_bytes()).await;
         assert_eq!(status, 200);
         svc.stop().await;
     });

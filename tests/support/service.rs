@@ -87,6 +87,11 @@ impl Service {
         self.post("/webhooks/github", &h, body).await
     }
 
+    /// Job counts by state.
+    pub fn depth(&self) -> postmortem_tracker::service::store::Depth {
+        self.store.depth().unwrap()
+    }
+
     /// Waits (at most `secs`) until the store holds no queued or running job.
     pub async fn idle(&self, secs: u64) {
         let store = self.store.clone();
