@@ -36,6 +36,30 @@ pub struct FollowupOptions {
     pub overdue_label: String,
 }
 
+impl FollowupOptions {
+    /// The options `config` gives for `repo` (to recognise its issue references) and
+    /// `file_url` (links to postmortems).
+    pub fn from_config(
+        config: &crate::config::Config,
+        repo: Option<String>,
+        file_url: Option<String>,
+    ) -> FollowupOptions {
+        FollowupOptions {
+            due: DueDefaults {
+                days: config
+                    .followup
+                    .due_days
+                    .iter()
+                    .map(|(k, v)| (k.to_lowercase(), *v))
+                    .collect(),
+            },
+            repo,
+            file_url,
+            overdue_label: config.followup.overdue_label.clone(),
+        }
+    }
+}
+
 /// One item's outcome.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ItemOutcome {

@@ -97,6 +97,54 @@ pub struct SyncOptions {
     pub pacing: Pacing,
 }
 
+impl SyncOptions {
+    /// The options `config` gives for `repo` on `today`: label, owners, milestones, default
+    /// due dates by kind, pacing. Links are written into the files under `root`.
+    pub fn from_config(
+        config: &crate::config::Config,
+        repo: Option<String>,
+        today: NaiveDate,
+        file_url: Option<String>,
+        root: PathBuf,
+    ) -> SyncOptions {
+        let default_due_days = config
+            .sync
+            .default_due_days
+            .iter()
+            .map(|(k, d)| {
+                let kind = match k.as_str() {
+                    "corrective" => ItemKind::Corrective,
+                    "preventive" => ItemKind::Preventive,
+                    "task" => ItemKind::Task,
+                    _ => ItemKind::Unknown,
+                };
+                (kind, *d)
+            })
+            .collect();
+        SyncOptions {
+            label: config.sync.label.clone(),
+            today,
+            plan: PlanOptions {
+                repo,
+                default_due_days,
+            },
+            owners: config.owners.clone(),
+            milestones: config.sync.milestones,
+            file_url,
+            root,
+            write_back: true,
+            close_removed: config.sync.close_removed,
+            parse_options: config.parse_options(),
+            pacing: Pacing {
+                min_write_interval: Duration::from_millis(config.sync.min_write_interval_ms),
+                max_wait: Duration::from_secs(config.sync.max_wait_secs),
+                retry_delay: Duration::from_millis(config.sync.retry_delay_ms),
+                ..Pacing::default()
+            },
+        }
+    }
+}
+
 /// A run that could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {

@@ -18,7 +18,6 @@ use crate::followup::{
 use crate::plan::TrackedIssue;
 use crate::render::context::{Counts, ItemState, JobSummaryContext, PostmortemRef, SummaryEntry};
 use crate::render::Engine;
-use crate::status::DueDefaults;
 use crate::tracker::publish::Publisher;
 use crate::tracker::{dry_run::DryRun, github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 use crate::writeback::publish::{
@@ -217,23 +216,6 @@ pub fn today_in(config: &Config) -> NaiveDate {
     }
 }
 
-/// The follow-up options from the configuration.
-pub fn options(config: &Config, repo: Option<String>, file_url: Option<String>) -> FollowupOptions {
-    FollowupOptions {
-        due: DueDefaults {
-            days: config
-                .followup
-                .due_days
-                .iter()
-                .map(|(k, v)| (k.to_lowercase(), *v))
-                .collect(),
-        },
-        repo,
-        file_url,
-        overdue_label: config.followup.overdue_label.clone(),
-    }
-}
-
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.paths, global)?;
     let config = &inputs.config;
@@ -249,7 +231,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         },
     };
     let sync_opts = remote::sync_options(config, &remote, today, &env)?;
-    let opts = options(
+    let opts = FollowupOptions::from_config(
         config,
         (!remote.repo.is_empty()).then(|| remote.repo.clone()),
         sync_opts.file_url.clone(),

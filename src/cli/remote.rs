@@ -2,15 +2,12 @@
 //! message per failure that says what to fix. Tokens come from the environment only and are
 //! never printed.
 
-use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
 use crate::config::Config;
-use crate::model::ItemKind;
-use crate::plan::PlanOptions;
-use crate::sync::{Pacing, SyncOptions};
+use crate::sync::SyncOptions;
 use crate::tracker::{github, TrackerError};
 
 /// Which forge.
@@ -153,16 +150,6 @@ pub fn sync_options(
     today: NaiveDate,
     env: &HashMap<String, String>,
 ) -> anyhow::Result<SyncOptions> {
-    let mut default_due_days = BTreeMap::new();
-    for (k, d) in &config.sync.default_due_days {
-        let kind = match k.as_str() {
-            "corrective" => ItemKind::Corrective,
-            "preventive" => ItemKind::Preventive,
-            "task" => ItemKind::Task,
-            _ => ItemKind::Unknown,
-        };
-        default_due_days.insert(kind, *d);
-    }
     let var = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
     let file_url = config.sync.file_url.clone().or_else(|| match remote.kind {
         Kind::Github => {
@@ -177,27 +164,13 @@ pub fn sync_options(
         }
         Kind::None => None,
     });
-    Ok(SyncOptions {
-        label: config.sync.label.clone(),
+    Ok(SyncOptions::from_config(
+        config,
+        (!remote.repo.is_empty()).then(|| remote.repo.clone()),
         today,
-        plan: PlanOptions {
-            repo: (!remote.repo.is_empty()).then(|| remote.repo.clone()),
-            default_due_days,
-        },
-        owners: config.owners.clone(),
-        milestones: config.sync.milestones,
         file_url,
-        root: std::env::current_dir()?,
-        write_back: true,
-        close_removed: config.sync.close_removed,
-        parse_options: config.parse_options(),
-        pacing: Pacing {
-            min_write_interval: Duration::from_millis(config.sync.min_write_interval_ms),
-            max_wait: Duration::from_secs(config.sync.max_wait_secs),
-            retry_delay: Duration::from_millis(config.sync.retry_delay_ms),
-            ..Pacing::default()
-        },
-    })
+        std::env::current_dir()?,
+    ))
 }
 
 /// One message per failure, saying what to fix. Never includes the token.

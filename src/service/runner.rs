@@ -24,12 +24,10 @@ use super::webhook::{Forge, Reason};
 use super::{BoxFuture, Runner};
 use crate::config::Config;
 use crate::followup::{followup_doc, update_tracker, FollowupOptions, UpdateOptions};
-use crate::model::{ItemKind, Postmortem};
-use crate::plan::PlanOptions;
+use crate::model::Postmortem;
 use crate::render::Engine;
 use crate::source::remote;
-use crate::status::DueDefaults;
-use crate::sync::{sync, Pacing, Sleeper, SyncOptions};
+use crate::sync::{sync, Sleeper, SyncOptions};
 use crate::tracker::browse::Browse;
 use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 use crate::writeback::publish::{
@@ -315,7 +313,15 @@ impl ForgeRunner {
             .collect();
 
         // 1. Sync: an issue for every item.
-        let options = sync_options(&config, repo, today, &file_url);
+        let mut options = SyncOptions::from_config(
+            &config,
+            Some(repo.to_string()),
+            today,
+            Some(file_url.clone()),
+            std::path::PathBuf::new(),
+        );
+        // Links go through the API ([`link_changes`]), not into a checkout.
+        options.write_back = false;
         let report = sync(
             &docs,
             forge,
@@ -359,19 +365,8 @@ impl ForgeRunner {
 
         // 2. Status, from one listing after the sync.
         let listing = forge.list_issues(&config.sync.label).await.map_err(fail)?;
-        let fopts = FollowupOptions {
-            due: DueDefaults {
-                days: config
-                    .followup
-                    .due_days
-                    .iter()
-                    .map(|(k, v)| (k.to_lowercase(), *v))
-                    .collect(),
-            },
-            repo: Some(repo.to_string()),
-            file_url: Some(file_url.clone()),
-            overdue_label: config.followup.overdue_label.clone(),
-        };
+        let fopts =
+            FollowupOptions::from_config(&config, Some(repo.to_string()), Some(file_url.clone()));
         let mut outcomes = Vec::with_capacity(docs.len());
         for (doc, text) in docs.iter().zip(&texts) {
             let out = followup_doc(doc, text, Some(&listing), today, &fopts, &self.engine)
@@ -478,46 +473,6 @@ impl Runner for ForgeRunner {
                     format!("{}:{owner}/*: {}", forge.as_str(), explain(forge, &e))
                 })
         })
-    }
-}
-
-/// The sync's options from a repository's configuration.
-fn sync_options(config: &Config, repo: &str, today: NaiveDate, file_url: &str) -> SyncOptions {
-    let default_due_days = config
-        .sync
-        .default_due_days
-        .iter()
-        .map(|(k, d)| {
-            let kind = match k.as_str() {
-                "corrective" => ItemKind::Corrective,
-                "preventive" => ItemKind::Preventive,
-                "task" => ItemKind::Task,
-                _ => ItemKind::Unknown,
-            };
-            (kind, *d)
-        })
-        .collect();
-    SyncOptions {
-        label: config.sync.label.clone(),
-        today,
-        plan: PlanOptions {
-            repo: Some(repo.to_string()),
-            default_due_days,
-        },
-        owners: config.owners.clone(),
-        milestones: config.sync.milestones,
-        file_url: Some(file_url.to_string()),
-        root: std::path::PathBuf::new(),
-        // Links go through the API ([`link_changes`]), not into a checkout.
-        write_back: false,
-        close_removed: config.sync.close_removed,
-        parse_options: config.parse_options(),
-        pacing: Pacing {
-            min_write_interval: Duration::from_millis(config.sync.min_write_interval_ms),
-            max_wait: Duration::from_secs(config.sync.max_wait_secs),
-            retry_delay: Duration::from_millis(config.sync.retry_delay_ms),
-            ..Pacing::default()
-        },
     }
 }
 
