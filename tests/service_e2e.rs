@@ -9,9 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use postmortem_tracker::service::runner::{
-    Access, ApiMetrics, ForgeRunner, RunnerSettings, WriteMode,
-};
+use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
 use postmortem_tracker::service::store::Store;
 use postmortem_tracker::service::{Secrets, Settings};
 use serde_json::Value;
@@ -65,14 +63,15 @@ fn settings() -> Settings {
     }
 }
 
-fn runner(
-    store: Arc<Store>,
-    gh: &FakeGitHub,
-    gl: &FakeGitLab,
-    api: Arc<ApiMetrics>,
-) -> ForgeRunner {
-    ForgeRunner::new(
-        store,
+/// The service with the real runner against the two fakes, on a fresh database (dropped
+/// with the returned folder). The runner counts into the settings' counters, which
+/// `/metrics` shows.
+async fn start(gh: &FakeGitHub, gl: &FakeGitLab) -> (Service, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
+    let s = settings();
+    let runner = ForgeRunner::new(
+        store.clone(),
         RunnerSettings {
             github: Some(Access {
                 api_url: gh.base_url(),
@@ -88,9 +87,10 @@ fn runner(
             today: Some(TODAY.parse().unwrap()),
             templates_dir: None,
         },
-        api,
+        s.api_metrics.clone(),
     )
-    .unwrap()
+    .unwrap();
+    (Service::start_with(store, s, Arc::new(runner)).await, dir)
 }
 
 async fn items(svc: &Service, query: &str) -> Vec<Value> {
@@ -154,12 +154,7 @@ async fn github_push_syncs_and_an_issue_event_follows_up() {
         st.add_user("alice");
         st.add_user("bob");
     }
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
-    let s = settings();
-    // The runner counts into the settings' counters, which `/metrics` shows.
-    let runner = Arc::new(runner(store.clone(), &gh, &gl, s.api_metrics.clone()));
-    let svc = Service::start_with(store, s, runner).await;
+    let (svc, _dir) = start(&gh, &gl).await;
 
     // A real push delivery (GitHub's documented example) → one sync.
     let push = fixture("github/push.with-new-branch.payload.json");
@@ -351,11 +346,7 @@ async fn gitlab_push_and_issue_hooks_reconcile_their_projects() {
             st.seed_file(path, "main", "postmortems/2026-10-01-replica-lag.md", PM);
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
-    let s = settings();
-    let runner = Arc::new(runner(store.clone(), &gh, &gl, s.api_metrics.clone()));
-    let svc = Service::start_with(store, s, runner).await;
+    let (svc, _dir) = start(&gh, &gl).await;
 
     let (h, body) = gitlab_delivery("gitlab/gitlab-bot.push-event.json", "e2e-gl-1");
     let (status, answer) = svc.post("/webhooks/gitlab", &h, &body).await;
@@ -436,11 +427,7 @@ async fn gitlab_push_and_issue_hooks_reconcile_their_projects() {
 async fn a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message() {
     let gh = FakeGitHub::start();
     let gl = FakeGitLab::start();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
-    let s = settings();
-    let runner = Arc::new(runner(store.clone(), &gh, &gl, s.api_metrics.clone()));
-    let svc = Service::start_with(store, s, runner).await;
+    let (svc, _dir) = start(&gh, &gl).await;
     // codertocat/hello-world does not exist in this fake.
     let push = fixture("github/push.with-new-branch.payload.json");
     assert_eq!(svc.github(GH_SECRET, "push", "x-1", &push).await.0, 202);
@@ -481,11 +468,7 @@ async fn a_rate_limit_is_waited_out_and_the_job_finishes() {
         },
         1,
     );
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
-    let s = settings();
-    let runner = Arc::new(runner(store.clone(), &gh, &gl, s.api_metrics.clone()));
-    let svc = Service::start_with(store, s, runner).await;
+    let (svc, _dir) = start(&gh, &gl).await;
     let push = fixture("github/push.with-new-branch.payload.json");
     assert_eq!(svc.github(GH_SECRET, "push", "rl-1", &push).await.0, 202);
     svc.idle(30).await;
