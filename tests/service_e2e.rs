@@ -325,11 +325,21 @@ async fn github_push_syncs_and_an_issue_event_follows_up() {
         metrics.contains("postmortem_tracker_job_duration_seconds_count{reason=\"sync\"} 2"),
         "{metrics}"
     );
+    // Every request the fake saw came from a job's call; listings count once per call.
+    let calls: usize = metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("postmortem_tracker_api_calls_total{forge=\"github\",outcome=\"ok\"} ")
+        })
+        .unwrap_or_else(|| panic!("no call count: {metrics}"))
+        .parse()
+        .unwrap();
+    let requests = gh.log().len();
     assert!(
-        metrics
-            .contains("postmortem_tracker_api_outcomes_total{forge=\"github\",outcome=\"ok\"} 3"),
-        "{metrics}"
+        calls > 0 && calls <= requests,
+        "{calls} calls, {requests} requests"
     );
+    assert!(!metrics.contains("outcome=\"error\""), "{metrics}");
     assert!(!metrics.contains(FakeGitHub::TOKEN));
     svc.stop().await;
 }
@@ -489,7 +499,7 @@ async fn a_rate_limit_is_waited_out_and_the_job_finishes() {
     );
     assert!(
         metrics.contains(
-            "postmortem_tracker_api_outcomes_total{forge=\"github\",outcome=\"rate_limited\"} 1"
+            "postmortem_tracker_api_calls_total{forge=\"github\",outcome=\"rate_limited\"} 1"
         ),
         "{metrics}"
     );

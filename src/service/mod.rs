@@ -7,6 +7,7 @@
 //! A delivery is answered as soon as its mark is committed (202); the work happens later, one
 //! job at a time per repository, several repositories at once.
 
+pub mod counted;
 pub mod dashboard;
 pub mod index;
 pub mod runner;
@@ -709,12 +710,12 @@ async fn metrics(State(app): State<App>) -> Response {
             "postmortem_tracker_job_duration_seconds_bucket{{reason=\"{reason}\",le=\"+Inf\"}} {count}\npostmortem_tracker_job_duration_seconds_sum{{reason=\"{reason}\"}} {sum}\npostmortem_tracker_job_duration_seconds_count{{reason=\"{reason}\"}} {count}"
         );
     }
-    out.push_str("# HELP postmortem_tracker_api_outcomes_total Jobs' work with the forges, by forge and outcome: ok, a repository reconciled; rate_limited and error, a call that failed.\n");
-    out.push_str("# TYPE postmortem_tracker_api_outcomes_total counter\n");
+    out.push_str("# HELP postmortem_tracker_api_calls_total Forge API calls by the jobs, by forge and outcome (ok, rate_limited, error); a paginated listing counts once.\n");
+    out.push_str("# TYPE postmortem_tracker_api_calls_total counter\n");
     for ((forge, outcome), n) in app.settings.api_metrics.calls() {
         let _ = writeln!(
             out,
-            "postmortem_tracker_api_outcomes_total{{forge=\"{forge}\",outcome=\"{outcome}\"}} {n}"
+            "postmortem_tracker_api_calls_total{{forge=\"{forge}\",outcome=\"{outcome}\"}} {n}"
         );
     }
     let (waits, waited) = app.settings.api_metrics.waits();

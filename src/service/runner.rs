@@ -13,11 +13,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::counted::{CallCounts, Counted};
 use super::index;
 use super::store::{Job, Store};
 use super::webhook::{Forge, Reason};
@@ -78,20 +79,15 @@ impl std::fmt::Debug for Access {
 /// and write pacing, for `/metrics`.
 #[derive(Debug, Default)]
 pub struct ApiMetrics {
-    calls: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    calls: CallCounts,
     waits: AtomicU64,
     waited_ms: AtomicU64,
 }
 
 impl ApiMetrics {
-    fn call(&self, forge: Forge, outcome: &'static str) {
-        let mut c = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-        *c.entry((forge.as_str(), outcome)).or_default() += 1;
-    }
-
-    /// API calls by (forge, outcome): `ok`, `rate_limited`, `error`.
+    /// API calls by (forge, outcome): `ok`, `rate_limited`, `error` (see [`Counted`]).
     pub fn calls(&self) -> BTreeMap<(&'static str, &'static str), u64> {
-        self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.calls.snapshot()
     }
 
     /// (number of waits, total seconds waited).
@@ -227,20 +223,31 @@ impl ForgeRunner {
                     self.settings.timeout,
                 )
                 .map_err(|e| format!("{origin}: {e}"))?;
-                self.reconcile(&gh, job, access).await
+                let counted = Counted {
+                    inner: &gh,
+                    forge,
+                    counts: &self.api.calls,
+                };
+                self.reconcile(&counted, job, access).await
             }
             Forge::Gitlab => {
-                let gl = GitLab::connect(&access.api_url, &job.mark.repo, &access.token)
-                    .await
-                    .map_err(|e| self.failure(forge, &origin, e))?;
-                self.reconcile(&gl, job, access).await
+                // Connecting checks the token (`GET /user`): a call too.
+                let connected =
+                    GitLab::connect(&access.api_url, &job.mark.repo, &access.token).await;
+                self.api.calls.record(forge, &connected);
+                let gl = connected.map_err(|e| self.failure(forge, &origin, e))?;
+                let counted = Counted {
+                    inner: &gl,
+                    forge,
+                    counts: &self.api.calls,
+                };
+                self.reconcile(&counted, job, access).await
             }
         }
     }
 
-    /// A failed call as a [`Failure`], counted for `/metrics`.
+    /// A failed call as a [`Failure`].
     fn failure(&self, forge: Forge, origin: &str, e: TrackerError) -> Failure {
-        self.count(forge, &e);
         let wait = match &e {
             // Without a reset time, a minute: GitHub's secondary limits clear within that.
             TrackerError::RateLimited { wait, .. } => Some(wait.unwrap_or(Duration::from_secs(60))),
@@ -250,16 +257,6 @@ impl ForgeRunner {
             message: format!("{origin}: {}", explain(forge, &e)),
             wait,
         }
-    }
-
-    fn count(&self, forge: Forge, e: &TrackerError) {
-        self.api.call(
-            forge,
-            match e {
-                TrackerError::RateLimited { .. } => "rate_limited",
-                _ => "error",
-            },
-        );
     }
 
     /// One repository, start to end. Errors name the repository.
@@ -281,9 +278,6 @@ impl ForgeRunner {
                 }
                 _ => None,
             });
-            if let Some(t) = e.tracker_error() {
-                self.count(kind, t);
-            }
             Failure {
                 message: e.to_string(),
                 wait,
@@ -416,7 +410,6 @@ impl ForgeRunner {
             .await
             .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e}")))?
             .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e:#}")))?;
-        self.api.call(kind, "ok");
         if errors.is_empty() {
             Ok(())
         } else {
@@ -466,12 +459,10 @@ impl Runner for ForgeRunner {
                     GitLab::repositories_of(&access.api_url, owner, &access.token).await
                 }
             };
+            self.api.calls.record(forge, &listed);
             listed
                 .map(|v| v.into_iter().map(|r| r.to_lowercase()).collect())
-                .map_err(|e| {
-                    self.count(forge, &e);
-                    format!("{}:{owner}/*: {}", forge.as_str(), explain(forge, &e))
-                })
+                .map_err(|e| format!("{}:{owner}/*: {}", forge.as_str(), explain(forge, &e)))
         })
     }
 }

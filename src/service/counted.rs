@@ -1,0 +1,151 @@
+//! A forge adapter wrapped to count its calls for `/metrics`: every call of [`Tracker`],
+//! [`Publisher`] and [`Browse`] by its outcome. A call is one API request, except the
+//! listings (issues, comments, files), which count once however many pages they read.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use super::webhook::Forge;
+use crate::plan::TrackedIssue;
+use crate::tracker::browse::{Browse, RepoEntry};
+use crate::tracker::publish::{ChangeRequest, Publisher, RemoteFile};
+use crate::tracker::{LabelSpec, NewIssue, Tracker, TrackerError};
+
+/// Calls by (forge, outcome): `ok`, `rate_limited`, `error`.
+#[derive(Debug, Default)]
+pub struct CallCounts(Mutex<BTreeMap<(&'static str, &'static str), u64>>);
+
+impl CallCounts {
+    /// Counts one call's outcome.
+    pub fn record<T>(&self, forge: Forge, result: &Result<T, TrackerError>) {
+        let outcome = match result {
+            Ok(_) => "ok",
+            Err(TrackerError::RateLimited { .. }) => "rate_limited",
+            Err(_) => "error",
+        };
+        let mut c = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *c.entry((forge.as_str(), outcome)).or_default() += 1;
+    }
+
+    /// A snapshot of the counts.
+    pub fn snapshot(&self) -> BTreeMap<(&'static str, &'static str), u64> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// `inner`, counting every call into `counts`.
+pub struct Counted<'a, F> {
+    pub inner: &'a F,
+    pub forge: Forge,
+    pub counts: &'a CallCounts,
+}
+
+impl<F> Counted<'_, F> {
+    fn count<T>(&self, r: Result<T, TrackerError>) -> Result<T, TrackerError> {
+        self.counts.record(self.forge, &r);
+        r
+    }
+}
+
+impl<F: Tracker> Tracker for Counted<'_, F> {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
+        self.count(self.inner.list_issues(label).await)
+    }
+
+    async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
+        self.count(self.inner.create_issue(issue).await)
+    }
+
+    async fn close_issue(
+        &self,
+        number: u64,
+        duplicate_of: Option<u64>,
+    ) -> Result<(), TrackerError> {
+        self.count(self.inner.close_issue(number, duplicate_of).await)
+    }
+
+    async fn ensure_labels(&self, labels: &[LabelSpec]) -> Result<(), TrackerError> {
+        self.count(self.inner.ensure_labels(labels).await)
+    }
+
+    async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
+        self.count(self.inner.ensure_milestone(title).await)
+    }
+
+    async fn resolve_user(&self, login: &str) -> Result<Option<String>, TrackerError> {
+        self.count(self.inner.resolve_user(login).await)
+    }
+
+    async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
+        self.count(self.inner.comment(number, body).await)
+    }
+
+    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
+        self.count(self.inner.set_label(number, label, present).await)
+    }
+
+    async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
+        self.count(self.inner.comments(number).await)
+    }
+}
+
+impl<F: Publisher> Publisher for Counted<'_, F> {
+    async fn default_branch(&self) -> Result<String, TrackerError> {
+        self.count(self.inner.default_branch().await)
+    }
+
+    async fn read_file(
+        &self,
+        path: &str,
+        branch: &str,
+    ) -> Result<Option<RemoteFile>, TrackerError> {
+        self.count(self.inner.read_file(path, branch).await)
+    }
+
+    async fn write_file(
+        &self,
+        path: &str,
+        branch: &str,
+        text: &str,
+        version: &str,
+        message: &str,
+    ) -> Result<(), TrackerError> {
+        self.count(
+            self.inner
+                .write_file(path, branch, text, version, message)
+                .await,
+        )
+    }
+
+    async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {
+        self.count(self.inner.ensure_branch(branch, from).await)
+    }
+
+    async fn upsert_change_request(
+        &self,
+        head: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<ChangeRequest, TrackerError> {
+        self.count(
+            self.inner
+                .upsert_change_request(head, base, title, body)
+                .await,
+        )
+    }
+}
+
+impl<F: Browse> Browse for Counted<'_, F> {
+    fn origin(&self) -> String {
+        self.inner.origin()
+    }
+
+    async fn list_files(&self, branch: &str) -> Result<Vec<RepoEntry>, TrackerError> {
+        self.count(self.inner.list_files(branch).await)
+    }
+}
