@@ -71,12 +71,12 @@ pub enum Command {
     /// file-only (boxes and due dates in the files are the state). Exit codes: 0 done, 1 some
     /// files failed or (with --fail-on-overdue) items are overdue, 2 could not run.
     Followup(followup::Args),
-    /// Run the webhook service: GitHub and GitLab deliveries (signatures checked) mark
-    /// repositories for reconciliation in a durable SQLite queue; workers reconcile one job at
-    /// a time per repository. Secrets from GITHUB_WEBHOOK_SECRET / GITLAB_WEBHOOK_TOKEN.
-    /// Endpoints: POST /webhooks/github, POST /webhooks/gitlab, /healthz, /readyz, /metrics,
-    /// /api/jobs. Not complete: running a sync or follow-up from the service is not available
-    /// yet (each job is recorded as failed, saying so).
+    /// Run the service: GitHub and GitLab deliveries (signatures checked) mark repositories in
+    /// a durable SQLite queue; workers reconcile each through the API (sync, links, and on
+    /// issue events or the schedule the follow-up), one job at a time per repository. Webhook
+    /// secrets from GITHUB_WEBHOOK_SECRET / GITLAB_WEBHOOK_TOKEN, API tokens from GITHUB_TOKEN
+    /// / GITLAB_TOKEN. Endpoints: / (dashboard), /api/items(.csv), POST /webhooks/github, POST
+    /// /webhooks/gitlab, /healthz, /readyz, /metrics, /api/jobs.
     Serve(serve::Args),
 }
 

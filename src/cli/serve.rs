@@ -20,13 +20,13 @@ pub struct Args {
     /// Address and port to listen on [config: service.listen; default 127.0.0.1:8080].
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<SocketAddr>,
-    /// The SQLite database (queue, delivery ids, run history); created if absent
+    /// The SQLite database (queue, delivery ids, run history, items index); created if absent
     /// [config: service.database; default postmortem-tracker.sqlite].
     #[arg(long, value_name = "PATH")]
     pub database: Option<PathBuf>,
     /// Act only on this repository (repeatable; replaces service.repositories):
-    /// `github:OWNER/NAME` or `gitlab:GROUP/PROJECT`. Without any: every repository whose
-    /// deliveries authenticate.
+    /// `github:OWNER/NAME` or `gitlab:GROUP/PROJECT`, or all of an owner's: `github:OWNER/*`.
+    /// Without any: every repository whose deliveries authenticate.
     #[arg(long = "repository", value_name = "FORGE:PATH", value_parser = service::parse_repository)]
     pub repositories: Vec<(Forge, String)>,
     /// Repositories reconciled at once [config: service.workers; default 4].
