@@ -109,8 +109,22 @@ fn month_number(word: &[u8]) -> Option<u32> {
     if word.len() < 3 {
         return None;
     }
-    let lower: Vec<u8> = word.iter().map(u8::to_ascii_lowercase).collect();
-    let lower = lower.strip_suffix(b".").unwrap_or(&lower);
+    let word = word.strip_suffix(b".").unwrap_or(word);
+    // Every month name starts with one of these letters; most words are rejected here.
+    if word.len() > 9
+        || !matches!(
+            word[0].to_ascii_lowercase(),
+            b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd'
+        )
+    {
+        return None;
+    }
+    // A lower-case copy on the stack: this runs on every capitalised word of scanned text.
+    let mut buf = [0u8; 9];
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word);
+    lower.make_ascii_lowercase();
+    let lower = &*lower;
     MONTHS
         .iter()
         .position(|m| {
@@ -187,7 +201,15 @@ impl<'a> Scanner<'a> {
             } else if c == b'+' {
                 self.numeric_offset(i, i)
             } else {
-                self.month_day(i).or_else(|| self.zone(i))
+                // Month names start with one of a few letters; zones are in capitals or are
+                // utc/gmt. Most words are neither, and are skipped without reading them.
+                let lower = c.to_ascii_lowercase();
+                let month = matches!(lower, b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd');
+                let zone = c.is_ascii_uppercase() || matches!(lower, b'u' | b'g');
+                month
+                    .then(|| self.month_day(i))
+                    .flatten()
+                    .or_else(|| zone.then(|| self.zone(i)).flatten())
             };
             match found {
                 Some(m) => {
@@ -703,6 +725,36 @@ fn is_connector(gap: &str) -> bool {
                 | "on"
         )
     })
+}
+
+/// Whether `text` may hold two times of day: a cheap test that rules out most text before
+/// [`moments`] reads it. Every time ends its digits with `:` or `.` (`14:00`, `9.30pm`) or is
+/// followed, after at most one space, by an am/pm mark (`10 AM`, `8pm`).
+pub(crate) fn may_hold_two_times(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut seen = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let next = b.get(i).copied().unwrap_or(0);
+        let mark = |c: u8| matches!(c | 0x20, b'a' | b'p' | b'm');
+        let candidate = matches!(next, b':' | b'.')
+            || mark(next)
+            || (next == b' ' && b.get(i + 1).is_some_and(|c| mark(*c)));
+        if candidate {
+            seen += 1;
+            if seen >= 2 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// The first moment in `text` that has a time or a full date.
