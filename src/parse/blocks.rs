@@ -284,7 +284,7 @@ pub(crate) fn blocks(lines: &[Line<'_>]) -> Vec<Block> {
         }
 
         let plain = inline::plain(rest);
-        let title = plain.ends_with(':') && plain.split_whitespace().count() <= 10;
+        let title = plain.ends_with(':') && inline::words_up_to(&plain, 11) <= 10;
         let node = Node {
             plain,
             title,

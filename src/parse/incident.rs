@@ -381,7 +381,7 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
         None => l.body,
     };
     let is_label = head.split_once(':').is_some_and(|(k, _)| {
-        k.split_whitespace().count() <= 4 && !k.ends_with(|c: char| c.is_ascii_digit())
+        inline::words_up_to(k, 5) <= 4 && !k.ends_with(|c: char| c.is_ascii_digit())
     });
     !is_label
 }

@@ -176,11 +176,11 @@ fn reads_like_item(n: &Node) -> bool {
     // A lower-case fragment of a word or two is the tail of a wrapped sentence.
     if n.marker == Marker::None
         && t.starts_with(|c: char| c.is_lowercase())
-        && t.split_whitespace().count() < 3
+        && inline::words_up_to(t, 3) < 3
     {
         return false;
     }
-    n.marker != Marker::None || t.split_whitespace().count() <= 80
+    n.marker != Marker::None || inline::words_up_to(t, 81) <= 80
 }
 
 /// What a `Key: value` line or cell says about an item.
@@ -688,7 +688,7 @@ fn field_line(n: &Node) -> Option<(Field, String)> {
 
 fn field_line_text(text: &str) -> Option<(Field, String)> {
     let (key, value) = text.split_once(':')?;
-    if key.split_whitespace().count() > 3 {
+    if inline::words_up_to(key, 4) > 3 {
         return None;
     }
     let field = field_of(key)?;

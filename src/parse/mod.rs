@@ -158,6 +158,7 @@ pub(crate) struct Line<'a> {
 }
 
 /// Splits the text into lines and marks what is never content.
+#[inline(never)]
 fn lines(text: &str) -> Vec<Line<'_>> {
     let mut out = Vec::with_capacity(text.len() / 40 + 1);
     let mut fence: Option<(u8, usize)> = None;
@@ -269,6 +270,7 @@ struct Heading {
 }
 
 /// Finds headings and cuts the document into segments.
+#[inline(never)]
 fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
     let mut segments = Vec::new();
     let mut sections = Vec::new();
@@ -295,7 +297,7 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             // The document's title names the incident ("Rule Preventing Inbound Traffic"); it
             // is not a section, whatever its words.
             if let Some(h) = found.as_mut() {
-                if h.text.split_whitespace().count() >= 4 {
+                if inline::words_up_to(&h.text, 4) >= 4 {
                     h.kind = SectionKind::Other;
                 }
             }
@@ -350,6 +352,7 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
 }
 
 /// Lines that are not text a reader would call a title: images, links alone, rules, tags.
+#[inline(never)]
 fn is_decoration(body: &str) -> bool {
     body.starts_with("![")
         || body.starts_with("http://")
@@ -377,6 +380,7 @@ fn classify(text: &str, options: &ParseOptions) -> SectionKind {
 /// Recognises a heading at line `i` in any of the styles people use. `context` is the kind of
 /// the segment the line stands in: inside a timeline, indented labels are entries, not
 /// headings; inside an action section, unknown labels are group titles.
+#[inline(never)]
 fn heading(
     lines: &[Line<'_>],
     i: usize,
@@ -456,7 +460,7 @@ fn heading(
         let label = rest[..c].trim_end_matches(['*', '_', ' ']);
         let after = rest[c + 1..].trim_matches(['*', '_', ' ']);
         !label.ends_with(|ch: char| ch.is_ascii_digit())
-            && label.split_whitespace().count() <= 10
+            && inline::words_up_to(label, 11) <= 10
             // With text after it, a label starts a section only if it names one.
             && (after.is_empty() || vocab::may_name_section(label))
     });
@@ -464,12 +468,13 @@ fn heading(
         && short
         && (body.starts_with(['*', '_'])
             || !body.bytes().any(|b| b.is_ascii_lowercase())
-            || (rest.split_whitespace().count() <= 6 && vocab::may_name_section(rest)));
+            || (inline::words_up_to(rest, 7) <= 6 && vocab::may_name_section(rest)));
     if !line_heading && label_colon.is_none() {
         return None;
     }
     let plain = inline::plain(rest);
-    let words = plain.split_whitespace().count();
+    // Counted up to 13: the tests below ask for at most 12.
+    let words = inline::words_up_to(&plain, 13);
     if words == 0 {
         return None;
     }
@@ -507,7 +512,7 @@ fn heading(
         Some((l, a)) => (l.trim(), a.trim()),
         None => return None,
     };
-    let label_words = label.split_whitespace().count();
+    let label_words = inline::words_up_to(label, 11);
     if label.is_empty() || label_words > 10 || label.contains("http") {
         return None;
     }

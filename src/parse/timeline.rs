@@ -259,7 +259,7 @@ fn rest_after(text: &str, f: &Found) -> String {
 
 fn is_note(text: &str) -> bool {
     let lower = head(text, 60).to_lowercase();
-    let words = lower.split_whitespace().count();
+    let words = inline::words_up_to(&lower, 4);
     lower.starts_with("all times")
         || lower.starts_with("times are")
         || lower.starts_with("times in")
