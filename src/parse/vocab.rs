@@ -108,6 +108,43 @@ const HEADING_WORDS: [&str; 70] = [
     "what",
 ];
 
+/// The bytes of a word as a set of bits (a letter's bit is its place in the alphabet).
+const fn letter_mask(w: &[u8]) -> u32 {
+    let mut m = 0;
+    let mut i = 0;
+    while i < w.len() {
+        m |= 1 << (w[i] & 31);
+        i += 1;
+    }
+    m
+}
+
+const KEYWORD_MASKS: [u32; KEYWORDS.len()] = {
+    let mut out = [0; KEYWORDS.len()];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        out[i] = letter_mask(KEYWORDS[i].as_bytes());
+        i += 1;
+    }
+    out
+};
+
+/// The first keyword within one edit of a lower-case word (`unless_equal`: other than the
+/// word itself). One edit adds at most one byte and removes at most one, so the sets of
+/// letters differ in at most two: a test without branches rules out nearly every keyword.
+fn near_keyword(lower: &str, unless_equal: bool) -> Option<&'static str> {
+    let m = letter_mask(lower.as_bytes());
+    KEYWORDS
+        .iter()
+        .zip(KEYWORD_MASKS)
+        .find(|(k, km)| {
+            (m ^ km).count_ones() <= 2
+                && !(unless_equal && **k == lower)
+                && edit_distance_at_most_one(lower, k)
+        })
+        .map(|(k, _)| *k)
+}
+
 fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > 1 {
@@ -277,7 +314,7 @@ fn word_may_name_section(b: &[u8]) -> bool {
             lower.copy_from_slice(b);
             lower.make_ascii_lowercase();
             let lower = std::str::from_utf8(lower).unwrap_or_default();
-            KEYWORDS.iter().any(|k| edit_distance_at_most_one(lower, k))
+            near_keyword(lower, false).is_some()
         })
 }
 
@@ -463,10 +500,7 @@ fn canonical(w: &str) -> &str {
         .filter(|s| *s == "todo" || *s == "followup")
         .unwrap_or(w);
     if w.len() >= 6 {
-        if let Some(k) = KEYWORDS
-            .iter()
-            .find(|k| **k != w && edit_distance_at_most_one(w, k))
-        {
+        if let Some(k) = near_keyword(w, true) {
             return k;
         }
     }
@@ -566,8 +600,10 @@ pub(crate) fn is_plain_heading(line: &str) -> Option<SectionKind> {
 }
 
 fn classify_words(w: &[u8]) -> SectionKind {
-    let has = |x: u8| w.contains(&x);
-    let pair = |a: u8, b: u8| w.windows(2).any(|p| p[0] == a && p[1] == b);
+    // The words present as bits: most tests below are one bit test, predictably false.
+    let present = w.iter().fold(0u128, |bits, &i| bits | 1 << i);
+    let has = |x: u8| present >> x & 1 == 1;
+    let pair = |a: u8, b: u8| has(a) && has(b) && w.windows(2).any(|p| p[0] == a && p[1] == b);
     use SectionKind::*;
 
     if has(w!("appendix")) || pair(w!("chat"), w!("log")) || pair(w!("chat"), w!("logs")) {
