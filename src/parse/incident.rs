@@ -65,6 +65,9 @@ impl Context {
                 let wants_date = stating
                     && (date_label || first_date.is_none())
                     && body.bytes().any(|b| b.is_ascii_digit());
+                // A date has a year of four digits, and plain text has no digit its source
+                // lacks: a line with fewer than four states none.
+                let wants_date = wants_date && body.bytes().filter(u8::is_ascii_digit).count() >= 4;
                 if !notes_zone && !wants_date {
                     continue;
                 }
@@ -76,6 +79,9 @@ impl Context {
                         .and_then(|m| m.stamp.offset);
                 }
                 if !wants_date {
+                    continue;
+                }
+                if !time::may_hold_date(&text) {
                     continue;
                 }
                 let date = time::moments(&text).into_iter().find_map(|m| m.stamp.date);

@@ -11,6 +11,7 @@ use super::Line;
 use crate::model::{ActionItem, Diagnostic, IssueRef, ItemKind, SectionKind, Severity};
 
 /// Reads the items of one action segment.
+#[inline(never)]
 pub(crate) fn read(
     lines: &[Line<'_>],
     kind: SectionKind,
@@ -52,6 +53,7 @@ pub(crate) fn read(
 
 /// Items from a table with an action column that stands outside any action heading (a
 /// Google-style "Action Items" table under an unrecognised heading). `None` when there is none.
+#[inline(never)]
 pub(crate) fn action_table(
     lines: &[Line<'_>],
     ctx: &Context,
@@ -1015,7 +1017,7 @@ fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
         while let Some(p) = lower[from..].find(cue) {
             let at = from + p + cue.len();
             let rest = &text[at..];
-            if let Some(f) = time::moments(rest).into_iter().next() {
+            if let Some(f) = time::leading_found(rest) {
                 if f.start == 0 && (f.stamp.date.is_some() || f.month_day.is_some()) {
                     return time::parse_date(&rest[..f.end], reference);
                 }

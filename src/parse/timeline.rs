@@ -57,6 +57,7 @@ impl Clock {
 }
 
 /// Reads the entries of a timeline segment.
+#[inline(never)]
 pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntry>) {
     let blocks = blocks::blocks(lines);
     let structured = blocks.iter().any(|b| match b {
@@ -73,6 +74,7 @@ pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntr
 }
 
 /// Reads paragraphs that start with a time, anywhere in a segment (transcripts).
+#[inline(never)]
 pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntry>) {
     // Cheap test first: only segments with a line starting with a digit or `[` can qualify.
     if !lines
@@ -173,7 +175,7 @@ fn split_collapsed(text: &str) -> Vec<&str> {
     let mut search = 0;
     while let Some(p) = text[search..].find(" - ").map(|p| p + search) {
         let next = &text[p + 3..];
-        let stamped = time::first_moment(head(next, 24)).is_some_and(|f| {
+        let stamped = time::leading_found(head(next, 24)).is_some_and(|f| {
             f.start == 0 && f.stamp.time.is_some() && next[f.end..].starts_with([':', ' '])
         });
         if stamped {
@@ -242,12 +244,18 @@ fn head(text: &str, n: usize) -> &str {
 
 /// A moment at the start of the text (after `[`, `(`, `**`): the entry's own time.
 fn leading_moment(text: &str) -> Option<Found> {
-    let f = time::first_moment(head(text, 100))?;
-    let before = &text[..f.start];
-    before
-        .chars()
-        .all(|c| matches!(c, '[' | '(' | '*' | ' ' | '-'))
-        .then_some(f)
+    let h = head(text, 100);
+    // Only the moment that starts right after the opening marks counts: read just that one.
+    let at = h
+        .bytes()
+        .position(|b| !matches!(b, b'[' | b'(' | b'*' | b' ' | b'-'))?;
+    let mut f = time::leading_found(&h[at..])?;
+    if f.start != 0 || (f.stamp.time.is_none() && f.stamp.date.is_none()) {
+        return None;
+    }
+    f.start += at;
+    f.end += at;
+    Some(f)
 }
 
 /// The entry's text after its timestamp and the separator that follows it.
