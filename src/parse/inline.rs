@@ -169,6 +169,21 @@ fn ordinary_run(b: &[u8], mut i: usize) -> (usize, bool) {
     (i, clean)
 }
 
+/// Whether the only whitespace in `s` is single ASCII spaces.
+fn ordinary_spaces(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut clean = true;
+    for (i, &c) in b.iter().enumerate() {
+        let class = CLASS[usize::from(c)];
+        if class == OTHER_SPACE || (class == LEAD && unicode_space_at(b, i)) {
+            return false;
+        }
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        clean &= !((c == b' ') & (next == b' '));
+    }
+    clean
+}
+
 /// How many whitespace-separated words `s` has, counted up to `limit` (the same words as
 /// `split_whitespace`, read byte by byte and no further than the limit needs).
 pub(crate) fn words_up_to(s: &str, limit: usize) -> usize {
@@ -347,6 +362,11 @@ pub(crate) fn starts_with_shortcode(s: &str) -> Option<usize> {
 }
 
 pub(crate) fn collapse_spaces(s: &str) -> String {
+    // Text already made plain has nothing to collapse: copy it.
+    let t = s.trim_matches(' ');
+    if ordinary_spaces(t) {
+        return t.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         if !out.is_empty() {

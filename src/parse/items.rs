@@ -171,8 +171,17 @@ fn reads_like_item(n: &Node) -> bool {
     if t.starts_with("http://") || t.starts_with("https://") {
         return false;
     }
-    let head: String = t.chars().take(24).flat_map(char::to_lowercase).collect();
-    if PROSE_OPENINGS.iter().any(|o| head.starts_with(o)) {
+    // The openings are ASCII: an ASCII start is compared without a lower-case copy.
+    let start = &t.as_bytes()[..t.len().min(24)];
+    let prose = if start.is_ascii() {
+        PROSE_OPENINGS
+            .iter()
+            .any(|o| start.len() >= o.len() && start[..o.len()].eq_ignore_ascii_case(o.as_bytes()))
+    } else {
+        let head: String = t.chars().take(24).flat_map(char::to_lowercase).collect();
+        PROSE_OPENINGS.iter().any(|o| head.starts_with(o))
+    };
+    if prose {
         return false;
     }
     // A lower-case fragment of a word or two is the tail of a wrapped sentence.
@@ -891,6 +900,10 @@ fn issue_in_cell(v: &str) -> Option<IssueRef> {
 }
 
 fn issue_in_links(raw: &str) -> Option<IssueRef> {
+    // Every issue URL starts with http: most items have none.
+    if !raw.contains("http") {
+        return None;
+    }
     inline::links(raw)
         .into_iter()
         .find_map(|(_, url)| is_issue_url(url).then(|| IssueRef::Url(url.to_string())))

@@ -86,9 +86,9 @@ pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<Time
     let mut clock = Clock::new(ctx);
     for block in blocks::blocks(lines) {
         if let Block::Node(n) = block {
-            let text = n.plain();
-            if let Some(f) = leading_moment(&text).filter(|f| f.stamp.time.is_some()) {
-                let rest = rest_after(&text, &f);
+            let text = n.plain_str();
+            if let Some(f) = leading_moment(text).filter(|f| f.stamp.time.is_some()) {
+                let rest = rest_after(text, &f);
                 if !rest.is_empty() {
                     out.push(TimelineEntry {
                         time: Some(clock.stamp(&f)),
@@ -102,11 +102,11 @@ pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<Time
 }
 
 fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
-    let mut text = n.plain();
+    let mut text = std::borrow::Cow::Borrowed(n.plain_str());
     if n.is_title() && !n.children.is_empty() {
         let label = text.trim_end_matches(':').trim().to_string();
-        let children: Vec<String> = n.children.iter().map(Node::plain).collect();
-        text = format!("{label}: {}", children.join(" "));
+        let children: Vec<&str> = n.children.iter().map(Node::plain_str).collect();
+        text = format!("{label}: {}", children.join(" ")).into();
     }
     let found = leading_moment(&text).or_else(|| {
         time::first_moment(head(&text, 120)).filter(|f| f.start <= 80 && f.stamp.time.is_some())
@@ -266,7 +266,23 @@ fn rest_after(text: &str, f: &Found) -> String {
 }
 
 fn is_note(text: &str) -> bool {
-    let lower = head(text, 60).to_lowercase();
+    let h = head(text, 60);
+    if h.is_ascii() {
+        // Without a lower-case copy: every phrase here is ASCII.
+        let b = h.as_bytes();
+        let starts =
+            |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+        let contains = |p: &str| {
+            b.windows(p.len())
+                .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+        };
+        return starts("all times")
+            || starts("times are")
+            || starts("times in")
+            || contains("(all times")
+            || (inline::words_up_to(h, 4) <= 3 && (starts("time") || starts("date")));
+    }
+    let lower = h.to_lowercase();
     let words = inline::words_up_to(&lower, 4);
     lower.starts_with("all times")
         || lower.starts_with("times are")

@@ -133,17 +133,38 @@ const KEYWORD_MASKS: [u32; KEYWORDS.len()] = {
 /// word itself). One edit adds at most one byte and removes at most one, so the sets of
 /// letters differ in at most two: a test without branches rules out nearly every keyword.
 fn near_keyword(lower: &str, unless_equal: bool) -> Option<&'static str> {
+    // Keywords are 7 to 15 letters long; one edit changes a length by at most one.
+    let near = NEAR_LENGTH.get(lower.len())?;
     let m = letter_mask(lower.as_bytes());
-    KEYWORDS
-        .iter()
-        .zip(KEYWORD_MASKS)
-        .find(|(k, km)| {
-            (m ^ km).count_ones() <= 2
-                && !(unless_equal && **k == lower)
-                && edit_distance_at_most_one(lower, k)
+    near.iter()
+        .map_while(|&k| k.checked_sub(1).map(usize::from))
+        .find(|&k| {
+            (m ^ KEYWORD_MASKS[k]).count_ones() <= 2
+                && !(unless_equal && KEYWORDS[k] == lower)
+                && edit_distance_at_most_one(lower, KEYWORDS[k])
         })
-        .map(|(k, _)| *k)
+        .map(|k| KEYWORDS[k])
 }
+
+/// For each word length, the keywords (index + 1, in [`KEYWORDS`] order, 0-terminated) whose
+/// length differs from it by at most one.
+const NEAR_LENGTH: [[u8; KEYWORDS.len() + 1]; 18] = {
+    let mut table = [[0; KEYWORDS.len() + 1]; 18];
+    let mut len = 0;
+    while len < table.len() {
+        let mut n = 0;
+        let mut k = 0;
+        while k < KEYWORDS.len() {
+            if KEYWORDS[k].len().abs_diff(len) <= 1 {
+                table[len][n] = (k + 1) as u8;
+                n += 1;
+            }
+            k += 1;
+        }
+        len += 1;
+    }
+    table
+};
 
 fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
