@@ -191,7 +191,8 @@ fn reads_like_item(n: &Node) -> bool {
     {
         return false;
     }
-    n.marker != Marker::None || inline::words_up_to(t, 81) <= 80
+    // 81 words take at least 161 bytes.
+    n.marker != Marker::None || t.len() < 161 || inline::words_up_to(t, 81) <= 80
 }
 
 /// What a `Key: value` line or cell says about an item.

@@ -475,10 +475,32 @@ macro_rules! w {
 }
 
 fn lookup(word: &str) -> u8 {
-    VOCAB
-        .binary_search(&word)
+    // The words that start with the same letter, then a short scan comparing lengths first.
+    let Some(&first) = word.as_bytes().first() else {
+        return 0;
+    };
+    let Some(&(from, to)) = BY_FIRST.get(usize::from(first.wrapping_sub(b'a'))) else {
+        return 0;
+    };
+    (from..to)
+        .find(|&i| VOCAB[i].len() == word.len() && VOCAB[i] == word)
         .map_or(0, |i| u8::try_from(i + 1).unwrap_or(0))
 }
+
+/// For each letter, the range of [`VOCAB`] whose words start with it.
+const BY_FIRST: [(usize, usize); 26] = {
+    let mut table = [(0, 0); 26];
+    let mut i = 0;
+    while i < VOCAB.len() {
+        let c = (VOCAB[i].as_bytes()[0] - b'a') as usize;
+        if table[c].1 == 0 {
+            table[c].0 = i;
+        }
+        table[c].1 = i + 1;
+        i += 1;
+    }
+    table
+};
 
 /// The ids of [`HEADING_WORDS`], as bits.
 const HEADING_SET: u128 = {
@@ -572,6 +594,11 @@ fn words(heading: &str) -> Words {
 }
 
 fn needs_joining(lower: &str) -> bool {
+    // Without a hyphen only "follow" can need joining: one short scan, no searcher set up.
+    let b = lower.as_bytes();
+    if !b.contains(&b'-') {
+        return b.windows(6).any(|w| w == b"follow");
+    }
     lower.contains("follow") || lower.contains("to-do") || lower.contains("post-mortem")
 }
 
