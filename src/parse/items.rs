@@ -425,7 +425,7 @@ impl Reader<'_> {
         let plain = n.plain_str();
         let mut text = self.strip_meta(plain, n.line_no, &mut meta);
         if raw.trim_start().starts_with(":white_check_mark:")
-            || raw.contains("~~") && plain.is_empty()
+            || plain.is_empty() && raw.contains("~~")
         {
             meta.done = true;
         }
@@ -528,7 +528,7 @@ impl Reader<'_> {
         // Bracketed metadata groups anywhere: `(owner: @a, due: 2026-03-01)`, `[P2]`, `(#12)`.
         let mut out = String::with_capacity(t.len());
         let mut rest = t.as_str();
-        while let Some(open) = rest.find(['(', '[']) {
+        while let Some(open) = rest.bytes().position(|b| b == b'(' || b == b'[') {
             let close_ch = if rest.as_bytes()[open] == b'(' {
                 ')'
             } else {
@@ -710,10 +710,6 @@ fn field_line_text(text: &str) -> Option<(Field, String)> {
 
 /// The byte offset of the first ` key:` tag (owner, due, priority...) after the start.
 fn first_tag(t: &str) -> Option<usize> {
-    if !t.contains(':') {
-        return None;
-    }
-    let lower = t.to_ascii_lowercase();
     const KEYS: [&str; 12] = [
         "owner:",
         "owners:",
@@ -728,20 +724,32 @@ fn first_tag(t: &str) -> Option<usize> {
         "issue:",
         "ticket:",
     ];
-    KEYS.iter()
-        .filter_map(|k| {
-            let mut from = 1;
-            while let Some(p) = lower.get(from..)?.find(k) {
-                let at = from + p;
-                let before = lower.as_bytes()[at - 1];
-                if !before.is_ascii_alphanumeric() {
-                    return Some(at);
-                }
-                from = at + 1;
+    // A key is found only after the first character (the text itself is not a tag).
+    if !t.is_char_boundary(1) {
+        return None;
+    }
+    let b = t.as_bytes();
+    // Every key ends with the colon: each colon is checked for the keys that end there, and
+    // the first key found that way is the first tag.
+    let mut best: Option<usize> = None;
+    for (c, _) in b.iter().enumerate().filter(|(_, &x)| x == b':') {
+        for k in KEYS {
+            let Some(at) = (c + 1).checked_sub(k.len()) else {
+                continue;
+            };
+            if at >= 1
+                && b[at..=c].eq_ignore_ascii_case(k.as_bytes())
+                && !b[at - 1].is_ascii_alphanumeric()
+            {
+                best = Some(best.map_or(at, |x: usize| x.min(at)));
             }
-            None
-        })
-        .min()
+        }
+        // A key is at most 12 bytes long: a later colon's key would start after this one.
+        if best.is_some_and(|at| at + 12 <= c) {
+            break;
+        }
+    }
+    best
 }
 
 /// Splits off the last segment after ` — `, ` – `, ` - `, `, ` or ` | `, when it is short
