@@ -11,7 +11,6 @@ use super::Line;
 use crate::model::{ActionItem, Diagnostic, IssueRef, ItemKind, SectionKind, Severity};
 
 /// Reads the items of one action segment.
-#[inline(never)]
 pub(crate) fn read(
     lines: &[Line<'_>],
     kind: SectionKind,
@@ -53,7 +52,6 @@ pub(crate) fn read(
 
 /// Items from a table with an action column that stands outside any action heading (a
 /// Google-style "Action Items" table under an unrecognised heading). `None` when there is none.
-#[inline(never)]
 pub(crate) fn action_table(
     lines: &[Line<'_>],
     ctx: &Context,

@@ -158,7 +158,6 @@ pub(crate) struct Line<'a> {
 }
 
 /// Splits the text into lines and marks what is never content.
-#[inline(never)]
 fn lines(text: &str) -> Vec<Line<'_>> {
     let mut out = Vec::with_capacity(text.len() / 40 + 1);
     let mut fence: Option<(u8, usize)> = None;
@@ -270,7 +269,6 @@ struct Heading {
 }
 
 /// Finds headings and cuts the document into segments.
-#[inline(never)]
 fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
     let mut segments = Vec::new();
     let mut sections = Vec::new();
@@ -352,7 +350,6 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
 }
 
 /// Lines that are not text a reader would call a title: images, links alone, rules, tags.
-#[inline(never)]
 fn is_decoration(body: &str) -> bool {
     body.starts_with("![")
         || body.starts_with("http://")
@@ -380,7 +377,6 @@ fn classify(text: &str, options: &ParseOptions) -> SectionKind {
 /// Recognises a heading at line `i` in any of the styles people use. `context` is the kind of
 /// the segment the line stands in: inside a timeline, indented labels are entries, not
 /// headings; inside an action section, unknown labels are group titles.
-#[inline(never)]
 fn heading(
     lines: &[Line<'_>],
     i: usize,

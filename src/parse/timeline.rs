@@ -57,7 +57,6 @@ impl Clock {
 }
 
 /// Reads the entries of a timeline segment.
-#[inline(never)]
 pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntry>) {
     let blocks = blocks::blocks(lines);
     let structured = blocks.iter().any(|b| match b {
@@ -74,7 +73,6 @@ pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntr
 }
 
 /// Reads paragraphs that start with a time, anywhere in a segment (transcripts).
-#[inline(never)]
 pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntry>) {
     // Cheap test first: only segments with a line starting with a digit or `[` can qualify.
     if !lines
