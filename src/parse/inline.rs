@@ -165,8 +165,14 @@ fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
         }
         i += 1;
     }
-    // Double spaces, with the standard library's vectorised search.
-    clean &= !text[start..i].contains("  ");
+    // Double spaces: a short run byte by byte, a long one with the standard library's
+    // vectorised search (whose setup costs more than a short run's bytes).
+    let run = &b[start..i];
+    clean &= if run.len() < 48 {
+        !run.windows(2).any(|w| w == b"  ")
+    } else {
+        !text[start..i].contains("  ")
+    };
     (i, clean)
 }
 
