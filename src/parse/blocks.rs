@@ -90,7 +90,11 @@ fn task_box(rest: &str) -> (Option<bool>, &str) {
 }
 
 fn list_marker(body: &str) -> (Marker, &str) {
-    let body = strip_html_indent(body);
+    // HTML indentation starts with `&`, `<` or a space; most lines skip the loop that strips it.
+    let body = match body.as_bytes().first() {
+        Some(b'&' | b'<' | b' ') => strip_html_indent(body),
+        _ => body,
+    };
     let b = body.as_bytes();
     if b.is_empty() {
         return (Marker::None, body);
@@ -99,9 +103,16 @@ fn list_marker(body: &str) -> (Marker, &str) {
     if matches!(b[0], b'-' | b'*' | b'+') && b.get(1) == Some(&b' ') {
         return (Marker::Bullet, body[2..].trim_start());
     }
+    // The other bullets are not ASCII; HTML list lines and shortcodes start with `<`, `&`,
+    // `:` or whitespace that is trimmed first.
+    let other = b[0] >= 0x80;
+    let html = matches!(b[0], b'<' | b'&' | b':') || b[0] <= b' ' || other;
     for bullet in [
         "•", "—", "–", "·", "▪", "➢", "→", "►", "✓", "✔", "🔸", "🔹", "👉",
-    ] {
+    ]
+    .iter()
+    .filter(|_| other)
+    {
         if let Some(rest) = body.strip_prefix(bullet) {
             if rest.starts_with(' ')
                 || !rest.starts_with(|c: char| c.is_alphanumeric())
@@ -111,7 +122,7 @@ fn list_marker(body: &str) -> (Marker, &str) {
             }
         }
     }
-    if let Some(rest) = strip_html_bullet(body) {
+    if let Some(rest) = html.then(|| strip_html_bullet(body)).flatten() {
         return rest;
     }
     // `1.`, `12)`, `(3)`; also `10.12:30 PM` (a number glued to a time).
@@ -284,7 +295,7 @@ pub(crate) fn blocks(lines: &[Line<'_>]) -> Vec<Block> {
         }
 
         let plain = inline::plain(rest);
-        let title = plain.ends_with(':') && plain.split_whitespace().count() <= 10;
+        let title = plain.ends_with(':') && inline::words_up_to(&plain, 11) <= 10;
         let node = Node {
             plain,
             title,

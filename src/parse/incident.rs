@@ -50,11 +50,13 @@ impl Context {
             for body in bodies {
                 // Only lines with a digit or a zone note can say anything here: test the raw
                 // bytes before reading them properly.
+                // Both zone notes contain "times": one scan rules most lines out.
                 let notes_zone = offset.is_none()
                     && body.len() <= 120
-                    && (contains_ascii_ci(body, "all times")
-                        || contains_ascii_ci(body, "times in")
-                        || starts_with_ascii_ci(body, "time ("));
+                    && (starts_with_ascii_ci(body, "time (")
+                        || (contains_ascii_ci(body, "times")
+                            && (contains_ascii_ci(body, "all times")
+                                || contains_ascii_ci(body, "times in"))));
                 let date_label = labelled_date.is_none()
                     && (starts_with_ascii_ci(body, "incident date")
                         || starts_with_ascii_ci(body, "date")
@@ -63,6 +65,9 @@ impl Context {
                 let wants_date = stating
                     && (date_label || first_date.is_none())
                     && body.bytes().any(|b| b.is_ascii_digit());
+                // A date has a year of four digits, and plain text has no digit its source
+                // lacks: a line with fewer than four states none.
+                let wants_date = wants_date && body.bytes().filter(u8::is_ascii_digit).count() >= 4;
                 if !notes_zone && !wants_date {
                     continue;
                 }
@@ -74,6 +79,9 @@ impl Context {
                         .and_then(|m| m.stamp.offset);
                 }
                 if !wants_date {
+                    continue;
+                }
+                if !time::may_hold_date(&text) {
                     continue;
                 }
                 let date = time::moments(&text).into_iter().find_map(|m| m.stamp.date);
@@ -172,9 +180,10 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             .heading
             .iter()
             .map(|h| std::borrow::Cow::Borrowed(h.as_str()));
-        let body = paragraphs(&lines[seg.lines.clone()])
-            .into_iter()
-            .map(std::borrow::Cow::Owned);
+        let body = Paragraphs {
+            lines: &lines[seg.lines.clone()],
+        }
+        .map(std::borrow::Cow::Owned);
         for text in heading.chain(body) {
             // The statements stand near the top; a long document's later paragraphs are
             // narrative, and reading them all would cost more than it finds.
@@ -182,49 +191,49 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             if budget == 0 {
                 break;
             }
-            let ms = time::moments(&text);
-            let head: String = text
-                .trim_start_matches(['-', '—', '*', ' '])
-                .chars()
-                .take(24)
-                .flat_map(char::to_lowercase)
-                .collect();
-            let day = ms.iter().find_map(|m| m.stamp.date);
-            let first = ms
-                .iter()
-                .find(|f| f.stamp.time.is_some() || f.stamp.date.is_some());
-            if st.start.is_none() && STARTS.iter().any(|k| head.starts_with(k)) {
-                st.start = first.map(|f| ctx.complete(f, day));
-            }
-            if st.end.is_none() && ENDS.iter().any(|k| head.starts_with(k)) {
-                st.end = first.map(|f| ctx.complete(f, day));
-            }
-            if st.detected.is_none() && head.starts_with("detected") {
-                st.detected = first
-                    .filter(|f| f.stamp.time.is_some())
-                    .map(|f| ctx.complete(f, day));
-            }
-            if range.is_none() {
-                if let Some((a, b)) = time::range_in(&text, &ms) {
-                    let a_s = ctx.complete(&a, day);
-                    let mut b_s = ctx.complete(&b, day);
-                    // A date taken from context applies to both ends: move the end past
-                    // midnight when its clock time is earlier.
-                    if b.stamp.date.is_none() && a_s.date == b_s.date {
-                        if let (Some(d), Some(ta), Some(tb)) = (b_s.date, a_s.time, b_s.time) {
-                            if tb < ta {
-                                b_s.date = d.succ_opt();
+            // The label at the start (ASCII case-insensitive: every label is ASCII).
+            let head = text.trim_start_matches(['-', '—', '*', ' ']);
+            let labelled = |keys: &[&str]| keys.iter().any(|k| starts_with_ascii_ci(head, k));
+            let wants_start = st.start.is_none() && labelled(&STARTS);
+            let wants_end = st.end.is_none() && labelled(&ENDS);
+            let wants_detected = st.detected.is_none() && labelled(&["detected"]);
+            // A range needs two times: most paragraphs are ruled out without reading moments.
+            let wants_range = range.is_none() && time::may_hold_two_times(&text);
+            if wants_start || wants_end || wants_detected || wants_range {
+                let ms = time::moments(&text);
+                let day = ms.iter().find_map(|m| m.stamp.date);
+                let first = ms
+                    .iter()
+                    .find(|f| f.stamp.time.is_some() || f.stamp.date.is_some());
+                if wants_start {
+                    st.start = first.map(|f| ctx.complete(f, day));
+                }
+                if wants_end {
+                    st.end = first.map(|f| ctx.complete(f, day));
+                }
+                if wants_detected {
+                    st.detected = first
+                        .filter(|f| f.stamp.time.is_some())
+                        .map(|f| ctx.complete(f, day));
+                }
+                if wants_range {
+                    if let Some((a, b)) = time::range_in(&text, &ms) {
+                        let a_s = ctx.complete(&a, day);
+                        let mut b_s = ctx.complete(&b, day);
+                        // A date taken from context applies to both ends: move the end past
+                        // midnight when its clock time is earlier.
+                        if b.stamp.date.is_none() && a_s.date == b_s.date {
+                            if let (Some(d), Some(ta), Some(tb)) = (b_s.date, a_s.time, b_s.time) {
+                                if tb < ta {
+                                    b_s.date = d.succ_opt();
+                                }
                             }
                         }
+                        range = Some((a_s, b_s));
                     }
-                    range = Some((a_s, b_s));
                 }
             }
-            if st.duration.is_none()
-                && (contains_ascii_ci(&text, "duration")
-                    || contains_ascii_ci(&text, "lasting")
-                    || contains_ascii_ci(&text, "lasted"))
-            {
+            if st.duration.is_none() && mentions_duration(&text) {
                 st.duration = time::duration_minutes(&text);
             }
         }
@@ -304,38 +313,83 @@ fn contains_ascii_ci(s: &str, needle: &str) -> bool {
         .any(|i| h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
+/// "duration", "lasting" or "lasted", in any case, in one pass.
+fn mentions_duration(text: &str) -> bool {
+    let b = text.as_bytes();
+    (0..b.len()).any(|i| match b[i] | 0x20 {
+        b'd' => b[i..].len() >= 8 && b[i..i + 8].eq_ignore_ascii_case(b"duration"),
+        b'l' => {
+            b[i..].len() >= 6
+                && b[i..i + 4].eq_ignore_ascii_case(b"last")
+                && (b[i + 4..i + 6].eq_ignore_ascii_case(b"ed")
+                    || (b[i..].len() >= 7 && b[i + 4..i + 7].eq_ignore_ascii_case(b"ing")))
+        }
+        _ => false,
+    })
+}
+
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label
-/// line (`Start Time: ...`) or a blank line starts a new one.
-fn paragraphs(lines: &[Line<'_>]) -> Vec<String> {
-    let mut raw: Vec<String> = Vec::new();
-    let mut open = false;
-    for l in lines {
-        if l.skip || l.body.is_empty() {
-            open = false;
-            continue;
-        }
-        let (marker, _, _) = super::blocks::marker(l.body);
-        let head = match l.body.char_indices().nth(60) {
-            Some((i, _)) => &l.body[..i],
-            None => l.body,
-        };
-        let is_label = head.split_once(':').is_some_and(|(k, _)| {
-            k.split_whitespace().count() <= 4 && !k.ends_with(|c: char| c.is_ascii_digit())
-        });
-        match raw.last_mut() {
-            Some(last) if open && marker == super::blocks::Marker::None && !is_label => {
-                last.push(' ');
-                last.push_str(l.body);
+/// line (`Start Time: ...`) or a blank line starts a new one. Only paragraphs with a digit
+/// are given (without one a paragraph states no time, date or duration), one at a time, so
+/// that a reader that stops early builds no more of them.
+struct Paragraphs<'l, 'a> {
+    lines: &'l [Line<'a>],
+}
+
+impl Iterator for Paragraphs<'_, '_> {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        loop {
+            let start = self
+                .lines
+                .iter()
+                .position(|l| !l.skip && !l.body.is_empty())?;
+            let mut end = start + 1;
+            while end < self.lines.len() && continues_paragraph(&self.lines[end]) {
+                end += 1;
             }
-            _ => raw.push(l.body.to_string()),
+            let para = &self.lines[start..end];
+            self.lines = &self.lines[end..];
+            if !para
+                .iter()
+                .any(|l| l.body.bytes().any(|b| b.is_ascii_digit()))
+            {
+                continue;
+            }
+            if para.len() == 1 {
+                return Some(inline::plain(para[0].body));
+            }
+            let mut joined = String::with_capacity(para.iter().map(|l| l.body.len() + 1).sum());
+            for (k, l) in para.iter().enumerate() {
+                if k > 0 {
+                    joined.push(' ');
+                }
+                joined.push_str(l.body);
+            }
+            return Some(inline::plain(&joined));
         }
-        open = true;
     }
-    // Without a digit a paragraph states no time, date or duration.
-    raw.into_iter()
-        .filter(|p| p.bytes().any(|b| b.is_ascii_digit()))
-        .map(|p| inline::plain(&p))
-        .collect()
+}
+
+/// Whether a line right after a paragraph's line continues it: not blank, not skipped, not a
+/// list item, not a label line.
+fn continues_paragraph(l: &Line<'_>) -> bool {
+    if l.skip || l.body.is_empty() {
+        return false;
+    }
+    let (marker, _, _) = super::blocks::marker(l.body);
+    if marker != super::blocks::Marker::None {
+        return false;
+    }
+    let head = match l.body.char_indices().nth(60) {
+        Some((i, _)) => &l.body[..i],
+        None => l.body,
+    };
+    let is_label = head.split_once(':').is_some_and(|(k, _)| {
+        inline::words_up_to(k, 5) <= 4 && !k.ends_with(|c: char| c.is_ascii_digit())
+    });
+    !is_label
 }
 
 fn declares_restoration(text: &str) -> bool {

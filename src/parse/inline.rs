@@ -5,15 +5,19 @@
 /// tags dropped, `&nbsp;`/`&amp;`-style entities decoded, `:shortcode:` emoji dropped,
 /// whitespace collapsed.
 pub(crate) fn plain(text: &str) -> String {
-    // Most text has no markup at all: copy it.
-    if !text.bytes().any(may_start_markup) && plain_spaces(text) {
-        return text.trim().to_string();
-    }
     let mut out = Plain(String::with_capacity(text.len()));
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
+        if CLASS[usize::from(c)] != MARKUP {
+            // Most text has no markup at all: one pass finds where the run of ordinary text
+            // ends and whether its spaces need collapsing.
+            let (end, clean) = ordinary_run(text, i);
+            out.push_run(&text[i..end], clean);
+            i = end;
+            continue;
+        }
         match c {
             b'*' | b'_' if run_is_emphasis(b, i) => {
                 // Emphasis markers vanish; a lone `*` or an `_` inside a word stays.
@@ -85,14 +89,11 @@ pub(crate) fn plain(text: &str) -> String {
             }
             _ => {}
         }
-        // Copy the run of ordinary text up to the next byte that may start markup (all such
+        // A markup byte that marks nothing is text: copy it with the run after it (all markup
         // bytes are ASCII, so the run ends on a character boundary).
-        let mut j = i + utf8_len(c);
-        while j < b.len() && !may_start_markup(b[j]) {
-            j += 1;
-        }
-        out.push_run(&text[i..j.min(b.len())]);
-        i = j;
+        let (end, clean) = ordinary_run(text, i + 1);
+        out.push_run(&text[i..end], clean);
+        i = end;
     }
     let mut out = out.0;
     let trimmed = out.trim_end().len();
@@ -100,24 +101,115 @@ pub(crate) fn plain(text: &str) -> String {
     out
 }
 
-fn may_start_markup(c: u8) -> bool {
-    matches!(c, b'*' | b'_' | b'[' | b'<' | b'&' | b'`' | b'!' | b':')
+/// Byte classes for [`ordinary_run`]: text, a byte that may start markup, a space, other
+/// ASCII whitespace, and the lead bytes of the UTF-8 sequences that may encode whitespace.
+const TEXT: u8 = 0;
+const SPACE: u8 = 1;
+const MARKUP: u8 = 2;
+const OTHER_SPACE: u8 = 3;
+const LEAD: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [TEXT; 256];
+    let markup = b"*_[<&`!:";
+    let mut k = 0;
+    while k < markup.len() {
+        t[markup[k] as usize] = MARKUP;
+        k += 1;
+    }
+    t[b' ' as usize] = SPACE;
+    let mut c = 0x09;
+    while c <= 0x0d {
+        t[c] = OTHER_SPACE;
+        c += 1;
+    }
+    t[0xc2] = LEAD;
+    t[0xe1] = LEAD;
+    t[0xe2] = LEAD;
+    t[0xe3] = LEAD;
+    t
+};
+
+/// Whether the character at `i` (whose first byte is a [`LEAD`]) is Unicode whitespace:
+/// U+0085, U+00A0, U+1680, U+2000..=U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+fn unicode_space_at(b: &[u8], i: usize) -> bool {
+    let next = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match b[i] {
+        0xc2 => matches!(next(1), 0x85 | 0xa0),
+        0xe1 => next(1) == 0x9a && next(2) == 0x80,
+        0xe2 => match next(1) {
+            0x80 => matches!(next(2), 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf),
+            0x81 => next(2) == 0x9f,
+            _ => false,
+        },
+        0xe3 => next(1) == 0x80 && next(2) == 0x80,
+        _ => false,
+    }
+}
+
+/// The end of the run of ordinary text from `i` (the next byte that may start markup), and
+/// whether the run's only whitespace is single ASCII spaces, so it can be copied as it is.
+fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
+    let b = text.as_bytes();
+    let start = i;
+    let mut clean = true;
+    while i < b.len() {
+        let class = CLASS[usize::from(b[i])];
+        // Text and spaces take no branch but the loop's: a `match` on the class would compile
+        // to an indirect jump per byte, which the processor mispredicts.
+        if class > SPACE {
+            if class == MARKUP {
+                break;
+            }
+            clean &= class == LEAD && !unicode_space_at(b, i);
+        }
+        i += 1;
+    }
+    // Double spaces: a short run byte by byte, a long one with the standard library's
+    // vectorised search (whose setup costs more than a short run's bytes).
+    let run = &b[start..i];
+    clean &= if run.len() < 48 {
+        !run.windows(2).any(|w| w == b"  ")
+    } else {
+        !text[start..i].contains("  ")
+    };
+    (i, clean)
 }
 
 /// Whether the only whitespace in `s` is single ASCII spaces.
-fn plain_spaces(s: &str) -> bool {
-    let mut prev_space = false;
-    let mut ascii = true;
-    for b in s.bytes() {
-        match b {
-            b'\t' | b'\r' | b'\n' | 0x0b | 0x0c => return false,
-            b' ' if prev_space => return false,
-            _ => {}
+fn ordinary_spaces(s: &str) -> bool {
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let class = CLASS[usize::from(c)];
+        if class == OTHER_SPACE || (class == LEAD && unicode_space_at(b, i)) {
+            return false;
         }
-        prev_space = b == b' ';
-        ascii &= b < 0x80;
     }
-    ascii || !s.chars().any(|c| c != ' ' && c.is_whitespace())
+    !s.contains("  ")
+}
+
+/// How many whitespace-separated words `s` has, counted up to `limit` (the same words as
+/// `split_whitespace`, read byte by byte and no further than the limit needs).
+pub(crate) fn words_up_to(s: &str, limit: usize) -> usize {
+    let b = s.as_bytes();
+    let mut n = 0;
+    let mut in_word = false;
+    let mut i = 0;
+    while i < b.len() && n < limit {
+        let c = b[i];
+        if c >= 0x80 && unicode_space_at(b, i) {
+            in_word = false;
+            i += if c == 0xc2 { 2 } else { 3 };
+            continue;
+        }
+        // Counted without a branch per byte: where words start is data the processor cannot
+        // guess.
+        let space = (c == b' ') | (c.wrapping_sub(9) < 5);
+        n += usize::from(!space & !in_word);
+        in_word = !space;
+        i += 1;
+    }
+    n
 }
 
 /// A string that collapses runs of whitespace as it is written, and drops leading space.
@@ -134,9 +226,9 @@ impl Plain {
         }
     }
 
-    /// Pushes a run of text, in one copy when its spaces need no collapsing.
-    fn push_run(&mut self, s: &str) {
-        if !plain_spaces(s) {
+    /// Pushes a run of text, in one copy when its spaces need no collapsing (`clean`).
+    fn push_run(&mut self, s: &str, clean: bool) {
+        if !clean {
             return self.push_str(s);
         }
         let s = if self.0.is_empty() || self.0.ends_with(' ') {
@@ -151,15 +243,6 @@ impl Plain {
         for c in s.chars() {
             self.push(c);
         }
-    }
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
     }
 }
 
@@ -263,7 +346,15 @@ fn entity(s: &str) -> Option<(&'static str, usize)> {
 /// `:small_orange_diamond:`-style emoji shortcodes.
 fn shortcode_len(s: &str) -> Option<usize> {
     let rest = &s[1..];
-    let end = rest.find(':')?;
+    // A name is 2 to 40 of these bytes: look no further for its closing colon (a colon in
+    // prose or in a time is followed by a space or a digit, and ends here at once).
+    let name_byte =
+        |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'+' || c == b'-';
+    let end = rest
+        .bytes()
+        .take(41)
+        .position(|c| !name_byte(c))
+        .filter(|&e| rest.as_bytes()[e] == b':')?;
     let name = &rest[..end];
     let ok = (2..=40).contains(&name.len())
         && name.bytes().all(|c| {
@@ -283,6 +374,11 @@ pub(crate) fn starts_with_shortcode(s: &str) -> Option<usize> {
 }
 
 pub(crate) fn collapse_spaces(s: &str) -> String {
+    // Text already made plain has nothing to collapse: copy it.
+    let t = s.trim_matches(' ');
+    if ordinary_spaces(t) {
+        return t.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         if !out.is_empty() {
@@ -309,7 +405,7 @@ pub(crate) fn first_sentence(text: &str) -> (&str, &str) {
             return (text.trim(), "");
         };
         let head = &text[..end];
-        if head.split_whitespace().count() >= 4 {
+        if words_up_to(head, 4) >= 4 {
             return (head.trim(), text[end..].trim());
         }
         from = end;

@@ -169,18 +169,28 @@ fn reads_like_item(n: &Node) -> bool {
     if t.starts_with("http://") || t.starts_with("https://") {
         return false;
     }
-    let head: String = t.chars().take(24).flat_map(char::to_lowercase).collect();
-    if PROSE_OPENINGS.iter().any(|o| head.starts_with(o)) {
+    // The openings are ASCII: an ASCII start is compared without a lower-case copy.
+    let start = &t.as_bytes()[..t.len().min(24)];
+    let prose = if start.is_ascii() {
+        PROSE_OPENINGS
+            .iter()
+            .any(|o| start.len() >= o.len() && start[..o.len()].eq_ignore_ascii_case(o.as_bytes()))
+    } else {
+        let head: String = t.chars().take(24).flat_map(char::to_lowercase).collect();
+        PROSE_OPENINGS.iter().any(|o| head.starts_with(o))
+    };
+    if prose {
         return false;
     }
     // A lower-case fragment of a word or two is the tail of a wrapped sentence.
     if n.marker == Marker::None
         && t.starts_with(|c: char| c.is_lowercase())
-        && t.split_whitespace().count() < 3
+        && inline::words_up_to(t, 3) < 3
     {
         return false;
     }
-    n.marker != Marker::None || t.split_whitespace().count() <= 80
+    // 81 words take at least 161 bytes.
+    n.marker != Marker::None || t.len() < 161 || inline::words_up_to(t, 81) <= 80
 }
 
 /// What a `Key: value` line or cell says about an item.
@@ -413,7 +423,7 @@ impl Reader<'_> {
         let plain = n.plain_str();
         let mut text = self.strip_meta(plain, n.line_no, &mut meta);
         if raw.trim_start().starts_with(":white_check_mark:")
-            || raw.contains("~~") && plain.is_empty()
+            || plain.is_empty() && raw.contains("~~")
         {
             meta.done = true;
         }
@@ -516,7 +526,7 @@ impl Reader<'_> {
         // Bracketed metadata groups anywhere: `(owner: @a, due: 2026-03-01)`, `[P2]`, `(#12)`.
         let mut out = String::with_capacity(t.len());
         let mut rest = t.as_str();
-        while let Some(open) = rest.find(['(', '[']) {
+        while let Some(open) = rest.bytes().position(|b| b == b'(' || b == b'[') {
             let close_ch = if rest.as_bytes()[open] == b'(' {
                 ')'
             } else {
@@ -688,7 +698,7 @@ fn field_line(n: &Node) -> Option<(Field, String)> {
 
 fn field_line_text(text: &str) -> Option<(Field, String)> {
     let (key, value) = text.split_once(':')?;
-    if key.split_whitespace().count() > 3 {
+    if inline::words_up_to(key, 4) > 3 {
         return None;
     }
     let field = field_of(key)?;
@@ -698,10 +708,6 @@ fn field_line_text(text: &str) -> Option<(Field, String)> {
 
 /// The byte offset of the first ` key:` tag (owner, due, priority...) after the start.
 fn first_tag(t: &str) -> Option<usize> {
-    if !t.contains(':') {
-        return None;
-    }
-    let lower = t.to_ascii_lowercase();
     const KEYS: [&str; 12] = [
         "owner:",
         "owners:",
@@ -716,20 +722,32 @@ fn first_tag(t: &str) -> Option<usize> {
         "issue:",
         "ticket:",
     ];
-    KEYS.iter()
-        .filter_map(|k| {
-            let mut from = 1;
-            while let Some(p) = lower.get(from..)?.find(k) {
-                let at = from + p;
-                let before = lower.as_bytes()[at - 1];
-                if !before.is_ascii_alphanumeric() {
-                    return Some(at);
-                }
-                from = at + 1;
+    // A key is found only after the first character (the text itself is not a tag).
+    if !t.is_char_boundary(1) {
+        return None;
+    }
+    let b = t.as_bytes();
+    // Every key ends with the colon: each colon is checked for the keys that end there, and
+    // the first key found that way is the first tag.
+    let mut best: Option<usize> = None;
+    for (c, _) in b.iter().enumerate().filter(|(_, &x)| x == b':') {
+        for k in KEYS {
+            let Some(at) = (c + 1).checked_sub(k.len()) else {
+                continue;
+            };
+            if at >= 1
+                && b[at..=c].eq_ignore_ascii_case(k.as_bytes())
+                && !b[at - 1].is_ascii_alphanumeric()
+            {
+                best = Some(best.map_or(at, |x: usize| x.min(at)));
             }
-            None
-        })
-        .min()
+        }
+        // A key is at most 12 bytes long: a later colon's key would start after this one.
+        if best.is_some_and(|at| at + 12 <= c) {
+            break;
+        }
+    }
+    best
 }
 
 /// Splits off the last segment after ` — `, ` – `, ` - `, `, ` or ` | `, when it is short
@@ -889,6 +907,10 @@ fn issue_in_cell(v: &str) -> Option<IssueRef> {
 }
 
 fn issue_in_links(raw: &str) -> Option<IssueRef> {
+    // Every issue URL starts with http: most items have none.
+    if !raw.contains("http") {
+        return None;
+    }
     inline::links(raw)
         .into_iter()
         .find_map(|(_, url)| is_issue_url(url).then(|| IssueRef::Url(url.to_string())))
@@ -1015,7 +1037,7 @@ fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
         while let Some(p) = lower[from..].find(cue) {
             let at = from + p + cue.len();
             let rest = &text[at..];
-            if let Some(f) = time::moments(rest).into_iter().next() {
+            if let Some(f) = time::leading_found(rest) {
                 if f.start == 0 && (f.stamp.date.is_some() || f.month_day.is_some()) {
                     return time::parse_date(&rest[..f.end], reference);
                 }

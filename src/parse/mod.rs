@@ -295,7 +295,7 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             // The document's title names the incident ("Rule Preventing Inbound Traffic"); it
             // is not a section, whatever its words.
             if let Some(h) = found.as_mut() {
-                if h.text.split_whitespace().count() >= 4 {
+                if inline::words_up_to(&h.text, 4) >= 4 {
                     h.kind = SectionKind::Other;
                 }
             }
@@ -456,7 +456,7 @@ fn heading(
         let label = rest[..c].trim_end_matches(['*', '_', ' ']);
         let after = rest[c + 1..].trim_matches(['*', '_', ' ']);
         !label.ends_with(|ch: char| ch.is_ascii_digit())
-            && label.split_whitespace().count() <= 10
+            && inline::words_up_to(label, 11) <= 10
             // With text after it, a label starts a section only if it names one.
             && (after.is_empty() || vocab::may_name_section(label))
     });
@@ -464,12 +464,13 @@ fn heading(
         && short
         && (body.starts_with(['*', '_'])
             || !body.bytes().any(|b| b.is_ascii_lowercase())
-            || (rest.split_whitespace().count() <= 6 && vocab::may_name_section(rest)));
+            || (inline::words_up_to(rest, 7) <= 6 && vocab::may_name_section(rest)));
     if !line_heading && label_colon.is_none() {
         return None;
     }
     let plain = inline::plain(rest);
-    let words = plain.split_whitespace().count();
+    // Counted up to 13: the tests below ask for at most 12.
+    let words = inline::words_up_to(&plain, 13);
     if words == 0 {
         return None;
     }
@@ -507,7 +508,7 @@ fn heading(
         Some((l, a)) => (l.trim(), a.trim()),
         None => return None,
     };
-    let label_words = label.split_whitespace().count();
+    let label_words = inline::words_up_to(label, 11);
     if label.is_empty() || label_words > 10 || label.contains("http") {
         return None;
     }

@@ -93,6 +93,7 @@ pub fn zone_offset(word: &str) -> Option<FixedOffset> {
                 }
             }
         }
+        true
     });
     found
 }
@@ -109,8 +110,22 @@ fn month_number(word: &[u8]) -> Option<u32> {
     if word.len() < 3 {
         return None;
     }
-    let lower: Vec<u8> = word.iter().map(u8::to_ascii_lowercase).collect();
-    let lower = lower.strip_suffix(b".").unwrap_or(&lower);
+    let word = word.strip_suffix(b".").unwrap_or(word);
+    // Every month name starts with one of these letters; most words are rejected here.
+    if word.len() > 9
+        || !matches!(
+            word[0].to_ascii_lowercase(),
+            b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd'
+        )
+    {
+        return None;
+    }
+    // A lower-case copy on the stack: this runs on every capitalised word of scanned text.
+    let mut buf = [0u8; 9];
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word);
+    lower.make_ascii_lowercase();
+    let lower = &*lower;
     MONTHS
         .iter()
         .position(|m| {
@@ -125,7 +140,10 @@ fn month_number(word: &[u8]) -> Option<u32> {
 /// Finds every mention in `text`, left to right.
 pub(crate) fn mentions(text: &str) -> Vec<Mention> {
     let mut out = Vec::new();
-    Scanner::new(text).each(|m| out.push(m));
+    Scanner::new(text).each(|m| {
+        out.push(m);
+        true
+    });
     out
 }
 
@@ -171,9 +189,20 @@ impl<'a> Scanner<'a> {
         i
     }
 
-    fn each(&mut self, mut f: impl FnMut(Mention)) {
+    /// Calls `f` with each mention, left to right, until it returns false.
+    fn each(&mut self, mut f: impl FnMut(Mention) -> bool) {
         let mut i = 0;
-        while i < self.s.len() {
+        while let Some(m) = self.next_from(i, usize::MAX) {
+            i = m.end;
+            if !f(m) {
+                return;
+            }
+        }
+    }
+
+    /// The first mention that starts at or after `i` and no later than `last`.
+    fn next_from(&self, mut i: usize, last: usize) -> Option<Mention> {
+        while i < self.s.len() && i <= last {
             let c = self.s[i];
             if !self.at_boundary(i) || !(c.is_ascii_alphanumeric() || c == b'+') {
                 i += 1;
@@ -187,22 +216,46 @@ impl<'a> Scanner<'a> {
             } else if c == b'+' {
                 self.numeric_offset(i, i)
             } else {
-                self.month_day(i).or_else(|| self.zone(i))
+                // Month names start with one of a few letters; zones are in capitals or are
+                // utc/gmt. Most words are neither, and are skipped without reading them.
+                let lower = c.to_ascii_lowercase();
+                let month = matches!(lower, b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd');
+                let zone = c.is_ascii_uppercase() || matches!(lower, b'u' | b'g');
+                month
+                    .then(|| self.month_day(i))
+                    .flatten()
+                    .or_else(|| zone.then(|| self.zone(i)).flatten())
             };
-            match found {
-                Some(m) => {
-                    i = m.end;
-                    f(m);
-                }
-                None => {
-                    // Skip the rest of this word or number.
-                    let mut j = i + 1;
-                    while j < self.s.len() && self.s[j].is_ascii_alphanumeric() {
-                        j += 1;
-                    }
-                    i = j;
-                }
+            if found.is_some() {
+                return found;
             }
+            // Skip the rest of this word or number.
+            let mut j = i + 1;
+            while j < self.s.len() && self.s[j].is_ascii_alphanumeric() {
+                j += 1;
+            }
+            i = j;
+        }
+        None
+    }
+
+    /// The last place where a mention that [`joins`] one ending at `end` can start: after
+    /// separators, and after one joining word (`at`, `on`, `of`, `T`) and separators.
+    fn join_reach(&self, end: usize) -> usize {
+        let seps = |mut k: usize| {
+            while k < self.s.len() && matches!(self.s[k], b' ' | b',' | b'(' | b')') {
+                k += 1;
+            }
+            k
+        };
+        let q = seps(end);
+        let rest = &self.s[q..];
+        let word = ["at", "on", "of", "t"]
+            .iter()
+            .find(|w| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w.as_bytes()));
+        match word {
+            Some(w) => seps(q + w.len()),
+            None => q,
         }
     }
 
@@ -539,60 +592,101 @@ pub(crate) fn moments(text: &str) -> Vec<Found> {
     let mut out: Vec<Found> = Vec::new();
     let mut i = 0;
     while i < ms.len() {
-        let mut f = Found {
-            stamp: Timestamp {
-                date: None,
-                time: None,
-                offset: None,
-            },
-            month_day: None,
-            start: ms[i].start,
-            end: ms[i].end,
-        };
-        let mut j = i;
-        while j < ms.len() {
-            let m = ms[j];
-            if j > i && !joins(&text[f.end..m.start]) {
-                break;
-            }
-            let slot_free = match m.what {
-                What::Date(_) | What::MonthDay(..) => {
-                    f.stamp.date.is_none() && f.month_day.is_none()
-                }
-                What::Time(_) => f.stamp.time.is_none(),
-                What::Zone(_) => f.stamp.offset.is_none() && f.stamp.time.is_some(),
-            };
-            if !slot_free {
-                break;
-            }
-            match m.what {
-                What::Date(d) => f.stamp.date = Some(d),
-                What::MonthDay(mo, d) => f.month_day = Some((mo, d)),
-                What::Time(t) => f.stamp.time = Some(t),
-                What::Zone(z) => f.stamp.offset = Some(z),
-            }
-            f.end = m.end;
-            j += 1;
-        }
-        if j == i {
-            // A zone with no time before it stands alone.
-            if let What::Zone(z) = ms[i].what {
-                f.stamp.offset = Some(z);
-            }
-            j = i + 1;
-        }
-        // "14:00Z"
-        if f.stamp.time.is_some() && f.stamp.offset.is_none() && text[f.end..].starts_with('Z') {
-            let after = text.as_bytes().get(f.end + 1);
-            if !after.is_some_and(u8::is_ascii_alphanumeric) {
-                f.stamp.offset = FixedOffset::east_opt(0);
-                f.end += 1;
-            }
-        }
+        let (f, next) = moment_at(text, &ms, i);
         out.push(f);
-        i = j;
+        i = next;
     }
     out
+}
+
+/// The moment that starts at the first byte of `text`, if one does: [`moments`]' first
+/// when it starts there, found without scanning the text after it.
+pub(crate) fn leading_found(text: &str) -> Option<Found> {
+    let scan = Scanner::new(text);
+    // A moment takes at most three mentions (a date, a time, a zone), each joined to the one
+    // before: a fourth is never part of it, nor is one past where a join can reach.
+    let mut ms = [scan.next_from(0, 0)?; 4];
+    let mut n = 1;
+    while n < ms.len() {
+        let end = ms[n - 1].end;
+        match scan.next_from(end, scan.join_reach(end)) {
+            Some(m) if joins(&text[end..m.start]) => {
+                ms[n] = m;
+                n += 1;
+            }
+            _ => break,
+        }
+    }
+    Some(moment_at(text, &ms[..n], 0).0)
+}
+
+/// The moment that starts at mention `i`, and the index of the first mention after it.
+fn moment_at(text: &str, ms: &[Mention], i: usize) -> (Found, usize) {
+    let mut f = Found {
+        stamp: Timestamp {
+            date: None,
+            time: None,
+            offset: None,
+        },
+        month_day: None,
+        start: ms[i].start,
+        end: ms[i].end,
+    };
+    let mut j = i;
+    while j < ms.len() {
+        let m = ms[j];
+        if j > i && !joins(&text[f.end..m.start]) {
+            break;
+        }
+        let slot_free = match m.what {
+            What::Date(_) | What::MonthDay(..) => f.stamp.date.is_none() && f.month_day.is_none(),
+            What::Time(_) => f.stamp.time.is_none(),
+            What::Zone(_) => f.stamp.offset.is_none() && f.stamp.time.is_some(),
+        };
+        if !slot_free {
+            break;
+        }
+        match m.what {
+            What::Date(d) => f.stamp.date = Some(d),
+            What::MonthDay(mo, d) => f.month_day = Some((mo, d)),
+            What::Time(t) => f.stamp.time = Some(t),
+            What::Zone(z) => f.stamp.offset = Some(z),
+        }
+        f.end = m.end;
+        j += 1;
+    }
+    if j == i {
+        // A zone with no time before it stands alone.
+        if let What::Zone(z) = ms[i].what {
+            f.stamp.offset = Some(z);
+        }
+        j = i + 1;
+    }
+    // "14:00Z"
+    if f.stamp.time.is_some() && f.stamp.offset.is_none() && text[f.end..].starts_with('Z') {
+        let after = text.as_bytes().get(f.end + 1);
+        if !after.is_some_and(u8::is_ascii_alphanumeric) {
+            f.stamp.offset = FixedOffset::east_opt(0);
+            f.end += 1;
+        }
+    }
+    (f, j)
+}
+
+/// Whether `text` may hold a full date: every date has a year of four digits in a row.
+pub(crate) fn may_hold_date(text: &str) -> bool {
+    let mut run = 0;
+    for b in text.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+        } else {
+            if run == 4 {
+                return true;
+            }
+            run = 0;
+        }
+    }
+    run == 4
 }
 
 /// A time range such as `10:00 AM - 11:30 AM EST`, `from 16:58 to 18:46 UTC`,
@@ -703,6 +797,36 @@ fn is_connector(gap: &str) -> bool {
                 | "on"
         )
     })
+}
+
+/// Whether `text` may hold two times of day: a cheap test that rules out most text before
+/// [`moments`] reads it. Every time ends its digits with `:` or `.` (`14:00`, `9.30pm`) or is
+/// followed, after at most one space, by an am/pm mark (`10 AM`, `8pm`).
+pub(crate) fn may_hold_two_times(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut seen = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let next = b.get(i).copied().unwrap_or(0);
+        let mark = |c: u8| matches!(c | 0x20, b'a' | b'p' | b'm');
+        let candidate = matches!(next, b':' | b'.')
+            || mark(next)
+            || (next == b' ' && b.get(i + 1).is_some_and(|c| mark(*c)));
+        if candidate {
+            seen += 1;
+            if seen >= 2 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// The first moment in `text` that has a time or a full date.

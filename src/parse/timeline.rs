@@ -84,9 +84,9 @@ pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<Time
     let mut clock = Clock::new(ctx);
     for block in blocks::blocks(lines) {
         if let Block::Node(n) = block {
-            let text = n.plain();
-            if let Some(f) = leading_moment(&text).filter(|f| f.stamp.time.is_some()) {
-                let rest = rest_after(&text, &f);
+            let text = n.plain_str();
+            if let Some(f) = leading_moment(text).filter(|f| f.stamp.time.is_some()) {
+                let rest = rest_after(text, &f);
                 if !rest.is_empty() {
                     out.push(TimelineEntry {
                         time: Some(clock.stamp(&f)),
@@ -100,11 +100,11 @@ pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<Time
 }
 
 fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
-    let mut text = n.plain();
+    let mut text = std::borrow::Cow::Borrowed(n.plain_str());
     if n.is_title() && !n.children.is_empty() {
         let label = text.trim_end_matches(':').trim().to_string();
-        let children: Vec<String> = n.children.iter().map(Node::plain).collect();
-        text = format!("{label}: {}", children.join(" "));
+        let children: Vec<&str> = n.children.iter().map(Node::plain_str).collect();
+        text = format!("{label}: {}", children.join(" ")).into();
     }
     let found = leading_moment(&text).or_else(|| {
         time::first_moment(head(&text, 120)).filter(|f| f.start <= 80 && f.stamp.time.is_some())
@@ -173,7 +173,7 @@ fn split_collapsed(text: &str) -> Vec<&str> {
     let mut search = 0;
     while let Some(p) = text[search..].find(" - ").map(|p| p + search) {
         let next = &text[p + 3..];
-        let stamped = time::first_moment(head(next, 24)).is_some_and(|f| {
+        let stamped = time::leading_found(head(next, 24)).is_some_and(|f| {
             f.start == 0 && f.stamp.time.is_some() && next[f.end..].starts_with([':', ' '])
         });
         if stamped {
@@ -242,12 +242,18 @@ fn head(text: &str, n: usize) -> &str {
 
 /// A moment at the start of the text (after `[`, `(`, `**`): the entry's own time.
 fn leading_moment(text: &str) -> Option<Found> {
-    let f = time::first_moment(head(text, 100))?;
-    let before = &text[..f.start];
-    before
-        .chars()
-        .all(|c| matches!(c, '[' | '(' | '*' | ' ' | '-'))
-        .then_some(f)
+    let h = head(text, 100);
+    // Only the moment that starts right after the opening marks counts: read just that one.
+    let at = h
+        .bytes()
+        .position(|b| !matches!(b, b'[' | b'(' | b'*' | b' ' | b'-'))?;
+    let mut f = time::leading_found(&h[at..])?;
+    if f.start != 0 || (f.stamp.time.is_none() && f.stamp.date.is_none()) {
+        return None;
+    }
+    f.start += at;
+    f.end += at;
+    Some(f)
 }
 
 /// The entry's text after its timestamp and the separator that follows it.
@@ -258,8 +264,24 @@ fn rest_after(text: &str, f: &Found) -> String {
 }
 
 fn is_note(text: &str) -> bool {
-    let lower = head(text, 60).to_lowercase();
-    let words = lower.split_whitespace().count();
+    let h = head(text, 60);
+    if h.is_ascii() {
+        // Without a lower-case copy: every phrase here is ASCII.
+        let b = h.as_bytes();
+        let starts =
+            |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+        let contains = |p: &str| {
+            b.windows(p.len())
+                .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+        };
+        return starts("all times")
+            || starts("times are")
+            || starts("times in")
+            || contains("(all times")
+            || (inline::words_up_to(h, 4) <= 3 && (starts("time") || starts("date")));
+    }
+    let lower = h.to_lowercase();
+    let words = inline::words_up_to(&lower, 4);
     lower.starts_with("all times")
         || lower.starts_with("times are")
         || lower.starts_with("times in")

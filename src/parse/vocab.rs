@@ -108,9 +108,72 @@ const HEADING_WORDS: [&str; 70] = [
     "what",
 ];
 
+/// The bytes of a word as a set of bits (a letter's bit is its place in the alphabet).
+const fn letter_mask(w: &[u8]) -> u32 {
+    let mut m = 0;
+    let mut i = 0;
+    while i < w.len() {
+        m |= 1 << (w[i] & 31);
+        i += 1;
+    }
+    m
+}
+
+const KEYWORD_MASKS: [u32; KEYWORDS.len()] = {
+    let mut out = [0; KEYWORDS.len()];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        out[i] = letter_mask(KEYWORDS[i].as_bytes());
+        i += 1;
+    }
+    out
+};
+
+/// The first keyword within one edit of a lower-case word (`unless_equal`: other than the
+/// word itself). One edit adds at most one byte and removes at most one, so the sets of
+/// letters differ in at most two: a test without branches rules out nearly every keyword.
+fn near_keyword(lower: &str, unless_equal: bool) -> Option<&'static str> {
+    // Keywords are 7 to 15 letters long; one edit changes a length by at most one.
+    let near = NEAR_LENGTH.get(lower.len())?;
+    let m = letter_mask(lower.as_bytes());
+    near.iter()
+        .map_while(|&k| k.checked_sub(1).map(usize::from))
+        .find(|&k| {
+            (m ^ KEYWORD_MASKS[k]).count_ones() <= 2
+                && !(unless_equal && KEYWORDS[k] == lower)
+                && edit_distance_at_most_one(lower, KEYWORDS[k])
+        })
+        .map(|k| KEYWORDS[k])
+}
+
+/// For each word length, the keywords (index + 1, in [`KEYWORDS`] order, 0-terminated) whose
+/// length differs from it by at most one.
+const NEAR_LENGTH: [[u8; KEYWORDS.len() + 1]; 18] = {
+    let mut table = [[0; KEYWORDS.len() + 1]; 18];
+    let mut len = 0;
+    while len < table.len() {
+        let mut n = 0;
+        let mut k = 0;
+        while k < KEYWORDS.len() {
+            if KEYWORDS[k].len().abs_diff(len) <= 1 {
+                table[len][n] = (k + 1) as u8;
+                n += 1;
+            }
+            k += 1;
+        }
+        len += 1;
+    }
+    table
+};
+
 fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    // One edit leaves the first letter, or the second letter, in place or shifted by one.
+    if a.len() >= 2 && b.len() >= 2 && a[0] != b[0] && a[1] != b[1] && a[0] != b[1] && a[1] != b[0]
+    {
         return false;
     }
     let (mut i, mut j, mut edits) = (0, 0, 0);
@@ -137,7 +200,9 @@ fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
 }
 
 /// Word stems of which a section name needs at least one. A cheap test on raw text, before
-/// any allocation: most lines of a document name no section.
+/// any allocation: most lines of a document name no section. [`anchors_for`] holds them by
+/// first letter; this list checks it.
+#[cfg(test)]
 const ANCHORS: [&str; 47] = [
     "summar",
     "overview",
@@ -191,126 +256,445 @@ const ANCHORS: [&str; 47] = [
 /// Whether `raw` may name a section: one of its words starts with an anchor stem, or is within
 /// one letter of a keyword (a typo). No allocation.
 pub(crate) fn may_name_section(raw: &str) -> bool {
-    raw.split(|c: char| !c.is_alphanumeric() && c != '-')
-        .filter(|w| !w.is_empty())
-        .take(12)
-        .any(|w| {
-            let b = w.as_bytes();
-            ANCHORS
-                .iter()
-                .any(|a| b.len() >= a.len() && b[..a.len()].eq_ignore_ascii_case(a.as_bytes()))
-                || (w.len() >= 6 && w.len() <= 16 && w.is_ascii() && {
-                    let mut buf = [0u8; 16];
-                    let lower = &mut buf[..w.len()];
-                    lower.copy_from_slice(b);
-                    lower.make_ascii_lowercase();
-                    let lower = std::str::from_utf8(lower).unwrap_or_default();
-                    KEYWORDS.iter().any(|k| edit_distance_at_most_one(lower, k))
-                })
+    if !raw.is_ascii() {
+        return raw
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| !w.is_empty())
+            .take(12)
+            .any(|w| word_may_name_section(w.as_bytes()));
+    }
+    // ASCII text: the same words, split byte by byte.
+    let b = raw.as_bytes();
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
+    let (mut i, mut count) = (0, 0);
+    while count < 12 {
+        while i < b.len() && !is_word(b[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && is_word(b[i]) {
+            i += 1;
+        }
+        if start == i {
+            return false;
+        }
+        if word_may_name_section(&b[start..i]) {
+            return true;
+        }
+        count += 1;
+    }
+    false
+}
+
+/// The anchors that start with a letter (lower case).
+fn anchors_for(first: u8) -> &'static [&'static str] {
+    match first {
+        b'a' => &["action", "appendix"],
+        b'c' => &[
+            "chronolog",
+            "cause",
+            "correct",
+            "countermeasure",
+            "conclusion",
+            "chat",
+            "contributing",
+        ],
+        b'd' => &["duration", "detect", "debug"],
+        b'f' => &["follow", "fix"],
+        b'i' => &["immediate", "improve", "impact", "investigat"],
+        b'l' => &["lesson", "learn", "lucky"],
+        b'm' => &["mitigat", "measure"],
+        b'n' => &["next"],
+        b'o' => &["overview"],
+        b'p' => &["prevent"],
+        b'r' => &["root", "remediat", "recommend", "resolution", "recover"],
+        b's' => &["summar", "synopsis", "sequence", "summation"],
+        b't' => &[
+            "tl",
+            "timeline",
+            "trigger",
+            "task",
+            "todo",
+            "to-do",
+            "takeaway",
+            "troubleshoot",
+            "thought",
+        ],
+        b'w' => &["went", "wrap", "work"],
+        _ => &[],
+    }
+}
+
+fn word_may_name_section(b: &[u8]) -> bool {
+    anchors_for(b[0].to_ascii_lowercase())
+        .iter()
+        .any(|a| b.len() >= a.len() && b[..a.len()].eq_ignore_ascii_case(a.as_bytes()))
+        || (b.len() >= 6 && b.len() <= 16 && b.is_ascii() && {
+            let mut buf = [0u8; 16];
+            let lower = &mut buf[..b.len()];
+            lower.copy_from_slice(b);
+            lower.make_ascii_lowercase();
+            let lower = std::str::from_utf8(lower).unwrap_or_default();
+            near_keyword(lower, false).is_some()
         })
 }
 
-/// Heading text as lower-case canonical words ("Follow-Up" → "followup", "To-Dos" → "todo").
-fn words(heading: &str) -> Vec<String> {
+/// Every word the classifier knows: the words of [`classify_words`] and [`HEADING_WORDS`],
+/// sorted, so that a word is found by binary search. A word's id is its index + 1; 0 stands
+/// for any other word.
+const VOCAB: [&str; 104] = [
+    "a",
+    "action",
+    "actions",
+    "analysis",
+    "and",
+    "appendix",
+    "background",
+    "cause",
+    "causes",
+    "chat",
+    "chronology",
+    "closing",
+    "conclusion",
+    "conclusions",
+    "contributing",
+    "corrective",
+    "countermeasures",
+    "debugging",
+    "description",
+    "details",
+    "detection",
+    "did",
+    "didn",
+    "do",
+    "done",
+    "dr",
+    "duration",
+    "events",
+    "executive",
+    "factors",
+    "final",
+    "fixes",
+    "follow",
+    "followup",
+    "followups",
+    "future",
+    "got",
+    "immediate",
+    "impact",
+    "improvement",
+    "improvements",
+    "incident",
+    "investigation",
+    "is",
+    "issue",
+    "item",
+    "items",
+    "learned",
+    "learnings",
+    "learnt",
+    "lessons",
+    "list",
+    "log",
+    "logs",
+    "long",
+    "lucky",
+    "measures",
+    "mitigation",
+    "mitigations",
+    "next",
+    "not",
+    "of",
+    "outage",
+    "overview",
+    "plan",
+    "poorly",
+    "prevent",
+    "preventative",
+    "prevention",
+    "preventions",
+    "preventive",
+    "process",
+    "recommendations",
+    "recovery",
+    "remediation",
+    "resolution",
+    "root",
+    "sequence",
+    "short",
+    "steps",
+    "summary",
+    "summation",
+    "synopsis",
+    "takeaways",
+    "taken",
+    "task",
+    "tasks",
+    "term",
+    "the",
+    "thoughts",
+    "timeline",
+    "tl",
+    "tldr",
+    "to",
+    "todo",
+    "trigger",
+    "troubleshooting",
+    "up",
+    "well",
+    "went",
+    "what",
+    "work",
+    "wrap",
+    "wrong",
+];
+
+/// The id of a known word, at compile time (`w!("summary")`); an unknown word does not compile.
+const fn id(word: &str) -> u8 {
+    let mut i = 0;
+    while i < VOCAB.len() {
+        let (a, b) = (VOCAB[i].as_bytes(), word.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return (i + 1) as u8;
+            }
+        }
+        i += 1;
+    }
+    panic!("a word missing from VOCAB")
+}
+
+macro_rules! w {
+    ($word:literal) => {
+        const { id($word) }
+    };
+}
+
+fn lookup(word: &str) -> u8 {
+    // The words that start with the same letter, then a short scan comparing lengths first.
+    let Some(&first) = word.as_bytes().first() else {
+        return 0;
+    };
+    let Some(&(from, to)) = BY_FIRST.get(usize::from(first.wrapping_sub(b'a'))) else {
+        return 0;
+    };
+    (from..to)
+        .find(|&i| VOCAB[i].len() == word.len() && VOCAB[i] == word)
+        .map_or(0, |i| u8::try_from(i + 1).unwrap_or(0))
+}
+
+/// For each letter, the range of [`VOCAB`] whose words start with it.
+const BY_FIRST: [(usize, usize); 26] = {
+    let mut table = [(0, 0); 26];
+    let mut i = 0;
+    while i < VOCAB.len() {
+        let c = (VOCAB[i].as_bytes()[0] - b'a') as usize;
+        if table[c].1 == 0 {
+            table[c].0 = i;
+        }
+        table[c].1 = i + 1;
+        i += 1;
+    }
+    table
+};
+
+/// The ids of [`HEADING_WORDS`], as bits.
+const HEADING_SET: u128 = {
+    let mut bits = 0u128;
+    let mut i = 0;
+    while i < HEADING_WORDS.len() {
+        bits |= 1 << id(HEADING_WORDS[i]);
+        i += 1;
+    }
+    bits
+};
+
+/// More words than any heading has: counting stops there.
+const MAX_WORDS: usize = 13;
+
+/// A heading's canonical words as ids, and how many there are (counted up to [`MAX_WORDS`]).
+struct Words {
+    ids: [u8; MAX_WORDS],
+    n: usize,
+}
+
+impl Words {
+    fn push(&mut self, id: u8) {
+        if self.n < MAX_WORDS {
+            self.ids[self.n] = id;
+            self.n += 1;
+        }
+    }
+
+    fn ids(&self) -> &[u8] {
+        &self.ids[..self.n]
+    }
+}
+
+/// The canonical form of one lower-case word: `todos` → `todo`, a typo of a keyword → the
+/// keyword.
+fn canonical(w: &str) -> &str {
+    let w = w
+        .strip_suffix("s")
+        .filter(|s| *s == "todo" || *s == "followup")
+        .unwrap_or(w);
+    if w.len() >= 6 {
+        if let Some(k) = near_keyword(w, true) {
+            return k;
+        }
+    }
+    w
+}
+
+/// Heading text as canonical word ids ("Follow-Up" → "followup", "To-Dos" → "todo").
+fn words(heading: &str) -> Words {
+    let mut out = Words {
+        ids: [0; MAX_WORDS],
+        n: 0,
+    };
+    if !heading.is_ascii() {
+        for w in words_unicode(heading) {
+            out.push(lookup(canonical(&w)));
+        }
+        return out;
+    }
+    // ASCII text (nearly every heading) is lower-cased on the stack.
+    let mut buf = [0u8; 128];
+    let owned;
+    let lower: &str = if heading.len() <= buf.len() {
+        let b = &mut buf[..heading.len()];
+        b.copy_from_slice(heading.as_bytes());
+        b.make_ascii_lowercase();
+        std::str::from_utf8(b).unwrap_or_default()
+    } else {
+        owned = heading.to_ascii_lowercase();
+        &owned
+    };
+    let joined;
+    let lower = if needs_joining(lower) {
+        joined = join_compounds(lower);
+        joined.as_str()
+    } else {
+        lower
+    };
+    for w in lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if out.n == MAX_WORDS {
+            break;
+        }
+        out.push(lookup(canonical(w)));
+    }
+    out
+}
+
+fn needs_joining(lower: &str) -> bool {
+    // Without a hyphen only "follow" can need joining: one short scan, no searcher set up.
+    let b = lower.as_bytes();
+    if !b.contains(&b'-') {
+        return b.windows(6).any(|w| w == b"follow");
+    }
+    lower.contains("follow") || lower.contains("to-do") || lower.contains("post-mortem")
+}
+
+fn join_compounds(lower: &str) -> String {
+    lower
+        .replace("follow-up", "followup")
+        .replace("follow up", "followup")
+        .replace("to-do", "todo")
+        .replace("post-mortem", "postmortem")
+}
+
+/// [`words`] for text with non-ASCII letters, whose lower case may change its length.
+fn words_unicode(heading: &str) -> Vec<String> {
     let mut lower = heading.to_lowercase();
     // Only a few headings need their compound words joined; most skip the copies.
-    if lower.contains("follow") || lower.contains("to-do") || lower.contains("post-mortem") {
-        lower = lower
-            .replace("follow-up", "followup")
-            .replace("follow up", "followup")
-            .replace("to-do", "todo")
-            .replace("post-mortem", "postmortem");
+    if needs_joining(&lower) {
+        lower = join_compounds(&lower);
     }
     lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| {
-            let w = w
-                .strip_suffix("s")
-                .filter(|s| *s == "todo" || *s == "followup")
-                .unwrap_or(w);
-            if w.len() >= 6 {
-                if let Some(k) = KEYWORDS
-                    .iter()
-                    .find(|k| **k != w && edit_distance_at_most_one(w, k))
-                {
-                    return (*k).to_string();
-                }
-            }
-            w.to_string()
-        })
+        .take(MAX_WORDS)
+        .map(str::to_string)
         .collect()
 }
 
 /// Classifies a heading by meaning. Headings longer than twelve words are prose: `Other`.
 pub(crate) fn classify(heading: &str) -> SectionKind {
     let w = words(heading);
-    if w.is_empty() || w.len() > 12 {
+    if w.n == 0 || w.n > 12 {
         return SectionKind::Other;
     }
-    classify_words(&w)
+    classify_words(w.ids())
 }
 
 /// Whether a plain line (no heading markup, no colon) is made only of heading words and
 /// means a known section: "Events Timeline" yes, "The timeline was short" no.
 pub(crate) fn is_plain_heading(line: &str) -> Option<SectionKind> {
     let w = words(line);
-    if w.is_empty() || w.len() > 6 {
+    if w.n == 0 || w.n > 6 {
         return None;
     }
-    if !w.iter().all(|x| HEADING_WORDS.contains(&x.as_str())) {
+    if !w.ids().iter().all(|&i| i != 0 && HEADING_SET >> i & 1 == 1) {
         return None;
     }
-    Some(classify_words(&w)).filter(|k| *k != SectionKind::Other)
+    Some(classify_words(w.ids())).filter(|k| *k != SectionKind::Other)
 }
 
-fn classify_words(w: &[String]) -> SectionKind {
-    let has = |x: &str| w.iter().any(|y| y == x);
-    let pair = |a: &str, b: &str| w.windows(2).any(|p| p[0] == a && p[1] == b);
+fn classify_words(w: &[u8]) -> SectionKind {
+    // The words present as bits: most tests below are one bit test, predictably false.
+    let present = w.iter().fold(0u128, |bits, &i| bits | 1 << i);
+    let has = |x: u8| present >> x & 1 == 1;
+    let pair = |a: u8, b: u8| has(a) && has(b) && w.windows(2).any(|p| p[0] == a && p[1] == b);
     use SectionKind::*;
 
-    if has("appendix") || pair("chat", "log") || pair("chat", "logs") {
+    if has(w!("appendix")) || pair(w!("chat"), w!("log")) || pair(w!("chat"), w!("logs")) {
         return Appendix;
     }
-    if has("lessons")
-        || has("learnings")
-        || has("takeaways")
-        || pair("went", "well")
-        || pair("went", "wrong")
-        || pair("went", "poorly")
-        || pair("got", "lucky")
-        || (has("what") && (pair("did", "not") || has("didn")))
+    if has(w!("lessons"))
+        || has(w!("learnings"))
+        || has(w!("takeaways"))
+        || pair(w!("went"), w!("well"))
+        || pair(w!("went"), w!("wrong"))
+        || pair(w!("went"), w!("poorly"))
+        || pair(w!("got"), w!("lucky"))
+        || (has(w!("what")) && (pair(w!("did"), w!("not")) || has(w!("didn"))))
     {
         return LessonsLearned;
     }
-    if has("timeline") || has("chronology") || pair("sequence", "of") {
+    if has(w!("timeline")) || has(w!("chronology")) || pair(w!("sequence"), w!("of")) {
         return Timeline;
     }
-    if has("contributing") {
+    if has(w!("contributing")) {
         return ContributingFactors;
     }
-    if pair("root", "cause") || pair("root", "causes") || has("summation") {
+    if pair(w!("root"), w!("cause")) || pair(w!("root"), w!("causes")) || has(w!("summation")) {
         return RootCause;
     }
     // "Actions Taken" is what was done during the incident, not what is promised after it.
-    if pair("actions", "taken") || pair("action", "taken") || pair("steps", "taken") {
+    if pair(w!("actions"), w!("taken"))
+        || pair(w!("action"), w!("taken"))
+        || pair(w!("steps"), w!("taken"))
+    {
         return Resolution;
     }
-    let corrective = has("corrective")
-        || has("remediation")
-        || pair("immediate", "actions")
-        || pair("immediate", "action")
-        || has("mitigations");
-    let preventive = [
-        "prevent",
-        "prevention",
-        "preventive",
-        "preventative",
-        "preventions",
-    ]
-    .iter()
-    .any(|p| has(p))
-        || (has("future") && has("measures"));
+    let corrective = has(w!("corrective"))
+        || has(w!("remediation"))
+        || pair(w!("immediate"), w!("actions"))
+        || pair(w!("immediate"), w!("action"))
+        || has(w!("mitigations"));
+    let preventive = has(w!("prevent"))
+        || has(w!("prevention"))
+        || has(w!("preventive"))
+        || has(w!("preventative"))
+        || has(w!("preventions"))
+        || (has(w!("future")) && has(w!("measures")));
     if corrective && preventive {
         return Measures;
     }
@@ -320,59 +704,64 @@ fn classify_words(w: &[String]) -> SectionKind {
     if preventive {
         return Preventive;
     }
-    if pair("action", "items")
-        || pair("action", "item")
-        || pair("actions", "items")
-        || pair("action", "plan")
-        || pair("next", "steps")
-        || has("todo")
-        || has("tasks")
-        || has("task")
-        || has("followup")
-        || has("followups")
-        || (w.len() <= 2 && (has("actions") || has("action")))
-        || (pair("what", "is") && has("done"))
-        || pair("work", "items")
+    if pair(w!("action"), w!("items"))
+        || pair(w!("action"), w!("item"))
+        || pair(w!("actions"), w!("items"))
+        || pair(w!("action"), w!("plan"))
+        || pair(w!("next"), w!("steps"))
+        || has(w!("todo"))
+        || has(w!("tasks"))
+        || has(w!("task"))
+        || has(w!("followup"))
+        || has(w!("followups"))
+        || (w.len() <= 2 && (has(w!("actions")) || has(w!("action"))))
+        || (pair(w!("what"), w!("is")) && has(w!("done")))
+        || pair(w!("work"), w!("items"))
     {
         return Tasks;
     }
-    if has("improvements")
-        || has("improvement")
-        || has("recommendations")
-        || has("fixes")
-        || has("measures")
-        || has("countermeasures")
+    if has(w!("improvements"))
+        || has(w!("improvement"))
+        || has(w!("recommendations"))
+        || has(w!("fixes"))
+        || has(w!("measures"))
+        || has(w!("countermeasures"))
     {
         return Measures;
     }
-    if has("detection") {
+    if has(w!("detection")) {
         return Detection;
     }
-    if has("resolution")
-        || has("recovery")
-        || has("debugging")
-        || has("investigation")
-        || has("troubleshooting")
-        || has("mitigation")
+    if has(w!("resolution"))
+        || has(w!("recovery"))
+        || has(w!("debugging"))
+        || has(w!("investigation"))
+        || has(w!("troubleshooting"))
+        || has(w!("mitigation"))
     {
         return Resolution;
     }
-    if has("impact") {
+    if has(w!("impact")) {
         return Impact;
     }
-    if has("duration") {
+    if has(w!("duration")) {
         return Duration;
     }
-    if has("cause") || has("causes") || has("trigger") {
+    if has(w!("cause")) || has(w!("causes")) || has(w!("trigger")) {
         return RootCause;
     }
-    if has("summary") || has("overview") || has("synopsis") || pair("tl", "dr") || has("tldr") {
+    if has(w!("summary"))
+        || has(w!("overview"))
+        || has(w!("synopsis"))
+        || pair(w!("tl"), w!("dr"))
+        || has(w!("tldr"))
+    {
         return Summary;
     }
-    if has("conclusion")
-        || has("conclusions")
-        || (has("thoughts") && (has("final") || has("closing")))
-        || pair("wrap", "up")
+    if has(w!("conclusion"))
+        || has(w!("conclusions"))
+        || (has(w!("thoughts")) && (has(w!("final")) || has(w!("closing"))))
+        || pair(w!("wrap"), w!("up"))
     {
         return Conclusion;
     }
@@ -424,6 +813,23 @@ mod tests {
         for (heading, kind) in cases {
             assert_eq!(classify(heading), kind, "{heading}");
         }
+    }
+
+    #[test]
+    fn anchors_are_found_by_their_first_letter() {
+        for a in ANCHORS {
+            assert!(anchors_for(a.as_bytes()[0]).contains(&a), "{a}");
+        }
+        assert!(may_name_section("Root-cause analysis"));
+        assert!(may_name_section("the sumary")); // a typo of a keyword
+        assert!(!may_name_section("We restarted the database"));
+    }
+
+    #[test]
+    fn vocabulary_is_sorted_for_binary_search() {
+        assert!(VOCAB.windows(2).all(|p| p[0] < p[1]));
+        assert_eq!(lookup("summary"), w!("summary"));
+        assert_eq!(lookup("monitoring"), 0);
     }
 
     #[test]
