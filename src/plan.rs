@@ -36,6 +36,9 @@ pub struct TrackedIssue {
     /// The issue's labels.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
+    /// The day (UTC) the issue was closed, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_on: Option<NaiveDate>,
 }
 
 impl TrackedIssue {

@@ -249,13 +249,17 @@ async fn github_push_syncs_and_an_issue_event_follows_up() {
     let overdue_no: u64 = overdue["issue"].as_str().unwrap()[1..].parse().unwrap();
     let open = all.iter().find(|r| r["state"] == "open").unwrap();
     let open_no: u64 = open["issue"].as_str().unwrap()[1..].parse().unwrap();
-    gh.state()
-        .repo_mut("Codertocat", "Hello-World")
-        .issues
-        .iter_mut()
-        .find(|i| i.number == overdue_no)
-        .unwrap()
-        .state = "closed".into();
+    {
+        let mut st = gh.state();
+        let issue = st
+            .repo_mut("Codertocat", "Hello-World")
+            .issues
+            .iter_mut()
+            .find(|i| i.number == overdue_no)
+            .unwrap();
+        issue.state = "closed".into();
+        issue.closed_at = Some("2026-11-10T12:00:00Z".into());
+    }
     let event = fixture("github/issues.opened.payload.json");
     let (status, body) = svc.github(GH_SECRET, "issues", "e2e-3", &event).await;
     assert_eq!(status, 202, "{body}");
@@ -298,6 +302,33 @@ async fn github_push_syncs_and_an_issue_event_follows_up() {
         "{all:?}"
     );
     assert!(issues[&open_no].0, "the open item's issue stays open");
+
+    // Time to close counts to the day the tracker closed each issue.
+    let closed_on: BTreeMap<&str, &str> = all
+        .iter()
+        .filter(|r| r["state"] == "done")
+        .map(|r| {
+            (
+                r["text"].as_str().unwrap(),
+                r["closed_on"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let wal_closed = gh
+        .state()
+        .repo("Codertocat", "Hello-World")
+        .issues
+        .iter()
+        .find(|i| i.title.contains("Raise the WAL size"))
+        .and_then(|i| i.closed_at.clone())
+        .expect("the sync closed the ticked item's issue");
+    assert_eq!(
+        closed_on,
+        BTreeMap::from([
+            ("Alert on replica lag", "2026-11-10"),
+            ("Raise the WAL size", &wal_closed[..10]),
+        ])
+    );
 
     // Filters, and the CSV holds the same rows as the JSON.
     let alice = items(&svc, "?owner=alice").await;

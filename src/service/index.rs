@@ -44,7 +44,8 @@ pub struct ItemRecord {
     pub issue_url: Option<String>,
     /// The day of the incident.
     pub incident: Option<NaiveDate>,
-    /// The first day the service saw the item done.
+    /// The day the item's issue was closed (the tracker's date), else the first day the
+    /// service saw the item done.
     pub closed_on: Option<NaiveDate>,
 }
 
@@ -56,12 +57,14 @@ impl ItemRecord {
 }
 
 /// The records of one repository's postmortems, from a follow-up's outcomes (`docs` and
-/// `outcomes` pair up). `closed_on` is left empty: the store keeps it across runs.
+/// `outcomes` pair up) and the tracker's `listing`. `closed_on` is the day a done item's issue
+/// was closed; without one the store fills it in (the first day it saw the item done).
 pub fn records(
     forge: Forge,
     repository: &str,
     docs: &[Postmortem],
     outcomes: &[DocOutcome],
+    listing: &[crate::plan::TrackedIssue],
     file_url: Option<&str>,
 ) -> Vec<ItemRecord> {
     let mut out = Vec::new();
@@ -86,7 +89,11 @@ pub fn records(
                 issue: o.issue.as_ref().map(|i| i.reference.clone()),
                 issue_url: o.issue.as_ref().and_then(|i| i.url.clone()),
                 incident,
-                closed_on: None,
+                closed_on: o
+                    .number
+                    .filter(|_| o.status.state == ItemState::Done)
+                    .and_then(|n| listing.iter().find(|t| t.number == n))
+                    .and_then(|t| t.closed_on),
             });
         }
     }

@@ -403,7 +403,7 @@ impl ForgeRunner {
         }
 
         // 3. The index.
-        let records = index::records(kind, repo, &docs, &outcomes, Some(&file_url));
+        let records = index::records(kind, repo, &docs, &outcomes, &listing, Some(&file_url));
         let store = self.store.clone();
         let repo_owned = repo.to_string();
         tokio::task::spawn_blocking(move || store.replace_items(kind, &repo_owned, records, today))

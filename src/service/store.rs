@@ -549,8 +549,8 @@ impl Store {
     }
 
     /// Replaces the index of one repository's items with `records` (as of `today`), and
-    /// records the day's counts. An item done before keeps the day it was first seen done;
-    /// one done now for the first time gets `today`.
+    /// records the day's counts. A done item keeps the closing day its record carries (the
+    /// tracker's), else the day it was first seen done, else `today`.
     pub fn replace_items(
         &self,
         forge: Forge,
@@ -573,7 +573,11 @@ impl Store {
             .collect();
         for r in &mut records {
             r.closed_on = match r.state {
-                ItemState::Done => Some(before.get(&r.key).copied().flatten().unwrap_or(today)),
+                // The tracker's closing day when the record has it, else the day first seen.
+                ItemState::Done => r
+                    .closed_on
+                    .or_else(|| before.get(&r.key).copied().flatten())
+                    .or(Some(today)),
                 _ => None,
             };
         }

@@ -156,6 +156,7 @@ fn to_tracked(i: &Issue) -> TrackedIssue {
         i.body.as_deref(),
         &labels,
     );
+    t.closed_on = i.closed_at.map(|d| d.date_naive()).filter(|_| !t.open);
     t.assignee = i
         .assignees
         .first()

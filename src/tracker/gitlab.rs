@@ -39,6 +39,8 @@ struct Issue {
     assignee: Option<IssueUser>,
     #[serde(default)]
     milestone: Option<IssueMilestone>,
+    #[serde(default)]
+    closed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -253,6 +255,7 @@ fn to_tracked(i: &Issue) -> TrackedIssue {
     );
     // GitLab has a native due date: it wins over the body's copy.
     t.due = i.due_date;
+    t.closed_on = i.closed_at.map(|d| d.date_naive()).filter(|_| !t.open);
     t.assignee = i
         .assignees
         .first()
