@@ -42,8 +42,8 @@ pub struct Config {
     pub service: ServiceConfig,
 }
 
-/// The webhook service (`serve`); flags override these. Webhook secrets are never read from
-/// here: `GITHUB_WEBHOOK_SECRET` and `GITLAB_WEBHOOK_TOKEN` only.
+/// The webhook service (`serve`); flags override these. Webhook secrets are never written
+/// here: `GITHUB_WEBHOOK_SECRET` and `GITLAB_WEBHOOK_TOKEN`, or files this names.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServiceConfig {
@@ -70,6 +70,11 @@ pub struct ServiceConfig {
     /// Where links and status go: `commit` (the default branch), `pull-request` (one branch
     /// and request per repository, named by the repository's `followup.branch`), or `off`.
     pub write: String,
+    /// A file holding the GitHub webhook secret (a mounted Docker or Kubernetes secret), read
+    /// when `GITHUB_WEBHOOK_SECRET` is not set. The secret itself is never written here.
+    pub github_webhook_secret_file: Option<PathBuf>,
+    /// A file holding the GitLab webhook token, read when `GITLAB_WEBHOOK_TOKEN` is not set.
+    pub gitlab_webhook_token_file: Option<PathBuf>,
 }
 
 impl Default for ServiceConfig {
@@ -84,6 +89,8 @@ impl Default for ServiceConfig {
             github_api_url: crate::tracker::github::DEFAULT_API_URL.into(),
             gitlab_api_url: "https://gitlab.com/api/v4".into(),
             write: "commit".into(),
+            github_webhook_secret_file: None,
+            gitlab_webhook_token_file: None,
         }
     }
 }

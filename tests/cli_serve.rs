@@ -402,3 +402,43 @@ fn bad_service_configuration_names_file_and_key() {
         );
     }
 }
+
+#[test]
+fn webhook_secret_from_a_file_named_in_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gh-secret"), format!("{SECRET}\n")).unwrap();
+    std::fs::write(
+        dir.path().join(".postmortem-tracker.toml"),
+        "[service]\nlisten = \"127.0.0.1:0\"\ngithub_webhook_secret_file = \"gh-secret\"\n",
+    )
+    .unwrap();
+    let mut cmd = bin();
+    cmd.current_dir(dir.path()).arg("serve");
+    let svc = Running::start(cmd);
+    let ping = br#"{"zen":"Design for failure.","hook_id":2}"#;
+    let sig = github_signature(SECRET.as_bytes(), ping);
+    let h = [
+        ("X-GitHub-Event", "ping"),
+        ("X-GitHub-Delivery", "file-1"),
+        ("X-Hub-Signature-256", sig.as_str()),
+    ];
+    assert_eq!(
+        http(svc.addr, "POST", "/webhooks/github", &h, ping),
+        (200, "{\"result\":\"pong\"}".to_string())
+    );
+    drop(svc);
+
+    // A missing file: a usage error naming the key and the path.
+    std::fs::write(
+        dir.path().join(".postmortem-tracker.toml"),
+        "[service]\ngitlab_webhook_token_file = \"nope/token\"\n",
+    )
+    .unwrap();
+    let out = bin().current_dir(dir.path()).arg("serve").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("service.gitlab_webhook_token_file") && err.contains("nope/token"),
+        "{err}"
+    );
+}

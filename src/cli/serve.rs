@@ -133,17 +133,43 @@ fn secret(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|s| !s.trim().is_empty())
 }
 
-pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let secrets = Secrets {
-        github: secret("GITHUB_WEBHOOK_SECRET"),
-        gitlab: secret("GITLAB_WEBHOOK_TOKEN"),
+/// The webhook secrets: each from its environment variable, else from the file the
+/// configuration names (trailing newline dropped). An unreadable or empty file is an error
+/// naming the key and the path, never the content.
+fn webhook_secrets(config: &ServiceConfig) -> Result<Secrets, String> {
+    let from = |var: &str, key: &str, file: &Option<PathBuf>| -> Result<Option<String>, String> {
+        if let Some(s) = secret(var) {
+            return Ok(Some(s));
+        }
+        let Some(path) = file else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("service.{key} = {}: {e}", path.display()))?;
+        let text = text.trim_end_matches(['\r', '\n']).to_string();
+        if text.trim().is_empty() {
+            return Err(format!(
+                "service.{key} = {}: the file is empty",
+                path.display()
+            ));
+        }
+        Ok(Some(text))
     };
-    if secrets.github.is_none() && secrets.gitlab.is_none() {
-        eprintln!(
-            "error: set GITHUB_WEBHOOK_SECRET and/or GITLAB_WEBHOOK_TOKEN: without a secret no delivery can be trusted"
-        );
-        return Ok(ExitCode::from(2));
-    }
+    Ok(Secrets {
+        github: from(
+            "GITHUB_WEBHOOK_SECRET",
+            "github_webhook_secret_file",
+            &config.github_webhook_secret_file,
+        )?,
+        gitlab: from(
+            "GITLAB_WEBHOOK_TOKEN",
+            "gitlab_webhook_token_file",
+            &config.gitlab_webhook_token_file,
+        )?,
+    })
+}
+
+pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let root = std::env::current_dir().context("cannot read the current folder")?;
     let config = match Config::load(&root, global.config.as_deref(), std::env::vars()) {
         Ok(c) => c,
@@ -152,6 +178,19 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let secrets = match webhook_secrets(&config.service) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if secrets.github.is_none() && secrets.gitlab.is_none() {
+        eprintln!(
+            "error: set GITHUB_WEBHOOK_SECRET and/or GITLAB_WEBHOOK_TOKEN (or service.github_webhook_secret_file / service.gitlab_webhook_token_file): without a secret no delivery can be trusted"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let file = global
         .config
         .clone()
