@@ -23,6 +23,7 @@ use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, W
 use postmortem_tracker::service::store::{Job, Store};
 use postmortem_tracker::service::webhook::{Forge, Mark, Reason};
 use postmortem_tracker::service::{BoxFuture, Runner, Secrets, Settings};
+use postmortem_tracker::sync::Pacing;
 use support::github::FakeGitHub;
 use support::service::{gh_headers, request, Service};
 use support::Fault;
@@ -172,7 +173,13 @@ async fn followup(dir: &std::path::Path) {
             gitlab: None,
             write: WriteMode::Commit,
             timeout: Duration::from_secs(30),
-            max_wait: Duration::from_secs(60),
+            pacing: Pacing {
+                min_write_interval: Duration::ZERO,
+                max_wait: Duration::from_secs(60),
+                retry_delay: Duration::ZERO,
+                ..Pacing::default()
+            },
+            job_timeout: Duration::from_secs(600),
             today: Some("2026-11-21".parse().unwrap()),
             templates_dir: None,
         },

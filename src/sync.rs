@@ -569,10 +569,13 @@ pub async fn sync<T: Tracker, S: Sleeper>(
     }
     // A box ticked before the item had an issue: its issue records the work and is closed at
     // once, so the tracker (which decides the status from then on) does not call finished
-    // work open or overdue. This covers an issue a crashed run opened for it too: adopted
-    // items are unlinked, so no one has reopened that issue on purpose.
+    // work open or overdue. When this run writes the links, an adopted issue (one a crashed
+    // run opened) is closed too: once linked, a later reopen is respected. Without write-back
+    // the link may never land (the service's pull-request or off modes), and an adopted issue
+    // may have been reopened on purpose, so only the issues this run opened are closed.
     let mut close_errors = Vec::new();
-    for c in report.created.iter_mut().chain(report.adopted.iter_mut()) {
+    let adopted = report.adopted.iter_mut().filter(|_| options.write_back);
+    for c in report.created.iter_mut().chain(adopted) {
         let ticked = last
             .items
             .iter()
@@ -590,7 +593,10 @@ pub async fn sync<T: Tracker, S: Sleeper>(
             .await
         {
             Ok(()) => c.issue.open = Some(false),
-            Err(e) if e.is_fatal() => return Err(e.into()),
+            // A rate limit the shell would not wait out: stop asking.
+            Err(e) if e.is_fatal() || matches!(e, TrackerError::RateLimited { .. }) => {
+                return Err(e.into())
+            }
             Err(e) => close_errors.push(format!(
                 "{}:{}: {} is open for the ticked item {:?} and could not be closed: {e}",
                 c.path, c.line, c.issue.reference, c.text

@@ -283,6 +283,13 @@ fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
     gh.faults()
         .always("POST", "/repos/", Fault::Delay(Duration::from_millis(150)));
     let dir = tempfile::tempdir().unwrap();
+    // The service's own pacing (it, not the repositories, decides how fast the shared token
+    // writes): none, so that only the injected delay keeps jobs running.
+    std::fs::write(
+        dir.path().join(".postmortem-tracker.toml"),
+        "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n",
+    )
+    .unwrap();
     let db = dir.path().join("service.sqlite");
     let start = |db: &std::path::Path| {
         let mut cmd = bin();

@@ -12,6 +12,7 @@ use std::time::Duration;
 use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
 use postmortem_tracker::service::store::Store;
 use postmortem_tracker::service::{Secrets, Settings};
+use postmortem_tracker::sync::Pacing;
 use serde_json::Value;
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
@@ -83,7 +84,13 @@ async fn start(gh: &FakeGitHub, gl: &FakeGitLab) -> (Service, tempfile::TempDir)
             }),
             write: WriteMode::Commit,
             timeout: Duration::from_secs(10),
-            max_wait: Duration::from_secs(5),
+            pacing: Pacing {
+                min_write_interval: Duration::ZERO,
+                max_wait: Duration::from_secs(5),
+                retry_delay: Duration::ZERO,
+                ..Pacing::default()
+            },
+            job_timeout: Duration::from_secs(600),
             today: Some(TODAY.parse().unwrap()),
             templates_dir: None,
         },

@@ -586,3 +586,58 @@ fn bad_token_no_permission_and_missing_repository_each_get_one_clear_message() {
     assert!(err.contains("no GITHUB_TOKEN"), "{err}");
     assert!(fake.state().repo("acme", "svc").issues.is_empty());
 }
+
+/// A ticked item: its new issue is closed at once; an issue someone reopened on purpose is
+/// left open when the run does not write the links (the service's pull-request and off modes:
+/// the link may never land, so the item stays unlinked and its issue is adopted every run).
+#[tokio::test]
+async fn ticked_items_new_issues_are_closed_but_a_reopened_one_is_respected() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let pm = dir.path().join("postmortems/db.md");
+    std::fs::create_dir_all(pm.parent().unwrap()).unwrap();
+    std::fs::write(
+        &pm,
+        "# DB outage\n\n## Action items\n\n- [x] Raise the WAL size\n- [ ] Alert on lag\n",
+    )
+    .unwrap();
+    let docs = load(dir.path());
+    let engine = Engine::new(None).unwrap();
+    let mut opts = options(dir.path(), REPO);
+    opts.write_back = false;
+    let report = sync(&docs, &client(&fake), &NoSleep::default(), &engine, &opts)
+        .await
+        .unwrap();
+    assert_eq!(report.created.len(), 2);
+    let state_of = |title: &str| {
+        fake.state()
+            .repo("acme", "svc")
+            .real_issues()
+            .iter()
+            .find(|i| i.title.contains(title))
+            .map(|i| (i.number, i.state.clone()))
+            .unwrap()
+    };
+    let (wal, state) = state_of("Raise the WAL size");
+    assert_eq!(state, "closed", "the ticked item's new issue is closed");
+    assert_eq!(state_of("Alert on lag").1, "open");
+
+    // Someone reopens it: the work is not done after all. The next run adopts it again (no
+    // link was written) and leaves it open.
+    fake.state()
+        .repo_mut("acme", "svc")
+        .issues
+        .iter_mut()
+        .find(|i| i.number == wal)
+        .unwrap()
+        .state = "open".into();
+    let report = sync(&docs, &client(&fake), &NoSleep::default(), &engine, &opts)
+        .await
+        .unwrap();
+    assert!(report.created.is_empty(), "{:?}", report.created);
+    assert_eq!(
+        state_of("Raise the WAL size").1,
+        "open",
+        "a reopen is respected"
+    );
+}

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use anyhow::Context as _;
 
 use super::input::Global;
@@ -14,6 +16,7 @@ use crate::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
 use crate::service::store::Store;
 use crate::service::webhook::Forge;
 use crate::service::{self, Secrets, Settings};
+use crate::sync::Pacing;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -129,8 +132,12 @@ fn resolve(args: Args, config: &ServiceConfig, file: &str) -> Result<Resolved, S
     })
 }
 
+/// A secret from the environment, without the trailing newline a mounted secret often has.
 fn secret(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|s| !s.trim().is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|s| s.trim_end_matches(['\r', '\n']).to_string())
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// The webhook secrets: each from its environment variable, else from the file the
@@ -218,8 +225,16 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         github: access("GITHUB_TOKEN", github_api_url),
         gitlab: access("GITLAB_TOKEN", gitlab_api_url),
         write,
-        timeout: std::time::Duration::from_secs(config.sync.timeout_secs),
-        max_wait: std::time::Duration::from_secs(config.sync.max_wait_secs),
+        timeout: Duration::from_secs(config.sync.timeout_secs),
+        pacing: Pacing {
+            min_write_interval: Duration::from_millis(config.sync.min_write_interval_ms),
+            max_wait: Duration::from_secs(config.sync.max_wait_secs),
+            retry_delay: Duration::from_millis(config.sync.retry_delay_ms),
+            ..Pacing::default()
+        },
+        // Long enough for a first run over a large repository, short enough that a hung
+        // connection does not hold a worker for good.
+        job_timeout: Duration::from_secs(3600),
         today,
         templates_dir: config.templates_dir.clone(),
     };

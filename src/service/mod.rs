@@ -158,6 +158,11 @@ pub fn parse_repository(s: &str) -> Result<(Forge, String), String> {
             "{s:?}: expected OWNER/NAME (or OWNER/* for all of an owner's) after the forge"
         ));
     }
+    if forge == Forge::Github && repo.matches('/').count() != 1 {
+        return Err(format!(
+            "{s:?}: a GitHub repository is OWNER/NAME (or OWNER/*), without subgroups"
+        ));
+    }
     if repo.contains('*') && !(repo.ends_with("/*") && repo.matches('*').count() == 1) {
         return Err(format!(
             "{s:?}: `*` stands only for a whole name at the end: OWNER/*"
@@ -791,6 +796,9 @@ mod tests {
         );
         for bad in [
             "acme/svc",
+            "github:acme/team/svc",
+            "github:acme/team/*",
+            "gitlab:acme/*/x",
             "bitbucket:a/b",
             "github:acme",
             "github:/a",

@@ -28,7 +28,7 @@ use crate::followup::{followup_doc, update_tracker, FollowupOptions, UpdateOptio
 use crate::model::Postmortem;
 use crate::render::Engine;
 use crate::source::remote;
-use crate::sync::{sync, Sleeper, SyncOptions};
+use crate::sync::{sync, Pacing, Sleeper, SyncOptions};
 use crate::tracker::browse::Browse;
 use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 use crate::writeback::publish::{
@@ -142,8 +142,12 @@ pub struct RunnerSettings {
     pub timeout: Duration,
     /// The day to use instead of today (reproducible demos and tests).
     pub today: Option<NaiveDate>,
-    /// The longest rate-limit wait a job sits out; a longer one fails the job.
-    pub max_wait: Duration,
+    /// How fast the jobs write and how long they wait out rate limits: the service's own
+    /// `[sync]` settings, never a repository's (the token is shared by every repository).
+    pub pacing: Pacing,
+    /// The longest a job may take, waits included; a job still running then fails (a hung
+    /// connection, a long rate limit) and runs again at the next event or tick.
+    pub job_timeout: Duration,
     /// Templates folder on the service's machine (repositories' own `templates_dir` is not
     /// read: it would name a folder of their checkout).
     pub templates_dir: Option<std::path::PathBuf>,
@@ -189,6 +193,19 @@ impl ForgeRunner {
     /// Runs the job; a rate limit is waited out (at most [`RATE_LIMIT_WAITS`] times, each up
     /// to `max_wait`) and the job tried again from the start: every step is idempotent.
     async fn run_job(&self, job: &Job) -> Result<(), String> {
+        let timeout = self.settings.job_timeout;
+        match tokio::time::timeout(timeout, self.attempts(job)).await {
+            Ok(r) => r,
+            Err(_) => Err(format!(
+                "{}:{}: still running after {} s: stopped (it runs again at the next event or tick)",
+                job.mark.forge.as_str(),
+                job.mark.repo,
+                timeout.as_secs()
+            )),
+        }
+    }
+
+    async fn attempts(&self, job: &Job) -> Result<(), String> {
         let mut waits = 0;
         loop {
             match self.attempt(job).await {
@@ -196,7 +213,7 @@ impl ForgeRunner {
                 Err(Failure {
                     wait: Some(wait),
                     message,
-                }) if waits < RATE_LIMIT_WAITS && wait <= self.settings.max_wait => {
+                }) if waits < RATE_LIMIT_WAITS && wait <= self.settings.pacing.max_wait => {
                     waits += 1;
                     eprintln!(
                         "job {}: {message}; waiting {} s, then trying again",
@@ -300,11 +317,12 @@ impl ForgeRunner {
             .file_url
             .clone()
             .unwrap_or_else(|| web_file_url(kind, &access.api_url, repo, &branch));
-        let mut errors: Vec<String> = inputs
-            .skipped
-            .iter()
-            .map(|(p, why)| format!("{origin}:{p}: skipped: {why}"))
-            .collect();
+        // A file that cannot be a postmortem (binary, too large for the API) is reported, not a
+        // failure of the job: it would fail every job of the repository forever.
+        for (p, why) in &inputs.skipped {
+            eprintln!("{origin}:{p}: skipped: {why}");
+        }
+        let mut errors: Vec<String> = Vec::new();
 
         // 1. Sync: an issue for every item.
         let mut options = SyncOptions::from_config(
@@ -316,6 +334,7 @@ impl ForgeRunner {
         );
         // Links go through the API ([`link_changes`]), not into a checkout.
         options.write_back = false;
+        options.pacing = self.settings.pacing.clone();
         let report = sync(
             &docs,
             forge,
