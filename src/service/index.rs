@@ -355,7 +355,7 @@ pub const CSV_HEADER: [&str; 16] = [
 ];
 
 /// The records as CSV (RFC 4180: CRLF line ends, fields quoted when needed). A field a
-/// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a leading `'`, since
+/// spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or CR first) gets a leading `'`, since
 /// the text comes from files anyone with write access can edit.
 pub fn to_csv(records: &[ItemRecord]) -> String {
     let mut out = String::new();
@@ -392,7 +392,7 @@ fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
         if i > 0 {
             out.push(',');
         }
-        let f = if f.starts_with(['=', '+', '-', '@']) {
+        let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             format!("'{f}")
         } else {
             f
@@ -580,6 +580,12 @@ mod tests {
         assert!(
             row.starts_with("github,a/x,postmortems/db.md,10,DB outage,"),
             "{row}"
+        );
+        let mut tab = rec("a/x", None, "task", ItemState::Open);
+        tab.text = "\t=1+1".into();
+        assert!(
+            to_csv(&[tab]).contains(",'\t=1+1,"),
+            "a tab first is defused too"
         );
     }
 }

@@ -265,13 +265,14 @@ pub async fn serve(
         .schedule
         .clone()
         .map(|s| tokio::spawn(scheduler(app.clone(), runner.clone(), s, stop_rx.clone())));
+    let pruner = tokio::spawn(pruner(app.clone(), stop_rx.clone()));
     let router = router(app.clone());
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_tx.send(true);
     app.wake.notify_waiters();
-    for w in workers.into_iter().chain(scheduler) {
+    for w in workers.into_iter().chain(scheduler).chain([pruner]) {
         let _ = w.await;
     }
     result.map_err(|e| anyhow::anyhow!("the HTTP server failed: {e}"))
@@ -381,16 +382,20 @@ async fn scheduler(
         let store = app.store.clone();
         let marked = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
             let now = Utc::now();
+            let mut marked = 0;
             for (forge, repo) in &all {
                 let mark = Mark {
                     forge: *forge,
                     repo: repo.clone(),
                     reason: webhook::Reason::Followup,
                 };
-                store.mark(&mark, now)?;
+                // One repository that cannot be marked does not keep the others from it.
+                match store.mark(&mark, now) {
+                    Ok(_) => marked += 1,
+                    Err(e) => eprintln!("scheduled follow-up of {}:{repo}: {e:#}", forge.as_str()),
+                }
             }
-            store.prune_deliveries(now - DELIVERY_MEMORY)?;
-            Ok(all.len())
+            Ok(marked)
         })
         .await;
         match marked {
@@ -402,6 +407,29 @@ async fn scheduler(
         // Never fire twice for one tick, however fast the marking was.
         if let Some(rest) = (next - Utc::now()).to_std().ok().filter(|d| !d.is_zero()) {
             tokio::time::sleep(rest).await;
+        }
+    }
+}
+
+/// Forgets old delivery ids at start and then hourly, with or without a schedule.
+async fn pruner(app: App, mut stop: watch::Receiver<bool>) {
+    loop {
+        let store = app.store.clone();
+        let pruned = tokio::task::spawn_blocking(move || {
+            store.prune_deliveries(Utc::now() - DELIVERY_MEMORY)
+        })
+        .await;
+        match pruned {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => eprintln!("cannot forget old delivery ids: {e:#}"),
+            Err(e) => eprintln!("cannot forget old delivery ids: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
         }
     }
 }
@@ -426,9 +454,19 @@ async fn watched_now(app: &App, runner: &dyn Runner) -> BTreeSet<(Forge, String)
             None => {
                 all.insert((*forge, repo.clone()));
             }
-            Some(owner) => match runner.repositories_of(*forge, owner).await {
-                Ok(repos) => all.extend(repos.into_iter().map(|r| (*forge, r))),
-                Err(e) => eprintln!("scheduled follow-up: {e}"),
+            // Bounded: a forge that stops answering must not stop every later tick.
+            Some(owner) => match tokio::time::timeout(
+                Duration::from_secs(300),
+                runner.repositories_of(*forge, owner),
+            )
+            .await
+            {
+                Ok(Ok(repos)) => all.extend(repos.into_iter().map(|r| (*forge, r))),
+                Ok(Err(e)) => eprintln!("scheduled follow-up: {e}"),
+                Err(_) => eprintln!(
+                    "scheduled follow-up: {}:{owner}/*: no answer within 300 s; skipped this time",
+                    forge.as_str()
+                ),
             },
         }
     }

@@ -611,11 +611,21 @@ impl Store {
     /// Every indexed item, by forge, repository and position in the repository.
     pub fn items(&self) -> anyhow::Result<Vec<ItemRecord>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT record FROM items ORDER BY forge, repo, ord")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut stmt =
+            conn.prepare("SELECT forge, repo, ord, record FROM items ORDER BY forge, repo, ord")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
         rows.map(|r| {
-            let json = r?;
-            serde_json::from_str(&json).context("an unreadable item in the database")
+            let (forge, repo, ord, json) = r?;
+            serde_json::from_str(&json).with_context(|| {
+                format!("item {ord} of {forge}:{repo} in the database is unreadable")
+            })
         })
         .collect()
     }
