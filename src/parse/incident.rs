@@ -417,33 +417,100 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
 }
 
 fn declares_restoration(text: &str) -> bool {
+    if text.is_ascii() {
+        return declares_restoration_ascii(text.as_bytes());
+    }
+    // Unicode lower-casing can make ASCII letters (the Kelvin sign becomes `k`): the general
+    // path keeps that.
     let lower = text.to_lowercase();
-    [
-        "restored",
-        "resolved",
-        "resolution",
-        "recovered",
-        "back up",
-        "back online",
-        "fully functional",
-        "back to normal",
-        "returned to normal",
-        "outage ends",
-        "ended",
-        "terminated",
-        "mitigated",
-        "working again",
-        "is confirmed to be functional",
-        "no further action",
-        "closed",
-    ]
-    .iter()
-    .any(|k| lower.contains(k))
+    RESTORATION.iter().any(|k| lower.contains(k))
+}
+
+/// Phrases that say service came back.
+const RESTORATION: [&str; 17] = [
+    "restored",
+    "resolved",
+    "resolution",
+    "recovered",
+    "back up",
+    "back online",
+    "fully functional",
+    "back to normal",
+    "returned to normal",
+    "outage ends",
+    "ended",
+    "terminated",
+    "mitigated",
+    "working again",
+    "is confirmed to be functional",
+    "no further action",
+    "closed",
+];
+
+/// [`declares_restoration`] for ASCII text, in one pass without a lower-case copy: each of
+/// the [`RESTORATION`] phrases is tried only where its first letter stands.
+fn declares_restoration_ascii(b: &[u8]) -> bool {
+    (0..b.len()).any(|i| {
+        let rest = &b[i..];
+        let any = |phrases: &[&str]| {
+            phrases.iter().any(|p| {
+                rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+            })
+        };
+        match b[i].to_ascii_lowercase() {
+            b'r' => any(&[
+                "restored",
+                "resolved",
+                "resolution",
+                "recovered",
+                "returned to normal",
+            ]),
+            b'b' => any(&["back up", "back online", "back to normal"]),
+            b'f' => any(&["fully functional"]),
+            b'o' => any(&["outage ends"]),
+            b'e' => any(&["ended"]),
+            b't' => any(&["terminated"]),
+            b'm' => any(&["mitigated"]),
+            b'w' => any(&["working again"]),
+            b'i' => any(&["is confirmed to be functional"]),
+            b'n' => any(&["no further action"]),
+            b'c' => any(&["closed"]),
+            _ => false,
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn restoration_in_one_pass_agrees_with_the_lower_case_search() {
+        for s in [
+            "Service RESTORED at 10:00",
+            "all systems back online",
+            "Back To Normal",
+            "the outage Ends",
+            "extended outage",
+            "unresolved",
+            "we closed it",
+            "clos ed",
+            "No Further Action needed",
+            "IS CONFIRMED TO BE FUNCTIONAL",
+            "working",
+            "",
+            "r",
+        ] {
+            let lower = s.to_lowercase();
+            let want = RESTORATION.iter().any(|k| lower.contains(k));
+            assert_eq!(declares_restoration_ascii(s.as_bytes()), want, "{s:?}");
+        }
+        // The one-pass reader knows every phrase of the list.
+        for p in RESTORATION {
+            let shouted = format!("x {} x", p.to_uppercase());
+            assert!(declares_restoration_ascii(shouted.as_bytes()), "{p}");
+        }
+    }
 
     #[test]
     fn contains_times_agrees_with_the_plain_search() {

@@ -167,7 +167,7 @@ fn lines(text: &str) -> Vec<Line<'_>> {
     let mut from = 0;
     for i in 0.. {
         // The same pieces as `split('\n')`, found without a searcher's set-up per line.
-        let end = find_newline(&bytes[from..]).map_or(bytes.len(), |k| from + k);
+        let end = find_byte(&bytes[from..], b'\n').map_or(bytes.len(), |k| from + k);
         let raw = &text[from..end];
         let last = end == bytes.len();
         from = end + 1;
@@ -239,18 +239,18 @@ fn lines(text: &str) -> Vec<Line<'_>> {
     out
 }
 
-/// The first `\n`: sixteen bytes at a time (a branch-free test the compiler turns into one
-/// vector compare), then byte by byte in the chunk that holds it. Lines are short, so this
+/// The first `x` in `b`: sixteen bytes at a time (a branch-free test the compiler turns into
+/// one vector compare), then byte by byte in the chunk that holds it. Lines are short, so this
 /// beats a general search's set-up.
-fn find_newline(b: &[u8]) -> Option<usize> {
+fn find_byte(b: &[u8], x: u8) -> Option<usize> {
     let mut i = 0;
     while let Some(chunk) = b.get(i..i + 16) {
-        if chunk.iter().fold(false, |seen, c| seen | (*c == b'\n')) {
+        if chunk.iter().fold(false, |seen, c| seen | (*c == x)) {
             break;
         }
         i += 16;
     }
-    b[i..].iter().position(|c| *c == b'\n').map(|k| i + k)
+    b[i..].iter().position(|c| *c == x).map(|k| i + k)
 }
 
 fn is_link_definition(body: &str) -> bool {
@@ -472,9 +472,7 @@ fn heading(
     // Most lines are prose: decide from the raw bytes, without allocating, that they cannot
     // be headings. A heading is short, or has a short label before a colon.
     // Only a colon among the first 121 bytes counts: the search stops there.
-    let colon = rest.as_bytes()[..rest.len().min(121)]
-        .iter()
-        .position(|b| *b == b':');
+    let colon = find_byte(&rest.as_bytes()[..rest.len().min(121)], b':');
     let short = body.len() <= 150;
     if !short && colon.is_none() {
         return None;
