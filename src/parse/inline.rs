@@ -179,6 +179,15 @@ fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
 /// Whether the only whitespace in `s` is single ASCII spaces.
 fn ordinary_spaces(s: &str) -> bool {
     let b = s.as_bytes();
+    // Most text is ASCII without tabs: then only a double space can fail it. Both tests are
+    // bytes folded with `|`, which the compiler vectorises.
+    let odd = b.iter().fold(0u8, |m, &c| {
+        m | u8::from(c.wrapping_sub(0x09) < 5) | u8::from(c >= 0x80)
+    });
+    if odd == 0 {
+        let pairs = b.iter().zip(b.get(1..).unwrap_or_default());
+        return pairs.fold(0u8, |m, (x, y)| m | u8::from((*x == b' ') & (*y == b' '))) == 0;
+    }
     for (i, &c) in b.iter().enumerate() {
         let class = CLASS[usize::from(c)];
         if class == OTHER_SPACE || (class == LEAD && unicode_space_at(b, i)) {
@@ -462,6 +471,30 @@ fn is_abbreviation(text: &str, dot: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ordinary_spaces_means_single_ascii_spaces_only() {
+        for s in [
+            "",
+            " ",
+            "  ",
+            "a b",
+            "a  b",
+            "a\tb",
+            "a\nb",
+            "caf\u{e9} ok",
+            "a\u{a0}b",
+            "a\u{2009}b",
+            "x\u{3000}",
+            "\u{e9}  x",
+            "end ",
+            "  start",
+            "a\u{b}b",
+        ] {
+            let want = !s.chars().any(|c| c.is_whitespace() && c != ' ') && !s.contains("  ");
+            assert_eq!(ordinary_spaces(s), want, "{s:?}");
+        }
+    }
 
     #[test]
     fn strips_markup() {
