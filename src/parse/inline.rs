@@ -153,6 +153,29 @@ fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
     let b = text.as_bytes();
     let start = i;
     let mut clean = true;
+    // Sixteen bytes at a time while they are plain ASCII text and spaces (which change
+    // nothing below): compares folded with `|`, which the compiler vectorises, where the
+    // table cannot be. A chunk with anything else is read byte by byte.
+    while let Some(chunk) = b.get(i..i + 16) {
+        let special = chunk.iter().fold(0u8, |m, &c| {
+            m | u8::from(
+                (c == b'*')
+                    | (c == b'_')
+                    | (c == b'[')
+                    | (c == b'<')
+                    | (c == b'&')
+                    | (c == b'`')
+                    | (c == b'!')
+                    | (c == b':')
+                    | (c.wrapping_sub(0x09) < 5)
+                    | (c >= 0x80),
+            )
+        });
+        if special != 0 {
+            break;
+        }
+        i += 16;
+    }
     while i < b.len() {
         let class = CLASS[usize::from(b[i])];
         // Text and spaces take no branch but the loop's: a `match` on the class would compile
