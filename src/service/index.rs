@@ -113,7 +113,7 @@ pub struct ItemFilter {
 }
 
 /// The raw query, as a form sends it (empty values mean "any").
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct ItemQuery {
     pub forge: Option<String>,
     pub repository: Option<String>,

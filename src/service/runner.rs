@@ -265,11 +265,7 @@ impl ForgeRunner {
 
     /// A failed call as a [`Failure`].
     fn failure(&self, forge: Forge, origin: &str, e: TrackerError) -> Failure {
-        let wait = match &e {
-            // Without a reset time, a minute: GitHub's secondary limits clear within that.
-            TrackerError::RateLimited { wait, .. } => Some(wait.unwrap_or(Duration::from_secs(60))),
-            _ => None,
-        };
+        let wait = rate_limit_wait(&e);
         Failure {
             message: format!("{origin}: {}", explain(forge, &e)),
             wait,
@@ -289,12 +285,7 @@ impl ForgeRunner {
         let fail = |e: TrackerError| self.failure(kind, &origin, e);
         // A load error keeps its own message (it names the file); a rate limit still waits.
         let load_failed = |e: remote::RemoteError| {
-            let wait = e.tracker_error().and_then(|t| match t {
-                TrackerError::RateLimited { wait, .. } => {
-                    Some(wait.unwrap_or(Duration::from_secs(60)))
-                }
-                _ => None,
-            });
+            let wait = e.tracker_error().and_then(rate_limit_wait);
             Failure {
                 message: e.to_string(),
                 wait,
@@ -504,6 +495,15 @@ pub fn web_file_url(forge: Forge, api_url: &str, repo: &str, branch: &str) -> St
             let web = api.strip_suffix("/api/v4").unwrap_or(api);
             format!("{web}/{repo}/-/blob/{branch}/{{path}}")
         }
+    }
+}
+
+/// How long a rate limit asks to wait; without a reset time, a minute (GitHub's secondary
+/// limits clear within that). `None` for any other failure.
+fn rate_limit_wait(e: &TrackerError) -> Option<Duration> {
+    match e {
+        TrackerError::RateLimited { wait, .. } => Some(wait.unwrap_or(Duration::from_secs(60))),
+        _ => None,
     }
 }
 

@@ -530,26 +530,12 @@ impl super::publish::Publisher for GitHub {
             });
         }
         // Decoded here rather than with octocrab's `decoded_content`, which panics on bad
-        // base64 and replaces bytes that are not UTF-8 (a commit would then write them back
-        // changed).
-        use base64::Engine as _;
-        let encoded: Vec<u8> = file
-            .content
-            .as_deref()
-            .unwrap_or_default()
-            .bytes()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|e| TrackerError::Rejected {
-                status: 0,
-                message: format!("{path} on {branch}: content is not base64: {e}"),
-            })?;
-        let text = String::from_utf8(bytes).map_err(|_| TrackerError::Rejected {
-            status: 0,
-            message: format!("{path} on {branch}: content is not UTF-8 text"),
-        })?;
+        // base64 and replaces bytes that are not UTF-8.
+        let text = super::publish::decode_content(
+            file.content.as_deref().unwrap_or_default(),
+            path,
+            branch,
+        )?;
         Ok(Some(super::publish::RemoteFile {
             text,
             version: file.sha,

@@ -558,7 +558,6 @@ impl super::publish::Publisher for GitLab {
         path: &str,
         branch: &str,
     ) -> Result<Option<super::publish::RemoteFile>, TrackerError> {
-        use base64::Engine as _;
         let got: Result<RepoFile, _> = built(
             api::projects::repository::files::File::builder()
                 .project(self.project.as_str())
@@ -573,16 +572,7 @@ impl super::publish::Publisher for GitLab {
             Err(TrackerError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(file.content.replace(['\n', '\r'], ""))
-            .map_err(|e| TrackerError::Rejected {
-                status: 0,
-                message: format!("{path} on {branch}: content is not base64: {e}"),
-            })?;
-        let text = String::from_utf8(bytes).map_err(|_| TrackerError::Rejected {
-            status: 0,
-            message: format!("{path} on {branch}: content is not UTF-8 text"),
-        })?;
+        let text = super::publish::decode_content(&file.content, path, branch)?;
         Ok(Some(super::publish::RemoteFile {
             text,
             version: file.last_commit_id,

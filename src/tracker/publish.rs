@@ -76,6 +76,27 @@ pub fn is_conflict(e: &TrackerError) -> bool {
     }
 }
 
+/// A file's text from the base64 `content` both forges' file APIs return (line breaks and
+/// other whitespace in it ignored). Bad base64 or bytes that are not UTF-8 are refused, never
+/// replaced: a commit would otherwise write the file back changed.
+pub fn decode_content(content: &str, path: &str, branch: &str) -> Result<String, TrackerError> {
+    use base64::Engine as _;
+    let encoded: Vec<u8> = content
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| TrackerError::Rejected {
+            status: 0,
+            message: format!("{path} on {branch}: content is not base64: {e}"),
+        })?;
+    String::from_utf8(bytes).map_err(|_| TrackerError::Rejected {
+        status: 0,
+        message: format!("{path} on {branch}: content is not UTF-8 text"),
+    })
+}
+
 /// Percent-encodes a repository path for a URL, keeping `/` between segments.
 pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
