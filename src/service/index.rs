@@ -67,6 +67,11 @@ pub fn records(
     listing: &[crate::plan::TrackedIssue],
     file_url: Option<&str>,
 ) -> Vec<ItemRecord> {
+    // By number once: a repository can hold thousands of items and issues.
+    let closed: std::collections::HashMap<u64, NaiveDate> = listing
+        .iter()
+        .filter_map(|t| Some((t.number, t.closed_on?)))
+        .collect();
     let mut out = Vec::new();
     for (doc, outcome) in docs.iter().zip(outcomes) {
         let incident = incident_day(doc);
@@ -92,8 +97,7 @@ pub fn records(
                 closed_on: o
                     .number
                     .filter(|_| o.status.state == ItemState::Done)
-                    .and_then(|n| listing.iter().find(|t| t.number == n))
-                    .and_then(|t| t.closed_on),
+                    .and_then(|n| closed.get(&n).copied()),
             });
         }
     }
