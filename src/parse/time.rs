@@ -111,30 +111,64 @@ fn month_number(word: &[u8]) -> Option<u32> {
         return None;
     }
     let word = word.strip_suffix(b".").unwrap_or(word);
-    // Every month name starts with one of these letters; most words are rejected here.
-    if word.len() > 9
-        || !matches!(
-            word[0].to_ascii_lowercase(),
-            b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd'
-        )
-    {
+    if word.len() > 9 || !month_key(word[0], word[1], word[2]) {
         return None;
     }
-    // A lower-case copy on the stack: this runs on every capitalised word of scanned text.
-    let mut buf = [0u8; 9];
-    let lower = &mut buf[..word.len()];
-    lower.copy_from_slice(word);
-    lower.make_ascii_lowercase();
-    let lower = &*lower;
-    MONTHS
+    // The first three letters name one month: full names, three-letter abbreviations and
+    // "Sept" are read.
+    let i = MONTHS
         .iter()
-        .position(|m| {
-            // Full names, three-letter abbreviations and "Sept".
-            m.as_bytes() == lower
-                || (lower.len() == 3 && m.as_bytes().starts_with(lower))
-                || (lower == b"sept" && *m == "september")
-        })
-        .map(|i| i as u32 + 1)
+        .position(|m| m.as_bytes()[..3].eq_ignore_ascii_case(&word[..3]))?;
+    let read = word.len() == 3
+        || word.eq_ignore_ascii_case(MONTHS[i].as_bytes())
+        || (i == 8 && word.eq_ignore_ascii_case(b"sept"));
+    read.then_some(i as u32 + 1)
+}
+
+// Byte tests for the scan's pre-filter, without branches (`&` and `|` on bools) so that the
+// compiler can test sixteen positions at once. `b | 0x20` is a given lower-case letter only
+// for that letter in either case.
+
+fn is_digit(b: u8) -> bool {
+    b.wrapping_sub(b'0') < 10
+}
+
+fn is_upper(b: u8) -> bool {
+    b.wrapping_sub(b'A') < 26
+}
+
+fn is_alnum(b: u8) -> bool {
+    is_digit(b) | ((b | 0x20).wrapping_sub(b'a') < 26)
+}
+
+/// Whether a word whose first three bytes are these starts like a month name.
+fn month_key(a: u8, b: u8, c: u8) -> bool {
+    let (a, b, c) = (a | 0x20, b | 0x20, c | 0x20);
+    let is = |x: u8, y: u8, z: u8| (a == x) & (b == y) & (c == z);
+    is(b'j', b'a', b'n')
+        | is(b'f', b'e', b'b')
+        | is(b'm', b'a', b'r')
+        | is(b'a', b'p', b'r')
+        | is(b'm', b'a', b'y')
+        | is(b'j', b'u', b'n')
+        | is(b'j', b'u', b'l')
+        | is(b'a', b'u', b'g')
+        | is(b's', b'e', b'p')
+        | is(b'o', b'c', b't')
+        | is(b'n', b'o', b'v')
+        | is(b'd', b'e', b'c')
+}
+
+/// Whether a mention may start at `c0` (followed by `c1 c2`, after `prev`). Only a word or
+/// number that starts there can, and only one that is a number, starts like a month name, is
+/// utc/gmt, or has two capitals (a zone; a lone capital is none). A `+` may start an offset;
+/// the caller tests its boundary. True wherever [`Scanner::mention_at`] may find one.
+fn may_start(prev: u8, c0: u8, c1: u8, c2: u8) -> bool {
+    let (l0, l1, l2) = (c0 | 0x20, c1 | 0x20, c2 | 0x20);
+    let base =
+        ((l0 == b'u') & (l1 == b't') & (l2 == b'c')) | ((l0 == b'g') & (l1 == b'm') & (l2 == b't'));
+    let word = is_digit(c0) | (is_upper(c0) & is_upper(c1)) | base | month_key(c0, c1, c2);
+    (!is_alnum(prev) & word) | (c0 == b'+')
 }
 
 /// Finds every mention in `text`, left to right.
@@ -202,41 +236,92 @@ impl<'a> Scanner<'a> {
 
     /// The first mention that starts at or after `i` and no later than `last`.
     fn next_from(&self, mut i: usize, last: usize) -> Option<Mention> {
-        while i < self.s.len() && i <= last {
+        let end = self.s.len().min(last.saturating_add(1));
+        // A scan that starts inside a word reads from the next boundary: the time right after
+        // the `T` of `2023-02-14T11:59`, or the next word.
+        while i < end && !self.at_boundary(i) {
+            i += 1;
+        }
+        let mut at = (i < end).then_some(i);
+        while let Some(i) = at {
             let c = self.s[i];
-            if !self.at_boundary(i) || !(c.is_ascii_alphanumeric() || c == b'+') {
-                i += 1;
+            if !(c.is_ascii_alphanumeric() || c == b'+') || !self.at_boundary(i) {
+                at = self.next_start(i + 1, end);
                 continue;
             }
-            let found = if c.is_ascii_digit() {
-                self.iso_date(i)
-                    .or_else(|| self.numeric_date(i))
-                    .or_else(|| self.day_month(i))
-                    .or_else(|| self.time(i))
-            } else if c == b'+' {
-                self.numeric_offset(i, i)
-            } else {
-                // Month names start with one of a few letters; zones are in capitals or are
-                // utc/gmt. Most words are neither, and are skipped without reading them.
-                let lower = c.to_ascii_lowercase();
-                let month = matches!(lower, b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd');
-                let zone = c.is_ascii_uppercase() || matches!(lower, b'u' | b'g');
-                month
-                    .then(|| self.month_day(i))
-                    .flatten()
-                    .or_else(|| zone.then(|| self.zone(i)).flatten())
-            };
+            let found = self.mention_at(i);
             if found.is_some() {
                 return found;
             }
-            // Skip the rest of this word or number.
+            // Skip the rest of this word or number (the digits after a `+` too).
             let mut j = i + 1;
-            while j < self.s.len() && self.s[j].is_ascii_alphanumeric() {
-                j += 1;
+            if c == b'+' {
+                while j < self.s.len() && self.s[j].is_ascii_alphanumeric() {
+                    j += 1;
+                }
             }
-            i = j;
+            at = self.next_start(j, end);
         }
         None
+    }
+
+    /// The first position from `i` (at least 1) and before `end` that passes [`may_start`],
+    /// found sixteen positions at a time.
+    fn next_start(&self, mut i: usize, end: usize) -> Option<usize> {
+        while i < end {
+            let mut mask = self.starts16(i);
+            if end - i < 16 {
+                mask &= (1 << (end - i)) - 1;
+            }
+            if mask != 0 {
+                return Some(i + mask.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+        None
+    }
+
+    /// Bit `k` set when [`may_start`] holds at `i + k`, for sixteen positions (`i` at least
+    /// 1). Bytes past the text read as 0. One branch-free pass the compiler vectorises.
+    fn starts16(&self, i: usize) -> u32 {
+        let mut w = [0u8; 19];
+        match self.s.get(i - 1..i + 18) {
+            Some(full) => w.copy_from_slice(full),
+            None => {
+                let tail = &self.s[i - 1..];
+                w[..tail.len()].copy_from_slice(tail);
+            }
+        }
+        let mut flags = [false; 16];
+        for (k, f) in flags.iter_mut().enumerate() {
+            *f = may_start(w[k], w[k + 1], w[k + 2], w[k + 3]);
+        }
+        flags
+            .iter()
+            .enumerate()
+            .fold(0, |m, (k, &f)| m | (u32::from(f) << k))
+    }
+
+    /// The mention that starts at `i`, a boundary.
+    fn mention_at(&self, i: usize) -> Option<Mention> {
+        let c = self.s[i];
+        if c.is_ascii_digit() {
+            self.iso_date(i)
+                .or_else(|| self.numeric_date(i))
+                .or_else(|| self.day_month(i))
+                .or_else(|| self.time(i))
+        } else if c == b'+' {
+            self.numeric_offset(i, i)
+        } else {
+            // Zones are in capitals or are utc/gmt.
+            let at = |k: usize| self.s.get(k).copied().unwrap_or(0);
+            let month = month_key(c, at(i + 1), at(i + 2));
+            let zone = c.is_ascii_uppercase() || matches!(c.to_ascii_lowercase(), b'u' | b'g');
+            month
+                .then(|| self.month_day(i))
+                .flatten()
+                .or_else(|| zone.then(|| self.zone(i)).flatten())
+        }
     }
 
     /// The last place where a mention that [`joins`] one ending at `end` can start: after
@@ -907,6 +992,79 @@ mod tests {
         first_moment(text)
             .map(|f| f.stamp.to_string())
             .unwrap_or_default()
+    }
+
+    /// The month reader as it was before the three-letter pre-test.
+    fn month_number_by_names(word: &[u8]) -> Option<u32> {
+        let word = word.strip_suffix(b".").unwrap_or(word);
+        let lower = word.to_ascii_lowercase();
+        (word.len() >= 3).then_some(())?;
+        MONTHS
+            .iter()
+            .position(|m| {
+                m.as_bytes() == lower
+                    || (lower.len() == 3 && m.as_bytes().starts_with(&lower))
+                    || (lower == b"sept" && *m == "september")
+            })
+            .map(|i| i as u32 + 1)
+    }
+
+    #[test]
+    fn month_key_test_agrees_with_the_names() {
+        let words = [
+            "Jan",
+            "JANUARY",
+            "janu",
+            "Sept",
+            "sept.",
+            "Sep",
+            "September",
+            "Septembers",
+            "may",
+            "Mayday",
+            "mar",
+            "March",
+            "Marc",
+            "dec.",
+            "December",
+            "nov",
+            "Oct",
+            "octopus",
+            "Ju",
+            "jun",
+            "July",
+            "Jul",
+            "augus",
+            "August",
+            "apr",
+            "April",
+            "Feb",
+            "february",
+            "fe",
+            "",
+        ];
+        for w in words {
+            assert_eq!(
+                month_number(w.as_bytes()),
+                month_number_by_names(w.as_bytes()),
+                "{w}"
+            );
+        }
+    }
+
+    #[test]
+    fn sixteen_at_a_time_agrees_with_one_at_a_time() {
+        let text = "At 09:00 UTC+2 the API (on Mar 3, 2023) was down; CAT et al. +05:00 \
+                    é gmt 2023-02-14T11:59 Sept 5th x1 A B 10am ju";
+        let scan = Scanner::new(text);
+        let b = text.as_bytes();
+        let at = |k: usize| b.get(k).copied().unwrap_or(0);
+        for start in 1..b.len() {
+            for end in start..=b.len() {
+                let want = (start..end).find(|&k| may_start(b[k - 1], b[k], at(k + 1), at(k + 2)));
+                assert_eq!(scan.next_start(start, end), want, "{start}..{end}");
+            }
+        }
     }
 
     #[test]
