@@ -54,7 +54,7 @@ impl Context {
                 let notes_zone = offset.is_none()
                     && body.len() <= 120
                     && (starts_with_ascii_ci(body, "time (")
-                        || (contains_times(body)
+                        || (contains_letters(body, *b"times")
                             && (contains_ascii_ci(body, "all times")
                                 || contains_ascii_ci(body, "times in"))));
                 let date_label = labelled_date.is_none()
@@ -274,7 +274,9 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry]) -> Incident {
     if detected.is_none() {
         detected = timeline
             .iter()
-            .find(|e| e.time.is_some() && e.text.to_lowercase().contains("detect"))
+            // No character lower-cases to an ASCII letter of "detect" but that letter:
+            // the ASCII search gives the lower-case search's answer.
+            .find(|e| e.time.is_some() && contains_letters(&e.text, *b"detect"))
             .and_then(|e| e.time);
     }
     let duration_minutes = match (&start, &end) {
@@ -313,28 +315,29 @@ fn contains_ascii_ci(s: &str, needle: &str) -> bool {
         .any(|i| h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
-/// `contains_ascii_ci(s, "times")` without a branch per byte: five shifted views compared at
-/// once, which the compiler turns into vector compares. `b | 0x20` equals a lower-case letter
-/// only for that letter in either case, so this is exactly the case-insensitive test.
-fn contains_times(s: &str) -> bool {
+/// `contains_ascii_ci(s, needle)` for a needle of lower-case ASCII letters, without a
+/// branch per byte: sixteen positions at a time, each letter compared across them at once
+/// (vector compares). `b | 0x20` equals a lower-case letter only for that letter in either
+/// case, so this is exactly the case-insensitive test.
+fn contains_letters<const N: usize>(s: &str, needle: [u8; N]) -> bool {
+    debug_assert!(needle.iter().all(u8::is_ascii_lowercase));
     let h = s.as_bytes();
-    if h.len() < 5 {
-        return false;
+    let mut i = 0;
+    while i + 15 + N <= h.len() {
+        let mut hit = [true; 16];
+        for (k, &c) in needle.iter().enumerate() {
+            for (x, &b) in hit.iter_mut().zip(&h[i + k..i + k + 16]) {
+                *x &= b | 0x20 == c;
+            }
+        }
+        if hit.iter().fold(false, |any, &x| any | x) {
+            return true;
+        }
+        i += 16;
     }
-    let n = h.len() - 4;
-    h[..n]
-        .iter()
-        .zip(&h[1..=n])
-        .zip(&h[2..n + 2])
-        .zip(&h[3..n + 3])
-        .zip(&h[4..n + 4])
-        .fold(false, |seen, ((((a, b), c), d), e)| {
-            seen | ((*a | 0x20 == b't')
-                & (*b | 0x20 == b'i')
-                & (*c | 0x20 == b'm')
-                & (*d | 0x20 == b'e')
-                & (*e | 0x20 == b's'))
-        })
+    h[i..]
+        .windows(N)
+        .any(|w| w.iter().zip(&needle).all(|(&b, &c)| b | 0x20 == c))
 }
 
 /// "duration", "lasting" or "lasted", in any case, in one pass.
@@ -417,11 +420,12 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
 }
 
 fn declares_restoration(text: &str) -> bool {
-    if text.is_ascii() {
-        return declares_restoration_ascii(text.as_bytes());
+    // Lower-casing turns two non-ASCII characters into ASCII letters: the Kelvin sign into
+    // `k`, which "back up" and "working again" contain, and `İ` into an `i` followed by a
+    // combining dot, which no phrase can match. Without a Kelvin sign the bytes tell.
+    if !text.contains('\u{212A}') {
+        return declares_restoration_bytes(text.as_bytes());
     }
-    // Unicode lower-casing can make ASCII letters (the Kelvin sign becomes `k`): the general
-    // path keeps that.
     let lower = text.to_lowercase();
     RESTORATION.iter().any(|k| lower.contains(k))
 }
@@ -447,36 +451,54 @@ const RESTORATION: [&str; 17] = [
     "closed",
 ];
 
-/// [`declares_restoration`] for ASCII text, in one pass without a lower-case copy: each of
-/// the [`RESTORATION`] phrases is tried only where its first letter stands.
-fn declares_restoration_ascii(b: &[u8]) -> bool {
-    (0..b.len()).any(|i| {
-        let rest = &b[i..];
-        let any = |phrases: &[&str]| {
-            phrases.iter().any(|p| {
-                rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p.as_bytes())
-            })
-        };
-        match b[i].to_ascii_lowercase() {
-            b'r' => any(&[
-                "restored",
-                "resolved",
-                "resolution",
-                "recovered",
-                "returned to normal",
-            ]),
-            b'b' => any(&["back up", "back online", "back to normal"]),
-            b'f' => any(&["fully functional"]),
-            b'o' => any(&["outage ends"]),
-            b'e' => any(&["ended"]),
-            b't' => any(&["terminated"]),
-            b'm' => any(&["mitigated"]),
-            b'w' => any(&["working again"]),
-            b'i' => any(&["is confirmed to be functional"]),
-            b'n' => any(&["no further action"]),
-            b'c' => any(&["closed"]),
-            _ => false,
-        }
+/// Four bytes folded to lower case (`b | 0x20` is a given lower-case letter only for that
+/// letter in either case, and keeps a space).
+const fn fold4(b: [u8; 4]) -> u32 {
+    u32::from_le_bytes(b) | 0x2020_2020
+}
+
+/// Which of 32 slots a folded four-byte key falls in (a multiplicative hash; the phrase
+/// starts fall in distinct slots, which building [`PHRASE_SLOTS`] checks).
+const fn slot(key: u32) -> usize {
+    (key.wrapping_mul(0xe6d6_e7d7) >> 27) as usize
+}
+
+/// Per slot: the folded first four bytes of the phrases in it, and their indices in
+/// [`RESTORATION`] as a bit set.
+const PHRASE_SLOTS: [(u32, u32); 32] = {
+    let mut t = [(0, 0); 32];
+    let mut i = 0;
+    while i < RESTORATION.len() {
+        let p = RESTORATION[i].as_bytes();
+        let key = fold4([p[0], p[1], p[2], p[3]]);
+        let s = slot(key);
+        assert!(
+            t[s].1 == 0 || t[s].0 == key,
+            "two phrase starts share a slot"
+        );
+        t[s] = (key, t[s].1 | 1 << i);
+        i += 1;
+    }
+    t
+};
+
+/// [`declares_restoration`] over bytes, without a lower-case copy: each position's first
+/// four bytes pick, with one table look-up and no branch on the letter, the only phrases
+/// that can start there (almost always none).
+fn declares_restoration_bytes(b: &[u8]) -> bool {
+    b.windows(4).enumerate().any(|(i, w)| {
+        let key = fold4([w[0], w[1], w[2], w[3]]);
+        let (slot_key, phrases) = PHRASE_SLOTS[slot(key)];
+        slot_key == key && phrase_at(&b[i..], phrases)
+    })
+}
+
+/// Whether one of the phrases in the bit set starts `rest` (ASCII case-insensitive).
+fn phrase_at(rest: &[u8], phrases: u32) -> bool {
+    RESTORATION.iter().enumerate().any(|(j, p)| {
+        phrases >> j & 1 == 1
+            && rest.len() >= p.len()
+            && rest[..p.len()].eq_ignore_ascii_case(p.as_bytes())
     })
 }
 
@@ -485,7 +507,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn restoration_in_one_pass_agrees_with_the_lower_case_search() {
+    fn restoration_by_table_agrees_with_the_lower_case_search() {
         for s in [
             "Service RESTORED at 10:00",
             "all systems back online",
@@ -503,17 +525,32 @@ mod tests {
         ] {
             let lower = s.to_lowercase();
             let want = RESTORATION.iter().any(|k| lower.contains(k));
-            assert_eq!(declares_restoration_ascii(s.as_bytes()), want, "{s:?}");
+            assert_eq!(declares_restoration_bytes(s.as_bytes()), want, "{s:?}");
+            assert_eq!(declares_restoration(s), want, "{s:?}");
         }
         // The one-pass reader knows every phrase of the list.
         for p in RESTORATION {
             let shouted = format!("x {} x", p.to_uppercase());
-            assert!(declares_restoration_ascii(shouted.as_bytes()), "{p}");
+            assert!(declares_restoration_bytes(shouted.as_bytes()), "{p}");
+            assert!(declares_restoration_bytes(p.as_bytes()), "{p}");
+        }
+        // Non-ASCII text: a Kelvin sign lower-cases to `k`, `İ` to `i` and a combining dot.
+        for s in [
+            "service is bac\u{212A} up",
+            "WOR\u{212A}ING AGAIN",
+            "service — back up",
+            "\u{130}s confirmed to be functional",
+            "é résolu ended",
+            "\u{212A} nothing",
+        ] {
+            let lower = s.to_lowercase();
+            let want = RESTORATION.iter().any(|k| lower.contains(k));
+            assert_eq!(declares_restoration(s), want, "{s:?}");
         }
     }
 
     #[test]
-    fn contains_times_agrees_with_the_plain_search() {
+    fn contains_letters_agrees_with_the_plain_search() {
         for s in [
             "",
             "time",
@@ -529,7 +566,29 @@ mod tests {
             "ti\u{2014}mes",
             "sometime s",
         ] {
-            assert_eq!(contains_times(s), contains_ascii_ci(s, "times"), "{s:?}");
+            assert_eq!(
+                contains_letters(s, *b"times"),
+                contains_ascii_ci(s, "times"),
+                "{s:?}"
+            );
+            for pad in ["", "0123456789abcdef", "0123456789abcdef0123456789"] {
+                for t in [
+                    format!("{pad}{s}"),
+                    format!("{s}{pad}"),
+                    format!("{pad}{s}{pad}"),
+                ] {
+                    assert_eq!(
+                        contains_letters(&t, *b"times"),
+                        contains_ascii_ci(&t, "times"),
+                        "{t:?}"
+                    );
+                    assert_eq!(
+                        contains_letters(&t, *b"detect"),
+                        t.to_lowercase().contains("detect"),
+                        "{t:?}"
+                    );
+                }
+            }
         }
     }
 }
