@@ -73,8 +73,7 @@ impl Context {
                 }
                 let text = inline::plain(body);
                 if notes_zone {
-                    offset = time::moments(&text)
-                        .into_iter()
+                    offset = time::Moments::new(&text)
                         .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
                         .and_then(|m| m.stamp.offset);
                 }
@@ -84,7 +83,7 @@ impl Context {
                 if !time::may_hold_date(&text) {
                     continue;
                 }
-                let date = time::moments(&text).into_iter().find_map(|m| m.stamp.date);
+                let date = time::Moments::new(&text).find_map(|m| m.stamp.date);
                 if labelled_date.is_none()
                     && (starts_with_ascii_ci(&text, "incident date")
                         || starts_with_ascii_ci(&text, "date:")

@@ -171,16 +171,6 @@ fn may_start(prev: u8, c0: u8, c1: u8, c2: u8) -> bool {
     (!is_alnum(prev) & word) | (c0 == b'+')
 }
 
-/// Finds every mention in `text`, left to right.
-pub(crate) fn mentions(text: &str) -> Vec<Mention> {
-    let mut out = Vec::new();
-    Scanner::new(text).each(|m| {
-        out.push(m);
-        true
-    });
-    out
-}
-
 struct Scanner<'a> {
     s: &'a [u8],
 }
@@ -673,15 +663,48 @@ pub(crate) struct Found {
 /// Groups mentions into moments: a date, a time and a zone next to each other, in any of the
 /// orders people write them, make one moment.
 pub(crate) fn moments(text: &str) -> Vec<Found> {
-    let ms = mentions(text);
-    let mut out: Vec<Found> = Vec::new();
-    let mut i = 0;
-    while i < ms.len() {
-        let (f, next) = moment_at(text, &ms, i);
-        out.push(f);
-        i = next;
+    Moments::new(text).collect()
+}
+
+/// [`moments`] one at a time, reading the text only as far as the moments asked for.
+pub(crate) struct Moments<'a> {
+    text: &'a str,
+    scan: Scanner<'a>,
+    /// Where the next mention is looked for (the end of the last one read).
+    from: usize,
+    /// A mention read but not joined to the moment before it: the next moment starts there.
+    pending: Option<Mention>,
+}
+
+impl<'a> Moments<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Moments {
+            text,
+            scan: Scanner::new(text),
+            from: 0,
+            pending: None,
+        }
     }
-    out
+
+    fn mention(&mut self) -> Option<Mention> {
+        let m = self.scan.next_from(self.from, usize::MAX)?;
+        self.from = m.end;
+        Some(m)
+    }
+}
+
+impl Iterator for Moments<'_> {
+    type Item = Found;
+
+    fn next(&mut self) -> Option<Found> {
+        let first = match self.pending.take() {
+            Some(m) => m,
+            None => self.mention()?,
+        };
+        let (f, rest) = moment_from(self.text, first, || self.mention());
+        self.pending = rest;
+        Some(f)
+    }
 }
 
 /// The moment that starts at the first byte of `text`, if one does: [`moments`]' first
@@ -702,11 +725,17 @@ pub(crate) fn leading_found(text: &str) -> Option<Found> {
             _ => break,
         }
     }
-    Some(moment_at(text, &ms[..n], 0).0)
+    let mut rest = ms[1..n].iter().copied();
+    Some(moment_from(text, ms[0], || rest.next()).0)
 }
 
-/// The moment that starts at mention `i`, and the index of the first mention after it.
-fn moment_at(text: &str, ms: &[Mention], i: usize) -> (Found, usize) {
+/// The moment that starts at mention `first`, taking the mentions after it from `next` while
+/// they join it; and the first mention taken that did not (the next moment's start).
+fn moment_from(
+    text: &str,
+    first: Mention,
+    mut next: impl FnMut() -> Option<Mention>,
+) -> (Found, Option<Mention>) {
     let mut f = Found {
         stamp: Timestamp {
             date: None,
@@ -714,16 +743,16 @@ fn moment_at(text: &str, ms: &[Mention], i: usize) -> (Found, usize) {
             offset: None,
         },
         month_day: None,
-        start: ms[i].start,
-        end: ms[i].end,
+        start: first.start,
+        end: first.end,
     };
-    let mut j = i;
-    while j < ms.len() {
-        let m = ms[j];
-        if j > i && !joins(&text[f.end..m.start]) {
+    let mut m = Some(first);
+    let mut taken = 0;
+    while let Some(this) = m {
+        if taken > 0 && !joins(&text[f.end..this.start]) {
             break;
         }
-        let slot_free = match m.what {
+        let slot_free = match this.what {
             What::Date(_) | What::MonthDay(..) => f.stamp.date.is_none() && f.month_day.is_none(),
             What::Time(_) => f.stamp.time.is_none(),
             What::Zone(_) => f.stamp.offset.is_none() && f.stamp.time.is_some(),
@@ -731,21 +760,22 @@ fn moment_at(text: &str, ms: &[Mention], i: usize) -> (Found, usize) {
         if !slot_free {
             break;
         }
-        match m.what {
+        match this.what {
             What::Date(d) => f.stamp.date = Some(d),
             What::MonthDay(mo, d) => f.month_day = Some((mo, d)),
             What::Time(t) => f.stamp.time = Some(t),
             What::Zone(z) => f.stamp.offset = Some(z),
         }
-        f.end = m.end;
-        j += 1;
+        f.end = this.end;
+        taken += 1;
+        m = next();
     }
-    if j == i {
+    if taken == 0 {
         // A zone with no time before it stands alone.
-        if let What::Zone(z) = ms[i].what {
+        if let What::Zone(z) = first.what {
             f.stamp.offset = Some(z);
         }
-        j = i + 1;
+        m = next();
     }
     // "14:00Z"
     if f.stamp.time.is_some() && f.stamp.offset.is_none() && text[f.end..].starts_with('Z') {
@@ -755,7 +785,7 @@ fn moment_at(text: &str, ms: &[Mention], i: usize) -> (Found, usize) {
             f.end += 1;
         }
     }
-    (f, j)
+    (f, m)
 }
 
 /// Whether `text` may hold a full date: every date has a year of four digits in a row.
@@ -916,17 +946,13 @@ pub(crate) fn may_hold_two_times(text: &str) -> bool {
 
 /// The first moment in `text` that has a time or a full date.
 pub(crate) fn first_moment(text: &str) -> Option<Found> {
-    moments(text)
-        .into_iter()
-        .find(|f| f.stamp.time.is_some() || f.stamp.date.is_some())
+    Moments::new(text).find(|f| f.stamp.time.is_some() || f.stamp.date.is_some())
 }
 
 /// Parses a due date written alone: `2023-03-01`, `March 1, 2023`, `1 March`, `by March 1`.
 /// A date without a year takes the first such day on or after `reference`.
 pub(crate) fn parse_date(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
-    let f = moments(text)
-        .into_iter()
-        .find(|f| f.stamp.date.is_some() || f.month_day.is_some())?;
+    let f = Moments::new(text).find(|f| f.stamp.date.is_some() || f.month_day.is_some())?;
     if let Some(d) = f.stamp.date {
         return Some(d);
     }
