@@ -221,27 +221,70 @@ fn ordinary_spaces(s: &str) -> bool {
 }
 
 /// How many whitespace-separated words `s` has, counted up to `limit` (the same words as
-/// `split_whitespace`, read byte by byte and no further than the limit needs).
+/// `split_whitespace`, read no further than the limit needs).
 pub(crate) fn words_up_to(s: &str, limit: usize) -> usize {
     let b = s.as_bytes();
     let mut n = 0;
     let mut in_word = false;
     let mut i = 0;
+    // Sixteen bytes at a time, the last ones padded with spaces (which start no word).
     while i < b.len() && n < limit {
+        let mut chunk = [b' '; 16];
+        let take = (b.len() - i).min(16);
+        chunk[..take].copy_from_slice(&b[i..i + take]);
+        let v = u128::from_le_bytes(chunk);
+        if v & HIGH != 0 {
+            // Non-ASCII (perhaps a Unicode space): this chunk byte by byte.
+            (n, in_word, i) = words_in(b, i, i + take, n, in_word, limit);
+            continue;
+        }
+        // One bit per byte (bit 0) for a space, then word starts: no branch per byte, as
+        // where words start is data the processor cannot guess.
+        let spaces = ascii_spaces(v);
+        let after_space = (spaces << 8) | u128::from(!in_word);
+        n += (!spaces & after_space & LOW).count_ones() as usize;
+        in_word = spaces >> 120 == 0;
+        i += take;
+    }
+    n.min(limit)
+}
+
+/// Bit 0 of each byte, and bit 7.
+const LOW: u128 = u128::MAX / 255;
+const HIGH: u128 = LOW << 7;
+
+/// For sixteen ASCII bytes: bit 0 of each byte set where the byte is ASCII whitespace
+/// (space, or tab to carriage return), with sums that cannot carry from byte to byte.
+fn ascii_spaces(v: u128) -> u128 {
+    let y = v ^ (LOW * 0x20);
+    let is_space = !(y + LOW * 0x7f) & HIGH;
+    let is_control = (v + LOW * (0x80 - 9)) & !(v + LOW * (0x80 - 14)) & HIGH;
+    (is_space | is_control) >> 7
+}
+
+/// Counts word starts in `b[i..end]` (or a little past `end`, to finish a character) for
+/// [`words_up_to`]: (count, in a word, where it stopped).
+fn words_in(
+    b: &[u8],
+    mut i: usize,
+    end: usize,
+    mut n: usize,
+    mut in_word: bool,
+    limit: usize,
+) -> (usize, bool, usize) {
+    while i < end && n < limit {
         let c = b[i];
         if c >= 0x80 && unicode_space_at(b, i) {
             in_word = false;
             i += if c == 0xc2 { 2 } else { 3 };
             continue;
         }
-        // Counted without a branch per byte: where words start is data the processor cannot
-        // guess.
         let space = (c == b' ') | (c.wrapping_sub(9) < 5);
         n += usize::from(!space & !in_word);
         in_word = !space;
         i += 1;
     }
-    n
+    (n, in_word, i)
 }
 
 /// A string that collapses runs of whitespace as it is written, and drops leading space.
@@ -516,6 +559,30 @@ mod tests {
         ] {
             let want = !s.chars().any(|c| c.is_whitespace() && c != ' ') && !s.contains("  ");
             assert_eq!(ordinary_spaces(s), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn words_up_to_agrees_with_split_whitespace() {
+        let long = "word ".repeat(20) + "caf\u{e9}\u{a0}x\ty\u{3000}z  end";
+        for s in [
+            "",
+            " ",
+            "a",
+            "one two",
+            "  one   two  ",
+            "a\tb\nc\rd\u{b}e\u{c}f",
+            "x\u{a0}y\u{2009}z\u{85}w",
+            "sixteen bytes!!!",
+            "sixteen bytes!! x",
+            "exactly sixteen ",
+            "\u{1f}\u{1c}",
+            long.as_str(),
+        ] {
+            for limit in [0, 1, 2, 4, 13, 100] {
+                let want = s.split_whitespace().count().min(limit);
+                assert_eq!(words_up_to(s, limit), want, "{s:?} {limit}");
+            }
         }
     }
 
