@@ -1,16 +1,112 @@
 //! Inline text: markup removed for reading, sentences split for item titles.
 
+use std::borrow::Cow;
+
 /// Removes inline markup so text reads as plain words: `**bold**`, `__x__`, `` `code` ``
 /// marks, `[text](url)` → `text`, `<https://x>` → `https://x`, `![image](..)` dropped, HTML
 /// tags dropped, `&nbsp;`/`&amp;`-style entities decoded, `:shortcode:` emoji dropped,
 /// whitespace collapsed.
 pub(crate) fn plain(text: &str) -> String {
-    let mut out = Plain(String::with_capacity(text.len()));
+    plain_cow(text).into_owned()
+}
+
+/// [`plain`], borrowing `text` when removing markup leaves it as it is (most lines).
+pub(crate) fn plain_cow(text: &str) -> Cow<'_, str> {
     let b = text.as_bytes();
+    // Runs of ordinary text with single spaces, between markup bytes that mark nothing, come
+    // out unchanged: read them without writing until something changes (a leading space is
+    // dropped, so such text takes the writing path at once).
     let mut i = 0;
+    if b.first() != Some(&b' ') {
+        while i < b.len() {
+            let start = i;
+            if CLASS[usize::from(b[i])] == MARKUP {
+                if markup_at(text, i).is_some() {
+                    break;
+                }
+                i += 1;
+            }
+            let (end, clean) = ordinary_run(text, i);
+            if !clean {
+                i = start;
+                break;
+            }
+            i = end;
+        }
+    }
+    if i == b.len() {
+        return Cow::Borrowed(text.trim_end());
+    }
+    Cow::Owned(plain_from(text, i))
+}
+
+/// What a markup byte does to the text: the replacement, and where the text resumes.
+enum Markup<'t> {
+    /// Removed: emphasis marks, images, shortcodes, code backticks.
+    Drop(usize),
+    /// Replaced with text as it stands (entities, autolinks, reference labels).
+    Text(&'t str, usize),
+    /// Replaced with a link's label, itself made plain.
+    Label(&'t str, usize),
+    /// An HTML tag: a space.
+    Space(usize),
+}
+
+/// The markup at byte `i` (one of the [`MARKUP`] bytes); `None` when it marks nothing.
+fn markup_at(text: &str, i: usize) -> Option<Markup<'_>> {
+    let b = text.as_bytes();
+    let c = b[i];
+    match c {
+        b'*' | b'_' if run_is_emphasis(b, i) => {
+            // Emphasis markers vanish; a lone `*` or an `_` inside a word stays.
+            let run = b[i..].iter().take_while(|&&x| x == c).count();
+            Some(Markup::Drop(i + run))
+        }
+        b'!' if b.get(i + 1) == Some(&b'[') => {
+            link_at(text, i + 1).map(|(_, _, end)| Markup::Drop(end))
+        }
+        b'[' => {
+            if let Some((label, _url, end)) = link_at(text, i) {
+                return Some(Markup::Label(label, end));
+            }
+            // Reference-style `[#11134]` and `[text][ref]` keep their label.
+            let close = text[i + 1..].find(']')?;
+            let label = &text[i + 1..i + 1 + close];
+            if label.contains('[') || label.is_empty() {
+                return None;
+            }
+            let mut end = i + close + 2;
+            if text[end..].starts_with('[') {
+                if let Some(c2) = text[end..].find(']') {
+                    end += c2 + 1;
+                }
+            }
+            // `[ ]`/`[x]` checkboxes are handled by the line reader, not here.
+            Some(Markup::Text(label, end))
+        }
+        b'<' => {
+            let end = text[i..].find('>')?;
+            let inner = &text[i + 1..i + end];
+            if inner.starts_with("http://") || inner.starts_with("https://") {
+                Some(Markup::Text(inner, i + end + 1))
+            } else {
+                looks_like_tag(inner).then_some(Markup::Space(i + end + 1))
+            }
+        }
+        b'&' => entity(&text[i..]).map(|(s, len)| Markup::Text(s, i + len)),
+        b':' => shortcode_len(&text[i..]).map(|len| Markup::Drop(i + len)),
+        b'`' => Some(Markup::Drop(i + 1)),
+        _ => None,
+    }
+}
+
+/// [`plain`] of `text` whose first `i` bytes are known to come out unchanged.
+fn plain_from(text: &str, mut i: usize) -> String {
+    let mut out = Plain(String::with_capacity(text.len()));
+    out.0.push_str(&text[..i]);
+    let b = text.as_bytes();
     while i < b.len() {
-        let c = b[i];
-        if CLASS[usize::from(c)] != MARKUP {
+        if CLASS[usize::from(b[i])] != MARKUP {
             // Most text has no markup at all: one pass finds where the run of ordinary text
             // ends and whether its spaces need collapsing.
             let (end, clean) = ordinary_run(text, i);
@@ -18,82 +114,28 @@ pub(crate) fn plain(text: &str) -> String {
             i = end;
             continue;
         }
-        match c {
-            b'*' | b'_' if run_is_emphasis(b, i) => {
-                // Emphasis markers vanish; a lone `*` or an `_` inside a word stays.
-                while i < b.len() && b[i] == c {
-                    i += 1;
-                }
-                continue;
+        match markup_at(text, i) {
+            Some(Markup::Drop(end)) => i = end,
+            Some(Markup::Text(s, end)) => {
+                out.push_str(s);
+                i = end;
             }
-            b'!' if b.get(i + 1) == Some(&b'[') => {
-                if let Some((_, _, end)) = link_at(text, i + 1) {
-                    i = end;
-                    continue;
-                }
+            Some(Markup::Label(label, end)) => {
+                out.push_str(&plain_cow(label));
+                i = end;
             }
-            b'[' => {
-                if let Some((label, _url, end)) = link_at(text, i) {
-                    out.push_str(&plain(label));
-                    i = end;
-                    continue;
-                }
-                // Reference-style `[#11134]` and `[text][ref]` keep their label.
-                if let Some(close) = text[i + 1..].find(']') {
-                    let label = &text[i + 1..i + 1 + close];
-                    if !label.contains('[') && !label.is_empty() {
-                        let mut end = i + close + 2;
-                        if text[end..].starts_with('[') {
-                            if let Some(c2) = text[end..].find(']') {
-                                end += c2 + 1;
-                            }
-                        }
-                        // `[ ]`/`[x]` checkboxes are handled by the line reader, not here.
-                        out.push_str(label);
-                        i = end;
-                        continue;
-                    }
-                }
+            Some(Markup::Space(end)) => {
+                out.push(' ');
+                i = end;
             }
-            b'<' => {
-                if let Some(end) = text[i..].find('>') {
-                    let inner = &text[i + 1..i + end];
-                    if inner.starts_with("http://") || inner.starts_with("https://") {
-                        out.push_str(inner);
-                        i += end + 1;
-                        continue;
-                    }
-                    if looks_like_tag(inner) {
-                        out.push(' ');
-                        i += end + 1;
-                        continue;
-                    }
-                }
+            None => {
+                // A markup byte that marks nothing is text: copy it with the run after it
+                // (all markup bytes are ASCII, so the run ends on a character boundary).
+                let (end, clean) = ordinary_run(text, i + 1);
+                out.push_run(&text[i..end], clean);
+                i = end;
             }
-            b'&' => {
-                if let Some((s, len)) = entity(&text[i..]) {
-                    out.push_str(s);
-                    i += len;
-                    continue;
-                }
-            }
-            b':' => {
-                if let Some(len) = shortcode_len(&text[i..]) {
-                    i += len;
-                    continue;
-                }
-            }
-            b'`' => {
-                i += 1;
-                continue;
-            }
-            _ => {}
         }
-        // A markup byte that marks nothing is text: copy it with the run after it (all markup
-        // bytes are ASCII, so the run ends on a character boundary).
-        let (end, clean) = ordinary_run(text, i + 1);
-        out.push_run(&text[i..end], clean);
-        i = end;
     }
     let mut out = out.0;
     let trimmed = out.trim_end().len();
@@ -583,6 +625,30 @@ mod tests {
                 let want = s.split_whitespace().count().min(limit);
                 assert_eq!(words_up_to(s, limit), want, "{s:?} {limit}");
             }
+        }
+    }
+
+    #[test]
+    fn borrowed_plain_agrees_with_the_writing_path() {
+        for s in [
+            "",
+            " lead",
+            "plain words here",
+            "trailing  ",
+            "two  spaces",
+            "tab\there",
+            "10:30 one colon",
+            "Thank you both :pray:",
+            "a :b: c",
+            "snake_case and 2 * 3",
+            "**bold** end",
+            "end **bold**",
+            "see [x](http://y) and [#12]",
+            "S&amp;O `x` <b>t</b> <https://x.io>",
+            "caf\u{e9} \u{a0}x \u{2014} done",
+            "wow! ![img](a.png) ok",
+        ] {
+            assert_eq!(plain_cow(s), plain_from(s, 0), "{s:?}");
         }
     }
 

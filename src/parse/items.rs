@@ -1,6 +1,8 @@
 //! Action items: from list items, task-list boxes, table rows, bare lines and title lines with
 //! their indented items, under headings that promise work.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
 use super::blocks::{self, Block, Marker, Node, Table};
@@ -249,7 +251,7 @@ struct Columns {
 }
 
 impl Columns {
-    fn of(header: &[String]) -> Columns {
+    fn of(header: &[Cow<str>]) -> Columns {
         let mut c = Columns::default();
         for (i, h) in header.iter().enumerate() {
             let slot = match field_of(h) {
@@ -288,7 +290,7 @@ impl Reader<'_> {
         let cols = Columns::of(&t.header);
         let Some(text_col) = cols.text else { return };
         for (line, cells) in &t.rows {
-            let cell = |c: Option<usize>| c.and_then(|i| cells.get(i)).map(String::as_str);
+            let cell = |c: Option<usize>| c.and_then(|i| cells.get(i)).map(|c| &**c);
             let Some(text) = cell(Some(text_col)).filter(|t| !is_empty_value(t)) else {
                 continue;
             };
@@ -418,7 +420,7 @@ impl Reader<'_> {
             done: n.checkbox == Some(true),
             ..Meta::default()
         };
-        let raw = n.text.as_str();
+        let raw = &*n.text;
         meta.issue = issue_in_links(raw);
         let plain = n.plain_str();
         let mut text = self.strip_meta(plain, n.line_no, &mut meta);

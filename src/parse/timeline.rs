@@ -204,15 +204,15 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
         "summary",
     ]);
     for (line, cells) in &t.rows {
-        let cell = cells.get(time_col).map(String::as_str).unwrap_or("");
+        let cell = cells.get(time_col).map(|c| &**c).unwrap_or("");
         let f = time::first_moment(cell);
         let text = match text_col {
-            Some(c) => cells.get(c).cloned().unwrap_or_default(),
+            Some(c) => cells.get(c).map(|c| c.to_string()).unwrap_or_default(),
             None => cells
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| *i != time_col)
-                .map(|(_, c)| c.as_str())
+                .map(|(_, c)| &**c)
                 .collect::<Vec<_>>()
                 .join(" "),
         };
