@@ -171,12 +171,18 @@ fn reads_like_item(n: &Node) -> bool {
     if t.starts_with("http://") || t.starts_with("https://") {
         return false;
     }
-    // The openings are ASCII: an ASCII start is compared without a lower-case copy.
+    // The openings are ASCII: an ASCII start is lower-cased once into a buffer, and only
+    // the openings with its first letter are compared.
     let start = &t.as_bytes()[..t.len().min(24)];
     let prose = if start.is_ascii() {
+        let mut lower = [0u8; 24];
+        lower[..start.len()].copy_from_slice(start);
+        lower.make_ascii_lowercase();
+        let lower = &lower[..start.len()];
         PROSE_OPENINGS
             .iter()
-            .any(|o| start.len() >= o.len() && start[..o.len()].eq_ignore_ascii_case(o.as_bytes()))
+            .filter(|o| o.as_bytes()[0] == lower[0])
+            .any(|o| lower.starts_with(o.as_bytes()))
     } else {
         let head: String = t.chars().take(24).flat_map(char::to_lowercase).collect();
         PROSE_OPENINGS.iter().any(|o| head.starts_with(o))
