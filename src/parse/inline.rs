@@ -718,5 +718,20 @@ mod tests {
             first_sentence("Bump to v1.2.3 on all nodes. Then x."),
             ("Bump to v1.2.3 on all nodes.", "Then x.")
         );
+        // Stops on either side of sixteen-byte chunks.
+        assert_eq!(
+            first_sentence("Rotate the credentials of every service account. Then x."),
+            (
+                "Rotate the credentials of every service account.",
+                "Then x."
+            )
+        );
+        assert_eq!(
+            first_sentence("Ship it now ok. Rotate all of the credentials e.g. Vault. Next."),
+            (
+                "Ship it now ok.",
+                "Rotate all of the credentials e.g. Vault. Next."
+            )
+        );
     }
 }

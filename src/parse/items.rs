@@ -1082,3 +1082,51 @@ fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `split_last_segment` byte by byte, as it was before chunks were skipped.
+    fn split_last_segment_slowly(t: &str) -> Option<(&str, &str)> {
+        let b = t.as_bytes();
+        let mut i = b.len();
+        while i > b.len().saturating_sub(52) {
+            i -= 1;
+            let spaced = b.get(i + 1) == Some(&b' ');
+            let (start, sep_len) = match b[i] {
+                b',' if spaced => (i, 2),
+                b'-' | b'|' if spaced && i > 0 && b[i - 1] == b' ' => (i - 1, 2),
+                0x94 | 0x93 if spaced && i >= 3 && b[i - 3..i] == [b' ', 0xe2, 0x80] => (i - 3, 2),
+                _ => continue,
+            };
+            return Some((&t[..start], t[(i + sep_len).min(t.len())..].trim()));
+        }
+        None
+    }
+
+    #[test]
+    fn skipping_chunks_agrees_with_the_byte_loop() {
+        let long = "a".repeat(70);
+        for tail in [
+            "",
+            ", P1",
+            " - @alice",
+            " \u{2014} @bob",
+            " \u{2013} x",
+            " | due: 2026-03-01",
+            ", a tail of exactly forty-eight bytes, with more",
+            " - a tail longer than forty-eight bytes, which is prose not a tag",
+            "x,y-z|w",
+        ] {
+            for head in ["", "short", long.as_str(), "a, b - c | d"] {
+                let t = format!("{head}{tail}");
+                assert_eq!(
+                    split_last_segment(&t),
+                    split_last_segment_slowly(&t),
+                    "{t:?}"
+                );
+            }
+        }
+    }
+}
