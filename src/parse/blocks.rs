@@ -1,6 +1,8 @@
 //! The lines of one section, grouped into list items, bare lines (with the lines indented under
 //! them as children) and tables. Items and timeline entries are both read from these nodes.
 
+use std::borrow::Cow;
+
 use super::inline;
 use super::Line;
 
@@ -17,28 +19,30 @@ pub(crate) enum Marker {
 
 /// A list item or a bare line, with what is nested under it.
 #[derive(Debug, Clone)]
-pub(crate) struct Node {
+pub(crate) struct Node<'a> {
     /// 1-based line number.
     pub line_no: usize,
     pub indent: usize,
     pub marker: Marker,
     /// `Some(done)` for a task-list box.
     pub checkbox: Option<bool>,
-    /// The first line's content after marker and box, with lazy continuation lines joined.
-    pub text: String,
-    /// `text` without markup, computed once: every reader of the node needs it.
-    plain: String,
-    pub children: Vec<Node>,
+    /// The first line's content after marker and box, with lazy continuation lines joined
+    /// (borrowed from the line when there are none).
+    pub text: Cow<'a, str>,
+    /// `text` without markup, computed once: every reader of the node needs it (borrowed
+    /// when the text has no markup).
+    plain: Cow<'a, str>,
+    pub children: Vec<Node<'a>>,
     /// Whether a blank line stands right before this node.
     pub blank_before: bool,
     /// Whether the first line is a title: a short label ending in a colon.
     pub title: bool,
 }
 
-impl Node {
+impl Node<'_> {
     /// The node's text without markup.
     pub fn plain(&self) -> String {
-        self.plain.clone()
+        self.plain.to_string()
     }
 
     /// The node's text without markup, borrowed.
@@ -54,16 +58,16 @@ impl Node {
 
 /// A pipe table: header cells and data rows (cells with the 1-based line number).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Table {
-    pub header: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
+pub(crate) struct Table<'a> {
+    pub header: Vec<Cow<'a, str>>,
+    pub rows: Vec<(usize, Vec<Cow<'a, str>>)>,
 }
 
 /// A section's content: nodes and tables in document order.
 #[derive(Debug)]
-pub(crate) enum Block {
-    Node(Node),
-    Table(Table),
+pub(crate) enum Block<'a> {
+    Node(Node<'a>),
+    Table(Table<'a>),
 }
 
 /// Splits a list marker (and task box) off a trimmed line: (marker, checkbox, rest).
@@ -203,20 +207,23 @@ fn strip_html_bullet(body: &str) -> Option<(Marker, &str)> {
 }
 
 /// Splits a table row into trimmed cells; `None` if the line is not a row.
-pub(crate) fn table_cells(body: &str) -> Option<Vec<String>> {
+pub(crate) fn table_cells(body: &str) -> Option<Vec<Cow<'_, str>>> {
     if !body.starts_with('|') {
         return None;
     }
     let inner = body.trim_start_matches('|');
     let inner = inner.strip_suffix('|').unwrap_or(inner);
-    let cells: Vec<String> = inner.split('|').map(|c| inline::plain(c.trim())).collect();
-    if cells.iter().all(String::is_empty) {
+    let cells: Vec<Cow<str>> = inner
+        .split('|')
+        .map(|c| inline::plain_cow(c.trim()))
+        .collect();
+    if cells.iter().all(|c| c.is_empty()) {
         return None;
     }
     Some(cells)
 }
 
-fn is_separator_row(cells: &[String]) -> bool {
+fn is_separator_row(cells: &[Cow<str>]) -> bool {
     cells.iter().all(|c| {
         let t = c.trim();
         !t.is_empty() && t.chars().all(|ch| matches!(ch, '-' | ':' | ' '))
@@ -231,7 +238,7 @@ const MAX_DEPTH: usize = 16;
 /// after it at its own indent when they use another marker (`1. Testing:` then `— do x`).
 /// Plain lines continue the previous line when it does not end a sentence and they start in
 /// lower case (wrapped prose); list items take lazy continuation lines as CommonMark does.
-pub(crate) fn blocks(lines: &[Line<'_>]) -> Vec<Block> {
+pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
     let mut out: Vec<Block> = Vec::new();
     // Open nodes: a path of child indexes from the last top-level node.
     let mut path: Vec<usize> = Vec::new();
@@ -280,21 +287,23 @@ pub(crate) fn blocks(lines: &[Line<'_>]) -> Vec<Block> {
                     && rest.starts_with(|c: char| c.is_lowercase())
                     && indent <= open.indent + 4;
                 if (lazy || wrapped) && !open.is_title() {
-                    open.text.push(' ');
-                    open.text.push_str(rest);
-                    let more = inline::plain(rest);
+                    let text = open.text.to_mut();
+                    text.push(' ');
+                    text.push_str(rest);
+                    let more = inline::plain_cow(rest);
                     if !more.is_empty() {
-                        if !open.plain.is_empty() {
-                            open.plain.push(' ');
+                        let plain = open.plain.to_mut();
+                        if !plain.is_empty() {
+                            plain.push(' ');
                         }
-                        open.plain.push_str(&more);
+                        plain.push_str(&more);
                     }
                     continue;
                 }
             }
         }
 
-        let plain = inline::plain(rest);
+        let plain = inline::plain_cow(rest);
         let title = plain.ends_with(':') && inline::words_up_to(&plain, 11) <= 10;
         let node = Node {
             plain,
@@ -303,7 +312,7 @@ pub(crate) fn blocks(lines: &[Line<'_>]) -> Vec<Block> {
             indent,
             marker: m,
             checkbox,
-            text: rest.to_string(),
+            text: Cow::Borrowed(rest),
             children: Vec::new(),
             blank_before: blank,
         };
@@ -348,7 +357,7 @@ pub(crate) fn blocks(lines: &[Line<'_>]) -> Vec<Block> {
     out
 }
 
-fn open_node<'b>(out: &'b mut [Block], path: &[usize]) -> Option<&'b mut Node> {
+fn open_node<'b, 'a>(out: &'b mut [Block<'a>], path: &[usize]) -> Option<&'b mut Node<'a>> {
     let (_, rest) = path.split_first()?;
     let Block::Node(top) = out.last_mut()? else {
         return None;

@@ -1,16 +1,112 @@
 //! Inline text: markup removed for reading, sentences split for item titles.
 
+use std::borrow::Cow;
+
 /// Removes inline markup so text reads as plain words: `**bold**`, `__x__`, `` `code` ``
 /// marks, `[text](url)` → `text`, `<https://x>` → `https://x`, `![image](..)` dropped, HTML
 /// tags dropped, `&nbsp;`/`&amp;`-style entities decoded, `:shortcode:` emoji dropped,
 /// whitespace collapsed.
 pub(crate) fn plain(text: &str) -> String {
-    let mut out = Plain(String::with_capacity(text.len()));
+    plain_cow(text).into_owned()
+}
+
+/// [`plain`], borrowing `text` when removing markup leaves it as it is (most lines).
+pub(crate) fn plain_cow(text: &str) -> Cow<'_, str> {
     let b = text.as_bytes();
+    // Runs of ordinary text with single spaces, between markup bytes that mark nothing, come
+    // out unchanged: read them without writing until something changes (a leading space is
+    // dropped, so such text takes the writing path at once).
     let mut i = 0;
+    if b.first() != Some(&b' ') {
+        while i < b.len() {
+            let start = i;
+            if CLASS[usize::from(b[i])] == MARKUP {
+                if markup_at(text, i).is_some() {
+                    break;
+                }
+                i += 1;
+            }
+            let (end, clean) = ordinary_run(text, i);
+            if !clean {
+                i = start;
+                break;
+            }
+            i = end;
+        }
+    }
+    if i == b.len() {
+        return Cow::Borrowed(text.trim_end());
+    }
+    Cow::Owned(plain_from(text, i))
+}
+
+/// What a markup byte does to the text: the replacement, and where the text resumes.
+enum Markup<'t> {
+    /// Removed: emphasis marks, images, shortcodes, code backticks.
+    Drop(usize),
+    /// Replaced with text as it stands (entities, autolinks, reference labels).
+    Text(&'t str, usize),
+    /// Replaced with a link's label, itself made plain.
+    Label(&'t str, usize),
+    /// An HTML tag: a space.
+    Space(usize),
+}
+
+/// The markup at byte `i` (one of the [`MARKUP`] bytes); `None` when it marks nothing.
+fn markup_at(text: &str, i: usize) -> Option<Markup<'_>> {
+    let b = text.as_bytes();
+    let c = b[i];
+    match c {
+        b'*' | b'_' if run_is_emphasis(b, i) => {
+            // Emphasis markers vanish; a lone `*` or an `_` inside a word stays.
+            let run = b[i..].iter().take_while(|&&x| x == c).count();
+            Some(Markup::Drop(i + run))
+        }
+        b'!' if b.get(i + 1) == Some(&b'[') => {
+            link_at(text, i + 1).map(|(_, _, end)| Markup::Drop(end))
+        }
+        b'[' => {
+            if let Some((label, _url, end)) = link_at(text, i) {
+                return Some(Markup::Label(label, end));
+            }
+            // Reference-style `[#11134]` and `[text][ref]` keep their label.
+            let close = text[i + 1..].find(']')?;
+            let label = &text[i + 1..i + 1 + close];
+            if label.contains('[') || label.is_empty() {
+                return None;
+            }
+            let mut end = i + close + 2;
+            if text[end..].starts_with('[') {
+                if let Some(c2) = text[end..].find(']') {
+                    end += c2 + 1;
+                }
+            }
+            // `[ ]`/`[x]` checkboxes are handled by the line reader, not here.
+            Some(Markup::Text(label, end))
+        }
+        b'<' => {
+            let end = text[i..].find('>')?;
+            let inner = &text[i + 1..i + end];
+            if inner.starts_with("http://") || inner.starts_with("https://") {
+                Some(Markup::Text(inner, i + end + 1))
+            } else {
+                looks_like_tag(inner).then_some(Markup::Space(i + end + 1))
+            }
+        }
+        b'&' => entity(&text[i..]).map(|(s, len)| Markup::Text(s, i + len)),
+        b':' => shortcode_len(&text[i..]).map(|len| Markup::Drop(i + len)),
+        b'`' => Some(Markup::Drop(i + 1)),
+        _ => None,
+    }
+}
+
+/// [`plain`] of `text` whose first `i` bytes are known to come out unchanged.
+fn plain_from(text: &str, mut i: usize) -> String {
+    let mut out = Plain(String::with_capacity(text.len()));
+    out.0.push_str(&text[..i]);
+    let b = text.as_bytes();
     while i < b.len() {
-        let c = b[i];
-        if CLASS[usize::from(c)] != MARKUP {
+        if CLASS[usize::from(b[i])] != MARKUP {
             // Most text has no markup at all: one pass finds where the run of ordinary text
             // ends and whether its spaces need collapsing.
             let (end, clean) = ordinary_run(text, i);
@@ -18,82 +114,28 @@ pub(crate) fn plain(text: &str) -> String {
             i = end;
             continue;
         }
-        match c {
-            b'*' | b'_' if run_is_emphasis(b, i) => {
-                // Emphasis markers vanish; a lone `*` or an `_` inside a word stays.
-                while i < b.len() && b[i] == c {
-                    i += 1;
-                }
-                continue;
+        match markup_at(text, i) {
+            Some(Markup::Drop(end)) => i = end,
+            Some(Markup::Text(s, end)) => {
+                out.push_str(s);
+                i = end;
             }
-            b'!' if b.get(i + 1) == Some(&b'[') => {
-                if let Some((_, _, end)) = link_at(text, i + 1) {
-                    i = end;
-                    continue;
-                }
+            Some(Markup::Label(label, end)) => {
+                out.push_str(&plain_cow(label));
+                i = end;
             }
-            b'[' => {
-                if let Some((label, _url, end)) = link_at(text, i) {
-                    out.push_str(&plain(label));
-                    i = end;
-                    continue;
-                }
-                // Reference-style `[#11134]` and `[text][ref]` keep their label.
-                if let Some(close) = text[i + 1..].find(']') {
-                    let label = &text[i + 1..i + 1 + close];
-                    if !label.contains('[') && !label.is_empty() {
-                        let mut end = i + close + 2;
-                        if text[end..].starts_with('[') {
-                            if let Some(c2) = text[end..].find(']') {
-                                end += c2 + 1;
-                            }
-                        }
-                        // `[ ]`/`[x]` checkboxes are handled by the line reader, not here.
-                        out.push_str(label);
-                        i = end;
-                        continue;
-                    }
-                }
+            Some(Markup::Space(end)) => {
+                out.push(' ');
+                i = end;
             }
-            b'<' => {
-                if let Some(end) = text[i..].find('>') {
-                    let inner = &text[i + 1..i + end];
-                    if inner.starts_with("http://") || inner.starts_with("https://") {
-                        out.push_str(inner);
-                        i += end + 1;
-                        continue;
-                    }
-                    if looks_like_tag(inner) {
-                        out.push(' ');
-                        i += end + 1;
-                        continue;
-                    }
-                }
+            None => {
+                // A markup byte that marks nothing is text: copy it with the run after it
+                // (all markup bytes are ASCII, so the run ends on a character boundary).
+                let (end, clean) = ordinary_run(text, i + 1);
+                out.push_run(&text[i..end], clean);
+                i = end;
             }
-            b'&' => {
-                if let Some((s, len)) = entity(&text[i..]) {
-                    out.push_str(s);
-                    i += len;
-                    continue;
-                }
-            }
-            b':' => {
-                if let Some(len) = shortcode_len(&text[i..]) {
-                    i += len;
-                    continue;
-                }
-            }
-            b'`' => {
-                i += 1;
-                continue;
-            }
-            _ => {}
         }
-        // A markup byte that marks nothing is text: copy it with the run after it (all markup
-        // bytes are ASCII, so the run ends on a character boundary).
-        let (end, clean) = ordinary_run(text, i + 1);
-        out.push_run(&text[i..end], clean);
-        i = end;
     }
     let mut out = out.0;
     let trimmed = out.trim_end().len();
@@ -221,27 +263,70 @@ fn ordinary_spaces(s: &str) -> bool {
 }
 
 /// How many whitespace-separated words `s` has, counted up to `limit` (the same words as
-/// `split_whitespace`, read byte by byte and no further than the limit needs).
+/// `split_whitespace`, read no further than the limit needs).
 pub(crate) fn words_up_to(s: &str, limit: usize) -> usize {
     let b = s.as_bytes();
     let mut n = 0;
     let mut in_word = false;
     let mut i = 0;
+    // Sixteen bytes at a time, the last ones padded with spaces (which start no word).
     while i < b.len() && n < limit {
+        let mut chunk = [b' '; 16];
+        let take = (b.len() - i).min(16);
+        chunk[..take].copy_from_slice(&b[i..i + take]);
+        let v = u128::from_le_bytes(chunk);
+        if v & HIGH != 0 {
+            // Non-ASCII (perhaps a Unicode space): this chunk byte by byte.
+            (n, in_word, i) = words_in(b, i, i + take, n, in_word, limit);
+            continue;
+        }
+        // One bit per byte (bit 0) for a space, then word starts: no branch per byte, as
+        // where words start is data the processor cannot guess.
+        let spaces = ascii_spaces(v);
+        let after_space = (spaces << 8) | u128::from(!in_word);
+        n += (!spaces & after_space & LOW).count_ones() as usize;
+        in_word = spaces >> 120 == 0;
+        i += take;
+    }
+    n.min(limit)
+}
+
+/// Bit 0 of each byte, and bit 7.
+const LOW: u128 = u128::MAX / 255;
+const HIGH: u128 = LOW << 7;
+
+/// For sixteen ASCII bytes: bit 0 of each byte set where the byte is ASCII whitespace
+/// (space, or tab to carriage return), with sums that cannot carry from byte to byte.
+fn ascii_spaces(v: u128) -> u128 {
+    let y = v ^ (LOW * 0x20);
+    let is_space = !(y + LOW * 0x7f) & HIGH;
+    let is_control = (v + LOW * (0x80 - 9)) & !(v + LOW * (0x80 - 14)) & HIGH;
+    (is_space | is_control) >> 7
+}
+
+/// Counts word starts in `b[i..end]` (or a little past `end`, to finish a character) for
+/// [`words_up_to`]: (count, in a word, where it stopped).
+fn words_in(
+    b: &[u8],
+    mut i: usize,
+    end: usize,
+    mut n: usize,
+    mut in_word: bool,
+    limit: usize,
+) -> (usize, bool, usize) {
+    while i < end && n < limit {
         let c = b[i];
         if c >= 0x80 && unicode_space_at(b, i) {
             in_word = false;
             i += if c == 0xc2 { 2 } else { 3 };
             continue;
         }
-        // Counted without a branch per byte: where words start is data the processor cannot
-        // guess.
         let space = (c == b' ') | (c.wrapping_sub(9) < 5);
         n += usize::from(!space & !in_word);
         in_word = !space;
         i += 1;
     }
-    n
+    (n, in_word, i)
 }
 
 /// A string that collapses runs of whitespace as it is written, and drops leading space.
@@ -452,30 +537,51 @@ fn sentence_end(text: &str, from: usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = from;
     while i < b.len() {
-        let c = b[i];
-        if matches!(c, b'.' | b'!' | b'?') {
-            let mut j = i + 1;
-            while j < b.len() && matches!(b[j], b'.' | b'!' | b'?' | b'"' | b')' | b'\'') {
-                j += 1;
+        // Sixteen bytes without a stop are passed over at once: a branch per byte on where
+        // the stops fall is one the processor cannot guess.
+        if let Some(chunk) = b.get(i..i + 16) {
+            let stops = chunk.iter().fold(0u8, |m, &c| {
+                m | u8::from((c == b'.') | (c == b'!') | (c == b'?'))
+            });
+            if stops == 0 {
+                i += 16;
+                continue;
             }
-            let next_is_space = b.get(j).is_some_and(|c| *c == b' ');
-            if next_is_space {
-                let k = j + 1;
-                let next = b.get(k).copied().unwrap_or(b' ');
-                let starts_sentence = next.is_ascii_uppercase()
-                    || next.is_ascii_digit()
-                    || matches!(next, b'"' | b'(' | b'[' | b'`' | b'*')
-                    || next >= 0x80;
-                if starts_sentence && (c != b'.' || !is_abbreviation(text, i)) {
-                    return Some(j);
-                }
+        }
+        // Otherwise these sixteen (or the last) bytes one by one.
+        let stop = b.len().min(i + 16);
+        while i < stop {
+            if !matches!(b[i], b'.' | b'!' | b'?') {
+                i += 1;
+                continue;
+            }
+            let j = i
+                + 1
+                + b[i + 1..]
+                    .iter()
+                    .take_while(|c| matches!(c, b'.' | b'!' | b'?' | b'"' | b')' | b'\''))
+                    .count();
+            if ends_here(text, i, j) {
+                return Some(j);
             }
             i = j;
-        } else {
-            i += 1;
         }
     }
     None
+}
+
+/// Whether the punctuation from `i` to `j` ends a sentence: a space, then what starts one.
+fn ends_here(text: &str, i: usize, j: usize) -> bool {
+    let b = text.as_bytes();
+    if b.get(j) != Some(&b' ') {
+        return false;
+    }
+    let next = b.get(j + 1).copied().unwrap_or(b' ');
+    let starts_sentence = next.is_ascii_uppercase()
+        || next.is_ascii_digit()
+        || matches!(next, b'"' | b'(' | b'[' | b'`' | b'*')
+        || next >= 0x80;
+    starts_sentence && (b[i] != b'.' || !is_abbreviation(text, i))
 }
 
 fn is_abbreviation(text: &str, dot: usize) -> bool {
@@ -516,6 +622,54 @@ mod tests {
         ] {
             let want = !s.chars().any(|c| c.is_whitespace() && c != ' ') && !s.contains("  ");
             assert_eq!(ordinary_spaces(s), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn words_up_to_agrees_with_split_whitespace() {
+        let long = "word ".repeat(20) + "caf\u{e9}\u{a0}x\ty\u{3000}z  end";
+        for s in [
+            "",
+            " ",
+            "a",
+            "one two",
+            "  one   two  ",
+            "a\tb\nc\rd\u{b}e\u{c}f",
+            "x\u{a0}y\u{2009}z\u{85}w",
+            "sixteen bytes!!!",
+            "sixteen bytes!! x",
+            "exactly sixteen ",
+            "\u{1f}\u{1c}",
+            long.as_str(),
+        ] {
+            for limit in [0, 1, 2, 4, 13, 100] {
+                let want = s.split_whitespace().count().min(limit);
+                assert_eq!(words_up_to(s, limit), want, "{s:?} {limit}");
+            }
+        }
+    }
+
+    #[test]
+    fn borrowed_plain_agrees_with_the_writing_path() {
+        for s in [
+            "",
+            " lead",
+            "plain words here",
+            "trailing  ",
+            "two  spaces",
+            "tab\there",
+            "10:30 one colon",
+            "Thank you both :pray:",
+            "a :b: c",
+            "snake_case and 2 * 3",
+            "**bold** end",
+            "end **bold**",
+            "see [x](http://y) and [#12]",
+            "S&amp;O `x` <b>t</b> <https://x.io>",
+            "caf\u{e9} \u{a0}x \u{2014} done",
+            "wow! ![img](a.png) ok",
+        ] {
+            assert_eq!(plain_cow(s), plain_from(s, 0), "{s:?}");
         }
     }
 
@@ -563,6 +717,21 @@ mod tests {
         assert_eq!(
             first_sentence("Bump to v1.2.3 on all nodes. Then x."),
             ("Bump to v1.2.3 on all nodes.", "Then x.")
+        );
+        // Stops on either side of sixteen-byte chunks.
+        assert_eq!(
+            first_sentence("Rotate the credentials of every service account. Then x."),
+            (
+                "Rotate the credentials of every service account.",
+                "Then x."
+            )
+        );
+        assert_eq!(
+            first_sentence("Ship it now ok. Rotate all of the credentials e.g. Vault. Next."),
+            (
+                "Ship it now ok.",
+                "Rotate all of the credentials e.g. Vault. Next."
+            )
         );
     }
 }

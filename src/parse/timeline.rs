@@ -171,7 +171,7 @@ fn split_collapsed(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut from = 0;
     let mut search = 0;
-    while let Some(p) = text[search..].find(" - ").map(|p| p + search) {
+    while let Some(p) = find_spaced_dash(text, search) {
         let next = &text[p + 3..];
         let stamped = time::leading_found(head(next, 24)).is_some_and(|f| {
             f.start == 0 && f.stamp.time.is_some() && next[f.end..].starts_with([':', ' '])
@@ -184,6 +184,19 @@ fn split_collapsed(text: &str) -> Vec<&str> {
     }
     out.push(text[from..].trim());
     out
+}
+
+/// The next ` - ` at or after `from` (a byte search: a string searcher's set-up costs more
+/// than the short texts it would search).
+fn find_spaced_dash(text: &str, mut from: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    loop {
+        let dash = from + 1 + b.get(from + 1..)?.iter().position(|&c| c == b'-')?;
+        if b[dash - 1] == b' ' && b.get(dash + 1) == Some(&b' ') {
+            return Some(dash - 1);
+        }
+        from = dash;
+    }
 }
 
 fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
@@ -204,15 +217,15 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
         "summary",
     ]);
     for (line, cells) in &t.rows {
-        let cell = cells.get(time_col).map(String::as_str).unwrap_or("");
+        let cell = cells.get(time_col).map(|c| &**c).unwrap_or("");
         let f = time::first_moment(cell);
         let text = match text_col {
-            Some(c) => cells.get(c).cloned().unwrap_or_default(),
+            Some(c) => cells.get(c).map(|c| c.to_string()).unwrap_or_default(),
             None => cells
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| *i != time_col)
-                .map(|(_, c)| c.as_str())
+                .map(|(_, c)| &**c)
                 .collect::<Vec<_>>()
                 .join(" "),
         };
@@ -270,9 +283,11 @@ fn is_note(text: &str) -> bool {
         let b = h.as_bytes();
         let starts =
             |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+        // The one phrase searched for anywhere starts with `(`: most lines have none.
         let contains = |p: &str| {
-            b.windows(p.len())
-                .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+            b.contains(&p.as_bytes()[0])
+                && b.windows(p.len())
+                    .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
         };
         return starts("all times")
             || starts("times are")
