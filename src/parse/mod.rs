@@ -240,13 +240,19 @@ fn lines(text: &str) -> Vec<Line<'_>> {
 }
 
 /// The first `x` in `b`: sixteen bytes at a time (a branch-free test the compiler turns into
-/// one vector compare), then byte by byte in the chunk that holds it. Lines are short, so this
-/// beats a general search's set-up.
+/// one vector compare), then its place in the chunk that holds it found with bit tricks,
+/// without a byte loop whose end the processor cannot guess. Lines are short, so this beats a
+/// general search's set-up.
 fn find_byte(b: &[u8], x: u8) -> Option<usize> {
     let mut i = 0;
     while let Some(chunk) = b.get(i..i + 16) {
         if chunk.iter().fold(false, |seen, c| seen | (*c == x)) {
-            break;
+            let half = |k: usize| {
+                let v = u64::from_le_bytes(chunk[k..k + 8].try_into().unwrap_or_default());
+                zero_bytes(v ^ u64::from_le_bytes([x; 8]))
+            };
+            let found = u128::from(half(0)) | u128::from(half(8)) << 64;
+            return Some(i + found.trailing_zeros() as usize / 8);
         }
         i += 16;
     }
@@ -549,11 +555,16 @@ fn heading(
     if label.ends_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    let kind = classify(label, options);
-    let level = 8 + line.indent + usize::from(marker != blocks::Marker::None);
     if in_timeline && line.indent > 0 {
         return None;
     }
+    // A label with text after it starts a section only outside lists (below): whatever its
+    // kind, a longer one or one in a list is not worth classifying.
+    if !after.is_empty() && (marker != blocks::Marker::None || label_words > 5) {
+        return None;
+    }
+    let kind = classify(label, options);
+    let level = 8 + line.indent + usize::from(marker != blocks::Marker::None);
     if after.is_empty() {
         if kind != SectionKind::Other {
             return Some(Heading {
@@ -656,18 +667,21 @@ fn at_most_words(s: &str, n: usize) -> bool {
 /// The top bit of every byte.
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
+/// The top bit of each byte of `v` that is zero, exactly (no carries between bytes).
+fn zero_bytes(v: u64) -> u64 {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((v & LOW) + LOW) | v) & HIGH
+}
+
 /// The top bit of each ASCII byte of `v` that is whitespace as [`inline::words_up_to`] counts
 /// it: a space, or 9 to 13. (Bytes with the top bit set give nonsense.)
 fn ascii_spaces(v: u64) -> u64 {
-    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let each = |b: u8| u64::from_le_bytes([b; 8]);
-    // Whether a byte is not zero, exactly (no carries between bytes).
-    let nonzero = |x: u64| ((x & LOW) + LOW) | x;
-    let blank = !nonzero(v ^ each(b' '));
+    let blank = zero_bytes(v ^ each(b' '));
     // With the top bit set, subtracting a small number borrows from no other byte.
     let at_least_9 = (v | HIGH) - each(9);
     let below_14 = !((v | HIGH) - each(14));
-    (blank | (at_least_9 & below_14)) & HIGH
+    blank | (at_least_9 & below_14 & HIGH)
 }
 
 /// Plain heading text without the closing hashes of `## Heading ##`.
@@ -728,6 +742,21 @@ mod tests {
             let bodies: Vec<&str> = lines(text).iter().map(|l| l.body).collect();
             let split: Vec<&str> = text.split('\n').map(str::trim).collect();
             assert_eq!(bodies, split, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn find_byte_agrees_with_position() {
+        let text =
+            "0123456789abcdef:0123456789:bcdef\n0123:\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}:";
+        let b = text.as_bytes();
+        for from in 0..b.len() {
+            for to in from..=b.len() {
+                for x in [b':', b'\n', b'f', 0xa9, b'z'] {
+                    let want = b[from..to].iter().position(|c| *c == x);
+                    assert_eq!(find_byte(&b[from..to], x), want, "{from}..{to} {x}");
+                }
+            }
         }
     }
 

@@ -136,12 +136,7 @@ fn near_keyword(lower: &[u8], unless_equal: bool) -> Option<&'static str> {
     // Keywords are 7 to 15 letters long; one edit changes a length by at most one.
     let near = NEAR_LENGTH.get(lower.len())?;
     let m = letter_mask(lower);
-    // All keywords of the length at once, without a branch per keyword: most words are near
-    // none, and only those that are near one pay for the ordered search below.
-    if !NEAR_MASKS[lower.len()]
-        .iter()
-        .fold(false, |any, &k| any | at_most_two_bits(m ^ k))
-    {
+    if !may_be_near_keyword(m, lower.len()) {
         return None;
     }
     near.iter()
@@ -152,6 +147,17 @@ fn near_keyword(lower: &[u8], unless_equal: bool) -> Option<&'static str> {
                 && edit_distance_at_most_one(lower, KEYWORDS[k].as_bytes())
         })
         .map(|k| KEYWORDS[k])
+}
+
+/// Whether a word of `len` bytes with the letters `m` may be within one edit of a keyword:
+/// all keywords of a near length at once, without a branch per keyword. Most words are near
+/// none, and only those that may be pay for the ordered search.
+fn may_be_near_keyword(m: u32, len: usize) -> bool {
+    NEAR_MASKS.get(len).is_some_and(|masks| {
+        masks
+            .iter()
+            .fold(false, |any, &k| any | at_most_two_bits(m ^ k))
+    })
 }
 
 /// `x.count_ones() <= 2`, in a few instructions without a popcount instruction: clearing the
@@ -291,9 +297,10 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
             .split(|c: char| !c.is_alphanumeric() && c != '-')
             .filter(|w| !w.is_empty())
             .take(12)
-            .any(|w| word_may_name_section(w.as_bytes()));
+            .any(|w| word_may_name_section(w.as_bytes(), letter_mask(w.as_bytes())));
     }
-    // ASCII text: the same words, split byte by byte.
+    // ASCII text: the same words, split byte by byte; each word's letters are gathered on
+    // the way.
     let b = raw.as_bytes();
     let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
     let (mut i, mut count) = (0, 0);
@@ -302,13 +309,15 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
             i += 1;
         }
         let start = i;
+        let mut letters = 0;
         while i < b.len() && is_word(b[i]) {
+            letters |= 1 << (b[i] & 31);
             i += 1;
         }
         if start == i {
             return false;
         }
-        if word_may_name_section(&b[start..i]) {
+        if word_may_name_section(&b[start..i], letters) {
             return true;
         }
         count += 1;
@@ -382,18 +391,23 @@ fn starts_like_anchor(b: &[u8]) -> bool {
     first < 26 && second < 26 && ANCHOR_PAIRS[first] >> second & 1 == 1
 }
 
-fn word_may_name_section(b: &[u8]) -> bool {
+/// Whether a word may name a section; `letters` is its [`letter_mask`] (which ignores case).
+fn word_may_name_section(b: &[u8], letters: u32) -> bool {
     (starts_like_anchor(b)
         && anchors_for(b[0].to_ascii_lowercase())
             .iter()
             .any(|a| b.len() >= a.len() && b[..a.len()].eq_ignore_ascii_case(a.as_bytes())))
-        || (b.len() >= 6 && b.len() <= 16 && b.is_ascii() && {
-            let mut buf = [0u8; 16];
-            let lower = &mut buf[..b.len()];
-            lower.copy_from_slice(b);
-            lower.make_ascii_lowercase();
-            near_keyword(lower, false).is_some()
-        })
+        || (b.len() >= 6
+            && b.len() <= 16
+            && may_be_near_keyword(letters, b.len())
+            && b.is_ascii()
+            && {
+                let mut buf = [0u8; 16];
+                let lower = &mut buf[..b.len()];
+                lower.copy_from_slice(b);
+                lower.make_ascii_lowercase();
+                near_keyword(lower, false).is_some()
+            })
 }
 
 /// Every word the classifier knows: the words of [`classify_words`] and [`HEADING_WORDS`],
@@ -652,7 +666,7 @@ fn words(heading: &str) -> Words {
 
 fn needs_joining(lower: &[u8]) -> bool {
     // Without a hyphen only "follow" can need joining: one short scan, no searcher set up.
-    if !lower.contains(&b'-') {
+    if !lower.iter().fold(false, |any, &c| any | (c == b'-')) {
         return contains(lower, b"follow");
     }
     contains(lower, b"follow") || contains(lower, b"to-do") || contains(lower, b"post-mortem")
@@ -710,11 +724,19 @@ pub(crate) fn is_plain_heading(line: &str) -> Option<SectionKind> {
     Some(classify_words(w.ids())).filter(|k| *k != SectionKind::Other)
 }
 
+/// Whether word `a` is directly followed by word `b`; `present` has the bits of the words.
+/// Inlined: nearly always the first test decides, and a call would cost more than it.
+#[inline(always)]
+fn adjacent(w: &[u8], present: u128, a: u8, b: u8) -> bool {
+    let both = 1 << a | 1 << b;
+    present & both == both && w.windows(2).any(|p| p[0] == a && p[1] == b)
+}
+
 fn classify_words(w: &[u8]) -> SectionKind {
     // The words present as bits: most tests below are one bit test, predictably false.
     let present = w.iter().fold(0u128, |bits, &i| bits | 1 << i);
     let has = |x: u8| present >> x & 1 == 1;
-    let pair = |a: u8, b: u8| has(a) && has(b) && w.windows(2).any(|p| p[0] == a && p[1] == b);
+    let pair = |a: u8, b: u8| adjacent(w, present, a, b);
     use SectionKind::*;
 
     if has(w!("appendix")) || pair(w!("chat"), w!("log")) || pair(w!("chat"), w!("logs")) {
