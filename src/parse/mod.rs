@@ -208,6 +208,8 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             if body.contains("-->") {
                 in_comment = false;
             }
+        } else if !body.starts_with(['<', '`', '~', '[', '>']) {
+            // Text: nothing below starts with another character.
         } else if body.starts_with(STATUS_BLOCK_BEGIN) {
             skip = true;
             in_status = true;
@@ -502,7 +504,7 @@ fn heading(
     }
     let plain = inline::plain(rest);
     // Counted up to 13: the tests below ask for at most 12.
-    let words = inline::words_up_to(&plain, 13);
+    let words = words_up_to(&plain, 13);
     if words == 0 {
         return None;
     }
@@ -516,12 +518,12 @@ fn heading(
             return Some(from_plain(7, &plain, 1));
         }
         // ALL CAPS: `ROOT CAUSE AND RESOLUTION`.
-        let letters = plain.chars().filter(|c| c.is_alphabetic()).count();
-        if letters >= 4
-            && words <= 8
-            && plain.chars().all(|c| !c.is_lowercase())
-            && !plain.ends_with('.')
+        // The cheap tests first: most lines have a lower-case letter early on.
+        if words <= 8
             && !in_timeline
+            && !plain.ends_with('.')
+            && plain.chars().all(|c| !c.is_lowercase())
+            && plain.chars().filter(|c| c.is_alphabetic()).count() >= 4
         {
             return Some(from_plain(7, &plain, 1));
         }
@@ -547,7 +549,7 @@ fn heading(
         Some((l, a)) => (l.trim(), a.trim()),
         None => return None,
     };
-    let label_words = inline::words_up_to(label, 11);
+    let label_words = words_up_to(label, 11);
     if label.is_empty() || label_words > 10 || label.contains("http") {
         return None;
     }
@@ -632,9 +634,14 @@ fn heading(
     })
 }
 
-/// `inline::words_up_to(s, n + 1) <= n`, eight bytes at a time without a branch per byte:
-/// a word starts where a space is followed by a non-space. Prose fails after a few steps.
+/// `inline::words_up_to(s, n + 1) <= n`.
 fn at_most_words(s: &str, n: usize) -> bool {
+    words_up_to(s, n + 1) <= n
+}
+
+/// [`inline::words_up_to`], eight bytes at a time without a branch per byte: a word starts
+/// where a space is followed by a non-space. Prose reaches the limit after a few steps.
+fn words_up_to(s: &str, limit: usize) -> usize {
     let mut chunks = s.as_bytes().chunks_exact(8);
     // The text starts after a space.
     let mut prev_space = HIGH;
@@ -645,9 +652,13 @@ fn at_most_words(s: &str, n: usize) -> bool {
         let starts = !space & HIGH & (space << 8 | prev_space >> 56);
         // One bit per byte at most: the multiplication sums the bytes into the top one.
         words += ((starts >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
-        if words > n || v & HIGH != 0 {
-            // Past the limit; or Unicode, whose spaces the general counter knows.
-            return v & HIGH != 0 && inline::words_up_to(s, n + 1) <= n;
+        if words >= limit || v & HIGH != 0 {
+            // At the limit; or Unicode, whose spaces the general counter knows.
+            return if v & HIGH == 0 {
+                limit
+            } else {
+                inline::words_up_to(s, limit)
+            };
         }
         prev_space = space;
     }
@@ -659,9 +670,9 @@ fn at_most_words(s: &str, n: usize) -> bool {
         high |= c;
     }
     if high >= 0x80 {
-        return inline::words_up_to(s, n + 1) <= n;
+        return inline::words_up_to(s, limit);
     }
-    words <= n
+    words.min(limit)
 }
 
 /// The top bit of every byte.
@@ -761,7 +772,7 @@ mod tests {
     }
 
     #[test]
-    fn at_most_words_agrees_with_words_up_to() {
+    fn word_counts_agree_with_inline_words_up_to() {
         let texts = [
             "",
             " ",
@@ -782,6 +793,8 @@ mod tests {
             for n in 0..14 {
                 let want = inline::words_up_to(text, n + 1) <= n;
                 assert_eq!(at_most_words(text, n), want, "{text:?} {n}");
+                let want = inline::words_up_to(text, n);
+                assert_eq!(words_up_to(text, n), want, "{text:?} {n}");
             }
         }
     }

@@ -302,7 +302,7 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
     // ASCII text: the same words, split byte by byte; each word's letters are gathered on
     // the way.
     let b = raw.as_bytes();
-    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
+    let is_word = |c: u8| WORD_BYTES[usize::from(c)];
     let (mut i, mut count) = (0, 0);
     while count < 12 {
         while i < b.len() && !is_word(b[i]) {
@@ -324,6 +324,18 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
     }
     false
 }
+
+/// The bytes of words in [`may_name_section`]: ASCII letters and digits, and `-`. A table
+/// look-up is one load where the tests it replaces are several branches.
+const WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = (c as u8).is_ascii_alphanumeric() || c == b'-' as usize;
+        c += 1;
+    }
+    table
+};
 
 /// The anchors that start with a letter (lower case).
 const fn anchors_for(first: u8) -> &'static [&'static str] {
@@ -606,20 +618,33 @@ impl Words {
     }
 }
 
-/// The canonical form of one lower-case word: `todos` → `todo`, a typo of a keyword → the
-/// keyword.
-fn canonical(w: &[u8]) -> &[u8] {
+/// The id of the canonical form of one lower-case word: `todos` → `todo`, a typo of a
+/// keyword → the keyword.
+fn canonical_id(w: &[u8]) -> u8 {
     let w = w
         .strip_suffix(b"s")
         .filter(|s| *s == b"todo" || *s == b"followup")
         .unwrap_or(w);
-    if w.len() >= 6 {
+    let id = lookup(w);
+    // A keyword is its own canonical form: no other keyword is within one edit of it.
+    if w.len() >= 6 && KEYWORD_IDS >> id & 1 == 0 {
         if let Some(k) = near_keyword(w, true) {
-            return k.as_bytes();
+            return lookup(k.as_bytes());
         }
     }
-    w
+    id
 }
+
+/// The ids of [`KEYWORDS`], as bits.
+const KEYWORD_IDS: u128 = {
+    let mut bits = 0u128;
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        bits |= 1 << id(KEYWORDS[i]);
+        i += 1;
+    }
+    bits
+};
 
 /// Heading text as canonical word ids ("Follow-Up" → "followup", "To-Dos" → "todo").
 fn words(heading: &str) -> Words {
@@ -629,7 +654,7 @@ fn words(heading: &str) -> Words {
     };
     if !heading.is_ascii() {
         for w in words_unicode(heading) {
-            out.push(lookup(canonical(w.as_bytes())));
+            out.push(canonical_id(w.as_bytes()));
         }
         return out;
     }
@@ -659,7 +684,7 @@ fn words(heading: &str) -> Words {
         if out.n == MAX_WORDS {
             break;
         }
-        out.push(lookup(canonical(w)));
+        out.push(canonical_id(w));
     }
     out
 }
@@ -911,6 +936,14 @@ mod tests {
         assert!(may_name_section("Root-cause analysis"));
         assert!(may_name_section("the sumary")); // a typo of a keyword
         assert!(!may_name_section("We restarted the database"));
+    }
+
+    #[test]
+    fn keywords_are_not_typos_of_each_other() {
+        // canonical_id relies on it.
+        for k in KEYWORDS {
+            assert_eq!(near_keyword(k.as_bytes(), true), None, "{k}");
+        }
     }
 
     #[test]
