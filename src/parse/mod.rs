@@ -488,11 +488,11 @@ fn heading(
     }
     let label_colon = colon.filter(|&c| {
         let label = rest[..c].trim_end_matches(['*', '_', ' ']);
-        let after = rest[c + 1..].trim_matches(['*', '_', ' ']);
+        let alone = rest[c + 1..].trim_start_matches(['*', '_', ' ']).is_empty();
         !label.ends_with(|ch: char| ch.is_ascii_digit())
-            && at_most_words(label, 10)
             // With text after it, a label starts a section only if it names one.
-            && (after.is_empty() || vocab::may_name_section(label))
+            && (alone || vocab::may_name_section(label))
+            && at_most_words(label, 10)
     });
     let line_heading = marker == blocks::Marker::None
         && short

@@ -328,10 +328,17 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
 /// The bytes of words in [`may_name_section`]: ASCII letters and digits, and `-`. A table
 /// look-up is one load where the tests it replaces are several branches.
 const WORD_BYTES: [bool; 256] = {
+    let mut table = ALNUM_BYTES;
+    table[b'-' as usize] = true;
+    table
+};
+
+/// ASCII letters and digits, the bytes of heading words in [`words`].
+const ALNUM_BYTES: [bool; 256] = {
     let mut table = [false; 256];
     let mut c = 0;
     while c < 256 {
-        table[c] = (c as u8).is_ascii_alphanumeric() || c == b'-' as usize;
+        table[c] = (c as u8).is_ascii_alphanumeric();
         c += 1;
     }
     table
@@ -677,22 +684,30 @@ fn words(heading: &str) -> Words {
     } else {
         lower
     };
-    for w in lower
-        .split(|c| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if out.n == MAX_WORDS {
-            break;
+    let mut i = 0;
+    while i < lower.len() && out.n < MAX_WORDS {
+        while i < lower.len() && !ALNUM_BYTES[usize::from(lower[i])] {
+            i += 1;
         }
-        out.push(canonical_id(w));
+        let start = i;
+        while i < lower.len() && ALNUM_BYTES[usize::from(lower[i])] {
+            i += 1;
+        }
+        if start < i {
+            out.push(canonical_id(&lower[start..i]));
+        }
     }
     out
 }
 
 fn needs_joining(lower: &[u8]) -> bool {
-    // Without a hyphen only "follow" can need joining: one short scan, no searcher set up.
-    if !lower.iter().fold(false, |any, &c| any | (c == b'-')) {
-        return contains(lower, b"follow");
+    // Without a hyphen only "follow" can need joining, and without a `w` not even that: one
+    // branch-free pass rules out most headings.
+    let (hyphen, w) = lower.iter().fold((false, false), |(h, w), &c| {
+        (h | (c == b'-'), w | (c == b'w'))
+    });
+    if !hyphen {
+        return w && contains(lower, b"follow");
     }
     contains(lower, b"follow") || contains(lower, b"to-do") || contains(lower, b"post-mortem")
 }
