@@ -757,6 +757,30 @@ mod tests {
     }
 
     #[test]
+    fn word_counts_agree_on_generated_text() {
+        let pieces = [
+            " ", "\t", "\r", "a", "bc", "\u{a0}", "\u{2003}", "\u{e9}", "\x0c", "-", "\x7f", "x:",
+        ];
+        let mut seed = 12345u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(seed >> 58) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            for limit in 0..16 {
+                let want = inline::words_up_to(&text, limit);
+                assert_eq!(words_up_to(&text, limit), want, "{text:?} {limit}");
+            }
+        }
+    }
+
+    #[test]
     fn find_byte_agrees_with_position() {
         let text =
             "0123456789abcdef:0123456789:bcdef\n0123:\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}:";
