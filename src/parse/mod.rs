@@ -208,6 +208,8 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             if body.contains("-->") {
                 in_comment = false;
             }
+        } else if !body.starts_with(['<', '`', '~', '[', '>']) {
+            // Text: nothing below starts with another character.
         } else if body.starts_with(STATUS_BLOCK_BEGIN) {
             skip = true;
             in_status = true;
@@ -240,13 +242,19 @@ fn lines(text: &str) -> Vec<Line<'_>> {
 }
 
 /// The first `x` in `b`: sixteen bytes at a time (a branch-free test the compiler turns into
-/// one vector compare), then byte by byte in the chunk that holds it. Lines are short, so this
-/// beats a general search's set-up.
+/// one vector compare), then its place in the chunk that holds it found with bit tricks,
+/// without a byte loop whose end the processor cannot guess. Lines are short, so this beats a
+/// general search's set-up.
 fn find_byte(b: &[u8], x: u8) -> Option<usize> {
     let mut i = 0;
     while let Some(chunk) = b.get(i..i + 16) {
         if chunk.iter().fold(false, |seen, c| seen | (*c == x)) {
-            break;
+            let half = |k: usize| {
+                let v = u64::from_le_bytes(chunk[k..k + 8].try_into().unwrap_or_default());
+                zero_bytes(v ^ u64::from_le_bytes([x; 8]))
+            };
+            let found = u128::from(half(0)) | u128::from(half(8)) << 64;
+            return Some(i + found.trailing_zeros() as usize / 8);
         }
         i += 16;
     }
@@ -409,18 +417,19 @@ fn heading(
 ) -> Option<Heading> {
     let line = &lines[i];
     let body = line.body;
-    let make = |level: usize, text: &str, span: usize| {
-        let text = inline::plain(text);
-        let text = text.trim().trim_end_matches('#').trim();
-        let label = label_part(text);
-        let kind = classify(label, options);
+    // From heading text already made plain (the kind from the part before a colon), or from
+    // Markdown.
+    let from_plain = |level: usize, text: &str, span: usize| {
+        let text = heading_text(text);
         Heading {
             level,
             text: text.trim_end_matches(':').trim().to_string(),
-            kind,
+            kind: classify(label_part(text), options),
             span,
         }
     };
+    let make =
+        |level: usize, text: &str, span: usize| from_plain(level, &inline::plain(text), span);
 
     // ATX, also without the space: `#Issue Summary:`. Not `#123`.
     if body.starts_with('#') {
@@ -479,23 +488,23 @@ fn heading(
     }
     let label_colon = colon.filter(|&c| {
         let label = rest[..c].trim_end_matches(['*', '_', ' ']);
-        let after = rest[c + 1..].trim_matches(['*', '_', ' ']);
+        let alone = rest[c + 1..].trim_start_matches(['*', '_', ' ']).is_empty();
         !label.ends_with(|ch: char| ch.is_ascii_digit())
-            && inline::words_up_to(label, 11) <= 10
             // With text after it, a label starts a section only if it names one.
-            && (after.is_empty() || vocab::may_name_section(label))
+            && (alone || vocab::may_name_section(label))
+            && at_most_words(label, 10)
     });
     let line_heading = marker == blocks::Marker::None
         && short
         && (body.starts_with(['*', '_'])
             || !body.bytes().any(|b| b.is_ascii_lowercase())
-            || (inline::words_up_to(rest, 7) <= 6 && vocab::may_name_section(rest)));
+            || (at_most_words(rest, 6) && vocab::may_name_section(rest)));
     if !line_heading && label_colon.is_none() {
         return None;
     }
     let plain = inline::plain(rest);
     // Counted up to 13: the tests below ask for at most 12.
-    let words = inline::words_up_to(&plain, 13);
+    let words = words_up_to(&plain, 13);
     if words == 0 {
         return None;
     }
@@ -504,25 +513,32 @@ fn heading(
 
     if marker == blocks::Marker::None && short {
         // A whole line in bold or italics: `*Root Cause and Resolution*`, `**Tasks:**`.
+        // Here `rest` is `body`: `plain` is the body made plain.
         if is_emphasised_line(body) && words <= 12 && !plain.ends_with('.') {
-            return Some(make(7, body, 1));
+            return Some(from_plain(7, &plain, 1));
         }
         // ALL CAPS: `ROOT CAUSE AND RESOLUTION`.
-        let letters = plain.chars().filter(|c| c.is_alphabetic()).count();
-        if letters >= 4
-            && words <= 8
-            && plain.chars().all(|c| !c.is_lowercase())
-            && !plain.ends_with('.')
+        // The cheap tests first: most lines have a lower-case letter early on.
+        if words <= 8
             && !in_timeline
+            && !plain.ends_with('.')
+            && plain.chars().all(|c| !c.is_lowercase())
+            && plain.chars().filter(|c| c.is_alphabetic()).count() >= 4
         {
-            return Some(make(7, body, 1));
+            return Some(from_plain(7, &plain, 1));
         }
         // A plain line made of heading words: `Events Timeline`, `Action Items`.
         if words <= 6 && !plain.ends_with(':') && line.indent < 4 {
             if let Some(kind) = vocab::is_plain_heading(&plain) {
-                let mut h = make(7, body, 1);
-                h.kind = kind;
-                return Some(h);
+                return Some(Heading {
+                    level: 7,
+                    text: heading_text(&plain)
+                        .trim_end_matches(':')
+                        .trim()
+                        .to_string(),
+                    kind,
+                    span: 1,
+                });
             }
         }
     }
@@ -533,7 +549,7 @@ fn heading(
         Some((l, a)) => (l.trim(), a.trim()),
         None => return None,
     };
-    let label_words = inline::words_up_to(label, 11);
+    let label_words = words_up_to(label, 11);
     if label.is_empty() || label_words > 10 || label.contains("http") {
         return None;
     }
@@ -541,11 +557,16 @@ fn heading(
     if label.ends_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    let kind = classify(label, options);
-    let level = 8 + line.indent + usize::from(marker != blocks::Marker::None);
     if in_timeline && line.indent > 0 {
         return None;
     }
+    // A label with text after it starts a section only outside lists (below): whatever its
+    // kind, a longer one or one in a list is not worth classifying.
+    if !after.is_empty() && (marker != blocks::Marker::None || label_words > 5) {
+        return None;
+    }
+    let kind = classify(label, options);
+    let level = 8 + line.indent + usize::from(marker != blocks::Marker::None);
     if after.is_empty() {
         if kind != SectionKind::Other {
             return Some(Heading {
@@ -613,6 +634,72 @@ fn heading(
     })
 }
 
+/// `inline::words_up_to(s, n + 1) <= n`.
+fn at_most_words(s: &str, n: usize) -> bool {
+    words_up_to(s, n + 1) <= n
+}
+
+/// [`inline::words_up_to`], eight bytes at a time without a branch per byte: a word starts
+/// where a space is followed by a non-space. Prose reaches the limit after a few steps.
+fn words_up_to(s: &str, limit: usize) -> usize {
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    // The text starts after a space.
+    let mut prev_space = HIGH;
+    let mut words = 0;
+    for chunk in &mut chunks {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([b' '; 8]));
+        let space = ascii_spaces(v);
+        let starts = !space & HIGH & (space << 8 | prev_space >> 56);
+        // One bit per byte at most: the multiplication sums the bytes into the top one.
+        words += ((starts >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+        if words >= limit || v & HIGH != 0 {
+            // At the limit; or Unicode, whose spaces the general counter knows.
+            return if v & HIGH == 0 {
+                limit
+            } else {
+                inline::words_up_to(s, limit)
+            };
+        }
+        prev_space = space;
+    }
+    let (mut prev, mut high) = (prev_space >> 63 != 0, 0);
+    for &c in chunks.remainder() {
+        let space = (c == b' ') | (c.wrapping_sub(9) < 5);
+        words += usize::from(prev & !space);
+        prev = space;
+        high |= c;
+    }
+    if high >= 0x80 {
+        return inline::words_up_to(s, limit);
+    }
+    words.min(limit)
+}
+
+/// The top bit of every byte.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The top bit of each byte of `v` that is zero, exactly (no carries between bytes).
+fn zero_bytes(v: u64) -> u64 {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((v & LOW) + LOW) | v) & HIGH
+}
+
+/// The top bit of each ASCII byte of `v` that is whitespace as [`inline::words_up_to`] counts
+/// it: a space, or 9 to 13. (Bytes with the top bit set give nonsense.)
+fn ascii_spaces(v: u64) -> u64 {
+    let each = |b: u8| u64::from_le_bytes([b; 8]);
+    let blank = zero_bytes(v ^ each(b' '));
+    // With the top bit set, subtracting a small number borrows from no other byte.
+    let at_least_9 = (v | HIGH) - each(9);
+    let below_14 = !((v | HIGH) - each(14));
+    blank | (at_least_9 & below_14 & HIGH)
+}
+
+/// Plain heading text without the closing hashes of `## Heading ##`.
+fn heading_text(plain: &str) -> &str {
+    plain.trim().trim_end_matches('#').trim()
+}
+
 /// The part of a heading before a colon: `Duration of Outage: 10:00 AM - ...` → `Duration
 /// of Outage`.
 fn label_part(text: &str) -> &str {
@@ -666,6 +753,73 @@ mod tests {
             let bodies: Vec<&str> = lines(text).iter().map(|l| l.body).collect();
             let split: Vec<&str> = text.split('\n').map(str::trim).collect();
             assert_eq!(bodies, split, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn word_counts_agree_on_generated_text() {
+        let pieces = [
+            " ", "\t", "\r", "a", "bc", "\u{a0}", "\u{2003}", "\u{e9}", "\x0c", "-", "\x7f", "x:",
+        ];
+        let mut seed = 12345u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(seed >> 58) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            for limit in 0..16 {
+                let want = inline::words_up_to(&text, limit);
+                assert_eq!(words_up_to(&text, limit), want, "{text:?} {limit}");
+            }
+        }
+    }
+
+    #[test]
+    fn find_byte_agrees_with_position() {
+        let text =
+            "0123456789abcdef:0123456789:bcdef\n0123:\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}:";
+        let b = text.as_bytes();
+        for from in 0..b.len() {
+            for to in from..=b.len() {
+                for x in [b':', b'\n', b'f', 0xa9, b'z'] {
+                    let want = b[from..to].iter().position(|c| *c == x);
+                    assert_eq!(find_byte(&b[from..to], x), want, "{from}..{to} {x}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn word_counts_agree_with_inline_words_up_to() {
+        let texts = [
+            "",
+            " ",
+            "a",
+            "one two three four five six seven",
+            "  Root Cause:\tthe  disk\nfilled ",
+            "abcdefghijklmnop qrst",
+            "abcdefghijklmno pqrst",
+            "a b c d e f g h i j k l m n o p q r s t u v w x y z",
+            "caf\u{e9} au\u{a0}lait\u{2003}now and then again more words",
+            "\u{3000}x\u{3000}y z",
+            "12345678 abcdefg\thij\x0bk\x0cl\rm\x1fn!o p q",
+            "\t\t\t\t\t\t\t\tx        y       z",
+            "abcdefgh\u{a0}ijklmnop qrstuvw xyz",
+            "a b c d e f g h\u{2003}",
+        ];
+        for text in texts {
+            for n in 0..14 {
+                let want = inline::words_up_to(text, n + 1) <= n;
+                assert_eq!(at_most_words(text, n), want, "{text:?} {n}");
+                let want = inline::words_up_to(text, n);
+                assert_eq!(words_up_to(text, n), want, "{text:?} {n}");
+            }
         }
     }
 }

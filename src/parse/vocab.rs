@@ -132,19 +132,56 @@ const KEYWORD_MASKS: [u32; KEYWORDS.len()] = {
 /// The first keyword within one edit of a lower-case word (`unless_equal`: other than the
 /// word itself). One edit adds at most one byte and removes at most one, so the sets of
 /// letters differ in at most two: a test without branches rules out nearly every keyword.
-fn near_keyword(lower: &str, unless_equal: bool) -> Option<&'static str> {
+fn near_keyword(lower: &[u8], unless_equal: bool) -> Option<&'static str> {
     // Keywords are 7 to 15 letters long; one edit changes a length by at most one.
     let near = NEAR_LENGTH.get(lower.len())?;
-    let m = letter_mask(lower.as_bytes());
+    let m = letter_mask(lower);
+    if !may_be_near_keyword(m, lower.len()) {
+        return None;
+    }
     near.iter()
         .map_while(|&k| k.checked_sub(1).map(usize::from))
         .find(|&k| {
-            (m ^ KEYWORD_MASKS[k]).count_ones() <= 2
-                && !(unless_equal && KEYWORDS[k] == lower)
-                && edit_distance_at_most_one(lower, KEYWORDS[k])
+            at_most_two_bits(m ^ KEYWORD_MASKS[k])
+                && !(unless_equal && KEYWORDS[k].as_bytes() == lower)
+                && edit_distance_at_most_one(lower, KEYWORDS[k].as_bytes())
         })
         .map(|k| KEYWORDS[k])
 }
+
+/// Whether a word of `len` bytes with the letters `m` may be within one edit of a keyword:
+/// all keywords of a near length at once, without a branch per keyword. Most words are near
+/// none, and only those that may be pay for the ordered search.
+fn may_be_near_keyword(m: u32, len: usize) -> bool {
+    NEAR_MASKS.get(len).is_some_and(|masks| {
+        masks
+            .iter()
+            .fold(false, |any, &k| any | at_most_two_bits(m ^ k))
+    })
+}
+
+/// `x.count_ones() <= 2`, in a few instructions without a popcount instruction: clearing the
+/// lowest set bit twice leaves nothing.
+const fn at_most_two_bits(x: u32) -> bool {
+    let y = x & x.wrapping_sub(1);
+    y & y.wrapping_sub(1) == 0
+}
+
+/// [`NEAR_LENGTH`] as letter masks, padded with a mask no word's letters come near (a word
+/// has at most 27 of the 32 bits).
+const NEAR_MASKS: [[u32; 16]; 18] = {
+    let mut table = [[u32::MAX; 16]; 18];
+    let mut len = 0;
+    while len < table.len() {
+        let mut n = 0;
+        while NEAR_LENGTH[len][n] != 0 {
+            table[len][n] = KEYWORD_MASKS[NEAR_LENGTH[len][n] as usize - 1];
+            n += 1;
+        }
+        len += 1;
+    }
+    table
+};
 
 /// For each word length, the keywords (index + 1, in [`KEYWORDS`] order, 0-terminated) whose
 /// length differs from it by at most one.
@@ -166,8 +203,7 @@ const NEAR_LENGTH: [[u8; KEYWORDS.len() + 1]; 18] = {
     table
 };
 
-fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+fn edit_distance_at_most_one(a: &[u8], b: &[u8]) -> bool {
     if a.len().abs_diff(b.len()) > 1 {
         return false;
     }
@@ -261,24 +297,27 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
             .split(|c: char| !c.is_alphanumeric() && c != '-')
             .filter(|w| !w.is_empty())
             .take(12)
-            .any(|w| word_may_name_section(w.as_bytes()));
+            .any(|w| word_may_name_section(w.as_bytes(), letter_mask(w.as_bytes())));
     }
-    // ASCII text: the same words, split byte by byte.
+    // ASCII text: the same words, split byte by byte; each word's letters are gathered on
+    // the way.
     let b = raw.as_bytes();
-    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
+    let is_word = |c: u8| WORD_BYTES[usize::from(c)];
     let (mut i, mut count) = (0, 0);
     while count < 12 {
         while i < b.len() && !is_word(b[i]) {
             i += 1;
         }
         let start = i;
+        let mut letters = 0;
         while i < b.len() && is_word(b[i]) {
+            letters |= 1 << (b[i] & 31);
             i += 1;
         }
         if start == i {
             return false;
         }
-        if word_may_name_section(&b[start..i]) {
+        if word_may_name_section(&b[start..i], letters) {
             return true;
         }
         count += 1;
@@ -286,8 +325,27 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
     false
 }
 
+/// The bytes of words in [`may_name_section`]: ASCII letters and digits, and `-`. A table
+/// look-up is one load where the tests it replaces are several branches.
+const WORD_BYTES: [bool; 256] = {
+    let mut table = ALNUM_BYTES;
+    table[b'-' as usize] = true;
+    table
+};
+
+/// ASCII letters and digits, the bytes of heading words in [`words`].
+const ALNUM_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    table
+};
+
 /// The anchors that start with a letter (lower case).
-fn anchors_for(first: u8) -> &'static [&'static str] {
+const fn anchors_for(first: u8) -> &'static [&'static str] {
     match first {
         b'a' => &["action", "appendix"],
         b'c' => &[
@@ -325,18 +383,50 @@ fn anchors_for(first: u8) -> &'static [&'static str] {
     }
 }
 
-fn word_may_name_section(b: &[u8]) -> bool {
-    anchors_for(b[0].to_ascii_lowercase())
-        .iter()
-        .any(|a| b.len() >= a.len() && b[..a.len()].eq_ignore_ascii_case(a.as_bytes()))
-        || (b.len() >= 6 && b.len() <= 16 && b.is_ascii() && {
-            let mut buf = [0u8; 16];
-            let lower = &mut buf[..b.len()];
-            lower.copy_from_slice(b);
-            lower.make_ascii_lowercase();
-            let lower = std::str::from_utf8(lower).unwrap_or_default();
-            near_keyword(lower, false).is_some()
-        })
+/// For each first letter, the second letters of the anchors that start with it, as bits.
+const ANCHOR_PAIRS: [u32; 26] = {
+    let mut table = [0; 26];
+    let mut c = 0;
+    while c < table.len() {
+        let list = anchors_for(b'a' + c as u8);
+        let mut k = 0;
+        while k < list.len() {
+            table[c] |= 1 << (list[k].as_bytes()[1] - b'a');
+            k += 1;
+        }
+        c += 1;
+    }
+    table
+};
+
+/// Whether a word's first two letters are those of an anchor: one table look-up rules out
+/// most words before the anchors are compared.
+fn starts_like_anchor(b: &[u8]) -> bool {
+    let (Some(&first), Some(&second)) = (b.first(), b.get(1)) else {
+        return false;
+    };
+    let first = usize::from(first.to_ascii_lowercase().wrapping_sub(b'a'));
+    let second = u32::from(second.to_ascii_lowercase().wrapping_sub(b'a'));
+    first < 26 && second < 26 && ANCHOR_PAIRS[first] >> second & 1 == 1
+}
+
+/// Whether a word may name a section; `letters` is its [`letter_mask`] (which ignores case).
+fn word_may_name_section(b: &[u8], letters: u32) -> bool {
+    (starts_like_anchor(b)
+        && anchors_for(b[0].to_ascii_lowercase())
+            .iter()
+            .any(|a| b.len() >= a.len() && b[..a.len()].eq_ignore_ascii_case(a.as_bytes())))
+        || (b.len() >= 6
+            && b.len() <= 16
+            && may_be_near_keyword(letters, b.len())
+            && b.is_ascii()
+            && {
+                let mut buf = [0u8; 16];
+                let lower = &mut buf[..b.len()];
+                lower.copy_from_slice(b);
+                lower.make_ascii_lowercase();
+                near_keyword(lower, false).is_some()
+            })
 }
 
 /// Every word the classifier knows: the words of [`classify_words`] and [`HEADING_WORDS`],
@@ -474,16 +564,16 @@ macro_rules! w {
     };
 }
 
-fn lookup(word: &str) -> u8 {
+fn lookup(word: &[u8]) -> u8 {
     // The words that start with the same letter, then a short scan comparing lengths first.
-    let Some(&first) = word.as_bytes().first() else {
+    let Some(&first) = word.first() else {
         return 0;
     };
     let Some(&(from, to)) = BY_FIRST.get(usize::from(first.wrapping_sub(b'a'))) else {
         return 0;
     };
     (from..to)
-        .find(|&i| VOCAB[i].len() == word.len() && VOCAB[i] == word)
+        .find(|&i| VOCAB[i].as_bytes() == word)
         .map_or(0, |i| u8::try_from(i + 1).unwrap_or(0))
 }
 
@@ -535,20 +625,33 @@ impl Words {
     }
 }
 
-/// The canonical form of one lower-case word: `todos` → `todo`, a typo of a keyword → the
-/// keyword.
-fn canonical(w: &str) -> &str {
+/// The id of the canonical form of one lower-case word: `todos` → `todo`, a typo of a
+/// keyword → the keyword.
+fn canonical_id(w: &[u8]) -> u8 {
     let w = w
-        .strip_suffix("s")
-        .filter(|s| *s == "todo" || *s == "followup")
+        .strip_suffix(b"s")
+        .filter(|s| *s == b"todo" || *s == b"followup")
         .unwrap_or(w);
-    if w.len() >= 6 {
+    let id = lookup(w);
+    // A keyword is its own canonical form: no other keyword is within one edit of it.
+    if w.len() >= 6 && KEYWORD_IDS >> id & 1 == 0 {
         if let Some(k) = near_keyword(w, true) {
-            return k;
+            return lookup(k.as_bytes());
         }
     }
-    w
+    id
 }
+
+/// The ids of [`KEYWORDS`], as bits.
+const KEYWORD_IDS: u128 = {
+    let mut bits = 0u128;
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        bits |= 1 << id(KEYWORDS[i]);
+        i += 1;
+    }
+    bits
+};
 
 /// Heading text as canonical word ids ("Follow-Up" → "followup", "To-Dos" → "todo").
 fn words(heading: &str) -> Words {
@@ -558,48 +661,62 @@ fn words(heading: &str) -> Words {
     };
     if !heading.is_ascii() {
         for w in words_unicode(heading) {
-            out.push(lookup(canonical(&w)));
+            out.push(canonical_id(w.as_bytes()));
         }
         return out;
     }
-    // ASCII text (nearly every heading) is lower-cased on the stack.
+    // ASCII text (nearly every heading) is lower-cased on the stack and split byte by byte.
     let mut buf = [0u8; 128];
     let owned;
-    let lower: &str = if heading.len() <= buf.len() {
+    let lower: &[u8] = if heading.len() <= buf.len() {
         let b = &mut buf[..heading.len()];
         b.copy_from_slice(heading.as_bytes());
         b.make_ascii_lowercase();
-        std::str::from_utf8(b).unwrap_or_default()
+        b
     } else {
         owned = heading.to_ascii_lowercase();
-        &owned
+        owned.as_bytes()
     };
     let joined;
     let lower = if needs_joining(lower) {
-        joined = join_compounds(lower);
-        joined.as_str()
+        joined = join_compounds(std::str::from_utf8(lower).unwrap_or_default());
+        joined.as_bytes()
     } else {
         lower
     };
-    for w in lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if out.n == MAX_WORDS {
-            break;
+    let mut i = 0;
+    while i < lower.len() && out.n < MAX_WORDS {
+        while i < lower.len() && !ALNUM_BYTES[usize::from(lower[i])] {
+            i += 1;
         }
-        out.push(lookup(canonical(w)));
+        let start = i;
+        while i < lower.len() && ALNUM_BYTES[usize::from(lower[i])] {
+            i += 1;
+        }
+        if start < i {
+            out.push(canonical_id(&lower[start..i]));
+        }
     }
     out
 }
 
-fn needs_joining(lower: &str) -> bool {
-    // Without a hyphen only "follow" can need joining: one short scan, no searcher set up.
-    let b = lower.as_bytes();
-    if !b.contains(&b'-') {
-        return b.windows(6).any(|w| w == b"follow");
+fn needs_joining(lower: &[u8]) -> bool {
+    // Without a hyphen only "follow" can need joining, and without a `w` not even that: one
+    // branch-free pass rules out most headings.
+    let (hyphen, w) = lower.iter().fold((false, false), |(h, w), &c| {
+        (h | (c == b'-'), w | (c == b'w'))
+    });
+    if !hyphen {
+        return w && contains(lower, b"follow");
     }
-    lower.contains("follow") || lower.contains("to-do") || lower.contains("post-mortem")
+    contains(lower, b"follow") || contains(lower, b"to-do") || contains(lower, b"post-mortem")
+}
+
+/// Whether `needle` occurs in `hay`; the first byte is compared alone, so most places cost
+/// one compare.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w[0] == needle[0] && w == needle)
 }
 
 fn join_compounds(lower: &str) -> String {
@@ -614,7 +731,7 @@ fn join_compounds(lower: &str) -> String {
 fn words_unicode(heading: &str) -> Vec<String> {
     let mut lower = heading.to_lowercase();
     // Only a few headings need their compound words joined; most skip the copies.
-    if needs_joining(&lower) {
+    if needs_joining(lower.as_bytes()) {
         lower = join_compounds(&lower);
     }
     lower
@@ -647,11 +764,19 @@ pub(crate) fn is_plain_heading(line: &str) -> Option<SectionKind> {
     Some(classify_words(w.ids())).filter(|k| *k != SectionKind::Other)
 }
 
+/// Whether word `a` is directly followed by word `b`; `present` has the bits of the words.
+/// Inlined: nearly always the first test decides, and a call would cost more than it.
+#[inline(always)]
+fn adjacent(w: &[u8], present: u128, a: u8, b: u8) -> bool {
+    let both = 1 << a | 1 << b;
+    present & both == both && w.windows(2).any(|p| p[0] == a && p[1] == b)
+}
+
 fn classify_words(w: &[u8]) -> SectionKind {
     // The words present as bits: most tests below are one bit test, predictably false.
     let present = w.iter().fold(0u128, |bits, &i| bits | 1 << i);
     let has = |x: u8| present >> x & 1 == 1;
-    let pair = |a: u8, b: u8| has(a) && has(b) && w.windows(2).any(|p| p[0] == a && p[1] == b);
+    let pair = |a: u8, b: u8| adjacent(w, present, a, b);
     use SectionKind::*;
 
     if has(w!("appendix")) || pair(w!("chat"), w!("log")) || pair(w!("chat"), w!("logs")) {
@@ -819,17 +944,55 @@ mod tests {
     fn anchors_are_found_by_their_first_letter() {
         for a in ANCHORS {
             assert!(anchors_for(a.as_bytes()[0]).contains(&a), "{a}");
+            assert!(starts_like_anchor(a.as_bytes()), "{a}");
+            assert!(starts_like_anchor(a.to_uppercase().as_bytes()), "{a}");
         }
+        assert!(!starts_like_anchor(b"database"));
         assert!(may_name_section("Root-cause analysis"));
         assert!(may_name_section("the sumary")); // a typo of a keyword
         assert!(!may_name_section("We restarted the database"));
     }
 
     #[test]
+    fn keywords_are_not_typos_of_each_other() {
+        // canonical_id relies on it.
+        for k in KEYWORDS {
+            assert_eq!(near_keyword(k.as_bytes(), true), None, "{k}");
+        }
+    }
+
+    #[test]
+    fn near_keyword_filter_agrees_with_the_search() {
+        let words = [
+            "sumary",
+            "summary",
+            "symmary",
+            "timelime",
+            "restarted",
+            "database",
+            "preventive",
+            "mesures",
+            "measure",
+            "overviews",
+            "followup",
+            "a-b-c-d",
+            "0123456",
+            "aaaaaaa",
+        ];
+        for w in words {
+            let slow = (0..KEYWORDS.len())
+                .filter(|&k| KEYWORDS[k].len().abs_diff(w.len()) <= 1)
+                .find(|&k| edit_distance_at_most_one(w.as_bytes(), KEYWORDS[k].as_bytes()))
+                .map(|k| KEYWORDS[k]);
+            assert_eq!(near_keyword(w.as_bytes(), false), slow, "{w}");
+        }
+    }
+
+    #[test]
     fn vocabulary_is_sorted_for_binary_search() {
         assert!(VOCAB.windows(2).all(|p| p[0] < p[1]));
-        assert_eq!(lookup("summary"), w!("summary"));
-        assert_eq!(lookup("monitoring"), 0);
+        assert_eq!(lookup(b"summary"), w!("summary"));
+        assert_eq!(lookup(b"monitoring"), 0);
     }
 
     #[test]
