@@ -264,57 +264,68 @@ fn ordinary_spaces(s: &str) -> bool {
 
 /// How many whitespace-separated words `s` has, counted up to `limit` (the same words as
 /// `split_whitespace`, read no further than the limit needs).
+///
+/// Eight bytes at a time without a branch per byte (where words start is data the processor
+/// cannot guess): a word starts where a space is followed by a non-space. Prose reaches the
+/// limit after a few steps. Text with non-ASCII bytes, whose spaces may be Unicode ones, is
+/// counted byte by byte.
 pub(crate) fn words_up_to(s: &str, limit: usize) -> usize {
-    let b = s.as_bytes();
-    let mut n = 0;
-    let mut in_word = false;
-    let mut i = 0;
-    // Sixteen bytes at a time, the last ones padded with spaces (which start no word).
-    while i < b.len() && n < limit {
-        let mut chunk = [b' '; 16];
-        let take = (b.len() - i).min(16);
-        chunk[..take].copy_from_slice(&b[i..i + take]);
-        let v = u128::from_le_bytes(chunk);
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    // The text starts after a space.
+    let mut prev_space = HIGH;
+    let mut words = 0;
+    for chunk in &mut chunks {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([b' '; 8]));
         if v & HIGH != 0 {
-            // Non-ASCII (perhaps a Unicode space): this chunk byte by byte.
-            (n, in_word, i) = words_in(b, i, i + take, n, in_word, limit);
-            continue;
+            return words_in_unicode(s, limit);
         }
-        // One bit per byte (bit 0) for a space, then word starts: no branch per byte, as
-        // where words start is data the processor cannot guess.
-        let spaces = ascii_spaces(v);
-        let after_space = (spaces << 8) | u128::from(!in_word);
-        n += (!spaces & after_space & LOW).count_ones() as usize;
-        in_word = spaces >> 120 == 0;
-        i += take;
+        let space = ascii_spaces(v);
+        let starts = !space & HIGH & (space << 8 | prev_space >> 56);
+        // One bit per byte at most: the multiplication sums the bytes into the top one.
+        words += ((starts >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+        if words >= limit {
+            return limit;
+        }
+        prev_space = space;
     }
-    n.min(limit)
+    let (mut prev, mut high) = (prev_space >> 63 != 0, 0);
+    for &c in chunks.remainder() {
+        let space = (c == b' ') | (c.wrapping_sub(9) < 5);
+        words += usize::from(prev & !space);
+        prev = space;
+        high |= c;
+    }
+    if high >= 0x80 {
+        return words_in_unicode(s, limit);
+    }
+    words.min(limit)
 }
 
-/// Bit 0 of each byte, and bit 7.
-const LOW: u128 = u128::MAX / 255;
-const HIGH: u128 = LOW << 7;
+/// The top bit of every byte of a `u64`.
+const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// For sixteen ASCII bytes: bit 0 of each byte set where the byte is ASCII whitespace
-/// (space, or tab to carriage return), with sums that cannot carry from byte to byte.
-fn ascii_spaces(v: u128) -> u128 {
-    let y = v ^ (LOW * 0x20);
-    let is_space = !(y + LOW * 0x7f) & HIGH;
-    let is_control = (v + LOW * (0x80 - 9)) & !(v + LOW * (0x80 - 14)) & HIGH;
-    (is_space | is_control) >> 7
+/// The top bit of each byte of `v` that is zero, exactly (no carries between bytes).
+pub(crate) fn zero_bytes(v: u64) -> u64 {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((v & LOW) + LOW) | v) & HIGH
 }
 
-/// Counts word starts in `b[i..end]` (or a little past `end`, to finish a character) for
-/// [`words_up_to`]: (count, in a word, where it stopped).
-fn words_in(
-    b: &[u8],
-    mut i: usize,
-    end: usize,
-    mut n: usize,
-    mut in_word: bool,
-    limit: usize,
-) -> (usize, bool, usize) {
-    while i < end && n < limit {
+/// The top bit of each ASCII byte of `v` that is whitespace as [`words_up_to`] counts it: a
+/// space, or 9 to 13. (Bytes with the top bit set give nonsense.)
+fn ascii_spaces(v: u64) -> u64 {
+    let each = |b: u8| u64::from_le_bytes([b; 8]);
+    let blank = zero_bytes(v ^ each(b' '));
+    // With the top bit set, subtracting a small number borrows from no other byte.
+    let at_least_9 = (v | HIGH) - each(9);
+    let below_14 = !((v | HIGH) - each(14));
+    blank | (at_least_9 & below_14 & HIGH)
+}
+
+/// [`words_up_to`] byte by byte, knowing Unicode spaces.
+fn words_in_unicode(s: &str, limit: usize) -> usize {
+    let b = s.as_bytes();
+    let (mut n, mut in_word, mut i) = (0, false, 0);
+    while i < b.len() && n < limit {
         let c = b[i];
         if c >= 0x80 && unicode_space_at(b, i) {
             in_word = false;
@@ -326,7 +337,7 @@ fn words_in(
         in_word = !space;
         i += 1;
     }
-    (n, in_word, i)
+    n
 }
 
 /// A string that collapses runs of whitespace as it is written, and drops leading space.
@@ -645,6 +656,30 @@ mod tests {
             for limit in [0, 1, 2, 4, 13, 100] {
                 let want = s.split_whitespace().count().min(limit);
                 assert_eq!(words_up_to(s, limit), want, "{s:?} {limit}");
+            }
+        }
+    }
+
+    #[test]
+    fn word_counts_agree_on_generated_text() {
+        let pieces = [
+            " ", "\t", "\r", "a", "bc", "\u{a0}", "\u{2003}", "\u{e9}", "\x0c", "-", "\x7f", "x:",
+        ];
+        let mut seed = 12345u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(seed >> 58) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            for limit in 0..16 {
+                let want = text.split_whitespace().count().min(limit);
+                assert_eq!(words_up_to(&text, limit), want, "{text:?} {limit}");
             }
         }
     }
