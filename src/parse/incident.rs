@@ -38,9 +38,19 @@ impl Context {
         let mut offset = None;
         let mut labelled_date = None;
         let mut first_date = None;
+        // A date from front matter wins over any the text states: then only the zone is read.
+        let dates_wanted = front_matter_date.is_none();
         for seg in &doc.segments {
             let timeline = seg.kind == SectionKind::Timeline;
-            let stating = !timeline && states_times(seg.kind);
+            let stating = dates_wanted && !timeline && states_times(seg.kind);
+            // Past the zone note and the labelled date (or any date, when one from front
+            // matter wins), nothing more can change the context.
+            if offset.is_some() && (!stating || labelled_date.is_some()) {
+                if !dates_wanted || labelled_date.is_some() {
+                    break;
+                }
+                continue;
+            }
             let bodies = seg.heading.iter().map(String::as_str).chain(
                 lines[seg.lines.clone()]
                     .iter()
@@ -57,17 +67,16 @@ impl Context {
                         || (contains_letters(body, *b"times")
                             && (contains_ascii_ci(body, "all times")
                                 || contains_ascii_ci(body, "times in"))));
-                let date_label = labelled_date.is_none()
+                let date_label = stating
+                    && labelled_date.is_none()
                     && (starts_with_ascii_ci(body, "incident date")
                         || starts_with_ascii_ci(body, "date")
                         || starts_with_ascii_ci(body, "**date")
                         || starts_with_ascii_ci(body, "- date"));
                 // A date has a year of four digits, and plain text has no digit its source
-                // lacks: a line with fewer than four states none. (A count without early exit
-                // is one vector loop.)
-                let wants_date = stating
-                    && (date_label || first_date.is_none())
-                    && body.bytes().filter(u8::is_ascii_digit).count() >= 4;
+                // lacks: a line with fewer than four states none.
+                let wants_date =
+                    stating && (date_label || first_date.is_none()) && has_digits(body, 4);
                 if !notes_zone && !wants_date {
                     continue;
                 }
@@ -339,19 +348,56 @@ fn contains_letters<const N: usize>(s: &str, needle: [u8; N]) -> bool {
         .any(|w| w.iter().zip(&needle).all(|(&b, &c)| b | 0x20 == c))
 }
 
-/// "duration", "lasting" or "lasted", in any case, in one pass.
+/// Whether `s` has at least `n` ASCII digits: sixteen bytes at a time, counted in a byte
+/// (a count per byte into a `usize` would vectorise four bytes at a time).
+fn has_digits(s: &str, n: usize) -> bool {
+    let count = |c: &[u8]| {
+        c.iter()
+            .fold(0u8, |k, &b| k + u8::from(b.wrapping_sub(b'0') < 10))
+    };
+    let mut chunks = s.as_bytes().chunks_exact(16);
+    let mut seen = 0;
+    for c in &mut chunks {
+        seen += usize::from(count(c));
+    }
+    seen += usize::from(count(chunks.remainder()));
+    seen >= n
+}
+
+/// "duration", "lasting" or "lasted", in any case. Candidates ("du" or "la") are found
+/// sixteen positions at a time without a branch per byte, and each is then read in full.
 fn mentions_duration(text: &str) -> bool {
     let b = text.as_bytes();
-    (0..b.len()).any(|i| match b[i] | 0x20 {
-        b'd' => b[i..].len() >= 8 && b[i..i + 8].eq_ignore_ascii_case(b"duration"),
-        b'l' => {
-            b[i..].len() >= 6
-                && b[i..i + 4].eq_ignore_ascii_case(b"last")
-                && (b[i + 4..i + 6].eq_ignore_ascii_case(b"ed")
-                    || (b[i..].len() >= 7 && b[i + 4..i + 7].eq_ignore_ascii_case(b"ing")))
+    let mut i = 0;
+    while i < b.len() {
+        let w: [u8; 17] = time::window(b, i);
+        // The byte and the next as two arrays: lane-wise tests vectorise.
+        let at = |k: usize| -> [u8; 16] { w[k..k + 16].try_into().unwrap() };
+        let (c0, c1) = (at(0), at(1));
+        let mut starts = [false; 16];
+        for k in 0..16 {
+            let (x, y) = (c0[k] | 0x20, c1[k] | 0x20);
+            starts[k] = ((x == b'd') & (y == b'u')) | ((x == b'l') & (y == b'a'));
         }
-        _ => false,
-    })
+        let mut mask = starts
+            .iter()
+            .enumerate()
+            .fold(0u32, |m, (k, &s)| m | u32::from(s) << k);
+        while mask != 0 {
+            if duration_word_at(&b[i + mask.trailing_zeros() as usize..]) {
+                return true;
+            }
+            mask &= mask - 1;
+        }
+        i += 16;
+    }
+    false
+}
+
+/// Whether `rest` starts with "duration", "lasting" or "lasted", in any case.
+fn duration_word_at(rest: &[u8]) -> bool {
+    let starts = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
+    starts(b"duration") || starts(b"lasted") || starts(b"lasting")
 }
 
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label
@@ -545,6 +591,59 @@ mod tests {
             let lower = s.to_lowercase();
             let want = RESTORATION.iter().any(|k| lower.contains(k));
             assert_eq!(declares_restoration(s), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn duration_by_candidates_agrees_with_the_byte_loop() {
+        let by_bytes = |text: &str| {
+            let b = text.as_bytes();
+            (0..b.len()).any(|i| duration_word_at(&b[i..]))
+        };
+        for s in [
+            "",
+            "d",
+            "du",
+            "Duration",
+            "DURATION: 2h",
+            "lasted",
+            "LASTING",
+            "last",
+            "lastly",
+            "durat",
+            "la",
+            "the outage lasted 2 hours",
+            "dudu duration",
+        ] {
+            for pad in ["", "x", "0123456789abcde", "0123456789abcdef"] {
+                for t in [
+                    format!("{pad}{s}"),
+                    format!("{s}{pad}"),
+                    format!("{pad}{s}{pad}"),
+                ] {
+                    assert_eq!(mentions_duration(&t), by_bytes(&t), "{t:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn has_digits_counts_every_digit() {
+        for s in [
+            "",
+            "1",
+            "2023",
+            "a1b2c3",
+            "x 2023-01-05",
+            "0123456789abcdef0123",
+        ] {
+            for pad in ["", "abcdefghijklmnop", "é"] {
+                let t = format!("{pad}{s}{pad}");
+                let count = t.bytes().filter(u8::is_ascii_digit).count();
+                for n in 0..=count + 1 {
+                    assert_eq!(has_digits(&t, n), count >= n, "{t:?} {n}");
+                }
+            }
         }
     }
 

@@ -159,6 +159,20 @@ fn month_key(a: u8, b: u8, c: u8) -> bool {
         | is(b'd', b'e', b'c')
 }
 
+/// Bytes that may follow the one or two digits of a numeric date (`/ - . ,`), a day
+/// (`5th`, `22 February`) or an hour (`14:00`, `9.30pm`, `10 AM`, `8pm`): any other ends
+/// the number without a mention.
+const FOLLOWS_DAY_OR_HOUR: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes = b"/-.,: stnrapSTNRAP";
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
 /// Whether a mention may start at `c0` (followed by `c1 c2`, after `prev`). Only a word or
 /// number that starts there can, and only one that is a number, starts like a month name, is
 /// utc/gmt, or has two capitals (a zone; a lone capital is none). A `+` may start an offset;
@@ -232,31 +246,60 @@ impl<'a> Scanner<'a> {
         while i < end && !self.at_boundary(i) {
             i += 1;
         }
-        let mut at = (i < end).then_some(i);
-        while let Some(i) = at {
-            let c = self.s[i];
-            if !(c.is_ascii_alphanumeric() || c == b'+') || !self.at_boundary(i) {
-                at = self.next_start(i + 1, end);
-                continue;
+        if i >= end {
+            return None;
+        }
+        let mut skip_to = match self.candidate_at(i) {
+            Ok(found) => return Some(found),
+            Err(j) => j,
+        };
+        // The candidates of one block of sixteen positions are read from one mask, so that a
+        // rejected candidate costs no new pass over the bytes after it.
+        let mut base = skip_to;
+        while base < end {
+            let mut mask = self.starts16(base);
+            if end - base < 16 {
+                mask &= (1 << (end - base)) - 1;
             }
-            let found = self.mention_at(i);
-            if found.is_some() {
-                return found;
-            }
-            // Skip the rest of this word or number (the digits after a `+` too).
-            let mut j = i + 1;
-            if c == b'+' {
-                while j < self.s.len() && self.s[j].is_ascii_alphanumeric() {
-                    j += 1;
+            while mask != 0 {
+                let at = base + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                if at < skip_to {
+                    continue;
+                }
+                match self.candidate_at(at) {
+                    Ok(found) => return Some(found),
+                    Err(j) => skip_to = j,
                 }
             }
-            at = self.next_start(j, end);
+            base = skip_to.max(base + 16);
         }
         None
     }
 
+    /// The mention at `i` if a candidate start there holds one; else where the next candidate
+    /// may start (past the digits after a `+`, else the next byte).
+    fn candidate_at(&self, i: usize) -> Result<Mention, usize> {
+        let c = self.s[i];
+        if !(c.is_ascii_alphanumeric() || c == b'+') || !self.at_boundary(i) {
+            return Err(i + 1);
+        }
+        if let Some(found) = self.mention_at(i) {
+            return Ok(found);
+        }
+        // Skip the rest of this word or number (the digits after a `+` too).
+        let mut j = i + 1;
+        if c == b'+' {
+            while j < self.s.len() && self.s[j].is_ascii_alphanumeric() {
+                j += 1;
+            }
+        }
+        Err(j)
+    }
+
     /// The first position from `i` (at least 1) and before `end` that passes [`may_start`],
-    /// found sixteen positions at a time.
+    /// found sixteen positions at a time (what [`Scanner::next_from`] reads from its masks).
+    #[cfg(test)]
     fn next_start(&self, mut i: usize, end: usize) -> Option<usize> {
         while i < end {
             let mut mask = self.starts16(i);
@@ -296,10 +339,18 @@ impl<'a> Scanner<'a> {
     fn mention_at(&self, i: usize) -> Option<Mention> {
         let c = self.s[i];
         if c.is_ascii_digit() {
-            self.iso_date(i)
-                .or_else(|| self.numeric_date(i))
-                .or_else(|| self.day_month(i))
-                .or_else(|| self.time(i))
+            // The digit run's length and the byte after it tell which readers can match: four
+            // digits and a separator start only an ISO date; one or two digits the others.
+            let (_, n) = self.digits(i);
+            let next = self.s.get(i + n).copied().unwrap_or(0);
+            match n {
+                4 => self.iso_date(i),
+                1 | 2 if FOLLOWS_DAY_OR_HOUR[usize::from(next)] => self
+                    .numeric_date(i)
+                    .or_else(|| self.day_month(i))
+                    .or_else(|| self.time(i)),
+                _ => None,
+            }
         } else if c == b'+' {
             self.numeric_offset(i, i)
         } else {
@@ -916,32 +967,48 @@ fn is_connector(gap: &str) -> bool {
 
 /// Whether `text` may hold two times of day: a cheap test that rules out most text before
 /// [`moments`] reads it. Every time ends its digits with `:` or `.` (`14:00`, `9.30pm`) or is
-/// followed, after at most one space, by an am/pm mark (`10 AM`, `8pm`).
+/// followed, after at most one space, by an am/pm mark (`10 AM`, `8pm`). Counted sixteen
+/// positions at a time without a branch per byte: a digit whose next byte is one of those
+/// ends its run, so each run counts at most once.
 pub(crate) fn may_hold_two_times(text: &str) -> bool {
     let b = text.as_bytes();
+    let mark = |c: u8| {
+        let c = c | 0x20;
+        (c == b'a') | (c == b'p') | (c == b'm')
+    };
     let mut seen = 0;
     let mut i = 0;
     while i < b.len() {
-        if !b[i].is_ascii_digit() {
-            i += 1;
-            continue;
+        let w: [u8; 18] = window(b, i);
+        // The byte, the next and the one after, as three arrays: lane-wise tests vectorise.
+        let at = |k: usize| -> [u8; 16] { w[k..k + 16].try_into().unwrap() };
+        let (c0, c1, c2) = (at(0), at(1), at(2));
+        let mut ends = [0u8; 16];
+        for k in 0..16 {
+            let (n, m) = (c1[k], c2[k]);
+            let mark_next = (n == b':') | (n == b'.') | mark(n) | ((n == b' ') & mark(m));
+            ends[k] = u8::from(is_digit(c0[k]) & mark_next);
         }
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
+        seen += ends.iter().map(|&e| u32::from(e)).sum::<u32>();
+        if seen >= 2 {
+            return true;
         }
-        let next = b.get(i).copied().unwrap_or(0);
-        let mark = |c: u8| matches!(c | 0x20, b'a' | b'p' | b'm');
-        let candidate = matches!(next, b':' | b'.')
-            || mark(next)
-            || (next == b' ' && b.get(i + 1).is_some_and(|c| mark(*c)));
-        if candidate {
-            seen += 1;
-            if seen >= 2 {
-                return true;
-            }
-        }
+        i += 16;
     }
     false
+}
+
+/// Bytes `i..i + W` of `s`, zero past its end.
+pub(crate) fn window<const W: usize>(s: &[u8], i: usize) -> [u8; W] {
+    let mut w = [0u8; W];
+    match s.get(i..i + W) {
+        Some(full) => w.copy_from_slice(full),
+        None => {
+            let tail = &s[i..];
+            w[..tail.len()].copy_from_slice(tail);
+        }
+    }
+    w
 }
 
 /// The first moment in `text` that has a time or a full date.
@@ -1089,6 +1156,49 @@ mod tests {
             for end in start..=b.len() {
                 let want = (start..end).find(|&k| may_start(b[k - 1], b[k], at(k + 1), at(k + 2)));
                 assert_eq!(scan.next_start(start, end), want, "{start}..{end}");
+            }
+        }
+    }
+
+    /// [`may_hold_two_times`] as it was, one digit run at a time.
+    fn may_hold_two_times_by_runs(text: &str) -> bool {
+        let b = text.as_bytes();
+        let mark = |c: u8| matches!(c | 0x20, b'a' | b'p' | b'm');
+        let (mut seen, mut i) = (0, 0);
+        while i < b.len() {
+            if !b[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let next = b.get(i).copied().unwrap_or(0);
+            if matches!(next, b':' | b'.')
+                || mark(next)
+                || (next == b' ' && b.get(i + 1).is_some_and(|c| mark(*c)))
+            {
+                seen += 1;
+            }
+        }
+        seen >= 2
+    }
+
+    #[test]
+    fn two_times_by_lanes_agrees_with_digit_runs() {
+        let parts = [
+            "10:00", "9 AM", "8pm", "2023", "1.5", "12 ", "x", " p", "30%", "7", "é", "4 M",
+        ];
+        for a in parts {
+            for b in parts {
+                for pad in ["", " ", "0123456789abcde", "lorem ipsum dolor "] {
+                    let t = format!("{pad}{a}{pad}{b}");
+                    assert_eq!(
+                        may_hold_two_times(&t),
+                        may_hold_two_times_by_runs(&t),
+                        "{t:?}"
+                    );
+                }
             }
         }
     }
