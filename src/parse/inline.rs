@@ -191,54 +191,100 @@ fn unicode_space_at(b: &[u8], i: usize) -> bool {
 
 /// The end of the run of ordinary text from `i` (the next byte that may start markup), and
 /// whether the run's only whitespace is single ASCII spaces, so it can be copied as it is.
+/// Markup bytes that surely mark nothing (`Label: text`, `10:30`, `snake_case`) are text:
+/// prose with colons is one run, not one per colon.
 fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
     let b = text.as_bytes();
-    let start = i;
     let mut clean = true;
-    // Sixteen bytes at a time while they are plain ASCII text and spaces (which change
-    // nothing below): compares folded with `|`, which the compiler vectorises, where the
-    // table cannot be. A chunk with anything else is read byte by byte.
-    while let Some(chunk) = b.get(i..i + 16) {
-        let special = chunk.iter().fold(0u8, |m, &c| {
-            m | u8::from(
-                (c == b'*')
-                    | (c == b'_')
-                    | (c == b'[')
-                    | (c == b'<')
-                    | (c == b'&')
-                    | (c == b'`')
-                    | (c == b'!')
-                    | (c == b':')
-                    | (c.wrapping_sub(0x09) < 5)
-                    | (c >= 0x80),
-            )
-        });
-        if special != 0 {
+    // Sixteen bytes at a time: the first byte that needs a look is found from a mask
+    // (compares the compiler vectorises, no branch per byte).
+    while i < b.len() {
+        let (base, mask) = special_window(b, i);
+        if mask == 0 {
+            i = base + 16;
+            // A double space across the window's edge.
+            clean &= !(b[i - 1] == b' ' && b.get(i) == Some(&b' '));
+            continue;
+        }
+        let at = base + (mask.trailing_zeros() / 8) as usize;
+        if at >= b.len() {
+            i = b.len();
             break;
         }
-        i += 16;
-    }
-    while i < b.len() {
-        let class = CLASS[usize::from(b[i])];
-        // Text and spaces take no branch but the loop's: a `match` on the class would compile
-        // to an indirect jump per byte, which the processor mispredicts.
-        if class > SPACE {
-            if class == MARKUP {
+        match CLASS[usize::from(b[at])] {
+            MARKUP if marks_something(text, at) => {
+                i = at;
                 break;
             }
-            clean &= class == LEAD && !unicode_space_at(b, i);
+            SPACE | OTHER_SPACE => clean = false,
+            LEAD => clean &= !unicode_space_at(b, at),
+            _ => {}
         }
-        i += 1;
+        i = at + 1;
     }
-    // Double spaces: a short run byte by byte, a long one with the standard library's
-    // vectorised search (whose setup costs more than a short run's bytes).
-    let run = &b[start..i];
-    clean &= if run.len() < 48 {
-        !run.windows(2).any(|w| w == b"  ")
-    } else {
-        !text[start..i].contains("  ")
-    };
     (i, clean)
+}
+
+/// Sixteen bytes of `b` covering `i` (from `i` when there are that many, else the last
+/// sixteen, else `b` padded), as their start and a [`special_bytes`] mask of those from `i` on.
+fn special_window(b: &[u8], i: usize) -> (usize, u128) {
+    let (base, window) = match b.get(i..i + 16) {
+        Some(chunk) => (i, chunk.try_into().expect("sixteen bytes")),
+        None if b.len() >= 16 => {
+            let base = b.len() - 16;
+            (base, b[base..].try_into().expect("sixteen bytes"))
+        }
+        None => {
+            // Padding is a markup byte, so the run ends at the text's end.
+            let mut padded = [b'`'; 16];
+            padded[..b.len()].copy_from_slice(b);
+            (0, padded)
+        }
+    };
+    let mask = special_bytes(&window) & (u128::MAX << ((i - base) * 8));
+    (base, mask)
+}
+
+/// A mask of the bytes [`ordinary_run`] must look at (byte `k` sets bits `8k..8k+8`): those
+/// that may start markup, whitespace other than a space, non-ASCII bytes (perhaps of a
+/// Unicode space), and a space followed by a space.
+fn special_bytes(chunk: &[u8; 16]) -> u128 {
+    let mut flags = [0u8; 16];
+    let mut spaces = [0u8; 16];
+    for ((f, s), &c) in flags.iter_mut().zip(&mut spaces).zip(chunk) {
+        let special = (c == b'*')
+            | (c == b'_')
+            | (c == b'[')
+            | (c == b'<')
+            | (c == b'&')
+            | (c == b'`')
+            | (c == b'!')
+            | (c == b':')
+            | (c.wrapping_sub(0x09) < 5)
+            | (c >= 0x80);
+        *f = 0u8.wrapping_sub(u8::from(special));
+        *s = 0u8.wrapping_sub(u8::from(c == b' '));
+    }
+    let spaces = u128::from_le_bytes(spaces);
+    u128::from_le_bytes(flags) | (spaces & (spaces >> 8))
+}
+
+/// Whether the markup byte at `i` may mark something: `false` only where [`markup_at`]
+/// surely finds nothing, by tests cheaper than its own.
+fn marks_something(text: &str, i: usize) -> bool {
+    let b = text.as_bytes();
+    let next = b.get(i + 1).copied().unwrap_or(b' ');
+    match b[i] {
+        // A colon in prose (`: `) is followed by no name byte (`:+1:` and `:100:` are).
+        b':' => {
+            (next.is_ascii_alphanumeric() && !next.is_ascii_uppercase() || b"_+-".contains(&next))
+                && shortcode_len(&text[i..]).is_some()
+        }
+        b'!' => next == b'[',
+        b'_' | b'*' => run_is_emphasis(b, i),
+        b'&' => matches!(next, b'n' | b'e' | b'a' | b'l' | b'g' | b'q' | b'#'),
+        _ => true,
+    }
 }
 
 /// Whether the only whitespace in `s` is single ASCII spaces.
@@ -680,6 +726,59 @@ mod tests {
             for limit in 0..16 {
                 let want = text.split_whitespace().count().min(limit);
                 assert_eq!(words_up_to(&text, limit), want, "{text:?} {limit}");
+            }
+        }
+    }
+
+    #[test]
+    fn ordinary_run_agrees_with_a_byte_loop_on_generated_text() {
+        let pieces = [
+            " ",
+            "  ",
+            "\t",
+            "a",
+            "word ",
+            "\u{a0}",
+            "\u{e9}",
+            ":",
+            ":ok:",
+            "10:30",
+            "_",
+            "x_y",
+            "*",
+            "**",
+            "!",
+            "![",
+            "&",
+            "&amp;",
+            "[",
+            "<",
+            "`",
+            "sixteen bytes!!!",
+        ];
+        let mut seed = 54321u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(seed >> 59) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let b = text.as_bytes();
+            for (i, _) in text.char_indices() {
+                // The run ends at the first markup byte that may mark something.
+                let end = (i..b.len())
+                    .find(|&k| CLASS[usize::from(b[k])] == MARKUP && marks_something(&text, k))
+                    .unwrap_or(b.len());
+                let want = (end, ordinary_spaces(&text[i..end]));
+                assert_eq!(ordinary_run(&text, i), want, "{text:?} from {i}");
+                if CLASS[usize::from(b[i])] == MARKUP && markup_at(&text, i).is_some() {
+                    assert!(marks_something(&text, i), "{text:?} at {i}");
+                }
             }
         }
     }
