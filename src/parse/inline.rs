@@ -201,9 +201,13 @@ fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
     while i < b.len() {
         let (base, mask) = special_window(b, i);
         if mask == 0 {
-            i = base + 16;
-            // A double space across the window's edge.
-            clean &= !(b[i - 1] == b' ' && b.get(i) == Some(&b' '));
+            // The last byte's pair with the next is not in the mask: the next window starts
+            // there.
+            i = if base + 16 < b.len() {
+                base + 15
+            } else {
+                b.len()
+            };
             continue;
         }
         let at = base + (mask.trailing_zeros() / 8) as usize;
@@ -211,14 +215,17 @@ fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
             i = b.len();
             break;
         }
-        match CLASS[usize::from(b[at])] {
-            MARKUP if marks_something(text, at) => {
+        let class = CLASS[usize::from(b[at])];
+        if class == MARKUP {
+            if marks_something(text, at) {
                 i = at;
                 break;
             }
-            SPACE | OTHER_SPACE => clean = false,
-            LEAD => clean &= !unicode_space_at(b, at),
-            _ => {}
+        } else if class == LEAD {
+            clean &= !unicode_space_at(b, at);
+        } else if class != TEXT {
+            // A double space, or other whitespace (TEXT: other non-ASCII bytes).
+            clean = false;
         }
         i = at + 1;
     }
