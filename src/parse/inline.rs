@@ -420,9 +420,13 @@ impl Plain {
         self.0.push_str(s);
     }
 
+    /// [`Plain::push`] of each character of `s`, copying the text between whitespace whole.
     fn push_str(&mut self, s: &str) {
-        for c in s.chars() {
-            self.push(c);
+        for (k, piece) in s.split(char::is_whitespace).enumerate() {
+            if k > 0 && !self.0.is_empty() && !self.0.ends_with(' ') {
+                self.0.push(' ');
+            }
+            self.0.push_str(piece);
         }
     }
 }
