@@ -235,21 +235,22 @@ fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
 /// Sixteen bytes of `b` covering `i` (from `i` when there are that many, else the last
 /// sixteen, else `b` padded), as their start and a [`special_bytes`] mask of those from `i` on.
 fn special_window(b: &[u8], i: usize) -> (usize, u128) {
-    let (base, window) = match b.get(i..i + 16) {
-        Some(chunk) => (i, chunk.try_into().expect("sixteen bytes")),
-        None if b.len() >= 16 => {
-            let base = b.len() - 16;
-            (base, b[base..].try_into().expect("sixteen bytes"))
-        }
-        None => {
-            // Padding is a markup byte, so the run ends at the text's end.
-            let mut padded = [b'`'; 16];
-            padded[..b.len()].copy_from_slice(b);
-            (0, padded)
-        }
+    if let Some(chunk) = b.get(i..i + 16) {
+        return (i, special_bytes(chunk.try_into().expect("sixteen bytes")));
+    }
+    let (base, window) = if b.len() >= 16 {
+        let base = b.len() - 16;
+        (base, b[base..].try_into().expect("sixteen bytes"))
+    } else {
+        // Padding is a markup byte, so the run ends at the text's end.
+        let mut padded = [b'`'; 16];
+        padded[..b.len()].copy_from_slice(b);
+        (0, padded)
     };
-    let mask = special_bytes(&window) & (u128::MAX << ((i - base) * 8));
-    (base, mask)
+    (
+        base,
+        special_bytes(&window) & (u128::MAX << ((i - base) * 8)),
+    )
 }
 
 /// A mask of the bytes [`ordinary_run`] must look at (byte `k` sets bits `8k..8k+8`): those
