@@ -148,6 +148,15 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         return;
     }
     // Several events written on one line: "10:50 AM: alerted the team. - 11:00 AM: rerouted".
+    // Most lines have no ` - `: the collapsed text (trimmed already) is the entry's as it is.
+    if find_spaced_dash(&text, 0).is_none() {
+        out.push(TimelineEntry {
+            time,
+            text,
+            line: n.line_no,
+        });
+        return;
+    }
     let mut pieces = split_collapsed(&text).into_iter();
     let first = pieces.next().unwrap_or_default();
     out.push(TimelineEntry {
