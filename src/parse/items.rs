@@ -450,7 +450,7 @@ impl Reader<'_> {
             return;
         }
         if let Some((_, value)) = field_line_text(&text).filter(|(f, _)| *f == Field::Text) {
-            text = value;
+            text = Cow::Owned(value);
         }
         let kind = meta.kind.unwrap_or(self.item_kind);
         let extra = (!detail.is_empty()).then(|| detail.join("\n"));
@@ -504,11 +504,11 @@ impl Reader<'_> {
 
     /// Takes metadata out of an item's text: leading `[P1]`, `@owner:`, `✅`; trailing
     /// `owner: x, due: y` tags, `(owner: x)` groups, `— @alice`, `(#12)`.
-    fn strip_meta(&mut self, plain: &str, line: usize, meta: &mut Meta) -> String {
+    /// (Borrowed from `plain` unless a bracketed group was removed.)
+    fn strip_meta<'p>(&mut self, plain: &'p str, line: usize, meta: &mut Meta) -> Cow<'p, str> {
         // Every step cuts `t` at its ends, except removing bracketed groups: `t` borrows
         // `plain`, or the text left once groups were removed.
         let mut t = plain.trim();
-        let without_groups: String;
         // Every step below only cuts `t`, so a byte it lacks now it never gains: one scan tells
         // which of the scans for brackets, tags and mentions can find nothing. (Bits of one
         // byte folded with `|`: a reduction the compiler vectorises; a tuple of flags is not.)
@@ -546,10 +546,23 @@ impl Reader<'_> {
         // Bracketed metadata groups anywhere: `(owner: @a, due: 2026-03-01)`, `[P2]`, `(#12)`.
         if brackets {
             if let Some(rest) = self.strip_bracketed(t, line, meta) {
-                without_groups = rest;
-                t = &without_groups;
+                return Cow::Owned(self.strip_tail(&rest, colons, ats, line, meta).to_string());
             }
         }
+        Cow::Borrowed(self.strip_tail(t, colons, ats, line, meta))
+    }
+
+    /// [`Reader::strip_meta`] after the leading marks and bracketed groups: trailing tags,
+    /// segments, issue references, and an @mention anywhere. (`colons`, `ats`: whether `t`
+    /// has a `:` and an `@` at all.)
+    fn strip_tail<'t>(
+        &mut self,
+        mut t: &'t str,
+        colons: bool,
+        ats: bool,
+        line: usize,
+        meta: &mut Meta,
+    ) -> &'t str {
         // A tail of `key: value` tags: cut at the first tag key.
         if let Some(cut) = colons.then(|| first_tag(t)).flatten() {
             if self.all_meta(&t[cut..], line, meta) {
@@ -603,7 +616,6 @@ impl Reader<'_> {
         t.trim()
             .trim_end_matches([':', ',', ';', '-', '—', '–', '|'])
             .trim()
-            .to_string()
     }
 
     /// `t` without its bracketed groups that are all metadata (recorded in `meta`); `None`
