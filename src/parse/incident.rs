@@ -5,6 +5,8 @@
 //! entry starts the incident, and the last entry that declares restoration (or else the last
 //! entry) ends it.
 
+use std::borrow::Cow;
+
 use chrono::{FixedOffset, NaiveDate};
 
 use super::time::{self, Found};
@@ -184,14 +186,10 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
         if !states_times(seg.kind) && seg.heading_kind != SectionKind::Duration {
             continue;
         }
-        let heading = seg
-            .heading
-            .iter()
-            .map(|h| std::borrow::Cow::Borrowed(h.as_str()));
+        let heading = seg.heading.iter().map(|h| Cow::Borrowed(h.as_str()));
         let body = Paragraphs {
             lines: &lines[seg.lines.clone()],
-        }
-        .map(std::borrow::Cow::Owned);
+        };
         for text in heading.chain(body) {
             // The statements stand near the top; a long document's later paragraphs are
             // narrative, and reading them all would cost more than it finds.
@@ -205,8 +203,8 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             let wants_start = st.start.is_none() && labelled(&STARTS);
             let wants_end = st.end.is_none() && labelled(&ENDS);
             let wants_detected = st.detected.is_none() && labelled(&["detected"]);
-            // A range needs two times: most paragraphs are ruled out without reading moments.
-            let wants_range = range.is_none() && time::may_hold_two_times(&text);
+            // Most paragraphs are ruled out without reading moments.
+            let wants_range = range.is_none() && time::may_hold_range(&text);
             if wants_start || wants_end || wants_detected || wants_range {
                 let ms = time::moments(&text);
                 let day = ms.iter().find_map(|m| m.stamp.date);
@@ -408,10 +406,10 @@ struct Paragraphs<'l, 'a> {
     lines: &'l [Line<'a>],
 }
 
-impl Iterator for Paragraphs<'_, '_> {
-    type Item = String;
+impl<'a> Iterator for Paragraphs<'_, 'a> {
+    type Item = Cow<'a, str>;
 
-    fn next(&mut self) -> Option<String> {
+    fn next(&mut self) -> Option<Cow<'a, str>> {
         loop {
             let start = self
                 .lines
@@ -430,7 +428,7 @@ impl Iterator for Paragraphs<'_, '_> {
                 continue;
             }
             if para.len() == 1 {
-                return Some(inline::plain(para[0].body));
+                return Some(inline::plain_cow(para[0].body));
             }
             let mut joined = String::with_capacity(para.iter().map(|l| l.body.len() + 1).sum());
             for (k, l) in para.iter().enumerate() {
@@ -439,7 +437,14 @@ impl Iterator for Paragraphs<'_, '_> {
                 }
                 joined.push_str(l.body);
             }
-            return Some(inline::plain(&joined));
+            // Most joined text has no markup: then it is its own plain text, kept without a
+            // copy (removing markup that is not there only trims the end).
+            let kept = match inline::plain_cow(&joined) {
+                Cow::Borrowed(same) => same.len(),
+                Cow::Owned(plain) => return Some(Cow::Owned(plain)),
+            };
+            joined.truncate(kept);
+            return Some(Cow::Owned(joined));
         }
     }
 }
