@@ -323,27 +323,42 @@ fn contains_ascii_ci(s: &str, needle: &str) -> bool {
 
 /// `contains_ascii_ci(s, needle)` for a needle of lower-case ASCII letters, without a
 /// branch per byte: sixteen positions at a time, each letter compared across them at once
-/// (vector compares). `b | 0x20` equals a lower-case letter only for that letter in either
-/// case, so this is exactly the case-insensitive test.
+/// (vector compares); the last positions in one more block that ends with the text, which
+/// overlaps the one before (only a text shorter than a block is read byte by byte).
+/// `b | 0x20` equals a lower-case letter only for that letter in either case, so this is
+/// exactly the case-insensitive test.
 fn contains_letters<const N: usize>(s: &str, needle: [u8; N]) -> bool {
     debug_assert!(needle.iter().all(u8::is_ascii_lowercase));
     let h = s.as_bytes();
+    let block = 15 + N;
     let mut i = 0;
-    while i + 15 + N <= h.len() {
-        let mut hit = [true; 16];
-        for (k, &c) in needle.iter().enumerate() {
-            for (x, &b) in hit.iter_mut().zip(&h[i + k..i + k + 16]) {
-                *x &= b | 0x20 == c;
-            }
-        }
-        if hit.iter().fold(false, |any, &x| any | x) {
+    while i + block <= h.len() {
+        if letters_in16(&h[i..i + block], &needle) {
             return true;
         }
         i += 16;
     }
+    if i >= h.len() {
+        return false;
+    }
+    if h.len() >= block {
+        return letters_in16(&h[h.len() - block..], &needle);
+    }
     h[i..]
         .windows(N)
         .any(|w| w.iter().zip(&needle).all(|(&b, &c)| b | 0x20 == c))
+}
+
+/// Whether `needle` starts at one of the sixteen positions of `bytes` (`15 + N` bytes).
+#[inline(always)]
+fn letters_in16<const N: usize>(bytes: &[u8], needle: &[u8; N]) -> bool {
+    let mut hit = [true; 16];
+    for (k, &c) in needle.iter().enumerate() {
+        for (x, &b) in hit.iter_mut().zip(&bytes[k..k + 16]) {
+            *x &= b | 0x20 == c;
+        }
+    }
+    hit.iter().fold(false, |any, &x| any | x)
 }
 
 /// Whether `s` has at least `n` ASCII digits: sixteen bytes at a time, counted in a byte
