@@ -98,12 +98,44 @@ pub fn zone_offset(word: &str) -> Option<FixedOffset> {
     found
 }
 
+/// A word of at most eight ASCII letters as one number, folded to lower case (`b | 0x20`
+/// lower-cases a letter); `None` for a longer word.
+const fn letters_key(word: &[u8]) -> Option<u64> {
+    if word.len() > 8 {
+        return None;
+    }
+    let mut key = 0u64;
+    let mut k = 0;
+    while k < word.len() {
+        key |= ((word[k] | 0x20) as u64) << (8 * k);
+        k += 1;
+    }
+    Some(key)
+}
+
+/// [`ZONES`] and [`MORE_ZONES`] by [`letters_key`], so that a look-up compares numbers.
+const ZONE_KEYS: [(u64, i32); 36] = {
+    let mut t = [(0, 0); 36];
+    let mut k = 0;
+    while k < 36 {
+        let (name, minutes) = if k < 32 { ZONES[k] } else { MORE_ZONES[k - 32] };
+        t[k] = match letters_key(name.as_bytes()) {
+            Some(key) => (key, minutes),
+            None => panic!("zone names are short"),
+        };
+        k += 1;
+    }
+    t
+};
+
+/// The offset a zone abbreviation stands for (a word of ASCII letters, in any case). Every
+/// entry is compared, without a branch on which one matches.
 fn abbreviation(word: &[u8]) -> Option<i32> {
-    ZONES
-        .iter()
-        .chain(MORE_ZONES.iter())
-        .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(word))
-        .map(|&(_, minutes)| minutes)
+    let key = letters_key(word)?;
+    ZONE_KEYS.iter().fold(
+        None,
+        |found, &(k, minutes)| if k == key { Some(minutes) } else { found },
+    )
 }
 
 fn month_number(word: &[u8]) -> Option<u32> {
@@ -1117,6 +1149,33 @@ mod tests {
                     || (lower == b"sept" && *m == "september")
             })
             .map(|i| i as u32 + 1)
+    }
+
+    #[test]
+    fn zone_keys_agree_with_the_names() {
+        let by_names = |w: &[u8]| {
+            ZONES
+                .iter()
+                .chain(MORE_ZONES.iter())
+                .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(w))
+                .map(|&(_, minutes)| minutes)
+        };
+        let mut words: Vec<String> = ZONES
+            .iter()
+            .chain(MORE_ZONES.iter())
+            .flat_map(|(n, _)| {
+                [
+                    n.to_string(),
+                    n.to_uppercase(),
+                    format!("{n}x"),
+                    n[1..].into(),
+                ]
+            })
+            .collect();
+        words.extend(["", "Z", "UTCX", "ESTABLISHED", "Et", "ABCDEFGHI"].map(String::from));
+        for w in words {
+            assert_eq!(abbreviation(w.as_bytes()), by_names(w.as_bytes()), "{w}");
+        }
     }
 
     #[test]
