@@ -5,6 +5,8 @@
 //! entry starts the incident, and the last entry that declares restoration (or else the last
 //! entry) ends it.
 
+use std::borrow::Cow;
+
 use chrono::{FixedOffset, NaiveDate};
 
 use super::time::{self, Found};
@@ -184,14 +186,10 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
         if !states_times(seg.kind) && seg.heading_kind != SectionKind::Duration {
             continue;
         }
-        let heading = seg
-            .heading
-            .iter()
-            .map(|h| std::borrow::Cow::Borrowed(h.as_str()));
+        let heading = seg.heading.iter().map(|h| Cow::Borrowed(h.as_str()));
         let body = Paragraphs {
             lines: &lines[seg.lines.clone()],
-        }
-        .map(std::borrow::Cow::Owned);
+        };
         for text in heading.chain(body) {
             // The statements stand near the top; a long document's later paragraphs are
             // narrative, and reading them all would cost more than it finds.
@@ -205,8 +203,8 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             let wants_start = st.start.is_none() && labelled(&STARTS);
             let wants_end = st.end.is_none() && labelled(&ENDS);
             let wants_detected = st.detected.is_none() && labelled(&["detected"]);
-            // A range needs two times: most paragraphs are ruled out without reading moments.
-            let wants_range = range.is_none() && time::may_hold_two_times(&text);
+            // Most paragraphs are ruled out without reading moments.
+            let wants_range = range.is_none() && time::may_hold_range(&text);
             if wants_start || wants_end || wants_detected || wants_range {
                 let ms = time::moments(&text);
                 let day = ms.iter().find_map(|m| m.stamp.date);
@@ -325,27 +323,42 @@ fn contains_ascii_ci(s: &str, needle: &str) -> bool {
 
 /// `contains_ascii_ci(s, needle)` for a needle of lower-case ASCII letters, without a
 /// branch per byte: sixteen positions at a time, each letter compared across them at once
-/// (vector compares). `b | 0x20` equals a lower-case letter only for that letter in either
-/// case, so this is exactly the case-insensitive test.
+/// (vector compares); the last positions in one more block that ends with the text, which
+/// overlaps the one before (only a text shorter than a block is read byte by byte).
+/// `b | 0x20` equals a lower-case letter only for that letter in either case, so this is
+/// exactly the case-insensitive test.
 fn contains_letters<const N: usize>(s: &str, needle: [u8; N]) -> bool {
     debug_assert!(needle.iter().all(u8::is_ascii_lowercase));
     let h = s.as_bytes();
+    let block = 15 + N;
     let mut i = 0;
-    while i + 15 + N <= h.len() {
-        let mut hit = [true; 16];
-        for (k, &c) in needle.iter().enumerate() {
-            for (x, &b) in hit.iter_mut().zip(&h[i + k..i + k + 16]) {
-                *x &= b | 0x20 == c;
-            }
-        }
-        if hit.iter().fold(false, |any, &x| any | x) {
+    while i + block <= h.len() {
+        if letters_in16(&h[i..i + block], &needle) {
             return true;
         }
         i += 16;
     }
+    if i >= h.len() {
+        return false;
+    }
+    if h.len() >= block {
+        return letters_in16(&h[h.len() - block..], &needle);
+    }
     h[i..]
         .windows(N)
         .any(|w| w.iter().zip(&needle).all(|(&b, &c)| b | 0x20 == c))
+}
+
+/// Whether `needle` starts at one of the sixteen positions of `bytes` (`15 + N` bytes).
+#[inline(always)]
+fn letters_in16<const N: usize>(bytes: &[u8], needle: &[u8; N]) -> bool {
+    let mut hit = [true; 16];
+    for (k, &c) in needle.iter().enumerate() {
+        for (x, &b) in hit.iter_mut().zip(&bytes[k..k + 16]) {
+            *x &= b | 0x20 == c;
+        }
+    }
+    hit.iter().fold(false, |any, &x| any | x)
 }
 
 /// Whether `s` has at least `n` ASCII digits: sixteen bytes at a time, counted in a byte
@@ -408,10 +421,10 @@ struct Paragraphs<'l, 'a> {
     lines: &'l [Line<'a>],
 }
 
-impl Iterator for Paragraphs<'_, '_> {
-    type Item = String;
+impl<'a> Iterator for Paragraphs<'_, 'a> {
+    type Item = Cow<'a, str>;
 
-    fn next(&mut self) -> Option<String> {
+    fn next(&mut self) -> Option<Cow<'a, str>> {
         loop {
             let start = self
                 .lines
@@ -430,7 +443,7 @@ impl Iterator for Paragraphs<'_, '_> {
                 continue;
             }
             if para.len() == 1 {
-                return Some(inline::plain(para[0].body));
+                return Some(inline::plain_cow(para[0].body));
             }
             let mut joined = String::with_capacity(para.iter().map(|l| l.body.len() + 1).sum());
             for (k, l) in para.iter().enumerate() {
@@ -439,7 +452,14 @@ impl Iterator for Paragraphs<'_, '_> {
                 }
                 joined.push_str(l.body);
             }
-            return Some(inline::plain(&joined));
+            // Most joined text has no markup: then it is its own plain text, kept without a
+            // copy (removing markup that is not there only trims the end).
+            let kept = match inline::plain_cow(&joined) {
+                Cow::Borrowed(same) => same.len(),
+                Cow::Owned(plain) => return Some(Cow::Owned(plain)),
+            };
+            joined.truncate(kept);
+            return Some(Cow::Owned(joined));
         }
     }
 }

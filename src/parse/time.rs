@@ -98,12 +98,44 @@ pub fn zone_offset(word: &str) -> Option<FixedOffset> {
     found
 }
 
+/// A word of at most eight ASCII letters as one number, folded to lower case (`b | 0x20`
+/// lower-cases a letter); `None` for a longer word.
+const fn letters_key(word: &[u8]) -> Option<u64> {
+    if word.len() > 8 {
+        return None;
+    }
+    let mut key = 0u64;
+    let mut k = 0;
+    while k < word.len() {
+        key |= ((word[k] | 0x20) as u64) << (8 * k);
+        k += 1;
+    }
+    Some(key)
+}
+
+/// [`ZONES`] and [`MORE_ZONES`] by [`letters_key`], so that a look-up compares numbers.
+const ZONE_KEYS: [(u64, i32); 36] = {
+    let mut t = [(0, 0); 36];
+    let mut k = 0;
+    while k < 36 {
+        let (name, minutes) = if k < 32 { ZONES[k] } else { MORE_ZONES[k - 32] };
+        t[k] = match letters_key(name.as_bytes()) {
+            Some(key) => (key, minutes),
+            None => panic!("zone names are short"),
+        };
+        k += 1;
+    }
+    t
+};
+
+/// The offset a zone abbreviation stands for (a word of ASCII letters, in any case). Every
+/// entry is compared, without a branch on which one matches.
 fn abbreviation(word: &[u8]) -> Option<i32> {
-    ZONES
-        .iter()
-        .chain(MORE_ZONES.iter())
-        .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(word))
-        .map(|&(_, minutes)| minutes)
+    let key = letters_key(word)?;
+    ZONE_KEYS.iter().fold(
+        None,
+        |found, &(k, minutes)| if k == key { Some(minutes) } else { found },
+    )
 }
 
 fn month_number(word: &[u8]) -> Option<u32> {
@@ -965,16 +997,26 @@ fn is_connector(gap: &str) -> bool {
     })
 }
 
-/// Whether `text` may hold two times of day: a cheap test that rules out most text before
-/// [`moments`] reads it. Every time ends its digits with `:` or `.` (`14:00`, `9.30pm`) or is
-/// followed, after at most one space, by an am/pm mark (`10 AM`, `8pm`). Counted sixteen
-/// positions at a time without a branch per byte: a digit whose next byte is one of those
-/// ends its run, so each run counts at most once.
-pub(crate) fn may_hold_two_times(text: &str) -> bool {
+/// Whether `text` may hold a range ([`range_in`] finds one only then): a cheap test that
+/// rules out most text before [`moments`] reads it. A range has two times of day, and every
+/// time ends its hour's digits with `:` or `.` (`14:00`, `9.30pm`) or is followed, after at
+/// most one space, by an am/pm mark (`10 AM`, `8pm`). Such digit runs are found sixteen
+/// positions at a time without a branch per byte (a digit whose next byte is one of those ends
+/// its run, so each run counts at most once), and counted unless they are one or two digits
+/// right after a digit and a colon: the minutes or seconds of `03:39:25` count with its hours.
+/// Two times in one chain of colon-joined numbers have no connector between them, so they
+/// never make a range; and of two chains, each one's first run counts.
+pub(crate) fn may_hold_range(text: &str) -> bool {
     let b = text.as_bytes();
     let mark = |c: u8| {
         let c = c | 0x20;
         (c == b'a') | (c == b'p') | (c == b'm')
+    };
+    // Whether the run that ends at `k` is a colon chain's minutes or seconds (few runs end
+    // with a mark: these are read one by one).
+    let after_colon = |k: usize| {
+        let at = |back: usize| k.checked_sub(back).map_or(0, |p| b[p]);
+        (at(1) == b':' && is_digit(at(2))) || (is_digit(at(1)) && at(2) == b':' && is_digit(at(3)))
     };
     let mut seen = 0;
     let mut i = 0;
@@ -983,13 +1025,20 @@ pub(crate) fn may_hold_two_times(text: &str) -> bool {
         // The byte, the next and the one after, as three arrays: lane-wise tests vectorise.
         let at = |k: usize| -> [u8; 16] { w[k..k + 16].try_into().unwrap() };
         let (c0, c1, c2) = (at(0), at(1), at(2));
-        let mut ends = [0u8; 16];
+        let mut ends = [false; 16];
         for k in 0..16 {
             let (n, m) = (c1[k], c2[k]);
             let mark_next = (n == b':') | (n == b'.') | mark(n) | ((n == b' ') & mark(m));
-            ends[k] = u8::from(is_digit(c0[k]) & mark_next);
+            ends[k] = is_digit(c0[k]) & mark_next;
         }
-        seen += ends.iter().map(|&e| u32::from(e)).sum::<u32>();
+        let mut mask = ends
+            .iter()
+            .enumerate()
+            .fold(0u32, |m, (k, &e)| m | u32::from(e) << k);
+        while mask != 0 {
+            seen += u32::from(!after_colon(i + mask.trailing_zeros() as usize));
+            mask &= mask - 1;
+        }
         if seen >= 2 {
             return true;
         }
@@ -1103,6 +1152,33 @@ mod tests {
     }
 
     #[test]
+    fn zone_keys_agree_with_the_names() {
+        let by_names = |w: &[u8]| {
+            ZONES
+                .iter()
+                .chain(MORE_ZONES.iter())
+                .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(w))
+                .map(|&(_, minutes)| minutes)
+        };
+        let mut words: Vec<String> = ZONES
+            .iter()
+            .chain(MORE_ZONES.iter())
+            .flat_map(|(n, _)| {
+                [
+                    n.to_string(),
+                    n.to_uppercase(),
+                    format!("{n}x"),
+                    n[1..].into(),
+                ]
+            })
+            .collect();
+        words.extend(["", "Z", "UTCX", "ESTABLISHED", "Et", "ABCDEFGHI"].map(String::from));
+        for w in words {
+            assert_eq!(abbreviation(w.as_bytes()), by_names(w.as_bytes()), "{w}");
+        }
+    }
+
+    #[test]
     fn month_key_test_agrees_with_the_names() {
         let words = [
             "Jan",
@@ -1160,8 +1236,8 @@ mod tests {
         }
     }
 
-    /// [`may_hold_two_times`] as it was, one digit run at a time.
-    fn may_hold_two_times_by_runs(text: &str) -> bool {
+    /// [`may_hold_range`] one digit run at a time.
+    fn may_hold_range_by_runs(text: &str) -> bool {
         let b = text.as_bytes();
         let mark = |c: u8| matches!(c | 0x20, b'a' | b'p' | b'm');
         let (mut seen, mut i) = (0, 0);
@@ -1170,13 +1246,19 @@ mod tests {
                 i += 1;
                 continue;
             }
+            let start = i;
             while i < b.len() && b[i].is_ascii_digit() {
                 i += 1;
             }
+            let after_colon = i - start <= 2
+                && start >= 2
+                && b[start - 1] == b':'
+                && b[start - 2].is_ascii_digit();
             let next = b.get(i).copied().unwrap_or(0);
-            if matches!(next, b':' | b'.')
-                || mark(next)
-                || (next == b' ' && b.get(i + 1).is_some_and(|c| mark(*c)))
+            if !after_colon
+                && (matches!(next, b':' | b'.')
+                    || mark(next)
+                    || (next == b' ' && b.get(i + 1).is_some_and(|c| mark(*c))))
             {
                 seen += 1;
             }
@@ -1185,19 +1267,38 @@ mod tests {
     }
 
     #[test]
-    fn two_times_by_lanes_agrees_with_digit_runs() {
+    fn range_test_by_lanes_agrees_with_digit_runs_and_ranges() {
         let parts = [
-            "10:00", "9 AM", "8pm", "2023", "1.5", "12 ", "x", " p", "30%", "7", "é", "4 M",
+            "10:00",
+            "9 AM",
+            "8pm",
+            "2023",
+            "1.5",
+            "12 ",
+            "x",
+            " p",
+            "30%",
+            "7",
+            "é",
+            "4 M",
+            "03:39:25",
+            "1:2",
+            "99:10:30",
+            "2023-01-01:10:30",
+            " - ",
+            " to ",
+            "123:45",
         ];
         for a in parts {
             for b in parts {
-                for pad in ["", " ", "0123456789abcde", "lorem ipsum dolor "] {
-                    let t = format!("{pad}{a}{pad}{b}");
-                    assert_eq!(
-                        may_hold_two_times(&t),
-                        may_hold_two_times_by_runs(&t),
-                        "{t:?}"
-                    );
+                for c in ["", " - 11:30", ":15 to 4 pm"] {
+                    for pad in ["", " ", ":", "0123456789abcde", "lorem ipsum dolor "] {
+                        let t = format!("{pad}{a}{pad}{b}{c}");
+                        assert_eq!(may_hold_range(&t), may_hold_range_by_runs(&t), "{t:?}");
+                        if range(&t).is_some() {
+                            assert!(may_hold_range(&t), "{t:?}");
+                        }
+                    }
                 }
             }
         }
