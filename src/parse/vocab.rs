@@ -430,8 +430,7 @@ fn word_may_name_section(b: &[u8], letters: u32) -> bool {
 }
 
 /// Every word the classifier knows: the words of [`classify_words`] and [`HEADING_WORDS`],
-/// sorted, so that a word is found by binary search. A word's id is its index + 1; 0 stands
-/// for any other word.
+/// sorted. A word's id is its index + 1; 0 stands for any other word.
 const VOCAB: [&str; 104] = [
     "a",
     "action",
@@ -564,32 +563,99 @@ macro_rules! w {
     };
 }
 
+/// The canonical id of a lower-case word ("todos" counts as "todo", "followups" as
+/// "followup"); 0 for any other word.
 fn lookup(word: &[u8]) -> u8 {
-    // The words that start with the same letter, then a short scan comparing lengths first.
-    let Some(&first) = word.first() else {
+    if word.is_empty() || word.len() > 16 {
         return 0;
-    };
-    let Some(&(from, to)) = BY_FIRST.get(usize::from(first.wrapping_sub(b'a'))) else {
-        return 0;
-    };
-    (from..to)
-        .find(|&i| VOCAB[i].as_bytes() == word)
-        .map_or(0, |i| u8::try_from(i + 1).unwrap_or(0))
+    }
+    let mut b = [0; 16];
+    b[..word.len()].copy_from_slice(word);
+    lookup_packed(u128::from_le_bytes(b))
 }
 
-/// For each letter, the range of [`VOCAB`] whose words start with it.
-const BY_FIRST: [(usize, usize); 26] = {
-    let mut table = [(0, 0); 26];
+/// [`lookup`] of a word of at most sixteen bytes packed as by [`pack`]: one hash, one compare,
+/// no search whose length the processor cannot guess.
+fn lookup_packed(key: u128) -> u8 {
+    let entry = usize::from(SLOTS[slot(key)]);
+    if KEYS[entry] == key {
+        IDS[entry]
+    } else {
+        0
+    }
+}
+
+/// A word's bytes as one number (little-endian, zero-padded); words are at most sixteen
+/// bytes.
+const fn pack(w: &[u8]) -> u128 {
+    let mut key = 0;
     let mut i = 0;
-    while i < VOCAB.len() {
-        let c = (VOCAB[i].as_bytes()[0] - b'a') as usize;
-        if table[c].1 == 0 {
-            table[c].0 = i;
-        }
-        table[c].1 = i + 1;
+    while i < w.len() {
+        key |= (w[i] as u128) << (8 * i);
+        i += 1;
+    }
+    key
+}
+
+/// The place of a packed word in [`SLOTS`]: a multiplicative hash whose multiplier was chosen
+/// so that the known words do not collide (checked when [`SLOTS`] is built).
+const fn slot(key: u128) -> usize {
+    let x = (key as u64) ^ ((key >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (x.wrapping_mul(0x5d39_f1b8_e9b2_d06b) >> 55) as usize
+}
+
+/// The words [`lookup`] knows: [`VOCAB`] and the plural "todos".
+const KNOWN: usize = VOCAB.len() + 1;
+
+const fn known_word(i: usize) -> &'static str {
+    if i < VOCAB.len() {
+        VOCAB[i]
+    } else {
+        "todos"
+    }
+}
+
+/// For each hash slot, the entry of [`KEYS`] and [`IDS`] (0: none).
+const SLOTS: [u8; 512] = {
+    let mut table = [0; 512];
+    let mut i = 0;
+    while i < KNOWN {
+        let s = slot(pack(known_word(i).as_bytes()));
+        assert!(table[s] == 0, "two known words share a hash slot");
+        table[s] = (i + 1) as u8;
         i += 1;
     }
     table
+};
+
+/// The packed words of [`SLOTS`]' entries; entry 0 matches no word.
+const KEYS: [u128; KNOWN + 1] = {
+    let mut keys = [u128::MAX; KNOWN + 1];
+    let mut i = 0;
+    while i < KNOWN {
+        keys[i + 1] = pack(known_word(i).as_bytes());
+        i += 1;
+    }
+    keys
+};
+
+/// The canonical ids of [`SLOTS`]' entries.
+const IDS: [u8; KNOWN + 1] = {
+    let mut ids = [0; KNOWN + 1];
+    let mut i = 0;
+    while i < KNOWN {
+        let w = known_word(i).as_bytes();
+        let canonical = if pack(w) == pack(b"todos") {
+            "todo"
+        } else if pack(w) == pack(b"followups") {
+            "followup"
+        } else {
+            known_word(i)
+        };
+        ids[i + 1] = id(canonical);
+        i += 1;
+    }
+    ids
 };
 
 /// The ids of [`HEADING_WORDS`], as bits.
@@ -628,11 +694,11 @@ impl Words {
 /// The id of the canonical form of one lower-case word: `todos` → `todo`, a typo of a
 /// keyword → the keyword.
 fn canonical_id(w: &[u8]) -> u8 {
-    let w = w
-        .strip_suffix(b"s")
-        .filter(|s| *s == b"todo" || *s == b"followup")
-        .unwrap_or(w);
-    let id = lookup(w);
+    canonical(w, lookup(w))
+}
+
+/// [`canonical_id`] of a word whose [`lookup`] is `id`.
+fn canonical(w: &[u8], id: u8) -> u8 {
     // A keyword is its own canonical form: no other keyword is within one edit of it.
     if w.len() >= 6 && KEYWORD_IDS >> id & 1 == 0 {
         if let Some(k) = near_keyword(w, true) {
@@ -655,47 +721,83 @@ const KEYWORD_IDS: u128 = {
 
 /// Heading text as canonical word ids ("Follow-Up" → "followup", "To-Dos" → "todo").
 fn words(heading: &str) -> Words {
+    if !heading.is_ascii() || heading.len() > 128 {
+        return words_slow(heading);
+    }
+    // ASCII text (nearly every heading) is lower-cased on the stack; its words are found from
+    // a mask of letters and digits, not by loops whose ends the processor cannot guess.
+    let mut buf = [0u8; PAD + 128 + 16];
+    buf[PAD..PAD + heading.len()].copy_from_slice(heading.as_bytes());
+    let mut alnum = 0u128;
+    let chunks = buf[PAD..PAD + 128].chunks_exact_mut(8);
+    for (k, chunk) in chunks.enumerate().take(heading.len().div_ceil(8)) {
+        let (lower, bits) = lower_alnum(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+        chunk.copy_from_slice(&lower.to_le_bytes());
+        alnum |= u128::from(bits) << (8 * k);
+    }
     let mut out = Words {
         ids: [0; MAX_WORDS],
         n: 0,
     };
-    if !heading.is_ascii() {
-        for w in words_unicode(heading) {
-            out.push(canonical_id(w.as_bytes()));
-        }
-        return out;
+    let mut starts = alnum & !(alnum << 1);
+    let mut joins = false;
+    while starts != 0 && out.n < MAX_WORDS {
+        let start = starts.trailing_zeros() as usize;
+        starts &= starts - 1;
+        let len = (!(alnum >> start)).trailing_zeros() as usize;
+        let (at, end) = (PAD + start, PAD + start + len);
+        let packed = u128::from_le_bytes(buf[at..at + 16].try_into().unwrap_or_default())
+            & u128::MAX >> (128 - 8 * len.min(16));
+        let id = if len <= 16 { lookup_packed(packed) } else { 0 };
+        out.push(canonical(&buf[at..end], id));
+        joins |= may_join_next(&buf, end);
     }
-    // ASCII text (nearly every heading) is lower-cased on the stack and split byte by byte.
-    let mut buf = [0u8; 128];
-    let owned;
-    let lower: &[u8] = if heading.len() <= buf.len() {
-        let b = &mut buf[..heading.len()];
-        b.copy_from_slice(heading.as_bytes());
-        b.make_ascii_lowercase();
-        b
-    } else {
-        owned = heading.to_ascii_lowercase();
-        owned.as_bytes()
+    // A compound word ("follow-up", "to-do") is rare: the careful reader joins it.
+    if joins {
+        return words_slow(heading);
+    }
+    out
+}
+
+/// Bytes before the heading in [`words`]' buffer, so that the last eight bytes of any word can
+/// be read.
+const PAD: usize = 8;
+
+/// Eight ASCII bytes in lower case, and the bits of those that are letters or digits: a few
+/// arithmetic steps on all eight at once (no byte carries into the next: all are below 0x80).
+fn lower_alnum(v: u64) -> (u64, u8) {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    // The top bit of each byte in lo..=hi.
+    let within = |v: u64, lo: u8, hi: u8| {
+        (v + ONES * u64::from(0x80 - lo)) & !(v + ONES * u64::from(0x7f - hi)) & HIGH
     };
-    let joined;
-    let lower = if needs_joining(lower) {
-        joined = join_compounds(std::str::from_utf8(lower).unwrap_or_default());
-        joined.as_bytes()
-    } else {
-        lower
+    let lower = v | within(v, b'A', b'Z') >> 2;
+    let alnum = within(lower, b'a', b'z') | within(lower, b'0', b'9');
+    // One bit per byte, gathered into the top byte by one multiplication.
+    let bits = ((alnum >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8;
+    (lower, bits)
+}
+
+/// Whether the word ending at `end` of `buf` may be joined with the next one by
+/// [`join_compounds`]: "follow" before a hyphen or a space, "to" or "post" before a hyphen.
+fn may_join_next(buf: &[u8], end: usize) -> bool {
+    let tail = u64::from_le_bytes(buf[end - 8..end].try_into().unwrap_or_default());
+    let follow = tail >> 16 == u64::from_le_bytes(*b"follow\0\0");
+    let to_or_post = (tail >> 48 == u64::from_le_bytes(*b"to\0\0\0\0\0\0"))
+        | (tail >> 32 == u64::from_le_bytes(*b"post\0\0\0\0"));
+    (buf[end] == b'-') & (follow | to_or_post) | (buf[end] == b' ') & follow
+}
+
+/// [`words`] by the careful reader: lower case that may change the length (non-ASCII
+/// letters), compound words joined.
+fn words_slow(heading: &str) -> Words {
+    let mut out = Words {
+        ids: [0; MAX_WORDS],
+        n: 0,
     };
-    let mut i = 0;
-    while i < lower.len() && out.n < MAX_WORDS {
-        while i < lower.len() && !ALNUM_BYTES[usize::from(lower[i])] {
-            i += 1;
-        }
-        let start = i;
-        while i < lower.len() && ALNUM_BYTES[usize::from(lower[i])] {
-            i += 1;
-        }
-        if start < i {
-            out.push(canonical_id(&lower[start..i]));
-        }
+    for w in words_unicode(heading) {
+        out.push(canonical_id(w.as_bytes()));
     }
     out
 }
@@ -989,10 +1091,51 @@ mod tests {
     }
 
     #[test]
-    fn vocabulary_is_sorted_for_binary_search() {
+    fn known_words_are_looked_up() {
         assert!(VOCAB.windows(2).all(|p| p[0] < p[1]));
+        for (i, w) in VOCAB.iter().enumerate() {
+            let canonical = match *w {
+                "followups" => w!("followup"),
+                _ => (i + 1) as u8,
+            };
+            assert_eq!(lookup(w.as_bytes()), canonical, "{w}");
+        }
+        assert_eq!(lookup(b"todos"), w!("todo"));
         assert_eq!(lookup(b"summary"), w!("summary"));
         assert_eq!(lookup(b"monitoring"), 0);
+        assert_eq!(lookup(b"summaryx"), 0);
+        assert_eq!(lookup(b"abcdefghijklmnopq"), 0);
+    }
+
+    #[test]
+    fn mask_words_agree_with_the_careful_reader() {
+        let headings = [
+            "Follow-Up Actions",
+            "follow up",
+            "Unfollow-upper",
+            "To-Dos",
+            "Steps to take",
+            "Post-Mortem Action Items",
+            "post mortem",
+            "TODOS and followups",
+            "Corrective and Preventative Measures:",
+            "Issue Symmary",
+            "a b c d e f g h i j k l m n follow-up",
+            "a b c d e f g h i j k l follow-up",
+            "abcdefghijklmnopqrstuvwxyz0123456789 Timeline",
+            "Root\tcause/Resolution (2024-01-01) [done]",
+            "",
+            "   ",
+        ];
+        let long = format!("{} Summary", "x-".repeat(70));
+        for h in headings.iter().copied().chain([long.as_str()]) {
+            assert_eq!(words(h).ids(), words_slow(h).ids(), "{h:?}");
+        }
+        for c in 0..0x80u8 {
+            let (lower, bits) = lower_alnum(u64::from(c) << 16);
+            assert_eq!(lower.to_le_bytes()[2], c.to_ascii_lowercase(), "{c}");
+            assert_eq!(bits == 4, c.is_ascii_alphanumeric(), "{c}");
+        }
     }
 
     #[test]
