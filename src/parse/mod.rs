@@ -88,15 +88,19 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
     }
     let incident = incident::finish(stated, &timeline);
 
-    let title = front
-        .as_ref()
-        .and_then(|f| f.title.clone())
-        .or_else(|| doc.title.clone());
+    // The segments are read: their headings move to the sections (each segment after the
+    // first starts at one, in order).
+    let mut sections = doc.sections;
+    debug_assert_eq!(doc.segments.len(), sections.len() + 1);
+    for (section, seg) in sections.iter_mut().zip(doc.segments.into_iter().skip(1)) {
+        section.heading = seg.heading.unwrap_or_default();
+    }
+    let title = front.as_ref().and_then(|f| f.title.clone()).or(doc.title);
     let id = front
         .as_ref()
         .and_then(|f| f.id.clone())
         .unwrap_or_else(|| path.to_string());
-    if doc.sections.iter().all(|s| s.kind == SectionKind::Other) && !text.trim().is_empty() {
+    if sections.iter().all(|s| s.kind == SectionKind::Other) && !text.trim().is_empty() {
         diagnostics.push(Diagnostic::new(
             Severity::Info,
             None,
@@ -110,7 +114,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
         title,
         front_matter: front,
         incident,
-        sections: doc.sections,
+        sections,
         actions,
         timeline,
         diagnostics,
@@ -286,6 +290,7 @@ pub(crate) struct Segment {
 /// The document cut into segments.
 pub(crate) struct Doc {
     pub segments: Vec<Segment>,
+    /// The sections, without their heading text (in the segments until `parse` moves it).
     pub sections: Vec<Section>,
     pub title: Option<String>,
 }
@@ -331,17 +336,21 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
                     h.kind = SectionKind::Other;
                 }
             }
-            let candidate = match &found {
-                Some(h) if h.kind == SectionKind::Other => Some(h.text.clone()),
+            let trimmed = |t: &str| {
+                Some(t.trim_end_matches(':').trim().to_string()).filter(|t| !t.is_empty())
+            };
+            title = match &found {
+                Some(h) if h.kind == SectionKind::Other => trimmed(&h.text),
                 Some(_) => None,
                 None => {
                     let p = inline::plain(line.body);
-                    (p.len() <= 120 && vocab::classify(&p) == SectionKind::Other).then_some(p)
+                    if p.len() <= 120 && vocab::classify(&p) == SectionKind::Other {
+                        trimmed(&p)
+                    } else {
+                        None
+                    }
                 }
             };
-            title = candidate
-                .map(|t| t.trim_end_matches(':').trim().to_string())
-                .filter(|t| !t.is_empty());
         }
         let Some(h) = found else {
             i += 1;
@@ -359,9 +368,11 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             .map(|(_, k)| *k)
             .find(|k| *k != SectionKind::Other)
             .unwrap_or(SectionKind::Other);
+        // The heading's text stays with the segment while the segments are read; `parse`
+        // moves it here after.
         sections.push(Section {
             kind: h.kind,
-            heading: h.text.clone(),
+            heading: String::new(),
             line: line.no,
         });
         current = Segment {
