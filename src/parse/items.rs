@@ -1116,10 +1116,13 @@ fn may_cue_due(text: &str) -> bool {
 /// any ASCII case: what `find` gives on a lower-cased copy, without the copy.
 fn find_ignoring_case(text: &str, from: usize, needle: &str) -> Option<usize> {
     let (h, n) = (text.as_bytes(), needle.as_bytes());
+    // The first byte (case folded with `| 0x20`, which keeps a space) rules out most places
+    // at the cost of one compare.
+    let first = n[0];
     let p = h
         .get(from..)?
         .windows(n.len())
-        .position(|w| w.eq_ignore_ascii_case(n))?;
+        .position(|w| (w[0] | 0x20) == first && w.eq_ignore_ascii_case(n))?;
     Some(from + p)
 }
 
