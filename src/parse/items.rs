@@ -97,48 +97,64 @@ struct Reader<'r> {
     diagnostics: &'r mut Vec<Diagnostic>,
 }
 
-/// Openings of sentences that introduce or conclude a list rather than promise work.
+/// Openings of sentences that introduce or conclude a list rather than promise work, in
+/// byte order: [`OPENINGS_BY_LETTER`] finds those with a given first letter.
 const PROSE_OPENINGS: [&str; 39] = [
-    "in conclusion",
-    "in summary",
-    "to conclude",
-    "to summarize",
-    "to summarise",
-    "overall",
-    "by implementing",
-    "by addressing",
-    "by taking",
-    "by sipping",
-    "this incident",
-    "this postmortem",
-    "this post-mortem",
-    "this outage",
-    "this report",
-    "this document",
-    "these measures",
-    "these actions",
-    "these steps",
-    "these tasks",
-    "we assure",
-    "we believe",
-    "we are confident",
-    "we apologize",
-    "we apologise",
-    "note:",
-    "note that",
-    "feel free",
-    "so, ",
-    "so dear",
-    "thank",
+    "author:",
+    "authored by",
     "but of course",
+    "by addressing",
+    "by implementing",
+    "by sipping",
+    "by taking",
+    "feel free",
+    "in conclusion",
     "in short",
-    "the following",
+    "in summary",
+    "note that",
+    "note:",
+    "overall",
     "prepared by",
     "report prepared",
+    "so dear",
+    "so, ",
+    "thank",
+    "the following",
+    "these actions",
+    "these measures",
+    "these steps",
+    "these tasks",
+    "this document",
+    "this incident",
+    "this outage",
+    "this post-mortem",
+    "this postmortem",
+    "this report",
+    "to conclude",
+    "to summarise",
+    "to summarize",
+    "we apologise",
+    "we apologize",
+    "we are confident",
+    "we assure",
+    "we believe",
     "written by",
-    "authored by",
-    "author:",
 ];
+
+/// For each letter `a..=z`, the range of [`PROSE_OPENINGS`] that starts with it.
+const OPENINGS_BY_LETTER: [(u8, u8); 26] = {
+    let mut ranges = [(0u8, 0u8); 26];
+    let mut i = 0;
+    while i < PROSE_OPENINGS.len() {
+        let letter = (PROSE_OPENINGS[i].as_bytes()[0] - b'a') as usize;
+        if ranges[letter].1 == 0 {
+            ranges[letter].0 = i as u8;
+        }
+        ranges[letter].1 = i as u8 + 1;
+        i += 1;
+    }
+    ranges
+};
 
 fn is_sign_off(n: &Node) -> bool {
     if n.plain_str().len() > 24 {
@@ -179,9 +195,10 @@ fn reads_like_item(n: &Node) -> bool {
         lower[..start.len()].copy_from_slice(start);
         lower.make_ascii_lowercase();
         let lower = &lower[..start.len()];
-        PROSE_OPENINGS
+        let letter = usize::from(lower[0].wrapping_sub(b'a'));
+        let (from, to) = OPENINGS_BY_LETTER.get(letter).copied().unwrap_or((0, 0));
+        PROSE_OPENINGS[usize::from(from)..usize::from(to)]
             .iter()
-            .filter(|o| o.as_bytes()[0] == lower[0])
             .any(|o| lower.starts_with(o.as_bytes()))
     } else {
         let head: String = t.chars().take(24).flat_map(char::to_lowercase).collect();
@@ -1116,10 +1133,13 @@ fn may_cue_due(text: &str) -> bool {
 /// any ASCII case: what `find` gives on a lower-cased copy, without the copy.
 fn find_ignoring_case(text: &str, from: usize, needle: &str) -> Option<usize> {
     let (h, n) = (text.as_bytes(), needle.as_bytes());
+    // The first byte (case folded with `| 0x20`, which keeps a space) rules out most places
+    // at the cost of one compare.
+    let first = n[0];
     let p = h
         .get(from..)?
         .windows(n.len())
-        .position(|w| w.eq_ignore_ascii_case(n))?;
+        .position(|w| (w[0] | 0x20) == first && w.eq_ignore_ascii_case(n))?;
     Some(from + p)
 }
 
@@ -1170,6 +1190,22 @@ mod tests {
             }
         }
         None
+    }
+
+    #[test]
+    fn openings_by_letter_holds_every_opening_once() {
+        assert!(PROSE_OPENINGS.windows(2).all(|w| w[0] < w[1]));
+        for (k, &(from, to)) in OPENINGS_BY_LETTER.iter().enumerate() {
+            let letter = b'a' + k as u8;
+            let want: Vec<_> = PROSE_OPENINGS
+                .iter()
+                .filter(|o| o.as_bytes()[0] == letter)
+                .collect();
+            let got: Vec<_> = PROSE_OPENINGS[usize::from(from)..usize::from(to)]
+                .iter()
+                .collect();
+            assert_eq!(got, want, "{}", letter as char);
+        }
     }
 
     #[test]

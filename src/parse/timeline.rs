@@ -149,7 +149,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     }
     // Several events written on one line: "10:50 AM: alerted the team. - 11:00 AM: rerouted".
     // Most lines have no ` - `: the collapsed text (trimmed already) is the entry's as it is.
-    if find_spaced_dash(&text, 0).is_none() {
+    if !has_spaced_dash(&text) {
         out.push(TimelineEntry {
             time,
             text,
@@ -193,6 +193,20 @@ fn split_collapsed(text: &str) -> Vec<&str> {
     }
     out.push(text[from..].trim());
     out
+}
+
+/// Whether `text` has a ` - ` anywhere: one pass over byte triples without a branch
+/// (vectorised), where the search stops at every dash of "on-call" or "2019-01-22".
+fn has_spaced_dash(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() < 3 {
+        return false;
+    }
+    let n = b.len() - 2;
+    let triples = b[..n].iter().zip(&b[1..][..n]).zip(&b[2..][..n]);
+    triples.fold(0u8, |m, ((&x, &y), &z)| {
+        m | u8::from((x == b' ') & (y == b'-') & (z == b' '))
+    }) != 0
 }
 
 /// The next ` - ` at or after `from` (a byte search: a string searcher's set-up costs more
@@ -312,4 +326,33 @@ fn is_note(text: &str) -> bool {
         || lower.starts_with("(all times")
         || lower.contains("(all times")
         || (words <= 3 && (lower.starts_with("time") || lower.starts_with("date")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_spaced_dash_agrees_with_find_spaced_dash() {
+        for text in [
+            "",
+            "-",
+            " - ",
+            "a - b",
+            "a -b",
+            "a- b",
+            "on-call - paged",
+            "2019-01-22 10:00 - 11:00",
+            "a -- b",
+            "a\u{2014} - x",
+            "ends with -",
+            "ends with - ",
+        ] {
+            assert_eq!(
+                has_spaced_dash(text),
+                find_spaced_dash(text, 0).is_some(),
+                "{text:?}"
+            );
+        }
+    }
 }
