@@ -51,8 +51,10 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
     let front = front_matter::read(&mut lines, &mut diagnostics);
     let doc = sections(&lines, options);
 
-    let mut actions = Vec::new();
-    let mut timeline = Vec::new();
+    // Room for a typical document's items and entries: growing a vector one doubling at a
+    // time costs more than the parse of a short document's lines.
+    let mut actions = Vec::with_capacity(16);
+    let mut timeline = Vec::with_capacity(32);
     let reference = front
         .as_ref()
         .and_then(|f| f.date.as_deref())
@@ -307,8 +309,8 @@ struct Heading {
 
 /// Finds headings and cuts the document into segments.
 fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
-    let mut segments = Vec::new();
-    let mut sections = Vec::new();
+    let mut segments = Vec::with_capacity(16);
+    let mut sections = Vec::with_capacity(16);
     let mut title: Option<String> = None;
     let mut title_decided = false;
     // (level, kind) of the enclosing headings.
