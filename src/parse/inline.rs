@@ -201,13 +201,8 @@ fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
     while i < b.len() {
         let (base, mask) = special_window(b, i);
         if mask == 0 {
-            // The last byte's pair with the next is not in the mask: the next window starts
-            // there.
-            i = if base + 16 < b.len() {
-                base + 15
-            } else {
-                b.len()
-            };
+            // A full window's mask covers its last byte's pair with the next byte.
+            i = base + 16;
             continue;
         }
         let at = base + (mask.trailing_zeros() / 8) as usize;
@@ -232,11 +227,16 @@ fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
     (i, clean)
 }
 
-/// Sixteen bytes of `b` covering `i` (from `i` when there are that many, else the last
+/// Sixteen bytes of `b` covering `i` (from `i` when there are seventeen, else the last
 /// sixteen, else `b` padded), as their start and a [`special_bytes`] mask of those from `i` on.
 fn special_window(b: &[u8], i: usize) -> (usize, u128) {
-    if let Some(chunk) = b.get(i..i + 16) {
-        return (i, special_bytes(chunk.try_into().expect("sixteen bytes")));
+    if let Some(chunk) = b.get(i..i + 17) {
+        let (this, next) = (&chunk[..16], &chunk[1..]);
+        let mask = special_bytes(
+            this.try_into().expect("sixteen bytes"),
+            next.try_into().expect("sixteen bytes"),
+        );
+        return (i, mask);
     }
     let (base, window) = if b.len() >= 16 {
         let base = b.len() - 16;
@@ -247,19 +247,21 @@ fn special_window(b: &[u8], i: usize) -> (usize, u128) {
         padded[..b.len()].copy_from_slice(b);
         (0, padded)
     };
+    // The window ends the text (or its padding): its last byte pairs with nothing.
+    let mut next = [0u8; 16];
+    next[..15].copy_from_slice(&window[1..]);
     (
         base,
-        special_bytes(&window) & (u128::MAX << ((i - base) * 8)),
+        special_bytes(&window, &next) & (u128::MAX << ((i - base) * 8)),
     )
 }
 
 /// A mask of the bytes [`ordinary_run`] must look at (byte `k` sets bits `8k..8k+8`): those
 /// that may start markup, whitespace other than a space, non-ASCII bytes (perhaps of a
-/// Unicode space), and a space followed by a space.
-fn special_bytes(chunk: &[u8; 16]) -> u128 {
+/// Unicode space), and a space followed by a space (`next` is `chunk` one byte on).
+fn special_bytes(chunk: &[u8; 16], next: &[u8; 16]) -> u128 {
     let mut flags = [0u8; 16];
-    let mut spaces = [0u8; 16];
-    for ((f, s), &c) in flags.iter_mut().zip(&mut spaces).zip(chunk) {
+    for ((f, &c), &n) in flags.iter_mut().zip(chunk).zip(next) {
         let special = (c == b'*')
             | (c == b'_')
             | (c == b'[')
@@ -269,12 +271,11 @@ fn special_bytes(chunk: &[u8; 16]) -> u128 {
             | (c == b'!')
             | (c == b':')
             | (c.wrapping_sub(0x09) < 5)
-            | (c >= 0x80);
+            | (c >= 0x80)
+            | ((c == b' ') & (n == b' '));
         *f = 0u8.wrapping_sub(u8::from(special));
-        *s = 0u8.wrapping_sub(u8::from(c == b' '));
     }
-    let spaces = u128::from_le_bytes(spaces);
-    u128::from_le_bytes(flags) | (spaces & (spaces >> 8))
+    u128::from_le_bytes(flags)
 }
 
 /// Whether the markup byte at `i` may mark something: `false` only where [`markup_at`]

@@ -619,7 +619,7 @@ impl Reader<'_> {
         }
         // Issue references at the very end: `... reverted: #11134`.
         let trimmed = t.trim_end();
-        if let Some(pos) = trimmed.rfind([' ', '(']) {
+        if let Some(pos) = last_space_or_paren(trimmed) {
             let last = trimmed[pos + 1..].trim_end_matches([')', '.']);
             if let Some(r) = issue_ref(last) {
                 meta.issue.get_or_insert(r);
@@ -993,11 +993,16 @@ fn is_issue_url(url: &str) -> bool {
         .any(|p| url.contains(p))
 }
 
+/// The position of the last `' '` or `'('` in `t` (a byte search: both are ASCII).
+fn last_space_or_paren(t: &str) -> Option<usize> {
+    t.bytes().rposition(|c| c == b' ' || c == b'(')
+}
+
 /// A trailing `(#12)` / ` #12` / issue URL split off a text: (text before, reference).
 /// A final `.` after the reference stays: `Audit the configs (#12).` gives `Audit the configs.`
 fn split_trailing_issue(t: &str) -> (std::borrow::Cow<'_, str>, Option<IssueRef>) {
     let trimmed = t.trim_end();
-    if let Some(pos) = trimmed.rfind([' ', '(']) {
+    if let Some(pos) = last_space_or_paren(trimmed) {
         let last = trimmed[pos + 1..].trim_end_matches([')', '.']);
         if let Some(r) = issue_ref(last) {
             let head = trimmed[..pos].trim_end();
@@ -1014,6 +1019,10 @@ fn split_trailing_issue(t: &str) -> (std::borrow::Cow<'_, str>, Option<IssueRef>
 
 /// `#123`, `owner/repo#12`, `group/sub/project#12`, `Bug 12345` (one word here: `b/12345`).
 fn issue_ref(w: &str) -> Option<IssueRef> {
+    // Every reference holds a '#' or is a URL (`://`): most words are neither.
+    if !w.bytes().any(|c| c == b'#' || c == b':') {
+        return None;
+    }
     let w = w.trim();
     if is_issue_url(w) {
         return Some(IssueRef::Url(w.to_string()));
