@@ -392,15 +392,12 @@ fn mentions_duration(text: &str) -> bool {
             let (x, y) = (c0[k] | 0x20, c1[k] | 0x20);
             starts[k] = ((x == b'd') & (y == b'u')) | ((x == b'l') & (y == b'a'));
         }
-        let mut mask = starts
-            .iter()
-            .enumerate()
-            .fold(0u32, |m, (k, &s)| m | u32::from(s) << k);
-        while mask != 0 {
-            if duration_word_at(&b[i + mask.trailing_zeros() as usize..]) {
-                return true;
-            }
-            mask &= mask - 1;
+        // An `|` over the lanes vectorises; a block with a candidate is read position by
+        // position.
+        if starts.iter().fold(false, |any, &s| any | s)
+            && (i..b.len().min(i + 16)).any(|p| duration_word_at(&b[p..]))
+        {
+            return true;
         }
         i += 16;
     }
