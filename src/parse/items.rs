@@ -231,8 +231,22 @@ enum Field {
 }
 
 fn field_of(key: &str) -> Option<Field> {
-    let k = key.trim().trim_matches('*').trim().to_lowercase();
-    Some(match k.as_str() {
+    let k = key.trim().trim_matches('*').trim();
+    if !k.is_ascii() {
+        // `K` (Kelvin) lower-cases to `k`: non-ASCII keys take the full lower-casing.
+        return field_of_lower(&k.to_lowercase());
+    }
+    // ASCII keys are lower-cased on the stack; none longer than the longest name matches.
+    let mut buf = [0u8; 24];
+    let lower = buf.get_mut(..k.len())?;
+    lower.copy_from_slice(k.as_bytes());
+    lower.make_ascii_lowercase();
+    field_of_lower(std::str::from_utf8(lower).expect("ASCII"))
+}
+
+/// The field a lower-case column or line key names.
+fn field_of_lower(k: &str) -> Option<Field> {
+    Some(match k {
         "task"
         | "action"
         | "action item"
