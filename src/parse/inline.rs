@@ -227,35 +227,33 @@ fn unicode_space_at(b: &[u8], i: usize) -> bool {
 fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
     let b = text.as_bytes();
     let mut clean = true;
-    // Sixteen bytes at a time: the first byte that needs a look is found from a mask
-    // (compares the compiler vectorises, no branch per byte).
+    // Sixteen bytes at a time: the bytes that need a look are found from a mask (compares
+    // the compiler vectorises, no branch per byte), all from the one mask.
     while i < b.len() {
-        let (base, mask) = special_window(b, i);
-        if mask == 0 {
-            // A full window's mask covers its last byte's pair with the next byte.
-            i = base + 16;
-            continue;
-        }
-        let at = base + (mask.trailing_zeros() / 8) as usize;
-        if at >= b.len() {
-            i = b.len();
-            break;
-        }
-        let class = CLASS[usize::from(b[at])];
-        if class == MARKUP {
-            if marks_something(text, at) {
-                i = at;
-                break;
+        let (base, mut mask) = special_window(b, i);
+        while mask != 0 {
+            let lane = mask.trailing_zeros() / 8;
+            let at = base + lane as usize;
+            if at >= b.len() {
+                return (b.len(), clean);
             }
-        } else if class == LEAD {
-            clean &= !unicode_space_at(b, at);
-        } else if class != TEXT {
-            // A double space, or other whitespace (TEXT: other non-ASCII bytes).
-            clean = false;
+            let class = CLASS[usize::from(b[at])];
+            if class == MARKUP {
+                if marks_something(text, at) {
+                    return (at, clean);
+                }
+            } else if class == LEAD {
+                clean &= !unicode_space_at(b, at);
+            } else if class != TEXT {
+                // A double space, or other whitespace (TEXT: other non-ASCII bytes).
+                clean = false;
+            }
+            mask &= !(0xff << (lane * 8));
         }
-        i = at + 1;
+        // A full window's mask covers its last byte's pair with the next byte.
+        i = base + 16;
     }
-    (i, clean)
+    (i.min(b.len()), clean)
 }
 
 /// Sixteen bytes of `b` covering `i` (from `i` when there are seventeen, else the last
