@@ -203,8 +203,12 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             let wants_start = st.start.is_none() && labelled(&STARTS);
             let wants_end = st.end.is_none() && labelled(&ENDS);
             let wants_detected = st.detected.is_none() && labelled(&["detected"]);
-            // Most paragraphs are ruled out without reading moments.
-            let wants_range = range.is_none() && time::may_hold_range(&text);
+            // A range stands in for stated ends only when neither is stated: once one is, no
+            // range is looked for. Most paragraphs are ruled out without reading moments.
+            let wants_range = range.is_none()
+                && st.start.is_none()
+                && st.end.is_none()
+                && time::may_hold_range(&text);
             if wants_start || wants_end || wants_detected || wants_range {
                 let ms = time::moments(&text);
                 let day = ms.iter().find_map(|m| m.stamp.date);

@@ -56,48 +56,79 @@ enum Markup<'t> {
 fn markup_at(text: &str, i: usize) -> Option<Markup<'_>> {
     let b = text.as_bytes();
     let c = b[i];
-    match c {
-        b'*' | b'_' if run_is_emphasis(b, i) => {
-            // Emphasis markers vanish; a lone `*` or an `_` inside a word stays.
-            let run = b[i..].iter().take_while(|&&x| x == c).count();
-            Some(Markup::Drop(i + run))
+    // Tests of one-hot bits, not a match: its jump table mispredicts on markup bytes the
+    // processor cannot guess.
+    let kind = KINDS[usize::from(c)];
+    if kind & EMPHASIS_MARK != 0 {
+        // Emphasis markers vanish; a lone `*` or an `_` inside a word stays.
+        if !run_is_emphasis(b, i) {
+            return None;
         }
-        b'!' if b.get(i + 1) == Some(&b'[') => {
-            link_at(text, i + 1).map(|(_, _, end)| Markup::Drop(end))
+        let run = b[i..].iter().take_while(|&&x| x == c).count();
+        Some(Markup::Drop(i + run))
+    } else if kind & BRACKET != 0 {
+        bracket_at(text, i)
+    } else if kind & BACKTICK != 0 {
+        Some(Markup::Drop(i + 1))
+    } else if kind & COLON != 0 {
+        shortcode_len(&text[i..]).map(|len| Markup::Drop(i + len))
+    } else if kind & ANGLE != 0 {
+        let end = text[i..].find('>')?;
+        let inner = &text[i + 1..i + end];
+        if inner.starts_with("http://") || inner.starts_with("https://") {
+            Some(Markup::Text(inner, i + end + 1))
+        } else {
+            looks_like_tag(inner).then_some(Markup::Space(i + end + 1))
         }
-        b'[' => {
-            if let Some((label, _url, end)) = link_at(text, i) {
-                return Some(Markup::Label(label, end));
-            }
-            // Reference-style `[#11134]` and `[text][ref]` keep their label.
-            let close = text[i + 1..].find(']')?;
-            let label = &text[i + 1..i + 1 + close];
-            if label.contains('[') || label.is_empty() {
-                return None;
-            }
-            let mut end = i + close + 2;
-            if text[end..].starts_with('[') {
-                if let Some(c2) = text[end..].find(']') {
-                    end += c2 + 1;
-                }
-            }
-            // `[ ]`/`[x]` checkboxes are handled by the line reader, not here.
-            Some(Markup::Text(label, end))
-        }
-        b'<' => {
-            let end = text[i..].find('>')?;
-            let inner = &text[i + 1..i + end];
-            if inner.starts_with("http://") || inner.starts_with("https://") {
-                Some(Markup::Text(inner, i + end + 1))
-            } else {
-                looks_like_tag(inner).then_some(Markup::Space(i + end + 1))
-            }
-        }
-        b'&' => entity(&text[i..]).map(|(s, len)| Markup::Text(s, i + len)),
-        b':' => shortcode_len(&text[i..]).map(|len| Markup::Drop(i + len)),
-        b'`' => Some(Markup::Drop(i + 1)),
-        _ => None,
+    } else if kind & AMPERSAND != 0 {
+        entity(&text[i..]).map(|(s, len)| Markup::Text(s, i + len))
+    } else if kind & BANG != 0 && b.get(i + 1) == Some(&b'[') {
+        link_at(text, i + 1).map(|(_, _, end)| Markup::Drop(end))
+    } else {
+        None
     }
+}
+
+/// Markup bytes as one-hot bits, for [`markup_at`].
+const EMPHASIS_MARK: u8 = 1;
+const BRACKET: u8 = 2;
+const BACKTICK: u8 = 4;
+const COLON: u8 = 8;
+const ANGLE: u8 = 16;
+const AMPERSAND: u8 = 32;
+const BANG: u8 = 64;
+
+static KINDS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'*' as usize] = EMPHASIS_MARK;
+    t[b'_' as usize] = EMPHASIS_MARK;
+    t[b'[' as usize] = BRACKET;
+    t[b'`' as usize] = BACKTICK;
+    t[b':' as usize] = COLON;
+    t[b'<' as usize] = ANGLE;
+    t[b'&' as usize] = AMPERSAND;
+    t[b'!' as usize] = BANG;
+    t
+};
+
+/// A link's label, or a reference-style `[#11134]` or `[text][ref]` label, at the `[` at `i`.
+fn bracket_at(text: &str, i: usize) -> Option<Markup<'_>> {
+    if let Some((label, _url, end)) = link_at(text, i) {
+        return Some(Markup::Label(label, end));
+    }
+    let close = text[i + 1..].find(']')?;
+    let label = &text[i + 1..i + 1 + close];
+    if label.contains('[') || label.is_empty() {
+        return None;
+    }
+    let mut end = i + close + 2;
+    if text[end..].starts_with('[') {
+        if let Some(c2) = text[end..].find(']') {
+            end += c2 + 1;
+        }
+    }
+    // `[ ]`/`[x]` checkboxes are handled by the line reader, not here.
+    Some(Markup::Text(label, end))
 }
 
 /// [`plain`] of `text` whose first `i` bytes are known to come out unchanged.
@@ -196,35 +227,33 @@ fn unicode_space_at(b: &[u8], i: usize) -> bool {
 fn ordinary_run(text: &str, mut i: usize) -> (usize, bool) {
     let b = text.as_bytes();
     let mut clean = true;
-    // Sixteen bytes at a time: the first byte that needs a look is found from a mask
-    // (compares the compiler vectorises, no branch per byte).
+    // Sixteen bytes at a time: the bytes that need a look are found from a mask (compares
+    // the compiler vectorises, no branch per byte), all from the one mask.
     while i < b.len() {
-        let (base, mask) = special_window(b, i);
-        if mask == 0 {
-            // A full window's mask covers its last byte's pair with the next byte.
-            i = base + 16;
-            continue;
-        }
-        let at = base + (mask.trailing_zeros() / 8) as usize;
-        if at >= b.len() {
-            i = b.len();
-            break;
-        }
-        let class = CLASS[usize::from(b[at])];
-        if class == MARKUP {
-            if marks_something(text, at) {
-                i = at;
-                break;
+        let (base, mut mask) = special_window(b, i);
+        while mask != 0 {
+            let lane = mask.trailing_zeros() / 8;
+            let at = base + lane as usize;
+            if at >= b.len() {
+                return (b.len(), clean);
             }
-        } else if class == LEAD {
-            clean &= !unicode_space_at(b, at);
-        } else if class != TEXT {
-            // A double space, or other whitespace (TEXT: other non-ASCII bytes).
-            clean = false;
+            let class = CLASS[usize::from(b[at])];
+            if class == MARKUP {
+                if marks_something(text, at) {
+                    return (at, clean);
+                }
+            } else if class == LEAD {
+                clean &= !unicode_space_at(b, at);
+            } else if class != TEXT {
+                // A double space, or other whitespace (TEXT: other non-ASCII bytes).
+                clean = false;
+            }
+            mask &= !(0xff << (lane * 8));
         }
-        i = at + 1;
+        // A full window's mask covers its last byte's pair with the next byte.
+        i = base + 16;
     }
-    (i, clean)
+    (i.min(b.len()), clean)
 }
 
 /// Sixteen bytes of `b` covering `i` (from `i` when there are seventeen, else the last
@@ -283,18 +312,59 @@ fn special_bytes(chunk: &[u8; 16], next: &[u8; 16]) -> u128 {
 fn marks_something(text: &str, i: usize) -> bool {
     let b = text.as_bytes();
     let next = b.get(i + 1).copied().unwrap_or(b' ');
-    match b[i] {
-        // A colon in prose (`: `) is followed by no name byte (`:+1:` and `:100:` are).
-        b':' => {
-            (next.is_ascii_alphanumeric() && !next.is_ascii_uppercase() || b"_+-".contains(&next))
-                && shortcode_len(&text[i..]).is_some()
-        }
-        b'!' => next == b'[',
-        b'_' | b'*' => run_is_emphasis(b, i),
-        b'&' => matches!(next, b'n' | b'e' | b'a' | b'l' | b'g' | b'q' | b'#'),
-        _ => true,
+    // Two table reads and a few ifs, not a match: its jump table mispredicts on markup bytes
+    // the processor cannot guess.
+    let need = NEEDS[usize::from(b[i])];
+    if need == NEXT_ANY {
+        return true;
     }
+    if need == EMPHASIS {
+        return run_is_emphasis(b, i);
+    }
+    // A colon in prose (`: `) is followed by no name byte (`:+1:` and `:100:` are).
+    NEXT_OK[usize::from(next)] & need != 0
+        && (need != NEXT_NAME || shortcode_len(&text[i..]).is_some())
 }
+
+/// What [`marks_something`] asks of a markup byte: nothing more, an emphasis run, or a
+/// next byte in one of the sets of [`NEXT_OK`] (by bit).
+const NEXT_ANY: u8 = 0;
+const NEXT_NAME: u8 = 1;
+const NEXT_ENTITY: u8 = 2;
+const NEXT_BRACKET: u8 = 4;
+const EMPHASIS: u8 = 8;
+
+static NEEDS: [u8; 256] = {
+    let mut t = [NEXT_ANY; 256];
+    t[b':' as usize] = NEXT_NAME;
+    t[b'&' as usize] = NEXT_ENTITY;
+    t[b'!' as usize] = NEXT_BRACKET;
+    t[b'_' as usize] = EMPHASIS;
+    t[b'*' as usize] = EMPHASIS;
+    t
+};
+
+/// The sets a markup byte's next byte must be in: a shortcode name's first byte (no capital),
+/// an entity's, or the `[` of an image.
+static NEXT_OK: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        if b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'+' || b == b'-' {
+            t[c] |= NEXT_NAME;
+        }
+        c += 1;
+    }
+    let entity = b"nealgq#";
+    let mut k = 0;
+    while k < entity.len() {
+        t[entity[k] as usize] |= NEXT_ENTITY;
+        k += 1;
+    }
+    t[b'[' as usize] |= NEXT_BRACKET;
+    t
+};
 
 /// Whether the only whitespace in `s` is single ASCII spaces.
 fn ordinary_spaces(s: &str) -> bool {
@@ -691,8 +761,8 @@ fn is_abbreviation(text: &str, dot: usize) -> bool {
     if word.len() == 1 && word.chars().all(|c| c.is_ascii_uppercase()) {
         return true; // an initial: "J. Smith"
     }
-    let lower = word.to_ascii_lowercase();
-    ABBREVIATIONS.contains(&lower.as_str())
+    // Compared without a lower-case copy (the abbreviations are lower case).
+    ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]

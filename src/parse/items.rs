@@ -231,8 +231,22 @@ enum Field {
 }
 
 fn field_of(key: &str) -> Option<Field> {
-    let k = key.trim().trim_matches('*').trim().to_lowercase();
-    Some(match k.as_str() {
+    let k = key.trim().trim_matches('*').trim();
+    if !k.is_ascii() {
+        // `K` (Kelvin) lower-cases to `k`: non-ASCII keys take the full lower-casing.
+        return field_of_lower(&k.to_lowercase());
+    }
+    // ASCII keys are lower-cased on the stack; none longer than the longest name matches.
+    let mut buf = [0u8; 24];
+    let lower = buf.get_mut(..k.len())?;
+    lower.copy_from_slice(k.as_bytes());
+    lower.make_ascii_lowercase();
+    field_of_lower(std::str::from_utf8(lower).expect("ASCII"))
+}
+
+/// The field a lower-case column or line key names.
+fn field_of_lower(k: &str) -> Option<Field> {
+    Some(match k {
         "task"
         | "action"
         | "action item"
@@ -359,7 +373,7 @@ impl Reader<'_> {
             return;
         }
         // `Task: ...` / `Deadline: ...` lines under a title describe one item.
-        let fields: Vec<(Field, String, usize)> = title
+        let fields: Vec<(Field, &str, usize)> = title
             .children
             .iter()
             .filter_map(|c| field_line(c).map(|(f, v)| (f, v, c.line_no)))
@@ -387,7 +401,7 @@ impl Reader<'_> {
                     if last.group.as_deref() == Some(name.as_str()) {
                         let mut meta = Meta::default();
                         let mut text = None;
-                        self.apply_field(field, &value, child.line_no, &mut meta, &mut text);
+                        self.apply_field(field, value, child.line_no, &mut meta, &mut text);
                         let last = self.out.last_mut().expect("checked above");
                         merge(last, meta);
                     }
@@ -458,7 +472,7 @@ impl Reader<'_> {
             match field_line(child) {
                 Some((field, value)) if field != Field::Text => {
                     let mut t = None;
-                    self.apply_field(field, &value, child.line_no, &mut meta, &mut t);
+                    self.apply_field(field, value, child.line_no, &mut meta, &mut t);
                 }
                 _ => detail.push(child.plain()),
             }
@@ -467,7 +481,7 @@ impl Reader<'_> {
             return;
         }
         if let Some((_, value)) = field_line_text(&text).filter(|(f, _)| *f == Field::Text) {
-            text = Cow::Owned(value);
+            text = Cow::Owned(value.to_string());
         }
         let kind = meta.kind.unwrap_or(self.item_kind);
         let extra = (!detail.is_empty()).then(|| detail.join("\n"));
@@ -686,7 +700,7 @@ impl Reader<'_> {
                 return false;
             }
             let mut t = None;
-            self.apply_field(field, &value, line, meta, &mut t);
+            self.apply_field(field, value, line, meta, &mut t);
             return true;
         }
         if let Some(login) = part.strip_prefix('@').filter(|l| is_login(l)) {
@@ -747,18 +761,19 @@ fn merge(item: &mut ActionItem, meta: Meta) {
 }
 
 /// `Key: value` on a node's line, when the key is a known field.
-fn field_line(n: &Node) -> Option<(Field, String)> {
+fn field_line<'n>(n: &'n Node) -> Option<(Field, &'n str)> {
     field_line_text(n.plain_str())
 }
 
-fn field_line_text(text: &str) -> Option<(Field, String)> {
+/// A `key: value` line's field and value (borrowed: most are read, not kept).
+fn field_line_text(text: &str) -> Option<(Field, &str)> {
     let (key, value) = text.split_once(':')?;
     if inline::words_up_to(key, 4) > 3 {
         return None;
     }
     let field = field_of(key)?;
     let value = value.trim();
-    (!value.is_empty()).then(|| (field, value.to_string()))
+    (!value.is_empty()).then_some((field, value))
 }
 
 /// The byte offset of the first ` key:` tag (owner, due, priority...) after the start.

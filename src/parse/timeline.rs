@@ -224,9 +224,12 @@ fn find_spaced_dash(text: &str, mut from: usize) -> Option<usize> {
 
 fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     let find = |names: &[&str]| {
+        // Without a lower-case copy: the names are ASCII (see `is_note`).
         t.header.iter().position(|h| {
-            let h = h.to_lowercase();
-            names.iter().any(|n| h.starts_with(n))
+            let h = h.as_bytes();
+            names
+                .iter()
+                .any(|n| h.len() >= n.len() && h[..n.len()].eq_ignore_ascii_case(n.as_bytes()))
         })
     };
     let time_col = find(&["time", "date", "when", "timestamp"]).unwrap_or(0);
@@ -242,15 +245,17 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     for (line, cells) in &t.rows {
         let cell = cells.get(time_col).map(|c| &**c).unwrap_or("");
         let f = time::first_moment(cell);
-        let text = match text_col {
-            Some(c) => cells.get(c).map(|c| c.to_string()).unwrap_or_default(),
+        // The text column's cell is borrowed: collapse_spaces makes the entry's one copy.
+        let text: std::borrow::Cow<str> = match text_col {
+            Some(c) => cells.get(c).map(|c| &**c).unwrap_or("").into(),
             None => cells
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| *i != time_col)
                 .map(|(_, c)| &**c)
                 .collect::<Vec<_>>()
-                .join(" "),
+                .join(" ")
+                .into(),
         };
         if text.trim().is_empty() && f.is_none() {
             continue;
@@ -300,37 +305,76 @@ fn rest_after(text: &str, f: &Found) -> String {
 }
 
 fn is_note(text: &str) -> bool {
+    // Without a lower-case copy, also for non-ASCII text: every phrase is ASCII, and no
+    // character lower-cases into one of their bytes but `K` (Kelvin, no `k` here) and `İ`
+    // (an `i` followed by a combining dot, where the phrases have a letter).
     let h = head(text, 60);
-    if h.is_ascii() {
-        // Without a lower-case copy: every phrase here is ASCII.
-        let b = h.as_bytes();
-        let starts =
-            |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
-        // The one phrase searched for anywhere starts with `(`: most lines have none.
-        let contains = |p: &str| {
-            b.contains(&p.as_bytes()[0])
-                && b.windows(p.len())
-                    .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
-        };
-        return starts("all times")
-            || starts("times are")
-            || starts("times in")
-            || contains("(all times")
-            || (inline::words_up_to(h, 4) <= 3 && (starts("time") || starts("date")));
-    }
-    let lower = h.to_lowercase();
-    let words = inline::words_up_to(&lower, 4);
-    lower.starts_with("all times")
-        || lower.starts_with("times are")
-        || lower.starts_with("times in")
-        || lower.starts_with("(all times")
-        || lower.contains("(all times")
-        || (words <= 3 && (lower.starts_with("time") || lower.starts_with("date")))
+    let b = h.as_bytes();
+    let starts = |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    // The one phrase searched for anywhere starts with `(`: most lines have none.
+    let contains = |p: &str| {
+        b.contains(&p.as_bytes()[0])
+            && b.windows(p.len())
+                .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+    };
+    starts("all times")
+        || starts("times are")
+        || starts("times in")
+        || contains("(all times")
+        || (inline::words_up_to(h, 4) <= 3 && (starts("time") || starts("date")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `is_note` as it was: on a lower-case copy of the head.
+    fn is_note_by_lower_case(text: &str) -> bool {
+        let lower = head(text, 60).to_lowercase();
+        let words = inline::words_up_to(&lower, 4);
+        lower.starts_with("all times")
+            || lower.starts_with("times are")
+            || lower.starts_with("times in")
+            || lower.contains("(all times")
+            || (words <= 3 && (lower.starts_with("time") || lower.starts_with("date")))
+    }
+
+    #[test]
+    fn is_note_agrees_with_a_lower_case_copy() {
+        let pieces = [
+            "All ",
+            "TIMES",
+            "times",
+            "Time",
+            "\u{130}",
+            "\u{212a}",
+            "in ",
+            "are ",
+            "(all ",
+            "date",
+            "D\u{e9}",
+            "\u{2014} ",
+            " ",
+            "x",
+            "\u{3000}",
+            "\u{a0}",
+            "İN ",
+        ];
+        let mut seed = 99u64;
+        for _ in 0..4000 {
+            let mut text = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(seed >> 60) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            assert_eq!(is_note(&text), is_note_by_lower_case(&text), "{text:?}");
+        }
+    }
 
     #[test]
     fn has_spaced_dash_agrees_with_find_spaced_dash() {
