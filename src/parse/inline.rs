@@ -98,7 +98,7 @@ const ANGLE: u8 = 16;
 const AMPERSAND: u8 = 32;
 const BANG: u8 = 64;
 
-static KINDS: [u8; 256] = {
+const KINDS: [u8; 256] = {
     let mut t = [0u8; 256];
     t[b'*' as usize] = EMPHASIS_MARK;
     t[b'_' as usize] = EMPHASIS_MARK;
@@ -184,11 +184,13 @@ const LEAD: u8 = 4;
 
 static CLASS: [u8; 256] = {
     let mut t = [TEXT; 256];
-    let markup = b"*_[<&`!:";
-    let mut k = 0;
-    while k < markup.len() {
-        t[markup[k] as usize] = MARKUP;
-        k += 1;
+    // The markup bytes are those [`KINDS`] knows.
+    let mut c = 0;
+    while c < 256 {
+        if KINDS[c] != 0 {
+            t[c] = MARKUP;
+        }
+        c += 1;
     }
     t[b' ' as usize] = SPACE;
     let mut c = 0x09;
