@@ -67,8 +67,8 @@ impl Context {
                     && body.len() <= 120
                     && (starts_with_ascii_ci(body, "time (")
                         || (contains_letters(body, *b"times")
-                            && (contains_ascii_ci(body, "all times")
-                                || contains_ascii_ci(body, "times in"))));
+                            && (inline::find_ascii_ci(body, 0, "all times").is_some()
+                                || inline::find_ascii_ci(body, 0, "times in").is_some())));
                 let date_label = stating
                     && labelled_date.is_none()
                     && (starts_with_ascii_ci(body, "incident date")
@@ -311,22 +311,8 @@ fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// Case-insensitive substring test for an ASCII needle: candidates are found by the first
-/// byte alone, so the cost stays near one pass over `s`.
-fn contains_ascii_ci(s: &str, needle: &str) -> bool {
-    let (h, n) = (s.as_bytes(), needle.as_bytes());
-    let Some(first) = n.first().map(u8::to_ascii_lowercase) else {
-        return true;
-    };
-    if h.len() < n.len() {
-        return false;
-    }
-    (0..=h.len() - n.len())
-        .any(|i| h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n))
-}
-
-/// `contains_ascii_ci(s, needle)` for a needle of lower-case ASCII letters, without a
-/// branch per byte: sixteen positions at a time, each letter compared across them at once
+/// `inline::find_ascii_ci(s, 0, needle).is_some()` for a needle of lower-case ASCII letters,
+/// without a branch per byte: sixteen positions at a time, each letter compared across them at once
 /// (vector compares); the last positions in one more block that ends with the text, which
 /// overlaps the one before (only a text shorter than a block is read byte by byte).
 /// `b | 0x20` equals a lower-case letter only for that letter in either case, so this is
@@ -687,7 +673,7 @@ mod tests {
         ] {
             assert_eq!(
                 contains_letters(s, *b"times"),
-                contains_ascii_ci(s, "times"),
+                inline::find_ascii_ci(s, 0, "times").is_some(),
                 "{s:?}"
             );
             for pad in ["", "0123456789abcdef", "0123456789abcdef0123456789"] {
@@ -698,7 +684,7 @@ mod tests {
                 ] {
                     assert_eq!(
                         contains_letters(&t, *b"times"),
-                        contains_ascii_ci(&t, "times"),
+                        inline::find_ascii_ci(&t, 0, "times").is_some(),
                         "{t:?}"
                     );
                     assert_eq!(

@@ -495,6 +495,21 @@ fn words_in_unicode(s: &str, limit: usize) -> usize {
     n
 }
 
+/// The first position at or after `from` where `text` has `needle`, in any ASCII case: what
+/// `find` gives on lower-cased copies, without the copies. The first byte rules out most
+/// places at the cost of one compare.
+pub(crate) fn find_ascii_ci(text: &str, from: usize, needle: &str) -> Option<usize> {
+    let (h, n) = (text.as_bytes(), needle.as_bytes());
+    let Some(first) = n.first().map(u8::to_ascii_lowercase) else {
+        return (from <= h.len()).then_some(from);
+    };
+    let p = h
+        .get(from..)?
+        .windows(n.len())
+        .position(|w| w[0].to_ascii_lowercase() == first && w.eq_ignore_ascii_case(n))?;
+    Some(from + p)
+}
+
 /// A string that collapses runs of whitespace as it is written, and drops leading space.
 struct Plain(String);
 
@@ -909,6 +924,34 @@ mod tests {
                 assert_eq!(ordinary_run(&text, i), want, "{text:?} from {i}");
                 if CLASS[usize::from(b[i])] == MARKUP && markup_at(&text, i).is_some() {
                     assert!(marks_something(&text, i), "{text:?} at {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn find_ascii_ci_agrees_with_find_on_lower_case_copies() {
+        for text in [
+            "",
+            "Due By Friday, due by monday",
+            "ALL TIMES IN UTC",
+            "x@y `z",
+            "caf\u{e9} due ",
+        ] {
+            for needle in ["", "due by ", " by ", "all times", "@y", "`z", "\u{e9} due"] {
+                for from in 0..=text.len() {
+                    if !text.is_char_boundary(from) {
+                        continue;
+                    }
+                    let lower = text.to_ascii_lowercase();
+                    let want = lower[from..]
+                        .find(&needle.to_ascii_lowercase())
+                        .map(|p| from + p);
+                    assert_eq!(
+                        find_ascii_ci(text, from, needle),
+                        want,
+                        "{text:?} {needle:?} {from}"
+                    );
                 }
             }
         }

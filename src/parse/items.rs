@@ -1116,7 +1116,7 @@ fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
         "before ",
     ] {
         let mut from = 0;
-        while let Some(p) = find_ignoring_case(text, from, cue) {
+        while let Some(p) = inline::find_ascii_ci(text, from, cue) {
             let at = p + cue.len();
             let rest = &text[at..];
             if let Some(f) = time::leading_found(rest) {
@@ -1151,20 +1151,6 @@ fn may_cue_due(text: &str) -> bool {
             | (x == b'o') & (y == b'r') & (z == b'e');
         m | (word & (w == b' '))
     })
-}
-
-/// The first position at or after `from` where `text` has `needle` (lower-case ASCII), in
-/// any ASCII case: what `find` gives on a lower-cased copy, without the copy.
-fn find_ignoring_case(text: &str, from: usize, needle: &str) -> Option<usize> {
-    let (h, n) = (text.as_bytes(), needle.as_bytes());
-    // The first byte (case folded with `| 0x20`, which keeps a space) rules out most places
-    // at the cost of one compare.
-    let first = n[0];
-    let p = h
-        .get(from..)?
-        .windows(n.len())
-        .position(|w| (w[0] | 0x20) == first && w.eq_ignore_ascii_case(n))?;
-    Some(from + p)
 }
 
 #[cfg(test)]
