@@ -9,6 +9,7 @@ use super::blocks::{self, Block, Marker, Node, Table};
 use super::incident::Context;
 use super::inline;
 use super::time;
+use super::vocab;
 use super::Line;
 use crate::model::{ActionItem, Diagnostic, IssueRef, ItemKind, SectionKind, Severity};
 
@@ -49,6 +50,59 @@ pub(crate) fn read(
                 }
             }
         }
+    }
+}
+
+/// Items that a label marks outside action sections: a paragraph or bullet opened by an
+/// action label (`Action item: ...`, at any depth), and the list after a sentence that
+/// introduces actions ("To prevent this in the future, we have made these changes:").
+pub(crate) fn labelled(
+    lines: &[Line<'_>],
+    ctx: &Context,
+    out: &mut Vec<ActionItem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    // Both need a colon or a bracket after a word: most segments have neither label.
+    let may_label = lines.iter().any(|l| {
+        !l.skip && (inline::find_ascii_ci(l.body, 0, "action").is_some() || l.body.ends_with(':'))
+    });
+    if !may_label {
+        return;
+    }
+    let mut reader = Reader {
+        ctx,
+        item_kind: ItemKind::Task,
+        out,
+        diagnostics,
+    };
+    let blocks = blocks::blocks(lines);
+    // The kind of the items that the sentence before introduced, while its list lasts.
+    let mut introduced: Option<ItemKind> = None;
+    for block in &blocks {
+        let Block::Node(n) = block else {
+            introduced = None;
+            continue;
+        };
+        if let Some(kind) = introduced.filter(|_| n.marker != Marker::None) {
+            reader.item_kind = kind;
+            reader.item(n, None);
+            continue;
+        }
+        introduced = None;
+        if let Some(kind) = vocab::introduces_actions(n.plain_str()) {
+            let kind = kind.item_kind();
+            if n.children.iter().any(|c| c.marker != Marker::None) {
+                reader.item_kind = kind;
+                for child in n.children.iter().filter(|c| c.marker != Marker::None) {
+                    reader.item(child, None);
+                }
+            } else {
+                introduced = Some(kind);
+            }
+            continue;
+        }
+        reader.item_kind = ItemKind::Task;
+        reader.labelled_nodes(n, 0);
     }
 }
 
@@ -502,6 +556,19 @@ impl Reader<'_> {
         }
     }
 
+    /// Every node at or under `n` that an action label opens, as an item.
+    fn labelled_nodes(&mut self, n: &Node, depth: usize) {
+        if vocab::after_action_label(&n.text).is_some() {
+            self.item(n, None);
+            return;
+        }
+        if depth < blocks::MAX_DEPTH {
+            for child in &n.children {
+                self.labelled_nodes(child, depth + 1);
+            }
+        }
+    }
+
     /// One item from a list item or a bare line.
     fn item(&mut self, n: &Node, group: Option<&str>) {
         let mut meta = Meta {
@@ -510,7 +577,22 @@ impl Reader<'_> {
         };
         let raw = &*n.text;
         meta.issue = issue_in_links(raw);
-        let plain = n.plain_str();
+        // `Action item: text` / `**[Action Item]** text`: the label is not part of the text.
+        let labelled = vocab::after_action_label(raw);
+        let unlabelled = labelled.unwrap_or(raw);
+        // `[name] text` / `(team) text`: an owner written before the item.
+        let prefix = owner_prefix(unlabelled);
+        if let Some((owner, _)) = prefix {
+            meta.owner = Some(owner.to_string());
+        }
+        let rewritten = match (labelled, prefix) {
+            (_, Some((_, rest))) => Some(inline::plain(rest)),
+            (Some(rest), None) => Some(inline::plain(rest)),
+            (None, None) => None,
+        };
+        let plain = rewritten
+            .as_deref()
+            .map_or(n.plain_str(), |p| p.trim_end_matches(['*', '_']).trim());
         let mut text = self.strip_meta(plain, n.line_no, &mut meta);
         if raw.trim_start().starts_with(":white_check_mark:")
             || plain.is_empty() && raw.contains("~~")
@@ -671,6 +753,12 @@ impl Reader<'_> {
             if let Some(login) = login {
                 meta.owner
                     .get_or_insert_with(|| login.trim_end_matches('.').to_string());
+                // `..., by @someone`: the cue goes with the name.
+                let head = trimmed[..pos].trim_end();
+                if head.len() > 3 && head[head.len() - 3..].eq_ignore_ascii_case(" by") {
+                    t = head[..head.len() - 3].trim_end_matches([',', ' ']);
+                    continue;
+                }
             } else if is_priority_token(last) {
                 meta.priority.get_or_insert_with(|| last.to_string());
             } else if let Some((head, due)) = trailing_due(trimmed, self.ctx.date) {
@@ -990,6 +1078,37 @@ fn first_mention(t: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// `[name] text`, `\[name] text` or `(team, other team) text`: an owner prefix, and the text
+/// after it. A link (`[x](url)`), a category (`(Process/Structure)`), a priority or a
+/// number in brackets is not an owner.
+fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
+    let t = raw.trim_start().trim_start_matches('\\');
+    let close = match t.as_bytes().first()? {
+        b'[' => ']',
+        b'(' => ')',
+        _ => return None,
+    };
+    let end = t.find(close)?;
+    let inside = t[1..end].trim();
+    let rest = t[end + 1..].trim_start();
+    if rest.starts_with(['(', '[', ':']) || inline::words_up_to(rest, 2) < 2 {
+        return None;
+    }
+    let names = !inside.is_empty()
+        && inside.split(',').all(|part| {
+            let part = part.trim().trim_start_matches('@');
+            !part.is_empty()
+                && inline::words_up_to(part, 4) <= 3
+                && part.chars().any(char::is_alphabetic)
+                && part
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '?'))
+        })
+        && !is_priority_token(inside)
+        && !says_done(inside);
+    names.then_some((inside, rest))
 }
 
 /// A field's value cut where the next field begins: a priority (`P2`), a cued date
@@ -1454,6 +1573,85 @@ mod tests {
             pm.diagnostics[0].message.contains("no year"),
             "{:?}",
             pm.diagnostics
+        );
+    }
+
+    fn texts(pm: &crate::model::Postmortem) -> Vec<&str> {
+        pm.actions.iter().map(|a| a.text.as_str()).collect()
+    }
+
+    #[test]
+    fn an_action_label_marks_an_item_wherever_it_stands() {
+        let pm = parse(
+            "# Release retro\n\n## What went well\n\n- [ana] The freeze was announced early.\n  \
+             - **[Action Item]** Announce the freeze in the handbook - add to release docs\n\n\
+             ## What could have gone better\n\n- **ACTION:Publish the timeline in advance**\n\
+             - **ACTION:** Add a step to cut stable releases.\n\n\
+             Action point: ask the working groups for feedback on the schedule.\n\n\
+             ## Lessons learned\n\nAction item: rotate the release manager every cycle.\n\n\
+             Actions taken: we restarted the builders.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Announce the freeze in the handbook - add to release docs",
+                "Publish the timeline in advance",
+                "Add a step to cut stable releases.",
+                "ask the working groups for feedback on the schedule.",
+                "rotate the release manager every cycle.",
+            ]
+        );
+        assert!(pm.actions.iter().all(|a| a.kind == ItemKind::Task));
+        assert_eq!(pm.actions[0].line, 6);
+    }
+
+    #[test]
+    fn a_sentence_that_introduces_actions_makes_the_list_after_it_items() {
+        let pm = parse(
+            "# Certificate expiry\n\nThe certificates expired at midnight.\n\n\
+             To prevent similar issues in the future, we have made a few changes:\n\n\
+             1. A periodic job renews the certificates.\n2. A daily check alerts two weeks ahead.\n\n\
+             We apologise to everyone affected.\n\nThese were the symptoms:\n\n- slow pages\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "A periodic job renews the certificates.",
+                "A daily check alerts two weeks ahead."
+            ]
+        );
+        assert!(pm.actions.iter().all(|a| a.kind == ItemKind::Preventive));
+    }
+
+    #[test]
+    fn an_owner_prefix_or_a_trailing_by_names_the_owner() {
+        let pm = parse(
+            "## Action Items\n\n* [garndt?] more clarity on AMI configuration\n\
+             - [ ] (tc, cloudops teams) ramp the teams back up on the platform\n\
+             - Add a canary stage, by @someone\n\
+             - (Process/Structure) Better communication between teams is needed\n\
+             - [Runbook](https://example.com/rb) needs an owner section\n",
+        );
+        let got: Vec<(&str, Option<&str>)> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("more clarity on AMI configuration", Some("garndt?")),
+                (
+                    "ramp the teams back up on the platform",
+                    Some("tc, cloudops teams")
+                ),
+                ("Add a canary stage", Some("someone")),
+                (
+                    "(Process/Structure) Better communication between teams is needed",
+                    None
+                ),
+                ("Runbook needs an owner section", None),
+            ]
         );
     }
 

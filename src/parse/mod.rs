@@ -73,10 +73,15 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 &mut actions,
                 &mut diagnostics,
             );
-        } else if seg.kind == SectionKind::Timeline {
-            timeline::read(seg_lines, &ctx, &mut timeline);
-        } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics) {
-            actions.extend(table_items);
+        } else {
+            if seg.kind == SectionKind::Timeline {
+                timeline::read(seg_lines, &ctx, &mut timeline);
+            } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics)
+            {
+                actions.extend(table_items);
+            }
+            // An explicit action label marks an item wherever it stands.
+            items::labelled(seg_lines, &ctx, &mut actions, &mut diagnostics);
         }
     }
     if !doc.sections.iter().any(|s| s.kind == SectionKind::Timeline) {
@@ -523,6 +528,10 @@ fn heading(
     }
     let in_timeline = context == SectionKind::Timeline;
     let in_action = context.is_action();
+    // `Action item: text` is an item wherever it stands, never a heading.
+    if vocab::after_action_label(rest).is_some() {
+        return None;
+    }
 
     if marker == blocks::Marker::None && short {
         // A whole line in bold or italics: `*Root Cause and Resolution*`, `**Tasks:**`.

@@ -3,6 +3,68 @@
 
 use crate::model::SectionKind;
 
+/// Labels that make one paragraph or bullet an action item wherever it stands, also inside
+/// Lessons learned or a discussion: meeting notes and release retrospectives mark actions
+/// inline (`Action item: ...`, `**[Action Item]** ...`, `ACTION: ...`, `Action point: ...`).
+/// Lower case; a longer label before any label it starts with.
+const ACTION_LABELS: [&str; 5] = [
+    "action items",
+    "action item",
+    "action points",
+    "action point",
+    "action",
+];
+
+/// The text after an inline action label that opens `raw` (Markdown as written, so that
+/// `[Action Item]` is told from the words "Action item"): the label is closed by a colon or
+/// a bracket. `None` without one, or when nothing follows it or what follows ends in a colon
+/// ("Action items: we propose the following:"): then it is a heading.
+pub(crate) fn after_action_label(raw: &str) -> Option<&str> {
+    let t = raw.trim_start_matches(['*', '_', '[', '\\', ' ']);
+    ACTION_LABELS.iter().find_map(|label| {
+        let head = t.get(..label.len())?;
+        if !head.eq_ignore_ascii_case(label) {
+            return None;
+        }
+        let rest = t[label.len()..].trim_start_matches(['*', '_', ' ']);
+        if !rest.starts_with([':', ']']) {
+            return None;
+        }
+        let after = rest.trim_start_matches(['*', '_', ' ', ':', ']']);
+        let intro = after.trim_end_matches(['*', '_', ' ']).ends_with(':');
+        (!after.is_empty() && !intro).then_some(after)
+    })
+}
+
+/// Phrases that make a sentence ending in a colon a label about actions, with the kind of
+/// the items it introduces: blog-style postmortems introduce their actions with a sentence
+/// ("To prevent similar issues in the future, we've made a few changes:") instead of a
+/// heading. Matched in lower case anywhere in the sentence; the first match decides.
+const INTRODUCING_PHRASES: [(&str, SectionKind); 9] = [
+    ("prevent", SectionKind::Preventive),
+    ("in the future", SectionKind::Preventive),
+    ("going forward", SectionKind::Preventive),
+    ("remediation", SectionKind::Corrective),
+    ("action items", SectionKind::Tasks),
+    ("next steps", SectionKind::Tasks),
+    ("follow-up", SectionKind::Tasks),
+    ("follow up", SectionKind::Tasks),
+    ("improvements", SectionKind::Measures),
+];
+
+/// The kind of the items a sentence ending in a colon introduces, when it is about actions.
+pub(crate) fn introduces_actions(sentence: &str) -> Option<SectionKind> {
+    let t = sentence.trim();
+    if !t.ends_with(':') {
+        return None;
+    }
+    let lower = t.to_lowercase();
+    INTRODUCING_PHRASES
+        .iter()
+        .find(|(phrase, _)| lower.contains(phrase))
+        .map(|(_, kind)| *kind)
+}
+
 /// Canonical words that headings are matched on. A heading word within one edit of one of
 /// these (and at least six letters long) counts as it, so typos still classify.
 const KEYWORDS: [&str; 24] = [
