@@ -439,10 +439,17 @@ fn heading(
     // Markdown.
     let from_plain = |level: usize, text: &str, span: usize| {
         let text = heading_text(text);
+        // `### 4:09-4:56 PM: Post-incident follow-up` is a moment of the timeline, not a
+        // section about follow-ups: it takes the kind of the heading it stands under.
+        let kind = if starts_with_time(text) {
+            SectionKind::Other
+        } else {
+            classify(label_part(text), options)
+        };
         Heading {
             level,
             text: text.trim_end_matches(':').trim().to_string(),
-            kind: classify(label_part(text), options),
+            kind,
             span,
         }
     };
@@ -654,6 +661,13 @@ fn heading(
         kind,
         span: 1,
     })
+}
+
+/// Whether `text` opens with a time of day (`4:09 PM`, `~9:43 AM`, `10:07-10:29`).
+fn starts_with_time(text: &str) -> bool {
+    let t = text.trim_start_matches(['~', '[', '(', ' ']);
+    t.starts_with(|c: char| c.is_ascii_digit())
+        && time::leading_found(t).is_some_and(|f| f.start == 0 && f.stamp.time.is_some())
 }
 
 /// Whether `s` has at most `n` words.

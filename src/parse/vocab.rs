@@ -273,7 +273,7 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
 
 /// Every word the classifier knows: the words of [`classify_words`] and [`HEADING_WORDS`],
 /// sorted. A word's id is its index + 1; 0 stands for any other word.
-const VOCAB: [&str; 104] = [
+const VOCAB: [&str; 107] = [
     "a",
     "action",
     "actions",
@@ -298,6 +298,7 @@ const VOCAB: [&str; 104] = [
     "did",
     "didn",
     "do",
+    "doing",
     "done",
     "dr",
     "duration",
@@ -339,6 +340,7 @@ const VOCAB: [&str; 104] = [
     "outage",
     "overview",
     "plan",
+    "planned",
     "poorly",
     "prevent",
     "preventative",
@@ -348,6 +350,7 @@ const VOCAB: [&str; 104] = [
     "process",
     "recommendations",
     "recovery",
+    "remedial",
     "remediation",
     "resolution",
     "root",
@@ -498,35 +501,12 @@ fn classify_words(w: &[u8]) -> SectionKind {
     if has(w!("appendix")) || pair(w!("chat"), w!("log")) || pair(w!("chat"), w!("logs")) {
         return Appendix;
     }
-    if has(w!("lessons"))
-        || has(w!("learnings"))
-        || has(w!("takeaways"))
-        || pair(w!("went"), w!("well"))
-        || pair(w!("went"), w!("wrong"))
-        || pair(w!("went"), w!("poorly"))
-        || pair(w!("got"), w!("lucky"))
-        || (has(w!("what")) && (pair(w!("did"), w!("not")) || has(w!("didn"))))
-    {
-        return LessonsLearned;
-    }
-    if has(w!("timeline")) || has(w!("chronology")) || pair(w!("sequence"), w!("of")) {
-        return Timeline;
-    }
-    if has(w!("contributing")) {
-        return ContributingFactors;
-    }
-    if pair(w!("root"), w!("cause")) || pair(w!("root"), w!("causes")) || has(w!("summation")) {
-        return RootCause;
-    }
-    // "Actions Taken" is what was done during the incident, not what is promised after it.
-    if pair(w!("actions"), w!("taken"))
-        || pair(w!("action"), w!("taken"))
-        || pair(w!("steps"), w!("taken"))
-    {
-        return Resolution;
-    }
+    // What the heading promises, decided first: a heading that names actions is about them
+    // whatever else it names ("Further Mitigations and Learnings", "Root Cause
+    // Remediations").
     let corrective = has(w!("corrective"))
         || has(w!("remediation"))
+        || has(w!("remedial"))
         || pair(w!("immediate"), w!("actions"))
         || pair(w!("immediate"), w!("action"))
         || has(w!("mitigations"));
@@ -536,20 +516,14 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || has(w!("preventative"))
         || has(w!("preventions"))
         || (has(w!("future")) && has(w!("measures")));
-    if corrective && preventive {
-        return Measures;
-    }
-    if corrective {
-        return Corrective;
-    }
-    if preventive {
-        return Preventive;
-    }
-    if pair(w!("action"), w!("items"))
+    let tasks = pair(w!("action"), w!("items"))
         || pair(w!("action"), w!("item"))
         || pair(w!("actions"), w!("items"))
         || pair(w!("action"), w!("plan"))
+        || pair(w!("actions"), w!("planned"))
+        || pair(w!("planned"), w!("actions"))
         || pair(w!("next"), w!("steps"))
+        || pair(w!("future"), w!("work"))
         || has(w!("todo"))
         || has(w!("tasks"))
         || has(w!("task"))
@@ -557,17 +531,62 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || has(w!("followups"))
         || (w.len() <= 2 && (has(w!("actions")) || has(w!("action"))))
         || (pair(w!("what"), w!("is")) && has(w!("done")))
-        || pair(w!("work"), w!("items"))
-    {
-        return Tasks;
-    }
-    if has(w!("improvements"))
+        // "What we are doing about it", "What we're doing to prevent this".
+        || (has(w!("what")) && has(w!("doing")))
+        || pair(w!("work"), w!("items"));
+    // "Improvements", "Fixes"; "measures" only with a word that makes them promised
+    // ("Corrective measures" above) or alone: "Security measures" describes what exists.
+    let measures = has(w!("improvements"))
         || has(w!("improvement"))
         || has(w!("recommendations"))
         || has(w!("fixes"))
-        || has(w!("measures"))
-        || has(w!("countermeasures"))
+        || (has(w!("measures")) && w.len() == 1)
+        || has(w!("countermeasures"));
+    let lessons = has(w!("lessons"))
+        || has(w!("learnings"))
+        || has(w!("takeaways"))
+        || pair(w!("went"), w!("well"))
+        || pair(w!("went"), w!("wrong"))
+        || pair(w!("went"), w!("poorly"))
+        || pair(w!("got"), w!("lucky"))
+        || (has(w!("what")) && (pair(w!("did"), w!("not")) || has(w!("didn"))));
+    if lessons {
+        // "Lessons learned and action items": mixed, so the items count, kind unknown.
+        return if corrective || preventive || tasks {
+            Measures
+        } else {
+            LessonsLearned
+        };
+    }
+    if has(w!("timeline")) || has(w!("chronology")) || pair(w!("sequence"), w!("of")) {
+        return Timeline;
+    }
+    if has(w!("contributing")) {
+        return ContributingFactors;
+    }
+    let root_cause =
+        pair(w!("root"), w!("cause")) || pair(w!("root"), w!("causes")) || has(w!("summation"));
+    if root_cause && !corrective && !preventive {
+        return RootCause;
+    }
+    // "Actions Taken" is what was done during the incident, not what is promised after it.
+    if pair(w!("actions"), w!("taken"))
+        || pair(w!("action"), w!("taken"))
+        || pair(w!("steps"), w!("taken"))
+        || pair(w!("measures"), w!("taken"))
     {
+        return Resolution;
+    }
+    match (corrective, preventive) {
+        (true, true) => return Measures,
+        (true, false) => return Corrective,
+        (false, true) => return Preventive,
+        (false, false) => {}
+    }
+    if tasks {
+        return Tasks;
+    }
+    if measures {
         return Measures;
     }
     if has(w!("detection")) {
@@ -650,6 +669,18 @@ mod tests {
             ("Traefik Rule Preventing Some Inbound Traffic", Other),
             ("Final Thoughts", Conclusion),
             ("Issue Synopsis", Summary),
+            ("Further Mitigations and Learnings", Measures),
+            ("Lessons Learned and Action Items", Measures),
+            ("Root Cause Remediations", Corrective),
+            ("Remediations", Corrective),
+            ("Remedial Measures", Corrective),
+            ("Follow-up work", Tasks),
+            ("Future Work", Tasks),
+            ("What we are doing about it", Tasks),
+            ("Actions planned", Tasks),
+            ("Measures", Measures),
+            ("Security measures", Other),
+            ("Measures taken", Resolution),
         ];
         for (heading, kind) in cases {
             assert_eq!(classify(heading), kind, "{heading}");
