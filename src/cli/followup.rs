@@ -206,14 +206,7 @@ impl Run<'_> {
 
 /// Today in the configured time zone (UTC offset), or the machine's local day.
 pub fn today_in(config: &Config) -> NaiveDate {
-    match config
-        .time_zone
-        .as_deref()
-        .and_then(crate::parse::zone_offset)
-    {
-        Some(off) => chrono::Utc::now().with_timezone(&off).date_naive(),
-        None => chrono::Local::now().date_naive(),
-    }
+    crate::clock::today(config.zone(), chrono::Utc::now())
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {

@@ -427,19 +427,11 @@ impl ForgeRunner {
         }
     }
 
-    /// Today in the repository's time zone (a UTC offset), else in UTC.
+    /// Today in the repository's time zone, else in the machine's.
     fn today(&self, config: &Config, now: DateTime<Utc>) -> NaiveDate {
-        if let Some(d) = self.settings.today {
-            return d;
-        }
-        match config
-            .time_zone
-            .as_deref()
-            .and_then(crate::parse::zone_offset)
-        {
-            Some(off) => now.with_timezone(&off).date_naive(),
-            None => now.date_naive(),
-        }
+        self.settings
+            .today
+            .unwrap_or_else(|| crate::clock::today(config.zone(), now))
     }
 }
 

@@ -2,26 +2,12 @@
 //! into copies of the bundled examples and of small documents, the summary formats, the exit
 //! codes. The repository's own examples are never modified: they are copied to a temp folder.
 
+use crate::support::command;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("POSTMORTEM_TRACKER_")
-            || k.starts_with("GITHUB_")
-            || k.starts_with("GITLAB_")
-            || k.starts_with("CI_")
-        {
-            c.env_remove(k);
-        }
-    }
-    c.env_remove("GITLAB_CI");
-    c
-}
+use std::process::Output;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    bin()
+    command()
         .current_dir(dir)
         .args(args)
         .output()
