@@ -75,7 +75,13 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             );
         } else {
             if seg.kind == SectionKind::Timeline {
-                timeline::read(seg_lines, &ctx, &mut timeline);
+                // A day heading (`### 2023-09-20`) dates the entries under it.
+                let day = seg.heading.as_deref().and_then(|h| heading_day(h, &ctx));
+                let day_ctx = day.map(|d| incident::Context {
+                    date: Some(d),
+                    ..ctx.clone()
+                });
+                timeline::read(seg_lines, day_ctx.as_ref().unwrap_or(&ctx), &mut timeline);
             } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics)
             {
                 actions.extend(table_items);
@@ -663,6 +669,20 @@ fn heading(
     })
 }
 
+/// The day a heading names when it opens with a date and holds no time (`2023-09-20`,
+/// `2025-07-26 Saturday`, `March 5, 2025: ...`); a day without a year takes the document's.
+fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDate> {
+    let f = time::leading_found(heading.trim())?;
+    if f.start != 0 || f.stamp.time.is_some() {
+        return None;
+    }
+    f.stamp.date.or_else(|| {
+        let (m, d) = f.month_day?;
+        let year = chrono::Datelike::year(&ctx.date?);
+        chrono::NaiveDate::from_ymd_opt(year, m, d)
+    })
+}
+
 /// Whether `text` opens with a time of day (`4:09 PM`, `~9:43 AM`, `10:07-10:29`).
 fn starts_with_time(text: &str) -> bool {
     let t = text.trim_start_matches(['~', '[', '(', ' ']);
@@ -722,6 +742,40 @@ pub fn plain_text(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stamps(pm: &Postmortem) -> Vec<String> {
+        pm.timeline
+            .iter()
+            .map(|e| e.time.map(|t| t.to_string()).unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn iana_zones_written_in_the_text_follow_daylight_saving() {
+        // A note for the whole timeline: winter and summer dates take different offsets.
+        let pm = parse(
+            "t.md",
+            "## Timeline\n\nAll times in Europe/Berlin\n\n- 2024-01-15 09:00 alert fired\n\
+             - 2024-07-15 09:00 service restored\n",
+            &ParseOptions::default(),
+        );
+        assert_eq!(
+            stamps(&pm),
+            ["2024-01-15T09:00:00+01:00", "2024-07-15T09:00:00+02:00"]
+        );
+        // A zone after one time, with the date from the line above.
+        let pm = parse(
+            "t.md",
+            "## Timeline\n\n### 2024-03-12\n\n- 14:00 America/New_York: deploy started\n\
+             - 15:00 UTC: rolled back\n",
+            &ParseOptions::default(),
+        );
+        assert_eq!(
+            stamps(&pm),
+            ["2024-03-12T14:00:00-04:00", "2024-03-12T15:00:00Z"]
+        );
+        assert_eq!(pm.timeline[0].text, "deploy started");
+    }
 
     #[test]
     fn lines_are_the_pieces_between_newlines() {
