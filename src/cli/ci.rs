@@ -11,12 +11,13 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::input::{self, Global, Inputs};
-use super::remote::{self, Kind, Remote, TrackerArgs};
+use super::remote::{self, Kind, Remote};
 use crate::ci::review::{Review, Sticky, STICKY_MARKER};
 use crate::ci::{self, CiRun, Event, Forge, Mode, Outputs};
 use crate::lint::{lint, output, Finding};
 use crate::model::{Diagnostic, Postmortem, Severity};
 use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
+use crate::reconcile::Overrides;
 use crate::render::context::{
     Counts, Finding as FindingView, IssueLink, ItemState, ItemView, JobSummaryContext, PlanEntry,
     PostmortemRef, PrCommentContext, StatusItem, SummaryEntry,
@@ -109,7 +110,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         _ => {}
     }
     let inputs = input::load(&args.paths, global)?;
-    let tracker_args = TrackerArgs {
+    let overrides = Overrides {
         tracker: Some(match run.forge {
             Forge::GitHub => Kind::Github,
             Forge::GitLab => Kind::Gitlab,
@@ -118,9 +119,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         api_url: args.api_url.clone().or_else(|| run.api_url.clone()),
         today: args.today,
     };
-    let remote = remote::resolve(&tracker_args, &inputs.config, &env)?;
-    let today = remote::today(&tracker_args);
-    let options = remote::sync_options(&inputs.config, &remote, today, &env)?;
+    let resolved = remote::options(inputs.config.clone(), &overrides, &env)?;
+    let (remote, options) = (resolved.remote, resolved.sync);
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
     let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
     let ctx = Ctx {

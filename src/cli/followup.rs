@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use super::input::{self, Global};
 use super::remote::{self, Format, Kind, TrackerArgs};
-use crate::config::Config;
 use crate::followup::{
     followup_doc, update_tracker, DocOutcome, FollowupOptions, TrackerUpdates, UpdateOptions,
 };
@@ -204,24 +203,12 @@ impl Run<'_> {
     }
 }
 
-/// Today in the configured time zone (UTC offset), or the machine's local day.
-pub fn today_in(config: &Config) -> NaiveDate {
-    match config
-        .time_zone
-        .as_deref()
-        .and_then(crate::parse::zone_offset)
-    {
-        Some(off) => chrono::Utc::now().with_timezone(&off).date_naive(),
-        None => chrono::Local::now().date_naive(),
-    }
-}
-
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.paths, global)?;
     let config = &inputs.config;
     let env = remote::env_map();
-    let remote = remote::resolve(&args.tracker, config, &env)?;
-    let today = args.tracker.today.unwrap_or_else(|| today_in(config));
+    let resolved = remote::options(config.clone(), &args.tracker.overrides(), &env)?;
+    let (remote, today) = (&resolved.remote, resolved.today);
     let write = match args.write {
         Some(w) => w,
         None => match config.followup.write.as_str() {
@@ -230,12 +217,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             _ => WriteMode::Local,
         },
     };
-    let sync_opts = remote::sync_options(config, &remote, today, &env)?;
-    let opts = FollowupOptions::from_config(
-        config,
-        (!remote.repo.is_empty()).then(|| remote.repo.clone()),
-        sync_opts.file_url.clone(),
-    );
+    let opts = &resolved.followup;
     let engine = Engine::new(config.templates_dir.as_deref())?;
     let timeout = std::time::Duration::from_secs(config.sync.timeout_secs);
     let label = config.sync.label.clone();
@@ -253,22 +235,17 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let run = Run {
         docs: &inputs.documents,
         parse_options: config.parse_options(),
-        opts: &opts,
+        opts,
         engine: &engine,
         today,
         dry_run: args.dry_run,
-        update: UpdateOptions {
-            today,
-            reminder_interval_days: config.followup.reminder_interval_days,
-            min_write_interval: std::time::Duration::from_millis(config.sync.min_write_interval_ms),
-            max_wait: std::time::Duration::from_secs(config.sync.max_wait_secs),
-        },
+        update: resolved.update(),
         label: &label,
         write,
         branch: &config.followup.branch,
     };
     let rt = remote::runtime()?;
-    let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(&remote, &e));
+    let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(remote, &e));
     let (documents, files_written, mut errors, updates, published) = rt.block_on(async {
         match (remote.kind, remote.token.as_deref()) {
             (Kind::None, _) | (_, None) => {
@@ -330,7 +307,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
         Format::Text => text(&report),
-        Format::Markdown => markdown(&report, &engine, &opts)?,
+        Format::Markdown => markdown(&report, &engine, opts)?,
     };
     print!("{out}");
     if !report.errors.is_empty() {
