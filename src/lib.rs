@@ -8,6 +8,7 @@
 pub mod can;
 pub mod ci;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod followup;
 pub mod identity;

@@ -21,7 +21,7 @@ mod time;
 mod timeline;
 mod vocab;
 
-use chrono::FixedOffset;
+use crate::clock::Zone;
 
 use crate::model::{Diagnostic, Postmortem, Section, SectionKind, Severity};
 
@@ -40,7 +40,7 @@ pub struct ParseOptions {
     /// kind, before the built-in vocabulary is consulted.
     pub synonyms: Vec<(String, SectionKind)>,
     /// The zone for times written without one; without it such times stay local.
-    pub default_offset: Option<FixedOffset>,
+    pub default_zone: Option<Zone>,
 }
 
 /// Parses one document. Never panics, whatever the text; problems become diagnostics.
@@ -59,7 +59,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
         .as_ref()
         .and_then(|f| f.date.as_deref())
         .and_then(|d| time::parse_date(d, None));
-    let mut ctx = incident::Context::read(&lines, &doc, reference, options.default_offset);
+    let mut ctx = incident::Context::read(&lines, &doc, reference, options.default_zone);
     let stated = incident::stated(&lines, &doc, &ctx);
     ctx.adopt(&stated);
     for seg in &doc.segments {

@@ -112,7 +112,7 @@ impl Options {
             .file_url
             .clone()
             .or_else(|| ci_file_url(&remote, env));
-        let today = today(config.time_zone.as_deref(), overrides.today, now);
+        let today = today(&config, overrides.today, now);
         Ok(Options::new(config, remote, file_url, root, today))
     }
 
@@ -147,16 +147,10 @@ impl Options {
     }
 }
 
-/// The day of a run: `fixed` when given (`--today`), else `now` in the zone `time_zone` names,
-/// else in the machine's local zone.
-pub fn today(time_zone: Option<&str>, fixed: Option<NaiveDate>, now: DateTime<Utc>) -> NaiveDate {
-    if let Some(d) = fixed {
-        return d;
-    }
-    match time_zone.and_then(crate::parse::zone_offset) {
-        Some(off) => now.with_timezone(&off).date_naive(),
-        None => now.with_timezone(&chrono::Local).date_naive(),
-    }
+/// The day of a run: `fixed` when given (`--today`), else `now` in the configured zone
+/// ([`Config::zone`]), else in the machine's local zone ([`crate::clock::today`]).
+pub fn today(config: &Config, fixed: Option<NaiveDate>, now: DateTime<Utc>) -> NaiveDate {
+    fixed.unwrap_or_else(|| crate::clock::today(config.zone(), now))
 }
 
 /// The remote: flags, then the configuration, then the CI environment.
@@ -265,32 +259,56 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn zoned(name: &str) -> Config {
+        Config {
+            time_zone: Some(name.into()),
+            ..Config::default()
+        }
+    }
+
     #[test]
     fn today_is_the_configured_zones_day() {
-        // 10:30 UTC is 00:30 the next day at UTC+14; 09:30 UTC is 23:30 the day before at
-        // UTC-10.
-        let now = at("2026-06-30T10:30:00Z");
-        assert_eq!(today(Some("+14:00"), None, now), day("2026-07-01"));
+        // 10:30 UTC is 00:30 the next day in Kiritimati (UTC+14); 09:30 UTC is 23:30 the day
+        // before in Honolulu (UTC-10).
+        let kiritimati = zoned("Pacific/Kiritimati");
         assert_eq!(
-            today(Some("HST"), None, at("2026-06-30T09:30:00Z")),
+            today(&kiritimati, None, at("2026-06-30T10:30:00Z")),
+            day("2026-07-01")
+        );
+        assert_eq!(
+            today(&kiritimati, None, at("2026-06-30T09:59:00Z")),
+            day("2026-06-30")
+        );
+        assert_eq!(
+            today(&zoned("Pacific/Honolulu"), None, at("2026-06-30T09:30:00Z")),
             day("2026-06-29")
         );
-        assert_eq!(today(Some("UTC"), None, now), day("2026-06-30"));
+        // Berlin in summer is UTC+2: 22:30 UTC is already the next day there.
+        let berlin = zoned("Europe/Berlin");
+        assert_eq!(
+            today(&berlin, None, at("2026-07-14T22:30:00Z")),
+            day("2026-07-15")
+        );
+        assert_eq!(
+            today(&berlin, None, at("2026-01-14T22:30:00Z")),
+            day("2026-01-14"),
+            "UTC+1 in winter"
+        );
         // `--today` wins over any clock.
         assert_eq!(
-            today(Some("+14:00"), Some(day("2020-01-01")), now),
+            today(
+                &kiritimati,
+                Some(day("2020-01-01")),
+                at("2026-06-30T10:30:00Z")
+            ),
             day("2020-01-01")
         );
     }
 
     #[test]
     fn one_resolution_gives_every_job_the_same_day() {
-        let config = Config {
-            time_zone: Some("+14:00".into()),
-            ..Config::default()
-        };
         let o = Options::resolve(
-            config,
+            zoned("Pacific/Kiritimati"),
             &Overrides::default(),
             &env(&[
                 ("GITHUB_REPOSITORY", "acme/svc"),

@@ -307,11 +307,7 @@ impl ForgeRunner {
             .file_url
             .clone()
             .unwrap_or_else(|| web_file_url(kind, &access.api_url, repo, &branch));
-        let today = crate::reconcile::options::today(
-            config.time_zone.as_deref(),
-            self.settings.today,
-            Utc::now(),
-        );
+        let today = crate::reconcile::options::today(&config, self.settings.today, Utc::now());
         let remote = crate::reconcile::Remote {
             kind: match kind {
                 Forge::Github => crate::reconcile::Kind::Github,

@@ -2,7 +2,7 @@
 //! to real syncs and follow-ups, through octocrab and the gitlab crate, against the fake
 //! GitHub and GitLab; afterwards `/api/items` and its CSV agree with what the fakes hold.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,7 +1,6 @@
 //! `postmortem-tracker can FILE` as a user runs it.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 fn seed003() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
@@ -18,7 +17,7 @@ fn seed003() -> Option<PathBuf> {
 }
 
 fn run(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
+    let out = crate::support::command()
         .args(args)
         .current_dir(cwd)
         .env_remove("POSTMORTEM_TRACKER_TEMPLATES_DIR")

@@ -1,12 +1,7 @@
 //! `postmortem-tracker templates …` as a user runs it.
 
-use std::process::Command;
-
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = crate::support::command().args(args).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -3,7 +3,7 @@
 //! parsed the same way; the repository's own `.postmortem-tracker.toml` honoured; clear errors
 //! naming the repository and file; every repository of an owner or group.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

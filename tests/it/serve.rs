@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-mod support;
+use crate::support;
 
 use postmortem_tracker::service::store::{Depth, Job, JobState, Store};
 use postmortem_tracker::service::webhook::{github_signature, Forge};

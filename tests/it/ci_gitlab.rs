@@ -2,10 +2,9 @@
 //! each pipeline source) against the fake GitLab: a merge request pipeline run twice (one
 //! sticky note, a Code Quality report), a push to the default branch, a schedule.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use support::gitlab::FakeGitLab;
 
@@ -21,7 +20,7 @@ fn example(name: &str) -> String {
 }
 
 fn run_ci(fake: &FakeGitLab, ws: &Path, vars: &[(&str, &str)]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
+    let out = crate::support::command()
         .args(["ci", "--today=2026-01-10"])
         .current_dir(ws)
         .env_clear()

@@ -1,7 +1,7 @@
 //! `scripts/install.sh` (the action's install step) against a fake release server on loopback:
 //! a good archive installs and runs; a checksum mismatch fails and installs nothing.
 
-mod release_server;
+use crate::release_server;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

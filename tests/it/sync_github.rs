@@ -1,11 +1,10 @@
 //! `sync` against the fake GitHub: one issue per item, a free second run, no duplicate after
 //! crashes, ambiguous 502s, random faults or a concurrent run, and clear failures.
 
-mod support;
-mod sync_common;
+use crate::support;
+use crate::sync_common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 use std::time::Duration;
 
 use postmortem_tracker::plan::plan;
@@ -495,7 +494,7 @@ fn bin(
     token: &str,
     args: &[&str],
 ) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
+    let out = crate::support::command()
         .args(args)
         .args([
             "--tracker",

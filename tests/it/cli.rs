@@ -1,22 +1,12 @@
 //! The real binary, run the way users run it: in a folder of their own, with files, config and
 //! environment, checking what it prints and how it exits.
 
+use crate::support::command;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"));
-    // Nothing from the developer's environment leaks into the run.
-    for (k, _) in std::env::vars() {
-        if k.starts_with("POSTMORTEM_TRACKER_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
+use std::process::Output;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    bin()
+    command()
         .current_dir(dir)
         .args(args)
         .output()
@@ -273,7 +263,7 @@ fn lint_formats_and_exit_codes() {
         ".postmortem-tracker.toml",
         "required_sections = []\n[lint]\nrequire_owner = false\n",
     );
-    let o = bin()
+    let o = command()
         .current_dir(dir.path())
         .args(["lint", "thin.md"])
         .env("POSTMORTEM_TRACKER_LINT__REQUIRE_DUE", "false")
@@ -291,11 +281,11 @@ fn lint_formats_and_exit_codes() {
 
 #[test]
 fn help_teaches() {
-    let o = bin().arg("--help").output().unwrap();
+    let o = command().arg("--help").output().unwrap();
     let help = stdout(&o);
     assert!(help.contains("parse") && help.contains("lint"));
     assert!(help.contains("Exit codes: 0 success, 1 problems found, 2 could not run"));
-    let o = bin().args(["lint", "--help"]).output().unwrap();
+    let o = command().args(["lint", "--help"]).output().unwrap();
     assert!(stdout(&o).contains("--strict"));
     assert!(stdout(&o).contains("github"));
 }
@@ -308,7 +298,7 @@ fn plan_without_a_token_reads_the_files_alone() {
         "pm.md",
         "# T\n\n## Action Items\n\n- Split the a | b pool\n- [x] Grow the volume (#12)\n",
     );
-    let o = bin()
+    let o = command()
         .current_dir(dir.path())
         .args(["plan", "pm.md", "--format", "markdown", "--tracker", "none"])
         .env_remove("GITHUB_TOKEN")

@@ -2,26 +2,12 @@
 //! into copies of the bundled examples and of small documents, the summary formats, the exit
 //! codes. The repository's own examples are never modified: they are copied to a temp folder.
 
+use crate::support::command;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("POSTMORTEM_TRACKER_")
-            || k.starts_with("GITHUB_")
-            || k.starts_with("GITLAB_")
-            || k.starts_with("CI_")
-        {
-            c.env_remove(k);
-        }
-    }
-    c.env_remove("GITLAB_CI");
-    c
-}
+use std::process::Output;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    bin()
+    command()
         .current_dir(dir)
         .args(args)
         .output()
@@ -240,12 +226,13 @@ fn on_copies_of_the_bundled_examples() {
 #[test]
 fn every_command_uses_the_configured_zones_day() {
     use chrono::{Duration, Timelike as _, Utc};
-    // UTC+14 is a day ahead from 10:00 UTC on, UTC-10 a day behind before 10:00.
+    // Kiritimati (UTC+14) is a day ahead from 10:00 UTC on, Honolulu (UTC-10, no daylight
+    // saving) a day behind before 10:00.
     let before = Utc::now();
     let (zone, hours) = if before.hour() >= 10 {
-        ("+14:00", 14)
+        ("Pacific/Kiritimati", 14)
     } else {
-        ("HST", -10)
+        ("Pacific/Honolulu", -10)
     };
     let zone_day = |t: chrono::DateTime<Utc>| (t + Duration::hours(hours)).date_naive();
     let expected = zone_day(before);
@@ -265,7 +252,7 @@ fn every_command_uses_the_configured_zones_day() {
         "# Outage\n\n## Action Items\n\n- [ ] Review quotas\n",
     );
     let in_utc = |args: &[&str]| {
-        let o = bin()
+        let o = command()
             .current_dir(dir.path())
             .env("TZ", "UTC")
             .args(args)
@@ -299,7 +286,7 @@ fn every_command_uses_the_configured_zones_day() {
     let followup = followup["today"].as_str().unwrap().to_string();
     // A merge request pipeline without a token: the plan comment goes to the job log.
     let review = {
-        let o = bin()
+        let o = command()
             .current_dir(dir.path())
             .env("TZ", "UTC")
             .env("GITLAB_CI", "true")

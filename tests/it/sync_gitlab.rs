@@ -1,11 +1,10 @@
 //! `sync` against the fake GitLab: the same guarantees as on GitHub, through the `gitlab`
 //! crate's async client (form bodies, user ids, native due dates, 429 with Retry-After).
 
-mod support;
-mod sync_common;
+use crate::support;
+use crate::sync_common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 use std::time::Duration;
 
 use postmortem_tracker::render::safe::parse_marker;
@@ -342,7 +341,7 @@ async fn two_syncs_at_once_leave_one_open_issue_per_item() {
 }
 
 fn bin(ws: &std::path::Path, fake: &FakeGitLab, token: &str, repo: &str) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
+    let out = crate::support::command()
         .args(["sync", "postmortems", "--today", "2026-01-10"])
         .current_dir(ws)
         .env_remove("GITHUB_TOKEN")

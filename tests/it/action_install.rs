@@ -5,7 +5,7 @@
 //! leave the binary where the next step finds it (a `GITHUB_PATH` entry), and a checksum mismatch
 //! must fail the step and install nothing.
 
-mod release_server;
+use crate::release_server;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,13 +1,14 @@
 //! `postmortem-tracker serve`, the real binary: refuses to start without a secret, serves
 //! webhooks and metrics on loopback, and stops cleanly on SIGTERM.
 
+use crate::support::command;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-mod support;
+use crate::support;
 
 use postmortem_tracker::service::store::{JobFilter, JobState, Store};
 use postmortem_tracker::service::webhook::github_signature;
@@ -15,24 +16,6 @@ use support::github::FakeGitHub;
 use support::Fault;
 
 const SECRET: &str = "cli-serve-secret";
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("POSTMORTEM_TRACKER_") {
-            c.env_remove(k);
-        }
-    }
-    for k in [
-        "GITHUB_WEBHOOK_SECRET",
-        "GITLAB_WEBHOOK_TOKEN",
-        "GITHUB_TOKEN",
-        "GITLAB_TOKEN",
-    ] {
-        c.env_remove(k);
-    }
-    c
-}
 
 fn http(
     addr: SocketAddr,
@@ -66,7 +49,7 @@ fn http(
 #[test]
 fn refuses_to_start_without_a_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = command()
         .current_dir(dir.path())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .output()
@@ -82,7 +65,7 @@ fn refuses_to_start_without_a_secret() {
 
 #[test]
 fn bad_repository_flag_is_a_usage_error() {
-    let out = bin()
+    let out = command()
         .args(["serve", "--repository", "acme/svc"])
         .env("GITHUB_WEBHOOK_SECRET", SECRET)
         .output()
@@ -183,7 +166,7 @@ fn serves_webhooks_and_stops_on_sigterm() {
         "[service]\nlisten = \"127.0.0.1:0\"\ndatabase = \"from-config.sqlite\"\n",
     )
     .unwrap();
-    let mut cmd = bin();
+    let mut cmd = command();
     cmd.current_dir(dir.path())
         .arg("serve")
         .env("GITHUB_WEBHOOK_SECRET", SECRET);
@@ -292,7 +275,7 @@ fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
     .unwrap();
     let db = dir.path().join("service.sqlite");
     let start = |db: &std::path::Path| {
-        let mut cmd = bin();
+        let mut cmd = command();
         cmd.current_dir(dir.path())
             .args([
                 "serve",
@@ -395,7 +378,7 @@ fn bad_service_configuration_names_file_and_key() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".postmortem-tracker.toml"), toml).unwrap();
-        let out = bin()
+        let out = command()
             .current_dir(dir.path())
             .arg("serve")
             .env("GITHUB_WEBHOOK_SECRET", SECRET)
@@ -419,7 +402,7 @@ fn webhook_secret_from_a_file_named_in_the_configuration() {
         "[service]\nlisten = \"127.0.0.1:0\"\ngithub_webhook_secret_file = \"gh-secret\"\n",
     )
     .unwrap();
-    let mut cmd = bin();
+    let mut cmd = command();
     cmd.current_dir(dir.path()).arg("serve");
     let svc = Running::start(cmd);
     let ping = br#"{"zen":"Design for failure.","hook_id":2}"#;
@@ -441,7 +424,11 @@ fn webhook_secret_from_a_file_named_in_the_configuration() {
         "[service]\ngitlab_webhook_token_file = \"nope/token\"\n",
     )
     .unwrap();
-    let out = bin().current_dir(dir.path()).arg("serve").output().unwrap();
+    let out = command()
+        .current_dir(dir.path())
+        .arg("serve")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -3,10 +3,9 @@
 //! fake GitHub: pull request opened then synchronized (one sticky comment), a fork with a
 //! read-only token, a push to the default branch (sync + write-back), a schedule.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use support::github::FakeGitHub;
@@ -73,7 +72,7 @@ fn run_ci_with(
         Some(n) => format!("refs/pull/{n}/merge"),
         None => payload["ref"].as_str().unwrap_or("refs/heads/main").into(),
     };
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
+    let out = crate::support::command()
         .args(["ci", "--today=2026-01-10"])
         .args(extra)
         .current_dir(ws)

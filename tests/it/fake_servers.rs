@@ -2,7 +2,7 @@
 //! crate talk to them over loopback and must deserialise every answer, observe every fault as
 //! the real forge presents it, and leave the state a test can check.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -3,11 +3,10 @@
 //! again and re-applied, and their edit is kept; pull-request mode run twice keeps one
 //! pull/merge request; the tool's commits carry `[skip ci]` and its trailer.
 
-mod support;
+use crate::support;
 
 use std::cell::Cell;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use postmortem_tracker::tracker::github::GitHub;
@@ -390,7 +389,7 @@ fn ci_push(fake: &FakeGitHub, ws: &Path, mode: &str, message: &str) -> (i32, Str
     payload["head_commit"]["message"] = message.into();
     let event = tmp.path().join("event.json");
     std::fs::write(&event, payload.to_string()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
+    let out = crate::support::command()
         .args(["ci", "--today=2026-01-10", "--write-back", mode])
         .current_dir(ws)
         .env_clear()
@@ -451,7 +450,7 @@ fn gitlab_ci_push_opens_one_merge_request_with_links_and_skips_its_own_commit() 
     fake.state().seed_file("acme/svc", "main", REL, PM);
     let ws = workspace();
     let ci = |message: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"))
+        let out = crate::support::command()
             .args(["ci", "--today=2026-01-10", "--write-back", "pull-request"])
             .current_dir(ws.path())
             .env_clear()

@@ -4,7 +4,7 @@
 //! a fixed `--today`; a second run the same day writes nothing; a run 7 days later sends one
 //! reminder per overdue issue.
 
-mod support;
+use crate::support;
 
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
