@@ -179,7 +179,7 @@ fn own_push(env: &std::collections::HashMap<String, String>, payload: Option<&st
         .and_then(|v| v["head_commit"]["message"].as_str().map(str::to_string));
     from_payload
         .or_else(|| env.get("CI_COMMIT_MESSAGE").cloned())
-        .is_some_and(|m| crate::writeback::publish::is_own_commit(&m))
+        .is_some_and(|m| crate::tracker::publish::is_own_commit(&m))
 }
 
 /// A pull or merge request: lint the changed postmortems, annotate, comment the plan.
@@ -441,7 +441,8 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
 /// through the forge's API: each file's links are re-applied (by item key) to the text on the
 /// forge, so a concurrent edit is kept. The links are also in the checkout.
 async fn publish_write_back(ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> Result<(), String> {
-    use crate::writeback::publish::{commit_message, link_changes, publish, Source, Target};
+    use crate::reconcile::publish::link_changes;
+    use crate::tracker::publish::{commit_message, publish, Source, Target};
     let remote = &ctx.remote;
     // Only the files whose links the sync wrote into the checkout.
     let changes = link_changes(report, &ctx.options.parse_options, |path| {

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use crate::config::Config;
 pub use crate::reconcile::{Kind, Remote};
 use crate::reconcile::{Options, Overrides};
+use crate::tracker::client::ConnectError;
 use crate::tracker::TrackerError;
 
 /// Output format.
@@ -104,6 +105,14 @@ pub fn explain(remote: &Remote, e: &TrackerError) -> String {
         TrackerError::Rejected { status, message } => {
             format!("{forge} refused a request ({status}): {message}")
         }
+    }
+}
+
+/// Why no client could be made, as one message saying what to fix.
+pub fn connect_failed(remote: &Remote, e: ConnectError) -> anyhow::Error {
+    match e {
+        ConnectError::Setup(m) => anyhow::Error::msg(m),
+        ConnectError::Tracker(t) => anyhow::anyhow!(explain(remote, &t)),
     }
 }
 

@@ -11,54 +11,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::config::Config;
 use crate::followup::{FollowupOptions, UpdateOptions};
 use crate::sync::SyncOptions;
+use crate::tracker::client::{Kind, Remote};
 use crate::tracker::github;
-
-/// Which forge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
-    Github,
-    Gitlab,
-    None,
-}
-
-/// Where to talk, resolved from flags, configuration and environment (in that order).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Remote {
-    pub kind: Kind,
-    pub repo: String,
-    pub api_url: String,
-    /// The token, when the environment has one. Never printed.
-    pub token: Option<String>,
-}
-
-impl std::fmt::Debug for Remote {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Remote")
-            .field("kind", &self.kind)
-            .field("repo", &self.repo)
-            .field("api_url", &self.api_url)
-            .field("token", &self.token.as_ref().map(|_| "<set>"))
-            .finish()
-    }
-}
-
-impl Remote {
-    /// The environment variable the token comes from.
-    pub fn token_var(&self) -> &'static str {
-        match self.kind {
-            Kind::Gitlab => "GITLAB_TOKEN",
-            _ => "GITHUB_TOKEN",
-        }
-    }
-
-    /// The forge's name for people: `GitHub`, `GitLab`.
-    pub fn forge(&self) -> &'static str {
-        match self.kind {
-            Kind::Gitlab => "GitLab",
-            _ => "GitHub",
-        }
-    }
-}
 
 /// What flags (or the CI event) say, each overriding the configuration and the environment.
 #[derive(Debug, Clone, Default)]

@@ -25,16 +25,14 @@ use super::webhook::{Forge, Reason};
 use super::{BoxFuture, Runner};
 use crate::followup::{followup_doc, update_tracker, UpdateOptions};
 use crate::model::Postmortem;
+use crate::reconcile::publish::{link_changes, request_body, status_changes, StatusContext};
 use crate::reconcile::Options;
 use crate::render::Engine;
 use crate::source::remote;
 use crate::sync::{sync, Pacing, Sleeper};
 use crate::tracker::browse::Browse;
+use crate::tracker::publish::{commit_message, publish, Source, Target};
 use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
-use crate::writeback::publish::{
-    commit_message, link_changes, publish, request_body, status_changes, Source, StatusContext,
-    Target,
-};
 
 /// Where the service writes links and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
