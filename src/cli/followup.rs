@@ -143,6 +143,9 @@ impl Run<'_> {
                 status: 0,
                 message: format!("template: {e}"),
             })?;
+            if let Some(d) = &out.damage {
+                errors.push(d.at(&doc.path));
+            }
             if out.changed && !self.dry_run && self.write == WriteMode::Local {
                 match write_atomic(path, &out.text) {
                     Ok(()) => files_written.push(doc.path.clone()),

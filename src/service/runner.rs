@@ -375,6 +375,9 @@ impl ForgeRunner {
         for (doc, text) in docs.iter().zip(&texts) {
             let out = followup_doc(doc, text, Some(&listing), today, &fopts, &self.engine)
                 .map_err(|e| Failure::from(format!("{origin}:{}: template: {e}", doc.path)))?;
+            if let Some(d) = &out.damage {
+                errors.push(format!("{origin}: {}", d.at(&doc.path)));
+            }
             outcomes.push(out);
         }
         if job.mark.reason == Reason::Followup {
