@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::clock::Zone;
 use crate::model::SectionKind;
-use crate::parse::{zone_offset, ParseOptions};
+use crate::parse::ParseOptions;
 
 /// The file read from the repository root unless `--config` names another.
 pub const FILE_NAME: &str = ".postmortem-tracker.toml";
@@ -388,9 +389,9 @@ impl Config {
             return Err(invalid("sync.label: must not be empty".into()));
         }
         if let Some(tz) = &self.time_zone {
-            if zone_offset(tz).is_none() {
+            if Zone::parse(tz).is_none() {
                 return Err(invalid(format!(
-                    "time_zone: cannot read {tz:?}; write UTC, an abbreviation such as CET or PST, or an offset such as +02:00"
+                    "time_zone: cannot read {tz:?}; write an IANA name such as Europe/Berlin, UTC, an abbreviation such as CET or PST, or an offset such as +02:00"
                 )));
             }
         }
@@ -411,6 +412,11 @@ impl Config {
             .collect()
     }
 
+    /// The configured `time_zone`, when it is set and readable (validation rejects the rest).
+    pub fn zone(&self) -> Option<Zone> {
+        self.time_zone.as_deref().and_then(Zone::parse)
+    }
+
     /// Parser options from this configuration.
     pub fn parse_options(&self) -> ParseOptions {
         ParseOptions {
@@ -419,7 +425,7 @@ impl Config {
                 .iter()
                 .filter_map(|(p, k)| section_kind(k).map(|k| (p.clone(), k)))
                 .collect(),
-            default_offset: self.time_zone.as_deref().and_then(zone_offset),
+            default_zone: self.zone(),
         }
     }
 }
@@ -462,7 +468,7 @@ mod tests {
             opts.synonyms,
             [("things to fix".to_string(), SectionKind::Tasks)]
         );
-        assert_eq!(opts.default_offset.unwrap().local_minus_utc(), 3600);
+        assert_eq!(opts.default_zone, Zone::parse("+01:00"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod can;
 pub mod ci;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod followup;
 pub mod identity;
@@ -15,6 +16,7 @@ pub mod lint;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod reconcile;
 pub mod render;
 pub mod service;
 pub mod source;

@@ -7,10 +7,11 @@
 
 use std::borrow::Cow;
 
-use chrono::{FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 
 use super::time::{self, Found};
 use super::{inline, Doc, Line};
+use crate::clock::Zone;
 use crate::model::{Incident, SectionKind, TimelineEntry, Timestamp};
 
 /// The date and zone that a document's undated, unzoned times belong to.
@@ -19,7 +20,7 @@ pub(crate) struct Context {
     /// The incident's date, when the document states one.
     pub date: Option<NaiveDate>,
     /// The zone the document declares ("All times in UTC"), else the configured default.
-    pub offset: Option<FixedOffset>,
+    pub zone: Option<Zone>,
 }
 
 /// Sections whose text may state when the incident happened.
@@ -35,7 +36,7 @@ impl Context {
         lines: &[Line<'_>],
         doc: &Doc,
         front_matter_date: Option<NaiveDate>,
-        default_offset: Option<FixedOffset>,
+        default_zone: Option<Zone>,
     ) -> Context {
         let mut offset = None;
         let mut labelled_date = None;
@@ -84,9 +85,11 @@ impl Context {
                 }
                 let text = inline::plain(body);
                 if notes_zone {
-                    offset = time::Moments::new(&text)
-                        .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
-                        .and_then(|m| m.stamp.offset);
+                    offset = time::named_zone(&text).or_else(|| {
+                        time::Moments::new(&text)
+                            .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
+                            .and_then(|m| m.stamp.offset.map(Zone::Fixed))
+                    });
                 }
                 if !wants_date {
                     continue;
@@ -107,7 +110,7 @@ impl Context {
         }
         Context {
             date: front_matter_date.or(labelled_date).or(first_date),
-            offset: offset.or(default_offset),
+            zone: offset.or(default_zone),
         }
     }
 
@@ -124,8 +127,8 @@ impl Context {
                 s.date = same_line_date.or(self.date);
             }
         }
-        if s.offset.is_none() && s.time.is_some() {
-            s.offset = self.offset;
+        if let (None, Some(t), Some(zone)) = (s.offset, s.time, f.named.or(self.zone)) {
+            s.offset = Some(zone.offset_for(s.date, t));
         }
         s
     }
@@ -168,7 +171,7 @@ impl Context {
     pub(crate) fn adopt(&mut self, stated: &Stated) {
         if let Some(s) = stated.start {
             self.date = self.date.or(s.date);
-            self.offset = self.offset.or(s.offset);
+            self.zone = self.zone.or(s.offset.map(Zone::Fixed));
         }
     }
 }

@@ -1,19 +1,20 @@
 //! Timeline entries: one per list item, table row, time-stamped line or timeline subsection.
 
-use chrono::{FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 
 use super::blocks::{self, Block, Marker, Node, Table};
 use super::incident::Context;
 use super::inline;
 use super::time::{self, Found};
 use super::Line;
+use crate::clock::Zone;
 use crate::model::{TimelineEntry, Timestamp};
 
 /// The date and zone that undated, unzoned entries take, updated as the timeline goes
 /// (`2019-01-22` on a line of its own, `All times in PST`).
 struct Clock {
     date: Option<NaiveDate>,
-    offset: Option<FixedOffset>,
+    zone: Option<Zone>,
     /// The last entry's time of day, to notice a timeline crossing midnight.
     last: Option<chrono::NaiveTime>,
 }
@@ -22,7 +23,7 @@ impl Clock {
     fn new(ctx: &Context) -> Self {
         Clock {
             date: ctx.date,
-            offset: ctx.offset,
+            zone: ctx.zone,
             last: None,
         }
     }
@@ -49,8 +50,8 @@ impl Clock {
         if s.time.is_some() {
             self.last = s.time;
         }
-        if s.offset.is_none() && s.time.is_some() {
-            s.offset = self.offset;
+        if let (None, Some(t), Some(zone)) = (s.offset, s.time, f.named.or(self.zone)) {
+            s.offset = Some(zone.offset_for(s.date, t));
         }
         s
     }
@@ -116,8 +117,12 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
                 clock.date = m.stamp.date;
             }
             if m.stamp.offset.is_some() && m.stamp.time.is_none() {
-                clock.offset = m.stamp.offset;
+                clock.zone = m.stamp.offset.map(Zone::Fixed);
             }
+        }
+        // "All times in Europe/Berlin": daylight saving follows each entry's date.
+        if let Some(zone) = time::named_zone(&text) {
+            clock.zone = Some(zone);
         }
         return;
     }

@@ -717,6 +717,23 @@ pub fn raw_get(
     (status, head.to_lowercase(), body.to_owned())
 }
 
+/// The real binary, with nothing from the developer's or CI's environment that it reads
+/// (`POSTMORTEM_TRACKER_*`, `GITHUB_*`, `GITLAB_*`, `CI_*`): each test sets what it means.
+pub fn command() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"));
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if ["POSTMORTEM_TRACKER_", "GITHUB_", "GITLAB_", "CI_"]
+            .iter()
+            .any(|p| k.starts_with(p))
+            || k == "CI"
+        {
+            c.env_remove(&*k);
+        }
+    }
+    c
+}
+
 /// A fake forge for a run of the real binary.
 pub enum FakeForge<'a> {
     GitHub(&'a github::FakeGitHub),
@@ -726,23 +743,12 @@ pub enum FakeForge<'a> {
 /// Runs the binary in `ws` on `postmortems/` against `forge` (its token, repository `acme/svc`,
 /// no pacing), with nothing from the developer's environment: (exit code, stdout, stderr).
 pub fn bin(ws: &std::path::Path, forge: &FakeForge, args: &[&str]) -> (i32, String, String) {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_postmortem-tracker"));
+    let mut c = command();
     c.args(args)
         .arg("postmortems")
         .current_dir(ws)
         .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
         .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0");
-    for k in [
-        "GITHUB_TOKEN",
-        "GITHUB_REPOSITORY",
-        "GITHUB_API_URL",
-        "GITLAB_TOKEN",
-        "CI_API_V4_URL",
-        "CI_PROJECT_PATH",
-        "GITLAB_CI",
-    ] {
-        c.env_remove(k);
-    }
     match forge {
         FakeForge::GitHub(f) => {
             c.args(["--tracker", "github", "--repo", "acme/svc", "--api-url"])

@@ -1,0 +1,320 @@
+//! The real binary, run the way users run it: in a folder of their own, with files, config and
+//! environment, checking what it prints and how it exits.
+
+use crate::support::command;
+use std::path::Path;
+use std::process::Output;
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    command()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const PM: &str = "# DB outage\n\n## Summary\n\nOn March 3, 2026 from 14:00 to 15:30 UTC the database was down.\n\n## Root Cause\n\nDisk full.\n\n## Timeline\n\n- 14:00 UTC alert fired\n- 15:30 UTC service restored\n\n## Action Items\n\n- [ ] Add disk alerts @ana due: 2026-04-01\n- [x] Grow the volume (#12)\n";
+
+#[test]
+fn parse_json_has_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pm.md", PM);
+    let o = run(dir.path(), &["parse", "pm.md", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let doc = &v[0];
+    assert_eq!(doc["path"], "pm.md");
+    assert_eq!(doc["title"], "DB outage");
+    assert_eq!(doc["incident"]["start"], "2026-03-03T14:00:00Z");
+    assert_eq!(doc["incident"]["end"], "2026-03-03T15:30:00Z");
+    assert_eq!(doc["incident"]["duration_minutes"], 90);
+    let a = &doc["actions"][0];
+    assert_eq!(a["text"], "Add disk alerts");
+    assert_eq!(a["kind"], "task");
+    assert_eq!(a["owner"], "ana");
+    assert_eq!(a["due"], "2026-04-01");
+    assert_eq!(a["done"], false);
+    assert_eq!(a["line"], 18);
+    for key in ["group", "priority", "issue"] {
+        assert!(
+            a.get(key).is_some(),
+            "actions[].{key} is present (null when unknown)"
+        );
+    }
+    assert_eq!(doc["actions"][1]["issue"], "#12");
+    assert_eq!(doc["actions"][1]["done"], true);
+    assert_eq!(doc["timeline"][1]["time"], "2026-03-03T15:30:00Z");
+    assert_eq!(doc["timeline"][1]["text"], "service restored");
+    assert_eq!(doc["timeline"][1]["line"], 14);
+    assert!(doc["diagnostics"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn without_paths_the_configured_globs_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "postmortems/2026/a.md", PM);
+    write(dir.path(), "docs/postmortems/b.txt", PM);
+    write(dir.path(), "notes/c.md", PM);
+    let o = run(dir.path(), &["parse", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let paths: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["docs/postmortems/b.txt", "postmortems/2026/a.md"]);
+
+    write(
+        dir.path(),
+        ".postmortem-tracker.toml",
+        "paths = [\"notes/**\"]\n",
+    );
+    let o = run(dir.path(), &["parse", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["path"], "notes/c.md");
+    assert_eq!(v.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn folders_are_walked_honouring_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pms/.gitignore", "drafts/\n");
+    write(dir.path(), "pms/a.md", PM);
+    write(dir.path(), "pms/b.markdown", PM);
+    write(dir.path(), "pms/image.png", "not a postmortem");
+    write(dir.path(), "pms/drafts/wip.md", PM);
+    let o = run(dir.path(), &["parse", "pms", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let paths: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["pms/a.md", "pms/b.markdown"]);
+}
+
+#[test]
+fn bad_input_gets_clear_messages_and_documented_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    // A missing file: exit 2, named.
+    let o = run(dir.path(), &["parse", "nope.md"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("nope.md: no such file or directory"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A folder without postmortems: exit 2, says what was looked for.
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let o = run(dir.path(), &["lint", "empty"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no postmortems found in empty"),
+        "{}",
+        stderr(&o)
+    );
+
+    // No PATH and nothing under the default globs: a note, not a failure (a new repository).
+    let o = run(dir.path(), &["lint"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no postmortems found"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A binary file among good ones: skipped with a message, the rest is read.
+    write(dir.path(), "mixed/good.md", PM);
+    std::fs::write(dir.path().join("mixed/blob.md"), b"\x00\x01\x02binary").unwrap();
+    let o = run(dir.path(), &["parse", "mixed", "--format", "json"]);
+    assert!(o.status.success());
+    assert!(
+        stderr(&o).contains("skipped mixed/blob.md: binary file"),
+        "{}",
+        stderr(&o)
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    // lint counts an unreadable file as an error.
+    let o = run(dir.path(), &["lint", "mixed"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("mixed/blob.md: error: not read: binary file"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Invalid UTF-8: read lossily, with a diagnostic naming the line.
+    std::fs::write(
+        dir.path().join("latin1.md"),
+        b"# T\n\n## Action Items\n- Caf\xe9 @bob\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &["parse", "latin1.md", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["diagnostics"][0]["code"], "invalid-utf8");
+    assert_eq!(v[0]["diagnostics"][0]["line"], 4);
+    assert_eq!(v[0]["actions"][0]["owner"], "bob");
+
+    // A broken configuration file: exit 2, names the file.
+    write(
+        dir.path(),
+        "cfg/.postmortem-tracker.toml",
+        "required_sections = [\"rootcause\"]\n",
+    );
+    let o = run(&dir.path().join("cfg"), &["lint", "../latin1.md"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(".postmortem-tracker.toml") && stderr(&o).contains("rootcause"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn lint_formats_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pm.md", PM);
+    write(
+        dir.path(),
+        "thin.md",
+        "# Thin\n\n## Action Items\n\n- Fix it\n- Fix it\n- Check it by 2026-02-30\n\n## Tasks\n",
+    );
+
+    let o = run(dir.path(), &["lint", "pm.md", "thin.md"]);
+    assert_eq!(o.status.code(), Some(0), "warnings only: success");
+    let out = stdout(&o);
+    assert!(
+        out.contains("thin.md:5: warning: action item has no owner"),
+        "{out}"
+    );
+    assert!(
+        out.contains("thin.md:6: warning: the same action item stands at line 5"),
+        "{out}"
+    );
+    assert!(
+        out.contains("thin.md:9: warning: the section \"Tasks\" has no action items"),
+        "{out}"
+    );
+    assert!(
+        out.contains("thin.md: warning: no root cause section [missing-section]"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("pm.md:18: warning: action item has no owner"),
+        "{out}"
+    );
+    assert!(
+        stderr(&o).contains("2 files checked: 0 errors"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = run(dir.path(), &["lint", "thin.md", "--strict"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("thin.md:5: error:"));
+
+    let o = run(dir.path(), &["lint", "thin.md", "--format", "github"]);
+    assert!(
+        stdout(&o).contains(
+            "::warning file=thin.md,line=5,title=missing-owner::action item has no owner"
+        ),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = run(dir.path(), &["lint", "thin.md", "--format", "gitlab"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["check_name"] == "duplicate-item" && i["location"]["lines"]["begin"] == 6));
+
+    let o = run(dir.path(), &["lint", "thin.md", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["path"] == "thin.md" && f["severity"].is_string()));
+
+    // Configuration switches rules off; the environment overrides the file.
+    write(
+        dir.path(),
+        ".postmortem-tracker.toml",
+        "required_sections = []\n[lint]\nrequire_owner = false\n",
+    );
+    let o = command()
+        .current_dir(dir.path())
+        .args(["lint", "thin.md"])
+        .env("POSTMORTEM_TRACKER_LINT__REQUIRE_DUE", "false")
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(
+        !out.contains("missing-owner")
+            && !out.contains("missing-due")
+            && !out.contains("missing-section"),
+        "{out}"
+    );
+    assert!(out.contains("duplicate-item"), "{out}");
+}
+
+#[test]
+fn help_teaches() {
+    let o = command().arg("--help").output().unwrap();
+    let help = stdout(&o);
+    assert!(help.contains("parse") && help.contains("lint"));
+    assert!(help.contains("Exit codes: 0 success, 1 problems found, 2 could not run"));
+    let o = command().args(["lint", "--help"]).output().unwrap();
+    assert!(stdout(&o).contains("--strict"));
+    assert!(stdout(&o).contains("github"));
+}
+
+#[test]
+fn plan_without_a_token_reads_the_files_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pm.md",
+        "# T\n\n## Action Items\n\n- Split the a | b pool\n- [x] Grow the volume (#12)\n",
+    );
+    let o = command()
+        .current_dir(dir.path())
+        .args(["plan", "pm.md", "--format", "markdown", "--tracker", "none"])
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITLAB_TOKEN")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    // A pipe in an item cannot break the table; the named issue is adopted, not created.
+    assert!(
+        out.contains("| pm.md | 5 | Split the a \\| b pool | create |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| pm.md | 6 | Grow the volume | adopt | #12"),
+        "{out}"
+    );
+    assert!(out.contains("1 to create, 1 to adopt"), "{out}");
+}

@@ -1,0 +1,438 @@
+//! `postmortem-tracker serve`, the real binary: refuses to start without a secret, serves
+//! webhooks and metrics on loopback, and stops cleanly on SIGTERM.
+
+use crate::support::command;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::support;
+
+use postmortem_tracker::service::store::{JobFilter, JobState, Store};
+use postmortem_tracker::service::webhook::github_signature;
+use support::github::FakeGitHub;
+use support::Fault;
+
+const SECRET: &str = "cli-serve-secret";
+
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn refuses_to_start_without_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command()
+        .current_dir(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("GITHUB_WEBHOOK_SECRET") && err.contains("GITLAB_WEBHOOK_TOKEN"),
+        "{err}"
+    );
+    assert!(!dir.path().join("postmortem-tracker.sqlite").exists());
+}
+
+#[test]
+fn bad_repository_flag_is_a_usage_error() {
+    let out = command()
+        .args(["serve", "--repository", "acme/svc"])
+        .env("GITHUB_WEBHOOK_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("github:OWNER/NAME"), "{err}");
+}
+
+/// A running `serve` binary: its address and the lines of its stderr as they come.
+struct Running {
+    child: Child,
+    addr: SocketAddr,
+    lines: mpsc::Receiver<String>,
+    log: Vec<String>,
+}
+
+impl Running {
+    /// Starts `cmd` (its stderr piped) and waits (20 s at most) for its listening line.
+    fn start(mut cmd: Command) -> Running {
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut log = Vec::new();
+        let addr: SocketAddr = loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("no listening line; stderr so far: {log:?}"));
+            let found = line
+                .split("listening on http://")
+                .nth(1)
+                .map(|a| a.split_whitespace().next().unwrap().parse().unwrap());
+            log.push(line);
+            if let Some(a) = found {
+                break a;
+            }
+        };
+        Running {
+            child,
+            addr,
+            lines,
+            log,
+        }
+    }
+
+    /// `/metrics` until it contains `want` (bounded), or the last answer.
+    fn metrics_until(&self, want: &[&str], secs: u64) -> String {
+        let start = Instant::now();
+        loop {
+            let (_, m) = http(self.addr, "GET", "/metrics", &[], b"");
+            if want.iter().all(|w| m.contains(w)) || start.elapsed() > Duration::from_secs(secs) {
+                return m;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Everything it printed to stderr so far.
+    fn stderr(&mut self) -> String {
+        self.log.extend(self.lines.try_iter());
+        self.log.join("\n")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signed_push(addr: SocketAddr, delivery: &str, body: &[u8]) -> (u16, String) {
+    let sig = github_signature(SECRET.as_bytes(), body);
+    let h = [
+        ("X-GitHub-Event", "push"),
+        ("X-GitHub-Delivery", delivery),
+        ("X-Hub-Signature-256", sig.as_str()),
+    ];
+    http(addr, "POST", "/webhooks/github", &h, body)
+}
+
+#[cfg(unix)]
+#[test]
+fn serves_webhooks_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    // Listen address and database from the configuration file.
+    std::fs::write(
+        dir.path().join(".postmortem-tracker.toml"),
+        "[service]\nlisten = \"127.0.0.1:0\"\ndatabase = \"from-config.sqlite\"\n",
+    )
+    .unwrap();
+    let mut cmd = command();
+    cmd.current_dir(dir.path())
+        .arg("serve")
+        .env("GITHUB_WEBHOOK_SECRET", SECRET);
+    let mut svc = Running::start(cmd);
+    let addr = svc.addr;
+    assert!(
+        svc.stderr().contains("GITHUB_TOKEN is not set"),
+        "a service that cannot act warns at start: {}",
+        svc.stderr()
+    );
+
+    assert_eq!(http(addr, "GET", "/healthz", &[], b"").0, 200);
+    let ping = br#"{"zen":"Keep it logically awesome.","hook_id":1}"#;
+    let sig = github_signature(SECRET.as_bytes(), ping);
+    let h = [
+        ("X-GitHub-Event", "ping"),
+        ("X-GitHub-Delivery", "cli-1"),
+        ("X-Hub-Signature-256", sig.as_str()),
+    ];
+    assert_eq!(
+        http(addr, "POST", "/webhooks/github", &h, ping),
+        (200, "{\"result\":\"pong\"}".to_string())
+    );
+    let h = [
+        ("X-GitHub-Event", "ping"),
+        ("X-GitHub-Delivery", "cli-2"),
+        ("X-Hub-Signature-256", "sha256=00"),
+    ];
+    assert_eq!(http(addr, "POST", "/webhooks/github", &h, ping).0, 401);
+    let push = br#"{"ref":"refs/heads/main","repository":{"full_name":"acme/svc","default_branch":"main"}}"#;
+    assert_eq!(signed_push(addr, "cli-3", push).0, 202);
+    // Without GITHUB_TOKEN the job cannot be done: it ends failed, saying why, not done.
+    let metrics = svc.metrics_until(&["postmortem_tracker_jobs{state=\"failed\"} 1"], 10);
+    assert!(
+        metrics.contains("postmortem_tracker_jobs{state=\"failed\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("postmortem_tracker_jobs{state=\"done\"} 0"),
+        "{metrics}"
+    );
+    let (_, jobs) = http(addr, "GET", "/api/jobs", &[], b"");
+    assert!(jobs.contains("no GITHUB_TOKEN"), "{jobs}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &svc.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    let exit = loop {
+        if let Some(s) = svc.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let all = svc.stderr();
+    assert!(all.contains("stopped"), "{all}");
+    assert!(!all.contains(SECRET), "the secret leaked: {all}");
+    assert!(dir.path().join("from-config.sqlite").is_file());
+}
+
+/// Kill -9 with jobs queued and running, start again on the same database: every job runs to
+/// its end, and nothing is done twice (each item has one issue; repositories finished before
+/// the kill get no request after it).
+#[cfg(unix)]
+#[test]
+fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
+    const REPOS: usize = 6;
+    let gh = FakeGitHub::start();
+    {
+        let mut st = gh.state();
+        for i in 0..REPOS {
+            let name = format!("r{i}");
+            st.add_repo("acme", &name);
+            let repo = ("acme", name.as_str());
+            st.seed_file(
+                repo,
+                "main",
+                ".postmortem-tracker.toml",
+                "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n",
+            );
+            st.seed_file(
+                repo,
+                "main",
+                "postmortems/outage.md",
+                "# Outage\n\n## Action items\n\n- [ ] Add an alert\n- [ ] Write a runbook\n",
+            );
+        }
+    }
+    // Every write waits: jobs stay running long enough to be killed mid-way.
+    gh.faults()
+        .always("POST", "/repos/", Fault::Delay(Duration::from_millis(150)));
+    let dir = tempfile::tempdir().unwrap();
+    // The service's own pacing (it, not the repositories, decides how fast the shared token
+    // writes): none, so that only the injected delay keeps jobs running.
+    std::fs::write(
+        dir.path().join(".postmortem-tracker.toml"),
+        "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n",
+    )
+    .unwrap();
+    let db = dir.path().join("service.sqlite");
+    let start = |db: &std::path::Path| {
+        let mut cmd = command();
+        cmd.current_dir(dir.path())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--workers",
+                "2",
+                "--database",
+            ])
+            .arg(db)
+            .args(["--github-api-url", &gh.base_url()])
+            .env("GITHUB_WEBHOOK_SECRET", SECRET)
+            .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
+        Running::start(cmd)
+    };
+    let first = start(&db);
+    for i in 0..REPOS {
+        let push = format!(
+            r#"{{"ref":"refs/heads/main","repository":{{"full_name":"acme/r{i}","default_branch":"main"}}}}"#
+        );
+        assert_eq!(
+            signed_push(first.addr, &format!("k-{i}"), push.as_bytes()).0,
+            202
+        );
+    }
+    // Kill once at least one job is done and others wait or run.
+    first.metrics_until(&["postmortem_tracker_job_runs_total{result=\"done\"}"], 60);
+    let mut first = first;
+    let _ = first.child.kill(); // SIGKILL: no shutdown, no grace
+    let _ = first.child.wait();
+    let store = Store::open(&db).unwrap();
+    let jobs = store.jobs(&JobFilter::default(), 100).unwrap();
+    let done_before: Vec<String> = jobs
+        .iter()
+        .filter(|j| j.state == JobState::Done)
+        .map(|j| j.mark.repo.clone())
+        .collect();
+    assert!(
+        !done_before.is_empty() && done_before.len() < REPOS,
+        "the kill should land mid-run: done {done_before:?}"
+    );
+    drop(store);
+    let requests_at_kill = gh.log().len();
+
+    let second = start(&db);
+    let metrics = second.metrics_until(
+        &[
+            "postmortem_tracker_jobs{state=\"queued\"} 0",
+            "postmortem_tracker_jobs{state=\"running\"} 0",
+        ],
+        120,
+    );
+    assert!(
+        metrics.contains("postmortem_tracker_jobs{state=\"done\"} 6"),
+        "{metrics}"
+    );
+    drop(second);
+
+    let st = gh.state();
+    for i in 0..REPOS {
+        let repo = st.repo("acme", &format!("r{i}"));
+        let issues: Vec<_> = repo.issues.iter().filter(|i| i.pull.is_none()).collect();
+        assert_eq!(
+            issues.len(),
+            2,
+            "acme/r{i}: {:?}",
+            issues.iter().map(|i| &i.title).collect::<Vec<_>>()
+        );
+        let text = repo.file_text("main", "postmortems/outage.md").unwrap();
+        for issue in issues {
+            assert!(
+                text.contains(&format!("#{}", issue.number)),
+                "acme/r{i}:\n{text}"
+            );
+        }
+    }
+    drop(st);
+    let after: Vec<_> = gh.log().all().into_iter().skip(requests_at_kill).collect();
+    for repo in &done_before {
+        assert!(
+            !after
+                .iter()
+                .any(|r| r.path.starts_with(&format!("/repos/{repo}/"))),
+            "{repo} was done before the kill but ran again"
+        );
+    }
+}
+
+#[test]
+fn bad_service_configuration_names_file_and_key() {
+    for (toml, want) in [
+        ("[service]\nlisten = \"localhost\"\n", "service.listen"),
+        (
+            "[service]\nrepositories = [\"acme\"]\n",
+            "service.repositories",
+        ),
+        ("[service]\nworkers = 0\n", "service.workers"),
+        ("[service]\nschedule = \"daily\"\n", "service.schedule"),
+        ("[service]\nsecret = \"x\"\n", "secret"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".postmortem-tracker.toml"), toml).unwrap();
+        let out = command()
+            .current_dir(dir.path())
+            .arg("serve")
+            .env("GITHUB_WEBHOOK_SECRET", SECRET)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{toml}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(".postmortem-tracker.toml") && err.contains(want),
+            "{toml}: {err}"
+        );
+    }
+}
+
+#[test]
+fn webhook_secret_from_a_file_named_in_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gh-secret"), format!("{SECRET}\n")).unwrap();
+    std::fs::write(
+        dir.path().join(".postmortem-tracker.toml"),
+        "[service]\nlisten = \"127.0.0.1:0\"\ngithub_webhook_secret_file = \"gh-secret\"\n",
+    )
+    .unwrap();
+    let mut cmd = command();
+    cmd.current_dir(dir.path()).arg("serve");
+    let svc = Running::start(cmd);
+    let ping = br#"{"zen":"Design for failure.","hook_id":2}"#;
+    let sig = github_signature(SECRET.as_bytes(), ping);
+    let h = [
+        ("X-GitHub-Event", "ping"),
+        ("X-GitHub-Delivery", "file-1"),
+        ("X-Hub-Signature-256", sig.as_str()),
+    ];
+    assert_eq!(
+        http(svc.addr, "POST", "/webhooks/github", &h, ping),
+        (200, "{\"result\":\"pong\"}".to_string())
+    );
+    drop(svc);
+
+    // A missing file: a usage error naming the key and the path.
+    std::fs::write(
+        dir.path().join(".postmortem-tracker.toml"),
+        "[service]\ngitlab_webhook_token_file = \"nope/token\"\n",
+    )
+    .unwrap();
+    let out = command()
+        .current_dir(dir.path())
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("service.gitlab_webhook_token_file") && err.contains("nope/token"),
+        "{err}"
+    );
+}

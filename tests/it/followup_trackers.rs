@@ -1,0 +1,285 @@
+//! `followup` through the binary against the fake GitHub and GitLab: overdue, due-soon, done
+//! (closed on the tracker), reopened, undated, deleted items in one postmortem; an assignee and
+//! a due date changed on the tracker; the status block, boxes, `overdue` labels and reminders for
+//! a fixed `--today`; a second run the same day writes nothing; a run 7 days later sends one
+//! reminder per overdue issue.
+
+use crate::support;
+
+use support::github::FakeGitHub;
+use support::gitlab::FakeGitLab;
+use support::{bin, FakeForge};
+
+const PM: &str = "# Queue outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n- [ ] Alert on queue depth @jdoe due: 2026-01-05\n- [ ] Add a second consumer @okoye due: 2026-01-20\n- [ ] Raise the partition count @jdoe due: 2026-01-05\n- [x] Document the failover @okoye due: 2026-01-05\n- [ ] Review retention\n- [ ] Remove the legacy topic @jdoe due: 2026-01-06\n\n## Lessons Learned\n\nQueues fill.\n";
+
+const ALERT: &str = "Alert on queue depth";
+const SOON: &str = "Add a second consumer";
+const CLOSED: &str = "Raise the partition count";
+const REOPENED: &str = "Document the failover";
+const UNDATED: &str = "Review retention";
+const DELETED: &str = "Remove the legacy topic";
+
+/// Item text (or `close-alert`) → issue number, handed to the tracker-side edits.
+type Lookup<'a> = &'a dyn Fn(&str) -> u64;
+
+fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.starts_with("- [") && l.contains(needle))
+        .unwrap_or_else(|| panic!("no item line {needle:?} in\n{text}"))
+}
+
+fn row_of<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.starts_with("| ") && l.contains(needle))
+        .unwrap_or_else(|| panic!("no status row {needle:?} in\n{text}"))
+}
+
+/// Numbers of the issues by item text, from what the file links.
+fn number_of(text: &str, needle: &str) -> u64 {
+    let l = line_of(text, needle);
+    let i = l.find("[#").expect("linked");
+    l[i + 2..]
+        .split(']')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("number")
+}
+
+/// The shared scenario; `tracker_side` mutates the fake after the sync: close CLOSED, delete
+/// DELETED, assign ALERT to `mkovacs`, set UNDATED's due date to 2026-01-08, reopen REOPENED
+/// (ticked in the file, so the sync closed its issue).
+fn scenario(
+    forge: &FakeForge,
+    tracker_side: &dyn Fn(Lookup),
+    labels: &dyn Fn(u64) -> Vec<String>,
+    reminders: &dyn Fn(u64) -> Vec<String>,
+    writes: &dyn Fn() -> usize,
+    clear: &dyn Fn(),
+) {
+    let ws = tempfile::tempdir().unwrap();
+    let file = ws.path().join("postmortems/queue.md");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, PM).unwrap();
+    let (code, out, err) = bin(ws.path(), forge, &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let synced = std::fs::read_to_string(&file).unwrap();
+    let n = |t: &str| number_of(&synced, t);
+    tracker_side(&|t: &str| if t == "close-alert" { 0 } else { n(t) });
+
+    // Day 1 of the follow-up.
+    clear();
+    let (code, out, err) = bin(ws.path(), forge, &["followup", "--today", "2026-01-10"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // Boxes: closed on the tracker → ticked; reopened (open issue, ticked box) → unticked.
+    assert!(line_of(&text, CLOSED).starts_with("- [x]"), "{text}");
+    assert!(line_of(&text, REOPENED).starts_with("- [ ]"), "{text}");
+    assert!(line_of(&text, ALERT).starts_with("- [ ]"));
+    // The block: states, owners from the tracker, due dates from item then tracker.
+    assert!(
+        row_of(&text, ALERT).contains("| mkovacs | 2026-01-05 | **overdue 5 days** |"),
+        "{text}"
+    );
+    assert!(
+        row_of(&text, SOON).contains("| 2026-01-20 | open |"),
+        "{text}"
+    );
+    assert!(row_of(&text, CLOSED).ends_with("| done |"), "{text}");
+    assert!(
+        row_of(&text, REOPENED).contains("**overdue 5 days**"),
+        "{text}"
+    );
+    assert!(
+        row_of(&text, UNDATED).contains("| 2026-01-08 | **overdue 2 days** |"),
+        "{text}"
+    );
+    // Deleted on the tracker: the file's own state, and the run says so.
+    assert!(
+        row_of(&text, DELETED).contains("**overdue 4 days**"),
+        "{text}"
+    );
+    assert!(out.contains("[issue not found on the tracker]"), "{out}");
+    assert!(text.contains("1 done / 1 open / 4 overdue"), "{text}");
+    let overdue_issues = [n(ALERT), n(REOPENED), n(UNDATED)];
+    for i in overdue_issues {
+        assert!(
+            labels(i).iter().any(|l| l == "overdue"),
+            "#{i}: {:?}",
+            labels(i)
+        );
+        let r = reminders(i);
+        assert_eq!(r.len(), 1, "#{i}: {r:?}");
+    }
+    assert!(
+        reminders(n(ALERT))[0].contains("@mkovacs"),
+        "{:?}",
+        reminders(n(ALERT))
+    );
+    for i in [n(SOON), n(CLOSED)] {
+        assert!(!labels(i).iter().any(|l| l == "overdue"));
+        assert!(reminders(i).is_empty());
+    }
+
+    // Same day again: no write at all, the file unchanged.
+    clear();
+    let (code, out, err) = bin(ws.path(), forge, &["followup", "--today", "2026-01-10"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(writes(), 0, "second run the same day writes nothing\n{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    for i in overdue_issues {
+        assert_eq!(reminders(i).len(), 1);
+    }
+
+    // 7 days later: one more reminder per overdue issue, and SOON is overdue now (first one).
+    clear();
+    let (code, out, err) = bin(
+        ws.path(),
+        forge,
+        &["followup", "--today", "2026-01-17", "--fail-on-overdue"],
+    );
+    assert_eq!(
+        code, 1,
+        "overdue items with --fail-on-overdue\n{out}\n{err}"
+    );
+    for i in overdue_issues {
+        assert_eq!(reminders(i).len(), 2, "#{i}");
+    }
+    assert_eq!(reminders(n(SOON)).len(), 0, "not overdue before the 21st");
+    // An issue closed on the tracker loses its label: close ALERT, run again.
+    tracker_side(&|t: &str| if t == "close-alert" { n(ALERT) } else { n(t) });
+    let (code, out, err) = bin(ws.path(), forge, &["followup", "--today", "2026-01-17"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(!labels(n(ALERT)).iter().any(|l| l == "overdue"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(line_of(&text, ALERT).starts_with("- [x]"), "{text}");
+}
+
+#[test]
+fn github_scenario() {
+    let fake = FakeGitHub::start();
+    for u in ["jdoe", "okoye", "mkovacs"] {
+        fake.state().add_user(u);
+    }
+    let f = &fake;
+    scenario(
+        &FakeForge::GitHub(f),
+        &|n| {
+            let close_alert = n("close-alert");
+            let mut st = f.state();
+            let r = st.repo_mut("acme", "svc");
+            if close_alert != 0 {
+                let i = r
+                    .issues
+                    .iter_mut()
+                    .find(|i| i.number == close_alert)
+                    .unwrap();
+                i.state = "closed".into();
+                return;
+            }
+            let (closed, deleted, alert, undated) = (n(CLOSED), n(DELETED), n(ALERT), n(UNDATED));
+            let reopened = n(REOPENED);
+            for i in r.issues.iter_mut() {
+                if i.number == closed {
+                    i.state = "closed".into();
+                }
+                if i.number == reopened {
+                    assert_eq!(
+                        i.state, "closed",
+                        "the sync closes a ticked item's new issue"
+                    );
+                    i.state = "open".into();
+                }
+                if i.number == alert {
+                    i.assignees = vec!["mkovacs".into()];
+                }
+                if i.number == undated {
+                    let b = i.body.clone().unwrap();
+                    assert!(b.contains("| Due | not set |"), "{b}");
+                    i.body = Some(b.replace("| Due | not set |", "| Due | 2026-01-08 |"));
+                }
+            }
+            r.issues.retain(|i| i.number != deleted);
+        },
+        &|n| {
+            f.state()
+                .repo("acme", "svc")
+                .issue(n)
+                .map(|i| i.labels.clone())
+                .unwrap_or_default()
+        },
+        &|n| {
+            f.state()
+                .repo("acme", "svc")
+                .comments_on(n)
+                .iter()
+                .map(|c| c.body.clone())
+                .filter(|b| b.contains("postmortem-tracker: reminder"))
+                .collect()
+        },
+        &|| f.log().count_writes(),
+        &|| f.log().clear(),
+    );
+}
+
+#[test]
+fn gitlab_scenario() {
+    let fake = FakeGitLab::start();
+    for u in ["jdoe", "okoye", "mkovacs"] {
+        fake.state().add_user(u);
+    }
+    let f = &fake;
+    scenario(
+        &FakeForge::GitLab(f),
+        &|n| {
+            let close_alert = n("close-alert");
+            let mut st = f.state();
+            let mk = st.add_user("mkovacs");
+            let p = st.project_mut("acme/svc");
+            if close_alert != 0 {
+                let i = p.issues.iter_mut().find(|i| i.iid == close_alert).unwrap();
+                i.state = "closed".into();
+                return;
+            }
+            let (closed, deleted, alert, undated) = (n(CLOSED), n(DELETED), n(ALERT), n(UNDATED));
+            let reopened = n(REOPENED);
+            for i in p.issues.iter_mut() {
+                if i.iid == closed {
+                    i.state = "closed".into();
+                }
+                if i.iid == reopened {
+                    assert_eq!(
+                        i.state, "closed",
+                        "the sync closes a ticked item's new issue"
+                    );
+                    i.state = "opened".into();
+                }
+                if i.iid == alert {
+                    i.assignee_ids = vec![mk];
+                }
+                if i.iid == undated {
+                    i.due_date = Some("2026-01-08".into());
+                }
+            }
+            p.issues.retain(|i| i.iid != deleted);
+        },
+        &|n| {
+            f.state()
+                .project("acme/svc")
+                .issue(n)
+                .map(|i| i.labels.clone())
+                .unwrap_or_default()
+        },
+        &|n| {
+            f.state()
+                .project("acme/svc")
+                .issue_notes(n)
+                .iter()
+                .map(|c| c.body.clone())
+                .filter(|b| b.contains("postmortem-tracker: reminder"))
+                .collect()
+        },
+        &|| f.log().count_writes(),
+        &|| f.log().clear(),
+    );
+}
