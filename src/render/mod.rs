@@ -154,13 +154,20 @@ impl fmt::Debug for Engine {
 impl Engine {
     /// The embedded templates, overridden by the `NAME.hbs` files of `dir` when given. A
     /// `.hbs` file that is no template of the tool is a warning (on stderr), not an error: it
-    /// is ignored. The first template that does not compile is the error.
+    /// is ignored. An override that does not compile, or fails on its sample (a misspelt
+    /// variable), is the error: found here, before any work, it is reported as the template's
+    /// fault rather than surfacing mid-run as the failure of whatever step rendered it.
     pub fn new(dir: Option<&Path>) -> Result<Engine, RenderError> {
         let (engine, mut broken) = Engine::compile(overrides(dir)?);
-        match broken.is_empty() {
-            true => Ok(engine),
-            false => Err(broken.remove(0)),
+        if !broken.is_empty() {
+            return Err(broken.remove(0));
         }
+        for (name, _) in TEMPLATES {
+            if matches!(engine.sources.get(name), Some((Origin::File(_), _))) {
+                render_sample(&engine, name)?;
+            }
+        }
+        Ok(engine)
     }
 
     /// Compiles every template it can, giving back the errors of the others.
