@@ -40,6 +40,8 @@ pub(crate) fn read(
             Block::Table(t) => reader.table(t, item_kind),
             // A letter's closing ("Sincerely,") ends the items: a signature follows.
             Block::Node(n) if is_sign_off(n) => break,
+            // An explicit action label is always an item (README: "Always an item").
+            Block::Node(n) if vocab::after_action_label(&n.text).is_some() => reader.item(n, None),
             Block::Node(n) => {
                 if n.is_title() {
                     reader.group(n, 0);
@@ -390,7 +392,7 @@ impl Reader<'_> {
                 meta.kind = type_kind(v);
             }
             if let Some(v) = cell(cols.owner).filter(|v| !is_empty_value(v)) {
-                meta.owner = Some(clean_owner(v));
+                self.owner(v, *line, &mut meta);
             }
             if let Some(v) = cell(cols.due).filter(|v| !is_empty_value(v)) {
                 self.due(v, *line, &mut meta);
@@ -487,7 +489,7 @@ impl Reader<'_> {
             Field::Owner => {
                 // `Owner: Bob Smith by March 1 P2`: the name ends where the next field begins.
                 let (name, rest) = split_value(value);
-                meta.owner = Some(clean_owner(name));
+                self.owner(name, line, meta);
                 self.meta_words(rest, line, meta);
             }
             Field::Due => self.due(value, line, meta),
@@ -518,6 +520,22 @@ impl Reader<'_> {
             Some(line),
             "unparseable-date",
             format!("the due date {value:?} {why}; write it as YYYY-MM-DD"),
+        ));
+    }
+
+    /// An owner field's value, or a warning when it cannot be a name: no letter at all
+    /// (`Owner: ???`), or a sentence (more than six words) where a name or a team belongs.
+    fn owner(&mut self, value: &str, line: usize, meta: &mut Meta) {
+        let name = clean_owner(value);
+        if name.chars().any(char::is_alphabetic) && inline::words_up_to(&name, 7) <= 6 {
+            meta.owner = Some(name);
+            return;
+        }
+        self.diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            Some(line),
+            "unreadable-owner",
+            format!("the owner {value:?} is not a name; write @login or `Owner: name`"),
         ));
     }
 
@@ -1653,6 +1671,27 @@ mod tests {
                 ("Runbook needs an owner section", None),
             ]
         );
+    }
+
+    #[test]
+    fn an_owner_field_that_is_not_a_name_is_flagged() {
+        let (a, diags) = one_item("- Add disk alerts Owner: ???");
+        assert_eq!(
+            (a.text.as_str(), a.owner.as_deref()),
+            ("Add disk alerts", None)
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(
+            (diags[0].code, diags[0].line),
+            ("unreadable-owner", Some(5))
+        );
+        let pm = parse(
+            "## Action Items\n\n| Action | Owner |\n|---|---|\n\
+             | Add alerts | whoever ends up having time for it next week |\n| Fix it | - |\n",
+        );
+        assert!(pm.actions.iter().all(|a| a.owner.is_none()));
+        let codes: Vec<_> = pm.diagnostics.iter().map(|d| (d.code, d.line)).collect();
+        assert_eq!(codes, [("unreadable-owner", Some(5))]);
     }
 
     #[test]
