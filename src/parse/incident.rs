@@ -41,8 +41,10 @@ impl Context {
         let mut offset = None;
         let mut labelled_date = None;
         let mut first_date = None;
-        // A date from front matter wins over any the text states: then only the zone is read.
-        let dates_wanted = front_matter_date.is_none();
+        // A date the text labels as the incident's (`Date:`, `Incident date:`) wins over front
+        // matter's, which is often the day a post was published; front matter's wins over any
+        // other date the text happens to name first.
+        let dates_wanted = true;
         for seg in &doc.segments {
             let timeline = seg.kind == SectionKind::Timeline;
             let stating = dates_wanted && !timeline && states_times(seg.kind);
@@ -64,9 +66,10 @@ impl Context {
                 // Only lines with a digit or a zone note can say anything here: test the raw
                 // bytes before reading them properly.
                 // Both zone notes contain "times": one scan rules most lines out.
+                // (Measured without markup: a link around the zone's name is long.)
                 let notes_zone = offset.is_none()
-                    && body.len() <= 120
                     && (starts_with_ascii_ci(body, "time (")
+                        || starts_with_ascii_ci(body, "timeline (")
                         || (contains_letters(body, *b"times")
                             && (inline::find_ascii_ci(body, 0, "all times").is_some()
                                 || inline::find_ascii_ci(body, 0, "times in").is_some())));
@@ -78,13 +81,14 @@ impl Context {
                         || starts_with_ascii_ci(body, "- date"));
                 // A date has a year of four digits, and plain text has no digit its source
                 // lacks: a line with fewer than four states none.
-                let wants_date =
-                    stating && (date_label || first_date.is_none()) && has_digits(body, 4);
+                let wants_date = stating
+                    && (date_label || (first_date.is_none() && front_matter_date.is_none()))
+                    && has_digits(body, 4);
                 if !notes_zone && !wants_date {
                     continue;
                 }
                 let text = inline::plain(body);
-                if notes_zone {
+                if notes_zone && text.len() <= 120 {
                     offset = time::named_zone(&text).or_else(|| {
                         time::Moments::new(&text)
                             .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
@@ -109,7 +113,7 @@ impl Context {
             }
         }
         Context {
-            date: front_matter_date.or(labelled_date).or(first_date),
+            date: labelled_date.or(front_matter_date).or(first_date),
             zone: offset.or(default_zone),
         }
     }
@@ -144,13 +148,15 @@ const STARTS: [&str; 8] = [
     "outage start",
     "beginning",
 ];
-const ENDS: [&str; 8] = [
+const ENDS: [&str; 10] = [
     "end time",
     "end:",
     "ended",
     "end date",
     "incident end",
     "resolved at",
+    "resolved:",
+    "resolved on",
     "outage end",
     "recovery time",
 ];
@@ -260,9 +266,35 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
     st
 }
 
+impl Stated {
+    /// Front matter's own fields for the incident's times (`incident_start: "2026-10-01
+    /// 09:45 UTC"`) are the most explicit statement there is: they win over the text's.
+    pub(crate) fn read_front_matter(&mut self, fm: &crate::model::FrontMatter, ctx: &Context) {
+        let field = |keys: &[&str]| {
+            keys.iter().find_map(|k| {
+                let v = fm.extra.get(*k)?;
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                let f = time::first_moment(&text)?;
+                let day = f.stamp.date;
+                Some(ctx.complete(&f, day))
+            })
+        };
+        if let Some(t) = field(&["incident_start", "start", "started", "start_time", "began"]) {
+            self.start = Some(t);
+        }
+        if let Some(t) = field(&["incident_end", "end", "ended", "end_time", "resolved_at"]) {
+            self.end = Some(t);
+        }
+    }
+}
+
 /// Completes the stated times from the timeline: its first entry starts the incident, the last
-/// entry that declares restoration (or else the last entry) ends it.
-pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry]) -> Incident {
+/// entry that declares restoration (or else the last entry) ends it. Without either, a stated
+/// detection starts it, and failing that the incident's date (a day without a time).
+pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> Incident {
     let Stated {
         mut start,
         mut end,
@@ -271,7 +303,14 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry]) -> Incident {
     } = st;
     let timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
     if start.is_none() {
-        start = timed.first().and_then(|e| e.time);
+        start = detected.or_else(|| timed.first().and_then(|e| e.time));
+    }
+    if start.is_none() {
+        start = ctx.date.map(|d| Timestamp {
+            date: Some(d),
+            time: None,
+            offset: None,
+        });
     }
     if end.is_none() && !timed.is_empty() {
         let last = timed
@@ -426,6 +465,23 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
             }
             let para = &self.lines[start..end];
             self.lines = &self.lines[end..];
+            // A header table row (`| **Detected** | 2021-03-05 23:27 |`) reads as the label
+            // line it stands for.
+            if let Some(cells) = para[0]
+                .body
+                .strip_prefix('|')
+                .map(|r| r.trim_end_matches('|'))
+            {
+                let cells: Vec<String> = cells
+                    .split('|')
+                    .map(|c| inline::plain(c.trim()))
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                if cells.len() == 2 && cells[1].bytes().any(|b| b.is_ascii_digit()) {
+                    return Some(Cow::Owned(format!("{}: {}", cells[0], cells[1])));
+                }
+                continue;
+            }
             if !para
                 .iter()
                 .any(|l| l.body.bytes().any(|b| b.is_ascii_digit()))
@@ -457,7 +513,7 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
 /// Whether a line right after a paragraph's line continues it: not blank, not skipped, not a
 /// list item, not a label line.
 fn continues_paragraph(l: &Line<'_>) -> bool {
-    if l.skip || l.body.is_empty() {
+    if l.skip || l.body.is_empty() || l.body.starts_with('|') {
         return false;
     }
     let (marker, _, _) = super::blocks::marker(l.body);
@@ -560,6 +616,63 @@ fn phrase_at(rest: &[u8], phrases: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn times(text: &str) -> (String, String) {
+        let pm = crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default());
+        let s = |t: Option<Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+        (s(pm.incident.start), s(pm.incident.end))
+    }
+
+    #[test]
+    fn header_fields_win_over_the_timeline() {
+        // A header table's Detected/Resolved rows, before a timeline that starts earlier.
+        let (start, end) = times(
+            "| | Outage |\n|---|---|\n| **Detected** | 2021-03-05 23:27 |\n\
+             | **Resolved** | 2021-03-06 03:34 |\n\n## Timeline\n\n\
+             - 2021-03-05 10:40 deploy\n- 2021-03-06 07:03 review\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2021-03-05T23:27:00", "2021-03-06T03:34:00")
+        );
+    }
+
+    #[test]
+    fn front_matter_times_win_and_its_date_yields_to_the_texts() {
+        let (start, end) = times(
+            "---\ndate: \"2026-10-02\"\nincident_start: \"2026-10-01 09:45 UTC\"\n\
+             incident_end: \"2026-10-02 07:07 UTC\"\n---\n# TLS loss\n\n## Timeline\n\n\
+             - 09:50 alert\n- 07:10 fixed\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2026-10-01T09:45:00Z", "2026-10-02T07:07:00Z")
+        );
+        // The publication date is not the incident's when the text labels another.
+        let (start, _) = times(
+            "---\ndate: 2024-02-23\n---\n# Ceremony\n\nDate: 2024-02-21\n\n\
+             ## Timeline\n\n- 14:00 UTC ceremony started\n- 15:00 UTC restored\n",
+        );
+        assert_eq!(start, "2024-02-21T14:00:00Z");
+    }
+
+    #[test]
+    fn a_regional_zone_name_follows_daylight_saving() {
+        let (start, end) = times(
+            "# Retro\n\n## Timeline\n\nNote: all times are in [Pacific Time](https://example.com)\n\n\
+             July 21, 2021\n\n- 3:39 AM: block mined\n- 9:00 AM: resolved\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2021-07-21T03:39:00-07:00", "2021-07-21T09:00:00-07:00")
+        );
+    }
+
+    #[test]
+    fn a_document_with_a_date_and_no_times_starts_on_that_day() {
+        let (start, end) = times("# Incident disclosure - 2023-12-11\n\nFunds were at risk.\n");
+        assert_eq!((start.as_str(), end.as_str()), ("2023-12-11", ""));
+    }
 
     #[test]
     fn restoration_by_table_agrees_with_the_lower_case_search() {

@@ -60,7 +60,10 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
         .and_then(|f| f.date.as_deref())
         .and_then(|d| time::parse_date(d, None));
     let mut ctx = incident::Context::read(&lines, &doc, reference, options.default_zone);
-    let stated = incident::stated(&lines, &doc, &ctx);
+    let mut stated = incident::stated(&lines, &doc, &ctx);
+    if let Some(fm) = &front {
+        stated.read_front_matter(fm, &ctx);
+    }
     ctx.adopt(&stated);
     for seg in &doc.segments {
         let seg_lines = &lines[seg.lines.clone()];
@@ -99,7 +102,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             }
         }
     }
-    let incident = incident::finish(stated, &timeline);
+    let incident = incident::finish(stated, &timeline, &ctx);
 
     // The segments are read: their headings move to the sections (each segment after the
     // first starts at one, in order).

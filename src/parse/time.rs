@@ -747,15 +747,33 @@ pub(crate) struct Found {
     pub named: Option<Zone>,
 }
 
+/// Regional names people write for a zone that follows daylight saving ("all times are in
+/// Pacific Time"), with the IANA zone they mean: North American teams write them so.
+const REGIONAL_ZONES: [(&str, chrono_tz::Tz); 4] = [
+    ("pacific time", chrono_tz::America::Los_Angeles),
+    ("eastern time", chrono_tz::America::New_York),
+    ("central time", chrono_tz::America::Chicago),
+    ("mountain time", chrono_tz::America::Denver),
+];
+
 /// The first IANA zone name written in `text` (`Europe/Berlin`, `America/New_York`, in the
-/// tz database's spelling), as in "All times in Europe/Berlin".
+/// tz database's spelling), as in "All times in Europe/Berlin", else a regional name
+/// ("Pacific Time").
 pub(crate) fn named_zone(text: &str) -> Option<Zone> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
+    let iana = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
         .filter(|w| w.contains('/') && w.len() >= 5)
         .find_map(|w| match Zone::parse(w) {
             Some(z @ Zone::Named(_)) => Some(z),
             _ => None,
-        })
+        });
+    iana.or_else(|| {
+        let lower = text.to_lowercase();
+        REGIONAL_ZONES
+            .iter()
+            .find(|(name, _)| lower.contains(name))
+            .map(|(_, tz)| Zone::Named(*tz))
+    })
 }
 
 /// An IANA zone name opening `text` after spaces: the zone and the bytes it takes.
