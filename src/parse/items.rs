@@ -1695,6 +1695,28 @@ mod tests {
     }
 
     #[test]
+    fn a_prevention_topic_under_lessons_learned_is_a_lesson() {
+        let pm = parse(
+            "## Takeaways\n\n### Email Prevention\n\nSPF and DKIM help prevent phishing.\n\n\
+             ### Action items\n\n- Enable DMARC reports\n",
+        );
+        assert_eq!(texts(&pm), ["Enable DMARC reports"]);
+    }
+
+    #[test]
+    fn beside_a_heading_that_names_actions_an_unnamed_one_is_not_an_action_section() {
+        let pm = parse(
+            "## Future Work\n\n### Identified Problems:\n\n- No redundant router.\n\n\
+             ### Improvement Plan:\n\n- Add a second router.\n\n## Follow-ups\n\n\
+             ### Network\n\n- Document the VPN fallback.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Add a second router.", "Document the VPN fallback."]
+        );
+    }
+
+    #[test]
     fn openings_by_letter_holds_every_opening_once() {
         assert!(PROSE_OPENINGS.windows(2).all(|w| w[0] < w[1]));
         for (k, &(from, to)) in OPENINGS_BY_LETTER.iter().enumerate() {

@@ -301,6 +301,8 @@ pub(crate) struct Segment {
     pub heading: Option<String>,
     /// Indexes into the document's lines (the heading excluded).
     pub lines: std::ops::Range<usize>,
+    /// The segment of the heading this one's heading stands under (`None` at the top).
+    pub parent: Option<usize>,
 }
 
 /// The document cut into segments.
@@ -327,13 +329,14 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
     let mut sections = Vec::with_capacity(16);
     let mut title: Option<String> = None;
     let mut title_decided = false;
-    // (level, kind) of the enclosing headings.
-    let mut stack: Vec<(usize, SectionKind)> = Vec::new();
+    // (level, kind, segment) of the enclosing headings.
+    let mut stack: Vec<(usize, SectionKind, usize)> = Vec::new();
     let mut current = Segment {
         kind: SectionKind::Other,
         heading_kind: SectionKind::Other,
         heading: None,
         lines: 0..0,
+        parent: None,
     };
     let mut i = 0;
     while i < lines.len() {
@@ -374,14 +377,27 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
         };
         current.lines.end = i;
         segments.push(current);
-        while stack.last().is_some_and(|(l, _)| *l >= h.level) {
+        while stack.last().is_some_and(|(l, ..)| *l >= h.level) {
             stack.pop();
         }
-        stack.push((h.level, h.kind));
+        let parent = stack.last().map(|(.., seg)| *seg);
+        let mut h = h;
+        // Inside Lessons learned, a topic heading that names prevention ("Email Prevention")
+        // is a lesson; only an explicit task heading ("Action items") opens actions there.
+        if matches!(
+            h.kind,
+            SectionKind::Preventive | SectionKind::Corrective | SectionKind::Measures
+        ) && stack
+            .iter()
+            .any(|(_, k, _)| *k == SectionKind::LessonsLearned)
+        {
+            h.kind = SectionKind::LessonsLearned;
+        }
+        stack.push((h.level, h.kind, segments.len()));
         let kind = stack
             .iter()
             .rev()
-            .map(|(_, k)| *k)
+            .map(|(_, k, _)| *k)
             .find(|k| *k != SectionKind::Other)
             .unwrap_or(SectionKind::Other);
         // The heading's text stays with the segment while the segments are read; `parse`
@@ -396,11 +412,26 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             heading_kind: h.kind,
             heading: Some(h.text),
             lines: i + h.span..i + h.span,
+            parent,
         };
         i += h.span;
     }
     current.lines.end = lines.len();
     segments.push(current);
+    // An unrecognised heading inherits an action section's kind only when no heading beside
+    // it names actions itself: beside "Improvement Plan", "Identified Problems" is not one.
+    let mut names_actions = vec![false; segments.len()];
+    for seg in &segments {
+        if let Some(p) = seg.parent.filter(|_| seg.heading_kind.is_action()) {
+            names_actions[p] = true;
+        }
+    }
+    for seg in &mut segments {
+        let inherited = seg.heading_kind == SectionKind::Other && seg.kind.is_action();
+        if inherited && seg.parent.is_some_and(|p| names_actions[p]) {
+            seg.kind = SectionKind::Other;
+        }
+    }
     Doc {
         segments,
         sections,
