@@ -13,11 +13,12 @@ use super::vocab;
 use super::Line;
 use crate::model::{ActionItem, Diagnostic, IssueRef, ItemKind, SectionKind, Severity};
 
-/// Reads the items of one action segment.
+/// Reads the items of one action segment. `has_subsections`: action headings stand under
+/// this one's, so its own paragraphs introduce them ("These are only sample subheadings.").
 pub(crate) fn read(
     lines: &[Line<'_>],
     kind: SectionKind,
-    _heading_kind: SectionKind,
+    has_subsections: bool,
     ctx: &Context,
     out: &mut Vec<ActionItem>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -25,10 +26,7 @@ pub(crate) fn read(
     let item_kind = kind.item_kind();
     let blocks = blocks::blocks(lines);
     // Around a list, plain paragraphs are introductions and conclusions, not items.
-    let has_list = blocks.iter().any(|b| match b {
-        Block::Node(n) => n.marker != Marker::None,
-        Block::Table(_) => true,
-    });
+    let has_list = has_subsections || has_list(&blocks);
     let mut reader = Reader {
         ctx,
         item_kind,
@@ -53,6 +51,72 @@ pub(crate) fn read(
             }
         }
     }
+}
+
+/// Whether the blocks hold a list item or a table.
+fn has_list(blocks: &[Block<'_>]) -> bool {
+    blocks.iter().any(|b| match b {
+        Block::Node(n) => n.marker != Marker::None,
+        Block::Table(_) => true,
+    })
+}
+
+/// An item written as a heading under an action heading (`#### 1) Add a canary stage, by
+/// @someone`), when only paragraphs stand under it: the heading is the item (with its
+/// owner, due date and issue read as on any item line), the paragraphs its detail. `false`
+/// (nothing read) when the segment holds a list or a table: then the heading is a group.
+pub(crate) fn heading_item(
+    heading: &str,
+    line: usize,
+    lines: &[Line<'_>],
+    kind: SectionKind,
+    ctx: &Context,
+    out: &mut Vec<ActionItem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let blocks = blocks::blocks(lines);
+    // A heading with a clock time ("Coordinated Deployment (14:00 UTC)") is a phase of the
+    // incident's story, not a promise.
+    let names_time = time::moments(heading)
+        .iter()
+        .any(|m| m.stamp.time.is_some());
+    if has_list(&blocks)
+        || heading.ends_with(':')
+        || inline::words_up_to(heading, 3) < 3
+        || names_time
+    {
+        return false;
+    }
+    let as_line = [Line {
+        no: line,
+        indent: 0,
+        body: heading,
+        skip: false,
+    }];
+    let Some(Block::Node(node)) = blocks::blocks(&as_line).into_iter().next() else {
+        return false;
+    };
+    let mut reader = Reader {
+        ctx,
+        item_kind: kind.item_kind(),
+        out,
+        diagnostics,
+    };
+    let before = reader.out.len();
+    reader.item(&node, None);
+    let detail: Vec<String> = blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Node(n) => Some(n.plain()),
+            Block::Table(_) => None,
+        })
+        .collect();
+    if let Some(item) = reader.out.get_mut(before) {
+        if !detail.is_empty() {
+            item.detail = Some(detail.join("\n"));
+        }
+    }
+    reader.out.len() > before
 }
 
 /// Items that a label marks outside action sections: a paragraph or bullet opened by an
@@ -1714,6 +1778,53 @@ mod tests {
             texts(&pm),
             ["Add a second router.", "Document the VPN fallback."]
         );
+    }
+
+    #[test]
+    fn items_written_as_headings_with_a_paragraph_under_each() {
+        let pm = parse(
+            "## Suggested Corrective Actions\n\n#### 1) Add a canary stage, by @someone\n\n\
+             Deploys reach 1% of hosts first. It would have caught this.\n\n\
+             **Update: a first version shipped.**\n\n#### Increase clarity of the assertions\n\n\
+             The spec is ambiguous.\n\n### Coordinated deployment (14:00 UTC)\n\nAll nodes updated.\n",
+        );
+        let got: Vec<(&str, Option<&str>, usize)> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Add a canary stage", Some("someone"), 3),
+                ("Increase clarity of the assertions", None, 9),
+                ("All nodes updated.", None, 15),
+            ]
+        );
+        assert!(pm.actions[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("Deploys reach 1% of hosts first.")));
+    }
+
+    #[test]
+    fn a_paragraph_over_action_subsections_introduces_them() {
+        let pm = parse(
+            "## Action items\n\nThese are grouped by area. Every item has an issue.\n\n\
+             ### Process improvements\n\n1. Write a testing policy\n\n\
+             ### Technical improvements\n\n1. Enable logging on all hubs\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Write a testing policy", "Enable logging on all hubs"]
+        );
+    }
+
+    #[test]
+    fn a_question_ends_its_sentence_in_notes() {
+        let (a, _) = one_item("- iteration loop for a single worker type? could we interleave?");
+        assert_eq!(a.text, "iteration loop for a single worker type?");
+        assert_eq!(a.detail.as_deref(), Some("could we interleave?"));
     }
 
     #[test]

@@ -65,13 +65,45 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
         stated.read_front_matter(fm, &ctx);
     }
     ctx.adopt(&stated);
+    // Which segments have headings that name actions standing directly under theirs.
+    let mut action_children = vec![false; doc.segments.len()];
     for seg in &doc.segments {
+        if let Some(p) = seg.parent.filter(|_| seg.heading_kind.is_action()) {
+            action_children[p] = true;
+        }
+    }
+    // Segments whose heading is an item: what stands under them is its detail.
+    let mut item_headings = vec![false; doc.segments.len()];
+    for (k, seg) in doc.segments.iter().enumerate() {
         let seg_lines = &lines[seg.lines.clone()];
+        if seg.parent.is_some_and(|p| item_headings[p]) {
+            item_headings[k] = true;
+            continue;
+        }
+        // An unrecognised heading under an action heading may itself be an item.
+        let under_actions = seg.heading_kind == SectionKind::Other
+            && seg.parent.is_some_and(|p| doc.segments[p].kind.is_action())
+            && !action_children[k];
+        let read_as_heading_item = under_actions
+            && seg.kind.is_action()
+            && items::heading_item(
+                seg.heading.as_deref().unwrap_or_default(),
+                doc.sections[k - 1].line,
+                seg_lines,
+                seg.kind,
+                &ctx,
+                &mut actions,
+                &mut diagnostics,
+            );
+        if read_as_heading_item {
+            item_headings[k] = true;
+            continue;
+        }
         if seg.kind.is_action() {
             items::read(
                 seg_lines,
                 seg.kind,
-                seg.heading_kind,
+                action_children[k],
                 &ctx,
                 &mut actions,
                 &mut diagnostics,
