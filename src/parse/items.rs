@@ -301,6 +301,10 @@ fn is_sign_off(n: &Node) -> bool {
 fn reads_like_item(n: &Node) -> bool {
     let p = n.plain_str();
     let t = p.trim();
+    // A bullet that is only a link to an issue is an item: the linked issue.
+    if n.marker != Marker::None && !t.contains(' ') && issue_in_links(&n.text).is_some() {
+        return true;
+    }
     if t.ends_with(':') || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
         return false;
     }
@@ -693,7 +697,13 @@ impl Reader<'_> {
             }
         }
         if text.is_empty() {
-            return;
+            // A bullet that is only a link to an issue (`- https://.../issues/123`,
+            // `- [#123](url)`): the item is the linked issue, and its reference.
+            let whole = plain.trim();
+            if meta.issue.is_none() || whole.is_empty() {
+                return;
+            }
+            text = Cow::Owned(whole.to_string());
         }
         if let Some((_, value)) = field_line_text(&text).filter(|(f, _)| *f == Field::Text) {
             text = Cow::Owned(value.to_string());
@@ -864,7 +874,11 @@ impl Reader<'_> {
             let last = trimmed[pos + 1..].trim_end_matches([')', '.']);
             if let Some(r) = issue_ref(last) {
                 meta.issue.get_or_insert(r);
-                t = &t[..pos];
+                // After a colon the reference is what the sentence is about ("finish this:
+                // https://.../pull/86"): it stays in the text.
+                if !t[..pos].trim_end().ends_with(':') {
+                    t = &t[..pos];
+                }
             }
         }
         // An @mention anywhere names the owner when nothing else does.
@@ -1825,6 +1839,39 @@ mod tests {
         let (a, _) = one_item("- iteration loop for a single worker type? could we interleave?");
         assert_eq!(a.text, "iteration loop for a single worker type?");
         assert_eq!(a.detail.as_deref(), Some("could we interleave?"));
+    }
+
+    #[test]
+    fn a_bullet_that_is_only_a_link_to_an_issue_is_an_item() {
+        let pm = parse(
+            "## Action Items\n\n- <https://github.com/org/repo/issues/123>\n\
+             - [#124](https://github.com/org/repo/issues/124)\n- https://example.com/blog\n\
+             - finish this: https://github.com/org/repo/pull/86\n",
+        );
+        let got: Vec<(&str, String)> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                let issue = a
+                    .issue
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                (a.text.as_str(), issue)
+            })
+            .collect();
+        let url = |n: u32| format!("https://github.com/org/repo/issues/{n}");
+        assert_eq!(
+            got,
+            [
+                ("https://github.com/org/repo/issues/123", url(123)),
+                ("#124", url(124)),
+                (
+                    "finish this: https://github.com/org/repo/pull/86",
+                    "https://github.com/org/repo/pull/86".to_string()
+                ),
+            ]
+        );
     }
 
     #[test]
