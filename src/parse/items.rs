@@ -305,7 +305,13 @@ fn reads_like_item(n: &Node) -> bool {
     if n.marker != Marker::None && !t.contains(' ') && issue_in_links(&n.text).is_some() {
         return true;
     }
-    if t.ends_with(':') || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
+    if is_legend_entry(t) {
+        return false;
+    }
+    // A line ending in a colon introduces what follows; a bullet with nothing under it
+    // does not (its last wrapped line just ends so: "... with these thresholds:").
+    let introduces = t.ends_with(':') && (n.marker == Marker::None || !n.children.is_empty());
+    if introduces || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
         return false;
     }
     if t.starts_with("http://") || t.starts_with("https://") {
@@ -340,6 +346,32 @@ fn reads_like_item(n: &Node) -> bool {
     }
     // 81 words take at least 161 bytes.
     n.marker != Marker::None || t.len() < 161 || inline::words_up_to(t, 81) <= 80
+}
+
+/// Terms that legends under action headings define (`P1: this sprint`, `prevent = stop it
+/// happening again`): Google-style action tables explain their Priority and Type columns so.
+const LEGEND_TERMS: [&str; 9] = [
+    "mitigate",
+    "prevent",
+    "process",
+    "other",
+    "corrective",
+    "preventive",
+    "investigate",
+    "repair",
+    "detect",
+];
+
+/// Whether a line defines a term of a legend: a priority (`P0`..`P4`) or a Type value,
+/// then `:`, `=` or a dash, then its meaning.
+fn is_legend_entry(t: &str) -> bool {
+    let Some(end) = t.find([':', '=', ' ']) else {
+        return false;
+    };
+    let term = &t[..end];
+    let rest = t[end..].trim_start_matches(' ');
+    let defines = rest.starts_with([':', '=', '-', '\u{2013}', '\u{2014}']);
+    defines && (is_priority_token(term) || LEGEND_TERMS.contains(&term.to_lowercase().as_str()))
 }
 
 /// What a `Key: value` line or cell says about an item.
@@ -390,7 +422,8 @@ fn field_of_lower(k: &str) -> Option<Field> {
         "owner" | "owners" | "assignee" | "assignees" | "assigned to" | "responsible" | "who"
         | "dri" => Field::Owner,
         "due" | "due date" | "deadline" | "target" | "target date" | "eta" | "when" | "by"
-        | "date" | "due by" => Field::Due,
+        | "date" | "due by" | "expected date" | "expected" | "target completion"
+        | "completion date" | "due on" => Field::Due,
         "priority" | "pri" | "prio" => Field::Priority,
         "issue" | "issues" | "bug" | "bugs" | "ticket" | "tickets" | "link" | "tracking"
         | "jira" | "reference" | "ref" | "tracker" | "tracking issue" => Field::Issue,
@@ -1872,6 +1905,75 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_wrapped_line_ending_in_a_colon_does_not_cut_the_items_after_it() {
+        let pm = parse(
+            "## Action Items\n\n- Add an alert on the queue depth, with these\n  thresholds:\n\
+             - Rotate the keys\n\nAction item: move the backups to another region, as\n\
+             discussed in the review.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Add an alert on the queue depth, with these thresholds",
+                "Rotate the keys",
+                "move the backups to another region, as discussed in the review.",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_legend_under_an_action_heading_is_not_an_item() {
+        let pm = parse(
+            "## Action Items\n\nPriorities:\n\n- P0: drop everything\n- P1: this sprint\n\n\
+             | Action | Type | Priority |\n|---|---|---|\n| Add alerts | prevent | P1 |\n\n\
+             Type: mitigate = stop the bleeding, prevent = stop it happening again\n",
+        );
+        assert_eq!(texts(&pm), ["Add alerts"]);
+    }
+
+    #[test]
+    fn an_item_keeps_its_nested_list_and_continuation_paragraph() {
+        let pm = parse(
+            "## Action Items\n\n1. Add disk alerts on every database host.\n\n   \
+             They fire at 80% and page at 90%.\n   - warning at 80%\n   - page at 90%\n\
+             2. Rotate the keys\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Add disk alerts on every database host.", "Rotate the keys"]
+        );
+        let detail = pm.actions[0].detail.as_deref().unwrap_or_default();
+        assert!(detail.contains("They fire at 80%"), "{detail:?}");
+        assert!(detail.contains("page at 90%"), "{detail:?}");
+    }
+
+    #[test]
+    fn table_columns_by_meaning() {
+        for (due, owner) in [
+            ("Expected Date", "Who"),
+            ("ETA", "DRI"),
+            ("Target date", "Responsible"),
+            ("Deadline", "Owner"),
+            ("When", "Assignee"),
+        ] {
+            let pm = parse(&format!(
+                "## Action Items\n\n| Action | {owner} | {due} |\n|---|---|---|\n\
+                 | Add alerts | @ana | 2024-03-01 |\n| Fix it | Bo | 2 weeks |\n"
+            ));
+            let got: Vec<(Option<&str>, Option<NaiveDate>)> = pm
+                .actions
+                .iter()
+                .map(|a| (a.owner.as_deref(), a.due))
+                .collect();
+            assert_eq!(
+                got,
+                [(Some("ana"), date(2024, 3, 1)), (Some("Bo"), None)],
+                "{due} / {owner}"
+            );
+        }
     }
 
     #[test]
