@@ -530,18 +530,21 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
     !is_label
 }
 
+/// Whether an entry says service came back: one of [`RESTORATION`]'s phrases, not hedged by
+/// the word before it ("almost recovered", "not resolved").
 fn declares_restoration(text: &str) -> bool {
-    // Lower-casing turns two non-ASCII characters into ASCII letters: the Kelvin sign into
-    // `k`, which "back up" and "working again" contain, and `İ` into an `i` followed by a
-    // combining dot, which no phrase can match. Without a Kelvin sign the bytes tell.
-    if !text.contains('\u{212A}') {
-        return declares_restoration_bytes(text.as_bytes());
-    }
     let lower = text.to_lowercase();
-    RESTORATION.iter().any(|k| lower.contains(k))
+    RESTORATION.iter().any(|phrase| {
+        lower.match_indices(phrase).any(|(at, _)| {
+            let head = &lower[..at];
+            let whole_word = !head.ends_with(char::is_alphanumeric);
+            let before = head.split_whitespace().next_back().unwrap_or("");
+            whole_word && !HEDGES.contains(&before)
+        })
+    })
 }
 
-/// Phrases that say service came back.
+/// Phrases that say service came back (as whole words: "unresolved" is not one).
 const RESTORATION: [&str; 17] = [
     "restored",
     "resolved",
@@ -562,56 +565,16 @@ const RESTORATION: [&str; 17] = [
     "closed",
 ];
 
-/// Four bytes folded to lower case (`b | 0x20` is a given lower-case letter only for that
-/// letter in either case, and keeps a space).
-const fn fold4(b: [u8; 4]) -> u32 {
-    u32::from_le_bytes(b) | 0x2020_2020
-}
-
-/// Which of 32 slots a folded four-byte key falls in (a multiplicative hash; the phrase
-/// starts fall in distinct slots, which building [`PHRASE_SLOTS`] checks).
-const fn slot(key: u32) -> usize {
-    (key.wrapping_mul(0xe6d6_e7d7) >> 27) as usize
-}
-
-/// Per slot: the folded first four bytes of the phrases in it, and their indices in
-/// [`RESTORATION`] as a bit set.
-const PHRASE_SLOTS: [(u32, u32); 32] = {
-    let mut t = [(0, 0); 32];
-    let mut i = 0;
-    while i < RESTORATION.len() {
-        let p = RESTORATION[i].as_bytes();
-        let key = fold4([p[0], p[1], p[2], p[3]]);
-        let s = slot(key);
-        assert!(
-            t[s].1 == 0 || t[s].0 == key,
-            "two phrase starts share a slot"
-        );
-        t[s] = (key, t[s].1 | 1 << i);
-        i += 1;
-    }
-    t
-};
-
-/// [`declares_restoration`] over bytes, without a lower-case copy: each position's first
-/// four bytes pick, with one table look-up and no branch on the letter, the only phrases
-/// that can start there (almost always none).
-fn declares_restoration_bytes(b: &[u8]) -> bool {
-    b.windows(4).enumerate().any(|(i, w)| {
-        let key = fold4([w[0], w[1], w[2], w[3]]);
-        let (slot_key, phrases) = PHRASE_SLOTS[slot(key)];
-        slot_key == key && phrase_at(&b[i..], phrases)
-    })
-}
-
-/// Whether one of the phrases in the bit set starts `rest` (ASCII case-insensitive).
-fn phrase_at(rest: &[u8], phrases: u32) -> bool {
-    RESTORATION.iter().enumerate().any(|(j, p)| {
-        phrases >> j & 1 == 1
-            && rest.len() >= p.len()
-            && rest[..p.len()].eq_ignore_ascii_case(p.as_bytes())
-    })
-}
+/// Words that, right before a phrase of [`RESTORATION`], say it has not happened yet.
+const HEDGES: [&str; 7] = [
+    "almost",
+    "nearly",
+    "partially",
+    "partly",
+    "mostly",
+    "not",
+    "never",
+];
 
 #[cfg(test)]
 mod tests {
@@ -674,45 +637,65 @@ mod tests {
         assert_eq!((start.as_str(), end.as_str()), ("2023-12-11", ""));
     }
 
+    fn entry_times(text: &str) -> Vec<String> {
+        let pm = crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default());
+        pm.timeline
+            .iter()
+            .map(|e| e.time.map(|t| t.to_string()).unwrap_or_default())
+            .collect()
+    }
+
     #[test]
-    fn restoration_by_table_agrees_with_the_lower_case_search() {
-        for s in [
-            "Service RESTORED at 10:00",
-            "all systems back online",
-            "Back To Normal",
-            "the outage Ends",
-            "extended outage",
-            "unresolved",
-            "we closed it",
-            "clos ed",
-            "No Further Action needed",
-            "IS CONFIRMED TO BE FUNCTIONAL",
-            "working",
-            "",
-            "r",
+    fn times_as_operations_teams_write_them() {
+        assert_eq!(
+            entry_times(
+                "## Timeline\n\n### 2023-09-20\n\n- 1506 UTC: alert\n- 0930Z: page\n\
+                 - 14:32 UTC+2: mitigated\n- 10:00 GST: confirmed\n- Feb 9 1924 UTC: deploy\n"
+            ),
+            [
+                "2023-09-20T15:06:00Z",
+                "2023-09-20T09:30:00Z",
+                "2023-09-20T14:32:00+02:00",
+                "2023-09-20T10:00:00+04:00",
+                "2023-02-09T19:24:00Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn almost_recovered_is_not_recovery_and_a_stated_duration_wins() {
+        let (start, end) = times(
+            "## Timeline\n\n- 2023-09-20 10:00 UTC: alert\n- 2023-09-20 10:40 UTC: service restored\n\
+             - 2023-09-20 11:00 UTC: service almost recovered, still degraded\n\
+             - 2023-09-20 11:30 UTC: postmortem scheduled\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2023-09-20T10:00:00Z", "2023-09-20T10:40:00Z")
+        );
+        let (start, end) = times(
+            "Start: 2023-09-20 09:00 UTC\nEnd: 2023-09-20 09:45 UTC\nDetected: 2023-09-20 09:10 UTC\n\n\
+             ## Timeline\n\n- 2023-09-20 08:00 UTC: deploy\n- 2023-09-20 12:00 UTC: review\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2023-09-20T09:00:00Z", "2023-09-20T09:45:00Z")
+        );
+    }
+
+    #[test]
+    fn restoration_is_declared_outright() {
+        for (s, want) in [
+            ("Service RESTORED at 10:00", true),
+            ("all systems back online", true),
+            ("we closed it", true),
+            ("the service almost recovered", false),
+            ("service not restored yet", false),
+            ("partially mitigated, still degraded", false),
+            ("unresolved", false),
+            ("extended outage", false),
+            ("", false),
         ] {
-            let lower = s.to_lowercase();
-            let want = RESTORATION.iter().any(|k| lower.contains(k));
-            assert_eq!(declares_restoration_bytes(s.as_bytes()), want, "{s:?}");
-            assert_eq!(declares_restoration(s), want, "{s:?}");
-        }
-        // The one-pass reader knows every phrase of the list.
-        for p in RESTORATION {
-            let shouted = format!("x {} x", p.to_uppercase());
-            assert!(declares_restoration_bytes(shouted.as_bytes()), "{p}");
-            assert!(declares_restoration_bytes(p.as_bytes()), "{p}");
-        }
-        // Non-ASCII text: a Kelvin sign lower-cases to `k`, `İ` to `i` and a combining dot.
-        for s in [
-            "service is bac\u{212A} up",
-            "WOR\u{212A}ING AGAIN",
-            "service — back up",
-            "\u{130}s confirmed to be functional",
-            "é résolu ended",
-            "\u{212A} nothing",
-        ] {
-            let lower = s.to_lowercase();
-            let want = RESTORATION.iter().any(|k| lower.contains(k));
             assert_eq!(declares_restoration(s), want, "{s:?}");
         }
     }
