@@ -378,7 +378,7 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             continue;
         }
         let mut found = heading(lines, i, current.kind, options);
-        if !title_decided && !is_decoration(line.body) {
+        if !title_decided && !is_decoration(line.body) && !vocab::is_metadata_line(line.body) {
             title_decided = true;
             // The document's title names the incident ("Rule Preventing Inbound Traffic"); it
             // is not a section, whatever its words.
@@ -808,6 +808,24 @@ pub fn plain_text(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_is_not_a_metadata_line() {
+        let title = |text: &str| parse("t.md", text, &ParseOptions::default()).title;
+        assert_eq!(
+            title("Owner: @x\nDate: 2024-01-01\n\nDatabase outage\n\nThe database went down.\n")
+                .as_deref(),
+            Some("Database outage")
+        );
+        assert_eq!(
+            title("---\ntitle: From front matter\n---\nOwner: @x\n\nText.\n").as_deref(),
+            Some("From front matter")
+        );
+        assert_eq!(
+            title("**Status**: resolved\n\n# The real title\n").as_deref(),
+            Some("The real title")
+        );
+    }
 
     fn stamps(pm: &Postmortem) -> Vec<String> {
         pm.timeline

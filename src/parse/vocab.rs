@@ -65,6 +65,35 @@ pub(crate) fn introduces_actions(sentence: &str) -> Option<SectionKind> {
         .map(|(_, kind)| *kind)
 }
 
+/// Keys of the metadata lines that open many postmortems (`Owner: @x`, `Date: ...`,
+/// `Status: resolved`): such a line is not the document's title.
+const METADATA_KEYS: [&str; 16] = [
+    "owner",
+    "owners",
+    "author",
+    "authors",
+    "date",
+    "status",
+    "severity",
+    "team",
+    "reviewers",
+    "reviewer",
+    "id",
+    "incident",
+    "tags",
+    "created",
+    "updated",
+    "published",
+];
+
+/// Whether a line is a metadata field (`Owner: @x`, `**Date**: 2024-01-01`).
+pub(crate) fn is_metadata_line(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(key, value)| {
+        let key = key.trim().trim_matches(['*', '_', '-', ' ']).to_lowercase();
+        !value.trim().is_empty() && METADATA_KEYS.contains(&key.as_str())
+    })
+}
+
 /// Canonical words that headings are matched on. A heading word within one edit of one of
 /// these (and at least six letters long) counts as it, so typos still classify.
 const KEYWORDS: [&str; 24] = [
