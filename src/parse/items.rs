@@ -15,7 +15,26 @@ use crate::model::{ActionItem, Diagnostic, IssueRef, ItemKind, SectionKind, Seve
 
 /// Reads the items of one action segment. `has_subsections`: action headings stand under
 /// this one's, so its own paragraphs introduce them ("These are only sample subheadings.").
+/// `done`: the section lists actions already taken, so every item is done.
 pub(crate) fn read(
+    lines: &[Line<'_>],
+    kind: SectionKind,
+    has_subsections: bool,
+    done: bool,
+    ctx: &Context,
+    out: &mut Vec<ActionItem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let first = out.len();
+    read_items(lines, kind, has_subsections, ctx, out, diagnostics);
+    if done {
+        for item in &mut out[first..] {
+            item.done = true;
+        }
+    }
+}
+
+fn read_items(
     lines: &[Line<'_>],
     kind: SectionKind,
     has_subsections: bool,
@@ -1974,6 +1993,27 @@ mod tests {
                 "{due} / {owner}"
             );
         }
+    }
+
+    #[test]
+    fn actions_taken_beside_actions_planned_are_done_items() {
+        let pm = parse(
+            "## Incident 1: queue stalled\n\n**Actions taken:**\n\n- Restarted the consumers\n\n\
+             **Actions planned:**\n\n- Add a queue depth alert\n\n## Incident 2\n\n\
+             ### Actions taken\n\n- Investigated the logs\n",
+        );
+        let got: Vec<(&str, bool)> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.done))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Restarted the consumers", true),
+                ("Add a queue depth alert", false)
+            ]
+        );
     }
 
     #[test]

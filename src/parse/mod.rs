@@ -104,6 +104,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 seg_lines,
                 seg.kind,
                 action_children[k],
+                seg.done,
                 &ctx,
                 &mut actions,
                 &mut diagnostics,
@@ -335,6 +336,9 @@ pub(crate) struct Segment {
     pub lines: std::ops::Range<usize>,
     /// The segment of the heading this one's heading stands under (`None` at the top).
     pub parent: Option<usize>,
+    /// The section lists actions already taken, beside one of actions planned: its items
+    /// are items, done.
+    pub done: bool,
 }
 
 /// The document cut into segments.
@@ -369,6 +373,7 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
         heading: None,
         lines: 0..0,
         parent: None,
+        done: false,
     };
     let mut i = 0;
     while i < lines.len() {
@@ -445,6 +450,7 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             heading: Some(h.text),
             lines: i + h.span..i + h.span,
             parent,
+            done: false,
         };
         i += h.span;
     }
@@ -462,6 +468,31 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
         let inherited = seg.heading_kind == SectionKind::Other && seg.kind.is_action();
         if inherited && seg.parent.is_some_and(|p| names_actions[p]) {
             seg.kind = SectionKind::Other;
+        }
+    }
+    // "Actions taken:" next to "Actions planned:" under one heading (one incident's done and
+    // open actions): the taken ones are items too, done. Alone, "Actions taken" is what was
+    // done during the incident (a resolution), not a promise.
+    for k in 1..segments.len() {
+        let (a, b) = (&segments[k - 1], &segments[k]);
+        if a.parent != b.parent {
+            continue;
+        }
+        let heading = |s: &Segment| vocab::taken_or_planned(s.heading.as_deref().unwrap_or(""));
+        let (a_taken, a_planned) = heading(a);
+        let (b_taken, b_planned) = heading(b);
+        let taken = if a_taken && b_planned {
+            Some(k - 1)
+        } else if a_planned && b_taken {
+            Some(k)
+        } else {
+            None
+        };
+        if let Some(t) = taken {
+            segments[t].kind = SectionKind::Tasks;
+            segments[t].heading_kind = SectionKind::Tasks;
+            segments[t].done = true;
+            sections[t - 1].kind = SectionKind::Tasks;
         }
     }
     Doc {

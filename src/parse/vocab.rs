@@ -490,6 +490,15 @@ fn words(heading: &str) -> Vec<u8> {
         .collect()
 }
 
+/// Whether a heading lists actions already taken ("Actions taken", "Steps taken") or
+/// actions planned ("Actions planned", "Planned actions"): (taken, planned).
+pub(crate) fn taken_or_planned(heading: &str) -> (bool, bool) {
+    let w = words(heading);
+    let has = |x: u8| w.contains(&x);
+    let action = has(w!("actions")) || has(w!("action")) || has(w!("steps"));
+    (action && has(w!("taken")), action && has(w!("planned")))
+}
+
 /// Classifies a heading by meaning. Headings longer than twelve words are prose: `Other`.
 pub(crate) fn classify(heading: &str) -> SectionKind {
     let w = words(heading);
