@@ -60,8 +60,10 @@ fn read_items(
             // An explicit action label is always an item (README: "Always an item").
             Block::Node(n) if vocab::after_action_label(&n.text).is_some() => reader.item(n, None),
             Block::Node(n) => {
-                if n.is_title() {
+                if n.is_title() && !has_own_content(n) {
                     reader.group(n, 0);
+                } else if n.is_title() {
+                    reader.item(n, None);
                 } else if n.marker == Marker::None && (has_list || !reads_like_item(n)) {
                     continue;
                 } else if n.marker == Marker::None || reads_like_item(n) {
@@ -70,6 +72,26 @@ fn read_items(
             }
         }
     }
+}
+
+/// A node's text and the texts of everything nested under it, in order: an item's detail
+/// keeps its sub-lists whole.
+fn push_with_descendants(n: &Node, out: &mut Vec<String>, depth: usize) {
+    out.push(n.plain());
+    if depth < blocks::MAX_DEPTH {
+        for child in &n.children {
+            push_with_descendants(child, out, depth + 1);
+        }
+    }
+}
+
+/// Whether a title line ending in a colon says something of its own before it: "Jump server
+/// access: configure an external jump host, allowing:" is an item whose children are its
+/// detail; "Monitoring Enhancements:" only groups the items under it.
+fn has_own_content(n: &Node) -> bool {
+    let t = n.plain_str().trim().trim_end_matches(':');
+    t.split_once(": ")
+        .is_some_and(|(_, own)| inline::words_up_to(own, 3) >= 3)
 }
 
 /// Whether the blocks hold a list item or a table.
@@ -567,7 +589,11 @@ impl Reader<'_> {
             return;
         }
         for child in &title.children {
-            if child.is_title() && !child.children.is_empty() && depth < 4 {
+            if child.is_title()
+                && !has_own_content(child)
+                && !child.children.is_empty()
+                && depth < 4
+            {
                 self.group(child, depth + 1);
             } else if let Some((field, value)) =
                 field_line(child).filter(|(f, _)| *f != Field::Text)
@@ -745,7 +771,7 @@ impl Reader<'_> {
                     let mut t = None;
                     self.apply_field(field, value, child.line_no, &mut meta, &mut t);
                 }
-                _ => detail.push(child.plain()),
+                _ => push_with_descendants(child, &mut detail, 0),
             }
         }
         if text.is_empty() {
@@ -2014,6 +2040,44 @@ mod tests {
                 ("Add a queue depth alert", false)
             ]
         );
+    }
+
+    #[test]
+    fn a_hard_wrapped_table_row_and_spacer_rows_keep_the_table() {
+        let pm = parse(
+            "## Action Items\n\n| Description | Type | Assignee |\n| --- | --- | --- |\n\
+             | Implement the basic version first and improve\non that later | PROCESS | |\n\
+             | | |\n| Save progress live in docs. | PROCESS |\n| |\n\
+             | Store configuration on external servers | CONFIG | @ana |\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Implement the basic version first and improve on that later",
+                "Save progress live in docs.",
+                "Store configuration on external servers",
+            ]
+        );
+        assert_eq!(pm.actions[2].owner.as_deref(), Some("ana"));
+        assert_eq!(pm.actions[0].line, 5);
+    }
+
+    #[test]
+    fn a_title_with_content_of_its_own_is_an_item() {
+        let pm = parse(
+            "## Improvement Plan\n\nNetwork Redundancy:\n - Add a second router.\n\n\
+             Jump Server Access: Configure an external jump host, allowing:\n\
+             - Simple SSH access.\n - Per-user keys.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Add a second router.",
+                "Jump Server Access: Configure an external jump host, allowing"
+            ]
+        );
+        let detail = pm.actions[1].detail.as_deref().unwrap_or_default();
+        assert!(detail.contains("Per-user keys."), "{detail:?}");
     }
 
     #[test]
