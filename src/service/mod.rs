@@ -14,12 +14,15 @@
 //! - [`index`] (pure): the items across repositories, filters, CSV; [`dashboard`] (pure): the
 //!   page's view model, SVG charts and template; [`metrics`]: the Prometheus text.
 //! - [`settings`]: [`Settings`] and [`Secrets`]; [`watch_list`]: which repositories to act on.
+//! - [`logs`]: the log on stderr (`tracing`, JSON lines or text, `RUST_LOG`); [`counted`]:
+//!   the forge calls counted for `/metrics` and for each job's log line.
 //! - This file: [`serve`], which starts the parts and stops them, and the [`Runner`] seam.
 
 pub mod counted;
 pub mod dashboard;
 mod http;
 pub mod index;
+pub mod logs;
 pub mod metrics;
 mod pruner;
 pub mod runner;
@@ -77,6 +80,20 @@ pub(crate) struct App {
     pub(crate) settings: Arc<Settings>,
     pub(crate) metrics: Arc<metrics::Metrics>,
     pub(crate) wake: Arc<Notify>,
+}
+
+impl App {
+    /// Runs `f` on the store off the async threads (every store call is a short blocking
+    /// SQLite transaction). A panic in `f` is an error too.
+    pub(crate) async fn store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .unwrap_or_else(|e| Err(anyhow::anyhow!("the store call failed: {e}")))
+    }
 }
 
 /// Runs the service on `listener` until `shutdown` completes: stops accepting, gives running

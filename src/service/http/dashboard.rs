@@ -13,33 +13,21 @@ use crate::service::App;
 
 /// Reads the whole index (items and daily counts) off the async threads.
 async fn read_index(app: &App) -> Result<(Vec<ItemRecord>, Vec<Snapshot>), String> {
-    let store = app.store.clone();
-    match tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        Ok((store.items()?, store.snapshots()?))
-    })
-    .await
-    {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(format!("{e:#}")),
-        Err(e) => Err(e.to_string()),
-    }
+    app.store(|s| Ok((s.items()?, s.snapshots()?)))
+        .await
+        .map_err(|e| format!("{e:#}"))
 }
 
 /// Reads only the items.
-pub(super) async fn read_items(app: &App) -> Result<Vec<ItemRecord>, String> {
-    let store = app.store.clone();
-    match tokio::task::spawn_blocking(move || store.items()).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(format!("{e:#}")),
-        Err(e) => Err(e.to_string()),
-    }
+async fn read_items(app: &App) -> Result<Vec<ItemRecord>, String> {
+    app.store(|s| s.items()).await.map_err(|e| format!("{e:#}"))
 }
 
 fn html_status(dashboard: &Dashboard, status: StatusCode, page: &Page) -> Response {
     match dashboard.render(page) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
-            eprintln!("dashboard: {e}");
+            tracing::error!(error = %e, "dashboard: cannot render the page");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the dashboard cannot be rendered\n",
@@ -50,7 +38,7 @@ fn html_status(dashboard: &Dashboard, status: StatusCode, page: &Page) -> Respon
 }
 
 fn unavailable_html(e: &str) -> Response {
-    eprintln!("dashboard: cannot read the items index: {e}");
+    tracing::error!(error = %e, "dashboard: cannot read the items index");
     (
         StatusCode::SERVICE_UNAVAILABLE,
         Html(
@@ -62,7 +50,7 @@ fn unavailable_html(e: &str) -> Response {
 }
 
 fn unavailable_json(e: &str) -> Response {
-    eprintln!("api/items: cannot read the items index: {e}");
+    tracing::error!(error = %e, "api/items: cannot read the items index");
     (
         StatusCode::SERVICE_UNAVAILABLE,
         Json(json!({"error": "the database is unavailable"})),
