@@ -11,12 +11,13 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::input::{self, Global, Inputs};
-use super::remote::{self, Kind, Remote, TrackerArgs};
+use super::remote::{self, Kind, Remote};
 use crate::ci::review::{Review, Sticky, STICKY_MARKER};
 use crate::ci::{self, CiRun, Event, Forge, Mode, Outputs};
 use crate::lint::{lint, output, Finding};
 use crate::model::{Diagnostic, Postmortem, Severity};
 use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
+use crate::reconcile::Overrides;
 use crate::render::context::{
     Counts, Finding as FindingView, IssueLink, ItemState, ItemView, JobSummaryContext, PlanEntry,
     PostmortemRef, PrCommentContext, StatusItem, SummaryEntry,
@@ -109,7 +110,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         _ => {}
     }
     let inputs = input::load(&args.paths, global)?;
-    let tracker_args = TrackerArgs {
+    let overrides = Overrides {
         tracker: Some(match run.forge {
             Forge::GitHub => Kind::Github,
             Forge::GitLab => Kind::Gitlab,
@@ -118,9 +119,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         api_url: args.api_url.clone().or_else(|| run.api_url.clone()),
         today: args.today,
     };
-    let remote = remote::resolve(&tracker_args, &inputs.config, &env)?;
-    let today = remote::today(&tracker_args);
-    let options = remote::sync_options(&inputs.config, &remote, today, &env)?;
+    let resolved = remote::options(inputs.config.clone(), &overrides, &env)?;
+    let (remote, options) = (resolved.remote, resolved.sync);
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
     let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
     let ctx = Ctx {
@@ -179,7 +179,7 @@ fn own_push(env: &std::collections::HashMap<String, String>, payload: Option<&st
         .and_then(|v| v["head_commit"]["message"].as_str().map(str::to_string));
     from_payload
         .or_else(|| env.get("CI_COMMIT_MESSAGE").cloned())
-        .is_some_and(|m| crate::writeback::publish::is_own_commit(&m))
+        .is_some_and(|m| crate::tracker::publish::is_own_commit(&m))
 }
 
 /// A pull or merge request: lint the changed postmortems, annotate, comment the plan.
@@ -441,7 +441,8 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
 /// through the forge's API: each file's links are re-applied (by item key) to the text on the
 /// forge, so a concurrent edit is kept. The links are also in the checkout.
 async fn publish_write_back(ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> Result<(), String> {
-    use crate::writeback::publish::{commit_message, link_changes, publish, Source, Target};
+    use crate::reconcile::publish::link_changes;
+    use crate::tracker::publish::{commit_message, publish, Source, Target};
     let remote = &ctx.remote;
     // Only the files whose links the sync wrote into the checkout.
     let changes = link_changes(report, &ctx.options.parse_options, |path| {

@@ -23,9 +23,8 @@ pub struct Args {
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.paths, global)?;
     let env = remote::env_map();
-    let remote = remote::resolve(&args.tracker, &inputs.config, &env)?;
-    let today = remote::today(&args.tracker);
-    let options = remote::sync_options(&inputs.config, &remote, today, &env)?;
+    let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
+    let (remote, options, today) = (resolved.remote, resolved.sync, resolved.today);
     let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
     let label = options.label.clone();
     let rt = remote::runtime()?;

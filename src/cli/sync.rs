@@ -45,9 +45,9 @@ async fn run_with<T: Tracker>(
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.paths, global)?;
     let env = remote::env_map();
-    let remote = remote::resolve(&args.tracker, &inputs.config, &env)?;
-    let today = remote::today(&args.tracker);
-    let mut options = remote::sync_options(&inputs.config, &remote, today, &env)?;
+    let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
+    let remote = resolved.remote;
+    let mut options = resolved.sync;
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
     let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
     if remote.kind == Kind::None && !args.dry_run {

@@ -16,25 +16,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 
 use super::counted::{CallCounts, Counted};
 use super::index;
 use super::store::{Job, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, Runner};
-use crate::config::Config;
-use crate::followup::{followup_doc, update_tracker, FollowupOptions, UpdateOptions};
+use crate::followup::{followup_doc, update_tracker, UpdateOptions};
 use crate::model::Postmortem;
+use crate::reconcile::publish::{link_changes, request_body, status_changes, StatusContext};
+use crate::reconcile::Options;
 use crate::render::Engine;
 use crate::source::remote;
-use crate::sync::{sync, Pacing, Sleeper, SyncOptions};
+use crate::sync::{sync, Pacing, Sleeper};
 use crate::tracker::browse::Browse;
+use crate::tracker::publish::{commit_message, publish, Source, Target};
 use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
-use crate::writeback::publish::{
-    commit_message, link_changes, publish, request_body, status_changes, Source, StatusContext,
-    Target,
-};
 
 /// Where the service writes links and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,12 +300,29 @@ impl ForgeRunner {
             .await
             .map_err(load_failed)?;
         let (docs, texts): (Vec<Postmortem>, Vec<String>) = inputs.documents.into_iter().unzip();
-        let today = self.today(&config, Utc::now());
         let file_url = config
             .sync
             .file_url
             .clone()
             .unwrap_or_else(|| web_file_url(kind, &access.api_url, repo, &branch));
+        let today = crate::reconcile::options::today(&config, self.settings.today, Utc::now());
+        let remote = crate::reconcile::Remote {
+            kind: match kind {
+                Forge::Github => crate::reconcile::Kind::Github,
+                Forge::Gitlab => crate::reconcile::Kind::Gitlab,
+            },
+            repo: repo.to_string(),
+            api_url: access.api_url.clone(),
+            token: Some(access.token.clone()),
+        };
+        let resolved = Options::new(
+            config,
+            remote,
+            Some(file_url.clone()),
+            std::path::PathBuf::new(),
+            today,
+        );
+        let config = &resolved.config;
         // A file that cannot be a postmortem (binary, too large for the API) is reported, not a
         // failure of the job: it would fail every job of the repository forever.
         for (p, why) in &inputs.skipped {
@@ -316,13 +331,7 @@ impl ForgeRunner {
         let mut errors: Vec<String> = Vec::new();
 
         // 1. Sync: an issue for every item.
-        let mut options = SyncOptions::from_config(
-            &config,
-            Some(repo.to_string()),
-            today,
-            Some(file_url.clone()),
-            std::path::PathBuf::new(),
-        );
+        let mut options = resolved.sync.clone();
         // Links go through the API ([`link_changes`]), not into a checkout.
         options.write_back = false;
         options.pacing = self.settings.pacing.clone();
@@ -369,11 +378,10 @@ impl ForgeRunner {
 
         // 2. Status, from one listing after the sync.
         let listing = forge.list_issues(&config.sync.label).await.map_err(fail)?;
-        let fopts =
-            FollowupOptions::from_config(&config, Some(repo.to_string()), Some(file_url.clone()));
+        let fopts = &resolved.followup;
         let mut outcomes = Vec::with_capacity(docs.len());
         for (doc, text) in docs.iter().zip(&texts) {
-            let out = followup_doc(doc, text, Some(&listing), today, &fopts, &self.engine)
+            let out = followup_doc(doc, text, Some(&listing), today, fopts, &self.engine)
                 .map_err(|e| Failure::from(format!("{origin}:{}: template: {e}", doc.path)))?;
             if let Some(d) = &out.damage {
                 errors.push(format!("{origin}: {}", d.at(&doc.path)));
@@ -384,7 +392,7 @@ impl ForgeRunner {
             if let Some(target) = &target {
                 let cx = StatusContext {
                     today,
-                    options: &fopts,
+                    options: fopts,
                     engine: &self.engine,
                     parse_options: &parse_options,
                 };
@@ -404,12 +412,11 @@ impl ForgeRunner {
             }
             let pairs: Vec<_> = docs.iter().zip(outcomes.iter()).collect();
             let update = UpdateOptions {
-                today,
-                reminder_interval_days: config.followup.reminder_interval_days,
                 min_write_interval: options.pacing.min_write_interval,
                 max_wait: options.pacing.max_wait,
+                ..resolved.update()
             };
-            let updates = update_tracker(forge, &pairs, &listing, &self.engine, &fopts, &update)
+            let updates = update_tracker(forge, &pairs, &listing, &self.engine, fopts, &update)
                 .await
                 .map_err(fail)?;
             errors.extend(updates.errors.iter().map(|e| format!("{origin}: {e}")));
@@ -428,13 +435,6 @@ impl ForgeRunner {
         } else {
             Err(errors.join("; ").into())
         }
-    }
-
-    /// Today in the repository's time zone, else in the machine's.
-    fn today(&self, config: &Config, now: DateTime<Utc>) -> NaiveDate {
-        self.settings
-            .today
-            .unwrap_or_else(|| crate::clock::today(config.zone(), now))
     }
 }
 

@@ -333,3 +333,100 @@ fn a_damaged_block_is_reported_and_its_file_left_as_it_is() {
         assert!(read(dir.path(), "postmortems/other.md").contains(BEGIN));
     }
 }
+
+/// Machine in UTC, the repository in a zone whose day is not UTC's day right now: `plan`,
+/// `sync`, the Action's review and `followup` all use the configured zone's day (the default
+/// due date counts from it; the follow-up reports it), never the machine's.
+#[test]
+fn every_command_uses_the_configured_zones_day() {
+    use chrono::{Duration, Timelike as _, Utc};
+    // Kiritimati (UTC+14) is a day ahead from 10:00 UTC on, Honolulu (UTC-10, no daylight
+    // saving) a day behind before 10:00.
+    let before = Utc::now();
+    let (zone, hours) = if before.hour() >= 10 {
+        ("Pacific/Kiritimati", 14)
+    } else {
+        ("Pacific/Honolulu", -10)
+    };
+    let zone_day = |t: chrono::DateTime<Utc>| (t + Duration::hours(hours)).date_naive();
+    let expected = zone_day(before);
+    assert_ne!(expected, before.date_naive(), "the test needs a day apart");
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".postmortem-tracker.toml",
+        &format!(
+            "time_zone = \"{zone}\"\n[sync.default_due_days]\ncorrective = 0\npreventive = 0\ntask = 0\nunknown = 0\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "postmortems/pm.md",
+        "# Outage\n\n## Action Items\n\n- [ ] Review quotas\n",
+    );
+    let in_utc = |args: &[&str]| {
+        let o = command()
+            .current_dir(dir.path())
+            .env("TZ", "UTC")
+            .args(args)
+            .output()
+            .expect("binary runs");
+        assert!(o.status.code().is_some_and(|c| c < 2), "{args:?}: {o:?}");
+        stdout(&o)
+    };
+    let due_of = |json: &str| -> String {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        let items = if v["items"].is_array() {
+            &v["items"]
+        } else {
+            &v["plan"]["items"]
+        };
+        items[0]["due"].as_str().unwrap_or_default().to_string()
+    };
+    let plan = due_of(&in_utc(&["plan", "--tracker", "none", "--format", "json"]));
+    let sync = due_of(&in_utc(&[
+        "sync",
+        "--dry-run",
+        "--tracker",
+        "github",
+        "--repo",
+        "acme/svc",
+        "--format",
+        "json",
+    ]));
+    let followup: serde_json::Value =
+        serde_json::from_str(&in_utc(&["followup", "--format", "json", "--dry-run"])).unwrap();
+    let followup = followup["today"].as_str().unwrap().to_string();
+    // A merge request pipeline without a token: the plan comment goes to the job log.
+    let review = {
+        let o = command()
+            .current_dir(dir.path())
+            .env("TZ", "UTC")
+            .env("GITLAB_CI", "true")
+            .env("CI_PIPELINE_SOURCE", "merge_request_event")
+            .env("CI_API_V4_URL", "http://127.0.0.1:9/api/v4")
+            .env("CI_PROJECT_ID", "42")
+            .env("CI_PROJECT_PATH", "acme/svc")
+            .env("CI_MERGE_REQUEST_IID", "1")
+            .env("CI_MERGE_REQUEST_PROJECT_ID", "42")
+            .env("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "42")
+            .args(["ci"])
+            .output()
+            .expect("binary runs");
+        stdout(&o)
+    };
+    let after = Utc::now();
+    // The zone's day may have turned during the test: every command must agree with one of
+    // the two, and all with each other.
+    let days = [expected.to_string(), zone_day(after).to_string()];
+    for (what, got) in [("plan", &plan), ("sync", &sync), ("followup", &followup)] {
+        assert!(days.contains(got), "{what}: {got}, expected {days:?}");
+    }
+    assert_eq!(plan, followup);
+    assert_eq!(sync, followup);
+    assert!(
+        review.contains(&format!("| {followup} |")),
+        "the review's plan shows the due date {followup}:\n{review}"
+    );
+}
