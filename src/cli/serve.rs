@@ -298,7 +298,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             Arc::new(runner),
             shutdown_signal(),
         )
-        .await
+        .await?;
+        anyhow::Ok(())
     })?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

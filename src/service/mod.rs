@@ -44,7 +44,7 @@ pub use scheduler::parse_schedule;
 pub use settings::{Secrets, Settings};
 pub use watch_list::{is_watched, parse_repository};
 
-use store::{Job, Store};
+use store::{Job, Store, StoreError};
 use webhook::Forge;
 
 /// A boxed future, so that [`Runner`] can be used as a trait object.
@@ -73,6 +73,11 @@ pub trait Runner: Send + Sync + 'static {
     }
 }
 
+/// The HTTP server stopped on an error.
+#[derive(Debug, thiserror::Error)]
+#[error("the HTTP server failed: {0}")]
+pub struct ServeError(std::io::Error);
+
 /// What every handler shares.
 #[derive(Clone)]
 pub(crate) struct App {
@@ -87,12 +92,12 @@ impl App {
     /// SQLite transaction). A panic in `f` is an error too.
     pub(crate) async fn store<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
-    ) -> anyhow::Result<T> {
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || f(&store))
             .await
-            .unwrap_or_else(|e| Err(anyhow::anyhow!("the store call failed: {e}")))
+            .unwrap_or_else(|e| Err(StoreError::Task(e.to_string())))
     }
 }
 
@@ -105,7 +110,7 @@ pub async fn serve(
     store: Arc<Store>,
     runner: Arc<dyn Runner>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> Result<(), ServeError> {
     let app = App {
         store,
         settings: Arc::new(settings),
@@ -140,5 +145,5 @@ pub async fn serve(
     for w in workers.into_iter().chain(scheduler).chain([pruner]) {
         let _ = w.await;
     }
-    result.map_err(|e| anyhow::anyhow!("the HTTP server failed: {e}"))
+    result.map_err(ServeError)
 }

@@ -18,7 +18,7 @@ pub(super) async fn pruner(app: App, mut stop: watch::Receiver<bool>) {
             .await
         {
             Ok(n) => tracing::debug!(forgotten = n, "old delivery ids forgotten"),
-            Err(e) => tracing::error!(error = format!("{e:#}"), "cannot forget old delivery ids"),
+            Err(e) => tracing::error!(error = %e, "cannot forget old delivery ids"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}

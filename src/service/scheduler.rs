@@ -66,7 +66,7 @@ pub(super) async fn scheduler(
                             forge = forge.as_str(),
                             repository = %repo,
                             reason = "followup",
-                            error = format!("{e:#}"),
+                            error = %e,
                             "scheduled follow-up: cannot queue the job"
                         ),
                     }
@@ -81,7 +81,7 @@ pub(super) async fn scheduler(
                     app.wake.notify_waiters();
                 }
             }
-            Err(e) => tracing::error!(error = format!("{e:#}"), "scheduled follow-up"),
+            Err(e) => tracing::error!(error = %e, "scheduled follow-up"),
         }
         // Never fire twice for one tick, however fast the marking was.
         if let Some(rest) = (next - Utc::now()).to_std().ok().filter(|d| !d.is_zero()) {
@@ -100,7 +100,7 @@ async fn watched_now(app: &App, runner: &dyn Runner) -> BTreeSet<(Forge, String)
         match app.store(|s| s.known_repositories()).await {
             Ok(known) => all.extend(known),
             Err(e) => tracing::error!(
-                error = format!("{e:#}"),
+                error = %e,
                 "scheduled follow-up: cannot read the known repositories"
             ),
         }

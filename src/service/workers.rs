@@ -32,7 +32,7 @@ pub(super) async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::R
                 continue;
             }
             Ok(None) => {}
-            Err(e) => tracing::error!(error = format!("{e:#}"), "cannot read the job queue"),
+            Err(e) => tracing::error!(error = %e, "cannot read the job queue"),
         }
         tokio::select! {
             _ = woken => {}
@@ -125,7 +125,7 @@ async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiv
         tracing::error!(
             parent: &span,
             job = id,
-            error = format!("{e:#}"),
+            error = %e,
             "cannot record the end of the job"
         );
     }

@@ -18,7 +18,7 @@ pub struct Service {
     pub addr: SocketAddr,
     pub store: Arc<Store>,
     stop: Option<oneshot::Sender<()>>,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    handle: tokio::task::JoinHandle<Result<(), postmortem_tracker::service::ServeError>>,
 }
 
 impl Service {

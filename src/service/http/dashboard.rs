@@ -9,18 +9,17 @@ use serde_json::json;
 
 use crate::service::dashboard::{page, parse_query, Dashboard, Page};
 use crate::service::index::{self, ItemRecord, Snapshot};
+use crate::service::store::StoreError;
 use crate::service::App;
 
 /// Reads the whole index (items and daily counts) off the async threads.
-async fn read_index(app: &App) -> Result<(Vec<ItemRecord>, Vec<Snapshot>), String> {
-    app.store(|s| Ok((s.items()?, s.snapshots()?)))
-        .await
-        .map_err(|e| format!("{e:#}"))
+async fn read_index(app: &App) -> Result<(Vec<ItemRecord>, Vec<Snapshot>), StoreError> {
+    app.store(|s| Ok((s.items()?, s.snapshots()?))).await
 }
 
 /// Reads only the items.
-async fn read_items(app: &App) -> Result<Vec<ItemRecord>, String> {
-    app.store(|s| s.items()).await.map_err(|e| format!("{e:#}"))
+async fn read_items(app: &App) -> Result<Vec<ItemRecord>, StoreError> {
+    app.store(|s| s.items()).await
 }
 
 fn html_status(dashboard: &Dashboard, status: StatusCode, page: &Page) -> Response {
@@ -37,7 +36,7 @@ fn html_status(dashboard: &Dashboard, status: StatusCode, page: &Page) -> Respon
     }
 }
 
-fn unavailable_html(e: &str) -> Response {
+fn unavailable_html(e: &StoreError) -> Response {
     tracing::error!(error = %e, "dashboard: cannot read the items index");
     (
         StatusCode::SERVICE_UNAVAILABLE,
@@ -49,7 +48,7 @@ fn unavailable_html(e: &str) -> Response {
         .into_response()
 }
 
-fn unavailable_json(e: &str) -> Response {
+fn unavailable_json(e: &StoreError) -> Response {
     tracing::error!(error = %e, "api/items: cannot read the items index");
     (
         StatusCode::SERVICE_UNAVAILABLE,

@@ -54,7 +54,7 @@ pub(super) async fn api_jobs(
         Ok(j) => j,
         Err(e) => {
             tracing::error!(
-                error = format!("{e:#}"),
+                error = %e,
                 "api/jobs: cannot read the run history"
             );
             return answer(

@@ -12,7 +12,7 @@ pub(super) async fn metrics(State(app): State<App>) -> Response {
     let depth = match app.store(|s| s.depth()).await {
         Ok(d) => Some(d),
         Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "metrics: cannot count the jobs");
+            tracing::error!(error = %e, "metrics: cannot count the jobs");
             None
         }
     };
@@ -20,7 +20,7 @@ pub(super) async fn metrics(State(app): State<App>) -> Response {
         Ok(items) => Some(items),
         Err(e) => {
             tracing::error!(
-                error = format!("{e:#}"),
+                error = %e,
                 "metrics: cannot read the items index"
             );
             None

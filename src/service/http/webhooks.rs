@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::answer;
-use crate::service::store::{Queued, Recorded};
+use crate::service::store::{Queued, Recorded, StoreError};
 use crate::service::watch_list::is_watched;
 use crate::service::webhook::{self, Action, Delivery, Forge, Mark, WebhookError};
 use crate::service::App;
@@ -109,7 +109,7 @@ async fn accept(app: App, forge: Forge, delivery: Delivery) -> Response {
         .await;
     let recorded = match recorded {
         Ok(r) => r,
-        Err(e) => return store_error(&app, forge, format!("{e:#}")),
+        Err(e) => return store_error(&app, forge, &e),
     };
     let logged = match recorded {
         Recorded::Duplicate => "duplicate",
@@ -160,7 +160,7 @@ async fn accept(app: App, forge: Forge, delivery: Delivery) -> Response {
     }
 }
 
-fn store_error(app: &App, forge: Forge, e: String) -> Response {
+fn store_error(app: &App, forge: Forge, e: &StoreError) -> Response {
     app.metrics.delivery(forge, "error");
     tracing::error!(
         forge = forge.as_str(),
