@@ -7,7 +7,6 @@
 use crate::support;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,22 +20,15 @@ use support::gitlab::FakeGitLab;
 use support::service::{eventually_for, Service, ServiceForge};
 use support::Fault;
 
-const GH_SECRET: &str = "e2e-gh-secret";
+pub(crate) const GH_SECRET: &str = "e2e-gh-secret";
 const GL_TOKEN: &str = "e2e-gl-token";
 
 /// The tool's own configuration in each repository: no pacing (the fakes have no limits).
-const CONFIG: &str = "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n";
+pub(crate) const CONFIG: &str = "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n";
 
-const PM: &str = "# Replica lag outage\n\nStart: 2026-10-01 09:00 UTC\n\n## Action items\n\n- [ ] Alert on replica lag @alice due: 2026-10-15\n- [ ] Add a runbook for failover @bob due: 2026-12-20\n- [x] Raise the WAL size @alice due: 2026-10-05\n\n## Lessons learned\n\nLag hides.\n";
+pub(crate) const PM: &str = "# Replica lag outage\n\nStart: 2026-10-01 09:00 UTC\n\n## Action items\n\n- [ ] Alert on replica lag @alice due: 2026-10-15\n- [ ] Add a runbook for failover @bob due: 2026-12-20\n- [x] Raise the WAL size @alice due: 2026-10-05\n\n## Lessons learned\n\nLag hides.\n";
 
-const TODAY: &str = "2026-11-21";
-
-fn fixture(path: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/webhooks")
-        .join(path);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+pub(crate) const TODAY: &str = "2026-11-21";
 
 fn settings() -> Settings {
     Settings {
@@ -53,7 +45,7 @@ fn settings() -> Settings {
 /// The service with the real runner against the two fakes, on a fresh database (dropped
 /// with the returned folder). The runner counts into the settings' counters, which
 /// `/metrics` shows.
-async fn start(gh: &FakeGitHub, gl: &FakeGitLab) -> (Service, tempfile::TempDir) {
+pub(crate) async fn start(gh: &FakeGitHub, gl: &FakeGitLab) -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
     let s = settings();
@@ -152,6 +144,25 @@ both_forges!(
     a_push_and_an_issue_event_on_two_repositories,
     a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message,
 );
+
+/// Not `both_forges!` yet: on GitLab the scenario fails today. A 429 answered to a listing
+/// reaches the runner as a rate limit without the `Retry-After` wait GitLab sent, so the job
+/// fails ("rate limited: GitLab answered 429") where GitHub's waits 1 s and finishes. This is
+/// the listing case of issue #13's forge-layer fix; un-ignore when it lands.
+mod a_rate_limit_is_waited_out_and_the_job_finishes {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn github() {
+        super::a_rate_limit_is_waited_out_and_the_job_finishes::<FakeGitHub>().await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "GitLab: a 429 on a listing carries no Retry-After wait (issue #13, forge layer)"]
+    async fn gitlab() {
+        super::a_rate_limit_is_waited_out_and_the_job_finishes::<FakeGitLab>().await
+    }
+}
 
 /// The webhook secret of `F`'s deliveries.
 fn secret<F: ServiceForge>() -> &'static str {
@@ -445,38 +456,47 @@ async fn a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message<F:
     svc.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rate_limit_is_waited_out_and_the_job_finishes() {
+/// The forge's rate limit on the first listing of the branch's files: waited out (the wait
+/// the forge asked for), and the job finishes.
+async fn a_rate_limit_is_waited_out_and_the_job_finishes<F: ServiceForge>() {
     let gh = FakeGitHub::start();
     let gl = FakeGitLab::start();
-    {
-        let mut st = gh.state();
-        st.add_repo("Codertocat", "Hello-World");
-        let repo = ("Codertocat", "Hello-World");
-        st.seed_file(repo, "main", ".postmortem-tracker.toml", CONFIG);
-        st.seed_file(repo, "main", "postmortems/2026-10-01-replica-lag.md", PM);
-    }
-    // GitHub's secondary limit on the first listing of the branch's files (the service asks
-    // by the lower-cased name it keeps).
-    gh.faults().on(
+    let forge = F::pick(&gh, &gl);
+    let repository = "codertocat/hello-world";
+    forge.seed(
+        repository,
+        &[(".postmortem-tracker.toml", CONFIG), (PM_FILE, PM)],
+    );
+    // The service asks by the lower-cased name it keeps.
+    let faults = match F::NAME {
+        "github" => gh.faults(),
+        _ => gl.faults(),
+    };
+    faults.on(
         "GET",
-        "/repos/codertocat/hello-world/git/trees",
+        &F::file_listing(repository),
         Fault::SecondaryRateLimit {
             retry_after_secs: 1,
         },
         1,
     );
     let (svc, _dir) = start(&gh, &gl).await;
-    let push = fixture("github/push.with-new-branch.payload.json");
-    assert_eq!(svc.github(GH_SECRET, "push", "rl-1", &push).await.0, 202);
+    let push = forge.push(secret::<F>(), "Codertocat/Hello-World", "rl-1");
+    assert_eq!(svc.deliver(&push).await.0, 202);
+    let started = std::time::Instant::now();
     svc.idle(30).await;
     let j = jobs(&svc).await;
     assert_eq!(j[0]["state"], "done", "{j:?}");
-    let limited = gh
-        .log()
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "waited {:?}: longer than the forge asked",
+        started.elapsed()
+    );
+    let limited = forge
+        .requests()
         .all()
         .iter()
-        .filter(|r| r.status == 403 && r.path.contains("/git/trees"))
+        .filter(|r| r.status == F::RATE_LIMITED && r.path.starts_with(&F::file_listing(repository)))
         .count();
     assert_eq!(limited, 1, "the fault fired once");
     assert_eq!(items(&svc, "").await.len(), 3);
@@ -486,9 +506,10 @@ async fn a_rate_limit_is_waited_out_and_the_job_finishes() {
         "{metrics}"
     );
     assert!(
-        metrics.contains(
-            "postmortem_tracker_api_calls_total{forge=\"github\",outcome=\"rate_limited\"} 1"
-        ),
+        metrics.contains(&format!(
+            "postmortem_tracker_api_calls_total{{forge=\"{}\",outcome=\"rate_limited\"}} 1",
+            F::NAME
+        )),
         "{metrics}"
     );
     svc.stop().await;

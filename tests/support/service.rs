@@ -223,6 +223,10 @@ pub trait ServiceForge: Send + Sync + 'static {
     fn requests(&self) -> &super::RequestLog;
     /// The web address of `file` on `main`, as the items index links it.
     fn blob_url_suffix(path: &str, file: &str) -> String;
+    /// The path (prefix) of the request that lists the files of `path` (lower-case).
+    fn file_listing(path: &str) -> String;
+    /// The status of the forge's rate-limit answer (`Fault::SecondaryRateLimit`).
+    const RATE_LIMITED: u16;
 }
 
 /// `body` (JSON) with `set` applied.
@@ -327,6 +331,12 @@ impl ServiceForge for super::github::FakeGitHub {
     fn blob_url_suffix(path: &str, file: &str) -> String {
         format!("/{}/blob/main/{file}", path.to_lowercase())
     }
+
+    fn file_listing(path: &str) -> String {
+        format!("/repos/{path}/git/trees")
+    }
+
+    const RATE_LIMITED: u16 = 403;
 }
 
 /// A GitHub delivery of `event` signed with `secret`.
@@ -429,6 +439,15 @@ impl ServiceForge for super::gitlab::FakeGitLab {
     fn blob_url_suffix(path: &str, file: &str) -> String {
         format!("/{}/-/blob/main/{file}", path.to_lowercase())
     }
+
+    fn file_listing(path: &str) -> String {
+        format!(
+            "/api/v4/projects/{}/repository/tree",
+            path.replace('/', "%2F")
+        )
+    }
+
+    const RATE_LIMITED: u16 = 429;
 }
 
 /// A gitlab-bot capture for `path`: its recorded headers (with `secret` as the token and
