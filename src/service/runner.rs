@@ -23,9 +23,9 @@ use super::index;
 use super::store::{Job, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, Runner};
-use crate::followup::{followup_doc, update_tracker, UpdateOptions};
 use crate::model::Postmortem;
-use crate::reconcile::publish::{link_changes, request_body, status_changes, StatusContext};
+use crate::reconcile::followup::{followup, Document, Job as FollowupJob, Write};
+use crate::reconcile::publish::link_changes;
 use crate::reconcile::Options;
 use crate::render::Engine;
 use crate::source::remote;
@@ -315,7 +315,7 @@ impl ForgeRunner {
             api_url: access.api_url.clone(),
             token: Some(access.token.clone()),
         };
-        let resolved = Options::new(
+        let mut resolved = Options::new(
             config,
             remote,
             Some(file_url.clone()),
@@ -331,16 +331,16 @@ impl ForgeRunner {
         let mut errors: Vec<String> = Vec::new();
 
         // 1. Sync: an issue for every item.
-        let mut options = resolved.sync.clone();
         // Links go through the API ([`link_changes`]), not into a checkout.
-        options.write_back = false;
-        options.pacing = self.settings.pacing.clone();
+        resolved.sync.write_back = false;
+        resolved.sync.pacing = self.settings.pacing.clone();
+        let options = &resolved.sync;
         let report = sync(
             &docs,
             forge,
             &CountingSleeper(&self.api),
             &self.engine,
-            &options,
+            options,
         )
         .await
         .map_err(|e| match e {
@@ -376,48 +376,33 @@ impl ForgeRunner {
             }
         }
 
-        // 2. Status, from one listing after the sync.
-        let listing = forge.list_issues(&config.sync.label).await.map_err(fail)?;
-        let fopts = &resolved.followup;
-        let mut outcomes = Vec::with_capacity(docs.len());
-        for (doc, text) in docs.iter().zip(&texts) {
-            let out = followup_doc(doc, text, Some(&listing), today, fopts, &self.engine)
-                .map_err(|e| Failure::from(format!("{origin}:{}: template: {e}", doc.path)))?;
-            outcomes.push(out);
-        }
-        if job.mark.reason == Reason::Followup {
-            if let Some(target) = &target {
-                let cx = StatusContext {
-                    today,
-                    options: fopts,
-                    engine: &self.engine,
-                    parse_options: &parse_options,
-                };
-                let changes = status_changes(&outcomes, &listing, &cx);
-                if !changes.is_empty() {
-                    let published = publish(
-                        forge,
-                        &changes,
-                        target,
-                        &commit_message(Source::Followup),
-                        &request_body(&outcomes, today),
-                    )
-                    .await
-                    .map_err(fail)?;
-                    errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
-                }
-            }
-            let pairs: Vec<_> = docs.iter().zip(outcomes.iter()).collect();
-            let update = UpdateOptions {
-                min_write_interval: options.pacing.min_write_interval,
-                max_wait: options.pacing.max_wait,
-                ..resolved.update()
-            };
-            let updates = update_tracker(forge, &pairs, &listing, &self.engine, fopts, &update)
-                .await
-                .map_err(fail)?;
-            errors.extend(updates.errors.iter().map(|e| format!("{origin}: {e}")));
-        }
+        // 2. Status, from one listing after the sync; written and told to the tracker on a
+        // follow-up job only.
+        let followup_job = job.mark.reason == Reason::Followup;
+        let documents: Vec<Document> = docs
+            .iter()
+            .cloned()
+            .zip(texts)
+            .map(|(doc, text)| Document { doc, text })
+            .collect();
+        let status = followup(
+            Some(forge),
+            &documents,
+            &FollowupJob {
+                options: &resolved,
+                engine: &self.engine,
+                write: match (&target, followup_job) {
+                    (Some(t), true) => Write::Forge(t.clone()),
+                    _ => Write::Nothing,
+                },
+                tell_tracker: followup_job,
+                update: resolved.update(),
+            },
+        )
+        .await
+        .map_err(fail)?;
+        errors.extend(status.errors.iter().map(|e| format!("{origin}: {e}")));
+        let (outcomes, listing) = (status.documents, status.listing.unwrap_or_default());
 
         // 3. The index.
         let records = index::records(kind, repo, &docs, &outcomes, &listing, Some(&file_url));
