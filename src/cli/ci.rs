@@ -11,16 +11,16 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::input::{self, Global, Inputs};
-use super::remote::{self, Kind, Remote};
+use super::remote::{self, Kind};
 use crate::ci::review::{Review, Sticky, STICKY_MARKER};
 use crate::ci::{self, CiRun, Event, Forge, Mode, Outputs};
 use crate::lint::{lint, output, Finding};
 use crate::model::{Diagnostic, Postmortem, Severity};
 use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
-use crate::reconcile::Overrides;
+use crate::reconcile::{summary, Options, Overrides};
 use crate::render::context::{
-    Counts, Finding as FindingView, IssueLink, ItemState, ItemView, JobSummaryContext, PlanEntry,
-    PostmortemRef, PrCommentContext, StatusItem, SummaryEntry,
+    Counts, Finding as FindingView, IssueLink, ItemState, ItemView, PlanEntry, PostmortemRef,
+    PrCommentContext, StatusItem,
 };
 use crate::render::Engine;
 use crate::sync::{sync, SyncOptions, SyncReport, TokioSleeper};
@@ -73,10 +73,10 @@ pub struct Args {
 /// What every event handler gets.
 struct Ctx {
     run: CiRun,
-    remote: Remote,
     inputs: Inputs,
     engine: Engine,
-    options: SyncOptions,
+    /// Resolved once: configuration, CI environment, flags, today.
+    resolved: Options,
     timeout: std::time::Duration,
 }
 
@@ -120,15 +120,13 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         today: args.today,
     };
     let resolved = remote::options(inputs.config.clone(), &overrides, &env)?;
-    let (remote, options) = (resolved.remote, resolved.sync);
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
     let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
     let ctx = Ctx {
         run,
-        remote,
         inputs,
         engine,
-        options,
+        resolved,
         timeout,
     };
     let rt = remote::runtime()?;
@@ -151,17 +149,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             finish(&ctx, &Outputs::default(), None)?;
             Ok(ExitCode::SUCCESS)
         }
-        Event::Scheduled { trigger } => {
-            // The follow-up proper writes the status blocks and boxes, labels overdue issues and
-            // reminds their owners; it runs its own runtime, so it runs before this one is used.
-            let followed = super::followup::run(followup_args(&args), global)?;
-            let reported = rt.block_on(scheduled_followup(&ctx, &args, &trigger))?;
-            Ok(if followed != ExitCode::SUCCESS {
-                followed
-            } else {
-                reported
-            })
-        }
+        Event::Scheduled { trigger } => scheduled_followup(&ctx, &args, &trigger),
         Event::Other(name) => {
             println!("event {name}: nothing to do (postmortem-tracker acts on pull/merge requests, pushes and schedules)");
             finish(&ctx, &Outputs::default(), None)?;
@@ -184,7 +172,7 @@ fn own_push(env: &std::collections::HashMap<String, String>, payload: Option<&st
 
 /// A pull or merge request: lint the changed postmortems, annotate, comment the plan.
 async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Result<ExitCode> {
-    let remote = &ctx.remote;
+    let remote = &ctx.resolved.remote;
     let token = remote.token.as_deref();
     let client = match ctx.run.forge {
         Forge::GitHub => Some(
@@ -289,9 +277,9 @@ async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Resu
     );
 
     let state = list_state(ctx).await;
-    let today = ctx.options.today;
-    let p = plan(&docs, &state, today, &ctx.options.plan);
-    let statuses = statuses(&docs, &p, &ctx.options, today);
+    let today = ctx.resolved.sync.today;
+    let p = plan(&docs, &state, today, &ctx.resolved.sync.plan);
+    let statuses = statuses(&docs, &p, &ctx.resolved.sync, today);
     let outputs = outputs_of(&statuses, 0, 0);
 
     if docs.is_empty() && findings.is_empty() {
@@ -363,7 +351,7 @@ fn comment_permission(ctx: &Ctx, fork: bool, e: &TrackerError) -> String {
 
 /// A push to the default branch: sync, then write the links back.
 async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
-    let remote = &ctx.remote;
+    let remote = &ctx.resolved.remote;
     if remote.token.is_none() && !args.dry_run {
         anyhow::bail!(
             "no {} in the environment: the sync needs a token to open issues on {} (in GitHub Actions pass `token: ${{{{ secrets.GITHUB_TOKEN }}}}` with `permissions: issues: write, contents: write`; on GitLab a project access token with the `api` scope)",
@@ -371,7 +359,7 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
             remote.repo
         );
     }
-    let mut options = ctx.options.clone();
+    let mut options = ctx.resolved.sync.clone();
     options.write_back = args.write_back != WriteBack::Off && !args.dry_run;
     let docs = &ctx.inputs.documents;
     let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(remote, &e));
@@ -443,9 +431,9 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
 async fn publish_write_back(ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> Result<(), String> {
     use crate::reconcile::publish::link_changes;
     use crate::tracker::publish::{commit_message, publish, Source, Target};
-    let remote = &ctx.remote;
+    let remote = &ctx.resolved.remote;
     // Only the files whose links the sync wrote into the checkout.
-    let changes = link_changes(report, &ctx.options.parse_options, |path| {
+    let changes = link_changes(report, &ctx.resolved.sync.parse_options, |path| {
         report.links_written.iter().any(|l| l.path == path)
     });
     if changes.is_empty() {
@@ -497,38 +485,31 @@ async fn publish_write_back(ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> 
     }
 }
 
-/// The `followup` command's arguments for a scheduled run: same files, tracker detected from
-/// the CI environment, the write-back mode chosen for the action (`off`: compute only).
-fn followup_args(args: &Args) -> super::followup::Args {
+/// A schedule or a manual run: the follow-up (status blocks and boxes written as
+/// `--write-back` says, `off` computing only; overdue labels and reminders), then the status of
+/// every item as step outputs, the job summary, and `fail-on-overdue`.
+fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Result<ExitCode> {
     use super::followup::WriteMode;
-    super::followup::Args {
-        paths: args.paths.clone(),
-        tracker: super::remote::TrackerArgs {
-            tracker: None,
-            repo: None,
-            api_url: args.api_url.clone(),
-            today: args.today,
-        },
-        format: super::remote::Format::Text,
-        // The exit code for overdue items comes from the status report below.
-        fail_on_overdue: false,
-        write: match args.write_back {
-            WriteBack::Local | WriteBack::Off => Some(WriteMode::Local),
-            WriteBack::Commit => Some(WriteMode::Commit),
-            WriteBack::PullRequest => Some(WriteMode::PullRequest),
-        },
-        dry_run: args.dry_run || args.write_back == WriteBack::Off,
-    }
-}
-
-/// A schedule or a manual run, after the follow-up: the status of every item as step outputs,
-/// the job summary, and `fail-on-overdue`.
-async fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Result<ExitCode> {
+    let write = match args.write_back {
+        WriteBack::Local | WriteBack::Off => WriteMode::Local,
+        WriteBack::Commit => WriteMode::Commit,
+        WriteBack::PullRequest => WriteMode::PullRequest,
+    };
+    let dry_run = args.dry_run || args.write_back == WriteBack::Off;
+    let report = super::followup::execute(
+        &ctx.resolved,
+        &ctx.engine,
+        &ctx.inputs.documents,
+        write,
+        dry_run,
+    )?;
+    print!("{}", super::followup::text(&report));
     println!("{trigger}: follow-up done; status of every item:");
-    let docs = &ctx.inputs.documents;
-    let state = list_state(ctx).await;
-    let p = plan(docs, &state, ctx.options.today, &ctx.options.plan);
-    let statuses = statuses(docs, &p, &ctx.options, ctx.options.today);
+    let statuses: Vec<_> = report
+        .documents
+        .iter()
+        .map(|d| (d.postmortem.clone(), d.rows.clone()))
+        .collect();
     let outputs = outputs_of(&statuses, 0, 0);
     let summary = job_summary(ctx, "followup", args.dry_run, &statuses, vec![], vec![])?;
     finish(ctx, &outputs, Some(&summary))?;
@@ -536,17 +517,18 @@ async fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Re
         "{} open, {} overdue, {} done",
         outputs.open, outputs.overdue, outputs.done
     );
-    Ok(if args.fail_on_overdue && outputs.overdue > 0 {
-        ExitCode::from(1)
-    } else {
+    let overdue_fail = args.fail_on_overdue && outputs.overdue > 0;
+    Ok(if report.errors.is_empty() && !overdue_fail {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 
 /// The tool's issues, or nothing (with a warning) when they cannot be listed.
 async fn list_state(ctx: &Ctx) -> Vec<TrackedIssue> {
-    let remote = &ctx.remote;
-    let label = &ctx.options.label;
+    let remote = &ctx.resolved.remote;
+    let label = &ctx.resolved.sync.label;
     let listed = match (ctx.run.forge, remote.token.as_deref()) {
         (Forge::GitHub, token) => {
             match GitHub::new(&remote.api_url, &remote.repo, token, ctx.timeout) {
@@ -666,7 +648,7 @@ fn pr_comment(
     p: &Plan,
     findings: &[Finding],
 ) -> anyhow::Result<String> {
-    let statuses = statuses(docs, p, &ctx.options, ctx.options.today);
+    let statuses = statuses(docs, p, &ctx.resolved.sync, ctx.resolved.sync.today);
     let mut entries: Vec<PlanEntry> = Vec::new();
     for (di, d) in docs.iter().enumerate() {
         let create: Vec<ItemView> = p
@@ -757,34 +739,14 @@ fn job_summary(
     created: Vec<IssueLink>,
     errors: Vec<String>,
 ) -> anyhow::Result<String> {
-    let mut all = Vec::new();
-    let entries = statuses
-        .iter()
-        .map(|(pm, items)| {
-            all.extend(items.iter().cloned());
-            let mut overdue: Vec<StatusItem> = items
-                .iter()
-                .filter(|s| s.state == ItemState::Overdue)
-                .cloned()
-                .collect();
-            overdue.sort_by_key(|s| std::cmp::Reverse(s.days_overdue));
-            SummaryEntry {
-                postmortem: pm.clone(),
-                counts: Counts::of(items),
-                overdue,
-            }
-        })
-        .collect();
-    let context = JobSummaryContext {
-        command: command.into(),
+    let job = summary::Job {
+        command,
         dry_run,
-        today: ctx.options.today.format("%Y-%m-%d").to_string(),
-        entries,
-        totals: Counts::of(&all),
+        today: ctx.resolved.today,
         created,
         errors,
     };
-    Ok(ctx.engine.render("job_summary", &context)?)
+    Ok(summary::job_summary(&ctx.engine, job, statuses)?)
 }
 
 /// A warning in the CI log: a GitHub annotation, or a plain line on GitLab.
