@@ -19,17 +19,17 @@ use support::gitlab::FakeGitLab;
 use support::service::{eventually_for, Service};
 use support::Fault;
 
-const GH_SECRET: &str = "e2e-gh-secret";
+pub(crate) const GH_SECRET: &str = "e2e-gh-secret";
 const GL_TOKEN: &str = "e2e-gl-token";
 
 /// The tool's own configuration in each repository: no pacing (the fakes have no limits).
-const CONFIG: &str = "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n";
+pub(crate) const CONFIG: &str = "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n";
 
-const PM: &str = "# Replica lag outage\n\nStart: 2026-10-01 09:00 UTC\n\n## Action items\n\n- [ ] Alert on replica lag @alice due: 2026-10-15\n- [ ] Add a runbook for failover @bob due: 2026-12-20\n- [x] Raise the WAL size @alice due: 2026-10-05\n\n## Lessons learned\n\nLag hides.\n";
+pub(crate) const PM: &str = "# Replica lag outage\n\nStart: 2026-10-01 09:00 UTC\n\n## Action items\n\n- [ ] Alert on replica lag @alice due: 2026-10-15\n- [ ] Add a runbook for failover @bob due: 2026-12-20\n- [x] Raise the WAL size @alice due: 2026-10-05\n\n## Lessons learned\n\nLag hides.\n";
 
-const TODAY: &str = "2026-11-21";
+pub(crate) const TODAY: &str = "2026-11-21";
 
-fn fixture(path: &str) -> Vec<u8> {
+pub(crate) fn fixture(path: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/webhooks")
         .join(path);
@@ -67,7 +67,7 @@ fn settings() -> Settings {
 /// The service with the real runner against the two fakes, on a fresh database (dropped
 /// with the returned folder). The runner counts into the settings' counters, which
 /// `/metrics` shows.
-async fn start(gh: &FakeGitHub, gl: &FakeGitLab) -> (Service, tempfile::TempDir) {
+pub(crate) async fn start(gh: &FakeGitHub, gl: &FakeGitLab) -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
     let s = settings();
