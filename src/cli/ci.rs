@@ -19,7 +19,7 @@ use crate::model::{Diagnostic, Postmortem, Severity};
 use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
 use crate::reconcile::{summary, Options, Overrides};
 use crate::render::context::{
-    Counts, Finding as FindingView, IssueLink, ItemState, ItemView, PlanEntry, PostmortemRef,
+    Counts, Finding as FindingView, IssueLink, ItemView, PlanEntry, PostmortemRef,
     PrCommentContext, StatusItem,
 };
 use crate::render::Engine;
@@ -582,44 +582,43 @@ fn item_view(d: &Postmortem, i: &PlannedItem) -> ItemView {
     }
 }
 
-/// Every item's state on `today`, per document: done when its issue is closed (or, untracked,
-/// when its box is ticked), overdue when open past its due date.
+/// Every item's state on `today`, per document, by [`crate::status::status`]: done when its
+/// issue is closed (or, untracked, when its box is ticked), overdue when open past the plan's
+/// due date (the item's own, else the default the sync gives the issue it opens).
 fn statuses(
     docs: &[Postmortem],
     p: &Plan,
     options: &SyncOptions,
     today: NaiveDate,
 ) -> Vec<(PostmortemRef, Vec<StatusItem>)> {
+    use crate::status::{status, DueDefaults, IssueState};
     let mut out: Vec<(PostmortemRef, Vec<StatusItem>)> = docs
         .iter()
         .map(|d| (postmortem_ref(d, options), Vec::new()))
         .collect();
     for i in &p.items {
         let d = &docs[i.doc];
+        let item = &d.actions[i.item];
         let issue = match &i.action {
             Action::Create => None,
             Action::Adopt { issue, .. } | Action::Unchanged { issue } => Some(issue),
         };
-        let done = issue
-            .and_then(|s| s.open)
-            .map_or(d.actions[i.item].done, |open| !open);
-        let days_overdue = i
-            .due
-            .map(|due| (today - due).num_days())
-            .filter(|n| *n > 0 && !done);
-        let state = match (done, days_overdue) {
-            (true, _) => ItemState::Done,
-            (false, Some(_)) => ItemState::Overdue,
-            _ => ItemState::Open,
+        // What the plan knows of the issue (or will give it): its state when listed, else the
+        // file's box; the plan's due date.
+        let known = IssueState {
+            open: issue.and_then(|s| s.open).unwrap_or(!item.done),
+            due: i.due,
+            ..IssueState::default()
         };
+        let st = status(item, Some(&known), None, &DueDefaults::default(), today);
         out[i.doc].1.push(StatusItem {
             item: item_view(d, i),
             issue: issue.map(|s| IssueLink {
                 reference: s.reference.clone(),
                 url: s.url.clone(),
             }),
-            state,
-            days_overdue,
+            state: st.state,
+            days_overdue: st.days_overdue,
         });
     }
     out
