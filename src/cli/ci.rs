@@ -17,14 +17,18 @@ use crate::ci::{self, CiRun, Event, Forge, Mode, Outputs};
 use crate::lint::{lint, output, Finding};
 use crate::model::{Diagnostic, Postmortem, Severity};
 use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
+use crate::reconcile::followup::REQUEST_TITLE;
+use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
 use crate::reconcile::{summary, Options, Overrides};
 use crate::render::context::{
     Counts, Finding as FindingView, IssueLink, ItemView, PlanEntry, PostmortemRef,
     PrCommentContext, StatusItem,
 };
 use crate::render::Engine;
-use crate::sync::{sync, SyncOptions, SyncReport, TokioSleeper};
-use crate::tracker::{dry_run::DryRun, github::GitHub, gitlab::GitLab, Tracker, TrackerError};
+use crate::sync::{SyncError, SyncOptions, SyncReport, TokioSleeper};
+use crate::tracker::client::{Client, ConnectError};
+use crate::tracker::publish::{Published, Target};
+use crate::tracker::{dry_run::DryRun, Tracker, TrackerError};
 
 /// How links reach the default branch after a sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -359,46 +363,57 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
             remote.repo
         );
     }
-    let mut options = ctx.resolved.sync.clone();
-    options.write_back = args.write_back != WriteBack::Off && !args.dry_run;
     let docs = &ctx.inputs.documents;
     let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(remote, &e));
+    let failed = |e: SyncError| match e {
+        SyncError::Tracker(t) => explain(t),
+        other => anyhow::Error::new(other),
+    };
+    let mut link_errors = Vec::new();
     let report: SyncReport = if args.dry_run {
         let dry = DryRun::new(list_state(ctx).await);
-        let r = sync(docs, &dry, &TokioSleeper, &ctx.engine, &options).await;
+        let mut options = ctx.resolved.sync.clone();
+        options.write_back = false;
+        let r = crate::sync::sync(docs, &dry, &TokioSleeper, &ctx.engine, &options)
+            .await
+            .map_err(failed)?;
         for a in dry.recorded() {
             println!("dry run: would {a}");
         }
+        print!("{}", super::sync::summary(&r, None));
         r
     } else {
-        let token = remote.token.as_deref().unwrap_or_default();
-        match ctx.run.forge {
-            Forge::GitHub => {
-                let gh = GitHub::new(&remote.api_url, &remote.repo, Some(token), ctx.timeout)
-                    .map_err(anyhow::Error::msg)?;
-                sync(docs, &gh, &TokioSleeper, &ctx.engine, &options).await
-            }
-            Forge::GitLab => {
-                let gl = GitLab::connect(&remote.api_url, &remote.repo, token)
-                    .await
-                    .map_err(explain)?;
-                sync(docs, &gl, &TokioSleeper, &ctx.engine, &options).await
+        let client = Client::connect(remote, ctx.timeout)
+            .await
+            .map_err(|e| remote::connect_failed(remote, e))?;
+        let job = SyncJob {
+            options: &ctx.resolved,
+            engine: &ctx.engine,
+            local: args.write_back != WriteBack::Off,
+            forge: match args.write_back {
+                WriteBack::Commit => Some(Target::Commit),
+                WriteBack::PullRequest => Some(Target::PullRequest {
+                    branch: ctx.inputs.config.followup.branch.clone(),
+                    title: REQUEST_TITLE.into(),
+                }),
+                WriteBack::Local | WriteBack::Off => None,
+            },
+        };
+        let done = reconcile_sync(&client, &TokioSleeper, docs, &job)
+            .await
+            .map_err(failed)?;
+        print!("{}", super::sync::summary(&done.report, None));
+        if let Some(published) = done.published {
+            if let Err(e) = links_published(published, remote) {
+                warn(ctx, &e);
+                link_errors.push(e);
             }
         }
-    }
-    .map_err(|e| match e {
-        crate::sync::SyncError::Tracker(t) => explain(t),
-        other => anyhow::Error::new(other),
-    })?;
-    print!("{}", super::sync::summary(&report, None));
-    let mut errors = report.errors.clone();
-    if matches!(args.write_back, WriteBack::Commit | WriteBack::PullRequest) && !args.dry_run {
-        if let Err(e) = publish_write_back(ctx, args.write_back, &report).await {
-            warn(ctx, &e);
-            errors.push(e);
-        }
-    }
-    let statuses = statuses(docs, &report.plan, &options, options.today);
+        done.report
+    };
+    let errors: Vec<String> = report.errors.iter().cloned().chain(link_errors).collect();
+    let options = &ctx.resolved.sync;
+    let statuses = statuses(docs, &report.plan, options, options.today);
     let outputs = outputs_of(&statuses, report.created.len(), report.adopted.len());
     let created: Vec<IssueLink> = report
         .created
@@ -425,47 +440,13 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Commits the links the sync wrote (commit mode) or proposes them in one pull/merge request,
-/// through the forge's API: each file's links are re-applied (by item key) to the text on the
-/// forge, so a concurrent edit is kept. The links are also in the checkout.
-async fn publish_write_back(ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> Result<(), String> {
-    use crate::reconcile::publish::link_changes;
-    use crate::tracker::publish::{commit_message, publish, Source, Target};
-    let remote = &ctx.resolved.remote;
-    // Only the files whose links the sync wrote into the checkout.
-    let changes = link_changes(report, &ctx.resolved.sync.parse_options, |path| {
-        report.links_written.iter().any(|l| l.path == path)
-    });
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let target = match mode {
-        WriteBack::PullRequest => Target::PullRequest {
-            branch: ctx.inputs.config.followup.branch.clone(),
-            title: "postmortem-tracker: action item status".into(),
-        },
-        _ => Target::Commit,
-    };
-    let body = format!(
-        "Issue links for the action items of {} postmortem(s), written by postmortem-tracker. Merge to update the postmortems; later runs update this branch.\n",
-        changes.len()
-    );
-    let message = commit_message(Source::Sync);
-    let token = remote.token.as_deref().unwrap_or_default();
-    let explain = |e: TrackerError| remote::explain(remote, &e);
-    let published = match ctx.run.forge {
-        Forge::GitHub => {
-            let gh = GitHub::new(&remote.api_url, &remote.repo, Some(token), ctx.timeout)?;
-            publish(&gh, &changes, &target, &message, &body).await
-        }
-        Forge::GitLab => {
-            let gl = GitLab::connect(&remote.api_url, &remote.repo, token)
-                .await
-                .map_err(explain)?;
-            publish(&gl, &changes, &target, &message, &body).await
-        }
-    }
-    .map_err(explain)?;
+/// Says where the links went through the API (commit mode, or one pull/merge request); the
+/// links are also in the checkout. An error says why they did not.
+fn links_published(
+    published: Result<Published, TrackerError>,
+    remote: &crate::reconcile::Remote,
+) -> Result<(), String> {
+    let published = published.map_err(|e| remote::explain(remote, &e))?;
     println!(
         "links committed to {}: {} file(s), {} already up to date",
         published.branch,
@@ -528,22 +509,14 @@ fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Result<E
 /// The tool's issues, or nothing (with a warning) when they cannot be listed.
 async fn list_state(ctx: &Ctx) -> Vec<TrackedIssue> {
     let remote = &ctx.resolved.remote;
-    let label = &ctx.resolved.sync.label;
-    let listed = match (ctx.run.forge, remote.token.as_deref()) {
-        (Forge::GitHub, token) => {
-            match GitHub::new(&remote.api_url, &remote.repo, token, ctx.timeout) {
-                Ok(gh) => gh.list_issues(label).await,
-                Err(e) => Err(TrackerError::Rejected {
-                    status: 0,
-                    message: e,
-                }),
-            }
-        }
-        (Forge::GitLab, Some(t)) => match GitLab::connect(&remote.api_url, &remote.repo, t).await {
-            Ok(gl) => gl.list_issues(label).await,
-            Err(e) => Err(e),
-        },
-        (Forge::GitLab, None) => return Vec::new(),
+    // GitHub lists a public repository without a token; GitLab needs one.
+    if remote.kind == Kind::Gitlab && remote.token.is_none() {
+        return Vec::new();
+    }
+    let listed = match Client::connect(remote, ctx.timeout).await {
+        Ok(c) => c.list_issues(&ctx.resolved.sync.label).await,
+        Err(ConnectError::Tracker(e)) => Err(e),
+        Err(ConnectError::Setup(message)) => Err(TrackerError::Rejected { status: 0, message }),
     };
     listed.unwrap_or_else(|e| {
         warn(

@@ -24,14 +24,14 @@ use super::store::{Job, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, Runner};
 use crate::model::Postmortem;
-use crate::reconcile::followup::{followup, Document, Job as FollowupJob, Write};
-use crate::reconcile::publish::link_changes;
+use crate::reconcile::followup::{followup, Document, Job as FollowupJob, Write, REQUEST_TITLE};
+use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
 use crate::reconcile::Options;
 use crate::render::Engine;
 use crate::source::remote;
-use crate::sync::{sync, Pacing, Sleeper};
+use crate::sync::{Pacing, Sleeper};
 use crate::tracker::browse::Browse;
-use crate::tracker::publish::{commit_message, publish, Source, Target};
+use crate::tracker::publish::Target;
 use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 
 /// Where the service writes links and status.
@@ -322,7 +322,6 @@ impl ForgeRunner {
             std::path::PathBuf::new(),
             today,
         );
-        let config = &resolved.config;
         // A file that cannot be a postmortem (binary, too large for the API) is reported, not a
         // failure of the job: it would fail every job of the repository forever.
         for (p, why) in &inputs.skipped {
@@ -330,50 +329,37 @@ impl ForgeRunner {
         }
         let mut errors: Vec<String> = Vec::new();
 
-        // 1. Sync: an issue for every item.
-        // Links go through the API ([`link_changes`]), not into a checkout.
-        resolved.sync.write_back = false;
+        // 1. Sync: an issue for every item, its links through the API (no checkout here).
         resolved.sync.pacing = self.settings.pacing.clone();
-        let options = &resolved.sync;
-        let report = sync(
-            &docs,
+        let target = match self.settings.write {
+            WriteMode::Off => None,
+            WriteMode::Commit => Some(Target::Commit),
+            WriteMode::PullRequest => Some(Target::PullRequest {
+                branch: resolved.config.followup.branch.clone(),
+                title: REQUEST_TITLE.into(),
+            }),
+        };
+        let synced = reconcile_sync(
             forge,
             &CountingSleeper(&self.api),
-            &self.engine,
-            options,
+            &docs,
+            &SyncJob {
+                options: &resolved,
+                engine: &self.engine,
+                local: false,
+                forge: target.clone(),
+            },
         )
         .await
         .map_err(|e| match e {
             crate::sync::SyncError::Tracker(t) => fail(t),
             other => format!("{origin}: {other}").into(),
         })?;
+        let report = synced.report;
         errors.extend(report.errors.iter().map(|e| format!("{origin}: {e}")));
-        let target = match self.settings.write {
-            WriteMode::Off => None,
-            WriteMode::Commit => Some(Target::Commit),
-            WriteMode::PullRequest => Some(Target::PullRequest {
-                branch: config.followup.branch.clone(),
-                title: "postmortem-tracker: action item status".into(),
-            }),
-        };
-        if let Some(target) = &target {
-            let changes = link_changes(&report, &parse_options, |_| true);
-            if !changes.is_empty() {
-                let body = format!(
-                    "Issue links for the action items of {} postmortem(s), written by postmortem-tracker. Merge to update the postmortems; later runs update this branch.\n",
-                    changes.len()
-                );
-                let published = publish(
-                    forge,
-                    &changes,
-                    target,
-                    &commit_message(Source::Sync),
-                    &body,
-                )
-                .await
-                .map_err(fail)?;
-                errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
-            }
+        if let Some(published) = synced.published {
+            let published = published.map_err(fail)?;
+            errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
         }
 
         // 2. Status, from one listing after the sync; written and told to the tracker on a
