@@ -312,6 +312,14 @@ fn section_units(pm: &Postmortem, text: &str) -> (Units, Units) {
             _ => continue,
         };
         let end = sections.get(i + 1).map_or(lines.len(), |n| n.line - 1);
+        let target = if unit == Unit::State {
+            &mut before
+        } else {
+            &mut after
+        };
+        // A paragraph or list item hard-wrapped over several lines is one text: its lines
+        // are joined before it is cut into sentences, each citing the line it starts on.
+        let mut para: Vec<(usize, String)> = Vec::new();
         for n in sec.line + 1..=end {
             let Some(raw) = lines.get(n - 1) else { break };
             let t = raw
@@ -327,20 +335,15 @@ fn section_units(pm: &Postmortem, text: &str) -> (Units, Units) {
                 || timeline_lines.contains(&n)
                 || heading_lines.contains(&n)
             {
+                push_paragraph(target, &mut para, unit);
                 continue;
             }
-            let t = &t.replace("**", "").replace("__", "");
-            let cite = Cite {
-                time: None,
-                line: n,
-            };
-            let target = if unit == Unit::State {
-                &mut before
-            } else {
-                &mut after
-            };
-            target.push((t.to_string(), cite, unit));
+            if starts_list_item(raw) {
+                push_paragraph(target, &mut para, unit);
+            }
+            para.push((n, t.replace("**", "").replace("__", "")));
         }
+        push_paragraph(target, &mut para, unit);
         // "Root Cause: The root cause of the outage was…" on the heading line itself.
         if let Some((_, rest)) = lines.get(sec.line - 1).and_then(|l| l.split_once(':')) {
             let rest = rest.trim();
@@ -349,16 +352,52 @@ fn section_units(pm: &Postmortem, text: &str) -> (Units, Units) {
                     time: None,
                     line: sec.line,
                 };
-                let target = if unit == Unit::State {
-                    &mut before
-                } else {
-                    &mut after
-                };
                 target.push((rest.to_string(), cite, unit));
             }
         }
     }
     (before, after)
+}
+
+/// Whether a line begins a list item (`- `, `* `, `+ `, `1. `, `1) `): a new text, not the
+/// continuation of the line before.
+fn starts_list_item(raw: &str) -> bool {
+    let t = raw.trim_start();
+    if let Some(rest) = t.strip_prefix(['-', '*', '+']) {
+        return rest.starts_with(' ');
+    }
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0
+        && matches!(
+            t.as_bytes().get(digits..digits + 2),
+            Some([b'.' | b')', b' '])
+        )
+}
+
+/// Adds the sentences of a paragraph (its lines, with their numbers) to `target`, each citing
+/// the line its first word stands on, and empties the paragraph.
+fn push_paragraph(target: &mut Units, para: &mut Vec<(usize, String)>, unit: Unit) {
+    let mut joined = String::new();
+    let mut starts = Vec::with_capacity(para.len());
+    for (n, t) in para.drain(..) {
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        starts.push((joined.len(), n));
+        joined.push_str(&t);
+    }
+    let mut cursor = 0;
+    for s in split_sentences(&joined) {
+        let first = s.split_whitespace().next().unwrap_or("");
+        let at = joined[cursor..].find(first).map_or(cursor, |i| cursor + i);
+        cursor = at + first.len();
+        let line = starts
+            .iter()
+            .take_while(|(offset, _)| *offset <= at)
+            .last()
+            .map_or(0, |(_, n)| *n);
+        target.push((s, Cite { time: None, line }, unit));
+    }
 }
 
 /// How far ahead (in sentences, or in conditions) a statement looks for what answers,
@@ -377,11 +416,18 @@ fn short_time(t: &Timestamp) -> String {
 
 /// How many leading entries of `timeline` fall at or before `at`. Times of day are counted
 /// from the first timed entry, adding a day whenever the clock goes backwards (midnight).
-/// Entries without a time go with the entry before them.
+/// Entries without a time go with the entry before them. An `at` earlier in the day than the
+/// first entry is before the incident (none), unless the timeline runs past midnight: then
+/// it is the next day.
 fn cut_timeline(timeline: &[TimelineEntry], at: Option<NaiveTime>) -> usize {
     let Some(at) = at else {
         return timeline.len();
     };
+    let times: Vec<NaiveTime> = timeline.iter().filter_map(|e| e.time?.time).collect();
+    let past_midnight = times.windows(2).any(|w| w[1] < w[0]);
+    if times.first().is_some_and(|first| at < *first) && !past_midnight {
+        return 0;
+    }
     let mut first: Option<NaiveTime> = None;
     let mut prev_secs = 0i64;
     let mut day = 0i64;
@@ -2285,5 +2331,31 @@ Action Items
         assert_eq!(cut_timeline(&tl, NaiveTime::from_hms_opt(0, 20, 0)), 3);
         assert_eq!(cut_timeline(&tl, NaiveTime::from_hms_opt(23, 10, 0)), 1);
         assert_eq!(cut_timeline(&tl, None), 4);
+        // Within one day, a moment before the first entry is before the incident.
+        let day = vec![e(9, 0), e(9, 30)];
+        assert_eq!(cut_timeline(&day, NaiveTime::from_hms_opt(8, 0, 0)), 0);
+        assert_eq!(cut_timeline(&day, NaiveTime::from_hms_opt(9, 0, 0)), 1);
+    }
+
+    #[test]
+    fn a_hard_wrapped_sentence_is_one_statement() {
+        let text = "# Outage\n\n## Root Cause\n\nThe primary database had no free disk. Its WAL archive directory shares a volume\nwith the data directory, so the archive filled it.\n\n- A second cause that is\n  wrapped too.\n- Third.\n";
+        let pm = crate::parse::parse("pm.md", text, &Default::default());
+        let r = report_document(&pm, Some(text), None);
+        let causes: Vec<(&str, usize)> = r
+            .conditions
+            .iter()
+            .filter(|c| c.tag == Tag::Cause)
+            .map(|c| (c.text.as_str(), c.cites[0].line))
+            .collect();
+        assert_eq!(
+            causes,
+            [
+                ("The primary database had no free disk.", 5),
+                ("Its WAL archive directory shares a volume with the data directory, so the archive filled it.", 5),
+                ("A second cause that is wrapped too.", 8),
+                ("Third.", 10),
+            ]
+        );
     }
 }

@@ -230,7 +230,8 @@ fn is_separator_row(cells: &[Cow<str>]) -> bool {
     })
 }
 
-const MAX_DEPTH: usize = 16;
+/// How deep lists nest before deeper ones are flattened.
+pub(crate) const MAX_DEPTH: usize = 16;
 
 /// Groups a section's lines into blocks.
 ///

@@ -85,9 +85,11 @@ impl Context {
                 }
                 let text = inline::plain(body);
                 if notes_zone {
-                    offset = time::Moments::new(&text)
-                        .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
-                        .and_then(|m| m.stamp.offset);
+                    offset = time::named_zone(&text).or_else(|| {
+                        time::Moments::new(&text)
+                            .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
+                            .and_then(|m| m.stamp.offset.map(Zone::Fixed))
+                    });
                 }
                 if !wants_date {
                     continue;
@@ -108,7 +110,7 @@ impl Context {
         }
         Context {
             date: front_matter_date.or(labelled_date).or(first_date),
-            zone: offset.map(Zone::Fixed).or(default_zone),
+            zone: offset.or(default_zone),
         }
     }
 
@@ -125,7 +127,7 @@ impl Context {
                 s.date = same_line_date.or(self.date);
             }
         }
-        if let (None, Some(t), Some(zone)) = (s.offset, s.time, self.zone) {
+        if let (None, Some(t), Some(zone)) = (s.offset, s.time, f.named.or(self.zone)) {
             s.offset = Some(zone.offset_for(s.date, t));
         }
         s

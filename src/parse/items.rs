@@ -9,6 +9,7 @@ use super::blocks::{self, Block, Marker, Node, Table};
 use super::incident::Context;
 use super::inline;
 use super::time;
+use super::vocab;
 use super::Line;
 use crate::model::{ActionItem, Diagnostic, IssueRef, ItemKind, SectionKind, Severity};
 
@@ -49,6 +50,59 @@ pub(crate) fn read(
                 }
             }
         }
+    }
+}
+
+/// Items that a label marks outside action sections: a paragraph or bullet opened by an
+/// action label (`Action item: ...`, at any depth), and the list after a sentence that
+/// introduces actions ("To prevent this in the future, we have made these changes:").
+pub(crate) fn labelled(
+    lines: &[Line<'_>],
+    ctx: &Context,
+    out: &mut Vec<ActionItem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    // Both need a colon or a bracket after a word: most segments have neither label.
+    let may_label = lines.iter().any(|l| {
+        !l.skip && (inline::find_ascii_ci(l.body, 0, "action").is_some() || l.body.ends_with(':'))
+    });
+    if !may_label {
+        return;
+    }
+    let mut reader = Reader {
+        ctx,
+        item_kind: ItemKind::Task,
+        out,
+        diagnostics,
+    };
+    let blocks = blocks::blocks(lines);
+    // The kind of the items that the sentence before introduced, while its list lasts.
+    let mut introduced: Option<ItemKind> = None;
+    for block in &blocks {
+        let Block::Node(n) = block else {
+            introduced = None;
+            continue;
+        };
+        if let Some(kind) = introduced.filter(|_| n.marker != Marker::None) {
+            reader.item_kind = kind;
+            reader.item(n, None);
+            continue;
+        }
+        introduced = None;
+        if let Some(kind) = vocab::introduces_actions(n.plain_str()) {
+            let kind = kind.item_kind();
+            if n.children.iter().any(|c| c.marker != Marker::None) {
+                reader.item_kind = kind;
+                for child in n.children.iter().filter(|c| c.marker != Marker::None) {
+                    reader.item(child, None);
+                }
+            } else {
+                introduced = Some(kind);
+            }
+            continue;
+        }
+        reader.item_kind = ItemKind::Task;
+        reader.labelled_nodes(n, 0);
     }
 }
 
@@ -430,7 +484,12 @@ impl Reader<'_> {
                 text.get_or_insert((value.into_owned(), line));
             }
             Field::Kind => meta.kind = type_kind(value),
-            Field::Owner => meta.owner = Some(clean_owner(value)),
+            Field::Owner => {
+                // `Owner: Bob Smith by March 1 P2`: the name ends where the next field begins.
+                let (name, rest) = split_value(value);
+                meta.owner = Some(clean_owner(name));
+                self.meta_words(rest, line, meta);
+            }
             Field::Due => self.due(value, line, meta),
             Field::Priority => meta.priority = Some(value.trim_end_matches('.').to_string()),
             Field::Issue => meta.issue = issue_in_cell(value),
@@ -438,16 +497,75 @@ impl Reader<'_> {
         }
     }
 
+    /// A due field's value: a date, or a warning that says why there is none. Every due
+    /// field that cannot be read is flagged: an item whose promise has no date is never
+    /// reminded of, so a person must see it before the merge.
     fn due(&mut self, value: &str, line: usize, meta: &mut Meta) {
-        match time::parse_date(value, self.ctx.date) {
-            Some(d) => meta.due = Some(d),
-            None if !is_relative(value) => self.diagnostics.push(Diagnostic::new(
-                Severity::Warning,
-                Some(line),
-                "unparseable-date",
-                format!("cannot read the due date {value:?}; write it as YYYY-MM-DD"),
-            )),
-            None => {}
+        if let Some(d) = time::parse_date(value, self.ctx.date) {
+            meta.due = Some(d);
+            return;
+        }
+        let month_day = time::leading_found(value.trim()).is_some_and(|f| f.month_day.is_some());
+        let why = if month_day {
+            "has no year, and the document states no date to take one from"
+        } else if is_relative(value) {
+            "is not a calendar date, so no reminder can fall due"
+        } else {
+            "cannot be read as a date"
+        };
+        self.diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            Some(line),
+            "unparseable-date",
+            format!("the due date {value:?} {why}; write it as YYYY-MM-DD"),
+        ));
+    }
+
+    /// Space-separated fields after another field's value (`by March 1 P2`, `due: x`,
+    /// `#12`): each one found is recorded; reading stops at the first word that is none.
+    fn meta_words(&mut self, mut rest: &str, line: usize, meta: &mut Meta) {
+        loop {
+            rest = rest.trim_start_matches([' ', ',', ';', '-']);
+            if rest.is_empty() {
+                return;
+            }
+            if let Some((field, _)) = field_line_text(rest).filter(|(f, _)| *f != Field::Text) {
+                let value = rest.split_once(':').map_or("", |(_, v)| v.trim());
+                let (value, after) = split_value(value);
+                let mut text = None;
+                // An owner's value is split again by `apply_field`, to the same end.
+                self.apply_field(field, value, line, meta, &mut text);
+                rest = after;
+                continue;
+            }
+            let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
+            if is_priority_token(word) {
+                meta.priority.get_or_insert_with(|| word.to_string());
+                rest = after;
+            } else if let Some((date, len)) = cued_date(rest) {
+                if meta.due.is_none() {
+                    self.due(date, line, meta);
+                }
+                rest = &rest[len..];
+            } else if let Some(r) = issue_ref(word) {
+                meta.issue.get_or_insert(r);
+                rest = after;
+            } else {
+                return;
+            }
+        }
+    }
+
+    /// Every node at or under `n` that an action label opens, as an item.
+    fn labelled_nodes(&mut self, n: &Node, depth: usize) {
+        if vocab::after_action_label(&n.text).is_some() {
+            self.item(n, None);
+            return;
+        }
+        if depth < blocks::MAX_DEPTH {
+            for child in &n.children {
+                self.labelled_nodes(child, depth + 1);
+            }
         }
     }
 
@@ -459,7 +577,22 @@ impl Reader<'_> {
         };
         let raw = &*n.text;
         meta.issue = issue_in_links(raw);
-        let plain = n.plain_str();
+        // `Action item: text` / `**[Action Item]** text`: the label is not part of the text.
+        let labelled = vocab::after_action_label(raw);
+        let unlabelled = labelled.unwrap_or(raw);
+        // `[name] text` / `(team) text`: an owner written before the item.
+        let prefix = owner_prefix(unlabelled);
+        if let Some((owner, _)) = prefix {
+            meta.owner = Some(owner.to_string());
+        }
+        let rewritten = match (labelled, prefix) {
+            (_, Some((_, rest))) => Some(inline::plain(rest)),
+            (Some(rest), None) => Some(inline::plain(rest)),
+            (None, None) => None,
+        };
+        let plain = rewritten
+            .as_deref()
+            .map_or(n.plain_str(), |p| p.trim_end_matches(['*', '_']).trim());
         let mut text = self.strip_meta(plain, n.line_no, &mut meta);
         if raw.trim_start().starts_with(":white_check_mark:")
             || plain.is_empty() && raw.contains("~~")
@@ -620,6 +753,12 @@ impl Reader<'_> {
             if let Some(login) = login {
                 meta.owner
                     .get_or_insert_with(|| login.trim_end_matches('.').to_string());
+                // `..., by @someone`: the cue goes with the name.
+                let head = trimmed[..pos].trim_end();
+                if head.len() > 3 && head[head.len() - 3..].eq_ignore_ascii_case(" by") {
+                    t = head[..head.len() - 3].trim_end_matches([',', ' ']);
+                    continue;
+                }
             } else if is_priority_token(last) {
                 meta.priority.get_or_insert_with(|| last.to_string());
             } else if let Some((head, due)) = trailing_due(trimmed, self.ctx.date) {
@@ -631,9 +770,15 @@ impl Reader<'_> {
             }
             t = &t[..pos];
         }
-        // Issue references at the very end: `... reverted: #11134`.
+        // Issue references at the very end: `... reverted: #11134`, `... Bug 12345`.
         let trimmed = t.trim_end();
-        if let Some(pos) = last_space_or_paren(trimmed) {
+        if let Some((head, r)) = trailing_bug_ref(trimmed) {
+            meta.issue.get_or_insert(r);
+            // "Fix bug 12345" keeps its words: the reference is the item's whole object.
+            if inline::words_up_to(head, 2) >= 2 {
+                t = head;
+            }
+        } else if let Some(pos) = last_space_or_paren(trimmed) {
             let last = trimmed[pos + 1..].trim_end_matches([')', '.']);
             if let Some(r) = issue_ref(last) {
                 meta.issue.get_or_insert(r);
@@ -674,13 +819,7 @@ impl Reader<'_> {
 
     /// Whether every part of `s` (split on `,` `;` `|`) is metadata; if so, records it.
     fn all_meta(&mut self, s: &str, line: usize, meta: &mut Meta) -> bool {
-        // "Owner: x. Due: y" is two parts, as is "Owner: x, due: y".
-        let parts: Vec<&str> = s
-            .split([',', ';', '|'])
-            .flat_map(|p| p.split(". "))
-            .map(|p| p.trim().trim_end_matches('.'))
-            .filter(|p| !p.is_empty())
-            .collect();
+        let parts = meta_parts(s);
         if parts.is_empty() {
             return false;
         }
@@ -695,12 +834,12 @@ impl Reader<'_> {
     }
 
     fn meta_part(&mut self, part: &str, line: usize, meta: &mut Meta) -> bool {
-        if let Some((field, value)) = field_line_text(part) {
+        if let Some((field, _)) = field_line_text(part) {
             if field == Field::Text {
                 return false;
             }
-            let mut t = None;
-            self.apply_field(field, value, line, meta, &mut t);
+            // `due: 2026-03-01 #7`: each field's value ends where the next begins.
+            self.meta_words(part, line, meta);
             return true;
         }
         if let Some(login) = part.strip_prefix('@').filter(|l| is_login(l)) {
@@ -732,6 +871,40 @@ impl Reader<'_> {
         }
         false
     }
+}
+
+/// The parts of a metadata tail: "Owner: x. Due: y" is two parts, as is "Owner: x, due: y";
+/// the comma of a date ("Deadline: December 22, 2023") separates nothing.
+fn meta_parts(s: &str) -> Vec<&str> {
+    let b = s.as_bytes();
+    let mut parts = Vec::new();
+    let mut from = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let separates = match c {
+            b';' | b'|' => true,
+            b',' => !(i > 0 && b[i - 1].is_ascii_digit() && starts_with_year(&s[i + 1..])),
+            b'.' => b.get(i + 1) == Some(&b' '),
+            _ => false,
+        };
+        if separates {
+            parts.push(&s[from..i]);
+            from = i + 1;
+        }
+    }
+    parts.push(&s[from..]);
+    parts
+        .into_iter()
+        .map(|p| p.trim().trim_end_matches('.'))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Whether `s` starts with a four-digit year (after spaces) that ends there.
+fn starts_with_year(s: &str) -> bool {
+    let t = s.trim_start().as_bytes();
+    t.len() >= 4
+        && t[..4].iter().all(u8::is_ascii_digit)
+        && !t.get(4).is_some_and(u8::is_ascii_alphanumeric)
 }
 
 fn merge_meta(into: &mut Meta, from: Meta) {
@@ -907,6 +1080,78 @@ fn first_mention(t: &str) -> Option<String> {
     None
 }
 
+/// `[name] text`, `\[name] text` or `(team, other team) text`: an owner prefix, and the text
+/// after it. A link (`[x](url)`), a category (`(Process/Structure)`), a priority or a
+/// number in brackets is not an owner.
+fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
+    let t = raw.trim_start().trim_start_matches('\\');
+    let close = match t.as_bytes().first()? {
+        b'[' => ']',
+        b'(' => ')',
+        _ => return None,
+    };
+    let end = t.find(close)?;
+    let inside = t[1..end].trim();
+    let rest = t[end + 1..].trim_start();
+    if rest.starts_with(['(', '[', ':']) || inline::words_up_to(rest, 2) < 2 {
+        return None;
+    }
+    let names = !inside.is_empty()
+        && inside.split(',').all(|part| {
+            let part = part.trim().trim_start_matches('@');
+            !part.is_empty()
+                && inline::words_up_to(part, 4) <= 3
+                && part.chars().any(char::is_alphabetic)
+                && part
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '?'))
+        })
+        && !is_priority_token(inside)
+        && !says_done(inside);
+    names.then_some((inside, rest))
+}
+
+/// A field's value cut where the next field begins: a priority (`P2`), a cued date
+/// (`by March 1`, `due 2026-03-01`), another `Key:` field, an issue reference. (value, rest)
+fn split_value(v: &str) -> (&str, &str) {
+    let v = v.trim();
+    let starts = v
+        .char_indices()
+        .filter(|&(i, c)| i > 0 && c != ' ' && v[..i].ends_with(' '))
+        .map(|(i, _)| i);
+    for at in starts {
+        let rest = &v[at..];
+        let word = rest.split(' ').next().unwrap_or("");
+        let next_field = is_priority_token(word)
+            || cued_date(rest).is_some()
+            || field_line_text(rest).is_some_and(|(f, _)| f != Field::Text && f != Field::Owner)
+            || issue_ref(word).is_some();
+        if next_field {
+            return (v[..at].trim_end(), rest);
+        }
+    }
+    (v, "")
+}
+
+/// A date after a cue at the start of `s` (`by March 1`, `due 2026-03-01`, `due by ...`):
+/// the date as written, and how many bytes of `s` the cue and date take.
+fn cued_date(s: &str) -> Option<(&str, usize)> {
+    for cue in ["due by ", "due on ", "due: ", "due ", "by "] {
+        if s.len() > cue.len()
+            && s.is_char_boundary(cue.len())
+            && s[..cue.len()].eq_ignore_ascii_case(cue)
+        {
+            let rest = &s[cue.len()..];
+            let f = time::leading_found(rest)?;
+            if f.start != 0 || (f.stamp.date.is_none() && f.month_day.is_none()) {
+                return None;
+            }
+            return Some((&rest[..f.end], cue.len() + f.end));
+        }
+    }
+    None
+}
+
 fn clean_owner(v: &str) -> String {
     v.trim()
         .trim_end_matches('.')
@@ -966,10 +1211,17 @@ fn type_kind(v: &str) -> Option<ItemKind> {
 /// `JIRA-42`, or a bare number.
 fn issue_in_cell(v: &str) -> Option<IssueRef> {
     issue_in_links(v).or_else(|| {
-        v.split(|c: char| c.is_whitespace() || c == ',')
-            .find_map(|w| {
-                let w = w.trim_matches(['(', ')', '[', ']']);
-                issue_ref(w).or_else(|| jira_key(w))
+        let words: Vec<&str> = v
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .map(|w| w.trim_matches(['(', ')', '[', ']']))
+            .filter(|w| !w.is_empty())
+            .collect();
+        // The first reference in the cell, whether it takes one word or two (`Bug 12345`).
+        (0..words.len())
+            .find_map(|i| {
+                let w = words[i];
+                let pair = words.get(i + 1).and_then(|n| bug_ref(&format!("{w} {n}")));
+                pair.or_else(|| issue_ref(w)).or_else(|| jira_key(w))
             })
             .or_else(|| {
                 let t = v.trim();
@@ -1032,13 +1284,16 @@ fn split_trailing_issue(t: &str) -> (std::borrow::Cow<'_, str>, Option<IssueRef>
     (t.into(), None)
 }
 
-/// `#123`, `owner/repo#12`, `group/sub/project#12`, `Bug 12345` (one word here: `b/12345`).
+/// `#123`, `owner/repo#12`, `group/sub/project#12`, an issue URL, `Bug 12345`.
 fn issue_ref(w: &str) -> Option<IssueRef> {
-    // Every reference holds a '#' or is a URL (`://`): most words are neither.
+    let w = w.trim();
+    if let Some(r) = bug_ref(w) {
+        return Some(r);
+    }
+    // Every other reference holds a '#' or is a URL (`://`): most words are neither.
     if !w.bytes().any(|c| c == b'#' || c == b':') {
         return None;
     }
-    let w = w.trim();
     if is_issue_url(w) {
         return Some(IssueRef::Url(w.to_string()));
     }
@@ -1060,6 +1315,28 @@ fn issue_ref(w: &str) -> Option<IssueRef> {
         project: project.to_string(),
         number: n,
     })
+}
+
+/// `Bug 12345` (Bugzilla's and many trackers' way of naming a bug), kept as written.
+fn bug_ref(s: &str) -> Option<IssueRef> {
+    let (word, number) = s.split_once(' ')?;
+    let digits = number.trim().trim_start_matches('#');
+    let ok = word.eq_ignore_ascii_case("bug")
+        && (1..=9).contains(&digits.len())
+        && digits.bytes().all(|c| c.is_ascii_digit());
+    ok.then(|| IssueRef::External(s.to_string()))
+}
+
+/// A `Bug 12345` whose two words end `t`: (text before, reference).
+fn trailing_bug_ref(t: &str) -> Option<(&str, IssueRef)> {
+    let t = t.trim_end().trim_end_matches([')', '.']);
+    let number_at = t.rfind(' ')?;
+    let word_at = t[..number_at]
+        .trim_end()
+        .rfind([' ', '('])
+        .map_or(0, |p| p + 1);
+    let r = bug_ref(&t[word_at..])?;
+    Some((t[..word_at].trim_end_matches('('), r))
 }
 
 fn jira_key(w: &str) -> Option<IssueRef> {
@@ -1200,6 +1477,182 @@ mod tests {
             }
         }
         None
+    }
+
+    fn parse(text: &str) -> crate::model::Postmortem {
+        crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default())
+    }
+
+    /// The one item of `## Action Items` followed by `body`.
+    fn one_item(body: &str) -> (ActionItem, Vec<Diagnostic>) {
+        let pm = parse(&format!("Date: 2023-11-01\n\n## Action Items\n\n{body}\n"));
+        assert_eq!(pm.actions.len(), 1, "{body:?}: {:?}", pm.actions);
+        (pm.actions[0].clone(), pm.diagnostics)
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    #[test]
+    fn a_deadline_with_a_comma_in_its_date_is_read() {
+        let (a, diags) = one_item("- [ ] Rotate the keys Deadline: December 22, 2023");
+        assert_eq!(a.text, "Rotate the keys");
+        assert_eq!(a.due, date(2023, 12, 22));
+        assert!(diags.is_empty(), "{diags:?}");
+        let (a, _) = one_item("- Rotate the keys (owner: @ana, deadline: December 22, 2023)");
+        assert_eq!(
+            (a.owner.as_deref(), a.due),
+            (Some("ana"), date(2023, 12, 22))
+        );
+    }
+
+    #[test]
+    fn bug_numbers_are_issue_references() {
+        let (a, _) = one_item("- Fix the cache eviction Bug 12345");
+        assert_eq!(a.text, "Fix the cache eviction");
+        assert_eq!(a.issue, Some(IssueRef::External("Bug 12345".into())));
+        let (a, _) = one_item("- Fix the cache eviction (Bug 12345)");
+        assert_eq!(a.issue, Some(IssueRef::External("Bug 12345".into())));
+        // The reference is the object of the sentence: the words stay.
+        let (a, _) = one_item("- Fix Bug 12345");
+        assert_eq!(a.text, "Fix Bug 12345");
+        assert_eq!(a.issue, Some(IssueRef::External("Bug 12345".into())));
+        let pm = parse(
+            "## Action Items\n\n| Action | Bug |\n|---|---|\n| Fix eviction | Bug 12345 |\n| Add alerts | #12 |\n",
+        );
+        let issues: Vec<String> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                a.issue
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(issues, ["Bug 12345", "#12"]);
+    }
+
+    #[test]
+    fn a_fields_value_ends_where_the_next_field_begins() {
+        let (a, diags) = one_item("- [ ] Tune GC Owner: Bob Smith by March 1 P2");
+        assert_eq!(a.text, "Tune GC");
+        assert_eq!(a.owner.as_deref(), Some("Bob Smith"));
+        assert_eq!(a.due, date(2024, 3, 1));
+        assert_eq!(a.priority.as_deref(), Some("P2"));
+        assert!(diags.is_empty(), "{diags:?}");
+        let (a, _) = one_item("- Tune GC owner: Bob Smith due: 2024-02-01 #7");
+        assert_eq!(a.owner.as_deref(), Some("Bob Smith"));
+        assert_eq!(a.due, date(2024, 2, 1));
+        assert_eq!(a.issue, Some(IssueRef::Local(7)));
+    }
+
+    #[test]
+    fn every_unreadable_due_field_is_flagged() {
+        for (line, text) in [
+            ("- Tune GC due: someday soon", "Tune GC"),
+            ("- Tune GC due: Febtember 3", "Tune GC"),
+            ("- Tune GC (due: 2 weeks)", "Tune GC"),
+        ] {
+            let (a, diags) = one_item(line);
+            assert_eq!(a.text, text);
+            assert_eq!(a.due, None);
+            let d: Vec<_> = diags
+                .iter()
+                .filter(|d| d.code == "unparseable-date")
+                .collect();
+            assert_eq!(d.len(), 1, "{line}: {diags:?}");
+            assert_eq!(d[0].line, Some(5));
+            assert_eq!(d[0].severity, Severity::Warning);
+        }
+        // A day without a year in a document that states no date cannot be placed.
+        let pm = parse("## Action Items\n\n- Tune GC due: March 1\n");
+        assert_eq!(pm.actions[0].due, None);
+        assert!(
+            pm.diagnostics[0].message.contains("no year"),
+            "{:?}",
+            pm.diagnostics
+        );
+    }
+
+    fn texts(pm: &crate::model::Postmortem) -> Vec<&str> {
+        pm.actions.iter().map(|a| a.text.as_str()).collect()
+    }
+
+    #[test]
+    fn an_action_label_marks_an_item_wherever_it_stands() {
+        let pm = parse(
+            "# Release retro\n\n## What went well\n\n- [ana] The freeze was announced early.\n  \
+             - **[Action Item]** Announce the freeze in the handbook - add to release docs\n\n\
+             ## What could have gone better\n\n- **ACTION:Publish the timeline in advance**\n\
+             - **ACTION:** Add a step to cut stable releases.\n\n\
+             Action point: ask the working groups for feedback on the schedule.\n\n\
+             ## Lessons learned\n\nAction item: rotate the release manager every cycle.\n\n\
+             Actions taken: we restarted the builders.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Announce the freeze in the handbook - add to release docs",
+                "Publish the timeline in advance",
+                "Add a step to cut stable releases.",
+                "ask the working groups for feedback on the schedule.",
+                "rotate the release manager every cycle.",
+            ]
+        );
+        assert!(pm.actions.iter().all(|a| a.kind == ItemKind::Task));
+        assert_eq!(pm.actions[0].line, 6);
+    }
+
+    #[test]
+    fn a_sentence_that_introduces_actions_makes_the_list_after_it_items() {
+        let pm = parse(
+            "# Certificate expiry\n\nThe certificates expired at midnight.\n\n\
+             To prevent similar issues in the future, we have made a few changes:\n\n\
+             1. A periodic job renews the certificates.\n2. A daily check alerts two weeks ahead.\n\n\
+             We apologise to everyone affected.\n\nThese were the symptoms:\n\n- slow pages\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "A periodic job renews the certificates.",
+                "A daily check alerts two weeks ahead."
+            ]
+        );
+        assert!(pm.actions.iter().all(|a| a.kind == ItemKind::Preventive));
+    }
+
+    #[test]
+    fn an_owner_prefix_or_a_trailing_by_names_the_owner() {
+        let pm = parse(
+            "## Action Items\n\n* [garndt?] more clarity on AMI configuration\n\
+             - [ ] (tc, cloudops teams) ramp the teams back up on the platform\n\
+             - Add a canary stage, by @someone\n\
+             - (Process/Structure) Better communication between teams is needed\n\
+             - [Runbook](https://example.com/rb) needs an owner section\n",
+        );
+        let got: Vec<(&str, Option<&str>)> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("more clarity on AMI configuration", Some("garndt?")),
+                (
+                    "ramp the teams back up on the platform",
+                    Some("tc, cloudops teams")
+                ),
+                ("Add a canary stage", Some("someone")),
+                (
+                    "(Process/Structure) Better communication between teams is needed",
+                    None
+                ),
+                ("Runbook needs an owner section", None),
+            ]
+        );
     }
 
     #[test]

@@ -73,10 +73,21 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 &mut actions,
                 &mut diagnostics,
             );
-        } else if seg.kind == SectionKind::Timeline {
-            timeline::read(seg_lines, &ctx, &mut timeline);
-        } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics) {
-            actions.extend(table_items);
+        } else {
+            if seg.kind == SectionKind::Timeline {
+                // A day heading (`### 2023-09-20`) dates the entries under it.
+                let day = seg.heading.as_deref().and_then(|h| heading_day(h, &ctx));
+                let day_ctx = day.map(|d| incident::Context {
+                    date: Some(d),
+                    ..ctx.clone()
+                });
+                timeline::read(seg_lines, day_ctx.as_ref().unwrap_or(&ctx), &mut timeline);
+            } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics)
+            {
+                actions.extend(table_items);
+            }
+            // An explicit action label marks an item wherever it stands.
+            items::labelled(seg_lines, &ctx, &mut actions, &mut diagnostics);
         }
     }
     if !doc.sections.iter().any(|s| s.kind == SectionKind::Timeline) {
@@ -434,10 +445,17 @@ fn heading(
     // Markdown.
     let from_plain = |level: usize, text: &str, span: usize| {
         let text = heading_text(text);
+        // `### 4:09-4:56 PM: Post-incident follow-up` is a moment of the timeline, not a
+        // section about follow-ups: it takes the kind of the heading it stands under.
+        let kind = if starts_with_time(text) {
+            SectionKind::Other
+        } else {
+            classify(label_part(text), options)
+        };
         Heading {
             level,
             text: text.trim_end_matches(':').trim().to_string(),
-            kind: classify(label_part(text), options),
+            kind,
             span,
         }
     };
@@ -523,6 +541,10 @@ fn heading(
     }
     let in_timeline = context == SectionKind::Timeline;
     let in_action = context.is_action();
+    // `Action item: text` is an item wherever it stands, never a heading.
+    if vocab::after_action_label(rest).is_some() {
+        return None;
+    }
 
     if marker == blocks::Marker::None && short {
         // A whole line in bold or italics: `*Root Cause and Resolution*`, `**Tasks:**`.
@@ -647,6 +669,27 @@ fn heading(
     })
 }
 
+/// The day a heading names when it opens with a date and holds no time (`2023-09-20`,
+/// `2025-07-26 Saturday`, `March 5, 2025: ...`); a day without a year takes the document's.
+fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDate> {
+    let f = time::leading_found(heading.trim())?;
+    if f.start != 0 || f.stamp.time.is_some() {
+        return None;
+    }
+    f.stamp.date.or_else(|| {
+        let (m, d) = f.month_day?;
+        let year = chrono::Datelike::year(&ctx.date?);
+        chrono::NaiveDate::from_ymd_opt(year, m, d)
+    })
+}
+
+/// Whether `text` opens with a time of day (`4:09 PM`, `~9:43 AM`, `10:07-10:29`).
+fn starts_with_time(text: &str) -> bool {
+    let t = text.trim_start_matches(['~', '[', '(', ' ']);
+    t.starts_with(|c: char| c.is_ascii_digit())
+        && time::leading_found(t).is_some_and(|f| f.start == 0 && f.stamp.time.is_some())
+}
+
 /// Whether `s` has at most `n` words.
 fn at_most_words(s: &str, n: usize) -> bool {
     inline::words_up_to(s, n + 1) <= n
@@ -699,6 +742,40 @@ pub fn plain_text(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stamps(pm: &Postmortem) -> Vec<String> {
+        pm.timeline
+            .iter()
+            .map(|e| e.time.map(|t| t.to_string()).unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn iana_zones_written_in_the_text_follow_daylight_saving() {
+        // A note for the whole timeline: winter and summer dates take different offsets.
+        let pm = parse(
+            "t.md",
+            "## Timeline\n\nAll times in Europe/Berlin\n\n- 2024-01-15 09:00 alert fired\n\
+             - 2024-07-15 09:00 service restored\n",
+            &ParseOptions::default(),
+        );
+        assert_eq!(
+            stamps(&pm),
+            ["2024-01-15T09:00:00+01:00", "2024-07-15T09:00:00+02:00"]
+        );
+        // A zone after one time, with the date from the line above.
+        let pm = parse(
+            "t.md",
+            "## Timeline\n\n### 2024-03-12\n\n- 14:00 America/New_York: deploy started\n\
+             - 15:00 UTC: rolled back\n",
+            &ParseOptions::default(),
+        );
+        assert_eq!(
+            stamps(&pm),
+            ["2024-03-12T14:00:00-04:00", "2024-03-12T15:00:00Z"]
+        );
+        assert_eq!(pm.timeline[0].text, "deploy started");
+    }
 
     #[test]
     fn lines_are_the_pieces_between_newlines() {

@@ -7,6 +7,7 @@
 
 use chrono::{Datelike, FixedOffset, NaiveDate, NaiveTime};
 
+use crate::clock::Zone;
 use crate::model::Timestamp;
 
 /// One primitive mention and where it stands in the text (byte offsets).
@@ -741,6 +742,36 @@ pub(crate) struct Found {
     pub month_day: Option<(u32, u32)>,
     pub start: usize,
     pub end: usize,
+    /// An IANA zone written after the time (`14:00 Europe/Berlin`): its offset depends on
+    /// the date, which may come from context, so it is resolved when the moment is completed.
+    pub named: Option<Zone>,
+}
+
+/// The first IANA zone name written in `text` (`Europe/Berlin`, `America/New_York`, in the
+/// tz database's spelling), as in "All times in Europe/Berlin".
+pub(crate) fn named_zone(text: &str) -> Option<Zone> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
+        .filter(|w| w.contains('/') && w.len() >= 5)
+        .find_map(|w| match Zone::parse(w) {
+            Some(z @ Zone::Named(_)) => Some(z),
+            _ => None,
+        })
+}
+
+/// An IANA zone name opening `text` after spaces: the zone and the bytes it takes.
+fn leading_named_zone(text: &str) -> Option<(Zone, usize)> {
+    let t = text.trim_start_matches(' ');
+    let len = t
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
+        .unwrap_or(t.len());
+    let word = &t[..len];
+    if !word.contains('/') {
+        return None;
+    }
+    match Zone::parse(word) {
+        Some(z @ Zone::Named(_)) => Some((z, text.len() - t.len() + len)),
+        _ => None,
+    }
 }
 
 /// Groups mentions into moments: a date, a time and a zone next to each other, in any of the
@@ -828,6 +859,7 @@ fn moment_from(
         month_day: None,
         start: first.start,
         end: first.end,
+        named: None,
     };
     let mut m = Some(first);
     let mut taken = 0;
@@ -866,6 +898,13 @@ fn moment_from(
         if !after.is_some_and(u8::is_ascii_alphanumeric) {
             f.stamp.offset = FixedOffset::east_opt(0);
             f.end += 1;
+        }
+    }
+    // "14:00 Europe/Berlin"
+    if f.stamp.time.is_some() && f.stamp.offset.is_none() && text[f.end..].starts_with(' ') {
+        if let Some((zone, len)) = leading_named_zone(&text[f.end..]) {
+            f.named = Some(zone);
+            f.end += len;
         }
     }
     (f, m)

@@ -50,7 +50,7 @@ impl Clock {
         if s.time.is_some() {
             self.last = s.time;
         }
-        if let (None, Some(t), Some(zone)) = (s.offset, s.time, self.zone) {
+        if let (None, Some(t), Some(zone)) = (s.offset, s.time, f.named.or(self.zone)) {
             s.offset = Some(zone.offset_for(s.date, t));
         }
         s
@@ -119,6 +119,10 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
             if m.stamp.offset.is_some() && m.stamp.time.is_none() {
                 clock.zone = m.stamp.offset.map(Zone::Fixed);
             }
+        }
+        // "All times in Europe/Berlin": daylight saving follows each entry's date.
+        if let Some(zone) = time::named_zone(&text) {
+            clock.zone = Some(zone);
         }
         return;
     }

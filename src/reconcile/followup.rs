@@ -117,6 +117,9 @@ pub async fn followup<F: Tracker + Publisher>(
             status: 0,
             message: format!("{}: template: {e}", d.doc.path),
         })?;
+        if let Some(damage) = &out.damage {
+            report.errors.push(damage.at(&d.doc.path));
+        }
         if out.changed && job.write == Write::Local {
             match write_atomic(&options.sync.root.join(&d.doc.path), &out.text) {
                 Ok(()) => report.files_written.push(d.doc.path.clone()),

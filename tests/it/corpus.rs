@@ -1,5 +1,7 @@
 //! The parser against real documents: the four seed postmortems (exact expectations written out
-//! by hand) and the annotated real corpus (recall and precision of action item texts).
+//! by hand) and the two annotated sets, `real/` (student postmortems) and `published/`
+//! (companies' and open-source projects' postmortems): recall and precision of action item
+//! texts, owners and due dates of the annotated items, the incident's start and end.
 //!
 //! The documents live in `../shared/corpus/` beside the repository and are never copied into
 //! it; where that folder is absent, these tests say so and pass without checking.
@@ -261,12 +263,155 @@ fn same_item(a: &[String], b: &[String]) -> bool {
     !short.is_empty() && long.starts_with(short) && short.len() * 2 >= long.len()
 }
 
-#[test]
-fn real_corpus_action_items_recall_and_precision() {
-    let Some(dir) = corpus_dir() else { return };
-    let gold_dir = dir.join("real/gold");
+/// An owner as the annotations write it and as the parser gives it, compared without the `@`
+/// of a login, a closing period, case, and the spacing around commas between several owners.
+fn same_owner(gold: &str, got: &str) -> bool {
+    let norm = |s: &str| -> Vec<String> {
+        s.split(',')
+            .map(|p| {
+                p.trim()
+                    .trim_start_matches('@')
+                    .trim_end_matches('.')
+                    .to_lowercase()
+            })
+            .collect()
+    };
+    norm(gold) == norm(got)
+}
+
+/// Gold times are given only when a date is known: a time of day alone counts as none.
+fn gold_form(t: Option<postmortem_tracker::model::Timestamp>) -> Option<String> {
+    t.filter(|t| t.date.is_some()).map(|t| t.to_string())
+}
+
+/// One annotated set's figures, as counts (the ratios are taken where they are checked).
+#[derive(Debug, Default)]
+struct Figures {
+    files: usize,
+    gold_items: usize,
+    found_items: usize,
+    matched: usize,
+    kind_right: usize,
+    owners_annotated: usize,
+    owners_right: usize,
+    dues_annotated: usize,
+    dues_right: usize,
+    /// Documents whose annotation states a start (an end), and those where the parser agrees.
+    starts_stated: usize,
+    starts_right: usize,
+    ends_stated: usize,
+    ends_right: usize,
+    /// Documents whose number of timeline entries agrees with the annotation.
+    timelines_right: usize,
+    /// Every miss, one line each.
+    report: String,
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        1.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+impl Figures {
+    fn recall(&self) -> f64 {
+        ratio(self.matched, self.gold_items)
+    }
+    fn precision(&self) -> f64 {
+        ratio(self.matched, self.found_items)
+    }
+    fn owners(&self) -> f64 {
+        ratio(self.owners_right, self.owners_annotated)
+    }
+    fn dues(&self) -> f64 {
+        ratio(self.dues_right, self.dues_annotated)
+    }
+    fn starts(&self) -> f64 {
+        ratio(self.starts_right, self.starts_stated)
+    }
+    fn ends(&self) -> f64 {
+        ratio(self.ends_right, self.ends_stated)
+    }
+
+    fn print(&self, set: &str) {
+        println!(
+            "{set}: {} documents, {} annotated items, {} found, {} matched: recall {:.1}%, precision {:.1}%",
+            self.files,
+            self.gold_items,
+            self.found_items,
+            self.matched,
+            self.recall() * 100.0,
+            self.precision() * 100.0
+        );
+        println!(
+            "{set}: owners {}/{} ({:.1}%), due dates {}/{} ({:.1}%), kinds {}/{} of matched items",
+            self.owners_right,
+            self.owners_annotated,
+            self.owners() * 100.0,
+            self.dues_right,
+            self.dues_annotated,
+            self.dues() * 100.0,
+            self.kind_right,
+            self.matched,
+        );
+        println!(
+            "{set}: incident start {}/{} ({:.1}%), end {}/{} ({:.1}%) of the documents that state them; timeline entry counts {}/{}",
+            self.starts_right,
+            self.starts_stated,
+            self.starts() * 100.0,
+            self.ends_right,
+            self.ends_stated,
+            self.ends() * 100.0,
+            self.timelines_right,
+            self.files
+        );
+        print!("{}", self.report);
+    }
+
+    /// Fails when a figure is below its floor, naming every figure that is.
+    fn check(&self, set: &str, floors: &Floors) {
+        let mut low = Vec::new();
+        for (what, got, floor) in [
+            ("item recall", self.recall(), floors.recall),
+            ("item precision", self.precision(), floors.precision),
+            ("owners", self.owners(), floors.owners),
+            ("due dates", self.dues(), floors.dues),
+            ("incident start", self.starts(), floors.starts),
+            ("incident end", self.ends(), floors.ends),
+            (
+                "timeline entry counts",
+                ratio(self.timelines_right, self.files),
+                floors.timelines,
+            ),
+        ] {
+            if got < floor {
+                low.push(format!("{what} {got:.3} is below {floor}"));
+            }
+        }
+        assert!(low.is_empty(), "{set}: {}\n{}", low.join("; "), self.report);
+    }
+}
+
+/// The least each figure of a set may be.
+struct Floors {
+    recall: f64,
+    precision: f64,
+    owners: f64,
+    dues: f64,
+    starts: f64,
+    ends: f64,
+    timelines: f64,
+}
+
+/// Parses every annotated document of `set` (`real` or `published`) and compares it with its
+/// annotation. `None` (after saying so) when the corpus is absent.
+fn measure(set: &str) -> Option<Figures> {
+    let dir = corpus_dir()?.join(set);
+    let gold_dir = dir.join("gold");
     let mut gold_files: Vec<PathBuf> = std::fs::read_dir(&gold_dir)
-        .expect("real/gold is readable")
+        .unwrap_or_else(|e| panic!("{}: {e}", gold_dir.display()))
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
@@ -277,64 +422,139 @@ fn real_corpus_action_items_recall_and_precision() {
         "no gold annotations in {}",
         gold_dir.display()
     );
-
-    let (mut gold_total, mut found_total, mut matched) = (0usize, 0usize, 0usize);
-    let (mut kind_right, mut owner_right, mut due_right) = (0usize, 0usize, 0usize);
-    let mut report = String::new();
+    let mut f = Figures::default();
     for gold_path in &gold_files {
         let gold: Value = serde_json::from_slice(&std::fs::read(gold_path).unwrap()).unwrap();
         let file = gold["file"].as_str().unwrap();
-        let bytes = std::fs::read(dir.join("real").join(file)).unwrap();
+        let bytes = std::fs::read(dir.join(file)).unwrap();
         let pm = parse_bytes(file, &bytes, &ParseOptions::default());
+        f.files += 1;
+        let report = &mut f.report;
+
         let gold_items = gold["action_items"].as_array().unwrap();
         let mut unused: Vec<usize> = (0..pm.actions.len()).collect();
-        gold_total += gold_items.len();
-        found_total += pm.actions.len();
+        f.gold_items += gold_items.len();
+        f.found_items += pm.actions.len();
         for g in gold_items {
             let gw = words(g["text"].as_str().unwrap());
             let hit = unused
                 .iter()
                 .position(|&i| same_item(&gw, &words(&pm.actions[i].text)));
-            match hit {
-                Some(pos) => {
-                    let a = &pm.actions[unused.remove(pos)];
-                    matched += 1;
-                    kind_right += usize::from(g["kind"].as_str() == Some(a.kind.name()));
-                    owner_right += usize::from(g["owner"].as_str() == a.owner.as_deref());
-                    due_right += usize::from(
-                        g["due"].as_str().map(str::to_string) == a.due.map(|d| d.to_string()),
-                    );
+            let found = hit.map(|pos| &pm.actions[unused.remove(pos)]);
+            let owner = g["owner"].as_str();
+            let due = g["due"].as_str();
+            f.owners_annotated += usize::from(owner.is_some());
+            f.dues_annotated += usize::from(due.is_some());
+            let Some(a) = found else {
+                report.push_str(&format!("  missed  {file}: {}\n", g["text"]));
+                continue;
+            };
+            f.matched += 1;
+            f.kind_right += usize::from(g["kind"].as_str() == Some(a.kind.name()));
+            if let Some(owner) = owner {
+                if a.owner.as_deref().is_some_and(|o| same_owner(owner, o)) {
+                    f.owners_right += 1;
+                } else {
+                    report.push_str(&format!(
+                        "  owner   {file}:{}: {:?}, annotated {owner:?}\n",
+                        a.line, a.owner
+                    ));
                 }
-                None => report.push_str(&format!("  missed  {file}: {}\n", g["text"])),
+            }
+            if let Some(due) = due {
+                let got = a.due.map(|d| d.to_string());
+                if got.as_deref() == Some(due) {
+                    f.dues_right += 1;
+                } else {
+                    report.push_str(&format!(
+                        "  due     {file}:{}: {got:?}, annotated {due:?}\n",
+                        a.line
+                    ));
+                }
             }
         }
         for i in unused {
             let a = &pm.actions[i];
             report.push_str(&format!("  extra   {file}:{}: {:?}\n", a.line, a.text));
         }
+
+        let want = gold["timeline_entries"].as_u64().unwrap() as usize;
+        if pm.timeline.len() == want {
+            f.timelines_right += 1;
+        } else {
+            report.push_str(&format!(
+                "  entries {file}: {} timeline entries, annotated {want}\n",
+                pm.timeline.len()
+            ));
+        }
+        for (what, got, want, stated, right) in [
+            (
+                "start",
+                gold_form(pm.incident.start),
+                &gold["incident_start"],
+                &mut f.starts_stated,
+                &mut f.starts_right,
+            ),
+            (
+                "end",
+                gold_form(pm.incident.end),
+                &gold["incident_end"],
+                &mut f.ends_stated,
+                &mut f.ends_right,
+            ),
+        ] {
+            // Counted where the annotation states a time; a time the parser finds where the
+            // annotation has none is printed as a miss but not counted.
+            *stated += usize::from(want.is_string());
+            if got.as_deref() == want.as_str() {
+                *right += usize::from(want.is_string());
+            } else {
+                report.push_str(&format!("  {what:<7} {file}: {got:?}, annotated {want}\n"));
+            }
+        }
     }
-    let recall = matched as f64 / gold_total as f64;
-    let precision = matched as f64 / found_total.max(1) as f64;
-    println!(
-        "real corpus: {} files, {gold_total} gold items, {found_total} found, {matched} matched",
-        gold_files.len()
+    Some(f)
+}
+
+#[test]
+fn real_corpus_figures() {
+    let Some(f) = measure("real") else { return };
+    f.print("real");
+    f.check(
+        "real",
+        &Floors {
+            recall: 0.97,
+            precision: 0.97,
+            owners: 0.95,
+            dues: 0.95,
+            starts: 0.9,
+            ends: 0.9,
+            timelines: 0.9,
+        },
     );
-    println!(
-        "recall {:.1}%, precision {:.1}%",
-        recall * 100.0,
-        precision * 100.0
-    );
-    println!(
-        "of matched items: kind {:.1}%, owner {:.1}%, due {:.1}% agree with the annotations",
-        kind_right as f64 * 100.0 / matched.max(1) as f64,
-        owner_right as f64 * 100.0 / matched.max(1) as f64,
-        due_right as f64 * 100.0 / matched.max(1) as f64,
-    );
-    print!("{report}");
-    assert!(recall >= 0.95, "recall {recall:.3} is below 95%:\n{report}");
-    assert!(
-        precision >= 0.95,
-        "precision {precision:.3} is below 95%:\n{report}"
+}
+
+/// The thresholds are 0.97 for item texts, 0.95 for owners and due dates and 0.9 for
+/// the incident's times; where `published/` does not reach one yet, its floor is the figure
+/// it reaches today, so that a change that loses ground fails (a ratchet, raised as the
+/// parser improves).
+#[test]
+fn published_corpus_figures() {
+    let Some(f) = measure("published") else {
+        return;
+    };
+    f.print("published");
+    f.check(
+        "published",
+        &Floors {
+            recall: 0.937,
+            precision: 0.885,
+            owners: 0.92,
+            dues: 0.933,
+            starts: 0.406,
+            ends: 0.387,
+            timelines: 0.775,
+        },
     );
 }
 
@@ -342,7 +562,7 @@ fn real_corpus_action_items_recall_and_precision() {
 fn every_corpus_document_parses_without_panic() {
     let Some(dir) = corpus_dir() else { return };
     let mut n = 0;
-    for sub in ["seeds", "real"] {
+    for sub in ["seeds", "real", "published"] {
         for e in std::fs::read_dir(dir.join(sub))
             .unwrap()
             .filter_map(Result::ok)
@@ -362,68 +582,5 @@ fn every_corpus_document_parses_without_panic() {
             }
         }
     }
-    assert!(n > 100, "only {n} documents read");
-}
-
-/// Gold times are given only when a date is known: a time of day alone counts as none.
-fn gold_form(t: Option<postmortem_tracker::model::Timestamp>) -> Option<String> {
-    t.filter(|t| t.date.is_some()).map(|t| t.to_string())
-}
-
-#[test]
-fn real_corpus_timelines_and_incident_times() {
-    let Some(dir) = corpus_dir() else { return };
-    let mut gold_files: Vec<PathBuf> = std::fs::read_dir(dir.join("real/gold"))
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    gold_files.sort();
-    let (mut n, mut entries, mut starts, mut ends) = (0, 0, 0, 0);
-    let mut report = String::new();
-    for gold_path in &gold_files {
-        let gold: Value = serde_json::from_slice(&std::fs::read(gold_path).unwrap()).unwrap();
-        let file = gold["file"].as_str().unwrap();
-        let bytes = std::fs::read(dir.join("real").join(file)).unwrap();
-        let pm = parse_bytes(file, &bytes, &ParseOptions::default());
-        n += 1;
-        let want = gold["timeline_entries"].as_u64().unwrap() as usize;
-        if pm.timeline.len() == want {
-            entries += 1;
-        } else {
-            report.push_str(&format!(
-                "  {file}: {} timeline entries, annotated {want}\n",
-                pm.timeline.len()
-            ));
-        }
-        for (what, got, want, count) in [
-            (
-                "start",
-                gold_form(pm.incident.start),
-                &gold["incident_start"],
-                &mut starts,
-            ),
-            (
-                "end",
-                gold_form(pm.incident.end),
-                &gold["incident_end"],
-                &mut ends,
-            ),
-        ] {
-            if got.as_deref() == want.as_str() {
-                *count += 1;
-            } else {
-                report.push_str(&format!(
-                    "  {file}: incident {what} {got:?}, annotated {want}\n"
-                ));
-            }
-        }
-    }
-    println!("timeline entry counts {entries}/{n}, incident start {starts}/{n}, end {ends}/{n}");
-    print!("{report}");
-    // Each at least 90% of the annotated documents.
-    for (what, ok) in [("timeline", entries), ("start", starts), ("end", ends)] {
-        assert!(ok * 10 >= n * 9, "{what}: {ok}/{n}\n{report}");
-    }
+    assert!(n > 140, "only {n} documents read");
 }

@@ -81,11 +81,12 @@ fn status_change() -> Change<'static> {
     Change {
         path: PATH.into(),
         apply: Box::new(|text: &str| {
-            Some(write_block(
+            write_block(
                 &set_boxes(text, &[(5, true)]),
                 "| Item | Status |\n|---|---|\n| Alert on queue depth | done |\n",
                 None,
-            ))
+            )
+            .ok()
         }),
     }
 }
