@@ -258,6 +258,53 @@ async fn a_429_to_a_listing_or_an_ignored_answer_waits_its_retry_after() {
     assert_tracked_once(&fake, ws.path(), &expected);
 }
 
+/// An owner who has an account but is not a member of the project: GitLab opens the issue
+/// with no assignee (201, `assignees: []`); the sync says so, as for an owner without account.
+#[tokio::test]
+async fn an_owner_gitlab_does_not_assign_is_reported() {
+    let fake = fake();
+    fake.state().add_outsider("mkovacs");
+    let ws = workspace();
+    let docs = load(ws.path());
+    let report = sync(
+        &docs,
+        &client(&fake).await,
+        &NoSleep::default(),
+        &Engine::new(None).unwrap(),
+        &options(ws.path(), P),
+    )
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let st = fake.state();
+    let issue = st
+        .project(P)
+        .issues
+        .iter()
+        .find(|i| i.title.contains("Add jittered exponential backoff"))
+        .unwrap();
+    assert!(
+        issue.assignee_ids.is_empty(),
+        "GitLab dropped the non-member"
+    );
+    assert!(
+        report
+            .unknown_owners
+            .iter()
+            .any(|o| o.trim_start_matches('@') == "mkovacs"),
+        "{:?}",
+        report.unknown_owners
+    );
+    assert!(
+        !report
+            .unknown_owners
+            .iter()
+            .any(|o| o.trim_start_matches('@') == "tbrandt"),
+        "a member stays assigned: {:?}",
+        report.unknown_owners
+    );
+}
+
 #[tokio::test]
 async fn a_crash_after_any_request_never_leads_to_a_duplicate() {
     let total = {
