@@ -290,7 +290,7 @@ async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Resu
 
     let state = list_state(ctx).await;
     let today = ctx.options.today;
-    let p = plan(&docs, &state, today, &ctx.options.plan);
+    let p = plan(&docs, &state, &ctx.options.plan);
     let statuses = statuses(&docs, &p, &ctx.options, today);
     let outputs = outputs_of(&statuses, 0, 0);
 
@@ -527,7 +527,7 @@ async fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Re
     println!("{trigger}: follow-up done; status of every item:");
     let docs = &ctx.inputs.documents;
     let state = list_state(ctx).await;
-    let p = plan(docs, &state, ctx.options.today, &ctx.options.plan);
+    let p = plan(docs, &state, &ctx.options.plan);
     let statuses = statuses(docs, &p, &ctx.options, ctx.options.today);
     let outputs = outputs_of(&statuses, 0, 0);
     let summary = job_summary(ctx, "followup", args.dry_run, &statuses, vec![], vec![])?;
@@ -595,6 +595,7 @@ fn item_view(d: &Postmortem, i: &PlannedItem) -> ItemView {
         kind: item.kind.name().to_string(),
         owner: item.owner.clone(),
         due: i.due.map(|d| d.format("%Y-%m-%d").to_string()),
+        due_note: i.due_policy.as_ref().map(|p| p.to_string()),
         priority: item.priority.clone(),
         line: item.line,
     }
