@@ -398,7 +398,7 @@ mod tests {
             repo: Some("acme/svc".into()),
             ..Default::default()
         };
-        let p = plan(&[d.clone()], &state, &options);
+        let p = plan(std::slice::from_ref(&d), &state, &options);
         assert!(matches!(p.items[0].action, Action::Unchanged { .. }));
         assert!(p.removed.is_empty(), "a referenced issue is not removed");
         // A date in the document wins; an item without one gets the policy's, counted from
