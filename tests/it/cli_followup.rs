@@ -362,7 +362,7 @@ fn every_command_uses_the_configured_zones_day() {
         &format!("time_zone = \"{zone}\"\n[due]\ndefault = 0\n"),
     );
     // Plan, sync and review date new items by the due-date policy, counted from the
-    // postmortem's date (here the zone's day, 0 days): the same date whatever the machine's
+    // front matter's date (here the zone's day, 0 days): the same date whatever the machine's
     // day. The follow-up's own day must be the zone's.
     write(
         dir.path(),
@@ -433,7 +433,7 @@ fn every_command_uses_the_configured_zones_day() {
     assert_eq!(sync, followup);
     assert!(
         review.contains(&format!(
-            "| {followup} (policy: 0 days after the postmortem's date) |"
+            "| {followup} (policy: 0 days after the incident) |"
         )),
         "the review's plan shows the due date {followup}:\n{review}"
     );
