@@ -15,7 +15,7 @@
 //! back the text it was written into; line endings (the file's own, LF or CRLF), a byte-order
 //! mark and the presence or absence of a final newline are kept; an edit made outside the block
 //! survives a rewrite (so a conflict is resolved by reading again and writing again); whatever
-//! a person edits, no line they wrote or changed is ever removed (`tests/writeback_props.rs`).
+//! a person edits, no line they wrote or changed is ever removed (`tests/it/writeback_props.rs`).
 
 use std::fmt;
 
