@@ -27,6 +27,7 @@ mod followup_publish;
 mod followup_trackers;
 mod install_script;
 mod parse_props;
+mod readme_parser;
 mod serve;
 mod service_e2e;
 mod source_remote;
