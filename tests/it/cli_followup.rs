@@ -262,6 +262,16 @@ fn a_deleted_end_marker_costs_no_line() {
         assert!(out.contains("0 files written"), "{out}");
         assert_eq!(read(dir.path(), "postmortems/db.md"), damaged);
     }
+    // `lint` (the pull request's check) says it too, on its line.
+    let o = run(dir.path(), &["lint", "--format", "github"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(&format!(
+            "::error file=postmortems/db.md,line={begin},title=status-block::the status block begun here has no end marker"
+        )),
+        "{}",
+        stdout(&o)
+    );
     // The fix the message gives: delete what is left of the block, keep one's own text.
     let lines: Vec<&str> = damaged.lines().collect();
     let fixed: String = lines[..begin - 1]
