@@ -19,6 +19,7 @@ pub mod parse;
 pub mod plan;
 pub mod reconcile;
 pub mod render;
+pub mod report;
 pub mod service;
 pub mod source;
 pub mod status;

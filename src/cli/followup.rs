@@ -70,6 +70,9 @@ pub(super) struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
     pub errors: Vec<String>,
+    /// The listing the status was computed from (empty file-only), for `report`'s close days.
+    #[serde(skip)]
+    pub listing: Vec<crate::plan::TrackedIssue>,
 }
 
 /// Reads the documents again, now, so that the status is written into exactly the text it
@@ -187,6 +190,7 @@ pub(super) fn execute(
         updates: done.updates.unwrap_or_default(),
         published: done.published,
         errors,
+        listing: done.listing.unwrap_or_default(),
     })
 }
 

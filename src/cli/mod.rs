@@ -13,6 +13,7 @@ mod lint;
 mod parse;
 mod plan;
 mod remote;
+mod report;
 mod serve;
 mod sync;
 mod templates;
@@ -71,6 +72,12 @@ pub enum Command {
     /// file-only (boxes and due dates in the files are the state). Exit codes: 0 done, 1 some
     /// files failed or (with --fail-on-overdue) items are overdue, 2 could not run.
     Followup(followup::Args),
+    /// Every action item with its state (as `followup` computes it) and the figures: time to
+    /// detect and to restore per incident, counts by state, median days to close by kind and
+    /// severity, share closed by the due date. JSON, CSV (one row per item, for spreadsheets
+    /// and BI tools) or Markdown on stdout. Writes no file. Exit codes: 0 done, 1 some files
+    /// could not be read, 2 could not run.
+    Report(report::Args),
     /// Run the service: GitHub and GitLab deliveries (signatures checked) mark repositories in
     /// a durable SQLite queue; workers reconcile each through the API (sync, links, and on
     /// issue events or the schedule the follow-up), one job at a time per repository. Webhook
@@ -92,6 +99,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => sync::run(args, &global),
         Command::Ci(args) => ci::run(args, &global),
         Command::Followup(args) => followup::run(args, &global),
+        Command::Report(args) => report::run(args, &global),
         Command::Serve(args) => serve::run(args, &global),
     }
 }

@@ -1,0 +1,97 @@
+//! `report`: every action item with its state, and the figures (time to detect and restore,
+//! time to close, share closed by the due date), as JSON, CSV or Markdown on stdout. The
+//! states are the follow-up's, computed exactly as `followup` does (one dry run: no file is
+//! written, the tracker is not told).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::followup::{execute, WriteMode};
+use super::input::{self, Global};
+use super::remote::{self, Kind, TrackerArgs};
+use crate::model::Postmortem;
+use crate::render::Engine;
+use crate::report::{records, IncidentFigures, Report};
+
+/// Output format of `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// `{"items": [...], "figures": {...}}`, for scripts and BI tools.
+    Json,
+    /// One row per item (the columns of the service's `/api/items.csv`), for spreadsheets.
+    /// Cells that a spreadsheet would run as a formula are defused with a leading `'`.
+    Csv,
+    /// A table of the items, then the figures, for people (a job summary, a wiki page).
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  postmortem-tracker report --format csv > items.csv
+  postmortem-tracker report postmortems --format json --today 2026-06-01
+  GITHUB_TOKEN=... postmortem-tracker report --tracker github --repo acme/svc --format markdown
+
+Without a token (file-only) a ticked box is done and due dates come from the files or the
+due-date policy; close days (and so days to close and the share closed by the due date) need
+the tracker. With GITHUB_TOKEN / GITLAB_TOKEN the issues are read through the one listing the
+follow-up uses. Nothing is written: no file, no label, no comment.")]
+pub struct Args {
+    /// Postmortem files or folders (default: the configured `paths`).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub tracker: TrackerArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ReportFormat,
+}
+
+pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let inputs = input::load(&args.paths, global)?;
+    let env = remote::env_map();
+    let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
+    let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
+    // A dry run of the follow-up: the same states, due dates and listing, nothing written.
+    let done = execute(
+        &resolved,
+        &engine,
+        &inputs.documents,
+        WriteMode::Local,
+        true,
+    )?;
+    // The follow-up skips files it cannot read again: pair each outcome with its document.
+    let docs: Vec<Postmortem> = done
+        .documents
+        .iter()
+        .filter_map(|o| inputs.documents.iter().find(|d| d.path == o.path).cloned())
+        .collect();
+    let remote = &resolved.remote;
+    let forge = match remote.kind {
+        Kind::Github => "github",
+        Kind::Gitlab => "gitlab",
+        Kind::None => "",
+    };
+    let items = records(
+        forge,
+        &remote.repo.to_lowercase(),
+        &docs,
+        &done.documents,
+        &done.listing,
+        resolved.followup.file_url.as_deref(),
+    );
+    let incidents: Vec<IncidentFigures> = docs.iter().map(IncidentFigures::of).collect();
+    let report = Report::new(items, &incidents, resolved.today);
+    let out = match args.format {
+        ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        ReportFormat::Csv => crate::report::to_csv(&report.items),
+        ReportFormat::Markdown => crate::report::markdown::markdown(&report),
+    };
+    print!("{out}");
+    for e in &done.errors {
+        eprintln!("error: {e}");
+    }
+    Ok(if done.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
