@@ -345,7 +345,7 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
 }
 
 /// RFC 4180: quoted fields, doubled quotes, CRLF rows.
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut field = String::new();
