@@ -302,7 +302,7 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
 
 /// Every word the classifier knows: the words of [`classify_words`] and [`HEADING_WORDS`],
 /// sorted. A word's id is its index + 1; 0 stands for any other word.
-const VOCAB: [&str; 107] = [
+const VOCAB: [&str; 108] = [
     "a",
     "action",
     "actions",
@@ -382,6 +382,7 @@ const VOCAB: [&str; 107] = [
     "remedial",
     "remediation",
     "resolution",
+    "response",
     "root",
     "sequence",
     "short",
@@ -624,7 +625,10 @@ fn classify_words(w: &[u8]) -> SectionKind {
     if tasks {
         return Tasks;
     }
-    if measures {
+    // "Incident response and fixes" tells what was done during the incident: not a list of
+    // promises. ("Response" alone is no section: "Incident Response Training:" titles a
+    // group of items.)
+    if measures && !has(w!("response")) {
         return Measures;
     }
     if has(w!("detection")) {
@@ -719,6 +723,8 @@ mod tests {
             ("Measures", Measures),
             ("Security measures", Other),
             ("Measures taken", Resolution),
+            ("Incident response and fixes", Other),
+            ("Incident Response Training", Other),
         ];
         for (heading, kind) in cases {
             assert_eq!(classify(heading), kind, "{heading}");
