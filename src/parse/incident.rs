@@ -41,9 +41,8 @@ impl Context {
         let mut offset = None;
         let mut labelled_date = None;
         let mut first_date = None;
-        // A date the text labels as the incident's (`Date:`, `Incident date:`) wins over front
-        // matter's, which is often the day a post was published; front matter's wins over any
-        // other date the text happens to name first.
+        // A date the text names (`Date:`, `Incident date:`, else the first full date in the
+        // summary) wins over front matter's, which is often the day a post was published.
         let dates_wanted = true;
         for seg in &doc.segments {
             let timeline = seg.kind == SectionKind::Timeline;
@@ -81,9 +80,8 @@ impl Context {
                         || starts_with_ascii_ci(body, "- date"));
                 // A date has a year of four digits, and plain text has no digit its source
                 // lacks: a line with fewer than four states none.
-                let wants_date = stating
-                    && (date_label || (first_date.is_none() && front_matter_date.is_none()))
-                    && has_digits(body, 4);
+                let wants_date =
+                    stating && (date_label || first_date.is_none()) && has_digits(body, 4);
                 if !notes_zone && !wants_date {
                     continue;
                 }
@@ -113,7 +111,7 @@ impl Context {
             }
         }
         Context {
-            date: labelled_date.or(front_matter_date).or(first_date),
+            date: labelled_date.or(first_date).or(front_matter_date),
             zone: offset.or(default_zone),
         }
     }
@@ -138,7 +136,7 @@ impl Context {
     }
 }
 
-const STARTS: [&str; 8] = [
+const STARTS: [&str; 10] = [
     "start time",
     "start:",
     "started",
@@ -147,6 +145,8 @@ const STARTS: [&str; 8] = [
     "began",
     "outage start",
     "beginning",
+    "date/time:",
+    "date and time:",
 ];
 const ENDS: [&str; 10] = [
     "end time",
@@ -198,6 +198,7 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
         let heading = seg.heading.iter().map(|h| Cow::Borrowed(h.as_str()));
         let body = Paragraphs {
             lines: &lines[seg.lines.clone()],
+            pending: Default::default(),
         };
         for text in heading.chain(body) {
             // The statements stand near the top; a long document's later paragraphs are
@@ -312,6 +313,12 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
             offset: None,
         });
     }
+    // "Date/time: 2023-08-26 21:14 PDT, Duration: 15 hours 40 minutes": the end follows.
+    if end.is_none() {
+        if let (Some(s), Some(minutes)) = (start, duration) {
+            end = plus_minutes(s, minutes);
+        }
+    }
     if end.is_none() && !timed.is_empty() {
         let last = timed
             .iter()
@@ -347,6 +354,16 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
         detected,
         time_to_detect_minutes,
     }
+}
+
+/// `t` moved on by `minutes`, when it has a date and a time (the offset kept).
+fn plus_minutes(t: Timestamp, minutes: i64) -> Option<Timestamp> {
+    let moved = t.date?.and_time(t.time?) + chrono::Duration::minutes(minutes);
+    Some(Timestamp {
+        date: Some(moved.date()),
+        time: Some(moved.time()),
+        offset: t.offset,
+    })
 }
 
 fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
@@ -448,12 +465,18 @@ fn duration_word_at(rest: &[u8]) -> bool {
 /// that a reader that stops early builds no more of them.
 struct Paragraphs<'l, 'a> {
     lines: &'l [Line<'a>],
+    /// The rest of a paragraph that `<br>` tags cut into lines of their own (`Date/time:
+    /// ...<br> Duration: ...`: each is a label line).
+    pending: std::collections::VecDeque<String>,
 }
 
 impl<'a> Iterator for Paragraphs<'_, 'a> {
     type Item = Cow<'a, str>;
 
     fn next(&mut self) -> Option<Cow<'a, str>> {
+        if let Some(piece) = self.pending.pop_front() {
+            return Some(Cow::Owned(piece));
+        }
         loop {
             let start = self
                 .lines
@@ -487,6 +510,22 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
                 .any(|l| l.body.bytes().any(|b| b.is_ascii_digit()))
             {
                 continue;
+            }
+            if para.iter().any(|l| l.body.contains("<br")) {
+                let joined: Vec<&str> = para.iter().map(|l| l.body).collect();
+                let joined = joined.join(" ");
+                let mut pieces = joined
+                    .split("<br>")
+                    .flat_map(|p| p.split("<br/>"))
+                    .flat_map(|p| p.split("<br />"))
+                    .map(|p| inline::plain(p.trim()))
+                    .filter(|p| !p.is_empty());
+                let first = pieces.next();
+                self.pending.extend(pieces);
+                match first {
+                    Some(first) => return Some(Cow::Owned(first)),
+                    None => continue,
+                }
             }
             if para.len() == 1 {
                 return Some(inline::plain_cow(para[0].body));
@@ -524,8 +563,11 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
         Some((i, _)) => &l.body[..i],
         None => l.body,
     };
+    // (A `<br>` before the colon: the line goes on a field cut off by line wrapping.)
     let is_label = head.split_once(':').is_some_and(|(k, _)| {
-        inline::words_up_to(k, 5) <= 4 && !k.ends_with(|c: char| c.is_ascii_digit())
+        inline::words_up_to(k, 5) <= 4
+            && !k.ends_with(|c: char| c.is_ascii_digit())
+            && !k.contains("<br")
     });
     !is_label
 }
@@ -628,6 +670,25 @@ mod tests {
         assert_eq!(
             (start.as_str(), end.as_str()),
             ("2021-07-21T03:39:00-07:00", "2021-07-21T09:00:00-07:00")
+        );
+    }
+
+    #[test]
+    fn a_stated_start_and_duration_give_the_end() {
+        let (start, end) = times(
+            "Status: final<br> Owners: @a\n\n## Summary\n\nDescription: the site was down.<br>\
+             Date/time: 2023-08-26 21:14\nPDT<br> Duration: 15 hours 40 minutes<br> Impact: all\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2023-08-26T21:14:00-07:00", "2023-08-27T12:54:00-07:00")
+        );
+        // "17:30 PM" is 17:30.
+        let (start, end) =
+            times("* Date: May 28 2025, 11:30 AM UTC - May 29 2025, ~17:30 PM UTC\n");
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2025-05-28T11:30:00Z", "2025-05-29T17:30:00Z")
         );
     }
 
