@@ -26,22 +26,6 @@ pub(crate) fn read(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let first = out.len();
-    read_items(lines, kind, has_subsections, ctx, out, diagnostics);
-    if done {
-        for item in &mut out[first..] {
-            item.done = true;
-        }
-    }
-}
-
-fn read_items(
-    lines: &[Line<'_>],
-    kind: SectionKind,
-    has_subsections: bool,
-    ctx: &Context,
-    out: &mut Vec<ActionItem>,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
     let item_kind = kind.item_kind();
     let blocks = blocks::blocks(lines);
     // Around a list, plain paragraphs are introductions and conclusions, not items.
@@ -70,6 +54,11 @@ fn read_items(
                     reader.item(n, None);
                 }
             }
+        }
+    }
+    if done {
+        for item in &mut out[first..] {
+            item.done = true;
         }
     }
 }
