@@ -165,6 +165,9 @@ const ENDS: [&str; 10] = [
 #[derive(Debug, Default)]
 pub(crate) struct Stated {
     start: Option<Timestamp>,
+    /// The moment a `Date:` or `Time:` field gives with a clock time: the start when no
+    /// start field, detection or timeline says.
+    clock: Option<Timestamp>,
     end: Option<Timestamp>,
     duration: Option<i64>,
     detected: Option<Timestamp>,
@@ -213,13 +216,16 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             let wants_start = st.start.is_none() && labelled(&STARTS);
             let wants_end = st.end.is_none() && labelled(&ENDS);
             let wants_detected = st.detected.is_none() && labelled(&["detected"]);
+            // `Date: 2023-04-24 19:32:57 (UTC)`, `Time: 5:13:57 UTC`: a date or time field
+            // with a clock time tells when it happened, failing a start field.
+            let wants_clock = st.clock.is_none() && labelled(&["date:", "time:"]);
             // A range stands in for stated ends only when neither is stated: once one is, no
             // range is looked for. Most paragraphs are ruled out without reading moments.
             let wants_range = range.is_none()
                 && st.start.is_none()
                 && st.end.is_none()
                 && time::may_hold_range(&text);
-            if wants_start || wants_end || wants_detected || wants_range {
+            if wants_start || wants_end || wants_detected || wants_range || wants_clock {
                 let ms = time::moments(&text);
                 let day = ms.iter().find_map(|m| m.stamp.date);
                 let first = ms
@@ -230,6 +236,11 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                 }
                 if wants_end {
                     st.end = first.map(|f| ctx.complete(f, day));
+                }
+                if wants_clock {
+                    st.clock = first
+                        .filter(|f| f.stamp.time.is_some())
+                        .map(|f| ctx.complete(f, day));
                 }
                 if wants_detected {
                     st.detected = first
@@ -298,13 +309,18 @@ impl Stated {
 pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> Incident {
     let Stated {
         mut start,
+        clock,
         mut end,
         duration,
         mut detected,
     } = st;
     let timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
+    // A `Date:` field's clock time comes after the timeline: it may be when a message was
+    // sent ("Date: Tue, 1 Nov 2022 07:32:16 GMT"), not when the incident began.
     if start.is_none() {
-        start = detected.or_else(|| timed.first().and_then(|e| e.time));
+        start = detected
+            .or_else(|| timed.first().and_then(|e| e.time))
+            .or(clock);
     }
     if start.is_none() {
         start = ctx.date.map(|d| Timestamp {
@@ -690,6 +706,20 @@ mod tests {
             (start.as_str(), end.as_str()),
             ("2025-05-28T11:30:00Z", "2025-05-29T17:30:00Z")
         );
+    }
+
+    #[test]
+    fn a_date_or_time_field_with_a_clock_time_starts_the_incident() {
+        let (start, _) = times(
+            "# Chain halt\n\n| &nbsp; | &nbsp; |\n|---|---|\n| Incident | Chain halt |\n\
+             | Date | 2023-04-24 19:32:57.448021073 (UTC) |\n\nOn 2023-04-24 the chain halted.\n",
+        );
+        assert_eq!(start, "2023-04-24T19:32:57Z");
+        let (start, _) = times(
+            "## REPORT: reward failure\n\n## Date: 12th March 2023\n\n## Time: 5:13:57 UTC\n\n\
+             ### Introduction:\n\nRewards were zero.\n",
+        );
+        assert_eq!(start, "2023-03-12T05:13:57Z");
     }
 
     #[test]

@@ -568,6 +568,16 @@ impl<'a> Scanner<'a> {
                     if sn == 2 && ss < 60 {
                         sec = ss;
                         j += 3;
+                        // A fraction of a second (`19:32:57.448021073`) is part of the time.
+                        if self.s.get(j) == Some(&b'.') {
+                            let (_, fraction) = self.digits(j + 1);
+                            if fraction > 0 {
+                                j += 1 + fraction;
+                                while self.s.get(j).is_some_and(u8::is_ascii_digit) {
+                                    j += 1;
+                                }
+                            }
+                        }
                     }
                 }
             }
