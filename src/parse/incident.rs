@@ -329,10 +329,14 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
             offset: None,
         });
     }
-    // "Date/time: 2023-08-26 21:14 PDT, Duration: 15 hours 40 minutes": the end follows.
+    // "Date/time: 2023-08-26 21:14 PDT, Duration: 15 hours 40 minutes": the end follows; a
+    // day without a time and a duration shorter than a day end on that day.
     if end.is_none() {
         if let (Some(s), Some(minutes)) = (start, duration) {
-            end = plus_minutes(s, minutes);
+            end = match s.time {
+                Some(_) => plus_minutes(s, minutes),
+                None => (minutes < 24 * 60).then_some(s),
+            };
         }
     }
     if end.is_none() && !timed.is_empty() {
@@ -603,8 +607,9 @@ fn declares_restoration(text: &str) -> bool {
 }
 
 /// Phrases that say service came back (as whole words: "unresolved" is not one).
-const RESTORATION: [&str; 17] = [
+const RESTORATION: [&str; 18] = [
     "restored",
+    "fix deployed",
     "resolved",
     "resolution",
     "recovered",
@@ -723,6 +728,15 @@ mod tests {
     }
 
     #[test]
+    fn a_day_and_a_short_duration_end_on_that_day() {
+        let (start, end) = times(
+            "# Testnet outage\n\nOn 2024-02-21, we aborted the ceremony. The outage lasted \
+             about 45 minutes in total.\n",
+        );
+        assert_eq!((start.as_str(), end.as_str()), ("2024-02-21", "2024-02-21"));
+    }
+
+    #[test]
     fn a_document_with_a_date_and_no_times_starts_on_that_day() {
         let (start, end) = times("# Incident disclosure - 2023-12-11\n\nFunds were at risk.\n");
         assert_eq!((start.as_str(), end.as_str()), ("2023-12-11", ""));
@@ -780,6 +794,7 @@ mod tests {
             ("Service RESTORED at 10:00", true),
             ("all systems back online", true),
             ("we closed it", true),
+            ("22:48 UTC: Fix deployed on production", true),
             ("the service almost recovered", false),
             ("service not restored yet", false),
             ("partially mitigated, still degraded", false),

@@ -553,7 +553,7 @@ fn published_corpus_figures() {
             owners: 0.95,
             dues: 0.95,
             starts: 0.718,
-            ends: 0.548,
+            ends: 0.58,
             timelines: 0.775,
         },
     );
