@@ -728,6 +728,18 @@ mod tests {
     }
 
     #[test]
+    fn a_duration_stated_in_the_summary_wins_over_the_timeline() {
+        let (start, end) = times(
+            "## Summary\n\nThe outage lasted 45 minutes.\n\n## Timeline\n\n\
+             - 2023-09-20 10:00 UTC: alert\n- 2023-09-20 12:00 UTC: postmortem meeting\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2023-09-20T10:00:00Z", "2023-09-20T10:45:00Z")
+        );
+    }
+
+    #[test]
     fn a_day_and_a_short_duration_end_on_that_day() {
         let (start, end) = times(
             "# Testnet outage\n\nOn 2024-02-21, we aborted the ceremony. The outage lasted \
