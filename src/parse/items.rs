@@ -378,20 +378,6 @@ fn reads_like_item(n: &Node) -> bool {
     n.marker != Marker::None || t.len() < 161 || inline::words_up_to(t, 81) <= 80
 }
 
-/// Terms that legends under action headings define (`P1: this sprint`, `prevent = stop it
-/// happening again`): Google-style action tables explain their Priority and Type columns so.
-const LEGEND_TERMS: [&str; 9] = [
-    "mitigate",
-    "prevent",
-    "process",
-    "other",
-    "corrective",
-    "preventive",
-    "investigate",
-    "repair",
-    "detect",
-];
-
 /// Whether a line defines a term of a legend: a priority (`P0`..`P4`) or a Type value,
 /// then `:`, `=` or a dash, then its meaning.
 fn is_legend_entry(t: &str) -> bool {
@@ -401,7 +387,7 @@ fn is_legend_entry(t: &str) -> bool {
     let term = &t[..end];
     let rest = t[end..].trim_start_matches(' ');
     let defines = rest.starts_with([':', '=', '-', '\u{2013}', '\u{2014}']);
-    defines && (is_priority_token(term) || LEGEND_TERMS.contains(&term.to_lowercase().as_str()))
+    defines && (is_priority_token(term) || vocab::is_legend_term(term))
 }
 
 /// What a `Key: value` line or cell says about an item.

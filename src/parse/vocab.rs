@@ -65,6 +65,25 @@ pub(crate) fn introduces_actions(sentence: &str) -> Option<SectionKind> {
         .map(|(_, kind)| *kind)
 }
 
+/// Terms that legends under action headings define (`P1: this sprint`, `prevent = stop it
+/// happening again`): Google-style action tables explain their Priority and Type columns so.
+const LEGEND_TERMS: [&str; 9] = [
+    "mitigate",
+    "prevent",
+    "process",
+    "other",
+    "corrective",
+    "preventive",
+    "investigate",
+    "repair",
+    "detect",
+];
+
+/// Whether a word is a term that legends define (a Type value).
+pub(crate) fn is_legend_term(word: &str) -> bool {
+    LEGEND_TERMS.contains(&word.to_lowercase().as_str())
+}
+
 /// Keys of the metadata lines that open many postmortems (`Owner: @x`, `Date: ...`,
 /// `Status: resolved`): such a line is not the document's title.
 const METADATA_KEYS: [&str; 16] = [
