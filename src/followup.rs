@@ -21,7 +21,7 @@ use crate::render::context::{
 use crate::render::{Engine, RenderError};
 use crate::status::{status, DueDefaults, IssueState, Status};
 use crate::tracker::{Tracker, TrackerError};
-use crate::writeback::status::{set_boxes, write_block};
+use crate::writeback::status::{find_block, set_boxes, write_block, BlockDamage};
 
 /// What the follow-up is told beyond documents, listing and day.
 #[derive(Debug, Clone, Default)]
@@ -83,6 +83,9 @@ pub struct ItemOutcome {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DocOutcome {
     pub path: String,
+    /// The postmortem as templates show it (path, link, title).
+    #[serde(skip)]
+    pub postmortem: PostmortemRef,
     pub counts: Counts,
     pub items: Vec<ItemOutcome>,
     /// Boxes set by this run: (line, ticked).
@@ -95,6 +98,9 @@ pub struct DocOutcome {
     /// The rows of the status block (for the job summary).
     #[serde(skip)]
     pub rows: Vec<StatusItem>,
+    /// A status block the tool cannot safely replace: the file is left as it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damage: Option<BlockDamage>,
 }
 
 /// The day the incident happened: its start, else the front matter's `date`.
@@ -277,21 +283,28 @@ pub fn followup_doc(
         .collect();
     let ctx = block_context(doc, &items, today, options);
     let body = engine.render("status_block", &ctx)?;
-    let ticked = set_boxes(text, &boxes);
-    // A document without action items (a bridge transcript) gets no block, unless it has one.
-    let new = if doc.actions.is_empty() && !text.contains(crate::parse::STATUS_BLOCK_BEGIN) {
-        ticked
+    // A damaged block leaves the whole file as it is, boxes included: the person fixing the
+    // block sees the file as they left it.
+    let written = if doc.actions.is_empty() && matches!(find_block(text), Ok(None)) {
+        // A document without action items (a bridge transcript) gets no block.
+        Ok(set_boxes(text, &boxes))
     } else {
-        write_block(&ticked, &body, block_line(doc))
+        write_block(&set_boxes(text, &boxes), &body, block_line(doc))
+    };
+    let (new, damage, boxes) = match written {
+        Ok(new) => (new, None, boxes),
+        Err(d) => (text.to_string(), Some(d), Vec::new()),
     };
     Ok(DocOutcome {
         path: doc.path.clone(),
+        postmortem: ctx.postmortem.clone(),
         counts: ctx.counts,
         items,
         boxes,
         changed: new != text,
         text: new,
         rows: ctx.items,
+        damage,
     })
 }
 

@@ -16,6 +16,7 @@ pub mod lint;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod reconcile;
 pub mod render;
 pub mod service;
 pub mod source;

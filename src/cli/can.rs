@@ -13,6 +13,7 @@ use crate::can;
 use crate::config::Config;
 use crate::parse::parse_bytes;
 use crate::render::Engine;
+use crate::source::{local, Loaded};
 
 /// Output formats of `can`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,15 +51,27 @@ fn parse_time(s: &str) -> Result<NaiveTime, String> {
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let root = std::env::current_dir().context("cannot read the current folder")?;
     let config = Config::load(&root, global.config.as_deref(), std::env::vars())?;
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let path = args.file.display().to_string();
+    // The same rule as every command: a binary file or one over the size limit is skipped
+    // with a message, never read as a transcript. With nothing read, no report: exit 2.
+    let bytes = match local::read(&args.file).with_context(|| format!("reading {path}"))? {
+        Loaded::Text { bytes, .. } => bytes,
+        Loaded::Skipped { reason, .. } => {
+            eprintln!("skipped {path}: {reason}; no report written");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let pm = parse_bytes(&path, &bytes, &config.parse_options());
     let text = String::from_utf8_lossy(&bytes);
     let report = can::report_document(&pm, Some(&text), args.at);
     if report.entries_total == 0 {
         eprintln!(
             "warning: {path}: no timeline entries found; the report rests on the document's sections only"
+        );
+    } else if let (Some(at), 0) = (args.at, report.entries_used) {
+        eprintln!(
+            "note: {path}: the timeline begins after {}: as of then nothing had happened yet",
+            at.format("%H:%M:%S")
         );
     }
     match args.format {

@@ -11,18 +11,15 @@ use serde::Serialize;
 
 use super::input::{self, Global};
 use super::remote::{self, Format, Kind, TrackerArgs};
-use crate::config::Config;
-use crate::followup::{
-    followup_doc, update_tracker, DocOutcome, FollowupOptions, TrackerUpdates, UpdateOptions,
-};
-use crate::plan::TrackedIssue;
-use crate::render::context::{Counts, ItemState, JobSummaryContext, PostmortemRef, SummaryEntry};
+use crate::followup::{DocOutcome, TrackerUpdates};
+use crate::reconcile::followup::{followup, Document, Job, Write};
+use crate::reconcile::summary;
+use crate::reconcile::Options;
+use crate::render::context::{Counts, ItemState};
 use crate::render::Engine;
-use crate::tracker::publish::Publisher;
-use crate::tracker::{dry_run::DryRun, github::GitHub, gitlab::GitLab, Tracker, TrackerError};
-use crate::writeback::publish::{
-    commit_message, publish, request_body, status_changes, Published, Source, StatusContext, Target,
-};
+use crate::tracker::client::Client;
+use crate::tracker::publish::{Published, Target};
+use crate::tracker::TrackerError;
 
 /// How the status gets into the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -59,271 +56,59 @@ pub struct Args {
 
 /// What the run did, for `--format json`.
 #[derive(Debug, Serialize)]
-struct Report {
-    today: NaiveDate,
-    mode: &'static str,
-    write: WriteMode,
-    dry_run: bool,
-    totals: Counts,
-    documents: Vec<DocOutcome>,
-    files_written: Vec<String>,
+pub(super) struct Report {
+    pub today: NaiveDate,
+    pub mode: &'static str,
+    pub write: WriteMode,
+    pub dry_run: bool,
+    pub totals: Counts,
+    pub documents: Vec<DocOutcome>,
+    pub files_written: Vec<String>,
     /// Labels and reminders (tracker mode).
-    updates: TrackerUpdates,
+    pub updates: TrackerUpdates,
     /// Commit or pull-request mode: what went to the forge.
     #[serde(skip_serializing_if = "Option::is_none")]
-    published: Option<Published>,
-    errors: Vec<String>,
+    pub published: Option<Published>,
+    pub errors: Vec<String>,
 }
 
-/// One follow-up run, with or without a tracker.
-struct Run<'a> {
-    docs: &'a [crate::model::Postmortem],
-    parse_options: crate::parse::ParseOptions,
-    opts: &'a FollowupOptions,
-    engine: &'a Engine,
-    today: NaiveDate,
-    dry_run: bool,
-    update: UpdateOptions,
-    label: &'a str,
-    /// Local mode: the working tree is written. Else the files go through the forge's API.
-    write: WriteMode,
-    /// The branch of pull-request mode.
-    branch: &'a str,
-}
-
-type Outcome = (
-    Vec<DocOutcome>,
-    Vec<String>,
-    Vec<String>,
-    Option<TrackerUpdates>,
-    Option<Published>,
-);
-
-impl Run<'_> {
-    /// Lists the tool's issues (one paginated listing), writes the files, then tells the
-    /// tracker (labels, reminders).
-    async fn execute<T: Tracker>(&self, tracker: Option<&T>) -> Result<Outcome, TrackerError> {
-        self.execute_listed(tracker).await.map(|(o, _)| o)
-    }
-
-    /// [`Run::execute`], also giving back the tracker's listing.
-    async fn execute_listed<T: Tracker>(
-        &self,
-        tracker: Option<&T>,
-    ) -> Result<(Outcome, Option<Vec<TrackedIssue>>), TrackerError> {
-        let listing = match tracker {
-            Some(t) => Some(t.list_issues(self.label).await?),
-            None => None,
-        };
-        let mut documents = Vec::new();
-        let mut parsed = Vec::new();
-        let mut files_written = Vec::new();
-        let mut errors = Vec::new();
-        for doc in self.docs {
-            let path = Path::new(&doc.path);
-            let text = match read_text(path) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("skipped {}: {e:#}", doc.path);
-                    errors.push(format!("{}: {e:#}", doc.path));
-                    continue;
-                }
-            };
-            // Parse the text read now, so that lines match what is written.
-            let fresh = crate::parse::parse(&doc.path, &text, &self.parse_options);
-            let out = followup_doc(
-                &fresh,
-                &text,
-                listing.as_deref(),
-                self.today,
-                self.opts,
-                self.engine,
-            )
-            .map_err(|e| TrackerError::Rejected {
-                status: 0,
-                message: format!("template: {e}"),
-            })?;
-            if out.changed && !self.dry_run && self.write == WriteMode::Local {
-                match write_atomic(path, &out.text) {
-                    Ok(()) => files_written.push(doc.path.clone()),
-                    Err(e) => errors.push(format!("{}: {e:#}", doc.path)),
-                }
+/// Reads the documents again, now, so that the status is written into exactly the text it
+/// was computed from; a file that cannot be read is an error of the run, the rest goes on.
+fn read_documents(
+    docs: &[crate::model::Postmortem],
+    options: &Options,
+    errors: &mut Vec<String>,
+) -> Vec<Document> {
+    docs.iter()
+        .filter_map(|doc| match read_text(Path::new(&doc.path)) {
+            Ok(text) => Some(Document::parse(&doc.path, text, options)),
+            Err(e) => {
+                eprintln!("skipped {}: {e:#}", doc.path);
+                errors.push(format!("{}: {e:#}", doc.path));
+                None
             }
-            documents.push(out);
-            parsed.push(fresh);
-        }
-        let updates = match (tracker, &listing) {
-            (Some(t), Some(l)) if !self.dry_run => {
-                let pairs: Vec<_> = parsed.iter().zip(documents.iter()).collect();
-                Some(update_tracker(t, &pairs, l, self.engine, self.opts, &self.update).await?)
-            }
-            _ => None,
-        };
-        Ok(((documents, files_written, errors, updates, None), listing))
-    }
-
-    /// Commit or pull-request mode: the same follow-up, then the changed files through the
-    /// forge's API, each re-applied to the text on the forge (see [`publish`]).
-    async fn execute_published<T: Tracker + Publisher>(
-        &self,
-        forge: &T,
-    ) -> Result<Outcome, TrackerError> {
-        let ((documents, mut files_written, mut errors, updates, _), listing) =
-            self.execute_listed(Some(forge)).await?;
-        if self.dry_run {
-            return Ok((documents, files_written, errors, updates, None));
-        }
-        // The listing the files were computed with, so the remote text gets the same status.
-        let listing = listing.unwrap_or_default();
-        let cx = StatusContext {
-            today: self.today,
-            options: self.opts,
-            engine: self.engine,
-            parse_options: &self.parse_options,
-        };
-        let changes = status_changes(&documents, &listing, &cx);
-        let target = match self.write {
-            WriteMode::PullRequest => Target::PullRequest {
-                branch: self.branch.to_string(),
-                title: "postmortem-tracker: action item status".into(),
-            },
-            _ => Target::Commit,
-        };
-        let body = request_body(&documents, self.today);
-        let published = publish(
-            forge,
-            &changes,
-            &target,
-            &commit_message(Source::Followup),
-            &body,
-        )
-        .await?;
-        files_written.extend(published.written.iter().cloned());
-        errors.extend(published.errors.iter().cloned());
-        Ok((documents, files_written, errors, updates, Some(published)))
-    }
-}
-
-/// Today in the configured time zone (UTC offset), or the machine's local day.
-pub fn today_in(config: &Config) -> NaiveDate {
-    crate::clock::today(config.zone(), chrono::Utc::now())
+        })
+        .collect()
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.paths, global)?;
-    let config = &inputs.config;
     let env = remote::env_map();
-    let remote = remote::resolve(&args.tracker, config, &env)?;
-    let today = args.tracker.today.unwrap_or_else(|| today_in(config));
+    let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
     let write = match args.write {
         Some(w) => w,
-        None => match config.followup.write.as_str() {
+        None => match inputs.config.followup.write.as_str() {
             "commit" => WriteMode::Commit,
             "pull-request" => WriteMode::PullRequest,
             _ => WriteMode::Local,
         },
     };
-    let sync_opts = remote::sync_options(config, &remote, today, &env)?;
-    let opts = FollowupOptions::from_config(
-        config,
-        (!remote.repo.is_empty()).then(|| remote.repo.clone()),
-        sync_opts.file_url.clone(),
-    );
-    let engine = Engine::new(config.templates_dir.as_deref())?;
-    let timeout = std::time::Duration::from_secs(config.sync.timeout_secs);
-    let label = config.sync.label.clone();
-
-    if write != WriteMode::Local && (remote.kind == Kind::None || remote.token.is_none()) {
-        anyhow::bail!(
-            "--write {}: needs a tracker and a token; without one, use --write local",
-            if write == WriteMode::Commit {
-                "commit"
-            } else {
-                "pull-request"
-            }
-        );
-    }
-    let run = Run {
-        docs: &inputs.documents,
-        parse_options: config.parse_options(),
-        opts: &opts,
-        engine: &engine,
-        today,
-        dry_run: args.dry_run,
-        update: UpdateOptions {
-            today,
-            reminder_interval_days: config.followup.reminder_interval_days,
-            min_write_interval: std::time::Duration::from_millis(config.sync.min_write_interval_ms),
-            max_wait: std::time::Duration::from_secs(config.sync.max_wait_secs),
-        },
-        label: &label,
-        write,
-        branch: &config.followup.branch,
-    };
-    let rt = remote::runtime()?;
-    let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(&remote, &e));
-    let (documents, files_written, mut errors, updates, published) = rt.block_on(async {
-        match (remote.kind, remote.token.as_deref()) {
-            (Kind::None, _) | (_, None) => {
-                if remote.kind != Kind::None {
-                    eprintln!(
-                        "note: no {} in the environment: file-only follow-up (ticked boxes are done, due dates come from the files)",
-                        remote.token_var()
-                    );
-                }
-                run.execute::<DryRun>(None).await.map_err(explain)
-            }
-            (Kind::Github, Some(t)) => {
-                let gh = GitHub::new(&remote.api_url, &remote.repo, Some(t), timeout)
-                    .map_err(anyhow::Error::msg)?;
-                if write == WriteMode::Local {
-                    run.execute(Some(&gh)).await.map_err(explain)
-                } else {
-                    run.execute_published(&gh).await.map_err(explain)
-                }
-            }
-            (Kind::Gitlab, Some(t)) => {
-                let gl = GitLab::connect(&remote.api_url, &remote.repo, t)
-                    .await
-                    .map_err(explain)?;
-                if write == WriteMode::Local {
-                    run.execute(Some(&gl)).await.map_err(explain)
-                } else {
-                    run.execute_published(&gl).await.map_err(explain)
-                }
-            }
-        }
-    })?;
-    let mode = if updates.is_some() || (remote.kind != Kind::None && remote.token.is_some()) {
-        "tracker"
-    } else {
-        "file-only"
-    };
-    let updates = updates.unwrap_or_default();
-    errors.extend(updates.errors.iter().cloned());
-    let mut totals = Counts::default();
-    for d in &documents {
-        totals.done += d.counts.done;
-        totals.open += d.counts.open;
-        totals.overdue += d.counts.overdue;
-        totals.total += d.counts.total;
-    }
-    let report = Report {
-        today,
-        mode,
-        write,
-        dry_run: args.dry_run,
-        totals,
-        documents,
-        files_written,
-        updates,
-        published,
-        errors,
-    };
+    let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
+    let report = execute(&resolved, &engine, &inputs.documents, write, args.dry_run)?;
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
         Format::Text => text(&report),
-        Format::Markdown => markdown(&report, &engine, &opts)?,
+        Format::Markdown => markdown(&report, &engine)?,
     };
     print!("{out}");
     if !report.errors.is_empty() {
@@ -335,23 +120,82 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One follow-up of `documents` (read again from the working tree) with `resolved` options,
+/// writing as `write` says (`dry_run`: nothing, and the tracker is not told). `followup` and
+/// the Action's schedule both run this.
+pub(super) fn execute(
+    resolved: &Options,
+    engine: &Engine,
+    documents: &[crate::model::Postmortem],
+    write: WriteMode,
+    dry_run: bool,
+) -> anyhow::Result<Report> {
+    let remote = &resolved.remote;
+    let config = &resolved.config;
+    let timeout = std::time::Duration::from_secs(config.sync.timeout_secs);
+    let tracked = remote.kind != Kind::None && remote.token.is_some();
+    if write != WriteMode::Local && !tracked {
+        anyhow::bail!(
+            "--write {}: needs a tracker and a token; without one, use --write local",
+            if write == WriteMode::Commit {
+                "commit"
+            } else {
+                "pull-request"
+            }
+        );
+    }
+    if remote.kind != Kind::None && !tracked {
+        eprintln!(
+            "note: no {} in the environment: file-only follow-up (ticked boxes are done, due dates come from the files)",
+            remote.token_var()
+        );
+    }
+    let mut errors = Vec::new();
+    let docs = read_documents(documents, resolved, &mut errors);
+    let job = Job {
+        options: resolved,
+        engine,
+        write: match (dry_run, write) {
+            (true, _) => Write::Nothing,
+            (false, WriteMode::Local) => Write::Local,
+            (false, WriteMode::Commit) => Write::Forge(Target::Commit),
+            (false, WriteMode::PullRequest) => Write::pull_request(&config.followup.branch),
+        },
+        tell_tracker: !dry_run,
+        update: resolved.update(),
+    };
+    let rt = remote::runtime()?;
+    let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(remote, &e));
+    let done = rt.block_on(async {
+        if !tracked {
+            return followup::<Client>(None, &docs, &job).await.map_err(explain);
+        }
+        let client = Client::connect(remote, timeout)
+            .await
+            .map_err(|e| remote::connect_failed(remote, e))?;
+        followup(Some(&client), &docs, &job).await.map_err(explain)
+    })?;
+    errors.extend(done.errors);
+    Ok(Report {
+        today: resolved.today,
+        mode: if tracked { "tracker" } else { "file-only" },
+        write,
+        dry_run,
+        totals: done.totals,
+        documents: done.documents,
+        files_written: done.files_written,
+        updates: done.updates.unwrap_or_default(),
+        published: done.published,
+        errors,
+    })
+}
+
 /// Reads a postmortem as UTF-8. Write-back never rewrites a file it could not read exactly.
 fn read_text(path: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     String::from_utf8(bytes).map_err(|_| {
         anyhow::anyhow!("not valid UTF-8: the status is not written into it (nothing is changed)")
     })
-}
-
-/// Writes through a temporary file and a rename, so a crash leaves the old or the new text.
-fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-    let name = path.file_name().context("not a file")?.to_string_lossy();
-    let tmp = dir
-        .map(|d| d.join(format!(".{name}.postmortem-tracker.tmp")))
-        .unwrap_or_else(|| PathBuf::from(format!(".{name}.postmortem-tracker.tmp")));
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
 }
 
 fn state_word(s: ItemState) -> &'static str {
@@ -362,7 +206,8 @@ fn state_word(s: ItemState) -> &'static str {
     }
 }
 
-fn text(r: &Report) -> String {
+/// The human summary of a run.
+pub(super) fn text(r: &Report) -> String {
     let mut out = String::new();
     for d in &r.documents {
         let _ = writeln!(
@@ -467,37 +312,18 @@ fn text(r: &Report) -> String {
     out
 }
 
-fn markdown(r: &Report, engine: &Engine, opts: &FollowupOptions) -> anyhow::Result<String> {
-    let entries = r
+fn markdown(r: &Report, engine: &Engine) -> anyhow::Result<String> {
+    let statuses: Vec<_> = r
         .documents
         .iter()
-        .map(|d| SummaryEntry {
-            postmortem: PostmortemRef {
-                path: d.path.clone(),
-                url: opts.file_url.as_ref().map(|u| u.replace("{path}", &d.path)),
-                title: None,
-            },
-            counts: d.counts,
-            overdue: {
-                let mut o: Vec<_> = d
-                    .rows
-                    .iter()
-                    .filter(|i| i.state == ItemState::Overdue)
-                    .cloned()
-                    .collect();
-                o.sort_by_key(|i| std::cmp::Reverse(i.days_overdue));
-                o
-            },
-        })
+        .map(|d| (d.postmortem.clone(), d.rows.clone()))
         .collect();
-    let ctx = JobSummaryContext {
-        command: "followup".into(),
+    let job = summary::Job {
+        command: "followup",
         dry_run: r.dry_run,
-        today: r.today.to_string(),
-        entries,
-        totals: r.totals,
+        today: r.today,
         created: Vec::new(),
         errors: r.errors.clone(),
     };
-    Ok(engine.render("job_summary", &ctx)?)
+    Ok(summary::job_summary(engine, job, &statuses)?)
 }

@@ -23,9 +23,8 @@ pub struct Args {
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.paths, global)?;
     let env = remote::env_map();
-    let remote = remote::resolve(&args.tracker, &inputs.config, &env)?;
-    let today = remote::today(&args.tracker);
-    let options = remote::sync_options(&inputs.config, &remote, today, &env)?;
+    let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
+    let (remote, options, today) = (resolved.remote, resolved.sync, resolved.today);
     let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
     let label = options.label.clone();
     let rt = remote::runtime()?;
@@ -52,7 +51,10 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
     });
     let listed = listed?;
-    if listed.is_none() {
+    // `--tracker none` (or `sync.tracker = "none"`) asked for the files alone: nothing to note.
+    let chosen_none = args.tracker.tracker == Some(Kind::None)
+        || inputs.config.sync.tracker.as_deref() == Some("none");
+    if listed.is_none() && !chosen_none {
         let why = if remote.kind == Kind::None {
             "no tracker configured".to_string()
         } else {

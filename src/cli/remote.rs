@@ -1,4 +1,4 @@
-//! What `plan` and `sync` share: which tracker, where, with which token, and the one clear
+//! What `plan`, `sync`, `followup` and `ci` share: which tracker, where, with which token, and the one clear
 //! message per failure that says what to fix. Tokens come from the environment only and are
 //! never printed.
 
@@ -6,17 +6,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::config::Config;
-use crate::sync::SyncOptions;
-use crate::tracker::{github, TrackerError};
+use anyhow::Context as _;
 
-/// Which forge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
-    Github,
-    Gitlab,
-    None,
-}
+use crate::config::Config;
+pub use crate::reconcile::{Kind, Remote};
+use crate::reconcile::{Options, Overrides};
+use crate::tracker::client::ConnectError;
+use crate::tracker::TrackerError;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -46,131 +42,33 @@ pub struct TrackerArgs {
     pub today: Option<NaiveDate>,
 }
 
-/// Where to talk, resolved from flags, configuration and environment (in that order).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Remote {
-    pub kind: Kind,
-    pub repo: String,
-    pub api_url: String,
-    /// The token, when the environment has one. Never printed.
-    pub token: Option<String>,
-}
-
-impl Remote {
-    /// The environment variable the token comes from.
-    pub fn token_var(&self) -> &'static str {
-        match self.kind {
-            Kind::Gitlab => "GITLAB_TOKEN",
-            _ => "GITHUB_TOKEN",
-        }
-    }
-
-    fn forge(&self) -> &'static str {
-        match self.kind {
-            Kind::Gitlab => "GitLab",
-            _ => "GitHub",
+impl TrackerArgs {
+    /// The flags as overrides of the configuration and the environment.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            tracker: self.tracker,
+            repo: self.repo.clone(),
+            api_url: self.api_url.clone(),
+            today: self.today,
         }
     }
 }
 
-/// Resolves the remote. `env` is the process environment (a map, so tests need not touch it).
-pub fn resolve(
-    args: &TrackerArgs,
-    config: &Config,
+/// The options of a command: `config`, the process environment `env` and the flags, with today's
+/// date read once, in the configured time zone.
+pub fn options(
+    config: Config,
+    overrides: &Overrides,
     env: &HashMap<String, String>,
-) -> anyhow::Result<Remote> {
-    let var = |k: &str| env.get(k).filter(|v| !v.trim().is_empty()).cloned();
-    let kind = match (args.tracker, config.sync.tracker.as_deref()) {
-        (Some(k), _) => k,
-        (None, Some("github")) => Kind::Github,
-        (None, Some("gitlab")) => Kind::Gitlab,
-        (None, Some(_)) => Kind::None,
-        (None, None) => {
-            if var("CI_API_V4_URL").is_some() || var("GITLAB_CI").is_some() {
-                Kind::Gitlab
-            } else if var("GITHUB_REPOSITORY").is_some() || var("GITHUB_ACTIONS").is_some() {
-                Kind::Github
-            } else {
-                Kind::None
-            }
-        }
-    };
-    let (repo_env, url_env, default_url) = match kind {
-        Kind::Gitlab => (
-            var("CI_PROJECT_PATH").or_else(|| var("CI_PROJECT_ID")),
-            var("CI_API_V4_URL"),
-            "https://gitlab.com/api/v4",
-        ),
-        _ => (
-            var("GITHUB_REPOSITORY"),
-            var("GITHUB_API_URL"),
-            github::DEFAULT_API_URL,
-        ),
-    };
-    let repo = args
-        .repo
-        .clone()
-        .or_else(|| config.sync.repo.clone())
-        .or(repo_env)
-        .unwrap_or_default();
-    let api_url = args
-        .api_url
-        .clone()
-        .or_else(|| config.sync.api_url.clone())
-        .or(url_env)
-        .unwrap_or_else(|| default_url.to_string());
-    let token = match kind {
-        Kind::Github => var("GITHUB_TOKEN"),
-        Kind::Gitlab => var("GITLAB_TOKEN"),
-        Kind::None => None,
-    };
-    if kind != Kind::None && repo.is_empty() {
-        anyhow::bail!(
-            "no repository to track: pass --repo, set sync.repo in {}, or set {}",
-            crate::config::FILE_NAME,
-            if kind == Kind::Gitlab {
-                "CI_PROJECT_PATH"
-            } else {
-                "GITHUB_REPOSITORY"
-            }
-        );
-    }
-    Ok(Remote {
-        kind,
-        repo,
-        api_url,
-        token,
-    })
-}
-
-/// The sync options from the configuration.
-pub fn sync_options(
-    config: &Config,
-    remote: &Remote,
-    today: NaiveDate,
-    env: &HashMap<String, String>,
-) -> anyhow::Result<SyncOptions> {
-    let var = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
-    let file_url = config.sync.file_url.clone().or_else(|| match remote.kind {
-        Kind::Github => {
-            let server = var("GITHUB_SERVER_URL")?;
-            let git_ref = var("GITHUB_REF_NAME").unwrap_or_else(|| "HEAD".into());
-            Some(format!("{server}/{}/blob/{git_ref}/{{path}}", remote.repo))
-        }
-        Kind::Gitlab => {
-            let project = var("CI_PROJECT_URL")?;
-            let git_ref = var("CI_COMMIT_REF_NAME").unwrap_or_else(|| "HEAD".into());
-            Some(format!("{project}/-/blob/{git_ref}/{{path}}"))
-        }
-        Kind::None => None,
-    });
-    Ok(SyncOptions::from_config(
+) -> anyhow::Result<Options> {
+    let root = std::env::current_dir().context("cannot read the current folder")?;
+    Ok(Options::resolve(
         config,
-        (!remote.repo.is_empty()).then(|| remote.repo.clone()),
-        today,
-        file_url,
-        std::env::current_dir()?,
-    ))
+        overrides,
+        env,
+        root,
+        chrono::Utc::now(),
+    )?)
 }
 
 /// One message per failure, saying what to fix. Never includes the token.
@@ -210,15 +108,17 @@ pub fn explain(remote: &Remote, e: &TrackerError) -> String {
     }
 }
 
+/// Why no client could be made, as one message saying what to fix.
+pub fn connect_failed(remote: &Remote, e: ConnectError) -> anyhow::Error {
+    match e {
+        ConnectError::Setup(m) => anyhow::Error::msg(m),
+        ConnectError::Tracker(t) => anyhow::anyhow!(explain(remote, &t)),
+    }
+}
+
 /// The process environment as a map.
 pub fn env_map() -> HashMap<String, String> {
     std::env::vars().collect()
-}
-
-/// Today's date, or `--today`.
-pub fn today(args: &TrackerArgs) -> NaiveDate {
-    args.today
-        .unwrap_or_else(|| chrono::Local::now().date_naive())
 }
 
 /// A single-threaded runtime for one command.

@@ -412,31 +412,39 @@ fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
     out.push_str("\r\n");
 }
 
+/// A record for tests: `Add an alert` in `postmortems/db.md`, no issue, no dates.
+#[cfg(test)]
+pub(crate) fn test_record(
+    repo: &str,
+    owner: Option<&str>,
+    kind: &str,
+    state: ItemState,
+) -> ItemRecord {
+    ItemRecord {
+        forge: "github".into(),
+        repository: repo.into(),
+        path: "postmortems/db.md".into(),
+        postmortem: "DB outage".into(),
+        postmortem_url: None,
+        line: 10,
+        key: "k".into(),
+        text: "Add an alert".into(),
+        kind: kind.into(),
+        owner: owner.map(str::to_string),
+        due: None,
+        state,
+        days_overdue: None,
+        issue: None,
+        issue_url: None,
+        incident: None,
+        closed_on: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rec(repo: &str, owner: Option<&str>, kind: &str, state: ItemState) -> ItemRecord {
-        ItemRecord {
-            forge: "github".into(),
-            repository: repo.into(),
-            path: "postmortems/db.md".into(),
-            postmortem: "DB outage".into(),
-            postmortem_url: None,
-            line: 10,
-            key: "k".into(),
-            text: "Add an alert".into(),
-            kind: kind.into(),
-            owner: owner.map(str::to_string),
-            due: None,
-            state,
-            days_overdue: None,
-            issue: None,
-            issue_url: None,
-            incident: None,
-            closed_on: None,
-        }
-    }
+    use test_record as rec;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()

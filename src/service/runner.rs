@@ -16,25 +16,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 
 use super::counted::{CallCounts, Counted};
 use super::index;
 use super::store::{Job, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, Runner};
-use crate::config::Config;
-use crate::followup::{followup_doc, update_tracker, FollowupOptions, UpdateOptions};
 use crate::model::Postmortem;
+use crate::reconcile::followup::{followup, Document, Job as FollowupJob, Write, REQUEST_TITLE};
+use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
+use crate::reconcile::Options;
 use crate::render::Engine;
 use crate::source::remote;
-use crate::sync::{sync, Pacing, Sleeper, SyncOptions};
+use crate::sync::{Pacing, Sleeper};
 use crate::tracker::browse::Browse;
+use crate::tracker::publish::Target;
 use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
-use crate::writeback::publish::{
-    commit_message, link_changes, publish, request_body, status_changes, Source, StatusContext,
-    Target,
-};
 
 /// Where the service writes links and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +165,7 @@ impl ForgeRunner {
         store: Arc<Store>,
         settings: RunnerSettings,
         api: Arc<ApiMetrics>,
-    ) -> anyhow::Result<ForgeRunner> {
+    ) -> Result<ForgeRunner, crate::render::RenderError> {
         let engine = Engine::new(settings.templates_dir.as_deref())?;
         Ok(ForgeRunner {
             store,
@@ -302,12 +300,28 @@ impl ForgeRunner {
             .await
             .map_err(load_failed)?;
         let (docs, texts): (Vec<Postmortem>, Vec<String>) = inputs.documents.into_iter().unzip();
-        let today = self.today(&config, Utc::now());
         let file_url = config
             .sync
             .file_url
             .clone()
             .unwrap_or_else(|| web_file_url(kind, &access.api_url, repo, &branch));
+        let today = crate::reconcile::options::today(&config, self.settings.today, Utc::now());
+        let remote = crate::reconcile::Remote {
+            kind: match kind {
+                Forge::Github => crate::reconcile::Kind::Github,
+                Forge::Gitlab => crate::reconcile::Kind::Gitlab,
+            },
+            repo: repo.to_string(),
+            api_url: access.api_url.clone(),
+            token: Some(access.token.clone()),
+        };
+        let mut resolved = Options::new(
+            config,
+            remote,
+            Some(file_url.clone()),
+            std::path::PathBuf::new(),
+            today,
+        );
         // A file that cannot be a postmortem (binary, too large for the API) is reported, not a
         // failure of the job: it would fail every job of the repository forever.
         for (p, why) in &inputs.skipped {
@@ -315,102 +329,66 @@ impl ForgeRunner {
         }
         let mut errors: Vec<String> = Vec::new();
 
-        // 1. Sync: an issue for every item.
-        let mut options = SyncOptions::from_config(
-            &config,
-            Some(repo.to_string()),
-            today,
-            Some(file_url.clone()),
-            std::path::PathBuf::new(),
-        );
-        // Links go through the API ([`link_changes`]), not into a checkout.
-        options.write_back = false;
-        options.pacing = self.settings.pacing.clone();
-        let report = sync(
-            &docs,
+        // 1. Sync: an issue for every item, its links through the API (no checkout here).
+        resolved.sync.pacing = self.settings.pacing.clone();
+        let target = match self.settings.write {
+            WriteMode::Off => None,
+            WriteMode::Commit => Some(Target::Commit),
+            WriteMode::PullRequest => Some(Target::PullRequest {
+                branch: resolved.config.followup.branch.clone(),
+                title: REQUEST_TITLE.into(),
+            }),
+        };
+        let synced = reconcile_sync(
             forge,
             &CountingSleeper(&self.api),
-            &self.engine,
-            &options,
+            &docs,
+            &SyncJob {
+                options: &resolved,
+                engine: &self.engine,
+                local: false,
+                forge: target.clone(),
+            },
         )
         .await
         .map_err(|e| match e {
             crate::sync::SyncError::Tracker(t) => fail(t),
             other => format!("{origin}: {other}").into(),
         })?;
+        let report = synced.report;
         errors.extend(report.errors.iter().map(|e| format!("{origin}: {e}")));
-        let target = match self.settings.write {
-            WriteMode::Off => None,
-            WriteMode::Commit => Some(Target::Commit),
-            WriteMode::PullRequest => Some(Target::PullRequest {
-                branch: config.followup.branch.clone(),
-                title: "postmortem-tracker: action item status".into(),
-            }),
-        };
-        if let Some(target) = &target {
-            let changes = link_changes(&report, &parse_options, |_| true);
-            if !changes.is_empty() {
-                let body = format!(
-                    "Issue links for the action items of {} postmortem(s), written by postmortem-tracker. Merge to update the postmortems; later runs update this branch.\n",
-                    changes.len()
-                );
-                let published = publish(
-                    forge,
-                    &changes,
-                    target,
-                    &commit_message(Source::Sync),
-                    &body,
-                )
-                .await
-                .map_err(fail)?;
-                errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
-            }
+        if let Some(published) = synced.published {
+            let published = published.map_err(fail)?;
+            errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
         }
 
-        // 2. Status, from one listing after the sync.
-        let listing = forge.list_issues(&config.sync.label).await.map_err(fail)?;
-        let fopts =
-            FollowupOptions::from_config(&config, Some(repo.to_string()), Some(file_url.clone()));
-        let mut outcomes = Vec::with_capacity(docs.len());
-        for (doc, text) in docs.iter().zip(&texts) {
-            let out = followup_doc(doc, text, Some(&listing), today, &fopts, &self.engine)
-                .map_err(|e| Failure::from(format!("{origin}:{}: template: {e}", doc.path)))?;
-            outcomes.push(out);
-        }
-        if job.mark.reason == Reason::Followup {
-            if let Some(target) = &target {
-                let cx = StatusContext {
-                    today,
-                    options: &fopts,
-                    engine: &self.engine,
-                    parse_options: &parse_options,
-                };
-                let changes = status_changes(&outcomes, &listing, &cx);
-                if !changes.is_empty() {
-                    let published = publish(
-                        forge,
-                        &changes,
-                        target,
-                        &commit_message(Source::Followup),
-                        &request_body(&outcomes, today),
-                    )
-                    .await
-                    .map_err(fail)?;
-                    errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
-                }
-            }
-            let pairs: Vec<_> = docs.iter().zip(outcomes.iter()).collect();
-            let update = UpdateOptions {
-                today,
-                reminder_interval_days: config.followup.reminder_interval_days,
-                min_write_interval: options.pacing.min_write_interval,
-                max_wait: options.pacing.max_wait,
-            };
-            let updates = update_tracker(forge, &pairs, &listing, &self.engine, &fopts, &update)
-                .await
-                .map_err(fail)?;
-            errors.extend(updates.errors.iter().map(|e| format!("{origin}: {e}")));
-        }
+        // 2. Status, from one listing after the sync; written and told to the tracker on a
+        // follow-up job only.
+        let followup_job = job.mark.reason == Reason::Followup;
+        let documents: Vec<Document> = docs
+            .iter()
+            .cloned()
+            .zip(texts)
+            .map(|(doc, text)| Document { doc, text })
+            .collect();
+        let status = followup(
+            Some(forge),
+            &documents,
+            &FollowupJob {
+                options: &resolved,
+                engine: &self.engine,
+                write: match (&target, followup_job) {
+                    (Some(t), true) => Write::Forge(t.clone()),
+                    _ => Write::Nothing,
+                },
+                tell_tracker: followup_job,
+                update: resolved.update(),
+            },
+        )
+        .await
+        .map_err(fail)?;
+        errors.extend(status.errors.iter().map(|e| format!("{origin}: {e}")));
+        let (outcomes, listing) = (status.documents, status.listing.unwrap_or_default());
 
         // 3. The index.
         let records = index::records(kind, repo, &docs, &outcomes, &listing, Some(&file_url));
@@ -425,13 +403,6 @@ impl ForgeRunner {
         } else {
             Err(errors.join("; ").into())
         }
-    }
-
-    /// Today in the repository's time zone, else in the machine's.
-    fn today(&self, config: &Config, now: DateTime<Utc>) -> NaiveDate {
-        self.settings
-            .today
-            .unwrap_or_else(|| crate::clock::today(config.zone(), now))
     }
 }
 

@@ -2,8 +2,12 @@
 //! version (GitHub blob sha, GitLab last commit id), branches, and one pull/merge request.
 //! Implemented next to each adapter ([`super::github`], [`super::gitlab`]).
 //!
-//! Like the tracker calls, one request per call and no retries: the retry on a conflict lives
-//! in [`crate::writeback::publish`], which reads again and re-applies the change.
+//! Like the tracker calls, one request per call and no retries, except in [`publish`]: each
+//! change is a pure function from a file's text to its new text, applied to the text on the
+//! forge (not the checkout) and written naming the version it was read at; when someone else
+//! committed in between, the write is refused, the file read again and the change re-applied,
+//! so their edit is kept. Commits carry `[skip ci]` and a trailer ([`is_own_commit`]) so that
+//! the tool's own commits never start another run.
 
 use super::TrackerError;
 
@@ -111,6 +115,156 @@ pub fn encode_path(path: &str) -> String {
     out
 }
 
+/// The trailer key of the tool's commits.
+pub const TRAILER_KEY: &str = "Postmortem-Tracker";
+
+/// Which command wrote a commit: the value of its trailer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Status blocks and boxes (`followup`).
+    Followup,
+    /// Issue links (`sync` on a push).
+    Sync,
+}
+
+/// `postmortem-tracker: update action item status [skip ci]`, a blank line and the trailer.
+pub fn commit_message(source: Source) -> String {
+    match source {
+        Source::Followup => format!(
+            "postmortem-tracker: update action item status [skip ci]\n\n{TRAILER_KEY}: follow-up\n"
+        ),
+        Source::Sync => {
+            format!("postmortem-tracker: link action items to their issues [skip ci]\n\n{TRAILER_KEY}: sync\n")
+        }
+    }
+}
+
+/// True when a commit message is one the tool wrote: a line after the subject is the
+/// `Postmortem-Tracker:` trailer (key compared without case, as git does).
+pub fn is_own_commit(message: &str) -> bool {
+    message.lines().skip(1).any(|l| {
+        l.trim().split_once(':').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case(TRAILER_KEY) && !v.trim().is_empty()
+        })
+    })
+}
+
+/// A change to one file's text: `None` when the text needs none.
+pub type Apply<'a> = Box<dyn Fn(&str) -> Option<String> + Send + Sync + 'a>;
+
+/// One file to change: `apply` maps the text on the forge to its new text, `None` when it
+/// needs no change.
+pub struct Change<'a> {
+    /// Path in the repository (`/`-separated, from its root).
+    pub path: String,
+    pub apply: Apply<'a>,
+}
+
+/// Where the commits go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Straight onto the default branch.
+    Commit,
+    /// Onto `branch`, with one pull/merge request into the default branch.
+    PullRequest { branch: String, title: String },
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Published {
+    /// The branch written to.
+    pub branch: String,
+    /// Files committed.
+    pub written: Vec<String>,
+    /// Files already up to date on the branch.
+    pub unchanged: Vec<String>,
+    /// Writes refused as stale, then read again and re-applied.
+    pub conflicts: usize,
+    /// Files that could not be written, with why; the other files went on.
+    pub errors: Vec<String>,
+    /// The pull/merge request (pull-request mode).
+    pub request: Option<(u64, String, bool)>,
+}
+
+/// How often a file is read again after a conflict before giving up on it.
+pub const MAX_ATTEMPTS: usize = 5;
+
+/// Commits each change through `forge`, re-applying it after a conflict (at most
+/// [`MAX_ATTEMPTS`] tries per file). In pull-request mode the branch is created from the
+/// default branch when missing, and the one open request for it is opened or has its body
+/// updated with `body`. Fatal errors (401, 403, 404 on the repository) stop the run.
+pub async fn publish<P: Publisher>(
+    forge: &P,
+    changes: &[Change<'_>],
+    target: &Target,
+    message: &str,
+    body: &str,
+) -> Result<Published, TrackerError> {
+    let default = forge.default_branch().await?;
+    let branch = match target {
+        Target::Commit => default.clone(),
+        Target::PullRequest { branch, .. } => {
+            forge.ensure_branch(branch, &default).await?;
+            branch.clone()
+        }
+    };
+    let mut out = Published {
+        branch: branch.clone(),
+        ..Published::default()
+    };
+    for change in changes {
+        match publish_one(forge, change, &branch, message, &mut out.conflicts).await {
+            Ok(true) => out.written.push(change.path.clone()),
+            Ok(false) => out.unchanged.push(change.path.clone()),
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(e) => out.errors.push(format!("{}: {e}", change.path)),
+        }
+    }
+    if let Target::PullRequest { branch, title } = target {
+        let ChangeRequest {
+            number,
+            url,
+            created,
+        } = forge
+            .upsert_change_request(branch, &default, title, body)
+            .await?;
+        out.request = Some((number, url, created));
+    }
+    Ok(out)
+}
+
+async fn publish_one<P: Publisher>(
+    forge: &P,
+    change: &Change<'_>,
+    branch: &str,
+    message: &str,
+    conflicts: &mut usize,
+) -> Result<bool, TrackerError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let Some(file) = forge.read_file(&change.path, branch).await? else {
+            return Err(TrackerError::Rejected {
+                status: 404,
+                message: format!("not on branch {branch} (commit it first)"),
+            });
+        };
+        let Some(text) = (change.apply)(&file.text).filter(|t| *t != file.text) else {
+            return Ok(false);
+        };
+        match forge
+            .write_file(&change.path, branch, &text, &file.version, message)
+            .await
+        {
+            Ok(()) => return Ok(true),
+            Err(e) if is_conflict(&e) => *conflicts += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(TrackerError::Rejected {
+        status: 409,
+        message: format!("still changing on {branch} after {MAX_ATTEMPTS} attempts; not written"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +291,18 @@ mod tests {
             "postmortems/2024-01%20db.md"
         );
         assert_eq!(encode_path("a/é#.md"), "a/%C3%A9%23.md");
+    }
+
+    #[test]
+    fn own_commits_are_recognised_by_their_trailer() {
+        assert!(is_own_commit(&commit_message(Source::Followup)));
+        assert!(is_own_commit(&commit_message(Source::Sync)));
+        assert!(commit_message(Source::Followup).contains("[skip ci]"));
+        assert!(is_own_commit("fix\n\npostmortem-tracker: follow-up"));
+        assert!(!is_own_commit("Fix the postmortem-tracker: docs"));
+        assert!(!is_own_commit(
+            "postmortem-tracker: update action item status"
+        ));
+        assert!(!is_own_commit("add postmortem for the db outage"));
     }
 }

@@ -4,7 +4,6 @@
 //! status block and task-list boxes, written by the follow-up.
 
 pub mod links;
-pub mod publish;
 pub mod status;
 
 pub use links::{insert_links, Link};

@@ -106,3 +106,98 @@ fn the_can_template_is_overridden_from_the_flag_or_the_configuration() {
         "{err}"
     );
 }
+
+/// A binary file and a file over 64 MiB are skipped with the message every command gives,
+/// and no report is printed (exit 2: nothing could be read).
+#[test]
+fn a_binary_or_huge_file_is_skipped_with_a_message() {
+    let cwd = tempfile::tempdir().unwrap();
+    let bin = cwd.path().join("capture.txt");
+    std::fs::write(&bin, b"09:00 Pete says hello\n\x00\x01\x02 binary").unwrap();
+    let (code, out, err) = run(&["can", "capture.txt"], cwd.path());
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(out, "");
+    assert!(
+        err.contains("skipped capture.txt: binary file (it contains NUL bytes); no report written"),
+        "{err}"
+    );
+
+    let huge = cwd.path().join("huge.md");
+    let f = std::fs::File::create(&huge).unwrap();
+    f.set_len(65 * 1024 * 1024).unwrap();
+    let (code, out, err) = run(&["can", "huge.md"], cwd.path());
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(out, "");
+    assert!(
+        err.contains("skipped huge.md: 68157440 bytes is over the 64 MiB limit"),
+        "{err}"
+    );
+}
+
+const WRAPPED: &str = "# Disk full\n\n## Timeline\n\n- 09:00 Alerts fire for the primary database.\n- 09:20 Ana frees disk space and writes resume.\n\n## Root Cause\n\nThe primary database had no free disk. Its WAL archive directory shares a volume\nwith the data directory, so the archive filled it.\n";
+
+/// A sentence hard-wrapped over two lines is one cause, citing the line it starts on.
+#[test]
+fn a_hard_wrapped_sentence_is_one_cause() {
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("pm.md"), WRAPPED).unwrap();
+    let (code, json, err) = run(&["can", "pm.md", "--format", "json"], cwd.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let causes: Vec<(String, u64)> = v["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["tag"] == "cause")
+        .map(|c| {
+            (
+                c["text"].as_str().unwrap().to_string(),
+                c["cites"][0]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        causes.contains(&(
+            "Its WAL archive directory shares a volume with the data directory, so the archive filled it."
+                .to_string(),
+            10
+        )),
+        "{causes:?}"
+    );
+    assert!(
+        !causes
+            .iter()
+            .any(|(t, _)| t.starts_with("with the data directory")),
+        "{causes:?}"
+    );
+}
+
+/// `--at` before the first timeline entry: nothing had happened yet, so no entry is read.
+#[test]
+fn at_before_the_first_entry_reports_none() {
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("pm.md"), WRAPPED).unwrap();
+    let (code, json, err) = run(
+        &["can", "pm.md", "--format", "json", "--at", "08:00"],
+        cwd.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["entries_used"], 0, "{json}");
+    assert_eq!(v["entries_total"], 2, "{json}");
+    assert_eq!(v["conditions"], serde_json::json!([]), "{json}");
+    assert_eq!(v["actions"], serde_json::json!([]), "{json}");
+    assert!(
+        err.contains(
+            "note: pm.md: the timeline begins after 08:00:00: as of then nothing had happened yet"
+        ),
+        "{err}"
+    );
+    let (code, json, _) = run(
+        &["can", "pm.md", "--format", "json", "--at", "09:00"],
+        cwd.path(),
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["entries_used"], 1, "{json}");
+}

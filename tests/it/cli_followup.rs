@@ -219,3 +219,214 @@ fn on_copies_of_the_bundled_examples() {
         }
     }
 }
+
+const END: &str = "<!-- postmortem-tracker:status:end -->";
+
+/// The file with a block written by a first follow-up.
+fn with_block(dir: &Path) -> String {
+    write(dir, "postmortems/db.md", PM);
+    let o = run(dir, &["followup", "--today", "2026-04-03"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    read(dir, "postmortems/db.md")
+}
+
+/// The 1-based line of the first line of `text` that starts with `prefix`.
+fn line_of(text: &str, prefix: &str) -> usize {
+    text.lines().position(|l| l.starts_with(prefix)).unwrap() + 1
+}
+
+/// The case: the end marker deleted by hand and a line of one's own written after where
+/// the block was. Before, the next run added a second block and the run after that deleted
+/// the line; now every run reports the damage with file and line and changes no byte, and
+/// once the block's remains are deleted as the message says, a fresh block is written.
+#[test]
+fn a_deleted_end_marker_costs_no_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = with_block(dir.path());
+    let damaged = written.replace(&format!("{END}\n"), "My own note, after the status.\n");
+    write(dir.path(), "postmortems/db.md", &damaged);
+    let begin = line_of(&damaged, BEGIN);
+    for _ in 0..3 {
+        let o = run(dir.path(), &["followup", "--today", "2026-04-04"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        let out = stdout(&o);
+        assert!(
+            out.contains(&format!(
+                "error: postmortems/db.md:{begin}: the status block begun here has no end marker; nothing was written to this file"
+            )),
+            "{out}"
+        );
+        assert!(out.contains("0 files written"), "{out}");
+        assert_eq!(read(dir.path(), "postmortems/db.md"), damaged);
+    }
+    // The fix the message gives: delete what is left of the block, keep one's own text.
+    let lines: Vec<&str> = damaged.lines().collect();
+    let fixed: String = lines[..begin - 1]
+        .iter()
+        .chain(lines.iter().skip_while(|l| !l.starts_with("My own note")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(dir.path(), "postmortems/db.md", &fixed);
+    let o = run(dir.path(), &["followup", "--today", "2026-04-04"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let after = read(dir.path(), "postmortems/db.md");
+    assert_eq!(after.matches(BEGIN).count(), 1, "{after}");
+    assert!(
+        after.contains("My own note, after the status.\n"),
+        "{after}"
+    );
+}
+
+/// Every other damage: reported at its line, the file's bytes unchanged, run after run; the
+/// other files of the run are still written.
+#[test]
+fn a_damaged_block_is_reported_and_its_file_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = with_block(dir.path());
+    let begin_line = written.lines().find(|l| l.starts_with(BEGIN)).unwrap();
+    let b = line_of(&written, BEGIN);
+    let e = line_of(&written, END);
+    let cases = [
+        (
+            written.replace(&format!("{begin_line}\n"), ""),
+            e - 1,
+            "an end marker of the status block with no begin marker before it",
+        ),
+        (
+            format!("{written}{begin_line}\nMore of my text.\n"),
+            written.lines().count() + 1,
+            &format!("a second status block (the first is at lines {b}-{e})") as &str,
+        ),
+        (
+            written.replace(END, begin_line),
+            e,
+            &format!("a second begin marker of the status block, while the block begun at line {b} has no end marker") as &str,
+        ),
+        (
+            written.replace("| Review quotas |", "| Review quotas (Ana: done?) |"),
+            b,
+            &format!("the status block (lines {b}-{e}) was changed after the tool wrote it")
+                as &str,
+        ),
+        (
+            written.replace(END, "<!-- postmortem-tracker:status:end --> kept by me"),
+            e,
+            "the status block's end marker was edited",
+        ),
+        (
+            written.replace(END, "<!-- postmortem-tracker: status end -->"),
+            e,
+            "looks like a status block marker",
+        ),
+    ];
+    for (damaged, line, problem) in cases {
+        write(dir.path(), "postmortems/db.md", &damaged);
+        write(dir.path(), "postmortems/other.md", PM);
+        let o = run(dir.path(), &["followup", "--today", "2026-04-04"]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(1), "{out}");
+        assert!(
+            out.contains(&format!("error: postmortems/db.md:{line}: ")) && out.contains(problem),
+            "{problem}: {out}"
+        );
+        assert_eq!(read(dir.path(), "postmortems/db.md"), damaged);
+        assert!(read(dir.path(), "postmortems/other.md").contains(BEGIN));
+    }
+}
+
+/// Machine in UTC, the repository in a zone whose day is not UTC's day right now: `plan`,
+/// `sync`, the Action's review and `followup` all use the configured zone's day (the default
+/// due date counts from it; the follow-up reports it), never the machine's.
+#[test]
+fn every_command_uses_the_configured_zones_day() {
+    use chrono::{Duration, Timelike as _, Utc};
+    // Kiritimati (UTC+14) is a day ahead from 10:00 UTC on, Honolulu (UTC-10, no daylight
+    // saving) a day behind before 10:00.
+    let before = Utc::now();
+    let (zone, hours) = if before.hour() >= 10 {
+        ("Pacific/Kiritimati", 14)
+    } else {
+        ("Pacific/Honolulu", -10)
+    };
+    let zone_day = |t: chrono::DateTime<Utc>| (t + Duration::hours(hours)).date_naive();
+    let expected = zone_day(before);
+    assert_ne!(expected, before.date_naive(), "the test needs a day apart");
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".postmortem-tracker.toml",
+        &format!(
+            "time_zone = \"{zone}\"\n[sync.default_due_days]\ncorrective = 0\npreventive = 0\ntask = 0\nunknown = 0\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "postmortems/pm.md",
+        "# Outage\n\n## Action Items\n\n- [ ] Review quotas\n",
+    );
+    let in_utc = |args: &[&str]| {
+        let o = command()
+            .current_dir(dir.path())
+            .env("TZ", "UTC")
+            .args(args)
+            .output()
+            .expect("binary runs");
+        assert!(o.status.code().is_some_and(|c| c < 2), "{args:?}: {o:?}");
+        stdout(&o)
+    };
+    let due_of = |json: &str| -> String {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        let items = if v["items"].is_array() {
+            &v["items"]
+        } else {
+            &v["plan"]["items"]
+        };
+        items[0]["due"].as_str().unwrap_or_default().to_string()
+    };
+    let plan = due_of(&in_utc(&["plan", "--tracker", "none", "--format", "json"]));
+    let sync = due_of(&in_utc(&[
+        "sync",
+        "--dry-run",
+        "--tracker",
+        "github",
+        "--repo",
+        "acme/svc",
+        "--format",
+        "json",
+    ]));
+    let followup: serde_json::Value =
+        serde_json::from_str(&in_utc(&["followup", "--format", "json", "--dry-run"])).unwrap();
+    let followup = followup["today"].as_str().unwrap().to_string();
+    // A merge request pipeline without a token: the plan comment goes to the job log.
+    let review = {
+        let o = command()
+            .current_dir(dir.path())
+            .env("TZ", "UTC")
+            .env("GITLAB_CI", "true")
+            .env("CI_PIPELINE_SOURCE", "merge_request_event")
+            .env("CI_API_V4_URL", "http://127.0.0.1:9/api/v4")
+            .env("CI_PROJECT_ID", "42")
+            .env("CI_PROJECT_PATH", "acme/svc")
+            .env("CI_MERGE_REQUEST_IID", "1")
+            .env("CI_MERGE_REQUEST_PROJECT_ID", "42")
+            .env("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "42")
+            .args(["ci"])
+            .output()
+            .expect("binary runs");
+        stdout(&o)
+    };
+    let after = Utc::now();
+    // The zone's day may have turned during the test: every command must agree with one of
+    // the two, and all with each other.
+    let days = [expected.to_string(), zone_day(after).to_string()];
+    for (what, got) in [("plan", &plan), ("sync", &sync), ("followup", &followup)] {
+        assert!(days.contains(got), "{what}: {got}, expected {days:?}");
+    }
+    assert_eq!(plan, followup);
+    assert_eq!(sync, followup);
+    assert!(
+        review.contains(&format!("| {followup} |")),
+        "the review's plan shows the due date {followup}:\n{review}"
+    );
+}

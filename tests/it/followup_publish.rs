@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use postmortem_tracker::tracker::github::GitHub;
 use postmortem_tracker::tracker::gitlab::GitLab;
-use postmortem_tracker::tracker::publish::{ChangeRequest, Publisher, RemoteFile};
-use postmortem_tracker::tracker::TrackerError;
-use postmortem_tracker::writeback::publish::{
-    commit_message, is_own_commit, publish, Change, Source, Target,
+use postmortem_tracker::tracker::publish::{
+    commit_message, is_own_commit, publish, Change, ChangeRequest, Publisher, RemoteFile, Source,
+    Target,
 };
+use postmortem_tracker::tracker::TrackerError;
 use postmortem_tracker::writeback::status::{set_boxes, write_block};
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
@@ -81,11 +81,12 @@ fn status_change() -> Change<'static> {
     Change {
         path: PATH.into(),
         apply: Box::new(|text: &str| {
-            Some(write_block(
+            write_block(
                 &set_boxes(text, &[(5, true)]),
                 "| Item | Status |\n|---|---|\n| Alert on queue depth | done |\n",
                 None,
-            ))
+            )
+            .ok()
         }),
     }
 }
@@ -240,10 +241,7 @@ async fn a_file_that_keeps_changing_is_given_up_after_bounded_attempts() {
     assert!(out.written.is_empty());
     assert_eq!(out.errors.len(), 1, "{out:?}");
     assert!(out.errors[0].contains(PATH), "{out:?}");
-    assert_eq!(
-        n.get(),
-        postmortem_tracker::writeback::publish::MAX_ATTEMPTS
-    );
+    assert_eq!(n.get(), postmortem_tracker::tracker::publish::MAX_ATTEMPTS);
 }
 
 // ------------------------------------------------------------ through the binary

@@ -26,6 +26,7 @@ mod fake_servers;
 mod followup_publish;
 mod followup_trackers;
 mod install_script;
+mod one_pipeline;
 mod parse_props;
 mod readme_parser;
 mod serve;

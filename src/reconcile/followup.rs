@@ -1,0 +1,198 @@
+//! The follow-up job, whole: one listing of the tool's issues, the status of every item
+//! ([`crate::followup::followup_doc`], pure), the status blocks and boxes written (into the
+//! working tree or through the forge's API), then the `overdue` labels and reminders. The CLI's
+//! `followup`, the Action's schedule and the service's runner all call [`followup`] and only
+//! differ in where the documents come from and how the report is shown.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::publish::{request_body, status_changes, StatusContext};
+use super::Options;
+use crate::followup::{followup_doc, update_tracker, DocOutcome, TrackerUpdates, UpdateOptions};
+use crate::model::Postmortem;
+use crate::plan::TrackedIssue;
+use crate::render::context::Counts;
+use crate::render::Engine;
+use crate::tracker::publish::{commit_message, publish, Published, Publisher, Source, Target};
+use crate::tracker::{Tracker, TrackerError};
+
+/// A postmortem as read now: its text and the parse of exactly that text, so that the lines
+/// the status refers to are the lines written.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub doc: Postmortem,
+    pub text: String,
+}
+
+impl Document {
+    /// Parses `text`, read from `path`, with the configuration's parser options.
+    pub fn parse(path: &str, text: String, options: &Options) -> Document {
+        let doc = crate::parse::parse(path, &text, &options.sync.parse_options);
+        Document { doc, text }
+    }
+}
+
+/// Where the status goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// Nowhere: computed and reported only (`--dry-run`, or a job that only refreshes).
+    Nothing,
+    /// The working tree under [`crate::sync::SyncOptions::root`] (a CI checkout).
+    Local,
+    /// Through the forge's API, as commits or one pull/merge request.
+    Forge(Target),
+}
+
+/// The title of the one pull/merge request of `pull-request` mode.
+pub const REQUEST_TITLE: &str = "postmortem-tracker: action item status";
+
+impl Write {
+    /// Pull-request mode onto `branch`.
+    pub fn pull_request(branch: &str) -> Write {
+        Write::Forge(Target::PullRequest {
+            branch: branch.to_string(),
+            title: REQUEST_TITLE.into(),
+        })
+    }
+}
+
+/// What one follow-up job is asked to do.
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    pub options: &'a Options,
+    pub engine: &'a Engine,
+    pub write: Write,
+    /// Set the `overdue` labels and send reminders (off: a dry run, or a job that only
+    /// refreshes the index).
+    pub tell_tracker: bool,
+    /// Reminders and write pacing (the service paces with its own settings).
+    pub update: UpdateOptions,
+}
+
+/// What a follow-up did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FollowupReport {
+    pub totals: Counts,
+    pub documents: Vec<DocOutcome>,
+    /// Files written (in the working tree, or committed through the API).
+    pub files_written: Vec<String>,
+    /// Labels and reminders, when the tracker was told.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updates: Option<TrackerUpdates>,
+    /// Commit or pull-request mode: what went to the forge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<Published>,
+    /// Problems with single files or issues; the rest of the run went on.
+    pub errors: Vec<String>,
+    /// The listing the status was computed from (none in file-only mode).
+    #[serde(skip)]
+    pub listing: Option<Vec<TrackedIssue>>,
+}
+
+/// The follow-up of `docs` through `forge` (`None`: file-only, the files are the state).
+/// Fatal tracker errors (token, access) stop it; others are recorded in the report.
+pub async fn followup<F: Tracker + Publisher>(
+    forge: Option<&F>,
+    docs: &[Document],
+    job: &Job<'_>,
+) -> Result<FollowupReport, TrackerError> {
+    let options = job.options;
+    let listing = match forge {
+        Some(f) => Some(f.list_issues(&options.sync.label).await?),
+        None => None,
+    };
+    let mut report = FollowupReport::default();
+    for d in docs {
+        let out = followup_doc(
+            &d.doc,
+            &d.text,
+            listing.as_deref(),
+            options.today,
+            &options.followup,
+            job.engine,
+        )
+        .map_err(|e| TrackerError::Rejected {
+            status: 0,
+            message: format!("{}: template: {e}", d.doc.path),
+        })?;
+        if let Some(damage) = &out.damage {
+            report.errors.push(damage.at(&d.doc.path));
+        }
+        if out.changed && job.write == Write::Local {
+            match write_atomic(&options.sync.root.join(&d.doc.path), &out.text) {
+                Ok(()) => report.files_written.push(d.doc.path.clone()),
+                Err(e) => report.errors.push(format!("{}: {e}", d.doc.path)),
+            }
+        }
+        let (t, c) = (&mut report.totals, &out.counts);
+        (t.done, t.open, t.overdue, t.total) = (
+            t.done + c.done,
+            t.open + c.open,
+            t.overdue + c.overdue,
+            t.total + c.total,
+        );
+        report.documents.push(out);
+    }
+    let (Some(forge), Some(listing)) = (forge, listing) else {
+        return Ok(report);
+    };
+    if job.tell_tracker {
+        let pairs: Vec<_> = docs
+            .iter()
+            .map(|d| &d.doc)
+            .zip(report.documents.iter())
+            .collect();
+        let updates = update_tracker(
+            forge,
+            &pairs,
+            &listing,
+            job.engine,
+            &options.followup,
+            &job.update,
+        )
+        .await?;
+        report.errors.extend(updates.errors.iter().cloned());
+        report.updates = Some(updates);
+    }
+    if let Write::Forge(target) = &job.write {
+        // Re-applied to the text on the forge with the listing the files were computed with,
+        // so the remote text gets the same status and an edit made there is kept.
+        let cx = StatusContext {
+            today: options.today,
+            options: &options.followup,
+            engine: job.engine,
+            parse_options: &options.sync.parse_options,
+        };
+        let changes = status_changes(&report.documents, &listing, &cx);
+        if !changes.is_empty() {
+            let published = publish(
+                forge,
+                &changes,
+                target,
+                &commit_message(Source::Followup),
+                &request_body(&report.documents, options.today),
+            )
+            .await?;
+            report
+                .files_written
+                .extend(published.written.iter().cloned());
+            report.errors.extend(published.errors.iter().cloned());
+            report.published = Some(published);
+        }
+    }
+    report.listing = Some(listing);
+    Ok(report)
+}
+
+/// Writes through a temporary file and a rename, so a crash leaves the old or the new text.
+fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{}: not a file", path.display()))?
+        .to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.postmortem-tracker.tmp"));
+    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
+}
