@@ -305,6 +305,67 @@ async fn an_owner_gitlab_does_not_assign_is_reported() {
     );
 }
 
+/// Item text that starts a line with `/` is copied into the issue description as text: GitLab
+/// runs no quick action from it (the fake runs `/close`, `/label`, `/unlabel` as GitLab does).
+#[tokio::test]
+async fn copied_text_never_runs_a_gitlab_quick_action() {
+    let fake = fake();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    std::fs::write(
+        ws.path().join("postmortems/vpn.md"),
+        "# VPN outage\n\n## Action Items\n\n- [ ] /close the legacy VPN endpoint due: 2026-02-01\n- [ ] Rotate keys:\n  /label ~wontfix\n  /unlabel ~postmortem\n",
+    )
+    .unwrap();
+    let docs = load(ws.path());
+    assert_eq!(docs[0].actions.len(), 3, "{:?}", docs[0].actions);
+    let report = sync(
+        &docs,
+        &client(&fake).await,
+        &NoSleep::default(),
+        &Engine::new(None).unwrap(),
+        &options(ws.path(), P),
+    )
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.created.len(), 3);
+    let st = fake.state();
+    for i in &st.project(P).issues {
+        let d = i.description.as_deref().unwrap_or_default();
+        assert_eq!(
+            i.state, "opened",
+            "{}: closed by a quick action:\n{d}",
+            i.title
+        );
+        assert!(
+            !i.labels.iter().any(|l| l == "wontfix"),
+            "{}: {:?}",
+            i.title,
+            i.labels
+        );
+        assert!(
+            i.labels.iter().any(|l| l == "postmortem"),
+            "{}: the tool's label removed by a quick action",
+            i.title
+        );
+    }
+    let closing = st
+        .project(P)
+        .issues
+        .iter()
+        .find(|i| i.title.contains("legacy VPN"))
+        .unwrap();
+    assert!(
+        closing
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("close the legacy VPN endpoint"),
+        "the text is kept, visible"
+    );
+}
+
 #[tokio::test]
 async fn a_crash_after_any_request_never_leads_to_a_duplicate() {
     let total = {
