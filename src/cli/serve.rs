@@ -12,6 +12,7 @@ use anyhow::Context as _;
 
 use super::input::Global;
 use crate::config::{Config, ServiceConfig};
+use crate::service::logs::{self, LogFormat};
 use crate::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
 use crate::service::store::Store;
 use crate::service::webhook::Forge;
@@ -53,6 +54,10 @@ pub struct Args {
     /// The day to use for due dates instead of today (reproducible demos and tests).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<chrono::NaiveDate>,
+    /// How the log on stderr is written: json (one object per line) or text [default: text
+    /// when stderr is a terminal, json otherwise]. RUST_LOG filters it (default: info).
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
 }
 
 /// What `serve` runs with, from flags over the configuration file.
@@ -176,7 +181,16 @@ fn webhook_secrets(config: &ServiceConfig) -> Result<Secrets, String> {
     })
 }
 
+/// Runs `serve`. Errors before the service starts (configuration, secrets, flags) are the
+/// command's own `error: ...` lines and exit code 2, as for every command; from then on,
+/// everything the service says is a log event (the listening line included, so that a log
+/// collector reading JSON lines never meets a plain one).
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let format = args.log_format.unwrap_or_else(LogFormat::for_stderr);
+    if let Err(e) = logs::init(format, std::env::var("RUST_LOG").ok().as_deref()) {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::from(2));
+    }
     let root = std::env::current_dir().context("cannot read the current folder")?;
     let config = match Config::load(&root, global.config.as_deref(), std::env::vars()) {
         Ok(c) => c,
@@ -253,8 +267,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         ),
     ] {
         if webhook.is_some() && access.is_none() {
-            eprintln!(
-                "warning: {forge} deliveries are accepted but {token} is not set: their jobs will fail until it is"
+            tracing::warn!(
+                "{forge} deliveries are accepted but {token} is not set: their jobs will fail until it is"
             );
         }
     }
@@ -270,9 +284,11 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        eprintln!(
-            "postmortem-tracker serve: listening on http://{} (database {})",
-            listener.local_addr()?,
+        let address = listener.local_addr()?;
+        tracing::info!(
+            address = %address,
+            database = %database.display(),
+            "listening on http://{address} (database {})",
             database.display()
         );
         service::serve(
@@ -282,9 +298,10 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             Arc::new(runner),
             shutdown_signal(),
         )
-        .await
+        .await?;
+        anyhow::Ok(())
     })?;
-    eprintln!("postmortem-tracker serve: stopped");
+    tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 

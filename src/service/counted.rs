@@ -1,9 +1,15 @@
 //! A forge adapter wrapped to count its calls for `/metrics`: every call of [`Tracker`],
 //! [`Publisher`] and [`Browse`] by its outcome. A call is one API request, except the
 //! listings (issues, comments, files), which count once however many pages they read.
+//!
+//! The same calls are also counted per job ([`JobCalls`]), for the job's log line: the
+//! worker runs each job inside [`JobCalls::scope`], so the counts need no change to the
+//! runner's signature and never mix two jobs running at once.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::webhook::Forge;
 use crate::plan::TrackedIssue;
@@ -25,11 +31,46 @@ impl CallCounts {
         };
         let mut c = self.0.lock().unwrap_or_else(|e| e.into_inner());
         *c.entry((forge.as_str(), outcome)).or_default() += 1;
+        JobCalls::add(|j| &j.requests);
     }
 
     /// A snapshot of the counts.
     pub fn snapshot(&self) -> BTreeMap<(&'static str, &'static str), u64> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// The forge calls of one job: requests (every call, as `/metrics` counts them) and writes
+/// (the calls that change the forge: issues created and closed, comments, labels set, files
+/// committed, branches created, pull/merge requests opened or updated; `ensure_labels` and
+/// `ensure_milestone` count as requests only, since they write only what is missing).
+#[derive(Debug, Default)]
+pub struct JobCalls {
+    requests: AtomicU64,
+    writes: AtomicU64,
+}
+
+tokio::task_local! {
+    static JOB_CALLS: Arc<JobCalls>;
+}
+
+impl JobCalls {
+    /// Runs `job`, counting the calls made inside it (in its task) into `calls`.
+    pub async fn scope<T>(calls: Arc<JobCalls>, job: impl Future<Output = T>) -> T {
+        JOB_CALLS.scope(calls, job).await
+    }
+
+    /// (requests, writes) so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.requests.load(Ordering::Relaxed),
+            self.writes.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Adds one to a counter of the current job, if there is one.
+    fn add(counter: impl FnOnce(&JobCalls) -> &AtomicU64) {
+        let _ = JOB_CALLS.try_with(|j| counter(j).fetch_add(1, Ordering::Relaxed));
     }
 }
 
@@ -45,6 +86,14 @@ impl<F> Counted<'_, F> {
         self.counts.record(self.forge, &r);
         r
     }
+
+    /// A call that changes the forge: counted, and a write of the job when it succeeded.
+    fn write<T>(&self, r: Result<T, TrackerError>) -> Result<T, TrackerError> {
+        if r.is_ok() {
+            JobCalls::add(|j| &j.writes);
+        }
+        self.count(r)
+    }
 }
 
 impl<F: Tracker> Tracker for Counted<'_, F> {
@@ -57,7 +106,7 @@ impl<F: Tracker> Tracker for Counted<'_, F> {
     }
 
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
-        self.count(self.inner.create_issue(issue).await)
+        self.write(self.inner.create_issue(issue).await)
     }
 
     async fn close_issue(
@@ -65,7 +114,7 @@ impl<F: Tracker> Tracker for Counted<'_, F> {
         number: u64,
         duplicate_of: Option<u64>,
     ) -> Result<(), TrackerError> {
-        self.count(self.inner.close_issue(number, duplicate_of).await)
+        self.write(self.inner.close_issue(number, duplicate_of).await)
     }
 
     async fn ensure_labels(&self, labels: &[LabelSpec]) -> Result<(), TrackerError> {
@@ -81,11 +130,11 @@ impl<F: Tracker> Tracker for Counted<'_, F> {
     }
 
     async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
-        self.count(self.inner.comment(number, body).await)
+        self.write(self.inner.comment(number, body).await)
     }
 
     async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
-        self.count(self.inner.set_label(number, label, present).await)
+        self.write(self.inner.set_label(number, label, present).await)
     }
 
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
@@ -114,7 +163,7 @@ impl<F: Publisher> Publisher for Counted<'_, F> {
         version: &str,
         message: &str,
     ) -> Result<(), TrackerError> {
-        self.count(
+        self.write(
             self.inner
                 .write_file(path, branch, text, version, message)
                 .await,
@@ -122,7 +171,12 @@ impl<F: Publisher> Publisher for Counted<'_, F> {
     }
 
     async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {
-        self.count(self.inner.ensure_branch(branch, from).await)
+        // `true`: the branch was created.
+        let r = self.inner.ensure_branch(branch, from).await;
+        if matches!(r, Ok(true)) {
+            JobCalls::add(|j| &j.writes);
+        }
+        self.count(r)
     }
 
     async fn upsert_change_request(
@@ -132,7 +186,7 @@ impl<F: Publisher> Publisher for Counted<'_, F> {
         title: &str,
         body: &str,
     ) -> Result<ChangeRequest, TrackerError> {
-        self.count(
+        self.write(
             self.inner
                 .upsert_change_request(head, base, title, body)
                 .await,

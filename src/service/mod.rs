@@ -14,12 +14,15 @@
 //! - [`index`] (pure): the items across repositories, filters, CSV; [`dashboard`] (pure): the
 //!   page's view model, SVG charts and template; [`metrics`]: the Prometheus text.
 //! - [`settings`]: [`Settings`] and [`Secrets`]; [`watch_list`]: which repositories to act on.
+//! - [`logs`]: the log on stderr (`tracing`, JSON lines or text, `RUST_LOG`); [`counted`]:
+//!   the forge calls counted for `/metrics` and for each job's log line.
 //! - This file: [`serve`], which starts the parts and stops them, and the [`Runner`] seam.
 
 pub mod counted;
 pub mod dashboard;
 mod http;
 pub mod index;
+pub mod logs;
 pub mod metrics;
 mod pruner;
 pub mod runner;
@@ -41,7 +44,7 @@ pub use scheduler::parse_schedule;
 pub use settings::{Secrets, Settings};
 pub use watch_list::{is_watched, parse_repository};
 
-use store::{Job, Store};
+use store::{Job, Store, StoreError};
 use webhook::Forge;
 
 /// A boxed future, so that [`Runner`] can be used as a trait object.
@@ -70,6 +73,11 @@ pub trait Runner: Send + Sync + 'static {
     }
 }
 
+/// The HTTP server stopped on an error.
+#[derive(Debug, thiserror::Error)]
+#[error("the HTTP server failed: {0}")]
+pub struct ServeError(std::io::Error);
+
 /// What every handler shares.
 #[derive(Clone)]
 pub(crate) struct App {
@@ -77,6 +85,20 @@ pub(crate) struct App {
     pub(crate) settings: Arc<Settings>,
     pub(crate) metrics: Arc<metrics::Metrics>,
     pub(crate) wake: Arc<Notify>,
+}
+
+impl App {
+    /// Runs `f` on the store off the async threads (every store call is a short blocking
+    /// SQLite transaction). A panic in `f` is an error too.
+    pub(crate) async fn store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Task(e.to_string())))
+    }
 }
 
 /// Runs the service on `listener` until `shutdown` completes: stops accepting, gives running
@@ -88,7 +110,7 @@ pub async fn serve(
     store: Arc<Store>,
     runner: Arc<dyn Runner>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> Result<(), ServeError> {
     let app = App {
         store,
         settings: Arc::new(settings),
@@ -123,5 +145,5 @@ pub async fn serve(
     for w in workers.into_iter().chain(scheduler).chain([pruner]) {
         let _ = w.await;
     }
-    result.map_err(|e| anyhow::anyhow!("the HTTP server failed: {e}"))
+    result.map_err(ServeError)
 }

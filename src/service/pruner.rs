@@ -13,15 +13,12 @@ const DELIVERY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(30);
 /// Forgets old delivery ids at start and then hourly, with or without a schedule.
 pub(super) async fn pruner(app: App, mut stop: watch::Receiver<bool>) {
     loop {
-        let store = app.store.clone();
-        let pruned = tokio::task::spawn_blocking(move || {
-            store.prune_deliveries(Utc::now() - DELIVERY_MEMORY)
-        })
-        .await;
-        match pruned {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => eprintln!("cannot forget old delivery ids: {e:#}"),
-            Err(e) => eprintln!("cannot forget old delivery ids: {e}"),
+        match app
+            .store(|s| s.prune_deliveries(Utc::now() - DELIVERY_MEMORY))
+            .await
+        {
+            Ok(n) => tracing::debug!(forgotten = n, "old delivery ids forgotten"),
+            Err(e) => tracing::error!(error = %e, "cannot forget old delivery ids"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}

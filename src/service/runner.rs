@@ -165,7 +165,7 @@ impl ForgeRunner {
         store: Arc<Store>,
         settings: RunnerSettings,
         api: Arc<ApiMetrics>,
-    ) -> anyhow::Result<ForgeRunner> {
+    ) -> Result<ForgeRunner, crate::render::RenderError> {
         let engine = Engine::new(settings.templates_dir.as_deref())?;
         Ok(ForgeRunner {
             store,

@@ -48,30 +48,40 @@ pub(super) async fn scheduler(
             return;
         }
         let all = watched_now(&app, runner.as_ref()).await;
-        let store = app.store.clone();
-        let marked = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-            let now = Utc::now();
-            let mut marked = 0;
-            for (forge, repo) in &all {
-                let mark = Mark {
-                    forge: *forge,
-                    repo: repo.clone(),
-                    reason: webhook::Reason::Followup,
-                };
-                // One repository that cannot be marked does not keep the others from it.
-                match store.mark(&mark, now) {
-                    Ok(_) => marked += 1,
-                    Err(e) => eprintln!("scheduled follow-up of {}:{repo}: {e:#}", forge.as_str()),
+        let repositories = all.len();
+        let marked = app
+            .store(move |store| {
+                let now = Utc::now();
+                let mut marked = 0;
+                for (forge, repo) in &all {
+                    let mark = Mark {
+                        forge: *forge,
+                        repo: repo.clone(),
+                        reason: webhook::Reason::Followup,
+                    };
+                    // One repository that cannot be marked does not keep the others from it.
+                    match store.mark(&mark, now) {
+                        Ok(_) => marked += 1,
+                        Err(e) => tracing::error!(
+                            forge = forge.as_str(),
+                            repository = %repo,
+                            reason = "followup",
+                            error = %e,
+                            "scheduled follow-up: cannot queue the job"
+                        ),
+                    }
+                }
+                Ok(marked)
+            })
+            .await;
+        match marked {
+            Ok(n) => {
+                tracing::info!(repositories, queued = n, "scheduled follow-up: jobs queued");
+                if n > 0 {
+                    app.wake.notify_waiters();
                 }
             }
-            Ok(marked)
-        })
-        .await;
-        match marked {
-            Ok(Ok(n)) if n > 0 => app.wake.notify_waiters(),
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => eprintln!("scheduled follow-up: {e:#}"),
-            Err(e) => eprintln!("scheduled follow-up: {e}"),
+            Err(e) => tracing::error!(error = %e, "scheduled follow-up"),
         }
         // Never fire twice for one tick, however fast the marking was.
         if let Some(rest) = (next - Utc::now()).to_std().ok().filter(|d| !d.is_zero()) {
@@ -87,11 +97,12 @@ async fn watched_now(app: &App, runner: &dyn Runner) -> BTreeSet<(Forge, String)
     let watched = &app.settings.repositories;
     let mut all = BTreeSet::new();
     if watched.is_empty() {
-        let store = app.store.clone();
-        match tokio::task::spawn_blocking(move || store.known_repositories()).await {
-            Ok(Ok(known)) => all.extend(known),
-            Ok(Err(e)) => eprintln!("scheduled follow-up: {e:#}"),
-            Err(e) => eprintln!("scheduled follow-up: {e}"),
+        match app.store(|s| s.known_repositories()).await {
+            Ok(known) => all.extend(known),
+            Err(e) => tracing::error!(
+                error = %e,
+                "scheduled follow-up: cannot read the known repositories"
+            ),
         }
         return all;
     }
@@ -108,10 +119,16 @@ async fn watched_now(app: &App, runner: &dyn Runner) -> BTreeSet<(Forge, String)
             .await
             {
                 Ok(Ok(repos)) => all.extend(repos.into_iter().map(|r| (*forge, r))),
-                Ok(Err(e)) => eprintln!("scheduled follow-up: {e}"),
-                Err(_) => eprintln!(
-                    "scheduled follow-up: {}:{owner}/*: no answer within 300 s; skipped this time",
-                    forge.as_str()
+                Ok(Err(e)) => tracing::warn!(
+                    forge = forge.as_str(),
+                    owner,
+                    error = %e,
+                    "scheduled follow-up: cannot list the owner's repositories; skipped this time"
+                ),
+                Err(_) => tracing::warn!(
+                    forge = forge.as_str(),
+                    owner,
+                    "scheduled follow-up: no answer within 300 s listing the owner's repositories; skipped this time"
                 ),
             },
         }

@@ -3,13 +3,17 @@
 //! runs again at the next start).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
+use super::counted::JobCalls;
+use super::store::Job;
 use super::{App, Runner};
 
+/// One worker: claims jobs until the service stops.
 pub(super) async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::Receiver<bool>) {
     loop {
         if *stop.borrow() {
@@ -20,54 +24,15 @@ pub(super) async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::R
         let woken = app.wake.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        let store = app.store.clone();
-        let claimed = tokio::task::spawn_blocking(move || store.claim(Utc::now())).await;
-        match claimed {
-            Ok(Ok(Some(job))) => {
-                // In its own task so that a panicking runner fails its job, not the worker.
-                let (r, j) = (runner.clone(), job.clone());
-                let started = std::time::Instant::now();
-                let mut task = tokio::spawn(async move { r.run(&j).await });
-                let outcome = tokio::select! {
-                    res = &mut task => res.unwrap_or_else(|e| Err(format!("the runner failed: {e}"))),
-                    _ = stopped_then(stop.clone(), app.settings.shutdown_grace) => {
-                        // Left `running`: the next start queues it again.
-                        task.abort();
-                        eprintln!(
-                            "job {} ({} {}) still running at shutdown: abandoned, it runs again at the next start",
-                            job.id, job.mark.reason.as_str(), job.mark.repo
-                        );
-                        return;
-                    }
-                };
-                app.metrics.run(
-                    if outcome.is_ok() { "done" } else { "failed" },
-                    job.mark.reason,
-                    started.elapsed(),
-                );
-                if let Err(e) = &outcome {
-                    eprintln!(
-                        "job {} ({} {} {}) failed: {e}",
-                        job.id,
-                        job.mark.reason.as_str(),
-                        job.mark.forge.as_str(),
-                        job.mark.repo
-                    );
-                }
-                let store = app.store.clone();
-                let id = job.id;
-                match tokio::task::spawn_blocking(move || store.finish(id, outcome, Utc::now()))
-                    .await
-                {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => eprintln!("cannot record the end of job {id}: {e:#}"),
-                    Err(e) => eprintln!("cannot record the end of job {id}: {e}"),
+        match app.store(|s| s.claim(Utc::now())).await {
+            Ok(Some(job)) => {
+                if !run(&app, &runner, job, &stop).await {
+                    return;
                 }
                 continue;
             }
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => eprintln!("cannot read the job queue: {e:#}"),
-            Err(e) => eprintln!("cannot read the job queue: {e}"),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "cannot read the job queue"),
         }
         tokio::select! {
             _ = woken => {}
@@ -75,6 +40,96 @@ pub(super) async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::R
             _ = stop.changed() => {}
         }
     }
+}
+
+/// Runs one claimed job, logs it (repository, reason, the forge requests and writes it made,
+/// its outcome) and records its end. `false` when the service stopped before the job ended:
+/// the job is left `running`, and the next start queues it again.
+async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiver<bool>) -> bool {
+    let (id, forge, repository, reason) = (
+        job.id,
+        job.mark.forge.as_str(),
+        job.mark.repo.as_str(),
+        job.mark.reason.as_str(),
+    );
+    // Whatever the runner logs while it works carries the job's fields too.
+    let span = tracing::info_span!("job", id, forge, repository, reason);
+    tracing::info!(
+        parent: &span,
+        job = id,
+        forge,
+        repository,
+        reason,
+        attempt = job.attempts,
+        marks = job.marks,
+        "job started"
+    );
+    let calls = Arc::new(JobCalls::default());
+    // In its own task so that a panicking runner fails its job, not the worker.
+    let (r, j) = (runner.clone(), job.clone());
+    let started = Instant::now();
+    let mut task = tokio::spawn(
+        JobCalls::scope(calls.clone(), async move { r.run(&j).await }).instrument(span.clone()),
+    );
+    let outcome = tokio::select! {
+        res = &mut task => res.unwrap_or_else(|e| Err(format!("the runner failed: {e}"))),
+        _ = stopped_then(stop.clone(), app.settings.shutdown_grace) => {
+            task.abort();
+            tracing::warn!(
+                parent: &span,
+                job = id,
+                forge,
+                repository,
+                reason,
+                "job still running at shutdown: abandoned, it runs again at the next start"
+            );
+            return false;
+        }
+    };
+    let took = started.elapsed();
+    app.metrics.run(
+        if outcome.is_ok() { "done" } else { "failed" },
+        job.mark.reason,
+        took,
+    );
+    let (requests, writes) = calls.counts();
+    let duration_ms = took.as_millis() as u64;
+    match &outcome {
+        Ok(()) => tracing::info!(
+            parent: &span,
+            job = id,
+            forge,
+            repository,
+            reason,
+            requests,
+            writes,
+            duration_ms,
+            outcome = "done",
+            "job done"
+        ),
+        Err(e) => tracing::warn!(
+            parent: &span,
+            job = id,
+            forge,
+            repository,
+            reason,
+            requests,
+            writes,
+            duration_ms,
+            outcome = "failed",
+            error = %e,
+            "job failed"
+        ),
+    }
+    if let Err(e) = app.store(move |s| s.finish(id, outcome, Utc::now())).await {
+        tracing::error!(
+            parent: &span,
+            job = id,
+            error = %e,
+            "cannot record the end of the job"
+        );
+    }
+    true
 }
 
 /// Completes `grace` after the stop signal.

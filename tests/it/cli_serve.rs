@@ -137,6 +137,30 @@ impl Running {
         self.log.extend(self.lines.try_iter());
         self.log.join("\n")
     }
+
+    /// Sends SIGTERM and waits (10 s at most) for the exit; then every line of stderr.
+    #[cfg(unix)]
+    fn terminate(&mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let start = Instant::now();
+        let exit = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "still running 10 s after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        // The reader thread ends at the pipe's end: every line is in the channel.
+        self.log.extend(self.lines.iter());
+        (exit, self.log.clone())
+    }
 }
 
 impl Drop for Running {
@@ -211,24 +235,9 @@ fn serves_webhooks_and_stops_on_sigterm() {
     let (_, jobs) = http(addr, "GET", "/api/jobs", &[], b"");
     assert!(jobs.contains("no GITHUB_TOKEN"), "{jobs}");
 
-    let status = Command::new("kill")
-        .args(["-TERM", &svc.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let start = Instant::now();
-    let exit = loop {
-        if let Some(s) = svc.child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "still running 10 s after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (exit, lines) = svc.terminate();
     assert!(exit.success(), "{exit:?}");
-    let all = svc.stderr();
+    let all = lines.join("\n");
     assert!(all.contains("stopped"), "{all}");
     assert!(!all.contains(SECRET), "the secret leaked: {all}");
     assert!(dir.path().join("from-config.sqlite").is_file());
@@ -435,4 +444,154 @@ fn webhook_secret_from_a_file_named_in_the_configuration() {
         err.contains("service.gitlab_webhook_token_file") && err.contains("nope/token"),
         "{err}"
     );
+}
+
+/// The log of a real run with a token and a webhook secret set, stderr piped (so JSON by
+/// default): every line is a JSON object; the delivery and the job are logged with their
+/// repository and reason, the job with its requests, writes and outcome; neither the token nor
+/// the secret appears anywhere.
+#[cfg(unix)]
+#[test]
+fn logs_are_json_lines_naming_the_job_and_never_a_secret() {
+    let gh = FakeGitHub::start();
+    {
+        let mut st = gh.state();
+        st.add_repo("acme", "svc");
+        st.seed_file(
+            ("acme", "svc"),
+            "main",
+            "postmortems/outage.md",
+            "# Outage\n\n## Action items\n\n- [ ] Add an alert\n",
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".postmortem-tracker.toml"),
+        "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n",
+    )
+    .unwrap();
+    let mut cmd = command();
+    cmd.current_dir(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--github-api-url"])
+        .arg(gh.base_url())
+        .env("GITHUB_WEBHOOK_SECRET", SECRET)
+        .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
+    let mut svc = Running::start(cmd);
+    let push = br#"{"ref":"refs/heads/main","repository":{"full_name":"acme/svc","default_branch":"main"}}"#;
+    assert_eq!(signed_push(svc.addr, "log-1", push).0, 202);
+    svc.metrics_until(
+        &["postmortem_tracker_job_runs_total{result=\"done\"} 1"],
+        30,
+    );
+    let forge_writes = gh
+        .log()
+        .all()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .count() as u64;
+    // Again, with nothing changed: a job that writes nothing.
+    assert_eq!(signed_push(svc.addr, "log-2", push).0, 202);
+    svc.metrics_until(
+        &["postmortem_tracker_job_runs_total{result=\"done\"} 2"],
+        30,
+    );
+    let (exit, lines) = svc.terminate();
+    assert!(exit.success(), "{exit:?}");
+
+    let all = lines.join("\n");
+    assert!(!all.contains(SECRET), "the webhook secret leaked: {all}");
+    assert!(!all.contains(FakeGitHub::TOKEN), "the token leaked: {all}");
+    let events: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    let all_of = |message: &str| -> Vec<&serde_json::Value> {
+        events.iter().filter(|e| e["message"] == message).collect()
+    };
+    let find = |message: &str| {
+        *all_of(message)
+            .first()
+            .unwrap_or_else(|| panic!("no {message:?} event in {all}"))
+    };
+    let listening = events
+        .iter()
+        .find(|e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(&format!("listening on http://{}", svc.addr)))
+        })
+        .unwrap_or_else(|| panic!("no listening event in {all}"));
+    assert_eq!(listening["address"], svc.addr.to_string());
+    let delivery = find("webhook delivery");
+    assert_eq!(delivery["repository"], "acme/svc", "{delivery}");
+    assert_eq!(delivery["reason"], "sync", "{delivery}");
+    assert_eq!(delivery["result"], "queued", "{delivery}");
+    let done = find("job done");
+    assert_eq!(done["level"], "INFO", "{done}");
+    assert_eq!(done["repository"], "acme/svc", "{done}");
+    assert_eq!(done["reason"], "sync", "{done}");
+    assert_eq!(done["forge"], "github", "{done}");
+    assert_eq!(done["outcome"], "done", "{done}");
+    // The job read the repository, opened the item's issue and committed its link (labels
+    // and milestones created on the way are requests, not counted writes).
+    let requests = done["requests"].as_u64().unwrap();
+    let writes = done["writes"].as_u64().unwrap();
+    assert!(writes >= 2, "an issue and a commit: {done}");
+    assert!(
+        writes <= forge_writes,
+        "the fake saw {forge_writes} writes: {done}"
+    );
+    assert!(requests > writes, "{done}");
+    let again = all_of("job done")[1];
+    assert_eq!(
+        again["writes"], 0,
+        "nothing changed, nothing written: {again}"
+    );
+    assert!(again["requests"].as_u64().unwrap() > 0, "{again}");
+    assert_eq!(find("job started")["repository"], "acme/svc");
+}
+
+/// `--log-format text` writes lines for people, and `RUST_LOG` filters them: at `warn`, the
+/// warning about the missing token shows, the listening and stopped lines do not.
+#[cfg(unix)]
+#[test]
+fn text_logs_filtered_by_rust_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let child = command()
+        .current_dir(dir.path())
+        .args(["serve", "--log-format", "text", "--listen"])
+        .arg(addr.to_string())
+        .env("GITHUB_WEBHOOK_SECRET", SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Serving: the listening line would have been logged by now.
+    let start = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "not listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(http(addr, "GET", "/healthz", &[], b"").0, 200);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains("WARN") && lines[0].contains("GITHUB_TOKEN is not set"),
+        "{err}"
+    );
+    assert!(!lines[0].starts_with('{'), "text, not JSON: {err}");
 }

@@ -28,6 +28,7 @@ mod followup_trackers;
 mod install_script;
 mod one_pipeline;
 mod parse_props;
+mod readme_parser;
 mod serve;
 mod service_e2e;
 mod source_remote;

@@ -1,11 +1,12 @@
 //! The service end to end: real signed deliveries (recorded payloads) over loopback HTTP lead
 //! to real syncs and follow-ups, through octocrab and the gitlab crate, against the fake
 //! GitHub and GitLab; afterwards `/api/items` and its CSV agree with what the fakes hold.
+//! Each scenario is written once over [`ServiceForge`] and runs against both fakes
+//! (`both_forges!`).
 
 use crate::support;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use postmortem_tracker::sync::Pacing;
 use serde_json::Value;
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
-use support::service::{eventually_for, Service};
+use support::service::{eventually_for, Service, ServiceForge};
 use support::Fault;
 
 pub(crate) const GH_SECRET: &str = "e2e-gh-secret";
@@ -28,29 +29,6 @@ pub(crate) const CONFIG: &str = "[sync]\nmin_write_interval_ms = 0\nretry_delay_
 pub(crate) const PM: &str = "# Replica lag outage\n\nStart: 2026-10-01 09:00 UTC\n\n## Action items\n\n- [ ] Alert on replica lag @alice due: 2026-10-15\n- [ ] Add a runbook for failover @bob due: 2026-12-20\n- [x] Raise the WAL size @alice due: 2026-10-05\n\n## Lessons learned\n\nLag hides.\n";
 
 pub(crate) const TODAY: &str = "2026-11-21";
-
-pub(crate) fn fixture(path: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/webhooks")
-        .join(path);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// A gitlab-bot capture: its recorded headers (with our token, and `uuid` as the delivery
-/// id: the captures share one) and its body.
-fn gitlab_delivery(name: &str, uuid: &str) -> (Vec<(String, String)>, Vec<u8>) {
-    let v: Value = serde_json::from_slice(&fixture(name)).unwrap();
-    let mut headers: Vec<(String, String)> = v["headers"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(k, _)| !k.eq_ignore_ascii_case("X-Gitlab-Event-UUID"))
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-        .collect();
-    headers.push(("X-Gitlab-Event-UUID".into(), uuid.into()));
-    headers.push(("X-Gitlab-Token".into(), GL_TOKEN.into()));
-    (headers, serde_json::to_vec(&v["body"]).unwrap())
-}
 
 fn settings() -> Settings {
     Settings {
@@ -142,30 +120,83 @@ fn agree(records: &[Value], issues: &BTreeMap<u64, (bool, String)>) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn github_push_syncs_and_an_issue_event_follows_up() {
+/// Runs each scenario once per fake forge: `name::github` and `name::gitlab`.
+macro_rules! both_forges {
+    ($($scenario:ident),* $(,)?) => {
+        $(mod $scenario {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn github() {
+                super::$scenario::<FakeGitHub>().await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn gitlab() {
+                super::$scenario::<FakeGitLab>().await
+            }
+        })*
+    };
+}
+
+both_forges!(
+    push_syncs_and_an_issue_event_follows_up,
+    a_push_and_an_issue_event_on_two_repositories,
+    a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message,
+);
+
+/// Not `both_forges!` yet: on GitLab the scenario fails today. A 429 answered to a listing
+/// reaches the runner as a rate limit without the `Retry-After` wait GitLab sent, so the job
+/// fails ("rate limited: GitLab answered 429") where GitHub's waits 1 s and finishes. This is
+/// the listing case of issue #13's forge-layer fix; un-ignore when it lands.
+mod a_rate_limit_is_waited_out_and_the_job_finishes {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn github() {
+        super::a_rate_limit_is_waited_out_and_the_job_finishes::<FakeGitHub>().await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "GitLab: a 429 on a listing carries no Retry-After wait (issue #13, forge layer)"]
+    async fn gitlab() {
+        super::a_rate_limit_is_waited_out_and_the_job_finishes::<FakeGitLab>().await
+    }
+}
+
+/// The webhook secret of `F`'s deliveries.
+fn secret<F: ServiceForge>() -> &'static str {
+    match F::NAME {
+        "github" => GH_SECRET,
+        _ => GL_TOKEN,
+    }
+}
+
+const PM_FILE: &str = "postmortems/2026-10-01-replica-lag.md";
+
+async fn push_syncs_and_an_issue_event_follows_up<F: ServiceForge>() {
     let gh = FakeGitHub::start();
     let gl = FakeGitLab::start();
-    {
-        let mut st = gh.state();
-        st.add_repo("Codertocat", "Hello-World");
-        let repo = ("Codertocat", "Hello-World");
-        st.seed_file(repo, "main", ".postmortem-tracker.toml", CONFIG);
-        st.seed_file(repo, "main", "postmortems/2026-10-01-replica-lag.md", PM);
-        st.seed_file(
-            repo,
-            "main",
-            "README.md",
-            "# Hello\n\n- [ ] not an action item @x due: 2020-01-01\n",
-        );
-        st.add_user("alice");
-        st.add_user("bob");
-    }
+    let forge = F::pick(&gh, &gl);
+    // Mixed case, as forges send it: the service keeps repositories lower-cased.
+    let path = "Codertocat/Hello-World";
+    let repository = "codertocat/hello-world";
+    forge.seed(
+        repository,
+        &[
+            (".postmortem-tracker.toml", CONFIG),
+            (PM_FILE, PM),
+            (
+                "README.md",
+                "# Hello\n\n- [ ] not an action item @x due: 2020-01-01\n",
+            ),
+        ],
+    );
     let (svc, _dir) = start(&gh, &gl).await;
 
-    // A real push delivery (GitHub's documented example) → one sync.
-    let push = fixture("github/push.with-new-branch.payload.json");
-    let (status, body) = svc.github(GH_SECRET, "push", "e2e-1", &push).await;
+    // A real push delivery (the forge's documented example) → one sync.
+    let push = forge.push(secret::<F>(), path, "e2e-1");
+    let (status, body) = svc.deliver(&push).await;
     assert_eq!(status, 202, "{body}");
     svc.idle(30).await;
     let j = jobs(&svc).await;
@@ -177,26 +208,9 @@ async fn github_push_syncs_and_an_issue_event_follows_up() {
     );
 
     // Three issues, one per item, none for the README; the links committed to the file.
-    let issues: BTreeMap<u64, (bool, String)> = {
-        let st = gh.state();
-        st.repo("Codertocat", "Hello-World")
-            .issues
-            .iter()
-            .filter(|i| i.pull.is_none())
-            .map(|i| {
-                (
-                    i.number,
-                    (i.state == "open", i.body.clone().unwrap_or_default()),
-                )
-            })
-            .collect()
-    };
+    let issues = forge.issues(repository);
     assert_eq!(issues.len(), 3, "{issues:?}");
-    let text = gh
-        .state()
-        .repo("Codertocat", "Hello-World")
-        .file_text("main", "postmortems/2026-10-01-replica-lag.md")
-        .unwrap();
+    let text = forge.file_text(repository, PM_FILE);
     for n in issues.keys() {
         assert!(
             text.contains(&format!("#{n}")),
@@ -226,49 +240,37 @@ async fn github_push_syncs_and_an_issue_event_follows_up() {
     agree(&all, &issues);
     assert!(all
         .iter()
-        .all(|r| r["repository"] == "codertocat/hello-world"));
+        .all(|r| r["repository"] == repository && r["forge"] == F::NAME));
+    let url = all[0]["postmortem_url"].as_str().unwrap();
     assert!(
-        all[0]["postmortem_url"]
-            .as_str()
-            .unwrap()
-            .ends_with("/codertocat/hello-world/blob/main/postmortems/2026-10-01-replica-lag.md"),
-        "{}",
-        all[0]
+        url.ends_with(&F::blob_url_suffix(repository, PM_FILE)),
+        "{url}"
     );
 
     // The same delivery again: a duplicate, no job. A second push: a run that writes nothing.
-    let writes_before = gh.log().count_writes();
-    let (status, body) = svc.github(GH_SECRET, "push", "e2e-1", &push).await;
+    let writes_before = forge.requests().count_writes();
+    let (status, body) = svc.deliver(&push).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("duplicate"), "{body}");
-    let (status, _) = svc.github(GH_SECRET, "push", "e2e-2", &push).await;
+    let (status, _) = svc.deliver(&forge.push(secret::<F>(), path, "e2e-2")).await;
     assert_eq!(status, 202);
     svc.idle(30).await;
     assert_eq!(jobs(&svc).await.len(), 2);
     assert_eq!(
-        gh.log().count_writes(),
+        forge.requests().count_writes(),
         writes_before,
         "a second sync of an unchanged repository writes nothing"
     );
 
-    // Someone closes the overdue item's issue; GitHub sends an issues event → a follow-up.
+    // Someone closes the overdue item's issue; the forge sends an issue event → a follow-up.
     let overdue = all.iter().find(|r| r["state"] == "overdue").unwrap();
     let overdue_no: u64 = overdue["issue"].as_str().unwrap()[1..].parse().unwrap();
     let open = all.iter().find(|r| r["state"] == "open").unwrap();
     let open_no: u64 = open["issue"].as_str().unwrap()[1..].parse().unwrap();
-    {
-        let mut st = gh.state();
-        let issue = st
-            .repo_mut("Codertocat", "Hello-World")
-            .issues
-            .iter_mut()
-            .find(|i| i.number == overdue_no)
-            .unwrap();
-        issue.state = "closed".into();
-        issue.closed_at = Some("2026-11-10T12:00:00Z".into());
-    }
-    let event = fixture("github/issues.opened.payload.json");
-    let (status, body) = svc.github(GH_SECRET, "issues", "e2e-3", &event).await;
+    forge.close(repository, overdue_no, "2026-11-10T12:00:00Z");
+    let (status, body) = svc
+        .deliver(&forge.issue_event(secret::<F>(), path, "e2e-3"))
+        .await;
     assert_eq!(status, 202, "{body}");
     svc.idle(30).await;
     let j = jobs(&svc).await;
@@ -279,29 +281,13 @@ async fn github_push_syncs_and_an_issue_event_follows_up() {
     );
 
     // The status block is committed; the item whose issue was closed is done everywhere.
-    let text = gh
-        .state()
-        .repo("Codertocat", "Hello-World")
-        .file_text("main", "postmortems/2026-10-01-replica-lag.md")
-        .unwrap();
+    let text = forge.file_text(repository, PM_FILE);
     assert!(
         text.contains("postmortem-tracker"),
         "no status block:\n{text}"
     );
     let all = items(&svc, "").await;
-    let issues: BTreeMap<u64, (bool, String)> = gh
-        .state()
-        .repo("Codertocat", "Hello-World")
-        .issues
-        .iter()
-        .filter(|i| i.pull.is_none())
-        .map(|i| {
-            (
-                i.number,
-                (i.state == "open", i.body.clone().unwrap_or_default()),
-            )
-        })
-        .collect();
+    let issues = forge.issues(repository);
     agree(&all, &issues);
     assert_eq!(
         all.iter().filter(|r| r["state"] == "done").count(),
@@ -321,13 +307,9 @@ async fn github_push_syncs_and_an_issue_event_follows_up() {
             )
         })
         .collect();
-    let wal_closed = gh
-        .state()
-        .repo("Codertocat", "Hello-World")
-        .issues
-        .iter()
-        .find(|i| i.title.contains("Raise the WAL size"))
-        .and_then(|i| i.closed_at.clone())
+    let wal_closed = forge
+        .issue(repository, "Raise the WAL size")
+        .1
         .expect("the sync closed the ticked item's issue");
     assert_eq!(
         closed_on,
@@ -367,70 +349,54 @@ async fn github_push_syncs_and_an_issue_event_follows_up() {
     let calls: usize = metrics
         .lines()
         .find_map(|l| {
-            l.strip_prefix("postmortem_tracker_api_calls_total{forge=\"github\",outcome=\"ok\"} ")
+            l.strip_prefix(&format!(
+                "postmortem_tracker_api_calls_total{{forge=\"{}\",outcome=\"ok\"}} ",
+                F::NAME
+            ))
         })
         .unwrap_or_else(|| panic!("no call count: {metrics}"))
         .parse()
         .unwrap();
-    let requests = gh.log().len();
+    let requests = forge.requests().len();
     assert!(
         calls > 0 && calls <= requests,
         "{calls} calls, {requests} requests"
     );
     assert!(!metrics.contains("outcome=\"error\""), "{metrics}");
-    assert!(!metrics.contains(FakeGitHub::TOKEN));
+    assert!(!metrics.contains(F::TOKEN));
     svc.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn gitlab_push_and_issue_hooks_reconcile_their_projects() {
+/// A push on one repository (a sync) and an issue event on another (a follow-up): each gets
+/// its issues and links, only the followed-up one a status block, its overdue issue the
+/// `overdue` label and one reminder; the overdue filter spans both.
+async fn a_push_and_an_issue_event_on_two_repositories<F: ServiceForge>() {
     let gh = FakeGitHub::start();
     let gl = FakeGitLab::start();
-    {
-        let mut st = gl.state();
-        for (id, path) in [(7, "mike/diaspora"), (8, "gitlabhq/gitlab-test")] {
-            st.add_project(id, path);
-            st.seed_file(path, "main", ".postmortem-tracker.toml", CONFIG);
-            st.seed_file(path, "main", "postmortems/2026-10-01-replica-lag.md", PM);
-        }
+    let forge = F::pick(&gh, &gl);
+    let (pushed, followed) = ("mike/diaspora", "gitlabhq/gitlab-test");
+    for path in [pushed, followed] {
+        forge.seed(path, &[(".postmortem-tracker.toml", CONFIG), (PM_FILE, PM)]);
     }
     let (svc, _dir) = start(&gh, &gl).await;
 
-    let (h, body) = gitlab_delivery("gitlab/gitlab-bot.push-event.json", "e2e-gl-1");
-    let (status, answer) = svc.post("/webhooks/gitlab", &h, &body).await;
+    let (status, answer) = svc
+        .deliver(&forge.push(secret::<F>(), pushed, "e2e-two-1"))
+        .await;
     assert_eq!(status, 202, "{answer}");
-    let (h, body) = gitlab_delivery("gitlab/gitlab-bot.issue-event.json", "e2e-gl-2");
-    let (status, answer) = svc.post("/webhooks/gitlab", &h, &body).await;
+    let (status, answer) = svc
+        .deliver(&forge.issue_event(secret::<F>(), followed, "e2e-two-2"))
+        .await;
     assert_eq!(status, 202, "{answer}");
     svc.idle(30).await;
     let j = jobs(&svc).await;
     assert!(j.iter().all(|j| j["state"] == "done"), "{j:?}");
 
-    for (path, status_block) in [("mike/diaspora", false), ("gitlabhq/gitlab-test", true)] {
-        let (issues, text) = {
-            let st = gl.state();
-            let p = st.project(path);
-            let issues: BTreeMap<u64, (bool, String)> = p
-                .issues
-                .iter()
-                .map(|i| {
-                    (
-                        i.iid,
-                        (
-                            i.state == "opened",
-                            i.description.clone().unwrap_or_default(),
-                        ),
-                    )
-                })
-                .collect();
-            (
-                issues,
-                p.file_text("main", "postmortems/2026-10-01-replica-lag.md")
-                    .unwrap(),
-            )
-        };
+    for (path, status_block) in [(pushed, false), (followed, true)] {
+        let issues = forge.issues(path);
+        let text = forge.file_text(path, PM_FILE);
         assert_eq!(issues.len(), 3, "{path}: {issues:?}");
-        let records = items(&svc, &format!("?forge=gitlab&repository={path}")).await;
+        let records = items(&svc, &format!("?forge={}&repository={path}", F::NAME)).await;
         assert_eq!(records.len(), 3, "{path}: {records:?}");
         agree(&records, &issues);
         assert_eq!(
@@ -445,40 +411,35 @@ async fn gitlab_push_and_issue_hooks_reconcile_their_projects() {
             );
         }
     }
-    // The overdue issue on the follow-up's project got the label and a reminder.
-    {
-        let st = gl.state();
-        let p = st.project("gitlabhq/gitlab-test");
-        let overdue: Vec<_> = p
-            .issues
-            .iter()
-            .filter(|i| i.labels.iter().any(|l| l == "overdue"))
-            .collect();
-        assert_eq!(
-            overdue.len(),
-            1,
-            "{:?}",
-            p.issues
-                .iter()
-                .map(|i| (&i.title, &i.labels))
-                .collect::<Vec<_>>()
+    // The overdue issue of the followed-up repository got the label and a reminder; the
+    // pushed one's (a sync only) neither.
+    let (_, _, labels, comments) = forge.issue(followed, "Alert on replica lag");
+    assert!(labels.iter().any(|l| l == "overdue"), "{labels:?}");
+    assert_eq!(comments, 1, "one reminder");
+    for title in ["Add a runbook for failover", "Raise the WAL size"] {
+        let (_, _, labels, _) = forge.issue(followed, title);
+        assert!(
+            !labels.iter().any(|l| l == "overdue"),
+            "{title}: {labels:?}"
         );
-        assert!(!p.issue_notes(overdue[0].iid).is_empty(), "no reminder");
     }
-    // Both projects' items, overdue filter across repositories.
+    let (_, _, labels, comments) = forge.issue(pushed, "Alert on replica lag");
+    assert!(!labels.iter().any(|l| l == "overdue"), "{labels:?}");
+    assert_eq!(comments, 0);
+    // Both repositories' items, overdue filter across repositories.
     let overdue_items = items(&svc, "?overdue=true").await;
     assert_eq!(overdue_items.len(), 2, "{overdue_items:?}");
     svc.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message() {
+async fn a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message<F: ServiceForge>() {
     let gh = FakeGitHub::start();
     let gl = FakeGitLab::start();
+    let forge = F::pick(&gh, &gl);
     let (svc, _dir) = start(&gh, &gl).await;
     // codertocat/hello-world does not exist in this fake.
-    let push = fixture("github/push.with-new-branch.payload.json");
-    assert_eq!(svc.github(GH_SECRET, "push", "x-1", &push).await.0, 202);
+    let push = forge.push(secret::<F>(), "Codertocat/Hello-World", "x-1");
+    assert_eq!(svc.deliver(&push).await.0, 202);
     let store = svc.store.clone();
     eventually_for("the job to fail", 30, move || {
         store.depth().unwrap().failed == 1
@@ -487,46 +448,55 @@ async fn a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message() 
     let j = jobs(&svc).await;
     let error = j[0]["error"].as_str().unwrap();
     assert!(
-        error.contains("github:codertocat/hello-world") && error.contains("404"),
+        error.contains(&format!("{}:codertocat/hello-world", F::NAME)) && error.contains("404"),
         "{error}"
     );
-    assert!(!error.contains(FakeGitHub::TOKEN), "{error}");
+    assert!(!error.contains(F::TOKEN), "{error}");
     assert!(items(&svc, "").await.is_empty());
     svc.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rate_limit_is_waited_out_and_the_job_finishes() {
+/// The forge's rate limit on the first listing of the branch's files: waited out (the wait
+/// the forge asked for), and the job finishes.
+async fn a_rate_limit_is_waited_out_and_the_job_finishes<F: ServiceForge>() {
     let gh = FakeGitHub::start();
     let gl = FakeGitLab::start();
-    {
-        let mut st = gh.state();
-        st.add_repo("Codertocat", "Hello-World");
-        let repo = ("Codertocat", "Hello-World");
-        st.seed_file(repo, "main", ".postmortem-tracker.toml", CONFIG);
-        st.seed_file(repo, "main", "postmortems/2026-10-01-replica-lag.md", PM);
-    }
-    // GitHub's secondary limit on the first listing of the branch's files (the service asks
-    // by the lower-cased name it keeps).
-    gh.faults().on(
+    let forge = F::pick(&gh, &gl);
+    let repository = "codertocat/hello-world";
+    forge.seed(
+        repository,
+        &[(".postmortem-tracker.toml", CONFIG), (PM_FILE, PM)],
+    );
+    // The service asks by the lower-cased name it keeps.
+    let faults = match F::NAME {
+        "github" => gh.faults(),
+        _ => gl.faults(),
+    };
+    faults.on(
         "GET",
-        "/repos/codertocat/hello-world/git/trees",
+        &F::file_listing(repository),
         Fault::SecondaryRateLimit {
             retry_after_secs: 1,
         },
         1,
     );
     let (svc, _dir) = start(&gh, &gl).await;
-    let push = fixture("github/push.with-new-branch.payload.json");
-    assert_eq!(svc.github(GH_SECRET, "push", "rl-1", &push).await.0, 202);
+    let push = forge.push(secret::<F>(), "Codertocat/Hello-World", "rl-1");
+    assert_eq!(svc.deliver(&push).await.0, 202);
+    let started = std::time::Instant::now();
     svc.idle(30).await;
     let j = jobs(&svc).await;
     assert_eq!(j[0]["state"], "done", "{j:?}");
-    let limited = gh
-        .log()
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "waited {:?}: longer than the forge asked",
+        started.elapsed()
+    );
+    let limited = forge
+        .requests()
         .all()
         .iter()
-        .filter(|r| r.status == 403 && r.path.contains("/git/trees"))
+        .filter(|r| r.status == F::RATE_LIMITED && r.path.starts_with(&F::file_listing(repository)))
         .count();
     assert_eq!(limited, 1, "the fault fired once");
     assert_eq!(items(&svc, "").await.len(), 3);
@@ -536,9 +506,10 @@ async fn a_rate_limit_is_waited_out_and_the_job_finishes() {
         "{metrics}"
     );
     assert!(
-        metrics.contains(
-            "postmortem_tracker_api_calls_total{forge=\"github\",outcome=\"rate_limited\"} 1"
-        ),
+        metrics.contains(&format!(
+            "postmortem_tracker_api_calls_total{{forge=\"{}\",outcome=\"rate_limited\"}} 1",
+            F::NAME
+        )),
         "{metrics}"
     );
     svc.stop().await;

@@ -18,7 +18,7 @@ pub struct Service {
     pub addr: SocketAddr,
     pub store: Arc<Store>,
     stop: Option<oneshot::Sender<()>>,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    handle: tokio::task::JoinHandle<Result<(), postmortem_tracker::service::ServeError>>,
 }
 
 impl Service {
@@ -170,4 +170,305 @@ pub async fn eventually_for(what: &str, secs: u64, mut cond: impl FnMut() -> boo
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("timed out after {secs} s waiting for {what}");
+}
+
+/// A webhook delivery: the endpoint it goes to, its headers and its body.
+pub struct Delivery {
+    pub endpoint: &'static str,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Service {
+    /// Sends `d`.
+    pub async fn deliver(&self, d: &Delivery) -> (u16, String) {
+        self.post(d.endpoint, &d.headers, &d.body).await
+    }
+}
+
+/// A recorded webhook payload under `tests/fixtures/webhooks/`.
+pub fn webhook_fixture(path: &str) -> Vec<u8> {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/webhooks")
+        .join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// One of the two fake forges as the service tests drive it, so that a scenario is written
+/// once and run against both (see `both_forges!` in `tests/it/service_e2e.rs`). Deliveries
+/// are the recorded payloads of each forge, with the repository's name put in.
+pub trait ServiceForge: Send + Sync + 'static {
+    /// `github` or `gitlab`, as the service names the forge.
+    const NAME: &'static str;
+    /// The token the fake accepts for writes.
+    const TOKEN: &'static str;
+    /// This forge among the two started fakes.
+    fn pick<'a>(gh: &'a super::github::FakeGitHub, gl: &'a super::gitlab::FakeGitLab) -> &'a Self;
+    /// Creates `path` (`owner/name`) with `files` on `main`.
+    fn seed(&self, path: &str, files: &[(&str, &str)]);
+    /// A push to the default branch of `path`, authenticated with `secret`.
+    fn push(&self, secret: &str, path: &str, delivery: &str) -> Delivery;
+    /// An issue event on `path`, authenticated with `secret`.
+    fn issue_event(&self, secret: &str, path: &str, delivery: &str) -> Delivery;
+    /// The issues of `path` (pull/merge requests left out): number → (open, body).
+    fn issues(&self, path: &str) -> std::collections::BTreeMap<u64, (bool, String)>;
+    /// The issue of `path` whose title contains `title`: (number, closed at, labels, how many
+    /// comments).
+    fn issue(&self, path: &str, title: &str) -> (u64, Option<String>, Vec<String>, usize);
+    /// Closes issue `number` of `path` as a person would, at `at` (RFC 3339).
+    fn close(&self, path: &str, number: u64, at: &str);
+    /// A file's text on `main`.
+    fn file_text(&self, path: &str, file: &str) -> String;
+    /// Every request the fake answered.
+    fn requests(&self) -> &super::RequestLog;
+    /// The web address of `file` on `main`, as the items index links it.
+    fn blob_url_suffix(path: &str, file: &str) -> String;
+    /// The path (prefix) of the request that lists the files of `path` (lower-case).
+    fn file_listing(path: &str) -> String;
+    /// The status of the forge's rate-limit answer (`Fault::SecondaryRateLimit`).
+    const RATE_LIMITED: u16;
+}
+
+/// `body` (JSON) with `set` applied.
+fn edit_json(body: &[u8], set: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(body).unwrap();
+    set(&mut v);
+    serde_json::to_vec(&v).unwrap()
+}
+
+impl ServiceForge for super::github::FakeGitHub {
+    const NAME: &'static str = "github";
+    const TOKEN: &'static str = super::github::FakeGitHub::TOKEN;
+
+    fn pick<'a>(gh: &'a Self, _: &'a super::gitlab::FakeGitLab) -> &'a Self {
+        gh
+    }
+
+    fn seed(&self, path: &str, files: &[(&str, &str)]) {
+        let (owner, name) = path.split_once('/').unwrap();
+        let mut st = self.state();
+        st.add_repo(owner, name);
+        for (file, text) in files {
+            st.seed_file((owner, name), "main", file, text);
+        }
+        for user in ["alice", "bob"] {
+            st.add_user(user);
+        }
+    }
+
+    fn push(&self, secret: &str, path: &str, delivery: &str) -> Delivery {
+        let body = edit_json(
+            &webhook_fixture("github/push.with-new-branch.payload.json"),
+            |v| v["repository"]["full_name"] = path.into(),
+        );
+        github_delivery(secret, "push", delivery, body)
+    }
+
+    fn issue_event(&self, secret: &str, path: &str, delivery: &str) -> Delivery {
+        let body = edit_json(&webhook_fixture("github/issues.opened.payload.json"), |v| {
+            v["repository"]["full_name"] = path.into()
+        });
+        github_delivery(secret, "issues", delivery, body)
+    }
+
+    fn issues(&self, path: &str) -> std::collections::BTreeMap<u64, (bool, String)> {
+        let (owner, name) = path.split_once('/').unwrap();
+        self.state()
+            .repo(owner, name)
+            .real_issues()
+            .into_iter()
+            .map(|i| {
+                (
+                    i.number,
+                    (i.state == "open", i.body.clone().unwrap_or_default()),
+                )
+            })
+            .collect()
+    }
+
+    fn issue(&self, path: &str, title: &str) -> (u64, Option<String>, Vec<String>, usize) {
+        let (owner, name) = path.split_once('/').unwrap();
+        let st = self.state();
+        let repo = st.repo(owner, name);
+        let i = repo
+            .real_issues()
+            .into_iter()
+            .find(|i| i.title.contains(title))
+            .unwrap_or_else(|| panic!("{path}: no issue titled {title:?}"));
+        (
+            i.number,
+            i.closed_at.clone(),
+            i.labels.clone(),
+            repo.comments_on(i.number).len(),
+        )
+    }
+
+    fn close(&self, path: &str, number: u64, at: &str) {
+        let (owner, name) = path.split_once('/').unwrap();
+        let mut st = self.state();
+        let issue = st
+            .repo_mut(owner, name)
+            .issues
+            .iter_mut()
+            .find(|i| i.number == number)
+            .unwrap();
+        issue.state = "closed".into();
+        issue.closed_at = Some(at.into());
+    }
+
+    fn file_text(&self, path: &str, file: &str) -> String {
+        let (owner, name) = path.split_once('/').unwrap();
+        self.state()
+            .repo(owner, name)
+            .file_text("main", file)
+            .unwrap_or_else(|| panic!("{path}: no {file}"))
+    }
+
+    fn requests(&self) -> &super::RequestLog {
+        self.log()
+    }
+
+    fn blob_url_suffix(path: &str, file: &str) -> String {
+        format!("/{}/blob/main/{file}", path.to_lowercase())
+    }
+
+    fn file_listing(path: &str) -> String {
+        format!("/repos/{path}/git/trees")
+    }
+
+    const RATE_LIMITED: u16 = 403;
+}
+
+/// A GitHub delivery of `event` signed with `secret`.
+fn github_delivery(secret: &str, event: &str, delivery: &str, body: Vec<u8>) -> Delivery {
+    Delivery {
+        endpoint: "/webhooks/github",
+        headers: gh_headers(
+            event,
+            delivery,
+            Some(github_signature(secret.as_bytes(), &body)),
+        ),
+        body,
+    }
+}
+
+impl ServiceForge for super::gitlab::FakeGitLab {
+    const NAME: &'static str = "gitlab";
+    const TOKEN: &'static str = super::gitlab::FakeGitLab::TOKEN;
+
+    fn pick<'a>(_: &'a super::github::FakeGitHub, gl: &'a Self) -> &'a Self {
+        gl
+    }
+
+    fn seed(&self, path: &str, files: &[(&str, &str)]) {
+        let mut st = self.state();
+        let id = 100 + st.projects.len() as u64;
+        st.add_project(id, path);
+        for (file, text) in files {
+            st.seed_file(path, "main", file, text);
+        }
+        for user in ["alice", "bob"] {
+            st.add_user(user);
+        }
+    }
+
+    fn push(&self, secret: &str, path: &str, delivery: &str) -> Delivery {
+        gitlab_delivery(secret, "gitlab/gitlab-bot.push-event.json", path, delivery)
+    }
+
+    fn issue_event(&self, secret: &str, path: &str, delivery: &str) -> Delivery {
+        gitlab_delivery(secret, "gitlab/gitlab-bot.issue-event.json", path, delivery)
+    }
+
+    fn issues(&self, path: &str) -> std::collections::BTreeMap<u64, (bool, String)> {
+        self.state()
+            .project(path)
+            .issues
+            .iter()
+            .map(|i| {
+                (
+                    i.iid,
+                    (
+                        i.state == "opened",
+                        i.description.clone().unwrap_or_default(),
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    fn issue(&self, path: &str, title: &str) -> (u64, Option<String>, Vec<String>, usize) {
+        let st = self.state();
+        let p = st.project(path);
+        let i = p
+            .issues
+            .iter()
+            .find(|i| i.title.contains(title))
+            .unwrap_or_else(|| panic!("{path}: no issue titled {title:?}"));
+        (
+            i.iid,
+            i.closed_at.clone(),
+            i.labels.clone(),
+            p.issue_notes(i.iid).len(),
+        )
+    }
+
+    fn close(&self, path: &str, number: u64, at: &str) {
+        let mut st = self.state();
+        let issue = st
+            .project_mut(path)
+            .issues
+            .iter_mut()
+            .find(|i| i.iid == number)
+            .unwrap();
+        issue.state = "closed".into();
+        issue.closed_at = Some(at.into());
+    }
+
+    fn file_text(&self, path: &str, file: &str) -> String {
+        self.state()
+            .project(path)
+            .file_text("main", file)
+            .unwrap_or_else(|| panic!("{path}: no {file}"))
+    }
+
+    fn requests(&self) -> &super::RequestLog {
+        self.log()
+    }
+
+    fn blob_url_suffix(path: &str, file: &str) -> String {
+        format!("/{}/-/blob/main/{file}", path.to_lowercase())
+    }
+
+    fn file_listing(path: &str) -> String {
+        format!(
+            "/api/v4/projects/{}/repository/tree",
+            path.replace('/', "%2F")
+        )
+    }
+
+    const RATE_LIMITED: u16 = 429;
+}
+
+/// A gitlab-bot capture for `path`: its recorded headers (with `secret` as the token and
+/// `delivery` as the event id: the captures share one) and its body, the project renamed.
+fn gitlab_delivery(secret: &str, capture: &str, path: &str, delivery: &str) -> Delivery {
+    let v: serde_json::Value = serde_json::from_slice(&webhook_fixture(capture)).unwrap();
+    let mut headers: Vec<(String, String)> = v["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("X-Gitlab-Event-UUID"))
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect();
+    headers.push(("X-Gitlab-Event-UUID".into(), delivery.into()));
+    headers.push(("X-Gitlab-Token".into(), secret.into()));
+    let body = edit_json(&serde_json::to_vec(&v["body"]).unwrap(), |b| {
+        b["project"]["path_with_namespace"] = path.into()
+    });
+    Delivery {
+        endpoint: "/webhooks/gitlab",
+        headers,
+        body,
+    }
 }

@@ -9,37 +9,24 @@ use serde_json::json;
 
 use crate::service::dashboard::{page, parse_query, Dashboard, Page};
 use crate::service::index::{self, ItemRecord, Snapshot};
+use crate::service::store::StoreError;
 use crate::service::App;
 
 /// Reads the whole index (items and daily counts) off the async threads.
-async fn read_index(app: &App) -> Result<(Vec<ItemRecord>, Vec<Snapshot>), String> {
-    let store = app.store.clone();
-    match tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        Ok((store.items()?, store.snapshots()?))
-    })
-    .await
-    {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(format!("{e:#}")),
-        Err(e) => Err(e.to_string()),
-    }
+async fn read_index(app: &App) -> Result<(Vec<ItemRecord>, Vec<Snapshot>), StoreError> {
+    app.store(|s| Ok((s.items()?, s.snapshots()?))).await
 }
 
 /// Reads only the items.
-pub(super) async fn read_items(app: &App) -> Result<Vec<ItemRecord>, String> {
-    let store = app.store.clone();
-    match tokio::task::spawn_blocking(move || store.items()).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(format!("{e:#}")),
-        Err(e) => Err(e.to_string()),
-    }
+async fn read_items(app: &App) -> Result<Vec<ItemRecord>, StoreError> {
+    app.store(|s| s.items()).await
 }
 
 fn html_status(dashboard: &Dashboard, status: StatusCode, page: &Page) -> Response {
     match dashboard.render(page) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
-            eprintln!("dashboard: {e}");
+            tracing::error!(error = %e, "dashboard: cannot render the page");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the dashboard cannot be rendered\n",
@@ -49,8 +36,8 @@ fn html_status(dashboard: &Dashboard, status: StatusCode, page: &Page) -> Respon
     }
 }
 
-fn unavailable_html(e: &str) -> Response {
-    eprintln!("dashboard: cannot read the items index: {e}");
+fn unavailable_html(e: &StoreError) -> Response {
+    tracing::error!(error = %e, "dashboard: cannot read the items index");
     (
         StatusCode::SERVICE_UNAVAILABLE,
         Html(
@@ -61,8 +48,8 @@ fn unavailable_html(e: &str) -> Response {
         .into_response()
 }
 
-fn unavailable_json(e: &str) -> Response {
-    eprintln!("api/items: cannot read the items index: {e}");
+fn unavailable_json(e: &StoreError) -> Response {
+    tracing::error!(error = %e, "api/items: cannot read the items index");
     (
         StatusCode::SERVICE_UNAVAILABLE,
         Json(json!({"error": "the database is unavailable"})),

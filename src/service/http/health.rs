@@ -13,9 +13,8 @@ pub(super) async fn healthz() -> &'static str {
 
 /// `GET /readyz`.
 pub(super) async fn readyz(State(app): State<App>) -> Response {
-    let store = app.store.clone();
-    match tokio::task::spawn_blocking(move || store.depth()).await {
-        Ok(Ok(_)) => (StatusCode::OK, "ready\n").into_response(),
+    match app.store(|s| s.depth()).await {
+        Ok(_) => (StatusCode::OK, "ready\n").into_response(),
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
             "the database is unavailable\n",

@@ -50,14 +50,17 @@ pub(super) async fn api_jobs(
         state,
     };
     let limit = q.limit.unwrap_or(100).min(1000);
-    let store = app.store.clone();
-    let jobs = match tokio::task::spawn_blocking(move || store.jobs(&filter, limit)).await {
-        Ok(Ok(j)) => j,
-        _ => {
+    let jobs = match app.store(move |s| s.jobs(&filter, limit)).await {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::error!(
+                error = %e,
+                "api/jobs: cannot read the run history"
+            );
             return answer(
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!({"error": "the database is unavailable"}),
-            )
+            );
         }
     };
     let ts = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339());

@@ -5,20 +5,24 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use super::dashboard::read_items;
 use crate::service::{metrics, App};
 
 /// `GET /metrics`.
 pub(super) async fn metrics(State(app): State<App>) -> Response {
-    let store = app.store.clone();
-    let depth = match tokio::task::spawn_blocking(move || store.depth()).await {
-        Ok(Ok(d)) => Some(d),
-        _ => None,
+    let depth = match app.store(|s| s.depth()).await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: cannot count the jobs");
+            None
+        }
     };
-    let items = match read_items(&app).await {
+    let items = match app.store(|s| s.items()).await {
         Ok(items) => Some(items),
         Err(e) => {
-            eprintln!("metrics: cannot read the items index: {e}");
+            tracing::error!(
+                error = %e,
+                "metrics: cannot read the items index"
+            );
             None
         }
     };

@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::answer;
-use crate::service::store::{Queued, Recorded};
+use crate::service::store::{Queued, Recorded, StoreError};
 use crate::service::watch_list::is_watched;
 use crate::service::webhook::{self, Action, Delivery, Forge, Mark, WebhookError};
 use crate::service::App;
@@ -73,6 +73,8 @@ async fn hook(app: App, forge: Forge, headers: HeaderMap, body: Body) -> Respons
 }
 
 fn refused(app: &App, forge: Forge, e: WebhookError) -> Response {
+    // The message names the header, never a value.
+    tracing::warn!(forge = forge.as_str(), error = %e, "webhook delivery refused");
     if e.is_auth() {
         app.metrics.delivery(forge, "unauthorized");
         // The message names the header, never a value.
@@ -100,18 +102,30 @@ async fn accept(app: App, forge: Forge, delivery: Delivery) -> Response {
             }
         }
     };
-    let store = app.store.clone();
     let (id, event) = (delivery.id.clone(), delivery.event.clone());
     let marked = mark.clone();
-    let recorded = tokio::task::spawn_blocking(move || {
-        store.record_delivery(forge, &id, &event, marked.as_ref(), Utc::now())
-    })
-    .await;
+    let recorded = app
+        .store(move |s| s.record_delivery(forge, &id, &event, marked.as_ref(), Utc::now()))
+        .await;
     let recorded = match recorded {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return store_error(&app, forge, format!("{e:#}")),
-        Err(e) => return store_error(&app, forge, e.to_string()),
+        Ok(r) => r,
+        Err(e) => return store_error(&app, forge, &e),
     };
+    let logged = match recorded {
+        Recorded::Duplicate => "duplicate",
+        Recorded::New(Some(_)) => "queued",
+        Recorded::New(None) => result,
+    };
+    tracing::info!(
+        forge = forge.as_str(),
+        delivery = %delivery.id,
+        event = %delivery.event,
+        repository = mark.as_ref().map(|m| m.repo.as_str()),
+        reason = mark.as_ref().map(|m| m.reason.as_str()),
+        result = logged,
+        why = why.as_deref(),
+        "webhook delivery"
+    );
     match recorded {
         Recorded::Duplicate => {
             app.metrics.delivery(forge, "duplicate");
@@ -146,9 +160,13 @@ async fn accept(app: App, forge: Forge, delivery: Delivery) -> Response {
     }
 }
 
-fn store_error(app: &App, forge: Forge, e: String) -> Response {
+fn store_error(app: &App, forge: Forge, e: &StoreError) -> Response {
     app.metrics.delivery(forge, "error");
-    eprintln!("cannot record a {} delivery: {e}", forge.as_str());
+    tracing::error!(
+        forge = forge.as_str(),
+        error = %e,
+        "cannot record a delivery"
+    );
     // 503 makes the forge retry later; the delivery was not recorded, so the retry counts.
     answer(
         StatusCode::SERVICE_UNAVAILABLE,

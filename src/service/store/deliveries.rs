@@ -1,11 +1,10 @@
 //! The delivery ids already seen (deduplication), and a delivery recorded together with the
 //! mark it carries.
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use super::{ts, Queued, Store};
+use super::{ts, Queued, Store, StoreError};
 use crate::service::webhook::{Forge, Mark};
 
 /// What recording a delivery did.
@@ -27,7 +26,7 @@ impl Store {
         event: &str,
         mark: Option<&Mark>,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<Recorded> {
+    ) -> Result<Recorded, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let inserted = tx.execute(
@@ -41,13 +40,14 @@ impl Store {
             Some(m) => Some(Self::mark_in(&tx, m, now)?),
             None => None,
         };
-        tx.commit().context("cannot record the delivery")?;
+        tx.commit()
+            .map_err(StoreError::at("cannot record the delivery"))?;
         Ok(Recorded::New(queued))
     }
 
     /// Forgets delivery ids received before `before` (forges redeliver within days, not
     /// months). Returns how many were removed.
-    pub fn prune_deliveries(&self, before: DateTime<Utc>) -> anyhow::Result<usize> {
+    pub fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
         Ok(self.conn().execute(
             "DELETE FROM deliveries WHERE received_at < ?1",
             [ts(before)],
@@ -55,7 +55,7 @@ impl Store {
     }
 
     /// Whether a delivery id has been recorded.
-    pub fn has_delivery(&self, forge: Forge, id: &str) -> anyhow::Result<bool> {
+    pub fn has_delivery(&self, forge: Forge, id: &str) -> Result<bool, StoreError> {
         Ok(self
             .conn()
             .query_row(

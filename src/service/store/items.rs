@@ -1,10 +1,9 @@
 //! The items index (every tracked item of every repository, as the last job saw it) and the
 //! daily counts per repository behind the charts over time.
 
-use anyhow::Context;
 use rusqlite::{params, TransactionBehavior};
 
-use super::Store;
+use super::{Store, StoreError};
 use crate::render::context::ItemState;
 use crate::service::index::{Counts, ItemRecord, Snapshot};
 use crate::service::webhook::Forge;
@@ -19,7 +18,7 @@ impl Store {
         repo: &str,
         mut records: Vec<ItemRecord>,
         today: chrono::NaiveDate,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before: std::collections::HashMap<String, Option<chrono::NaiveDate>> = tx
@@ -57,7 +56,7 @@ impl Store {
                     repo,
                     i as i64,
                     r.key,
-                    serde_json::to_string(r)?
+                    serde_json::to_string(r).map_err(StoreError::Encode)?
                 ])?;
             }
         }
@@ -66,12 +65,13 @@ impl Store {
             "INSERT OR REPLACE INTO snapshots (day, forge, repo, done, open, overdue) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![today.to_string(), forge.as_str(), repo, c.done as i64, c.open as i64, c.overdue as i64],
         )?;
-        tx.commit().context("cannot save the items")?;
+        tx.commit()
+            .map_err(StoreError::at("cannot save the items"))?;
         Ok(())
     }
 
     /// Every indexed item, by forge, repository and position in the repository.
-    pub fn items(&self) -> anyhow::Result<Vec<ItemRecord>> {
+    pub fn items(&self) -> Result<Vec<ItemRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt =
             conn.prepare("SELECT forge, repo, ord, record FROM items ORDER BY forge, repo, ord")?;
@@ -85,15 +85,17 @@ impl Store {
         })?;
         rows.map(|r| {
             let (forge, repo, ord, json) = r?;
-            serde_json::from_str(&json).with_context(|| {
-                format!("item {ord} of {forge}:{repo} in the database is unreadable")
+            serde_json::from_str(&json).map_err(|e| {
+                StoreError::Unreadable(format!(
+                    "item {ord} of {forge}:{repo} in the database is unreadable: {e}"
+                ))
             })
         })
         .collect()
     }
 
     /// Every day's counts, oldest first.
-    pub fn snapshots(&self) -> anyhow::Result<Vec<Snapshot>> {
+    pub fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT day, forge, repo, done, open, overdue FROM snapshots ORDER BY day, forge, repo",
@@ -113,9 +115,11 @@ impl Store {
         rows.map(|r| {
             let (day, forge, repository, [done, open, overdue]) = r?;
             Ok(Snapshot {
-                day: day
-                    .parse()
-                    .with_context(|| format!("an unreadable day {day:?} in the database"))?,
+                day: day.parse().map_err(|e| {
+                    StoreError::Unreadable(format!(
+                        "an unreadable day {day:?} in the database: {e}"
+                    ))
+                })?,
                 forge,
                 repository,
                 counts: Counts {

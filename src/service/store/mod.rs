@@ -24,10 +24,9 @@ mod deliveries;
 mod items;
 mod queue;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
@@ -92,6 +91,66 @@ fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
+/// Why a store call failed. The messages name the database file or the step, never a
+/// delivery's content.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// SQLite failed at a named step.
+    #[error("{step}: {error}")]
+    Step {
+        /// What was being done.
+        step: &'static str,
+        /// SQLite's error.
+        error: rusqlite::Error,
+    },
+    /// The file cannot be opened.
+    #[error("cannot open the database {}: {error}", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        error: rusqlite::Error,
+    },
+    /// The file opened but cannot serve as the service's database.
+    #[error("database {}: {error}", path.display())]
+    Unusable {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong with it.
+        error: Box<StoreError>,
+    },
+    /// A newer version of the program wrote the file.
+    #[error("written by a newer postmortem-tracker (schema {found}, this one knows {known})")]
+    NewerSchema {
+        /// The file's schema version.
+        found: i64,
+        /// The newest this program knows.
+        known: i64,
+    },
+    /// A value in the database this program cannot read.
+    #[error("{0}")]
+    Unreadable(String),
+    /// [`Store::finish`] of a job that is not running.
+    #[error("job {0} is not running")]
+    NotRunning(i64),
+    /// An item could not be written as JSON.
+    #[error("cannot store an item: {0}")]
+    Encode(serde_json::Error),
+    /// A store call run off the async threads panicked or was cancelled.
+    #[error("the store call failed: {0}")]
+    Task(String),
+}
+
+impl StoreError {
+    /// `error` at `step`.
+    fn at(step: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+        move |error| StoreError::Step { step, error }
+    }
+}
+
 fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -103,13 +162,18 @@ fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
 impl Store {
     /// Opens (creating if needed) the database at `path`, and queues again every job that was
     /// running when the previous process stopped.
-    pub fn open(path: &Path) -> anyhow::Result<Store> {
-        let conn = Connection::open(path)
-            .with_context(|| format!("cannot open the database {}", path.display()))?;
-        Self::init(conn).with_context(|| format!("database {}", path.display()))
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open(path).map_err(|error| StoreError::Open {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        Self::init(conn).map_err(|error| StoreError::Unusable {
+            path: path.to_path_buf(),
+            error: Box::new(error),
+        })
     }
 
-    fn init(conn: Connection) -> anyhow::Result<Store> {
+    fn init(conn: Connection) -> Result<Store, StoreError> {
         // WAL lets readers (metrics, dashboard) run beside the writer; FULL makes a committed
         // mark survive a power cut, not only a process crash.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -117,12 +181,13 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
-            anyhow::bail!(
-                "written by a newer postmortem-tracker (schema {version}, this one knows {SCHEMA_VERSION})"
-            );
+            return Err(StoreError::NewerSchema {
+                found: version,
+                known: SCHEMA_VERSION,
+            });
         }
         conn.execute_batch(SCHEMA)
-            .context("cannot create the tables")?;
+            .map_err(StoreError::at("cannot create the tables"))?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         let store = Store {
             conn: Mutex::new(conn),
@@ -389,8 +454,37 @@ mod tests {
             "this is not sqlite, just text that is long enough to matter\n".repeat(20),
         )
         .unwrap();
-        let err = format!("{:#}", Store::open(&path).unwrap_err());
+        let err = Store::open(&path).unwrap_err().to_string();
+        assert!(err.starts_with("database "), "{err}");
         assert!(err.contains("service.sqlite"), "{err}");
+        assert!(err.contains("not a database"), "{err}");
+    }
+
+    #[test]
+    fn errors_name_the_file_the_schema_and_the_job() {
+        let (_dir, path) = temp();
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Store::open(&path).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "database {}: written by a newer postmortem-tracker (schema 99, this one knows {SCHEMA_VERSION})",
+                path.display()
+            )
+        );
+
+        let (_dir, path) = temp();
+        let s = Store::open(&path).unwrap();
+        let Queued::New(id) = s.mark(&mark("acme/svc", Reason::Sync), t(0)).unwrap() else {
+            panic!("a new job")
+        };
+        assert_eq!(
+            s.finish(id, Ok(()), t(1)).unwrap_err().to_string(),
+            format!("job {id} is not running")
+        );
     }
 
     #[test]

@@ -2,11 +2,10 @@
 //! repository and reason, a worker claims the oldest job whose repository has none running,
 //! and a job ends done or failed.
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{parse_ts, ts, Store};
+use super::{parse_ts, ts, Store, StoreError};
 use crate::service::webhook::{Forge, Mark, Reason};
 
 /// State of a job.
@@ -45,13 +44,17 @@ impl JobState {
     }
 
     /// The inverse of [`JobState::as_str`], for the database.
-    fn parse(s: &str) -> anyhow::Result<JobState> {
+    fn parse(s: &str) -> Result<JobState, StoreError> {
         Ok(match s {
             "queued" => JobState::Queued,
             "running" => JobState::Running,
             "done" => JobState::Done,
             "failed" => JobState::Failed,
-            other => anyhow::bail!("unknown job state {other:?} in the database"),
+            other => {
+                return Err(StoreError::Unreadable(format!(
+                    "unknown job state {other:?} in the database"
+                )))
+            }
         })
     }
 }
@@ -113,7 +116,7 @@ pub struct Depth {
 impl Store {
     /// Jobs left `running` by a previous process go back to the queue; if a job for the same
     /// repository and reason is already queued, the interrupted one is merged into it.
-    pub(super) fn requeue_interrupted(&self) -> anyhow::Result<()> {
+    pub(super) fn requeue_interrupted(&self) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let running: Vec<(i64, String, String, String, i64)> = tx
@@ -157,7 +160,7 @@ impl Store {
     }
 
     /// Queues a mark (a periodic reconcile, or a manual request), coalescing with a waiting job.
-    pub fn mark(&self, mark: &Mark, now: DateTime<Utc>) -> anyhow::Result<Queued> {
+    pub fn mark(&self, mark: &Mark, now: DateTime<Utc>) -> Result<Queued, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let q = Self::mark_in(&tx, mark, now)?;
@@ -169,7 +172,7 @@ impl Store {
         tx: &rusqlite::Transaction<'_>,
         m: &Mark,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<Queued> {
+    ) -> Result<Queued, StoreError> {
         let key = params![m.forge.as_str(), m.repo, m.reason.as_str()];
         let waiting: Option<i64> = tx
             .query_row(
@@ -190,7 +193,7 @@ impl Store {
     }
 
     /// Claims the oldest queued job whose repository has no running job, or `None`.
-    pub fn claim(&self, now: DateTime<Utc>) -> anyhow::Result<Option<Job>> {
+    pub fn claim(&self, now: DateTime<Utc>) -> Result<Option<Job>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id: Option<i64> = tx
@@ -221,7 +224,7 @@ impl Store {
         id: i64,
         outcome: Result<(), String>,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), StoreError> {
         let (state, error) = match outcome {
             Ok(()) => ("done", None),
             Err(e) => ("failed", Some(e)),
@@ -231,17 +234,17 @@ impl Store {
             params![state, error, ts(now), id],
         )?;
         if n == 0 {
-            anyhow::bail!("job {id} is not running");
+            return Err(StoreError::NotRunning(id));
         }
         Ok(())
     }
 
     /// One job by id.
-    pub fn job(&self, id: i64) -> anyhow::Result<Option<Job>> {
+    pub fn job(&self, id: i64) -> Result<Option<Job>, StoreError> {
         Self::job_in(&self.conn(), id)
     }
 
-    fn job_in(conn: &Connection, id: i64) -> anyhow::Result<Option<Job>> {
+    fn job_in(conn: &Connection, id: i64) -> Result<Option<Job>, StoreError> {
         let row = conn
             .query_row(
                 "SELECT id, forge, repo, reason, state, marks, attempts, created_at, started_at, finished_at, error
@@ -254,12 +257,12 @@ impl Store {
     }
 
     /// The most recent jobs, newest first: the run history.
-    pub fn recent_jobs(&self, limit: usize) -> anyhow::Result<Vec<Job>> {
+    pub fn recent_jobs(&self, limit: usize) -> Result<Vec<Job>, StoreError> {
         self.jobs(&JobFilter::default(), limit)
     }
 
     /// Jobs matching `filter`, newest first, at most `limit`.
-    pub fn jobs(&self, filter: &JobFilter, limit: usize) -> anyhow::Result<Vec<Job>> {
+    pub fn jobs(&self, filter: &JobFilter, limit: usize) -> Result<Vec<Job>, StoreError> {
         let conn = self.conn();
         let rows = conn
             .prepare(
@@ -328,11 +331,12 @@ impl Store {
             Option<String>,
             Option<String>,
         ),
-    ) -> anyhow::Result<Job> {
-        let forge =
-            Forge::parse(&forge).with_context(|| format!("job {id}: unknown forge {forge:?}"))?;
-        let reason = Reason::parse(&reason)
-            .with_context(|| format!("job {id}: unknown reason {reason:?}"))?;
+    ) -> Result<Job, StoreError> {
+        let forge = Forge::parse(&forge)
+            .ok_or_else(|| StoreError::Unreadable(format!("job {id}: unknown forge {forge:?}")))?;
+        let reason = Reason::parse(&reason).ok_or_else(|| {
+            StoreError::Unreadable(format!("job {id}: unknown reason {reason:?}"))
+        })?;
         Ok(Job {
             id,
             mark: Mark {
@@ -351,7 +355,7 @@ impl Store {
     }
 
     /// Job counts by state (queue depth for `/metrics` and `/readyz`).
-    pub fn depth(&self) -> anyhow::Result<Depth> {
+    pub fn depth(&self) -> Result<Depth, StoreError> {
         let conn = self.conn();
         let mut d = Depth::default();
         let mut stmt = conn.prepare("SELECT state, COUNT(*) FROM jobs GROUP BY state")?;
@@ -369,7 +373,7 @@ impl Store {
     }
 
     /// Every repository that ever had a job, for the periodic full follow-up.
-    pub fn known_repositories(&self) -> anyhow::Result<Vec<(Forge, String)>> {
+    pub fn known_repositories(&self) -> Result<Vec<(Forge, String)>, StoreError> {
         let conn = self.conn();
         let rows = conn
             .prepare("SELECT DISTINCT forge, repo FROM jobs ORDER BY forge, repo")?
@@ -377,8 +381,9 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(f, r)| {
-                let forge = Forge::parse(&f)
-                    .with_context(|| format!("unknown forge {f:?} in the database"))?;
+                let forge = Forge::parse(&f).ok_or_else(|| {
+                    StoreError::Unreadable(format!("unknown forge {f:?} in the database"))
+                })?;
                 Ok((forge, r))
             })
             .collect()
