@@ -2,8 +2,9 @@
 //! and today → the status of every item, the new text of the postmortem (status block and
 //! task-list boxes), and what the tracker should be told (the `overdue` label, reminders).
 //!
-//! No I/O and no clock: the shell (`cli::followup`) reads files, lists issues, asks for
-//! comments and writes. Without a listing (file-only mode) the file is the state: a ticked box
+//! No I/O and no clock of its own: the job ([`crate::reconcile::followup`]) reads files,
+//! lists issues and writes; [`update_tracker`] talks to the tracker only through a
+//! [`Paced`] tracker, which paces and waits with an injected sleeper. Without a listing (file-only mode) the file is the state: a ticked box
 //! is done, the item's own due date (or the configured default) is its due date.
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use crate::render::context::{
 };
 use crate::render::{Engine, RenderError};
 use crate::status::{status, DueDefaults, IssueState, Status};
+use crate::tracker::paced::{Paced, Sleeper};
 use crate::tracker::{Tracker, TrackerError};
 use crate::writeback::status::{find_block, set_boxes, write_block, BlockDamage};
 
@@ -344,45 +346,20 @@ pub struct TrackerUpdates {
     pub errors: Vec<String>,
 }
 
-/// How the tracker is told: the reminder interval and the pacing of writes.
+/// How the tracker is told: the day and the reminder interval (pacing and rate-limit waits
+/// are the [`Paced`] tracker's).
 #[derive(Debug, Clone)]
 pub struct UpdateOptions {
     pub today: NaiveDate,
     pub reminder_interval_days: i64,
-    /// Least time between two writes.
-    pub min_write_interval: std::time::Duration,
-    /// Longest rate-limit wait accepted.
-    pub max_wait: std::time::Duration,
-}
-
-/// Calls `f` again after a rate-limit wait (bounded: 5 attempts, waits up to `max_wait`).
-async fn patient<T, F, Fut>(opts: &UpdateOptions, mut f: F) -> Result<T, TrackerError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, TrackerError>>,
-{
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match f().await {
-            Err(TrackerError::RateLimited { wait, message }) if attempt < 5 => {
-                let w = wait.unwrap_or(std::time::Duration::from_secs(1));
-                if w > opts.max_wait {
-                    return Err(TrackerError::RateLimited { wait, message });
-                }
-                tokio::time::sleep(w).await;
-            }
-            r => return r,
-        }
-    }
 }
 
 /// Puts the `overdue` label on overdue issues and takes it off the others, and posts a
 /// reminder on each overdue issue whose last reminder (found by the tool's marker in its
 /// comments) is `reminder_interval_days` or more old. Comments are read for overdue issues
 /// only. Fatal errors (token, access) stop; others are recorded and the run goes on.
-pub async fn update_tracker<T: Tracker>(
-    tracker: &T,
+pub async fn update_tracker<T: Tracker, S: Sleeper>(
+    tracker: &Paced<'_, T, S>,
     docs: &[(&Postmortem, &DocOutcome)],
     listing: &[TrackedIssue],
     engine: &Engine,
@@ -392,14 +369,6 @@ pub async fn update_tracker<T: Tracker>(
     let by_number: HashMap<u64, &TrackedIssue> = listing.iter().map(|t| (t.number, t)).collect();
     let mut seen = std::collections::HashSet::new();
     let mut out = TrackerUpdates::default();
-    let mut last_write: Option<std::time::Instant> = None;
-    let pace = |last: &mut Option<std::time::Instant>| {
-        let wait = last
-            .map(|l| update.min_write_interval.saturating_sub(l.elapsed()))
-            .unwrap_or_default();
-        *last = Some(std::time::Instant::now() + wait);
-        wait
-    };
     for (doc, outcome) in docs {
         for (o, row) in outcome.items.iter().zip(&outcome.rows) {
             let Some(t) = o.number.and_then(|n| by_number.get(&n)) else {
@@ -414,11 +383,13 @@ pub async fn update_tracker<T: Tracker>(
                 .iter()
                 .any(|l| l.eq_ignore_ascii_case(&options.overdue_label));
             if overdue != has {
-                tokio::time::sleep(pace(&mut last_write)).await;
-                match patient(update, || {
-                    tracker.set_label(t.number, &options.overdue_label, overdue)
-                })
-                .await
+                match tracker
+                    .retrying(true, || {
+                        tracker
+                            .tracker()
+                            .set_label(t.number, &options.overdue_label, overdue)
+                    })
+                    .await
                 {
                     Ok(()) if overdue => out.labelled.push(t.number),
                     Ok(()) => out.unlabelled.push(t.number),
@@ -429,7 +400,10 @@ pub async fn update_tracker<T: Tracker>(
             if !overdue || !t.open {
                 continue;
             }
-            let comments = match patient(update, || tracker.comments(t.number)).await {
+            let comments = match tracker
+                .retrying(false, || tracker.tracker().comments(t.number))
+                .await
+            {
                 Ok(c) => c,
                 Err(e) if e.is_fatal() => return Err(e),
                 Err(e) => {
@@ -465,10 +439,10 @@ pub async fn update_tracker<T: Tracker>(
                         status: 0,
                         message: e.to_string(),
                     })?;
-            tokio::time::sleep(pace(&mut last_write)).await;
             // A comment is not idempotent: never retried after an ambiguous failure (the next
             // run finds it by its marker, or sends it then).
-            match tracker.comment(t.number, &body).await {
+            tracker.pace().await;
+            match tracker.tracker().comment(t.number, &body).await {
                 Ok(()) => out.reminded.push(t.number),
                 Err(e) if e.is_fatal() => return Err(e),
                 Err(e) => out.errors.push(format!("{}: reminder: {e}", t.reference())),

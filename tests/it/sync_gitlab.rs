@@ -547,3 +547,72 @@ fn the_binary_detects_gitlab_ci_and_explains_failures_without_the_token() {
     assert_eq!(code, 0);
     assert!(out.contains("Sync: 0 created, 0 adopted"), "{out}");
 }
+
+/// The follow-up waits out a rate limit on its label writes through the injected sleeper (it
+/// sleeps on no timer of its own), for the time GitLab's `Retry-After` says.
+#[tokio::test]
+async fn the_follow_up_waits_through_the_injected_sleeper() {
+    use postmortem_tracker::config::Config;
+    use postmortem_tracker::reconcile::followup::{followup, Document, Job, Write};
+    use postmortem_tracker::reconcile::{Kind, Options, Remote};
+
+    let fake = fake();
+    let ws = workspace();
+    let docs = load(ws.path());
+    let engine = Engine::new(None).unwrap();
+    let c = client(&fake).await;
+    sync(
+        &docs,
+        &c,
+        &NoSleep::default(),
+        &engine,
+        &options(ws.path(), P),
+    )
+    .await
+    .unwrap();
+    let mut config = Config::default();
+    config.sync.min_write_interval_ms = 0;
+    let remote = Remote {
+        kind: Kind::Gitlab,
+        repo: P.into(),
+        api_url: format!("{}/api/v4", fake.base_url()),
+        token: Some(FakeGitLab::TOKEN.into()),
+    };
+    // A year on, every dated open item is overdue and gets the label.
+    let later = today() + chrono::Duration::days(365);
+    let opts = Options::new(config, remote, None, ws.path().to_path_buf(), later);
+    let documents: Vec<Document> = load(ws.path())
+        .iter()
+        .map(|d| {
+            let text = std::fs::read_to_string(ws.path().join(&d.path)).unwrap();
+            Document::parse(&d.path, text, &opts)
+        })
+        .collect();
+    fake.faults().on(
+        "PUT",
+        ISSUES,
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+    let sleeper = NoSleep::default();
+    let job = Job {
+        options: &opts,
+        engine: &engine,
+        write: Write::Nothing,
+        tell_tracker: true,
+        update: opts.update(),
+    };
+    let report = followup(Some(&c), &sleeper, &documents, &job)
+        .await
+        .unwrap();
+    let labelled = report.updates.as_ref().unwrap().labelled.len();
+    assert!(labelled > 0, "{:?}", report.updates);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(
+        sleeper.0.borrow().as_slice(),
+        [Duration::from_secs(1)],
+        "the one wait, through the sleeper"
+    );
+}
