@@ -79,6 +79,12 @@ pub struct ItemOutcome {
     pub issue_missing: bool,
     #[serde(flatten)]
     pub status: Status,
+    /// The item as templates show it (its status block row, its reminder).
+    #[serde(skip)]
+    pub view: ItemView,
+    /// Its task-list box, when it has one: ticked or not in the file.
+    #[serde(skip)]
+    pub checkbox: Option<bool>,
 }
 
 /// One postmortem's outcome.
@@ -201,6 +207,16 @@ pub fn assess(
                 }),
                 (None, None) => None,
             };
+            let view = ItemView {
+                key: key.clone(),
+                text: item.text.clone(),
+                detail: item.detail.clone(),
+                kind: item.kind.name().to_string(),
+                owner: st.owner.clone(),
+                due: st.due.map(|d| d.format("%Y-%m-%d").to_string()),
+                priority: item.priority.clone(),
+                line: item.line,
+            };
             ItemOutcome {
                 line: item.line,
                 key,
@@ -209,6 +225,8 @@ pub fn assess(
                 number: found.map(|t| t.number),
                 issue_missing,
                 status: st,
+                view,
+                checkbox: item.checkbox.then_some(item.done),
             }
         })
         .collect()
@@ -232,21 +250,10 @@ pub fn block_context(
     today: NaiveDate,
     options: &FollowupOptions,
 ) -> StatusBlockContext {
-    let rows: Vec<StatusItem> = doc
-        .actions
+    let rows: Vec<StatusItem> = items
         .iter()
-        .zip(items)
-        .map(|(item, o)| StatusItem {
-            item: ItemView {
-                key: o.key.clone(),
-                text: item.text.clone(),
-                detail: item.detail.clone(),
-                kind: item.kind.name().to_string(),
-                owner: o.status.owner.clone(),
-                due: o.status.due.map(|d| d.format("%Y-%m-%d").to_string()),
-                priority: item.priority.clone(),
-                line: item.line,
-            },
+        .map(|o| StatusItem {
+            item: o.view.clone(),
             issue: o.issue.clone(),
             state: o.status.state,
             days_overdue: o.status.days_overdue,
@@ -273,14 +280,12 @@ pub fn followup_doc(
     let items = assess(doc, listing, today, options);
     // Boxes follow the tracker: ticked when the issue is closed, unticked when reopened.
     // Without the tracker's word (file-only, or an issue not found) the box is the state.
-    let boxes: Vec<(usize, bool)> = doc
-        .actions
+    let boxes: Vec<(usize, bool)> = items
         .iter()
-        .zip(&items)
-        .filter(|(item, o)| item.checkbox && o.number.is_some())
-        .filter_map(|(item, o)| {
+        .filter(|o| o.number.is_some())
+        .filter_map(|o| {
             let done = o.status.state == ItemState::Done;
-            (done != item.done).then_some((item.line, done))
+            (o.checkbox? != done).then_some((o.line, done))
         })
         .collect();
     let ctx = block_context(doc, &items, today, options);
@@ -360,7 +365,7 @@ pub struct UpdateOptions {
 /// only. Fatal errors (token, access) stop; others are recorded and the run goes on.
 pub async fn update_tracker<T: Tracker, S: Sleeper>(
     tracker: &Paced<'_, T, S>,
-    docs: &[(&Postmortem, &DocOutcome)],
+    docs: &[DocOutcome],
     listing: &[TrackedIssue],
     engine: &Engine,
     options: &FollowupOptions,
@@ -369,8 +374,8 @@ pub async fn update_tracker<T: Tracker, S: Sleeper>(
     let by_number: HashMap<u64, &TrackedIssue> = listing.iter().map(|t| (t.number, t)).collect();
     let mut seen = std::collections::HashSet::new();
     let mut out = TrackerUpdates::default();
-    for (doc, outcome) in docs {
-        for (o, row) in outcome.items.iter().zip(&outcome.rows) {
+    for outcome in docs {
+        for o in &outcome.items {
             let Some(t) = o.number.and_then(|n| by_number.get(&n)) else {
                 continue;
             };
@@ -417,8 +422,8 @@ pub async fn update_tracker<T: Tracker, S: Sleeper>(
             }
             let ctx = ReminderContext {
                 today: update.today.format("%Y-%m-%d").to_string(),
-                postmortem: postmortem_ref(doc, options),
-                item: row.item.clone(),
+                postmortem: outcome.postmortem.clone(),
+                item: o.view.clone(),
                 issue: IssueLink {
                     reference: t.reference(),
                     url: Some(t.url.clone()),

@@ -142,15 +142,10 @@ pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
         return Ok(report);
     };
     if job.tell_tracker {
-        let pairs: Vec<_> = docs
-            .iter()
-            .map(|d| &d.doc)
-            .zip(report.documents.iter())
-            .collect();
         let paced = Paced::new(forge, sleeper, &options.sync.pacing);
         let updates = update_tracker(
             &paced,
-            &pairs,
+            &report.documents,
             &listing,
             job.engine,
             &options.followup,
