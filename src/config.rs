@@ -231,6 +231,61 @@ pub enum ConfigError {
     Invalid { path: String, message: String },
 }
 
+/// Where each setting came from: the file (named as shown in messages), or the
+/// `POSTMORTEM_TRACKER_*` variable that overrides it.
+struct Origins {
+    file: String,
+    /// (dotted key in lower case, variable name).
+    env: Vec<(String, String)>,
+}
+
+impl Origins {
+    fn new<'a>(file: &str, vars: impl IntoIterator<Item = &'a String>) -> Origins {
+        let env = vars
+            .into_iter()
+            .map(|v| {
+                let key = v["POSTMORTEM_TRACKER_".len()..]
+                    .to_lowercase()
+                    .replace("__", ".");
+                (key, v.clone())
+            })
+            .collect();
+        Origins {
+            file: file.to_string(),
+            env,
+        }
+    }
+
+    /// Where `key` (`time_zone`, `lint.require_due`, `headings."x"`) was set.
+    fn of(&self, key: &str) -> String {
+        let key = key.split('"').next().unwrap_or(key).trim_end_matches('.');
+        self.env
+            .iter()
+            .find(|(k, _)| k == key || k.starts_with(&format!("{key}.")))
+            .map_or_else(
+                || self.file.clone(),
+                |(_, var)| format!("environment variable {var}"),
+            )
+    }
+
+    /// Where the setting a deserialisation error names was set: `unknown field `x`` (for key
+    /// `k`), or a value `for key `k``.
+    fn of_error(&self, message: &str) -> String {
+        let quoted = |after: &str| {
+            let rest = &message[message.find(after)? + after.len()..];
+            rest.split('`').next().map(str::to_string)
+        };
+        let at = quoted("for key `");
+        let key = match (quoted("unknown field `"), at) {
+            (Some(field), Some(at)) => format!("{at}.{field}"),
+            (Some(field), None) => field,
+            (None, Some(at)) => at,
+            (None, None) => return self.file.clone(),
+        };
+        self.of(&key)
+    }
+}
+
 /// What a required section name stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Required {
@@ -265,7 +320,22 @@ impl Config {
         let file = config::File::from(path.as_path())
             .format(config::FileFormat::Toml)
             .required(false);
-        Self::build(file, &shown, env)
+        let (mut cfg, origins) = Self::build(file, &shown, env)?;
+        // A missing overrides folder is the same warning for every command (the built-in
+        // templates are used), not an error in some commands and silence in others.
+        if let Some(dir) = &cfg.templates_dir {
+            let full = root.join(dir);
+            if !full.is_dir() {
+                eprintln!(
+                    "warning: {}: templates_dir {:?}: no such folder ({}); the built-in templates are used",
+                    origins.of("templates_dir"),
+                    dir.display().to_string(),
+                    full.display()
+                );
+                cfg.templates_dir = None;
+            }
+        }
+        Ok(cfg)
     }
 
     /// Reads a configuration file's text (a repository's `.postmortem-tracker.toml` read
@@ -278,23 +348,25 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
         let file = config::File::from_str(text, config::FileFormat::Toml);
-        Self::build(file, origin, env)
+        Self::build(file, origin, env).map(|(cfg, _)| cfg)
     }
 
-    /// Layers `file` and the environment, deserialises and validates; errors name `shown`.
+    /// Layers `file` and the environment, deserialises and validates; errors name `shown`, or
+    /// the environment variable a wrong value or unknown key came from.
     fn build<F>(
         file: F,
         shown: &str,
         env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Config, ConfigError>
+    ) -> Result<(Config, Origins), ConfigError>
     where
         F: config::Source + Send + Sync + 'static,
     {
-        let shown = shown.to_string();
         let env: config::Map<String, String> = env
             .into_iter()
             .filter(|(k, _)| k.starts_with("POSTMORTEM_TRACKER_"))
             .collect();
+        let origins = Origins::new(shown, env.keys());
+        let shown = shown.to_string();
         let built = config::Config::builder()
             .add_source(file)
             .add_source(
@@ -321,17 +393,18 @@ impl Config {
                 ""
             };
             ConfigError::Invalid {
-                path: shown.clone(),
+                path: origins.of_error(&message),
                 message: format!("{message}{hint}"),
             }
         })?;
-        cfg.validate(&shown)?;
-        Ok(cfg)
+        cfg.validate(&origins)?;
+        Ok((cfg, origins))
     }
 
-    fn validate(&self, path: &str) -> Result<(), ConfigError> {
+    fn validate(&self, origins: &Origins) -> Result<(), ConfigError> {
+        // Every message starts with its key (`time_zone: …`), which tells where it was set.
         let invalid = |message: String| ConfigError::Invalid {
-            path: path.to_string(),
+            path: origins.of(message.split(':').next().unwrap_or_default()),
             message,
         };
         let names: Vec<&str> = SectionKind::ALL.iter().map(|k| k.name()).collect();
@@ -548,5 +621,67 @@ mod tests {
             e.contains("never from a file") && !e.contains("glpat-secret"),
             "{e}"
         );
+    }
+
+    /// A wrong value or an unknown key set in the environment names the variable, not the
+    /// file (which may not exist); one set in the file names the file.
+    #[test]
+    fn errors_name_the_variable_they_come_from() {
+        let dir = tempfile::tempdir().unwrap();
+        for (var, value, says) in [
+            (
+                "POSTMORTEM_TRACKER_TIME_ZONE",
+                "Mars",
+                "time_zone: cannot read \"Mars\"",
+            ),
+            (
+                "POSTMORTEM_TRACKER_LINT__REQUIRE_DEU",
+                "false",
+                "unknown field `require_deu`",
+            ),
+            ("POSTMORTEM_TRACKER_LINT__STRICT", "maybe", "lint.strict"),
+            (
+                "POSTMORTEM_TRACKER_FOLLOWUP__WRITE",
+                "email",
+                "followup.write",
+            ),
+        ] {
+            let e = Config::load(dir.path(), None, env(&[(var, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with(&format!("environment variable {var}: ")),
+                "{e}"
+            );
+            assert!(e.contains(says) && !e.contains(FILE_NAME), "{e}");
+        }
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "time_zone = \"Mars\"\n[lint]\nstrict = true\n",
+        )
+        .unwrap();
+        let e = Config::load(
+            dir.path(),
+            None,
+            env(&[("POSTMORTEM_TRACKER_LINT__STRICT", "false")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(FILE_NAME) && e.contains("time_zone"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_templates_folder_is_dropped_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "templates_dir = \"ci/templates\"\n",
+        )
+        .unwrap();
+        let cfg = Config::load(dir.path(), None, env(&[])).unwrap();
+        assert_eq!(cfg.templates_dir, None);
+        std::fs::create_dir_all(dir.path().join("ci/templates")).unwrap();
+        let cfg = Config::load(dir.path(), None, env(&[])).unwrap();
+        assert_eq!(cfg.templates_dir, Some(PathBuf::from("ci/templates")));
     }
 }

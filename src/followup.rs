@@ -83,6 +83,9 @@ pub struct ItemOutcome {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DocOutcome {
     pub path: String,
+    /// The postmortem as templates show it (path, link, title).
+    #[serde(skip)]
+    pub postmortem: PostmortemRef,
     pub counts: Counts,
     pub items: Vec<ItemOutcome>,
     /// Boxes set by this run: (line, ticked).
@@ -294,6 +297,7 @@ pub fn followup_doc(
     };
     Ok(DocOutcome {
         path: doc.path.clone(),
+        postmortem: ctx.postmortem.clone(),
         counts: ctx.counts,
         items,
         boxes,

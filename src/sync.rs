@@ -456,7 +456,11 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                     Ok(o) => break o,
                 }
             };
-            if assignee.is_none() {
+            // A forge may open the issue without the assignee asked for (GitLab answers 201
+            // with `assignees: []` for a user who is not a project member): reported like an
+            // owner without an account.
+            let dropped = matches!(&outcome, Outcome::Created(t) if assignee.is_some() && t.assignee.is_none());
+            if assignee.is_none() || dropped {
                 if let Some(o) = &item.owner {
                     if !report.unknown_owners.contains(o) {
                         report.unknown_owners.push(o.clone());

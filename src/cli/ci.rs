@@ -11,20 +11,24 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::input::{self, Global, Inputs};
-use super::remote::{self, Kind, Remote};
+use super::remote::{self, Kind};
 use crate::ci::review::{Review, Sticky, STICKY_MARKER};
 use crate::ci::{self, CiRun, Event, Forge, Mode, Outputs};
 use crate::lint::{lint, output, Finding};
 use crate::model::{Diagnostic, Postmortem, Severity};
 use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
-use crate::reconcile::Overrides;
+use crate::reconcile::followup::REQUEST_TITLE;
+use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
+use crate::reconcile::{summary, Options, Overrides};
 use crate::render::context::{
-    Counts, Finding as FindingView, IssueLink, ItemState, ItemView, JobSummaryContext, PlanEntry,
-    PostmortemRef, PrCommentContext, StatusItem, SummaryEntry,
+    Counts, Finding as FindingView, IssueLink, ItemView, PlanEntry, PostmortemRef,
+    PrCommentContext, StatusItem,
 };
 use crate::render::Engine;
-use crate::sync::{sync, SyncOptions, SyncReport, TokioSleeper};
-use crate::tracker::{dry_run::DryRun, github::GitHub, gitlab::GitLab, Tracker, TrackerError};
+use crate::sync::{SyncError, SyncOptions, SyncReport, TokioSleeper};
+use crate::tracker::client::{Client, ConnectError};
+use crate::tracker::publish::{Published, Target};
+use crate::tracker::{dry_run::DryRun, Tracker, TrackerError};
 
 /// How links reach the default branch after a sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -73,10 +77,10 @@ pub struct Args {
 /// What every event handler gets.
 struct Ctx {
     run: CiRun,
-    remote: Remote,
     inputs: Inputs,
     engine: Engine,
-    options: SyncOptions,
+    /// Resolved once: configuration, CI environment, flags, today.
+    resolved: Options,
     timeout: std::time::Duration,
 }
 
@@ -120,15 +124,13 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         today: args.today,
     };
     let resolved = remote::options(inputs.config.clone(), &overrides, &env)?;
-    let (remote, options) = (resolved.remote, resolved.sync);
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
     let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
     let ctx = Ctx {
         run,
-        remote,
         inputs,
         engine,
-        options,
+        resolved,
         timeout,
     };
     let rt = remote::runtime()?;
@@ -151,17 +153,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             finish(&ctx, &Outputs::default(), None)?;
             Ok(ExitCode::SUCCESS)
         }
-        Event::Scheduled { trigger } => {
-            // The follow-up proper writes the status blocks and boxes, labels overdue issues and
-            // reminds their owners; it runs its own runtime, so it runs before this one is used.
-            let followed = super::followup::run(followup_args(&args), global)?;
-            let reported = rt.block_on(scheduled_followup(&ctx, &args, &trigger))?;
-            Ok(if followed != ExitCode::SUCCESS {
-                followed
-            } else {
-                reported
-            })
-        }
+        Event::Scheduled { trigger } => scheduled_followup(&ctx, &args, &trigger),
         Event::Other(name) => {
             println!("event {name}: nothing to do (postmortem-tracker acts on pull/merge requests, pushes and schedules)");
             finish(&ctx, &Outputs::default(), None)?;
@@ -184,7 +176,7 @@ fn own_push(env: &std::collections::HashMap<String, String>, payload: Option<&st
 
 /// A pull or merge request: lint the changed postmortems, annotate, comment the plan.
 async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Result<ExitCode> {
-    let remote = &ctx.remote;
+    let remote = &ctx.resolved.remote;
     let token = remote.token.as_deref();
     let client = match ctx.run.forge {
         Forge::GitHub => Some(
@@ -289,9 +281,9 @@ async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Resu
     );
 
     let state = list_state(ctx).await;
-    let today = ctx.options.today;
-    let p = plan(&docs, &state, today, &ctx.options.plan);
-    let statuses = statuses(&docs, &p, &ctx.options, today);
+    let today = ctx.resolved.sync.today;
+    let p = plan(&docs, &state, today, &ctx.resolved.sync.plan);
+    let statuses = statuses(&docs, &p, &ctx.resolved.sync, today);
     let outputs = outputs_of(&statuses, 0, 0);
 
     if docs.is_empty() && findings.is_empty() {
@@ -363,7 +355,7 @@ fn comment_permission(ctx: &Ctx, fork: bool, e: &TrackerError) -> String {
 
 /// A push to the default branch: sync, then write the links back.
 async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
-    let remote = &ctx.remote;
+    let remote = &ctx.resolved.remote;
     if remote.token.is_none() && !args.dry_run {
         anyhow::bail!(
             "no {} in the environment: the sync needs a token to open issues on {} (in GitHub Actions pass `token: ${{{{ secrets.GITHUB_TOKEN }}}}` with `permissions: issues: write, contents: write`; on GitLab a project access token with the `api` scope)",
@@ -371,46 +363,57 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
             remote.repo
         );
     }
-    let mut options = ctx.options.clone();
-    options.write_back = args.write_back != WriteBack::Off && !args.dry_run;
     let docs = &ctx.inputs.documents;
     let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(remote, &e));
+    let failed = |e: SyncError| match e {
+        SyncError::Tracker(t) => explain(t),
+        other => anyhow::Error::new(other),
+    };
+    let mut link_errors = Vec::new();
     let report: SyncReport = if args.dry_run {
         let dry = DryRun::new(list_state(ctx).await);
-        let r = sync(docs, &dry, &TokioSleeper, &ctx.engine, &options).await;
+        let mut options = ctx.resolved.sync.clone();
+        options.write_back = false;
+        let r = crate::sync::sync(docs, &dry, &TokioSleeper, &ctx.engine, &options)
+            .await
+            .map_err(failed)?;
         for a in dry.recorded() {
             println!("dry run: would {a}");
         }
+        print!("{}", super::sync::summary(&r, None));
         r
     } else {
-        let token = remote.token.as_deref().unwrap_or_default();
-        match ctx.run.forge {
-            Forge::GitHub => {
-                let gh = GitHub::new(&remote.api_url, &remote.repo, Some(token), ctx.timeout)
-                    .map_err(anyhow::Error::msg)?;
-                sync(docs, &gh, &TokioSleeper, &ctx.engine, &options).await
-            }
-            Forge::GitLab => {
-                let gl = GitLab::connect(&remote.api_url, &remote.repo, token)
-                    .await
-                    .map_err(explain)?;
-                sync(docs, &gl, &TokioSleeper, &ctx.engine, &options).await
+        let client = Client::connect(remote, ctx.timeout)
+            .await
+            .map_err(|e| remote::connect_failed(remote, e))?;
+        let job = SyncJob {
+            options: &ctx.resolved,
+            engine: &ctx.engine,
+            local: args.write_back != WriteBack::Off,
+            forge: match args.write_back {
+                WriteBack::Commit => Some(Target::Commit),
+                WriteBack::PullRequest => Some(Target::PullRequest {
+                    branch: ctx.inputs.config.followup.branch.clone(),
+                    title: REQUEST_TITLE.into(),
+                }),
+                WriteBack::Local | WriteBack::Off => None,
+            },
+        };
+        let done = reconcile_sync(&client, &TokioSleeper, docs, &job)
+            .await
+            .map_err(failed)?;
+        print!("{}", super::sync::summary(&done.report, None));
+        if let Some(published) = done.published {
+            if let Err(e) = links_published(published, remote) {
+                warn(ctx, &e);
+                link_errors.push(e);
             }
         }
-    }
-    .map_err(|e| match e {
-        crate::sync::SyncError::Tracker(t) => explain(t),
-        other => anyhow::Error::new(other),
-    })?;
-    print!("{}", super::sync::summary(&report, None));
-    let mut errors = report.errors.clone();
-    if matches!(args.write_back, WriteBack::Commit | WriteBack::PullRequest) && !args.dry_run {
-        if let Err(e) = publish_write_back(ctx, args.write_back, &report).await {
-            warn(ctx, &e);
-            errors.push(e);
-        }
-    }
-    let statuses = statuses(docs, &report.plan, &options, options.today);
+        done.report
+    };
+    let errors: Vec<String> = report.errors.iter().cloned().chain(link_errors).collect();
+    let options = &ctx.resolved.sync;
+    let statuses = statuses(docs, &report.plan, options, options.today);
     let outputs = outputs_of(&statuses, report.created.len(), report.adopted.len());
     let created: Vec<IssueLink> = report
         .created
@@ -437,47 +440,13 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Commits the links the sync wrote (commit mode) or proposes them in one pull/merge request,
-/// through the forge's API: each file's links are re-applied (by item key) to the text on the
-/// forge, so a concurrent edit is kept. The links are also in the checkout.
-async fn publish_write_back(ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> Result<(), String> {
-    use crate::reconcile::publish::link_changes;
-    use crate::tracker::publish::{commit_message, publish, Source, Target};
-    let remote = &ctx.remote;
-    // Only the files whose links the sync wrote into the checkout.
-    let changes = link_changes(report, &ctx.options.parse_options, |path| {
-        report.links_written.iter().any(|l| l.path == path)
-    });
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let target = match mode {
-        WriteBack::PullRequest => Target::PullRequest {
-            branch: ctx.inputs.config.followup.branch.clone(),
-            title: "postmortem-tracker: action item status".into(),
-        },
-        _ => Target::Commit,
-    };
-    let body = format!(
-        "Issue links for the action items of {} postmortem(s), written by postmortem-tracker. Merge to update the postmortems; later runs update this branch.\n",
-        changes.len()
-    );
-    let message = commit_message(Source::Sync);
-    let token = remote.token.as_deref().unwrap_or_default();
-    let explain = |e: TrackerError| remote::explain(remote, &e);
-    let published = match ctx.run.forge {
-        Forge::GitHub => {
-            let gh = GitHub::new(&remote.api_url, &remote.repo, Some(token), ctx.timeout)?;
-            publish(&gh, &changes, &target, &message, &body).await
-        }
-        Forge::GitLab => {
-            let gl = GitLab::connect(&remote.api_url, &remote.repo, token)
-                .await
-                .map_err(explain)?;
-            publish(&gl, &changes, &target, &message, &body).await
-        }
-    }
-    .map_err(explain)?;
+/// Says where the links went through the API (commit mode, or one pull/merge request); the
+/// links are also in the checkout. An error says why they did not.
+fn links_published(
+    published: Result<Published, TrackerError>,
+    remote: &crate::reconcile::Remote,
+) -> Result<(), String> {
+    let published = published.map_err(|e| remote::explain(remote, &e))?;
     println!(
         "links committed to {}: {} file(s), {} already up to date",
         published.branch,
@@ -497,38 +466,31 @@ async fn publish_write_back(ctx: &Ctx, mode: WriteBack, report: &SyncReport) -> 
     }
 }
 
-/// The `followup` command's arguments for a scheduled run: same files, tracker detected from
-/// the CI environment, the write-back mode chosen for the action (`off`: compute only).
-fn followup_args(args: &Args) -> super::followup::Args {
+/// A schedule or a manual run: the follow-up (status blocks and boxes written as
+/// `--write-back` says, `off` computing only; overdue labels and reminders), then the status of
+/// every item as step outputs, the job summary, and `fail-on-overdue`.
+fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Result<ExitCode> {
     use super::followup::WriteMode;
-    super::followup::Args {
-        paths: args.paths.clone(),
-        tracker: super::remote::TrackerArgs {
-            tracker: None,
-            repo: None,
-            api_url: args.api_url.clone(),
-            today: args.today,
-        },
-        format: super::remote::Format::Text,
-        // The exit code for overdue items comes from the status report below.
-        fail_on_overdue: false,
-        write: match args.write_back {
-            WriteBack::Local | WriteBack::Off => Some(WriteMode::Local),
-            WriteBack::Commit => Some(WriteMode::Commit),
-            WriteBack::PullRequest => Some(WriteMode::PullRequest),
-        },
-        dry_run: args.dry_run || args.write_back == WriteBack::Off,
-    }
-}
-
-/// A schedule or a manual run, after the follow-up: the status of every item as step outputs,
-/// the job summary, and `fail-on-overdue`.
-async fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Result<ExitCode> {
+    let write = match args.write_back {
+        WriteBack::Local | WriteBack::Off => WriteMode::Local,
+        WriteBack::Commit => WriteMode::Commit,
+        WriteBack::PullRequest => WriteMode::PullRequest,
+    };
+    let dry_run = args.dry_run || args.write_back == WriteBack::Off;
+    let report = super::followup::execute(
+        &ctx.resolved,
+        &ctx.engine,
+        &ctx.inputs.documents,
+        write,
+        dry_run,
+    )?;
+    print!("{}", super::followup::text(&report));
     println!("{trigger}: follow-up done; status of every item:");
-    let docs = &ctx.inputs.documents;
-    let state = list_state(ctx).await;
-    let p = plan(docs, &state, ctx.options.today, &ctx.options.plan);
-    let statuses = statuses(docs, &p, &ctx.options, ctx.options.today);
+    let statuses: Vec<_> = report
+        .documents
+        .iter()
+        .map(|d| (d.postmortem.clone(), d.rows.clone()))
+        .collect();
     let outputs = outputs_of(&statuses, 0, 0);
     let summary = job_summary(ctx, "followup", args.dry_run, &statuses, vec![], vec![])?;
     finish(ctx, &outputs, Some(&summary))?;
@@ -536,32 +498,25 @@ async fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Re
         "{} open, {} overdue, {} done",
         outputs.open, outputs.overdue, outputs.done
     );
-    Ok(if args.fail_on_overdue && outputs.overdue > 0 {
-        ExitCode::from(1)
-    } else {
+    let overdue_fail = args.fail_on_overdue && outputs.overdue > 0;
+    Ok(if report.errors.is_empty() && !overdue_fail {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 
 /// The tool's issues, or nothing (with a warning) when they cannot be listed.
 async fn list_state(ctx: &Ctx) -> Vec<TrackedIssue> {
-    let remote = &ctx.remote;
-    let label = &ctx.options.label;
-    let listed = match (ctx.run.forge, remote.token.as_deref()) {
-        (Forge::GitHub, token) => {
-            match GitHub::new(&remote.api_url, &remote.repo, token, ctx.timeout) {
-                Ok(gh) => gh.list_issues(label).await,
-                Err(e) => Err(TrackerError::Rejected {
-                    status: 0,
-                    message: e,
-                }),
-            }
-        }
-        (Forge::GitLab, Some(t)) => match GitLab::connect(&remote.api_url, &remote.repo, t).await {
-            Ok(gl) => gl.list_issues(label).await,
-            Err(e) => Err(e),
-        },
-        (Forge::GitLab, None) => return Vec::new(),
+    let remote = &ctx.resolved.remote;
+    // GitHub lists a public repository without a token; GitLab needs one.
+    if remote.kind == Kind::Gitlab && remote.token.is_none() {
+        return Vec::new();
+    }
+    let listed = match Client::connect(remote, ctx.timeout).await {
+        Ok(c) => c.list_issues(&ctx.resolved.sync.label).await,
+        Err(ConnectError::Tracker(e)) => Err(e),
+        Err(ConnectError::Setup(message)) => Err(TrackerError::Rejected { status: 0, message }),
     };
     listed.unwrap_or_else(|e| {
         warn(
@@ -600,44 +555,43 @@ fn item_view(d: &Postmortem, i: &PlannedItem) -> ItemView {
     }
 }
 
-/// Every item's state on `today`, per document: done when its issue is closed (or, untracked,
-/// when its box is ticked), overdue when open past its due date.
+/// Every item's state on `today`, per document, by [`crate::status::status`]: done when its
+/// issue is closed (or, untracked, when its box is ticked), overdue when open past the plan's
+/// due date (the item's own, else the default the sync gives the issue it opens).
 fn statuses(
     docs: &[Postmortem],
     p: &Plan,
     options: &SyncOptions,
     today: NaiveDate,
 ) -> Vec<(PostmortemRef, Vec<StatusItem>)> {
+    use crate::status::{status, DueDefaults, IssueState};
     let mut out: Vec<(PostmortemRef, Vec<StatusItem>)> = docs
         .iter()
         .map(|d| (postmortem_ref(d, options), Vec::new()))
         .collect();
     for i in &p.items {
         let d = &docs[i.doc];
+        let item = &d.actions[i.item];
         let issue = match &i.action {
             Action::Create => None,
             Action::Adopt { issue, .. } | Action::Unchanged { issue } => Some(issue),
         };
-        let done = issue
-            .and_then(|s| s.open)
-            .map_or(d.actions[i.item].done, |open| !open);
-        let days_overdue = i
-            .due
-            .map(|due| (today - due).num_days())
-            .filter(|n| *n > 0 && !done);
-        let state = match (done, days_overdue) {
-            (true, _) => ItemState::Done,
-            (false, Some(_)) => ItemState::Overdue,
-            _ => ItemState::Open,
+        // What the plan knows of the issue (or will give it): its state when listed, else the
+        // file's box; the plan's due date.
+        let known = IssueState {
+            open: issue.and_then(|s| s.open).unwrap_or(!item.done),
+            due: i.due,
+            ..IssueState::default()
         };
+        let st = status(item, Some(&known), None, &DueDefaults::default(), today);
         out[i.doc].1.push(StatusItem {
             item: item_view(d, i),
             issue: issue.map(|s| IssueLink {
                 reference: s.reference.clone(),
                 url: s.url.clone(),
             }),
-            state,
-            days_overdue,
+            state: st.state,
+            days_overdue: st.days_overdue,
         });
     }
     out
@@ -666,7 +620,7 @@ fn pr_comment(
     p: &Plan,
     findings: &[Finding],
 ) -> anyhow::Result<String> {
-    let statuses = statuses(docs, p, &ctx.options, ctx.options.today);
+    let statuses = statuses(docs, p, &ctx.resolved.sync, ctx.resolved.sync.today);
     let mut entries: Vec<PlanEntry> = Vec::new();
     for (di, d) in docs.iter().enumerate() {
         let create: Vec<ItemView> = p
@@ -757,34 +711,14 @@ fn job_summary(
     created: Vec<IssueLink>,
     errors: Vec<String>,
 ) -> anyhow::Result<String> {
-    let mut all = Vec::new();
-    let entries = statuses
-        .iter()
-        .map(|(pm, items)| {
-            all.extend(items.iter().cloned());
-            let mut overdue: Vec<StatusItem> = items
-                .iter()
-                .filter(|s| s.state == ItemState::Overdue)
-                .cloned()
-                .collect();
-            overdue.sort_by_key(|s| std::cmp::Reverse(s.days_overdue));
-            SummaryEntry {
-                postmortem: pm.clone(),
-                counts: Counts::of(items),
-                overdue,
-            }
-        })
-        .collect();
-    let context = JobSummaryContext {
-        command: command.into(),
+    let job = summary::Job {
+        command,
         dry_run,
-        today: ctx.options.today.format("%Y-%m-%d").to_string(),
-        entries,
-        totals: Counts::of(&all),
+        today: ctx.resolved.today,
         created,
         errors,
     };
-    Ok(ctx.engine.render("job_summary", &context)?)
+    Ok(summary::job_summary(&ctx.engine, job, statuses)?)
 }
 
 /// A warning in the CI log: a GitHub annotation, or a plain line on GitLab.

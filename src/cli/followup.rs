@@ -11,10 +11,11 @@ use serde::Serialize;
 
 use super::input::{self, Global};
 use super::remote::{self, Format, Kind, TrackerArgs};
-use crate::followup::{DocOutcome, FollowupOptions, TrackerUpdates};
+use crate::followup::{DocOutcome, TrackerUpdates};
 use crate::reconcile::followup::{followup, Document, Job, Write};
+use crate::reconcile::summary;
 use crate::reconcile::Options;
-use crate::render::context::{Counts, ItemState, JobSummaryContext, PostmortemRef, SummaryEntry};
+use crate::render::context::{Counts, ItemState};
 use crate::render::Engine;
 use crate::tracker::client::Client;
 use crate::tracker::publish::{Published, Target};
@@ -55,20 +56,20 @@ pub struct Args {
 
 /// What the run did, for `--format json`.
 #[derive(Debug, Serialize)]
-struct Report {
-    today: NaiveDate,
-    mode: &'static str,
-    write: WriteMode,
-    dry_run: bool,
-    totals: Counts,
-    documents: Vec<DocOutcome>,
-    files_written: Vec<String>,
+pub(super) struct Report {
+    pub today: NaiveDate,
+    pub mode: &'static str,
+    pub write: WriteMode,
+    pub dry_run: bool,
+    pub totals: Counts,
+    pub documents: Vec<DocOutcome>,
+    pub files_written: Vec<String>,
     /// Labels and reminders (tracker mode).
-    updates: TrackerUpdates,
+    pub updates: TrackerUpdates,
     /// Commit or pull-request mode: what went to the forge.
     #[serde(skip_serializing_if = "Option::is_none")]
-    published: Option<Published>,
-    errors: Vec<String>,
+    pub published: Option<Published>,
+    pub errors: Vec<String>,
 }
 
 /// Reads the documents again, now, so that the status is written into exactly the text it
@@ -92,22 +93,46 @@ fn read_documents(
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.paths, global)?;
-    let config = &inputs.config;
     let env = remote::env_map();
-    let resolved = remote::options(config.clone(), &args.tracker.overrides(), &env)?;
-    let (remote, today) = (&resolved.remote, resolved.today);
+    let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
     let write = match args.write {
         Some(w) => w,
-        None => match config.followup.write.as_str() {
+        None => match inputs.config.followup.write.as_str() {
             "commit" => WriteMode::Commit,
             "pull-request" => WriteMode::PullRequest,
             _ => WriteMode::Local,
         },
     };
-    let opts = &resolved.followup;
-    let engine = Engine::new(config.templates_dir.as_deref())?;
-    let timeout = std::time::Duration::from_secs(config.sync.timeout_secs);
+    let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
+    let report = execute(&resolved, &engine, &inputs.documents, write, args.dry_run)?;
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Text => text(&report),
+        Format::Markdown => markdown(&report, &engine)?,
+    };
+    print!("{out}");
+    if !report.errors.is_empty() {
+        return Ok(ExitCode::from(1));
+    }
+    if args.fail_on_overdue && report.totals.overdue > 0 {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
+/// One follow-up of `documents` (read again from the working tree) with `resolved` options,
+/// writing as `write` says (`dry_run`: nothing, and the tracker is not told). `followup` and
+/// the Action's schedule both run this.
+pub(super) fn execute(
+    resolved: &Options,
+    engine: &Engine,
+    documents: &[crate::model::Postmortem],
+    write: WriteMode,
+    dry_run: bool,
+) -> anyhow::Result<Report> {
+    let remote = &resolved.remote;
+    let config = &resolved.config;
+    let timeout = std::time::Duration::from_secs(config.sync.timeout_secs);
     let tracked = remote.kind != Kind::None && remote.token.is_some();
     if write != WriteMode::Local && !tracked {
         anyhow::bail!(
@@ -126,17 +151,17 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     let mut errors = Vec::new();
-    let docs = read_documents(&inputs.documents, &resolved, &mut errors);
+    let docs = read_documents(documents, resolved, &mut errors);
     let job = Job {
-        options: &resolved,
-        engine: &engine,
-        write: match (args.dry_run, write) {
+        options: resolved,
+        engine,
+        write: match (dry_run, write) {
             (true, _) => Write::Nothing,
             (false, WriteMode::Local) => Write::Local,
             (false, WriteMode::Commit) => Write::Forge(Target::Commit),
             (false, WriteMode::PullRequest) => Write::pull_request(&config.followup.branch),
         },
-        tell_tracker: !args.dry_run,
+        tell_tracker: !dry_run,
         update: resolved.update(),
     };
     let rt = remote::runtime()?;
@@ -151,31 +176,18 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         followup(Some(&client), &docs, &job).await.map_err(explain)
     })?;
     errors.extend(done.errors);
-    let report = Report {
-        today,
+    Ok(Report {
+        today: resolved.today,
         mode: if tracked { "tracker" } else { "file-only" },
         write,
-        dry_run: args.dry_run,
+        dry_run,
         totals: done.totals,
         documents: done.documents,
         files_written: done.files_written,
         updates: done.updates.unwrap_or_default(),
         published: done.published,
         errors,
-    };
-    let out = match args.format {
-        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
-        Format::Text => text(&report),
-        Format::Markdown => markdown(&report, &engine, opts)?,
-    };
-    print!("{out}");
-    if !report.errors.is_empty() {
-        return Ok(ExitCode::from(1));
-    }
-    if args.fail_on_overdue && report.totals.overdue > 0 {
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// Reads a postmortem as UTF-8. Write-back never rewrites a file it could not read exactly.
@@ -194,7 +206,8 @@ fn state_word(s: ItemState) -> &'static str {
     }
 }
 
-fn text(r: &Report) -> String {
+/// The human summary of a run.
+pub(super) fn text(r: &Report) -> String {
     let mut out = String::new();
     for d in &r.documents {
         let _ = writeln!(
@@ -299,37 +312,18 @@ fn text(r: &Report) -> String {
     out
 }
 
-fn markdown(r: &Report, engine: &Engine, opts: &FollowupOptions) -> anyhow::Result<String> {
-    let entries = r
+fn markdown(r: &Report, engine: &Engine) -> anyhow::Result<String> {
+    let statuses: Vec<_> = r
         .documents
         .iter()
-        .map(|d| SummaryEntry {
-            postmortem: PostmortemRef {
-                path: d.path.clone(),
-                url: opts.file_url.as_ref().map(|u| u.replace("{path}", &d.path)),
-                title: None,
-            },
-            counts: d.counts,
-            overdue: {
-                let mut o: Vec<_> = d
-                    .rows
-                    .iter()
-                    .filter(|i| i.state == ItemState::Overdue)
-                    .cloned()
-                    .collect();
-                o.sort_by_key(|i| std::cmp::Reverse(i.days_overdue));
-                o
-            },
-        })
+        .map(|d| (d.postmortem.clone(), d.rows.clone()))
         .collect();
-    let ctx = JobSummaryContext {
-        command: "followup".into(),
+    let job = summary::Job {
+        command: "followup",
         dry_run: r.dry_run,
-        today: r.today.to_string(),
-        entries,
-        totals: r.totals,
+        today: r.today,
         created: Vec::new(),
         errors: r.errors.clone(),
     };
-    Ok(engine.render("job_summary", &ctx)?)
+    Ok(summary::job_summary(engine, job, &statuses)?)
 }

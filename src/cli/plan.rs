@@ -51,7 +51,10 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
     });
     let listed = listed?;
-    if listed.is_none() {
+    // `--tracker none` (or `sync.tracker = "none"`) asked for the files alone: nothing to note.
+    let chosen_none = args.tracker.tracker == Some(Kind::None)
+        || inputs.config.sync.tracker.as_deref() == Some("none");
+    if listed.is_none() && !chosen_none {
         let why = if remote.kind == Kind::None {
             "no tracker configured".to_string()
         } else {

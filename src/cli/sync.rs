@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use super::input::{self, Global};
 use super::remote::{self, Kind, TrackerArgs};
-use crate::model::Postmortem;
+use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
 use crate::render::Engine;
-use crate::sync::{sync, SyncError, SyncOptions, SyncReport, TokioSleeper};
-use crate::tracker::{dry_run::DryRun, github::GitHub, gitlab::GitLab, Tracker, TrackerError};
+use crate::sync::{SyncError, SyncReport, TokioSleeper};
+use crate::tracker::client::Client;
+use crate::tracker::{dry_run::DryRun, Tracker};
 
 /// Output format of the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -33,21 +34,12 @@ pub struct Args {
     pub dry_run: bool,
 }
 
-async fn run_with<T: Tracker>(
-    docs: &[Postmortem],
-    tracker: &T,
-    engine: &Engine,
-    options: &SyncOptions,
-) -> Result<SyncReport, SyncError> {
-    sync(docs, tracker, &TokioSleeper, engine, options).await
-}
-
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.paths, global)?;
     let env = remote::env_map();
     let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
-    let remote = resolved.remote;
-    let mut options = resolved.sync;
+    let remote = resolved.remote.clone();
+    let mut options = resolved.sync.clone();
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
     let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
     if remote.kind == Kind::None && !args.dry_run {
@@ -69,46 +61,39 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         SyncError::Tracker(t) => anyhow::anyhow!(remote::explain(&remote, &t)),
         other => anyhow::Error::new(other),
     };
-    let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(&remote, &e));
+    let connect = || async {
+        Client::connect(&remote, timeout)
+            .await
+            .map_err(|e| remote::connect_failed(&remote, e))
+    };
     let rt = remote::runtime()?;
     let (report, recorded) = rt.block_on(async {
         if args.dry_run {
             options.write_back = false;
-            let state = match (remote.kind, remote.token.as_deref()) {
-                (Kind::Github, Some(t)) => {
-                    let gh = GitHub::new(&remote.api_url, &remote.repo, Some(t), timeout)
-                        .map_err(anyhow::Error::msg)?;
-                    gh.list_issues(&options.label).await.map_err(explain)?
-                }
-                (Kind::Gitlab, Some(t)) => GitLab::connect(&remote.api_url, &remote.repo, t)
-                    .await
-                    .map_err(explain)?
+            let state = match remote.token {
+                Some(_) if remote.kind != Kind::None => connect()
+                    .await?
                     .list_issues(&options.label)
                     .await
-                    .map_err(explain)?,
+                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?,
                 _ => Vec::new(),
             };
             let dry = DryRun::new(state);
-            let report = run_with(docs, &dry, &engine, &options)
+            let report = crate::sync::sync(docs, &dry, &TokioSleeper, &engine, &options)
                 .await
                 .map_err(fail)?;
             return Ok::<_, anyhow::Error>((report, Some(dry.recorded())));
         }
-        let token = remote.token.as_deref().unwrap_or_default();
-        let report = match remote.kind {
-            Kind::Github => {
-                let gh = GitHub::new(&remote.api_url, &remote.repo, Some(token), timeout)
-                    .map_err(anyhow::Error::msg)?;
-                run_with(docs, &gh, &engine, &options).await.map_err(fail)?
-            }
-            _ => {
-                let gl = GitLab::connect(&remote.api_url, &remote.repo, token)
-                    .await
-                    .map_err(explain)?;
-                run_with(docs, &gl, &engine, &options).await.map_err(fail)?
-            }
+        let job = SyncJob {
+            options: &resolved,
+            engine: &engine,
+            local: true,
+            forge: None,
         };
-        Ok((report, None))
+        let done = reconcile_sync(&connect().await?, &TokioSleeper, docs, &job)
+            .await
+            .map_err(fail)?;
+        Ok((done.report, None))
     })?;
     match args.format {
         SyncFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),

@@ -8,7 +8,8 @@ use anyhow::Context as _;
 
 use super::input::Global;
 use crate::config::Config;
-use crate::render::{self, Engine};
+use crate::render::{self, Origin};
+use crate::service::dashboard;
 
 /// The override folder: `--templates DIR`, else `templates_dir` from the configuration
 /// (relative to the folder the configuration was read in).
@@ -32,15 +33,17 @@ pub enum TemplatesCommand {
         #[arg(long = "templates", value_name = "DIR")]
         templates: Option<PathBuf>,
     },
-    /// Print a template's text (the override when DIR has one), to copy and edit.
+    /// Print a template's text (the override when DIR has one), to copy and edit; `dashboard`
+    /// is the service's HTML page (`dashboard.html.hbs`).
     Show {
         /// Template name, as `templates list` prints it.
         name: String,
         #[arg(long = "templates", value_name = "DIR")]
         templates: Option<PathBuf>,
     },
-    /// Compile every template of DIR and render each over a sample; report every error with
-    /// its template and line. Exit code 1 when any template is broken.
+    /// Compile every template of DIR (`dashboard.html.hbs` included) and render each over a
+    /// sample; report every error with its template, line and column. Exit code 1 when any
+    /// template is broken or a `.hbs` file is no template.
     Check {
         /// Folder of overrides.
         dir: PathBuf,
@@ -53,20 +56,29 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let config = Config::load(&root, global.config.as_deref(), std::env::vars())?;
     match args.command {
         TemplatesCommand::List { templates } => {
+            // Listed without compiling: a broken override is listed too (`check` says why).
             let dir = templates_dir(templates, &config, &root);
-            let engine = Engine::new(dir.as_deref())?;
-            for (name, _) in render::TEMPLATES {
-                let (origin, text) = engine.source(name).context("template table")?;
+            let sources = render::overrides(dir.as_deref())?;
+            for (name, (origin, text)) in render::TEMPLATES
+                .iter()
+                .filter_map(|(n, _)| Some((n, sources.get(n)?)))
+            {
                 println!("{name:<18} {origin:<10}  {}", summary(text));
             }
+            let (origin, text) = dashboard_source(dir.as_deref())?;
+            println!("{:<18} {origin:<10}  {}", "dashboard", summary(&text));
             Ok(ExitCode::SUCCESS)
         }
         TemplatesCommand::Show { name, templates } => {
             let dir = templates_dir(templates, &config, &root);
-            let engine = Engine::new(dir.as_deref())?;
-            let (_, text) = engine.source(&name).with_context(|| {
+            if is_dashboard(&name) {
+                print!("{}", dashboard_source(dir.as_deref())?.1);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let sources = render::overrides(dir.as_deref())?;
+            let (_, text) = sources.get(name.as_str()).with_context(|| {
                 format!(
-                    "no template named `{name}` (known: {})",
+                    "no template named `{name}` (known: {}, dashboard)",
                     render::TEMPLATES.map(|(n, _)| n).join(", ")
                 )
             })?;
@@ -77,7 +89,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             if !dir.is_dir() {
                 anyhow::bail!("{}: not a folder", dir.display());
             }
-            let problems = render::check_dir(&dir);
+            let mut problems = render::check_dir(&dir);
+            problems.extend(check_dashboard(&dir));
             for p in &problems {
                 eprintln!("error: {p}");
             }
@@ -88,10 +101,95 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
                 );
                 Ok(ExitCode::SUCCESS)
             } else {
+                eprintln!(
+                    "{} problem{} in {}",
+                    problems.len(),
+                    if problems.len() == 1 { "" } else { "s" },
+                    dir.display()
+                );
                 Ok(ExitCode::from(1))
             }
         }
     }
+}
+
+/// `dashboard` and `dashboard.html` name the service's page, which `serve` reads from the same
+/// override folder as `dashboard.html.hbs`.
+fn is_dashboard(name: &str) -> bool {
+    name == "dashboard" || name == dashboard::TEMPLATE_NAME
+}
+
+/// The dashboard's text and where it comes from: `DIR/dashboard.html.hbs`, else built in.
+fn dashboard_source(dir: Option<&Path>) -> anyhow::Result<(Origin, String)> {
+    match dir
+        .map(|d| d.join(format!("{}.hbs", dashboard::TEMPLATE_NAME)))
+        .filter(|f| f.is_file())
+    {
+        Some(f) => {
+            let text =
+                std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+            Ok((Origin::File(f), text))
+        }
+        None => Ok((Origin::Embedded, dashboard::TEMPLATE.to_string())),
+    }
+}
+
+/// The dashboard override of `dir`, if any: compiled, then rendered over a sample page with one
+/// item of each state, so a misspelt variable inside the item rows is found too.
+fn check_dashboard(dir: &Path) -> Option<render::RenderError> {
+    if !dir
+        .join(format!("{}.hbs", dashboard::TEMPLATE_NAME))
+        .is_file()
+    {
+        return None;
+    }
+    let page = sample_page();
+    dashboard::Dashboard::new(Some(dir))
+        .and_then(|d| d.render(&page))
+        .err()
+}
+
+/// A dashboard page over one item of each state and two days of history.
+fn sample_page() -> dashboard::Page {
+    use crate::render::context::ItemState;
+    use crate::service::index::{Counts, ItemFilter, ItemRecord, Snapshot};
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default();
+    let item = |n: usize, state: ItemState| ItemRecord {
+        forge: "github".into(),
+        repository: "acme/svc".into(),
+        path: "postmortems/db.md".into(),
+        postmortem: "DB outage".into(),
+        postmortem_url: Some("https://github.com/acme/svc/blob/main/postmortems/db.md".into()),
+        line: 10 + n,
+        key: format!("sample{n}"),
+        text: format!("Action item {n}"),
+        kind: "corrective".into(),
+        owner: Some("ana".into()),
+        due: Some(day(10)),
+        state,
+        days_overdue: (state == ItemState::Overdue).then_some(3),
+        issue: Some(format!("#{n}")),
+        issue_url: Some(format!("https://github.com/acme/svc/issues/{n}")),
+        incident: Some(day(1)),
+        closed_on: (state == ItemState::Done).then(|| day(5)),
+    };
+    let items = [
+        item(1, ItemState::Done),
+        item(2, ItemState::Open),
+        item(3, ItemState::Overdue),
+    ];
+    let snapshot = |d, open, overdue| Snapshot {
+        day: day(d),
+        forge: "github".into(),
+        repository: "acme/svc".into(),
+        counts: Counts {
+            done: 1,
+            open,
+            overdue,
+        },
+    };
+    let history = [snapshot(12, 2, 0), snapshot(13, 1, 1)];
+    dashboard::page(&items, &history, &ItemFilter::default())
 }
 
 /// The first line of a template's header comment after `name:`, as a description.

@@ -130,3 +130,39 @@ fn short(text: &str) -> String {
         format!("{cut}…")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<(String, Option<usize>, Severity)> {
+        let pm = crate::parse::parse("pm.md", text, &crate::parse::ParseOptions::default());
+        let mut cfg = Config {
+            required_sections: vec![],
+            ..Config::default()
+        };
+        cfg.lint.require_owner = false;
+        cfg.lint.require_due = false;
+        lint(&pm, &cfg)
+            .into_iter()
+            .map(|d| (d.code.to_string(), d.line, d.severity))
+            .collect()
+    }
+
+    #[test]
+    fn the_parser_says_when_it_is_unsure_and_lint_shows_it_as_warnings() {
+        let got = codes(
+            "# Outage\n\n## Action Items\n\n## Root Cause\n\nA bad deploy.\n\n\
+             ## Follow-up work\n\n- Add alerts Owner: ???\n- Rotate keys due: someday soon\n",
+        );
+        let w = Severity::Warning;
+        assert_eq!(
+            got,
+            [
+                ("empty-actions".to_string(), Some(3), w),
+                ("unreadable-owner".to_string(), Some(11), w),
+                ("unparseable-date".to_string(), Some(12), w),
+            ]
+        );
+    }
+}

@@ -247,6 +247,9 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
     let mut blank = false;
     let mut table: Option<Table> = None;
     let mut last_was_table = false;
+    // The last table row as written, while it may go on on the next line: a row without its
+    // closing pipe, hard-wrapped by an editor.
+    let mut open_row: Option<String> = None;
 
     for line in lines {
         if line.skip {
@@ -262,15 +265,35 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
             if t.header.is_empty() {
                 t.header = cells;
             } else if !is_separator_row(&cells) {
+                let open = !body.ends_with('|') && cells.len() < t.header.len();
+                open_row = open.then(|| body.to_string());
                 t.rows.push((line.no, cells));
             }
             last_was_table = true;
             blank = false;
             continue;
         }
-        if last_was_table && body == "|" {
+        // Inside a table: a row of empty cells (`| | |`) is a spacer, and a line without a
+        // leading pipe after a row left open goes on with that row.
+        if last_was_table && body.starts_with('|') {
             continue;
         }
+        if last_was_table && !blank {
+            if let (Some(row), Some(t)) = (open_row.take(), table.as_mut()) {
+                let joined = format!("{row} {body}");
+                if let (Some(cells), Some(last)) = (table_cells(&joined), t.rows.last_mut()) {
+                    let cells: Vec<Cow<str>> = cells
+                        .into_iter()
+                        .map(|c| Cow::Owned(c.into_owned()))
+                        .collect();
+                    let open = !joined.ends_with('|') && cells.len() < t.header.len();
+                    open_row = open.then_some(joined.clone());
+                    last.1 = cells;
+                    continue;
+                }
+            }
+        }
+        open_row = None;
         if let Some(t) = table.take() {
             out.push(Block::Table(t));
             path.clear();

@@ -41,8 +41,10 @@ impl Context {
         let mut offset = None;
         let mut labelled_date = None;
         let mut first_date = None;
-        // A date from front matter wins over any the text states: then only the zone is read.
-        let dates_wanted = front_matter_date.is_none();
+        // A date the text labels as the incident's (`Date:`, `Incident date:`) wins over front
+        // matter's, which is often the day a post was published; front matter's wins over any
+        // other date the text happens to name first.
+        let dates_wanted = true;
         for seg in &doc.segments {
             let timeline = seg.kind == SectionKind::Timeline;
             let stating = dates_wanted && !timeline && states_times(seg.kind);
@@ -64,9 +66,10 @@ impl Context {
                 // Only lines with a digit or a zone note can say anything here: test the raw
                 // bytes before reading them properly.
                 // Both zone notes contain "times": one scan rules most lines out.
+                // (Measured without markup: a link around the zone's name is long.)
                 let notes_zone = offset.is_none()
-                    && body.len() <= 120
                     && (starts_with_ascii_ci(body, "time (")
+                        || starts_with_ascii_ci(body, "timeline (")
                         || (contains_letters(body, *b"times")
                             && (inline::find_ascii_ci(body, 0, "all times").is_some()
                                 || inline::find_ascii_ci(body, 0, "times in").is_some())));
@@ -78,13 +81,14 @@ impl Context {
                         || starts_with_ascii_ci(body, "- date"));
                 // A date has a year of four digits, and plain text has no digit its source
                 // lacks: a line with fewer than four states none.
-                let wants_date =
-                    stating && (date_label || first_date.is_none()) && has_digits(body, 4);
+                let wants_date = stating
+                    && (date_label || (first_date.is_none() && front_matter_date.is_none()))
+                    && has_digits(body, 4);
                 if !notes_zone && !wants_date {
                     continue;
                 }
                 let text = inline::plain(body);
-                if notes_zone {
+                if notes_zone && text.len() <= 120 {
                     offset = time::named_zone(&text).or_else(|| {
                         time::Moments::new(&text)
                             .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
@@ -109,7 +113,7 @@ impl Context {
             }
         }
         Context {
-            date: front_matter_date.or(labelled_date).or(first_date),
+            date: labelled_date.or(front_matter_date).or(first_date),
             zone: offset.or(default_zone),
         }
     }
@@ -144,13 +148,15 @@ const STARTS: [&str; 8] = [
     "outage start",
     "beginning",
 ];
-const ENDS: [&str; 8] = [
+const ENDS: [&str; 10] = [
     "end time",
     "end:",
     "ended",
     "end date",
     "incident end",
     "resolved at",
+    "resolved:",
+    "resolved on",
     "outage end",
     "recovery time",
 ];
@@ -260,9 +266,35 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
     st
 }
 
+impl Stated {
+    /// Front matter's own fields for the incident's times (`incident_start: "2026-10-01
+    /// 09:45 UTC"`) are the most explicit statement there is: they win over the text's.
+    pub(crate) fn read_front_matter(&mut self, fm: &crate::model::FrontMatter, ctx: &Context) {
+        let field = |keys: &[&str]| {
+            keys.iter().find_map(|k| {
+                let v = fm.extra.get(*k)?;
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                let f = time::first_moment(&text)?;
+                let day = f.stamp.date;
+                Some(ctx.complete(&f, day))
+            })
+        };
+        if let Some(t) = field(&["incident_start", "start", "started", "start_time", "began"]) {
+            self.start = Some(t);
+        }
+        if let Some(t) = field(&["incident_end", "end", "ended", "end_time", "resolved_at"]) {
+            self.end = Some(t);
+        }
+    }
+}
+
 /// Completes the stated times from the timeline: its first entry starts the incident, the last
-/// entry that declares restoration (or else the last entry) ends it.
-pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry]) -> Incident {
+/// entry that declares restoration (or else the last entry) ends it. Without either, a stated
+/// detection starts it, and failing that the incident's date (a day without a time).
+pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> Incident {
     let Stated {
         mut start,
         mut end,
@@ -271,7 +303,14 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry]) -> Incident {
     } = st;
     let timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
     if start.is_none() {
-        start = timed.first().and_then(|e| e.time);
+        start = detected.or_else(|| timed.first().and_then(|e| e.time));
+    }
+    if start.is_none() {
+        start = ctx.date.map(|d| Timestamp {
+            date: Some(d),
+            time: None,
+            offset: None,
+        });
     }
     if end.is_none() && !timed.is_empty() {
         let last = timed
@@ -426,6 +465,23 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
             }
             let para = &self.lines[start..end];
             self.lines = &self.lines[end..];
+            // A header table row (`| **Detected** | 2021-03-05 23:27 |`) reads as the label
+            // line it stands for.
+            if let Some(cells) = para[0]
+                .body
+                .strip_prefix('|')
+                .map(|r| r.trim_end_matches('|'))
+            {
+                let cells: Vec<String> = cells
+                    .split('|')
+                    .map(|c| inline::plain(c.trim()))
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                if cells.len() == 2 && cells[1].bytes().any(|b| b.is_ascii_digit()) {
+                    return Some(Cow::Owned(format!("{}: {}", cells[0], cells[1])));
+                }
+                continue;
+            }
             if !para
                 .iter()
                 .any(|l| l.body.bytes().any(|b| b.is_ascii_digit()))
@@ -457,7 +513,7 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
 /// Whether a line right after a paragraph's line continues it: not blank, not skipped, not a
 /// list item, not a label line.
 fn continues_paragraph(l: &Line<'_>) -> bool {
-    if l.skip || l.body.is_empty() {
+    if l.skip || l.body.is_empty() || l.body.starts_with('|') {
         return false;
     }
     let (marker, _, _) = super::blocks::marker(l.body);
@@ -474,18 +530,21 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
     !is_label
 }
 
+/// Whether an entry says service came back: one of [`RESTORATION`]'s phrases, not hedged by
+/// the word before it ("almost recovered", "not resolved").
 fn declares_restoration(text: &str) -> bool {
-    // Lower-casing turns two non-ASCII characters into ASCII letters: the Kelvin sign into
-    // `k`, which "back up" and "working again" contain, and `İ` into an `i` followed by a
-    // combining dot, which no phrase can match. Without a Kelvin sign the bytes tell.
-    if !text.contains('\u{212A}') {
-        return declares_restoration_bytes(text.as_bytes());
-    }
     let lower = text.to_lowercase();
-    RESTORATION.iter().any(|k| lower.contains(k))
+    RESTORATION.iter().any(|phrase| {
+        lower.match_indices(phrase).any(|(at, _)| {
+            let head = &lower[..at];
+            let whole_word = !head.ends_with(char::is_alphanumeric);
+            let before = head.split_whitespace().next_back().unwrap_or("");
+            whole_word && !HEDGES.contains(&before)
+        })
+    })
 }
 
-/// Phrases that say service came back.
+/// Phrases that say service came back (as whole words: "unresolved" is not one).
 const RESTORATION: [&str; 17] = [
     "restored",
     "resolved",
@@ -506,100 +565,137 @@ const RESTORATION: [&str; 17] = [
     "closed",
 ];
 
-/// Four bytes folded to lower case (`b | 0x20` is a given lower-case letter only for that
-/// letter in either case, and keeps a space).
-const fn fold4(b: [u8; 4]) -> u32 {
-    u32::from_le_bytes(b) | 0x2020_2020
-}
-
-/// Which of 32 slots a folded four-byte key falls in (a multiplicative hash; the phrase
-/// starts fall in distinct slots, which building [`PHRASE_SLOTS`] checks).
-const fn slot(key: u32) -> usize {
-    (key.wrapping_mul(0xe6d6_e7d7) >> 27) as usize
-}
-
-/// Per slot: the folded first four bytes of the phrases in it, and their indices in
-/// [`RESTORATION`] as a bit set.
-const PHRASE_SLOTS: [(u32, u32); 32] = {
-    let mut t = [(0, 0); 32];
-    let mut i = 0;
-    while i < RESTORATION.len() {
-        let p = RESTORATION[i].as_bytes();
-        let key = fold4([p[0], p[1], p[2], p[3]]);
-        let s = slot(key);
-        assert!(
-            t[s].1 == 0 || t[s].0 == key,
-            "two phrase starts share a slot"
-        );
-        t[s] = (key, t[s].1 | 1 << i);
-        i += 1;
-    }
-    t
-};
-
-/// [`declares_restoration`] over bytes, without a lower-case copy: each position's first
-/// four bytes pick, with one table look-up and no branch on the letter, the only phrases
-/// that can start there (almost always none).
-fn declares_restoration_bytes(b: &[u8]) -> bool {
-    b.windows(4).enumerate().any(|(i, w)| {
-        let key = fold4([w[0], w[1], w[2], w[3]]);
-        let (slot_key, phrases) = PHRASE_SLOTS[slot(key)];
-        slot_key == key && phrase_at(&b[i..], phrases)
-    })
-}
-
-/// Whether one of the phrases in the bit set starts `rest` (ASCII case-insensitive).
-fn phrase_at(rest: &[u8], phrases: u32) -> bool {
-    RESTORATION.iter().enumerate().any(|(j, p)| {
-        phrases >> j & 1 == 1
-            && rest.len() >= p.len()
-            && rest[..p.len()].eq_ignore_ascii_case(p.as_bytes())
-    })
-}
+/// Words that, right before a phrase of [`RESTORATION`], say it has not happened yet.
+const HEDGES: [&str; 7] = [
+    "almost",
+    "nearly",
+    "partially",
+    "partly",
+    "mostly",
+    "not",
+    "never",
+];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn times(text: &str) -> (String, String) {
+        let pm = crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default());
+        let s = |t: Option<Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+        (s(pm.incident.start), s(pm.incident.end))
+    }
+
     #[test]
-    fn restoration_by_table_agrees_with_the_lower_case_search() {
-        for s in [
-            "Service RESTORED at 10:00",
-            "all systems back online",
-            "Back To Normal",
-            "the outage Ends",
-            "extended outage",
-            "unresolved",
-            "we closed it",
-            "clos ed",
-            "No Further Action needed",
-            "IS CONFIRMED TO BE FUNCTIONAL",
-            "working",
-            "",
-            "r",
+    fn header_fields_win_over_the_timeline() {
+        // A header table's Detected/Resolved rows, before a timeline that starts earlier.
+        let (start, end) = times(
+            "| | Outage |\n|---|---|\n| **Detected** | 2021-03-05 23:27 |\n\
+             | **Resolved** | 2021-03-06 03:34 |\n\n## Timeline\n\n\
+             - 2021-03-05 10:40 deploy\n- 2021-03-06 07:03 review\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2021-03-05T23:27:00", "2021-03-06T03:34:00")
+        );
+    }
+
+    #[test]
+    fn front_matter_times_win_and_its_date_yields_to_the_texts() {
+        let (start, end) = times(
+            "---\ndate: \"2026-10-02\"\nincident_start: \"2026-10-01 09:45 UTC\"\n\
+             incident_end: \"2026-10-02 07:07 UTC\"\n---\n# TLS loss\n\n## Timeline\n\n\
+             - 09:50 alert\n- 07:10 fixed\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2026-10-01T09:45:00Z", "2026-10-02T07:07:00Z")
+        );
+        // The publication date is not the incident's when the text labels another.
+        let (start, _) = times(
+            "---\ndate: 2024-02-23\n---\n# Ceremony\n\nDate: 2024-02-21\n\n\
+             ## Timeline\n\n- 14:00 UTC ceremony started\n- 15:00 UTC restored\n",
+        );
+        assert_eq!(start, "2024-02-21T14:00:00Z");
+    }
+
+    #[test]
+    fn a_regional_zone_name_follows_daylight_saving() {
+        let (start, end) = times(
+            "# Retro\n\n## Timeline\n\nNote: all times are in [Pacific Time](https://example.com)\n\n\
+             July 21, 2021\n\n- 3:39 AM: block mined\n- 9:00 AM: resolved\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2021-07-21T03:39:00-07:00", "2021-07-21T09:00:00-07:00")
+        );
+    }
+
+    #[test]
+    fn a_document_with_a_date_and_no_times_starts_on_that_day() {
+        let (start, end) = times("# Incident disclosure - 2023-12-11\n\nFunds were at risk.\n");
+        assert_eq!((start.as_str(), end.as_str()), ("2023-12-11", ""));
+    }
+
+    fn entry_times(text: &str) -> Vec<String> {
+        let pm = crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default());
+        pm.timeline
+            .iter()
+            .map(|e| e.time.map(|t| t.to_string()).unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn times_as_operations_teams_write_them() {
+        assert_eq!(
+            entry_times(
+                "## Timeline\n\n### 2023-09-20\n\n- 1506 UTC: alert\n- 0930Z: page\n\
+                 - 14:32 UTC+2: mitigated\n- 10:00 GST: confirmed\n- Feb 9 1924 UTC: deploy\n"
+            ),
+            [
+                "2023-09-20T15:06:00Z",
+                "2023-09-20T09:30:00Z",
+                "2023-09-20T14:32:00+02:00",
+                "2023-09-20T10:00:00+04:00",
+                "2023-02-09T19:24:00Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn almost_recovered_is_not_recovery_and_a_stated_duration_wins() {
+        let (start, end) = times(
+            "## Timeline\n\n- 2023-09-20 10:00 UTC: alert\n- 2023-09-20 10:40 UTC: service restored\n\
+             - 2023-09-20 11:00 UTC: service almost recovered, still degraded\n\
+             - 2023-09-20 11:30 UTC: postmortem scheduled\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2023-09-20T10:00:00Z", "2023-09-20T10:40:00Z")
+        );
+        let (start, end) = times(
+            "Start: 2023-09-20 09:00 UTC\nEnd: 2023-09-20 09:45 UTC\nDetected: 2023-09-20 09:10 UTC\n\n\
+             ## Timeline\n\n- 2023-09-20 08:00 UTC: deploy\n- 2023-09-20 12:00 UTC: review\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2023-09-20T09:00:00Z", "2023-09-20T09:45:00Z")
+        );
+    }
+
+    #[test]
+    fn restoration_is_declared_outright() {
+        for (s, want) in [
+            ("Service RESTORED at 10:00", true),
+            ("all systems back online", true),
+            ("we closed it", true),
+            ("the service almost recovered", false),
+            ("service not restored yet", false),
+            ("partially mitigated, still degraded", false),
+            ("unresolved", false),
+            ("extended outage", false),
+            ("", false),
         ] {
-            let lower = s.to_lowercase();
-            let want = RESTORATION.iter().any(|k| lower.contains(k));
-            assert_eq!(declares_restoration_bytes(s.as_bytes()), want, "{s:?}");
-            assert_eq!(declares_restoration(s), want, "{s:?}");
-        }
-        // The one-pass reader knows every phrase of the list.
-        for p in RESTORATION {
-            let shouted = format!("x {} x", p.to_uppercase());
-            assert!(declares_restoration_bytes(shouted.as_bytes()), "{p}");
-            assert!(declares_restoration_bytes(p.as_bytes()), "{p}");
-        }
-        // Non-ASCII text: a Kelvin sign lower-cases to `k`, `İ` to `i` and a combining dot.
-        for s in [
-            "service is bac\u{212A} up",
-            "WOR\u{212A}ING AGAIN",
-            "service — back up",
-            "\u{130}s confirmed to be functional",
-            "é résolu ended",
-            "\u{212A} nothing",
-        ] {
-            let lower = s.to_lowercase();
-            let want = RESTORATION.iter().any(|k| lower.contains(k));
             assert_eq!(declares_restoration(s), want, "{s:?}");
         }
     }

@@ -722,35 +722,21 @@ fn sentence_end(text: &str, from: usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = from;
     while i < b.len() {
-        // Sixteen bytes without a stop are passed over at once: a branch per byte on where
-        // the stops fall is one the processor cannot guess.
-        if let Some(chunk) = b.get(i..i + 16) {
-            let stops = chunk.iter().fold(0u8, |m, &c| {
-                m | u8::from((c == b'.') | (c == b'!') | (c == b'?'))
-            });
-            if stops == 0 {
-                i += 16;
-                continue;
-            }
+        if !matches!(b[i], b'.' | b'!' | b'?') {
+            i += 1;
+            continue;
         }
-        // Otherwise these sixteen (or the last) bytes one by one.
-        let stop = b.len().min(i + 16);
-        while i < stop {
-            if !matches!(b[i], b'.' | b'!' | b'?') {
-                i += 1;
-                continue;
-            }
-            let j = i
-                + 1
-                + b[i + 1..]
-                    .iter()
-                    .take_while(|c| matches!(c, b'.' | b'!' | b'?' | b'"' | b')' | b'\''))
-                    .count();
-            if ends_here(text, i, j) {
-                return Some(j);
-            }
-            i = j;
+        // The stop with the closing marks after it: `."`, `?)`, `...`.
+        let j = i
+            + 1
+            + b[i + 1..]
+                .iter()
+                .take_while(|c| matches!(c, b'.' | b'!' | b'?' | b'"' | b')' | b'\''))
+                .count();
+        if ends_here(text, i, j) {
+            return Some(j);
         }
+        i = j;
     }
     None
 }
@@ -766,7 +752,9 @@ fn ends_here(text: &str, i: usize, j: usize) -> bool {
         || next.is_ascii_digit()
         || matches!(next, b'"' | b'(' | b'[' | b'`' | b'*')
         || next >= 0x80;
-    starts_sentence && (b[i] != b'.' || !is_abbreviation(text, i))
+    // A question ends its sentence even when the next starts in lower case, as in notes
+    // ("iteration loop for a single worker type? could we interleave?").
+    (starts_sentence || b[i] == b'?') && (b[i] != b'.' || !is_abbreviation(text, i))
 }
 
 fn is_abbreviation(text: &str, dot: usize) -> bool {

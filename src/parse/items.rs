@@ -13,11 +13,31 @@ use super::vocab;
 use super::Line;
 use crate::model::{ActionItem, Diagnostic, IssueRef, ItemKind, SectionKind, Severity};
 
-/// Reads the items of one action segment.
+/// Reads the items of one action segment. `has_subsections`: action headings stand under
+/// this one's, so its own paragraphs introduce them ("These are only sample subheadings.").
+/// `done`: the section lists actions already taken, so every item is done.
 pub(crate) fn read(
     lines: &[Line<'_>],
     kind: SectionKind,
-    _heading_kind: SectionKind,
+    has_subsections: bool,
+    done: bool,
+    ctx: &Context,
+    out: &mut Vec<ActionItem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let first = out.len();
+    read_items(lines, kind, has_subsections, ctx, out, diagnostics);
+    if done {
+        for item in &mut out[first..] {
+            item.done = true;
+        }
+    }
+}
+
+fn read_items(
+    lines: &[Line<'_>],
+    kind: SectionKind,
+    has_subsections: bool,
     ctx: &Context,
     out: &mut Vec<ActionItem>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -25,10 +45,7 @@ pub(crate) fn read(
     let item_kind = kind.item_kind();
     let blocks = blocks::blocks(lines);
     // Around a list, plain paragraphs are introductions and conclusions, not items.
-    let has_list = blocks.iter().any(|b| match b {
-        Block::Node(n) => n.marker != Marker::None,
-        Block::Table(_) => true,
-    });
+    let has_list = has_subsections || has_list(&blocks);
     let mut reader = Reader {
         ctx,
         item_kind,
@@ -40,9 +57,13 @@ pub(crate) fn read(
             Block::Table(t) => reader.table(t, item_kind),
             // A letter's closing ("Sincerely,") ends the items: a signature follows.
             Block::Node(n) if is_sign_off(n) => break,
+            // An explicit action label is always an item (README: "Always an item").
+            Block::Node(n) if vocab::after_action_label(&n.text).is_some() => reader.item(n, None),
             Block::Node(n) => {
-                if n.is_title() {
+                if n.is_title() && !has_own_content(n) {
                     reader.group(n, 0);
+                } else if n.is_title() {
+                    reader.item(n, None);
                 } else if n.marker == Marker::None && (has_list || !reads_like_item(n)) {
                     continue;
                 } else if n.marker == Marker::None || reads_like_item(n) {
@@ -51,6 +72,92 @@ pub(crate) fn read(
             }
         }
     }
+}
+
+/// A node's text and the texts of everything nested under it, in order: an item's detail
+/// keeps its sub-lists whole.
+fn push_with_descendants(n: &Node, out: &mut Vec<String>, depth: usize) {
+    out.push(n.plain());
+    if depth < blocks::MAX_DEPTH {
+        for child in &n.children {
+            push_with_descendants(child, out, depth + 1);
+        }
+    }
+}
+
+/// Whether a title line ending in a colon says something of its own before it: "Jump server
+/// access: configure an external jump host, allowing:" is an item whose children are its
+/// detail; "Monitoring Enhancements:" only groups the items under it.
+fn has_own_content(n: &Node) -> bool {
+    let t = n.plain_str().trim().trim_end_matches(':');
+    t.split_once(": ")
+        .is_some_and(|(_, own)| inline::words_up_to(own, 3) >= 3)
+}
+
+/// Whether the blocks hold a list item or a table.
+fn has_list(blocks: &[Block<'_>]) -> bool {
+    blocks.iter().any(|b| match b {
+        Block::Node(n) => n.marker != Marker::None,
+        Block::Table(_) => true,
+    })
+}
+
+/// An item written as a heading under an action heading (`#### 1) Add a canary stage, by
+/// @someone`), when only paragraphs stand under it: the heading is the item (with its
+/// owner, due date and issue read as on any item line), the paragraphs its detail. `false`
+/// (nothing read) when the segment holds a list or a table: then the heading is a group.
+pub(crate) fn heading_item(
+    heading: &str,
+    line: usize,
+    lines: &[Line<'_>],
+    kind: SectionKind,
+    ctx: &Context,
+    out: &mut Vec<ActionItem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let blocks = blocks::blocks(lines);
+    // A heading with a clock time ("Coordinated Deployment (14:00 UTC)") is a phase of the
+    // incident's story, not a promise.
+    let names_time = time::moments(heading)
+        .iter()
+        .any(|m| m.stamp.time.is_some());
+    if has_list(&blocks)
+        || heading.ends_with(':')
+        || inline::words_up_to(heading, 3) < 3
+        || names_time
+    {
+        return false;
+    }
+    let as_line = [Line {
+        no: line,
+        indent: 0,
+        body: heading,
+        skip: false,
+    }];
+    let Some(Block::Node(node)) = blocks::blocks(&as_line).into_iter().next() else {
+        return false;
+    };
+    let mut reader = Reader {
+        ctx,
+        item_kind: kind.item_kind(),
+        out,
+        diagnostics,
+    };
+    let before = reader.out.len();
+    reader.item(&node, None);
+    let detail: Vec<String> = blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Node(n) => Some(n.plain()),
+            Block::Table(_) => None,
+        })
+        .collect();
+    if let Some(item) = reader.out.get_mut(before) {
+        if !detail.is_empty() {
+            item.detail = Some(detail.join("\n"));
+        }
+    }
+    reader.out.len() > before
 }
 
 /// Items that a label marks outside action sections: a paragraph or bullet opened by an
@@ -235,7 +342,17 @@ fn is_sign_off(n: &Node) -> bool {
 fn reads_like_item(n: &Node) -> bool {
     let p = n.plain_str();
     let t = p.trim();
-    if t.ends_with(':') || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
+    // A bullet that is only a link to an issue is an item: the linked issue.
+    if n.marker != Marker::None && !t.contains(' ') && issue_in_links(&n.text).is_some() {
+        return true;
+    }
+    if is_legend_entry(t) {
+        return false;
+    }
+    // A line ending in a colon introduces what follows; a bullet with nothing under it
+    // does not (its last wrapped line just ends so: "... with these thresholds:").
+    let introduces = t.ends_with(':') && (n.marker == Marker::None || !n.children.is_empty());
+    if introduces || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
         return false;
     }
     if t.starts_with("http://") || t.starts_with("https://") {
@@ -270,6 +387,32 @@ fn reads_like_item(n: &Node) -> bool {
     }
     // 81 words take at least 161 bytes.
     n.marker != Marker::None || t.len() < 161 || inline::words_up_to(t, 81) <= 80
+}
+
+/// Terms that legends under action headings define (`P1: this sprint`, `prevent = stop it
+/// happening again`): Google-style action tables explain their Priority and Type columns so.
+const LEGEND_TERMS: [&str; 9] = [
+    "mitigate",
+    "prevent",
+    "process",
+    "other",
+    "corrective",
+    "preventive",
+    "investigate",
+    "repair",
+    "detect",
+];
+
+/// Whether a line defines a term of a legend: a priority (`P0`..`P4`) or a Type value,
+/// then `:`, `=` or a dash, then its meaning.
+fn is_legend_entry(t: &str) -> bool {
+    let Some(end) = t.find([':', '=', ' ']) else {
+        return false;
+    };
+    let term = &t[..end];
+    let rest = t[end..].trim_start_matches(' ');
+    let defines = rest.starts_with([':', '=', '-', '\u{2013}', '\u{2014}']);
+    defines && (is_priority_token(term) || LEGEND_TERMS.contains(&term.to_lowercase().as_str()))
 }
 
 /// What a `Key: value` line or cell says about an item.
@@ -320,7 +463,8 @@ fn field_of_lower(k: &str) -> Option<Field> {
         "owner" | "owners" | "assignee" | "assignees" | "assigned to" | "responsible" | "who"
         | "dri" => Field::Owner,
         "due" | "due date" | "deadline" | "target" | "target date" | "eta" | "when" | "by"
-        | "date" | "due by" => Field::Due,
+        | "date" | "due by" | "expected date" | "expected" | "target completion"
+        | "completion date" | "due on" => Field::Due,
         "priority" | "pri" | "prio" => Field::Priority,
         "issue" | "issues" | "bug" | "bugs" | "ticket" | "tickets" | "link" | "tracking"
         | "jira" | "reference" | "ref" | "tracker" | "tracking issue" => Field::Issue,
@@ -390,7 +534,7 @@ impl Reader<'_> {
                 meta.kind = type_kind(v);
             }
             if let Some(v) = cell(cols.owner).filter(|v| !is_empty_value(v)) {
-                meta.owner = Some(clean_owner(v));
+                self.owner(v, *line, &mut meta);
             }
             if let Some(v) = cell(cols.due).filter(|v| !is_empty_value(v)) {
                 self.due(v, *line, &mut meta);
@@ -445,7 +589,11 @@ impl Reader<'_> {
             return;
         }
         for child in &title.children {
-            if child.is_title() && !child.children.is_empty() && depth < 4 {
+            if child.is_title()
+                && !has_own_content(child)
+                && !child.children.is_empty()
+                && depth < 4
+            {
                 self.group(child, depth + 1);
             } else if let Some((field, value)) =
                 field_line(child).filter(|(f, _)| *f != Field::Text)
@@ -487,7 +635,7 @@ impl Reader<'_> {
             Field::Owner => {
                 // `Owner: Bob Smith by March 1 P2`: the name ends where the next field begins.
                 let (name, rest) = split_value(value);
-                meta.owner = Some(clean_owner(name));
+                self.owner(name, line, meta);
                 self.meta_words(rest, line, meta);
             }
             Field::Due => self.due(value, line, meta),
@@ -518,6 +666,22 @@ impl Reader<'_> {
             Some(line),
             "unparseable-date",
             format!("the due date {value:?} {why}; write it as YYYY-MM-DD"),
+        ));
+    }
+
+    /// An owner field's value, or a warning when it cannot be a name: no letter at all
+    /// (`Owner: ???`), or a sentence (more than six words) where a name or a team belongs.
+    fn owner(&mut self, value: &str, line: usize, meta: &mut Meta) {
+        let name = clean_owner(value);
+        if name.chars().any(char::is_alphabetic) && inline::words_up_to(&name, 7) <= 6 {
+            meta.owner = Some(name);
+            return;
+        }
+        self.diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            Some(line),
+            "unreadable-owner",
+            format!("the owner {value:?} is not a name; write @login or `Owner: name`"),
         ));
     }
 
@@ -607,11 +771,17 @@ impl Reader<'_> {
                     let mut t = None;
                     self.apply_field(field, value, child.line_no, &mut meta, &mut t);
                 }
-                _ => detail.push(child.plain()),
+                _ => push_with_descendants(child, &mut detail, 0),
             }
         }
         if text.is_empty() {
-            return;
+            // A bullet that is only a link to an issue (`- https://.../issues/123`,
+            // `- [#123](url)`): the item is the linked issue, and its reference.
+            let whole = plain.trim();
+            if meta.issue.is_none() || whole.is_empty() {
+                return;
+            }
+            text = Cow::Owned(whole.to_string());
         }
         if let Some((_, value)) = field_line_text(&text).filter(|(f, _)| *f == Field::Text) {
             text = Cow::Owned(value.to_string());
@@ -782,7 +952,11 @@ impl Reader<'_> {
             let last = trimmed[pos + 1..].trim_end_matches([')', '.']);
             if let Some(r) = issue_ref(last) {
                 meta.issue.get_or_insert(r);
-                t = &t[..pos];
+                // After a colon the reference is what the sentence is about ("finish this:
+                // https://.../pull/86"): it stays in the text.
+                if !t[..pos].trim_end().ends_with(':') {
+                    t = &t[..pos];
+                }
             }
         }
         // An @mention anywhere names the owner when nothing else does.
@@ -1653,6 +1827,257 @@ mod tests {
                 ("Runbook needs an owner section", None),
             ]
         );
+    }
+
+    #[test]
+    fn an_owner_field_that_is_not_a_name_is_flagged() {
+        let (a, diags) = one_item("- Add disk alerts Owner: ???");
+        assert_eq!(
+            (a.text.as_str(), a.owner.as_deref()),
+            ("Add disk alerts", None)
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(
+            (diags[0].code, diags[0].line),
+            ("unreadable-owner", Some(5))
+        );
+        let pm = parse(
+            "## Action Items\n\n| Action | Owner |\n|---|---|\n\
+             | Add alerts | whoever ends up having time for it next week |\n| Fix it | - |\n",
+        );
+        assert!(pm.actions.iter().all(|a| a.owner.is_none()));
+        let codes: Vec<_> = pm.diagnostics.iter().map(|d| (d.code, d.line)).collect();
+        assert_eq!(codes, [("unreadable-owner", Some(5))]);
+    }
+
+    #[test]
+    fn a_prevention_topic_under_lessons_learned_is_a_lesson() {
+        let pm = parse(
+            "## Takeaways\n\n### Email Prevention\n\nSPF and DKIM help prevent phishing.\n\n\
+             ### Action items\n\n- Enable DMARC reports\n",
+        );
+        assert_eq!(texts(&pm), ["Enable DMARC reports"]);
+    }
+
+    #[test]
+    fn beside_a_heading_that_names_actions_an_unnamed_one_is_not_an_action_section() {
+        let pm = parse(
+            "## Future Work\n\n### Identified Problems:\n\n- No redundant router.\n\n\
+             ### Improvement Plan:\n\n- Add a second router.\n\n## Follow-ups\n\n\
+             ### Network\n\n- Document the VPN fallback.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Add a second router.", "Document the VPN fallback."]
+        );
+    }
+
+    #[test]
+    fn items_written_as_headings_with_a_paragraph_under_each() {
+        let pm = parse(
+            "## Suggested Corrective Actions\n\n#### 1) Add a canary stage, by @someone\n\n\
+             Deploys reach 1% of hosts first. It would have caught this.\n\n\
+             **Update: a first version shipped.**\n\n#### Increase clarity of the assertions\n\n\
+             The spec is ambiguous.\n\n### Coordinated deployment (14:00 UTC)\n\nAll nodes updated.\n",
+        );
+        let got: Vec<(&str, Option<&str>, usize)> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Add a canary stage", Some("someone"), 3),
+                ("Increase clarity of the assertions", None, 9),
+                ("All nodes updated.", None, 15),
+            ]
+        );
+        assert!(pm.actions[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("Deploys reach 1% of hosts first.")));
+    }
+
+    #[test]
+    fn a_paragraph_over_action_subsections_introduces_them() {
+        let pm = parse(
+            "## Action items\n\nThese are grouped by area. Every item has an issue.\n\n\
+             ### Process improvements\n\n1. Write a testing policy\n\n\
+             ### Technical improvements\n\n1. Enable logging on all hubs\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Write a testing policy", "Enable logging on all hubs"]
+        );
+    }
+
+    #[test]
+    fn a_question_ends_its_sentence_in_notes() {
+        let (a, _) = one_item("- iteration loop for a single worker type? could we interleave?");
+        assert_eq!(a.text, "iteration loop for a single worker type?");
+        assert_eq!(a.detail.as_deref(), Some("could we interleave?"));
+    }
+
+    #[test]
+    fn a_bullet_that_is_only_a_link_to_an_issue_is_an_item() {
+        let pm = parse(
+            "## Action Items\n\n- <https://github.com/org/repo/issues/123>\n\
+             - [#124](https://github.com/org/repo/issues/124)\n- https://example.com/blog\n\
+             - finish this: https://github.com/org/repo/pull/86\n",
+        );
+        let got: Vec<(&str, String)> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                let issue = a
+                    .issue
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                (a.text.as_str(), issue)
+            })
+            .collect();
+        let url = |n: u32| format!("https://github.com/org/repo/issues/{n}");
+        assert_eq!(
+            got,
+            [
+                ("https://github.com/org/repo/issues/123", url(123)),
+                ("#124", url(124)),
+                (
+                    "finish this: https://github.com/org/repo/pull/86",
+                    "https://github.com/org/repo/pull/86".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wrapped_line_ending_in_a_colon_does_not_cut_the_items_after_it() {
+        let pm = parse(
+            "## Action Items\n\n- Add an alert on the queue depth, with these\n  thresholds:\n\
+             - Rotate the keys\n\nAction item: move the backups to another region, as\n\
+             discussed in the review.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Add an alert on the queue depth, with these thresholds",
+                "Rotate the keys",
+                "move the backups to another region, as discussed in the review.",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_legend_under_an_action_heading_is_not_an_item() {
+        let pm = parse(
+            "## Action Items\n\nPriorities:\n\n- P0: drop everything\n- P1: this sprint\n\n\
+             | Action | Type | Priority |\n|---|---|---|\n| Add alerts | prevent | P1 |\n\n\
+             Type: mitigate = stop the bleeding, prevent = stop it happening again\n",
+        );
+        assert_eq!(texts(&pm), ["Add alerts"]);
+    }
+
+    #[test]
+    fn an_item_keeps_its_nested_list_and_continuation_paragraph() {
+        let pm = parse(
+            "## Action Items\n\n1. Add disk alerts on every database host.\n\n   \
+             They fire at 80% and page at 90%.\n   - warning at 80%\n   - page at 90%\n\
+             2. Rotate the keys\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Add disk alerts on every database host.", "Rotate the keys"]
+        );
+        let detail = pm.actions[0].detail.as_deref().unwrap_or_default();
+        assert!(detail.contains("They fire at 80%"), "{detail:?}");
+        assert!(detail.contains("page at 90%"), "{detail:?}");
+    }
+
+    #[test]
+    fn table_columns_by_meaning() {
+        for (due, owner) in [
+            ("Expected Date", "Who"),
+            ("ETA", "DRI"),
+            ("Target date", "Responsible"),
+            ("Deadline", "Owner"),
+            ("When", "Assignee"),
+        ] {
+            let pm = parse(&format!(
+                "## Action Items\n\n| Action | {owner} | {due} |\n|---|---|---|\n\
+                 | Add alerts | @ana | 2024-03-01 |\n| Fix it | Bo | 2 weeks |\n"
+            ));
+            let got: Vec<(Option<&str>, Option<NaiveDate>)> = pm
+                .actions
+                .iter()
+                .map(|a| (a.owner.as_deref(), a.due))
+                .collect();
+            assert_eq!(
+                got,
+                [(Some("ana"), date(2024, 3, 1)), (Some("Bo"), None)],
+                "{due} / {owner}"
+            );
+        }
+    }
+
+    #[test]
+    fn actions_taken_beside_actions_planned_are_done_items() {
+        let pm = parse(
+            "## Incident 1: queue stalled\n\n**Actions taken:**\n\n- Restarted the consumers\n\n\
+             **Actions planned:**\n\n- Add a queue depth alert\n\n## Incident 2\n\n\
+             ### Actions taken\n\n- Investigated the logs\n",
+        );
+        let got: Vec<(&str, bool)> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.done))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Restarted the consumers", true),
+                ("Add a queue depth alert", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_hard_wrapped_table_row_and_spacer_rows_keep_the_table() {
+        let pm = parse(
+            "## Action Items\n\n| Description | Type | Assignee |\n| --- | --- | --- |\n\
+             | Implement the basic version first and improve\non that later | PROCESS | |\n\
+             | | |\n| Save progress live in docs. | PROCESS |\n| |\n\
+             | Store configuration on external servers | CONFIG | @ana |\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Implement the basic version first and improve on that later",
+                "Save progress live in docs.",
+                "Store configuration on external servers",
+            ]
+        );
+        assert_eq!(pm.actions[2].owner.as_deref(), Some("ana"));
+        assert_eq!(pm.actions[0].line, 5);
+    }
+
+    #[test]
+    fn a_title_with_content_of_its_own_is_an_item() {
+        let pm = parse(
+            "## Improvement Plan\n\nNetwork Redundancy:\n - Add a second router.\n\n\
+             Jump Server Access: Configure an external jump host, allowing:\n\
+             - Simple SSH access.\n - Per-user keys.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Add a second router.",
+                "Jump Server Access: Configure an external jump host, allowing"
+            ]
+        );
+        let detail = pm.actions[1].detail.as_deref().unwrap_or_default();
+        assert!(detail.contains("Per-user keys."), "{detail:?}");
     }
 
     #[test]

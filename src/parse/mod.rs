@@ -60,15 +60,51 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
         .and_then(|f| f.date.as_deref())
         .and_then(|d| time::parse_date(d, None));
     let mut ctx = incident::Context::read(&lines, &doc, reference, options.default_zone);
-    let stated = incident::stated(&lines, &doc, &ctx);
+    let mut stated = incident::stated(&lines, &doc, &ctx);
+    if let Some(fm) = &front {
+        stated.read_front_matter(fm, &ctx);
+    }
     ctx.adopt(&stated);
+    // Which segments have headings that name actions standing directly under theirs.
+    let mut action_children = vec![false; doc.segments.len()];
     for seg in &doc.segments {
+        if let Some(p) = seg.parent.filter(|_| seg.heading_kind.is_action()) {
+            action_children[p] = true;
+        }
+    }
+    // Segments whose heading is an item: what stands under them is its detail.
+    let mut item_headings = vec![false; doc.segments.len()];
+    for (k, seg) in doc.segments.iter().enumerate() {
         let seg_lines = &lines[seg.lines.clone()];
+        if seg.parent.is_some_and(|p| item_headings[p]) {
+            item_headings[k] = true;
+            continue;
+        }
+        // An unrecognised heading under an action heading may itself be an item.
+        let under_actions = seg.heading_kind == SectionKind::Other
+            && seg.parent.is_some_and(|p| doc.segments[p].kind.is_action())
+            && !action_children[k];
+        let read_as_heading_item = under_actions
+            && seg.kind.is_action()
+            && items::heading_item(
+                seg.heading.as_deref().unwrap_or_default(),
+                doc.sections[k - 1].line,
+                seg_lines,
+                seg.kind,
+                &ctx,
+                &mut actions,
+                &mut diagnostics,
+            );
+        if read_as_heading_item {
+            item_headings[k] = true;
+            continue;
+        }
         if seg.kind.is_action() {
             items::read(
                 seg_lines,
                 seg.kind,
-                seg.heading_kind,
+                action_children[k],
+                seg.done,
                 &ctx,
                 &mut actions,
                 &mut diagnostics,
@@ -99,7 +135,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             }
         }
     }
-    let incident = incident::finish(stated, &timeline);
+    let incident = incident::finish(stated, &timeline, &ctx);
 
     // The segments are read: their headings move to the sections (each segment after the
     // first starts at one, in order).
@@ -298,6 +334,11 @@ pub(crate) struct Segment {
     pub heading: Option<String>,
     /// Indexes into the document's lines (the heading excluded).
     pub lines: std::ops::Range<usize>,
+    /// The segment of the heading this one's heading stands under (`None` at the top).
+    pub parent: Option<usize>,
+    /// The section lists actions already taken, beside one of actions planned: its items
+    /// are items, done.
+    pub done: bool,
 }
 
 /// The document cut into segments.
@@ -324,13 +365,15 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
     let mut sections = Vec::with_capacity(16);
     let mut title: Option<String> = None;
     let mut title_decided = false;
-    // (level, kind) of the enclosing headings.
-    let mut stack: Vec<(usize, SectionKind)> = Vec::new();
+    // (level, kind, segment) of the enclosing headings.
+    let mut stack: Vec<(usize, SectionKind, usize)> = Vec::new();
     let mut current = Segment {
         kind: SectionKind::Other,
         heading_kind: SectionKind::Other,
         heading: None,
         lines: 0..0,
+        parent: None,
+        done: false,
     };
     let mut i = 0;
     while i < lines.len() {
@@ -340,7 +383,7 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             continue;
         }
         let mut found = heading(lines, i, current.kind, options);
-        if !title_decided && !is_decoration(line.body) {
+        if !title_decided && !is_decoration(line.body) && !vocab::is_metadata_line(line.body) {
             title_decided = true;
             // The document's title names the incident ("Rule Preventing Inbound Traffic"); it
             // is not a section, whatever its words.
@@ -371,14 +414,27 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
         };
         current.lines.end = i;
         segments.push(current);
-        while stack.last().is_some_and(|(l, _)| *l >= h.level) {
+        while stack.last().is_some_and(|(l, ..)| *l >= h.level) {
             stack.pop();
         }
-        stack.push((h.level, h.kind));
+        let parent = stack.last().map(|(.., seg)| *seg);
+        let mut h = h;
+        // Inside Lessons learned, a topic heading that names prevention ("Email Prevention")
+        // is a lesson; only an explicit task heading ("Action items") opens actions there.
+        if matches!(
+            h.kind,
+            SectionKind::Preventive | SectionKind::Corrective | SectionKind::Measures
+        ) && stack
+            .iter()
+            .any(|(_, k, _)| *k == SectionKind::LessonsLearned)
+        {
+            h.kind = SectionKind::LessonsLearned;
+        }
+        stack.push((h.level, h.kind, segments.len()));
         let kind = stack
             .iter()
             .rev()
-            .map(|(_, k)| *k)
+            .map(|(_, k, _)| *k)
             .find(|k| *k != SectionKind::Other)
             .unwrap_or(SectionKind::Other);
         // The heading's text stays with the segment while the segments are read; `parse`
@@ -393,11 +449,52 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             heading_kind: h.kind,
             heading: Some(h.text),
             lines: i + h.span..i + h.span,
+            parent,
+            done: false,
         };
         i += h.span;
     }
     current.lines.end = lines.len();
     segments.push(current);
+    // An unrecognised heading inherits an action section's kind only when no heading beside
+    // it names actions itself: beside "Improvement Plan", "Identified Problems" is not one.
+    let mut names_actions = vec![false; segments.len()];
+    for seg in &segments {
+        if let Some(p) = seg.parent.filter(|_| seg.heading_kind.is_action()) {
+            names_actions[p] = true;
+        }
+    }
+    for seg in &mut segments {
+        let inherited = seg.heading_kind == SectionKind::Other && seg.kind.is_action();
+        if inherited && seg.parent.is_some_and(|p| names_actions[p]) {
+            seg.kind = SectionKind::Other;
+        }
+    }
+    // "Actions taken:" next to "Actions planned:" under one heading (one incident's done and
+    // open actions): the taken ones are items too, done. Alone, "Actions taken" is what was
+    // done during the incident (a resolution), not a promise.
+    for k in 1..segments.len() {
+        let (a, b) = (&segments[k - 1], &segments[k]);
+        if a.parent != b.parent {
+            continue;
+        }
+        let heading = |s: &Segment| vocab::taken_or_planned(s.heading.as_deref().unwrap_or(""));
+        let (a_taken, a_planned) = heading(a);
+        let (b_taken, b_planned) = heading(b);
+        let taken = if a_taken && b_planned {
+            Some(k - 1)
+        } else if a_planned && b_taken {
+            Some(k)
+        } else {
+            None
+        };
+        if let Some(t) = taken {
+            segments[t].kind = SectionKind::Tasks;
+            segments[t].heading_kind = SectionKind::Tasks;
+            segments[t].done = true;
+            sections[t - 1].kind = SectionKind::Tasks;
+        }
+    }
     Doc {
         segments,
         sections,
@@ -742,6 +839,24 @@ pub fn plain_text(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_is_not_a_metadata_line() {
+        let title = |text: &str| parse("t.md", text, &ParseOptions::default()).title;
+        assert_eq!(
+            title("Owner: @x\nDate: 2024-01-01\n\nDatabase outage\n\nThe database went down.\n")
+                .as_deref(),
+            Some("Database outage")
+        );
+        assert_eq!(
+            title("---\ntitle: From front matter\n---\nOwner: @x\n\nText.\n").as_deref(),
+            Some("From front matter")
+        );
+        assert_eq!(
+            title("**Status**: resolved\n\n# The real title\n").as_deref(),
+            Some("The real title")
+        );
+    }
 
     fn stamps(pm: &Postmortem) -> Vec<String> {
         pm.timeline

@@ -65,6 +65,35 @@ pub(crate) fn introduces_actions(sentence: &str) -> Option<SectionKind> {
         .map(|(_, kind)| *kind)
 }
 
+/// Keys of the metadata lines that open many postmortems (`Owner: @x`, `Date: ...`,
+/// `Status: resolved`): such a line is not the document's title.
+const METADATA_KEYS: [&str; 16] = [
+    "owner",
+    "owners",
+    "author",
+    "authors",
+    "date",
+    "status",
+    "severity",
+    "team",
+    "reviewers",
+    "reviewer",
+    "id",
+    "incident",
+    "tags",
+    "created",
+    "updated",
+    "published",
+];
+
+/// Whether a line is a metadata field (`Owner: @x`, `**Date**: 2024-01-01`).
+pub(crate) fn is_metadata_line(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(key, value)| {
+        let key = key.trim().trim_matches(['*', '_', '-', ' ']).to_lowercase();
+        !value.trim().is_empty() && METADATA_KEYS.contains(&key.as_str())
+    })
+}
+
 /// Canonical words that headings are matched on. A heading word within one edit of one of
 /// these (and at least six letters long) counts as it, so typos still classify.
 const KEYWORDS: [&str; 24] = [
@@ -459,6 +488,15 @@ fn words(heading: &str) -> Vec<u8> {
         .take(MAX_WORDS)
         .map(|w| canonical_id(w.as_bytes()))
         .collect()
+}
+
+/// Whether a heading lists actions already taken ("Actions taken", "Steps taken") or
+/// actions planned ("Actions planned", "Planned actions"): (taken, planned).
+pub(crate) fn taken_or_planned(heading: &str) -> (bool, bool) {
+    let w = words(heading);
+    let has = |x: u8| w.contains(&x);
+    let action = has(w!("actions")) || has(w!("action")) || has(w!("steps"));
+    (action && has(w!("taken")), action && has(w!("planned")))
 }
 
 /// Classifies a heading by meaning. Headings longer than twelve words are prose: `Other`.

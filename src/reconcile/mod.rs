@@ -6,6 +6,8 @@
 pub mod followup;
 pub mod options;
 pub mod publish;
+pub mod summary;
+pub mod sync;
 
 pub use crate::tracker::client::{Kind, Remote};
 pub use options::{Options, OptionsError, Overrides};

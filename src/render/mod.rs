@@ -12,6 +12,7 @@
 
 pub mod context;
 pub mod safe;
+mod syntax;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -68,18 +69,20 @@ impl fmt::Display for Origin {
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// A syntax error, or an error while rendering (a misspelt variable in strict mode).
-    #[error("template `{name}` ({origin}){}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    #[error("template `{name}` ({origin}){}: {message}", at(*line, *column))]
     Template {
         name: String,
         origin: Origin,
         line: Option<usize>,
+        column: Option<usize>,
         message: String,
     },
-    /// The override folder or one of its files cannot be read.
-    #[error("reading templates from {}: {source}", path.display())]
+    /// The override folder or one of its files cannot be read. (The I/O error is part of the
+    /// message, not a source: a chain would print it twice.)
+    #[error("reading templates from {}: {error}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A `.hbs` file in the override folder that is no template of this tool (likely a typo,
     /// which would otherwise be ignored without a word).
@@ -92,6 +95,46 @@ pub enum RenderError {
     /// A name that is not in [`TEMPLATES`].
     #[error("no template named `{0}`")]
     NoSuchTemplate(String),
+}
+
+/// ` line 3, column 7`, ` line 3` or nothing.
+fn at(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(" line {l}, column {c}"),
+        (Some(l), None) => format!(" line {l}"),
+        _ => String::new(),
+    }
+}
+
+impl RenderError {
+    /// Template `name` (its `text`, from `origin`) did not compile: what is wrong in the
+    /// user's words, at the line and column where it starts (see [`syntax`]).
+    pub fn compile(
+        name: &str,
+        origin: &Origin,
+        text: &str,
+        e: &handlebars::TemplateError,
+    ) -> RenderError {
+        let (message, pos) = syntax::explain(text, e.reason(), e.pos());
+        RenderError::Template {
+            name: name.to_string(),
+            origin: origin.clone(),
+            line: pos.map(|(l, _)| l),
+            column: pos.map(|(_, c)| c),
+            message,
+        }
+    }
+
+    /// Template `name` failed while rendering (a misspelt variable, a helper's error).
+    pub fn rendering(name: &str, origin: &Origin, e: &handlebars::RenderError) -> RenderError {
+        RenderError::Template {
+            name: name.to_string(),
+            origin: origin.clone(),
+            line: e.line_no,
+            column: e.column_no,
+            message: describe(e.reason()),
+        }
+    }
 }
 
 /// The handlebars engine with the embedded templates and the user's overrides.
@@ -109,32 +152,38 @@ impl fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// The embedded templates, overridden by the `NAME.hbs` files of `dir` when given.
+    /// The embedded templates, overridden by the `NAME.hbs` files of `dir` when given. A
+    /// `.hbs` file that is no template of the tool is a warning (on stderr), not an error: it
+    /// is ignored. An override that does not compile, or fails on its sample (a misspelt
+    /// variable), is the error: found here, before any work, it is reported as the template's
+    /// fault rather than surfacing mid-run as the failure of whatever step rendered it.
     pub fn new(dir: Option<&Path>) -> Result<Engine, RenderError> {
-        let mut sources: BTreeMap<&'static str, (Origin, String)> = TEMPLATES
-            .iter()
-            .map(|(n, s)| (*n, (Origin::Embedded, s.to_string())))
-            .collect();
-        if let Some(dir) = dir {
-            for (name, path, text) in read_dir(dir)? {
-                sources.insert(name, (Origin::File(path), text));
+        let (engine, mut broken) = Engine::compile(overrides(dir)?);
+        if !broken.is_empty() {
+            return Err(broken.remove(0));
+        }
+        for (name, _) in TEMPLATES {
+            if matches!(engine.sources.get(name), Some((Origin::File(_), _))) {
+                render_sample(&engine, name)?;
             }
         }
+        Ok(engine)
+    }
+
+    /// Compiles every template it can, giving back the errors of the others.
+    fn compile(sources: BTreeMap<&'static str, (Origin, String)>) -> (Engine, Vec<RenderError>) {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
         hb.set_dev_mode(false);
         hb.register_escape_fn(safe::escape_inline);
         register_helpers(&mut hb);
+        let mut broken = Vec::new();
         for (name, (origin, text)) in &sources {
-            hb.register_template_string(name, text)
-                .map_err(|e| RenderError::Template {
-                    name: name.to_string(),
-                    origin: origin.clone(),
-                    line: e.pos().map(|(l, _)| l),
-                    message: e.reason().to_string(),
-                })?;
+            if let Err(e) = hb.register_template_string(name, text) {
+                broken.push(RenderError::compile(name, origin, text, &e));
+            }
         }
-        Ok(Engine { hb, sources })
+        (Engine { hb, sources }, broken)
     }
 
     /// Renders template `name` over `data`. `issue_title` comes back as one trimmed line;
@@ -147,12 +196,7 @@ impl Engine {
         let out = self
             .hb
             .render(name, data)
-            .map_err(|e| RenderError::Template {
-                name: name.to_string(),
-                origin: origin.clone(),
-                line: e.line_no,
-                message: describe(e.reason()),
-            })?;
+            .map_err(|e| RenderError::rendering(name, origin, &e))?;
         Ok(if name == "issue_title" {
             out.split_whitespace().collect::<Vec<_>>().join(" ")
         } else {
@@ -166,13 +210,24 @@ impl Engine {
     }
 }
 
-/// Reads the `*.hbs` files of an override folder. Other files are left alone (a README, say).
-fn read_dir(dir: &Path) -> Result<Vec<(&'static str, PathBuf, String)>, RenderError> {
+/// Each template's origin and text, by name.
+pub type Sources = BTreeMap<&'static str, (Origin, String)>;
+
+/// The embedded templates with the `*.hbs` files of an override folder over them, uncompiled,
+/// and the `.hbs` files that are no template of the tool. Other files are left alone (a
+/// README, say).
+pub fn sources(dir: Option<&Path>) -> Result<(Sources, Vec<RenderError>), RenderError> {
+    let mut sources: Sources = TEMPLATES
+        .iter()
+        .map(|(n, s)| (*n, (Origin::Embedded, s.to_string())))
+        .collect();
+    let Some(dir) = dir else {
+        return Ok((sources, Vec::new()));
+    };
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| RenderError::Io { path, source }
+        move |error| RenderError::Io { path, error }
     };
-    let mut out = Vec::new();
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io(dir))? {
         let path = entry.map_err(io(dir))?.path();
@@ -183,35 +238,57 @@ fn read_dir(dir: &Path) -> Result<Vec<(&'static str, PathBuf, String)>, RenderEr
         }
     }
     paths.sort();
+    let mut unknown = Vec::new();
     for path in paths {
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let Some((name, _)) = TEMPLATES.iter().find(|(n, _)| *n == stem) else {
-            return Err(RenderError::Unknown {
+            unknown.push(RenderError::Unknown {
                 path,
                 name: stem,
-                known: TEMPLATES.map(|(n, _)| n).join(", "),
+                known: format!("{}, dashboard.html", TEMPLATES.map(|(n, _)| n).join(", ")),
             });
+            continue;
         };
         let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-        out.push((*name, path, text));
+        sources.insert(*name, (Origin::File(path), text));
     }
-    Ok(out)
+    Ok((sources, unknown))
 }
 
-/// Loads `dir` over the embedded templates and renders every template over its sample
-/// context. Returns every problem found (empty when all is well).
+/// [`sources`], with a warning on stderr for each `.hbs` file that is no template (ignored).
+pub fn overrides(dir: Option<&Path>) -> Result<Sources, RenderError> {
+    let (sources, unknown) = sources(dir)?;
+    for w in unknown {
+        eprintln!("warning: {w}; the file is ignored");
+    }
+    Ok(sources)
+}
+
+/// Loads `dir` over the embedded templates, compiles each and renders each that compiles over
+/// its sample context. Returns every problem found (empty when all is well): files that are no
+/// template, each template that does not compile, each that fails on its sample.
 pub fn check_dir(dir: &Path) -> Vec<RenderError> {
-    let engine = match Engine::new(Some(dir)) {
-        Ok(e) => e,
+    let (sources, mut problems) = match sources(Some(dir)) {
+        Ok(found) => found,
         Err(e) => return vec![e],
     };
-    TEMPLATES
+    let (engine, broken) = Engine::compile(sources);
+    let is_broken = |name: &str| {
+        broken
+            .iter()
+            .any(|e| matches!(e, RenderError::Template { name: n, .. } if n == name))
+    };
+    let failed: Vec<RenderError> = TEMPLATES
         .iter()
+        .filter(|(name, _)| !is_broken(name))
         .filter_map(|(name, _)| render_sample(&engine, name).err())
-        .collect()
+        .collect();
+    problems.extend(broken);
+    problems.extend(failed);
+    problems
 }
 
 /// Renders template `name` over its sample context.

@@ -23,15 +23,15 @@ use super::index;
 use super::store::{Job, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, Runner};
-use crate::followup::{followup_doc, update_tracker, UpdateOptions};
 use crate::model::Postmortem;
-use crate::reconcile::publish::{link_changes, request_body, status_changes, StatusContext};
+use crate::reconcile::followup::{followup, Document, Job as FollowupJob, Write, REQUEST_TITLE};
+use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
 use crate::reconcile::Options;
 use crate::render::Engine;
 use crate::source::remote;
-use crate::sync::{sync, Pacing, Sleeper};
+use crate::sync::{Pacing, Sleeper};
 use crate::tracker::browse::Browse;
-use crate::tracker::publish::{commit_message, publish, Source, Target};
+use crate::tracker::publish::Target;
 use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 
 /// Where the service writes links and status.
@@ -315,14 +315,13 @@ impl ForgeRunner {
             api_url: access.api_url.clone(),
             token: Some(access.token.clone()),
         };
-        let resolved = Options::new(
+        let mut resolved = Options::new(
             config,
             remote,
             Some(file_url.clone()),
             std::path::PathBuf::new(),
             today,
         );
-        let config = &resolved.config;
         // A file that cannot be a postmortem (binary, too large for the API) is reported, not a
         // failure of the job: it would fail every job of the repository forever.
         for (p, why) in &inputs.skipped {
@@ -330,97 +329,66 @@ impl ForgeRunner {
         }
         let mut errors: Vec<String> = Vec::new();
 
-        // 1. Sync: an issue for every item.
-        let mut options = resolved.sync.clone();
-        // Links go through the API ([`link_changes`]), not into a checkout.
-        options.write_back = false;
-        options.pacing = self.settings.pacing.clone();
-        let report = sync(
-            &docs,
+        // 1. Sync: an issue for every item, its links through the API (no checkout here).
+        resolved.sync.pacing = self.settings.pacing.clone();
+        let target = match self.settings.write {
+            WriteMode::Off => None,
+            WriteMode::Commit => Some(Target::Commit),
+            WriteMode::PullRequest => Some(Target::PullRequest {
+                branch: resolved.config.followup.branch.clone(),
+                title: REQUEST_TITLE.into(),
+            }),
+        };
+        let synced = reconcile_sync(
             forge,
             &CountingSleeper(&self.api),
-            &self.engine,
-            &options,
+            &docs,
+            &SyncJob {
+                options: &resolved,
+                engine: &self.engine,
+                local: false,
+                forge: target.clone(),
+            },
         )
         .await
         .map_err(|e| match e {
             crate::sync::SyncError::Tracker(t) => fail(t),
             other => format!("{origin}: {other}").into(),
         })?;
+        let report = synced.report;
         errors.extend(report.errors.iter().map(|e| format!("{origin}: {e}")));
-        let target = match self.settings.write {
-            WriteMode::Off => None,
-            WriteMode::Commit => Some(Target::Commit),
-            WriteMode::PullRequest => Some(Target::PullRequest {
-                branch: config.followup.branch.clone(),
-                title: "postmortem-tracker: action item status".into(),
-            }),
-        };
-        if let Some(target) = &target {
-            let changes = link_changes(&report, &parse_options, |_| true);
-            if !changes.is_empty() {
-                let body = format!(
-                    "Issue links for the action items of {} postmortem(s), written by postmortem-tracker. Merge to update the postmortems; later runs update this branch.\n",
-                    changes.len()
-                );
-                let published = publish(
-                    forge,
-                    &changes,
-                    target,
-                    &commit_message(Source::Sync),
-                    &body,
-                )
-                .await
-                .map_err(fail)?;
-                errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
-            }
+        if let Some(published) = synced.published {
+            let published = published.map_err(fail)?;
+            errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
         }
 
-        // 2. Status, from one listing after the sync.
-        let listing = forge.list_issues(&config.sync.label).await.map_err(fail)?;
-        let fopts = &resolved.followup;
-        let mut outcomes = Vec::with_capacity(docs.len());
-        for (doc, text) in docs.iter().zip(&texts) {
-            let out = followup_doc(doc, text, Some(&listing), today, fopts, &self.engine)
-                .map_err(|e| Failure::from(format!("{origin}:{}: template: {e}", doc.path)))?;
-            if let Some(d) = &out.damage {
-                errors.push(format!("{origin}: {}", d.at(&doc.path)));
-            }
-            outcomes.push(out);
-        }
-        if job.mark.reason == Reason::Followup {
-            if let Some(target) = &target {
-                let cx = StatusContext {
-                    today,
-                    options: fopts,
-                    engine: &self.engine,
-                    parse_options: &parse_options,
-                };
-                let changes = status_changes(&outcomes, &listing, &cx);
-                if !changes.is_empty() {
-                    let published = publish(
-                        forge,
-                        &changes,
-                        target,
-                        &commit_message(Source::Followup),
-                        &request_body(&outcomes, today),
-                    )
-                    .await
-                    .map_err(fail)?;
-                    errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
-                }
-            }
-            let pairs: Vec<_> = docs.iter().zip(outcomes.iter()).collect();
-            let update = UpdateOptions {
-                min_write_interval: options.pacing.min_write_interval,
-                max_wait: options.pacing.max_wait,
-                ..resolved.update()
-            };
-            let updates = update_tracker(forge, &pairs, &listing, &self.engine, fopts, &update)
-                .await
-                .map_err(fail)?;
-            errors.extend(updates.errors.iter().map(|e| format!("{origin}: {e}")));
-        }
+        // 2. Status, from one listing after the sync; written and told to the tracker on a
+        // follow-up job only.
+        let followup_job = job.mark.reason == Reason::Followup;
+        let documents: Vec<Document> = docs
+            .iter()
+            .cloned()
+            .zip(texts)
+            .map(|(doc, text)| Document { doc, text })
+            .collect();
+        let status = followup(
+            Some(forge),
+            &documents,
+            &FollowupJob {
+                options: &resolved,
+                engine: &self.engine,
+                write: match (&target, followup_job) {
+                    (Some(t), true) => Write::Forge(t.clone()),
+                    _ => Write::Nothing,
+                },
+                tell_tracker: followup_job,
+                update: resolved.update(),
+            },
+        )
+        .await
+        .map_err(fail)?;
+        errors.extend(status.errors.iter().map(|e| format!("{origin}: {e}")));
+        let (outcomes, listing) = (status.documents, status.listing.unwrap_or_default());
 
         // 3. The index.
         let records = index::records(kind, repo, &docs, &outcomes, &listing, Some(&file_url));

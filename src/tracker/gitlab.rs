@@ -15,7 +15,7 @@ use crate::plan::TrackedIssue;
 
 /// A GitLab project's issues.
 pub struct GitLab {
-    client: AsyncGitlab,
+    client: RateLimitAware,
     project: String,
     labels: Mutex<Option<HashSet<String>>>,
     milestones: Mutex<Option<HashMap<String, u64>>>,
@@ -181,8 +181,68 @@ impl GitLab {
     }
 }
 
+/// The `gitlab` crate's client, reading the rate-limit headers of every answer. The crate
+/// itself reads them (`Retry-After`, `RateLimit-*`) only for single-object calls: a 429 to a
+/// listing or to a call whose answer is ignored came back as a bare status, waited out with a
+/// default instead of what GitLab asked. Here any 429 becomes the crate's own rate-limit error,
+/// with GitLab's `Retry-After`.
+pub struct RateLimitAware(AsyncGitlab);
+
+impl api::RestClient for RateLimitAware {
+    type Error = <AsyncGitlab as api::RestClient>::Error;
+
+    fn rest_endpoint(&self, endpoint: &str) -> Result<url::Url, api::ApiError<Self::Error>> {
+        self.0.rest_endpoint(endpoint)
+    }
+
+    fn instance_endpoint(&self, endpoint: &str) -> Result<url::Url, api::ApiError<Self::Error>> {
+        self.0.instance_endpoint(endpoint)
+    }
+}
+
+type Answer<E> = Result<http::Response<axum::body::Bytes>, api::ApiError<E>>;
+
+// The trait is declared with `async_trait`: its method returns a boxed future.
+impl api::AsyncClient for RateLimitAware {
+    fn rest_async<'a, 'b>(
+        &'a self,
+        request: http::request::Builder,
+        body: Vec<u8>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Answer<Self::Error>> + Send + 'b>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        Box::pin(async move {
+            let rsp = self.0.rest_async(request, body).await?;
+            if rsp.status() != http::StatusCode::TOO_MANY_REQUESTS {
+                return Ok(rsp);
+            }
+            let header = |name: &str| {
+                rsp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::trim)
+                    .map(str::to_string)
+            };
+            let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
+            let reset = number("RateLimit-Reset")
+                .and_then(|s| chrono::DateTime::from_timestamp(s as i64, 0))
+                .unwrap_or_default();
+            Err(api::ApiError::GitlabRateLimited {
+                rl_limit: number("RateLimit-Limit").unwrap_or(0) as usize,
+                rl_name: header("RateLimit-Name").unwrap_or_default(),
+                rl_observed: number("RateLimit-Observed").unwrap_or(0) as usize,
+                rl_remaining: number("RateLimit-Remaining").unwrap_or(0) as usize,
+                rl_reset: reset,
+                retry_after: std::time::Duration::from_secs(number("Retry-After").unwrap_or(0)),
+            })
+        })
+    }
+}
+
 /// An async client for `api_url`; building it checks the token (`GET /user`).
-async fn client(api_url: &str, token: &str) -> Result<AsyncGitlab, TrackerError> {
+async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
     let url = api_url.trim_end_matches('/');
     let url = url.strip_suffix("/api/v4").unwrap_or(url);
     let (insecure, host) = match url.split_once("://") {
@@ -194,10 +254,13 @@ async fn client(api_url: &str, token: &str) -> Result<AsyncGitlab, TrackerError>
     if insecure {
         b.insecure();
     }
-    b.build_async().await.map_err(|e| match e {
-        gitlab::GitlabError::Api { source } => api_error(source),
-        other => TrackerError::Transient(other.to_string()),
-    })
+    b.build_async()
+        .await
+        .map(RateLimitAware)
+        .map_err(|e| match e {
+            gitlab::GitlabError::Api { source } => api_error(source),
+            other => TrackerError::Transient(other.to_string()),
+        })
 }
 
 #[derive(Debug, Deserialize)]

@@ -318,3 +318,124 @@ fn plan_without_a_token_reads_the_files_alone() {
     );
     assert!(out.contains("1 to create, 1 to adopt"), "{out}");
 }
+
+/// A `templates_dir` that names no folder (the README's sample value, copied as is): in a
+/// repository without that folder, every command says the same one-line warning and goes on
+/// with the built-in templates: no "os error 2" twice, no command failing, none silent.
+#[test]
+fn a_missing_templates_folder_is_one_warning_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "postmortems/db.md", PM);
+    write(
+        dir.path(),
+        ".postmortem-tracker.toml",
+        "templates_dir = \"ci/templates\"\n",
+    );
+    let warning = format!(
+        "warning: {}: templates_dir \"ci/templates\": no such folder ({}); the built-in templates are used\n",
+        dir.path().join(".postmortem-tracker.toml").display(),
+        dir.path().join("ci/templates").display()
+    );
+    for args in [
+        &["lint"][..],
+        &["parse"],
+        &["plan", "--tracker", "none"],
+        &["followup", "--today", "2026-04-03", "--dry-run"],
+        &["can", "postmortems/db.md"],
+        &["templates", "list"],
+        &["templates", "show", "status_block"],
+    ] {
+        let o = run(dir.path(), args);
+        let err = stderr(&o);
+        assert!(o.status.code() != Some(2), "{args:?}: {err}");
+        assert_eq!(err.matches(&warning).count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("os error"), "{args:?}: {err}");
+    }
+}
+
+/// A wrong value or a misspelt key in a `POSTMORTEM_TRACKER_*` variable names the variable,
+/// not a configuration file that does not exist.
+#[test]
+fn an_environment_error_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "postmortems/db.md", PM);
+    for (var, value, says) in [
+        (
+            "POSTMORTEM_TRACKER_TIME_ZONE",
+            "Mars",
+            "error: environment variable POSTMORTEM_TRACKER_TIME_ZONE: time_zone: cannot read \"Mars\"",
+        ),
+        (
+            "POSTMORTEM_TRACKER_LINT__REQUIRE_DEU",
+            "false",
+            "error: environment variable POSTMORTEM_TRACKER_LINT__REQUIRE_DEU: unknown field `require_deu`",
+        ),
+    ] {
+        let o = command()
+            .current_dir(dir.path())
+            .env(var, value)
+            .args(["lint"])
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(!err.contains(".postmortem-tracker.toml"), "{err}");
+    }
+}
+
+/// `plan --tracker none` asked for the files alone: no note that no tracker is configured.
+#[test]
+fn plan_with_tracker_none_does_not_say_none_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "postmortems/db.md", PM);
+    let o = run(dir.path(), &["plan", "--tracker", "none"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Add disk alerts"), "{}", stdout(&o));
+    assert_eq!(stderr(&o), "");
+    // Without the choice, the note stays: it tells why nothing was read from a tracker.
+    let o = run(dir.path(), &["plan"]);
+    assert!(
+        stderr(&o).contains("note: no tracker configured"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A broken template in a file-only follow-up (no tracker at all) is reported as the
+/// template's fault, with its line, before anything is written; not as a refused request.
+#[test]
+fn a_broken_template_in_a_file_only_followup_blames_the_template() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "postmortems/db.md", PM);
+    write(
+        dir.path(),
+        ".postmortem-tracker.toml",
+        "templates_dir = \"tpl\"\n",
+    );
+    for (template, says) in [
+        (
+            "## Status\n{{#each items}}\n| {{item.txt}} |\n{{/each}}\n",
+            "line 3, column 3: no variable `item.txt`",
+        ),
+        (
+            "## Status\n{{#each items}}\n| {{item.text}} |\n",
+            "line 2, column 1: the block `{{#each}}` is never closed",
+        ),
+    ] {
+        write(dir.path(), "tpl/status_block.hbs", template);
+        let o = run(dir.path(), &["followup", "--today", "2026-04-03"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("error: template `status_block` (tpl/status_block.hbs) ")
+                && err.contains(says),
+            "{err}"
+        );
+        assert!(!err.contains("refused") && !err.contains("GitHub"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("postmortems/db.md")).unwrap(),
+            PM
+        );
+    }
+}

@@ -218,6 +218,93 @@ async fn a_create_answered_502_that_succeeded_is_adopted_not_repeated() {
     assert_tracked_once(&fake, ws.path(), &expected);
 }
 
+/// GitLab's 429 carries `Retry-After`: a listing (the issues, the labels) and a call whose
+/// answer is ignored (a label created) wait what it says, never a made-up default.
+#[tokio::test]
+async fn a_429_to_a_listing_or_an_ignored_answer_waits_its_retry_after() {
+    let fake = fake();
+    let ws = workspace();
+    let docs = load(ws.path());
+    let expected = keys_to_track(&docs);
+    let labels = "/api/v4/projects/acme%2Fsvc/labels";
+    let limited = || Fault::TooManyRequests {
+        retry_after_secs: 1,
+    };
+    fake.faults()
+        .on("GET", ISSUES, limited(), 1)
+        .on("GET", labels, limited(), 1)
+        .on("POST", labels, limited(), 1);
+    let sleeper = NoSleep::default();
+    let report = sync(
+        &docs,
+        &client(&fake).await,
+        &sleeper,
+        &Engine::new(None).unwrap(),
+        &options(ws.path(), P),
+    )
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let waits = sleeper.0.borrow().clone();
+    let one_second = waits
+        .iter()
+        .filter(|w| **w == Duration::from_secs(1))
+        .count();
+    assert!(one_second >= 3, "each 429 waits its Retry-After: {waits:?}");
+    assert!(
+        waits.iter().all(|w| *w <= Duration::from_secs(1)),
+        "no default wait: {waits:?}"
+    );
+    assert_tracked_once(&fake, ws.path(), &expected);
+}
+
+/// An owner who has an account but is not a member of the project: GitLab opens the issue
+/// with no assignee (201, `assignees: []`); the sync says so, as for an owner without account.
+#[tokio::test]
+async fn an_owner_gitlab_does_not_assign_is_reported() {
+    let fake = fake();
+    fake.state().add_outsider("mkovacs");
+    let ws = workspace();
+    let docs = load(ws.path());
+    let report = sync(
+        &docs,
+        &client(&fake).await,
+        &NoSleep::default(),
+        &Engine::new(None).unwrap(),
+        &options(ws.path(), P),
+    )
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let st = fake.state();
+    let issue = st
+        .project(P)
+        .issues
+        .iter()
+        .find(|i| i.title.contains("Add jittered exponential backoff"))
+        .unwrap();
+    assert!(
+        issue.assignee_ids.is_empty(),
+        "GitLab dropped the non-member"
+    );
+    assert!(
+        report
+            .unknown_owners
+            .iter()
+            .any(|o| o.trim_start_matches('@') == "mkovacs"),
+        "{:?}",
+        report.unknown_owners
+    );
+    assert!(
+        !report
+            .unknown_owners
+            .iter()
+            .any(|o| o.trim_start_matches('@') == "tbrandt"),
+        "a member stays assigned: {:?}",
+        report.unknown_owners
+    );
+}
+
 #[tokio::test]
 async fn a_crash_after_any_request_never_leads_to_a_duplicate() {
     let total = {

@@ -144,7 +144,8 @@ enum Step {
     /// A new line of the person's own (a note, an item, a heading, a comment).
     Insert(usize, u8),
     Delete(usize),
-    /// A copy of a line (a marker copied makes two begins, or two ends).
+    /// A copy of a line (a marker copied makes two begins, or two ends); the copy is the
+    /// original author's, bytes that were not the person's stay not the person's.
     Duplicate(usize),
     /// Words added at the end of a line (of a marker, of the block's table).
     Append(usize),
@@ -288,8 +289,9 @@ proptest! {
                     lines.remove(i % n);
                 }
                 Step::Duplicate(i) if !lines.is_empty() => {
-                    let copy = lines[i % n].0.clone();
-                    lines.insert(i % n, (copy, false));
+                    // A copy is not new text: it is the author's of the line copied.
+                    let copy = lines[i % n].clone();
+                    lines.insert(i % n, copy);
                 }
                 Step::Append(i) if !lines.is_empty() => {
                     let l = &mut lines[i % n];

@@ -174,6 +174,10 @@ impl GlProject {
 #[derive(Debug)]
 pub struct GitLabState {
     pub users: Vec<GlUser>,
+    /// Users who exist but are members of no project: GitLab drops them from `assignee_ids`
+    /// and still answers 201/200 (no error), as its API documents for users who cannot be
+    /// assigned.
+    pub outsiders: Vec<u64>,
     pub tokens: Tokens,
     pub projects: Vec<GlProject>,
     /// Where `web_url`s point.
@@ -190,6 +194,7 @@ impl GitLabState {
     pub fn new() -> Self {
         let mut st = GitLabState {
             users: Vec::new(),
+            outsiders: Vec::new(),
             tokens: Tokens::new(),
             projects: Vec::new(),
             web_base: "https://gitlab.example.com".into(),
@@ -229,6 +234,18 @@ impl GitLabState {
             name: username.replace(['.', '-', '_'], " "),
         });
         id
+    }
+
+    /// A user who exists (found by username) but is a member of no project.
+    pub fn add_outsider(&mut self, username: &str) -> u64 {
+        let id = self.add_user(username);
+        self.outsiders.push(id);
+        id
+    }
+
+    /// Whether `id` can be assigned: an existing user who is a member.
+    fn assignable(&self, id: u64) -> bool {
+        self.users.iter().any(|u| u.id == id) && !self.outsiders.contains(&id)
     }
 
     /// The id of a user. Panics when absent (a test set-up error).
@@ -1345,7 +1362,7 @@ fn create_issue(st: &mut GitLabState, idx: usize, p: &Params, me: u64) -> Reply 
         labels,
         assignee_ids: assignees
             .into_iter()
-            .filter(|a| st.users.iter().any(|u| u.id == *a))
+            .filter(|a| st.assignable(*a))
             .collect(),
         milestone_id,
         due_date: p
@@ -1383,7 +1400,9 @@ fn edit_issue(st: &mut GitLabState, idx: usize, p: &Params, me: u64, iid: &str) 
     }
     ensure_labels(st, idx, &labels);
     let now = st.now();
-    let assignees = p.ids("assignee_ids", "assignee_id");
+    let assignees = p
+        .ids("assignee_ids", "assignee_id")
+        .map(|a| a.into_iter().filter(|a| st.assignable(*a)).collect());
     let i = st.projects[idx]
         .issues
         .iter_mut()

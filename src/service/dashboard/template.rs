@@ -34,9 +34,9 @@ impl Dashboard {
         let file = dir.map(|d| d.join(format!("{TEMPLATE_NAME}.hbs")));
         let (origin, text) = match file.filter(|f| f.is_file()) {
             Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|source| RenderError::Io {
+                let text = std::fs::read_to_string(&path).map_err(|error| RenderError::Io {
                     path: path.clone(),
-                    source,
+                    error,
                 })?;
                 (Origin::File(path), text)
             }
@@ -45,13 +45,8 @@ impl Dashboard {
         let mut hb = Handlebars::new();
         // Strict: a misspelt variable in an override is an error naming the line, not a blank.
         hb.set_strict_mode(true);
-        hb.register_template_string(TEMPLATE_NAME, text)
-            .map_err(|e| RenderError::Template {
-                name: TEMPLATE_NAME.to_string(),
-                origin: origin.clone(),
-                line: e.pos().map(|(l, _)| l),
-                message: e.reason().to_string(),
-            })?;
+        hb.register_template_string(TEMPLATE_NAME, &text)
+            .map_err(|e| RenderError::compile(TEMPLATE_NAME, &origin, &text, &e))?;
         Ok(Dashboard { hb, origin })
     }
 
@@ -59,12 +54,7 @@ impl Dashboard {
     pub fn render(&self, page: &Page) -> Result<String, RenderError> {
         self.hb
             .render(TEMPLATE_NAME, page)
-            .map_err(|e| RenderError::Template {
-                name: TEMPLATE_NAME.to_string(),
-                origin: self.origin.clone(),
-                line: e.line_no,
-                message: e.reason().to_string(),
-            })
+            .map_err(|e| RenderError::rendering(TEMPLATE_NAME, &self.origin, &e))
     }
 }
 
