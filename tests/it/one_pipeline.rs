@@ -7,10 +7,10 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::service_e2e::{start, CONFIG, GH_SECRET, PM, TODAY};
-use crate::support::service::webhook_fixture as fixture;
 use crate::support::command;
 use crate::support::github::FakeGitHub;
 use crate::support::gitlab::FakeGitLab;
+use crate::support::service::webhook_fixture as fixture;
 
 const REPO: (&str, &str) = ("Codertocat", "Hello-World");
 const FILE: &str = "postmortems/2026-10-01-replica-lag.md";

@@ -124,26 +124,8 @@ crate::both_forges!(
     push_syncs_and_an_issue_event_follows_up,
     a_push_and_an_issue_event_on_two_repositories,
     a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message,
+    a_rate_limit_is_waited_out_and_the_job_finishes,
 );
-
-/// Not `both_forges!` yet: on GitLab the scenario fails today. A 429 answered to a listing
-/// reaches the runner as a rate limit without the `Retry-After` wait GitLab sent, so the job
-/// fails ("rate limited: GitLab answered 429") where GitHub's waits 1 s and finishes. This is
-/// the listing case of issue #13's forge-layer fix; un-ignore when it lands.
-mod a_rate_limit_is_waited_out_and_the_job_finishes {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn github() {
-        super::a_rate_limit_is_waited_out_and_the_job_finishes::<FakeGitHub>().await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "GitLab: a 429 on a listing carries no Retry-After wait (issue #13, forge layer)"]
-    async fn gitlab() {
-        super::a_rate_limit_is_waited_out_and_the_job_finishes::<FakeGitLab>().await
-    }
-}
 
 /// The webhook secret of `F`'s deliveries.
 fn secret<F: ServiceForge>() -> &'static str {
