@@ -13,6 +13,8 @@ use crate::support;
 use postmortem_tracker::service::store::{JobFilter, JobState, Store};
 use postmortem_tracker::service::webhook::github_signature;
 use support::github::FakeGitHub;
+use support::gitlab::FakeGitLab;
+use support::service::{Delivery, ServiceForge};
 use support::Fault;
 
 const SECRET: &str = "cli-serve-secret";
@@ -446,24 +448,35 @@ fn webhook_secret_from_a_file_named_in_the_configuration() {
     );
 }
 
+#[cfg(unix)]
+crate::both_forges!(sync logs_are_json_lines_naming_the_job_and_never_a_secret);
+
+/// Sends `d` to the service at `addr`.
+fn deliver(addr: SocketAddr, d: &Delivery) -> (u16, String) {
+    let headers: Vec<(&str, &str)> = d
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    http(addr, "POST", d.endpoint, &headers, &d.body)
+}
+
 /// The log of a real run with a token and a webhook secret set, stderr piped (so JSON by
 /// default): every line is a JSON object; the delivery and the job are logged with their
 /// repository and reason, the job with its requests, writes and outcome; neither the token nor
 /// the secret appears anywhere.
 #[cfg(unix)]
-#[test]
-fn logs_are_json_lines_naming_the_job_and_never_a_secret() {
+fn logs_are_json_lines_naming_the_job_and_never_a_secret<F: ServiceForge>() {
     let gh = FakeGitHub::start();
-    {
-        let mut st = gh.state();
-        st.add_repo("acme", "svc");
-        st.seed_file(
-            ("acme", "svc"),
-            "main",
+    let gl = FakeGitLab::start();
+    let forge = F::pick(&gh, &gl);
+    forge.seed(
+        "acme/svc",
+        &[(
             "postmortems/outage.md",
             "# Outage\n\n## Action items\n\n- [ ] Add an alert\n",
-        );
-    }
+        )],
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join(".postmortem-tracker.toml"),
@@ -472,25 +485,25 @@ fn logs_are_json_lines_naming_the_job_and_never_a_secret() {
     .unwrap();
     let mut cmd = command();
     cmd.current_dir(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0", "--github-api-url"])
-        .arg(gh.base_url())
-        .env("GITHUB_WEBHOOK_SECRET", SECRET)
-        .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
+        .args(["serve", "--listen", "127.0.0.1:0", F::API_URL_FLAG])
+        .arg(forge.api_url())
+        .env(F::SECRET_VAR, SECRET)
+        .env(F::TOKEN_VAR, F::TOKEN);
     let mut svc = Running::start(cmd);
-    let push = br#"{"ref":"refs/heads/main","repository":{"full_name":"acme/svc","default_branch":"main"}}"#;
-    assert_eq!(signed_push(svc.addr, "log-1", push).0, 202);
+    let push = |id: &str| deliver(svc.addr, &F::push(SECRET, "acme/svc", id));
+    assert_eq!(push("log-1").0, 202);
     svc.metrics_until(
         &["postmortem_tracker_job_runs_total{result=\"done\"} 1"],
         30,
     );
-    let forge_writes = gh
-        .log()
+    let forge_writes = forge
+        .requests()
         .all()
         .into_iter()
         .filter(|r| r.method != "GET")
         .count() as u64;
     // Again, with nothing changed: a job that writes nothing.
-    assert_eq!(signed_push(svc.addr, "log-2", push).0, 202);
+    assert_eq!(push("log-2").0, 202);
     svc.metrics_until(
         &["postmortem_tracker_job_runs_total{result=\"done\"} 2"],
         30,
@@ -500,7 +513,7 @@ fn logs_are_json_lines_naming_the_job_and_never_a_secret() {
 
     let all = lines.join("\n");
     assert!(!all.contains(SECRET), "the webhook secret leaked: {all}");
-    assert!(!all.contains(FakeGitHub::TOKEN), "the token leaked: {all}");
+    assert!(!all.contains(F::TOKEN), "the token leaked: {all}");
     let events: Vec<serde_json::Value> = lines
         .iter()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
@@ -530,7 +543,7 @@ fn logs_are_json_lines_naming_the_job_and_never_a_secret() {
     assert_eq!(done["level"], "INFO", "{done}");
     assert_eq!(done["repository"], "acme/svc", "{done}");
     assert_eq!(done["reason"], "sync", "{done}");
-    assert_eq!(done["forge"], "github", "{done}");
+    assert_eq!(done["forge"], F::NAME, "{done}");
     assert_eq!(done["outcome"], "done", "{done}");
     // The job read the repository, opened the item's issue and committed its link (labels
     // and milestones created on the way are requests, not counted writes).

@@ -244,6 +244,11 @@ pub trait ServiceForge: Send + Sync + 'static {
     const AUTH_HEADER: &'static str;
     /// The forge's name of a push event.
     const PUSH_EVENT: &'static str;
+    /// `serve`'s environment variables for the forge's token and webhook secret, and its flag
+    /// for the forge's API root.
+    const TOKEN_VAR: &'static str;
+    const SECRET_VAR: &'static str;
+    const API_URL_FLAG: &'static str;
 
     /// A delivery of `event` (the forge's own name for it) with `body`, its id `delivery`,
     /// authenticated with `secret`.
@@ -274,6 +279,8 @@ pub trait ServiceForge: Send + Sync + 'static {
     fn requests(&self) -> &super::RequestLog;
     /// The faults the fake injects.
     fn faults(&self) -> &super::Faults;
+    /// The API root the service is given.
+    fn api_url(&self) -> String;
     /// The web address of `file` on `main`, as the items index links it.
     fn blob_url_suffix(path: &str, file: &str) -> String;
     /// The path (prefix) of the request that lists the files of `path` (lower-case).
@@ -295,6 +302,9 @@ impl ServiceForge for super::github::FakeGitHub {
     const RATE_LIMITED: u16 = 403;
     const AUTH_HEADER: &'static str = "X-Hub-Signature-256";
     const PUSH_EVENT: &'static str = "push";
+    const TOKEN_VAR: &'static str = "GITHUB_TOKEN";
+    const SECRET_VAR: &'static str = "GITHUB_WEBHOOK_SECRET";
+    const API_URL_FLAG: &'static str = "--github-api-url";
 
     fn delivery(secret: &str, event: &str, delivery: &str, body: Vec<u8>) -> Delivery {
         Delivery {
@@ -420,6 +430,10 @@ impl ServiceForge for super::github::FakeGitHub {
         super::github::FakeGitHub::faults(self)
     }
 
+    fn api_url(&self) -> String {
+        self.base_url()
+    }
+
     fn blob_url_suffix(path: &str, file: &str) -> String {
         format!("/{}/blob/main/{file}", path.to_lowercase())
     }
@@ -437,6 +451,9 @@ impl ServiceForge for super::gitlab::FakeGitLab {
     const RATE_LIMITED: u16 = 429;
     const AUTH_HEADER: &'static str = "X-Gitlab-Token";
     const PUSH_EVENT: &'static str = "Push Hook";
+    const TOKEN_VAR: &'static str = "GITLAB_TOKEN";
+    const SECRET_VAR: &'static str = "GITLAB_WEBHOOK_TOKEN";
+    const API_URL_FLAG: &'static str = "--gitlab-api-url";
 
     /// The headers gitlab-bot recorded (one instance's), with `event`, `delivery` as the event
     /// id (the captures share one) and `secret` as the token.
@@ -569,6 +586,10 @@ impl ServiceForge for super::gitlab::FakeGitLab {
 
     fn faults(&self) -> &super::Faults {
         super::gitlab::FakeGitLab::faults(self)
+    }
+
+    fn api_url(&self) -> String {
+        format!("{}/api/v4", self.base_url())
     }
 
     fn blob_url_suffix(path: &str, file: &str) -> String {
