@@ -249,33 +249,32 @@ fn serves_webhooks_and_stops_on_sigterm() {
 /// its end, and nothing is done twice (each item has one issue; repositories finished before
 /// the kill get no request after it).
 #[cfg(unix)]
-#[test]
-fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
+fn killed_with_jobs_queued_then_restarted_runs_each_job_once<F: ServiceForge>() {
     const REPOS: usize = 6;
     let gh = FakeGitHub::start();
-    {
-        let mut st = gh.state();
-        for i in 0..REPOS {
-            let name = format!("r{i}");
-            st.add_repo("acme", &name);
-            let repo = ("acme", name.as_str());
-            st.seed_file(
-                repo,
-                "main",
-                ".postmortem-tracker.toml",
-                "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n",
-            );
-            st.seed_file(
-                repo,
-                "main",
-                "postmortems/outage.md",
-                "# Outage\n\n## Action items\n\n- [ ] Add an alert\n- [ ] Write a runbook\n",
-            );
-        }
+    let gl = FakeGitLab::start();
+    let forge = F::pick(&gh, &gl);
+    for i in 0..REPOS {
+        forge.seed(
+            &format!("acme/r{i}"),
+            &[
+                (
+                    ".postmortem-tracker.toml",
+                    "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n",
+                ),
+                (
+                    "postmortems/outage.md",
+                    "# Outage\n\n## Action items\n\n- [ ] Add an alert\n- [ ] Write a runbook\n",
+                ),
+            ],
+        );
     }
-    // Every write waits: jobs stay running long enough to be killed mid-way.
-    gh.faults()
-        .always("POST", "/repos/", Fault::Delay(Duration::from_millis(150)));
+    // Every write waits: jobs stay running long enough to be killed mid-way. (The prefix of
+    // every request about a repository of acme's: `/repos/acme/`, `/api/v4/projects/acme%2F`.)
+    let writes = F::api_prefix("acme/").trim_end_matches('/').to_string();
+    forge
+        .faults()
+        .always("POST", &writes, Fault::Delay(Duration::from_millis(150)));
     let dir = tempfile::tempdir().unwrap();
     // The service's own pacing (it, not the repositories, decides how fast the shared token
     // writes): none, so that only the injected delay keeps jobs running.
@@ -297,20 +296,15 @@ fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
                 "--database",
             ])
             .arg(db)
-            .args(["--github-api-url", &gh.base_url()])
-            .env("GITHUB_WEBHOOK_SECRET", SECRET)
-            .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
+            .args([F::API_URL_FLAG, &forge.api_url()])
+            .env(F::SECRET_VAR, SECRET)
+            .env(F::TOKEN_VAR, F::TOKEN);
         Running::start(cmd)
     };
     let first = start(&db);
     for i in 0..REPOS {
-        let push = format!(
-            r#"{{"ref":"refs/heads/main","repository":{{"full_name":"acme/r{i}","default_branch":"main"}}}}"#
-        );
-        assert_eq!(
-            signed_push(first.addr, &format!("k-{i}"), push.as_bytes()).0,
-            202
-        );
+        let push = F::push(SECRET, &format!("acme/r{i}"), &format!("k-{i}"));
+        assert_eq!(deliver(first.addr, &push).0, 202);
     }
     // Kill once at least one job is done and others wait or run.
     first.metrics_until(&["postmortem_tracker_job_runs_total{result=\"done\"}"], 60);
@@ -329,7 +323,7 @@ fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
         "the kill should land mid-run: done {done_before:?}"
     );
     drop(store);
-    let requests_at_kill = gh.log().len();
+    let requests_at_kill = forge.requests().len();
 
     let second = start(&db);
     let metrics = second.metrics_until(
@@ -345,31 +339,26 @@ fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
     );
     drop(second);
 
-    let st = gh.state();
     for i in 0..REPOS {
-        let repo = st.repo("acme", &format!("r{i}"));
-        let issues: Vec<_> = repo.issues.iter().filter(|i| i.pull.is_none()).collect();
-        assert_eq!(
-            issues.len(),
-            2,
-            "acme/r{i}: {:?}",
-            issues.iter().map(|i| &i.title).collect::<Vec<_>>()
-        );
-        let text = repo.file_text("main", "postmortems/outage.md").unwrap();
-        for issue in issues {
-            assert!(
-                text.contains(&format!("#{}", issue.number)),
-                "acme/r{i}:\n{text}"
-            );
+        let path = format!("acme/r{i}");
+        let issues = forge.issues(&path);
+        assert_eq!(issues.len(), 2, "{path}: {issues:?}");
+        let text = forge.file_text(&path, "postmortems/outage.md");
+        for number in issues.keys() {
+            assert!(text.contains(&format!("#{number}")), "{path}:\n{text}");
         }
     }
-    drop(st);
-    let after: Vec<_> = gh.log().all().into_iter().skip(requests_at_kill).collect();
+    let after: Vec<_> = forge
+        .requests()
+        .all()
+        .into_iter()
+        .skip(requests_at_kill)
+        .collect();
     for repo in &done_before {
         assert!(
             !after
                 .iter()
-                .any(|r| r.path.starts_with(&format!("/repos/{repo}/"))),
+                .any(|r| r.path.starts_with(&F::api_prefix(repo))),
             "{repo} was done before the kill but ran again"
         );
     }
@@ -449,7 +438,10 @@ fn webhook_secret_from_a_file_named_in_the_configuration() {
 }
 
 #[cfg(unix)]
-crate::both_forges!(sync logs_are_json_lines_naming_the_job_and_never_a_secret);
+crate::both_forges!(sync
+    logs_are_json_lines_naming_the_job_and_never_a_secret,
+    killed_with_jobs_queued_then_restarted_runs_each_job_once,
+);
 
 /// Sends `d` to the service at `addr`.
 fn deliver(addr: SocketAddr, d: &Delivery) -> (u16, String) {

@@ -283,6 +283,8 @@ pub trait ServiceForge: Send + Sync + 'static {
     fn api_url(&self) -> String;
     /// The web address of `file` on `main`, as the items index links it.
     fn blob_url_suffix(path: &str, file: &str) -> String;
+    /// The prefix of every API request about repository `path` (lower-case).
+    fn api_prefix(path: &str) -> String;
     /// The path (prefix) of the request that lists the files of `path` (lower-case).
     fn file_listing(path: &str) -> String;
 }
@@ -438,8 +440,12 @@ impl ServiceForge for super::github::FakeGitHub {
         format!("/{}/blob/main/{file}", path.to_lowercase())
     }
 
+    fn api_prefix(path: &str) -> String {
+        format!("/repos/{path}/")
+    }
+
     fn file_listing(path: &str) -> String {
-        format!("/repos/{path}/git/trees")
+        format!("{}git/trees", Self::api_prefix(path))
     }
 }
 
@@ -596,11 +602,12 @@ impl ServiceForge for super::gitlab::FakeGitLab {
         format!("/{}/-/blob/main/{file}", path.to_lowercase())
     }
 
+    fn api_prefix(path: &str) -> String {
+        format!("/api/v4/projects/{}/", path.replace('/', "%2F"))
+    }
+
     fn file_listing(path: &str) -> String {
-        format!(
-            "/api/v4/projects/{}/repository/tree",
-            path.replace('/', "%2F")
-        )
+        format!("{}repository/tree", Self::api_prefix(path))
     }
 }
 
