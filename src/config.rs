@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::clock::Zone;
+use crate::due::{DueConfig, Policy};
 use crate::model::SectionKind;
 use crate::parse::ParseOptions;
 
@@ -37,7 +38,9 @@ pub struct Config {
     pub owners: BTreeMap<String, String>,
     /// Where and how `plan` and `sync` talk to the tracker.
     pub sync: SyncConfig,
-    /// The follow-up: default due dates, reminders, how the status is written back.
+    /// The due-date policy for items that name no date: `[due]`, or `due = "off"`.
+    pub due: DueConfig,
+    /// The follow-up: reminders, how the status is written back.
     pub followup: FollowupConfig,
     /// The webhook service (`serve`).
     pub service: ServiceConfig,
@@ -100,9 +103,7 @@ impl Default for ServiceConfig {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct FollowupConfig {
-    /// Days after the incident to the due date of an item that names none: keys are a
-    /// priority (`p1`), a kind (`corrective`, `preventive`, `task`, `unknown`) or `default`;
-    /// the first that matches wins, in that order.
+    /// Deprecated: `[due]` replaces it (read once more, with a warning).
     pub due_days: BTreeMap<String, i64>,
     /// Least days between two reminder comments on one overdue issue.
     pub reminder_interval_days: i64,
@@ -152,8 +153,7 @@ pub struct SyncConfig {
     /// Link to a postmortem on the forge, `{path}` replaced by its path; unset: built from
     /// the CI environment when possible.
     pub file_url: Option<String>,
-    /// Days from the sync to the due date of an item without one, by kind
-    /// (`corrective`, `preventive`, `task`, `unknown`).
+    /// Deprecated: `[due.kind]` replaces it (read once more, with a warning).
     pub default_due_days: BTreeMap<String, i64>,
     /// Close the issue of an item that was removed from its postmortem (off: only report).
     pub close_removed: bool,
@@ -217,6 +217,7 @@ impl Default for Config {
             owners: BTreeMap::new(),
             sync: SyncConfig::default(),
             followup: FollowupConfig::default(),
+            due: DueConfig::default(),
             service: ServiceConfig::default(),
         }
     }
@@ -334,6 +335,9 @@ impl Config {
                 );
                 cfg.templates_dir = None;
             }
+        }
+        for warning in cfg.deprecations() {
+            eprintln!("warning: {}: {warning}", origins.of("due"));
         }
         Ok(cfg)
     }
@@ -461,6 +465,9 @@ impl Config {
         if self.sync.label.trim().is_empty() {
             return Err(invalid("sync.label: must not be empty".into()));
         }
+        if let Err(e) = self.try_due_policy() {
+            return Err(invalid(e.to_string()));
+        }
         if let Some(tz) = &self.time_zone {
             if Zone::parse(tz).is_none() {
                 return Err(invalid(format!(
@@ -483,6 +490,29 @@ impl Config {
                 }
             })
             .collect()
+    }
+
+    /// The due-date policy: `[due]`, else the deprecated `[followup.due_days]` and
+    /// `[sync.default_due_days]`, else the defaults. Validation has checked it.
+    pub fn due_policy(&self) -> Policy {
+        self.try_due_policy().unwrap_or_default()
+    }
+
+    fn try_due_policy(&self) -> Result<Policy, crate::due::PolicyError> {
+        if self.due != DueConfig::default() {
+            return Policy::from_config(&self.due);
+        }
+        let (table, _) =
+            crate::due::from_deprecated(&self.followup.due_days, &self.sync.default_due_days);
+        Policy::from_config(&DueConfig::Table(table))
+    }
+
+    /// Warnings about settings that still work but are to be replaced, each naming its
+    /// replacement.
+    pub fn deprecations(&self) -> Vec<String> {
+        let (_, warnings) =
+            crate::due::from_deprecated(&self.followup.due_days, &self.sync.default_due_days);
+        warnings
     }
 
     /// The configured `time_zone`, when it is set and readable (validation rejects the rest).

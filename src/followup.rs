@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::due::{DocFacts, Policy};
 use crate::identity;
 use crate::model::{IssueRef, Postmortem};
 use crate::plan::{refers_to, PlanOptions, TrackedIssue};
@@ -19,15 +20,15 @@ use crate::render::context::{
     StatusItem,
 };
 use crate::render::{Engine, RenderError};
-use crate::status::{status, DueDefaults, IssueState, Status};
+use crate::status::{status, IssueState, Status};
 use crate::tracker::{Tracker, TrackerError};
 use crate::writeback::status::{find_block, set_boxes, write_block, BlockDamage};
 
 /// What the follow-up is told beyond documents, listing and day.
 #[derive(Debug, Clone, Default)]
 pub struct FollowupOptions {
-    /// Default due dates by priority, kind, then `default`, counted from the incident.
-    pub due: DueDefaults,
+    /// The due-date policy for items that name no date.
+    pub due: Policy,
     /// The tracked repository, to recognise `owner/name#12` as one of the tool's issues.
     pub repo: Option<String>,
     /// Link to a postmortem on the forge; `{path}` is replaced by its path.
@@ -45,14 +46,7 @@ impl FollowupOptions {
         file_url: Option<String>,
     ) -> FollowupOptions {
         FollowupOptions {
-            due: DueDefaults {
-                days: config
-                    .followup
-                    .due_days
-                    .iter()
-                    .map(|(k, v)| (k.to_lowercase(), *v))
-                    .collect(),
-            },
+            due: config.due_policy(),
             repo,
             file_url,
             overdue_label: config.followup.overdue_label.clone(),
@@ -105,10 +99,7 @@ pub struct DocOutcome {
 
 /// The day the incident happened: its start, else the front matter's `date`.
 pub fn incident_day(doc: &Postmortem) -> Option<NaiveDate> {
-    doc.incident.start.and_then(|t| t.date).or_else(|| {
-        let d = doc.front_matter.as_ref()?.date.as_deref()?;
-        d.get(..10)?.parse().ok()
-    })
+    DocFacts::of(doc).base.map(|(day, _)| day)
 }
 
 /// What the tracker knows about an issue, as the status needs it.
@@ -158,7 +149,7 @@ pub fn assess(
                 .or_insert(t);
             m
         });
-    let incident = incident_day(doc);
+    let facts = DocFacts::of(doc);
     doc.actions
         .iter()
         .zip(identity::item_keys(doc))
@@ -184,7 +175,7 @@ pub fn assess(
             };
             let issue_missing = listing.is_some() && found.is_none() && own_ref;
             let state = found.map(issue_state);
-            let st = status(item, state.as_ref(), incident, &options.due, today);
+            let st = status(item, state.as_ref(), &facts, &options.due, today);
             let issue = match (found, &item.issue) {
                 (Some(t), _) => Some(IssueLink {
                     reference: t.reference(),
@@ -242,6 +233,7 @@ pub fn block_context(
                 kind: item.kind.name().to_string(),
                 owner: o.status.owner.clone(),
                 due: o.status.due.map(|d| d.format("%Y-%m-%d").to_string()),
+                due_note: o.status.due_policy.as_ref().map(|p| p.to_string()),
                 priority: item.priority.clone(),
                 line: item.line,
             },

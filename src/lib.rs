@@ -10,6 +10,7 @@ pub mod ci;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod due;
 pub mod followup;
 pub mod identity;
 pub mod lint;

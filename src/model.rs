@@ -238,6 +238,14 @@ pub enum ItemKind {
 }
 
 impl ItemKind {
+    /// Every kind, in the order they are listed to users.
+    pub const ALL: [ItemKind; 4] = [
+        ItemKind::Corrective,
+        ItemKind::Preventive,
+        ItemKind::Task,
+        ItemKind::Unknown,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Corrective => "corrective",

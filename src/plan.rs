@@ -1,13 +1,14 @@
 //! The plan: what a sync would do, reconciled from the parsed postmortems and the tracker's
 //! listing of the tool's own issues. A pure function: no I/O, no clock (`today` comes in).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::due::{DocFacts, Policy, PolicyDue};
 use crate::identity;
-use crate::model::{IssueRef, ItemKind, Postmortem};
+use crate::model::{IssueRef, Postmortem};
 
 /// An issue of the tool, as the tracker listing shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -105,8 +106,11 @@ pub struct PlannedItem {
     pub key: String,
     pub line: usize,
     pub text: String,
-    /// The item's due date, else `today` plus the configured default for its kind.
+    /// The item's due date, else the one the due-date policy gives it.
     pub due: Option<NaiveDate>,
+    /// How the policy set `due`, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_policy: Option<PolicyDue>,
     #[serde(flatten)]
     pub action: Action,
 }
@@ -162,17 +166,12 @@ pub struct PlanOptions {
     /// The tracked repository (`owner/name`, `group/project`), to recognise
     /// `owner/name#12` references as the tool's own issues.
     pub repo: Option<String>,
-    /// Days from `today` to the due date of an item that has none, by kind.
-    pub default_due_days: BTreeMap<ItemKind, i64>,
+    /// The due-date policy for items that name no date.
+    pub due: Policy,
 }
 
 /// Reconciles `docs` with `state` (the tool's issues, from one listing).
-pub fn plan(
-    docs: &[Postmortem],
-    state: &[TrackedIssue],
-    today: NaiveDate,
-    options: &PlanOptions,
-) -> Plan {
+pub fn plan(docs: &[Postmortem], state: &[TrackedIssue], options: &PlanOptions) -> Plan {
     // Key → the tool's live issues for it, oldest first.
     let mut by_key: HashMap<&str, Vec<&TrackedIssue>> = HashMap::new();
     for t in state.iter().filter(|t| !t.duplicate) {
@@ -201,6 +200,7 @@ pub fn plan(
     let mut planned_keys: BTreeSet<String> = BTreeSet::new();
     let mut referenced: BTreeSet<u64> = BTreeSet::new();
     for (d, doc) in docs.iter().enumerate() {
+        let facts = DocFacts::of(doc);
         for (i, (item, key)) in doc.actions.iter().zip(identity::item_keys(doc)).enumerate() {
             // The same postmortem id in two files: the second copy of an item is the same item.
             if !planned_keys.insert(key.clone()) {
@@ -238,12 +238,11 @@ pub fn plan(
                     None => Action::Create,
                 },
             };
-            let due = item.due.or_else(|| {
-                options
-                    .default_due_days
-                    .get(&item.kind)
-                    .map(|d| today + Duration::days(*d))
-            });
+            let due_policy = match item.due {
+                Some(_) => None,
+                None => options.due.due(item, &facts),
+            };
+            let due = item.due.or(due_policy.as_ref().map(|p| p.date));
             items.push(PlannedItem {
                 doc: d,
                 item: i,
@@ -252,6 +251,7 @@ pub fn plan(
                 line: item.line,
                 text: item.text.clone(),
                 due,
+                due_policy,
                 action,
             });
         }
@@ -302,10 +302,6 @@ mod tests {
     use crate::parse::parse;
     use proptest::prelude::*;
 
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 1, 10).unwrap()
-    }
-
     fn doc(path: &str, items: &[&str]) -> Postmortem {
         let mut text = String::from("# Outage\n\n## Action items\n\n");
         for i in items {
@@ -345,7 +341,7 @@ mod tests {
             tracked(4, "gone0000gone0000", "pm.md"),
             tracked(5, "otherfile0000000", "other.md"),
         ];
-        let p = plan(&[d], &state, today(), &PlanOptions::default());
+        let p = plan(&[d], &state, &PlanOptions::default());
         assert_eq!(p.items.len(), 4);
         assert_eq!(p.items[0].action, Action::Create);
         assert!(matches!(
@@ -378,7 +374,7 @@ mod tests {
             closed_dup,
             tracked(5, &k[0], "pm.md"),
         ];
-        let p = plan(&[d], &state, today(), &PlanOptions::default());
+        let p = plan(&[d], &state, &PlanOptions::default());
         assert!(matches!(
             &p.items[0].action,
             Action::Adopt { issue, .. } if issue.number == Some(5)
@@ -394,18 +390,33 @@ mod tests {
     }
 
     #[test]
-    fn project_references_and_default_due_dates() {
-        let d = doc("pm.md", &["Add an alert (acme/svc#3)", "Rotate keys"]);
+    fn project_references_and_policy_due_dates() {
+        let text = "---\ndate: 2026-01-10\n---\n# Outage\n\n## Action items\n\n- Add an alert (acme/svc#3)\n- Rotate keys due 2026-05-01\n- [ ] Rotate keys again\n";
+        let d = parse("pm.md", text, &Default::default());
         let state = vec![tracked(3, "unrelated0000000", "pm.md")];
-        let mut options = PlanOptions {
+        let options = PlanOptions {
             repo: Some("acme/svc".into()),
             ..Default::default()
         };
-        options.default_due_days.insert(ItemKind::Task, 30);
-        let p = plan(&[d], &state, today(), &options);
+        let p = plan(std::slice::from_ref(&d), &state, &options);
         assert!(matches!(p.items[0].action, Action::Unchanged { .. }));
         assert!(p.removed.is_empty(), "a referenced issue is not removed");
-        assert_eq!(p.items[1].due, NaiveDate::from_ymd_opt(2026, 2, 9));
+        // A date in the document wins; an item without one gets the policy's, counted from
+        // the postmortem's date, with its reason.
+        assert_eq!(p.items[1].due, NaiveDate::from_ymd_opt(2026, 5, 1));
+        assert_eq!(p.items[1].due_policy, None);
+        let policy = p.items[2].due_policy.as_ref().expect("a policy date");
+        assert_eq!(
+            Some(policy.date),
+            NaiveDate::from_ymd_opt(2026, 1, 10).map(|b| b + chrono::Duration::days(policy.days))
+        );
+        assert_eq!(p.items[2].due, Some(policy.date));
+        assert!(policy.to_string().ends_with("after the postmortem's date"));
+        let off = PlanOptions {
+            due: Policy::off(),
+            ..options
+        };
+        assert_eq!(plan(&[d], &state, &off).items[2].due, None);
     }
 
     /// Docs (items as word index and optional `#ref`) and tracked issues (number, word, open).
@@ -448,7 +459,7 @@ mod tests {
                     t.open = *open;
                     t
                 }).collect();
-            let p = plan(&docs, &state, today(), &PlanOptions::default());
+            let p = plan(&docs, &state, &PlanOptions::default());
             let keys: BTreeSet<&str> = p.items.iter().map(|i| i.key.as_str()).collect();
             prop_assert_eq!(keys.len(), p.items.len(), "no key planned twice");
             // Every item of every distinct document appears exactly once.

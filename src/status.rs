@@ -4,11 +4,10 @@
 //! the tracker says about each item's issue. Without a tracker (file-only mode) the file is the
 //! state: a ticked box is done, the item's own due date is its due date.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::due::{DocFacts, Policy, PolicyDue};
 use crate::model::ActionItem;
 #[cfg(test)]
 use crate::model::ItemKind;
@@ -26,24 +25,6 @@ pub struct IssueState {
     pub milestone_due: Option<NaiveDate>,
 }
 
-/// Default due dates, in days after the incident, for items that name none: by priority
-/// (`P1`), then by kind (`corrective`), then `default`. Configured under `[due_days]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DueDefaults {
-    pub days: BTreeMap<String, i64>,
-}
-
-impl DueDefaults {
-    fn days_for(&self, item: &ActionItem) -> Option<i64> {
-        let by = |k: &str| self.days.get(&k.to_lowercase()).copied();
-        item.priority
-            .as_deref()
-            .and_then(by)
-            .or_else(|| by(item.kind.name()))
-            .or_else(|| by("default"))
-    }
-}
-
 /// Where a due date came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,8 +35,8 @@ pub enum DueFrom {
     Tracker,
     /// The issue's milestone.
     Milestone,
-    /// The configured default, counted from the incident date.
-    Default,
+    /// The due-date policy (`[due]`), counted from the incident.
+    Policy,
 }
 
 /// An item's state on a day.
@@ -63,6 +44,9 @@ pub enum DueFrom {
 pub struct Status {
     pub due: Option<NaiveDate>,
     pub due_from: Option<DueFrom>,
+    /// How the policy set the date, when it did (days, counted from what, by which rule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_policy: Option<PolicyDue>,
     pub state: ItemState,
     /// Days past the due date, when overdue.
     pub days_overdue: Option<i64>,
@@ -70,26 +54,43 @@ pub struct Status {
     pub owner: Option<String>,
 }
 
-/// The due date: the item's own, else the tracker's, else the milestone's, else the default
-/// counted from the incident date (no default without an incident date).
+/// A due date and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub date: NaiveDate,
+    pub from: DueFrom,
+    /// The policy's reason, when the policy gave the date.
+    pub policy: Option<PolicyDue>,
+}
+
+/// The due date: the item's own, else the tracker's, else the milestone's, else the policy's,
+/// counted from the incident (none when the postmortem has no date to count from).
 pub fn due_date(
     item: &ActionItem,
     issue: Option<&IssueState>,
-    incident_day: Option<NaiveDate>,
-    defaults: &DueDefaults,
-) -> Option<(NaiveDate, DueFrom)> {
+    facts: &DocFacts<'_>,
+    policy: &Policy,
+) -> Option<Due> {
+    let written = |date, from| Due {
+        date,
+        from,
+        policy: None,
+    };
     if let Some(d) = item.due {
-        return Some((d, DueFrom::Item));
+        return Some(written(d, DueFrom::Item));
     }
     if let Some(d) = issue.and_then(|i| i.due) {
-        return Some((d, DueFrom::Tracker));
+        return Some(written(d, DueFrom::Tracker));
     }
     if let Some(d) = issue.and_then(|i| i.milestone_due) {
-        return Some((d, DueFrom::Milestone));
+        return Some(written(d, DueFrom::Milestone));
     }
-    let days = defaults.days_for(item)?;
-    let d = incident_day?.checked_add_signed(chrono::Duration::days(days))?;
-    Some((d, DueFrom::Default))
+    let p = policy.due(item, facts)?;
+    Some(Due {
+        date: p.date,
+        from: DueFrom::Policy,
+        policy: Some(p),
+    })
 }
 
 /// The item's state on `today`: done when its issue is closed (or, without an issue, when its
@@ -97,14 +98,15 @@ pub fn due_date(
 pub fn status(
     item: &ActionItem,
     issue: Option<&IssueState>,
-    incident_day: Option<NaiveDate>,
-    defaults: &DueDefaults,
+    facts: &DocFacts<'_>,
+    policy: &Policy,
     today: NaiveDate,
 ) -> Status {
-    let due = due_date(item, issue, incident_day, defaults);
+    let due = due_date(item, issue, facts, policy);
     let done = issue.map_or(item.done, |i| !i.open);
     let days_overdue = due
-        .map(|(d, _)| (today - d).num_days())
+        .as_ref()
+        .map(|d| (today - d.date).num_days())
         .filter(|n| *n > 0 && !done);
     let state = if done {
         ItemState::Done
@@ -113,9 +115,14 @@ pub fn status(
     } else {
         ItemState::Open
     };
+    let (due, due_from, due_policy) = match due {
+        Some(d) => (Some(d.date), Some(d.from), d.policy),
+        None => (None, None, None),
+    };
     Status {
-        due: due.map(|(d, _)| d),
-        due_from: due.map(|(_, f)| f),
+        due,
+        due_from,
+        due_policy,
         state,
         days_overdue,
         owner: issue
@@ -148,13 +155,26 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn at(incident: Option<&str>) -> DocFacts<'static> {
+        DocFacts {
+            base: incident.map(|d| (day(d), crate::due::Since::Incident)),
+            severity: None,
+        }
+    }
+
+    fn due(
+        i: &ActionItem,
+        issue: Option<&IssueState>,
+        facts: &DocFacts,
+        p: &Policy,
+    ) -> Option<(NaiveDate, DueFrom)> {
+        due_date(i, issue, facts, p).map(|d| (d.date, d.from))
+    }
+
     #[test]
-    fn due_dates_come_from_item_then_tracker_then_milestone_then_default() {
-        let mut defaults = DueDefaults::default();
-        defaults.days.insert("p1".into(), 7);
-        defaults.days.insert("corrective".into(), 14);
-        defaults.days.insert("default".into(), 30);
-        let incident = Some(day("2026-01-01"));
+    fn due_dates_come_from_item_then_tracker_then_milestone_then_policy() {
+        let policy = Policy::default();
+        let incident = at(Some("2026-01-01"));
         let issue = IssueState {
             open: true,
             due: Some(day("2026-02-01")),
@@ -163,12 +183,12 @@ mod tests {
         };
         let i = item(Some("2026-01-15"), false, None, ItemKind::Task);
         assert_eq!(
-            due_date(&i, Some(&issue), incident, &defaults),
+            due(&i, Some(&issue), &incident, &policy),
             Some((day("2026-01-15"), DueFrom::Item))
         );
         let i = item(None, false, None, ItemKind::Task);
         assert_eq!(
-            due_date(&i, Some(&issue), incident, &defaults),
+            due(&i, Some(&issue), &incident, &policy),
             Some((day("2026-02-01"), DueFrom::Tracker))
         );
         let only_milestone = IssueState {
@@ -176,34 +196,33 @@ mod tests {
             ..issue.clone()
         };
         assert_eq!(
-            due_date(&i, Some(&only_milestone), incident, &defaults),
+            due(&i, Some(&only_milestone), &incident, &policy),
             Some((day("2026-03-01"), DueFrom::Milestone))
         );
+        // The policy without configuration: eight weeks for a task, four for corrective.
         assert_eq!(
-            due_date(&i, None, incident, &defaults),
-            Some((day("2026-01-31"), DueFrom::Default))
-        );
-        let p1 = item(None, false, Some("P1"), ItemKind::Corrective);
-        assert_eq!(
-            due_date(&p1, None, incident, &defaults),
-            Some((day("2026-01-08"), DueFrom::Default))
+            due(&i, None, &incident, &policy),
+            Some((day("2026-02-26"), DueFrom::Policy))
         );
         let corrective = item(None, false, None, ItemKind::Corrective);
+        let d = due_date(&corrective, None, &incident, &policy).unwrap();
+        assert_eq!(d.date, day("2026-01-29"));
         assert_eq!(
-            due_date(&corrective, None, incident, &defaults),
-            Some((day("2026-01-15"), DueFrom::Default))
+            d.policy.unwrap().to_string(),
+            "policy: 28 days after the incident"
         );
         assert_eq!(
-            due_date(&corrective, None, None, &defaults),
+            due(&corrective, None, &at(None), &policy),
             None,
-            "no incident date, no default"
+            "no incident date, nothing to count from"
         );
-        assert_eq!(due_date(&i, None, incident, &DueDefaults::default()), None);
+        assert_eq!(due(&i, None, &incident, &Policy::off()), None);
     }
 
     #[test]
     fn states_on_a_day() {
-        let d = DueDefaults::default();
+        let d = Policy::off();
+        let none = at(None);
         let open = IssueState {
             open: true,
             assignee: Some("bob".into()),
@@ -215,9 +234,9 @@ mod tests {
         };
         let i = item(Some("2026-03-01"), false, None, ItemKind::Task);
         // Due today is not overdue; the day after is, by one day.
-        let s = status(&i, Some(&open), None, &d, day("2026-03-01"));
+        let s = status(&i, Some(&open), &none, &d, day("2026-03-01"));
         assert_eq!((s.state, s.days_overdue), (ItemState::Open, None));
-        let s = status(&i, Some(&open), None, &d, day("2026-03-09"));
+        let s = status(&i, Some(&open), &none, &d, day("2026-03-09"));
         assert_eq!((s.state, s.days_overdue), (ItemState::Overdue, Some(8)));
         assert_eq!(
             s.owner.as_deref(),
@@ -225,29 +244,45 @@ mod tests {
             "the tracker's assignee wins"
         );
         // A closed issue is done whatever the box says; a reopened one is open again.
-        let s = status(&i, Some(&closed), None, &d, day("2026-03-09"));
+        let s = status(&i, Some(&closed), &none, &d, day("2026-03-09"));
         assert_eq!((s.state, s.days_overdue), (ItemState::Done, None));
         let ticked = item(Some("2026-03-01"), true, None, ItemKind::Task);
         assert_eq!(
-            status(&ticked, Some(&open), None, &d, day("2026-03-09")).state,
+            status(&ticked, Some(&open), &none, &d, day("2026-03-09")).state,
             ItemState::Overdue
         );
         // File-only: the box is the state.
         assert_eq!(
-            status(&ticked, None, None, &d, day("2026-03-09")).state,
+            status(&ticked, None, &none, &d, day("2026-03-09")).state,
             ItemState::Done
         );
         assert_eq!(
-            status(&i, None, None, &d, day("2026-03-09"))
+            status(&i, None, &none, &d, day("2026-03-09"))
                 .owner
                 .as_deref(),
             Some("ann")
         );
-        // No due date: never overdue.
+        // No due date and the policy off: never overdue.
         let undated = item(None, false, None, ItemKind::Task);
         assert_eq!(
-            status(&undated, None, None, &d, day("2099-01-01")).state,
+            status(
+                &undated,
+                None,
+                &at(Some("2026-01-01")),
+                &d,
+                day("2099-01-01")
+            )
+            .state,
             ItemState::Open
         );
+        // With the policy, an undated item of an old incident is overdue.
+        let s = status(
+            &undated,
+            None,
+            &at(Some("2026-01-01")),
+            &Policy::default(),
+            day("2026-03-09"),
+        );
+        assert_eq!((s.state, s.days_overdue), (ItemState::Overdue, Some(11)));
     }
 }

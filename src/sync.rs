@@ -107,26 +107,12 @@ impl SyncOptions {
         file_url: Option<String>,
         root: PathBuf,
     ) -> SyncOptions {
-        let default_due_days = config
-            .sync
-            .default_due_days
-            .iter()
-            .map(|(k, d)| {
-                let kind = match k.as_str() {
-                    "corrective" => ItemKind::Corrective,
-                    "preventive" => ItemKind::Preventive,
-                    "task" => ItemKind::Task,
-                    _ => ItemKind::Unknown,
-                };
-                (kind, *d)
-            })
-            .collect();
         SyncOptions {
             label: config.sync.label.clone(),
             today,
             plan: PlanOptions {
                 repo,
-                default_due_days,
+                due: config.due_policy(),
             },
             owners: config.owners.clone(),
             milestones: config.sync.milestones,
@@ -352,7 +338,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
         last_write: std::sync::Mutex::new(None),
     };
     let state = shell.list(&options.label).await?;
-    let first = plan(docs, &state, options.today, &options.plan);
+    let first = plan(docs, &state, &options.plan);
     let mut report = SyncReport {
         plan: first.clone(),
         ..SyncReport::default()
@@ -433,6 +419,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                         kind: item.kind.name().to_string(),
                         owner: owner_shown,
                         due: c.due.map(|d| d.format("%Y-%m-%d").to_string()),
+                        due_note: c.due_policy.as_ref().map(|p| p.to_string()),
                         priority: item.priority.clone(),
                         line: item.line,
                     },
@@ -496,7 +483,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
         first.clone()
     } else {
         let state = shell.list(&options.label).await?;
-        plan(docs, &state, options.today, &options.plan)
+        plan(docs, &state, &options.plan)
     };
     for d in &last.duplicates {
         shell

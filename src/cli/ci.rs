@@ -282,7 +282,7 @@ async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Resu
 
     let state = list_state(ctx).await;
     let today = ctx.resolved.sync.today;
-    let p = plan(&docs, &state, today, &ctx.resolved.sync.plan);
+    let p = plan(&docs, &state, &ctx.resolved.sync.plan);
     let statuses = statuses(&docs, &p, &ctx.resolved.sync, today);
     let outputs = outputs_of(&statuses, 0, 0);
 
@@ -550,6 +550,7 @@ fn item_view(d: &Postmortem, i: &PlannedItem) -> ItemView {
         kind: item.kind.name().to_string(),
         owner: item.owner.clone(),
         due: i.due.map(|d| d.format("%Y-%m-%d").to_string()),
+        due_note: i.due_policy.as_ref().map(|p| p.to_string()),
         priority: item.priority.clone(),
         line: item.line,
     }
@@ -557,14 +558,15 @@ fn item_view(d: &Postmortem, i: &PlannedItem) -> ItemView {
 
 /// Every item's state on `today`, per document, by [`crate::status::status`]: done when its
 /// issue is closed (or, untracked, when its box is ticked), overdue when open past the plan's
-/// due date (the item's own, else the default the sync gives the issue it opens).
+/// due date (the item's own, else the policy's, which the sync gives the issue it opens).
 fn statuses(
     docs: &[Postmortem],
     p: &Plan,
     options: &SyncOptions,
     today: NaiveDate,
 ) -> Vec<(PostmortemRef, Vec<StatusItem>)> {
-    use crate::status::{status, DueDefaults, IssueState};
+    use crate::due::DocFacts;
+    use crate::status::{status, IssueState};
     let mut out: Vec<(PostmortemRef, Vec<StatusItem>)> = docs
         .iter()
         .map(|d| (postmortem_ref(d, options), Vec::new()))
@@ -583,7 +585,13 @@ fn statuses(
             due: i.due,
             ..IssueState::default()
         };
-        let st = status(item, Some(&known), None, &DueDefaults::default(), today);
+        let st = status(
+            item,
+            Some(&known),
+            &DocFacts::of(d),
+            &options.plan.due,
+            today,
+        );
         out[i.doc].1.push(StatusItem {
             item: item_view(d, i),
             issue: issue.map(|s| IssueLink {

@@ -24,7 +24,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.paths, global)?;
     let env = remote::env_map();
     let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
-    let (remote, options, today) = (resolved.remote, resolved.sync, resolved.today);
+    let (remote, options) = (resolved.remote, resolved.sync);
     let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
     let label = options.label.clone();
     let rt = remote::runtime()?;
@@ -65,7 +65,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     let state = listed.unwrap_or_default();
-    let p = plan(&inputs.documents, &state, today, &options.plan);
+    let p = plan(&inputs.documents, &state, &options.plan);
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&p)? + "\n",
         Format::Text => text(&p),
@@ -118,6 +118,12 @@ pub fn text(p: &Plan) -> String {
         let _ = write!(out, "  {verb:<9} line {:<4} {}", i.line, i.text);
         if !what.is_empty() {
             let _ = write!(out, " — {what}");
+        }
+        if let (Action::Create, Some(due)) = (&i.action, i.due) {
+            let _ = write!(out, " — due {due}");
+            if let Some(p) = &i.due_policy {
+                let _ = write!(out, " ({p})");
+            }
         }
         out.push('\n');
     }

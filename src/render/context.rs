@@ -42,6 +42,9 @@ pub struct ItemView {
     pub owner: Option<String>,
     /// Due date, `YYYY-MM-DD`.
     pub due: Option<String>,
+    /// Where a due date the document does not state came from
+    /// (`policy: 28 days after the incident`).
+    pub due_note: Option<String>,
     pub priority: Option<String>,
     /// 1-based line in the postmortem.
     pub line: usize,
@@ -213,6 +216,7 @@ pub mod sample {
             kind: "corrective".into(),
             owner: Some("alice".into()),
             due: Some("2023-12-01".into()),
+            due_note: None,
             priority: Some("P1".into()),
             line: 40 + n,
         }

@@ -39,7 +39,7 @@ fn file_only_writes_the_block_once_and_reports_overdue() {
     write(
         dir.path(),
         ".postmortem-tracker.toml",
-        "[followup.due_days]\np1 = 7\n",
+        "[due.priority]\np1 = 7\n",
     );
     let o = run(dir.path(), &["followup", "--today", "2026-04-03"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -59,11 +59,14 @@ fn file_only_writes_the_block_once_and_reports_overdue() {
         "{text}"
     );
     assert!(
-        text.contains("| Write a runbook | not tracked | cy | 2026-03-10 | **overdue 24 days** |"),
+        text.contains("| Write a runbook | not tracked | cy | 2026-03-10 (policy: 7 days after the incident) | **overdue 24 days** |"),
         "{text}"
     );
     assert!(text.contains("| Grow the volume | not tracked | bob | 2026-03-05 | done |"));
-    assert!(text.contains("| Review quotas | not tracked | none | none | open |"));
+    assert!(
+        text.contains("| Review quotas | not tracked | none | 2026-04-28 (policy: 56 days after the incident) | open |"),
+        "{text}"
+    );
     assert!(text.contains("1 done / 1 open / 2 overdue, as of 2026-04-03."));
 
     // Same day again: nothing changes.
@@ -356,14 +359,17 @@ fn every_command_uses_the_configured_zones_day() {
     write(
         dir.path(),
         ".postmortem-tracker.toml",
-        &format!(
-            "time_zone = \"{zone}\"\n[sync.default_due_days]\ncorrective = 0\npreventive = 0\ntask = 0\nunknown = 0\n"
-        ),
+        &format!("time_zone = \"{zone}\"\n[due]\ndefault = 0\n"),
     );
+    // Plan, sync and review date new items by the due-date policy, counted from the
+    // postmortem's date (here the zone's day, 0 days): the same date whatever the machine's
+    // day. The follow-up's own day must be the zone's.
     write(
         dir.path(),
         "postmortems/pm.md",
-        "# Outage\n\n## Action Items\n\n- [ ] Review quotas\n",
+        &format!(
+            "---\ndate: {expected}\n---\n# Outage\n\n## Action Items\n\n- [ ] Review quotas\n"
+        ),
     );
     let in_utc = |args: &[&str]| {
         let o = command()
@@ -426,7 +432,9 @@ fn every_command_uses_the_configured_zones_day() {
     assert_eq!(plan, followup);
     assert_eq!(sync, followup);
     assert!(
-        review.contains(&format!("| {followup} |")),
+        review.contains(&format!(
+            "| {followup} (policy: 0 days after the postmortem's date) |"
+        )),
         "the review's plan shows the due date {followup}:\n{review}"
     );
 }

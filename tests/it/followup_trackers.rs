@@ -194,9 +194,12 @@ fn github_scenario() {
                     i.assignees = vec!["mkovacs".into()];
                 }
                 if i.number == undated {
+                    // The sync wrote the policy's date (56 days after the incident); a
+                    // person moves it.
                     let b = i.body.clone().unwrap();
-                    assert!(b.contains("| Due | not set |"), "{b}");
-                    i.body = Some(b.replace("| Due | not set |", "| Due | 2026-01-08 |"));
+                    let row = "| Due | 2026-02-26 (policy: 56 days after the incident) |";
+                    assert!(b.contains(row), "{b}");
+                    i.body = Some(b.replace(row, "| Due | 2026-01-08 |"));
                 }
             }
             r.issues.retain(|i| i.number != deleted);

@@ -21,6 +21,7 @@ mod cli_serve;
 mod cli_templates;
 mod corpus;
 mod dashboard;
+mod due_policy;
 mod examples;
 mod fake_servers;
 mod followup_publish;

@@ -396,7 +396,7 @@ async fn items_naming_an_issue_are_adopted_and_removed_items_reported() {
     let state = postmortem_tracker::tracker::Tracker::list_issues(&client(&fake), "postmortem")
         .await
         .unwrap();
-    let p = plan(&load(ws.path()), &state, today(), &opts.plan);
+    let p = plan(&load(ws.path()), &state, &opts.plan);
     assert_eq!(p.removed.len(), 1, "{:?}", p.removed);
     assert_eq!(
         p.removed[0].path,

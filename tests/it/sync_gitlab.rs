@@ -103,7 +103,7 @@ async fn items_naming_an_issue_are_adopted_and_removed_items_reported() {
     let state = postmortem_tracker::tracker::Tracker::list_issues(&gl, "postmortem")
         .await
         .unwrap();
-    let p = postmortem_tracker::plan::plan(&load(ws.path()), &state, today(), &opts.plan);
+    let p = postmortem_tracker::plan::plan(&load(ws.path()), &state, &opts.plan);
     assert_eq!(p.removed.len(), 1, "{:?}", p.removed);
     assert_eq!(
         p.removed[0].path,
