@@ -402,7 +402,7 @@ mod tests {
         assert!(matches!(p.items[0].action, Action::Unchanged { .. }));
         assert!(p.removed.is_empty(), "a referenced issue is not removed");
         // A date in the document wins; an item without one gets the policy's, counted from
-        // the postmortem's date, with its reason.
+        // the front matter's date, with its reason.
         assert_eq!(p.items[1].due, NaiveDate::from_ymd_opt(2026, 5, 1));
         assert_eq!(p.items[1].due_policy, None);
         let policy = p.items[2].due_policy.as_ref().expect("a policy date");
@@ -411,7 +411,11 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 1, 10).map(|b| b + chrono::Duration::days(policy.days))
         );
         assert_eq!(p.items[2].due, Some(policy.date));
-        assert!(policy.to_string().ends_with("after the postmortem's date"));
+        // The front matter's date is the incident's when the text names no other.
+        assert_eq!(
+            policy.to_string(),
+            format!("policy: {} days after the incident", policy.days)
+        );
         let off = PlanOptions {
             due: Policy::off(),
             ..options

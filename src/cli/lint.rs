@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use super::input::{self, Global};
 use crate::lint::{lint, output, Finding};
 use crate::model::{Diagnostic, Severity};
+use crate::writeback::status::find_block;
 
 /// Check postmortems: required sections, action items without owner or due date, dates that
 /// cannot be read, duplicated items. Exits 1 when there are errors (with --strict, warnings).
@@ -48,6 +49,21 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         });
     }
     for pm in &inputs.documents {
+        // A damaged status block stops the follow-up for this file and hides what follows it
+        // from the parser: said here too, so a pull request's check shows it on its line.
+        if let Ok(bytes) = std::fs::read(&pm.path) {
+            if let Err(damage) = find_block(&String::from_utf8_lossy(&bytes)) {
+                findings.push(Finding {
+                    path: pm.path.clone(),
+                    diagnostic: Diagnostic::new(
+                        Severity::Error,
+                        Some(damage.line),
+                        "status-block",
+                        damage.message(),
+                    ),
+                });
+            }
+        }
         for d in lint(pm, &inputs.config) {
             findings.push(Finding {
                 path: pm.path.clone(),

@@ -15,7 +15,7 @@
 //! back the text it was written into; line endings (the file's own, LF or CRLF), a byte-order
 //! mark and the presence or absence of a final newline are kept; an edit made outside the block
 //! survives a rewrite (so a conflict is resolved by reading again and writing again); whatever
-//! a person edits, no line they wrote or changed is ever removed (`tests/writeback_props.rs`).
+//! a person edits, no line they wrote or changed is ever removed (`tests/it/writeback_props.rs`).
 
 use std::fmt;
 
@@ -50,7 +50,7 @@ pub struct BlockDamage {
 
 impl fmt::Display for BlockDamage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}; {HOW_TO_FIX}", self.line, self.problem)
+        write!(f, "line {}: {}", self.line, self.message())
     }
 }
 
@@ -59,7 +59,12 @@ impl std::error::Error for BlockDamage {}
 impl BlockDamage {
     /// The message for the file at `path`: `path:line: what is wrong; what to do`.
     pub fn at(&self, path: &str) -> String {
-        format!("{path}:{}: {}; {HOW_TO_FIX}", self.line, self.problem)
+        format!("{path}:{}: {}", self.line, self.message())
+    }
+
+    /// What is wrong and what to do, without the place.
+    pub fn message(&self) -> String {
+        format!("{}; {HOW_TO_FIX}", self.problem)
     }
 }
 

@@ -439,3 +439,29 @@ fn a_broken_template_in_a_file_only_followup_blames_the_template() {
         );
     }
 }
+
+/// Every TOML sample in the README (the configuration, the service's section) is a valid
+/// configuration as written, so copying one never starts with an error.
+#[test]
+fn the_readme_configuration_samples_are_valid() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let samples: Vec<&str> = readme
+        .split("```toml\n")
+        .skip(1)
+        .map(|s| s.split("```").next().unwrap())
+        .collect();
+    assert!(samples.len() >= 2, "{}", samples.len());
+    for sample in samples {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), ".postmortem-tracker.toml", sample);
+        write(dir.path(), "postmortems/db.md", PM);
+        let o = run(dir.path(), &["lint"]);
+        assert_ne!(o.status.code(), Some(2), "{sample}\n{}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("warning: "),
+            "{sample}\n{}",
+            stderr(&o)
+        );
+    }
+}

@@ -262,6 +262,16 @@ fn a_deleted_end_marker_costs_no_line() {
         assert!(out.contains("0 files written"), "{out}");
         assert_eq!(read(dir.path(), "postmortems/db.md"), damaged);
     }
+    // `lint` (the pull request's check) says it too, on its line.
+    let o = run(dir.path(), &["lint", "--format", "github"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(&format!(
+            "::error file=postmortems/db.md,line={begin},title=status-block::the status block begun here has no end marker"
+        )),
+        "{}",
+        stdout(&o)
+    );
     // The fix the message gives: delete what is left of the block, keep one's own text.
     let lines: Vec<&str> = damaged.lines().collect();
     let fixed: String = lines[..begin - 1]
@@ -362,7 +372,7 @@ fn every_command_uses_the_configured_zones_day() {
         &format!("time_zone = \"{zone}\"\n[due]\ndefault = 0\n"),
     );
     // Plan, sync and review date new items by the due-date policy, counted from the
-    // postmortem's date (here the zone's day, 0 days): the same date whatever the machine's
+    // front matter's date (here the zone's day, 0 days): the same date whatever the machine's
     // day. The follow-up's own day must be the zone's.
     write(
         dir.path(),
@@ -433,7 +443,7 @@ fn every_command_uses_the_configured_zones_day() {
     assert_eq!(sync, followup);
     assert!(
         review.contains(&format!(
-            "| {followup} (policy: 0 days after the postmortem's date) |"
+            "| {followup} (policy: 0 days after the incident) |"
         )),
         "the review's plan shows the due date {followup}:\n{review}"
     );
