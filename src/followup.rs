@@ -2,8 +2,9 @@
 //! and today → the status of every item, the new text of the postmortem (status block and
 //! task-list boxes), and what the tracker should be told (the `overdue` label, reminders).
 //!
-//! No I/O and no clock: the shell (`cli::followup`) reads files, lists issues, asks for
-//! comments and writes. Without a listing (file-only mode) the file is the state: a ticked box
+//! No I/O and no clock of its own: the job ([`crate::reconcile::followup`]) reads files,
+//! lists issues and writes; [`update_tracker`] talks to the tracker only through a
+//! [`Paced`] tracker, which paces and waits with an injected sleeper. Without a listing (file-only mode) the file is the state: a ticked box
 //! is done, the item's own due date (or the configured default) is its due date.
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use crate::render::context::{
 };
 use crate::render::{Engine, RenderError};
 use crate::status::{status, IssueState, Status};
+use crate::tracker::paced::{Paced, Sleeper};
 use crate::tracker::{Tracker, TrackerError};
 use crate::writeback::status::{find_block, set_boxes, write_block, BlockDamage};
 
@@ -71,6 +73,12 @@ pub struct ItemOutcome {
     pub issue_missing: bool,
     #[serde(flatten)]
     pub status: Status,
+    /// The item as templates show it (its status block row, its reminder).
+    #[serde(skip)]
+    pub view: ItemView,
+    /// Its task-list box, when it has one: ticked or not in the file.
+    #[serde(skip)]
+    pub checkbox: Option<bool>,
 }
 
 /// One postmortem's outcome.
@@ -190,6 +198,17 @@ pub fn assess(
                 }),
                 (None, None) => None,
             };
+            let view = ItemView {
+                key: key.clone(),
+                text: item.text.clone(),
+                detail: item.detail.clone(),
+                kind: item.kind.name().to_string(),
+                owner: st.owner.clone(),
+                due: st.due.map(|d| d.format("%Y-%m-%d").to_string()),
+                due_note: st.due_policy.as_ref().map(|p| p.to_string()),
+                priority: item.priority.clone(),
+                line: item.line,
+            };
             ItemOutcome {
                 line: item.line,
                 key,
@@ -198,6 +217,8 @@ pub fn assess(
                 number: found.map(|t| t.number),
                 issue_missing,
                 status: st,
+                view,
+                checkbox: item.checkbox.then_some(item.done),
             }
         })
         .collect()
@@ -221,22 +242,10 @@ pub fn block_context(
     today: NaiveDate,
     options: &FollowupOptions,
 ) -> StatusBlockContext {
-    let rows: Vec<StatusItem> = doc
-        .actions
+    let rows: Vec<StatusItem> = items
         .iter()
-        .zip(items)
-        .map(|(item, o)| StatusItem {
-            item: ItemView {
-                key: o.key.clone(),
-                text: item.text.clone(),
-                detail: item.detail.clone(),
-                kind: item.kind.name().to_string(),
-                owner: o.status.owner.clone(),
-                due: o.status.due.map(|d| d.format("%Y-%m-%d").to_string()),
-                due_note: o.status.due_policy.as_ref().map(|p| p.to_string()),
-                priority: item.priority.clone(),
-                line: item.line,
-            },
+        .map(|o| StatusItem {
+            item: o.view.clone(),
             issue: o.issue.clone(),
             state: o.status.state,
             days_overdue: o.status.days_overdue,
@@ -263,14 +272,12 @@ pub fn followup_doc(
     let items = assess(doc, listing, today, options);
     // Boxes follow the tracker: ticked when the issue is closed, unticked when reopened.
     // Without the tracker's word (file-only, or an issue not found) the box is the state.
-    let boxes: Vec<(usize, bool)> = doc
-        .actions
+    let boxes: Vec<(usize, bool)> = items
         .iter()
-        .zip(&items)
-        .filter(|(item, o)| item.checkbox && o.number.is_some())
-        .filter_map(|(item, o)| {
+        .filter(|o| o.number.is_some())
+        .filter_map(|o| {
             let done = o.status.state == ItemState::Done;
-            (done != item.done).then_some((item.line, done))
+            (o.checkbox? != done).then_some((o.line, done))
         })
         .collect();
     let ctx = block_context(doc, &items, today, options);
@@ -336,46 +343,21 @@ pub struct TrackerUpdates {
     pub errors: Vec<String>,
 }
 
-/// How the tracker is told: the reminder interval and the pacing of writes.
+/// How the tracker is told: the day and the reminder interval (pacing and rate-limit waits
+/// are the [`Paced`] tracker's).
 #[derive(Debug, Clone)]
 pub struct UpdateOptions {
     pub today: NaiveDate,
     pub reminder_interval_days: i64,
-    /// Least time between two writes.
-    pub min_write_interval: std::time::Duration,
-    /// Longest rate-limit wait accepted.
-    pub max_wait: std::time::Duration,
-}
-
-/// Calls `f` again after a rate-limit wait (bounded: 5 attempts, waits up to `max_wait`).
-async fn patient<T, F, Fut>(opts: &UpdateOptions, mut f: F) -> Result<T, TrackerError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, TrackerError>>,
-{
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match f().await {
-            Err(TrackerError::RateLimited { wait, message }) if attempt < 5 => {
-                let w = wait.unwrap_or(std::time::Duration::from_secs(1));
-                if w > opts.max_wait {
-                    return Err(TrackerError::RateLimited { wait, message });
-                }
-                tokio::time::sleep(w).await;
-            }
-            r => return r,
-        }
-    }
 }
 
 /// Puts the `overdue` label on overdue issues and takes it off the others, and posts a
 /// reminder on each overdue issue whose last reminder (found by the tool's marker in its
 /// comments) is `reminder_interval_days` or more old. Comments are read for overdue issues
 /// only. Fatal errors (token, access) stop; others are recorded and the run goes on.
-pub async fn update_tracker<T: Tracker>(
-    tracker: &T,
-    docs: &[(&Postmortem, &DocOutcome)],
+pub async fn update_tracker<T: Tracker, S: Sleeper>(
+    tracker: &Paced<'_, T, S>,
+    docs: &[DocOutcome],
     listing: &[TrackedIssue],
     engine: &Engine,
     options: &FollowupOptions,
@@ -384,16 +366,8 @@ pub async fn update_tracker<T: Tracker>(
     let by_number: HashMap<u64, &TrackedIssue> = listing.iter().map(|t| (t.number, t)).collect();
     let mut seen = std::collections::HashSet::new();
     let mut out = TrackerUpdates::default();
-    let mut last_write: Option<std::time::Instant> = None;
-    let pace = |last: &mut Option<std::time::Instant>| {
-        let wait = last
-            .map(|l| update.min_write_interval.saturating_sub(l.elapsed()))
-            .unwrap_or_default();
-        *last = Some(std::time::Instant::now() + wait);
-        wait
-    };
-    for (doc, outcome) in docs {
-        for (o, row) in outcome.items.iter().zip(&outcome.rows) {
+    for outcome in docs {
+        for o in &outcome.items {
             let Some(t) = o.number.and_then(|n| by_number.get(&n)) else {
                 continue;
             };
@@ -406,11 +380,13 @@ pub async fn update_tracker<T: Tracker>(
                 .iter()
                 .any(|l| l.eq_ignore_ascii_case(&options.overdue_label));
             if overdue != has {
-                tokio::time::sleep(pace(&mut last_write)).await;
-                match patient(update, || {
-                    tracker.set_label(t.number, &options.overdue_label, overdue)
-                })
-                .await
+                match tracker
+                    .retrying(true, || {
+                        tracker
+                            .tracker()
+                            .set_label(t.number, &options.overdue_label, overdue)
+                    })
+                    .await
                 {
                     Ok(()) if overdue => out.labelled.push(t.number),
                     Ok(()) => out.unlabelled.push(t.number),
@@ -421,7 +397,10 @@ pub async fn update_tracker<T: Tracker>(
             if !overdue || !t.open {
                 continue;
             }
-            let comments = match patient(update, || tracker.comments(t.number)).await {
+            let comments = match tracker
+                .retrying(false, || tracker.tracker().comments(t.number))
+                .await
+            {
                 Ok(c) => c,
                 Err(e) if e.is_fatal() => return Err(e),
                 Err(e) => {
@@ -435,8 +414,8 @@ pub async fn update_tracker<T: Tracker>(
             }
             let ctx = ReminderContext {
                 today: update.today.format("%Y-%m-%d").to_string(),
-                postmortem: postmortem_ref(doc, options),
-                item: row.item.clone(),
+                postmortem: outcome.postmortem.clone(),
+                item: o.view.clone(),
                 issue: IssueLink {
                     reference: t.reference(),
                     url: Some(t.url.clone()),
@@ -457,10 +436,10 @@ pub async fn update_tracker<T: Tracker>(
                         status: 0,
                         message: e.to_string(),
                     })?;
-            tokio::time::sleep(pace(&mut last_write)).await;
             // A comment is not idempotent: never retried after an ambiguous failure (the next
             // run finds it by its marker, or sends it then).
-            match tracker.comment(t.number, &body).await {
+            tracker.pace().await;
+            match tracker.tracker().comment(t.number, &body).await {
                 Ok(()) => out.reminded.push(t.number),
                 Err(e) if e.is_fatal() => return Err(e),
                 Err(e) => out.errors.push(format!("{}: reminder: {e}", t.reference())),

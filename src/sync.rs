@@ -15,9 +15,9 @@
 //!    through a temporary file and a rename.
 
 use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
+
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -30,49 +30,11 @@ use crate::plan::{
 };
 use crate::render::context::{IssueContext, ItemView, PostmortemRef};
 use crate::render::{safe, Engine};
+use crate::tracker::paced::Paced;
 use crate::tracker::{LabelSpec, NewIssue, Tracker, TrackerError};
 use crate::writeback::{insert_links, Link};
 
-/// Waits. The real one sleeps; tests record the waits asked for.
-#[allow(async_fn_in_trait)]
-pub trait Sleeper {
-    async fn sleep(&self, d: Duration);
-}
-
-/// Sleeps on the tokio timer.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    async fn sleep(&self, d: Duration) {
-        tokio::time::sleep(d).await;
-    }
-}
-
-/// How fast and how patiently to talk to the tracker.
-#[derive(Debug, Clone)]
-pub struct Pacing {
-    /// The least time between two writes (GitHub asks for about one second between
-    /// content-creating requests).
-    pub min_write_interval: Duration,
-    /// The longest rate-limit wait the run accepts; a longer one stops the run.
-    pub max_wait: Duration,
-    /// The wait before retrying a transient failure (doubled each time, capped at 30 s).
-    pub retry_delay: Duration,
-    /// Attempts per request before giving up.
-    pub max_attempts: usize,
-}
-
-impl Default for Pacing {
-    fn default() -> Self {
-        Pacing {
-            min_write_interval: Duration::from_secs(1),
-            max_wait: Duration::from_secs(15 * 60),
-            retry_delay: Duration::from_secs(1),
-            max_attempts: 6,
-        }
-    }
-}
+pub use crate::tracker::paced::{Pacing, Sleeper, TokioSleeper};
 
 /// Everything a sync needs besides the documents and the tracker.
 #[derive(Debug, Clone)]
@@ -228,85 +190,6 @@ pub fn milestone_title(doc: &Postmortem) -> String {
     format!("Postmortem {kept}")
 }
 
-struct Shell<'a, T, S> {
-    tracker: &'a T,
-    sleeper: &'a S,
-    pacing: &'a Pacing,
-    // A Mutex, not a Cell, so that a sync can run on a multi-threaded runtime (the service).
-    last_write: std::sync::Mutex<Option<Instant>>,
-}
-
-impl<T: Tracker, S: Sleeper> Shell<'_, T, S> {
-    async fn pace(&self) {
-        let last = *self.last_write.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(last) = last {
-            let since = last.elapsed();
-            if since < self.pacing.min_write_interval {
-                self.sleeper
-                    .sleep(self.pacing.min_write_interval - since)
-                    .await;
-            }
-        }
-        *self.last_write.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
-    }
-
-    async fn wait_out(&self, wait: Option<Duration>, message: &str) -> Result<(), TrackerError> {
-        let wait = wait.unwrap_or(Duration::from_secs(60));
-        if wait > self.pacing.max_wait {
-            return Err(TrackerError::RateLimited {
-                wait: Some(wait),
-                message: format!(
-                    "{message}; the tracker asks to wait {} s, more than the {} s allowed (sync.max_wait_secs)",
-                    wait.as_secs(),
-                    self.pacing.max_wait.as_secs()
-                ),
-            });
-        }
-        self.sleeper.sleep(wait).await;
-        Ok(())
-    }
-
-    fn backoff(&self, attempt: usize) -> Duration {
-        let d = self.pacing.retry_delay * 2u32.saturating_pow(attempt.min(5) as u32);
-        d.min(Duration::from_secs(30))
-    }
-
-    /// Runs an idempotent request (a read, or a write that is safe to repeat), waiting out
-    /// rate limits and retrying transient failures.
-    async fn retrying<R, F, Fut>(&self, write: bool, mut f: F) -> Result<R, TrackerError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<R, TrackerError>>,
-    {
-        let mut attempt = 0;
-        loop {
-            if write {
-                self.pace().await;
-            }
-            let err = match f().await {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            attempt += 1;
-            if attempt >= self.pacing.max_attempts {
-                return Err(err);
-            }
-            match err {
-                TrackerError::RateLimited { wait, message } => {
-                    self.wait_out(wait, &message).await?
-                }
-                TrackerError::Transient(_) => self.sleeper.sleep(self.backoff(attempt)).await,
-                other => return Err(other),
-            }
-        }
-    }
-
-    async fn list(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
-        self.retrying(false, || self.tracker.list_issues(label))
-            .await
-    }
-}
-
 /// The oldest live issue carrying `key`.
 fn issue_with_key<'s>(state: &'s [TrackedIssue], key: &str) -> Option<&'s TrackedIssue> {
     state
@@ -331,12 +214,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
     engine: &Engine,
     options: &SyncOptions,
 ) -> Result<SyncReport, SyncError> {
-    let shell = Shell {
-        tracker,
-        sleeper,
-        pacing: &options.pacing,
-        last_write: std::sync::Mutex::new(None),
-    };
+    let shell = Paced::new(tracker, sleeper, &options.pacing);
     let state = shell.list(&options.label).await?;
     let first = plan(docs, &state, &options.plan);
     let mut report = SyncReport {
@@ -610,7 +488,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
 /// again; an issue with the key is the one that was created. `Ok(Err(e))` is a failure of
 /// this item only; `Err` stops the run.
 async fn create_once<T: Tracker, S: Sleeper>(
-    shell: &Shell<'_, T, S>,
+    shell: &Paced<'_, T, S>,
     label: &str,
     key: &str,
     new: &NewIssue,
@@ -618,14 +496,16 @@ async fn create_once<T: Tracker, S: Sleeper>(
     let mut attempt = 0;
     loop {
         shell.pace().await;
-        let err = match shell.tracker.create_issue(new).await {
+        let err = match shell.tracker().create_issue(new).await {
             Ok(t) => return Ok(Ok(Outcome::Created(t))),
             Err(e) => e,
         };
         attempt += 1;
         match err {
             e if e.is_fatal() => return Err(e),
-            TrackerError::RateLimited { wait, message } if attempt < shell.pacing.max_attempts => {
+            TrackerError::RateLimited { wait, message }
+                if attempt < shell.pacing().max_attempts =>
+            {
                 shell.wait_out(wait, &message).await?;
             }
             TrackerError::Transient(m) => {
@@ -633,10 +513,10 @@ async fn create_once<T: Tracker, S: Sleeper>(
                 if let Some(t) = issue_with_key(&state, key) {
                     return Ok(Ok(Outcome::Adopted(t.clone())));
                 }
-                if attempt >= shell.pacing.max_attempts {
+                if attempt >= shell.pacing().max_attempts {
                     return Ok(Err(TrackerError::Transient(m)));
                 }
-                shell.sleeper.sleep(shell.backoff(attempt)).await;
+                shell.backoff(attempt).await;
             }
             other => return Ok(Err(other)),
         }

@@ -18,6 +18,7 @@ use crate::reconcile::Options;
 use crate::render::context::{Counts, ItemState};
 use crate::render::Engine;
 use crate::tracker::client::Client;
+use crate::tracker::paced::TokioSleeper;
 use crate::tracker::publish::{Published, Target};
 use crate::tracker::TrackerError;
 
@@ -171,12 +172,16 @@ pub(super) fn execute(
     let explain = |e: TrackerError| anyhow::anyhow!(remote::explain(remote, &e));
     let done = rt.block_on(async {
         if !tracked {
-            return followup::<Client>(None, &docs, &job).await.map_err(explain);
+            return followup::<Client, _>(None, &TokioSleeper, &docs, &job)
+                .await
+                .map_err(explain);
         }
         let client = Client::connect(remote, timeout)
             .await
             .map_err(|e| remote::connect_failed(remote, e))?;
-        followup(Some(&client), &docs, &job).await.map_err(explain)
+        followup(Some(&client), &TokioSleeper, &docs, &job)
+            .await
+            .map_err(explain)
     })?;
     errors.extend(done.errors);
     Ok(Report {

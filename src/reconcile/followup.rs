@@ -15,6 +15,7 @@ use crate::model::Postmortem;
 use crate::plan::TrackedIssue;
 use crate::render::context::Counts;
 use crate::render::Engine;
+use crate::tracker::paced::{Paced, Sleeper};
 use crate::tracker::publish::{commit_message, publish, Published, Publisher, Source, Target};
 use crate::tracker::{Tracker, TrackerError};
 
@@ -67,7 +68,7 @@ pub struct Job<'a> {
     /// Set the `overdue` labels and send reminders (off: a dry run, or a job that only
     /// refreshes the index).
     pub tell_tracker: bool,
-    /// Reminders and write pacing (the service paces with its own settings).
+    /// The day and the reminder interval.
     pub update: UpdateOptions,
 }
 
@@ -91,10 +92,12 @@ pub struct FollowupReport {
     pub listing: Option<Vec<TrackedIssue>>,
 }
 
-/// The follow-up of `docs` through `forge` (`None`: file-only, the files are the state).
-/// Fatal tracker errors (token, access) stop it; others are recorded in the report.
-pub async fn followup<F: Tracker + Publisher>(
+/// The follow-up of `docs` through `forge` (`None`: file-only, the files are the state),
+/// paced by the options' [`crate::sync::Pacing`], waiting with `sleeper`. Fatal tracker errors
+/// (token, access) stop it; others are recorded in the report.
+pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
     forge: Option<&F>,
+    sleeper: &S,
     docs: &[Document],
     job: &Job<'_>,
 ) -> Result<FollowupReport, TrackerError> {
@@ -139,14 +142,10 @@ pub async fn followup<F: Tracker + Publisher>(
         return Ok(report);
     };
     if job.tell_tracker {
-        let pairs: Vec<_> = docs
-            .iter()
-            .map(|d| &d.doc)
-            .zip(report.documents.iter())
-            .collect();
+        let paced = Paced::new(forge, sleeper, &options.sync.pacing);
         let updates = update_tracker(
-            forge,
-            &pairs,
+            &paced,
+            &report.documents,
             &listing,
             job.engine,
             &options.followup,

@@ -90,13 +90,11 @@ impl Options {
         }
     }
 
-    /// How the follow-up tells the tracker: reminders and the sync's pacing.
+    /// How the follow-up tells the tracker: the day and the reminder interval.
     pub fn update(&self) -> UpdateOptions {
         UpdateOptions {
             today: self.today,
             reminder_interval_days: self.config.followup.reminder_interval_days,
-            min_write_interval: self.sync.pacing.min_write_interval,
-            max_wait: self.sync.pacing.max_wait,
         }
     }
 }

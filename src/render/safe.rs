@@ -12,7 +12,8 @@
 //!   no code span, emphasis, link or strike-through swallowing the text around it.
 //! - Line breaks become spaces ([`escape_inline`]) so a value can sit in a table cell, a list
 //!   item or a title; a character that would start a block (`#`, `-`, `+`, `=`, `1.`) at the
-//!   start of a line is escaped.
+//!   start of a line is escaped, and so is a `/` there (GitLab would run the line as a quick
+//!   action: `/close`, `/label`, `/assign`).
 //! - Long text is cut at [`MAX_INLINE_CHARS`] characters, on a word boundary when one is near,
 //!   with a visible marker saying how much was left out.
 
@@ -121,6 +122,12 @@ fn escape_line_start<'a>(line: &'a str, out: &mut String) -> &'a str {
     let second = chars.clone().next();
     let ends_marker = |m: char| second.is_none_or(char::is_whitespace) || second == Some(m);
     match first {
+        // GitLab runs a line starting with `/` as a quick action (`/close`, `/label`,
+        // `/assign`) in descriptions and notes; `\/` shows the same slash and runs nothing.
+        Some('/') => {
+            out.push_str("\\/");
+            chars.as_str()
+        }
         Some(c @ ('#' | '-' | '+' | '=')) if ends_marker(c) => {
             out.push('\\');
             out.push(c);

@@ -373,6 +373,7 @@ impl ForgeRunner {
             .collect();
         let status = followup(
             Some(forge),
+            &CountingSleeper(&self.api),
             &documents,
             &FollowupJob {
                 options: &resolved,

@@ -614,6 +614,14 @@ impl super::publish::Publisher for GitHub {
                 .unwrap_or_default()
         };
         if let Some(pr) = open.items.first() {
+            // The steady state writes nothing: an unchanged body is left alone.
+            if super::publish::same_text(pr.body.as_deref(), body) {
+                return Ok(super::publish::ChangeRequest {
+                    number: pr.number,
+                    url: url(pr),
+                    created: false,
+                });
+            }
             let updated = pulls
                 .update(pr.number)
                 .body(body)

@@ -601,6 +601,8 @@ struct MergeRequest {
     iid: u64,
     #[serde(default)]
     web_url: String,
+    #[serde(default)]
+    description: Option<String>,
 }
 
 impl super::publish::Publisher for GitLab {
@@ -713,6 +715,14 @@ impl super::publish::Publisher for GitLab {
         .await
         .map_err(api_error)?;
         if let Some(mr) = open.first() {
+            // The steady state writes nothing: an unchanged description is left alone.
+            if super::publish::same_text(mr.description.as_deref(), body) {
+                return Ok(super::publish::ChangeRequest {
+                    number: mr.iid,
+                    url: mr.web_url.clone(),
+                    created: false,
+                });
+            }
             let edited: MergeRequest = built(
                 mrs::EditMergeRequest::builder()
                     .project(self.project.as_str())

@@ -11,6 +11,7 @@ pub mod client;
 pub mod dry_run;
 pub mod github;
 pub mod gitlab;
+pub mod paced;
 pub mod publish;
 
 use std::time::Duration;

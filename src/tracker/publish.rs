@@ -64,6 +64,12 @@ pub trait Publisher {
     ) -> Result<ChangeRequest, TrackerError>;
 }
 
+/// Whether a pull/merge request's description on the forge already says `wanted` (forges
+/// may drop trailing white space), so that updating it would write nothing new.
+pub fn same_text(on_forge: Option<&str>, wanted: &str) -> bool {
+    on_forge.is_some_and(|t| t.trim_end() == wanted.trim_end())
+}
+
 /// A write refused because the file changed since it was read: GitHub 409 (sha does not
 /// match), GitLab 400 "has changed since you started editing it".
 pub fn is_conflict(e: &TrackerError) -> bool {

@@ -341,6 +341,11 @@ fn github_pull_request_mode_twice_keeps_one_pull_request() {
     );
     let pulls: Vec<_> = repo.issues.iter().filter(|i| i.pull.is_some()).collect();
     assert_eq!(pulls.len(), 1, "one pull request over two runs: {out}");
+    assert_eq!(
+        fake.log().count("PATCH", "/repos/acme/svc/pulls/"),
+        0,
+        "the second run the same day leaves the body alone: {out}"
+    );
     assert_eq!(pulls[0].pull.as_ref().unwrap().head, branch);
     assert!(pulls[0].body.as_deref().unwrap_or("").contains(REL));
     assert!(
@@ -367,6 +372,12 @@ fn gitlab_pull_request_mode_twice_keeps_one_merge_request() {
         "one merge request over two runs: {out}"
     );
     let mr = &p.merge_requests[0];
+    assert_eq!(
+        fake.log()
+            .count("PUT", "/api/v4/projects/acme%2Fsvc/merge_requests/"),
+        0,
+        "the second run the same day leaves the description alone: {out}"
+    );
     assert_eq!(mr.source_branch, branch);
     assert_eq!(mr.state, "opened");
     assert!(mr.description.as_deref().unwrap_or("").contains(REL));

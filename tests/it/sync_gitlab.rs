@@ -305,6 +305,67 @@ async fn an_owner_gitlab_does_not_assign_is_reported() {
     );
 }
 
+/// Item text that starts a line with `/` is copied into the issue description as text: GitLab
+/// runs no quick action from it (the fake runs `/close`, `/label`, `/unlabel` as GitLab does).
+#[tokio::test]
+async fn copied_text_never_runs_a_gitlab_quick_action() {
+    let fake = fake();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    std::fs::write(
+        ws.path().join("postmortems/vpn.md"),
+        "# VPN outage\n\n## Action Items\n\n- [ ] /close the legacy VPN endpoint due: 2026-02-01\n- [ ] Rotate keys:\n  /label ~wontfix\n  /unlabel ~postmortem\n",
+    )
+    .unwrap();
+    let docs = load(ws.path());
+    assert_eq!(docs[0].actions.len(), 3, "{:?}", docs[0].actions);
+    let report = sync(
+        &docs,
+        &client(&fake).await,
+        &NoSleep::default(),
+        &Engine::new(None).unwrap(),
+        &options(ws.path(), P),
+    )
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.created.len(), 3);
+    let st = fake.state();
+    for i in &st.project(P).issues {
+        let d = i.description.as_deref().unwrap_or_default();
+        assert_eq!(
+            i.state, "opened",
+            "{}: closed by a quick action:\n{d}",
+            i.title
+        );
+        assert!(
+            !i.labels.iter().any(|l| l == "wontfix"),
+            "{}: {:?}",
+            i.title,
+            i.labels
+        );
+        assert!(
+            i.labels.iter().any(|l| l == "postmortem"),
+            "{}: the tool's label removed by a quick action",
+            i.title
+        );
+    }
+    let closing = st
+        .project(P)
+        .issues
+        .iter()
+        .find(|i| i.title.contains("legacy VPN"))
+        .unwrap();
+    assert!(
+        closing
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("close the legacy VPN endpoint"),
+        "the text is kept, visible"
+    );
+}
+
 #[tokio::test]
 async fn a_crash_after_any_request_never_leads_to_a_duplicate() {
     let total = {
@@ -485,4 +546,73 @@ fn the_binary_detects_gitlab_ci_and_explains_failures_without_the_token() {
     let (code, out, _) = bin(ws.path(), &fake, FakeGitLab::TOKEN, P);
     assert_eq!(code, 0);
     assert!(out.contains("Sync: 0 created, 0 adopted"), "{out}");
+}
+
+/// The follow-up waits out a rate limit on its label writes through the injected sleeper (it
+/// sleeps on no timer of its own), for the time GitLab's `Retry-After` says.
+#[tokio::test]
+async fn the_follow_up_waits_through_the_injected_sleeper() {
+    use postmortem_tracker::config::Config;
+    use postmortem_tracker::reconcile::followup::{followup, Document, Job, Write};
+    use postmortem_tracker::reconcile::{Kind, Options, Remote};
+
+    let fake = fake();
+    let ws = workspace();
+    let docs = load(ws.path());
+    let engine = Engine::new(None).unwrap();
+    let c = client(&fake).await;
+    sync(
+        &docs,
+        &c,
+        &NoSleep::default(),
+        &engine,
+        &options(ws.path(), P),
+    )
+    .await
+    .unwrap();
+    let mut config = Config::default();
+    config.sync.min_write_interval_ms = 0;
+    let remote = Remote {
+        kind: Kind::Gitlab,
+        repo: P.into(),
+        api_url: format!("{}/api/v4", fake.base_url()),
+        token: Some(FakeGitLab::TOKEN.into()),
+    };
+    // A year on, every dated open item is overdue and gets the label.
+    let later = today() + chrono::Duration::days(365);
+    let opts = Options::new(config, remote, None, ws.path().to_path_buf(), later);
+    let documents: Vec<Document> = load(ws.path())
+        .iter()
+        .map(|d| {
+            let text = std::fs::read_to_string(ws.path().join(&d.path)).unwrap();
+            Document::parse(&d.path, text, &opts)
+        })
+        .collect();
+    fake.faults().on(
+        "PUT",
+        ISSUES,
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+    let sleeper = NoSleep::default();
+    let job = Job {
+        options: &opts,
+        engine: &engine,
+        write: Write::Nothing,
+        tell_tracker: true,
+        update: opts.update(),
+    };
+    let report = followup(Some(&c), &sleeper, &documents, &job)
+        .await
+        .unwrap();
+    let labelled = report.updates.as_ref().unwrap().labelled.len();
+    assert!(labelled > 0, "{:?}", report.updates);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(
+        sleeper.0.borrow().as_slice(),
+        [Duration::from_secs(1)],
+        "the one wait, through the sleeper"
+    );
 }

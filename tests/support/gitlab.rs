@@ -878,13 +878,17 @@ fn project_route(
             let Some(body) = p.get("body").filter(|b| !b.is_empty()) else {
                 return missing("body");
             };
+            let (body, quick) = quick_actions(body);
+            if ntype == "Issue" {
+                run_quick_actions(st, idx, iid.parse().unwrap_or(0), &quick, me);
+            }
             let id = st.id();
             let now = st.now();
             let note = GlNote {
                 id,
                 noteable_type: ntype.into(),
                 noteable_iid: iid.parse().unwrap_or(0),
-                body: body.into(),
+                body,
                 author_id: me,
                 created_at: now.clone(),
                 updated_at: now,
@@ -1339,6 +1343,77 @@ fn ensure_labels(st: &mut GitLabState, idx: usize, labels: &[String]) {
     }
 }
 
+/// What GitLab's quick actions in a description or an issue note ask for (the ones the fake
+/// knows: `/close`, `/reopen`, `/label ~a ~b`, `/unlabel ~a`, `/assign @user`). GitLab runs a
+/// line that starts with `/command` (outside code fences) and removes it from the text; a
+/// Markdown-escaped `\/close` is text.
+#[derive(Debug, Default)]
+struct QuickActions {
+    close: bool,
+    reopen: bool,
+    label: Vec<String>,
+    unlabel: Vec<String>,
+    assign: Vec<String>,
+}
+
+/// The text without its quick-action lines, and what they ask for.
+fn quick_actions(text: &str) -> (String, QuickActions) {
+    let mut q = QuickActions::default();
+    let mut kept = Vec::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+        }
+        let mut words = line.split_whitespace();
+        let args = |w: std::str::SplitWhitespace<'_>, sigil: char| -> Vec<String> {
+            w.filter_map(|a| a.strip_prefix(sigil).map(String::from))
+                .collect()
+        };
+        match (fenced, line.starts_with('/'), words.next()) {
+            (false, true, Some("/close")) => q.close = true,
+            (false, true, Some("/reopen")) => q.reopen = true,
+            (false, true, Some("/label")) => q.label.extend(args(words, '~')),
+            (false, true, Some("/unlabel")) => q.unlabel.extend(args(words, '~')),
+            (false, true, Some("/assign")) => q.assign.extend(args(words, '@')),
+            _ => kept.push(line),
+        }
+    }
+    (kept.join("\n"), q)
+}
+
+/// Runs quick actions on issue `iid`.
+fn run_quick_actions(st: &mut GitLabState, idx: usize, iid: u64, q: &QuickActions, me: u64) {
+    ensure_labels(st, idx, &q.label);
+    let assign: Vec<u64> = q
+        .assign
+        .iter()
+        .filter_map(|u| st.users.iter().find(|x| x.username == *u).map(|x| x.id))
+        .filter(|id| st.assignable(*id))
+        .collect();
+    let now = st.now();
+    let Some(i) = st.projects[idx].issues.iter_mut().find(|i| i.iid == iid) else {
+        return;
+    };
+    for l in &q.label {
+        if !i.labels.iter().any(|y| y.eq_ignore_ascii_case(l)) {
+            i.labels.push(l.clone());
+        }
+    }
+    i.labels
+        .retain(|y| !q.unlabel.iter().any(|x| x.eq_ignore_ascii_case(y)));
+    i.assignee_ids.extend(assign);
+    if q.close && i.state != "closed" {
+        i.state = "closed".into();
+        i.closed_at = Some(now);
+        i.closed_by_id = Some(me);
+    } else if q.reopen && i.state != "opened" {
+        i.state = "opened".into();
+        i.closed_at = None;
+        i.closed_by_id = None;
+    }
+}
+
 fn create_issue(st: &mut GitLabState, idx: usize, p: &Params, me: u64) -> Reply {
     let Some(title) = p.get("title").filter(|t| !t.is_empty()) else {
         return missing("title");
@@ -1346,6 +1421,7 @@ fn create_issue(st: &mut GitLabState, idx: usize, p: &Params, me: u64) -> Reply 
     let labels = p.get("labels").map(split_labels).unwrap_or_default();
     ensure_labels(st, idx, &labels);
     let assignees = p.ids("assignee_ids", "assignee_id").unwrap_or_default();
+    let description = p.get("description").map(quick_actions);
     let milestone_id = p
         .get("milestone_id")
         .and_then(|m| m.parse().ok())
@@ -1357,7 +1433,7 @@ fn create_issue(st: &mut GitLabState, idx: usize, p: &Params, me: u64) -> Reply 
         id,
         iid,
         title: title.into(),
-        description: p.get("description").map(String::from),
+        description: description.as_ref().map(|(d, _)| d.clone()),
         state: "opened".into(),
         labels,
         assignee_ids: assignees
@@ -1376,6 +1452,10 @@ fn create_issue(st: &mut GitLabState, idx: usize, p: &Params, me: u64) -> Reply 
         closed_by_id: None,
     };
     st.projects[idx].issues.push(issue.clone());
+    if let Some((_, q)) = &description {
+        run_quick_actions(st, idx, iid, q, me);
+    }
+    let issue = find_issue(st, idx, &iid.to_string()).expect("just created");
     Reply::json(201, &issue_json(st, idx, &issue))
 }
 
@@ -1412,8 +1492,9 @@ fn edit_issue(st: &mut GitLabState, idx: usize, p: &Params, me: u64, iid: &str) 
     if let Some(t) = p.get("title") {
         i.title = t.into();
     }
-    if let Some(d) = p.get("description") {
-        i.description = Some(d.into());
+    let quick = p.get("description").map(quick_actions);
+    if let Some((d, _)) = &quick {
+        i.description = Some(d.clone());
     }
     if let Some(a) = assignees {
         i.assignee_ids = a;
@@ -1441,7 +1522,11 @@ fn edit_issue(st: &mut GitLabState, idx: usize, p: &Params, me: u64, iid: &str) 
         _ => {}
     }
     i.updated_at = now;
-    let i = i.clone();
+    let iid = i.iid;
+    if let Some((_, q)) = &quick {
+        run_quick_actions(st, idx, iid, q, me);
+    }
+    let i = find_issue(st, idx, &iid.to_string()).expect("exists");
     Reply::json(200, &issue_json(st, idx, &i))
 }
 
