@@ -382,3 +382,86 @@ fn with_a_token_close_days_come_from_the_tracker() {
         json(r#"{"known": 2, "on_time": 1, "share": 0.5}"#)
     );
 }
+
+/// The Action's report step, run as the runner runs it (bash -eo pipefail, the step's `env:`
+/// given as the inputs fill it): the report file is written and its path is the `report`
+/// output; a format it does not know fails the step with a message.
+#[test]
+fn the_action_writes_the_report_and_outputs_its_path() {
+    let action: Value = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        action["outputs"]["report"]["value"],
+        "${{ steps.report.outputs.path }}"
+    );
+    let step = action["runs"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "report")
+        .expect("a step with id report");
+    assert!(step["if"].as_str().unwrap().contains("inputs.report != ''"));
+    let script = step["run"].as_str().unwrap();
+    assert!(
+        !script.contains("${{"),
+        "inputs reach the script through env only"
+    );
+
+    let dir = checkout();
+    let tools = tempfile::tempdir().unwrap();
+    let bin_dir = tools.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_postmortem-tracker"),
+        bin_dir.join("postmortem-tracker"),
+    )
+    .unwrap();
+    let runner_temp = tools.path().join("runner-temp");
+    std::fs::create_dir_all(&runner_temp).unwrap();
+    let output = tools.path().join("github-output");
+    let before = tree(dir.path());
+    let step_run = |format: &str| {
+        std::process::Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
+            .current_dir(dir.path())
+            .env_clear()
+            .env(
+                "PATH",
+                format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+            )
+            .env("HOME", tools.path())
+            .env("RUNNER_TEMP", &runner_temp)
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_TOKEN", "")
+            .env("INPUT_PATHS", "postmortems")
+            .env("INPUT_CONFIG", "")
+            .env("INPUT_REPORT", format)
+            .output()
+            .unwrap()
+    };
+    let o = step_run("csv");
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let file = runner_temp.join("postmortem-tracker-report.csv");
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        format!("path={}\n", file.display())
+    );
+    let rows = parse_csv(&std::fs::read_to_string(&file).unwrap());
+    assert_eq!(rows.len(), 1 + 5, "header and one row per item");
+    assert_eq!(tree(dir.path()), before, "the checkout is left as it was");
+
+    let o = step_run("xlsx");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("expected json, csv or markdown, got 'xlsx'"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
