@@ -134,6 +134,21 @@ pub(super) fn execute(
     write: WriteMode,
     dry_run: bool,
 ) -> anyhow::Result<Report> {
+    let mut errors = Vec::new();
+    let docs = read_documents(documents, resolved, &mut errors);
+    execute_on(resolved, engine, docs, errors, write, dry_run)
+}
+
+/// [`execute`] on documents already read (`errors`: the files that could not be); `report`
+/// reads its own, since it writes nothing and so can read any text.
+pub(super) fn execute_on(
+    resolved: &Options,
+    engine: &Engine,
+    docs: Vec<Document>,
+    mut errors: Vec<String>,
+    write: WriteMode,
+    dry_run: bool,
+) -> anyhow::Result<Report> {
     let remote = &resolved.remote;
     let config = &resolved.config;
     let timeout = std::time::Duration::from_secs(config.sync.timeout_secs);
@@ -154,8 +169,6 @@ pub(super) fn execute(
             remote.token_var()
         );
     }
-    let mut errors = Vec::new();
-    let docs = read_documents(documents, resolved, &mut errors);
     let job = Job {
         options: resolved,
         engine,

@@ -6,10 +6,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::followup::{execute, WriteMode};
+use super::followup::{execute_on, WriteMode};
 use super::input::{self, Global};
 use super::remote::{self, Kind, TrackerArgs};
 use crate::model::Postmortem;
+use crate::reconcile::followup::Document;
 use crate::render::Engine;
 use crate::report::{records, IncidentFigures, Report};
 
@@ -50,20 +51,21 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let env = remote::env_map();
     let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
-    // A dry run of the follow-up: the same states, due dates and listing, nothing written.
-    let done = execute(
-        &resolved,
-        &engine,
-        &inputs.documents,
-        WriteMode::Local,
-        true,
-    )?;
-    // The follow-up skips files it cannot read again: pair each outcome with its document.
-    let docs: Vec<Postmortem> = done
+    // The documents as `input::load` read them (invalid UTF-8 with replacement characters):
+    // the follow-up refuses to write such a file, but a report writes nothing and keeps it.
+    let docs: Vec<Document> = inputs
         .documents
         .iter()
-        .filter_map(|o| inputs.documents.iter().find(|d| d.path == o.path).cloned())
+        .map(|doc| Document {
+            doc: doc.clone(),
+            text: std::fs::read(&doc.path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default(),
+        })
         .collect();
+    // A dry run of the follow-up: the same states, due dates and listing, nothing written.
+    let done = execute_on(&resolved, &engine, docs, Vec::new(), WriteMode::Local, true)?;
+    let docs: Vec<Postmortem> = inputs.documents;
     let remote = &resolved.remote;
     let forge = match remote.kind {
         Kind::Github => "github",

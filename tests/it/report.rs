@@ -465,3 +465,29 @@ fn the_action_writes_the_report_and_outputs_its_path() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+/// A postmortem that is not valid UTF-8 is read with replacement characters: `followup`
+/// refuses to write into it, but a report writes nothing, so its items are in the report.
+#[test]
+fn invalid_utf8_items_are_reported_not_dropped() {
+    let dir = checkout();
+    let mut bytes = b"# Cache outage\n\nDate: 2026-01-10\n\n## Action Items\n\n- [ ] Add cache alerts due: 2026-01-20 caf\xe9\n".to_vec();
+    bytes.extend_from_slice(b"- [x] Resize the cache due: 2026-01-15\n");
+    std::fs::write(dir.path().join("postmortems/cache.md"), &bytes).unwrap();
+    let before = tree(dir.path());
+    let o = run(
+        dir.path(),
+        &["report", "--format", "csv", "--today", "2026-02-01"],
+    );
+    let out = ok(&o);
+    assert_eq!(tree(dir.path()), before);
+    let rows = parse_csv(&out);
+    assert_eq!(rows.len(), 1 + 5 + 2, "{out}");
+    let col = |name: &str| CSV_HEADER.iter().position(|h| *h == name).unwrap();
+    let cache: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .filter(|r| r[col("path")] == "postmortems/cache.md")
+        .map(|r| (r[col("due")].as_str(), r[col("state")].as_str()))
+        .collect();
+    assert_eq!(cache, [("2026-01-20", "overdue"), ("2026-01-15", "done")]);
+}
