@@ -75,8 +75,8 @@ pub enum Command {
     /// Every action item with its state (as `followup` computes it) and the figures: time to
     /// detect and to restore per incident, counts by state, median days to close by kind and
     /// severity, share closed by the due date. JSON, CSV (one row per item, for spreadsheets
-    /// and BI tools) or Markdown on stdout. Writes no file. Exit codes: 0 done, 1 written but
-    /// some files could not be read or hold a damaged status block, 2 could not run.
+    /// and BI tools) or Markdown on stdout. Writes no file. Exit codes: 0 written (files that
+    /// cannot be read are named on stderr), 2 could not run.
     Report(report::Args),
     /// Run the service: GitHub and GitLab deliveries (signatures checked) mark repositories in
     /// a durable SQLite queue; workers reconcile each through the API (sync, links, and on

@@ -348,6 +348,7 @@ fn with_a_token_close_days_come_from_the_tracker() {
     );
     assert_eq!(code, 0, "{out}\n{err}");
     assert_eq!(fake.log().count_writes(), 0, "a report writes nothing");
+    assert!(!out.contains(FakeGitHub::TOKEN) && !err.contains(FakeGitHub::TOKEN));
     assert_eq!(tree(ws.path()), before, "a report writes no file");
     let r = json(&out);
     let by_text = |t: &str| {
@@ -490,4 +491,34 @@ fn invalid_utf8_items_are_reported_not_dropped() {
         .map(|r| (r[col("due")].as_str(), r[col("state")].as_str()))
         .collect();
     assert_eq!(cache, [("2026-01-20", "overdue"), ("2026-01-15", "done")]);
+}
+
+/// A status block edited by hand stops `followup` writing that file (exit 1); the report still
+/// has its items, says which file on stderr, and exits 0 so a CI step keeps the report.
+#[test]
+fn a_damaged_status_block_is_a_warning_not_a_missing_report() {
+    let dir = checkout();
+    ok(&run(dir.path(), &["followup", "--today", "2026-02-01"]));
+    let path = dir.path().join("postmortems/queue.md");
+    let written = std::fs::read_to_string(&path).unwrap();
+    let end = "<!-- postmortem-tracker:status:end -->\n";
+    assert!(written.contains(end), "{written}");
+    std::fs::write(&path, written.replace(end, "My own note.\n")).unwrap();
+    let o = run(dir.path(), &["followup", "--today", "2026-02-01"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "followup refuses the damaged block"
+    );
+
+    let before = tree(dir.path());
+    let o = run(
+        dir.path(),
+        &["report", "--format", "json", "--today", "2026-02-01"],
+    );
+    let r = json(&ok(&o));
+    assert_eq!(tree(dir.path()), before);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("warning: postmortems/queue.md"), "{err}");
+    assert_eq!(r["figures"]["counts"]["total"], 5);
 }
