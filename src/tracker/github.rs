@@ -23,7 +23,7 @@ pub struct GitHub {
     owner: String,
     repo: String,
     labels: Mutex<Option<HashSet<String>>>,
-    milestones: Mutex<Option<HashMap<String, u64>>>,
+    milestones: super::cache::Named,
     users: Mutex<HashMap<String, Option<String>>>,
 }
 
@@ -50,7 +50,7 @@ impl GitHub {
             owner: owner.into(),
             repo: repo.into(),
             labels: Mutex::new(None),
-            milestones: Mutex::new(None),
+            milestones: super::cache::Named::default(),
             users: Mutex::new(HashMap::new()),
         })
     }
@@ -332,67 +332,31 @@ impl Tracker for GitHub {
     }
 
     async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
-        for attempt in 0..2 {
-            let cached = self
-                .milestones
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            let map = match cached {
-                Some(m) if attempt == 0 => m,
-                _ => {
-                    let first = self
-                        .gh
-                        .issues(&self.owner, &self.repo)
-                        .list_milestones()
-                        .state(params::State::All)
-                        .per_page(100)
-                        .send()
-                        .await
-                        .map_err(error)?;
-                    let all = self.all(first).await?;
-                    let m: HashMap<String, u64> = all
-                        .into_iter()
-                        .map(|m| (m.title, m.number as u64))
-                        .collect();
-                    *self.milestones.lock().unwrap_or_else(|e| e.into_inner()) = Some(m.clone());
-                    m
-                }
-            };
-            if let Some(n) = map.get(title) {
-                return Ok(*n);
-            }
-            match self
-                .gh
-                .issues(&self.owner, &self.repo)
+        let issues = || self.gh.issues(&self.owner, &self.repo);
+        let list = || async {
+            let first = issues()
+                .list_milestones()
+                .state(params::State::All)
+                .per_page(100)
+                .send()
+                .await
+                .map_err(error)?;
+            let all = self.all(first).await?;
+            Ok(all
+                .into_iter()
+                .map(|m| (m.title, m.number as u64))
+                .collect())
+        };
+        let create = || async {
+            let m = issues()
                 .create_milestone(title)
                 .send()
                 .await
-                .map_err(error)
-            {
-                Ok(m) => {
-                    let n = m.number as u64;
-                    if let Some(map) = self
-                        .milestones
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .as_mut()
-                    {
-                        map.insert(title.to_string(), n);
-                    }
-                    return Ok(n);
-                }
-                // already_exists: made by another run; list again.
-                Err(TrackerError::Rejected { status: 422, .. }) if attempt == 0 => {
-                    *self.milestones.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(TrackerError::Rejected {
-            status: 422,
-            message: format!("milestone {title:?} could not be created or found"),
-        })
+                .map_err(error)?;
+            Ok(m.number as u64)
+        };
+        // GitHub: 422 `already_exists`.
+        self.milestones.ensure(title, 422, list, create).await
     }
 
     async fn resolve_user(&self, login: &str) -> Result<Option<String>, TrackerError> {
