@@ -1,5 +1,6 @@
-//! What both adapters cache per run, written once: the repository's milestones by title, and
-//! the create-unless-present protocol with its race (another run created the same milestone
+//! What both adapters cache per run, written once: the users looked up by login
+//! ([`Users`]), the repository's milestones by title ([`Named`]), and the create-unless-present
+//! protocol with its race (another run created the same milestone
 //! between this run's listing and its create: the forge refuses it as existing, and the
 //! milestone is found by listing again, once).
 
@@ -69,6 +70,34 @@ impl Named {
             status: already_exists,
             message: format!("{name:?} could not be created or found"),
         })
+    }
+}
+
+/// Logins looked up on the forge: the id to assign by, or `None` for no such user.
+#[derive(Debug, Default)]
+pub struct Users(Mutex<HashMap<String, Option<String>>>);
+
+impl Users {
+    /// The answer for `login` (without `@`): cached, else `lookup`'s, which is kept.
+    pub async fn resolve<F, Fut>(
+        &self,
+        login: &str,
+        lookup: F,
+    ) -> Result<Option<String>, TrackerError>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<Option<String>, TrackerError>>,
+    {
+        let login = login.trim_start_matches('@');
+        if let Some(hit) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(login) {
+            return Ok(hit.clone());
+        }
+        let found = lookup(login.to_string()).await?;
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(login.to_string(), found.clone());
+        Ok(found)
     }
 }
 

@@ -1,7 +1,7 @@
 //! GitHub through `octocrab`, with its retry layer off: a create answered 502 may have been
 //! applied, and only the sync can tell (by listing again) whether to send it again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -24,7 +24,7 @@ pub struct GitHub {
     repo: String,
     labels: Mutex<Option<HashSet<String>>>,
     milestones: super::cache::Named,
-    users: Mutex<HashMap<String, Option<String>>>,
+    users: super::cache::Users,
 }
 
 impl GitHub {
@@ -51,7 +51,7 @@ impl GitHub {
             repo: repo.into(),
             labels: Mutex::new(None),
             milestones: super::cache::Named::default(),
-            users: Mutex::new(HashMap::new()),
+            users: super::cache::Users::default(),
         })
     }
 
@@ -360,49 +360,9 @@ impl Tracker for GitHub {
     }
 
     async fn resolve_user(&self, login: &str) -> Result<Option<String>, TrackerError> {
-        let login = login.trim_start_matches('@');
-        if let Some(hit) = self
-            .users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(login)
-        {
-            return Ok(hit.clone());
-        }
-        let path: String = login
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
-        let found = if path.is_empty() || path != login {
-            None
-        } else {
-            let rsp = self
-                .gh
-                ._get(format!("{}/users/{path}", self.api_url))
-                .await
-                .map_err(error)?;
-            match rsp.status().as_u16() {
-                200 => Some(login.to_string()),
-                404 => None,
-                401 => return Err(TrackerError::Unauthorized("Bad credentials".into())),
-                429 | 403 => {
-                    return Err(TrackerError::RateLimited {
-                        wait: retry_after(
-                            rsp.headers()
-                                .get("retry-after")
-                                .and_then(|v| v.to_str().ok()),
-                        ),
-                        message: "rate limited while looking up users".into(),
-                    })
-                }
-                s => return Err(TrackerError::Transient(format!("GitHub answered {s}"))),
-            }
-        };
         self.users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(login.to_string(), found.clone());
-        Ok(found)
+            .resolve(login, |login| self.lookup_user(login))
+            .await
     }
 
     async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
@@ -663,5 +623,42 @@ impl super::browse::Browse for GitHub {
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
+    }
+}
+
+impl GitHub {
+    /// `GET /users/LOGIN`: the login when the user exists, `None` when not (or when the login
+    /// is not one GitHub could have).
+    async fn lookup_user(&self, login: String) -> Result<Option<String>, TrackerError> {
+        let login = login.as_str();
+        let path: String = login
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        Ok(if path.is_empty() || path != login {
+            None
+        } else {
+            let rsp = self
+                .gh
+                ._get(format!("{}/users/{path}", self.api_url))
+                .await
+                .map_err(error)?;
+            match rsp.status().as_u16() {
+                200 => Some(login.to_string()),
+                404 => None,
+                401 => return Err(TrackerError::Unauthorized("Bad credentials".into())),
+                429 | 403 => {
+                    return Err(TrackerError::RateLimited {
+                        wait: retry_after(
+                            rsp.headers()
+                                .get("retry-after")
+                                .and_then(|v| v.to_str().ok()),
+                        ),
+                        message: "rate limited while looking up users".into(),
+                    })
+                }
+                s => return Err(TrackerError::Transient(format!("GitHub answered {s}"))),
+            }
+        })
     }
 }

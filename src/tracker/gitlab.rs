@@ -2,7 +2,7 @@
 //! inside tokio). The crate does not retry; 429 comes back as an error with `retry_after`.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use gitlab::api::projects::issues as gl_issues;
@@ -19,7 +19,7 @@ pub struct GitLab {
     project: String,
     labels: Mutex<Option<HashSet<String>>>,
     milestones: super::cache::Named,
-    users: Mutex<HashMap<String, Option<String>>>,
+    users: super::cache::Users,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,7 +146,7 @@ impl GitLab {
             project: project.to_string(),
             labels: Mutex::new(None),
             milestones: super::cache::Named::default(),
-            users: Mutex::new(HashMap::new()),
+            users: super::cache::Users::default(),
         })
     }
 
@@ -481,29 +481,19 @@ impl Tracker for GitLab {
     }
 
     async fn resolve_user(&self, login: &str) -> Result<Option<String>, TrackerError> {
-        let login = login.trim_start_matches('@');
-        if let Some(hit) = self
-            .users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(login)
-        {
-            return Ok(hit.clone());
-        }
-        let endpoint = built(api::users::Users::builder().username(login).build())?;
-        let users: Vec<User> = endpoint
-            .query_async(&self.client)
-            .await
-            .map_err(api_error)?;
-        let found = users
-            .into_iter()
-            .find(|u| u.username.eq_ignore_ascii_case(login))
-            .map(|u| u.id.to_string());
         self.users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(login.to_string(), found.clone());
-        Ok(found)
+            .resolve(login, |login| async move {
+                let endpoint = built(api::users::Users::builder().username(&login).build())?;
+                let users: Vec<User> = endpoint
+                    .query_async(&self.client)
+                    .await
+                    .map_err(api_error)?;
+                Ok(users
+                    .into_iter()
+                    .find(|u| u.username.eq_ignore_ascii_case(&login))
+                    .map(|u| u.id.to_string()))
+            })
+            .await
     }
 
     async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
