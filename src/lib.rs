@@ -1,9 +1,13 @@
 //! postmortem-tracker: parse postmortems, track their action items as GitHub or GitLab issues,
 //! and write the items' status back into the documents.
 //!
-//! The pipeline, one module per stage:
-//! [`source`] (files in) → [`parse`] (text to [`model::Postmortem`]) → [`lint`] (findings).
-//! Parsing and linting are pure functions; I/O lives in `source` and the CLI.
+//! The pipeline: [`source`] (files in) → [`parse`] (text to [`model::Postmortem`]) → [`plan`]
+//! (reconciled with the tracker's listing; due dates by [`due`], states by [`status`]) → apply
+//! ([`reconcile::sync`] through a [`tracker`]) → write back ([`followup`], [`writeback`]: pure
+//! text edits) → report ([`render`], templates). Everything up to the adapters is pure and takes
+//! `today` as an argument ([`clock`] computes it once). [`reconcile`] is the application layer
+//! that the CLI ([`cli`]), the CI entry point ([`ci`]) and the service ([`service`]) all call.
+//! ARCHITECTURE.md says where each part lives.
 
 pub mod can;
 pub mod ci;

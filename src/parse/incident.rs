@@ -41,9 +41,8 @@ impl Context {
         let mut offset = None;
         let mut labelled_date = None;
         let mut first_date = None;
-        // A date the text labels as the incident's (`Date:`, `Incident date:`) wins over front
-        // matter's, which is often the day a post was published; front matter's wins over any
-        // other date the text happens to name first.
+        // A date the text names (`Date:`, `Incident date:`, else the first full date in the
+        // summary) wins over front matter's, which is often the day a post was published.
         let dates_wanted = true;
         for seg in &doc.segments {
             let timeline = seg.kind == SectionKind::Timeline;
@@ -81,9 +80,8 @@ impl Context {
                         || starts_with_ascii_ci(body, "- date"));
                 // A date has a year of four digits, and plain text has no digit its source
                 // lacks: a line with fewer than four states none.
-                let wants_date = stating
-                    && (date_label || (first_date.is_none() && front_matter_date.is_none()))
-                    && has_digits(body, 4);
+                let wants_date =
+                    stating && (date_label || first_date.is_none()) && has_digits(body, 4);
                 if !notes_zone && !wants_date {
                     continue;
                 }
@@ -113,7 +111,7 @@ impl Context {
             }
         }
         Context {
-            date: labelled_date.or(front_matter_date).or(first_date),
+            date: labelled_date.or(first_date).or(front_matter_date),
             zone: offset.or(default_zone),
         }
     }
@@ -138,7 +136,7 @@ impl Context {
     }
 }
 
-const STARTS: [&str; 8] = [
+const STARTS: [&str; 10] = [
     "start time",
     "start:",
     "started",
@@ -147,6 +145,8 @@ const STARTS: [&str; 8] = [
     "began",
     "outage start",
     "beginning",
+    "date/time:",
+    "date and time:",
 ];
 const ENDS: [&str; 10] = [
     "end time",
@@ -165,6 +165,9 @@ const ENDS: [&str; 10] = [
 #[derive(Debug, Default)]
 pub(crate) struct Stated {
     start: Option<Timestamp>,
+    /// The moment a `Date:` or `Time:` field gives with a clock time: the start when no
+    /// start field, detection or timeline says.
+    clock: Option<Timestamp>,
     end: Option<Timestamp>,
     duration: Option<i64>,
     detected: Option<Timestamp>,
@@ -198,6 +201,7 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
         let heading = seg.heading.iter().map(|h| Cow::Borrowed(h.as_str()));
         let body = Paragraphs {
             lines: &lines[seg.lines.clone()],
+            pending: Default::default(),
         };
         for text in heading.chain(body) {
             // The statements stand near the top; a long document's later paragraphs are
@@ -212,13 +216,16 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             let wants_start = st.start.is_none() && labelled(&STARTS);
             let wants_end = st.end.is_none() && labelled(&ENDS);
             let wants_detected = st.detected.is_none() && labelled(&["detected"]);
+            // `Date: 2023-04-24 19:32:57 (UTC)`, `Time: 5:13:57 UTC`: a date or time field
+            // with a clock time tells when it happened, failing a start field.
+            let wants_clock = st.clock.is_none() && labelled(&["date:", "time:"]);
             // A range stands in for stated ends only when neither is stated: once one is, no
             // range is looked for. Most paragraphs are ruled out without reading moments.
             let wants_range = range.is_none()
                 && st.start.is_none()
                 && st.end.is_none()
                 && time::may_hold_range(&text);
-            if wants_start || wants_end || wants_detected || wants_range {
+            if wants_start || wants_end || wants_detected || wants_range || wants_clock {
                 let ms = time::moments(&text);
                 let day = ms.iter().find_map(|m| m.stamp.date);
                 let first = ms
@@ -229,6 +236,11 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                 }
                 if wants_end {
                     st.end = first.map(|f| ctx.complete(f, day));
+                }
+                if wants_clock {
+                    st.clock = first
+                        .filter(|f| f.stamp.time.is_some())
+                        .map(|f| ctx.complete(f, day));
                 }
                 if wants_detected {
                     st.detected = first
@@ -297,13 +309,18 @@ impl Stated {
 pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> Incident {
     let Stated {
         mut start,
+        clock,
         mut end,
         duration,
         mut detected,
     } = st;
     let timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
+    // A `Date:` field's clock time comes after the timeline: it may be when a message was
+    // sent ("Date: Tue, 1 Nov 2022 07:32:16 GMT"), not when the incident began.
     if start.is_none() {
-        start = detected.or_else(|| timed.first().and_then(|e| e.time));
+        start = detected
+            .or_else(|| timed.first().and_then(|e| e.time))
+            .or(clock);
     }
     if start.is_none() {
         start = ctx.date.map(|d| Timestamp {
@@ -311,6 +328,16 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
             time: None,
             offset: None,
         });
+    }
+    // "Date/time: 2023-08-26 21:14 PDT, Duration: 15 hours 40 minutes": the end follows; a
+    // day without a time and a duration shorter than a day end on that day.
+    if end.is_none() {
+        if let (Some(s), Some(minutes)) = (start, duration) {
+            end = match s.time {
+                Some(_) => plus_minutes(s, minutes),
+                None => (minutes < 24 * 60).then_some(s),
+            };
+        }
     }
     if end.is_none() && !timed.is_empty() {
         let last = timed
@@ -347,6 +374,16 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
         detected,
         time_to_detect_minutes,
     }
+}
+
+/// `t` moved on by `minutes`, when it has a date and a time (the offset kept).
+fn plus_minutes(t: Timestamp, minutes: i64) -> Option<Timestamp> {
+    let moved = t.date?.and_time(t.time?) + chrono::Duration::minutes(minutes);
+    Some(Timestamp {
+        date: Some(moved.date()),
+        time: Some(moved.time()),
+        offset: t.offset,
+    })
 }
 
 fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
@@ -448,12 +485,18 @@ fn duration_word_at(rest: &[u8]) -> bool {
 /// that a reader that stops early builds no more of them.
 struct Paragraphs<'l, 'a> {
     lines: &'l [Line<'a>],
+    /// The rest of a paragraph that `<br>` tags cut into lines of their own (`Date/time:
+    /// ...<br> Duration: ...`: each is a label line).
+    pending: std::collections::VecDeque<String>,
 }
 
 impl<'a> Iterator for Paragraphs<'_, 'a> {
     type Item = Cow<'a, str>;
 
     fn next(&mut self) -> Option<Cow<'a, str>> {
+        if let Some(piece) = self.pending.pop_front() {
+            return Some(Cow::Owned(piece));
+        }
         loop {
             let start = self
                 .lines
@@ -487,6 +530,22 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
                 .any(|l| l.body.bytes().any(|b| b.is_ascii_digit()))
             {
                 continue;
+            }
+            if para.iter().any(|l| l.body.contains("<br")) {
+                let joined: Vec<&str> = para.iter().map(|l| l.body).collect();
+                let joined = joined.join(" ");
+                let mut pieces = joined
+                    .split("<br>")
+                    .flat_map(|p| p.split("<br/>"))
+                    .flat_map(|p| p.split("<br />"))
+                    .map(|p| inline::plain(p.trim()))
+                    .filter(|p| !p.is_empty());
+                let first = pieces.next();
+                self.pending.extend(pieces);
+                match first {
+                    Some(first) => return Some(Cow::Owned(first)),
+                    None => continue,
+                }
             }
             if para.len() == 1 {
                 return Some(inline::plain_cow(para[0].body));
@@ -524,8 +583,11 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
         Some((i, _)) => &l.body[..i],
         None => l.body,
     };
+    // (A `<br>` before the colon: the line goes on a field cut off by line wrapping.)
     let is_label = head.split_once(':').is_some_and(|(k, _)| {
-        inline::words_up_to(k, 5) <= 4 && !k.ends_with(|c: char| c.is_ascii_digit())
+        inline::words_up_to(k, 5) <= 4
+            && !k.ends_with(|c: char| c.is_ascii_digit())
+            && !k.contains("<br")
     });
     !is_label
 }
@@ -545,8 +607,9 @@ fn declares_restoration(text: &str) -> bool {
 }
 
 /// Phrases that say service came back (as whole words: "unresolved" is not one).
-const RESTORATION: [&str; 17] = [
+const RESTORATION: [&str; 18] = [
     "restored",
+    "fix deployed",
     "resolved",
     "resolution",
     "recovered",
@@ -632,6 +695,60 @@ mod tests {
     }
 
     #[test]
+    fn a_stated_start_and_duration_give_the_end() {
+        let (start, end) = times(
+            "Status: final<br> Owners: @a\n\n## Summary\n\nDescription: the site was down.<br>\
+             Date/time: 2023-08-26 21:14\nPDT<br> Duration: 15 hours 40 minutes<br> Impact: all\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2023-08-26T21:14:00-07:00", "2023-08-27T12:54:00-07:00")
+        );
+        // "17:30 PM" is 17:30.
+        let (start, end) =
+            times("* Date: May 28 2025, 11:30 AM UTC - May 29 2025, ~17:30 PM UTC\n");
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2025-05-28T11:30:00Z", "2025-05-29T17:30:00Z")
+        );
+    }
+
+    #[test]
+    fn a_date_or_time_field_with_a_clock_time_starts_the_incident() {
+        let (start, _) = times(
+            "# Chain halt\n\n| &nbsp; | &nbsp; |\n|---|---|\n| Incident | Chain halt |\n\
+             | Date | 2023-04-24 19:32:57.448021073 (UTC) |\n\nOn 2023-04-24 the chain halted.\n",
+        );
+        assert_eq!(start, "2023-04-24T19:32:57Z");
+        let (start, _) = times(
+            "## REPORT: reward failure\n\n## Date: 12th March 2023\n\n## Time: 5:13:57 UTC\n\n\
+             ### Introduction:\n\nRewards were zero.\n",
+        );
+        assert_eq!(start, "2023-03-12T05:13:57Z");
+    }
+
+    #[test]
+    fn a_duration_stated_in_the_summary_wins_over_the_timeline() {
+        let (start, end) = times(
+            "## Summary\n\nThe outage lasted 45 minutes.\n\n## Timeline\n\n\
+             - 2023-09-20 10:00 UTC: alert\n- 2023-09-20 12:00 UTC: postmortem meeting\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2023-09-20T10:00:00Z", "2023-09-20T10:45:00Z")
+        );
+    }
+
+    #[test]
+    fn a_day_and_a_short_duration_end_on_that_day() {
+        let (start, end) = times(
+            "# Testnet outage\n\nOn 2024-02-21, we aborted the ceremony. The outage lasted \
+             about 45 minutes in total.\n",
+        );
+        assert_eq!((start.as_str(), end.as_str()), ("2024-02-21", "2024-02-21"));
+    }
+
+    #[test]
     fn a_document_with_a_date_and_no_times_starts_on_that_day() {
         let (start, end) = times("# Incident disclosure - 2023-12-11\n\nFunds were at risk.\n");
         assert_eq!((start.as_str(), end.as_str()), ("2023-12-11", ""));
@@ -689,6 +806,7 @@ mod tests {
             ("Service RESTORED at 10:00", true),
             ("all systems back online", true),
             ("we closed it", true),
+            ("22:48 UTC: Fix deployed on production", true),
             ("the service almost recovered", false),
             ("service not restored yet", false),
             ("partially mitigated, still degraded", false),

@@ -84,6 +84,9 @@ fn markup_at(text: &str, i: usize) -> Option<Markup<'_>> {
         entity(&text[i..]).map(|(s, len)| Markup::Text(s, i + len))
     } else if kind & BANG != 0 && b.get(i + 1) == Some(&b'[') {
         link_at(text, i + 1).map(|(_, _, end)| Markup::Drop(end))
+    } else if kind & ESCAPE != 0 && b.get(i + 1).is_some_and(u8::is_ascii_punctuation) {
+        // `\~`, `\[`, `\*`: a Markdown escape is the character itself.
+        Some(Markup::Text(&text[i + 1..i + 2], i + 2))
     } else {
         None
     }
@@ -97,6 +100,7 @@ const COLON: u8 = 8;
 const ANGLE: u8 = 16;
 const AMPERSAND: u8 = 32;
 const BANG: u8 = 64;
+const ESCAPE: u8 = 128;
 
 const KINDS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -108,6 +112,7 @@ const KINDS: [u8; 256] = {
     t[b'<' as usize] = ANGLE;
     t[b'&' as usize] = AMPERSAND;
     t[b'!' as usize] = BANG;
+    t[b'\\' as usize] = ESCAPE;
     t
 };
 
@@ -300,6 +305,7 @@ fn special_bytes(chunk: &[u8; 16], next: &[u8; 16]) -> u128 {
             | (c == b'&')
             | (c == b'`')
             | (c == b'!')
+            | (c == b'\\')
             | (c == b':')
             | (c.wrapping_sub(0x09) < 5)
             | (c >= 0x80)
@@ -980,6 +986,10 @@ mod tests {
             "Automate deploys (#11957)"
         );
         assert_eq!(plain("see <https://x.io/a>"), "see https://x.io/a");
+        assert_eq!(
+            plain(r"\~17:30 PM, \[name] a\_b \\ c\d"),
+            r"~17:30 PM, [name] a_b \ c\d"
+        );
         assert_eq!(
             plain("<p>&emsp;:small_orange_diamond:Implement tests</p>"),
             "Implement tests"

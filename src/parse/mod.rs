@@ -585,6 +585,13 @@ fn heading(
     if body.starts_with('|') {
         return None;
     }
+    // `PDT<br> Duration: ...` goes on a field line wrapped before its `<br>`: not a label.
+    if body
+        .find("<br")
+        .is_some_and(|br| body.find(':').is_some_and(|colon| br < colon))
+    {
+        return None;
+    }
     // Setext: a line underlined with `===` or `---`.
     if let Some(next) = lines.get(i + 1) {
         let u = next.body;

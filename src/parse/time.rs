@@ -375,7 +375,7 @@ impl<'a> Scanner<'a> {
     /// separators, and after one joining word (`at`, `on`, `of`, `T`) and separators.
     fn join_reach(&self, end: usize) -> usize {
         let seps = |mut k: usize| {
-            while k < self.s.len() && matches!(self.s[k], b' ' | b',' | b'(' | b')') {
+            while k < self.s.len() && matches!(self.s[k], b' ' | b',' | b'(' | b')' | b'~') {
                 k += 1;
             }
             k
@@ -568,6 +568,16 @@ impl<'a> Scanner<'a> {
                     if sn == 2 && ss < 60 {
                         sec = ss;
                         j += 3;
+                        // A fraction of a second (`19:32:57.448021073`) is part of the time.
+                        if self.s.get(j) == Some(&b'.') {
+                            let (_, fraction) = self.digits(j + 1);
+                            if fraction > 0 {
+                                j += 1 + fraction;
+                                while self.s.get(j).is_some_and(u8::is_ascii_digit) {
+                                    j += 1;
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -584,6 +594,11 @@ impl<'a> Scanner<'a> {
         }
         let mut hour = h;
         if let Some((pm, end)) = self.meridiem(j) {
+            // "17:30 PM": a 24-hour time with a stray marker reads as the 24-hour time.
+            if has_minutes && (13..=23).contains(&h) && pm {
+                let time = NaiveTime::from_hms_opt(h, m, sec)?;
+                return Self::mention(What::Time(time), i, end);
+            }
             if !(1..=12).contains(&h) {
                 return None;
             }
@@ -727,7 +742,8 @@ impl<'a> Scanner<'a> {
 
 /// Characters allowed between two mentions that belong to one moment.
 fn joins(gap: &str) -> bool {
-    let g = gap.trim_matches(|c: char| c == ' ' || c == ',' || c == '(' || c == ')');
+    // (`~` is "about": "May 29 2025, ~17:30 UTC" is one moment.)
+    let g = gap.trim_matches(|c: char| matches!(c, ' ' | ',' | '(' | ')' | '~'));
     g.is_empty() || matches!(g.to_ascii_lowercase().as_str(), "at" | "on" | "t" | "of")
 }
 

@@ -65,6 +65,25 @@ pub(crate) fn introduces_actions(sentence: &str) -> Option<SectionKind> {
         .map(|(_, kind)| *kind)
 }
 
+/// Terms that legends under action headings define (`P1: this sprint`, `prevent = stop it
+/// happening again`): Google-style action tables explain their Priority and Type columns so.
+const LEGEND_TERMS: [&str; 9] = [
+    "mitigate",
+    "prevent",
+    "process",
+    "other",
+    "corrective",
+    "preventive",
+    "investigate",
+    "repair",
+    "detect",
+];
+
+/// Whether a word is a term that legends define (a Type value).
+pub(crate) fn is_legend_term(word: &str) -> bool {
+    LEGEND_TERMS.contains(&word.to_lowercase().as_str())
+}
+
 /// Keys of the metadata lines that open many postmortems (`Owner: @x`, `Date: ...`,
 /// `Status: resolved`): such a line is not the document's title.
 const METADATA_KEYS: [&str; 16] = [
@@ -302,7 +321,7 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
 
 /// Every word the classifier knows: the words of [`classify_words`] and [`HEADING_WORDS`],
 /// sorted. A word's id is its index + 1; 0 stands for any other word.
-const VOCAB: [&str; 107] = [
+const VOCAB: [&str; 108] = [
     "a",
     "action",
     "actions",
@@ -382,6 +401,7 @@ const VOCAB: [&str; 107] = [
     "remedial",
     "remediation",
     "resolution",
+    "response",
     "root",
     "sequence",
     "short",
@@ -624,7 +644,10 @@ fn classify_words(w: &[u8]) -> SectionKind {
     if tasks {
         return Tasks;
     }
-    if measures {
+    // "Incident response and fixes" tells what was done during the incident: not a list of
+    // promises. ("Response" alone is no section: "Incident Response Training:" titles a
+    // group of items.)
+    if measures && !has(w!("response")) {
         return Measures;
     }
     if has(w!("detection")) {
@@ -719,6 +742,8 @@ mod tests {
             ("Measures", Measures),
             ("Security measures", Other),
             ("Measures taken", Resolution),
+            ("Incident response and fixes", Other),
+            ("Incident Response Training", Other),
         ];
         for (heading, kind) in cases {
             assert_eq!(classify(heading), kind, "{heading}");

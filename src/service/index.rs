@@ -104,6 +104,33 @@ pub fn records(
     out
 }
 
+/// Why a query of the item views was refused; the message names the parameter and what it
+/// accepts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    /// A parameter the views do not know.
+    #[error("{name}: unknown parameter (expected {expected})")]
+    Unknown {
+        /// The parameter as given.
+        name: String,
+        /// The parameters accepted, comma-separated.
+        expected: String,
+    },
+    /// A parameter given twice.
+    #[error("{0}: given more than once")]
+    Repeated(String),
+    /// A value the parameter does not accept.
+    #[error("{name}={value}: expected {expected}")]
+    Value {
+        /// The parameter.
+        name: &'static str,
+        /// The value as given (trimmed, lower-cased where case does not matter).
+        value: String,
+        /// What it accepts.
+        expected: &'static str,
+    },
+}
+
 /// Which items to show; `None` matches any. The query of `/`, `/api/items` and
 /// `/api/items.csv`: `?repository=acme/svc&owner=alice&kind=corrective&state=open&overdue=true`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -127,9 +154,18 @@ pub struct ItemQuery {
     pub overdue: Option<String>,
 }
 
+/// A refused value of parameter `name`.
+fn bad(name: &'static str, value: String, expected: &'static str) -> QueryError {
+    QueryError::Value {
+        name,
+        value,
+        expected,
+    }
+}
+
 impl ItemFilter {
     /// Checks a query; the message names the bad parameter and what it accepts.
-    pub fn from_query(q: &ItemQuery) -> Result<ItemFilter, String> {
+    pub fn from_query(q: &ItemQuery) -> Result<ItemFilter, QueryError> {
         let given = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)
@@ -140,7 +176,7 @@ impl ItemFilter {
             None => None,
             Some(f) => match Forge::parse(&f.to_lowercase()) {
                 Some(f) => Some(f.as_str().to_string()),
-                None => return Err(format!("forge={f}: expected github or gitlab")),
+                None => return Err(bad("forge", f, "github or gitlab")),
             },
         };
         let kind = match given(&q.kind).map(|k| k.to_lowercase()) {
@@ -148,24 +184,20 @@ impl ItemFilter {
             Some(k) if ["corrective", "preventive", "task", "unknown"].contains(&k.as_str()) => {
                 Some(k)
             }
-            Some(k) => {
-                return Err(format!(
-                    "kind={k}: expected corrective, preventive, task or unknown"
-                ))
-            }
+            Some(k) => return Err(bad("kind", k, "corrective, preventive, task or unknown")),
         };
         let state = match given(&q.state).map(|s| s.to_lowercase()).as_deref() {
             None => None,
             Some("done") => Some(ItemState::Done),
             Some("open") => Some(ItemState::Open),
             Some("overdue") => Some(ItemState::Overdue),
-            Some(s) => return Err(format!("state={s}: expected done, open or overdue")),
+            Some(s) => return Err(bad("state", s.to_string(), "done, open or overdue")),
         };
         let overdue = match given(&q.overdue).map(|s| s.to_lowercase()).as_deref() {
             None => None,
             Some("true" | "yes" | "1" | "on") => Some(true),
             Some("false" | "no" | "0" | "off") => Some(false),
-            Some(s) => return Err(format!("overdue={s}: expected true or false")),
+            Some(s) => return Err(bad("overdue", s.to_string(), "true or false")),
         };
         Ok(ItemFilter {
             forge,
@@ -513,7 +545,7 @@ mod tests {
                 "overdue=maybe",
             ),
         ] {
-            let e = ItemFilter::from_query(&q).unwrap_err();
+            let e = ItemFilter::from_query(&q).unwrap_err().to_string();
             assert!(e.starts_with(named), "{e}");
         }
     }

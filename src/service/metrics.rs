@@ -1,5 +1,5 @@
 //! What `GET /metrics` shows, as Prometheus text: the service's own counters since start
-//! ([`Metrics`]: deliveries, job runs and durations), the forge API calls and waits of the jobs
+//! (`Metrics`: deliveries, job runs and durations), the forge API calls and waits of the jobs
 //! ([`ApiMetrics`]), the jobs in the store by state, and the items gauges of the index. Pure
 //! rendering; the handler (`service/http/metrics.rs`) gathers the inputs.
 

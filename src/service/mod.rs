@@ -147,3 +147,27 @@ pub async fn serve(
     }
     result.map_err(ServeError)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_store_call_that_panics_is_an_error_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App {
+            store: Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap()),
+            settings: Arc::default(),
+            metrics: Arc::default(),
+            wake: Arc::new(Notify::new()),
+        };
+        let e = app
+            .store(|_| -> Result<(), StoreError> { panic!("a bug in a store call") })
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Task(_)), "{e:?}");
+        assert!(e.to_string().starts_with("the store call failed: "), "{e}");
+        // The store still answers.
+        assert_eq!(app.store(|s| s.depth()).await.unwrap().queued, 0);
+    }
+}

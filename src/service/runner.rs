@@ -213,10 +213,10 @@ impl ForgeRunner {
                     message,
                 }) if waits < RATE_LIMIT_WAITS && wait <= self.settings.pacing.max_wait => {
                     waits += 1;
-                    eprintln!(
-                        "job {}: {message}; waiting {} s, then trying again",
-                        job.id,
-                        wait.as_secs()
+                    // Logged as an event of the job's span, so JSON logs stay JSON.
+                    tracing::warn!(
+                        wait_secs = wait.as_secs(),
+                        "{message}; waiting, then trying again"
                     );
                     CountingSleeper(&self.api).sleep(wait).await;
                 }
@@ -325,7 +325,7 @@ impl ForgeRunner {
         // A file that cannot be a postmortem (binary, too large for the API) is reported, not a
         // failure of the job: it would fail every job of the repository forever.
         for (p, why) in &inputs.skipped {
-            eprintln!("{origin}:{p}: skipped: {why}");
+            tracing::warn!(file = %format!("{origin}:{p}"), "skipped: {why}");
         }
         let mut errors: Vec<String> = Vec::new();
 

@@ -11,21 +11,35 @@ use tokio::sync::watch;
 use super::webhook::{self, Forge, Mark};
 use super::{App, Runner};
 
+/// A schedule that is not a cron expression.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{expression:?}: {problem}")]
+pub struct ScheduleError {
+    /// The expression as given.
+    pub expression: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
 /// Parses a cron expression in UTC: the usual 5 fields (`0 6 * * 1`: Mondays 06:00), or 6-7
 /// with seconds first (and a year last).
-pub fn parse_schedule(s: &str) -> Result<cron::Schedule, String> {
+pub fn parse_schedule(s: &str) -> Result<cron::Schedule, ScheduleError> {
     use std::str::FromStr as _;
+    let bad = |problem: String| ScheduleError {
+        expression: s.to_string(),
+        problem,
+    };
     let fields = s.split_whitespace().count();
     let full = match fields {
         5 => format!("0 {s}"),
         6 | 7 => s.to_string(),
         _ => {
-            return Err(format!(
-                "{s:?}: expected a cron expression of 5 fields (minute hour day month weekday)"
+            return Err(bad(
+                "expected a cron expression of 5 fields (minute hour day month weekday)".into(),
             ))
         }
     };
-    cron::Schedule::from_str(&full).map_err(|e| format!("{s:?}: {e}"))
+    cron::Schedule::from_str(&full).map_err(|e| bad(e.to_string()))
 }
 
 /// On each tick of the schedule: a follow-up for every repository, and old delivery ids pruned.
@@ -154,7 +168,10 @@ mod tests {
             every_10s.after(&from).next(),
             Some(Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 10).unwrap())
         );
-        assert!(parse_schedule("daily").unwrap_err().contains("5 fields"));
+        assert_eq!(
+            parse_schedule("daily").unwrap_err().to_string(),
+            "\"daily\": expected a cron expression of 5 fields (minute hour day month weekday)"
+        );
         assert!(parse_schedule("0 25 * * *").is_err());
     }
 }

@@ -24,28 +24,42 @@ pub fn is_watched(watch: &BTreeSet<(Forge, String)>, forge: Forge, repo: &str) -
         })
 }
 
+/// A watch list entry that is not `FORGE:OWNER/NAME` (or `FORGE:OWNER/*`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{entry:?}: {problem}")]
+pub struct WatchListError {
+    /// The entry as given.
+    pub entry: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
 /// Parses one `--repository` value: `github:owner/name` or `gitlab:group/sub/project`, or
 /// every repository of an owner: `github:acme/*`, `gitlab:acme/platform/*`.
-pub fn parse_repository(s: &str) -> Result<(Forge, String), String> {
+pub fn parse_repository(s: &str) -> Result<(Forge, String), WatchListError> {
+    let bad = |problem: String| WatchListError {
+        entry: s.to_string(),
+        problem,
+    };
     let (forge, repo) = s
         .split_once(':')
-        .ok_or_else(|| format!("{s:?}: expected github:OWNER/NAME or gitlab:GROUP/PROJECT"))?;
+        .ok_or_else(|| bad("expected github:OWNER/NAME or gitlab:GROUP/PROJECT".into()))?;
     let forge = Forge::parse(&forge.to_lowercase())
-        .ok_or_else(|| format!("{s:?}: unknown forge {forge:?} (github or gitlab)"))?;
+        .ok_or_else(|| bad(format!("unknown forge {forge:?} (github or gitlab)")))?;
     let repo = repo.trim().trim_matches('/').to_lowercase();
     if !repo.contains('/') || repo.split('/').any(str::is_empty) {
-        return Err(format!(
-            "{s:?}: expected OWNER/NAME (or OWNER/* for all of an owner's) after the forge"
+        return Err(bad(
+            "expected OWNER/NAME (or OWNER/* for all of an owner's) after the forge".into(),
         ));
     }
     if forge == Forge::Github && repo.matches('/').count() != 1 {
-        return Err(format!(
-            "{s:?}: a GitHub repository is OWNER/NAME (or OWNER/*), without subgroups"
+        return Err(bad(
+            "a GitHub repository is OWNER/NAME (or OWNER/*), without subgroups".into(),
         ));
     }
     if repo.contains('*') && !(repo.ends_with("/*") && repo.matches('*').count() == 1) {
-        return Err(format!(
-            "{s:?}: `*` stands only for a whole name at the end: OWNER/*"
+        return Err(bad(
+            "`*` stands only for a whole name at the end: OWNER/*".into()
         ));
     }
     Ok((forge, repo))

@@ -54,12 +54,14 @@ async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiv
     );
     // Whatever the runner logs while it works carries the job's fields too.
     let span = tracing::info_span!("job", id, forge, repository, reason);
-    tracing::info!(
-        parent: &span,
-        job = id,
-        forge,
-        repository,
-        reason,
+    // An event about the job, its fields at the top level (where log queries look first).
+    macro_rules! job_event {
+        ($level:ident, $($rest:tt)*) => {
+            tracing::$level!(parent: &span, job = id, forge, repository, reason, $($rest)*)
+        };
+    }
+    job_event!(
+        info,
         attempt = job.attempts,
         marks = job.marks,
         "job started"
@@ -75,14 +77,7 @@ async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiv
         res = &mut task => res.unwrap_or_else(|e| Err(format!("the runner failed: {e}"))),
         _ = stopped_then(stop.clone(), app.settings.shutdown_grace) => {
             task.abort();
-            tracing::warn!(
-                parent: &span,
-                job = id,
-                forge,
-                repository,
-                reason,
-                "job still running at shutdown: abandoned, it runs again at the next start"
-            );
+            job_event!(warn, "job still running at shutdown: abandoned, it runs again at the next start");
             return false;
         }
     };
@@ -95,24 +90,16 @@ async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiv
     let (requests, writes) = calls.counts();
     let duration_ms = took.as_millis() as u64;
     match &outcome {
-        Ok(()) => tracing::info!(
-            parent: &span,
-            job = id,
-            forge,
-            repository,
-            reason,
+        Ok(()) => job_event!(
+            info,
             requests,
             writes,
             duration_ms,
             outcome = "done",
             "job done"
         ),
-        Err(e) => tracing::warn!(
-            parent: &span,
-            job = id,
-            forge,
-            repository,
-            reason,
+        Err(e) => job_event!(
+            warn,
             requests,
             writes,
             duration_ms,
@@ -122,12 +109,7 @@ async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiv
         ),
     }
     if let Err(e) = app.store(move |s| s.finish(id, outcome, Utc::now())).await {
-        tracing::error!(
-            parent: &span,
-            job = id,
-            error = %e,
-            "cannot record the end of the job"
-        );
+        job_event!(error, error = %e, "cannot record the end of the job");
     }
     true
 }

@@ -13,6 +13,8 @@ use crate::support;
 use postmortem_tracker::service::store::{JobFilter, JobState, Store};
 use postmortem_tracker::service::webhook::github_signature;
 use support::github::FakeGitHub;
+use support::gitlab::FakeGitLab;
+use support::service::{Delivery, ServiceForge};
 use support::Fault;
 
 const SECRET: &str = "cli-serve-secret";
@@ -247,33 +249,32 @@ fn serves_webhooks_and_stops_on_sigterm() {
 /// its end, and nothing is done twice (each item has one issue; repositories finished before
 /// the kill get no request after it).
 #[cfg(unix)]
-#[test]
-fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
+fn killed_with_jobs_queued_then_restarted_runs_each_job_once<F: ServiceForge>() {
     const REPOS: usize = 6;
     let gh = FakeGitHub::start();
-    {
-        let mut st = gh.state();
-        for i in 0..REPOS {
-            let name = format!("r{i}");
-            st.add_repo("acme", &name);
-            let repo = ("acme", name.as_str());
-            st.seed_file(
-                repo,
-                "main",
-                ".postmortem-tracker.toml",
-                "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n",
-            );
-            st.seed_file(
-                repo,
-                "main",
-                "postmortems/outage.md",
-                "# Outage\n\n## Action items\n\n- [ ] Add an alert\n- [ ] Write a runbook\n",
-            );
-        }
+    let gl = FakeGitLab::start();
+    let forge = F::pick(&gh, &gl);
+    for i in 0..REPOS {
+        forge.seed(
+            &format!("acme/r{i}"),
+            &[
+                (
+                    ".postmortem-tracker.toml",
+                    "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n",
+                ),
+                (
+                    "postmortems/outage.md",
+                    "# Outage\n\n## Action items\n\n- [ ] Add an alert\n- [ ] Write a runbook\n",
+                ),
+            ],
+        );
     }
-    // Every write waits: jobs stay running long enough to be killed mid-way.
-    gh.faults()
-        .always("POST", "/repos/", Fault::Delay(Duration::from_millis(150)));
+    // Every write waits: jobs stay running long enough to be killed mid-way. (The prefix of
+    // every request about a repository of acme's: `/repos/acme/`, `/api/v4/projects/acme%2F`.)
+    let writes = F::api_prefix("acme/").trim_end_matches('/').to_string();
+    forge
+        .faults()
+        .always("POST", &writes, Fault::Delay(Duration::from_millis(150)));
     let dir = tempfile::tempdir().unwrap();
     // The service's own pacing (it, not the repositories, decides how fast the shared token
     // writes): none, so that only the injected delay keeps jobs running.
@@ -295,20 +296,15 @@ fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
                 "--database",
             ])
             .arg(db)
-            .args(["--github-api-url", &gh.base_url()])
-            .env("GITHUB_WEBHOOK_SECRET", SECRET)
-            .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
+            .args([F::API_URL_FLAG, &forge.api_url()])
+            .env(F::SECRET_VAR, SECRET)
+            .env(F::TOKEN_VAR, F::TOKEN);
         Running::start(cmd)
     };
     let first = start(&db);
     for i in 0..REPOS {
-        let push = format!(
-            r#"{{"ref":"refs/heads/main","repository":{{"full_name":"acme/r{i}","default_branch":"main"}}}}"#
-        );
-        assert_eq!(
-            signed_push(first.addr, &format!("k-{i}"), push.as_bytes()).0,
-            202
-        );
+        let push = F::push(SECRET, &format!("acme/r{i}"), &format!("k-{i}"));
+        assert_eq!(deliver(first.addr, &push).0, 202);
     }
     // Kill once at least one job is done and others wait or run.
     first.metrics_until(&["postmortem_tracker_job_runs_total{result=\"done\"}"], 60);
@@ -327,7 +323,7 @@ fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
         "the kill should land mid-run: done {done_before:?}"
     );
     drop(store);
-    let requests_at_kill = gh.log().len();
+    let requests_at_kill = forge.requests().len();
 
     let second = start(&db);
     let metrics = second.metrics_until(
@@ -343,31 +339,26 @@ fn killed_with_jobs_queued_then_restarted_runs_each_job_once() {
     );
     drop(second);
 
-    let st = gh.state();
     for i in 0..REPOS {
-        let repo = st.repo("acme", &format!("r{i}"));
-        let issues: Vec<_> = repo.issues.iter().filter(|i| i.pull.is_none()).collect();
-        assert_eq!(
-            issues.len(),
-            2,
-            "acme/r{i}: {:?}",
-            issues.iter().map(|i| &i.title).collect::<Vec<_>>()
-        );
-        let text = repo.file_text("main", "postmortems/outage.md").unwrap();
-        for issue in issues {
-            assert!(
-                text.contains(&format!("#{}", issue.number)),
-                "acme/r{i}:\n{text}"
-            );
+        let path = format!("acme/r{i}");
+        let issues = forge.issues(&path);
+        assert_eq!(issues.len(), 2, "{path}: {issues:?}");
+        let text = forge.file_text(&path, "postmortems/outage.md");
+        for number in issues.keys() {
+            assert!(text.contains(&format!("#{number}")), "{path}:\n{text}");
         }
     }
-    drop(st);
-    let after: Vec<_> = gh.log().all().into_iter().skip(requests_at_kill).collect();
+    let after: Vec<_> = forge
+        .requests()
+        .all()
+        .into_iter()
+        .skip(requests_at_kill)
+        .collect();
     for repo in &done_before {
         assert!(
             !after
                 .iter()
-                .any(|r| r.path.starts_with(&format!("/repos/{repo}/"))),
+                .any(|r| r.path.starts_with(&F::api_prefix(repo))),
             "{repo} was done before the kill but ran again"
         );
     }
@@ -446,24 +437,38 @@ fn webhook_secret_from_a_file_named_in_the_configuration() {
     );
 }
 
+#[cfg(unix)]
+crate::both_forges!(sync
+    logs_are_json_lines_naming_the_job_and_never_a_secret,
+    killed_with_jobs_queued_then_restarted_runs_each_job_once,
+);
+
+/// Sends `d` to the service at `addr`.
+fn deliver(addr: SocketAddr, d: &Delivery) -> (u16, String) {
+    let headers: Vec<(&str, &str)> = d
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    http(addr, "POST", d.endpoint, &headers, &d.body)
+}
+
 /// The log of a real run with a token and a webhook secret set, stderr piped (so JSON by
 /// default): every line is a JSON object; the delivery and the job are logged with their
 /// repository and reason, the job with its requests, writes and outcome; neither the token nor
 /// the secret appears anywhere.
 #[cfg(unix)]
-#[test]
-fn logs_are_json_lines_naming_the_job_and_never_a_secret() {
+fn logs_are_json_lines_naming_the_job_and_never_a_secret<F: ServiceForge>() {
     let gh = FakeGitHub::start();
-    {
-        let mut st = gh.state();
-        st.add_repo("acme", "svc");
-        st.seed_file(
-            ("acme", "svc"),
-            "main",
+    let gl = FakeGitLab::start();
+    let forge = F::pick(&gh, &gl);
+    forge.seed(
+        "acme/svc",
+        &[(
             "postmortems/outage.md",
             "# Outage\n\n## Action items\n\n- [ ] Add an alert\n",
-        );
-    }
+        )],
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join(".postmortem-tracker.toml"),
@@ -472,25 +477,25 @@ fn logs_are_json_lines_naming_the_job_and_never_a_secret() {
     .unwrap();
     let mut cmd = command();
     cmd.current_dir(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0", "--github-api-url"])
-        .arg(gh.base_url())
-        .env("GITHUB_WEBHOOK_SECRET", SECRET)
-        .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
+        .args(["serve", "--listen", "127.0.0.1:0", F::API_URL_FLAG])
+        .arg(forge.api_url())
+        .env(F::SECRET_VAR, SECRET)
+        .env(F::TOKEN_VAR, F::TOKEN);
     let mut svc = Running::start(cmd);
-    let push = br#"{"ref":"refs/heads/main","repository":{"full_name":"acme/svc","default_branch":"main"}}"#;
-    assert_eq!(signed_push(svc.addr, "log-1", push).0, 202);
+    let push = |id: &str| deliver(svc.addr, &F::push(SECRET, "acme/svc", id));
+    assert_eq!(push("log-1").0, 202);
     svc.metrics_until(
         &["postmortem_tracker_job_runs_total{result=\"done\"} 1"],
         30,
     );
-    let forge_writes = gh
-        .log()
+    let forge_writes = forge
+        .requests()
         .all()
         .into_iter()
         .filter(|r| r.method != "GET")
         .count() as u64;
     // Again, with nothing changed: a job that writes nothing.
-    assert_eq!(signed_push(svc.addr, "log-2", push).0, 202);
+    assert_eq!(push("log-2").0, 202);
     svc.metrics_until(
         &["postmortem_tracker_job_runs_total{result=\"done\"} 2"],
         30,
@@ -500,7 +505,7 @@ fn logs_are_json_lines_naming_the_job_and_never_a_secret() {
 
     let all = lines.join("\n");
     assert!(!all.contains(SECRET), "the webhook secret leaked: {all}");
-    assert!(!all.contains(FakeGitHub::TOKEN), "the token leaked: {all}");
+    assert!(!all.contains(F::TOKEN), "the token leaked: {all}");
     let events: Vec<serde_json::Value> = lines
         .iter()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
@@ -530,7 +535,7 @@ fn logs_are_json_lines_naming_the_job_and_never_a_secret() {
     assert_eq!(done["level"], "INFO", "{done}");
     assert_eq!(done["repository"], "acme/svc", "{done}");
     assert_eq!(done["reason"], "sync", "{done}");
-    assert_eq!(done["forge"], "github", "{done}");
+    assert_eq!(done["forge"], F::NAME, "{done}");
     assert_eq!(done["outcome"], "done", "{done}");
     // The job read the repository, opened the item's issue and committed its link (labels
     // and milestones created on the way are requests, not counted writes).

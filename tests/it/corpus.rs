@@ -535,9 +535,10 @@ fn real_corpus_figures() {
 }
 
 /// The thresholds are 0.97 for item texts, 0.95 for owners and due dates and 0.9 for
-/// the incident's times; where `published/` does not reach one yet, its floor is the figure
-/// it reaches today, so that a change that loses ground fails (a ratchet, raised as the
-/// parser improves).
+/// the incident's times. `published/` reaches them for items, owners and due dates; for the
+/// incident's start and end, which it does not reach yet, the floor is the figure it reaches
+/// today, so that a change that loses ground fails (a ratchet, raised as the parser improves,
+/// up to 0.9).
 #[test]
 fn published_corpus_figures() {
     let Some(f) = measure("published") else {
@@ -548,11 +549,11 @@ fn published_corpus_figures() {
         "published",
         &Floors {
             recall: 0.97,
-            precision: 0.962,
-            owners: 0.96,
-            dues: 0.933,
-            starts: 0.625,
-            ends: 0.516,
+            precision: 0.97,
+            owners: 0.95,
+            dues: 0.95,
+            starts: 0.75,
+            ends: 0.612,
             timelines: 0.775,
         },
     );

@@ -1,18 +1,20 @@
 //! The webhook service over real HTTP on loopback: signed real deliveries are queued, forged,
 //! missing, replayed and oversized ones are not; one job at a time per repository; a restart
-//! runs every queued or interrupted job once.
+//! runs every queued or interrupted job once. Each scenario runs with GitHub's and GitLab's
+//! deliveries (`both_forges!`); the two that mix both forges, and GitHub's `ping` (GitLab has
+//! no such event), are written out.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::support;
 
 use postmortem_tracker::service::store::{Depth, Job, JobState, Store};
-use postmortem_tracker::service::webhook::{github_signature, Forge};
 use postmortem_tracker::service::{BoxFuture, Runner, Secrets, Settings};
-use support::service::{eventually, gh_headers, read_response, Service};
+use support::service::{
+    eventually, read_response, webhook_fixture as fixture, Service, ServiceForge,
+};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -20,12 +22,30 @@ use tokio::sync::Semaphore;
 const GH_SECRET: &str = "gh-test-secret";
 const GL_TOKEN: &str = "gl-test-token";
 
-fn fixture(path: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/webhooks")
-        .join(path);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+/// The webhook secret of `F`'s deliveries.
+fn secret<F: ServiceForge>() -> &'static str {
+    match F::NAME {
+        "github" => GH_SECRET,
+        _ => GL_TOKEN,
+    }
 }
+
+/// The repository of the recorded payloads, as forges send it (mixed case).
+const REPO: &str = "Codertocat/Hello-World";
+
+crate::both_forges!(
+    other_events_queue_nothing,
+    forged_missing_and_replayed_deliveries_queue_nothing,
+    oversized_bodies_are_refused_with_413,
+    events_while_a_job_runs_make_exactly_one_more_run,
+    unwatched_repositories_and_health,
+    the_schedule_follows_up_on_every_known_repository,
+    concurrent_deliveries_every_mark_is_covered_by_one_run,
+    a_panicking_runner_fails_its_job_not_the_worker,
+    shutdown_abandons_a_stuck_job_which_runs_again_at_the_next_start,
+);
+
+crate::both_forges!(sync restart_runs_every_queued_and_interrupted_job_once);
 
 /// A gitlab-bot capture: its recorded headers and its body.
 fn gitlab_capture(name: &str) -> (Vec<(String, String)>, Vec<u8>) {
@@ -162,8 +182,10 @@ async fn signed_real_deliveries_are_queued_and_run() {
     svc.stop().await;
 }
 
+/// GitHub's `ping` (sent when a webhook is created) is answered `pong`; GitLab has no such
+/// event.
 #[tokio::test]
-async fn ping_tags_and_pull_requests_queue_nothing() {
+async fn github_ping_is_answered_pong() {
     let dir = tempfile::tempdir().unwrap();
     let runner = Arc::new(Recorder::default());
     let svc = Service::start(&dir.path().join("db.sqlite"), settings(), runner.clone()).await;
@@ -176,21 +198,28 @@ async fn ping_tags_and_pull_requests_queue_nothing() {
         )
         .await;
     assert_eq!((status, body.as_str()), (200, "{\"result\":\"pong\"}"));
-    let (status, body) = svc
-        .github(
-            GH_SECRET,
-            "push",
-            "p-2",
-            &fixture("github/push.payload.json"),
-        )
-        .await;
+    assert_eq!(svc.depth(), Depth::default());
+    svc.stop().await;
+    assert!(runner.runs().is_empty());
+}
+
+/// A tag push and a pull/merge request are answered and ignored, saying why.
+async fn other_events_queue_nothing<F: ServiceForge>() {
+    let dir = tempfile::tempdir().unwrap();
+    let runner = Arc::new(Recorder::default());
+    let svc = Service::start(&dir.path().join("db.sqlite"), settings(), runner.clone()).await;
+    let [tag, request] = &F::ignored_events(secret::<F>())[..] else {
+        panic!("a tag push and a pull/merge request")
+    };
+    let (status, body) = svc.deliver(tag).await;
     assert_eq!(status, 200, "{body}");
+    assert!(body.contains("ignored"), "{body}");
+    // GitHub sends tags as pushes (the answer names the ref); GitLab as its own event.
     assert!(
-        body.contains("ignored") && body.contains("refs/tags/simple-tag"),
+        body.contains("refs/tags/") || body.contains("Tag Push Hook"),
         "{body}"
     );
-    let pr = fixture("github/pull_request.opened.payload.json");
-    let (status, body) = svc.github(GH_SECRET, "pull_request", "p-3", &pr).await;
+    let (status, body) = svc.deliver(request).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("ignored"), "{body}");
     assert_eq!(svc.depth(), Depth::default());
@@ -198,49 +227,38 @@ async fn ping_tags_and_pull_requests_queue_nothing() {
     assert!(runner.runs().is_empty());
 }
 
-#[tokio::test]
-async fn forged_missing_and_replayed_signatures_queue_nothing() {
+async fn forged_missing_and_replayed_deliveries_queue_nothing<F: ServiceForge>() {
     let dir = tempfile::tempdir().unwrap();
     let runner = Arc::new(Recorder::default());
     let svc = Service::start(&dir.path().join("db.sqlite"), settings(), runner.clone()).await;
-    let push = fixture("github/push.with-new-branch.payload.json");
 
-    // Signed with another secret; no signature; the body changed after signing.
-    let forged = gh_headers("push", "f-1", Some(github_signature(b"guess", &push)));
-    let (status, body) = svc.post("/webhooks/github", &forged, &push).await;
+    // Authenticated with another secret; not authenticated at all.
+    let (status, body) = svc.deliver(&F::push("guess", REPO, "f-1")).await;
     assert_eq!(status, 401, "{body}");
-    assert!(!body.contains(GH_SECRET));
-    let (status, _) = svc
-        .post("/webhooks/github", &gh_headers("push", "f-2", None), &push)
-        .await;
-    assert_eq!(status, 401);
-    let mut tampered = push.clone();
-    let at = tampered.len() / 2;
-    tampered[at] = b' ';
-    let sig = github_signature(GH_SECRET.as_bytes(), &push);
-    let (status, _) = svc
-        .post(
-            "/webhooks/github",
-            &gh_headers("push", "f-3", Some(sig)),
-            &tampered,
-        )
-        .await;
-    assert_eq!(status, 401);
-    // GitLab: wrong token and no token.
-    let (mut h, gl_body) = gitlab_capture("gitlab/gitlab-bot.push-event.json");
-    let (status, _) = svc.post("/webhooks/gitlab", &h, &gl_body).await;
-    assert_eq!(status, 401);
-    h.push(("X-Gitlab-Token".into(), "gl-test-toke".into()));
-    let (status, _) = svc.post("/webhooks/gitlab", &h, &gl_body).await;
-    assert_eq!(status, 401);
+    assert!(!body.contains(secret::<F>()));
+    let mut missing = F::push(secret::<F>(), REPO, "f-2");
+    missing
+        .headers
+        .retain(|(k, _)| !k.eq_ignore_ascii_case(F::AUTH_HEADER));
+    assert_eq!(svc.deliver(&missing).await.0, 401);
+    let mut refused = 2;
+    // The body changed after signing: only GitHub signs the body (GitLab's token does not
+    // cover it).
+    if F::NAME == "github" {
+        let mut tampered = F::push(secret::<F>(), REPO, "f-3");
+        let at = tampered.body.len() / 2;
+        tampered.body[at] = b' ';
+        assert_eq!(svc.deliver(&tampered).await.0, 401);
+        refused += 1;
+    }
     assert_eq!(svc.depth(), Depth::default());
     // Refused deliveries leave no trace in the dedup table: the real one still gets through.
-    assert!(!svc.store.has_delivery(Forge::Github, "f-1").unwrap());
+    assert!(!svc.store.has_delivery(F::FORGE, "f-1").unwrap());
 
     // A genuine delivery, then the very same request replayed: queued once.
-    let gate = svc.github(GH_SECRET, "push", "r-1", &push).await;
-    assert_eq!(gate.0, 202);
-    let (status, body) = svc.github(GH_SECRET, "push", "r-1", &push).await;
+    let push = F::push(secret::<F>(), REPO, "f-1");
+    assert_eq!(svc.deliver(&push).await.0, 202);
+    let (status, body) = svc.deliver(&push).await;
     assert_eq!(status, 200);
     assert!(body.contains("duplicate"), "{body}");
     eventually("the one run", || svc.depth().done == 1).await;
@@ -248,14 +266,14 @@ async fn forged_missing_and_replayed_signatures_queue_nothing() {
     assert_eq!(runner.runs().len(), 1);
 
     let (_, metrics) = svc.get("/metrics").await;
+    let forge = F::NAME;
     for line in [
-        "postmortem_tracker_webhook_deliveries_total{forge=\"github\",result=\"unauthorized\"} 3",
-        "postmortem_tracker_webhook_deliveries_total{forge=\"gitlab\",result=\"unauthorized\"} 2",
-        "postmortem_tracker_webhook_deliveries_total{forge=\"github\",result=\"queued\"} 1",
-        "postmortem_tracker_webhook_deliveries_total{forge=\"github\",result=\"duplicate\"} 1",
-        "postmortem_tracker_job_runs_total{result=\"done\"} 1",
-        "postmortem_tracker_jobs{state=\"queued\"} 0",
-        "postmortem_tracker_jobs{state=\"done\"} 1",
+        format!("postmortem_tracker_webhook_deliveries_total{{forge=\"{forge}\",result=\"unauthorized\"}} {refused}"),
+        format!("postmortem_tracker_webhook_deliveries_total{{forge=\"{forge}\",result=\"queued\"}} 1"),
+        format!("postmortem_tracker_webhook_deliveries_total{{forge=\"{forge}\",result=\"duplicate\"}} 1"),
+        "postmortem_tracker_job_runs_total{result=\"done\"} 1".to_string(),
+        "postmortem_tracker_jobs{state=\"queued\"} 0".to_string(),
+        "postmortem_tracker_jobs{state=\"done\"} 1".to_string(),
     ] {
         assert!(
             metrics.lines().any(|l| l == line),
@@ -265,8 +283,7 @@ async fn forged_missing_and_replayed_signatures_queue_nothing() {
     svc.stop().await;
 }
 
-#[tokio::test]
-async fn oversized_bodies_are_refused_with_413() {
+async fn oversized_bodies_are_refused_with_413<F: ServiceForge>() {
     let dir = tempfile::tempdir().unwrap();
     let runner = Arc::new(Recorder::default());
     let svc = Service::start(&dir.path().join("db.sqlite"), settings(), runner.clone()).await;
@@ -275,13 +292,14 @@ async fn oversized_bodies_are_refused_with_413() {
     let mut big = br#"{"ref":"refs/heads/master","repository":{"full_name":"a/b","default_branch":"master"},"pad":""#.to_vec();
     big.extend(std::iter::repeat_n(b'x', 70 * 1024));
     big.extend(b"\"}");
-    let sig = github_signature(GH_SECRET.as_bytes(), &big);
+    let d = F::delivery(secret::<F>(), F::PUSH_EVENT, "big-1", big.clone());
     let mut s = TcpStream::connect(svc.addr).await.unwrap();
     let mut head = format!(
-        "POST /webhooks/github HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "POST {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n",
+        d.endpoint,
         big.len()
     );
-    for (k, v) in gh_headers("push", "big-1", Some(sig.clone())) {
+    for (k, v) in &d.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
@@ -290,8 +308,12 @@ async fn oversized_bodies_are_refused_with_413() {
 
     // Without Content-Length (chunked): refused once the limit is crossed.
     let mut s = TcpStream::connect(svc.addr).await.unwrap();
-    let mut head = "POST /webhooks/github HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n".to_string();
-    for (k, v) in gh_headers("push", "big-2", Some(sig)) {
+    let d = F::delivery(secret::<F>(), F::PUSH_EVENT, "big-2", big.clone());
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n",
+        d.endpoint
+    );
+    for (k, v) in &d.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
@@ -309,28 +331,27 @@ async fn oversized_bodies_are_refused_with_413() {
     assert_eq!(svc.depth(), Depth::default());
     let (_, metrics) = svc.get("/metrics").await;
     assert!(
-        metrics.contains("{forge=\"github\",result=\"too_large\"} 2"),
+        metrics.contains(&format!("{{forge=\"{}\",result=\"too_large\"}} 2", F::NAME)),
         "{metrics}"
     );
     svc.stop().await;
 }
 
-#[tokio::test]
-async fn events_while_a_job_runs_make_exactly_one_more_run() {
+async fn events_while_a_job_runs_make_exactly_one_more_run<F: ServiceForge>() {
     let dir = tempfile::tempdir().unwrap();
     let gate = Arc::new(Semaphore::new(0));
     let runner = Arc::new(Recorder::gated(gate.clone()));
     let svc = Service::start(&dir.path().join("db.sqlite"), settings(), runner.clone()).await;
-    let push = fixture("github/push.with-new-branch.payload.json");
+    let push = |id: &str| F::push(secret::<F>(), REPO, id);
 
     let started = runner.started.notified();
-    assert_eq!(svc.github(GH_SECRET, "push", "e-1", &push).await.0, 202);
+    assert_eq!(svc.deliver(&push("e-1")).await.0, 202);
     tokio::time::timeout(Duration::from_secs(10), started)
         .await
         .expect("the first run starts");
     // Two more pushes while the first run is held: one job queued, the second coalesced.
-    let (s2, b2) = svc.github(GH_SECRET, "push", "e-2", &push).await;
-    let (s3, b3) = svc.github(GH_SECRET, "push", "e-3", &push).await;
+    let (s2, b2) = svc.deliver(&push("e-2")).await;
+    let (s3, b3) = svc.deliver(&push("e-3")).await;
     assert_eq!((s2, s3), (202, 202));
     assert!(b2.contains("\"coalesced\":false"), "{b2}");
     assert!(b3.contains("\"coalesced\":true"), "{b3}");
@@ -347,7 +368,10 @@ async fn events_while_a_job_runs_make_exactly_one_more_run() {
 
     // The run history says the same: two runs, the second carrying the two coalesced marks.
     let (status, body) = svc
-        .get("/api/jobs?forge=github&repository=Codertocat/Hello-World&state=done")
+        .get(&format!(
+            "/api/jobs?forge={}&repository={REPO}&state=done",
+            F::NAME
+        ))
         .await;
     assert_eq!(status, 200, "{body}");
     let jobs: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -384,15 +408,13 @@ async fn different_repositories_run_at_once() {
     svc.stop().await;
 }
 
-#[tokio::test]
-async fn unwatched_repositories_and_health() {
+async fn unwatched_repositories_and_health<F: ServiceForge>() {
     let dir = tempfile::tempdir().unwrap();
     let runner = Arc::new(Recorder::default());
     let mut s = settings();
-    s.repositories = BTreeSet::from([(Forge::Github, "acme/other".to_string())]);
+    s.repositories = BTreeSet::from([(F::FORGE, "acme/other".to_string())]);
     let svc = Service::start(&dir.path().join("db.sqlite"), s, runner.clone()).await;
-    let push = fixture("github/push.with-new-branch.payload.json");
-    let (status, body) = svc.github(GH_SECRET, "push", "u-1", &push).await;
+    let (status, body) = svc.deliver(&F::push(secret::<F>(), REPO, "u-1")).await;
     assert_eq!(status, 200);
     assert!(body.contains("not a watched repository"), "{body}");
     assert_eq!(svc.depth(), Depth::default());
@@ -402,15 +424,14 @@ async fn unwatched_repositories_and_health() {
     svc.stop().await;
 }
 
-#[tokio::test]
-async fn the_schedule_follows_up_on_every_known_repository() {
+async fn the_schedule_follows_up_on_every_known_repository<F: ServiceForge>() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
     {
         // A repository seen before (one finished job), and nothing queued.
         let store = Store::open(&db).unwrap();
         let m = postmortem_tracker::service::webhook::Mark {
-            forge: Forge::Gitlab,
+            forge: F::FORGE,
             repo: "grp/two".into(),
             reason: postmortem_tracker::service::webhook::Reason::Sync,
         };
@@ -423,8 +444,9 @@ async fn the_schedule_follows_up_on_every_known_repository() {
     s.schedule = Some(postmortem_tracker::service::parse_schedule("* * * * * *").unwrap());
     let svc = Service::start(&db, s, runner.clone()).await;
     eventually("a scheduled follow-up", || !runner.runs().is_empty()).await;
-    let (_, repo, reason) = runner.runs()[0].clone();
+    let (id, repo, reason) = runner.runs()[0].clone();
     assert_eq!((repo.as_str(), reason), ("grp/two", "followup"));
+    assert_eq!(svc.store.job(id).unwrap().unwrap().mark.forge, F::FORGE);
     svc.stop().await;
 }
 
@@ -442,8 +464,7 @@ impl Runner for Slow {
 
 /// Many deliveries for a few repositories at once: every accepted mark is covered by a run of
 /// the job it went into, no repository ever runs twice at once, and each job runs once.
-#[tokio::test]
-async fn concurrent_deliveries_every_mark_is_covered_by_one_run() {
+async fn concurrent_deliveries_every_mark_is_covered_by_one_run<F: ServiceForge>() {
     let dir = tempfile::tempdir().unwrap();
     let runner = Arc::new(Slow(Recorder::default()));
     let svc =
@@ -453,10 +474,8 @@ async fn concurrent_deliveries_every_mark_is_covered_by_one_run() {
         let svc = svc.clone();
         tasks.push(tokio::spawn(async move {
             let repo = format!("acme/r{}", i % 8);
-            let body = format!(
-                r#"{{"ref":"refs/heads/main","repository":{{"full_name":"{repo}","default_branch":"main"}}}}"#
-            );
-            let (status, b) = svc.github(GH_SECRET, "push", &format!("load-{i}"), body.as_bytes()).await;
+            let push = F::push(secret::<F>(), &repo, &format!("load-{i}"));
+            let (status, b) = svc.deliver(&push).await;
             assert_eq!(status, 202, "{b}");
             let v: serde_json::Value = serde_json::from_str(&b).unwrap();
             v["job"].as_i64().unwrap()
@@ -502,8 +521,7 @@ impl Runner for PanicsOnce {
     }
 }
 
-#[tokio::test]
-async fn a_panicking_runner_fails_its_job_not_the_worker() {
+async fn a_panicking_runner_fails_its_job_not_the_worker<F: ServiceForge>() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = settings();
     s.workers = 1;
@@ -513,10 +531,10 @@ async fn a_panicking_runner_fails_its_job_not_the_worker() {
         Arc::new(PanicsOnce(Mutex::new(true))),
     )
     .await;
-    let push = fixture("github/push.with-new-branch.payload.json");
-    assert_eq!(svc.github(GH_SECRET, "push", "x-1", &push).await.0, 202);
+    let push = |id: &str| F::push(secret::<F>(), REPO, id);
+    assert_eq!(svc.deliver(&push("x-1")).await.0, 202);
     eventually("the first job failed", || svc.depth().failed == 1).await;
-    assert_eq!(svc.github(GH_SECRET, "push", "x-2", &push).await.0, 202);
+    assert_eq!(svc.deliver(&push("x-2")).await.0, 202);
     eventually("the second job done by the same worker", || {
         svc.depth().done == 1
     })
@@ -526,16 +544,17 @@ async fn a_panicking_runner_fails_its_job_not_the_worker() {
     svc.stop().await;
 }
 
-#[tokio::test]
-async fn shutdown_abandons_a_stuck_job_which_runs_again_at_the_next_start() {
+async fn shutdown_abandons_a_stuck_job_which_runs_again_at_the_next_start<F: ServiceForge>() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
     let mut s = settings();
     s.shutdown_grace = Duration::from_millis(200);
     let runner = Arc::new(Recorder::gated(Arc::new(Semaphore::new(0))));
     let svc = Service::start(&db, s, runner.clone()).await;
-    let push = fixture("github/push.with-new-branch.payload.json");
-    assert_eq!(svc.github(GH_SECRET, "push", "s-1", &push).await.0, 202);
+    assert_eq!(
+        svc.deliver(&F::push(secret::<F>(), REPO, "s-1")).await.0,
+        202
+    );
     eventually("running", || svc.depth().running == 1).await;
     svc.stop().await; // within 10 s although the job never ends
     let runner = Arc::new(Recorder::default());
@@ -547,8 +566,7 @@ async fn shutdown_abandons_a_stuck_job_which_runs_again_at_the_next_start() {
 
 /// Kill the service (its runtime dropped mid-job, nothing finished) with jobs queued, start it
 /// again: every job runs, none twice.
-#[test]
-fn restart_runs_every_queued_and_interrupted_job_once() {
+fn restart_runs_every_queued_and_interrupted_job_once<F: ServiceForge>() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
     let repos = ["a/one", "b/two", "c/three"];
@@ -562,14 +580,18 @@ fn restart_runs_every_queued_and_interrupted_job_once() {
         rt.block_on(async {
             let svc = Service::start(&db, s, runner.clone()).await;
             for (i, repo) in repos.iter().enumerate() {
-                let body = format!(
-                    r#"{{"ref":"refs/heads/main","repository":{{"full_name":"{repo}","default_branch":"main"}}}}"#
-                );
-                let (status, b) = svc.github(GH_SECRET, "push", &format!("k-{i}"), body.as_bytes()).await;
+                let push = F::push(secret::<F>(), repo, &format!("k-{i}"));
+                let (status, b) = svc.deliver(&push).await;
                 assert_eq!(status, 202, "{b}");
             }
             eventually("one running, two queued", || {
-                svc.depth() == Depth { queued: 2, running: 1, done: 0, failed: 0 }
+                svc.depth()
+                    == Depth {
+                        queued: 2,
+                        running: 1,
+                        done: 0,
+                        failed: 0,
+                    }
             })
             .await;
         });
@@ -592,8 +614,7 @@ fn restart_runs_every_queued_and_interrupted_job_once() {
         let job = svc.store.job(interrupted).unwrap().unwrap();
         assert_eq!((job.state, job.attempts), (JobState::Done, 2));
         // A redelivery of a delivery seen before the crash is still a duplicate.
-        let body = r#"{"ref":"refs/heads/main","repository":{"full_name":"a/one","default_branch":"main"}}"#;
-        let (status, _) = svc.github(GH_SECRET, "push", "k-0", body.as_bytes()).await;
+        let (status, _) = svc.deliver(&F::push(secret::<F>(), "a/one", "k-0")).await;
         assert_eq!(status, 200);
         svc.stop().await;
     });

@@ -120,49 +120,12 @@ fn agree(records: &[Value], issues: &BTreeMap<u64, (bool, String)>) {
     }
 }
 
-/// Runs each scenario once per fake forge: `name::github` and `name::gitlab`.
-macro_rules! both_forges {
-    ($($scenario:ident),* $(,)?) => {
-        $(mod $scenario {
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn github() {
-                super::$scenario::<FakeGitHub>().await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn gitlab() {
-                super::$scenario::<FakeGitLab>().await
-            }
-        })*
-    };
-}
-
-both_forges!(
+crate::both_forges!(
     push_syncs_and_an_issue_event_follows_up,
     a_push_and_an_issue_event_on_two_repositories,
     a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message,
+    a_rate_limit_is_waited_out_and_the_job_finishes,
 );
-
-/// Not `both_forges!` yet: on GitLab the scenario fails today. A 429 answered to a listing
-/// reaches the runner as a rate limit without the `Retry-After` wait GitLab sent, so the job
-/// fails ("rate limited: GitLab answered 429") where GitHub's waits 1 s and finishes. This is
-/// the listing case of issue #13's forge-layer fix; un-ignore when it lands.
-mod a_rate_limit_is_waited_out_and_the_job_finishes {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn github() {
-        super::a_rate_limit_is_waited_out_and_the_job_finishes::<FakeGitHub>().await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "GitLab: a 429 on a listing carries no Retry-After wait (issue #13, forge layer)"]
-    async fn gitlab() {
-        super::a_rate_limit_is_waited_out_and_the_job_finishes::<FakeGitLab>().await
-    }
-}
 
 /// The webhook secret of `F`'s deliveries.
 fn secret<F: ServiceForge>() -> &'static str {
@@ -195,7 +158,7 @@ async fn push_syncs_and_an_issue_event_follows_up<F: ServiceForge>() {
     let (svc, _dir) = start(&gh, &gl).await;
 
     // A real push delivery (the forge's documented example) → one sync.
-    let push = forge.push(secret::<F>(), path, "e2e-1");
+    let push = F::push(secret::<F>(), path, "e2e-1");
     let (status, body) = svc.deliver(&push).await;
     assert_eq!(status, 202, "{body}");
     svc.idle(30).await;
@@ -252,7 +215,7 @@ async fn push_syncs_and_an_issue_event_follows_up<F: ServiceForge>() {
     let (status, body) = svc.deliver(&push).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("duplicate"), "{body}");
-    let (status, _) = svc.deliver(&forge.push(secret::<F>(), path, "e2e-2")).await;
+    let (status, _) = svc.deliver(&F::push(secret::<F>(), path, "e2e-2")).await;
     assert_eq!(status, 202);
     svc.idle(30).await;
     assert_eq!(jobs(&svc).await.len(), 2);
@@ -269,7 +232,7 @@ async fn push_syncs_and_an_issue_event_follows_up<F: ServiceForge>() {
     let open_no: u64 = open["issue"].as_str().unwrap()[1..].parse().unwrap();
     forge.close(repository, overdue_no, "2026-11-10T12:00:00Z");
     let (status, body) = svc
-        .deliver(&forge.issue_event(secret::<F>(), path, "e2e-3"))
+        .deliver(&F::issue_event(secret::<F>(), path, "e2e-3"))
         .await;
     assert_eq!(status, 202, "{body}");
     svc.idle(30).await;
@@ -381,11 +344,11 @@ async fn a_push_and_an_issue_event_on_two_repositories<F: ServiceForge>() {
     let (svc, _dir) = start(&gh, &gl).await;
 
     let (status, answer) = svc
-        .deliver(&forge.push(secret::<F>(), pushed, "e2e-two-1"))
+        .deliver(&F::push(secret::<F>(), pushed, "e2e-two-1"))
         .await;
     assert_eq!(status, 202, "{answer}");
     let (status, answer) = svc
-        .deliver(&forge.issue_event(secret::<F>(), followed, "e2e-two-2"))
+        .deliver(&F::issue_event(secret::<F>(), followed, "e2e-two-2"))
         .await;
     assert_eq!(status, 202, "{answer}");
     svc.idle(30).await;
@@ -435,10 +398,9 @@ async fn a_push_and_an_issue_event_on_two_repositories<F: ServiceForge>() {
 async fn a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message<F: ServiceForge>() {
     let gh = FakeGitHub::start();
     let gl = FakeGitLab::start();
-    let forge = F::pick(&gh, &gl);
     let (svc, _dir) = start(&gh, &gl).await;
     // codertocat/hello-world does not exist in this fake.
-    let push = forge.push(secret::<F>(), "Codertocat/Hello-World", "x-1");
+    let push = F::push(secret::<F>(), "Codertocat/Hello-World", "x-1");
     assert_eq!(svc.deliver(&push).await.0, 202);
     let store = svc.store.clone();
     eventually_for("the job to fail", 30, move || {
@@ -468,11 +430,7 @@ async fn a_rate_limit_is_waited_out_and_the_job_finishes<F: ServiceForge>() {
         &[(".postmortem-tracker.toml", CONFIG), (PM_FILE, PM)],
     );
     // The service asks by the lower-cased name it keeps.
-    let faults = match F::NAME {
-        "github" => gh.faults(),
-        _ => gl.faults(),
-    };
-    faults.on(
+    forge.faults().on(
         "GET",
         &F::file_listing(repository),
         Fault::SecondaryRateLimit {
@@ -481,7 +439,7 @@ async fn a_rate_limit_is_waited_out_and_the_job_finishes<F: ServiceForge>() {
         1,
     );
     let (svc, _dir) = start(&gh, &gl).await;
-    let push = forge.push(secret::<F>(), "Codertocat/Hello-World", "rl-1");
+    let push = F::push(secret::<F>(), "Codertocat/Hello-World", "rl-1");
     assert_eq!(svc.deliver(&push).await.0, 202);
     let started = std::time::Instant::now();
     svc.idle(30).await;

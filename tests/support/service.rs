@@ -194,22 +194,78 @@ pub fn webhook_fixture(path: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// Runs each scenario (`async fn name<F: ServiceForge>()` in the invoking module) once per
+/// fake forge, as the tests `name::github` and `name::gitlab` (on a two-thread runtime); with
+/// `sync` first, scenarios that are plain `fn name<F: ServiceForge>()`.
+#[macro_export]
+macro_rules! both_forges {
+    (sync $($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[test]
+            fn github() {
+                super::$scenario::<$crate::support::github::FakeGitHub>()
+            }
+
+            #[test]
+            fn gitlab() {
+                super::$scenario::<$crate::support::gitlab::FakeGitLab>()
+            }
+        }
+    )*};
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn github() {
+                super::$scenario::<$crate::support::github::FakeGitHub>().await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn gitlab() {
+                super::$scenario::<$crate::support::gitlab::FakeGitLab>().await
+            }
+        }
+    )*};
+}
+
 /// One of the two fake forges as the service tests drive it, so that a scenario is written
-/// once and run against both (see `both_forges!` in `tests/it/service_e2e.rs`). Deliveries
-/// are the recorded payloads of each forge, with the repository's name put in.
+/// once and run against both (see `both_forges!` in `tests/it/service_e2e.rs` and
+/// `tests/it/serve.rs`). Deliveries are the recorded payloads of each forge, with the
+/// repository's name put in; they need no running fake.
 pub trait ServiceForge: Send + Sync + 'static {
     /// `github` or `gitlab`, as the service names the forge.
     const NAME: &'static str;
+    /// The forge as the service's types name it.
+    const FORGE: postmortem_tracker::service::webhook::Forge;
     /// The token the fake accepts for writes.
     const TOKEN: &'static str;
+    /// The status of the forge's rate-limit answer (`Fault::SecondaryRateLimit`).
+    const RATE_LIMITED: u16;
+    /// The header that authenticates a delivery.
+    const AUTH_HEADER: &'static str;
+    /// The forge's name of a push event.
+    const PUSH_EVENT: &'static str;
+    /// `serve`'s environment variables for the forge's token and webhook secret, and its flag
+    /// for the forge's API root.
+    const TOKEN_VAR: &'static str;
+    const SECRET_VAR: &'static str;
+    const API_URL_FLAG: &'static str;
+
+    /// A delivery of `event` (the forge's own name for it) with `body`, its id `delivery`,
+    /// authenticated with `secret`.
+    fn delivery(secret: &str, event: &str, delivery: &str, body: Vec<u8>) -> Delivery;
+    /// The recorded push payload (to the default branch), for `path`.
+    fn push_body(path: &str) -> Vec<u8>;
+    /// A push to the default branch of `path`.
+    fn push(secret: &str, path: &str, delivery: &str) -> Delivery;
+    /// An issue event on `path`.
+    fn issue_event(secret: &str, path: &str, delivery: &str) -> Delivery;
+    /// Events the service answers and ignores: a tag push, a pull/merge request opened.
+    fn ignored_events(secret: &str) -> Vec<Delivery>;
+
     /// This forge among the two started fakes.
     fn pick<'a>(gh: &'a super::github::FakeGitHub, gl: &'a super::gitlab::FakeGitLab) -> &'a Self;
     /// Creates `path` (`owner/name`) with `files` on `main`.
     fn seed(&self, path: &str, files: &[(&str, &str)]);
-    /// A push to the default branch of `path`, authenticated with `secret`.
-    fn push(&self, secret: &str, path: &str, delivery: &str) -> Delivery;
-    /// An issue event on `path`, authenticated with `secret`.
-    fn issue_event(&self, secret: &str, path: &str, delivery: &str) -> Delivery;
     /// The issues of `path` (pull/merge requests left out): number → (open, body).
     fn issues(&self, path: &str) -> std::collections::BTreeMap<u64, (bool, String)>;
     /// The issue of `path` whose title contains `title`: (number, closed at, labels, how many
@@ -221,12 +277,16 @@ pub trait ServiceForge: Send + Sync + 'static {
     fn file_text(&self, path: &str, file: &str) -> String;
     /// Every request the fake answered.
     fn requests(&self) -> &super::RequestLog;
+    /// The faults the fake injects.
+    fn faults(&self) -> &super::Faults;
+    /// The API root the service is given.
+    fn api_url(&self) -> String;
     /// The web address of `file` on `main`, as the items index links it.
     fn blob_url_suffix(path: &str, file: &str) -> String;
+    /// The prefix of every API request about repository `path` (lower-case).
+    fn api_prefix(path: &str) -> String;
     /// The path (prefix) of the request that lists the files of `path` (lower-case).
     fn file_listing(path: &str) -> String;
-    /// The status of the forge's rate-limit answer (`Fault::SecondaryRateLimit`).
-    const RATE_LIMITED: u16;
 }
 
 /// `body` (JSON) with `set` applied.
@@ -238,7 +298,62 @@ fn edit_json(body: &[u8], set: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
 
 impl ServiceForge for super::github::FakeGitHub {
     const NAME: &'static str = "github";
+    const FORGE: postmortem_tracker::service::webhook::Forge =
+        postmortem_tracker::service::webhook::Forge::Github;
     const TOKEN: &'static str = super::github::FakeGitHub::TOKEN;
+    const RATE_LIMITED: u16 = 403;
+    const AUTH_HEADER: &'static str = "X-Hub-Signature-256";
+    const PUSH_EVENT: &'static str = "push";
+    const TOKEN_VAR: &'static str = "GITHUB_TOKEN";
+    const SECRET_VAR: &'static str = "GITHUB_WEBHOOK_SECRET";
+    const API_URL_FLAG: &'static str = "--github-api-url";
+
+    fn delivery(secret: &str, event: &str, delivery: &str, body: Vec<u8>) -> Delivery {
+        Delivery {
+            endpoint: "/webhooks/github",
+            headers: gh_headers(
+                event,
+                delivery,
+                Some(github_signature(secret.as_bytes(), &body)),
+            ),
+            body,
+        }
+    }
+
+    fn push_body(path: &str) -> Vec<u8> {
+        edit_json(
+            &webhook_fixture("github/push.with-new-branch.payload.json"),
+            |v| v["repository"]["full_name"] = path.into(),
+        )
+    }
+
+    fn push(secret: &str, path: &str, delivery: &str) -> Delivery {
+        Self::delivery(secret, Self::PUSH_EVENT, delivery, Self::push_body(path))
+    }
+
+    fn issue_event(secret: &str, path: &str, delivery: &str) -> Delivery {
+        let body = edit_json(&webhook_fixture("github/issues.opened.payload.json"), |v| {
+            v["repository"]["full_name"] = path.into()
+        });
+        Self::delivery(secret, "issues", delivery, body)
+    }
+
+    fn ignored_events(secret: &str) -> Vec<Delivery> {
+        vec![
+            Self::delivery(
+                secret,
+                "push",
+                "ignored-tag",
+                webhook_fixture("github/push.payload.json"),
+            ),
+            Self::delivery(
+                secret,
+                "pull_request",
+                "ignored-pr",
+                webhook_fixture("github/pull_request.opened.payload.json"),
+            ),
+        ]
+    }
 
     fn pick<'a>(gh: &'a Self, _: &'a super::gitlab::FakeGitLab) -> &'a Self {
         gh
@@ -254,21 +369,6 @@ impl ServiceForge for super::github::FakeGitHub {
         for user in ["alice", "bob"] {
             st.add_user(user);
         }
-    }
-
-    fn push(&self, secret: &str, path: &str, delivery: &str) -> Delivery {
-        let body = edit_json(
-            &webhook_fixture("github/push.with-new-branch.payload.json"),
-            |v| v["repository"]["full_name"] = path.into(),
-        );
-        github_delivery(secret, "push", delivery, body)
-    }
-
-    fn issue_event(&self, secret: &str, path: &str, delivery: &str) -> Delivery {
-        let body = edit_json(&webhook_fixture("github/issues.opened.payload.json"), |v| {
-            v["repository"]["full_name"] = path.into()
-        });
-        github_delivery(secret, "issues", delivery, body)
     }
 
     fn issues(&self, path: &str) -> std::collections::BTreeMap<u64, (bool, String)> {
@@ -328,33 +428,95 @@ impl ServiceForge for super::github::FakeGitHub {
         self.log()
     }
 
+    fn faults(&self) -> &super::Faults {
+        super::github::FakeGitHub::faults(self)
+    }
+
+    fn api_url(&self) -> String {
+        self.base_url()
+    }
+
     fn blob_url_suffix(path: &str, file: &str) -> String {
         format!("/{}/blob/main/{file}", path.to_lowercase())
     }
 
-    fn file_listing(path: &str) -> String {
-        format!("/repos/{path}/git/trees")
+    fn api_prefix(path: &str) -> String {
+        format!("/repos/{path}/")
     }
 
-    const RATE_LIMITED: u16 = 403;
-}
-
-/// A GitHub delivery of `event` signed with `secret`.
-fn github_delivery(secret: &str, event: &str, delivery: &str, body: Vec<u8>) -> Delivery {
-    Delivery {
-        endpoint: "/webhooks/github",
-        headers: gh_headers(
-            event,
-            delivery,
-            Some(github_signature(secret.as_bytes(), &body)),
-        ),
-        body,
+    fn file_listing(path: &str) -> String {
+        format!("{}git/trees", Self::api_prefix(path))
     }
 }
 
 impl ServiceForge for super::gitlab::FakeGitLab {
     const NAME: &'static str = "gitlab";
+    const FORGE: postmortem_tracker::service::webhook::Forge =
+        postmortem_tracker::service::webhook::Forge::Gitlab;
     const TOKEN: &'static str = super::gitlab::FakeGitLab::TOKEN;
+    const RATE_LIMITED: u16 = 429;
+    const AUTH_HEADER: &'static str = "X-Gitlab-Token";
+    const PUSH_EVENT: &'static str = "Push Hook";
+    const TOKEN_VAR: &'static str = "GITLAB_TOKEN";
+    const SECRET_VAR: &'static str = "GITLAB_WEBHOOK_TOKEN";
+    const API_URL_FLAG: &'static str = "--gitlab-api-url";
+
+    /// The headers gitlab-bot recorded (one instance's), with `event`, `delivery` as the event
+    /// id (the captures share one) and `secret` as the token.
+    fn delivery(secret: &str, event: &str, delivery: &str, body: Vec<u8>) -> Delivery {
+        let v = gitlab_capture("gitlab/gitlab-bot.push-event.json");
+        let mut headers: Vec<(String, String)> = v["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| {
+                !k.eq_ignore_ascii_case("X-Gitlab-Event-UUID")
+                    && !k.eq_ignore_ascii_case("X-Gitlab-Event")
+            })
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+            .collect();
+        headers.push(("X-Gitlab-Event".into(), event.into()));
+        headers.push(("X-Gitlab-Event-UUID".into(), delivery.into()));
+        headers.push(("X-Gitlab-Token".into(), secret.into()));
+        Delivery {
+            endpoint: "/webhooks/gitlab",
+            headers,
+            body,
+        }
+    }
+
+    fn push_body(path: &str) -> Vec<u8> {
+        gitlab_body("gitlab/gitlab-bot.push-event.json", path)
+    }
+
+    fn push(secret: &str, path: &str, delivery: &str) -> Delivery {
+        Self::delivery(secret, Self::PUSH_EVENT, delivery, Self::push_body(path))
+    }
+
+    fn issue_event(secret: &str, path: &str, delivery: &str) -> Delivery {
+        let body = gitlab_body("gitlab/gitlab-bot.issue-event.json", path);
+        Self::delivery(secret, "Issue Hook", delivery, body)
+    }
+
+    fn ignored_events(secret: &str) -> Vec<Delivery> {
+        vec![
+            Self::delivery(
+                secret,
+                "Tag Push Hook",
+                "ignored-tag",
+                webhook_fixture("gitlab/go-gitlab.tag_push.json"),
+            ),
+            Self::delivery(
+                secret,
+                "Merge Request Hook",
+                "ignored-mr",
+                serde_json::to_vec(
+                    &gitlab_capture("gitlab/gitlab-bot.merge-request-event.json")["body"],
+                )
+                .unwrap(),
+            ),
+        ]
+    }
 
     fn pick<'a>(_: &'a super::github::FakeGitHub, gl: &'a Self) -> &'a Self {
         gl
@@ -370,14 +532,6 @@ impl ServiceForge for super::gitlab::FakeGitLab {
         for user in ["alice", "bob"] {
             st.add_user(user);
         }
-    }
-
-    fn push(&self, secret: &str, path: &str, delivery: &str) -> Delivery {
-        gitlab_delivery(secret, "gitlab/gitlab-bot.push-event.json", path, delivery)
-    }
-
-    fn issue_event(&self, secret: &str, path: &str, delivery: &str) -> Delivery {
-        gitlab_delivery(secret, "gitlab/gitlab-bot.issue-event.json", path, delivery)
     }
 
     fn issues(&self, path: &str) -> std::collections::BTreeMap<u64, (bool, String)> {
@@ -436,39 +590,34 @@ impl ServiceForge for super::gitlab::FakeGitLab {
         self.log()
     }
 
+    fn faults(&self) -> &super::Faults {
+        super::gitlab::FakeGitLab::faults(self)
+    }
+
+    fn api_url(&self) -> String {
+        format!("{}/api/v4", self.base_url())
+    }
+
     fn blob_url_suffix(path: &str, file: &str) -> String {
         format!("/{}/-/blob/main/{file}", path.to_lowercase())
     }
 
-    fn file_listing(path: &str) -> String {
-        format!(
-            "/api/v4/projects/{}/repository/tree",
-            path.replace('/', "%2F")
-        )
+    fn api_prefix(path: &str) -> String {
+        format!("/api/v4/projects/{}/", path.replace('/', "%2F"))
     }
 
-    const RATE_LIMITED: u16 = 429;
+    fn file_listing(path: &str) -> String {
+        format!("{}repository/tree", Self::api_prefix(path))
+    }
 }
 
-/// A gitlab-bot capture for `path`: its recorded headers (with `secret` as the token and
-/// `delivery` as the event id: the captures share one) and its body, the project renamed.
-fn gitlab_delivery(secret: &str, capture: &str, path: &str, delivery: &str) -> Delivery {
-    let v: serde_json::Value = serde_json::from_slice(&webhook_fixture(capture)).unwrap();
-    let mut headers: Vec<(String, String)> = v["headers"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(k, _)| !k.eq_ignore_ascii_case("X-Gitlab-Event-UUID"))
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-        .collect();
-    headers.push(("X-Gitlab-Event-UUID".into(), delivery.into()));
-    headers.push(("X-Gitlab-Token".into(), secret.into()));
-    let body = edit_json(&serde_json::to_vec(&v["body"]).unwrap(), |b| {
-        b["project"]["path_with_namespace"] = path.into()
-    });
-    Delivery {
-        endpoint: "/webhooks/gitlab",
-        headers,
-        body,
-    }
+/// A gitlab-bot capture: `{"headers": {…}, "body": {…}}`.
+fn gitlab_capture(name: &str) -> serde_json::Value {
+    serde_json::from_slice(&webhook_fixture(name)).unwrap()
+}
+
+/// The body of a gitlab-bot capture, its project renamed `path`.
+fn gitlab_body(capture: &str, path: &str) -> Vec<u8> {
+    let body = serde_json::to_vec(&gitlab_capture(capture)["body"]).unwrap();
+    edit_json(&body, |b| b["project"]["path_with_namespace"] = path.into())
 }

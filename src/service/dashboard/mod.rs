@@ -9,7 +9,7 @@
 //!
 //! - [`template`]: the compiled page template (embedded, or a `templates_dir` override)
 //! - [`query`]: the filter in the query string, strictly read
-//! - [`page`]: the view model the template receives (pure)
+//! - [`mod@page`]: the view model the template receives (pure)
 //! - [`charts`]: the SVG chart geometry (pure)
 //!
 //! The HTTP handlers are in `service/http/dashboard.rs`, the items gauges of `/metrics` in

@@ -91,6 +91,17 @@ pub struct Page {
 }
 
 impl Page {
+    /// The choices of the filter form's `name` select. Panics when there is none (tests).
+    #[cfg(test)]
+    fn select(&self, name: &str) -> &[Choice] {
+        &self
+            .filters
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no {name} select"))
+            .choices
+    }
+
     /// The page for a bad filter.
     pub fn error(message: String) -> Page {
         Page {
@@ -334,12 +345,7 @@ mod tests {
         let p = page(&items, &[], &filter);
         assert_eq!(p.totals.shown, 2);
         assert_eq!(p.rows[0].issue_href, None, "a javascript: URL is no link");
-        let owners = &p
-            .filters
-            .iter()
-            .find(|s| s.name == "owner")
-            .unwrap()
-            .choices;
+        let owners = p.select("owner");
         assert_eq!(
             owners.iter().map(|c| c.value.as_str()).collect::<Vec<_>>(),
             ["alice", "Bob"]
@@ -356,12 +362,7 @@ mod tests {
         let p = page(&items, &[], &narrowed);
         assert_eq!(p.totals.shown, 1);
         assert_eq!(p.totals.overdue, 1);
-        let owners = &p
-            .filters
-            .iter()
-            .find(|s| s.name == "owner")
-            .unwrap()
-            .choices;
+        let owners = p.select("owner");
         assert!(owners.iter().any(|c| c.value == "Bob" && c.selected));
         assert_eq!(p.json_href, "/api/items?owner=bob");
         assert!(p.charts.unwrap().over_time_note.is_some());

@@ -1,6 +1,6 @@
 //! The dashboard's and item exports' query string, read strictly into an [`ItemFilter`].
 
-use crate::service::index::{ItemFilter, ItemQuery};
+use crate::service::index::{ItemFilter, ItemQuery, QueryError};
 
 /// The query parameters the item views accept.
 const PARAMS: [&str; 6] = ["forge", "repository", "owner", "kind", "state", "overdue"];
@@ -8,7 +8,7 @@ const PARAMS: [&str; 6] = ["forge", "repository", "owner", "kind", "state", "ove
 /// Reads the raw query of `/`, `/api/items` and `/api/items.csv` into a filter. Unlike a lax
 /// deserializer, a misspelt or repeated parameter is an error naming it, so a typo in a
 /// bookmarked link does not silently show everything.
-pub fn parse_query(raw: Option<&str>) -> Result<ItemFilter, String> {
+pub fn parse_query(raw: Option<&str>) -> Result<ItemFilter, QueryError> {
     let mut q = ItemQuery::default();
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         let slot = match k.as_ref() {
@@ -19,14 +19,14 @@ pub fn parse_query(raw: Option<&str>) -> Result<ItemFilter, String> {
             "state" => &mut q.state,
             "overdue" => &mut q.overdue,
             other => {
-                return Err(format!(
-                    "{other}: unknown parameter (expected {})",
-                    PARAMS.join(", ")
-                ))
+                return Err(QueryError::Unknown {
+                    name: other.to_string(),
+                    expected: PARAMS.join(", "),
+                })
             }
         };
         if slot.is_some() {
-            return Err(format!("{k}: given more than once"));
+            return Err(QueryError::Repeated(k.into_owned()));
         }
         *slot = Some(v.into_owned());
     }
@@ -45,14 +45,15 @@ mod tests {
         assert_eq!(f.owner, None);
         assert_eq!(f.state, Some(ItemState::Open));
         assert_eq!(parse_query(None).unwrap(), ItemFilter::default());
-        assert!(parse_query(Some("state=closed"))
-            .unwrap_err()
-            .starts_with("state=closed"));
-        assert!(parse_query(Some("ownr=bob"))
-            .unwrap_err()
-            .starts_with("ownr: unknown parameter"));
-        assert!(parse_query(Some("owner=a&owner=b"))
-            .unwrap_err()
-            .contains("more than once"));
+        let message = |q: &str| parse_query(Some(q)).unwrap_err().to_string();
+        assert_eq!(
+            message("state=closed"),
+            "state=closed: expected done, open or overdue"
+        );
+        assert_eq!(
+            message("ownr=bob"),
+            "ownr: unknown parameter (expected forge, repository, owner, kind, state, overdue)"
+        );
+        assert_eq!(message("owner=a&owner=b"), "owner: given more than once");
     }
 }

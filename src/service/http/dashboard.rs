@@ -65,7 +65,7 @@ pub(super) async fn page_handler(State(app): State<App>, RawQuery(q): RawQuery) 
             return html_status(
                 &app.settings.dashboard,
                 StatusCode::BAD_REQUEST,
-                &Page::error(e),
+                &Page::error(e.to_string()),
             )
         }
     };
@@ -81,8 +81,13 @@ pub(super) async fn page_handler(State(app): State<App>, RawQuery(q): RawQuery) 
 
 /// The items `q` selects, or the answer to give instead.
 async fn selected(app: &App, q: Option<&str>) -> Result<Vec<ItemRecord>, Response> {
-    let filter = parse_query(q)
-        .map_err(|e| (StatusCode::BAD_REQUEST, Json(json!({ "error": e }))).into_response())?;
+    let filter = parse_query(q).map_err(|e| {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response()
+    })?;
     let items = read_items(app).await.map_err(|e| unavailable_json(&e))?;
     Ok(items.into_iter().filter(|r| filter.matches(r)).collect())
 }

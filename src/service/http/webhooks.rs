@@ -111,31 +111,29 @@ async fn accept(app: App, forge: Forge, delivery: Delivery) -> Response {
         Ok(r) => r,
         Err(e) => return store_error(&app, forge, &e),
     };
-    let logged = match recorded {
+    // What became of the delivery, for the metrics and the log alike.
+    let outcome = match recorded {
         Recorded::Duplicate => "duplicate",
         Recorded::New(Some(_)) => "queued",
         Recorded::New(None) => result,
     };
+    app.metrics.delivery(forge, outcome);
     tracing::info!(
         forge = forge.as_str(),
         delivery = %delivery.id,
         event = %delivery.event,
         repository = mark.as_ref().map(|m| m.repo.as_str()),
         reason = mark.as_ref().map(|m| m.reason.as_str()),
-        result = logged,
+        result = outcome,
         why = why.as_deref(),
         "webhook delivery"
     );
     match recorded {
-        Recorded::Duplicate => {
-            app.metrics.delivery(forge, "duplicate");
-            answer(
-                StatusCode::OK,
-                json!({"result": "duplicate", "delivery": delivery.id}),
-            )
-        }
+        Recorded::Duplicate => answer(
+            StatusCode::OK,
+            json!({"result": "duplicate", "delivery": delivery.id}),
+        ),
         Recorded::New(Some(q)) => {
-            app.metrics.delivery(forge, "queued");
             app.wake.notify_waiters();
             let m = mark.expect("a queued delivery has a mark");
             answer(
@@ -150,7 +148,6 @@ async fn accept(app: App, forge: Forge, delivery: Delivery) -> Response {
             )
         }
         Recorded::New(None) => {
-            app.metrics.delivery(forge, result);
             let mut body = json!({"result": result});
             if let Some(why) = why {
                 body["why"] = why.into();

@@ -207,7 +207,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::render::context::ItemState;
-    use crate::service::index::{Counts, ItemRecord};
+    use crate::service::index::{test_record, Counts, ItemRecord};
     use crate::service::webhook::{Forge, Mark, Reason};
     use chrono::TimeZone;
 
@@ -492,23 +492,9 @@ mod tests {
         let (_dir, path) = temp();
         let s = Store::open(&path).unwrap();
         let item = |key: &str, state| ItemRecord {
-            forge: "github".into(),
-            repository: "acme/svc".into(),
-            path: "postmortems/a.md".into(),
-            postmortem: "A".into(),
-            postmortem_url: None,
-            line: 3,
             key: key.into(),
             text: format!("item {key}"),
-            kind: "corrective".into(),
-            owner: None,
-            due: None,
-            state,
-            days_overdue: None,
-            issue: None,
-            issue_url: None,
-            incident: None,
-            closed_on: None,
+            ..test_record("acme/svc", None, "corrective", state)
         };
         let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
         s.replace_items(

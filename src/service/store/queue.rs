@@ -113,6 +113,22 @@ pub struct Depth {
     pub failed: i64,
 }
 
+/// A `jobs` row as SQLite gives it: id, forge, repo, reason, state, marks, attempts,
+/// created_at, started_at, finished_at, error.
+type JobRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 impl Store {
     /// Jobs left `running` by a previous process go back to the queue; if a job for the same
     /// repository and reason is already queued, the interrupted one is merged into it.
@@ -285,22 +301,7 @@ impl Store {
         rows.into_iter().map(Self::finish_row).collect()
     }
 
-    #[allow(clippy::type_complexity)]
-    fn row(
-        r: &rusqlite::Row<'_>,
-    ) -> rusqlite::Result<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> {
+    fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
         Ok((
             r.get(0)?,
             r.get(1)?,
@@ -316,21 +317,8 @@ impl Store {
         ))
     }
 
-    #[allow(clippy::type_complexity)]
     fn finish_row(
-        (id, forge, repo, reason, state, marks, attempts, created, started, finished, error): (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            i64,
-            i64,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ),
+        (id, forge, repo, reason, state, marks, attempts, created, started, finished, error): JobRow,
     ) -> Result<Job, StoreError> {
         let forge = Forge::parse(&forge)
             .ok_or_else(|| StoreError::Unreadable(format!("job {id}: unknown forge {forge:?}")))?;
