@@ -1,5 +1,6 @@
 //! The sync: carries a [`Plan`] out through a [`Tracker`], then writes the new issues' links
-//! into the postmortems. The I/O shell around the pure [`plan`] and [`writeback`] functions.
+//! into the postmortems. The I/O shell around the pure [`plan`] and [`crate::writeback`]
+//! functions; requests go through [`Paced`] (pacing, rate-limit waits, retries).
 //!
 //! The protocol (DESIGN.md, "Identity and idempotency"):
 //! 1. One paginated listing of the tool's issues (by label) is the state; the plan reconciles

@@ -1,7 +1,20 @@
-//! The application layer: what every entry point (the CLI commands, `ci`, the service's
-//! runner) shares above the pure core. [`options`] resolves configuration, environment, flags
-//! and the day of the run once; [`publish`] makes the links and status blocks a job writes
-//! into changes for the forge.
+//! The application layer: one function per job, shared by every entry point, above the pure
+//! core (parse, plan, status, write-back rendering).
+//!
+//! - [`options`]: configuration file, environment, flags and CI environment resolved once into
+//!   [`Options`], with the day of the run computed once in the configured time zone.
+//! - [`sync::sync`]: an issue for every action item, then the links written back (working
+//!   tree and/or the forge's API).
+//! - [`followup::followup`]: the status of every item, the status blocks and boxes written,
+//!   the `overdue` labels and reminders.
+//! - [`publish`]: the links and status blocks a job writes, as changes re-applied to the text
+//!   on the forge; [`summary`]: the job summary.
+//!
+//! Who calls what: `sync` → [`sync::sync`]; `followup` → [`followup::followup`]; `ci` on a push
+//! → [`sync::sync`], on a schedule → [`followup::followup`]; the service's runner →
+//! both, in that order. Each only gathers its inputs, calls the job and shows or stores the
+//! report. The forge sits behind [`crate::tracker::client::Client`] (connected from
+//! [`Remote`]) and [`crate::tracker::paced::Paced`] (pacing and rate-limit waits).
 
 pub mod followup;
 pub mod options;

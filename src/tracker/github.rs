@@ -1,7 +1,7 @@
 //! GitHub through `octocrab`, with its retry layer off: a create answered 502 may have been
 //! applied, and only the sync can tell (by listing again) whether to send it again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -23,8 +23,8 @@ pub struct GitHub {
     owner: String,
     repo: String,
     labels: Mutex<Option<HashSet<String>>>,
-    milestones: Mutex<Option<HashMap<String, u64>>>,
-    users: Mutex<HashMap<String, Option<String>>>,
+    milestones: super::cache::Named,
+    users: super::cache::Users,
 }
 
 impl GitHub {
@@ -50,8 +50,8 @@ impl GitHub {
             owner: owner.into(),
             repo: repo.into(),
             labels: Mutex::new(None),
-            milestones: Mutex::new(None),
-            users: Mutex::new(HashMap::new()),
+            milestones: super::cache::Named::default(),
+            users: super::cache::Users::default(),
         })
     }
 
@@ -332,113 +332,37 @@ impl Tracker for GitHub {
     }
 
     async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
-        for attempt in 0..2 {
-            let cached = self
-                .milestones
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            let map = match cached {
-                Some(m) if attempt == 0 => m,
-                _ => {
-                    let first = self
-                        .gh
-                        .issues(&self.owner, &self.repo)
-                        .list_milestones()
-                        .state(params::State::All)
-                        .per_page(100)
-                        .send()
-                        .await
-                        .map_err(error)?;
-                    let all = self.all(first).await?;
-                    let m: HashMap<String, u64> = all
-                        .into_iter()
-                        .map(|m| (m.title, m.number as u64))
-                        .collect();
-                    *self.milestones.lock().unwrap_or_else(|e| e.into_inner()) = Some(m.clone());
-                    m
-                }
-            };
-            if let Some(n) = map.get(title) {
-                return Ok(*n);
-            }
-            match self
-                .gh
-                .issues(&self.owner, &self.repo)
+        let issues = || self.gh.issues(&self.owner, &self.repo);
+        let list = || async {
+            let first = issues()
+                .list_milestones()
+                .state(params::State::All)
+                .per_page(100)
+                .send()
+                .await
+                .map_err(error)?;
+            let all = self.all(first).await?;
+            Ok(all
+                .into_iter()
+                .map(|m| (m.title, m.number as u64))
+                .collect())
+        };
+        let create = || async {
+            let m = issues()
                 .create_milestone(title)
                 .send()
                 .await
-                .map_err(error)
-            {
-                Ok(m) => {
-                    let n = m.number as u64;
-                    if let Some(map) = self
-                        .milestones
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .as_mut()
-                    {
-                        map.insert(title.to_string(), n);
-                    }
-                    return Ok(n);
-                }
-                // already_exists: made by another run; list again.
-                Err(TrackerError::Rejected { status: 422, .. }) if attempt == 0 => {
-                    *self.milestones.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(TrackerError::Rejected {
-            status: 422,
-            message: format!("milestone {title:?} could not be created or found"),
-        })
+                .map_err(error)?;
+            Ok(m.number as u64)
+        };
+        // GitHub: 422 `already_exists`.
+        self.milestones.ensure(title, 422, list, create).await
     }
 
     async fn resolve_user(&self, login: &str) -> Result<Option<String>, TrackerError> {
-        let login = login.trim_start_matches('@');
-        if let Some(hit) = self
-            .users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(login)
-        {
-            return Ok(hit.clone());
-        }
-        let path: String = login
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
-        let found = if path.is_empty() || path != login {
-            None
-        } else {
-            let rsp = self
-                .gh
-                ._get(format!("{}/users/{path}", self.api_url))
-                .await
-                .map_err(error)?;
-            match rsp.status().as_u16() {
-                200 => Some(login.to_string()),
-                404 => None,
-                401 => return Err(TrackerError::Unauthorized("Bad credentials".into())),
-                429 | 403 => {
-                    return Err(TrackerError::RateLimited {
-                        wait: retry_after(
-                            rsp.headers()
-                                .get("retry-after")
-                                .and_then(|v| v.to_str().ok()),
-                        ),
-                        message: "rate limited while looking up users".into(),
-                    })
-                }
-                s => return Err(TrackerError::Transient(format!("GitHub answered {s}"))),
-            }
-        };
         self.users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(login.to_string(), found.clone());
-        Ok(found)
+            .resolve(login, |login| self.lookup_user(login))
+            .await
     }
 
     async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
@@ -699,5 +623,42 @@ impl super::browse::Browse for GitHub {
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
+    }
+}
+
+impl GitHub {
+    /// `GET /users/LOGIN`: the login when the user exists, `None` when not (or when the login
+    /// is not one GitHub could have).
+    async fn lookup_user(&self, login: String) -> Result<Option<String>, TrackerError> {
+        let login = login.as_str();
+        let path: String = login
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        Ok(if path.is_empty() || path != login {
+            None
+        } else {
+            let rsp = self
+                .gh
+                ._get(format!("{}/users/{path}", self.api_url))
+                .await
+                .map_err(error)?;
+            match rsp.status().as_u16() {
+                200 => Some(login.to_string()),
+                404 => None,
+                401 => return Err(TrackerError::Unauthorized("Bad credentials".into())),
+                429 | 403 => {
+                    return Err(TrackerError::RateLimited {
+                        wait: retry_after(
+                            rsp.headers()
+                                .get("retry-after")
+                                .and_then(|v| v.to_str().ok()),
+                        ),
+                        message: "rate limited while looking up users".into(),
+                    })
+                }
+                s => return Err(TrackerError::Transient(format!("GitHub answered {s}"))),
+            }
+        })
     }
 }

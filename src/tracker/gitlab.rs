@@ -2,7 +2,7 @@
 //! inside tokio). The crate does not retry; 429 comes back as an error with `retry_after`.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use gitlab::api::projects::issues as gl_issues;
@@ -18,8 +18,8 @@ pub struct GitLab {
     client: RateLimitAware,
     project: String,
     labels: Mutex<Option<HashSet<String>>>,
-    milestones: Mutex<Option<HashMap<String, u64>>>,
-    users: Mutex<HashMap<String, Option<String>>>,
+    milestones: super::cache::Named,
+    users: super::cache::Users,
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,8 +145,8 @@ impl GitLab {
             client,
             project: project.to_string(),
             labels: Mutex::new(None),
-            milestones: Mutex::new(None),
-            users: Mutex::new(HashMap::new()),
+            milestones: super::cache::Named::default(),
+            users: super::cache::Users::default(),
         })
     }
 
@@ -451,89 +451,49 @@ impl Tracker for GitLab {
     }
 
     async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
-        for attempt in 0..2 {
-            let cached = self
-                .milestones
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            let map = match cached {
-                Some(m) if attempt == 0 => m,
-                _ => {
-                    let all: Vec<Milestone> = api::paged(
-                        ProjectMilestones {
-                            project: &self.project,
-                        },
-                        Pagination::All,
-                    )
-                    .query_async(&self.client)
-                    .await
-                    .map_err(api_error)?;
-                    let m: HashMap<String, u64> =
-                        all.into_iter().map(|m| (m.title, m.id)).collect();
-                    *self.milestones.lock().unwrap_or_else(|e| e.into_inner()) = Some(m.clone());
-                    m
-                }
-            };
-            if let Some(id) = map.get(title) {
-                return Ok(*id);
-            }
+        let list = || async {
+            let all: Vec<Milestone> = api::paged(
+                ProjectMilestones {
+                    project: &self.project,
+                },
+                Pagination::All,
+            )
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)?;
+            Ok(all.into_iter().map(|m| (m.title, m.id)).collect())
+        };
+        let create = || async {
             let endpoint = built(
                 api::projects::milestones::CreateProjectMilestone::builder()
                     .project(self.project.as_str())
                     .title(title)
                     .build(),
             )?;
-            let created: Result<Milestone, _> = endpoint.query_async(&self.client).await;
-            match created.map_err(api_error) {
-                Ok(m) => {
-                    if let Some(map) = self
-                        .milestones
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .as_mut()
-                    {
-                        map.insert(title.to_string(), m.id);
-                    }
-                    return Ok(m.id);
-                }
-                // 400 title already used: made by another run; list again.
-                Err(TrackerError::Rejected { status: 400, .. }) if attempt == 0 => {
-                    *self.milestones.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(TrackerError::Rejected {
-            status: 400,
-            message: format!("milestone {title:?} could not be created or found"),
-        })
+            let m: Milestone = endpoint
+                .query_async(&self.client)
+                .await
+                .map_err(api_error)?;
+            Ok(m.id)
+        };
+        // GitLab: 400 "title has already been taken".
+        self.milestones.ensure(title, 400, list, create).await
     }
 
     async fn resolve_user(&self, login: &str) -> Result<Option<String>, TrackerError> {
-        let login = login.trim_start_matches('@');
-        if let Some(hit) = self
-            .users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(login)
-        {
-            return Ok(hit.clone());
-        }
-        let endpoint = built(api::users::Users::builder().username(login).build())?;
-        let users: Vec<User> = endpoint
-            .query_async(&self.client)
-            .await
-            .map_err(api_error)?;
-        let found = users
-            .into_iter()
-            .find(|u| u.username.eq_ignore_ascii_case(login))
-            .map(|u| u.id.to_string());
         self.users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(login.to_string(), found.clone());
-        Ok(found)
+            .resolve(login, |login| async move {
+                let endpoint = built(api::users::Users::builder().username(&login).build())?;
+                let users: Vec<User> = endpoint
+                    .query_async(&self.client)
+                    .await
+                    .map_err(api_error)?;
+                Ok(users
+                    .into_iter()
+                    .find(|u| u.username.eq_ignore_ascii_case(&login))
+                    .map(|u| u.id.to_string()))
+            })
+            .await
     }
 
     async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {

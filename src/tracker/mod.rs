@@ -7,6 +7,7 @@
 //! fresh listing before it is sent again.
 
 pub mod browse;
+pub mod cache;
 pub mod client;
 pub mod dry_run;
 pub mod github;

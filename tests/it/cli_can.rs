@@ -17,16 +17,11 @@ fn seed003() -> Option<PathBuf> {
 }
 
 fn run(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
-    let out = crate::support::command()
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("POSTMORTEM_TRACKER_TEMPLATES_DIR")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    crate::support::run(
+        crate::support::command()
+            .args(args)
+            .current_dir(cwd)
+            .env_remove("POSTMORTEM_TRACKER_TEMPLATES_DIR"),
     )
 }
 

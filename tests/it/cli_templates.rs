@@ -1,12 +1,7 @@
 //! `postmortem-tracker templates …` as a user runs it.
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = crate::support::command().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::support::run(crate::support::command().args(args))
 }
 
 #[test]

@@ -27,12 +27,7 @@ fn seeds() -> Option<tempfile::TempDir> {
 }
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = command().current_dir(dir).args(args).output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    crate::support::run(command().current_dir(dir).args(args))
 }
 
 /// Every file under `postmortems/`, by name.

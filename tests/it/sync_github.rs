@@ -494,32 +494,27 @@ fn bin(
     token: &str,
     args: &[&str],
 ) -> (i32, String, String) {
-    let out = crate::support::command()
-        .args(args)
-        .args([
-            "--tracker",
-            "github",
-            "--repo",
-            REPO,
-            "--api-url",
-            &fake.base_url(),
-        ])
-        .arg("--today=2026-01-10")
-        .arg("postmortems")
-        .current_dir(ws)
-        .env_remove("GITHUB_REPOSITORY")
-        .env_remove("GITHUB_API_URL")
-        .env_remove("GITLAB_TOKEN")
-        .env_remove("CI_API_V4_URL")
-        .env("GITHUB_TOKEN", token)
-        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
-        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    crate::support::run(
+        crate::support::command()
+            .args(args)
+            .args([
+                "--tracker",
+                "github",
+                "--repo",
+                REPO,
+                "--api-url",
+                &fake.base_url(),
+            ])
+            .arg("--today=2026-01-10")
+            .arg("postmortems")
+            .current_dir(ws)
+            .env_remove("GITHUB_REPOSITORY")
+            .env_remove("GITHUB_API_URL")
+            .env_remove("GITLAB_TOKEN")
+            .env_remove("CI_API_V4_URL")
+            .env("GITHUB_TOKEN", token)
+            .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+            .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0"),
     )
 }
 

@@ -489,22 +489,17 @@ async fn two_syncs_at_once_leave_one_open_issue_per_item() {
 }
 
 fn bin(ws: &std::path::Path, fake: &FakeGitLab, token: &str, repo: &str) -> (i32, String, String) {
-    let out = crate::support::command()
-        .args(["sync", "postmortems", "--today", "2026-01-10"])
-        .current_dir(ws)
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GITHUB_REPOSITORY")
-        .env("CI_API_V4_URL", format!("{}/api/v4", fake.base_url()))
-        .env("CI_PROJECT_PATH", repo)
-        .env("GITLAB_TOKEN", token)
-        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
-        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    crate::support::run(
+        crate::support::command()
+            .args(["sync", "postmortems", "--today", "2026-01-10"])
+            .current_dir(ws)
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GITHUB_REPOSITORY")
+            .env("CI_API_V4_URL", format!("{}/api/v4", fake.base_url()))
+            .env("CI_PROJECT_PATH", repo)
+            .env("GITLAB_TOKEN", token)
+            .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+            .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0"),
     )
 }
 

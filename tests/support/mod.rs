@@ -734,6 +734,16 @@ pub fn command() -> std::process::Command {
     c
 }
 
+/// Runs `c` to its end: (exit code, stdout, stderr), the output read as text.
+pub fn run(c: &mut std::process::Command) -> (i32, String, String) {
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A fake forge for a run of the real binary.
 pub enum FakeForge<'a> {
     GitHub(&'a github::FakeGitHub),
@@ -761,10 +771,5 @@ pub fn bin(ws: &std::path::Path, forge: &FakeForge, args: &[&str]) -> (i32, Stri
                 .env("GITLAB_TOKEN", gitlab::FakeGitLab::TOKEN);
         }
     }
-    let out = c.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run(&mut c)
 }
