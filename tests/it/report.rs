@@ -5,32 +5,23 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use postmortem_tracker::service::index::CSV_HEADER;
 use serde_json::Value;
 
 use crate::dashboard::parse_csv;
 use crate::support::github::FakeGitHub;
-use crate::support::{bin, command, FakeForge};
+use crate::support::{bin, command, run, FakeForge};
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    command()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("binary runs")
+/// The binary in `dir`: (exit code, stdout, stderr).
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    run(command().current_dir(dir).args(args))
 }
 
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\n{}\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+/// The stdout of a run that must succeed.
+fn ok((code, out, err): (i32, String, String)) -> String {
+    assert_eq!(code, 0, "{out}\n{err}");
+    out
 }
 
 fn write(dir: &Path, rel: &str, text: &str) {
@@ -75,7 +66,7 @@ fn checkout() -> tempfile::TempDir {
 fn file_only_json_has_every_item_and_hand_computed_figures() {
     let dir = checkout();
     let before = tree(dir.path());
-    let r = json(&ok(&run(
+    let r = json(&ok(run_in(
         dir.path(),
         &["report", "--format", "json", "--today", "2026-02-01"],
     )));
@@ -149,7 +140,7 @@ fn file_only_json_has_every_item_and_hand_computed_figures() {
 fn csv_is_a_table_with_one_row_per_item_and_defused_formulas() {
     let dir = checkout();
     let before = tree(dir.path());
-    let out = ok(&run(
+    let out = ok(run_in(
         dir.path(),
         &["report", "--format", "csv", "--today", "2026-02-01"],
     ));
@@ -175,7 +166,7 @@ fn csv_is_a_table_with_one_row_per_item_and_defused_formulas() {
 fn markdown_has_the_item_table_and_the_figures() {
     let dir = checkout();
     let before = tree(dir.path());
-    let out = ok(&run(
+    let out = ok(run_in(
         dir.path(),
         &["report", "--format", "markdown", "--today", "2026-02-01"],
     ));
@@ -210,11 +201,11 @@ fn bundled_examples_match_the_followup_item_by_item() {
     }
     let before = tree(dir.path());
     let day = ["--today", "2026-06-01"];
-    let report = json(&ok(&run(
+    let report = json(&ok(run_in(
         dir.path(),
         &["report", "postmortems", "--format", "json", day[0], day[1]],
     )));
-    let follow = json(&ok(&run(
+    let follow = json(&ok(run_in(
         dir.path(),
         &[
             "followup",
@@ -277,14 +268,14 @@ fn bundled_examples_match_the_followup_item_by_item() {
         "{incidents:?}"
     );
 
-    let csv = ok(&run(
+    let csv = ok(run_in(
         dir.path(),
         &["report", "postmortems", "--format", "csv", day[0], day[1]],
     ));
     let rows = parse_csv(&csv);
     assert_eq!(rows.len(), 1 + expected.len());
     assert!(rows.iter().all(|r| r.len() == CSV_HEADER.len()));
-    let md = ok(&run(
+    let md = ok(run_in(
         dir.path(),
         &[
             "report",
@@ -424,7 +415,7 @@ fn the_action_writes_the_report_and_outputs_its_path() {
     let output = tools.path().join("github-output");
     let before = tree(dir.path());
     let step_run = |format: &str| {
-        std::process::Command::new("bash")
+        run(std::process::Command::new("bash")
             .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
             .current_dir(dir.path())
             .env_clear()
@@ -438,17 +429,9 @@ fn the_action_writes_the_report_and_outputs_its_path() {
             .env("GITHUB_TOKEN", "")
             .env("INPUT_PATHS", "postmortems")
             .env("INPUT_CONFIG", "")
-            .env("INPUT_REPORT", format)
-            .output()
-            .unwrap()
+            .env("INPUT_REPORT", format))
     };
-    let o = step_run("csv");
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ok(step_run("csv"));
     let file = runner_temp.join("postmortem-tracker-report.csv");
     assert_eq!(
         std::fs::read_to_string(&output).unwrap(),
@@ -458,12 +441,11 @@ fn the_action_writes_the_report_and_outputs_its_path() {
     assert_eq!(rows.len(), 1 + 5, "header and one row per item");
     assert_eq!(tree(dir.path()), before, "the checkout is left as it was");
 
-    let o = step_run("xlsx");
-    assert_eq!(o.status.code(), Some(2));
+    let (code, out, _) = step_run("xlsx");
+    assert_eq!(code, 2);
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("expected json, csv or markdown, got 'xlsx'"),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
+        out.contains("expected json, csv or markdown, got 'xlsx'"),
+        "{out}"
     );
 }
 
@@ -476,11 +458,10 @@ fn invalid_utf8_items_are_reported_not_dropped() {
     bytes.extend_from_slice(b"- [x] Resize the cache due: 2026-01-15\n");
     std::fs::write(dir.path().join("postmortems/cache.md"), &bytes).unwrap();
     let before = tree(dir.path());
-    let o = run(
+    let out = ok(run_in(
         dir.path(),
         &["report", "--format", "csv", "--today", "2026-02-01"],
-    );
-    let out = ok(&o);
+    ));
     assert_eq!(tree(dir.path()), before);
     let rows = parse_csv(&out);
     assert_eq!(rows.len(), 1 + 5 + 2, "{out}");
@@ -498,27 +479,23 @@ fn invalid_utf8_items_are_reported_not_dropped() {
 #[test]
 fn a_damaged_status_block_is_a_warning_not_a_missing_report() {
     let dir = checkout();
-    ok(&run(dir.path(), &["followup", "--today", "2026-02-01"]));
+    ok(run_in(dir.path(), &["followup", "--today", "2026-02-01"]));
     let path = dir.path().join("postmortems/queue.md");
     let written = std::fs::read_to_string(&path).unwrap();
     let end = "<!-- postmortem-tracker:status:end -->\n";
     assert!(written.contains(end), "{written}");
     std::fs::write(&path, written.replace(end, "My own note.\n")).unwrap();
-    let o = run(dir.path(), &["followup", "--today", "2026-02-01"]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "followup refuses the damaged block"
-    );
+    let (code, _, _) = run_in(dir.path(), &["followup", "--today", "2026-02-01"]);
+    assert_eq!(code, 1, "followup refuses the damaged block");
 
     let before = tree(dir.path());
-    let o = run(
+    let (code, out, err) = run_in(
         dir.path(),
         &["report", "--format", "json", "--today", "2026-02-01"],
     );
-    let r = json(&ok(&o));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let r = json(&out);
     assert_eq!(tree(dir.path()), before);
-    let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("warning: postmortems/queue.md"), "{err}");
     assert_eq!(r["figures"]["counts"]["total"], 5);
 }
