@@ -595,13 +595,18 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
 /// Whether an entry says service came back: one of [`RESTORATION`]'s phrases, not hedged by
 /// the word before it ("almost recovered", "not resolved").
 fn declares_restoration(text: &str) -> bool {
-    let lower = text.to_lowercase();
+    // The phrases are ASCII: compared in place, ignoring ASCII case, without a lower-case
+    // copy of every entry.
+    let b = text.as_bytes();
     RESTORATION.iter().any(|phrase| {
-        lower.match_indices(phrase).any(|(at, _)| {
-            let head = &lower[..at];
-            let whole_word = !head.ends_with(char::is_alphanumeric);
-            let before = head.split_whitespace().next_back().unwrap_or("");
-            whole_word && !HEDGES.contains(&before)
+        let p = phrase.as_bytes();
+        b.windows(p.len()).enumerate().any(|(at, w)| {
+            (w[0] | 0x20) == p[0] && w.eq_ignore_ascii_case(p) && {
+                let head = &text[..at];
+                let whole_word = !head.ends_with(char::is_alphanumeric);
+                let before = head.split_whitespace().next_back().unwrap_or("");
+                whole_word && !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
+            }
         })
     })
 }

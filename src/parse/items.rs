@@ -158,9 +158,12 @@ pub(crate) fn labelled(
     out: &mut Vec<ActionItem>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    // Both need a colon or a bracket after a word: most segments have neither label.
+    // An action label holds the word "action"; an introducing sentence ends in a colon and
+    // names actions: most segments have neither, and are not read into blocks again.
     let may_label = lines.iter().any(|l| {
-        !l.skip && (inline::find_ascii_ci(l.body, 0, "action").is_some() || l.body.ends_with(':'))
+        !l.skip
+            && (inline::find_ascii_ci(l.body, 0, "action").is_some()
+                || vocab::introduces_actions(l.body.trim_end_matches(['*', '_'])).is_some())
     });
     if !may_label {
         return;

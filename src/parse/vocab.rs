@@ -312,10 +312,20 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
         .filter(|w| !w.is_empty())
         .take(12)
         .any(|w| {
-            let lower = w.to_lowercase();
-            ANCHORS.iter().any(|a| lower.starts_with(a))
-                || ((6..=16).contains(&lower.len())
-                    && near_keyword(lower.as_bytes(), false).is_some())
+            let b = w.as_bytes();
+            let anchored = ANCHORS
+                .iter()
+                .any(|a| b.len() >= a.len() && b[..a.len()].eq_ignore_ascii_case(a.as_bytes()));
+            // A typo of a keyword: lower-cased on the stack (keywords are ASCII, 7 to 15
+            // letters long).
+            anchored
+                || ((6..=16).contains(&b.len()) && w.is_ascii() && {
+                    let mut buf = [0u8; 16];
+                    let lower = &mut buf[..b.len()];
+                    lower.copy_from_slice(b);
+                    lower.make_ascii_lowercase();
+                    near_keyword(lower, false).is_some()
+                })
         })
 }
 
@@ -494,8 +504,65 @@ fn canonical_id(w: &[u8]) -> u8 {
 }
 
 /// Heading text as canonical word ids ("Follow-Up" → "followup", "To-Dos" → "todo"), at
-/// most [`MAX_WORDS`] of them.
+/// most [`MAX_WORDS`] of them. ASCII text (nearly every heading) is read word by word,
+/// each lower-cased on the stack; other text through a lower-case copy.
 fn words(heading: &str) -> Vec<u8> {
+    if !heading.is_ascii() {
+        return words_unicode(heading);
+    }
+    let b = heading.as_bytes();
+    let mut out = Vec::with_capacity(MAX_WORDS);
+    let mut prev: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < b.len() && out.len() < MAX_WORDS {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let w = &b[start..i];
+        // Compound words: "follow-up" / "follow up" / "follow-ups", "to-do(s)", "post-mortem".
+        if let Some((ps, pe)) = prev {
+            let (p, gap) = (&b[ps..pe], &b[pe..start]);
+            let is = |x: &[u8], y: &str| x.eq_ignore_ascii_case(y.as_bytes());
+            let hyphen = gap == b"-";
+            let compound =
+                if is(p, "follow") && (hyphen || gap == b" ") && (is(w, "up") || is(w, "ups")) {
+                    Some(w!("followup"))
+                } else if is(p, "to") && hyphen && (is(w, "do") || is(w, "dos")) {
+                    Some(w!("todo"))
+                } else if is(p, "post") && hyphen && is(w, "mortem") {
+                    Some(0)
+                } else {
+                    None
+                };
+            if let Some(id) = compound {
+                out.pop();
+                out.push(id);
+                prev = None;
+                continue;
+            }
+        }
+        let mut buf = [0u8; 32];
+        let id = match buf.get_mut(..w.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(w);
+                lower.make_ascii_lowercase();
+                canonical_id(lower)
+            }
+            None => 0,
+        };
+        out.push(id);
+        prev = Some((start, i));
+    }
+    out
+}
+
+/// [`words`] for text with non-ASCII letters, whose lower case may change its length.
+fn words_unicode(heading: &str) -> Vec<u8> {
     let lower = heading
         .to_lowercase()
         .replace("follow-up", "followup")
@@ -784,6 +851,13 @@ mod tests {
             words("Follow-Up To-Dos, post mortem"),
             [w!("followup"), w!("todo"), 0, 0]
         );
+        for h in [
+            "Follow-Up To-Dos, post-mortem",
+            "follow ups and TODOS",
+            "Root cause",
+        ] {
+            assert_eq!(words(h), words_unicode(h), "{h}");
+        }
     }
 
     #[test]
