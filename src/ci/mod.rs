@@ -11,11 +11,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 /// Which CI service runs us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Forge {
-    GitHub,
-    GitLab,
-}
+pub use crate::tracker::ForgeKind as Forge;
 
 /// What triggered the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +128,7 @@ fn gitlab(var: &dyn Fn(&str) -> Option<String>) -> Result<CiRun, CiError> {
         .or_else(|| var("CI_PROJECT_ID"))
         .ok_or(CiError::Missing("CI_PROJECT_ID", GL))?;
     Ok(CiRun {
-        forge: Forge::GitLab,
+        forge: Forge::Gitlab,
         event,
         repo,
         api_url: var("CI_API_V4_URL"),
@@ -188,7 +184,7 @@ fn github(var: &dyn Fn(&str) -> Option<String>, payload: Option<&str>) -> Result
         other => Event::Other(other.to_string()),
     };
     Ok(CiRun {
-        forge: Forge::GitHub,
+        forge: Forge::Github,
         event,
         repo: var("GITHUB_REPOSITORY").ok_or(CiError::Missing("GITHUB_REPOSITORY", GH))?,
         api_url: var("GITHUB_API_URL"),

@@ -116,8 +116,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.paths, global)?;
     let overrides = Overrides {
         tracker: Some(match run.forge {
-            Forge::GitHub => Kind::Github,
-            Forge::GitLab => Kind::Gitlab,
+            Forge::Github => Kind::Github,
+            Forge::Gitlab => Kind::Gitlab,
         }),
         repo: Some(run.repo.clone()),
         api_url: args.api_url.clone().or_else(|| run.api_url.clone()),
@@ -179,11 +179,11 @@ async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Resu
     let remote = &ctx.resolved.remote;
     let token = remote.token.as_deref();
     let client = match ctx.run.forge {
-        Forge::GitHub => Some(
+        Forge::Github => Some(
             Review::github(&remote.api_url, &remote.repo, number, token, ctx.timeout)
                 .map_err(anyhow::Error::msg)?,
         ),
-        Forge::GitLab => match token {
+        Forge::Gitlab => match token {
             Some(t) => match Review::gitlab(&remote.api_url, &remote.repo, number, t).await {
                 Ok(r) => Some(r),
                 Err(e) => {
@@ -250,8 +250,8 @@ async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Resu
         }
     }
     match ctx.run.forge {
-        Forge::GitHub => print!("{}", output::github(&findings)),
-        Forge::GitLab => {
+        Forge::Github => print!("{}", output::github(&findings)),
+        Forge::Gitlab => {
             print!("{}", output::text(&findings));
             std::fs::write(&args.code_quality, output::gitlab(&findings) + "\n").with_context(
                 || {
@@ -341,13 +341,13 @@ fn comment_permission(ctx: &Ctx, fork: bool, e: &TrackerError) -> String {
         _ => "the token may not comment",
     };
     match (ctx.run.forge, fork) {
-        (Forge::GitHub, true) => format!(
+        (Forge::Github, true) => format!(
             "the plan comment was not written: {why} (pull requests from forks get a read-only GITHUB_TOKEN). The lint annotations above still apply; the plan is in the job summary."
         ),
-        (Forge::GitHub, false) => format!(
+        (Forge::Github, false) => format!(
             "the plan comment was not written: {why}. Give the workflow `permissions: pull-requests: write` (and `issues: write`). The plan is in the job summary."
         ),
-        (Forge::GitLab, _) => format!(
+        (Forge::Gitlab, _) => format!(
             "the plan note was not written: {why}. Set GITLAB_TOKEN to a project access token with the `api` scope and at least the Reporter role (the CI job token cannot write notes)."
         ),
     }
@@ -732,8 +732,8 @@ fn job_summary(
 /// A warning in the CI log: a GitHub annotation, or a plain line on GitLab.
 fn warn(ctx: &Ctx, message: &str) {
     match ctx.run.forge {
-        Forge::GitHub => println!("::warning title=postmortem-tracker::{}", escape(message)),
-        Forge::GitLab => eprintln!("warning: {message}"),
+        Forge::Github => println!("::warning title=postmortem-tracker::{}", escape(message)),
+        Forge::Gitlab => eprintln!("warning: {message}"),
     }
 }
 
@@ -748,7 +748,7 @@ fn escape(s: &str) -> String {
 /// report other jobs can read).
 fn finish(ctx: &Ctx, outputs: &Outputs, summary: Option<&str>) -> anyhow::Result<()> {
     match ctx.run.forge {
-        Forge::GitHub => {
+        Forge::Github => {
             if let Some(f) = &ctx.run.output_file {
                 append(f, &outputs.github())?;
             }
@@ -756,7 +756,7 @@ fn finish(ctx: &Ctx, outputs: &Outputs, summary: Option<&str>) -> anyhow::Result
                 append(f, &format!("{s}\n"))?;
             }
         }
-        Forge::GitLab => {
+        Forge::Gitlab => {
             if let Some(s) = summary {
                 println!("{s}");
             }

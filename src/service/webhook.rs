@@ -11,32 +11,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// The forge a delivery came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Forge {
-    /// github.com or GitHub Enterprise.
-    Github,
-    /// gitlab.com or a self-hosted GitLab.
-    Gitlab,
-}
-
-impl Forge {
-    /// The stable name stored in the database and shown in metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Forge::Github => "github",
-            Forge::Gitlab => "gitlab",
-        }
-    }
-
-    /// The inverse of [`Forge::as_str`].
-    pub fn parse(s: &str) -> Option<Forge> {
-        match s {
-            "github" => Some(Forge::Github),
-            "gitlab" => Some(Forge::Gitlab),
-            _ => None,
-        }
-    }
-}
+pub use crate::tracker::ForgeKind as Forge;
 
 /// Why a repository needs reconciling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -22,6 +22,35 @@ use chrono::NaiveDate;
 use crate::plan::TrackedIssue;
 use crate::render::safe::parse_marker;
 
+/// The forge a repository lives on, one name for it everywhere: the CI environment that runs
+/// us, the forge a webhook delivery came from, the service's store and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ForgeKind {
+    /// github.com or GitHub Enterprise.
+    Github,
+    /// gitlab.com or a self-hosted GitLab.
+    Gitlab,
+}
+
+impl ForgeKind {
+    /// The stable name stored in the database and shown in metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForgeKind::Github => "github",
+            ForgeKind::Gitlab => "gitlab",
+        }
+    }
+
+    /// The inverse of [`ForgeKind::as_str`].
+    pub fn parse(s: &str) -> Option<ForgeKind> {
+        match s {
+            "github" => Some(ForgeKind::Github),
+            "gitlab" => Some(ForgeKind::Gitlab),
+            _ => None,
+        }
+    }
+}
+
 /// An issue to open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewIssue {
