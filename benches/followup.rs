@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use postmortem_tracker::parse::parse;
 use postmortem_tracker::plan::PlanOptions;
 use postmortem_tracker::render::Engine;
-use postmortem_tracker::sync::{sync, Pacing, SyncOptions, TokioSleeper};
+use postmortem_tracker::sync::{sync, SyncOptions};
 use postmortem_tracker::tracker::github::GitHub;
+use postmortem_tracker::tracker::paced::{Pacing, TokioSleeper};
 use support::github::FakeGitHub;
 use support::Fault;
 

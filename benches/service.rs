@@ -23,7 +23,7 @@ use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, W
 use postmortem_tracker::service::store::{Job, Store};
 use postmortem_tracker::service::webhook::{Forge, Mark, Reason};
 use postmortem_tracker::service::{BoxFuture, Runner, Secrets, Settings};
-use postmortem_tracker::sync::Pacing;
+use postmortem_tracker::tracker::paced::Pacing;
 use support::github::FakeGitHub;
 use support::service::{gh_headers, request, Service};
 use support::Fault;

@@ -31,11 +31,9 @@ use crate::plan::{
 };
 use crate::render::context::{IssueContext, ItemView, PostmortemRef};
 use crate::render::{safe, Engine};
-use crate::tracker::paced::Paced;
+use crate::tracker::paced::{Paced, Pacing, Sleeper};
 use crate::tracker::{LabelSpec, NewIssue, Tracker, TrackerError};
 use crate::writeback::{insert_links, Link};
-
-pub use crate::tracker::paced::{Pacing, Sleeper, TokioSleeper};
 
 /// Everything a sync needs besides the documents and the tracker.
 #[derive(Debug, Clone)]

@@ -25,8 +25,9 @@ use crate::render::context::{
     PrCommentContext, StatusItem,
 };
 use crate::render::Engine;
-use crate::sync::{SyncError, SyncOptions, SyncReport, TokioSleeper};
+use crate::sync::{SyncError, SyncOptions, SyncReport};
 use crate::tracker::client::{Client, ConnectError};
+use crate::tracker::paced::TokioSleeper;
 use crate::tracker::publish::{Published, Target};
 use crate::tracker::{dry_run::DryRun, Tracker, TrackerError};
 

@@ -17,7 +17,7 @@ use crate::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
 use crate::service::store::Store;
 use crate::service::webhook::Forge;
 use crate::service::{self, Secrets, Settings};
-use crate::sync::Pacing;
+use crate::tracker::paced::Pacing;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

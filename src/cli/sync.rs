@@ -8,8 +8,9 @@ use super::input::{self, Global};
 use super::remote::{self, Kind, TrackerArgs};
 use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
 use crate::render::Engine;
-use crate::sync::{SyncError, SyncReport, TokioSleeper};
+use crate::sync::{SyncError, SyncReport};
 use crate::tracker::client::Client;
+use crate::tracker::paced::TokioSleeper;
 use crate::tracker::{dry_run::DryRun, Tracker};
 
 /// Output format of the summary.

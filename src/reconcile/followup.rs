@@ -93,7 +93,7 @@ pub struct FollowupReport {
 }
 
 /// The follow-up of `docs` through `forge` (`None`: file-only, the files are the state),
-/// paced by the options' [`crate::sync::Pacing`], waiting with `sleeper`. Fatal tracker errors
+/// paced by the options' [`crate::tracker::paced::Pacing`], waiting with `sleeper`. Fatal tracker errors
 /// (token, access) stop it; others are recorded in the report.
 pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
     forge: Option<&F>,

@@ -43,7 +43,7 @@ fn request_body(files: usize) -> String {
 
 /// Syncs `docs` through `forge` (paced and retried by `sleeper`'s clock), then writes the
 /// links back as `job` says.
-pub async fn sync<F: Tracker + Publisher, S: crate::sync::Sleeper>(
+pub async fn sync<F: Tracker + Publisher, S: crate::tracker::paced::Sleeper>(
     forge: &F,
     sleeper: &S,
     docs: &[Postmortem],

@@ -29,8 +29,8 @@ use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
 use crate::reconcile::Options;
 use crate::render::Engine;
 use crate::source::remote;
-use crate::sync::{Pacing, Sleeper};
 use crate::tracker::browse::Browse;
+use crate::tracker::paced::{Pacing, Sleeper};
 use crate::tracker::publish::Target;
 use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 

@@ -14,7 +14,8 @@ use postmortem_tracker::identity;
 use postmortem_tracker::model::Postmortem;
 use postmortem_tracker::parse::parse_bytes;
 use postmortem_tracker::plan::PlanOptions;
-use postmortem_tracker::sync::{Pacing, Sleeper, SyncOptions};
+use postmortem_tracker::sync::SyncOptions;
+use postmortem_tracker::tracker::paced::{Pacing, Sleeper};
 
 /// Records the waits asked for instead of sleeping.
 #[derive(Default)]
