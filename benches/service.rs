@@ -19,11 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use postmortem_tracker::forge::paced::Pacing;
 use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
 use postmortem_tracker::service::store::{Job, Store};
 use postmortem_tracker::service::webhook::{Forge, Mark, Reason};
 use postmortem_tracker::service::{BoxFuture, Runner, Secrets, Settings};
-use postmortem_tracker::tracker::paced::Pacing;
 use support::github::FakeGitHub;
 use support::service::{gh_headers, request, Service};
 use support::Fault;

@@ -10,12 +10,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use postmortem_tracker::forge::github::GitHub;
+use postmortem_tracker::forge::paced::{Pacing, TokioSleeper};
 use postmortem_tracker::parse::parse;
 use postmortem_tracker::plan::PlanOptions;
 use postmortem_tracker::render::Engine;
 use postmortem_tracker::sync::{sync, SyncOptions};
-use postmortem_tracker::tracker::github::GitHub;
-use postmortem_tracker::tracker::paced::{Pacing, TokioSleeper};
 use support::github::FakeGitHub;
 use support::Fault;
 

@@ -90,7 +90,7 @@ impl Default for ServiceConfig {
             workers: 4,
             max_body_bytes: 5 * 1024 * 1024,
             schedule: None,
-            github_api_url: crate::tracker::github::DEFAULT_API_URL.into(),
+            github_api_url: crate::forge::github::DEFAULT_API_URL.into(),
             gitlab_api_url: "https://gitlab.com/api/v4".into(),
             write: "commit".into(),
             github_webhook_secret_file: None,

@@ -13,6 +13,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::due::{DocFacts, Policy};
+use crate::forge::paced::{Paced, Sleeper};
+use crate::forge::{Tracker, TrackerError};
 use crate::identity;
 use crate::model::{IssueRef, Postmortem};
 use crate::plan::{refers_to, PlanOptions, TrackedIssue};
@@ -22,8 +24,6 @@ use crate::render::context::{
 };
 use crate::render::{Engine, RenderError};
 use crate::status::{status, IssueState, Status};
-use crate::tracker::paced::{Paced, Sleeper};
-use crate::tracker::{Tracker, TrackerError};
 use crate::writeback::status::{find_block, set_boxes, write_block, BlockDamage};
 
 /// What the follow-up is told beyond documents, listing and day.

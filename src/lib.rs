@@ -3,7 +3,7 @@
 //!
 //! The pipeline: [`source`] (files in) → [`parse`] (text to [`model::Postmortem`]) → [`plan`]
 //! (reconciled with the tracker's listing; due dates by [`due`], states by [`status`]) → apply
-//! ([`reconcile::sync`] through a [`tracker`]) → write back ([`followup`], [`writeback`]: pure
+//! ([`reconcile::sync`] through a [`forge`]) → write back ([`followup`], [`writeback`]: pure
 //! text edits) → report ([`render`], templates). Everything up to the adapters is pure and takes
 //! `today` as an argument ([`clock`] computes it once). [`reconcile`] is the application layer
 //! that the CLI ([`cli`]), the CI entry point ([`ci`]) and the service ([`service`]) all call.
@@ -16,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod due;
 pub mod followup;
+pub mod forge;
 pub mod identity;
 pub mod lint;
 pub mod model;
@@ -28,5 +29,4 @@ pub mod service;
 pub mod source;
 pub mod status;
 pub mod sync;
-pub mod tracker;
 pub mod writeback;

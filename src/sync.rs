@@ -23,6 +23,8 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::forge::paced::{Paced, Pacing, Sleeper};
+use crate::forge::{LabelSpec, NewIssue, Tracker, TrackerError};
 use crate::identity;
 use crate::model::{ItemKind, Postmortem};
 use crate::parse::{parse, ParseOptions};
@@ -31,8 +33,6 @@ use crate::plan::{
 };
 use crate::render::context::{IssueContext, ItemView, PostmortemRef};
 use crate::render::{safe, Engine};
-use crate::tracker::paced::{Paced, Pacing, Sleeper};
-use crate::tracker::{LabelSpec, NewIssue, Tracker, TrackerError};
 use crate::writeback::{insert_links, Link};
 
 /// Everything a sync needs besides the documents and the tracker.

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 /// Which CI service runs us.
-pub use crate::tracker::ForgeKind as Forge;
+pub use crate::forge::ForgeKind as Forge;
 
 /// What triggered the run.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use octocrab::service::middleware::retry::RetryConfig;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 
-use crate::tracker::TrackerError;
+use crate::forge::TrackerError;
 
 /// The hidden marker of the tool's pull/merge request comment.
 pub const STICKY_MARKER: &str = "<!-- postmortem-tracker: pr-comment -->";
@@ -90,7 +90,7 @@ impl Review {
             b.insecure();
         }
         let client = b.build_async().await.map_err(|e| match e {
-            gitlab::GitlabError::Api { source } => crate::tracker::gitlab::api_error(source),
+            gitlab::GitlabError::Api { source } => crate::forge::gitlab::api_error(source),
             other => TrackerError::Transient(other.to_string()),
         })?;
         Ok(Review::GitLab {
@@ -124,7 +124,7 @@ impl Review {
                 let diffs: Vec<Value> = api::paged(endpoint, Pagination::Limit(MAX_PAGES * 100))
                     .query_async(client.as_ref())
                     .await
-                    .map_err(crate::tracker::gitlab::api_error)?;
+                    .map_err(crate::forge::gitlab::api_error)?;
                 Ok(diffs
                     .iter()
                     .filter(|d| d["deleted_file"].as_bool() != Some(true))
@@ -179,7 +179,7 @@ impl Review {
                                 Some(&json!({ "body": body })),
                             )
                             .await
-                            .map_err(crate::tracker::github::error)?;
+                            .map_err(crate::forge::github::error)?;
                         Ok(Some(Sticky::Updated))
                     }
                     None if !create => Ok(None),
@@ -190,7 +190,7 @@ impl Review {
                                 Some(&json!({ "body": body })),
                             )
                             .await
-                            .map_err(crate::tracker::github::error)?;
+                            .map_err(crate::forge::github::error)?;
                         Ok(Some(Sticky::Created))
                     }
                 }
@@ -210,7 +210,7 @@ impl Review {
                 )
                 .query_async(client.as_ref())
                 .await
-                .map_err(crate::tracker::gitlab::api_error)?;
+                .map_err(crate::forge::gitlab::api_error)?;
                 let (method, path, outcome) = match find_marked(&notes, "body") {
                     Some((_, old)) if old == body => return Ok(Some(Sticky::Unchanged)),
                     Some((id, _)) => (
@@ -229,7 +229,7 @@ impl Review {
                 api::ignore(endpoint)
                     .query_async(client.as_ref())
                     .await
-                    .map_err(crate::tracker::gitlab::api_error)?;
+                    .map_err(crate::forge::gitlab::api_error)?;
                 Ok(Some(outcome))
             }
         }
@@ -253,7 +253,7 @@ async fn gh_all(gh: &Octocrab, route: &str) -> Result<Vec<Value>, TrackerError> 
         let items: Vec<Value> = gh
             .get(route, Some(&[("per_page", 100), ("page", page)]))
             .await
-            .map_err(crate::tracker::github::error)?;
+            .map_err(crate::forge::github::error)?;
         let n = items.len();
         out.extend(items);
         if n < 100 {

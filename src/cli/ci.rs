@@ -14,6 +14,10 @@ use super::input::{self, Global, Inputs};
 use super::remote::{self, Kind};
 use crate::ci::review::{Review, Sticky, STICKY_MARKER};
 use crate::ci::{self, CiRun, Event, Forge, Mode, Outputs};
+use crate::forge::client::{Client, ConnectError};
+use crate::forge::paced::TokioSleeper;
+use crate::forge::publish::{Published, Target};
+use crate::forge::{dry_run::DryRun, Tracker, TrackerError};
 use crate::lint::{lint, output, Finding};
 use crate::model::{Diagnostic, Postmortem, Severity};
 use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
@@ -26,10 +30,6 @@ use crate::render::context::{
 };
 use crate::render::Engine;
 use crate::sync::{SyncError, SyncOptions, SyncReport};
-use crate::tracker::client::{Client, ConnectError};
-use crate::tracker::paced::TokioSleeper;
-use crate::tracker::publish::{Published, Target};
-use crate::tracker::{dry_run::DryRun, Tracker, TrackerError};
 
 /// How links reach the default branch after a sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -172,7 +172,7 @@ fn own_push(env: &std::collections::HashMap<String, String>, payload: Option<&st
         .and_then(|v| v["head_commit"]["message"].as_str().map(str::to_string));
     from_payload
         .or_else(|| env.get("CI_COMMIT_MESSAGE").cloned())
-        .is_some_and(|m| crate::tracker::publish::is_own_commit(&m))
+        .is_some_and(|m| crate::forge::publish::is_own_commit(&m))
 }
 
 /// A pull or merge request: lint the changed postmortems, annotate, comment the plan.

@@ -12,15 +12,15 @@ use serde::Serialize;
 use super::input::{self, Global};
 use super::remote::{self, Format, Kind, TrackerArgs};
 use crate::followup::{DocOutcome, TrackerUpdates};
+use crate::forge::client::Client;
+use crate::forge::paced::TokioSleeper;
+use crate::forge::publish::{Published, Target};
+use crate::forge::TrackerError;
 use crate::reconcile::followup::{followup, Document, Job, Write};
 use crate::reconcile::summary;
 use crate::reconcile::Options;
 use crate::render::context::{Counts, ItemState};
 use crate::render::Engine;
-use crate::tracker::client::Client;
-use crate::tracker::paced::TokioSleeper;
-use crate::tracker::publish::{Published, Target};
-use crate::tracker::TrackerError;
 
 /// How the status gets into the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use super::input::{self, Global};
 use super::remote::{self, Format, Kind, TrackerArgs};
+use crate::forge::{github::GitHub, gitlab::GitLab, Tracker};
 use crate::plan::{plan, Action, AdoptBy, Plan, TrackedIssue};
-use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

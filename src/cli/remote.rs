@@ -9,10 +9,10 @@ use chrono::NaiveDate;
 use anyhow::Context as _;
 
 use crate::config::Config;
+use crate::forge::client::ConnectError;
+use crate::forge::TrackerError;
 pub use crate::reconcile::{Kind, Remote};
 use crate::reconcile::{Options, Overrides};
-use crate::tracker::client::ConnectError;
-use crate::tracker::TrackerError;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -12,12 +12,12 @@ use anyhow::Context as _;
 
 use super::input::Global;
 use crate::config::{Config, ServiceConfig};
+use crate::forge::paced::Pacing;
 use crate::service::logs::{self, LogFormat};
 use crate::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
 use crate::service::store::Store;
 use crate::service::webhook::Forge;
 use crate::service::{self, Secrets, Settings};
-use crate::tracker::paced::Pacing;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use super::input::{self, Global};
 use super::remote::{self, Kind, TrackerArgs};
+use crate::forge::client::Client;
+use crate::forge::paced::TokioSleeper;
+use crate::forge::{dry_run::DryRun, Tracker};
 use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
 use crate::render::Engine;
 use crate::sync::{SyncError, SyncReport};
-use crate::tracker::client::Client;
-use crate::tracker::paced::TokioSleeper;
-use crate::tracker::{dry_run::DryRun, Tracker};
 
 /// Output format of the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

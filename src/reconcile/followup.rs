@@ -11,13 +11,13 @@ use serde::Serialize;
 use super::publish::{request_body, status_changes, StatusContext};
 use super::Options;
 use crate::followup::{followup_doc, update_tracker, DocOutcome, TrackerUpdates, UpdateOptions};
+use crate::forge::paced::{Paced, Sleeper};
+use crate::forge::publish::{commit_message, publish, Published, Publisher, Source, Target};
+use crate::forge::{Tracker, TrackerError};
 use crate::model::Postmortem;
 use crate::plan::TrackedIssue;
 use crate::render::context::Counts;
 use crate::render::Engine;
-use crate::tracker::paced::{Paced, Sleeper};
-use crate::tracker::publish::{commit_message, publish, Published, Publisher, Source, Target};
-use crate::tracker::{Tracker, TrackerError};
 
 /// A postmortem as read now: its text and the parse of exactly that text, so that the lines
 /// the status refers to are the lines written.
@@ -93,7 +93,7 @@ pub struct FollowupReport {
 }
 
 /// The follow-up of `docs` through `forge` (`None`: file-only, the files are the state),
-/// paced by the options' [`crate::tracker::paced::Pacing`], waiting with `sleeper`. Fatal tracker errors
+/// paced by the options' [`crate::forge::paced::Pacing`], waiting with `sleeper`. Fatal tracker errors
 /// (token, access) stop it; others are recorded in the report.
 pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
     forge: Option<&F>,

@@ -13,8 +13,8 @@
 //! Who calls what: `sync` → [`sync::sync`]; `followup` → [`followup::followup`]; `ci` on a push
 //! → [`sync::sync`], on a schedule → [`followup::followup`]; the service's runner →
 //! both, in that order. Each only gathers its inputs, calls the job and shows or stores the
-//! report. The forge sits behind [`crate::tracker::client::Client`] (connected from
-//! [`Remote`]) and [`crate::tracker::paced::Paced`] (pacing and rate-limit waits).
+//! report. The forge sits behind [`crate::forge::client::Client`] (connected from
+//! [`Remote`]) and [`crate::forge::paced::Paced`] (pacing and rate-limit waits).
 
 pub mod followup;
 pub mod options;
@@ -22,5 +22,5 @@ pub mod publish;
 pub mod summary;
 pub mod sync;
 
-pub use crate::tracker::client::{Kind, Remote};
+pub use crate::forge::client::{Kind, Remote};
 pub use options::{Options, OptionsError, Overrides};

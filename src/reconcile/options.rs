@@ -10,9 +10,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Config;
 use crate::followup::{FollowupOptions, UpdateOptions};
+use crate::forge::client::{Kind, Remote};
+use crate::forge::github;
 use crate::sync::SyncOptions;
-use crate::tracker::client::{Kind, Remote};
-use crate::tracker::github;
 
 /// What flags (or the CI event) say, each overriding the configuration and the environment.
 #[derive(Debug, Clone, Default)]

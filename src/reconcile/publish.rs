@@ -1,10 +1,10 @@
-//! The write-back changes of a job, for [`crate::tracker::publish::publish`]: the sync's issue
+//! The write-back changes of a job, for [`crate::forge::publish::publish`]: the sync's issue
 //! links and the follow-up's status blocks, each a pure function re-applied to a file's text on
 //! the forge (by item key, not line number), and the pull/merge request's body.
 
 use std::fmt::Write as _;
 
-use crate::tracker::publish::Change;
+use crate::forge::publish::Change;
 
 /// The sync's issue links, applied to `text` (a version of the file at `path`): each issue
 /// goes next to the item with its key in this text, unless that item already links one.

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::webhook::Forge;
+use crate::forge::browse::{Browse, RepoEntry};
+use crate::forge::publish::{ChangeRequest, Publisher, RemoteFile};
+use crate::forge::{LabelSpec, NewIssue, Tracker, TrackerError};
 use crate::plan::TrackedIssue;
-use crate::tracker::browse::{Browse, RepoEntry};
-use crate::tracker::publish::{ChangeRequest, Publisher, RemoteFile};
-use crate::tracker::{LabelSpec, NewIssue, Tracker, TrackerError};
 
 /// Calls by (forge, outcome): `ok`, `rate_limited`, `error`.
 #[derive(Debug, Default)]

@@ -23,16 +23,16 @@ use super::index;
 use super::store::{Job, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, Runner};
+use crate::forge::browse::Browse;
+use crate::forge::paced::{Pacing, Sleeper};
+use crate::forge::publish::Target;
+use crate::forge::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 use crate::model::Postmortem;
 use crate::reconcile::followup::{followup, Document, Job as FollowupJob, Write, REQUEST_TITLE};
 use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
 use crate::reconcile::Options;
 use crate::render::Engine;
 use crate::source::remote;
-use crate::tracker::browse::Browse;
-use crate::tracker::paced::{Pacing, Sleeper};
-use crate::tracker::publish::Target;
-use crate::tracker::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 
 /// Where the service writes links and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// The forge a delivery came from.
-pub use crate::tracker::ForgeKind as Forge;
+pub use crate::forge::ForgeKind as Forge;
 
 /// Why a repository needs reconciling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -15,10 +15,10 @@
 use std::path::Path;
 
 use crate::config::{Config, ConfigError, FILE_NAME};
+use crate::forge::browse::Browse;
+use crate::forge::TrackerError;
 use crate::model::Postmortem;
 use crate::parse::{parse, ParseOptions};
-use crate::tracker::browse::Browse;
-use crate::tracker::TrackerError;
 
 use super::select::{GlobError, Selector};
 use super::{is_binary, MAX_FILE_BYTES};

@@ -9,13 +9,13 @@ use std::cell::Cell;
 use std::path::Path;
 use std::time::Duration;
 
-use postmortem_tracker::tracker::github::GitHub;
-use postmortem_tracker::tracker::gitlab::GitLab;
-use postmortem_tracker::tracker::publish::{
+use postmortem_tracker::forge::github::GitHub;
+use postmortem_tracker::forge::gitlab::GitLab;
+use postmortem_tracker::forge::publish::{
     commit_message, is_own_commit, publish, Change, ChangeRequest, Publisher, RemoteFile, Source,
     Target,
 };
-use postmortem_tracker::tracker::TrackerError;
+use postmortem_tracker::forge::TrackerError;
 use postmortem_tracker::writeback::status::{set_boxes, write_block};
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
@@ -241,7 +241,7 @@ async fn a_file_that_keeps_changing_is_given_up_after_bounded_attempts() {
     assert!(out.written.is_empty());
     assert_eq!(out.errors.len(), 1, "{out:?}");
     assert!(out.errors[0].contains(PATH), "{out:?}");
-    assert_eq!(n.get(), postmortem_tracker::tracker::publish::MAX_ATTEMPTS);
+    assert_eq!(n.get(), postmortem_tracker::forge::publish::MAX_ATTEMPTS);
 }
 
 // ------------------------------------------------------------ through the binary

@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use postmortem_tracker::forge::paced::Pacing;
 use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
 use postmortem_tracker::service::store::Store;
 use postmortem_tracker::service::{Secrets, Settings};
-use postmortem_tracker::tracker::paced::Pacing;
 use serde_json::Value;
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;

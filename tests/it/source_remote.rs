@@ -8,11 +8,11 @@ use crate::support;
 use std::time::Duration;
 
 use postmortem_tracker::config::Config;
+use postmortem_tracker::forge::browse::Browse;
+use postmortem_tracker::forge::github::GitHub;
+use postmortem_tracker::forge::gitlab::GitLab;
+use postmortem_tracker::forge::TrackerError;
 use postmortem_tracker::source::remote::{load, read_config, RemoteError, RemoteInputs};
-use postmortem_tracker::tracker::browse::Browse;
-use postmortem_tracker::tracker::github::GitHub;
-use postmortem_tracker::tracker::gitlab::GitLab;
-use postmortem_tracker::tracker::TrackerError;
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
 use support::Access;

@@ -7,11 +7,11 @@ use crate::sync_common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use postmortem_tracker::forge::github::GitHub;
 use postmortem_tracker::plan::plan;
 use postmortem_tracker::render::safe::parse_marker;
 use postmortem_tracker::render::Engine;
 use postmortem_tracker::sync::sync;
-use postmortem_tracker::tracker::github::GitHub;
 use support::github::FakeGitHub;
 use support::{Access, Fault};
 use sync_common::*;
@@ -393,7 +393,7 @@ async fn items_naming_an_issue_are_adopted_and_removed_items_reported() {
         .filter(|l| !l.contains("Review expiring credentials"))
         .collect();
     std::fs::write(&path, kept.join("\n") + "\n").unwrap();
-    let state = postmortem_tracker::tracker::Tracker::list_issues(&client(&fake), "postmortem")
+    let state = postmortem_tracker::forge::Tracker::list_issues(&client(&fake), "postmortem")
         .await
         .unwrap();
     let p = plan(&load(ws.path()), &state, &opts.plan);

@@ -7,10 +7,10 @@ use crate::sync_common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use postmortem_tracker::forge::gitlab::GitLab;
 use postmortem_tracker::render::safe::parse_marker;
 use postmortem_tracker::render::Engine;
 use postmortem_tracker::sync::sync;
-use postmortem_tracker::tracker::gitlab::GitLab;
 use support::gitlab::FakeGitLab;
 use support::{Access, Fault};
 use sync_common::*;
@@ -100,7 +100,7 @@ async fn items_naming_an_issue_are_adopted_and_removed_items_reported() {
         .filter(|l| !l.contains("Review expiring credentials"))
         .collect();
     std::fs::write(&path, kept.join("\n") + "\n").unwrap();
-    let state = postmortem_tracker::tracker::Tracker::list_issues(&gl, "postmortem")
+    let state = postmortem_tracker::forge::Tracker::list_issues(&gl, "postmortem")
         .await
         .unwrap();
     let p = postmortem_tracker::plan::plan(&load(ws.path()), &state, &opts.plan);

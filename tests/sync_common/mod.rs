@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use postmortem_tracker::forge::paced::{Pacing, Sleeper};
 use postmortem_tracker::identity;
 use postmortem_tracker::model::Postmortem;
 use postmortem_tracker::parse::parse_bytes;
 use postmortem_tracker::plan::PlanOptions;
 use postmortem_tracker::sync::SyncOptions;
-use postmortem_tracker::tracker::paced::{Pacing, Sleeper};
 
 /// Records the waits asked for instead of sleeping.
 #[derive(Default)]

@@ -1,9 +1,11 @@
-//! The issue tracker behind one small async trait, with an adapter per forge: GitHub through
-//! `octocrab` ([`github`]), GitLab through the `gitlab` crate ([`gitlab`]), and a tracker that
-//! only records what it would do ([`dry_run`]).
+//! The forges (GitHub, GitLab): issues behind the small async [`Tracker`] trait, files and
+//! pull/merge requests behind [`publish::Publisher`], repository listings behind
+//! [`browse::Browse`]; an adapter per forge (GitHub through `octocrab` in [`github`], GitLab
+//! through the `gitlab` crate in [`gitlab`]), a tracker that only records what it would do
+//! ([`dry_run`]), and [`client`], which connects either from options.
 //!
 //! Adapters do one request per call (plus pagination) and never retry: retries, pacing and
-//! rate-limit waits live in [`crate::sync`], where an ambiguous create can be checked against a
+//! rate-limit waits live in [`paced`], where an ambiguous create can be checked against a
 //! fresh listing before it is sent again.
 
 pub mod browse;
