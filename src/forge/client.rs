@@ -140,6 +140,14 @@ impl Tracker for Client {
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
         each!(self, c => c.comments(number).await)
     }
+    async fn update_issue(
+        &self,
+        number: u64,
+        body: &str,
+        reopen: bool,
+    ) -> Result<(), TrackerError> {
+        each!(self, c => c.update_issue(number, body, reopen).await)
+    }
 }
 
 impl Publisher for Client {

@@ -150,6 +150,11 @@ pub trait Tracker {
 
     /// The bodies of an issue's comments, all pages, oldest first.
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError>;
+
+    /// Replaces an issue's body (the follow-up's reminder state, the digest); with `reopen`,
+    /// reopens it in the same request.
+    async fn update_issue(&self, number: u64, body: &str, reopen: bool)
+        -> Result<(), TrackerError>;
 }
 
 /// The label that marks an issue closed by the tool as a duplicate.
@@ -179,6 +184,7 @@ pub fn tracked(
         duplicate,
         due: body.and_then(body_due),
         labels: labels.to_vec(),
+        body: body.map(str::to_string),
         ..TrackedIssue::default()
     }
 }

@@ -140,6 +140,15 @@ impl<F: Tracker> Tracker for Counted<'_, F> {
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
         self.count(self.inner.comments(number).await)
     }
+
+    async fn update_issue(
+        &self,
+        number: u64,
+        body: &str,
+        reopen: bool,
+    ) -> Result<(), TrackerError> {
+        self.write(self.inner.update_issue(number, body, reopen).await)
+    }
 }
 
 impl<F: Publisher> Publisher for Counted<'_, F> {
