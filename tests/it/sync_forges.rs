@@ -14,7 +14,7 @@ use std::time::Duration;
 use postmortem_tracker::forge::Tracker;
 use postmortem_tracker::plan::{plan, Action, AdoptBy};
 use postmortem_tracker::render::Engine;
-use postmortem_tracker::sync::{sync, SyncReport};
+use postmortem_tracker::sync::sync;
 
 both_forges!(
     first_sync_opens_one_issue_per_item_and_the_second_makes_no_write,
@@ -28,24 +28,11 @@ both_forges!(
     ticked_items_new_issues_are_closed_but_a_reopened_one_is_respected,
 );
 
-/// One sync of the postmortems under `root` with a fresh client, no sleeping.
-async fn run<F: SyncForge>(fake: &F, root: &std::path::Path, sleeper: &NoSleep) -> SyncReport {
-    sync(
-        &load(root),
-        &fake.client().await,
-        sleeper,
-        &Engine::new(None).unwrap(),
-        &options(root, REPO),
-    )
-    .await
-    .unwrap()
-}
-
 async fn first_sync_opens_one_issue_per_item_and_the_second_makes_no_write<F: SyncForge>() {
     let fake = F::start_with_owners();
     let ws = workspace();
     let expected = keys_to_track(&load(ws.path()));
-    let report = run(&fake, ws.path(), &NoSleep::default()).await;
+    let report = sync_once(&fake, ws.path(), &NoSleep::default()).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.created.len(), expected.len());
     assert_tracked_once(&fake, ws.path(), &expected);
@@ -92,7 +79,7 @@ async fn first_sync_opens_one_issue_per_item_and_the_second_makes_no_write<F: Sy
 
     // Second run: the listing, nothing else.
     fake.requests().clear();
-    let report = run(&fake, ws.path(), &NoSleep::default()).await;
+    let report = sync_once(&fake, ws.path(), &NoSleep::default()).await;
     assert!(report.created.is_empty() && report.adopted.is_empty());
     assert_eq!(fake.requests().count_writes(), 0);
     let pages = fake.all_issues().len().div_ceil(100).max(1);
@@ -120,7 +107,7 @@ async fn a_create_answered_5xx_or_429_that_succeeded_is_adopted_not_repeated<F: 
             1,
         );
     let sleeper = NoSleep::default();
-    let report = run(&fake, ws.path(), &sleeper).await;
+    let report = sync_once(&fake, ws.path(), &sleeper).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(
         report.adopted.len(),
@@ -140,7 +127,7 @@ async fn a_crash_after_any_request_never_leads_to_a_duplicate<F: SyncForge>() {
     let total = {
         let fake = F::start_with_owners();
         let ws = workspace();
-        run(&fake, ws.path(), &NoSleep::default()).await;
+        sync_once(&fake, ws.path(), &NoSleep::default()).await;
         fake.requests().len() - F::CONNECT_REQUESTS
     };
     assert!(total < 400, "{total}");
@@ -238,7 +225,7 @@ async fn rate_limits_are_waited_out_for_the_time_the_forge_asks<F: SyncForge>() 
             1,
         );
     let sleeper = NoSleep::default();
-    run(&fake, ws.path(), &sleeper).await;
+    sync_once(&fake, ws.path(), &sleeper).await;
     let waits = sleeper.0.borrow().clone();
     assert!(waits.contains(&Duration::from_secs(7)), "{waits:?}");
     assert!(waits.contains(&Duration::from_secs(4)), "{waits:?}");
@@ -288,7 +275,7 @@ fn delete_tracked_item(root: &std::path::Path) {
 async fn items_naming_an_issue_are_adopted_and_removed_items_reported<F: SyncForge>() {
     let fake = F::start_with_owners();
     let ws = workspace();
-    let report = run(&fake, ws.path(), &NoSleep::default()).await;
+    let report = sync_once(&fake, ws.path(), &NoSleep::default()).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     // Example 04 names issues for four of its items (#12, #15, an URL, #19) and example 05 one:
     // they are adopted, not opened again.
@@ -324,7 +311,7 @@ async fn removed_items_are_closed_only_when_asked<F: SyncForge>() {
     let ws = workspace();
     let engine = Engine::new(None).unwrap();
     let mut opts = options(ws.path(), REPO);
-    run(&fake, ws.path(), &NoSleep::default()).await;
+    sync_once(&fake, ws.path(), &NoSleep::default()).await;
     delete_tracked_item(ws.path());
     let removed_issue = || {
         let (number, _, _, comments) = fake.issue(REPO, "Review expiring credentials");

@@ -8,7 +8,6 @@ use crate::sync_common::*;
 use std::time::Duration;
 
 use postmortem_tracker::render::Engine;
-use postmortem_tracker::sync::sync;
 use support::gitlab::FakeGitLab;
 use support::{Access, Fault};
 
@@ -25,6 +24,8 @@ async fn client(fake: &FakeGitLab) -> postmortem_tracker::forge::gitlab::GitLab 
     fake.client().await
 }
 
+/// GitLab's 429 carries `Retry-After`: a listing (the issues, the labels) and a call whose
+/// answer is ignored (a label created) wait what it says, never a made-up default.
 #[tokio::test]
 async fn a_429_to_a_listing_or_an_ignored_answer_waits_its_retry_after() {
     let fake = fake();
@@ -40,15 +41,7 @@ async fn a_429_to_a_listing_or_an_ignored_answer_waits_its_retry_after() {
         .on("GET", labels, limited(), 1)
         .on("POST", labels, limited(), 1);
     let sleeper = NoSleep::default();
-    let report = sync(
-        &docs,
-        &client(&fake).await,
-        &sleeper,
-        &Engine::new(None).unwrap(),
-        &options(ws.path(), P),
-    )
-    .await
-    .unwrap();
+    let report = sync_once(&fake, ws.path(), &sleeper).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let waits = sleeper.0.borrow().clone();
     let one_second = waits
@@ -63,21 +56,14 @@ async fn a_429_to_a_listing_or_an_ignored_answer_waits_its_retry_after() {
     assert_tracked_once(&fake, ws.path(), &expected);
 }
 
+/// An owner who has an account but is not a member of the project: GitLab opens the issue
+/// with no assignee (201, `assignees: []`); the sync says so, as for an owner without account.
 #[tokio::test]
 async fn an_owner_gitlab_does_not_assign_is_reported() {
     let fake = fake();
     fake.state().add_outsider("mkovacs");
     let ws = workspace();
-    let docs = load(ws.path());
-    let report = sync(
-        &docs,
-        &client(&fake).await,
-        &NoSleep::default(),
-        &Engine::new(None).unwrap(),
-        &options(ws.path(), P),
-    )
-    .await
-    .unwrap();
+    let report = sync_once(&fake, ws.path(), &NoSleep::default()).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let st = fake.state();
     let issue = st
@@ -108,6 +94,8 @@ async fn an_owner_gitlab_does_not_assign_is_reported() {
     );
 }
 
+/// Item text that starts a line with `/` is copied into the issue description as text: GitLab
+/// runs no quick action from it (the fake runs `/close`, `/label`, `/unlabel` as GitLab does).
 #[tokio::test]
 async fn copied_text_never_runs_a_gitlab_quick_action() {
     let fake = fake();
@@ -120,15 +108,7 @@ async fn copied_text_never_runs_a_gitlab_quick_action() {
     .unwrap();
     let docs = load(ws.path());
     assert_eq!(docs[0].actions.len(), 3, "{:?}", docs[0].actions);
-    let report = sync(
-        &docs,
-        &client(&fake).await,
-        &NoSleep::default(),
-        &Engine::new(None).unwrap(),
-        &options(ws.path(), P),
-    )
-    .await
-    .unwrap();
+    let report = sync_once(&fake, ws.path(), &NoSleep::default()).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.created.len(), 3);
     let st = fake.state();
@@ -222,6 +202,8 @@ fn the_binary_detects_gitlab_ci_and_explains_failures_without_the_token() {
     assert!(out.contains("Sync: 0 created, 0 adopted"), "{out}");
 }
 
+/// The follow-up waits out a rate limit on its label writes through the injected sleeper (it
+/// sleeps on no timer of its own), for the time GitLab's `Retry-After` says.
 #[tokio::test]
 async fn the_follow_up_waits_through_the_injected_sleeper() {
     use postmortem_tracker::config::Config;
@@ -230,18 +212,9 @@ async fn the_follow_up_waits_through_the_injected_sleeper() {
 
     let fake = fake();
     let ws = workspace();
-    let docs = load(ws.path());
     let engine = Engine::new(None).unwrap();
     let c = client(&fake).await;
-    sync(
-        &docs,
-        &c,
-        &NoSleep::default(),
-        &engine,
-        &options(ws.path(), P),
-    )
-    .await
-    .unwrap();
+    sync_once(&fake, ws.path(), &NoSleep::default()).await;
     let mut config = Config::default();
     config.sync.min_write_interval_ms = 0;
     let remote = Remote {

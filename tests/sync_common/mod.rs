@@ -335,6 +335,24 @@ impl SyncForge for FakeGitLab {
     }
 }
 
+/// One sync of the postmortems under `root` into [`REPO`] with a fresh client, waits recorded by
+/// `sleeper`.
+pub async fn sync_once<F: SyncForge>(
+    fake: &F,
+    root: &Path,
+    sleeper: &NoSleep,
+) -> postmortem_tracker::sync::SyncReport {
+    postmortem_tracker::sync::sync(
+        &load(root),
+        &fake.client().await,
+        sleeper,
+        &postmortem_tracker::render::Engine::new(None).unwrap(),
+        &options(root, REPO),
+    )
+    .await
+    .unwrap()
+}
+
 /// The issue of [`REPO`] whose title contains `title`.
 pub fn issue_titled<F: SyncForge>(fake: &F, title: &str) -> IssueView {
     fake.all_issues()
