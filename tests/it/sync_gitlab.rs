@@ -208,7 +208,7 @@ fn the_binary_detects_gitlab_ci_and_explains_failures_without_the_token() {
 async fn the_follow_up_waits_through_the_injected_sleeper() {
     use postmortem_tracker::config::Config;
     use postmortem_tracker::reconcile::followup::{followup, Document, Job, Write};
-    use postmortem_tracker::reconcile::{Kind, Options, Remote};
+    use postmortem_tracker::reconcile::{ForgeKind, Options, Remote};
 
     let fake = fake();
     let ws = workspace();
@@ -218,7 +218,7 @@ async fn the_follow_up_waits_through_the_injected_sleeper() {
     let mut config = Config::default();
     config.sync.min_write_interval_ms = 0;
     let remote = Remote {
-        kind: Kind::Gitlab,
+        kind: Some(ForgeKind::Gitlab),
         repo: P.into(),
         api_url: format!("{}/api/v4", fake.base_url()),
         token: Some(FakeGitLab::TOKEN.into()),
