@@ -353,3 +353,59 @@ pub fn sample() -> DigestContext {
         ],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::followup::followup_doc;
+    use crate::parse::{parse, ParseOptions};
+
+    #[test]
+    fn overdue_then_due_soon_grouped_by_owner_nobody_last() {
+        let text = "# Outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n- [ ] Add alerts @bob due: 2026-01-05\n- [ ] Fix config @ann due: 2026-01-12\n- [ ] Write runbook due: 2026-01-04\n- [ ] Raise limits @ann due: 2026-01-08\n- [ ] Later work @ann due: 2026-02-01\n- [x] Done work @ann due: 2026-01-02\n";
+        let doc = parse("pm.md", text, &ParseOptions::default());
+        let engine = Engine::new(None).unwrap();
+        let opts = FollowupOptions::default();
+        let today: NaiveDate = "2026-01-10".parse().unwrap();
+        let out = followup_doc(&doc, text, None, today, &opts, &engine).unwrap();
+        let ctx = context(&[out], today, &opts);
+        assert_eq!((ctx.counts.overdue, ctx.counts.due_soon), (3, 1));
+        let groups: Vec<(Option<&str>, Vec<&str>)> = ctx
+            .owners
+            .iter()
+            .map(|g| {
+                (
+                    g.owner.as_deref(),
+                    g.items.iter().map(|i| i.item.text.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (Some("ann"), vec!["Raise limits", "Fix config"]),
+                (Some("bob"), vec!["Add alerts"]),
+                (None, vec!["Write runbook"]),
+            ]
+        );
+        let due_soon = &ctx.owners[0].items[1];
+        assert_eq!((due_soon.days_left, due_soon.days_overdue), (Some(2), None));
+        let body = engine.render("digest", &ctx).unwrap();
+        assert!(body.contains("### @ann"), "{body}");
+        assert!(body.contains("### Nobody assigned"), "{body}");
+    }
+
+    #[test]
+    fn a_digest_is_found_by_its_marker_unless_closed_as_a_duplicate() {
+        let t = |body: &str, duplicate: bool| TrackedIssue {
+            body: Some(body.into()),
+            duplicate,
+            ..TrackedIssue::default()
+        };
+        assert!(is_digest(&t(&format!("x\n{DIGEST_MARKER}\n"), false)));
+        assert!(!is_digest(&t(&format!("x\n{DIGEST_MARKER}\n"), true)));
+        assert!(!is_digest(&t("an item issue", false)));
+        assert!(same_text("a\r\nb\n\n", "a\nb"));
+        assert!(!same_text("a\nb", "a\nc"));
+    }
+}

@@ -368,17 +368,6 @@ pub fn assess(
         .collect()
 }
 
-fn postmortem_ref(doc: &Postmortem, options: &FollowupOptions) -> PostmortemRef {
-    PostmortemRef {
-        path: doc.path.clone(),
-        url: options
-            .file_url
-            .as_ref()
-            .map(|u| u.replace("{path}", &doc.path)),
-        title: doc.title.clone(),
-    }
-}
-
 /// The status block's template context.
 pub fn block_context(
     doc: &Postmortem,
@@ -397,7 +386,7 @@ pub fn block_context(
         .collect();
     StatusBlockContext {
         today: today.format("%Y-%m-%d").to_string(),
-        postmortem: postmortem_ref(doc, options),
+        postmortem: PostmortemRef::of(doc, options.file_url.as_deref()),
         counts: Counts::of(&rows),
         items: rows,
     }
@@ -835,6 +824,22 @@ mod tests {
         assert!(out.text.contains("| not planned |"), "{}", out.text);
         let json = serde_json::to_value(&out.items[0]).unwrap();
         assert_eq!(json["state"], "not_planned");
+    }
+
+    #[test]
+    fn escalation_mentions_the_configured_list_else_the_owners_logins() {
+        let text = "---\nowners: [\"@lead\", \"Ops Team\", \"lead\"]\n---\n# Outage\n\n## Action Items\n\n- [ ] Add alerts\n";
+        let doc = parse("pm.md", text, &ParseOptions::default());
+        let engine = Engine::new(None).unwrap();
+        let mut opts = FollowupOptions::default();
+        let out = followup_doc(&doc, text, None, day("2026-01-10"), &opts, &engine).unwrap();
+        assert_eq!(
+            escalation_targets(&opts, &out),
+            ["lead"],
+            "logins only, once each"
+        );
+        opts.escalation = vec!["@sre-lead".into(), "oncall".into()];
+        assert_eq!(escalation_targets(&opts, &out), ["sre-lead", "oncall"]);
     }
 
     #[test]
