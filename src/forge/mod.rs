@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
+use crate::identity::ItemKey;
 use crate::plan::TrackedIssue;
 use crate::render::safe::parse_marker;
 
@@ -86,6 +87,9 @@ macro_rules! forward_forge {
             }
             async fn comments(&self, number: u64) -> Result<Vec<String>, $crate::forge::TrackerError> {
                 $call!(self, read, f => f.comments(number).await)
+            }
+            fn take_pause(&self) -> Option<std::time::Duration> {
+                $call!(self, plain, f => f.take_pause())
             }
         }
 
@@ -286,6 +290,13 @@ pub trait Tracker {
 
     /// The bodies of an issue's comments, all pages, oldest first.
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError>;
+
+    /// The wait the forge asked for before the next request, read from the rate-limit
+    /// headers of an earlier answer that said the budget is spent; given once, then `None`
+    /// until another answer asks again. [`paced::Paced`] waits it out before its next request.
+    fn take_pause(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// The label that marks an issue closed by the tool as a duplicate.
@@ -310,7 +321,7 @@ pub fn tracked(
         url,
         title,
         open,
-        key: marker.as_ref().map(|(k, _)| k.clone()),
+        key: marker.as_ref().map(|(k, _)| ItemKey::new(k.as_str())),
         path: marker.map(|(_, p)| p),
         duplicate,
         due: body.and_then(body_due),
