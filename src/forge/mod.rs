@@ -87,6 +87,14 @@ macro_rules! forward_forge {
             async fn comments(&self, number: u64) -> Result<Vec<String>, $crate::forge::TrackerError> {
                 $call!(self, read, f => f.comments(number).await)
             }
+            async fn update_issue(
+                &self,
+                number: u64,
+                body: &str,
+                reopen: bool,
+            ) -> Result<(), $crate::forge::TrackerError> {
+                $call!(self, write, f => f.update_issue(number, body, reopen).await)
+            }
         }
 
         impl<$($gen)*> $crate::forge::publish::Publisher for $ty {
@@ -286,6 +294,11 @@ pub trait Tracker {
 
     /// The bodies of an issue's comments, all pages, oldest first.
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError>;
+
+    /// Replaces an issue's body (the follow-up's reminder state, the digest); with `reopen`,
+    /// reopens it in the same request.
+    async fn update_issue(&self, number: u64, body: &str, reopen: bool)
+        -> Result<(), TrackerError>;
 }
 
 /// The label that marks an issue closed by the tool as a duplicate.
@@ -315,6 +328,7 @@ pub fn tracked(
         duplicate,
         due: body.and_then(body_due),
         labels: labels.to_vec(),
+        body: body.map(str::to_string),
         ..TrackedIssue::default()
     }
 }

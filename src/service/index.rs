@@ -200,6 +200,8 @@ impl Counts {
                 ItemState::Done => c.done += 1,
                 ItemState::Open => c.open += 1,
                 ItemState::Overdue => c.overdue += 1,
+                // Closed without being done: in none of the chart's lines.
+                ItemState::NotPlanned => {}
             }
         }
         c
