@@ -113,6 +113,17 @@ impl Answer {
     }
 }
 
+/// The GraphQL endpoint beside the REST `api_url`: `https://api.github.com` →
+/// `https://api.github.com/graphql`; GitHub Enterprise's `https://HOST/api/v3` →
+/// `https://HOST/api/graphql`.
+pub fn graphql_url(api_url: &str) -> String {
+    let api_url = api_url.trim_end_matches('/');
+    match api_url.strip_suffix("/api/v3") {
+        Some(host) => format!("{host}/api/graphql"),
+        None => format!("{api_url}/graphql"),
+    }
+}
+
 /// A GitHub Projects (v2) client.
 pub struct Projects {
     gh: Octocrab,
@@ -120,17 +131,12 @@ pub struct Projects {
 }
 
 impl Projects {
-    /// A client for the GraphQL endpoint beside the REST `api_url` (`https://api.github.com`
-    /// → `/graphql`; GitHub Enterprise's `https://HOST/api/v3` → `https://HOST/api/graphql`).
+    /// A client for the GraphQL endpoint beside the REST `api_url` ([`graphql_url`]).
     pub fn new(api_url: &str, token: Option<&str>, timeout: Duration) -> Result<Projects, String> {
         let api_url = api_url.trim_end_matches('/');
-        let url = match api_url.strip_suffix("/api/v3") {
-            Some(host) => format!("{host}/api/graphql"),
-            None => format!("{api_url}/graphql"),
-        };
         Ok(Projects {
             gh: github::client(api_url, token, timeout)?,
-            url,
+            url: graphql_url(api_url),
         })
     }
 
@@ -471,17 +477,12 @@ mod tests {
 
     #[test]
     fn graphql_sits_beside_the_rest_api() {
-        let t = Duration::from_secs(5);
         assert_eq!(
-            Projects::new("https://api.github.com/", None, t)
-                .unwrap()
-                .url,
+            graphql_url("https://api.github.com/"),
             "https://api.github.com/graphql"
         );
         assert_eq!(
-            Projects::new("https://ghe.example/api/v3", None, t)
-                .unwrap()
-                .url,
+            graphql_url("https://ghe.example/api/v3"),
             "https://ghe.example/api/graphql"
         );
     }
