@@ -271,8 +271,9 @@ pub struct Mapping {
     pub fields: Vec<MappedField>,
     /// Option ids of the `Status` field for open, overdue and done.
     status: Option<[String; 3]>,
-    /// Option ids of the `Kind` field for corrective, preventive and task.
-    kind: Option<[String; 3]>,
+    /// Option ids of the `Kind` field for corrective, preventive, task and unknown (none:
+    /// left empty).
+    kind: Option<[Option<String>; 4]>,
 }
 
 /// Why the project cannot be written as configured. Found before any write.
@@ -388,10 +389,23 @@ pub fn resolve_mapping(
         None => None,
         Some(f) => {
             let k = &config.kind;
+            let unknown = match &k.unknown {
+                Some(name) => Some(option_id(f, name, "projects.github.kind.unknown")?),
+                None => option_id(f, "Unknown", "").ok(),
+            };
             Some([
-                option_id(f, &k.corrective, "projects.github.kind.corrective")?,
-                option_id(f, &k.preventive, "projects.github.kind.preventive")?,
-                option_id(f, &k.task, "projects.github.kind.task")?,
+                Some(option_id(
+                    f,
+                    &k.corrective,
+                    "projects.github.kind.corrective",
+                )?),
+                Some(option_id(
+                    f,
+                    &k.preventive,
+                    "projects.github.kind.preventive",
+                )?),
+                Some(option_id(f, &k.task, "projects.github.kind.task")?),
+                unknown,
             ])
         }
     };
@@ -450,15 +464,16 @@ fn wanted(
             .map(|ids| FieldValue::Option(ids[state].clone())),
         Role::Kind => {
             let k = match item.kind {
-                ItemKind::Corrective => Some(0),
-                ItemKind::Preventive => Some(1),
-                ItemKind::Task => Some(2),
-                ItemKind::Unknown => None,
+                ItemKind::Corrective => 0,
+                ItemKind::Preventive => 1,
+                ItemKind::Task => 2,
+                ItemKind::Unknown => 3,
             };
-            match (&mapping.kind, k) {
-                (Some(ids), Some(k)) => Some(FieldValue::Option(ids[k].clone())),
-                _ => None,
-            }
+            mapping
+                .kind
+                .as_ref()
+                .and_then(|ids| ids[k].clone())
+                .map(FieldValue::Option)
         }
         Role::Due => item.due.map(FieldValue::Date),
         Role::Postmortem => Some(FieldValue::Text(item.postmortem.clone())),

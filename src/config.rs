@@ -142,13 +142,16 @@ impl Default for StatusOptions {
     }
 }
 
-/// The `Kind` option of each kind of item (items of unknown kind leave the field empty).
+/// The `Kind` option of each kind of item.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct KindOptions {
     pub corrective: String,
     pub preventive: String,
     pub task: String,
+    /// Items whose kind the postmortem does not say. Unset: the option `Unknown` when the
+    /// field has one, else the field is left empty.
+    pub unknown: Option<String>,
 }
 
 impl Default for KindOptions {
@@ -157,6 +160,7 @@ impl Default for KindOptions {
             corrective: "Corrective".into(),
             preventive: "Preventive".into(),
             task: "Task".into(),
+            unknown: None,
         }
     }
 }

@@ -29,6 +29,7 @@ mod followup_trackers;
 mod install_script;
 mod one_pipeline;
 mod parse_props;
+mod projects;
 mod readme_parser;
 mod report;
 mod serve;
