@@ -35,6 +35,7 @@ mod report;
 mod serve;
 mod service_e2e;
 mod source_remote;
+mod state_labels;
 mod sync_github;
 mod sync_gitlab;
 mod templates;
