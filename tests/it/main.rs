@@ -36,6 +36,7 @@ mod serve;
 mod service_e2e;
 mod source_remote;
 mod state_labels;
+mod sync_forges;
 mod sync_github;
 mod sync_gitlab;
 mod templates;
