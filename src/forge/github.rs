@@ -114,7 +114,11 @@ impl GitHub {
 }
 
 /// An octocrab client for `api_url` (no trailing `/`) without its retry layer.
-fn client(api_url: &str, token: Option<&str>, timeout: Duration) -> Result<Octocrab, String> {
+pub(super) fn client(
+    api_url: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> Result<Octocrab, String> {
     let mut b = Octocrab::builder()
         .base_uri(api_url)
         .map_err(|_| format!("GitHub API URL {api_url:?} is not a valid URL"))?

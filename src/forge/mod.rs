@@ -15,6 +15,7 @@ pub mod dry_run;
 pub mod github;
 pub mod gitlab;
 pub mod paced;
+pub mod projects;
 pub mod publish;
 
 use std::time::Duration;
