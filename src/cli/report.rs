@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use super::followup::{execute_on, WriteMode};
 use super::input::{self, Global};
-use super::remote::{self, Kind, TrackerArgs};
+use super::remote::{self, TrackerArgs};
 use crate::model::Postmortem;
 use crate::reconcile::followup::Document;
 use crate::render::Engine;
@@ -68,11 +68,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let done = execute_on(&resolved, &engine, docs, Vec::new(), WriteMode::Local, true)?;
     let docs: Vec<Postmortem> = inputs.documents;
     let remote = &resolved.remote;
-    let forge = match remote.kind {
-        Kind::Github => "github",
-        Kind::Gitlab => "gitlab",
-        Kind::None => "",
-    };
+    let forge = remote.kind.map_or("", |k| k.as_str());
     let repository = remote.repo.to_lowercase();
     let items = records(
         forge,

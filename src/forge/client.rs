@@ -8,21 +8,14 @@ use super::browse::{Browse, RepoEntry};
 use super::github::GitHub;
 use super::gitlab::GitLab;
 use super::publish::{ChangeRequest, Publisher, RemoteFile};
-use super::{LabelSpec, NewIssue, Tracker, TrackerError};
+use super::{ForgeKind, LabelSpec, NewIssue, Tracker, TrackerError};
 use crate::plan::TrackedIssue;
-
-/// Which forge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
-    Github,
-    Gitlab,
-    None,
-}
 
 /// Where to talk, resolved from flags, configuration and environment (in that order).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Remote {
-    pub kind: Kind,
+    /// The forge; `None` when no tracker is configured (plan from the files alone).
+    pub kind: Option<ForgeKind>,
     pub repo: String,
     pub api_url: String,
     /// The token, when the environment has one. Never printed.
@@ -41,20 +34,20 @@ impl std::fmt::Debug for Remote {
 }
 
 impl Remote {
+    /// The forge whose conventions apply: the configured one, else GitHub's (the default
+    /// API root and the token variable named in messages when no tracker is configured).
+    pub fn forge_or_default(&self) -> ForgeKind {
+        self.kind.unwrap_or(ForgeKind::Github)
+    }
+
     /// The environment variable the token comes from.
     pub fn token_var(&self) -> &'static str {
-        match self.kind {
-            Kind::Gitlab => "GITLAB_TOKEN",
-            _ => "GITHUB_TOKEN",
-        }
+        self.forge_or_default().token_var()
     }
 
     /// The forge's name for people: `GitHub`, `GitLab`.
     pub fn forge(&self) -> &'static str {
-        match self.kind {
-            Kind::Gitlab => "GitLab",
-            _ => "GitHub",
-        }
+        self.forge_or_default().name()
     }
 }
 
@@ -80,17 +73,19 @@ impl Client {
     /// a token (public repositories, read only); GitLab needs one.
     pub async fn connect(remote: &Remote, timeout: Duration) -> Result<Client, ConnectError> {
         match (remote.kind, remote.token.as_deref()) {
-            (Kind::Github, token) => GitHub::new(&remote.api_url, &remote.repo, token, timeout)
-                .map(Client::GitHub)
-                .map_err(ConnectError::Setup),
-            (Kind::Gitlab, Some(token)) => Ok(Client::GitLab(
+            (Some(ForgeKind::Github), token) => {
+                GitHub::new(&remote.api_url, &remote.repo, token, timeout)
+                    .map(Client::GitHub)
+                    .map_err(ConnectError::Setup)
+            }
+            (Some(ForgeKind::Gitlab), Some(token)) => Ok(Client::GitLab(
                 GitLab::connect(&remote.api_url, &remote.repo, token).await?,
             )),
-            (Kind::Gitlab, None) => Err(ConnectError::Setup(format!(
+            (Some(ForgeKind::Gitlab), None) => Err(ConnectError::Setup(format!(
                 "no {} in the environment",
                 remote.token_var()
             ))),
-            (Kind::None, _) => Err(ConnectError::Setup("no tracker configured".into())),
+            (None, _) => Err(ConnectError::Setup("no tracker configured".into())),
         }
     }
 }

@@ -25,7 +25,8 @@ use crate::plan::TrackedIssue;
 use crate::render::safe::parse_marker;
 
 /// The forge a repository lives on, one name for it everywhere: the CI environment that runs
-/// us, the forge a webhook delivery came from, the service's store and metrics.
+/// us, the forge a webhook delivery came from, the service's store and metrics, the
+/// `--tracker` flag (where "no forge" is `Option::None`, see [`ForgeKind::parse_choice`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ForgeKind {
     /// github.com or GitHub Enterprise.
@@ -50,6 +51,29 @@ impl ForgeKind {
             "gitlab" => Some(ForgeKind::Gitlab),
             _ => None,
         }
+    }
+
+    /// The forge's name for people: `GitHub`, `GitLab`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ForgeKind::Github => "GitHub",
+            ForgeKind::Gitlab => "GitLab",
+        }
+    }
+
+    /// The environment variable the forge's token comes from.
+    pub fn token_var(self) -> &'static str {
+        match self {
+            ForgeKind::Github => "GITHUB_TOKEN",
+            ForgeKind::Gitlab => "GITLAB_TOKEN",
+        }
+    }
+
+    /// The clap parser of a tracker choice: `github`, `gitlab`, or `none` (no forge: `None`).
+    pub fn parse_choice() -> impl clap::builder::TypedValueParser<Value = Option<ForgeKind>> {
+        use clap::builder::TypedValueParser as _;
+        clap::builder::PossibleValuesParser::new(["github", "gitlab", "none"])
+            .map(|s| ForgeKind::parse(&s))
     }
 }
 

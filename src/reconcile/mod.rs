@@ -22,5 +22,6 @@ pub mod publish;
 pub mod summary;
 pub mod sync;
 
-pub use crate::forge::client::{Kind, Remote};
+pub use crate::forge::client::Remote;
+pub use crate::forge::ForgeKind;
 pub use options::{Options, OptionsError, Overrides};

@@ -34,6 +34,7 @@ mod report;
 mod serve;
 mod service_e2e;
 mod source_remote;
+mod sync_forges;
 mod sync_github;
 mod sync_gitlab;
 mod templates;
