@@ -18,7 +18,7 @@ use crate::board::{
     board_items, label_changes, plan_project, resolve_mapping, BoardItem, LabelChange, ProjectItem,
 };
 use crate::config::GithubProjectConfig;
-use crate::forge::client::Kind;
+use crate::forge::ForgeKind;
 use crate::forge::paced::{Paced, Sleeper};
 use crate::forge::projects::{Projects, BATCH, PAGE};
 use crate::forge::{LabelSpec, Tracker, TrackerError};
@@ -87,7 +87,7 @@ pub async fn board<'a, F: Tracker, S: Sleeper>(
         state_labels(&paced, &items, listing, options, &mut report).await?;
     }
     if let Some(project) = &options.config.projects.github {
-        if options.remote.kind != Kind::Github {
+        if options.remote.kind != Some(ForgeKind::Github) {
             report.notices.push(format!(
                 "[projects.github] is set but the tracker is {}: the GitHub project is left alone",
                 options.remote.forge()
