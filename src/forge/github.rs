@@ -114,7 +114,11 @@ impl GitHub {
 }
 
 /// An octocrab client for `api_url` (no trailing `/`) without its retry layer.
-fn client(api_url: &str, token: Option<&str>, timeout: Duration) -> Result<Octocrab, String> {
+pub(super) fn client(
+    api_url: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> Result<Octocrab, String> {
     let mut b = Octocrab::builder()
         .base_uri(api_url)
         .map_err(|_| format!("GitHub API URL {api_url:?} is not a valid URL"))?
@@ -160,6 +164,9 @@ fn to_tracked(i: &Issue) -> TrackedIssue {
         &labels,
     );
     t.closed_on = i.closed_at.map(|d| d.date_naive()).filter(|_| !t.open);
+    t.not_planned = !t.open && i.state_reason == Some(IssueStateReason::NotPlanned);
+    t.created_on = Some(i.created_at.date_naive());
+    t.comments = u64::from(i.comments);
     t.assignee = i
         .assignees
         .first()
@@ -388,6 +395,21 @@ impl Tracker for GitHub {
             .into_iter()
             .filter_map(|c| c.body)
             .collect())
+    }
+
+    async fn update_issue(
+        &self,
+        number: u64,
+        body: &str,
+        reopen: bool,
+    ) -> Result<(), TrackerError> {
+        let issues = self.gh.issues(&self.owner, &self.repo);
+        let mut b = issues.update(number).body(body);
+        if reopen {
+            b = b.state(IssueState::Open);
+        }
+        b.send().await.map_err(error)?;
+        Ok(())
     }
 }
 

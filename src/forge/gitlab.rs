@@ -44,6 +44,11 @@ struct Issue {
     milestone: Option<IssueMilestone>,
     #[serde(default)]
     closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Comments by people (and the tool), system notes left out.
+    #[serde(default)]
+    user_notes_count: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -394,6 +399,8 @@ fn to_tracked(i: &Issue) -> TrackedIssue {
     // GitLab has a native due date: it wins over the body's copy.
     t.due = i.due_date;
     t.closed_on = i.closed_at.map(|d| d.date_naive()).filter(|_| !t.open);
+    t.created_on = i.created_at.map(|d| d.date_naive());
+    t.comments = i.user_notes_count;
     t.assignee = i
         .assignees
         .first()
@@ -600,6 +607,25 @@ impl Tracker for GitLab {
             .filter(|n| !n.system)
             .map(|n| n.body)
             .collect())
+    }
+
+    async fn update_issue(
+        &self,
+        number: u64,
+        body: &str,
+        reopen: bool,
+    ) -> Result<(), TrackerError> {
+        let mut b = gl_issues::EditIssue::builder();
+        b.project(self.project.as_str())
+            .issue(number)
+            .description(body);
+        if reopen {
+            b.state_event(gl_issues::IssueStateEvent::Reopen);
+        }
+        api::ignore(built(b.build())?)
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)
     }
 }
 

@@ -15,6 +15,7 @@ pub mod dry_run;
 pub mod github;
 pub mod gitlab;
 pub mod paced;
+pub mod projects;
 pub mod publish;
 
 use std::time::Duration;
@@ -87,6 +88,14 @@ macro_rules! forward_forge {
             }
             async fn comments(&self, number: u64) -> Result<Vec<String>, $crate::forge::TrackerError> {
                 $call!(self, read, f => f.comments(number).await)
+            }
+            async fn update_issue(
+                &self,
+                number: u64,
+                body: &str,
+                reopen: bool,
+            ) -> Result<(), $crate::forge::TrackerError> {
+                $call!(self, write, f => f.update_issue(number, body, reopen).await)
             }
             fn take_pause(&self) -> Option<std::time::Duration> {
                 $call!(self, plain, f => f.take_pause())
@@ -291,6 +300,11 @@ pub trait Tracker {
     /// The bodies of an issue's comments, all pages, oldest first.
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError>;
 
+    /// Replaces an issue's body (the follow-up's reminder state, the digest); with `reopen`,
+    /// reopens it in the same request.
+    async fn update_issue(&self, number: u64, body: &str, reopen: bool)
+        -> Result<(), TrackerError>;
+
     /// The wait the forge asked for before the next request, read from the rate-limit
     /// headers of an earlier answer that said the budget is spent; given once, then `None`
     /// until another answer asks again. [`paced::Paced`] waits it out before its next request.
@@ -326,6 +340,7 @@ pub fn tracked(
         duplicate,
         due: body.and_then(body_due),
         labels: labels.to_vec(),
+        body: body.map(str::to_string),
         ..TrackedIssue::default()
     }
 }

@@ -9,6 +9,7 @@
 //!   the `overdue` labels and reminders.
 //! - [`review::review`]: a pull/merge request's check: the changed postmortems linted and
 //!   planned, one sticky comment with the plan.
+//! - [`board`]: the state labels and the GitHub Project, after each sync and follow-up.
 //! - [`publish`]: the links and status blocks a job writes, as changes re-applied to the text
 //!   on the forge; [`summary`]: the job summary.
 //!
@@ -19,6 +20,7 @@
 //! report. The forge sits behind [`crate::forge::client::Client`] (connected from
 //! [`Remote`]) and [`crate::forge::paced::Paced`] (pacing and rate-limit waits).
 
+pub mod board;
 pub mod followup;
 pub mod options;
 pub mod publish;
