@@ -337,8 +337,8 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
         print!("{}", super::sync::summary(&done.report, None));
         if let Some(published) = done.published {
             if let Err(e) = links_published(published, remote) {
-                warn(ctx, &e);
-                link_errors.push(e);
+                warn(ctx, &e.to_string());
+                link_errors.push(e.to_string());
             }
         }
         done.report
@@ -371,13 +371,25 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Why the links did not all reach the forge.
+#[derive(Debug, thiserror::Error)]
+enum LinksNotPublished {
+    /// The forge refused (explained for the user).
+    #[error("{0}")]
+    Refused(String),
+    /// Some files were not written; the others were.
+    #[error("write-back: {}", .0.join("; "))]
+    Files(Vec<String>),
+}
+
 /// Says where the links went through the API (commit mode, or one pull/merge request); the
 /// links are also in the checkout. An error says why they did not.
 fn links_published(
     published: Result<Published, TrackerError>,
     remote: &crate::reconcile::Remote,
-) -> Result<(), String> {
-    let published = published.map_err(|e| remote::explain(remote, &e))?;
+) -> Result<(), LinksNotPublished> {
+    let published =
+        published.map_err(|e| LinksNotPublished::Refused(remote::explain(remote, &e)))?;
     println!(
         "links committed to {}: {} file(s), {} already up to date",
         published.branch,
@@ -393,7 +405,7 @@ fn links_published(
     if published.errors.is_empty() {
         Ok(())
     } else {
-        Err(format!("write-back: {}", published.errors.join("; ")))
+        Err(LinksNotPublished::Files(published.errors))
     }
 }
 

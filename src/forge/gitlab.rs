@@ -294,8 +294,9 @@ impl api::AsyncClient for RateLimitAware {
     }
 }
 
-/// An async client for `api_url`; building it checks the token (`GET /user`).
-async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
+/// An async client for `api_url`; building it checks the token (`GET /user`). Every GitLab
+/// client of the tool (issues, files, merge request notes) is made here.
+pub async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
     let url = api_url.trim_end_matches('/');
     let url = url.strip_suffix("/api/v4").unwrap_or(url);
     let (insecure, host) = match url.split_once("://") {

@@ -225,6 +225,29 @@ pub struct LabelSpec {
     pub description: String,
 }
 
+/// A client that cannot be made from what it was given; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    /// A GitHub repository that is not `owner/name`.
+    #[error("GitHub repository {0:?} is not OWNER/NAME (set GITHUB_REPOSITORY or --repo)")]
+    Repository(String),
+    /// An API root that is not a URL.
+    #[error("{forge} API URL {url:?} is not a valid URL")]
+    ApiUrl { forge: &'static str, url: String },
+    /// The HTTP client could not start.
+    #[error("cannot start the {forge} client: {message}")]
+    Client {
+        forge: &'static str,
+        message: String,
+    },
+    /// The forge needs a token the environment does not have.
+    #[error("no {0} in the environment")]
+    NoToken(&'static str),
+    /// No forge is configured.
+    #[error("no tracker configured")]
+    NoTracker,
+}
+
 /// Why a tracker call failed, classified for retries and for the user's message.
 /// Messages never carry the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

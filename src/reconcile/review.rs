@@ -97,8 +97,8 @@ impl ReviewReport {
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
     /// The options name no usable request (a malformed API URL).
-    #[error("{0}")]
-    Setup(String),
+    #[error(transparent)]
+    Setup(#[from] crate::forge::SetupError),
     #[error(transparent)]
     Render(#[from] RenderError),
 }
@@ -229,7 +229,10 @@ pub async fn listing(
     match Client::connect(remote, timeout).await {
         Ok(c) => c.list_issues(&options.sync.label).await,
         Err(ConnectError::Tracker(e)) => Err(e),
-        Err(ConnectError::Setup(message)) => Err(TrackerError::Rejected { status: 0, message }),
+        Err(ConnectError::Setup(e)) => Err(TrackerError::Rejected {
+            status: 0,
+            message: e.to_string(),
+        }),
     }
 }
 
