@@ -12,7 +12,7 @@ use crate::ci::review::{Review, Sticky, STICKY_MARKER};
 use crate::forge::client::{Client, ConnectError};
 use crate::forge::{ForgeKind, Tracker, TrackerError};
 use crate::lint::{lint, Finding};
-use crate::model::{Diagnostic, Postmortem, Severity};
+use crate::model::{Postmortem, Severity};
 use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
 use crate::render::context::{
     Finding as FindingView, IssueLink, ItemView, PlanEntry, PostmortemRef, PrCommentContext,
@@ -156,15 +156,7 @@ pub async fn review(job: &Job<'_>) -> Result<ReviewReport, ReviewError> {
         .collect();
     let mut findings = Vec::new();
     for (path, reason) in job.skipped.iter().filter(|(p, _)| selected(p)) {
-        findings.push(Finding {
-            path: path.clone(),
-            diagnostic: Diagnostic::new(
-                Severity::Error,
-                None,
-                "unreadable",
-                format!("not read: {reason}"),
-            ),
-        });
+        findings.push(Finding::unreadable(path, reason));
     }
     for d in &docs {
         for diag in lint(d, &options.config) {
@@ -236,17 +228,6 @@ pub async fn listing(
     }
 }
 
-fn postmortem_ref(d: &Postmortem, options: &SyncOptions) -> PostmortemRef {
-    PostmortemRef {
-        path: d.path.clone(),
-        url: options
-            .file_url
-            .as_ref()
-            .map(|u| u.replace("{path}", &d.path)),
-        title: d.title.clone(),
-    }
-}
-
 fn item_view(d: &Postmortem, i: &PlannedItem) -> ItemView {
     let item = &d.actions[i.item];
     ItemView {
@@ -275,7 +256,12 @@ pub fn statuses(
     use crate::status::{status, IssueState};
     let mut out: Vec<(PostmortemRef, Vec<StatusItem>)> = docs
         .iter()
-        .map(|d| (postmortem_ref(d, options), Vec::new()))
+        .map(|d| {
+            (
+                PostmortemRef::of(d, options.file_url.as_deref()),
+                Vec::new(),
+            )
+        })
         .collect();
     for i in &p.items {
         let d = &docs[i.doc];
