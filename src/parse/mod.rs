@@ -780,7 +780,7 @@ fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDa
     if f.start != 0 || f.stamp.time.is_some() {
         return None;
     }
-    f.stamp.date.or_else(|| {
+    f.date_in(ctx.order).or_else(|| {
         let (m, d) = f.month_day?;
         let year = chrono::Datelike::year(&ctx.date?);
         chrono::NaiveDate::from_ymd_opt(year, m, d)

@@ -17,20 +17,24 @@ struct Clock {
     zone: Option<Zone>,
     /// The last entry's time of day, to notice a timeline crossing midnight.
     last: Option<chrono::NaiveTime>,
+    /// The order of the document's numeric dates.
+    order: Option<time::DateOrder>,
 }
 
 impl Clock {
     fn new(ctx: &Context) -> Self {
         Clock {
             date: ctx.date,
-            zone: ctx.zone,
+            zone: ctx.timeline_zone.or(ctx.zone),
             last: None,
+            order: ctx.order,
         }
     }
 
     /// Completes a found moment with the running date and zone, and moves the clock.
     fn stamp(&mut self, f: &Found) -> Timestamp {
         let mut s = f.stamp;
+        s.date = f.date_in(self.order);
         if let Some((m, d)) = f.month_day {
             if let Some(year) = self.date.map(|d| chrono::Datelike::year(&d)) {
                 s.date = NaiveDate::from_ymd_opt(year, m, d);
@@ -113,8 +117,8 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     if is_note(&text) {
         // "All times in PST", "2019-3-26 (all times UTC+3)", "Time (EAT)": context, not events.
         for m in time::moments(&text) {
-            if m.stamp.date.is_some() {
-                clock.date = m.stamp.date;
+            if let Some(date) = m.date_in(clock.order) {
+                clock.date = Some(date);
             }
             if m.stamp.offset.is_some() && m.stamp.time.is_none() {
                 clock.zone = m.stamp.offset.map(Zone::Fixed);
@@ -130,7 +134,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         let whole = text.trim_end_matches(['.', ':']).trim();
         if f.stamp.time.is_none() && f.start == 0 && f.end >= whole.len() {
             // A date on a line of its own heads the entries below it.
-            clock.date = f.stamp.date.or(clock.date);
+            clock.date = f.date_in(clock.order).or(clock.date);
             return;
         }
     }
@@ -294,7 +298,7 @@ fn leading_moment(text: &str) -> Option<Found> {
         .bytes()
         .position(|b| !matches!(b, b'[' | b'(' | b'*' | b' ' | b'-'))?;
     let mut f = time::leading_found(&h[at..])?;
-    if f.start != 0 || (f.stamp.time.is_none() && f.stamp.date.is_none()) {
+    if f.start != 0 || (f.stamp.time.is_none() && f.stamp.date.is_none() && f.unordered.is_none()) {
         return None;
     }
     f.start += at;

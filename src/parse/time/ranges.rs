@@ -9,7 +9,8 @@ use super::{joins, window, Found};
 /// A time range such as `10:00 AM - 11:30 AM EST`, `from 16:58 to 18:46 UTC`,
 /// `between 9:00 PM and 11:30 PM`, `June 10, 2023, 08:00 AM - June 11, 2023, 10:00 AM (UTC-5)`.
 /// A zone written once applies to both ends; a date written once applies to both ends, and the
-/// end moves to the next day when its clock time is earlier than the start's.
+/// end moves to the next day when its clock time is earlier than the start's. Two days with no
+/// times make a range of days (`from April 10th, 2026 to April 14th, 2026`).
 #[cfg(test)]
 pub(crate) fn range(text: &str) -> Option<(Found, Found)> {
     range_in(text, &moments(text))
@@ -19,13 +20,22 @@ pub(crate) fn range(text: &str) -> Option<(Found, Found)> {
 pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
     for w in ms.windows(2) {
         let (a, b) = (w[0], w[1]);
-        if a.stamp.time.is_none() || b.stamp.time.is_none() {
+        let times = a.stamp.time.is_some() && b.stamp.time.is_some();
+        let days = [a, b]
+            .iter()
+            .all(|m| m.stamp.time.is_none() && m.stamp.date.is_some());
+        if !times && !days {
             continue;
         }
         let gap = text[a.end..b.start].trim().to_ascii_lowercase();
-        let connector = is_connector(gap.trim_matches(|c: char| c == ',' || c == ' '));
+        let connector = is_connector(skip_zone_note(
+            gap.trim_matches(|c: char| c == ',' || c == ' '),
+        ));
         if !connector {
             continue;
+        }
+        if days {
+            return Some((a, b));
         }
         let (mut a, mut b) = (a, b);
         // A zone after the end, or in the text right after it, covers both.
@@ -81,6 +91,20 @@ pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
         return Some((a, b));
     }
     None
+}
+
+/// The gap after a zone note the scan does not read as a zone (`(PT) to`: a region whose
+/// offset depends on the date): a parenthesis of a few letters.
+fn skip_zone_note(gap: &str) -> &str {
+    let Some(rest) = gap.strip_prefix('(') else {
+        return gap;
+    };
+    match rest.split_once(')') {
+        Some((note, after)) if note.len() <= 5 && note.bytes().all(|c| c.is_ascii_alphabetic()) => {
+            after.trim_start_matches([',', ' '])
+        }
+        _ => gap,
+    }
 }
 
 /// What stands between the two ends of a range: `-`, `to`, `until`, `and ended at`,
@@ -235,7 +259,7 @@ mod tests {
                     for pad in ["", " ", ":", "0123456789abcde", "lorem ipsum dolor "] {
                         let t = format!("{pad}{a}{pad}{b}{c}");
                         assert_eq!(may_hold_range(&t), may_hold_range_by_runs(&t), "{t:?}");
-                        if range(&t).is_some() {
+                        if range(&t).is_some_and(|(a, _)| a.stamp.time.is_some()) {
                             assert!(may_hold_range(&t), "{t:?}");
                         }
                     }
