@@ -203,6 +203,10 @@ pub(crate) struct Stated {
     end: Option<Timestamp>,
     duration: Option<i64>,
     detected: Option<Timestamp>,
+    /// In a document without a timeline, the moment a sentence says service came back ("On
+    /// 26/04/2023 at 19:18 (UTC) ... functionality had resumed"): the end when nothing
+    /// else states one.
+    restored: Option<Timestamp>,
 }
 
 impl Context {
@@ -317,7 +321,26 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             st.end = Some(b);
         }
     }
+    if st.end.is_none() && !doc.segments.iter().any(|s| s.kind == SectionKind::Timeline) {
+        st.restored = restored_in_sentences(lines, doc, ctx);
+    }
     st
+}
+
+/// Without a timeline, the sentences play its entries: the first paragraph outside one
+/// that declares restoration and holds a day and a time tells when service came back.
+fn restored_in_sentences(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Option<Timestamp> {
+    let paragraphs = doc.segments.iter().flat_map(|seg| Paragraphs {
+        lines: &lines[seg.lines.clone()],
+        pending: Default::default(),
+    });
+    paragraphs.take(80).find_map(|text| {
+        if !declares_restoration(&text) {
+            return None;
+        }
+        let f = time::Moments::new(&text).find(|f| f.stamp.time.is_some() && f.has_date())?;
+        Some(ctx.complete(&f, None))
+    })
 }
 
 impl Stated {
@@ -369,8 +392,17 @@ const START_FILLERS: [&str; 8] = [
     "~",
 ];
 
-/// The moment right after a start word in `text` ("beginning around June 25, 2024").
+/// The moment right after a start word in `text` ("beginning around June 25, 2024"), or the
+/// day and time a sentence opens with ("On March 5, 2025, at 7:29 UTC, the upgrade was
+/// activated": a summary tells the story from its start).
 fn start_in_sentence(text: &str) -> Option<Found> {
+    let opening = text
+        .strip_prefix("On ")
+        .and_then(time::leading_found)
+        .filter(|f| f.start == 0 && f.stamp.time.is_some() && f.has_date());
+    if opening.is_some() {
+        return opening;
+    }
     let lower = text.to_ascii_lowercase();
     START_WORDS.iter().find_map(|word| {
         let at = lower.find(word)?;
@@ -442,6 +474,7 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
         mut end,
         duration,
         mut detected,
+        restored,
     } = st;
     let timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
     // "from ~8:00-11:00 AM ET" in the impact, with no date in the text but the timeline's:
@@ -506,6 +539,7 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
             .filter(|e| timed.len() > 1 || declares_restoration(&e.text))
             .and_then(|e| e.time);
     }
+    end = end.or(restored);
     if detected.is_none() {
         detected = timeline
             .iter()
@@ -1029,6 +1063,47 @@ mod tests {
              July 17, 2025\n\n- **6:23pm**: change made\n"
             ),
             ["2025-07-17T18:23:00-07:00"]
+        );
+    }
+
+    #[test]
+    fn a_summary_that_opens_with_a_day_and_time_opens_with_the_start() {
+        let (start, _) = times(
+            "Date: Mar 12, 2025, 18:00 UTC\n\n## Incident overview\n\nOn March 5, 2025, at 7:29 \
+             UTC (epoch 222464), the upgrade was activated.\n\n## Response\n\n\
+             ### Issue identified (7:30 - 10:30 UTC)\n\nText.\n",
+        );
+        assert_eq!(start, "2025-03-05T07:29:00Z");
+        // A start said in passing in the summary.
+        let (start, _) = times(
+            "## Summary\n\nThe domain was compromised, with injection beginning around June 25, \
+             2024.\n\n## Timeline\n\n- June 23, 2024 - deployment\n",
+        );
+        assert_eq!(start, "2024-06-25");
+    }
+
+    #[test]
+    fn without_a_timeline_a_sentence_that_says_service_resumed_ends_it() {
+        let (start, end) = times(
+            "# Chain halt\n\n| Date | 2023-04-24 19:32:57 (UTC) |\n|---|---|\n\n\
+             ## Remediation Measures\n\nOn 26/04/2023 at 19:18 (UTC), a message was posted to \
+             say the testnet functionality had resumed.\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2023-04-24T19:32:57Z", "2023-04-26T19:18:00Z")
+        );
+    }
+
+    #[test]
+    fn a_day_until_four_digits_states_the_end() {
+        let (start, end) = times(
+            "## Summary\n\nFrom sometime early March 20 2017 till about 1300, new servers were \
+             stuck.\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2017-03-20", "2017-03-20T13:00:00")
         );
     }
 

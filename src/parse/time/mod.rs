@@ -109,7 +109,7 @@ impl Found {
     }
 
     /// Whether a date of any kind is written (full, without a year, or of unknown order).
-    fn has_date(&self) -> bool {
+    pub(crate) fn has_date(&self) -> bool {
         self.stamp.date.is_some() || self.month_day.is_some() || self.unordered.is_some()
     }
 }
@@ -266,7 +266,7 @@ fn moment_from(
 
 /// A time of day written as four digits (`2233`) after a space or `, ` at the start of
 /// `rest`, followed by the end or by punctuation (after spaces): the time and the bytes taken.
-fn hhmm_after(rest: &str) -> Option<(NaiveTime, usize)> {
+pub(super) fn hhmm_after(rest: &str) -> Option<(NaiveTime, usize)> {
     let b = rest.as_bytes();
     let at = if b.starts_with(b", ") {
         2

@@ -4,7 +4,7 @@
 #[cfg(test)]
 use super::moments;
 use super::scan::is_digit;
-use super::{joins, window, Found};
+use super::{hhmm_after, joins, window, Found};
 
 /// A time range such as `10:00 AM - 11:30 AM EST`, `from 16:58 to 18:46 UTC`,
 /// `between 9:00 PM and 11:30 PM`, `June 10, 2023, 08:00 AM - June 11, 2023, 10:00 AM (UTC-5)`.
@@ -89,6 +89,38 @@ pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
             }
         }
         return Some((a, b));
+    }
+    ms.iter()
+        .find_map(|a| day_until_clock(text, a).map(|b| (*a, b)))
+}
+
+/// `March 20 2017 till about 1300`: a day, a connector (and "about") and four digits, which
+/// after a day are a time on it ([`hhmm_after`]): the range's end.
+fn day_until_clock(text: &str, a: &Found) -> Option<Found> {
+    let day = a.stamp.date.filter(|_| a.stamp.time.is_none())?;
+    let mut at = a.end;
+    for k in 0..3 {
+        if k > 0 {
+            if let Some((time, len)) = hhmm_after(&text[at..]) {
+                let mut b = *a;
+                b.stamp.date = Some(day);
+                b.stamp.time = Some(time);
+                b.start = at + 1;
+                b.end = at + len;
+                return Some(b);
+            }
+        }
+        let rest = &text[at..];
+        let word = rest.trim_start().split(' ').next().unwrap_or("");
+        let allowed = if k == 0 {
+            matches!(word, "-" | "–" | "to" | "till" | "until" | "through")
+        } else {
+            matches!(word, "about" | "around" | "approximately" | "~")
+        };
+        if !allowed || word.is_empty() {
+            return None;
+        }
+        at += rest.len() - rest.trim_start().len() + word.len();
     }
     None
 }
@@ -299,6 +331,11 @@ mod tests {
             r("between 2019-02-25 23:04 and 2019-02-26 08:12"),
             "2019-02-25T23:04:00 / 2019-02-26T08:12:00"
         );
+        assert_eq!(
+            r("From sometime early March 20 2017 till about 1300, servers were stuck"),
+            "2017-03-20 / 2017-03-20T13:00:00"
+        );
+        assert_eq!(r("From March 20 2017 till 2000 users left"), "");
         assert_eq!(
             r("from 23:00 to 01:30, 2024-01-01"),
             "2024-01-01T23:00:00 / 2024-01-02T01:30:00"
