@@ -1108,6 +1108,49 @@ mod tests {
     }
 
     #[test]
+    fn a_timeline_heading_with_a_time_is_one_event() {
+        let pm = crate::parse::parse(
+            "t.md",
+            "# 2017-03-20 - Outage\n\n## Timeline ##\n\n### March 18, 16:30 ##\n\nRAM reduced.\n\n\
+             Life seems fine.\n\n### {{ 12:53 }}\n\nPods stuck.\n\n---\n\n\
+             ### 10:07-10:29 AM: Coordination\n\n- 10:07: call starts\n- 10:29: call ends\n",
+            &crate::parse::ParseOptions::default(),
+        );
+        let got: Vec<(String, &str, usize)> = pm
+            .timeline
+            .iter()
+            .map(|e| {
+                (
+                    e.time.map(|t| t.to_string()).unwrap_or_default(),
+                    e.text.as_str(),
+                    e.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2017-03-18T16:30:00".to_string(), "RAM reduced.", 5),
+                ("2017-03-20T12:53:00".to_string(), "Pods stuck.", 11),
+                ("2017-03-20T10:07:00".to_string(), "call starts", 19),
+                ("2017-03-20T10:29:00".to_string(), "call ends", 20),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_day_heading_dates_the_timeline_headings_after_it() {
+        assert_eq!(
+            entry_times(
+                "Date: Mar 12, 2025\n\n## Timeline\n\n### March 5, 2025: Sepolia timeline\n\n\
+                 Intro.\n\n### ~9:43 AM: Identifying\n\n- 9:44: report\n\n\
+                 ### March 6, 2025\n\n- 10:00: review\n"
+            ),
+            ["", "2025-03-05T09:44:00", "2025-03-06T10:00:00"]
+        );
+    }
+
+    #[test]
     fn restoration_is_declared_outright() {
         for (s, want) in [
             ("Service RESTORED at 10:00", true),

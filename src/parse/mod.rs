@@ -74,6 +74,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
     }
     // Segments whose heading is an item: what stands under them is its detail.
     let mut item_headings = vec![false; doc.segments.len()];
+    let mut timeline_day = None;
     for (k, seg) in doc.segments.iter().enumerate() {
         let seg_lines = &lines[seg.lines.clone()];
         if seg.parent.is_some_and(|p| item_headings[p]) {
@@ -111,13 +112,17 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             );
         } else {
             if seg.kind == SectionKind::Timeline {
-                // A day heading (`### 2023-09-20`) dates the entries under it.
-                let day = seg.heading.as_deref().and_then(|h| heading_day(h, &ctx));
-                let day_ctx = day.map(|d| incident::Context {
+                // A day heading (`### 2023-09-20`) dates the entries under it and under the
+                // timeline's headings after it, up to the next day heading.
+                let heading = seg.heading.as_deref();
+                timeline_day = heading.and_then(|h| heading_day(h, &ctx)).or(timeline_day);
+                let day_ctx = timeline_day.map(|d| incident::Context {
                     date: Some(d),
                     ..ctx.clone()
                 });
-                timeline::read(seg_lines, day_ctx.as_ref().unwrap_or(&ctx), &mut timeline);
+                let heading_line = heading.map(|h| (h, doc.sections[k - 1].line));
+                let ctx = day_ctx.as_ref().unwrap_or(&ctx);
+                timeline::read_section(heading_line, seg_lines, ctx, &mut timeline);
             } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics)
             {
                 actions.extend(table_items);

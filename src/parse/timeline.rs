@@ -77,6 +77,43 @@ pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntr
     }
 }
 
+/// Reads a timeline segment under its heading (text and line), which may itself be an event
+/// (`### 12:53`, `### March 20, 12:44`, `### {{ 06:10 }}`): then the section is one entry,
+/// the heading's time with the heading's text or else the first text under it. A heading
+/// whose section has timed entries of its own (`### 10:07-10:29 AM: Coordination` over
+/// `- 10:07: ...` bullets) only groups them.
+pub(crate) fn read_section(
+    heading: Option<(&str, usize)>,
+    lines: &[Line<'_>],
+    ctx: &Context,
+    out: &mut Vec<TimelineEntry>,
+) {
+    let before = out.len();
+    read(lines, ctx, out);
+    let Some((text, line)) = heading else {
+        return;
+    };
+    let Some(f) = leading_moment(text).filter(|f| f.stamp.time.is_some()) else {
+        return;
+    };
+    if out[before..].iter().any(|e| e.time.is_some()) {
+        return;
+    }
+    let time = Clock::new(ctx).stamp(&f);
+    let own = rest_after(text, &f);
+    let mut under = out.drain(before..).map(|e| e.text);
+    let text = match own.trim_end_matches(['}', '_', '#', ' ']) {
+        "" => under.next().unwrap_or_default(),
+        own => own.to_string(),
+    };
+    drop(under);
+    out.push(TimelineEntry {
+        time: Some(time),
+        text,
+        line,
+    });
+}
+
 /// Reads paragraphs that start with a time, anywhere in a segment (transcripts).
 pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntry>) {
     // Cheap test first: only segments with a line starting with a digit or `[` can qualify.
@@ -290,13 +327,14 @@ fn head(text: &str, n: usize) -> &str {
     &text[..end]
 }
 
-/// A moment at the start of the text (after `[`, `(`, `**`): the entry's own time.
+/// A moment at the start of the text (after `[`, `(`, `{{`, `**`, `_`, `~`): the entry's own
+/// time.
 fn leading_moment(text: &str) -> Option<Found> {
     let h = head(text, 100);
     // Only the moment that starts right after the opening marks counts: read just that one.
     let at = h
         .bytes()
-        .position(|b| !matches!(b, b'[' | b'(' | b'*' | b' ' | b'-'))?;
+        .position(|b| !matches!(b, b'[' | b'(' | b'{' | b'*' | b'_' | b'~' | b' ' | b'-'))?;
     let mut f = time::leading_found(&h[at..])?;
     if f.start != 0 || (f.stamp.time.is_none() && f.stamp.date.is_none() && f.unordered.is_none()) {
         return None;
@@ -309,7 +347,8 @@ fn leading_moment(text: &str) -> Option<Found> {
 /// The entry's text after its timestamp and the separator that follows it.
 fn rest_after(text: &str, f: &Found) -> String {
     let rest = &text[f.end..];
-    let rest = rest.trim_start_matches([']', ')', '*', ':', '-', '–', '—', '|', ' ', ',']);
+    let rest =
+        rest.trim_start_matches([']', ')', '}', '*', '_', ':', '-', '–', '—', '|', ' ', ',']);
     inline::collapse_spaces(rest)
 }
 

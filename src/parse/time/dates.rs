@@ -217,9 +217,9 @@ impl Scanner<'_> {
             j += 1;
         }
         let (y, yn) = self.digits(j);
-        // "Feb 9 1924 UTC": four digits with a zone are the time, not the year.
-        let followed_by_time =
-            self.s.get(j + yn) == Some(&b':') || self.four_digit_time(j).is_some();
+        // "Feb 9 1924 UTC": four digits with a zone are the time, not the year ("March 5,
+        // 2025: the upgrade" has a year).
+        let followed_by_time = self.four_digit_time(j).is_some();
         if yn == 4 && !followed_by_time && (1900..=2200).contains(&y) {
             let date = NaiveDate::from_ymd_opt(y as i32, month, day)?;
             return Self::mention(What::Date(date), start, j + yn);
