@@ -202,6 +202,8 @@ pub(crate) struct Stated {
     clock: Option<Timestamp>,
     end: Option<Timestamp>,
     duration: Option<i64>,
+    /// A duration said in passing ([`duration_in_passing`]).
+    passing_duration: Option<i64>,
     detected: Option<Timestamp>,
     /// In a document without a timeline, the moment a sentence says service came back ("On
     /// 26/04/2023 at 19:18 (UTC) ... functionality had resumed"): the end when nothing
@@ -214,7 +216,8 @@ impl Context {
     /// document declares none of its own ("9:00 PM: alert" under a summary that says
     /// "February 22, 2023 ... EST").
     pub(crate) fn adopt(&mut self, stated: &Stated) {
-        if let Some(s) = stated.start {
+        // (A start without a day lends nothing: the timeline may date and zone it better.)
+        if let Some(s) = stated.start.filter(|s| s.date.is_some()) {
             self.date = self.date.or(s.date);
             self.zone = self.zone.or(s.offset.map(Zone::Fixed));
         }
@@ -312,6 +315,9 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                 } else {
                     stated_duration(&text)
                 };
+            }
+            if st.duration.is_none() && st.passing_duration.is_none() {
+                st.passing_duration = duration_in_passing(&text);
             }
         }
     }
@@ -426,15 +432,19 @@ fn start_in_sentence(text: &str) -> Option<Found> {
     })
 }
 
-/// A duration said in a sentence: after "duration", "lasted" or "lasting", or right after
-/// "for" ("stopped for around 45mins").
+/// A duration stated in a sentence: after "duration", "lasted" or "lasting".
 fn stated_duration(text: &str) -> Option<i64> {
     let lower = text.to_ascii_lowercase();
-    for word in ["duration", "lasted", "lasting"] {
-        if let Some(at) = lower.find(word) {
-            return time::duration_minutes(&text[at + word.len()..]);
-        }
-    }
+    ["duration", "lasted", "lasting"].iter().find_map(|word| {
+        let at = lower.find(word)?;
+        time::duration_minutes(&text[at + word.len()..])
+    })
+}
+
+/// A duration said in passing, right after "for" ("stopped for around 45mins"): it may be
+/// one part's ("R Hub was down for about 6 hours"), so a timeline's end wins over it.
+fn duration_in_passing(text: &str) -> Option<i64> {
+    let lower = text.to_ascii_lowercase();
     let mut from = 0;
     while let Some(p) = lower[from..].find("for ") {
         let at = from + p;
@@ -473,36 +483,20 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
         clock,
         mut end,
         duration,
+        passing_duration,
         mut detected,
         restored,
     } = st;
     let timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
-    // "from ~8:00-11:00 AM ET" in the impact, with no date in the text but the timeline's:
-    // the stated times are on the timeline's first day (an end earlier on the clock, the
-    // day after).
-    let first_day = timed.iter().find_map(|e| e.time.and_then(|t| t.date));
-    if let Some(day) = first_day {
-        let on_day = |t: Option<Timestamp>| {
-            t.map(|t| match t {
-                Timestamp {
-                    date: None,
-                    time: Some(_),
-                    ..
-                } => Timestamp {
-                    date: Some(day),
-                    ..t
-                },
-                t => t,
-            })
-        };
-        let end_undated = end.is_some_and(|t| t.date.is_none());
-        start = on_day(start);
-        end = on_day(end);
-        if let (Some(a), Some(b), true) = (start, end.as_mut(), end_undated) {
-            if a.date == b.date && a.time.zip(b.time).is_some_and(|(x, y)| y < x) {
-                b.date = b.date.and_then(|d| d.succ_opt());
-            }
-        }
+    // A stated time without a day ("merged between 2 AM and 2.30 AM PST", no date the text
+    // completes) says less than a timeline whose entries have days: the timeline decides.
+    if timed
+        .iter()
+        .any(|e| e.time.is_some_and(|t| t.date.is_some()))
+    {
+        let dated = |t: Option<Timestamp>| t.filter(|t| t.date.is_some());
+        start = dated(start);
+        end = dated(end);
     }
     // A `Date:` field's clock time comes after the timeline: it may be when a message was
     // sent ("Date: Tue, 1 Nov 2022 07:32:16 GMT"), not when the incident began.
@@ -520,14 +514,14 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
     }
     // "Date/time: 2023-08-26 21:14 PDT, Duration: 15 hours 40 minutes": the end follows; a
     // day without a time and a duration shorter than a day end on that day.
-    if end.is_none() {
-        if let (Some(s), Some(minutes)) = (start, duration) {
-            end = match s.time {
-                Some(_) => plus_minutes(s, minutes),
-                None => (minutes < 24 * 60).then_some(s),
-            };
+    let start_plus = |minutes: Option<i64>| {
+        let (s, minutes) = (start?, minutes?);
+        match s.time {
+            Some(_) => plus_minutes(s, minutes),
+            None => (minutes < 24 * 60).then_some(s),
         }
-    }
+    };
+    end = end.or_else(|| start_plus(duration));
     if end.is_none() && !timed.is_empty() {
         let last = timed
             .iter()
@@ -539,7 +533,7 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
             .filter(|e| timed.len() > 1 || declares_restoration(&e.text))
             .and_then(|e| e.time);
     }
-    end = end.or(restored);
+    end = end.or(restored).or_else(|| start_plus(passing_duration));
     if detected.is_none() {
         detected = timeline
             .iter()
@@ -552,7 +546,8 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
         (Some(a), Some(b)) => a.minutes_until(b).filter(|m| *m >= 0),
         _ => None,
     }
-    .or(duration);
+    .or(duration)
+    .or(passing_duration);
     let time_to_detect_minutes = match (&start, &detected) {
         (Some(a), Some(d)) => a.minutes_until(d).filter(|m| *m >= 0),
         _ => None,
@@ -769,7 +764,7 @@ fn declares_restoration(text: &str) -> bool {
 }
 
 /// Phrases that say service came back (as whole words: "unresolved" is not one).
-const RESTORATION: [&str; 23] = [
+const RESTORATION: [&str; 25] = [
     "restored",
     "fix deployed",
     "resolved",
@@ -792,6 +787,8 @@ const RESTORATION: [&str; 23] = [
     "are fixed",
     "was fixed",
     "were fixed",
+    "verified fixed",
+    "confirmed fixed",
     "resumed",
 ];
 
@@ -1025,7 +1022,7 @@ mod tests {
     }
 
     #[test]
-    fn undated_stated_times_take_the_timelines_day() {
+    fn a_dated_timeline_wins_over_undated_stated_times() {
         // ET names a region, not an offset: its times stay local.
         let (start, end) = times(
             "# Check-in outage\n\n# Impact\n\nNobody could check in from ~8:00-11:00 AM ET.\n\n\
@@ -1034,7 +1031,7 @@ mod tests {
         );
         assert_eq!(
             (start.as_str(), end.as_str()),
-            ("2023-08-15T08:00:00", "2023-08-15T11:00:00")
+            ("2023-08-15T08:02:00", "2023-08-15T11:00:00")
         );
     }
 
@@ -1151,6 +1148,23 @@ mod tests {
     }
 
     #[test]
+    fn a_day_and_range_heading_starts_a_timeline_of_time_headings() {
+        // The summary's undated range loses to the dated timeline; "for about 6 hours" in
+        // passing loses to the timeline's end; "PM" written once covers the range's start.
+        let (start, end) = times(
+            "# Summary\n\nPRs were merged between 2 AM and 2.30 AM PST on 1/20.\n\n\
+             - R Hub was not accessible for about 6 hours.\n\n## Timeline\n\n\
+             ### {{ 2022-01-20 Between 02:00 and 02.30 PM }}\nPRs merged.\n\n\
+             ### {{ 07:45 }}\n\nA fix broke another hub.\n\n\
+             ### {{ 12:33 }}\nUsers reported that the error was fixed\n\n### {{ 12:40 }}\nNotes.\n",
+        );
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2022-01-20T14:00:00", "2022-01-20T12:33:00")
+        );
+    }
+
+    #[test]
     fn restoration_is_declared_outright() {
         for (s, want) in [
             ("Service RESTORED at 10:00", true),
@@ -1158,6 +1172,7 @@ mod tests {
             ("we closed it", true),
             ("22:48 UTC: Fix deployed on production", true),
             ("sheriffs verify retriggers are fixed", true),
+            ("Issue verified fixed in production", true),
             ("testnet functionality had resumed", true),
             ("it had already been fixed in #14714", false),
             ("the service almost recovered", false),

@@ -93,7 +93,7 @@ pub(crate) fn read_section(
     let Some((text, line)) = heading else {
         return;
     };
-    let Some(f) = leading_moment(text).filter(|f| f.stamp.time.is_some()) else {
+    let Some(f) = heading_moment(text) else {
         return;
     };
     if out[before..].iter().any(|e| e.time.is_some()) {
@@ -112,6 +112,28 @@ pub(crate) fn read_section(
         text,
         line,
     });
+}
+
+/// The time a timeline heading opens with: its leading moment when that has a time, or a
+/// day followed by a time or a range (`2022-01-20 Between 02:00 and 02.30 PM`: the range's
+/// start on that day).
+fn heading_moment(text: &str) -> Option<Found> {
+    let f = leading_moment(text)?;
+    if f.stamp.time.is_some() {
+        return Some(f);
+    }
+    let rest = &text[f.end..];
+    let ms = time::moments(head(rest, 80));
+    // The moment's span runs to the range's end: the heading's own text is what follows.
+    let (start, end) = time::range_in(rest, &ms)
+        .map(|(a, b)| (a, b.end))
+        .or_else(|| ms.first().map(|m| (*m, m.end)))
+        .filter(|(m, _)| m.stamp.time.is_some() && !m.has_date())?;
+    let mut joined = f;
+    joined.stamp.time = start.stamp.time;
+    joined.stamp.offset = start.stamp.offset;
+    joined.end = f.end + end;
+    Some(joined)
 }
 
 /// Reads paragraphs that start with a time, anywhere in a segment (transcripts).

@@ -37,7 +37,23 @@ pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
         if days {
             return Some((a, b));
         }
-        let (mut a, mut b) = (a, b);
+        let (mut a, b) = (a, b);
+        // "between 02:00 and 02.30 PM": a "PM" written once, after the end, is the start's
+        // too when that keeps the start before the end ("9:00 - 5:00 PM" starts at 9:00).
+        let bare = !text[a.start..a.end]
+            .bytes()
+            .any(|c| c.is_ascii_alphabetic());
+        let b_text = text[b.start..b.end].to_ascii_lowercase();
+        if bare && (b_text.contains("pm") || b_text.contains("p.m")) {
+            if let (Some(ta), Some(tb)) = (a.stamp.time, b.stamp.time) {
+                let noon = chrono::NaiveTime::from_hms_opt(12, 0, 0).expect("valid time");
+                let later = ta + chrono::Duration::hours(12);
+                if ta < noon && later <= tb {
+                    a.stamp.time = Some(later);
+                }
+            }
+        }
+        let mut b = b;
         // A zone after the end, or in the text right after it, covers both.
         if b.stamp.offset.is_none() {
             if let Some(next) = ms.iter().find(|m| m.start >= b.end) {
@@ -336,6 +352,11 @@ mod tests {
             "2017-03-20 / 2017-03-20T13:00:00"
         );
         assert_eq!(r("From March 20 2017 till 2000 users left"), "");
+        assert_eq!(
+            r("2022-01-20 Between 02:00 and 02.30 PM"),
+            "14:00:00 / 14:30:00"
+        );
+        assert_eq!(r("9:00 - 5:00 PM"), "09:00:00 / 17:00:00");
         assert_eq!(
             r("from 23:00 to 01:30, 2024-01-01"),
             "2024-01-01T23:00:00 / 2024-01-02T01:30:00"
