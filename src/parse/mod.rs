@@ -74,6 +74,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
     }
     // Segments whose heading is an item: what stands under them is its detail.
     let mut item_headings = vec![false; doc.segments.len()];
+    let mut timeline_day = None;
     for (k, seg) in doc.segments.iter().enumerate() {
         let seg_lines = &lines[seg.lines.clone()];
         if seg.parent.is_some_and(|p| item_headings[p]) {
@@ -111,13 +112,17 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             );
         } else {
             if seg.kind == SectionKind::Timeline {
-                // A day heading (`### 2023-09-20`) dates the entries under it.
-                let day = seg.heading.as_deref().and_then(|h| heading_day(h, &ctx));
-                let day_ctx = day.map(|d| incident::Context {
+                // A day heading (`### 2023-09-20`) dates the entries under it and under the
+                // timeline's headings after it, up to the next day heading.
+                let heading = seg.heading.as_deref();
+                timeline_day = heading.and_then(|h| heading_day(h, &ctx)).or(timeline_day);
+                let day_ctx = timeline_day.map(|d| incident::Context {
                     date: Some(d),
                     ..ctx.clone()
                 });
-                timeline::read(seg_lines, day_ctx.as_ref().unwrap_or(&ctx), &mut timeline);
+                let heading_line = heading.map(|h| (h, doc.sections[k - 1].line));
+                let ctx = day_ctx.as_ref().unwrap_or(&ctx);
+                timeline::read_section(heading_line, seg_lines, ctx, &mut timeline);
             } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics)
             {
                 actions.extend(table_items);
@@ -776,11 +781,11 @@ fn heading(
 /// The day a heading names when it opens with a date and holds no time (`2023-09-20`,
 /// `2025-07-26 Saturday`, `March 5, 2025: ...`); a day without a year takes the document's.
 fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDate> {
-    let f = time::leading_found(heading.trim())?;
+    let f = time::leading_found(heading.trim().trim_start_matches(['{', '_', '*', ' ']))?;
     if f.start != 0 || f.stamp.time.is_some() {
         return None;
     }
-    f.stamp.date.or_else(|| {
+    f.date_in(ctx.order).or_else(|| {
         let (m, d) = f.month_day?;
         let year = chrono::Datelike::year(&ctx.date?);
         chrono::NaiveDate::from_ymd_opt(year, m, d)
