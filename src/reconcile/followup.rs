@@ -133,13 +133,7 @@ pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
                 Err(e) => report.errors.push(format!("{}: {e}", d.doc.path)),
             }
         }
-        let (t, c) = (&mut report.totals, &out.counts);
-        (t.done, t.open, t.overdue, t.total) = (
-            t.done + c.done,
-            t.open + c.open,
-            t.overdue + c.overdue,
-            t.total + c.total,
-        );
+        report.totals.add(&out.counts);
         report.documents.push(out);
     }
     let (Some(forge), Some(listing)) = (forge, listing) else {
