@@ -129,6 +129,59 @@ pub fn label_changes(
         .collect()
 }
 
+/// What the board step ([`crate::reconcile::board`]) did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct BoardReport {
+    /// State labels put on or taken off.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LabelChange>,
+    /// The GitHub Project, when one is configured and could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<ProjectReport>,
+    /// Things to know that are not failures (a field the project lacks).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
+    /// Failures; the rest of the run went on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+/// What was done to the GitHub Project.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ProjectReport {
+    pub title: String,
+    pub url: String,
+    /// Issues added as items.
+    pub added: Vec<u64>,
+    /// Field values set or cleared.
+    pub fields_written: usize,
+}
+
+impl BoardReport {
+    /// The lines a run's text summary shows: notices, the labels changed, the project's
+    /// changes (errors are shown with the run's other errors).
+    pub fn summary_lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.notices.iter().map(|n| format!("note: {n}")).collect();
+        if !self.labels.is_empty() {
+            let numbers: Vec<String> = self
+                .labels
+                .iter()
+                .map(|c| format!("#{}", c.number))
+                .collect();
+            out.push(format!("State labels changed on {}", numbers.join(" ")));
+        }
+        if let Some(p) = &self.project {
+            out.push(format!(
+                "GitHub project {:?}: {} issue(s) added, {} field value(s) written",
+                p.title,
+                p.added.len(),
+                p.fields_written
+            ));
+        }
+        out
+    }
+}
+
 /// An option of a single-select field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelectOption {

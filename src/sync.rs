@@ -140,6 +140,10 @@ pub struct SyncReport {
     /// The last listing of the tool's issues (after the creates), for the board step.
     #[serde(skip)]
     pub listing: Vec<TrackedIssue>,
+    /// State labels and the GitHub Project, set by [`crate::reconcile::sync::sync`]; its
+    /// errors are also in `errors`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub board: Option<crate::board::BoardReport>,
 }
 
 /// The kind labels and their colours.

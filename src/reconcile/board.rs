@@ -11,47 +11,17 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-
 use super::Options;
 use crate::board::{
-    board_items, label_changes, plan_project, resolve_mapping, BoardItem, LabelChange, ProjectItem,
+    board_items, label_changes, plan_project, resolve_mapping, BoardItem, BoardReport, ProjectItem,
+    ProjectReport,
 };
 use crate::config::GithubProjectConfig;
-use crate::forge::client::Kind;
 use crate::forge::paced::{Paced, Sleeper};
 use crate::forge::projects::{Projects, BATCH, PAGE};
-use crate::forge::{LabelSpec, Tracker, TrackerError};
+use crate::forge::{ForgeKind, LabelSpec, Tracker, TrackerError};
 use crate::model::Postmortem;
 use crate::plan::TrackedIssue;
-
-/// What the board step did.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct BoardReport {
-    /// State labels put on or taken off.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub labels: Vec<LabelChange>,
-    /// The GitHub Project, when one is configured and could be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub project: Option<ProjectReport>,
-    /// Things to know that are not failures (a field the project lacks).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notices: Vec<String>,
-    /// Failures; the rest of the run went on.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<String>,
-}
-
-/// What was done to the GitHub Project.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct ProjectReport {
-    pub title: String,
-    pub url: String,
-    /// Issues added as items.
-    pub added: Vec<u64>,
-    /// Field values set or cleared.
-    pub fields_written: usize,
-}
 
 /// The board step after a sync: `listing` is the sync's last listing, in which the issues
 /// the sync closed (`closed`, ticked items) are still open.
@@ -87,7 +57,7 @@ pub async fn board<'a, F: Tracker, S: Sleeper>(
         state_labels(&paced, &items, listing, options, &mut report).await?;
     }
     if let Some(project) = &options.config.projects.github {
-        if options.remote.kind != Kind::Github {
+        if options.remote.kind != Some(ForgeKind::Github) {
             report.notices.push(format!(
                 "[projects.github] is set but the tracker is {}: the GitHub project is left alone",
                 options.remote.forge()

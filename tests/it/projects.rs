@@ -341,3 +341,36 @@ fn a_project_that_cannot_be_seen_says_why_and_how_to_fix_it() {
         assert_eq!(counts(&gh).1, 0, "{denial:?}");
     }
 }
+
+#[test]
+fn a_default_field_the_project_lacks_is_one_notice_not_an_error() {
+    let mut st = GitHubState::new();
+    st.add_org(OWNER);
+    st.projects
+        .add_project(OWNER, NUMBER, "Postmortem follow-ups")
+        .add_field("Due date", "DATE", &[]);
+    let gh = FakeGitHub::start_with(st);
+    let Some(ws) = workspace(CONFIG) else { return };
+    let (code, out, err) = run(ws.path(), &gh, &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for field in ["Postmortem", "Severity", "Kind"] {
+        let notes: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with("note: ") && l.contains(&format!("no field \"{field}\"")))
+            .collect();
+        assert_eq!(notes.len(), 1, "{field}: {out}");
+    }
+    let added = issues(&gh).len();
+    assert!(
+        out.contains(&format!(
+            "GitHub project \"Postmortem follow-ups\": {added} issue(s) added, {} field value(s) written",
+            2 * added
+        )),
+        "status and due date of each: {out}"
+    );
+    let v = values(&gh, 1).unwrap();
+    assert_eq!(
+        v.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["Due date", "Status"]
+    );
+}
