@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::config::{GithubProjectConfig, StateLabelsConfig};
 use crate::followup::{assess, FollowupOptions};
+use crate::forge::LabelSpec;
 use crate::model::{ItemKind, Postmortem};
 use crate::plan::TrackedIssue;
 use crate::render::context::ItemState;
@@ -83,6 +84,8 @@ pub fn board_items<'a>(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LabelChange {
     pub number: u64,
+    /// The state the label says.
+    pub state: ItemState,
     /// The label to put on, when the issue lacks it.
     pub add: Option<String>,
     /// The other state labels the issue has, as spelled on it.
@@ -95,6 +98,20 @@ pub fn state_label(names: &StateLabelsConfig, state: ItemState) -> &str {
         ItemState::Open => &names.open,
         ItemState::Overdue => &names.overdue,
         ItemState::Done => &names.done,
+    }
+}
+
+/// The state label of `state`, with its colour and description, as created when missing.
+pub fn state_label_spec(names: &StateLabelsConfig, state: ItemState) -> LabelSpec {
+    let (color, word) = match state {
+        ItemState::Open => ("fbca04", "open"),
+        ItemState::Overdue => ("d93f0b", "overdue"),
+        ItemState::Done => ("0e8a16", "done"),
+    };
+    LabelSpec {
+        name: state_label(names, state).to_string(),
+        color: color.into(),
+        description: format!("Postmortem action item: {word} (kept by postmortem-tracker)"),
     }
 }
 
@@ -122,6 +139,7 @@ pub fn label_changes(
                 .collect();
             (add.is_some() || !remove.is_empty()).then_some(LabelChange {
                 number: item.number,
+                state: item.state,
                 add,
                 remove,
             })
@@ -634,11 +652,13 @@ mod tests {
             [
                 LabelChange {
                     number: 2,
+                    state: ItemState::Overdue,
                     add: Some("postmortem-state::overdue".into()),
                     remove: vec!["Postmortem-State::Open".into()],
                 },
                 LabelChange {
                     number: 3,
+                    state: ItemState::Done,
                     add: Some("postmortem-state::done".into()),
                     remove: vec![],
                 },
@@ -653,6 +673,7 @@ mod tests {
             label_changes(&items[..1], &both, &names()),
             [LabelChange {
                 number: 1,
+                state: ItemState::Open,
                 add: None,
                 remove: vec!["postmortem-state::done".into()],
             }]

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use super::Options;
 use crate::board::{
-    board_items, label_changes, plan_project, resolve_mapping, BoardItem, BoardReport, ProjectItem,
-    ProjectReport,
+    board_items, label_changes, plan_project, resolve_mapping, state_label_spec, BoardItem,
+    BoardReport, ProjectItem, ProjectReport,
 };
 use crate::config::GithubProjectConfig;
 use crate::forge::paced::{Paced, Sleeper};
@@ -75,23 +75,6 @@ pub async fn board<'a, F: Tracker, S: Sleeper>(
     Ok(report)
 }
 
-/// The colour and description of each state label.
-fn label_spec(options: &Options, name: &str) -> LabelSpec {
-    let l = &options.config.state_labels;
-    let (color, state) = if name.eq_ignore_ascii_case(&l.done) {
-        ("0e8a16", "done")
-    } else if name.eq_ignore_ascii_case(&l.overdue) {
-        ("d93f0b", "overdue")
-    } else {
-        ("fbca04", "open")
-    };
-    LabelSpec {
-        name: name.to_string(),
-        color: color.into(),
-        description: format!("Postmortem action item: {state} (kept by postmortem-tracker)"),
-    }
-}
-
 async fn state_labels<F: Tracker, S: Sleeper>(
     paced: &Paced<'_, F, S>,
     items: &[BoardItem],
@@ -101,9 +84,13 @@ async fn state_labels<F: Tracker, S: Sleeper>(
 ) -> Result<(), TrackerError> {
     let changes = label_changes(items, listing, &options.config.state_labels);
     let mut specs: Vec<LabelSpec> = Vec::new();
-    for name in changes.iter().filter_map(|c| c.add.as_deref()) {
-        if !specs.iter().any(|s| s.name.eq_ignore_ascii_case(name)) {
-            specs.push(label_spec(options, name));
+    for c in changes.iter().filter(|c| c.add.is_some()) {
+        let spec = state_label_spec(&options.config.state_labels, c.state);
+        if !specs
+            .iter()
+            .any(|s| s.name.eq_ignore_ascii_case(&spec.name))
+        {
+            specs.push(spec);
         }
     }
     if !specs.is_empty() {
