@@ -60,7 +60,9 @@ pub fn board_items<'a>(
             .filter(|t| !t.is_empty())
             .unwrap_or(&doc.path)
             .to_string();
-        for (o, item) in assess(doc, Some(listing), today, options)
+        // No status-block days here: with a listing, an undated postmortem's policy counts from
+        // the opening day, the day the block records when the item was first tracked.
+        for (o, item) in assess(doc, Some(listing), today, options, &HashMap::new())
             .into_iter()
             .zip(&doc.actions)
         {
@@ -97,7 +99,8 @@ pub fn state_label(names: &StateLabelsConfig, state: ItemState) -> &str {
     match state {
         ItemState::Open => &names.open,
         ItemState::Overdue => &names.overdue,
-        ItemState::Done => &names.done,
+        // Closed as not planned: off the board's open lists, like done work.
+        ItemState::Done | ItemState::NotPlanned => &names.done,
     }
 }
 
@@ -106,7 +109,7 @@ pub fn state_label_spec(names: &StateLabelsConfig, state: ItemState) -> LabelSpe
     let (color, word) = match state {
         ItemState::Open => ("fbca04", "open"),
         ItemState::Overdue => ("d93f0b", "overdue"),
-        ItemState::Done => ("0e8a16", "done"),
+        ItemState::Done | ItemState::NotPlanned => ("0e8a16", "done"),
     };
     LabelSpec {
         name: state_label(names, state).to_string(),
@@ -526,7 +529,7 @@ fn wanted(
     let state = match item.state {
         ItemState::Open => 0,
         ItemState::Overdue => 1,
-        ItemState::Done => 2,
+        ItemState::Done | ItemState::NotPlanned => 2,
     };
     Ok(match field.role {
         Role::Status => mapping

@@ -233,6 +233,18 @@ pub struct FollowupConfig {
     pub write: String,
     /// The branch `pull-request` mode pushes to.
     pub branch: String,
+    /// How overdue items are chased: `issue` (a comment on each overdue issue), `digest` (one
+    /// issue per repository listing every overdue and due-soon item by owner), `both`, `off`.
+    pub reminders: String,
+    /// After this many unanswered reminders the next also mentions the postmortem's owners
+    /// (or `escalation`), once; 0: never.
+    pub escalate_after: u32,
+    /// Logins to mention when escalating, instead of the postmortem's front-matter `owners`.
+    pub escalation: Vec<String>,
+    /// Items due within this many days are listed in the digest as due soon.
+    pub due_soon_days: i64,
+    /// The title of the digest issue.
+    pub digest_title: String,
 }
 
 impl Default for FollowupConfig {
@@ -243,6 +255,11 @@ impl Default for FollowupConfig {
             overdue_label: "overdue".into(),
             write: "local".into(),
             branch: "postmortem-tracker/status".into(),
+            reminders: "issue".into(),
+            escalate_after: 2,
+            escalation: Vec::new(),
+            due_soon_days: 7,
+            digest_title: "Overdue postmortem action items".into(),
         }
     }
 }
@@ -502,6 +519,7 @@ impl Config {
                     .with_list_parse_key("paths")
                     .with_list_parse_key("required_sections")
                     .with_list_parse_key("service.repositories")
+                    .with_list_parse_key("followup.escalation")
                     .try_parsing(true)
                     .source(Some(env)),
             )
@@ -582,6 +600,31 @@ impl Config {
         }
         if self.followup.overdue_label.trim().is_empty() {
             return Err(invalid("followup.overdue_label: must not be empty".into()));
+        }
+        if crate::followup::Reminders::parse(&self.followup.reminders).is_none() {
+            return Err(invalid(format!(
+                "followup.reminders: {:?} is not a reminder mode; use issue, digest, both or off",
+                self.followup.reminders
+            )));
+        }
+        if !(0..=365).contains(&self.followup.due_soon_days) {
+            return Err(invalid(format!(
+                "followup.due_soon_days: {} days: write a number of days from 0 to 365",
+                self.followup.due_soon_days
+            )));
+        }
+        if self.followup.digest_title.trim().is_empty() {
+            return Err(invalid("followup.digest_title: must not be empty".into()));
+        }
+        if let Some(bad) = self
+            .followup
+            .escalation
+            .iter()
+            .find(|l| !crate::model::is_login(l.trim_start_matches('@')))
+        {
+            return Err(invalid(format!(
+                "followup.escalation: {bad:?} is not a login; write GitHub or GitLab usernames such as \"alice\""
+            )));
         }
         if self.sync.label.trim().is_empty() {
             return Err(invalid("sync.label: must not be empty".into()));

@@ -24,6 +24,7 @@ mod dashboard;
 mod due_policy;
 mod examples;
 mod fake_servers;
+mod followup_chase;
 mod followup_publish;
 mod followup_trackers;
 mod install_script;
