@@ -5,7 +5,7 @@
 //! project and a token that cannot see it are clear errors with nothing written.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support;
 
@@ -38,18 +38,7 @@ fn github() -> FakeGitHub {
 /// A checkout with the four seeds under `postmortems/` and `config` as its configuration;
 /// `None` when the shared corpus is absent.
 fn workspace(config: &str) -> Option<tempfile::TempDir> {
-    let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
-    let Ok(entries) = std::fs::read_dir(&seeds) else {
-        eprintln!("skipped: no seeds at {}", seeds.display());
-        return None;
-    };
-    let ws = tempfile::tempdir().unwrap();
-    let dir = ws.path().join("postmortems");
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in entries {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
-    }
+    let ws = support::seeds_workspace()?;
     std::fs::write(ws.path().join(".postmortem-tracker.toml"), config).unwrap();
     Some(ws)
 }
@@ -110,10 +99,10 @@ fn every_issue_of_the_seeds_is_on_the_project_and_a_second_run_writes_nothing() 
     assert!(issues.len() >= 20, "the seeds have over 20 items: {out}");
     let titles: BTreeMap<String, String> = [
         (
-            "000_4b3a8f1986f4800e.txt",
+            "000_4b3a8f1986f4800e.md",
             "Quantum Flux Tango - A Dance with Destiny",
         ),
-        ("001_b7360c207712a562.txt", "MY FIRST POSTMORTEM"),
+        ("001_b7360c207712a562.md", "MY FIRST POSTMORTEM"),
     ]
     .into_iter()
     .map(|(f, t)| (format!("postmortems/{f}"), t.to_string()))
