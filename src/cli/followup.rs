@@ -67,6 +67,9 @@ pub(super) struct Report {
     pub files_written: Vec<String>,
     /// Labels and reminders (tracker mode).
     pub updates: TrackerUpdates,
+    /// State labels and the GitHub Project (tracker mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub board: Option<crate::board::BoardReport>,
     /// Commit or pull-request mode: what went to the forge.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
@@ -209,6 +212,7 @@ pub(super) fn execute_on(
         documents: done.documents,
         files_written: done.files_written,
         updates: done.updates.unwrap_or_default(),
+        board: done.board,
         published: done.published,
         errors,
         listing: done.listing.unwrap_or_default(),
@@ -322,6 +326,9 @@ pub(super) fn text(r: &Report) -> String {
                 }
             );
         }
+    }
+    for line in r.board.iter().flat_map(|b| b.summary_lines()) {
+        let _ = writeln!(out, "{line}");
     }
     if let Some(p) = &r.published {
         let _ = writeln!(

@@ -90,7 +90,7 @@ pub struct FollowupReport {
     /// State labels and the GitHub Project, when the tracker was told ([`super::board`]);
     /// its errors are also in `errors`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub board: Option<super::board::BoardReport>,
+    pub board: Option<crate::board::BoardReport>,
     /// The listing the status was computed from (none in file-only mode).
     #[serde(skip)]
     pub listing: Option<Vec<TrackedIssue>>,

@@ -7,7 +7,7 @@
 //! version (read once, never reminded twice), and the digest (one issue, also after a race or
 //! a create that failed after succeeding; updated only when its text changes; reopened).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support;
 
@@ -228,25 +228,6 @@ fn digests<F: Chase>(f: &F) -> Vec<(u64, bool, String)> {
         .collect()
 }
 
-/// The four seed postmortems in `postmortems/` of a new folder; `None` when the corpus is
-/// absent.
-fn seeds() -> Option<tempfile::TempDir> {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
-    let Ok(entries) = std::fs::read_dir(&src) else {
-        eprintln!("SKIPPED: no shared corpus at {}", src.display());
-        return None;
-    };
-    let ws = tempfile::tempdir().unwrap();
-    let dir = ws.path().join("postmortems");
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in entries {
-        let p = e.unwrap().path();
-        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        std::fs::copy(&p, dir.join(format!("{name}.md"))).unwrap();
-    }
-    Some(ws)
-}
-
 /// Every file under `postmortems/`, by name, as bytes.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<_> = std::fs::read_dir(dir.join("postmortems"))
@@ -275,7 +256,9 @@ crate::both_forges!(sync
 );
 
 fn the_seeds_are_chased_with_no_configuration<F: Chase>() {
-    let Some(ws) = seeds() else { return };
+    let Some(ws) = crate::support::seeds_workspace() else {
+        return;
+    };
     let f = F::start();
     let (code, out, err) = bin(ws.path(), &f.forge(), &["sync", "--today", "2026-11-21"]);
     assert_eq!(code, 0, "{out}\n{err}");
