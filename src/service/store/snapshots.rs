@@ -223,3 +223,113 @@ impl Store {
         .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::index::test_record;
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn item(key: &str, kind: &str, severity: Option<&str>, state: ItemState) -> ItemRecord {
+        ItemRecord {
+            key: key.into(),
+            severity: severity.map(str::to_string),
+            ..test_record("acme/svc", None, kind, state)
+        }
+    }
+
+    #[test]
+    fn a_day_keeps_its_last_run_by_state_kind_and_severity() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let s = Store::open(&path).unwrap();
+        let first = vec![
+            item("a", "corrective", Some("SEV1"), ItemState::Open),
+            item("b", "corrective", Some("sev1"), ItemState::Open),
+        ];
+        s.replace_items(Forge::Github, "acme/svc", first, day("2026-11-01"))
+            .unwrap();
+        // A second run the same day replaces the day's snapshot; the next day adds one.
+        let second = vec![
+            item("a", "corrective", Some("SEV1"), ItemState::Done),
+            item("b", "corrective", Some("sev1"), ItemState::Open),
+            item("c", "task", None, ItemState::Overdue),
+        ];
+        s.replace_items(Forge::Github, "acme/svc", second.clone(), day("2026-11-01"))
+            .unwrap();
+        s.replace_items(Forge::Github, "acme/svc", Vec::new(), day("2026-11-02"))
+            .unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        let snaps = s.snapshots().unwrap();
+        assert_eq!(snaps.len(), 2, "one per repository per day: {snaps:?}");
+        assert_eq!(snaps[0].counts, Counts::of(&second));
+        let groups: Vec<(ItemState, &str, &str, u64)> = snaps[0]
+            .groups
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|g| (g.state, g.kind.as_str(), g.severity.as_str(), g.count))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (ItemState::Done, "corrective", "sev1", 1),
+                (ItemState::Open, "corrective", "sev1", 1),
+                (ItemState::Overdue, "task", "unknown", 1),
+            ]
+        );
+        assert_eq!(
+            snaps[1].groups,
+            Some(Vec::new()),
+            "no item is a known zero, not a missing breakdown"
+        );
+    }
+
+    #[test]
+    fn a_schema_2_file_keeps_its_history_as_totals() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE snapshots (day TEXT NOT NULL, forge TEXT NOT NULL, repo TEXT NOT NULL,
+                   done INTEGER NOT NULL, open INTEGER NOT NULL, overdue INTEGER NOT NULL,
+                   PRIMARY KEY (day, forge, repo));
+                 INSERT INTO snapshots VALUES ('2026-10-30', 'github', 'acme/svc', 1, 4, 2);
+                 PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let snaps = s.snapshots().unwrap();
+        assert_eq!(snaps.len(), 1);
+        assert_eq!(
+            (
+                snaps[0].counts.open,
+                snaps[0].counts.overdue,
+                &snaps[0].groups
+            ),
+            (4, 2, &None)
+        );
+    }
+
+    #[test]
+    fn incidents_are_replaced_per_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let report = crate::report::sample();
+        let mut one = report.figures.incidents[0].clone();
+        s.replace_incidents(Forge::Github, "acme/svc", &[one.clone(), one.clone()])
+            .unwrap();
+        one.repository = "acme/web".into();
+        s.replace_incidents(Forge::Github, "acme/web", std::slice::from_ref(&one))
+            .unwrap();
+        assert_eq!(s.incidents().unwrap().len(), 3);
+        s.replace_incidents(Forge::Github, "acme/svc", &[]).unwrap();
+        assert_eq!(s.incidents().unwrap(), [one]);
+    }
+}
