@@ -1373,62 +1373,11 @@ fn a_browser_pages_through_a_thousand_items_at_1280x800() {
 // The trend from real follow-ups: the service with the real runner against each fake forge,
 // stopped and started again on the same database each day.
 
-use crate::service_e2e::{CONFIG, PM};
+use crate::service_e2e::{secret, serve_on, CONFIG, PM};
 use crate::support;
-use postmortem_tracker::forge::paced::Pacing;
-use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
-use postmortem_tracker::service::Secrets;
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
 use support::service::ServiceForge;
-
-const TREND_SECRET: &str = "trend-secret";
-
-/// The service on `db` with the real runner against the fakes, its day `today`.
-async fn forge_service(
-    db: &Path,
-    gh: &FakeGitHub,
-    gl: &FakeGitLab,
-    today: &str,
-) -> support::service::Service {
-    let store = Arc::new(Store::open(db).unwrap());
-    let settings = Settings {
-        secrets: Secrets {
-            github: Some(TREND_SECRET.into()),
-            gitlab: Some(TREND_SECRET.into()),
-        },
-        workers: 1,
-        poll_interval: Duration::from_millis(100),
-        ..Settings::default()
-    };
-    let runner = ForgeRunner::new(
-        store.clone(),
-        RunnerSettings {
-            github: Some(Access {
-                api_url: gh.base_url(),
-                token: FakeGitHub::TOKEN.into(),
-            }),
-            gitlab: Some(Access {
-                api_url: format!("{}/api/v4", gl.base_url()),
-                token: FakeGitLab::TOKEN.into(),
-            }),
-            write: WriteMode::Commit,
-            timeout: Duration::from_secs(10),
-            pacing: Pacing {
-                min_write_interval: Duration::ZERO,
-                max_wait: Duration::from_secs(5),
-                retry_delay: Duration::ZERO,
-                ..Pacing::default()
-            },
-            job_timeout: Duration::from_secs(600),
-            today: Some(today.parse().unwrap()),
-            templates_dir: None,
-        },
-        settings.api_metrics.clone(),
-    )
-    .unwrap();
-    support::service::Service::start_with(store, settings, Arc::new(runner)).await
-}
 
 crate::both_forges!(three_followups_on_three_days_draw_one_point_per_day);
 
@@ -1451,8 +1400,8 @@ async fn three_followups_on_three_days_draw_one_point_per_day<F: ServiceForge>()
     let db = dir.path().join("db.sqlite");
     let days = ["2026-10-14", "2026-10-15", "2026-10-16"];
     for (n, today) in days.iter().enumerate() {
-        let svc = forge_service(&db, &gh, &gl, today).await;
-        let event = F::issue_event(TREND_SECRET, repository, &format!("trend-{n}"));
+        let svc = serve_on(&db, &gh, &gl, today).await;
+        let event = F::issue_event(secret::<F>(), repository, &format!("trend-{n}"));
         let (status, body) = svc.deliver(&event).await;
         assert_eq!(status, 202, "{today}: {body}");
         svc.idle(60).await;
@@ -1463,7 +1412,7 @@ async fn three_followups_on_three_days_draw_one_point_per_day<F: ServiceForge>()
     }
 
     // The next day's service (restarted once more) shows the three days.
-    let svc = forge_service(&db, &gh, &gl, "2026-10-17").await;
+    let svc = serve_on(&db, &gh, &gl, "2026-10-17").await;
     let (status, body) = svc.get("/api/stats").await;
     assert_eq!(status, 200, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();

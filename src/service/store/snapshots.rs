@@ -201,27 +201,38 @@ impl Store {
 
     /// Every postmortem's incident figures, by forge, repository and position.
     pub fn incidents(&self) -> Result<Vec<IncidentFigures>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT forge, repo, ord, record FROM incidents ORDER BY forge, repo, ord")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        rows.map(|r| {
-            let (forge, repo, ord, json) = r?;
-            serde_json::from_str(&json).map_err(|e| {
-                StoreError::Unreadable(format!(
-                    "incident {ord} of {forge}:{repo} in the database is unreadable: {e}"
-                ))
-            })
-        })
-        .collect()
+        json_rows(&self.conn(), "incidents", "incident")
     }
+}
+
+/// Every row of `table` (`items` or `incidents`: forge, repo, ord and a JSON `record`), by
+/// forge, repository and position; a record that does not read is an error naming it as a
+/// `what`.
+pub(super) fn json_rows<T: serde::de::DeserializeOwned>(
+    conn: &rusqlite::Connection,
+    table: &'static str,
+    what: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT forge, repo, ord, record FROM {table} ORDER BY forge, repo, ord"
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    rows.map(|r| {
+        let (forge, repo, ord, json) = r?;
+        serde_json::from_str(&json).map_err(|e| {
+            StoreError::Unreadable(format!(
+                "{what} {ord} of {forge}:{repo} in the database is unreadable: {e}"
+            ))
+        })
+    })
+    .collect()
 }
 
 #[cfg(test)]
