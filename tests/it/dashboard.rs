@@ -562,7 +562,7 @@ fn an_unreadable_index_is_503_not_an_empty_page() {
         "{}",
         page.body
     );
-    for path in ["/api/items", "/api/items.csv"] {
+    for path in ["/api/items", "/api/items.csv", "/api/stats"] {
         let a = svc.get(path);
         assert_eq!(a.status, 503, "{path}: {}", a.body);
         assert_eq!(a.json()["error"], "the database is unavailable", "{path}");
