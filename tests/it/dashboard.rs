@@ -916,7 +916,7 @@ fn a_browser_filters_the_table_and_draws_the_charts() {
         return;
     };
     let (svc, _) = Service::start();
-    let (d, _profile) = Driver::open(&chrome, &driver, (1300, 1500));
+    let (d, _profile) = Driver::open(&chrome, &driver, (1280, 1400));
 
     let base = format!("http://{}/", svc.addr);
     d.cmd("POST", "/url", Some(json!({ "url": base })));
@@ -991,6 +991,7 @@ fn a_browser_filters_the_table_and_draws_the_charts() {
 
     // And the unfiltered page, for people to look at.
     d.load(&base);
+    assert_no_horizontal_scroll(&d, "the whole page");
     d.screenshot("dashboard.png");
 }
 

@@ -307,7 +307,7 @@ const COLUMNS: [(&str, &str, Option<SortKey>); 10] = [
     ("Owner", "owner", Some(SortKey::Owner)),
     ("Due", "due", Some(SortKey::Due)),
     ("State", "state", Some(SortKey::State)),
-    ("Overdue by", "late", Some(SortKey::Overdue)),
+    ("Late by", "late", Some(SortKey::Overdue)),
     ("Issue", "issue", Some(SortKey::Issue)),
 ];
 
