@@ -225,6 +225,7 @@ fn state_word(s: ItemState) -> &'static str {
         ItemState::Done => "done",
         ItemState::Open => "open",
         ItemState::Overdue => "overdue",
+        ItemState::NotPlanned => "not planned",
     }
 }
 

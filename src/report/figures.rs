@@ -142,6 +142,7 @@ pub fn counts(records: &[ItemRecord]) -> Counts {
             ItemState::Done => c.done += 1,
             ItemState::Open => c.open += 1,
             ItemState::Overdue => c.overdue += 1,
+            ItemState::NotPlanned => c.not_planned += 1,
         }
     }
     c

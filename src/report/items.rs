@@ -107,12 +107,13 @@ pub fn records(
     out
 }
 
-/// `done`, `open`, `overdue`.
+/// `done`, `open`, `overdue`, `not planned`.
 pub fn state_str(s: ItemState) -> &'static str {
     match s {
         ItemState::Done => "done",
         ItemState::Open => "open",
         ItemState::Overdue => "overdue",
+        ItemState::NotPlanned => "not planned",
     }
 }
 

@@ -286,6 +286,7 @@ impl Sort {
             ItemState::Overdue => 0,
             ItemState::Open => 1,
             ItemState::Done => 2,
+            ItemState::NotPlanned => 3,
         };
         let d = self.descending;
         match self.key {
@@ -524,6 +525,8 @@ impl Counts {
             ItemState::Done => self.done += n,
             ItemState::Open => self.open += n,
             ItemState::Overdue => self.overdue += n,
+            // Closed without being done: in none of the chart's lines.
+            ItemState::NotPlanned => {}
         }
     }
 }

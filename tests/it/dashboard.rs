@@ -705,6 +705,7 @@ fn state(r: &ItemRecord) -> &'static str {
         ItemState::Done => "done",
         ItemState::Open => "open",
         ItemState::Overdue => "overdue",
+        ItemState::NotPlanned => "not planned",
     }
 }
 

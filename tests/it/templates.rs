@@ -178,6 +178,8 @@ fn render_all(text: &str) -> Vec<(&'static str, String)> {
     out.push(("pr_comment", engine.render("pr_comment", &pr).unwrap()));
     let mut reminder = sample::reminder();
     reminder.item.text = text.into();
+    // The escalation's mentions are logins from the configuration, never user text.
+    reminder.escalate = vec!["alice".into()];
     out.push((
         "reminder_comment",
         engine.render("reminder_comment", &reminder).unwrap(),
@@ -211,6 +213,14 @@ fn render_all(text: &str) -> Vec<(&'static str, String)> {
         s.places = vec![text.into()];
     }
     out.push(("can_report", engine.render("can_report", &can).unwrap()));
+    let mut digest = postmortem_tracker::followup::digest::sample();
+    for g in &mut digest.owners {
+        for i in &mut g.items {
+            i.item.text = text.into();
+            i.postmortem.title = Some(text.into());
+        }
+    }
+    out.push(("digest", engine.render("digest", &digest).unwrap()));
     let mut report = postmortem_tracker::report::sample();
     for r in &mut report.items {
         (r.text, r.path, r.kind) = (text.into(), text.into(), text.into());
