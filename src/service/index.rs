@@ -15,7 +15,7 @@ use crate::report::figures::{figures, severity_group, Figures};
 #[cfg(test)]
 pub(crate) use crate::report::items::test_record;
 use crate::report::IncidentFigures;
-pub use crate::report::{records, state_str, to_csv, ItemRecord, CSV_HEADER};
+pub use crate::report::{parse_state, records, state_str, to_csv, ItemRecord, CSV_HEADER};
 
 /// Why a query of the item views was refused; the message names the parameter and what it
 /// accepts.
@@ -108,12 +108,18 @@ impl ItemFilter {
             }
             Some(k) => return Err(bad("kind", k, "corrective, preventive, task or unknown")),
         };
-        let state = match given(&q.state).map(|s| s.to_lowercase()).as_deref() {
+        let state = match given(&q.state) {
             None => None,
-            Some("done") => Some(ItemState::Done),
-            Some("open") => Some(ItemState::Open),
-            Some("overdue") => Some(ItemState::Overdue),
-            Some(s) => return Err(bad("state", s.to_string(), "done, open or overdue")),
+            Some(s) => match parse_state(&s) {
+                Some(state) => Some(state),
+                None => {
+                    return Err(bad(
+                        "state",
+                        s.to_lowercase(),
+                        "done, open, overdue or not planned",
+                    ))
+                }
+            },
         };
         let overdue = match given(&q.overdue).map(|s| s.to_lowercase()).as_deref() {
             None => None,
@@ -645,6 +651,21 @@ mod tests {
         let f = ItemFilter::from_query(&q).unwrap();
         assert_eq!(f.repository.as_deref(), Some("acme/svc"));
         assert_eq!(f.state, None, "an empty select means any");
+        for (given, state) in [
+            ("not planned", ItemState::NotPlanned),
+            ("Not_Planned", ItemState::NotPlanned),
+            ("DONE", ItemState::Done),
+        ] {
+            let q = ItemQuery {
+                state: Some(given.into()),
+                ..ItemQuery::default()
+            };
+            assert_eq!(
+                ItemFilter::from_query(&q).unwrap().state,
+                Some(state),
+                "{given}"
+            );
+        }
         assert_eq!(f.overdue, Some(true));
         let overdue = rec("acme/svc", Some("alice"), "corrective", ItemState::Overdue);
         assert!(f.matches(&overdue));

@@ -11,9 +11,8 @@ use std::collections::BTreeMap;
 use rusqlite::{params, Transaction};
 
 use super::{Store, StoreError};
-use crate::render::context::ItemState;
 use crate::report::figures::severity_group;
-use crate::report::{state_str, IncidentFigures};
+use crate::report::{parse_state, state_str, IncidentFigures};
 use crate::service::index::{Counts, GroupCount, ItemRecord, Snapshot};
 use crate::service::webhook::Forge;
 
@@ -115,15 +114,10 @@ impl Store {
             })?;
             for row in rows {
                 let ([day, forge, repo], [state, kind, severity], n) = row?;
-                let state = match state.as_str() {
-                    "done" => ItemState::Done,
-                    "open" => ItemState::Open,
-                    "overdue" => ItemState::Overdue,
-                    other => {
-                        return Err(StoreError::Unreadable(format!(
-                        "an unreadable state {other:?} in the snapshot of {forge}:{repo} on {day}"
-                    )))
-                    }
+                let Some(state) = parse_state(&state) else {
+                    return Err(StoreError::Unreadable(format!(
+                        "an unreadable state {state:?} in the snapshot of {forge}:{repo} on {day}"
+                    )));
                 };
                 groups
                     .entry((day, forge, repo))
@@ -238,6 +232,7 @@ pub(super) fn json_rows<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::context::ItemState;
     use crate::service::index::test_record;
 
     fn day(s: &str) -> chrono::NaiveDate {
@@ -268,6 +263,7 @@ mod tests {
             item("a", "corrective", Some("SEV1"), ItemState::Done),
             item("b", "corrective", Some("sev1"), ItemState::Open),
             item("c", "task", None, ItemState::Overdue),
+            item("d", "task", None, ItemState::NotPlanned),
         ];
         s.replace_items(Forge::Github, "acme/svc", second.clone(), day("2026-11-01"))
             .unwrap();
@@ -289,9 +285,11 @@ mod tests {
             groups,
             [
                 (ItemState::Done, "corrective", "sev1", 1),
+                (ItemState::NotPlanned, "task", "unknown", 1),
                 (ItemState::Open, "corrective", "sev1", 1),
                 (ItemState::Overdue, "task", "unknown", 1),
-            ]
+            ],
+            "a closed-as-not-planned item reads back too"
         );
         assert_eq!(
             snaps[1].groups,
