@@ -31,7 +31,7 @@ use crate::parse::{parse, ParseOptions};
 use crate::plan::{
     plan, Action, AdoptBy, Duplicate, IssueSummary, Plan, PlanOptions, TrackedIssue,
 };
-use crate::render::context::{IssueContext, ItemView, PostmortemRef};
+use crate::render::context::{IssueContext, ItemState, ItemView, PostmortemRef};
 use crate::render::{safe, Engine};
 use crate::writeback::{insert_links, Link};
 
@@ -56,6 +56,9 @@ pub struct SyncOptions {
     pub close_removed: bool,
     pub parse_options: ParseOptions,
     pub pacing: Pacing,
+    /// The state labels ([`crate::board`]): each new issue is opened with its own, so the
+    /// board step after the sync has none to add. `None`: off.
+    pub state_labels: Option<crate::config::StateLabelsConfig>,
 }
 
 impl SyncOptions {
@@ -88,6 +91,10 @@ impl SyncOptions {
                 retry_delay: Duration::from_millis(config.sync.retry_delay_ms),
                 ..Pacing::default()
             },
+            state_labels: config
+                .state_labels
+                .enabled
+                .then(|| config.state_labels.clone()),
         }
     }
 }
@@ -140,6 +147,10 @@ pub struct SyncReport {
     /// The last listing of the tool's issues (after the creates), for the board step.
     #[serde(skip)]
     pub listing: Vec<TrackedIssue>,
+    /// State labels and the GitHub Project, set by [`crate::reconcile::sync::sync`]; its
+    /// errors are also in `errors`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub board: Option<crate::board::BoardReport>,
 }
 
 /// The kind labels and their colours.
@@ -175,6 +186,25 @@ pub fn labels_for(label: &str, doc: &Postmortem, kind: ItemKind) -> Vec<LabelSpe
     }];
     out.extend(kind_label(kind));
     out.extend(severity_label(doc));
+    out
+}
+
+/// The labels of a new issue: [`labels_for`], and its state label (open, or overdue when
+/// already past due) when state labels are on.
+fn create_labels(
+    options: &SyncOptions,
+    doc: &Postmortem,
+    c: &crate::plan::PlannedItem,
+) -> Vec<LabelSpec> {
+    let mut out = labels_for(&options.label, doc, doc.actions[c.item].kind);
+    if let Some(names) = &options.state_labels {
+        let state = if c.due.is_some_and(|d| d < options.today) {
+            ItemState::Overdue
+        } else {
+            ItemState::Open
+        };
+        out.push(crate::board::state_label_spec(names, state));
+    }
     out
 }
 
@@ -229,11 +259,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
         // Labels, once for the run.
         let mut wanted: Vec<LabelSpec> = Vec::new();
         for c in &creates {
-            for l in labels_for(
-                &options.label,
-                &docs[c.doc],
-                docs[c.doc].actions[c.item].kind,
-            ) {
+            for l in create_labels(options, &docs[c.doc], c) {
                 if !wanted.iter().any(|w| w.name == l.name) {
                     wanted.push(l);
                 }
@@ -273,7 +299,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                 Some(l) => shell.retrying(false, || tracker.resolve_user(l)).await?,
                 None => None,
             };
-            let labels: Vec<String> = labels_for(&options.label, doc, item.kind)
+            let labels: Vec<String> = create_labels(options, doc, c)
                 .into_iter()
                 .map(|l| l.name)
                 .collect();

@@ -176,6 +176,10 @@ pub struct DocOutcome {
     /// A status block the tool cannot safely replace: the file is left as it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub damage: Option<BlockDamage>,
+    /// Due dates written in the postmortem that cannot be read (`path:line: …`): the item
+    /// falls back to the tracker's or the policy's date, and the run says so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The day the incident happened: its start, else the front matter's `date`.
@@ -449,6 +453,15 @@ pub fn followup_doc(
         text: new,
         rows: ctx.items,
         damage,
+        warnings: doc
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "unparseable-date")
+            .map(|d| match d.line {
+                Some(l) => format!("{}:{l}: {}", doc.path, d.message),
+                None => format!("{}: {}", doc.path, d.message),
+            })
+            .collect(),
     })
 }
 

@@ -90,7 +90,7 @@ pub struct FollowupReport {
     /// State labels and the GitHub Project, when the tracker was told ([`super::board`]);
     /// its errors are also in `errors`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub board: Option<super::board::BoardReport>,
+    pub board: Option<crate::board::BoardReport>,
     /// The listing the status was computed from (none in file-only mode).
     #[serde(skip)]
     pub listing: Option<Vec<TrackedIssue>>,
@@ -133,13 +133,7 @@ pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
                 Err(e) => report.errors.push(format!("{}: {e}", d.doc.path)),
             }
         }
-        let (t, c) = (&mut report.totals, &out.counts);
-        (t.done, t.open, t.overdue, t.total) = (
-            t.done + c.done,
-            t.open + c.open,
-            t.overdue + c.overdue,
-            t.total + c.total,
-        );
+        report.totals.add(&out.counts);
         report.documents.push(out);
     }
     let (Some(forge), Some(listing)) = (forge, listing) else {

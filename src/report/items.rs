@@ -107,6 +107,17 @@ pub fn records(
     out
 }
 
+/// A state as [`state_str`] writes it (`not_planned` too, as JSON spells it), any case.
+pub fn parse_state(s: &str) -> Option<ItemState> {
+    match s.trim().to_lowercase().as_str() {
+        "done" => Some(ItemState::Done),
+        "open" => Some(ItemState::Open),
+        "overdue" => Some(ItemState::Overdue),
+        "not planned" | "not_planned" => Some(ItemState::NotPlanned),
+        _ => None,
+    }
+}
+
 /// `done`, `open`, `overdue`, `not planned`.
 pub fn state_str(s: ItemState) -> &'static str {
     match s {

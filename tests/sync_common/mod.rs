@@ -95,6 +95,7 @@ pub fn options(root: &Path, repo: &str) -> SyncOptions {
         write_back: true,
         close_removed: false,
         parse_options: Default::default(),
+        state_labels: None,
         pacing: Pacing {
             min_write_interval: Duration::ZERO,
             max_wait: Duration::from_secs(120),
