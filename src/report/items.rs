@@ -86,7 +86,7 @@ pub fn records(
                 postmortem: doc.title.clone().unwrap_or_else(|| doc.path.clone()),
                 postmortem_url: postmortem_url.clone(),
                 line: o.line,
-                key: o.key.clone(),
+                key: o.key.to_string(),
                 text: o.text.clone(),
                 kind: item.kind.name().to_string(),
                 severity: severity.clone(),
