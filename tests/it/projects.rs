@@ -363,3 +363,55 @@ fn a_default_field_the_project_lacks_is_one_notice_not_an_error() {
         ["Due date", "Status"]
     );
 }
+
+#[test]
+fn a_rate_limit_or_a_lost_answer_on_the_project_is_waited_out_and_retried_without_duplicates() {
+    use std::time::Duration;
+    use support::Fault;
+    let gh = github();
+    let Some(ws) = workspace(CONFIG) else { return };
+    // The project query is refused for a second (GitHub's secondary rate limit); the first
+    // batch of additions is applied but its answer lost (502).
+    gh.faults()
+        .on(
+            "POST",
+            "/graphql",
+            Fault::SecondaryRateLimit {
+                retry_after_secs: 1,
+            },
+            1,
+        )
+        .on("POST", "/graphql", Fault::Delay(Duration::ZERO), 3)
+        .on("POST", "/graphql", Fault::ApplyThenStatus(502), 1);
+    let (code, out, err) = run(ws.path(), &gh, &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let faulted: Vec<(String, String)> = gh
+        .log()
+        .matching("POST", "/graphql")
+        .into_iter()
+        .filter_map(|r| Some((r.fault?, r.body)))
+        .filter(|(f, _)| !f.starts_with("Delay"))
+        .collect();
+    assert_eq!(faulted.len(), 2, "both faults were met: {faulted:?}");
+    assert!(
+        faulted[0].1.contains("PostmortemTrackerProject("),
+        "{faulted:?}"
+    );
+    assert!(faulted[1].1.contains("addProjectV2ItemById"), "{faulted:?}");
+    let issues = issues(&gh);
+    let st = gh.state();
+    let p = st.projects.project(OWNER, NUMBER);
+    assert_eq!(
+        p.items.len(),
+        issues.len(),
+        "one item per issue, none twice"
+    );
+    drop(st);
+    for number in issues.keys() {
+        let v = values(&gh, *number).unwrap();
+        assert!(
+            v.contains_key("Status") && v.contains_key("Due date"),
+            "#{number}: {v:?}"
+        );
+    }
+}
