@@ -5,7 +5,7 @@
 //! project and a token that cannot see it are clear errors with nothing written.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::support;
 
@@ -414,4 +414,76 @@ fn a_rate_limit_or_a_lost_answer_on_the_project_is_waited_out_and_retried_withou
             "#{number}: {v:?}"
         );
     }
+}
+
+/// Runs `ci` in `ws` as GitHub Actions would for `event` with `payload` (GitHub's recorded
+/// push, or a schedule): exit code and output.
+fn run_ci(gh: &FakeGitHub, ws: &Path, event: &str, payload: &serde_json::Value) -> (i32, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let event_path = tmp.path().join("event.json");
+    std::fs::write(&event_path, payload.to_string()).unwrap();
+    let (code, out, err) = support::run(
+        support::command()
+            .args(["ci", "--today=2026-01-10"])
+            .current_dir(ws)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", event)
+            .env("GITHUB_EVENT_PATH", &event_path)
+            .env("GITHUB_REPOSITORY", "acme/svc")
+            .env("GITHUB_API_URL", gh.base_url())
+            .env("GITHUB_SERVER_URL", "https://github.example")
+            .env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_OUTPUT", tmp.path().join("output"))
+            .env("GITHUB_STEP_SUMMARY", tmp.path().join("summary"))
+            .env("GITHUB_TOKEN", FakeGitHub::TOKEN)
+            .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+            .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0"),
+    );
+    (code, format!("{out}\n{err}"))
+}
+
+#[test]
+fn the_actions_push_and_schedule_keep_the_project_current() {
+    let gh = github();
+    let Some(ws) = workspace(CONFIG) else { return };
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ci/push.with-new-branch.payload.json");
+    let mut push: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    push["repository"]["full_name"] = "acme/svc".into();
+    push["repository"]["default_branch"] = "main".into();
+    push["ref"] = "refs/heads/main".into();
+    let (code, out) = run_ci(&gh, ws.path(), "push", &push);
+    assert_eq!(code, 0, "{out}");
+    let numbers: Vec<u64> = issues(&gh).into_keys().collect();
+    assert!(!numbers.is_empty(), "{out}");
+    for n in &numbers {
+        let v = values(&gh, *n).unwrap_or_else(|| panic!("#{n} not on the project: {out}"));
+        assert_eq!(
+            v.get("Status").map(String::as_str),
+            Some("Todo"),
+            "#{n}: {v:?}"
+        );
+    }
+    // Closed by a person; the scheduled run moves it to Done.
+    {
+        let mut st = gh.state();
+        let i = st
+            .repo_mut("acme", "svc")
+            .issues
+            .iter_mut()
+            .find(|i| i.number == numbers[0])
+            .unwrap();
+        i.state = "closed".into();
+        i.closed_at = Some("2026-01-09T10:00:00Z".into());
+    }
+    let schedule = serde_json::json!({"schedule": "0 9 * * 1"});
+    let (code, out) = run_ci(&gh, ws.path(), "schedule", &schedule);
+    assert_eq!(code, 0, "{out}");
+    let v = values(&gh, numbers[0]).unwrap();
+    assert_eq!(
+        v.get("Status").map(String::as_str),
+        Some("Done"),
+        "{v:?}\n{out}"
+    );
 }
