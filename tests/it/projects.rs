@@ -487,3 +487,50 @@ fn the_actions_push_and_schedule_keep_the_project_current() {
         "{v:?}\n{out}"
     );
 }
+
+/// The service: a push delivery leads to a sync (and a follow-up), and the repository's own
+/// `[projects.github]` puts its issues on the project with their states as of the service's day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_keeps_the_project_current() {
+    use crate::service_e2e::{start, CONFIG as SERVICE, GH_SECRET, PM};
+    use support::gitlab::FakeGitLab;
+    use support::service::ServiceForge;
+    let gh = github();
+    let gl = FakeGitLab::start();
+    gh.seed(
+        "acme/ops",
+        &[
+            (".postmortem-tracker.toml", &format!("{SERVICE}{CONFIG}")),
+            ("postmortems/replica-lag.md", PM),
+        ],
+    );
+    let (svc, _dir) = start(&gh, &gl).await;
+    let (status, body) = svc
+        .deliver(&FakeGitHub::push(GH_SECRET, "acme/ops", "projects-1"))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    svc.idle(30).await;
+    let st = gh.state();
+    let by_title: BTreeMap<String, String> = st
+        .repo("acme", "ops")
+        .real_issues()
+        .into_iter()
+        .map(|i| {
+            let v = item_values(&st, (OWNER, NUMBER), ("acme", "ops"), i.number)
+                .unwrap_or_else(|| panic!("#{} is not on the project", i.number));
+            (
+                i.title.clone(),
+                v.get("Status").cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(by_title.len(), 3, "{by_title:?}");
+    // As of the service's day: the ticked item's issue is closed (Done), the others open.
+    let done: Vec<&String> = by_title
+        .iter()
+        .filter(|(_, s)| *s == "Done")
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(done.len(), 1, "{by_title:?}");
+    assert!(done[0].contains("Raise the WAL size"), "{by_title:?}");
+}
