@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::forge::paced::{Paced, Pacing, Sleeper};
 use crate::forge::{LabelSpec, NewIssue, Tracker, TrackerError};
-use crate::identity;
+use crate::identity::{ItemKey, Keyed};
 use crate::model::{ItemKind, Postmortem};
 use crate::parse::{parse, ParseOptions};
 use crate::plan::{
@@ -113,7 +113,7 @@ pub enum SyncError {
 pub struct Tracked {
     pub path: String,
     pub line: usize,
-    pub key: String,
+    pub key: ItemKey,
     pub text: String,
     pub issue: IssueSummary,
 }
@@ -223,10 +223,10 @@ pub fn milestone_title(doc: &Postmortem) -> String {
 }
 
 /// The oldest live issue carrying `key`.
-fn issue_with_key<'s>(state: &'s [TrackedIssue], key: &str) -> Option<&'s TrackedIssue> {
+fn issue_with_key<'s>(state: &'s [TrackedIssue], key: &ItemKey) -> Option<&'s TrackedIssue> {
     state
         .iter()
-        .filter(|t| !t.duplicate && t.key.as_deref() == Some(key))
+        .filter(|t| !t.duplicate && t.key.as_ref() == Some(key))
         .min_by_key(|t| t.number)
 }
 
@@ -319,7 +319,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                         title: doc.title.clone(),
                     },
                     item: ItemView {
-                        key: c.key.clone(),
+                        key: c.key.to_string(),
                         text: item.text.clone(),
                         detail: item.detail.clone(),
                         kind: item.kind.name().to_string(),
@@ -329,7 +329,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                         priority: item.priority.clone(),
                         line: item.line,
                     },
-                    marker: safe::marker(&c.key, &doc.path),
+                    marker: safe::marker(c.key.as_str(), &doc.path),
                 };
                 let new = NewIssue {
                     title: engine.render("issue_title", &context)?,
@@ -433,7 +433,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
     }
 
     // Every item found by key (adopted from the plan, or created now) gets its link.
-    let mut links: BTreeMap<String, Vec<(String, IssueSummary)>> = BTreeMap::new();
+    let mut links: BTreeMap<String, Vec<(ItemKey, IssueSummary)>> = BTreeMap::new();
     for i in &last.items {
         if let Action::Adopt {
             by: AdoptBy::Key,
@@ -519,7 +519,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
 async fn create_once<T: Tracker, S: Sleeper>(
     shell: &Paced<'_, T, S>,
     label: &str,
-    key: &str,
+    key: &ItemKey,
     new: &NewIssue,
 ) -> Result<Result<Outcome, TrackerError>, TrackerError> {
     let mut attempt = 0;
@@ -552,12 +552,36 @@ async fn create_once<T: Tracker, S: Sleeper>(
     }
 }
 
+/// The links of `issues` (each an item's key and its issue) in `doc`: each goes next to the
+/// item with that key wherever it now stands, unless the item already names an issue or the
+/// issue has no address. Keys, not line numbers, so lines moved by someone else's edit still
+/// get the right link. Pure: the sync's local write-back and its commits through the API
+/// ([`crate::reconcile::publish::relink`]) both place links with it.
+pub fn links_for(doc: &Postmortem, issues: &[(ItemKey, IssueSummary)]) -> Vec<Link> {
+    let keyed = Keyed::of(doc);
+    issues
+        .iter()
+        .filter_map(|(key, issue)| {
+            let item = keyed.find(key)?.item;
+            if item.issue.is_some() {
+                return None;
+            }
+            Some(Link {
+                line: item.line,
+                reference: issue.reference.clone(),
+                url: issue.url.clone()?,
+            })
+        })
+        .collect()
+}
+
 /// Writes links into one file: re-read, re-parse (the file may have changed since the run
-/// began), place each link on its item's current line, write through a temporary file.
+/// began), place each link on its item's current line ([`links_for`]), write through a
+/// temporary file.
 fn write_links(
     root: &Path,
     path: &str,
-    keyed: &[(String, IssueSummary)],
+    keyed: &[(ItemKey, IssueSummary)],
     docs: &[Postmortem],
     options: &ParseOptions,
 ) -> Result<Vec<LinkWritten>, String> {
@@ -574,31 +598,15 @@ fn write_links(
             "{path}: its id changed during the run; links not written back"
         ));
     }
-    let keys = identity::item_keys(&doc);
-    let mut links = Vec::new();
-    let mut written = Vec::new();
-    for (key, issue) in keyed {
-        let Some(idx) = keys.iter().position(|k| k == key) else {
-            continue;
-        };
-        let item = &doc.actions[idx];
-        if item.issue.is_some() {
-            continue;
-        }
-        let Some(url) = issue.url.clone() else {
-            continue;
-        };
-        links.push(Link {
-            line: item.line,
-            reference: issue.reference.clone(),
-            url,
-        });
-        written.push(LinkWritten {
+    let links = links_for(&doc, keyed);
+    let written = links
+        .iter()
+        .map(|l| LinkWritten {
             path: path.to_string(),
-            line: item.line,
-            reference: issue.reference.clone(),
-        });
-    }
+            line: l.line,
+            reference: l.reference.clone(),
+        })
+        .collect();
     let out = insert_links(&text, &links);
     if out != text {
         let tmp = full.with_file_name(format!(

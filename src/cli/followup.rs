@@ -112,6 +112,9 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     };
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
     let report = execute(&resolved, &engine, &inputs.documents, write, args.dry_run)?;
+    for w in report.documents.iter().flat_map(|d| &d.warnings) {
+        eprintln!("warning: {w} (the item's date comes from the tracker or the due-date policy meanwhile)");
+    }
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
         Format::Text => text(&report),
@@ -239,11 +242,15 @@ pub(super) fn text(r: &Report) -> String {
     for d in &r.documents {
         let _ = writeln!(
             out,
-            "{}: {} done, {} open, {} overdue{}",
+            "{}: {} done, {} open, {} overdue{}{}",
             d.path,
             d.counts.done,
             d.counts.open,
             d.counts.overdue,
+            match d.counts.not_planned {
+                0 => String::new(),
+                n => format!(", {n} not planned"),
+            },
             if !d.changed {
                 ""
             } else if r.dry_run {
@@ -300,6 +307,25 @@ pub(super) fn text(r: &Report) -> String {
             u.reminded.len(),
             list(&u.reminded)
         );
+        if !u.escalated.is_empty() {
+            let _ = writeln!(
+                out,
+                "Escalated (owners mentioned after unanswered reminders): {}",
+                list(&u.escalated)
+            );
+        }
+        if let Some(d) = &u.digest {
+            let _ = writeln!(
+                out,
+                "Digest #{}: {}{}",
+                d.number,
+                d.action.as_str(),
+                match d.closed_duplicates.as_slice() {
+                    [] => String::new(),
+                    v => format!(" (duplicates closed: {})", list(v)),
+                }
+            );
+        }
     }
     for line in r.board.iter().flat_map(|b| b.summary_lines()) {
         let _ = writeln!(out, "{line}");

@@ -202,3 +202,59 @@ fn bad_settings_name_their_key_and_nothing_is_written() {
         );
     }
 }
+
+#[test]
+fn a_due_date_that_cannot_be_read_is_named_with_its_file_and_line() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    std::fs::write(
+        ws.path().join("postmortems/db.md"),
+        "# DB outage\n\nStart: 2026-01-05 10:00 UTC\n\n## Action Items\n\n- [ ] Review quotas due: 2026-13-45\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(ws.path(), &["followup", "--today", "2026-06-01"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("warning: postmortems/db.md:7: the due date \"2026-13-45\" cannot be read as a date; write it as YYYY-MM-DD"),
+        "{err}"
+    );
+    // The item is still chased, by the policy's date meanwhile.
+    assert!(out.contains("0 done, 0 open, 1 overdue"), "{out}");
+}
+
+#[test]
+fn bad_reminder_settings_name_their_key_and_nothing_is_written() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    let pm =
+        "# DB outage\n\nStart: 2026-01-05 10:00 UTC\n\n## Action Items\n\n- [ ] Review quotas\n";
+    std::fs::write(ws.path().join("postmortems/db.md"), pm).unwrap();
+    for (toml, says) in [
+        (
+            "[followup]\nreminders = \"email\"\n",
+            "followup.reminders: \"email\" is not a reminder mode",
+        ),
+        (
+            "[followup]\nescalation = [\"the SRE team\"]\n",
+            "followup.escalation: \"the SRE team\" is not a login",
+        ),
+        ("[followup]\nescalate_after = -1\n", "escalate_after"),
+        (
+            "[followup]\ndue_soon_days = -3\n",
+            "followup.due_soon_days: -3 days",
+        ),
+    ] {
+        std::fs::write(ws.path().join(".postmortem-tracker.toml"), toml).unwrap();
+        let (code, out, err) = run(ws.path(), &["followup", "--today", "2026-06-01"]);
+        assert_eq!(code, 2, "{toml}: {out}\n{err}");
+        assert!(
+            err.contains(".postmortem-tracker.toml") && err.contains(says),
+            "{toml}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("postmortems/db.md")).unwrap(),
+            pm,
+            "nothing written from a run that cannot read its configuration"
+        );
+    }
+}

@@ -552,3 +552,79 @@ fn the_digest_is_one_issue_kept_in_place<F: Chase>() {
     assert!(d.iter().any(|x| x.0 == number && x.1), "reopened: {d:#?}");
     assert_eq!(d.len(), 2, "no third digest");
 }
+
+/// GitHub only: GitLab has no reason for closing an issue.
+#[test]
+fn an_issue_closed_as_not_planned_is_reported_as_such_and_never_reminded() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    let file = ws.path().join("postmortems/queue.md");
+    std::fs::write(
+        &file,
+        "# Queue outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n- [ ] Alert on queue depth due: 2026-01-05\n- [ ] Rewrite the broker due: 2026-01-05\n",
+    )
+    .unwrap();
+    let f = FakeGitHub::start();
+    let (code, out, err) = bin(ws.path(), &f.forge(), &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let dropped = f
+        .issues()
+        .into_iter()
+        .find(|i| i.2.contains("Rewrite the broker"))
+        .unwrap()
+        .0;
+    {
+        let mut st = f.state();
+        let i = st
+            .repo_mut("acme", "svc")
+            .issues
+            .iter_mut()
+            .find(|i| i.number == dropped)
+            .unwrap();
+        i.state = "closed".into();
+        i.state_reason = Some("not_planned".into());
+        i.closed_at = Some("2026-01-04T10:00:00Z".into());
+    }
+    let (code, out, err) = bin(
+        ws.path(),
+        &f.forge(),
+        &["followup", "--today", "2026-01-10", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let items = v["documents"][0]["items"].as_array().unwrap();
+    let state = |text: &str| {
+        items.iter().find(|i| i["text"] == text).unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state("Rewrite the broker"), "not_planned");
+    assert_eq!(state("Alert on queue depth"), "overdue");
+    assert_eq!(v["totals"]["not_planned"], 1, "{out}");
+    assert_eq!(v["totals"]["done"], 0, "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("| Rewrite the broker") && l.ends_with("| not planned |")),
+        "{text}"
+    );
+    assert!(
+        text.contains("- [ ] Rewrite the broker"),
+        "its box is not ticked: not done\n{text}"
+    );
+    assert!(reminders(&f, dropped).is_empty());
+    let (_, out, _) = bin(
+        ws.path(),
+        &f.forge(),
+        &["followup", "--today", "2026-01-10"],
+    );
+    assert!(
+        out.contains("0 done, 0 open, 1 overdue, 1 not planned"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not planned line 8    Rewrite the broker"),
+        "{out}"
+    );
+}

@@ -111,7 +111,7 @@ pub fn keys_to_track(docs: &[Postmortem]) -> BTreeSet<String> {
     for d in docs {
         for (a, k) in d.actions.iter().zip(identity::item_keys(d)) {
             if a.issue.is_none() {
-                out.insert(k);
+                out.insert(k.to_string());
             }
         }
     }
@@ -124,7 +124,7 @@ pub fn ticked_keys(root: &Path) -> BTreeSet<String> {
     for d in load(root) {
         for (a, k) in d.actions.iter().zip(identity::item_keys(&d)) {
             if a.done {
-                out.insert(k);
+                out.insert(k.to_string());
             }
         }
     }
