@@ -2,27 +2,8 @@
 //! into copies of the bundled examples and of small documents, the summary formats, the exit
 //! codes. The repository's own examples are never modified: they are copied to a temp folder.
 
-use crate::support::command;
+use crate::support::{command, run_in as run, stdout, write};
 use std::path::Path;
-use std::process::Output;
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    command()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 fn read(dir: &Path, rel: &str) -> String {
     std::fs::read_to_string(dir.join(rel)).unwrap()
