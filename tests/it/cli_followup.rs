@@ -84,17 +84,20 @@ fn file_only_writes_the_block_once_and_reports_overdue() {
 fn dry_run_json_and_markdown_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "postmortems/db.md", PM);
-    let o = run(
-        dir.path(),
-        &[
-            "followup",
-            "--today",
-            "2026-04-03",
-            "--dry-run",
-            "--format",
-            "json",
-        ],
-    );
+    let dry_run = |format: &str| {
+        run(
+            dir.path(),
+            &[
+                "followup",
+                "--today",
+                "2026-04-03",
+                "--dry-run",
+                "--format",
+                format,
+            ],
+        )
+    };
+    let o = dry_run("json");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["mode"], "file-only");
@@ -108,17 +111,7 @@ fn dry_run_json_and_markdown_write_nothing() {
         "dry run writes nothing"
     );
 
-    let o = run(
-        dir.path(),
-        &[
-            "followup",
-            "--today",
-            "2026-04-03",
-            "--dry-run",
-            "--format",
-            "markdown",
-        ],
-    );
+    let o = dry_run("markdown");
     let md = stdout(&o);
     assert!(
         md.contains("## postmortem-tracker followup (dry run)"),
