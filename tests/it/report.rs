@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::dashboard::parse_csv;
 use crate::support::github::FakeGitHub;
-use crate::support::{bin, command, run, FakeForge};
+use crate::support::{bin, command, run, write, FakeForge};
 
 /// The binary in `dir`: (exit code, stdout, stderr).
 fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
@@ -22,12 +22,6 @@ fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
 fn ok((code, out, err): (i32, String, String)) -> String {
     assert_eq!(code, 0, "{out}\n{err}");
     out
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 /// Every file under `dir` with its bytes, to prove a run changed nothing.
