@@ -2,7 +2,7 @@
 //! status block, task-list boxes), and, with a tracker, the `overdue` label and reminders.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -36,8 +36,6 @@ pub enum WriteMode {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Postmortem files or folders (default: the configured `paths`).
-    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub tracker: TrackerArgs,
     /// Output format of the summary.
@@ -67,6 +65,9 @@ pub(super) struct Report {
     pub files_written: Vec<String>,
     /// Labels and reminders (tracker mode).
     pub updates: TrackerUpdates,
+    /// State labels and the GitHub Project (tracker mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub board: Option<crate::board::BoardReport>,
     /// Commit or pull-request mode: what went to the forge.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
@@ -96,7 +97,7 @@ fn read_documents(
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let inputs = input::load(&args.paths, global)?;
+    let inputs = input::load(&args.tracker.paths, global)?;
     let env = remote::env_map();
     let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
     let write = match args.write {
@@ -209,6 +210,7 @@ pub(super) fn execute_on(
         documents: done.documents,
         files_written: done.files_written,
         updates: done.updates.unwrap_or_default(),
+        board: done.board,
         published: done.published,
         errors,
         listing: done.listing.unwrap_or_default(),
@@ -322,6 +324,9 @@ pub(super) fn text(r: &Report) -> String {
                 }
             );
         }
+    }
+    for line in r.board.iter().flat_map(|b| b.summary_lines()) {
+        let _ = writeln!(out, "{line}");
     }
     if let Some(p) = &r.published {
         let _ = writeln!(

@@ -27,9 +27,11 @@ pub enum Format {
 /// optional.)
 pub type Choice = Option<ForgeKind>;
 
-/// Flags shared by `plan` and `sync`.
+/// The documents and flags shared by `plan`, `sync`, `followup` and `report`.
 #[derive(Debug, clap::Args)]
 pub struct TrackerArgs {
+    /// Postmortem files or folders (default: the configured `paths`).
+    pub paths: Vec<std::path::PathBuf>,
     /// The tracker: github, gitlab, or none (plan from the files alone). Default: the
     /// configuration, else detected from the CI environment (GitLab CI, GitHub Actions).
     #[arg(long, value_name = "TRACKER", value_parser = ForgeKind::parse_choice())]
@@ -116,7 +118,7 @@ pub fn explain(remote: &Remote, e: &TrackerError) -> String {
 /// Why no client could be made, as one message saying what to fix.
 pub fn connect_failed(remote: &Remote, e: ConnectError) -> anyhow::Error {
     match e {
-        ConnectError::Setup(m) => anyhow::Error::msg(m),
+        ConnectError::Setup(e) => anyhow::Error::new(e),
         ConnectError::Tracker(t) => anyhow::anyhow!(explain(remote, &t)),
     }
 }

@@ -3,7 +3,6 @@
 //! states are the follow-up's, computed exactly as `followup` does (one dry run: no file is
 //! written, the tracker is not told).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::followup::{execute_on, WriteMode};
@@ -22,7 +21,8 @@ pub enum ReportFormat {
     /// One row per item (the columns of the service's `/api/items.csv`), for spreadsheets.
     /// Cells that a spreadsheet would run as a formula are defused with a leading `'`.
     Csv,
-    /// A table of the items, then the figures, for people (a job summary, a wiki page).
+    /// A table of the items, then the figures, for people (a job summary, a wiki page): the
+    /// `report` template, which a `templates_dir` can override.
     Markdown,
 }
 
@@ -37,8 +37,6 @@ due-date policy; close days (and so days to close and the share closed by the du
 the tracker. With GITHUB_TOKEN / GITLAB_TOKEN the issues are read through the one listing the
 follow-up uses. Nothing is written: no file, no label, no comment.")]
 pub struct Args {
-    /// Postmortem files or folders (default: the configured `paths`).
-    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub tracker: TrackerArgs,
     /// Output format.
@@ -47,7 +45,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let inputs = input::load(&args.paths, global)?;
+    let inputs = input::load(&args.tracker.paths, global)?;
     let env = remote::env_map();
     let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
@@ -68,20 +66,24 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let docs: Vec<Postmortem> = inputs.documents;
     let remote = &resolved.remote;
     let forge = remote.kind.map_or("", |k| k.as_str());
+    let repository = remote.repo.to_lowercase();
     let items = records(
         forge,
-        &remote.repo.to_lowercase(),
+        &repository,
         &docs,
         &done.documents,
         &done.listing,
         resolved.followup.file_url.as_deref(),
     );
-    let incidents: Vec<IncidentFigures> = docs.iter().map(IncidentFigures::of).collect();
+    let incidents: Vec<IncidentFigures> = docs
+        .iter()
+        .map(|d| IncidentFigures::of(forge, &repository, d))
+        .collect();
     let report = Report::new(items, &incidents, resolved.today);
     let out = match args.format {
         ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         ReportFormat::Csv => crate::report::to_csv(&report.items),
-        ReportFormat::Markdown => crate::report::markdown::markdown(&report),
+        ReportFormat::Markdown => engine.render("report", &report)?,
     };
     print!("{out}");
     // A damaged status block stops the follow-up writing that file, not the report: its items

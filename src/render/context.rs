@@ -19,8 +19,8 @@ pub struct PostmortemRef {
 }
 
 impl PostmortemRef {
-    /// `doc` as templates show it; `file_url` links to a file on the forge, `{path}` replaced
-    /// by the postmortem's path.
+    /// `doc` as templates name it, linked through `file_url` (`{path}` replaced by its path)
+    /// when one is configured.
     pub fn of(doc: &crate::model::Postmortem, file_url: Option<&str>) -> PostmortemRef {
         PostmortemRef {
             path: doc.path.clone(),

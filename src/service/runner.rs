@@ -382,13 +382,27 @@ impl ForgeRunner {
         let (outcomes, listing) = (status.documents, status.listing.unwrap_or_default());
 
         // 3. The index.
-        let records = index::records(kind, repo, &docs, &outcomes, &listing, Some(&file_url));
+        let records = index::records(
+            kind.as_str(),
+            repo,
+            &docs,
+            &outcomes,
+            &listing,
+            Some(&file_url),
+        );
+        let incidents: Vec<_> = docs
+            .iter()
+            .map(|d| crate::report::IncidentFigures::of(kind.as_str(), repo, d))
+            .collect();
         let store = self.store.clone();
         let repo_owned = repo.to_string();
-        tokio::task::spawn_blocking(move || store.replace_items(kind, &repo_owned, records, today))
-            .await
-            .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e}")))?
-            .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e:#}")))?;
+        tokio::task::spawn_blocking(move || {
+            store.replace_items(kind, &repo_owned, records, today)?;
+            store.replace_incidents(kind, &repo_owned, &incidents)
+        })
+        .await
+        .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e}")))?
+        .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e:#}")))?;
         if errors.is_empty() {
             Ok(())
         } else {

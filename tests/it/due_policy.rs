@@ -3,28 +3,9 @@
 //! the document wins, old settings still work with a warning, and bad settings are refused
 //! before anything is written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support::command;
-
-/// The four seed postmortems (incidents in 2023, 24 open items, none with a date) copied into
-/// `postmortems/` of a new folder; `None` (with a message) when the corpus is absent.
-pub(crate) fn seeds() -> Option<tempfile::TempDir> {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
-    let Ok(entries) = std::fs::read_dir(&src) else {
-        eprintln!("SKIPPED: no shared corpus at {}", src.display());
-        return None;
-    };
-    let ws = tempfile::tempdir().unwrap();
-    let dir = ws.path().join("postmortems");
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in entries {
-        let p = e.unwrap().path();
-        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        std::fs::copy(&p, dir.join(format!("{name}.md"))).unwrap();
-    }
-    Some(ws)
-}
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     crate::support::run(command().current_dir(dir).args(args))
@@ -65,7 +46,9 @@ fn states(json: &str) -> Vec<(String, String)> {
 
 #[test]
 fn with_no_configuration_every_open_seed_item_is_overdue_and_says_why() {
-    let Some(ws) = seeds() else { return };
+    let Some(ws) = crate::support::seeds_workspace() else {
+        return;
+    };
     let (code, out, err) = run(
         ws.path(),
         &["followup", "--today", "2026-11-21", "--format", "json"],

@@ -256,7 +256,7 @@ crate::both_forges!(sync
 );
 
 fn the_seeds_are_chased_with_no_configuration<F: Chase>() {
-    let Some(ws) = crate::due_policy::seeds() else {
+    let Some(ws) = crate::support::seeds_workspace() else {
         return;
     };
     let f = F::start();

@@ -221,6 +221,17 @@ fn render_all(text: &str) -> Vec<(&'static str, String)> {
         }
     }
     out.push(("digest", engine.render("digest", &digest).unwrap()));
+    let mut report = postmortem_tracker::report::sample();
+    for r in &mut report.items {
+        (r.text, r.path, r.kind) = (text.into(), text.into(), text.into());
+        (r.owner, r.issue) = (Some(text.into()), Some(text.into()));
+    }
+    for i in &mut report.figures.incidents {
+        (i.title, i.severity, i.start) = (Some(text.into()), Some(text.into()), Some(text.into()));
+    }
+    report.figures.incidents_by_severity[0].severity = text.into();
+    report.figures.days_to_close.by_kind[0].group = text.into();
+    out.push(("report", engine.render("report", &report).unwrap()));
     assert_eq!(out.len(), TEMPLATES.len());
     out
 }
