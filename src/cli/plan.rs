@@ -40,7 +40,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
                     .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))
             }
             (Kind::Gitlab, Some(t)) => {
-                let gl = GitLab::connect(&remote.api_url, &remote.repo, t)
+                let gl = GitLab::connect_with_timeout(&remote.api_url, &remote.repo, t, timeout)
                     .await
                     .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?;
                 gl.list_issues(&label)

@@ -84,7 +84,7 @@ impl Client {
                 .map(Client::GitHub)
                 .map_err(ConnectError::Setup),
             (Kind::Gitlab, Some(token)) => Ok(Client::GitLab(
-                GitLab::connect(&remote.api_url, &remote.repo, token).await?,
+                GitLab::connect_with_timeout(&remote.api_url, &remote.repo, token, timeout).await?,
             )),
             (Kind::Gitlab, None) => Err(ConnectError::Setup(format!(
                 "no {} in the environment",

@@ -36,17 +36,23 @@ impl GitHub {
         token: Option<&str>,
         timeout: Duration,
     ) -> Result<GitHub, String> {
+        let api_url = api_url.trim_end_matches('/');
+        let auth = token.map_or(Auth::None, Auth::Token);
+        GitHub::with_client(client(api_url, auth, timeout)?, api_url, repository)
+    }
+
+    /// A client for `owner/name` over an octocrab client made elsewhere (a GitHub App's
+    /// installation client, [`super::app`]); `api_url` is the root it talks to.
+    pub fn with_client(gh: Octocrab, api_url: &str, repository: &str) -> Result<GitHub, String> {
         let (owner, repo) = repository
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
             .ok_or_else(|| {
                 format!("GitHub repository {repository:?} is not OWNER/NAME (set GITHUB_REPOSITORY or --repo)")
             })?;
-        let api_url = api_url.trim_end_matches('/').to_string();
-        let gh = client(&api_url, token, timeout)?;
         Ok(GitHub {
             gh,
-            api_url,
+            api_url: api_url.trim_end_matches('/').to_string(),
             owner: owner.into(),
             repo: repo.into(),
             labels: Mutex::new(None),
@@ -83,7 +89,8 @@ impl GitHub {
                 message: format!("{owner:?} is not a GitHub user or organisation name"),
             });
         }
-        let gh = client(api_url.trim_end_matches('/'), token, timeout)
+        let auth = token.map_or(Auth::None, Auth::Token);
+        let gh = client(api_url.trim_end_matches('/'), auth, timeout)
             .map_err(|message| TrackerError::Rejected { status: 0, message })?;
         let first = match gh.orgs(owner).list_repos().per_page(100).send().await {
             Ok(page) => page,
@@ -110,8 +117,18 @@ impl GitHub {
     }
 }
 
+/// How an octocrab client authenticates.
+pub enum Auth<'a> {
+    /// Anonymous: public repositories, read only.
+    None,
+    /// A personal or Actions token, sent as a bearer token.
+    Token(&'a str),
+    /// A GitHub App: its id and private key (JWTs for the `/app` routes).
+    App(octocrab::models::AppId, jsonwebtoken::EncodingKey),
+}
+
 /// An octocrab client for `api_url` (no trailing `/`) without its retry layer.
-fn client(api_url: &str, token: Option<&str>, timeout: Duration) -> Result<Octocrab, String> {
+pub fn client(api_url: &str, auth: Auth<'_>, timeout: Duration) -> Result<Octocrab, String> {
     let mut b = Octocrab::builder()
         .base_uri(api_url)
         .map_err(|_| format!("GitHub API URL {api_url:?} is not a valid URL"))?
@@ -119,11 +136,18 @@ fn client(api_url: &str, token: Option<&str>, timeout: Duration) -> Result<Octoc
         .set_connect_timeout(Some(timeout))
         .set_read_timeout(Some(timeout))
         .set_write_timeout(Some(timeout));
-    if let Some(t) = token {
-        b = b.personal_token(t.to_string());
+    match auth {
+        Auth::None => {}
+        Auth::Token(t) => b = b.personal_token(t.to_string()),
+        Auth::App(id, key) => b = b.app(id, key),
     }
     b.build()
         .map_err(|e| format!("cannot start the GitHub client: {e}"))
+}
+
+/// `uri` without scheme and host: the base URI layer puts the API root's back.
+fn relative(uri: &http::Uri) -> Option<http::Uri> {
+    uri.path_and_query()?.as_str().parse().ok()
 }
 
 /// `first` and every page after it, following the `Link` header.
@@ -134,7 +158,9 @@ async fn all_pages<T: serde::de::DeserializeOwned>(
     let mut out = Vec::new();
     let mut page = first;
     loop {
-        let next = page.next.clone();
+        // Made relative: octocrab attaches an installation token only to relative addresses
+        // (or api.github.com), and the `Link` header names the API root in full.
+        let next = page.next.as_ref().and_then(relative);
         out.extend(page.items);
         match next {
             None => return Ok(out),
@@ -619,6 +645,7 @@ impl super::browse::Browse for GitHub {
             .map(|e| super::browse::RepoEntry {
                 path: e.path,
                 size: e.size.map(|s| s as u64),
+                sha: e.sha,
             })
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use gitlab::api::projects::issues as gl_issues;
 use gitlab::api::{self, AsyncQuery, Pagination};
@@ -121,6 +122,7 @@ pub fn api_error<E: std::error::Error + Send + Sync + 'static>(
     match status {
         401 => TrackerError::Unauthorized(message),
         403 => TrackerError::Forbidden(message),
+        408 => TrackerError::Transient(message),
         404 => TrackerError::NotFound(message),
         429 => TrackerError::RateLimited {
             wait: None,
@@ -140,7 +142,17 @@ impl GitLab {
         project: &str,
         token: &str,
     ) -> Result<GitLab, TrackerError> {
-        let client = client(api_url, token).await?;
+        GitLab::connect_with_timeout(api_url, project, token, DEFAULT_TIMEOUT).await
+    }
+
+    /// [`GitLab::connect`], each request bounded by `timeout`.
+    pub async fn connect_with_timeout(
+        api_url: &str,
+        project: &str,
+        token: &str,
+        timeout: Duration,
+    ) -> Result<GitLab, TrackerError> {
+        let client = client(api_url, token, timeout).await?;
         Ok(GitLab {
             client,
             project: project.to_string(),
@@ -158,7 +170,7 @@ impl GitLab {
         group: &str,
         token: &str,
     ) -> Result<Vec<String>, TrackerError> {
-        let client = client(api_url, token).await?;
+        let client = client(api_url, token, DEFAULT_TIMEOUT).await?;
         let endpoint = built(
             api::groups::projects::GroupProjects::builder()
                 .group(group)
@@ -186,7 +198,22 @@ impl GitLab {
 /// listing or to a call whose answer is ignored came back as a bare status, waited out with a
 /// default instead of what GitLab asked. Here any 429 becomes the crate's own rate-limit error,
 /// with GitLab's `Retry-After`.
-pub struct RateLimitAware(AsyncGitlab);
+/// Also bounds every request by a timeout (the `gitlab` crate's client has none): a request
+/// without an answer by then fails as transient, like a dropped connection.
+pub struct RateLimitAware(AsyncGitlab, Duration);
+
+/// The error of a request that got no answer within `limit`: 408, which [`api_error`] counts
+/// as transient (it may have been applied).
+fn timed_out<E: std::error::Error + Send + Sync + 'static>(limit: Duration) -> api::ApiError<E> {
+    api::ApiError::GitlabWithStatus {
+        status: http::StatusCode::REQUEST_TIMEOUT,
+        msg: format!("no answer from GitLab within {} s", limit.as_secs_f64()),
+    }
+}
+
+/// The per-request timeout of [`GitLab::connect`] and [`GitLab::repositories_of`]: the
+/// default of `sync.timeout_secs`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl api::RestClient for RateLimitAware {
     type Error = <AsyncGitlab as api::RestClient>::Error;
@@ -214,7 +241,9 @@ impl api::AsyncClient for RateLimitAware {
         Self: 'b,
     {
         Box::pin(async move {
-            let rsp = self.0.rest_async(request, body).await?;
+            let rsp = tokio::time::timeout(self.1, self.0.rest_async(request, body))
+                .await
+                .map_err(|_| timed_out(self.1))??;
             if rsp.status() != http::StatusCode::TOO_MANY_REQUESTS {
                 return Ok(rsp);
             }
@@ -242,7 +271,11 @@ impl api::AsyncClient for RateLimitAware {
 }
 
 /// An async client for `api_url`; building it checks the token (`GET /user`).
-async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
+async fn client(
+    api_url: &str,
+    token: &str,
+    timeout: Duration,
+) -> Result<RateLimitAware, TrackerError> {
     let url = api_url.trim_end_matches('/');
     let url = url.strip_suffix("/api/v4").unwrap_or(url);
     let (insecure, host) = match url.split_once("://") {
@@ -254,9 +287,15 @@ async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerErr
     if insecure {
         b.insecure();
     }
-    b.build_async()
+    tokio::time::timeout(timeout, b.build_async())
         .await
-        .map(RateLimitAware)
+        .map_err(|_| {
+            TrackerError::Transient(format!(
+                "no answer from GitLab within {} s",
+                timeout.as_secs_f64()
+            ))
+        })?
+        .map(|c| RateLimitAware(c, timeout))
         .map_err(|e| match e {
             gitlab::GitlabError::Api { source } => api_error(source),
             other => TrackerError::Transient(other.to_string()),
@@ -301,6 +340,9 @@ impl api::Pageable for RepositoryTree<'_> {}
 #[derive(Debug, Deserialize)]
 struct TreeEntry {
     path: String,
+    /// The blob's git id.
+    #[serde(default)]
+    id: String,
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
@@ -746,6 +788,7 @@ impl super::browse::Browse for GitLab {
             .map(|e| super::browse::RepoEntry {
                 path: e.path,
                 size: None,
+                sha: e.id,
             })
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));

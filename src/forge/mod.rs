@@ -8,6 +8,7 @@
 //! rate-limit waits live in [`paced`], where an ambiguous create can be checked against a
 //! fresh listing before it is sent again.
 
+pub mod app;
 pub mod browse;
 pub mod cache;
 pub mod client;

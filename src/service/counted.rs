@@ -79,6 +79,21 @@ pub struct Counted<'a, F> {
     pub inner: &'a F,
     pub forge: Forge,
     pub counts: &'a CallCounts,
+    /// The last issue listing, by label, until the job writes to an issue: the sync and the
+    /// follow-up of one job share one listing when the sync changed nothing.
+    pub listing: Mutex<Option<(String, Vec<TrackedIssue>)>>,
+}
+
+impl<'a, F> Counted<'a, F> {
+    /// Counts `inner`'s calls into `counts`.
+    pub fn new(inner: &'a F, forge: Forge, counts: &'a CallCounts) -> Self {
+        Counted {
+            inner,
+            forge,
+            counts,
+            listing: Mutex::new(None),
+        }
+    }
 }
 
 impl<F> Counted<'_, F> {
@@ -87,8 +102,10 @@ impl<F> Counted<'_, F> {
         r
     }
 
-    /// A call that changes the forge: counted, and a write of the job when it succeeded.
+    /// A call that changes the forge: counted, and a write of the job when it succeeded. Any
+    /// write, even a failed one (it may have been applied), makes the kept listing stale.
     fn write<T>(&self, r: Result<T, TrackerError>) -> Result<T, TrackerError> {
+        *self.listing.lock().unwrap_or_else(|e| e.into_inner()) = None;
         if r.is_ok() {
             JobCalls::add(|j| &j.writes);
         }
@@ -102,7 +119,15 @@ impl<F: Tracker> Tracker for Counted<'_, F> {
     }
 
     async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
-        self.count(self.inner.list_issues(label).await)
+        if let Some((l, kept)) = &*self.listing.lock().unwrap_or_else(|e| e.into_inner()) {
+            if l == label {
+                return Ok(kept.clone());
+            }
+        }
+        let listed = self.count(self.inner.list_issues(label).await)?;
+        *self.listing.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((label.to_string(), listed.clone()));
+        Ok(listed)
     }
 
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {

@@ -9,6 +9,7 @@ mod support;
 mod sync_common;
 
 mod action_install;
+mod app;
 mod can_corpus;
 mod can_example06;
 mod can_seed003;
@@ -34,6 +35,7 @@ mod report;
 mod serve;
 mod service_e2e;
 mod source_remote;
+mod steady_state;
 mod sync_github;
 mod sync_gitlab;
 mod templates;

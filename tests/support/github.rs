@@ -202,6 +202,8 @@ pub struct GitHubState {
     /// Epoch seconds.
     pub rate_reset: u64,
     pub clock: FakeClock,
+    /// A GitHub App and its installations ([`super::github_app`]), when the test has one.
+    pub app: Option<super::github_app::FakeApp>,
     next_id: u64,
 }
 
@@ -220,6 +222,7 @@ impl GitHubState {
             rate_remaining: 5000,
             rate_reset: 1_709_287_200,
             clock: FakeClock::default(),
+            app: None,
             next_id: 1000,
         };
         st.add_user("octo-bot");
@@ -574,6 +577,9 @@ impl Forge for GitHubForge {
                 .or_else(|| h.strip_prefix("token "))
                 .map(str::trim)
         });
+        if let Some(reply) = super::github_app::handle(&mut st, req, base, token) {
+            return rate_headers(&st, reply);
+        }
         let grant = match token {
             None => None,
             Some(t) => match st.tokens.get(t) {
