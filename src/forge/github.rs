@@ -284,7 +284,8 @@ impl Tracker for GitHub {
                 .map_err(error)?;
             IssueStateReason::Duplicate
         } else {
-            IssueStateReason::NotPlanned
+            // A ticked item's issue: done. The follow-up reads "not planned" as not done.
+            IssueStateReason::Completed
         };
         issues
             .update(number)

@@ -270,8 +270,8 @@ pub trait Tracker {
     /// Opens an issue. One request, never retried here.
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError>;
 
-    /// Closes an issue; with `duplicate_of`, marks it as a duplicate of that issue (label
-    /// `duplicate`, not-planned reason where the forge has one).
+    /// Closes an issue as completed; with `duplicate_of`, marks it as a duplicate of that issue
+    /// (label `duplicate`, and the duplicate reason where the forge has one).
     async fn close_issue(&self, number: u64, duplicate_of: Option<u64>)
         -> Result<(), TrackerError>;
 
