@@ -249,7 +249,7 @@ impl GitHubApp {
         timeout: Duration,
     ) -> Result<GitHubApp, String> {
         let api_url = api_url.trim_end_matches('/').to_string();
-        let app = github::client(
+        let app = github::client_with(
             &api_url,
             Auth::App(AppId(credentials.app_id), credentials.key.clone()),
             timeout,

@@ -25,13 +25,14 @@ use super::webhook::{Forge, Reason};
 use super::{BoxFuture, Runner};
 use crate::forge::app::GitHubApp;
 use crate::forge::browse::Browse;
+use crate::forge::client::{Client, ConnectError};
 use crate::forge::paced::{Pacing, Sleeper};
 use crate::forge::publish::Target;
 use crate::forge::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 use crate::model::Postmortem;
 use crate::reconcile::followup::{followup, Document, Job as FollowupJob, Write, REQUEST_TITLE};
 use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
-use crate::reconcile::Options;
+use crate::reconcile::{Options, Remote};
 use crate::render::Engine;
 use crate::source::remote;
 
@@ -200,13 +201,14 @@ impl ForgeRunner {
     }
 
     fn access(&self, forge: Forge) -> Result<&Access, String> {
-        let (access, var) = match forge {
-            Forge::Github => (self.settings.github.as_ref(), "GITHUB_TOKEN"),
-            Forge::Gitlab => (self.settings.gitlab.as_ref(), "GITLAB_TOKEN"),
+        let access = match forge {
+            Forge::Github => self.settings.github.as_ref(),
+            Forge::Gitlab => self.settings.gitlab.as_ref(),
         };
         access.ok_or_else(|| {
             format!(
-                "no {var} in the service's environment: cannot act on {} repositories",
+                "no {} in the service's environment: cannot act on {} repositories",
+                forge.token_var(),
                 forge.as_str()
             )
         })
@@ -252,52 +254,54 @@ impl ForgeRunner {
     async fn attempt(&self, job: &Job) -> Result<(), Failure> {
         let forge = job.mark.forge;
         let origin = format!("{}:{}", forge.as_str(), job.mark.repo);
-        if let (Forge::Github, Some(app)) = (forge, &self.app) {
-            // Finding the installation and minting its token are calls too.
-            let connected = app.github(&job.mark.repo).await;
-            self.api.calls.record(forge, &connected);
-            let gh = connected.map_err(|e| self.failure(forge, &origin, e))?;
-            let counted = Counted::new(&gh, forge, &self.api.calls);
-            return self.reconcile(&counted, job, app.api_url(), None).await;
-        }
-        let access = self.access(forge)?;
-        match forge {
-            Forge::Github => {
-                let gh = GitHub::new(
-                    &access.api_url,
-                    &job.mark.repo,
-                    Some(&access.token),
-                    self.settings.timeout,
-                )
-                .map_err(|e| format!("{origin}: {e}"))?;
-                let counted = Counted::new(&gh, forge, &self.api.calls);
-                self.reconcile(&counted, job, &access.api_url, Some(&access.token))
-                    .await
-            }
-            Forge::Gitlab => {
-                // Connecting checks the token (`GET /user`): a call too.
-                let connected = GitLab::connect_with_timeout(
-                    &access.api_url,
-                    &job.mark.repo,
-                    &access.token,
-                    self.settings.timeout,
-                )
-                .await;
+        let (client, remote) = match (forge, &self.app) {
+            (Forge::Github, Some(app)) => {
+                // Finding the installation and minting its token are calls too.
+                let connected = app.github(&job.mark.repo).await;
                 self.api.calls.record(forge, &connected);
-                let gl = connected.map_err(|e| self.failure(forge, &origin, e))?;
-                let counted = Counted::new(&gl, forge, &self.api.calls);
-                self.reconcile(&counted, job, &access.api_url, Some(&access.token))
-                    .await
+                let gh = connected.map_err(|e| self.failure(forge, &origin, e))?;
+                let remote = Remote {
+                    kind: Some(forge),
+                    repo: job.mark.repo.clone(),
+                    api_url: app.api_url().to_string(),
+                    token: None,
+                };
+                (Client::GitHub(gh), remote)
             }
-        }
+            _ => {
+                let access = self.access(forge)?;
+                let remote = Remote {
+                    kind: Some(forge),
+                    repo: job.mark.repo.clone(),
+                    api_url: access.api_url.clone(),
+                    token: Some(access.token.clone()),
+                };
+                let client = match Client::connect(&remote, self.settings.timeout).await {
+                    Ok(client) => {
+                        if forge == Forge::Gitlab {
+                            // Connecting to GitLab checks the token (`GET /user`): a call too.
+                            self.api.calls.record(forge, &Ok::<(), TrackerError>(()));
+                        }
+                        client
+                    }
+                    Err(ConnectError::Tracker(e)) => {
+                        self.api.calls.record(forge, &Err::<(), _>(e.clone()));
+                        return Err(self.failure(forge, &origin, e));
+                    }
+                    Err(ConnectError::Setup(m)) => return Err(format!("{origin}: {m}").into()),
+                };
+                (client, remote)
+            }
+        };
+        let counted = Counted::new(&client, forge, &self.api.calls);
+        self.reconcile(&counted, job, remote).await
     }
 
     /// The credential a forge's calls carry, for messages.
     fn credential(&self, forge: Forge) -> &'static str {
         match (forge, &self.app) {
             (Forge::Github, Some(_)) => "GitHub App (GITHUB_APP_ID) installation token",
-            (Forge::Github, None) => "GITHUB_TOKEN",
-            (Forge::Gitlab, _) => "GITLAB_TOKEN",
+            (forge, _) => forge.token_var(),
         }
     }
 
@@ -316,8 +320,7 @@ impl ForgeRunner {
         &self,
         forge: &F,
         job: &Job,
-        api_url: &str,
-        token: Option<&str>,
+        remote: Remote,
     ) -> Result<(), Failure> {
         let kind = job.mark.forge;
         let repo = job.mark.repo.as_str();
@@ -392,17 +395,8 @@ impl ForgeRunner {
             .sync
             .file_url
             .clone()
-            .unwrap_or_else(|| web_file_url(kind, api_url, repo, &branch));
+            .unwrap_or_else(|| web_file_url(kind, &remote.api_url, repo, &branch));
         let today = crate::reconcile::options::today(&config, self.settings.today, Utc::now());
-        let remote = crate::reconcile::Remote {
-            kind: match kind {
-                Forge::Github => crate::reconcile::Kind::Github,
-                Forge::Gitlab => crate::reconcile::Kind::Gitlab,
-            },
-            repo: repo.to_string(),
-            api_url: api_url.to_string(),
-            token: token.map(str::to_string),
-        };
         let mut resolved = Options::new(
             config,
             remote,
@@ -480,13 +474,27 @@ impl ForgeRunner {
         let (outcomes, listing) = (status.documents, status.listing.unwrap_or_default());
 
         // 3. The index.
-        let records = index::records(kind, repo, &docs, &outcomes, &listing, Some(&file_url));
+        let records = index::records(
+            kind.as_str(),
+            repo,
+            &docs,
+            &outcomes,
+            &listing,
+            Some(&file_url),
+        );
+        let incidents: Vec<_> = docs
+            .iter()
+            .map(|d| crate::report::IncidentFigures::of(kind.as_str(), repo, d))
+            .collect();
         let store = self.store.clone();
         let repo_owned = repo.to_string();
-        tokio::task::spawn_blocking(move || store.replace_items(kind, &repo_owned, records, today))
-            .await
-            .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e}")))?
-            .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e:#}")))?;
+        tokio::task::spawn_blocking(move || {
+            store.replace_items(kind, &repo_owned, records, today)?;
+            store.replace_incidents(kind, &repo_owned, &incidents)
+        })
+        .await
+        .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e}")))?
+        .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e:#}")))?;
         if errors.is_empty() {
             Ok(())
         } else {
@@ -583,7 +591,7 @@ fn rate_limit_wait(e: &TrackerError) -> Option<Duration> {
     }
 }
 
-/// One line per failure, saying what to fix (`var` names the credential); never the token.
+/// One line per failure, saying what to fix; never the token.
 fn explain(var: &str, e: &TrackerError) -> String {
     match e {
         TrackerError::Unauthorized(m) => {

@@ -18,6 +18,7 @@
 
 pub mod github;
 pub mod github_app;
+pub mod github_projects;
 pub mod gitlab;
 pub mod service;
 
