@@ -15,6 +15,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use octocrab::models::{AppId, InstallationId};
 use octocrab::Octocrab;
 use serde::Deserialize;
+use sha2::Digest as _;
 
 use super::github::{self, Auth, GitHub};
 use super::TrackerError;
@@ -32,7 +33,17 @@ pub struct AppCredentials {
     /// The App's id.
     pub app_id: u64,
     key: EncodingKey,
+    /// SHA-256 of the key's bytes: two credentials are equal when id and key are.
+    fingerprint: [u8; 32],
 }
+
+impl PartialEq for AppCredentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.app_id == other.app_id && self.fingerprint == other.fingerprint
+    }
+}
+
+impl Eq for AppCredentials {}
 
 impl std::fmt::Debug for AppCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -113,6 +124,7 @@ impl AppCredentials {
             _ => return Err(not_rsa()),
         };
         let key = EncodingKey::from_rsa_der(&der);
+        let fingerprint = sha2::Sha256::digest(&der).into();
         // The PEM parser checks the armour only; signing once proves the key is an RSA key.
         jsonwebtoken::encode(
             &Header::new(Algorithm::RS256),
@@ -120,7 +132,11 @@ impl AppCredentials {
             &key,
         )
         .map_err(|_| not_rsa())?;
-        Ok(AppCredentials { app_id, key })
+        Ok(AppCredentials {
+            app_id,
+            key,
+            fingerprint,
+        })
     }
 }
 

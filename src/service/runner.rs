@@ -265,6 +265,7 @@ impl ForgeRunner {
                     repo: job.mark.repo.clone(),
                     api_url: app.api_url().to_string(),
                     token: None,
+                    app: None,
                 };
                 (Client::GitHub(gh), remote)
             }
@@ -275,6 +276,7 @@ impl ForgeRunner {
                     repo: job.mark.repo.clone(),
                     api_url: access.api_url.clone(),
                     token: Some(access.token.clone()),
+                    app: None,
                 };
                 let client = match Client::connect(&remote, self.settings.timeout).await {
                     Ok(client) => {

@@ -324,3 +324,49 @@ fn a_key_file_connects_and_finds_a_repository_s_installation() {
         "{e}"
     );
 }
+
+#[test]
+fn the_cli_syncs_as_the_app_found_through_the_repository() {
+    let gh = fake(10_000);
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir(ws.path().join("postmortems")).unwrap();
+    std::fs::write(ws.path().join("postmortems/disk.md"), PM).unwrap();
+    let mut c = support::command();
+    c.current_dir(ws.path())
+        .args([
+            "sync",
+            "postmortems",
+            "--tracker",
+            "github",
+            "--repo",
+            "globex/api",
+        ])
+        .arg("--api-url")
+        .arg(gh.base_url())
+        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0")
+        .env("GITHUB_APP_ID", APP_ID.to_string())
+        .env("GITHUB_APP_PRIVATE_KEY", &test_key().private_pem)
+        // Set too, and never sent: the App acts instead.
+        .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
+    let (code, out, err) = support::run(&mut c);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let issues = gh.state().repo("globex", "api").real_issues().len();
+    assert_eq!(issues, 2, "{out}");
+    let app = app_state(&gh);
+    let calls = app.calls_on("globex/api");
+    assert!(calls
+        .iter()
+        .any(|c| c.credential == Credential::Jwt && c.path.ends_with("/installation")));
+    for c in calls.iter().filter(|c| !c.path.ends_with("/installation")) {
+        assert_eq!(c.credential, Credential::Installation(2), "{c:?}");
+    }
+    assert!(!app
+        .calls
+        .iter()
+        .any(|c| matches!(c.credential, Credential::Personal(_))));
+    // The links in the file point at the App's issues.
+    let text = std::fs::read_to_string(ws.path().join("postmortems/disk.md")).unwrap();
+    assert!(text.contains("/issues/"), "{text}");
+    assert!(!err.contains(&test_key().private_pem[40..80]), "{err}");
+}
