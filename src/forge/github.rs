@@ -72,8 +72,10 @@ impl GitHub {
 
     /// The `owner/name` of every repository of `owner` that is not archived, sorted: an
     /// organisation's (`GET /orgs/{org}/repos`, all types the token can see), else, when no
-    /// organisation has that name, a user's (`GET /users/{user}/repos`: the repositories the
-    /// user owns; GitHub lists only public ones there, even to the user's own token).
+    /// organisation has that name, a user's: the token's own user gets
+    /// `GET /user/repos?affiliation=owner` (private ones included), another user
+    /// `GET /users/{user}/repos` (GitHub lists only public ones there, even to the user's own
+    /// token).
     pub async fn repositories_of(
         api_url: &str,
         owner: &str,
@@ -96,13 +98,28 @@ impl GitHub {
         let first = match gh.orgs(owner).list_repos().per_page(100).send().await {
             Ok(page) => page,
             Err(e) => match error(e) {
-                TrackerError::NotFound(_) => gh
-                    .users(owner)
-                    .repos()
-                    .per_page(100)
-                    .send()
-                    .await
-                    .map_err(error)?,
+                TrackerError::NotFound(_) => {
+                    let me = match token {
+                        Some(_) => Some(gh.current().user().await.map_err(error)?.login),
+                        None => None,
+                    };
+                    if me.is_some_and(|me| me.eq_ignore_ascii_case(owner)) {
+                        gh.current()
+                            .list_repos_for_authenticated_user()
+                            .affiliation("owner")
+                            .per_page(100)
+                            .send()
+                            .await
+                            .map_err(error)?
+                    } else {
+                        gh.users(owner)
+                            .repos()
+                            .per_page(100)
+                            .send()
+                            .await
+                            .map_err(error)?
+                    }
+                }
                 other => return Err(other),
             },
         };

@@ -7,9 +7,10 @@
 //! (sha checked: 409 on mismatch, 422 when missing); git refs get / create; pulls list (by
 //! `head`, `base`, `state`) / create / get / update; git trees get by branch or head sha
 //! (`recursive`, cut at [`GitHubState::tree_limit`] entries with `truncated: true`, as GitHub
-//! cuts at 100,000; 409 for a repository marked `empty`). `GET /orgs/{org}/repos` (every repository of an organisation the token
-//! can see; 404 for a name that is no organisation) and `GET /users/{user}/repos` (the user's
-//! public repositories). `POST /graphql`: Projects (v2), in [`super::github_projects`]. Repository routes also answer under `/repositories/{id}/...`, the form
+//! cuts at 100,000; 409 for a repository marked `empty`). `GET /orgs/{org}/repos` (every
+//! repository of an organisation the token can see; 404 for a name that is no organisation),
+//! `GET /user/repos` (the token's user's own, private ones too) and `GET /users/{user}/repos`
+//! (the user's public repositories). `POST /graphql`: Projects (v2), in [`super::github_projects`]. Repository routes also answer under `/repositories/{id}/...`, the form
 //! GitHub uses in its `Link` headers.
 
 use std::collections::BTreeMap;
@@ -686,6 +687,19 @@ fn route(st: &mut GitHubState, req: &Req, base: &str, grant: Option<&TokenGrant>
                 })
                 .collect();
             idxs.sort_by_key(|&i| std::cmp::Reverse(st.repos[i].id));
+            let items = idxs.iter().map(|&i| repo_json(st, i, base)).collect();
+            list_reply(req, base, None, items)
+        }
+        ("GET", ["user", "repos"]) => {
+            let Some(g) = grant else {
+                return error(401, "Requires authentication");
+            };
+            // `affiliation=owner`: the token's user's own repositories, private ones too.
+            let me = g.login.clone();
+            let mut idxs: Vec<usize> = (0..st.repos.len())
+                .filter(|&i| st.repos[i].owner.eq_ignore_ascii_case(&me))
+                .collect();
+            idxs.sort_by_key(|&i| st.repos[i].name.to_lowercase());
             let items = idxs.iter().map(|&i| repo_json(st, i, base)).collect();
             list_reply(req, base, None, items)
         }
