@@ -43,6 +43,7 @@ mod sync_forges;
 mod sync_github;
 mod sync_gitlab;
 mod templates;
+mod timeouts;
 mod watch_list;
 mod workflow_schemas;
 mod writeback_props;
