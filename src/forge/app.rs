@@ -269,7 +269,8 @@ impl GitHubApp {
             &api_url,
             Auth::App(AppId(credentials.app_id), credentials.key.clone()),
             timeout,
-        )?;
+        )
+        .map_err(|e| e.to_string())?;
         let _: serde_json::Value = app
             .get("/app", None::<&()>)
             .await
@@ -451,8 +452,10 @@ impl GitHubApp {
     pub async fn github(&self, repo: &str) -> Result<GitHub, TrackerError> {
         let id = self.installation_of(repo).await?;
         let crab = self.client(id).await?;
-        GitHub::with_client(crab, &self.api_url, repo)
-            .map_err(|message| TrackerError::Rejected { status: 0, message })
+        GitHub::with_client(crab, &self.api_url, repo).map_err(|e| TrackerError::Rejected {
+            status: 0,
+            message: e.to_string(),
+        })
     }
 }
 

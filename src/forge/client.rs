@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::github::GitHub;
 use super::gitlab::GitLab;
-use super::{ForgeKind, TrackerError};
+use super::{ForgeKind, SetupError, TrackerError};
 
 /// Where to talk, resolved from flags, configuration and environment (in that order).
 #[derive(Clone, PartialEq, Eq)]
@@ -67,8 +67,8 @@ pub enum Client {
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// The options cannot name a client (a malformed `owner/name`, no tracker, no token).
-    #[error("{0}")]
-    Setup(String),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
     /// The forge refused (GitLab checks the token on connecting).
     #[error(transparent)]
     Tracker(#[from] TrackerError),
@@ -83,7 +83,7 @@ impl Client {
                 let credentials = remote.app.as_ref().expect("checked by the guard");
                 let app = super::app::GitHubApp::connect(&remote.api_url, credentials, timeout)
                     .await
-                    .map_err(ConnectError::Setup)?;
+                    .map_err(|m| ConnectError::Setup(SetupError::App(m)))?;
                 Ok(Client::GitHub(app.github(&remote.repo).await?))
             }
             (Some(ForgeKind::Github), token) => {
@@ -94,11 +94,10 @@ impl Client {
             (Some(ForgeKind::Gitlab), Some(token)) => Ok(Client::GitLab(
                 GitLab::connect_with_timeout(&remote.api_url, &remote.repo, token, timeout).await?,
             )),
-            (Some(ForgeKind::Gitlab), None) => Err(ConnectError::Setup(format!(
-                "no {} in the environment",
-                remote.token_var()
-            ))),
-            (None, _) => Err(ConnectError::Setup("no tracker configured".into())),
+            (Some(ForgeKind::Gitlab), None) => {
+                Err(SetupError::NoToken(ForgeKind::Gitlab.token_var()).into())
+            }
+            (None, _) => Err(SetupError::NoTracker.into()),
         }
     }
 }

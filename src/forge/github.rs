@@ -13,7 +13,9 @@ use super::publish::{
     decode_content, encode_path, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile,
     RequestSpec,
 };
-use super::{retry_after, tracked, LabelSpec, NewIssue, Tracker, TrackerError, DUPLICATE_LABEL};
+use super::{
+    retry_after, tracked, LabelSpec, NewIssue, SetupError, Tracker, TrackerError, DUPLICATE_LABEL,
+};
 use crate::plan::TrackedIssue;
 
 /// The public API, used when `GITHUB_API_URL` is not set.
@@ -38,20 +40,22 @@ impl GitHub {
         repository: &str,
         token: Option<&str>,
         timeout: Duration,
-    ) -> Result<GitHub, String> {
+    ) -> Result<GitHub, SetupError> {
         let api_url = api_url.trim_end_matches('/');
         GitHub::with_client(client(api_url, token, timeout)?, api_url, repository)
     }
 
     /// A client for `owner/name` over an octocrab client made elsewhere (a GitHub App's
     /// installation client, [`super::app`]); `api_url` is the root it talks to.
-    pub fn with_client(gh: Octocrab, api_url: &str, repository: &str) -> Result<GitHub, String> {
+    pub fn with_client(
+        gh: Octocrab,
+        api_url: &str,
+        repository: &str,
+    ) -> Result<GitHub, SetupError> {
         let (owner, repo) = repository
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
-            .ok_or_else(|| {
-                format!("GitHub repository {repository:?} is not OWNER/NAME (set GITHUB_REPOSITORY or --repo)")
-            })?;
+            .ok_or_else(|| SetupError::Repository(repository.to_string()))?;
         Ok(GitHub {
             gh,
             api_url: api_url.trim_end_matches('/').to_string(),
@@ -93,8 +97,12 @@ impl GitHub {
                 message: format!("{owner:?} is not a GitHub user or organisation name"),
             });
         }
-        let gh = client(api_url.trim_end_matches('/'), token, timeout)
-            .map_err(|message| TrackerError::Rejected { status: 0, message })?;
+        let gh = client(api_url.trim_end_matches('/'), token, timeout).map_err(|e| {
+            TrackerError::Rejected {
+                status: 0,
+                message: e.to_string(),
+            }
+        })?;
         let first = match gh.orgs(owner).list_repos().per_page(100).send().await {
             Ok(page) => page,
             Err(e) => match error(e) {
@@ -145,21 +153,31 @@ pub enum Auth<'a> {
     App(octocrab::models::AppId, jsonwebtoken::EncodingKey),
 }
 
-/// An octocrab client for `api_url` (no trailing `/`) without its retry layer, with `token`
-/// when there is one.
-pub(super) fn client(
+/// An octocrab client for `api_url` (trailing `/` ignored) without its retry layer, with
+/// `token` when there is one: every GitHub client of the tool (issues, files, Projects, pull
+/// request comments) is made here or by [`client_with`].
+pub fn client(
     api_url: &str,
     token: Option<&str>,
     timeout: Duration,
-) -> Result<Octocrab, String> {
+) -> Result<Octocrab, SetupError> {
     client_with(api_url, token.map_or(Auth::None, Auth::Token), timeout)
 }
 
-/// An octocrab client for `api_url` (no trailing `/`) without its retry layer.
-pub fn client_with(api_url: &str, auth: Auth<'_>, timeout: Duration) -> Result<Octocrab, String> {
+/// An octocrab client for `api_url` (trailing `/` ignored) without its retry layer,
+/// authenticated by `auth`.
+pub fn client_with(
+    api_url: &str,
+    auth: Auth<'_>,
+    timeout: Duration,
+) -> Result<Octocrab, SetupError> {
+    let api_url = api_url.trim_end_matches('/');
     let mut b = Octocrab::builder()
         .base_uri(api_url)
-        .map_err(|_| format!("GitHub API URL {api_url:?} is not a valid URL"))?
+        .map_err(|_| SetupError::ApiUrl {
+            forge: "GitHub",
+            url: api_url.to_string(),
+        })?
         .add_retry_config(RetryConfig::None)
         .set_connect_timeout(Some(timeout))
         .set_read_timeout(Some(timeout))
@@ -169,8 +187,10 @@ pub fn client_with(api_url: &str, auth: Auth<'_>, timeout: Duration) -> Result<O
         Auth::Token(t) => b = b.personal_token(t.to_string()),
         Auth::App(id, key) => b = b.app(id, key),
     }
-    b.build()
-        .map_err(|e| format!("cannot start the GitHub client: {e}"))
+    b.build().map_err(|e| SetupError::Client {
+        forge: "GitHub",
+        message: e.to_string(),
+    })
 }
 
 /// `uri` without scheme and host: the base URI layer puts the API root's back.

@@ -159,7 +159,7 @@ impl GitLab {
         token: &str,
         timeout: Duration,
     ) -> Result<GitLab, TrackerError> {
-        let client = client(api_url, token, timeout).await?;
+        let client = client_with_timeout(api_url, token, timeout).await?;
         Ok(GitLab {
             client,
             project: project.to_string(),
@@ -177,7 +177,7 @@ impl GitLab {
         group: &str,
         token: &str,
     ) -> Result<Vec<String>, TrackerError> {
-        let client = client(api_url, token, DEFAULT_TIMEOUT).await?;
+        let client = client(api_url, token).await?;
         let endpoint = built(
             api::groups::projects::GroupProjects::builder()
                 .group(group)
@@ -200,14 +200,37 @@ impl GitLab {
     }
 }
 
-/// The `gitlab` crate's client, reading the rate-limit headers of every answer. The crate
-/// itself reads them (`Retry-After`, `RateLimit-*`) only for single-object calls: a 429 to a
-/// listing or to a call whose answer is ignored came back as a bare status, waited out with a
-/// default instead of what GitLab asked. Here any 429 becomes the crate's own rate-limit error,
-/// with GitLab's `Retry-After`.
-/// Also bounds every request by a timeout (the `gitlab` crate's client has none): a request
-/// without an answer by then fails as transient, like a dropped connection.
-pub struct RateLimitAware(AsyncGitlab, Duration);
+/// The `gitlab` crate's client, reading the rate-limit headers of every answer (success and
+/// error, single objects and listings' pages alike). The crate itself reads them
+/// (`Retry-After`, `RateLimit-*`) only for single-object calls: a 429 to a listing or to a
+/// call whose answer is ignored came back as a bare status, waited out with a default instead
+/// of what GitLab asked. Here any 429 becomes the crate's own rate-limit error, with GitLab's
+/// `Retry-After`; and an answer saying the budget is spent (`RateLimit-Remaining: 0`) leaves
+/// the wait until `RateLimit-Reset` for [`Tracker::take_pause`], so that the pacing slows
+/// before the next request rather than after a 429. It also bounds every request by a
+/// timeout (the crate's client has none): a request without an answer by then fails as
+/// transient, like a dropped connection.
+pub struct RateLimitAware {
+    client: AsyncGitlab,
+    /// The wait GitLab's last exhausted answer asked for, until taken.
+    pause: std::sync::Mutex<Option<Duration>>,
+    timeout: Duration,
+}
+
+impl RateLimitAware {
+    fn new(client: AsyncGitlab, timeout: Duration) -> RateLimitAware {
+        RateLimitAware {
+            client,
+            pause: std::sync::Mutex::new(None),
+            timeout,
+        }
+    }
+
+    /// The pause asked for since the last call, once.
+    fn take_pause(&self) -> Option<Duration> {
+        self.pause.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
 
 /// The error of a request that got no answer within `limit`: 408, which [`api_error`] counts
 /// as transient (it may have been applied).
@@ -218,23 +241,50 @@ fn timed_out<E: std::error::Error + Send + Sync + 'static>(limit: Duration) -> a
     }
 }
 
-/// The per-request timeout of [`GitLab::connect`] and [`GitLab::repositories_of`]: the
-/// default of `sync.timeout_secs`.
+/// The per-request timeout of [`GitLab::connect`], [`GitLab::repositories_of`] and
+/// [`client`]: the default of `sync.timeout_secs`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl api::RestClient for RateLimitAware {
     type Error = <AsyncGitlab as api::RestClient>::Error;
 
     fn rest_endpoint(&self, endpoint: &str) -> Result<url::Url, api::ApiError<Self::Error>> {
-        self.0.rest_endpoint(endpoint)
+        self.client.rest_endpoint(endpoint)
     }
 
     fn instance_endpoint(&self, endpoint: &str) -> Result<url::Url, api::ApiError<Self::Error>> {
-        self.0.instance_endpoint(endpoint)
+        self.client.instance_endpoint(endpoint)
     }
 }
 
 type Answer<E> = Result<http::Response<axum::body::Bytes>, api::ApiError<E>>;
+
+/// The rate-limit headers of one answer.
+struct RateHeaders<'a>(&'a http::HeaderMap);
+
+impl RateHeaders<'_> {
+    fn text(&self, name: &str) -> Option<String> {
+        self.0
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_string())
+    }
+
+    fn number(&self, name: &str) -> Option<u64> {
+        self.text(name).and_then(|v| v.parse().ok())
+    }
+
+    /// The wait until `RateLimit-Reset` (seconds since the epoch) when `RateLimit-Remaining`
+    /// says the budget is spent and the reset is still ahead of `now`.
+    fn exhausted_for(&self, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+        if self.number("RateLimit-Remaining")? != 0 {
+            return None;
+        }
+        let reset = i64::try_from(self.number("RateLimit-Reset")?).ok()?;
+        let secs = reset.checked_sub(now.timestamp()).filter(|s| *s > 0)?;
+        Some(Duration::from_secs(secs as u64))
+    }
+}
 
 // The trait is declared with `async_trait`: its method returns a boxed future.
 impl api::AsyncClient for RateLimitAware {
@@ -248,37 +298,41 @@ impl api::AsyncClient for RateLimitAware {
         Self: 'b,
     {
         Box::pin(async move {
-            let rsp = tokio::time::timeout(self.1, self.0.rest_async(request, body))
+            let rsp = tokio::time::timeout(self.timeout, self.client.rest_async(request, body))
                 .await
-                .map_err(|_| timed_out(self.1))??;
+                .map_err(|_| timed_out(self.timeout))??;
+            let h = RateHeaders(rsp.headers());
+            if let Some(wait) = h.exhausted_for(chrono::Utc::now()) {
+                *self.pause.lock().unwrap_or_else(|e| e.into_inner()) = Some(wait);
+            }
             if rsp.status() != http::StatusCode::TOO_MANY_REQUESTS {
                 return Ok(rsp);
             }
-            let header = |name: &str| {
-                rsp.headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::trim)
-                    .map(str::to_string)
-            };
-            let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
-            let reset = number("RateLimit-Reset")
+            let reset = h
+                .number("RateLimit-Reset")
                 .and_then(|s| chrono::DateTime::from_timestamp(s as i64, 0))
                 .unwrap_or_default();
             Err(api::ApiError::GitlabRateLimited {
-                rl_limit: number("RateLimit-Limit").unwrap_or(0) as usize,
-                rl_name: header("RateLimit-Name").unwrap_or_default(),
-                rl_observed: number("RateLimit-Observed").unwrap_or(0) as usize,
-                rl_remaining: number("RateLimit-Remaining").unwrap_or(0) as usize,
+                rl_limit: h.number("RateLimit-Limit").unwrap_or(0) as usize,
+                rl_name: h.text("RateLimit-Name").unwrap_or_default(),
+                rl_observed: h.number("RateLimit-Observed").unwrap_or(0) as usize,
+                rl_remaining: h.number("RateLimit-Remaining").unwrap_or(0) as usize,
                 rl_reset: reset,
-                retry_after: std::time::Duration::from_secs(number("Retry-After").unwrap_or(0)),
+                retry_after: Duration::from_secs(h.number("Retry-After").unwrap_or(0)),
             })
         })
     }
 }
 
-/// An async client for `api_url`; building it checks the token (`GET /user`).
-async fn client(
+/// An async client for `api_url`, each request bounded by [`DEFAULT_TIMEOUT`]; building it
+/// checks the token (`GET /user`). Every GitLab client of the tool (issues, files, merge
+/// request notes) is made here or by [`client_with_timeout`].
+pub async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
+    client_with_timeout(api_url, token, DEFAULT_TIMEOUT).await
+}
+
+/// [`client`], each request bounded by `timeout`.
+pub async fn client_with_timeout(
     api_url: &str,
     token: &str,
     timeout: Duration,
@@ -302,11 +356,38 @@ async fn client(
                 timeout.as_secs_f64()
             ))
         })?
-        .map(|c| RateLimitAware(c, timeout))
+        .map(|c| RateLimitAware::new(c, timeout))
         .map_err(|e| match e {
             gitlab::GitlabError::Api { source } => api_error(source),
             other => TrackerError::Transient(other.to_string()),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spent_budget_asks_to_wait_until_the_reset() {
+        let now = chrono::DateTime::from_timestamp(1_000, 0).unwrap();
+        let mut h = http::HeaderMap::new();
+        h.insert("RateLimit-Remaining", "0".parse().unwrap());
+        h.insert("RateLimit-Reset", "1030".parse().unwrap());
+        assert_eq!(
+            RateHeaders(&h).exhausted_for(now),
+            Some(Duration::from_secs(30))
+        );
+        // A reset already passed, or budget left: no wait.
+        h.insert("RateLimit-Reset", "990".parse().unwrap());
+        assert_eq!(RateHeaders(&h).exhausted_for(now), None);
+        h.insert("RateLimit-Reset", "1030".parse().unwrap());
+        h.insert("RateLimit-Remaining", "5".parse().unwrap());
+        assert_eq!(RateHeaders(&h).exhausted_for(now), None);
+        assert_eq!(
+            RateHeaders(&http::HeaderMap::new()).exhausted_for(now),
+            None
+        );
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -389,6 +470,10 @@ fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, TrackerError> {
 impl Tracker for GitLab {
     fn describe(&self) -> String {
         format!("GitLab {}", self.project)
+    }
+
+    fn take_pause(&self) -> Option<Duration> {
+        self.client.take_pause()
     }
 
     async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {

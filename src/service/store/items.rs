@@ -68,25 +68,6 @@ impl Store {
 
     /// Every indexed item, by forge, repository and position in the repository.
     pub fn items(&self) -> Result<Vec<ItemRecord>, StoreError> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT forge, repo, ord, record FROM items ORDER BY forge, repo, ord")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        rows.map(|r| {
-            let (forge, repo, ord, json) = r?;
-            serde_json::from_str(&json).map_err(|e| {
-                StoreError::Unreadable(format!(
-                    "item {ord} of {forge}:{repo} in the database is unreadable: {e}"
-                ))
-            })
-        })
-        .collect()
+        super::snapshots::json_rows(&self.conn(), "items", "item")
     }
 }

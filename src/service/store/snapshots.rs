@@ -11,9 +11,8 @@ use std::collections::BTreeMap;
 use rusqlite::{params, Transaction};
 
 use super::{Store, StoreError};
-use crate::render::context::ItemState;
 use crate::report::figures::severity_group;
-use crate::report::{state_str, IncidentFigures};
+use crate::report::{parse_state, state_str, IncidentFigures};
 use crate::service::index::{Counts, GroupCount, ItemRecord, Snapshot};
 use crate::service::webhook::Forge;
 
@@ -115,15 +114,10 @@ impl Store {
             })?;
             for row in rows {
                 let ([day, forge, repo], [state, kind, severity], n) = row?;
-                let state = match state.as_str() {
-                    "done" => ItemState::Done,
-                    "open" => ItemState::Open,
-                    "overdue" => ItemState::Overdue,
-                    other => {
-                        return Err(StoreError::Unreadable(format!(
-                        "an unreadable state {other:?} in the snapshot of {forge}:{repo} on {day}"
-                    )))
-                    }
+                let Some(state) = parse_state(&state) else {
+                    return Err(StoreError::Unreadable(format!(
+                        "an unreadable state {state:?} in the snapshot of {forge}:{repo} on {day}"
+                    )));
                 };
                 groups
                     .entry((day, forge, repo))
@@ -201,25 +195,150 @@ impl Store {
 
     /// Every postmortem's incident figures, by forge, repository and position.
     pub fn incidents(&self) -> Result<Vec<IncidentFigures>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT forge, repo, ord, record FROM incidents ORDER BY forge, repo, ord")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
+        json_rows(&self.conn(), "incidents", "incident")
+    }
+}
+
+/// Every row of `table` (`items` or `incidents`: forge, repo, ord and a JSON `record`), by
+/// forge, repository and position; a record that does not read is an error naming it as a
+/// `what`.
+pub(super) fn json_rows<T: serde::de::DeserializeOwned>(
+    conn: &rusqlite::Connection,
+    table: &'static str,
+    what: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT forge, repo, ord, record FROM {table} ORDER BY forge, repo, ord"
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    rows.map(|r| {
+        let (forge, repo, ord, json) = r?;
+        serde_json::from_str(&json).map_err(|e| {
+            StoreError::Unreadable(format!(
+                "{what} {ord} of {forge}:{repo} in the database is unreadable: {e}"
             ))
-        })?;
-        rows.map(|r| {
-            let (forge, repo, ord, json) = r?;
-            serde_json::from_str(&json).map_err(|e| {
-                StoreError::Unreadable(format!(
-                    "incident {ord} of {forge}:{repo} in the database is unreadable: {e}"
-                ))
-            })
         })
-        .collect()
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::context::ItemState;
+    use crate::service::index::test_record;
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn item(key: &str, kind: &str, severity: Option<&str>, state: ItemState) -> ItemRecord {
+        ItemRecord {
+            key: key.into(),
+            severity: severity.map(str::to_string),
+            ..test_record("acme/svc", None, kind, state)
+        }
+    }
+
+    #[test]
+    fn a_day_keeps_its_last_run_by_state_kind_and_severity() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let s = Store::open(&path).unwrap();
+        let first = vec![
+            item("a", "corrective", Some("SEV1"), ItemState::Open),
+            item("b", "corrective", Some("sev1"), ItemState::Open),
+        ];
+        s.replace_items(Forge::Github, "acme/svc", first, day("2026-11-01"))
+            .unwrap();
+        // A second run the same day replaces the day's snapshot; the next day adds one.
+        let second = vec![
+            item("a", "corrective", Some("SEV1"), ItemState::Done),
+            item("b", "corrective", Some("sev1"), ItemState::Open),
+            item("c", "task", None, ItemState::Overdue),
+            item("d", "task", None, ItemState::NotPlanned),
+        ];
+        s.replace_items(Forge::Github, "acme/svc", second.clone(), day("2026-11-01"))
+            .unwrap();
+        s.replace_items(Forge::Github, "acme/svc", Vec::new(), day("2026-11-02"))
+            .unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        let snaps = s.snapshots().unwrap();
+        assert_eq!(snaps.len(), 2, "one per repository per day: {snaps:?}");
+        assert_eq!(snaps[0].counts, Counts::of(&second));
+        let groups: Vec<(ItemState, &str, &str, u64)> = snaps[0]
+            .groups
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|g| (g.state, g.kind.as_str(), g.severity.as_str(), g.count))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (ItemState::Done, "corrective", "sev1", 1),
+                (ItemState::NotPlanned, "task", "unknown", 1),
+                (ItemState::Open, "corrective", "sev1", 1),
+                (ItemState::Overdue, "task", "unknown", 1),
+            ],
+            "a closed-as-not-planned item reads back too"
+        );
+        assert_eq!(
+            snaps[1].groups,
+            Some(Vec::new()),
+            "no item is a known zero, not a missing breakdown"
+        );
+    }
+
+    #[test]
+    fn a_schema_2_file_keeps_its_history_as_totals() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE snapshots (day TEXT NOT NULL, forge TEXT NOT NULL, repo TEXT NOT NULL,
+                   done INTEGER NOT NULL, open INTEGER NOT NULL, overdue INTEGER NOT NULL,
+                   PRIMARY KEY (day, forge, repo));
+                 INSERT INTO snapshots VALUES ('2026-10-30', 'github', 'acme/svc', 1, 4, 2);
+                 PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let snaps = s.snapshots().unwrap();
+        assert_eq!(snaps.len(), 1);
+        assert_eq!(
+            (
+                snaps[0].counts.open,
+                snaps[0].counts.overdue,
+                &snaps[0].groups
+            ),
+            (4, 2, &None)
+        );
+    }
+
+    #[test]
+    fn incidents_are_replaced_per_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let report = crate::report::sample();
+        let mut one = report.figures.incidents[0].clone();
+        s.replace_incidents(Forge::Github, "acme/svc", &[one.clone(), one.clone()])
+            .unwrap();
+        one.repository = "acme/web".into();
+        s.replace_incidents(Forge::Github, "acme/web", std::slice::from_ref(&one))
+            .unwrap();
+        assert_eq!(s.incidents().unwrap().len(), 3);
+        s.replace_incidents(Forge::Github, "acme/svc", &[]).unwrap();
+        assert_eq!(s.incidents().unwrap(), [one]);
     }
 }
