@@ -106,6 +106,17 @@ impl Tracker for DryRun {
     async fn comments(&self, _number: u64) -> Result<Vec<String>, TrackerError> {
         Ok(Vec::new())
     }
+
+    async fn update_issue(
+        &self,
+        number: u64,
+        _body: &str,
+        reopen: bool,
+    ) -> Result<(), TrackerError> {
+        let and = if reopen { " and reopen it" } else { "" };
+        self.record(format!("update the body of #{number}{and}"));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -125,7 +136,7 @@ mod tests {
         };
         let created = t.create_issue(&new).await.unwrap();
         assert_eq!(created.number, 1);
-        assert_eq!(created.key.as_deref(), Some("abc"));
+        assert_eq!(created.key, Some(crate::identity::ItemKey::new("abc")));
         t.close_issue(1, Some(2)).await.unwrap();
         assert_eq!(t.list_issues("postmortem").await.unwrap().len(), 1);
         assert_eq!(

@@ -2,14 +2,17 @@
 //! inside tokio). The crate does not retry; 429 comes back as an error with `retry_after`.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::time::Duration;
 
 use gitlab::api::projects::issues as gl_issues;
 use gitlab::api::{self, AsyncQuery, Pagination};
 use gitlab::{AsyncGitlab, GitlabBuilder};
 use serde::Deserialize;
 
+use super::browse::{Browse, RepoEntry, SYMLINK_MODE};
+use super::publish::{
+    decode_content, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile, RequestSpec,
+};
 use super::{tracked, LabelSpec, NewIssue, Tracker, TrackerError, DUPLICATE_LABEL};
 use crate::plan::TrackedIssue;
 
@@ -17,7 +20,7 @@ use crate::plan::TrackedIssue;
 pub struct GitLab {
     client: RateLimitAware,
     project: String,
-    labels: Mutex<Option<HashSet<String>>>,
+    labels: super::cache::Labels,
     milestones: super::cache::Named,
     users: super::cache::Users,
 }
@@ -41,6 +44,11 @@ struct Issue {
     milestone: Option<IssueMilestone>,
     #[serde(default)]
     closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Comments by people (and the tool), system notes left out.
+    #[serde(default)]
+    user_notes_count: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,7 +152,7 @@ impl GitLab {
         Ok(GitLab {
             client,
             project: project.to_string(),
-            labels: Mutex::new(None),
+            labels: super::cache::Labels::default(),
             milestones: super::cache::Named::default(),
             users: super::cache::Users::default(),
         })
@@ -181,26 +189,74 @@ impl GitLab {
     }
 }
 
-/// The `gitlab` crate's client, reading the rate-limit headers of every answer. The crate
-/// itself reads them (`Retry-After`, `RateLimit-*`) only for single-object calls: a 429 to a
-/// listing or to a call whose answer is ignored came back as a bare status, waited out with a
-/// default instead of what GitLab asked. Here any 429 becomes the crate's own rate-limit error,
-/// with GitLab's `Retry-After`.
-pub struct RateLimitAware(AsyncGitlab);
+/// The `gitlab` crate's client, reading the rate-limit headers of every answer (success and
+/// error, single objects and listings' pages alike). The crate itself reads them
+/// (`Retry-After`, `RateLimit-*`) only for single-object calls: a 429 to a listing or to a
+/// call whose answer is ignored came back as a bare status, waited out with a default instead
+/// of what GitLab asked. Here any 429 becomes the crate's own rate-limit error, with GitLab's
+/// `Retry-After`; and an answer saying the budget is spent (`RateLimit-Remaining: 0`) leaves
+/// the wait until `RateLimit-Reset` for [`Tracker::take_pause`], so that the pacing slows
+/// before the next request rather than after a 429.
+pub struct RateLimitAware {
+    client: AsyncGitlab,
+    /// The wait GitLab's last exhausted answer asked for, until taken.
+    pause: std::sync::Mutex<Option<Duration>>,
+}
+
+impl RateLimitAware {
+    fn new(client: AsyncGitlab) -> RateLimitAware {
+        RateLimitAware {
+            client,
+            pause: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The pause asked for since the last call, once.
+    fn take_pause(&self) -> Option<Duration> {
+        self.pause.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
 
 impl api::RestClient for RateLimitAware {
     type Error = <AsyncGitlab as api::RestClient>::Error;
 
     fn rest_endpoint(&self, endpoint: &str) -> Result<url::Url, api::ApiError<Self::Error>> {
-        self.0.rest_endpoint(endpoint)
+        self.client.rest_endpoint(endpoint)
     }
 
     fn instance_endpoint(&self, endpoint: &str) -> Result<url::Url, api::ApiError<Self::Error>> {
-        self.0.instance_endpoint(endpoint)
+        self.client.instance_endpoint(endpoint)
     }
 }
 
 type Answer<E> = Result<http::Response<axum::body::Bytes>, api::ApiError<E>>;
+
+/// The rate-limit headers of one answer.
+struct RateHeaders<'a>(&'a http::HeaderMap);
+
+impl RateHeaders<'_> {
+    fn text(&self, name: &str) -> Option<String> {
+        self.0
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_string())
+    }
+
+    fn number(&self, name: &str) -> Option<u64> {
+        self.text(name).and_then(|v| v.parse().ok())
+    }
+
+    /// The wait until `RateLimit-Reset` (seconds since the epoch) when `RateLimit-Remaining`
+    /// says the budget is spent and the reset is still ahead of `now`.
+    fn exhausted_for(&self, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+        if self.number("RateLimit-Remaining")? != 0 {
+            return None;
+        }
+        let reset = i64::try_from(self.number("RateLimit-Reset")?).ok()?;
+        let secs = reset.checked_sub(now.timestamp()).filter(|s| *s > 0)?;
+        Some(Duration::from_secs(secs as u64))
+    }
+}
 
 // The trait is declared with `async_trait`: its method returns a boxed future.
 impl api::AsyncClient for RateLimitAware {
@@ -214,35 +270,33 @@ impl api::AsyncClient for RateLimitAware {
         Self: 'b,
     {
         Box::pin(async move {
-            let rsp = self.0.rest_async(request, body).await?;
+            let rsp = self.client.rest_async(request, body).await?;
+            let h = RateHeaders(rsp.headers());
+            if let Some(wait) = h.exhausted_for(chrono::Utc::now()) {
+                *self.pause.lock().unwrap_or_else(|e| e.into_inner()) = Some(wait);
+            }
             if rsp.status() != http::StatusCode::TOO_MANY_REQUESTS {
                 return Ok(rsp);
             }
-            let header = |name: &str| {
-                rsp.headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::trim)
-                    .map(str::to_string)
-            };
-            let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
-            let reset = number("RateLimit-Reset")
+            let reset = h
+                .number("RateLimit-Reset")
                 .and_then(|s| chrono::DateTime::from_timestamp(s as i64, 0))
                 .unwrap_or_default();
             Err(api::ApiError::GitlabRateLimited {
-                rl_limit: number("RateLimit-Limit").unwrap_or(0) as usize,
-                rl_name: header("RateLimit-Name").unwrap_or_default(),
-                rl_observed: number("RateLimit-Observed").unwrap_or(0) as usize,
-                rl_remaining: number("RateLimit-Remaining").unwrap_or(0) as usize,
+                rl_limit: h.number("RateLimit-Limit").unwrap_or(0) as usize,
+                rl_name: h.text("RateLimit-Name").unwrap_or_default(),
+                rl_observed: h.number("RateLimit-Observed").unwrap_or(0) as usize,
+                rl_remaining: h.number("RateLimit-Remaining").unwrap_or(0) as usize,
                 rl_reset: reset,
-                retry_after: std::time::Duration::from_secs(number("Retry-After").unwrap_or(0)),
+                retry_after: Duration::from_secs(h.number("Retry-After").unwrap_or(0)),
             })
         })
     }
 }
 
-/// An async client for `api_url`; building it checks the token (`GET /user`).
-async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
+/// An async client for `api_url`; building it checks the token (`GET /user`). Every GitLab
+/// client of the tool (issues, files, merge request notes) is made here.
+pub async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
     let url = api_url.trim_end_matches('/');
     let url = url.strip_suffix("/api/v4").unwrap_or(url);
     let (insecure, host) = match url.split_once("://") {
@@ -256,11 +310,38 @@ async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerErr
     }
     b.build_async()
         .await
-        .map(RateLimitAware)
+        .map(RateLimitAware::new)
         .map_err(|e| match e {
             gitlab::GitlabError::Api { source } => api_error(source),
             other => TrackerError::Transient(other.to_string()),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spent_budget_asks_to_wait_until_the_reset() {
+        let now = chrono::DateTime::from_timestamp(1_000, 0).unwrap();
+        let mut h = http::HeaderMap::new();
+        h.insert("RateLimit-Remaining", "0".parse().unwrap());
+        h.insert("RateLimit-Reset", "1030".parse().unwrap());
+        assert_eq!(
+            RateHeaders(&h).exhausted_for(now),
+            Some(Duration::from_secs(30))
+        );
+        // A reset already passed, or budget left: no wait.
+        h.insert("RateLimit-Reset", "990".parse().unwrap());
+        assert_eq!(RateHeaders(&h).exhausted_for(now), None);
+        h.insert("RateLimit-Reset", "1030".parse().unwrap());
+        h.insert("RateLimit-Remaining", "5".parse().unwrap());
+        assert_eq!(RateHeaders(&h).exhausted_for(now), None);
+        assert_eq!(
+            RateHeaders(&http::HeaderMap::new()).exhausted_for(now),
+            None
+        );
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -319,6 +400,8 @@ fn to_tracked(i: &Issue) -> TrackedIssue {
     // GitLab has a native due date: it wins over the body's copy.
     t.due = i.due_date;
     t.closed_on = i.closed_at.map(|d| d.date_naive()).filter(|_| !t.open);
+    t.created_on = i.created_at.map(|d| d.date_naive());
+    t.comments = i.user_notes_count;
     t.assignee = i
         .assignees
         .first()
@@ -338,6 +421,10 @@ fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, TrackerError> {
 impl Tracker for GitLab {
     fn describe(&self) -> String {
         format!("GitLab {}", self.project)
+    }
+
+    fn take_pause(&self) -> Option<Duration> {
+        self.client.take_pause()
     }
 
     async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
@@ -398,56 +485,36 @@ impl Tracker for GitLab {
     }
 
     async fn ensure_labels(&self, wanted: &[LabelSpec]) -> Result<(), TrackerError> {
-        let cached = self
-            .labels
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let mut known = match cached {
-            Some(k) => k,
-            None => {
-                let endpoint = built(
-                    api::projects::labels::Labels::builder()
-                        .project(self.project.as_str())
-                        .build(),
-                )?;
-                let all: Vec<Label> = api::paged(endpoint, Pagination::All)
-                    .query_async(&self.client)
-                    .await
-                    .map_err(api_error)?;
-                all.into_iter().map(|l| l.name.to_lowercase()).collect()
-            }
+        let list = || async {
+            let endpoint = built(
+                api::projects::labels::Labels::builder()
+                    .project(self.project.as_str())
+                    .build(),
+            )?;
+            let all: Vec<Label> = api::paged(endpoint, Pagination::All)
+                .query_async(&self.client)
+                .await
+                .map_err(api_error)?;
+            Ok(all.into_iter().map(|l| l.name).collect())
         };
-        let mut result = Ok(());
-        for l in wanted {
-            if known.contains(&l.name.to_lowercase()) {
-                continue;
-            }
+        let create = |l: &LabelSpec| {
             let endpoint = built(
                 api::projects::labels::CreateLabel::builder()
                     .project(self.project.as_str())
-                    .name(l.name.as_str())
+                    .name(l.name.clone())
                     .color(format!("#{}", l.color))
-                    .description(l.description.as_str())
+                    .description(l.description.clone())
                     .build(),
-            )?;
-            match api::ignore(endpoint)
-                .query_async(&self.client)
-                .await
-                .map_err(api_error)
-            {
-                // 409: another run made it first.
-                Ok(()) | Err(TrackerError::Rejected { status: 409, .. }) => {
-                    known.insert(l.name.to_lowercase());
-                }
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+            );
+            async move {
+                api::ignore(endpoint?)
+                    .query_async(&self.client)
+                    .await
+                    .map_err(api_error)
             }
-        }
-        *self.labels.lock().unwrap_or_else(|e| e.into_inner()) = Some(known);
-        result
+        };
+        // GitLab: 409 "Label already exists".
+        self.labels.ensure(wanted, 409, list, create).await
     }
 
     async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
@@ -542,6 +609,25 @@ impl Tracker for GitLab {
             .map(|n| n.body)
             .collect())
     }
+
+    async fn update_issue(
+        &self,
+        number: u64,
+        body: &str,
+        reopen: bool,
+    ) -> Result<(), TrackerError> {
+        let mut b = gl_issues::EditIssue::builder();
+        b.project(self.project.as_str())
+            .issue(number)
+            .description(body);
+        if reopen {
+            b.state_event(gl_issues::IssueStateEvent::Reopen);
+        }
+        api::ignore(built(b.build())?)
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -565,7 +651,7 @@ struct MergeRequest {
     description: Option<String>,
 }
 
-impl super::publish::Publisher for GitLab {
+impl Publisher for GitLab {
     async fn default_branch(&self) -> Result<String, TrackerError> {
         let p: ProjectInfo = built(
             api::projects::Project::builder()
@@ -582,7 +668,7 @@ impl super::publish::Publisher for GitLab {
         &self,
         path: &str,
         branch: &str,
-    ) -> Result<Option<super::publish::RemoteFile>, TrackerError> {
+    ) -> Result<Option<RemoteFile>, TrackerError> {
         let got: Result<RepoFile, _> = built(
             api::projects::repository::files::File::builder()
                 .project(self.project.as_str())
@@ -597,29 +683,22 @@ impl super::publish::Publisher for GitLab {
             Err(TrackerError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let text = super::publish::decode_content(&file.content, path, branch)?;
-        Ok(Some(super::publish::RemoteFile {
+        let text = decode_content(&file.content, path, branch)?;
+        Ok(Some(RemoteFile {
             text,
             version: file.last_commit_id,
         }))
     }
 
-    async fn write_file(
-        &self,
-        path: &str,
-        branch: &str,
-        text: &str,
-        version: &str,
-        message: &str,
-    ) -> Result<(), TrackerError> {
+    async fn write_file(&self, w: &FileWrite<'_>) -> Result<(), TrackerError> {
         api::ignore(built(
             api::projects::repository::files::UpdateFile::builder()
                 .project(self.project.as_str())
-                .file_path(path)
-                .branch(branch)
-                .content(text.as_bytes())
-                .commit_message(message)
-                .last_commit_id(version)
+                .file_path(w.path)
+                .branch(w.branch)
+                .content(w.text.as_bytes())
+                .commit_message(w.message)
+                .last_commit_id(w.version)
                 .build(),
         )?)
         .query_async(&self.client)
@@ -657,12 +736,15 @@ impl super::publish::Publisher for GitLab {
 
     async fn upsert_change_request(
         &self,
-        head: &str,
-        base: &str,
-        title: &str,
-        body: &str,
-    ) -> Result<super::publish::ChangeRequest, TrackerError> {
+        r: &RequestSpec<'_>,
+    ) -> Result<ChangeRequest, TrackerError> {
         use api::projects::merge_requests as mrs;
+        let RequestSpec {
+            head,
+            base,
+            title,
+            body,
+        } = *r;
         let open: Vec<MergeRequest> = built(
             mrs::MergeRequests::builder()
                 .project(self.project.as_str())
@@ -676,8 +758,8 @@ impl super::publish::Publisher for GitLab {
         .map_err(api_error)?;
         if let Some(mr) = open.first() {
             // The steady state writes nothing: an unchanged description is left alone.
-            if super::publish::same_text(mr.description.as_deref(), body) {
-                return Ok(super::publish::ChangeRequest {
+            if same_text(mr.description.as_deref(), body) {
+                return Ok(ChangeRequest {
                     number: mr.iid,
                     url: mr.web_url.clone(),
                     created: false,
@@ -693,7 +775,7 @@ impl super::publish::Publisher for GitLab {
             .query_async(&self.client)
             .await
             .map_err(api_error)?;
-            return Ok(super::publish::ChangeRequest {
+            return Ok(ChangeRequest {
                 number: edited.iid,
                 url: edited.web_url,
                 created: false,
@@ -712,7 +794,7 @@ impl super::publish::Publisher for GitLab {
         .query_async(&self.client)
         .await
         .map_err(api_error)?;
-        Ok(super::publish::ChangeRequest {
+        Ok(ChangeRequest {
             number: mr.iid,
             url: mr.web_url,
             created: true,
@@ -720,15 +802,12 @@ impl super::publish::Publisher for GitLab {
     }
 }
 
-impl super::browse::Browse for GitLab {
+impl Browse for GitLab {
     fn origin(&self) -> String {
         format!("gitlab:{}", self.project)
     }
 
-    async fn list_files(
-        &self,
-        branch: &str,
-    ) -> Result<Vec<super::browse::RepoEntry>, TrackerError> {
+    async fn list_files(&self, branch: &str) -> Result<Vec<RepoEntry>, TrackerError> {
         let all: Vec<TreeEntry> = api::paged(
             RepositoryTree {
                 project: &self.project,
@@ -740,10 +819,10 @@ impl super::browse::Browse for GitLab {
         .await
         .map_err(api_error)?;
         // Blobs only: `tree` is a folder, `commit` a submodule.
-        let mut files: Vec<super::browse::RepoEntry> = all
+        let mut files: Vec<RepoEntry> = all
             .into_iter()
-            .filter(|e| e.kind == "blob" && e.mode != super::browse::SYMLINK_MODE)
-            .map(|e| super::browse::RepoEntry {
+            .filter(|e| e.kind == "blob" && e.mode != SYMLINK_MODE)
+            .map(|e| RepoEntry {
                 path: e.path,
                 size: None,
             })

@@ -478,14 +478,16 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
     // "Actions taken:" next to "Actions planned:" under one heading (one incident's done and
     // open actions): the taken ones are items too, done. Alone, "Actions taken" is what was
     // done during the incident (a resolution), not a promise.
+    let taken_or_planned: Vec<(bool, bool)> = segments
+        .iter()
+        .map(|s| vocab::taken_or_planned(s.heading.as_deref().unwrap_or("")))
+        .collect();
     for k in 1..segments.len() {
-        let (a, b) = (&segments[k - 1], &segments[k]);
-        if a.parent != b.parent {
+        if segments[k - 1].parent != segments[k].parent {
             continue;
         }
-        let heading = |s: &Segment| vocab::taken_or_planned(s.heading.as_deref().unwrap_or(""));
-        let (a_taken, a_planned) = heading(a);
-        let (b_taken, b_planned) = heading(b);
+        let (a_taken, a_planned) = taken_or_planned[k - 1];
+        let (b_taken, b_planned) = taken_or_planned[k];
         let taken = if a_taken && b_planned {
             Some(k - 1)
         } else if a_planned && b_taken {
@@ -591,9 +593,11 @@ fn heading(
         return None;
     }
     // `PDT<br> Duration: ...` goes on a field line wrapped before its `<br>`: not a label.
-    if body
-        .find("<br")
-        .is_some_and(|br| body.find(':').is_some_and(|colon| br < colon))
+    // (Most lines have no `<`: looking for one byte first spares a substring search.)
+    if body.contains('<')
+        && body
+            .find("<br")
+            .is_some_and(|br| body.find(':').is_some_and(|colon| br < colon))
     {
         return None;
     }
@@ -630,9 +634,9 @@ fn heading(
         let label = rest[..c].trim_end_matches(['*', '_', ' ']);
         let alone = rest[c + 1..].trim_start_matches(['*', '_', ' ']).is_empty();
         !label.ends_with(|ch: char| ch.is_ascii_digit())
+            && at_most_words(label, 10)
             // With text after it, a label starts a section only if it names one.
             && (alone || vocab::may_name_section(label))
-            && at_most_words(label, 10)
     });
     let line_heading = marker == blocks::Marker::None
         && short

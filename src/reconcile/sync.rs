@@ -51,7 +51,16 @@ pub async fn sync<F: Tracker + Publisher, S: crate::forge::paced::Sleeper>(
 ) -> Result<SyncOutcome, SyncError> {
     let mut options = job.options.sync.clone();
     options.write_back = job.local;
-    let report = crate::sync::sync(docs, forge, sleeper, job.engine, &options).await?;
+    let mut report = crate::sync::sync(docs, forge, sleeper, job.engine, &options).await?;
+    let closed: Vec<u64> = (report.created.iter().chain(&report.adopted))
+        .filter(|t| t.issue.open == Some(false))
+        .filter_map(|t| t.issue.number)
+        .collect();
+    let board =
+        super::board::after_sync(forge, sleeper, docs, &report.listing, &closed, job.options)
+            .await?;
+    report.errors.extend(board.errors.iter().cloned());
+    report.board = Some(board);
     let published = match &job.forge {
         None => None,
         Some(target) => {

@@ -47,7 +47,18 @@ fn settings() -> Settings {
 /// `/metrics` shows.
 pub(crate) async fn start(gh: &FakeGitHub, gl: &FakeGitLab) -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
+    let svc = serve_on(&dir.path().join("db.sqlite"), gh, gl, TODAY).await;
+    (svc, dir)
+}
+
+/// The same service on the database `db` (new or not), its day `today`.
+pub(crate) async fn serve_on(
+    db: &std::path::Path,
+    gh: &FakeGitHub,
+    gl: &FakeGitLab,
+    today: &str,
+) -> Service {
+    let store = Arc::new(Store::open(db).unwrap());
     let s = settings();
     let runner = ForgeRunner::new(
         store.clone(),
@@ -69,13 +80,13 @@ pub(crate) async fn start(gh: &FakeGitHub, gl: &FakeGitLab) -> (Service, tempfil
                 ..Pacing::default()
             },
             job_timeout: Duration::from_secs(600),
-            today: Some(TODAY.parse().unwrap()),
+            today: Some(today.parse().unwrap()),
             templates_dir: None,
         },
         s.api_metrics.clone(),
     )
     .unwrap();
-    (Service::start_with(store, s, Arc::new(runner)).await, dir)
+    Service::start_with(store, s, Arc::new(runner)).await
 }
 
 async fn items(svc: &Service, query: &str) -> Vec<Value> {
@@ -128,7 +139,7 @@ crate::both_forges!(
 );
 
 /// The webhook secret of `F`'s deliveries.
-fn secret<F: ServiceForge>() -> &'static str {
+pub(crate) fn secret<F: ServiceForge>() -> &'static str {
     match F::NAME {
         "github" => GH_SECRET,
         _ => GL_TOKEN,

@@ -17,6 +17,7 @@
 #![allow(dead_code)]
 
 pub mod github;
+pub mod github_projects;
 pub mod gitlab;
 pub mod service;
 
@@ -715,6 +716,26 @@ pub fn raw_get(
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     (status, head.to_lowercase(), body.to_owned())
+}
+
+/// The four seed postmortems (`../shared/corpus/seeds`: incidents in 2023, 24 open items,
+/// none with a date) copied as `.md` into `postmortems/` of a new folder; `None` (with a
+/// message) when the corpus is absent.
+pub fn seeds_workspace() -> Option<tempfile::TempDir> {
+    let src = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
+    let Ok(entries) = std::fs::read_dir(&src) else {
+        eprintln!("SKIPPED: no shared corpus at {}", src.display());
+        return None;
+    };
+    let ws = tempfile::tempdir().unwrap();
+    let dir = ws.path().join("postmortems");
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in entries {
+        let p = e.unwrap().path();
+        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        std::fs::copy(&p, dir.join(format!("{name}.md"))).unwrap();
+    }
+    Some(ws)
 }
 
 /// The real binary, with nothing from the developer's or CI's environment that it reads

@@ -1,11 +1,11 @@
-//! The items index (every tracked item of every repository, as the last job saw it) and the
-//! daily counts per repository behind the charts over time.
+//! The items index: every tracked item of every repository, as the last job saw it (the
+//! day's snapshot of its counts is written with it, by `snapshots.rs`).
 
 use rusqlite::{params, TransactionBehavior};
 
 use super::{Store, StoreError};
 use crate::render::context::ItemState;
-use crate::service::index::{Counts, ItemRecord, Snapshot};
+use crate::service::index::ItemRecord;
 use crate::service::webhook::Forge;
 
 impl Store {
@@ -60,11 +60,7 @@ impl Store {
                 ])?;
             }
         }
-        let c = Counts::of(&records);
-        tx.execute(
-            "INSERT OR REPLACE INTO snapshots (day, forge, repo, done, open, overdue) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![today.to_string(), forge.as_str(), repo, c.done as i64, c.open as i64, c.overdue as i64],
-        )?;
+        super::snapshots::record_day(&tx, forge, repo, &records, today)?;
         tx.commit()
             .map_err(StoreError::at("cannot save the items"))?;
         Ok(())
@@ -72,63 +68,6 @@ impl Store {
 
     /// Every indexed item, by forge, repository and position in the repository.
     pub fn items(&self) -> Result<Vec<ItemRecord>, StoreError> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT forge, repo, ord, record FROM items ORDER BY forge, repo, ord")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        rows.map(|r| {
-            let (forge, repo, ord, json) = r?;
-            serde_json::from_str(&json).map_err(|e| {
-                StoreError::Unreadable(format!(
-                    "item {ord} of {forge}:{repo} in the database is unreadable: {e}"
-                ))
-            })
-        })
-        .collect()
-    }
-
-    /// Every day's counts, oldest first.
-    pub fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT day, forge, repo, done, open, overdue FROM snapshots ORDER BY day, forge, repo",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                [
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, i64>(5)?,
-                ],
-            ))
-        })?;
-        rows.map(|r| {
-            let (day, forge, repository, [done, open, overdue]) = r?;
-            Ok(Snapshot {
-                day: day.parse().map_err(|e| {
-                    StoreError::Unreadable(format!(
-                        "an unreadable day {day:?} in the database: {e}"
-                    ))
-                })?,
-                forge,
-                repository,
-                counts: Counts {
-                    done: done as u64,
-                    open: open as u64,
-                    overdue: overdue as u64,
-                },
-            })
-        })
-        .collect()
+        super::snapshots::json_rows(&self.conn(), "items", "item")
     }
 }

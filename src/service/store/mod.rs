@@ -18,11 +18,13 @@
 //! - this file: opening the file (schema, upgrades, pragmas);
 //! - `deliveries.rs`: the delivery ids already seen, and a delivery recorded with its mark;
 //! - `queue.rs`: the jobs: marks coalesced, claimed one per repository, finished, listed;
-//! - `items.rs`: the items index and the daily counts behind the dashboard's charts.
+//! - `items.rs`: the items index;
+//! - `snapshots.rs`: the daily snapshots behind the charts over time, and incident figures.
 
 mod deliveries;
 mod items;
 mod queue;
+mod snapshots;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -34,7 +36,8 @@ pub use deliveries::Recorded;
 pub use queue::{Depth, Job, JobFilter, JobState, Queued};
 
 // 2: the items index and daily snapshots (tables added; a version 1 file is upgraded in place).
-const SCHEMA_VERSION: i64 = 2;
+// 3: snapshots by state, kind and severity, and incident figures (`snapshots.rs`; tables added).
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -69,15 +72,6 @@ CREATE TABLE IF NOT EXISTS items (
     key         TEXT NOT NULL,
     record      TEXT NOT NULL,
     PRIMARY KEY (forge, repo, ord)
-);
-CREATE TABLE IF NOT EXISTS snapshots (
-    day         TEXT NOT NULL,
-    forge       TEXT NOT NULL,
-    repo        TEXT NOT NULL,
-    done        INTEGER NOT NULL,
-    open        INTEGER NOT NULL,
-    overdue     INTEGER NOT NULL,
-    PRIMARY KEY (day, forge, repo)
 );
 ";
 
@@ -187,6 +181,7 @@ impl Store {
             });
         }
         conn.execute_batch(SCHEMA)
+            .and_then(|()| conn.execute_batch(snapshots::SCHEMA))
             .map_err(StoreError::at("cannot create the tables"))?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         let store = Store {
