@@ -89,8 +89,7 @@ impl Context {
                 let notes_zone = zone_wanted
                     && (starts_with_ascii_ci(body, "time (")
                         || starts_with_ascii_ci(body, "timeline (")
-                        || inline::find_ascii_ci(body, 0, "all times").is_some()
-                        || inline::find_ascii_ci(body, 0, "times in").is_some());
+                        || notes_all_times(body));
                 let date_label = stating
                     && labelled_date.is_none()
                     && (starts_with_ascii_ci(body, "incident date")
@@ -569,6 +568,24 @@ fn plus_minutes(t: Timestamp, minutes: i64) -> Option<Timestamp> {
 
 fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// Whether `body` says "all times" or "times in" (a zone note), in any ASCII case: one search
+/// for "times", then a look at its neighbours (this runs on every line of a document).
+fn notes_all_times(body: &str) -> bool {
+    let b = body.as_bytes();
+    let mut from = 0;
+    while let Some(at) = inline::find_ascii_ci(body, from, "times") {
+        let all_before = at >= 4 && b[at - 4..at].eq_ignore_ascii_case(b"all ");
+        let in_after = b
+            .get(at + 5..at + 8)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b" in"));
+        if all_before || in_after {
+            return true;
+        }
+        from = at + 5;
+    }
+    false
 }
 
 /// Whether `s` has at least `n` ASCII digits.
@@ -1107,6 +1124,22 @@ mod tests {
             (start.as_str(), end.as_str()),
             ("2022-01-20T14:00:00", "2022-01-20T12:33:00")
         );
+    }
+
+    #[test]
+    fn zone_notes_are_found_in_any_case() {
+        for (s, want) in [
+            ("All times in UTC", true),
+            ("note: ALL TIMES are PST", true),
+            ("Times in CEST", true),
+            ("(times in EAT)", true),
+            ("times", false),
+            ("sometimes it failed", false),
+            ("many times over", false),
+            ("", false),
+        ] {
+            assert_eq!(notes_all_times(s), want, "{s:?}");
+        }
     }
 
     #[test]
