@@ -1,7 +1,6 @@
 //! `sync`: open one issue per action item, then write the links into the postmortems.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::input::{self, Global};
@@ -22,8 +21,6 @@ pub enum SyncFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Postmortem files or folders (default: the configured `paths`).
-    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub tracker: TrackerArgs,
     /// Output format of the summary.
@@ -36,7 +33,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let inputs = input::load(&args.paths, global)?;
+    let inputs = input::load(&args.tracker.paths, global)?;
     let env = remote::env_map();
     let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
     let remote = resolved.remote.clone();

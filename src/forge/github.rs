@@ -58,6 +58,21 @@ impl GitHub {
         })
     }
 
+    /// `owner/name`.
+    fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.repo)
+    }
+
+    /// The repository's issues API.
+    fn issues(&self) -> octocrab::issues::IssueHandler<'_> {
+        self.gh.issues(&self.owner, &self.repo)
+    }
+
+    /// The repository's contents, refs and settings API.
+    fn repos(&self) -> octocrab::repos::RepoHandler<'_> {
+        self.gh.repos(&self.owner, &self.repo)
+    }
+
     async fn all<T: serde::de::DeserializeOwned>(
         &self,
         first: Page<T>,
@@ -239,13 +254,12 @@ fn first_line(s: &str) -> String {
 
 impl Tracker for GitHub {
     fn describe(&self) -> String {
-        format!("GitHub {}/{}", self.owner, self.repo)
+        format!("GitHub {}", self.full_name())
     }
 
     async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
         let first = self
-            .gh
-            .issues(&self.owner, &self.repo)
+            .issues()
             .list()
             .labels(&[label.to_string()])
             .state(params::State::All)
@@ -267,7 +281,7 @@ impl Tracker for GitHub {
     }
 
     async fn create_issue(&self, new: &NewIssue) -> Result<TrackedIssue, TrackerError> {
-        let issues = self.gh.issues(&self.owner, &self.repo);
+        let issues = self.issues();
         let mut b = issues
             .create(new.title.clone())
             .body(new.body.clone())
@@ -287,7 +301,7 @@ impl Tracker for GitHub {
         number: u64,
         duplicate_of: Option<u64>,
     ) -> Result<(), TrackerError> {
-        let issues = self.gh.issues(&self.owner, &self.repo);
+        let issues = self.issues();
         let reason = if duplicate_of.is_some() {
             issues
                 .add_labels(number, &[DUPLICATE_LABEL.to_string()])
@@ -309,7 +323,7 @@ impl Tracker for GitHub {
     }
 
     async fn ensure_labels(&self, wanted: &[LabelSpec]) -> Result<(), TrackerError> {
-        let issues = || self.gh.issues(&self.owner, &self.repo);
+        let issues = || self.issues();
         let list = || async {
             let first = issues()
                 .list_labels_for_repo()
@@ -335,7 +349,7 @@ impl Tracker for GitHub {
     }
 
     async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
-        let issues = || self.gh.issues(&self.owner, &self.repo);
+        let issues = || self.issues();
         let list = || async {
             let first = issues()
                 .list_milestones()
@@ -369,8 +383,7 @@ impl Tracker for GitHub {
     }
 
     async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
-        self.gh
-            .issues(&self.owner, &self.repo)
+        self.issues()
             .create_comment(number, body)
             .await
             .map_err(error)?;
@@ -378,7 +391,7 @@ impl Tracker for GitHub {
     }
 
     async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
-        let issues = self.gh.issues(&self.owner, &self.repo);
+        let issues = self.issues();
         if present {
             issues
                 .add_labels(number, &[label.to_string()])
@@ -394,8 +407,7 @@ impl Tracker for GitHub {
 
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
         let first = self
-            .gh
-            .issues(&self.owner, &self.repo)
+            .issues()
             .list_comments(number)
             .per_page(100)
             .send()
@@ -415,7 +427,7 @@ impl Tracker for GitHub {
         body: &str,
         reopen: bool,
     ) -> Result<(), TrackerError> {
-        let issues = self.gh.issues(&self.owner, &self.repo);
+        let issues = self.issues();
         let mut b = issues.update(number).body(body);
         if reopen {
             b = b.state(IssueState::Open);
@@ -427,12 +439,7 @@ impl Tracker for GitHub {
 
 impl Publisher for GitHub {
     async fn default_branch(&self) -> Result<String, TrackerError> {
-        let repo = self
-            .gh
-            .repos(&self.owner, &self.repo)
-            .get()
-            .await
-            .map_err(error)?;
+        let repo = self.repos().get().await.map_err(error)?;
         Ok(repo.default_branch.unwrap_or_else(|| "main".into()))
     }
 
@@ -443,8 +450,7 @@ impl Publisher for GitHub {
     ) -> Result<Option<RemoteFile>, TrackerError> {
         // octocrab puts the path into the URL as given.
         let got = self
-            .gh
-            .repos(&self.owner, &self.repo)
+            .repos()
             .get_content()
             .path(encode_path(path))
             .r#ref(branch)
@@ -481,8 +487,7 @@ impl Publisher for GitHub {
     }
 
     async fn write_file(&self, w: &FileWrite<'_>) -> Result<(), TrackerError> {
-        self.gh
-            .repos(&self.owner, &self.repo)
+        self.repos()
             .update_file(encode_path(w.path), w.message, w.text, w.version)
             .branch(w.branch)
             .send()
@@ -494,7 +499,7 @@ impl Publisher for GitHub {
     async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {
         use octocrab::models::repos::Object;
         use params::repos::Reference;
-        let repos = self.gh.repos(&self.owner, &self.repo);
+        let repos = self.repos();
         match repos.get_ref(&Reference::Branch(branch.into())).await {
             Ok(_) => return Ok(false),
             Err(e) => match error(e) {
@@ -526,17 +531,12 @@ impl Publisher for GitHub {
         &self,
         r: &RequestSpec<'_>,
     ) -> Result<ChangeRequest, TrackerError> {
-        let RequestSpec {
-            head,
-            base,
-            title,
-            body,
-        } = *r;
+        let (head, body) = (r.head, r.body);
         let pulls = self.gh.pulls(&self.owner, &self.repo);
         let open = pulls
             .list()
             .head(format!("{}:{head}", self.owner))
-            .base(base)
+            .base(r.base)
             .state(params::State::Open)
             .send()
             .await
@@ -569,7 +569,7 @@ impl Publisher for GitHub {
             });
         }
         let pr = pulls
-            .create(title, head, base)
+            .create(r.title, head, r.base)
             .body(body)
             .send()
             .await
@@ -584,7 +584,7 @@ impl Publisher for GitHub {
 
 impl Browse for GitHub {
     fn origin(&self) -> String {
-        format!("github:{}/{}", self.owner, self.repo)
+        format!("github:{}", self.full_name())
     }
 
     /// `GET /repos/{o}/{r}/git/trees/{branch}?recursive=1`: the whole tree in one answer.
@@ -593,8 +593,7 @@ impl Browse for GitHub {
     /// because a partial list would make every postmortem it missed look removed.
     async fn list_files(&self, branch: &str) -> Result<Vec<RepoEntry>, TrackerError> {
         let tree = self
-            .gh
-            .repos(&self.owner, &self.repo)
+            .repos()
             .git()
             .get_tree(encode_path(branch))
             .recursive(true)

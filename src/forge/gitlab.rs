@@ -739,17 +739,12 @@ impl Publisher for GitLab {
         r: &RequestSpec<'_>,
     ) -> Result<ChangeRequest, TrackerError> {
         use api::projects::merge_requests as mrs;
-        let RequestSpec {
-            head,
-            base,
-            title,
-            body,
-        } = *r;
+        let body = r.body;
         let open: Vec<MergeRequest> = built(
             mrs::MergeRequests::builder()
                 .project(self.project.as_str())
-                .source_branch(head)
-                .target_branch(base)
+                .source_branch(r.head)
+                .target_branch(r.base)
                 .state(api::merge_requests::MergeRequestState::Opened)
                 .build(),
         )?
@@ -784,9 +779,9 @@ impl Publisher for GitLab {
         let mr: MergeRequest = built(
             mrs::CreateMergeRequest::builder()
                 .project(self.project.as_str())
-                .source_branch(head)
-                .target_branch(base)
-                .title(title)
+                .source_branch(r.head)
+                .target_branch(r.base)
+                .title(r.title)
                 .description(body)
                 .remove_source_branch(true)
                 .build(),

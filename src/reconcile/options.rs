@@ -195,13 +195,7 @@ fn ci_file_url(remote: &Remote, env: &HashMap<String, String>) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::ci::tests::env;
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

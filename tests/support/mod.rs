@@ -794,3 +794,29 @@ pub fn bin(ws: &std::path::Path, forge: &FakeForge, args: &[&str]) -> (i32, Stri
     }
     run(&mut c)
 }
+
+/// Runs the binary in `dir` with `args` ([`command`]: a clean environment).
+pub fn run_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    command()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+/// What a run printed on standard output.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// What a run printed on standard error.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Writes `text` to `dir/rel`, making its folders.
+pub fn write(dir: &std::path::Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
