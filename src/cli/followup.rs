@@ -156,7 +156,7 @@ pub(super) fn execute_on(
     let remote = &resolved.remote;
     let config = &resolved.config;
     let timeout = std::time::Duration::from_secs(config.sync.timeout_secs);
-    let tracked = remote.kind.is_some() && remote.token.is_some();
+    let tracked = remote.kind.is_some() && remote.has_credentials();
     if write != WriteMode::Local && !tracked {
         anyhow::bail!(
             "--write {}: needs a tracker and a token; without one, use --write local",

@@ -26,7 +26,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let label = options.label.clone();
     let rt = remote::runtime()?;
     let listed: Result<Option<Vec<TrackedIssue>>, _> = rt.block_on(async {
-        if remote.kind.is_none() || remote.token.is_none() {
+        if remote.kind.is_none() || !remote.has_credentials() {
             return Ok(None);
         }
         let client = Client::connect(&remote, timeout)

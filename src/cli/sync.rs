@@ -46,7 +46,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             crate::config::FILE_NAME
         );
     }
-    if remote.token.is_none() && !args.dry_run {
+    if !remote.has_credentials() && !args.dry_run {
         anyhow::bail!(
             "no {} in the environment: sync needs a token to open issues on {} (set {} ; it is never read from a file)",
             remote.token_var(),
@@ -68,13 +68,14 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let (report, recorded) = rt.block_on(async {
         if args.dry_run {
             options.write_back = false;
-            let state = match remote.token {
-                Some(_) if remote.kind.is_some() => connect()
+            let state = if remote.kind.is_some() && remote.has_credentials() {
+                connect()
                     .await?
                     .list_issues(&options.label)
                     .await
-                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?,
-                _ => Vec::new(),
+                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?
+            } else {
+                Vec::new()
             };
             let dry = DryRun::new(state);
             let report = crate::sync::sync(docs, &dry, &TokioSleeper, &engine, &options)

@@ -41,15 +41,24 @@ impl GitHub {
         token: Option<&str>,
         timeout: Duration,
     ) -> Result<GitHub, SetupError> {
+        let api_url = api_url.trim_end_matches('/');
+        GitHub::with_client(client(api_url, token, timeout)?, api_url, repository)
+    }
+
+    /// A client for `owner/name` over an octocrab client made elsewhere (a GitHub App's
+    /// installation client, [`super::app`]); `api_url` is the root it talks to.
+    pub fn with_client(
+        gh: Octocrab,
+        api_url: &str,
+        repository: &str,
+    ) -> Result<GitHub, SetupError> {
         let (owner, repo) = repository
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
             .ok_or_else(|| SetupError::Repository(repository.to_string()))?;
-        let api_url = api_url.trim_end_matches('/').to_string();
-        let gh = client(&api_url, token, timeout)?;
         Ok(GitHub {
             gh,
-            api_url,
+            api_url: api_url.trim_end_matches('/').to_string(),
             owner: owner.into(),
             repo: repo.into(),
             labels: super::cache::Labels::default(),
@@ -82,8 +91,10 @@ impl GitHub {
 
     /// The `owner/name` of every repository of `owner` that is not archived, sorted: an
     /// organisation's (`GET /orgs/{org}/repos`, all types the token can see), else, when no
-    /// organisation has that name, a user's (`GET /users/{user}/repos`: the repositories the
-    /// user owns; GitHub lists only public ones there, even to the user's own token).
+    /// organisation has that name, a user's: the token's own user gets
+    /// `GET /user/repos?affiliation=owner` (private ones included), another user
+    /// `GET /users/{user}/repos` (GitHub lists only public ones there, even to the user's own
+    /// token).
     pub async fn repositories_of(
         api_url: &str,
         owner: &str,
@@ -110,13 +121,28 @@ impl GitHub {
         let first = match gh.orgs(owner).list_repos().per_page(100).send().await {
             Ok(page) => page,
             Err(e) => match error(e) {
-                TrackerError::NotFound(_) => gh
-                    .users(owner)
-                    .repos()
-                    .per_page(100)
-                    .send()
-                    .await
-                    .map_err(error)?,
+                TrackerError::NotFound(_) => {
+                    let me = match token {
+                        Some(_) => Some(gh.current().user().await.map_err(error)?.login),
+                        None => None,
+                    };
+                    if me.is_some_and(|me| me.eq_ignore_ascii_case(owner)) {
+                        gh.current()
+                            .list_repos_for_authenticated_user()
+                            .affiliation("owner")
+                            .per_page(100)
+                            .send()
+                            .await
+                            .map_err(error)?
+                    } else {
+                        gh.users(owner)
+                            .repos()
+                            .per_page(100)
+                            .send()
+                            .await
+                            .map_err(error)?
+                    }
+                }
                 other => return Err(other),
             },
         };
@@ -132,11 +158,32 @@ impl GitHub {
     }
 }
 
-/// An octocrab client for `api_url` (trailing `/` ignored) without its retry layer: every
-/// GitHub client of the tool (issues, files, Projects, pull request comments) is made here.
+/// How an octocrab client authenticates.
+pub enum Auth<'a> {
+    /// Anonymous: public repositories, read only.
+    None,
+    /// A personal or Actions token, sent as a bearer token.
+    Token(&'a str),
+    /// A GitHub App: its id and private key (JWTs for the `/app` routes).
+    App(octocrab::models::AppId, jsonwebtoken::EncodingKey),
+}
+
+/// An octocrab client for `api_url` (trailing `/` ignored) without its retry layer, with
+/// `token` when there is one: every GitHub client of the tool (issues, files, Projects, pull
+/// request comments) is made here or by [`client_with`].
 pub fn client(
     api_url: &str,
     token: Option<&str>,
+    timeout: Duration,
+) -> Result<Octocrab, SetupError> {
+    client_with(api_url, token.map_or(Auth::None, Auth::Token), timeout)
+}
+
+/// An octocrab client for `api_url` (trailing `/` ignored) without its retry layer,
+/// authenticated by `auth`.
+pub fn client_with(
+    api_url: &str,
+    auth: Auth<'_>,
     timeout: Duration,
 ) -> Result<Octocrab, SetupError> {
     let api_url = api_url.trim_end_matches('/');
@@ -150,13 +197,20 @@ pub fn client(
         .set_connect_timeout(Some(timeout))
         .set_read_timeout(Some(timeout))
         .set_write_timeout(Some(timeout));
-    if let Some(t) = token {
-        b = b.personal_token(t.to_string());
+    match auth {
+        Auth::None => {}
+        Auth::Token(t) => b = b.personal_token(t.to_string()),
+        Auth::App(id, key) => b = b.app(id, key),
     }
     b.build().map_err(|e| SetupError::Client {
         forge: "GitHub",
         message: e.to_string(),
     })
+}
+
+/// `uri` without scheme and host: the base URI layer puts the API root's back.
+fn relative(uri: &http::Uri) -> Option<http::Uri> {
+    uri.path_and_query()?.as_str().parse().ok()
 }
 
 /// `first` and every page after it, following the `Link` header.
@@ -167,7 +221,9 @@ async fn all_pages<T: serde::de::DeserializeOwned>(
     let mut out = Vec::new();
     let mut page = first;
     loop {
-        let next = page.next.clone();
+        // Made relative: octocrab attaches an installation token only to relative addresses
+        // (or api.github.com), and the `Link` header names the API root in full.
+        let next = page.next.as_ref().and_then(relative);
         out.extend(page.items);
         match next {
             None => return Ok(out),
@@ -625,6 +681,7 @@ impl Browse for GitHub {
             .map(|e| RepoEntry {
                 path: e.path,
                 size: e.size.map(|s| s as u64),
+                sha: e.sha,
             })
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -420,25 +420,14 @@ fn a_rate_limit_or_a_lost_answer_on_the_project_is_waited_out_and_retried_withou
 /// push, or a schedule): exit code and output.
 fn run_ci(gh: &FakeGitHub, ws: &Path, event: &str, payload: &serde_json::Value) -> (i32, String) {
     let tmp = tempfile::tempdir().unwrap();
-    let event_path = tmp.path().join("event.json");
-    std::fs::write(&event_path, payload.to_string()).unwrap();
-    let (code, out, err) = support::run(
-        support::command()
-            .args(["ci", "--today=2026-01-10"])
-            .current_dir(ws)
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_EVENT_NAME", event)
-            .env("GITHUB_EVENT_PATH", &event_path)
-            .env("GITHUB_REPOSITORY", "acme/svc")
-            .env("GITHUB_API_URL", gh.base_url())
-            .env("GITHUB_SERVER_URL", "https://github.example")
-            .env("GITHUB_REF", "refs/heads/main")
-            .env("GITHUB_OUTPUT", tmp.path().join("output"))
-            .env("GITHUB_STEP_SUMMARY", tmp.path().join("summary"))
-            .env("GITHUB_TOKEN", FakeGitHub::TOKEN)
-            .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
-            .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0"),
-    );
+    let (code, out, err) = support::run(&mut support::actions_ci(
+        ws,
+        &gh.base_url(),
+        event,
+        payload,
+        FakeGitHub::TOKEN,
+        tmp.path(),
+    ));
     (code, format!("{out}\n{err}"))
 }
 
