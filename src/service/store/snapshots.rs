@@ -84,6 +84,11 @@ pub(super) fn record_day(
     Ok(())
 }
 
+/// Three text columns from `first` on (day, forge, repo; state, kind, severity).
+fn strings(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<[String; 3]> {
+    Ok([r.get(first)?, r.get(first + 1)?, r.get(first + 2)?])
+}
+
 fn unreadable_day(day: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Unreadable(format!("an unreadable day {day:?} in the database: {e}"))
 }
@@ -98,19 +103,7 @@ impl Store {
                 "SELECT day, forge, repo, state, kind, severity, n FROM snapshot_counts ORDER BY day, forge, repo, state, kind, severity",
             )?;
             let rows = stmt.query_map([], |r| {
-                Ok((
-                    [
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ],
-                    [
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                    ],
-                    r.get::<_, i64>(6)?,
-                ))
+                Ok((strings(r, 0)?, strings(r, 3)?, r.get::<_, i64>(6)?))
             })?;
             for row in rows {
                 let ([day, forge, repo], [state, kind, severity], n) = row?;
@@ -135,9 +128,7 @@ impl Store {
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+                strings(r, 0)?,
                 [
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(4)?,
@@ -146,7 +137,7 @@ impl Store {
             ))
         })?;
         rows.map(|r| {
-            let (day, forge, repository, [done, open, overdue]) = r?;
+            let ([day, forge, repository], [done, open, overdue]) = r?;
             let counts = Counts {
                 done: done.max(0) as u64,
                 open: open.max(0) as u64,
