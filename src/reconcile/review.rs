@@ -409,6 +409,7 @@ mod tests {
             // Never contacted: a request here would fail the test with a connection error.
             api_url: "http://127.0.0.1:9/api/v4".into(),
             token: None,
+            app: None,
         };
         let today = "2026-03-01".parse().unwrap();
         let options = Options::new(Config::default(), remote, None, Default::default(), today);
