@@ -1,7 +1,6 @@
 //! What a heading is about, recognised by meaning: synonyms, spelling variants and one-letter
 //! typos ("Preventative", "Symmary") all map to one [`SectionKind`].
 
-use super::inline::find_ascii_ci;
 use crate::model::SectionKind;
 
 /// Labels that make one paragraph or bullet an action item wherever it stands, also inside
@@ -523,10 +522,12 @@ fn words_unicode(heading: &str) -> Vec<u8> {
 /// Whether a heading lists actions already taken ("Actions taken", "Steps taken") or
 /// actions planned ("Actions planned", "Planned actions"): (taken, planned).
 pub(crate) fn taken_or_planned(heading: &str) -> (bool, bool) {
-    // Most headings hold neither word: those are not split into words. (Text that is not
+    // Most headings hold neither word: those are not read into word ids. (Text that is not
     // ASCII always is: its lower case may hold the words where its bytes do not.)
-    let holds = |word: &str| find_ascii_ci(heading, 0, word).is_some();
-    if heading.is_ascii() && !holds("taken") && !holds("planned") {
+    let holds_either = heading
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w.eq_ignore_ascii_case("taken") || w.eq_ignore_ascii_case("planned"));
+    if heading.is_ascii() && !holds_either {
         return (false, false);
     }
     let w = words(heading);

@@ -5,7 +5,7 @@ use super::Reader;
 use crate::model::{ActionItem, Diagnostic, ItemKind};
 use crate::parse::blocks::{Block, Marker, Node};
 use crate::parse::incident::Context;
-use crate::parse::{blocks, inline, vocab, Line};
+use crate::parse::{blocks, vocab, Line};
 
 /// Items that a label marks outside action sections: a paragraph or bullet opened by an
 /// action label (`Action item: ...`, at any depth), and the list after a sentence that
@@ -17,12 +17,20 @@ pub(crate) fn labelled(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     // An action label holds the word "action"; an introducing sentence ends in a colon and
-    // names actions: most segments have neither, and are not read into blocks again.
-    let may_label = lines.iter().any(|l| {
-        !l.skip
-            && (inline::find_ascii_ci(l.body, 0, "action").is_some()
-                || vocab::introduces_actions(l.body.trim_end_matches(['*', '_'])).is_some())
-    });
+    // names actions: most segments have neither, and are not read into blocks again. The
+    // segment's text is lower-cased once and searched as a whole (a search line by line, in
+    // either case, cost as much as the rest of the labels' reading).
+    let text = lines.iter().filter(|l| !l.skip);
+    let mut lower = String::new();
+    for l in text.clone() {
+        lower.push_str(l.body);
+        lower.push('\n');
+    }
+    lower.make_ascii_lowercase();
+    let may_label = lower.contains("action")
+        || text
+            .clone()
+            .any(|l| vocab::introduces_actions(l.body.trim_end_matches(['*', '_'])).is_some());
     if !may_label {
         return;
     }
