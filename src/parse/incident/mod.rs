@@ -706,23 +706,23 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
     !is_label
 }
 
-/// Whether an entry says service came back: one of [`RESTORATION`]'s phrases, not hedged by
-/// the word before it ("almost recovered", "not resolved").
+/// Whether an entry says service came back: one of [`RESTORATION`]'s phrases at the start of a
+/// word, not hedged by the word before it ("almost recovered", "not resolved").
 fn declares_restoration(text: &str) -> bool {
-    // The phrases are ASCII: compared in place, ignoring ASCII case, without a lower-case
-    // copy of every entry.
     let b = text.as_bytes();
-    RESTORATION.iter().any(|phrase| {
-        let p = phrase.as_bytes();
-        b.windows(p.len()).enumerate().any(|(at, w)| {
-            (w[0] | 0x20) == p[0] && w.eq_ignore_ascii_case(p) && {
-                let head = &text[..at];
-                let whole_word = !head.ends_with(char::is_alphanumeric);
-                let before = head.split_whitespace().next_back().unwrap_or("");
-                whole_word && !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
+    // Phrases are tried only where a word starts (this runs on every timeline entry).
+    let word_starts = (0..b.len())
+        .filter(|&at| b[at].is_ascii_alphabetic() && !text[..at].ends_with(char::is_alphanumeric));
+    for at in word_starts {
+        let rest = &text[at..];
+        if RESTORATION.iter().any(|p| starts_with_ascii_ci(rest, p)) {
+            let before = text[..at].split_whitespace().next_back().unwrap_or("");
+            if !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before)) {
+                return true;
             }
-        })
-    })
+        }
+    }
+    false
 }
 
 /// Phrases that say service came back (as whole words: "unresolved" is not one).
