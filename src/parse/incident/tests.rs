@@ -1,0 +1,399 @@
+//! Incident times on text written for each rule: stated fields, sentences, durations,
+//! restoration, and how they combine with the timeline.
+use super::*;
+
+fn times(text: &str) -> (String, String) {
+    let pm = crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default());
+    let s = |t: Option<Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+    (s(pm.incident.start), s(pm.incident.end))
+}
+
+#[test]
+fn header_fields_win_over_the_timeline() {
+    // A header table's Detected/Resolved rows, before a timeline that starts earlier.
+    let (start, end) = times(
+        "| | Outage |\n|---|---|\n| **Detected** | 2021-03-05 23:27 |\n\
+         | **Resolved** | 2021-03-06 03:34 |\n\n## Timeline\n\n\
+         - 2021-03-05 10:40 deploy\n- 2021-03-06 07:03 review\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2021-03-05T23:27:00", "2021-03-06T03:34:00")
+    );
+}
+
+#[test]
+fn front_matter_times_win_and_its_date_yields_to_the_texts() {
+    let (start, end) = times(
+        "---\ndate: \"2026-10-02\"\nincident_start: \"2026-10-01 09:45 UTC\"\n\
+         incident_end: \"2026-10-02 07:07 UTC\"\n---\n# TLS loss\n\n## Timeline\n\n\
+         - 09:50 alert\n- 07:10 fixed\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2026-10-01T09:45:00Z", "2026-10-02T07:07:00Z")
+    );
+    // The publication date is not the incident's when the text labels another.
+    let (start, _) = times(
+        "---\ndate: 2024-02-23\n---\n# Ceremony\n\nDate: 2024-02-21\n\n\
+         ## Timeline\n\n- 14:00 UTC ceremony started\n- 15:00 UTC restored\n",
+    );
+    assert_eq!(start, "2024-02-21T14:00:00Z");
+}
+
+#[test]
+fn a_regional_zone_name_follows_daylight_saving() {
+    let (start, end) = times(
+        "# Retro\n\n## Timeline\n\nNote: all times are in [Pacific Time](https://example.com)\n\n\
+         July 21, 2021\n\n- 3:39 AM: block mined\n- 9:00 AM: resolved\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2021-07-21T03:39:00-07:00", "2021-07-21T09:00:00-07:00")
+    );
+}
+
+#[test]
+fn a_stated_start_and_duration_give_the_end() {
+    let (start, end) = times(
+        "Status: final<br> Owners: @a\n\n## Summary\n\nDescription: the site was down.<br>\
+         Date/time: 2023-08-26 21:14\nPDT<br> Duration: 15 hours 40 minutes<br> Impact: all\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2023-08-26T21:14:00-07:00", "2023-08-27T12:54:00-07:00")
+    );
+    // "17:30 PM" is 17:30.
+    let (start, end) = times("* Date: May 28 2025, 11:30 AM UTC - May 29 2025, ~17:30 PM UTC\n");
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-05-28T11:30:00Z", "2025-05-29T17:30:00Z")
+    );
+}
+
+#[test]
+fn a_date_or_time_field_with_a_clock_time_starts_the_incident() {
+    let (start, _) = times(
+        "# Chain halt\n\n| &nbsp; | &nbsp; |\n|---|---|\n| Incident | Chain halt |\n\
+         | Date | 2023-04-24 19:32:57.448021073 (UTC) |\n\nOn 2023-04-24 the chain halted.\n",
+    );
+    assert_eq!(start, "2023-04-24T19:32:57Z");
+    let (start, _) = times(
+        "## REPORT: reward failure\n\n## Date: 12th March 2023\n\n## Time: 5:13:57 UTC\n\n\
+         ### Introduction:\n\nRewards were zero.\n",
+    );
+    assert_eq!(start, "2023-03-12T05:13:57Z");
+}
+
+#[test]
+fn a_duration_stated_in_the_summary_wins_over_the_timeline() {
+    let (start, end) = times(
+        "## Summary\n\nThe outage lasted 45 minutes.\n\n## Timeline\n\n\
+         - 2023-09-20 10:00 UTC: alert\n- 2023-09-20 12:00 UTC: postmortem meeting\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2023-09-20T10:00:00Z", "2023-09-20T10:45:00Z")
+    );
+}
+
+#[test]
+fn a_day_and_a_short_duration_end_on_that_day() {
+    let (start, end) = times(
+        "# Testnet outage\n\nOn 2024-02-21, we aborted the ceremony. The outage lasted \
+         about 45 minutes in total.\n",
+    );
+    assert_eq!((start.as_str(), end.as_str()), ("2024-02-21", "2024-02-21"));
+}
+
+#[test]
+fn a_document_with_a_date_and_no_times_starts_on_that_day() {
+    let (start, end) = times("# Incident disclosure - 2023-12-11\n\nFunds were at risk.\n");
+    assert_eq!((start.as_str(), end.as_str()), ("2023-12-11", ""));
+}
+
+fn entry_times(text: &str) -> Vec<String> {
+    let pm = crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default());
+    pm.timeline
+        .iter()
+        .map(|e| e.time.map(|t| t.to_string()).unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn times_as_operations_teams_write_them() {
+    assert_eq!(
+        entry_times(
+            "## Timeline\n\n### 2023-09-20\n\n- 1506 UTC: alert\n- 0930Z: page\n\
+             - 14:32 UTC+2: mitigated\n- 10:00 GST: confirmed\n- Feb 9 1924 UTC: deploy\n"
+        ),
+        [
+            "2023-09-20T15:06:00Z",
+            "2023-09-20T09:30:00Z",
+            "2023-09-20T14:32:00+02:00",
+            "2023-09-20T10:00:00+04:00",
+            "2023-02-09T19:24:00Z",
+        ]
+    );
+}
+
+#[test]
+fn almost_recovered_is_not_recovery_and_a_stated_duration_wins() {
+    let (start, end) = times(
+        "## Timeline\n\n- 2023-09-20 10:00 UTC: alert\n- 2023-09-20 10:40 UTC: service restored\n\
+         - 2023-09-20 11:00 UTC: service almost recovered, still degraded\n\
+         - 2023-09-20 11:30 UTC: postmortem scheduled\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2023-09-20T10:00:00Z", "2023-09-20T10:40:00Z")
+    );
+    let (start, end) = times(
+        "Start: 2023-09-20 09:00 UTC\nEnd: 2023-09-20 09:45 UTC\nDetected: 2023-09-20 09:10 UTC\n\n\
+         ## Timeline\n\n- 2023-09-20 08:00 UTC: deploy\n- 2023-09-20 12:00 UTC: review\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2023-09-20T09:00:00Z", "2023-09-20T09:45:00Z")
+    );
+}
+
+#[test]
+fn a_document_that_shows_its_date_order_settles_its_other_numeric_dates() {
+    // `29-09-2021` can only be day first: `06-10-2021` is then the 6th of October.
+    let (start, end) = times(
+        "## Timeline\n\n### 29-09-2021 (All times CEST)\n\n- 15:46 config change\n\n\
+         ### 06-10-2021 (All times CEST)\n\n- 14:36 outage mitigated\n- 15:36 new VM\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2021-09-29T15:46:00+02:00", "2021-10-06T14:36:00+02:00")
+    );
+    // Without a date that shows the order, `06-10-2021` stays unread.
+    let (start, _) = times("## Timeline\n\n- 06-10-2021 14:36 outage mitigated\n");
+    assert_eq!(start, "14:36:00");
+    // Month first, shown by `09/25/2020`.
+    let (start, _) = times("Date: 09/25/2020\n\n## Timeline\n\n- 10/02/2020 10:00 alert\n");
+    assert_eq!(start, "2020-10-02T10:00:00");
+}
+
+#[test]
+fn four_digits_after_a_date_are_its_time() {
+    assert_eq!(
+        entry_times(
+            "## Timeline\n\n- 2022-01-08 2233 ::::: node stops\n- 2022-01-08 @ 08:02 AM: paged\n"
+        ),
+        ["2022-01-08T22:33:00", "2022-01-08T08:02:00"]
+    );
+    // A count after a date is not a time.
+    assert_eq!(
+        entry_times("## Timeline\n\n- 2022-01-08 2000 requests failed\n"),
+        ["2022-01-08"]
+    );
+}
+
+#[test]
+fn a_range_of_days_in_the_impact_is_the_incident() {
+    let (start, end) = times(
+        "# Outage\n\n**Impact**: Full outage from April 10th, 2026 (PT) to April 14th, \
+         2026 (PT) for all users.\n",
+    );
+    assert_eq!((start.as_str(), end.as_str()), ("2026-04-10", "2026-04-14"));
+}
+
+#[test]
+fn a_duration_said_in_a_sentence_ends_the_day() {
+    let (start, end) = times(
+        "On 2024-02-21, we aborted the ceremony. The networks stopped for around 45mins \
+         in total.\n\n## Details\n\nThree teams worked for 2 days on it.\n",
+    );
+    assert_eq!((start.as_str(), end.as_str()), ("2024-02-21", "2024-02-21"));
+    // "for 3 teams" is no duration.
+    let pm = crate::parse::parse(
+        "t.md",
+        "## Summary\n\nDown for 3 teams, the outage lasted 2 hours.\n",
+        &crate::parse::ParseOptions::default(),
+    );
+    assert_eq!(pm.incident.duration_minutes, Some(120));
+}
+
+#[test]
+fn a_dated_timeline_wins_over_undated_stated_times() {
+    // ET names a region, not an offset: its times stay local.
+    let (start, end) = times(
+        "# Check-in outage\n\n# Impact\n\nNobody could check in from ~8:00-11:00 AM ET.\n\n\
+         # Event Timeline\n\n- 2023-08-15 @ 08:02 AM ET: errors detected\n\
+         - 2023-08-15 @ 11:00 AM ET: issue verified fixed\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2023-08-15T08:02:00", "2023-08-15T11:00:00")
+    );
+}
+
+#[test]
+fn a_resolution_time_field_ends_the_incident() {
+    let (_, end) = times(
+        "# Map not rendering\n\n## Resolution\n\n_Date/time of resolution_ Approximately \
+         11 AM ET on September 25, 2020.\n",
+    );
+    assert_eq!(end, "2020-09-25T11:00:00");
+}
+
+#[test]
+fn a_zone_note_inside_the_timeline_is_the_timelines_only() {
+    let (start, end) = times(
+        "# Builds failing\n\n- **Duration:** 6:29pm to 11:05pm\n- **Date:** 2025-07-17\n\n\
+         ## Timeline\n\n_All times in Pacific Time (PT)_\n\n- **6:23pm**: change made\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-07-17T18:29:00", "2025-07-17T23:05:00")
+    );
+    assert_eq!(
+        entry_times(
+            "# Builds failing\n\n## Timeline\n\n_All times in Pacific Time (PT)_\n\n\
+         July 17, 2025\n\n- **6:23pm**: change made\n"
+        ),
+        ["2025-07-17T18:23:00-07:00"]
+    );
+}
+
+#[test]
+fn a_summary_that_opens_with_a_day_and_time_opens_with_the_start() {
+    let (start, _) = times(
+        "Date: Mar 12, 2025, 18:00 UTC\n\n## Incident overview\n\nOn March 5, 2025, at 7:29 \
+         UTC (epoch 222464), the upgrade was activated.\n\n## Response\n\n\
+         ### Issue identified (7:30 - 10:30 UTC)\n\nText.\n",
+    );
+    assert_eq!(start, "2025-03-05T07:29:00Z");
+    // A start said in passing in the summary.
+    let (start, _) = times(
+        "## Summary\n\nThe domain was compromised, with injection beginning around June 25, \
+         2024.\n\n## Timeline\n\n- June 23, 2024 - deployment\n",
+    );
+    assert_eq!(start, "2024-06-25");
+}
+
+#[test]
+fn without_a_timeline_a_sentence_that_says_service_resumed_ends_it() {
+    let (start, end) = times(
+        "# Chain halt\n\n| Date | 2023-04-24 19:32:57 (UTC) |\n|---|---|\n\n\
+         ## Remediation Measures\n\nOn 26/04/2023 at 19:18 (UTC), a message was posted to \
+         say the testnet functionality had resumed.\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2023-04-24T19:32:57Z", "2023-04-26T19:18:00Z")
+    );
+}
+
+#[test]
+fn a_day_until_four_digits_states_the_end() {
+    let (start, end) = times(
+        "## Summary\n\nFrom sometime early March 20 2017 till about 1300, new servers were \
+         stuck.\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2017-03-20", "2017-03-20T13:00:00")
+    );
+}
+
+#[test]
+fn a_timeline_heading_with_a_time_is_one_event() {
+    let pm = crate::parse::parse(
+        "t.md",
+        "# 2017-03-20 - Outage\n\n## Timeline ##\n\n### March 18, 16:30 ##\n\nRAM reduced.\n\n\
+         Life seems fine.\n\n### {{ 12:53 }}\n\nPods stuck.\n\n---\n\n\
+         ### 10:07-10:29 AM: Coordination\n\n- 10:07: call starts\n- 10:29: call ends\n",
+        &crate::parse::ParseOptions::default(),
+    );
+    let got: Vec<(String, &str, usize)> = pm
+        .timeline
+        .iter()
+        .map(|e| {
+            (
+                e.time.map(|t| t.to_string()).unwrap_or_default(),
+                e.text.as_str(),
+                e.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2017-03-18T16:30:00".to_string(), "RAM reduced.", 5),
+            ("2017-03-20T12:53:00".to_string(), "Pods stuck.", 11),
+            ("2017-03-20T10:07:00".to_string(), "call starts", 19),
+            ("2017-03-20T10:29:00".to_string(), "call ends", 20),
+        ]
+    );
+}
+
+#[test]
+fn a_day_heading_dates_the_timeline_headings_after_it() {
+    assert_eq!(
+        entry_times(
+            "Date: Mar 12, 2025\n\n## Timeline\n\n### March 5, 2025: Sepolia timeline\n\n\
+             Intro.\n\n### ~9:43 AM: Identifying\n\n- 9:44: report\n\n\
+             ### March 6, 2025\n\n- 10:00: review\n"
+        ),
+        ["", "2025-03-05T09:44:00", "2025-03-06T10:00:00"]
+    );
+}
+
+#[test]
+fn a_day_and_range_heading_starts_a_timeline_of_time_headings() {
+    // The summary's undated range loses to the dated timeline; "for about 6 hours" in
+    // passing loses to the timeline's end; "PM" written once covers the range's start.
+    let (start, end) = times(
+        "# Summary\n\nPRs were merged between 2 AM and 2.30 AM PST on 1/20.\n\n\
+         - R Hub was not accessible for about 6 hours.\n\n## Timeline\n\n\
+         ### {{ 2022-01-20 Between 02:00 and 02.30 PM }}\nPRs merged.\n\n\
+         ### {{ 07:45 }}\n\nA fix broke another hub.\n\n\
+         ### {{ 12:33 }}\nUsers reported that the error was fixed\n\n### {{ 12:40 }}\nNotes.\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2022-01-20T14:00:00", "2022-01-20T12:33:00")
+    );
+}
+
+#[test]
+fn zone_notes_are_found_in_any_case() {
+    for (s, want) in [
+        ("All times in UTC", true),
+        ("note: ALL TIMES are PST", true),
+        ("Times in CEST", true),
+        ("(times in EAT)", true),
+        ("times", false),
+        ("sometimes it failed", false),
+        ("many times over", false),
+        ("", false),
+    ] {
+        assert_eq!(notes_all_times(s), want, "{s:?}");
+    }
+}
+
+#[test]
+fn restoration_is_declared_outright() {
+    for (s, want) in [
+        ("Service RESTORED at 10:00", true),
+        ("all systems back online", true),
+        ("we closed it", true),
+        ("22:48 UTC: Fix deployed on production", true),
+        ("sheriffs verify retriggers are fixed", true),
+        ("Issue verified fixed in production", true),
+        ("testnet functionality had resumed", true),
+        ("it had already been fixed in #14714", false),
+        ("the service almost recovered", false),
+        ("service not restored yet", false),
+        ("partially mitigated, still degraded", false),
+        ("unresolved", false),
+        ("extended outage", false),
+        ("", false),
+    ] {
+        assert_eq!(declares_restoration(s), want, "{s:?}");
+    }
+}
