@@ -4,6 +4,7 @@
 //! read-only token, a push to the default branch (sync + write-back), a schedule.
 
 use crate::support;
+use crate::support::example;
 
 use std::path::{Path, PathBuf};
 
@@ -12,15 +13,6 @@ use support::github::FakeGitHub;
 use support::Access;
 
 const MARKER: &str = "<!-- postmortem-tracker: pr-comment -->";
-
-fn example(name: &str) -> String {
-    std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("examples/postmortems")
-            .join(name),
-    )
-    .unwrap()
-}
 
 /// A payload from `tests/fixtures/ci/`, pointed at `acme/svc` (and PR `number`).
 fn payload(name: &str, number: Option<u64>, head_repo: &str) -> Value {

@@ -3,21 +3,13 @@
 //! sticky note, a Code Quality report), a push to the default branch, a schedule.
 
 use crate::support;
+use crate::support::example;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use support::gitlab::FakeGitLab;
 
 const MARKER: &str = "<!-- postmortem-tracker: pr-comment -->";
-
-fn example(name: &str) -> String {
-    std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("examples/postmortems")
-            .join(name),
-    )
-    .unwrap()
-}
 
 fn run_ci(fake: &FakeGitLab, ws: &Path, vars: &[(&str, &str)]) -> (i32, String, String) {
     crate::support::run(

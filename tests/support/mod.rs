@@ -885,3 +885,13 @@ pub fn gitlab_ci(ws: &std::path::Path, api_url: &str, token: &str) -> std::proce
         .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0");
     c
 }
+
+/// The text of the bundled example `examples/postmortems/<name>`.
+pub fn example(name: &str) -> String {
+    std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/postmortems")
+            .join(name),
+    )
+    .unwrap()
+}
