@@ -23,7 +23,7 @@ use postmortem_tracker::forge::paced::Pacing;
 use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
 use postmortem_tracker::service::store::{Job, Store};
 use postmortem_tracker::service::webhook::{Forge, Mark, Reason};
-use postmortem_tracker::service::{BoxFuture, Runner, Secrets, Settings};
+use postmortem_tracker::service::{BoxFuture, JobResult, Runner, Secrets, Settings};
 use support::github::FakeGitHub;
 use support::service::{gh_headers, request, Service};
 use support::Fault;
@@ -41,7 +41,7 @@ fn env_or(name: &str, default: usize) -> usize {
 struct Nothing;
 
 impl Runner for Nothing {
-    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, JobResult> {
         Box::pin(async { Ok(()) })
     }
 }
