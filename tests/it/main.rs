@@ -30,6 +30,7 @@ mod install_script;
 mod one_pipeline;
 mod parse_props;
 mod readme_parser;
+mod replicas;
 mod report;
 mod serve;
 mod service_e2e;
