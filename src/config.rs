@@ -44,6 +44,125 @@ pub struct Config {
     pub followup: FollowupConfig,
     /// The webhook service (`serve`).
     pub service: ServiceConfig,
+    /// Boards teams watch: a GitHub Project (`[projects.github]`) kept current with every
+    /// tracked issue.
+    pub projects: ProjectsConfig,
+    /// The label that tells each tracked issue's state, for label-based boards
+    /// (`[state_labels]`).
+    pub state_labels: StateLabelsConfig,
+}
+
+/// The state label kept on every tracked issue (one of three, replaced when the state
+/// changes), so a GitLab board or a GitHub label filter has one list per state. The `::`
+/// makes them scoped labels on GitLab.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateLabelsConfig {
+    /// Keep the labels (on by default).
+    pub enabled: bool,
+    pub open: String,
+    pub overdue: String,
+    pub done: String,
+}
+
+impl Default for StateLabelsConfig {
+    fn default() -> Self {
+        StateLabelsConfig {
+            enabled: true,
+            open: "postmortem-state::open".into(),
+            overdue: "postmortem-state::overdue".into(),
+            done: "postmortem-state::done".into(),
+        }
+    }
+}
+
+/// Boards kept current by every sync and follow-up.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProjectsConfig {
+    /// A GitHub Project (v2); unset: none.
+    pub github: Option<GithubProjectConfig>,
+}
+
+/// A GitHub Project (v2), by its owner and number (`github.com/orgs/OWNER/projects/NUMBER`),
+/// and how its fields map to what the tool knows of each item.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GithubProjectConfig {
+    /// The organisation or user the project belongs to.
+    pub owner: String,
+    /// The project's number.
+    pub number: u64,
+    /// The project's field names.
+    #[serde(default)]
+    pub fields: ProjectFieldNames,
+    /// The `Status` options for each state.
+    #[serde(default)]
+    pub status: StatusOptions,
+    /// The `Kind` options for each kind of item.
+    #[serde(default)]
+    pub kind: KindOptions,
+}
+
+/// The names of the project's fields. Unset: the default name, and a project without that
+/// field is skipped with a notice. Set: the field must exist (an error otherwise). Set to
+/// `""`: the field is left alone.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProjectFieldNames {
+    /// Single select (default `Status`).
+    pub status: Option<String>,
+    /// Date (default `Due date`).
+    pub due: Option<String>,
+    /// Text: the postmortem's title (default `Postmortem`).
+    pub postmortem: Option<String>,
+    /// Text or single select: the front matter's severity (default `Severity`).
+    pub severity: Option<String>,
+    /// Single select (default `Kind`).
+    pub kind: Option<String>,
+}
+
+/// The `Status` option each state is shown as; a new GitHub project has Todo, In Progress
+/// and Done.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatusOptions {
+    pub open: String,
+    pub overdue: String,
+    pub done: String,
+}
+
+impl Default for StatusOptions {
+    fn default() -> Self {
+        StatusOptions {
+            open: "Todo".into(),
+            overdue: "Todo".into(),
+            done: "Done".into(),
+        }
+    }
+}
+
+/// The `Kind` option of each kind of item.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct KindOptions {
+    pub corrective: String,
+    pub preventive: String,
+    pub task: String,
+    /// Items whose kind the postmortem does not say. Unset: the option `Unknown` when the
+    /// field has one, else the field is left empty.
+    pub unknown: Option<String>,
+}
+
+impl Default for KindOptions {
+    fn default() -> Self {
+        KindOptions {
+            corrective: "Corrective".into(),
+            preventive: "Preventive".into(),
+            task: "Task".into(),
+            unknown: None,
+        }
+    }
 }
 
 /// The webhook service (`serve`); flags override these. Webhook secrets are never written
@@ -119,6 +238,18 @@ pub struct FollowupConfig {
     pub write: String,
     /// The branch `pull-request` mode pushes to.
     pub branch: String,
+    /// How overdue items are chased: `issue` (a comment on each overdue issue), `digest` (one
+    /// issue per repository listing every overdue and due-soon item by owner), `both`, `off`.
+    pub reminders: String,
+    /// After this many unanswered reminders the next also mentions the postmortem's owners
+    /// (or `escalation`), once; 0: never.
+    pub escalate_after: u32,
+    /// Logins to mention when escalating, instead of the postmortem's front-matter `owners`.
+    pub escalation: Vec<String>,
+    /// Items due within this many days are listed in the digest as due soon.
+    pub due_soon_days: i64,
+    /// The title of the digest issue.
+    pub digest_title: String,
 }
 
 impl Default for FollowupConfig {
@@ -129,6 +260,11 @@ impl Default for FollowupConfig {
             overdue_label: "overdue".into(),
             write: "local".into(),
             branch: "postmortem-tracker/status".into(),
+            reminders: "issue".into(),
+            escalate_after: 2,
+            escalation: Vec::new(),
+            due_soon_days: 7,
+            digest_title: "Overdue postmortem action items".into(),
         }
     }
 }
@@ -224,6 +360,8 @@ impl Default for Config {
             followup: FollowupConfig::default(),
             due: DueConfig::default(),
             service: ServiceConfig::default(),
+            projects: ProjectsConfig::default(),
+            state_labels: StateLabelsConfig::default(),
         }
     }
 }
@@ -386,6 +524,7 @@ impl Config {
                     .with_list_parse_key("paths")
                     .with_list_parse_key("required_sections")
                     .with_list_parse_key("service.repositories")
+                    .with_list_parse_key("followup.escalation")
                     .try_parsing(true)
                     .source(Some(env)),
             )
@@ -467,11 +606,39 @@ impl Config {
         if self.followup.overdue_label.trim().is_empty() {
             return Err(invalid("followup.overdue_label: must not be empty".into()));
         }
+        if crate::followup::Reminders::parse(&self.followup.reminders).is_none() {
+            return Err(invalid(format!(
+                "followup.reminders: {:?} is not a reminder mode; use issue, digest, both or off",
+                self.followup.reminders
+            )));
+        }
+        if !(0..=365).contains(&self.followup.due_soon_days) {
+            return Err(invalid(format!(
+                "followup.due_soon_days: {} days: write a number of days from 0 to 365",
+                self.followup.due_soon_days
+            )));
+        }
+        if self.followup.digest_title.trim().is_empty() {
+            return Err(invalid("followup.digest_title: must not be empty".into()));
+        }
+        if let Some(bad) = self
+            .followup
+            .escalation
+            .iter()
+            .find(|l| !crate::model::is_login(l.trim_start_matches('@')))
+        {
+            return Err(invalid(format!(
+                "followup.escalation: {bad:?} is not a login; write GitHub or GitLab usernames such as \"alice\""
+            )));
+        }
         if self.sync.label.trim().is_empty() {
             return Err(invalid("sync.label: must not be empty".into()));
         }
         if let Err(e) = self.try_due_policy() {
             return Err(invalid(e.to_string()));
+        }
+        if let Some(message) = self.board_problem() {
+            return Err(invalid(message));
         }
         if let Some(tz) = &self.time_zone {
             if Zone::parse(tz).is_none() {
@@ -481,6 +648,44 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// What is wrong with `[state_labels]` or `[projects.github]`, starting with its key.
+    fn board_problem(&self) -> Option<String> {
+        let l = &self.state_labels;
+        let names = [
+            ("open", &l.open),
+            ("overdue", &l.overdue),
+            ("done", &l.done),
+        ];
+        if let Some((key, _)) = names.iter().find(|(_, n)| n.trim().is_empty()) {
+            return Some(format!("state_labels.{key}: must not be empty"));
+        }
+        if l.open.eq_ignore_ascii_case(&l.overdue)
+            || l.open.eq_ignore_ascii_case(&l.done)
+            || l.overdue.eq_ignore_ascii_case(&l.done)
+        {
+            return Some(
+                "state_labels: open, overdue and done must be three different labels".into(),
+            );
+        }
+        let p = self.projects.github.as_ref()?;
+        // The owner goes into a query as a login: letters, digits and `-`.
+        if p.owner.is_empty()
+            || !p
+                .owner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        {
+            return Some(format!(
+                "projects.github.owner: {:?} is not a GitHub organisation or user name",
+                p.owner
+            ));
+        }
+        if p.number == 0 {
+            return Some("projects.github.number: must be the project's number (1 or more), as in github.com/orgs/OWNER/projects/NUMBER".into());
+        }
+        None
     }
 
     /// The required sections, validated.

@@ -100,6 +100,9 @@ pub enum Since {
     Incident,
     /// The postmortem's front-matter date (no incident date stated).
     Postmortem,
+    /// The day the tool first tracked the item (the postmortem states no date at all): its
+    /// issue's opening day, else the day the status block first listed it.
+    Tracked,
 }
 
 /// Which rule of the policy gave the days.
@@ -131,6 +134,7 @@ impl fmt::Display for PolicyDue {
         let since = match self.since {
             Since::Incident => "the incident",
             Since::Postmortem => "the postmortem's date",
+            Since::Tracked => "the item was first tracked",
         };
         let unit = if self.days == 1 { "day" } else { "days" };
         write!(f, "policy: {} {unit} after {since}", self.days)
@@ -147,6 +151,15 @@ pub struct DocFacts<'a> {
 }
 
 impl<'a> DocFacts<'a> {
+    /// The same facts, counted from `tracked` (the day the tool first tracked the item) when
+    /// the postmortem states no date of its own.
+    pub fn or_tracked(self, tracked: Option<NaiveDate>) -> DocFacts<'a> {
+        DocFacts {
+            base: self.base.or(tracked.map(|d| (d, Since::Tracked))),
+            ..self
+        }
+    }
+
     /// The incident's start date, else the front matter's `date`; and its severity.
     pub fn of(doc: &'a Postmortem) -> DocFacts<'a> {
         let front = doc.front_matter.as_ref();
@@ -447,6 +460,28 @@ mod tests {
         assert_eq!(
             due.to_string(),
             "policy: 56 days after the postmortem's date"
+        );
+    }
+
+    #[test]
+    fn without_any_date_the_day_first_tracked_counts() {
+        let none = DocFacts {
+            base: None,
+            severity: None,
+        };
+        let f = none.or_tracked(Some(day("2026-11-21")));
+        let due = Policy::default()
+            .due(&item(None, ItemKind::Corrective), &f)
+            .unwrap();
+        assert_eq!(due.date, day("2026-12-19"));
+        assert_eq!(
+            due.to_string(),
+            "policy: 28 days after the item was first tracked"
+        );
+        // A date of the postmortem wins over the tracked day.
+        assert_eq!(
+            facts(None).or_tracked(Some(day("2026-11-21"))).base,
+            Some((day("2023-11-01"), Since::Incident))
         );
     }
 

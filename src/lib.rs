@@ -9,6 +9,7 @@
 //! that the CLI ([`cli`]), the CI entry point ([`ci`]) and the service ([`service`]) all call.
 //! ARCHITECTURE.md says where each part lives.
 
+pub mod board;
 pub mod can;
 pub mod ci;
 pub mod cli;

@@ -40,6 +40,19 @@ pub struct TrackedIssue {
     /// The day (UTC) the issue was closed, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<NaiveDate>,
+    /// Closed as not planned (GitHub's `state_reason`): reported as such, not as done.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_planned: bool,
+    /// The day (UTC) the issue was opened: the day the tool first tracked its item.
+    #[serde(skip)]
+    pub created_on: Option<NaiveDate>,
+    /// How many comments people and the tool wrote on it (the listing says, no extra read):
+    /// the follow-up sees a reminder answered when the count grows.
+    #[serde(skip)]
+    pub comments: u64,
+    /// The body as listed, so the follow-up can update the tool's markers in it in place.
+    #[serde(skip)]
+    pub body: Option<String>,
 }
 
 impl TrackedIssue {

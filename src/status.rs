@@ -23,6 +23,8 @@ pub struct IssueState {
     pub due: Option<NaiveDate>,
     /// The due date of the issue's milestone.
     pub milestone_due: Option<NaiveDate>,
+    /// Closed as not planned (GitHub's `state_reason`).
+    pub not_planned: bool,
 }
 
 /// Where a due date came from.
@@ -94,7 +96,8 @@ pub fn due_date(
 }
 
 /// The item's state on `today`: done when its issue is closed (or, without an issue, when its
-/// box is ticked); overdue when open and `today` is past the due date; else open.
+/// box is ticked), not planned when it was closed as such; overdue when open and `today` is
+/// past the due date; else open.
 pub fn status(
     item: &ActionItem,
     issue: Option<&IssueState>,
@@ -108,7 +111,9 @@ pub fn status(
         .as_ref()
         .map(|d| (today - d.date).num_days())
         .filter(|n| *n > 0 && !done);
-    let state = if done {
+    let state = if issue.is_some_and(|i| !i.open && i.not_planned) {
+        ItemState::NotPlanned
+    } else if done {
         ItemState::Done
     } else if days_overdue.is_some() {
         ItemState::Overdue

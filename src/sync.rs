@@ -137,6 +137,9 @@ pub struct SyncReport {
     pub unknown_owners: Vec<String>,
     /// Problems with single items or files; the rest of the run went on.
     pub errors: Vec<String>,
+    /// The last listing of the tool's issues (after the creates), for the board step.
+    #[serde(skip)]
+    pub listing: Vec<TrackedIssue>,
 }
 
 /// The kind labels and their colours.
@@ -357,10 +360,11 @@ pub async fn sync<T: Tracker, S: Sleeper>(
     // Confirm: after writing, list again; the final plan names the issue of every item and
     // any duplicate a concurrent run made.
     let last = if report.created.is_empty() && report.adopted.is_empty() {
+        report.listing = state;
         first.clone()
     } else {
-        let state = shell.list(&options.label).await?;
-        plan(docs, &state, &options.plan)
+        report.listing = shell.list(&options.label).await?;
+        plan(docs, &report.listing, &options.plan)
     };
     for d in &last.duplicates {
         shell

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::input::{self, Global, Inputs};
-use super::remote::{self, Kind};
+use super::remote::{self, ForgeKind};
 use crate::ci::review::{Review, Sticky, STICKY_MARKER};
 use crate::ci::{self, CiRun, Event, Forge, Mode, Outputs};
 use crate::forge::client::{Client, ConnectError};
@@ -116,10 +116,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let inputs = input::load(&args.paths, global)?;
     let overrides = Overrides {
-        tracker: Some(match run.forge {
-            Forge::Github => Kind::Github,
-            Forge::Gitlab => Kind::Gitlab,
-        }),
+        tracker: Some(Some(run.forge)),
         repo: Some(run.repo.clone()),
         api_url: args.api_url.clone().or_else(|| run.api_url.clone()),
         today: args.today,
@@ -511,7 +508,7 @@ fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Result<E
 async fn list_state(ctx: &Ctx) -> Vec<TrackedIssue> {
     let remote = &ctx.resolved.remote;
     // GitHub lists a public repository without a token; GitLab needs one.
-    if remote.kind == Kind::Gitlab && remote.token.is_none() {
+    if remote.kind == Some(ForgeKind::Gitlab) && remote.token.is_none() {
         return Vec::new();
     }
     let listed = match Client::connect(remote, ctx.timeout).await {

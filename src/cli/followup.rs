@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::input::{self, Global};
-use super::remote::{self, Format, Kind, TrackerArgs};
+use super::remote::{self, Format, TrackerArgs};
 use crate::followup::{DocOutcome, TrackerUpdates};
 use crate::forge::client::Client;
 use crate::forge::paced::TokioSleeper;
@@ -152,7 +152,7 @@ pub(super) fn execute_on(
     let remote = &resolved.remote;
     let config = &resolved.config;
     let timeout = std::time::Duration::from_secs(config.sync.timeout_secs);
-    let tracked = remote.kind != Kind::None && remote.token.is_some();
+    let tracked = remote.kind.is_some() && remote.token.is_some();
     if write != WriteMode::Local && !tracked {
         anyhow::bail!(
             "--write {}: needs a tracker and a token; without one, use --write local",
@@ -163,7 +163,7 @@ pub(super) fn execute_on(
             }
         );
     }
-    if remote.kind != Kind::None && !tracked {
+    if remote.kind.is_some() && !tracked {
         eprintln!(
             "note: no {} in the environment: file-only follow-up (ticked boxes are done, due dates come from the files)",
             remote.token_var()
@@ -225,6 +225,7 @@ fn state_word(s: ItemState) -> &'static str {
         ItemState::Done => "done",
         ItemState::Open => "open",
         ItemState::Overdue => "overdue",
+        ItemState::NotPlanned => "not planned",
     }
 }
 

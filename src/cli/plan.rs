@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::input::{self, Global};
-use super::remote::{self, Format, Kind, TrackerArgs};
-use crate::forge::{github::GitHub, gitlab::GitLab, Tracker};
+use super::remote::{self, Format, TrackerArgs};
+use crate::forge::{client::Client, Tracker};
 use crate::plan::{plan, Action, AdoptBy, Plan, TrackedIssue};
 
 #[derive(Debug, clap::Args)]
@@ -29,33 +29,24 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let label = options.label.clone();
     let rt = remote::runtime()?;
     let listed: Result<Option<Vec<TrackedIssue>>, _> = rt.block_on(async {
-        match (remote.kind, remote.token.as_deref()) {
-            (Kind::None, _) | (_, None) => Ok(None),
-            (Kind::Github, Some(t)) => {
-                let gh = GitHub::new(&remote.api_url, &remote.repo, Some(t), timeout)
-                    .map_err(anyhow::Error::msg)?;
-                gh.list_issues(&label)
-                    .await
-                    .map(Some)
-                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))
-            }
-            (Kind::Gitlab, Some(t)) => {
-                let gl = GitLab::connect(&remote.api_url, &remote.repo, t)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?;
-                gl.list_issues(&label)
-                    .await
-                    .map(Some)
-                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))
-            }
+        if remote.kind.is_none() || remote.token.is_none() {
+            return Ok(None);
         }
+        let client = Client::connect(&remote, timeout)
+            .await
+            .map_err(|e| remote::connect_failed(&remote, e))?;
+        client
+            .list_issues(&label)
+            .await
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))
     });
     let listed = listed?;
     // `--tracker none` (or `sync.tracker = "none"`) asked for the files alone: nothing to note.
-    let chosen_none = args.tracker.tracker == Some(Kind::None)
-        || inputs.config.sync.tracker.as_deref() == Some("none");
+    let chosen_none =
+        args.tracker.tracker == Some(None) || inputs.config.sync.tracker.as_deref() == Some("none");
     if listed.is_none() && !chosen_none {
-        let why = if remote.kind == Kind::None {
+        let why = if remote.kind.is_none() {
             "no tracker configured".to_string()
         } else {
             format!("no {} in the environment", remote.token_var())

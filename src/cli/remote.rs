@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use crate::config::Config;
 use crate::forge::client::ConnectError;
 use crate::forge::TrackerError;
-pub use crate::reconcile::{Kind, Remote};
+pub use crate::reconcile::{ForgeKind, Remote};
 use crate::reconcile::{Options, Overrides};
 
 /// Output format.
@@ -22,13 +22,18 @@ pub enum Format {
     Markdown,
 }
 
+/// A `--tracker` value: a forge, or `None` for `none`. (A named alias, so that clap reads
+/// `Option<Choice>` as an optional flag with a value rather than as a flag whose value is
+/// optional.)
+pub type Choice = Option<ForgeKind>;
+
 /// Flags shared by `plan` and `sync`.
 #[derive(Debug, clap::Args)]
 pub struct TrackerArgs {
     /// The tracker: github, gitlab, or none (plan from the files alone). Default: the
     /// configuration, else detected from the CI environment (GitLab CI, GitHub Actions).
-    #[arg(long, value_enum)]
-    pub tracker: Option<Kind>,
+    #[arg(long, value_name = "TRACKER", value_parser = ForgeKind::parse_choice())]
+    pub tracker: Option<Choice>,
     /// OWNER/NAME on GitHub; GROUP/PROJECT or a project id on GitLab. Default:
     /// GITHUB_REPOSITORY, CI_PROJECT_PATH or CI_PROJECT_ID.
     #[arg(long, value_name = "REPO")]
@@ -79,9 +84,9 @@ pub fn explain(remote: &Remote, e: &TrackerError) -> String {
         &remote.repo,
         &remote.api_url,
     );
-    let scope = match remote.kind {
-        Kind::Gitlab => "a project or personal access token with the `api` scope and at least the Reporter role (Developer to assign)",
-        _ => "a token with `issues: write` on the repository (in GitHub Actions: `permissions: issues: write`)",
+    let scope = match remote.forge_or_default() {
+        ForgeKind::Gitlab => "a project or personal access token with the `api` scope and at least the Reporter role (Developer to assign)",
+        ForgeKind::Github => "a token with `issues: write` on the repository (in GitHub Actions: `permissions: issues: write`)",
     };
     match e {
         TrackerError::Unauthorized(m) => format!(
@@ -94,7 +99,7 @@ pub fn explain(remote: &Remote, e: &TrackerError) -> String {
         ),
         TrackerError::NotFound(_) => format!(
             "{forge} repository {repo} was not found at {url} (404): check --repo / {}, and that {var} can see it (a private repository looks missing to a token without access)",
-            if remote.kind == Kind::Gitlab { "CI_PROJECT_PATH" } else { "GITHUB_REPOSITORY" }
+            crate::reconcile::options::repository_var(remote.forge_or_default())
         ),
         TrackerError::RateLimited { message, .. } => format!(
             "{forge} rate limit: {message}; run again later (the sync is safe to repeat)"

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use super::followup::{execute_on, WriteMode};
 use super::input::{self, Global};
-use super::remote::{self, Kind, TrackerArgs};
+use super::remote::{self, TrackerArgs};
 use crate::model::Postmortem;
 use crate::reconcile::followup::Document;
 use crate::render::Engine;
@@ -22,7 +22,8 @@ pub enum ReportFormat {
     /// One row per item (the columns of the service's `/api/items.csv`), for spreadsheets.
     /// Cells that a spreadsheet would run as a formula are defused with a leading `'`.
     Csv,
-    /// A table of the items, then the figures, for people (a job summary, a wiki page).
+    /// A table of the items, then the figures, for people (a job summary, a wiki page): the
+    /// `report` template, which a `templates_dir` can override.
     Markdown,
 }
 
@@ -67,25 +68,25 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let done = execute_on(&resolved, &engine, docs, Vec::new(), WriteMode::Local, true)?;
     let docs: Vec<Postmortem> = inputs.documents;
     let remote = &resolved.remote;
-    let forge = match remote.kind {
-        Kind::Github => "github",
-        Kind::Gitlab => "gitlab",
-        Kind::None => "",
-    };
+    let forge = remote.kind.map_or("", |k| k.as_str());
+    let repository = remote.repo.to_lowercase();
     let items = records(
         forge,
-        &remote.repo.to_lowercase(),
+        &repository,
         &docs,
         &done.documents,
         &done.listing,
         resolved.followup.file_url.as_deref(),
     );
-    let incidents: Vec<IncidentFigures> = docs.iter().map(IncidentFigures::of).collect();
+    let incidents: Vec<IncidentFigures> = docs
+        .iter()
+        .map(|d| IncidentFigures::of(forge, &repository, d))
+        .collect();
     let report = Report::new(items, &incidents, resolved.today);
     let out = match args.format {
         ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         ReportFormat::Csv => crate::report::to_csv(&report.items),
-        ReportFormat::Markdown => crate::report::markdown::markdown(&report),
+        ReportFormat::Markdown => engine.render("report", &report)?,
     };
     print!("{out}");
     // A damaged status block stops the follow-up writing that file, not the report: its items

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::input::{self, Global};
-use super::remote::{self, Kind, TrackerArgs};
+use super::remote::{self, TrackerArgs};
 use crate::forge::client::Client;
 use crate::forge::paced::TokioSleeper;
 use crate::forge::{dry_run::DryRun, Tracker};
@@ -43,7 +43,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let mut options = resolved.sync.clone();
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
     let timeout = std::time::Duration::from_secs(inputs.config.sync.timeout_secs);
-    if remote.kind == Kind::None && !args.dry_run {
+    if remote.kind.is_none() && !args.dry_run {
         anyhow::bail!(
             "sync needs a tracker: pass --tracker github or --tracker gitlab (or set sync.tracker in {}), or use --dry-run",
             crate::config::FILE_NAME
@@ -72,7 +72,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         if args.dry_run {
             options.write_back = false;
             let state = match remote.token {
-                Some(_) if remote.kind != Kind::None => connect()
+                Some(_) if remote.kind.is_some() => connect()
                     .await?
                     .list_issues(&options.label)
                     .await

@@ -143,53 +143,10 @@ fn check_dashboard(dir: &Path) -> Option<render::RenderError> {
     {
         return None;
     }
-    let page = sample_page();
+    let page = dashboard::page::sample();
     dashboard::Dashboard::new(Some(dir))
         .and_then(|d| d.render(&page))
         .err()
-}
-
-/// A dashboard page over one item of each state and two days of history.
-fn sample_page() -> dashboard::Page {
-    use crate::render::context::ItemState;
-    use crate::service::index::{Counts, ItemFilter, ItemRecord, Snapshot};
-    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default();
-    let item = |n: usize, state: ItemState| ItemRecord {
-        forge: "github".into(),
-        repository: "acme/svc".into(),
-        path: "postmortems/db.md".into(),
-        postmortem: "DB outage".into(),
-        postmortem_url: Some("https://github.com/acme/svc/blob/main/postmortems/db.md".into()),
-        line: 10 + n,
-        key: format!("sample{n}"),
-        text: format!("Action item {n}"),
-        kind: "corrective".into(),
-        owner: Some("ana".into()),
-        due: Some(day(10)),
-        state,
-        days_overdue: (state == ItemState::Overdue).then_some(3),
-        issue: Some(format!("#{n}")),
-        issue_url: Some(format!("https://github.com/acme/svc/issues/{n}")),
-        incident: Some(day(1)),
-        closed_on: (state == ItemState::Done).then(|| day(5)),
-    };
-    let items = [
-        item(1, ItemState::Done),
-        item(2, ItemState::Open),
-        item(3, ItemState::Overdue),
-    ];
-    let snapshot = |d, open, overdue| Snapshot {
-        day: day(d),
-        forge: "github".into(),
-        repository: "acme/svc".into(),
-        counts: Counts {
-            done: 1,
-            open,
-            overdue,
-        },
-    };
-    let history = [snapshot(12, 2, 0), snapshot(13, 1, 1)];
-    dashboard::page(&items, &history, &ItemFilter::default())
 }
 
 /// The first line of a template's header comment after `name:`, as a description.

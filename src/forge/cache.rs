@@ -1,14 +1,62 @@
 //! What both adapters cache per run, written once: the users looked up by login
-//! ([`Users`]), the repository's milestones by title ([`Named`]), and the create-unless-present
-//! protocol with its race (another run created the same milestone
-//! between this run's listing and its create: the forge refuses it as existing, and the
-//! milestone is found by listing again, once).
+//! ([`Users`]), the repository's labels ([`Labels`]) and milestones by title ([`Named`]), and
+//! the create-unless-present protocol with its race (another run created the same label or
+//! milestone between this run's listing and its create: the forge refuses it as existing; a
+//! label is then simply there, a milestone is found by listing again, once).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Mutex;
 
-use super::TrackerError;
+use super::{LabelSpec, TrackerError};
+
+/// The repository's label names (lower case: both forges match labels without case), listed
+/// once and then kept current.
+#[derive(Debug, Default)]
+pub struct Labels(Mutex<Option<HashSet<String>>>);
+
+impl Labels {
+    /// Creates the labels of `wanted` the repository does not have: the names come from the
+    /// cache, else from `list` (every label's name); each missing one is made by `create`. A
+    /// create refused as `already_exists` (the forge's status for a name in use: another run
+    /// made it first) counts as made. On an error the labels made so far stay cached.
+    pub async fn ensure<L, LF, C, CF>(
+        &self,
+        wanted: &[LabelSpec],
+        already_exists: u16,
+        list: L,
+        create: C,
+    ) -> Result<(), TrackerError>
+    where
+        L: FnOnce() -> LF,
+        LF: Future<Output = Result<Vec<String>, TrackerError>>,
+        C: Fn(&LabelSpec) -> CF,
+        CF: Future<Output = Result<(), TrackerError>>,
+    {
+        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut known = match cached {
+            Some(k) => k,
+            None => list().await?.iter().map(|n| n.to_lowercase()).collect(),
+        };
+        let mut result = Ok(());
+        for label in wanted {
+            if known.contains(&label.name.to_lowercase()) {
+                continue;
+            }
+            match create(label).await {
+                Ok(()) => {}
+                Err(TrackerError::Rejected { status, .. }) if status == already_exists => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+            known.insert(label.name.to_lowercase());
+        }
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(known);
+        result
+    }
+}
 
 /// Things the forge names (milestones: title → id), listed once and then kept current.
 #[derive(Debug, Default)]
@@ -105,6 +153,55 @@ impl Users {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn label(name: &str) -> LabelSpec {
+        LabelSpec {
+            name: name.into(),
+            color: "ededed".into(),
+            description: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn labels_are_listed_once_and_a_raced_create_counts_as_made() {
+        let labels = Labels::default();
+        let lists = AtomicUsize::new(0);
+        let created = Mutex::new(Vec::new());
+        let list = || async {
+            lists.fetch_add(1, Ordering::SeqCst);
+            Ok(vec!["Postmortem".to_string()])
+        };
+        // "overdue" was made by another run meanwhile: 409, as GitLab says it.
+        let create = |l: &LabelSpec| {
+            created.lock().unwrap().push(l.name.clone());
+            let refused = l.name == "overdue";
+            async move {
+                if refused {
+                    Err(TrackerError::Rejected {
+                        status: 409,
+                        message: "Label already exists".into(),
+                    })
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        let wanted = [label("postmortem"), label("overdue"), label("action-item")];
+        assert_eq!(labels.ensure(&wanted, 409, list, create).await, Ok(()));
+        assert_eq!(*created.lock().unwrap(), ["overdue", "action-item"]);
+        // Cached, the raced one included: no listing, no create.
+        assert_eq!(labels.ensure(&wanted, 409, list, create).await, Ok(()));
+        assert_eq!(lists.load(Ordering::SeqCst), 1);
+        assert_eq!(created.lock().unwrap().len(), 2);
+        // Any other refusal is the caller's error; what was made before it stays cached.
+        let failing = |l: &LabelSpec| {
+            created.lock().unwrap().push(l.name.clone());
+            async { Err(TrackerError::Forbidden("no".into())) }
+        };
+        let more = [label("a"), label("b")];
+        assert!(labels.ensure(&more, 409, list, failing).await.is_err());
+        assert_eq!(created.lock().unwrap().len(), 3, "stops at the first error");
+    }
 
     #[tokio::test]
     async fn lists_once_creates_once_and_survives_the_race() {

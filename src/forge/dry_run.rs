@@ -106,6 +106,17 @@ impl Tracker for DryRun {
     async fn comments(&self, _number: u64) -> Result<Vec<String>, TrackerError> {
         Ok(Vec::new())
     }
+
+    async fn update_issue(
+        &self,
+        number: u64,
+        _body: &str,
+        reopen: bool,
+    ) -> Result<(), TrackerError> {
+        let and = if reopen { " and reopen it" } else { "" };
+        self.record(format!("update the body of #{number}{and}"));
+        Ok(())
+    }
 }
 
 #[cfg(test)]

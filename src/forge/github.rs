@@ -1,8 +1,6 @@
 //! GitHub through `octocrab`, with its retry layer off: a create answered 502 may have been
 //! applied, and only the sync can tell (by listing again) whether to send it again.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use octocrab::models::issues::{Issue, IssueStateReason};
@@ -10,6 +8,11 @@ use octocrab::models::IssueState;
 use octocrab::service::middleware::retry::RetryConfig;
 use octocrab::{params, Octocrab, Page};
 
+use super::browse::{Browse, RepoEntry, SYMLINK_MODE};
+use super::publish::{
+    decode_content, encode_path, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile,
+    RequestSpec,
+};
 use super::{retry_after, tracked, LabelSpec, NewIssue, Tracker, TrackerError, DUPLICATE_LABEL};
 use crate::plan::TrackedIssue;
 
@@ -22,7 +25,7 @@ pub struct GitHub {
     api_url: String,
     owner: String,
     repo: String,
-    labels: Mutex<Option<HashSet<String>>>,
+    labels: super::cache::Labels,
     milestones: super::cache::Named,
     users: super::cache::Users,
 }
@@ -49,7 +52,7 @@ impl GitHub {
             api_url,
             owner: owner.into(),
             repo: repo.into(),
-            labels: Mutex::new(None),
+            labels: super::cache::Labels::default(),
             milestones: super::cache::Named::default(),
             users: super::cache::Users::default(),
         })
@@ -111,7 +114,11 @@ impl GitHub {
 }
 
 /// An octocrab client for `api_url` (no trailing `/`) without its retry layer.
-fn client(api_url: &str, token: Option<&str>, timeout: Duration) -> Result<Octocrab, String> {
+pub(super) fn client(
+    api_url: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> Result<Octocrab, String> {
     let mut b = Octocrab::builder()
         .base_uri(api_url)
         .map_err(|_| format!("GitHub API URL {api_url:?} is not a valid URL"))?
@@ -157,6 +164,9 @@ fn to_tracked(i: &Issue) -> TrackedIssue {
         &labels,
     );
     t.closed_on = i.closed_at.map(|d| d.date_naive()).filter(|_| !t.open);
+    t.not_planned = !t.open && i.state_reason == Some(IssueStateReason::NotPlanned);
+    t.created_on = Some(i.created_at.date_naive());
+    t.comments = u64::from(i.comments);
     t.assignee = i
         .assignees
         .first()
@@ -287,48 +297,29 @@ impl Tracker for GitHub {
     }
 
     async fn ensure_labels(&self, wanted: &[LabelSpec]) -> Result<(), TrackerError> {
-        let known = self
-            .labels
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let mut known = match known {
-            Some(k) => k,
-            None => {
-                let first = self
-                    .gh
-                    .issues(&self.owner, &self.repo)
-                    .list_labels_for_repo()
-                    .per_page(100)
-                    .send()
+        let issues = || self.gh.issues(&self.owner, &self.repo);
+        let list = || async {
+            let first = issues()
+                .list_labels_for_repo()
+                .per_page(100)
+                .send()
+                .await
+                .map_err(error)?;
+            Ok(self.all(first).await?.into_iter().map(|l| l.name).collect())
+        };
+        let create = |l: &LabelSpec| {
+            let (name, color, description) =
+                (l.name.clone(), l.color.clone(), l.description.clone());
+            async move {
+                issues()
+                    .create_label(name, color, description)
                     .await
-                    .map_err(error)?;
-                let all = self.all(first).await?;
-                all.into_iter().map(|l| l.name.to_lowercase()).collect()
+                    .map(|_| ())
+                    .map_err(error)
             }
         };
-        for l in wanted {
-            if known.contains(&l.name.to_lowercase()) {
-                continue;
-            }
-            match self
-                .gh
-                .issues(&self.owner, &self.repo)
-                .create_label(&l.name, &l.color, &l.description)
-                .await
-                .map_err(error)
-            {
-                // 422 already_exists: another run made it first.
-                Ok(_) | Err(TrackerError::Rejected { status: 422, .. }) => {}
-                Err(e) => {
-                    *self.labels.lock().unwrap_or_else(|e| e.into_inner()) = Some(known);
-                    return Err(e);
-                }
-            }
-            known.insert(l.name.to_lowercase());
-        }
-        *self.labels.lock().unwrap_or_else(|e| e.into_inner()) = Some(known);
-        Ok(())
+        // GitHub: 422 `already_exists`.
+        self.labels.ensure(wanted, 422, list, create).await
     }
 
     async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
@@ -405,9 +396,24 @@ impl Tracker for GitHub {
             .filter_map(|c| c.body)
             .collect())
     }
+
+    async fn update_issue(
+        &self,
+        number: u64,
+        body: &str,
+        reopen: bool,
+    ) -> Result<(), TrackerError> {
+        let issues = self.gh.issues(&self.owner, &self.repo);
+        let mut b = issues.update(number).body(body);
+        if reopen {
+            b = b.state(IssueState::Open);
+        }
+        b.send().await.map_err(error)?;
+        Ok(())
+    }
 }
 
-impl super::publish::Publisher for GitHub {
+impl Publisher for GitHub {
     async fn default_branch(&self) -> Result<String, TrackerError> {
         let repo = self
             .gh
@@ -422,13 +428,13 @@ impl super::publish::Publisher for GitHub {
         &self,
         path: &str,
         branch: &str,
-    ) -> Result<Option<super::publish::RemoteFile>, TrackerError> {
+    ) -> Result<Option<RemoteFile>, TrackerError> {
         // octocrab puts the path into the URL as given.
         let got = self
             .gh
             .repos(&self.owner, &self.repo)
             .get_content()
-            .path(super::publish::encode_path(path))
+            .path(encode_path(path))
             .r#ref(branch)
             .send()
             .await;
@@ -455,29 +461,18 @@ impl super::publish::Publisher for GitHub {
         }
         // Decoded here rather than with octocrab's `decoded_content`, which panics on bad
         // base64 and replaces bytes that are not UTF-8.
-        let text = super::publish::decode_content(
-            file.content.as_deref().unwrap_or_default(),
-            path,
-            branch,
-        )?;
-        Ok(Some(super::publish::RemoteFile {
+        let text = decode_content(file.content.as_deref().unwrap_or_default(), path, branch)?;
+        Ok(Some(RemoteFile {
             text,
             version: file.sha,
         }))
     }
 
-    async fn write_file(
-        &self,
-        path: &str,
-        branch: &str,
-        text: &str,
-        version: &str,
-        message: &str,
-    ) -> Result<(), TrackerError> {
+    async fn write_file(&self, w: &FileWrite<'_>) -> Result<(), TrackerError> {
         self.gh
             .repos(&self.owner, &self.repo)
-            .update_file(super::publish::encode_path(path), message, text, version)
-            .branch(branch)
+            .update_file(encode_path(w.path), w.message, w.text, w.version)
+            .branch(w.branch)
             .send()
             .await
             .map(|_| ())
@@ -517,11 +512,14 @@ impl super::publish::Publisher for GitHub {
 
     async fn upsert_change_request(
         &self,
-        head: &str,
-        base: &str,
-        title: &str,
-        body: &str,
-    ) -> Result<super::publish::ChangeRequest, TrackerError> {
+        r: &RequestSpec<'_>,
+    ) -> Result<ChangeRequest, TrackerError> {
+        let RequestSpec {
+            head,
+            base,
+            title,
+            body,
+        } = *r;
         let pulls = self.gh.pulls(&self.owner, &self.repo);
         let open = pulls
             .list()
@@ -539,8 +537,8 @@ impl super::publish::Publisher for GitHub {
         };
         if let Some(pr) = open.items.first() {
             // The steady state writes nothing: an unchanged body is left alone.
-            if super::publish::same_text(pr.body.as_deref(), body) {
-                return Ok(super::publish::ChangeRequest {
+            if same_text(pr.body.as_deref(), body) {
+                return Ok(ChangeRequest {
                     number: pr.number,
                     url: url(pr),
                     created: false,
@@ -552,7 +550,7 @@ impl super::publish::Publisher for GitHub {
                 .send()
                 .await
                 .map_err(error)?;
-            return Ok(super::publish::ChangeRequest {
+            return Ok(ChangeRequest {
                 number: updated.number,
                 url: url(&updated),
                 created: false,
@@ -564,7 +562,7 @@ impl super::publish::Publisher for GitHub {
             .send()
             .await
             .map_err(error)?;
-        Ok(super::publish::ChangeRequest {
+        Ok(ChangeRequest {
             number: pr.number,
             url: url(&pr),
             created: true,
@@ -572,7 +570,7 @@ impl super::publish::Publisher for GitHub {
     }
 }
 
-impl super::browse::Browse for GitHub {
+impl Browse for GitHub {
     fn origin(&self) -> String {
         format!("github:{}/{}", self.owner, self.repo)
     }
@@ -581,15 +579,12 @@ impl super::browse::Browse for GitHub {
     /// GitHub cuts that answer at 100,000 entries or 7 MB and says `truncated`; this refuses
     /// a cut tree with an error rather than walk it folder by folder (a request per folder),
     /// because a partial list would make every postmortem it missed look removed.
-    async fn list_files(
-        &self,
-        branch: &str,
-    ) -> Result<Vec<super::browse::RepoEntry>, TrackerError> {
+    async fn list_files(&self, branch: &str) -> Result<Vec<RepoEntry>, TrackerError> {
         let tree = self
             .gh
             .repos(&self.owner, &self.repo)
             .git()
-            .get_tree(super::publish::encode_path(branch))
+            .get_tree(encode_path(branch))
             .recursive(true)
             .send()
             .await
@@ -612,11 +607,11 @@ impl super::browse::Browse for GitHub {
                 ),
             });
         }
-        let mut files: Vec<super::browse::RepoEntry> = tree
+        let mut files: Vec<RepoEntry> = tree
             .tree
             .into_iter()
-            .filter(|e| e.r#type == "blob" && e.mode != super::browse::SYMLINK_MODE)
-            .map(|e| super::browse::RepoEntry {
+            .filter(|e| e.r#type == "blob" && e.mode != SYMLINK_MODE)
+            .map(|e| RepoEntry {
                 path: e.path,
                 size: e.size.map(|s| s as u64),
             })

@@ -2,14 +2,16 @@
 //! inside tokio). The crate does not retry; 429 comes back as an error with `retry_after`.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
-use std::sync::Mutex;
 
 use gitlab::api::projects::issues as gl_issues;
 use gitlab::api::{self, AsyncQuery, Pagination};
 use gitlab::{AsyncGitlab, GitlabBuilder};
 use serde::Deserialize;
 
+use super::browse::{Browse, RepoEntry, SYMLINK_MODE};
+use super::publish::{
+    decode_content, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile, RequestSpec,
+};
 use super::{tracked, LabelSpec, NewIssue, Tracker, TrackerError, DUPLICATE_LABEL};
 use crate::plan::TrackedIssue;
 
@@ -17,7 +19,7 @@ use crate::plan::TrackedIssue;
 pub struct GitLab {
     client: RateLimitAware,
     project: String,
-    labels: Mutex<Option<HashSet<String>>>,
+    labels: super::cache::Labels,
     milestones: super::cache::Named,
     users: super::cache::Users,
 }
@@ -41,6 +43,11 @@ struct Issue {
     milestone: Option<IssueMilestone>,
     #[serde(default)]
     closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Comments by people (and the tool), system notes left out.
+    #[serde(default)]
+    user_notes_count: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,7 +151,7 @@ impl GitLab {
         Ok(GitLab {
             client,
             project: project.to_string(),
-            labels: Mutex::new(None),
+            labels: super::cache::Labels::default(),
             milestones: super::cache::Named::default(),
             users: super::cache::Users::default(),
         })
@@ -319,6 +326,8 @@ fn to_tracked(i: &Issue) -> TrackedIssue {
     // GitLab has a native due date: it wins over the body's copy.
     t.due = i.due_date;
     t.closed_on = i.closed_at.map(|d| d.date_naive()).filter(|_| !t.open);
+    t.created_on = i.created_at.map(|d| d.date_naive());
+    t.comments = i.user_notes_count;
     t.assignee = i
         .assignees
         .first()
@@ -398,56 +407,36 @@ impl Tracker for GitLab {
     }
 
     async fn ensure_labels(&self, wanted: &[LabelSpec]) -> Result<(), TrackerError> {
-        let cached = self
-            .labels
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let mut known = match cached {
-            Some(k) => k,
-            None => {
-                let endpoint = built(
-                    api::projects::labels::Labels::builder()
-                        .project(self.project.as_str())
-                        .build(),
-                )?;
-                let all: Vec<Label> = api::paged(endpoint, Pagination::All)
-                    .query_async(&self.client)
-                    .await
-                    .map_err(api_error)?;
-                all.into_iter().map(|l| l.name.to_lowercase()).collect()
-            }
+        let list = || async {
+            let endpoint = built(
+                api::projects::labels::Labels::builder()
+                    .project(self.project.as_str())
+                    .build(),
+            )?;
+            let all: Vec<Label> = api::paged(endpoint, Pagination::All)
+                .query_async(&self.client)
+                .await
+                .map_err(api_error)?;
+            Ok(all.into_iter().map(|l| l.name).collect())
         };
-        let mut result = Ok(());
-        for l in wanted {
-            if known.contains(&l.name.to_lowercase()) {
-                continue;
-            }
+        let create = |l: &LabelSpec| {
             let endpoint = built(
                 api::projects::labels::CreateLabel::builder()
                     .project(self.project.as_str())
-                    .name(l.name.as_str())
+                    .name(l.name.clone())
                     .color(format!("#{}", l.color))
-                    .description(l.description.as_str())
+                    .description(l.description.clone())
                     .build(),
-            )?;
-            match api::ignore(endpoint)
-                .query_async(&self.client)
-                .await
-                .map_err(api_error)
-            {
-                // 409: another run made it first.
-                Ok(()) | Err(TrackerError::Rejected { status: 409, .. }) => {
-                    known.insert(l.name.to_lowercase());
-                }
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+            );
+            async move {
+                api::ignore(endpoint?)
+                    .query_async(&self.client)
+                    .await
+                    .map_err(api_error)
             }
-        }
-        *self.labels.lock().unwrap_or_else(|e| e.into_inner()) = Some(known);
-        result
+        };
+        // GitLab: 409 "Label already exists".
+        self.labels.ensure(wanted, 409, list, create).await
     }
 
     async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
@@ -542,6 +531,25 @@ impl Tracker for GitLab {
             .map(|n| n.body)
             .collect())
     }
+
+    async fn update_issue(
+        &self,
+        number: u64,
+        body: &str,
+        reopen: bool,
+    ) -> Result<(), TrackerError> {
+        let mut b = gl_issues::EditIssue::builder();
+        b.project(self.project.as_str())
+            .issue(number)
+            .description(body);
+        if reopen {
+            b.state_event(gl_issues::IssueStateEvent::Reopen);
+        }
+        api::ignore(built(b.build())?)
+            .query_async(&self.client)
+            .await
+            .map_err(api_error)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -565,7 +573,7 @@ struct MergeRequest {
     description: Option<String>,
 }
 
-impl super::publish::Publisher for GitLab {
+impl Publisher for GitLab {
     async fn default_branch(&self) -> Result<String, TrackerError> {
         let p: ProjectInfo = built(
             api::projects::Project::builder()
@@ -582,7 +590,7 @@ impl super::publish::Publisher for GitLab {
         &self,
         path: &str,
         branch: &str,
-    ) -> Result<Option<super::publish::RemoteFile>, TrackerError> {
+    ) -> Result<Option<RemoteFile>, TrackerError> {
         let got: Result<RepoFile, _> = built(
             api::projects::repository::files::File::builder()
                 .project(self.project.as_str())
@@ -597,29 +605,22 @@ impl super::publish::Publisher for GitLab {
             Err(TrackerError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let text = super::publish::decode_content(&file.content, path, branch)?;
-        Ok(Some(super::publish::RemoteFile {
+        let text = decode_content(&file.content, path, branch)?;
+        Ok(Some(RemoteFile {
             text,
             version: file.last_commit_id,
         }))
     }
 
-    async fn write_file(
-        &self,
-        path: &str,
-        branch: &str,
-        text: &str,
-        version: &str,
-        message: &str,
-    ) -> Result<(), TrackerError> {
+    async fn write_file(&self, w: &FileWrite<'_>) -> Result<(), TrackerError> {
         api::ignore(built(
             api::projects::repository::files::UpdateFile::builder()
                 .project(self.project.as_str())
-                .file_path(path)
-                .branch(branch)
-                .content(text.as_bytes())
-                .commit_message(message)
-                .last_commit_id(version)
+                .file_path(w.path)
+                .branch(w.branch)
+                .content(w.text.as_bytes())
+                .commit_message(w.message)
+                .last_commit_id(w.version)
                 .build(),
         )?)
         .query_async(&self.client)
@@ -657,12 +658,15 @@ impl super::publish::Publisher for GitLab {
 
     async fn upsert_change_request(
         &self,
-        head: &str,
-        base: &str,
-        title: &str,
-        body: &str,
-    ) -> Result<super::publish::ChangeRequest, TrackerError> {
+        r: &RequestSpec<'_>,
+    ) -> Result<ChangeRequest, TrackerError> {
         use api::projects::merge_requests as mrs;
+        let RequestSpec {
+            head,
+            base,
+            title,
+            body,
+        } = *r;
         let open: Vec<MergeRequest> = built(
             mrs::MergeRequests::builder()
                 .project(self.project.as_str())
@@ -676,8 +680,8 @@ impl super::publish::Publisher for GitLab {
         .map_err(api_error)?;
         if let Some(mr) = open.first() {
             // The steady state writes nothing: an unchanged description is left alone.
-            if super::publish::same_text(mr.description.as_deref(), body) {
-                return Ok(super::publish::ChangeRequest {
+            if same_text(mr.description.as_deref(), body) {
+                return Ok(ChangeRequest {
                     number: mr.iid,
                     url: mr.web_url.clone(),
                     created: false,
@@ -693,7 +697,7 @@ impl super::publish::Publisher for GitLab {
             .query_async(&self.client)
             .await
             .map_err(api_error)?;
-            return Ok(super::publish::ChangeRequest {
+            return Ok(ChangeRequest {
                 number: edited.iid,
                 url: edited.web_url,
                 created: false,
@@ -712,7 +716,7 @@ impl super::publish::Publisher for GitLab {
         .query_async(&self.client)
         .await
         .map_err(api_error)?;
-        Ok(super::publish::ChangeRequest {
+        Ok(ChangeRequest {
             number: mr.iid,
             url: mr.web_url,
             created: true,
@@ -720,15 +724,12 @@ impl super::publish::Publisher for GitLab {
     }
 }
 
-impl super::browse::Browse for GitLab {
+impl Browse for GitLab {
     fn origin(&self) -> String {
         format!("gitlab:{}", self.project)
     }
 
-    async fn list_files(
-        &self,
-        branch: &str,
-    ) -> Result<Vec<super::browse::RepoEntry>, TrackerError> {
+    async fn list_files(&self, branch: &str) -> Result<Vec<RepoEntry>, TrackerError> {
         let all: Vec<TreeEntry> = api::paged(
             RepositoryTree {
                 project: &self.project,
@@ -740,10 +741,10 @@ impl super::browse::Browse for GitLab {
         .await
         .map_err(api_error)?;
         // Blobs only: `tree` is a folder, `commit` a submodule.
-        let mut files: Vec<super::browse::RepoEntry> = all
+        let mut files: Vec<RepoEntry> = all
             .into_iter()
-            .filter(|e| e.kind == "blob" && e.mode != super::browse::SYMLINK_MODE)
-            .map(|e| super::browse::RepoEntry {
+            .filter(|e| e.kind == "blob" && e.mode != SYMLINK_MODE)
+            .map(|e| RepoEntry {
                 path: e.path,
                 size: None,
             })

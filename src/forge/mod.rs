@@ -15,6 +15,7 @@ pub mod dry_run;
 pub mod github;
 pub mod gitlab;
 pub mod paced;
+pub mod projects;
 pub mod publish;
 
 use std::time::Duration;
@@ -24,8 +25,129 @@ use chrono::NaiveDate;
 use crate::plan::TrackedIssue;
 use crate::render::safe::parse_marker;
 
+/// Implements [`Tracker`], [`publish::Publisher`] and [`browse::Browse`] for a type that hands
+/// every call on to a forge it wraps, so that the list of calls is written once.
+/// `forward_forge!([generics] Type, call)` makes each method's body `call!(self, class, f =>
+/// f.method(args).await)`: the wrapper's `call!` macro binds `f` to the wrapped forge and
+/// runs the expression, and may treat each class of call its own way: `plain` (no request:
+/// `describe`, `origin`), `read`, `write` (changes the forge) and `branch` (`ensure_branch`,
+/// a write only when it answers `true`). Used by [`client::Client`] (GitHub or GitLab) and by
+/// the service's counting wrapper.
+macro_rules! forward_forge {
+    ([$($gen:tt)*] $ty:ty, $call:ident) => {
+        impl<$($gen)*> $crate::forge::Tracker for $ty {
+            fn describe(&self) -> String {
+                $call!(self, plain, f => f.describe())
+            }
+            async fn list_issues(
+                &self,
+                label: &str,
+            ) -> Result<Vec<$crate::plan::TrackedIssue>, $crate::forge::TrackerError> {
+                $call!(self, read, f => f.list_issues(label).await)
+            }
+            async fn create_issue(
+                &self,
+                issue: &$crate::forge::NewIssue,
+            ) -> Result<$crate::plan::TrackedIssue, $crate::forge::TrackerError> {
+                $call!(self, write, f => f.create_issue(issue).await)
+            }
+            async fn close_issue(
+                &self,
+                number: u64,
+                duplicate_of: Option<u64>,
+            ) -> Result<(), $crate::forge::TrackerError> {
+                $call!(self, write, f => f.close_issue(number, duplicate_of).await)
+            }
+            // Counted as a read: it writes only the labels that are missing.
+            async fn ensure_labels(
+                &self,
+                labels: &[$crate::forge::LabelSpec],
+            ) -> Result<(), $crate::forge::TrackerError> {
+                $call!(self, read, f => f.ensure_labels(labels).await)
+            }
+            async fn ensure_milestone(&self, title: &str) -> Result<u64, $crate::forge::TrackerError> {
+                $call!(self, read, f => f.ensure_milestone(title).await)
+            }
+            async fn resolve_user(
+                &self,
+                login: &str,
+            ) -> Result<Option<String>, $crate::forge::TrackerError> {
+                $call!(self, read, f => f.resolve_user(login).await)
+            }
+            async fn comment(&self, number: u64, body: &str) -> Result<(), $crate::forge::TrackerError> {
+                $call!(self, write, f => f.comment(number, body).await)
+            }
+            async fn set_label(
+                &self,
+                number: u64,
+                label: &str,
+                present: bool,
+            ) -> Result<(), $crate::forge::TrackerError> {
+                $call!(self, write, f => f.set_label(number, label, present).await)
+            }
+            async fn comments(&self, number: u64) -> Result<Vec<String>, $crate::forge::TrackerError> {
+                $call!(self, read, f => f.comments(number).await)
+            }
+            async fn update_issue(
+                &self,
+                number: u64,
+                body: &str,
+                reopen: bool,
+            ) -> Result<(), $crate::forge::TrackerError> {
+                $call!(self, write, f => f.update_issue(number, body, reopen).await)
+            }
+        }
+
+        impl<$($gen)*> $crate::forge::publish::Publisher for $ty {
+            async fn default_branch(&self) -> Result<String, $crate::forge::TrackerError> {
+                $call!(self, read, f => f.default_branch().await)
+            }
+            async fn read_file(
+                &self,
+                path: &str,
+                branch: &str,
+            ) -> Result<Option<$crate::forge::publish::RemoteFile>, $crate::forge::TrackerError> {
+                $call!(self, read, f => f.read_file(path, branch).await)
+            }
+            async fn write_file(
+                &self,
+                write: &$crate::forge::publish::FileWrite<'_>,
+            ) -> Result<(), $crate::forge::TrackerError> {
+                $call!(self, write, f => f.write_file(write).await)
+            }
+            async fn ensure_branch(
+                &self,
+                branch: &str,
+                from: &str,
+            ) -> Result<bool, $crate::forge::TrackerError> {
+                $call!(self, branch, f => f.ensure_branch(branch, from).await)
+            }
+            async fn upsert_change_request(
+                &self,
+                request: &$crate::forge::publish::RequestSpec<'_>,
+            ) -> Result<$crate::forge::publish::ChangeRequest, $crate::forge::TrackerError> {
+                $call!(self, write, f => f.upsert_change_request(request).await)
+            }
+        }
+
+        impl<$($gen)*> $crate::forge::browse::Browse for $ty {
+            fn origin(&self) -> String {
+                $call!(self, plain, f => f.origin())
+            }
+            async fn list_files(
+                &self,
+                branch: &str,
+            ) -> Result<Vec<$crate::forge::browse::RepoEntry>, $crate::forge::TrackerError> {
+                $call!(self, read, f => f.list_files(branch).await)
+            }
+        }
+    };
+}
+pub(crate) use forward_forge;
+
 /// The forge a repository lives on, one name for it everywhere: the CI environment that runs
-/// us, the forge a webhook delivery came from, the service's store and metrics.
+/// us, the forge a webhook delivery came from, the service's store and metrics, the
+/// `--tracker` flag (where "no forge" is `Option::None`, see [`ForgeKind::parse_choice`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ForgeKind {
     /// github.com or GitHub Enterprise.
@@ -50,6 +172,29 @@ impl ForgeKind {
             "gitlab" => Some(ForgeKind::Gitlab),
             _ => None,
         }
+    }
+
+    /// The forge's name for people: `GitHub`, `GitLab`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ForgeKind::Github => "GitHub",
+            ForgeKind::Gitlab => "GitLab",
+        }
+    }
+
+    /// The environment variable the forge's token comes from.
+    pub fn token_var(self) -> &'static str {
+        match self {
+            ForgeKind::Github => "GITHUB_TOKEN",
+            ForgeKind::Gitlab => "GITLAB_TOKEN",
+        }
+    }
+
+    /// The clap parser of a tracker choice: `github`, `gitlab`, or `none` (no forge: `None`).
+    pub fn parse_choice() -> impl clap::builder::TypedValueParser<Value = Option<ForgeKind>> {
+        use clap::builder::TypedValueParser as _;
+        clap::builder::PossibleValuesParser::new(["github", "gitlab", "none"])
+            .map(|s| ForgeKind::parse(&s))
     }
 }
 
@@ -150,6 +295,11 @@ pub trait Tracker {
 
     /// The bodies of an issue's comments, all pages, oldest first.
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError>;
+
+    /// Replaces an issue's body (the follow-up's reminder state, the digest); with `reopen`,
+    /// reopens it in the same request.
+    async fn update_issue(&self, number: u64, body: &str, reopen: bool)
+        -> Result<(), TrackerError>;
 }
 
 /// The label that marks an issue closed by the tool as a duplicate.
@@ -179,6 +329,7 @@ pub fn tracked(
         duplicate,
         due: body.and_then(body_due),
         labels: labels.to_vec(),
+        body: body.map(str::to_string),
         ..TrackedIssue::default()
     }
 }

@@ -29,6 +29,27 @@ pub struct ChangeRequest {
     pub created: bool,
 }
 
+/// One file write: `text` as the new content of `path` on `branch`, naming the `version` it
+/// was read at, committed with `message`. (Named fields: five strings in a row are easy to
+/// pass in the wrong order.)
+#[derive(Debug, Clone, Copy)]
+pub struct FileWrite<'a> {
+    pub path: &'a str,
+    pub branch: &'a str,
+    pub text: &'a str,
+    pub version: &'a str,
+    pub message: &'a str,
+}
+
+/// The pull/merge request the tool keeps open from `head` into `base`.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestSpec<'a> {
+    pub head: &'a str,
+    pub base: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+}
+
 /// Files, branches and pull/merge requests of the tracker's repository.
 #[allow(async_fn_in_trait)]
 pub trait Publisher {
@@ -41,26 +62,16 @@ pub trait Publisher {
 
     /// Replaces the file, naming the version it was read at. A stale version is refused with
     /// an error for which [`is_conflict`] is true, and nothing is written.
-    async fn write_file(
-        &self,
-        path: &str,
-        branch: &str,
-        text: &str,
-        version: &str,
-        message: &str,
-    ) -> Result<(), TrackerError>;
+    async fn write_file(&self, write: &FileWrite<'_>) -> Result<(), TrackerError>;
 
     /// Creates `branch` from the head of `from` unless it exists. True when created.
     async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError>;
 
     /// The open pull/merge request from `head` into `base` with this body: the one open for
-    /// `head` is updated, else one is opened.
+    /// `head` is updated (unless its body already says this), else one is opened.
     async fn upsert_change_request(
         &self,
-        head: &str,
-        base: &str,
-        title: &str,
-        body: &str,
+        request: &RequestSpec<'_>,
     ) -> Result<ChangeRequest, TrackerError>;
 }
 
@@ -232,7 +243,12 @@ pub async fn publish<P: Publisher>(
             url,
             created,
         } = forge
-            .upsert_change_request(branch, &default, title, body)
+            .upsert_change_request(&RequestSpec {
+                head: branch,
+                base: &default,
+                title,
+                body,
+            })
             .await?;
         out.request = Some((number, url, created));
     }
@@ -257,7 +273,13 @@ async fn publish_one<P: Publisher>(
             return Ok(false);
         };
         match forge
-            .write_file(&change.path, branch, &text, &file.version, message)
+            .write_file(&FileWrite {
+                path: &change.path,
+                branch,
+                text: &text,
+                version: &file.version,
+                message,
+            })
             .await
         {
             Ok(()) => return Ok(true),

@@ -87,6 +87,10 @@ pub struct FollowupReport {
     pub published: Option<Published>,
     /// Problems with single files or issues; the rest of the run went on.
     pub errors: Vec<String>,
+    /// State labels and the GitHub Project, when the tracker was told ([`super::board`]);
+    /// its errors are also in `errors`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub board: Option<super::board::BoardReport>,
     /// The listing the status was computed from (none in file-only mode).
     #[serde(skip)]
     pub listing: Option<Vec<TrackedIssue>>,
@@ -154,6 +158,16 @@ pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
         .await?;
         report.errors.extend(updates.errors.iter().cloned());
         report.updates = Some(updates);
+        let board = super::board::board(
+            forge,
+            sleeper,
+            docs.iter().map(|d| &d.doc),
+            &listing,
+            options,
+        )
+        .await?;
+        report.errors.extend(board.errors.iter().cloned());
+        report.board = Some(board);
     }
     if let Write::Forge(target) = &job.write {
         // Re-applied to the text on the forge with the listing the files were computed with,

@@ -7,6 +7,7 @@
 //!   tree and/or the forge's API).
 //! - [`followup::followup`]: the status of every item, the status blocks and boxes written,
 //!   the `overdue` labels and reminders.
+//! - [`board`]: the state labels and the GitHub Project, after each sync and follow-up.
 //! - [`publish`]: the links and status blocks a job writes, as changes re-applied to the text
 //!   on the forge; [`summary`]: the job summary.
 //!
@@ -16,11 +17,13 @@
 //! report. The forge sits behind [`crate::forge::client::Client`] (connected from
 //! [`Remote`]) and [`crate::forge::paced::Paced`] (pacing and rate-limit waits).
 
+pub mod board;
 pub mod followup;
 pub mod options;
 pub mod publish;
 pub mod summary;
 pub mod sync;
 
-pub use crate::forge::client::{Kind, Remote};
+pub use crate::forge::client::Remote;
+pub use crate::forge::ForgeKind;
 pub use options::{Options, OptionsError, Overrides};

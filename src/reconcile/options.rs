@@ -10,14 +10,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Config;
 use crate::followup::{FollowupOptions, UpdateOptions};
-use crate::forge::client::{Kind, Remote};
+use crate::forge::client::Remote;
 use crate::forge::github;
+use crate::forge::ForgeKind;
 use crate::sync::SyncOptions;
 
 /// What flags (or the CI event) say, each overriding the configuration and the environment.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
-    pub tracker: Option<Kind>,
+    /// `--tracker`: `Some(None)` is `--tracker none`.
+    pub tracker: Option<Option<ForgeKind>>,
     pub repo: Option<String>,
     pub api_url: Option<String>,
     /// `--today`: the day of the run, for reproducible output.
@@ -114,26 +116,25 @@ fn resolve_remote(
     let var = |k: &str| env.get(k).filter(|v| !v.trim().is_empty()).cloned();
     let kind = match (overrides.tracker, config.sync.tracker.as_deref()) {
         (Some(k), _) => k,
-        (None, Some("github")) => Kind::Github,
-        (None, Some("gitlab")) => Kind::Gitlab,
-        (None, Some(_)) => Kind::None,
+        (None, Some(name)) => ForgeKind::parse(name),
         (None, None) => {
             if var("CI_API_V4_URL").is_some() || var("GITLAB_CI").is_some() {
-                Kind::Gitlab
+                Some(ForgeKind::Gitlab)
             } else if var("GITHUB_REPOSITORY").is_some() || var("GITHUB_ACTIONS").is_some() {
-                Kind::Github
+                Some(ForgeKind::Github)
             } else {
-                Kind::None
+                None
             }
         }
     };
-    let (repo_env, url_env, default_url) = match kind {
-        Kind::Gitlab => (
+    let forge = kind.unwrap_or(ForgeKind::Github);
+    let (repo_env, url_env, default_url) = match forge {
+        ForgeKind::Gitlab => (
             var("CI_PROJECT_PATH").or_else(|| var("CI_PROJECT_ID")),
             var("CI_API_V4_URL"),
             "https://gitlab.com/api/v4",
         ),
-        _ => (
+        ForgeKind::Github => (
             var("GITHUB_REPOSITORY"),
             var("GITHUB_API_URL"),
             github::DEFAULT_API_URL,
@@ -151,19 +152,11 @@ fn resolve_remote(
         .or_else(|| config.sync.api_url.clone())
         .or(url_env)
         .unwrap_or_else(|| default_url.to_string());
-    let token = match kind {
-        Kind::Github => var("GITHUB_TOKEN"),
-        Kind::Gitlab => var("GITLAB_TOKEN"),
-        Kind::None => None,
-    };
-    if kind != Kind::None && repo.is_empty() {
+    let token = kind.and_then(|k| var(k.token_var()));
+    if kind.is_some() && repo.is_empty() {
         return Err(OptionsError::NoRepository {
             file: crate::config::FILE_NAME,
-            var: if kind == Kind::Gitlab {
-                "CI_PROJECT_PATH"
-            } else {
-                "GITHUB_REPOSITORY"
-            },
+            var: repository_var(forge),
         });
     }
     Ok(Remote {
@@ -174,21 +167,28 @@ fn resolve_remote(
     })
 }
 
+/// The CI variable that names the repository on `forge`.
+pub fn repository_var(forge: ForgeKind) -> &'static str {
+    match forge {
+        ForgeKind::Github => "GITHUB_REPOSITORY",
+        ForgeKind::Gitlab => "CI_PROJECT_PATH",
+    }
+}
+
 /// Links to files on the forge, from the CI environment (the branch being built).
 fn ci_file_url(remote: &Remote, env: &HashMap<String, String>) -> Option<String> {
     let var = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
-    match remote.kind {
-        Kind::Github => {
+    match remote.kind? {
+        ForgeKind::Github => {
             let server = var("GITHUB_SERVER_URL")?;
             let git_ref = var("GITHUB_REF_NAME").unwrap_or_else(|| "HEAD".into());
             Some(format!("{server}/{}/blob/{git_ref}/{{path}}", remote.repo))
         }
-        Kind::Gitlab => {
+        ForgeKind::Gitlab => {
             let project = var("CI_PROJECT_URL")?;
             let git_ref = var("CI_COMMIT_REF_NAME").unwrap_or_else(|| "HEAD".into());
             Some(format!("{project}/-/blob/{git_ref}/{{path}}"))
         }
-        Kind::None => None,
     }
 }
 
@@ -273,7 +273,7 @@ mod tests {
         assert_eq!(o.today, day("2026-07-01"));
         assert_eq!(o.sync.today, o.today);
         assert_eq!(o.update().today, o.today);
-        assert_eq!(o.remote.kind, Kind::Github);
+        assert_eq!(o.remote.kind, Some(ForgeKind::Github));
         assert_eq!(o.sync.plan.repo.as_deref(), Some("acme/svc"));
         assert_eq!(o.followup.repo.as_deref(), Some("acme/svc"));
     }
@@ -298,7 +298,7 @@ mod tests {
             now,
         )
         .unwrap();
-        assert_eq!(o.remote.kind, Kind::Gitlab);
+        assert_eq!(o.remote.kind, Some(ForgeKind::Gitlab));
         assert_eq!(o.remote.repo, "conf/repo");
         assert_eq!(o.remote.api_url, "https://gl.example/api/v4");
         assert_eq!(
@@ -316,7 +316,7 @@ mod tests {
         let err = Options::resolve(
             Config::default(),
             &Overrides {
-                tracker: Some(Kind::Github),
+                tracker: Some(Some(ForgeKind::Github)),
                 ..Overrides::default()
             },
             &env(&[]),

@@ -32,6 +32,9 @@ pub struct SyncOutcome {
     /// The links written through the API, when asked and there was something to write; its
     /// failure does not undo the sync (the issues exist, the next run writes the links).
     pub published: Option<Result<Published, TrackerError>>,
+    /// State labels and the GitHub Project ([`super::board`]); its errors are also in the
+    /// report's errors.
+    pub board: super::board::BoardReport,
 }
 
 /// The body of the pull/merge request that proposes `files` files' links.
@@ -51,7 +54,15 @@ pub async fn sync<F: Tracker + Publisher, S: crate::forge::paced::Sleeper>(
 ) -> Result<SyncOutcome, SyncError> {
     let mut options = job.options.sync.clone();
     options.write_back = job.local;
-    let report = crate::sync::sync(docs, forge, sleeper, job.engine, &options).await?;
+    let mut report = crate::sync::sync(docs, forge, sleeper, job.engine, &options).await?;
+    let closed: Vec<u64> = (report.created.iter().chain(&report.adopted))
+        .filter(|t| t.issue.open == Some(false))
+        .filter_map(|t| t.issue.number)
+        .collect();
+    let board =
+        super::board::after_sync(forge, sleeper, docs, &report.listing, &closed, job.options)
+            .await?;
+    report.errors.extend(board.errors.iter().cloned());
     let published = match &job.forge {
         None => None,
         Some(target) => {
@@ -76,5 +87,9 @@ pub async fn sync<F: Tracker + Publisher, S: crate::forge::paced::Sleeper>(
             }
         }
     };
-    Ok(SyncOutcome { report, published })
+    Ok(SyncOutcome {
+        report,
+        published,
+        board,
+    })
 }

@@ -66,6 +66,8 @@ pub enum ItemState {
     Done,
     Open,
     Overdue,
+    /// Closed without being done (GitHub's `not planned`): neither done nor reminded.
+    NotPlanned,
 }
 
 /// One row of the status block or the job summary.
@@ -85,7 +87,14 @@ pub struct Counts {
     pub done: usize,
     pub open: usize,
     pub overdue: usize,
+    /// Closed as not planned (shown only when there are some).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_planned: usize,
     pub total: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Counts {
@@ -100,6 +109,7 @@ impl Counts {
                 ItemState::Done => c.done += 1,
                 ItemState::Open => c.open += 1,
                 ItemState::Overdue => c.overdue += 1,
+                ItemState::NotPlanned => c.not_planned += 1,
             }
         }
         c
@@ -164,6 +174,11 @@ pub struct ReminderContext {
     /// assigned.
     pub assignee: Option<String>,
     pub days_overdue: i64,
+    /// Logins to mention because earlier reminders went unanswered (the postmortem's owners or
+    /// the configured escalation list); empty unless this reminder escalates.
+    pub escalate: Vec<String>,
+    /// Reminders sent before this one that nobody answered.
+    pub unanswered: u32,
     /// Hidden marker that lets the tool find its earlier reminders; `{{{marker}}}`.
     pub marker: String,
 }
@@ -303,6 +318,8 @@ pub mod sample {
             issue: link(13),
             assignee: Some("alice".into()),
             days_overdue: 4,
+            escalate: vec!["carol".into()],
+            unanswered: 2,
             marker: "<!-- postmortem-tracker: reminder date=2023-12-05 -->".into(),
         }
     }

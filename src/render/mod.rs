@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// The templates, by name, with their embedded text.
-pub const TEMPLATES: [(&str, &str); 7] = [
+pub const TEMPLATES: [(&str, &str); 9] = [
     (
         "issue_title",
         include_str!("../../templates/issue_title.hbs"),
@@ -47,6 +47,8 @@ pub const TEMPLATES: [(&str, &str); 7] = [
         include_str!("../../templates/job_summary.hbs"),
     ),
     ("can_report", include_str!("../../templates/can_report.hbs")),
+    ("digest", include_str!("../../templates/digest.hbs")),
+    ("report", include_str!("../../templates/report.hbs")),
 ];
 
 /// Where a template's text came from.
@@ -301,6 +303,8 @@ pub fn render_sample(engine: &Engine, name: &str) -> Result<String, RenderError>
         "reminder_comment" => engine.render(name, &sample::reminder()),
         "job_summary" => engine.render(name, &sample::job_summary()),
         "can_report" => engine.render(name, &crate::can::sample()),
+        "digest" => engine.render(name, &crate::followup::digest::sample()),
+        "report" => engine.render(name, &crate::report::sample()),
         _ => Err(RenderError::NoSuchTemplate(name.to_string())),
     }
 }

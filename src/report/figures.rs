@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::items::ItemRecord;
 use crate::model::{Postmortem, Timestamp};
@@ -25,16 +25,22 @@ pub fn nearest_rank(sorted: &[i64], p: f64) -> Option<i64> {
     Some(sorted[rank - 1])
 }
 
-/// A postmortem's incident times, as far as its text says.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A postmortem's incident times, as far as its text says. The times are written as the
+/// parser's timestamps print (RFC 3339 when date, time and zone are known), so the service
+/// can keep them as they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentFigures {
+    /// `github`, `gitlab`, or empty (file-only).
+    pub forge: String,
+    /// The repository, lower-case; empty when file-only without one.
+    pub repository: String,
     pub path: String,
     pub title: Option<String>,
     /// The front matter's `severity`, as written.
     pub severity: Option<String>,
-    pub start: Option<Timestamp>,
-    pub detected: Option<Timestamp>,
-    pub end: Option<Timestamp>,
+    pub start: Option<String>,
+    pub detected: Option<String>,
+    pub end: Option<String>,
     /// Minutes from the start to detection.
     pub time_to_detect_minutes: Option<i64>,
     /// Minutes from the start to restoration (the incident's duration).
@@ -42,16 +48,18 @@ pub struct IncidentFigures {
 }
 
 impl IncidentFigures {
-    /// The figures the parser found in `doc`.
-    pub fn of(doc: &Postmortem) -> IncidentFigures {
+    /// The figures the parser found in `doc`, a postmortem of `repository` on `forge`.
+    pub fn of(forge: &str, repository: &str, doc: &Postmortem) -> IncidentFigures {
         let i = &doc.incident;
         IncidentFigures {
+            forge: forge.to_string(),
+            repository: repository.to_string(),
             path: doc.path.clone(),
             title: doc.title.clone(),
             severity: doc.front_matter.as_ref().and_then(|f| f.severity.clone()),
-            start: i.start,
-            detected: i.detected,
-            end: i.end,
+            start: i.start.as_ref().map(Timestamp::to_string),
+            detected: i.detected.as_ref().map(Timestamp::to_string),
+            end: i.end.as_ref().map(Timestamp::to_string),
             time_to_detect_minutes: i.time_to_detect_minutes,
             time_to_restore_minutes: i.duration_minutes,
         }
@@ -99,6 +107,8 @@ pub struct DueShare {
     pub on_time: usize,
     /// `on_time / known`; `None` when nothing is known.
     pub share: Option<f64>,
+    /// The share in whole percent, rounded, for people.
+    pub percent: Option<i64>,
 }
 
 /// Every figure of one report.
@@ -114,7 +124,7 @@ pub struct Figures {
 }
 
 /// A severity as a group name: trimmed, lower-case, `unknown` when missing or blank.
-fn severity_group(s: Option<&str>) -> String {
+pub fn severity_group(s: Option<&str>) -> String {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => s.to_lowercase(),
         None => "unknown".into(),
@@ -132,6 +142,7 @@ pub fn counts(records: &[ItemRecord]) -> Counts {
             ItemState::Done => c.done += 1,
             ItemState::Open => c.open += 1,
             ItemState::Overdue => c.overdue += 1,
+            ItemState::NotPlanned => c.not_planned += 1,
         }
     }
     c
@@ -171,10 +182,12 @@ pub fn closed_by_due(records: &[ItemRecord]) -> DueShare {
             }
         }
     }
+    let share = (known > 0).then(|| on_time as f64 / known as f64);
     DueShare {
         known,
         on_time,
-        share: (known > 0).then(|| on_time as f64 / known as f64),
+        share,
+        percent: share.map(|s| (s * 100.0).round() as i64),
     }
 }
 
@@ -207,13 +220,9 @@ pub fn incident_medians(incidents: &[IncidentFigures]) -> Vec<IncidentMedians> {
         .collect()
 }
 
-/// All figures of `records` (the items) and `incidents` (one per postmortem; an item's
-/// severity is its postmortem's, found by path), as of `today`.
+/// All figures of `records` (the items) and `incidents` (one per postmortem), as of `today`:
+/// the one computation behind `report`, the dashboard's charts, `/api/stats` and `/metrics`.
 pub fn figures(records: &[ItemRecord], incidents: &[IncidentFigures], today: NaiveDate) -> Figures {
-    let severity: BTreeMap<&str, String> = incidents
-        .iter()
-        .map(|i| (i.path.as_str(), severity_group(i.severity.as_deref())))
-        .collect();
     let done_without_dates = records
         .iter()
         .filter(|r| r.state == ItemState::Done && r.days_to_close().is_none())
@@ -225,12 +234,7 @@ pub fn figures(records: &[ItemRecord], incidents: &[IncidentFigures], today: Nai
         incidents_by_severity: incident_medians(incidents),
         days_to_close: CloseFigures {
             by_kind: close_medians(records, |r| r.kind.clone()),
-            by_severity: close_medians(records, |r| {
-                severity
-                    .get(r.path.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| "unknown".into())
-            }),
+            by_severity: close_medians(records, |r| severity_group(r.severity.as_deref())),
             done_without_dates,
         },
         closed_by_due: closed_by_due(records),
@@ -249,6 +253,7 @@ mod tests {
     /// A done item of `path` closed `days` after an incident on 2026-01-01, due `due`.
     fn closed(path: &str, kind: &str, days: u64, due: Option<&str>) -> ItemRecord {
         let mut r = rec("a/x", None, kind, ItemState::Done);
+        r.severity = (path == "a.md").then(|| " SEV1 ".to_string());
         r.path = path.into();
         r.incident = Some(day("2026-01-01"));
         r.closed_on = Some(day("2026-01-01") + chrono::Days::new(days));
@@ -263,6 +268,8 @@ mod tests {
         ttr: Option<i64>,
     ) -> IncidentFigures {
         IncidentFigures {
+            forge: "github".into(),
+            repository: "a/x".into(),
             path: path.into(),
             title: None,
             severity: severity.map(str::to_string),

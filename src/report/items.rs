@@ -28,6 +28,10 @@ pub struct ItemRecord {
     pub text: String,
     /// `corrective`, `preventive`, `task` or `unknown`.
     pub kind: String,
+    /// The postmortem's front-matter `severity`, as written (absent from records stored
+    /// before it was kept).
+    #[serde(default)]
+    pub severity: Option<String>,
     /// The tracker's assignee, else the postmortem's owner.
     pub owner: Option<String>,
     pub due: Option<NaiveDate>,
@@ -72,6 +76,7 @@ pub fn records(
     let mut out = Vec::new();
     for (doc, outcome) in docs.iter().zip(outcomes) {
         let incident = incident_day(doc);
+        let severity = doc.front_matter.as_ref().and_then(|f| f.severity.clone());
         let postmortem_url = file_url.map(|u| u.replace("{path}", &doc.path));
         for (item, o) in doc.actions.iter().zip(&outcome.items) {
             out.push(ItemRecord {
@@ -84,6 +89,7 @@ pub fn records(
                 key: o.key.clone(),
                 text: o.text.clone(),
                 kind: item.kind.name().to_string(),
+                severity: severity.clone(),
                 owner: o.status.owner.clone(),
                 due: o.status.due,
                 state: o.status.state,
@@ -101,17 +107,19 @@ pub fn records(
     out
 }
 
-/// `done`, `open`, `overdue`.
+/// `done`, `open`, `overdue`, `not planned`.
 pub fn state_str(s: ItemState) -> &'static str {
     match s {
         ItemState::Done => "done",
         ItemState::Open => "open",
         ItemState::Overdue => "overdue",
+        ItemState::NotPlanned => "not planned",
     }
 }
 
-/// The CSV columns, in order.
-pub const CSV_HEADER: [&str; 16] = [
+/// The CSV columns, in order (`severity` came after the others: it goes before `key`, the
+/// last column, so that the columns people read keep their place).
+pub const CSV_HEADER: [&str; 17] = [
     "forge",
     "repository",
     "path",
@@ -127,6 +135,7 @@ pub const CSV_HEADER: [&str; 16] = [
     "issue_url",
     "incident",
     "closed_on",
+    "severity",
     "key",
 ];
 
@@ -156,6 +165,7 @@ pub fn to_csv(records: &[ItemRecord]) -> String {
                 r.issue_url.clone().unwrap_or_default(),
                 opt(r.incident),
                 opt(r.closed_on),
+                r.severity.clone().unwrap_or_default(),
                 r.key.clone(),
             ],
         );
@@ -202,6 +212,7 @@ pub(crate) fn test_record(
         key: "k".into(),
         text: "Add an alert".into(),
         kind: kind.into(),
+        severity: None,
         owner: owner.map(str::to_string),
         due: None,
         state,

@@ -12,10 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::webhook::Forge;
-use crate::forge::browse::{Browse, RepoEntry};
-use crate::forge::publish::{ChangeRequest, Publisher, RemoteFile};
-use crate::forge::{LabelSpec, NewIssue, Tracker, TrackerError};
-use crate::plan::TrackedIssue;
+use crate::forge::browse::Browse;
+use crate::forge::{Tracker, TrackerError};
 
 /// Calls by (forge, outcome): `ok`, `rate_limited`, `error`.
 #[derive(Debug, Default)]
@@ -96,110 +94,30 @@ impl<F> Counted<'_, F> {
     }
 }
 
-impl<F: Tracker> Tracker for Counted<'_, F> {
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-
-    async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
-        self.count(self.inner.list_issues(label).await)
-    }
-
-    async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError> {
-        self.write(self.inner.create_issue(issue).await)
-    }
-
-    async fn close_issue(
-        &self,
-        number: u64,
-        duplicate_of: Option<u64>,
-    ) -> Result<(), TrackerError> {
-        self.write(self.inner.close_issue(number, duplicate_of).await)
-    }
-
-    async fn ensure_labels(&self, labels: &[LabelSpec]) -> Result<(), TrackerError> {
-        self.count(self.inner.ensure_labels(labels).await)
-    }
-
-    async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
-        self.count(self.inner.ensure_milestone(title).await)
-    }
-
-    async fn resolve_user(&self, login: &str) -> Result<Option<String>, TrackerError> {
-        self.count(self.inner.resolve_user(login).await)
-    }
-
-    async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
-        self.write(self.inner.comment(number, body).await)
-    }
-
-    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
-        self.write(self.inner.set_label(number, label, present).await)
-    }
-
-    async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
-        self.count(self.inner.comments(number).await)
-    }
-}
-
-impl<F: Publisher> Publisher for Counted<'_, F> {
-    async fn default_branch(&self) -> Result<String, TrackerError> {
-        self.count(self.inner.default_branch().await)
-    }
-
-    async fn read_file(
-        &self,
-        path: &str,
-        branch: &str,
-    ) -> Result<Option<RemoteFile>, TrackerError> {
-        self.count(self.inner.read_file(path, branch).await)
-    }
-
-    async fn write_file(
-        &self,
-        path: &str,
-        branch: &str,
-        text: &str,
-        version: &str,
-        message: &str,
-    ) -> Result<(), TrackerError> {
-        self.write(
-            self.inner
-                .write_file(path, branch, text, version, message)
-                .await,
-        )
-    }
-
-    async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {
+/// `$e` with `$f` bound to the wrapped forge, its result counted by the class of call (see
+/// [`crate::forge::forward_forge`]).
+macro_rules! counted {
+    ($self:ident, plain, $f:ident => $e:expr) => {{
+        let $f = $self.inner;
+        $e
+    }};
+    ($self:ident, read, $f:ident => $e:expr) => {{
+        let $f = $self.inner;
+        $self.count($e)
+    }};
+    ($self:ident, write, $f:ident => $e:expr) => {{
+        let $f = $self.inner;
+        $self.write($e)
+    }};
+    ($self:ident, branch, $f:ident => $e:expr) => {{
+        let $f = $self.inner;
+        let r = $e;
         // `true`: the branch was created.
-        let r = self.inner.ensure_branch(branch, from).await;
         if matches!(r, Ok(true)) {
             JobCalls::add(|j| &j.writes);
         }
-        self.count(r)
-    }
-
-    async fn upsert_change_request(
-        &self,
-        head: &str,
-        base: &str,
-        title: &str,
-        body: &str,
-    ) -> Result<ChangeRequest, TrackerError> {
-        self.write(
-            self.inner
-                .upsert_change_request(head, base, title, body)
-                .await,
-        )
-    }
+        $self.count(r)
+    }};
 }
 
-impl<F: Browse> Browse for Counted<'_, F> {
-    fn origin(&self) -> String {
-        self.inner.origin()
-    }
-
-    async fn list_files(&self, branch: &str) -> Result<Vec<RepoEntry>, TrackerError> {
-        self.count(self.inner.list_files(branch).await)
-    }
-}
+crate::forge::forward_forge!([F: Tracker + Browse] Counted<'_, F>, counted);

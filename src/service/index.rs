@@ -3,38 +3,19 @@
 //! [`crate::report`] (shared with the `report` command), filtered and summarised here;
 //! [`super::store`] keeps them.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::webhook::Forge;
-use crate::followup::DocOutcome;
-use crate::model::Postmortem;
 use crate::render::context::ItemState;
-use crate::report::figures::nearest_rank;
+use crate::report::figures::{figures, severity_group, Figures};
 #[cfg(test)]
 pub(crate) use crate::report::items::test_record;
-pub use crate::report::{state_str, to_csv, ItemRecord, CSV_HEADER};
-
-/// The records of one repository's postmortems on `forge` ([`crate::report::records`]).
-pub fn records(
-    forge: Forge,
-    repository: &str,
-    docs: &[Postmortem],
-    outcomes: &[DocOutcome],
-    listing: &[crate::plan::TrackedIssue],
-    file_url: Option<&str>,
-) -> Vec<ItemRecord> {
-    crate::report::records(
-        forge.as_str(),
-        repository,
-        docs,
-        outcomes,
-        listing,
-        file_url,
-    )
-}
+use crate::report::IncidentFigures;
+pub use crate::report::{records, state_str, to_csv, ItemRecord, CSV_HEADER};
 
 /// Why a query of the item views was refused; the message names the parameter and what it
 /// accepts.
@@ -63,27 +44,34 @@ pub enum QueryError {
     },
 }
 
-/// Which items to show; `None` matches any. The query of `/`, `/api/items` and
-/// `/api/items.csv`: `?repository=acme/svc&owner=alice&kind=corrective&state=open&overdue=true`.
+/// Which items to show; `None` matches any. The query of `/`, `/api/items`,
+/// `/api/items.csv` and `/api/stats`:
+/// `?repository=acme/svc&owner=alice&kind=corrective&severity=sev1&state=open&overdue=true`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ItemFilter {
     pub forge: Option<String>,
     pub repository: Option<String>,
     pub owner: Option<String>,
     pub kind: Option<String>,
+    /// A severity group: lower-case, `unknown` for postmortems that name none.
+    pub severity: Option<String>,
     pub state: Option<ItemState>,
     pub overdue: Option<bool>,
 }
 
-/// The raw query, as a form sends it (empty values mean "any").
+/// The raw query, as a form sends it (empty values mean "any" or the default).
 #[derive(Debug, Clone, Default)]
 pub struct ItemQuery {
     pub forge: Option<String>,
     pub repository: Option<String>,
     pub owner: Option<String>,
     pub kind: Option<String>,
+    pub severity: Option<String>,
     pub state: Option<String>,
     pub overdue: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
 }
 
 /// A refused value of parameter `name`.
@@ -95,15 +83,17 @@ fn bad(name: &'static str, value: String, expected: &'static str) -> QueryError 
     }
 }
 
+/// A query value, trimmed; `None` when absent or blank.
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
 impl ItemFilter {
     /// Checks a query; the message names the bad parameter and what it accepts.
     pub fn from_query(q: &ItemQuery) -> Result<ItemFilter, QueryError> {
-        let given = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
         let forge = match given(&q.forge) {
             None => None,
             Some(f) => match Forge::parse(&f.to_lowercase()) {
@@ -136,6 +126,7 @@ impl ItemFilter {
             repository: given(&q.repository).map(|r| r.to_lowercase()),
             owner: given(&q.owner).map(|o| o.trim_start_matches('@').to_string()),
             kind,
+            severity: given(&q.severity).map(|s| severity_group(Some(&s))),
             state,
             overdue,
         })
@@ -148,39 +139,371 @@ impl ItemFilter {
             (Some(want), Some(have)) => have.trim_start_matches('@').eq_ignore_ascii_case(want),
             (Some(_), None) => false,
         };
-        self.forge.as_ref().is_none_or(|f| *f == r.forge)
-            && self.repository.as_ref().is_none_or(|x| *x == r.repository)
+        self.in_scope(&r.forge, &r.repository)
             && owner_ok
-            && self.kind.as_ref().is_none_or(|k| *k == r.kind)
-            && self.state.is_none_or(|s| s == r.state)
+            && self.group_matches(r.state, &r.kind, &severity_group(r.severity.as_deref()))
+    }
+
+    /// Whether the forge and repository filters let `forge:repository` through.
+    pub fn in_scope(&self, forge: &str, repository: &str) -> bool {
+        self.forge.as_ref().is_none_or(|f| *f == forge)
+            && self.repository.as_ref().is_none_or(|x| *x == repository)
+    }
+
+    /// Whether items of this state, kind and severity group pass the filter (owner aside).
+    fn group_matches(&self, state: ItemState, kind: &str, severity: &str) -> bool {
+        self.kind.as_ref().is_none_or(|k| *k == kind)
+            && self.severity.as_ref().is_none_or(|s| *s == severity)
+            && self.state.is_none_or(|s| s == state)
             && self
                 .overdue
-                .is_none_or(|o| o == (r.state == ItemState::Overdue))
+                .is_none_or(|o| o == (state == ItemState::Overdue))
+    }
+
+    /// Whether the filter needs counts by state, kind or severity (not only totals).
+    fn needs_groups(&self) -> bool {
+        self.kind.is_some()
+            || self.severity.is_some()
+            || self.state.is_some()
+            || self.overdue.is_some()
+    }
+
+    /// The filter's pairs, for query strings that keep it.
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let state = self.state.map(|s| state_str(s).to_string());
+        let overdue = self.overdue.map(|o| o.to_string());
+        [
+            ("forge", self.forge.clone()),
+            ("repository", self.repository.clone()),
+            ("owner", self.owner.clone()),
+            ("kind", self.kind.clone()),
+            ("severity", self.severity.clone()),
+            ("state", state),
+            ("overdue", overdue),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect()
     }
 
     /// The filter as a query string (without `?`), for links that keep it.
     pub fn query_string(&self) -> String {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        let state = self.state.map(state_str);
-        let overdue = self.overdue.map(|o| o.to_string());
-        for (k, v) in [
-            ("forge", self.forge.as_deref()),
-            ("repository", self.repository.as_deref()),
-            ("owner", self.owner.as_deref()),
-            ("kind", self.kind.as_deref()),
-            ("state", state),
-            ("overdue", overdue.as_deref()),
-        ] {
-            if let Some(v) = v {
-                q.append_pair(k, v);
-            }
-        }
-        q.finish()
+        encode(self.pairs())
     }
 }
 
-/// Counts of one repository's items on one day, kept per run for the charts over time.
+fn encode(pairs: Vec<(&'static str, String)>) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        q.append_pair(k, &v);
+    }
+    q.finish()
+}
+
+/// A column the items can be sorted by (`?sort=due`, `?sort=-due` for descending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    Repository,
+    Postmortem,
+    Text,
+    Kind,
+    Owner,
+    Due,
+    /// Most urgent first: overdue, open, done.
+    State,
+    /// Days overdue.
+    Overdue,
+    Issue,
+}
+
+/// The sort keys, as the query names them.
+pub const SORT_KEYS: [(&str, SortKey); 9] = [
+    ("repository", SortKey::Repository),
+    ("postmortem", SortKey::Postmortem),
+    ("text", SortKey::Text),
+    ("kind", SortKey::Kind),
+    ("owner", SortKey::Owner),
+    ("due", SortKey::Due),
+    ("state", SortKey::State),
+    ("overdue", SortKey::Overdue),
+    ("issue", SortKey::Issue),
+];
+
+const SORT_EXPECTED: &str = "repository, postmortem, text, kind, owner, due, state, overdue or \
+     issue, with a leading - for descending";
+
+/// An order of the items: a key, ascending or descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Sort {
+    /// `due`, `-due`.
+    pub fn parse(s: &str) -> Option<Sort> {
+        let (descending, name) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let key = SORT_KEYS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))?
+            .1;
+        Some(Sort { key, descending })
+    }
+
+    /// The query value: `due`, `-due`.
+    pub fn as_query(&self) -> String {
+        let name = SORT_KEYS
+            .iter()
+            .find(|(_, k)| *k == self.key)
+            .map_or("", |(n, _)| n);
+        if self.descending {
+            format!("-{name}")
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// Compares two records by this key. A missing value (no owner, no due date) sorts after
+    /// every present one in both directions: the items without one are rarely what is looked
+    /// for.
+    pub fn compare(&self, a: &ItemRecord, b: &ItemRecord) -> Ordering {
+        fn opt<T: Ord>(a: Option<T>, b: Option<T>, descending: bool) -> Ordering {
+            match (a, b) {
+                (Some(a), Some(b)) if descending => b.cmp(&a),
+                (Some(a), Some(b)) => a.cmp(&b),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            }
+        }
+        let lower = |s: &str| s.to_lowercase();
+        let owner = |r: &ItemRecord| r.owner.as_deref().map(|o| lower(o.trim_start_matches('@')));
+        let urgency = |s: ItemState| match s {
+            ItemState::Overdue => 0,
+            ItemState::Open => 1,
+            ItemState::Done => 2,
+            ItemState::NotPlanned => 3,
+        };
+        let d = self.descending;
+        match self.key {
+            SortKey::Repository => opt(
+                Some((&a.forge, &a.repository)),
+                Some((&b.forge, &b.repository)),
+                d,
+            ),
+            SortKey::Postmortem => opt(
+                Some((lower(&a.postmortem), a.line)),
+                Some((lower(&b.postmortem), b.line)),
+                d,
+            ),
+            SortKey::Text => opt(Some(lower(&a.text)), Some(lower(&b.text)), d),
+            SortKey::Kind => opt(Some(&a.kind), Some(&b.kind), d),
+            SortKey::Owner => opt(owner(a), owner(b), d),
+            SortKey::Due => opt(a.due, b.due, d),
+            SortKey::State => opt(Some(urgency(a.state)), Some(urgency(b.state)), d),
+            SortKey::Overdue => opt(a.days_overdue, b.days_overdue, d),
+            SortKey::Issue => opt(a.issue.as_deref(), b.issue.as_deref(), d),
+        }
+    }
+}
+
+/// Items a page holds unless `per_page` says otherwise.
+pub const DEFAULT_PER_PAGE: usize = 100;
+/// The most items a page may hold.
+pub const MAX_PER_PAGE: usize = 1000;
+
+/// A view of the items: which (filter), in what order (sort; `None` keeps the index's order:
+/// forge, repository, position in the postmortem), and which page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemView {
+    pub filter: ItemFilter,
+    pub sort: Option<Sort>,
+    /// As asked (1-based); `None` when not given.
+    pub page: Option<usize>,
+    /// As asked; `None` when not given.
+    pub per_page: Option<usize>,
+}
+
+fn whole(
+    name: &'static str,
+    v: &Option<String>,
+    max: usize,
+    expected: &'static str,
+) -> Result<Option<usize>, QueryError> {
+    match given(v) {
+        None => Ok(None),
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(bad(name, s, expected)),
+        },
+    }
+}
+
+impl ItemView {
+    /// Checks a query; the message names the bad parameter and what it accepts.
+    pub fn from_query(q: &ItemQuery) -> Result<ItemView, QueryError> {
+        let filter = ItemFilter::from_query(q)?;
+        let sort = match given(&q.sort) {
+            None => None,
+            Some(s) => Some(Sort::parse(&s).ok_or_else(|| bad("sort", s, SORT_EXPECTED))?),
+        };
+        Ok(ItemView {
+            filter,
+            sort,
+            page: whole("page", &q.page, usize::MAX, "a whole number from 1")?,
+            per_page: whole(
+                "per_page",
+                &q.per_page,
+                MAX_PER_PAGE,
+                "a whole number from 1 to 1000",
+            )?,
+        })
+    }
+
+    /// The items of `records` the filter selects, in the view's order (ties keep the index's
+    /// order).
+    pub fn select<'a>(&self, records: &'a [ItemRecord]) -> Vec<&'a ItemRecord> {
+        let mut shown: Vec<&ItemRecord> =
+            records.iter().filter(|r| self.filter.matches(r)).collect();
+        if let Some(sort) = self.sort {
+            shown.sort_by(|a, b| sort.compare(a, b));
+        }
+        shown
+    }
+
+    /// The page of `selected` (the output of [`ItemView::select`]) the view asks for.
+    pub fn paginate<'a>(&self, selected: Vec<&'a ItemRecord>) -> Paged<'a> {
+        let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
+        let total = selected.len();
+        let pages = total.div_ceil(per_page).max(1);
+        let page = self.page.unwrap_or(1);
+        let rows = selected
+            .into_iter()
+            .skip((page - 1).saturating_mul(per_page))
+            .take(per_page)
+            .collect();
+        Paged {
+            rows,
+            page,
+            per_page,
+            total,
+            pages,
+        }
+    }
+
+    /// The view's query string (without `?`) for `page`, keeping the filter, the sort and
+    /// `per_page`.
+    pub fn query_for_page(&self, page: usize, per_page: usize) -> String {
+        let mut pairs = self.filter.pairs();
+        if let Some(s) = self.sort {
+            pairs.push(("sort", s.as_query()));
+        }
+        pairs.push(("page", page.to_string()));
+        pairs.push(("per_page", per_page.to_string()));
+        encode(pairs)
+    }
+
+    /// The query string of the same filter sorted by `sort`, from the first page.
+    pub fn query_sorted(&self, sort: Sort) -> String {
+        let mut pairs = self.filter.pairs();
+        pairs.push(("sort", sort.as_query()));
+        if let Some(n) = self.per_page {
+            pairs.push(("per_page", n.to_string()));
+        }
+        encode(pairs)
+    }
+}
+
+/// One page of the selected items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<'a> {
+    pub rows: Vec<&'a ItemRecord>,
+    /// 1-based; may be past the last page (then `rows` is empty).
+    pub page: usize,
+    pub per_page: usize,
+    /// Items selected, on every page.
+    pub total: usize,
+    /// Pages in all (at least 1, an empty first page).
+    pub pages: usize,
+}
+
+impl Paged<'_> {
+    /// The pages a reader can go to from this one, as (relation, page): `first`, `prev`,
+    /// `next`, `last` (RFC 8288 relation names; `prev` and `next` only where they exist).
+    pub fn relations(&self) -> Vec<(&'static str, usize)> {
+        let mut out = vec![("first", 1)];
+        if self.page > 1 {
+            out.push(("prev", (self.page - 1).min(self.pages)));
+        }
+        if self.page < self.pages {
+            out.push(("next", self.page + 1));
+        }
+        out.push(("last", self.pages));
+        out
+    }
+
+    /// The `Link` header (RFC 8288) of this page of `path` under `view`: relative URLs, so
+    /// they stay right behind a proxy.
+    pub fn link_header(&self, path: &str, view: &ItemView) -> String {
+        self.relations()
+            .into_iter()
+            .map(|(rel, page)| {
+                format!(
+                    "<{path}?{}>; rel=\"{rel}\"",
+                    view.query_for_page(page, self.per_page)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Everything the index holds: the items, the daily snapshots and the incident figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Index {
+    pub items: Vec<ItemRecord>,
+    pub snapshots: Vec<Snapshot>,
+    pub incidents: Vec<IncidentFigures>,
+}
+
+impl Index {
+    /// The latest day with a snapshot: the day the items' states were last computed.
+    pub fn as_of(&self) -> Option<NaiveDate> {
+        self.snapshots.iter().map(|s| s.day).max()
+    }
+
+    /// The figures ([`crate::report::figures`], the one computation `report` uses too) of the
+    /// items `filter` selects and of the incidents of the repositories and severity it
+    /// selects, as of `today`.
+    pub fn figures(&self, filter: &ItemFilter, today: NaiveDate) -> Figures {
+        let items: Vec<ItemRecord> = self
+            .items
+            .iter()
+            .filter(|r| filter.matches(r))
+            .cloned()
+            .collect();
+        let incidents: Vec<IncidentFigures> = self
+            .incidents
+            .iter()
+            .filter(|i| {
+                filter.in_scope(&i.forge, &i.repository)
+                    && filter
+                        .severity
+                        .as_ref()
+                        .is_none_or(|s| *s == severity_group(i.severity.as_deref()))
+            })
+            .cloned()
+            .collect();
+        figures(&items, &incidents, today)
+    }
+}
+
+/// Counts of items by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub done: u64,
     pub open: u64,
@@ -190,104 +513,113 @@ pub struct Counts {
 impl Counts {
     /// Counts of `records`.
     pub fn of<'a>(records: impl IntoIterator<Item = &'a ItemRecord>) -> Counts {
-        let mut c = Counts {
-            done: 0,
-            open: 0,
-            overdue: 0,
-        };
+        let mut c = Counts::default();
         for r in records {
-            match r.state {
-                ItemState::Done => c.done += 1,
-                ItemState::Open => c.open += 1,
-                ItemState::Overdue => c.overdue += 1,
-            }
+            c.add(r.state, 1);
         }
         c
     }
+
+    fn add(&mut self, state: ItemState, n: u64) {
+        match state {
+            ItemState::Done => self.done += n,
+            ItemState::Open => self.open += n,
+            ItemState::Overdue => self.overdue += n,
+            // Closed without being done: in none of the chart's lines.
+            ItemState::NotPlanned => {}
+        }
+    }
 }
 
-/// One repository's counts as of one day.
+/// Items of one state, kind and severity group in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupCount {
+    pub state: ItemState,
+    pub kind: String,
+    /// Lower-case; `unknown` for postmortems that name none.
+    pub severity: String,
+    pub count: u64,
+}
+
+/// One repository's counts as of one day: the day's last run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Snapshot {
     pub day: NaiveDate,
     pub forge: String,
     pub repository: String,
+    /// By state.
     pub counts: Counts,
+    /// By state, kind and severity; `None` for days recorded before these were kept.
+    pub groups: Option<Vec<GroupCount>>,
 }
 
-/// Open and overdue items over time across the repositories `filter` selects (by forge and
-/// repository; the other criteria do not apply to counts): for each day with a snapshot, the
-/// sum over repositories of each one's latest snapshot on or before that day.
+impl Snapshot {
+    /// The snapshot's counts of the items `filter` selects (owner aside: snapshots are not
+    /// kept per owner); `None` when the filter needs groups this snapshot does not have.
+    fn counts_for(&self, filter: &ItemFilter) -> Option<Counts> {
+        if !filter.needs_groups() {
+            return Some(self.counts);
+        }
+        let mut c = Counts::default();
+        for g in self.groups.as_ref()? {
+            if filter.group_matches(g.state, &g.kind, &g.severity) {
+                c.add(g.state, g.count);
+            }
+        }
+        Some(c)
+    }
+}
+
+/// Items over time across the repositories and groups `filter` selects: one point per
+/// calendar day from the first snapshot to the last, each the sum over repositories of each
+/// one's latest snapshot on or before that day (a day without a run carries the last one
+/// forward). The owner criterion does not apply (snapshots are not kept per owner).
 pub fn series(snapshots: &[Snapshot], filter: &ItemFilter) -> Vec<(NaiveDate, Counts)> {
-    let mut days: Vec<NaiveDate> = Vec::new();
-    let mut by_repo: BTreeMap<(&str, &str), Vec<&Snapshot>> = BTreeMap::new();
-    for s in snapshots.iter().filter(|s| {
-        filter.forge.as_ref().is_none_or(|f| *f == s.forge)
-            && filter
-                .repository
-                .as_ref()
-                .is_none_or(|r| *r == s.repository)
-    }) {
-        days.push(s.day);
-        by_repo
-            .entry((s.forge.as_str(), s.repository.as_str()))
-            .or_default()
-            .push(s);
+    let mut by_repo: BTreeMap<(&str, &str), Vec<(NaiveDate, Counts)>> = BTreeMap::new();
+    for s in snapshots
+        .iter()
+        .filter(|s| filter.in_scope(&s.forge, &s.repository))
+    {
+        if let Some(c) = s.counts_for(filter) {
+            by_repo
+                .entry((s.forge.as_str(), s.repository.as_str()))
+                .or_default()
+                .push((s.day, c));
+        }
     }
-    days.sort();
-    days.dedup();
-    for v in by_repo.values_mut() {
-        v.sort_by_key(|s| s.day);
-    }
-    days.into_iter()
+    let Some(first) = by_repo.values().flatten().map(|s| s.0).min() else {
+        return Vec::new();
+    };
+    let last = by_repo
+        .values()
+        .flatten()
+        .map(|s| s.0)
+        .max()
+        .unwrap_or(first);
+    let mut lists: Vec<(usize, Vec<(NaiveDate, Counts)>)> = by_repo
+        .into_values()
+        .map(|mut v| {
+            v.sort_by_key(|s| s.0);
+            (0, v)
+        })
+        .collect();
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
         .map(|day| {
-            let mut c = Counts {
-                done: 0,
-                open: 0,
-                overdue: 0,
-            };
-            for v in by_repo.values() {
-                if let Some(s) = v.iter().rev().find(|s| s.day <= day) {
-                    c.done += s.counts.done;
-                    c.open += s.counts.open;
-                    c.overdue += s.counts.overdue;
+            let mut c = Counts::default();
+            for (at, list) in &mut lists {
+                // Move to this repository's latest snapshot on or before `day`.
+                while *at + 1 < list.len() && list[*at + 1].0 <= day {
+                    *at += 1;
+                }
+                if let Some((_, s)) = list.get(*at).filter(|(d, _)| *d <= day) {
+                    c.done += s.done;
+                    c.open += s.open;
+                    c.overdue += s.overdue;
                 }
             }
             (day, c)
-        })
-        .collect()
-}
-
-/// Time to close for one kind of item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CloseTime {
-    pub kind: String,
-    /// Done items with an incident date.
-    pub count: usize,
-    pub median_days: i64,
-    pub p90_days: i64,
-}
-
-/// Days from incident to done, by kind (kinds with no such item are left out), sorted by kind.
-pub fn time_to_close(records: &[ItemRecord]) -> Vec<CloseTime> {
-    let mut by_kind: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for r in records {
-        if let Some(d) = r.days_to_close() {
-            by_kind.entry(r.kind.as_str()).or_default().push(d);
-        }
-    }
-    by_kind
-        .into_iter()
-        .map(|(kind, mut days)| {
-            days.sort_unstable();
-            // `days` is never empty: a kind is only entered with a day.
-            let rank = |p: f64| nearest_rank(&days, p).unwrap_or_default();
-            CloseTime {
-                kind: kind.to_string(),
-                count: days.len(),
-                median_days: rank(0.5),
-                p90_days: rank(0.9),
-            }
         })
         .collect()
 }
@@ -380,6 +712,7 @@ mod tests {
                 open,
                 overdue,
             },
+            groups: None,
         };
         let snaps = [
             snap("2026-11-01", "a/x", 3, 1),
@@ -404,27 +737,5 @@ mod tests {
             ..ItemFilter::default()
         };
         assert_eq!(series(&snaps, &only_b).len(), 1);
-    }
-
-    #[test]
-    fn time_to_close_by_kind_uses_nearest_rank() {
-        let mut rs = Vec::new();
-        for d in [1, 2, 3, 4, 10] {
-            let mut r = rec("a/x", None, "corrective", ItemState::Done);
-            r.incident = Some(day("2026-01-01"));
-            r.closed_on = Some(day("2026-01-01") + chrono::Days::new(d));
-            rs.push(r);
-        }
-        rs.push(rec("a/x", None, "preventive", ItemState::Open));
-        let t = time_to_close(&rs);
-        assert_eq!(
-            t,
-            [CloseTime {
-                kind: "corrective".into(),
-                count: 5,
-                median_days: 3,
-                p90_days: 10
-            }]
-        );
     }
 }

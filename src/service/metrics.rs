@@ -1,6 +1,7 @@
 //! What `GET /metrics` shows, as Prometheus text: the service's own counters since start
 //! (`Metrics`: deliveries, job runs and durations), the forge API calls and waits of the jobs
-//! ([`ApiMetrics`]), the jobs in the store by state, and the items gauges of the index. Pure
+//! ([`ApiMetrics`]), the jobs in the store by state, the items gauges of the index and the
+//! figures ([`crate::report::figures`], as on the dashboard and in `/api/stats`). Pure
 //! rendering; the handler (`service/http/metrics.rs`) gathers the inputs.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,6 +14,7 @@ use super::runner::ApiMetrics;
 use super::store::Depth;
 use super::webhook::{self, Forge};
 use crate::render::context::ItemState;
+use crate::report::Figures;
 
 /// Counters since start, for `/metrics`.
 #[derive(Debug, Default)]
@@ -60,12 +62,13 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
 }
 
 /// The whole `/metrics` text: the counters, the API calls and waits, the jobs by state (left
-/// out when the store could not be read: `None`) and the items gauges (likewise).
+/// out when the store could not be read: `None`), the items gauges and the figures of those
+/// items (likewise).
 pub(crate) fn render(
     metrics: &Metrics,
     api: &ApiMetrics,
     depth: Option<&Depth>,
-    items: Option<&[ItemRecord]>,
+    items: Option<(&[ItemRecord], &Figures)>,
 ) -> String {
     let mut out = String::new();
     family(
@@ -168,8 +171,108 @@ pub(crate) fn render(
             let _ = writeln!(out, "postmortem_tracker_jobs{{state=\"{state}\"}} {n}");
         }
     }
-    if let Some(items) = items {
+    if let Some((items, figures)) = items {
         out.push_str(&item_metrics(items));
+        out.push_str(&figure_metrics(figures));
+    }
+    out
+}
+
+/// The figures as gauges: time to detect and to restore per postmortem and their medians by
+/// severity (minutes), median days to close by kind and by severity, and done items closed by
+/// their due date or after it. A figure nobody can know yet (no close day) has no sample.
+pub fn figure_metrics(f: &Figures) -> String {
+    let mut out = String::new();
+    for (name, help, value) in [
+        (
+            "postmortem_tracker_incident_time_to_detect_minutes",
+            "Minutes from an incident's start to its detection, per postmortem.",
+            (|i| i.time_to_detect_minutes) as fn(&crate::report::IncidentFigures) -> Option<i64>,
+        ),
+        (
+            "postmortem_tracker_incident_time_to_restore_minutes",
+            "Minutes from an incident's start to its end, per postmortem.",
+            |i| i.time_to_restore_minutes,
+        ),
+    ] {
+        family(&mut out, name, "gauge", help);
+        for i in &f.incidents {
+            if let Some(m) = value(i) {
+                let _ = writeln!(
+                    out,
+                    "{name}{{forge=\"{}\",repository=\"{}\",path=\"{}\"}} {m}",
+                    label_value(&i.forge),
+                    label_value(&i.repository),
+                    label_value(&i.path)
+                );
+            }
+        }
+    }
+    for (name, help, value) in [
+        (
+            "postmortem_tracker_incident_time_to_detect_minutes_median",
+            "Median minutes to detect of the incidents of a severity.",
+            (|m| m.median_detect_minutes)
+                as fn(&crate::report::figures::IncidentMedians) -> Option<i64>,
+        ),
+        (
+            "postmortem_tracker_incident_time_to_restore_minutes_median",
+            "Median minutes to restore of the incidents of a severity.",
+            |m| m.median_restore_minutes,
+        ),
+    ] {
+        family(&mut out, name, "gauge", help);
+        for m in &f.incidents_by_severity {
+            if let Some(v) = value(m) {
+                let _ = writeln!(
+                    out,
+                    "{name}{{severity=\"{}\"}} {v}",
+                    label_value(&m.severity)
+                );
+            }
+        }
+    }
+    for (label, rows) in [
+        ("kind", &f.days_to_close.by_kind),
+        ("severity", &f.days_to_close.by_severity),
+    ] {
+        let name = format!("postmortem_tracker_days_to_close_median_by_{label}");
+        family(
+            &mut out,
+            &name,
+            "gauge",
+            &format!("Median days from the incident to done of the done items, by {label}."),
+        );
+        for r in rows {
+            let _ = writeln!(
+                out,
+                "{name}{{{label}=\"{}\"}} {}",
+                label_value(&r.group),
+                r.median_days
+            );
+        }
+    }
+    let due = &f.closed_by_due;
+    family(
+        &mut out,
+        "postmortem_tracker_items_closed_with_due",
+        "gauge",
+        "Done items with a due date and a close day, by whether they were closed by the due date.",
+    );
+    let _ = writeln!(
+        out,
+        "postmortem_tracker_items_closed_with_due{{result=\"on_time\"}} {}\npostmortem_tracker_items_closed_with_due{{result=\"late\"}} {}",
+        due.on_time,
+        due.known - due.on_time
+    );
+    if let Some(share) = due.share {
+        family(
+            &mut out,
+            "postmortem_tracker_items_closed_by_due_ratio",
+            "gauge",
+            "The share of those closed by the due date (0 to 1).",
+        );
+        let _ = writeln!(out, "postmortem_tracker_items_closed_by_due_ratio {share}");
     }
     out
 }

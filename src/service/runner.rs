@@ -24,13 +24,14 @@ use super::store::{Job, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, JobError, JobResult, Runner};
 use crate::forge::browse::Browse;
+use crate::forge::client::{Client, ConnectError};
 use crate::forge::paced::{Pacing, Sleeper};
 use crate::forge::publish::Target;
 use crate::forge::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 use crate::model::Postmortem;
 use crate::reconcile::followup::{followup, Document, Job as FollowupJob, Write, REQUEST_TITLE};
 use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
-use crate::reconcile::Options;
+use crate::reconcile::{Options, Remote};
 use crate::render::Engine;
 use crate::source::remote;
 
@@ -176,13 +177,14 @@ impl ForgeRunner {
     }
 
     fn access(&self, forge: Forge) -> Result<&Access, String> {
-        let (access, var) = match forge {
-            Forge::Github => (self.settings.github.as_ref(), "GITHUB_TOKEN"),
-            Forge::Gitlab => (self.settings.gitlab.as_ref(), "GITLAB_TOKEN"),
+        let access = match forge {
+            Forge::Github => self.settings.github.as_ref(),
+            Forge::Gitlab => self.settings.gitlab.as_ref(),
         };
         access.ok_or_else(|| {
             format!(
-                "no {var} in the service's environment: cannot act on {} repositories",
+                "no {} in the service's environment: cannot act on {} repositories",
+                forge.token_var(),
                 forge.as_str()
             )
         })
@@ -235,36 +237,33 @@ impl ForgeRunner {
         let forge = job.mark.forge;
         let access = self.access(forge)?;
         let origin = format!("{}:{}", forge.as_str(), job.mark.repo);
-        match forge {
-            Forge::Github => {
-                let gh = GitHub::new(
-                    &access.api_url,
-                    &job.mark.repo,
-                    Some(&access.token),
-                    self.settings.timeout,
-                )
-                .map_err(|e| format!("{origin}: {e}"))?;
-                let counted = Counted {
-                    inner: &gh,
-                    forge,
-                    counts: &self.api.calls,
-                };
-                self.reconcile(&counted, job, access).await
+        let remote = Remote {
+            kind: Some(forge),
+            repo: job.mark.repo.clone(),
+            api_url: access.api_url.clone(),
+            token: Some(access.token.clone()),
+        };
+        let connected = Client::connect(&remote, self.settings.timeout).await;
+        let client = match connected {
+            Ok(client) => {
+                if forge == Forge::Gitlab {
+                    // Connecting to GitLab checks the token (`GET /user`): a call too.
+                    self.api.calls.record(forge, &Ok::<(), TrackerError>(()));
+                }
+                client
             }
-            Forge::Gitlab => {
-                // Connecting checks the token (`GET /user`): a call too.
-                let connected =
-                    GitLab::connect(&access.api_url, &job.mark.repo, &access.token).await;
-                self.api.calls.record(forge, &connected);
-                let gl = connected.map_err(|e| self.failure(forge, &origin, e))?;
-                let counted = Counted {
-                    inner: &gl,
-                    forge,
-                    counts: &self.api.calls,
-                };
-                self.reconcile(&counted, job, access).await
+            Err(ConnectError::Tracker(e)) => {
+                self.api.calls.record(forge, &Err::<(), _>(e.clone()));
+                return Err(self.failure(forge, &origin, e));
             }
-        }
+            Err(ConnectError::Setup(m)) => return Err(format!("{origin}: {m}").into()),
+        };
+        let counted = Counted {
+            inner: &client,
+            forge,
+            counts: &self.api.calls,
+        };
+        self.reconcile(&counted, job, remote).await
     }
 
     /// A failed call as a [`Failure`].
@@ -281,7 +280,7 @@ impl ForgeRunner {
         &self,
         forge: &F,
         job: &Job,
-        access: &Access,
+        remote: Remote,
     ) -> Result<(), Failure> {
         let kind = job.mark.forge;
         let repo = job.mark.repo.as_str();
@@ -310,17 +309,8 @@ impl ForgeRunner {
             .sync
             .file_url
             .clone()
-            .unwrap_or_else(|| web_file_url(kind, &access.api_url, repo, &branch));
+            .unwrap_or_else(|| web_file_url(kind, &remote.api_url, repo, &branch));
         let today = crate::reconcile::options::today(&config, self.settings.today, Utc::now());
-        let remote = crate::reconcile::Remote {
-            kind: match kind {
-                Forge::Github => crate::reconcile::Kind::Github,
-                Forge::Gitlab => crate::reconcile::Kind::Gitlab,
-            },
-            repo: repo.to_string(),
-            api_url: access.api_url.clone(),
-            token: Some(access.token.clone()),
-        };
         let mut resolved = Options::new(
             config,
             remote,
@@ -398,13 +388,27 @@ impl ForgeRunner {
         let (outcomes, listing) = (status.documents, status.listing.unwrap_or_default());
 
         // 3. The index.
-        let records = index::records(kind, repo, &docs, &outcomes, &listing, Some(&file_url));
+        let records = index::records(
+            kind.as_str(),
+            repo,
+            &docs,
+            &outcomes,
+            &listing,
+            Some(&file_url),
+        );
+        let incidents: Vec<_> = docs
+            .iter()
+            .map(|d| crate::report::IncidentFigures::of(kind.as_str(), repo, d))
+            .collect();
         let store = self.store.clone();
         let repo_owned = repo.to_string();
-        tokio::task::spawn_blocking(move || store.replace_items(kind, &repo_owned, records, today))
-            .await
-            .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e}")))?
-            .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e:#}")))?;
+        tokio::task::spawn_blocking(move || {
+            store.replace_items(kind, &repo_owned, records, today)?;
+            store.replace_incidents(kind, &repo_owned, &incidents)
+        })
+        .await
+        .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e}")))?
+        .map_err(|e| Failure::from(format!("{origin}: cannot save the items: {e:#}")))?;
         if errors.is_empty() {
             Ok(())
         } else {
@@ -479,10 +483,7 @@ fn rate_limit_wait(e: &TrackerError) -> Option<Duration> {
 
 /// One line per failure, saying what to fix; never the token.
 fn explain(forge: Forge, e: &TrackerError) -> String {
-    let var = match forge {
-        Forge::Github => "GITHUB_TOKEN",
-        Forge::Gitlab => "GITLAB_TOKEN",
-    };
+    let var = forge.token_var();
     match e {
         TrackerError::Unauthorized(m) => {
             format!("the service's {var} was rejected (401 {}): set a valid token", m.trim())

@@ -195,6 +195,34 @@ const STAND_IN: &str = "#!/bin/sh\n\
 if [ \"$1\" = --version ]; then echo 'postmortem-tracker 9.9.9'; exit 0; fi\n\
 printf '%s\\n' \"$@\" > \"$PMT_TEST_ARGS\"\n";
 
+/// A runner whose release server offers the stand-in release 9.9.9 for this platform, with the
+/// checksum file `checksum(true sum, archive name)` says; `None` (and why, printed) where the
+/// test cannot run here.
+fn runner_with_release(
+    checksum: impl FnOnce(String, &str) -> String,
+) -> Option<(tempfile::TempDir, Runner)> {
+    let Some(target) = target() else {
+        eprintln!("skipped: no release target for this platform in the test");
+        return None;
+    };
+    if !tools_present() {
+        return None;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let name = format!("postmortem-tracker-9.9.9-{target}.tar.gz");
+    let (archive, sum) = release_with(tmp.path(), &name, STAND_IN);
+    let sum = checksum(sum, &name);
+    let base = serve(
+        vec![
+            (name.clone(), archive),
+            (format!("{name}.sha256"), sum.into_bytes()),
+        ],
+        2,
+    );
+    let runner = runner(tmp.path(), base);
+    Some((tmp, runner))
+}
+
 fn tools_present() -> bool {
     for tool in ["curl", "sha256sum", "tar"] {
         if Command::new(tool).arg("--version").output().is_err() {
@@ -216,24 +244,9 @@ fn text(out: &Output) -> String {
 
 #[test]
 fn install_step_puts_the_release_on_github_path_for_the_run_step() {
-    let Some(target) = target() else {
-        eprintln!("skipped: no release target for this platform in the test");
+    let Some((_tmp, runner)) = runner_with_release(|sum, _| sum) else {
         return;
     };
-    if !tools_present() {
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let name = format!("postmortem-tracker-9.9.9-{target}.tar.gz");
-    let (archive, sum) = release_with(tmp.path(), &name, STAND_IN);
-    let base = serve(
-        vec![
-            (name.clone(), archive),
-            (format!("{name}.sha256"), sum.into_bytes()),
-        ],
-        2,
-    );
-    let runner = runner(tmp.path(), base);
 
     let out = runner.run_step(is_install, &[("version", "9.9.9")]);
     assert!(out.status.success(), "{}", text(&out));
@@ -280,25 +293,11 @@ fn install_step_puts_the_release_on_github_path_for_the_run_step() {
 
 #[test]
 fn install_step_fails_on_a_checksum_mismatch_and_adds_nothing() {
-    let Some(target) = target() else {
-        eprintln!("skipped: no release target for this platform in the test");
+    let Some((_tmp, runner)) =
+        runner_with_release(|_, name| format!("{}  {name}\n", "0".repeat(64)))
+    else {
         return;
     };
-    if !tools_present() {
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let name = format!("postmortem-tracker-9.9.9-{target}.tar.gz");
-    let (archive, _) = release_with(tmp.path(), &name, STAND_IN);
-    let wrong = format!("{}  {name}\n", "0".repeat(64));
-    let base = serve(
-        vec![
-            (name.clone(), archive),
-            (format!("{name}.sha256"), wrong.into_bytes()),
-        ],
-        2,
-    );
-    let runner = runner(tmp.path(), base);
 
     let out = runner.run_step(is_install, &[("version", "v9.9.9")]);
     assert!(!out.status.success(), "{}", text(&out));

@@ -1,16 +1,8 @@
 //! The CAN report of the repository's bridge-transcript example (examples/postmortems/06).
 
-use postmortem_tracker::can::{self, Statement, Tag};
+use crate::can_seed003::find;
+use postmortem_tracker::can::{self, Tag};
 use postmortem_tracker::parse::{parse, ParseOptions};
-
-fn find<'a>(list: &'a [Statement], needle: &str) -> &'a Statement {
-    list.iter()
-        .find(|s| s.text.contains(needle))
-        .unwrap_or_else(|| {
-            let texts: Vec<&str> = list.iter().map(|s| s.text.as_str()).collect();
-            panic!("no statement with {needle:?} in {texts:#?}")
-        })
-}
 
 #[test]
 fn needs_actions_and_roles_of_the_card_payments_bridge() {
@@ -31,42 +23,30 @@ fn needs_actions_and_roles_of_the_card_payments_bridge() {
     ] {
         assert_eq!(find(&r.needs, q).tag, Tag::Question, "{q}");
     }
-    assert_eq!(
-        find(&r.needs, "who will follow up with the security team").tag,
-        Tag::Unowned
-    );
-    assert_eq!(
-        find(&r.needs, "voided in bulk or left to expire").tag,
-        Tag::Decision
-    );
-    assert_eq!(
-        find(&r.needs, "root cause analysis include").tag,
-        Tag::Required
-    );
+    // Each statement with the tag the report gives it.
+    let expected = [
+        (
+            &r.needs,
+            "who will follow up with the security team",
+            Tag::Unowned,
+        ),
+        (&r.needs, "voided in bulk or left to expire", Tag::Decision),
+        (&r.needs, "root cause analysis include", Tag::Required),
+        (&r.actions, "Piotr rolls back the firewall rule", Tag::Done),
+        (&r.actions, "Ingrid approves the rollback", Tag::Decided),
+        (&r.actions, "asks Chen to page", Tag::Assigned),
+        (
+            &r.conditions,
+            "card payments in the web shop have been declined",
+            Tag::Problem,
+        ),
+        (&r.conditions, "declares service restored", Tag::Restored),
+    ];
+    for (list, needle, tag) in expected {
+        assert_eq!(find(list, needle).tag, tag, "{needle}");
+    }
     // Answered on the spot: not a need.
     assert!(!r.needs.iter().any(|n| n.text.contains("retry later")));
-
-    assert_eq!(
-        find(&r.actions, "Piotr rolls back the firewall rule").tag,
-        Tag::Done
-    );
-    assert_eq!(
-        find(&r.actions, "Ingrid approves the rollback").tag,
-        Tag::Decided
-    );
-    assert_eq!(find(&r.actions, "asks Chen to page").tag, Tag::Assigned);
-    assert_eq!(
-        find(
-            &r.conditions,
-            "card payments in the web shop have been declined"
-        )
-        .tag,
-        Tag::Problem
-    );
-    assert_eq!(
-        find(&r.conditions, "declares service restored").tag,
-        Tag::Restored
-    );
 
     let role = |n: &str| {
         r.participants

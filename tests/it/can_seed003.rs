@@ -31,7 +31,7 @@ fn report(at: Option<&str>) -> Option<CanReport> {
 }
 
 /// The statement whose text contains `needle`; fails with the list when there is none.
-fn find<'a>(list: &'a [Statement], needle: &str) -> &'a Statement {
+pub(crate) fn find<'a>(list: &'a [Statement], needle: &str) -> &'a Statement {
     list.iter()
         .find(|s| s.text.contains(needle))
         .unwrap_or_else(|| {

@@ -29,6 +29,11 @@ fn write(dir: &Path, rel: &str, text: &str) {
 
 const PM: &str = "# DB outage\n\n## Summary\n\nOn March 3, 2026 from 14:00 to 15:30 UTC the database was down.\n\n## Root Cause\n\nDisk full.\n\n## Timeline\n\n- 14:00 UTC alert fired\n- 15:30 UTC service restored\n\n## Action Items\n\n- [ ] Add disk alerts @ana due: 2026-04-01\n- [x] Grow the volume (#12)\n";
 
+/// Fails with the whole text when `needle` is not in it.
+fn assert_has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+}
+
 #[test]
 fn parse_json_has_the_documented_fields() {
     let dir = tempfile::tempdir().unwrap();
@@ -116,51 +121,31 @@ fn bad_input_gets_clear_messages_and_documented_exit_codes() {
     // A missing file: exit 2, named.
     let o = run(dir.path(), &["parse", "nope.md"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("nope.md: no such file or directory"),
-        "{}",
-        stderr(&o)
-    );
+    assert_has(&stderr(&o), "nope.md: no such file or directory");
 
     // A folder without postmortems: exit 2, says what was looked for.
     std::fs::create_dir(dir.path().join("empty")).unwrap();
     let o = run(dir.path(), &["lint", "empty"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("no postmortems found in empty"),
-        "{}",
-        stderr(&o)
-    );
+    assert_has(&stderr(&o), "no postmortems found in empty");
 
     // No PATH and nothing under the default globs: a note, not a failure (a new repository).
     let o = run(dir.path(), &["lint"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("no postmortems found"),
-        "{}",
-        stderr(&o)
-    );
+    assert_has(&stderr(&o), "no postmortems found");
 
     // A binary file among good ones: skipped with a message, the rest is read.
     write(dir.path(), "mixed/good.md", PM);
     std::fs::write(dir.path().join("mixed/blob.md"), b"\x00\x01\x02binary").unwrap();
     let o = run(dir.path(), &["parse", "mixed", "--format", "json"]);
     assert!(o.status.success());
-    assert!(
-        stderr(&o).contains("skipped mixed/blob.md: binary file"),
-        "{}",
-        stderr(&o)
-    );
+    assert_has(&stderr(&o), "skipped mixed/blob.md: binary file");
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
     // lint counts an unreadable file as an error.
     let o = run(dir.path(), &["lint", "mixed"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stdout(&o).contains("mixed/blob.md: error: not read: binary file"),
-        "{}",
-        stdout(&o)
-    );
+    assert_has(&stdout(&o), "mixed/blob.md: error: not read: binary file");
 
     // Invalid UTF-8: read lossily, with a diagnostic naming the line.
     std::fs::write(
@@ -222,11 +207,7 @@ fn lint_formats_and_exit_codes() {
         !out.contains("pm.md:18: warning: action item has no owner"),
         "{out}"
     );
-    assert!(
-        stderr(&o).contains("2 files checked: 0 errors"),
-        "{}",
-        stderr(&o)
-    );
+    assert_has(&stderr(&o), "2 files checked: 0 errors");
 
     let o = run(dir.path(), &["lint", "thin.md", "--strict"]);
     assert_eq!(o.status.code(), Some(1));
@@ -391,15 +372,11 @@ fn plan_with_tracker_none_does_not_say_none_is_configured() {
     write(dir.path(), "postmortems/db.md", PM);
     let o = run(dir.path(), &["plan", "--tracker", "none"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("Add disk alerts"), "{}", stdout(&o));
+    assert_has(&stdout(&o), "Add disk alerts");
     assert_eq!(stderr(&o), "");
     // Without the choice, the note stays: it tells why nothing was read from a tracker.
     let o = run(dir.path(), &["plan"]);
-    assert!(
-        stderr(&o).contains("note: no tracker configured"),
-        "{}",
-        stderr(&o)
-    );
+    assert_has(&stderr(&o), "note: no tracker configured");
 }
 
 /// A broken template in a file-only follow-up (no tracker at all) is reported as the

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use postmortem_tracker::render::context::ItemState;
+use postmortem_tracker::report::IncidentFigures;
 use postmortem_tracker::service::index::{ItemRecord, CSV_HEADER};
 use postmortem_tracker::service::store::{Job, Store};
 use postmortem_tracker::service::webhook::Forge;
@@ -125,6 +126,10 @@ fn record(forge: Forge, i: usize, it: &Item, state: ItemState, today: NaiveDate)
         ),
     };
     let due = it.due.map(day);
+    let severity = match forge {
+        Forge::Github => "SEV1",
+        Forge::Gitlab => "sev2",
+    };
     ItemRecord {
         forge: forge.as_str().into(),
         repository: repo.into(),
@@ -135,6 +140,7 @@ fn record(forge: Forge, i: usize, it: &Item, state: ItemState, today: NaiveDate)
         key: format!("{repo}:{i}"),
         text: it.text.into(),
         kind: it.kind.into(),
+        severity: Some(severity.into()),
         owner: it.owner.map(String::from),
         due,
         state,
@@ -143,6 +149,42 @@ fn record(forge: Forge, i: usize, it: &Item, state: ItemState, today: NaiveDate)
         issue_url: it.issue.map(|i| i.1.into()),
         incident: Some(day(incident)),
         closed_on: None,
+    }
+}
+
+/// The incident of each repository's postmortem: the database failover detected after 25
+/// minutes and over after 2 h 10 min; the checkout 500s, whose detection nobody wrote down,
+/// over after 45 minutes.
+fn incident(forge: Forge) -> IncidentFigures {
+    let (repo, path, title, severity, ttd, ttr) = match forge {
+        Forge::Github => (
+            "acme/api",
+            "postmortems/2026-10-20-db.md",
+            "Database failover",
+            "SEV1",
+            Some(25),
+            Some(130),
+        ),
+        Forge::Gitlab => (
+            "platform/web",
+            "docs/pm/checkout-500s.md",
+            "Checkout 500s",
+            "sev2",
+            None,
+            Some(45),
+        ),
+    };
+    IncidentFigures {
+        forge: forge.as_str().into(),
+        repository: repo.into(),
+        path: path.into(),
+        title: Some(title.into()),
+        severity: Some(severity.into()),
+        start: None,
+        detected: None,
+        end: None,
+        time_to_detect_minutes: ttd,
+        time_to_restore_minutes: ttr,
     }
 }
 
@@ -171,6 +213,12 @@ fn seed(db: &Path) -> Vec<ItemRecord> {
             .unwrap();
         last = gh.into_iter().chain(gl).collect();
     }
+    store
+        .replace_incidents(Forge::Github, "acme/api", &[incident(Forge::Github)])
+        .unwrap();
+    store
+        .replace_incidents(Forge::Gitlab, "platform/web", &[incident(Forge::Gitlab)])
+        .unwrap();
     last[0].closed_on = Some(day("2026-11-04"));
     last[5].closed_on = Some(day("2026-11-01"));
     last
@@ -192,6 +240,11 @@ impl Service {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("db.sqlite");
         let expected = seed(&db);
+        (Service::serve(dir, db), expected)
+    }
+
+    /// Serves the store at `db` (in `dir`, dropped with the service).
+    fn serve(dir: tempfile::TempDir, db: PathBuf) -> Service {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -211,14 +264,13 @@ impl Service {
             }));
             addr
         });
-        let svc = Service {
+        Service {
             addr,
             db,
             stop: Some(tx),
             runtime: Some(runtime),
             _dir: dir,
-        };
-        (svc, expected)
+        }
     }
 
     fn get(&self, path: &str) -> Answer {
@@ -590,18 +642,21 @@ fn the_page_reads_without_javascript() {
             })
             .collect()
     };
+    // One point per day from 1 to 8 November; the days without a run carry the last one.
     let (open, overdue) = (line("open"), line("overdue"));
-    assert_eq!(open.len(), 3);
+    assert_eq!(open.len(), 8);
+    assert_eq!(open[1].1, open[0].1, "2 Nov carries 1 Nov");
     assert!(
-        open[0].1 < open[1].1 && open[1].1 < open[2].1,
+        open[0].1 < open[3].1 && open[3].1 < open[7].1,
         "open falls: {open:?}"
     );
-    assert!(overdue[0].1 > overdue[2].1, "overdue rises: {overdue:?}");
+    assert!(overdue[0].1 > overdue[7].1, "overdue rises: {overdue:?}");
     assert_eq!(
-        open[2].1, overdue[2].1,
+        open[7].1, overdue[7].1,
         "2 open and 2 overdue on the last day"
     );
     assert!(over_time.contains("2026-11-04: 3 open"));
+    assert!(over_time.contains("2026-11-06: 3 open"), "carried");
 
     // Time to close: corrective 15 days (20 Oct to 4 Nov), task 4 days (28 Oct to 1 Nov).
     let close = svg(html, "chart-time-to-close");
@@ -650,6 +705,7 @@ fn state(r: &ItemRecord) -> &'static str {
         ItemState::Done => "done",
         ItemState::Open => "open",
         ItemState::Overdue => "overdue",
+        ItemState::NotPlanned => "not planned",
     }
 }
 
@@ -700,6 +756,70 @@ impl Drop for Driver {
 }
 
 impl Driver {
+    /// chromedriver with a headless Chromium session in a window of `size` (width, height);
+    /// the profile folder goes with the returned guard.
+    fn open(chrome: &Path, driver: &Path, size: (u32, u32)) -> (Driver, tempfile::TempDir) {
+        let profile = tempfile::tempdir().unwrap();
+        let mut d = Driver::start(driver);
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([
+            format!("--window-size={},{}", size.0, size.1),
+            format!("--user-data-dir={}", profile.path().display()),
+        ])
+        .collect::<Vec<_>>();
+        let created = http(
+            d.addr,
+            "POST",
+            "/session",
+            Some(&json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "pageLoadStrategy": "normal",
+                "timeouts": {"pageLoad": 30000, "script": 10000, "implicit": 0},
+                "goog:chromeOptions": {"binary": chrome, "args": args},
+            }}})),
+        );
+        let v = created.json();
+        assert_eq!(created.status, 200, "new session: {v}");
+        d.session = Some(v["value"]["sessionId"].as_str().unwrap().to_string());
+        (d, profile)
+    }
+
+    /// Loads `url` and waits for the items table (or its empty message).
+    fn load(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({ "url": url })));
+        self.wait_for(
+            "the page",
+            "return document.readyState === 'complete' && \
+             !!document.querySelector('#items, #items-empty');",
+        );
+    }
+
+    /// Saves a screenshot of the window as `name` under target/test-output/dashboard/.
+    fn screenshot(&self, name: &str) {
+        use base64::Engine as _;
+        let png = self.cmd("GET", "/screenshot", None);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
+        let path = output_dir().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        println!("screenshot: {}", path.display());
+    }
+
     fn start(driver: &Path) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -797,39 +917,7 @@ fn a_browser_filters_the_table_and_draws_the_charts() {
         return;
     };
     let (svc, _) = Service::start();
-    let profile = tempfile::tempdir().unwrap();
-    let mut d = Driver::start(&driver);
-    let args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--force-device-scale-factor=1",
-        "--window-size=1300,1500",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([format!("--user-data-dir={}", profile.path().display())])
-    .collect::<Vec<_>>();
-    let created = http(
-        d.addr,
-        "POST",
-        "/session",
-        Some(&json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "pageLoadStrategy": "normal",
-            "timeouts": {"pageLoad": 30000, "script": 10000, "implicit": 0},
-            "goog:chromeOptions": {"binary": chrome, "args": args},
-        }}})),
-    );
-    let v = created.json();
-    assert_eq!(created.status, 200, "new session: {v}");
-    d.session = Some(v["value"]["sessionId"].as_str().unwrap().to_string());
+    let (d, _profile) = Driver::open(&chrome, &driver, (1300, 1500));
 
     let base = format!("http://{}/", svc.addr);
     d.cmd("POST", "/url", Some(json!({ "url": base })));
@@ -900,27 +988,536 @@ fn a_browser_filters_the_table_and_draws_the_charts() {
     assert!(states[2].0 > 50.0 && states[2].1 > 5.0, "{boxes}");
     assert!(states[0].0 == 0.0 && states[1].0 == 0.0, "{boxes}");
 
-    let png = d.cmd("GET", "/screenshot", None);
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(png.as_str().unwrap())
-        .unwrap();
-    assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
-    let path = output_dir().join("dashboard-owner-bob.png");
-    std::fs::write(&path, &bytes).unwrap();
-    println!("screenshot: {}", path.display());
+    d.screenshot("dashboard-owner-bob.png");
 
     // And the unfiltered page, for people to look at.
-    d.cmd("POST", "/url", Some(json!({ "url": base })));
-    d.wait_for(
-        "the page",
-        "return document.readyState === 'complete' && !!document.querySelector('#items');",
-    );
-    let png = d.cmd("GET", "/screenshot", None);
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(png.as_str().unwrap())
+    d.load(&base);
+    d.screenshot("dashboard.png");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A thousand items: pages, sort, and the page at a laptop's size.
+
+/// Item `i` of [`seed_many`]: kinds in turn, a due date for most, and long unbroken words (a
+/// URL, a path) that must not push the page wider than the window.
+fn many_record(i: usize) -> ItemRecord {
+    let kind = ["corrective", "preventive", "task"][i % 3];
+    let state = [ItemState::Open, ItemState::Overdue, ItemState::Done][i % 3];
+    let due = (i % 10 != 0).then(|| day("2026-01-01") + chrono::Days::new((i % 300) as u64));
+    ItemRecord {
+        forge: "github".into(),
+        repository: "acme/monolith-with-a-rather-long-repository-name".into(),
+        path: format!(
+            "postmortems/2026/a-very-long-incident-file-name-without-any-spaces-{i:04}.md"
+        ),
+        postmortem: format!("Incident {:03}", i / 10),
+        postmortem_url: None,
+        line: 10 + i % 50,
+        key: format!("k{i:04}"),
+        text: if i % 7 == 0 {
+            format!("Item {i:04}: see https://wiki.example.com/runbooks/databases/replication/failover-procedure-for-the-primary-cluster-{i}")
+        } else {
+            format!("Item {i:04}: add an alert on replication lag and page the on-call owner")
+        },
+        kind: kind.into(),
+        severity: Some(["SEV1", "SEV2", "SEV3"][i % 3].into()),
+        owner: Some(format!("owner-with-a-long-login-{}", i % 13)),
+        due,
+        state,
+        days_overdue: (state == ItemState::Overdue).then_some(3),
+        issue: Some(format!(
+            "acme/monolith-with-a-rather-long-repository-name#{i}"
+        )),
+        issue_url: None,
+        incident: Some(day("2025-12-20")),
+        closed_on: (state == ItemState::Done).then(|| day("2026-01-10")),
+    }
+}
+
+/// A store with `n` items of one repository, recorded on one day, and one incident.
+fn seed_many(n: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let store = Store::open(&db).unwrap();
+    let records: Vec<ItemRecord> = (0..n).map(many_record).collect();
+    let repo = "acme/monolith-with-a-rather-long-repository-name";
+    store
+        .replace_items(Forge::Github, repo, records, day("2026-02-01"))
         .unwrap();
-    let path = output_dir().join("dashboard.png");
-    std::fs::write(&path, &bytes).unwrap();
-    println!("screenshot: {}", path.display());
+    let mut inc = incident(Forge::Github);
+    inc.repository = repo.into();
+    store
+        .replace_incidents(Forge::Github, repo, &[inc])
+        .unwrap();
+    (dir, db)
+}
+
+/// The `Link` header as relation → URL.
+fn links(a: &Answer) -> BTreeMap<String, String> {
+    let header = a
+        .headers
+        .get("link")
+        .unwrap_or_else(|| panic!("no Link header: {:?}", a.headers));
+    header
+        .split(", ")
+        .map(|part| {
+            let (url, rel) = part.split_once("; rel=").unwrap();
+            (
+                rel.trim_matches('"').to_string(),
+                url.trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn api_items_come_a_page_at_a_time_with_link_headers() {
+    let (dir, db) = seed_many(1000);
+    let svc = Service::serve(dir, db);
+
+    // Without parameters: the first 100, and the way to the others.
+    let a = svc.get("/api/items");
+    assert_eq!(records(&a).len(), 100);
+    assert_eq!(a.headers["x-total-count"], "1000");
+    let l = links(&a);
+    assert_eq!(
+        l.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["first", "last", "next"],
+        "no prev on the first page"
+    );
+    assert_eq!(l["next"], "/api/items?page=2&per_page=100");
+    assert_eq!(l["last"], "/api/items?page=10&per_page=100");
+
+    // Sorted by due date, latest first, 300 a page, following `next` to the end.
+    let mut url = "/api/items?sort=-due&per_page=300&kind=".to_string();
+    let mut seen: Vec<ItemRecord> = Vec::new();
+    let mut pages = 0;
+    loop {
+        let a = svc.get(&url);
+        let page = records(&a);
+        pages += 1;
+        assert!(page.len() <= 300);
+        seen.extend(page);
+        let l = links(&a);
+        if pages > 1 {
+            assert!(l.contains_key("prev"), "{l:?}");
+        }
+        assert_eq!(l["last"], "/api/items?sort=-due&page=4&per_page=300");
+        match l.get("next") {
+            Some(next) => url = next.clone(),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 4);
+    assert_eq!(seen.len(), 1000);
+    let keys: std::collections::BTreeSet<&str> = seen.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys.len(), 1000, "every item once");
+    let dues: Vec<Option<NaiveDate>> = seen.iter().map(|r| r.due).collect();
+    let with_due = dues.iter().take_while(|d| d.is_some()).count();
+    assert_eq!(with_due, 900, "the 100 items without a due date come last");
+    assert!(
+        dues[..with_due].windows(2).all(|w| w[0] >= w[1]),
+        "latest due first"
+    );
+    // Ascending by owner, then state most urgent first.
+    let by_owner = records(&svc.get("/api/items?sort=owner&per_page=1000"));
+    let owners: Vec<&str> = by_owner
+        .iter()
+        .map(|r| r.owner.as_deref().unwrap())
+        .collect();
+    assert!(owners
+        .windows(2)
+        .all(|w| w[0].to_lowercase() <= w[1].to_lowercase()));
+    let by_state = records(&svc.get("/api/items?sort=state&per_page=1000&repository=acme%2Fmonolith-with-a-rather-long-repository-name"));
+    assert_eq!(by_state[0].state, ItemState::Overdue);
+    assert_eq!(by_state[999].state, ItemState::Done);
+
+    // Past the last page: nothing, and the way back.
+    let a = svc.get("/api/items?page=11");
+    assert_eq!(records(&a).len(), 0);
+    assert_eq!(links(&a)["prev"], "/api/items?page=10&per_page=100");
+
+    // Bad values name the parameter and what it takes.
+    for (q, message) in [
+        ("per_page=1001", "per_page=1001: expected a whole number from 1 to 1000"),
+        ("page=0", "page=0: expected a whole number from 1"),
+        ("page=two", "page=two: expected a whole number from 1"),
+        ("sort=size", "sort=size: expected repository, postmortem, text, kind, owner, due, state, overdue or issue, with a leading - for descending"),
+    ] {
+        let a = svc.get(&format!("/api/items?{q}"));
+        assert_eq!(a.status, 400, "{q}");
+        assert_eq!(a.json()["error"], message, "{q}");
+    }
+
+    // The CSV holds every selected item, in the asked order; pages are refused, not ignored.
+    let csv = svc.get("/api/items.csv?sort=-due");
+    assert_eq!(csv.status, 200);
+    let rows = parse_csv(&csv.body);
+    assert_eq!(rows.len(), 1001);
+    let key = rows[0].iter().position(|c| c == "key").unwrap();
+    let csv_keys: Vec<&str> = rows[1..].iter().map(|r| r[key].as_str()).collect();
+    let json_keys: Vec<&str> = seen.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(csv_keys, json_keys);
+    let a = svc.get("/api/items.csv?page=2");
+    assert_eq!(a.status, 400);
+    assert!(a.json()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("page, per_page:"));
+}
+
+#[test]
+fn api_stats_and_metrics_give_the_figures() {
+    let (svc, _) = Service::start();
+    let a = svc.get("/api/stats");
+    assert_eq!(a.status, 200, "{}", a.body);
+    let v = a.json();
+    let f = &v["figures"];
+    assert_eq!(f["today"], "2026-11-08", "as of the last snapshot");
+    assert_eq!(
+        f["counts"],
+        json!({"total": 6, "done": 2, "open": 2, "overdue": 2})
+    );
+    // Corrective: incident 20 Oct, closed 4 Nov; task: incident 28 Oct, closed 1 Nov.
+    assert_eq!(
+        f["days_to_close"]["by_kind"],
+        json!([
+            {"group": "corrective", "count": 1, "median_days": 15},
+            {"group": "task", "count": 1, "median_days": 4},
+        ])
+    );
+    assert_eq!(
+        f["days_to_close"]["by_severity"],
+        json!([
+            {"group": "sev1", "count": 1, "median_days": 15},
+            {"group": "sev2", "count": 1, "median_days": 4},
+        ])
+    );
+    // Only the replication alert has both dates: due 1 Nov, closed 4 Nov.
+    assert_eq!(
+        f["closed_by_due"],
+        json!({"known": 1, "on_time": 0, "share": 0.0, "percent": 0})
+    );
+    let incidents: Vec<(&str, Value, Value)> = f["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["path"].as_str().unwrap(),
+                i["time_to_detect_minutes"].clone(),
+                i["time_to_restore_minutes"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        incidents,
+        [
+            ("postmortems/2026-10-20-db.md", json!(25), json!(130)),
+            ("docs/pm/checkout-500s.md", Value::Null, json!(45)),
+        ]
+    );
+    // One point per calendar day from the first snapshot to the last: the days between runs
+    // carry the last counts (1 Nov's until 4 Nov, 4 Nov's until 8 Nov).
+    let over_time = v["over_time"].as_array().unwrap();
+    assert_eq!(over_time.len(), 8, "{over_time:?}");
+    let point = |i: usize| {
+        let p = &over_time[i];
+        (
+            p["day"].as_str().unwrap().to_string(),
+            p["open"].as_u64().unwrap(),
+            p["overdue"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(point(0), ("2026-11-01".into(), 5, 0));
+    assert_eq!(point(2), ("2026-11-03".into(), 5, 0));
+    assert_eq!(point(3), ("2026-11-04".into(), 3, 1));
+    assert_eq!(point(7), ("2026-11-08".into(), 2, 2));
+
+    // A filter narrows items, incidents and the counts over time alike.
+    let v = svc
+        .get("/api/stats?repository=platform%2Fweb&kind=preventive")
+        .json();
+    assert_eq!(v["figures"]["counts"]["total"], 1);
+    assert_eq!(v["figures"]["incidents"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["over_time"][3]["overdue"], 1,
+        "the load test overdue from 4 Nov"
+    );
+    assert_eq!(v["over_time"][0]["open"], 1);
+    let v = svc.get("/api/stats?severity=sev1").json();
+    assert_eq!(
+        v["figures"]["days_to_close"]["by_kind"][0]["group"],
+        "corrective"
+    );
+    assert_eq!(v["figures"]["incidents"].as_array().unwrap().len(), 1);
+    let a = svc.get("/api/stats?page=2");
+    assert_eq!(a.status, 400);
+
+    let metrics = svc.get("/metrics").body;
+    for line in [
+        "postmortem_tracker_incident_time_to_detect_minutes{forge=\"github\",repository=\"acme/api\",path=\"postmortems/2026-10-20-db.md\"} 25",
+        "postmortem_tracker_incident_time_to_restore_minutes{forge=\"gitlab\",repository=\"platform/web\",path=\"docs/pm/checkout-500s.md\"} 45",
+        "postmortem_tracker_incident_time_to_detect_minutes_median{severity=\"sev1\"} 25",
+        "postmortem_tracker_incident_time_to_restore_minutes_median{severity=\"sev2\"} 45",
+        "postmortem_tracker_days_to_close_median_by_kind{kind=\"corrective\"} 15",
+        "postmortem_tracker_days_to_close_median_by_severity{severity=\"sev2\"} 4",
+        "postmortem_tracker_items_closed_with_due{result=\"on_time\"} 0",
+        "postmortem_tracker_items_closed_with_due{result=\"late\"} 1",
+        "postmortem_tracker_items_closed_by_due_ratio 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
+    assert!(
+        !metrics.contains("checkout-500s.md\"} 0"),
+        "an unknown time to detect has no sample:\n{metrics}"
+    );
+}
+
+/// Whether the page is wider than the window (it must not be).
+const OVERFLOW_JS: &str = "const e = document.scrollingElement; \
+    return {scroll: e.scrollWidth, client: e.clientWidth, inner: window.innerWidth, \
+            height: window.innerHeight};";
+
+fn assert_no_horizontal_scroll(d: &Driver, what: &str) {
+    let v = d.script(OVERFLOW_JS);
+    let (scroll, client) = (v["scroll"].as_f64().unwrap(), v["client"].as_f64().unwrap());
+    assert!(scroll <= client, "{what}: the page scrolls sideways: {v}");
+}
+
+#[test]
+fn a_browser_pages_through_a_thousand_items_at_1280x800() {
+    let Some((chrome, driver)) = browser() else {
+        return;
+    };
+    let (dir, db) = seed_many(1000);
+    let svc = Service::serve(dir, db);
+    let (d, _profile) = Driver::open(&chrome, &driver, (1280, 800));
+    let v = d.script(OVERFLOW_JS);
+    assert_eq!(v["inner"], 1280, "a 1280 px wide window: {v}");
+
+    d.load(&format!("http://{}/?per_page=250", svc.addr));
+    assert_no_horizontal_scroll(&d, "the first page");
+    // The table stays in its card, and the action column is not squeezed.
+    let sizes = d.script(
+        "const card = document.querySelector('#items').closest('.panel').getBoundingClientRect(); \
+         const table = document.querySelector('#items').getBoundingClientRect(); \
+         const action = document.querySelector('#items th.text').getBoundingClientRect(); \
+         return {card: card.right, table: table.right, action: action.width};",
+    );
+    assert!(
+        sizes["table"].as_f64().unwrap() <= sizes["card"].as_f64().unwrap(),
+        "{sizes}"
+    );
+    assert!(sizes["action"].as_f64().unwrap() >= 250.0, "{sizes}");
+    d.screenshot("dashboard-1280x800.png");
+
+    // The stats charts are drawn: bars with a width.
+    let bars = d.script(
+        "const w = s => Array.from(document.querySelectorAll(s + ' rect.bar')) \
+           .map(r => r.getBoundingClientRect().width); \
+         return {kind: w('#chart-time-to-close'), severity: w('#chart-close-by-severity'), \
+                 due: w('#chart-closed-by-due'), incidents: w('#chart-incidents')};",
+    );
+    for (chart, n) in [("kind", 1), ("severity", 1), ("due", 2), ("incidents", 2)] {
+        let widths = bars[chart].as_array().unwrap();
+        assert_eq!(widths.len(), n, "{chart}: {bars}");
+        assert!(widths[0].as_f64().unwrap() > 5.0, "{chart}: {bars}");
+    }
+
+    // Next, page after page, to the end: every item once, in the index's order.
+    let mut texts: Vec<String> = Vec::new();
+    for page in 1..=4 {
+        let position = d.script("return document.querySelector('#page-position').innerText;");
+        let from = (page - 1) * 250 + 1;
+        assert_eq!(
+            position,
+            format!("Page {page} of 4 · items {from}–{} of 1000", from + 249)
+        );
+        let rows = d.script(ROWS_JS);
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 250);
+        texts.extend(rows.iter().map(|r| r[3].as_str().unwrap()[..9].to_string()));
+        assert_no_horizontal_scroll(&d, &format!("page {page}"));
+        if page < 4 {
+            d.click("#page-next");
+            d.wait_for(
+                "the next page",
+                &format!(
+                    "return location.search.includes('page={}') && document.readyState === 'complete';",
+                    page + 1
+                ),
+            );
+        }
+    }
+    let expected: Vec<String> = (0..1000).map(|i| format!("Item {i:04}")).collect();
+    assert_eq!(texts, expected);
+    let next = d.script("return !!document.querySelector('#page-next');");
+    assert_eq!(next, false, "no next page after the last");
+
+    // Sorting by a column header keeps the page size and starts from the first page.
+    d.click("#items th.due a");
+    d.wait_for(
+        "the sorted page",
+        "return location.search.includes('sort=due') && document.readyState === 'complete';",
+    );
+    let url = d.cmd("GET", "/url", None);
+    assert!(url.as_str().unwrap().contains("per_page=250"), "{url}");
+    let first_due =
+        d.script("return document.querySelector('#items tbody tr').cells[6].innerText;");
+    assert_eq!(first_due, "2026-01-02");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The trend from real follow-ups: the service with the real runner against each fake forge,
+// stopped and started again on the same database each day.
+
+use crate::service_e2e::{CONFIG, PM};
+use crate::support;
+use postmortem_tracker::forge::paced::Pacing;
+use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
+use postmortem_tracker::service::Secrets;
+use support::github::FakeGitHub;
+use support::gitlab::FakeGitLab;
+use support::service::ServiceForge;
+
+const TREND_SECRET: &str = "trend-secret";
+
+/// The service on `db` with the real runner against the fakes, its day `today`.
+async fn forge_service(
+    db: &Path,
+    gh: &FakeGitHub,
+    gl: &FakeGitLab,
+    today: &str,
+) -> support::service::Service {
+    let store = Arc::new(Store::open(db).unwrap());
+    let settings = Settings {
+        secrets: Secrets {
+            github: Some(TREND_SECRET.into()),
+            gitlab: Some(TREND_SECRET.into()),
+        },
+        workers: 1,
+        poll_interval: Duration::from_millis(100),
+        ..Settings::default()
+    };
+    let runner = ForgeRunner::new(
+        store.clone(),
+        RunnerSettings {
+            github: Some(Access {
+                api_url: gh.base_url(),
+                token: FakeGitHub::TOKEN.into(),
+            }),
+            gitlab: Some(Access {
+                api_url: format!("{}/api/v4", gl.base_url()),
+                token: FakeGitLab::TOKEN.into(),
+            }),
+            write: WriteMode::Commit,
+            timeout: Duration::from_secs(10),
+            pacing: Pacing {
+                min_write_interval: Duration::ZERO,
+                max_wait: Duration::from_secs(5),
+                retry_delay: Duration::ZERO,
+                ..Pacing::default()
+            },
+            job_timeout: Duration::from_secs(600),
+            today: Some(today.parse().unwrap()),
+            templates_dir: None,
+        },
+        settings.api_metrics.clone(),
+    )
+    .unwrap();
+    support::service::Service::start_with(store, settings, Arc::new(runner)).await
+}
+
+crate::both_forges!(three_followups_on_three_days_draw_one_point_per_day);
+
+/// Three follow-ups on 14, 15 and 16 October, the service restarted between them: the trend
+/// holds one point per day (the replica-lag alert, due 15 October, turns overdue on the 16th),
+/// in `/api/stats` and in the chart a browser draws.
+async fn three_followups_on_three_days_draw_one_point_per_day<F: ServiceForge>() {
+    let gh = FakeGitHub::start();
+    let gl = FakeGitLab::start();
+    let forge = F::pick(&gh, &gl);
+    let repository = "trend/svc";
+    forge.seed(
+        repository,
+        &[
+            (".postmortem-tracker.toml", CONFIG),
+            ("postmortems/2026-10-01-replica-lag.md", PM),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let days = ["2026-10-14", "2026-10-15", "2026-10-16"];
+    for (n, today) in days.iter().enumerate() {
+        let svc = forge_service(&db, &gh, &gl, today).await;
+        let event = F::issue_event(TREND_SECRET, repository, &format!("trend-{n}"));
+        let (status, body) = svc.deliver(&event).await;
+        assert_eq!(status, 202, "{today}: {body}");
+        svc.idle(60).await;
+        let (_, jobs) = svc.get("/api/jobs").await;
+        assert!(jobs.contains("\"state\":\"done\""), "{today}: {jobs}");
+        assert!(!jobs.contains("\"state\":\"failed\""), "{today}: {jobs}");
+        svc.stop().await;
+    }
+
+    // The next day's service (restarted once more) shows the three days.
+    let svc = forge_service(&db, &gh, &gl, "2026-10-17").await;
+    let (status, body) = svc.get("/api/stats").await;
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let points: Vec<(String, u64, u64, u64)> = v["over_time"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["day"].as_str().unwrap().to_string(),
+                p["done"].as_u64().unwrap(),
+                p["open"].as_u64().unwrap(),
+                p["overdue"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ("2026-10-14".to_string(), 1, 2, 0),
+            ("2026-10-15".to_string(), 1, 2, 0),
+            ("2026-10-16".to_string(), 1, 1, 1),
+        ]
+    );
+    let (_, html) = svc.get("/").await;
+    let chart = svg(&html, "chart-open-over-time");
+    assert_eq!(chart.matches("<circle class=\"dot open\"").count(), 3);
+    assert!(chart.contains("2026-10-16: 1 overdue"), "{chart}");
+
+    if let Some((chrome, driver)) = browser() {
+        let base = format!("http://{}/", svc.addr);
+        let shot = format!("dashboard-trend-{}.png", F::NAME);
+        // The WebDriver client blocks: off the async threads.
+        tokio::task::spawn_blocking(move || {
+            let (d, _profile) = Driver::open(&chrome, &driver, (1280, 800));
+            d.load(&base);
+            assert_no_horizontal_scroll(&d, "the trend page");
+            let dots = d.script(
+                "return Array.from(document.querySelectorAll('#chart-open-over-time circle.dot.open')) \
+                   .map(c => c.getBoundingClientRect().x);",
+            );
+            let xs: Vec<f64> = dots
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            assert_eq!(xs.len(), 3, "one point per day: {dots}");
+            assert!(xs[0] < xs[1] && xs[1] < xs[2], "days left to right: {xs:?}");
+            d.screenshot(&shot);
+        })
+        .await
+        .unwrap();
+    }
+    svc.stop().await;
 }

@@ -12,8 +12,8 @@ use std::time::Duration;
 use postmortem_tracker::forge::github::GitHub;
 use postmortem_tracker::forge::gitlab::GitLab;
 use postmortem_tracker::forge::publish::{
-    commit_message, is_own_commit, publish, Change, ChangeRequest, Publisher, RemoteFile, Source,
-    Target,
+    commit_message, is_own_commit, publish, Change, ChangeRequest, FileWrite, Publisher,
+    RemoteFile, RequestSpec, Source, Target,
 };
 use postmortem_tracker::forge::TrackerError;
 use postmortem_tracker::writeback::status::{set_boxes, write_block};
@@ -45,34 +45,20 @@ impl<P: Publisher> Publisher for Racing<'_, P> {
     ) -> Result<Option<RemoteFile>, TrackerError> {
         self.inner.read_file(path, branch).await
     }
-    async fn write_file(
-        &self,
-        path: &str,
-        branch: &str,
-        text: &str,
-        version: &str,
-        message: &str,
-    ) -> Result<(), TrackerError> {
+    async fn write_file(&self, write: &FileWrite<'_>) -> Result<(), TrackerError> {
         if !self.raced.replace(true) {
             (self.edit)();
         }
-        self.inner
-            .write_file(path, branch, text, version, message)
-            .await
+        self.inner.write_file(write).await
     }
     async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {
         self.inner.ensure_branch(branch, from).await
     }
     async fn upsert_change_request(
         &self,
-        head: &str,
-        base: &str,
-        title: &str,
-        body: &str,
+        request: &RequestSpec<'_>,
     ) -> Result<ChangeRequest, TrackerError> {
-        self.inner
-            .upsert_change_request(head, base, title, body)
-            .await
+        self.inner.upsert_change_request(request).await
     }
 }
 
@@ -199,34 +185,22 @@ async fn a_file_that_keeps_changing_is_given_up_after_bounded_attempts() {
         ) -> Result<Option<RemoteFile>, TrackerError> {
             self.0.read_file(path, branch).await
         }
-        async fn write_file(
-            &self,
-            path: &str,
-            branch: &str,
-            text: &str,
-            version: &str,
-            message: &str,
-        ) -> Result<(), TrackerError> {
+        async fn write_file(&self, write: &FileWrite<'_>) -> Result<(), TrackerError> {
             self.2.set(self.2.get() + 1);
             let other = format!("{ORIGINAL}\nedit {}\n", self.2.get());
             self.1
                 .state()
                 .seed_file(("acme", "svc"), "main", PATH, &other);
-            self.0
-                .write_file(path, branch, text, version, message)
-                .await
+            self.0.write_file(write).await
         }
         async fn ensure_branch(&self, b: &str, f: &str) -> Result<bool, TrackerError> {
             self.0.ensure_branch(b, f).await
         }
         async fn upsert_change_request(
             &self,
-            h: &str,
-            b: &str,
-            t: &str,
-            body: &str,
+            request: &RequestSpec<'_>,
         ) -> Result<ChangeRequest, TrackerError> {
-            self.0.upsert_change_request(h, b, t, body).await
+            self.0.upsert_change_request(request).await
         }
     }
     let out = publish(

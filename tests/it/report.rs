@@ -132,7 +132,7 @@ fn file_only_json_has_every_item_and_hand_computed_figures() {
     );
     assert_eq!(
         f["closed_by_due"],
-        json(r#"{"known": 0, "on_time": 0, "share": null}"#)
+        json(r#"{"known": 0, "on_time": 0, "share": null, "percent": null}"#)
     );
 }
 
@@ -371,7 +371,7 @@ fn with_a_token_close_days_come_from_the_tracker() {
     // Closed by the due date (2026-01-05): the alert yes, the consumer no.
     assert_eq!(
         f["closed_by_due"],
-        json(r#"{"known": 2, "on_time": 1, "share": 0.5}"#)
+        json(r#"{"known": 2, "on_time": 1, "share": 0.5, "percent": 50}"#)
     );
 }
 

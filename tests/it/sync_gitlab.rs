@@ -1,221 +1,27 @@
-//! `sync` against the fake GitLab: the same guarantees as on GitHub, through the `gitlab`
-//! crate's async client (form bodies, user ids, native due dates, 429 with Retry-After).
+//! `sync` against the fake GitLab, what only GitLab has: 429s with `Retry-After` on listings,
+//! owners GitLab silently does not assign, quick actions in copied text, the binary detecting
+//! GitLab CI, and the follow-up's waits. The scenarios both forges share are in
+//! `sync_forges.rs`.
 
-use crate::support;
-use crate::sync_common;
+use crate::sync_common::*;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use postmortem_tracker::forge::gitlab::GitLab;
-use postmortem_tracker::render::safe::parse_marker;
 use postmortem_tracker::render::Engine;
-use postmortem_tracker::sync::sync;
 use support::gitlab::FakeGitLab;
 use support::{Access, Fault};
-use sync_common::*;
 
-const P: &str = "acme/svc";
-const ISSUES: &str = "/api/v4/projects/acme%2Fsvc/issues";
+use crate::support;
+
+const P: &str = REPO;
+const ISSUES: &str = <FakeGitLab as SyncForge>::ISSUES;
 
 fn fake() -> FakeGitLab {
-    let fake = FakeGitLab::start();
-    for u in [
-        "okafor", "mkovacs", "lfischer", "tbrandt", "okoye", "jdoe", "lgarcia", "mtanaka",
-    ] {
-        fake.state().add_user(u);
-    }
-    fake
+    FakeGitLab::start_with_owners()
 }
 
-async fn client(fake: &FakeGitLab) -> GitLab {
-    GitLab::connect(&format!("{}/api/v4", fake.base_url()), P, FakeGitLab::TOKEN)
-        .await
-        .unwrap()
-}
-
-fn open_by_key(fake: &FakeGitLab) -> BTreeMap<String, Vec<u64>> {
-    let st = fake.state();
-    let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for i in &st.project(P).issues {
-        if i.state != "opened" {
-            continue;
-        }
-        let (key, _) = parse_marker(i.description.as_deref().unwrap_or_default()).expect("marker");
-        out.entry(key).or_default().push(i.iid);
-    }
-    out
-}
-
-fn assert_tracked_once(fake: &FakeGitLab, root: &std::path::Path, expected: &BTreeSet<String>) {
-    let open = open_by_key(fake);
-    let keys: BTreeSet<String> = open.keys().cloned().collect();
-    // Ticked items get an issue closed at once; every other item one open issue.
-    let ticked = ticked_keys(root);
-    let want: BTreeSet<String> = expected.difference(&ticked).cloned().collect();
-    assert!(want.len() < expected.len(), "the corpus has ticked items");
-    assert_eq!(keys, want, "one open issue per item, none lost");
-    for (k, v) in &open {
-        assert_eq!(v.len(), 1, "key {k} has issues {v:?}");
-    }
-    assert_all_linked(root);
-}
-
-#[tokio::test]
-async fn items_naming_an_issue_are_adopted_and_removed_items_reported() {
-    let fake = fake();
-    let ws = workspace();
-    let docs = load(ws.path());
-    let engine = Engine::new(None).unwrap();
-    let opts = options(ws.path(), P);
-    let gl = client(&fake).await;
-    let report = sync(&docs, &gl, &NoSleep::default(), &engine, &opts)
-        .await
-        .unwrap();
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
-    // Example 04 names issues for four of its items (#12, #15, an URL, #19) and example 05 one:
-    // they are adopted, not opened again.
-    let by_file = report
-        .plan
-        .items
-        .iter()
-        .filter(|i| {
-            matches!(
-                i.action,
-                postmortem_tracker::plan::Action::Adopt {
-                    by: postmortem_tracker::plan::AdoptBy::FileReference,
-                    ..
-                }
-            )
-        })
-        .count();
-    assert_eq!(by_file, 5);
-    // Drop one item from a file: the next plan reports its issue as removed, opens nothing.
-    let path = ws
-        .path()
-        .join("postmortems/02-booking-portal-certificate.md");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.contains("Review expiring credentials"))
-        .collect();
-    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
-    let state = postmortem_tracker::forge::Tracker::list_issues(&gl, "postmortem")
-        .await
-        .unwrap();
-    let p = postmortem_tracker::plan::plan(&load(ws.path()), &state, &opts.plan);
-    assert_eq!(p.removed.len(), 1, "{:?}", p.removed);
-    assert_eq!(
-        p.removed[0].path,
-        "postmortems/02-booking-portal-certificate.md"
-    );
-    assert_eq!(p.counts().0, 0, "nothing to create");
-}
-
-#[tokio::test]
-async fn first_sync_opens_one_issue_per_item_and_the_second_makes_no_write() {
-    let fake = fake();
-    let ws = workspace();
-    let docs = load(ws.path());
-    let expected = keys_to_track(&docs);
-    let engine = Engine::new(None).unwrap();
-    let opts = options(ws.path(), P);
-    let report = sync(
-        &docs,
-        &client(&fake).await,
-        &NoSleep::default(),
-        &engine,
-        &opts,
-    )
-    .await
-    .unwrap();
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(report.created.len(), expected.len());
-    assert_tracked_once(&fake, ws.path(), &expected);
-    {
-        let st = fake.state();
-        let project = st.project(P);
-        let find = |t: &str| {
-            project
-                .issues
-                .iter()
-                .find(|i| i.title.contains(t))
-                .unwrap_or_else(|| panic!("no issue titled {t}"))
-        };
-        let i = find("Add jittered exponential backoff");
-        assert_eq!(i.assignee_ids, [st.user_id("mkovacs")]);
-        assert_eq!(i.due_date.as_deref(), Some("2026-03-27"), "native due date");
-        assert!(i.labels.contains(&"preventive".to_string()));
-        assert!(i.milestone_id.is_some());
-        assert_eq!(
-            find("statement timeout").assignee_ids,
-            [st.user_id("tbrandt")]
-        );
-        let i = find("consumer-lag alerting");
-        assert!(i.assignee_ids.is_empty());
-        assert!(i
-            .description
-            .as_deref()
-            .unwrap()
-            .contains("no matching account"));
-        assert!(project
-            .issues
-            .iter()
-            .all(|i| i.labels.contains(&"postmortem".to_string())));
-    }
-    fake.log().clear();
-    let docs = load(ws.path());
-    let report = sync(
-        &docs,
-        &client(&fake).await,
-        &NoSleep::default(),
-        &engine,
-        &opts,
-    )
-    .await
-    .unwrap();
-    assert!(report.created.is_empty() && report.adopted.is_empty());
-    assert_eq!(fake.log().count_writes(), 0);
-    let pages = fake.state().project(P).issues.len().div_ceil(100).max(1);
-    // GET /user (the client checks its token) plus the listing pages.
-    assert_eq!(fake.log().len(), pages + 1, "{:?}", fake.log().all());
-}
-
-#[tokio::test]
-async fn a_create_answered_502_that_succeeded_is_adopted_not_repeated() {
-    let fake = fake();
-    let ws = workspace();
-    let docs = load(ws.path());
-    let expected = keys_to_track(&docs);
-    fake.faults()
-        .on("POST", ISSUES, Fault::ApplyThenStatus(502), 3)
-        .on("POST", ISSUES, Fault::ApplyThenDrop, 1)
-        .on(
-            "POST",
-            ISSUES,
-            Fault::TooManyRequests {
-                retry_after_secs: 5,
-            },
-            1,
-        );
-    let sleeper = NoSleep::default();
-    let report = sync(
-        &docs,
-        &client(&fake).await,
-        &sleeper,
-        &Engine::new(None).unwrap(),
-        &options(ws.path(), P),
-    )
-    .await
-    .unwrap();
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(report.adopted.len(), 4);
-    assert!(
-        sleeper.0.borrow().contains(&Duration::from_secs(5)),
-        "Retry-After honoured"
-    );
-    assert_eq!(fake.state().project(P).issues.len(), expected.len());
-    assert_tracked_once(&fake, ws.path(), &expected);
+async fn client(fake: &FakeGitLab) -> postmortem_tracker::forge::gitlab::GitLab {
+    fake.client().await
 }
 
 /// GitLab's 429 carries `Retry-After`: a listing (the issues, the labels) and a call whose
@@ -235,15 +41,7 @@ async fn a_429_to_a_listing_or_an_ignored_answer_waits_its_retry_after() {
         .on("GET", labels, limited(), 1)
         .on("POST", labels, limited(), 1);
     let sleeper = NoSleep::default();
-    let report = sync(
-        &docs,
-        &client(&fake).await,
-        &sleeper,
-        &Engine::new(None).unwrap(),
-        &options(ws.path(), P),
-    )
-    .await
-    .unwrap();
+    let report = sync_once(&fake, ws.path(), &sleeper).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let waits = sleeper.0.borrow().clone();
     let one_second = waits
@@ -265,16 +63,7 @@ async fn an_owner_gitlab_does_not_assign_is_reported() {
     let fake = fake();
     fake.state().add_outsider("mkovacs");
     let ws = workspace();
-    let docs = load(ws.path());
-    let report = sync(
-        &docs,
-        &client(&fake).await,
-        &NoSleep::default(),
-        &Engine::new(None).unwrap(),
-        &options(ws.path(), P),
-    )
-    .await
-    .unwrap();
+    let report = sync_once(&fake, ws.path(), &NoSleep::default()).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let st = fake.state();
     let issue = st
@@ -319,15 +108,7 @@ async fn copied_text_never_runs_a_gitlab_quick_action() {
     .unwrap();
     let docs = load(ws.path());
     assert_eq!(docs[0].actions.len(), 3, "{:?}", docs[0].actions);
-    let report = sync(
-        &docs,
-        &client(&fake).await,
-        &NoSleep::default(),
-        &Engine::new(None).unwrap(),
-        &options(ws.path(), P),
-    )
-    .await
-    .unwrap();
+    let report = sync_once(&fake, ws.path(), &NoSleep::default()).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.created.len(), 3);
     let st = fake.state();
@@ -364,128 +145,6 @@ async fn copied_text_never_runs_a_gitlab_quick_action() {
             .contains("close the legacy VPN endpoint"),
         "the text is kept, visible"
     );
-}
-
-#[tokio::test]
-async fn a_crash_after_any_request_never_leads_to_a_duplicate() {
-    let total = {
-        let fake = fake();
-        let ws = workspace();
-        let docs = load(ws.path());
-        sync(
-            &docs,
-            &client(&fake).await,
-            &NoSleep::default(),
-            &Engine::new(None).unwrap(),
-            &options(ws.path(), P),
-        )
-        .await
-        .unwrap();
-        fake.log().len()
-    };
-    for n in 1..total {
-        let fake = fake();
-        let ws = workspace();
-        let docs = load(ws.path());
-        let expected = keys_to_track(&docs);
-        let c = client(&fake).await;
-        let base = fake.log().len();
-        fake.faults().at_request(base + n, Fault::ApplyThenDrop);
-        for later in base + n + 1..base + n + 2000 {
-            fake.faults().at_request(later, Fault::Drop);
-        }
-        let mut opts = options(ws.path(), P);
-        opts.write_back = false;
-        let engine = Engine::new(None).unwrap();
-        let _ = sync(&docs, &c, &NoSleep::default(), &engine, &opts).await;
-        fake.faults().clear();
-        let docs = load(ws.path());
-        let report = sync(
-            &docs,
-            &client(&fake).await,
-            &NoSleep::default(),
-            &engine,
-            &options(ws.path(), P),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("rerun after a crash at request {n}: {e}"));
-        assert!(
-            report.errors.is_empty(),
-            "crash at {n}: {:?}",
-            report.errors
-        );
-        assert_eq!(
-            fake.state().project(P).issues.len(),
-            expected.len(),
-            "crash at request {n} left a duplicate"
-        );
-        assert_tracked_once(&fake, ws.path(), &expected);
-    }
-}
-
-#[tokio::test]
-async fn twenty_percent_faults_over_seeded_runs_lose_and_duplicate_nothing() {
-    let kinds = vec![
-        Fault::Status(502),
-        Fault::Status(500),
-        Fault::ApplyThenStatus(502),
-        Fault::Drop,
-        Fault::ApplyThenDrop,
-        Fault::TooManyRequests {
-            retry_after_secs: 2,
-        },
-    ];
-    for seed in 1..=12u64 {
-        let fake = fake();
-        let ws = workspace();
-        let expected = keys_to_track(&load(ws.path()));
-        let engine = Engine::new(None).unwrap();
-        let c = client(&fake).await;
-        fake.faults().random(seed, 0.2, kinds.clone(), 400);
-        let mut done = false;
-        for _ in 0..10 {
-            let docs = load(ws.path());
-            if let Ok(r) = sync(
-                &docs,
-                &c,
-                &NoSleep::default(),
-                &engine,
-                &options(ws.path(), P),
-            )
-            .await
-            {
-                if r.errors.is_empty() {
-                    done = true;
-                    break;
-                }
-            }
-        }
-        assert!(done, "seed {seed}: no clean run in 10");
-        assert_tracked_once(&fake, ws.path(), &expected);
-    }
-}
-
-#[tokio::test]
-async fn two_syncs_at_once_leave_one_open_issue_per_item() {
-    let fake = fake();
-    let ws = workspace();
-    let docs = load(ws.path());
-    let expected = keys_to_track(&docs);
-    let engine = Engine::new(None).unwrap();
-    let opts = options(ws.path(), P);
-    let (a, b) = (client(&fake).await, client(&fake).await);
-    let (sa, sb) = (NoSleep::default(), NoSleep::default());
-    let (ra, rb) = tokio::join!(
-        sync(&docs, &a, &sa, &engine, &opts),
-        sync(&docs, &b, &sb, &engine, &opts)
-    );
-    let (ra, rb) = (ra.unwrap(), rb.unwrap());
-    assert!(ra.errors.is_empty() && rb.errors.is_empty());
-    assert!(
-        ra.duplicates_closed.len() + rb.duplicates_closed.len() > 0,
-        "the runs raced"
-    );
-    assert_tracked_once(&fake, ws.path(), &expected);
 }
 
 fn bin(ws: &std::path::Path, fake: &FakeGitLab, token: &str, repo: &str) -> (i32, String, String) {
@@ -549,26 +208,17 @@ fn the_binary_detects_gitlab_ci_and_explains_failures_without_the_token() {
 async fn the_follow_up_waits_through_the_injected_sleeper() {
     use postmortem_tracker::config::Config;
     use postmortem_tracker::reconcile::followup::{followup, Document, Job, Write};
-    use postmortem_tracker::reconcile::{Kind, Options, Remote};
+    use postmortem_tracker::reconcile::{ForgeKind, Options, Remote};
 
     let fake = fake();
     let ws = workspace();
-    let docs = load(ws.path());
     let engine = Engine::new(None).unwrap();
     let c = client(&fake).await;
-    sync(
-        &docs,
-        &c,
-        &NoSleep::default(),
-        &engine,
-        &options(ws.path(), P),
-    )
-    .await
-    .unwrap();
+    sync_once(&fake, ws.path(), &NoSleep::default()).await;
     let mut config = Config::default();
     config.sync.min_write_interval_ms = 0;
     let remote = Remote {
-        kind: Kind::Gitlab,
+        kind: Some(ForgeKind::Gitlab),
         repo: P.into(),
         api_url: format!("{}/api/v4", fake.base_url()),
         token: Some(FakeGitLab::TOKEN.into()),

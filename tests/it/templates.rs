@@ -178,6 +178,8 @@ fn render_all(text: &str) -> Vec<(&'static str, String)> {
     out.push(("pr_comment", engine.render("pr_comment", &pr).unwrap()));
     let mut reminder = sample::reminder();
     reminder.item.text = text.into();
+    // The escalation's mentions are logins from the configuration, never user text.
+    reminder.escalate = vec!["alice".into()];
     out.push((
         "reminder_comment",
         engine.render("reminder_comment", &reminder).unwrap(),
@@ -211,6 +213,25 @@ fn render_all(text: &str) -> Vec<(&'static str, String)> {
         s.places = vec![text.into()];
     }
     out.push(("can_report", engine.render("can_report", &can).unwrap()));
+    let mut digest = postmortem_tracker::followup::digest::sample();
+    for g in &mut digest.owners {
+        for i in &mut g.items {
+            i.item.text = text.into();
+            i.postmortem.title = Some(text.into());
+        }
+    }
+    out.push(("digest", engine.render("digest", &digest).unwrap()));
+    let mut report = postmortem_tracker::report::sample();
+    for r in &mut report.items {
+        (r.text, r.path, r.kind) = (text.into(), text.into(), text.into());
+        (r.owner, r.issue) = (Some(text.into()), Some(text.into()));
+    }
+    for i in &mut report.figures.incidents {
+        (i.title, i.severity, i.start) = (Some(text.into()), Some(text.into()), Some(text.into()));
+    }
+    report.figures.incidents_by_severity[0].severity = text.into();
+    report.figures.days_to_close.by_kind[0].group = text.into();
+    out.push(("report", engine.render("report", &report).unwrap()));
     assert_eq!(out.len(), TEMPLATES.len());
     out
 }

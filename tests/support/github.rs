@@ -9,7 +9,7 @@
 //! (`recursive`, cut at [`GitHubState::tree_limit`] entries with `truncated: true`, as GitHub
 //! cuts at 100,000; 409 for a repository marked `empty`). `GET /orgs/{org}/repos` (every repository of an organisation the token
 //! can see; 404 for a name that is no organisation) and `GET /users/{user}/repos` (the user's
-//! public repositories). Repository routes also answer under `/repositories/{id}/...`, the form
+//! public repositories). `POST /graphql`: Projects (v2), in [`super::github_projects`]. Repository routes also answer under `/repositories/{id}/...`, the form
 //! GitHub uses in its `Link` headers.
 
 use std::collections::BTreeMap;
@@ -202,6 +202,8 @@ pub struct GitHubState {
     /// Epoch seconds.
     pub rate_reset: u64,
     pub clock: FakeClock,
+    /// Projects (v2), answered at `POST /graphql` ([`super::github_projects`]).
+    pub projects: super::github_projects::ProjectsState,
     next_id: u64,
 }
 
@@ -220,6 +222,7 @@ impl GitHubState {
             rate_remaining: 5000,
             rate_reset: 1_709_287_200,
             clock: FakeClock::default(),
+            projects: Default::default(),
             next_id: 1000,
         };
         st.add_user("octo-bot");
@@ -692,6 +695,7 @@ fn route(st: &mut GitHubState, req: &Req, base: &str, grant: Option<&TokenGrant>
             let items = idxs.iter().map(|&i| repo_json(st, i, base)).collect();
             list_reply(req, base, None, items)
         }
+        ("POST", ["graphql"]) => super::github_projects::graphql(st, req, grant),
         (_, ["repos", owner, name, rest @ ..]) => {
             let Some(idx) = st
                 .repos

@@ -17,6 +17,7 @@
 #![allow(dead_code)]
 
 pub mod github;
+pub mod github_projects;
 pub mod gitlab;
 pub mod service;
 

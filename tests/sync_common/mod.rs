@@ -144,3 +144,261 @@ pub fn assert_all_linked(root: &Path) {
         }
     }
 }
+
+// ------------------------------------------------------------------ the forge matrix
+
+use crate::support::github::FakeGitHub;
+use crate::support::gitlab::FakeGitLab;
+use crate::support::service::ServiceForge;
+use crate::support::Fault;
+use postmortem_tracker::forge::github::GitHub;
+use postmortem_tracker::forge::gitlab::GitLab;
+use postmortem_tracker::forge::Tracker;
+
+/// The repository every sync scenario works in.
+pub const REPO: &str = "acme/svc";
+
+/// One issue of [`REPO`] as a person sees it on either forge.
+#[derive(Debug, Clone)]
+pub struct IssueView {
+    pub number: u64,
+    pub title: String,
+    pub open: bool,
+    pub body: String,
+    pub labels: Vec<String>,
+    /// Assignee user names.
+    pub assignees: Vec<String>,
+    pub in_milestone: bool,
+    /// The forge's own due date field (GitLab's `due_date`); GitHub has none.
+    pub due: Option<String>,
+}
+
+/// One of the two fake forges as the sync tests drive it: each scenario is written once as
+/// `async fn name<F: SyncForge>()` and run against both by `both_forges!`.
+pub trait SyncForge: ServiceForge + Sized {
+    /// The real client (octocrab or the gitlab crate) the tool talks through.
+    type Client: Tracker;
+    /// The path of [`REPO`]'s issues collection, for faults and request counts.
+    const ISSUES: &'static str;
+    /// Requests a client makes when it connects (GitLab checks its token with `GET /user`).
+    const CONNECT_REQUESTS: usize;
+    /// Whether the forge has a due date field of its own (else the body's Due row carries it).
+    const NATIVE_DUE: bool;
+
+    /// A fresh fake with [`REPO`] and the accounts of the examples' owners.
+    fn start_with_owners() -> Self;
+    /// A client for [`REPO`] with the fake's write token.
+    async fn client(&self) -> Self::Client;
+    /// Every issue of [`REPO`] (pull/merge requests left out), oldest first.
+    fn all_issues(&self) -> Vec<IssueView>;
+    /// Opens or closes issue `number` as a person would.
+    fn set_open(&self, number: u64, open: bool);
+    /// The titles of [`REPO`]'s milestones and the names of its labels.
+    fn milestones_and_labels(&self) -> (Vec<String>, Vec<String>);
+}
+
+/// The owners the examples and seeds name who have an account on the fakes.
+const OWNERS: [&str; 8] = [
+    "okafor", "mkovacs", "lfischer", "tbrandt", "okoye", "jdoe", "lgarcia", "mtanaka",
+];
+
+impl SyncForge for FakeGitHub {
+    type Client = GitHub;
+    const ISSUES: &'static str = "/repos/acme/svc/issues";
+    const CONNECT_REQUESTS: usize = 0;
+    const NATIVE_DUE: bool = false;
+
+    fn start_with_owners() -> Self {
+        let fake = FakeGitHub::start();
+        for u in OWNERS {
+            fake.state().add_user(u);
+        }
+        fake
+    }
+
+    async fn client(&self) -> GitHub {
+        GitHub::new(
+            &self.base_url(),
+            REPO,
+            Some(FakeGitHub::TOKEN),
+            Duration::from_secs(5),
+        )
+        .unwrap()
+    }
+
+    fn all_issues(&self) -> Vec<IssueView> {
+        let st = self.state();
+        st.repo("acme", "svc")
+            .real_issues()
+            .into_iter()
+            .map(|i| IssueView {
+                number: i.number,
+                title: i.title.clone(),
+                open: i.state == "open",
+                body: i.body.clone().unwrap_or_default(),
+                labels: i.labels.clone(),
+                assignees: i.assignees.clone(),
+                in_milestone: i.milestone.is_some(),
+                due: None,
+            })
+            .collect()
+    }
+
+    fn set_open(&self, number: u64, open: bool) {
+        let mut st = self.state();
+        let issue = st
+            .repo_mut("acme", "svc")
+            .issues
+            .iter_mut()
+            .find(|i| i.number == number)
+            .unwrap();
+        issue.state = if open { "open" } else { "closed" }.into();
+    }
+
+    fn milestones_and_labels(&self) -> (Vec<String>, Vec<String>) {
+        let st = self.state();
+        let repo = st.repo("acme", "svc");
+        (
+            repo.milestones.iter().map(|m| m.title.clone()).collect(),
+            repo.labels.iter().map(|l| l.name.clone()).collect(),
+        )
+    }
+}
+
+impl SyncForge for FakeGitLab {
+    type Client = GitLab;
+    const ISSUES: &'static str = "/api/v4/projects/acme%2Fsvc/issues";
+    const CONNECT_REQUESTS: usize = 1;
+    const NATIVE_DUE: bool = true;
+
+    fn start_with_owners() -> Self {
+        let fake = FakeGitLab::start();
+        for u in OWNERS {
+            fake.state().add_user(u);
+        }
+        fake
+    }
+
+    async fn client(&self) -> GitLab {
+        GitLab::connect(
+            &format!("{}/api/v4", self.base_url()),
+            REPO,
+            FakeGitLab::TOKEN,
+        )
+        .await
+        .unwrap()
+    }
+
+    fn all_issues(&self) -> Vec<IssueView> {
+        let st = self.state();
+        let name = |id: &u64| {
+            st.users
+                .iter()
+                .find(|u| u.id == *id)
+                .map(|u| u.username.clone())
+                .unwrap_or_default()
+        };
+        st.project(REPO)
+            .issues
+            .iter()
+            .map(|i| IssueView {
+                number: i.iid,
+                title: i.title.clone(),
+                open: i.state == "opened",
+                body: i.description.clone().unwrap_or_default(),
+                labels: i.labels.clone(),
+                assignees: i.assignee_ids.iter().map(name).collect(),
+                in_milestone: i.milestone_id.is_some(),
+                due: i.due_date.clone(),
+            })
+            .collect()
+    }
+
+    fn set_open(&self, number: u64, open: bool) {
+        let mut st = self.state();
+        let issue = st
+            .project_mut(REPO)
+            .issues
+            .iter_mut()
+            .find(|i| i.iid == number)
+            .unwrap();
+        issue.state = if open { "opened" } else { "closed" }.into();
+    }
+
+    fn milestones_and_labels(&self) -> (Vec<String>, Vec<String>) {
+        let st = self.state();
+        let p = st.project(REPO);
+        (
+            p.milestones.iter().map(|m| m.title.clone()).collect(),
+            p.labels.iter().map(|l| l.name.clone()).collect(),
+        )
+    }
+}
+
+/// One sync of the postmortems under `root` into [`REPO`] with a fresh client, waits recorded by
+/// `sleeper`.
+pub async fn sync_once<F: SyncForge>(
+    fake: &F,
+    root: &Path,
+    sleeper: &NoSleep,
+) -> postmortem_tracker::sync::SyncReport {
+    postmortem_tracker::sync::sync(
+        &load(root),
+        &fake.client().await,
+        sleeper,
+        &postmortem_tracker::render::Engine::new(None).unwrap(),
+        &options(root, REPO),
+    )
+    .await
+    .unwrap()
+}
+
+/// The issue of [`REPO`] whose title contains `title`.
+pub fn issue_titled<F: SyncForge>(fake: &F, title: &str) -> IssueView {
+    fake.all_issues()
+        .into_iter()
+        .find(|i| i.title.contains(title))
+        .unwrap_or_else(|| panic!("no issue titled {title:?}"))
+}
+
+/// Item key → open issue numbers, from the fake's state.
+pub fn open_by_key<F: SyncForge>(fake: &F) -> BTreeMap<String, Vec<u64>> {
+    let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for i in fake.all_issues().into_iter().filter(|i| i.open) {
+        let (key, _) = postmortem_tracker::render::safe::parse_marker(&i.body).expect("marker");
+        out.entry(key).or_default().push(i.number);
+    }
+    out
+}
+
+/// Every item tracked by exactly one open issue (ticked items' issues are closed at once),
+/// and linked in its file.
+pub fn assert_tracked_once<F: SyncForge>(fake: &F, root: &Path, expected: &BTreeSet<String>) {
+    let open = open_by_key(fake);
+    let keys: BTreeSet<String> = open.keys().cloned().collect();
+    let ticked = ticked_keys(root);
+    let want: BTreeSet<String> = expected.difference(&ticked).cloned().collect();
+    assert!(want.len() < expected.len(), "the corpus has ticked items");
+    assert_eq!(keys, want, "one open issue per item, none lost");
+    for (k, v) in &open {
+        assert_eq!(v.len(), 1, "key {k} has issues {v:?}");
+    }
+    assert_all_linked(root);
+}
+
+/// The faults a flaky forge answers with, its own rate-limit answer among them.
+pub fn flaky_answers() -> Vec<Fault> {
+    vec![
+        Fault::Status(502),
+        Fault::Status(500),
+        Fault::ApplyThenStatus(502),
+        Fault::Drop,
+        Fault::ApplyThenDrop,
+        Fault::TooManyRequests {
+            retry_after_secs: 2,
+        },
+        Fault::SecondaryRateLimit {
+            retry_after_secs: 3,
+        },
+    ]
+}

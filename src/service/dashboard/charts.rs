@@ -281,7 +281,10 @@ pub struct Bar {
 /// A row of bars under one label.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BarGroup {
+    /// The label as drawn (long ones cut, with `…`).
     pub label: String,
+    /// The whole label, as its tooltip.
+    pub title: String,
     pub label_x: f64,
     pub label_y: f64,
     pub bars: Vec<Bar>,
@@ -299,11 +302,13 @@ pub struct BarChart {
     pub empty: bool,
 }
 
-/// One bar's data: CSS class, value, tooltip.
+/// One bar's data: CSS class, value, the text written after it, tooltip.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarValue {
     pub class: String,
     pub value: u64,
+    /// Written after the bar's end (`12 d`, `1 h 30 min`).
+    pub label: String,
     pub title: String,
 }
 
@@ -311,11 +316,27 @@ const BAR_W: f64 = 360.0;
 const BAR_H: f64 = 16.0;
 const BAR_GAP: f64 = 3.0;
 const GROUP_GAP: f64 = 14.0;
+/// Labels longer than this are cut (their tooltip has them whole).
+const MAX_LABEL_CHARS: usize = 22;
+/// About the width of one label character at the charts' 12px, in user units.
+const CHAR_W: f64 = 6.6;
 
-/// The geometry of a horizontal bar chart of `groups` (label, bars), values written with
-/// `unit` (`" d"` for days, `""` for counts).
+/// `label` cut to [`MAX_LABEL_CHARS`] characters, with `…` when cut.
+fn short_label(label: &str) -> String {
+    if label.chars().count() <= MAX_LABEL_CHARS {
+        return label.to_string();
+    }
+    let cut: String = label.chars().take(MAX_LABEL_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// The geometry of a horizontal bar chart of `groups` (label, bars), ticks written with
+/// `unit` (`" d"` for days, `""` for counts). The left margin fits the longest label.
 pub fn bar_chart(groups: &[(String, Vec<BarValue>)], unit: &str) -> BarChart {
-    let (left, right, top_margin, bottom) = (84.0, 44.0, 8.0, 28.0);
+    let labels: Vec<String> = groups.iter().map(|(l, _)| short_label(l)).collect();
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let left = (14.0 + longest as f64 * CHAR_W).clamp(48.0, 170.0);
+    let (right, top_margin, bottom) = (64.0, 8.0, 28.0);
     let rows: f64 = groups
         .iter()
         .map(|(_, b)| b.len().max(1) as f64 * (BAR_H + BAR_GAP) - BAR_GAP)
@@ -342,7 +363,7 @@ pub fn bar_chart(groups: &[(String, Vec<BarValue>)], unit: &str) -> BarChart {
         .collect();
     let mut y = plot.y;
     let mut out = Vec::new();
-    for (label, bars) in groups {
+    for ((title, bars), label) in groups.iter().zip(labels) {
         let group_top = y;
         let mut drawn = Vec::new();
         for b in bars {
@@ -354,7 +375,7 @@ pub fn bar_chart(groups: &[(String, Vec<BarValue>)], unit: &str) -> BarChart {
                 height: BAR_H,
                 class: b.class.clone(),
                 title: b.title.clone(),
-                value: format!("{}{unit}", b.value),
+                value: b.label.clone(),
                 label_x: r1(plot.x + width + 4.0),
                 label_y: r1(y + BAR_H / 2.0),
             });
@@ -365,7 +386,8 @@ pub fn bar_chart(groups: &[(String, Vec<BarValue>)], unit: &str) -> BarChart {
         }
         let group_bottom = y - BAR_GAP;
         out.push(BarGroup {
-            label: label.clone(),
+            label,
+            title: title.clone(),
             label_x: plot.x - 8.0,
             label_y: r1((group_top + group_bottom) / 2.0),
             bars: drawn,
@@ -484,6 +506,7 @@ mod tests {
                 vec![BarValue {
                     class: "median".into(),
                     value: 0,
+                    label: "0 d".into(),
                     title: "t".into(),
                 }],
             )],
@@ -499,6 +522,7 @@ mod tests {
         let v = |class: &str, value| BarValue {
             class: class.into(),
             value,
+            label: format!("{value} d"),
             title: String::new(),
         };
         let c = bar_chart(

@@ -61,8 +61,6 @@ impl Dashboard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::dashboard::page;
-    use crate::service::index::ItemFilter;
 
     #[test]
     fn an_override_folder_replaces_the_template() {
@@ -73,15 +71,17 @@ mod tests {
         )
         .unwrap();
         let d = Dashboard::new(Some(dir.path())).unwrap();
-        let html = d.render(&page(&[], &[], &ItemFilter::default())).unwrap();
-        assert_eq!(html, "<p>0 items</p>");
+        let html = d
+            .render(&crate::service::dashboard::page::sample())
+            .unwrap();
+        assert_eq!(html, "<p>2 items</p>");
         // The Markdown engine reads the same folder without taking the file for a typo.
         crate::render::Engine::new(Some(dir.path())).unwrap();
 
         std::fs::write(dir.path().join("dashboard.html.hbs"), "{{totals.nope}}").unwrap();
         let e = Dashboard::new(Some(dir.path()))
             .unwrap()
-            .render(&page(&[], &[], &ItemFilter::default()))
+            .render(&crate::service::dashboard::page::sample())
             .unwrap_err()
             .to_string();
         assert!(e.contains("dashboard.html.hbs"), "{e}");

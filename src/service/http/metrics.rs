@@ -16,8 +16,13 @@ pub(super) async fn metrics(State(app): State<App>) -> Response {
             None
         }
     };
-    let items = match app.store(|s| s.items()).await {
-        Ok(items) => Some(items),
+    let index = match app.store(|s| Ok((s.items()?, s.incidents()?))).await {
+        Ok((items, incidents)) => {
+            // The figures' day is only a label here: they do not depend on it.
+            let today = chrono::Utc::now().date_naive();
+            let figures = crate::report::figures(&items, &incidents, today);
+            Some((items, figures))
+        }
         Err(e) => {
             tracing::error!(
                 error = %e,
@@ -30,7 +35,7 @@ pub(super) async fn metrics(State(app): State<App>) -> Response {
         &app.metrics,
         &app.settings.api_metrics,
         depth.as_ref(),
-        items.as_deref(),
+        index.as_ref().map(|(i, f)| (i.as_slice(), f)),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

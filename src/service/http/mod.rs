@@ -1,7 +1,7 @@
 //! The HTTP side of the service (axum): the router and one file per group of endpoints.
 //!
 //! - [`webhooks`]: `POST /webhooks/github`, `POST /webhooks/gitlab`
-//! - [`dashboard`]: `GET /`, `GET /api/items`, `GET /api/items.csv`
+//! - [`dashboard`]: `GET /`, `GET /api/items`, `GET /api/items.csv`, `GET /api/stats`
 //! - [`jobs`]: `GET /api/jobs`
 //! - [`metrics`]: `GET /metrics`
 //! - [`health`]: `GET /healthz`, `GET /readyz`
@@ -31,6 +31,7 @@ pub(super) fn router(app: App) -> Router {
         .route("/", get(dashboard::page_handler))
         .route("/api/items", get(dashboard::api_items))
         .route("/api/items.csv", get(dashboard::api_items_csv))
+        .route("/api/stats", get(dashboard::api_stats))
         .with_state(app)
 }
 

@@ -25,11 +25,13 @@
 //! - this file: the trait, the handle [`Store`] that opens the backend a [`Database`] names;
 //! - `queue.rs`: the job queue's values (job, state, depth, filter);
 //! - `items.rs`: the closing-day rule of the items index;
+//! - `snapshots.rs`: the daily snapshots' and incident figures' rows, read and written alike;
 //! - `sqlite.rs`, `postgres.rs`: the two backends.
 
 mod items;
 pub mod postgres;
 mod queue;
+mod snapshots;
 mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +40,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 pub use queue::{Depth, Job, JobFilter, JobState, Queued};
 
+use crate::report::IncidentFigures;
 use crate::service::index::{ItemRecord, Snapshot};
 use crate::service::webhook::{Forge, Mark};
 
@@ -132,8 +135,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<usize>, StoreError>;
 
     /// Replaces the index of one repository's items with `records` (as of `today`), and
-    /// records the day's counts. A done item keeps the closing day its record carries (the
-    /// tracker's), else the day it was first seen done, else `today`.
+    /// records them as the repository's snapshot of the day (replacing an earlier one of the
+    /// same day). A done item keeps the closing day its record carries (the tracker's), else
+    /// the day it was first seen done, else `today`.
     fn replace_items(
         &self,
         forge: Forge,
@@ -145,8 +149,19 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Every indexed item, by forge, repository and position in the repository.
     fn items(&self) -> Result<Vec<ItemRecord>, StoreError>;
 
-    /// Every day's counts, oldest first.
+    /// Every repository's daily snapshots, oldest first (then by forge and repository).
     fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError>;
+
+    /// Replaces the incident figures of `forge:repo`'s postmortems with `incidents`.
+    fn replace_incidents(
+        &self,
+        forge: Forge,
+        repo: &str,
+        incidents: &[IncidentFigures],
+    ) -> Result<(), StoreError>;
+
+    /// Every postmortem's incident figures, by forge, repository and position.
+    fn incidents(&self) -> Result<Vec<IncidentFigures>, StoreError>;
 }
 
 /// Which database keeps the state: `--database` / `service.database`.

@@ -26,8 +26,10 @@ use postgres::error::SqlState;
 use postgres::{Client, NoTls, Transaction};
 
 use super::items::{parse_record, settle_closing_days, stored_closing_day};
+use super::snapshots::{assemble, groups_of, parse_incident, GroupRow, TotalRow};
 use super::queue::{depth_of, parse_forge, JobRow};
 use super::{Backend, Depth, Job, JobFilter, JobState, Queued, Recorded, StoreError};
+use crate::report::IncidentFigures;
 use crate::service::index::{Counts, ItemRecord, Snapshot};
 use crate::service::webhook::{Forge, Mark};
 
@@ -82,6 +84,23 @@ const MIGRATIONS: &[&str] = &["
         open        BIGINT NOT NULL,
         overdue     BIGINT NOT NULL,
         PRIMARY KEY (day, forge, repo)
+    );
+    CREATE TABLE snapshot_counts (
+        day         DATE NOT NULL,
+        forge       TEXT NOT NULL,
+        repo        TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        severity    TEXT NOT NULL,
+        n           BIGINT NOT NULL,
+        PRIMARY KEY (day, forge, repo, state, kind, severity)
+    );
+    CREATE TABLE incidents (
+        forge       TEXT NOT NULL,
+        repo        TEXT NOT NULL,
+        ord         BIGINT NOT NULL,
+        record      TEXT NOT NULL,
+        PRIMARY KEY (forge, repo, ord)
     );
     CREATE TABLE ticks (at TIMESTAMPTZ PRIMARY KEY);
 "];
@@ -637,6 +656,20 @@ impl Backend for Postgres {
                     &(c.overdue as i64),
                 ],
             )?;
+            tx.execute(
+                "DELETE FROM snapshot_counts WHERE day = $1 AND forge = $2 AND repo = $3",
+                &[&today, &forge.as_str(), &repo],
+            )?;
+            let insert = tx.prepare(
+                "INSERT INTO snapshot_counts (day, forge, repo, state, kind, severity, n)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )?;
+            for ((state, kind, severity), n) in groups_of(&records) {
+                tx.execute(
+                    &insert,
+                    &[&today, &forge.as_str(), &repo, &state, &kind, &severity, &n],
+                )?;
+            }
             Ok(())
         })
         .map_err(StoreError::at("cannot save the items"))
@@ -655,23 +688,78 @@ impl Backend for Postgres {
     }
 
     fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {
+        let key = |r: &postgres::Row| -> [String; 3] {
+            [r.get::<_, NaiveDate>(0).to_string(), r.get(1), r.get(2)]
+        };
+        let (groups, totals) = self.transaction(move |tx| {
+            // One transaction: the groups and the totals of the same moment.
+            let groups: Vec<GroupRow> = tx
+                .query(
+                    "SELECT day, forge, repo, state, kind, severity, n FROM snapshot_counts
+                     ORDER BY day, forge, repo, state, kind, severity",
+                    &[],
+                )?
+                .iter()
+                .map(|r| (key(r), [r.get(3), r.get(4), r.get(5)], r.get(6)))
+                .collect();
+            let totals: Vec<TotalRow> = tx
+                .query(
+                    "SELECT day, forge, repo, done, open, overdue FROM snapshots ORDER BY day, forge, repo",
+                    &[],
+                )?
+                .iter()
+                .map(|r| {
+                    (
+                        key(r),
+                        Counts {
+                            done: r.get::<_, i64>(3).max(0) as u64,
+                            open: r.get::<_, i64>(4).max(0) as u64,
+                            overdue: r.get::<_, i64>(5).max(0) as u64,
+                        },
+                    )
+                })
+                .collect();
+            Ok((groups, totals))
+        })?;
+        assemble(groups, totals)
+    }
+
+    fn replace_incidents(
+        &self,
+        forge: Forge,
+        repo: &str,
+        incidents: &[IncidentFigures],
+    ) -> Result<(), StoreError> {
+        let repo = repo.to_string();
+        let json = incidents
+            .iter()
+            .map(|f| serde_json::to_string(f).map_err(StoreError::Encode))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.transaction(move |tx| {
+            tx.execute(
+                "DELETE FROM incidents WHERE forge = $1 AND repo = $2",
+                &[&forge.as_str(), &repo],
+            )?;
+            let insert = tx.prepare(
+                "INSERT INTO incidents (forge, repo, ord, record) VALUES ($1, $2, $3, $4)",
+            )?;
+            for (i, j) in json.iter().enumerate() {
+                tx.execute(&insert, &[&forge.as_str(), &repo, &(i as i64), j])?;
+            }
+            Ok(())
+        })
+        .map_err(StoreError::at("cannot save the incident figures"))
+    }
+
+    fn incidents(&self) -> Result<Vec<IncidentFigures>, StoreError> {
         self.call(|c| {
-            Ok(c.query(
-                "SELECT day, forge, repo, done, open, overdue FROM snapshots ORDER BY day, forge, repo",
+            c.query(
+                "SELECT forge, repo, ord, record FROM incidents ORDER BY forge, repo, ord",
                 &[],
             )?
             .iter()
-            .map(|r| Snapshot {
-                day: r.get(0),
-                forge: r.get(1),
-                repository: r.get(2),
-                counts: Counts {
-                    done: r.get::<_, i64>(3) as u64,
-                    open: r.get::<_, i64>(4) as u64,
-                    overdue: r.get::<_, i64>(5) as u64,
-                },
-            })
-            .collect())
+            .map(|r| parse_incident(r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
         })
     }
 }

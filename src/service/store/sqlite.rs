@@ -12,8 +12,10 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::items::{settle_closing_days, stored_closing_day};
+use super::snapshots::{assemble, groups_of, parse_incident, GroupRow, TotalRow};
 use super::queue::{depth_of, parse_forge, JobRow};
 use super::{Backend, Depth, Job, JobFilter, JobState, Queued, Recorded, StoreError};
+use crate::report::IncidentFigures;
 use crate::service::index::{Counts, ItemRecord, Snapshot};
 use crate::service::webhook::{Forge, Mark};
 
@@ -64,7 +66,25 @@ const MIGRATIONS: &[&str] = &[
         overdue     INTEGER NOT NULL,
         PRIMARY KEY (day, forge, repo)
     );",
-    // 3: leases, jobs put off by a rate limit, the schedule's ticks.
+    // 3: snapshots by state, kind and severity, and incident figures.
+    "CREATE TABLE IF NOT EXISTS snapshot_counts (
+        day         TEXT NOT NULL,
+        forge       TEXT NOT NULL,
+        repo        TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        severity    TEXT NOT NULL,
+        n           INTEGER NOT NULL,
+        PRIMARY KEY (day, forge, repo, state, kind, severity)
+    );
+    CREATE TABLE IF NOT EXISTS incidents (
+        forge       TEXT NOT NULL,
+        repo        TEXT NOT NULL,
+        ord         INTEGER NOT NULL,
+        record      TEXT NOT NULL,
+        PRIMARY KEY (forge, repo, ord)
+    );",
+    // 4: leases, jobs put off by a rate limit, the schedule's ticks.
     "ALTER TABLE jobs ADD COLUMN lease_until TEXT;
     ALTER TABLE jobs ADD COLUMN not_before TEXT;
     CREATE TABLE IF NOT EXISTS ticks (at TEXT PRIMARY KEY);",
@@ -518,10 +538,23 @@ impl Backend for Sqlite {
                 ])?;
             }
         }
+        let day = today.to_string();
         tx.execute(
             "INSERT OR REPLACE INTO snapshots (day, forge, repo, done, open, overdue) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![today.to_string(), forge.as_str(), repo, c.done as i64, c.open as i64, c.overdue as i64],
+            params![day, forge.as_str(), repo, c.done as i64, c.open as i64, c.overdue as i64],
         )?;
+        tx.execute(
+            "DELETE FROM snapshot_counts WHERE day = ?1 AND forge = ?2 AND repo = ?3",
+            params![day, forge.as_str(), repo],
+        )?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO snapshot_counts (day, forge, repo, state, kind, severity, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for ((state, kind, severity), n) in groups_of(&records) {
+                insert.execute(params![day, forge.as_str(), repo, state, kind, severity, n])?;
+            }
+        }
         tx.commit()
             .map_err(StoreError::at("cannot save the items"))?;
         Ok(())
@@ -547,36 +580,74 @@ impl Backend for Sqlite {
 
     fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {
         let conn = self.read();
-        let rows = conn
+        let key = |r: &rusqlite::Row<'_>| -> rusqlite::Result<[String; 3]> {
+            Ok([r.get(0)?, r.get(1)?, r.get(2)?])
+        };
+        let groups = conn
+            .prepare(
+                "SELECT day, forge, repo, state, kind, severity, n FROM snapshot_counts
+                 ORDER BY day, forge, repo, state, kind, severity",
+            )?
+            .query_map([], |r| Ok((key(r)?, [r.get(3)?, r.get(4)?, r.get(5)?], r.get(6)?)))?
+            .collect::<Result<Vec<GroupRow>, _>>()?;
+        let totals = conn
             .prepare(
                 "SELECT day, forge, repo, done, open, overdue FROM snapshots ORDER BY day, forge, repo",
             )?
             .query_map([], |r| {
                 Ok((
+                    key(r)?,
+                    Counts {
+                        done: r.get::<_, i64>(3)?.max(0) as u64,
+                        open: r.get::<_, i64>(4)?.max(0) as u64,
+                        overdue: r.get::<_, i64>(5)?.max(0) as u64,
+                    },
+                ))
+            })?
+            .collect::<Result<Vec<TotalRow>, _>>()?;
+        assemble(groups, totals)
+    }
+
+    fn replace_incidents(
+        &self,
+        forge: Forge,
+        repo: &str,
+        incidents: &[IncidentFigures],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.write();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "DELETE FROM incidents WHERE forge = ?1 AND repo = ?2",
+            params![forge.as_str(), repo],
+        )?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO incidents (forge, repo, ord, record) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (i, f) in incidents.iter().enumerate() {
+                let json = serde_json::to_string(f).map_err(StoreError::Encode)?;
+                insert.execute(params![forge.as_str(), repo, i as i64, json])?;
+            }
+        }
+        tx.commit()
+            .map_err(StoreError::at("cannot save the incident figures"))
+    }
+
+    fn incidents(&self) -> Result<Vec<IncidentFigures>, StoreError> {
+        let conn = self.read();
+        let rows = conn
+            .prepare("SELECT forge, repo, ord, record FROM incidents ORDER BY forge, repo, ord")?
+            .query_map([], |r| {
+                Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    Counts {
-                        done: r.get::<_, i64>(3)? as u64,
-                        open: r.get::<_, i64>(4)? as u64,
-                        overdue: r.get::<_, i64>(5)? as u64,
-                    },
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(day, forge, repository, counts)| {
-                Ok(Snapshot {
-                    day: day.parse().map_err(|e| {
-                        StoreError::Unreadable(format!(
-                            "an unreadable day {day:?} in the database: {e}"
-                        ))
-                    })?,
-                    forge,
-                    repository,
-                    counts,
-                })
-            })
+            .map(|(forge, repo, ord, json)| parse_incident(&forge, &repo, ord, &json))
             .collect()
     }
 }

@@ -139,6 +139,7 @@ both_backends!(
     a_deferred_job_joins_the_one_waiting,
     a_tick_queues_its_follow_ups_once_across_stores,
     concurrent_claims_take_each_job_once,
+    snapshots_keep_their_groups_and_incidents_are_replaced,
 );
 
 fn deliveries_are_deduplicated_and_marks_coalesce(s: Fixture) {
@@ -696,4 +697,86 @@ fn postgres_newer_schema_is_refused_naming_the_database() {
             postgres::SCHEMA_VERSION
         )
     );
+}
+
+fn snapshots_keep_their_groups_and_incidents_are_replaced(s: Fixture) {
+    let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let item = |key: &str, kind: &str, state, severity: Option<&str>| ItemRecord {
+        key: key.into(),
+        severity: severity.map(str::to_string),
+        ..test_record("acme/svc", None, kind, state)
+    };
+    s.replace_items(
+        Forge::Github,
+        "acme/svc",
+        vec![
+            item("a", "corrective", ItemState::Open, Some("SEV1")),
+            item("b", "corrective", ItemState::Open, Some("sev1")),
+            item("c", "preventive", ItemState::NotPlanned, None),
+        ],
+        d("2026-11-01"),
+    )
+    .unwrap();
+    // A second run the same day replaces the day's snapshot; an empty repository has one too.
+    s.replace_items(
+        Forge::Github,
+        "acme/svc",
+        vec![
+            item("a", "corrective", ItemState::Done, Some("SEV1")),
+            item("b", "corrective", ItemState::Open, Some("sev1")),
+            item("c", "preventive", ItemState::NotPlanned, None),
+        ],
+        d("2026-11-01"),
+    )
+    .unwrap();
+    s.replace_items(Forge::Gitlab, "g/empty", vec![], d("2026-11-02"))
+        .unwrap();
+    let snaps = s.replica().snapshots().unwrap();
+    assert_eq!(snaps.len(), 2, "{snaps:?}");
+    assert_eq!(
+        (snaps[0].day, snaps[0].repository.as_str(), snaps[0].counts),
+        (
+            d("2026-11-01"),
+            "acme/svc",
+            Counts {
+                done: 1,
+                open: 1,
+                overdue: 0
+            }
+        )
+    );
+    let groups: Vec<_> = snaps[0]
+        .groups
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|g| (g.state, g.kind.as_str(), g.severity.as_str(), g.count))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            (ItemState::Done, "corrective", "sev1", 1),
+            (ItemState::NotPlanned, "preventive", "unknown", 1),
+            (ItemState::Open, "corrective", "sev1", 1),
+        ]
+    );
+    assert_eq!(snaps[1].groups, Some(vec![]), "known empty, not missing");
+
+    let incident = |path: &str| crate::report::IncidentFigures {
+        forge: "github".into(),
+        repository: "acme/svc".into(),
+        path: path.into(),
+        title: Some("Outage".into()),
+        severity: Some("SEV1".into()),
+        start: Some("2026-10-01T09:00:00Z".into()),
+        detected: None,
+        end: None,
+        time_to_detect_minutes: Some(12),
+        time_to_restore_minutes: None,
+    };
+    s.replace_incidents(Forge::Github, "acme/svc", &[incident("a.md"), incident("b.md")])
+        .unwrap();
+    s.replace_incidents(Forge::Github, "acme/svc", &[incident("c.md")])
+        .unwrap();
+    assert_eq!(s.replica().incidents().unwrap(), vec![incident("c.md")]);
 }

@@ -26,8 +26,49 @@ use crate::render::{Engine, RenderError};
 use crate::status::{status, IssueState, Status};
 use crate::writeback::status::{find_block, set_boxes, write_block, BlockDamage};
 
+pub mod digest;
+pub mod reminders;
+
+/// How overdue items are chased (`followup.reminders`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reminders {
+    /// A comment on each overdue issue, at most once per interval.
+    #[default]
+    Issue,
+    /// One digest issue per repository, kept up to date in place.
+    Digest,
+    /// Both.
+    Both,
+    /// Neither (the `overdue` label and the status block still tell).
+    Off,
+}
+
+impl Reminders {
+    /// `issue`, `digest`, `both` or `off`.
+    pub fn parse(s: &str) -> Option<Reminders> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "issue" => Some(Reminders::Issue),
+            "digest" => Some(Reminders::Digest),
+            "both" => Some(Reminders::Both),
+            "off" => Some(Reminders::Off),
+            _ => None,
+        }
+    }
+
+    /// A comment goes on each overdue issue.
+    pub fn per_issue(self) -> bool {
+        matches!(self, Reminders::Issue | Reminders::Both)
+    }
+
+    /// The digest issue is kept.
+    pub fn digest(self) -> bool {
+        matches!(self, Reminders::Digest | Reminders::Both)
+    }
+}
+
 /// What the follow-up is told beyond documents, listing and day.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FollowupOptions {
     /// The due-date policy for items that name no date.
     pub due: Policy,
@@ -37,6 +78,25 @@ pub struct FollowupOptions {
     pub file_url: Option<String>,
     /// The label on overdue issues.
     pub overdue_label: String,
+    /// How overdue items are chased.
+    pub reminders: Reminders,
+    /// Unanswered reminders after which the next one escalates (0: never).
+    pub escalate_after: u32,
+    /// Whom an escalation mentions instead of the postmortem's owners.
+    pub escalation: Vec<String>,
+    /// Days ahead the digest calls an item due soon.
+    pub due_soon_days: i64,
+    /// The digest issue's title.
+    pub digest_title: String,
+    /// The label every issue of the tool carries (the digest too, so the listing finds it).
+    pub label: String,
+}
+
+impl Default for FollowupOptions {
+    /// The options without configuration and without a tracked repository.
+    fn default() -> Self {
+        FollowupOptions::from_config(&crate::config::Config::default(), None, None)
+    }
 }
 
 impl FollowupOptions {
@@ -52,6 +112,12 @@ impl FollowupOptions {
             repo,
             file_url,
             overdue_label: config.followup.overdue_label.clone(),
+            reminders: Reminders::parse(&config.followup.reminders).unwrap_or_default(),
+            escalate_after: config.followup.escalate_after,
+            escalation: config.followup.escalation.clone(),
+            due_soon_days: config.followup.due_soon_days,
+            digest_title: config.followup.digest_title.clone(),
+            label: config.sync.label.clone(),
         }
     }
 }
@@ -79,6 +145,10 @@ pub struct ItemOutcome {
     /// Its task-list box, when it has one: ticked or not in the file.
     #[serde(skip)]
     pub checkbox: Option<bool>,
+    /// The day the tool first tracked the item, when its postmortem states no date (the
+    /// policy counts from it, and the status block records it).
+    #[serde(skip)]
+    pub tracked_since: Option<NaiveDate>,
 }
 
 /// One postmortem's outcome.
@@ -88,6 +158,9 @@ pub struct DocOutcome {
     /// The postmortem as templates show it (path, link, title).
     #[serde(skip)]
     pub postmortem: PostmortemRef,
+    /// The front matter's `owners`: whom an escalation mentions.
+    #[serde(skip)]
+    pub owners: Vec<String>,
     pub counts: Counts,
     pub items: Vec<ItemOutcome>,
     /// Boxes set by this run: (line, ticked).
@@ -117,6 +190,7 @@ pub fn issue_state(t: &TrackedIssue) -> IssueState {
         assignee: t.assignee.clone(),
         due: t.due,
         milestone_due: t.milestone_due,
+        not_planned: t.not_planned,
     }
 }
 
@@ -130,12 +204,66 @@ pub fn block_line(doc: &Postmortem) -> Option<usize> {
         .map(|s| s.line)
 }
 
-/// The statuses of `doc`'s items. `listing` is `None` in file-only mode.
+/// The start of the hidden line in a status block that records the day the tool first tracked
+/// each item of a postmortem that states no date (the due-date policy counts from it).
+const TRACKED_PREFIX: &str = "<!-- postmortem-tracker:tracked ";
+
+/// The days recorded in the status block of `text` (item key → day first tracked); empty when
+/// it has no intact block or no record.
+pub fn tracked_days(text: &str) -> HashMap<String, NaiveDate> {
+    let Ok(Some((start, end))) = find_block(text) else {
+        return HashMap::new();
+    };
+    let block = &text[start..end];
+    let Some(at) = block.find(TRACKED_PREFIX) else {
+        return HashMap::new();
+    };
+    let rest = &block[at + TRACKED_PREFIX.len()..];
+    let fields = &rest[..rest.find("-->").unwrap_or(rest.len())];
+    let mut out = HashMap::new();
+    for group in fields.split_whitespace() {
+        let Some((day, keys)) = group.split_once('=') else {
+            continue;
+        };
+        let Ok(day) = day.parse::<NaiveDate>() else {
+            continue;
+        };
+        for key in keys.split(',').filter(|k| !k.is_empty()) {
+            out.insert(key.to_string(), day);
+        }
+    }
+    out
+}
+
+/// The hidden record line for `items` (`2026-11-21=key,key 2026-12-01=key`), `None` when no
+/// item needed one.
+fn tracked_line(items: &[ItemOutcome]) -> Option<String> {
+    let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<&str>> = Default::default();
+    for o in items {
+        if let Some(d) = o.tracked_since {
+            by_day.entry(d).or_default().push(&o.key);
+        }
+    }
+    if by_day.is_empty() {
+        return None;
+    }
+    let groups: Vec<String> = by_day
+        .iter()
+        .map(|(d, keys)| format!("{}={}", d.format("%Y-%m-%d"), keys.join(",")))
+        .collect();
+    Some(format!("{TRACKED_PREFIX}{} -->", groups.join(" ")))
+}
+
+/// The statuses of `doc`'s items. `listing` is `None` in file-only mode. `recorded`: the days
+/// the tool first tracked items, from the status block ([`tracked_days`]); for a postmortem
+/// that states no date the policy counts from the earliest of that day and the issue's opening
+/// day, else from `today` (and the status block records it).
 pub fn assess(
     doc: &Postmortem,
     listing: Option<&[TrackedIssue]>,
     today: NaiveDate,
     options: &FollowupOptions,
+    recorded: &HashMap<String, NaiveDate>,
 ) -> Vec<ItemOutcome> {
     let plan_opts = PlanOptions {
         repo: options.repo.clone(),
@@ -183,6 +311,17 @@ pub fn assess(
             };
             let issue_missing = listing.is_some() && found.is_none() && own_ref;
             let state = found.map(issue_state);
+            let tracked_since = facts.base.is_none().then(|| {
+                [
+                    recorded.get(&key).copied(),
+                    found.and_then(|t| t.created_on),
+                ]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(today)
+            });
+            let facts = facts.or_tracked(tracked_since);
             let st = status(item, state.as_ref(), &facts, &options.due, today);
             let issue = match (found, &item.issue) {
                 (Some(t), _) => Some(IssueLink {
@@ -219,6 +358,7 @@ pub fn assess(
                 status: st,
                 view,
                 checkbox: item.checkbox.then_some(item.done),
+                tracked_since,
             }
         })
         .collect()
@@ -269,19 +409,27 @@ pub fn followup_doc(
     options: &FollowupOptions,
     engine: &Engine,
 ) -> Result<DocOutcome, RenderError> {
-    let items = assess(doc, listing, today, options);
+    let items = assess(doc, listing, today, options, &tracked_days(text));
     // Boxes follow the tracker: ticked when the issue is closed, unticked when reopened.
     // Without the tracker's word (file-only, or an issue not found) the box is the state.
     let boxes: Vec<(usize, bool)> = items
         .iter()
-        .filter(|o| o.number.is_some())
+        .filter(|o| o.number.is_some() && o.status.state != ItemState::NotPlanned)
         .filter_map(|o| {
             let done = o.status.state == ItemState::Done;
             (o.checkbox? != done).then_some((o.line, done))
         })
         .collect();
     let ctx = block_context(doc, &items, today, options);
-    let body = engine.render("status_block", &ctx)?;
+    let mut body = engine.render("status_block", &ctx)?;
+    if let Some(line) = tracked_line(&items) {
+        // Written by code, not the template: an overridden template cannot lose the record.
+        if !body.ends_with('\n') {
+            body.push('\n');
+        }
+        body.push_str(&line);
+        body.push('\n');
+    }
     // A damaged block leaves the whole file as it is, boxes included: the person fixing the
     // block sees the file as they left it.
     let written = if doc.actions.is_empty() && matches!(find_block(text), Ok(None)) {
@@ -297,6 +445,11 @@ pub fn followup_doc(
     Ok(DocOutcome {
         path: doc.path.clone(),
         postmortem: ctx.postmortem.clone(),
+        owners: doc
+            .front_matter
+            .as_ref()
+            .map(|f| f.owners.clone())
+            .unwrap_or_default(),
         counts: ctx.counts,
         items,
         boxes,
@@ -307,17 +460,17 @@ pub fn followup_doc(
     })
 }
 
+/// The start of the marker that makes a comment one of the tool's reminders.
+pub const REMINDER_MARKER_PREFIX: &str = "<!-- postmortem-tracker: reminder date=";
+
 /// The marker that makes a comment one of the tool's reminders, with the day it was sent.
 pub fn reminder_marker(today: NaiveDate) -> String {
-    format!(
-        "<!-- postmortem-tracker: reminder date={} -->",
-        today.format("%Y-%m-%d")
-    )
+    format!("{REMINDER_MARKER_PREFIX}{} -->", today.format("%Y-%m-%d"))
 }
 
 /// The latest day among the tool's reminder markers in `comments`.
 pub fn last_reminder<'a>(comments: impl IntoIterator<Item = &'a str>) -> Option<NaiveDate> {
-    const P: &str = "<!-- postmortem-tracker: reminder date=";
+    const P: &str = REMINDER_MARKER_PREFIX;
     comments
         .into_iter()
         .flat_map(|c| c.match_indices(P).map(move |(i, _)| &c[i + P.len()..]))
@@ -339,6 +492,16 @@ pub struct TrackerUpdates {
     pub unlabelled: Vec<u64>,
     /// Issues that got a reminder comment.
     pub reminded: Vec<u64>,
+    /// Issues whose reminder also mentioned the postmortem's owners (or the escalation list).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalated: Vec<u64>,
+    /// Issues whose body got its reminder state for the first time without a reminder (read
+    /// once from their comments).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub state_recorded: Vec<u64>,
+    /// The digest issue, when digest reminders are on and there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<digest::DigestUpdate>,
     /// Problems with single issues; the run went on.
     pub errors: Vec<String>,
 }
@@ -351,10 +514,33 @@ pub struct UpdateOptions {
     pub reminder_interval_days: i64,
 }
 
-/// Puts the `overdue` label on overdue issues and takes it off the others, and posts a
-/// reminder on each overdue issue whose last reminder (found by the tool's marker in its
-/// comments) is `reminder_interval_days` or more old. Comments are read for overdue issues
-/// only. Fatal errors (token, access) stop; others are recorded and the run goes on.
+/// Logins a reminder that escalates mentions: the configured list, else the postmortem's
+/// owners; only what has the shape of a login (a name is not a mention).
+fn escalation_targets(options: &FollowupOptions, doc: &DocOutcome) -> Vec<String> {
+    let given = if options.escalation.is_empty() {
+        &doc.owners
+    } else {
+        &options.escalation
+    };
+    let mut out: Vec<String> = Vec::new();
+    for l in given {
+        let l = l.trim().trim_start_matches('@');
+        if crate::render::safe::is_login(l) && !out.iter().any(|o| o.eq_ignore_ascii_case(l)) {
+            out.push(l.to_string());
+        }
+    }
+    out
+}
+
+/// Puts the `overdue` label on overdue issues and takes it off the others; then, as
+/// `options.reminders` says, reminds on each overdue issue and keeps the digest issue.
+///
+/// Reminders cost no reads: when each issue was last reminded, and how many reminders went
+/// unanswered, is kept in its body ([`reminders`]), which the listing already holds. Only an
+/// issue whose body has no state yet and that has comments is read once (its earlier
+/// reminders are found by their marker), and its state is written then. The state is written
+/// before the comment, so a run cut short never reminds twice. Fatal errors (token, access)
+/// stop; others are recorded and the run goes on.
 pub async fn update_tracker<T: Tracker, S: Sleeper>(
     tracker: &Paced<'_, T, S>,
     docs: &[DocOutcome],
@@ -394,59 +580,148 @@ pub async fn update_tracker<T: Tracker, S: Sleeper>(
                     Err(e) => out.errors.push(format!("{}: label: {e}", t.reference())),
                 }
             }
-            if !overdue || !t.open {
-                continue;
-            }
-            let comments = match tracker
-                .retrying(false, || tracker.tracker().comments(t.number))
-                .await
-            {
-                Ok(c) => c,
-                Err(e) if e.is_fatal() => return Err(e),
-                Err(e) => {
-                    out.errors.push(format!("{}: comments: {e}", t.reference()));
-                    continue;
-                }
-            };
-            let last = last_reminder(comments.iter().map(String::as_str));
-            if !reminder_due(last, update.today, update.reminder_interval_days) {
-                continue;
-            }
-            let ctx = ReminderContext {
-                today: update.today.format("%Y-%m-%d").to_string(),
-                postmortem: outcome.postmortem.clone(),
-                item: o.view.clone(),
-                issue: IssueLink {
-                    reference: t.reference(),
-                    url: Some(t.url.clone()),
-                },
-                assignee: t.assignee.clone().or_else(|| {
-                    o.status
-                        .owner
-                        .clone()
-                        .filter(|l| crate::render::safe::is_login(l))
-                }),
-                days_overdue: o.status.days_overdue.unwrap_or(0),
-                marker: reminder_marker(update.today),
-            };
-            let body =
-                engine
-                    .render("reminder_comment", &ctx)
-                    .map_err(|e| TrackerError::Rejected {
-                        status: 0,
-                        message: e.to_string(),
-                    })?;
-            // A comment is not idempotent: never retried after an ambiguous failure (the next
-            // run finds it by its marker, or sends it then).
-            tracker.pace().await;
-            match tracker.tracker().comment(t.number, &body).await {
-                Ok(()) => out.reminded.push(t.number),
-                Err(e) if e.is_fatal() => return Err(e),
-                Err(e) => out.errors.push(format!("{}: reminder: {e}", t.reference())),
+            if overdue && t.open && options.reminders.per_issue() {
+                remind(tracker, outcome, o, t, engine, options, update, &mut out).await?;
             }
         }
     }
+    if options.reminders.digest() {
+        digest::keep(
+            tracker,
+            docs,
+            listing,
+            engine,
+            options,
+            update.today,
+            &mut out,
+        )
+        .await?;
+    }
     Ok(out)
+}
+
+/// One overdue, open issue: its reminder state from the body (or, once, from its comments),
+/// then the reminder when one is due, the state written first.
+#[allow(clippy::too_many_arguments)]
+async fn remind<T: Tracker, S: Sleeper>(
+    tracker: &Paced<'_, T, S>,
+    outcome: &DocOutcome,
+    o: &ItemOutcome,
+    t: &TrackedIssue,
+    engine: &Engine,
+    options: &FollowupOptions,
+    update: &UpdateOptions,
+    out: &mut TrackerUpdates,
+) -> Result<(), TrackerError> {
+    use reminders::{decide, with_state, ReminderState};
+    let body = t.body.as_deref().unwrap_or_default();
+    let (state, first_record) = match ReminderState::of_body(body) {
+        Some(s) => (s, false),
+        // No comment at all: never reminded, nothing to read.
+        None if t.comments == 0 => (ReminderState::default(), false),
+        None => match tracker
+            .retrying(false, || tracker.tracker().comments(t.number))
+            .await
+        {
+            Ok(c) => (ReminderState::of_comments(&c), true),
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(e) => {
+                out.errors.push(format!("{}: comments: {e}", t.reference()));
+                return Ok(());
+            }
+        },
+    };
+    let decision = decide(
+        state,
+        t.comments,
+        update.today,
+        update.reminder_interval_days,
+        options.escalate_after,
+    );
+    let write_body = |state: ReminderState| {
+        let new = with_state(body, &state);
+        async move {
+            tracker
+                .retrying(true, || {
+                    tracker.tracker().update_issue(t.number, &new, false)
+                })
+                .await
+        }
+    };
+    if !decision.remind {
+        if first_record {
+            // Read from the comments once; kept in the body from now on.
+            match write_body(decision.next).await {
+                Ok(()) => out.state_recorded.push(t.number),
+                Err(e) if e.is_fatal() => return Err(e),
+                Err(e) => out
+                    .errors
+                    .push(format!("{}: reminder state: {e}", t.reference())),
+            }
+        }
+        return Ok(());
+    }
+    let ctx = ReminderContext {
+        today: update.today.format("%Y-%m-%d").to_string(),
+        postmortem: outcome.postmortem.clone(),
+        item: o.view.clone(),
+        issue: IssueLink {
+            reference: t.reference(),
+            url: Some(t.url.clone()),
+        },
+        assignee: t.assignee.clone().or_else(|| {
+            o.status
+                .owner
+                .clone()
+                .filter(|l| crate::render::safe::is_login(l))
+        }),
+        days_overdue: o.status.days_overdue.unwrap_or(0),
+        escalate: if decision.escalate {
+            escalation_targets(options, outcome)
+        } else {
+            Vec::new()
+        },
+        unanswered: decision.next.unanswered - 1,
+        marker: reminder_marker(update.today),
+    };
+    let comment = engine
+        .render("reminder_comment", &ctx)
+        .map_err(|e| TrackerError::Rejected {
+            status: 0,
+            message: e.to_string(),
+        })?;
+    match write_body(decision.next).await {
+        Ok(()) => {}
+        Err(e) if e.is_fatal() => return Err(e),
+        Err(e) => {
+            // Without the state written, a reminder now could be sent again next run.
+            out.errors
+                .push(format!("{}: reminder state: {e}", t.reference()));
+            return Ok(());
+        }
+    }
+    // A comment is not idempotent: never retried after an ambiguous failure.
+    tracker.pace().await;
+    match tracker.tracker().comment(t.number, &comment).await {
+        Ok(()) => {
+            out.reminded.push(t.number);
+            if decision.escalate && !ctx.escalate.is_empty() {
+                out.escalated.push(t.number);
+            }
+        }
+        Err(e) if e.is_fatal() => return Err(e),
+        Err(e) => {
+            // Put the old state back so the next run reminds; when that fails too, the
+            // reminder waits one interval (never sent twice).
+            let _ = tracker
+                .retrying(true, || {
+                    tracker.tracker().update_issue(t.number, body, false)
+                })
+                .await;
+            out.errors.push(format!("{}: reminder: {e}", t.reference()));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -486,6 +761,67 @@ mod tests {
         let again =
             followup_doc(&doc2, &out.text, None, day("2026-01-15"), &opts, &engine).unwrap();
         assert!(!again.changed);
+    }
+
+    #[test]
+    fn a_postmortem_without_dates_counts_from_the_day_first_tracked_and_records_it() {
+        let engine = Engine::new(None).unwrap();
+        let text = "# Outage\n\n## Action Items\n\n- [ ] Add alerts\n- [ ] Fix config\n";
+        let doc = parse("pm.md", text, &ParseOptions::default());
+        let opts = FollowupOptions::default();
+        let first = followup_doc(&doc, text, None, day("2026-11-21"), &opts, &engine).unwrap();
+        assert!(
+            first
+                .text
+                .contains("2027-01-16 (policy: 56 days after the item was first tracked)"),
+            "{}",
+            first.text
+        );
+        let recorded = tracked_days(&first.text);
+        assert_eq!(recorded.len(), 2, "{}", first.text);
+        assert!(recorded.values().all(|d| *d == day("2026-11-21")));
+        // Later runs count from the recorded day, not from their own: overdue in time.
+        let doc2 = parse("pm.md", &first.text, &ParseOptions::default());
+        assert_eq!(doc2.actions.len(), 2, "the record is not read as an item");
+        let later =
+            followup_doc(&doc2, &first.text, None, day("2027-02-01"), &opts, &engine).unwrap();
+        assert_eq!(later.counts.overdue, 2, "{}", later.text);
+        assert_eq!(tracked_days(&later.text), recorded);
+        // The same day again changes nothing.
+        let again =
+            followup_doc(&doc2, &first.text, None, day("2026-11-21"), &opts, &engine).unwrap();
+        assert!(!again.changed, "{}", again.text);
+    }
+
+    #[test]
+    fn an_issue_closed_as_not_planned_is_not_done_and_its_box_is_left_alone() {
+        let engine = Engine::new(None).unwrap();
+        let text =
+            "# Outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n- [ ] Add alerts #4\n";
+        let doc = parse("pm.md", text, &ParseOptions::default());
+        let listing = [TrackedIssue {
+            number: 4,
+            url: "https://github.com/acme/svc/issues/4".into(),
+            open: false,
+            not_planned: true,
+            ..TrackedIssue::default()
+        }];
+        let opts = FollowupOptions::default();
+        let out = followup_doc(
+            &doc,
+            text,
+            Some(&listing),
+            day("2026-06-01"),
+            &opts,
+            &engine,
+        )
+        .unwrap();
+        assert_eq!(out.items[0].status.state, ItemState::NotPlanned);
+        assert_eq!((out.counts.done, out.counts.not_planned), (0, 1));
+        assert!(out.boxes.is_empty());
+        assert!(out.text.contains("| not planned |"), "{}", out.text);
+        let json = serde_json::to_value(&out.items[0]).unwrap();
+        assert_eq!(json["state"], "not_planned");
     }
 
     #[test]

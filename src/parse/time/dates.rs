@@ -1,0 +1,312 @@
+//! Calendar dates: `2023-11-01`, `03/14/2024`, `22 February 2023`, `March 26th, 2019`,
+//! `June 10` (a day whose year comes from context), and due dates written alone.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::scan::Scanner;
+use super::{Mention, Moments, What};
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+fn month_number(word: &[u8]) -> Option<u32> {
+    if word.len() < 3 {
+        return None;
+    }
+    let word = word.strip_suffix(b".").unwrap_or(word);
+    if word.len() > 9 || !month_key(word[0], word[1], word[2]) {
+        return None;
+    }
+    // The first three letters name one month: full names, three-letter abbreviations and
+    // "Sept" are read.
+    let i = MONTHS
+        .iter()
+        .position(|m| m.as_bytes()[..3].eq_ignore_ascii_case(&word[..3]))?;
+    let read = word.len() == 3
+        || word.eq_ignore_ascii_case(MONTHS[i].as_bytes())
+        || (i == 8 && word.eq_ignore_ascii_case(b"sept"));
+    read.then_some(i as u32 + 1)
+}
+
+/// Whether a word whose first three bytes are these starts like a month name.
+pub(super) fn month_key(a: u8, b: u8, c: u8) -> bool {
+    let (a, b, c) = (a | 0x20, b | 0x20, c | 0x20);
+    let is = |x: u8, y: u8, z: u8| (a == x) & (b == y) & (c == z);
+    is(b'j', b'a', b'n')
+        | is(b'f', b'e', b'b')
+        | is(b'm', b'a', b'r')
+        | is(b'a', b'p', b'r')
+        | is(b'm', b'a', b'y')
+        | is(b'j', b'u', b'n')
+        | is(b'j', b'u', b'l')
+        | is(b'a', b'u', b'g')
+        | is(b's', b'e', b'p')
+        | is(b'o', b'c', b't')
+        | is(b'n', b'o', b'v')
+        | is(b'd', b'e', b'c')
+}
+
+impl Scanner<'_> {
+    /// `2023-11-01`, `2019-3-26`, `2023/11/01`, `2023.11.01`.
+    pub(super) fn iso_date(&self, i: usize) -> Option<Mention> {
+        let (y, n) = self.digits(i);
+        if n != 4 {
+            return None;
+        }
+        let sep = *self.s.get(i + 4)?;
+        if !matches!(sep, b'-' | b'/' | b'.') {
+            return None;
+        }
+        let (m, mn) = self.digits(i + 5);
+        if !(1..=2).contains(&mn) || self.s.get(i + 5 + mn) != Some(&sep) {
+            return None;
+        }
+        let (d, dn) = self.digits(i + 6 + mn);
+        if !(1..=2).contains(&dn) {
+            return None;
+        }
+        let end = i + 6 + mn + dn;
+        if self.s.get(end).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let date = NaiveDate::from_ymd_opt(y as i32, m, d)?;
+        Self::mention(What::Date(date), i, end)
+    }
+
+    /// `03/14/2024`, `14.03.2024`, `03, 14, 2024`: read only when the order is certain (one
+    /// number above 12). `04-12-2022` stays unread: a guess would be wrong half the time.
+    pub(super) fn numeric_date(&self, i: usize) -> Option<Mention> {
+        let (a, an) = self.digits(i);
+        if !(1..=2).contains(&an) {
+            return None;
+        }
+        let mut j = i + an;
+        let sep = *self.s.get(j)?;
+        if !matches!(sep, b'/' | b'-' | b'.' | b',') {
+            return None;
+        }
+        j += 1;
+        if sep == b',' {
+            j = self.skip_spaces(j);
+        }
+        let (b, bn) = self.digits(j);
+        if !(1..=2).contains(&bn) {
+            return None;
+        }
+        j += bn;
+        if self.s.get(j) != Some(&sep) {
+            return None;
+        }
+        j += 1;
+        if sep == b',' {
+            j = self.skip_spaces(j);
+        }
+        let (y, yn) = self.digits(j);
+        if yn != 4 {
+            return None;
+        }
+        j += yn;
+        let (month, day) = match (a > 12, b > 12) {
+            (false, true) => (a, b),
+            (true, false) => (b, a),
+            _ => return None,
+        };
+        let date = NaiveDate::from_ymd_opt(y as i32, month, day)?;
+        Self::mention(What::Date(date), i, j)
+    }
+
+    /// `22 February 2023`, `5th March`, `1st of May, 2026`.
+    pub(super) fn day_month(&self, i: usize) -> Option<Mention> {
+        let (d, dn) = self.digits(i);
+        if !(1..=2).contains(&dn) || d == 0 || d > 31 {
+            return None;
+        }
+        let mut j = i + dn;
+        j = self.ordinal_suffix(j);
+        if self.s.get(j) != Some(&b' ') {
+            return None;
+        }
+        j = self.skip_spaces(j);
+        if self.s[j..].len() >= 3 && self.s[j..j + 3].eq_ignore_ascii_case(b"of ") {
+            j = self.skip_spaces(j + 3);
+        }
+        let we = self.word_end(j);
+        let month = month_number(&self.s[j..we])?;
+        let mut end = we;
+        if self.s.get(end) == Some(&b'.') {
+            end += 1;
+        }
+        self.with_year(month, d, i, end)
+    }
+
+    /// `February 22, 2023`, `Feb 22 2023`, `March 26th, 2019`, `September 5,, 2024`, `June 10`.
+    pub(super) fn month_day(&self, i: usize) -> Option<Mention> {
+        let we = self.word_end(i);
+        let month = month_number(&self.s[i..we])?;
+        let mut j = we;
+        if self.s.get(j) == Some(&b'.') {
+            j += 1;
+        }
+        if self.s.get(j) != Some(&b' ') {
+            return None;
+        }
+        j = self.skip_spaces(j);
+        let (d, dn) = self.digits(j);
+        if !(1..=2).contains(&dn) || d == 0 || d > 31 {
+            // "May 2023": a month and year only; not a day.
+            return None;
+        }
+        let mut end = self.ordinal_suffix(j + dn);
+        // "March 26 17:40" is a day then a time, not "26:17"; "June 10, 2024" has a year.
+        if self.s.get(end) == Some(&b':') {
+            return None;
+        }
+        if self.s.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let _ = &mut end;
+        self.with_year(month, d, i, end)
+    }
+
+    pub(super) fn ordinal_suffix(&self, j: usize) -> usize {
+        let rest = &self.s[j..];
+        for suffix in [b"st", b"nd", b"rd", b"th"] {
+            if rest.len() >= 2
+                && rest[..2].eq_ignore_ascii_case(suffix)
+                && !rest.get(2).is_some_and(u8::is_ascii_alphabetic)
+            {
+                return j + 2;
+            }
+        }
+        j
+    }
+
+    /// After a day and month: an optional `, 2023` / ` 2023` / `,, 2024`.
+    pub(super) fn with_year(
+        &self,
+        month: u32,
+        day: u32,
+        start: usize,
+        end: usize,
+    ) -> Option<Mention> {
+        let mut j = end;
+        while j < self.s.len() && matches!(self.s[j], b',' | b' ') && j < end + 4 {
+            j += 1;
+        }
+        let (y, yn) = self.digits(j);
+        // "Feb 9 1924 UTC": four digits with a zone are the time, not the year.
+        let followed_by_time =
+            self.s.get(j + yn) == Some(&b':') || self.four_digit_time(j).is_some();
+        if yn == 4 && !followed_by_time && (1900..=2200).contains(&y) {
+            let date = NaiveDate::from_ymd_opt(y as i32, month, day)?;
+            return Self::mention(What::Date(date), start, j + yn);
+        }
+        NaiveDate::from_ymd_opt(2000, month, day)?; // reject February 30
+        Self::mention(What::MonthDay(month, day), start, end)
+    }
+}
+
+/// Parses a due date written alone: `2023-03-01`, `March 1, 2023`, `1 March`, `by March 1`.
+/// A date without a year takes the first such day on or after `reference`.
+pub(crate) fn parse_date(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
+    let f = Moments::new(text).find(|f| f.stamp.date.is_some() || f.month_day.is_some())?;
+    if let Some(d) = f.stamp.date {
+        return Some(d);
+    }
+    let (m, d) = f.month_day?;
+    let reference = reference?;
+    let this_year = NaiveDate::from_ymd_opt(reference.year(), m, d);
+    match this_year {
+        Some(date) if date >= reference => Some(date),
+        _ => NaiveDate::from_ymd_opt(reference.year() + 1, m, d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The month reader as it was before the three-letter pre-test.
+    fn month_number_by_names(word: &[u8]) -> Option<u32> {
+        let word = word.strip_suffix(b".").unwrap_or(word);
+        let lower = word.to_ascii_lowercase();
+        (word.len() >= 3).then_some(())?;
+        MONTHS
+            .iter()
+            .position(|m| {
+                m.as_bytes() == lower
+                    || (lower.len() == 3 && m.as_bytes().starts_with(&lower))
+                    || (lower == b"sept" && *m == "september")
+            })
+            .map(|i| i as u32 + 1)
+    }
+
+    #[test]
+    fn month_key_test_agrees_with_the_names() {
+        let words = [
+            "Jan",
+            "JANUARY",
+            "janu",
+            "Sept",
+            "sept.",
+            "Sep",
+            "September",
+            "Septembers",
+            "may",
+            "Mayday",
+            "mar",
+            "March",
+            "Marc",
+            "dec.",
+            "December",
+            "nov",
+            "Oct",
+            "octopus",
+            "Ju",
+            "jun",
+            "July",
+            "Jul",
+            "augus",
+            "August",
+            "apr",
+            "April",
+            "Feb",
+            "february",
+            "fe",
+            "",
+        ];
+        for w in words {
+            assert_eq!(
+                month_number(w.as_bytes()),
+                month_number_by_names(w.as_bytes()),
+                "{w}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_due_dates() {
+        let jan = NaiveDate::from_ymd_opt(2026, 1, 10);
+        assert_eq!(
+            parse_date("by March 1", jan).map(|d| d.to_string()),
+            Some("2026-03-01".into())
+        );
+        assert_eq!(
+            parse_date("Deadline: December 22, 2023.", None).map(|d| d.to_string()),
+            Some("2023-12-22".into())
+        );
+        assert_eq!(parse_date("someday", jan), None);
+    }
+}

@@ -1,0 +1,59 @@
+//! Durations stated outright: `90 minutes`, `2 hours and 45 minutes`, `2h30m`.
+
+/// Reads an explicit duration: `90 minutes`, `2 hours 30 minutes`, `2 hours and 45 minutes`,
+/// `1 hour and 48 minutes`, `2h30m`. Returns minutes.
+pub(crate) fn duration_minutes(text: &str) -> Option<i64> {
+    let lower = text.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let mut total: Option<i64> = None;
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit()
+            || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b':'))
+        {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        let n: i64 = lower[i..j].parse().ok()?;
+        let k = j + usize::from(b.get(j) == Some(&b' '));
+        let unit_end = {
+            let mut e = k;
+            while e < b.len() && b[e].is_ascii_alphabetic() {
+                e += 1;
+            }
+            e
+        };
+        let factor = match &lower[k..unit_end] {
+            "h" | "hr" | "hrs" | "hour" | "hours" => Some(60),
+            "m" | "min" | "mins" | "minute" | "minutes" => Some(1),
+            "d" | "day" | "days" => Some(24 * 60),
+            _ => None,
+        };
+        if let Some(f) = factor {
+            total = Some(total.unwrap_or(0) + n * f);
+            i = unit_end;
+        } else if total.is_some() {
+            break;
+        } else {
+            i = j;
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_durations() {
+        assert_eq!(duration_minutes("2 hours and 45 minutes"), Some(165));
+        assert_eq!(duration_minutes("(2 hours 30 minutes)"), Some(150));
+        assert_eq!(duration_minutes("down for 90 minutes"), Some(90));
+        assert_eq!(duration_minutes("nothing"), None);
+    }
+}

@@ -1,0 +1,279 @@
+//! Dates, times and zones as people write them in postmortems.
+//!
+//! The scanner finds primitive mentions (a date, a time of day, a zone) in a line, and the
+//! helpers combine neighbours into moments and ranges: `2023-11-01 14:00 CAT`,
+//! `10:00 AM - 11:30 AM EST on February 5, 2023`, `between 9:00 PM and 11:30 PM EST`,
+//! `January 31 2023, 16:15 GMT+1`, `03:39:25`. No regex: one left-to-right pass over the bytes.
+//!
+//! One submodule per kind of thing read: [`scan`] (the pass over the bytes), [`dates`],
+//! [`time_of_day`], [`zones`], [`ranges`] and [`durations`]; this module joins neighbouring
+//! mentions into moments.
+
+mod dates;
+mod durations;
+mod ranges;
+mod scan;
+mod time_of_day;
+mod zones;
+
+use chrono::{FixedOffset, NaiveDate, NaiveTime};
+
+use crate::clock::Zone;
+use crate::model::Timestamp;
+use scan::Scanner;
+
+pub(crate) use dates::parse_date;
+pub(crate) use durations::duration_minutes;
+pub(crate) use ranges::{may_hold_range, range_in};
+use zones::leading_named_zone;
+pub(crate) use zones::named_zone;
+pub use zones::zone_offset;
+
+/// One primitive mention and where it stands in the text (byte offsets).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Mention {
+    pub what: What,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What a mention is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum What {
+    Date(NaiveDate),
+    /// A day and month without a year (`March 1`): the year comes from context.
+    MonthDay(u32, u32),
+    Time(NaiveTime),
+    Zone(FixedOffset),
+}
+
+/// Characters allowed between two mentions that belong to one moment.
+fn joins(gap: &str) -> bool {
+    // (`~` is "about": "May 29 2025, ~17:30 UTC" is one moment.)
+    let g = gap.trim_matches(|c: char| matches!(c, ' ' | ',' | '(' | ')' | '~'));
+    g.is_empty() || matches!(g.to_ascii_lowercase().as_str(), "at" | "on" | "t" | "of")
+}
+
+/// A moment assembled from neighbouring mentions, with the span it covers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Found {
+    pub stamp: Timestamp,
+    /// A month and day whose year is not written.
+    pub month_day: Option<(u32, u32)>,
+    pub start: usize,
+    pub end: usize,
+    /// An IANA zone written after the time (`14:00 Europe/Berlin`): its offset depends on
+    /// the date, which may come from context, so it is resolved when the moment is completed.
+    pub named: Option<Zone>,
+}
+
+/// Groups mentions into moments: a date, a time and a zone next to each other, in any of the
+/// orders people write them, make one moment.
+pub(crate) fn moments(text: &str) -> Vec<Found> {
+    Moments::new(text).collect()
+}
+
+/// [`moments`] one at a time, reading the text only as far as the moments asked for.
+pub(crate) struct Moments<'a> {
+    text: &'a str,
+    scan: Scanner<'a>,
+    /// Where the next mention is looked for (the end of the last one read).
+    from: usize,
+    /// A mention read but not joined to the moment before it: the next moment starts there.
+    pending: Option<Mention>,
+}
+
+impl<'a> Moments<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Moments {
+            text,
+            scan: Scanner::new(text),
+            from: 0,
+            pending: None,
+        }
+    }
+
+    fn mention(&mut self) -> Option<Mention> {
+        let m = self.scan.next_from(self.from, usize::MAX)?;
+        self.from = m.end;
+        Some(m)
+    }
+}
+
+impl Iterator for Moments<'_> {
+    type Item = Found;
+
+    fn next(&mut self) -> Option<Found> {
+        let first = match self.pending.take() {
+            Some(m) => m,
+            None => self.mention()?,
+        };
+        let (f, rest) = moment_from(self.text, first, || self.mention());
+        self.pending = rest;
+        Some(f)
+    }
+}
+
+/// The moment that starts at the first byte of `text`, if one does: [`moments`]' first
+/// when it starts there, found without scanning the text after it.
+pub(crate) fn leading_found(text: &str) -> Option<Found> {
+    let scan = Scanner::new(text);
+    // A moment takes at most three mentions (a date, a time, a zone), each joined to the one
+    // before: a fourth is never part of it, nor is one past where a join can reach.
+    let mut ms = [scan.next_from(0, 0)?; 4];
+    let mut n = 1;
+    while n < ms.len() {
+        let end = ms[n - 1].end;
+        match scan.next_from(end, scan.join_reach(end)) {
+            Some(m) if joins(&text[end..m.start]) => {
+                ms[n] = m;
+                n += 1;
+            }
+            _ => break,
+        }
+    }
+    let mut rest = ms[1..n].iter().copied();
+    Some(moment_from(text, ms[0], || rest.next()).0)
+}
+
+/// The moment that starts at mention `first`, taking the mentions after it from `next` while
+/// they join it; and the first mention taken that did not (the next moment's start).
+fn moment_from(
+    text: &str,
+    first: Mention,
+    mut next: impl FnMut() -> Option<Mention>,
+) -> (Found, Option<Mention>) {
+    let mut f = Found {
+        stamp: Timestamp {
+            date: None,
+            time: None,
+            offset: None,
+        },
+        month_day: None,
+        start: first.start,
+        end: first.end,
+        named: None,
+    };
+    let mut m = Some(first);
+    let mut taken = 0;
+    while let Some(this) = m {
+        if taken > 0 && !joins(&text[f.end..this.start]) {
+            break;
+        }
+        let slot_free = match this.what {
+            What::Date(_) | What::MonthDay(..) => f.stamp.date.is_none() && f.month_day.is_none(),
+            What::Time(_) => f.stamp.time.is_none(),
+            What::Zone(_) => f.stamp.offset.is_none() && f.stamp.time.is_some(),
+        };
+        if !slot_free {
+            break;
+        }
+        match this.what {
+            What::Date(d) => f.stamp.date = Some(d),
+            What::MonthDay(mo, d) => f.month_day = Some((mo, d)),
+            What::Time(t) => f.stamp.time = Some(t),
+            What::Zone(z) => f.stamp.offset = Some(z),
+        }
+        f.end = this.end;
+        taken += 1;
+        m = next();
+    }
+    if taken == 0 {
+        // A zone with no time before it stands alone.
+        if let What::Zone(z) = first.what {
+            f.stamp.offset = Some(z);
+        }
+        m = next();
+    }
+    // "14:00Z"
+    if f.stamp.time.is_some() && f.stamp.offset.is_none() && text[f.end..].starts_with('Z') {
+        let after = text.as_bytes().get(f.end + 1);
+        if !after.is_some_and(u8::is_ascii_alphanumeric) {
+            f.stamp.offset = FixedOffset::east_opt(0);
+            f.end += 1;
+        }
+    }
+    // "14:00 Europe/Berlin"
+    if f.stamp.time.is_some() && f.stamp.offset.is_none() && text[f.end..].starts_with(' ') {
+        if let Some((zone, len)) = leading_named_zone(&text[f.end..]) {
+            f.named = Some(zone);
+            f.end += len;
+        }
+    }
+    (f, m)
+}
+
+/// Whether `text` may hold a full date: every date has a year of four digits in a row.
+pub(crate) fn may_hold_date(text: &str) -> bool {
+    let mut run = 0;
+    for b in text.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+        } else {
+            if run == 4 {
+                return true;
+            }
+            run = 0;
+        }
+    }
+    run == 4
+}
+
+/// Bytes `i..i + W` of `s`, zero past its end.
+pub(crate) fn window<const W: usize>(s: &[u8], i: usize) -> [u8; W] {
+    let mut w = [0u8; W];
+    match s.get(i..i + W) {
+        Some(full) => w.copy_from_slice(full),
+        None => {
+            let tail = &s[i..];
+            w[..tail.len()].copy_from_slice(tail);
+        }
+    }
+    w
+}
+
+/// The first moment in `text` that has a time or a full date.
+pub(crate) fn first_moment(text: &str) -> Option<Found> {
+    Moments::new(text).find(|f| f.stamp.time.is_some() || f.stamp.date.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(text: &str) -> String {
+        first_moment(text)
+            .map(|f| f.stamp.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn reads_the_moments_people_write() {
+        assert_eq!(stamp("2023-11-01 14:00 CAT"), "2023-11-01T14:00:00+02:00");
+        assert_eq!(stamp("9:00 PM: alert"), "21:00:00");
+        assert_eq!(stamp("03:39:25 One of the SMEs"), "03:39:25");
+        assert_eq!(
+            stamp("January 31 2023, 16:15 GMT+1"),
+            "2023-01-31T16:15:00+01:00"
+        );
+        assert_eq!(stamp("Nov 1, 2022 6:00 AM an error"), "2022-11-01T06:00:00");
+        assert_eq!(stamp("03, 14, 2024, 10:00 AM UTC."), "2024-03-14T10:00:00Z");
+        assert_eq!(stamp("04-12-2022 7:23 AM GMT+1"), "07:23:00+01:00");
+        assert_eq!(
+            stamp("December 18, 2023, 10:45 AM (UTC)"),
+            "2023-12-18T10:45:00Z"
+        );
+        assert_eq!(stamp("2023-02-14T11:59:00Z"), "2023-02-14T11:59:00Z");
+        assert_eq!(stamp("10:00 M"), "10:00:00");
+        assert_eq!(stamp("at 5pm"), "17:00:00");
+        assert_eq!(stamp("2:54 PM PST: merged"), "14:54:00-08:00");
+    }
+
+    #[test]
+    fn ignores_numbers_that_are_not_times() {
+        assert_eq!(stamp("version 1.11 to 1.13"), "");
+        assert_eq!(stamp("a ratio of 1:1000"), "");
+        assert_eq!(stamp("decreased by 30% over 10 servers"), "");
+        assert_eq!(stamp("the cat sat"), "");
+    }
+}

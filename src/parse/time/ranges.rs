@@ -1,0 +1,283 @@
+//! Time ranges: two moments joined by a connector (`10:00 AM - 11:30 AM EST`, `between 9:00 PM
+//! and 11:30 PM`, `from 16:58 to 18:46 UTC`).
+
+#[cfg(test)]
+use super::moments;
+use super::scan::is_digit;
+use super::{joins, window, Found};
+
+/// A time range such as `10:00 AM - 11:30 AM EST`, `from 16:58 to 18:46 UTC`,
+/// `between 9:00 PM and 11:30 PM`, `June 10, 2023, 08:00 AM - June 11, 2023, 10:00 AM (UTC-5)`.
+/// A zone written once applies to both ends; a date written once applies to both ends, and the
+/// end moves to the next day when its clock time is earlier than the start's.
+#[cfg(test)]
+pub(crate) fn range(text: &str) -> Option<(Found, Found)> {
+    range_in(text, &moments(text))
+}
+
+/// [`range`] over moments already found in `text`.
+pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
+    for w in ms.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if a.stamp.time.is_none() || b.stamp.time.is_none() {
+            continue;
+        }
+        let gap = text[a.end..b.start].trim().to_ascii_lowercase();
+        let connector = is_connector(gap.trim_matches(|c: char| c == ',' || c == ' '));
+        if !connector {
+            continue;
+        }
+        let (mut a, mut b) = (a, b);
+        // A zone after the end, or in the text right after it, covers both.
+        if b.stamp.offset.is_none() {
+            if let Some(next) = ms.iter().find(|m| m.start >= b.end) {
+                if next.stamp.time.is_none()
+                    && next.stamp.date.is_none()
+                    && next.stamp.offset.is_some()
+                    && joins(&text[b.end..next.start])
+                {
+                    b.stamp.offset = next.stamp.offset;
+                    b.end = next.end;
+                }
+            }
+        }
+        if a.stamp.offset.is_none() {
+            a.stamp.offset = b.stamp.offset;
+        }
+        if b.stamp.offset.is_none() {
+            b.stamp.offset = a.stamp.offset;
+        }
+        // A date after the range ("10:00 AM - 11:30 AM EST on February 5, 2023").
+        if a.stamp.date.is_none() && b.stamp.date.is_none() {
+            if let Some(next) = ms.iter().find(|m| m.start >= b.end) {
+                let gap = text[b.end..next.start].trim().to_ascii_lowercase();
+                if next.stamp.time.is_none()
+                    && (next.stamp.date.is_some() || next.month_day.is_some())
+                    && matches!(gap.trim_matches(|c: char| c == ',' || c == '('), "" | "on")
+                {
+                    a.stamp.date = next.stamp.date;
+                    a.month_day = next.month_day;
+                    b.end = next.end;
+                }
+            }
+        }
+        if a.stamp.date.is_none() && a.month_day.is_none() {
+            // One date written after the range is the start's; an end earlier on the clock
+            // is the next day.
+            a.stamp.date = b.stamp.date;
+            a.month_day = b.month_day;
+            if let (Some(d), Some(ta), Some(tb)) = (b.stamp.date, a.stamp.time, b.stamp.time) {
+                if tb < ta {
+                    b.stamp.date = d.succ_opt();
+                }
+            }
+        }
+        if b.stamp.date.is_none() {
+            b.month_day = b.month_day.or(a.month_day);
+            if let (Some(d), Some(ta), Some(tb)) = (a.stamp.date, a.stamp.time, b.stamp.time) {
+                b.stamp.date = Some(if tb < ta { d.succ_opt()? } else { d });
+            }
+        }
+        return Some((a, b));
+    }
+    None
+}
+
+/// What stands between the two ends of a range: `-`, `to`, `until`, `and ended at`,
+/// `and was resolved at`.
+fn is_connector(gap: &str) -> bool {
+    let mut words = gap.split_whitespace();
+    let Some(first) = words.next() else {
+        return false;
+    };
+    if !matches!(
+        first,
+        "-" | "–" | "—" | "--" | "to" | "and" | "until" | "till" | "through"
+    ) {
+        return false;
+    }
+    words.all(|w| {
+        matches!(
+            w,
+            "ended"
+                | "end"
+                | "ends"
+                | "was"
+                | "it"
+                | "resolved"
+                | "restored"
+                | "recovered"
+                | "finished"
+                | "fixed"
+                | "at"
+                | "by"
+                | "on"
+        )
+    })
+}
+
+/// Whether `text` may hold a range ([`range_in`] finds one only then): a cheap test that
+/// rules out most text before [`moments`] reads it. A range has two times of day, and every
+/// time ends its hour's digits with `:` or `.` (`14:00`, `9.30pm`) or is followed, after at
+/// most one space, by an am/pm mark (`10 AM`, `8pm`). Such digit runs are found sixteen
+/// positions at a time without a branch per byte (a digit whose next byte is one of those ends
+/// its run, so each run counts at most once), and counted unless they are one or two digits
+/// right after a digit and a colon: the minutes or seconds of `03:39:25` count with its hours.
+/// Two times in one chain of colon-joined numbers have no connector between them, so they
+/// never make a range; and of two chains, each one's first run counts.
+pub(crate) fn may_hold_range(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mark = |c: u8| {
+        let c = c | 0x20;
+        (c == b'a') | (c == b'p') | (c == b'm')
+    };
+    // Whether the run that ends at `k` is a colon chain's minutes or seconds (few runs end
+    // with a mark: these are read one by one).
+    let after_colon = |k: usize| {
+        let at = |back: usize| k.checked_sub(back).map_or(0, |p| b[p]);
+        (at(1) == b':' && is_digit(at(2))) || (is_digit(at(1)) && at(2) == b':' && is_digit(at(3)))
+    };
+    let mut seen = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let w: [u8; 18] = window(b, i);
+        // The byte, the next and the one after, as three arrays: lane-wise tests vectorise.
+        let at = |k: usize| -> [u8; 16] { w[k..k + 16].try_into().unwrap() };
+        let (c0, c1, c2) = (at(0), at(1), at(2));
+        let mut ends = [false; 16];
+        for k in 0..16 {
+            let (n, m) = (c1[k], c2[k]);
+            let mark_next = (n == b':') | (n == b'.') | mark(n) | ((n == b' ') & mark(m));
+            ends[k] = is_digit(c0[k]) & mark_next;
+        }
+        // Most blocks end no run: an `|` over the lanes (it vectorises) rules them out
+        // before the mask is built.
+        if !ends.iter().fold(false, |any, &e| any | e) {
+            i += 16;
+            continue;
+        }
+        let mut mask = ends
+            .iter()
+            .enumerate()
+            .fold(0u32, |m, (k, &e)| m | u32::from(e) << k);
+        while mask != 0 {
+            seen += u32::from(!after_colon(i + mask.trailing_zeros() as usize));
+            mask &= mask - 1;
+        }
+        if seen >= 2 {
+            return true;
+        }
+        i += 16;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`may_hold_range`] one digit run at a time.
+    fn may_hold_range_by_runs(text: &str) -> bool {
+        let b = text.as_bytes();
+        let mark = |c: u8| matches!(c | 0x20, b'a' | b'p' | b'm');
+        let (mut seen, mut i) = (0, 0);
+        while i < b.len() {
+            if !b[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let after_colon = i - start <= 2
+                && start >= 2
+                && b[start - 1] == b':'
+                && b[start - 2].is_ascii_digit();
+            let next = b.get(i).copied().unwrap_or(0);
+            if !after_colon
+                && (matches!(next, b':' | b'.')
+                    || mark(next)
+                    || (next == b' ' && b.get(i + 1).is_some_and(|c| mark(*c))))
+            {
+                seen += 1;
+            }
+        }
+        seen >= 2
+    }
+
+    #[test]
+    fn range_test_by_lanes_agrees_with_digit_runs_and_ranges() {
+        let parts = [
+            "10:00",
+            "9 AM",
+            "8pm",
+            "2023",
+            "1.5",
+            "12 ",
+            "x",
+            " p",
+            "30%",
+            "7",
+            "é",
+            "4 M",
+            "03:39:25",
+            "1:2",
+            "99:10:30",
+            "2023-01-01:10:30",
+            " - ",
+            " to ",
+            "123:45",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in ["", " - 11:30", ":15 to 4 pm"] {
+                    for pad in ["", " ", ":", "0123456789abcde", "lorem ipsum dolor "] {
+                        let t = format!("{pad}{a}{pad}{b}{c}");
+                        assert_eq!(may_hold_range(&t), may_hold_range_by_runs(&t), "{t:?}");
+                        if range(&t).is_some() {
+                            assert!(may_hold_range(&t), "{t:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reads_ranges() {
+        let r = |t: &str| {
+            range(t)
+                .map(|(a, b)| format!("{} / {}", a.stamp, b.stamp))
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            r("Duration of Outage: 10:00 AM - 11:30 AM EST on February 5, 2023"),
+            "2023-02-05T10:00:00-05:00 / 2023-02-05T11:30:00-05:00"
+        );
+        assert_eq!(
+            r("November 10, 2023, 8:00 PM - November 11, 2023, 2:00 AM (UTC)"),
+            "2023-11-10T20:00:00Z / 2023-11-11T02:00:00Z"
+        );
+        assert_eq!(
+            r("June 10, 2023, 08:00 AM - June 11, 2023, 10:00 AM (UTC-5)"),
+            "2023-06-10T08:00:00-05:00 / 2023-06-11T10:00:00-05:00"
+        );
+        assert_eq!(
+            r("between the hours of 9:00 PM and 11:30 PM EST"),
+            "21:00:00-05:00 / 23:30:00-05:00"
+        );
+        assert_eq!(
+            r("January 24, 2024, 15:00 to 18:30 UTC"),
+            "2024-01-24T15:00:00Z / 2024-01-24T18:30:00Z"
+        );
+        assert_eq!(
+            r("between 2019-02-25 23:04 and 2019-02-26 08:12"),
+            "2019-02-25T23:04:00 / 2019-02-26T08:12:00"
+        );
+        assert_eq!(
+            r("from 23:00 to 01:30, 2024-01-01"),
+            "2024-01-01T23:00:00 / 2024-01-02T01:30:00"
+        );
+    }
+}

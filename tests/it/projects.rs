@@ -1,0 +1,343 @@
+//! A GitHub Project (v2) kept current by `sync` and `followup`, through the binary against the
+//! fake GitHub's GraphQL endpoint: every issue of the seeds on the project with its status,
+//! due date, postmortem and kind; a second run reads (one page per 100 items, plus the
+//! project) and writes nothing; a closed issue moves to Done; a renamed field, a missing
+//! project and a token that cannot see it are clear errors with nothing written.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::support;
+
+use support::github::{FakeGitHub, GitHubState};
+use support::github_projects::{add_item, item_values, Denial};
+use support::{bin, FakeForge};
+
+const OWNER: &str = "acme";
+const NUMBER: u64 = 7;
+
+/// The fake GitHub with organisation `acme` and its project 7 as a team sets it up: a new
+/// project's fields plus `Due date`, `Postmortem`, `Severity` and `Kind`.
+fn github() -> FakeGitHub {
+    let mut st = GitHubState::new();
+    st.add_org(OWNER);
+    let p = st
+        .projects
+        .add_project(OWNER, NUMBER, "Postmortem follow-ups");
+    p.add_field("Due date", "DATE", &[]);
+    p.add_field("Postmortem", "TEXT", &[]);
+    p.add_field("Severity", "TEXT", &[]);
+    p.add_field(
+        "Kind",
+        "SINGLE_SELECT",
+        &["Corrective", "Preventive", "Task", "Unknown"],
+    );
+    FakeGitHub::start_with(st)
+}
+
+/// A checkout with the four seeds under `postmortems/` and `config` as its configuration;
+/// `None` when the shared corpus is absent.
+fn workspace(config: &str) -> Option<tempfile::TempDir> {
+    let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
+    let Ok(entries) = std::fs::read_dir(&seeds) else {
+        eprintln!("skipped: no seeds at {}", seeds.display());
+        return None;
+    };
+    let ws = tempfile::tempdir().unwrap();
+    let dir = ws.path().join("postmortems");
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in entries {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(ws.path().join(".postmortem-tracker.toml"), config).unwrap();
+    Some(ws)
+}
+
+const CONFIG: &str = "[projects.github]\nowner = \"acme\"\nnumber = 7\n";
+
+fn run(ws: &Path, gh: &FakeGitHub, args: &[&str]) -> (i32, String, String) {
+    bin(ws, &FakeForge::GitHub(gh), args)
+}
+
+/// (queries, mutations) the fake's GraphQL endpoint has answered so far.
+fn counts(gh: &FakeGitHub) -> (usize, usize) {
+    let st = gh.state();
+    (st.projects.queries, st.projects.mutations)
+}
+
+/// The tool's issues: number → (title, body, labels).
+fn issues(gh: &FakeGitHub) -> BTreeMap<u64, (String, String, Vec<String>)> {
+    gh.state()
+        .repo("acme", "svc")
+        .real_issues()
+        .into_iter()
+        .filter(|i| i.labels.iter().any(|l| l == "postmortem"))
+        .map(|i| {
+            (
+                i.number,
+                (
+                    i.title.clone(),
+                    i.body.clone().unwrap_or_default(),
+                    i.labels.clone(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn values(gh: &FakeGitHub, number: u64) -> Option<BTreeMap<String, String>> {
+    item_values(&gh.state(), (OWNER, NUMBER), ("acme", "svc"), number)
+}
+
+#[test]
+fn every_issue_of_the_seeds_is_on_the_project_and_a_second_run_writes_nothing() {
+    let gh = github();
+    // 130 items of another repository already on the project: two pages to read, and
+    // nothing of theirs touched.
+    {
+        let mut st = gh.state();
+        st.add_repo("acme", "web");
+        for n in 1..=130 {
+            let number = st.seed_issue(("acme", "web"), &format!("web {n}"), "", &[], "open");
+            add_item(&mut st, (OWNER, NUMBER), ("acme", "web"), number);
+        }
+    }
+    let Some(ws) = workspace(CONFIG) else { return };
+    let (code, out, err) = run(ws.path(), &gh, &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let issues = issues(&gh);
+    assert!(issues.len() >= 20, "the seeds have over 20 items: {out}");
+    let titles: BTreeMap<String, String> = [
+        (
+            "000_4b3a8f1986f4800e.txt",
+            "Quantum Flux Tango - A Dance with Destiny",
+        ),
+        ("001_b7360c207712a562.txt", "MY FIRST POSTMORTEM"),
+    ]
+    .into_iter()
+    .map(|(f, t)| (format!("postmortems/{f}"), t.to_string()))
+    .collect();
+    let mut kinds = BTreeMap::new();
+    for (number, (title, body, labels)) in &issues {
+        let v = values(&gh, *number)
+            .unwrap_or_else(|| panic!("#{number} {title:?} is not on the project"));
+        // Every seed item is years overdue on 2026-01-02: the open column.
+        assert_eq!(
+            v.get("Status").map(String::as_str),
+            Some("Todo"),
+            "#{number}: {v:?}"
+        );
+        // The due date is the one the issue body states (the due-date policy's).
+        let due = postmortem_tracker::forge::body_due(body)
+            .unwrap_or_else(|| panic!("#{number}: no due date in\n{body}"));
+        assert_eq!(
+            v.get("Due date"),
+            Some(&due.to_string()),
+            "#{number}: {v:?}"
+        );
+        // The postmortem: its title, else (002 has none) its path.
+        let (_, path) = postmortem_tracker::render::safe::parse_marker(body).expect("a marker");
+        let shown = titles.get(&path).cloned().unwrap_or(path);
+        assert_eq!(v.get("Postmortem"), Some(&shown), "#{number}: {v:?}");
+        let kind = if labels.iter().any(|l| l == "task") {
+            "Task"
+        } else {
+            "Unknown"
+        };
+        assert_eq!(
+            v.get("Kind").map(String::as_str),
+            Some(kind),
+            "#{number}: {v:?}"
+        );
+        // The seeds state no severity: the field stays empty.
+        assert_eq!(v.get("Severity"), None, "#{number}: {v:?}");
+        *kinds.entry(kind).or_insert(0) += 1;
+        // The state label says the same.
+        assert!(
+            labels.iter().any(|l| l == "postmortem-state::overdue"),
+            "#{number}: {labels:?}"
+        );
+    }
+    assert!(kinds.len() == 2, "both kinds are exercised: {kinds:?}");
+    {
+        let st = gh.state();
+        let p = st.projects.project(OWNER, NUMBER);
+        assert_eq!(p.items.len(), 130 + issues.len());
+        assert!(
+            p.items[..130].iter().all(|i| i.values.is_empty()),
+            "the other repository's items are left alone"
+        );
+    }
+
+    // The first follow-up labels the overdue issues and reminds their owners (its own
+    // writes); the project it leaves as the sync made it.
+    let before = counts(&gh).1;
+    let (code, out, err) = run(ws.path(), &gh, &["followup", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(
+        counts(&gh).1,
+        before,
+        "no mutation after the sync that set it all"
+    );
+
+    // Then a sync and a follow-up again: reads only, nothing written.
+    let items = 130 + issues.len();
+    for command in ["sync", "followup"] {
+        let before = counts(&gh);
+        gh.log().clear();
+        let (code, out, err) = run(ws.path(), &gh, &[command, "--today", "2026-01-02"]);
+        assert_eq!(code, 0, "{command}: {out}\n{err}");
+        let (queries, mutations) = counts(&gh);
+        assert_eq!(
+            mutations, before.1,
+            "{command}: no mutation in a steady state"
+        );
+        let calls = queries - before.0;
+        assert!(
+            calls <= items.div_ceil(100) + 2,
+            "{command}: {calls} GraphQL calls for {items} items"
+        );
+        assert_eq!(calls, gh.log().count("POST", "/graphql"));
+        // No label or other write either.
+        assert_eq!(
+            gh.log().count_writes(),
+            calls,
+            "{command}: only the GraphQL reads are POSTs: {:?}",
+            gh.log()
+                .all()
+                .iter()
+                .filter(|r| r.is_write())
+                .map(|r| format!("{} {}", r.method, r.path))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn a_closed_issue_moves_to_done_on_the_next_follow_up() {
+    let gh = github();
+    let Some(ws) = workspace(CONFIG) else { return };
+    let (code, out, err) = run(ws.path(), &gh, &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let numbers: Vec<u64> = issues(&gh).into_keys().collect();
+    let (closed, other) = (numbers[0], numbers[1]);
+    {
+        let mut st = gh.state();
+        let i = st
+            .repo_mut("acme", "svc")
+            .issues
+            .iter_mut()
+            .find(|i| i.number == closed)
+            .unwrap();
+        i.state = "closed".into();
+        i.closed_at = Some("2026-01-03T10:00:00Z".into());
+    }
+    let before = counts(&gh).1;
+    let (code, out, err) = run(ws.path(), &gh, &["followup", "--today", "2026-01-04"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let v = values(&gh, closed).unwrap();
+    assert_eq!(v.get("Status").map(String::as_str), Some("Done"), "{v:?}");
+    assert_eq!(
+        values(&gh, other)
+            .unwrap()
+            .get("Status")
+            .map(String::as_str),
+        Some("Todo")
+    );
+    assert_eq!(
+        counts(&gh).1 - before,
+        1,
+        "one mutation: the closed issue's status"
+    );
+    let labels = &issues(&gh)[&closed].2;
+    let states: Vec<&String> = labels
+        .iter()
+        .filter(|l| l.starts_with("postmortem-state::"))
+        .collect();
+    assert_eq!(states, ["postmortem-state::done"], "{labels:?}");
+}
+
+#[test]
+fn a_renamed_field_is_a_clear_error_and_nothing_is_written() {
+    let gh = github();
+    let config = format!("{CONFIG}[projects.github.fields]\ndue = \"Due date\"\n");
+    let Some(ws) = workspace(&config) else { return };
+    let (code, out, err) = run(ws.path(), &gh, &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let first = issues(&gh).into_keys().next().unwrap();
+    let snapshot =
+        |gh: &FakeGitHub| format!("{:?}", gh.state().projects.project(OWNER, NUMBER).items);
+    {
+        let mut st = gh.state();
+        st.projects
+            .project_mut(OWNER, NUMBER)
+            .rename_field("Due date", "Deadline");
+        let i = st
+            .repo_mut("acme", "svc")
+            .issues
+            .iter_mut()
+            .find(|i| i.number == first)
+            .unwrap();
+        i.state = "closed".into();
+        i.closed_at = Some("2026-01-03T10:00:00Z".into());
+    }
+    let (before, items) = (counts(&gh).1, snapshot(&gh));
+    let (code, out, err) = run(ws.path(), &gh, &["followup", "--today", "2026-01-04"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let all = format!("{out}{err}");
+    assert!(
+        all.contains("projects.github.fields.due")
+            && all.contains("no field \"Due date\"")
+            && all.contains("\"Deadline\""),
+        "{all}"
+    );
+    assert_eq!(counts(&gh).1, before, "no mutation");
+    assert_eq!(snapshot(&gh), items, "the project is as it was");
+    // The status block is still written: the project's problem is the project's only.
+    assert!(std::fs::read_dir(ws.path().join("postmortems"))
+        .unwrap()
+        .any(|e| std::fs::read_to_string(e.unwrap().path())
+            .unwrap()
+            .contains("postmortem-tracker:status:begin")));
+}
+
+#[test]
+fn a_project_that_cannot_be_seen_says_why_and_how_to_fix_it() {
+    // No such project.
+    let gh = github();
+    let Some(ws) = workspace("[projects.github]\nowner = \"acme\"\nnumber = 8\n") else {
+        return;
+    };
+    let (code, out, err) = run(ws.path(), &gh, &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let all = format!("{out}{err}");
+    assert!(
+        all.contains("GitHub project acme/8")
+            && all.contains("no such project, or the token cannot see it"),
+        "{all}"
+    );
+    assert!(
+        all.contains("GITHUB_TOKEN") && all.contains("`project` scope"),
+        "{all}"
+    );
+    assert_eq!(counts(&gh).1, 0);
+    // The issues exist all the same, with their state labels.
+    assert!(!issues(&gh).is_empty());
+
+    // Actions' GITHUB_TOKEN on an organisation project; a token without the project scope.
+    for denial in [Denial::Integration, Denial::NoScope] {
+        let gh = github();
+        gh.state().projects.denied.insert("octo-bot".into(), denial);
+        let ws = workspace(CONFIG).unwrap();
+        let (code, out, err) = run(ws.path(), &gh, &["sync", "--today", "2026-01-02"]);
+        assert_eq!(code, 1, "{denial:?}: {out}\n{err}");
+        let all = format!("{out}{err}");
+        assert!(
+            all.contains("GitHub project acme/7") && all.contains("`project` scope"),
+            "{denial:?}: {all}"
+        );
+        assert!(!all.contains(FakeGitHub::TOKEN), "the token is never shown");
+        assert_eq!(counts(&gh).1, 0, "{denial:?}");
+    }
+}
