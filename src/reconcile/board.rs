@@ -18,9 +18,9 @@ use crate::board::{
     board_items, label_changes, plan_project, resolve_mapping, BoardItem, LabelChange, ProjectItem,
 };
 use crate::config::GithubProjectConfig;
-use crate::forge::ForgeKind;
 use crate::forge::paced::{Paced, Sleeper};
 use crate::forge::projects::{Projects, BATCH, PAGE};
+use crate::forge::ForgeKind;
 use crate::forge::{LabelSpec, Tracker, TrackerError};
 use crate::model::Postmortem;
 use crate::plan::TrackedIssue;

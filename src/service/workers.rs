@@ -51,7 +51,7 @@ pub(super) async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::R
 
 /// Runs one claimed job, logs it (repository, reason, the forge requests and writes it made,
 /// its outcome) and records its end. `false` when the service stopped before the job ended:
-/// the job is left `running`, and the next start queues it again.
+/// the job is put back in the queue (or, if that fails, left to its lease).
 async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiver<bool>) -> bool {
     let (id, forge, repository, reason) = (
         job.id,

@@ -26,8 +26,8 @@ use postgres::error::SqlState;
 use postgres::{Client, NoTls, Transaction};
 
 use super::items::{parse_record, settle_closing_days, stored_closing_day};
-use super::snapshots::{assemble, groups_of, parse_incident, GroupRow, TotalRow};
 use super::queue::{depth_of, parse_forge, JobRow};
+use super::snapshots::{assemble, groups_of, parse_incident, GroupRow, TotalRow};
 use super::{Backend, Depth, Job, JobFilter, JobState, Queued, Recorded, StoreError};
 use crate::report::IncidentFigures;
 use crate::service::index::{Counts, ItemRecord, Snapshot};

@@ -12,8 +12,8 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::items::{settle_closing_days, stored_closing_day};
-use super::snapshots::{assemble, groups_of, parse_incident, GroupRow, TotalRow};
 use super::queue::{depth_of, parse_forge, JobRow};
+use super::snapshots::{assemble, groups_of, parse_incident, GroupRow, TotalRow};
 use super::{Backend, Depth, Job, JobFilter, JobState, Queued, Recorded, StoreError};
 use crate::report::IncidentFigures;
 use crate::service::index::{Counts, ItemRecord, Snapshot};
@@ -588,7 +588,9 @@ impl Backend for Sqlite {
                 "SELECT day, forge, repo, state, kind, severity, n FROM snapshot_counts
                  ORDER BY day, forge, repo, state, kind, severity",
             )?
-            .query_map([], |r| Ok((key(r)?, [r.get(3)?, r.get(4)?, r.get(5)?], r.get(6)?)))?
+            .query_map([], |r| {
+                Ok((key(r)?, [r.get(3)?, r.get(4)?, r.get(5)?], r.get(6)?))
+            })?
             .collect::<Result<Vec<GroupRow>, _>>()?;
         let totals = conn
             .prepare(

@@ -774,8 +774,12 @@ fn snapshots_keep_their_groups_and_incidents_are_replaced(s: Fixture) {
         time_to_detect_minutes: Some(12),
         time_to_restore_minutes: None,
     };
-    s.replace_incidents(Forge::Github, "acme/svc", &[incident("a.md"), incident("b.md")])
-        .unwrap();
+    s.replace_incidents(
+        Forge::Github,
+        "acme/svc",
+        &[incident("a.md"), incident("b.md")],
+    )
+    .unwrap();
     s.replace_incidents(Forge::Github, "acme/svc", &[incident("c.md")])
         .unwrap();
     assert_eq!(s.replica().incidents().unwrap(), vec![incident("c.md")]);
