@@ -80,6 +80,7 @@ fn main() {
         write_back: true,
         close_removed: false,
         parse_options: Default::default(),
+        state_labels: None,
         pacing: Pacing {
             min_write_interval: Duration::ZERO,
             ..Pacing::default()

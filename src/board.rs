@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::config::{GithubProjectConfig, StateLabelsConfig};
 use crate::followup::{assess, FollowupOptions};
+use crate::forge::LabelSpec;
 use crate::model::{ItemKind, Postmortem};
 use crate::plan::TrackedIssue;
 use crate::render::context::ItemState;
@@ -85,6 +86,8 @@ pub fn board_items<'a>(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LabelChange {
     pub number: u64,
+    /// The state the label says.
+    pub state: ItemState,
     /// The label to put on, when the issue lacks it.
     pub add: Option<String>,
     /// The other state labels the issue has, as spelled on it.
@@ -98,6 +101,20 @@ pub fn state_label(names: &StateLabelsConfig, state: ItemState) -> &str {
         ItemState::Overdue => &names.overdue,
         // Closed as not planned: off the board's open lists, like done work.
         ItemState::Done | ItemState::NotPlanned => &names.done,
+    }
+}
+
+/// The state label of `state`, with its colour and description, as created when missing.
+pub fn state_label_spec(names: &StateLabelsConfig, state: ItemState) -> LabelSpec {
+    let (color, word) = match state {
+        ItemState::Open => ("fbca04", "open"),
+        ItemState::Overdue => ("d93f0b", "overdue"),
+        ItemState::Done | ItemState::NotPlanned => ("0e8a16", "done"),
+    };
+    LabelSpec {
+        name: state_label(names, state).to_string(),
+        color: color.into(),
+        description: format!("Postmortem action item: {word} (kept by postmortem-tracker)"),
     }
 }
 
@@ -125,11 +142,65 @@ pub fn label_changes(
                 .collect();
             (add.is_some() || !remove.is_empty()).then_some(LabelChange {
                 number: item.number,
+                state: item.state,
                 add,
                 remove,
             })
         })
         .collect()
+}
+
+/// What the board step ([`crate::reconcile::board`]) did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct BoardReport {
+    /// State labels put on or taken off.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LabelChange>,
+    /// The GitHub Project, when one is configured and could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<ProjectReport>,
+    /// Things to know that are not failures (a field the project lacks).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
+    /// Failures; the rest of the run went on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+/// What was done to the GitHub Project.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ProjectReport {
+    pub title: String,
+    pub url: String,
+    /// Issues added as items.
+    pub added: Vec<u64>,
+    /// Field values set or cleared.
+    pub fields_written: usize,
+}
+
+impl BoardReport {
+    /// The lines a run's text summary shows: notices, the labels changed, the project's
+    /// changes (errors are shown with the run's other errors).
+    pub fn summary_lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.notices.iter().map(|n| format!("note: {n}")).collect();
+        if !self.labels.is_empty() {
+            let numbers: Vec<String> = self
+                .labels
+                .iter()
+                .map(|c| format!("#{}", c.number))
+                .collect();
+            out.push(format!("State labels changed on {}", numbers.join(" ")));
+        }
+        if let Some(p) = &self.project {
+            out.push(format!(
+                "GitHub project {:?}: {} issue(s) added, {} field value(s) written",
+                p.title,
+                p.added.len(),
+                p.fields_written
+            ));
+        }
+        out
+    }
 }
 
 /// An option of a single-select field.
@@ -584,11 +655,13 @@ mod tests {
             [
                 LabelChange {
                     number: 2,
+                    state: ItemState::Overdue,
                     add: Some("postmortem-state::overdue".into()),
                     remove: vec!["Postmortem-State::Open".into()],
                 },
                 LabelChange {
                     number: 3,
+                    state: ItemState::Done,
                     add: Some("postmortem-state::done".into()),
                     remove: vec![],
                 },
@@ -603,6 +676,7 @@ mod tests {
             label_changes(&items[..1], &both, &names()),
             [LabelChange {
                 number: 1,
+                state: ItemState::Open,
                 add: None,
                 remove: vec!["postmortem-state::done".into()],
             }]

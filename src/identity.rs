@@ -6,10 +6,48 @@
 //! punctuation keeps the key; rewording it makes a new item. Once an item is tracked, its
 //! identity is the issue reference written next to it in the file.
 
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::Postmortem;
+use crate::model::{ActionItem, Postmortem};
 use crate::parse::plain_text;
+
+/// An item's stable key: [`KEY_LEN`] hex digits, from [`keyed_items`] (or read back from an
+/// issue's hidden marker). A type of its own, so that a key is never confused with the other
+/// strings an item carries (its text, its path, its issue reference); it serialises as the
+/// bare string.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ItemKey(String);
+
+impl ItemKey {
+    /// A key as written elsewhere (an issue's marker, a stored row).
+    pub fn new(key: impl Into<String>) -> ItemKey {
+        ItemKey(key.into())
+    }
+
+    /// The key's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ItemKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One action item of a postmortem with its key and its place in `actions`.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyedItem<'d> {
+    /// Index in the postmortem's `actions`.
+    pub index: usize,
+    pub key: &'d ItemKey,
+    pub item: &'d ActionItem,
+}
 
 /// Hex digits kept from the hash.
 pub const KEY_LEN: usize = 16;
@@ -25,11 +63,11 @@ pub fn normalise(text: &str) -> String {
 }
 
 /// The key of an item with this text in the postmortem with this id.
-pub fn item_key(postmortem_id: &str, text: &str) -> String {
+pub fn item_key(postmortem_id: &str, text: &str) -> ItemKey {
     key_of(postmortem_id, &normalise(text), 1)
 }
 
-fn key_of(id: &str, normalised: &str, occurrence: usize) -> String {
+fn key_of(id: &str, normalised: &str, occurrence: usize) -> ItemKey {
     let mut h = Sha256::new();
     h.update(id.as_bytes());
     h.update(b"\n");
@@ -38,16 +76,18 @@ fn key_of(id: &str, normalised: &str, occurrence: usize) -> String {
     if occurrence > 1 {
         h.update(format!("\n{occurrence}").as_bytes());
     }
-    h.finalize()
-        .iter()
-        .take(KEY_LEN / 2)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    ItemKey(
+        h.finalize()
+            .iter()
+            .take(KEY_LEN / 2)
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
 }
 
 /// The keys of a postmortem's items, in order. Repeated texts get distinct keys
 /// (by occurrence), so no key is planned twice.
-pub fn item_keys(doc: &Postmortem) -> Vec<String> {
+pub fn item_keys(doc: &Postmortem) -> Vec<ItemKey> {
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     doc.actions
         .iter()
@@ -60,6 +100,43 @@ pub fn item_keys(doc: &Postmortem) -> Vec<String> {
         .collect()
 }
 
+/// A postmortem's items with their keys, computed once for the whole document (an item's
+/// key depends on the items before it with the same words).
+pub struct Keyed<'d> {
+    doc: &'d Postmortem,
+    keys: Vec<ItemKey>,
+}
+
+impl<'d> Keyed<'d> {
+    /// The keys of `doc`'s items.
+    pub fn of(doc: &'d Postmortem) -> Keyed<'d> {
+        Keyed {
+            doc,
+            keys: item_keys(doc),
+        }
+    }
+
+    /// The postmortem.
+    pub fn doc(&self) -> &'d Postmortem {
+        self.doc
+    }
+
+    /// Every item with its key, in document order.
+    pub fn items(&self) -> impl Iterator<Item = KeyedItem<'_>> + '_ {
+        self.doc
+            .actions
+            .iter()
+            .zip(&self.keys)
+            .enumerate()
+            .map(|(index, (item, key))| KeyedItem { index, key, item })
+    }
+
+    /// The item with `key`, wherever it now stands.
+    pub fn find(&self, key: &ItemKey) -> Option<KeyedItem<'_>> {
+        self.items().find(|k| k.key == key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,11 +144,11 @@ mod tests {
     #[test]
     fn key_ignores_markup_case_and_spacing_but_not_words() {
         let a = item_key("PM-1", "Add an **alert** on  disk usage.");
-        assert_eq!(a.len(), KEY_LEN);
+        assert_eq!(a.as_str().len(), KEY_LEN);
         assert_eq!(a, item_key("PM-1", "add an alert on disk usage"));
         assert_ne!(a, item_key("PM-1", "Add an alert on memory usage"));
         assert_ne!(a, item_key("PM-2", "Add an alert on disk usage"));
-        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(a.as_str().chars().all(|c| c.is_ascii_hexdigit()));
     }
 
     #[test]
@@ -85,5 +162,9 @@ mod tests {
         assert_eq!(keys.len(), 3);
         assert_eq!(keys[0], item_key("pm.md", "Check the backups"));
         assert_ne!(keys[0], keys[1]);
+        let keyed = Keyed::of(&doc);
+        let second = keyed.find(&keys[1]).unwrap();
+        assert_eq!((second.index, second.item.line), (1, 6));
+        assert!(keyed.find(&item_key("pm.md", "Nothing")).is_none());
     }
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::due::{DocFacts, Policy, PolicyDue};
-use crate::identity;
+use crate::identity::{self, ItemKey, Keyed};
 use crate::model::{IssueRef, Postmortem};
 
 /// An issue of the tool, as the tracker listing shows it.
@@ -20,7 +20,7 @@ pub struct TrackedIssue {
     pub title: String,
     pub open: bool,
     /// The item key from the hidden marker, when the body has one.
-    pub key: Option<String>,
+    pub key: Option<ItemKey>,
     /// The postmortem path from the hidden marker.
     pub path: Option<String>,
     /// Closed by the tool as the duplicate of an older issue: never adopted again.
@@ -116,7 +116,7 @@ pub struct PlannedItem {
     #[serde(skip)]
     pub item: usize,
     pub path: String,
-    pub key: String,
+    pub key: ItemKey,
     pub line: usize,
     pub text: String,
     /// The item's due date, else the one the due-date policy gives it.
@@ -132,14 +132,14 @@ pub struct PlannedItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Removed {
     pub path: String,
-    pub key: String,
+    pub key: ItemKey,
     pub issue: IssueSummary,
 }
 
 /// Two or more issues for one key (two runs raced): all but the oldest are closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Duplicate {
-    pub key: String,
+    pub key: ItemKey,
     pub keep: u64,
     pub close: u64,
 }
@@ -186,9 +186,9 @@ pub struct PlanOptions {
 /// Reconciles `docs` with `state` (the tool's issues, from one listing).
 pub fn plan(docs: &[Postmortem], state: &[TrackedIssue], options: &PlanOptions) -> Plan {
     // Key → the tool's live issues for it, oldest first.
-    let mut by_key: HashMap<&str, Vec<&TrackedIssue>> = HashMap::new();
+    let mut by_key: HashMap<&ItemKey, Vec<&TrackedIssue>> = HashMap::new();
     for t in state.iter().filter(|t| !t.duplicate) {
-        if let Some(k) = t.key.as_deref() {
+        if let Some(k) = t.key.as_ref() {
             by_key.entry(k).or_default().push(t);
         }
     }
@@ -201,7 +201,7 @@ pub fn plan(docs: &[Postmortem], state: &[TrackedIssue], options: &PlanOptions) 
     for (key, issues) in &by_key {
         for extra in issues.iter().skip(1).filter(|t| t.open) {
             duplicates.push(Duplicate {
-                key: key.to_string(),
+                key: (*key).clone(),
                 keep: issues[0].number,
                 close: extra.number,
             });
@@ -210,13 +210,20 @@ pub fn plan(docs: &[Postmortem], state: &[TrackedIssue], options: &PlanOptions) 
     duplicates.sort_by_key(|d| d.close);
 
     let mut items = Vec::new();
-    let mut planned_keys: BTreeSet<String> = BTreeSet::new();
+    let mut planned_keys: BTreeSet<&ItemKey> = BTreeSet::new();
     let mut referenced: BTreeSet<u64> = BTreeSet::new();
-    for (d, doc) in docs.iter().enumerate() {
+    let keyed: Vec<Keyed> = docs.iter().map(Keyed::of).collect();
+    for (d, keyed) in keyed.iter().enumerate() {
+        let doc = keyed.doc();
         let facts = DocFacts::of(doc);
-        for (i, (item, key)) in doc.actions.iter().zip(identity::item_keys(doc)).enumerate() {
+        for identity::KeyedItem {
+            index: i,
+            key,
+            item,
+        } in keyed.items()
+        {
             // The same postmortem id in two files: the second copy of an item is the same item.
-            if !planned_keys.insert(key.clone()) {
+            if !planned_keys.insert(key) {
                 continue;
             }
             let action = match &item.issue {
@@ -243,7 +250,7 @@ pub fn plan(docs: &[Postmortem], state: &[TrackedIssue], options: &PlanOptions) 
                         },
                     },
                 },
-                None => match by_key.get(key.as_str()).and_then(|v| v.first()) {
+                None => match by_key.get(key).and_then(|v| v.first()) {
                     Some(t) => Action::Adopt {
                         by: AdoptBy::Key,
                         issue: IssueSummary::of(t),
@@ -260,7 +267,7 @@ pub fn plan(docs: &[Postmortem], state: &[TrackedIssue], options: &PlanOptions) 
                 doc: d,
                 item: i,
                 path: doc.path.clone(),
-                key,
+                key: key.clone(),
                 line: item.line,
                 text: item.text.clone(),
                 due,
@@ -280,7 +287,7 @@ pub fn plan(docs: &[Postmortem], state: &[TrackedIssue], options: &PlanOptions) 
         if paths.contains(path) && !planned_keys.contains(*key) && !referenced.contains(&t.number) {
             removed.push(Removed {
                 path: path.to_string(),
-                key: key.to_string(),
+                key: (*key).clone(),
                 issue: IssueSummary::of(t),
             });
         }
@@ -323,13 +330,13 @@ mod tests {
         parse(path, &text, &Default::default())
     }
 
-    fn tracked(number: u64, key: &str, path: &str) -> TrackedIssue {
+    fn tracked(number: u64, key: &ItemKey, path: &str) -> TrackedIssue {
         TrackedIssue {
             number,
             url: format!("https://github.com/acme/svc/issues/{number}"),
             title: format!("issue {number}"),
             open: true,
-            key: Some(key.into()),
+            key: Some(key.clone()),
             path: Some(path.into()),
             duplicate: false,
             ..TrackedIssue::default()
@@ -351,8 +358,8 @@ mod tests {
         let state = vec![
             tracked(3, &k[1], "pm.md"),
             tracked(9, &k[3], "pm.md"),
-            tracked(4, "gone0000gone0000", "pm.md"),
-            tracked(5, "otherfile0000000", "other.md"),
+            tracked(4, &ItemKey::new("gone0000gone0000"), "pm.md"),
+            tracked(5, &ItemKey::new("otherfile0000000"), "other.md"),
         ];
         let p = plan(&[d], &state, &PlanOptions::default());
         assert_eq!(p.items.len(), 4);
@@ -406,7 +413,7 @@ mod tests {
     fn project_references_and_policy_due_dates() {
         let text = "---\ndate: 2026-01-10\n---\n# Outage\n\n## Action items\n\n- Add an alert (acme/svc#3)\n- Rotate keys due 2026-05-01\n- [ ] Rotate keys again\n";
         let d = parse("pm.md", text, &Default::default());
-        let state = vec![tracked(3, "unrelated0000000", "pm.md")];
+        let state = vec![tracked(3, &ItemKey::new("unrelated0000000"), "pm.md")];
         let options = PlanOptions {
             repo: Some("acme/svc".into()),
             ..Default::default()
@@ -493,12 +500,12 @@ mod tests {
                 match &i.action {
                     Action::Create => {
                         prop_assert!(item.issue.is_none());
-                        prop_assert!(!state.iter().any(|t| t.key.as_deref() == Some(&i.key)));
+                        prop_assert!(!state.iter().any(|t| t.key.as_ref() == Some(&i.key)));
                     }
                     Action::Adopt { by: AdoptBy::Key, issue } => {
                         prop_assert!(item.issue.is_none());
                         prop_assert!(state.iter().any(|t| Some(t.number) == issue.number
-                            && t.key.as_deref() == Some(&i.key)));
+                            && t.key.as_ref() == Some(&i.key)));
                     }
                     Action::Adopt { by: AdoptBy::FileReference, .. } | Action::Unchanged { .. } => {
                         prop_assert!(item.issue.is_some());

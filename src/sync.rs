@@ -25,13 +25,13 @@ use serde::Serialize;
 
 use crate::forge::paced::{Paced, Pacing, Sleeper};
 use crate::forge::{LabelSpec, NewIssue, Tracker, TrackerError};
-use crate::identity;
+use crate::identity::{ItemKey, Keyed};
 use crate::model::{ItemKind, Postmortem};
 use crate::parse::{parse, ParseOptions};
 use crate::plan::{
     plan, Action, AdoptBy, Duplicate, IssueSummary, Plan, PlanOptions, TrackedIssue,
 };
-use crate::render::context::{IssueContext, ItemView, PostmortemRef};
+use crate::render::context::{IssueContext, ItemState, ItemView, PostmortemRef};
 use crate::render::{safe, Engine};
 use crate::writeback::{insert_links, Link};
 
@@ -56,6 +56,9 @@ pub struct SyncOptions {
     pub close_removed: bool,
     pub parse_options: ParseOptions,
     pub pacing: Pacing,
+    /// The state labels ([`crate::board`]): each new issue is opened with its own, so the
+    /// board step after the sync has none to add. `None`: off.
+    pub state_labels: Option<crate::config::StateLabelsConfig>,
 }
 
 impl SyncOptions {
@@ -88,6 +91,10 @@ impl SyncOptions {
                 retry_delay: Duration::from_millis(config.sync.retry_delay_ms),
                 ..Pacing::default()
             },
+            state_labels: config
+                .state_labels
+                .enabled
+                .then(|| config.state_labels.clone()),
         }
     }
 }
@@ -106,7 +113,7 @@ pub enum SyncError {
 pub struct Tracked {
     pub path: String,
     pub line: usize,
-    pub key: String,
+    pub key: ItemKey,
     pub text: String,
     pub issue: IssueSummary,
 }
@@ -140,6 +147,10 @@ pub struct SyncReport {
     /// The last listing of the tool's issues (after the creates), for the board step.
     #[serde(skip)]
     pub listing: Vec<TrackedIssue>,
+    /// State labels and the GitHub Project, set by [`crate::reconcile::sync::sync`]; its
+    /// errors are also in `errors`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub board: Option<crate::board::BoardReport>,
 }
 
 /// The kind labels and their colours.
@@ -178,6 +189,25 @@ pub fn labels_for(label: &str, doc: &Postmortem, kind: ItemKind) -> Vec<LabelSpe
     out
 }
 
+/// The labels of a new issue: [`labels_for`], and its state label (open, or overdue when
+/// already past due) when state labels are on.
+fn create_labels(
+    options: &SyncOptions,
+    doc: &Postmortem,
+    c: &crate::plan::PlannedItem,
+) -> Vec<LabelSpec> {
+    let mut out = labels_for(&options.label, doc, doc.actions[c.item].kind);
+    if let Some(names) = &options.state_labels {
+        let state = if c.due.is_some_and(|d| d < options.today) {
+            ItemState::Overdue
+        } else {
+            ItemState::Open
+        };
+        out.push(crate::board::state_label_spec(names, state));
+    }
+    out
+}
+
 /// The milestone grouping a postmortem's issues: its id when the front matter has one, else
 /// its title or path.
 pub fn milestone_title(doc: &Postmortem) -> String {
@@ -193,10 +223,10 @@ pub fn milestone_title(doc: &Postmortem) -> String {
 }
 
 /// The oldest live issue carrying `key`.
-fn issue_with_key<'s>(state: &'s [TrackedIssue], key: &str) -> Option<&'s TrackedIssue> {
+fn issue_with_key<'s>(state: &'s [TrackedIssue], key: &ItemKey) -> Option<&'s TrackedIssue> {
     state
         .iter()
-        .filter(|t| !t.duplicate && t.key.as_deref() == Some(key))
+        .filter(|t| !t.duplicate && t.key.as_ref() == Some(key))
         .min_by_key(|t| t.number)
 }
 
@@ -229,11 +259,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
         // Labels, once for the run.
         let mut wanted: Vec<LabelSpec> = Vec::new();
         for c in &creates {
-            for l in labels_for(
-                &options.label,
-                &docs[c.doc],
-                docs[c.doc].actions[c.item].kind,
-            ) {
+            for l in create_labels(options, &docs[c.doc], c) {
                 if !wanted.iter().any(|w| w.name == l.name) {
                     wanted.push(l);
                 }
@@ -273,7 +299,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                 Some(l) => shell.retrying(false, || tracker.resolve_user(l)).await?,
                 None => None,
             };
-            let labels: Vec<String> = labels_for(&options.label, doc, item.kind)
+            let labels: Vec<String> = create_labels(options, doc, c)
                 .into_iter()
                 .map(|l| l.name)
                 .collect();
@@ -293,7 +319,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                         title: doc.title.clone(),
                     },
                     item: ItemView {
-                        key: c.key.clone(),
+                        key: c.key.to_string(),
                         text: item.text.clone(),
                         detail: item.detail.clone(),
                         kind: item.kind.name().to_string(),
@@ -303,7 +329,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                         priority: item.priority.clone(),
                         line: item.line,
                     },
-                    marker: safe::marker(&c.key, &doc.path),
+                    marker: safe::marker(c.key.as_str(), &doc.path),
                 };
                 let new = NewIssue {
                     title: engine.render("issue_title", &context)?,
@@ -407,7 +433,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
     }
 
     // Every item found by key (adopted from the plan, or created now) gets its link.
-    let mut links: BTreeMap<String, Vec<(String, IssueSummary)>> = BTreeMap::new();
+    let mut links: BTreeMap<String, Vec<(ItemKey, IssueSummary)>> = BTreeMap::new();
     for i in &last.items {
         if let Action::Adopt {
             by: AdoptBy::Key,
@@ -493,7 +519,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
 async fn create_once<T: Tracker, S: Sleeper>(
     shell: &Paced<'_, T, S>,
     label: &str,
-    key: &str,
+    key: &ItemKey,
     new: &NewIssue,
 ) -> Result<Result<Outcome, TrackerError>, TrackerError> {
     let mut attempt = 0;
@@ -526,12 +552,36 @@ async fn create_once<T: Tracker, S: Sleeper>(
     }
 }
 
+/// The links of `issues` (each an item's key and its issue) in `doc`: each goes next to the
+/// item with that key wherever it now stands, unless the item already names an issue or the
+/// issue has no address. Keys, not line numbers, so lines moved by someone else's edit still
+/// get the right link. Pure: the sync's local write-back and its commits through the API
+/// ([`crate::reconcile::publish::relink`]) both place links with it.
+pub fn links_for(doc: &Postmortem, issues: &[(ItemKey, IssueSummary)]) -> Vec<Link> {
+    let keyed = Keyed::of(doc);
+    issues
+        .iter()
+        .filter_map(|(key, issue)| {
+            let item = keyed.find(key)?.item;
+            if item.issue.is_some() {
+                return None;
+            }
+            Some(Link {
+                line: item.line,
+                reference: issue.reference.clone(),
+                url: issue.url.clone()?,
+            })
+        })
+        .collect()
+}
+
 /// Writes links into one file: re-read, re-parse (the file may have changed since the run
-/// began), place each link on its item's current line, write through a temporary file.
+/// began), place each link on its item's current line ([`links_for`]), write through a
+/// temporary file.
 fn write_links(
     root: &Path,
     path: &str,
-    keyed: &[(String, IssueSummary)],
+    keyed: &[(ItemKey, IssueSummary)],
     docs: &[Postmortem],
     options: &ParseOptions,
 ) -> Result<Vec<LinkWritten>, String> {
@@ -548,31 +598,15 @@ fn write_links(
             "{path}: its id changed during the run; links not written back"
         ));
     }
-    let keys = identity::item_keys(&doc);
-    let mut links = Vec::new();
-    let mut written = Vec::new();
-    for (key, issue) in keyed {
-        let Some(idx) = keys.iter().position(|k| k == key) else {
-            continue;
-        };
-        let item = &doc.actions[idx];
-        if item.issue.is_some() {
-            continue;
-        }
-        let Some(url) = issue.url.clone() else {
-            continue;
-        };
-        links.push(Link {
-            line: item.line,
-            reference: issue.reference.clone(),
-            url,
-        });
-        written.push(LinkWritten {
+    let links = links_for(&doc, keyed);
+    let written = links
+        .iter()
+        .map(|l| LinkWritten {
             path: path.to_string(),
-            line: item.line,
-            reference: issue.reference.clone(),
-        });
-    }
+            line: l.line,
+            reference: l.reference.clone(),
+        })
+        .collect();
     let out = insert_links(&text, &links);
     if out != text {
         let tmp = full.with_file_name(format!(

@@ -206,6 +206,27 @@ pub struct Outputs {
 }
 
 impl Outputs {
+    /// The outputs of a job that opened `created` issues and linked `adopted`, with every
+    /// item's state from `statuses`.
+    pub fn of(
+        statuses: &[(
+            crate::render::context::PostmortemRef,
+            Vec<crate::render::context::StatusItem>,
+        )],
+        created: usize,
+        adopted: usize,
+    ) -> Outputs {
+        let all: Vec<_> = statuses.iter().flat_map(|(_, s)| s.clone()).collect();
+        let c = crate::render::context::Counts::of(&all);
+        Outputs {
+            created,
+            adopted,
+            overdue: c.overdue,
+            open: c.open,
+            done: c.done,
+        }
+    }
+
     /// `name=value` lines for `$GITHUB_OUTPUT`.
     pub fn github(&self) -> String {
         let mut out = String::new();

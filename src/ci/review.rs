@@ -6,11 +6,11 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use gitlab::api::{self, AsyncQuery, Pagination};
-use octocrab::service::middleware::retry::RetryConfig;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 
-use crate::forge::TrackerError;
+use crate::forge::gitlab::RateLimitAware;
+use crate::forge::{SetupError, TrackerError};
 
 /// The hidden marker of the tool's pull/merge request comment.
 pub const STICKY_MARKER: &str = "<!-- postmortem-tracker: pr-comment -->";
@@ -36,7 +36,7 @@ pub enum Review {
         number: u64,
     },
     GitLab {
-        client: Box<gitlab::AsyncGitlab>,
+        client: Box<RateLimitAware>,
         project: String,
         iid: u64,
     },
@@ -50,22 +50,9 @@ impl Review {
         number: u64,
         token: Option<&str>,
         timeout: Duration,
-    ) -> Result<Review, String> {
-        let mut b = Octocrab::builder()
-            .base_uri(api_url.trim_end_matches('/'))
-            .map_err(|_| format!("GitHub API URL {api_url:?} is not a valid URL"))?
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(timeout))
-            .set_read_timeout(Some(timeout))
-            .set_write_timeout(Some(timeout));
-        if let Some(t) = token {
-            b = b.personal_token(t.to_string());
-        }
-        let gh = b
-            .build()
-            .map_err(|e| format!("cannot start the GitHub client: {e}"))?;
+    ) -> Result<Review, SetupError> {
         Ok(Review::GitHub {
-            gh,
+            gh: crate::forge::github::client(api_url, token, timeout)?,
             repo: repo.to_string(),
             number,
         })
@@ -78,21 +65,7 @@ impl Review {
         iid: u64,
         token: &str,
     ) -> Result<Review, TrackerError> {
-        let url = api_url.trim_end_matches('/');
-        let url = url.strip_suffix("/api/v4").unwrap_or(url);
-        let (insecure, host) = match url.split_once("://") {
-            Some(("http", h)) => (true, h),
-            Some((_, h)) => (false, h),
-            None => (false, url),
-        };
-        let mut b = gitlab::GitlabBuilder::new(host, token);
-        if insecure {
-            b.insecure();
-        }
-        let client = b.build_async().await.map_err(|e| match e {
-            gitlab::GitlabError::Api { source } => crate::forge::gitlab::api_error(source),
-            other => TrackerError::Transient(other.to_string()),
-        })?;
+        let client = crate::forge::gitlab::client(api_url, token).await?;
         Ok(Review::GitLab {
             client: Box::new(client),
             project: project.to_string(),

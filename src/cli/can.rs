@@ -41,10 +41,15 @@ pub struct Args {
     pub templates: Option<PathBuf>,
 }
 
-fn parse_time(s: &str) -> Result<NaiveTime, String> {
+/// An `--at` that is not a time of day.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a time of day (HH:MM:SS or HH:MM)")]
+struct NotATime(String);
+
+fn parse_time(s: &str) -> Result<NaiveTime, NotATime> {
     NaiveTime::parse_from_str(s, "%H:%M:%S")
         .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
-        .map_err(|_| format!("`{s}` is not a time of day (HH:MM:SS or HH:MM)"))
+        .map_err(|_| NotATime(s.to_string()))
 }
 
 /// Runs `can`.

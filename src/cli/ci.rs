@@ -11,25 +11,21 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::input::{self, Global, Inputs};
-use super::remote::{self, ForgeKind};
-use crate::ci::review::{Review, Sticky, STICKY_MARKER};
+use super::remote;
+use crate::ci::review::Sticky;
 use crate::ci::{self, CiRun, Event, Forge, Mode, Outputs};
-use crate::forge::client::{Client, ConnectError};
+use crate::forge::client::Client;
 use crate::forge::paced::TokioSleeper;
 use crate::forge::publish::{Published, Target};
-use crate::forge::{dry_run::DryRun, Tracker, TrackerError};
-use crate::lint::{lint, output, Finding};
-use crate::model::{Diagnostic, Postmortem, Severity};
-use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
+use crate::forge::{dry_run::DryRun, TrackerError};
+use crate::lint::output;
+use crate::plan::TrackedIssue;
 use crate::reconcile::followup::REQUEST_TITLE;
 use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
 use crate::reconcile::{summary, Options, Overrides};
-use crate::render::context::{
-    Counts, Finding as FindingView, IssueLink, ItemView, PlanEntry, PostmortemRef,
-    PrCommentContext, StatusItem,
-};
+use crate::render::context::{IssueLink, PostmortemRef, StatusItem};
 use crate::render::Engine;
-use crate::sync::{SyncError, SyncOptions, SyncReport};
+use crate::sync::{SyncError, SyncReport};
 
 /// How links reach the default branch after a sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -172,86 +168,48 @@ fn own_push(env: &std::collections::HashMap<String, String>, payload: Option<&st
         .is_some_and(|m| crate::forge::publish::is_own_commit(&m))
 }
 
-/// A pull or merge request: lint the changed postmortems, annotate, comment the plan.
+/// A pull or merge request: the [`crate::reconcile::review`] job (lint the changed
+/// postmortems, plan them, keep the sticky comment), its findings as annotations, its
+/// warnings, the outputs and the summary.
 async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Result<ExitCode> {
+    use crate::reconcile::review::{review, Comment, Job, Warning};
     let remote = &ctx.resolved.remote;
-    let token = remote.token.as_deref();
-    let client = match ctx.run.forge {
-        Forge::Github => Some(
-            Review::github(&remote.api_url, &remote.repo, number, token, ctx.timeout)
-                .map_err(anyhow::Error::msg)?,
-        ),
-        Forge::Gitlab => match token {
-            Some(t) => match Review::gitlab(&remote.api_url, &remote.repo, number, t).await {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    warn(ctx, &remote::explain(remote, &e));
-                    None
-                }
-            },
-            None => None,
-        },
-    };
-    // The changed files; without them (no token on GitLab, an API failure) every configured
-    // postmortem is checked, which is slower but never misses one.
-    let changed = match &client {
-        Some(c) => match c.changed_files().await {
-            Ok(files) => Some(files),
-            Err(e) => {
-                warn(
-                    ctx,
-                    &format!(
-                        "cannot list the changed files ({}); checking every postmortem",
-                        remote::explain(remote, &e)
-                    ),
-                );
-                None
-            }
-        },
-        None => {
-            warn(
+    let report = review(&Job {
+        options: &ctx.resolved,
+        engine: &ctx.engine,
+        documents: &ctx.inputs.documents,
+        skipped: &ctx.inputs.skipped,
+        number,
+        dry_run: args.dry_run,
+        timeout: ctx.timeout,
+    })
+    .await?;
+    for w in &report.warnings {
+        match w {
+            Warning::Connect(e) => warn(ctx, &remote::explain(remote, e)),
+            Warning::ChangedFiles(e) => warn(
+                ctx,
+                &format!(
+                    "cannot list the changed files ({}); checking every postmortem",
+                    remote::explain(remote, e)
+                ),
+            ),
+            Warning::NoToken => warn(
                 ctx,
                 &format!(
                     "no {} in the environment: checking every postmortem and commenting nothing",
                     remote.token_var()
                 ),
-            );
-            None
-        }
-    };
-    let selected = |p: &str| changed.as_ref().is_none_or(|c| c.iter().any(|f| f == p));
-    let docs: Vec<Postmortem> = ctx
-        .inputs
-        .documents
-        .iter()
-        .filter(|d| selected(&d.path))
-        .cloned()
-        .collect();
-    let mut findings = Vec::new();
-    for (path, reason) in ctx.inputs.skipped.iter().filter(|(p, _)| selected(p)) {
-        findings.push(Finding {
-            path: path.clone(),
-            diagnostic: Diagnostic::new(
-                Severity::Error,
-                None,
-                "unreadable",
-                format!("not read: {reason}"),
             ),
-        });
-    }
-    for d in &docs {
-        for diag in lint(d, &ctx.inputs.config) {
-            findings.push(Finding {
-                path: d.path.clone(),
-                diagnostic: diag,
-            });
+            Warning::Listing(e) => warn(ctx, &listing_failed(remote, e)),
         }
     }
+    let findings = &report.findings;
     match ctx.run.forge {
-        Forge::Github => print!("{}", output::github(&findings)),
+        Forge::Github => print!("{}", output::github(findings)),
         Forge::Gitlab => {
-            print!("{}", output::text(&findings));
-            std::fs::write(&args.code_quality, output::gitlab(&findings) + "\n").with_context(
+            print!("{}", output::text(findings));
+            std::fs::write(&args.code_quality, output::gitlab(findings) + "\n").with_context(
                 || {
                     format!(
                         "cannot write the Code Quality report {}",
@@ -261,70 +219,46 @@ async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Resu
             )?;
         }
     }
-    let errors = findings
-        .iter()
-        .filter(|f| f.diagnostic.severity == Severity::Error)
-        .count();
+    let (checked, errors) = (report.checked, report.errors());
+    let warnings = findings.len() - errors;
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     println!(
-        "{} changed postmortem{} checked: {errors} error{}, {} warning{}",
-        docs.len(),
-        if docs.len() == 1 { "" } else { "s" },
-        if errors == 1 { "" } else { "s" },
-        findings.len() - errors,
-        if findings.len() - errors == 1 {
-            ""
-        } else {
-            "s"
-        },
+        "{checked} changed postmortem{} checked: {errors} error{}, {warnings} warning{}",
+        plural(checked),
+        plural(errors),
+        plural(warnings),
     );
-
-    let state = list_state(ctx).await;
-    let today = ctx.resolved.sync.today;
-    let p = plan(&docs, &state, &ctx.resolved.sync.plan);
-    let statuses = statuses(&docs, &p, &ctx.resolved.sync, today);
-    let outputs = outputs_of(&statuses, 0, 0);
-
-    if docs.is_empty() && findings.is_empty() {
-        // An earlier push may have left a plan comment: say it no longer applies (never open
-        // a comment just to say so).
-        match (&client, args.dry_run) {
-            (Some(c), false) => match c.retire_sticky().await {
-                Ok(Some(_)) => println!("no postmortem changed: the earlier comment says so now"),
-                Ok(None) => println!("no postmortem changed: no comment"),
-                Err(e) => warn(
-                    ctx,
-                    &format!(
-                        "the earlier plan comment was not updated: {}",
-                        remote::explain(remote, &e)
-                    ),
-                ),
-            },
-            _ => println!("no postmortem changed: no comment"),
+    let outputs = Outputs::of(&report.statuses, 0, 0);
+    match (&report.body, &report.comment) {
+        (None, Comment::Written(_)) => {
+            println!("no postmortem changed: the earlier comment says so now")
         }
-        finish(ctx, &outputs, None)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let body = pr_comment(ctx, &docs, &p, &findings)?;
-    match (&client, args.dry_run) {
-        (_, true) => println!("dry run: the comment was not written"),
-        (None, _) => {}
-        (Some(c), false) => match c.upsert_sticky(&body).await {
-            Ok(Sticky::Created) => println!("comment created on the request"),
-            Ok(Sticky::Updated) => println!("comment updated"),
-            Ok(Sticky::Unchanged) => println!("comment already up to date"),
-            Err(e @ (TrackerError::Forbidden(_) | TrackerError::Unauthorized(_))) => {
-                warn(ctx, &comment_permission(ctx, fork, &e));
-            }
-            Err(e) => warn(
-                ctx,
-                &format!(
-                    "the plan comment was not written: {}",
-                    remote::explain(remote, &e)
-                ),
+        (None, Comment::Failed(e)) => warn(
+            ctx,
+            &format!(
+                "the earlier plan comment was not updated: {}",
+                remote::explain(remote, e)
             ),
-        },
+        ),
+        (None, _) => println!("no postmortem changed: no comment"),
+        (Some(_), Comment::DryRun) => println!("dry run: the comment was not written"),
+        (Some(_), Comment::Written(Sticky::Created)) => println!("comment created on the request"),
+        (Some(_), Comment::Written(Sticky::Updated)) => println!("comment updated"),
+        (Some(_), Comment::Written(Sticky::Unchanged)) => println!("comment already up to date"),
+        (
+            Some(_),
+            Comment::Failed(e @ (TrackerError::Forbidden(_) | TrackerError::Unauthorized(_))),
+        ) => warn(ctx, &comment_permission(ctx, fork, e)),
+        (Some(_), Comment::Failed(e)) => warn(
+            ctx,
+            &format!(
+                "the plan comment was not written: {}",
+                remote::explain(remote, e)
+            ),
+        ),
+        (Some(_), Comment::NoClient | Comment::Absent) => {}
     }
-    finish(ctx, &outputs, Some(&body))?;
+    finish(ctx, &outputs, report.body.as_deref())?;
     Ok(if errors > 0 {
         ExitCode::from(1)
     } else {
@@ -403,16 +337,15 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
         print!("{}", super::sync::summary(&done.report, None));
         if let Some(published) = done.published {
             if let Err(e) = links_published(published, remote) {
-                warn(ctx, &e);
-                link_errors.push(e);
+                warn(ctx, &e.to_string());
+                link_errors.push(e.to_string());
             }
         }
         done.report
     };
     let errors: Vec<String> = report.errors.iter().cloned().chain(link_errors).collect();
-    let options = &ctx.resolved.sync;
-    let statuses = statuses(docs, &report.plan, options, options.today);
-    let outputs = outputs_of(&statuses, report.created.len(), report.adopted.len());
+    let statuses = crate::reconcile::review::statuses(docs, &report.plan, &ctx.resolved.sync);
+    let outputs = Outputs::of(&statuses, report.created.len(), report.adopted.len());
     let created: Vec<IssueLink> = report
         .created
         .iter()
@@ -438,13 +371,25 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Why the links did not all reach the forge.
+#[derive(Debug, thiserror::Error)]
+enum LinksNotPublished {
+    /// The forge refused (explained for the user).
+    #[error("{0}")]
+    Refused(String),
+    /// Some files were not written; the others were.
+    #[error("write-back: {}", .0.join("; "))]
+    Files(Vec<String>),
+}
+
 /// Says where the links went through the API (commit mode, or one pull/merge request); the
 /// links are also in the checkout. An error says why they did not.
 fn links_published(
     published: Result<Published, TrackerError>,
     remote: &crate::reconcile::Remote,
-) -> Result<(), String> {
-    let published = published.map_err(|e| remote::explain(remote, &e))?;
+) -> Result<(), LinksNotPublished> {
+    let published =
+        published.map_err(|e| LinksNotPublished::Refused(remote::explain(remote, &e)))?;
     println!(
         "links committed to {}: {} file(s), {} already up to date",
         published.branch,
@@ -460,7 +405,7 @@ fn links_published(
     if published.errors.is_empty() {
         Ok(())
     } else {
-        Err(format!("write-back: {}", published.errors.join("; ")))
+        Err(LinksNotPublished::Files(published.errors))
     }
 }
 
@@ -489,7 +434,7 @@ fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Result<E
         .iter()
         .map(|d| (d.postmortem.clone(), d.rows.clone()))
         .collect();
-    let outputs = outputs_of(&statuses, 0, 0);
+    let outputs = Outputs::of(&statuses, 0, 0);
     let summary = job_summary(ctx, "followup", args.dry_run, &statuses, vec![], vec![])?;
     finish(ctx, &outputs, Some(&summary))?;
     println!(
@@ -507,206 +452,19 @@ fn scheduled_followup(ctx: &Ctx, args: &Args, trigger: &str) -> anyhow::Result<E
 /// The tool's issues, or nothing (with a warning) when they cannot be listed.
 async fn list_state(ctx: &Ctx) -> Vec<TrackedIssue> {
     let remote = &ctx.resolved.remote;
-    // GitHub lists a public repository without a token; GitLab needs one.
-    if remote.kind == Some(ForgeKind::Gitlab) && remote.token.is_none() {
-        return Vec::new();
-    }
-    let listed = match Client::connect(remote, ctx.timeout).await {
-        Ok(c) => c.list_issues(&ctx.resolved.sync.label).await,
-        Err(ConnectError::Tracker(e)) => Err(e),
-        Err(ConnectError::Setup(message)) => Err(TrackerError::Rejected { status: 0, message }),
-    };
-    listed.unwrap_or_else(|e| {
-        warn(
-            ctx,
-            &format!(
-                "cannot list the tracker's issues ({}); planned from the files alone",
-                remote::explain(remote, &e)
-            ),
-        );
-        Vec::new()
-    })
-}
-
-fn postmortem_ref(d: &Postmortem, options: &SyncOptions) -> PostmortemRef {
-    PostmortemRef {
-        path: d.path.clone(),
-        url: options
-            .file_url
-            .as_ref()
-            .map(|u| u.replace("{path}", &d.path)),
-        title: d.title.clone(),
-    }
-}
-
-fn item_view(d: &Postmortem, i: &PlannedItem) -> ItemView {
-    let item = &d.actions[i.item];
-    ItemView {
-        key: i.key.clone(),
-        text: item.text.clone(),
-        detail: item.detail.clone(),
-        kind: item.kind.name().to_string(),
-        owner: item.owner.clone(),
-        due: i.due.map(|d| d.format("%Y-%m-%d").to_string()),
-        due_note: i.due_policy.as_ref().map(|p| p.to_string()),
-        priority: item.priority.clone(),
-        line: item.line,
-    }
-}
-
-/// Every item's state on `today`, per document, by [`crate::status::status`]: done when its
-/// issue is closed (or, untracked, when its box is ticked), overdue when open past the plan's
-/// due date (the item's own, else the policy's, which the sync gives the issue it opens).
-fn statuses(
-    docs: &[Postmortem],
-    p: &Plan,
-    options: &SyncOptions,
-    today: NaiveDate,
-) -> Vec<(PostmortemRef, Vec<StatusItem>)> {
-    use crate::due::DocFacts;
-    use crate::status::{status, IssueState};
-    let mut out: Vec<(PostmortemRef, Vec<StatusItem>)> = docs
-        .iter()
-        .map(|d| (postmortem_ref(d, options), Vec::new()))
-        .collect();
-    for i in &p.items {
-        let d = &docs[i.doc];
-        let item = &d.actions[i.item];
-        let issue = match &i.action {
-            Action::Create => None,
-            Action::Adopt { issue, .. } | Action::Unchanged { issue } => Some(issue),
-        };
-        // What the plan knows of the issue (or will give it): its state when listed, else the
-        // file's box; the plan's due date.
-        let known = IssueState {
-            open: issue.and_then(|s| s.open).unwrap_or(!item.done),
-            due: i.due,
-            ..IssueState::default()
-        };
-        let st = status(
-            item,
-            Some(&known),
-            &DocFacts::of(d),
-            &options.plan.due,
-            today,
-        );
-        out[i.doc].1.push(StatusItem {
-            item: item_view(d, i),
-            issue: issue.map(|s| IssueLink {
-                reference: s.reference.clone(),
-                url: s.url.clone(),
-            }),
-            state: st.state,
-            days_overdue: st.days_overdue,
-        });
-    }
-    out
-}
-
-fn outputs_of(
-    statuses: &[(PostmortemRef, Vec<StatusItem>)],
-    created: usize,
-    adopted: usize,
-) -> Outputs {
-    let all: Vec<StatusItem> = statuses.iter().flat_map(|(_, s)| s.clone()).collect();
-    let c = Counts::of(&all);
-    Outputs {
-        created,
-        adopted,
-        overdue: c.overdue,
-        open: c.open,
-        done: c.done,
-    }
-}
-
-/// The sticky comment: the plan and the findings of the changed postmortems.
-fn pr_comment(
-    ctx: &Ctx,
-    docs: &[Postmortem],
-    p: &Plan,
-    findings: &[Finding],
-) -> anyhow::Result<String> {
-    let statuses = statuses(docs, p, &ctx.resolved.sync, ctx.resolved.sync.today);
-    let mut entries: Vec<PlanEntry> = Vec::new();
-    for (di, d) in docs.iter().enumerate() {
-        let create: Vec<ItemView> = p
-            .items
-            .iter()
-            .filter(|i| i.doc == di && i.action == Action::Create)
-            .map(|i| item_view(d, i))
-            .collect();
-        let tracked: Vec<StatusItem> = statuses[di]
-            .1
-            .iter()
-            .filter(|s| s.issue.is_some())
-            .cloned()
-            .collect();
-        entries.push(PlanEntry {
-            postmortem: statuses[di].0.clone(),
-            create,
-            tracked,
-            removed: p
-                .removed
-                .iter()
-                .filter(|r| r.path == d.path)
-                .map(|r| IssueLink {
-                    reference: r.issue.reference.clone(),
-                    url: r.issue.url.clone(),
-                })
-                .collect(),
-            findings: findings_of(findings, &d.path),
-        });
-    }
-    // Unreadable files have findings but no document.
-    for (path, _) in &ctx.inputs.skipped {
-        let f = findings_of(findings, path);
-        if !f.is_empty() {
-            entries.push(PlanEntry {
-                postmortem: PostmortemRef {
-                    path: path.clone(),
-                    url: None,
-                    title: None,
-                },
-                create: vec![],
-                tracked: vec![],
-                removed: vec![],
-                findings: f,
-            });
-        }
-    }
-    let count = |s: Severity| {
-        findings
-            .iter()
-            .filter(|f| f.diagnostic.severity == s)
-            .count()
-    };
-    let context = PrCommentContext {
-        create_count: p.creates().count(),
-        error_count: count(Severity::Error),
-        warning_count: count(Severity::Warning),
-        entries,
-        marker: STICKY_MARKER.to_string(),
-    };
-    let body = ctx.engine.render("pr_comment", &context)?;
-    // A user template that drops the marker would make every push add a comment.
-    Ok(if body.contains(STICKY_MARKER) {
-        body
-    } else {
-        format!("{STICKY_MARKER}\n{body}")
-    })
-}
-
-fn findings_of(findings: &[Finding], path: &str) -> Vec<FindingView> {
-    findings
-        .iter()
-        .filter(|f| f.path == path)
-        .map(|f| FindingView {
-            severity: f.diagnostic.severity.name().to_string(),
-            line: f.diagnostic.line,
-            code: f.diagnostic.code.to_string(),
-            message: f.diagnostic.message.clone(),
+    crate::reconcile::review::listing(&ctx.resolved, ctx.timeout)
+        .await
+        .unwrap_or_else(|e| {
+            warn(ctx, &listing_failed(remote, &e));
+            Vec::new()
         })
-        .collect()
+}
+
+fn listing_failed(remote: &crate::reconcile::Remote, e: &TrackerError) -> String {
+    format!(
+        "cannot list the tracker's issues ({}); planned from the files alone",
+        remote::explain(remote, e)
+    )
 }
 
 fn job_summary(

@@ -67,6 +67,9 @@ pub(super) struct Report {
     pub files_written: Vec<String>,
     /// Labels and reminders (tracker mode).
     pub updates: TrackerUpdates,
+    /// State labels and the GitHub Project (tracker mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub board: Option<crate::board::BoardReport>,
     /// Commit or pull-request mode: what went to the forge.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
@@ -109,6 +112,9 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     };
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;
     let report = execute(&resolved, &engine, &inputs.documents, write, args.dry_run)?;
+    for w in report.documents.iter().flat_map(|d| &d.warnings) {
+        eprintln!("warning: {w} (the item's date comes from the tracker or the due-date policy meanwhile)");
+    }
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
         Format::Text => text(&report),
@@ -206,6 +212,7 @@ pub(super) fn execute_on(
         documents: done.documents,
         files_written: done.files_written,
         updates: done.updates.unwrap_or_default(),
+        board: done.board,
         published: done.published,
         errors,
         listing: done.listing.unwrap_or_default(),
@@ -235,11 +242,15 @@ pub(super) fn text(r: &Report) -> String {
     for d in &r.documents {
         let _ = writeln!(
             out,
-            "{}: {} done, {} open, {} overdue{}",
+            "{}: {} done, {} open, {} overdue{}{}",
             d.path,
             d.counts.done,
             d.counts.open,
             d.counts.overdue,
+            match d.counts.not_planned {
+                0 => String::new(),
+                n => format!(", {n} not planned"),
+            },
             if !d.changed {
                 ""
             } else if r.dry_run {
@@ -296,6 +307,28 @@ pub(super) fn text(r: &Report) -> String {
             u.reminded.len(),
             list(&u.reminded)
         );
+        if !u.escalated.is_empty() {
+            let _ = writeln!(
+                out,
+                "Escalated (owners mentioned after unanswered reminders): {}",
+                list(&u.escalated)
+            );
+        }
+        if let Some(d) = &u.digest {
+            let _ = writeln!(
+                out,
+                "Digest #{}: {}{}",
+                d.number,
+                d.action.as_str(),
+                match d.closed_duplicates.as_slice() {
+                    [] => String::new(),
+                    v => format!(" (duplicates closed: {})", list(v)),
+                }
+            );
+        }
+    }
+    for line in r.board.iter().flat_map(|b| b.summary_lines()) {
+        let _ = writeln!(out, "{line}");
     }
     if let Some(p) = &r.published {
         let _ = writeln!(

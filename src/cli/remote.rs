@@ -116,7 +116,7 @@ pub fn explain(remote: &Remote, e: &TrackerError) -> String {
 /// Why no client could be made, as one message saying what to fix.
 pub fn connect_failed(remote: &Remote, e: ConnectError) -> anyhow::Error {
     match e {
-        ConnectError::Setup(m) => anyhow::Error::msg(m),
+        ConnectError::Setup(e) => anyhow::Error::new(e),
         ConnectError::Tracker(t) => anyhow::anyhow!(explain(remote, &t)),
     }
 }

@@ -73,14 +73,38 @@ struct Resolved {
     today: Option<chrono::NaiveDate>,
 }
 
-/// The settings from flags over the configuration file, or a message naming the bad key.
-fn resolve(args: Args, config: &ServiceConfig, file: &str) -> Result<Resolved, String> {
+/// A `[service]` setting that cannot be used, naming the key (never a secret's content).
+#[derive(Debug, thiserror::Error)]
+enum SettingError {
+    /// A value of the configuration file (or its flag): `detail` says what is wrong.
+    #[error("{file}: service.{key}{detail}")]
+    Value {
+        file: String,
+        key: &'static str,
+        detail: String,
+    },
+    /// A secret file that cannot be read, or is empty.
+    #[error("service.{key} = {}: {why}", path.display())]
+    SecretFile {
+        key: &'static str,
+        path: PathBuf,
+        why: String,
+    },
+}
+
+/// The settings from flags over the configuration file, or an error naming the bad key.
+fn resolve(args: Args, config: &ServiceConfig, file: &str) -> Result<Resolved, SettingError> {
+    let bad = |key: &'static str, detail: String| SettingError::Value {
+        file: file.to_string(),
+        key,
+        detail,
+    };
     let listen = match args.listen {
         Some(a) => a,
         None => config.listen.parse().map_err(|e| {
-            format!(
-                "{file}: service.listen = {:?}: {e} (expected ADDR:PORT)",
-                config.listen
+            bad(
+                "listen",
+                format!(" = {:?}: {e} (expected ADDR:PORT)", config.listen),
             )
         })?,
     };
@@ -89,8 +113,7 @@ fn resolve(args: Args, config: &ServiceConfig, file: &str) -> Result<Resolved, S
             .repositories
             .iter()
             .map(|r| {
-                service::parse_repository(r)
-                    .map_err(|e| format!("{file}: service.repositories: {e}"))
+                service::parse_repository(r).map_err(|e| bad("repositories", format!(": {e}")))
             })
             .collect::<Result<BTreeSet<_>, _>>()?
     } else {
@@ -98,23 +121,19 @@ fn resolve(args: Args, config: &ServiceConfig, file: &str) -> Result<Resolved, S
     };
     let workers = args.workers.map(usize::from).unwrap_or(config.workers);
     if !(1..=64).contains(&workers) {
-        return Err(format!(
-            "{file}: service.workers = {workers}: expected 1 to 64"
-        ));
+        return Err(bad("workers", format!(" = {workers}: expected 1 to 64")));
     }
     if config.lease_secs == 0 {
-        return Err(format!("{file}: service.lease_secs must be more than 0"));
+        return Err(bad("lease_secs", " must be more than 0".into()));
     }
     let max_body_bytes = args.max_body_bytes.unwrap_or(config.max_body_bytes);
     if max_body_bytes == 0 {
-        return Err(format!(
-            "{file}: service.max_body_bytes must be more than 0"
-        ));
+        return Err(bad("max_body_bytes", " must be more than 0".into()));
     }
     let schedule = config
         .schedule
         .as_deref()
-        .map(|s| service::parse_schedule(s).map_err(|e| format!("{file}: service.schedule = {e}")))
+        .map(|s| service::parse_schedule(s).map_err(|e| bad("schedule", format!(" = {e}"))))
         .transpose()?;
     let settings = Settings {
         schedule,
@@ -126,7 +145,10 @@ fn resolve(args: Args, config: &ServiceConfig, file: &str) -> Result<Resolved, S
     };
     let write = args.write.as_deref().unwrap_or(&config.write);
     let write = WriteMode::parse(write).ok_or_else(|| {
-        format!("{file}: service.write = {write:?}: expected commit, pull-request or off")
+        bad(
+            "write",
+            format!(" = {write:?}: expected commit, pull-request or off"),
+        )
     })?;
     Ok(Resolved {
         listen,
@@ -158,22 +180,26 @@ fn secret(name: &str) -> Option<String> {
 /// The webhook secrets: each from its environment variable, else from the file the
 /// configuration names (trailing newline dropped). An unreadable or empty file is an error
 /// naming the key and the path, never the content.
-fn webhook_secrets(config: &ServiceConfig) -> Result<Secrets, String> {
-    let from = |var: &str, key: &str, file: &Option<PathBuf>| -> Result<Option<String>, String> {
+fn webhook_secrets(config: &ServiceConfig) -> Result<Secrets, SettingError> {
+    let from = |var: &str,
+                key: &'static str,
+                file: &Option<PathBuf>|
+     -> Result<Option<String>, SettingError> {
         if let Some(s) = secret(var) {
             return Ok(Some(s));
         }
         let Some(path) = file else {
             return Ok(None);
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("service.{key} = {}: {e}", path.display()))?;
+        let failed = |why: String| SettingError::SecretFile {
+            key,
+            path: path.clone(),
+            why,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
         let text = text.trim_end_matches(['\r', '\n']).to_string();
         if text.trim().is_empty() {
-            return Err(format!(
-                "service.{key} = {}: the file is empty",
-                path.display()
-            ));
+            return Err(failed("the file is empty".into()));
         }
         Ok(Some(text))
     };

@@ -156,6 +156,9 @@ pub fn summary(r: &SyncReport, dry_run: Option<&[String]>) -> String {
             crate::config::FILE_NAME
         );
     }
+    for line in r.board.iter().flat_map(|b| b.summary_lines()) {
+        let _ = writeln!(out, "{line}");
+    }
     for e in &r.errors {
         let _ = writeln!(out, "error: {e}");
     }

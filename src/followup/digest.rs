@@ -146,6 +146,18 @@ pub enum DigestAction {
     Unchanged,
 }
 
+impl DigestAction {
+    /// `created`, `updated`, `reopened`, `unchanged` (as in the JSON report).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestAction::Created => "created",
+            DigestAction::Updated => "updated",
+            DigestAction::Reopened => "reopened",
+            DigestAction::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// The digest issue after the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DigestUpdate {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::due::{DocFacts, Policy};
 use crate::forge::paced::{Paced, Sleeper};
 use crate::forge::{Tracker, TrackerError};
-use crate::identity;
+use crate::identity::{ItemKey, Keyed, KeyedItem};
 use crate::model::{IssueRef, Postmortem};
 use crate::plan::{refers_to, PlanOptions, TrackedIssue};
 use crate::render::context::{
@@ -126,7 +126,7 @@ impl FollowupOptions {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ItemOutcome {
     pub line: usize,
-    pub key: String,
+    pub key: ItemKey,
     pub text: String,
     /// The item's issue, when it names one or the tracker has one with its key.
     pub issue: Option<IssueLink>,
@@ -176,6 +176,10 @@ pub struct DocOutcome {
     /// A status block the tool cannot safely replace: the file is left as it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub damage: Option<BlockDamage>,
+    /// Due dates written in the postmortem that cannot be read (`path:line: …`): the item
+    /// falls back to the tracker's or the policy's date, and the run says so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The day the incident happened: its start, else the front matter's `date`.
@@ -241,7 +245,7 @@ fn tracked_line(items: &[ItemOutcome]) -> Option<String> {
     let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<&str>> = Default::default();
     for o in items {
         if let Some(d) = o.tracked_since {
-            by_day.entry(d).or_default().push(&o.key);
+            by_day.entry(d).or_default().push(o.key.as_str());
         }
     }
     if by_day.is_empty() {
@@ -269,11 +273,11 @@ pub fn assess(
         repo: options.repo.clone(),
         ..PlanOptions::default()
     };
-    let by_key: HashMap<&str, &TrackedIssue> = listing
+    let by_key: HashMap<&ItemKey, &TrackedIssue> = listing
         .unwrap_or_default()
         .iter()
         .filter(|t| !t.duplicate)
-        .filter_map(|t| t.key.as_deref().map(|k| (k, t)))
+        .filter_map(|t| t.key.as_ref().map(|k| (k, t)))
         .fold(HashMap::new(), |mut m, (k, t)| {
             // The oldest issue for a key is the one kept.
             m.entry(k)
@@ -286,13 +290,12 @@ pub fn assess(
             m
         });
     let facts = DocFacts::of(doc);
-    doc.actions
-        .iter()
-        .zip(identity::item_keys(doc))
-        .map(|(item, key)| {
+    Keyed::of(doc)
+        .items()
+        .map(|KeyedItem { key, item, .. }| {
             let found = listing.and_then(|l| match &item.issue {
                 Some(r) => l.iter().find(|t| refers_to(r, t, &plan_opts)),
-                None => by_key.get(key.as_str()).copied(),
+                None => by_key.get(key).copied(),
             });
             // One of the tool's issues: `#12`, `owner/name#12`, or a link into the same
             // tracker (the same address up to the number as the listed issues).
@@ -313,7 +316,7 @@ pub fn assess(
             let state = found.map(issue_state);
             let tracked_since = facts.base.is_none().then(|| {
                 [
-                    recorded.get(&key).copied(),
+                    recorded.get(key.as_str()).copied(),
                     found.and_then(|t| t.created_on),
                 ]
                 .into_iter()
@@ -338,7 +341,7 @@ pub fn assess(
                 (None, None) => None,
             };
             let view = ItemView {
-                key: key.clone(),
+                key: key.to_string(),
                 text: item.text.clone(),
                 detail: item.detail.clone(),
                 kind: item.kind.name().to_string(),
@@ -350,7 +353,7 @@ pub fn assess(
             };
             ItemOutcome {
                 line: item.line,
-                key,
+                key: key.clone(),
                 text: item.text.clone(),
                 issue,
                 number: found.map(|t| t.number),
@@ -457,6 +460,15 @@ pub fn followup_doc(
         text: new,
         rows: ctx.items,
         damage,
+        warnings: doc
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "unparseable-date")
+            .map(|d| match d.line {
+                Some(l) => format!("{}:{l}: {}", doc.path, d.message),
+                None => format!("{}: {}", doc.path, d.message),
+            })
+            .collect(),
     })
 }
 

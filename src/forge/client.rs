@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::github::GitHub;
 use super::gitlab::GitLab;
-use super::{ForgeKind, TrackerError};
+use super::{ForgeKind, SetupError, TrackerError};
 
 /// Where to talk, resolved from flags, configuration and environment (in that order).
 #[derive(Clone, PartialEq, Eq)]
@@ -58,8 +58,8 @@ pub enum Client {
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// The options cannot name a client (a malformed `owner/name`, no tracker, no token).
-    #[error("{0}")]
-    Setup(String),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
     /// The forge refused (GitLab checks the token on connecting).
     #[error(transparent)]
     Tracker(#[from] TrackerError),
@@ -78,11 +78,10 @@ impl Client {
             (Some(ForgeKind::Gitlab), Some(token)) => Ok(Client::GitLab(
                 GitLab::connect(&remote.api_url, &remote.repo, token).await?,
             )),
-            (Some(ForgeKind::Gitlab), None) => Err(ConnectError::Setup(format!(
-                "no {} in the environment",
-                remote.token_var()
-            ))),
-            (None, _) => Err(ConnectError::Setup("no tracker configured".into())),
+            (Some(ForgeKind::Gitlab), None) => {
+                Err(SetupError::NoToken(ForgeKind::Gitlab.token_var()).into())
+            }
+            (None, _) => Err(SetupError::NoTracker.into()),
         }
     }
 }

@@ -136,7 +136,7 @@ mod tests {
         };
         let created = t.create_issue(&new).await.unwrap();
         assert_eq!(created.number, 1);
-        assert_eq!(created.key.as_deref(), Some("abc"));
+        assert_eq!(created.key, Some(crate::identity::ItemKey::new("abc")));
         t.close_issue(1, Some(2)).await.unwrap();
         assert_eq!(t.list_issues("postmortem").await.unwrap().len(), 1);
         assert_eq!(

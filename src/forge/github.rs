@@ -13,7 +13,9 @@ use super::publish::{
     decode_content, encode_path, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile,
     RequestSpec,
 };
-use super::{retry_after, tracked, LabelSpec, NewIssue, Tracker, TrackerError, DUPLICATE_LABEL};
+use super::{
+    retry_after, tracked, LabelSpec, NewIssue, SetupError, Tracker, TrackerError, DUPLICATE_LABEL,
+};
 use crate::plan::TrackedIssue;
 
 /// The public API, used when `GITHUB_API_URL` is not set.
@@ -38,13 +40,11 @@ impl GitHub {
         repository: &str,
         token: Option<&str>,
         timeout: Duration,
-    ) -> Result<GitHub, String> {
+    ) -> Result<GitHub, SetupError> {
         let (owner, repo) = repository
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
-            .ok_or_else(|| {
-                format!("GitHub repository {repository:?} is not OWNER/NAME (set GITHUB_REPOSITORY or --repo)")
-            })?;
+            .ok_or_else(|| SetupError::Repository(repository.to_string()))?;
         let api_url = api_url.trim_end_matches('/').to_string();
         let gh = client(&api_url, token, timeout)?;
         Ok(GitHub {
@@ -86,8 +86,12 @@ impl GitHub {
                 message: format!("{owner:?} is not a GitHub user or organisation name"),
             });
         }
-        let gh = client(api_url.trim_end_matches('/'), token, timeout)
-            .map_err(|message| TrackerError::Rejected { status: 0, message })?;
+        let gh = client(api_url.trim_end_matches('/'), token, timeout).map_err(|e| {
+            TrackerError::Rejected {
+                status: 0,
+                message: e.to_string(),
+            }
+        })?;
         let first = match gh.orgs(owner).list_repos().per_page(100).send().await {
             Ok(page) => page,
             Err(e) => match error(e) {
@@ -113,15 +117,20 @@ impl GitHub {
     }
 }
 
-/// An octocrab client for `api_url` (no trailing `/`) without its retry layer.
-pub(super) fn client(
+/// An octocrab client for `api_url` (trailing `/` ignored) without its retry layer: every
+/// GitHub client of the tool (issues, files, Projects, pull request comments) is made here.
+pub fn client(
     api_url: &str,
     token: Option<&str>,
     timeout: Duration,
-) -> Result<Octocrab, String> {
+) -> Result<Octocrab, SetupError> {
+    let api_url = api_url.trim_end_matches('/');
     let mut b = Octocrab::builder()
         .base_uri(api_url)
-        .map_err(|_| format!("GitHub API URL {api_url:?} is not a valid URL"))?
+        .map_err(|_| SetupError::ApiUrl {
+            forge: "GitHub",
+            url: api_url.to_string(),
+        })?
         .add_retry_config(RetryConfig::None)
         .set_connect_timeout(Some(timeout))
         .set_read_timeout(Some(timeout))
@@ -129,8 +138,10 @@ pub(super) fn client(
     if let Some(t) = token {
         b = b.personal_token(t.to_string());
     }
-    b.build()
-        .map_err(|e| format!("cannot start the GitHub client: {e}"))
+    b.build().map_err(|e| SetupError::Client {
+        forge: "GitHub",
+        message: e.to_string(),
+    })
 }
 
 /// `first` and every page after it, following the `Link` header.
@@ -284,7 +295,8 @@ impl Tracker for GitHub {
                 .map_err(error)?;
             IssueStateReason::Duplicate
         } else {
-            IssueStateReason::NotPlanned
+            // A ticked item's issue: done. The follow-up reads "not planned" as not done.
+            IssueStateReason::Completed
         };
         issues
             .update(number)

@@ -2,6 +2,7 @@
 //! inside tokio). The crate does not retry; 429 comes back as an error with `retry_after`.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use gitlab::api::projects::issues as gl_issues;
 use gitlab::api::{self, AsyncQuery, Pagination};
@@ -188,26 +189,74 @@ impl GitLab {
     }
 }
 
-/// The `gitlab` crate's client, reading the rate-limit headers of every answer. The crate
-/// itself reads them (`Retry-After`, `RateLimit-*`) only for single-object calls: a 429 to a
-/// listing or to a call whose answer is ignored came back as a bare status, waited out with a
-/// default instead of what GitLab asked. Here any 429 becomes the crate's own rate-limit error,
-/// with GitLab's `Retry-After`.
-pub struct RateLimitAware(AsyncGitlab);
+/// The `gitlab` crate's client, reading the rate-limit headers of every answer (success and
+/// error, single objects and listings' pages alike). The crate itself reads them
+/// (`Retry-After`, `RateLimit-*`) only for single-object calls: a 429 to a listing or to a
+/// call whose answer is ignored came back as a bare status, waited out with a default instead
+/// of what GitLab asked. Here any 429 becomes the crate's own rate-limit error, with GitLab's
+/// `Retry-After`; and an answer saying the budget is spent (`RateLimit-Remaining: 0`) leaves
+/// the wait until `RateLimit-Reset` for [`Tracker::take_pause`], so that the pacing slows
+/// before the next request rather than after a 429.
+pub struct RateLimitAware {
+    client: AsyncGitlab,
+    /// The wait GitLab's last exhausted answer asked for, until taken.
+    pause: std::sync::Mutex<Option<Duration>>,
+}
+
+impl RateLimitAware {
+    fn new(client: AsyncGitlab) -> RateLimitAware {
+        RateLimitAware {
+            client,
+            pause: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The pause asked for since the last call, once.
+    fn take_pause(&self) -> Option<Duration> {
+        self.pause.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
 
 impl api::RestClient for RateLimitAware {
     type Error = <AsyncGitlab as api::RestClient>::Error;
 
     fn rest_endpoint(&self, endpoint: &str) -> Result<url::Url, api::ApiError<Self::Error>> {
-        self.0.rest_endpoint(endpoint)
+        self.client.rest_endpoint(endpoint)
     }
 
     fn instance_endpoint(&self, endpoint: &str) -> Result<url::Url, api::ApiError<Self::Error>> {
-        self.0.instance_endpoint(endpoint)
+        self.client.instance_endpoint(endpoint)
     }
 }
 
 type Answer<E> = Result<http::Response<axum::body::Bytes>, api::ApiError<E>>;
+
+/// The rate-limit headers of one answer.
+struct RateHeaders<'a>(&'a http::HeaderMap);
+
+impl RateHeaders<'_> {
+    fn text(&self, name: &str) -> Option<String> {
+        self.0
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_string())
+    }
+
+    fn number(&self, name: &str) -> Option<u64> {
+        self.text(name).and_then(|v| v.parse().ok())
+    }
+
+    /// The wait until `RateLimit-Reset` (seconds since the epoch) when `RateLimit-Remaining`
+    /// says the budget is spent and the reset is still ahead of `now`.
+    fn exhausted_for(&self, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+        if self.number("RateLimit-Remaining")? != 0 {
+            return None;
+        }
+        let reset = i64::try_from(self.number("RateLimit-Reset")?).ok()?;
+        let secs = reset.checked_sub(now.timestamp()).filter(|s| *s > 0)?;
+        Some(Duration::from_secs(secs as u64))
+    }
+}
 
 // The trait is declared with `async_trait`: its method returns a boxed future.
 impl api::AsyncClient for RateLimitAware {
@@ -221,35 +270,33 @@ impl api::AsyncClient for RateLimitAware {
         Self: 'b,
     {
         Box::pin(async move {
-            let rsp = self.0.rest_async(request, body).await?;
+            let rsp = self.client.rest_async(request, body).await?;
+            let h = RateHeaders(rsp.headers());
+            if let Some(wait) = h.exhausted_for(chrono::Utc::now()) {
+                *self.pause.lock().unwrap_or_else(|e| e.into_inner()) = Some(wait);
+            }
             if rsp.status() != http::StatusCode::TOO_MANY_REQUESTS {
                 return Ok(rsp);
             }
-            let header = |name: &str| {
-                rsp.headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::trim)
-                    .map(str::to_string)
-            };
-            let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
-            let reset = number("RateLimit-Reset")
+            let reset = h
+                .number("RateLimit-Reset")
                 .and_then(|s| chrono::DateTime::from_timestamp(s as i64, 0))
                 .unwrap_or_default();
             Err(api::ApiError::GitlabRateLimited {
-                rl_limit: number("RateLimit-Limit").unwrap_or(0) as usize,
-                rl_name: header("RateLimit-Name").unwrap_or_default(),
-                rl_observed: number("RateLimit-Observed").unwrap_or(0) as usize,
-                rl_remaining: number("RateLimit-Remaining").unwrap_or(0) as usize,
+                rl_limit: h.number("RateLimit-Limit").unwrap_or(0) as usize,
+                rl_name: h.text("RateLimit-Name").unwrap_or_default(),
+                rl_observed: h.number("RateLimit-Observed").unwrap_or(0) as usize,
+                rl_remaining: h.number("RateLimit-Remaining").unwrap_or(0) as usize,
                 rl_reset: reset,
-                retry_after: std::time::Duration::from_secs(number("Retry-After").unwrap_or(0)),
+                retry_after: Duration::from_secs(h.number("Retry-After").unwrap_or(0)),
             })
         })
     }
 }
 
-/// An async client for `api_url`; building it checks the token (`GET /user`).
-async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
+/// An async client for `api_url`; building it checks the token (`GET /user`). Every GitLab
+/// client of the tool (issues, files, merge request notes) is made here.
+pub async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
     let url = api_url.trim_end_matches('/');
     let url = url.strip_suffix("/api/v4").unwrap_or(url);
     let (insecure, host) = match url.split_once("://") {
@@ -263,11 +310,38 @@ async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerErr
     }
     b.build_async()
         .await
-        .map(RateLimitAware)
+        .map(RateLimitAware::new)
         .map_err(|e| match e {
             gitlab::GitlabError::Api { source } => api_error(source),
             other => TrackerError::Transient(other.to_string()),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spent_budget_asks_to_wait_until_the_reset() {
+        let now = chrono::DateTime::from_timestamp(1_000, 0).unwrap();
+        let mut h = http::HeaderMap::new();
+        h.insert("RateLimit-Remaining", "0".parse().unwrap());
+        h.insert("RateLimit-Reset", "1030".parse().unwrap());
+        assert_eq!(
+            RateHeaders(&h).exhausted_for(now),
+            Some(Duration::from_secs(30))
+        );
+        // A reset already passed, or budget left: no wait.
+        h.insert("RateLimit-Reset", "990".parse().unwrap());
+        assert_eq!(RateHeaders(&h).exhausted_for(now), None);
+        h.insert("RateLimit-Reset", "1030".parse().unwrap());
+        h.insert("RateLimit-Remaining", "5".parse().unwrap());
+        assert_eq!(RateHeaders(&h).exhausted_for(now), None);
+        assert_eq!(
+            RateHeaders(&http::HeaderMap::new()).exhausted_for(now),
+            None
+        );
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -347,6 +421,10 @@ fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, TrackerError> {
 impl Tracker for GitLab {
     fn describe(&self) -> String {
         format!("GitLab {}", self.project)
+    }
+
+    fn take_pause(&self) -> Option<Duration> {
+        self.client.take_pause()
     }
 
     async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {

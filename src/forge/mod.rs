@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
+use crate::identity::ItemKey;
 use crate::plan::TrackedIssue;
 use crate::render::safe::parse_marker;
 
@@ -95,6 +96,9 @@ macro_rules! forward_forge {
                 reopen: bool,
             ) -> Result<(), $crate::forge::TrackerError> {
                 $call!(self, write, f => f.update_issue(number, body, reopen).await)
+            }
+            fn take_pause(&self) -> Option<std::time::Duration> {
+                $call!(self, plain, f => f.take_pause())
             }
         }
 
@@ -221,6 +225,29 @@ pub struct LabelSpec {
     pub description: String,
 }
 
+/// A client that cannot be made from what it was given; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    /// A GitHub repository that is not `owner/name`.
+    #[error("GitHub repository {0:?} is not OWNER/NAME (set GITHUB_REPOSITORY or --repo)")]
+    Repository(String),
+    /// An API root that is not a URL.
+    #[error("{forge} API URL {url:?} is not a valid URL")]
+    ApiUrl { forge: &'static str, url: String },
+    /// The HTTP client could not start.
+    #[error("cannot start the {forge} client: {message}")]
+    Client {
+        forge: &'static str,
+        message: String,
+    },
+    /// The forge needs a token the environment does not have.
+    #[error("no {0} in the environment")]
+    NoToken(&'static str),
+    /// No forge is configured.
+    #[error("no tracker configured")]
+    NoTracker,
+}
+
 /// Why a tracker call failed, classified for retries and for the user's message.
 /// Messages never carry the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -270,8 +297,8 @@ pub trait Tracker {
     /// Opens an issue. One request, never retried here.
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError>;
 
-    /// Closes an issue; with `duplicate_of`, marks it as a duplicate of that issue (label
-    /// `duplicate`, not-planned reason where the forge has one).
+    /// Closes an issue as completed; with `duplicate_of`, marks it as a duplicate of that issue
+    /// (label `duplicate`, and the duplicate reason where the forge has one).
     async fn close_issue(&self, number: u64, duplicate_of: Option<u64>)
         -> Result<(), TrackerError>;
 
@@ -300,6 +327,13 @@ pub trait Tracker {
     /// reopens it in the same request.
     async fn update_issue(&self, number: u64, body: &str, reopen: bool)
         -> Result<(), TrackerError>;
+
+    /// The wait the forge asked for before the next request, read from the rate-limit
+    /// headers of an earlier answer that said the budget is spent; given once, then `None`
+    /// until another answer asks again. [`paced::Paced`] waits it out before its next request.
+    fn take_pause(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// The label that marks an issue closed by the tool as a duplicate.
@@ -324,7 +358,7 @@ pub fn tracked(
         url,
         title,
         open,
-        key: marker.as_ref().map(|(k, _)| k.clone()),
+        key: marker.as_ref().map(|(k, _)| ItemKey::new(k.as_str())),
         path: marker.map(|(_, p)| p),
         duplicate,
         due: body.and_then(body_due),

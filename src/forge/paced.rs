@@ -81,8 +81,19 @@ impl<'a, T: Tracker, S: Sleeper> Paced<'a, T, S> {
         self.pacing
     }
 
-    /// Waits until the least interval since the last write has passed, and counts this one.
+    /// Waits out a pause the forge asked for in an earlier answer's rate-limit headers
+    /// ([`Tracker::take_pause`]), at most [`Pacing::max_wait`]: a longer limit is met by the
+    /// next request's refusal, which [`Paced::retrying`] handles.
+    pub async fn heed(&self) {
+        if let Some(wait) = self.tracker.take_pause() {
+            self.sleeper.sleep(wait.min(self.pacing.max_wait)).await;
+        }
+    }
+
+    /// Waits out any pause the forge asked for ([`Paced::heed`]), then until the least
+    /// interval since the last write has passed, and counts this one.
     pub async fn pace(&self) {
+        self.heed().await;
         let last = *self.last_write.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(last) = last {
             let since = last.elapsed();
@@ -134,6 +145,8 @@ impl<'a, T: Tracker, S: Sleeper> Paced<'a, T, S> {
         loop {
             if write {
                 self.pace().await;
+            } else {
+                self.heed().await;
             }
             let err = match f().await {
                 Ok(v) => return Ok(v),

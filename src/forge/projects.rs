@@ -135,7 +135,7 @@ impl Projects {
     pub fn new(api_url: &str, token: Option<&str>, timeout: Duration) -> Result<Projects, String> {
         let api_url = api_url.trim_end_matches('/');
         Ok(Projects {
-            gh: github::client(api_url, token, timeout)?,
+            gh: github::client(api_url, token, timeout).map_err(|e| e.to_string())?,
             url: graphql_url(api_url),
         })
     }

@@ -74,6 +74,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
     }
     // Segments whose heading is an item: what stands under them is its detail.
     let mut item_headings = vec![false; doc.segments.len()];
+    let mut timeline_day = None;
     for (k, seg) in doc.segments.iter().enumerate() {
         let seg_lines = &lines[seg.lines.clone()];
         if seg.parent.is_some_and(|p| item_headings[p]) {
@@ -111,13 +112,17 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             );
         } else {
             if seg.kind == SectionKind::Timeline {
-                // A day heading (`### 2023-09-20`) dates the entries under it.
-                let day = seg.heading.as_deref().and_then(|h| heading_day(h, &ctx));
-                let day_ctx = day.map(|d| incident::Context {
+                // A day heading (`### 2023-09-20`) dates the entries under it and under the
+                // timeline's headings after it, up to the next day heading.
+                let heading = seg.heading.as_deref();
+                timeline_day = heading.and_then(|h| heading_day(h, &ctx)).or(timeline_day);
+                let day_ctx = timeline_day.map(|d| incident::Context {
                     date: Some(d),
                     ..ctx.clone()
                 });
-                timeline::read(seg_lines, day_ctx.as_ref().unwrap_or(&ctx), &mut timeline);
+                let heading_line = heading.map(|h| (h, doc.sections[k - 1].line));
+                let ctx = day_ctx.as_ref().unwrap_or(&ctx);
+                timeline::read_section(heading_line, seg_lines, ctx, &mut timeline);
             } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics)
             {
                 actions.extend(table_items);
@@ -473,14 +478,16 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
     // "Actions taken:" next to "Actions planned:" under one heading (one incident's done and
     // open actions): the taken ones are items too, done. Alone, "Actions taken" is what was
     // done during the incident (a resolution), not a promise.
+    let taken_or_planned: Vec<(bool, bool)> = segments
+        .iter()
+        .map(|s| vocab::taken_or_planned(s.heading.as_deref().unwrap_or("")))
+        .collect();
     for k in 1..segments.len() {
-        let (a, b) = (&segments[k - 1], &segments[k]);
-        if a.parent != b.parent {
+        if segments[k - 1].parent != segments[k].parent {
             continue;
         }
-        let heading = |s: &Segment| vocab::taken_or_planned(s.heading.as_deref().unwrap_or(""));
-        let (a_taken, a_planned) = heading(a);
-        let (b_taken, b_planned) = heading(b);
+        let (a_taken, a_planned) = taken_or_planned[k - 1];
+        let (b_taken, b_planned) = taken_or_planned[k];
         let taken = if a_taken && b_planned {
             Some(k - 1)
         } else if a_planned && b_taken {
@@ -586,9 +593,11 @@ fn heading(
         return None;
     }
     // `PDT<br> Duration: ...` goes on a field line wrapped before its `<br>`: not a label.
-    if body
-        .find("<br")
-        .is_some_and(|br| body.find(':').is_some_and(|colon| br < colon))
+    // (Most lines have no `<`: looking for one byte first spares a substring search.)
+    if body.contains('<')
+        && body
+            .find("<br")
+            .is_some_and(|br| body.find(':').is_some_and(|colon| br < colon))
     {
         return None;
     }
@@ -625,9 +634,9 @@ fn heading(
         let label = rest[..c].trim_end_matches(['*', '_', ' ']);
         let alone = rest[c + 1..].trim_start_matches(['*', '_', ' ']).is_empty();
         !label.ends_with(|ch: char| ch.is_ascii_digit())
+            && at_most_words(label, 10)
             // With text after it, a label starts a section only if it names one.
             && (alone || vocab::may_name_section(label))
-            && at_most_words(label, 10)
     });
     let line_heading = marker == blocks::Marker::None
         && short
@@ -776,11 +785,11 @@ fn heading(
 /// The day a heading names when it opens with a date and holds no time (`2023-09-20`,
 /// `2025-07-26 Saturday`, `March 5, 2025: ...`); a day without a year takes the document's.
 fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDate> {
-    let f = time::leading_found(heading.trim())?;
+    let f = time::leading_found(heading.trim().trim_start_matches(['{', '_', '*', ' ']))?;
     if f.start != 0 || f.stamp.time.is_some() {
         return None;
     }
-    f.stamp.date.or_else(|| {
+    f.date_in(ctx.order).or_else(|| {
         let (m, d) = f.month_day?;
         let year = chrono::Datelike::year(&ctx.date?);
         chrono::NaiveDate::from_ymd_opt(year, m, d)

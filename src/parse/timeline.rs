@@ -17,20 +17,24 @@ struct Clock {
     zone: Option<Zone>,
     /// The last entry's time of day, to notice a timeline crossing midnight.
     last: Option<chrono::NaiveTime>,
+    /// The order of the document's numeric dates.
+    order: Option<time::DateOrder>,
 }
 
 impl Clock {
     fn new(ctx: &Context) -> Self {
         Clock {
             date: ctx.date,
-            zone: ctx.zone,
+            zone: ctx.timeline_zone.or(ctx.zone),
             last: None,
+            order: ctx.order,
         }
     }
 
     /// Completes a found moment with the running date and zone, and moves the clock.
     fn stamp(&mut self, f: &Found) -> Timestamp {
         let mut s = f.stamp;
+        s.date = f.date_in(self.order);
         if let Some((m, d)) = f.month_day {
             if let Some(year) = self.date.map(|d| chrono::Datelike::year(&d)) {
                 s.date = NaiveDate::from_ymd_opt(year, m, d);
@@ -73,6 +77,65 @@ pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntr
     }
 }
 
+/// Reads a timeline segment under its heading (text and line), which may itself be an event
+/// (`### 12:53`, `### March 20, 12:44`, `### {{ 06:10 }}`): then the section is one entry,
+/// the heading's time with the heading's text or else the first text under it. A heading
+/// whose section has timed entries of its own (`### 10:07-10:29 AM: Coordination` over
+/// `- 10:07: ...` bullets) only groups them.
+pub(crate) fn read_section(
+    heading: Option<(&str, usize)>,
+    lines: &[Line<'_>],
+    ctx: &Context,
+    out: &mut Vec<TimelineEntry>,
+) {
+    let before = out.len();
+    read(lines, ctx, out);
+    let Some((text, line)) = heading else {
+        return;
+    };
+    let Some(f) = heading_moment(text) else {
+        return;
+    };
+    if out[before..].iter().any(|e| e.time.is_some()) {
+        return;
+    }
+    let time = Clock::new(ctx).stamp(&f);
+    let own = rest_after(text, &f);
+    let mut under = out.drain(before..).map(|e| e.text);
+    let text = match own.trim_end_matches(['}', '_', '#', ' ']) {
+        "" => under.next().unwrap_or_default(),
+        own => own.to_string(),
+    };
+    drop(under);
+    out.push(TimelineEntry {
+        time: Some(time),
+        text,
+        line,
+    });
+}
+
+/// The time a timeline heading opens with: its leading moment when that has a time, or a
+/// day followed by a time or a range (`2022-01-20 Between 02:00 and 02.30 PM`: the range's
+/// start on that day).
+fn heading_moment(text: &str) -> Option<Found> {
+    let f = leading_moment(text)?;
+    if f.stamp.time.is_some() {
+        return Some(f);
+    }
+    let rest = &text[f.end..];
+    let ms = time::moments(head(rest, 80));
+    // The moment's span runs to the range's end: the heading's own text is what follows.
+    let (start, end) = time::range_in(rest, &ms)
+        .map(|(a, b)| (a, b.end))
+        .or_else(|| ms.first().map(|m| (*m, m.end)))
+        .filter(|(m, _)| m.stamp.time.is_some() && !m.has_date())?;
+    let mut joined = f;
+    joined.stamp.time = start.stamp.time;
+    joined.stamp.offset = start.stamp.offset;
+    joined.end = f.end + end;
+    Some(joined)
+}
+
 /// Reads paragraphs that start with a time, anywhere in a segment (transcripts).
 pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntry>) {
     // Cheap test first: only segments with a line starting with a digit or `[` can qualify.
@@ -113,8 +176,8 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     if is_note(&text) {
         // "All times in PST", "2019-3-26 (all times UTC+3)", "Time (EAT)": context, not events.
         for m in time::moments(&text) {
-            if m.stamp.date.is_some() {
-                clock.date = m.stamp.date;
+            if let Some(date) = m.date_in(clock.order) {
+                clock.date = Some(date);
             }
             if m.stamp.offset.is_some() && m.stamp.time.is_none() {
                 clock.zone = m.stamp.offset.map(Zone::Fixed);
@@ -130,7 +193,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         let whole = text.trim_end_matches(['.', ':']).trim();
         if f.stamp.time.is_none() && f.start == 0 && f.end >= whole.len() {
             // A date on a line of its own heads the entries below it.
-            clock.date = f.stamp.date.or(clock.date);
+            clock.date = f.date_in(clock.order).or(clock.date);
             return;
         }
     }
@@ -286,15 +349,16 @@ fn head(text: &str, n: usize) -> &str {
     &text[..end]
 }
 
-/// A moment at the start of the text (after `[`, `(`, `**`): the entry's own time.
+/// A moment at the start of the text (after `[`, `(`, `{{`, `**`, `_`, `~`): the entry's own
+/// time.
 fn leading_moment(text: &str) -> Option<Found> {
     let h = head(text, 100);
     // Only the moment that starts right after the opening marks counts: read just that one.
     let at = h
         .bytes()
-        .position(|b| !matches!(b, b'[' | b'(' | b'*' | b' ' | b'-'))?;
+        .position(|b| !matches!(b, b'[' | b'(' | b'{' | b'*' | b'_' | b'~' | b' ' | b'-'))?;
     let mut f = time::leading_found(&h[at..])?;
-    if f.start != 0 || (f.stamp.time.is_none() && f.stamp.date.is_none()) {
+    if f.start != 0 || (f.stamp.time.is_none() && f.stamp.date.is_none() && f.unordered.is_none()) {
         return None;
     }
     f.start += at;
@@ -305,7 +369,8 @@ fn leading_moment(text: &str) -> Option<Found> {
 /// The entry's text after its timestamp and the separator that follows it.
 fn rest_after(text: &str, f: &Found) -> String {
     let rest = &text[f.end..];
-    let rest = rest.trim_start_matches([']', ')', '*', ':', '-', '–', '—', '|', ' ', ',']);
+    let rest =
+        rest.trim_start_matches([']', ')', '}', '*', '_', ':', '-', '–', '—', '|', ' ', ',']);
     inline::collapse_spaces(rest)
 }
 

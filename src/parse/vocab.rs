@@ -1,6 +1,7 @@
 //! What a heading is about, recognised by meaning: synonyms, spelling variants and one-letter
 //! typos ("Preventative", "Symmary") all map to one [`SectionKind`].
 
+use super::inline::find_ascii_ci;
 use crate::model::SectionKind;
 
 /// Labels that make one paragraph or bullet an action item wherever it stands, also inside
@@ -142,87 +143,15 @@ const KEYWORDS: [&str; 24] = [
     "recovery",
 ];
 
-/// Words a plain line may consist of and still be read as a heading ("Events Timeline",
-/// "Corrective And Preventative Measures", "Action Items"). A plain line with any other word
-/// is prose, however short.
-const HEADING_WORDS: [&str; 70] = [
-    "a",
-    "closing",
-    "final",
-    "thoughts",
-    "synopsis",
-    "action",
-    "actions",
-    "analysis",
-    "and",
-    "appendix",
-    "background",
-    "cause",
-    "causes",
-    "conclusion",
-    "contributing",
-    "corrective",
-    "debugging",
-    "description",
-    "detection",
-    "details",
-    "do",
-    "duration",
-    "events",
-    "executive",
-    "factors",
-    "fixes",
-    "follow",
-    "followup",
-    "immediate",
-    "impact",
-    "improvements",
-    "incident",
-    "investigation",
-    "issue",
-    "item",
-    "items",
-    "learned",
-    "learnings",
-    "learnt",
-    "lessons",
-    "list",
-    "long",
-    "measures",
-    "mitigation",
-    "next",
-    "of",
-    "outage",
-    "overview",
-    "plan",
-    "prevention",
-    "preventive",
-    "preventative",
-    "process",
-    "recommendations",
-    "recovery",
-    "remediation",
-    "resolution",
-    "root",
-    "short",
-    "steps",
-    "summary",
-    "task",
-    "tasks",
-    "term",
-    "the",
-    "timeline",
-    "to",
-    "todo",
-    "up",
-    "what",
-];
-
 /// The first keyword within one edit of a lower-case word (`unless_equal`: other than the
 /// word itself).
 fn near_keyword(lower: &[u8], unless_equal: bool) -> Option<&'static str> {
     KEYWORDS.iter().copied().find(|k| {
-        !(unless_equal && k.as_bytes() == lower) && edit_distance_at_most_one(lower, k.as_bytes())
+        let k = k.as_bytes();
+        // One edit cannot change both the first and the last letter (keywords have more
+        // than two): most keywords are ruled out by two compares.
+        let may_be_near = lower.first() == k.first() || lower.last() == k.last();
+        may_be_near && !(unless_equal && k == lower) && edit_distance_at_most_one(lower, k)
     })
 }
 
@@ -313,9 +242,13 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
         .take(12)
         .any(|w| {
             let b = w.as_bytes();
-            let anchored = ANCHORS
-                .iter()
-                .any(|a| b.len() >= a.len() && b[..a.len()].eq_ignore_ascii_case(a.as_bytes()));
+            // Only the stems that start with the word's first letter are compared in full.
+            let first = b[0].to_ascii_lowercase();
+            let anchored = ANCHORS.iter().any(|a| {
+                a.as_bytes()[0] == first
+                    && b.len() >= a.len()
+                    && b[..a.len()].eq_ignore_ascii_case(a.as_bytes())
+            });
             // A typo of a keyword: lower-cased on the stack (keywords are ASCII, 7 to 15
             // letters long).
             anchored
@@ -329,124 +262,132 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
         })
 }
 
-/// Every word the classifier knows: the words of [`classify_words`] and [`HEADING_WORDS`],
-/// sorted. A word's id is its index + 1; 0 stands for any other word.
-const VOCAB: [&str; 108] = [
-    "a",
-    "action",
-    "actions",
-    "analysis",
-    "and",
-    "appendix",
-    "background",
-    "cause",
-    "causes",
-    "chat",
-    "chronology",
-    "closing",
-    "conclusion",
-    "conclusions",
-    "contributing",
-    "corrective",
-    "countermeasures",
-    "debugging",
-    "description",
-    "details",
-    "detection",
-    "did",
-    "didn",
-    "do",
-    "doing",
-    "done",
-    "dr",
-    "duration",
-    "events",
-    "executive",
-    "factors",
-    "final",
-    "fixes",
-    "follow",
-    "followup",
-    "followups",
-    "future",
-    "got",
-    "immediate",
-    "impact",
-    "improvement",
-    "improvements",
-    "incident",
-    "investigation",
-    "is",
-    "issue",
-    "item",
-    "items",
-    "learned",
-    "learnings",
-    "learnt",
-    "lessons",
-    "list",
-    "log",
-    "logs",
-    "long",
-    "lucky",
-    "measures",
-    "mitigation",
-    "mitigations",
-    "next",
-    "not",
-    "of",
-    "outage",
-    "overview",
-    "plan",
-    "planned",
-    "poorly",
-    "prevent",
-    "preventative",
-    "prevention",
-    "preventions",
-    "preventive",
-    "process",
-    "recommendations",
-    "recovery",
-    "remedial",
-    "remediation",
-    "resolution",
-    "response",
-    "root",
-    "sequence",
-    "short",
-    "steps",
-    "summary",
-    "summation",
-    "synopsis",
-    "takeaways",
-    "taken",
-    "task",
-    "tasks",
-    "term",
-    "the",
-    "thoughts",
-    "timeline",
-    "tl",
-    "tldr",
-    "to",
-    "todo",
-    "trigger",
-    "troubleshooting",
-    "up",
-    "well",
-    "went",
-    "what",
-    "work",
-    "wrap",
-    "wrong",
+/// A word a plain line may consist of and still be read as a heading ("Events Timeline",
+/// "Corrective And Preventative Measures", "Action Items"); a plain line with any other word
+/// is prose, however short.
+const HEADING_WORD: bool = true;
+/// A word the classifier reads in a heading written as one (with markup or a colon) that does
+/// not make a plain line a heading ("What went well" needs its `##`).
+const CONTEXT_WORD: bool = false;
+
+/// Every word the classifier knows ([`classify_words`]), sorted, each with whether it is a
+/// [`HEADING_WORD`]. A word's id is its index + 1; 0 stands for any other word.
+const VOCAB: [(&str, bool); 108] = [
+    ("a", HEADING_WORD),
+    ("action", HEADING_WORD),
+    ("actions", HEADING_WORD),
+    ("analysis", HEADING_WORD),
+    ("and", HEADING_WORD),
+    ("appendix", HEADING_WORD),
+    ("background", HEADING_WORD),
+    ("cause", HEADING_WORD),
+    ("causes", HEADING_WORD),
+    ("chat", CONTEXT_WORD),
+    ("chronology", CONTEXT_WORD),
+    ("closing", HEADING_WORD),
+    ("conclusion", HEADING_WORD),
+    ("conclusions", CONTEXT_WORD),
+    ("contributing", HEADING_WORD),
+    ("corrective", HEADING_WORD),
+    ("countermeasures", CONTEXT_WORD),
+    ("debugging", HEADING_WORD),
+    ("description", HEADING_WORD),
+    ("details", HEADING_WORD),
+    ("detection", HEADING_WORD),
+    ("did", CONTEXT_WORD),
+    ("didn", CONTEXT_WORD),
+    ("do", HEADING_WORD),
+    ("doing", CONTEXT_WORD),
+    ("done", CONTEXT_WORD),
+    ("dr", CONTEXT_WORD),
+    ("duration", HEADING_WORD),
+    ("events", HEADING_WORD),
+    ("executive", HEADING_WORD),
+    ("factors", HEADING_WORD),
+    ("final", HEADING_WORD),
+    ("fixes", HEADING_WORD),
+    ("follow", HEADING_WORD),
+    ("followup", HEADING_WORD),
+    ("followups", CONTEXT_WORD),
+    ("future", CONTEXT_WORD),
+    ("got", CONTEXT_WORD),
+    ("immediate", HEADING_WORD),
+    ("impact", HEADING_WORD),
+    ("improvement", CONTEXT_WORD),
+    ("improvements", HEADING_WORD),
+    ("incident", HEADING_WORD),
+    ("investigation", HEADING_WORD),
+    ("is", CONTEXT_WORD),
+    ("issue", HEADING_WORD),
+    ("item", HEADING_WORD),
+    ("items", HEADING_WORD),
+    ("learned", HEADING_WORD),
+    ("learnings", HEADING_WORD),
+    ("learnt", HEADING_WORD),
+    ("lessons", HEADING_WORD),
+    ("list", HEADING_WORD),
+    ("log", CONTEXT_WORD),
+    ("logs", CONTEXT_WORD),
+    ("long", HEADING_WORD),
+    ("lucky", CONTEXT_WORD),
+    ("measures", HEADING_WORD),
+    ("mitigation", HEADING_WORD),
+    ("mitigations", CONTEXT_WORD),
+    ("next", HEADING_WORD),
+    ("not", CONTEXT_WORD),
+    ("of", HEADING_WORD),
+    ("outage", HEADING_WORD),
+    ("overview", HEADING_WORD),
+    ("plan", HEADING_WORD),
+    ("planned", CONTEXT_WORD),
+    ("poorly", CONTEXT_WORD),
+    ("prevent", CONTEXT_WORD),
+    ("preventative", HEADING_WORD),
+    ("prevention", HEADING_WORD),
+    ("preventions", CONTEXT_WORD),
+    ("preventive", HEADING_WORD),
+    ("process", HEADING_WORD),
+    ("recommendations", HEADING_WORD),
+    ("recovery", HEADING_WORD),
+    ("remedial", CONTEXT_WORD),
+    ("remediation", HEADING_WORD),
+    ("resolution", HEADING_WORD),
+    ("response", CONTEXT_WORD),
+    ("root", HEADING_WORD),
+    ("sequence", CONTEXT_WORD),
+    ("short", HEADING_WORD),
+    ("steps", HEADING_WORD),
+    ("summary", HEADING_WORD),
+    ("summation", CONTEXT_WORD),
+    ("synopsis", HEADING_WORD),
+    ("takeaways", CONTEXT_WORD),
+    ("taken", CONTEXT_WORD),
+    ("task", HEADING_WORD),
+    ("tasks", HEADING_WORD),
+    ("term", HEADING_WORD),
+    ("the", HEADING_WORD),
+    ("thoughts", HEADING_WORD),
+    ("timeline", HEADING_WORD),
+    ("tl", CONTEXT_WORD),
+    ("tldr", CONTEXT_WORD),
+    ("to", HEADING_WORD),
+    ("todo", HEADING_WORD),
+    ("trigger", CONTEXT_WORD),
+    ("troubleshooting", CONTEXT_WORD),
+    ("up", HEADING_WORD),
+    ("well", CONTEXT_WORD),
+    ("went", CONTEXT_WORD),
+    ("what", HEADING_WORD),
+    ("work", CONTEXT_WORD),
+    ("wrap", CONTEXT_WORD),
+    ("wrong", CONTEXT_WORD),
 ];
 
 /// The id of a known word, at compile time (`w!("summary")`); an unknown word does not compile.
 const fn id(word: &str) -> u8 {
     let mut i = 0;
     while i < VOCAB.len() {
-        let (a, b) = (VOCAB[i].as_bytes(), word.as_bytes());
+        let (a, b) = (VOCAB[i].0.as_bytes(), word.as_bytes());
         if a.len() == b.len() {
             let mut k = 0;
             while k < a.len() && a[k] == b[k] {
@@ -476,16 +417,18 @@ fn lookup(word: &[u8]) -> u8 {
         w => w,
     };
     VOCAB
-        .binary_search_by(|v| v.as_bytes().cmp(word))
+        .binary_search_by(|(v, _)| v.as_bytes().cmp(word))
         .map_or(0, |i| (i + 1) as u8)
 }
 
-/// The ids of [`HEADING_WORDS`], as bits.
+/// The ids of the [`HEADING_WORD`]s, as bits.
 const HEADING_SET: u128 = {
     let mut bits = 0u128;
     let mut i = 0;
-    while i < HEADING_WORDS.len() {
-        bits |= 1 << id(HEADING_WORDS[i]);
+    while i < VOCAB.len() {
+        if VOCAB[i].1 == HEADING_WORD {
+            bits |= 1 << (i + 1);
+        }
         i += 1;
     }
     bits
@@ -580,6 +523,12 @@ fn words_unicode(heading: &str) -> Vec<u8> {
 /// Whether a heading lists actions already taken ("Actions taken", "Steps taken") or
 /// actions planned ("Actions planned", "Planned actions"): (taken, planned).
 pub(crate) fn taken_or_planned(heading: &str) -> (bool, bool) {
+    // Most headings hold neither word: those are not split into words. (Text that is not
+    // ASCII always is: its lower case may hold the words where its bytes do not.)
+    let holds = |word: &str| find_ascii_ci(heading, 0, word).is_some();
+    if heading.is_ascii() && !holds("taken") && !holds("planned") {
+        return (false, false);
+    }
     let w = words(heading);
     let has = |x: u8| w.contains(&x);
     let action = has(w!("actions")) || has(w!("action")) || has(w!("steps"));
@@ -835,8 +784,8 @@ mod tests {
 
     #[test]
     fn known_words_are_looked_up_and_typos_folded() {
-        assert!(VOCAB.windows(2).all(|p| p[0] < p[1]));
-        for (i, w) in VOCAB.iter().enumerate() {
+        assert!(VOCAB.windows(2).all(|p| p[0].0 < p[1].0));
+        for (i, (w, _)) in VOCAB.iter().enumerate() {
             let canonical = match *w {
                 "followups" => w!("followup"),
                 _ => (i + 1) as u8,

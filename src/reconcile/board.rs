@@ -11,47 +11,17 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-
 use super::Options;
 use crate::board::{
-    board_items, label_changes, plan_project, resolve_mapping, BoardItem, LabelChange, ProjectItem,
+    board_items, label_changes, plan_project, resolve_mapping, state_label_spec, BoardItem,
+    BoardReport, ProjectItem, ProjectReport,
 };
 use crate::config::GithubProjectConfig;
 use crate::forge::paced::{Paced, Sleeper};
 use crate::forge::projects::{Projects, BATCH, PAGE};
-use crate::forge::ForgeKind;
-use crate::forge::{LabelSpec, Tracker, TrackerError};
+use crate::forge::{ForgeKind, LabelSpec, Tracker, TrackerError};
 use crate::model::Postmortem;
 use crate::plan::TrackedIssue;
-
-/// What the board step did.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct BoardReport {
-    /// State labels put on or taken off.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub labels: Vec<LabelChange>,
-    /// The GitHub Project, when one is configured and could be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub project: Option<ProjectReport>,
-    /// Things to know that are not failures (a field the project lacks).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notices: Vec<String>,
-    /// Failures; the rest of the run went on.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<String>,
-}
-
-/// What was done to the GitHub Project.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct ProjectReport {
-    pub title: String,
-    pub url: String,
-    /// Issues added as items.
-    pub added: Vec<u64>,
-    /// Field values set or cleared.
-    pub fields_written: usize,
-}
 
 /// The board step after a sync: `listing` is the sync's last listing, in which the issues
 /// the sync closed (`closed`, ticked items) are still open.
@@ -105,23 +75,6 @@ pub async fn board<'a, F: Tracker, S: Sleeper>(
     Ok(report)
 }
 
-/// The colour and description of each state label.
-fn label_spec(options: &Options, name: &str) -> LabelSpec {
-    let l = &options.config.state_labels;
-    let (color, state) = if name.eq_ignore_ascii_case(&l.done) {
-        ("0e8a16", "done")
-    } else if name.eq_ignore_ascii_case(&l.overdue) {
-        ("d93f0b", "overdue")
-    } else {
-        ("fbca04", "open")
-    };
-    LabelSpec {
-        name: name.to_string(),
-        color: color.into(),
-        description: format!("Postmortem action item: {state} (kept by postmortem-tracker)"),
-    }
-}
-
 async fn state_labels<F: Tracker, S: Sleeper>(
     paced: &Paced<'_, F, S>,
     items: &[BoardItem],
@@ -131,9 +84,13 @@ async fn state_labels<F: Tracker, S: Sleeper>(
 ) -> Result<(), TrackerError> {
     let changes = label_changes(items, listing, &options.config.state_labels);
     let mut specs: Vec<LabelSpec> = Vec::new();
-    for name in changes.iter().filter_map(|c| c.add.as_deref()) {
-        if !specs.iter().any(|s| s.name.eq_ignore_ascii_case(name)) {
-            specs.push(label_spec(options, name));
+    for c in changes.iter().filter(|c| c.add.is_some()) {
+        let spec = state_label_spec(&options.config.state_labels, c.state);
+        if !specs
+            .iter()
+            .any(|s| s.name.eq_ignore_ascii_case(&spec.name))
+        {
+            specs.push(spec);
         }
     }
     if !specs.is_empty() {

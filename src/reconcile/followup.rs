@@ -90,7 +90,7 @@ pub struct FollowupReport {
     /// State labels and the GitHub Project, when the tracker was told ([`super::board`]);
     /// its errors are also in `errors`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub board: Option<super::board::BoardReport>,
+    pub board: Option<crate::board::BoardReport>,
     /// The listing the status was computed from (none in file-only mode).
     #[serde(skip)]
     pub listing: Option<Vec<TrackedIssue>>,
@@ -133,13 +133,7 @@ pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
                 Err(e) => report.errors.push(format!("{}: {e}", d.doc.path)),
             }
         }
-        let (t, c) = (&mut report.totals, &out.counts);
-        (t.done, t.open, t.overdue, t.total) = (
-            t.done + c.done,
-            t.open + c.open,
-            t.overdue + c.overdue,
-            t.total + c.total,
-        );
+        report.totals.add(&out.counts);
         report.documents.push(out);
     }
     let (Some(forge), Some(listing)) = (forge, listing) else {
@@ -199,13 +193,36 @@ pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
     Ok(report)
 }
 
+/// A file the follow-up could not write; the file is left as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{}: not a file", .0.display())]
+    NotAFile(std::path::PathBuf),
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot replace {}: {source}", path.display())]
+    Replace {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// Writes through a temporary file and a rename, so a crash leaves the old or the new text.
-fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+fn write_atomic(path: &Path, text: &str) -> Result<(), WriteError> {
     let name = path
         .file_name()
-        .ok_or_else(|| format!("{}: not a file", path.display()))?
+        .ok_or_else(|| WriteError::NotAFile(path.to_path_buf()))?
         .to_string_lossy();
     let tmp = path.with_file_name(format!(".{name}.postmortem-tracker.tmp"));
-    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
+    std::fs::write(&tmp, text).map_err(|source| WriteError::Write {
+        path: tmp.clone(),
+        source,
+    })?;
+    std::fs::rename(&tmp, path).map_err(|source| WriteError::Replace {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -7,11 +7,14 @@
 //!   tree and/or the forge's API).
 //! - [`followup::followup`]: the status of every item, the status blocks and boxes written,
 //!   the `overdue` labels and reminders.
+//! - [`review::review`]: a pull/merge request's check: the changed postmortems linted and
+//!   planned, one sticky comment with the plan.
 //! - [`board`]: the state labels and the GitHub Project, after each sync and follow-up.
 //! - [`publish`]: the links and status blocks a job writes, as changes re-applied to the text
 //!   on the forge; [`summary`]: the job summary.
 //!
-//! Who calls what: `sync` → [`sync::sync`]; `followup` → [`followup::followup`]; `ci` on a push
+//! Who calls what: `sync` → [`sync::sync`]; `followup` → [`followup::followup`]; `ci` on a
+//! pull/merge request → [`review::review`], on a push
 //! → [`sync::sync`], on a schedule → [`followup::followup`]; the service's runner →
 //! both, in that order. Each only gathers its inputs, calls the job and shows or stores the
 //! report. The forge sits behind [`crate::forge::client::Client`] (connected from
@@ -21,6 +24,7 @@ pub mod board;
 pub mod followup;
 pub mod options;
 pub mod publish;
+pub mod review;
 pub mod summary;
 pub mod sync;
 

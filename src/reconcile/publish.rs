@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::forge::publish::Change;
+use crate::identity::ItemKey;
 
 /// The sync's issue links, applied to `text` (a version of the file at `path`): each issue
 /// goes next to the item with its key in this text, unless that item already links one.
@@ -12,27 +13,11 @@ use crate::forge::publish::Change;
 pub fn relink(
     text: &str,
     path: &str,
-    issues: &[(String, crate::plan::IssueSummary)],
+    issues: &[(ItemKey, crate::plan::IssueSummary)],
     options: &crate::parse::ParseOptions,
 ) -> String {
     let doc = crate::parse::parse(path, text, options);
-    let keys = crate::identity::item_keys(&doc);
-    let links: Vec<crate::writeback::Link> = issues
-        .iter()
-        .filter_map(|(key, issue)| {
-            let idx = keys.iter().position(|k| k == key)?;
-            let item = &doc.actions[idx];
-            if item.issue.is_some() {
-                return None;
-            }
-            Some(crate::writeback::Link {
-                line: item.line,
-                reference: issue.reference.clone(),
-                url: issue.url.clone()?,
-            })
-        })
-        .collect();
-    crate::writeback::insert_links(text, &links)
+    crate::writeback::insert_links(text, &crate::sync::links_for(&doc, issues))
 }
 
 /// The sync's issue links as changes, one per file with an item that got an issue (created
@@ -43,7 +28,7 @@ pub fn link_changes<'a>(
     parse_options: &'a crate::parse::ParseOptions,
     keep: impl Fn(&str) -> bool,
 ) -> Vec<Change<'a>> {
-    let mut by_path: std::collections::BTreeMap<String, Vec<(String, crate::plan::IssueSummary)>> =
+    let mut by_path: std::collections::BTreeMap<String, Vec<(ItemKey, crate::plan::IssueSummary)>> =
         Default::default();
     for t in report.created.iter().chain(report.adopted.iter()) {
         if keep(&t.path) {

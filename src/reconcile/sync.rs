@@ -32,9 +32,6 @@ pub struct SyncOutcome {
     /// The links written through the API, when asked and there was something to write; its
     /// failure does not undo the sync (the issues exist, the next run writes the links).
     pub published: Option<Result<Published, TrackerError>>,
-    /// State labels and the GitHub Project ([`super::board`]); its errors are also in the
-    /// report's errors.
-    pub board: super::board::BoardReport,
 }
 
 /// The body of the pull/merge request that proposes `files` files' links.
@@ -63,6 +60,7 @@ pub async fn sync<F: Tracker + Publisher, S: crate::forge::paced::Sleeper>(
         super::board::after_sync(forge, sleeper, docs, &report.listing, &closed, job.options)
             .await?;
     report.errors.extend(board.errors.iter().cloned());
+    report.board = Some(board);
     let published = match &job.forge {
         None => None,
         Some(target) => {
@@ -87,9 +85,5 @@ pub async fn sync<F: Tracker + Publisher, S: crate::forge::paced::Sleeper>(
             }
         }
     };
-    Ok(SyncOutcome {
-        report,
-        published,
-        board,
-    })
+    Ok(SyncOutcome { report, published })
 }

@@ -98,6 +98,15 @@ fn is_zero(n: &usize) -> bool {
 }
 
 impl Counts {
+    /// Adds `other`'s counts to these (totals over several postmortems).
+    pub fn add(&mut self, other: &Counts) {
+        self.done += other.done;
+        self.open += other.open;
+        self.overdue += other.overdue;
+        self.not_planned += other.not_planned;
+        self.total += other.total;
+    }
+
     /// Counts the states of `items`.
     pub fn of(items: &[StatusItem]) -> Counts {
         let mut c = Counts {

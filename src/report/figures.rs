@@ -335,6 +335,7 @@ mod tests {
         let s = closed_by_due(&rs);
         assert_eq!((s.known, s.on_time), (3, 2));
         assert!((s.share.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(s.percent, Some(67), "rounded, for people");
         assert_eq!(closed_by_due(&[]).share, None, "no data is no share, not 0");
     }
 

@@ -86,7 +86,7 @@ pub fn records(
                 postmortem: doc.title.clone().unwrap_or_else(|| doc.path.clone()),
                 postmortem_url: postmortem_url.clone(),
                 line: o.line,
-                key: o.key.clone(),
+                key: o.key.to_string(),
                 text: o.text.clone(),
                 kind: item.kind.name().to_string(),
                 severity: severity.clone(),
@@ -105,6 +105,17 @@ pub fn records(
         }
     }
     out
+}
+
+/// A state as [`state_str`] writes it (`not_planned` too, as JSON spells it), any case.
+pub fn parse_state(s: &str) -> Option<ItemState> {
+    match s.trim().to_lowercase().as_str() {
+        "done" => Some(ItemState::Done),
+        "open" => Some(ItemState::Open),
+        "overdue" => Some(ItemState::Overdue),
+        "not planned" | "not_planned" => Some(ItemState::NotPlanned),
+        _ => None,
+    }
 }
 
 /// `done`, `open`, `overdue`, `not planned`.

@@ -9,7 +9,7 @@ pub mod items;
 use serde::Serialize;
 
 pub use figures::{figures, Figures, IncidentFigures};
-pub use items::{records, state_str, to_csv, ItemRecord, CSV_HEADER};
+pub use items::{parse_state, records, state_str, to_csv, ItemRecord, CSV_HEADER};
 
 /// A whole report: every item and the figures (`report --format json`).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -15,7 +15,7 @@ use crate::report::figures::{figures, severity_group, Figures};
 #[cfg(test)]
 pub(crate) use crate::report::items::test_record;
 use crate::report::IncidentFigures;
-pub use crate::report::{records, state_str, to_csv, ItemRecord, CSV_HEADER};
+pub use crate::report::{parse_state, records, state_str, to_csv, ItemRecord, CSV_HEADER};
 
 /// Why a query of the item views was refused; the message names the parameter and what it
 /// accepts.
@@ -108,12 +108,18 @@ impl ItemFilter {
             }
             Some(k) => return Err(bad("kind", k, "corrective, preventive, task or unknown")),
         };
-        let state = match given(&q.state).map(|s| s.to_lowercase()).as_deref() {
+        let state = match given(&q.state) {
             None => None,
-            Some("done") => Some(ItemState::Done),
-            Some("open") => Some(ItemState::Open),
-            Some("overdue") => Some(ItemState::Overdue),
-            Some(s) => return Err(bad("state", s.to_string(), "done, open or overdue")),
+            Some(s) => match parse_state(&s) {
+                Some(state) => Some(state),
+                None => {
+                    return Err(bad(
+                        "state",
+                        s.to_lowercase(),
+                        "done, open, overdue or not planned",
+                    ))
+                }
+            },
         };
         let overdue = match given(&q.overdue).map(|s| s.to_lowercase()).as_deref() {
             None => None,
@@ -645,6 +651,21 @@ mod tests {
         let f = ItemFilter::from_query(&q).unwrap();
         assert_eq!(f.repository.as_deref(), Some("acme/svc"));
         assert_eq!(f.state, None, "an empty select means any");
+        for (given, state) in [
+            ("not planned", ItemState::NotPlanned),
+            ("Not_Planned", ItemState::NotPlanned),
+            ("DONE", ItemState::Done),
+        ] {
+            let q = ItemQuery {
+                state: Some(given.into()),
+                ..ItemQuery::default()
+            };
+            assert_eq!(
+                ItemFilter::from_query(&q).unwrap().state,
+                Some(state),
+                "{given}"
+            );
+        }
         assert_eq!(f.overdue, Some(true));
         let overdue = rec("acme/svc", Some("alice"), "corrective", ItemState::Overdue);
         assert!(f.matches(&overdue));
@@ -737,5 +758,292 @@ mod tests {
             ..ItemFilter::default()
         };
         assert_eq!(series(&snaps, &only_b).len(), 1);
+    }
+
+    /// Records `k0`… with the given dues and owners, in index order.
+    fn dated(dues: &[Option<&str>], owners: &[Option<&str>]) -> Vec<ItemRecord> {
+        dues.iter()
+            .zip(owners)
+            .enumerate()
+            .map(|(i, (due, owner))| ItemRecord {
+                key: format!("k{i}"),
+                due: due.map(day),
+                ..rec("a/x", *owner, "task", ItemState::Open)
+            })
+            .collect()
+    }
+
+    fn keys(rs: &[&ItemRecord]) -> Vec<String> {
+        rs.iter().map(|r| r.key.clone()).collect()
+    }
+
+    fn view(q: ItemQuery) -> ItemView {
+        ItemView::from_query(&q).unwrap()
+    }
+
+    fn sorted(s: &str) -> ItemView {
+        view(ItemQuery {
+            sort: Some(s.into()),
+            ..ItemQuery::default()
+        })
+    }
+
+    #[test]
+    fn sorting_keeps_missing_values_last_both_ways() {
+        let rs = dated(
+            &[
+                Some("2026-03-01"),
+                None,
+                Some("2026-01-01"),
+                Some("2026-03-01"),
+            ],
+            &[Some("@bob"), Some("Alice"), None, Some("carol")],
+        );
+        assert_eq!(keys(&sorted("due").select(&rs)), ["k2", "k0", "k3", "k1"]);
+        assert_eq!(
+            keys(&sorted("-due").select(&rs)),
+            ["k0", "k3", "k2", "k1"],
+            "ties keep the index's order; no due date still last"
+        );
+        assert_eq!(
+            keys(&sorted("owner").select(&rs)),
+            ["k1", "k0", "k3", "k2"],
+            "case and @ ignored"
+        );
+        assert_eq!(
+            keys(&sorted("-OWNER").select(&rs)),
+            ["k3", "k0", "k1", "k2"]
+        );
+        let mut states = rs.clone();
+        states[1].state = ItemState::Done;
+        states[3].state = ItemState::Overdue;
+        assert_eq!(
+            keys(&sorted("state").select(&states)),
+            ["k3", "k0", "k2", "k1"],
+            "overdue, open, done"
+        );
+        assert_eq!(
+            keys(&ItemView::default().select(&rs)),
+            ["k0", "k1", "k2", "k3"]
+        );
+        assert_eq!(Sort::parse("-due").unwrap().as_query(), "-due");
+        assert_eq!(Sort::parse("size"), None);
+    }
+
+    #[test]
+    fn pages_split_the_selection_and_link_the_others() {
+        let rs: Vec<ItemRecord> = dated(&[None; 250], &[None; 250]);
+        let v = view(ItemQuery {
+            kind: Some("task".into()),
+            sort: Some("-due".into()),
+            page: Some("2".into()),
+            ..ItemQuery::default()
+        });
+        let p = v.paginate(v.select(&rs));
+        assert_eq!((p.rows.len(), p.page, p.pages, p.total), (100, 2, 3, 250));
+        assert_eq!(p.rows[0].key, "k100");
+        assert_eq!(
+            p.link_header("/api/items", &v),
+            "</api/items?kind=task&sort=-due&page=1&per_page=100>; rel=\"first\", \
+             </api/items?kind=task&sort=-due&page=1&per_page=100>; rel=\"prev\", \
+             </api/items?kind=task&sort=-due&page=3&per_page=100>; rel=\"next\", \
+             </api/items?kind=task&sort=-due&page=3&per_page=100>; rel=\"last\""
+        );
+        let last = ItemView {
+            page: Some(3),
+            ..v.clone()
+        };
+        let p = last.paginate(last.select(&rs));
+        assert_eq!(p.rows.len(), 50);
+        assert_eq!(
+            p.relations(),
+            [("first", 1), ("prev", 2), ("last", 3)],
+            "no next on the last page"
+        );
+        let past = ItemView {
+            page: Some(7),
+            ..v.clone()
+        };
+        let p = past.paginate(past.select(&rs));
+        assert!(p.rows.is_empty());
+        assert_eq!(p.relations(), [("first", 1), ("prev", 3), ("last", 3)]);
+        let none = ItemView::default().paginate(Vec::new());
+        assert_eq!(
+            (none.pages, none.relations()),
+            (1, vec![("first", 1), ("last", 1)])
+        );
+        let big = view(ItemQuery {
+            per_page: Some("1000".into()),
+            ..ItemQuery::default()
+        });
+        assert_eq!(big.paginate(big.select(&rs)).rows.len(), 250);
+
+        for (q, message) in [
+            (
+                ItemQuery {
+                    per_page: Some("0".into()),
+                    ..ItemQuery::default()
+                },
+                "per_page=0: expected a whole number from 1 to 1000",
+            ),
+            (
+                ItemQuery {
+                    page: Some("-1".into()),
+                    ..ItemQuery::default()
+                },
+                "page=-1: expected a whole number from 1",
+            ),
+            (
+                ItemQuery {
+                    sort: Some("--due".into()),
+                    ..ItemQuery::default()
+                },
+                "sort=--due: expected repository, postmortem, text, kind, owner, due, state, \
+                 overdue or issue, with a leading - for descending",
+            ),
+        ] {
+            assert_eq!(ItemView::from_query(&q).unwrap_err().to_string(), message);
+        }
+    }
+
+    fn group(state: ItemState, kind: &str, severity: &str, count: u64) -> GroupCount {
+        GroupCount {
+            state,
+            kind: kind.into(),
+            severity: severity.into(),
+            count,
+        }
+    }
+
+    #[test]
+    fn series_has_one_point_per_day_and_counts_the_filtered_groups() {
+        let snap = |d: &str, groups: Option<Vec<GroupCount>>| {
+            let mut counts = Counts::default();
+            for g in groups.iter().flatten() {
+                counts.add(g.state, g.count);
+            }
+            Snapshot {
+                day: day(d),
+                forge: "github".into(),
+                repository: "a/x".into(),
+                counts: if groups.is_some() {
+                    counts
+                } else {
+                    Counts {
+                        done: 0,
+                        open: 9,
+                        overdue: 0,
+                    }
+                },
+                groups,
+            }
+        };
+        let snaps = [
+            // Recorded before groups were kept: totals only.
+            snap("2026-11-01", None),
+            snap(
+                "2026-11-03",
+                Some(vec![
+                    group(ItemState::Open, "corrective", "sev1", 2),
+                    group(ItemState::Overdue, "task", "sev1", 1),
+                    group(ItemState::Done, "task", "unknown", 4),
+                ]),
+            ),
+            snap(
+                "2026-11-05",
+                Some(vec![group(ItemState::Overdue, "corrective", "sev1", 3)]),
+            ),
+        ];
+        let all = series(&snaps, &ItemFilter::default());
+        let days: Vec<String> = all.iter().map(|(d, _)| d.to_string()).collect();
+        assert_eq!(
+            days,
+            [
+                "2026-11-01",
+                "2026-11-02",
+                "2026-11-03",
+                "2026-11-04",
+                "2026-11-05"
+            ],
+            "every calendar day"
+        );
+        let open: Vec<u64> = all.iter().map(|(_, c)| c.open).collect();
+        assert_eq!(open, [9, 9, 2, 2, 0]);
+        let corrective = ItemFilter {
+            kind: Some("corrective".into()),
+            ..ItemFilter::default()
+        };
+        let c = series(&snaps, &corrective);
+        assert_eq!(
+            c.iter()
+                .map(|(d, c)| (d.to_string(), c.open, c.overdue))
+                .collect::<Vec<_>>(),
+            [
+                ("2026-11-03".to_string(), 2, 0),
+                ("2026-11-04".to_string(), 2, 0),
+                ("2026-11-05".to_string(), 0, 3),
+            ],
+            "a day without groups has no count by kind: left out, not zero"
+        );
+        let sev1_overdue = ItemFilter {
+            severity: Some("sev1".into()),
+            overdue: Some(true),
+            ..ItemFilter::default()
+        };
+        let s = series(&snaps, &sev1_overdue);
+        assert_eq!(s[0].1.overdue, 1);
+        assert_eq!(s[0].1.open, 0);
+        let elsewhere = ItemFilter {
+            repository: Some("b/y".into()),
+            ..ItemFilter::default()
+        };
+        assert!(series(&snaps, &elsewhere).is_empty());
+    }
+
+    #[test]
+    fn figures_of_the_index_follow_the_filter() {
+        let incident = |repo: &str, severity: &str, ttd| IncidentFigures {
+            forge: "github".into(),
+            repository: repo.into(),
+            path: format!("{repo}.md"),
+            title: None,
+            severity: Some(severity.into()),
+            start: None,
+            detected: None,
+            end: None,
+            time_to_detect_minutes: Some(ttd),
+            time_to_restore_minutes: None,
+        };
+        let mut done = rec("a/x", None, "corrective", ItemState::Done);
+        (done.severity, done.incident, done.closed_on) = (
+            Some("SEV1".into()),
+            Some(day("2026-01-01")),
+            Some(day("2026-01-08")),
+        );
+        let idx = Index {
+            items: vec![done, rec("b/y", None, "task", ItemState::Open)],
+            snapshots: Vec::new(),
+            incidents: vec![incident("a/x", "SEV1", 10), incident("b/y", "sev2", 50)],
+        };
+        let today = day("2026-02-01");
+        let all = idx.figures(&ItemFilter::default(), today);
+        assert_eq!((all.counts.total, all.incidents.len()), (2, 2));
+        assert_eq!(all.days_to_close.by_severity[0].group, "sev1");
+        assert_eq!(all.days_to_close.by_severity[0].median_days, 7);
+        let only_b = ItemFilter {
+            repository: Some("b/y".into()),
+            ..ItemFilter::default()
+        };
+        let b = idx.figures(&only_b, today);
+        assert_eq!((b.counts.total, b.incidents.len()), (1, 1));
+        assert_eq!(b.incidents_by_severity[0].median_detect_minutes, Some(50));
+        assert!(b.days_to_close.by_kind.is_empty());
+        let sev1 = ItemFilter {
+            severity: Some("sev1".into()),
+            ..ItemFilter::default()
+        };
+        let s = idx.figures(&sev1, today);
+        assert_eq!((s.counts.total, s.incidents.len()), (1, 1));
+        assert_eq!(s.incidents[0].repository, "a/x");
     }
 }

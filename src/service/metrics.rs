@@ -294,7 +294,7 @@ pub fn item_metrics(records: &[ItemRecord]) -> String {
         "gauge",
         "Action items in the index, by state and kind.",
     );
-    for state in ["done", "open", "overdue"] {
+    for state in ["done", "open", "overdue", "not planned"] {
         for kind in &kinds {
             let _ = writeln!(
                 out,
@@ -342,6 +342,7 @@ mod tests {
         assert!(m.contains("postmortem_tracker_items{state=\"overdue\",kind=\"task\"} 1\n"));
         assert!(m.contains("postmortem_tracker_items{state=\"done\",kind=\"preventive\"} 0\n"));
         assert!(m.contains("postmortem_tracker_items_overdue 1\n"));
-        assert_eq!(m.matches("postmortem_tracker_items{").count(), 12);
+        assert!(m.contains("postmortem_tracker_items{state=\"not planned\",kind=\"task\"} 0\n"));
+        assert_eq!(m.matches("postmortem_tracker_items{").count(), 16);
     }
 }

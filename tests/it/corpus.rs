@@ -534,11 +534,10 @@ fn real_corpus_figures() {
     );
 }
 
-/// The issue's thresholds are 0.97 for item texts, 0.95 for owners and due dates and 0.9 for
-/// the incident's times. `published/` reaches them for items, owners and due dates; for the
-/// incident's start and end, which it does not reach yet, the floor is the figure it reaches
-/// today, so that a change that loses ground fails (a ratchet, raised as the parser improves,
-/// up to 0.9).
+/// The issue's thresholds: 0.97 for item texts, 0.95 for owners and due dates and 0.9 for
+/// the incident's start and end, which `published/` reaches. The timeline entry counts have
+/// no threshold in the issue: their floor is the figure reached today (a ratchet, raised as
+/// the parser improves).
 #[test]
 fn published_corpus_figures() {
     let Some(f) = measure("published") else {
@@ -552,9 +551,9 @@ fn published_corpus_figures() {
             precision: 0.97,
             owners: 0.95,
             dues: 0.95,
-            starts: 0.75,
-            ends: 0.612,
-            timelines: 0.775,
+            starts: 0.9,
+            ends: 0.9,
+            timelines: 0.85,
         },
     );
 }

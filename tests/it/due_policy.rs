@@ -3,28 +3,9 @@
 //! the document wins, old settings still work with a warning, and bad settings are refused
 //! before anything is written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support::command;
-
-/// The four seed postmortems (incidents in 2023, 24 open items, none with a date) copied into
-/// `postmortems/` of a new folder; `None` (with a message) when the corpus is absent.
-fn seeds() -> Option<tempfile::TempDir> {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
-    let Ok(entries) = std::fs::read_dir(&src) else {
-        eprintln!("SKIPPED: no shared corpus at {}", src.display());
-        return None;
-    };
-    let ws = tempfile::tempdir().unwrap();
-    let dir = ws.path().join("postmortems");
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in entries {
-        let p = e.unwrap().path();
-        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        std::fs::copy(&p, dir.join(format!("{name}.md"))).unwrap();
-    }
-    Some(ws)
-}
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     crate::support::run(command().current_dir(dir).args(args))
@@ -65,7 +46,9 @@ fn states(json: &str) -> Vec<(String, String)> {
 
 #[test]
 fn with_no_configuration_every_open_seed_item_is_overdue_and_says_why() {
-    let Some(ws) = seeds() else { return };
+    let Some(ws) = crate::support::seeds_workspace() else {
+        return;
+    };
     let (code, out, err) = run(
         ws.path(),
         &["followup", "--today", "2026-11-21", "--format", "json"],
@@ -204,6 +187,62 @@ fn bad_settings_name_their_key_and_nothing_is_written() {
         ),
         ("[due]\ndefault = -7\n", "due.default: -7 days"),
         ("due = \"sometimes\"\n", "due: \"sometimes\" is neither"),
+    ] {
+        std::fs::write(ws.path().join(".postmortem-tracker.toml"), toml).unwrap();
+        let (code, out, err) = run(ws.path(), &["followup", "--today", "2026-06-01"]);
+        assert_eq!(code, 2, "{toml}: {out}\n{err}");
+        assert!(
+            err.contains(".postmortem-tracker.toml") && err.contains(says),
+            "{toml}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("postmortems/db.md")).unwrap(),
+            pm,
+            "nothing written from a run that cannot read its configuration"
+        );
+    }
+}
+
+#[test]
+fn a_due_date_that_cannot_be_read_is_named_with_its_file_and_line() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    std::fs::write(
+        ws.path().join("postmortems/db.md"),
+        "# DB outage\n\nStart: 2026-01-05 10:00 UTC\n\n## Action Items\n\n- [ ] Review quotas due: 2026-13-45\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(ws.path(), &["followup", "--today", "2026-06-01"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("warning: postmortems/db.md:7: the due date \"2026-13-45\" cannot be read as a date; write it as YYYY-MM-DD"),
+        "{err}"
+    );
+    // The item is still chased, by the policy's date meanwhile.
+    assert!(out.contains("0 done, 0 open, 1 overdue"), "{out}");
+}
+
+#[test]
+fn bad_reminder_settings_name_their_key_and_nothing_is_written() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    let pm =
+        "# DB outage\n\nStart: 2026-01-05 10:00 UTC\n\n## Action Items\n\n- [ ] Review quotas\n";
+    std::fs::write(ws.path().join("postmortems/db.md"), pm).unwrap();
+    for (toml, says) in [
+        (
+            "[followup]\nreminders = \"email\"\n",
+            "followup.reminders: \"email\" is not a reminder mode",
+        ),
+        (
+            "[followup]\nescalation = [\"the SRE team\"]\n",
+            "followup.escalation: \"the SRE team\" is not a login",
+        ),
+        ("[followup]\nescalate_after = -1\n", "escalate_after"),
+        (
+            "[followup]\ndue_soon_days = -3\n",
+            "followup.due_soon_days: -3 days",
+        ),
     ] {
         std::fs::write(ws.path().join(".postmortem-tracker.toml"), toml).unwrap();
         let (code, out, err) = run(ws.path(), &["followup", "--today", "2026-06-01"]);

@@ -1330,3 +1330,46 @@ fn fakes_serve_blocking_tests_and_send_github_link_headers() {
     assert!(body.contains("Bad credentials"));
     assert_eq!(fake.log().len(), 3);
 }
+
+/// GitLab: an answer to a listing that says the budget is spent (`RateLimit-Remaining: 0`,
+/// `RateLimit-Reset` two minutes ahead) makes the next request wait until the reset, through
+/// the injected sleeper, before it is sent; it then succeeds. Neither listing fails.
+#[tokio::test]
+async fn gitlab_spent_budget_waits_before_the_next_request() {
+    use crate::sync_common::{NoSleep, SyncForge};
+    use postmortem_tracker::forge::paced::{Paced, Pacing};
+    use support::gitlab::FakeGitLab;
+
+    let fake = FakeGitLab::start();
+    let c = fake.client().await;
+    let sleeper = NoSleep::default();
+    let pacing = Pacing::default();
+    let paced = Paced::new(&c, &sleeper, &pacing);
+    let issues = "/api/v4/projects/acme%2Fsvc/issues";
+    let reset = {
+        let mut st = fake.state();
+        // The next answer is the last the budget allows.
+        st.rate_limit = st.rate_observed + 1;
+        st.rate_reset = chrono::Utc::now().timestamp() as u64 + 120;
+        st.rate_reset
+    };
+    assert!(paced.list("postmortem").await.unwrap().is_empty());
+    assert!(
+        sleeper.0.borrow().is_empty(),
+        "the first listing is sent at once"
+    );
+    assert!(paced.list("postmortem").await.unwrap().is_empty());
+    let waits = sleeper.0.borrow().clone();
+    assert_eq!(
+        waits.len(),
+        1,
+        "one wait before the second listing: {waits:?}"
+    );
+    let ahead = reset - chrono::Utc::now().timestamp() as u64;
+    assert!(
+        waits[0] >= Duration::from_secs(ahead.saturating_sub(5))
+            && waits[0] <= Duration::from_secs(120),
+        "waited until the reset: {waits:?}"
+    );
+    assert_eq!(fake.log().count("GET", issues), 2);
+}

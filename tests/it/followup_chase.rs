@@ -7,7 +7,7 @@
 //! version (read once, never reminded twice), and the digest (one issue, also after a race or
 //! a create that failed after succeeding; updated only when its text changes; reopened).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support;
 
@@ -228,25 +228,6 @@ fn digests<F: Chase>(f: &F) -> Vec<(u64, bool, String)> {
         .collect()
 }
 
-/// The four seed postmortems in `postmortems/` of a new folder; `None` when the corpus is
-/// absent.
-fn seeds() -> Option<tempfile::TempDir> {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
-    let Ok(entries) = std::fs::read_dir(&src) else {
-        eprintln!("SKIPPED: no shared corpus at {}", src.display());
-        return None;
-    };
-    let ws = tempfile::tempdir().unwrap();
-    let dir = ws.path().join("postmortems");
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in entries {
-        let p = e.unwrap().path();
-        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        std::fs::copy(&p, dir.join(format!("{name}.md"))).unwrap();
-    }
-    Some(ws)
-}
-
 /// Every file under `postmortems/`, by name, as bytes.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<_> = std::fs::read_dir(dir.join("postmortems"))
@@ -275,7 +256,9 @@ crate::both_forges!(sync
 );
 
 fn the_seeds_are_chased_with_no_configuration<F: Chase>() {
-    let Some(ws) = seeds() else { return };
+    let Some(ws) = crate::support::seeds_workspace() else {
+        return;
+    };
     let f = F::start();
     let (code, out, err) = bin(ws.path(), &f.forge(), &["sync", "--today", "2026-11-21"]);
     assert_eq!(code, 0, "{out}\n{err}");
@@ -568,4 +551,80 @@ fn the_digest_is_one_issue_kept_in_place<F: Chase>() {
     assert_eq!(d.iter().filter(|x| x.1).count(), 1, "{d:#?}");
     assert!(d.iter().any(|x| x.0 == number && x.1), "reopened: {d:#?}");
     assert_eq!(d.len(), 2, "no third digest");
+}
+
+/// GitHub only: GitLab has no reason for closing an issue.
+#[test]
+fn an_issue_closed_as_not_planned_is_reported_as_such_and_never_reminded() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    let file = ws.path().join("postmortems/queue.md");
+    std::fs::write(
+        &file,
+        "# Queue outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n- [ ] Alert on queue depth due: 2026-01-05\n- [ ] Rewrite the broker due: 2026-01-05\n",
+    )
+    .unwrap();
+    let f = FakeGitHub::start();
+    let (code, out, err) = bin(ws.path(), &f.forge(), &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let dropped = f
+        .issues()
+        .into_iter()
+        .find(|i| i.2.contains("Rewrite the broker"))
+        .unwrap()
+        .0;
+    {
+        let mut st = f.state();
+        let i = st
+            .repo_mut("acme", "svc")
+            .issues
+            .iter_mut()
+            .find(|i| i.number == dropped)
+            .unwrap();
+        i.state = "closed".into();
+        i.state_reason = Some("not_planned".into());
+        i.closed_at = Some("2026-01-04T10:00:00Z".into());
+    }
+    let (code, out, err) = bin(
+        ws.path(),
+        &f.forge(),
+        &["followup", "--today", "2026-01-10", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let items = v["documents"][0]["items"].as_array().unwrap();
+    let state = |text: &str| {
+        items.iter().find(|i| i["text"] == text).unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state("Rewrite the broker"), "not_planned");
+    assert_eq!(state("Alert on queue depth"), "overdue");
+    assert_eq!(v["totals"]["not_planned"], 1, "{out}");
+    assert_eq!(v["totals"]["done"], 0, "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("| Rewrite the broker") && l.ends_with("| not planned |")),
+        "{text}"
+    );
+    assert!(
+        text.contains("- [ ] Rewrite the broker"),
+        "its box is not ticked: not done\n{text}"
+    );
+    assert!(reminders(&f, dropped).is_empty());
+    let (_, out, _) = bin(
+        ws.path(),
+        &f.forge(),
+        &["followup", "--today", "2026-01-10"],
+    );
+    assert!(
+        out.contains("0 done, 0 open, 1 overdue, 1 not planned"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not planned line 8    Rewrite the broker"),
+        "{out}"
+    );
 }

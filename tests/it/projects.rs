@@ -5,7 +5,7 @@
 //! project and a token that cannot see it are clear errors with nothing written.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support;
 
@@ -38,18 +38,7 @@ fn github() -> FakeGitHub {
 /// A checkout with the four seeds under `postmortems/` and `config` as its configuration;
 /// `None` when the shared corpus is absent.
 fn workspace(config: &str) -> Option<tempfile::TempDir> {
-    let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
-    let Ok(entries) = std::fs::read_dir(&seeds) else {
-        eprintln!("skipped: no seeds at {}", seeds.display());
-        return None;
-    };
-    let ws = tempfile::tempdir().unwrap();
-    let dir = ws.path().join("postmortems");
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in entries {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
-    }
+    let ws = support::seeds_workspace()?;
     std::fs::write(ws.path().join(".postmortem-tracker.toml"), config).unwrap();
     Some(ws)
 }
@@ -110,10 +99,10 @@ fn every_issue_of_the_seeds_is_on_the_project_and_a_second_run_writes_nothing() 
     assert!(issues.len() >= 20, "the seeds have over 20 items: {out}");
     let titles: BTreeMap<String, String> = [
         (
-            "000_4b3a8f1986f4800e.txt",
+            "000_4b3a8f1986f4800e.md",
             "Quantum Flux Tango - A Dance with Destiny",
         ),
-        ("001_b7360c207712a562.txt", "MY FIRST POSTMORTEM"),
+        ("001_b7360c207712a562.md", "MY FIRST POSTMORTEM"),
     ]
     .into_iter()
     .map(|(f, t)| (format!("postmortems/{f}"), t.to_string()))
@@ -340,4 +329,37 @@ fn a_project_that_cannot_be_seen_says_why_and_how_to_fix_it() {
         assert!(!all.contains(FakeGitHub::TOKEN), "the token is never shown");
         assert_eq!(counts(&gh).1, 0, "{denial:?}");
     }
+}
+
+#[test]
+fn a_default_field_the_project_lacks_is_one_notice_not_an_error() {
+    let mut st = GitHubState::new();
+    st.add_org(OWNER);
+    st.projects
+        .add_project(OWNER, NUMBER, "Postmortem follow-ups")
+        .add_field("Due date", "DATE", &[]);
+    let gh = FakeGitHub::start_with(st);
+    let Some(ws) = workspace(CONFIG) else { return };
+    let (code, out, err) = run(ws.path(), &gh, &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for field in ["Postmortem", "Severity", "Kind"] {
+        let notes: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with("note: ") && l.contains(&format!("no field \"{field}\"")))
+            .collect();
+        assert_eq!(notes.len(), 1, "{field}: {out}");
+    }
+    let added = issues(&gh).len();
+    assert!(
+        out.contains(&format!(
+            "GitHub project \"Postmortem follow-ups\": {added} issue(s) added, {} field value(s) written",
+            2 * added
+        )),
+        "status and due date of each: {out}"
+    );
+    let v = values(&gh, 1).unwrap();
+    assert_eq!(
+        v.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["Due date", "Status"]
+    );
 }

@@ -18,7 +18,7 @@ use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
 use support::service::{eventually_for, postgres_database, request, Service, ServiceForge};
 
-use crate::service_e2e::{forge_runner, secret, settings, CONFIG, PM};
+use crate::service_e2e::{forge_runner, secret, settings, CONFIG, PM, TODAY};
 
 /// Which replica ran which claim, and whether one repository ever ran on two at once.
 #[derive(Default)]
@@ -106,7 +106,7 @@ async fn five_hundred_deliveries_to_two_replicas_reconcile_each_repository_once<
     for replica in 0..2 {
         let store = connect(&db.url);
         let s = settings();
-        let inner = forge_runner(&gh, &gl, store.clone(), &s, Duration::from_secs(5));
+        let inner = forge_runner(&gh, &gl, store.clone(), &s, Duration::from_secs(5), TODAY);
         let runner = Tracked {
             replica,
             inner: Arc::new(inner),

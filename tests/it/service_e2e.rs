@@ -47,20 +47,32 @@ pub(crate) fn settings() -> Settings {
 /// `/metrics` shows.
 pub(crate) async fn start(gh: &FakeGitHub, gl: &FakeGitLab) -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
+    let svc = serve_on(&dir.path().join("db.sqlite"), gh, gl, TODAY).await;
+    (svc, dir)
+}
+
+/// The same service on the database `db` (new or not), its day `today`.
+pub(crate) async fn serve_on(
+    db: &std::path::Path,
+    gh: &FakeGitHub,
+    gl: &FakeGitLab,
+    today: &str,
+) -> Service {
+    let store = Arc::new(Store::open(db).unwrap());
     let s = settings();
-    let runner = forge_runner(gh, gl, store.clone(), &s, Duration::from_secs(5));
-    (Service::start_with(store, s, Arc::new(runner)).await, dir)
+    let runner = forge_runner(gh, gl, store.clone(), &s, Duration::from_secs(5), today);
+    Service::start_with(store, s, Arc::new(runner)).await
 }
 
 /// The real runner against the two fakes, keeping its index in `store`, waiting out rate
-/// limits up to `max_wait` (a longer one puts the job off).
+/// limits up to `max_wait` (a longer one puts the job off), its day `today`.
 pub(crate) fn forge_runner(
     gh: &FakeGitHub,
     gl: &FakeGitLab,
     store: Arc<Store>,
     s: &Settings,
     max_wait: Duration,
+    today: &str,
 ) -> ForgeRunner {
     ForgeRunner::new(
         store,
@@ -82,7 +94,7 @@ pub(crate) fn forge_runner(
                 ..Pacing::default()
             },
             job_timeout: Duration::from_secs(600),
-            today: Some(TODAY.parse().unwrap()),
+            today: Some(today.parse().unwrap()),
             templates_dir: None,
         },
         s.api_metrics.clone(),
@@ -508,7 +520,7 @@ async fn a_rate_limit_longer_than_the_wait_puts_the_job_off_until_the_reset<F: S
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
     let s = settings();
-    let runner = forge_runner(&gh, &gl, store.clone(), &s, Duration::from_secs(1));
+    let runner = forge_runner(&gh, &gl, store.clone(), &s, Duration::from_secs(1), TODAY);
     let svc = Service::start_with(store.clone(), s, Arc::new(runner)).await;
     let push = F::push(secret::<F>(), "Codertocat/Hello-World", "later-1");
     assert_eq!(svc.deliver(&push).await.0, 202);

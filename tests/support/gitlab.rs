@@ -184,6 +184,8 @@ pub struct GitLabState {
     pub web_base: String,
     pub rate_limit: u64,
     pub rate_observed: u64,
+    /// `RateLimit-Reset` (seconds since the epoch) in every answer.
+    pub rate_reset: u64,
     pub clock: FakeClock,
     next_id: u64,
 }
@@ -200,6 +202,7 @@ impl GitLabState {
             web_base: "https://gitlab.example.com".into(),
             rate_limit: 2000,
             rate_observed: 0,
+            rate_reset: 1_709_283_660,
             clock: FakeClock::default(),
             next_id: 100,
         };
@@ -704,7 +707,7 @@ fn rate_headers(st: &GitLabState, reply: Reply, exhausted: bool) -> Reply {
         .with("RateLimit-Limit", st.rate_limit)
         .with("RateLimit-Observed", st.rate_observed)
         .with("RateLimit-Remaining", remaining)
-        .with("RateLimit-Reset", 1_709_283_660)
+        .with("RateLimit-Reset", st.rate_reset)
         .with("RateLimit-ResetTime", "Fri, 01 Mar 2024 09:01:00 GMT")
 }
 

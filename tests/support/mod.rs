@@ -718,6 +718,26 @@ pub fn raw_get(
     (status, head.to_lowercase(), body.to_owned())
 }
 
+/// The four seed postmortems (`../shared/corpus/seeds`: incidents in 2023, 24 open items,
+/// none with a date) copied as `.md` into `postmortems/` of a new folder; `None` (with a
+/// message) when the corpus is absent.
+pub fn seeds_workspace() -> Option<tempfile::TempDir> {
+    let src = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds");
+    let Ok(entries) = std::fs::read_dir(&src) else {
+        eprintln!("SKIPPED: no shared corpus at {}", src.display());
+        return None;
+    };
+    let ws = tempfile::tempdir().unwrap();
+    let dir = ws.path().join("postmortems");
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in entries {
+        let p = e.unwrap().path();
+        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        std::fs::copy(&p, dir.join(format!("{name}.md"))).unwrap();
+    }
+    Some(ws)
+}
+
 /// The real binary, with nothing from the developer's or CI's environment that it reads
 /// (`POSTMORTEM_TRACKER_*`, `GITHUB_*`, `GITLAB_*`, `CI_*`): each test sets what it means.
 pub fn command() -> std::process::Command {

@@ -95,6 +95,7 @@ pub fn options(root: &Path, repo: &str) -> SyncOptions {
         write_back: true,
         close_removed: false,
         parse_options: Default::default(),
+        state_labels: None,
         pacing: Pacing {
             min_write_interval: Duration::ZERO,
             max_wait: Duration::from_secs(120),
@@ -110,7 +111,7 @@ pub fn keys_to_track(docs: &[Postmortem]) -> BTreeSet<String> {
     for d in docs {
         for (a, k) in d.actions.iter().zip(identity::item_keys(d)) {
             if a.issue.is_none() {
-                out.insert(k);
+                out.insert(k.to_string());
             }
         }
     }
@@ -123,7 +124,7 @@ pub fn ticked_keys(root: &Path) -> BTreeSet<String> {
     for d in load(root) {
         for (a, k) in d.actions.iter().zip(identity::item_keys(&d)) {
             if a.done {
-                out.insert(k);
+                out.insert(k.to_string());
             }
         }
     }

@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::scan::Scanner;
-use super::{Mention, Moments, What};
+use super::{DateOrder, Mention, Moments, UnorderedDate, What};
 
 const MONTHS: [&str; 12] = [
     "january",
@@ -85,11 +85,29 @@ impl Scanner<'_> {
         Self::mention(What::Date(date), i, end)
     }
 
-    /// `03/14/2024`, `14.03.2024`, `03, 14, 2024`: read only when the order is certain (one
-    /// number above 12). `04-12-2022` stays unread: a guess would be wrong half the time.
+    /// `03/14/2024`, `14.03.2024`, `03, 14, 2024`: a date when the order is certain (one
+    /// number above 12); `04-12-2022` is an [`UnorderedDate`] that the document's other dates
+    /// may settle.
     pub(super) fn numeric_date(&self, i: usize) -> Option<Mention> {
+        let (a, b, year, end) = self.numeric_parts(i)?;
+        let what = match (a > 12, b > 12) {
+            (false, true) => What::Date(NaiveDate::from_ymd_opt(year, a, b)?),
+            (true, false) => What::Date(NaiveDate::from_ymd_opt(year, b, a)?),
+            (false, false) => What::Unordered(UnorderedDate {
+                first: a,
+                second: b,
+                year,
+            }),
+            (true, true) => return None,
+        };
+        Self::mention(what, i, end)
+    }
+
+    /// The two leading numbers, the year and the end of a numeric date at `i`: one or two
+    /// digits, a separator (`/ - . ,`), one or two digits, the same separator, four digits.
+    fn numeric_parts(&self, i: usize) -> Option<(u32, u32, i32, usize)> {
         let (a, an) = self.digits(i);
-        if !(1..=2).contains(&an) {
+        if !(1..=2).contains(&an) || a == 0 {
             return None;
         }
         let mut j = i + an;
@@ -102,7 +120,7 @@ impl Scanner<'_> {
             j = self.skip_spaces(j);
         }
         let (b, bn) = self.digits(j);
-        if !(1..=2).contains(&bn) {
+        if !(1..=2).contains(&bn) || b == 0 {
             return None;
         }
         j += bn;
@@ -114,17 +132,10 @@ impl Scanner<'_> {
             j = self.skip_spaces(j);
         }
         let (y, yn) = self.digits(j);
-        if yn != 4 {
+        if yn != 4 || self.s.get(j + yn).is_some_and(u8::is_ascii_digit) {
             return None;
         }
-        j += yn;
-        let (month, day) = match (a > 12, b > 12) {
-            (false, true) => (a, b),
-            (true, false) => (b, a),
-            _ => return None,
-        };
-        let date = NaiveDate::from_ymd_opt(y as i32, month, day)?;
-        Self::mention(What::Date(date), i, j)
+        Some((a, b, y as i32, j + yn))
     }
 
     /// `22 February 2023`, `5th March`, `1st of May, 2026`.
@@ -206,9 +217,9 @@ impl Scanner<'_> {
             j += 1;
         }
         let (y, yn) = self.digits(j);
-        // "Feb 9 1924 UTC": four digits with a zone are the time, not the year.
-        let followed_by_time =
-            self.s.get(j + yn) == Some(&b':') || self.four_digit_time(j).is_some();
+        // "Feb 9 1924 UTC": four digits with a zone are the time, not the year ("March 5,
+        // 2025: the upgrade" has a year).
+        let followed_by_time = self.four_digit_time(j).is_some();
         if yn == 4 && !followed_by_time && (1900..=2200).contains(&y) {
             let date = NaiveDate::from_ymd_opt(y as i32, month, day)?;
             return Self::mention(What::Date(date), start, j + yn);
@@ -216,6 +227,29 @@ impl Scanner<'_> {
         NaiveDate::from_ymd_opt(2000, month, day)?; // reject February 30
         Self::mention(What::MonthDay(month, day), start, end)
     }
+}
+
+/// The order of a document's numeric dates, from the first one that shows it (`29-09-2021`:
+/// day first). Documents keep one order throughout, so that one settles the others.
+pub(crate) fn date_order<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<DateOrder> {
+    lines.into_iter().find_map(|line| {
+        let b = line.as_bytes();
+        // Only a line with two separators between digits can hold a numeric date.
+        if b.len() < 8 || !b.iter().any(|&c| matches!(c, b'/' | b'-' | b'.' | b',')) {
+            return None;
+        }
+        let scan = Scanner::new(line);
+        (0..b.len())
+            .filter(|&i| b[i].is_ascii_digit() && scan.at_boundary(i))
+            .find_map(|i| {
+                let (a, b, _, _) = scan.numeric_parts(i)?;
+                match (a > 12, b > 12) {
+                    (true, false) if a <= 31 => Some(DateOrder::DayFirst),
+                    (false, true) if b <= 31 => Some(DateOrder::MonthFirst),
+                    _ => None,
+                }
+            })
+    })
 }
 
 /// Parses a due date written alone: `2023-03-01`, `March 1, 2023`, `1 March`, `by March 1`.

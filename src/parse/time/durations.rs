@@ -3,6 +3,18 @@
 /// Reads an explicit duration: `90 minutes`, `2 hours 30 minutes`, `2 hours and 45 minutes`,
 /// `1 hour and 48 minutes`, `2h30m`. Returns minutes.
 pub(crate) fn duration_minutes(text: &str) -> Option<i64> {
+    read_duration(text, false)
+}
+
+/// [`duration_minutes`] when the text opens with it (`45mins in total`), else none
+/// (`3 teams, 2 hours` is not a duration of 3 teams).
+pub(crate) fn leading_duration_minutes(text: &str) -> Option<i64> {
+    read_duration(text, true)
+}
+
+/// Number and unit pairs from the first one on; with `leading`, the first number must have a
+/// unit.
+fn read_duration(text: &str, leading: bool) -> Option<i64> {
     let lower = text.to_ascii_lowercase();
     let b = lower.as_bytes();
     let mut total: Option<i64> = None;
@@ -36,7 +48,7 @@ pub(crate) fn duration_minutes(text: &str) -> Option<i64> {
         if let Some(f) = factor {
             total = Some(total.unwrap_or(0) + n * f);
             i = unit_end;
-        } else if total.is_some() {
+        } else if total.is_some() || leading {
             break;
         } else {
             i = j;
@@ -55,5 +67,7 @@ mod tests {
         assert_eq!(duration_minutes("(2 hours 30 minutes)"), Some(150));
         assert_eq!(duration_minutes("down for 90 minutes"), Some(90));
         assert_eq!(duration_minutes("nothing"), None);
+        assert_eq!(leading_duration_minutes("45mins in total"), Some(45));
+        assert_eq!(leading_duration_minutes("3 teams, for 2 hours"), None);
     }
 }

@@ -22,8 +22,8 @@ use crate::clock::Zone;
 use crate::model::Timestamp;
 use scan::Scanner;
 
-pub(crate) use dates::parse_date;
-pub(crate) use durations::duration_minutes;
+pub(crate) use dates::{date_order, parse_date};
+pub(crate) use durations::{duration_minutes, leading_duration_minutes};
 pub(crate) use ranges::{may_hold_range, range_in};
 use zones::leading_named_zone;
 pub(crate) use zones::named_zone;
@@ -43,14 +43,46 @@ pub(crate) enum What {
     Date(NaiveDate),
     /// A day and month without a year (`March 1`): the year comes from context.
     MonthDay(u32, u32),
+    /// A numeric date whose order the text leaves open (`03-10-2021`).
+    Unordered(UnorderedDate),
     Time(NaiveTime),
     Zone(FixedOffset),
 }
 
+/// The order a document writes its numeric dates in: day first (`29-09-2021`) or month
+/// first (`09/29/2021`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DateOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+/// A numeric date with both leading numbers 12 or less (`03-10-2021`): the 3rd of October
+/// or March 10th. A guess would be wrong half the time; the document's other numeric dates
+/// tell its order ([`dates::date_order`]), and failing that it stays unread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct UnorderedDate {
+    pub first: u32,
+    pub second: u32,
+    pub year: i32,
+}
+
+impl UnorderedDate {
+    /// The date in the document's order.
+    pub(crate) fn resolve(self, order: DateOrder) -> Option<NaiveDate> {
+        let (month, day) = match order {
+            DateOrder::DayFirst => (self.second, self.first),
+            DateOrder::MonthFirst => (self.first, self.second),
+        };
+        NaiveDate::from_ymd_opt(self.year, month, day)
+    }
+}
+
 /// Characters allowed between two mentions that belong to one moment.
 fn joins(gap: &str) -> bool {
-    // (`~` is "about": "May 29 2025, ~17:30 UTC" is one moment.)
-    let g = gap.trim_matches(|c: char| matches!(c, ' ' | ',' | '(' | ')' | '~'));
+    // (`~` is "about": "May 29 2025, ~17:30 UTC" is one moment; `@` is "at": "2023-08-15 @
+    // 08:02".)
+    let g = gap.trim_matches(|c: char| matches!(c, ' ' | ',' | '(' | ')' | '~' | '@'));
     g.is_empty() || matches!(g.to_ascii_lowercase().as_str(), "at" | "on" | "t" | "of")
 }
 
@@ -60,11 +92,26 @@ pub(crate) struct Found {
     pub stamp: Timestamp,
     /// A month and day whose year is not written.
     pub month_day: Option<(u32, u32)>,
+    /// A numeric date whose order is not written ([`UnorderedDate`]).
+    pub unordered: Option<UnorderedDate>,
     pub start: usize,
     pub end: usize,
     /// An IANA zone written after the time (`14:00 Europe/Berlin`): its offset depends on
     /// the date, which may come from context, so it is resolved when the moment is completed.
     pub named: Option<Zone>,
+}
+
+impl Found {
+    /// The moment's full date: the one written, else its numeric date read in the
+    /// document's order when that is known.
+    pub(crate) fn date_in(&self, order: Option<DateOrder>) -> Option<NaiveDate> {
+        self.stamp.date.or_else(|| self.unordered?.resolve(order?))
+    }
+
+    /// Whether a date of any kind is written (full, without a year, or of unknown order).
+    pub(crate) fn has_date(&self) -> bool {
+        self.stamp.date.is_some() || self.month_day.is_some() || self.unordered.is_some()
+    }
 }
 
 /// Groups mentions into moments: a date, a time and a zone next to each other, in any of the
@@ -150,6 +197,7 @@ fn moment_from(
             offset: None,
         },
         month_day: None,
+        unordered: None,
         start: first.start,
         end: first.end,
         named: None,
@@ -161,7 +209,7 @@ fn moment_from(
             break;
         }
         let slot_free = match this.what {
-            What::Date(_) | What::MonthDay(..) => f.stamp.date.is_none() && f.month_day.is_none(),
+            What::Date(_) | What::MonthDay(..) | What::Unordered(_) => !f.has_date(),
             What::Time(_) => f.stamp.time.is_none(),
             What::Zone(_) => f.stamp.offset.is_none() && f.stamp.time.is_some(),
         };
@@ -171,6 +219,7 @@ fn moment_from(
         match this.what {
             What::Date(d) => f.stamp.date = Some(d),
             What::MonthDay(mo, d) => f.month_day = Some((mo, d)),
+            What::Unordered(u) => f.unordered = Some(u),
             What::Time(t) => f.stamp.time = Some(t),
             What::Zone(z) => f.stamp.offset = Some(z),
         }
@@ -184,6 +233,18 @@ fn moment_from(
             f.stamp.offset = Some(z);
         }
         m = next();
+    }
+    // "2022-01-08 2233": four digits right after a date are its time of day, when nothing
+    // but punctuation follows them ("2023-05-01 2000 requests" is a count).
+    if f.has_date() && f.stamp.time.is_none() {
+        if let Some((time, len)) = hhmm_after(&text[f.end..]) {
+            f.stamp.time = Some(time);
+            f.end += len;
+            // A mention inside those digits is part of this moment.
+            while m.is_some_and(|x| x.start < f.end) {
+                m = next();
+            }
+        }
     }
     // "14:00Z"
     if f.stamp.time.is_some() && f.stamp.offset.is_none() && text[f.end..].starts_with('Z') {
@@ -203,20 +264,61 @@ fn moment_from(
     (f, m)
 }
 
+/// A time of day written as four digits (`2233`) after a space or `, ` at the start of
+/// `rest`, followed by the end or by punctuation (after spaces): the time and the bytes taken.
+pub(super) fn hhmm_after(rest: &str) -> Option<(NaiveTime, usize)> {
+    let b = rest.as_bytes();
+    let at = if b.starts_with(b", ") {
+        2
+    } else if b.starts_with(b" ") {
+        1
+    } else {
+        return None;
+    };
+    let digits = b.get(at..at + 4)?;
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = |k: usize| u32::from(digits[k] - b'0') * 10 + u32::from(digits[k + 1] - b'0');
+    let end = at + 4;
+    let ends_here = match b.get(end) {
+        None => true,
+        // "2233 users" is a count, "2233.5" a number.
+        Some(c) if c.is_ascii_alphanumeric() => false,
+        Some(b'.' | b',') => !b.get(end + 1).is_some_and(u8::is_ascii_digit),
+        Some(b' ') => !rest[end..]
+            .trim_start_matches(' ')
+            .starts_with(|c: char| c.is_alphanumeric()),
+        Some(_) => true,
+    };
+    if !ends_here {
+        return None;
+    }
+    Some((NaiveTime::from_hms_opt(value(0), value(2), 0)?, end))
+}
+
 /// Whether `text` may hold a full date: every date has a year of four digits in a row.
 pub(crate) fn may_hold_date(text: &str) -> bool {
+    may_hold_dates(text, 1)
+}
+
+/// Whether `text` may hold `n` full dates (a range of days has two): as many runs of four
+/// digits.
+pub(crate) fn may_hold_dates(text: &str, n: usize) -> bool {
     let mut run = 0;
-    for b in text.bytes() {
+    let mut seen = 0;
+    for b in text.bytes().chain([b' ']) {
         if b.is_ascii_digit() {
             run += 1;
         } else {
-            if run == 4 {
+            seen += usize::from(run == 4);
+            if seen >= n {
                 return true;
             }
             run = 0;
         }
     }
-    run == 4
+    false
 }
 
 /// Bytes `i..i + W` of `s`, zero past its end.

@@ -4,12 +4,13 @@
 #[cfg(test)]
 use super::moments;
 use super::scan::is_digit;
-use super::{joins, window, Found};
+use super::{hhmm_after, joins, window, Found};
 
 /// A time range such as `10:00 AM - 11:30 AM EST`, `from 16:58 to 18:46 UTC`,
 /// `between 9:00 PM and 11:30 PM`, `June 10, 2023, 08:00 AM - June 11, 2023, 10:00 AM (UTC-5)`.
 /// A zone written once applies to both ends; a date written once applies to both ends, and the
-/// end moves to the next day when its clock time is earlier than the start's.
+/// end moves to the next day when its clock time is earlier than the start's. Two days with no
+/// times make a range of days (`from April 10th, 2026 to April 14th, 2026`).
 #[cfg(test)]
 pub(crate) fn range(text: &str) -> Option<(Found, Found)> {
     range_in(text, &moments(text))
@@ -19,15 +20,40 @@ pub(crate) fn range(text: &str) -> Option<(Found, Found)> {
 pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
     for w in ms.windows(2) {
         let (a, b) = (w[0], w[1]);
-        if a.stamp.time.is_none() || b.stamp.time.is_none() {
+        let times = a.stamp.time.is_some() && b.stamp.time.is_some();
+        let days = [a, b]
+            .iter()
+            .all(|m| m.stamp.time.is_none() && m.stamp.date.is_some());
+        if !times && !days {
             continue;
         }
         let gap = text[a.end..b.start].trim().to_ascii_lowercase();
-        let connector = is_connector(gap.trim_matches(|c: char| c == ',' || c == ' '));
+        let connector = is_connector(skip_zone_note(
+            gap.trim_matches(|c: char| c == ',' || c == ' '),
+        ));
         if !connector {
             continue;
         }
-        let (mut a, mut b) = (a, b);
+        if days {
+            return Some((a, b));
+        }
+        let (mut a, b) = (a, b);
+        // "between 02:00 and 02.30 PM": a "PM" written once, after the end, is the start's
+        // too when that keeps the start before the end ("9:00 - 5:00 PM" starts at 9:00).
+        let bare = !text[a.start..a.end]
+            .bytes()
+            .any(|c| c.is_ascii_alphabetic());
+        let b_text = text[b.start..b.end].to_ascii_lowercase();
+        if bare && (b_text.contains("pm") || b_text.contains("p.m")) {
+            if let (Some(ta), Some(tb)) = (a.stamp.time, b.stamp.time) {
+                let noon = chrono::NaiveTime::from_hms_opt(12, 0, 0).expect("valid time");
+                let later = ta + chrono::Duration::hours(12);
+                if ta < noon && later <= tb {
+                    a.stamp.time = Some(later);
+                }
+            }
+        }
+        let mut b = b;
         // A zone after the end, or in the text right after it, covers both.
         if b.stamp.offset.is_none() {
             if let Some(next) = ms.iter().find(|m| m.start >= b.end) {
@@ -80,7 +106,53 @@ pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
         }
         return Some((a, b));
     }
+    ms.iter()
+        .find_map(|a| day_until_clock(text, a).map(|b| (*a, b)))
+}
+
+/// `March 20 2017 till about 1300`: a day, a connector (and "about") and four digits, which
+/// after a day are a time on it ([`hhmm_after`]): the range's end.
+fn day_until_clock(text: &str, a: &Found) -> Option<Found> {
+    let day = a.stamp.date.filter(|_| a.stamp.time.is_none())?;
+    let mut at = a.end;
+    for k in 0..3 {
+        if k > 0 {
+            if let Some((time, len)) = hhmm_after(&text[at..]) {
+                let mut b = *a;
+                b.stamp.date = Some(day);
+                b.stamp.time = Some(time);
+                b.start = at + 1;
+                b.end = at + len;
+                return Some(b);
+            }
+        }
+        let rest = &text[at..];
+        let word = rest.trim_start().split(' ').next().unwrap_or("");
+        let allowed = if k == 0 {
+            matches!(word, "-" | "–" | "to" | "till" | "until" | "through")
+        } else {
+            matches!(word, "about" | "around" | "approximately" | "~")
+        };
+        if !allowed || word.is_empty() {
+            return None;
+        }
+        at += rest.len() - rest.trim_start().len() + word.len();
+    }
     None
+}
+
+/// The gap after a zone note the scan does not read as a zone (`(PT) to`: a region whose
+/// offset depends on the date): a parenthesis of a few letters.
+fn skip_zone_note(gap: &str) -> &str {
+    let Some(rest) = gap.strip_prefix('(') else {
+        return gap;
+    };
+    match rest.split_once(')') {
+        Some((note, after)) if note.len() <= 5 && note.bytes().all(|c| c.is_ascii_alphabetic()) => {
+            after.trim_start_matches([',', ' '])
+        }
+        _ => gap,
+    }
 }
 
 /// What stands between the two ends of a range: `-`, `to`, `until`, `and ended at`,
@@ -235,7 +307,7 @@ mod tests {
                     for pad in ["", " ", ":", "0123456789abcde", "lorem ipsum dolor "] {
                         let t = format!("{pad}{a}{pad}{b}{c}");
                         assert_eq!(may_hold_range(&t), may_hold_range_by_runs(&t), "{t:?}");
-                        if range(&t).is_some() {
+                        if range(&t).is_some_and(|(a, _)| a.stamp.time.is_some()) {
                             assert!(may_hold_range(&t), "{t:?}");
                         }
                     }
@@ -275,6 +347,16 @@ mod tests {
             r("between 2019-02-25 23:04 and 2019-02-26 08:12"),
             "2019-02-25T23:04:00 / 2019-02-26T08:12:00"
         );
+        assert_eq!(
+            r("From sometime early March 20 2017 till about 1300, servers were stuck"),
+            "2017-03-20 / 2017-03-20T13:00:00"
+        );
+        assert_eq!(r("From March 20 2017 till 2000 users left"), "");
+        assert_eq!(
+            r("2022-01-20 Between 02:00 and 02.30 PM"),
+            "14:00:00 / 14:30:00"
+        );
+        assert_eq!(r("9:00 - 5:00 PM"), "09:00:00 / 17:00:00");
         assert_eq!(
             r("from 23:00 to 01:30, 2024-01-01"),
             "2024-01-01T23:00:00 / 2024-01-02T01:30:00"

@@ -233,7 +233,7 @@ impl<'a> Scanner<'a> {
     /// separators, and after one joining word (`at`, `on`, `of`, `T`) and separators.
     pub(super) fn join_reach(&self, end: usize) -> usize {
         let seps = |mut k: usize| {
-            while k < self.s.len() && matches!(self.s[k], b' ' | b',' | b'(' | b')' | b'~') {
+            while k < self.s.len() && matches!(self.s[k], b' ' | b',' | b'(' | b')' | b'~' | b'@') {
                 k += 1;
             }
             k

@@ -9,8 +9,10 @@ use crate::clock::Zone;
 
 /// Zone abbreviations seen in postmortems, with the offsets readers mean by them (North American
 /// readings for the ambiguous CST/IST: the corpus uses them that way; GST is Gulf Standard
-/// Time, as operations teams in the Gulf write it).
-const ZONES: [(&str, i32); 37] = [
+/// Time, as operations teams in the Gulf write it). `ET` and `PT` are not here: they name a
+/// region whose offset changes with daylight saving, not an offset, so a time written with
+/// one stays local.
+const ZONES: [(&str, i32); 36] = [
     ("utc", 0),
     ("gmt", 0),
     ("z", 0),
@@ -46,7 +48,6 @@ const ZONES: [(&str, i32); 37] = [
     ("pdt", -420),
     ("akst", -540),
     ("hst", -600),
-    ("et", -300),
     ("gst", 240),
 ];
 

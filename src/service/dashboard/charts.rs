@@ -545,4 +545,29 @@ mod tests {
         assert!(c.height > c.plot.bottom());
         assert_eq!(all[1].value, "20 d");
     }
+
+    #[test]
+    fn long_labels_are_cut_and_the_margin_fits_them() {
+        let v = BarValue {
+            class: "restore".into(),
+            value: 90,
+            label: "1 h 30 min".into(),
+            title: String::new(),
+        };
+        let long = "Checkout outage after the payment provider's certificate expired";
+        let c = bar_chart(
+            &[(long.into(), vec![v.clone()]), ("db".into(), vec![v])],
+            " min",
+        );
+        let g = &c.groups[0];
+        assert_eq!(g.label.chars().count(), MAX_LABEL_CHARS);
+        assert!(g.label.ends_with('…'), "{}", g.label);
+        assert_eq!(g.title, long, "the tooltip has it whole");
+        assert_eq!(c.groups[1].label, "db");
+        // The cut label fits left of the plot; a short one gets a small margin.
+        assert!(c.plot.x >= MAX_LABEL_CHARS as f64 * CHAR_W);
+        assert!(c.plot.right() < c.width);
+        let short = bar_chart(&[("db".into(), Vec::new())], "");
+        assert!(short.plot.x < c.plot.x);
+    }
 }

@@ -66,8 +66,10 @@ pub struct Row {
     pub kind: String,
     pub owner: Option<String>,
     pub due: Option<String>,
-    /// `done`, `open`, `overdue`: the badge's class and text.
+    /// `done`, `open`, `overdue`, `not planned`: the badge's text.
     pub state: String,
+    /// The state as one CSS class: `not-planned`.
+    pub state_class: String,
     pub days_overdue: Option<i64>,
     pub issue: Option<String>,
     pub issue_href: Option<String>,
@@ -284,7 +286,7 @@ fn filter_form(items: &[ItemRecord], filter: &ItemFilter) -> Vec<Select> {
         select(
             "state",
             "State",
-            same(["done", "open", "overdue"].map(String::from)),
+            same(["done", "open", "overdue", "not planned"].map(String::from)),
             state,
         ),
         select(
@@ -307,7 +309,7 @@ const COLUMNS: [(&str, &str, Option<SortKey>); 10] = [
     ("Owner", "owner", Some(SortKey::Owner)),
     ("Due", "due", Some(SortKey::Due)),
     ("State", "state", Some(SortKey::State)),
-    ("Overdue by", "late", Some(SortKey::Overdue)),
+    ("Late by", "late", Some(SortKey::Overdue)),
     ("Issue", "issue", Some(SortKey::Issue)),
 ];
 
@@ -349,6 +351,7 @@ fn row(r: &ItemRecord) -> Row {
         owner: r.owner.clone(),
         due: r.due.map(|d| d.to_string()),
         state: state_str(r.state).to_string(),
+        state_class: state_str(r.state).replace(' ', "-"),
         days_overdue: r.days_overdue.filter(|_| r.state == ItemState::Overdue),
         issue: r.issue.clone(),
         issue_href: http_link(&r.issue_url),
@@ -682,12 +685,12 @@ mod tests {
         let err = Dashboard::new(None)
             .unwrap()
             .render(&Page::error(
-                "state=x: expected done, open or overdue".into(),
+                "state=x: expected done, open, overdue or not planned".into(),
             ))
             .unwrap();
         // handlebars escapes `=` too; a browser shows `state=x`.
         assert!(
-            err.contains("state&#x3D;x: expected done, open or overdue"),
+            err.contains("state&#x3D;x: expected done, open, overdue or not planned"),
             "{err}"
         );
 

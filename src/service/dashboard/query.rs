@@ -66,7 +66,7 @@ mod tests {
         let message = |q: &str| parse_query(Some(q)).unwrap_err().to_string();
         assert_eq!(
             message("state=closed"),
-            "state=closed: expected done, open or overdue"
+            "state=closed: expected done, open, overdue or not planned"
         );
         assert_eq!(
             message("ownr=bob"),

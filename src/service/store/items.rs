@@ -34,16 +34,18 @@ pub(super) fn stored_closing_day(json: &str) -> Option<NaiveDate> {
     serde_json::from_str::<ItemRecord>(json).ok()?.closed_on
 }
 
-/// A stored record (its JSON) read back; an unreadable one is an error naming it.
-pub(super) fn parse_record(
+/// A stored JSON record (an item, an incident) read back; an unreadable one is an error naming
+/// it as a `what`.
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
+    what: &str,
     forge: &str,
     repo: &str,
     ord: i64,
     json: &str,
-) -> Result<ItemRecord, StoreError> {
+) -> Result<T, StoreError> {
     serde_json::from_str(json).map_err(|e| {
         StoreError::Unreadable(format!(
-            "item {ord} of {forge}:{repo} in the database is unreadable: {e}"
+            "{what} {ord} of {forge}:{repo} in the database is unreadable: {e}"
         ))
     })
 }

@@ -25,9 +25,9 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls, Transaction};
 
-use super::items::{parse_record, settle_closing_days, stored_closing_day};
+use super::items::{parse_json, settle_closing_days, stored_closing_day};
 use super::queue::{depth_of, parse_forge, JobRow};
-use super::snapshots::{assemble, groups_of, parse_incident, GroupRow, TotalRow};
+use super::snapshots::{assemble, groups_of, GroupRow, TotalRow};
 use super::{Backend, Depth, Job, JobFilter, JobState, Queued, Recorded, StoreError};
 use crate::report::IncidentFigures;
 use crate::service::index::{Counts, ItemRecord, Snapshot};
@@ -682,7 +682,7 @@ impl Backend for Postgres {
                 &[],
             )?
             .iter()
-            .map(|r| parse_record(r.get(0), r.get(1), r.get(2), r.get(3)))
+            .map(|r| parse_json("item", r.get(0), r.get(1), r.get(2), r.get(3)))
             .collect()
         })
     }
@@ -758,7 +758,7 @@ impl Backend for Postgres {
                 &[],
             )?
             .iter()
-            .map(|r| parse_incident(r.get(0), r.get(1), r.get(2), r.get(3)))
+            .map(|r| parse_json("incident", r.get(0), r.get(1), r.get(2), r.get(3)))
             .collect()
         })
     }

@@ -11,9 +11,9 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::items::{settle_closing_days, stored_closing_day};
+use super::items::{parse_json, settle_closing_days, stored_closing_day};
 use super::queue::{depth_of, parse_forge, JobRow};
-use super::snapshots::{assemble, groups_of, parse_incident, GroupRow, TotalRow};
+use super::snapshots::{assemble, groups_of, GroupRow, TotalRow};
 use super::{Backend, Depth, Job, JobFilter, JobState, Queued, Recorded, StoreError};
 use crate::report::IncidentFigures;
 use crate::service::index::{Counts, ItemRecord, Snapshot};
@@ -574,7 +574,7 @@ impl Backend for Sqlite {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(forge, repo, ord, json)| super::items::parse_record(&forge, &repo, ord, &json))
+            .map(|(forge, repo, ord, json)| parse_json("item", &forge, &repo, ord, &json))
             .collect()
     }
 
@@ -649,7 +649,7 @@ impl Backend for Sqlite {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(forge, repo, ord, json)| parse_incident(&forge, &repo, ord, &json))
+            .map(|(forge, repo, ord, json)| parse_json("incident", &forge, &repo, ord, &json))
             .collect()
     }
 }

@@ -1,0 +1,532 @@
+//! An item's fields: `Key: value` lines and cells (owner, due date, priority, issue, status,
+//! kind), owners written before or after the text, and due dates promised in the sentence.
+
+use super::issues::{issue_in_cell, issue_ref, split_trailing_issue};
+use super::tables::type_kind;
+use super::{Meta, Reader};
+use crate::model::{Diagnostic, Severity};
+use crate::parse::blocks::Node;
+use crate::parse::{inline, time};
+use chrono::NaiveDate;
+
+/// What a `Key: value` line or cell says about an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Field {
+    Text,
+    Kind,
+    Owner,
+    Due,
+    Priority,
+    Issue,
+    Status,
+}
+
+pub(super) fn field_of(key: &str) -> Option<Field> {
+    let k = key.trim().trim_matches('*').trim();
+    if !k.is_ascii() {
+        // `K` (Kelvin) lower-cases to `k`: non-ASCII keys take the full lower-casing.
+        return field_of_lower(&k.to_lowercase());
+    }
+    // ASCII keys are lower-cased on the stack; none longer than the longest name matches.
+    let mut buf = [0u8; 24];
+    let lower = buf.get_mut(..k.len())?;
+    lower.copy_from_slice(k.as_bytes());
+    lower.make_ascii_lowercase();
+    field_of_lower(std::str::from_utf8(lower).expect("ASCII"))
+}
+
+/// The field a lower-case column or line key names.
+fn field_of_lower(k: &str) -> Option<Field> {
+    Some(match k {
+        "task"
+        | "action"
+        | "action item"
+        | "action items"
+        | "item"
+        | "todo"
+        | "to do"
+        | "description"
+        | "what"
+        | "corrective action"
+        | "preventive action"
+        | "preventative action"
+        | "follow-up"
+        | "followup"
+        | "remediation" => Field::Text,
+        "type" | "kind" | "category" => Field::Kind,
+        "owner" | "owners" | "assignee" | "assignees" | "assigned to" | "responsible" | "who"
+        | "dri" => Field::Owner,
+        "due" | "due date" | "deadline" | "target" | "target date" | "eta" | "when" | "by"
+        | "date" | "due by" | "expected date" | "expected" | "target completion"
+        | "completion date" | "due on" => Field::Due,
+        "priority" | "pri" | "prio" => Field::Priority,
+        "issue" | "issues" | "bug" | "bugs" | "ticket" | "tickets" | "link" | "tracking"
+        | "jira" | "reference" | "ref" | "tracker" | "tracking issue" => Field::Issue,
+        "status" | "state" | "done" | "progress" => Field::Status,
+        _ => return None,
+    })
+}
+
+/// `Key: value` on a node's line, when the key is a known field.
+pub(super) fn field_line<'n>(n: &'n Node) -> Option<(Field, &'n str)> {
+    field_line_text(n.plain_str())
+}
+
+/// A `key: value` line's field and value (borrowed: most are read, not kept).
+pub(super) fn field_line_text(text: &str) -> Option<(Field, &str)> {
+    let (key, value) = text.split_once(':')?;
+    if inline::words_up_to(key, 4) > 3 {
+        return None;
+    }
+    let field = field_of(key)?;
+    let value = value.trim();
+    (!value.is_empty()).then_some((field, value))
+}
+
+pub(super) fn leading_priority(t: &str) -> Option<(&str, &str)> {
+    for (open, close) in [("[", "]"), ("(", ")")] {
+        if let Some(rest) = t.strip_prefix(open) {
+            if let Some((p, after)) = rest.split_once(close) {
+                if is_priority_token(p) {
+                    return Some((p, after.trim_start_matches([':', ' ', '-'])));
+                }
+            }
+        }
+    }
+    let (word, after) = t.split_once([' ', ':'])?;
+    is_priority_token(word).then(|| (word, after.trim_start_matches([':', ' ', '-'])))
+}
+
+pub(super) fn is_priority_token(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 2 && (b[0] == b'P' || b[0] == b'p') && (b'0'..=b'4').contains(&b[1])
+}
+
+/// A login as written in text, where a sentence's punctuation may follow it.
+pub(super) fn is_login(s: &str) -> bool {
+    let s = s.trim_end_matches(['.', ',', ')', ':']);
+    s.len() <= 80 && !s.starts_with('@') && crate::model::is_login(s)
+}
+
+pub(super) fn first_mention(t: &str) -> Option<String> {
+    let b = t.as_bytes();
+    for (i, c) in b.iter().enumerate() {
+        if *c == b'@' && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let rest = &t[i + 1..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.')))
+                .unwrap_or(rest.len());
+            let login = rest[..end].trim_end_matches(['.', '/']);
+            if is_login(login) {
+                return Some(login.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// `[name] text`, `\[name] text` or `(team, other team) text`: an owner prefix, and the text
+/// after it. A link (`[x](url)`), a category (`(Process/Structure)`), a priority or a
+/// number in brackets is not an owner.
+pub(super) fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
+    let t = raw.trim_start().trim_start_matches('\\');
+    let close = match t.as_bytes().first()? {
+        b'[' => ']',
+        b'(' => ')',
+        _ => return None,
+    };
+    let end = t.find(close)?;
+    let inside = t[1..end].trim();
+    let rest = t[end + 1..].trim_start();
+    if rest.starts_with(['(', '[', ':']) || inline::words_up_to(rest, 2) < 2 {
+        return None;
+    }
+    let names = !inside.is_empty()
+        && inside.split(',').all(|part| {
+            let part = part.trim().trim_start_matches('@');
+            !part.is_empty()
+                && inline::words_up_to(part, 4) <= 3
+                && part.chars().any(char::is_alphabetic)
+                && part
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '?'))
+        })
+        && !is_priority_token(inside)
+        && !says_done(inside);
+    names.then_some((inside, rest))
+}
+
+/// A field's value cut where the next field begins: a priority (`P2`), a cued date
+/// (`by March 1`, `due 2026-03-01`), another `Key:` field, an issue reference. (value, rest)
+fn split_value(v: &str) -> (&str, &str) {
+    let v = v.trim();
+    let starts = v
+        .char_indices()
+        .filter(|&(i, c)| i > 0 && c != ' ' && v[..i].ends_with(' '))
+        .map(|(i, _)| i);
+    for at in starts {
+        let rest = &v[at..];
+        let word = rest.split(' ').next().unwrap_or("");
+        let next_field = is_priority_token(word)
+            || cued_date(rest).is_some()
+            || field_line_text(rest).is_some_and(|(f, _)| f != Field::Text && f != Field::Owner)
+            || issue_ref(word).is_some();
+        if next_field {
+            return (v[..at].trim_end(), rest);
+        }
+    }
+    (v, "")
+}
+
+/// A date after a cue at the start of `s` (`by March 1`, `due 2026-03-01`, `due by ...`):
+/// the date as written, and how many bytes of `s` the cue and date take.
+fn cued_date(s: &str) -> Option<(&str, usize)> {
+    for cue in ["due by ", "due on ", "due: ", "due ", "by "] {
+        if s.len() > cue.len()
+            && s.is_char_boundary(cue.len())
+            && s[..cue.len()].eq_ignore_ascii_case(cue)
+        {
+            let rest = &s[cue.len()..];
+            let f = time::leading_found(rest)?;
+            if f.start != 0 || (f.stamp.date.is_none() && f.month_day.is_none()) {
+                return None;
+            }
+            return Some((&rest[..f.end], cue.len() + f.end));
+        }
+    }
+    None
+}
+
+fn clean_owner(v: &str) -> String {
+    v.trim()
+        .trim_end_matches('.')
+        .trim_start_matches('@')
+        .trim()
+        .to_string()
+}
+
+/// Relative deadlines ("2 weeks", "Q3", "next sprint") are not dates and not errors.
+fn is_relative(v: &str) -> bool {
+    let v = v.to_lowercase();
+    [
+        "week", "day", "month", "sprint", "quarter", "q1", "q2", "q3", "q4", "asap", "tbd", "n/a",
+        "ongoing", "next", "soon",
+    ]
+    .iter()
+    .any(|w| v.contains(w))
+}
+
+pub(super) fn says_done(v: &str) -> bool {
+    let lower = v.to_lowercase();
+    lower.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "done" | "complete" | "completed" | "closed" | "fixed" | "resolved" | "finished"
+        )
+    }) || v.contains('✅')
+        || v.contains('✔')
+}
+
+/// `... by March 1` / `... due 2026-03-01` at the very end of an item: (text before, date).
+pub(super) fn trailing_due(t: &str, reference: Option<NaiveDate>) -> Option<(&str, NaiveDate)> {
+    // A date ends in a digit, or in a month name ("by the end of March" is no date).
+    if !t
+        .trim_end_matches(['.', ')'])
+        .ends_with(|c: char| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    for cue in [" by ", " due ", " due: ", " due by "] {
+        if let Some(p) = lower.rfind(cue) {
+            let rest = &t[p + cue.len()..];
+            let f = time::moments(rest).into_iter().next()?;
+            let whole = rest.trim_end_matches(['.', ')']).trim_end();
+            if f.start == 0 && f.end >= whole.len() {
+                return time::parse_date(rest, reference).map(|d| (&t[..p], d));
+            }
+        }
+    }
+    None
+}
+
+/// A calendar date promised in the sentence itself: `by 2026-03-01`, `due March 1`,
+/// `scheduled for September 5, 2024`, `deadline: ...`, and in a sentence about a scheduled
+/// event, the date it is set `for` or `on` ("Scheduled onsite assessment for 2025-06-20").
+/// Dates that are part of the action ("freeze until 2015-11-20") are not deadlines.
+pub(super) fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
+    if !text.bytes().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let scheduled = lower.contains("schedul");
+    let cues: &[&str] = if scheduled {
+        &[
+            "due by ",
+            "due on ",
+            "due ",
+            " by ",
+            "deadline ",
+            "before ",
+            " for ",
+            " on ",
+        ]
+    } else {
+        &["due by ", "due on ", "due ", " by ", "deadline ", "before "]
+    };
+    for cue in cues {
+        for (p, _) in lower.match_indices(cue) {
+            let rest = &text[p + cue.len()..];
+            if let Some(f) = time::leading_found(rest) {
+                if f.start == 0 && (f.stamp.date.is_some() || f.month_day.is_some()) {
+                    return time::parse_date(&rest[..f.end], reference);
+                }
+            }
+        }
+    }
+    None
+}
+
+impl Reader<'_> {
+    pub(super) fn apply_field(
+        &mut self,
+        field: Field,
+        value: &str,
+        line: usize,
+        meta: &mut Meta,
+        text: &mut Option<(String, usize)>,
+    ) {
+        match field {
+            Field::Text => {
+                // `Task: ... (#12)`: a link written back next to the item.
+                let (value, issue) = split_trailing_issue(value);
+                if meta.issue.is_none() {
+                    meta.issue = issue;
+                }
+                text.get_or_insert((value.into_owned(), line));
+            }
+            Field::Kind => meta.kind = type_kind(value),
+            Field::Owner => {
+                // `Owner: Bob Smith by March 1 P2`: the name ends where the next field begins.
+                let (name, rest) = split_value(value);
+                self.owner(name, line, meta);
+                self.meta_words(rest, line, meta);
+            }
+            Field::Due => self.due(value, line, meta),
+            Field::Priority => meta.priority = Some(value.trim_end_matches('.').to_string()),
+            Field::Issue => meta.issue = issue_in_cell(value),
+            Field::Status => meta.done |= says_done(value),
+        }
+    }
+
+    /// A due field's value: a date, or a warning that says why there is none. Every due
+    /// field that cannot be read is flagged: an item whose promise has no date is never
+    /// reminded of, so a person must see it before the merge.
+    pub(super) fn due(&mut self, value: &str, line: usize, meta: &mut Meta) {
+        if let Some(d) = time::parse_date(value, self.ctx.date) {
+            meta.due = Some(d);
+            return;
+        }
+        let month_day = time::leading_found(value.trim()).is_some_and(|f| f.month_day.is_some());
+        let why = if month_day {
+            "has no year, and the document states no date to take one from"
+        } else if is_relative(value) {
+            "is not a calendar date, so no reminder can fall due"
+        } else {
+            "cannot be read as a date"
+        };
+        self.diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            Some(line),
+            "unparseable-date",
+            format!("the due date {value:?} {why}; write it as YYYY-MM-DD"),
+        ));
+    }
+
+    /// An owner field's value, or a warning when it cannot be a name: no letter at all
+    /// (`Owner: ???`), or a sentence (more than six words) where a name or a team belongs.
+    pub(super) fn owner(&mut self, value: &str, line: usize, meta: &mut Meta) {
+        let name = clean_owner(value);
+        if name.chars().any(char::is_alphabetic) && inline::words_up_to(&name, 7) <= 6 {
+            meta.owner = Some(name);
+            return;
+        }
+        self.diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            Some(line),
+            "unreadable-owner",
+            format!("the owner {value:?} is not a name; write @login or `Owner: name`"),
+        ));
+    }
+
+    /// Space-separated fields after another field's value (`by March 1 P2`, `due: x`,
+    /// `#12`): each one found is recorded; reading stops at the first word that is none.
+    pub(super) fn meta_words(&mut self, mut rest: &str, line: usize, meta: &mut Meta) {
+        loop {
+            rest = rest.trim_start_matches([' ', ',', ';', '-']);
+            if rest.is_empty() {
+                return;
+            }
+            if let Some((field, _)) = field_line_text(rest).filter(|(f, _)| *f != Field::Text) {
+                let value = rest.split_once(':').map_or("", |(_, v)| v.trim());
+                let (value, after) = split_value(value);
+                let mut text = None;
+                // An owner's value is split again by `apply_field`, to the same end.
+                self.apply_field(field, value, line, meta, &mut text);
+                rest = after;
+                continue;
+            }
+            let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
+            if is_priority_token(word) {
+                meta.priority.get_or_insert_with(|| word.to_string());
+                rest = after;
+            } else if let Some((date, len)) = cued_date(rest) {
+                if meta.due.is_none() {
+                    self.due(date, line, meta);
+                }
+                rest = &rest[len..];
+            } else if let Some(r) = issue_ref(word) {
+                meta.issue.get_or_insert(r);
+                rest = after;
+            } else {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::IssueRef;
+    use crate::parse::items::tests::*;
+
+    #[test]
+    fn a_deadline_with_a_comma_in_its_date_is_read() {
+        let (a, diags) = one_item("- [ ] Rotate the keys Deadline: December 22, 2023");
+        assert_eq!(a.text, "Rotate the keys");
+        assert_eq!(a.due, date(2023, 12, 22));
+        assert!(diags.is_empty(), "{diags:?}");
+        let (a, _) = one_item("- Rotate the keys (owner: @ana, deadline: December 22, 2023)");
+        assert_eq!(
+            (a.owner.as_deref(), a.due),
+            (Some("ana"), date(2023, 12, 22))
+        );
+    }
+
+    #[test]
+    fn a_fields_value_ends_where_the_next_field_begins() {
+        let (a, diags) = one_item("- [ ] Tune GC Owner: Bob Smith by March 1 P2");
+        assert_eq!(a.text, "Tune GC");
+        assert_eq!(a.owner.as_deref(), Some("Bob Smith"));
+        assert_eq!(a.due, date(2024, 3, 1));
+        assert_eq!(a.priority.as_deref(), Some("P2"));
+        assert!(diags.is_empty(), "{diags:?}");
+        let (a, _) = one_item("- Tune GC owner: Bob Smith due: 2024-02-01 #7");
+        assert_eq!(a.owner.as_deref(), Some("Bob Smith"));
+        assert_eq!(a.due, date(2024, 2, 1));
+        assert_eq!(a.issue, Some(IssueRef::Local(7)));
+    }
+
+    #[test]
+    fn every_unreadable_due_field_is_flagged() {
+        for (line, text) in [
+            ("- Tune GC due: someday soon", "Tune GC"),
+            ("- Tune GC due: Febtember 3", "Tune GC"),
+            ("- Tune GC (due: 2 weeks)", "Tune GC"),
+        ] {
+            let (a, diags) = one_item(line);
+            assert_eq!(a.text, text);
+            assert_eq!(a.due, None);
+            let d: Vec<_> = diags
+                .iter()
+                .filter(|d| d.code == "unparseable-date")
+                .collect();
+            assert_eq!(d.len(), 1, "{line}: {diags:?}");
+            assert_eq!(d[0].line, Some(5));
+            assert_eq!(d[0].severity, Severity::Warning);
+        }
+        // A day without a year in a document that states no date cannot be placed.
+        let pm = parse("## Action Items\n\n- Tune GC due: March 1\n");
+        assert_eq!(pm.actions[0].due, None);
+        assert!(
+            pm.diagnostics[0].message.contains("no year"),
+            "{:?}",
+            pm.diagnostics
+        );
+    }
+
+    #[test]
+    fn an_owner_prefix_or_a_trailing_by_names_the_owner() {
+        let pm = parse(
+            "## Action Items\n\n* [garndt?] more clarity on AMI configuration\n\
+             - [ ] (tc, cloudops teams) ramp the teams back up on the platform\n\
+             - Add a canary stage, by @someone\n\
+             - (Process/Structure) Better communication between teams is needed\n\
+             - [Runbook](https://example.com/rb) needs an owner section\n",
+        );
+        let got: Vec<(&str, Option<&str>)> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("more clarity on AMI configuration", Some("garndt?")),
+                (
+                    "ramp the teams back up on the platform",
+                    Some("tc, cloudops teams")
+                ),
+                ("Add a canary stage", Some("someone")),
+                (
+                    "(Process/Structure) Better communication between teams is needed",
+                    None
+                ),
+                ("Runbook needs an owner section", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_owner_field_that_is_not_a_name_is_flagged() {
+        let (a, diags) = one_item("- Add disk alerts Owner: ???");
+        assert_eq!(
+            (a.text.as_str(), a.owner.as_deref()),
+            ("Add disk alerts", None)
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(
+            (diags[0].code, diags[0].line),
+            ("unreadable-owner", Some(5))
+        );
+        let pm = parse(
+            "## Action Items\n\n| Action | Owner |\n|---|---|\n\
+             | Add alerts | whoever ends up having time for it next week |\n| Fix it | - |\n",
+        );
+        assert!(pm.actions.iter().all(|a| a.owner.is_none()));
+        let codes: Vec<_> = pm.diagnostics.iter().map(|d| (d.code, d.line)).collect();
+        assert_eq!(codes, [("unreadable-owner", Some(5))]);
+    }
+
+    #[test]
+    fn a_date_promised_in_the_sentence_is_the_due_date() {
+        let reference = NaiveDate::from_ymd_opt(2024, 5, 1);
+        for (text, want) in [
+            ("Fix it BY 2024-06-01", date(2024, 6, 1)),
+            ("Due March 3 for all", date(2025, 3, 3)),
+            ("Rotate keys, deadline 2024-07-01.", date(2024, 7, 1)),
+            ("Scheduled For September 5, 2024", date(2024, 9, 5)),
+            (
+                "Scheduled onsite assessment for 2025-06-20",
+                date(2025, 6, 20),
+            ),
+            ("Review scheduled on June 5", date(2024, 6, 5)),
+            ("Plan capacity for 2025-06-20", None),
+            ("Freeze until 2015-11-20", None),
+            ("Done by the team in 2024", None),
+        ] {
+            assert_eq!(natural_due(text, reference), want, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Items that a label marks outside action sections: `Action item: ...` paragraphs and
+//! bullets, and the list after a sentence that introduces actions.
+
+use super::Reader;
+use crate::model::{ActionItem, Diagnostic, ItemKind};
+use crate::parse::blocks::{Block, Marker, Node};
+use crate::parse::incident::Context;
+use crate::parse::{blocks, inline, vocab, Line};
+
+/// Items that a label marks outside action sections: a paragraph or bullet opened by an
+/// action label (`Action item: ...`, at any depth), and the list after a sentence that
+/// introduces actions ("To prevent this in the future, we have made these changes:").
+pub(crate) fn labelled(
+    lines: &[Line<'_>],
+    ctx: &Context,
+    out: &mut Vec<ActionItem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    // An action label holds the word "action"; an introducing sentence ends in a colon and
+    // names actions: most segments have neither, and are not read into blocks again.
+    let may_label = lines.iter().any(|l| {
+        !l.skip
+            && (inline::find_ascii_ci(l.body, 0, "action").is_some()
+                || vocab::introduces_actions(l.body.trim_end_matches(['*', '_'])).is_some())
+    });
+    if !may_label {
+        return;
+    }
+    let mut reader = Reader {
+        ctx,
+        item_kind: ItemKind::Task,
+        out,
+        diagnostics,
+    };
+    let blocks = blocks::blocks(lines);
+    // The kind of the items that the sentence before introduced, while its list lasts.
+    let mut introduced: Option<ItemKind> = None;
+    for block in &blocks {
+        let Block::Node(n) = block else {
+            introduced = None;
+            continue;
+        };
+        if let Some(kind) = introduced.filter(|_| n.marker != Marker::None) {
+            reader.item_kind = kind;
+            reader.item(n, None);
+            continue;
+        }
+        introduced = None;
+        if let Some(kind) = vocab::introduces_actions(n.plain_str()) {
+            let kind = kind.item_kind();
+            if n.children.iter().any(|c| c.marker != Marker::None) {
+                reader.item_kind = kind;
+                for child in n.children.iter().filter(|c| c.marker != Marker::None) {
+                    reader.item(child, None);
+                }
+            } else {
+                introduced = Some(kind);
+            }
+            continue;
+        }
+        reader.item_kind = ItemKind::Task;
+        reader.labelled_nodes(n, 0);
+    }
+}
+
+impl Reader<'_> {
+    /// Every node at or under `n` that an action label opens, as an item.
+    fn labelled_nodes(&mut self, n: &Node, depth: usize) {
+        if vocab::after_action_label(&n.text).is_some() {
+            self.item(n, None);
+            return;
+        }
+        if depth < blocks::MAX_DEPTH {
+            for child in &n.children {
+                self.labelled_nodes(child, depth + 1);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::items::tests::*;
+
+    #[test]
+    fn an_action_label_marks_an_item_wherever_it_stands() {
+        let pm = parse(
+            "# Release retro\n\n## What went well\n\n- [ana] The freeze was announced early.\n  \
+             - **[Action Item]** Announce the freeze in the handbook - add to release docs\n\n\
+             ## What could have gone better\n\n- **ACTION:Publish the timeline in advance**\n\
+             - **ACTION:** Add a step to cut stable releases.\n\n\
+             Action point: ask the working groups for feedback on the schedule.\n\n\
+             ## Lessons learned\n\nAction item: rotate the release manager every cycle.\n\n\
+             Actions taken: we restarted the builders.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Announce the freeze in the handbook - add to release docs",
+                "Publish the timeline in advance",
+                "Add a step to cut stable releases.",
+                "ask the working groups for feedback on the schedule.",
+                "rotate the release manager every cycle.",
+            ]
+        );
+        assert!(pm.actions.iter().all(|a| a.kind == ItemKind::Task));
+        assert_eq!(pm.actions[0].line, 6);
+    }
+
+    #[test]
+    fn a_sentence_that_introduces_actions_makes_the_list_after_it_items() {
+        let pm = parse(
+            "# Certificate expiry\n\nThe certificates expired at midnight.\n\n\
+             To prevent similar issues in the future, we have made a few changes:\n\n\
+             1. A periodic job renews the certificates.\n2. A daily check alerts two weeks ahead.\n\n\
+             We apologise to everyone affected.\n\nThese were the symptoms:\n\n- slow pages\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "A periodic job renews the certificates.",
+                "A daily check alerts two weeks ahead."
+            ]
+        );
+        assert!(pm.actions.iter().all(|a| a.kind == ItemKind::Preventive));
+    }
+}

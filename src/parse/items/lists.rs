@@ -1,0 +1,501 @@
+//! Items from an action section's lists and bare lines: list items, task-list boxes, title
+//! lines with the items under them, and the prose around a list that is not an item.
+
+use super::fields::{field_line, field_line_text, is_priority_token, owner_prefix, Field};
+use super::issues::issue_in_links;
+use super::{merge, Meta, Reader};
+use crate::model::{ActionItem, Diagnostic, SectionKind};
+use crate::parse::blocks::{Block, Marker, Node};
+use crate::parse::incident::Context;
+use crate::parse::{blocks, inline, vocab, Line};
+use std::borrow::Cow;
+
+/// Reads the items of one action segment. `has_subsections`: action headings stand under
+/// this one's, so its own paragraphs introduce them ("These are only sample subheadings.").
+/// `done`: the section lists actions already taken, so every item is done.
+pub(crate) fn read(
+    lines: &[Line<'_>],
+    kind: SectionKind,
+    has_subsections: bool,
+    done: bool,
+    ctx: &Context,
+    out: &mut Vec<ActionItem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let first = out.len();
+    let item_kind = kind.item_kind();
+    let blocks = blocks::blocks(lines);
+    // Around a list, plain paragraphs are introductions and conclusions, not items.
+    let has_list = has_subsections || has_list(&blocks);
+    let mut reader = Reader {
+        ctx,
+        item_kind,
+        out,
+        diagnostics,
+    };
+    for block in &blocks {
+        match block {
+            Block::Table(t) => reader.table(t, item_kind),
+            // A letter's closing ("Sincerely,") ends the items: a signature follows.
+            Block::Node(n) if is_sign_off(n) => break,
+            // An explicit action label is always an item (README: "Always an item").
+            Block::Node(n) if vocab::after_action_label(&n.text).is_some() => reader.item(n, None),
+            Block::Node(n) => {
+                if n.is_title() && !has_own_content(n) {
+                    reader.group(n, 0);
+                } else if n.is_title() {
+                    reader.item(n, None);
+                } else if n.marker == Marker::None && (has_list || !reads_like_item(n)) {
+                    continue;
+                } else if n.marker == Marker::None || reads_like_item(n) {
+                    reader.item(n, None);
+                }
+            }
+        }
+    }
+    if done {
+        for item in &mut out[first..] {
+            item.done = true;
+        }
+    }
+}
+
+/// A node's text and the texts of everything nested under it, in order: an item's detail
+/// keeps its sub-lists whole.
+fn push_with_descendants(n: &Node, out: &mut Vec<String>, depth: usize) {
+    out.push(n.plain());
+    if depth < blocks::MAX_DEPTH {
+        for child in &n.children {
+            push_with_descendants(child, out, depth + 1);
+        }
+    }
+}
+
+/// Whether a title line ending in a colon says something of its own before it: "Jump server
+/// access: configure an external jump host, allowing:" is an item whose children are its
+/// detail; "Monitoring Enhancements:" only groups the items under it.
+fn has_own_content(n: &Node) -> bool {
+    let t = n.plain_str().trim().trim_end_matches(':');
+    t.split_once(": ")
+        .is_some_and(|(_, own)| inline::words_up_to(own, 3) >= 3)
+}
+
+/// Whether the blocks hold a list item or a table.
+pub(super) fn has_list(blocks: &[Block<'_>]) -> bool {
+    blocks.iter().any(|b| match b {
+        Block::Node(n) => n.marker != Marker::None,
+        Block::Table(_) => true,
+    })
+}
+
+/// Openings of sentences that introduce or conclude a list rather than promise work, in
+/// byte order: [`OPENINGS_BY_LETTER`] finds those with a given first letter.
+const PROSE_OPENINGS: [&str; 39] = [
+    "author:",
+    "authored by",
+    "but of course",
+    "by addressing",
+    "by implementing",
+    "by sipping",
+    "by taking",
+    "feel free",
+    "in conclusion",
+    "in short",
+    "in summary",
+    "note that",
+    "note:",
+    "overall",
+    "prepared by",
+    "report prepared",
+    "so dear",
+    "so, ",
+    "thank",
+    "the following",
+    "these actions",
+    "these measures",
+    "these steps",
+    "these tasks",
+    "this document",
+    "this incident",
+    "this outage",
+    "this post-mortem",
+    "this postmortem",
+    "this report",
+    "to conclude",
+    "to summarise",
+    "to summarize",
+    "we apologise",
+    "we apologize",
+    "we are confident",
+    "we assure",
+    "we believe",
+    "written by",
+];
+
+/// For each letter `a..=z`, the range of [`PROSE_OPENINGS`] that starts with it.
+const OPENINGS_BY_LETTER: [(u8, u8); 26] = {
+    let mut ranges = [(0u8, 0u8); 26];
+    let mut i = 0;
+    while i < PROSE_OPENINGS.len() {
+        let letter = (PROSE_OPENINGS[i].as_bytes()[0] - b'a') as usize;
+        if ranges[letter].1 == 0 {
+            ranges[letter].0 = i as u8;
+        }
+        ranges[letter].1 = i as u8 + 1;
+        i += 1;
+    }
+    ranges
+};
+
+fn is_sign_off(n: &Node) -> bool {
+    if n.plain_str().len() > 24 {
+        return false;
+    }
+    let p = n.plain_str().to_lowercase();
+    let p = p.trim().trim_end_matches([',', '.', '!']);
+    matches!(
+        p,
+        "sincerely"
+            | "regards"
+            | "best regards"
+            | "kind regards"
+            | "best"
+            | "cheers"
+            | "thanks"
+            | "thank you"
+            | "yours truly"
+            | "yours sincerely"
+            | "warm regards"
+    )
+}
+
+fn reads_like_item(n: &Node) -> bool {
+    let p = n.plain_str();
+    let t = p.trim();
+    // A bullet that is only a link to an issue is an item: the linked issue.
+    if n.marker != Marker::None && !t.contains(' ') && issue_in_links(&n.text).is_some() {
+        return true;
+    }
+    if is_legend_entry(t) {
+        return false;
+    }
+    // A line ending in a colon introduces what follows; a bullet with nothing under it
+    // does not (its last wrapped line just ends so: "... with these thresholds:").
+    let introduces = t.ends_with(':') && (n.marker == Marker::None || !n.children.is_empty());
+    if introduces || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
+        return false;
+    }
+    if t.starts_with("http://") || t.starts_with("https://") {
+        return false;
+    }
+    // The openings are ASCII: an ASCII start is lower-cased once into a buffer, and only
+    // the openings with its first letter are compared.
+    let start = &t.as_bytes()[..t.len().min(24)];
+    let prose = if start.is_ascii() {
+        let mut lower = [0u8; 24];
+        lower[..start.len()].copy_from_slice(start);
+        lower.make_ascii_lowercase();
+        let lower = &lower[..start.len()];
+        let letter = usize::from(lower[0].wrapping_sub(b'a'));
+        let (from, to) = OPENINGS_BY_LETTER.get(letter).copied().unwrap_or((0, 0));
+        PROSE_OPENINGS[usize::from(from)..usize::from(to)]
+            .iter()
+            .any(|o| lower.starts_with(o.as_bytes()))
+    } else {
+        let head: String = t.chars().take(24).flat_map(char::to_lowercase).collect();
+        PROSE_OPENINGS.iter().any(|o| head.starts_with(o))
+    };
+    if prose {
+        return false;
+    }
+    // A lower-case fragment of a word or two is the tail of a wrapped sentence.
+    if n.marker == Marker::None
+        && t.starts_with(|c: char| c.is_lowercase())
+        && inline::words_up_to(t, 3) < 3
+    {
+        return false;
+    }
+    // 81 words take at least 161 bytes.
+    n.marker != Marker::None || t.len() < 161 || inline::words_up_to(t, 81) <= 80
+}
+
+/// Whether a line defines a term of a legend: a priority (`P0`..`P4`) or a Type value,
+/// then `:`, `=` or a dash, then its meaning.
+fn is_legend_entry(t: &str) -> bool {
+    let Some(end) = t.find([':', '=', ' ']) else {
+        return false;
+    };
+    let term = &t[..end];
+    let rest = t[end..].trim_start_matches(' ');
+    let defines = rest.starts_with([':', '=', '-', '\u{2013}', '\u{2014}']);
+    defines && (is_priority_token(term) || vocab::is_legend_term(term))
+}
+
+impl Reader<'_> {
+    /// A title line and the items under it.
+    pub(super) fn group(&mut self, title: &Node, depth: usize) {
+        let name = title
+            .plain()
+            .trim()
+            .trim_end_matches(':')
+            .trim()
+            .to_string();
+        if title.children.is_empty() {
+            return;
+        }
+        // `Task: ...` / `Deadline: ...` lines under a title describe one item.
+        let fields: Vec<(Field, &str, usize)> = title
+            .children
+            .iter()
+            .filter_map(|c| field_line(c).map(|(f, v)| (f, v, c.line_no)))
+            .collect();
+        if fields.len() == title.children.len() && fields.iter().any(|(f, ..)| *f == Field::Text) {
+            let mut meta = Meta::default();
+            let mut text = None;
+            for (field, value, line) in &fields {
+                self.apply_field(*field, value, *line, &mut meta, &mut text);
+            }
+            if let Some((value, line)) = text {
+                let kind = meta.kind.unwrap_or(self.item_kind);
+                self.push(&value, None, Some(&name), kind, meta, false, line);
+            }
+            return;
+        }
+        for child in &title.children {
+            if child.is_title()
+                && !has_own_content(child)
+                && !child.children.is_empty()
+                && depth < 4
+            {
+                self.group(child, depth + 1);
+            } else if let Some((field, value)) =
+                field_line(child).filter(|(f, _)| *f != Field::Text)
+            {
+                // `Owner: x` after an item belongs to that item.
+                if let Some(last) = self.out.last_mut() {
+                    if last.group.as_deref() == Some(name.as_str()) {
+                        let mut meta = Meta::default();
+                        let mut text = None;
+                        self.apply_field(field, value, child.line_no, &mut meta, &mut text);
+                        let last = self.out.last_mut().expect("checked above");
+                        merge(last, meta);
+                    }
+                }
+            } else if reads_like_item(child) {
+                self.item(child, Some(&name));
+            }
+        }
+    }
+
+    /// One item from a list item or a bare line.
+    pub(super) fn item(&mut self, n: &Node, group: Option<&str>) {
+        let mut meta = Meta {
+            done: n.checkbox == Some(true),
+            ..Meta::default()
+        };
+        let raw = &*n.text;
+        meta.issue = issue_in_links(raw);
+        // `Action item: text` / `**[Action Item]** text`: the label is not part of the text.
+        let labelled = vocab::after_action_label(raw);
+        let unlabelled = labelled.unwrap_or(raw);
+        // `[name] text` / `(team) text`: an owner written before the item.
+        let prefix = owner_prefix(unlabelled);
+        if let Some((owner, _)) = prefix {
+            meta.owner = Some(owner.to_string());
+        }
+        let rewritten = match (labelled, prefix) {
+            (_, Some((_, rest))) => Some(inline::plain(rest)),
+            (Some(rest), None) => Some(inline::plain(rest)),
+            (None, None) => None,
+        };
+        let plain = rewritten
+            .as_deref()
+            .map_or(n.plain_str(), |p| p.trim_end_matches(['*', '_']).trim());
+        let mut text = self.strip_meta(plain, n.line_no, &mut meta);
+        if raw.trim_start().starts_with(":white_check_mark:")
+            || plain.is_empty() && raw.contains("~~")
+        {
+            meta.done = true;
+        }
+        // Lines nested under an item: metadata or detail.
+        let mut detail = Vec::new();
+        for child in &n.children {
+            match field_line(child) {
+                Some((field, value)) if field != Field::Text => {
+                    let mut t = None;
+                    self.apply_field(field, value, child.line_no, &mut meta, &mut t);
+                }
+                _ => push_with_descendants(child, &mut detail, 0),
+            }
+        }
+        if text.is_empty() {
+            // A bullet that is only a link to an issue (`- https://.../issues/123`,
+            // `- [#123](url)`): the item is the linked issue, and its reference.
+            let whole = plain.trim();
+            if meta.issue.is_none() || whole.is_empty() {
+                return;
+            }
+            text = Cow::Owned(whole.to_string());
+        }
+        if let Some((_, value)) = field_line_text(&text).filter(|(f, _)| *f == Field::Text) {
+            text = Cow::Owned(value.to_string());
+        }
+        let kind = meta.kind.unwrap_or(self.item_kind);
+        let extra = (!detail.is_empty()).then(|| detail.join("\n"));
+        self.push(
+            &text,
+            extra,
+            group,
+            kind,
+            meta,
+            n.checkbox.is_some(),
+            n.line_no,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::items::tests::*;
+
+    #[test]
+    fn a_prevention_topic_under_lessons_learned_is_a_lesson() {
+        let pm = parse(
+            "## Takeaways\n\n### Email Prevention\n\nSPF and DKIM help prevent phishing.\n\n\
+             ### Action items\n\n- Enable DMARC reports\n",
+        );
+        assert_eq!(texts(&pm), ["Enable DMARC reports"]);
+    }
+
+    #[test]
+    fn beside_a_heading_that_names_actions_an_unnamed_one_is_not_an_action_section() {
+        let pm = parse(
+            "## Future Work\n\n### Identified Problems:\n\n- No redundant router.\n\n\
+             ### Improvement Plan:\n\n- Add a second router.\n\n## Follow-ups\n\n\
+             ### Network\n\n- Document the VPN fallback.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Add a second router.", "Document the VPN fallback."]
+        );
+    }
+
+    #[test]
+    fn a_paragraph_over_action_subsections_introduces_them() {
+        let pm = parse(
+            "## Action items\n\nThese are grouped by area. Every item has an issue.\n\n\
+             ### Process improvements\n\n1. Write a testing policy\n\n\
+             ### Technical improvements\n\n1. Enable logging on all hubs\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Write a testing policy", "Enable logging on all hubs"]
+        );
+    }
+
+    #[test]
+    fn a_question_ends_its_sentence_in_notes() {
+        let (a, _) = one_item("- iteration loop for a single worker type? could we interleave?");
+        assert_eq!(a.text, "iteration loop for a single worker type?");
+        assert_eq!(a.detail.as_deref(), Some("could we interleave?"));
+    }
+
+    #[test]
+    fn a_wrapped_line_ending_in_a_colon_does_not_cut_the_items_after_it() {
+        let pm = parse(
+            "## Action Items\n\n- Add an alert on the queue depth, with these\n  thresholds:\n\
+             - Rotate the keys\n\nAction item: move the backups to another region, as\n\
+             discussed in the review.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Add an alert on the queue depth, with these thresholds",
+                "Rotate the keys",
+                "move the backups to another region, as discussed in the review.",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_legend_under_an_action_heading_is_not_an_item() {
+        let pm = parse(
+            "## Action Items\n\nPriorities:\n\n- P0: drop everything\n- P1: this sprint\n\n\
+             | Action | Type | Priority |\n|---|---|---|\n| Add alerts | prevent | P1 |\n\n\
+             Type: mitigate = stop the bleeding, prevent = stop it happening again\n",
+        );
+        assert_eq!(texts(&pm), ["Add alerts"]);
+    }
+
+    #[test]
+    fn an_item_keeps_its_nested_list_and_continuation_paragraph() {
+        let pm = parse(
+            "## Action Items\n\n1. Add disk alerts on every database host.\n\n   \
+             They fire at 80% and page at 90%.\n   - warning at 80%\n   - page at 90%\n\
+             2. Rotate the keys\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Add disk alerts on every database host.", "Rotate the keys"]
+        );
+        let detail = pm.actions[0].detail.as_deref().unwrap_or_default();
+        assert!(detail.contains("They fire at 80%"), "{detail:?}");
+        assert!(detail.contains("page at 90%"), "{detail:?}");
+    }
+
+    #[test]
+    fn actions_taken_beside_actions_planned_are_done_items() {
+        let pm = parse(
+            "## Incident 1: queue stalled\n\n**Actions taken:**\n\n- Restarted the consumers\n\n\
+             **Actions planned:**\n\n- Add a queue depth alert\n\n## Incident 2\n\n\
+             ### Actions taken\n\n- Investigated the logs\n",
+        );
+        let got: Vec<(&str, bool)> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.done))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Restarted the consumers", true),
+                ("Add a queue depth alert", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_title_with_content_of_its_own_is_an_item() {
+        let pm = parse(
+            "## Improvement Plan\n\nNetwork Redundancy:\n - Add a second router.\n\n\
+             Jump Server Access: Configure an external jump host, allowing:\n\
+             - Simple SSH access.\n - Per-user keys.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Add a second router.",
+                "Jump Server Access: Configure an external jump host, allowing"
+            ]
+        );
+        let detail = pm.actions[1].detail.as_deref().unwrap_or_default();
+        assert!(detail.contains("Per-user keys."), "{detail:?}");
+    }
+
+    #[test]
+    fn openings_by_letter_holds_every_opening_once() {
+        assert!(PROSE_OPENINGS.windows(2).all(|w| w[0] < w[1]));
+        for (k, &(from, to)) in OPENINGS_BY_LETTER.iter().enumerate() {
+            let letter = b'a' + k as u8;
+            let want: Vec<_> = PROSE_OPENINGS
+                .iter()
+                .filter(|o| o.as_bytes()[0] == letter)
+                .collect();
+            let got: Vec<_> = PROSE_OPENINGS[usize::from(from)..usize::from(to)]
+                .iter()
+                .collect();
+            assert_eq!(got, want, "{}", letter as char);
+        }
+    }
+}

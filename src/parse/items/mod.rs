@@ -1,0 +1,121 @@
+//! Action items: from list items, task-list boxes, table rows, bare lines and title lines with
+//! their indented items, under headings that promise work; from items written as headings;
+//! and from action labels and introducing sentences anywhere. One [`Reader`] turns each into
+//! an [`ActionItem`], with the fields ([`fields`]), tags ([`tags`]) and issue references
+//! ([`issues`]) it carries.
+
+mod fields;
+mod headings;
+mod issues;
+mod labels;
+mod lists;
+mod tables;
+mod tags;
+
+use crate::model::{ActionItem, Diagnostic, IssueRef, ItemKind};
+use crate::parse::incident::Context;
+use crate::parse::inline;
+use chrono::NaiveDate;
+
+use fields::natural_due;
+
+pub(crate) use headings::heading_item;
+pub(crate) use labels::labelled;
+pub(crate) use lists::read;
+pub(crate) use tables::action_table;
+
+/// Turns the nodes, rows and headings it is given into items of one kind, read in the
+/// document's context; what cannot be read becomes a diagnostic.
+struct Reader<'r> {
+    ctx: &'r Context,
+    item_kind: ItemKind,
+    out: &'r mut Vec<ActionItem>,
+    diagnostics: &'r mut Vec<Diagnostic>,
+}
+
+/// Metadata gathered for one item.
+#[derive(Debug, Default)]
+struct Meta {
+    owner: Option<String>,
+    due: Option<NaiveDate>,
+    priority: Option<String>,
+    issue: Option<IssueRef>,
+    done: bool,
+    kind: Option<ItemKind>,
+}
+
+fn merge(item: &mut ActionItem, meta: Meta) {
+    if meta.owner.is_some() {
+        item.owner = meta.owner;
+    }
+    item.due = meta.due.or(item.due);
+    item.priority = meta.priority.or(item.priority.take());
+    item.issue = item.issue.take().or(meta.issue);
+    item.done |= meta.done;
+    if let Some(k) = meta.kind {
+        item.kind = k;
+    }
+}
+
+impl Reader<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        text: &str,
+        extra_detail: Option<String>,
+        group: Option<&str>,
+        kind: ItemKind,
+        meta: Meta,
+        checkbox: bool,
+        line: usize,
+    ) {
+        let (first, rest) = inline::first_sentence(text);
+        let first = first.trim().to_string();
+        if first.is_empty() {
+            return;
+        }
+        let detail = match (rest.is_empty(), extra_detail) {
+            (true, extra) => extra,
+            (false, None) => Some(rest.to_string()),
+            (false, Some(extra)) => Some(format!("{rest}\n{extra}")),
+        };
+        let due = meta.due.or_else(|| natural_due(text, self.ctx.date));
+        self.out.push(ActionItem {
+            text: first,
+            detail,
+            group: group.map(str::to_string).filter(|g| !g.is_empty()),
+            kind,
+            owner: meta.owner,
+            due,
+            priority: meta.priority,
+            issue: meta.issue,
+            done: meta.done,
+            checkbox,
+            line,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(super) fn parse(text: &str) -> crate::model::Postmortem {
+        crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default())
+    }
+
+    /// The one item of `## Action Items` followed by `body`.
+    pub(super) fn one_item(body: &str) -> (ActionItem, Vec<Diagnostic>) {
+        let pm = parse(&format!("Date: 2023-11-01\n\n## Action Items\n\n{body}\n"));
+        assert_eq!(pm.actions.len(), 1, "{body:?}: {:?}", pm.actions);
+        (pm.actions[0].clone(), pm.diagnostics)
+    }
+
+    pub(super) fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    pub(super) fn texts(pm: &crate::model::Postmortem) -> Vec<&str> {
+        pm.actions.iter().map(|a| a.text.as_str()).collect()
+    }
+}

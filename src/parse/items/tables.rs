@@ -1,0 +1,202 @@
+//! Items from pipe tables: columns matched by meaning (Action, Type, Owner, Due, Priority,
+//! Issue, Status), under an action heading or, with an action column, anywhere.
+
+use super::fields::{field_of, says_done, Field};
+use super::issues::{issue_in_cell, split_trailing_issue};
+use super::{Meta, Reader};
+use crate::model::{ActionItem, Diagnostic, ItemKind};
+use crate::parse::blocks::{Block, Table};
+use crate::parse::incident::Context;
+use crate::parse::{blocks, Line};
+use std::borrow::Cow;
+
+/// Items from a table with an action column that stands outside any action heading (a
+/// Google-style "Action Items" table under an unrecognised heading). `None` when there is none.
+pub(crate) fn action_table(
+    lines: &[Line<'_>],
+    ctx: &Context,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Vec<ActionItem>> {
+    // Cheap test first: most segments have no table at all.
+    let header = lines.iter().find(|l| !l.skip && l.body.starts_with('|'))?;
+    let cells = blocks::table_cells(header.body)?;
+    let cols = Columns::of(&cells);
+    let named_action = cells.iter().any(|c| {
+        let c = c.to_lowercase();
+        c.contains("action") || c == "task" || c == "todo"
+    });
+    if !named_action
+        || (cols.owner.is_none()
+            && cols.kind.is_none()
+            && cols.issue.is_none()
+            && cols.due.is_none())
+    {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut reader = Reader {
+        ctx,
+        item_kind: ItemKind::Unknown,
+        out: &mut out,
+        diagnostics,
+    };
+    for block in blocks::blocks(lines) {
+        if let Block::Table(t) = block {
+            reader.table(&t, ItemKind::Unknown);
+        }
+    }
+    Some(out)
+}
+
+/// Table columns by meaning.
+#[derive(Debug, Default)]
+struct Columns {
+    text: Option<usize>,
+    kind: Option<usize>,
+    owner: Option<usize>,
+    due: Option<usize>,
+    priority: Option<usize>,
+    issue: Option<usize>,
+    status: Option<usize>,
+}
+
+impl Columns {
+    fn of(header: &[Cow<str>]) -> Columns {
+        let mut c = Columns::default();
+        for (i, h) in header.iter().enumerate() {
+            let slot = match field_of(h) {
+                Some(Field::Text) => &mut c.text,
+                Some(Field::Kind) => &mut c.kind,
+                Some(Field::Owner) => &mut c.owner,
+                Some(Field::Due) => &mut c.due,
+                Some(Field::Priority) => &mut c.priority,
+                Some(Field::Issue) => &mut c.issue,
+                Some(Field::Status) => &mut c.status,
+                None => continue,
+            };
+            slot.get_or_insert(i);
+        }
+        if c.text.is_none() {
+            let taken = [c.kind, c.owner, c.due, c.priority, c.issue, c.status];
+            c.text = (0..header.len()).find(|i| !taken.contains(&Some(*i)));
+        }
+        c
+    }
+}
+
+fn is_empty_value(v: &str) -> bool {
+    let v = v.trim().to_lowercase();
+    v.is_empty()
+        || matches!(
+            v.as_str(),
+            "-" | "n/a" | "na" | "none" | "tbd" | "?" | "..." | "—"
+        )
+}
+
+/// A Type column: Google's mitigate / prevent / process / other, and plain words.
+pub(super) fn type_kind(v: &str) -> Option<ItemKind> {
+    let v = v.trim().to_lowercase();
+    if v.starts_with("mitigat") || v.starts_with("correct") || v.starts_with("repair") || v == "fix"
+    {
+        Some(ItemKind::Corrective)
+    } else if v.starts_with("prevent") {
+        Some(ItemKind::Preventive)
+    } else if v.starts_with("process") || v == "other" || v == "task" || v.starts_with("investigat")
+    {
+        Some(ItemKind::Task)
+    } else {
+        None
+    }
+}
+
+impl Reader<'_> {
+    pub(super) fn table(&mut self, t: &Table, section_kind: ItemKind) {
+        let cols = Columns::of(&t.header);
+        let Some(text_col) = cols.text else { return };
+        for (line, cells) in &t.rows {
+            let cell = |c: Option<usize>| c.and_then(|i| cells.get(i)).map(|c| &**c);
+            let Some(text) = cell(Some(text_col)).filter(|t| !is_empty_value(t)) else {
+                continue;
+            };
+            let mut meta = Meta::default();
+            if let Some(v) = cell(cols.kind) {
+                meta.kind = type_kind(v);
+            }
+            if let Some(v) = cell(cols.owner).filter(|v| !is_empty_value(v)) {
+                self.owner(v, *line, &mut meta);
+            }
+            if let Some(v) = cell(cols.due).filter(|v| !is_empty_value(v)) {
+                self.due(v, *line, &mut meta);
+            }
+            if let Some(v) = cell(cols.priority).filter(|v| !is_empty_value(v)) {
+                meta.priority = Some(v.to_string());
+            }
+            if let Some(v) = cell(cols.issue) {
+                meta.issue = issue_in_cell(v);
+                meta.done |= says_done(v);
+            }
+            if let Some(v) = cell(cols.status) {
+                meta.done |= says_done(v);
+            }
+            // A link written back into the action cell (no issue column): `text (#12)`.
+            let (text, tail_issue) = split_trailing_issue(text);
+            if meta.issue.is_none() {
+                meta.issue = tail_issue;
+            }
+            let kind = meta.kind.unwrap_or(section_kind);
+            self.push(&text, None, None, kind, meta, false, *line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse::items::tests::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn table_columns_by_meaning() {
+        for (due, owner) in [
+            ("Expected Date", "Who"),
+            ("ETA", "DRI"),
+            ("Target date", "Responsible"),
+            ("Deadline", "Owner"),
+            ("When", "Assignee"),
+        ] {
+            let pm = parse(&format!(
+                "## Action Items\n\n| Action | {owner} | {due} |\n|---|---|---|\n\
+                 | Add alerts | @ana | 2024-03-01 |\n| Fix it | Bo | 2 weeks |\n"
+            ));
+            let got: Vec<(Option<&str>, Option<NaiveDate>)> = pm
+                .actions
+                .iter()
+                .map(|a| (a.owner.as_deref(), a.due))
+                .collect();
+            assert_eq!(
+                got,
+                [(Some("ana"), date(2024, 3, 1)), (Some("Bo"), None)],
+                "{due} / {owner}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_hard_wrapped_table_row_and_spacer_rows_keep_the_table() {
+        let pm = parse(
+            "## Action Items\n\n| Description | Type | Assignee |\n| --- | --- | --- |\n\
+             | Implement the basic version first and improve\non that later | PROCESS | |\n\
+             | | |\n| Save progress live in docs. | PROCESS |\n| |\n\
+             | Store configuration on external servers | CONFIG | @ana |\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Implement the basic version first and improve on that later",
+                "Save progress live in docs.",
+                "Store configuration on external servers",
+            ]
+        );
+        assert_eq!(pm.actions[2].owner.as_deref(), Some("ana"));
+        assert_eq!(pm.actions[0].line, 5);
+    }
+}

@@ -1,0 +1,413 @@
+//! Metadata written into an item's own text and taken out of it: leading marks (`[P1]`,
+//! `@owner:`, `✅`), bracketed groups (`(owner: @a, due: 2026-03-01)`), trailing tags and
+//! segments (`owner: x, due: y`, `— @alice`, `, P1`).
+
+use super::fields::{
+    field_line_text, first_mention, is_login, is_priority_token, leading_priority, trailing_due,
+    Field,
+};
+use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
+use super::{Meta, Reader};
+use crate::parse::{inline, time};
+use std::borrow::Cow;
+
+/// The parts of a metadata tail: "Owner: x. Due: y" is two parts, as is "Owner: x, due: y";
+/// the comma of a date ("Deadline: December 22, 2023") separates nothing.
+fn meta_parts(s: &str) -> Vec<&str> {
+    let b = s.as_bytes();
+    let mut parts = Vec::new();
+    let mut from = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let separates = match c {
+            b';' | b'|' => true,
+            b',' => !(i > 0 && b[i - 1].is_ascii_digit() && starts_with_year(&s[i + 1..])),
+            b'.' => b.get(i + 1) == Some(&b' '),
+            _ => false,
+        };
+        if separates {
+            parts.push(&s[from..i]);
+            from = i + 1;
+        }
+    }
+    parts.push(&s[from..]);
+    parts
+        .into_iter()
+        .map(|p| p.trim().trim_end_matches('.'))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Whether `s` starts with a four-digit year (after spaces) that ends there.
+fn starts_with_year(s: &str) -> bool {
+    let t = s.trim_start().as_bytes();
+    t.len() >= 4
+        && t[..4].iter().all(u8::is_ascii_digit)
+        && !t.get(4).is_some_and(u8::is_ascii_alphanumeric)
+}
+
+fn merge_meta(into: &mut Meta, from: Meta) {
+    if from.owner.is_some() {
+        into.owner = from.owner;
+    }
+    into.due = from.due.or(into.due);
+    into.priority = from.priority.or(into.priority.take());
+    if into.issue.is_none() {
+        into.issue = from.issue;
+    }
+    into.done |= from.done;
+    into.kind = from.kind.or(into.kind);
+}
+
+/// The byte offset of the first ` key:` tag (owner, due, priority...) after the start.
+fn first_tag(t: &str) -> Option<usize> {
+    const KEYS: [&str; 12] = [
+        "owner:",
+        "owners:",
+        "assignee:",
+        "assigned to:",
+        "due:",
+        "due date:",
+        "deadline:",
+        "priority:",
+        "eta:",
+        "status:",
+        "issue:",
+        "ticket:",
+    ];
+    // A key is found only after the first character (the text itself is not a tag).
+    if !t.is_char_boundary(1) {
+        return None;
+    }
+    let b = t.as_bytes();
+    // Every key ends with the colon: each colon is checked for the keys that end there, and
+    // the first key found that way is the first tag.
+    let mut best: Option<usize> = None;
+    for (c, _) in b.iter().enumerate().filter(|(_, &x)| x == b':') {
+        for k in KEYS {
+            let Some(at) = (c + 1).checked_sub(k.len()) else {
+                continue;
+            };
+            if at >= 1
+                && b[at..=c].eq_ignore_ascii_case(k.as_bytes())
+                && !b[at - 1].is_ascii_alphanumeric()
+            {
+                best = Some(best.map_or(at, |x: usize| x.min(at)));
+            }
+        }
+        // A key is at most 12 bytes long: a later colon's key would start after this one.
+        if best.is_some_and(|at| at + 12 <= c) {
+            break;
+        }
+    }
+    best
+}
+
+/// Splits off the last segment after ` — `, ` – `, ` - `, `, ` or ` | `, when it is short
+/// enough to be a tag (one reverse scan; long tails are prose).
+fn split_last_segment(t: &str) -> Option<(&str, &str)> {
+    const MAX_TAIL: usize = 48;
+    let b = t.as_bytes();
+    let stop = b.len().saturating_sub(MAX_TAIL + 4);
+    let mut i = b.len();
+    while i > stop {
+        // Sixteen bytes without a separator's last byte are passed over at once (compares
+        // folded with `|`, which the compiler vectorises).
+        if let Some(chunk) = b.get(i.wrapping_sub(16)..i).filter(|_| i >= stop + 16) {
+            let seps = chunk.iter().fold(0u8, |m, &c| {
+                m | u8::from((c == b',') | (c == b'-') | (c == b'|') | (c == 0x94) | (c == 0x93))
+            });
+            if seps == 0 {
+                i -= 16;
+                continue;
+            }
+        }
+        i -= 1;
+        let (sep_len, found) = match b[i] {
+            b',' if b.get(i + 1) == Some(&b' ') => (2, true),
+            b'-' | b'|' if i > 0 && b[i - 1] == b' ' && b.get(i + 1) == Some(&b' ') => (2, true),
+            // The last byte of an em or en dash (e2 80 94 / e2 80 93) between spaces.
+            0x94 | 0x93
+                if i >= 3
+                    && b[i - 1] == 0x80
+                    && b[i - 2] == 0xe2
+                    && b[i - 3] == b' '
+                    && b.get(i + 1) == Some(&b' ') =>
+            {
+                i -= 2;
+                (4, true)
+            }
+            _ => (0, false),
+        };
+        if found {
+            let start = if b[i] == b',' { i } else { i - 1 };
+            let tail = &t[(i + sep_len).min(t.len())..];
+            return Some((&t[..start], tail.trim()));
+        }
+    }
+    None
+}
+
+impl Reader<'_> {
+    /// Takes metadata out of an item's text: leading `[P1]`, `@owner:`, `✅`; trailing
+    /// `owner: x, due: y` tags, `(owner: x)` groups, `— @alice`, `(#12)`.
+    /// (Borrowed from `plain` unless a bracketed group was removed.)
+    pub(super) fn strip_meta<'p>(
+        &mut self,
+        plain: &'p str,
+        line: usize,
+        meta: &mut Meta,
+    ) -> Cow<'p, str> {
+        // Every step cuts `t` at its ends, except removing bracketed groups: `t` borrows
+        // `plain`, or the text left once groups were removed.
+        let mut t = plain.trim();
+        // Every step below only cuts `t`, so a byte it lacks now it never gains: one scan tells
+        // which of the scans for brackets, tags and mentions can find nothing. (Bits of one
+        // byte folded with `|`: a reduction the compiler vectorises; a tuple of flags is not.)
+        let seen = t.bytes().fold(0u8, |seen, x| {
+            seen | u8::from((x == b'(') | (x == b'['))
+                | u8::from(x == b':') << 1
+                | u8::from(x == b'@') << 2
+        });
+        let (brackets, colons, ats) = (seen & 1 != 0, seen & 2 != 0, seen & 4 != 0);
+        // Leading status and priority marks.
+        loop {
+            let before = t.len();
+            for done in ["✅", "✔️", "✔", "☑️", "☑", "[DONE]", "DONE:", "[done]"] {
+                if let Some(rest) = t.strip_prefix(done) {
+                    meta.done = true;
+                    t = rest.trim_start();
+                }
+            }
+            if let Some((p, rest)) = leading_priority(t) {
+                meta.priority = Some(p.to_string());
+                t = rest;
+            }
+            if t.starts_with('@') {
+                if let Some((login, rest)) = t[1..].split_once([' ', ':']) {
+                    if is_login(login) {
+                        meta.owner.get_or_insert_with(|| login.to_string());
+                        t = rest.trim_start_matches([':', ' ', '-']);
+                    }
+                }
+            }
+            if t.len() == before {
+                break;
+            }
+        }
+        // Bracketed metadata groups anywhere: `(owner: @a, due: 2026-03-01)`, `[P2]`, `(#12)`.
+        if brackets {
+            if let Some(rest) = self.strip_bracketed(t, line, meta) {
+                return Cow::Owned(self.strip_tail(&rest, colons, ats, line, meta).to_string());
+            }
+        }
+        Cow::Borrowed(self.strip_tail(t, colons, ats, line, meta))
+    }
+
+    /// [`Reader::strip_meta`] after the leading marks and bracketed groups: trailing tags,
+    /// segments, issue references, and an @mention anywhere. (`colons`, `ats`: whether `t`
+    /// has a `:` and an `@` at all.)
+    fn strip_tail<'t>(
+        &mut self,
+        mut t: &'t str,
+        colons: bool,
+        ats: bool,
+        line: usize,
+        meta: &mut Meta,
+    ) -> &'t str {
+        // A tail of `key: value` tags: cut at the first tag key.
+        if let Some(cut) = colons.then(|| first_tag(t)).flatten() {
+            if self.all_meta(&t[cut..], line, meta) {
+                t = &t[..cut];
+            }
+        }
+        // Trailing separated segments that are metadata: `— @alice`, `, P1`, `#12`.
+        loop {
+            let trimmed = t.trim_end().trim_end_matches(['.', ';']).trim_end();
+            let Some((head, tail)) = split_last_segment(trimmed) else {
+                break;
+            };
+            if tail.is_empty() || !self.all_meta(tail, line, meta) {
+                break;
+            }
+            t = head;
+        }
+        // Space-separated tags at the end: `... drain the backlog @mtanaka P1 by March 1`.
+        loop {
+            let trimmed = t.trim_end();
+            let Some(pos) = trimmed.rfind(' ') else { break };
+            let last = &trimmed[pos + 1..];
+            let login = last.strip_prefix('@').filter(|l| is_login(l));
+            if let Some(login) = login {
+                meta.owner
+                    .get_or_insert_with(|| login.trim_end_matches('.').to_string());
+                // `..., by @someone`: the cue goes with the name.
+                let head = trimmed[..pos].trim_end();
+                if head.len() > 3 && head[head.len() - 3..].eq_ignore_ascii_case(" by") {
+                    t = head[..head.len() - 3].trim_end_matches([',', ' ']);
+                    continue;
+                }
+            } else if is_priority_token(last) {
+                meta.priority.get_or_insert_with(|| last.to_string());
+            } else if let Some((head, due)) = trailing_due(trimmed, self.ctx.date) {
+                meta.due.get_or_insert(due);
+                t = head;
+                continue;
+            } else {
+                break;
+            }
+            t = &t[..pos];
+        }
+        // Issue references at the very end: `... reverted: #11134`, `... Bug 12345`.
+        let trimmed = t.trim_end();
+        if let Some((head, r)) = trailing_bug_ref(trimmed) {
+            meta.issue.get_or_insert(r);
+            // "Fix bug 12345" keeps its words: the reference is the item's whole object.
+            if inline::words_up_to(head, 2) >= 2 {
+                t = head;
+            }
+        } else if let Some(pos) = last_space_or_paren(trimmed) {
+            let last = trimmed[pos + 1..].trim_end_matches([')', '.']);
+            if let Some(r) = issue_ref(last) {
+                meta.issue.get_or_insert(r);
+                // After a colon the reference is what the sentence is about ("finish this:
+                // https://.../pull/86"): it stays in the text.
+                if !t[..pos].trim_end().ends_with(':') {
+                    t = &t[..pos];
+                }
+            }
+        }
+        // An @mention anywhere names the owner when nothing else does.
+        if meta.owner.is_none() && ats {
+            meta.owner = first_mention(t);
+        }
+        t.trim()
+            .trim_end_matches([':', ',', ';', '-', '—', '–', '|'])
+            .trim()
+    }
+
+    /// `t` without its bracketed groups that are all metadata (recorded in `meta`); `None`
+    /// when it has none.
+    fn strip_bracketed(&mut self, t: &str, line: usize, meta: &mut Meta) -> Option<String> {
+        // Text is copied only once a group goes: `t[kept..]` is not written yet.
+        let mut out = String::new();
+        let mut kept = 0;
+        let mut at = 0;
+        while let Some(open) = t[at..].bytes().position(|b| b == b'(' || b == b'[') {
+            let open = at + open;
+            let close_ch = if t.as_bytes()[open] == b'(' { ')' } else { ']' };
+            let Some(close) = t[open..].find(close_ch) else {
+                break;
+            };
+            let end = open + close + 1;
+            if self.all_meta(&t[open + 1..open + close], line, meta) {
+                out.push_str(t[kept..open].trim_end());
+                kept = end;
+            }
+            at = end;
+        }
+        (kept > 0).then(|| out + &t[kept..])
+    }
+
+    /// Whether every part of `s` (split on `,` `;` `|`) is metadata; if so, records it.
+    fn all_meta(&mut self, s: &str, line: usize, meta: &mut Meta) -> bool {
+        let parts = meta_parts(s);
+        if parts.is_empty() {
+            return false;
+        }
+        let mut found = Meta::default();
+        for part in &parts {
+            if !self.meta_part(part, line, &mut found) {
+                return false;
+            }
+        }
+        merge_meta(meta, found);
+        true
+    }
+
+    fn meta_part(&mut self, part: &str, line: usize, meta: &mut Meta) -> bool {
+        if let Some((field, _)) = field_line_text(part) {
+            if field == Field::Text {
+                return false;
+            }
+            // `due: 2026-03-01 #7`: each field's value ends where the next begins.
+            self.meta_words(part, line, meta);
+            return true;
+        }
+        if let Some(login) = part.strip_prefix('@').filter(|l| is_login(l)) {
+            meta.owner.get_or_insert_with(|| login.to_string());
+            return true;
+        }
+        if is_priority_token(part) {
+            meta.priority = Some(part.to_string());
+            return true;
+        }
+        let lower = part.to_lowercase();
+        for prefix in ["due ", "due by ", "due on ", "deadline "] {
+            if let Some(rest) = lower.strip_prefix(prefix) {
+                if let Some(d) = time::parse_date(rest, self.ctx.date) {
+                    meta.due = Some(d);
+                    return true;
+                }
+            }
+        }
+        if let Some(p) = lower.strip_suffix(" priority") {
+            if matches!(p, "high" | "medium" | "low" | "critical" | "urgent") {
+                meta.priority = Some(p.to_string());
+                return true;
+            }
+        }
+        if let Some(r) = issue_ref(part) {
+            meta.issue.get_or_insert(r);
+            return true;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `split_last_segment` byte by byte, as it was before chunks were skipped.
+    fn split_last_segment_slowly(t: &str) -> Option<(&str, &str)> {
+        let b = t.as_bytes();
+        let mut i = b.len();
+        while i > b.len().saturating_sub(52) {
+            i -= 1;
+            let spaced = b.get(i + 1) == Some(&b' ');
+            let (start, sep_len) = match b[i] {
+                b',' if spaced => (i, 2),
+                b'-' | b'|' if spaced && i > 0 && b[i - 1] == b' ' => (i - 1, 2),
+                0x94 | 0x93 if spaced && i >= 3 && b[i - 3..i] == [b' ', 0xe2, 0x80] => (i - 3, 2),
+                _ => continue,
+            };
+            return Some((&t[..start], t[(i + sep_len).min(t.len())..].trim()));
+        }
+        None
+    }
+
+    #[test]
+    fn skipping_chunks_agrees_with_the_byte_loop() {
+        let long = "a".repeat(70);
+        for tail in [
+            "",
+            ", P1",
+            " - @alice",
+            " \u{2014} @bob",
+            " \u{2013} x",
+            " | due: 2026-03-01",
+            ", a tail of exactly forty-eight bytes, with more",
+            " - a tail longer than forty-eight bytes, which is prose not a tag",
+            "x,y-z|w",
+        ] {
+            for head in ["", "short", long.as_str(), "a, b - c | d"] {
+                let t = format!("{head}{tail}");
+                assert_eq!(
+                    split_last_segment(&t),
+                    split_last_segment_slowly(&t),
+                    "{t:?}"
+                );
+            }
+        }
+    }
+}
