@@ -832,6 +832,33 @@ mod tests {
     }
 
     #[test]
+    fn items_of_unknown_kind_get_the_unknown_option_only_when_there_is_one() {
+        let mut odd = item(1, ItemState::Open);
+        odd.kind = ItemKind::Unknown;
+        let kind_of = |s: &ProjectSchema, c: &GithubProjectConfig| {
+            let (mapping, _) = resolve_mapping(s, c)?;
+            let plan = plan_project(&[odd.clone()], &[], "acme/svc", &mapping)?;
+            Ok::<_, MappingError>(plan.writes.into_iter().find(|w| w.field == "Kind"))
+        };
+        assert_eq!(kind_of(&schema(), &config()).unwrap(), None);
+        let mut s = schema();
+        s.fields.retain(|f| f.name != "Kind");
+        s.fields.push(select(
+            "kind",
+            "Kind",
+            &["Corrective", "Preventive", "Task", "unknown"],
+        ));
+        assert_eq!(
+            kind_of(&s, &config()).unwrap().and_then(|w| w.value),
+            Some(FieldValue::Option("kind-unknown".into()))
+        );
+        let mut c = config();
+        c.kind.unknown = Some("Other".into());
+        let e = kind_of(&s, &c).unwrap_err().0;
+        assert!(e.starts_with("projects.github.kind.unknown: "), "{e}");
+    }
+
+    #[test]
     fn a_severity_select_needs_an_option_for_each_severity() {
         let mut s = schema();
         s.fields.push(select("sev", "Severity", &["SEV1", "SEV2"]));

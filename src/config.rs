@@ -911,6 +911,54 @@ mod tests {
     }
 
     #[test]
+    fn board_settings_are_read_and_checked() {
+        let origin = ".postmortem-tracker.toml";
+        let cfg = Config::from_toml(
+            "[projects.github]\nowner = \"acme\"\nnumber = 7\n[projects.github.fields]\ndue = \"Target\"\n[projects.github.status]\noverdue = \"At risk\"\n",
+            origin,
+            env(&[("POSTMORTEM_TRACKER_STATE_LABELS__DONE", "state/done")]),
+        )
+        .unwrap();
+        let p = cfg.projects.github.as_ref().unwrap();
+        assert_eq!((p.owner.as_str(), p.number), ("acme", 7));
+        assert_eq!(p.fields.due.as_deref(), Some("Target"));
+        assert_eq!(p.fields.status, None, "unset: the default name");
+        assert_eq!(
+            (p.status.open.as_str(), p.status.overdue.as_str()),
+            ("Todo", "At risk")
+        );
+        assert_eq!(cfg.state_labels.done, "state/done");
+        assert!(cfg.state_labels.enabled);
+        assert_eq!(Config::default().projects.github, None);
+
+        for (bad, says) in [
+            ("[projects.github]\nowner = \"acme\"\n", "number"),
+            (
+                "[projects.github]\nowner = \"acme/x\"\nnumber = 1\n",
+                "projects.github.owner",
+            ),
+            (
+                "[projects.github]\nowner = \"acme\"\nnumber = 0\n",
+                "projects.github.number",
+            ),
+            (
+                "[projects.github]\nowner = \"acme\"\nnumber = 1\nfeilds = {}\n",
+                "feilds",
+            ),
+            ("[state_labels]\nopen = \"\"\n", "state_labels.open"),
+            (
+                "[state_labels]\ndone = \"postmortem-state::open\"\n",
+                "three different labels",
+            ),
+        ] {
+            let e = Config::from_toml(bad, origin, env(&[]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(origin) && e.contains(says), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
     fn a_missing_templates_folder_is_dropped_with_a_warning() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(

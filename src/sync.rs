@@ -310,14 +310,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                     _ => None,
                 };
                 let context = IssueContext {
-                    postmortem: PostmortemRef {
-                        path: doc.path.clone(),
-                        url: options
-                            .file_url
-                            .as_ref()
-                            .map(|u| u.replace("{path}", &doc.path)),
-                        title: doc.title.clone(),
-                    },
+                    postmortem: PostmortemRef::of(doc, options.file_url.as_deref()),
                     item: ItemView {
                         key: c.key.to_string(),
                         text: item.text.clone(),

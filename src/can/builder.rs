@@ -297,8 +297,8 @@ impl Builder {
         }
         let restored = s.has_any(RESTORED);
         // "The issue was resolved": a generic noun next to a recovery phrase is no new problem.
-        let problem = has_unnegated(&s.norm, PROBLEM)
-            && (!restored || has_unnegated(&s.norm, SPECIFIC_PROBLEM));
+        let specific = has_unnegated(&s.norm, SPECIFIC_PROBLEM);
+        let problem = specific || (!restored && has_unnegated(&s.norm, GENERIC_PROBLEM));
         let tag = match (problem, restored) {
             (_, _) if s.has_any(SUSPECT) => Some(Tag::SuspectedCause),
             // "New e-mail is coming in, but the old e-mail is backed up".

@@ -218,46 +218,10 @@ pub(super) const DONE: &[&str] = &[
     "conducted",
     "monitored",
 ];
-pub(super) const PROBLEM: &[&str] = &[
-    "declined",
-    "declines",
-    "rejected",
-    "refused",
-    "failed",
-    "fails",
-    "failing",
-    "failure",
-    "lost",
-    "losing",
-    "unable",
-    "not able",
-    "cannot",
-    "can't",
-    "down",
-    "outage",
-    "error",
-    "errors",
-    "issue",
-    "issues",
-    "problem",
-    "problems",
-    "backed up",
-    "slow",
-    "slowdown",
-    "degraded",
-    "broken",
-    "not working",
-    "meltdown",
-    "latency",
-    "timeout",
-    "timeouts",
-    "crash",
-    "crashed",
-    "unavailable",
-    "disruption",
-    "corrupt",
-];
-/// [`PROBLEM`] without the generic nouns (issue, problem) that recovery reports also use.
+/// Generic nouns for a problem (issue, problem), which recovery reports also use: "the
+/// issue was resolved". With [`SPECIFIC_PROBLEM`], every word that names a problem.
+pub(super) const GENERIC_PROBLEM: &[&str] = &["issue", "issues", "problem", "problems"];
+/// Words that name a problem specifically (see [`GENERIC_PROBLEM`]).
 pub(super) const SPECIFIC_PROBLEM: &[&str] = &[
     "declined",
     "declines",

@@ -288,7 +288,7 @@ fn comment_permission(ctx: &Ctx, fork: bool, e: &TrackerError) -> String {
 /// A push to the default branch: sync, then write the links back.
 async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
     let remote = &ctx.resolved.remote;
-    if remote.token.is_none() && !args.dry_run {
+    if !remote.has_credentials() && !args.dry_run {
         anyhow::bail!(
             "no {} in the environment: the sync needs a token to open issues on {} (in GitHub Actions pass `token: ${{{{ secrets.GITHUB_TOKEN }}}}` with `permissions: issues: write, contents: write`; on GitLab a project access token with the `api` scope)",
             remote.token_var(),

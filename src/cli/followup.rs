@@ -2,7 +2,7 @@
 //! status block, task-list boxes), and, with a tracker, the `overdue` label and reminders.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -36,8 +36,6 @@ pub enum WriteMode {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Postmortem files or folders (default: the configured `paths`).
-    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub tracker: TrackerArgs,
     /// Output format of the summary.
@@ -99,7 +97,7 @@ fn read_documents(
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let inputs = input::load(&args.paths, global)?;
+    let inputs = input::load(&args.tracker.paths, global)?;
     let env = remote::env_map();
     let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
     let write = match args.write {
@@ -158,7 +156,7 @@ pub(super) fn execute_on(
     let remote = &resolved.remote;
     let config = &resolved.config;
     let timeout = std::time::Duration::from_secs(config.sync.timeout_secs);
-    let tracked = remote.kind.is_some() && remote.token.is_some();
+    let tracked = remote.kind.is_some() && remote.has_credentials();
     if write != WriteMode::Local && !tracked {
         anyhow::bail!(
             "--write {}: needs a tracker and a token; without one, use --write local",

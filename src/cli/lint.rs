@@ -38,15 +38,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     inputs.config.lint.strict |= args.strict;
     let mut findings: Vec<Finding> = Vec::new();
     for (path, reason) in &inputs.skipped {
-        findings.push(Finding {
-            path: path.clone(),
-            diagnostic: Diagnostic::new(
-                Severity::Error,
-                None,
-                "unreadable",
-                format!("not read: {reason}"),
-            ),
-        });
+        findings.push(Finding::unreadable(path, reason));
     }
     for pm in &inputs.documents {
         // A damaged status block stops the follow-up for this file and hides what follows it

@@ -1,7 +1,6 @@
 //! `plan`: what a sync would do, without writing anything.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::input::{self, Global};
@@ -11,17 +10,15 @@ use crate::plan::{plan, Action, AdoptBy, Plan, TrackedIssue};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Postmortem files or folders (default: the configured `paths`).
-    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub tracker: TrackerArgs,
-    /// Output format.
+    /// Output format of the plan.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let inputs = input::load(&args.paths, global)?;
+    let inputs = input::load(&args.tracker.paths, global)?;
     let env = remote::env_map();
     let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
     let (remote, options) = (resolved.remote, resolved.sync);
@@ -29,7 +26,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let label = options.label.clone();
     let rt = remote::runtime()?;
     let listed: Result<Option<Vec<TrackedIssue>>, _> = rt.block_on(async {
-        if remote.kind.is_none() || remote.token.is_none() {
+        if remote.kind.is_none() || !remote.has_credentials() {
             return Ok(None);
         }
         let client = Client::connect(&remote, timeout)

@@ -27,9 +27,11 @@ pub enum Format {
 /// optional.)
 pub type Choice = Option<ForgeKind>;
 
-/// Flags shared by `plan` and `sync`.
+/// The documents and flags shared by `plan`, `sync`, `followup` and `report`.
 #[derive(Debug, clap::Args)]
 pub struct TrackerArgs {
+    /// Postmortem files or folders (default: the configured `paths`).
+    pub paths: Vec<std::path::PathBuf>,
     /// The tracker: github, gitlab, or none (plan from the files alone). Default: the
     /// configuration, else detected from the CI environment (GitLab CI, GitHub Actions).
     #[arg(long, value_name = "TRACKER", value_parser = ForgeKind::parse_choice())]

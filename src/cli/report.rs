@@ -3,7 +3,6 @@
 //! states are the follow-up's, computed exactly as `followup` does (one dry run: no file is
 //! written, the tracker is not told).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::followup::{execute_on, WriteMode};
@@ -38,8 +37,6 @@ due-date policy; close days (and so days to close and the share closed by the du
 the tracker. With GITHUB_TOKEN / GITLAB_TOKEN the issues are read through the one listing the
 follow-up uses. Nothing is written: no file, no label, no comment.")]
 pub struct Args {
-    /// Postmortem files or folders (default: the configured `paths`).
-    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub tracker: TrackerArgs,
     /// Output format.
@@ -48,7 +45,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let inputs = input::load(&args.paths, global)?;
+    let inputs = input::load(&args.tracker.paths, global)?;
     let env = remote::env_map();
     let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
     let engine = Engine::new(inputs.config.templates_dir.as_deref())?;

@@ -12,6 +12,7 @@ use anyhow::Context as _;
 
 use super::input::Global;
 use crate::config::{Config, ServiceConfig};
+use crate::forge::app::{AppCredentials, GitHubApp, APP_ID_VAR};
 use crate::forge::paced::Pacing;
 use crate::service::logs::{self, LogFormat};
 use crate::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
@@ -269,6 +270,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    // The App's API root: the same as a token's.
+    let github_api_url_for_app = github_api_url.clone();
     let access =
         |token: &str, api_url: String| secret(token).map(|token| Access { api_url, token });
     let runner_settings = RunnerSettings {
@@ -288,6 +291,52 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         today,
         templates_dir: config.templates_dir.clone(),
     };
+    // A GitHub App replaces GITHUB_TOKEN: checked with GitHub before anything starts, so a
+    // wrong id or key is one message and exit 2, with no database created.
+    let app_credentials = match AppCredentials::from_env(secret) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let github_app = match app_credentials {
+        None => None,
+        Some(credentials) => {
+            let connected = rt.block_on(async {
+                let app = GitHubApp::connect(
+                    &github_api_url_for_app,
+                    &credentials,
+                    runner_settings.timeout,
+                )
+                .await?;
+                let repos = app.discover().await.map_err(|e| {
+                    format!(
+                        "{APP_ID_VAR} = {}: cannot list the App's installations: {e}",
+                        credentials.app_id
+                    )
+                })?;
+                Ok::<_, String>((app, repos))
+            });
+            match connected {
+                Ok((app, repos)) => {
+                    tracing::info!(
+                        app_id = credentials.app_id,
+                        repositories = repos.len(),
+                        "acting as GitHub App {} on {} repositories",
+                        credentials.app_id,
+                        repos.len()
+                    );
+                    Some(Arc::new(app))
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    };
     for (forge, webhook, token, access) in [
         (
             "GitHub",
@@ -302,13 +351,15 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             &runner_settings.gitlab,
         ),
     ] {
-        if webhook.is_some() && access.is_none() {
+        let app = forge == "GitHub" && github_app.is_some();
+        if webhook.is_some() && access.is_none() && !app {
             tracing::warn!(
                 "{forge} deliveries are accepted but {token} is not set: their jobs will fail until it is"
             );
         }
     }
     settings.secrets = secrets;
+    settings.github_app = github_app.clone();
     settings.dashboard = Arc::new(
         crate::service::dashboard::Dashboard::new(config.templates_dir.as_deref())
             .context("the dashboard template")?,
@@ -322,8 +373,11 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let runner = ForgeRunner::new(store.clone(), runner_settings, settings.api_metrics.clone())?;
-    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let mut runner =
+        ForgeRunner::new(store.clone(), runner_settings, settings.api_metrics.clone())?;
+    if let Some(app) = github_app {
+        runner = runner.with_github_app(app);
+    }
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await

@@ -1,7 +1,6 @@
 //! `sync`: open one issue per action item, then write the links into the postmortems.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::input::{self, Global};
@@ -22,8 +21,6 @@ pub enum SyncFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Postmortem files or folders (default: the configured `paths`).
-    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub tracker: TrackerArgs,
     /// Output format of the summary.
@@ -36,7 +33,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let inputs = input::load(&args.paths, global)?;
+    let inputs = input::load(&args.tracker.paths, global)?;
     let env = remote::env_map();
     let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
     let remote = resolved.remote.clone();
@@ -49,7 +46,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             crate::config::FILE_NAME
         );
     }
-    if remote.token.is_none() && !args.dry_run {
+    if !remote.has_credentials() && !args.dry_run {
         anyhow::bail!(
             "no {} in the environment: sync needs a token to open issues on {} (set {} ; it is never read from a file)",
             remote.token_var(),
@@ -71,13 +68,14 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let (report, recorded) = rt.block_on(async {
         if args.dry_run {
             options.write_back = false;
-            let state = match remote.token {
-                Some(_) if remote.kind.is_some() => connect()
+            let state = if remote.kind.is_some() && remote.has_credentials() {
+                connect()
                     .await?
                     .list_issues(&options.label)
                     .await
-                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?,
-                _ => Vec::new(),
+                    .map_err(|e| anyhow::anyhow!(remote::explain(&remote, &e)))?
+            } else {
+                Vec::new()
             };
             let dry = DryRun::new(state);
             let report = crate::sync::sync(docs, &dry, &TokioSleeper, &engine, &options)

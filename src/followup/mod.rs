@@ -368,14 +368,7 @@ pub fn assess(
 }
 
 fn postmortem_ref(doc: &Postmortem, options: &FollowupOptions) -> PostmortemRef {
-    PostmortemRef {
-        path: doc.path.clone(),
-        url: options
-            .file_url
-            .as_ref()
-            .map(|u| u.replace("{path}", &doc.path)),
-        title: doc.title.clone(),
-    }
+    PostmortemRef::of(doc, options.file_url.as_deref())
 }
 
 /// The status block's template context.

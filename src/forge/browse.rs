@@ -16,6 +16,9 @@ pub struct RepoEntry {
     pub path: String,
     /// Bytes, when the listing tells (GitHub does, GitLab does not).
     pub size: Option<u64>,
+    /// The blob's git id: the same id is the same content, so a file already read need not be
+    /// read again.
+    pub sha: String,
 }
 
 /// Listing a repository's files through the API.

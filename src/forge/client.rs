@@ -17,6 +17,9 @@ pub struct Remote {
     pub api_url: String,
     /// The token, when the environment has one. Never printed.
     pub token: Option<String>,
+    /// A GitHub App's credentials, when the environment has them: the repository is then
+    /// reached through the App's installation on it, never with `token`.
+    pub app: Option<super::app::AppCredentials>,
 }
 
 impl std::fmt::Debug for Remote {
@@ -26,6 +29,7 @@ impl std::fmt::Debug for Remote {
             .field("repo", &self.repo)
             .field("api_url", &self.api_url)
             .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("app", &self.app.as_ref().map(|a| a.app_id))
             .finish()
     }
 }
@@ -35,6 +39,11 @@ impl Remote {
     /// API root and the token variable named in messages when no tracker is configured).
     pub fn forge_or_default(&self) -> ForgeKind {
         self.kind.unwrap_or(ForgeKind::Github)
+    }
+
+    /// Whether the environment has a token or a GitHub App to act with.
+    pub fn has_credentials(&self) -> bool {
+        self.token.is_some() || self.app.is_some()
     }
 
     /// The environment variable the token comes from.
@@ -70,13 +79,20 @@ impl Client {
     /// a token (public repositories, read only); GitLab needs one.
     pub async fn connect(remote: &Remote, timeout: Duration) -> Result<Client, ConnectError> {
         match (remote.kind, remote.token.as_deref()) {
+            (Some(ForgeKind::Github), _) if remote.app.is_some() => {
+                let credentials = remote.app.as_ref().expect("checked by the guard");
+                let app = super::app::GitHubApp::connect(&remote.api_url, credentials, timeout)
+                    .await
+                    .map_err(|m| ConnectError::Setup(SetupError::App(m)))?;
+                Ok(Client::GitHub(app.github(&remote.repo).await?))
+            }
             (Some(ForgeKind::Github), token) => {
                 GitHub::new(&remote.api_url, &remote.repo, token, timeout)
                     .map(Client::GitHub)
                     .map_err(ConnectError::Setup)
             }
             (Some(ForgeKind::Gitlab), Some(token)) => Ok(Client::GitLab(
-                GitLab::connect(&remote.api_url, &remote.repo, token).await?,
+                GitLab::connect_with_timeout(&remote.api_url, &remote.repo, token, timeout).await?,
             )),
             (Some(ForgeKind::Gitlab), None) => {
                 Err(SetupError::NoToken(ForgeKind::Gitlab.token_var()).into())
@@ -89,7 +105,7 @@ impl Client {
 /// `$body` with `$c` bound to the inner client, whichever forge it is (every class of call
 /// alike; see [`super::forward_forge`]).
 macro_rules! each {
-    ($self:ident, $class:ident, $c:ident => $body:expr) => {
+    ($self:ident, $class:ident $(($($arg:tt)*))?, $c:ident => $body:expr) => {
         match $self {
             Client::GitHub($c) => $body,
             Client::GitLab($c) => $body,

@@ -41,21 +41,45 @@ impl GitHub {
         token: Option<&str>,
         timeout: Duration,
     ) -> Result<GitHub, SetupError> {
+        let api_url = api_url.trim_end_matches('/');
+        GitHub::with_client(client(api_url, token, timeout)?, api_url, repository)
+    }
+
+    /// A client for `owner/name` over an octocrab client made elsewhere (a GitHub App's
+    /// installation client, [`super::app`]); `api_url` is the root it talks to.
+    pub fn with_client(
+        gh: Octocrab,
+        api_url: &str,
+        repository: &str,
+    ) -> Result<GitHub, SetupError> {
         let (owner, repo) = repository
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
             .ok_or_else(|| SetupError::Repository(repository.to_string()))?;
-        let api_url = api_url.trim_end_matches('/').to_string();
-        let gh = client(&api_url, token, timeout)?;
         Ok(GitHub {
             gh,
-            api_url,
+            api_url: api_url.trim_end_matches('/').to_string(),
             owner: owner.into(),
             repo: repo.into(),
             labels: super::cache::Labels::default(),
             milestones: super::cache::Named::default(),
             users: super::cache::Users::default(),
         })
+    }
+
+    /// `owner/name`.
+    fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.repo)
+    }
+
+    /// The repository's issues API.
+    fn issues(&self) -> octocrab::issues::IssueHandler<'_> {
+        self.gh.issues(&self.owner, &self.repo)
+    }
+
+    /// The repository's contents, refs and settings API.
+    fn repos(&self) -> octocrab::repos::RepoHandler<'_> {
+        self.gh.repos(&self.owner, &self.repo)
     }
 
     async fn all<T: serde::de::DeserializeOwned>(
@@ -67,8 +91,10 @@ impl GitHub {
 
     /// The `owner/name` of every repository of `owner` that is not archived, sorted: an
     /// organisation's (`GET /orgs/{org}/repos`, all types the token can see), else, when no
-    /// organisation has that name, a user's (`GET /users/{user}/repos`: the repositories the
-    /// user owns; GitHub lists only public ones there, even to the user's own token).
+    /// organisation has that name, a user's: the token's own user gets
+    /// `GET /user/repos?affiliation=owner` (private ones included), another user
+    /// `GET /users/{user}/repos` (GitHub lists only public ones there, even to the user's own
+    /// token).
     pub async fn repositories_of(
         api_url: &str,
         owner: &str,
@@ -95,13 +121,28 @@ impl GitHub {
         let first = match gh.orgs(owner).list_repos().per_page(100).send().await {
             Ok(page) => page,
             Err(e) => match error(e) {
-                TrackerError::NotFound(_) => gh
-                    .users(owner)
-                    .repos()
-                    .per_page(100)
-                    .send()
-                    .await
-                    .map_err(error)?,
+                TrackerError::NotFound(_) => {
+                    let me = match token {
+                        Some(_) => Some(gh.current().user().await.map_err(error)?.login),
+                        None => None,
+                    };
+                    if me.is_some_and(|me| me.eq_ignore_ascii_case(owner)) {
+                        gh.current()
+                            .list_repos_for_authenticated_user()
+                            .affiliation("owner")
+                            .per_page(100)
+                            .send()
+                            .await
+                            .map_err(error)?
+                    } else {
+                        gh.users(owner)
+                            .repos()
+                            .per_page(100)
+                            .send()
+                            .await
+                            .map_err(error)?
+                    }
+                }
                 other => return Err(other),
             },
         };
@@ -117,11 +158,32 @@ impl GitHub {
     }
 }
 
-/// An octocrab client for `api_url` (trailing `/` ignored) without its retry layer: every
-/// GitHub client of the tool (issues, files, Projects, pull request comments) is made here.
+/// How an octocrab client authenticates.
+pub enum Auth<'a> {
+    /// Anonymous: public repositories, read only.
+    None,
+    /// A personal or Actions token, sent as a bearer token.
+    Token(&'a str),
+    /// A GitHub App: its id and private key (JWTs for the `/app` routes).
+    App(octocrab::models::AppId, jsonwebtoken::EncodingKey),
+}
+
+/// An octocrab client for `api_url` (trailing `/` ignored) without its retry layer, with
+/// `token` when there is one: every GitHub client of the tool (issues, files, Projects, pull
+/// request comments) is made here or by [`client_with`].
 pub fn client(
     api_url: &str,
     token: Option<&str>,
+    timeout: Duration,
+) -> Result<Octocrab, SetupError> {
+    client_with(api_url, token.map_or(Auth::None, Auth::Token), timeout)
+}
+
+/// An octocrab client for `api_url` (trailing `/` ignored) without its retry layer,
+/// authenticated by `auth`.
+pub fn client_with(
+    api_url: &str,
+    auth: Auth<'_>,
     timeout: Duration,
 ) -> Result<Octocrab, SetupError> {
     let api_url = api_url.trim_end_matches('/');
@@ -135,13 +197,20 @@ pub fn client(
         .set_connect_timeout(Some(timeout))
         .set_read_timeout(Some(timeout))
         .set_write_timeout(Some(timeout));
-    if let Some(t) = token {
-        b = b.personal_token(t.to_string());
+    match auth {
+        Auth::None => {}
+        Auth::Token(t) => b = b.personal_token(t.to_string()),
+        Auth::App(id, key) => b = b.app(id, key),
     }
     b.build().map_err(|e| SetupError::Client {
         forge: "GitHub",
         message: e.to_string(),
     })
+}
+
+/// `uri` without scheme and host: the base URI layer puts the API root's back.
+fn relative(uri: &http::Uri) -> Option<http::Uri> {
+    uri.path_and_query()?.as_str().parse().ok()
 }
 
 /// `first` and every page after it, following the `Link` header.
@@ -152,7 +221,9 @@ async fn all_pages<T: serde::de::DeserializeOwned>(
     let mut out = Vec::new();
     let mut page = first;
     loop {
-        let next = page.next.clone();
+        // Made relative: octocrab attaches an installation token only to relative addresses
+        // (or api.github.com), and the `Link` header names the API root in full.
+        let next = page.next.as_ref().and_then(relative);
         out.extend(page.items);
         match next {
             None => return Ok(out),
@@ -239,13 +310,12 @@ fn first_line(s: &str) -> String {
 
 impl Tracker for GitHub {
     fn describe(&self) -> String {
-        format!("GitHub {}/{}", self.owner, self.repo)
+        format!("GitHub {}", self.full_name())
     }
 
     async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
         let first = self
-            .gh
-            .issues(&self.owner, &self.repo)
+            .issues()
             .list()
             .labels(&[label.to_string()])
             .state(params::State::All)
@@ -267,7 +337,7 @@ impl Tracker for GitHub {
     }
 
     async fn create_issue(&self, new: &NewIssue) -> Result<TrackedIssue, TrackerError> {
-        let issues = self.gh.issues(&self.owner, &self.repo);
+        let issues = self.issues();
         let mut b = issues
             .create(new.title.clone())
             .body(new.body.clone())
@@ -287,7 +357,7 @@ impl Tracker for GitHub {
         number: u64,
         duplicate_of: Option<u64>,
     ) -> Result<(), TrackerError> {
-        let issues = self.gh.issues(&self.owner, &self.repo);
+        let issues = self.issues();
         let reason = if duplicate_of.is_some() {
             issues
                 .add_labels(number, &[DUPLICATE_LABEL.to_string()])
@@ -309,7 +379,7 @@ impl Tracker for GitHub {
     }
 
     async fn ensure_labels(&self, wanted: &[LabelSpec]) -> Result<(), TrackerError> {
-        let issues = || self.gh.issues(&self.owner, &self.repo);
+        let issues = || self.issues();
         let list = || async {
             let first = issues()
                 .list_labels_for_repo()
@@ -335,7 +405,7 @@ impl Tracker for GitHub {
     }
 
     async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
-        let issues = || self.gh.issues(&self.owner, &self.repo);
+        let issues = || self.issues();
         let list = || async {
             let first = issues()
                 .list_milestones()
@@ -369,8 +439,7 @@ impl Tracker for GitHub {
     }
 
     async fn comment(&self, number: u64, body: &str) -> Result<(), TrackerError> {
-        self.gh
-            .issues(&self.owner, &self.repo)
+        self.issues()
             .create_comment(number, body)
             .await
             .map_err(error)?;
@@ -378,7 +447,7 @@ impl Tracker for GitHub {
     }
 
     async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
-        let issues = self.gh.issues(&self.owner, &self.repo);
+        let issues = self.issues();
         if present {
             issues
                 .add_labels(number, &[label.to_string()])
@@ -394,8 +463,7 @@ impl Tracker for GitHub {
 
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
         let first = self
-            .gh
-            .issues(&self.owner, &self.repo)
+            .issues()
             .list_comments(number)
             .per_page(100)
             .send()
@@ -415,7 +483,7 @@ impl Tracker for GitHub {
         body: &str,
         reopen: bool,
     ) -> Result<(), TrackerError> {
-        let issues = self.gh.issues(&self.owner, &self.repo);
+        let issues = self.issues();
         let mut b = issues.update(number).body(body);
         if reopen {
             b = b.state(IssueState::Open);
@@ -427,12 +495,7 @@ impl Tracker for GitHub {
 
 impl Publisher for GitHub {
     async fn default_branch(&self) -> Result<String, TrackerError> {
-        let repo = self
-            .gh
-            .repos(&self.owner, &self.repo)
-            .get()
-            .await
-            .map_err(error)?;
+        let repo = self.repos().get().await.map_err(error)?;
         Ok(repo.default_branch.unwrap_or_else(|| "main".into()))
     }
 
@@ -443,8 +506,7 @@ impl Publisher for GitHub {
     ) -> Result<Option<RemoteFile>, TrackerError> {
         // octocrab puts the path into the URL as given.
         let got = self
-            .gh
-            .repos(&self.owner, &self.repo)
+            .repos()
             .get_content()
             .path(encode_path(path))
             .r#ref(branch)
@@ -481,8 +543,7 @@ impl Publisher for GitHub {
     }
 
     async fn write_file(&self, w: &FileWrite<'_>) -> Result<(), TrackerError> {
-        self.gh
-            .repos(&self.owner, &self.repo)
+        self.repos()
             .update_file(encode_path(w.path), w.message, w.text, w.version)
             .branch(w.branch)
             .send()
@@ -494,7 +555,7 @@ impl Publisher for GitHub {
     async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {
         use octocrab::models::repos::Object;
         use params::repos::Reference;
-        let repos = self.gh.repos(&self.owner, &self.repo);
+        let repos = self.repos();
         match repos.get_ref(&Reference::Branch(branch.into())).await {
             Ok(_) => return Ok(false),
             Err(e) => match error(e) {
@@ -526,17 +587,12 @@ impl Publisher for GitHub {
         &self,
         r: &RequestSpec<'_>,
     ) -> Result<ChangeRequest, TrackerError> {
-        let RequestSpec {
-            head,
-            base,
-            title,
-            body,
-        } = *r;
+        let (head, body) = (r.head, r.body);
         let pulls = self.gh.pulls(&self.owner, &self.repo);
         let open = pulls
             .list()
             .head(format!("{}:{head}", self.owner))
-            .base(base)
+            .base(r.base)
             .state(params::State::Open)
             .send()
             .await
@@ -569,7 +625,7 @@ impl Publisher for GitHub {
             });
         }
         let pr = pulls
-            .create(title, head, base)
+            .create(r.title, head, r.base)
             .body(body)
             .send()
             .await
@@ -584,7 +640,7 @@ impl Publisher for GitHub {
 
 impl Browse for GitHub {
     fn origin(&self) -> String {
-        format!("github:{}/{}", self.owner, self.repo)
+        format!("github:{}", self.full_name())
     }
 
     /// `GET /repos/{o}/{r}/git/trees/{branch}?recursive=1`: the whole tree in one answer.
@@ -593,8 +649,7 @@ impl Browse for GitHub {
     /// because a partial list would make every postmortem it missed look removed.
     async fn list_files(&self, branch: &str) -> Result<Vec<RepoEntry>, TrackerError> {
         let tree = self
-            .gh
-            .repos(&self.owner, &self.repo)
+            .repos()
             .git()
             .get_tree(encode_path(branch))
             .recursive(true)
@@ -626,6 +681,7 @@ impl Browse for GitHub {
             .map(|e| RepoEntry {
                 path: e.path,
                 size: e.size.map(|s| s as u64),
+                sha: e.sha,
             })
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));

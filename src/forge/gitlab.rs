@@ -129,6 +129,7 @@ pub fn api_error<E: std::error::Error + Send + Sync + 'static>(
     match status {
         401 => TrackerError::Unauthorized(message),
         403 => TrackerError::Forbidden(message),
+        408 => TrackerError::Transient(message),
         404 => TrackerError::NotFound(message),
         429 => TrackerError::RateLimited {
             wait: None,
@@ -148,7 +149,17 @@ impl GitLab {
         project: &str,
         token: &str,
     ) -> Result<GitLab, TrackerError> {
-        let client = client(api_url, token).await?;
+        GitLab::connect_with_timeout(api_url, project, token, DEFAULT_TIMEOUT).await
+    }
+
+    /// [`GitLab::connect`], each request bounded by `timeout`.
+    pub async fn connect_with_timeout(
+        api_url: &str,
+        project: &str,
+        token: &str,
+        timeout: Duration,
+    ) -> Result<GitLab, TrackerError> {
+        let client = client_with_timeout(api_url, token, timeout).await?;
         Ok(GitLab {
             client,
             project: project.to_string(),
@@ -196,18 +207,22 @@ impl GitLab {
 /// of what GitLab asked. Here any 429 becomes the crate's own rate-limit error, with GitLab's
 /// `Retry-After`; and an answer saying the budget is spent (`RateLimit-Remaining: 0`) leaves
 /// the wait until `RateLimit-Reset` for [`Tracker::take_pause`], so that the pacing slows
-/// before the next request rather than after a 429.
+/// before the next request rather than after a 429. It also bounds every request by a
+/// timeout (the crate's client has none): a request without an answer by then fails as
+/// transient, like a dropped connection.
 pub struct RateLimitAware {
     client: AsyncGitlab,
     /// The wait GitLab's last exhausted answer asked for, until taken.
     pause: std::sync::Mutex<Option<Duration>>,
+    timeout: Duration,
 }
 
 impl RateLimitAware {
-    fn new(client: AsyncGitlab) -> RateLimitAware {
+    fn new(client: AsyncGitlab, timeout: Duration) -> RateLimitAware {
         RateLimitAware {
             client,
             pause: std::sync::Mutex::new(None),
+            timeout,
         }
     }
 
@@ -216,6 +231,19 @@ impl RateLimitAware {
         self.pause.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
+
+/// The error of a request that got no answer within `limit`: 408, which [`api_error`] counts
+/// as transient (it may have been applied).
+fn timed_out<E: std::error::Error + Send + Sync + 'static>(limit: Duration) -> api::ApiError<E> {
+    api::ApiError::GitlabWithStatus {
+        status: http::StatusCode::REQUEST_TIMEOUT,
+        msg: format!("no answer from GitLab within {} s", limit.as_secs_f64()),
+    }
+}
+
+/// The per-request timeout of [`GitLab::connect`], [`GitLab::repositories_of`] and
+/// [`client`]: the default of `sync.timeout_secs`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl api::RestClient for RateLimitAware {
     type Error = <AsyncGitlab as api::RestClient>::Error;
@@ -270,7 +298,9 @@ impl api::AsyncClient for RateLimitAware {
         Self: 'b,
     {
         Box::pin(async move {
-            let rsp = self.client.rest_async(request, body).await?;
+            let rsp = tokio::time::timeout(self.timeout, self.client.rest_async(request, body))
+                .await
+                .map_err(|_| timed_out(self.timeout))??;
             let h = RateHeaders(rsp.headers());
             if let Some(wait) = h.exhausted_for(chrono::Utc::now()) {
                 *self.pause.lock().unwrap_or_else(|e| e.into_inner()) = Some(wait);
@@ -294,9 +324,19 @@ impl api::AsyncClient for RateLimitAware {
     }
 }
 
-/// An async client for `api_url`; building it checks the token (`GET /user`). Every GitLab
-/// client of the tool (issues, files, merge request notes) is made here.
+/// An async client for `api_url`, each request bounded by [`DEFAULT_TIMEOUT`]; building it
+/// checks the token (`GET /user`). Every GitLab client of the tool (issues, files, merge
+/// request notes) is made here or by [`client_with_timeout`].
 pub async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
+    client_with_timeout(api_url, token, DEFAULT_TIMEOUT).await
+}
+
+/// [`client`], each request bounded by `timeout`.
+pub async fn client_with_timeout(
+    api_url: &str,
+    token: &str,
+    timeout: Duration,
+) -> Result<RateLimitAware, TrackerError> {
     let url = api_url.trim_end_matches('/');
     let url = url.strip_suffix("/api/v4").unwrap_or(url);
     let (insecure, host) = match url.split_once("://") {
@@ -308,9 +348,15 @@ pub async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, Tracke
     if insecure {
         b.insecure();
     }
-    b.build_async()
+    tokio::time::timeout(timeout, b.build_async())
         .await
-        .map(RateLimitAware::new)
+        .map_err(|_| {
+            TrackerError::Transient(format!(
+                "no answer from GitLab within {} s",
+                timeout.as_secs_f64()
+            ))
+        })?
+        .map(|c| RateLimitAware::new(c, timeout))
         .map_err(|e| match e {
             gitlab::GitlabError::Api { source } => api_error(source),
             other => TrackerError::Transient(other.to_string()),
@@ -382,6 +428,9 @@ impl api::Pageable for RepositoryTree<'_> {}
 #[derive(Debug, Deserialize)]
 struct TreeEntry {
     path: String,
+    /// The blob's git id.
+    #[serde(default)]
+    id: String,
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
@@ -739,17 +788,12 @@ impl Publisher for GitLab {
         r: &RequestSpec<'_>,
     ) -> Result<ChangeRequest, TrackerError> {
         use api::projects::merge_requests as mrs;
-        let RequestSpec {
-            head,
-            base,
-            title,
-            body,
-        } = *r;
+        let body = r.body;
         let open: Vec<MergeRequest> = built(
             mrs::MergeRequests::builder()
                 .project(self.project.as_str())
-                .source_branch(head)
-                .target_branch(base)
+                .source_branch(r.head)
+                .target_branch(r.base)
                 .state(api::merge_requests::MergeRequestState::Opened)
                 .build(),
         )?
@@ -784,9 +828,9 @@ impl Publisher for GitLab {
         let mr: MergeRequest = built(
             mrs::CreateMergeRequest::builder()
                 .project(self.project.as_str())
-                .source_branch(head)
-                .target_branch(base)
-                .title(title)
+                .source_branch(r.head)
+                .target_branch(r.base)
+                .title(r.title)
                 .description(body)
                 .remove_source_branch(true)
                 .build(),
@@ -825,6 +869,7 @@ impl Browse for GitLab {
             .map(|e| RepoEntry {
                 path: e.path,
                 size: None,
+                sha: e.id,
             })
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -8,6 +8,7 @@
 //! rate-limit waits live in [`paced`], where an ambiguous create can be checked against a
 //! fresh listing before it is sent again.
 
+pub mod app;
 pub mod browse;
 pub mod cache;
 pub mod client;
@@ -31,8 +32,9 @@ use crate::render::safe::parse_marker;
 /// `forward_forge!([generics] Type, call)` makes each method's body `call!(self, class, f =>
 /// f.method(args).await)`: the wrapper's `call!` macro binds `f` to the wrapped forge and
 /// runs the expression, and may treat each class of call its own way: `plain` (no request:
-/// `describe`, `origin`), `read`, `write` (changes the forge) and `branch` (`ensure_branch`,
-/// a write only when it answers `true`). Used by [`client::Client`] (GitHub or GitLab) and by
+/// `describe`, `origin`), `read`, `listing(label)` (`list_issues`, a read a wrapper may keep
+/// until the next write), `write` (changes the forge) and `branch` (`ensure_branch`, a write
+/// only when it answers `true`). Used by [`client::Client`] (GitHub or GitLab) and by
 /// the service's counting wrapper.
 macro_rules! forward_forge {
     ([$($gen:tt)*] $ty:ty, $call:ident) => {
@@ -44,7 +46,7 @@ macro_rules! forward_forge {
                 &self,
                 label: &str,
             ) -> Result<Vec<$crate::plan::TrackedIssue>, $crate::forge::TrackerError> {
-                $call!(self, read, f => f.list_issues(label).await)
+                $call!(self, listing(label), f => f.list_issues(label).await)
             }
             async fn create_issue(
                 &self,
@@ -246,6 +248,10 @@ pub enum SetupError {
     /// No forge is configured.
     #[error("no tracker configured")]
     NoTracker,
+    /// GitHub refused the App's id or key, or could not be asked; the message names the
+    /// setting, never the key.
+    #[error("{0}")]
+    App(String),
 }
 
 /// Why a tracker call failed, classified for retries and for the user's message.

@@ -44,9 +44,13 @@ pub struct FileWrite<'a> {
 /// The pull/merge request the tool keeps open from `head` into `base`.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestSpec<'a> {
+    /// The branch the tool commits to.
     pub head: &'a str,
+    /// The branch it merges into (the default branch).
     pub base: &'a str,
+    /// The title, given when the request is opened (an open one keeps its own).
     pub title: &'a str,
+    /// The description, kept current.
     pub body: &'a str,
 }
 

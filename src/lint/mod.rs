@@ -17,6 +17,22 @@ pub struct Finding {
     pub diagnostic: Diagnostic,
 }
 
+impl Finding {
+    /// A file that could not be read as a postmortem (binary, too large, not UTF-8): an
+    /// error of the run, with `reason`.
+    pub fn unreadable(path: &str, reason: &str) -> Finding {
+        Finding {
+            path: path.to_string(),
+            diagnostic: Diagnostic::new(
+                Severity::Error,
+                None,
+                "unreadable",
+                format!("not read: {reason}"),
+            ),
+        }
+    }
+}
+
 /// The parser's diagnostics plus the lint rules, in line order.
 pub fn lint(pm: &Postmortem, cfg: &Config) -> Vec<Diagnostic> {
     let mut out = pm.diagnostics.clone();

@@ -79,9 +79,8 @@ impl Context {
             );
             for body in bodies {
                 // Only lines with a digit or a zone note can say anything here: test the raw
-                // bytes before reading them properly.
-                // Both zone notes contain "times": one scan rules most lines out.
-                // (Measured without markup: a link around the zone's name is long.)
+                // bytes before reading them properly. (A zone note is measured without
+                // markup: a link around the zone's name is long.)
                 let zone_wanted = if timeline {
                     timeline_offset.is_none()
                 } else {
@@ -90,9 +89,7 @@ impl Context {
                 let notes_zone = zone_wanted
                     && (starts_with_ascii_ci(body, "time (")
                         || starts_with_ascii_ci(body, "timeline (")
-                        || (contains_letters(body, *b"times")
-                            && (inline::find_ascii_ci(body, 0, "all times").is_some()
-                                || inline::find_ascii_ci(body, 0, "times in").is_some())));
+                        || notes_all_times(body));
                 let date_label = stating
                     && labelled_date.is_none()
                     && (starts_with_ascii_ci(body, "incident date")
@@ -537,9 +534,7 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
     if detected.is_none() {
         detected = timeline
             .iter()
-            // No character lower-cases to an ASCII letter of "detect" but that letter:
-            // the ASCII search gives the lower-case search's answer.
-            .find(|e| e.time.is_some() && contains_letters(&e.text, *b"detect"))
+            .find(|e| e.time.is_some() && inline::find_ascii_ci(&e.text, 0, "detect").is_some())
             .and_then(|e| e.time);
     }
     let duration_minutes = match (&start, &end) {
@@ -575,60 +570,27 @@ fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// `inline::find_ascii_ci(s, 0, needle).is_some()` for a needle of lower-case ASCII letters,
-/// without a branch per byte: sixteen positions at a time, each letter compared across them at once
-/// (vector compares); the last positions in one more block that ends with the text, which
-/// overlaps the one before (only a text shorter than a block is read byte by byte).
-/// `b | 0x20` equals a lower-case letter only for that letter in either case, so this is
-/// exactly the case-insensitive test.
-fn contains_letters<const N: usize>(s: &str, needle: [u8; N]) -> bool {
-    debug_assert!(needle.iter().all(u8::is_ascii_lowercase));
-    let h = s.as_bytes();
-    let block = 15 + N;
-    let mut i = 0;
-    while i + block <= h.len() {
-        if letters_in16(&h[i..i + block], &needle) {
+/// Whether `body` says "all times" or "times in" (a zone note), in any ASCII case: one search
+/// for "times", then a look at its neighbours (this runs on every line of a document).
+fn notes_all_times(body: &str) -> bool {
+    let b = body.as_bytes();
+    let mut from = 0;
+    while let Some(at) = inline::find_ascii_ci(body, from, "times") {
+        let all_before = at >= 4 && b[at - 4..at].eq_ignore_ascii_case(b"all ");
+        let in_after = b
+            .get(at + 5..at + 8)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b" in"));
+        if all_before || in_after {
             return true;
         }
-        i += 16;
+        from = at + 5;
     }
-    if i >= h.len() {
-        return false;
-    }
-    if h.len() >= block {
-        return letters_in16(&h[h.len() - block..], &needle);
-    }
-    h[i..]
-        .windows(N)
-        .any(|w| w.iter().zip(&needle).all(|(&b, &c)| b | 0x20 == c))
+    false
 }
 
-/// Whether `needle` starts at one of the sixteen positions of `bytes` (`15 + N` bytes).
-#[inline(always)]
-fn letters_in16<const N: usize>(bytes: &[u8], needle: &[u8; N]) -> bool {
-    let mut hit = [true; 16];
-    for (k, &c) in needle.iter().enumerate() {
-        for (x, &b) in hit.iter_mut().zip(&bytes[k..k + 16]) {
-            *x &= b | 0x20 == c;
-        }
-    }
-    hit.iter().fold(false, |any, &x| any | x)
-}
-
-/// Whether `s` has at least `n` ASCII digits: sixteen bytes at a time, counted in a byte
-/// (a count per byte into a `usize` would vectorise four bytes at a time).
+/// Whether `s` has at least `n` ASCII digits.
 fn has_digits(s: &str, n: usize) -> bool {
-    let count = |c: &[u8]| {
-        c.iter()
-            .fold(0u8, |k, &b| k + u8::from(b.wrapping_sub(b'0') < 10))
-    };
-    let mut chunks = s.as_bytes().chunks_exact(16);
-    let mut seen = 0;
-    for c in &mut chunks {
-        seen += usize::from(count(c));
-    }
-    seen += usize::from(count(chunks.remainder()));
-    seen >= n
+    s.bytes().filter(u8::is_ascii_digit).take(n).count() >= n
 }
 
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label
@@ -1165,6 +1127,22 @@ mod tests {
     }
 
     #[test]
+    fn zone_notes_are_found_in_any_case() {
+        for (s, want) in [
+            ("All times in UTC", true),
+            ("note: ALL TIMES are PST", true),
+            ("Times in CEST", true),
+            ("(times in EAT)", true),
+            ("times", false),
+            ("sometimes it failed", false),
+            ("many times over", false),
+            ("", false),
+        ] {
+            assert_eq!(notes_all_times(s), want, "{s:?}");
+        }
+    }
+
+    #[test]
     fn restoration_is_declared_outright() {
         for (s, want) in [
             ("Service RESTORED at 10:00", true),
@@ -1183,69 +1161,6 @@ mod tests {
             ("", false),
         ] {
             assert_eq!(declares_restoration(s), want, "{s:?}");
-        }
-    }
-
-    #[test]
-    fn has_digits_counts_every_digit() {
-        for s in [
-            "",
-            "1",
-            "2023",
-            "a1b2c3",
-            "x 2023-01-05",
-            "0123456789abcdef0123",
-        ] {
-            for pad in ["", "abcdefghijklmnop", "é"] {
-                let t = format!("{pad}{s}{pad}");
-                let count = t.bytes().filter(u8::is_ascii_digit).count();
-                for n in 0..=count + 1 {
-                    assert_eq!(has_digits(&t, n), count >= n, "{t:?} {n}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn contains_letters_agrees_with_the_plain_search() {
-        for s in [
-            "",
-            "time",
-            "times",
-            "TIMES",
-            "All Times in UTC",
-            "xTiMeSx",
-            "timestamps",
-            "tim es",
-            "T\u{e9}mes times",
-            "é times",
-            "\u{54}IME\u{53}",
-            "ti\u{2014}mes",
-            "sometime s",
-        ] {
-            assert_eq!(
-                contains_letters(s, *b"times"),
-                inline::find_ascii_ci(s, 0, "times").is_some(),
-                "{s:?}"
-            );
-            for pad in ["", "0123456789abcdef", "0123456789abcdef0123456789"] {
-                for t in [
-                    format!("{pad}{s}"),
-                    format!("{s}{pad}"),
-                    format!("{pad}{s}{pad}"),
-                ] {
-                    assert_eq!(
-                        contains_letters(&t, *b"times"),
-                        inline::find_ascii_ci(&t, 0, "times").is_some(),
-                        "{t:?}"
-                    );
-                    assert_eq!(
-                        contains_letters(&t, *b"detect"),
-                        t.to_lowercase().contains("detect"),
-                        "{t:?}"
-                    );
-                }
-            }
         }
     }
 }

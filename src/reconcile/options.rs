@@ -36,6 +36,9 @@ pub enum OptionsError {
     },
     #[error("cannot read the current folder: {0}")]
     CurrentDir(#[from] std::io::Error),
+    /// The GitHub App's settings are incomplete or wrong; the message names the variable.
+    #[error("{0}")]
+    App(String),
 }
 
 /// Everything a job needs to know besides its documents and its forge client.
@@ -152,7 +155,16 @@ fn resolve_remote(
         .or_else(|| config.sync.api_url.clone())
         .or(url_env)
         .unwrap_or_else(|| default_url.to_string());
-    let token = kind.and_then(|k| var(k.token_var()));
+    // A GitHub App, when configured, acts instead of a token.
+    let app = match kind {
+        Some(ForgeKind::Github) => {
+            crate::forge::app::AppCredentials::from_env(var).map_err(OptionsError::App)?
+        }
+        _ => None,
+    };
+    let token = kind
+        .filter(|_| app.is_none())
+        .and_then(|k| var(k.token_var()));
     if kind.is_some() && repo.is_empty() {
         return Err(OptionsError::NoRepository {
             file: crate::config::FILE_NAME,
@@ -164,6 +176,7 @@ fn resolve_remote(
         repo,
         api_url,
         token,
+        app,
     })
 }
 
@@ -195,13 +208,7 @@ fn ci_file_url(remote: &Remote, env: &HashMap<String, String>) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::ci::tests::env;
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

@@ -12,7 +12,7 @@ use crate::ci::review::{Review, Sticky, STICKY_MARKER};
 use crate::forge::client::{Client, ConnectError};
 use crate::forge::{ForgeKind, Tracker, TrackerError};
 use crate::lint::{lint, Finding};
-use crate::model::{Diagnostic, Postmortem, Severity};
+use crate::model::{Postmortem, Severity};
 use crate::plan::{plan, Action, Plan, PlannedItem, TrackedIssue};
 use crate::render::context::{
     Finding as FindingView, IssueLink, ItemView, PlanEntry, PostmortemRef, PrCommentContext,
@@ -156,15 +156,7 @@ pub async fn review(job: &Job<'_>) -> Result<ReviewReport, ReviewError> {
         .collect();
     let mut findings = Vec::new();
     for (path, reason) in job.skipped.iter().filter(|(p, _)| selected(p)) {
-        findings.push(Finding {
-            path: path.clone(),
-            diagnostic: Diagnostic::new(
-                Severity::Error,
-                None,
-                "unreadable",
-                format!("not read: {reason}"),
-            ),
-        });
+        findings.push(Finding::unreadable(path, reason));
     }
     for d in &docs {
         for diag in lint(d, &options.config) {
@@ -236,17 +228,6 @@ pub async fn listing(
     }
 }
 
-fn postmortem_ref(d: &Postmortem, options: &SyncOptions) -> PostmortemRef {
-    PostmortemRef {
-        path: d.path.clone(),
-        url: options
-            .file_url
-            .as_ref()
-            .map(|u| u.replace("{path}", &d.path)),
-        title: d.title.clone(),
-    }
-}
-
 fn item_view(d: &Postmortem, i: &PlannedItem) -> ItemView {
     let item = &d.actions[i.item];
     ItemView {
@@ -275,7 +256,12 @@ pub fn statuses(
     use crate::status::{status, IssueState};
     let mut out: Vec<(PostmortemRef, Vec<StatusItem>)> = docs
         .iter()
-        .map(|d| (postmortem_ref(d, options), Vec::new()))
+        .map(|d| {
+            (
+                PostmortemRef::of(d, options.file_url.as_deref()),
+                Vec::new(),
+            )
+        })
         .collect();
     for i in &p.items {
         let d = &docs[i.doc];
@@ -397,4 +383,60 @@ fn findings_of(findings: &[Finding], path: &str) -> Vec<FindingView> {
             message: f.diagnostic.message.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::forge::client::Remote;
+
+    /// Without a token on GitLab the check reaches no forge: every postmortem is checked, the
+    /// plan comes from the files alone, and the comment is rendered but not written.
+    #[tokio::test]
+    async fn without_a_token_every_postmortem_is_checked_and_nothing_written() {
+        let docs = vec![
+            crate::parse::parse(
+                "pm/a.md",
+                "# Outage\n\n## Action items\n\n- Add an alert\n",
+                &Default::default(),
+            ),
+            crate::parse::parse("pm/b.md", "# Other\n\nNo sections.\n", &Default::default()),
+        ];
+        let remote = Remote {
+            kind: Some(ForgeKind::Gitlab),
+            repo: "acme/svc".into(),
+            // Never contacted: a request here would fail the test with a connection error.
+            api_url: "http://127.0.0.1:9/api/v4".into(),
+            token: None,
+            app: None,
+        };
+        let today = "2026-03-01".parse().unwrap();
+        let options = Options::new(Config::default(), remote, None, Default::default(), today);
+        let engine = Engine::new(None).unwrap();
+        let skipped = vec![("pm/c.md".to_string(), "binary".to_string())];
+        let report = review(&Job {
+            options: &options,
+            engine: &engine,
+            documents: &docs,
+            skipped: &skipped,
+            number: 7,
+            dry_run: false,
+            timeout: Duration::from_secs(1),
+        })
+        .await
+        .unwrap();
+        assert!(matches!(report.warnings.as_slice(), [Warning::NoToken]));
+        assert!(matches!(report.comment, Comment::NoClient));
+        assert_eq!(report.checked, 2);
+        assert!(report
+            .findings
+            .iter()
+            .any(|f| f.path == "pm/c.md" && f.diagnostic.code == "unreadable"));
+        let body = report.body.expect("a comment body");
+        assert!(body.contains(STICKY_MARKER), "{body}");
+        assert!(body.contains("Add an alert"), "{body}");
+        assert_eq!(report.statuses.len(), 2);
+        assert_eq!(report.statuses[0].1.len(), 1, "the one item, planned");
+    }
 }

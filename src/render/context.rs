@@ -18,6 +18,18 @@ pub struct PostmortemRef {
     pub title: Option<String>,
 }
 
+impl PostmortemRef {
+    /// `doc` as templates name it, linked through `file_url` (`{path}` replaced by its path)
+    /// when one is configured.
+    pub fn of(doc: &crate::model::Postmortem, file_url: Option<&str>) -> PostmortemRef {
+        PostmortemRef {
+            path: doc.path.clone(),
+            url: file_url.map(|u| u.replace("{path}", &doc.path)),
+            title: doc.title.clone(),
+        }
+    }
+}
+
 /// An issue in the tracker.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct IssueLink {

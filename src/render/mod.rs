@@ -343,8 +343,8 @@ pub fn register_helpers(hb: &mut Handlebars<'static>) {
     hb.register_helper("plural", Box::new(ValueHelper(plural)));
     hb.register_helper("duration", Box::new(ValueHelper(duration)));
     hb.register_helper("truncate", Box::new(ValueHelper(truncate)));
-    hb.register_helper("mention", Box::new(Mention));
-    hb.register_helper("block", Box::new(Block));
+    hb.register_helper("mention", Box::new(RawHelper(mention)));
+    hb.register_helper("block", Box::new(RawHelper(block)));
 }
 
 fn param<'a>(
@@ -467,11 +467,11 @@ fn truncate(h: &Helper<'_>) -> Result<Value, RenderErrorReason> {
     Ok(Value::String(out))
 }
 
-/// `{{mention login}}`: writes its own output, because the escape function would break the
-/// mention it exists to make.
-struct Mention;
+/// A helper that writes its own output, already safe: the escape function would break what
+/// it writes (a mention, text escaped line by line).
+struct RawHelper(fn(&Helper<'_>) -> Result<String, RenderErrorReason>);
 
-impl HelperDef for Mention {
+impl HelperDef for RawHelper {
     fn call<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
@@ -480,35 +480,28 @@ impl HelperDef for Mention {
         _: &mut RenderContext<'reg, 'rc>,
         out: &mut dyn Output,
     ) -> HelperResult {
-        let login = as_text(param(h, 0, "mention")?);
-        let login = login.trim();
-        if safe::is_login(login) {
-            out.write(&format!("@{}", login.trim_start_matches('@')))?;
-        } else {
-            out.write(&safe::escape_inline(login))?;
-        }
+        out.write(&(self.0)(h)?)?;
         Ok(())
     }
 }
 
-/// `{{block text [max]}}`: multi-line text, escaped line by line.
-struct Block;
+/// `{{mention login}}`: `@login` for a login the forge could have, else the text escaped.
+fn mention(h: &Helper<'_>) -> Result<String, RenderErrorReason> {
+    let login = as_text(param(h, 0, "mention")?);
+    let login = login.trim();
+    Ok(if safe::is_login(login) {
+        format!("@{}", login.trim_start_matches('@'))
+    } else {
+        safe::escape_inline(login)
+    })
+}
 
-impl HelperDef for Block {
-    fn call<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        _: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-        out: &mut dyn Output,
-    ) -> HelperResult {
-        let text = as_text(param(h, 0, "block")?);
-        let max = h
-            .param(1)
-            .and_then(|p| p.value().as_u64())
-            .map_or(20_000, |m| m as usize);
-        out.write(&safe::escape_block(&text, max))?;
-        Ok(())
-    }
+/// `{{block text [max]}}`: multi-line text, escaped line by line.
+fn block(h: &Helper<'_>) -> Result<String, RenderErrorReason> {
+    let text = as_text(param(h, 0, "block")?);
+    let max = h
+        .param(1)
+        .and_then(|p| p.value().as_u64())
+        .map_or(20_000, |m| m as usize);
+    Ok(safe::escape_block(&text, max))
 }

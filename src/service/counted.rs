@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use super::webhook::Forge;
 use crate::forge::browse::Browse;
 use crate::forge::{Tracker, TrackerError};
+use crate::plan::TrackedIssue;
 
 /// Calls by (forge, outcome): `ok`, `rate_limited`, `error`.
 #[derive(Debug, Default)]
@@ -77,6 +78,21 @@ pub struct Counted<'a, F> {
     pub inner: &'a F,
     pub forge: Forge,
     pub counts: &'a CallCounts,
+    /// The last issue listing, by label, until the job writes to an issue: the sync and the
+    /// follow-up of one job share one listing when the sync changed nothing.
+    pub listing: Mutex<Option<(String, Vec<TrackedIssue>)>>,
+}
+
+impl<'a, F> Counted<'a, F> {
+    /// Counts `inner`'s calls into `counts`.
+    pub fn new(inner: &'a F, forge: Forge, counts: &'a CallCounts) -> Self {
+        Counted {
+            inner,
+            forge,
+            counts,
+            listing: Mutex::new(None),
+        }
+    }
 }
 
 impl<F> Counted<'_, F> {
@@ -85,8 +101,10 @@ impl<F> Counted<'_, F> {
         r
     }
 
-    /// A call that changes the forge: counted, and a write of the job when it succeeded.
+    /// A call that changes the forge: counted, and a write of the job when it succeeded. Any
+    /// write, even a failed one (it may have been applied), makes the kept listing stale.
     fn write<T>(&self, r: Result<T, TrackerError>) -> Result<T, TrackerError> {
+        *self.listing.lock().unwrap_or_else(|e| e.into_inner()) = None;
         if r.is_ok() {
             JobCalls::add(|j| &j.writes);
         }
@@ -104,6 +122,25 @@ macro_rules! counted {
     ($self:ident, read, $f:ident => $e:expr) => {{
         let $f = $self.inner;
         $self.count($e)
+    }};
+    ($self:ident, listing($label:expr), $f:ident => $e:expr) => {{
+        let kept = $self
+            .listing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match kept {
+            Some((l, issues)) if l == $label => Ok(issues),
+            _ => {
+                let $f = $self.inner;
+                let listed = $self.count($e);
+                if let Ok(issues) = &listed {
+                    *$self.listing.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(($label.to_string(), issues.clone()));
+                }
+                listed
+            }
+        }
     }};
     ($self:ident, write, $f:ident => $e:expr) => {{
         let $f = $self.inner;

@@ -94,6 +94,12 @@ pub trait Runner: Send + Sync + 'static {
             ))
         })
     }
+
+    /// Repositories the runner learnt of itself (a GitHub App's installations), covered by
+    /// the schedule when no watch list is configured.
+    fn discovered(&self) -> Vec<(Forge, String)> {
+        Vec::new()
+    }
 }
 
 /// The HTTP server stopped on an error.

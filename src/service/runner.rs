@@ -23,6 +23,7 @@ use super::index;
 use super::store::{Job, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, JobError, JobResult, Runner};
+use crate::forge::app::GitHubApp;
 use crate::forge::browse::Browse;
 use crate::forge::client::{Client, ConnectError};
 use crate::forge::paced::{Pacing, Sleeper};
@@ -137,7 +138,7 @@ pub struct RunnerSettings {
     pub github: Option<Access>,
     pub gitlab: Option<Access>,
     pub write: WriteMode,
-    /// Per-request timeout on GitHub.
+    /// Per-request timeout on GitHub and GitLab.
     pub timeout: Duration,
     /// The day to use instead of today (reproducible demos and tests).
     pub today: Option<NaiveDate>,
@@ -158,6 +159,20 @@ pub struct ForgeRunner {
     settings: RunnerSettings,
     engine: Engine,
     api: Arc<ApiMetrics>,
+    /// GitHub as an App: each repository through its installation's token, never
+    /// `settings.github`'s.
+    app: Option<Arc<GitHubApp>>,
+    /// What the last job of each repository read, kept in memory (a restart reads everything
+    /// once more): its default branch and its files by blob id.
+    memory: std::sync::Mutex<std::collections::HashMap<(Forge, String), Memory>>,
+}
+
+/// What a repository's last job read: a follow-up job trusts the branch name (no request for
+/// it), and no job reads a file whose blob id is unchanged.
+#[derive(Debug, Default)]
+struct Memory {
+    branch: Option<String>,
+    seen: remote::Seen,
 }
 
 impl ForgeRunner {
@@ -173,7 +188,16 @@ impl ForgeRunner {
             settings,
             engine,
             api,
+            app: None,
+            memory: Default::default(),
         })
+    }
+
+    /// Acts on GitHub as `app`: every repository through the token of the installation that
+    /// covers it.
+    pub fn with_github_app(mut self, app: Arc<GitHubApp>) -> ForgeRunner {
+        self.app = Some(app);
+        self
     }
 
     fn access(&self, forge: Forge) -> Result<&Access, String> {
@@ -235,47 +259,71 @@ impl ForgeRunner {
 
     async fn attempt(&self, job: &Job) -> Result<(), Failure> {
         let forge = job.mark.forge;
-        let access = self.access(forge)?;
         let origin = format!("{}:{}", forge.as_str(), job.mark.repo);
-        let remote = Remote {
-            kind: Some(forge),
-            repo: job.mark.repo.clone(),
-            api_url: access.api_url.clone(),
-            token: Some(access.token.clone()),
-        };
-        let connected = Client::connect(&remote, self.settings.timeout).await;
-        let client = match connected {
-            Ok(client) => {
-                if forge == Forge::Gitlab {
-                    // Connecting to GitLab checks the token (`GET /user`): a call too.
-                    self.api.calls.record(forge, &Ok::<(), TrackerError>(()));
-                }
-                client
+        let (client, remote) = match (forge, &self.app) {
+            (Forge::Github, Some(app)) => {
+                // Finding the installation and minting its token are calls too.
+                let connected = app.github(&job.mark.repo).await;
+                self.api.calls.record(forge, &connected);
+                let gh = connected.map_err(|e| self.failure(forge, &origin, e))?;
+                let remote = Remote {
+                    kind: Some(forge),
+                    repo: job.mark.repo.clone(),
+                    api_url: app.api_url().to_string(),
+                    token: None,
+                    app: None,
+                };
+                (Client::GitHub(gh), remote)
             }
-            Err(ConnectError::Tracker(e)) => {
-                self.api.calls.record(forge, &Err::<(), _>(e.clone()));
-                return Err(self.failure(forge, &origin, e));
+            _ => {
+                let access = self.access(forge)?;
+                let remote = Remote {
+                    kind: Some(forge),
+                    repo: job.mark.repo.clone(),
+                    api_url: access.api_url.clone(),
+                    token: Some(access.token.clone()),
+                    app: None,
+                };
+                let client = match Client::connect(&remote, self.settings.timeout).await {
+                    Ok(client) => {
+                        if forge == Forge::Gitlab {
+                            // Connecting to GitLab checks the token (`GET /user`): a call too.
+                            self.api.calls.record(forge, &Ok::<(), TrackerError>(()));
+                        }
+                        client
+                    }
+                    Err(ConnectError::Tracker(e)) => {
+                        self.api.calls.record(forge, &Err::<(), _>(e.clone()));
+                        return Err(self.failure(forge, &origin, e));
+                    }
+                    Err(ConnectError::Setup(m)) => return Err(format!("{origin}: {m}").into()),
+                };
+                (client, remote)
             }
-            Err(ConnectError::Setup(m)) => return Err(format!("{origin}: {m}").into()),
         };
-        let counted = Counted {
-            inner: &client,
-            forge,
-            counts: &self.api.calls,
-        };
+        let counted = Counted::new(&client, forge, &self.api.calls);
         self.reconcile(&counted, job, remote).await
+    }
+
+    /// The credential a forge's calls carry, for messages.
+    fn credential(&self, forge: Forge) -> &'static str {
+        match (forge, &self.app) {
+            (Forge::Github, Some(_)) => "GitHub App (GITHUB_APP_ID) installation token",
+            (forge, _) => forge.token_var(),
+        }
     }
 
     /// A failed call as a [`Failure`].
     fn failure(&self, forge: Forge, origin: &str, e: TrackerError) -> Failure {
         let wait = rate_limit_wait(&e);
         Failure {
-            message: format!("{origin}: {}", explain(forge, &e)),
+            message: format!("{origin}: {}", explain(self.credential(forge), &e)),
             wait,
         }
     }
 
-    /// One repository, start to end. Errors name the repository.
+    /// One repository, start to end, through `forge` at `api_url` (with `token`, unless
+    /// the client authenticates otherwise). Errors name the repository.
     async fn reconcile<F: Tracker + Browse>(
         &self,
         forge: &F,
@@ -294,16 +342,62 @@ impl ForgeRunner {
                 wait,
             }
         };
-        let branch = forge.default_branch().await.map_err(fail)?;
+        let key = (kind, repo.to_string());
+        let mut memory = self
+            .memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&key)
+            .unwrap_or_default();
+        // A push may name a new default branch; an issue event or the schedule does not.
+        let remembered = memory
+            .branch
+            .take()
+            .filter(|_| job.mark.reason == Reason::Followup);
+        let listed = match remembered {
+            Some(branch) => match remote::list(forge, &branch).await {
+                Ok(files) => Some((branch, files)),
+                // Renamed or deleted since: ask for the default branch again.
+                Err(e) if matches!(e.tracker_error(), Some(TrackerError::NotFound(_))) => None,
+                Err(e) => return Err(load_failed(e)),
+            },
+            None => None,
+        };
+        let (branch, files) = match listed {
+            Some(l) => l,
+            None => {
+                let branch = forge.default_branch().await.map_err(fail)?;
+                let files = remote::list(forge, &branch).await.map_err(load_failed)?;
+                (branch, files)
+            }
+        };
         // The service's own environment is not the repository's: no POSTMORTEM_TRACKER_*
         // variables are taken from it.
-        let config = remote::read_config(forge, &branch, std::iter::empty())
-            .await
-            .map_err(load_failed)?;
+        let config = remote::read_listed_config(
+            forge,
+            &branch,
+            &files,
+            &mut memory.seen,
+            std::iter::empty(),
+        )
+        .await
+        .map_err(load_failed)?;
         let parse_options = config.parse_options();
-        let inputs = remote::load(forge, &branch, &config.paths, &parse_options)
-            .await
-            .map_err(load_failed)?;
+        let inputs = remote::load_listed(
+            forge,
+            &branch,
+            files,
+            &config.paths,
+            &parse_options,
+            &mut memory.seen,
+        )
+        .await
+        .map_err(load_failed)?;
+        memory.branch = Some(branch.clone());
+        self.memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, memory);
         let (docs, texts): (Vec<Postmortem>, Vec<String>) = inputs.documents.into_iter().unzip();
         let file_url = config
             .sync
@@ -428,6 +522,15 @@ impl Runner for ForgeRunner {
         owner: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, String>> {
         Box::pin(async move {
+            if let (Forge::Github, Some(app)) = (forge, &self.app) {
+                // The App sees exactly what it is installed on, private repositories included.
+                let prefix = format!("{}/", owner.to_lowercase());
+                return Ok(app
+                    .repositories()
+                    .into_iter()
+                    .filter(|r| r.starts_with(&prefix))
+                    .collect());
+            }
             let access = self.access(forge)?;
             let listed = match forge {
                 Forge::Github => {
@@ -446,8 +549,23 @@ impl Runner for ForgeRunner {
             self.api.calls.record(forge, &listed);
             listed
                 .map(|v| v.into_iter().map(|r| r.to_lowercase()).collect())
-                .map_err(|e| format!("{}:{owner}/*: {}", forge.as_str(), explain(forge, &e)))
+                .map_err(|e| {
+                    let why = explain(self.credential(forge), &e);
+                    format!("{}:{owner}/*: {why}", forge.as_str())
+                })
         })
+    }
+
+    fn discovered(&self) -> Vec<(Forge, String)> {
+        self.app
+            .as_ref()
+            .map(|app| {
+                app.repositories()
+                    .into_iter()
+                    .map(|r| (Forge::Github, r))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -482,8 +600,7 @@ fn rate_limit_wait(e: &TrackerError) -> Option<Duration> {
 }
 
 /// One line per failure, saying what to fix; never the token.
-fn explain(forge: Forge, e: &TrackerError) -> String {
-    let var = forge.token_var();
+fn explain(var: &str, e: &TrackerError) -> String {
     match e {
         TrackerError::Unauthorized(m) => {
             format!("the service's {var} was rejected (401 {}): set a valid token", m.trim())

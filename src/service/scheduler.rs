@@ -105,6 +105,7 @@ async fn watched_now(app: &App, runner: &dyn Runner) -> BTreeSet<(Forge, String)
     let watched = &app.settings.repositories;
     let mut all = BTreeSet::new();
     if watched.is_empty() {
+        all.extend(runner.discovered());
         match app.store(|s| s.known_repositories()).await {
             Ok(known) => all.extend(known),
             Err(e) => tracing::error!(

@@ -56,6 +56,9 @@ pub struct Settings {
     pub api_metrics: Arc<runner::ApiMetrics>,
     /// The dashboard's template (the embedded one, or a `templates_dir` override).
     pub dashboard: Arc<dashboard::Dashboard>,
+    /// GitHub as an App: deliveries tell it of installations and of which installation a
+    /// repository's jobs use.
+    pub github_app: Option<Arc<crate::forge::app::GitHubApp>>,
 }
 
 impl Default for Settings {
@@ -75,6 +78,7 @@ impl Default for Settings {
             dashboard: Arc::new(
                 dashboard::Dashboard::new(None).expect("the embedded dashboard template compiles"),
             ),
+            github_app: None,
         }
     }
 }

@@ -62,6 +62,22 @@ pub enum Action {
     Mark(Mark),
     /// Authentic, but nothing to do (a tag push, a pull request, a comment); the text says why.
     Ignore(String),
+    /// A GitHub App was installed, uninstalled, suspended, or given or refused repositories
+    /// (`installation`, `installation_repositories`): what the service acts on changed.
+    Installation(InstallationChange),
+}
+
+/// How a GitHub App installation changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallationChange {
+    /// The installation.
+    pub id: u64,
+    /// Repositories it now covers (`owner/name`, lower-case).
+    pub added: Vec<String>,
+    /// Repositories it no longer covers.
+    pub removed: Vec<String>,
+    /// The App was uninstalled or suspended there: none of its repositories are acted on.
+    pub gone: bool,
 }
 
 /// An authenticated delivery.
@@ -74,6 +90,9 @@ pub struct Delivery {
     pub event: String,
     /// What to do.
     pub action: Action,
+    /// The GitHub App installation the delivery came through (`installation.id`): its
+    /// repository's jobs use that installation's token.
+    pub installation: Option<u64>,
 }
 
 /// Why a delivery was refused.
@@ -182,7 +201,17 @@ pub fn github(secret: &[u8], headers: &HeaderMap, body: &[u8]) -> Result<Deliver
         .ok_or(WebhookError::MissingHeader("X-GitHub-Event"))?
         .to_string();
     let action = github_action(&event, body)?;
-    Ok(Delivery { id, event, action })
+    // Read only when the event parsed: a malformed body was refused above.
+    let installation = serde_json::from_slice::<InstallationOnly>(body)
+        .ok()
+        .and_then(|p| p.installation)
+        .map(|i| i.id);
+    Ok(Delivery {
+        id,
+        event,
+        action,
+        installation,
+    })
 }
 
 #[derive(Deserialize)]
@@ -200,6 +229,64 @@ struct GithubPayload {
     repository: Option<GithubRepository>,
 }
 
+#[derive(Deserialize)]
+struct InstallationRef {
+    id: u64,
+}
+
+#[derive(Deserialize)]
+struct InstallationOnly {
+    installation: Option<InstallationRef>,
+}
+
+#[derive(Deserialize)]
+struct FullName {
+    full_name: String,
+}
+
+#[derive(Deserialize)]
+struct InstallationPayload {
+    action: String,
+    installation: InstallationRef,
+    #[serde(default)]
+    repositories: Option<Vec<FullName>>,
+    #[serde(default)]
+    repositories_added: Vec<FullName>,
+    #[serde(default)]
+    repositories_removed: Vec<FullName>,
+}
+
+/// What an `installation` or `installation_repositories` event changes.
+fn installation_action(event: &str, body: &[u8]) -> Result<Action, WebhookError> {
+    let p: InstallationPayload =
+        serde_json::from_slice(body).map_err(|e| bad_payload(event, e.to_string()))?;
+    let names = |v: Vec<FullName>| -> Vec<String> {
+        v.into_iter().map(|r| r.full_name.to_lowercase()).collect()
+    };
+    let mut change = InstallationChange {
+        id: p.installation.id,
+        added: Vec::new(),
+        removed: Vec::new(),
+        gone: false,
+    };
+    match (event, p.action.as_str()) {
+        ("installation", "deleted" | "suspend") => change.gone = true,
+        ("installation", "created" | "unsuspend" | "new_permissions_accepted") => {
+            change.added = names(p.repositories.unwrap_or_default());
+        }
+        ("installation_repositories", "added" | "removed") => {
+            change.added = names(p.repositories_added);
+            change.removed = names(p.repositories_removed);
+        }
+        (_, other) => {
+            return Ok(Action::Ignore(format!(
+                "{event} {other}: nothing the service acts on changed"
+            )))
+        }
+    }
+    Ok(Action::Installation(change))
+}
+
 fn bad_payload(event: &str, message: impl Into<String>) -> WebhookError {
     WebhookError::BadPayload {
         event: event.to_string(),
@@ -211,6 +298,9 @@ fn bad_payload(event: &str, message: impl Into<String>) -> WebhookError {
 pub fn github_action(event: &str, body: &[u8]) -> Result<Action, WebhookError> {
     if event == "ping" {
         return Ok(Action::Pong);
+    }
+    if matches!(event, "installation" | "installation_repositories") {
+        return installation_action(event, body);
     }
     if !matches!(event, "push" | "issues") {
         return Ok(Action::Ignore(format!("{event} events are not used")));
@@ -274,7 +364,12 @@ pub fn gitlab(secret: &[u8], headers: &HeaderMap, body: &[u8]) -> Result<Deliver
         .map(str::to_string)
         .unwrap_or_else(|| format!("body-sha256:{}", hex::encode(Sha256::digest(body))));
     let action = gitlab_action(&event, body)?;
-    Ok(Delivery { id, event, action })
+    Ok(Delivery {
+        id,
+        event,
+        action,
+        installation: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -359,6 +454,53 @@ mod tests {
             );
         }
         (h, serde_json::to_vec(&v["body"]).unwrap())
+    }
+
+    #[test]
+    fn github_app_installation_events() {
+        let body = fixture("github/installation_repositories.added.payload.json");
+        let h = github_headers(
+            "installation_repositories",
+            "d-i1",
+            Some(github_signature(SECRET, &body)),
+        );
+        let d = github(SECRET, &h, &body).unwrap();
+        assert_eq!(d.installation, Some(957387));
+        assert_eq!(
+            d.action,
+            Action::Installation(InstallationChange {
+                id: 957387,
+                added: vec!["codertocat/space".into()],
+                removed: vec![],
+                gone: false,
+            })
+        );
+        let body = fixture("github/installation.created.payload.json");
+        let h = github_headers(
+            "installation",
+            "d-i2",
+            Some(github_signature(SECRET, &body)),
+        );
+        let Action::Installation(c) = github(SECRET, &h, &body).unwrap().action else {
+            panic!("an installation change");
+        };
+        assert_eq!(c.added, vec!["codertocat/hello-world".to_string()]);
+        // Uninstalled: every repository of it goes.
+        let deleted = String::from_utf8(body)
+            .unwrap()
+            .replacen("\"created\"", "\"deleted\"", 1);
+        let Action::Installation(c) = github_action("installation", deleted.as_bytes()).unwrap()
+        else {
+            panic!("an installation change");
+        };
+        assert!(c.gone);
+        // A push through an App carries its installation; one sent to a plain webhook none.
+        let plain = fixture("github/push.payload.json");
+        let h = github_headers("push", "d-p", Some(github_signature(SECRET, &plain)));
+        assert_eq!(github(SECRET, &h, &plain).unwrap().installation, None);
+        let via_app = fixture("github/push.with-new-branch.payload.json");
+        let h = github_headers("push", "d-q", Some(github_signature(SECRET, &via_app)));
+        assert_eq!(github(SECRET, &h, &via_app).unwrap().installation, Some(1));
     }
 
     #[test]

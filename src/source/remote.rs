@@ -12,10 +12,11 @@
 //! limit, a 5xx) fails the whole load: a partial list would make the postmortems it missed look
 //! removed.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::config::{Config, ConfigError, FILE_NAME};
-use crate::forge::browse::Browse;
+use crate::forge::browse::{Browse, RepoEntry};
 use crate::forge::TrackerError;
 use crate::model::Postmortem;
 use crate::parse::{parse, ParseOptions};
@@ -107,6 +108,88 @@ pub async fn read_config<F: Browse>(
     )?)
 }
 
+/// Files read before, by path: each one's blob id and text. A listing that shows the same blob
+/// id shows the same content, so the file is not read again.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    files: HashMap<String, (String, String)>,
+}
+
+impl Seen {
+    /// `path`'s text: kept when `entry`'s blob id is the one read before, else read (and
+    /// kept). `None` when the file went away meanwhile.
+    async fn read<F: Browse>(
+        &mut self,
+        forge: &F,
+        entry: &RepoEntry,
+        branch: &str,
+    ) -> Result<Option<String>, TrackerError> {
+        if let Some((sha, text)) = self.files.get(&entry.path) {
+            if !entry.sha.is_empty() && *sha == entry.sha {
+                return Ok(Some(text.clone()));
+            }
+        }
+        let Some(file) = forge.read_file(&entry.path, branch).await? else {
+            self.files.remove(&entry.path);
+            return Ok(None);
+        };
+        if !entry.sha.is_empty() {
+            self.files
+                .insert(entry.path.clone(), (entry.sha.clone(), file.text.clone()));
+        }
+        Ok(Some(file.text))
+    }
+
+    /// Forgets the files `listing` no longer has (deleted ones would be kept forever).
+    fn keep_only(&mut self, listing: &[RepoEntry]) {
+        let listed: std::collections::HashSet<&str> =
+            listing.iter().map(|e| e.path.as_str()).collect();
+        self.files.retain(|p, _| listed.contains(p.as_str()));
+    }
+}
+
+/// Every file on `branch` (one listing, paginated on GitLab).
+pub async fn list<F: Browse>(forge: &F, branch: &str) -> Result<Vec<RepoEntry>, RemoteError> {
+    forge
+        .list_files(branch)
+        .await
+        .map_err(|source| RemoteError::List {
+            origin: forge.origin(),
+            branch: branch.into(),
+            source,
+        })
+}
+
+/// [`read_config`] from a listing of the branch: no request when the repository has no
+/// configuration file or when its blob is one `seen` already holds.
+pub async fn read_listed_config<F: Browse>(
+    forge: &F,
+    branch: &str,
+    files: &[RepoEntry],
+    seen: &mut Seen,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, RemoteError> {
+    let origin = forge.origin();
+    let text = match files.iter().find(|e| e.path == FILE_NAME) {
+        None => String::new(),
+        Some(entry) => seen
+            .read(forge, entry, branch)
+            .await
+            .map_err(|source| RemoteError::Read {
+                origin: origin.clone(),
+                path: FILE_NAME.into(),
+                branch: branch.into(),
+                source,
+            })?
+            .unwrap_or_default(),
+    };
+    Ok(Config::from_toml(
+        &text,
+        &format!("{origin}:{FILE_NAME}"),
+        env,
+    )?)
+}
+
 /// Lists the files on `branch`, keeps those `globs` select (with a postmortem extension),
 /// reads and parses each. One listing (paginated on GitLab) and one request per selected file.
 pub async fn load<F: Browse>(
@@ -115,32 +198,40 @@ pub async fn load<F: Browse>(
     globs: &[String],
     options: &ParseOptions,
 ) -> Result<RemoteInputs, RemoteError> {
+    let files = list(forge, branch).await?;
+    load_listed(forge, branch, files, globs, options, &mut Seen::default()).await
+}
+
+/// [`load`] from a listing of the branch, reading only the files whose blob `seen` does not
+/// hold already; `seen` keeps what was read for the next time.
+pub async fn load_listed<F: Browse>(
+    forge: &F,
+    branch: &str,
+    files: Vec<RepoEntry>,
+    globs: &[String],
+    options: &ParseOptions,
+    seen: &mut Seen,
+) -> Result<RemoteInputs, RemoteError> {
     let origin = forge.origin();
     let selector = Selector::new(globs).map_err(|source| RemoteError::Glob {
         origin: origin.clone(),
         source,
     })?;
-    let files = forge
-        .list_files(branch)
-        .await
-        .map_err(|source| RemoteError::List {
-            origin: origin.clone(),
-            branch: branch.into(),
-            source,
-        })?;
+    seen.keep_only(&files);
     let mut documents = Vec::new();
     let mut skipped = Vec::new();
     for entry in files
         .into_iter()
         .filter(|e| selector.is_selected(Path::new(&e.path)))
     {
-        let path = entry.path;
         if let Some(size) = entry.size.filter(|s| *s > MAX_FILE_BYTES) {
-            skipped.push((path, over_limit(size)));
+            skipped.push((entry.path, over_limit(size)));
             continue;
         }
-        let text = match forge.read_file(&path, branch).await {
-            Ok(Some(file)) => file.text,
+        let read = seen.read(forge, &entry, branch).await;
+        let path = entry.path;
+        let text = match read {
+            Ok(Some(text)) => text,
             // Removed by a push between the listing and this read.
             Ok(None) => {
                 skipped.push((path, format!("no longer on branch {branch}")));

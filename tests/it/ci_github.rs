@@ -64,33 +64,9 @@ fn run_ci_with(
     extra: &[&str],
 ) -> Run {
     let tmp = tempfile::tempdir().unwrap();
-    let event_path = tmp.path().join("event.json");
-    std::fs::write(&event_path, payload.to_string()).unwrap();
-    let output = tmp.path().join("output");
-    let summary = tmp.path().join("summary");
-    let git_ref = match payload["number"].as_u64() {
-        Some(n) => format!("refs/pull/{n}/merge"),
-        None => payload["ref"].as_str().unwrap_or("refs/heads/main").into(),
-    };
-    let out = crate::support::command()
-        .args(["ci", "--today=2026-01-10"])
+    let (output, summary) = (tmp.path().join("output"), tmp.path().join("summary"));
+    let out = crate::support::actions_ci(ws, &fake.base_url(), event, payload, token, tmp.path())
         .args(extra)
-        .current_dir(ws)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GITHUB_ACTIONS", "true")
-        .env("CI", "true")
-        .env("GITHUB_EVENT_NAME", event)
-        .env("GITHUB_EVENT_PATH", &event_path)
-        .env("GITHUB_REPOSITORY", "acme/svc")
-        .env("GITHUB_API_URL", fake.base_url())
-        .env("GITHUB_SERVER_URL", "https://github.example")
-        .env("GITHUB_REF", git_ref)
-        .env("GITHUB_OUTPUT", &output)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("GITHUB_TOKEN", token)
-        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
-        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0")
         .output()
         .unwrap();
     Run {

@@ -21,22 +21,12 @@ fn example(name: &str) -> String {
 
 fn run_ci(fake: &FakeGitLab, ws: &Path, vars: &[(&str, &str)]) -> (i32, String, String) {
     crate::support::run(
-        crate::support::command()
-            .args(["ci", "--today=2026-01-10"])
-            .current_dir(ws)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("GITLAB_CI", "true")
-            .env("CI", "true")
-            .env("CI_API_V4_URL", format!("{}/api/v4", fake.base_url()))
-            .env("CI_PROJECT_ID", "42")
-            .env("CI_PROJECT_PATH", "acme/svc")
-            .env("CI_PROJECT_URL", "https://gitlab.example/acme/svc")
-            .env("CI_DEFAULT_BRANCH", "main")
-            .env("GITLAB_TOKEN", FakeGitLab::TOKEN)
-            .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
-            .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0")
-            .envs(vars.iter().copied()),
+        crate::support::gitlab_ci(
+            ws,
+            &format!("{}/api/v4", fake.base_url()),
+            FakeGitLab::TOKEN,
+        )
+        .envs(vars.iter().copied()),
     )
 }
 

@@ -1,33 +1,21 @@
 //! The real binary, run the way users run it: in a folder of their own, with files, config and
 //! environment, checking what it prints and how it exits.
 
-use crate::support::command;
-use std::path::Path;
-use std::process::Output;
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    command()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use crate::support::{command, run_in as run, stderr, stdout, write};
 
 const PM: &str = "# DB outage\n\n## Summary\n\nOn March 3, 2026 from 14:00 to 15:30 UTC the database was down.\n\n## Root Cause\n\nDisk full.\n\n## Timeline\n\n- 14:00 UTC alert fired\n- 15:30 UTC service restored\n\n## Action Items\n\n- [ ] Add disk alerts @ana due: 2026-04-01\n- [x] Grow the volume (#12)\n";
+
+/// The paths of the documents `parse PATHS... --format json` read in `dir`, in its order.
+fn parsed_paths(dir: &std::path::Path, paths: &[&str]) -> Vec<String> {
+    let o = run(dir, &[&["parse", "--format", "json"], paths].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap().to_string())
+        .collect()
+}
 
 /// Fails with the whole text when `needle` is not in it.
 fn assert_has(text: &str, needle: &str) {
@@ -74,26 +62,17 @@ fn without_paths_the_configured_globs_are_read() {
     write(dir.path(), "postmortems/2026/a.md", PM);
     write(dir.path(), "docs/postmortems/b.txt", PM);
     write(dir.path(), "notes/c.md", PM);
-    let o = run(dir.path(), &["parse", "--format", "json"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let paths: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(paths, ["docs/postmortems/b.txt", "postmortems/2026/a.md"]);
+    assert_eq!(
+        parsed_paths(dir.path(), &[]),
+        ["docs/postmortems/b.txt", "postmortems/2026/a.md"]
+    );
 
     write(
         dir.path(),
         ".postmortem-tracker.toml",
         "paths = [\"notes/**\"]\n",
     );
-    let o = run(dir.path(), &["parse", "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v[0]["path"], "notes/c.md");
-    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(parsed_paths(dir.path(), &[]), ["notes/c.md"]);
 }
 
 #[test]
@@ -104,15 +83,10 @@ fn folders_are_walked_honouring_gitignore() {
     write(dir.path(), "pms/b.markdown", PM);
     write(dir.path(), "pms/image.png", "not a postmortem");
     write(dir.path(), "pms/drafts/wip.md", PM);
-    let o = run(dir.path(), &["parse", "pms", "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let paths: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(paths, ["pms/a.md", "pms/b.markdown"]);
+    assert_eq!(
+        parsed_paths(dir.path(), &["pms"]),
+        ["pms/a.md", "pms/b.markdown"]
+    );
 }
 
 #[test]

@@ -2,27 +2,8 @@
 //! into copies of the bundled examples and of small documents, the summary formats, the exit
 //! codes. The repository's own examples are never modified: they are copied to a temp folder.
 
-use crate::support::command;
+use crate::support::{command, run_in as run, stdout, write};
 use std::path::Path;
-use std::process::Output;
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    command()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 fn read(dir: &Path, rel: &str) -> String {
     std::fs::read_to_string(dir.join(rel)).unwrap()
@@ -103,17 +84,20 @@ fn file_only_writes_the_block_once_and_reports_overdue() {
 fn dry_run_json_and_markdown_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "postmortems/db.md", PM);
-    let o = run(
-        dir.path(),
-        &[
-            "followup",
-            "--today",
-            "2026-04-03",
-            "--dry-run",
-            "--format",
-            "json",
-        ],
-    );
+    let dry_run = |format: &str| {
+        run(
+            dir.path(),
+            &[
+                "followup",
+                "--today",
+                "2026-04-03",
+                "--dry-run",
+                "--format",
+                format,
+            ],
+        )
+    };
+    let o = dry_run("json");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["mode"], "file-only");
@@ -127,17 +111,7 @@ fn dry_run_json_and_markdown_write_nothing() {
         "dry run writes nothing"
     );
 
-    let o = run(
-        dir.path(),
-        &[
-            "followup",
-            "--today",
-            "2026-04-03",
-            "--dry-run",
-            "--format",
-            "markdown",
-        ],
-    );
+    let o = dry_run("markdown");
     let md = stdout(&o);
     assert!(
         md.contains("## postmortem-tracker followup (dry run)"),

@@ -889,6 +889,20 @@ impl Driver {
         )
     }
 
+    /// Clicks `selector` and waits (bounded) until the page it leads to, whose address contains
+    /// `in_url`, has loaded; returns that address.
+    fn follow(&self, selector: &str, in_url: &str) -> String {
+        self.click(selector);
+        self.wait_for(
+            &format!("a page with {in_url} in its address"),
+            &format!(
+                "return location.search.includes({in_url:?}) && document.readyState === 'complete';"
+            ),
+        );
+        let url = self.cmd("GET", "/url", None);
+        url.as_str().unwrap().to_string()
+    }
+
     /// Waits (bounded) until `js` returns true.
     fn wait_for(&self, what: &str, js: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -930,13 +944,7 @@ fn a_browser_filters_the_table_and_draws_the_charts() {
 
     // Choose an owner in the form and submit it with the button, as a person would.
     d.click("select[name=owner] option[value=bob]");
-    d.click("#filters button[type=submit]");
-    d.wait_for(
-        "the filtered page",
-        "return location.search.includes('owner=bob') && document.readyState === 'complete';",
-    );
-    let url = d.cmd("GET", "/url", None);
-    assert!(url.as_str().unwrap().contains("owner=bob"), "{url}");
+    d.follow("#filters button[type=submit]", "owner=bob");
     let rows = d.script(ROWS_JS);
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -1343,14 +1351,7 @@ fn a_browser_pages_through_a_thousand_items_at_1280x800() {
         texts.extend(rows.iter().map(|r| r[3].as_str().unwrap()[..9].to_string()));
         assert_no_horizontal_scroll(&d, &format!("page {page}"));
         if page < 4 {
-            d.click("#page-next");
-            d.wait_for(
-                "the next page",
-                &format!(
-                    "return location.search.includes('page={}') && document.readyState === 'complete';",
-                    page + 1
-                ),
-            );
+            d.follow("#page-next", &format!("page={}", page + 1));
         }
     }
     let expected: Vec<String> = (0..1000).map(|i| format!("Item {i:04}")).collect();
@@ -1359,13 +1360,8 @@ fn a_browser_pages_through_a_thousand_items_at_1280x800() {
     assert_eq!(next, false, "no next page after the last");
 
     // Sorting by a column header keeps the page size and starts from the first page.
-    d.click("#items th.due a");
-    d.wait_for(
-        "the sorted page",
-        "return location.search.includes('sort=due') && document.readyState === 'complete';",
-    );
-    let url = d.cmd("GET", "/url", None);
-    assert!(url.as_str().unwrap().contains("per_page=250"), "{url}");
+    let url = d.follow("#items th.due a", "sort=due");
+    assert!(url.contains("per_page=250"), "{url}");
     let first_due =
         d.script("return document.querySelector('#items tbody tr').cells[6].innerText;");
     assert_eq!(first_due, "2026-01-02");

@@ -370,25 +370,16 @@ fn ci_push(fake: &FakeGitHub, ws: &Path, mode: &str, message: &str) -> (i32, Str
     payload["repository"]["full_name"] = "acme/svc".into();
     payload["repository"]["default_branch"] = "main".into();
     payload["head_commit"]["message"] = message.into();
-    let event = tmp.path().join("event.json");
-    std::fs::write(&event, payload.to_string()).unwrap();
     crate::support::run(
-        crate::support::command()
-            .args(["ci", "--today=2026-01-10", "--write-back", mode])
-            .current_dir(ws)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_EVENT_NAME", "push")
-            .env("GITHUB_EVENT_PATH", &event)
-            .env("GITHUB_REPOSITORY", "acme/svc")
-            .env("GITHUB_API_URL", fake.base_url())
-            .env("GITHUB_REF", "refs/heads/main")
-            .env("GITHUB_OUTPUT", tmp.path().join("output"))
-            .env("GITHUB_STEP_SUMMARY", tmp.path().join("summary"))
-            .env("GITHUB_TOKEN", FakeGitHub::TOKEN)
-            .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
-            .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0"),
+        crate::support::actions_ci(
+            ws,
+            &fake.base_url(),
+            "push",
+            &payload,
+            FakeGitHub::TOKEN,
+            tmp.path(),
+        )
+        .args(["--write-back", mode]),
     )
 }
 
@@ -429,24 +420,15 @@ fn gitlab_ci_push_opens_one_merge_request_with_links_and_skips_its_own_commit() 
     let ws = workspace();
     let ci = |message: &str| {
         crate::support::run(
-            crate::support::command()
-                .args(["ci", "--today=2026-01-10", "--write-back", "pull-request"])
-                .current_dir(ws.path())
-                .env_clear()
-                .env("PATH", std::env::var("PATH").unwrap_or_default())
-                .env("GITLAB_CI", "true")
-                .env("CI", "true")
-                .env("CI_API_V4_URL", format!("{}/api/v4", fake.base_url()))
-                .env("CI_PROJECT_ID", "42")
-                .env("CI_PROJECT_PATH", "acme/svc")
-                .env("CI_PROJECT_URL", "https://gitlab.example/acme/svc")
-                .env("CI_DEFAULT_BRANCH", "main")
-                .env("CI_PIPELINE_SOURCE", "push")
-                .env("CI_COMMIT_BRANCH", "main")
-                .env("CI_COMMIT_MESSAGE", message)
-                .env("GITLAB_TOKEN", FakeGitLab::TOKEN)
-                .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
-                .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0"),
+            crate::support::gitlab_ci(
+                ws.path(),
+                &format!("{}/api/v4", fake.base_url()),
+                FakeGitLab::TOKEN,
+            )
+            .args(["--write-back", "pull-request"])
+            .env("CI_PIPELINE_SOURCE", "push")
+            .env("CI_COMMIT_BRANCH", "main")
+            .env("CI_COMMIT_MESSAGE", message),
         )
     };
     let (code, out, err) = ci("Add the queue postmortem");

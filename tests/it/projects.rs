@@ -5,7 +5,7 @@
 //! project and a token that cannot see it are clear errors with nothing written.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::support;
 
@@ -362,4 +362,164 @@ fn a_default_field_the_project_lacks_is_one_notice_not_an_error() {
         v.keys().map(String::as_str).collect::<Vec<_>>(),
         ["Due date", "Status"]
     );
+}
+
+#[test]
+fn a_rate_limit_or_a_lost_answer_on_the_project_is_waited_out_and_retried_without_duplicates() {
+    use std::time::Duration;
+    use support::Fault;
+    let gh = github();
+    let Some(ws) = workspace(CONFIG) else { return };
+    // The project query is refused for a second (GitHub's secondary rate limit); the first
+    // batch of additions is applied but its answer lost (502).
+    gh.faults()
+        .on(
+            "POST",
+            "/graphql",
+            Fault::SecondaryRateLimit {
+                retry_after_secs: 1,
+            },
+            1,
+        )
+        .on("POST", "/graphql", Fault::Delay(Duration::ZERO), 3)
+        .on("POST", "/graphql", Fault::ApplyThenStatus(502), 1);
+    let (code, out, err) = run(ws.path(), &gh, &["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let faulted: Vec<(String, String)> = gh
+        .log()
+        .matching("POST", "/graphql")
+        .into_iter()
+        .filter_map(|r| Some((r.fault?, r.body)))
+        .filter(|(f, _)| !f.starts_with("Delay"))
+        .collect();
+    assert_eq!(faulted.len(), 2, "both faults were met: {faulted:?}");
+    assert!(
+        faulted[0].1.contains("PostmortemTrackerProject("),
+        "{faulted:?}"
+    );
+    assert!(faulted[1].1.contains("addProjectV2ItemById"), "{faulted:?}");
+    let issues = issues(&gh);
+    let st = gh.state();
+    let p = st.projects.project(OWNER, NUMBER);
+    assert_eq!(
+        p.items.len(),
+        issues.len(),
+        "one item per issue, none twice"
+    );
+    drop(st);
+    for number in issues.keys() {
+        let v = values(&gh, *number).unwrap();
+        assert!(
+            v.contains_key("Status") && v.contains_key("Due date"),
+            "#{number}: {v:?}"
+        );
+    }
+}
+
+/// Runs `ci` in `ws` as GitHub Actions would for `event` with `payload` (GitHub's recorded
+/// push, or a schedule): exit code and output.
+fn run_ci(gh: &FakeGitHub, ws: &Path, event: &str, payload: &serde_json::Value) -> (i32, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = support::run(&mut support::actions_ci(
+        ws,
+        &gh.base_url(),
+        event,
+        payload,
+        FakeGitHub::TOKEN,
+        tmp.path(),
+    ));
+    (code, format!("{out}\n{err}"))
+}
+
+#[test]
+fn the_actions_push_and_schedule_keep_the_project_current() {
+    let gh = github();
+    let Some(ws) = workspace(CONFIG) else { return };
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ci/push.with-new-branch.payload.json");
+    let mut push: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    push["repository"]["full_name"] = "acme/svc".into();
+    push["repository"]["default_branch"] = "main".into();
+    push["ref"] = "refs/heads/main".into();
+    let (code, out) = run_ci(&gh, ws.path(), "push", &push);
+    assert_eq!(code, 0, "{out}");
+    let numbers: Vec<u64> = issues(&gh).into_keys().collect();
+    assert!(!numbers.is_empty(), "{out}");
+    for n in &numbers {
+        let v = values(&gh, *n).unwrap_or_else(|| panic!("#{n} not on the project: {out}"));
+        assert_eq!(
+            v.get("Status").map(String::as_str),
+            Some("Todo"),
+            "#{n}: {v:?}"
+        );
+    }
+    // Closed by a person; the scheduled run moves it to Done.
+    {
+        let mut st = gh.state();
+        let i = st
+            .repo_mut("acme", "svc")
+            .issues
+            .iter_mut()
+            .find(|i| i.number == numbers[0])
+            .unwrap();
+        i.state = "closed".into();
+        i.closed_at = Some("2026-01-09T10:00:00Z".into());
+    }
+    let schedule = serde_json::json!({"schedule": "0 9 * * 1"});
+    let (code, out) = run_ci(&gh, ws.path(), "schedule", &schedule);
+    assert_eq!(code, 0, "{out}");
+    let v = values(&gh, numbers[0]).unwrap();
+    assert_eq!(
+        v.get("Status").map(String::as_str),
+        Some("Done"),
+        "{v:?}\n{out}"
+    );
+}
+
+/// The service: a push delivery leads to a sync (and a follow-up), and the repository's own
+/// `[projects.github]` puts its issues on the project with their states as of the service's day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_keeps_the_project_current() {
+    use crate::service_e2e::{start, CONFIG as SERVICE, GH_SECRET, PM};
+    use support::gitlab::FakeGitLab;
+    use support::service::ServiceForge;
+    let gh = github();
+    let gl = FakeGitLab::start();
+    gh.seed(
+        "acme/ops",
+        &[
+            (".postmortem-tracker.toml", &format!("{SERVICE}{CONFIG}")),
+            ("postmortems/replica-lag.md", PM),
+        ],
+    );
+    let (svc, _dir) = start(&gh, &gl).await;
+    let (status, body) = svc
+        .deliver(&FakeGitHub::push(GH_SECRET, "acme/ops", "projects-1"))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    svc.idle(30).await;
+    let st = gh.state();
+    let by_title: BTreeMap<String, String> = st
+        .repo("acme", "ops")
+        .real_issues()
+        .into_iter()
+        .map(|i| {
+            let v = item_values(&st, (OWNER, NUMBER), ("acme", "ops"), i.number)
+                .unwrap_or_else(|| panic!("#{} is not on the project", i.number));
+            (
+                i.title.clone(),
+                v.get("Status").cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(by_title.len(), 3, "{by_title:?}");
+    // As of the service's day: the ticked item's issue is closed (Done), the others open.
+    let done: Vec<&String> = by_title
+        .iter()
+        .filter(|(_, s)| *s == "Done")
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(done.len(), 1, "{by_title:?}");
+    assert!(done[0].contains("Raise the WAL size"), "{by_title:?}");
 }

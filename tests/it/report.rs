@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::dashboard::parse_csv;
 use crate::support::github::FakeGitHub;
-use crate::support::{bin, command, run, FakeForge};
+use crate::support::{bin, command, run, write, FakeForge};
 
 /// The binary in `dir`: (exit code, stdout, stderr).
 fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
@@ -22,12 +22,6 @@ fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
 fn ok((code, out, err): (i32, String, String)) -> String {
     assert_eq!(code, 0, "{out}\n{err}");
     out
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 /// Every file under `dir` with its bytes, to prove a run changed nothing.
@@ -185,6 +179,45 @@ fn markdown_has_the_item_table_and_the_figures() {
         "{out}"
     );
     assert!(out.contains("## Closed by the due date"), "{out}");
+}
+
+/// The Markdown is the `report` template: a `templates_dir` override changes it, and
+/// `templates check` names a misspelt variable in that override with its line.
+#[test]
+fn markdown_comes_from_an_overridable_template() {
+    let dir = checkout();
+    write(
+        dir.path(),
+        "tpl/report.hbs",
+        "{{figures.counts.overdue}} overdue as of {{figures.today}}\n{{#each items}}- {{text}}\n{{/each}}",
+    );
+    write(
+        dir.path(),
+        ".postmortem-tracker.toml",
+        "templates_dir = \"tpl\"\n",
+    );
+    let out = ok(run_in(
+        dir.path(),
+        &["report", "--format", "markdown", "--today", "2026-02-01"],
+    ));
+    assert!(out.starts_with("2 overdue as of 2026-02-01\n"), "{out}");
+    assert!(out.contains("- Add disk alerts\n"), "{out}");
+    assert!(
+        !out.contains("| Postmortem |"),
+        "the override replaced the table: {out}"
+    );
+
+    write(
+        dir.path(),
+        "tpl/report.hbs",
+        "# Items\n\n{{figures.countz.total}} items\n",
+    );
+    let (code, out, err) = run_in(dir.path(), &["templates", "check", "tpl"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let text = format!("{out}{err}");
+    assert!(text.contains("report"), "{text}");
+    assert!(text.contains("figures.countz.total"), "{text}");
+    assert!(text.contains("line 3"), "{text}");
 }
 
 /// The bundled examples: the report's states are exactly the follow-up's (a dry run's JSON),

@@ -222,6 +222,7 @@ async fn the_follow_up_waits_through_the_injected_sleeper() {
         repo: P.into(),
         api_url: format!("{}/api/v4", fake.base_url()),
         token: Some(FakeGitLab::TOKEN.into()),
+        app: None,
     };
     // A year on, every dated open item is overdue and gets the label.
     let later = today() + chrono::Duration::days(365);

@@ -7,9 +7,10 @@
 //! (sha checked: 409 on mismatch, 422 when missing); git refs get / create; pulls list (by
 //! `head`, `base`, `state`) / create / get / update; git trees get by branch or head sha
 //! (`recursive`, cut at [`GitHubState::tree_limit`] entries with `truncated: true`, as GitHub
-//! cuts at 100,000; 409 for a repository marked `empty`). `GET /orgs/{org}/repos` (every repository of an organisation the token
-//! can see; 404 for a name that is no organisation) and `GET /users/{user}/repos` (the user's
-//! public repositories). `POST /graphql`: Projects (v2), in [`super::github_projects`]. Repository routes also answer under `/repositories/{id}/...`, the form
+//! cuts at 100,000; 409 for a repository marked `empty`). `GET /orgs/{org}/repos` (every
+//! repository of an organisation the token can see; 404 for a name that is no organisation),
+//! `GET /user/repos` (the token's user's own, private ones too) and `GET /users/{user}/repos`
+//! (the user's public repositories). `POST /graphql`: Projects (v2), in [`super::github_projects`]. Repository routes also answer under `/repositories/{id}/...`, the form
 //! GitHub uses in its `Link` headers.
 
 use std::collections::BTreeMap;
@@ -202,6 +203,8 @@ pub struct GitHubState {
     /// Epoch seconds.
     pub rate_reset: u64,
     pub clock: FakeClock,
+    /// A GitHub App and its installations ([`super::github_app`]), when the test has one.
+    pub app: Option<super::github_app::FakeApp>,
     /// Projects (v2), answered at `POST /graphql` ([`super::github_projects`]).
     pub projects: super::github_projects::ProjectsState,
     next_id: u64,
@@ -222,6 +225,7 @@ impl GitHubState {
             rate_remaining: 5000,
             rate_reset: 1_709_287_200,
             clock: FakeClock::default(),
+            app: None,
             projects: Default::default(),
             next_id: 1000,
         };
@@ -577,6 +581,9 @@ impl Forge for GitHubForge {
                 .or_else(|| h.strip_prefix("token "))
                 .map(str::trim)
         });
+        if let Some(reply) = super::github_app::handle(&mut st, req, base, token) {
+            return rate_headers(&st, reply);
+        }
         let grant = match token {
             None => None,
             Some(t) => match st.tokens.get(t) {
@@ -680,6 +687,19 @@ fn route(st: &mut GitHubState, req: &Req, base: &str, grant: Option<&TokenGrant>
                 })
                 .collect();
             idxs.sort_by_key(|&i| std::cmp::Reverse(st.repos[i].id));
+            let items = idxs.iter().map(|&i| repo_json(st, i, base)).collect();
+            list_reply(req, base, None, items)
+        }
+        ("GET", ["user", "repos"]) => {
+            let Some(g) = grant else {
+                return error(401, "Requires authentication");
+            };
+            // `affiliation=owner`: the token's user's own repositories, private ones too.
+            let me = g.login.clone();
+            let mut idxs: Vec<usize> = (0..st.repos.len())
+                .filter(|&i| st.repos[i].owner.eq_ignore_ascii_case(&me))
+                .collect();
+            idxs.sort_by_key(|&i| st.repos[i].name.to_lowercase());
             let items = idxs.iter().map(|&i| repo_json(st, i, base)).collect();
             list_reply(req, base, None, items)
         }

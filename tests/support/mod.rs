@@ -17,6 +17,7 @@
 #![allow(dead_code)]
 
 pub mod github;
+pub mod github_app;
 pub mod github_projects;
 pub mod gitlab;
 pub mod service;
@@ -793,4 +794,94 @@ pub fn bin(ws: &std::path::Path, forge: &FakeForge, args: &[&str]) -> (i32, Stri
         }
     }
     run(&mut c)
+}
+
+/// Runs the binary in `dir` with `args` ([`command`]: a clean environment).
+pub fn run_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    command()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+/// What a run printed on standard output.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// What a run printed on standard error.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Writes `text` to `dir/rel`, making its folders.
+pub fn write(dir: &std::path::Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// The binary as a GitHub Actions step runs `ci` for `acme/svc` in `ws`: the variables the
+/// runner sets (and no others) for `event` (its payload written to `out_dir/event.json`; `GITHUB_OUTPUT` and
+/// `GITHUB_STEP_SUMMARY` in `out_dir`), the API at `api_url`, `token`, no pacing. Callers add
+/// flags and variables of their own.
+pub fn actions_ci(
+    ws: &std::path::Path,
+    api_url: &str,
+    event: &str,
+    payload: &serde_json::Value,
+    token: &str,
+    out_dir: &std::path::Path,
+) -> std::process::Command {
+    let event_path = out_dir.join("event.json");
+    std::fs::write(&event_path, payload.to_string()).unwrap();
+    let git_ref = match payload["number"].as_u64() {
+        Some(n) => format!("refs/pull/{n}/merge"),
+        None => payload["ref"]
+            .as_str()
+            .unwrap_or("refs/heads/main")
+            .to_string(),
+    };
+    let mut c = command();
+    c.args(["ci", "--today=2026-01-10"])
+        .current_dir(ws)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GITHUB_ACTIONS", "true")
+        .env("CI", "true")
+        .env("GITHUB_EVENT_NAME", event)
+        .env("GITHUB_EVENT_PATH", &event_path)
+        .env("GITHUB_REPOSITORY", "acme/svc")
+        .env("GITHUB_API_URL", api_url)
+        .env("GITHUB_SERVER_URL", "https://github.example")
+        .env("GITHUB_REF", git_ref)
+        .env("GITHUB_OUTPUT", out_dir.join("output"))
+        .env("GITHUB_STEP_SUMMARY", out_dir.join("summary"))
+        .env("GITHUB_TOKEN", token)
+        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0");
+    c
+}
+
+/// The binary as a GitLab CI job runs `ci` for `acme/svc` (project 42) in `ws`: the variables
+/// GitLab sets for every pipeline (and no others), the API at `api_url` (ending in `/api/v4`), `token`, no
+/// pacing. Callers add the pipeline source's own variables.
+pub fn gitlab_ci(ws: &std::path::Path, api_url: &str, token: &str) -> std::process::Command {
+    let mut c = command();
+    c.args(["ci", "--today=2026-01-10"])
+        .current_dir(ws)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GITLAB_CI", "true")
+        .env("CI", "true")
+        .env("CI_API_V4_URL", api_url)
+        .env("CI_PROJECT_ID", "42")
+        .env("CI_PROJECT_PATH", "acme/svc")
+        .env("CI_PROJECT_URL", "https://gitlab.example/acme/svc")
+        .env("CI_DEFAULT_BRANCH", "main")
+        .env("GITLAB_TOKEN", token)
+        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0");
+    c
 }

@@ -234,8 +234,8 @@ impl Scanner<'_> {
 pub(crate) fn date_order<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<DateOrder> {
     lines.into_iter().find_map(|line| {
         let b = line.as_bytes();
-        // Only a line with two separators between digits can hold a numeric date.
-        if b.len() < 8 || !b.iter().any(|&c| matches!(c, b'/' | b'-' | b'.' | b',')) {
+        // A numeric date has at least six digits (`1-2-2023`): most lines have fewer.
+        if b.iter().filter(|c| c.is_ascii_digit()).take(6).count() < 6 {
             return None;
         }
         let scan = Scanner::new(line);

@@ -476,6 +476,10 @@ pub fn page(index: &Index, view: &ItemView, today: NaiveDate) -> Page {
     let filter = &view.filter;
     let selected = view.select(items);
     let c = Counts::of(selected.iter().copied());
+    let not_planned = selected
+        .iter()
+        .filter(|r| r.state == ItemState::NotPlanned)
+        .count() as u64;
     let shown = selected.len();
     let paged = view.paginate(selected);
     let query = filter.query_string();
@@ -530,20 +534,27 @@ pub fn page(index: &Index, view: &ItemView, today: NaiveDate) -> Page {
     let states = if shown == 0 {
         Vec::new()
     } else {
-        [("done", c.done), ("open", c.open), ("overdue", c.overdue)]
-            .into_iter()
-            .map(|(s, n)| {
-                (
-                    s.to_string(),
-                    vec![BarValue {
-                        class: s.into(),
-                        value: n,
-                        label: n.to_string(),
-                        title: format!("{n} {s}"),
-                    }],
-                )
-            })
-            .collect()
+        [
+            ("done", c.done),
+            ("open", c.open),
+            ("overdue", c.overdue),
+            ("not planned", not_planned),
+        ]
+        .into_iter()
+        // Not planned is rare: a bar only when there is one.
+        .filter(|(s, n)| *s != "not planned" || *n > 0)
+        .map(|(s, n)| {
+            (
+                s.to_string(),
+                vec![BarValue {
+                    class: s.replace(' ', "-"),
+                    value: n,
+                    label: n.to_string(),
+                    title: format!("{n} {s}"),
+                }],
+            )
+        })
+        .collect()
     };
     let figures = figure_charts(&index.figures(filter, today));
     let over_time_note = filter.owner.is_some().then(|| {
@@ -563,7 +574,12 @@ pub fn page(index: &Index, view: &ItemView, today: NaiveDate) -> Page {
         hidden,
         filtered: !query.is_empty(),
         json_href: with_query("/api/items"),
-        csv_href: with_query("/api/items.csv"),
+        // The download keeps the table's order.
+        csv_href: match view.sort {
+            Some(sort) if query.is_empty() => format!("/api/items.csv?sort={}", sort.as_query()),
+            Some(sort) => format!("/api/items.csv?{query}&sort={}", sort.as_query()),
+            None => with_query("/api/items.csv"),
+        },
         stats_href: with_query("/api/stats"),
         totals: Totals {
             done: c.done,
@@ -761,6 +777,7 @@ mod tests {
         );
         assert!(html.contains("<input type=\"hidden\" name=\"sort\" value=\"-due\">"));
         assert!(html.contains("aria-sort=\"descending\""));
+        assert_eq!(p.csv_href, "/api/items.csv?kind=task&sort=-due");
 
         // Past the end: no rows, a way back.
         let p = page(&idx, &view("page=9"), today);
@@ -800,5 +817,28 @@ mod tests {
         ] {
             assert!(html.contains(&format!("<svg id=\"{id}\"")), "{id}");
         }
+    }
+
+    #[test]
+    fn a_not_planned_item_gets_its_own_bar_and_badge() {
+        let today = day("2026-11-01");
+        let open = index(vec![rec("a/x", "ana", "task", ItemState::Open)]);
+        let labels = |p: &Page| -> Vec<String> {
+            let c = p.charts.as_ref().unwrap();
+            c.states.groups.iter().map(|g| g.label.clone()).collect()
+        };
+        assert_eq!(
+            labels(&page(&open, &ItemView::default(), today)),
+            ["done", "open", "overdue"]
+        );
+        let mut items = open.items.clone();
+        items.push(rec("a/x", "ana", "task", ItemState::NotPlanned));
+        let p = page(&index(items), &ItemView::default(), today);
+        assert_eq!(labels(&p), ["done", "open", "overdue", "not planned"]);
+        assert_eq!(p.rows[1].state_class, "not-planned");
+        let html = Dashboard::new(None).unwrap().render(&p).unwrap();
+        assert!(html.contains("<span class=\"badge not-planned\">not planned</span>"));
+        let only = page(&open, &view("state=not+planned"), today);
+        assert_eq!(only.totals.shown, 0);
     }
 }

@@ -89,8 +89,35 @@ async fn accept(app: App, forge: Forge, delivery: Delivery) -> Response {
     let (mark, result, why): (Option<Mark>, &'static str, Option<String>) = match delivery.action {
         Action::Pong => (None, "pong", None),
         Action::Ignore(why) => (None, "ignored", Some(why)),
+        Action::Installation(change) => match &app.settings.github_app {
+            Some(gh) => {
+                if change.gone {
+                    gh.forget(change.id);
+                } else {
+                    gh.learn(change.id, &change.added, &change.removed);
+                }
+                (None, "installation", None)
+            }
+            None => (
+                None,
+                "ignored",
+                Some("the service does not run as a GitHub App".to_string()),
+            ),
+        },
         Action::Mark(m) => {
-            if is_watched(&app.settings.repositories, m.forge, &m.repo) {
+            // As an App, a delivery names the installation whose token its jobs use; one the
+            // App does not know (uninstalled meanwhile) is acknowledged, never queued.
+            let installation = app.settings.github_app.as_ref().zip(delivery.installation);
+            if let Some(id) = installation
+                .filter(|(gh, id)| !gh.knows(*id))
+                .map(|(_, id)| id)
+            {
+                let why = format!("installation {id} is not one the GitHub App knows");
+                (None, "unknown_installation", Some(why))
+            } else if is_watched(&app.settings.repositories, m.forge, &m.repo) {
+                if let Some((gh, id)) = installation {
+                    gh.learn(id, std::slice::from_ref(&m.repo), &[]);
+                }
                 (Some(m), "queued", None)
             } else {
                 let why = format!(
@@ -152,7 +179,14 @@ async fn accept(app: App, forge: Forge, delivery: Delivery) -> Response {
             if let Some(why) = why {
                 body["why"] = why.into();
             }
-            answer(StatusCode::OK, body)
+            // Accepted, not OK: nothing is wrong with the delivery, and a forge that retries
+            // non-2xx answers must not send it again and again.
+            let status = if result == "unknown_installation" {
+                StatusCode::ACCEPTED
+            } else {
+                StatusCode::OK
+            };
+            answer(status, body)
         }
     }
 }

@@ -1,0 +1,372 @@
+//! The service as a GitHub App, against the fake GitHub's App endpoints
+//! (`tests/support/github_app.rs`): the JWT is signed with the App's key and verified with its
+//! public key, installation tokens are minted and used for every repository call (a personal
+//! token, even when set, never is), a token that expires mid-job is renewed and the request
+//! retried, repositories of two installations each use their own installation's token, and a
+//! delivery from an unknown installation is acknowledged without queueing. Bad settings stop
+//! `serve` at start with exit 2 and a message naming the variable, never the key.
+
+use crate::support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use postmortem_tracker::forge::app::{AppCredentials, GitHubApp, KEY_VAR};
+use postmortem_tracker::forge::paced::Pacing;
+use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
+use postmortem_tracker::service::store::Store;
+use postmortem_tracker::service::{Secrets, Settings};
+use serde_json::Value;
+use support::github::FakeGitHub;
+use support::github_app::{test_key, Credential, FakeApp};
+use support::service::{Service, ServiceForge};
+
+const SECRET: &str = "app-webhook-secret";
+const APP_ID: u64 = 4242;
+const PM: &str = "# Disk full\n\nStart: 2026-10-01 09:00 UTC\n\n## Action items\n\n- [ ] Alert on disk usage @alice due: 2026-12-15\n- [ ] Rotate logs hourly @bob due: 2026-12-20\n";
+const CONFIG: &str = "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n";
+
+/// The fake GitHub with `acme/svc` in installation 1 and `globex/api` in installation 2,
+/// each holding one postmortem; tokens good for `token_uses` requests.
+fn fake(token_uses: usize) -> FakeGitHub {
+    let gh = FakeGitHub::start();
+    for repo in ["acme/svc", "globex/api"] {
+        gh.seed(
+            repo,
+            &[
+                (".postmortem-tracker.toml", CONFIG),
+                ("postmortems/disk.md", PM),
+            ],
+        );
+    }
+    let mut app = FakeApp::new(APP_ID);
+    app.install(1, "acme", &["acme/svc"]);
+    app.install(2, "globex", &["globex/api"]);
+    app.token_uses = token_uses;
+    gh.state().app = Some(app);
+    gh
+}
+
+fn credentials() -> AppCredentials {
+    AppCredentials::new(
+        &APP_ID.to_string(),
+        test_key().private_pem.as_bytes(),
+        KEY_VAR,
+    )
+    .unwrap()
+}
+
+/// The service acting as the App, with a personal token configured too (which must stay
+/// unused), after the App listed its installations.
+async fn start(gh: &FakeGitHub) -> (Service, Arc<GitHubApp>, tempfile::TempDir) {
+    let app = GitHubApp::connect(&gh.base_url(), &credentials(), Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(app.discover().await.unwrap(), ["acme/svc", "globex/api"]);
+    let app = Arc::new(app);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
+    let settings = Settings {
+        secrets: Secrets {
+            github: Some(SECRET.into()),
+            gitlab: None,
+        },
+        workers: 2,
+        poll_interval: Duration::from_millis(200),
+        github_app: Some(app.clone()),
+        ..Settings::default()
+    };
+    let runner = ForgeRunner::new(
+        store.clone(),
+        RunnerSettings {
+            github: Some(Access {
+                api_url: gh.base_url(),
+                token: FakeGitHub::TOKEN.into(),
+            }),
+            gitlab: None,
+            write: WriteMode::Commit,
+            timeout: Duration::from_secs(10),
+            pacing: Pacing {
+                min_write_interval: Duration::ZERO,
+                max_wait: Duration::from_secs(5),
+                retry_delay: Duration::ZERO,
+                ..Pacing::default()
+            },
+            job_timeout: Duration::from_secs(600),
+            today: Some("2026-11-21".parse().unwrap()),
+            templates_dir: None,
+        },
+        settings.api_metrics.clone(),
+    )
+    .unwrap()
+    .with_github_app(app.clone());
+    let svc = Service::start_with(store, settings, Arc::new(runner)).await;
+    (svc, app, dir)
+}
+
+/// A signed push to `repo`'s default branch, sent through installation `installation`.
+async fn push(svc: &Service, repo: &str, installation: u64, delivery: &str) -> (u16, Value) {
+    let mut body: Value = serde_json::from_slice(&FakeGitHub::push_body(repo)).unwrap();
+    body["installation"] = serde_json::json!({"id": installation});
+    let d = FakeGitHub::delivery(SECRET, "push", delivery, serde_json::to_vec(&body).unwrap());
+    let (status, text) = svc.deliver(&d).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn app_state(gh: &FakeGitHub) -> FakeApp {
+    gh.state().app.clone().expect("the fake has an App")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_installations_each_reconciled_with_their_own_token() {
+    let gh = fake(10_000);
+    let (svc, _app, _dir) = start(&gh).await;
+    assert_eq!(push(&svc, "acme/svc", 1, "d-1").await.0, 202);
+    assert_eq!(push(&svc, "globex/api", 2, "d-2").await.0, 202);
+    svc.idle(60).await;
+    let depth = svc.depth();
+    assert_eq!((depth.done, depth.failed), (2, 0), "{depth:?}");
+
+    let app = app_state(&gh);
+    for (repo, installation) in [("acme/svc", 1), ("globex/api", 2)] {
+        // Issues opened as the App's bot account, links committed.
+        let (owner, name) = repo.split_once('/').unwrap();
+        let st = gh.state();
+        let issues = st.repo(owner, name).real_issues();
+        assert_eq!(issues.len(), 2, "{repo}");
+        assert!(
+            issues.iter().all(|i| i.user == "postmortem-tracker[bot]"),
+            "{repo}"
+        );
+        drop(st);
+        assert!(gh
+            .file_text(repo, "postmortems/disk.md")
+            .contains("/issues/"));
+        // Every call on the repository carried its own installation's token.
+        let calls = app.calls_on(repo);
+        assert!(calls.len() >= 5, "{repo}: {calls:?}");
+        for c in &calls {
+            assert_eq!(
+                c.credential,
+                Credential::Installation(installation),
+                "{repo}: {c:?}"
+            );
+        }
+        assert_eq!(app.minted_for(installation), 1, "{repo}: one token, reused");
+    }
+    // The personal token was configured but never sent; the JWT only to the App's routes.
+    assert!(
+        !app.calls
+            .iter()
+            .any(|c| matches!(c.credential, Credential::Personal(_))),
+        "{:?}",
+        app.calls
+    );
+    for c in app.calls.iter().filter(|c| c.credential == Credential::Jwt) {
+        assert!(c.path.starts_with("/app"), "{c:?}");
+        assert!(c.status < 300, "the fake accepted the App's JWT: {c:?}");
+    }
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_that_expires_mid_job_is_renewed_and_the_request_retried() {
+    // Each token dies after 4 requests: a job of a dozen requests outlives several.
+    let gh = fake(4);
+    let (svc, _app, _dir) = start(&gh).await;
+    assert_eq!(push(&svc, "acme/svc", 1, "d-1").await.0, 202);
+    svc.idle(60).await;
+    let depth = svc.depth();
+    assert_eq!((depth.done, depth.failed), (1, 0), "{depth:?}");
+    assert_eq!(gh.state().repo("acme", "svc").real_issues().len(), 2);
+    let app = app_state(&gh);
+    let refused = app
+        .calls
+        .iter()
+        .filter(|c| c.credential == Credential::Installation(1) && c.status == 401)
+        .count();
+    assert!(refused >= 1, "a token expired during the job");
+    assert!(
+        app.minted_for(1) > refused,
+        "each refusal led to a new token: {} minted, {refused} refused",
+        app.minted_for(1)
+    );
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_of_unknown_installations_are_acknowledged_not_queued() {
+    let gh = fake(10_000);
+    let (svc, app, _dir) = start(&gh).await;
+    let (status, body) = push(&svc, "acme/svc", 777, "d-unknown").await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["result"], "unknown_installation", "{body}");
+    let depth = svc.depth();
+    assert_eq!(depth.queued + depth.running + depth.done, 0, "{depth:?}");
+
+    // An installation_repositories delivery teaches the App a repository; uninstalling
+    // makes its installation unknown.
+    let added =
+        support::service::webhook_fixture("github/installation_repositories.added.payload.json");
+    let d = FakeGitHub::delivery(SECRET, "installation_repositories", "d-add", added);
+    assert_eq!(svc.deliver(&d).await.0, 200);
+    assert!(app.repositories().contains(&"codertocat/space".to_string()));
+    assert!(app.knows(957387));
+    let created = support::service::webhook_fixture("github/installation.created.payload.json");
+    let deleted = String::from_utf8(created)
+        .unwrap()
+        .replacen("\"created\"", "\"deleted\"", 1);
+    let d = FakeGitHub::delivery(SECRET, "installation", "d-del", deleted.into_bytes());
+    assert_eq!(svc.deliver(&d).await.0, 200);
+    assert!(!app.knows(957387));
+    assert!(!app.repositories().contains(&"codertocat/space".to_string()));
+    svc.stop().await;
+}
+
+/// `serve` with the App's settings and nothing else from the environment.
+fn serve(gh: &FakeGitHub, dir: &std::path::Path, env: &[(&str, &str)]) -> (i32, String) {
+    let mut c = support::command();
+    c.current_dir(dir)
+        .args(["serve", "--listen", "127.0.0.1:0", "--github-api-url"])
+        .arg(gh.base_url())
+        .env("GITHUB_WEBHOOK_SECRET", SECRET);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let (code, _, err) = support::run(&mut c);
+    (code, err)
+}
+
+#[test]
+fn bad_app_settings_stop_serve_at_start_naming_the_variable() {
+    let gh = fake(10_000);
+    let key = &test_key().private_pem;
+    let dir = tempfile::tempdir().unwrap();
+    // Not a PEM RSA key: a certificate-looking block, and the key's own bytes cut short.
+    let cut = format!("{}\n-----END RSA PRIVATE KEY-----\n", &key[..200]);
+    let not_pem = "this is not a key, it is a secret sentence";
+    for bad in [not_pem, cut.as_str()] {
+        let (code, err) = serve(
+            &gh,
+            dir.path(),
+            &[("GITHUB_APP_ID", "4242"), ("GITHUB_APP_PRIVATE_KEY", bad)],
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("GITHUB_APP_PRIVATE_KEY"), "{err}");
+        assert!(err.contains("not a PEM RSA private key"), "{err}");
+        assert!(
+            !err.contains("secret sentence") && !err.contains(&key[40..80]),
+            "{err}"
+        );
+    }
+    // A key file that does not exist.
+    let (code, err) = serve(
+        &gh,
+        dir.path(),
+        &[
+            ("GITHUB_APP_ID", "4242"),
+            ("GITHUB_APP_PRIVATE_KEY_PATH", "/nonexistent/app.pem"),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("GITHUB_APP_PRIVATE_KEY_PATH = /nonexistent/app.pem"),
+        "{err}"
+    );
+    // An App id GitHub does not know (the key is valid, for App 4242).
+    let (code, err) = serve(
+        &gh,
+        dir.path(),
+        &[("GITHUB_APP_ID", "9999"), ("GITHUB_APP_PRIVATE_KEY", key)],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("GITHUB_APP_ID = 9999 was rejected by GitHub"),
+        "{err}"
+    );
+    assert!(!err.contains(&key[40..80]), "{err}");
+    // Nothing half-started: no database was created.
+    assert!(!dir.path().join("postmortem-tracker.sqlite").exists());
+}
+
+#[test]
+fn a_key_file_connects_and_finds_a_repository_s_installation() {
+    // The key GitHub hands out, read from a mounted file.
+    let gh = fake(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("app.pem");
+    std::fs::write(&key_file, &test_key().private_pem).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let creds = AppCredentials::from_env(|k| match k {
+        "GITHUB_APP_ID" => Some(APP_ID.to_string()),
+        "GITHUB_APP_PRIVATE_KEY_PATH" => Some(key_file.display().to_string()),
+        _ => None,
+    })
+    .unwrap()
+    .unwrap();
+    let app = rt
+        .block_on(GitHubApp::connect(
+            &gh.base_url(),
+            &creds,
+            Duration::from_secs(10),
+        ))
+        .unwrap();
+    assert_eq!(
+        rt.block_on(app.installation_of("globex/api")).unwrap(),
+        2,
+        "found through GET /repos/globex/api/installation"
+    );
+    let e = rt
+        .block_on(app.installation_of("acme/missing"))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("not installed on acme/missing"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_cli_syncs_as_the_app_found_through_the_repository() {
+    let gh = fake(10_000);
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir(ws.path().join("postmortems")).unwrap();
+    std::fs::write(ws.path().join("postmortems/disk.md"), PM).unwrap();
+    let mut c = support::command();
+    c.current_dir(ws.path())
+        .args([
+            "sync",
+            "postmortems",
+            "--tracker",
+            "github",
+            "--repo",
+            "globex/api",
+        ])
+        .arg("--api-url")
+        .arg(gh.base_url())
+        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0")
+        .env("GITHUB_APP_ID", APP_ID.to_string())
+        .env("GITHUB_APP_PRIVATE_KEY", &test_key().private_pem)
+        // Set too, and never sent: the App acts instead.
+        .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
+    let (code, out, err) = support::run(&mut c);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let issues = gh.state().repo("globex", "api").real_issues().len();
+    assert_eq!(issues, 2, "{out}");
+    let app = app_state(&gh);
+    let calls = app.calls_on("globex/api");
+    assert!(calls
+        .iter()
+        .any(|c| c.credential == Credential::Jwt && c.path.ends_with("/installation")));
+    for c in calls.iter().filter(|c| !c.path.ends_with("/installation")) {
+        assert_eq!(c.credential, Credential::Installation(2), "{c:?}");
+    }
+    assert!(!app
+        .calls
+        .iter()
+        .any(|c| matches!(c.credential, Credential::Personal(_))));
+    // The links in the file point at the App's issues.
+    let text = std::fs::read_to_string(ws.path().join("postmortems/disk.md")).unwrap();
+    assert!(text.contains("/issues/"), "{text}");
+    assert!(!err.contains(&test_key().private_pem[40..80]), "{err}");
+}
