@@ -1,9 +1,12 @@
 //! The service under load, on loopback. Prints figures; asserts only that the work was done.
 //!
 //! 1. Webhook ingest: a load generator sends a bounded number of signed GitHub push
-//!    deliveries (each verified, recorded and queued in SQLite with `synchronous=FULL` before
-//!    its 202) from several concurrent connections; prints deliveries per second and latency
-//!    percentiles. The runner does nothing, so only ingest is measured.
+//!    deliveries (each verified, recorded and queued before its 202) from several concurrent
+//!    connections; prints deliveries per second and latency percentiles. The runner does
+//!    nothing, so only ingest is measured. On SQLite (`synchronous=FULL`), then, when
+//!    `POSTMORTEM_TRACKER_TEST_DATABASE_URL` names a PostgreSQL server (each run on a new
+//!    database there), on one replica and on two replicas sharing the database, the deliveries
+//!    spread over both.
 //! 2. A full follow-up of many repositories against the fake GitHub (a few ms of latency per
 //!    request): every repository marked, as the schedule does, and the wall time until the
 //!    queue is empty; first run (issues opened, links and status committed) and steady state.
@@ -21,9 +24,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use postmortem_tracker::forge::paced::Pacing;
 use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
-use postmortem_tracker::service::store::{Job, Store};
+use postmortem_tracker::service::store::postgres::{ScratchDatabase, TEST_DATABASE_URL};
+use postmortem_tracker::service::store::{Database, Job, Store};
 use postmortem_tracker::service::webhook::{Forge, Mark, Reason};
-use postmortem_tracker::service::{BoxFuture, Runner, Secrets, Settings};
+use postmortem_tracker::service::{BoxFuture, JobResult, Runner, Secrets, Settings};
 use support::github::FakeGitHub;
 use support::service::{gh_headers, request, Service};
 use support::Fault;
@@ -41,7 +45,7 @@ fn env_or(name: &str, default: usize) -> usize {
 struct Nothing;
 
 impl Runner for Nothing {
-    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, JobResult> {
         Box::pin(async { Ok(()) })
     }
 }
@@ -63,10 +67,31 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank - 1]
 }
 
-async fn ingest(dir: &std::path::Path) {
+/// Where the ingest bench keeps its state, and how many replicas share it.
+enum Backend<'a> {
+    Sqlite(&'a std::path::Path),
+    Postgres { url: &'a str, replicas: usize },
+}
+
+async fn ingest(backend: Backend<'_>) {
     let total = env_or("BENCH_DELIVERIES", 5000);
     let connections = env_or("BENCH_CONNECTIONS", 16).max(1);
-    let svc = Service::start(&dir.join("ingest.sqlite"), settings(4), Arc::new(Nothing)).await;
+    let (label, stores) = match backend {
+        Backend::Sqlite(dir) => (
+            "SQLite".to_string(),
+            vec![Store::open(&dir.join("ingest.sqlite")).unwrap()],
+        ),
+        Backend::Postgres { url, replicas } => (
+            format!("PostgreSQL, {replicas} replica(s)"),
+            (0..replicas)
+                .map(|_| Store::connect(&Database::Postgres(url.to_string())).unwrap())
+                .collect(),
+        ),
+    };
+    let mut replicas = Vec::new();
+    for store in stores {
+        replicas.push(Service::start_with(Arc::new(store), settings(4), Arc::new(Nothing)).await);
+    }
     // A realistic body: GitHub's documented push example, one of 50 repositories.
     let template = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -82,10 +107,12 @@ async fn ingest(dir: &std::path::Path) {
         .collect();
     let bodies = Arc::new(bodies);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let addr = svc.addr;
+    let addrs: Vec<_> = replicas.iter().map(|r| r.addr).collect();
     let started = Instant::now();
     let tasks: Vec<_> = (0..connections)
-        .map(|_| {
+        .map(|c| {
+            // Each connection talks to one replica, as a load balancer would spread them.
+            let addr = addrs[c % addrs.len()];
             let (bodies, next) = (bodies.clone(), next.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
@@ -115,9 +142,9 @@ async fn ingest(dir: &std::path::Path) {
     }
     let wall = started.elapsed();
     latencies.sort();
-    let d = svc.store.depth().unwrap();
+    let d = replicas[0].store.depth().unwrap();
     println!(
-        "ingest: {total} signed deliveries over {connections} connections in {:.2} s: {:.0} deliveries/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; jobs {} (coalesced per repository and reason)",
+        "ingest ({label}): {total} signed deliveries over {connections} connections in {:.2} s: {:.0} deliveries/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; jobs {} (coalesced per repository and reason)",
         wall.as_secs_f64(),
         total as f64 / wall.as_secs_f64(),
         percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
@@ -125,7 +152,9 @@ async fn ingest(dir: &std::path::Path) {
         latencies.last().unwrap().as_secs_f64() * 1000.0,
         d.queued + d.running + d.done + d.failed
     );
-    svc.stop().await;
+    for r in replicas {
+        r.stop().await;
+    }
 }
 
 async fn followup(dir: &std::path::Path) {
@@ -230,7 +259,19 @@ fn main() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     rt.block_on(async {
-        ingest(dir.path()).await;
+        ingest(Backend::Sqlite(dir.path())).await;
+        for replicas in [1, 2] {
+            // A new database for each run: the second starts from empty tables too.
+            let Some(db) = ScratchDatabase::from_env() else {
+                println!("ingest (PostgreSQL): skipped: {TEST_DATABASE_URL} is not set");
+                break;
+            };
+            ingest(Backend::Postgres {
+                url: &db.url,
+                replicas,
+            })
+            .await;
+        }
         followup(dir.path()).await;
     });
 }

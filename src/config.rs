@@ -172,7 +172,8 @@ impl Default for KindOptions {
 pub struct ServiceConfig {
     /// `ADDR:PORT` to listen on.
     pub listen: String,
-    /// The SQLite database: queue, delivery ids, run history.
+    /// The database: queue, delivery ids, run history, items index. A path (or `sqlite://PATH`)
+    /// for an SQLite file, or a `postgres://` URL for PostgreSQL (several replicas).
     pub database: PathBuf,
     /// Repositories to act on, `github:OWNER/NAME` or `gitlab:GROUP/PROJECT`; empty: all whose
     /// deliveries authenticate.
@@ -198,6 +199,9 @@ pub struct ServiceConfig {
     pub github_webhook_secret_file: Option<PathBuf>,
     /// A file holding the GitLab webhook token, read when `GITLAB_WEBHOOK_TOKEN` is not set.
     pub gitlab_webhook_token_file: Option<PathBuf>,
+    /// Seconds a claimed job stays claimed unless its worker renews it: how long a replica
+    /// killed mid-job holds its jobs before another replica runs them.
+    pub lease_secs: u64,
 }
 
 impl Default for ServiceConfig {
@@ -214,6 +218,7 @@ impl Default for ServiceConfig {
             write: "commit".into(),
             github_webhook_secret_file: None,
             gitlab_webhook_token_file: None,
+            lease_secs: 60,
         }
     }
 }

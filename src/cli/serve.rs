@@ -16,7 +16,7 @@ use crate::forge::app::{AppCredentials, GitHubApp, APP_ID_VAR};
 use crate::forge::paced::Pacing;
 use crate::service::logs::{self, LogFormat};
 use crate::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
-use crate::service::store::Store;
+use crate::service::store::{Database, Store};
 use crate::service::webhook::Forge;
 use crate::service::{self, Secrets, Settings};
 
@@ -25,10 +25,12 @@ pub struct Args {
     /// Address and port to listen on [config: service.listen; default 127.0.0.1:8080].
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<SocketAddr>,
-    /// The SQLite database (queue, delivery ids, run history, items index); created if absent
-    /// [config: service.database; default postmortem-tracker.sqlite].
-    #[arg(long, value_name = "PATH")]
-    pub database: Option<PathBuf>,
+    /// The database (queue, delivery ids, run history, items index): an SQLite file's path (or
+    /// sqlite://PATH), created if absent, or a postgres://USER@HOST/DB URL, which any number of
+    /// `serve` processes may share [config: service.database; default
+    /// postmortem-tracker.sqlite].
+    #[arg(long, value_name = "PATH|URL")]
+    pub database: Option<String>,
     /// Act only on this repository (repeatable; replaces service.repositories):
     /// `github:OWNER/NAME` or `gitlab:GROUP/PROJECT`, or all of an owner's: `github:OWNER/*`.
     /// Without any: every repository whose deliveries authenticate.
@@ -64,7 +66,7 @@ pub struct Args {
 /// What `serve` runs with, from flags over the configuration file.
 struct Resolved {
     listen: SocketAddr,
-    database: PathBuf,
+    database: Database,
     settings: Settings,
     write: WriteMode,
     github_api_url: String,
@@ -122,6 +124,9 @@ fn resolve(args: Args, config: &ServiceConfig, file: &str) -> Result<Resolved, S
     if !(1..=64).contains(&workers) {
         return Err(bad("workers", format!(" = {workers}: expected 1 to 64")));
     }
+    if config.lease_secs == 0 {
+        return Err(bad("lease_secs", " must be more than 0".into()));
+    }
     let max_body_bytes = args.max_body_bytes.unwrap_or(config.max_body_bytes);
     if max_body_bytes == 0 {
         return Err(bad("max_body_bytes", " must be more than 0".into()));
@@ -136,6 +141,7 @@ fn resolve(args: Args, config: &ServiceConfig, file: &str) -> Result<Resolved, S
         repositories,
         workers,
         max_body_bytes,
+        lease: Duration::from_secs(config.lease_secs),
         ..Settings::default()
     };
     let write = args.write.as_deref().unwrap_or(&config.write);
@@ -147,7 +153,11 @@ fn resolve(args: Args, config: &ServiceConfig, file: &str) -> Result<Resolved, S
     })?;
     Ok(Resolved {
         listen,
-        database: args.database.unwrap_or_else(|| config.database.clone()),
+        database: Database::parse(
+            &args
+                .database
+                .unwrap_or_else(|| config.database.to_string_lossy().into_owned()),
+        ),
         settings,
         write,
         github_api_url: args
@@ -354,7 +364,15 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         crate::service::dashboard::Dashboard::new(config.templates_dir.as_deref())
             .context("the dashboard template")?,
     );
-    let store = Arc::new(Store::open(&database)?);
+    // Before anything starts: a database that cannot be used stops `serve` here, naming the
+    // setting (a URL's password never shown).
+    let store = match Store::connect(&database) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("error: --database / service.database: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut runner =
         ForgeRunner::new(store.clone(), runner_settings, settings.api_metrics.clone())?;
     if let Some(app) = github_app {
@@ -367,9 +385,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         let address = listener.local_addr()?;
         tracing::info!(
             address = %address,
-            database = %database.display(),
-            "listening on http://{address} (database {})",
-            database.display()
+            database = %database,
+            "listening on http://{address} (database {database})",
         );
         service::serve(
             listener,

@@ -4,8 +4,8 @@
 //! job at a time per repository, several repositories at once. Where each part lives:
 //!
 //! - [`webhook`] (pure): authenticates a delivery and turns it into a [`webhook::Mark`].
-//! - [`store`] (SQLite): deduplicates deliveries, keeps the level-triggered job queue, the run
-//!   history and the items index.
+//! - [`store`] (SQLite, or PostgreSQL for several replicas): deduplicates deliveries, keeps the
+//!   level-triggered job queue with leased claims, the run history and the items index.
 //! - `http/`: the router and the endpoints (webhooks, dashboard and exports, jobs, metrics,
 //!   health).
 //! - `workers.rs`: claim a job, run it through the [`Runner`], record its end.
@@ -50,12 +50,35 @@ use webhook::Forge;
 /// A boxed future, so that [`Runner`] can be used as a trait object.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Why a job did not end done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobError {
+    /// It failed: the message goes to the run history (never a token).
+    Failed(String),
+    /// It met a rate limit longer than it may wait: it goes back to the queue, to run again
+    /// once `wait` has passed (after the limit's reset), and is not counted as failed.
+    Later {
+        /// What limited it.
+        message: String,
+        /// How long until the limit resets.
+        wait: std::time::Duration,
+    },
+}
+
+impl From<String> for JobError {
+    fn from(message: String) -> JobError {
+        JobError::Failed(message)
+    }
+}
+
+/// How a job ended.
+pub type JobResult = Result<(), JobError>;
+
 /// Does the work of one job: reconcile one repository (sync or follow-up). Must be idempotent:
 /// after a crash a job may run again.
 pub trait Runner: Send + Sync + 'static {
-    /// Reconciles `job.mark.repo` for `job.mark.reason`; `Err` carries a message for the run
-    /// history (never a token).
-    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>>;
+    /// Reconciles `job.mark.repo` for `job.mark.reason`.
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, JobResult>;
 
     /// The repositories of `owner` (a GitHub user or organisation, a GitLab group), for a
     /// watch list entry `forge:owner/*`, as lower-case `owner/name` paths.
@@ -108,8 +131,9 @@ impl App {
 }
 
 /// Runs the service on `listener` until `shutdown` completes: stops accepting, gives running
-/// jobs [`Settings::shutdown_grace`] to finish (the rest run again at the next start), then
-/// returns. Jobs still queued stay in the store.
+/// jobs [`Settings::shutdown_grace`] to finish (the rest go back to the queue), then returns.
+/// Jobs still queued stay in the store. Any number of processes may serve one PostgreSQL
+/// store at once: they share its queue and schedule.
 pub async fn serve(
     listener: TcpListener,
     settings: Settings,

@@ -22,7 +22,7 @@ use super::counted::{CallCounts, Counted};
 use super::index;
 use super::store::{Job, Store};
 use super::webhook::{Forge, Reason};
-use super::{BoxFuture, Runner};
+use super::{BoxFuture, JobError, JobResult, Runner};
 use crate::forge::app::GitHubApp;
 use crate::forge::browse::Browse;
 use crate::forge::client::{Client, ConnectError};
@@ -216,7 +216,7 @@ impl ForgeRunner {
 
     /// Runs the job; a rate limit is waited out (at most [`RATE_LIMIT_WAITS`] times, each up
     /// to `max_wait`) and the job tried again from the start: every step is idempotent.
-    async fn run_job(&self, job: &Job) -> Result<(), String> {
+    async fn run_job(&self, job: &Job) -> JobResult {
         let timeout = self.settings.job_timeout;
         match tokio::time::timeout(timeout, self.attempts(job)).await {
             Ok(r) => r,
@@ -225,11 +225,12 @@ impl ForgeRunner {
                 job.mark.forge.as_str(),
                 job.mark.repo,
                 timeout.as_secs()
-            )),
+            )
+            .into()),
         }
     }
 
-    async fn attempts(&self, job: &Job) -> Result<(), String> {
+    async fn attempts(&self, job: &Job) -> JobResult {
         let mut waits = 0;
         loop {
             match self.attempt(job).await {
@@ -246,7 +247,12 @@ impl ForgeRunner {
                     );
                     CountingSleeper(&self.api).sleep(wait).await;
                 }
-                Err(f) => return Err(f.message),
+                // A longer limit (or one met again and again): back to the queue until it resets.
+                Err(Failure {
+                    wait: Some(wait),
+                    message,
+                }) => return Err(JobError::Later { message, wait }),
+                Err(f) => return Err(f.message.into()),
             }
         }
     }
@@ -506,7 +512,7 @@ impl ForgeRunner {
 }
 
 impl Runner for ForgeRunner {
-    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, JobResult> {
         Box::pin(self.run_job(job))
     }
 

@@ -1,5 +1,6 @@
 //! The schedule (`service.schedule`, cron in UTC): on each tick, a follow-up job for every
-//! watched repository, owners' `owner/*` entries listed through the forge at that tick.
+//! watched repository, owners' `owner/*` entries listed through the forge at that tick. Every
+//! replica runs the schedule; the store lets one of them queue each tick's jobs.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -63,39 +64,32 @@ pub(super) async fn scheduler(
         }
         let all = watched_now(&app, runner.as_ref()).await;
         let repositories = all.len();
-        let marked = app
-            .store(move |store| {
-                let now = Utc::now();
-                let mut marked = 0;
-                for (forge, repo) in &all {
-                    let mark = Mark {
-                        forge: *forge,
-                        repo: repo.clone(),
-                        reason: webhook::Reason::Followup,
-                    };
-                    // One repository that cannot be marked does not keep the others from it.
-                    match store.mark(&mark, now) {
-                        Ok(_) => marked += 1,
-                        Err(e) => tracing::error!(
-                            forge = forge.as_str(),
-                            repository = %repo,
-                            reason = "followup",
-                            error = %e,
-                            "scheduled follow-up: cannot queue the job"
-                        ),
-                    }
-                }
-                Ok(marked)
+        let marks: Vec<Mark> = all
+            .into_iter()
+            .map(|(forge, repo)| Mark {
+                forge,
+                repo,
+                reason: webhook::Reason::Followup,
             })
-            .await;
-        match marked {
-            Ok(n) => {
+            .collect();
+        // The tick is claimed in the store: of several replicas, the first queues the
+        // follow-ups and the others nothing.
+        match app.store(move |s| s.tick(next, &marks, Utc::now())).await {
+            Ok(Some(n)) => {
                 tracing::info!(repositories, queued = n, "scheduled follow-up: jobs queued");
                 if n > 0 {
                     app.wake.notify_waiters();
                 }
             }
-            Err(e) => tracing::error!(error = %e, "scheduled follow-up"),
+            Ok(None) => tracing::debug!(
+                tick = %next.to_rfc3339(),
+                "scheduled follow-up: another replica queued this tick's jobs"
+            ),
+            Err(e) => tracing::error!(
+                repositories,
+                error = %e,
+                "scheduled follow-up: cannot queue the jobs"
+            ),
         }
         // Never fire twice for one tick, however fast the marking was.
         if let Some(rest) = (next - Utc::now()).to_std().ok().filter(|d| !d.is_zero()) {

@@ -45,9 +45,13 @@ pub struct Settings {
     /// When to mark every repository (the watched ones; without a watch list, every one with
     /// a past job) for a follow-up; `None`: only webhooks trigger work.
     pub schedule: Option<cron::Schedule>,
-    /// At shutdown, how long a running job may go on before it is abandoned (and run again
-    /// at the next start).
+    /// At shutdown, how long a running job may go on before it is abandoned (and put back in
+    /// the queue).
     pub shutdown_grace: Duration,
+    /// How long a claimed job stays claimed without its worker renewing the claim (every third
+    /// of it): a replica killed mid-job holds its jobs this long, then another replica runs
+    /// them again.
+    pub lease: Duration,
     /// The runner's API call counts, shown in `/metrics`.
     pub api_metrics: Arc<runner::ApiMetrics>,
     /// The dashboard's template (the embedded one, or a `templates_dir` override).
@@ -69,6 +73,7 @@ impl Default for Settings {
             poll_interval: Duration::from_secs(1),
             schedule: None,
             shutdown_grace: Duration::from_secs(30),
+            lease: Duration::from_secs(60),
             api_metrics: Arc::default(),
             dashboard: Arc::new(
                 dashboard::Dashboard::new(None).expect("the embedded dashboard template compiles"),

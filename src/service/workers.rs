@@ -1,17 +1,23 @@
-//! The workers: each claims the next job from the queue, runs it through the [`Runner`] and
-//! records how it ended; at shutdown a running job gets a grace period, then is abandoned (it
-//! runs again at the next start).
+//! The workers: each claims the next job from the queue, runs it through the [`Runner`] while
+//! renewing its lease, and records how it ended (done, failed, or put off by a rate limit); at
+//! shutdown a running job gets a grace period, then is abandoned and put back in the queue
+//! (another replica, or the next start, runs it).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use tokio::sync::watch;
 use tracing::Instrument as _;
 
 use super::counted::JobCalls;
-use super::store::Job;
-use super::{App, Runner};
+use super::store::{Job, StoreError};
+use super::{App, JobError, Runner};
+
+/// The settings' lease as the store counts it.
+fn lease(app: &App) -> TimeDelta {
+    TimeDelta::from_std(app.settings.lease).unwrap_or(TimeDelta::seconds(60))
+}
 
 /// One worker: claims jobs until the service stops.
 pub(super) async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::Receiver<bool>) {
@@ -24,7 +30,8 @@ pub(super) async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::R
         let woken = app.wake.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        match app.store(|s| s.claim(Utc::now())).await {
+        let lease = lease(&app);
+        match app.store(move |s| s.claim(Utc::now(), lease)).await {
             Ok(Some(job)) => {
                 if !run(&app, &runner, job, &stop).await {
                     return;
@@ -44,7 +51,7 @@ pub(super) async fn worker(app: App, runner: Arc<dyn Runner>, mut stop: watch::R
 
 /// Runs one claimed job, logs it (repository, reason, the forge requests and writes it made,
 /// its outcome) and records its end. `false` when the service stopped before the job ended:
-/// the job is left `running`, and the next start queues it again.
+/// the job is put back in the queue (or, if that fails, left to its lease).
 async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiver<bool>) -> bool {
     let (id, forge, repository, reason) = (
         job.id,
@@ -73,42 +80,99 @@ async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiv
     let mut task = tokio::spawn(
         JobCalls::scope(calls.clone(), async move { r.run(&j).await }).instrument(span.clone()),
     );
-    let outcome = tokio::select! {
-        res = &mut task => res.unwrap_or_else(|e| Err(format!("the runner failed: {e}"))),
-        _ = stopped_then(stop.clone(), app.settings.shutdown_grace) => {
-            task.abort();
-            job_event!(warn, "job still running at shutdown: abandoned, it runs again at the next start");
-            return false;
+    let stopped = stopped_then(stop.clone(), app.settings.shutdown_grace);
+    tokio::pin!(stopped);
+    // The lease is renewed at a third of its length: two renewals may fail (a database
+    // hiccup) before another replica may take the job.
+    let mut renewal =
+        tokio::time::interval((app.settings.lease / 3).max(Duration::from_millis(10)));
+    renewal.tick().await;
+    let outcome = loop {
+        tokio::select! {
+            res = &mut task => {
+                break res.unwrap_or_else(|e| Err(format!("the runner failed: {e}").into()));
+            }
+            _ = &mut stopped => {
+                task.abort();
+                job_event!(warn, "job still running at shutdown: abandoned and put back in the queue");
+                let j = job.clone();
+                if let Err(e) = app
+                    .store(move |s| s.defer(&j, Utc::now(), "abandoned at a shutdown", Utc::now()))
+                    .await
+                {
+                    job_event!(warn, error = %e, "cannot put the job back: it runs again when its lease runs out");
+                }
+                return false;
+            }
+            _ = renewal.tick() => {
+                let (j, until) = (job.clone(), Utc::now() + lease(app));
+                match app.store(move |s| s.renew(&j, until)).await {
+                    Ok(()) => {}
+                    Err(StoreError::NotRunning(_)) => {
+                        // Its lease ran out and another worker runs it now: two runs of one
+                        // repository at once must not go on.
+                        task.abort();
+                        job_event!(warn, "job lost its lease (another worker runs it now): stopped");
+                        return true;
+                    }
+                    Err(e) => job_event!(warn, error = %e, "cannot renew the job's lease"),
+                }
+            }
         }
     };
     let took = started.elapsed();
-    app.metrics.run(
-        if outcome.is_ok() { "done" } else { "failed" },
-        job.mark.reason,
-        took,
-    );
     let (requests, writes) = calls.counts();
     let duration_ms = took.as_millis() as u64;
-    match &outcome {
-        Ok(()) => job_event!(
-            info,
-            requests,
-            writes,
-            duration_ms,
-            outcome = "done",
-            "job done"
-        ),
-        Err(e) => job_event!(
-            warn,
-            requests,
-            writes,
-            duration_ms,
-            outcome = "failed",
-            error = %e,
-            "job failed"
-        ),
-    }
-    if let Err(e) = app.store(move |s| s.finish(id, outcome, Utc::now())).await {
+    let now = Utc::now();
+    let recorded = match outcome {
+        Ok(()) => {
+            app.metrics.run("done", job.mark.reason, took);
+            job_event!(
+                info,
+                requests,
+                writes,
+                duration_ms,
+                outcome = "done",
+                "job done"
+            );
+            let j = job.clone();
+            app.store(move |s| s.finish(&j, Ok(()), now)).await
+        }
+        Err(JobError::Failed(e)) => {
+            app.metrics.run("failed", job.mark.reason, took);
+            job_event!(
+                warn,
+                requests,
+                writes,
+                duration_ms,
+                outcome = "failed",
+                error = %e,
+                "job failed"
+            );
+            let j = job.clone();
+            app.store(move |s| s.finish(&j, Err(e), now)).await
+        }
+        Err(JobError::Later { message, wait }) => {
+            // A second past the reset: a limit counted in whole seconds has surely reset.
+            let not_before = now
+                + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1))
+                + TimeDelta::seconds(1);
+            job_event!(
+                info,
+                requests,
+                writes,
+                duration_ms,
+                outcome = "deferred",
+                not_before = %not_before.to_rfc3339(),
+                error = %message,
+                "job put off until the rate limit resets"
+            );
+            let j = job.clone();
+            app.store(move |s| s.defer(&j, not_before, &message, now))
+                .await
+        }
+    };
+    if let Err(e) = recorded {
         job_event!(error, error = %e, "cannot record the end of the job");
     }
     true

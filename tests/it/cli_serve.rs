@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use crate::support;
 
-use postmortem_tracker::service::store::{JobFilter, JobState, Store};
+use postmortem_tracker::service::store::{Database, JobFilter, JobState, Store};
 use postmortem_tracker::service::webhook::github_signature;
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
-use support::service::{Delivery, ServiceForge};
+use support::service::{postgres_database, Delivery, ServiceForge};
 use support::Fault;
 
 const SECRET: &str = "cli-serve-secret";
@@ -374,6 +374,7 @@ fn bad_service_configuration_names_file_and_key() {
         ),
         ("[service]\nworkers = 0\n", "service.workers"),
         ("[service]\nschedule = \"daily\"\n", "service.schedule"),
+        ("[service]\nlease_secs = 0\n", "service.lease_secs"),
         ("[service]\nsecret = \"x\"\n", "secret"),
     ] {
         let dir = tempfile::tempdir().unwrap();
@@ -441,7 +442,147 @@ fn webhook_secret_from_a_file_named_in_the_configuration() {
 crate::both_forges!(sync
     logs_are_json_lines_naming_the_job_and_never_a_secret,
     killed_with_jobs_queued_then_restarted_runs_each_job_once,
+    a_replica_killed_mid_job_leaves_it_to_the_other_after_its_lease,
 );
+
+/// Two `serve` processes on one PostgreSQL database, a lease of 2 s: the replica running a job
+/// is killed (SIGKILL, no shutdown); the other claims the job once the lease has run out and
+/// finishes it, adopting what the first had created (no duplicate issue).
+#[cfg(unix)]
+fn a_replica_killed_mid_job_leaves_it_to_the_other_after_its_lease<F: ServiceForge>() {
+    let Some(db) = postgres_database("kill -9 of a replica") else {
+        return;
+    };
+    let gh = FakeGitHub::start();
+    let gl = FakeGitLab::start();
+    let forge = F::pick(&gh, &gl);
+    let repo = "acme/slow";
+    let no_pacing = "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n";
+    forge.seed(
+        repo,
+        &[
+            (".postmortem-tracker.toml", no_pacing),
+            (
+                "postmortems/outage.md",
+                "# Outage\n\n## Action items\n\n- [ ] Add an alert\n- [ ] Write a runbook\n",
+            ),
+        ],
+    );
+    // Every write waits: the job runs for seconds.
+    let writes = F::api_prefix("acme/").trim_end_matches('/').to_string();
+    forge
+        .faults()
+        .always("POST", &writes, Fault::Delay(Duration::from_millis(1200)));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".postmortem-tracker.toml"),
+        format!("{no_pacing}[service]\nlease_secs = 2\n"),
+    )
+    .unwrap();
+    let start = || {
+        let mut cmd = command();
+        cmd.current_dir(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", &db.url])
+            .args([F::API_URL_FLAG, &forge.api_url()])
+            .env(F::SECRET_VAR, SECRET)
+            .env(F::TOKEN_VAR, F::TOKEN);
+        Running::start(cmd)
+    };
+    let mut first = start();
+    assert_eq!(deliver(first.addr, &F::push(SECRET, repo, "kill-1")).0, 202);
+    let store = Store::connect(&Database::Postgres(db.url.clone())).unwrap();
+    let job = || store.recent_jobs(1).unwrap().pop().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while job().state != JobState::Running {
+        assert!(
+            Instant::now() < deadline,
+            "the job never started: {:?}",
+            job()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = start();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(job().state, JobState::Running, "still running on the first");
+    let _ = first.child.kill(); // SIGKILL: no shutdown, the claim stays
+    let _ = first.child.wait();
+    let killed_at = chrono::Utc::now();
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while job().state != JobState::Done {
+        assert!(
+            Instant::now() < deadline && job().state != JobState::Failed,
+            "not finished by the second replica: {:?}",
+            job()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let done = job();
+    assert_eq!(done.attempts, 2, "{done:?}");
+    assert!(
+        done.started_at.unwrap() > killed_at,
+        "claimed again before the kill: {done:?}"
+    );
+    let issues = forge.issues(repo);
+    assert_eq!(issues.len(), 2, "one issue per item: {issues:?}");
+    let text = forge.file_text(repo, "postmortems/outage.md");
+    for number in issues.keys() {
+        assert!(text.contains(&format!("#{number}")), "{text}");
+    }
+    drop(second);
+}
+
+/// A database that cannot be used stops `serve` before it listens, with exit 2 and a message
+/// naming the setting; a URL's password is never shown.
+#[test]
+fn unusable_database_is_refused_at_start_naming_the_setting() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let refused = format!("postgres://svc:hunter2@127.0.0.1:{port}/pmt?connect_timeout=2");
+    let newer = postgres_database("a schema newer than the binary");
+    if let Some(db) = &newer {
+        drop(Store::connect(&Database::Postgres(db.url.clone())).unwrap());
+        let url = db.url.clone();
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            c.batch_execute("UPDATE postmortem_tracker_schema SET version = 99")
+                .unwrap();
+        })
+        .join()
+        .unwrap();
+    }
+    let mut cases = vec![(
+        refused.clone(),
+        "cannot connect to the database postgres://svc:***@127.0.0.1".to_string(),
+    )];
+    if let Some(db) = &newer {
+        cases.push((
+            db.url.clone(),
+            "written by a newer postmortem-tracker (schema 99".into(),
+        ));
+    }
+    for (url, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let out = command()
+            .current_dir(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", &url])
+            .env("GITHUB_WEBHOOK_SECRET", SECRET)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{url}: {err}");
+        assert!(
+            err.contains("error: --database / service.database: "),
+            "{err}"
+        );
+        assert!(err.contains(&want), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(!err.contains("listening"), "nothing started: {err}");
+    }
+}
 
 /// Sends `d` to the service at `addr`.
 fn deliver(addr: SocketAddr, d: &Delivery) -> (u16, String) {

@@ -16,7 +16,7 @@ use postmortem_tracker::report::IncidentFigures;
 use postmortem_tracker::service::index::{ItemRecord, CSV_HEADER};
 use postmortem_tracker::service::store::{Job, Store};
 use postmortem_tracker::service::webhook::Forge;
-use postmortem_tracker::service::{serve, BoxFuture, Runner, Settings};
+use postmortem_tracker::service::{serve, BoxFuture, JobResult, Runner, Settings};
 use serde_json::{json, Value};
 
 fn day(s: &str) -> NaiveDate {
@@ -27,7 +27,7 @@ fn day(s: &str) -> NaiveDate {
 struct Idle;
 
 impl Runner for Idle {
-    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, JobResult> {
         Box::pin(async { Ok(()) })
     }
 }

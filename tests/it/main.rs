@@ -33,6 +33,7 @@ mod one_pipeline;
 mod parse_props;
 mod projects;
 mod readme_parser;
+mod replicas;
 mod report;
 mod serve;
 mod service_e2e;

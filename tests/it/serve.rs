@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::support;
 
 use postmortem_tracker::service::store::{Depth, Job, JobState, Store};
-use postmortem_tracker::service::{BoxFuture, Runner, Secrets, Settings};
+use postmortem_tracker::service::{BoxFuture, JobResult, Runner, Secrets, Settings};
 use support::service::{
     eventually, read_response, webhook_fixture as fixture, Service, ServiceForge,
 };
@@ -98,7 +98,7 @@ impl Recorder {
 }
 
 impl Runner for Recorder {
-    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, JobResult> {
         Box::pin(async move {
             let repo = job.mark.repo.clone();
             {
@@ -436,8 +436,11 @@ async fn the_schedule_follows_up_on_every_known_repository<F: ServiceForge>() {
             reason: postmortem_tracker::service::webhook::Reason::Sync,
         };
         store.mark(&m, chrono::Utc::now()).unwrap();
-        let job = store.claim(chrono::Utc::now()).unwrap().unwrap();
-        store.finish(job.id, Ok(()), chrono::Utc::now()).unwrap();
+        let job = store
+            .claim(chrono::Utc::now(), chrono::TimeDelta::seconds(60))
+            .unwrap()
+            .unwrap();
+        store.finish(&job, Ok(()), chrono::Utc::now()).unwrap();
     }
     let runner = Arc::new(Recorder::default());
     let mut s = settings();
@@ -454,7 +457,7 @@ async fn the_schedule_follows_up_on_every_known_repository<F: ServiceForge>() {
 struct Slow(Recorder);
 
 impl Runner for Slow {
-    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, JobResult> {
         Box::pin(async move {
             tokio::time::sleep(Duration::from_millis(15)).await;
             self.0.run(job).await
@@ -510,7 +513,7 @@ async fn concurrent_deliveries_every_mark_is_covered_by_one_run<F: ServiceForge>
 struct PanicsOnce(Mutex<bool>);
 
 impl Runner for PanicsOnce {
-    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, JobResult> {
         Box::pin(async move {
             let first = std::mem::replace(&mut *self.0.lock().unwrap(), false);
             if first {

@@ -30,7 +30,7 @@ pub(crate) const PM: &str = "# Replica lag outage\n\nStart: 2026-10-01 09:00 UTC
 
 pub(crate) const TODAY: &str = "2026-11-21";
 
-fn settings() -> Settings {
+pub(crate) fn settings() -> Settings {
     Settings {
         secrets: Secrets {
             github: Some(GH_SECRET.into()),
@@ -60,8 +60,22 @@ pub(crate) async fn serve_on(
 ) -> Service {
     let store = Arc::new(Store::open(db).unwrap());
     let s = settings();
-    let runner = ForgeRunner::new(
-        store.clone(),
+    let runner = forge_runner(gh, gl, store.clone(), &s, Duration::from_secs(5), today);
+    Service::start_with(store, s, Arc::new(runner)).await
+}
+
+/// The real runner against the two fakes, keeping its index in `store`, waiting out rate
+/// limits up to `max_wait` (a longer one puts the job off), its day `today`.
+pub(crate) fn forge_runner(
+    gh: &FakeGitHub,
+    gl: &FakeGitLab,
+    store: Arc<Store>,
+    s: &Settings,
+    max_wait: Duration,
+    today: &str,
+) -> ForgeRunner {
+    ForgeRunner::new(
+        store,
         RunnerSettings {
             github: Some(Access {
                 api_url: gh.base_url(),
@@ -75,7 +89,7 @@ pub(crate) async fn serve_on(
             timeout: Duration::from_secs(10),
             pacing: Pacing {
                 min_write_interval: Duration::ZERO,
-                max_wait: Duration::from_secs(5),
+                max_wait,
                 retry_delay: Duration::ZERO,
                 ..Pacing::default()
             },
@@ -85,8 +99,7 @@ pub(crate) async fn serve_on(
         },
         s.api_metrics.clone(),
     )
-    .unwrap();
-    Service::start_with(store, s, Arc::new(runner)).await
+    .unwrap()
 }
 
 async fn items(svc: &Service, query: &str) -> Vec<Value> {
@@ -136,6 +149,7 @@ crate::both_forges!(
     a_push_and_an_issue_event_on_two_repositories,
     a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message,
     a_rate_limit_is_waited_out_and_the_job_finishes,
+    a_rate_limit_longer_than_the_wait_puts_the_job_off_until_the_reset,
 );
 
 /// The webhook secret of `F`'s deliveries.
@@ -481,5 +495,76 @@ async fn a_rate_limit_is_waited_out_and_the_job_finishes<F: ServiceForge>() {
         )),
         "{metrics}"
     );
+    svc.stop().await;
+}
+
+/// A rate limit longer than the runner may wait (`max_wait` 1 s, the forge asks for 3 s): the
+/// job is not failed but put back in the queue until after the reset, and then finishes.
+async fn a_rate_limit_longer_than_the_wait_puts_the_job_off_until_the_reset<F: ServiceForge>() {
+    let gh = FakeGitHub::start();
+    let gl = FakeGitLab::start();
+    let forge = F::pick(&gh, &gl);
+    let repository = "codertocat/hello-world";
+    forge.seed(
+        repository,
+        &[(".postmortem-tracker.toml", CONFIG), (PM_FILE, PM)],
+    );
+    forge.faults().on(
+        "GET",
+        &F::file_listing(repository),
+        Fault::SecondaryRateLimit {
+            retry_after_secs: 3,
+        },
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
+    let s = settings();
+    let runner = forge_runner(&gh, &gl, store.clone(), &s, Duration::from_secs(1), TODAY);
+    let svc = Service::start_with(store.clone(), s, Arc::new(runner)).await;
+    let push = F::push(secret::<F>(), "Codertocat/Hello-World", "later-1");
+    assert_eq!(svc.deliver(&push).await.0, 202);
+    let started = std::time::Instant::now();
+    // Put off: queued again, not before the reset, its reason shown; nothing failed.
+    let s2 = store.clone();
+    eventually_for("the job to be put off", 10, move || {
+        s2.recent_jobs(1).unwrap()[0].not_before.is_some()
+    })
+    .await;
+    let put_off = store.recent_jobs(1).unwrap().remove(0);
+    assert_eq!(
+        put_off.state,
+        postmortem_tracker::service::store::JobState::Queued
+    );
+    assert!(
+        put_off
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .to_lowercase()
+            .contains("limit"),
+        "{put_off:?}"
+    );
+    let not_before = put_off.not_before.unwrap();
+    let reset_at = put_off.started_at.unwrap() + chrono::TimeDelta::seconds(3);
+    assert!(
+        not_before >= reset_at,
+        "{not_before} before the reset {reset_at}"
+    );
+    svc.idle(30).await;
+    let j = jobs(&svc).await;
+    assert_eq!(j.len(), 1, "one job, run twice: {j:?}");
+    assert_eq!(
+        (j[0]["state"].as_str(), j[0]["attempts"].as_i64()),
+        (Some("done"), Some(2)),
+        "{j:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "ran again before the reset: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(forge.issues(repository).len(), 3);
+    assert_eq!(items(&svc, "").await.len(), 3);
     svc.stop().await;
 }

@@ -621,3 +621,16 @@ fn gitlab_body(capture: &str, path: &str) -> Vec<u8> {
     let body = serde_json::to_vec(&gitlab_capture(capture)["body"]).unwrap();
     edit_json(&body, |b| b["project"]["path_with_namespace"] = path.into())
 }
+
+/// A new database on the test PostgreSQL server (`.ci/run` starts one), dropped with the
+/// value; `None`, saying the test skips, when there is none.
+pub fn postgres_database(
+    test: &str,
+) -> Option<postmortem_tracker::service::store::postgres::ScratchDatabase> {
+    use postmortem_tracker::service::store::postgres::{ScratchDatabase, TEST_DATABASE_URL};
+    let db = ScratchDatabase::from_env();
+    if db.is_none() {
+        eprintln!("{test}: skipped: {TEST_DATABASE_URL} is not set (.ci/run starts a PostgreSQL server and sets it)");
+    }
+    db
+}

@@ -79,6 +79,7 @@ pub(super) async fn api_jobs(
                 "started_at": ts(j.started_at),
                 "finished_at": ts(j.finished_at),
                 "error": j.error,
+                "not_before": ts(j.not_before),
             })
         })
         .collect();

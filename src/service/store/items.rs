@@ -1,73 +1,51 @@
-//! The items index: every tracked item of every repository, as the last job saw it (the
-//! day's snapshot of its counts is written with it, by `snapshots.rs`).
+//! The items index's one rule shared by the backends: the closing day a done item keeps.
 
-use rusqlite::{params, TransactionBehavior};
+use std::collections::HashMap;
 
-use super::{Store, StoreError};
+use chrono::NaiveDate;
+
+use super::StoreError;
 use crate::render::context::ItemState;
-use crate::service::index::ItemRecord;
-use crate::service::webhook::Forge;
+use crate::service::index::{Counts, ItemRecord};
 
-impl Store {
-    /// Replaces the index of one repository's items with `records` (as of `today`), and
-    /// records the day's counts. A done item keeps the closing day its record carries (the
-    /// tracker's), else the day it was first seen done, else `today`.
-    pub fn replace_items(
-        &self,
-        forge: Forge,
-        repo: &str,
-        mut records: Vec<ItemRecord>,
-        today: chrono::NaiveDate,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before: std::collections::HashMap<String, Option<chrono::NaiveDate>> = tx
-            .prepare("SELECT key, record FROM items WHERE forge = ?1 AND repo = ?2")?
-            .query_map(params![forge.as_str(), repo], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?
-            .filter_map(|r| {
-                let (key, json) = r.ok()?;
-                let old: ItemRecord = serde_json::from_str(&json).ok()?;
-                Some((key, old.closed_on))
-            })
-            .collect();
-        for r in &mut records {
-            r.closed_on = match r.state {
-                // The tracker's closing day when the record has it, else the day first seen.
-                ItemState::Done => r
-                    .closed_on
-                    .or_else(|| before.get(&r.key).copied().flatten())
-                    .or(Some(today)),
-                _ => None,
-            };
-        }
-        tx.execute(
-            "DELETE FROM items WHERE forge = ?1 AND repo = ?2",
-            params![forge.as_str(), repo],
-        )?;
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO items (forge, repo, ord, key, record) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for (i, r) in records.iter().enumerate() {
-                insert.execute(params![
-                    forge.as_str(),
-                    repo,
-                    i as i64,
-                    r.key,
-                    serde_json::to_string(r).map_err(StoreError::Encode)?
-                ])?;
-            }
-        }
-        super::snapshots::record_day(&tx, forge, repo, &records, today)?;
-        tx.commit()
-            .map_err(StoreError::at("cannot save the items"))?;
-        Ok(())
+/// Sets each record's closing day: a done item keeps the one its record carries (the
+/// tracker's), else the day it was first seen done (`before`: key to the stored record's
+/// closing day), else `today`; an item not done has none. Returns the day's counts.
+pub(super) fn settle_closing_days(
+    records: &mut [ItemRecord],
+    before: &HashMap<String, Option<NaiveDate>>,
+    today: NaiveDate,
+) -> Counts {
+    for r in records.iter_mut() {
+        r.closed_on = match r.state {
+            ItemState::Done => r
+                .closed_on
+                .or_else(|| before.get(&r.key).copied().flatten())
+                .or(Some(today)),
+            _ => None,
+        };
     }
+    Counts::of(records.iter())
+}
 
-    /// Every indexed item, by forge, repository and position in the repository.
-    pub fn items(&self) -> Result<Vec<ItemRecord>, StoreError> {
-        super::snapshots::json_rows(&self.conn(), "items", "item")
-    }
+/// The closing day of a stored record (its JSON), or `None` when it cannot be read: an
+/// unreadable old record only loses its closing day, never blocks the new index.
+pub(super) fn stored_closing_day(json: &str) -> Option<NaiveDate> {
+    serde_json::from_str::<ItemRecord>(json).ok()?.closed_on
+}
+
+/// A stored JSON record (an item, an incident) read back; an unreadable one is an error naming
+/// it as a `what`.
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    forge: &str,
+    repo: &str,
+    ord: i64,
+    json: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|e| {
+        StoreError::Unreadable(format!(
+            "{what} {ord} of {forge}:{repo} in the database is unreadable: {e}"
+        ))
+    })
 }
