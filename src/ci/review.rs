@@ -58,6 +58,21 @@ impl Review {
         })
     }
 
+    /// A GitHub pull request, commented on by `app`'s installation on `repo` (found through
+    /// `GET /repos/{owner}/{repo}/installation`), as the App's bot account.
+    pub async fn github_app(
+        app: &crate::forge::app::GitHubApp,
+        repo: &str,
+        number: u64,
+    ) -> Result<Review, TrackerError> {
+        let installation = app.installation_of(repo).await?;
+        Ok(Review::GitHub {
+            gh: app.client(installation).await?,
+            repo: repo.to_string(),
+            number,
+        })
+    }
+
     /// A GitLab merge request (the token is checked on connect).
     pub async fn gitlab(
         api_url: &str,

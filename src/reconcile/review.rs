@@ -103,6 +103,19 @@ pub enum ReviewError {
     Render(#[from] RenderError),
 }
 
+/// The pull request `number` reached through the GitHub App of `remote`.
+async fn review_as_app(
+    remote: &crate::forge::client::Remote,
+    number: u64,
+    timeout: Duration,
+) -> Result<Review, TrackerError> {
+    let credentials = remote.app.as_ref().expect("called with an App");
+    let app = crate::forge::app::GitHubApp::connect(&remote.api_url, credentials, timeout)
+        .await
+        .map_err(|message| TrackerError::Rejected { status: 0, message })?;
+    Review::github_app(&app, &remote.repo, number).await
+}
+
 /// Runs the check of request `job.number`. The forge's refusals are in the report; an error
 /// is a setup the check cannot start from, or a template that does not render.
 pub async fn review(job: &Job<'_>) -> Result<ReviewReport, ReviewError> {
@@ -111,6 +124,17 @@ pub async fn review(job: &Job<'_>) -> Result<ReviewReport, ReviewError> {
     let mut warnings = Vec::new();
     let token = remote.token.as_deref();
     let client = match (remote.forge_or_default(), token) {
+        // As the App: its installation's token, never a personal one (the App is the bot
+        // that comments).
+        (ForgeKind::Github, _) if remote.app.is_some() => {
+            match review_as_app(remote, job.number, job.timeout).await {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    warnings.push(Warning::Connect(e));
+                    None
+                }
+            }
+        }
         (ForgeKind::Github, token) => Some(
             Review::github(
                 &remote.api_url,

@@ -370,3 +370,43 @@ fn the_cli_syncs_as_the_app_found_through_the_repository() {
     assert!(text.contains("/issues/"), "{text}");
     assert!(!err.contains(&test_key().private_pem[40..80]), "{err}");
 }
+
+/// `ci` on a pull request as the App: the plan comment is written by the App's bot through
+/// the repository's installation token; the personal token beside it is never sent.
+#[test]
+fn the_pull_request_comment_is_written_as_the_app() {
+    let gh = fake(10_000);
+    let ws = tempfile::tempdir().unwrap();
+    let n = crate::ci_github::pull_request(&gh, ws.path(), &["03-checkout-promo-codes.md"]);
+    let payload =
+        crate::ci_github::payload("pull_request.opened.payload.json", Some(n), "acme/svc");
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut c = support::actions_ci(
+        ws.path(),
+        &gh.base_url(),
+        "pull_request",
+        &payload,
+        FakeGitHub::TOKEN,
+        out_dir.path(),
+    );
+    c.env("GITHUB_APP_ID", APP_ID.to_string())
+        .env("GITHUB_APP_PRIVATE_KEY", &test_key().private_pem);
+    let (code, out, err) = support::run(&mut c);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("comment created"), "{out}\n{err}");
+    let comments: Vec<(String, String)> = gh
+        .state()
+        .repo("acme", "svc")
+        .comments_on(n)
+        .iter()
+        .map(|c| (c.user.clone(), c.body.clone()))
+        .collect();
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert_eq!(comments[0].0, "postmortem-tracker[bot]");
+    let app = app_state(&gh);
+    assert!(!app
+        .calls
+        .iter()
+        .any(|c| matches!(c.credential, Credential::Personal(_))));
+    assert!(!err.contains(&test_key().private_pem[40..80]), "{err}");
+}

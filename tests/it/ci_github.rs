@@ -15,7 +15,7 @@ use support::Access;
 const MARKER: &str = "<!-- postmortem-tracker: pr-comment -->";
 
 /// A payload from `tests/fixtures/ci/`, pointed at `acme/svc` (and PR `number`).
-fn payload(name: &str, number: Option<u64>, head_repo: &str) -> Value {
+pub(crate) fn payload(name: &str, number: Option<u64>, head_repo: &str) -> Value {
     let text = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/ci")
@@ -82,7 +82,7 @@ fn output(run: &Run, name: &str) -> usize {
 
 /// Seeds `main` with 02 and `feature` with 02 + `extra`, writes the feature checkout to `ws`,
 /// opens the pull request; returns its number.
-fn pull_request(fake: &FakeGitHub, ws: &Path, extra: &[&str]) -> u64 {
+pub(crate) fn pull_request(fake: &FakeGitHub, ws: &Path, extra: &[&str]) -> u64 {
     std::fs::create_dir_all(ws.join("postmortems")).unwrap();
     let mut st = fake.state();
     let base = "02-booking-portal-certificate.md";
