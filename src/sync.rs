@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::forge::paced::{Paced, Pacing, Sleeper};
-use crate::forge::{LabelSpec, NewIssue, Tracker, TrackerError};
+use crate::forge::{Closing, LabelSpec, NewIssue, Tracker, TrackerError};
 use crate::identity::{ItemKey, Keyed};
 use crate::model::{ItemKind, Postmortem};
 use crate::parse::{parse, ParseOptions};
@@ -387,7 +387,9 @@ pub async fn sync<T: Tracker, S: Sleeper>(
     };
     for d in &last.duplicates {
         shell
-            .retrying(true, || tracker.close_issue(d.close, Some(d.keep)))
+            .retrying(true, || {
+                tracker.close_issue(d.close, Closing::DuplicateOf(d.keep))
+            })
             .await?;
         // Best effort, not retried: a repeated comment is noise, a missing one is harmless.
         shell.pace().await;
@@ -409,7 +411,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                 continue;
             };
             shell
-                .retrying(true, || tracker.close_issue(number, None))
+                .retrying(true, || tracker.close_issue(number, Closing::Removed))
                 .await?;
             shell.pace().await;
             let note = format!(
@@ -480,7 +482,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
             continue;
         };
         match shell
-            .retrying(true, || tracker.close_issue(number, None))
+            .retrying(true, || tracker.close_issue(number, Closing::Done))
             .await
         {
             Ok(()) => c.issue.open = Some(false),

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::{DocOutcome, FollowupOptions, TrackerUpdates};
 use crate::forge::paced::{Paced, Sleeper};
-use crate::forge::{NewIssue, Tracker, TrackerError};
+use crate::forge::{Closing, NewIssue, Tracker, TrackerError};
 use crate::plan::TrackedIssue;
 use crate::render::context::{IssueLink, ItemState, ItemView, PostmortemRef};
 use crate::render::Engine;
@@ -214,7 +214,7 @@ pub async fn keep<T: Tracker, S: Sleeper>(
                 .retrying(true, || {
                     tracker
                         .tracker()
-                        .close_issue(extra.number, Some(keep.number))
+                        .close_issue(extra.number, Closing::DuplicateOf(keep.number))
                 })
                 .await
             {

@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use super::{tracked, LabelSpec, NewIssue, Tracker, TrackerError};
+use super::{tracked, Closing, LabelSpec, NewIssue, Tracker, TrackerError};
 use crate::plan::TrackedIssue;
 
 /// Records writes instead of making them.
@@ -65,14 +65,12 @@ impl Tracker for DryRun {
         Ok(issue)
     }
 
-    async fn close_issue(
-        &self,
-        number: u64,
-        duplicate_of: Option<u64>,
-    ) -> Result<(), TrackerError> {
-        match duplicate_of {
-            Some(k) => self.record(format!("close #{number} as a duplicate of #{k}")),
-            None => self.record(format!("close #{number}")),
+    async fn close_issue(&self, number: u64, why: Closing) -> Result<(), TrackerError> {
+        match why {
+            Closing::DuplicateOf(k) => {
+                self.record(format!("close #{number} as a duplicate of #{k}"))
+            }
+            Closing::Done | Closing::Removed => self.record(format!("close #{number}")),
         }
         Ok(())
     }
@@ -137,7 +135,7 @@ mod tests {
         let created = t.create_issue(&new).await.unwrap();
         assert_eq!(created.number, 1);
         assert_eq!(created.key, Some(crate::identity::ItemKey::new("abc")));
-        t.close_issue(1, Some(2)).await.unwrap();
+        t.close_issue(1, Closing::DuplicateOf(2)).await.unwrap();
         assert_eq!(t.list_issues("postmortem").await.unwrap().len(), 1);
         assert_eq!(
             t.recorded(),

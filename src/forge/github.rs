@@ -14,7 +14,8 @@ use super::publish::{
     RequestSpec,
 };
 use super::{
-    retry_after, tracked, LabelSpec, NewIssue, SetupError, Tracker, TrackerError, DUPLICATE_LABEL,
+    retry_after, tracked, Closing, LabelSpec, NewIssue, SetupError, Tracker, TrackerError,
+    DUPLICATE_LABEL,
 };
 use crate::plan::TrackedIssue;
 
@@ -352,21 +353,18 @@ impl Tracker for GitHub {
         Ok(to_tracked(&issue))
     }
 
-    async fn close_issue(
-        &self,
-        number: u64,
-        duplicate_of: Option<u64>,
-    ) -> Result<(), TrackerError> {
+    async fn close_issue(&self, number: u64, why: Closing) -> Result<(), TrackerError> {
         let issues = self.issues();
-        let reason = if duplicate_of.is_some() {
-            issues
-                .add_labels(number, &[DUPLICATE_LABEL.to_string()])
-                .await
-                .map_err(error)?;
-            IssueStateReason::Duplicate
-        } else {
-            // A ticked item's issue: done. The follow-up reads "not planned" as not done.
-            IssueStateReason::Completed
+        let reason = match why {
+            Closing::DuplicateOf(_) => {
+                issues
+                    .add_labels(number, &[DUPLICATE_LABEL.to_string()])
+                    .await
+                    .map_err(error)?;
+                IssueStateReason::Duplicate
+            }
+            Closing::Done => IssueStateReason::Completed,
+            Closing::Removed => IssueStateReason::NotPlanned,
         };
         issues
             .update(number)

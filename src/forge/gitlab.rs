@@ -13,7 +13,7 @@ use super::browse::{Browse, RepoEntry, SYMLINK_MODE};
 use super::publish::{
     decode_content, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile, RequestSpec,
 };
-use super::{tracked, LabelSpec, NewIssue, Tracker, TrackerError, DUPLICATE_LABEL};
+use super::{tracked, Closing, LabelSpec, NewIssue, Tracker, TrackerError, DUPLICATE_LABEL};
 use crate::plan::TrackedIssue;
 
 /// A GitLab project's issues.
@@ -515,16 +515,12 @@ impl Tracker for GitLab {
         Ok(to_tracked(&issue))
     }
 
-    async fn close_issue(
-        &self,
-        number: u64,
-        duplicate_of: Option<u64>,
-    ) -> Result<(), TrackerError> {
+    async fn close_issue(&self, number: u64, why: Closing) -> Result<(), TrackerError> {
         let mut b = gl_issues::EditIssue::builder();
         b.project(self.project.as_str())
             .issue(number)
             .state_event(gl_issues::IssueStateEvent::Close);
-        if duplicate_of.is_some() {
+        if let Closing::DuplicateOf(_) = why {
             b.add_label(DUPLICATE_LABEL);
         }
         api::ignore(built(b.build())?)

@@ -57,9 +57,9 @@ macro_rules! forward_forge {
             async fn close_issue(
                 &self,
                 number: u64,
-                duplicate_of: Option<u64>,
+                why: $crate::forge::Closing,
             ) -> Result<(), $crate::forge::TrackerError> {
-                $call!(self, write, f => f.close_issue(number, duplicate_of).await)
+                $call!(self, write, f => f.close_issue(number, why).await)
             }
             // Counted as a read: it writes only the labels that are missing.
             async fn ensure_labels(
@@ -303,10 +303,9 @@ pub trait Tracker {
     /// Opens an issue. One request, never retried here.
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError>;
 
-    /// Closes an issue as completed; with `duplicate_of`, marks it as a duplicate of that issue
-    /// (label `duplicate`, and the duplicate reason where the forge has one).
-    async fn close_issue(&self, number: u64, duplicate_of: Option<u64>)
-        -> Result<(), TrackerError>;
+    /// Closes an issue for `why`; a duplicate also gets the label `duplicate`. Forges that
+    /// record a reason (GitHub's `state_reason`) get the one `why` names.
+    async fn close_issue(&self, number: u64, why: Closing) -> Result<(), TrackerError>;
 
     /// Creates the labels the repository does not have yet (one listing, then one create per
     /// missing label).
@@ -340,6 +339,17 @@ pub trait Tracker {
     fn take_pause(&self) -> Option<Duration> {
         None
     }
+}
+
+/// Why the tool closes an issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// Its item is done (the box is ticked): completed.
+    Done,
+    /// Its item was deleted from the postmortem (`close_removed`): not planned.
+    Removed,
+    /// Another issue tracks the same item: a duplicate of that one.
+    DuplicateOf(u64),
 }
 
 /// The label that marks an issue closed by the tool as a duplicate.

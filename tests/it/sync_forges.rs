@@ -349,6 +349,13 @@ async fn removed_items_are_closed_only_when_asked<F: SyncForge>() {
     assert_eq!(report.removed_closed[0].issue.number, Some(number));
     let (_, open, comments) = removed_issue();
     assert_eq!((open, comments), (false, 1));
+    // Deleted from the postmortem is not done: GitHub shows it as not planned.
+    assert_eq!(
+        issue_titled(&fake, "Review expiring credentials")
+            .close_reason
+            .as_deref(),
+        F::CLOSE_REASONS.then_some("not_planned")
+    );
     let before = fake.requests().count_writes();
     let report = sync_again(&opts).await;
     assert!(report.removed_closed.is_empty());
@@ -383,6 +390,11 @@ async fn ticked_items_new_issues_are_closed_but_a_reopened_one_is_respected<F: S
     assert_eq!(report.created.len(), 2);
     let wal = issue_titled(&fake, "Raise the WAL size");
     assert!(!wal.open, "the ticked item's new issue is closed");
+    assert_eq!(
+        wal.close_reason.as_deref(),
+        F::CLOSE_REASONS.then_some("completed"),
+        "closed as done"
+    );
     assert!(issue_titled(&fake, "Alert on lag").open);
 
     // Someone reopens it: the work is not done after all. The next run adopts it again (no

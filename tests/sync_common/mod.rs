@@ -172,6 +172,8 @@ pub struct IssueView {
     pub in_milestone: bool,
     /// The forge's own due date field (GitLab's `due_date`); GitHub has none.
     pub due: Option<String>,
+    /// Why it was closed, where the forge records it (GitHub's `state_reason`).
+    pub close_reason: Option<String>,
 }
 
 /// One of the two fake forges as the sync tests drive it: each scenario is written once as
@@ -185,6 +187,8 @@ pub trait SyncForge: ServiceForge + Sized {
     const CONNECT_REQUESTS: usize;
     /// Whether the forge has a due date field of its own (else the body's Due row carries it).
     const NATIVE_DUE: bool;
+    /// Whether the forge records why an issue was closed (GitHub's `state_reason`).
+    const CLOSE_REASONS: bool;
 
     /// A fresh fake with [`REPO`] and the accounts of the examples' owners.
     fn start_with_owners() -> Self;
@@ -208,6 +212,7 @@ impl SyncForge for FakeGitHub {
     const ISSUES: &'static str = "/repos/acme/svc/issues";
     const CONNECT_REQUESTS: usize = 0;
     const NATIVE_DUE: bool = false;
+    const CLOSE_REASONS: bool = true;
 
     fn start_with_owners() -> Self {
         let fake = FakeGitHub::start();
@@ -241,6 +246,7 @@ impl SyncForge for FakeGitHub {
                 assignees: i.assignees.clone(),
                 in_milestone: i.milestone.is_some(),
                 due: None,
+                close_reason: i.state_reason.clone().filter(|_| i.state == "closed"),
             })
             .collect()
     }
@@ -271,6 +277,7 @@ impl SyncForge for FakeGitLab {
     const ISSUES: &'static str = "/api/v4/projects/acme%2Fsvc/issues";
     const CONNECT_REQUESTS: usize = 1;
     const NATIVE_DUE: bool = true;
+    const CLOSE_REASONS: bool = false;
 
     fn start_with_owners() -> Self {
         let fake = FakeGitLab::start();
@@ -311,6 +318,7 @@ impl SyncForge for FakeGitLab {
                 assignees: i.assignee_ids.iter().map(name).collect(),
                 in_milestone: i.milestone_id.is_some(),
                 due: i.due_date.clone(),
+                close_reason: None,
             })
             .collect()
     }
