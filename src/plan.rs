@@ -181,6 +181,9 @@ pub struct PlanOptions {
     pub repo: Option<String>,
     /// The due-date policy for items that name no date.
     pub due: Policy,
+    /// The day of the run: for a postmortem that states no date, the policy counts from the day
+    /// an item was first tracked, which for an item still to be created is this day.
+    pub today: Option<NaiveDate>,
 }
 
 /// Reconciles `docs` with `state` (the tool's issues, from one listing).
@@ -258,9 +261,18 @@ pub fn plan(docs: &[Postmortem], state: &[TrackedIssue], options: &PlanOptions) 
                     None => Action::Create,
                 },
             };
+            // Undated postmortems count from the day the item was first tracked: its issue's
+            // opening day, or today for an item the run would create.
+            let tracked_on = match &action {
+                Action::Create => options.today,
+                Action::Adopt { issue, .. } | Action::Unchanged { issue } => state
+                    .iter()
+                    .find(|t| Some(t.number) == issue.number)
+                    .and_then(|t| t.created_on),
+            };
             let due_policy = match item.due {
                 Some(_) => None,
-                None => options.due.due(item, &facts),
+                None => options.due.due(item, &facts.or_tracked(tracked_on)),
             };
             let due = item.due.or(due_policy.as_ref().map(|p| p.date));
             items.push(PlannedItem {
@@ -407,6 +419,44 @@ mod tests {
                 close: 8
             }]
         );
+    }
+
+    #[test]
+    fn an_undated_postmortem_counts_from_the_day_first_tracked() {
+        let text = "# Outage\n\n## Action items\n\n- [ ] Add an alert\n- [ ] Rotate keys\n";
+        let d = parse("pm.md", text, &Default::default());
+        let keys: Vec<ItemKey> = Keyed::of(&d).items().map(|i| i.key.clone()).collect();
+        // The second item has an issue opened on 2026-10-01; the first would be created today.
+        let mut t = tracked(7, &keys[1], "pm.md");
+        t.created_on = NaiveDate::from_ymd_opt(2026, 10, 1);
+        let options = PlanOptions {
+            today: NaiveDate::from_ymd_opt(2026, 11, 21),
+            ..Default::default()
+        };
+        let p = plan(std::slice::from_ref(&d), &[t], &options);
+        let policy = |i: usize| {
+            p.items[i]
+                .due_policy
+                .as_ref()
+                .expect("a policy date")
+                .clone()
+        };
+        assert_eq!(
+            policy(0).date,
+            NaiveDate::from_ymd_opt(2026, 11, 21).unwrap() + chrono::Duration::days(policy(0).days)
+        );
+        assert_eq!(
+            policy(1).date,
+            NaiveDate::from_ymd_opt(2026, 10, 1).unwrap() + chrono::Duration::days(policy(1).days)
+        );
+        assert!(
+            policy(1).to_string().contains("first tracked"),
+            "{}",
+            policy(1)
+        );
+        // Without the day of the run (a plan that is not a run), nothing is invented.
+        let p = plan(std::slice::from_ref(&d), &[], &PlanOptions::default());
+        assert_eq!(p.items[0].due_policy, None);
     }
 
     #[test]

@@ -77,6 +77,7 @@ impl SyncOptions {
             plan: PlanOptions {
                 repo,
                 due: config.due_policy(),
+                today: Some(today),
             },
             owners: config.owners.clone(),
             milestones: config.sync.milestones,
