@@ -443,12 +443,9 @@ async fn a_repository_the_token_cannot_see_fails_its_job_with_a_clear_message<F:
     svc.stop().await;
 }
 
-/// The forge's rate limit on the first listing of the branch's files: waited out (the wait
-/// the forge asked for), and the job finishes.
-async fn a_rate_limit_is_waited_out_and_the_job_finishes<F: ServiceForge>() {
-    let gh = FakeGitHub::start();
-    let gl = FakeGitLab::start();
-    let forge = F::pick(&gh, &gl);
+/// Seeds `codertocat/hello-world` with a postmortem and makes the forge answer the first
+/// listing of its files with a rate limit of `retry_after_secs`; returns the repository.
+fn seed_rate_limited<F: ServiceForge>(forge: &F, retry_after_secs: u64) -> &'static str {
     let repository = "codertocat/hello-world";
     forge.seed(
         repository,
@@ -458,11 +455,19 @@ async fn a_rate_limit_is_waited_out_and_the_job_finishes<F: ServiceForge>() {
     forge.faults().on(
         "GET",
         &F::file_listing(repository),
-        Fault::SecondaryRateLimit {
-            retry_after_secs: 1,
-        },
+        Fault::SecondaryRateLimit { retry_after_secs },
         1,
     );
+    repository
+}
+
+/// The forge's rate limit on the first listing of the branch's files: waited out (the wait
+/// the forge asked for), and the job finishes.
+async fn a_rate_limit_is_waited_out_and_the_job_finishes<F: ServiceForge>() {
+    let gh = FakeGitHub::start();
+    let gl = FakeGitLab::start();
+    let forge = F::pick(&gh, &gl);
+    let repository = seed_rate_limited(forge, 1);
     let (svc, _dir) = start(&gh, &gl).await;
     let push = F::push(secret::<F>(), "Codertocat/Hello-World", "rl-1");
     assert_eq!(svc.deliver(&push).await.0, 202);
@@ -504,19 +509,7 @@ async fn a_rate_limit_longer_than_the_wait_puts_the_job_off_until_the_reset<F: S
     let gh = FakeGitHub::start();
     let gl = FakeGitLab::start();
     let forge = F::pick(&gh, &gl);
-    let repository = "codertocat/hello-world";
-    forge.seed(
-        repository,
-        &[(".postmortem-tracker.toml", CONFIG), (PM_FILE, PM)],
-    );
-    forge.faults().on(
-        "GET",
-        &F::file_listing(repository),
-        Fault::SecondaryRateLimit {
-            retry_after_secs: 3,
-        },
-        1,
-    );
+    let repository = seed_rate_limited(forge, 3);
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
     let s = settings();
