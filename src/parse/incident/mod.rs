@@ -447,7 +447,11 @@ impl Cues {
     /// Reads `text`'s cues; the duration after "for" only when `passing_wanted`.
     fn read(text: &str, passing_wanted: bool) -> Cues {
         let mut cues = Cues::default();
-        for (at, first) in word_starts(text) {
+        // A time, a date and a duration all have digits: a cue after the last digit says
+        // nothing, and the walk stops there.
+        let last_digit = text.bytes().rposition(|c| c.is_ascii_digit());
+        let before_numbers = &text[..last_digit.map_or(0, |at| at + 1)];
+        for (at, first) in word_starts(before_numbers) {
             let rest = &text[at..];
             mark_first(&mut cues.start_words, &START_WORDS, rest, first, at);
             mark_first(&mut cues.duration_words, &DURATION_WORDS, rest, first, at);
