@@ -773,9 +773,11 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
 fn declares_restoration(text: &str) -> bool {
     word_starts(text).any(|(at, first)| {
         let rest = &text[at..];
-        let said = RESTORATION
+        let from = RESTORATION.partition_point(|p| p.as_bytes()[0] < first);
+        let said = RESTORATION[from..]
             .iter()
-            .any(|p| p.as_bytes()[0] == first && starts_with_ascii_ci(rest, p));
+            .take_while(|p| p.as_bytes()[0] == first)
+            .any(|p| starts_with_ascii_ci(rest, p));
         said && {
             let before = text[..at].split_whitespace().next_back().unwrap_or("");
             !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
@@ -800,33 +802,34 @@ fn word_starts(text: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
     })
 }
 
-/// Phrases that say service came back (as whole words: "unresolved" is not one).
+/// Phrases that say service came back (as whole words: "unresolved" is not one), in
+/// alphabetical order: the phrases that start with a word's first letter stand together.
 const RESTORATION: [&str; 25] = [
-    "restored",
-    "fix deployed",
-    "resolved",
-    "resolution",
-    "recovered",
-    "back up",
-    "back online",
-    "fully functional",
-    "back to normal",
-    "returned to normal",
-    "outage ends",
-    "ended",
-    "terminated",
-    "mitigated",
-    "working again",
-    "is confirmed to be functional",
-    "no further action",
-    "closed",
-    "is fixed",
     "are fixed",
+    "back online",
+    "back to normal",
+    "back up",
+    "closed",
+    "confirmed fixed",
+    "ended",
+    "fix deployed",
+    "fully functional",
+    "is confirmed to be functional",
+    "is fixed",
+    "mitigated",
+    "no further action",
+    "outage ends",
+    "recovered",
+    "resolution",
+    "resolved",
+    "restored",
+    "resumed",
+    "returned to normal",
+    "terminated",
+    "verified fixed",
     "was fixed",
     "were fixed",
-    "verified fixed",
-    "confirmed fixed",
-    "resumed",
+    "working again",
 ];
 
 /// Words that, right before a phrase of [`RESTORATION`], say it has not happened yet.

@@ -377,6 +377,16 @@ fn zone_notes_are_found_in_any_case() {
 }
 
 #[test]
+fn restoration_phrases_are_in_lower_case_and_alphabetical_order() {
+    // `declares_restoration` finds the phrases that start with a word's lower-case first
+    // letter by a binary search.
+    assert!(RESTORATION
+        .iter()
+        .all(|p| p.bytes().all(|c| !c.is_ascii_uppercase())));
+    assert!(RESTORATION.windows(2).all(|p| p[0] < p[1]));
+}
+
+#[test]
 fn restoration_is_declared_outright() {
     for (s, want) in [
         ("Service RESTORED at 10:00", true),
