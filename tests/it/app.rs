@@ -436,9 +436,9 @@ fn a_key_file_connects_and_finds_a_repository_s_installation() {
     );
 }
 
-#[test]
-fn the_cli_syncs_as_the_app_found_through_the_repository() {
-    let gh = fake(10_000);
+/// `sync` of a checkout of `globex/api` holding the postmortem, as the App, with a
+/// `GITHUB_TOKEN` set beside it: (exit code, stdout, stderr, the checkout).
+fn sync_as_app(gh: &FakeGitHub) -> (i32, String, String, tempfile::TempDir) {
     let ws = tempfile::tempdir().unwrap();
     std::fs::create_dir(ws.path().join("postmortems")).unwrap();
     std::fs::write(ws.path().join("postmortems/disk.md"), PM).unwrap();
@@ -461,6 +461,43 @@ fn the_cli_syncs_as_the_app_found_through_the_repository() {
         // Set too, and never sent: the App acts instead.
         .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
     let (code, out, err) = support::run(&mut c);
+    (code, out, err, ws)
+}
+
+/// As the App, a refused credential (every installation token dead on arrival: 401, renewed,
+/// 401 again) and a missing permission (the installation may only read: 403 on the first
+/// write) are told in terms of the App's settings, never `GITHUB_TOKEN`, and nothing is
+/// created.
+#[test]
+fn the_cli_as_the_app_names_the_app_when_github_refuses_it() {
+    let gh = fake(0);
+    let (code, out, err, _ws) = sync_as_app(&gh);
+    assert_ne!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("the GitHub App (GITHUB_APP_ID = 4242) was rejected by GitHub"),
+        "{err}"
+    );
+    assert!(err.contains("GITHUB_APP_PRIVATE_KEY"), "{err}");
+    assert!(!err.contains("GITHUB_TOKEN"), "{err}");
+    assert!(!err.contains(&test_key().private_pem[40..80]), "{err}");
+
+    let gh = fake(10_000);
+    gh.state().app.as_mut().unwrap().installations[1].read_only = true;
+    let (code, out, err, _ws) = sync_as_app(&gh);
+    assert_ne!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("the GitHub App (GITHUB_APP_ID = 4242) may not do this on globex/api (403 Resource not accessible by integration)"),
+        "{err}"
+    );
+    assert!(err.contains("Issues: read and write"), "{err}");
+    assert!(!err.contains("GITHUB_TOKEN"), "{err}");
+    assert!(gh.state().repo("globex", "api").real_issues().is_empty());
+}
+
+#[test]
+fn the_cli_syncs_as_the_app_found_through_the_repository() {
+    let gh = fake(10_000);
+    let (code, out, err, ws) = sync_as_app(&gh);
     assert_eq!(code, 0, "{out}\n{err}");
     let issues = gh.state().repo("globex", "api").real_issues().len();
     assert_eq!(issues, 2, "{out}");

@@ -75,6 +75,10 @@ pub struct FakeInstallation {
     /// every request with it is refused as GitHub refuses a spent primary limit (403,
     /// `x-ratelimit-remaining: 0`, `x-ratelimit-reset`). Each installation has its own.
     pub spent_until: Option<i64>,
+    /// Granted read access only (Issues and Contents: read): a write with its token is
+    /// refused as GitHub refuses an App a permission it lacks (403 `Resource not accessible
+    /// by integration`).
+    pub read_only: bool,
 }
 
 /// A minted installation token.
@@ -151,6 +155,7 @@ impl FakeApp {
             account: account.into(),
             repos: repos.iter().map(|r| r.to_lowercase()).collect(),
             spent_until: None,
+            read_only: false,
         });
     }
 
@@ -326,6 +331,9 @@ pub fn handle(st: &mut GitHubState, req: &Req, base: &str, token: Option<&str>) 
             if !covered.contains(&format!("{owner}/{name}").to_lowercase()) =>
         {
             Some(error(404, "Not Found"))
+        }
+        ["repos", ..] if m != "GET" && app.installation(id).is_some_and(|i| i.read_only) => {
+            Some(error(403, "Resource not accessible by integration"))
         }
         ["app", ..] => Some(error(401, "A JSON web token could not be decoded")),
         _ => None,
