@@ -279,7 +279,10 @@ fn comment_permission(ctx: &Ctx, fork: bool, e: &TrackerError) -> String {
         (Forge::Github, false) => format!(
             "the plan comment was not written: {why}. Give the workflow `permissions: pull-requests: write` (and `issues: write`). The plan is in the job summary."
         ),
-        (Forge::Gitlab, _) => format!(
+        (Forge::Gitlab, true) => format!(
+            "the plan note was not written: {why} (merge requests from forks run their pipeline without the project's GITLAB_TOKEN, and the CI job token cannot write notes). The lint findings and the Code Quality report still apply; the plan is in the job log."
+        ),
+        (Forge::Gitlab, false) => format!(
             "the plan note was not written: {why}. Set GITLAB_TOKEN to a project access token with the `api` scope and at least the Reporter role (the CI job token cannot write notes)."
         ),
     }
