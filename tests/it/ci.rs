@@ -11,10 +11,14 @@
 //! library). What differs between the forges is read back into one [`CiRun`] by each impl:
 //! GitHub's line annotations against GitLab's Code Quality report, GitHub's step outputs file
 //! against GitLab's dotenv report (`postmortem-tracker.env`), GitHub's job summary file against
-//! GitLab's job log, GitHub's `::warning` annotations against GitLab's `warning:` lines. No
-//! scenario is for one forge only: each concept exists on both.
+//! GitLab's job log, GitHub's `::warning` annotations against GitLab's `warning:` lines.
+//!
+//! One test is for GitLab only: a fork's merge request pipeline without any token (GitLab runs
+//! it in the fork, without the project's variables; GitHub always hands a fork's pull request a
+//! read-only token, which the shared fork scenario covers).
 
 use crate::both_forges;
+use crate::support::service::ServiceForge;
 use crate::support::{self, example, github::FakeGitHub, gitlab::FakeGitLab, Access};
 use crate::sync_common::{SyncForge, REPO};
 
@@ -64,6 +68,15 @@ pub(crate) struct CiRun {
     pub reported: Reported,
 }
 
+/// A lint finding as the forge shows it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Finding {
+    /// `warning`, `error` or `notice`.
+    pub level: String,
+    pub path: String,
+    pub line: Option<u64>,
+}
+
 /// What a `ci` run leaves for the forge's CI to show, read back.
 #[derive(Default)]
 pub(crate) struct Reported {
@@ -72,8 +85,8 @@ pub(crate) struct Reported {
     pub outputs: BTreeMap<String, String>,
     /// The Markdown job summary (GitHub's step summary file, GitLab's job log).
     pub summary: String,
-    /// Lint findings where the forge shows them: (level, path), level `warning` or `error`.
-    pub findings: Vec<(String, String)>,
+    /// Lint findings where the forge shows them.
+    pub findings: Vec<Finding>,
     /// The run's warnings, one each, without the forge's prefix.
     pub warnings: Vec<String>,
 }
@@ -110,12 +123,14 @@ impl CiRun {
     fn assert_linted_only(&self, path: &str) {
         let findings = &self.reported.findings;
         assert!(
-            findings.contains(&("warning".to_string(), path.to_string())),
+            findings
+                .iter()
+                .any(|f| f.level == "warning" && f.path == path && f.line.is_some()),
             "{findings:?}\n{}",
             self.stdout
         );
         assert!(
-            findings.iter().all(|(_, p)| p == path),
+            findings.iter().all(|f| f.path == path),
             "only the changed file: {findings:?}"
         );
     }
@@ -264,11 +279,21 @@ impl CiForge for FakeGitHub {
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        // `::warning file=postmortems/a.md,line=3,...::message`
+        // `::warning file=postmortems/a.md,line=3,title=code::message`
         let findings = stdout
             .lines()
             .filter_map(|l| l.strip_prefix("::")?.split_once(" file="))
-            .map(|(level, rest)| (level.to_string(), rest.split(',').next().unwrap().into()))
+            .map(|(level, rest)| {
+                let props = rest.split_once("::").map_or(rest, |(p, _)| p);
+                let mut props = props.split(',');
+                let path = props.next().unwrap().to_string();
+                let line = props.find_map(|p| p.strip_prefix("line=")?.parse().ok());
+                Finding {
+                    level: level.to_string(),
+                    path,
+                    line,
+                }
+            })
             .collect();
         let warnings = stdout
             .lines()
@@ -383,10 +408,13 @@ impl CiForge for FakeGitLab {
                     let level = match i["severity"].as_str().unwrap() {
                         "major" => "error",
                         "minor" => "warning",
-                        other => other,
+                        _ => "notice",
                     };
-                    let path = i["location"]["path"].as_str().unwrap();
-                    (level.to_string(), path.to_string())
+                    Finding {
+                        level: level.to_string(),
+                        path: i["location"]["path"].as_str().unwrap().to_string(),
+                        line: i["location"]["lines"]["begin"].as_u64(),
+                    }
                 })
                 .collect(),
             Err(_) => Vec::new(),
@@ -633,4 +661,41 @@ async fn retiring_the_comment_updates_an_existing_one_and_never_creates_one<F: C
         Some(Sticky::Unchanged)
     );
     assert_eq!(fake.requests().count_writes(), 0);
+}
+
+/// GitLab only: a fork's merge request pipeline runs in the fork, without the project's
+/// variables, so it usually has no token at all (GitHub always gives a fork's pull request a
+/// read-only `GITHUB_TOKEN`, the scenario above). The check reaches no forge, lints every
+/// postmortem (it cannot list the changed files), says why nothing is noted, and leaves the plan
+/// in the job log.
+#[test]
+fn gitlab_fork_merge_request_without_a_token_lints_everything_and_says_why_nothing_is_noted() {
+    let fake = FakeGitLab::start_with_owners();
+    let ws = tempfile::tempdir().unwrap();
+    let n = open_request(&fake, ws.path(), &["03-checkout-promo-codes.md"]);
+    fake.requests().clear();
+    let fork = Trigger::Request {
+        number: n,
+        pushed: false,
+        fork: true,
+    };
+    let run = fake.run_ci(ws.path(), fork, "", &[]);
+    run.ok();
+    let findings = &run.reported.findings;
+    for path in [
+        "postmortems/02-booking-portal-certificate.md",
+        "postmortems/03-checkout-promo-codes.md",
+    ] {
+        assert!(findings.iter().any(|f| f.path == path), "{findings:?}");
+    }
+    assert!(
+        run.reported.warnings.iter().any(|w| w.starts_with(
+            "no GITLAB_TOKEN in the environment (merge requests from forks run their pipeline"
+        ) && w.ends_with("commenting nothing")),
+        "{:?}",
+        run.reported.warnings
+    );
+    assert!(fake.request_comments(n).is_empty());
+    assert_eq!(fake.requests().len(), 0, "{:?}", fake.requests().all());
+    run.assert_summary(MARKER);
 }
