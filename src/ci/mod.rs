@@ -121,6 +121,10 @@ fn gitlab(var: &dyn Fn(&str) -> Option<String>) -> Result<CiRun, CiError> {
                 default_branch: var("CI_DEFAULT_BRANCH"),
             }
         }
+        "push" if var("CI_COMMIT_TAG").is_some() => Event::Other(format!(
+            "push of tag {}",
+            var("CI_COMMIT_TAG").unwrap_or_default()
+        )),
         "schedule" => Event::Scheduled { trigger: source },
         other => Event::Other(other.to_string()),
     };

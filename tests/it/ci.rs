@@ -572,10 +572,15 @@ fn push_to_the_default_branch_syncs_writes_links_back_and_a_schedule_reads_statu
     assert_eq!(run.output("created"), 0);
     assert_eq!(fake.all_issues().len(), issues);
 
-    // A tag push does nothing, and asks the forge nothing.
+    // A tag push does nothing, says so, and asks the forge nothing.
     fake.requests().clear();
     let run = fake.run_ci(ws.path(), Trigger::Tag, F::TOKEN, &[]);
     run.ok();
+    assert!(
+        run.stdout.contains("push of ") && run.stdout.contains("tag"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("nothing to do"), "{}", run.stdout);
     assert_eq!(fake.requests().len(), 0, "{:?}", fake.requests().all());
 
