@@ -68,6 +68,12 @@ impl GitHub {
         })
     }
 
+    /// The octocrab client and the API root it talks to, for the GraphQL calls
+    /// ([`super::projects`]), which go out with the same credentials.
+    pub(super) fn octocrab(&self) -> (&Octocrab, &str) {
+        (&self.gh, &self.api_url)
+    }
+
     /// `owner/name`.
     fn full_name(&self) -> String {
         format!("{}/{}", self.owner, self.repo)
