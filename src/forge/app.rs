@@ -537,6 +537,19 @@ macro_rules! watched {
 
 super::forward_forge!([F: super::Tracker + super::browse::Browse] Watched<'_, F>, watched);
 
+/// GitHub Projects' GraphQL requests go out with the installation's token too.
+impl<F: super::projects::GraphQl> super::projects::GraphQl for Watched<'_, F> {
+    async fn graphql(
+        &self,
+        body: &serde_json::Value,
+        write: bool,
+    ) -> Result<super::projects::Response, TrackerError> {
+        let r = self.inner.graphql(body, write).await;
+        self.app.observe(self.installation, &r, Utc::now());
+        r
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
