@@ -562,6 +562,55 @@ mod tests {
         }
     }
 
+    /// An App that has learnt of `acme/svc` (installation 1) and `globex/api` (2), and has
+    /// sent nothing.
+    fn learnt_app() -> GitHubApp {
+        let app = GitHubApp {
+            api_url: "http://127.0.0.1:1".into(),
+            timeout: Duration::from_secs(1),
+            app_id: 12,
+            app: github::client("http://127.0.0.1:1", None, Duration::from_secs(1)).unwrap(),
+            clients: Mutex::new(HashMap::new()),
+            known: Mutex::new(Known::default()),
+            spent: Mutex::new(HashMap::new()),
+        };
+        app.learn(1, &["acme/svc".into()], &[]);
+        app.learn(2, &["globex/api".into()], &[]);
+        app
+    }
+
+    #[tokio::test]
+    async fn a_rate_limit_spends_only_its_own_installation_until_its_reset() {
+        let app = learnt_app();
+        let now = chrono::DateTime::from_timestamp(1_000, 0).unwrap();
+        let limited = |secs: Option<u64>| {
+            Err::<(), _>(TrackerError::RateLimited {
+                wait: secs.map(Duration::from_secs),
+                message: "API rate limit exceeded".into(),
+            })
+        };
+        // Answers that are not rate limits teach nothing.
+        app.observe(1, &Ok(()), now);
+        app.observe(1, &Err::<(), _>(TrackerError::Forbidden("no".into())), now);
+        assert_eq!(app.spent_until("acme/svc", now), None);
+
+        app.observe(1, &limited(Some(30)), now);
+        let reset = now + TimeDelta::seconds(30);
+        assert_eq!(app.spent_until("ACME/svc", now), Some((1, reset)));
+        assert_eq!(app.spent_until("globex/api", now), None, "its own budget");
+        assert_eq!(app.spent_until("acme/unknown", now), None);
+        // A shorter wait met meanwhile keeps the later reset; after it, nothing is spent.
+        app.observe(1, &limited(Some(5)), now);
+        assert_eq!(app.spent_until("acme/svc", now), Some((1, reset)));
+        assert_eq!(app.spent_until("acme/svc", reset), None);
+        // A limit that names no wait (a secondary limit without retry-after): a minute.
+        app.observe(2, &limited(None), now);
+        assert_eq!(
+            app.spent_until("globex/api", now),
+            Some((2, now + TimeDelta::seconds(60)))
+        );
+    }
+
     #[test]
     fn no_app_without_its_variables() {
         assert!(AppCredentials::from_env(env(&[])).unwrap().is_none());
