@@ -291,6 +291,11 @@ impl GitHubApp {
         })
     }
 
+    /// The App's id.
+    pub fn app_id(&self) -> u64 {
+        self.app_id
+    }
+
     /// The API root.
     pub fn api_url(&self) -> &str {
         &self.api_url

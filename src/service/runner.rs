@@ -25,7 +25,7 @@ use super::webhook::{Forge, Reason};
 use super::{BoxFuture, JobError, JobResult, Runner};
 use crate::forge::app::{GitHubApp, Watched};
 use crate::forge::browse::Browse;
-use crate::forge::client::{Client, ConnectError};
+use crate::forge::client::{Client, ConnectError, Credential};
 use crate::forge::paced::{Pacing, Sleeper};
 use crate::forge::projects::GraphQl;
 use crate::forge::publish::Target;
@@ -354,18 +354,16 @@ impl ForgeRunner {
     }
 
     /// The credential a forge's calls carry, for messages.
-    fn credential(&self, forge: Forge) -> &'static str {
-        match (forge, &self.app) {
-            (Forge::Github, Some(_)) => "GitHub App (GITHUB_APP_ID) installation token",
-            (forge, _) => forge.token_var(),
-        }
+    fn credential(&self, forge: Forge) -> Credential {
+        let app = self.app.as_ref().filter(|_| forge == Forge::Github);
+        Credential::of(forge, app.map(|a| a.app_id()))
     }
 
     /// A failed call as a [`Failure`].
     fn failure(&self, forge: Forge, origin: &str, e: TrackerError) -> Failure {
         let wait = rate_limit_wait(&e);
         Failure {
-            message: format!("{origin}: {}", explain(self.credential(forge), &e)),
+            message: format!("{origin}: {}", explain(&self.credential(forge), &e)),
             wait,
             put_off: false,
         }
@@ -593,7 +591,7 @@ impl Runner for ForgeRunner {
             listed
                 .map(|v| v.into_iter().map(|r| r.to_lowercase()).collect())
                 .map_err(|e| {
-                    let why = explain(self.credential(forge), &e);
+                    let why = explain(&self.credential(forge), &e);
                     format!("{}:{owner}/*: {why}", forge.as_str())
                 })
         })
@@ -643,18 +641,21 @@ fn rate_limit_wait(e: &TrackerError) -> Option<Duration> {
 }
 
 /// One line per failure, saying what to fix; never the token.
-fn explain(var: &str, e: &TrackerError) -> String {
+fn explain(credential: &Credential, e: &TrackerError) -> String {
+    let who = &credential.who;
     match e {
         TrackerError::Unauthorized(m) => {
-            format!("the service's {var} was rejected (401 {}): set a valid token", m.trim())
+            format!("{who} was rejected (401 {}): {}", m.trim(), credential.fix)
         }
         TrackerError::Forbidden(m) => format!(
-            "the service's {var} may not do this (403 {}): it needs issues and contents write access",
-            m.trim()
+            "{who} may not do this (403 {}): it needs {}",
+            m.trim(),
+            credential.scope
         ),
         TrackerError::NotFound(m) => format!(
-            "not found (404 {}): check the repository name, and that {var} can see it",
-            m.trim()
+            "not found (404 {}): check the repository name, and that {who} can see it ({})",
+            m.trim(),
+            credential.visibility
         ),
         other => other.to_string(),
     }

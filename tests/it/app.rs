@@ -280,6 +280,28 @@ async fn a_spent_installation_puts_off_its_own_jobs_until_its_reset_and_no_other
     svc.stop().await;
 }
 
+/// The service as the App, on an installation granted read access only: the job fails with
+/// a message naming the App and the permissions it lacks, not the `GITHUB_TOKEN` configured
+/// beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_permission_names_the_app_in_the_run_history() {
+    let gh = fake(10_000);
+    let (svc, _app, _dir) = start(&gh).await;
+    gh.state().app.as_mut().unwrap().installations[1].read_only = true;
+    assert_eq!(push(&svc, "globex/api", 2, "d-1").await.0, 202);
+    svc.idle(60).await;
+    let job = svc.store.recent_jobs(1).unwrap().remove(0);
+    assert_eq!(job.state, JobState::Failed, "{job:?}");
+    let why = job.error.unwrap_or_default();
+    assert!(
+        why.contains("the GitHub App (GITHUB_APP_ID = 4242) may not do this (403 Resource not accessible by integration)"),
+        "{why}"
+    );
+    assert!(why.contains("Issues: read and write"), "{why}");
+    assert!(!why.contains("GITHUB_TOKEN"), "{why}");
+    svc.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_that_expires_mid_job_is_renewed_and_the_request_retried() {
     // Each token dies after 4 requests: a job of a dozen requests outlives several.
