@@ -16,11 +16,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::config::{GithubProjectConfig, StateLabelsConfig};
-use crate::followup::{assess, FollowupOptions};
+use crate::followup::{DocOutcome, ItemOutcome};
 use crate::forge::LabelSpec;
-use crate::model::{ItemKind, Postmortem};
+use crate::model::ItemKind;
 use crate::plan::TrackedIssue;
-use crate::render::context::ItemState;
+use crate::render::context::{ItemState, PostmortemRef};
 
 /// One tracked issue as a board shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,37 +35,47 @@ pub struct BoardItem {
     pub kind: ItemKind,
 }
 
-/// Every item of `docs` that has one of the tool's issues in `listing`, with the state the
-/// follow-up gives it on `today`; an issue named by two items is shown once, as the first.
-pub fn board_items<'a>(
-    docs: impl IntoIterator<Item = &'a Postmortem>,
-    listing: &[TrackedIssue],
-    today: NaiveDate,
-    options: &FollowupOptions,
-) -> Vec<BoardItem> {
+/// One postmortem's items as the follow-up assessed them ([`crate::followup::assess`]), with
+/// what a board shows of the postmortem itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Assessed<'a> {
+    pub postmortem: &'a PostmortemRef,
+    /// The front matter's `severity`, as written.
+    pub severity: Option<&'a str>,
+    pub items: &'a [ItemOutcome],
+}
+
+impl<'a> From<&'a DocOutcome> for Assessed<'a> {
+    fn from(d: &'a DocOutcome) -> Self {
+        Assessed {
+            postmortem: &d.postmortem,
+            severity: d.severity.as_deref(),
+            items: &d.items,
+        }
+    }
+}
+
+/// Every assessed item that has one of the tool's issues, with the state its assessment
+/// gave it (so a board says what the status block says); an issue named by two items is
+/// shown once, as the first.
+pub fn board_items<'a>(docs: impl IntoIterator<Item = Assessed<'a>>) -> Vec<BoardItem> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for doc in docs {
         let severity = doc
-            .front_matter
-            .as_ref()
-            .and_then(|f| f.severity.as_deref())
+            .severity
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string);
-        let postmortem = doc
+        let p = doc.postmortem;
+        let postmortem = p
             .title
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .unwrap_or(&doc.path)
+            .unwrap_or(&p.path)
             .to_string();
-        // No status-block days here: with a listing, an undated postmortem's policy counts from
-        // the issue's opening day, the day the block records when the item was first tracked.
-        for (o, item) in assess(doc, Some(listing), today, options, &HashMap::new())
-            .into_iter()
-            .zip(&doc.actions)
-        {
+        for o in doc.items {
             let Some(number) = o.number.filter(|n| seen.insert(*n)) else {
                 continue;
             };
@@ -75,7 +85,7 @@ pub fn board_items<'a>(
                 due: o.status.due,
                 postmortem: postmortem.clone(),
                 severity: severity.clone(),
-                kind: item.kind,
+                kind: o.kind,
             });
         }
     }

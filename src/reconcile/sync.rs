@@ -4,6 +4,7 @@
 //! re-applied by item key to the text there), or both. `sync`, the Action's push and the
 //! service's runner call [`sync`].
 
+use crate::forge::projects::GraphQl;
 use crate::forge::publish::{commit_message, publish, Published, Publisher, Source, Target};
 use crate::forge::{Tracker, TrackerError};
 use crate::model::Postmortem;
@@ -43,7 +44,7 @@ fn request_body(files: usize) -> String {
 
 /// Syncs `docs` through `forge` (paced and retried by `sleeper`'s clock), then writes the
 /// links back as `job` says.
-pub async fn sync<F: Tracker + Publisher, S: crate::forge::paced::Sleeper>(
+pub async fn sync<F: Tracker + Publisher + GraphQl, S: crate::forge::paced::Sleeper>(
     forge: &F,
     sleeper: &S,
     docs: &[Postmortem],

@@ -1,5 +1,5 @@
 //! A forge adapter wrapped to count its calls for `/metrics`: every call of [`Tracker`],
-//! [`Publisher`] and [`Browse`] by its outcome. A call is one API request, except the
+//! [`Publisher`], [`Browse`] and [`GraphQl`] (GitHub Projects) by its outcome. A call is one API request, except the
 //! listings (issues, comments, files), which count once however many pages they read.
 //!
 //! The same calls are also counted per job ([`JobCalls`]), for the job's log line: the
@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use super::webhook::Forge;
 use crate::forge::browse::Browse;
+use crate::forge::projects::{GraphQl, Response};
 use crate::forge::{Tracker, TrackerError};
 use crate::plan::TrackedIssue;
 
@@ -158,3 +159,20 @@ macro_rules! counted {
 }
 
 crate::forge::forward_forge!([F: Tracker + Browse] Counted<'_, F>, counted);
+
+/// GitHub Projects' GraphQL requests, counted as the REST calls are: one request each, a
+/// write when it is a mutation that succeeded. A project write changes no issue, so the kept
+/// listing stays.
+impl<F: GraphQl> GraphQl for Counted<'_, F> {
+    async fn graphql(
+        &self,
+        body: &serde_json::Value,
+        write: bool,
+    ) -> Result<Response, TrackerError> {
+        let r = self.inner.graphql(body, write).await;
+        if write && r.is_ok() {
+            JobCalls::add(|j| &j.writes);
+        }
+        self.count(r)
+    }
+}

@@ -27,6 +27,7 @@ use crate::forge::app::GitHubApp;
 use crate::forge::browse::Browse;
 use crate::forge::client::{Client, ConnectError};
 use crate::forge::paced::{Pacing, Sleeper};
+use crate::forge::projects::GraphQl;
 use crate::forge::publish::Target;
 use crate::forge::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 use crate::model::Postmortem;
@@ -348,7 +349,7 @@ impl ForgeRunner {
 
     /// One repository, start to end, through `forge` at `api_url` (with `token`, unless
     /// the client authenticates otherwise). Errors name the repository.
-    async fn reconcile<F: Tracker + Browse>(
+    async fn reconcile<F: Tracker + Browse + GraphQl>(
         &self,
         forge: &F,
         job: &Job,
@@ -501,14 +502,7 @@ impl ForgeRunner {
         let (outcomes, listing) = (status.documents, status.listing.unwrap_or_default());
 
         // 3. The index.
-        let records = index::records(
-            kind.as_str(),
-            repo,
-            &docs,
-            &outcomes,
-            &listing,
-            Some(&file_url),
-        );
+        let records = index::records(kind.as_str(), repo, &outcomes, &listing, Some(&file_url));
         let incidents: Vec<_> = docs
             .iter()
             .map(|d| crate::report::IncidentFigures::of(kind.as_str(), repo, d))
