@@ -155,6 +155,18 @@ pub(crate) fn render(
         "Time spent in those waits.",
     );
     let _ = writeln!(out, "postmortem_tracker_api_wait_seconds_total {waited}");
+    family(
+        &mut out,
+        "postmortem_tracker_installation_jobs_put_off_total",
+        "counter",
+        "Jobs put off without a request because their GitHub App installation's rate limit was spent, by installation.",
+    );
+    for (installation, n) in api.put_off_by_installation() {
+        let _ = writeln!(
+            out,
+            "postmortem_tracker_installation_jobs_put_off_total{{installation=\"{installation}\"}} {n}"
+        );
+    }
     if let Some(d) = depth {
         family(
             &mut out,
