@@ -499,20 +499,21 @@ async fn the_service_keeps_the_project_current() {
         .await;
     assert_eq!(status, 202, "{body}");
     svc.idle(30).await;
-    let st = gh.state();
-    let by_title: BTreeMap<String, String> = st
-        .repo("acme", "ops")
-        .real_issues()
-        .into_iter()
-        .map(|i| {
-            let v = item_values(&st, (OWNER, NUMBER), ("acme", "ops"), i.number)
-                .unwrap_or_else(|| panic!("#{} is not on the project", i.number));
-            (
-                i.title.clone(),
-                v.get("Status").cloned().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let by_title: BTreeMap<String, String> = {
+        let st = gh.state();
+        st.repo("acme", "ops")
+            .real_issues()
+            .into_iter()
+            .map(|i| {
+                let v = item_values(&st, (OWNER, NUMBER), ("acme", "ops"), i.number)
+                    .unwrap_or_else(|| panic!("#{} is not on the project", i.number));
+                (
+                    i.title.clone(),
+                    v.get("Status").cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
     assert_eq!(by_title.len(), 3, "{by_title:?}");
     // As of the service's day: the ticked item's issue is closed (Done), the others open.
     let done: Vec<&String> = by_title
@@ -522,4 +523,55 @@ async fn the_service_keeps_the_project_current() {
         .collect();
     assert_eq!(done.len(), 1, "{by_title:?}");
     assert!(done[0].contains("Raise the WAL size"), "{by_title:?}");
+    let graphql = |gh: &FakeGitHub| {
+        let st = gh.state();
+        (st.projects.project_reads, st.projects.requests)
+    };
+    assert_eq!(graphql(&gh).0, 1, "the push's job read the project once");
+    let calls = |metrics: &str| -> usize {
+        metrics
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(
+                    "postmortem_tracker_api_calls_total{forge=\"github\",outcome=\"ok\"} ",
+                )
+            })
+            .unwrap_or_else(|| panic!("no call count: {metrics}"))
+            .parse()
+            .unwrap()
+    };
+
+    // An issue event: a follow-up job, whose sync and follow-up share one read of the
+    // project. Nothing to create, so each of its calls is one request, GraphQL included.
+    let (_, metrics) = svc.get("/metrics").await;
+    let calls_before = calls(&metrics);
+    let (requests_before, graphql_before) = (gh.requests().len(), graphql(&gh).1);
+    let (status, body) = svc
+        .deliver(&FakeGitHub::issue_event(
+            GH_SECRET,
+            "acme/ops",
+            "projects-2",
+        ))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    svc.idle(30).await;
+    let (reads, graphql_after) = graphql(&gh);
+    assert_eq!(
+        reads, 2,
+        "the follow-up job read the project once more, not twice"
+    );
+    assert!(
+        graphql_after >= graphql_before + 2,
+        "the project, its items"
+    );
+    let (_, metrics) = svc.get("/metrics").await;
+    let requests: Vec<String> = gh.requests().all()[requests_before..]
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        calls(&metrics) - calls_before,
+        requests.len(),
+        "{requests:#?}"
+    );
 }
