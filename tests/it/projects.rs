@@ -575,3 +575,56 @@ async fn the_service_keeps_the_project_current() {
         "{requests:#?}"
     );
 }
+
+/// As a GitHub App (`GITHUB_APP_ID` and its key), the project is read and written with the
+/// repository's installation token, through the same client as the issues; the personal
+/// token set beside it is never sent.
+#[test]
+fn the_app_keeps_the_project_with_its_installation_token() {
+    use support::github_app::{test_key, Credential, FakeApp};
+    let gh = github();
+    let mut app = FakeApp::new(4242);
+    app.install(1, "acme", &["acme/svc"]);
+    gh.state().app = Some(app);
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir(ws.path().join("postmortems")).unwrap();
+    std::fs::write(
+        ws.path().join("postmortems/disk.md"),
+        "# Disk full\n\nStart: 2026-10-01 09:00 UTC\n\n## Action items\n\n- [ ] Alert on disk usage @alice due: 2026-12-15\n- [ ] Rotate logs hourly @bob due: 2026-12-20\n",
+    )
+    .unwrap();
+    std::fs::write(ws.path().join(".postmortem-tracker.toml"), CONFIG).unwrap();
+    let (code, out, err) = support::run(
+        support::command()
+            .current_dir(ws.path())
+            .args(["sync", "postmortems", "--tracker", "github"])
+            .args(["--repo", "acme/svc", "--today", "2026-11-01", "--api-url"])
+            .arg(gh.base_url())
+            .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+            .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0")
+            .env("GITHUB_APP_ID", "4242")
+            .env("GITHUB_APP_PRIVATE_KEY", &test_key().private_pem)
+            .env("GITHUB_TOKEN", FakeGitHub::TOKEN),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let numbers: Vec<u64> = issues(&gh).into_keys().collect();
+    assert_eq!(numbers.len(), 2, "{out}");
+    for n in numbers {
+        assert!(
+            values(&gh, n).is_some(),
+            "#{n} is not on the project: {out}"
+        );
+    }
+    let app = gh.state().app.clone().unwrap();
+    let graphql: Vec<&Credential> = app
+        .calls
+        .iter()
+        .filter(|c| c.path == "/graphql")
+        .map(|c| &c.credential)
+        .collect();
+    assert!(graphql.len() >= 3, "read, items, add, write: {graphql:?}");
+    assert!(
+        graphql.iter().all(|c| **c == Credential::Installation(1)),
+        "{graphql:?}"
+    );
+}
