@@ -498,6 +498,7 @@ impl ForgeRunner {
                 title: REQUEST_TITLE.into(),
             }),
         };
+        let followup_job = job.mark.reason == Reason::Followup;
         let synced = reconcile_sync(
             forge,
             &CountingSleeper(&self.api),
@@ -507,6 +508,8 @@ impl ForgeRunner {
                 engine: &self.engine,
                 local: false,
                 forge: target.clone(),
+                // A follow-up job's follow-up keeps the boards: the project is read once.
+                board: !followup_job,
             },
         )
         .await
@@ -523,7 +526,6 @@ impl ForgeRunner {
 
         // 2. Status, from one listing after the sync; written and told to the tracker on a
         // follow-up job only.
-        let followup_job = job.mark.reason == Reason::Followup;
         let documents: Vec<Document> = docs
             .iter()
             .cloned()
