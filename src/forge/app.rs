@@ -537,6 +537,17 @@ macro_rules! watched {
 
 super::forward_forge!([F: super::Tracker + super::browse::Browse] Watched<'_, F>, watched);
 
+/// The Projects' GraphQL calls spend the same installation's limit: watched like the rest.
+impl<F: super::projects::GraphQl> super::projects::GraphQl for Watched<'_, F> {
+    async fn graphql(
+        &self,
+        body: &serde_json::Value,
+        write: bool,
+    ) -> Result<super::projects::Response, TrackerError> {
+        watched!(self, read, f => f.graphql(body, write).await)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
