@@ -49,6 +49,17 @@ pub struct TrackerArgs {
     pub today: Option<NaiveDate>,
 }
 
+/// The documents and tracker flags, and how the outcome is printed: `plan` takes these,
+/// `followup` these and its own.
+#[derive(Debug, clap::Args)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    pub tracker: TrackerArgs,
+    /// Output format: text for people, json for scripts, markdown for a CI job summary.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
 impl TrackerArgs {
     /// The flags as overrides of the configuration and the environment.
     pub fn overrides(&self) -> Overrides {

@@ -542,16 +542,14 @@ macro_rules! watched {
 
 super::forward_forge!([F: super::Tracker + super::browse::Browse] Watched<'_, F>, watched);
 
-/// GitHub Projects' GraphQL requests go out with the installation's token too.
+/// The Projects' GraphQL calls spend the same installation's limit: watched like the rest.
 impl<F: super::projects::GraphQl> super::projects::GraphQl for Watched<'_, F> {
     async fn graphql(
         &self,
         body: &serde_json::Value,
         write: bool,
     ) -> Result<super::projects::Response, TrackerError> {
-        let r = self.inner.graphql(body, write).await;
-        self.app.observe(self.installation, &r, Utc::now());
-        r
+        watched!(self, read, f => f.graphql(body, write).await)
     }
 }
 

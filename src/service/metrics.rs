@@ -132,7 +132,7 @@ pub(crate) fn render(
         &mut out,
         "postmortem_tracker_api_calls_total",
         "counter",
-        "Forge API calls by the jobs, by forge and outcome (ok, rate_limited, error); a paginated listing counts once.",
+        "Forge API calls by the jobs, by forge and outcome (ok, rate_limited, error); a paginated listing counts once; GitHub Projects' GraphQL requests count too.",
     );
     for ((forge, outcome), n) in api.calls() {
         let _ = writeln!(

@@ -20,7 +20,7 @@ use chrono::{NaiveDate, Utc};
 
 use super::counted::{CallCounts, Counted};
 use super::index;
-use super::store::{Job, Store};
+use super::store::{Job, Remembered, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, JobError, JobResult, Runner};
 use crate::forge::app::{GitHubApp, Watched};
@@ -184,17 +184,6 @@ pub struct ForgeRunner {
     /// GitHub as an App: each repository through its installation's token, never
     /// `settings.github`'s.
     app: Option<Arc<GitHubApp>>,
-    /// What the last job of each repository read, kept in memory (a restart reads everything
-    /// once more): its default branch and its files by blob id.
-    memory: std::sync::Mutex<std::collections::HashMap<(Forge, String), Memory>>,
-}
-
-/// What a repository's last job read: a follow-up job trusts the branch name (no request for
-/// it), and no job reads a file whose blob id is unchanged.
-#[derive(Debug, Default)]
-struct Memory {
-    branch: Option<String>,
-    seen: remote::Seen,
 }
 
 impl ForgeRunner {
@@ -211,7 +200,6 @@ impl ForgeRunner {
             engine,
             api,
             app: None,
-            memory: Default::default(),
         })
     }
 
@@ -369,6 +357,42 @@ impl ForgeRunner {
         }
     }
 
+    /// `f` on the store, off the async threads.
+    async fn on_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, super::store::StoreError> + Send + 'static,
+    ) -> Result<T, String> {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || f(&store)).await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// What `forge:repo`'s last job read. A store that cannot say only costs reads: the job
+    /// reads every file, as the first job of a repository does.
+    async fn remembered(&self, forge: Forge, repo: &str) -> Remembered {
+        let owned = repo.to_string();
+        self.on_store(move |s| s.remembered(forge, &owned))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(repository = %repo, "reading every file: {e}");
+                Remembered::default()
+            })
+    }
+
+    /// Keeps what `forge:repo`'s job read for its next job, on any replica; a store that
+    /// cannot keep it only costs the next job reads.
+    async fn remember(&self, forge: Forge, repo: &str, read: Remembered) {
+        let owned = repo.to_string();
+        if let Err(e) = self
+            .on_store(move |s| s.remember(forge, &owned, &read))
+            .await
+        {
+            tracing::warn!(repository = %repo, "the next job reads every file again: {e}");
+        }
+    }
+
     /// One repository, start to end, through `forge` at `api_url` (with `token`, unless
     /// the client authenticates otherwise). Errors name the repository.
     async fn reconcile<F: Tracker + Browse + GraphQl>(
@@ -390,13 +414,9 @@ impl ForgeRunner {
                 put_off: false,
             }
         };
-        let key = (kind, repo.to_string());
-        let mut memory = self
-            .memory
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&key)
-            .unwrap_or_default();
+        // What the repository's last job read, on any replica: kept in the store.
+        let before = self.remembered(kind, repo).await;
+        let mut memory = before.clone();
         // A push may name a new default branch; an issue event or the schedule does not.
         let remembered = memory
             .branch
@@ -442,10 +462,9 @@ impl ForgeRunner {
         .await
         .map_err(load_failed)?;
         memory.branch = Some(branch.clone());
-        self.memory
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, memory);
+        if memory != before {
+            self.remember(kind, repo, memory).await;
+        }
         let (docs, texts): (Vec<Postmortem>, Vec<String>) = inputs.documents.into_iter().unzip();
         let file_url = config
             .sync
@@ -477,6 +496,7 @@ impl ForgeRunner {
                 title: REQUEST_TITLE.into(),
             }),
         };
+        let followup_job = job.mark.reason == Reason::Followup;
         let synced = reconcile_sync(
             forge,
             &CountingSleeper(&self.api),
@@ -486,6 +506,8 @@ impl ForgeRunner {
                 engine: &self.engine,
                 local: false,
                 forge: target.clone(),
+                // A follow-up job's follow-up keeps the boards: the project is read once.
+                board: !followup_job,
             },
         )
         .await
@@ -502,7 +524,6 @@ impl ForgeRunner {
 
         // 2. Status, from one listing after the sync; written and told to the tracker on a
         // follow-up job only.
-        let followup_job = job.mark.reason == Reason::Followup;
         let documents: Vec<Document> = docs
             .iter()
             .cloned()

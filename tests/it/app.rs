@@ -547,7 +547,7 @@ fn the_cli_syncs_as_the_app_found_through_the_repository() {
 fn the_pull_request_comment_is_written_as_the_app() {
     let gh = fake(10_000);
     let ws = tempfile::tempdir().unwrap();
-    let n = crate::ci::open_request(&gh, ws.path(), &["03-checkout-promo-codes.md"]);
+    let n = crate::ci::seed_request(&gh, ws.path(), &["03-checkout-promo-codes.md"]);
     let payload = crate::ci::payload("pull_request.opened.payload.json", Some(n), "acme/svc");
     let out_dir = tempfile::tempdir().unwrap();
     let mut c = support::actions_ci(

@@ -29,7 +29,8 @@
 //! - `items.rs`: the items index and the closing day a done item keeps;
 //! - `snapshots.rs`: the daily snapshots and the incident figures;
 //! - `memory.rs`: what each repository's last job read (branch, blob ids);
-//! - `sqlite.rs`, `postgres.rs`: the two engines (connections, migrations, dialect).
+//! - `sqlite.rs`, `postgres.rs`: the two engines (connections, migrations, dialect);
+//! - `tls.rs`: TLS to PostgreSQL (`sslmode`, `sslrootcert`).
 
 mod items;
 mod memory;
@@ -38,6 +39,7 @@ mod queue;
 mod snapshots;
 mod sql;
 mod sqlite;
+mod tls;
 
 use std::any::Any;
 use std::path::{Path, PathBuf};

@@ -28,6 +28,7 @@ use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Statement, Transaction};
 
 use super::sql::{Call, Cell, Dialect, Engine, Param, Row, Tx};
+use super::tls::{self, Tls};
 use super::StoreError;
 
 /// Connections per process: the workers' claims and ends, webhook writes and dashboard reads
@@ -180,25 +181,58 @@ impl std::fmt::Debug for Postgres {
     }
 }
 
-/// The URL as the client's configuration, with the defaults the service needs.
-fn config(url: &str) -> Result<postgres::Config, StoreError> {
-    let mut config: postgres::Config =
-        url.parse()
-            .map_err(|e: postgres::Error| StoreError::Connect {
-                url: redact(url),
-                error: e.to_string(),
-            })?;
+/// The URL as the client's configuration, with the defaults the service needs, and the TLS
+/// its `sslmode` asks for.
+fn config(url: &str) -> Result<(postgres::Config, Tls), StoreError> {
+    let refused = |error: String| StoreError::Connect {
+        url: redact(url),
+        error,
+    };
+    let (url_for_client, tls) = tls::from_url(url).map_err(refused)?;
+    let mut config: postgres::Config = url_for_client
+        .parse()
+        .map_err(|e: postgres::Error| refused(e.to_string()))?;
+    if let Tls::On { mode, .. } = &tls {
+        config.ssl_mode(*mode);
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
     if config.get_application_name().is_none() {
         config.application_name("postmortem-tracker");
     }
-    Ok(config)
+    Ok((config, tls))
+}
+
+/// `e` and its causes: the client says only "error performing TLS handshake", its cause says
+/// which certificate check failed.
+fn with_causes(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// One new connection.
+fn open(config: &postgres::Config, tls: &Tls) -> Result<Client, postgres::Error> {
+    match tls {
+        Tls::Off => config.connect(NoTls),
+        Tls::On { connector, .. } => config.connect(connector.clone()),
+    }
 }
 
 /// One connection's thread: runs calls until the backend is dropped.
-fn connection(url: String, config: postgres::Config, calls: Arc<Mutex<mpsc::Receiver<Task>>>) {
+fn connection(
+    url: String,
+    (config, tls): (postgres::Config, Tls),
+    calls: Arc<Mutex<mpsc::Receiver<Task>>>,
+) {
     let mut client: Option<Conn> = None;
     loop {
         let task = {
@@ -212,7 +246,7 @@ fn connection(url: String, config: postgres::Config, calls: Arc<Mutex<mpsc::Rece
             client = None;
         }
         if client.is_none() {
-            match config.connect(NoTls) {
+            match open(&config, &tls) {
                 Ok(c) => {
                     client = Some(Conn {
                         client: c,
@@ -222,7 +256,7 @@ fn connection(url: String, config: postgres::Config, calls: Arc<Mutex<mpsc::Rece
                 Err(e) => {
                     task(Err(StoreError::Connect {
                         url: redact(&url),
-                        error: e.to_string(),
+                        error: with_causes(&e),
                     }));
                     continue;
                 }
@@ -459,11 +493,11 @@ impl ScratchDatabase {
             NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             Utc::now().timestamp_micros()
         );
-        let config = config(server)?;
+        let (config, tls) = config(server)?;
         off_runtime(|| -> Result<(), StoreError> {
-            let mut c = config.connect(NoTls).map_err(|e| StoreError::Connect {
+            let mut c = open(&config, &tls).map_err(|e| StoreError::Connect {
                 url: redact(server),
-                error: e.to_string(),
+                error: with_causes(&e),
             })?;
             c.batch_execute(&format!("CREATE DATABASE {name}"))?;
             Ok(())
@@ -485,8 +519,8 @@ impl Drop for ScratchDatabase {
     fn drop(&mut self) {
         let (server, name) = (&self.server, &self.name);
         off_runtime(|| {
-            if let Ok(config) = config(server) {
-                if let Ok(mut c) = config.connect(NoTls) {
+            if let Ok((config, tls)) = config(server) {
+                if let Ok(mut c) = open(&config, &tls) {
                     let _ =
                         c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }

@@ -868,3 +868,127 @@ fn sqlite_schema_2_file_keeps_its_history_as_totals() {
         (4, 2, &None)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// TLS to PostgreSQL: what the URL's `sslmode` and `sslrootcert` ask for.
+
+/// The CA of the test server's certificate (for `localhost` only): `.ci/postgres.sh` makes
+/// both and exports this.
+const TEST_DATABASE_CA: &str = "POSTMORTEM_TRACKER_TEST_DATABASE_CA";
+
+/// `url` with `host` and the query `query`.
+fn with(url: &str, host: &str, query: &str) -> String {
+    let mut u = url::Url::parse(url).unwrap();
+    u.set_host(Some(host)).unwrap();
+    u.set_query(Some(query));
+    u.to_string()
+}
+
+/// Whether the store's connection is encrypted, as the server sees it.
+fn encrypted(s: &Store) -> bool {
+    s.read(|tx, _| {
+        tx.query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )?
+        .flag(0)
+    })
+    .unwrap()
+}
+
+#[test]
+fn postgres_tls_encrypts_and_checks_what_sslmode_says() {
+    let (Some(db), Ok(ca)) = (ScratchDatabase::from_env(), std::env::var(TEST_DATABASE_CA)) else {
+        return eprintln!(
+            "skipped: {TEST_DATABASE_URL} or {TEST_DATABASE_CA} is not set (.ci/run starts a PostgreSQL server with TLS and sets both)"
+        );
+    };
+    let connect =
+        |host: &str, query: &str| Store::connect(&Database::Postgres(with(&db.url, host, query)));
+    let root = format!("sslrootcert={ca}");
+    // Encrypted: unchecked, the chain only (the certificate does not name 127.0.0.1), the
+    // chain and the name.
+    for (host, query) in [
+        ("127.0.0.1", "sslmode=prefer".to_string()),
+        ("127.0.0.1", "sslmode=require".to_string()),
+        ("127.0.0.1", format!("sslmode=require&{root}")),
+        ("127.0.0.1", format!("sslmode=verify-ca&{root}")),
+        ("localhost", format!("sslmode=verify-full&{root}")),
+    ] {
+        let s = connect(host, &query).unwrap_or_else(|e| panic!("{host} {query}: {e}"));
+        assert!(encrypted(&s), "{host} {query}");
+    }
+    assert!(!encrypted(
+        &connect("127.0.0.1", "sslmode=disable").unwrap()
+    ));
+    assert!(
+        !encrypted(&connect("127.0.0.1", "").unwrap()),
+        "no sslmode: as before"
+    );
+    // Refused: a name the certificate does not have; a CA that is not the system's.
+    for (host, query, why) in [
+        (
+            "127.0.0.1",
+            format!("sslmode=verify-full&{root}"),
+            "not valid for name",
+        ),
+        (
+            "localhost",
+            "sslmode=verify-full".to_string(),
+            "UnknownIssuer",
+        ),
+        (
+            "localhost",
+            "sslmode=verify-ca".to_string(),
+            "UnknownIssuer",
+        ),
+    ] {
+        let err = connect(host, &query).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "cannot connect to the database postgres://postgres@{host}:"
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("invalid peer certificate") && err.contains(why),
+            "{query}: {err}"
+        );
+    }
+}
+
+#[test]
+fn postgres_tls_settings_that_cannot_work_are_named_before_connecting() {
+    for (query, expected) in [
+        (
+            "sslmode=verify-everything",
+            "sslmode=verify-everything: expected disable, prefer, require, verify-ca or verify-full",
+        ),
+        (
+            "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+            "sslrootcert=/nonexistent/ca.pem: cannot read certificates",
+        ),
+    ] {
+        // Nothing listens there: the message comes before any connection.
+        let url = format!("postgres://svc:hunter2@127.0.0.1:1/pmt?{query}");
+        let err = Store::connect(&Database::Postgres(url))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cannot connect to the database postgres://svc:***@127.0.0.1:1/pmt"),
+            "{err}"
+        );
+        assert!(err.contains(expected), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+    let (_dir, path) = temp();
+    std::fs::write(&path, "not a certificate\n").unwrap();
+    let url = format!(
+        "postgres://svc@127.0.0.1:1/pmt?sslmode=verify-ca&sslrootcert={}",
+        path.display()
+    );
+    let err = Store::connect(&Database::Postgres(url))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no usable certificate in the file"), "{err}");
+}
