@@ -339,6 +339,7 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
                 }),
                 WriteBack::Local | WriteBack::Off => None,
             },
+            board: true,
         };
         let done = reconcile_sync(&client, &TokioSleeper, docs, &job)
             .await

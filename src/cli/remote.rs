@@ -49,6 +49,17 @@ pub struct TrackerArgs {
     pub today: Option<NaiveDate>,
 }
 
+/// The documents and tracker flags, and how the outcome is printed: `plan` takes these,
+/// `followup` these and its own.
+#[derive(Debug, clap::Args)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    pub tracker: TrackerArgs,
+    /// Output format: text for people, json for scripts, markdown for a CI job summary.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
 impl TrackerArgs {
     /// The flags as overrides of the configuration and the environment.
     pub fn overrides(&self) -> Overrides {
@@ -78,30 +89,26 @@ pub fn options(
     )?)
 }
 
-/// One message per failure, saying what to fix. Never includes the token.
+/// One message per failure, saying what to fix. Never includes the token (nor the App's key).
+/// As a GitHub App (`remote.app`), the credential named is the App's, not `GITHUB_TOKEN`.
 pub fn explain(remote: &Remote, e: &TrackerError) -> String {
-    let (forge, var, repo, url) = (
-        remote.forge(),
-        remote.token_var(),
-        &remote.repo,
-        &remote.api_url,
-    );
-    let scope = match remote.forge_or_default() {
-        ForgeKind::Gitlab => "a project or personal access token with the `api` scope and at least the Reporter role (Developer to assign)",
-        ForgeKind::Github => "a token with `issues: write` on the repository (in GitHub Actions: `permissions: issues: write`)",
-    };
+    let (forge, repo, url) = (remote.forge(), &remote.repo, &remote.api_url);
+    let credential = Credential::of(remote);
+    let (who, scope) = (&credential.who, credential.scope);
     match e {
         TrackerError::Unauthorized(m) => format!(
-            "{var} was rejected by {forge} at {url} (401 {}): set {var} to {scope}",
-            m.trim()
+            "{who} was rejected by {forge} at {url} (401 {}): {}",
+            m.trim(),
+            credential.fix
         ),
         TrackerError::Forbidden(m) => format!(
-            "{var} may not do this on {repo} (403 {}): give it {scope}",
+            "{who} may not do this on {repo} (403 {}): give it {scope}",
             m.trim()
         ),
         TrackerError::NotFound(_) => format!(
-            "{forge} repository {repo} was not found at {url} (404): check --repo / {}, and that {var} can see it (a private repository looks missing to a token without access)",
-            crate::reconcile::options::repository_var(remote.forge_or_default())
+            "{forge} repository {repo} was not found at {url} (404): check --repo / {}, and that {who} can see it ({})",
+            crate::reconcile::options::repository_var(remote.forge_or_default()),
+            credential.visibility
         ),
         TrackerError::RateLimited { message, .. } => format!(
             "{forge} rate limit: {message}; run again later (the sync is safe to repeat)"
@@ -113,6 +120,52 @@ pub fn explain(remote: &Remote, e: &TrackerError) -> String {
             format!("{forge} refused a request ({status}): {message}")
         }
     }
+}
+
+/// The credential a command acts with, as its messages name it: a token variable, or a
+/// GitHub App's installation token.
+struct Credential {
+    /// Who was refused: `GITHUB_TOKEN`, `the GitHub App (GITHUB_APP_ID = 4242)`.
+    who: String,
+    /// What to do about a 401.
+    fix: String,
+    /// The access it needs, for a 403.
+    scope: &'static str,
+    /// Why a repository may look missing to it.
+    visibility: &'static str,
+}
+
+impl Credential {
+    fn of(remote: &Remote) -> Credential {
+        use crate::forge::app::{APP_ID_VAR, KEY_PATH_VAR, KEY_VAR};
+        let var = remote.token_var();
+        match (remote.forge_or_default(), &remote.app) {
+            (ForgeKind::Github, Some(app)) => Credential {
+                who: format!("the GitHub App ({APP_ID_VAR} = {})", app.app_id),
+                fix: format!(
+                    "check {APP_ID_VAR} and the App's private key ({KEY_VAR} or {KEY_PATH_VAR}), and that the App is still installed on {}",
+                    remote.repo
+                ),
+                scope: "the repository permissions Issues: read and write and Contents: read and write (Pull requests: read and write for pull-request mode) in the App's settings, accepted on its installation",
+                visibility: "the App must be installed on it, with access to that repository",
+            },
+            (ForgeKind::Gitlab, _) => Credential {
+                who: var.to_string(),
+                fix: format!("set {var} to {}", Self::GITLAB_SCOPE),
+                scope: Self::GITLAB_SCOPE,
+                visibility: "a private repository looks missing to a token without access",
+            },
+            (ForgeKind::Github, None) => Credential {
+                who: var.to_string(),
+                fix: format!("set {var} to {}", Self::GITHUB_SCOPE),
+                scope: Self::GITHUB_SCOPE,
+                visibility: "a private repository looks missing to a token without access",
+            },
+        }
+    }
+
+    const GITLAB_SCOPE: &'static str = "a project or personal access token with the `api` scope and at least the Reporter role (Developer to assign)";
+    const GITHUB_SCOPE: &'static str = "a token with `issues: write` on the repository (in GitHub Actions: `permissions: issues: write`)";
 }
 
 /// Why no client could be made, as one message saying what to fix.

@@ -114,14 +114,16 @@ impl Answer {
     }
 }
 
-/// The GraphQL endpoint beside the REST `api_url`: `https://api.github.com` →
-/// `https://api.github.com/graphql`; GitHub Enterprise's `https://HOST/api/v3` →
-/// `https://HOST/api/graphql`.
+/// The GraphQL endpoint beside the REST `api_url`, as the forge's client is given it:
+/// `/graphql` below the API root (`https://api.github.com/graphql`), relative, since octocrab
+/// sends a GitHub App installation's token only with relative addresses (and
+/// api.github.com's); GitHub Enterprise's `https://HOST/api/v3` → `https://HOST/api/graphql`,
+/// in full, since it is not below the root.
 pub fn graphql_url(api_url: &str) -> String {
     let api_url = api_url.trim_end_matches('/');
     match api_url.strip_suffix("/api/v3") {
         Some(host) => format!("{host}/api/graphql"),
-        None => format!("{api_url}/graphql"),
+        None => "/graphql".into(),
     }
 }
 
@@ -517,10 +519,8 @@ mod tests {
 
     #[test]
     fn graphql_sits_beside_the_rest_api() {
-        assert_eq!(
-            graphql_url("https://api.github.com/"),
-            "https://api.github.com/graphql"
-        );
+        assert_eq!(graphql_url("https://api.github.com/"), "/graphql");
+        assert_eq!(graphql_url("http://127.0.0.1:8080"), "/graphql");
         assert_eq!(
             graphql_url("https://ghe.example/api/v3"),
             "https://ghe.example/api/graphql"

@@ -176,3 +176,49 @@ impl<F: GraphQl> GraphQl for Counted<'_, F> {
         self.count(r)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A GraphQL endpoint that answers every request, except one asking to fail.
+    struct Endpoint;
+
+    impl GraphQl for Endpoint {
+        async fn graphql(
+            &self,
+            body: &serde_json::Value,
+            _write: bool,
+        ) -> Result<Response, TrackerError> {
+            if body["fail"] == true {
+                return Err(TrackerError::Transient("connection reset".into()));
+            }
+            Ok(Response {
+                json: json!({ "data": {} }),
+                reset_in: None,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn graphql_requests_are_the_jobs_requests_and_its_mutations_writes() {
+        let counts = CallCounts::default();
+        let counted = Counted::new(&Endpoint, Forge::Github, &counts);
+        let calls = Arc::new(JobCalls::default());
+        JobCalls::scope(calls.clone(), async {
+            let query = json!({ "query": "query PostmortemTrackerProject { x }" });
+            counted.graphql(&query, false).await.unwrap();
+            let mutation = json!({ "query": "mutation PostmortemTrackerAddItems { x }" });
+            counted.graphql(&mutation, true).await.unwrap();
+            let failed = json!({ "fail": true });
+            counted.graphql(&failed, true).await.unwrap_err();
+        })
+        .await;
+        assert_eq!(calls.counts(), (3, 1), "(requests, writes) of the job");
+        assert_eq!(
+            counts.snapshot(),
+            BTreeMap::from([(("github", "error"), 1), (("github", "ok"), 2)])
+        );
+    }
+}

@@ -23,7 +23,7 @@ use super::index;
 use super::store::{Job, Remembered, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, JobError, JobResult, Runner};
-use crate::forge::app::GitHubApp;
+use crate::forge::app::{GitHubApp, Watched};
 use crate::forge::browse::Browse;
 use crate::forge::client::{Client, ConnectError};
 use crate::forge::paced::{Pacing, Sleeper};
@@ -83,12 +83,29 @@ pub struct ApiMetrics {
     calls: CallCounts,
     waits: AtomicU64,
     waited_ms: AtomicU64,
+    /// Jobs put off without a request, by the GitHub App installation whose rate limit was
+    /// spent.
+    put_off: std::sync::Mutex<BTreeMap<u64, u64>>,
 }
 
 impl ApiMetrics {
     /// API calls by (forge, outcome): `ok`, `rate_limited`, `error` (see [`Counted`]).
     pub fn calls(&self) -> BTreeMap<(&'static str, &'static str), u64> {
         self.calls.snapshot()
+    }
+
+    /// Jobs put off without a request because their GitHub App installation's rate limit
+    /// was spent, by installation.
+    pub fn put_off_by_installation(&self) -> BTreeMap<u64, u64> {
+        self.put_off
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn put_off(&self, installation: u64) {
+        let mut m = self.put_off.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(installation).or_default() += 1;
     }
 
     /// (number of waits, total seconds waited).
@@ -119,6 +136,9 @@ impl Sleeper for CountingSleeper<'_> {
 struct Failure {
     message: String,
     wait: Option<Duration>,
+    /// Back to the queue for `wait` at once, not waited out in the job: nothing was sent,
+    /// and a worker waiting would hold up other installations' jobs.
+    put_off: bool,
 }
 
 impl From<String> for Failure {
@@ -126,6 +146,7 @@ impl From<String> for Failure {
         Failure {
             message,
             wait: None,
+            put_off: false,
         }
     }
 }
@@ -227,6 +248,7 @@ impl ForgeRunner {
                 Err(Failure {
                     wait: Some(wait),
                     message,
+                    put_off: false,
                 }) if waits < RATE_LIMIT_WAITS && wait <= self.settings.pacing.max_wait => {
                     waits += 1;
                     // Logged as an event of the job's span, so JSON logs stay JSON.
@@ -240,6 +262,7 @@ impl ForgeRunner {
                 Err(Failure {
                     wait: Some(wait),
                     message,
+                    ..
                 }) => return Err(JobError::Later { message, wait }),
                 Err(f) => return Err(f.message.into()),
             }
@@ -249,48 +272,72 @@ impl ForgeRunner {
     async fn attempt(&self, job: &Job) -> Result<(), Failure> {
         let forge = job.mark.forge;
         let origin = format!("{}:{}", forge.as_str(), job.mark.repo);
-        let (client, remote) = match (forge, &self.app) {
-            (Forge::Github, Some(app)) => {
-                // Finding the installation and minting its token are calls too.
-                let connected = app.github(&job.mark.repo).await;
-                self.api.calls.record(forge, &connected);
-                let gh = connected.map_err(|e| self.failure(forge, &origin, e))?;
-                let remote = Remote {
-                    kind: Some(forge),
-                    repo: job.mark.repo.clone(),
-                    api_url: app.api_url().to_string(),
-                    token: None,
-                    app: None,
-                };
-                (Client::GitHub(gh), remote)
+        if let (Forge::Github, Some(app)) = (forge, &self.app) {
+            return self.attempt_as_app(app, job, &origin).await;
+        }
+        let access = self.access(forge)?;
+        let remote = Remote {
+            kind: Some(forge),
+            repo: job.mark.repo.clone(),
+            api_url: access.api_url.clone(),
+            token: Some(access.token.clone()),
+            app: None,
+        };
+        let client = match Client::connect(&remote, self.settings.timeout).await {
+            Ok(client) => {
+                if forge == Forge::Gitlab {
+                    // Connecting to GitLab checks the token (`GET /user`): a call too.
+                    self.api.calls.record(forge, &Ok::<(), TrackerError>(()));
+                }
+                client
             }
-            _ => {
-                let access = self.access(forge)?;
-                let remote = Remote {
-                    kind: Some(forge),
-                    repo: job.mark.repo.clone(),
-                    api_url: access.api_url.clone(),
-                    token: Some(access.token.clone()),
-                    app: None,
-                };
-                let client = match Client::connect(&remote, self.settings.timeout).await {
-                    Ok(client) => {
-                        if forge == Forge::Gitlab {
-                            // Connecting to GitLab checks the token (`GET /user`): a call too.
-                            self.api.calls.record(forge, &Ok::<(), TrackerError>(()));
-                        }
-                        client
-                    }
-                    Err(ConnectError::Tracker(e)) => {
-                        self.api.calls.record(forge, &Err::<(), _>(e.clone()));
-                        return Err(self.failure(forge, &origin, e));
-                    }
-                    Err(ConnectError::Setup(m)) => return Err(format!("{origin}: {m}").into()),
-                };
-                (client, remote)
+            Err(ConnectError::Tracker(e)) => {
+                self.api.calls.record(forge, &Err::<(), _>(e.clone()));
+                return Err(self.failure(forge, &origin, e));
             }
+            Err(ConnectError::Setup(m)) => return Err(format!("{origin}: {m}").into()),
         };
         let counted = Counted::new(&client, forge, &self.api.calls);
+        self.reconcile(&counted, job, remote).await
+    }
+
+    /// [`ForgeRunner::attempt`] as the GitHub App: through the token of the installation that
+    /// covers the repository, unless that installation's rate limit is known to be spent,
+    /// when the job is put off until its reset without a request. Every call's answer tells
+    /// the App about its installation's limit ([`Watched`]).
+    async fn attempt_as_app(
+        &self,
+        app: &GitHubApp,
+        job: &Job,
+        origin: &str,
+    ) -> Result<(), Failure> {
+        let forge = Forge::Github;
+        let now = Utc::now();
+        if let Some((installation, until)) = app.spent_until(&job.mark.repo, now) {
+            self.api.put_off(installation);
+            return Err(Failure {
+                message: format!(
+                    "{origin}: the rate limit of the GitHub App's installation {installation} is spent until {}; put off without a request",
+                    until.to_rfc3339()
+                ),
+                wait: Some((until - now).to_std().unwrap_or_default()),
+                put_off: true,
+            });
+        }
+        // Finding the installation and minting its token are calls too.
+        let connected = app.installation_github(&job.mark.repo).await;
+        self.api.calls.record(forge, &connected);
+        let (installation, gh) = connected.map_err(|e| self.failure(forge, origin, e))?;
+        let remote = Remote {
+            kind: Some(forge),
+            repo: job.mark.repo.clone(),
+            api_url: app.api_url().to_string(),
+            token: None,
+            app: None,
+        };
+        let client = Client::GitHub(gh);
+        let watched = Watched::new(&client, app, installation);
+        let counted = Counted::new(&watched, forge, &self.api.calls);
         self.reconcile(&counted, job, remote).await
     }
 
@@ -308,6 +355,7 @@ impl ForgeRunner {
         Failure {
             message: format!("{origin}: {}", explain(self.credential(forge), &e)),
             wait,
+            put_off: false,
         }
     }
 
@@ -365,6 +413,7 @@ impl ForgeRunner {
             Failure {
                 message: e.to_string(),
                 wait,
+                put_off: false,
             }
         };
         // What the repository's last job read, on any replica: kept in the store.
@@ -449,6 +498,7 @@ impl ForgeRunner {
                 title: REQUEST_TITLE.into(),
             }),
         };
+        let followup_job = job.mark.reason == Reason::Followup;
         let synced = reconcile_sync(
             forge,
             &CountingSleeper(&self.api),
@@ -458,6 +508,8 @@ impl ForgeRunner {
                 engine: &self.engine,
                 local: false,
                 forge: target.clone(),
+                // A follow-up job's follow-up keeps the boards: the project is read once.
+                board: !followup_job,
             },
         )
         .await
@@ -474,7 +526,6 @@ impl ForgeRunner {
 
         // 2. Status, from one listing after the sync; written and told to the tracker on a
         // follow-up job only.
-        let followup_job = job.mark.reason == Reason::Followup;
         let documents: Vec<Document> = docs
             .iter()
             .cloned()

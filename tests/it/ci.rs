@@ -6,9 +6,9 @@
 //! schedule pipeline.
 //!
 //! The scenarios: a request linted, keeping one comment across pushes; a request from a fork
-//! with a read-only token; a push to the default branch (sync, links written back) then a
-//! schedule; a schedule's outputs and `--fail-on-overdue`; retiring the comment (through the
-//! library). What differs between the forges is read back into one [`CiRun`] by each impl:
+//! with a read-only token; pushes (to another branch: nothing; to the default branch: sync,
+//! links written back; a tag: nothing) then a schedule; a schedule's outputs and
+//! `--fail-on-overdue`; retiring the comment (through the library). What differs between the forges is read back into one [`CiRun`] by each impl:
 //! GitHub's line annotations against GitLab's Code Quality report, GitHub's step outputs file
 //! against GitLab's dotenv report (`postmortem-tracker.env`), GitHub's job summary file against
 //! GitLab's job log, GitHub's `::warning` annotations against GitLab's `warning:` lines.
@@ -171,13 +171,14 @@ pub(crate) trait CiForge: SyncForge {
             stderr,
         }
     }
+
     /// The library's handle on request `number`, with the write token.
     async fn review(&self, number: u64) -> Review;
 }
 
 /// Seeds `main` with example 02 and `feature` with 02 + `extra`, writes the feature checkout to
 /// `ws`, opens the request; returns its number.
-pub(crate) fn open_request<F: CiForge>(fake: &F, ws: &Path, extra: &[&str]) -> u64 {
+pub(crate) fn seed_request<F: CiForge>(fake: &F, ws: &Path, extra: &[&str]) -> u64 {
     std::fs::create_dir_all(ws.join("postmortems")).unwrap();
     let base = "02-booking-portal-certificate.md";
     fake.seed_file("main", &format!("postmortems/{base}"), &example(base));
@@ -453,7 +454,7 @@ fn request(number: u64, pushed: bool) -> Trigger<'static> {
 fn request_is_linted_and_keeps_one_comment_across_pushes<F: CiForge>() {
     let fake = F::start_with_owners();
     let ws = tempfile::tempdir().unwrap();
-    let n = open_request(&fake, ws.path(), &["03-checkout-promo-codes.md"]);
+    let n = seed_request(&fake, ws.path(), &["03-checkout-promo-codes.md"]);
 
     let run = fake.run_ci(ws.path(), request(n, false), F::TOKEN, &[]);
     let changed = "postmortems/03-checkout-promo-codes.md";
@@ -514,7 +515,7 @@ fn forked_request_with_a_read_only_token_still_lints_and_explains_the_comment<F:
     let token = "read-only-secret";
     fake.add_token(token, "ci-bot", Access::Read);
     let ws = tempfile::tempdir().unwrap();
-    let n = open_request(&fake, ws.path(), &["03-checkout-promo-codes.md"]);
+    let n = seed_request(&fake, ws.path(), &["03-checkout-promo-codes.md"]);
     let fork = Trigger::Request {
         number: n,
         pushed: false,
@@ -640,7 +641,7 @@ fn schedule_reports_status_outputs_and_fails_on_overdue_when_asked<F: CiForge>()
 async fn retiring_the_comment_updates_an_existing_one_and_never_creates_one<F: CiForge>() {
     let fake = F::start_with_owners();
     let ws = tempfile::tempdir().unwrap();
-    let n = open_request(&fake, ws.path(), &[]);
+    let n = seed_request(&fake, ws.path(), &[]);
     let review = fake.review(n).await;
 
     fake.requests().clear();
@@ -677,7 +678,7 @@ async fn retiring_the_comment_updates_an_existing_one_and_never_creates_one<F: C
 fn gitlab_fork_merge_request_without_a_token_lints_everything_and_says_why_nothing_is_noted() {
     let fake = FakeGitLab::start_with_owners();
     let ws = tempfile::tempdir().unwrap();
-    let n = open_request(&fake, ws.path(), &["03-checkout-promo-codes.md"]);
+    let n = seed_request(&fake, ws.path(), &["03-checkout-promo-codes.md"]);
     fake.requests().clear();
     let fork = Trigger::Request {
         number: n,

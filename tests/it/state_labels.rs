@@ -37,17 +37,28 @@ fn assert_states<F: ServiceForge>(forge: &F, when: &str, expected: &[(&str, &str
     }
 }
 
+/// `F`'s fake among the two, as the binary is pointed at it.
+fn fake_of<'a, F: ServiceForge>(gh: &'a FakeGitHub, gl: &'a FakeGitLab) -> FakeForge<'a> {
+    if F::NAME == "github" {
+        FakeForge::GitHub(gh)
+    } else {
+        FakeForge::GitLab(gl)
+    }
+}
+
+/// A checkout whose `postmortems/` holds `file` with `text`.
+fn workspace(file: &str, text: &str) -> tempfile::TempDir {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    std::fs::write(ws.path().join("postmortems").join(file), text).unwrap();
+    ws
+}
+
 fn state_labels_follow_the_state<F: ServiceForge>() {
     let (gh, gl) = (FakeGitHub::start(), FakeGitLab::start());
     let forge = F::pick(&gh, &gl);
-    let fake = if F::NAME == "github" {
-        FakeForge::GitHub(&gh)
-    } else {
-        FakeForge::GitLab(&gl)
-    };
-    let ws = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
-    std::fs::write(ws.path().join("postmortems/disk.md"), PM).unwrap();
+    let fake = fake_of::<F>(&gh, &gl);
+    let ws = workspace("disk.md", PM);
     let run = |args: &[&str]| {
         let (code, out, err) = bin(ws.path(), &fake, args);
         assert_eq!(code, 0, "{} {args:?}: {out}\n{err}", F::NAME);
@@ -159,15 +170,9 @@ const CACHE_ALERT: &str = "Alert on the cache hit rate";
 fn an_undated_items_state_label_says_what_its_status_block_says<F: ServiceForge>() {
     let (gh, gl) = (FakeGitHub::start(), FakeGitLab::start());
     let forge = F::pick(&gh, &gl);
-    let fake = if F::NAME == "github" {
-        FakeForge::GitHub(&gh)
-    } else {
-        FakeForge::GitLab(&gl)
-    };
-    let ws = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    let fake = fake_of::<F>(&gh, &gl);
+    let ws = workspace("cache.md", UNDATED);
     let path = ws.path().join("postmortems/cache.md");
-    std::fs::write(&path, UNDATED).unwrap();
     let (code, out, err) = support::run(
         support::command()
             .args(["followup", "--today", "2024-01-01", "postmortems"])
