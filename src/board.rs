@@ -869,6 +869,55 @@ mod tests {
     }
 
     #[test]
+    fn board_items_are_the_follow_ups_outcomes_each_issue_once() {
+        use crate::followup::{followup_doc, FollowupOptions};
+        use crate::parse::{parse, ParseOptions};
+        use crate::render::Engine;
+        let text = "---\nseverity: \" SEV2 \"\n---\n# Queue outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Corrective actions\n\n- [ ] Alert on queue depth #4 due: 2026-01-10\n- [ ] Untracked item due: 2026-01-10\n\n## Preventive actions\n\n- [ ] Page on queue depth #4\n- [ ] Load test the queue #5 due: 2026-03-01\n";
+        let doc = parse("pm.md", text, &ParseOptions::default());
+        let issue = |number: u64, open: bool| TrackedIssue {
+            number,
+            url: format!("https://github.com/acme/svc/issues/{number}"),
+            open,
+            ..TrackedIssue::default()
+        };
+        let listing = [issue(4, true), issue(5, false)];
+        let out = followup_doc(
+            &doc,
+            text,
+            Some(&listing),
+            day("2026-02-01"),
+            &FollowupOptions::default(),
+            &Engine::new(None).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(out.items.len(), 4, "{:?}", out.items);
+        let items = board_items([Assessed::from(&out)]);
+        let base = BoardItem {
+            number: 4,
+            state: ItemState::Overdue,
+            due: Some(day("2026-01-10")),
+            postmortem: "Queue outage".into(),
+            severity: Some("SEV2".into()),
+            kind: ItemKind::Corrective,
+        };
+        // #4 once, as its first item; the untracked item is not on a board.
+        assert_eq!(
+            items,
+            [
+                base.clone(),
+                BoardItem {
+                    number: 5,
+                    state: ItemState::Done,
+                    due: Some(day("2026-03-01")),
+                    kind: ItemKind::Preventive,
+                    ..base
+                }
+            ]
+        );
+    }
+
+    #[test]
     fn a_severity_select_needs_an_option_for_each_severity() {
         let mut s = schema();
         s.fields.push(select("sev", "Severity", &["SEV1", "SEV2"]));
