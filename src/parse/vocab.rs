@@ -524,9 +524,14 @@ fn words_unicode(heading: &str) -> Vec<u8> {
 pub(crate) fn taken_or_planned(heading: &str) -> (bool, bool) {
     // Most headings hold neither word: those are not read into word ids. (Text that is not
     // ASCII always is: its lower case may hold the words where its bytes do not.)
+    // [`words`] reads at most 13 words, made of at most 26 runs of letters (`follow-up` is
+    // one word): no word after those can count.
     let holds_either = heading
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w.eq_ignore_ascii_case("taken") || w.eq_ignore_ascii_case("planned"));
+        .as_bytes()
+        .split(|b| !b.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(2 * MAX_WORDS)
+        .any(|w| w.eq_ignore_ascii_case(b"taken") || w.eq_ignore_ascii_case(b"planned"));
     if heading.is_ascii() && !holds_either {
         return (false, false);
     }
