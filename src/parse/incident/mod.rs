@@ -271,7 +271,7 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             let wants_range = range.is_none()
                 && st.start.is_none()
                 && st.end.is_none()
-                && (time::may_hold_range(&text) || time::may_hold_dates(&text, 2));
+                && time::may_hold_range(&text);
             if wants_start || wants_end || wants_detected || wants_range || wants_clock {
                 let ms = time::moments(&text);
                 let day = ms.iter().find_map(|m| m.stamp.date);

@@ -299,22 +299,13 @@ pub(super) fn hhmm_after(rest: &str) -> Option<(NaiveTime, usize)> {
 
 /// Whether `text` may hold a full date: every date has a year of four digits in a row.
 pub(crate) fn may_hold_date(text: &str) -> bool {
-    may_hold_dates(text, 1)
-}
-
-/// Whether `text` may hold `n` full dates (a range of days has two): as many runs of four
-/// digits.
-pub(crate) fn may_hold_dates(text: &str, n: usize) -> bool {
     let mut run = 0;
-    let mut seen = 0;
     for b in text.bytes().chain([b' ']) {
         if b.is_ascii_digit() {
             run += 1;
+        } else if run == 4 {
+            return true;
         } else {
-            seen += usize::from(run == 4);
-            if seen >= n {
-                return true;
-            }
             run = 0;
         }
     }

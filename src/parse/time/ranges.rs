@@ -188,17 +188,20 @@ fn is_connector(gap: &str) -> bool {
 }
 
 /// Whether `text` may hold a range ([`range_in`] finds one only then): a cheap test that
-/// rules out most text before [`moments`] reads it. A range has two times of day, and every
-/// time ends its hour's digits with `:` or `.` (`14:00`, `9.30pm`) or is followed, after at
-/// most one space, by an am/pm mark (`10 AM`, `8pm`). Such digit runs are counted unless
-/// they are one or two digits right after a digit and a colon: the minutes or seconds of
-/// `03:39:25` count with its hours. Two times in one chain of colon-joined numbers have no
-/// connector between them, so they never make a range; and of two chains, each one's first
-/// run counts.
+/// rules out most text before [`moments`] reads it, in one pass over its runs of digits.
+///
+/// A range of times has two times of day, and every time ends its hour's digits with `:` or
+/// `.` (`14:00`, `9.30pm`) or is followed, after at most one space, by an am/pm mark
+/// (`10 AM`, `8pm`). Such runs count unless they are one or two digits right after a digit
+/// and a colon: the minutes or seconds of `03:39:25` count with its hours. (Two times in one
+/// chain of colon-joined numbers have no connector between them, so they never make a
+/// range; and of two chains, each one's first run counts.) A range of days (`from April
+/// 10th, 2026 to April 14th, 2026`, or a day until four digits: `March 20 2017 till about
+/// 1300`) has two runs of four digits.
 pub(crate) fn may_hold_range(text: &str) -> bool {
     let b = text.as_bytes();
     let mark = |c: u8| matches!(c.to_ascii_lowercase(), b'a' | b'p' | b'm');
-    let (mut seen, mut i) = (0, 0);
+    let (mut hours, mut four_digits, mut i) = (0, 0, 0);
     while i < b.len() {
         if !b[i].is_ascii_digit() {
             i += 1;
@@ -214,11 +217,10 @@ pub(crate) fn may_hold_range(text: &str) -> bool {
         let ends_an_hour = matches!(next, b':' | b'.')
             || mark(next)
             || (next == b' ' && b.get(i + 1).is_some_and(|c| mark(*c)));
-        if !after_colon && ends_an_hour {
-            seen += 1;
-            if seen >= 2 {
-                return true;
-            }
+        hours += usize::from(!after_colon && ends_an_hour);
+        four_digits += usize::from(i - start == 4);
+        if hours >= 2 || four_digits >= 2 {
+            return true;
         }
     }
     false
@@ -229,7 +231,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_range_of_times_passes_the_cheap_test() {
+    fn every_range_passes_the_cheap_test() {
         let parts = [
             "10:00",
             "9 AM",
@@ -256,7 +258,7 @@ mod tests {
                 for c in ["", " - 11:30", ":15 to 4 pm"] {
                     for pad in ["", " ", ":", "0123456789abcde", "lorem ipsum dolor "] {
                         let t = format!("{pad}{a}{pad}{b}{c}");
-                        if range(&t).is_some_and(|(a, _)| a.stamp.time.is_some()) {
+                        if range(&t).is_some() {
                             assert!(may_hold_range(&t), "{t:?}");
                         }
                     }
