@@ -608,9 +608,13 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
     }
 }
 
-/// `t` moved on by `minutes`, when it has a date and a time (the offset kept).
+/// `t` moved on by `minutes`, when it has a date and a time (the offset kept) and the
+/// result is a date chrono can hold ("lasted 99999999999 hours" ends nowhere).
 fn plus_minutes(t: Timestamp, minutes: i64) -> Option<Timestamp> {
-    let moved = t.date?.and_time(t.time?) + chrono::Duration::minutes(minutes);
+    let moved = t
+        .date?
+        .and_time(t.time?)
+        .checked_add_signed(chrono::Duration::try_minutes(minutes)?)?;
     Some(Timestamp {
         date: Some(moved.date()),
         time: Some(moved.time()),

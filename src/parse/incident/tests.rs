@@ -407,3 +407,14 @@ fn restoration_is_declared_outright() {
         assert_eq!(declares_restoration(s), want, "{s:?}");
     }
 }
+
+#[test]
+fn an_absurd_duration_is_no_end_and_no_panic() {
+    for minutes in ["99999999999", "999999999999999999"] {
+        let text = format!(
+            "## Summary\n\nStart time: 2023-01-01 10:00 UTC\n\nThe outage lasted {minutes} hours.\n"
+        );
+        let pm = crate::parse::parse("t.md", &text, &crate::parse::ParseOptions::default());
+        assert_eq!(pm.incident.end, None, "{minutes}");
+    }
+}

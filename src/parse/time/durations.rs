@@ -56,7 +56,8 @@ fn read_duration(text: &str, leading: bool) -> Option<i64> {
             })
             .map(|(_, minutes)| *minutes);
         if let Some(f) = factor {
-            total = Some(total.unwrap_or(0) + n * f);
+            // (A number too large to count in minutes states no duration.)
+            total = Some(total.unwrap_or(0).checked_add(n.checked_mul(f)?)?);
             i = unit_end;
         } else if total.is_some() || leading {
             break;
