@@ -429,9 +429,16 @@ fn lookup(word: &[u8]) -> u8 {
         b"followups" => b"followup",
         w => w,
     };
-    VOCAB
-        .binary_search_by(|(v, _)| v.as_bytes().cmp(word))
-        .map_or(0, |i| (i + 1) as u8)
+    // VOCAB is sorted: the words with the same first letter stand together.
+    let Some(&first) = word.first() else {
+        return 0;
+    };
+    let from = VOCAB.partition_point(|(v, _)| v.as_bytes()[0] < first);
+    VOCAB[from..]
+        .iter()
+        .take_while(|(v, _)| v.as_bytes()[0] == first)
+        .position(|(v, _)| v.as_bytes() == word)
+        .map_or(0, |i| (from + i + 1) as u8)
 }
 
 /// The ids of the [`HEADING_WORD`]s, as bits.
