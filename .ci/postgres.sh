@@ -3,6 +3,9 @@
 # creates a cluster in a temporary folder (as the `postgres` user when run as root: the server
 # refuses to run as root), starts it on a free loopback port and exports its URL as
 # POSTMORTEM_TRACKER_TEST_DATABASE_URL; `stop_postgres` stops it and removes the folder.
+# The server also speaks TLS with a certificate for `localhost` signed by a throwaway CA made
+# with openssl, whose file it exports as POSTMORTEM_TRACKER_TEST_DATABASE_CA (without openssl:
+# no TLS, and the TLS tests skip, saying so).
 # Where it cannot start, it says why and exports nothing: the PostgreSQL tests then skip,
 # saying so. Sourced by .ci/run; by hand:
 #   bash -c 'source .ci/postgres.sh; start_postgres; trap stop_postgres EXIT; cargo test store::'
@@ -93,19 +96,51 @@ start_postgres() {
     fi
     # A free port is not known in advance: try a few. fsync off: the cluster dies with the run.
     # Each store keeps up to 8 connections and the tests open many stores at once.
-    local port try
+    local port try tls
+    tls="$(make_tls)" || tls=""
     for try in 1 2 3 4 5; do
         port=$((20000 + RANDOM % 20000))
         if "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
-            -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=600" \
+            -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=600 $tls" \
             start >/dev/null 2>&1; then
             export POSTMORTEM_TRACKER_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+            if [[ -n "$tls" ]]; then
+                export POSTMORTEM_TRACKER_TEST_DATABASE_CA="$PG_DIR/tls/ca.crt"
+            fi
             echo "postgres: $("$PG_BIN/postgres" --version) on 127.0.0.1:$port (cluster in $PG_DIR)"
             return 0
         fi
     done
     postgres_warning "the server did not start: $(tail -n 3 "$PG_DIR/server.log" 2>/dev/null | tr '\n' ' ')"
     stop_postgres
+}
+
+# A CA and a server certificate for `localhost` (not for 127.0.0.1: the tests tell a checked
+# name from an unchecked one) in "$PG_DIR/tls"; the server's settings for them on stdout.
+make_tls() {
+    local d="$PG_DIR/tls"
+    if ! command -v openssl >/dev/null; then
+        echo "::warning::no openssl: the PostgreSQL server speaks no TLS; the TLS tests will skip" >&2
+        return 1
+    fi
+    mkdir -p "$d"
+    if ! {
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=postmortem-tracker test CA" \
+            -keyout "$d/ca.key" -out "$d/ca.crt" &&
+            openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+                -keyout "$d/server.key" -out "$d/server.csr" &&
+            printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$d/server.ext" &&
+            openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+                -CAcreateserial -days 2 -extfile "$d/server.ext" -out "$d/server.crt"
+    } >"$PG_DIR/tls.log" 2>&1; then
+        echo "::warning::making the test certificates failed: $(tail -n 2 "$PG_DIR/tls.log" | tr '\n' ' '); the TLS tests will skip" >&2
+        return 1
+    fi
+    chmod 600 "$d/server.key"
+    if [[ ${#PG_AS[@]} -gt 0 ]]; then
+        chown -R postgres "$d"
+    fi
+    echo "-c ssl=on -c ssl_cert_file=$d/server.crt -c ssl_key_file=$d/server.key"
 }
 
 stop_postgres() {

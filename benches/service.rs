@@ -9,8 +9,11 @@
 //!    spread over both.
 //! 2. A full follow-up of many repositories against the fake GitHub (a few ms of latency per
 //!    request): every repository marked, as the schedule does, and the wall time until the
-//!    queue is empty; first run (issues opened, links and status committed) and steady state.
-//!    The fake's hourly quota is lifted: the request counts say what a real token would spend.
+//!    queue is empty, three times: the first run (issues opened, links and status committed),
+//!    the second (which reads back each postmortem the first run committed: its blob id
+//!    changed) and the steady state (nothing changed). Each run's requests by kind: file
+//!    listings, issue listing pages, file reads, other reads, writes. The fake's hourly quota
+//!    is lifted: the request counts say what a real token would spend.
 //!
 //! `cargo bench --bench service` (sizes: `BENCH_DELIVERIES`, `BENCH_CONNECTIONS`,
 //! `BENCH_REPOS`, `BENCH_LATENCY_MS`, `BENCH_WORKERS`).
@@ -216,9 +219,12 @@ async fn followup(dir: &std::path::Path) {
     )
     .unwrap();
     let svc = Service::start_with(store.clone(), s, Arc::new(runner)).await;
-    for run in ["first run", "steady state"] {
+    for run in [
+        "first run",
+        "second run (reads back what the first committed)",
+        "steady state",
+    ] {
         let before = gh.log().len();
-        let writes_before = gh.log().count_writes();
         let started = Instant::now();
         for i in 0..repos {
             let mark = Mark {
@@ -236,12 +242,33 @@ async fn followup(dir: &std::path::Path) {
             let (_, body) = svc.get("/api/jobs?state=failed&limit=3").await;
             body
         });
+        let requests = gh.log().all().split_off(before);
+        let mut kinds = [0usize; 5];
+        for r in &requests {
+            let kind = if r.is_write() {
+                4
+            } else if r.path.contains("/git/trees/") {
+                0
+            } else if r.path.ends_with("/issues") {
+                1
+            } else if r.path.contains("/contents/") {
+                2
+            } else {
+                3
+            };
+            kinds[kind] += 1;
+        }
         println!(
-            "follow-up of {repos} repositories ({workers} workers, {} ms per request), {run}: {:.1} s, {} requests, {} writes",
+            "follow-up of {repos} repositories ({workers} workers, {} ms per request), {run}: {:.1} s, {} requests ({:.1} per repository): {} file listings, {} issue listing pages, {} file reads, {} other reads, {} writes",
             latency.as_millis(),
             wall.as_secs_f64(),
-            gh.log().len() - before,
-            gh.log().count_writes() - writes_before,
+            requests.len(),
+            requests.len() as f64 / repos as f64,
+            kinds[0],
+            kinds[1],
+            kinds[2],
+            kinds[3],
+            kinds[4],
         );
     }
     assert_eq!(store.items().unwrap().len(), repos * 3);

@@ -16,11 +16,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::config::{GithubProjectConfig, StateLabelsConfig};
-use crate::followup::{assess, FollowupOptions};
+use crate::followup::{DocOutcome, ItemOutcome};
 use crate::forge::LabelSpec;
-use crate::model::{ItemKind, Postmortem};
+use crate::model::ItemKind;
 use crate::plan::TrackedIssue;
-use crate::render::context::ItemState;
+use crate::render::context::{ItemState, PostmortemRef};
 
 /// One tracked issue as a board shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,37 +35,47 @@ pub struct BoardItem {
     pub kind: ItemKind,
 }
 
-/// Every item of `docs` that has one of the tool's issues in `listing`, with the state the
-/// follow-up gives it on `today`; an issue named by two items is shown once, as the first.
-pub fn board_items<'a>(
-    docs: impl IntoIterator<Item = &'a Postmortem>,
-    listing: &[TrackedIssue],
-    today: NaiveDate,
-    options: &FollowupOptions,
-) -> Vec<BoardItem> {
+/// One postmortem's items as the follow-up assessed them ([`crate::followup::assess`]), with
+/// what a board shows of the postmortem itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Assessed<'a> {
+    pub postmortem: &'a PostmortemRef,
+    /// The front matter's `severity`, as written.
+    pub severity: Option<&'a str>,
+    pub items: &'a [ItemOutcome],
+}
+
+impl<'a> From<&'a DocOutcome> for Assessed<'a> {
+    fn from(d: &'a DocOutcome) -> Self {
+        Assessed {
+            postmortem: &d.postmortem,
+            severity: d.severity.as_deref(),
+            items: &d.items,
+        }
+    }
+}
+
+/// Every assessed item that has one of the tool's issues, with the state its assessment
+/// gave it (so a board says what the status block says); an issue named by two items is
+/// shown once, as the first.
+pub fn board_items<'a>(docs: impl IntoIterator<Item = Assessed<'a>>) -> Vec<BoardItem> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for doc in docs {
         let severity = doc
-            .front_matter
-            .as_ref()
-            .and_then(|f| f.severity.as_deref())
+            .severity
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string);
-        let postmortem = doc
+        let p = doc.postmortem;
+        let postmortem = p
             .title
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .unwrap_or(&doc.path)
+            .unwrap_or(&p.path)
             .to_string();
-        // No status-block days here: with a listing, an undated postmortem's policy counts from
-        // the issue's opening day, the day the block records when the item was first tracked.
-        for (o, item) in assess(doc, Some(listing), today, options, &HashMap::new())
-            .into_iter()
-            .zip(&doc.actions)
-        {
+        for o in doc.items {
             let Some(number) = o.number.filter(|n| seen.insert(*n)) else {
                 continue;
             };
@@ -75,7 +85,7 @@ pub fn board_items<'a>(
                 due: o.status.due,
                 postmortem: postmortem.clone(),
                 severity: severity.clone(),
-                kind: item.kind,
+                kind: o.kind,
             });
         }
     }
@@ -856,6 +866,55 @@ mod tests {
         c.kind.unknown = Some("Other".into());
         let e = kind_of(&s, &c).unwrap_err().0;
         assert!(e.starts_with("projects.github.kind.unknown: "), "{e}");
+    }
+
+    #[test]
+    fn board_items_are_the_follow_ups_outcomes_each_issue_once() {
+        use crate::followup::{followup_doc, FollowupOptions};
+        use crate::parse::{parse, ParseOptions};
+        use crate::render::Engine;
+        let text = "---\nseverity: \" SEV2 \"\n---\n# Queue outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Corrective actions\n\n- [ ] Alert on queue depth #4 due: 2026-01-10\n- [ ] Untracked item due: 2026-01-10\n\n## Preventive actions\n\n- [ ] Page on queue depth #4\n- [ ] Load test the queue #5 due: 2026-03-01\n";
+        let doc = parse("pm.md", text, &ParseOptions::default());
+        let issue = |number: u64, open: bool| TrackedIssue {
+            number,
+            url: format!("https://github.com/acme/svc/issues/{number}"),
+            open,
+            ..TrackedIssue::default()
+        };
+        let listing = [issue(4, true), issue(5, false)];
+        let out = followup_doc(
+            &doc,
+            text,
+            Some(&listing),
+            day("2026-02-01"),
+            &FollowupOptions::default(),
+            &Engine::new(None).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(out.items.len(), 4, "{:?}", out.items);
+        let items = board_items([Assessed::from(&out)]);
+        let base = BoardItem {
+            number: 4,
+            state: ItemState::Overdue,
+            due: Some(day("2026-01-10")),
+            postmortem: "Queue outage".into(),
+            severity: Some("SEV2".into()),
+            kind: ItemKind::Corrective,
+        };
+        // #4 once, as its first item; the untracked item is not on a board.
+        assert_eq!(
+            items,
+            [
+                base.clone(),
+                BoardItem {
+                    number: 5,
+                    state: ItemState::Done,
+                    due: Some(day("2026-03-01")),
+                    kind: ItemKind::Preventive,
+                    ..base
+                }
+            ]
+        );
     }
 
     #[test]

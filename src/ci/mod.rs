@@ -121,10 +121,22 @@ fn gitlab(var: &dyn Fn(&str) -> Option<String>) -> Result<CiRun, CiError> {
                 default_branch: var("CI_DEFAULT_BRANCH"),
             }
         }
+        "push" if var("CI_COMMIT_TAG").is_some() => Event::Other(format!(
+            "push of tag {}",
+            var("CI_COMMIT_TAG").unwrap_or_default()
+        )),
         "schedule" => Event::Scheduled { trigger: source },
         other => Event::Other(other.to_string()),
     };
-    let repo = var("CI_PROJECT_PATH")
+    // The merge request's iid counts in its target project; a fork's pipeline runs in the fork.
+    let target = match event {
+        Event::Review { .. } => {
+            var("CI_MERGE_REQUEST_PROJECT_PATH").or_else(|| var("CI_MERGE_REQUEST_PROJECT_ID"))
+        }
+        _ => None,
+    };
+    let repo = target
+        .or_else(|| var("CI_PROJECT_PATH"))
         .or_else(|| var("CI_PROJECT_ID"))
         .ok_or(CiError::Missing("CI_PROJECT_ID", GL))?;
     Ok(CiRun {

@@ -197,8 +197,9 @@ async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Resu
             Warning::NoToken => warn(
                 ctx,
                 &format!(
-                    "no {} in the environment: checking every postmortem and commenting nothing",
-                    remote.token_var()
+                    "no {} in the environment{}: checking every postmortem and commenting nothing",
+                    remote.token_var(),
+                    if fork { GITLAB_FORK } else { "" }
                 ),
             ),
             Warning::Listing(e) => warn(ctx, &listing_failed(remote, e)),
@@ -266,6 +267,11 @@ async fn review(ctx: &Ctx, args: &Args, number: u64, fork: bool) -> anyhow::Resu
     })
 }
 
+/// Why a GitLab merge request from a fork has no usable token: its pipeline runs in the fork,
+/// without the project's CI/CD variables.
+const GITLAB_FORK: &str =
+    " (merge requests from forks run their pipeline without the project's GITLAB_TOKEN)";
+
 /// Why the comment could not be written, and how to allow it. Never fails the check.
 fn comment_permission(ctx: &Ctx, fork: bool, e: &TrackerError) -> String {
     let why = match e {
@@ -279,7 +285,10 @@ fn comment_permission(ctx: &Ctx, fork: bool, e: &TrackerError) -> String {
         (Forge::Github, false) => format!(
             "the plan comment was not written: {why}. Give the workflow `permissions: pull-requests: write` (and `issues: write`). The plan is in the job summary."
         ),
-        (Forge::Gitlab, _) => format!(
+        (Forge::Gitlab, true) => format!(
+            "the plan note was not written: {why}{GITLAB_FORK}, and the CI job token cannot write notes. The lint findings and the Code Quality report still apply; the plan is in the job log."
+        ),
+        (Forge::Gitlab, false) => format!(
             "the plan note was not written: {why}. Set GITLAB_TOKEN to a project access token with the `api` scope and at least the Reporter role (the CI job token cannot write notes)."
         ),
     }
@@ -330,6 +339,7 @@ async fn push(ctx: &Ctx, args: &Args) -> anyhow::Result<ExitCode> {
                 }),
                 WriteBack::Local | WriteBack::Off => None,
             },
+            board: true,
         };
         let done = reconcile_sync(&client, &TokioSleeper, docs, &job)
             .await

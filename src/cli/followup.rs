@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::input::{self, Global};
-use super::remote::{self, Format, TrackerArgs};
+use super::remote::{self, Format, ReadArgs};
 use crate::followup::{DocOutcome, TrackerUpdates};
 use crate::forge::client::Client;
 use crate::forge::paced::TokioSleeper;
@@ -37,10 +37,7 @@ pub enum WriteMode {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub tracker: TrackerArgs,
-    /// Output format of the summary.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub read: ReadArgs,
     /// Exit with 1 when any item is overdue.
     #[arg(long)]
     pub fail_on_overdue: bool,
@@ -97,9 +94,9 @@ fn read_documents(
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let inputs = input::load(&args.tracker.paths, global)?;
+    let inputs = input::load(&args.read.tracker.paths, global)?;
     let env = remote::env_map();
-    let resolved = remote::options(inputs.config.clone(), &args.tracker.overrides(), &env)?;
+    let resolved = remote::options(inputs.config.clone(), &args.read.tracker.overrides(), &env)?;
     let write = match args.write {
         Some(w) => w,
         None => match inputs.config.followup.write.as_str() {
@@ -113,7 +110,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     for w in report.documents.iter().flat_map(|d| &d.warnings) {
         eprintln!("warning: {w} (the item's date comes from the tracker or the due-date policy meanwhile)");
     }
-    let out = match args.format {
+    let out = match args.read.format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
         Format::Text => text(&report),
         Format::Markdown => markdown(&report, &engine)?,

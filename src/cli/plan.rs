@@ -4,18 +4,12 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use super::input::{self, Global};
-use super::remote::{self, Format, TrackerArgs};
+use super::remote::{self, Format, ReadArgs};
 use crate::forge::{client::Client, Tracker};
 use crate::plan::{plan, Action, AdoptBy, Plan, TrackedIssue};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub tracker: TrackerArgs,
-    /// Output format of the plan.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
-}
+/// `plan`'s flags: the documents, the tracker, the output format.
+pub type Args = ReadArgs;
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let inputs = input::load(&args.tracker.paths, global)?;

@@ -49,6 +49,17 @@ pub struct TrackerArgs {
     pub today: Option<NaiveDate>,
 }
 
+/// The documents and tracker flags, and how the outcome is printed: `plan` takes these,
+/// `followup` these and its own.
+#[derive(Debug, clap::Args)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    pub tracker: TrackerArgs,
+    /// Output format: text for people, json for scripts, markdown for a CI job summary.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
 impl TrackerArgs {
     /// The flags as overrides of the configuration and the environment.
     pub fn overrides(&self) -> Overrides {
@@ -78,30 +89,26 @@ pub fn options(
     )?)
 }
 
-/// One message per failure, saying what to fix. Never includes the token.
+/// One message per failure, saying what to fix. Never includes the token (nor the App's key).
+/// As a GitHub App (`remote.app`), the credential named is the App's, not `GITHUB_TOKEN`.
 pub fn explain(remote: &Remote, e: &TrackerError) -> String {
-    let (forge, var, repo, url) = (
-        remote.forge(),
-        remote.token_var(),
-        &remote.repo,
-        &remote.api_url,
-    );
-    let scope = match remote.forge_or_default() {
-        ForgeKind::Gitlab => "a project or personal access token with the `api` scope and at least the Reporter role (Developer to assign)",
-        ForgeKind::Github => "a token with `issues: write` on the repository (in GitHub Actions: `permissions: issues: write`)",
-    };
+    let (forge, repo, url) = (remote.forge(), &remote.repo, &remote.api_url);
+    let credential = remote.credential();
+    let (who, scope) = (&credential.who, credential.scope);
     match e {
         TrackerError::Unauthorized(m) => format!(
-            "{var} was rejected by {forge} at {url} (401 {}): set {var} to {scope}",
-            m.trim()
+            "{who} was rejected by {forge} at {url} (401 {}): {}",
+            m.trim(),
+            credential.fix
         ),
         TrackerError::Forbidden(m) => format!(
-            "{var} may not do this on {repo} (403 {}): give it {scope}",
+            "{who} may not do this on {repo} (403 {}): give it {scope}",
             m.trim()
         ),
         TrackerError::NotFound(_) => format!(
-            "{forge} repository {repo} was not found at {url} (404): check --repo / {}, and that {var} can see it (a private repository looks missing to a token without access)",
-            crate::reconcile::options::repository_var(remote.forge_or_default())
+            "{forge} repository {repo} was not found at {url} (404): check --repo / {}, and that {who} can see it ({})",
+            crate::reconcile::options::repository_var(remote.forge_or_default()),
+            credential.visibility
         ),
         TrackerError::RateLimited { message, .. } => format!(
             "{forge} rate limit: {message}; run again later (the sync is safe to repeat)"

@@ -70,7 +70,6 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let items = records(
         forge,
         &repository,
-        &docs,
         &done.documents,
         &done.listing,
         resolved.followup.file_url.as_deref(),

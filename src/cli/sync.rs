@@ -88,6 +88,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             engine: &engine,
             local: true,
             forge: None,
+            board: true,
         };
         let done = reconcile_sync(&connect().await?, &TokioSleeper, docs, &job)
             .await

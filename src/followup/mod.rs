@@ -16,7 +16,7 @@ use crate::due::{DocFacts, Policy};
 use crate::forge::paced::{Paced, Sleeper};
 use crate::forge::{Tracker, TrackerError};
 use crate::identity::{ItemKey, Keyed, KeyedItem};
-use crate::model::{IssueRef, Postmortem};
+use crate::model::{IssueRef, ItemKind, Postmortem};
 use crate::plan::{refers_to, PlanOptions, TrackedIssue};
 use crate::render::context::{
     Counts, IssueLink, ItemState, ItemView, PostmortemRef, ReminderContext, StatusBlockContext,
@@ -128,6 +128,9 @@ pub struct ItemOutcome {
     pub line: usize,
     pub key: ItemKey,
     pub text: String,
+    /// Corrective, preventive, task (what boards and reports show of the item).
+    #[serde(skip)]
+    pub kind: ItemKind,
     /// The item's issue, when it names one or the tracker has one with its key.
     pub issue: Option<IssueLink>,
     /// The number of the tool's issue, when the listing has it.
@@ -161,6 +164,12 @@ pub struct DocOutcome {
     /// The front matter's `owners`: whom an escalation mentions.
     #[serde(skip)]
     pub owners: Vec<String>,
+    /// The front matter's `severity`, as written ([`severity`]).
+    #[serde(skip)]
+    pub severity: Option<String>,
+    /// The day of the incident ([`incident_day`]).
+    #[serde(skip)]
+    pub incident: Option<NaiveDate>,
     pub counts: Counts,
     pub items: Vec<ItemOutcome>,
     /// Boxes set by this run: (line, ticked).
@@ -185,6 +194,11 @@ pub struct DocOutcome {
 /// The day the incident happened: its start, else the front matter's `date`.
 pub fn incident_day(doc: &Postmortem) -> Option<NaiveDate> {
     DocFacts::of(doc).base.map(|(day, _)| day)
+}
+
+/// The front matter's `severity`, as written.
+pub fn severity(doc: &Postmortem) -> Option<String> {
+    doc.front_matter.as_ref().and_then(|f| f.severity.clone())
 }
 
 /// What the tracker knows about an issue, as the status needs it.
@@ -355,6 +369,7 @@ pub fn assess(
                 line: item.line,
                 key: key.clone(),
                 text: item.text.clone(),
+                kind: item.kind,
                 issue,
                 number: found.map(|t| t.number),
                 issue_missing,
@@ -442,6 +457,8 @@ pub fn followup_doc(
             .as_ref()
             .map(|f| f.owners.clone())
             .unwrap_or_default(),
+        severity: severity(doc),
+        incident: incident_day(doc),
         counts: ctx.counts,
         items,
         boxes,

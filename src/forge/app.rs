@@ -11,6 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use octocrab::models::{AppId, InstallationId};
 use octocrab::Octocrab;
@@ -233,6 +234,10 @@ pub struct GitHubApp {
     /// One client per installation; clones of it carry its current token.
     clients: Mutex<HashMap<u64, Arc<Octocrab>>>,
     known: Mutex<Known>,
+    /// Per installation, until when its rate limit is spent, as its token's last refused
+    /// answer said: each installation has its own budget, so one spent stops only its own
+    /// repositories.
+    spent: Mutex<HashMap<u64, DateTime<Utc>>>,
 }
 
 impl std::fmt::Debug for GitHubApp {
@@ -282,7 +287,13 @@ impl GitHubApp {
             app,
             clients: Mutex::new(HashMap::new()),
             known: Mutex::new(Known::default()),
+            spent: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The App's id.
+    pub fn app_id(&self) -> u64 {
+        self.app_id
     }
 
     /// The API root.
@@ -448,14 +459,97 @@ impl GitHubApp {
         Ok((*kept).clone())
     }
 
+    /// Notes what a call made with installation `id`'s token met: a rate limit marks the
+    /// installation spent until the wait it asked for has passed (a minute when it named
+    /// none, as GitHub's secondary limits clear within that).
+    pub fn observe<T>(&self, id: u64, result: &Result<T, TrackerError>, now: DateTime<Utc>) {
+        if let Err(TrackerError::RateLimited { wait, .. }) = result {
+            let wait = wait.unwrap_or(Duration::from_secs(60));
+            let until = now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1));
+            let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+            let kept = spent.entry(id).or_insert(until);
+            *kept = (*kept).max(until);
+        }
+    }
+
+    /// When `repo` (`owner/name`) belongs to a known installation whose rate limit is spent
+    /// after `now`: that installation and the time its limit resets. Asks GitHub nothing.
+    pub fn spent_until(&self, repo: &str, now: DateTime<Utc>) -> Option<(u64, DateTime<Utc>)> {
+        let id = *self.known().repos.get(&repo.to_lowercase())?;
+        let spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        spent
+            .get(&id)
+            .filter(|until| **until > now)
+            .map(|until| (id, *until))
+    }
+
+    /// `repo`'s issues, files and pull requests, as the installation that covers it, and that
+    /// installation's id.
+    pub async fn installation_github(&self, repo: &str) -> Result<(u64, GitHub), TrackerError> {
+        let id = self.installation_of(repo).await?;
+        Ok((id, self.github_as(id, repo).await?))
+    }
+
     /// `repo`'s issues, files and pull requests, as the installation that covers it.
     pub async fn github(&self, repo: &str) -> Result<GitHub, TrackerError> {
-        let id = self.installation_of(repo).await?;
+        self.installation_github(repo).await.map(|(_, gh)| gh)
+    }
+
+    /// `repo` through installation `id`'s token.
+    async fn github_as(&self, id: u64, repo: &str) -> Result<GitHub, TrackerError> {
         let crab = self.client(id).await?;
         GitHub::with_client(crab, &self.api_url, repo).map_err(|e| TrackerError::Rejected {
             status: 0,
             message: e.to_string(),
         })
+    }
+}
+
+/// A forge acting as one installation of the App: every call's outcome is shown to
+/// [`GitHubApp::observe`], so that a rate limit one job meets puts off the installation's other
+/// jobs before they send anything.
+pub struct Watched<'a, F> {
+    inner: &'a F,
+    app: &'a GitHubApp,
+    installation: u64,
+}
+
+impl<'a, F> Watched<'a, F> {
+    /// `inner`, which acts with installation `installation`'s token, watched for `app`.
+    pub fn new(inner: &'a F, app: &'a GitHubApp, installation: u64) -> Self {
+        Watched {
+            inner,
+            app,
+            installation,
+        }
+    }
+}
+
+/// `$e` with `$f` bound to the wrapped forge; a call's result is observed (see
+/// [`super::forward_forge`]).
+macro_rules! watched {
+    ($self:ident, plain, $f:ident => $e:expr) => {{
+        let $f = $self.inner;
+        $e
+    }};
+    ($self:ident, $class:ident $(($($arg:tt)*))?, $f:ident => $e:expr) => {{
+        let $f = $self.inner;
+        let r = $e;
+        $self.app.observe($self.installation, &r, Utc::now());
+        r
+    }};
+}
+
+super::forward_forge!([F: super::Tracker + super::browse::Browse] Watched<'_, F>, watched);
+
+/// The Projects' GraphQL calls spend the same installation's limit: watched like the rest.
+impl<F: super::projects::GraphQl> super::projects::GraphQl for Watched<'_, F> {
+    async fn graphql(
+        &self,
+        body: &serde_json::Value,
+        write: bool,
+    ) -> Result<super::projects::Response, TrackerError> {
+        watched!(self, read, f => f.graphql(body, write).await)
     }
 }
 
@@ -469,6 +563,55 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string())
         }
+    }
+
+    /// An App that has learnt of `acme/svc` (installation 1) and `globex/api` (2), and has
+    /// sent nothing.
+    fn learnt_app() -> GitHubApp {
+        let app = GitHubApp {
+            api_url: "http://127.0.0.1:1".into(),
+            timeout: Duration::from_secs(1),
+            app_id: 12,
+            app: github::client("http://127.0.0.1:1", None, Duration::from_secs(1)).unwrap(),
+            clients: Mutex::new(HashMap::new()),
+            known: Mutex::new(Known::default()),
+            spent: Mutex::new(HashMap::new()),
+        };
+        app.learn(1, &["acme/svc".into()], &[]);
+        app.learn(2, &["globex/api".into()], &[]);
+        app
+    }
+
+    #[tokio::test]
+    async fn a_rate_limit_spends_only_its_own_installation_until_its_reset() {
+        let app = learnt_app();
+        let now = chrono::DateTime::from_timestamp(1_000, 0).unwrap();
+        let limited = |secs: Option<u64>| {
+            Err::<(), _>(TrackerError::RateLimited {
+                wait: secs.map(Duration::from_secs),
+                message: "API rate limit exceeded".into(),
+            })
+        };
+        // Answers that are not rate limits teach nothing.
+        app.observe(1, &Ok(()), now);
+        app.observe(1, &Err::<(), _>(TrackerError::Forbidden("no".into())), now);
+        assert_eq!(app.spent_until("acme/svc", now), None);
+
+        app.observe(1, &limited(Some(30)), now);
+        let reset = now + TimeDelta::seconds(30);
+        assert_eq!(app.spent_until("ACME/svc", now), Some((1, reset)));
+        assert_eq!(app.spent_until("globex/api", now), None, "its own budget");
+        assert_eq!(app.spent_until("acme/unknown", now), None);
+        // A shorter wait met meanwhile keeps the later reset; after it, nothing is spent.
+        app.observe(1, &limited(Some(5)), now);
+        assert_eq!(app.spent_until("acme/svc", now), Some((1, reset)));
+        assert_eq!(app.spent_until("acme/svc", reset), None);
+        // A limit that names no wait (a secondary limit without retry-after): a minute.
+        app.observe(2, &limited(None), now);
+        assert_eq!(
+            app.spent_until("globex/api", now),
+            Some((2, now + TimeDelta::seconds(60)))
+        );
     }
 
     #[test]

@@ -55,6 +55,57 @@ impl Remote {
     pub fn forge(&self) -> &'static str {
         self.forge_or_default().name()
     }
+
+    /// The credential the calls carry, as messages name it.
+    pub fn credential(&self) -> Credential {
+        Credential::of(self.forge_or_default(), self.app.as_ref().map(|a| a.app_id))
+    }
+}
+
+/// The credential a forge's calls carry, as messages name it (the CLI's and the service's
+/// alike): the forge's token variable, or a GitHub App's installation token. Never its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// Who was refused: `GITHUB_TOKEN`, `the GitHub App (GITHUB_APP_ID = 4242)`.
+    pub who: String,
+    /// What to do about a 401.
+    pub fix: String,
+    /// The access it needs, for a 403.
+    pub scope: &'static str,
+    /// Why a repository may look missing to it.
+    pub visibility: &'static str,
+}
+
+impl Credential {
+    const GITHUB_SCOPE: &'static str = "a token with `issues: write` on the repository, and `contents: write` where links and status blocks are committed (in GitHub Actions: `permissions: issues: write, contents: write`)";
+    const GITLAB_SCOPE: &'static str = "a project or personal access token with the `api` scope and at least the Reporter role (Developer to assign)";
+    const HIDDEN: &'static str = "a private repository looks missing to a token without access";
+
+    /// `kind`'s token, or, with `app_id` on GitHub, that App's installation token.
+    pub fn of(kind: ForgeKind, app_id: Option<u64>) -> Credential {
+        use super::app::{APP_ID_VAR, KEY_PATH_VAR, KEY_VAR};
+        let var = kind.token_var();
+        let (scope, app_id) = match kind {
+            ForgeKind::Github => (Self::GITHUB_SCOPE, app_id),
+            ForgeKind::Gitlab => (Self::GITLAB_SCOPE, None),
+        };
+        match app_id {
+            Some(id) => Credential {
+                who: format!("the GitHub App ({APP_ID_VAR} = {id})"),
+                fix: format!(
+                    "check {APP_ID_VAR} and the App's private key ({KEY_VAR} or {KEY_PATH_VAR}), and that the App is still installed on the repository"
+                ),
+                scope: "the repository permissions Issues: read and write and Contents: read and write (Pull requests: read and write for pull-request mode) in the App's settings, accepted on its installation",
+                visibility: "the App must be installed on it, with access to that repository",
+            },
+            None => Credential {
+                who: var.to_string(),
+                fix: format!("set {var} to {scope}"),
+                scope,
+                visibility: Self::HIDDEN,
+            },
+        }
+    }
 }
 
 /// A connected forge.

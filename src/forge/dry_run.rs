@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use super::{tracked, Closing, LabelSpec, NewIssue, Tracker, TrackerError};
+use super::{tracked, Closing, IssueEdit, LabelSpec, NewIssue, StateChange, Tracker, TrackerError};
 use crate::plan::TrackedIssue;
 
 /// Records writes instead of making them.
@@ -65,12 +65,28 @@ impl Tracker for DryRun {
         Ok(issue)
     }
 
-    async fn close_issue(&self, number: u64, why: Closing) -> Result<(), TrackerError> {
-        match why {
-            Closing::DuplicateOf(k) => {
-                self.record(format!("close #{number} as a duplicate of #{k}"))
+    /// Records the edit as the call that asked for it would read: a close (its duplicate
+    /// label implied), a label added or removed, a body replaced.
+    async fn edit_issue(&self, number: u64, edit: &IssueEdit<'_>) -> Result<(), TrackerError> {
+        match edit.state {
+            Some(StateChange::Close(Closing::DuplicateOf(k))) => {
+                self.record(format!("close #{number} as a duplicate of #{k}"));
+                return Ok(());
             }
-            Closing::Done | Closing::Removed => self.record(format!("close #{number}")),
+            Some(StateChange::Close(_)) => self.record(format!("close #{number}")),
+            Some(StateChange::Reopen) | None => {}
+        }
+        if let Some((label, present)) = edit.label {
+            let verb = if present { "add" } else { "remove" };
+            self.record(format!("{verb} label {label} on #{number}"));
+        }
+        if edit.body.is_some() {
+            let and = if edit.state == Some(StateChange::Reopen) {
+                " and reopen it"
+            } else {
+                ""
+            };
+            self.record(format!("update the body of #{number}{and}"));
         }
         Ok(())
     }
@@ -95,25 +111,8 @@ impl Tracker for DryRun {
         Ok(())
     }
 
-    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
-        let verb = if present { "add" } else { "remove" };
-        self.record(format!("{verb} label {label} on #{number}"));
-        Ok(())
-    }
-
     async fn comments(&self, _number: u64) -> Result<Vec<String>, TrackerError> {
         Ok(Vec::new())
-    }
-
-    async fn update_issue(
-        &self,
-        number: u64,
-        _body: &str,
-        reopen: bool,
-    ) -> Result<(), TrackerError> {
-        let and = if reopen { " and reopen it" } else { "" };
-        self.record(format!("update the body of #{number}{and}"));
-        Ok(())
     }
 }
 
@@ -136,12 +135,20 @@ mod tests {
         assert_eq!(created.number, 1);
         assert_eq!(created.key, Some(crate::identity::ItemKey::new("abc")));
         t.close_issue(1, Closing::DuplicateOf(2)).await.unwrap();
+        t.close_issue(1, Closing::Done).await.unwrap();
+        t.set_label(1, "overdue", false).await.unwrap();
+        t.update_issue(1, "new body", true).await.unwrap();
+        t.update_issue(1, "new body", false).await.unwrap();
         assert_eq!(t.list_issues("postmortem").await.unwrap().len(), 1);
         assert_eq!(
             t.recorded(),
             [
                 "create #1 \"Add an alert\"",
-                "close #1 as a duplicate of #2"
+                "close #1 as a duplicate of #2",
+                "close #1",
+                "remove label overdue on #1",
+                "update the body of #1 and reopen it",
+                "update the body of #1",
             ]
         );
     }

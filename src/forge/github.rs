@@ -14,8 +14,8 @@ use super::publish::{
     RequestSpec,
 };
 use super::{
-    retry_after, tracked, Closing, LabelSpec, NewIssue, SetupError, Tracker, TrackerError,
-    DUPLICATE_LABEL,
+    retry_after, tracked, Closing, IssueEdit, LabelSpec, NewIssue, SetupError, StateChange,
+    Tracker, TrackerError,
 };
 use crate::plan::TrackedIssue;
 
@@ -68,6 +68,12 @@ impl GitHub {
         })
     }
 
+    /// The octocrab client and the API root it talks to, for the GraphQL calls
+    /// ([`super::projects`]), which go out with the same credentials.
+    pub(super) fn octocrab(&self) -> (&Octocrab, &str) {
+        (&self.gh, &self.api_url)
+    }
+
     /// `owner/name`.
     fn full_name(&self) -> String {
         format!("{}/{}", self.owner, self.repo)
@@ -83,11 +89,13 @@ impl GitHub {
         self.gh.repos(&self.owner, &self.repo)
     }
 
+    /// Every item of a listing: `first` (the request for its first page, 100 a page) sent,
+    /// then the pages after it.
     async fn all<T: serde::de::DeserializeOwned>(
         &self,
-        first: Page<T>,
+        first: impl std::future::Future<Output = octocrab::Result<Page<T>>>,
     ) -> Result<Vec<T>, TrackerError> {
-        all_pages(&self.gh, first).await
+        all_pages(&self.gh, first.await.map_err(error)?).await
     }
 
     /// The `owner/name` of every repository of `owner` that is not archived, sorted: an
@@ -315,19 +323,17 @@ impl Tracker for GitHub {
     }
 
     async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
-        let first = self
-            .issues()
+        let (issues, labels) = (self.issues(), [label.to_string()]);
+        let first = issues
             .list()
-            .labels(&[label.to_string()])
+            .labels(&labels)
             .state(params::State::All)
             // Oldest first: issues created while the pages are read land on the last page
             // instead of shifting earlier ones onto pages already read.
             .sort(params::issues::Sort::Created)
             .direction(params::Direction::Ascending)
             .per_page(100)
-            .send()
-            .await
-            .map_err(error)?;
+            .send();
         let all = self.all(first).await?;
         // The listing includes pull requests; they are not the tool's issues.
         Ok(all
@@ -353,39 +359,52 @@ impl Tracker for GitHub {
         Ok(to_tracked(&issue))
     }
 
-    async fn close_issue(&self, number: u64, why: Closing) -> Result<(), TrackerError> {
+    /// The label first (`POST .../labels`, or `DELETE .../labels/NAME`, a missing one not an
+    /// error), then body and state in one `PATCH`, sent only when there is one of them.
+    async fn edit_issue(&self, number: u64, edit: &IssueEdit<'_>) -> Result<(), TrackerError> {
         let issues = self.issues();
-        let reason = match why {
-            Closing::DuplicateOf(_) => {
+        match edit.label {
+            Some((label, true)) => {
                 issues
-                    .add_labels(number, &[DUPLICATE_LABEL.to_string()])
+                    .add_labels(number, &[label.to_string()])
                     .await
                     .map_err(error)?;
-                IssueStateReason::Duplicate
             }
-            Closing::Done => IssueStateReason::Completed,
-            Closing::Removed => IssueStateReason::NotPlanned,
-        };
-        issues
-            .update(number)
-            .state(IssueState::Closed)
-            .state_reason(reason)
-            .send()
-            .await
-            .map_err(error)?;
+            Some((label, false)) => match issues.remove_label(number, label).await.map_err(error) {
+                Ok(_) | Err(TrackerError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            },
+            None => {}
+        }
+        if edit.body.is_none() && edit.state.is_none() {
+            return Ok(());
+        }
+        let mut b = issues.update(number);
+        if let Some(body) = edit.body {
+            b = b.body(body);
+        }
+        match edit.state {
+            Some(StateChange::Reopen) => b = b.state(IssueState::Open),
+            Some(StateChange::Close(why)) => {
+                let reason = match why {
+                    Closing::DuplicateOf(_) => IssueStateReason::Duplicate,
+                    Closing::Done => IssueStateReason::Completed,
+                    Closing::Removed => IssueStateReason::NotPlanned,
+                };
+                b = b.state(IssueState::Closed).state_reason(reason);
+            }
+            None => {}
+        }
+        b.send().await.map_err(error)?;
         Ok(())
     }
 
     async fn ensure_labels(&self, wanted: &[LabelSpec]) -> Result<(), TrackerError> {
         let issues = || self.issues();
         let list = || async {
-            let first = issues()
-                .list_labels_for_repo()
-                .per_page(100)
-                .send()
-                .await
-                .map_err(error)?;
-            Ok(self.all(first).await?.into_iter().map(|l| l.name).collect())
+            let handler = issues();
+            let labels = self.all(handler.list_labels_for_repo().per_page(100).send());
+            Ok(labels.await?.into_iter().map(|l| l.name).collect())
         };
         let create = |l: &LabelSpec| {
             let (name, color, description) =
@@ -405,15 +424,11 @@ impl Tracker for GitHub {
     async fn ensure_milestone(&self, title: &str) -> Result<u64, TrackerError> {
         let issues = || self.issues();
         let list = || async {
-            let first = issues()
-                .list_milestones()
-                .state(params::State::All)
-                .per_page(100)
-                .send()
-                .await
-                .map_err(error)?;
-            let all = self.all(first).await?;
-            Ok(all
+            let handler = issues();
+            let all = handler.list_milestones().state(params::State::All);
+            Ok(self
+                .all(all.per_page(100).send())
+                .await?
                 .into_iter()
                 .map(|m| (m.title, m.number as u64))
                 .collect())
@@ -444,50 +459,15 @@ impl Tracker for GitHub {
         Ok(())
     }
 
-    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
-        let issues = self.issues();
-        if present {
-            issues
-                .add_labels(number, &[label.to_string()])
-                .await
-                .map_err(error)?;
-            return Ok(());
-        }
-        match issues.remove_label(number, label).await.map_err(error) {
-            Ok(_) | Err(TrackerError::NotFound(_)) => Ok(()),
-            Err(e) => Err(e),
-        }
-    }
-
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
-        let first = self
-            .issues()
-            .list_comments(number)
-            .per_page(100)
-            .send()
-            .await
-            .map_err(error)?;
+        let issues = self.issues();
+        let first = issues.list_comments(number).per_page(100).send();
         Ok(self
             .all(first)
             .await?
             .into_iter()
             .filter_map(|c| c.body)
             .collect())
-    }
-
-    async fn update_issue(
-        &self,
-        number: u64,
-        body: &str,
-        reopen: bool,
-    ) -> Result<(), TrackerError> {
-        let issues = self.issues();
-        let mut b = issues.update(number).body(body);
-        if reopen {
-            b = b.state(IssueState::Open);
-        }
-        b.send().await.map_err(error)?;
-        Ok(())
     }
 }
 

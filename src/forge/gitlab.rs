@@ -13,7 +13,7 @@ use super::browse::{Browse, RepoEntry, SYMLINK_MODE};
 use super::publish::{
     decode_content, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile, RequestSpec,
 };
-use super::{tracked, Closing, LabelSpec, NewIssue, Tracker, TrackerError, DUPLICATE_LABEL};
+use super::{tracked, IssueEdit, LabelSpec, NewIssue, StateChange, Tracker, TrackerError};
 use crate::plan::TrackedIssue;
 
 /// A GitLab project's issues.
@@ -515,14 +515,23 @@ impl Tracker for GitLab {
         Ok(to_tracked(&issue))
     }
 
-    async fn close_issue(&self, number: u64, why: Closing) -> Result<(), TrackerError> {
+    /// One `PUT /projects/:id/issues/:iid` with all of it.
+    async fn edit_issue(&self, number: u64, edit: &IssueEdit<'_>) -> Result<(), TrackerError> {
         let mut b = gl_issues::EditIssue::builder();
-        b.project(self.project.as_str())
-            .issue(number)
-            .state_event(gl_issues::IssueStateEvent::Close);
-        if let Closing::DuplicateOf(_) = why {
-            b.add_label(DUPLICATE_LABEL);
+        b.project(self.project.as_str()).issue(number);
+        match edit.label {
+            Some((label, true)) => b.add_label(label),
+            Some((label, false)) => b.remove_label(label),
+            None => &mut b,
+        };
+        if let Some(body) = edit.body {
+            b.description(body);
         }
+        match edit.state {
+            Some(StateChange::Close(_)) => b.state_event(gl_issues::IssueStateEvent::Close),
+            Some(StateChange::Reopen) => b.state_event(gl_issues::IssueStateEvent::Reopen),
+            None => &mut b,
+        };
         api::ignore(built(b.build())?)
             .query_async(&self.client)
             .await
@@ -622,21 +631,6 @@ impl Tracker for GitLab {
             .map_err(api_error)
     }
 
-    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
-        let mut b = gl_issues::EditIssue::builder();
-        b.project(self.project.as_str()).issue(number);
-        if present {
-            b.add_label(label);
-        } else {
-            b.remove_label(label);
-        }
-        let endpoint = built(b.build())?;
-        api::ignore(endpoint)
-            .query_async(&self.client)
-            .await
-            .map_err(api_error)
-    }
-
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError> {
         let endpoint = built(
             gl_issues::notes::IssueNotes::builder()
@@ -653,25 +647,6 @@ impl Tracker for GitLab {
             .filter(|n| !n.system)
             .map(|n| n.body)
             .collect())
-    }
-
-    async fn update_issue(
-        &self,
-        number: u64,
-        body: &str,
-        reopen: bool,
-    ) -> Result<(), TrackerError> {
-        let mut b = gl_issues::EditIssue::builder();
-        b.project(self.project.as_str())
-            .issue(number)
-            .description(body);
-        if reopen {
-            b.state_event(gl_issues::IssueStateEvent::Reopen);
-        }
-        api::ignore(built(b.build())?)
-            .query_async(&self.client)
-            .await
-            .map_err(api_error)
     }
 }
 

@@ -54,12 +54,13 @@ macro_rules! forward_forge {
             ) -> Result<$crate::plan::TrackedIssue, $crate::forge::TrackerError> {
                 $call!(self, write, f => f.create_issue(issue).await)
             }
-            async fn close_issue(
+            // `close_issue`, `set_label` and `update_issue` are the trait's defaults over this.
+            async fn edit_issue(
                 &self,
                 number: u64,
-                why: $crate::forge::Closing,
+                edit: &$crate::forge::IssueEdit<'_>,
             ) -> Result<(), $crate::forge::TrackerError> {
-                $call!(self, write, f => f.close_issue(number, why).await)
+                $call!(self, write, f => f.edit_issue(number, edit).await)
             }
             // Counted as a read: it writes only the labels that are missing.
             async fn ensure_labels(
@@ -80,24 +81,8 @@ macro_rules! forward_forge {
             async fn comment(&self, number: u64, body: &str) -> Result<(), $crate::forge::TrackerError> {
                 $call!(self, write, f => f.comment(number, body).await)
             }
-            async fn set_label(
-                &self,
-                number: u64,
-                label: &str,
-                present: bool,
-            ) -> Result<(), $crate::forge::TrackerError> {
-                $call!(self, write, f => f.set_label(number, label, present).await)
-            }
             async fn comments(&self, number: u64) -> Result<Vec<String>, $crate::forge::TrackerError> {
                 $call!(self, read, f => f.comments(number).await)
-            }
-            async fn update_issue(
-                &self,
-                number: u64,
-                body: &str,
-                reopen: bool,
-            ) -> Result<(), $crate::forge::TrackerError> {
-                $call!(self, write, f => f.update_issue(number, body, reopen).await)
             }
             fn take_pause(&self) -> Option<std::time::Duration> {
                 $call!(self, plain, f => f.take_pause())
@@ -303,9 +288,22 @@ pub trait Tracker {
     /// Opens an issue. One request, never retried here.
     async fn create_issue(&self, issue: &NewIssue) -> Result<TrackedIssue, TrackerError>;
 
+    /// Changes one issue as `edit` says: its label, body and state. The one write to an
+    /// existing issue each forge implements; [`Tracker::close_issue`],
+    /// [`Tracker::set_label`] and [`Tracker::update_issue`] are made of it.
+    async fn edit_issue(&self, number: u64, edit: &IssueEdit<'_>) -> Result<(), TrackerError>;
+
     /// Closes an issue for `why`; a duplicate also gets the label `duplicate`. Forges that
     /// record a reason (GitHub's `state_reason`) get the one `why` names.
-    async fn close_issue(&self, number: u64, why: Closing) -> Result<(), TrackerError>;
+    async fn close_issue(&self, number: u64, why: Closing) -> Result<(), TrackerError> {
+        let duplicate = matches!(why, Closing::DuplicateOf(_));
+        let edit = IssueEdit {
+            label: duplicate.then_some((DUPLICATE_LABEL, true)),
+            state: Some(StateChange::Close(why)),
+            ..IssueEdit::default()
+        };
+        self.edit_issue(number, &edit).await
+    }
 
     /// Creates the labels the repository does not have yet (one listing, then one create per
     /// missing label).
@@ -323,15 +321,32 @@ pub trait Tracker {
 
     /// Adds (`present`) or removes a label on one issue. Removing a label the issue does not
     /// have is not an error.
-    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError>;
+    async fn set_label(&self, number: u64, label: &str, present: bool) -> Result<(), TrackerError> {
+        let edit = IssueEdit {
+            label: Some((label, present)),
+            ..IssueEdit::default()
+        };
+        self.edit_issue(number, &edit).await
+    }
 
     /// The bodies of an issue's comments, all pages, oldest first.
     async fn comments(&self, number: u64) -> Result<Vec<String>, TrackerError>;
 
     /// Replaces an issue's body (the follow-up's reminder state, the digest); with `reopen`,
     /// reopens it in the same request.
-    async fn update_issue(&self, number: u64, body: &str, reopen: bool)
-        -> Result<(), TrackerError>;
+    async fn update_issue(
+        &self,
+        number: u64,
+        body: &str,
+        reopen: bool,
+    ) -> Result<(), TrackerError> {
+        let edit = IssueEdit {
+            body: Some(body),
+            state: reopen.then_some(StateChange::Reopen),
+            ..IssueEdit::default()
+        };
+        self.edit_issue(number, &edit).await
+    }
 
     /// The wait the forge asked for before the next request, read from the rate-limit
     /// headers of an earlier answer that said the budget is spent; given once, then `None`
@@ -350,6 +365,27 @@ pub enum Closing {
     Removed,
     /// Another issue tracks the same item: a duplicate of that one.
     DuplicateOf(u64),
+}
+
+/// A change to one issue (see [`Tracker::edit_issue`]); what is `None` is left as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IssueEdit<'a> {
+    /// A label to add (`true`) or remove (`false`). Removing one the issue does not have is
+    /// not an error.
+    pub label: Option<(&'a str, bool)>,
+    /// The new body.
+    pub body: Option<&'a str>,
+    /// Closed or reopened.
+    pub state: Option<StateChange>,
+}
+
+/// An issue closed or reopened by [`IssueEdit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateChange {
+    /// Closed, for this reason.
+    Close(Closing),
+    /// Opened again.
+    Reopen,
 }
 
 /// The label that marks an issue closed by the tool as a duplicate.

@@ -12,6 +12,7 @@ use std::time::Duration;
 use octocrab::Octocrab;
 use serde_json::{json, Map, Value};
 
+use super::client::Client;
 use super::github;
 use super::TrackerError;
 use crate::board::{
@@ -113,57 +114,98 @@ impl Answer {
     }
 }
 
-/// The GraphQL endpoint beside the REST `api_url`: `https://api.github.com` →
-/// `https://api.github.com/graphql`; GitHub Enterprise's `https://HOST/api/v3` →
-/// `https://HOST/api/graphql`.
+/// The GraphQL endpoint beside the REST `api_url`, as the forge's client is given it:
+/// `/graphql` below the API root (`https://api.github.com/graphql`), relative, since octocrab
+/// sends a GitHub App installation's token only with relative addresses (and
+/// api.github.com's); GitHub Enterprise's `https://HOST/api/v3` → `https://HOST/api/graphql`,
+/// in full, since it is not below the root.
 pub fn graphql_url(api_url: &str) -> String {
     let api_url = api_url.trim_end_matches('/');
     match api_url.strip_suffix("/api/v3") {
         Some(host) => format!("{host}/api/graphql"),
-        None => format!("{api_url}/graphql"),
+        None => "/graphql".into(),
     }
 }
 
-/// A GitHub Projects (v2) client.
-pub struct Projects {
-    gh: Octocrab,
-    url: String,
+/// What GitHub's GraphQL endpoint answered: the JSON, and the time until the rate limit
+/// resets (`x-ratelimit-reset`), for a `RATE_LIMITED` error answered with 200.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub json: Value,
+    pub reset_in: Option<Duration>,
 }
 
-impl Projects {
-    /// A client for the GraphQL endpoint beside the REST `api_url` ([`graphql_url`]).
-    pub fn new(api_url: &str, token: Option<&str>, timeout: Duration) -> Result<Projects, String> {
-        let api_url = api_url.trim_end_matches('/');
-        Ok(Projects {
-            gh: github::client(api_url, token, timeout).map_err(|e| e.to_string())?,
-            url: graphql_url(api_url),
+/// A forge that takes GitHub GraphQL requests: the Projects calls go through the forge's own
+/// client (its credentials: token or App installation), so whatever wraps the forge (the
+/// service's request counts) sees them as it sees the REST calls.
+#[allow(async_fn_in_trait)]
+pub trait GraphQl {
+    /// Posts one request (`query`, `variables`); `write`: it is a mutation.
+    async fn graphql(&self, body: &Value, write: bool) -> Result<Response, TrackerError>;
+}
+
+impl GraphQl for github::GitHub {
+    async fn graphql(&self, body: &Value, _write: bool) -> Result<Response, TrackerError> {
+        let (gh, api_url) = self.octocrab();
+        post(gh, &graphql_url(api_url), body).await
+    }
+}
+
+/// GitLab has no GitHub Projects; the board step never asks it (it checks the forge first).
+impl GraphQl for super::gitlab::GitLab {
+    async fn graphql(&self, _body: &Value, _write: bool) -> Result<Response, TrackerError> {
+        Err(TrackerError::Rejected {
+            status: 0,
+            message: "GitHub Projects are GitHub's: the tracker is GitLab".into(),
         })
+    }
+}
+
+impl GraphQl for Client {
+    async fn graphql(&self, body: &Value, write: bool) -> Result<Response, TrackerError> {
+        match self {
+            Client::GitHub(gh) => gh.graphql(body, write).await,
+            Client::GitLab(gl) => gl.graphql(body, write).await,
+        }
+    }
+}
+
+/// Posts `body` to `url` with `gh`.
+async fn post(gh: &Octocrab, url: &str, body: &Value) -> Result<Response, TrackerError> {
+    let rsp = gh._post(url, Some(body)).await.map_err(github::error)?;
+    let rsp = octocrab::map_github_error(rsp)
+        .await
+        .map_err(github::error)?;
+    let reset_in = rsp
+        .headers()
+        .get("x-ratelimit-reset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+        .map(|reset| Duration::from_secs((reset - chrono::Utc::now().timestamp()).max(1) as u64));
+    let text = gh.body_to_string(rsp).await.map_err(github::error)?;
+    let json = serde_json::from_str(&text).map_err(|e| {
+        TrackerError::Transient(format!(
+            "GitHub's GraphQL API answered with something that is not JSON: {e}"
+        ))
+    })?;
+    Ok(Response { json, reset_in })
+}
+
+/// A GitHub Projects (v2) client over `forge`.
+pub struct Projects<'a, G> {
+    forge: &'a G,
+}
+
+impl<'a, G: GraphQl> Projects<'a, G> {
+    /// Projects reached through `forge`.
+    pub fn new(forge: &'a G) -> Self {
+        Projects { forge }
     }
 
     async fn call(&self, query: &str, variables: Value) -> Result<Answer, TrackerError> {
         let body = json!({ "query": query, "variables": variables });
-        let rsp = self
-            .gh
-            ._post(self.url.as_str(), Some(&body))
-            .await
-            .map_err(github::error)?;
-        let rsp = octocrab::map_github_error(rsp)
-            .await
-            .map_err(github::error)?;
-        let reset_in = rsp
-            .headers()
-            .get("x-ratelimit-reset")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<i64>().ok())
-            .map(|reset| {
-                Duration::from_secs((reset - chrono::Utc::now().timestamp()).max(1) as u64)
-            });
-        let text = self.gh.body_to_string(rsp).await.map_err(github::error)?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| {
-            TrackerError::Transient(format!(
-                "GitHub's GraphQL API answered with something that is not JSON: {e}"
-            ))
-        })?;
+        let write = query.trim_start().starts_with("mutation");
+        let Response { json: v, reset_in } = self.forge.graphql(&body, write).await?;
         let errors = v
             .get("errors")
             .and_then(Value::as_array)
@@ -477,10 +519,8 @@ mod tests {
 
     #[test]
     fn graphql_sits_beside_the_rest_api() {
-        assert_eq!(
-            graphql_url("https://api.github.com/"),
-            "https://api.github.com/graphql"
-        );
+        assert_eq!(graphql_url("https://api.github.com/"), "/graphql");
+        assert_eq!(graphql_url("http://127.0.0.1:8080"), "/graphql");
         assert_eq!(
             graphql_url("https://ghe.example/api/v3"),
             "https://ghe.example/api/graphql"

@@ -34,10 +34,16 @@ pub struct ChangeRequest {
 /// pass in the wrong order.)
 #[derive(Debug, Clone, Copy)]
 pub struct FileWrite<'a> {
+    /// Path in the repository, `/`-separated.
     pub path: &'a str,
+    /// The branch the commit goes on.
     pub branch: &'a str,
+    /// The file's whole new text.
     pub text: &'a str,
+    /// What [`RemoteFile::version`] said when the file was read: a write over a newer
+    /// version is refused ([`is_conflict`]).
     pub version: &'a str,
+    /// The commit message.
     pub message: &'a str,
 }
 

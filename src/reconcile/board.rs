@@ -9,23 +9,27 @@
 //!   the project part with nothing written), its items read (100 a page), then only the
 //!   missing items added and the differing values written.
 
-use std::time::Duration;
+use std::collections::HashMap;
 
 use super::Options;
 use crate::board::{
-    board_items, label_changes, plan_project, resolve_mapping, state_label_spec, BoardItem,
-    BoardReport, ProjectItem, ProjectReport,
+    board_items, label_changes, plan_project, resolve_mapping, state_label_spec, Assessed,
+    BoardItem, BoardReport, ProjectItem, ProjectReport,
 };
 use crate::config::GithubProjectConfig;
+use crate::followup::{assess, severity, ItemOutcome};
 use crate::forge::paced::{Paced, Sleeper};
-use crate::forge::projects::{Projects, BATCH, PAGE};
+use crate::forge::projects::{GraphQl, Projects, BATCH, PAGE};
 use crate::forge::{ForgeKind, LabelSpec, Tracker, TrackerError};
 use crate::model::Postmortem;
 use crate::plan::TrackedIssue;
+use crate::render::context::PostmortemRef;
 
 /// The board step after a sync: `listing` is the sync's last listing, in which the issues
-/// the sync closed (`closed`, ticked items) are still open.
-pub async fn after_sync<F: Tracker, S: Sleeper>(
+/// the sync closed (`closed`, ticked items) are still open. The sync reads no status block, so
+/// an undated postmortem's policy counts from each issue's opening day, as the sync's plan
+/// does; a follow-up passes its own assessment to [`board`] instead.
+pub async fn after_sync<F: Tracker + GraphQl, S: Sleeper>(
     forge: &F,
     sleeper: &S,
     docs: &[Postmortem],
@@ -37,24 +41,41 @@ pub async fn after_sync<F: Tracker, S: Sleeper>(
     for t in listing.iter_mut().filter(|t| closed.contains(&t.number)) {
         t.open = false;
     }
-    board(forge, sleeper, docs.iter(), &listing, options).await
+    let assessed: Vec<(PostmortemRef, Option<String>, Vec<ItemOutcome>)> = docs
+        .iter()
+        .map(|d| {
+            let items = assess(
+                d,
+                Some(&listing),
+                options.today,
+                &options.followup,
+                &HashMap::new(),
+            );
+            (PostmortemRef::of(d, None), severity(d), items)
+        })
+        .collect();
+    let items = board_items(assessed.iter().map(|(p, s, items)| Assessed {
+        postmortem: p,
+        severity: s.as_deref(),
+        items,
+    }));
+    board(forge, sleeper, &items, &listing, options).await
 }
 
-/// Keeps the boards current for the items of `docs` tracked in `listing`. Fatal tracker
-/// errors (token, access) from the labels stop it; the project's problems are reported in
-/// [`BoardReport::errors`] and the run goes on.
-pub async fn board<'a, F: Tracker, S: Sleeper>(
+/// Keeps the boards current for `items` (from [`board_items`]), whose issues are in
+/// `listing`. Fatal tracker errors (token, access) from the labels stop it; the project's
+/// problems are reported in [`BoardReport::errors`] and the run goes on.
+pub async fn board<F: Tracker + GraphQl, S: Sleeper>(
     forge: &F,
     sleeper: &S,
-    docs: impl IntoIterator<Item = &'a Postmortem>,
+    items: &[BoardItem],
     listing: &[TrackedIssue],
     options: &Options,
 ) -> Result<BoardReport, TrackerError> {
-    let items = board_items(docs, listing, options.today, &options.followup);
     let paced = Paced::new(forge, sleeper, &options.sync.pacing);
     let mut report = BoardReport::default();
     if options.config.state_labels.enabled {
-        state_labels(&paced, &items, listing, options, &mut report).await?;
+        state_labels(&paced, items, listing, options, &mut report).await?;
     }
     if let Some(project) = &options.config.projects.github {
         if options.remote.kind != Some(ForgeKind::Github) {
@@ -63,7 +84,7 @@ pub async fn board<'a, F: Tracker, S: Sleeper>(
                 options.remote.forge()
             ));
         } else {
-            match github_project(&paced, &items, project, options, &mut report.notices).await {
+            match github_project(&paced, items, project, options, &mut report.notices).await {
                 Ok((p, errors)) => {
                     report.project = Some(p);
                     report.errors.extend(errors);
@@ -130,7 +151,7 @@ async fn state_labels<F: Tracker, S: Sleeper>(
 /// Reads the project, plans, then writes: the missing items added, the differing values
 /// set. Returns what was done and the errors of single items; `Err` when the project cannot
 /// be used at all (nothing was written then).
-async fn github_project<F: Tracker, S: Sleeper>(
+async fn github_project<F: Tracker + GraphQl, S: Sleeper>(
     paced: &Paced<'_, F, S>,
     items: &[BoardItem],
     config: &GithubProjectConfig,
@@ -138,8 +159,7 @@ async fn github_project<F: Tracker, S: Sleeper>(
     notices: &mut Vec<String>,
 ) -> Result<(ProjectReport, Vec<String>), String> {
     let remote = &options.remote;
-    let timeout = Duration::from_secs(options.config.sync.timeout_secs);
-    let client = Projects::new(&remote.api_url, remote.token.as_deref(), timeout)?;
+    let client = Projects::new(paced.tracker());
     let text = |e: TrackerError| e.to_string();
     let schema = paced
         .retrying(false, || client.schema(&config.owner, config.number))

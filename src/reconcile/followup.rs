@@ -10,8 +10,10 @@ use serde::Serialize;
 
 use super::publish::{request_body, status_changes, StatusContext};
 use super::Options;
+use crate::board::{board_items, Assessed};
 use crate::followup::{followup_doc, update_tracker, DocOutcome, TrackerUpdates, UpdateOptions};
 use crate::forge::paced::{Paced, Sleeper};
+use crate::forge::projects::GraphQl;
 use crate::forge::publish::{commit_message, publish, Published, Publisher, Source, Target};
 use crate::forge::{Tracker, TrackerError};
 use crate::model::Postmortem;
@@ -99,7 +101,7 @@ pub struct FollowupReport {
 /// The follow-up of `docs` through `forge` (`None`: file-only, the files are the state),
 /// paced by the options' [`crate::forge::paced::Pacing`], waiting with `sleeper`. Fatal tracker errors
 /// (token, access) stop it; others are recorded in the report.
-pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
+pub async fn followup<F: Tracker + Publisher + GraphQl, S: Sleeper>(
     forge: Option<&F>,
     sleeper: &S,
     docs: &[Document],
@@ -152,14 +154,9 @@ pub async fn followup<F: Tracker + Publisher, S: Sleeper>(
         .await?;
         report.errors.extend(updates.errors.iter().cloned());
         report.updates = Some(updates);
-        let board = super::board::board(
-            forge,
-            sleeper,
-            docs.iter().map(|d| &d.doc),
-            &listing,
-            options,
-        )
-        .await?;
+        // The states the status blocks were written with, not a second assessment.
+        let items = board_items(report.documents.iter().map(Assessed::from));
+        let board = super::board::board(forge, sleeper, &items, &listing, options).await?;
         report.errors.extend(board.errors.iter().cloned());
         report.board = Some(board);
     }

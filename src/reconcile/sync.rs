@@ -4,6 +4,7 @@
 //! re-applied by item key to the text there), or both. `sync`, the Action's push and the
 //! service's runner call [`sync`].
 
+use crate::forge::projects::GraphQl;
 use crate::forge::publish::{commit_message, publish, Published, Publisher, Source, Target};
 use crate::forge::{Tracker, TrackerError};
 use crate::model::Postmortem;
@@ -23,6 +24,9 @@ pub struct Job<'a> {
     /// Also write them through the forge's API: with `local`, only the files whose links were
     /// written locally; without, every file with an item that got an issue.
     pub forge: Option<Target>,
+    /// Keep the boards current after the sync ([`super::board`]); off when a follow-up that
+    /// keeps them follows in the same job, so the job reads the GitHub Project once.
+    pub board: bool,
 }
 
 /// What a sync job did.
@@ -43,7 +47,7 @@ fn request_body(files: usize) -> String {
 
 /// Syncs `docs` through `forge` (paced and retried by `sleeper`'s clock), then writes the
 /// links back as `job` says.
-pub async fn sync<F: Tracker + Publisher, S: crate::forge::paced::Sleeper>(
+pub async fn sync<F: Tracker + Publisher + GraphQl, S: crate::forge::paced::Sleeper>(
     forge: &F,
     sleeper: &S,
     docs: &[Postmortem],
@@ -56,11 +60,13 @@ pub async fn sync<F: Tracker + Publisher, S: crate::forge::paced::Sleeper>(
         .filter(|t| t.issue.open == Some(false))
         .filter_map(|t| t.issue.number)
         .collect();
-    let board =
-        super::board::after_sync(forge, sleeper, docs, &report.listing, &closed, job.options)
-            .await?;
-    report.errors.extend(board.errors.iter().cloned());
-    report.board = Some(board);
+    if job.board {
+        let board =
+            super::board::after_sync(forge, sleeper, docs, &report.listing, &closed, job.options)
+                .await?;
+        report.errors.extend(board.errors.iter().cloned());
+        report.board = Some(board);
+    }
     let published = match &job.forge {
         None => None,
         Some(target) => {

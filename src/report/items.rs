@@ -4,8 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::followup::{incident_day, DocOutcome};
-use crate::model::Postmortem;
+use crate::followup::DocOutcome;
 use crate::render::context::ItemState;
 
 /// One action item with its state: a row of the service's index and of `report`.
@@ -57,13 +56,12 @@ impl ItemRecord {
 }
 
 /// The records of one repository's postmortems (`forge`: `github`, `gitlab`, or empty for
-/// file-only), from a follow-up's outcomes (`docs` and
-/// `outcomes` pair up) and the tracker's `listing`. `closed_on` is the day a done item's issue
-/// was closed; without one the store fills it in (the first day it saw the item done).
+/// file-only), from a follow-up's outcomes and the tracker's `listing`. `closed_on` is the day
+/// a done item's issue was closed; without one the store fills it in (the first day it saw
+/// the item done).
 pub fn records(
     forge: &str,
     repository: &str,
-    docs: &[Postmortem],
     outcomes: &[DocOutcome],
     listing: &[crate::plan::TrackedIssue],
     file_url: Option<&str>,
@@ -74,29 +72,31 @@ pub fn records(
         .filter_map(|t| Some((t.number, t.closed_on?)))
         .collect();
     let mut out = Vec::new();
-    for (doc, outcome) in docs.iter().zip(outcomes) {
-        let incident = incident_day(doc);
-        let severity = doc.front_matter.as_ref().and_then(|f| f.severity.clone());
+    for doc in outcomes {
         let postmortem_url = file_url.map(|u| u.replace("{path}", &doc.path));
-        for (item, o) in doc.actions.iter().zip(&outcome.items) {
+        for o in &doc.items {
             out.push(ItemRecord {
                 forge: forge.to_string(),
                 repository: repository.to_string(),
                 path: doc.path.clone(),
-                postmortem: doc.title.clone().unwrap_or_else(|| doc.path.clone()),
+                postmortem: doc
+                    .postmortem
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| doc.path.clone()),
                 postmortem_url: postmortem_url.clone(),
                 line: o.line,
                 key: o.key.to_string(),
                 text: o.text.clone(),
-                kind: item.kind.name().to_string(),
-                severity: severity.clone(),
+                kind: o.kind.name().to_string(),
+                severity: doc.severity.clone(),
                 owner: o.status.owner.clone(),
                 due: o.status.due,
                 state: o.status.state,
                 days_overdue: o.status.days_overdue,
                 issue: o.issue.as_ref().map(|i| i.reference.clone()),
                 issue_url: o.issue.as_ref().and_then(|i| i.url.clone()),
-                incident,
+                incident: doc.incident,
                 closed_on: o
                     .number
                     .filter(|_| o.status.state == ItemState::Done)

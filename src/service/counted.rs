@@ -1,5 +1,5 @@
 //! A forge adapter wrapped to count its calls for `/metrics`: every call of [`Tracker`],
-//! [`Publisher`] and [`Browse`] by its outcome. A call is one API request, except the
+//! [`Publisher`], [`Browse`] and [`GraphQl`] (GitHub Projects) by its outcome. A call is one API request, except the
 //! listings (issues, comments, files), which count once however many pages they read.
 //!
 //! The same calls are also counted per job ([`JobCalls`]), for the job's log line: the
@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use super::webhook::Forge;
 use crate::forge::browse::Browse;
+use crate::forge::projects::{GraphQl, Response};
 use crate::forge::{Tracker, TrackerError};
 use crate::plan::TrackedIssue;
 
@@ -158,3 +159,66 @@ macro_rules! counted {
 }
 
 crate::forge::forward_forge!([F: Tracker + Browse] Counted<'_, F>, counted);
+
+/// GitHub Projects' GraphQL requests, counted as the REST calls are: one request each, a
+/// write when it is a mutation that succeeded. A project write changes no issue, so the kept
+/// listing stays.
+impl<F: GraphQl> GraphQl for Counted<'_, F> {
+    async fn graphql(
+        &self,
+        body: &serde_json::Value,
+        write: bool,
+    ) -> Result<Response, TrackerError> {
+        let r = self.inner.graphql(body, write).await;
+        if write && r.is_ok() {
+            JobCalls::add(|j| &j.writes);
+        }
+        self.count(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A GraphQL endpoint that answers every request, except one asking to fail.
+    struct Endpoint;
+
+    impl GraphQl for Endpoint {
+        async fn graphql(
+            &self,
+            body: &serde_json::Value,
+            _write: bool,
+        ) -> Result<Response, TrackerError> {
+            if body["fail"] == true {
+                return Err(TrackerError::Transient("connection reset".into()));
+            }
+            Ok(Response {
+                json: json!({ "data": {} }),
+                reset_in: None,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn graphql_requests_are_the_jobs_requests_and_its_mutations_writes() {
+        let counts = CallCounts::default();
+        let counted = Counted::new(&Endpoint, Forge::Github, &counts);
+        let calls = Arc::new(JobCalls::default());
+        JobCalls::scope(calls.clone(), async {
+            let query = json!({ "query": "query PostmortemTrackerProject { x }" });
+            counted.graphql(&query, false).await.unwrap();
+            let mutation = json!({ "query": "mutation PostmortemTrackerAddItems { x }" });
+            counted.graphql(&mutation, true).await.unwrap();
+            let failed = json!({ "fail": true });
+            counted.graphql(&failed, true).await.unwrap_err();
+        })
+        .await;
+        assert_eq!(calls.counts(), (3, 1), "(requests, writes) of the job");
+        assert_eq!(
+            counts.snapshot(),
+            BTreeMap::from([(("github", "error"), 1), (("github", "ok"), 2)])
+        );
+    }
+}

@@ -132,7 +132,7 @@ pub(crate) fn render(
         &mut out,
         "postmortem_tracker_api_calls_total",
         "counter",
-        "Forge API calls by the jobs, by forge and outcome (ok, rate_limited, error); a paginated listing counts once.",
+        "Forge API calls by the jobs, by forge and outcome (ok, rate_limited, error); a paginated listing counts once; GitHub Projects' GraphQL requests count too.",
     );
     for ((forge, outcome), n) in api.calls() {
         let _ = writeln!(
@@ -155,6 +155,18 @@ pub(crate) fn render(
         "Time spent in those waits.",
     );
     let _ = writeln!(out, "postmortem_tracker_api_wait_seconds_total {waited}");
+    family(
+        &mut out,
+        "postmortem_tracker_installation_jobs_put_off_total",
+        "counter",
+        "Jobs put off without a request because their GitHub App installation's rate limit was spent, by installation.",
+    );
+    for (installation, n) in api.put_off_by_installation() {
+        let _ = writeln!(
+            out,
+            "postmortem_tracker_installation_jobs_put_off_total{{installation=\"{installation}\"}} {n}"
+        );
+    }
     if let Some(d) = depth {
         family(
             &mut out,

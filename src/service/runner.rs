@@ -20,13 +20,14 @@ use chrono::{NaiveDate, Utc};
 
 use super::counted::{CallCounts, Counted};
 use super::index;
-use super::store::{Job, Store};
+use super::store::{Job, Remembered, Store};
 use super::webhook::{Forge, Reason};
 use super::{BoxFuture, JobError, JobResult, Runner};
-use crate::forge::app::GitHubApp;
+use crate::forge::app::{GitHubApp, Watched};
 use crate::forge::browse::Browse;
-use crate::forge::client::{Client, ConnectError};
+use crate::forge::client::{Client, ConnectError, Credential};
 use crate::forge::paced::{Pacing, Sleeper};
+use crate::forge::projects::GraphQl;
 use crate::forge::publish::Target;
 use crate::forge::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
 use crate::model::Postmortem;
@@ -82,12 +83,29 @@ pub struct ApiMetrics {
     calls: CallCounts,
     waits: AtomicU64,
     waited_ms: AtomicU64,
+    /// Jobs put off without a request, by the GitHub App installation whose rate limit was
+    /// spent.
+    put_off: std::sync::Mutex<BTreeMap<u64, u64>>,
 }
 
 impl ApiMetrics {
     /// API calls by (forge, outcome): `ok`, `rate_limited`, `error` (see [`Counted`]).
     pub fn calls(&self) -> BTreeMap<(&'static str, &'static str), u64> {
         self.calls.snapshot()
+    }
+
+    /// Jobs put off without a request because their GitHub App installation's rate limit
+    /// was spent, by installation.
+    pub fn put_off_by_installation(&self) -> BTreeMap<u64, u64> {
+        self.put_off
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn put_off(&self, installation: u64) {
+        let mut m = self.put_off.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(installation).or_default() += 1;
     }
 
     /// (number of waits, total seconds waited).
@@ -118,6 +136,9 @@ impl Sleeper for CountingSleeper<'_> {
 struct Failure {
     message: String,
     wait: Option<Duration>,
+    /// Back to the queue for `wait` at once, not waited out in the job: nothing was sent,
+    /// and a worker waiting would hold up other installations' jobs.
+    put_off: bool,
 }
 
 impl From<String> for Failure {
@@ -125,6 +146,7 @@ impl From<String> for Failure {
         Failure {
             message,
             wait: None,
+            put_off: false,
         }
     }
 }
@@ -162,17 +184,6 @@ pub struct ForgeRunner {
     /// GitHub as an App: each repository through its installation's token, never
     /// `settings.github`'s.
     app: Option<Arc<GitHubApp>>,
-    /// What the last job of each repository read, kept in memory (a restart reads everything
-    /// once more): its default branch and its files by blob id.
-    memory: std::sync::Mutex<std::collections::HashMap<(Forge, String), Memory>>,
-}
-
-/// What a repository's last job read: a follow-up job trusts the branch name (no request for
-/// it), and no job reads a file whose blob id is unchanged.
-#[derive(Debug, Default)]
-struct Memory {
-    branch: Option<String>,
-    seen: remote::Seen,
 }
 
 impl ForgeRunner {
@@ -189,7 +200,6 @@ impl ForgeRunner {
             engine,
             api,
             app: None,
-            memory: Default::default(),
         })
     }
 
@@ -238,6 +248,7 @@ impl ForgeRunner {
                 Err(Failure {
                     wait: Some(wait),
                     message,
+                    put_off: false,
                 }) if waits < RATE_LIMIT_WAITS && wait <= self.settings.pacing.max_wait => {
                     waits += 1;
                     // Logged as an event of the job's span, so JSON logs stay JSON.
@@ -251,6 +262,7 @@ impl ForgeRunner {
                 Err(Failure {
                     wait: Some(wait),
                     message,
+                    ..
                 }) => return Err(JobError::Later { message, wait }),
                 Err(f) => return Err(f.message.into()),
             }
@@ -260,71 +272,130 @@ impl ForgeRunner {
     async fn attempt(&self, job: &Job) -> Result<(), Failure> {
         let forge = job.mark.forge;
         let origin = format!("{}:{}", forge.as_str(), job.mark.repo);
-        let (client, remote) = match (forge, &self.app) {
-            (Forge::Github, Some(app)) => {
-                // Finding the installation and minting its token are calls too.
-                let connected = app.github(&job.mark.repo).await;
-                self.api.calls.record(forge, &connected);
-                let gh = connected.map_err(|e| self.failure(forge, &origin, e))?;
-                let remote = Remote {
-                    kind: Some(forge),
-                    repo: job.mark.repo.clone(),
-                    api_url: app.api_url().to_string(),
-                    token: None,
-                    app: None,
-                };
-                (Client::GitHub(gh), remote)
+        if let (Forge::Github, Some(app)) = (forge, &self.app) {
+            return self.attempt_as_app(app, job, &origin).await;
+        }
+        let access = self.access(forge)?;
+        let remote = Remote {
+            kind: Some(forge),
+            repo: job.mark.repo.clone(),
+            api_url: access.api_url.clone(),
+            token: Some(access.token.clone()),
+            app: None,
+        };
+        let client = match Client::connect(&remote, self.settings.timeout).await {
+            Ok(client) => {
+                if forge == Forge::Gitlab {
+                    // Connecting to GitLab checks the token (`GET /user`): a call too.
+                    self.api.calls.record(forge, &Ok::<(), TrackerError>(()));
+                }
+                client
             }
-            _ => {
-                let access = self.access(forge)?;
-                let remote = Remote {
-                    kind: Some(forge),
-                    repo: job.mark.repo.clone(),
-                    api_url: access.api_url.clone(),
-                    token: Some(access.token.clone()),
-                    app: None,
-                };
-                let client = match Client::connect(&remote, self.settings.timeout).await {
-                    Ok(client) => {
-                        if forge == Forge::Gitlab {
-                            // Connecting to GitLab checks the token (`GET /user`): a call too.
-                            self.api.calls.record(forge, &Ok::<(), TrackerError>(()));
-                        }
-                        client
-                    }
-                    Err(ConnectError::Tracker(e)) => {
-                        self.api.calls.record(forge, &Err::<(), _>(e.clone()));
-                        return Err(self.failure(forge, &origin, e));
-                    }
-                    Err(ConnectError::Setup(m)) => return Err(format!("{origin}: {m}").into()),
-                };
-                (client, remote)
+            Err(ConnectError::Tracker(e)) => {
+                self.api.calls.record(forge, &Err::<(), _>(e.clone()));
+                return Err(self.failure(forge, &origin, e));
             }
+            Err(ConnectError::Setup(m)) => return Err(format!("{origin}: {m}").into()),
         };
         let counted = Counted::new(&client, forge, &self.api.calls);
         self.reconcile(&counted, job, remote).await
     }
 
-    /// The credential a forge's calls carry, for messages.
-    fn credential(&self, forge: Forge) -> &'static str {
-        match (forge, &self.app) {
-            (Forge::Github, Some(_)) => "GitHub App (GITHUB_APP_ID) installation token",
-            (forge, _) => forge.token_var(),
+    /// [`ForgeRunner::attempt`] as the GitHub App: through the token of the installation that
+    /// covers the repository, unless that installation's rate limit is known to be spent,
+    /// when the job is put off until its reset without a request. Every call's answer tells
+    /// the App about its installation's limit ([`Watched`]).
+    async fn attempt_as_app(
+        &self,
+        app: &GitHubApp,
+        job: &Job,
+        origin: &str,
+    ) -> Result<(), Failure> {
+        let forge = Forge::Github;
+        let now = Utc::now();
+        if let Some((installation, until)) = app.spent_until(&job.mark.repo, now) {
+            self.api.put_off(installation);
+            return Err(Failure {
+                message: format!(
+                    "{origin}: the rate limit of the GitHub App's installation {installation} is spent until {}; put off without a request",
+                    until.to_rfc3339()
+                ),
+                wait: Some((until - now).to_std().unwrap_or_default()),
+                put_off: true,
+            });
         }
+        // Finding the installation and minting its token are calls too.
+        let connected = app.installation_github(&job.mark.repo).await;
+        self.api.calls.record(forge, &connected);
+        let (installation, gh) = connected.map_err(|e| self.failure(forge, origin, e))?;
+        let remote = Remote {
+            kind: Some(forge),
+            repo: job.mark.repo.clone(),
+            api_url: app.api_url().to_string(),
+            token: None,
+            app: None,
+        };
+        let client = Client::GitHub(gh);
+        let watched = Watched::new(&client, app, installation);
+        let counted = Counted::new(&watched, forge, &self.api.calls);
+        self.reconcile(&counted, job, remote).await
+    }
+
+    /// The credential a forge's calls carry, for messages.
+    fn credential(&self, forge: Forge) -> Credential {
+        let app = self.app.as_ref().filter(|_| forge == Forge::Github);
+        Credential::of(forge, app.map(|a| a.app_id()))
     }
 
     /// A failed call as a [`Failure`].
     fn failure(&self, forge: Forge, origin: &str, e: TrackerError) -> Failure {
         let wait = rate_limit_wait(&e);
         Failure {
-            message: format!("{origin}: {}", explain(self.credential(forge), &e)),
+            message: format!("{origin}: {}", explain(&self.credential(forge), &e)),
             wait,
+            put_off: false,
+        }
+    }
+
+    /// `f` on the store, off the async threads.
+    async fn on_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, super::store::StoreError> + Send + 'static,
+    ) -> Result<T, String> {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || f(&store)).await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// What `forge:repo`'s last job read. A store that cannot say only costs reads: the job
+    /// reads every file, as the first job of a repository does.
+    async fn remembered(&self, forge: Forge, repo: &str) -> Remembered {
+        let owned = repo.to_string();
+        self.on_store(move |s| s.remembered(forge, &owned))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(repository = %repo, "reading every file: {e}");
+                Remembered::default()
+            })
+    }
+
+    /// Keeps what `forge:repo`'s job read for its next job, on any replica; a store that
+    /// cannot keep it only costs the next job reads.
+    async fn remember(&self, forge: Forge, repo: &str, read: Remembered) {
+        let owned = repo.to_string();
+        if let Err(e) = self
+            .on_store(move |s| s.remember(forge, &owned, &read))
+            .await
+        {
+            tracing::warn!(repository = %repo, "the next job reads every file again: {e}");
         }
     }
 
     /// One repository, start to end, through `forge` at `api_url` (with `token`, unless
     /// the client authenticates otherwise). Errors name the repository.
-    async fn reconcile<F: Tracker + Browse>(
+    async fn reconcile<F: Tracker + Browse + GraphQl>(
         &self,
         forge: &F,
         job: &Job,
@@ -340,15 +411,12 @@ impl ForgeRunner {
             Failure {
                 message: e.to_string(),
                 wait,
+                put_off: false,
             }
         };
-        let key = (kind, repo.to_string());
-        let mut memory = self
-            .memory
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&key)
-            .unwrap_or_default();
+        // What the repository's last job read, on any replica: kept in the store.
+        let before = self.remembered(kind, repo).await;
+        let mut memory = before.clone();
         // A push may name a new default branch; an issue event or the schedule does not.
         let remembered = memory
             .branch
@@ -394,10 +462,9 @@ impl ForgeRunner {
         .await
         .map_err(load_failed)?;
         memory.branch = Some(branch.clone());
-        self.memory
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, memory);
+        if memory != before {
+            self.remember(kind, repo, memory).await;
+        }
         let (docs, texts): (Vec<Postmortem>, Vec<String>) = inputs.documents.into_iter().unzip();
         let file_url = config
             .sync
@@ -429,6 +496,7 @@ impl ForgeRunner {
                 title: REQUEST_TITLE.into(),
             }),
         };
+        let followup_job = job.mark.reason == Reason::Followup;
         let synced = reconcile_sync(
             forge,
             &CountingSleeper(&self.api),
@@ -438,6 +506,8 @@ impl ForgeRunner {
                 engine: &self.engine,
                 local: false,
                 forge: target.clone(),
+                // A follow-up job's follow-up keeps the boards: the project is read once.
+                board: !followup_job,
             },
         )
         .await
@@ -454,7 +524,6 @@ impl ForgeRunner {
 
         // 2. Status, from one listing after the sync; written and told to the tracker on a
         // follow-up job only.
-        let followup_job = job.mark.reason == Reason::Followup;
         let documents: Vec<Document> = docs
             .iter()
             .cloned()
@@ -482,14 +551,7 @@ impl ForgeRunner {
         let (outcomes, listing) = (status.documents, status.listing.unwrap_or_default());
 
         // 3. The index.
-        let records = index::records(
-            kind.as_str(),
-            repo,
-            &docs,
-            &outcomes,
-            &listing,
-            Some(&file_url),
-        );
+        let records = index::records(kind.as_str(), repo, &outcomes, &listing, Some(&file_url));
         let incidents: Vec<_> = docs
             .iter()
             .map(|d| crate::report::IncidentFigures::of(kind.as_str(), repo, d))
@@ -550,7 +612,7 @@ impl Runner for ForgeRunner {
             listed
                 .map(|v| v.into_iter().map(|r| r.to_lowercase()).collect())
                 .map_err(|e| {
-                    let why = explain(self.credential(forge), &e);
+                    let why = explain(&self.credential(forge), &e);
                     format!("{}:{owner}/*: {why}", forge.as_str())
                 })
         })
@@ -600,18 +662,21 @@ fn rate_limit_wait(e: &TrackerError) -> Option<Duration> {
 }
 
 /// One line per failure, saying what to fix; never the token.
-fn explain(var: &str, e: &TrackerError) -> String {
+fn explain(credential: &Credential, e: &TrackerError) -> String {
+    let who = &credential.who;
     match e {
         TrackerError::Unauthorized(m) => {
-            format!("the service's {var} was rejected (401 {}): set a valid token", m.trim())
+            format!("{who} was rejected (401 {}): {}", m.trim(), credential.fix)
         }
         TrackerError::Forbidden(m) => format!(
-            "the service's {var} may not do this (403 {}): it needs issues and contents write access",
-            m.trim()
+            "{who} may not do this (403 {}): it needs {}",
+            m.trim(),
+            credential.scope
         ),
         TrackerError::NotFound(m) => format!(
-            "not found (404 {}): check the repository name, and that {var} can see it",
-            m.trim()
+            "not found (404 {}): check the repository name, and that {who} can see it ({})",
+            m.trim(),
+            credential.visibility
         ),
         other => other.to_string(),
     }

@@ -124,9 +124,10 @@ async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiv
     let (requests, writes) = calls.counts();
     let duration_ms = took.as_millis() as u64;
     let now = Utc::now();
-    let recorded = match outcome {
+    // Counted once the store has it: a replica killed in between never shows a run its
+    // store does not hold.
+    let (recorded, counted) = match outcome {
         Ok(()) => {
-            app.metrics.run("done", job.mark.reason, took);
             job_event!(
                 info,
                 requests,
@@ -136,10 +137,12 @@ async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiv
                 "job done"
             );
             let j = job.clone();
-            app.store(move |s| s.finish(&j, Ok(()), now)).await
+            (
+                app.store(move |s| s.finish(&j, Ok(()), now)).await,
+                Some("done"),
+            )
         }
         Err(JobError::Failed(e)) => {
-            app.metrics.run("failed", job.mark.reason, took);
             job_event!(
                 warn,
                 requests,
@@ -150,7 +153,10 @@ async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiv
                 "job failed"
             );
             let j = job.clone();
-            app.store(move |s| s.finish(&j, Err(e), now)).await
+            (
+                app.store(move |s| s.finish(&j, Err(e), now)).await,
+                Some("failed"),
+            )
         }
         Err(JobError::Later { message, wait }) => {
             // A second past the reset: a limit counted in whole seconds has surely reset.
@@ -168,10 +174,16 @@ async fn run(app: &App, runner: &Arc<dyn Runner>, job: Job, stop: &watch::Receiv
                 "job put off until the rate limit resets"
             );
             let j = job.clone();
-            app.store(move |s| s.defer(&j, not_before, &message, now))
-                .await
+            (
+                app.store(move |s| s.defer(&j, not_before, &message, now))
+                    .await,
+                None,
+            )
         }
     };
+    if let Some(result) = counted {
+        app.metrics.run(result, job.mark.reason, took);
+    }
     if let Err(e) = recorded {
         job_event!(error, error = %e, "cannot record the end of the job");
     }

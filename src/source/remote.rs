@@ -110,7 +110,7 @@ pub async fn read_config<F: Browse>(
 
 /// Files read before, by path: each one's blob id and text. A listing that shows the same blob
 /// id shows the same content, so the file is not read again.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Seen {
     files: HashMap<String, (String, String)>,
 }

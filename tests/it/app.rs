@@ -14,12 +14,12 @@ use std::time::Duration;
 use postmortem_tracker::forge::app::{AppCredentials, GitHubApp, KEY_VAR};
 use postmortem_tracker::forge::paced::Pacing;
 use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
-use postmortem_tracker::service::store::Store;
+use postmortem_tracker::service::store::{JobState, Store};
 use postmortem_tracker::service::{Secrets, Settings};
 use serde_json::Value;
 use support::github::FakeGitHub;
 use support::github_app::{test_key, Credential, FakeApp};
-use support::service::{Service, ServiceForge};
+use support::service::{eventually_for, Service, ServiceForge};
 
 const SECRET: &str = "app-webhook-secret";
 const APP_ID: u64 = 4242;
@@ -29,8 +29,13 @@ const CONFIG: &str = "[sync]\nmin_write_interval_ms = 0\nretry_delay_ms = 0\n";
 /// The fake GitHub with `acme/svc` in installation 1 and `globex/api` in installation 2,
 /// each holding one postmortem; tokens good for `token_uses` requests.
 fn fake(token_uses: usize) -> FakeGitHub {
+    fake_with(token_uses, &["acme/svc"])
+}
+
+/// [`fake`] with `acme` (installation 1) holding the repositories `acme`.
+fn fake_with(token_uses: usize, acme: &[&str]) -> FakeGitHub {
     let gh = FakeGitHub::start();
-    for repo in ["acme/svc", "globex/api"] {
+    for repo in acme.iter().copied().chain(["globex/api"]) {
         gh.seed(
             repo,
             &[
@@ -40,7 +45,7 @@ fn fake(token_uses: usize) -> FakeGitHub {
         );
     }
     let mut app = FakeApp::new(APP_ID);
-    app.install(1, "acme", &["acme/svc"]);
+    app.install(1, "acme", acme);
     app.install(2, "globex", &["globex/api"]);
     app.token_uses = token_uses;
     gh.state().app = Some(app);
@@ -62,7 +67,13 @@ async fn start(gh: &FakeGitHub) -> (Service, Arc<GitHubApp>, tempfile::TempDir) 
     let app = GitHubApp::connect(&gh.base_url(), &credentials(), Duration::from_secs(10))
         .await
         .unwrap();
-    assert_eq!(app.discover().await.unwrap(), ["acme/svc", "globex/api"]);
+    let mut installed: Vec<String> = app_state(gh)
+        .installations
+        .iter()
+        .flat_map(|i| i.repos.iter().cloned())
+        .collect();
+    installed.sort();
+    assert_eq!(app.discover().await.unwrap(), installed);
     let app = Arc::new(app);
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
@@ -166,6 +177,128 @@ async fn two_installations_each_reconciled_with_their_own_token() {
         assert!(c.path.starts_with("/app"), "{c:?}");
         assert!(c.status < 300, "the fake accepted the App's JWT: {c:?}");
     }
+    svc.stop().await;
+}
+
+/// Rate limits are kept per installation: installation 1's budget is spent (the fake refuses
+/// its token with 403, `x-ratelimit-remaining: 0` and the reset 7 s on, longer than the 5 s a
+/// job may wait), installation 2's is not. `globex/api` (installation 2) is reconciled;
+/// `acme/svc`'s job is put off until the reset after its one refused request, and `acme/web`'s
+/// (installation 1 too) without any request; neither asks again before the reset, none fails,
+/// and both finish after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_installation_puts_off_its_own_jobs_until_its_reset_and_no_others() {
+    let gh = fake_with(10_000, &["acme/svc", "acme/web"]);
+    let (svc, _app, _dir) = start(&gh).await;
+    let reset = chrono::Utc::now().timestamp() + 7;
+    gh.state().app.as_mut().unwrap().spend(1, reset);
+    let job_of = |repo: &'static str| {
+        let store = svc.store.clone();
+        move || {
+            store
+                .recent_jobs(10)
+                .unwrap()
+                .into_iter()
+                .find(|j| j.mark.repo == repo)
+        }
+    };
+    let put_off = |repo: &'static str| {
+        let job = job_of(repo);
+        move || job().is_some_and(|j| j.not_before.is_some() && j.state == JobState::Queued)
+    };
+    assert_eq!(push(&svc, "acme/svc", 1, "d-1").await.0, 202);
+    eventually_for("acme/svc's job to be put off", 10, put_off("acme/svc")).await;
+    assert_eq!(push(&svc, "acme/web", 1, "d-2").await.0, 202);
+    assert_eq!(push(&svc, "globex/api", 2, "d-3").await.0, 202);
+    eventually_for("acme/web's job to be put off", 10, put_off("acme/web")).await;
+    let globex = job_of("globex/api");
+    eventually_for("globex/api's job to finish", 30, move || {
+        globex().is_some_and(|j| j.state == JobState::Done)
+    })
+    .await;
+
+    // Before the reset: installation 1's token was sent once (refused), for acme/svc; acme/web
+    // asked nothing; installation 2 went on.
+    let app = app_state(&gh);
+    let refused: Vec<_> = app
+        .calls
+        .iter()
+        .filter(|c| c.credential == Credential::Installation(1) && c.path.starts_with("/repos/"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].path.starts_with("/repos/acme/svc"),
+        "{refused:?}"
+    );
+    assert_eq!(refused[0].status, 403);
+    assert!(
+        app.calls_on("acme/web").is_empty(),
+        "{:?}",
+        app.calls_on("acme/web")
+    );
+    assert_eq!(gh.state().repo("globex", "api").real_issues().len(), 2);
+    for repo in ["acme/svc", "acme/web"] {
+        let j = job_of(repo)().unwrap();
+        let not_before = j.not_before.unwrap().timestamp();
+        assert!(
+            not_before >= reset,
+            "{repo}: not before {not_before}, reset {reset}"
+        );
+        let why = j.error.unwrap_or_default();
+        assert!(why.contains("rate limit"), "{repo}: {why}");
+    }
+    let (_, metrics) = svc.get("/metrics").await;
+    assert!(
+        metrics
+            .contains("postmortem_tracker_installation_jobs_put_off_total{installation=\"1\"} 1\n"),
+        "{metrics}"
+    );
+
+    // After the reset both run again and finish; nothing failed.
+    svc.idle(40).await;
+    let depth = svc.depth();
+    assert_eq!((depth.done, depth.failed), (3, 0), "{depth:?}");
+    let app = app_state(&gh);
+    let first = refused[0].at;
+    for c in app
+        .calls
+        .iter()
+        .filter(|c| c.credential == Credential::Installation(1))
+    {
+        assert!(
+            c.at <= first || c.at.timestamp() >= reset,
+            "installation 1 asked again before its reset: {c:?}"
+        );
+    }
+    for (owner, name) in [("acme", "svc"), ("acme", "web")] {
+        assert_eq!(
+            gh.state().repo(owner, name).real_issues().len(),
+            2,
+            "{owner}/{name}"
+        );
+    }
+    svc.stop().await;
+}
+
+/// The service as the App, on an installation granted read access only: the job fails with
+/// a message naming the App and the permissions it lacks, not the `GITHUB_TOKEN` configured
+/// beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_permission_names_the_app_in_the_run_history() {
+    let gh = fake(10_000);
+    let (svc, _app, _dir) = start(&gh).await;
+    gh.state().app.as_mut().unwrap().installations[1].read_only = true;
+    assert_eq!(push(&svc, "globex/api", 2, "d-1").await.0, 202);
+    svc.idle(60).await;
+    let job = svc.store.recent_jobs(1).unwrap().remove(0);
+    assert_eq!(job.state, JobState::Failed, "{job:?}");
+    let why = job.error.unwrap_or_default();
+    assert!(
+        why.contains("the GitHub App (GITHUB_APP_ID = 4242) may not do this (403 Resource not accessible by integration)"),
+        "{why}"
+    );
+    assert!(why.contains("Issues: read and write"), "{why}");
+    assert!(!why.contains("GITHUB_TOKEN"), "{why}");
     svc.stop().await;
 }
 
@@ -325,9 +458,9 @@ fn a_key_file_connects_and_finds_a_repository_s_installation() {
     );
 }
 
-#[test]
-fn the_cli_syncs_as_the_app_found_through_the_repository() {
-    let gh = fake(10_000);
+/// `sync` of a checkout of `globex/api` holding the postmortem, as the App, with a
+/// `GITHUB_TOKEN` set beside it: (exit code, stdout, stderr, the checkout).
+fn sync_as_app(gh: &FakeGitHub) -> (i32, String, String, tempfile::TempDir) {
     let ws = tempfile::tempdir().unwrap();
     std::fs::create_dir(ws.path().join("postmortems")).unwrap();
     std::fs::write(ws.path().join("postmortems/disk.md"), PM).unwrap();
@@ -350,6 +483,43 @@ fn the_cli_syncs_as_the_app_found_through_the_repository() {
         // Set too, and never sent: the App acts instead.
         .env("GITHUB_TOKEN", FakeGitHub::TOKEN);
     let (code, out, err) = support::run(&mut c);
+    (code, out, err, ws)
+}
+
+/// As the App, a refused credential (every installation token dead on arrival: 401, renewed,
+/// 401 again) and a missing permission (the installation may only read: 403 on the first
+/// write) are told in terms of the App's settings, never `GITHUB_TOKEN`, and nothing is
+/// created.
+#[test]
+fn the_cli_as_the_app_names_the_app_when_github_refuses_it() {
+    let gh = fake(0);
+    let (code, out, err, _ws) = sync_as_app(&gh);
+    assert_ne!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("the GitHub App (GITHUB_APP_ID = 4242) was rejected by GitHub"),
+        "{err}"
+    );
+    assert!(err.contains("GITHUB_APP_PRIVATE_KEY"), "{err}");
+    assert!(!err.contains("GITHUB_TOKEN"), "{err}");
+    assert!(!err.contains(&test_key().private_pem[40..80]), "{err}");
+
+    let gh = fake(10_000);
+    gh.state().app.as_mut().unwrap().installations[1].read_only = true;
+    let (code, out, err, _ws) = sync_as_app(&gh);
+    assert_ne!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("the GitHub App (GITHUB_APP_ID = 4242) may not do this on globex/api (403 Resource not accessible by integration)"),
+        "{err}"
+    );
+    assert!(err.contains("Issues: read and write"), "{err}");
+    assert!(!err.contains("GITHUB_TOKEN"), "{err}");
+    assert!(gh.state().repo("globex", "api").real_issues().is_empty());
+}
+
+#[test]
+fn the_cli_syncs_as_the_app_found_through_the_repository() {
+    let gh = fake(10_000);
+    let (code, out, err, ws) = sync_as_app(&gh);
     assert_eq!(code, 0, "{out}\n{err}");
     let issues = gh.state().repo("globex", "api").real_issues().len();
     assert_eq!(issues, 2, "{out}");
@@ -377,9 +547,8 @@ fn the_cli_syncs_as_the_app_found_through_the_repository() {
 fn the_pull_request_comment_is_written_as_the_app() {
     let gh = fake(10_000);
     let ws = tempfile::tempdir().unwrap();
-    let n = crate::ci_github::pull_request(&gh, ws.path(), &["03-checkout-promo-codes.md"]);
-    let payload =
-        crate::ci_github::payload("pull_request.opened.payload.json", Some(n), "acme/svc");
+    let n = crate::ci::seed_request(&gh, ws.path(), &["03-checkout-promo-codes.md"]);
+    let payload = crate::ci::payload("pull_request.opened.payload.json", Some(n), "acme/svc");
     let out_dir = tempfile::tempdir().unwrap();
     let mut c = support::actions_ci(
         ws.path(),

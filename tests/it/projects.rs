@@ -499,20 +499,21 @@ async fn the_service_keeps_the_project_current() {
         .await;
     assert_eq!(status, 202, "{body}");
     svc.idle(30).await;
-    let st = gh.state();
-    let by_title: BTreeMap<String, String> = st
-        .repo("acme", "ops")
-        .real_issues()
-        .into_iter()
-        .map(|i| {
-            let v = item_values(&st, (OWNER, NUMBER), ("acme", "ops"), i.number)
-                .unwrap_or_else(|| panic!("#{} is not on the project", i.number));
-            (
-                i.title.clone(),
-                v.get("Status").cloned().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let by_title: BTreeMap<String, String> = {
+        let st = gh.state();
+        st.repo("acme", "ops")
+            .real_issues()
+            .into_iter()
+            .map(|i| {
+                let v = item_values(&st, (OWNER, NUMBER), ("acme", "ops"), i.number)
+                    .unwrap_or_else(|| panic!("#{} is not on the project", i.number));
+                (
+                    i.title.clone(),
+                    v.get("Status").cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
     assert_eq!(by_title.len(), 3, "{by_title:?}");
     // As of the service's day: the ticked item's issue is closed (Done), the others open.
     let done: Vec<&String> = by_title
@@ -522,4 +523,108 @@ async fn the_service_keeps_the_project_current() {
         .collect();
     assert_eq!(done.len(), 1, "{by_title:?}");
     assert!(done[0].contains("Raise the WAL size"), "{by_title:?}");
+    let graphql = |gh: &FakeGitHub| {
+        let st = gh.state();
+        (st.projects.project_reads, st.projects.requests)
+    };
+    assert_eq!(graphql(&gh).0, 1, "the push's job read the project once");
+    let calls = |metrics: &str| -> usize {
+        metrics
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(
+                    "postmortem_tracker_api_calls_total{forge=\"github\",outcome=\"ok\"} ",
+                )
+            })
+            .unwrap_or_else(|| panic!("no call count: {metrics}"))
+            .parse()
+            .unwrap()
+    };
+
+    // An issue event: a follow-up job, whose sync and follow-up share one read of the
+    // project. Nothing to create, so each of its calls is one request, GraphQL included.
+    let (_, metrics) = svc.get("/metrics").await;
+    let calls_before = calls(&metrics);
+    let (requests_before, graphql_before) = (gh.requests().len(), graphql(&gh).1);
+    let (status, body) = svc
+        .deliver(&FakeGitHub::issue_event(
+            GH_SECRET,
+            "acme/ops",
+            "projects-2",
+        ))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    svc.idle(30).await;
+    let (reads, graphql_after) = graphql(&gh);
+    assert_eq!(
+        reads, 2,
+        "the follow-up job read the project once more, not twice"
+    );
+    assert!(
+        graphql_after >= graphql_before + 2,
+        "the project, its items"
+    );
+    let (_, metrics) = svc.get("/metrics").await;
+    let requests: Vec<String> = gh.requests().all()[requests_before..]
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        calls(&metrics) - calls_before,
+        requests.len(),
+        "{requests:#?}"
+    );
+}
+
+/// As a GitHub App (`GITHUB_APP_ID` and its key), the project is read and written with the
+/// repository's installation token, through the same client as the issues; the personal
+/// token set beside it is never sent.
+#[test]
+fn the_app_keeps_the_project_with_its_installation_token() {
+    use support::github_app::{test_key, Credential, FakeApp};
+    let gh = github();
+    let mut app = FakeApp::new(4242);
+    app.install(1, "acme", &["acme/svc"]);
+    gh.state().app = Some(app);
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir(ws.path().join("postmortems")).unwrap();
+    std::fs::write(
+        ws.path().join("postmortems/disk.md"),
+        "# Disk full\n\nStart: 2026-10-01 09:00 UTC\n\n## Action items\n\n- [ ] Alert on disk usage @alice due: 2026-12-15\n- [ ] Rotate logs hourly @bob due: 2026-12-20\n",
+    )
+    .unwrap();
+    std::fs::write(ws.path().join(".postmortem-tracker.toml"), CONFIG).unwrap();
+    let (code, out, err) = support::run(
+        support::command()
+            .current_dir(ws.path())
+            .args(["sync", "postmortems", "--tracker", "github"])
+            .args(["--repo", "acme/svc", "--today", "2026-11-01", "--api-url"])
+            .arg(gh.base_url())
+            .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+            .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0")
+            .env("GITHUB_APP_ID", "4242")
+            .env("GITHUB_APP_PRIVATE_KEY", &test_key().private_pem)
+            .env("GITHUB_TOKEN", FakeGitHub::TOKEN),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let numbers: Vec<u64> = issues(&gh).into_keys().collect();
+    assert_eq!(numbers.len(), 2, "{out}");
+    for n in numbers {
+        assert!(
+            values(&gh, n).is_some(),
+            "#{n} is not on the project: {out}"
+        );
+    }
+    let app = gh.state().app.clone().unwrap();
+    let graphql: Vec<&Credential> = app
+        .calls
+        .iter()
+        .filter(|c| c.path == "/graphql")
+        .map(|c| &c.credential)
+        .collect();
+    assert!(graphql.len() >= 3, "read, items, add, write: {graphql:?}");
+    assert!(
+        graphql.iter().all(|c| **c == Credential::Installation(1)),
+        "{graphql:?}"
+    );
 }

@@ -37,17 +37,28 @@ fn assert_states<F: ServiceForge>(forge: &F, when: &str, expected: &[(&str, &str
     }
 }
 
+/// `F`'s fake among the two, as the binary is pointed at it.
+fn fake_of<'a, F: ServiceForge>(gh: &'a FakeGitHub, gl: &'a FakeGitLab) -> FakeForge<'a> {
+    if F::NAME == "github" {
+        FakeForge::GitHub(gh)
+    } else {
+        FakeForge::GitLab(gl)
+    }
+}
+
+/// A checkout whose `postmortems/` holds `file` with `text`.
+fn workspace(file: &str, text: &str) -> tempfile::TempDir {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
+    std::fs::write(ws.path().join("postmortems").join(file), text).unwrap();
+    ws
+}
+
 fn state_labels_follow_the_state<F: ServiceForge>() {
     let (gh, gl) = (FakeGitHub::start(), FakeGitLab::start());
     let forge = F::pick(&gh, &gl);
-    let fake = if F::NAME == "github" {
-        FakeForge::GitHub(&gh)
-    } else {
-        FakeForge::GitLab(&gl)
-    };
-    let ws = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(ws.path().join("postmortems")).unwrap();
-    std::fs::write(ws.path().join("postmortems/disk.md"), PM).unwrap();
+    let fake = fake_of::<F>(&gh, &gl);
+    let ws = workspace("disk.md", PM);
     let run = |args: &[&str]| {
         let (code, out, err) = bin(ws.path(), &fake, args);
         assert_eq!(code, 0, "{} {args:?}: {out}\n{err}", F::NAME);
@@ -144,3 +155,63 @@ fn state_labels_follow_the_state<F: ServiceForge>() {
 }
 
 crate::both_forges!(sync state_labels_follow_the_state);
+
+/// A postmortem that states no date (the due-date policy counts from the day its items were
+/// first tracked); its item names issue #1.
+const UNDATED: &str = "# Cache outage\n\n## Action Items\n\n- [ ] Alert on the cache hit rate @jdoe #1\n\n## Lessons Learned\n\nCaches go cold.\n";
+
+const CACHE_ALERT: &str = "Alert on the cache hit rate";
+
+/// The board shows the state the status block was written with. Followed up from the files
+/// on 2024-01-01 (the block records that day), the item's issue is opened later by a person
+/// (the fakes date it 2024-03-01) with no due date: on 2024-02-28 the item is overdue by the
+/// policy's 56 days counted from 2024-01-01, in the file and on the issue's state label alike
+/// (counted from the issue's opening day instead, it would be open).
+fn an_undated_items_state_label_says_what_its_status_block_says<F: ServiceForge>() {
+    let (gh, gl) = (FakeGitHub::start(), FakeGitLab::start());
+    let forge = F::pick(&gh, &gl);
+    let fake = fake_of::<F>(&gh, &gl);
+    let ws = workspace("cache.md", UNDATED);
+    let path = ws.path().join("postmortems/cache.md");
+    let (code, out, err) = support::run(
+        support::command()
+            .args(["followup", "--today", "2024-01-01", "postmortems"])
+            .current_dir(ws.path()),
+    );
+    assert_eq!(code, 0, "file-only follow-up: {out}\n{err}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("<!-- postmortem-tracker:tracked 2024-01-01="),
+        "{text}"
+    );
+    let number = match fake {
+        FakeForge::GitHub(f) => f.state().seed_issue(
+            ("acme", "svc"),
+            CACHE_ALERT,
+            "Opened by hand.",
+            &["postmortem"],
+            "open",
+        ),
+        FakeForge::GitLab(f) => f.state().seed_issue(
+            "acme/svc",
+            CACHE_ALERT,
+            "Opened by hand.",
+            &["postmortem"],
+            "opened",
+        ),
+    };
+    assert_eq!(number, 1);
+    let (code, out, err) = bin(ws.path(), &fake, &["followup", "--today", "2024-02-28"]);
+    assert_eq!(code, 0, "{}: {out}\n{err}", F::NAME);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains(
+            "| 2024-02-26 (policy: 56 days after the item was first tracked) | **overdue 2 days** |"
+        ),
+        "{}: {text}",
+        F::NAME
+    );
+    assert_states(forge, "on 2024-02-28", &[(CACHE_ALERT, "overdue")]);
+}
+
+crate::both_forges!(sync an_undated_items_state_label_says_what_its_status_block_says);

@@ -1,11 +1,13 @@
 //! `sync` against both fake forges, each scenario written once and run through the real client
 //! of each (octocrab, the gitlab crate): one issue per item, a free second run, no duplicate
 //! after crashes, ambiguous 5xx answers, random faults or a concurrent run, rate limits waited
-//! out for as long as the forge asks, removed and ticked items. What only one forge has lives in
-//! `sync_github.rs` and `sync_gitlab.rs`.
+//! out for as long as the forge asks, removed and ticked items; and the binary itself (GitHub
+//! named by flags, GitLab detected from GitLab CI's variables): a sync then nothing to do, a
+//! plan without a token, one clear message for each credential or repository failure. What
+//! only GitLab has (its adapter's answers to GitLab's own behaviour) lives in `sync_gitlab.rs`.
 
 use crate::both_forges;
-use crate::support::Fault;
+use crate::support::{run, Access, Fault};
 use crate::sync_common::*;
 
 use std::collections::BTreeSet;
@@ -26,6 +28,11 @@ both_forges!(
     items_naming_an_issue_are_adopted_and_removed_items_reported,
     removed_items_are_closed_only_when_asked,
     ticked_items_new_issues_are_closed_but_a_reopened_one_is_respected,
+);
+
+both_forges!(
+    sync the_binary_syncs_then_finds_nothing_to_do_and_plans_without_a_token,
+    bad_token_no_permission_missing_repository_and_no_token_each_get_one_clear_message,
 );
 
 async fn first_sync_opens_one_issue_per_item_and_the_second_makes_no_write<F: SyncForge>() {
@@ -408,4 +415,82 @@ async fn ticked_items_new_issues_are_closed_but_a_reopened_one_is_respected<F: S
         issue_titled(&fake, "Raise the WAL size").open,
         "a reopen is respected"
     );
+}
+
+// ------------------------------------------------------------------ the binary
+
+fn the_binary_syncs_then_finds_nothing_to_do_and_plans_without_a_token<F: SyncForge>() {
+    let fake = F::start_with_owners();
+    let ws = workspace();
+    let run = |token: &str, args: &[&str]| run(&mut fake.binary(ws.path(), token, REPO, args));
+    let expected = keys_to_track(&load(ws.path())).len();
+    let (code, out, err) = run(F::TOKEN, &["sync"]);
+    assert_eq!(code, 0, "an unknown owner is no failure: {out}\n{err}");
+    assert!(
+        out.contains(&format!("Sync: {expected} created")),
+        "{out}\n{err}"
+    );
+    assert_all_linked(ws.path());
+    let (code, out, err) = run(F::TOKEN, &["sync"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Sync: 0 created, 0 adopted"), "{out}");
+    let (code, out, err) = run(F::TOKEN, &["sync", "--format", "json"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    assert_eq!(v["created"].as_array().unwrap().len(), 0);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run("", &["plan", "--format", "json"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["action"] != "create"));
+}
+
+fn bad_token_no_permission_missing_repository_and_no_token_each_get_one_clear_message<
+    F: SyncForge,
+>() {
+    let fake = F::start_with_owners();
+    fake.add_token("readonly-secret", "viewer", Access::Read);
+    fake.add_token("outsider-secret", "stranger", Access::Hidden);
+    let ws = workspace();
+    let var = F::TOKEN_VAR;
+    let title = F::TITLE;
+    for (token, repo, want) in [
+        (
+            "wrong-secret",
+            REPO,
+            format!("{var} was rejected by {title}"),
+        ),
+        (
+            "readonly-secret",
+            REPO,
+            format!("{var} may not do this on acme/svc (403"),
+        ),
+        (
+            "outsider-secret",
+            REPO,
+            format!("{title} repository acme/svc was not found"),
+        ),
+        (
+            F::TOKEN,
+            "acme/nope",
+            format!("{title} repository acme/nope was not found"),
+        ),
+    ] {
+        let (code, out, err) = run(&mut fake.binary(ws.path(), token, repo, &["sync"]));
+        assert_eq!(code, 2, "{token}: {out}\n{err}");
+        assert!(err.contains(&want), "{token}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one message: {err}");
+        assert!(
+            !err.contains(token) && !out.contains(token),
+            "token printed: {err}"
+        );
+    }
+    let (code, _, err) = run(&mut fake.binary(ws.path(), "", REPO, &["sync"]));
+    assert_eq!(code, 2);
+    assert!(err.contains(&format!("no {var}")), "{err}");
+    assert!(fake.all_issues().is_empty());
 }

@@ -638,6 +638,14 @@ impl Forge for GitHubForge {
 }
 
 fn rate_headers(st: &GitHubState, reply: Reply) -> Reply {
+    // An App installation's refusal carries its own installation's limit.
+    if reply
+        .headers
+        .iter()
+        .any(|(n, _)| n == "x-ratelimit-remaining")
+    {
+        return reply;
+    }
     reply
         .with("x-ratelimit-limit", st.rate_limit)
         .with("x-ratelimit-remaining", st.rate_remaining)

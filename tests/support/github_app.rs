@@ -71,6 +71,14 @@ pub struct FakeInstallation {
     pub account: String,
     /// `owner/name` of each repository it covers.
     pub repos: BTreeSet<String>,
+    /// Its token's rate limit is spent until this time (seconds since the epoch): until then
+    /// every request with it is refused as GitHub refuses a spent primary limit (403,
+    /// `x-ratelimit-remaining: 0`, `x-ratelimit-reset`). Each installation has its own.
+    pub spent_until: Option<i64>,
+    /// Granted read access only (Issues and Contents: read): a write with its token is
+    /// refused as GitHub refuses an App a permission it lacks (403 `Resource not accessible
+    /// by integration`).
+    pub read_only: bool,
 }
 
 /// A minted installation token.
@@ -100,6 +108,8 @@ pub struct Call {
     pub path: String,
     pub credential: Credential,
     pub status: u16,
+    /// When it arrived.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The fake App.
@@ -144,7 +154,16 @@ impl FakeApp {
             id,
             account: account.into(),
             repos: repos.iter().map(|r| r.to_lowercase()).collect(),
+            spent_until: None,
+            read_only: false,
         });
+    }
+
+    /// Spends installation `id`'s rate limit until `reset` (seconds since the epoch).
+    pub fn spend(&mut self, id: u64, reset: i64) {
+        if let Some(i) = self.installations.iter_mut().find(|i| i.id == id) {
+            i.spent_until = Some(reset);
+        }
     }
 
     /// Tokens minted for installation `id`.
@@ -240,6 +259,7 @@ pub fn handle(st: &mut GitHubState, req: &Req, base: &str, token: Option<&str>) 
             path: req.raw_path.clone(),
             credential,
             status,
+            at: chrono::Utc::now(),
         });
     };
     let personal = st.tokens.get(token).map(|g| g.login.clone());
@@ -270,6 +290,21 @@ pub fn handle(st: &mut GitHubState, req: &Req, base: &str, token: Option<&str>) 
         return Some(error(401, "Bad credentials"));
     }
     app.minted[pos].uses_left -= 1;
+    let spent = app.installation(id).and_then(|i| i.spent_until);
+    if let Some(reset) = spent.filter(|r| *r > chrono::Utc::now().timestamp()) {
+        record(app, Credential::Installation(id), 403);
+        return Some(
+            error(
+                403,
+                &format!("API rate limit exceeded for installation ID {id}."),
+            )
+            .with("x-ratelimit-limit", 5000)
+            .with("x-ratelimit-remaining", 0)
+            .with("x-ratelimit-reset", reset)
+            .with("x-ratelimit-used", 5000)
+            .with("x-ratelimit-resource", "core"),
+        );
+    }
     let covered = app
         .installation(id)
         .map(|i| i.repos.clone())
@@ -296,6 +331,9 @@ pub fn handle(st: &mut GitHubState, req: &Req, base: &str, token: Option<&str>) 
             if !covered.contains(&format!("{owner}/{name}").to_lowercase()) =>
         {
             Some(error(404, "Not Found"))
+        }
+        ["repos", ..] if m != "GET" && app.installation(id).is_some_and(|i| i.read_only) => {
+            Some(error(403, "Resource not accessible by integration"))
         }
         ["app", ..] => Some(error(401, "A JSON web token could not be decoded")),
         _ => None,

@@ -99,6 +99,10 @@ pub enum Denial {
 pub struct ProjectsState {
     pub projects: Vec<Project>,
     pub denied: BTreeMap<String, Denial>,
+    /// GraphQL requests received (queries and mutations, refused ones too).
+    pub requests: usize,
+    /// Reads of a project and its fields (`PostmortemTrackerProject`): one per board step.
+    pub project_reads: usize,
     /// GraphQL query requests answered.
     pub queries: usize,
     /// Mutations received (several may come in one request), applied or not.
@@ -243,6 +247,7 @@ fn denial(st: &GitHubState, login: &str, path: &[&str]) -> Option<Value> {
 
 /// `POST /graphql`.
 pub fn graphql(st: &mut GitHubState, req: &Req, grant: Option<&TokenGrant>) -> Reply {
+    st.projects.requests += 1;
     let Some(grant) = grant else {
         return Reply::json(
             401,
@@ -271,7 +276,10 @@ pub fn graphql(st: &mut GitHubState, req: &Req, grant: Option<&TokenGrant>) -> R
     }
     st.projects.queries += 1;
     match name {
-        "PostmortemTrackerProject" => project_query(st, &vars, &login),
+        "PostmortemTrackerProject" => {
+            st.projects.project_reads += 1;
+            project_query(st, &vars, &login)
+        }
         "PostmortemTrackerProjectItems" => items_query(st, query, &vars, &login),
         "PostmortemTrackerIssueIds" => issue_ids(st, query, &vars),
         other => answer(

@@ -189,6 +189,8 @@ pub trait SyncForge: ServiceForge + Sized {
     const NATIVE_DUE: bool;
     /// Whether the forge records why an issue was closed (GitHub's `state_reason`).
     const CLOSE_REASONS: bool;
+    /// The forge's name as the tool's messages say it.
+    const TITLE: &'static str;
 
     /// A fresh fake with [`REPO`] and the accounts of the examples' owners.
     fn start_with_owners() -> Self;
@@ -198,8 +200,25 @@ pub trait SyncForge: ServiceForge + Sized {
     fn all_issues(&self) -> Vec<IssueView>;
     /// Opens or closes issue `number` as a person would.
     fn set_open(&self, number: u64, open: bool);
+    /// Lets `token` in as `login` with `access`.
+    fn add_token(&self, token: &str, login: &str, access: crate::support::Access);
     /// The titles of [`REPO`]'s milestones and the names of its labels.
     fn milestones_and_labels(&self) -> (Vec<String>, Vec<String>);
+    /// The binary run in `ws` with `args` on `postmortems/` of `repo`, on 2026-01-10, with
+    /// `token` (empty: none) and no pacing, pointed at the fake as a user would: GitHub by
+    /// `--tracker github --repo --api-url`, GitLab detected from GitLab CI's variables.
+    fn binary(&self, ws: &Path, token: &str, repo: &str, args: &[&str]) -> std::process::Command;
+}
+
+/// [`SyncForge::binary`] without the forge: the arguments, the day, no pacing.
+fn binary_base(ws: &Path, args: &[&str]) -> std::process::Command {
+    let mut c = crate::support::command();
+    c.args(args)
+        .args(["--today=2026-01-10", "postmortems"])
+        .current_dir(ws)
+        .env("POSTMORTEM_TRACKER_SYNC__MIN_WRITE_INTERVAL_MS", "0")
+        .env("POSTMORTEM_TRACKER_SYNC__RETRY_DELAY_MS", "0");
+    c
 }
 
 /// The owners the examples and seeds name who have an account on the fakes.
@@ -213,6 +232,7 @@ impl SyncForge for FakeGitHub {
     const CONNECT_REQUESTS: usize = 0;
     const NATIVE_DUE: bool = false;
     const CLOSE_REASONS: bool = true;
+    const TITLE: &'static str = "GitHub";
 
     fn start_with_owners() -> Self {
         let fake = FakeGitHub::start();
@@ -270,6 +290,18 @@ impl SyncForge for FakeGitHub {
             repo.labels.iter().map(|l| l.name.clone()).collect(),
         )
     }
+
+    fn add_token(&self, token: &str, login: &str, access: crate::support::Access) {
+        self.state().add_token(token, login, access);
+    }
+
+    fn binary(&self, ws: &Path, token: &str, repo: &str, args: &[&str]) -> std::process::Command {
+        let mut c = binary_base(ws, args);
+        c.args(["--tracker", "github", "--repo", repo, "--api-url"])
+            .arg(self.base_url())
+            .env("GITHUB_TOKEN", token);
+        c
+    }
 }
 
 impl SyncForge for FakeGitLab {
@@ -278,6 +310,7 @@ impl SyncForge for FakeGitLab {
     const CONNECT_REQUESTS: usize = 1;
     const NATIVE_DUE: bool = true;
     const CLOSE_REASONS: bool = false;
+    const TITLE: &'static str = "GitLab";
 
     fn start_with_owners() -> Self {
         let fake = FakeGitLab::start();
@@ -341,6 +374,18 @@ impl SyncForge for FakeGitLab {
             p.milestones.iter().map(|m| m.title.clone()).collect(),
             p.labels.iter().map(|l| l.name.clone()).collect(),
         )
+    }
+
+    fn add_token(&self, token: &str, login: &str, access: crate::support::Access) {
+        self.state().add_token(token, login, access);
+    }
+
+    fn binary(&self, ws: &Path, token: &str, repo: &str, args: &[&str]) -> std::process::Command {
+        let mut c = binary_base(ws, args);
+        c.env("CI_API_V4_URL", format!("{}/api/v4", self.base_url()))
+            .env("CI_PROJECT_PATH", repo)
+            .env("GITLAB_TOKEN", token);
+        c
     }
 }
 

@@ -49,7 +49,19 @@ impl Context {
         front_matter_date: Option<NaiveDate>,
         default_zone: Option<Zone>,
     ) -> Context {
-        let order = time::date_order(lines.iter().filter(|l| !l.skip).map(|l| l.body));
+        // Each line's digits, counted once: the date order and the tests below read them.
+        let digits: Vec<usize> = lines
+            .iter()
+            .map(|l| if l.skip { 0 } else { count_digits(l.body) })
+            .collect();
+        // A numeric date (`1-2-2023`) has six digits or more.
+        let order = time::date_order(
+            lines
+                .iter()
+                .zip(&digits)
+                .filter(|(l, n)| !l.skip && **n >= 6)
+                .map(|(l, _)| l.body),
+        );
         let mut offset = None;
         let mut timeline_offset = None;
         let mut labelled_date = None;
@@ -71,13 +83,13 @@ impl Context {
                 }
                 continue;
             }
-            let bodies = seg.heading.iter().map(String::as_str).chain(
-                lines[seg.lines.clone()]
-                    .iter()
-                    .filter(|l| !l.skip)
-                    .map(|l| l.body),
-            );
-            for body in bodies {
+            let heading = seg.heading.as_deref().map(|h| (h, count_digits(h)));
+            let body_lines = seg
+                .lines
+                .clone()
+                .filter(|&k| !lines[k].skip)
+                .map(|k| (lines[k].body, digits[k]));
+            for (body, digits) in heading.into_iter().chain(body_lines) {
                 // Only lines with a digit or a zone note can say anything here: test the raw
                 // bytes before reading them properly. (A zone note is measured without
                 // markup: a link around the zone's name is long.)
@@ -98,12 +110,11 @@ impl Context {
                         || starts_with_ascii_ci(body, "- date"));
                 // A date has a year of four digits, and plain text has no digit its source
                 // lacks: a line with fewer than four states none.
-                let wants_date =
-                    stating && (date_label || first_date.is_none()) && has_digits(body, 4);
+                let wants_date = stating && (date_label || first_date.is_none()) && digits >= 4;
                 if !notes_zone && !wants_date {
                     continue;
                 }
-                let text = inline::plain(body);
+                let text = inline::plain_cow(body);
                 if notes_zone && text.len() <= 120 {
                     let zone = time::named_zone(&text).or_else(|| {
                         time::Moments::new(&text)
@@ -301,20 +312,29 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                 }
             }
             // "malicious code injection beginning around June 25, 2024": a start said in a
-            // sentence of the summary.
-            if st.start.is_none() && !wants_start && narrates(seg.kind) {
-                st.start = start_in_sentence(&text).map(|f| ctx.complete(&f, f.stamp.date));
+            // sentence of the summary; "the outage lasted 2 hours", "stopped for 45mins":
+            // durations said in sentences. One walk over the words finds what each looks for.
+            let wants_sentence_start = st.start.is_none() && !wants_start && narrates(seg.kind);
+            let in_duration_section = seg.kind == SectionKind::Duration;
+            if !wants_sentence_start && st.duration.is_some() {
+                continue;
+            }
+            let wants_passing = st.duration.is_none() && st.passing_duration.is_none();
+            let cues = Cues::read(&text, wants_passing);
+            if wants_sentence_start {
+                st.start = start_in_sentence(&text, &cues).map(|f| ctx.complete(&f, f.stamp.date));
             }
             if st.duration.is_none() {
-                let in_duration_section = seg.kind == SectionKind::Duration;
                 st.duration = if in_duration_section {
                     time::duration_minutes(&text)
                 } else {
-                    stated_duration(&text)
+                    cues.duration_words
+                        .iter()
+                        .find_map(|end| time::duration_minutes(&text[(*end)?..]))
                 };
             }
             if st.duration.is_none() && st.passing_duration.is_none() {
-                st.passing_duration = duration_in_passing(&text);
+                st.passing_duration = cues.passing;
             }
         }
     }
@@ -395,10 +415,69 @@ const START_FILLERS: [&str; 8] = [
     "~",
 ];
 
+/// Words after which a sentence states the incident's duration ("the outage lasted 2 hours",
+/// "Duration: 90 minutes").
+const DURATION_WORDS: [&str; 3] = ["duration", "lasted", "lasting"];
+
+/// Words that may stand between "for" and a duration said in passing ("for about 6 hours").
+const PASSING_HEDGES: [&str; 6] = [
+    "about",
+    "around",
+    "approximately",
+    "roughly",
+    "nearly",
+    "over",
+];
+
+/// What a paragraph's words say about the incident's times, found in one walk over its words
+/// (each word start is tried against every vocabulary at once, in place, without a lower-case
+/// copy).
+#[derive(Default)]
+struct Cues {
+    /// Where each of [`START_WORDS`] first starts a word: the end of that word.
+    start_words: [Option<usize>; START_WORDS.len()],
+    /// Where each of [`DURATION_WORDS`] first starts a word: the end of that word.
+    duration_words: [Option<usize>; DURATION_WORDS.len()],
+    /// A duration said in passing, right after "for" ("stopped for around 45mins"): it may be
+    /// one part's ("R Hub was down for about 6 hours"), so a timeline's end wins over it.
+    passing: Option<i64>,
+}
+
+impl Cues {
+    /// Reads `text`'s cues; the duration after "for" only when `passing_wanted`.
+    fn read(text: &str, passing_wanted: bool) -> Cues {
+        let mut cues = Cues::default();
+        for (at, first) in word_starts(text) {
+            let rest = &text[at..];
+            mark_first(&mut cues.start_words, &START_WORDS, rest, first, at);
+            mark_first(&mut cues.duration_words, &DURATION_WORDS, rest, first, at);
+            if passing_wanted
+                && cues.passing.is_none()
+                && first == b'f'
+                && starts_with_ascii_ci(rest, "for ")
+            {
+                cues.passing = duration_after_for(&rest["for ".len()..]);
+            }
+        }
+        cues
+    }
+}
+
+/// Records in `slots` where the word of `words` that `rest` (at byte `at`, first letter
+/// `first` in lower case) opens with ends, unless that word was seen before.
+fn mark_first(slots: &mut [Option<usize>], words: &[&str], rest: &str, first: u8, at: usize) {
+    for (slot, word) in slots.iter_mut().zip(words) {
+        if slot.is_none() && word.as_bytes()[0] == first && starts_with_ascii_ci(rest, word) {
+            *slot = Some(at + word.len());
+        }
+    }
+}
+
 /// The moment right after a start word in `text` ("beginning around June 25, 2024"), or the
 /// day and time a sentence opens with ("On March 5, 2025, at 7:29 UTC, the upgrade was
-/// activated": a summary tells the story from its start).
-fn start_in_sentence(text: &str) -> Option<Found> {
+/// activated": a summary tells the story from its start). Start words are tried in the
+/// order of [`START_WORDS`], each where it first starts a word.
+fn start_in_sentence(text: &str, cues: &Cues) -> Option<Found> {
     let opening = text
         .strip_prefix("On ")
         .and_then(time::leading_found)
@@ -406,13 +485,8 @@ fn start_in_sentence(text: &str) -> Option<Found> {
     if opening.is_some() {
         return opening;
     }
-    let lower = text.to_ascii_lowercase();
-    START_WORDS.iter().find_map(|word| {
-        let at = lower.find(word)?;
-        if lower[..at].ends_with(char::is_alphanumeric) {
-            return None;
-        }
-        let mut rest = &text[at + word.len()..];
+    cues.start_words.iter().find_map(|end| {
+        let mut rest = &text[(*end)?..];
         loop {
             let t = rest.trim_start();
             let next = t.split_whitespace().next().unwrap_or("");
@@ -429,46 +503,20 @@ fn start_in_sentence(text: &str) -> Option<Found> {
     })
 }
 
-/// A duration stated in a sentence: after "duration", "lasted" or "lasting".
-fn stated_duration(text: &str) -> Option<i64> {
-    let lower = text.to_ascii_lowercase();
-    ["duration", "lasted", "lasting"].iter().find_map(|word| {
-        let at = lower.find(word)?;
-        time::duration_minutes(&text[at + word.len()..])
-    })
-}
-
-/// A duration said in passing, right after "for" ("stopped for around 45mins"): it may be
-/// one part's ("R Hub was down for about 6 hours"), so a timeline's end wins over it.
-fn duration_in_passing(text: &str) -> Option<i64> {
-    let lower = text.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(p) = lower[from..].find("for ") {
-        let at = from + p;
-        from = at + 4;
-        if lower[..at].ends_with(char::is_alphanumeric) {
-            continue;
-        }
-        let mut rest = lower[from..].trim_start_matches(['~', ' ']);
-        for hedge in [
-            "about ",
-            "around ",
-            "approximately ",
-            "roughly ",
-            "nearly ",
-            "over ",
-        ] {
-            rest = rest.strip_prefix(hedge).unwrap_or(rest);
-        }
-        let rest = rest.trim_start_matches(['~', ' ']);
-        if !rest.starts_with(|c: char| c.is_ascii_digit()) {
-            continue;
-        }
-        if let Some(minutes) = time::leading_duration_minutes(rest) {
-            return Some(minutes);
+/// The duration that `rest`, the text right after "for ", opens with (after a hedge such as
+/// "about"): "for 3 teams" says none.
+fn duration_after_for(rest: &str) -> Option<i64> {
+    let mut rest = rest.trim_start_matches(['~', ' ']);
+    for hedge in PASSING_HEDGES {
+        if starts_with_ascii_ci(rest, hedge) && rest.as_bytes().get(hedge.len()) == Some(&b' ') {
+            rest = &rest[hedge.len() + 1..];
         }
     }
-    None
+    let rest = rest.trim_start_matches(['~', ' ']);
+    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    time::leading_duration_minutes(rest)
 }
 
 /// Completes the stated times from the timeline: its first entry starts the incident, the last
@@ -588,9 +636,19 @@ fn notes_all_times(body: &str) -> bool {
     false
 }
 
-/// Whether `s` has at least `n` ASCII digits.
-fn has_digits(s: &str, n: usize) -> bool {
-    s.bytes().filter(u8::is_ascii_digit).take(n).count() >= n
+/// How many ASCII digits `s` has: a date has a year of four, a numeric date six or more.
+/// (Counted a block of 255 bytes at a time in a byte, which cannot overflow: a loop the
+/// compiler runs over many bytes at once.)
+fn count_digits(s: &str) -> usize {
+    s.as_bytes()
+        .chunks(255)
+        .map(|block| {
+            block
+                .iter()
+                .fold(0u8, |n, c| n + u8::from(c.is_ascii_digit()))
+        })
+        .map(usize::from)
+        .sum()
 }
 
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label
@@ -709,20 +767,33 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
 /// Whether an entry says service came back: one of [`RESTORATION`]'s phrases at the start of a
 /// word, not hedged by the word before it ("almost recovered", "not resolved").
 fn declares_restoration(text: &str) -> bool {
-    let b = text.as_bytes();
-    // Phrases are tried only where a word starts (this runs on every timeline entry).
-    let word_starts = (0..b.len())
-        .filter(|&at| b[at].is_ascii_alphabetic() && !text[..at].ends_with(char::is_alphanumeric));
-    for at in word_starts {
+    word_starts(text).any(|(at, first)| {
         let rest = &text[at..];
-        if RESTORATION.iter().any(|p| starts_with_ascii_ci(rest, p)) {
+        let said = RESTORATION
+            .iter()
+            .any(|p| p.as_bytes()[0] == first && starts_with_ascii_ci(rest, p));
+        said && {
             let before = text[..at].split_whitespace().next_back().unwrap_or("");
-            if !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before)) {
-                return true;
-            }
+            !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
         }
-    }
-    false
+    })
+}
+
+/// Where each word of `text` that opens with an ASCII letter starts (after anything but a
+/// letter or digit, in any script), with that letter in lower case: where the vocabularies'
+/// words and phrases (all ASCII, lower case) are looked for. One pass over the bytes.
+fn word_starts(text: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut after_alphanumeric = false;
+    text.bytes().enumerate().filter_map(move |(at, c)| {
+        let starts = c.is_ascii_alphabetic() && !after_alphanumeric;
+        after_alphanumeric = match c {
+            // A character beyond ASCII: its first byte reads it, the others leave it be.
+            0x80..=0xbf => after_alphanumeric,
+            0xc0.. => text[at..].chars().next().is_some_and(char::is_alphanumeric),
+            _ => c.is_ascii_alphanumeric(),
+        };
+        starts.then(|| (at, c.to_ascii_lowercase()))
+    })
 }
 
 /// Phrases that say service came back (as whole words: "unresolved" is not one).

@@ -12,11 +12,18 @@ pub(crate) fn leading_duration_minutes(text: &str) -> Option<i64> {
     read_duration(text, true)
 }
 
+/// The units a duration is written in, each with its names (compared in any ASCII case) and
+/// its length in minutes.
+const UNITS: [(&[&str], i64); 3] = [
+    (&["h", "hr", "hrs", "hour", "hours"], 60),
+    (&["m", "min", "mins", "minute", "minutes"], 1),
+    (&["d", "day", "days"], 24 * 60),
+];
+
 /// Number and unit pairs from the first one on; with `leading`, the first number must have a
 /// unit.
 fn read_duration(text: &str, leading: bool) -> Option<i64> {
-    let lower = text.to_ascii_lowercase();
-    let b = lower.as_bytes();
+    let b = text.as_bytes();
     let mut total: Option<i64> = None;
     let mut i = 0;
     while i < b.len() {
@@ -30,7 +37,7 @@ fn read_duration(text: &str, leading: bool) -> Option<i64> {
         while j < b.len() && b[j].is_ascii_digit() {
             j += 1;
         }
-        let n: i64 = lower[i..j].parse().ok()?;
+        let n: i64 = text[i..j].parse().ok()?;
         let k = j + usize::from(b.get(j) == Some(&b' '));
         let unit_end = {
             let mut e = k;
@@ -39,12 +46,15 @@ fn read_duration(text: &str, leading: bool) -> Option<i64> {
             }
             e
         };
-        let factor = match &lower[k..unit_end] {
-            "h" | "hr" | "hrs" | "hour" | "hours" => Some(60),
-            "m" | "min" | "mins" | "minute" | "minutes" => Some(1),
-            "d" | "day" | "days" => Some(24 * 60),
-            _ => None,
-        };
+        let unit = &b[k..unit_end];
+        let factor = UNITS
+            .iter()
+            .find(|(names, _)| {
+                names
+                    .iter()
+                    .any(|n| unit.eq_ignore_ascii_case(n.as_bytes()))
+            })
+            .map(|(_, minutes)| *minutes);
         if let Some(f) = factor {
             total = Some(total.unwrap_or(0) + n * f);
             i = unit_end;

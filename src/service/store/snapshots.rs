@@ -1,6 +1,5 @@
 //! The daily history behind the dashboard's charts over time, and the incident figures of
-//! every postmortem (time to detect, time to restore) behind `/api/stats` and `/metrics`: what
-//! both backends share (the rows' meaning); each backend keeps them in its own tables.
+//! every postmortem (time to detect, time to restore) behind `/api/stats` and `/metrics`.
 //!
 //! One snapshot per repository per day: each run replaces its repository's snapshot of the
 //! day, so the last run of a day is the day's. A snapshot is its totals by state
@@ -9,14 +8,127 @@
 
 use std::collections::BTreeMap;
 
-use super::StoreError;
+use chrono::NaiveDate;
+
+use super::sql::{args, Tx};
+use super::{Store, StoreError};
 use crate::report::figures::severity_group;
-use crate::report::{parse_state, state_str};
+use crate::report::{parse_state, state_str, IncidentFigures};
 use crate::service::index::{Counts, GroupCount, ItemRecord, Snapshot};
+use crate::service::webhook::Forge;
+
+/// Records `records` (whose totals are `counts`) as `forge:repo`'s snapshot of `day`,
+/// replacing an earlier one of the same day.
+pub(super) fn record_day(
+    tx: &mut dyn Tx,
+    forge: Forge,
+    repo: &str,
+    day: NaiveDate,
+    counts: Counts,
+    records: &[ItemRecord],
+) -> Result<(), StoreError> {
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    tx.execute(
+        "INSERT INTO snapshots (day, forge, repo, done, open, overdue) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (day, forge, repo) DO UPDATE
+         SET done = excluded.done, open = excluded.open, overdue = excluded.overdue",
+        args![
+            day,
+            forge.as_str(),
+            repo,
+            count(counts.done),
+            count(counts.open),
+            count(counts.overdue)
+        ],
+    )?;
+    tx.execute(
+        "DELETE FROM snapshot_counts WHERE day = $1 AND forge = $2 AND repo = $3",
+        args![day, forge.as_str(), repo],
+    )?;
+    for ((state, kind, severity), n) in groups_of(records) {
+        tx.execute(
+            "INSERT INTO snapshot_counts (day, forge, repo, state, kind, severity, n)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![day, forge.as_str(), repo, state, kind, severity, n],
+        )?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Every repository's daily snapshots, oldest first (then by forge and repository).
+    pub fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {
+        // One transaction: the groups and the totals of the same moment.
+        self.read(|tx, _| {
+            let key = |r: &super::sql::Row| -> Result<Key, StoreError> {
+                Ok((r.day(0)?, r.text(1)?, r.text(2)?))
+            };
+            let groups = tx
+                .query(
+                    "SELECT day, forge, repo, state, kind, severity, n FROM snapshot_counts
+                     ORDER BY day, forge, repo, state, kind, severity",
+                    &[],
+                )?
+                .iter()
+                .map(|r| Ok((key(r)?, [r.text(3)?, r.text(4)?, r.text(5)?], r.count(6)?)))
+                .collect::<Result<Vec<GroupRow>, StoreError>>()?;
+            let totals = tx
+                .query(
+                    "SELECT day, forge, repo, done, open, overdue FROM snapshots
+                     ORDER BY day, forge, repo",
+                    &[],
+                )?
+                .iter()
+                .map(|r| {
+                    let counts = Counts {
+                        done: r.count(3)?,
+                        open: r.count(4)?,
+                        overdue: r.count(5)?,
+                    };
+                    Ok((key(r)?, counts))
+                })
+                .collect::<Result<Vec<TotalRow>, StoreError>>()?;
+            assemble(groups, totals)
+        })
+    }
+
+    /// Replaces the incident figures of `forge:repo`'s postmortems with `incidents`.
+    pub fn replace_incidents(
+        &self,
+        forge: Forge,
+        repo: &str,
+        incidents: &[IncidentFigures],
+    ) -> Result<(), StoreError> {
+        let repo = repo.to_string();
+        let json = incidents
+            .iter()
+            .map(|f| serde_json::to_string(f).map_err(StoreError::Encode))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write(move |tx, _| {
+            tx.execute(
+                "DELETE FROM incidents WHERE forge = $1 AND repo = $2",
+                args![forge.as_str(), &repo],
+            )?;
+            for (i, j) in json.into_iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO incidents (forge, repo, ord, record) VALUES ($1, $2, $3, $4)",
+                    args![forge.as_str(), &repo, i, j],
+                )?;
+            }
+            Ok(())
+        })
+        .map_err(StoreError::at("cannot save the incident figures"))
+    }
+
+    /// Every postmortem's incident figures, by forge, repository and position.
+    pub fn incidents(&self) -> Result<Vec<IncidentFigures>, StoreError> {
+        self.json_records("incidents", "incident")
+    }
+}
 
 /// A day's `snapshot_counts` rows of one repository from its records: (state, kind, severity
 /// group) to how many.
-pub(super) fn groups_of(records: &[ItemRecord]) -> BTreeMap<(&'static str, String, String), i64> {
+fn groups_of(records: &[ItemRecord]) -> BTreeMap<(&'static str, String, String), i64> {
     let mut groups = BTreeMap::new();
     for r in records {
         *groups
@@ -30,21 +142,21 @@ pub(super) fn groups_of(records: &[ItemRecord]) -> BTreeMap<(&'static str, Strin
     groups
 }
 
-/// One `snapshot_counts` row: day, forge, repository, state, kind, severity, count.
-pub(super) type GroupRow = ([String; 3], [String; 3], i64);
+/// A snapshot's day, forge and repository.
+type Key = (NaiveDate, String, String);
 
-/// One `snapshots` row: day, forge, repository, counts.
-pub(super) type TotalRow = ([String; 3], Counts);
+/// One `snapshot_counts` row: its key, state, kind, severity, count.
+type GroupRow = (Key, [String; 3], u64);
+
+/// One `snapshots` row: its key, counts.
+type TotalRow = (Key, Counts);
 
 /// The snapshots from their rows (`totals` in the order to return them).
-pub(super) fn assemble(
-    group_rows: Vec<GroupRow>,
-    totals: Vec<TotalRow>,
-) -> Result<Vec<Snapshot>, StoreError> {
-    let mut groups: BTreeMap<[String; 3], Vec<GroupCount>> = BTreeMap::new();
+fn assemble(group_rows: Vec<GroupRow>, totals: Vec<TotalRow>) -> Result<Vec<Snapshot>, StoreError> {
+    let mut groups: BTreeMap<Key, Vec<GroupCount>> = BTreeMap::new();
     for (key, [state, kind, severity], n) in group_rows {
         let Some(state) = parse_state(&state) else {
-            let [day, forge, repo] = &key;
+            let (day, forge, repo) = &key;
             return Err(StoreError::Unreadable(format!(
                 "an unreadable state {state:?} in the snapshot of {forge}:{repo} on {day}"
             )));
@@ -53,7 +165,7 @@ pub(super) fn assemble(
             state,
             kind,
             severity,
-            count: n.max(0) as u64,
+            count: n,
         });
     }
     totals
@@ -63,13 +175,9 @@ pub(super) fn assemble(
             let groups = groups
                 .remove(&key)
                 .or_else(|| (counts == Counts::default()).then(Vec::new));
-            let [day, forge, repository] = key;
+            let (day, forge, repository) = key;
             Ok(Snapshot {
-                day: day.parse().map_err(|e| {
-                    StoreError::Unreadable(format!(
-                        "an unreadable day {day:?} in the database: {e}"
-                    ))
-                })?,
+                day,
                 forge,
                 repository,
                 counts,
@@ -77,125 +185,4 @@ pub(super) fn assemble(
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::Store;
-    use super::*;
-    use crate::render::context::ItemState;
-    use crate::service::index::test_record;
-    use crate::service::webhook::Forge;
-
-    fn day(s: &str) -> chrono::NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn item(key: &str, kind: &str, severity: Option<&str>, state: ItemState) -> ItemRecord {
-        ItemRecord {
-            key: key.into(),
-            severity: severity.map(str::to_string),
-            ..test_record("acme/svc", None, kind, state)
-        }
-    }
-
-    #[test]
-    fn a_day_keeps_its_last_run_by_state_kind_and_severity() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        let s = Store::open(&path).unwrap();
-        let first = vec![
-            item("a", "corrective", Some("SEV1"), ItemState::Open),
-            item("b", "corrective", Some("sev1"), ItemState::Open),
-        ];
-        s.replace_items(Forge::Github, "acme/svc", first, day("2026-11-01"))
-            .unwrap();
-        // A second run the same day replaces the day's snapshot; the next day adds one.
-        let second = vec![
-            item("a", "corrective", Some("SEV1"), ItemState::Done),
-            item("b", "corrective", Some("sev1"), ItemState::Open),
-            item("c", "task", None, ItemState::Overdue),
-            item("d", "task", None, ItemState::NotPlanned),
-        ];
-        s.replace_items(Forge::Github, "acme/svc", second.clone(), day("2026-11-01"))
-            .unwrap();
-        s.replace_items(Forge::Github, "acme/svc", Vec::new(), day("2026-11-02"))
-            .unwrap();
-        drop(s);
-        let s = Store::open(&path).unwrap();
-        let snaps = s.snapshots().unwrap();
-        assert_eq!(snaps.len(), 2, "one per repository per day: {snaps:?}");
-        assert_eq!(snaps[0].counts, Counts::of(&second));
-        let groups: Vec<(ItemState, &str, &str, u64)> = snaps[0]
-            .groups
-            .as_ref()
-            .unwrap()
-            .iter()
-            .map(|g| (g.state, g.kind.as_str(), g.severity.as_str(), g.count))
-            .collect();
-        assert_eq!(
-            groups,
-            [
-                (ItemState::Done, "corrective", "sev1", 1),
-                (ItemState::NotPlanned, "task", "unknown", 1),
-                (ItemState::Open, "corrective", "sev1", 1),
-                (ItemState::Overdue, "task", "unknown", 1),
-            ],
-            "a closed-as-not-planned item reads back too"
-        );
-        assert_eq!(
-            snaps[1].groups,
-            Some(Vec::new()),
-            "no item is a known zero, not a missing breakdown"
-        );
-    }
-
-    #[test]
-    fn a_schema_2_file_keeps_its_history_as_totals() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        {
-            let conn = rusqlite::Connection::open(&path).unwrap();
-            conn.execute_batch(
-                // A version 2 file's other tables (what a later schema changes in them).
-                "CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, forge TEXT NOT NULL,
-                   repo TEXT NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL,
-                   marks INTEGER NOT NULL DEFAULT 1, attempts INTEGER NOT NULL DEFAULT 0,
-                   created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, error TEXT);
-                 CREATE TABLE snapshots (day TEXT NOT NULL, forge TEXT NOT NULL, repo TEXT NOT NULL,
-                   done INTEGER NOT NULL, open INTEGER NOT NULL, overdue INTEGER NOT NULL,
-                   PRIMARY KEY (day, forge, repo));
-                 INSERT INTO snapshots VALUES ('2026-10-30', 'github', 'acme/svc', 1, 4, 2);
-                 PRAGMA user_version = 2;",
-            )
-            .unwrap();
-        }
-        let s = Store::open(&path).unwrap();
-        let snaps = s.snapshots().unwrap();
-        assert_eq!(snaps.len(), 1);
-        assert_eq!(
-            (
-                snaps[0].counts.open,
-                snaps[0].counts.overdue,
-                &snaps[0].groups
-            ),
-            (4, 2, &None)
-        );
-    }
-
-    #[test]
-    fn incidents_are_replaced_per_repository() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
-        let report = crate::report::sample();
-        let mut one = report.figures.incidents[0].clone();
-        s.replace_incidents(Forge::Github, "acme/svc", &[one.clone(), one.clone()])
-            .unwrap();
-        one.repository = "acme/web".into();
-        s.replace_incidents(Forge::Github, "acme/web", std::slice::from_ref(&one))
-            .unwrap();
-        assert_eq!(s.incidents().unwrap().len(), 3);
-        s.replace_incidents(Forge::Github, "acme/svc", &[]).unwrap();
-        assert_eq!(s.incidents().unwrap(), [one]);
-    }
 }

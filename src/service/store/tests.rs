@@ -7,7 +7,7 @@ use super::*;
 use crate::render::context::ItemState;
 use crate::service::index::{test_record, Counts, ItemRecord};
 use crate::service::webhook::{Forge, Mark, Reason};
-use chrono::TimeZone;
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use rusqlite::Connection;
 use std::sync::Arc;
 
@@ -140,6 +140,7 @@ both_backends!(
     a_tick_queues_its_follow_ups_once_across_stores,
     concurrent_claims_take_each_job_once,
     snapshots_keep_their_groups_and_incidents_are_replaced,
+    what_a_job_read_is_kept_per_repository,
 );
 
 fn deliveries_are_deduplicated_and_marks_coalesce(s: Fixture) {
@@ -712,39 +713,30 @@ fn snapshots_keep_their_groups_and_incidents_are_replaced(s: Fixture) {
         vec![
             item("a", "corrective", ItemState::Open, Some("SEV1")),
             item("b", "corrective", ItemState::Open, Some("sev1")),
-            item("c", "preventive", ItemState::NotPlanned, None),
         ],
         d("2026-11-01"),
     )
     .unwrap();
-    // A second run the same day replaces the day's snapshot; an empty repository has one too.
-    s.replace_items(
-        Forge::Github,
-        "acme/svc",
-        vec![
-            item("a", "corrective", ItemState::Done, Some("SEV1")),
-            item("b", "corrective", ItemState::Open, Some("sev1")),
-            item("c", "preventive", ItemState::NotPlanned, None),
-        ],
-        d("2026-11-01"),
-    )
-    .unwrap();
+    // A second run the same day replaces the day's snapshot; the next day adds one, and an
+    // empty repository has one too.
+    let second = vec![
+        item("a", "corrective", ItemState::Done, Some("SEV1")),
+        item("b", "corrective", ItemState::Open, Some("sev1")),
+        item("c", "preventive", ItemState::NotPlanned, None),
+        item("d", "task", ItemState::Overdue, None),
+    ];
+    s.replace_items(Forge::Github, "acme/svc", second.clone(), d("2026-11-01"))
+        .unwrap();
     s.replace_items(Forge::Gitlab, "g/empty", vec![], d("2026-11-02"))
         .unwrap();
-    let snaps = s.replica().snapshots().unwrap();
-    assert_eq!(snaps.len(), 2, "{snaps:?}");
+    // Read by a restarted process.
+    let snaps = s.reopen().unwrap().snapshots().unwrap();
+    assert_eq!(snaps.len(), 2, "one per repository per day: {snaps:?}");
     assert_eq!(
         (snaps[0].day, snaps[0].repository.as_str(), snaps[0].counts),
-        (
-            d("2026-11-01"),
-            "acme/svc",
-            Counts {
-                done: 1,
-                open: 1,
-                overdue: 0
-            }
-        )
+        (d("2026-11-01"), "acme/svc", Counts::of(&second))
     );
+    assert_eq!(Counts::of(&second).done, 1);
     let groups: Vec<_> = snaps[0]
         .groups
         .as_ref()
@@ -758,7 +750,9 @@ fn snapshots_keep_their_groups_and_incidents_are_replaced(s: Fixture) {
             (ItemState::Done, "corrective", "sev1", 1),
             (ItemState::NotPlanned, "preventive", "unknown", 1),
             (ItemState::Open, "corrective", "sev1", 1),
-        ]
+            (ItemState::Overdue, "task", "unknown", 1),
+        ],
+        "a closed-as-not-planned item reads back too"
     );
     assert_eq!(snaps[1].groups, Some(vec![]), "known empty, not missing");
 
@@ -783,4 +777,218 @@ fn snapshots_keep_their_groups_and_incidents_are_replaced(s: Fixture) {
     s.replace_incidents(Forge::Github, "acme/svc", &[incident("c.md")])
         .unwrap();
     assert_eq!(s.replica().incidents().unwrap(), vec![incident("c.md")]);
+}
+
+fn what_a_job_read_is_kept_per_repository(s: Fixture) {
+    assert_eq!(
+        s.remembered(Forge::Github, "acme/svc").unwrap(),
+        Remembered::default(),
+        "a repository never read"
+    );
+    let read = |branch: &str, sha: &str| Remembered {
+        branch: Some(branch.into()),
+        seen: serde_json::from_value(serde_json::json!({
+            "files": {"postmortems/a.md": [sha, "# Outage\n\n- [ ] Fix it\n"]}
+        }))
+        .unwrap(),
+    };
+    s.remember(Forge::Github, "acme/svc", &read("main", "abc1"))
+        .unwrap();
+    s.remember(Forge::Gitlab, "acme/svc", &read("trunk", "def2"))
+        .unwrap();
+    // A later job of the same repository replaces it.
+    s.remember(Forge::Github, "acme/svc", &read("main", "abc3"))
+        .unwrap();
+    // A restarted process and another replica read it back.
+    for store in [Arc::new(s.reopen().unwrap()), s.replica()] {
+        assert_eq!(
+            store.remembered(Forge::Github, "acme/svc").unwrap(),
+            read("main", "abc3")
+        );
+        assert_eq!(
+            store.remembered(Forge::Gitlab, "acme/svc").unwrap(),
+            read("trunk", "def2")
+        );
+        assert_eq!(
+            store.remembered(Forge::Github, "acme/web").unwrap(),
+            Remembered::default()
+        );
+    }
+    assert_ne!(read("main", "abc3"), Remembered::default());
+}
+
+#[test]
+fn sqlite_unreadable_memory_is_forgotten_not_fatal() {
+    let (_dir, path) = temp();
+    let s = Store::open(&path).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO remembered (forge, repo, branch, seen) VALUES ('github', 'acme/svc', 'main', 'not json')",
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        s.remembered(Forge::Github, "acme/svc").unwrap(),
+        Remembered {
+            branch: Some("main".into()),
+            seen: Default::default()
+        },
+        "the files are read again; the branch is still known"
+    );
+}
+
+#[test]
+fn sqlite_schema_2_file_keeps_its_history_as_totals() {
+    let (_dir, path) = temp();
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            // A version 2 file's other tables (what a later schema changes in them).
+            "CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, forge TEXT NOT NULL,
+               repo TEXT NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL,
+               marks INTEGER NOT NULL DEFAULT 1, attempts INTEGER NOT NULL DEFAULT 0,
+               created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, error TEXT);
+             CREATE TABLE snapshots (day TEXT NOT NULL, forge TEXT NOT NULL, repo TEXT NOT NULL,
+               done INTEGER NOT NULL, open INTEGER NOT NULL, overdue INTEGER NOT NULL,
+               PRIMARY KEY (day, forge, repo));
+             INSERT INTO snapshots VALUES ('2026-10-30', 'github', 'acme/svc', 1, 4, 2);
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    let snaps = s.snapshots().unwrap();
+    assert_eq!(snaps.len(), 1);
+    assert_eq!(
+        (
+            snaps[0].counts.open,
+            snaps[0].counts.overdue,
+            &snaps[0].groups
+        ),
+        (4, 2, &None)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS to PostgreSQL: what the URL's `sslmode` and `sslrootcert` ask for.
+
+/// The CA of the test server's certificate (for `localhost` only): `.ci/postgres.sh` makes
+/// both and exports this.
+const TEST_DATABASE_CA: &str = "POSTMORTEM_TRACKER_TEST_DATABASE_CA";
+
+/// `url` with `host` and the query `query`.
+fn with(url: &str, host: &str, query: &str) -> String {
+    let mut u = url::Url::parse(url).unwrap();
+    u.set_host(Some(host)).unwrap();
+    u.set_query(Some(query));
+    u.to_string()
+}
+
+/// Whether the store's connection is encrypted, as the server sees it.
+fn encrypted(s: &Store) -> bool {
+    s.read(|tx, _| {
+        tx.query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )?
+        .flag(0)
+    })
+    .unwrap()
+}
+
+#[test]
+fn postgres_tls_encrypts_and_checks_what_sslmode_says() {
+    let (Some(db), Ok(ca)) = (ScratchDatabase::from_env(), std::env::var(TEST_DATABASE_CA)) else {
+        return eprintln!(
+            "skipped: {TEST_DATABASE_URL} or {TEST_DATABASE_CA} is not set (.ci/run starts a PostgreSQL server with TLS and sets both)"
+        );
+    };
+    let connect =
+        |host: &str, query: &str| Store::connect(&Database::Postgres(with(&db.url, host, query)));
+    let root = format!("sslrootcert={ca}");
+    // Encrypted: unchecked, the chain only (the certificate does not name 127.0.0.1), the
+    // chain and the name.
+    for (host, query) in [
+        ("127.0.0.1", "sslmode=prefer".to_string()),
+        ("127.0.0.1", "sslmode=require".to_string()),
+        ("127.0.0.1", format!("sslmode=require&{root}")),
+        ("127.0.0.1", format!("sslmode=verify-ca&{root}")),
+        ("localhost", format!("sslmode=verify-full&{root}")),
+    ] {
+        let s = connect(host, &query).unwrap_or_else(|e| panic!("{host} {query}: {e}"));
+        assert!(encrypted(&s), "{host} {query}");
+    }
+    assert!(!encrypted(
+        &connect("127.0.0.1", "sslmode=disable").unwrap()
+    ));
+    assert!(
+        !encrypted(&connect("127.0.0.1", "").unwrap()),
+        "no sslmode: as before"
+    );
+    // Refused: a name the certificate does not have; a CA that is not the system's.
+    for (host, query, why) in [
+        (
+            "127.0.0.1",
+            format!("sslmode=verify-full&{root}"),
+            "not valid for name",
+        ),
+        (
+            "localhost",
+            "sslmode=verify-full".to_string(),
+            "UnknownIssuer",
+        ),
+        (
+            "localhost",
+            "sslmode=verify-ca".to_string(),
+            "UnknownIssuer",
+        ),
+    ] {
+        let err = connect(host, &query).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "cannot connect to the database postgres://postgres@{host}:"
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("invalid peer certificate") && err.contains(why),
+            "{query}: {err}"
+        );
+    }
+}
+
+#[test]
+fn postgres_tls_settings_that_cannot_work_are_named_before_connecting() {
+    for (query, expected) in [
+        (
+            "sslmode=verify-everything",
+            "sslmode=verify-everything: expected disable, prefer, require, verify-ca or verify-full",
+        ),
+        (
+            "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+            "sslrootcert=/nonexistent/ca.pem: cannot read certificates",
+        ),
+    ] {
+        // Nothing listens there: the message comes before any connection.
+        let url = format!("postgres://svc:hunter2@127.0.0.1:1/pmt?{query}");
+        let err = Store::connect(&Database::Postgres(url))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cannot connect to the database postgres://svc:***@127.0.0.1:1/pmt"),
+            "{err}"
+        );
+        assert!(err.contains(expected), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+    let (_dir, path) = temp();
+    std::fs::write(&path, "not a certificate\n").unwrap();
+    let url = format!(
+        "postgres://svc@127.0.0.1:1/pmt?sslmode=verify-ca&sslrootcert={}",
+        path.display()
+    );
+    let err = Store::connect(&Database::Postgres(url))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no usable certificate in the file"), "{err}");
 }
