@@ -10,8 +10,8 @@ use octocrab::{params, Octocrab, Page};
 
 use super::browse::{Browse, RepoEntry, SYMLINK_MODE};
 use super::publish::{
-    decode_content, encode_path, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile,
-    RequestSpec,
+    blob_id, decode_content, encode_path, same_text, ChangeRequest, FileWrite, Publisher,
+    RemoteFile, RequestSpec,
 };
 use super::{
     retry_after, tracked, Closing, IssueEdit, LabelSpec, NewIssue, SetupError, StateChange,
@@ -520,14 +520,18 @@ impl Publisher for GitHub {
         }))
     }
 
-    async fn write_file(&self, w: &FileWrite<'_>) -> Result<(), TrackerError> {
-        self.repos()
+    async fn write_file(&self, w: &FileWrite<'_>) -> Result<String, TrackerError> {
+        let updated = self
+            .repos()
             .update_file(encode_path(w.path), w.message, w.text, w.version)
             .branch(w.branch)
             .send()
             .await
-            .map(|_| ())
-            .map_err(error)
+            .map_err(error)?;
+        // GitHub answers with the new file's blob sha.
+        Ok(Some(updated.content.sha)
+            .filter(|sha| !sha.is_empty())
+            .unwrap_or_else(|| blob_id(w.text)))
     }
 
     async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {

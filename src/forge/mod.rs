@@ -103,7 +103,7 @@ macro_rules! forward_forge {
             async fn write_file(
                 &self,
                 write: &$crate::forge::publish::FileWrite<'_>,
-            ) -> Result<(), $crate::forge::TrackerError> {
+            ) -> Result<String, $crate::forge::TrackerError> {
                 $call!(self, write, f => f.write_file(write).await)
             }
             async fn ensure_branch(
