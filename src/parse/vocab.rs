@@ -182,83 +182,97 @@ fn edit_distance_at_most_one(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Word stems of which a section name needs at least one: a cheap test before a line is
-/// read as a possible heading (most lines of a document name no section).
+/// read as a possible heading (most lines of a document name no section). Sorted, so that
+/// [`anchors_starting`] finds the few that start with a word's first letter.
 const ANCHORS: [&str; 47] = [
-    "summar",
-    "overview",
-    "synopsis",
-    "tl",
-    "timeline",
-    "chronolog",
-    "sequence",
-    "root",
-    "cause",
-    "trigger",
-    "summation",
     "action",
-    "task",
-    "todo",
-    "to-do",
-    "follow",
-    "next",
-    "prevent",
-    "correct",
-    "remediat",
-    "mitigat",
-    "immediate",
-    "improve",
-    "recommend",
-    "fix",
-    "measure",
-    "countermeasure",
-    "lesson",
-    "learn",
-    "went",
-    "lucky",
-    "takeaway",
-    "impact",
-    "duration",
-    "detect",
-    "resolution",
-    "recover",
-    "debug",
-    "investigat",
-    "troubleshoot",
-    "conclusion",
-    "thought",
-    "wrap",
     "appendix",
+    "cause",
     "chat",
+    "chronolog",
+    "conclusion",
     "contributing",
+    "correct",
+    "countermeasure",
+    "debug",
+    "detect",
+    "duration",
+    "fix",
+    "follow",
+    "immediate",
+    "impact",
+    "improve",
+    "investigat",
+    "learn",
+    "lesson",
+    "lucky",
+    "measure",
+    "mitigat",
+    "next",
+    "overview",
+    "prevent",
+    "recommend",
+    "recover",
+    "remediat",
+    "resolution",
+    "root",
+    "sequence",
+    "summar",
+    "summation",
+    "synopsis",
+    "takeaway",
+    "task",
+    "thought",
+    "timeline",
+    "tl",
+    "to-do",
+    "todo",
+    "trigger",
+    "troubleshoot",
+    "went",
     "work",
+    "wrap",
 ];
+
+/// The [`ANCHORS`] that start with the lower-case byte `first`.
+fn anchors_starting(first: u8) -> &'static [&'static str] {
+    let from = ANCHORS.partition_point(|a| a.as_bytes()[0] < first);
+    let len = ANCHORS[from..].partition_point(|a| a.as_bytes()[0] == first);
+    &ANCHORS[from..from + len]
+}
 
 /// Whether `raw` may name a section: one of its first twelve words starts with an anchor
 /// stem, or is within one letter of a keyword (a typo).
 pub(crate) fn may_name_section(raw: &str) -> bool {
-    raw.split(|c: char| !c.is_alphanumeric() && c != '-')
-        .filter(|w| !w.is_empty())
-        .take(12)
-        .any(|w| {
-            let b = w.as_bytes();
-            // Only the stems that start with the word's first letter are compared in full.
-            let first = b[0].to_ascii_lowercase();
-            let anchored = ANCHORS.iter().any(|a| {
-                a.as_bytes()[0] == first
-                    && b.len() >= a.len()
-                    && b[..a.len()].eq_ignore_ascii_case(a.as_bytes())
-            });
-            // A typo of a keyword: lower-cased on the stack (keywords are ASCII, 7 to 15
-            // letters long).
-            anchored
-                || ((6..=16).contains(&b.len()) && w.is_ascii() && {
-                    let mut buf = [0u8; 16];
-                    let lower = &mut buf[..b.len()];
-                    lower.copy_from_slice(b);
-                    lower.make_ascii_lowercase();
-                    near_keyword(lower, false).is_some()
-                })
-        })
+    let names = |w: &[u8]| {
+        let anchored = anchors_starting(w[0].to_ascii_lowercase())
+            .iter()
+            .any(|a| w.len() >= a.len() && w[..a.len()].eq_ignore_ascii_case(a.as_bytes()));
+        // A typo of a keyword: lower-cased on the stack (keywords are ASCII, 7 to 15 letters
+        // long).
+        anchored
+            || ((6..=16).contains(&w.len()) && w.is_ascii() && {
+                let mut buf = [0u8; 16];
+                let lower = &mut buf[..w.len()];
+                lower.copy_from_slice(w);
+                lower.make_ascii_lowercase();
+                near_keyword(lower, false).is_some()
+            })
+    };
+    // Words are runs of letters, digits and hyphens; in ASCII text (nearly every line) they
+    // are found byte by byte, without decoding characters.
+    if raw.is_ascii() {
+        raw.as_bytes()
+            .split(|b| !b.is_ascii_alphanumeric() && *b != b'-')
+            .filter(|w| !w.is_empty())
+            .take(12)
+            .any(names)
+    } else {
+        raw.split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| !w.is_empty())
+            .take(12)
+            .any(|w| names(w.as_bytes()))
+    }
 }
 
 /// A word a plain line may consist of and still be read as a heading ("Events Timeline",
@@ -524,9 +538,14 @@ fn words_unicode(heading: &str) -> Vec<u8> {
 pub(crate) fn taken_or_planned(heading: &str) -> (bool, bool) {
     // Most headings hold neither word: those are not read into word ids. (Text that is not
     // ASCII always is: its lower case may hold the words where its bytes do not.)
+    // [`words`] reads at most 13 words, made of at most 26 runs of letters (`follow-up` is
+    // one word): no word after those can count.
     let holds_either = heading
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w.eq_ignore_ascii_case("taken") || w.eq_ignore_ascii_case("planned"));
+        .as_bytes()
+        .split(|b| !b.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(2 * MAX_WORDS)
+        .any(|w| w.eq_ignore_ascii_case(b"taken") || w.eq_ignore_ascii_case(b"planned"));
     if heading.is_ascii() && !holds_either {
         return (false, false);
     }
@@ -769,6 +788,11 @@ mod tests {
 
     #[test]
     fn lines_that_may_name_a_section() {
+        assert!(ANCHORS.windows(2).all(|p| p[0] < p[1]));
+        assert_eq!(
+            anchors_starting(b'r'),
+            ["recommend", "recover", "remediat", "resolution", "root"]
+        );
         assert!(may_name_section("Root-cause analysis"));
         assert!(may_name_section("REMEDIATION"));
         assert!(may_name_section("the sumary")); // a typo of a keyword

@@ -49,7 +49,19 @@ impl Context {
         front_matter_date: Option<NaiveDate>,
         default_zone: Option<Zone>,
     ) -> Context {
-        let order = time::date_order(lines.iter().filter(|l| !l.skip).map(|l| l.body));
+        // Each line's digits, counted once: the date order and the tests below read them.
+        let digits: Vec<usize> = lines
+            .iter()
+            .map(|l| if l.skip { 0 } else { count_digits(l.body) })
+            .collect();
+        // A numeric date (`1-2-2023`) has six digits or more.
+        let order = time::date_order(
+            lines
+                .iter()
+                .zip(&digits)
+                .filter(|(l, n)| !l.skip && **n >= 6)
+                .map(|(l, _)| l.body),
+        );
         let mut offset = None;
         let mut timeline_offset = None;
         let mut labelled_date = None;
@@ -71,13 +83,13 @@ impl Context {
                 }
                 continue;
             }
-            let bodies = seg.heading.iter().map(String::as_str).chain(
-                lines[seg.lines.clone()]
-                    .iter()
-                    .filter(|l| !l.skip)
-                    .map(|l| l.body),
-            );
-            for body in bodies {
+            let heading = seg.heading.as_deref().map(|h| (h, count_digits(h)));
+            let body_lines = seg
+                .lines
+                .clone()
+                .filter(|&k| !lines[k].skip)
+                .map(|k| (lines[k].body, digits[k]));
+            for (body, digits) in heading.into_iter().chain(body_lines) {
                 // Only lines with a digit or a zone note can say anything here: test the raw
                 // bytes before reading them properly. (A zone note is measured without
                 // markup: a link around the zone's name is long.)
@@ -98,12 +110,11 @@ impl Context {
                         || starts_with_ascii_ci(body, "- date"));
                 // A date has a year of four digits, and plain text has no digit its source
                 // lacks: a line with fewer than four states none.
-                let wants_date =
-                    stating && (date_label || first_date.is_none()) && has_digits(body, 4);
+                let wants_date = stating && (date_label || first_date.is_none()) && digits >= 4;
                 if !notes_zone && !wants_date {
                     continue;
                 }
-                let text = inline::plain(body);
+                let text = inline::plain_cow(body);
                 if notes_zone && text.len() <= 120 {
                     let zone = time::named_zone(&text).or_else(|| {
                         time::Moments::new(&text)
@@ -625,9 +636,19 @@ fn notes_all_times(body: &str) -> bool {
     false
 }
 
-/// Whether `s` has at least `n` ASCII digits.
-fn has_digits(s: &str, n: usize) -> bool {
-    s.bytes().filter(u8::is_ascii_digit).take(n).count() >= n
+/// How many ASCII digits `s` has: a date has a year of four, a numeric date six or more.
+/// (Counted a block of 255 bytes at a time in a byte, which cannot overflow: a loop the
+/// compiler runs over many bytes at once.)
+fn count_digits(s: &str) -> usize {
+    s.as_bytes()
+        .chunks(255)
+        .map(|block| {
+            block
+                .iter()
+                .fold(0u8, |n, c| n + u8::from(c.is_ascii_digit()))
+        })
+        .map(usize::from)
+        .sum()
 }
 
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label

@@ -21,7 +21,8 @@ pub(crate) fn labelled(
     // segment's text is lower-cased once and searched as a whole (a search line by line, in
     // either case, cost as much as the rest of the labels' reading).
     let text = lines.iter().filter(|l| !l.skip);
-    let mut lower = String::new();
+    // Sized up front: grown a doubling at a time, the copy cost more than the search.
+    let mut lower = String::with_capacity(text.clone().map(|l| l.body.len() + 1).sum());
     for l in text.clone() {
         lower.push_str(l.body);
         lower.push('\n');

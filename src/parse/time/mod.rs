@@ -321,19 +321,6 @@ pub(crate) fn may_hold_dates(text: &str, n: usize) -> bool {
     false
 }
 
-/// Bytes `i..i + W` of `s`, zero past its end.
-pub(crate) fn window<const W: usize>(s: &[u8], i: usize) -> [u8; W] {
-    let mut w = [0u8; W];
-    match s.get(i..i + W) {
-        Some(full) => w.copy_from_slice(full),
-        None => {
-            let tail = &s[i..];
-            w[..tail.len()].copy_from_slice(tail);
-        }
-    }
-    w
-}
-
 /// The first moment in `text` that has a time or a full date.
 pub(crate) fn first_moment(text: &str) -> Option<Found> {
     Moments::new(text).find(|f| f.stamp.time.is_some() || f.stamp.date.is_some())

@@ -9,7 +9,7 @@ use super::{Mention, What};
 // compiler can test sixteen positions at once. `b | 0x20` is a given lower-case letter only
 // for that letter in either case.
 
-pub(super) fn is_digit(b: u8) -> bool {
+fn is_digit(b: u8) -> bool {
     b.wrapping_sub(b'0') < 10
 }
 
