@@ -87,6 +87,9 @@ macro_rules! forward_forge {
             fn take_pause(&self) -> Option<std::time::Duration> {
                 $call!(self, plain, f => f.take_pause())
             }
+            fn budget(&self) -> Option<$crate::forge::Budget> {
+                $call!(self, plain, f => f.budget())
+            }
         }
 
         impl<$($gen)*> $crate::forge::publish::Publisher for $ty {
@@ -354,6 +357,21 @@ pub trait Tracker {
     fn take_pause(&self) -> Option<Duration> {
         None
     }
+
+    /// What the forge's last answer said the token has left of its rate limit, when it
+    /// said (GitHub's issue listing does: [`github`]); `None` otherwise.
+    fn budget(&self) -> Option<Budget> {
+        None
+    }
+}
+
+/// A token's rate limit as an answer told it: requests left until `reset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// `x-ratelimit-remaining`.
+    pub remaining: u64,
+    /// `x-ratelimit-reset`: when the limit starts again.
+    pub reset: chrono::DateTime<chrono::Utc>,
 }
 
 /// Why the tool closes an issue.
