@@ -299,9 +299,9 @@ impl ForgeRunner {
 
     /// The client for `remote`, with `access`. GitLab's connection is opened by the first
     /// GitLab job and kept: opening it checks the token (`GET /user`), one more request per
-    /// job otherwise. A token rejected later fails that job's first call with the same 401
-    /// (see [`explain`]), and the connection stays: the next job, with the token fixed or
-    /// not, gets GitLab's own answer.
+    /// job otherwise. A token revoked later fails that job's first call with GitLab's 401,
+    /// told as a rejection from the start is (see [`explain`]); the connection is kept, as
+    /// each later job's calls meet GitLab's answer of the moment.
     async fn connect(&self, remote: &Remote, access: &Access) -> Result<Client, ConnectError> {
         if remote.kind != Some(Forge::Gitlab) {
             return Client::connect(remote, self.settings.timeout).await;
