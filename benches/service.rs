@@ -10,10 +10,11 @@
 //! 2. A full follow-up of many repositories against the fake GitHub (a few ms of latency per
 //!    request): every repository marked, as the schedule does, and the wall time until the
 //!    queue is empty, three times: the first run (issues opened, links and status committed),
-//!    the second (which reads back each postmortem the first run committed: its blob id
-//!    changed) and the steady state (nothing changed). Each run's requests by kind: file
-//!    listings, issue listing pages, file reads, other reads, writes. The fake's hourly quota
-//!    is lifted: the request counts say what a real token would spend.
+//!    the second (the first time nothing changed: the blob ids of what the first run
+//!    committed are kept, so it reads no file) and the third (the steady state, which the
+//!    second should already be). Each run's requests by kind: file listings, issue listing
+//!    pages, file reads, other reads, writes. The fake's hourly quota is lifted: the request
+//!    counts say what a real token would spend.
 //!
 //! `cargo bench --bench service` (sizes: `BENCH_DELIVERIES`, `BENCH_CONNECTIONS`,
 //! `BENCH_REPOS`, `BENCH_LATENCY_MS`, `BENCH_WORKERS`).
@@ -221,8 +222,8 @@ async fn followup(dir: &std::path::Path) {
     let svc = Service::start_with(store.clone(), s, Arc::new(runner)).await;
     for run in [
         "first run",
-        "second run (reads back what the first committed)",
-        "steady state",
+        "second run (right after the first committed)",
+        "third run",
     ] {
         let before = gh.log().len();
         let started = Instant::now();

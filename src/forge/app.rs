@@ -19,7 +19,7 @@ use serde::Deserialize;
 use sha2::Digest as _;
 
 use super::github::{self, Auth, GitHub};
-use super::TrackerError;
+use super::{Budget, TrackerError};
 
 /// The App's numeric id (the App's settings page, "App ID").
 pub const APP_ID_VAR: &str = "GITHUB_APP_ID";
@@ -465,11 +465,27 @@ impl GitHubApp {
     pub fn observe<T>(&self, id: u64, result: &Result<T, TrackerError>, now: DateTime<Utc>) {
         if let Err(TrackerError::RateLimited { wait, .. }) = result {
             let wait = wait.unwrap_or(Duration::from_secs(60));
-            let until = now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1));
-            let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
-            let kept = spent.entry(id).or_insert(until);
-            *kept = (*kept).max(until);
+            self.spend(
+                id,
+                now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1)),
+            );
         }
+    }
+
+    /// Notes the rate limit an answer to installation `id`'s token told of: with no request
+    /// left, the installation is spent until the reset, so that its next job is put off
+    /// before it sends anything (not even a request to be refused).
+    pub fn observe_budget(&self, id: u64, budget: Budget, now: DateTime<Utc>) {
+        if budget.remaining == 0 && budget.reset > now {
+            self.spend(id, budget.reset);
+        }
+    }
+
+    /// Installation `id` is spent until `until`, or later if it already was.
+    fn spend(&self, id: u64, until: DateTime<Utc>) {
+        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        let kept = spent.entry(id).or_insert(until);
+        *kept = (*kept).max(until);
     }
 
     /// When `repo` (`owner/name`) belongs to a known installation whose rate limit is spent
@@ -506,8 +522,9 @@ impl GitHubApp {
 }
 
 /// A forge acting as one installation of the App: every call's outcome is shown to
-/// [`GitHubApp::observe`], so that a rate limit one job meets puts off the installation's other
-/// jobs before they send anything.
+/// [`GitHubApp::observe`], and the rate limit its answers told of to
+/// [`GitHubApp::observe_budget`], so that a rate limit one job meets or spends puts off the
+/// installation's other jobs before they send anything.
 pub struct Watched<'a, F> {
     inner: &'a F,
     app: &'a GitHubApp,
@@ -535,7 +552,11 @@ macro_rules! watched {
     ($self:ident, $class:ident $(($($arg:tt)*))?, $f:ident => $e:expr) => {{
         let $f = $self.inner;
         let r = $e;
-        $self.app.observe($self.installation, &r, Utc::now());
+        let now = Utc::now();
+        $self.app.observe($self.installation, &r, now);
+        if let Some(budget) = super::Tracker::budget($self.inner) {
+            $self.app.observe_budget($self.installation, budget, now);
+        }
         r
     }};
 }
@@ -543,7 +564,7 @@ macro_rules! watched {
 super::forward_forge!([F: super::Tracker + super::browse::Browse] Watched<'_, F>, watched);
 
 /// The Projects' GraphQL calls spend the same installation's limit: watched like the rest.
-impl<F: super::projects::GraphQl> super::projects::GraphQl for Watched<'_, F> {
+impl<F: super::projects::GraphQl + super::Tracker> super::projects::GraphQl for Watched<'_, F> {
     async fn graphql(
         &self,
         body: &serde_json::Value,
@@ -612,6 +633,22 @@ mod tests {
             app.spent_until("globex/api", now),
             Some((2, now + TimeDelta::seconds(60)))
         );
+    }
+
+    #[tokio::test]
+    async fn an_answer_with_no_request_left_spends_its_installation_until_the_reset() {
+        let app = learnt_app();
+        let now = DateTime::from_timestamp(1_000_000, 0).unwrap();
+        let reset = now + TimeDelta::seconds(90);
+        let told = |remaining| Budget { remaining, reset };
+        // Requests left, or a reset already past: nothing is spent.
+        app.observe_budget(1, told(1), now);
+        app.observe_budget(1, told(0), reset);
+        assert_eq!(app.spent_until("acme/svc", now), None);
+        app.observe_budget(1, told(0), now);
+        assert_eq!(app.spent_until("acme/svc", now), Some((1, reset)));
+        assert_eq!(app.spent_until("globex/api", now), None);
+        assert_eq!(app.spent_until("acme/svc", reset), None);
     }
 
     #[test]

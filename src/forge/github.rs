@@ -10,11 +10,11 @@ use octocrab::{params, Octocrab, Page};
 
 use super::browse::{Browse, RepoEntry, SYMLINK_MODE};
 use super::publish::{
-    decode_content, encode_path, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile,
-    RequestSpec,
+    blob_id, decode_content, encode_path, same_text, ChangeRequest, FileWrite, Publisher,
+    RemoteFile, RequestSpec,
 };
 use super::{
-    retry_after, tracked, Closing, IssueEdit, LabelSpec, NewIssue, SetupError, StateChange,
+    retry_after, tracked, Budget, Closing, IssueEdit, LabelSpec, NewIssue, SetupError, StateChange,
     Tracker, TrackerError,
 };
 use crate::plan::TrackedIssue;
@@ -31,6 +31,8 @@ pub struct GitHub {
     labels: super::cache::Labels,
     milestones: super::cache::Named,
     users: super::cache::Users,
+    /// The rate limit the last issue listing page told of.
+    budget: std::sync::Mutex<Option<Budget>>,
 }
 
 impl GitHub {
@@ -65,6 +67,7 @@ impl GitHub {
             labels: super::cache::Labels::default(),
             milestones: super::cache::Named::default(),
             users: super::cache::Users::default(),
+            budget: std::sync::Mutex::new(None),
         })
     }
 
@@ -244,6 +247,15 @@ async fn all_pages<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// The rate limit an answer's `x-ratelimit-remaining` and `x-ratelimit-reset` tell of.
+fn budget_of(headers: &http::HeaderMap) -> Option<Budget> {
+    let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<i64>().ok();
+    Some(Budget {
+        remaining: u64::try_from(number("x-ratelimit-remaining")?).ok()?,
+        reset: chrono::DateTime::from_timestamp(number("x-ratelimit-reset")?, 0)?,
+    })
+}
+
 fn to_tracked(i: &Issue) -> TrackedIssue {
     let labels: Vec<String> = i.labels.iter().map(|l| l.name.clone()).collect();
     let mut t = tracked(
@@ -318,23 +330,47 @@ fn first_line(s: &str) -> String {
 }
 
 impl Tracker for GitHub {
+    fn budget(&self) -> Option<Budget> {
+        *self.budget.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn describe(&self) -> String {
         format!("GitHub {}", self.full_name())
     }
 
+    /// Sent as raw requests, each page's body read with serde: octocrab's typed listing hides
+    /// the answer's headers, and this is the one call every job makes, so its
+    /// `x-ratelimit-*` headers tell what the token has left ([`Tracker::budget`]).
     async fn list_issues(&self, label: &str) -> Result<Vec<TrackedIssue>, TrackerError> {
-        let (issues, labels) = (self.issues(), [label.to_string()]);
-        let first = issues
-            .list()
-            .labels(&labels)
-            .state(params::State::All)
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("labels", label)
+            .append_pair("state", "all")
             // Oldest first: issues created while the pages are read land on the last page
             // instead of shifting earlier ones onto pages already read.
-            .sort(params::issues::Sort::Created)
-            .direction(params::Direction::Ascending)
-            .per_page(100)
-            .send();
-        let all = self.all(first).await?;
+            .append_pair("sort", "created")
+            .append_pair("direction", "asc")
+            .append_pair("per_page", "100")
+            .finish();
+        let first = format!("/repos/{}/{}/issues?{query}", self.owner, self.repo);
+        let mut next: Option<http::Uri> =
+            Some(first.parse().map_err(|e| TrackerError::Rejected {
+                status: 0,
+                message: format!("{first}: {e}"),
+            })?);
+        let mut all: Vec<Issue> = Vec::new();
+        while let Some(uri) = next.take() {
+            let answer = self.gh._get(uri).await.map_err(error)?;
+            if let Some(budget) = budget_of(answer.headers()) {
+                *self.budget.lock().unwrap_or_else(|p| p.into_inner()) = Some(budget);
+            }
+            let answer = octocrab::map_github_error(answer).await.map_err(error)?;
+            let page = <Page<Issue> as octocrab::FromResponse>::from_response(answer)
+                .await
+                .map_err(error)?;
+            // Relative, as in `all_pages`.
+            next = page.next.as_ref().and_then(relative);
+            all.extend(page.items);
+        }
         // The listing includes pull requests; they are not the tool's issues.
         Ok(all
             .iter()
@@ -520,14 +556,18 @@ impl Publisher for GitHub {
         }))
     }
 
-    async fn write_file(&self, w: &FileWrite<'_>) -> Result<(), TrackerError> {
-        self.repos()
+    async fn write_file(&self, w: &FileWrite<'_>) -> Result<String, TrackerError> {
+        let updated = self
+            .repos()
             .update_file(encode_path(w.path), w.message, w.text, w.version)
             .branch(w.branch)
             .send()
             .await
-            .map(|_| ())
-            .map_err(error)
+            .map_err(error)?;
+        // GitHub answers with the new file's blob sha.
+        Ok(Some(updated.content.sha)
+            .filter(|sha| !sha.is_empty())
+            .unwrap_or_else(|| blob_id(w.text)))
     }
 
     async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {

@@ -11,7 +11,8 @@ use serde::Deserialize;
 
 use super::browse::{Browse, RepoEntry, SYMLINK_MODE};
 use super::publish::{
-    decode_content, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile, RequestSpec,
+    blob_id, decode_content, same_text, ChangeRequest, FileWrite, Publisher, RemoteFile,
+    RequestSpec,
 };
 use super::{tracked, IssueEdit, LabelSpec, NewIssue, StateChange, Tracker, TrackerError};
 use crate::plan::TrackedIssue;
@@ -159,14 +160,9 @@ impl GitLab {
         token: &str,
         timeout: Duration,
     ) -> Result<GitLab, TrackerError> {
-        let client = client_with_timeout(api_url, token, timeout).await?;
-        Ok(GitLab {
-            client,
-            project: project.to_string(),
-            labels: super::cache::Labels::default(),
-            milestones: super::cache::Named::default(),
-            users: super::cache::Users::default(),
-        })
+        Ok(Connection::open(api_url, token, timeout)
+            .await?
+            .project(project))
     }
 
     /// The `group/project` path of every project of `group` and its subgroups that is not
@@ -326,17 +322,71 @@ impl api::AsyncClient for RateLimitAware {
 
 /// An async client for `api_url`, each request bounded by [`DEFAULT_TIMEOUT`]; building it
 /// checks the token (`GET /user`). Every GitLab client of the tool (issues, files, merge
-/// request notes) is made here or by [`client_with_timeout`].
+/// request notes) is made here or by [`Connection::open`].
 pub async fn client(api_url: &str, token: &str) -> Result<RateLimitAware, TrackerError> {
-    client_with_timeout(api_url, token, DEFAULT_TIMEOUT).await
+    Ok(Connection::open(api_url, token, DEFAULT_TIMEOUT)
+        .await?
+        .client())
 }
 
-/// [`client`], each request bounded by `timeout`.
-pub async fn client_with_timeout(
+/// A GitLab API root and a token it accepted, for any number of projects. Opening one checks
+/// the token (`GET /user`: the `gitlab` crate builds no client without that check), so a
+/// caller that works on many projects (the service) opens one and makes each project's client
+/// from it, instead of paying that request per project. A token revoked after it was checked
+/// fails the next call with GitLab's 401, as opening would have.
+#[derive(Clone)]
+pub struct Connection {
+    client: AsyncGitlab,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The crate's own `Debug` shows the URLs only, never the token.
+        f.debug_struct("Connection")
+            .field("client", &self.client)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Connects to `api_url` with `token`, which GitLab checks; each request is bounded by
+    /// `timeout`.
+    pub async fn open(
+        api_url: &str,
+        token: &str,
+        timeout: Duration,
+    ) -> Result<Connection, TrackerError> {
+        let client = async_client(api_url, token, timeout).await?;
+        Ok(Connection { client, timeout })
+    }
+
+    /// `project`'s issues, files and merge requests (`group/project` or a numeric id), with
+    /// caches of its own: no request.
+    pub fn project(&self, project: &str) -> GitLab {
+        GitLab {
+            client: self.client(),
+            project: project.to_string(),
+            labels: super::cache::Labels::default(),
+            milestones: super::cache::Named::default(),
+            users: super::cache::Users::default(),
+        }
+    }
+
+    /// A client over this connection, reading its own answers' rate-limit headers.
+    fn client(&self) -> RateLimitAware {
+        RateLimitAware::new(self.client.clone(), self.timeout)
+    }
+}
+
+/// The `gitlab` crate's client for `api_url` (its token checked), each request bounded by
+/// `timeout`.
+async fn async_client(
     api_url: &str,
     token: &str,
     timeout: Duration,
-) -> Result<RateLimitAware, TrackerError> {
+) -> Result<AsyncGitlab, TrackerError> {
     let url = api_url.trim_end_matches('/');
     let url = url.strip_suffix("/api/v4").unwrap_or(url);
     let (insecure, host) = match url.split_once("://") {
@@ -356,7 +406,6 @@ pub async fn client_with_timeout(
                 timeout.as_secs_f64()
             ))
         })?
-        .map(|c| RateLimitAware::new(c, timeout))
         .map_err(|e| match e {
             gitlab::GitlabError::Api { source } => api_error(source),
             other => TrackerError::Transient(other.to_string()),
@@ -710,7 +759,8 @@ impl Publisher for GitLab {
         }))
     }
 
-    async fn write_file(&self, w: &FileWrite<'_>) -> Result<(), TrackerError> {
+    async fn write_file(&self, w: &FileWrite<'_>) -> Result<String, TrackerError> {
+        // GitLab answers with the path and branch only: the blob id is computed.
         api::ignore(built(
             api::projects::repository::files::UpdateFile::builder()
                 .project(self.project.as_str())
@@ -723,7 +773,8 @@ impl Publisher for GitLab {
         )?)
         .query_async(&self.client)
         .await
-        .map_err(api_error)
+        .map_err(api_error)?;
+        Ok(blob_id(w.text))
     }
 
     async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError> {

@@ -87,6 +87,9 @@ macro_rules! forward_forge {
             fn take_pause(&self) -> Option<std::time::Duration> {
                 $call!(self, plain, f => f.take_pause())
             }
+            fn budget(&self) -> Option<$crate::forge::Budget> {
+                $call!(self, plain, f => f.budget())
+            }
         }
 
         impl<$($gen)*> $crate::forge::publish::Publisher for $ty {
@@ -103,7 +106,7 @@ macro_rules! forward_forge {
             async fn write_file(
                 &self,
                 write: &$crate::forge::publish::FileWrite<'_>,
-            ) -> Result<(), $crate::forge::TrackerError> {
+            ) -> Result<String, $crate::forge::TrackerError> {
                 $call!(self, write, f => f.write_file(write).await)
             }
             async fn ensure_branch(
@@ -354,6 +357,21 @@ pub trait Tracker {
     fn take_pause(&self) -> Option<Duration> {
         None
     }
+
+    /// What the forge's last answer said the token has left of its rate limit, when it
+    /// said (GitHub's issue listing does: [`github`]); `None` otherwise.
+    fn budget(&self) -> Option<Budget> {
+        None
+    }
+}
+
+/// A token's rate limit as an answer told it: requests left until `reset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// `x-ratelimit-remaining`.
+    pub remaining: u64,
+    /// `x-ratelimit-reset`: when the limit starts again.
+    pub reset: chrono::DateTime<chrono::Utc>,
 }
 
 /// Why the tool closes an issue.

@@ -70,9 +70,10 @@ pub trait Publisher {
     async fn read_file(&self, path: &str, branch: &str)
         -> Result<Option<RemoteFile>, TrackerError>;
 
-    /// Replaces the file, naming the version it was read at. A stale version is refused with
-    /// an error for which [`is_conflict`] is true, and nothing is written.
-    async fn write_file(&self, write: &FileWrite<'_>) -> Result<(), TrackerError>;
+    /// Replaces the file, naming the version it was read at, and gives the new file's git blob
+    /// id: the one the forge answered with, else [`blob_id`] of the text sent. A stale version
+    /// is refused with an error for which [`is_conflict`] is true, and nothing is written.
+    async fn write_file(&self, write: &FileWrite<'_>) -> Result<String, TrackerError>;
 
     /// Creates `branch` from the head of `from` unless it exists. True when created.
     async fn ensure_branch(&self, branch: &str, from: &str) -> Result<bool, TrackerError>;
@@ -126,6 +127,18 @@ pub fn decode_content(content: &str, path: &str, branch: &str) -> Result<String,
         status: 0,
         message: format!("{path} on {branch}: content is not UTF-8 text"),
     })
+}
+
+/// The git blob id of `text`: the sha1 of `blob <length>\0` followed by its bytes. Both forges
+/// name a file's content by it (GitHub's contents API `sha`, GitLab's files API `blob_id`, and
+/// both trees), so the id of a text just committed tells the next listing's reader that the
+/// file still holds that text.
+pub fn blob_id(text: &str) -> String {
+    use sha1::{Digest, Sha1};
+    let mut hash = Sha1::new();
+    hash.update(format!("blob {}\0", text.len()));
+    hash.update(text);
+    hex::encode(hash.finalize())
 }
 
 /// Percent-encodes a repository path for a URL, keeping `/` between segments.
@@ -196,6 +209,17 @@ pub enum Target {
     PullRequest { branch: String, title: String },
 }
 
+/// A file as a commit left it on the branch: what reading it there would give now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// Path in the repository, `/`-separated.
+    pub path: String,
+    /// The git blob id of `text`, as [`Publisher::write_file`] gave it.
+    pub blob_id: String,
+    /// The whole text committed.
+    pub text: String,
+}
+
 /// What a publish did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Published {
@@ -203,6 +227,9 @@ pub struct Published {
     pub branch: String,
     /// Files committed.
     pub written: Vec<String>,
+    /// The same files with what they hold now, for a reader that keeps files by blob id.
+    #[serde(skip)]
+    pub committed: Vec<Committed>,
     /// Files already up to date on the branch.
     pub unchanged: Vec<String>,
     /// Writes refused as stale, then read again and re-applied.
@@ -241,8 +268,11 @@ pub async fn publish<P: Publisher>(
     };
     for change in changes {
         match publish_one(forge, change, &branch, message, &mut out.conflicts).await {
-            Ok(true) => out.written.push(change.path.clone()),
-            Ok(false) => out.unchanged.push(change.path.clone()),
+            Ok(Some(committed)) => {
+                out.written.push(change.path.clone());
+                out.committed.push(committed);
+            }
+            Ok(None) => out.unchanged.push(change.path.clone()),
             Err(e) if e.is_fatal() => return Err(e),
             Err(e) => out.errors.push(format!("{}: {e}", change.path)),
         }
@@ -265,13 +295,14 @@ pub async fn publish<P: Publisher>(
     Ok(out)
 }
 
+/// Commits one change (re-applied after each conflict); `None` when the file needs none.
 async fn publish_one<P: Publisher>(
     forge: &P,
     change: &Change<'_>,
     branch: &str,
     message: &str,
     conflicts: &mut usize,
-) -> Result<bool, TrackerError> {
+) -> Result<Option<Committed>, TrackerError> {
     for _ in 0..MAX_ATTEMPTS {
         let Some(file) = forge.read_file(&change.path, branch).await? else {
             return Err(TrackerError::Rejected {
@@ -280,7 +311,7 @@ async fn publish_one<P: Publisher>(
             });
         };
         let Some(text) = (change.apply)(&file.text).filter(|t| *t != file.text) else {
-            return Ok(false);
+            return Ok(None);
         };
         match forge
             .write_file(&FileWrite {
@@ -292,7 +323,13 @@ async fn publish_one<P: Publisher>(
             })
             .await
         {
-            Ok(()) => return Ok(true),
+            Ok(blob_id) => {
+                return Ok(Some(Committed {
+                    path: change.path.clone(),
+                    blob_id,
+                    text,
+                }))
+            }
             Err(e) if is_conflict(&e) => *conflicts += 1,
             Err(e) => return Err(e),
         }
@@ -320,6 +357,18 @@ mod tests {
         )));
         assert!(!is_conflict(&r(400, "branch is missing")));
         assert!(!is_conflict(&r(422, "sha wasn't supplied")));
+    }
+
+    #[test]
+    fn blob_ids_are_gits() {
+        // What `git hash-object --stdin` says for each text.
+        assert_eq!(
+            blob_id("hello\n"),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
+        assert_eq!(blob_id(""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+        // The length counts bytes, not characters.
+        assert_eq!(blob_id("é"), "4b04fff51468d8ab5201ab02b725dc477bc7cb45");
     }
 
     #[test]

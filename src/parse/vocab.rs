@@ -429,9 +429,16 @@ fn lookup(word: &[u8]) -> u8 {
         b"followups" => b"followup",
         w => w,
     };
-    VOCAB
-        .binary_search_by(|(v, _)| v.as_bytes().cmp(word))
-        .map_or(0, |i| (i + 1) as u8)
+    // VOCAB is sorted: the words with the same first letter stand together.
+    let Some(&first) = word.first() else {
+        return 0;
+    };
+    let from = VOCAB.partition_point(|(v, _)| v.as_bytes()[0] < first);
+    VOCAB[from..]
+        .iter()
+        .take_while(|(v, _)| v.as_bytes()[0] == first)
+        .position(|(v, _)| v.as_bytes() == word)
+        .map_or(0, |i| (from + i + 1) as u8)
 }
 
 /// The ids of the [`HEADING_WORD`]s, as bits.
@@ -459,15 +466,51 @@ fn canonical_id(w: &[u8]) -> u8 {
     }
 }
 
+/// At most [`MAX_WORDS`] word ids, kept on the stack (a heading is classified without an
+/// allocation).
+struct Words {
+    ids: [u8; MAX_WORDS],
+    len: usize,
+}
+
+impl Words {
+    fn new() -> Words {
+        Words {
+            ids: [0; MAX_WORDS],
+            len: 0,
+        }
+    }
+
+    /// Adds a word's id; past [`MAX_WORDS`] ids, none.
+    fn push(&mut self, id: u8) {
+        if let Some(slot) = self.ids.get_mut(self.len) {
+            *slot = id;
+            self.len += 1;
+        }
+    }
+
+    fn pop(&mut self) {
+        self.len = self.len.saturating_sub(1);
+    }
+}
+
+impl std::ops::Deref for Words {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.ids[..self.len]
+    }
+}
+
 /// Heading text as canonical word ids ("Follow-Up" → "followup", "To-Dos" → "todo"), at
 /// most [`MAX_WORDS`] of them. ASCII text (nearly every heading) is read word by word,
 /// each lower-cased on the stack; other text through a lower-case copy.
-fn words(heading: &str) -> Vec<u8> {
+fn words(heading: &str) -> Words {
     if !heading.is_ascii() {
         return words_unicode(heading);
     }
     let b = heading.as_bytes();
-    let mut out = Vec::with_capacity(MAX_WORDS);
+    let mut out = Words::new();
     let mut prev: Option<(usize, usize)> = None;
     let mut i = 0;
     while i < b.len() && out.len() < MAX_WORDS {
@@ -518,19 +561,22 @@ fn words(heading: &str) -> Vec<u8> {
 }
 
 /// [`words`] for text with non-ASCII letters, whose lower case may change its length.
-fn words_unicode(heading: &str) -> Vec<u8> {
+fn words_unicode(heading: &str) -> Words {
     let lower = heading
         .to_lowercase()
         .replace("follow-up", "followup")
         .replace("follow up", "followup")
         .replace("to-do", "todo")
         .replace("post-mortem", "postmortem");
-    lower
+    let mut out = Words::new();
+    for w in lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(MAX_WORDS)
-        .map(|w| canonical_id(w.as_bytes()))
-        .collect()
+    {
+        out.push(canonical_id(w.as_bytes()));
+    }
+    out
 }
 
 /// Whether a heading lists actions already taken ("Actions taken", "Steps taken") or
@@ -822,7 +868,7 @@ mod tests {
         assert_eq!(canonical_id(b"symmary"), w!("summary"));
         assert_eq!(canonical_id(b"mitigations"), w!("mitigations"));
         assert_eq!(
-            words("Follow-Up To-Dos, post mortem"),
+            *words("Follow-Up To-Dos, post mortem"),
             [w!("followup"), w!("todo"), 0, 0]
         );
         for h in [
@@ -830,7 +876,7 @@ mod tests {
             "follow ups and TODOS",
             "Root cause",
         ] {
-            assert_eq!(words(h), words_unicode(h), "{h}");
+            assert_eq!(*words(h), *words_unicode(h), "{h}");
         }
     }
 

@@ -26,10 +26,11 @@ use super::{BoxFuture, JobError, JobResult, Runner};
 use crate::forge::app::{GitHubApp, Watched};
 use crate::forge::browse::Browse;
 use crate::forge::client::{Client, ConnectError, Credential};
+use crate::forge::gitlab::{Connection, GitLab};
 use crate::forge::paced::{Pacing, Sleeper};
 use crate::forge::projects::GraphQl;
 use crate::forge::publish::Target;
-use crate::forge::{github::GitHub, gitlab::GitLab, Tracker, TrackerError};
+use crate::forge::{github::GitHub, Tracker, TrackerError};
 use crate::model::Postmortem;
 use crate::reconcile::followup::{followup, Document, Job as FollowupJob, Write, REQUEST_TITLE};
 use crate::reconcile::sync::{sync as reconcile_sync, Job as SyncJob};
@@ -184,6 +185,9 @@ pub struct ForgeRunner {
     /// GitHub as an App: each repository through its installation's token, never
     /// `settings.github`'s.
     app: Option<Arc<GitHubApp>>,
+    /// GitLab at `settings.gitlab` (the runner's one API root and token), its token checked
+    /// once: opened by the first GitLab job, then shared by every job.
+    gitlab: tokio::sync::Mutex<Option<Connection>>,
 }
 
 impl ForgeRunner {
@@ -200,6 +204,7 @@ impl ForgeRunner {
             engine,
             api,
             app: None,
+            gitlab: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -283,22 +288,35 @@ impl ForgeRunner {
             token: Some(access.token.clone()),
             app: None,
         };
-        let client = match Client::connect(&remote, self.settings.timeout).await {
-            Ok(client) => {
-                if forge == Forge::Gitlab {
-                    // Connecting to GitLab checks the token (`GET /user`): a call too.
-                    self.api.calls.record(forge, &Ok::<(), TrackerError>(()));
-                }
-                client
-            }
-            Err(ConnectError::Tracker(e)) => {
-                self.api.calls.record(forge, &Err::<(), _>(e.clone()));
-                return Err(self.failure(forge, &origin, e));
-            }
+        let client = match self.connect(&remote, access).await {
+            Ok(client) => client,
+            Err(ConnectError::Tracker(e)) => return Err(self.failure(forge, &origin, e)),
             Err(ConnectError::Setup(m)) => return Err(format!("{origin}: {m}").into()),
         };
         let counted = Counted::new(&client, forge, &self.api.calls);
         self.reconcile(&counted, job, remote).await
+    }
+
+    /// The client for `remote`, with `access`. GitLab's connection is opened by the first
+    /// GitLab job and kept: opening it checks the token (`GET /user`), one more request per
+    /// job otherwise. A token revoked later fails that job's first call with GitLab's 401,
+    /// told as a rejection from the start is (see [`explain`]); the connection is kept, as
+    /// each later job's calls meet GitLab's answer of the moment.
+    async fn connect(&self, remote: &Remote, access: &Access) -> Result<Client, ConnectError> {
+        if remote.kind != Some(Forge::Gitlab) {
+            return Client::connect(remote, self.settings.timeout).await;
+        }
+        let mut kept = self.gitlab.lock().await;
+        let connection = match &*kept {
+            Some(c) => c,
+            None => {
+                let opened =
+                    Connection::open(&access.api_url, &access.token, self.settings.timeout).await;
+                self.api.calls.record(Forge::Gitlab, &opened);
+                kept.insert(opened?)
+            }
+        };
+        Ok(Client::GitLab(connection.project(&remote.repo)))
     }
 
     /// [`ForgeRunner::attempt`] as the GitHub App: through the token of the installation that
@@ -394,34 +412,51 @@ impl ForgeRunner {
     }
 
     /// One repository, start to end, through `forge` at `api_url` (with `token`, unless
-    /// the client authenticates otherwise). Errors name the repository.
+    /// the client authenticates otherwise). Errors name the repository. What the job read
+    /// and committed is kept for the repository's next job (on any replica), whether the job
+    /// ended well or not: it is what the forge holds either way.
     async fn reconcile<F: Tracker + Browse + GraphQl>(
         &self,
         forge: &F,
         job: &Job,
         remote: Remote,
     ) -> Result<(), Failure> {
+        let (kind, repo) = (job.mark.forge, job.mark.repo.as_str());
+        let before = self.remembered(kind, repo).await;
+        let mut memory = before.clone();
+        let outcome = self.reconcile_with(forge, job, remote, &mut memory).await;
+        if memory != before {
+            self.remember(kind, repo, memory).await;
+        }
+        outcome
+    }
+
+    /// [`ForgeRunner::reconcile`] with `memory`, what the repository's last job read, kept
+    /// current with what this one reads and commits.
+    async fn reconcile_with<F: Tracker + Browse + GraphQl>(
+        &self,
+        forge: &F,
+        job: &Job,
+        remote: Remote,
+        memory: &mut Remembered,
+    ) -> Result<(), Failure> {
         let kind = job.mark.forge;
         let repo = job.mark.repo.as_str();
         let origin = forge.origin();
         let fail = |e: TrackerError| self.failure(kind, &origin, e);
-        // A load error keeps its own message (it names the file); a rate limit still waits.
-        let load_failed = |e: remote::RemoteError| {
-            let wait = e.tracker_error().and_then(rate_limit_wait);
-            Failure {
+        // A load error keeps its own message (it names the file), except a rejected token,
+        // which is about no file: it says what to fix, as on any other call. A rate limit
+        // still waits.
+        let load_failed = |e: remote::RemoteError| match e.tracker_error() {
+            Some(t @ TrackerError::Unauthorized(_)) => fail(t.clone()),
+            t => Failure {
                 message: e.to_string(),
-                wait,
+                wait: t.and_then(rate_limit_wait),
                 put_off: false,
-            }
+            },
         };
-        // What the repository's last job read, on any replica: kept in the store.
-        let before = self.remembered(kind, repo).await;
-        let mut memory = before.clone();
         // A push may name a new default branch; an issue event or the schedule does not.
-        let remembered = memory
-            .branch
-            .take()
-            .filter(|_| job.mark.reason == Reason::Followup);
+        let remembered = (memory.branch.clone()).filter(|_| job.mark.reason == Reason::Followup);
         let listed = match remembered {
             Some(branch) => match remote::list(forge, &branch).await {
                 Ok(files) => Some((branch, files)),
@@ -462,10 +497,11 @@ impl ForgeRunner {
         .await
         .map_err(load_failed)?;
         memory.branch = Some(branch.clone());
-        if memory != before {
-            self.remember(kind, repo, memory).await;
-        }
-        let (docs, texts): (Vec<Postmortem>, Vec<String>) = inputs.documents.into_iter().unzip();
+        // Each postmortem with the text it was parsed from; the sync takes the parses alone.
+        let documents: Vec<Document> = (inputs.documents.into_iter())
+            .map(|(doc, text)| Document { doc, text })
+            .collect();
+        let docs: Vec<Postmortem> = documents.iter().map(|d| d.doc.clone()).collect();
         let file_url = config
             .sync
             .file_url
@@ -519,17 +555,12 @@ impl ForgeRunner {
         errors.extend(report.errors.iter().map(|e| format!("{origin}: {e}")));
         if let Some(published) = synced.published {
             let published = published.map_err(fail)?;
+            memory.committed(&published);
             errors.extend(published.errors.iter().map(|e| format!("{origin}: {e}")));
         }
 
         // 2. Status, from one listing after the sync; written and told to the tracker on a
         // follow-up job only.
-        let documents: Vec<Document> = docs
-            .iter()
-            .cloned()
-            .zip(texts)
-            .map(|(doc, text)| Document { doc, text })
-            .collect();
         let status = followup(
             Some(forge),
             &CountingSleeper(&self.api),
@@ -547,6 +578,9 @@ impl ForgeRunner {
         )
         .await
         .map_err(fail)?;
+        if let Some(published) = &status.published {
+            memory.committed(published);
+        }
         errors.extend(status.errors.iter().map(|e| format!("{origin}: {e}")));
         let (outcomes, listing) = (status.documents, status.listing.unwrap_or_default());
 

@@ -140,6 +140,13 @@ impl Seen {
         Ok(Some(file.text))
     }
 
+    /// Keeps `text` as `path`'s content under `blob_id`: a file this program just committed, so
+    /// that a listing showing that id reads nothing.
+    pub fn keep(&mut self, path: &str, blob_id: &str, text: &str) {
+        self.files
+            .insert(path.to_string(), (blob_id.to_string(), text.to_string()));
+    }
+
     /// Forgets the files `listing` no longer has (deleted ones would be kept forever).
     fn keep_only(&mut self, listing: &[RepoEntry]) {
         let listed: std::collections::HashSet<&str> =

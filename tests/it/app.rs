@@ -15,6 +15,7 @@ use postmortem_tracker::forge::app::{AppCredentials, GitHubApp, KEY_VAR};
 use postmortem_tracker::forge::paced::Pacing;
 use postmortem_tracker::service::runner::{Access, ForgeRunner, RunnerSettings, WriteMode};
 use postmortem_tracker::service::store::{JobState, Store};
+use postmortem_tracker::service::webhook::{Forge, Mark, Reason};
 use postmortem_tracker::service::{Secrets, Settings};
 use serde_json::Value;
 use support::github::FakeGitHub;
@@ -277,6 +278,96 @@ async fn a_spent_installation_puts_off_its_own_jobs_until_its_reset_and_no_other
             "{owner}/{name}"
         );
     }
+    svc.stop().await;
+}
+
+/// A follow-up of `repos` (as the schedule marks them), run to the end.
+async fn follow_up(svc: &Service, repos: &[&str]) {
+    for repo in repos {
+        let mark = Mark {
+            forge: Forge::Github,
+            repo: repo.to_string(),
+            reason: Reason::Followup,
+        };
+        svc.store.mark(&mark, chrono::Utc::now()).unwrap();
+    }
+}
+
+/// The issue listing's `x-ratelimit-remaining` tells the App what its installation has left:
+/// a job whose listing leaves installation 1 no request puts off that installation's next
+/// job until the reset without any request (not even one to be refused), while installation
+/// 2 goes on; after the reset it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_installation_left_no_request_puts_off_its_next_job_without_asking() {
+    let gh = fake_with(10_000, &["acme/svc", "acme/web"]);
+    let (svc, _app, _dir) = start(&gh).await;
+    let all = ["acme/svc", "acme/web", "globex/api"];
+    for (i, repo) in all.iter().enumerate() {
+        let installation = if repo.starts_with("acme/") { 1 } else { 2 };
+        assert_eq!(
+            push(&svc, repo, installation, &format!("d-{i}")).await.0,
+            202
+        );
+    }
+    svc.idle(60).await;
+    // The first follow-ups commit the status blocks; from then on a follow-up costs the file
+    // listing and the issue listing, the last request of the job.
+    follow_up(&svc, &all).await;
+    svc.idle(60).await;
+    assert_eq!(svc.depth().failed, 0, "{:?}", svc.depth());
+
+    let reset = chrono::Utc::now().timestamp() + 8;
+    gh.state().app.as_mut().unwrap().limit(1, 2, reset);
+    let before = app_state(&gh).calls.len();
+    follow_up(&svc, &["acme/svc"]).await;
+    svc.idle(30).await;
+    follow_up(&svc, &["acme/web", "globex/api"]).await;
+    let web = {
+        let store = svc.store.clone();
+        move || {
+            store
+                .recent_jobs(20)
+                .unwrap()
+                .into_iter()
+                .find(|j| j.mark.repo == "acme/web")
+        }
+    };
+    let put_off = web.clone();
+    eventually_for("acme/web's job to be put off", 10, move || {
+        put_off().is_some_and(|j| j.not_before.is_some() && j.state == JobState::Queued)
+    })
+    .await;
+    let app = app_state(&gh);
+    // Status 0: let through to the repository's routes; a refusal is 403.
+    let since: Vec<_> = app.calls[before..]
+        .iter()
+        .filter(|c| c.credential == Credential::Installation(1))
+        .collect();
+    assert!(
+        since
+            .iter()
+            .all(|c| c.path.starts_with("/repos/acme/svc") && c.status != 403),
+        "installation 1 spent its 2 requests on acme/svc and was refused none: {since:?}"
+    );
+    assert_eq!(since.len(), 2, "{since:?}");
+    let job = web().unwrap();
+    assert!(job.not_before.unwrap().timestamp() >= reset, "{job:?}");
+
+    // After the reset acme/web runs; nothing failed.
+    svc.idle(40).await;
+    let depth = svc.depth();
+    assert_eq!(depth.failed, 0, "{depth:?}");
+    assert!(
+        web().is_some_and(|j| j.state == JobState::Done),
+        "{:?}",
+        web()
+    );
+    let (_, metrics) = svc.get("/metrics").await;
+    assert!(
+        metrics
+            .contains("postmortem_tracker_installation_jobs_put_off_total{installation=\"1\"} 1\n"),
+        "{metrics}"
+    );
     svc.stop().await;
 }
 

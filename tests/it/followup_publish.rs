@@ -45,7 +45,7 @@ impl<P: Publisher> Publisher for Racing<'_, P> {
     ) -> Result<Option<RemoteFile>, TrackerError> {
         self.inner.read_file(path, branch).await
     }
-    async fn write_file(&self, write: &FileWrite<'_>) -> Result<(), TrackerError> {
+    async fn write_file(&self, write: &FileWrite<'_>) -> Result<String, TrackerError> {
         if !self.raced.replace(true) {
             (self.edit)();
         }
@@ -185,7 +185,7 @@ async fn a_file_that_keeps_changing_is_given_up_after_bounded_attempts() {
         ) -> Result<Option<RemoteFile>, TrackerError> {
             self.0.read_file(path, branch).await
         }
-        async fn write_file(&self, write: &FileWrite<'_>) -> Result<(), TrackerError> {
+        async fn write_file(&self, write: &FileWrite<'_>) -> Result<String, TrackerError> {
             self.2.set(self.2.get() + 1);
             let other = format!("{ORIGINAL}\nedit {}\n", self.2.get());
             self.1

@@ -603,6 +603,7 @@ impl Forge for GitHubForge {
             st.rate_remaining -= 1;
         }
         let reply = route(&mut st, req, base, grant.as_ref());
+        let reply = super::github_app::budget_headers(&st, token, reply);
         rate_headers(&st, reply)
     }
 

@@ -75,6 +75,10 @@ pub struct FakeInstallation {
     /// every request with it is refused as GitHub refuses a spent primary limit (403,
     /// `x-ratelimit-remaining: 0`, `x-ratelimit-reset`). Each installation has its own.
     pub spent_until: Option<i64>,
+    /// Requests its token may still make before `reset` (seconds since the epoch), when set:
+    /// every answer to it says what is left (`x-ratelimit-remaining`, `x-ratelimit-reset`),
+    /// and at 0 it is spent until the reset. `None`: the fake's own hourly quota applies.
+    pub budget: Option<(u64, i64)>,
     /// Granted read access only (Issues and Contents: read): a write with its token is
     /// refused as GitHub refuses an App a permission it lacks (403 `Resource not accessible
     /// by integration`).
@@ -155,8 +159,21 @@ impl FakeApp {
             account: account.into(),
             repos: repos.iter().map(|r| r.to_lowercase()).collect(),
             spent_until: None,
+            budget: None,
             read_only: false,
         });
+    }
+
+    /// Leaves installation `id` `left` requests until `reset` (seconds since the epoch).
+    pub fn limit(&mut self, id: u64, left: u64, reset: i64) {
+        if let Some(i) = self.installations.iter_mut().find(|i| i.id == id) {
+            i.budget = Some((left, reset));
+        }
+    }
+
+    /// What installation `id`'s budget has left, and its reset, when it has one.
+    fn budget_of(&self, id: u64) -> Option<(u64, i64)> {
+        self.installation(id).and_then(|i| i.budget)
     }
 
     /// Spends installation `id`'s rate limit until `reset` (seconds since the epoch).
@@ -290,7 +307,12 @@ pub fn handle(st: &mut GitHubState, req: &Req, base: &str, token: Option<&str>) 
         return Some(error(401, "Bad credentials"));
     }
     app.minted[pos].uses_left -= 1;
-    let spent = app.installation(id).and_then(|i| i.spent_until);
+    let now = chrono::Utc::now().timestamp();
+    let used_up = app
+        .budget_of(id)
+        .filter(|(left, reset)| *left == 0 && *reset > now)
+        .map(|(_, reset)| reset);
+    let spent = app.installation(id).and_then(|i| i.spent_until).or(used_up);
     if let Some(reset) = spent.filter(|r| *r > chrono::Utc::now().timestamp()) {
         record(app, Credential::Installation(id), 403);
         return Some(
@@ -304,6 +326,11 @@ pub fn handle(st: &mut GitHubState, req: &Req, base: &str, token: Option<&str>) 
             .with("x-ratelimit-used", 5000)
             .with("x-ratelimit-resource", "core"),
         );
+    }
+    if let Some(i) = app.installations.iter_mut().find(|i| i.id == id) {
+        if let Some((left, _)) = &mut i.budget {
+            *left = left.saturating_sub(1);
+        }
     }
     let covered = app
         .installation(id)
@@ -344,6 +371,25 @@ pub fn handle(st: &mut GitHubState, req: &Req, base: &str, token: Option<&str>) 
         reply.as_ref().map_or(0, |r| r.status),
     );
     reply
+}
+
+/// The rate-limit headers of an answer to `token` when it is an installation token whose
+/// installation has a budget ([`FakeInstallation::budget`]): GitHub counts each installation
+/// on its own.
+pub fn budget_headers(st: &GitHubState, token: Option<&str>, reply: Reply) -> Reply {
+    let app = st.app.as_ref();
+    let budget = token
+        .and_then(|t| app?.minted.iter().find(|m| m.token == t))
+        .and_then(|m| app?.budget_of(m.installation));
+    match budget {
+        Some((left, reset)) => reply
+            .with("x-ratelimit-limit", 5000)
+            .with("x-ratelimit-remaining", left)
+            .with("x-ratelimit-reset", reset)
+            .with("x-ratelimit-used", 5000 - left.min(5000))
+            .with("x-ratelimit-resource", "core"),
+        None => reply,
+    }
 }
 
 /// `page` and `per_page` (default 30, at most 100) of a list request.

@@ -673,16 +673,12 @@ pub fn object_id(seed: &str) -> String {
 
 /// Git's blob id for `content` (what GitHub calls a file's `sha`).
 pub fn git_blob_sha(content: &[u8]) -> String {
-    // sha1 is not in the dependency tree; git blob ids only need to be stable and
-    // content-addressed here, so a truncated sha256 of git's blob header + content stands in.
+    // Git's own id (sha1 of the blob header and the content), as both forges give it: the
+    // service keeps the id of a text it committed, computed the same way, to skip reading it.
+    use sha1::{Digest, Sha1};
     let mut data = format!("blob {}\0", content.len()).into_bytes();
     data.extend_from_slice(content);
-    use sha2::{Digest, Sha256};
-    Sha256::digest(&data)
-        .iter()
-        .take(20)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha1::digest(&data))
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not hide the state from others).

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sql::args;
 use super::{Store, StoreError};
+use crate::forge::publish::Published;
 use crate::service::webhook::Forge;
 use crate::source::remote::Seen;
 
@@ -18,6 +19,23 @@ pub struct Remembered {
     pub branch: Option<String>,
     /// The files it read, by path: blob id and text.
     pub seen: Seen,
+}
+
+impl Remembered {
+    /// Keeps the files `published` committed onto the branch this job read (commit mode; a
+    /// pull request's branch is not the one read) with their new blob ids and texts, so the
+    /// next job reads none of them: the tool's own commit changes a file's blob id, and
+    /// without this every write cost one more read in the job after it. An id that is not the
+    /// forge's (bytes stored other than sent) only costs that read: the listing then shows
+    /// another id, and a file is reused only when its listed id is the one kept.
+    pub fn committed(&mut self, published: &Published) {
+        if self.branch.as_deref() != Some(published.branch.as_str()) {
+            return;
+        }
+        for c in &published.committed {
+            self.seen.keep(&c.path, &c.blob_id, &c.text);
+        }
+    }
 }
 
 impl Store {
