@@ -144,8 +144,6 @@ pub(crate) trait CiForge: SyncForge {
     /// What the warning says when a request from a fork cannot be commented on.
     const FORK_HINT: &'static str;
 
-    /// Writes `text` to `path` on `branch` of [`REPO`].
-    fn seed_file(&self, branch: &str, path: &str, text: &str);
     /// Deletes `path` from `branch` of [`REPO`].
     fn delete_file(&self, branch: &str, path: &str);
     /// Opens a pull/merge request from `source` into `target`; its number.
@@ -219,10 +217,6 @@ const DOTENV: &str = "postmortem-tracker.env";
 impl CiForge for FakeGitHub {
     const COMMENT: &'static str = "comment";
     const FORK_HINT: &'static str = "forks get a read-only GITHUB_TOKEN";
-
-    fn seed_file(&self, branch: &str, path: &str, text: &str) {
-        self.state().seed_file(("acme", "svc"), branch, path, text);
-    }
 
     fn delete_file(&self, branch: &str, path: &str) {
         let mut st = self.state();
@@ -324,10 +318,6 @@ impl CiForge for FakeGitHub {
 impl CiForge for FakeGitLab {
     const COMMENT: &'static str = "note";
     const FORK_HINT: &'static str = "merge requests from forks";
-
-    fn seed_file(&self, branch: &str, path: &str, text: &str) {
-        self.state().seed_file(REPO, branch, path, text);
-    }
 
     fn delete_file(&self, branch: &str, path: &str) {
         let mut st = self.state();

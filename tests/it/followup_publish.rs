@@ -3,14 +3,13 @@
 //! again and re-applied, and their edit is kept; pull-request mode run twice keeps one
 //! pull/merge request; the tool's commits carry `[skip ci]` and its trailer.
 
+use crate::both_forges;
 use crate::support;
+use crate::sync_common::SyncForge;
 
 use std::cell::Cell;
 use std::path::Path;
-use std::time::Duration;
 
-use postmortem_tracker::forge::github::GitHub;
-use postmortem_tracker::forge::gitlab::GitLab;
 use postmortem_tracker::forge::publish::{
     commit_message, is_own_commit, publish, Change, ChangeRequest, FileWrite, Publisher,
     RemoteFile, RequestSpec, Source, Target,
@@ -20,6 +19,16 @@ use postmortem_tracker::writeback::status::{set_boxes, write_block};
 use support::github::FakeGitHub;
 use support::gitlab::FakeGitLab;
 use support::{bin, FakeForge};
+
+both_forges!(
+    commit_after_a_conflict_keeps_the_concurrent_edit,
+    a_file_that_keeps_changing_is_given_up_after_bounded_attempts,
+);
+
+both_forges!(
+    sync commit_mode_commits_to_the_default_branch_with_skip_ci_and_trailer,
+    pull_request_mode_twice_keeps_one_request,
+);
 
 const PATH: &str = "postmortems/queue db.md";
 const ORIGINAL: &str =
@@ -86,59 +95,13 @@ fn assert_merged(text: &str) {
     );
 }
 
-#[tokio::test]
-async fn github_commit_after_a_conflict_keeps_the_concurrent_edit() {
-    let fake = FakeGitHub::start();
-    fake.state()
-        .seed_file(("acme", "svc"), "main", PATH, ORIGINAL);
-    let gh = GitHub::new(
-        &fake.base_url(),
-        "acme/svc",
-        Some(FakeGitHub::TOKEN),
-        Duration::from_secs(10),
-    )
-    .unwrap();
+async fn commit_after_a_conflict_keeps_the_concurrent_edit<F: SyncForge>() {
+    let fake = F::start_with_owners();
+    fake.seed_file("main", PATH, ORIGINAL);
+    let client = fake.client().await;
     let racing = Racing {
-        inner: &gh,
-        edit: Box::new(|| {
-            fake.state()
-                .seed_file(("acme", "svc"), "main", PATH, THEIRS);
-        }),
-        raced: Cell::new(false),
-    };
-    let message = commit_message(Source::Followup);
-    let out = publish(&racing, &[status_change()], &Target::Commit, &message, "")
-        .await
-        .unwrap();
-    assert_eq!(out.written, vec![PATH.to_string()]);
-    assert_eq!(out.conflicts, 1, "one 409, then read again: {out:?}");
-    assert!(out.errors.is_empty(), "{out:?}");
-    let puts = fake.log().count("PUT", "/repos/acme/svc/contents/");
-    assert_eq!(puts, 2, "the stale write and the re-applied one");
-    let st = fake.state();
-    let repo = st.repo("acme", "svc");
-    assert_merged(&repo.file_text("main", PATH).unwrap());
-    let commit = repo.commits.last().unwrap();
-    assert!(commit.message.contains("[skip ci]"), "{}", commit.message);
-    assert!(is_own_commit(&commit.message), "{}", commit.message);
-}
-
-#[tokio::test]
-async fn gitlab_commit_after_a_conflict_keeps_the_concurrent_edit() {
-    let fake = FakeGitLab::start();
-    fake.state().seed_file("acme/svc", "main", PATH, ORIGINAL);
-    let gl = GitLab::connect(
-        &format!("{}/api/v4", fake.base_url()),
-        "acme/svc",
-        FakeGitLab::TOKEN,
-    )
-    .await
-    .unwrap();
-    let racing = Racing {
-        inner: &gl,
-        edit: Box::new(|| {
-            fake.state().seed_file("acme/svc", "main", PATH, THEIRS);
-        }),
+        inner: &client,
+        edit: Box::new(|| fake.seed_file("main", PATH, THEIRS)),
         raced: Cell::new(false),
     };
     let message = commit_message(Source::Followup);
@@ -148,63 +111,68 @@ async fn gitlab_commit_after_a_conflict_keeps_the_concurrent_edit() {
     assert_eq!(out.written, vec![PATH.to_string()]);
     assert_eq!(
         out.conflicts, 1,
-        "one stale last_commit_id, then read again: {out:?}"
+        "one refused write (GitHub's stale sha, GitLab's stale last_commit_id), then read again: {out:?}"
     );
     assert!(out.errors.is_empty(), "{out:?}");
-    let st = fake.state();
-    let p = st.project("acme/svc");
-    assert_merged(&p.file_text("main", PATH).unwrap());
-    let commit = p.commits.last().unwrap();
-    assert!(commit.message.contains("[skip ci]"), "{}", commit.message);
-    assert!(is_own_commit(&commit.message), "{}", commit.message);
+    let (method, prefix) = F::FILE_WRITE;
+    assert_eq!(
+        fake.requests().count(method, prefix),
+        2,
+        "the stale write and the re-applied one"
+    );
+    assert_merged(&fake.file_on("main", PATH).unwrap());
+    let last = fake.commit_messages().pop().unwrap();
+    assert!(last.contains("[skip ci]"), "{last}");
+    assert!(is_own_commit(&last), "{last}");
 }
 
-#[tokio::test]
-async fn a_file_that_keeps_changing_is_given_up_after_bounded_attempts() {
-    let fake = FakeGitHub::start();
-    fake.state()
-        .seed_file(("acme", "svc"), "main", PATH, ORIGINAL);
-    let gh = GitHub::new(
-        &fake.base_url(),
-        "acme/svc",
-        Some(FakeGitHub::TOKEN),
-        Duration::from_secs(10),
-    )
-    .unwrap();
-    // Every write loses the race.
-    let n = Cell::new(0);
-    struct Always<'a>(&'a GitHub, &'a FakeGitHub, &'a Cell<usize>);
-    impl Publisher for Always<'_> {
-        async fn default_branch(&self) -> Result<String, TrackerError> {
-            self.0.default_branch().await
-        }
-        async fn read_file(
-            &self,
-            path: &str,
-            branch: &str,
-        ) -> Result<Option<RemoteFile>, TrackerError> {
-            self.0.read_file(path, branch).await
-        }
-        async fn write_file(&self, write: &FileWrite<'_>) -> Result<String, TrackerError> {
-            self.2.set(self.2.get() + 1);
-            let other = format!("{ORIGINAL}\nedit {}\n", self.2.get());
-            self.1
-                .state()
-                .seed_file(("acme", "svc"), "main", PATH, &other);
-            self.0.write_file(write).await
-        }
-        async fn ensure_branch(&self, b: &str, f: &str) -> Result<bool, TrackerError> {
-            self.0.ensure_branch(b, f).await
-        }
-        async fn upsert_change_request(
-            &self,
-            request: &RequestSpec<'_>,
-        ) -> Result<ChangeRequest, TrackerError> {
-            self.0.upsert_change_request(request).await
-        }
+/// A forge where someone else commits to the file just before every write of the tool.
+struct Always<'a, F: SyncForge> {
+    client: &'a F::Client,
+    fake: &'a F,
+    writes: &'a Cell<usize>,
+}
+
+impl<F: SyncForge> Publisher for Always<'_, F> {
+    async fn default_branch(&self) -> Result<String, TrackerError> {
+        self.client.default_branch().await
     }
+    async fn read_file(
+        &self,
+        path: &str,
+        branch: &str,
+    ) -> Result<Option<RemoteFile>, TrackerError> {
+        self.client.read_file(path, branch).await
+    }
+    async fn write_file(&self, write: &FileWrite<'_>) -> Result<String, TrackerError> {
+        self.writes.set(self.writes.get() + 1);
+        let other = format!("{ORIGINAL}\nedit {}\n", self.writes.get());
+        self.fake.seed_file("main", PATH, &other);
+        self.client.write_file(write).await
+    }
+    async fn ensure_branch(&self, b: &str, f: &str) -> Result<bool, TrackerError> {
+        self.client.ensure_branch(b, f).await
+    }
+    async fn upsert_change_request(
+        &self,
+        request: &RequestSpec<'_>,
+    ) -> Result<ChangeRequest, TrackerError> {
+        self.client.upsert_change_request(request).await
+    }
+}
+
+async fn a_file_that_keeps_changing_is_given_up_after_bounded_attempts<F: SyncForge>() {
+    let fake = F::start_with_owners();
+    fake.seed_file("main", PATH, ORIGINAL);
+    let client = fake.client().await;
+    let writes = Cell::new(0);
+    let always = Always {
+        client: &client,
+        fake: &fake,
+        writes: &writes,
+    };
     let out = publish(
-        &Always(&gh, &fake, &n),
+        &always,
         &[status_change()],
         &Target::Commit,
         &commit_message(Source::Followup),
@@ -215,7 +183,15 @@ async fn a_file_that_keeps_changing_is_given_up_after_bounded_attempts() {
     assert!(out.written.is_empty());
     assert_eq!(out.errors.len(), 1, "{out:?}");
     assert!(out.errors[0].contains(PATH), "{out:?}");
-    assert_eq!(n.get(), postmortem_tracker::forge::publish::MAX_ATTEMPTS);
+    assert_eq!(
+        writes.get(),
+        postmortem_tracker::forge::publish::MAX_ATTEMPTS
+    );
+    let text = fake.file_on("main", PATH).unwrap();
+    assert!(
+        !text.contains("- [x] Alert on queue depth"),
+        "no stale write got through:\n{text}"
+    );
 }
 
 // ------------------------------------------------------------ through the binary
@@ -259,102 +235,52 @@ fn assert_status(text: &str) {
     assert!(text.contains("overdue"), "{text}");
 }
 
-#[test]
-fn github_commit_mode_commits_to_the_default_branch_with_skip_ci_and_trailer() {
-    let fake = FakeGitHub::start();
-    fake.state().seed_file(("acme", "svc"), "main", REL, PM);
-    let forge = FakeForge::GitHub(&fake);
-    let read = || fake.state().repo("acme", "svc").file_text("main", REL);
-    let (first, second, out) = twice(&forge, "commit", &read);
+fn commit_mode_commits_to_the_default_branch_with_skip_ci_and_trailer<F: SyncForge>() {
+    let fake = F::start_with_owners();
+    fake.seed_file("main", REL, PM);
+    let before = fake.commit_messages().len();
+    let read = || fake.file_on("main", REL);
+    let (first, second, out) = twice(&fake.as_fake(), "commit", &read);
     assert_status(&first);
     assert_eq!(first, second, "the second run the same day changes nothing");
-    let st = fake.state();
-    let repo = st.repo("acme", "svc");
-    assert_eq!(repo.commits.len(), 1, "one commit over two runs: {out}");
-    assert!(repo.commits[0].message.contains("[skip ci]"));
-    assert!(is_own_commit(&repo.commits[0].message));
-}
-
-#[test]
-fn gitlab_commit_mode_commits_to_the_default_branch_with_skip_ci_and_trailer() {
-    let fake = FakeGitLab::start();
-    fake.state().seed_file("acme/svc", "main", REL, PM);
-    let forge = FakeForge::GitLab(&fake);
-    let read = || fake.state().project("acme/svc").file_text("main", REL);
-    let before = fake.state().project("acme/svc").commits.len();
-    let (first, second, out) = twice(&forge, "commit", &read);
-    assert_status(&first);
-    assert_eq!(first, second);
-    let st = fake.state();
-    let p = st.project("acme/svc");
+    let messages = fake.commit_messages();
     assert_eq!(
-        p.commits.len(),
+        messages.len(),
         before + 1,
         "one commit over two runs: {out}"
     );
-    let c = p.commits.last().unwrap();
-    assert!(c.message.contains("[skip ci]"));
-    assert!(is_own_commit(&c.message));
+    let last = messages.last().unwrap();
+    assert!(last.contains("[skip ci]"), "{last}");
+    assert!(is_own_commit(last), "{last}");
 }
 
-#[test]
-fn github_pull_request_mode_twice_keeps_one_pull_request() {
-    let fake = FakeGitHub::start();
-    fake.state().seed_file(("acme", "svc"), "main", REL, PM);
-    let forge = FakeForge::GitHub(&fake);
+fn pull_request_mode_twice_keeps_one_request<F: SyncForge>() {
+    let fake = F::start_with_owners();
+    fake.seed_file("main", REL, PM);
     let branch = "postmortem-tracker/status";
-    let read = || fake.state().repo("acme", "svc").file_text(branch, REL);
-    let (first, _second, out) = twice(&forge, "pull-request", &read);
+    let read = || fake.file_on(branch, REL);
+    let (first, _second, out) = twice(&fake.as_fake(), "pull-request", &read);
     assert_status(&first);
-    let st = fake.state();
-    let repo = st.repo("acme", "svc");
+    assert_eq!(fake.file_on("main", REL).unwrap(), PM, "main is untouched");
+    let requests = fake.change_requests();
     assert_eq!(
-        repo.file_text("main", REL).unwrap(),
-        PM,
-        "main is untouched"
+        requests.len(),
+        1,
+        "one pull/merge request over two runs: {out}"
     );
-    let pulls: Vec<_> = repo.issues.iter().filter(|i| i.pull.is_some()).collect();
-    assert_eq!(pulls.len(), 1, "one pull request over two runs: {out}");
+    let (method, prefix) = F::REQUEST_EDIT;
     assert_eq!(
-        fake.log().count("PATCH", "/repos/acme/svc/pulls/"),
+        fake.requests().count(method, prefix),
         0,
-        "the second run the same day leaves the body alone: {out}"
+        "the second run the same day leaves the description alone: {out}"
     );
-    assert_eq!(pulls[0].pull.as_ref().unwrap().head, branch);
-    assert!(pulls[0].body.as_deref().unwrap_or("").contains(REL));
+    assert_eq!(requests[0].head, branch);
+    assert!(requests[0].open, "{:?}", requests[0]);
+    assert!(requests[0].description.contains(REL), "{:?}", requests[0]);
     assert!(
         out.contains("Opened pull/merge request") && out.contains("Updated pull/merge request"),
         "{out}"
     );
-}
-
-#[test]
-fn gitlab_pull_request_mode_twice_keeps_one_merge_request() {
-    let fake = FakeGitLab::start();
-    fake.state().seed_file("acme/svc", "main", REL, PM);
-    let forge = FakeForge::GitLab(&fake);
-    let branch = "postmortem-tracker/status";
-    let read = || fake.state().project("acme/svc").file_text(branch, REL);
-    let (first, _second, out) = twice(&forge, "pull-request", &read);
-    assert_status(&first);
-    let st = fake.state();
-    let p = st.project("acme/svc");
-    assert_eq!(p.file_text("main", REL).unwrap(), PM, "main is untouched");
-    assert_eq!(
-        p.merge_requests.len(),
-        1,
-        "one merge request over two runs: {out}"
-    );
-    let mr = &p.merge_requests[0];
-    assert_eq!(
-        fake.log()
-            .count("PUT", "/api/v4/projects/acme%2Fsvc/merge_requests/"),
-        0,
-        "the second run the same day leaves the description alone: {out}"
-    );
-    assert_eq!(mr.source_branch, branch);
-    assert_eq!(mr.state, "opened");
-    assert!(mr.description.as_deref().unwrap_or("").contains(REL));
 }
 
 // ------------------------------------------------------------ ci on a push

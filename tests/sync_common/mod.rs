@@ -154,6 +154,7 @@ use crate::support::service::ServiceForge;
 use crate::support::Fault;
 use postmortem_tracker::forge::github::GitHub;
 use postmortem_tracker::forge::gitlab::GitLab;
+use postmortem_tracker::forge::publish::Publisher;
 use postmortem_tracker::forge::Tracker;
 
 /// The repository every sync scenario works in.
@@ -180,7 +181,7 @@ pub struct IssueView {
 /// `async fn name<F: SyncForge>()` and run against both by `both_forges!`.
 pub trait SyncForge: ServiceForge + Sized {
     /// The real client (octocrab or the gitlab crate) the tool talks through.
-    type Client: Tracker;
+    type Client: Tracker + Publisher;
     /// The path of [`REPO`]'s issues collection, for faults and request counts.
     const ISSUES: &'static str;
     /// Requests a client makes when it connects (GitLab checks its token with `GET /user`).
@@ -191,6 +192,10 @@ pub trait SyncForge: ServiceForge + Sized {
     const CLOSE_REASONS: bool;
     /// The forge's name as the tool's messages say it.
     const TITLE: &'static str;
+    /// The request that writes one file through the API (method, path prefix).
+    const FILE_WRITE: (&'static str, &'static str);
+    /// The request that edits a pull/merge request's description (method, path prefix).
+    const REQUEST_EDIT: (&'static str, &'static str);
 
     /// A fresh fake with [`REPO`] and the accounts of the examples' owners.
     fn start_with_owners() -> Self;
@@ -208,6 +213,25 @@ pub trait SyncForge: ServiceForge + Sized {
     /// `token` (empty: none) and no pacing, pointed at the fake as a user would: GitHub by
     /// `--tracker github --repo --api-url`, GitLab detected from GitLab CI's variables.
     fn binary(&self, ws: &Path, token: &str, repo: &str, args: &[&str]) -> std::process::Command;
+    /// The fake as [`crate::support::bin`] takes it.
+    fn as_fake(&self) -> crate::support::FakeForge<'_>;
+    /// Commits `text` as `path` on `branch` of [`REPO`], as a person would.
+    fn seed_file(&self, branch: &str, path: &str, text: &str);
+    /// The text of `path` on `branch` of [`REPO`].
+    fn file_on(&self, branch: &str, path: &str) -> Option<String>;
+    /// The messages of [`REPO`]'s commits, oldest first.
+    fn commit_messages(&self) -> Vec<String>;
+    /// [`REPO`]'s pull/merge requests, oldest first.
+    fn change_requests(&self) -> Vec<RequestView>;
+}
+
+/// One pull/merge request of [`REPO`] as a person sees it on either forge.
+#[derive(Debug, Clone)]
+pub struct RequestView {
+    /// The branch it merges.
+    pub head: String,
+    pub description: String,
+    pub open: bool,
 }
 
 /// [`SyncForge::binary`] without the forge: the arguments, the day, no pacing.
@@ -233,6 +257,8 @@ impl SyncForge for FakeGitHub {
     const NATIVE_DUE: bool = false;
     const CLOSE_REASONS: bool = true;
     const TITLE: &'static str = "GitHub";
+    const FILE_WRITE: (&'static str, &'static str) = ("PUT", "/repos/acme/svc/contents/");
+    const REQUEST_EDIT: (&'static str, &'static str) = ("PATCH", "/repos/acme/svc/pulls/");
 
     fn start_with_owners() -> Self {
         let fake = FakeGitHub::start();
@@ -302,6 +328,39 @@ impl SyncForge for FakeGitHub {
             .env("GITHUB_TOKEN", token);
         c
     }
+
+    fn as_fake(&self) -> crate::support::FakeForge<'_> {
+        crate::support::FakeForge::GitHub(self)
+    }
+
+    fn seed_file(&self, branch: &str, path: &str, text: &str) {
+        self.state().seed_file(("acme", "svc"), branch, path, text);
+    }
+
+    fn file_on(&self, branch: &str, path: &str) -> Option<String> {
+        self.state().repo("acme", "svc").file_text(branch, path)
+    }
+
+    fn commit_messages(&self) -> Vec<String> {
+        let st = self.state();
+        let repo = st.repo("acme", "svc");
+        repo.commits.iter().map(|c| c.message.clone()).collect()
+    }
+
+    fn change_requests(&self) -> Vec<RequestView> {
+        let st = self.state();
+        let repo = st.repo("acme", "svc");
+        repo.issues
+            .iter()
+            .filter_map(|i| {
+                i.pull.as_ref().map(|p| RequestView {
+                    head: p.head.clone(),
+                    description: i.body.clone().unwrap_or_default(),
+                    open: i.state == "open",
+                })
+            })
+            .collect()
+    }
 }
 
 impl SyncForge for FakeGitLab {
@@ -311,6 +370,10 @@ impl SyncForge for FakeGitLab {
     const NATIVE_DUE: bool = true;
     const CLOSE_REASONS: bool = false;
     const TITLE: &'static str = "GitLab";
+    const FILE_WRITE: (&'static str, &'static str) =
+        ("PUT", "/api/v4/projects/acme%2Fsvc/repository/files/");
+    const REQUEST_EDIT: (&'static str, &'static str) =
+        ("PUT", "/api/v4/projects/acme%2Fsvc/merge_requests/");
 
     fn start_with_owners() -> Self {
         let fake = FakeGitLab::start();
@@ -386,6 +449,37 @@ impl SyncForge for FakeGitLab {
             .env("CI_PROJECT_PATH", repo)
             .env("GITLAB_TOKEN", token);
         c
+    }
+
+    fn as_fake(&self) -> crate::support::FakeForge<'_> {
+        crate::support::FakeForge::GitLab(self)
+    }
+
+    fn seed_file(&self, branch: &str, path: &str, text: &str) {
+        self.state().seed_file(REPO, branch, path, text);
+    }
+
+    fn file_on(&self, branch: &str, path: &str) -> Option<String> {
+        self.state().project(REPO).file_text(branch, path)
+    }
+
+    fn commit_messages(&self) -> Vec<String> {
+        let st = self.state();
+        let p = st.project(REPO);
+        p.commits.iter().map(|c| c.message.clone()).collect()
+    }
+
+    fn change_requests(&self) -> Vec<RequestView> {
+        let st = self.state();
+        st.project(REPO)
+            .merge_requests
+            .iter()
+            .map(|m| RequestView {
+                head: m.source_branch.clone(),
+                description: m.description.clone().unwrap_or_default(),
+                open: m.state == "opened",
+            })
+            .collect()
     }
 }
 
