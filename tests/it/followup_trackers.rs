@@ -4,11 +4,11 @@
 //! a fixed `--today`; a second run the same day writes nothing; a run 7 days later sends one
 //! reminder per overdue issue.
 
-use crate::support;
+use crate::both_forges;
+use crate::support::bin;
+use crate::sync_common::SyncForge;
 
-use support::github::FakeGitHub;
-use support::gitlab::FakeGitLab;
-use support::{bin, FakeForge};
+both_forges!(sync follow_up_overdue_soon_done_reopened_undated_and_deleted_items);
 
 const PM: &str = "# Queue outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n- [ ] Alert on queue depth @jdoe due: 2026-01-05\n- [ ] Add a second consumer @okoye due: 2026-01-20\n- [ ] Raise the partition count @jdoe due: 2026-01-05\n- [x] Document the failover @okoye due: 2026-01-05\n- [ ] Review retention\n- [ ] Remove the legacy topic @jdoe due: 2026-01-06\n\n## Lessons Learned\n\nQueues fill.\n";
 
@@ -18,9 +18,6 @@ const CLOSED: &str = "Raise the partition count";
 const REOPENED: &str = "Document the failover";
 const UNDATED: &str = "Review retention";
 const DELETED: &str = "Remove the legacy topic";
-
-/// Item text (or `close-alert`) → issue number, handed to the tracker-side edits.
-type Lookup<'a> = &'a dyn Fn(&str) -> u64;
 
 fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {
     text.lines()
@@ -46,17 +43,61 @@ fn number_of(text: &str, needle: &str) -> u64 {
         .expect("number")
 }
 
-/// The shared scenario; `tracker_side` mutates the fake after the sync: close CLOSED, delete
-/// DELETED, assign ALERT to `mkovacs`, set UNDATED's due date to 2026-01-08, reopen REOPENED
-/// (ticked in the file, so the sync closed its issue).
-fn scenario(
-    forge: &FakeForge,
-    tracker_side: &dyn Fn(Lookup),
-    labels: &dyn Fn(u64) -> Vec<String>,
-    reminders: &dyn Fn(u64) -> Vec<String>,
-    writes: &dyn Fn() -> usize,
-    clear: &dyn Fn(),
-) {
+/// The labels of issue `number`.
+fn labels_of<F: SyncForge>(fake: &F, number: u64) -> Vec<String> {
+    fake.all_issues()
+        .into_iter()
+        .find(|i| i.number == number)
+        .map(|i| i.labels)
+        .unwrap_or_default()
+}
+
+/// The reminder comments on issue `number`.
+fn reminders_on<F: SyncForge>(fake: &F, number: u64) -> Vec<String> {
+    fake.comments(number)
+        .into_iter()
+        .filter(|b| b.contains("postmortem-tracker: reminder"))
+        .collect()
+}
+
+/// After the sync, on the tracker: close CLOSED, delete DELETED, assign ALERT to `mkovacs`,
+/// move UNDATED's due date to 2026-01-08, reopen REOPENED (ticked in the file, so the sync
+/// closed its issue).
+fn tracker_side<F: SyncForge>(fake: &F, n: &dyn Fn(&str) -> u64) {
+    fake.set_open(n(CLOSED), false);
+    let reopened = fake
+        .all_issues()
+        .into_iter()
+        .find(|i| i.number == n(REOPENED));
+    assert!(
+        !reopened.unwrap().open,
+        "the sync closes a ticked item's new issue"
+    );
+    fake.set_open(n(REOPENED), true);
+    fake.assign(n(ALERT), "mkovacs");
+    if !F::NATIVE_DUE {
+        // The sync wrote the policy's date (56 days after the incident) in the body's Due row.
+        let body = issue_body(fake, n(UNDATED));
+        let row = "| Due | 2026-02-26 (policy: 56 days after the incident) |";
+        assert!(body.contains(row), "{body}");
+    }
+    fake.set_due(n(UNDATED), "2026-01-08");
+    fake.delete_issue(n(DELETED));
+}
+
+fn issue_body<F: SyncForge>(fake: &F, number: u64) -> String {
+    let i = fake.all_issues().into_iter().find(|i| i.number == number);
+    i.unwrap().body
+}
+
+/// The scenario, written once and run against both forges.
+fn follow_up_overdue_soon_done_reopened_undated_and_deleted_items<F: SyncForge>() {
+    let fake = F::start_with_owners();
+    let forge = &fake.as_fake();
+    let writes = || fake.requests().count_writes();
+    let clear = || fake.requests().clear();
+    let labels = |i| labels_of(&fake, i);
+    let reminders = |i| reminders_on(&fake, i);
     let ws = tempfile::tempdir().unwrap();
     let file = ws.path().join("postmortems/queue.md");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
@@ -65,7 +106,7 @@ fn scenario(
     assert_eq!(code, 0, "{out}\n{err}");
     let synced = std::fs::read_to_string(&file).unwrap();
     let n = |t: &str| number_of(&synced, t);
-    tracker_side(&|t: &str| if t == "close-alert" { 0 } else { n(t) });
+    tracker_side(&fake, &n);
 
     // Day 1 of the follow-up.
     clear();
@@ -147,142 +188,10 @@ fn scenario(
     }
     assert_eq!(reminders(n(SOON)).len(), 0, "not overdue before the 21st");
     // An issue closed on the tracker loses its label: close ALERT, run again.
-    tracker_side(&|t: &str| if t == "close-alert" { n(ALERT) } else { n(t) });
+    fake.set_open(n(ALERT), false);
     let (code, out, err) = bin(ws.path(), forge, &["followup", "--today", "2026-01-17"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(!labels(n(ALERT)).iter().any(|l| l == "overdue"));
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(line_of(&text, ALERT).starts_with("- [x]"), "{text}");
-}
-
-#[test]
-fn github_scenario() {
-    let fake = FakeGitHub::start();
-    for u in ["jdoe", "okoye", "mkovacs"] {
-        fake.state().add_user(u);
-    }
-    let f = &fake;
-    scenario(
-        &FakeForge::GitHub(f),
-        &|n| {
-            let close_alert = n("close-alert");
-            let mut st = f.state();
-            let r = st.repo_mut("acme", "svc");
-            if close_alert != 0 {
-                let i = r
-                    .issues
-                    .iter_mut()
-                    .find(|i| i.number == close_alert)
-                    .unwrap();
-                i.state = "closed".into();
-                return;
-            }
-            let (closed, deleted, alert, undated) = (n(CLOSED), n(DELETED), n(ALERT), n(UNDATED));
-            let reopened = n(REOPENED);
-            for i in r.issues.iter_mut() {
-                if i.number == closed {
-                    i.state = "closed".into();
-                }
-                if i.number == reopened {
-                    assert_eq!(
-                        i.state, "closed",
-                        "the sync closes a ticked item's new issue"
-                    );
-                    i.state = "open".into();
-                }
-                if i.number == alert {
-                    i.assignees = vec!["mkovacs".into()];
-                }
-                if i.number == undated {
-                    // The sync wrote the policy's date (56 days after the incident); a
-                    // person moves it.
-                    let b = i.body.clone().unwrap();
-                    let row = "| Due | 2026-02-26 (policy: 56 days after the incident) |";
-                    assert!(b.contains(row), "{b}");
-                    i.body = Some(b.replace(row, "| Due | 2026-01-08 |"));
-                }
-            }
-            r.issues.retain(|i| i.number != deleted);
-        },
-        &|n| {
-            f.state()
-                .repo("acme", "svc")
-                .issue(n)
-                .map(|i| i.labels.clone())
-                .unwrap_or_default()
-        },
-        &|n| {
-            f.state()
-                .repo("acme", "svc")
-                .comments_on(n)
-                .iter()
-                .map(|c| c.body.clone())
-                .filter(|b| b.contains("postmortem-tracker: reminder"))
-                .collect()
-        },
-        &|| f.log().count_writes(),
-        &|| f.log().clear(),
-    );
-}
-
-#[test]
-fn gitlab_scenario() {
-    let fake = FakeGitLab::start();
-    for u in ["jdoe", "okoye", "mkovacs"] {
-        fake.state().add_user(u);
-    }
-    let f = &fake;
-    scenario(
-        &FakeForge::GitLab(f),
-        &|n| {
-            let close_alert = n("close-alert");
-            let mut st = f.state();
-            let mk = st.add_user("mkovacs");
-            let p = st.project_mut("acme/svc");
-            if close_alert != 0 {
-                let i = p.issues.iter_mut().find(|i| i.iid == close_alert).unwrap();
-                i.state = "closed".into();
-                return;
-            }
-            let (closed, deleted, alert, undated) = (n(CLOSED), n(DELETED), n(ALERT), n(UNDATED));
-            let reopened = n(REOPENED);
-            for i in p.issues.iter_mut() {
-                if i.iid == closed {
-                    i.state = "closed".into();
-                }
-                if i.iid == reopened {
-                    assert_eq!(
-                        i.state, "closed",
-                        "the sync closes a ticked item's new issue"
-                    );
-                    i.state = "opened".into();
-                }
-                if i.iid == alert {
-                    i.assignee_ids = vec![mk];
-                }
-                if i.iid == undated {
-                    i.due_date = Some("2026-01-08".into());
-                }
-            }
-            p.issues.retain(|i| i.iid != deleted);
-        },
-        &|n| {
-            f.state()
-                .project("acme/svc")
-                .issue(n)
-                .map(|i| i.labels.clone())
-                .unwrap_or_default()
-        },
-        &|n| {
-            f.state()
-                .project("acme/svc")
-                .issue_notes(n)
-                .iter()
-                .map(|c| c.body.clone())
-                .filter(|b| b.contains("postmortem-tracker: reminder"))
-                .collect()
-        },
-        &|| f.log().count_writes(),
-        &|| f.log().clear(),
-    );
 }

@@ -223,6 +223,15 @@ pub trait SyncForge: ServiceForge + Sized {
     fn commit_messages(&self) -> Vec<String>;
     /// [`REPO`]'s pull/merge requests, oldest first.
     fn change_requests(&self) -> Vec<RequestView>;
+    /// Assigns issue `number` to `login` alone, as a person would.
+    fn assign(&self, number: u64, login: &str);
+    /// Moves issue `number`'s due date to `date` as a person would: the forge's field where it
+    /// has one, else the `Due` row of the body.
+    fn set_due(&self, number: u64, date: &str);
+    /// Deletes issue `number`.
+    fn delete_issue(&self, number: u64);
+    /// The bodies of issue `number`'s comments (GitLab's notes), oldest first.
+    fn comments(&self, number: u64) -> Vec<String>;
 }
 
 /// One pull/merge request of [`REPO`] as a person sees it on either forge.
@@ -361,6 +370,49 @@ impl SyncForge for FakeGitHub {
             })
             .collect()
     }
+
+    fn assign(&self, number: u64, login: &str) {
+        let mut st = self.state();
+        let issue = st
+            .repo_mut("acme", "svc")
+            .issues
+            .iter_mut()
+            .find(|i| i.number == number)
+            .unwrap();
+        issue.assignees = vec![login.into()];
+    }
+
+    fn set_due(&self, number: u64, date: &str) {
+        let mut st = self.state();
+        let issue = st
+            .repo_mut("acme", "svc")
+            .issues
+            .iter_mut()
+            .find(|i| i.number == number)
+            .unwrap();
+        let body = issue.body.clone().unwrap_or_default();
+        let row = body
+            .lines()
+            .find(|l| l.starts_with("| Due |"))
+            .unwrap_or_else(|| panic!("no Due row in\n{body}"));
+        issue.body = Some(body.replace(row, &format!("| Due | {date} |")));
+    }
+
+    fn delete_issue(&self, number: u64) {
+        let mut st = self.state();
+        st.repo_mut("acme", "svc")
+            .issues
+            .retain(|i| i.number != number);
+    }
+
+    fn comments(&self, number: u64) -> Vec<String> {
+        let st = self.state();
+        let repo = st.repo("acme", "svc");
+        repo.comments_on(number)
+            .iter()
+            .map(|c| c.body.clone())
+            .collect()
+    }
 }
 
 impl SyncForge for FakeGitLab {
@@ -479,6 +531,43 @@ impl SyncForge for FakeGitLab {
                 description: m.description.clone().unwrap_or_default(),
                 open: m.state == "opened",
             })
+            .collect()
+    }
+
+    fn assign(&self, number: u64, login: &str) {
+        let mut st = self.state();
+        let id = st.add_user(login);
+        let issue = st
+            .project_mut(REPO)
+            .issues
+            .iter_mut()
+            .find(|i| i.iid == number);
+        issue.unwrap().assignee_ids = vec![id];
+    }
+
+    fn set_due(&self, number: u64, date: &str) {
+        let mut st = self.state();
+        let issue = st
+            .project_mut(REPO)
+            .issues
+            .iter_mut()
+            .find(|i| i.iid == number);
+        issue.unwrap().due_date = Some(date.into());
+    }
+
+    fn delete_issue(&self, number: u64) {
+        self.state()
+            .project_mut(REPO)
+            .issues
+            .retain(|i| i.iid != number);
+    }
+
+    fn comments(&self, number: u64) -> Vec<String> {
+        let st = self.state();
+        let p = st.project(REPO);
+        p.issue_notes(number)
+            .iter()
+            .map(|n| n.body.clone())
             .collect()
     }
 }
