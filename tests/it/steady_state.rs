@@ -247,6 +247,10 @@ async fn a_new_runner_on_the_same_database_keeps_the_steady_state<F: ServiceForg
     let Some(scratch) = postgres_database("the steady state across replicas") else {
         return;
     };
+    // Fresh forges: the repositories above are settled already, and settling is asserted.
+    let (gh, gl) = (FakeGitHub::start(), FakeGitLab::start());
+    let forge = F::pick(&gh, &gl);
+    let repos = seed(forge, 12);
     let pg = Database::Postgres(scratch.url.clone());
     let first = serve(&pg, &gh, &gl).await;
     settle(&first, forge, &repos).await;
