@@ -1,14 +1,15 @@
 //! Write-back through the forge's API (`commit` and `pull-request` modes) against the fake
 //! GitHub and GitLab: a commit refused because someone else committed in between is read
 //! again and re-applied, and their edit is kept; pull-request mode run twice keeps one
-//! pull/merge request; the tool's commits carry `[skip ci]` and its trailer.
+//! pull/merge request; the tool's commits carry `[skip ci]` and its trailer; `ci` on a push
+//! writes links back through the API in either mode and skips its own commit. Each scenario is
+//! written once over [`SyncForge`] and run against both by `both_forges!`.
 
 use crate::both_forges;
 use crate::support;
 use crate::sync_common::SyncForge;
 
 use std::cell::Cell;
-use std::path::Path;
 
 use postmortem_tracker::forge::publish::{
     commit_message, is_own_commit, publish, Change, ChangeRequest, FileWrite, Publisher,
@@ -16,8 +17,6 @@ use postmortem_tracker::forge::publish::{
 };
 use postmortem_tracker::forge::TrackerError;
 use postmortem_tracker::writeback::status::{set_boxes, write_block};
-use support::github::FakeGitHub;
-use support::gitlab::FakeGitLab;
 use support::{bin, FakeForge};
 
 both_forges!(
@@ -28,6 +27,8 @@ both_forges!(
 both_forges!(
     sync commit_mode_commits_to_the_default_branch_with_skip_ci_and_trailer,
     pull_request_mode_twice_keeps_one_request,
+    ci_push_commits_links_through_the_api_and_skips_its_own_commit,
+    ci_push_opens_one_request_with_links_and_skips_its_own_commit,
 );
 
 const PATH: &str = "postmortems/queue db.md";
@@ -285,98 +286,56 @@ fn pull_request_mode_twice_keeps_one_request<F: SyncForge>() {
 
 // ------------------------------------------------------------ ci on a push
 
-/// `ci --write-back MODE` in GitHub Actions for a push to main whose head commit has `message`.
-fn ci_push(fake: &FakeGitHub, ws: &Path, mode: &str, message: &str) -> (i32, String, String) {
-    let tmp = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/ci/push.with-new-branch.payload.json");
-    let mut payload: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
-    payload["ref"] = "refs/heads/main".into();
-    payload["repository"]["full_name"] = "acme/svc".into();
-    payload["repository"]["default_branch"] = "main".into();
-    payload["head_commit"]["message"] = message.into();
-    crate::support::run(
-        crate::support::actions_ci(
-            ws,
-            &fake.base_url(),
-            "push",
-            &payload,
-            FakeGitHub::TOKEN,
-            tmp.path(),
-        )
-        .args(["--write-back", mode]),
-    )
-}
-
-#[test]
-fn ci_push_commits_links_through_the_api_and_skips_its_own_commit() {
-    let fake = FakeGitHub::start();
+fn ci_push_commits_links_through_the_api_and_skips_its_own_commit<F: SyncForge>() {
+    let fake = F::start_with_owners();
     // Someone else's edit is on main but not in this checkout: it is kept.
-    fake.state()
-        .seed_file(("acme", "svc"), "main", REL, &format!("{PM}\nAppendix.\n"));
+    fake.seed_file("main", REL, &format!("{PM}\nAppendix.\n"));
     let ws = workspace();
-    let (code, out, err) = ci_push(&fake, ws.path(), "commit", "Add the queue postmortem");
+    let (code, out, err) = fake.ci_push(ws.path(), "commit", "Add the queue postmortem");
     assert_eq!(code, 0, "{out}\n{err}");
-    let (text, message) = {
-        let st = fake.state();
-        let repo = st.repo("acme", "svc");
-        let c = repo.commits.last().expect("a commit").message.clone();
-        (repo.file_text("main", REL).unwrap(), c)
-    };
+    let text = fake.file_on("main", REL).unwrap();
     assert!(
         text.contains("Alert on queue depth @jdoe due: 2026-01-05 ([#"),
         "{text}"
     );
     assert!(text.contains("Appendix."), "{text}");
-    assert!(message.contains("[skip ci]") && message.contains("Postmortem-Tracker: sync"));
+    let message = fake.commit_messages().pop().expect("a commit");
+    assert!(
+        message.contains("[skip ci]") && message.contains("Postmortem-Tracker: sync"),
+        "{message}"
+    );
+    assert!(fake.change_requests().is_empty(), "commit mode opens none");
 
     // The push of that commit starts a run that does nothing at all.
-    fake.log().clear();
-    let (code, out, err) = ci_push(&fake, ws.path(), "commit", &message);
+    fake.requests().clear();
+    let (code, out, err) = fake.ci_push(ws.path(), "commit", &message);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("own commit"), "{out}");
-    assert_eq!(fake.log().len(), 0, "no request");
+    assert_eq!(fake.requests().len(), 0, "no request");
 }
 
-#[test]
-fn gitlab_ci_push_opens_one_merge_request_with_links_and_skips_its_own_commit() {
-    let fake = FakeGitLab::start();
-    fake.state().seed_file("acme/svc", "main", REL, PM);
+fn ci_push_opens_one_request_with_links_and_skips_its_own_commit<F: SyncForge>() {
+    let fake = F::start_with_owners();
+    fake.seed_file("main", REL, PM);
     let ws = workspace();
-    let ci = |message: &str| {
-        crate::support::run(
-            crate::support::gitlab_ci(
-                ws.path(),
-                &format!("{}/api/v4", fake.base_url()),
-                FakeGitLab::TOKEN,
-            )
-            .args(["--write-back", "pull-request"])
-            .env("CI_PIPELINE_SOURCE", "push")
-            .env("CI_COMMIT_BRANCH", "main")
-            .env("CI_COMMIT_MESSAGE", message),
-        )
-    };
-    let (code, out, err) = ci("Add the queue postmortem");
+    let (code, out, err) = fake.ci_push(ws.path(), "pull-request", "Add the queue postmortem");
     assert_eq!(code, 0, "{out}\n{err}");
     let branch = "postmortem-tracker/status";
-    {
-        let st = fake.state();
-        let p = st.project("acme/svc");
-        let text = p.file_text(branch, REL).expect("file on the branch");
-        assert!(
-            text.contains("Alert on queue depth @jdoe due: 2026-01-05 ([#"),
-            "{text}"
-        );
-        assert_eq!(p.file_text("main", REL).unwrap(), PM, "main is untouched");
-        assert_eq!(p.merge_requests.len(), 1);
-        assert_eq!(p.merge_requests[0].source_branch, branch);
-        let c = p.commits.last().unwrap();
-        assert!(is_own_commit(&c.message), "{}", c.message);
-    }
-    fake.log().clear();
-    let (code, out, err) = ci(&commit_message(Source::Sync));
+    let text = fake.file_on(branch, REL).expect("file on the branch");
+    assert!(
+        text.contains("Alert on queue depth @jdoe due: 2026-01-05 ([#"),
+        "{text}"
+    );
+    assert_eq!(fake.file_on("main", REL).unwrap(), PM, "main is untouched");
+    let requests = fake.change_requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0].head, branch);
+    let last = fake.commit_messages().pop().unwrap();
+    assert!(is_own_commit(&last), "{last}");
+
+    fake.requests().clear();
+    let (code, out, err) = fake.ci_push(ws.path(), "pull-request", &commit_message(Source::Sync));
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("own commit"), "{out}");
-    assert_eq!(fake.log().len(), 0, "no request");
+    assert_eq!(fake.requests().len(), 0, "no request");
 }

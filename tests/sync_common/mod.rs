@@ -232,6 +232,9 @@ pub trait SyncForge: ServiceForge + Sized {
     fn delete_issue(&self, number: u64);
     /// The bodies of issue `number`'s comments (GitLab's notes), oldest first.
     fn comments(&self, number: u64) -> Vec<String>;
+    /// `ci --write-back MODE` in `ws` as the forge's CI runs it for a push to `main` whose
+    /// head commit says `message`: (exit code, stdout, stderr).
+    fn ci_push(&self, ws: &Path, mode: &str, message: &str) -> (i32, String, String);
 }
 
 /// One pull/merge request of [`REPO`] as a person sees it on either forge.
@@ -413,6 +416,29 @@ impl SyncForge for FakeGitHub {
             .map(|c| c.body.clone())
             .collect()
     }
+
+    fn ci_push(&self, ws: &Path, mode: &str, message: &str) -> (i32, String, String) {
+        let tmp = tempfile::tempdir().unwrap();
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/ci/push.with-new-branch.payload.json");
+        let mut payload: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+        payload["ref"] = "refs/heads/main".into();
+        payload["repository"]["full_name"] = REPO.into();
+        payload["repository"]["default_branch"] = "main".into();
+        payload["head_commit"]["message"] = message.into();
+        crate::support::run(
+            crate::support::actions_ci(
+                ws,
+                &self.base_url(),
+                "push",
+                &payload,
+                FakeGitHub::TOKEN,
+                tmp.path(),
+            )
+            .args(["--write-back", mode]),
+        )
+    }
 }
 
 impl SyncForge for FakeGitLab {
@@ -569,6 +595,20 @@ impl SyncForge for FakeGitLab {
             .iter()
             .map(|n| n.body.clone())
             .collect()
+    }
+
+    fn ci_push(&self, ws: &Path, mode: &str, message: &str) -> (i32, String, String) {
+        crate::support::run(
+            crate::support::gitlab_ci(
+                ws,
+                &format!("{}/api/v4", self.base_url()),
+                FakeGitLab::TOKEN,
+            )
+            .args(["--write-back", mode])
+            .env("CI_PIPELINE_SOURCE", "push")
+            .env("CI_COMMIT_BRANCH", "main")
+            .env("CI_COMMIT_MESSAGE", message),
+        )
     }
 }
 
