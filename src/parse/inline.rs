@@ -502,19 +502,42 @@ fn words_in_unicode(s: &str, limit: usize) -> usize {
 }
 
 /// The first position at or after `from` where `text` has `needle`, in any ASCII case: what
-/// `find` gives on lower-cased copies, without the copies. The first byte rules out most
-/// places at the cost of one compare.
+/// `find` gives on lower-cased copies, without the copies. The places to compare are those
+/// of the needle's letter rarest in English prose ("times" is looked for at its `m`s, not at
+/// its `t`s), in either case, found by `memchr2` many bytes at a time (this runs on every
+/// line of a document).
 pub(crate) fn find_ascii_ci(text: &str, from: usize, needle: &str) -> Option<usize> {
     let (h, n) = (text.as_bytes(), needle.as_bytes());
-    let Some(first) = n.first().map(u8::to_ascii_lowercase) else {
+    if n.is_empty() {
         return (from <= h.len()).then_some(from);
-    };
-    let p = h
-        .get(from..)?
-        .windows(n.len())
-        .position(|w| w[0].to_ascii_lowercase() == first && w.eq_ignore_ascii_case(n))?;
-    Some(from + p)
+    }
+    let (k, anchor) = n
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, c)| RARITY[usize::from(**c)])?;
+    let h = h.get(from..)?;
+    memchr::memchr2_iter(anchor.to_ascii_lowercase(), anchor.to_ascii_uppercase(), h)
+        .filter_map(|at| at.checked_sub(k))
+        .find(|&start| {
+            h.get(start..start + n.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(n))
+        })
+        .map(|start| from + start)
 }
+
+/// How rare each byte is in English prose, for [`find_ascii_ci`]: letters (either case) from
+/// the most frequent (0) to the least (25), every other byte rarer still.
+static RARITY: [u8; 256] = {
+    const BY_FREQUENCY: &[u8; 26] = b"etaoinshrdlcumwfgypbvkjxqz";
+    let mut t = [26u8; 256];
+    let mut k = 0;
+    while k < BY_FREQUENCY.len() {
+        t[BY_FREQUENCY[k] as usize] = k as u8;
+        t[BY_FREQUENCY[k].to_ascii_uppercase() as usize] = k as u8;
+        k += 1;
+    }
+    t
+};
 
 /// A string that collapses runs of whitespace as it is written, and drops leading space.
 struct Plain(String);

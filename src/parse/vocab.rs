@@ -1,6 +1,7 @@
 //! What a heading is about, recognised by meaning: synonyms, spelling variants and one-letter
 //! typos ("Preventative", "Symmary") all map to one [`SectionKind`].
 
+use super::inline;
 use crate::model::SectionKind;
 
 /// Labels that make one paragraph or bullet an action item wherever it stands, also inside
@@ -584,14 +585,8 @@ fn words_unicode(heading: &str) -> Words {
 pub(crate) fn taken_or_planned(heading: &str) -> (bool, bool) {
     // Most headings hold neither word: those are not read into word ids. (Text that is not
     // ASCII always is: its lower case may hold the words where its bytes do not.)
-    // [`words`] reads at most 13 words, made of at most 26 runs of letters (`follow-up` is
-    // one word): no word after those can count.
-    let holds_either = heading
-        .as_bytes()
-        .split(|b| !b.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(2 * MAX_WORDS)
-        .any(|w| w.eq_ignore_ascii_case(b"taken") || w.eq_ignore_ascii_case(b"planned"));
+    let holds_either = inline::find_ascii_ci(heading, 0, "taken").is_some()
+        || inline::find_ascii_ci(heading, 0, "planned").is_some();
     if heading.is_ascii() && !holds_either {
         return (false, false);
     }

@@ -43,7 +43,9 @@ fn states_times(kind: SectionKind) -> bool {
 }
 
 impl Context {
+    /// Reads the context of `text`, whose lines are `lines` and sections `doc`.
     pub(crate) fn read(
+        text: &str,
         lines: &[Line<'_>],
         doc: &Doc,
         front_matter_date: Option<NaiveDate>,
@@ -62,6 +64,9 @@ impl Context {
                 .filter(|(l, n)| !l.skip && **n >= 6)
                 .map(|(l, _)| l.body),
         );
+        // A zone note says "all times" or "times in": in a document that never says "times"
+        // (one search of the whole text), no line needs that search.
+        let says_times = inline::find_ascii_ci(text, 0, "times").is_some();
         let mut offset = None;
         let mut timeline_offset = None;
         let mut labelled_date = None;
@@ -101,7 +106,7 @@ impl Context {
                 let notes_zone = zone_wanted
                     && (starts_with_ascii_ci(body, "time (")
                         || starts_with_ascii_ci(body, "timeline (")
-                        || notes_all_times(body));
+                        || (says_times && notes_all_times(body)));
                 let date_label = stating
                     && labelled_date.is_none()
                     && (starts_with_ascii_ci(body, "incident date")
