@@ -64,9 +64,9 @@ impl Context {
                 .filter(|(l, n)| !l.skip && **n >= 6)
                 .map(|(l, _)| l.body),
         );
-        // A zone note says "all times" or "times in": in a document that never says "times"
-        // (one search of the whole text), no line needs that search.
-        let says_times = inline::find_ascii_ci(text, 0, "times").is_some();
+        // A zone note says "all times" or "times in": in a document that says neither (one
+        // search of the whole text), no line needs that search.
+        let may_note_zone = notes_all_times(text);
         let mut offset = None;
         let mut timeline_offset = None;
         let mut labelled_date = None;
@@ -106,7 +106,7 @@ impl Context {
                 let notes_zone = zone_wanted
                     && (starts_with_ascii_ci(body, "time (")
                         || starts_with_ascii_ci(body, "timeline (")
-                        || (says_times && notes_all_times(body)));
+                        || (may_note_zone && notes_all_times(body)));
                 let date_label = stating
                     && labelled_date.is_none()
                     && (starts_with_ascii_ci(body, "incident date")
