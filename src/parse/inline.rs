@@ -466,7 +466,7 @@ pub(crate) fn words_up_to(s: &str, limit: usize) -> usize {
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The top bit of each byte of `v` that is zero, exactly (no carries between bytes).
-pub(crate) fn zero_bytes(v: u64) -> u64 {
+fn zero_bytes(v: u64) -> u64 {
     const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     !(((v & LOW) + LOW) | v) & HIGH
 }
@@ -503,9 +503,8 @@ fn words_in_unicode(s: &str, limit: usize) -> usize {
 
 /// The first position at or after `from` where `text` has `needle`, in any ASCII case: what
 /// `find` gives on lower-cased copies, without the copies. The places to compare are those
-/// of the needle's letter rarest in English prose ("times" is looked for at its `m`s, not at
-/// its `t`s), in either case, found by `memchr2` many bytes at a time (this runs on every
-/// line of a document).
+/// of the needle's byte rarest in English prose ("times" is looked for at its `m`s, not at
+/// its `t`s), in either case, found by `memchr2` many bytes at a time.
 pub(crate) fn find_ascii_ci(text: &str, from: usize, needle: &str) -> Option<usize> {
     let (h, n) = (text.as_bytes(), needle.as_bytes());
     if n.is_empty() {
@@ -525,11 +524,12 @@ pub(crate) fn find_ascii_ci(text: &str, from: usize, needle: &str) -> Option<usi
         .map(|start| from + start)
 }
 
-/// How rare each byte is in English prose, for [`find_ascii_ci`]: letters (either case) from
-/// the most frequent (0) to the least (25), every other byte rarer still.
+/// How rare each byte is in English prose, for [`find_ascii_ci`]: the space and then the
+/// letters (either case) from the most frequent (0) to the least (26), every other byte
+/// rarer still.
 static RARITY: [u8; 256] = {
-    const BY_FREQUENCY: &[u8; 26] = b"etaoinshrdlcumwfgypbvkjxqz";
-    let mut t = [26u8; 256];
+    const BY_FREQUENCY: &[u8; 27] = b" etaoinshrdlcumwfgypbvkjxqz";
+    let mut t = [27u8; 256];
     let mut k = 0;
     while k < BY_FREQUENCY.len() {
         t[BY_FREQUENCY[k] as usize] = k as u8;

@@ -65,8 +65,13 @@ impl Context {
                 .map(|(l, _)| l.body),
         );
         // A zone note says "all times" or "times in": in a document that says neither (one
-        // search of the whole text), no line needs that search.
-        let may_note_zone = notes_all_times(text);
+        // search of the whole text, and of the headings, which are read as plain text), no
+        // line needs that search.
+        let may_note_zone = notes_all_times(text)
+            || doc
+                .segments
+                .iter()
+                .any(|s| s.heading.as_deref().is_some_and(notes_all_times));
         let mut offset = None;
         let mut timeline_offset = None;
         let mut labelled_date = None;

@@ -418,3 +418,14 @@ fn an_absurd_duration_is_no_end_and_no_panic() {
         assert_eq!(pm.incident.end, None, "{minutes}");
     }
 }
+
+#[test]
+fn a_zone_note_in_a_heading_counts_with_markup_in_it() {
+    // The heading is read as plain text ("Events, all times in PST"); its bytes as written
+    // say "all **times** in".
+    let (start, _) = times(
+        "# Outage\n\n## Timeline: events, all **times** in PST\n\n\
+         - 2024-03-05 10:00 deploy\n- 2024-03-05 11:00 restored\n",
+    );
+    assert_eq!(start, "2024-03-05T10:00:00-08:00");
+}
