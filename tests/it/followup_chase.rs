@@ -94,24 +94,14 @@ impl Chase for FakeGitHub {
     }
     fn close(&self, n: u64) {
         let mut st = self.state();
-        let i = st
-            .repo_mut("acme", "svc")
-            .issues
-            .iter_mut()
-            .find(|i| i.number == n)
-            .unwrap();
+        let i = st.repo_mut("acme", "svc").issue_mut(n).unwrap();
         i.state = "closed".into();
         i.state_reason = Some("completed".into());
         i.closed_at = Some("2026-11-22T10:00:00Z".into());
     }
     fn set_body(&self, n: u64, body: &str) {
         let mut st = self.state();
-        let i = st
-            .repo_mut("acme", "svc")
-            .issues
-            .iter_mut()
-            .find(|i| i.number == n)
-            .unwrap();
+        let i = st.repo_mut("acme", "svc").issue_mut(n).unwrap();
         i.body = Some(body.into());
     }
     fn seed_issue(&self, title: &str, body: &str, labels: &[&str]) -> u64 {
@@ -177,23 +167,13 @@ impl Chase for FakeGitLab {
     }
     fn close(&self, n: u64) {
         let mut st = self.state();
-        let i = st
-            .project_mut("acme/svc")
-            .issues
-            .iter_mut()
-            .find(|i| i.iid == n)
-            .unwrap();
+        let i = st.project_mut("acme/svc").issue_mut(n).unwrap();
         i.state = "closed".into();
         i.closed_at = Some("2026-11-22T10:00:00Z".into());
     }
     fn set_body(&self, n: u64, body: &str) {
         let mut st = self.state();
-        let i = st
-            .project_mut("acme/svc")
-            .issues
-            .iter_mut()
-            .find(|i| i.iid == n)
-            .unwrap();
+        let i = st.project_mut("acme/svc").issue_mut(n).unwrap();
         i.description = Some(body.into());
     }
     fn seed_issue(&self, title: &str, body: &str, labels: &[&str]) -> u64 {
@@ -575,12 +555,7 @@ fn an_issue_closed_as_not_planned_is_reported_as_such_and_never_reminded() {
         .0;
     {
         let mut st = f.state();
-        let i = st
-            .repo_mut("acme", "svc")
-            .issues
-            .iter_mut()
-            .find(|i| i.number == dropped)
-            .unwrap();
+        let i = st.repo_mut("acme", "svc").issue_mut(dropped).unwrap();
         i.state = "closed".into();
         i.state_reason = Some("not_planned".into());
         i.closed_at = Some("2026-01-04T10:00:00Z".into());

@@ -213,12 +213,7 @@ fn a_closed_issue_moves_to_done_on_the_next_follow_up() {
     let (closed, other) = (numbers[0], numbers[1]);
     {
         let mut st = gh.state();
-        let i = st
-            .repo_mut("acme", "svc")
-            .issues
-            .iter_mut()
-            .find(|i| i.number == closed)
-            .unwrap();
+        let i = st.repo_mut("acme", "svc").issue_mut(closed).unwrap();
         i.state = "closed".into();
         i.closed_at = Some("2026-01-03T10:00:00Z".into());
     }
@@ -262,12 +257,7 @@ fn a_renamed_field_is_a_clear_error_and_nothing_is_written() {
         st.projects
             .project_mut(OWNER, NUMBER)
             .rename_field("Due date", "Deadline");
-        let i = st
-            .repo_mut("acme", "svc")
-            .issues
-            .iter_mut()
-            .find(|i| i.number == first)
-            .unwrap();
+        let i = st.repo_mut("acme", "svc").issue_mut(first).unwrap();
         i.state = "closed".into();
         i.closed_at = Some("2026-01-03T10:00:00Z".into());
     }

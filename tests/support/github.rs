@@ -149,6 +149,11 @@ impl GhRepo {
         self.issues.iter().find(|i| i.number == number)
     }
 
+    /// The issue (or pull request) with this number, to change.
+    pub fn issue_mut(&mut self, number: u64) -> Option<&mut GhIssue> {
+        self.issues.iter_mut().find(|i| i.number == number)
+    }
+
     /// Issues only, pull requests left out.
     pub fn real_issues(&self) -> Vec<&GhIssue> {
         self.issues.iter().filter(|i| i.pull.is_none()).collect()
@@ -1321,11 +1326,7 @@ fn find_issue(st: &GitHubState, idx: usize, n: &str) -> Option<GhIssue> {
 }
 
 fn issue_mut(st: &mut GitHubState, idx: usize, number: u64) -> &mut GhIssue {
-    st.repos[idx]
-        .issues
-        .iter_mut()
-        .find(|i| i.number == number)
-        .expect("issue exists")
+    st.repos[idx].issue_mut(number).expect("issue exists")
 }
 
 fn list_issues(repo: &GhRepo, req: &Req) -> Vec<GhIssue> {

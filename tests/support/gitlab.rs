@@ -154,6 +154,11 @@ impl GlProject {
         self.issues.iter().find(|i| i.iid == iid)
     }
 
+    /// The issue with this iid, to change.
+    pub fn issue_mut(&mut self, iid: u64) -> Option<&mut GlIssue> {
+        self.issues.iter_mut().find(|i| i.iid == iid)
+    }
+
     /// Notes on one issue, oldest first.
     pub fn issue_notes(&self, iid: u64) -> Vec<&GlNote> {
         self.notes

@@ -406,12 +406,7 @@ impl ServiceForge for super::github::FakeGitHub {
     fn close(&self, path: &str, number: u64, at: &str) {
         let (owner, name) = path.split_once('/').unwrap();
         let mut st = self.state();
-        let issue = st
-            .repo_mut(owner, name)
-            .issues
-            .iter_mut()
-            .find(|i| i.number == number)
-            .unwrap();
+        let issue = st.repo_mut(owner, name).issue_mut(number).unwrap();
         issue.state = "closed".into();
         issue.closed_at = Some(at.into());
     }
@@ -569,12 +564,7 @@ impl ServiceForge for super::gitlab::FakeGitLab {
 
     fn close(&self, path: &str, number: u64, at: &str) {
         let mut st = self.state();
-        let issue = st
-            .project_mut(path)
-            .issues
-            .iter_mut()
-            .find(|i| i.iid == number)
-            .unwrap();
+        let issue = st.project_mut(path).issue_mut(number).unwrap();
         issue.state = "closed".into();
         issue.closed_at = Some(at.into());
     }

@@ -311,12 +311,7 @@ impl SyncForge for FakeGitHub {
 
     fn set_open(&self, number: u64, open: bool) {
         let mut st = self.state();
-        let issue = st
-            .repo_mut("acme", "svc")
-            .issues
-            .iter_mut()
-            .find(|i| i.number == number)
-            .unwrap();
+        let issue = st.repo_mut("acme", "svc").issue_mut(number).unwrap();
         issue.state = if open { "open" } else { "closed" }.into();
     }
 
@@ -376,23 +371,13 @@ impl SyncForge for FakeGitHub {
 
     fn assign(&self, number: u64, login: &str) {
         let mut st = self.state();
-        let issue = st
-            .repo_mut("acme", "svc")
-            .issues
-            .iter_mut()
-            .find(|i| i.number == number)
-            .unwrap();
+        let issue = st.repo_mut("acme", "svc").issue_mut(number).unwrap();
         issue.assignees = vec![login.into()];
     }
 
     fn set_due(&self, number: u64, date: &str) {
         let mut st = self.state();
-        let issue = st
-            .repo_mut("acme", "svc")
-            .issues
-            .iter_mut()
-            .find(|i| i.number == number)
-            .unwrap();
+        let issue = st.repo_mut("acme", "svc").issue_mut(number).unwrap();
         let body = issue.body.clone().unwrap_or_default();
         let row = body
             .lines()
@@ -499,12 +484,7 @@ impl SyncForge for FakeGitLab {
 
     fn set_open(&self, number: u64, open: bool) {
         let mut st = self.state();
-        let issue = st
-            .project_mut(REPO)
-            .issues
-            .iter_mut()
-            .find(|i| i.iid == number)
-            .unwrap();
+        let issue = st.project_mut(REPO).issue_mut(number).unwrap();
         issue.state = if open { "opened" } else { "closed" }.into();
     }
 
@@ -563,21 +543,13 @@ impl SyncForge for FakeGitLab {
     fn assign(&self, number: u64, login: &str) {
         let mut st = self.state();
         let id = st.add_user(login);
-        let issue = st
-            .project_mut(REPO)
-            .issues
-            .iter_mut()
-            .find(|i| i.iid == number);
+        let issue = st.project_mut(REPO).issue_mut(number);
         issue.unwrap().assignee_ids = vec![id];
     }
 
     fn set_due(&self, number: u64, date: &str) {
         let mut st = self.state();
-        let issue = st
-            .project_mut(REPO)
-            .issues
-            .iter_mut()
-            .find(|i| i.iid == number);
+        let issue = st.project_mut(REPO).issue_mut(number);
         issue.unwrap().due_date = Some(date.into());
     }
 
