@@ -21,6 +21,18 @@ const ACTION_LABELS: [&str; 5] = [
 /// a bracket. `None` without one, or when nothing follows it or what follows ends in a colon
 /// ("Action items: we propose the following:"): then it is a heading.
 pub(crate) fn after_action_label(raw: &str) -> Option<&str> {
+    let after = closed_action_label(raw)?.trim_start_matches(['*', '_', ' ', ':', ']']);
+    let intro = after.trim_end_matches(['*', '_', ' ']).ends_with(':');
+    (!after.is_empty() && !intro).then_some(after)
+}
+
+/// Whether `raw` opens with an action label closed by a colon or a bracket, whatever follows.
+pub(crate) fn opens_with_action_label(raw: &str) -> bool {
+    closed_action_label(raw).is_some()
+}
+
+/// What follows an action label that opens `raw`, from the colon or bracket that closes it.
+fn closed_action_label(raw: &str) -> Option<&str> {
     let t = raw.trim_start_matches(['*', '_', '[', '\\', ' ']);
     ACTION_LABELS.iter().find_map(|label| {
         let head = t.get(..label.len())?;
@@ -28,12 +40,7 @@ pub(crate) fn after_action_label(raw: &str) -> Option<&str> {
             return None;
         }
         let rest = t[label.len()..].trim_start_matches(['*', '_', ' ']);
-        if !rest.starts_with([':', ']']) {
-            return None;
-        }
-        let after = rest.trim_start_matches(['*', '_', ' ', ':', ']']);
-        let intro = after.trim_end_matches(['*', '_', ' ']).ends_with(':');
-        (!after.is_empty() && !intro).then_some(after)
+        rest.starts_with([':', ']']).then_some(rest)
     })
 }
 

@@ -16,22 +16,13 @@ pub(crate) fn labelled(
     out: &mut Vec<ActionItem>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    // An action label holds the word "action"; an introducing sentence ends in a colon and
-    // names actions: most segments have neither, and are not read into blocks again. The
-    // segment's text is lower-cased once and searched as a whole (a search line by line, in
-    // either case, cost as much as the rest of the labels' reading).
-    let text = lines.iter().filter(|l| !l.skip);
-    // Sized up front: grown a doubling at a time, the copy cost more than the search.
-    let mut lower = String::with_capacity(text.clone().map(|l| l.body.len() + 1).sum());
-    for l in text.clone() {
-        lower.push_str(l.body);
-        lower.push('\n');
-    }
-    lower.make_ascii_lowercase();
-    let may_label = lower.contains("action")
-        || text
-            .clone()
-            .any(|l| vocab::introduces_actions(l.body.trim_end_matches(['*', '_'])).is_some());
+    // Most segments have neither an action label nor a sentence introducing actions: a
+    // look at each line's start spares them the blocks. (A node's text is its first line
+    // after the list marker.)
+    let may_label = lines.iter().filter(|l| !l.skip).any(|l| {
+        vocab::opens_with_action_label(blocks::marker(l.body).2)
+            || vocab::introduces_actions(l.body.trim_end_matches(['*', '_'])).is_some()
+    });
     if !may_label {
         return;
     }
