@@ -213,6 +213,9 @@ pub(crate) struct Line<'a> {
     pub body: &'a str,
     /// Not content: front matter, fenced code, an HTML comment, the status block.
     pub skip: bool,
+    /// How many ASCII digits the body has (0 on a skipped line): a line without one states
+    /// no time, date or duration, and a date has a year of four.
+    pub digits: u32,
 }
 
 /// Splits the text into lines and marks what is never content.
@@ -291,12 +294,27 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             indent,
             body,
             skip,
+            digits: if skip { 0 } else { count_digits(body) },
         });
         if last {
             break;
         }
     }
     out
+}
+
+/// How many ASCII digits `s` has. (Counted a block of 255 bytes at a time in a byte, which
+/// cannot overflow: a loop the compiler runs over many bytes at once.)
+pub(crate) fn count_digits(s: &str) -> u32 {
+    s.as_bytes()
+        .chunks(255)
+        .map(|block| {
+            block
+                .iter()
+                .fold(0u8, |n, c| n + u8::from(c.is_ascii_digit()))
+        })
+        .map(u32::from)
+        .sum()
 }
 
 fn is_link_definition(body: &str) -> bool {

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 
 use super::time::{self, DateOrder, Found};
-use super::{inline, Doc, Line};
+use super::{count_digits, inline, Doc, Line};
 use crate::clock::Zone;
 use crate::model::{Incident, SectionKind, TimelineEntry, Timestamp};
 
@@ -51,18 +51,12 @@ impl Context {
         front_matter_date: Option<NaiveDate>,
         default_zone: Option<Zone>,
     ) -> Context {
-        // Each line's digits, counted once: the date order and the tests below read them.
-        let digits: Vec<usize> = lines
-            .iter()
-            .map(|l| if l.skip { 0 } else { count_digits(l.body) })
-            .collect();
         // A numeric date (`1-2-2023`) has six digits or more.
         let order = time::date_order(
             lines
                 .iter()
-                .zip(&digits)
-                .filter(|(l, n)| !l.skip && **n >= 6)
-                .map(|(l, _)| l.body),
+                .filter(|l| !l.skip && l.digits >= 6)
+                .map(|l| l.body),
         );
         // A zone note says "all times" or "times in": in a document that says neither (one
         // search of the whole text, and of the headings, which are read as plain text), no
@@ -94,11 +88,10 @@ impl Context {
                 continue;
             }
             let heading = seg.heading.as_deref().map(|h| (h, count_digits(h)));
-            let body_lines = seg
-                .lines
-                .clone()
-                .filter(|&k| !lines[k].skip)
-                .map(|k| (lines[k].body, digits[k]));
+            let body_lines = lines[seg.lines.clone()]
+                .iter()
+                .filter(|l| !l.skip)
+                .map(|l| (l.body, l.digits));
             for (body, digits) in heading.into_iter().chain(body_lines) {
                 // Only lines with a digit or a zone note can say anything here: test the raw
                 // bytes before reading them properly. (A zone note is measured without
@@ -654,21 +647,6 @@ fn notes_all_times(body: &str) -> bool {
     false
 }
 
-/// How many ASCII digits `s` has: a date has a year of four, a numeric date six or more.
-/// (Counted a block of 255 bytes at a time in a byte, which cannot overflow: a loop the
-/// compiler runs over many bytes at once.)
-fn count_digits(s: &str) -> usize {
-    s.as_bytes()
-        .chunks(255)
-        .map(|block| {
-            block
-                .iter()
-                .fold(0u8, |n, c| n + u8::from(c.is_ascii_digit()))
-        })
-        .map(usize::from)
-        .sum()
-}
-
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label
 /// line (`Start Time: ...`) or a blank line starts a new one. Only paragraphs with a digit
 /// are given (without one a paragraph states no time, date or duration), one at a time, so
@@ -715,10 +693,7 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
                 }
                 continue;
             }
-            if !para
-                .iter()
-                .any(|l| l.body.bytes().any(|b| b.is_ascii_digit()))
-            {
+            if para.iter().all(|l| l.digits == 0) {
                 continue;
             }
             if para.iter().any(|l| l.body.contains("<br")) {

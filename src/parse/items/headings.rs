@@ -39,6 +39,7 @@ pub(crate) fn heading_item(
         indent: 0,
         body: heading,
         skip: false,
+        digits: crate::parse::count_digits(heading),
     }];
     let Some(Block::Node(node)) = blocks::blocks(&as_line).into_iter().next() else {
         return false;
