@@ -140,7 +140,9 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             }
         }
     }
-    let incident = incident::finish(stated, &timeline, &ctx);
+    let incident = incident::finish(stated, &timeline, &ctx, || {
+        incident::restored_in_sentences(&lines, &doc, &ctx)
+    });
 
     // The segments are read: their headings move to the sections (each segment after the
     // first starts at one, in order).

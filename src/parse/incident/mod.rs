@@ -216,10 +216,11 @@ pub(crate) struct Stated {
     /// A duration said in passing ([`duration_in_passing`]).
     passing_duration: Option<i64>,
     detected: Option<Timestamp>,
-    /// In a document without a timeline, the moment a sentence says service came back ("On
-    /// 26/04/2023 at 19:18 (UTC) ... functionality had resumed"): the end when nothing
-    /// else states one.
-    restored: Option<Timestamp>,
+    /// A document without a timeline heading and without a stated end: the moment a sentence
+    /// says service came back ("On 26/04/2023 at 19:18 (UTC) ... functionality had resumed")
+    /// ends the incident when the timeline's entries do not ([`restored_in_sentences`], read
+    /// only then).
+    restored_wanted: bool,
 }
 
 impl Context {
@@ -347,15 +348,18 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             st.end = Some(b);
         }
     }
-    if st.end.is_none() && !doc.segments.iter().any(|s| s.kind == SectionKind::Timeline) {
-        st.restored = restored_in_sentences(lines, doc, ctx);
-    }
+    st.restored_wanted =
+        st.end.is_none() && !doc.segments.iter().any(|s| s.kind == SectionKind::Timeline);
     st
 }
 
 /// Without a timeline, the sentences play its entries: the first paragraph outside one
 /// that declares restoration and holds a day and a time tells when service came back.
-fn restored_in_sentences(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Option<Timestamp> {
+pub(crate) fn restored_in_sentences(
+    lines: &[Line<'_>],
+    doc: &Doc,
+    ctx: &Context,
+) -> Option<Timestamp> {
     let paragraphs = doc.segments.iter().flat_map(|seg| Paragraphs {
         lines: &lines[seg.lines.clone()],
         pending: Default::default(),
@@ -455,6 +459,9 @@ impl Cues {
         let last_digit = text.bytes().rposition(|c| c.is_ascii_digit());
         let before_numbers = &text[..last_digit.map_or(0, |at| at + 1)];
         for (at, first) in word_starts(before_numbers) {
+            if !starts_any(&CUE_STARTS, first, text.as_bytes().get(at + 1)) {
+                continue;
+            }
             let rest = &text[at..];
             mark_first(&mut cues.start_words, &START_WORDS, rest, first, at);
             mark_first(&mut cues.duration_words, &DURATION_WORDS, rest, first, at);
@@ -529,7 +536,13 @@ fn duration_after_for(rest: &str) -> Option<i64> {
 /// Completes the stated times from the timeline: its first entry starts the incident, the last
 /// entry that declares restoration (or else the last entry) ends it. Without either, a stated
 /// detection starts it, and failing that the incident's date (a day without a time).
-pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> Incident {
+/// `restored` reads [`restored_in_sentences`], called only when the end is still unknown.
+pub(crate) fn finish(
+    st: Stated,
+    timeline: &[TimelineEntry],
+    ctx: &Context,
+    restored: impl FnOnce() -> Option<Timestamp>,
+) -> Incident {
     let Stated {
         mut start,
         clock,
@@ -537,7 +550,7 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
         duration,
         passing_duration,
         mut detected,
-        restored,
+        restored_wanted,
     } = st;
     let timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
     // A stated time without a day ("merged between 2 AM and 2.30 AM PST", no date the text
@@ -585,7 +598,9 @@ pub(crate) fn finish(st: Stated, timeline: &[TimelineEntry], ctx: &Context) -> I
             .filter(|e| timed.len() > 1 || declares_restoration(&e.text))
             .and_then(|e| e.time);
     }
-    end = end.or(restored).or_else(|| start_plus(passing_duration));
+    end = end
+        .or_else(|| restored_wanted.then(restored).flatten())
+        .or_else(|| start_plus(passing_duration));
     if detected.is_none() {
         detected = timeline
             .iter()
@@ -761,6 +776,9 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
 /// word, not hedged by the word before it ("almost recovered", "not resolved").
 fn declares_restoration(text: &str) -> bool {
     word_starts(text).any(|(at, first)| {
+        if !starts_any(&RESTORATION_STARTS, first, text.as_bytes().get(at + 1)) {
+            return false;
+        }
         let rest = &text[at..];
         let from = RESTORATION.partition_point(|p| p.as_bytes()[0] < first);
         let said = RESTORATION[from..]
@@ -773,6 +791,37 @@ fn declares_restoration(text: &str) -> bool {
         }
     })
 }
+
+/// The first two letters of each word of a vocabulary (all ASCII, lower case): for each first
+/// letter, a bit for each second letter. A word of the text opens with a word of the
+/// vocabulary only if its first two letters do: most are ruled out by them alone.
+type Starts = [u32; 26];
+
+const fn starts_of(words: &[&str], mut starts: Starts) -> Starts {
+    let mut k = 0;
+    while k < words.len() {
+        let w = words[k].as_bytes();
+        starts[(w[0] - b'a') as usize] |= 1 << (w[1] - b'a');
+        k += 1;
+    }
+    starts
+}
+
+/// Whether a word whose first letter is `first` (lower case) and whose next byte is `second`
+/// may open with one of the words `starts` describes.
+fn starts_any(starts: &Starts, first: u8, second: Option<&u8>) -> bool {
+    let second = second.map_or(0, u8::to_ascii_lowercase);
+    second.is_ascii_lowercase() && starts[usize::from(first - b'a')] & (1 << (second - b'a')) != 0
+}
+
+/// The starts of the words [`Cues`] looks for.
+const CUE_STARTS: Starts = starts_of(
+    &["for"],
+    starts_of(&START_WORDS, starts_of(&DURATION_WORDS, [0; 26])),
+);
+
+/// The starts of the phrases of [`RESTORATION`].
+const RESTORATION_STARTS: Starts = starts_of(&RESTORATION, [0; 26]);
 
 /// Where each word of `text` that opens with an ASCII letter starts (after anything but a
 /// letter or digit, in any script), with that letter in lower case: where the vocabularies'

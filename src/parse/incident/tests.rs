@@ -387,6 +387,19 @@ fn restoration_phrases_are_in_lower_case_and_alphabetical_order() {
 }
 
 #[test]
+fn every_restoration_phrase_is_declared_in_any_case() {
+    // The first two letters rule words out before the phrases are compared: none of the
+    // phrases may be ruled out by its own.
+    for phrase in RESTORATION {
+        let upper = phrase.to_ascii_uppercase();
+        let title = format!("{}{}", &upper[..1], &phrase[1..]);
+        for text in [phrase.to_string(), upper, title] {
+            assert!(declares_restoration(&format!("then {text}.")), "{text:?}");
+        }
+    }
+}
+
+#[test]
 fn restoration_is_declared_outright() {
     for (s, want) in [
         ("Service RESTORED at 10:00", true),
