@@ -511,10 +511,11 @@ impl std::ops::Deref for Words {
 }
 
 /// Heading text as canonical word ids ("Follow-Up" → "followup", "To-Dos" → "todo"), at
-/// most [`MAX_WORDS`] of them. ASCII text (nearly every heading) is read word by word,
-/// each lower-cased on the stack; other text through a lower-case copy.
+/// most [`MAX_WORDS`] of them. Text whose words are ASCII (nearly every heading, also one
+/// with emoji or curly quotes, which separate words) is read word by word, each lower-cased
+/// on the stack; other text through a lower-case copy.
 fn words(heading: &str) -> Words {
-    if !heading.is_ascii() {
+    if !has_ascii_words(heading) {
         return words_unicode(heading);
     }
     let b = heading.as_bytes();
@@ -568,6 +569,11 @@ fn words(heading: &str) -> Words {
     out
 }
 
+/// Whether every letter and digit of `text` is ASCII: then its words are ASCII words.
+fn has_ascii_words(text: &str) -> bool {
+    text.is_ascii() || !text.chars().any(|c| !c.is_ascii() && c.is_alphanumeric())
+}
+
 /// [`words`] for text with non-ASCII letters, whose lower case may change its length.
 fn words_unicode(heading: &str) -> Words {
     let lower = heading
@@ -590,11 +596,11 @@ fn words_unicode(heading: &str) -> Words {
 /// Whether a heading lists actions already taken ("Actions taken", "Steps taken") or
 /// actions planned ("Actions planned", "Planned actions"): (taken, planned).
 pub(crate) fn taken_or_planned(heading: &str) -> (bool, bool) {
-    // Most headings hold neither word: those are not read into word ids. (Text that is not
-    // ASCII always is: its lower case may hold the words where its bytes do not.)
+    // Most headings hold neither word: those are not read into word ids. (Text with
+    // non-ASCII letters always is: its lower case may hold the words where its bytes do not.)
     let holds_either = inline::find_ascii_ci(heading, 0, "taken").is_some()
         || inline::find_ascii_ci(heading, 0, "planned").is_some();
-    if heading.is_ascii() && !holds_either {
+    if has_ascii_words(heading) && !holds_either {
         return (false, false);
     }
     let w = words(heading);
@@ -777,6 +783,26 @@ fn classify_words(w: &[u8]) -> SectionKind {
 mod tests {
     use super::*;
     use SectionKind::*;
+
+    #[test]
+    fn emoji_and_curly_quotes_separate_words_as_spaces_do() {
+        for (decorated, plain) in [
+            ("🚨 Follow-ups ✅", "Follow-ups"),
+            ("📝 Action Items", "Action Items"),
+            ("“Root Cause” 🔍", "Root Cause"),
+            ("⏱️ Timeline", "Timeline"),
+        ] {
+            assert_eq!(
+                words(decorated).to_vec(),
+                words(plain).to_vec(),
+                "{decorated}"
+            );
+            assert_eq!(classify(decorated), classify(plain), "{decorated}");
+        }
+        // Non-ASCII letters are words: "Maßnahmen" is one word, not "Ma" and "nahmen".
+        assert_eq!(words("Maßnahmen").len(), 1);
+        assert_eq!(taken_or_planned("✅ Actions taken"), (true, false));
+    }
 
     #[test]
     fn classifies_by_meaning() {
