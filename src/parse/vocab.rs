@@ -34,6 +34,14 @@ pub(crate) fn opens_with_action_label(raw: &str) -> bool {
 /// What follows an action label that opens `raw`, from the colon or bracket that closes it.
 fn closed_action_label(raw: &str) -> Option<&str> {
     let t = raw.trim_start_matches(['*', '_', '[', '\\', ' ']);
+    // Every label starts with the shortest ("action"): most text is ruled out by it alone.
+    let shortest = ACTION_LABELS[ACTION_LABELS.len() - 1];
+    if !t
+        .get(..shortest.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(shortest))
+    {
+        return None;
+    }
     ACTION_LABELS.iter().find_map(|label| {
         let head = t.get(..label.len())?;
         if !head.eq_ignore_ascii_case(label) {
@@ -783,6 +791,12 @@ fn classify_words(w: &[u8]) -> SectionKind {
 mod tests {
     use super::*;
     use SectionKind::*;
+
+    #[test]
+    fn every_action_label_starts_with_the_shortest() {
+        let shortest = ACTION_LABELS[ACTION_LABELS.len() - 1];
+        assert!(ACTION_LABELS.iter().all(|l| l.starts_with(shortest)));
+    }
 
     #[test]
     fn emoji_and_curly_quotes_separate_words_as_spaces_do() {
