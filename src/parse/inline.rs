@@ -501,6 +501,19 @@ fn words_in_unicode(s: &str, limit: usize) -> usize {
     n
 }
 
+/// The first `n` bytes of `text`, cut at a character boundary: where a line's label or an
+/// entry's own time stands.
+pub(crate) fn head(text: &str, n: usize) -> &str {
+    if text.len() <= n {
+        return text;
+    }
+    let mut end = n;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// The first position at or after `from` where `text` has `needle`, in any ASCII case: what
 /// `find` gives on lower-cased copies, without the copies. The places to compare are those
 /// of the needle's byte rarest in English prose ("times" is looked for at its `m`s, not at

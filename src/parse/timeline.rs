@@ -123,7 +123,7 @@ fn heading_moment(text: &str) -> Option<Found> {
         return Some(f);
     }
     let rest = &text[f.end..];
-    let ms = time::moments(head(rest, 80));
+    let ms = time::moments(inline::head(rest, 80));
     // The moment's span runs to the range's end: the heading's own text is what follows.
     let (start, end) = time::range_in(rest, &ms)
         .map(|(a, b)| (a, b.end))
@@ -171,7 +171,8 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         text = format!("{label}: {}", children.join(" ")).into();
     }
     let found = leading_moment(&text).or_else(|| {
-        time::first_moment(head(&text, 120)).filter(|f| f.start <= 80 && f.stamp.time.is_some())
+        time::first_moment(inline::head(&text, 120))
+            .filter(|f| f.start <= 80 && f.stamp.time.is_some())
     });
     if is_note(&text) {
         // "All times in PST", "2019-3-26 (all times UTC+3)", "Time (EAT)": context, not events.
@@ -250,7 +251,7 @@ fn split_collapsed(text: &str) -> Vec<&str> {
     let mut search = 0;
     while let Some(p) = find_spaced_dash(text, search) {
         let next = &text[p + 3..];
-        let stamped = time::leading_found(head(next, 24)).is_some_and(|f| {
+        let stamped = time::leading_found(inline::head(next, 24)).is_some_and(|f| {
             f.start == 0 && f.stamp.time.is_some() && next[f.end..].starts_with([':', ' '])
         });
         if stamped {
@@ -336,23 +337,10 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     }
 }
 
-/// The first `n` bytes of `text`, cut at a character boundary: where an entry's own time
-/// stands.
-fn head(text: &str, n: usize) -> &str {
-    if text.len() <= n {
-        return text;
-    }
-    let mut end = n;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 /// A moment at the start of the text (after `[`, `(`, `{{`, `**`, `_`, `~`): the entry's own
 /// time.
 fn leading_moment(text: &str) -> Option<Found> {
-    let h = head(text, 100);
+    let h = inline::head(text, 100);
     // Only the moment that starts right after the opening marks counts: read just that one.
     let at = h
         .bytes()
@@ -378,7 +366,7 @@ fn is_note(text: &str) -> bool {
     // Without a lower-case copy, also for non-ASCII text: every phrase is ASCII, and no
     // character lower-cases into one of their bytes but `K` (Kelvin, no `k` here) and `İ`
     // (an `i` followed by a combining dot, where the phrases have a letter).
-    let h = head(text, 60);
+    let h = inline::head(text, 60);
     let b = h.as_bytes();
     let starts = |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     // The one phrase searched for anywhere starts with `(`: most lines have none.
@@ -400,7 +388,7 @@ mod tests {
 
     /// `is_note` as it was: on a lower-case copy of the head.
     fn is_note_by_lower_case(text: &str) -> bool {
-        let lower = head(text, 60).to_lowercase();
+        let lower = inline::head(text, 60).to_lowercase();
         let words = inline::words_up_to(&lower, 4);
         lower.starts_with("all times")
             || lower.starts_with("times are")

@@ -759,16 +759,14 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
     if marker != super::blocks::Marker::None {
         return false;
     }
-    let head = match l.body.char_indices().nth(60) {
-        Some((i, _)) => &l.body[..i],
-        None => l.body,
-    };
     // (A `<br>` before the colon: the line goes on a field cut off by line wrapping.)
-    let is_label = head.split_once(':').is_some_and(|(k, _)| {
-        inline::words_up_to(k, 5) <= 4
-            && !k.ends_with(|c: char| c.is_ascii_digit())
-            && !k.contains("<br")
-    });
+    let is_label = inline::head(l.body, 60)
+        .split_once(':')
+        .is_some_and(|(k, _)| {
+            inline::words_up_to(k, 5) <= 4
+                && !k.ends_with(|c: char| c.is_ascii_digit())
+                && !k.contains("<br")
+        });
     !is_label
 }
 
