@@ -6,6 +6,9 @@
 //! entry) ends it.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use chrono::NaiveDate;
 
@@ -59,13 +62,16 @@ impl Context {
                 .map(|l| l.body),
         );
         // A zone note says "all times" or "times in": in a document that says neither (one
-        // search of the whole text, and of the headings, which are read as plain text), no
-        // line needs that search.
-        let may_note_zone = notes_all_times(text)
-            || doc
-                .segments
-                .iter()
-                .any(|s| s.heading.as_deref().is_some_and(notes_all_times));
+        // search of the whole text, and of the headings, which are read as plain text: markup
+        // may stand between the words), no line needs that search. Without "times" in the
+        // text, no heading says it.
+        let (said, noted) = says_times(text);
+        let may_note_zone = noted
+            || (said
+                && doc
+                    .segments
+                    .iter()
+                    .any(|s| s.heading.as_deref().is_some_and(notes_all_times)));
         let mut offset = None;
         let mut timeline_offset = None;
         let mut labelled_date = None;
@@ -644,22 +650,28 @@ fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// Whether `body` says "all times" or "times in" (a zone note), in any ASCII case: one search
-/// for "times", then a look at its neighbours (this runs on every line of a document).
-fn notes_all_times(body: &str) -> bool {
-    let b = body.as_bytes();
-    let mut from = 0;
-    while let Some(at) = inline::find_ascii_ci(body, from, "times") {
-        let all_before = at >= 4 && b[at - 4..at].eq_ignore_ascii_case(b"all ");
-        let in_after = b
-            .get(at + 5..at + 8)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b" in"));
-        if all_before || in_after {
-            return true;
+/// Whether `text` says "all times" or "times in" (a zone note), in any ASCII case.
+fn notes_all_times(text: &str) -> bool {
+    says_times(text).1
+}
+
+/// Whether `text` says "times" at all, and whether as a zone note ("all times", "times in"),
+/// in any ASCII case. (A lower-cased copy, searched many bytes at a time: this also runs over
+/// whole documents.)
+fn says_times(text: &str) -> (bool, bool) {
+    static TIMES: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new("times"));
+    let lower = text.to_ascii_lowercase();
+    let (mut said, mut from) = (false, 0);
+    while let Some(k) = TIMES.find(&lower.as_bytes()[from..]) {
+        let at = from + k;
+        if lower[..at].ends_with("all ") || lower[at + "times".len()..].starts_with(" in") {
+            return (true, true);
         }
-        from = at + 5;
+        said = true;
+        from = at + "times".len();
     }
-    false
+    (said, false)
 }
 
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label
