@@ -230,14 +230,11 @@ impl Scanner<'_> {
 }
 
 /// The order of a document's numeric dates, from the first one that shows it (`29-09-2021`:
-/// day first). Documents keep one order throughout, so that one settles the others.
+/// day first). Documents keep one order throughout, so that one settles the others. (A
+/// numeric date has six digits or more, `1-2-2023`: the lines given should have as many.)
 pub(crate) fn date_order<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<DateOrder> {
     lines.into_iter().find_map(|line| {
         let b = line.as_bytes();
-        // A numeric date has at least six digits (`1-2-2023`): most lines have fewer.
-        if b.iter().filter(|c| c.is_ascii_digit()).take(6).count() < 6 {
-            return None;
-        }
         let scan = Scanner::new(line);
         (0..b.len())
             .filter(|&i| b[i].is_ascii_digit() && scan.at_boundary(i))
