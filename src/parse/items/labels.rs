@@ -20,8 +20,10 @@ pub(crate) fn labelled(
     // look at each line's start spares them the blocks. (A node's text is its first line
     // after the list marker.)
     let may_label = lines.iter().filter(|l| !l.skip).any(|l| {
-        vocab::opens_with_action_label(blocks::marker(l.body).2)
-            || vocab::introduces_actions(l.body.trim_end_matches(['*', '_'])).is_some()
+        // (An introducing sentence ends in a colon, perhaps inside emphasis.)
+        let may_introduce = matches!(l.body.as_bytes().last(), Some(b':' | b'*' | b'_'));
+        (may_introduce && vocab::introduces_actions(l.body.trim_end_matches(['*', '_'])).is_some())
+            || vocab::opens_with_action_label(blocks::marker(l.body).2)
     });
     if !may_label {
         return;
