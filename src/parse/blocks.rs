@@ -100,7 +100,8 @@ fn list_marker(body: &str) -> (Marker, &str) {
         _ => body,
     };
     let b = body.as_bytes();
-    if b.is_empty() {
+    // No marker starts with a letter, and most lines do.
+    if b.is_empty() || b[0].is_ascii_alphabetic() {
         return (Marker::None, body);
     }
     // ASCII bullets need a space after them (`*bold*` is not a bullet).

@@ -614,14 +614,7 @@ fn heading(
             return Some(make(level, body, 2));
         }
     }
-    // Only a few first characters can open a list item; most lines skip the marker reader.
-    let (marker, rest) = match body.as_bytes()[0] {
-        b'-' | b'*' | b'+' | b'0'..=b'9' | b'(' | b'<' | b'&' | b':' | 0x80.. => {
-            let (m, _, r) = blocks::marker(body);
-            (m, r)
-        }
-        _ => (blocks::Marker::None, body),
-    };
+    let (marker, _, rest) = blocks::marker(body);
     // Most lines are prose: decide from the raw bytes, without allocating, that they cannot
     // be headings. A heading is short, or has a short label before a colon.
     // Only a colon among the first 121 bytes counts: the search stops there.
