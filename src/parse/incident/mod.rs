@@ -807,6 +807,8 @@ fn declares_restoration(text: &str) -> bool {
 /// vocabulary only if its first two letters do: most are ruled out by them alone.
 type Starts = [u32; 26];
 
+/// `starts` with the starts of `words` added. (A word that does not open with two lower-case
+/// ASCII letters fails the build: its subtraction overflows in constant evaluation.)
 const fn starts_of(words: &[&str], mut starts: Starts) -> Starts {
     let mut k = 0;
     while k < words.len() {
