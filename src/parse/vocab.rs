@@ -161,13 +161,42 @@ const KEYWORDS: [&str; 24] = [
 /// The first keyword within one edit of a lower-case word (`unless_equal`: other than the
 /// word itself).
 fn near_keyword(lower: &[u8], unless_equal: bool) -> Option<&'static str> {
-    KEYWORDS.iter().copied().find(|k| {
-        let k = k.as_bytes();
-        // One edit cannot change both the first and the last letter (keywords have more
-        // than two): most keywords are ruled out by two compares.
-        let may_be_near = lower.first() == k.first() || lower.last() == k.last();
-        may_be_near && !(unless_equal && k == lower) && edit_distance_at_most_one(lower, k)
-    })
+    // One edit cannot change both the first and the last letter (keywords have more than
+    // two): only the keywords that share one of them are measured.
+    let with = |table: &[u32; 26], c: Option<&u8>| {
+        c.filter(|c| c.is_ascii_lowercase())
+            .map_or(0, |c| table[usize::from(c - b'a')])
+    };
+    let mut candidates =
+        with(&KEYWORDS_BY_FIRST, lower.first()) | with(&KEYWORDS_BY_LAST, lower.last());
+    while candidates != 0 {
+        let k = KEYWORDS[candidates.trailing_zeros() as usize];
+        candidates &= candidates - 1;
+        if !(unless_equal && k.as_bytes() == lower)
+            && edit_distance_at_most_one(lower, k.as_bytes())
+        {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// For each letter, the keywords that start with it, as bits of their index in [`KEYWORDS`].
+const KEYWORDS_BY_FIRST: [u32; 26] = keywords_by(false);
+/// For each letter, the keywords that end with it.
+const KEYWORDS_BY_LAST: [u32; 26] = keywords_by(true);
+
+const fn keywords_by(last: bool) -> [u32; 26] {
+    assert!(KEYWORDS.len() <= 32);
+    let mut table = [0u32; 26];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let k = KEYWORDS[i].as_bytes();
+        let c = if last { k[k.len() - 1] } else { k[0] };
+        table[(c - b'a') as usize] |= 1 << i;
+        i += 1;
+    }
+    table
 }
 
 fn edit_distance_at_most_one(a: &[u8], b: &[u8]) -> bool {
@@ -252,10 +281,29 @@ const ANCHORS: [&str; 47] = [
 
 /// The [`ANCHORS`] that start with the lower-case byte `first`.
 fn anchors_starting(first: u8) -> &'static [&'static str] {
-    let from = ANCHORS.partition_point(|a| a.as_bytes()[0] < first);
-    let len = ANCHORS[from..].partition_point(|a| a.as_bytes()[0] == first);
-    &ANCHORS[from..from + len]
+    if !first.is_ascii_lowercase() {
+        return &[];
+    }
+    let c = usize::from(first - b'a');
+    &ANCHORS[usize::from(ANCHORS_FROM[c])..usize::from(ANCHORS_FROM[c + 1])]
 }
+
+/// Where the anchors of each first letter start in [`ANCHORS`] (sorted): those of the letter
+/// `c` are `ANCHORS[ANCHORS_FROM[c]..ANCHORS_FROM[c + 1]]`.
+const ANCHORS_FROM: [u8; 27] = {
+    let mut from = [0u8; 27];
+    let mut c = 0;
+    while c < 26 {
+        let mut n = 0;
+        while n < ANCHORS.len() && ANCHORS[n].as_bytes()[0] < b'a' + c as u8 {
+            n += 1;
+        }
+        from[c] = n as u8;
+        c += 1;
+    }
+    from[26] = ANCHORS.len() as u8;
+    from
+};
 
 /// Whether `raw` may name a section: one of its first twelve words starts with an anchor
 /// stem, or is within one letter of a keyword (a typo).
