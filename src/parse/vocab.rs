@@ -290,20 +290,33 @@ fn anchors_starting(first: u8) -> &'static [&'static str] {
 
 /// Where the anchors of each first letter start in [`ANCHORS`] (sorted): those of the letter
 /// `c` are `ANCHORS[ANCHORS_FROM[c]..ANCHORS_FROM[c + 1]]`.
-const ANCHORS_FROM: [u8; 27] = {
-    let mut from = [0u8; 27];
+const ANCHORS_FROM: [u8; 27] = letter_starts(&{
+    let mut firsts = [0u8; ANCHORS.len()];
+    let mut i = 0;
+    while i < ANCHORS.len() {
+        firsts[i] = ANCHORS[i].as_bytes()[0];
+        i += 1;
+    }
+    firsts
+});
+
+/// For a sorted list's first letters, where the entries of each letter start (and, last, the
+/// list's length): a letter's entries are found without a search.
+const fn letter_starts(firsts: &[u8]) -> [u8; 27] {
+    assert!(firsts.len() <= u8::MAX as usize);
+    let mut starts = [0u8; 27];
     let mut c = 0;
     while c < 26 {
         let mut n = 0;
-        while n < ANCHORS.len() && ANCHORS[n].as_bytes()[0] < b'a' + c as u8 {
+        while n < firsts.len() && firsts[n] < b'a' + c as u8 {
             n += 1;
         }
-        from[c] = n as u8;
+        starts[c] = n as u8;
         c += 1;
     }
-    from[26] = ANCHORS.len() as u8;
-    from
-};
+    starts[26] = firsts.len() as u8;
+    starts
+}
 
 /// Whether `raw` may name a section: one of its first twelve words starts with an anchor
 /// stem, or is within one letter of a keyword (a typo).
@@ -494,16 +507,27 @@ fn lookup(word: &[u8]) -> u8 {
         w => w,
     };
     // VOCAB is sorted: the words with the same first letter stand together.
-    let Some(&first) = word.first() else {
+    let Some(&first) = word.first().filter(|c| c.is_ascii_lowercase()) else {
         return 0;
     };
-    let from = VOCAB.partition_point(|(v, _)| v.as_bytes()[0] < first);
-    VOCAB[from..]
+    let c = usize::from(first - b'a');
+    let (from, to) = (usize::from(VOCAB_FROM[c]), usize::from(VOCAB_FROM[c + 1]));
+    VOCAB[from..to]
         .iter()
-        .take_while(|(v, _)| v.as_bytes()[0] == first)
         .position(|(v, _)| v.as_bytes() == word)
         .map_or(0, |i| (from + i + 1) as u8)
 }
+
+/// Where the words of each first letter start in [`VOCAB`], as [`ANCHORS_FROM`] for anchors.
+const VOCAB_FROM: [u8; 27] = letter_starts(&{
+    let mut firsts = [0u8; VOCAB.len()];
+    let mut i = 0;
+    while i < VOCAB.len() {
+        firsts[i] = VOCAB[i].0.as_bytes()[0];
+        i += 1;
+    }
+    firsts
+});
 
 /// The ids of the [`HEADING_WORD`]s, as bits.
 const HEADING_SET: u128 = {
