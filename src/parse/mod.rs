@@ -594,7 +594,7 @@ fn heading(
     }
     // `PDT<br> Duration: ...` goes on a field line wrapped before its `<br>`: not a label.
     // (Most lines have no `<`: looking for one byte first spares a substring search.)
-    if body.contains('<')
+    if memchr::memchr(b'<', body.as_bytes()).is_some()
         && body
             .find("<br")
             .is_some_and(|br| body.find(':').is_some_and(|colon| br < colon))
