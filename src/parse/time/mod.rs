@@ -83,7 +83,10 @@ fn joins(gap: &str) -> bool {
     // (`~` is "about": "May 29 2025, ~17:30 UTC" is one moment; `@` is "at": "2023-08-15 @
     // 08:02".)
     let g = gap.trim_matches(|c: char| matches!(c, ' ' | ',' | '(' | ')' | '~' | '@'));
-    g.is_empty() || matches!(g.to_ascii_lowercase().as_str(), "at" | "on" | "t" | "of")
+    g.is_empty()
+        || ["at", "on", "t", "of"]
+            .iter()
+            .any(|w| g.eq_ignore_ascii_case(w))
 }
 
 /// A moment assembled from neighbouring mentions, with the span it covers.
