@@ -61,17 +61,17 @@ impl Context {
                 .filter(|l| !l.skip && l.digits >= 6)
                 .map(|l| l.body),
         );
-        // A zone note says "all times" or "times in": in a document that says neither (one
-        // search of the whole text, and of the headings, which are read as plain text: markup
-        // may stand between the words), no line needs that search. Without "times" in the
-        // text, no heading says it.
-        let (said, noted) = says_times(text);
-        let may_note_zone = noted
-            || (said
-                && doc
-                    .segments
-                    .iter()
-                    .any(|s| s.heading.as_deref().is_some_and(notes_all_times)));
+        // A zone note says "all times" or "times in". One search of the whole text finds every
+        // note a line holds (each line is a slice of the text). Headings are read as plain
+        // text, where markup no longer stands between the words: each is searched on its
+        // own, when the text says "times" at all.
+        let (said, notes) = zone_notes(text);
+        let line_notes = |body: &str| {
+            let from = (body.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            notes
+                .iter()
+                .any(|at| (from..from + body.len()).contains(at))
+        };
         let mut offset = None;
         let mut timeline_offset = None;
         let mut labelled_date = None;
@@ -93,12 +93,12 @@ impl Context {
                 }
                 continue;
             }
-            let heading = seg.heading.as_deref().map(|h| (h, count_digits(h)));
+            let heading = seg.heading.as_deref().map(|h| (h, count_digits(h), true));
             let body_lines = lines[seg.lines.clone()]
                 .iter()
                 .filter(|l| !l.skip)
-                .map(|l| (l.body, l.digits));
-            for (body, digits) in heading.into_iter().chain(body_lines) {
+                .map(|l| (l.body, l.digits, false));
+            for (body, digits, is_heading) in heading.into_iter().chain(body_lines) {
                 // Only lines with a digit or a zone note can say anything here: test the raw
                 // bytes before reading them properly. (A zone note is measured without
                 // markup: a link around the zone's name is long.)
@@ -110,7 +110,11 @@ impl Context {
                 let notes_zone = zone_wanted
                     && (starts_with_ascii_ci(body, "time (")
                         || starts_with_ascii_ci(body, "timeline (")
-                        || (may_note_zone && notes_all_times(body)));
+                        || if is_heading {
+                            said && notes_all_times(body)
+                        } else {
+                            line_notes(body)
+                        });
                 let date_label = stating
                     && labelled_date.is_none()
                     && (starts_with_ascii_ci(body, "incident date")
@@ -650,28 +654,52 @@ fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// Whether `text` says "all times" or "times in" (a zone note), in any ASCII case.
+/// Whether `text`, a heading, says "all times" or "times in" (a zone note), in any ASCII
+/// case.
 fn notes_all_times(text: &str) -> bool {
-    says_times(text).1
-}
-
-/// Whether `text` says "times" at all, and whether as a zone note ("all times", "times in"),
-/// in any ASCII case. (A lower-cased copy, searched many bytes at a time: this also runs over
-/// whole documents.)
-fn says_times(text: &str) -> (bool, bool) {
-    static TIMES: LazyLock<memmem::Finder<'static>> =
-        LazyLock::new(|| memmem::Finder::new("times"));
-    let lower = text.to_ascii_lowercase();
-    let (mut said, mut from) = (false, 0);
-    while let Some(k) = TIMES.find(&lower.as_bytes()[from..]) {
-        let at = from + k;
-        if lower[..at].ends_with("all ") || lower[at + "times".len()..].starts_with(" in") {
-            return (true, true);
+    let mut from = 0;
+    while let Some(at) = inline::find_ascii_ci(text, from, "times") {
+        if notes_zone_at(text.as_bytes(), at) {
+            return true;
         }
-        said = true;
         from = at + "times".len();
     }
-    (said, false)
+    false
+}
+
+/// Whether `text` says "times" at all, and where it notes a zone (the offsets of the "times"
+/// of each [`notes_zone_at`]), with "imes" in lower case or in capitals and the rest in any
+/// ASCII case. (This runs over whole documents: two searches many bytes at a time find more
+/// quickly than [`notes_all_times`]' stops at every "m".)
+fn zone_notes(text: &str) -> (bool, Vec<usize>) {
+    static IMES: LazyLock<[memmem::Finder<'static>; 2]> =
+        LazyLock::new(|| [memmem::Finder::new("imes"), memmem::Finder::new("IMES")]);
+    let b = text.as_bytes();
+    let (mut said, mut notes) = (false, Vec::new());
+    for finder in IMES.iter() {
+        for k in finder.find_iter(b) {
+            let Some(at) = k
+                .checked_sub(1)
+                .filter(|at| b[*at].eq_ignore_ascii_case(&b't'))
+            else {
+                continue;
+            };
+            said = true;
+            if notes_zone_at(b, at) {
+                notes.push(at);
+            }
+        }
+    }
+    (said, notes)
+}
+
+/// Whether the "times" at `at` in `text` is part of a zone note: "all times", "times in".
+fn notes_zone_at(text: &[u8], at: usize) -> bool {
+    let says = |from: usize, word: &[u8]| {
+        text.get(from..from + word.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+    };
+    at.checked_sub(4).is_some_and(|all| says(all, b"all ")) || says(at + "times".len(), b" in")
 }
 
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label

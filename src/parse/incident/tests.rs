@@ -442,3 +442,15 @@ fn a_zone_note_in_a_heading_counts_with_markup_in_it() {
     );
     assert_eq!(start, "2024-03-05T10:00:00-08:00");
 }
+
+#[test]
+fn a_documents_zone_notes_are_found_where_they_stand() {
+    let text = "Intro, written at times\nAll Times in UTC\n**TIMES IN PST**\nsometimes\n";
+    let (said, notes) = zone_notes(text);
+    assert!(said);
+    let at = |s: &str| text.find(s).unwrap();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes.contains(&(at("All Times") + 4)) && notes.contains(&at("TIMES IN")));
+    assert_eq!(zone_notes("no such word here"), (false, vec![]));
+    assert_eq!(zone_notes("sometimes, many times over"), (true, vec![]));
+}
