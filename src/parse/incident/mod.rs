@@ -865,18 +865,34 @@ const RESTORATION_STARTS: Starts = starts_of(&RESTORATION, [0; 26]);
 
 /// Where each word of `text` that opens with an ASCII letter starts (after anything but a
 /// letter or digit, in any script), with that letter in lower case: where the vocabularies'
-/// words and phrases (all ASCII, lower case) are looked for. One pass over the bytes.
+/// words and phrases (all ASCII, lower case) are looked for. One pass over the text, a run of
+/// ASCII letters and digits at a time.
 fn word_starts(text: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
-    let mut after_alphanumeric = false;
-    text.bytes().enumerate().filter_map(move |(at, c)| {
-        let starts = c.is_ascii_alphabetic() && !after_alphanumeric;
-        after_alphanumeric = match c {
-            // A character beyond ASCII: its first byte reads it, the others leave it be.
-            0x80..=0xbf => after_alphanumeric,
-            0xc0.. => text[at..].chars().next().is_some_and(char::is_alphanumeric),
-            _ => c.is_ascii_alphanumeric(),
-        };
-        starts.then(|| (at, c.to_ascii_lowercase()))
+    let bytes = text.as_bytes();
+    let (mut at, mut after_alphanumeric) = (0, false);
+    std::iter::from_fn(move || loop {
+        let &c = bytes.get(at)?;
+        if c.is_ascii_alphanumeric() {
+            let start = at;
+            at += 1 + bytes[at + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            let starts = c.is_ascii_alphabetic() && !after_alphanumeric;
+            after_alphanumeric = true;
+            if starts {
+                return Some((start, c.to_ascii_lowercase()));
+            }
+        } else if c.is_ascii() {
+            at += 1;
+            after_alphanumeric = false;
+        } else {
+            // `at` is always at a character's start: every step is one ASCII byte or one
+            // whole character.
+            let ch = text[at..].chars().next()?;
+            after_alphanumeric = ch.is_alphanumeric();
+            at += ch.len_utf8();
+        }
     })
 }
 
