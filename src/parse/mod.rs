@@ -226,13 +226,13 @@ fn lines(text: &str) -> Vec<Line<'_>> {
     let mut fence: Option<(u8, usize)> = None;
     let mut in_comment = false;
     let mut in_status = false;
-    let bytes = text.as_bytes();
+    // The same pieces as `split('\n')`, the newlines found by one search of the text.
+    let mut newlines = memchr::memchr_iter(b'\n', text.as_bytes());
     let mut from = 0;
     for i in 0.. {
-        // The same pieces as `split('\n')`.
-        let end = memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |k| from + k);
+        let end = newlines.next().unwrap_or(text.len());
         let raw = &text[from..end];
-        let last = end == bytes.len();
+        let last = end == text.len();
         from = end + 1;
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         // Leading spaces byte by byte; tabs and Unicode spaces after them are rarer.
