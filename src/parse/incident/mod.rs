@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use memchr::memmem;
 
 use chrono::NaiveDate;
@@ -446,9 +447,8 @@ const PASSING_HEDGES: [&str; 6] = [
     "over",
 ];
 
-/// What a paragraph's words say about the incident's times, found in one walk over its words
-/// (each word start is tried against every vocabulary at once, in place, without a lower-case
-/// copy).
+/// What a paragraph's words say about the incident's times, found in one search for all
+/// the words at once ([`CUE_WORDS`]).
 #[derive(Default)]
 struct Cues {
     /// Where each of [`START_WORDS`] first starts a word: the end of that word.
@@ -460,40 +460,37 @@ struct Cues {
     passing: Option<i64>,
 }
 
+/// The words [`Cues`] looks for, in any ASCII case: [`START_WORDS`], then
+/// [`DURATION_WORDS`], then "for " (a duration said in passing).
+static CUE_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let words = START_WORDS.iter().chain(&DURATION_WORDS).chain(&["for "]);
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .expect("a few short words make an automaton")
+});
+
 impl Cues {
     /// Reads `text`'s cues; the duration after "for" only when `passing_wanted`.
     fn read(text: &str, passing_wanted: bool) -> Cues {
         let mut cues = Cues::default();
         // A time, a date and a duration all have digits: a cue after the last digit says
-        // nothing, and the walk stops there.
-        let last_digit = text.bytes().rposition(|c| c.is_ascii_digit());
-        let before_numbers = &text[..last_digit.map_or(0, |at| at + 1)];
-        for (at, first) in word_starts(before_numbers) {
-            if !starts_any(&CUE_STARTS, first, text.as_bytes().get(at + 1)) {
-                continue;
-            }
-            let rest = &text[at..];
-            mark_first(&mut cues.start_words, &START_WORDS, rest, first, at);
-            mark_first(&mut cues.duration_words, &DURATION_WORDS, rest, first, at);
-            if passing_wanted
-                && cues.passing.is_none()
-                && first == b'f'
-                && starts_with_ascii_ci(rest, "for ")
-            {
-                cues.passing = duration_after_for(&rest["for ".len()..]);
+        // nothing.
+        let Some(last_digit) = text.bytes().rposition(|c| c.is_ascii_digit()) else {
+            return cues;
+        };
+        let (starts, durations) = (START_WORDS.len(), DURATION_WORDS.len());
+        for (k, at) in opening_words(&CUE_WORDS, text).filter(|(_, at)| *at < last_digit) {
+            if k < starts {
+                cues.start_words[k].get_or_insert(at + START_WORDS[k].len());
+            } else if k < starts + durations {
+                cues.duration_words[k - starts]
+                    .get_or_insert(at + DURATION_WORDS[k - starts].len());
+            } else if passing_wanted && cues.passing.is_none() {
+                cues.passing = duration_after_for(&text[at + "for ".len()..]);
             }
         }
         cues
-    }
-}
-
-/// Records in `slots` where the word of `words` that `rest` (at byte `at`, first letter
-/// `first` in lower case) opens with ends, unless that word was seen before.
-fn mark_first(slots: &mut [Option<usize>], words: &[&str], rest: &str, first: u8, at: usize) {
-    for (slot, word) in slots.iter_mut().zip(words) {
-        if slot.is_none() && word.as_bytes()[0] == first && starts_with_ascii_ci(rest, word) {
-            *slot = Some(at + word.len());
-        }
     }
 }
 
@@ -813,91 +810,39 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
 /// Whether an entry says service came back: one of [`RESTORATION`]'s phrases at the start of a
 /// word, not hedged by the word before it ("almost recovered", "not resolved").
 fn declares_restoration(text: &str) -> bool {
-    word_starts(text).any(|(at, first)| {
-        if !starts_any(&RESTORATION_STARTS, first, text.as_bytes().get(at + 1)) {
-            return false;
-        }
-        let rest = &text[at..];
-        let from = RESTORATION.partition_point(|p| p.as_bytes()[0] < first);
-        let said = RESTORATION[from..]
-            .iter()
-            .take_while(|p| p.as_bytes()[0] == first)
-            .any(|p| starts_with_ascii_ci(rest, p));
-        said && {
-            let before = text[..at].split_whitespace().next_back().unwrap_or("");
-            !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
-        }
+    static PHRASES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(RESTORATION)
+            .expect("a few short phrases make an automaton")
+    });
+    opening_words(&PHRASES, text).any(|(_, at)| {
+        let before = text[..at].split_whitespace().next_back().unwrap_or("");
+        !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
     })
 }
 
-/// The first two letters of each word of a vocabulary (all ASCII, lower case): for each first
-/// letter, a bit for each second letter. A word of the text opens with a word of the
-/// vocabulary only if its first two letters do: most are ruled out by them alone.
-type Starts = [u32; 26];
-
-/// `starts` with the starts of `words` added. (A word that does not open with two lower-case
-/// ASCII letters fails the build: its subtraction overflows in constant evaluation.)
-const fn starts_of(words: &[&str], mut starts: Starts) -> Starts {
-    let mut k = 0;
-    while k < words.len() {
-        let w = words[k].as_bytes();
-        starts[(w[0] - b'a') as usize] |= 1 << (w[1] - b'a');
-        k += 1;
-    }
-    starts
+/// Where a word of `text` opens with one of the words of `words` (an automaton over ASCII
+/// words, in any case): the index of that word and where it starts, for each occurrence.
+/// One pass over the text finds them all. A word starts after anything but a letter or
+/// digit, in any script. (The pass skips what overlaps a match, even one that does not start
+/// a word: none of a table's words or phrases may start again inside another's.)
+fn opening_words<'t>(
+    words: &'t AhoCorasick,
+    text: &'t str,
+) -> impl Iterator<Item = (usize, usize)> + 't {
+    words
+        .find_iter(text)
+        .filter(|m| {
+            !text[..m.start()]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+        })
+        .map(|m| (m.pattern().as_usize(), m.start()))
 }
 
-/// Whether a word whose first letter is `first` (lower case) and whose next byte is `second`
-/// may open with one of the words `starts` describes.
-fn starts_any(starts: &Starts, first: u8, second: Option<&u8>) -> bool {
-    let second = second.map_or(0, u8::to_ascii_lowercase);
-    second.is_ascii_lowercase() && starts[usize::from(first - b'a')] & (1 << (second - b'a')) != 0
-}
-
-/// The starts of the words [`Cues`] looks for.
-const CUE_STARTS: Starts = starts_of(
-    &["for"],
-    starts_of(&START_WORDS, starts_of(&DURATION_WORDS, [0; 26])),
-);
-
-/// The starts of the phrases of [`RESTORATION`].
-const RESTORATION_STARTS: Starts = starts_of(&RESTORATION, [0; 26]);
-
-/// Where each word of `text` that opens with an ASCII letter starts (after anything but a
-/// letter or digit, in any script), with that letter in lower case: where the vocabularies'
-/// words and phrases (all ASCII, lower case) are looked for. One pass over the text, a run of
-/// ASCII letters and digits at a time.
-fn word_starts(text: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
-    let bytes = text.as_bytes();
-    let (mut at, mut after_alphanumeric) = (0, false);
-    std::iter::from_fn(move || loop {
-        let &c = bytes.get(at)?;
-        if c.is_ascii_alphanumeric() {
-            let start = at;
-            at += 1 + bytes[at + 1..]
-                .iter()
-                .take_while(|b| b.is_ascii_alphanumeric())
-                .count();
-            let starts = c.is_ascii_alphabetic() && !after_alphanumeric;
-            after_alphanumeric = true;
-            if starts {
-                return Some((start, c.to_ascii_lowercase()));
-            }
-        } else if c.is_ascii() {
-            at += 1;
-            after_alphanumeric = false;
-        } else {
-            // `at` is always at a character's start: every step is one ASCII byte or one
-            // whole character.
-            let ch = text[at..].chars().next()?;
-            after_alphanumeric = ch.is_alphanumeric();
-            at += ch.len_utf8();
-        }
-    })
-}
-
-/// Phrases that say service came back (as whole words: "unresolved" is not one), in
-/// alphabetical order: the phrases that start with a word's first letter stand together.
+/// Phrases that say service came back (from the start of a word: "unresolved" is not one).
 const RESTORATION: [&str; 25] = [
     "are fixed",
     "back online",

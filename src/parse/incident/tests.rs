@@ -377,19 +377,7 @@ fn zone_notes_are_found_in_any_case() {
 }
 
 #[test]
-fn restoration_phrases_are_in_lower_case_and_alphabetical_order() {
-    // `declares_restoration` finds the phrases that start with a word's lower-case first
-    // letter by a binary search.
-    assert!(RESTORATION
-        .iter()
-        .all(|p| p.bytes().all(|c| !c.is_ascii_uppercase())));
-    assert!(RESTORATION.windows(2).all(|p| p[0] < p[1]));
-}
-
-#[test]
 fn every_restoration_phrase_is_declared_in_any_case() {
-    // The first two letters rule words out before the phrases are compared: none of the
-    // phrases may be ruled out by its own.
     for phrase in RESTORATION {
         let upper = phrase.to_ascii_uppercase();
         let title = format!("{}{}", &upper[..1], &phrase[1..]);
@@ -453,4 +441,40 @@ fn a_documents_zone_notes_are_found_where_they_stand() {
     assert!(notes.contains(&(at("All Times") + 4)) && notes.contains(&at("TIMES IN")));
     assert_eq!(zone_notes("no such word here"), (false, vec![]));
     assert_eq!(zone_notes("sometimes, many times over"), (true, vec![]));
+}
+
+#[test]
+fn no_vocabulary_word_starts_again_inside_another() {
+    // `opening_words` skips what overlaps a match, even one that does not start a word: a
+    // phrase whose later word opened another phrase could hide it.
+    let cues: Vec<&str> = START_WORDS
+        .iter()
+        .chain(&DURATION_WORDS)
+        .chain(&["for "])
+        .copied()
+        .collect();
+    for table in [&RESTORATION[..], &cues] {
+        for w in table {
+            for (p, _) in w.match_indices(' ').filter(|(p, _)| p + 1 < w.len()) {
+                let rest = &w[p + 1..];
+                for v in table {
+                    assert!(
+                        !rest.starts_with(v) && !v.starts_with(rest),
+                        "{v:?} starts inside {w:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn cue_words_are_found_where_a_word_starts_and_before_the_last_number() {
+    let cues = Cues::read("It restarted, then Started again; lasted 2 hours", true);
+    assert_eq!(cues.start_words, [None, None, None, Some(26), None]);
+    assert_eq!(cues.duration_words, [None, Some(40), None]);
+    // After the last digit, no cue counts; "for" opens a duration said in passing.
+    let cues = Cues::read("down for about 45 minutes, then it began", true);
+    assert_eq!(cues.passing, Some(45));
+    assert_eq!(cues.start_words, [None; 5]);
 }
