@@ -647,8 +647,14 @@ fn plus_minutes(t: Timestamp, minutes: i64) -> Option<Timestamp> {
     })
 }
 
+/// Whether `s` starts with `prefix` (ASCII, lower case) in any ASCII case. (The first
+/// letters are compared first: most lines and labels differ there.)
 fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    let (s, p) = (s.as_bytes(), prefix.as_bytes());
+    debug_assert!(!p.iter().any(u8::is_ascii_uppercase), "{prefix:?}");
+    s.len() >= p.len()
+        && s.first().map(u8::to_ascii_lowercase) == p.first().copied()
+        && s[..p.len()].eq_ignore_ascii_case(p)
 }
 
 /// Whether `text`, a heading, says "all times" or "times in" (a zone note), in any ASCII
