@@ -478,19 +478,23 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
     // "Actions taken:" next to "Actions planned:" under one heading (one incident's done and
     // open actions): the taken ones are items too, done. Alone, "Actions taken" is what was
     // done during the incident (a resolution), not a promise.
-    let taken_or_planned: Vec<(bool, bool)> = segments
+    // (Most documents have no heading of actions taken: only beside one is a heading read
+    // for planned ones.)
+    fn heading_of(s: &Segment) -> &str {
+        s.heading.as_deref().unwrap_or("")
+    }
+    let is_taken: Vec<bool> = segments
         .iter()
-        .map(|s| vocab::taken_or_planned(s.heading.as_deref().unwrap_or("")))
+        .map(|s| vocab::actions_taken(heading_of(s)))
         .collect();
     for k in 1..segments.len() {
-        if segments[k - 1].parent != segments[k].parent {
+        let (a, b) = (&segments[k - 1], &segments[k]);
+        if a.parent != b.parent || !(is_taken[k - 1] || is_taken[k]) {
             continue;
         }
-        let (a_taken, a_planned) = taken_or_planned[k - 1];
-        let (b_taken, b_planned) = taken_or_planned[k];
-        let taken = if a_taken && b_planned {
+        let taken = if is_taken[k - 1] && vocab::actions_planned(heading_of(b)) {
             Some(k - 1)
-        } else if a_planned && b_taken {
+        } else if is_taken[k] && vocab::actions_planned(heading_of(a)) {
             Some(k)
         } else {
             None

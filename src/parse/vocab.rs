@@ -673,20 +673,27 @@ fn words_unicode(heading: &str) -> Words {
     out
 }
 
-/// Whether a heading lists actions already taken ("Actions taken", "Steps taken") or
-/// actions planned ("Actions planned", "Planned actions"): (taken, planned).
-pub(crate) fn taken_or_planned(heading: &str) -> (bool, bool) {
-    // Most headings hold neither word: those are not read into word ids. (Text with
-    // non-ASCII letters always is: its lower case may hold the words where its bytes do not.)
-    let holds_either = inline::find_ascii_ci(heading, 0, "taken").is_some()
-        || inline::find_ascii_ci(heading, 0, "planned").is_some();
-    if has_ascii_words(heading) && !holds_either {
-        return (false, false);
+/// Whether a heading lists actions already taken ("Actions taken", "Steps taken").
+pub(crate) fn actions_taken(heading: &str) -> bool {
+    lists_actions(heading, "taken", w!("taken"))
+}
+
+/// Whether a heading lists actions planned ("Actions planned", "Planned actions").
+pub(crate) fn actions_planned(heading: &str) -> bool {
+    lists_actions(heading, "planned", w!("planned"))
+}
+
+/// Whether a heading holds an action word ("actions", "steps") and `state` (whose id is
+/// `state_id`).
+fn lists_actions(heading: &str, state: &str, state_id: u8) -> bool {
+    // Most headings do not hold the word: those are not read into word ids. (Text with
+    // non-ASCII letters always is: its lower case may hold the word where its bytes do not.)
+    if has_ascii_words(heading) && inline::find_ascii_ci(heading, 0, state).is_none() {
+        return false;
     }
     let w = words(heading);
     let has = |x: u8| w.contains(&x);
-    let action = has(w!("actions")) || has(w!("action")) || has(w!("steps"));
-    (action && has(w!("taken")), action && has(w!("planned")))
+    (has(w!("actions")) || has(w!("action")) || has(w!("steps"))) && has(state_id)
 }
 
 /// Classifies a heading by meaning. Headings longer than twelve words are prose: `Other`.
@@ -887,7 +894,8 @@ mod tests {
         }
         // Non-ASCII letters are words: "Maßnahmen" is one word, not "Ma" and "nahmen".
         assert_eq!(words("Maßnahmen").len(), 1);
-        assert_eq!(taken_or_planned("✅ Actions taken"), (true, false));
+        assert!(actions_taken("✅ Actions taken") && !actions_planned("✅ Actions taken"));
+        assert!(actions_planned("Planned actions") && !actions_taken("Planned actions"));
     }
 
     #[test]
