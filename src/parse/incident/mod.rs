@@ -754,7 +754,7 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
             if para.iter().all(|l| l.digits == 0) {
                 continue;
             }
-            if para.iter().any(|l| l.body.contains("<br")) {
+            if para.iter().any(|l| has_br(l.body)) {
                 let joined: Vec<&str> = para.iter().map(|l| l.body).collect();
                 let joined = joined.join(" ");
                 let mut pieces = joined
@@ -808,9 +808,14 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
         .is_some_and(|(k, _)| {
             inline::words_up_to(k, 5) <= 4
                 && !k.ends_with(|c: char| c.is_ascii_digit())
-                && !k.contains("<br")
+                && !has_br(k)
         });
     !is_label
+}
+
+/// Whether `text` has a `<br>` tag (most text has no `<`: one byte is looked for first).
+fn has_br(text: &str) -> bool {
+    memchr::memchr(b'<', text.as_bytes()).is_some() && text.contains("<br")
 }
 
 /// Whether an entry says service came back: one of [`RESTORATION`]'s phrases at the start of a
