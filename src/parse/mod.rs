@@ -568,7 +568,7 @@ fn heading(
         }
     };
     let make =
-        |level: usize, text: &str, span: usize| from_plain(level, &inline::plain(text), span);
+        |level: usize, text: &str, span: usize| from_plain(level, &inline::plain_cow(text), span);
 
     // ATX, also without the space: `#Issue Summary:`. Not `#123`.
     if body.starts_with('#') {
@@ -646,7 +646,7 @@ fn heading(
     if label_colon.is_none() && !line_heading() {
         return None;
     }
-    let plain = inline::plain(rest);
+    let plain = inline::plain_cow(rest);
     // Counted up to 13: the tests below ask for at most 12.
     let words = inline::words_up_to(&plain, 13);
     if words == 0 {
