@@ -725,8 +725,12 @@ fn heading(
             });
         }
         // An unknown label: in an action section it is a group title when lines follow it
-        // directly; otherwise, at the left margin, it starts a new (unrecognised) section.
+        // directly; otherwise, at the left margin, it starts a new (unrecognised) section,
+        // unless it goes on the sentence above it ("we have\nmade a few changes:").
         if marker != blocks::Marker::None || line.indent > 0 || in_timeline {
+            return None;
+        }
+        if wraps_previous(lines, i) {
             return None;
         }
         if in_action && !blank_follows(lines, i) {
@@ -822,6 +826,19 @@ fn label_part(text: &str) -> &str {
     }
 }
 
+/// Whether line `i` goes on the sentence of the line before it: that line is prose that ends
+/// no sentence, and this one starts in lower case (a hard-wrapped paragraph).
+fn wraps_previous(lines: &[Line<'_>], i: usize) -> bool {
+    let Some(prev) = i.checked_sub(1).map(|p| &lines[p]) else {
+        return false;
+    };
+    !prev.skip
+        && !prev.body.is_empty()
+        && !prev.body.starts_with(['#', '|', '<'])
+        && !prev.body.ends_with(['.', '!', '?', ':', ';', '|'])
+        && lines[i].body.starts_with(|c: char| c.is_lowercase())
+}
+
 fn blank_follows(lines: &[Line<'_>], i: usize) -> bool {
     lines.get(i + 1).is_none_or(|l| l.body.is_empty())
 }
@@ -906,6 +923,16 @@ mod tests {
             ["2024-03-12T14:00:00-04:00", "2024-03-12T15:00:00Z"]
         );
         assert_eq!(pm.timeline[0].text, "deploy started");
+    }
+
+    #[test]
+    fn a_wrapped_line_ending_in_a_colon_goes_on_its_sentence() {
+        let text = "# Outage\n\n## Data\n\nFrom monitoring (the moving average of successful\n\
+                    pings):\n\n![](graph.png)\n\nSummary:\n\nIt was short.\n";
+        let pm = parse("t.md", text, &ParseOptions::default());
+        let headings: Vec<&str> = pm.sections.iter().map(|s| s.heading.as_str()).collect();
+        // "pings):" continues the sentence; "Summary:" after a blank line is a heading.
+        assert_eq!(headings, ["Outage", "Data", "Summary"]);
     }
 
     #[test]

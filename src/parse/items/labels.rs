@@ -1,6 +1,8 @@
 //! Items that a label marks outside action sections: `Action item: ...` paragraphs and
 //! bullets, and the list after a sentence that introduces actions.
 
+use std::borrow::Cow;
+
 use super::Reader;
 use crate::model::{ActionItem, Diagnostic, ItemKind};
 use crate::parse::blocks::{Block, Marker, Node};
@@ -19,12 +21,21 @@ pub(crate) fn labelled(
     // Most segments have neither an action label nor a sentence introducing actions: a
     // look at each line's start spares them the blocks. (A node's text is its first line
     // after the list marker.)
-    let may_label = lines.iter().filter(|l| !l.skip).any(|l| {
-        // (An introducing sentence ends in a colon, perhaps inside emphasis.)
-        let may_introduce = matches!(l.body.as_bytes().last(), Some(b':' | b'*' | b'_'));
-        (may_introduce && vocab::introduces_actions(l.body.trim_end_matches(['*', '_'])).is_some())
-            || vocab::opens_with_action_label(blocks::marker(l.body).2)
-    });
+    let may_label = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.skip)
+        .any(|(k, l)| {
+            // (An introducing sentence ends in a colon, perhaps inside emphasis, and may be
+            // wrapped over the lines before.)
+            let may_introduce = matches!(l.body.as_bytes().last(), Some(b':' | b'*' | b'_'));
+            let introduces = || {
+                let sentence = paragraph_ending_at(lines, k);
+                vocab::introduces_actions(sentence.trim_end_matches(['*', '_'])).is_some()
+            };
+            (may_introduce && introduces())
+                || vocab::opens_with_action_label(blocks::marker(l.body).2)
+        });
     if !may_label {
         return;
     }
@@ -62,6 +73,19 @@ pub(crate) fn labelled(
         }
         reader.item_kind = ItemKind::Task;
         reader.labelled_nodes(n, 0);
+    }
+}
+
+/// The text of line `k` with the lines of its paragraph before it (back to a blank or skipped
+/// line), joined by spaces: a sentence that ends on line `k`.
+fn paragraph_ending_at<'a>(lines: &[Line<'a>], k: usize) -> Cow<'a, str> {
+    let start = lines[..k]
+        .iter()
+        .rposition(|l| l.skip || l.body.is_empty())
+        .map_or(0, |b| b + 1);
+    match &lines[start..=k] {
+        [one] => Cow::Borrowed(one.body),
+        more => Cow::Owned(more.iter().map(|l| l.body).collect::<Vec<_>>().join(" ")),
     }
 }
 
@@ -126,5 +150,21 @@ mod tests {
             ]
         );
         assert!(pm.actions.iter().all(|a| a.kind == ItemKind::Preventive));
+    }
+
+    #[test]
+    fn an_introducing_sentence_wrapped_over_lines_still_introduces_the_list() {
+        let pm = parse(
+            "# Certificate expiry\n\nThe certificates expired at midnight.\n\n\
+             To prevent similar issues in the future, we have\nmade a few changes:\n\n\
+             1. A periodic job renews the certificates.\n2. A daily check alerts two weeks ahead.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "A periodic job renews the certificates.",
+                "A daily check alerts two weeks ahead."
+            ]
+        );
     }
 }
