@@ -166,33 +166,16 @@ impl GitLab {
     }
 
     /// The `group/project` path of every project of `group` and its subgroups that is not
-    /// archived, sorted (`GET /groups/:id/projects?include_subgroups=true&archived=false`, all
-    /// pages). `group` is a path (`acme`, `acme/platform`) or a numeric id.
+    /// archived, sorted, over a connection of its own ([`Connection::repositories_of`]).
     pub async fn repositories_of(
         api_url: &str,
         group: &str,
         token: &str,
     ) -> Result<Vec<String>, TrackerError> {
-        let client = client(api_url, token).await?;
-        let endpoint = built(
-            api::groups::projects::GroupProjects::builder()
-                .group(group)
-                .include_subgroups(true)
-                .archived(false)
-                .build(),
-        )?;
-        let all: Vec<GroupProject> = api::paged(endpoint, Pagination::All)
-            .query_async(&client)
+        Connection::open(api_url, token, DEFAULT_TIMEOUT)
+            .await?
+            .repositories_of(group)
             .await
-            .map_err(api_error)?;
-        let mut paths: Vec<String> = all
-            .into_iter()
-            .filter(|p| !p.archived)
-            .map(|p| p.path_with_namespace)
-            .collect();
-        paths.sort();
-        paths.dedup();
-        Ok(paths)
     }
 }
 
@@ -372,6 +355,31 @@ impl Connection {
             milestones: super::cache::Named::default(),
             users: super::cache::Users::default(),
         }
+    }
+
+    /// The `group/project` path of every project of `group` and its subgroups that is not
+    /// archived, sorted (`GET /groups/:id/projects?include_subgroups=true&archived=false`, all
+    /// pages). `group` is a path (`acme`, `acme/platform`) or a numeric id.
+    pub async fn repositories_of(&self, group: &str) -> Result<Vec<String>, TrackerError> {
+        let endpoint = built(
+            api::groups::projects::GroupProjects::builder()
+                .group(group)
+                .include_subgroups(true)
+                .archived(false)
+                .build(),
+        )?;
+        let all: Vec<GroupProject> = api::paged(endpoint, Pagination::All)
+            .query_async(&self.client())
+            .await
+            .map_err(api_error)?;
+        let mut paths: Vec<String> = all
+            .into_iter()
+            .filter(|p| !p.archived)
+            .map(|p| p.path_with_namespace)
+            .collect();
+        paths.sort();
+        paths.dedup();
+        Ok(paths)
     }
 
     /// A client over this connection, reading its own answers' rate-limit headers.

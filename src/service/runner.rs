@@ -26,7 +26,7 @@ use super::{BoxFuture, JobError, JobResult, Runner};
 use crate::forge::app::{GitHubApp, Watched};
 use crate::forge::browse::Browse;
 use crate::forge::client::{Client, ConnectError, Credential};
-use crate::forge::gitlab::{Connection, GitLab};
+use crate::forge::gitlab::Connection;
 use crate::forge::paced::{Pacing, Sleeper};
 use crate::forge::projects::GraphQl;
 use crate::forge::publish::Target;
@@ -306,17 +306,20 @@ impl ForgeRunner {
         if remote.kind != Some(Forge::Gitlab) {
             return Client::connect(remote, self.settings.timeout).await;
         }
-        let mut kept = self.gitlab.lock().await;
-        let connection = match &*kept {
-            Some(c) => c,
-            None => {
-                let opened =
-                    Connection::open(&access.api_url, &access.token, self.settings.timeout).await;
-                self.api.calls.record(Forge::Gitlab, &opened);
-                kept.insert(opened?)
-            }
-        };
+        let connection = self.gitlab_connection(access).await?;
         Ok(Client::GitLab(connection.project(&remote.repo)))
+    }
+
+    /// The GitLab connection that jobs and the watch list's group listings share, opened by
+    /// the first that needs it.
+    async fn gitlab_connection(&self, access: &Access) -> Result<Connection, TrackerError> {
+        let mut kept = self.gitlab.lock().await;
+        if let Some(c) = &*kept {
+            return Ok(c.clone());
+        }
+        let opened = Connection::open(&access.api_url, &access.token, self.settings.timeout).await;
+        self.api.calls.record(Forge::Gitlab, &opened);
+        Ok(kept.insert(opened?).clone())
     }
 
     /// [`ForgeRunner::attempt`] as the GitHub App: through the token of the installation that
@@ -628,6 +631,10 @@ impl Runner for ForgeRunner {
                     .collect());
             }
             let access = self.access(forge)?;
+            let failed = |e: &TrackerError| {
+                let why = explain(&self.credential(forge), e);
+                format!("{}:{owner}/*: {why}", forge.as_str())
+            };
             let listed = match forge {
                 Forge::Github => {
                     GitHub::repositories_of(
@@ -638,17 +645,17 @@ impl Runner for ForgeRunner {
                     )
                     .await
                 }
-                Forge::Gitlab => {
-                    GitLab::repositories_of(&access.api_url, owner, &access.token).await
-                }
+                // The connection the jobs use: opening one checks the token (`GET /user`), and
+                // a failure to open is counted there.
+                Forge::Gitlab => match self.gitlab_connection(access).await {
+                    Ok(connection) => connection.repositories_of(owner).await,
+                    Err(e) => return Err(failed(&e)),
+                },
             };
             self.api.calls.record(forge, &listed);
             listed
                 .map(|v| v.into_iter().map(|r| r.to_lowercase()).collect())
-                .map_err(|e| {
-                    let why = explain(&self.credential(forge), &e);
-                    format!("{}:{owner}/*: {why}", forge.as_str())
-                })
+                .map_err(|e| failed(&e))
         })
     }
 

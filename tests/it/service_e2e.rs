@@ -561,3 +561,45 @@ async fn a_rate_limit_longer_than_the_wait_puts_the_job_off_until_the_reset<F: S
     assert_eq!(items(&svc, "").await.len(), 3);
     svc.stop().await;
 }
+
+/// A watched GitLab group (`gitlab:acme/*`) is listed over the connection the jobs use: its
+/// token is checked (`GET /user`) once, not at every listing.
+#[tokio::test]
+async fn a_watched_gitlab_group_is_listed_without_checking_the_token_again() {
+    use postmortem_tracker::service::webhook::Forge;
+    use postmortem_tracker::service::Runner;
+
+    let (gh, gl) = (FakeGitHub::start(), FakeGitLab::start());
+    {
+        let mut st = gl.state();
+        st.add_project(43, "acme/platform/api");
+        st.add_project(44, "acme/old").archived = true;
+    }
+    let db = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&db.path().join("index.db")).unwrap());
+    let runner = forge_runner(
+        &gh,
+        &gl,
+        store,
+        &settings(),
+        Duration::from_secs(5),
+        "2026-10-20",
+    );
+    for _ in 0..3 {
+        let repos = runner.repositories_of(Forge::Gitlab, "acme").await.unwrap();
+        assert!(
+            repos.contains(&"acme/platform/api".to_string()),
+            "{repos:?}"
+        );
+        assert!(!repos.contains(&"acme/old".to_string()), "{repos:?}");
+    }
+    assert_eq!(gl.log().count("GET", "/api/v4/user"), 1);
+    assert_eq!(gl.log().count("GET", "/api/v4/groups/acme/projects"), 3);
+    // An unknown group fails with GitLab's answer, named by the watch list entry.
+    let e = runner
+        .repositories_of(Forge::Gitlab, "nobody")
+        .await
+        .unwrap_err();
+    assert!(e.starts_with("gitlab:nobody/*: "), "{e}");
+    assert_eq!(gl.log().count("GET", "/api/v4/user"), 1);
+}
