@@ -30,7 +30,7 @@ pub(crate) fn labelled(
             // wrapped over the lines before.)
             let may_introduce = matches!(l.body.as_bytes().last(), Some(b':' | b'*' | b'_'));
             let introduces = || {
-                let sentence = paragraph_ending_at(lines, k);
+                let sentence = sentence_ending_at(lines, k);
                 vocab::introduces_actions(sentence.trim_end_matches(['*', '_'])).is_some()
             };
             (may_introduce && introduces())
@@ -76,13 +76,19 @@ pub(crate) fn labelled(
     }
 }
 
-/// The text of line `k` with the lines of its paragraph before it (back to a blank or skipped
-/// line), joined by spaces: a sentence that ends on line `k`.
-fn paragraph_ending_at<'a>(lines: &[Line<'a>], k: usize) -> Cow<'a, str> {
-    let start = lines[..k]
+/// How many lines before it a sentence ending on a line may have begun on: a sentence wraps
+/// over a few lines, and the look back stays linear in the document.
+const SENTENCE_LINES: usize = 4;
+
+/// The sentence that ends on line `k`: that line with the lines before it in its paragraph,
+/// back to a blank or skipped line, a line that ends a sentence, or [`SENTENCE_LINES`] in
+/// all, joined by spaces.
+fn sentence_ending_at<'a>(lines: &[Line<'a>], k: usize) -> Cow<'a, str> {
+    let earliest = k.saturating_sub(SENTENCE_LINES - 1);
+    let start = lines[earliest..k]
         .iter()
-        .rposition(|l| l.skip || l.body.is_empty())
-        .map_or(0, |b| b + 1);
+        .rposition(|l| l.skip || l.body.is_empty() || l.body.ends_with(['.', '!', '?', ':']))
+        .map_or(earliest, |b| earliest + b + 1);
     match &lines[start..=k] {
         [one] => Cow::Borrowed(one.body),
         more => Cow::Owned(more.iter().map(|l| l.body).collect::<Vec<_>>().join(" ")),
