@@ -460,13 +460,20 @@ struct Cues {
     passing: Option<i64>,
 }
 
-/// The words [`Cues`] looks for, in any ASCII case: [`START_WORDS`], then
-/// [`DURATION_WORDS`], then "for " (a duration said in passing).
+/// The words [`Cues`] looks for: [`START_WORDS`], then [`DURATION_WORDS`], then "for " (a
+/// duration said in passing).
+fn cue_words() -> impl Iterator<Item = &'static str> {
+    START_WORDS
+        .into_iter()
+        .chain(DURATION_WORDS)
+        .chain(["for "])
+}
+
+/// [`cue_words`] in any ASCII case.
 static CUE_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    let words = START_WORDS.iter().chain(&DURATION_WORDS).chain(&["for "]);
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build(words)
+        .build(cue_words())
         .expect("a few short words make an automaton")
 });
 

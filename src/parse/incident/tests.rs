@@ -445,24 +445,23 @@ fn a_documents_zone_notes_are_found_where_they_stand() {
 
 #[test]
 fn no_vocabulary_word_starts_again_inside_another() {
-    // `opening_words` skips what overlaps a match, even one that does not start a word: a
-    // phrase whose later word opened another phrase could hide it.
-    let cues: Vec<&str> = START_WORDS
-        .iter()
-        .chain(&DURATION_WORDS)
-        .chain(&["for "])
-        .copied()
-        .collect();
+    // `opening_words` skips what overlaps a match, even one that does not start a word, and
+    // reports the match that ends first: a phrase whose later word opened another phrase, or
+    // a word that opened a longer one, could hide it.
+    let cues: Vec<&str> = cue_words().collect();
     for table in [&RESTORATION[..], &cues] {
         for w in table {
-            for (p, _) in w.match_indices(' ').filter(|(p, _)| p + 1 < w.len()) {
-                let rest = &w[p + 1..];
+            let later_words = w.match_indices(' ').map(|(p, _)| &w[p + 1..]);
+            for rest in later_words.filter(|r| !r.is_empty()) {
                 for v in table {
                     assert!(
                         !rest.starts_with(v) && !v.starts_with(rest),
                         "{v:?} starts inside {w:?}"
                     );
                 }
+            }
+            for v in table.iter().filter(|v| *v != w) {
+                assert!(!v.starts_with(w), "{w:?} opens {v:?}");
             }
         }
     }
