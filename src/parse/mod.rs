@@ -116,10 +116,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 // timeline's headings after it, up to the next day heading.
                 let heading = seg.heading.as_deref();
                 timeline_day = heading.and_then(|h| heading_day(h, &ctx)).or(timeline_day);
-                let day_ctx = timeline_day.map(|d| incident::Context {
-                    date: Some(d),
-                    ..ctx.clone()
-                });
+                let day_ctx = timeline_day.map(|d| ctx.on_day(d));
                 let heading_line = heading.map(|h| (h, doc.sections[k - 1].line));
                 let ctx = day_ctx.as_ref().unwrap_or(&ctx);
                 timeline::read_section(heading_line, seg_lines, ctx, &mut timeline);
@@ -793,7 +790,7 @@ fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDa
     if f.start != 0 || f.stamp.time.is_some() {
         return None;
     }
-    f.date_in(ctx.order).or_else(|| {
+    f.date_in(|| ctx.order()).or_else(|| {
         let (m, d) = f.month_day?;
         let year = chrono::Datelike::year(&ctx.date?);
         chrono::NaiveDate::from_ymd_opt(year, m, d)

@@ -12,29 +12,29 @@ use crate::model::{TimelineEntry, Timestamp};
 
 /// The date and zone that undated, unzoned entries take, updated as the timeline goes
 /// (`2019-01-22` on a line of its own, `All times in PST`).
-struct Clock {
+struct Clock<'c, 'a> {
     date: Option<NaiveDate>,
     zone: Option<Zone>,
     /// The last entry's time of day, to notice a timeline crossing midnight.
     last: Option<chrono::NaiveTime>,
-    /// The order of the document's numeric dates.
-    order: Option<time::DateOrder>,
+    /// The document's context, for the order of its numeric dates.
+    ctx: &'c Context<'a>,
 }
 
-impl Clock {
-    fn new(ctx: &Context) -> Self {
+impl<'c, 'a> Clock<'c, 'a> {
+    fn new(ctx: &'c Context<'a>) -> Self {
         Clock {
             date: ctx.date,
             zone: ctx.timeline_zone.or(ctx.zone),
             last: None,
-            order: ctx.order,
+            ctx,
         }
     }
 
     /// Completes a found moment with the running date and zone, and moves the clock.
     fn stamp(&mut self, f: &Found) -> Timestamp {
         let mut s = f.stamp;
-        s.date = f.date_in(self.order);
+        s.date = f.date_in(|| self.ctx.order());
         if let Some((m, d)) = f.month_day {
             if let Some(year) = self.date.map(|d| chrono::Datelike::year(&d)) {
                 s.date = NaiveDate::from_ymd_opt(year, m, d);
@@ -177,7 +177,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     if is_note(&text) {
         // "All times in PST", "2019-3-26 (all times UTC+3)", "Time (EAT)": context, not events.
         for m in time::moments(&text) {
-            if let Some(date) = m.date_in(clock.order) {
+            if let Some(date) = m.date_in(|| clock.ctx.order()) {
                 clock.date = Some(date);
             }
             if m.stamp.offset.is_some() && m.stamp.time.is_none() {
@@ -194,7 +194,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         let whole = text.trim_end_matches(['.', ':']).trim();
         if f.stamp.time.is_none() && f.start == 0 && f.end >= whole.len() {
             // A date on a line of its own heads the entries below it.
-            clock.date = f.date_in(clock.order).or(clock.date);
+            clock.date = f.date_in(|| clock.ctx.order()).or(clock.date);
             return;
         }
     }

@@ -6,6 +6,7 @@
 //! entry) ends it.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -20,7 +21,7 @@ use crate::model::{Incident, SectionKind, TimelineEntry, Timestamp};
 
 /// The date and zone that a document's undated, unzoned times belong to.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Context {
+pub(crate) struct Context<'a> {
     /// The incident's date, when the document states one.
     pub date: Option<NaiveDate>,
     /// The zone the document declares outside its timeline ("All times in UTC"), else the
@@ -29,8 +30,10 @@ pub(crate) struct Context {
     /// The zone a note inside the timeline declares ("Timeline (all times in PST)"): it
     /// applies to the timeline's entries only.
     pub timeline_zone: Option<Zone>,
-    /// The order of the document's numeric dates, when one of them shows it.
-    pub order: Option<DateOrder>,
+    /// The document's lines, where [`Context::order`] looks for the order of its dates.
+    lines: &'a [Line<'a>],
+    /// The order, once read.
+    order: OnceCell<Option<DateOrder>>,
 }
 
 /// Sections whose text may state when the incident happened.
@@ -46,22 +49,42 @@ fn states_times(kind: SectionKind) -> bool {
     )
 }
 
-impl Context {
+impl<'a> Context<'a> {
+    /// The order of the document's numeric dates, when one of them shows it. It is read the
+    /// first time a date of unknown order (`03-10-2021`) asks for it: most documents write
+    /// none, and reading the numbers of every line for it would cost more than their dates.
+    pub(crate) fn order(&self) -> Option<DateOrder> {
+        *self.order.get_or_init(|| {
+            // A numeric date (`1-2-2023`) has six digits or more.
+            time::date_order(
+                self.lines
+                    .iter()
+                    .filter(|l| !l.skip && l.digits >= 6)
+                    .map(|l| l.body),
+            )
+        })
+    }
+
+    /// The same context on another day (under a timeline's day heading).
+    pub(crate) fn on_day(&self, date: NaiveDate) -> Self {
+        Context {
+            date: Some(date),
+            ..self.clone()
+        }
+    }
+
     /// Reads the context of `text`, whose lines are `lines` and sections `doc`.
     pub(crate) fn read(
         text: &str,
-        lines: &[Line<'_>],
+        lines: &'a [Line<'a>],
         doc: &Doc,
         front_matter_date: Option<NaiveDate>,
         default_zone: Option<Zone>,
-    ) -> Context {
-        // A numeric date (`1-2-2023`) has six digits or more.
-        let order = time::date_order(
-            lines
-                .iter()
-                .filter(|l| !l.skip && l.digits >= 6)
-                .map(|l| l.body),
-        );
+    ) -> Context<'a> {
+        let mut ctx = Context {
+            lines,
+            ..Context::default()
+        };
         // A zone note says "all times" or "times in". One search of the whole text finds every
         // note a line holds (each line is a slice of the text). Headings are read as plain
         // text, where markup no longer stands between the words: each is searched on its
@@ -147,7 +170,7 @@ impl Context {
                 if !time::may_hold_date(&text) {
                     continue;
                 }
-                let date = time::Moments::new(&text).find_map(|m| m.date_in(order));
+                let date = time::Moments::new(&text).find_map(|m| m.date_in(|| ctx.order()));
                 if labelled_date.is_none()
                     && (starts_with_ascii_ci(&text, "incident date")
                         || starts_with_ascii_ci(&text, "date:")
@@ -158,18 +181,16 @@ impl Context {
                 first_date = first_date.or(date);
             }
         }
-        Context {
-            date: labelled_date.or(first_date).or(front_matter_date),
-            zone: offset.or(default_zone),
-            timeline_zone: timeline_offset,
-            order,
-        }
+        ctx.date = labelled_date.or(first_date).or(front_matter_date);
+        ctx.zone = offset.or(default_zone);
+        ctx.timeline_zone = timeline_offset;
+        ctx
     }
 
     /// Completes a moment with the document's date and zone.
     fn complete(&self, f: &Found, same_line_date: Option<NaiveDate>) -> Timestamp {
         let mut s = f.stamp;
-        s.date = f.date_in(self.order);
+        s.date = f.date_in(|| self.order());
         if s.date.is_none() {
             if let Some((m, d)) = f.month_day {
                 let year = same_line_date
@@ -234,7 +255,7 @@ pub(crate) struct Stated {
     restored_wanted: bool,
 }
 
-impl Context {
+impl Context<'_> {
     /// Undated, unzoned timeline entries take the stated start's date and zone when the
     /// document declares none of its own ("9:00 PM: alert" under a summary that says
     /// "February 22, 2023 ... EST").

@@ -27,7 +27,7 @@ pub(crate) use tables::action_table;
 /// Turns the nodes, rows and headings it is given into items of one kind, read in the
 /// document's context; what cannot be read becomes a diagnostic.
 struct Reader<'r> {
-    ctx: &'r Context,
+    ctx: &'r Context<'r>,
     item_kind: ItemKind,
     out: &'r mut Vec<ActionItem>,
     diagnostics: &'r mut Vec<Diagnostic>,

@@ -106,9 +106,12 @@ pub(crate) struct Found {
 
 impl Found {
     /// The moment's full date: the one written, else its numeric date read in the
-    /// document's order when that is known.
-    pub(crate) fn date_in(&self, order: Option<DateOrder>) -> Option<NaiveDate> {
-        self.stamp.date.or_else(|| self.unordered?.resolve(order?))
+    /// document's order when that is known (`order` is asked only for a date of unknown
+    /// order).
+    pub(crate) fn date_in(&self, order: impl FnOnce() -> Option<DateOrder>) -> Option<NaiveDate> {
+        self.stamp
+            .date
+            .or_else(|| self.unordered?.resolve(order()?))
     }
 
     /// Whether a date of any kind is written (full, without a year, or of unknown order).
