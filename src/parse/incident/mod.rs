@@ -508,7 +508,10 @@ impl Cues {
             return cues;
         };
         let (starts, durations) = (START_WORDS.len(), DURATION_WORDS.len());
-        for (k, at) in opening_words(&CUE_WORDS, text).filter(|(_, at)| *at < last_digit) {
+        // So the search stops at the last word that starts before that digit.
+        let longest = cue_words().map(str::len).max().unwrap_or(0);
+        let end = text.len().min(last_digit + longest);
+        for (k, at) in opening_words(&CUE_WORDS, text, end).filter(|(_, at)| *at < last_digit) {
             if k < starts {
                 cues.start_words[k].get_or_insert(at + START_WORDS[k].len());
             } else if k < starts + durations {
@@ -855,23 +858,24 @@ fn declares_restoration(text: &str) -> bool {
             .build(RESTORATION)
             .expect("a few short phrases make an automaton")
     });
-    opening_words(&PHRASES, text).any(|(_, at)| {
+    opening_words(&PHRASES, text, text.len()).any(|(_, at)| {
         let before = text[..at].split_whitespace().next_back().unwrap_or("");
         !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
     })
 }
 
 /// Where a word of `text` opens with one of the words of `words` (an automaton over ASCII
-/// words, in any case): the index of that word and where it starts, for each occurrence.
-/// One pass over the text finds them all. A word starts after anything but a letter or
+/// words, in any case): the index of that word and where it starts, for each occurrence
+/// that ends by byte `end`. One pass over the text finds them all. A word starts after anything but a letter or
 /// digit, in any script. (The pass skips what overlaps a match, even one that does not start
 /// a word: none of a table's words or phrases may start again inside another's.)
 fn opening_words<'t>(
     words: &'t AhoCorasick,
     text: &'t str,
+    end: usize,
 ) -> impl Iterator<Item = (usize, usize)> + 't {
     words
-        .find_iter(text)
+        .find_iter(&text.as_bytes()[..end])
         .filter(|m| {
             !text[..m.start()]
                 .chars()
