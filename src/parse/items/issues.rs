@@ -117,17 +117,24 @@ pub(super) fn issue_ref(w: &str) -> Option<IssueRef> {
 /// `Bug 12345` (Bugzilla's and many trackers' way of naming a bug), kept as written.
 fn bug_ref(s: &str) -> Option<IssueRef> {
     let (word, number) = s.split_once(' ')?;
-    let digits = number.trim().trim_start_matches('#');
-    let ok = word.eq_ignore_ascii_case("bug")
-        && (1..=9).contains(&digits.len())
-        && digits.bytes().all(|c| c.is_ascii_digit());
+    let ok = word.eq_ignore_ascii_case("bug") && is_bug_number(number);
     ok.then(|| IssueRef::External(s.to_string()))
+}
+
+/// Whether `s` is a bug's number: one to nine digits, after a `#` or not.
+fn is_bug_number(s: &str) -> bool {
+    let digits = s.trim().trim_start_matches('#');
+    (1..=9).contains(&digits.len()) && digits.bytes().all(|c| c.is_ascii_digit())
 }
 
 /// A `Bug 12345` whose two words end `t`: (text before, reference).
 pub(super) fn trailing_bug_ref(t: &str) -> Option<(&str, IssueRef)> {
     let t = t.trim_end().trim_end_matches([')', '.']);
     let number_at = t.rfind(' ')?;
+    // Most items end with a word: the number is looked at before the word before it.
+    if !is_bug_number(&t[number_at + 1..]) {
+        return None;
+    }
     let word_at = t[..number_at]
         .trim_end()
         .rfind([' ', '('])
