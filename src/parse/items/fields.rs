@@ -258,8 +258,7 @@ pub(super) fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<Na
     if !text.bytes().any(|c| c.is_ascii_digit()) {
         return None;
     }
-    let lower = text.to_ascii_lowercase();
-    let scheduled = lower.contains("schedul");
+    let scheduled = inline::find_ascii_ci(text, 0, "schedul").is_some();
     let cues: &[&str] = if scheduled {
         &[
             "due by ",
@@ -275,8 +274,10 @@ pub(super) fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<Na
         &["due by ", "due on ", "due ", " by ", "deadline ", "before "]
     };
     for cue in cues {
-        for (p, _) in lower.match_indices(cue) {
-            let rest = &text[p + cue.len()..];
+        let mut from = 0;
+        while let Some(p) = inline::find_ascii_ci(text, from, cue) {
+            from = p + cue.len();
+            let rest = &text[from..];
             if let Some(f) = time::leading_found(rest) {
                 if f.start == 0 && (f.stamp.date.is_some() || f.month_day.is_some()) {
                     return time::parse_date(&rest[..f.end], reference);
