@@ -523,11 +523,18 @@ pub(crate) fn find_ascii_ci(text: &str, from: usize, needle: &str) -> Option<usi
     if n.is_empty() {
         return (from <= h.len()).then_some(from);
     }
+    let h = h.get(from..)?;
+    // In a short text (a heading, a field) a plain pass costs less than setting up the search.
+    if h.len() < 32 {
+        return h
+            .windows(n.len())
+            .position(|w| w[0].eq_ignore_ascii_case(&n[0]) && w.eq_ignore_ascii_case(n))
+            .map(|start| from + start);
+    }
     let (k, anchor) = n
         .iter()
         .enumerate()
         .max_by_key(|(_, c)| RARITY[usize::from(**c)])?;
-    let h = h.get(from..)?;
     memchr::memchr2_iter(anchor.to_ascii_lowercase(), anchor.to_ascii_uppercase(), h)
         .filter_map(|at| at.checked_sub(k))
         .find(|&start| {
