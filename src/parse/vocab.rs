@@ -339,11 +339,24 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
     // Words are runs of letters, digits and hyphens; in ASCII text (nearly every line) they
     // are found byte by byte, without decoding characters.
     if raw.is_ascii() {
-        raw.as_bytes()
-            .split(|b| !b.is_ascii_alphanumeric() && *b != b'-')
-            .filter(|w| !w.is_empty())
-            .take(12)
-            .any(names)
+        let b = raw.as_bytes();
+        let in_word = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
+        let (mut i, mut n) = (0, 0);
+        while i < b.len() && n < 12 {
+            if !in_word(b[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && in_word(b[i]) {
+                i += 1;
+            }
+            if names(&b[start..i]) {
+                return true;
+            }
+            n += 1;
+        }
+        false
     } else {
         raw.split(|c: char| !c.is_alphanumeric() && c != '-')
             .filter(|w| !w.is_empty())
