@@ -593,9 +593,10 @@ fn heading(
     if body.starts_with('|') {
         return None;
     }
+    // The line's first `<` or `:`, found in one search: most lines have neither.
+    let first_mark = memchr::memchr2(b'<', b':', body.as_bytes());
     // `PDT<br> Duration: ...` goes on a field line wrapped before its `<br>`: not a label.
-    // (Most lines have no `<`: looking for one byte first spares a substring search.)
-    if memchr::memchr(b'<', body.as_bytes()).is_some()
+    if first_mark.is_some_and(|p| body.as_bytes()[p] == b'<')
         && body
             .find("<br")
             .is_some_and(|br| body.find(':').is_some_and(|colon| br < colon))
@@ -618,8 +619,21 @@ fn heading(
     let (marker, _, rest) = blocks::marker(body);
     // Most lines are prose: decide from the raw bytes, without allocating, that they cannot
     // be headings. A heading is short, or has a short label before a colon.
-    // Only a colon among the first 121 bytes counts: the search stops there.
-    let colon = memchr::memchr(b':', &rest.as_bytes()[..rest.len().min(121)]);
+    // Only a colon among the first 121 bytes counts: the search stops there. The first mark
+    // found above is that colon when it stands in `rest` (which ends `body`).
+    let window = &rest.as_bytes()[..rest.len().min(121)];
+    debug_assert!(
+        body.ends_with(rest),
+        "a list marker is a prefix of its line"
+    );
+    let rest_at = body.len() - rest.len();
+    let colon = match first_mark {
+        None => None,
+        Some(p) if p >= rest_at && body.as_bytes()[p] == b':' => {
+            Some(p - rest_at).filter(|&c| c < window.len())
+        }
+        Some(_) => memchr::memchr(b':', window),
+    };
     let short = body.len() <= 150;
     if !short && colon.is_none() {
         return None;
