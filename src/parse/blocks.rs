@@ -301,7 +301,7 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
         }
         last_was_table = false;
 
-        let (m, checkbox, rest) = marker(body);
+        let (m, checkbox, rest) = line.marker();
         let indent = line.indent;
 
         // Continuation of the open node?

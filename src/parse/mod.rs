@@ -215,6 +215,39 @@ pub(crate) struct Line<'a> {
     /// How many ASCII digits the body has (0 on a skipped line): a line without one states
     /// no time, date or duration, and a date has a year of four.
     pub digits: u32,
+    /// The list marker the body opens with, and its task box (none on a line skipped as
+    /// the lines are split).
+    pub marker: blocks::Marker,
+    pub checkbox: Option<bool>,
+    /// Where the body's text starts after the marker and the box.
+    rest_at: usize,
+}
+
+impl<'a> Line<'a> {
+    /// Line `no` with its `indent` and trimmed `body`; a `skip` line is not content. Every
+    /// reader asks for the digits and the list marker of a content line: they are read once.
+    pub(crate) fn new(no: usize, indent: usize, body: &'a str, skip: bool) -> Line<'a> {
+        let (marker, checkbox, rest) = if skip {
+            (blocks::Marker::None, None, body)
+        } else {
+            blocks::marker(body)
+        };
+        Line {
+            no,
+            indent,
+            body,
+            skip,
+            digits: if skip { 0 } else { count_digits(body) },
+            marker,
+            checkbox,
+            rest_at: body.len() - rest.len(),
+        }
+    }
+
+    /// [`blocks::marker`] of the body: (marker, task box, the text after them).
+    pub(crate) fn marker(&self) -> (blocks::Marker, Option<bool>, &'a str) {
+        (self.marker, self.checkbox, &self.body[self.rest_at..])
+    }
 }
 
 /// Splits the text into lines and marks what is never content.
@@ -288,13 +321,7 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             // Quoted text (chat logs, e-mails) is never an item or a heading.
             skip = true;
         }
-        out.push(Line {
-            no: i + 1,
-            indent,
-            body,
-            skip,
-            digits: if skip { 0 } else { count_digits(body) },
-        });
+        out.push(Line::new(i + 1, indent, body, skip));
         if last {
             break;
         }
@@ -610,13 +637,13 @@ fn heading(
             && u.len() >= 2
             && next.indent < 4
             && (u.bytes().all(|b| b == b'=') || u.bytes().all(|b| b == b'-'))
-            && blocks::marker(body).0 == blocks::Marker::None
+            && line.marker == blocks::Marker::None
         {
             let level = if u.starts_with('=') { 1 } else { 2 };
             return Some(make(level, body, 2));
         }
     }
-    let (marker, _, rest) = blocks::marker(body);
+    let (marker, _, rest) = line.marker();
     // Most lines are prose: decide from the raw bytes, without allocating, that they cannot
     // be headings. A heading is short, or has a short label before a colon.
     // Only a colon among the first 121 bytes counts: the search stops there. The first mark

@@ -829,8 +829,7 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
     if l.skip || l.body.is_empty() || l.body.starts_with('|') {
         return false;
     }
-    let (marker, _, _) = super::blocks::marker(l.body);
-    if marker != super::blocks::Marker::None {
+    if l.marker != super::blocks::Marker::None {
         return false;
     }
     // (A `<br>` before the colon: the line goes on a field cut off by line wrapping.)

@@ -34,13 +34,7 @@ pub(crate) fn heading_item(
     {
         return false;
     }
-    let as_line = [Line {
-        no: line,
-        indent: 0,
-        body: heading,
-        skip: false,
-        digits: crate::parse::count_digits(heading),
-    }];
+    let as_line = [Line::new(line, 0, heading, false)];
     let Some(Block::Node(node)) = blocks::blocks(&as_line).into_iter().next() else {
         return false;
     };

@@ -33,8 +33,7 @@ pub(crate) fn labelled(
                 let sentence = sentence_ending_at(lines, k);
                 vocab::introduces_actions(sentence.trim_end_matches(['*', '_'])).is_some()
             };
-            (may_introduce && introduces())
-                || vocab::opens_with_action_label(blocks::marker(l.body).2)
+            (may_introduce && introduces()) || vocab::opens_with_action_label(l.marker().2)
         });
     if !may_label {
         return;
