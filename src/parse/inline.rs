@@ -770,11 +770,8 @@ pub(crate) fn first_sentence(text: &str) -> (&str, &str) {
 fn sentence_end(text: &str, from: usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = from;
-    while i < b.len() {
-        if !matches!(b[i], b'.' | b'!' | b'?') {
-            i += 1;
-            continue;
-        }
+    while let Some(k) = memchr::memchr3(b'.', b'!', b'?', b.get(i..)?) {
+        i += k;
         // The stop with the closing marks after it: `."`, `?)`, `...`.
         let j = i
             + 1
