@@ -139,15 +139,16 @@ impl<'a> Context<'a> {
                         } else {
                             line_notes(body)
                         });
-                let date_label = stating
-                    && labelled_date.is_none()
-                    && (starts_with_ascii_ci(body, "incident date")
-                        || starts_with_ascii_ci(body, "date")
-                        || starts_with_ascii_ci(body, "**date")
-                        || starts_with_ascii_ci(body, "- date"));
+                let date_label = || {
+                    labelled_date.is_none()
+                        && (starts_with_ascii_ci(body, "incident date")
+                            || starts_with_ascii_ci(body, "date")
+                            || starts_with_ascii_ci(body, "**date")
+                            || starts_with_ascii_ci(body, "- date"))
+                };
                 // A date has a year of four digits, and plain text has no digit its source
                 // lacks: a line with fewer than four states none.
-                let wants_date = stating && (date_label || first_date.is_none()) && digits >= 4;
+                let wants_date = stating && digits >= 4 && (first_date.is_none() || date_label());
                 if !notes_zone && !wants_date {
                     continue;
                 }
