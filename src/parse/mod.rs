@@ -216,9 +216,9 @@ pub(crate) struct Line<'a> {
     /// no time, date or duration, and a date has a year of four.
     pub digits: u32,
     /// The list marker the body opens with, and its task box (none on a line skipped as
-    /// the lines are split).
-    pub marker: blocks::Marker,
-    pub checkbox: Option<bool>,
+    /// the lines are split): read through [`Line::marker`].
+    marker: blocks::Marker,
+    checkbox: Option<bool>,
     /// Where the body's text starts after the marker and the box.
     rest_at: usize,
 }
@@ -232,6 +232,10 @@ impl<'a> Line<'a> {
         } else {
             blocks::marker(body)
         };
+        debug_assert!(
+            body.ends_with(rest),
+            "a list marker is a prefix of its line"
+        );
         Line {
             no,
             indent,
@@ -637,7 +641,7 @@ fn heading(
             && u.len() >= 2
             && next.indent < 4
             && (u.bytes().all(|b| b == b'=') || u.bytes().all(|b| b == b'-'))
-            && line.marker == blocks::Marker::None
+            && line.marker().0 == blocks::Marker::None
         {
             let level = if u.starts_with('=') { 1 } else { 2 };
             return Some(make(level, body, 2));
@@ -649,11 +653,7 @@ fn heading(
     // Only a colon among the first 121 bytes counts: the search stops there. The first mark
     // found above is that colon when it stands in `rest` (which ends `body`).
     let window = &rest.as_bytes()[..rest.len().min(121)];
-    debug_assert!(
-        body.ends_with(rest),
-        "a list marker is a prefix of its line"
-    );
-    let rest_at = body.len() - rest.len();
+    let rest_at = line.rest_at;
     let colon = match first_mark {
         None => None,
         Some(p) if p >= rest_at && body.as_bytes()[p] == b':' => {

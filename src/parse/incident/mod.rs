@@ -830,7 +830,7 @@ fn continues_paragraph(l: &Line<'_>) -> bool {
     if l.skip || l.body.is_empty() || l.body.starts_with('|') {
         return false;
     }
-    if l.marker != super::blocks::Marker::None {
+    if l.marker().0 != super::blocks::Marker::None {
         return false;
     }
     // (A `<br>` before the colon: the line goes on a field cut off by line wrapping.)
@@ -866,9 +866,10 @@ fn declares_restoration(text: &str) -> bool {
 
 /// Where a word of `text` opens with one of the words of `words` (an automaton over ASCII
 /// words, in any case): the index of that word and where it starts, for each occurrence
-/// that ends by byte `end`. One pass over the text finds them all. A word starts after anything but a letter or
-/// digit, in any script. (The pass skips what overlaps a match, even one that does not start
-/// a word: none of a table's words or phrases may start again inside another's.)
+/// that ends by byte `end`. One pass over the text finds them all. A word starts after
+/// anything but a letter or digit, in any script. (The pass skips what overlaps a match, even
+/// one that does not start a word: none of a table's words or phrases may start again inside
+/// another's.)
 fn opening_words<'t>(
     words: &'t AhoCorasick,
     text: &'t str,
