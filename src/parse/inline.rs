@@ -514,6 +514,16 @@ pub(crate) fn head(text: &str, n: usize) -> &str {
     &text[..end]
 }
 
+/// Whether `text` starts with `prefix` (ASCII, lower case) in any ASCII case. (The first
+/// letters are compared first: most texts and prefixes differ there.)
+pub(crate) fn starts_with_ascii_ci<T: AsRef<[u8]> + ?Sized>(text: &T, prefix: &str) -> bool {
+    let (s, p) = (text.as_ref(), prefix.as_bytes());
+    debug_assert!(!p.iter().any(u8::is_ascii_uppercase), "{prefix:?}");
+    s.len() >= p.len()
+        && s.first().map(u8::to_ascii_lowercase) == p.first().copied()
+        && s[..p.len()].eq_ignore_ascii_case(p)
+}
+
 /// The first position at or after `from` where `text` has `needle`, in any ASCII case: what
 /// `find` gives on lower-cased copies, without the copies. The places to compare are those
 /// of the needle's byte rarest in English prose ("times" is looked for at its `m`s, not at

@@ -296,9 +296,7 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
         // Without a lower-case copy: the names are ASCII (see `is_note`).
         t.header.iter().position(|h| {
             let h = h.as_bytes();
-            names
-                .iter()
-                .any(|n| h.len() >= n.len() && h[..n.len()].eq_ignore_ascii_case(n.as_bytes()))
+            names.iter().any(|n| inline::starts_with_ascii_ci(h, n))
         })
     };
     let time_col = find(&["time", "date", "when", "timestamp"]).unwrap_or(0);
@@ -368,7 +366,7 @@ fn is_note(text: &str) -> bool {
     // (an `i` followed by a combining dot, where the phrases have a letter).
     let h = inline::head(text, 60);
     let b = h.as_bytes();
-    let starts = |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    let starts = |p: &str| inline::starts_with_ascii_ci(b, p);
     // The one phrase searched for anywhere starts with `(`: most lines have none.
     let contains = |p: &str| {
         b.contains(&p.as_bytes()[0])

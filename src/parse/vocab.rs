@@ -42,16 +42,11 @@ fn closed_action_label(raw: &str) -> Option<&str> {
     // Every label starts with the shortest ("action"): most text is ruled out by it alone,
     // and nearly all by its first letter.
     let shortest = ACTION_LABELS[ACTION_LABELS.len() - 1];
-    if !t
-        .as_bytes()
-        .get(..shortest.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(shortest.as_bytes()))
-    {
+    if !inline::starts_with_ascii_ci(t, shortest) {
         return None;
     }
     ACTION_LABELS.iter().find_map(|label| {
-        let head = t.get(..label.len())?;
-        if !head.eq_ignore_ascii_case(label) {
+        if !inline::starts_with_ascii_ci(t, label) {
             return None;
         }
         let rest = t[label.len()..].trim_start_matches(['*', '_', ' ']);
@@ -331,7 +326,7 @@ pub(crate) fn may_name_section(raw: &str) -> bool {
     let names = |w: &[u8]| {
         let anchored = anchors_starting(w[0].to_ascii_lowercase())
             .iter()
-            .any(|a| w.len() >= a.len() && w[..a.len()].eq_ignore_ascii_case(a.as_bytes()));
+            .any(|a| inline::starts_with_ascii_ci(w, a));
         // A typo of a keyword: lower-cased on the stack (keywords are ASCII, 7 to 15 letters
         // long).
         anchored

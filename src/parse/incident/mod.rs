@@ -14,8 +14,9 @@ use memchr::memmem;
 
 use chrono::NaiveDate;
 
+use super::inline::{self, starts_with_ascii_ci};
 use super::time::{self, DateOrder, Found};
-use super::{count_digits, inline, Doc, Line};
+use super::{count_digits, Doc, Line};
 use crate::clock::Zone;
 use crate::model::{Incident, SectionKind, TimelineEntry, Timestamp};
 
@@ -173,9 +174,9 @@ impl<'a> Context<'a> {
                 }
                 let date = time::Moments::new(&text).find_map(|m| m.date_in(|| ctx.order()));
                 if labelled_date.is_none()
-                    && (starts_with_ascii_ci(&text, "incident date")
-                        || starts_with_ascii_ci(&text, "date:")
-                        || starts_with_ascii_ci(&text, "date of incident"))
+                    && (starts_with_ascii_ci(&*text, "incident date")
+                        || starts_with_ascii_ci(&*text, "date:")
+                        || starts_with_ascii_ci(&*text, "date of incident"))
                 {
                     labelled_date = date;
                 }
@@ -677,16 +678,6 @@ fn plus_minutes(t: Timestamp, minutes: i64) -> Option<Timestamp> {
         time: Some(moved.time()),
         offset: t.offset,
     })
-}
-
-/// Whether `s` starts with `prefix` (ASCII, lower case) in any ASCII case. (The first
-/// letters are compared first: most lines and labels differ there.)
-fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
-    let (s, p) = (s.as_bytes(), prefix.as_bytes());
-    debug_assert!(!p.iter().any(u8::is_ascii_uppercase), "{prefix:?}");
-    s.len() >= p.len()
-        && s.first().map(u8::to_ascii_lowercase) == p.first().copied()
-        && s[..p.len()].eq_ignore_ascii_case(p)
 }
 
 /// Whether `text`, a heading, says "all times" or "times in" (a zone note), in any ASCII

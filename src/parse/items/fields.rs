@@ -182,10 +182,7 @@ fn split_value(v: &str) -> (&str, &str) {
 /// the date as written, and how many bytes of `s` the cue and date take.
 fn cued_date(s: &str) -> Option<(&str, usize)> {
     for cue in ["due by ", "due on ", "due: ", "due ", "by "] {
-        if s.len() > cue.len()
-            && s.is_char_boundary(cue.len())
-            && s[..cue.len()].eq_ignore_ascii_case(cue)
-        {
+        if s.len() > cue.len() && inline::starts_with_ascii_ci(s, cue) {
             let rest = &s[cue.len()..];
             let f = time::leading_found(rest)?;
             if f.start != 0 || (f.stamp.date.is_none() && f.month_day.is_none()) {

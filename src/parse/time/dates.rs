@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::scan::Scanner;
 use super::{DateOrder, Mention, Moments, UnorderedDate, What};
+use crate::parse::inline::starts_with_ascii_ci;
 
 const MONTHS: [&str; 12] = [
     "january",
@@ -150,7 +151,7 @@ impl Scanner<'_> {
             return None;
         }
         j = self.skip_spaces(j);
-        if self.s[j..].len() >= 3 && self.s[j..j + 3].eq_ignore_ascii_case(b"of ") {
+        if starts_with_ascii_ci(&self.s[j..], "of ") {
             j = self.skip_spaces(j + 3);
         }
         let we = self.word_end(j);
@@ -193,9 +194,8 @@ impl Scanner<'_> {
 
     pub(super) fn ordinal_suffix(&self, j: usize) -> usize {
         let rest = &self.s[j..];
-        for suffix in [b"st", b"nd", b"rd", b"th"] {
-            if rest.len() >= 2
-                && rest[..2].eq_ignore_ascii_case(suffix)
+        for suffix in ["st", "nd", "rd", "th"] {
+            if starts_with_ascii_ci(rest, suffix)
                 && !rest.get(2).is_some_and(u8::is_ascii_alphabetic)
             {
                 return j + 2;

@@ -4,6 +4,7 @@
 
 use super::dates::month_key;
 use super::{Mention, What};
+use crate::parse::inline::starts_with_ascii_ci;
 
 // Byte tests for the scan's pre-filter, without branches (`&` and `|` on bools) so that the
 // compiler can test sixteen positions at once. `b | 0x20` is a given lower-case letter only
@@ -242,7 +243,7 @@ impl<'a> Scanner<'a> {
         let rest = &self.s[q..];
         let word = ["at", "on", "of", "t"]
             .iter()
-            .find(|w| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w.as_bytes()));
+            .find(|w| starts_with_ascii_ci(rest, w));
         match word {
             Some(w) => seps(q + w.len()),
             None => q,
