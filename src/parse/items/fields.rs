@@ -172,7 +172,8 @@ fn split_value(v: &str) -> (&str, &str) {
             || field_line_text(rest).is_some_and(|(f, _)| f != Field::Text && f != Field::Owner)
             || issue_ref(word).is_some();
         if next_field {
-            return (v[..at].trim_end(), rest);
+            // A dash between two fields separates them (`Owner: Sam — Due: ...`).
+            return (v[..at].trim_end_matches([' ', '-', '–', '—']), rest);
         }
     }
     (v, "")
@@ -194,9 +195,40 @@ fn cued_date(s: &str) -> Option<(&str, usize)> {
     None
 }
 
+/// Whether a field's value says there is none (`-`, `n/a`, `TBD`, `unassigned`).
+pub(super) fn is_empty_value(v: &str) -> bool {
+    let v = v.trim().to_lowercase();
+    v.is_empty()
+        || matches!(
+            v.as_str(),
+            "-" | "n/a"
+                | "na"
+                | "none"
+                | "tbd"
+                | "tba"
+                | "?"
+                | "..."
+                | "—"
+                | "unassigned"
+                | "nobody"
+        )
+}
+
+/// `v` without the periods that end a sentence; the period of an initial stays (`Tom B.`).
+pub(super) fn without_period(v: &str) -> &str {
+    let trimmed = v.trim_end_matches('.');
+    let b = trimmed.as_bytes();
+    let initial = b.len() >= 2 && b[b.len() - 1].is_ascii_uppercase() && b[b.len() - 2] == b' ';
+    if initial && v.len() == trimmed.len() + 1 {
+        v
+    } else {
+        trimmed
+    }
+}
+
+/// An owner's name without the `@` of a login or the period of a sentence.
 fn clean_owner(v: &str) -> String {
-    v.trim()
-        .trim_end_matches('.')
+    without_period(v.trim())
         .trim_start_matches('@')
         .trim()
         .to_string()
@@ -344,6 +376,10 @@ impl Reader<'_> {
     /// An owner field's value, or a warning when it cannot be a name: no letter at all
     /// (`Owner: ???`), or a sentence (more than six words) where a name or a team belongs.
     pub(super) fn owner(&mut self, value: &str, line: usize, meta: &mut Meta) {
+        // No owner yet is not a name, nor a misread one: `lint` reports the missing owner.
+        if is_empty_value(value) {
+            return;
+        }
         let name = clean_owner(value);
         if name.chars().any(char::is_alphabetic) && inline::words_up_to(&name, 7) <= 6 {
             meta.owner = Some(name);
@@ -398,6 +434,30 @@ mod tests {
     use super::*;
     use crate::model::IssueRef;
     use crate::parse::items::tests::*;
+
+    #[test]
+    fn an_owner_field_that_names_nobody_sets_no_owner() {
+        for none in ["unassigned", "TBD", "n/a", "-"] {
+            let (a, diags) = one_item(&format!("- Write a replay tool. Owner: {none}"));
+            assert_eq!(a.text, "Write a replay tool.", "{none}");
+            assert_eq!(a.owner, None, "{none}");
+            assert!(diags.is_empty(), "{none}: {diags:?}");
+        }
+        let (a, _) = one_item("- Write a replay tool. Owner: Tom B.");
+        assert_eq!(a.owner.as_deref(), Some("Tom B."));
+    }
+
+    #[test]
+    fn fields_separated_by_dashes_keep_no_dash() {
+        for dash in ["-", "–", "—"] {
+            let (a, _) = one_item(&format!(
+                "- Add a deadlock detector {dash} Owner: Sam Ortiz {dash} Due: 2025-12-05"
+            ));
+            assert_eq!(a.text, "Add a deadlock detector", "{dash}");
+            assert_eq!(a.owner.as_deref(), Some("Sam Ortiz"), "{dash}");
+            assert_eq!(a.due, date(2025, 12, 5), "{dash}");
+        }
+    }
 
     #[test]
     fn a_deadline_with_a_comma_in_its_date_is_read() {

@@ -1,7 +1,7 @@
 //! Items from pipe tables: columns matched by meaning (Action, Type, Owner, Due, Priority,
 //! Issue, Status), under an action heading or, with an action column, anywhere.
 
-use super::fields::{field_of, says_done, Field};
+use super::fields::{field_of, is_empty_value, says_done, Field};
 use super::issues::{issue_in_cell, split_trailing_issue};
 use super::{Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, ItemKind};
@@ -80,17 +80,13 @@ impl Columns {
             let taken = [c.kind, c.owner, c.due, c.priority, c.issue, c.status];
             c.text = (0..header.len()).find(|i| !taken.contains(&Some(*i)));
         }
+        // Every column named, none the action's: an "Issue" column is then what each row is
+        // about (`| Issue | Owner | Due date |`), and a reference in it is still its issue.
+        if c.text.is_none() {
+            c.text = c.issue;
+        }
         c
     }
-}
-
-fn is_empty_value(v: &str) -> bool {
-    let v = v.trim().to_lowercase();
-    v.is_empty()
-        || matches!(
-            v.as_str(),
-            "-" | "n/a" | "na" | "none" | "tbd" | "?" | "..." | "—"
-        )
 }
 
 /// A Type column: Google's mitigate / prevent / process / other, and plain words.
@@ -178,6 +174,22 @@ mod tests {
                 "{due} / {owner}"
             );
         }
+    }
+
+    #[test]
+    fn an_issue_column_beside_only_named_columns_holds_the_items() {
+        let pm = parse(
+            "## Follow-up tasks\n\n| Issue | Owner | Due date | Priority |\n|---|---|---|---|\n\
+             | Version the migration script | Priya N. | 2025-06-20 | High |\n\
+             | Alert on search errors (#7) | Tom B. | 2025-06-13 | High |\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Version the migration script", "Alert on search errors"]
+        );
+        assert_eq!(pm.actions[0].owner.as_deref(), Some("Priya N."));
+        assert_eq!(pm.actions[0].due, date(2025, 6, 20));
+        assert_eq!(pm.actions[1].issue, Some(crate::model::IssueRef::Local(7)));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::fields::{
     field_line_text, first_mention, is_login, is_priority_token, leading_priority, trailing_due,
-    Field,
+    without_period, Field,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
 use super::{Meta, Reader};
@@ -32,7 +32,7 @@ fn meta_parts(s: &str) -> Vec<&str> {
     parts.push(&s[from..]);
     parts
         .into_iter()
-        .map(|p| p.trim().trim_end_matches('.'))
+        .map(|p| without_period(p.trim()))
         .filter(|p| !p.is_empty())
         .collect()
 }
