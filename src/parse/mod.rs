@@ -260,6 +260,9 @@ fn lines(text: &str) -> Vec<Line<'_>> {
     let mut fence: Option<(u8, usize)> = None;
     let mut in_comment = false;
     let mut in_status = false;
+    // The quoted paragraph a line would continue (CommonMark's lazy continuation: a chat
+    // message's second line, written without its `>`).
+    let mut in_quote = false;
     // The same pieces as `split('\n')`, the newlines found by one search of the text.
     let mut newlines = memchr::memchr_iter(b'\n', text.as_bytes());
     let mut from = 0;
@@ -325,12 +328,22 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             // Quoted text (chat logs, e-mails) is never an item or a heading.
             skip = true;
         }
+        if !skip && in_quote && !body.is_empty() && !opens_block(body) {
+            skip = true;
+        }
+        in_quote = skip && (body.starts_with('>') || in_quote) && !body.is_empty();
         out.push(Line::new(i + 1, indent, body, skip));
         if last {
             break;
         }
     }
     out
+}
+
+/// Whether a line opens a block of its own (a heading, a list item, a table row, a fence, an
+/// HTML tag) rather than going on a paragraph.
+fn opens_block(body: &str) -> bool {
+    body.starts_with(['#', '|', '<', '`', '~']) || blocks::marker(body).0 != blocks::Marker::None
 }
 
 /// How many ASCII digits `s` has. (Counted a block of 255 bytes at a time in a byte, which
@@ -971,6 +984,67 @@ mod tests {
         let headings: Vec<&str> = pm.sections.iter().map(|s| s.heading.as_str()).collect();
         // "pings):" continues the sentence; "Summary:" after a blank line is a heading.
         assert_eq!(headings, ["Outage", "Data", "Summary"]);
+    }
+
+    #[test]
+    fn a_plain_text_report_is_read_by_its_plain_headings() {
+        let text = "Incident report: DNS failures\nDate: 7 October 2025\n\nWhat happened\n\
+                    On 7 October 2025, beginning at 10:20 BST, lookups failed.\n\n\
+                    What we are doing about it\n\
+                    1. Validate zone files in CI (owner: network team, by 31 October)\n\
+                    2. Reload the last good zone on error\n";
+        let pm = parse("r.txt", text, &ParseOptions::default());
+        let kinds: Vec<(&str, SectionKind)> = pm
+            .sections
+            .iter()
+            .map(|s| (s.heading.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("What happened", SectionKind::Summary),
+                ("What we are doing about it", SectionKind::Tasks)
+            ]
+        );
+        let items: Vec<(&str, Option<&str>, Option<String>)> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.text.as_str(),
+                    a.owner.as_deref(),
+                    a.due.map(|d| d.to_string()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            items,
+            [
+                (
+                    "Validate zone files in CI",
+                    Some("network team"),
+                    Some("2025-10-31".to_string())
+                ),
+                ("Reload the last good zone on error", None, None)
+            ]
+        );
+        assert_eq!(
+            pm.incident.start.map(|t| t.to_string()).as_deref(),
+            Some("2025-10-07T10:20:00+01:00")
+        );
+    }
+
+    #[test]
+    fn a_quoted_message_goes_on_over_lines_without_its_marker() {
+        // A chat log: each message's later lines lack the `>`; "what happened?" is a message,
+        // not a heading, and a list after the quote is the document's again.
+        let text = "## Appendix\n\n> ana [9:04 AM]\nlol\nwhat happened?\n>\n> bo [9:05 AM]\n\
+                    Unclear\n\n## Action items\n\n> quoted\n- Add a canary stage\n";
+        let pm = parse("t.md", text, &ParseOptions::default());
+        let headings: Vec<&str> = pm.sections.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(headings, ["Appendix", "Action items"]);
+        let texts: Vec<&str> = pm.actions.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(texts, ["Add a canary stage"]);
     }
 
     #[test]

@@ -231,7 +231,7 @@ fn edit_distance_at_most_one(a: &[u8], b: &[u8]) -> bool {
 /// Word stems of which a section name needs at least one: a cheap test before a line is
 /// read as a possible heading (most lines of a document name no section). Sorted, so that
 /// [`anchors_starting`] finds the few that start with a word's first letter.
-const ANCHORS: [&str; 47] = [
+const ANCHORS: [&str; 49] = [
     "action",
     "appendix",
     "cause",
@@ -243,9 +243,11 @@ const ANCHORS: [&str; 47] = [
     "countermeasure",
     "debug",
     "detect",
+    "doing",
     "duration",
     "fix",
     "follow",
+    "happen",
     "immediate",
     "impact",
     "improve",
@@ -377,13 +379,15 @@ const CONTEXT_WORD: bool = false;
 
 /// Every word the classifier knows ([`classify_words`]), sorted, each with whether it is a
 /// [`HEADING_WORD`]. A word's id is its index + 1; 0 stands for any other word.
-const VOCAB: [(&str, bool); 108] = [
+const VOCAB: [(&str, bool); 113] = [
     ("a", HEADING_WORD),
+    ("about", HEADING_WORD),
     ("action", HEADING_WORD),
     ("actions", HEADING_WORD),
     ("analysis", HEADING_WORD),
     ("and", HEADING_WORD),
     ("appendix", HEADING_WORD),
+    ("are", HEADING_WORD),
     ("background", HEADING_WORD),
     ("cause", HEADING_WORD),
     ("causes", HEADING_WORD),
@@ -402,7 +406,7 @@ const VOCAB: [(&str, bool); 108] = [
     ("did", CONTEXT_WORD),
     ("didn", CONTEXT_WORD),
     ("do", HEADING_WORD),
-    ("doing", CONTEXT_WORD),
+    ("doing", HEADING_WORD),
     ("done", CONTEXT_WORD),
     ("dr", CONTEXT_WORD),
     ("duration", HEADING_WORD),
@@ -416,6 +420,7 @@ const VOCAB: [(&str, bool); 108] = [
     ("followups", CONTEXT_WORD),
     ("future", CONTEXT_WORD),
     ("got", CONTEXT_WORD),
+    ("happened", HEADING_WORD),
     ("immediate", HEADING_WORD),
     ("impact", HEADING_WORD),
     ("improvement", CONTEXT_WORD),
@@ -424,6 +429,7 @@ const VOCAB: [(&str, bool); 108] = [
     ("investigation", HEADING_WORD),
     ("is", CONTEXT_WORD),
     ("issue", HEADING_WORD),
+    ("it", HEADING_WORD),
     ("item", HEADING_WORD),
     ("items", HEADING_WORD),
     ("learned", HEADING_WORD),
@@ -480,6 +486,7 @@ const VOCAB: [(&str, bool); 108] = [
     ("trigger", CONTEXT_WORD),
     ("troubleshooting", CONTEXT_WORD),
     ("up", HEADING_WORD),
+    ("we", HEADING_WORD),
     ("well", CONTEXT_WORD),
     ("went", CONTEXT_WORD),
     ("what", HEADING_WORD),
@@ -865,6 +872,9 @@ fn classify_words(w: &[u8]) -> SectionKind {
     }
     if has(w!("summary"))
         || has(w!("overview"))
+        // "What happened?" names the story; in a longer heading ("... read on to see what
+        // happened") it does not.
+        || (pair(w!("what"), w!("happened")) && w.len() <= 3)
         || has(w!("synopsis"))
         || pair(w!("tl"), w!("dr"))
         || has(w!("tldr"))
@@ -922,6 +932,8 @@ mod tests {
             ("Tasks to Address the Issue", Tasks),
             ("A List Of Tasks To Address The Issue", Tasks),
             ("Action Items", Tasks),
+            ("What happened?", Summary),
+            ("What we are doing about it", Tasks),
             ("TODO", Tasks),
             ("To-Dos", Tasks),
             ("Follow-Up", Tasks),

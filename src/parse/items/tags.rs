@@ -3,8 +3,8 @@
 //! segments (`owner: x, due: y`, `— @alice`, `, P1`).
 
 use super::fields::{
-    field_line_text, first_mention, is_login, is_priority_token, leading_priority, trailing_due,
-    without_period, Field,
+    cued_date, field_line_text, first_mention, is_login, is_priority_token, leading_priority,
+    trailing_due, without_period, Field,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
 use super::{Meta, Reader};
@@ -341,15 +341,14 @@ impl Reader<'_> {
             meta.priority = Some(part.to_string());
             return true;
         }
-        let lower = part.to_lowercase();
-        for prefix in ["due ", "due by ", "due on ", "deadline "] {
-            if let Some(rest) = lower.strip_prefix(prefix) {
-                if let Some(d) = time::parse_date(rest, self.ctx.date) {
-                    meta.due = Some(d);
-                    return true;
-                }
+        // `due 2026-03-01`, `by 31 October`: the whole part a cue and its date.
+        if let Some((date, _)) = cued_date(part).filter(|(_, len)| *len == part.len()) {
+            if let Some(d) = time::parse_date(date, self.ctx.date) {
+                meta.due = Some(d);
+                return true;
             }
         }
+        let lower = part.to_lowercase();
         if let Some(p) = lower.strip_suffix(" priority") {
             if matches!(p, "high" | "medium" | "low" | "critical" | "urgent") {
                 meta.priority = Some(p.to_string());
