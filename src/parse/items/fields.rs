@@ -1,7 +1,7 @@
 //! An item's fields: `Key: value` lines and cells (owner, due date, priority, issue, status,
 //! kind), owners written before or after the text, and due dates promised in the sentence.
 
-use super::issues::{issue_in_cell, issue_ref, split_trailing_issue};
+use super::issues::{issue_in_cell, issue_prefix, issue_ref, split_trailing_issue};
 use super::tables::type_kind;
 use super::{Meta, Reader};
 use crate::model::{Diagnostic, Severity};
@@ -152,7 +152,8 @@ pub(super) fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
                     .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '?'))
         })
         && !is_priority_token(inside)
-        && !says_done(inside);
+        && !says_done(inside)
+        && issue_prefix(t).is_none();
     names.then_some((inside, rest))
 }
 

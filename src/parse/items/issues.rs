@@ -143,6 +143,27 @@ pub(super) fn trailing_bug_ref(t: &str) -> Option<(&str, IssueRef)> {
     Some((t[..word_at].trim_end_matches('('), r))
 }
 
+/// `[OPS-123] text`, `[#12] text` or `#12 text`: an issue written before the item, and the
+/// text after it. A key (`OPS-123`) counts only in brackets ("COVID-19 testing" names none),
+/// and a bare `#` number only with two digits or more ("#1 priority" ranks).
+pub(super) fn issue_prefix(raw: &str) -> Option<(IssueRef, &str)> {
+    let t = raw.trim_start();
+    let (r, rest) = match t.strip_prefix('[') {
+        Some(inner) => {
+            let (word, rest) = inner.split_once(']')?;
+            (issue_ref(word).or_else(|| jira_key(word.trim()))?, rest)
+        }
+        None => {
+            let (word, rest) = t.split_once(' ')?;
+            let word = word.trim_end_matches(':');
+            let digits = word.rsplit('#').next().map_or(0, str::len);
+            (issue_ref(word).filter(|_| digits >= 2)?, rest)
+        }
+    };
+    let rest = rest.trim_start_matches([' ', ':', '-', '–', '—']);
+    (inline::words_up_to(rest, 2) >= 2).then_some((r, rest))
+}
+
 fn jira_key(w: &str) -> Option<IssueRef> {
     let (key, num) = w.split_once('-')?;
     let ok = key.len() >= 2
@@ -159,6 +180,33 @@ fn jira_key(w: &str) -> Option<IssueRef> {
 mod tests {
     use super::*;
     use crate::parse::items::tests::*;
+
+    #[test]
+    fn an_issue_written_before_the_item_is_its_issue() {
+        for (written, issue) in [
+            ("- [OPS-123] Add retries to the uploader", "OPS-123"),
+            ("- [#45] Add retries to the uploader", "#45"),
+            ("- #456 Document the failover", "#456"),
+            ("- #2226: Add logging to the publisher", "#2226"),
+        ] {
+            let (a, _) = one_item(written);
+            assert_eq!(
+                a.issue.map(|i| i.to_string()).as_deref(),
+                Some(issue),
+                "{written}"
+            );
+            assert_eq!(a.owner, None, "{written}");
+        }
+        // A ranking and a name with a number are no references; a name in brackets owns.
+        for written in [
+            "- #1 priority is the alerting",
+            "- COVID-19 testing for the staff",
+        ] {
+            assert_eq!(one_item(written).0.issue, None, "{written}");
+        }
+        let (a, _) = one_item("- [ana] Add retries to the uploader");
+        assert_eq!((a.owner.as_deref(), a.issue), (Some("ana"), None));
+    }
 
     #[test]
     fn bug_numbers_are_issue_references() {

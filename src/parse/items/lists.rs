@@ -2,7 +2,7 @@
 //! lines with the items under them, and the prose around a list that is not an item.
 
 use super::fields::{field_line, field_line_text, is_priority_token, owner_prefix, Field};
-use super::issues::issue_in_links;
+use super::issues::{issue_in_links, issue_prefix};
 use super::{merge, Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, SectionKind};
 use crate::parse::blocks::{Block, Marker, Node};
@@ -298,10 +298,13 @@ impl Reader<'_> {
         // `Action item: text` / `**[Action Item]** text`: the label is not part of the text.
         let labelled = vocab::after_action_label(raw);
         let unlabelled = labelled.unwrap_or(raw);
-        // `[name] text` / `(team) text`: an owner written before the item.
+        // `[name] text` / `(team) text`: an owner written before the item (cut from the
+        // text); `[OPS-12] text`, `#123 text`: its issue (the text keeps it, as written).
         let prefix = owner_prefix(unlabelled);
         if let Some((owner, _)) = prefix {
             meta.owner = Some(owner.to_string());
+        } else if meta.issue.is_none() {
+            meta.issue = issue_prefix(unlabelled).map(|(issue, _)| issue);
         }
         let rewritten = match (labelled, prefix) {
             (_, Some((_, rest))) => Some(inline::plain(rest)),
