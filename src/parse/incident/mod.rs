@@ -210,7 +210,7 @@ impl<'a> Context<'a> {
     }
 }
 
-const STARTS: [&str; 10] = [
+const STARTS: [&str; 11] = [
     "start time",
     "start:",
     "started",
@@ -218,11 +218,12 @@ const STARTS: [&str; 10] = [
     "incident start",
     "began",
     "outage start",
+    "impact start",
     "beginning",
     "date/time:",
     "date and time:",
 ];
-const ENDS: [&str; 13] = [
+const ENDS: [&str; 14] = [
     "end time",
     "end:",
     "ended",
@@ -232,6 +233,7 @@ const ENDS: [&str; 13] = [
     "resolved:",
     "resolved on",
     "outage end",
+    "impact end",
     "recovery time",
     "resolution time",
     "time of resolution",

@@ -23,6 +23,20 @@ fn header_fields_win_over_the_timeline() {
 }
 
 #[test]
+fn impact_start_and_end_fields_state_the_incident() {
+    // The fields' zone wins over the timeline's unzoned clock times.
+    let (start, end) = times(
+        "# Backlog\n\n## Summary\n\nImpact start: 2025-08-01 22:10 PDT\n\
+         Impact end: 2025-08-02 01:30 PDT\n\n## Timeline\n\n- 22:10 alerts fire\n\
+         - 01:30 queue drained, service recovered\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-08-01T22:10:00-07:00", "2025-08-02T01:30:00-07:00")
+    );
+}
+
+#[test]
 fn front_matter_times_win_and_its_date_yields_to_the_texts() {
     let (start, end) = times(
         "---\ndate: \"2026-10-02\"\nincident_start: \"2026-10-01 09:45 UTC\"\n\
