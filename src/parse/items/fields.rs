@@ -449,6 +449,20 @@ mod tests {
     }
 
     #[test]
+    fn issue_fields_in_a_tail_are_cut_and_a_label_that_ends_in_a_field_word_is_kept() {
+        let (a, _) = one_item("- Rotate logs hourly. Jira: OPS-12. Status: Complete");
+        assert_eq!(a.text, "Rotate logs hourly.");
+        assert_eq!(a.issue, Some(IssueRef::External("OPS-12".into())));
+        assert!(a.done);
+        let (a, _) = one_item("- Improved tracking: we will track the response rates");
+        assert_eq!(
+            a.text,
+            "Improved tracking: we will track the response rates"
+        );
+        assert_eq!(a.issue, None);
+    }
+
+    #[test]
     fn fields_separated_by_dashes_keep_no_dash() {
         for dash in ["-", "–", "—"] {
             let (a, _) = one_item(&format!(

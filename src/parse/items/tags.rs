@@ -60,19 +60,27 @@ fn merge_meta(into: &mut Meta, from: Meta) {
 
 /// The byte offset of the first ` key:` tag (owner, due, priority...) after the start.
 fn first_tag(t: &str) -> Option<usize> {
-    const KEYS: [&str; 12] = [
+    // The keys of [`field_of`] that are no common word: "tracking:" or "date:" may end a
+    // label ("Improved tracking: ...").
+    const KEYS: [&str; 18] = [
         "owner:",
         "owners:",
         "assignee:",
         "assigned to:",
+        "dri:",
         "due:",
         "due date:",
+        "target date:",
         "deadline:",
         "priority:",
         "eta:",
         "status:",
         "issue:",
         "ticket:",
+        "bug:",
+        "jira:",
+        "tracker:",
+        "tracking issue:",
     ];
     // A key is found only after the first character (the text itself is not a tag).
     if !t.is_char_boundary(1) {
@@ -94,8 +102,8 @@ fn first_tag(t: &str) -> Option<usize> {
                 best = Some(best.map_or(at, |x: usize| x.min(at)));
             }
         }
-        // A key is at most 12 bytes long: a later colon's key would start after this one.
-        if best.is_some_and(|at| at + 12 <= c) {
+        // A key is at most 15 bytes long: a later colon's key would start after this one.
+        if best.is_some_and(|at| at + 15 <= c) {
             break;
         }
     }
