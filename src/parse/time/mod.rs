@@ -338,6 +338,9 @@ mod tests {
         assert_eq!(stamp("2023-11-01 14:00 CAT"), "2023-11-01T14:00:00+02:00");
         assert_eq!(stamp("9:00 PM: alert"), "21:00:00");
         assert_eq!(stamp("03:39:25 One of the SMEs"), "03:39:25");
+        // A dotted time with a zone; without a zone or a mark, a version or a day.
+        assert_eq!(stamp("09.12 UTC first errors"), "09:12:00Z");
+        assert_eq!(stamp("release 2.10 went out"), "");
         assert_eq!(
             stamp("January 31 2023, 16:15 GMT+1"),
             "2023-01-31T16:15:00+01:00"

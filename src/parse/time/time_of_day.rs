@@ -44,7 +44,9 @@ impl Scanner<'_> {
             if sep == b'.' && !has_minutes {
                 return None;
             }
-            if sep == b'.' && self.meridiem(j).is_none() {
+            // `9.30pm`, `09.12 UTC`: a dotted time needs a mark or a zone after it (`2.10`
+            // alone is a version, a price or a day).
+            if sep == b'.' && self.meridiem(j).is_none() && !self.zone_follows(j) {
                 return None;
             }
         }
@@ -89,11 +91,7 @@ impl Scanner<'_> {
         let end = i + 4;
         let zulu = self.s.get(end) == Some(&b'Z')
             && !self.s.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
-        let zone_next = self.s.get(end) == Some(&b' ') && {
-            let j = self.skip_spaces(end);
-            j < self.s.len() && self.s[j].is_ascii_alphabetic() && self.zone(j).is_some()
-        };
-        if !zulu && !zone_next {
+        if !zulu && !self.zone_follows(end) {
             return None;
         }
         let time = NaiveTime::from_hms_opt(h, m, 0)?;
@@ -101,6 +99,14 @@ impl Scanner<'_> {
     }
 
     /// `AM`, `pm`, `a.m.`, `P.M.` (with or without a space), and `M` alone, read as AM.
+    /// Whether a zone (`UTC`, `PST`) follows byte `end` after a space.
+    fn zone_follows(&self, end: usize) -> bool {
+        self.s.get(end) == Some(&b' ') && {
+            let j = self.skip_spaces(end);
+            j < self.s.len() && self.s[j].is_ascii_alphabetic() && self.zone(j).is_some()
+        }
+    }
+
     pub(super) fn meridiem(&self, i: usize) -> Option<(bool, usize)> {
         let j = self.skip_spaces(i);
         if j - i > 1 {
