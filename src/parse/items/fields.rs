@@ -463,6 +463,19 @@ mod tests {
     }
 
     #[test]
+    fn two_owners_joined_by_and_leave_the_text_whole() {
+        for written in [
+            "- Add request coalescing (@alice and @bob)",
+            "- Add request coalescing (@alice & @bob)",
+            "- Add request coalescing (@alice, @bob)",
+        ] {
+            let (a, _) = one_item(written);
+            assert_eq!(a.text, "Add request coalescing", "{written}");
+            assert_eq!(a.owner.as_deref(), Some("alice"), "{written}");
+        }
+    }
+
+    #[test]
     fn fields_separated_by_dashes_keep_no_dash() {
         for dash in ["-", "–", "—"] {
             let (a, _) = one_item(&format!(

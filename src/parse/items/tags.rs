@@ -341,9 +341,16 @@ impl Reader<'_> {
             self.meta_words(part, line, meta);
             return true;
         }
-        if let Some(login) = part.strip_prefix('@').filter(|l| is_login(l)) {
-            meta.owner.get_or_insert_with(|| login.to_string());
-            return true;
+        // `@ana`, `@ana and @bo`: the first named owns the item.
+        let mut logins = part
+            .split(" and ")
+            .flat_map(|p| p.split(" & "))
+            .map(|p| p.trim().strip_prefix('@').filter(|l| is_login(l)));
+        if let Some(Some(first)) = logins.next() {
+            if logins.all(|l| l.is_some()) {
+                meta.owner.get_or_insert_with(|| first.to_string());
+                return true;
+            }
         }
         if is_priority_token(part) {
             meta.priority = Some(part.to_string());
