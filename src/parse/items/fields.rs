@@ -468,6 +468,7 @@ mod tests {
             "- Add request coalescing (@alice and @bob)",
             "- Add request coalescing (@alice & @bob)",
             "- Add request coalescing (@alice, @bob)",
+            "- Add request coalescing @alice @bob",
         ] {
             let (a, _) = one_item(written);
             assert_eq!(a.text, "Add request coalescing", "{written}");

@@ -240,14 +240,18 @@ impl Reader<'_> {
             t = head;
         }
         // Space-separated tags at the end: `... drain the backlog @mtanaka P1 by March 1`.
+        // They are read from the end; of several logins the first written owns the item, as in
+        // `(@ana, @bo)`, unless a field named the owner already.
+        let owner_named = meta.owner.is_some();
         loop {
             let trimmed = t.trim_end();
             let Some(pos) = trimmed.rfind(' ') else { break };
             let last = &trimmed[pos + 1..];
             let login = last.strip_prefix('@').filter(|l| is_login(l));
             if let Some(login) = login {
-                meta.owner
-                    .get_or_insert_with(|| login.trim_end_matches('.').to_string());
+                if !owner_named {
+                    meta.owner = Some(login.trim_end_matches('.').to_string());
+                }
                 // `..., by @someone`: the cue goes with the name.
                 let head = trimmed[..pos].trim_end();
                 if head.len() > 3 && head[head.len() - 3..].eq_ignore_ascii_case(" by") {
