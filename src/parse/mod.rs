@@ -446,7 +446,10 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
                 Some(_) => None,
                 None => {
                     let p = inline::plain(line.body);
-                    if p.len() <= 120 && vocab::classify(&p) == SectionKind::Other {
+                    // As for a heading: four words or more name the incident, whatever they say.
+                    let names_incident = inline::words_up_to(&p, 4) >= 4
+                        || vocab::classify(&p) == SectionKind::Other;
+                    if p.len() <= 120 && names_incident {
                         trimmed(&p)
                     } else {
                         None
@@ -1032,6 +1035,26 @@ mod tests {
             pm.incident.start.map(|t| t.to_string()).as_deref(),
             Some("2025-10-07T10:20:00+01:00")
         );
+    }
+
+    #[test]
+    fn a_first_line_of_four_words_is_the_title_whatever_they_name() {
+        let pm = parse(
+            "r.txt",
+            "Incident Report - DNS resolution failures\n\nWhat happened\nLookups failed.\n",
+            &ParseOptions::default(),
+        );
+        assert_eq!(
+            pm.title.as_deref(),
+            Some("Incident Report - DNS resolution failures")
+        );
+        // A short first line that names a section is that section, not a title.
+        let pm = parse(
+            "r.txt",
+            "Root cause\n\nA bad zone file.\n",
+            &ParseOptions::default(),
+        );
+        assert_eq!(pm.title, None);
     }
 
     #[test]
