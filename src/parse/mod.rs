@@ -328,10 +328,11 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             // Quoted text (chat logs, e-mails) is never an item or a heading.
             skip = true;
         }
-        if !skip && in_quote && !body.is_empty() && !opens_block(body) {
-            skip = true;
-        }
-        in_quote = skip && (body.starts_with('>') || in_quote) && !body.is_empty();
+        let lazy = !skip && in_quote && !body.is_empty() && !opens_block(body);
+        skip |= lazy;
+        // Only a quote line or its continuation keeps the quote open: a fence or a comment
+        // right after one closes it.
+        in_quote = lazy || (skip && body.starts_with('>'));
         out.push(Line::new(i + 1, indent, body, skip));
         if last {
             break;
@@ -1066,6 +1067,14 @@ mod tests {
         let pm = parse("t.md", text, &ParseOptions::default());
         let headings: Vec<&str> = pm.sections.iter().map(|s| s.heading.as_str()).collect();
         assert_eq!(headings, ["Appendix", "Action items"]);
+        let texts: Vec<&str> = pm.actions.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(texts, ["Add a canary stage"]);
+        // A fence right after a quote ends it: the text after the fence is the document's.
+        let pm = parse(
+            "t.md",
+            "## Action items\n\n> quoted\n```\ncode\n```\nAdd a canary stage\n",
+            &ParseOptions::default(),
+        );
         let texts: Vec<&str> = pm.actions.iter().map(|a| a.text.as_str()).collect();
         assert_eq!(texts, ["Add a canary stage"]);
     }

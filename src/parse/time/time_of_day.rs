@@ -98,7 +98,6 @@ impl Scanner<'_> {
         Self::mention(What::Time(time), i, end)
     }
 
-    /// `AM`, `pm`, `a.m.`, `P.M.` (with or without a space), and `M` alone, read as AM.
     /// Whether a zone (`UTC`, `PST`) follows byte `end` after a space.
     fn zone_follows(&self, end: usize) -> bool {
         self.s.get(end) == Some(&b' ') && {
@@ -107,6 +106,7 @@ impl Scanner<'_> {
         }
     }
 
+    /// `AM`, `pm`, `a.m.`, `P.M.` (with or without a space), and `M` alone, read as AM.
     pub(super) fn meridiem(&self, i: usize) -> Option<(bool, usize)> {
         let j = self.skip_spaces(i);
         if j - i > 1 {
