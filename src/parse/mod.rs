@@ -124,8 +124,11 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             {
                 actions.extend(table_items);
             }
-            // An explicit action label marks an item wherever it stands.
-            items::labelled(seg_lines, &ctx, &mut actions, &mut diagnostics);
+            // An action label marks an item wherever it stands, but in an appendix (chat logs,
+            // the writer's own notes: "TODO: k-dev email").
+            if seg.kind != SectionKind::Appendix {
+                items::labelled(seg_lines, &ctx, &mut actions, &mut diagnostics);
+            }
         }
     }
     if !doc.sections.iter().any(|s| s.kind == SectionKind::Timeline) {

@@ -16,41 +16,65 @@ const ACTION_LABELS: [&str; 5] = [
     "action",
 ];
 
+/// Labels that name a to-do (`TODO: ...`, `Follow-up: ...`). A paragraph they open is an item
+/// wherever it stands, as with [`ACTION_LABELS`]; in a list outside action sections they may
+/// title one topic among others ("3. Follow-up: we called the customers back"). Lower case; a
+/// longer label before any label it starts with.
+const TASK_LABELS: [&str; 8] = [
+    "todo",
+    "to-do",
+    "to do",
+    "follow-ups",
+    "follow-up",
+    "follow ups",
+    "follow up",
+    "followup",
+];
+
 /// The text after an inline action label that opens `raw` (Markdown as written, so that
 /// `[Action Item]` is told from the words "Action item"): the label is closed by a colon or
 /// a bracket. `None` without one, or when nothing follows it or what follows ends in a colon
 /// ("Action items: we propose the following:"): then it is a heading.
 pub(crate) fn after_action_label(raw: &str) -> Option<&str> {
-    let after = closed_action_label(raw)?.trim_start_matches(['*', '_', ' ', ':', ']']);
+    let (after, _) = closed_label(raw)?;
+    let after = after.trim_start_matches(['*', '_', ' ', ':', ']']);
     let intro = after.trim_end_matches(['*', '_', ' ']).ends_with(':');
     (!after.is_empty() && !intro).then_some(after)
 }
 
-/// Whether `raw` opens with an action label closed by a colon or a bracket, whatever follows.
+/// Whether `raw` opens with an action or task label closed by a colon or a bracket, whatever
+/// follows.
 pub(crate) fn opens_with_action_label(raw: &str) -> bool {
-    closed_action_label(raw).is_some()
+    closed_label(raw).is_some()
 }
 
-/// What follows an action label that opens `raw`, from the colon or bracket that closes it.
-fn closed_action_label(raw: &str) -> Option<&str> {
+/// Whether `raw` opens with one of [`TASK_LABELS`] closed by a colon or a bracket.
+pub(crate) fn opens_with_task_label(raw: &str) -> bool {
+    closed_label(raw).is_some_and(|(_, task)| task)
+}
+
+/// What follows an action or task label that opens `raw`, from the colon or bracket that
+/// closes it, and whether the label is a task label.
+fn closed_label(raw: &str) -> Option<(&str, bool)> {
     // (The marks are ASCII: skipped byte by byte.)
     let marks = raw
         .bytes()
         .take_while(|c| matches!(c, b'*' | b'_' | b'[' | b'\\' | b' '))
         .count();
     let t = &raw[marks..];
-    // Every label starts with the shortest ("action"): most text is ruled out by it alone,
-    // and nearly all by its first letter.
-    let shortest = ACTION_LABELS[ACTION_LABELS.len() - 1];
-    if !inline::starts_with_ascii_ci(t, shortest) {
-        return None;
-    }
-    ACTION_LABELS.iter().find_map(|label| {
+    // Every action label starts with "a", every task label with "t" or "f" (a test checks):
+    // most text is ruled out by its first letter.
+    let (labels, task) = match t.as_bytes().first()?.to_ascii_lowercase() {
+        b'a' => (&ACTION_LABELS[..], false),
+        b't' | b'f' => (&TASK_LABELS[..], true),
+        _ => return None,
+    };
+    labels.iter().find_map(|label| {
         if !inline::starts_with_ascii_ci(t, label) {
             return None;
         }
         let rest = t[label.len()..].trim_start_matches(['*', '_', ' ']);
-        rest.starts_with([':', ']']).then_some(rest)
+        rest.starts_with([':', ']']).then_some((rest, task))
     })
 }
 
@@ -897,9 +921,15 @@ mod tests {
     use SectionKind::*;
 
     #[test]
-    fn every_action_label_starts_with_the_shortest() {
-        let shortest = ACTION_LABELS[ACTION_LABELS.len() - 1];
-        assert!(ACTION_LABELS.iter().all(|l| l.starts_with(shortest)));
+    fn labels_start_with_the_letters_that_select_them_and_longer_ones_come_first() {
+        assert!(ACTION_LABELS.iter().all(|l| l.starts_with('a')));
+        assert!(TASK_LABELS.iter().all(|l| l.starts_with(['t', 'f'])));
+        for table in [&ACTION_LABELS[..], &TASK_LABELS] {
+            for (k, label) in table.iter().enumerate() {
+                let shadowed = table[..k].iter().any(|earlier| label.starts_with(earlier));
+                assert!(!shadowed, "{label:?} comes after a label it starts with");
+            }
+        }
     }
 
     #[test]

@@ -97,7 +97,10 @@ fn sentence_ending_at<'a>(lines: &[Line<'a>], k: usize) -> Cow<'a, str> {
 impl Reader<'_> {
     /// Every node at or under `n` that an action label opens, as an item.
     fn labelled_nodes(&mut self, n: &Node, depth: usize) {
-        if vocab::after_action_label(&n.text).is_some() {
+        // A task label in a list may title a topic ("3. Follow-up: we called them back").
+        let marks_item = vocab::after_action_label(&n.text).is_some()
+            && (n.marker == Marker::None || !vocab::opens_with_task_label(&n.text));
+        if marks_item {
             self.item(n, None);
             return;
         }
@@ -137,6 +140,62 @@ mod tests {
         );
         assert!(pm.actions.iter().all(|a| a.kind == ItemKind::Task));
         assert_eq!(pm.actions[0].line, 6);
+    }
+
+    #[test]
+    fn a_paragraph_opened_by_a_task_label_is_an_item_not_a_heading() {
+        // "TODO: ..." read as a heading would lose its own text and make the prose after it
+        // items.
+        let pm = parse(
+            "# Webhook delays
+
+## Notes
+
+TODO: audit the other certificates
+
+             Some users saw errors.
+
+**Follow-up:** add a dashboard for webhook latency.
+
+             Follow-up: none
+
+## Action items
+
+- Add alerts
+
+To do: rotate the keys
+",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "audit the other certificates",
+                "add a dashboard for webhook latency.",
+                "Add alerts",
+                "rotate the keys"
+            ]
+        );
+        assert!(pm.sections.iter().all(|s| !s.heading.starts_with("TODO")));
+    }
+
+    #[test]
+    fn a_task_label_titling_a_topic_in_a_list_or_a_note_in_an_appendix_is_no_item() {
+        let pm = parse(
+            "# Survey
+
+## Resolution
+
+1. Survey redesign: we made the survey shorter.
+             2. Follow-up: we called back the customers who had not answered.
+
+             ## Appendix
+
+TODO: link the chat log
+
+Action item: archive the channel.
+",
+        );
+        assert!(texts(&pm).is_empty(), "{:?}", texts(&pm));
     }
 
     #[test]
