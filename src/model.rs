@@ -266,6 +266,8 @@ pub struct ActionItem {
     /// The title line the item stands under, e.g. "Monitoring Enhancements".
     pub group: Option<String>,
     pub kind: ItemKind,
+    /// Who owns the item as written: a login or a name, or several (`lena, omar`) when a
+    /// cell or field lists them; a login loses its `@`.
     pub owner: Option<String>,
     pub due: Option<NaiveDate>,
     pub priority: Option<String>,
@@ -365,6 +367,12 @@ impl Diagnostic {
     }
 }
 
+/// The first of the owners an item lists (`lena` of `lena, omar`): the one its issue is
+/// assigned to.
+pub fn first_owner(owner: &str) -> &str {
+    owner.split(',').next().unwrap_or(owner).trim()
+}
+
 /// Whether `login` looks like a GitHub or GitLab username (or `group/subgroup`), the only shape
 /// read as an owner and the only one the `mention` helper turns into a real mention.
 pub fn is_login(login: &str) -> bool {
@@ -378,4 +386,16 @@ pub fn is_login(login: &str) -> bool {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
                 && part.starts_with(|c: char| c.is_ascii_alphanumeric())
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_listed_owner_is_the_assignee() {
+        assert_eq!(first_owner("lena, omar"), "lena");
+        assert_eq!(first_owner("olivier,charles"), "olivier");
+        assert_eq!(first_owner("Billing team"), "Billing team");
+    }
 }

@@ -290,11 +290,13 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                 None
             };
             let login = item.owner.as_deref().map(|o| {
+                let first = crate::model::first_owner(o);
                 options
                     .owners
                     .get(o)
+                    .or_else(|| options.owners.get(first))
                     .cloned()
-                    .unwrap_or_else(|| o.trim_start_matches('@').to_string())
+                    .unwrap_or_else(|| first.trim_start_matches('@').to_string())
             });
             let mut assignee = match login.as_deref().filter(|l| safe::is_login(l)) {
                 Some(l) => shell.retrying(false, || tracker.resolve_user(l)).await?,

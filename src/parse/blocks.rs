@@ -56,11 +56,33 @@ impl Node<'_> {
     }
 }
 
-/// A pipe table: header cells and data rows (cells with the 1-based line number).
+/// A pipe table: header cells and data rows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Table<'a> {
     pub header: Vec<Cow<'a, str>>,
-    pub rows: Vec<(usize, Vec<Cow<'a, str>>)>,
+    pub rows: Vec<Row<'a>>,
+}
+
+/// A table's data row.
+#[derive(Debug, Clone)]
+pub(crate) struct Row<'a> {
+    /// The 1-based line number.
+    pub line: usize,
+    /// The cells as plain text.
+    pub cells: Vec<Cow<'a, str>>,
+    /// The row as written, where a cell's link keeps its target: read through
+    /// [`Row::raw_cell`].
+    raw: Cow<'a, str>,
+}
+
+impl Row<'_> {
+    /// Cell `i` as written (`[chip #942](https://github.com/o/chip/issues/942)`), split as
+    /// [`table_cells`] splits it.
+    pub(crate) fn raw_cell(&self, i: usize) -> Option<&str> {
+        let inner = self.raw.trim_start_matches('|');
+        let inner = inner.strip_suffix('|').unwrap_or(inner);
+        inner.split('|').nth(i).map(str::trim)
+    }
 }
 
 /// A section's content: nodes and tables in document order.
@@ -268,7 +290,11 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
             } else if !is_separator_row(&cells) {
                 let open = !body.ends_with('|') && cells.len() < t.header.len();
                 open_row = open.then(|| body.to_string());
-                t.rows.push((line.no, cells));
+                t.rows.push(Row {
+                    line: line.no,
+                    cells,
+                    raw: Cow::Borrowed(body),
+                });
             }
             last_was_table = true;
             blank = false;
@@ -289,7 +315,8 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
                         .collect();
                     let open = !joined.ends_with('|') && cells.len() < t.header.len();
                     open_row = open.then_some(joined.clone());
-                    last.1 = cells;
+                    last.cells = cells;
+                    last.raw = Cow::Owned(joined);
                     continue;
                 }
             }

@@ -309,7 +309,8 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
         "activity",
         "summary",
     ]);
-    for (line, cells) in &t.rows {
+    for row in &t.rows {
+        let (line, cells) = (&row.line, &row.cells);
         let cell = cells.get(time_col).map(|c| &**c).unwrap_or("");
         let f = time::first_moment(cell);
         // The text column's cell is borrowed: collapse_spaces makes the entry's one copy.

@@ -306,8 +306,13 @@ mod tests {
         );
         let after = parse("pm.md", &out, &Default::default());
         assert_eq!(after.actions[0].text, "Add retry cap");
-        // Table cells reach the parser as plain text: the link reads back as `#21`.
-        assert_eq!(after.actions[0].issue, Some(IssueRef::Local(21)));
+        // The link reads back by its target, as in a list item.
+        assert_eq!(
+            after.actions[0].issue,
+            Some(IssueRef::Url(
+                "https://github.com/acme/svc/issues/21".into()
+            ))
+        );
         assert_eq!(after.actions[1].issue, Some(IssueRef::Local(15)));
 
         let doc = "## Action Items\n\n| Task | Owner |\n|---|---|\n| Add retry cap | @okafor |\n";

@@ -67,6 +67,45 @@ fn field_of_lower(k: &str) -> Option<Field> {
     })
 }
 
+/// The field a table's column header names: a key of [`field_of`], else one read by its
+/// words, since headers vary more than line keys do. A note or plural mark goes (`Owner(s)`,
+/// `Due date (UTC)`, `Closed?`, `Ticket #`); then the word that says what the value is
+/// decides: the last (`Action owner`, `Target completion date`, `Jira ticket`), else the
+/// first (`Responsible party`, `Assigned team`).
+pub(super) fn column_of(header: &str) -> Option<Field> {
+    if let Some(f) = field_of(header) {
+        return Some(f);
+    }
+    let k = header.trim().trim_matches('*').to_lowercase();
+    let k = k
+        .split('(')
+        .next()?
+        .trim_end_matches(['?', '#', ' ', ':', '*']);
+    if let Some(f) = field_of_lower(k) {
+        return Some(f);
+    }
+    let words: Vec<&str> = k
+        .split([' ', '-', '_', '/'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() > 4 {
+        return None;
+    }
+    let by_last = match *words.last()? {
+        "owner" | "owners" | "assignee" | "assignees" | "dri" | "poc" | "contact" => Field::Owner,
+        "date" | "deadline" | "eta" => Field::Due,
+        "ticket" | "tickets" | "issue" | "issues" | "bug" | "jira" => Field::Issue,
+        "status" | "state" | "closed" | "completed" | "complete" | "resolved" => Field::Status,
+        "priority" => Field::Priority,
+        _ => match words[0] {
+            "responsible" | "assigned" | "owning" => Field::Owner,
+            "due" => Field::Due,
+            _ => return None,
+        },
+    };
+    Some(by_last)
+}
+
 /// `Key: value` on a node's line, when the key is a known field.
 pub(super) fn field_line<'n>(n: &'n Node) -> Option<(Field, &'n str)> {
     field_line_text(n.plain_str())
@@ -229,10 +268,12 @@ pub(super) fn without_period(v: &str) -> &str {
 
 /// An owner's name without the `@` of a login or the period of a sentence.
 fn clean_owner(v: &str) -> String {
-    without_period(v.trim())
-        .trim_start_matches('@')
-        .trim()
-        .to_string()
+    // Several owners (`@lena, @omar`) stay listed, each without the `@`.
+    let names: Vec<&str> = without_period(v.trim())
+        .split(',')
+        .map(|name| name.trim().trim_start_matches('@').trim())
+        .collect();
+    names.join(", ")
 }
 
 /// Relative deadlines ("2 weeks", "Q3", "next sprint") are not dates and not errors.

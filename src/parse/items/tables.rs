@@ -1,8 +1,8 @@
 //! Items from pipe tables: columns matched by meaning (Action, Type, Owner, Due, Priority,
 //! Issue, Status), under an action heading or, with an action column, anywhere.
 
-use super::fields::{field_of, is_empty_value, says_done, Field};
-use super::issues::{issue_in_cell, split_trailing_issue};
+use super::fields::{column_of, is_empty_value, says_done, Field};
+use super::issues::{issue_in_cell, issue_in_links, split_trailing_issue};
 use super::{Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, ItemKind};
 use crate::parse::blocks::{Block, Table};
@@ -58,13 +58,15 @@ struct Columns {
     priority: Option<usize>,
     issue: Option<usize>,
     status: Option<usize>,
+    /// The status column asks whether the item is done (`Done`, `Closed?`): a yes says so.
+    status_asks_done: bool,
 }
 
 impl Columns {
     fn of(header: &[Cow<str>]) -> Columns {
         let mut c = Columns::default();
         for (i, h) in header.iter().enumerate() {
-            let slot = match field_of(h) {
+            let slot = match column_of(h) {
                 Some(Field::Text) => &mut c.text,
                 Some(Field::Kind) => &mut c.kind,
                 Some(Field::Owner) => &mut c.owner,
@@ -76,6 +78,7 @@ impl Columns {
             };
             slot.get_or_insert(i);
         }
+        c.status_asks_done = c.status.is_some_and(|i| says_done(&header[i]));
         if c.text.is_none() {
             let taken = [c.kind, c.owner, c.due, c.priority, c.issue, c.status];
             c.text = (0..header.len()).find(|i| !taken.contains(&Some(*i)));
@@ -87,6 +90,14 @@ impl Columns {
         }
         c
     }
+}
+
+/// Whether a cell answers yes (`Yes`, `Y`, `true`, `x`).
+fn says_yes(v: &str) -> bool {
+    let v = v.trim();
+    ["yes", "y", "true", "x"]
+        .iter()
+        .any(|y| v.eq_ignore_ascii_case(y))
 }
 
 /// A Type column: Google's mitigate / prevent / process / other, and plain words.
@@ -109,7 +120,8 @@ impl Reader<'_> {
     pub(super) fn table(&mut self, t: &Table, section_kind: ItemKind) {
         let cols = Columns::of(&t.header);
         let Some(text_col) = cols.text else { return };
-        for (line, cells) in &t.rows {
+        for row in &t.rows {
+            let (line, cells) = (&row.line, &row.cells);
             let cell = |c: Option<usize>| c.and_then(|i| cells.get(i)).map(|c| &**c);
             let Some(text) = cell(Some(text_col)).filter(|t| !is_empty_value(t)) else {
                 continue;
@@ -128,11 +140,13 @@ impl Reader<'_> {
                 meta.priority = Some(v.to_string());
             }
             if let Some(v) = cell(cols.issue) {
-                meta.issue = issue_in_cell(v);
+                // As written: a link's target names the issue's repository, its text may not.
+                let raw = cols.issue.and_then(|i| row.raw_cell(i)).unwrap_or(v);
+                meta.issue = issue_in_links(raw).or_else(|| issue_in_cell(v));
                 meta.done |= says_done(v);
             }
             if let Some(v) = cell(cols.status) {
-                meta.done |= says_done(v);
+                meta.done |= says_done(v) || (cols.status_asks_done && says_yes(v));
             }
             // A link written back into the action cell (no issue column): `text (#12)`.
             let (text, tail_issue) = split_trailing_issue(text);
@@ -158,6 +172,9 @@ mod tests {
             ("Target date", "Responsible"),
             ("Deadline", "Owner"),
             ("When", "Assignee"),
+            ("Due date (UTC)", "Owning Team"),
+            ("Target completion date", "Owner(s)"),
+            ("Deadline", "Action owner"),
         ] {
             let pm = parse(&format!(
                 "## Action Items\n\n| Action | {owner} | {due} |\n|---|---|---|\n\
@@ -174,6 +191,53 @@ mod tests {
                 "{due} / {owner}"
             );
         }
+    }
+
+    #[test]
+    fn headers_are_read_by_their_words_with_notes_and_plural_marks_dropped() {
+        let pm = parse(
+            "## Follow-up actions\n\n\
+             | Item | Owner(s) | Target completion date | Jira ticket | Closed? |\n\
+             |---|---|---|---|---|\n\
+             | Validate the CSV schema | @lena, @omar | 2023-10-20 | OPS-12 | Yes |\n\
+             | Add an export metric | Raj | 2023-10-25 | OPS-13 | No |\n\n\
+             ## Remediation\n\n| Description | Responsible party | Due date (UTC) | Status |\n\
+             |---|---|---|---|\n| Retry failed uploads | Billing team | 2023-11-15 | Yes |\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.owner.as_deref(), a.due, a.issue.is_some(), a.done))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("lena, omar"), date(2023, 10, 20), true, true),
+                (Some("Raj"), date(2023, 10, 25), true, false),
+                // "Yes" under a plain Status column says nothing.
+                (Some("Billing team"), date(2023, 11, 15), false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_issue_cell_s_link_names_the_issue_by_its_target() {
+        // The link text's `#942` would name issue 942 of the tracking repository.
+        let pm = parse(
+            "## Action items\n\n| Description | Owning Team | Issue # |\n|---|---|---|\n\
+             | Alert on check-ins | tevi | [chip - #942](https://github.com/o/chip/issues/942) |\n\
+             | Add a canary | tevi | #17 |\n",
+        );
+        let issues: Vec<_> = pm.actions.iter().map(|a| a.issue.clone()).collect();
+        assert_eq!(
+            issues,
+            [
+                Some(crate::model::IssueRef::Url(
+                    "https://github.com/o/chip/issues/942".into()
+                )),
+                Some(crate::model::IssueRef::Local(17)),
+            ]
+        );
     }
 
     #[test]
