@@ -1,8 +1,9 @@
 //! Items written as headings under an action heading, with the paragraphs under each as
 //! their detail.
 
+use super::fields::{field_line, Field};
 use super::lists::has_list;
-use super::Reader;
+use super::{merge, Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, SectionKind};
 use crate::parse::blocks::Block;
 use crate::parse::incident::Context;
@@ -46,14 +47,23 @@ pub(crate) fn heading_item(
     };
     let before = reader.out.len();
     reader.item(&node, None);
-    let detail: Vec<String> = blocks
-        .iter()
-        .filter_map(|b| match b {
-            Block::Node(n) => Some(n.plain()),
-            Block::Table(_) => None,
-        })
-        .collect();
+    // `Owner: @lena` / `**Due:** 2023-11-01` lines under the heading are its fields; the
+    // other paragraphs its detail.
+    let mut meta = Meta::default();
+    let mut detail = Vec::new();
+    for n in blocks.iter().filter_map(|b| match b {
+        Block::Node(n) => Some(n),
+        Block::Table(_) => None,
+    }) {
+        match field_line(n) {
+            Some((field, _)) if field != Field::Text => {
+                reader.meta_words(n.plain_str(), n.line_no, &mut meta)
+            }
+            _ => detail.push(n.plain()),
+        }
+    }
     if let Some(item) = reader.out.get_mut(before) {
+        merge(item, meta);
         if !detail.is_empty() {
             item.detail = Some(detail.join("\n"));
         }
@@ -90,5 +100,45 @@ mod tests {
             .detail
             .as_deref()
             .is_some_and(|d| d.starts_with("Deploys reach 1% of hosts first.")));
+    }
+
+    #[test]
+    fn field_lines_under_a_heading_item_are_its_fields() {
+        let pm = parse(
+            "## Action items\n\n### 1) Add a canary for the exporter\nOwner: @lena\n\
+             Due: 2023-11-01\n\nThe canary runs first.\n\n### 2) Write the export runbook\n\
+             **Owner:** Omar  \n**Due date:** 2023-11-15\n\n### 3) Page on export lag\n\
+             Owner: @sre. Due 2023-11-20.\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.text.as_str(),
+                    a.owner.as_deref(),
+                    a.due,
+                    a.detail.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Add a canary for the exporter",
+                    Some("lena"),
+                    date(2023, 11, 1),
+                    Some("The canary runs first.")
+                ),
+                (
+                    "Write the export runbook",
+                    Some("Omar"),
+                    date(2023, 11, 15),
+                    None
+                ),
+                ("Page on export lag", Some("sre"), date(2023, 11, 20), None),
+            ]
+        );
     }
 }
