@@ -367,6 +367,18 @@ impl Reader<'_> {
                 return true;
             }
         }
+        // `Add tests — @dana — 2025-03-25`: a part that is a calendar date and nothing else
+        // is the day the item is due.
+        if part.bytes().any(|b| b.is_ascii_digit()) {
+            let whole = time::leading_found(part).filter(|f| f.start == 0 && f.end == part.len());
+            if let Some(d) = whole
+                .filter(|f| f.stamp.time.is_none())
+                .and_then(|_| time::parse_date(part, self.ctx.date))
+            {
+                meta.due = Some(d);
+                return true;
+            }
+        }
         let lower = part.to_lowercase();
         if let Some(p) = lower.strip_suffix(" priority") {
             if matches!(p, "high" | "medium" | "low" | "critical" | "urgent") {
