@@ -450,6 +450,13 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
                 Some(_) => None,
                 None => {
                     let p = inline::plain(line.body);
+                    // `Title: Storage cluster degraded`: a field that names the title.
+                    let p = match p.split_once(':') {
+                        Some((key, rest)) if key.trim().eq_ignore_ascii_case("title") => {
+                            rest.trim().to_string()
+                        }
+                        _ => p,
+                    };
                     // As for a heading: four words or more name the incident, whatever they say.
                     let names_incident = inline::words_up_to(&p, 4) >= 4
                         || vocab::classify(&p) == SectionKind::Other;
@@ -946,6 +953,11 @@ mod tests {
         assert_eq!(
             title("**Status**: resolved\n\n# The real title\n").as_deref(),
             Some("The real title")
+        );
+        // A `Title:` field names it.
+        assert_eq!(
+            title("Incident ID: INC-2291\nTitle: Storage cluster degraded\n\nText.\n").as_deref(),
+            Some("Storage cluster degraded")
         );
     }
 

@@ -147,11 +147,17 @@ const METADATA_KEYS: [&str; 16] = [
     "published",
 ];
 
-/// Whether a line is a metadata field (`Owner: @x`, `**Date**: 2024-01-01`).
+/// Whether a line is a metadata field (`Owner: @x`, `**Date**: 2024-01-01`): a key of up to
+/// three words whose last word is one of [`METADATA_KEYS`] or names a role or a number
+/// (`Incident ID`, `Incident commander`, `Reported by`, `Last updated`).
 pub(crate) fn is_metadata_line(line: &str) -> bool {
     line.split_once(':').is_some_and(|(key, value)| {
         let key = key.trim().trim_matches(['*', '_', '-', ' ']).to_lowercase();
-        !value.trim().is_empty() && METADATA_KEYS.contains(&key.as_str())
+        let mut words = key.split_whitespace();
+        let last = words.next_back().unwrap_or("");
+        let meta_word = METADATA_KEYS.contains(&last)
+            || matches!(last, "commander" | "lead" | "by" | "number" | "level");
+        !value.trim().is_empty() && meta_word && words.count() <= 2
     })
 }
 
