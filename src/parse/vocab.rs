@@ -261,7 +261,7 @@ fn edit_distance_at_most_one(a: &[u8], b: &[u8]) -> bool {
 /// Word stems of which a section name needs at least one: a cheap test before a line is
 /// read as a possible heading (most lines of a document name no section). Sorted, so that
 /// [`anchors_starting`] finds the few that start with a word's first letter.
-const ANCHORS: [&str; 49] = [
+const ANCHORS: [&str; 50] = [
     "action",
     "appendix",
     "cause",
@@ -273,6 +273,7 @@ const ANCHORS: [&str; 49] = [
     "countermeasure",
     "debug",
     "detect",
+    "differently",
     "doing",
     "duration",
     "fix",
@@ -409,7 +410,7 @@ const CONTEXT_WORD: bool = false;
 
 /// Every word the classifier knows ([`classify_words`]), sorted, each with whether it is a
 /// [`HEADING_WORD`]. A word's id is its index + 1; 0 stands for any other word.
-const VOCAB: [(&str, bool); 113] = [
+const VOCAB: [(&str, bool); 114] = [
     ("a", HEADING_WORD),
     ("about", HEADING_WORD),
     ("action", HEADING_WORD),
@@ -435,6 +436,7 @@ const VOCAB: [(&str, bool); 113] = [
     ("detection", HEADING_WORD),
     ("did", CONTEXT_WORD),
     ("didn", CONTEXT_WORD),
+    ("differently", HEADING_WORD),
     ("do", HEADING_WORD),
     ("doing", HEADING_WORD),
     ("done", CONTEXT_WORD),
@@ -820,6 +822,8 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || (pair(w!("what"), w!("is")) && has(w!("done")))
         // "What we are doing about it", "What we're doing to prevent this".
         || (has(w!("what")) && has(w!("doing")))
+        // A retrospective's "What will we do differently?".
+        || (has(w!("differently")) && (has(w!("do")) || has(w!("doing"))))
         || pair(w!("work"), w!("items"));
     // "Improvements", "Fixes"; "measures" only with a word that makes them promised
     // ("Corrective measures" above) or alone: "Security measures" describes what exists.
@@ -1005,6 +1009,7 @@ mod tests {
             ("Follow-up work", Tasks),
             ("Future Work", Tasks),
             ("What we are doing about it", Tasks),
+            ("What will we do differently?", Tasks),
             ("Actions planned", Tasks),
             ("Measures", Measures),
             ("Security measures", Other),

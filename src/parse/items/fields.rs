@@ -222,7 +222,15 @@ fn split_value(v: &str) -> (&str, &str) {
 /// A date after a cue at the start of `s` (`by March 1`, `due 2026-03-01`, `due by ...`):
 /// the date as written, and how many bytes of `s` the cue and date take.
 pub(super) fn cued_date(s: &str) -> Option<(&str, usize)> {
-    for cue in ["due by ", "due on ", "due: ", "due ", "by ", "deadline "] {
+    for cue in [
+        "due by ",
+        "due on ",
+        "due: ",
+        "due ",
+        "by ",
+        "deadline ",
+        "eta ",
+    ] {
         if s.len() > cue.len() && inline::starts_with_ascii_ci(s, cue) {
             let rest = &s[cue.len()..];
             let f = time::leading_found(rest)?;

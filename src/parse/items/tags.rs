@@ -247,7 +247,11 @@ impl Reader<'_> {
             let trimmed = t.trim_end();
             let Some(pos) = trimmed.rfind(' ') else { break };
             let last = &trimmed[pos + 1..];
-            let login = last.strip_prefix('@').filter(|l| is_login(l));
+            // (A login that closes a bracket belongs to a group that is not all metadata,
+            // "(cc @li)": cutting it would leave the group open.)
+            let login = last
+                .strip_prefix('@')
+                .filter(|l| !l.ends_with(')') && is_login(l));
             if let Some(login) = login {
                 if !owner_named {
                     meta.owner = Some(login.trim_end_matches('.').to_string());
@@ -345,8 +349,12 @@ impl Reader<'_> {
             self.meta_words(part, line, meta);
             return true;
         }
-        // `@ana`, `@ana and @bo`: the first named owns the item.
-        let mut logins = part
+        // `@ana`, `@ana and @bo`, `assigned to @ana`: the first named owns the item.
+        let named = ["assigned to ", "assignee ", "owned by ", "owner ", "dri "]
+            .iter()
+            .find(|cue| inline::starts_with_ascii_ci(part, cue))
+            .map_or(part, |cue| &part[cue.len()..]);
+        let mut logins = named
             .split(" and ")
             .flat_map(|p| p.split(" & "))
             .map(|p| p.trim().strip_prefix('@').filter(|l| is_login(l)));
