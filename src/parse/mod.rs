@@ -437,8 +437,16 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             title_decided = true;
             // The document's title names the incident ("Rule Preventing Inbound Traffic"); it
             // is not a section, whatever its words.
+            // So is the one `#` heading of a document whose sections stand under it ("# DNS
+            // resolution failures"), unless it is a label or made only of section words
+            // ("#Issue Summary:").
             if let Some(h) = found.as_mut() {
-                if inline::words_up_to(&h.text, 4) >= 4 {
+                let only_top = h.level == 1
+                    && line.body.starts_with('#')
+                    && !line.body.ends_with(':')
+                    && vocab::is_plain_heading(&h.text).is_none()
+                    && !lines[i + 1..].iter().any(|l| !l.skip && is_top_atx(l.body));
+                if only_top || inline::words_up_to(&h.text, 4) >= 4 {
                     h.kind = SectionKind::Other;
                 }
             }
@@ -865,6 +873,12 @@ fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDa
     })
 }
 
+/// Whether `body` is an ATX heading of level one (`# Title`, `#Title`).
+fn is_top_atx(body: &str) -> bool {
+    body.strip_prefix('#')
+        .is_some_and(|rest| rest.starts_with(|c: char| c == ' ' || c.is_alphabetic()))
+}
+
 /// Whether `text` opens with a time of day (`4:09 PM`, `~9:43 AM`, `10:07-10:29`).
 fn starts_with_time(text: &str) -> bool {
     let t = text.trim_start_matches(['~', '[', '(', ' ']);
@@ -953,6 +967,15 @@ mod tests {
         assert_eq!(
             title("**Status**: resolved\n\n# The real title\n").as_deref(),
             Some("The real title")
+        );
+        // The one `#` heading above `##` sections, whatever its words; not a label of them.
+        assert_eq!(
+            title("# DNS resolution failures\n\n## Summary\n\nText.\n").as_deref(),
+            Some("DNS resolution failures")
+        );
+        assert_eq!(
+            title("#Issue Summary:\n\nText.\n\n## Timeline\n").as_deref(),
+            None
         );
         // A `Title:` field names it.
         assert_eq!(

@@ -149,7 +149,10 @@ impl<'a> Context<'a> {
                 };
                 // A date has a year of four digits, and plain text has no digit its source
                 // lacks: a line with fewer than four states none.
-                let wants_date = stating && digits >= 4 && (first_date.is_none() || date_label());
+                // (A `Date:` line counts wherever it stands, also at a timeline's end.)
+                let wants_date = digits >= 4
+                    && ((stating && (first_date.is_none() || date_label()))
+                        || (timeline && date_label()));
                 if !notes_zone && !wants_date {
                     continue;
                 }

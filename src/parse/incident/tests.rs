@@ -491,3 +491,15 @@ fn cue_words_are_found_where_a_word_starts_and_before_the_last_number() {
     assert_eq!(cues.passing, Some(45));
     assert_eq!(cues.start_words, [None; 5]);
 }
+
+#[test]
+fn a_date_field_after_the_timeline_dates_its_entries() {
+    let (start, end) = times(
+        "# Cache stampede\n\n## Timeline (all times UTC)\n\n[07:12:33] alert fires\n\n\
+         [07:55:00] latency back to baseline\n\nDate: 2024-09-02\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2024-09-02T07:12:33Z", "2024-09-02T07:55:00Z")
+    );
+}
