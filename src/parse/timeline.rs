@@ -190,13 +190,24 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         }
         return;
     }
-    if let Some(f) = &found {
-        let whole = text.trim_end_matches(['.', ':']).trim();
-        if f.stamp.time.is_none() && f.start == 0 && f.end >= whole.len() {
-            // A date on a line of its own heads the entries below it.
-            clock.date = f.date_in(|| clock.ctx.order()).or(clock.date);
-            return;
+    // A day on a line of its own (`2019-01-22`, `May 6`, `Sept 21:`) heads the entries below
+    // it, also those nested under it (`- **May 6**` over `  - 07:12 resolvers time out`).
+    let whole = text.trim_end_matches(['.', ':']).trim();
+    let day = match &found {
+        Some(f) => Some(*f).filter(|f| f.start == 0 && f.end >= whole.len()),
+        None => time::leading_found(whole)
+            .filter(|f| f.start == 0 && f.end >= whole.len() && f.month_day.is_some()),
+    };
+    if let Some(f) = day.filter(|f| f.stamp.time.is_none()) {
+        let year = clock.date.map(|d| chrono::Datelike::year(&d));
+        let undated = f
+            .month_day
+            .and_then(|(m, d)| NaiveDate::from_ymd_opt(year?, m, d));
+        clock.date = f.date_in(|| clock.ctx.order()).or(undated).or(clock.date);
+        for child in &n.children {
+            node(child, structured, clock, out);
         }
+        return;
     }
     if found.is_none() && structured && n.marker == Marker::None {
         return;

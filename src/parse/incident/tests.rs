@@ -503,3 +503,18 @@ fn a_date_field_after_the_timeline_dates_its_entries() {
         ("2024-09-02T07:12:33Z", "2024-09-02T07:55:00Z")
     );
 }
+
+#[test]
+fn a_day_bullet_dates_the_entries_nested_under_it() {
+    assert_eq!(
+        entry_times(
+            "Date: 2024-05-06\n\n## Timeline\n\n- **May 6**\n  - 07:12 resolvers time out\n\
+             \x20 - 07:20 paged\n- **May 7**\n  - 01:05 change reverted\n"
+        ),
+        [
+            "2024-05-06T07:12:00",
+            "2024-05-06T07:20:00",
+            "2024-05-07T01:05:00"
+        ]
+    );
+}
