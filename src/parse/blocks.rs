@@ -229,11 +229,9 @@ fn strip_html_bullet(body: &str) -> Option<(Marker, &str)> {
     None
 }
 
-/// Splits a table row into trimmed cells; `None` if the line is not a row.
+/// Splits a table row (a line marked [`Line::table`]) into trimmed cells; `None` when every
+/// cell is empty.
 pub(crate) fn table_cells(body: &str) -> Option<Vec<Cow<'_, str>>> {
-    if !body.starts_with('|') {
-        return None;
-    }
     let inner = body.trim_start_matches('|');
     let inner = inner.strip_suffix('|').unwrap_or(inner);
     let cells: Vec<Cow<str>> = inner
@@ -283,7 +281,7 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
             blank = true;
             continue;
         }
-        if let Some(cells) = table_cells(body) {
+        if let Some(cells) = line.table.then(|| table_cells(body)).flatten() {
             let t = table.get_or_insert_with(Table::default);
             if t.header.is_empty() {
                 t.header = cells;
@@ -302,7 +300,7 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
         }
         // Inside a table: a row of empty cells (`| | |`) is a spacer, and a line without a
         // leading pipe after a row left open goes on with that row.
-        if last_was_table && body.starts_with('|') {
+        if last_was_table && line.table {
             continue;
         }
         if last_was_table && !blank {

@@ -215,6 +215,9 @@ pub(crate) struct Line<'a> {
     pub body: &'a str,
     /// Not content: front matter, fenced code, an HTML comment, the status block.
     pub skip: bool,
+    /// A row of a pipe table: a line that opens with `|`, or one of a table written without
+    /// the outer pipes (`Action | Owner`, over a `--- | ---` delimiter row), as GFM allows.
+    pub table: bool,
     /// How many ASCII digits the body has (0 on a skipped line): a line without one states
     /// no time, date or duration, and a date has a year of four.
     pub digits: u32,
@@ -244,6 +247,7 @@ impl<'a> Line<'a> {
             indent,
             body,
             skip,
+            table: !skip && body.starts_with('|'),
             digits: if skip { 0 } else { count_digits(body) },
             marker,
             checkbox,
@@ -341,7 +345,35 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             break;
         }
     }
+    mark_bare_tables(&mut out);
     out
+}
+
+/// Marks the rows of tables written without the outer pipes: a line with a `|` over a
+/// delimiter row (`--- | :---:`), and the lines with a `|` after them, up to a blank line.
+fn mark_bare_tables(lines: &mut [Line<'_>]) {
+    let is_delimiter = |l: &Line<'_>| {
+        !l.skip
+            && l.body.starts_with(['-', ':'])
+            && l.body.contains('|')
+            && l.body.contains('-')
+            && l.body
+                .bytes()
+                .all(|b| matches!(b, b'-' | b':' | b'|' | b' '))
+    };
+    let mut k = 1;
+    while k < lines.len() {
+        let header = &lines[k - 1];
+        if !is_delimiter(&lines[k]) || header.skip || header.table || !header.body.contains('|') {
+            k += 1;
+            continue;
+        }
+        lines[k - 1].table = true;
+        while k < lines.len() && !lines[k].skip && lines[k].body.contains('|') {
+            lines[k].table = true;
+            k += 1;
+        }
+    }
 }
 
 /// Whether a line opens a block of its own (a heading, a list item, a table row, a fence, an
@@ -656,7 +688,7 @@ fn heading(
             }
         }
     }
-    if body.starts_with('|') {
+    if line.table {
         return None;
     }
     // The line's first `<` or `:`, found in one search: most lines have neither.

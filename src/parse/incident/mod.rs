@@ -764,14 +764,10 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
             self.lines = &self.lines[end..];
             // A header table row (`| **Detected** | 2021-03-05 23:27 |`) reads as the label
             // line it stands for.
-            if let Some(cells) = para[0]
-                .body
-                .strip_prefix('|')
-                .map(|r| r.trim_end_matches('|'))
-            {
-                let cells: Vec<String> = cells
-                    .split('|')
-                    .map(|c| inline::plain(c.trim()))
+            if para[0].table {
+                let cells: Vec<Cow<str>> = super::blocks::table_cells(para[0].body)
+                    .unwrap_or_default()
+                    .into_iter()
                     .filter(|c| !c.is_empty())
                     .collect();
                 if cells.len() == 2 && cells[1].bytes().any(|b| b.is_ascii_digit()) {
@@ -823,7 +819,7 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
 /// Whether a line right after a paragraph's line continues it: not blank, not skipped, not a
 /// list item, not a label line.
 fn continues_paragraph(l: &Line<'_>) -> bool {
-    if l.skip || l.body.is_empty() || l.body.starts_with('|') {
+    if l.skip || l.body.is_empty() || l.table {
         return false;
     }
     if l.marker().0 != super::blocks::Marker::None {

@@ -18,7 +18,7 @@ pub(crate) fn action_table(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Vec<ActionItem>> {
     // Cheap test first: most segments have no table at all.
-    let header = lines.iter().find(|l| !l.skip && l.body.starts_with('|'))?;
+    let header = lines.iter().find(|l| l.table)?;
     let cells = blocks::table_cells(header.body)?;
     let cols = Columns::of(&cells);
     let named_action = cells.iter().any(|c| {
@@ -237,6 +237,32 @@ mod tests {
                 )),
                 Some(crate::model::IssueRef::Local(17)),
             ]
+        );
+    }
+
+    #[test]
+    fn a_table_without_the_outer_pipes_is_a_table() {
+        let pm = parse(
+            "## Action items\n\nAction | Owner | Due\n--- | --- | ---\n\
+             Add disk alerts | @ana | 2024-03-01\nRotate keys | @bo | 2024-03-08\n\n\
+             A closing remark | with a pipe.\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
+            .collect();
+        assert_eq!(
+            got[..2],
+            [
+                ("Add disk alerts", Some("ana"), date(2024, 3, 1)),
+                ("Rotate keys", Some("bo"), date(2024, 3, 8)),
+            ]
+        );
+        assert!(
+            !texts(&pm).iter().any(|t| t.contains("Owner")),
+            "{:?}",
+            texts(&pm)
         );
     }
 
