@@ -353,8 +353,8 @@ fn lines(text: &str) -> Vec<Line<'_>> {
 /// delimiter row (`--- | :---:`), and the lines with a `|` after them, up to a blank line.
 fn mark_bare_tables(lines: &mut [Line<'_>]) {
     let is_delimiter = |l: &Line<'_>| {
-        !l.skip
-            && l.body.starts_with(['-', ':'])
+        matches!(l.body.as_bytes().first(), Some(b'-' | b':'))
+            && !l.skip
             && l.body.contains('|')
             && l.body.contains('-')
             && l.body
@@ -473,12 +473,14 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
             // resolution failures"), unless it is a label or made only of section words
             // ("#Issue Summary:").
             if let Some(h) = found.as_mut() {
-                let only_top = h.level == 1
-                    && line.body.starts_with('#')
-                    && !line.body.ends_with(':')
-                    && vocab::is_plain_heading(&h.text).is_none()
-                    && !lines[i + 1..].iter().any(|l| !l.skip && is_top_atx(l.body));
-                if only_top || inline::words_up_to(&h.text, 4) >= 4 {
+                let only_top = || {
+                    h.level == 1
+                        && line.body.starts_with('#')
+                        && !line.body.ends_with(':')
+                        && vocab::is_plain_heading(&h.text).is_none()
+                        && !lines[i + 1..].iter().any(|l| !l.skip && is_top_atx(l.body))
+                };
+                if inline::words_up_to(&h.text, 4) >= 4 || only_top() {
                     h.kind = SectionKind::Other;
                 }
             }

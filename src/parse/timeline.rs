@@ -72,7 +72,14 @@ pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntr
     for block in &blocks {
         match block {
             Block::Table(t) => table(t, &mut clock, out),
-            Block::Node(n) => node(n, structured, &mut clock, out),
+            Block::Node(n) => {
+                // A day line's entries may be nested under it.
+                if node(n, structured, &mut clock, out) {
+                    for child in &n.children {
+                        node(child, structured, &mut clock, out);
+                    }
+                }
+            }
         }
     }
 }
@@ -163,7 +170,9 @@ pub(crate) fn read_stamped(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<Time
     }
 }
 
-fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
+/// Reads one node as an entry, a note or a day line; `true` for a day line, whose nested
+/// entries the caller reads next.
+fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEntry>) -> bool {
     let mut text = std::borrow::Cow::Borrowed(n.plain_str());
     if n.is_title() && !n.children.is_empty() {
         let label = text.trim_end_matches(':').trim().to_string();
@@ -188,15 +197,17 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         if let Some(zone) = time::named_zone(&text) {
             clock.zone = Some(zone);
         }
-        return;
+        return false;
     }
     // A day on a line of its own (`2019-01-22`, `May 6`, `Sept 21:`) heads the entries below
     // it, also those nested under it (`- **May 6**` over `  - 07:12 resolvers time out`).
     let whole = text.trim_end_matches(['.', ':']).trim();
     let day = match &found {
         Some(f) => Some(*f).filter(|f| f.start == 0 && f.end >= whole.len()),
-        None => time::leading_found(whole)
+        // (A day written with its month's name and no year is short: "September 21".)
+        None if whole.len() <= 20 => time::leading_found(whole)
             .filter(|f| f.start == 0 && f.end >= whole.len() && f.month_day.is_some()),
+        None => None,
     };
     if let Some(f) = day.filter(|f| f.stamp.time.is_none()) {
         let year = clock.date.map(|d| chrono::Datelike::year(&d));
@@ -204,13 +215,10 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
             .month_day
             .and_then(|(m, d)| NaiveDate::from_ymd_opt(year?, m, d));
         clock.date = f.date_in(|| clock.ctx.order()).or(undated).or(clock.date);
-        for child in &n.children {
-            node(child, structured, clock, out);
-        }
-        return;
+        return true;
     }
     if found.is_none() && structured && n.marker == Marker::None {
-        return;
+        return false;
     }
     let (time, text) = match &found {
         Some(f) => {
@@ -225,7 +233,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         None => (None, inline::collapse_spaces(&text)),
     };
     if text.is_empty() && time.is_none() {
-        return;
+        return false;
     }
     // Several events written on one line: "10:50 AM: alerted the team. - 11:00 AM: rerouted".
     // Most lines have no ` - `: the collapsed text (trimmed already) is the entry's as it is.
@@ -235,7 +243,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
             text,
             line: n.line_no,
         });
-        return;
+        return false;
     }
     let mut pieces = split_collapsed(&text).into_iter();
     let first = pieces.next().unwrap_or_default();
@@ -253,6 +261,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
             });
         }
     }
+    false
 }
 
 /// Splits an entry's text before each ` - ` that is followed by a time of its own.

@@ -62,12 +62,14 @@ fn closed_label(raw: &str) -> Option<(&str, bool)> {
         .take_while(|c| matches!(c, b'*' | b'_' | b'[' | b'\\' | b' '))
         .count();
     let t = &raw[marks..];
-    // Every action label starts with "a", every task label with "t" or "f" (a test checks):
-    // most text is ruled out by its first letter.
-    let (labels, task) = match t.as_bytes().first()?.to_ascii_lowercase() {
-        b'a' => (&ACTION_LABELS[..], false),
-        b't' | b'f' => (&TASK_LABELS[..], true),
-        _ => return None,
+    // Every action label starts with "action", every task label with "to" or "follow" (a
+    // test checks): most text is ruled out by its first letters.
+    let (labels, task) = if inline::starts_with_ascii_ci(t, "action") {
+        (&ACTION_LABELS[..], false)
+    } else if inline::starts_with_ascii_ci(t, "to") || inline::starts_with_ascii_ci(t, "follow") {
+        (&TASK_LABELS[..], true)
+    } else {
+        return None;
     };
     labels.iter().find_map(|label| {
         if !inline::starts_with_ascii_ci(t, label) {
@@ -932,8 +934,10 @@ mod tests {
 
     #[test]
     fn labels_start_with_the_letters_that_select_them_and_longer_ones_come_first() {
-        assert!(ACTION_LABELS.iter().all(|l| l.starts_with('a')));
-        assert!(TASK_LABELS.iter().all(|l| l.starts_with(['t', 'f'])));
+        assert!(ACTION_LABELS.iter().all(|l| l.starts_with("action")));
+        assert!(TASK_LABELS
+            .iter()
+            .all(|l| l.starts_with("to") || l.starts_with("follow")));
         for table in [&ACTION_LABELS[..], &TASK_LABELS] {
             for (k, label) in table.iter().enumerate() {
                 let shadowed = table[..k].iter().any(|earlier| label.starts_with(earlier));
