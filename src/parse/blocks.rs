@@ -79,9 +79,7 @@ impl Row<'_> {
     /// Cell `i` as written (`[chip #942](https://github.com/o/chip/issues/942)`), split as
     /// [`table_cells`] splits it.
     pub(crate) fn raw_cell(&self, i: usize) -> Option<&str> {
-        let inner = self.raw.trim_start_matches('|');
-        let inner = inner.strip_suffix('|').unwrap_or(inner);
-        inner.split('|').nth(i).map(str::trim)
+        row_cells(&self.raw).nth(i)
     }
 }
 
@@ -232,16 +230,29 @@ fn strip_html_bullet(body: &str) -> Option<(Marker, &str)> {
 /// Splits a table row (a line marked [`Line::table`]) into trimmed cells; `None` when every
 /// cell is empty.
 pub(crate) fn table_cells(body: &str) -> Option<Vec<Cow<'_, str>>> {
-    let inner = body.trim_start_matches('|');
-    let inner = inner.strip_suffix('|').unwrap_or(inner);
-    let cells: Vec<Cow<str>> = inner
-        .split('|')
-        .map(|c| inline::plain_cow(c.trim()))
-        .collect();
+    let cells: Vec<Cow<str>> = row_cells(body).map(inline::plain_cow).collect();
     if cells.iter().all(|c| c.is_empty()) {
         return None;
     }
     Some(cells)
+}
+
+/// A table row's cells as written and trimmed, the outer pipes dropped.
+fn row_cells(body: &str) -> impl Iterator<Item = &str> {
+    let inner = body.trim_start_matches('|');
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    inner.split('|').map(str::trim)
+}
+
+/// Whether a line is a table's delimiter row (`|---|:---:|`, `--- | ---`): only dashes,
+/// colons, pipes and spaces, with a dash and a pipe among them.
+pub(crate) fn is_delimiter_row(body: &str) -> bool {
+    let body = body.trim();
+    body.contains('-')
+        && body.contains('|')
+        && body
+            .bytes()
+            .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
 }
 
 fn is_separator_row(cells: &[Cow<str>]) -> bool {

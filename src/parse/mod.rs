@@ -25,6 +25,7 @@ use crate::clock::Zone;
 
 use crate::model::{Diagnostic, Postmortem, Section, SectionKind, Severity};
 
+pub(crate) use blocks::is_delimiter_row;
 pub use time::zone_offset;
 
 /// The first line of the status block that the follow-up writes into a postmortem. The parser
@@ -352,14 +353,11 @@ fn lines(text: &str) -> Vec<Line<'_>> {
 /// Marks the rows of tables written without the outer pipes: a line with a `|` over a
 /// delimiter row (`--- | :---:`), and the lines with a `|` after them, up to a blank line.
 fn mark_bare_tables(lines: &mut [Line<'_>]) {
+    // (The first byte rules out nearly every line before the whole line is read.)
     let is_delimiter = |l: &Line<'_>| {
-        matches!(l.body.as_bytes().first(), Some(b'-' | b':'))
+        matches!(l.body.as_bytes().first(), Some(b'-' | b':' | b'|'))
             && !l.skip
-            && l.body.contains('|')
-            && l.body.contains('-')
-            && l.body
-                .bytes()
-                .all(|b| matches!(b, b'-' | b':' | b'|' | b' '))
+            && blocks::is_delimiter_row(l.body)
     };
     let mut k = 1;
     while k < lines.len() {

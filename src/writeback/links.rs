@@ -104,12 +104,7 @@ fn table_context(lines: &[&str], idx: usize) -> Option<Vec<String>> {
 }
 
 fn is_delimiter(line: &str) -> bool {
-    let body = split_ending(line).0.trim();
-    body.contains('-')
-        && body.contains('|')
-        && body
-            .chars()
-            .all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+    crate::parse::is_delimiter_row(split_ending(line).0)
 }
 
 /// Cell texts of a row, outer pipes dropped, `\|` kept inside a cell.

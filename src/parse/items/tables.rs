@@ -264,6 +264,10 @@ mod tests {
             "{:?}",
             texts(&pm)
         );
+        // A header without pipes over a delimiter row with them.
+        let pm = parse("## Action items\n\nAction | Owner\n|---|---|\nAdd alerts | @ana\n");
+        assert_eq!(texts(&pm), ["Add alerts"]);
+        assert_eq!(pm.actions[0].owner.as_deref(), Some("ana"));
     }
 
     #[test]
