@@ -393,7 +393,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_listed_owner_is_the_assignee() {
+    fn first_owner_is_the_first_of_a_list_or_the_whole_name() {
         assert_eq!(first_owner("lena, omar"), "lena");
         assert_eq!(first_owner("olivier,charles"), "olivier");
         assert_eq!(first_owner("Billing team"), "Billing team");

@@ -54,8 +54,8 @@ fn field_of_lower(k: &str) -> Option<Field> {
         | "followup"
         | "remediation" => Field::Text,
         "type" | "kind" | "category" => Field::Kind,
-        "owner" | "owners" | "assignee" | "assignees" | "assigned to" | "responsible" | "who"
-        | "dri" => Field::Owner,
+        "owner" | "owners" | "assignee" | "assignees" | "assigned to" | "owned by"
+        | "responsible" | "who" | "dri" => Field::Owner,
         "due" | "due date" | "deadline" | "target" | "target date" | "eta" | "when" | "by"
         | "date" | "due by" | "expected date" | "expected" | "target completion"
         | "completion date" | "due on" => Field::Due,
@@ -73,9 +73,6 @@ fn field_of_lower(k: &str) -> Option<Field> {
 /// decides: the last (`Action owner`, `Target completion date`, `Jira ticket`), else the
 /// first (`Responsible party`, `Assigned team`).
 pub(super) fn column_of(header: &str) -> Option<Field> {
-    if let Some(f) = field_of(header) {
-        return Some(f);
-    }
     let k = header.trim().trim_matches('*').to_lowercase();
     let k = k
         .split('(')

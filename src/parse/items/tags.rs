@@ -3,8 +3,8 @@
 //! segments (`owner: x, due: y`, `— @alice`, `, P1`).
 
 use super::fields::{
-    cued_date, field_line_text, first_mention, is_login, is_priority_token, leading_priority,
-    trailing_due, without_period, Field,
+    cued_date, field_line_text, field_of, first_mention, is_login, is_priority_token,
+    leading_priority, trailing_due, without_period, Field,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
 use super::{Meta, Reader};
@@ -349,11 +349,12 @@ impl Reader<'_> {
             self.meta_words(part, line, meta);
             return true;
         }
-        // `@ana`, `@ana and @bo`, `assigned to @ana`: the first named owns the item.
-        let named = ["assigned to ", "assignee ", "owned by ", "owner ", "dri "]
-            .iter()
-            .find(|cue| inline::starts_with_ascii_ci(part, cue))
-            .map_or(part, |cue| &part[cue.len()..]);
+        // `@ana`, `@ana and @bo`, `assigned to @ana` (an owner key without its colon): the
+        // first named owns the item.
+        let named = part
+            .find(" @")
+            .filter(|&at| field_of(&part[..at]) == Some(Field::Owner))
+            .map_or(part, |at| &part[at + 1..]);
         let mut logins = named
             .split(" and ")
             .flat_map(|p| p.split(" & "))
