@@ -476,7 +476,9 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
                         && line.body.starts_with('#')
                         && !line.body.ends_with(':')
                         && vocab::is_plain_heading(&h.text).is_none()
-                        && !lines[i + 1..].iter().any(|l| !l.skip && is_top_atx(l.body))
+                        && !lines[i + 1..]
+                            .iter()
+                            .any(|l| !l.skip && atx(l.body).is_some_and(|(level, _)| level == 1))
                 };
                 if inline::words_up_to(&h.text, 4) >= 4 || only_top() {
                     h.kind = SectionKind::Other;
@@ -665,18 +667,8 @@ fn heading(
     let make =
         |level: usize, text: &str, span: usize| from_plain(level, &inline::plain_cow(text), span);
 
-    // ATX, also without the space: `#Issue Summary:`. Not `#123`.
-    if body.starts_with('#') {
-        let hashes = body.bytes().take_while(|b| *b == b'#').count();
-        let rest = &body[hashes..];
-        let ok = hashes <= 6
-            && rest
-                .chars()
-                .next()
-                .is_some_and(|c| c == ' ' || c.is_alphabetic() || c == '*' || c == '_');
-        if ok && !rest.trim().is_empty() {
-            return Some(make(hashes, rest, 1));
-        }
+    if let Some((level, rest)) = atx(body) {
+        return Some(make(level, rest, 1));
     }
     // HTML headings: `<h2>Timeline:</h2>`.
     if body.len() > 4 && body.as_bytes()[0] == b'<' && (body.as_bytes()[1] | 0x20) == b'h' {
@@ -905,10 +897,19 @@ fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDa
     })
 }
 
-/// Whether `body` is an ATX heading of level one (`# Title`, `#Title`).
-fn is_top_atx(body: &str) -> bool {
-    body.strip_prefix('#')
-        .is_some_and(|rest| rest.starts_with(|c: char| c == ' ' || c.is_alphabetic()))
+/// An ATX heading's level and text, also without the space (`#Issue Summary:`); not `#123`.
+fn atx(body: &str) -> Option<(usize, &str)> {
+    if !body.starts_with('#') {
+        return None;
+    }
+    let hashes = body.bytes().take_while(|b| *b == b'#').count();
+    let rest = &body[hashes..];
+    let ok = hashes <= 6
+        && rest
+            .chars()
+            .next()
+            .is_some_and(|c| c == ' ' || c.is_alphabetic() || c == '*' || c == '_');
+    (ok && !rest.trim().is_empty()).then_some((hashes, rest))
 }
 
 /// Whether `text` opens with a time of day (`4:09 PM`, `~9:43 AM`, `10:07-10:29`).

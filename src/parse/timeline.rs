@@ -31,15 +31,20 @@ impl<'c, 'a> Clock<'c, 'a> {
         }
     }
 
+    /// The day `f` names: its month and day in the running date's year when it writes no
+    /// year, else its date.
+    fn day_of(&self, f: &Found) -> Option<NaiveDate> {
+        let year = self.date.map(|d| chrono::Datelike::year(&d));
+        match (f.month_day, year) {
+            (Some((m, d)), Some(year)) => NaiveDate::from_ymd_opt(year, m, d),
+            _ => f.date_in(|| self.ctx.order()),
+        }
+    }
+
     /// Completes a found moment with the running date and zone, and moves the clock.
     fn stamp(&mut self, f: &Found) -> Timestamp {
         let mut s = f.stamp;
-        s.date = f.date_in(|| self.ctx.order());
-        if let Some((m, d)) = f.month_day {
-            if let Some(year) = self.date.map(|d| chrono::Datelike::year(&d)) {
-                s.date = NaiveDate::from_ymd_opt(year, m, d);
-            }
-        }
+        s.date = self.day_of(f);
         if s.date.is_some() {
             self.date = s.date;
         } else if let Some(t) = s.time {
@@ -210,11 +215,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         None => None,
     };
     if let Some(f) = day.filter(|f| f.stamp.time.is_none()) {
-        let year = clock.date.map(|d| chrono::Datelike::year(&d));
-        let undated = f
-            .month_day
-            .and_then(|(m, d)| NaiveDate::from_ymd_opt(year?, m, d));
-        clock.date = f.date_in(|| clock.ctx.order()).or(undated).or(clock.date);
+        clock.date = clock.day_of(&f).or(clock.date);
         return true;
     }
     if found.is_none() && structured && n.marker == Marker::None {
