@@ -248,11 +248,11 @@ fn row_cells(body: &str) -> impl Iterator<Item = &str> {
 /// colons, pipes and spaces, with a dash and a pipe among them.
 pub(crate) fn is_delimiter_row(body: &str) -> bool {
     let body = body.trim();
-    body.contains('-')
+    // The bytes first: a list item (`- text`) fails at its third.
+    body.bytes()
+        .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
+        && body.contains('-')
         && body.contains('|')
-        && body
-            .bytes()
-            .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t'))
 }
 
 fn is_separator_row(cells: &[Cow<str>]) -> bool {
