@@ -239,9 +239,43 @@ pub(crate) fn table_cells(body: &str) -> Option<Vec<Cow<'_, str>>> {
 
 /// A table row's cells as written and trimmed, the outer pipes dropped.
 fn row_cells(body: &str) -> impl Iterator<Item = &str> {
-    let inner = body.trim_start_matches('|');
-    let inner = inner.strip_suffix('|').unwrap_or(inner);
-    inner.split('|').map(str::trim)
+    cell_spans(body).into_iter().map(|(s, e)| body[s..e].trim())
+}
+
+/// Byte ranges of a table row's cells: between the pipes that are not escaped (`\|` is a pipe
+/// inside a cell, as GFM has it), the outer pipes not included. Write-back edits a cell in place
+/// through these; the parser reads them.
+pub(crate) fn cell_spans(row: &str) -> Vec<(usize, usize)> {
+    let mut bounds = Vec::new();
+    let bytes = row.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'|' && (i == 0 || bytes[i - 1] != b'\\') {
+            bounds.push(i);
+        }
+    }
+    let trimmed_start = row.len() - row.trim_start().len();
+    let trimmed_end = row.trim_end().len();
+    let leading = bounds.first() == Some(&trimmed_start);
+    let trailing = bounds.last().is_some_and(|b| b + 1 == trimmed_end);
+    let mut edges = Vec::new();
+    if !leading {
+        edges.push(0usize);
+    }
+    for b in &bounds {
+        edges.push(*b + 1);
+    }
+    let mut spans = Vec::new();
+    for (k, start) in edges.iter().enumerate() {
+        let end = match bounds.get(k + usize::from(leading)) {
+            Some(b) => *b,
+            None if trailing => break,
+            None => row.len(),
+        };
+        if *start <= end {
+            spans.push((*start, end));
+        }
+    }
+    spans
 }
 
 /// Whether a line is a table's delimiter row (`|---|:---:|`, `--- | ---`): only dashes,

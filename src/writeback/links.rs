@@ -109,44 +109,10 @@ fn is_delimiter(line: &str) -> bool {
 
 /// Cell texts of a row, outer pipes dropped, `\|` kept inside a cell.
 fn cells(row: &str) -> Vec<String> {
-    cell_spans(row)
+    crate::parse::cell_spans(row)
         .into_iter()
         .map(|(s, e)| row[s..e].trim().to_string())
         .collect()
-}
-
-/// Byte ranges of a row's cells (between unescaped pipes; outer pipes not included).
-fn cell_spans(row: &str) -> Vec<(usize, usize)> {
-    let mut bounds = Vec::new();
-    let bytes = row.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        if *b == b'|' && (i == 0 || bytes[i - 1] != b'\\') {
-            bounds.push(i);
-        }
-    }
-    let trimmed_start = row.len() - row.trim_start().len();
-    let trimmed_end = row.trim_end().len();
-    let leading = bounds.first() == Some(&trimmed_start);
-    let trailing = bounds.last().is_some_and(|b| b + 1 == trimmed_end);
-    let mut edges = Vec::new();
-    if !leading {
-        edges.push(0usize);
-    }
-    for b in &bounds {
-        edges.push(*b + 1);
-    }
-    let mut spans = Vec::new();
-    for (k, start) in edges.iter().enumerate() {
-        let end = match bounds.get(k + usize::from(leading)) {
-            Some(b) => *b,
-            None if trailing => break,
-            None => row.len(),
-        };
-        if *start <= end {
-            spans.push((*start, end));
-        }
-    }
-    spans
 }
 
 fn header_is(h: &str, names: &[&str]) -> bool {
@@ -190,7 +156,7 @@ const TEXT_COLUMNS: [&str; 15] = [
 
 fn link_in_row(line: &str, header: &[String], link: &Link) -> String {
     let (body, ending) = split_ending(line);
-    let spans = cell_spans(body);
+    let spans = crate::parse::cell_spans(body);
     let issue_col = header.iter().position(|h| header_is(h, &ISSUE_COLUMNS));
     let text_col = header
         .iter()

@@ -271,6 +271,19 @@ mod tests {
     }
 
     #[test]
+    fn an_escaped_pipe_stays_inside_its_cell() {
+        // GFM: `\|` is a pipe in the cell's text, not a cell boundary; read as one, the owner
+        // and due columns would shift by one.
+        let pm = parse(
+            "## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n\
+             | Alert when `a \\| b` fails | @ana | 2024-03-01 |\n",
+        );
+        assert_eq!(texts(&pm), ["Alert when a | b fails"]);
+        assert_eq!(pm.actions[0].owner.as_deref(), Some("ana"));
+        assert_eq!(pm.actions[0].due, date(2024, 3, 1));
+    }
+
+    #[test]
     fn an_issue_column_beside_only_named_columns_holds_the_items() {
         let pm = parse(
             "## Follow-up tasks\n\n| Issue | Owner | Due date | Priority |\n|---|---|---|---|\n\
