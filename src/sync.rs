@@ -308,6 +308,10 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                 .collect();
             let outcome = loop {
                 let owner_shown = match (&assignee, &item.owner, &login) {
+                    // Several owners: the first is assigned, the list stays as written.
+                    (Some(_), Some(o), Some(l)) if crate::model::first_owner(o) != o.as_str() => {
+                        Some(format!("{o} ({l} assigned)"))
+                    }
                     (Some(_), _, Some(l)) => Some(l.clone()),
                     (None, Some(o), _) => Some(format!("{o} (no matching account)")),
                     _ => None,

@@ -28,6 +28,7 @@ both_forges!(
     items_naming_an_issue_are_adopted_and_removed_items_reported,
     removed_items_are_closed_only_when_asked,
     ticked_items_new_issues_are_closed_but_a_reopened_one_is_respected,
+    an_item_with_several_owners_is_assigned_to_the_first,
 );
 
 both_forges!(
@@ -95,6 +96,29 @@ async fn first_sync_opens_one_issue_per_item_and_the_second_makes_no_write<F: Sy
         pages + F::CONNECT_REQUESTS,
         "{:?}",
         fake.requests().all()
+    );
+}
+
+async fn an_item_with_several_owners_is_assigned_to_the_first<F: SyncForge>() {
+    let fake = F::start_with_owners();
+    let ws = workspace();
+    std::fs::write(
+        ws.path().join("postmortems/90-two-owners.md"),
+        "# Queue stall\n\n## Action items\n\n| Action | Owner(s) | Due |\n|---|---|---|\n\
+         | Page on consumer lag | @okoye, @jdoe | 2026-02-01 |\n\
+         | Split the queue per tenant | Lena Fischer, @mtanaka | 2026-02-15 |\n",
+    )
+    .unwrap();
+    let report = sync_once(&fake, ws.path(), &NoSleep::default()).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    // The first owner named is the assignee; the body keeps the whole list.
+    let i = issue_titled(&fake, "Page on consumer lag");
+    assert_eq!(i.assignees, ["okoye"]);
+    assert!(i.body.contains("jdoe (okoye assigned)"), "{}", i.body);
+    // A first owner mapped in [owners] by name: "Lena Fischer" is lfischer.
+    assert_eq!(
+        issue_titled(&fake, "Split the queue per tenant").assignees,
+        ["lfischer"]
     );
 }
 
