@@ -239,43 +239,42 @@ pub(crate) fn table_cells(body: &str) -> Option<Vec<Cow<'_, str>>> {
 
 /// A table row's cells as written and trimmed, the outer pipes dropped.
 fn row_cells(body: &str) -> impl Iterator<Item = &str> {
-    cell_spans(body).into_iter().map(|(s, e)| body[s..e].trim())
+    cell_spans(body).map(|(s, e)| body[s..e].trim())
 }
 
 /// Byte ranges of a table row's cells: between the pipes that are not escaped (`\|` is a pipe
 /// inside a cell, as GFM has it), the outer pipes not included. Write-back edits a cell in place
 /// through these; the parser reads them.
-pub(crate) fn cell_spans(row: &str) -> Vec<(usize, usize)> {
-    let mut bounds = Vec::new();
+pub(crate) fn cell_spans(row: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let bytes = row.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        if *b == b'|' && (i == 0 || bytes[i - 1] != b'\\') {
-            bounds.push(i);
+    let is_pipe = |i: usize| bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\');
+    // Outer pipes stand at the row's ends, after or before nothing but whitespace.
+    let (start, end) = (row.len() - row.trim_start().len(), row.trim_end().len());
+    let first = if start < end && is_pipe(start) {
+        start + 1
+    } else {
+        0
+    };
+    let stop = if end > first && is_pipe(end - 1) {
+        end - 1
+    } else {
+        row.len()
+    };
+    // Where the next cell starts; `|` alone is a pipe and no cell.
+    let mut from = (first == 0 || first < end).then_some(first);
+    std::iter::from_fn(move || {
+        let cell = from?;
+        let mut at = cell;
+        while let Some(k) = memchr::memchr(b'|', &bytes[at..stop]) {
+            if is_pipe(at + k) {
+                from = Some(at + k + 1);
+                return Some((cell, at + k));
+            }
+            at += k + 1;
         }
-    }
-    let trimmed_start = row.len() - row.trim_start().len();
-    let trimmed_end = row.trim_end().len();
-    let leading = bounds.first() == Some(&trimmed_start);
-    let trailing = bounds.last().is_some_and(|b| b + 1 == trimmed_end);
-    let mut edges = Vec::new();
-    if !leading {
-        edges.push(0usize);
-    }
-    for b in &bounds {
-        edges.push(*b + 1);
-    }
-    let mut spans = Vec::new();
-    for (k, start) in edges.iter().enumerate() {
-        let end = match bounds.get(k + usize::from(leading)) {
-            Some(b) => *b,
-            None if trailing => break,
-            None => row.len(),
-        };
-        if *start <= end {
-            spans.push((*start, end));
-        }
-    }
-    spans
+        from = None;
+        Some((cell, stop))
+    })
 }
 
 /// Whether a line is a table's delimiter row (`|---|:---:|`, `--- | ---`): only dashes,
@@ -468,4 +467,47 @@ fn open_node<'b, 'a>(out: &'b mut [Block<'a>], path: &[usize]) -> Option<&'b mut
 fn ends_sentence(text: &str) -> bool {
     let t = text.trim_end();
     t.ends_with(['.', '!', '?', ':', ';']) || t.ends_with(".)") || t.ends_with(".\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell_spans;
+
+    #[test]
+    fn cell_spans_agree_with_a_pipe_by_pipe_reading() {
+        // The reference: every unescaped pipe is a bound; a bound at the trimmed row's start or
+        // end is an outer pipe, with no cell before or after it.
+        fn reference(row: &str) -> Vec<(usize, usize)> {
+            let b = row.as_bytes();
+            let bounds: Vec<usize> = (0..b.len())
+                .filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\'))
+                .collect();
+            let leading = bounds.first() == Some(&(row.len() - row.trim_start().len()));
+            let trailing = bounds.last().is_some_and(|x| x + 1 == row.trim_end().len());
+            let mut edges = if leading { vec![] } else { vec![0] };
+            edges.extend(bounds.iter().map(|x| x + 1));
+            let mut spans = Vec::new();
+            for (k, &start) in edges.iter().enumerate() {
+                let end = match bounds.get(k + usize::from(leading)) {
+                    Some(&x) => x,
+                    None if trailing => break,
+                    None => row.len(),
+                };
+                spans.push((start, end));
+            }
+            spans
+        }
+        let pieces = ["|", "\\|", " ", "a", "\\", "--", "é"];
+        for n in 0..6u32 {
+            for mut code in 0..pieces.len().pow(n) {
+                let mut row = String::new();
+                for _ in 0..n {
+                    row.push_str(pieces[code % pieces.len()]);
+                    code /= pieces.len();
+                }
+                let got: Vec<_> = cell_spans(&row).collect();
+                assert_eq!(got, reference(&row), "{row:?}");
+            }
+        }
+    }
 }

@@ -110,7 +110,6 @@ fn is_delimiter(line: &str) -> bool {
 /// Cell texts of a row, outer pipes dropped, `\|` kept inside a cell.
 fn cells(row: &str) -> Vec<String> {
     crate::parse::cell_spans(row)
-        .into_iter()
         .map(|(s, e)| row[s..e].trim().to_string())
         .collect()
 }
@@ -156,7 +155,7 @@ const TEXT_COLUMNS: [&str; 15] = [
 
 fn link_in_row(line: &str, header: &[String], link: &Link) -> String {
     let (body, ending) = split_ending(line);
-    let spans = crate::parse::cell_spans(body);
+    let spans: Vec<_> = crate::parse::cell_spans(body).collect();
     let issue_col = header.iter().position(|h| header_is(h, &ISSUE_COLUMNS));
     let text_col = header
         .iter()
