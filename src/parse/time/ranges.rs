@@ -197,11 +197,18 @@ fn is_connector(gap: &str) -> bool {
 /// chain of colon-joined numbers have no connector between them, so they never make a
 /// range; and of two chains, each one's first run counts.) A range of days (`from April
 /// 10th, 2026 to April 14th, 2026`, or a day until four digits: `March 20 2017 till about
-/// 1300`) has two runs of four digits.
+/// 1300`) has two runs of four digits. Either pair stands close: the two ends of a range are
+/// joined by a connector and a few words, and the longest stretch between two such runs is
+/// an end's date written out (`10:00 AM on Wednesday, September 20th, 2023 - Thursday,
+/// September 21st, 2023 11:30 AM`).
 pub(crate) fn may_hold_range(text: &str) -> bool {
     let b = text.as_bytes();
     let mark = |c: u8| matches!(c.to_ascii_lowercase(), b'a' | b'p' | b'm');
-    let (mut hours, mut four_digits, mut i) = (0, 0, 0);
+    // Where the last run of each kind ended: the next must start within `NEAR` bytes.
+    const NEAR: usize = 120;
+    let (mut hour_end, mut year_end): (Option<usize>, Option<usize>) = (None, None);
+    let near = |end: Option<usize>, start: usize| end.is_some_and(|e| start - e <= NEAR);
+    let mut i = 0;
     while i < b.len() {
         if !b[i].is_ascii_digit() {
             i += 1;
@@ -217,10 +224,17 @@ pub(crate) fn may_hold_range(text: &str) -> bool {
         let ends_an_hour = matches!(next, b':' | b'.')
             || mark(next)
             || (next == b' ' && b.get(i + 1).is_some_and(|c| mark(*c)));
-        hours += usize::from(!after_colon && ends_an_hour);
-        four_digits += usize::from(i - start == 4);
-        if hours >= 2 || four_digits >= 2 {
-            return true;
+        if !after_colon && ends_an_hour {
+            if near(hour_end, start) {
+                return true;
+            }
+            hour_end = Some(i);
+        }
+        if i - start == 4 {
+            if near(year_end, start) {
+                return true;
+            }
+            year_end = Some(i);
         }
     }
     false
@@ -265,6 +279,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn times_far_apart_are_not_a_range_but_one_amid_prose_is() {
+        let far = "At 10:00 the deploy began and error rates climbed across every region while \
+                   the on-call engineer paged the database team and waited for them. At 11:30 \
+                   it was rolled back.";
+        assert!(!may_hold_range(far));
+        assert_eq!(range(far), None);
+        // Prose around a range written out with its dates does not hide it.
+        let long = format!(
+            "{far} The outage lasted from June 10, 2023, 08:00 AM - June 11, 2023, 10:00 AM \
+             (UTC-5). {far}"
+        );
+        assert!(may_hold_range(&long));
+        assert!(range(&long).is_some());
     }
 
     #[test]
