@@ -729,8 +729,12 @@ fn heading(
         let alone = rest[c + 1..].trim_start_matches(['*', '_', ' ']).is_empty();
         !label.ends_with(|ch: char| ch.is_ascii_digit())
             && at_most_words(label, 10)
-            // With text after it, a label starts a section only if it names one.
-            && (alone || vocab::may_name_section(label))
+            // With text after it, a label starts a section only if it names one, outside
+            // lists and in five words at most (as the labels below are read).
+            && (alone
+                || (marker == blocks::Marker::None
+                    && at_most_words(label, 5)
+                    && vocab::may_name_section(label)))
     });
     // (Asked only of a line without such a label: the label decides the rest.)
     let line_heading = || {
@@ -1015,6 +1019,20 @@ mod tests {
             title("Incident ID: INC-2291\nTitle: Storage cluster degraded\n\nText.\n").as_deref(),
             Some("Storage cluster degraded")
         );
+    }
+
+    #[test]
+    fn a_sentence_introducing_a_quote_through_a_link_is_not_a_heading() {
+        // The first colon stands in the link's URL: the words before it are no label.
+        let pm = parse(
+            "t.md",
+            "# Phishing\n\n## Summary\n\nThe impacted user [posted about the activity on \
+             Twitter](https://example.com/status/1):\n\n> There was a phishing attack.\n\n\
+             - Action items [see](https://example.com/x): rotate the tokens\n",
+            &ParseOptions::default(),
+        );
+        let headings: Vec<_> = pm.sections.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(headings, ["Phishing", "Summary"]);
     }
 
     fn stamps(pm: &Postmortem) -> Vec<String> {
