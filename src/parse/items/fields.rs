@@ -271,8 +271,13 @@ pub(super) fn without_period(v: &str) -> &str {
     }
 }
 
-/// An owner's name without the `@` of a login or the period of a sentence.
+/// An owner's name without the `@` of a login, the period of a sentence or a key that says
+/// it is one (`POC: Raj` in an Owner cell).
 fn clean_owner(v: &str) -> String {
+    let v = match v.split_once(':') {
+        Some((key, name)) if column_of(key) == Some(Field::Owner) => name,
+        _ => v,
+    };
     // Several owners (`@lena, @omar`) stay listed, each without the `@`.
     let names: Vec<&str> = without_period(v.trim())
         .split(',')

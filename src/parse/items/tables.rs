@@ -200,7 +200,7 @@ mod tests {
              | Item | Owner(s) | Target completion date | Jira ticket | Closed? |\n\
              |---|---|---|---|---|\n\
              | Validate the CSV schema | @lena, @omar | 2023-10-20 | OPS-12 | Yes |\n\
-             | Add an export metric | Raj | 2023-10-25 | OPS-13 | No |\n\n\
+             | Add an export metric | POC: Raj | 2023-10-25 | OPS-13 | No |\n\n\
              ## Remediation\n\n| Description | Responsible party | Due date (UTC) | Status |\n\
              |---|---|---|---|\n| Retry failed uploads | Billing team | 2023-11-15 | Yes |\n",
         );
@@ -213,6 +213,7 @@ mod tests {
             got,
             [
                 (Some("lena, omar"), date(2023, 10, 20), true, true),
+                // A key in the cell that says the value is an owner goes.
                 (Some("Raj"), date(2023, 10, 25), true, false),
                 // "Yes" under a plain Status column says nothing.
                 (Some("Billing team"), date(2023, 11, 15), false, false),
