@@ -28,9 +28,17 @@ pub(crate) fn heading_item(
     let names_time = time::moments(heading)
         .iter()
         .any(|m| m.stamp.time.is_some());
+    // A short heading ("Monitoring") names a group, unless field lines under it (`Owner:`,
+    // `Due:`) say it is one item.
+    let has_fields = || {
+        blocks.iter().any(|b| match b {
+            Block::Node(n) => field_line(n).is_some_and(|(f, _)| f != Field::Text),
+            Block::Table(_) => false,
+        })
+    };
     if has_list(&blocks)
         || heading.ends_with(':')
-        || inline::words_up_to(heading, 3) < 3
+        || (inline::words_up_to(heading, 3) < 3 && !has_fields())
         || names_time
     {
         return false;
@@ -138,6 +146,28 @@ mod tests {
                     None
                 ),
                 ("Page on export lag", Some("sre"), date(2023, 11, 20), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_short_heading_with_field_lines_under_it_is_an_item_not_a_group() {
+        // Read as a group, its field lines became items of their own ("Owner", "Due: ...").
+        let pm = parse(
+            "## Action items\n\n### Tune GC\n\nOwner: @ana\nDue: 2026-01-10\n\n\
+             ### Monitoring\n\nDisk alerts on every node.\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Tune GC", Some("ana"), date(2026, 1, 10)),
+                // Without fields a short heading still titles what stands under it.
+                ("Disk alerts on every node.", None, None),
             ]
         );
     }
