@@ -78,6 +78,24 @@ pub fn lint(pm: &Postmortem, cfg: &Config) -> Vec<Diagnostic> {
         }
     }
     let mut seen: HashMap<String, usize> = HashMap::new();
+    // A due date written but unreadable has its own warning: the item's lines (up to the next
+    // item's) holding one get no second one for the missing date.
+    let unreadable_due: Vec<usize> = pm
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "unparseable-date")
+        .filter_map(|d| d.line)
+        .collect();
+    let due_unreadable = |a: &crate::model::ActionItem| {
+        let end = pm
+            .actions
+            .iter()
+            .map(|b| b.line)
+            .filter(|&l| l > a.line)
+            .min()
+            .unwrap_or(usize::MAX);
+        unreadable_due.iter().any(|&l| l >= a.line && l < end)
+    };
     for a in &pm.actions {
         if !a.done && cfg.lint.require_owner && a.owner.is_none() {
             out.push(Diagnostic::new(
@@ -90,7 +108,7 @@ pub fn lint(pm: &Postmortem, cfg: &Config) -> Vec<Diagnostic> {
                 ),
             ));
         }
-        if !a.done && cfg.lint.require_due && a.due.is_none() {
+        if !a.done && cfg.lint.require_due && a.due.is_none() && !due_unreadable(a) {
             out.push(Diagnostic::new(
                 Severity::Warning,
                 Some(a.line),
@@ -152,13 +170,17 @@ mod tests {
     use super::*;
 
     fn codes(text: &str) -> Vec<(String, Option<usize>, Severity)> {
+        codes_requiring_due(text, false)
+    }
+
+    fn codes_requiring_due(text: &str, due: bool) -> Vec<(String, Option<usize>, Severity)> {
         let pm = crate::parse::parse("pm.md", text, &crate::parse::ParseOptions::default());
         let mut cfg = Config {
             required_sections: vec![],
             ..Config::default()
         };
         cfg.lint.require_owner = false;
-        cfg.lint.require_due = false;
+        cfg.lint.require_due = due;
         lint(&pm, &cfg)
             .into_iter()
             .map(|d| (d.code.to_string(), d.line, d.severity))
@@ -178,6 +200,24 @@ mod tests {
                 ("empty-actions".to_string(), Some(3), w),
                 ("unreadable-owner".to_string(), Some(11), w),
                 ("unparseable-date".to_string(), Some(12), w),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_due_date_is_one_warning_not_two() {
+        let got = codes_requiring_due(
+            "## Action Items\n\n- Add alerts. Due: end of May\n- Rotate keys\n\n\
+             ### Tune GC\n\nOwner: @ana\nDue: someday\n",
+            true,
+        );
+        let w = Severity::Warning;
+        assert_eq!(
+            got,
+            [
+                ("unparseable-date".to_string(), Some(3), w),
+                ("missing-due".to_string(), Some(4), w),
+                ("unparseable-date".to_string(), Some(9), w),
             ]
         );
     }
