@@ -144,6 +144,35 @@ pub(super) fn is_login(s: &str) -> bool {
     s.len() <= 80 && !s.starts_with('@') && crate::model::is_login(s)
 }
 
+/// A person's or a team's name written plainly (`Raj`, `Raj Patel`, `SRE`): one to three
+/// words, each opening with a capital and made of letters (and `.`, `'`, `-`), that is no
+/// status (`Done`, `In Progress`) or relative deadline (`Next Sprint`).
+pub(super) fn is_name(part: &str) -> bool {
+    const STATUSES: [&str; 12] = [
+        "open",
+        "pending",
+        "blocked",
+        "planned",
+        "deferred",
+        "started",
+        "progress",
+        "new",
+        "todo",
+        "wip",
+        "cancelled",
+        "backlog",
+    ];
+    (1..=3).contains(&part.split_whitespace().count())
+        && part.split_whitespace().all(|w| {
+            w.starts_with(char::is_uppercase)
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '.' | '\'' | '-'))
+                && !STATUSES.contains(&w.to_lowercase().as_str())
+        })
+        && !says_done(part)
+        && !is_relative(part)
+}
+
 pub(super) fn first_mention(t: &str) -> Option<String> {
     let b = t.as_bytes();
     for (i, c) in b.iter().enumerate() {

@@ -3,7 +3,7 @@
 //! segments (`owner: x, due: y`, `— @alice`, `, P1`).
 
 use super::fields::{
-    cued_date, field_line_text, field_of, first_mention, is_login, is_priority_token,
+    cued_date, field_line_text, field_of, first_mention, is_login, is_name, is_priority_token,
     leading_priority, trailing_due, without_period, Field,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
@@ -265,6 +265,11 @@ impl Reader<'_> {
             } else if is_priority_token(last) {
                 meta.priority.get_or_insert_with(|| last.to_string());
             } else if let Some((head, due)) = trailing_due(trimmed, self.ctx.date) {
+                // A date that closes a bracket which is not metadata belongs to it: cutting
+                // the date would leave the bracket open.
+                if head.matches('(').count() > head.matches(')').count() {
+                    break;
+                }
                 meta.due.get_or_insert(due);
                 t = head;
                 continue;
@@ -315,7 +320,7 @@ impl Reader<'_> {
                 break;
             };
             let end = open + close + 1;
-            if self.all_meta(&t[open + 1..open + close], line, meta) {
+            if self.bracket_meta(&t[open + 1..open + close], line, meta) {
                 out.push_str(t[kept..open].trim_end());
                 kept = end;
             }
@@ -336,6 +341,35 @@ impl Reader<'_> {
                 return false;
             }
         }
+        merge_meta(meta, found);
+        true
+    }
+
+    /// [`Reader::all_meta`] for a bracketed group, where a plain name may also stand beside
+    /// the date the item is due: `(Raj, 2026-05-01)`, `(Raj Patel, due May 1)` name the owner.
+    fn bracket_meta(&mut self, s: &str, line: usize, meta: &mut Meta) -> bool {
+        if self.all_meta(s, line, meta) {
+            return true;
+        }
+        // (A due date has digits: "May 1", "2026-05-01".)
+        if !s.contains(',') || !s.bytes().any(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        let parts = meta_parts(s);
+        let mut names = parts.iter().filter(|p| is_name(p));
+        let (Some(name), None) = (names.next(), names.next()) else {
+            return false;
+        };
+        let mut found = Meta::default();
+        for part in parts.iter().filter(|p| !is_name(p)) {
+            if !self.meta_part(part, line, &mut found) {
+                return false;
+            }
+        }
+        if found.due.is_none() {
+            return false;
+        }
+        found.owner.get_or_insert_with(|| name.to_string());
         merge_meta(meta, found);
         true
     }
@@ -423,6 +457,44 @@ mod tests {
             return Some((&t[..start], t[(i + sep_len).min(t.len())..].trim()));
         }
         None
+    }
+
+    #[test]
+    fn a_name_beside_a_due_date_in_brackets_owns_the_item() {
+        use crate::parse::items::tests::{date, one_item};
+        for (body, owner) in [
+            ("- Add alerts (Raj, 2026-05-01)", Some("Raj")),
+            (
+                "- Add alerts (Raj Patel, due May 1 2026)",
+                Some("Raj Patel"),
+            ),
+            ("- Add alerts (SRE, 2026-05-01)", Some("SRE")),
+            // A status or a relative deadline is no name.
+            ("- Add alerts (In Progress, 2026-05-01)", None),
+            ("- Add alerts (Next Sprint, 2026-05-01)", None),
+        ] {
+            let (a, _) = one_item(body);
+            assert_eq!(a.owner.as_deref(), owner, "{body}");
+            if owner.is_some() {
+                assert_eq!((a.text.as_str(), a.due), ("Add alerts", date(2026, 5, 1)));
+            }
+        }
+        // A name alone is left to the text, as is a group with words that are no name.
+        for body in [
+            "- Fix the retry (Alice)",
+            "- Move the DNS (Route53, 2026-05-01)",
+        ] {
+            let (a, _) = one_item(body);
+            assert_eq!((a.text.as_str(), a.owner), (&body[2..], None));
+        }
+    }
+
+    #[test]
+    fn a_date_that_closes_a_bracket_of_words_stays_in_it() {
+        use crate::parse::items::tests::one_item;
+        // Cut at the date, the text was left with an open bracket: "Add alerts (see Raj".
+        let (a, _) = one_item("- Add alerts (see Raj, by 2026-05-01)");
+        assert_eq!(a.text, "Add alerts (see Raj, by 2026-05-01)");
     }
 
     #[test]
