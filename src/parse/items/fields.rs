@@ -54,7 +54,7 @@ fn field_of_lower(k: &str) -> Option<Field> {
         | "followup"
         | "remediation" => Field::Text,
         "type" | "kind" | "category" => Field::Kind,
-        "owner" | "owners" | "assignee" | "assignees" | "assigned to" | "owned by"
+        "owner" | "owners" | "assignee" | "assignees" | "assigned" | "assigned to" | "owned by"
         | "responsible" | "who" | "dri" => Field::Owner,
         "due" | "due date" | "deadline" | "target" | "target date" | "eta" | "when" | "by"
         | "date" | "due by" | "expected date" | "expected" | "target completion"
