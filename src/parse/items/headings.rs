@@ -157,11 +157,7 @@ mod tests {
             "## Action items\n\n### Tune GC\n\nOwner: @ana\nDue: 2026-01-10\n\n\
              ### Monitoring\n\nDisk alerts on every node.\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
-            .collect();
+        let got = text_owner_due(&pm);
         assert_eq!(
             got,
             [

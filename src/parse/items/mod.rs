@@ -118,4 +118,14 @@ mod tests {
     pub(super) fn texts(pm: &crate::model::Postmortem) -> Vec<&str> {
         pm.actions.iter().map(|a| a.text.as_str()).collect()
     }
+
+    /// Each item's text, owner and due date.
+    pub(super) fn text_owner_due(
+        pm: &crate::model::Postmortem,
+    ) -> Vec<(&str, Option<&str>, Option<NaiveDate>)> {
+        pm.actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
+            .collect()
+    }
 }

@@ -248,11 +248,7 @@ mod tests {
              Add disk alerts | @ana | 2024-03-01\nRotate keys | @bo | 2024-03-08\n\n\
              A closing remark | with a pipe.\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
-            .collect();
+        let got = text_owner_due(&pm);
         assert_eq!(
             got[..2],
             [
