@@ -93,12 +93,45 @@ pub(crate) enum Block<'a> {
 /// Splits a list marker (and task box) off a trimmed line: (marker, checkbox, rest).
 pub(crate) fn marker(body: &str) -> (Marker, Option<bool>, &str) {
     let (m, rest) = list_marker(body);
-    let (checkbox, rest) = if m != Marker::None {
-        task_box(rest)
-    } else {
-        (None, rest)
-    };
-    (m, checkbox, rest)
+    if m != Marker::None {
+        let (checkbox, rest) = task_box(rest);
+        return (m, checkbox, rest);
+    }
+    // A box that opens a line is a task list's item without a list marker: `[ ] x` as typed
+    // in a hurry, `☐ x` or `✅ x` as checklists copied from documents and chats are pasted.
+    if let Some(b) = body.bytes().next().filter(|b| *b == b'[' || *b >= 0x80) {
+        let (checkbox, rest) = if b == b'[' {
+            task_box(body)
+        } else {
+            glyph_box(body)
+        };
+        if checkbox.is_some() {
+            return (Marker::Bullet, checkbox, rest);
+        }
+    }
+    (Marker::None, None, body)
+}
+
+/// A checkbox glyph that opens `body`, and whether it is ticked, with the text after it.
+fn glyph_box(body: &str) -> (Option<bool>, &str) {
+    const BOXES: [(&str, bool); 6] = [
+        ("☐", false),
+        ("🔲", false),
+        ("⬜", false),
+        ("☑", true),
+        ("☒", true),
+        ("✅", true),
+    ];
+    for (glyph, ticked) in BOXES {
+        if let Some(rest) = body.strip_prefix(glyph) {
+            // (A variation selector may follow the glyph: `☑️`.)
+            let rest = rest.trim_start_matches('\u{fe0f}');
+            if rest.starts_with(' ') {
+                return (Some(ticked), rest.trim_start());
+            }
+        }
+    }
+    (None, body)
 }
 
 fn task_box(rest: &str) -> (Option<bool>, &str) {
@@ -120,9 +153,14 @@ fn list_marker(body: &str) -> (Marker, &str) {
         _ => body,
     };
     let b = body.as_bytes();
-    // No marker starts with a letter, and most lines do.
-    if b.is_empty() || b[0].is_ascii_alphabetic() {
-        return (Marker::None, body);
+    // No marker starts with a letter but a lettered one (`a. `, `b) `), and most lines do.
+    match b {
+        [] => return (Marker::None, body),
+        [c, b'.' | b')', b' ', ..] if c.is_ascii_lowercase() => {
+            return (Marker::Number, body[3..].trim_start())
+        }
+        [c, ..] if c.is_ascii_alphabetic() => return (Marker::None, body),
+        _ => {}
     }
     // ASCII bullets need a space after them (`*bold*` is not a bullet).
     if matches!(b[0], b'-' | b'*' | b'+') && b.get(1) == Some(&b' ') {

@@ -305,33 +305,55 @@ pub fn set_boxes(text: &str, changes: &[(usize, bool)]) -> String {
             continue;
         };
         let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        if let Some(at) = box_position(&text[start..end]) {
+        let line = &text[start..end];
+        if let Some(at) = box_position(line) {
             let mark = &mut out[start + at];
             if done && *mark == b' ' {
                 *mark = b'x';
             } else if !done && (*mark == b'x' || *mark == b'X') {
                 *mark = b' ';
             }
+        } else if let Some(at) = glyph_box_position(line) {
+            // ☐ ☑ ☒ differ in their last byte only.
+            let mark = &mut out[start + at];
+            *mark = match (done, *mark) {
+                (true, 0x90) => 0x91,
+                (false, 0x91 | 0x92) => 0x90,
+                (_, m) => m,
+            };
         }
     }
-    String::from_utf8(out).expect("only ASCII bytes were replaced by ASCII bytes")
+    String::from_utf8(out).expect("a box's mark was replaced by another of the same length")
 }
 
-/// The byte offset of the mark inside a task-list box (`- [ ]`, `* [x]`, `1. [ ]`).
+/// The offset of the last byte of a `☐`, `☑` or `☒` that opens the line after its indent and
+/// any list marker: the boxes of checklists pasted from documents, which the parser reads.
+fn glyph_box_position(line: &str) -> Option<usize> {
+    let rest = line.trim_start();
+    let rest = rest
+        .strip_prefix(['-', '*', '+'])
+        .map_or(rest, str::trim_start);
+    ['☐', '☑', '☒']
+        .iter()
+        .any(|g| rest.starts_with(*g))
+        .then(|| line.len() - rest.len() + 2)
+}
+
+/// The byte offset of the mark inside a task-list box (`- [ ]`, `* [x]`, `1. [ ]`, and a
+/// box without a list marker, `[ ] x`, which the parser reads as an item too).
 fn box_position(line: &str) -> Option<usize> {
     let indent = line.len() - line.trim_start().len();
     let rest = &line[indent..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let after_marker = if let Some(r) = rest.strip_prefix(['-', '*', '+']) {
         r
-    } else {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
+    } else if digits > 0 {
         rest[digits..].strip_prefix(['.', ')'])?
+    } else {
+        rest
     };
     let spaces = after_marker.len() - after_marker.trim_start_matches(' ').len();
-    if spaces == 0 {
+    if spaces == 0 && after_marker.len() != rest.len() {
         return None;
     }
     let b = &after_marker.as_bytes()[spaces..];
@@ -384,10 +406,18 @@ mod tests {
 
     #[test]
     fn ticks_and_unticks_boxes() {
-        let t = "- [ ] a\n  * [x] b\n1. [ ] c\n- no box\n- [ ]x\n";
-        let w = set_boxes(t, &[(1, true), (2, false), (3, true), (4, true), (5, true)]);
-        assert_eq!(w, "- [x] a\n  * [ ] b\n1. [x] c\n- no box\n- [ ]x\n");
+        let t = "- [ ] a\n  * [x] b\n1. [ ] c\n- no box\n- [ ]x\n[ ] d\n-[ ] e\n";
+        let all: Vec<_> = (1..=7).map(|l| (l, l != 2)).collect();
+        let w = set_boxes(t, &all);
+        assert_eq!(
+            w,
+            "- [x] a\n  * [ ] b\n1. [x] c\n- no box\n- [ ]x\n[x] d\n-[ ] e\n"
+        );
         assert_eq!(set_boxes(&w, &[(1, true)]), w);
+        // The glyphs of a pasted checklist: ☐ ticks to ☑, ☑ and ☒ untick to ☐.
+        let t = "\u{2610} a\n- \u{2611} b\n\u{2612} c\n\u{2705} d\n";
+        let w = set_boxes(t, &[(1, true), (2, false), (3, false), (4, false)]);
+        assert_eq!(w, "\u{2611} a\n- \u{2610} b\n\u{2610} c\n\u{2705} d\n");
     }
 
     #[test]

@@ -363,6 +363,40 @@ mod tests {
     use crate::parse::items::tests::*;
 
     #[test]
+    fn checklists_without_list_markers_and_lettered_lists() {
+        // As checklists arrive pasted from documents and chats, and lettered sub-lists.
+        let pm = parse(
+            "## Action items\n\n\u{2610} Add a login check \u{2013} Owner: Ana\n\
+             \u{2611}\u{fe0f} Rotate the signing key\n\
+             [ ] Review session TTLs @eve\n\
+             \u{2705} Fix the clock skew check\n\
+             1) Alert on token errors (Owner - Cy, Due date - 2025-05-10)\n\
+             a. Document the key rotation\n\
+             b) Load-test the auth service\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.done))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Add a login check", Some("Ana"), false),
+                ("Rotate the signing key", None, true),
+                ("Review session TTLs", Some("eve"), false),
+                ("Fix the clock skew check", None, true),
+                ("Alert on token errors", Some("Cy"), false),
+                ("Document the key rotation", None, false),
+                ("Load-test the auth service", None, false),
+            ]
+        );
+        assert_eq!(pm.actions[4].due, date(2025, 5, 10));
+        // A letter with a period in prose is no marker: "e.g." has no space after it.
+        assert_eq!(blocks::marker("e.g. this").0, blocks::Marker::None);
+    }
+
+    #[test]
     fn a_prevention_topic_under_lessons_learned_is_a_lesson() {
         let pm = parse(
             "## Takeaways\n\n### Email Prevention\n\nSPF and DKIM help prevent phishing.\n\n\

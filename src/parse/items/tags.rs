@@ -377,6 +377,14 @@ impl Reader<'_> {
     }
 
     fn meta_part(&mut self, part: &str, line: usize, meta: &mut Meta) -> bool {
+        // `Owner - Cy`: a dash in place of the colon after a field's key.
+        let dashed = part
+            .split_once(" - ")
+            .filter(|(key, _)| field_of(key).is_some_and(|f| f != Field::Text));
+        if let Some((key, value)) = dashed {
+            self.meta_words(&format!("{}: {value}", key.trim()), line, meta);
+            return true;
+        }
         if let Some((field, _)) = field_line_text(part) {
             if field == Field::Text {
                 return false;
