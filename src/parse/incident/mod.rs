@@ -404,12 +404,36 @@ pub(crate) fn restored_in_sentences(
         pending: Default::default(),
     });
     paragraphs.take(80).find_map(|text| {
-        if !declares_restoration(&text) {
-            return None;
-        }
-        let f = time::Moments::new(&text).find(|f| f.stamp.time.is_some() && f.has_date())?;
-        Some(ctx.complete(&f, None))
+        let at = restoration_at(&text)?;
+        // The sentence that says so tells when: its last time ("At 15:10 we restored the
+        // routes and traffic recovered by 15:18"), on its own day or the paragraph's.
+        let (from, to) = sentence_around(&text, at);
+        let ms = time::moments(&text);
+        let day = ms.iter().find_map(|m| m.stamp.date);
+        let mut f = *ms
+            .iter()
+            .rfind(|m| m.start >= from && m.end <= to && m.stamp.time.is_some())?;
+        // A zone written once in the paragraph holds for its other times.
+        f.stamp.offset = f.stamp.offset.or(ms.iter().find_map(|m| m.stamp.offset));
+        (f.has_date() || day.is_some()).then(|| ctx.complete(&f, day))
     })
+}
+
+/// The bounds of the sentence of `text` that holds byte `at`: from after the end of the
+/// sentence before (`. `, `! `, `? `) to the end of its own.
+fn sentence_around(text: &str, at: usize) -> (usize, usize) {
+    let ends = [". ", "! ", "? "];
+    let from = ends
+        .iter()
+        .filter_map(|e| text[..at].rfind(e).map(|i| i + e.len()))
+        .max()
+        .unwrap_or(0);
+    let to = ends
+        .iter()
+        .filter_map(|e| text[at..].find(e).map(|i| at + i + 1))
+        .min()
+        .unwrap_or(text.len());
+    (from, to)
 }
 
 impl Stated {
@@ -534,11 +558,13 @@ impl Cues {
 
 /// The moment right after a start word in `text` ("beginning around June 25, 2024"), or the
 /// day and time a sentence opens with ("On March 5, 2025, at 7:29 UTC, the upgrade was
-/// activated": a summary tells the story from its start). Start words are tried in the
+/// activated", "At 14:02 UTC on March 3, 2025, ...": a summary tells the story from its
+/// start). Start words are tried in the
 /// order of [`START_WORDS`], each where it first starts a word.
 fn start_in_sentence(text: &str, cues: &Cues) -> Option<Found> {
-    let opening = text
-        .strip_prefix("On ")
+    let opening = ["On ", "At "]
+        .iter()
+        .find_map(|o| text.strip_prefix(o))
         .and_then(time::leading_found)
         .filter(|f| f.start == 0 && f.stamp.time.is_some() && f.has_date());
     if opening.is_some() {
@@ -844,16 +870,23 @@ fn has_br(text: &str) -> bool {
 /// Whether an entry says service came back: one of [`RESTORATION`]'s phrases at the start of a
 /// word, not hedged by the word before it ("almost recovered", "not resolved").
 fn declares_restoration(text: &str) -> bool {
+    restoration_at(text).is_some()
+}
+
+/// Where [`declares_restoration`]'s first phrase starts in `text`.
+fn restoration_at(text: &str) -> Option<usize> {
     static PHRASES: LazyLock<AhoCorasick> = LazyLock::new(|| {
         AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build(RESTORATION)
             .expect("a few short phrases make an automaton")
     });
-    opening_words(&PHRASES, text, text.len()).any(|(_, at)| {
-        let before = text[..at].split_whitespace().next_back().unwrap_or("");
-        !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
-    })
+    opening_words(&PHRASES, text, text.len())
+        .map(|(_, at)| at)
+        .find(|&at| {
+            let before = text[..at].split_whitespace().next_back().unwrap_or("");
+            !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
+        })
 }
 
 /// Where a word of `text` opens with one of the words of `words` (an automaton over ASCII

@@ -303,6 +303,27 @@ fn without_a_timeline_a_sentence_that_says_service_resumed_ends_it() {
 }
 
 #[test]
+fn a_story_told_in_sentences_starts_and_ends_where_its_sentences_say() {
+    // The sentence that says service came back holds the end, on the paragraph's day and in
+    // its zone; a sentence opening with a time and a day holds the start.
+    let (start, end) = times(
+        "# Our March 3 outage\n\n## Summary\n\nAt 14:02 UTC on March 3, 2025, a config push \
+         removed our routes. At 14:09 our on-call engineer was paged. At 15:10 we restored the \
+         routes and traffic recovered by 15:18.\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-03-03T14:02:00Z", "2025-03-03T15:18:00Z")
+    );
+    // A sentence that says so without a time says no end.
+    let (_, end) = times(
+        "## Summary\n\nThe outage began on March 3, 2025 at 09:00 UTC. It was resolved two \
+         hours later.\n",
+    );
+    assert_eq!(end, "");
+}
+
+#[test]
 fn a_day_until_four_digits_states_the_end() {
     let (start, end) = times(
         "## Summary\n\nFrom sometime early March 20 2017 till about 1300, new servers were \

@@ -25,7 +25,15 @@ pub(crate) fn read(
     let first = out.len();
     let item_kind = kind.item_kind();
     let blocks = blocks::blocks(lines);
-    // Around a list, plain paragraphs are introductions and conclusions, not items.
+    // Around a list, plain paragraphs are introductions and conclusions, not items; so are
+    // they beside paragraphs that each open with a bold lead-in ("**Faster rollback.** We
+    // will..."): the items have that shape, and the prose around them has not.
+    let lead_ins = blocks
+        .iter()
+        .filter(
+            |b| matches!(b, Block::Node(n) if n.marker == Marker::None && opens_with_lead_in(n)),
+        )
+        .count();
     let has_list = has_subsections || has_list(&blocks);
     let mut reader = Reader {
         ctx,
@@ -45,7 +53,11 @@ pub(crate) fn read(
                     reader.group(n, 0);
                 } else if n.is_title() {
                     reader.item(n, None);
-                } else if n.marker == Marker::None && (has_list || !reads_like_item(n)) {
+                } else if n.marker == Marker::None
+                    && (has_list
+                        || (lead_ins >= 2 && !opens_with_lead_in(n))
+                        || !reads_like_item(n))
+                {
                     continue;
                 } else if n.marker == Marker::None || reads_like_item(n) {
                     reader.item(n, None);
@@ -78,6 +90,17 @@ fn has_own_content(n: &Node) -> bool {
     let t = n.plain_str().trim().trim_end_matches(':');
     t.split_once(": ")
         .is_some_and(|(_, own)| inline::words_up_to(own, 3) >= 3)
+}
+
+/// Whether a paragraph opens with a bold lead-in that more text follows: `**Faster
+/// rollback.** We will add...`, `__Paging:__ route alerts...`.
+fn opens_with_lead_in(n: &Node) -> bool {
+    let t = n.text.trim_start();
+    ["**", "__"].iter().any(|mark| {
+        t.strip_prefix(mark)
+            .and_then(|rest| rest.split_once(mark))
+            .is_some_and(|(lead, after)| !lead.trim().is_empty() && !after.trim().is_empty())
+    })
 }
 
 /// Whether the blocks hold a list item or a table.
@@ -361,6 +384,26 @@ impl Reader<'_> {
 mod tests {
     use super::*;
     use crate::parse::items::tests::*;
+
+    #[test]
+    fn beside_paragraphs_with_bold_lead_ins_plain_paragraphs_are_prose() {
+        let pm = parse(
+            "# Outage\n\n## What we're doing about it\n\nWe are making three changes.\n\n\
+             **Validating config pushes.** Every push is checked on a canary edge first.\n\n\
+             **Faster rollback.** We will add a one-click rollback.\n\n\
+             We will publish an update once these are done.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Validating config pushes. Every push is checked on a canary edge first.",
+                "Faster rollback. We will add a one-click rollback.",
+            ]
+        );
+        // Without lead-ins, each paragraph is an item.
+        let pm = parse("## Action items\n\nAdd a canary edge.\n\nAdd a rollback button.\n");
+        assert_eq!(texts(&pm), ["Add a canary edge.", "Add a rollback button."]);
+    }
 
     #[test]
     fn checklists_without_list_markers_and_lettered_lists() {
