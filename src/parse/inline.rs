@@ -71,7 +71,7 @@ fn markup_at(text: &str, i: usize) -> Option<Markup<'_>> {
     } else if kind & BACKTICK != 0 {
         Some(Markup::Drop(i + 1))
     } else if kind & COLON != 0 {
-        shortcode_len(&text[i..]).map(|len| Markup::Drop(i + len))
+        shortcode_at(text, i).map(|len| Markup::Drop(i + len))
     } else if kind & ANGLE != 0 {
         let end = text[i..].find('>')?;
         let inner = &text[i + 1..i + end];
@@ -330,8 +330,7 @@ fn marks_something(text: &str, i: usize) -> bool {
         return run_is_emphasis(b, i);
     }
     // A colon in prose (`: `) is followed by no name byte (`:+1:` and `:100:` are).
-    NEXT_OK[usize::from(next)] & need != 0
-        && (need != NEXT_NAME || shortcode_len(&text[i..]).is_some())
+    NEXT_OK[usize::from(next)] & need != 0 && (need != NEXT_NAME || shortcode_at(text, i).is_some())
 }
 
 /// What [`marks_something`] asks of a markup byte: nothing more, an emphasis run, or a
@@ -704,6 +703,16 @@ fn entity(s: &str) -> Option<(&'static str, usize)> {
         .map(|&(e, r)| (r, e.len()))
 }
 
+/// The length of the emoji shortcode whose opening colon is byte `i` of `text`. A colon right
+/// after a digit goes on a time (`2:15pm: rollback`), whatever follows it.
+fn shortcode_at(text: &str, i: usize) -> Option<usize> {
+    let after_digit = i > 0 && text.as_bytes()[i - 1].is_ascii_digit();
+    if after_digit {
+        return None;
+    }
+    shortcode_len(&text[i..])
+}
+
 /// `:small_orange_diamond:`-style emoji shortcodes.
 fn shortcode_len(s: &str) -> Option<usize> {
     let rest = &s[1..];
@@ -829,6 +838,13 @@ fn is_abbreviation(text: &str, dot: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_with_am_pm_before_a_colon_is_no_shortcode() {
+        assert_eq!(plain("2:15pm: rollback begins"), "2:15pm: rollback begins");
+        assert_eq!(plain("done :white_check_mark: now"), "done now");
+        assert_eq!(plain(":8ball: luck"), "luck");
+    }
 
     #[test]
     fn ordinary_spaces_means_single_ascii_spaces_only() {

@@ -194,12 +194,8 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
             if let Some(date) = m.date_in(|| clock.ctx.order()) {
                 clock.date = Some(date);
             }
-            if m.stamp.offset.is_some() && m.stamp.time.is_none() {
-                clock.zone = m.stamp.offset.map(Zone::Fixed);
-            }
         }
-        // "All times in Europe/Berlin": daylight saving follows each entry's date.
-        if let Some(zone) = time::named_zone(&text) {
+        if let Some(zone) = note_zone(&text) {
             clock.zone = Some(zone);
         }
         return false;
@@ -312,6 +308,19 @@ fn find_spaced_dash(text: &str, mut from: usize) -> Option<usize> {
     }
 }
 
+/// The zone a note names: an IANA or regional name ("All times in Europe/Berlin", whose
+/// daylight saving follows each entry's date), else the last zone written without a time
+/// ("All times in PST", "Time (UTC)").
+fn note_zone(text: &str) -> Option<Zone> {
+    time::named_zone(text).or_else(|| {
+        time::moments(text)
+            .iter()
+            .rev()
+            .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
+            .and_then(|m| m.stamp.offset.map(Zone::Fixed))
+    })
+}
+
 fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     let find = |names: &[&str]| {
         // Without a lower-case copy: the names are ASCII (see `is_note`).
@@ -320,7 +329,15 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
             names.iter().any(|n| inline::starts_with_ascii_ci(h, n))
         })
     };
-    let time_col = find(&["time", "date", "when", "timestamp"]).unwrap_or(0);
+    // A stamp in one column, or a day and a time in two (`| Date | Time (UTC) | Event |`).
+    let (day_col, clock_col) = (find(&["date", "day"]), find(&["time", "when"]));
+    let time_col = day_col.or(clock_col).unwrap_or(0);
+    let second_col = clock_col.filter(|&c| c != time_col);
+    // `Time (UTC)`: the header's zone holds for the times below it.
+    let header = t.header.get(second_col.unwrap_or(time_col));
+    if let Some(zone) = header.and_then(|h| note_zone(h)) {
+        clock.zone = Some(zone);
+    }
     let text_col = find(&[
         "event",
         "description",
@@ -332,15 +349,18 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     ]);
     for row in &t.rows {
         let (line, cells) = (&row.line, &row.cells);
-        let cell = cells.get(time_col).map(|c| &**c).unwrap_or("");
-        let f = time::first_moment(cell);
+        let cell = |c: usize| cells.get(c).map(|c| &**c).unwrap_or("");
+        let f = match second_col {
+            Some(c) => time::first_moment(&format!("{} {}", cell(time_col), cell(c))),
+            None => time::first_moment(cell(time_col)),
+        };
         // The text column's cell is borrowed: collapse_spaces makes the entry's one copy.
         let text: std::borrow::Cow<str> = match text_col {
             Some(c) => cells.get(c).map(|c| &**c).unwrap_or("").into(),
             None => cells
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| *i != time_col)
+                .filter(|(i, _)| *i != time_col && Some(*i) != second_col)
                 .map(|(_, c)| &**c)
                 .collect::<Vec<_>>()
                 .join(" ")
@@ -415,6 +435,32 @@ mod tests {
             || lower.starts_with("times in")
             || lower.contains("(all times")
             || (words <= 3 && (lower.starts_with("time") || lower.starts_with("date")))
+    }
+
+    #[test]
+    fn a_table_with_a_day_and_a_time_column_and_the_zone_in_its_header() {
+        let pm = crate::parse::parse(
+            "t.md",
+            "## Timeline\n\n| Date | Time (UTC) | Event |\n|---|---|---|\n\
+             | 2025-03-03 | 14:02 | Deploy starts |\n| 2025-03-04 | 01:15 | Fully recovered |\n\n\
+             - 2:15pm: rollback begins\n",
+            &crate::parse::ParseOptions::default(),
+        );
+        let got: Vec<_> = pm
+            .timeline
+            .iter()
+            .map(|e| (e.time.map(|t| t.to_string()), e.text.as_str()))
+            .collect();
+        let at = |s: &str| Some(s.to_string());
+        assert_eq!(
+            got,
+            [
+                (at("2025-03-03T14:02:00Z"), "Deploy starts"),
+                (at("2025-03-04T01:15:00Z"), "Fully recovered"),
+                // (`:15pm:` is no emoji shortcode.)
+                (at("2025-03-04T14:15:00Z"), "rollback begins"),
+            ]
+        );
     }
 
     #[test]
