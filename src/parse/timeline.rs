@@ -195,7 +195,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
                 clock.date = Some(date);
             }
         }
-        if let Some(zone) = note_zone(&text) {
+        if let Some(zone) = time::noted_zone(&text) {
             clock.zone = Some(zone);
         }
         return false;
@@ -308,19 +308,6 @@ fn find_spaced_dash(text: &str, mut from: usize) -> Option<usize> {
     }
 }
 
-/// The zone a note names: an IANA or regional name ("All times in Europe/Berlin", whose
-/// daylight saving follows each entry's date), else the last zone written without a time
-/// ("All times in PST", "Time (UTC)").
-fn note_zone(text: &str) -> Option<Zone> {
-    time::named_zone(text).or_else(|| {
-        time::moments(text)
-            .iter()
-            .rev()
-            .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
-            .and_then(|m| m.stamp.offset.map(Zone::Fixed))
-    })
-}
-
 fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     let find = |names: &[&str]| {
         // Without a lower-case copy: the names are ASCII (see `is_note`).
@@ -335,7 +322,7 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     let second_col = clock_col.filter(|&c| c != time_col);
     // `Time (UTC)`: the header's zone holds for the times below it.
     let header = t.header.get(second_col.unwrap_or(time_col));
-    if let Some(zone) = header.and_then(|h| note_zone(h)) {
+    if let Some(zone) = header.and_then(|h| time::noted_zone(h)) {
         clock.zone = Some(zone);
     }
     let text_col = find(&[

@@ -320,7 +320,21 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                 let day = ms.iter().find_map(|m| m.stamp.date);
                 let first = ms
                     .iter()
-                    .find(|f| f.stamp.time.is_some() || f.stamp.date.is_some());
+                    .find(|f| f.stamp.time.is_some() || f.stamp.date.is_some())
+                    .map(|&f| {
+                        // `Start time (UTC): 2025-03-03 14:02`: a zone noted in the label's
+                        // brackets holds for a value written without one.
+                        let unzoned = f.stamp.offset.is_none() && f.named.is_none();
+                        let label = text.split_once(':').map(|(label, _)| label);
+                        let named = label
+                            .filter(|l| unzoned && l.contains('('))
+                            .and_then(time::noted_zone);
+                        Found {
+                            named: f.named.or(named),
+                            ..f
+                        }
+                    });
+                let first = first.as_ref();
                 if wants_start {
                     st.start = first.map(|f| ctx.complete(f, day));
                 }
@@ -578,7 +592,8 @@ fn start_in_sentence(text: &str, cues: &Cues) -> Option<Found> {
             match START_FILLERS.iter().find(|f| next.eq_ignore_ascii_case(f)) {
                 Some(f) => rest = &t[f.len()..],
                 None => {
-                    rest = t.trim_start_matches('~');
+                    // `Incident began: 2025-03-03 14:02 UTC`, `started ~09:00`.
+                    rest = t.trim_start_matches([':', '~', ' ']);
                     break;
                 }
             }

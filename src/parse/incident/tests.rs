@@ -324,6 +324,20 @@ fn a_story_told_in_sentences_starts_and_ends_where_its_sentences_say() {
 }
 
 #[test]
+fn a_zone_in_a_field_s_label_and_a_colon_after_a_start_word() {
+    let (start, end) = times(
+        "# X\n\n## Summary\n\nStart time (UTC): 2025-03-03 14:02\n\
+         End time (PST): 2025-03-03 15:30\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-03-03T14:02:00Z", "2025-03-03T15:30:00-08:00")
+    );
+    let (start, _) = times("# X\n\n## Summary\n\nIncident began: 2025-03-03 14:02 UTC\n");
+    assert_eq!(start, "2025-03-03T14:02:00Z");
+}
+
+#[test]
 fn a_day_until_four_digits_states_the_end() {
     let (start, end) = times(
         "## Summary\n\nFrom sometime early March 20 2017 till about 1300, new servers were \

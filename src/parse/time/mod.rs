@@ -29,6 +29,19 @@ use zones::leading_named_zone;
 pub(crate) use zones::named_zone;
 pub use zones::zone_offset;
 
+/// The zone a note names: an IANA or regional name ("All times in Europe/Berlin", whose
+/// daylight saving follows each entry's date), else the last zone written without a time
+/// ("All times in PST", "Time (UTC)", "Start time (UTC)").
+pub(crate) fn noted_zone(text: &str) -> Option<Zone> {
+    named_zone(text).or_else(|| {
+        moments(text)
+            .iter()
+            .rev()
+            .find(|m| m.stamp.time.is_none() && m.stamp.offset.is_some())
+            .and_then(|m| m.stamp.offset.map(Zone::Fixed))
+    })
+}
+
 /// One primitive mention and where it stands in the text (byte offsets).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Mention {
