@@ -148,29 +148,44 @@ pub(super) fn is_login(s: &str) -> bool {
 /// words, each opening with a capital and made of letters (and `.`, `'`, `-`), that is no
 /// status (`Done`, `In Progress`) or relative deadline (`Next Sprint`).
 pub(super) fn is_name(part: &str) -> bool {
-    const STATUSES: [&str; 12] = [
-        "open",
-        "pending",
-        "blocked",
-        "planned",
-        "deferred",
-        "started",
-        "progress",
-        "new",
-        "todo",
-        "wip",
-        "cancelled",
-        "backlog",
-    ];
     (1..=3).contains(&part.split_whitespace().count())
         && part.split_whitespace().all(|w| {
             w.starts_with(char::is_uppercase)
                 && w.chars()
                     .all(|c| c.is_alphabetic() || matches!(c, '.' | '\'' | '-'))
-                && !STATUSES.contains(&w.to_lowercase().as_str())
         })
-        && !says_done(part)
+        && status_word(part).is_none()
         && !is_relative(part)
+}
+
+/// The statuses written beside an item that is not done (`— Open`, `· In progress`), as a
+/// tracker or a table column shows them.
+const OPEN_STATUSES: [&str; 15] = [
+    "open",
+    "new",
+    "pending",
+    "blocked",
+    "planned",
+    "deferred",
+    "started",
+    "in progress",
+    "not started",
+    "todo",
+    "to do",
+    "wip",
+    "backlog",
+    "cancelled",
+    "canceled",
+];
+
+/// Whether `part` is only a status: `Some(true)` when it says done (`Done`, `Closed`),
+/// `Some(false)` for an open one ([`OPEN_STATUSES`]).
+pub(super) fn status_word(part: &str) -> Option<bool> {
+    let lower = part.trim().to_lowercase();
+    if OPEN_STATUSES.contains(&lower.as_str()) {
+        return Some(false);
+    }
+    (inline::words_up_to(&lower, 2) == 1 && says_done(&lower)).then_some(true)
 }
 
 pub(super) fn first_mention(t: &str) -> Option<String> {

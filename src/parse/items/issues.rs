@@ -147,7 +147,8 @@ pub(super) fn trailing_bug_ref(t: &str) -> Option<(&str, IssueRef)> {
 /// text after it. A key (`OPS-123`) counts only in brackets ("COVID-19 testing" names none),
 /// and a bare `#` number only with two digits or more ("#1 priority" ranks).
 pub(super) fn issue_prefix(raw: &str) -> Option<(IssueRef, &str)> {
-    let t = raw.trim_start();
+    // (Also inside emphasis: `**[FH-123] Add alerting**`.)
+    let t = raw.trim_start().trim_start_matches(['*', '_']);
     let (r, rest) = match t.strip_prefix('[') {
         Some(inner) => {
             let (word, rest) = inner.split_once(']')?;

@@ -4,7 +4,7 @@
 
 use super::fields::{
     cued_date, field_line_text, field_of, first_mention, is_login, is_name, is_priority_token,
-    leading_priority, trailing_due, without_period, Field,
+    leading_priority, status_word, trailing_due, without_period, Field,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
 use super::{Meta, Reader};
@@ -149,7 +149,14 @@ fn split_last_segment(t: &str) -> Option<(&str, &str)> {
             continue;
         };
         let spaced_before = sep == "," || (start > 0 && b[start - 1] == b' ');
-        if &b[start..=i] == sep.as_bytes() && b.get(i + 1) == Some(&b' ') && spaced_before {
+        // The comma of a date ("Due Mar 15, 2025") separates nothing.
+        let in_date =
+            sep == "," && i > 0 && b[i - 1].is_ascii_digit() && starts_with_year(&t[i + 1..]);
+        if &b[start..=i] == sep.as_bytes()
+            && b.get(i + 1) == Some(&b' ')
+            && spaced_before
+            && !in_date
+        {
             let head_end = if sep == "," { start } else { start - 1 };
             return Some((&t[..head_end], t[i + 2..].trim()));
         }
@@ -433,9 +440,23 @@ impl Reader<'_> {
             }
         }
         let lower = part.to_lowercase();
-        if let Some(p) = lower.strip_suffix(" priority") {
-            if matches!(p, "high" | "medium" | "low" | "critical" | "urgent") {
-                meta.priority = Some(p.to_string());
+        // `High priority`, or `High` alone among the tags.
+        let p = lower.strip_suffix(" priority").unwrap_or(&lower);
+        if matches!(p, "high" | "medium" | "low" | "critical" | "urgent") {
+            meta.priority = Some(p.to_string());
+            return true;
+        }
+        // `— Open`, `· Done`: the item's status.
+        if let Some(done) = status_word(part) {
+            meta.done |= done;
+            return true;
+        }
+        // `Assigned to Ana Lima`: an owner key without its colon before a plain name.
+        let spaces = part.match_indices(' ').map(|(i, _)| i).take(2);
+        for at in spaces {
+            let (key, name) = (&part[..at], &part[at + 1..]);
+            if field_of(key) == Some(Field::Owner) && is_name(name) {
+                meta.owner.get_or_insert_with(|| name.to_string());
                 return true;
             }
         }
@@ -497,6 +518,29 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[test]
+    fn tags_as_incident_tools_write_them() {
+        use crate::model::IssueRef;
+        use crate::parse::items::tests::{date, one_item};
+        let (a, _) = one_item(
+            "- **[FH-123] Add queue alerts** \u{2014} Assigned to Ana Lima \u{2014} \
+             Due Mar 15, 2025 \u{2014} Open",
+        );
+        assert_eq!(a.text, "FH-123 Add queue alerts");
+        assert_eq!(a.owner.as_deref(), Some("Ana Lima"));
+        assert_eq!(a.due, date(2025, 3, 15));
+        assert_eq!(a.issue, Some(IssueRef::External("FH-123".into())));
+        assert!(!a.done);
+        let (a, _) = one_item("- Add 5xx alerts \u{b7} @ana \u{b7} High \u{b7} Done");
+        assert_eq!(
+            (a.text.as_str(), a.priority.as_deref(), a.done),
+            ("Add 5xx alerts", Some("high"), true)
+        );
+        // A status said in brackets after the sentence: "(Finished.)", "(Done!)".
+        let (a, _) = one_item("- Deactivate the release job. (Finished.)");
+        assert!(a.done);
     }
 
     #[test]
