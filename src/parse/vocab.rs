@@ -412,7 +412,7 @@ const CONTEXT_WORD: bool = false;
 
 /// Every word the classifier knows ([`classify_words`]), sorted, each with whether it is a
 /// [`HEADING_WORD`]. A word's id is its index + 1; 0 stands for any other word.
-const VOCAB: [(&str, bool); 114] = [
+const VOCAB: [(&str, bool); 118] = [
     ("a", HEADING_WORD),
     ("about", HEADING_WORD),
     ("action", HEADING_WORD),
@@ -453,6 +453,7 @@ const VOCAB: [(&str, bool); 114] = [
     ("followup", HEADING_WORD),
     ("followups", CONTEXT_WORD),
     ("future", CONTEXT_WORD),
+    ("going", HEADING_WORD),
     ("got", CONTEXT_WORD),
     ("happened", HEADING_WORD),
     ("immediate", HEADING_WORD),
@@ -481,6 +482,7 @@ const VOCAB: [(&str, bool); 114] = [
     ("next", HEADING_WORD),
     ("not", CONTEXT_WORD),
     ("of", HEADING_WORD),
+    ("open", HEADING_WORD),
     ("outage", HEADING_WORD),
     ("overview", HEADING_WORD),
     ("plan", HEADING_WORD),
@@ -494,6 +496,7 @@ const VOCAB: [(&str, bool); 114] = [
     ("process", HEADING_WORD),
     ("recommendations", HEADING_WORD),
     ("recovery", HEADING_WORD),
+    ("remaining", HEADING_WORD),
     ("remedial", CONTEXT_WORD),
     ("remediation", HEADING_WORD),
     ("resolution", HEADING_WORD),
@@ -524,6 +527,7 @@ const VOCAB: [(&str, bool); 114] = [
     ("well", CONTEXT_WORD),
     ("went", CONTEXT_WORD),
     ("what", HEADING_WORD),
+    ("will", HEADING_WORD),
     ("work", CONTEXT_WORD),
     ("wrap", CONTEXT_WORD),
     ("wrong", CONTEXT_WORD),
@@ -826,7 +830,11 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || (has(w!("what")) && has(w!("doing")))
         // A retrospective's "What will we do differently?".
         || (has(w!("differently")) && (has(w!("do")) || has(w!("doing"))))
-        || pair(w!("work"), w!("items"));
+        // "What we will do", "What we're going to do".
+        || (has(w!("what")) && has(w!("do")) && (has(w!("will")) || has(w!("going"))))
+        || pair(w!("work"), w!("items"))
+        || pair(w!("open"), w!("items"))
+        || pair(w!("remaining"), w!("work"));
     // "Improvements", "Fixes"; "measures" only with a word that makes them promised
     // ("Corrective measures" above) or alone: "Security measures" describes what exists.
     let measures = has(w!("improvements"))
@@ -1014,6 +1022,12 @@ mod tests {
             ("Future Work", Tasks),
             ("What we are doing about it", Tasks),
             ("What will we do differently?", Tasks),
+            ("What we will do", Tasks),
+            ("What we're going to do", Tasks),
+            ("What we did", Other),
+            ("Open items", Tasks),
+            ("Open questions", Other),
+            ("Remaining work", Tasks),
             ("Actions planned", Tasks),
             ("Measures", Measures),
             ("Security measures", Other),
