@@ -141,8 +141,8 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             }
         }
     }
-    let incident = incident::finish(stated, &timeline, &ctx, || {
-        incident::restored_in_sentences(&lines, &doc, &ctx)
+    let incident = incident::finish(stated, &timeline, &ctx, |everywhere| {
+        incident::restored_in_sentences(&lines, &doc, &ctx, everywhere)
     });
 
     // The segments are read: their headings move to the sections (each segment after the

@@ -406,14 +406,23 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
     st
 }
 
-/// Without a timeline, the sentences play its entries: the first paragraph outside one
-/// that declares restoration and holds a day and a time tells when service came back.
+/// The sentences that tell when service came back, where the timeline does not: the first
+/// paragraph outside a timeline that declares restoration, with a time in the sentence that
+/// does and a day. Without a timeline every section is read (`everywhere`); beside one whose
+/// entries say nothing of restoration, the sections that tell the story (summary, impact,
+/// duration, resolution).
 pub(crate) fn restored_in_sentences(
     lines: &[Line<'_>],
     doc: &Doc,
     ctx: &Context,
+    everywhere: bool,
 ) -> Option<Timestamp> {
-    let paragraphs = doc.segments.iter().flat_map(|seg| Paragraphs {
+    // (A timeline's own entries were read as entries, and none of them said so.)
+    let told = doc.segments.iter().filter(|s| {
+        s.kind != SectionKind::Timeline
+            && (everywhere || narrates(s.kind) || s.kind == SectionKind::Resolution)
+    });
+    let paragraphs = told.flat_map(|seg| Paragraphs {
         lines: &lines[seg.lines.clone()],
         pending: Default::default(),
     });
@@ -620,14 +629,15 @@ fn duration_after_for(rest: &str) -> Option<i64> {
 }
 
 /// Completes the stated times from the timeline: its first entry starts the incident, the last
-/// entry that declares restoration (or else the last entry) ends it. Without either, a stated
-/// detection starts it, and failing that the incident's date (a day without a time).
-/// `restored` reads [`restored_in_sentences`], called only when the end is still unknown.
+/// entry that declares restoration (or else a story's sentence that does, or else the last
+/// entry) ends it. Without either, a stated detection starts it, and failing that the
+/// incident's date (a day without a time). `restored` reads [`restored_in_sentences`], called
+/// at most once, only when the end is still unknown; an end it gives must follow the start.
 pub(crate) fn finish(
     st: Stated,
     timeline: &[TimelineEntry],
     ctx: &Context,
-    restored: impl FnOnce() -> Option<Timestamp>,
+    restored: impl FnOnce(bool) -> Option<Timestamp>,
 ) -> Incident {
     let Stated {
         mut start,
@@ -673,19 +683,34 @@ pub(crate) fn finish(
         }
     };
     end = end.or_else(|| start_plus(duration));
+    let mut restored = Some(restored);
+    // The end a sentence says (in the story's sections only, `everywhere` but the timeline),
+    // when it comes after the start.
+    let mut said_restored = |everywhere: bool| {
+        let after_start =
+            |t: &Timestamp| start.is_none_or(|s| s.minutes_until(t).is_some_and(|m| m > 0));
+        restored
+            .take()
+            .and_then(|f| f(everywhere))
+            .filter(after_start)
+    };
     if end.is_none() && !timed.is_empty() {
-        let last = timed
-            .iter()
-            .rev()
-            .find(|e| declares_restoration(&e.text))
-            .or(timed.last());
-        // One timed entry that declares nothing is when it began, not when it ended.
-        end = last
-            .filter(|e| timed.len() > 1 || declares_restoration(&e.text))
-            .and_then(|e| e.time);
+        let declared = timed.iter().rev().find(|e| declares_restoration(&e.text));
+        end = match declared {
+            Some(e) => e.time,
+            // No entry says service came back: a sentence that does says more than the last
+            // entry, which may be a retrospective's ("10:57 PM: discussion about shadowforks").
+            // One timed entry that declares nothing is when it began, not when it ended.
+            None => said_restored(false).or_else(|| {
+                timed
+                    .last()
+                    .filter(|_| timed.len() > 1)
+                    .and_then(|e| e.time)
+            }),
+        };
     }
     end = end
-        .or_else(|| restored_wanted.then(restored).flatten())
+        .or_else(|| restored_wanted.then(|| said_restored(true)).flatten())
         .or_else(|| start_plus(passing_duration));
     if detected.is_none() {
         detected = timeline

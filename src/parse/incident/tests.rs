@@ -338,6 +338,27 @@ fn a_zone_in_a_field_s_label_and_a_colon_after_a_start_word() {
 }
 
 #[test]
+fn beside_a_timeline_that_never_says_service_came_back_the_summary_s_sentence_ends_it() {
+    let (start, end) = times(
+        "# X\n\n## Summary\n\nOn March 5, 2025, at 7:29 UTC, the upgrade was activated. The \
+         coordinated rollout happened at 14:00 UTC and mitigated any further issues.\n\n\
+         ## Timeline\n\n- 07:29 UTC upgrade activated\n- 10:30 UTC fix prepared\n\
+         - 22:57 UTC retrospective call ends\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-03-05T07:29:00Z", "2025-03-05T14:00:00Z")
+    );
+    // An entry that says so wins over the sentence.
+    let (_, end) = times(
+        "# X\n\n## Summary\n\nOn March 5, 2025, at 7:29 UTC, it began. It was resolved at \
+         14:00 UTC.\n\n## Timeline\n\n- 07:29 UTC upgrade activated\n\
+         - 13:40 UTC service restored\n- 22:57 UTC retrospective\n",
+    );
+    assert_eq!(end, "2025-03-05T13:40:00Z");
+}
+
+#[test]
 fn a_day_until_four_digits_states_the_end() {
     let (start, end) = times(
         "## Summary\n\nFrom sometime early March 20 2017 till about 1300, new servers were \
