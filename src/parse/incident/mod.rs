@@ -256,9 +256,9 @@ pub(crate) struct Stated {
     passing_duration: Option<i64>,
     detected: Option<Timestamp>,
     /// A document without a timeline heading and without a stated end: the moment a sentence
-    /// says service came back ("On 26/04/2023 at 19:18 (UTC) ... functionality had resumed")
-    /// ends the incident when the timeline's entries do not ([`restored_in_sentences`], read
-    /// only then).
+    /// of any section says service came back ("On 26/04/2023 at 19:18 (UTC) ... functionality
+    /// had resumed") ends the incident when no entry does ([`restored_in_sentences`]; beside
+    /// a timeline heading only the story's sections are read).
     restored_wanted: bool,
 }
 
@@ -683,15 +683,15 @@ pub(crate) fn finish(
         }
     };
     end = end.or_else(|| start_plus(duration));
+    // The end a sentence says, when it comes after the start: read at most once, in every
+    // section when no timeline heading exists, else in the story's sections.
     let mut restored = Some(restored);
-    // The end a sentence says (in the story's sections only, `everywhere` but the timeline),
-    // when it comes after the start.
-    let mut said_restored = |everywhere: bool| {
+    let mut said_restored = || {
         let after_start =
             |t: &Timestamp| start.is_none_or(|s| s.minutes_until(t).is_some_and(|m| m > 0));
         restored
             .take()
-            .and_then(|f| f(everywhere))
+            .and_then(|f| f(restored_wanted))
             .filter(after_start)
     };
     if end.is_none() && !timed.is_empty() {
@@ -701,7 +701,7 @@ pub(crate) fn finish(
             // No entry says service came back: a sentence that does says more than the last
             // entry, which may be a retrospective's ("10:57 PM: discussion about shadowforks").
             // One timed entry that declares nothing is when it began, not when it ended.
-            None => said_restored(false).or_else(|| {
+            None => said_restored().or_else(|| {
                 timed
                     .last()
                     .filter(|_| timed.len() > 1)
@@ -710,7 +710,7 @@ pub(crate) fn finish(
         };
     }
     end = end
-        .or_else(|| restored_wanted.then(|| said_restored(true)).flatten())
+        .or_else(|| restored_wanted.then(said_restored).flatten())
         .or_else(|| start_plus(passing_duration));
     if detected.is_none() {
         detected = timeline

@@ -359,6 +359,19 @@ fn beside_a_timeline_that_never_says_service_came_back_the_summary_s_sentence_en
 }
 
 #[test]
+fn without_a_timeline_heading_any_section_s_sentence_may_end_it() {
+    // One stamped paragraph stands in for the timeline and says nothing of the end.
+    let (start, end) = times(
+        "# X\n\n## Details\n\n10:00 UTC on 2025-03-03: the deploy began.\n\n\
+         Service was restored at 11:00 UTC on 2025-03-03.\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-03-03T10:00:00Z", "2025-03-03T11:00:00Z")
+    );
+}
+
+#[test]
 fn a_day_until_four_digits_states_the_end() {
     let (start, end) = times(
         "## Summary\n\nFrom sometime early March 20 2017 till about 1300, new servers were \
