@@ -38,6 +38,18 @@ fn meta_parts(s: &str) -> Vec<&str> {
         .collect()
 }
 
+/// What follows an owner key written without its colon (`assigned to @ana`, `owned by Ana
+/// Lima`): the key is the part's first word or two, the longer tried first.
+fn after_owner_key(part: &str) -> Option<&str> {
+    let first = part.find(' ')?;
+    let second = part[first + 1..].find(' ').map(|k| first + 1 + k);
+    [second, Some(first)]
+        .into_iter()
+        .flatten()
+        .find(|&at| field_of(&part[..at]) == Some(Field::Owner))
+        .map(|at| part[at + 1..].trim_start())
+}
+
 /// Whether `s` leaves a bracket open: a cut after it would split a bracketed group.
 fn opens_bracket(s: &str) -> bool {
     s.matches('(').count() > s.matches(')').count()
@@ -233,7 +245,7 @@ impl Reader<'_> {
     ) -> &'t str {
         // A tail of `key: value` tags: cut at the first tag key (not inside a bracket).
         if let Some(cut) = colons.then(|| first_tag(t)).flatten() {
-            if !opens_bracket(&t[..cut]) && self.all_meta(&t[cut..], line, meta) {
+            if !opens_bracket(&t[..cut]) && self.all_meta(&t[cut..], line, meta, false) {
                 t = &t[..cut];
             }
         }
@@ -243,7 +255,7 @@ impl Reader<'_> {
             let Some((head, tail)) = split_last_segment(trimmed) else {
                 break;
             };
-            if tail.is_empty() || !self.all_meta(tail, line, meta) {
+            if tail.is_empty() || !self.all_meta(tail, line, meta, false) {
                 break;
             }
             t = head;
@@ -329,7 +341,7 @@ impl Reader<'_> {
                 break;
             };
             let end = open + close + 1;
-            if self.bracket_meta(&t[open + 1..open + close], line, meta) {
+            if self.all_meta(&t[open + 1..open + close], line, meta, true) {
                 out.push_str(t[kept..open].trim_end());
                 kept = end;
             }
@@ -338,47 +350,33 @@ impl Reader<'_> {
         (kept > 0).then(|| out + &t[kept..])
     }
 
-    /// Whether every part of `s` (split on `,` `;` `|`) is metadata; if so, records it.
-    fn all_meta(&mut self, s: &str, line: usize, meta: &mut Meta) -> bool {
+    /// Whether every part of `s` (split on `,` `;` `|` `·`) is metadata; if so, records it. In
+    /// brackets (`in_brackets`) one plain name may also stand beside the date the item is due:
+    /// `(Raj, 2026-05-01)`, `(Raj Patel, due May 1)` name the owner.
+    fn all_meta(&mut self, s: &str, line: usize, meta: &mut Meta, in_brackets: bool) -> bool {
         let parts = meta_parts(s);
         if parts.is_empty() {
             return false;
         }
         let mut found = Meta::default();
+        let mut name = None;
         for part in &parts {
-            if !self.meta_part(part, line, &mut found) {
+            if self.meta_part(part, line, &mut found) {
+                continue;
+            }
+            // (A name needs a part beside it: "(Alice)" alone is text.)
+            if in_brackets && name.is_none() && parts.len() > 1 && is_name(part) {
+                name = Some(*part);
+                continue;
+            }
+            return false;
+        }
+        if let Some(name) = name {
+            if found.due.is_none() {
                 return false;
             }
+            found.owner.get_or_insert_with(|| name.to_string());
         }
-        merge_meta(meta, found);
-        true
-    }
-
-    /// [`Reader::all_meta`] for a bracketed group, where a plain name may also stand beside
-    /// the date the item is due: `(Raj, 2026-05-01)`, `(Raj Patel, due May 1)` name the owner.
-    fn bracket_meta(&mut self, s: &str, line: usize, meta: &mut Meta) -> bool {
-        if self.all_meta(s, line, meta) {
-            return true;
-        }
-        // (A due date has digits: "May 1", "2026-05-01".)
-        if !s.contains(',') || !s.bytes().any(|b| b.is_ascii_digit()) {
-            return false;
-        }
-        let parts = meta_parts(s);
-        let mut names = parts.iter().filter(|p| is_name(p));
-        let (Some(name), None) = (names.next(), names.next()) else {
-            return false;
-        };
-        let mut found = Meta::default();
-        for part in parts.iter().filter(|p| !is_name(p)) {
-            if !self.meta_part(part, line, &mut found) {
-                return false;
-            }
-        }
-        if found.due.is_none() {
-            return false;
-        }
-        found.owner.get_or_insert_with(|| name.to_string());
         merge_meta(meta, found);
         true
     }
@@ -402,11 +400,9 @@ impl Reader<'_> {
         }
         // `@ana`, `@ana and @bo`, `assigned to @ana` (an owner key without its colon): the
         // first named owns the item.
-        let named = part
-            .find(" @")
-            .filter(|&at| field_of(&part[..at]) == Some(Field::Owner))
-            .map_or(part, |at| &part[at + 1..]);
-        let mut logins = named
+        let owner_value = after_owner_key(part);
+        let mut logins = owner_value
+            .unwrap_or(part)
             .split(" and ")
             .flat_map(|p| p.split(" & "))
             .map(|p| p.trim().strip_prefix('@').filter(|l| is_login(l)));
@@ -451,14 +447,10 @@ impl Reader<'_> {
             meta.done |= done;
             return true;
         }
-        // `Assigned to Ana Lima`: an owner key without its colon before a plain name.
-        let spaces = part.match_indices(' ').map(|(i, _)| i).take(2);
-        for at in spaces {
-            let (key, name) = (&part[..at], &part[at + 1..]);
-            if field_of(key) == Some(Field::Owner) && is_name(name) {
-                meta.owner.get_or_insert_with(|| name.to_string());
-                return true;
-            }
+        // `Assigned to Ana Lima`: the same key before a plain name.
+        if let Some(name) = owner_value.filter(|v| is_name(v)) {
+            meta.owner.get_or_insert_with(|| name.to_string());
+            return true;
         }
         if let Some(r) = issue_ref(part) {
             meta.issue.get_or_insert(r);
@@ -492,6 +484,10 @@ mod tests {
                 assert_eq!((a.text.as_str(), a.due), ("Add alerts", date(2026, 5, 1)));
             }
         }
+        // A group that is no metadata is read once: its unreadable date is one warning.
+        let (_, diags) = one_item("- Add alerts (due: someday, Raj)");
+        let unreadable = diags.iter().filter(|d| d.code == "unparseable-date");
+        assert_eq!(unreadable.count(), 1);
         // A name alone is left to the text, as is a group with words that are no name.
         for body in [
             "- Fix the retry (Alice)",
