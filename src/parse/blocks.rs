@@ -94,7 +94,11 @@ pub(crate) enum Block<'a> {
 pub(crate) fn marker(body: &str) -> (Marker, Option<bool>, &str) {
     let (m, rest) = list_marker(body);
     if m != Marker::None {
-        let (checkbox, rest) = task_box(rest);
+        // `- [ ] x`, or a pasted checklist's glyph in a list: `- ☐ x`.
+        let (checkbox, rest) = match rest.as_bytes().first() {
+            Some(b) if *b >= 0x80 => glyph_box(rest),
+            _ => task_box(rest),
+        };
         return (m, checkbox, rest);
     }
     // A box that opens a line is a task list's item without a list marker: `[ ] x` as typed
@@ -112,17 +116,21 @@ pub(crate) fn marker(body: &str) -> (Marker, Option<bool>, &str) {
     (Marker::None, None, body)
 }
 
+/// The checkbox glyphs of checklists pasted from documents and chats: (glyph, ticked, the
+/// glyph that says the opposite in the same style). The follow-up ticks a box by writing its
+/// counterpart.
+const GLYPH_BOXES: [(&str, bool, &str); 6] = [
+    ("☐", false, "☑"),
+    ("🔲", false, "✅"),
+    ("⬜", false, "✅"),
+    ("☑", true, "☐"),
+    ("☒", true, "☐"),
+    ("✅", true, "⬜"),
+];
+
 /// A checkbox glyph that opens `body`, and whether it is ticked, with the text after it.
 fn glyph_box(body: &str) -> (Option<bool>, &str) {
-    const BOXES: [(&str, bool); 6] = [
-        ("☐", false),
-        ("🔲", false),
-        ("⬜", false),
-        ("☑", true),
-        ("☒", true),
-        ("✅", true),
-    ];
-    for (glyph, ticked) in BOXES {
+    for (glyph, ticked, _) in GLYPH_BOXES {
         if let Some(rest) = body.strip_prefix(glyph) {
             // (A variation selector may follow the glyph: `☑️`.)
             let rest = rest.trim_start_matches('\u{fe0f}');
@@ -132,6 +140,38 @@ fn glyph_box(body: &str) -> (Option<bool>, &str) {
         }
     }
     (None, body)
+}
+
+/// The task box of a trimmed line that the parser reads as an item with a box (`- [ ] x`,
+/// `a. [x] x`, `[ ] x`, `☐ x`, `✅ x`): where the box stands in `body` and whether it is
+/// ticked. The follow-up ticks exactly the boxes the parser reads.
+pub(crate) fn task_box_at(body: &str) -> Option<(std::ops::Range<usize>, bool)> {
+    let (_, ticked, rest) = marker(body);
+    let ticked = ticked?;
+    // The box ends what stands before the text: `[x]`, or a glyph and its selector.
+    let head = body[..body.len() - rest.len()].trim_end();
+    let glyph = head.trim_end_matches('\u{fe0f}');
+    let len = if head.ends_with(']') {
+        3
+    } else {
+        GLYPH_BOXES
+            .iter()
+            .find(|(g, ..)| glyph.ends_with(g))
+            .map(|(g, ..)| g.len() + head.len() - glyph.len())?
+    };
+    Some((head.len() - len..head.len(), ticked))
+}
+
+/// The box written as `written` (a box [`task_box_at`] found), ticked or not as `ticked` says,
+/// in the same style: `[ ]` and `[x]`, `☐` and `☑`, `⬜` and `✅`.
+pub(crate) fn restyled_box(written: &str, ticked: bool) -> &'static str {
+    let glyph = written.trim_end_matches('\u{fe0f}');
+    match GLYPH_BOXES.iter().find(|(g, ..)| *g == glyph) {
+        Some((g, was, _)) if *was == ticked => g,
+        Some((.., other)) => other,
+        None if ticked => "[x]",
+        None => "[ ]",
+    }
 }
 
 fn task_box(rest: &str) -> (Option<bool>, &str) {

@@ -25,7 +25,7 @@ use crate::clock::Zone;
 
 use crate::model::{Diagnostic, Postmortem, Section, SectionKind, Severity};
 
-pub(crate) use blocks::{cell_spans, is_delimiter_row};
+pub(crate) use blocks::{cell_spans, is_delimiter_row, restyled_box, task_box_at};
 pub use time::zone_offset;
 
 /// The first line of the status block that the follow-up writes into a postmortem. The parser

@@ -292,75 +292,36 @@ pub fn remove_block(text: &str) -> String {
     out
 }
 
-/// Sets the task-list box on each 1-based line: `(line, true)` ticks `- [ ]`, `(line, false)`
-/// unticks `- [x]`. Lines without a box, and boxes already in that state, are left alone.
+/// Sets the task box on each 1-based line: `(line, true)` ticks it, `(line, false)` unticks
+/// it, in the style it is written in (`- [ ]` and `- [x]`, `☐` and `☑`, `⬜` and `✅`). The
+/// boxes are the ones the parser reads ([`crate::parse::task_box_at`]), so every box it
+/// reports can be set; lines without one, and boxes already in that state, are left alone.
 pub fn set_boxes(text: &str, changes: &[(usize, bool)]) -> String {
-    if changes.is_empty() {
-        return text.to_string();
-    }
     let starts = line_starts(text);
-    let mut out = text.as_bytes().to_vec();
-    for &(line, done) in changes {
-        let Some(&start) = line.checked_sub(1).and_then(|i| starts.get(i)) else {
-            continue;
-        };
-        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line = &text[start..end];
-        if let Some(at) = box_position(line) {
-            let mark = &mut out[start + at];
-            if done && *mark == b' ' {
-                *mark = b'x';
-            } else if !done && (*mark == b'x' || *mark == b'X') {
-                *mark = b' ';
-            }
-        } else if let Some(at) = glyph_box_position(line) {
-            // ☐ ☑ ☒ differ in their last byte only.
-            let mark = &mut out[start + at];
-            *mark = match (done, *mark) {
-                (true, 0x90) => 0x91,
-                (false, 0x91 | 0x92) => 0x90,
-                (_, m) => m,
-            };
-        }
-    }
-    String::from_utf8(out).expect("a box's mark was replaced by another of the same length")
-}
-
-/// The offset of the last byte of a `☐`, `☑` or `☒` that opens the line after its indent and
-/// any list marker: the boxes of checklists pasted from documents, which the parser reads.
-fn glyph_box_position(line: &str) -> Option<usize> {
-    let rest = line.trim_start();
-    let rest = rest
-        .strip_prefix(['-', '*', '+'])
-        .map_or(rest, str::trim_start);
-    ['☐', '☑', '☒']
+    // (byte range of a box in `text`, what replaces it), in the order of the text.
+    let mut edits: Vec<(std::ops::Range<usize>, &str)> = changes
         .iter()
-        .any(|g| rest.starts_with(*g))
-        .then(|| line.len() - rest.len() + 2)
-}
-
-/// The byte offset of the mark inside a task-list box (`- [ ]`, `* [x]`, `1. [ ]`, and a
-/// box without a list marker, `[ ] x`, which the parser reads as an item too).
-fn box_position(line: &str) -> Option<usize> {
-    let indent = line.len() - line.trim_start().len();
-    let rest = &line[indent..];
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let after_marker = if let Some(r) = rest.strip_prefix(['-', '*', '+']) {
-        r
-    } else if digits > 0 {
-        rest[digits..].strip_prefix(['.', ')'])?
-    } else {
-        rest
-    };
-    let spaces = after_marker.len() - after_marker.trim_start_matches(' ').len();
-    if spaces == 0 && after_marker.len() != rest.len() {
-        return None;
+        .filter_map(|&(line, done)| {
+            let start = *line.checked_sub(1).and_then(|i| starts.get(i))?;
+            let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+            let line = &text[start..end];
+            let body_at = start + line.len() - line.trim_start().len();
+            let (at, ticked) = crate::parse::task_box_at(line.trim())?;
+            let at = body_at + at.start..body_at + at.end;
+            (ticked != done).then(|| (at.clone(), crate::parse::restyled_box(&text[at], done)))
+        })
+        .collect();
+    edits.sort_by_key(|(at, _)| at.start);
+    edits.dedup_by_key(|(at, _)| at.start);
+    let mut out = String::with_capacity(text.len() + 8 * edits.len());
+    let mut from = 0;
+    for (at, with) in edits {
+        out.push_str(&text[from..at.start]);
+        out.push_str(with);
+        from = at.end;
     }
-    let b = &after_marker.as_bytes()[spaces..];
-    // As the parser reads boxes: `[ ]` followed by a space or the end of the line.
-    let closed = b.len() == 3 || b.get(3).is_some_and(|c| *c == b' ' || *c == b'\r');
-    (b.len() >= 3 && b[0] == b'[' && b[2] == b']' && matches!(b[1], b' ' | b'x' | b'X') && closed)
-        .then(|| line.len() - after_marker.len() + spaces + 1)
+    out.push_str(&text[from..]);
+    out
 }
 
 #[cfg(test)]
@@ -414,10 +375,51 @@ mod tests {
             "- [x] a\n  * [ ] b\n1. [x] c\n- no box\n- [ ]x\n[x] d\n-[ ] e\n"
         );
         assert_eq!(set_boxes(&w, &[(1, true)]), w);
-        // The glyphs of a pasted checklist: ☐ ticks to ☑, ☑ and ☒ untick to ☐.
-        let t = "\u{2610} a\n- \u{2611} b\n\u{2612} c\n\u{2705} d\n";
-        let w = set_boxes(t, &[(1, true), (2, false), (3, false), (4, false)]);
-        assert_eq!(w, "\u{2611} a\n- \u{2610} b\n\u{2610} c\n\u{2705} d\n");
+        // The glyphs of a pasted checklist keep their style: ☐ ticks to ☑, ☑ and ☒ untick to
+        // ☐; ⬜ and 🔲 tick to ✅, which unticks to ⬜.
+        let t = "☐ a\n- ☑ b\n☒ c\n✅ d\n⬜ e\n🔲 f\n☑\u{fe0f} g\n";
+        let all = [
+            (1, true),
+            (2, false),
+            (3, false),
+            (4, false),
+            (5, true),
+            (6, true),
+            (7, false),
+        ];
+        let w = set_boxes(t, &all);
+        assert_eq!(w, "☑ a\n- ☐ b\n☐ c\n⬜ d\n✅ e\n✅ f\n☐ g\n");
+        assert_eq!(set_boxes(&w, &all), w);
+    }
+
+    #[test]
+    fn every_box_the_parser_reads_can_be_set() {
+        let t = "# T\n\n## Action items\n\na. [ ] lettered\n• [ ] bulleted\n2) [x] numbered\n* [ ] starred\n🔲 glyph\n- ✅ glyph in a list\n";
+        let pm = crate::parse::parse("t.md", t, &Default::default());
+        let boxes: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.line, a.checkbox, a.done))
+            .collect();
+        let read = |l, done| (l, true, done);
+        let want = [
+            read(5, false),
+            read(6, false),
+            read(7, true),
+            read(8, false),
+            read(9, false),
+            read(10, true),
+        ];
+        assert_eq!(boxes, want);
+        let flipped: Vec<_> = boxes.iter().map(|&(l, _, done)| (l, !done)).collect();
+        let w = set_boxes(t, &flipped);
+        assert_eq!(
+            w,
+            "# T\n\n## Action items\n\na. [x] lettered\n• [x] bulleted\n2) [ ] numbered\n* [x] starred\n✅ glyph\n- ⬜ glyph in a list\n"
+        );
+        let reread = crate::parse::parse("t.md", &w, &Default::default());
+        let states: Vec<_> = reread.actions.iter().map(|a| (a.line, a.done)).collect();
+        assert_eq!(states, flipped);
     }
 
     #[test]

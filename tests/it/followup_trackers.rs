@@ -1,8 +1,8 @@
 //! `followup` through the binary against the fake GitHub and GitLab: overdue, due-soon, done
 //! (closed on the tracker), reopened, undated, deleted items in one postmortem; an assignee and
-//! a due date changed on the tracker; the status block, boxes, `overdue` labels and reminders for
-//! a fixed `--today`; a second run the same day writes nothing; a run 7 days later sends one
-//! reminder per overdue issue.
+//! a due date changed on the tracker; the status block, boxes (one a pasted checklist's glyph),
+//! `overdue` labels and reminders for a fixed `--today`; a second run the same day writes
+//! nothing; a run 7 days later sends one reminder per overdue issue.
 
 use crate::both_forges;
 use crate::support::bin;
@@ -10,7 +10,7 @@ use crate::sync_common::SyncForge;
 
 both_forges!(sync follow_up_overdue_soon_done_reopened_undated_and_deleted_items);
 
-const PM: &str = "# Queue outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n- [ ] Alert on queue depth @jdoe due: 2026-01-05\n- [ ] Add a second consumer @okoye due: 2026-01-20\n- [ ] Raise the partition count @jdoe due: 2026-01-05\n- [x] Document the failover @okoye due: 2026-01-05\n- [ ] Review retention\n- [ ] Remove the legacy topic @jdoe due: 2026-01-06\n\n## Lessons Learned\n\nQueues fill.\n";
+const PM: &str = "# Queue outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n- [ ] Alert on queue depth @jdoe due: 2026-01-05\n- [ ] Add a second consumer @okoye due: 2026-01-20\n- ☐ Raise the partition count @jdoe due: 2026-01-05\n- [x] Document the failover @okoye due: 2026-01-05\n- [ ] Review retention\n- [ ] Remove the legacy topic @jdoe due: 2026-01-06\n\n## Lessons Learned\n\nQueues fill.\n";
 
 const ALERT: &str = "Alert on queue depth";
 const SOON: &str = "Add a second consumer";
@@ -21,7 +21,7 @@ const DELETED: &str = "Remove the legacy topic";
 
 fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {
     text.lines()
-        .find(|l| l.starts_with("- [") && l.contains(needle))
+        .find(|l| l.starts_with("- ") && l.contains(needle))
         .unwrap_or_else(|| panic!("no item line {needle:?} in\n{text}"))
 }
 
@@ -113,8 +113,9 @@ fn follow_up_overdue_soon_done_reopened_undated_and_deleted_items<F: SyncForge>(
     let (code, out, err) = bin(ws.path(), forge, &["followup", "--today", "2026-01-10"]);
     assert_eq!(code, 0, "{out}\n{err}");
     let text = std::fs::read_to_string(&file).unwrap();
-    // Boxes: closed on the tracker → ticked; reopened (open issue, ticked box) → unticked.
-    assert!(line_of(&text, CLOSED).starts_with("- [x]"), "{text}");
+    // Boxes: closed on the tracker → ticked, in the style written (a pasted checklist's ☐
+    // becomes ☑); reopened (open issue, ticked box) → unticked.
+    assert!(line_of(&text, CLOSED).starts_with("- ☑ "), "{text}");
     assert!(line_of(&text, REOPENED).starts_with("- [ ]"), "{text}");
     assert!(line_of(&text, ALERT).starts_with("- [ ]"));
     // The block: states, owners from the tracker, due dates from item then tracker.
