@@ -481,6 +481,16 @@ pub fn followup_doc(
 /// The start of the marker that makes a comment one of the tool's reminders.
 pub const REMINDER_MARKER_PREFIX: &str = "<!-- postmortem-tracker: reminder date=";
 
+/// Whom a reminder mentions: the assignee, else the item's owner when it is a login
+/// (the first of several, `lena` of `lena, omar`, as the sync assigns); a name is not a
+/// mention.
+fn whom_to_remind(assignee: Option<&str>, owner: Option<&str>) -> Option<String> {
+    let owner = owner.map(crate::model::first_owner);
+    assignee
+        .or(owner.filter(|l| crate::render::safe::is_login(l)))
+        .map(str::to_string)
+}
+
 /// The marker that makes a comment one of the tool's reminders, with the day it was sent.
 pub fn reminder_marker(today: NaiveDate) -> String {
     format!("{REMINDER_MARKER_PREFIX}{} -->", today.format("%Y-%m-%d"))
@@ -687,12 +697,7 @@ async fn remind<T: Tracker, S: Sleeper>(
             reference: t.reference(),
             url: Some(t.url.clone()),
         },
-        assignee: t.assignee.clone().or_else(|| {
-            o.status
-                .owner
-                .clone()
-                .filter(|l| crate::render::safe::is_login(l))
-        }),
+        assignee: whom_to_remind(t.assignee.as_deref(), o.status.owner.as_deref()),
         days_overdue: o.status.days_overdue.unwrap_or(0),
         escalate: if decision.escalate {
             escalation_targets(options, outcome)
@@ -856,6 +861,20 @@ mod tests {
         );
         opts.escalation = vec!["@sre-lead".into(), "oncall".into()];
         assert_eq!(escalation_targets(&opts, &out), ["sre-lead", "oncall"]);
+    }
+
+    #[test]
+    fn a_reminder_mentions_the_assignee_else_the_first_owner_that_is_a_login() {
+        assert_eq!(
+            whom_to_remind(Some("kim"), Some("lena")).as_deref(),
+            Some("kim")
+        );
+        assert_eq!(
+            whom_to_remind(None, Some("lena, omar")).as_deref(),
+            Some("lena")
+        );
+        assert_eq!(whom_to_remind(None, Some("Billing team")), None);
+        assert_eq!(whom_to_remind(None, None), None);
     }
 
     #[test]
