@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use super::inline;
 use super::Line;
 
+mod html_table;
+
 /// How a node's line starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Marker {
@@ -394,13 +396,27 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
     // closing pipe, hard-wrapped by an editor.
     let mut open_row: Option<String> = None;
 
-    for line in lines {
+    let mut k = 0;
+    while k < lines.len() {
+        let line = &lines[k];
+        k += 1;
         if line.skip {
             continue;
         }
         let body = line.body;
         if body.is_empty() {
             blank = true;
+            continue;
+        }
+        if body.starts_with('<') && html_table::opens(body) {
+            if let Some(t) = table.take() {
+                out.push(Block::Table(t));
+            }
+            let (t, taken) = html_table::read(&lines[k - 1..]);
+            out.push(Block::Table(t));
+            k += taken - 1;
+            path.clear();
+            (open_row, last_was_table, blank) = (None, false, false);
             continue;
         }
         if let Some(cells) = line.table.then(|| table_cells(body)).flatten() {

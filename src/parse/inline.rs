@@ -78,7 +78,12 @@ fn markup_at(text: &str, i: usize) -> Option<Markup<'_>> {
         if inner.starts_with("http://") || inner.starts_with("https://") {
             Some(Markup::Text(inner, i + end + 1))
         } else {
-            looks_like_tag(inner).then_some(Markup::Space(i + end + 1))
+            // A tag inside a sentence (`<a href>`, `<b>`, `<code>`) goes as emphasis does; one
+            // between blocks (`<br>`, `<p>`, `<td>`) parts words.
+            looks_like_tag(inner).then(|| match in_sentence_tag(inner) {
+                true => Markup::Drop(i + end + 1),
+                false => Markup::Space(i + end + 1),
+            })
         }
     } else if kind & AMPERSAND != 0 {
         entity(&text[i..]).map(|(s, len)| Markup::Text(s, i + len))
@@ -668,6 +673,21 @@ pub(crate) fn links(text: &str) -> Vec<(&str, &str)> {
         }
     }
     out
+}
+
+/// Whether a tag (its text between `<` and `>`) marks up words inside a sentence.
+fn in_sentence_tag(inner: &str) -> bool {
+    let name = inner
+        .trim_start_matches('/')
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()
+        .unwrap_or("");
+    [
+        "a", "b", "i", "u", "s", "em", "strong", "code", "span", "kbd", "mark", "del", "ins",
+        "sub", "sup", "small",
+    ]
+    .iter()
+    .any(|t| name.eq_ignore_ascii_case(t))
 }
 
 fn looks_like_tag(inner: &str) -> bool {

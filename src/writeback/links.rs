@@ -42,6 +42,17 @@ pub fn insert_links(text: &str, links: &[Link]) -> String {
         if current.contains(&link.url) {
             continue;
         }
+        if let Some(row) = html_row(&lines, idx) {
+            // The cell may stand on a line after the row's first; a line changed already (a
+            // whole table on one line) is left alone.
+            if let Some(((line, at), insert)) = row.link(link) {
+                if !row.holds(&link.url) && changed[line].is_none() {
+                    let l = lines[line];
+                    changed[line] = Some(format!("{}{insert}{}", &l[..at], &l[at..]));
+                }
+            }
+            continue;
+        }
         let updated = match table_context(&lines, idx) {
             Some(header) => link_in_row(current, &header, link),
             None => link_at_end(current, link),
@@ -101,6 +112,128 @@ fn table_context(lines: &[&str], idx: usize) -> Option<Vec<String>> {
         }
     }
     None
+}
+
+/// A place in the text: (line index, byte in that line).
+type At = (usize, usize);
+
+/// A row of an HTML table: where each cell's content starts and ends, from the row's first cell
+/// to its end, and the table's header cells as plain text.
+struct HtmlRow<'t> {
+    lines: &'t [&'t str],
+    cells: Vec<(At, At)>,
+    header: Vec<String>,
+}
+
+/// The HTML table row whose first cell starts on line `idx`, as the parser reads it.
+fn html_row<'t>(lines: &'t [&'t str], idx: usize) -> Option<HtmlRow<'t>> {
+    let lower = lines[idx].to_ascii_lowercase();
+    // The row starts at the first cell or row tag on line `idx`.
+    let first = ["<td", "<th", "<tr"]
+        .iter()
+        .filter_map(|t| lower.find(t))
+        .min()?;
+    // The table's opening line, above the row and with no table closed between.
+    let open = (0..idx).rev().take(1000).find_map(|i| {
+        let l = lines[i].to_ascii_lowercase();
+        if l.contains("</table") {
+            Some(None)
+        } else {
+            l.trim_start().starts_with("<table").then_some(Some(i))
+        }
+    })??;
+    let mut row = HtmlRow {
+        lines,
+        cells: html_cells(lines, (open, 0)),
+        header: Vec::new(),
+    };
+    row.header = (0..row.cells.len())
+        .map(|c| crate::parse::inline::plain(&row.content(c)))
+        .collect();
+    row.cells = html_cells(lines, (idx, first));
+    Some(row)
+}
+
+/// The cells of the first row from `from` on: where each cell's content starts and ends, up to
+/// the row's end (a cell left open ends where the next begins, or at the end of the text).
+fn html_cells(lines: &[&str], from: At) -> Vec<(At, At)> {
+    let mut cells = Vec::new();
+    let mut open: Option<At> = None;
+    for (i, line) in lines.iter().enumerate().skip(from.0).take(1000) {
+        let lower = split_ending(line).0.to_ascii_lowercase();
+        let mut at = if i == from.0 { from.1 } else { 0 };
+        while let Some(lt) = lower[at..].find('<').map(|k| at + k) {
+            let name: String = lower[lt + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
+                .collect();
+            let end = lower[lt..].find('>').map_or(lower.len(), |k| lt + k + 1);
+            let ends_row = matches!(name.as_str(), "/tr" | "/table" | "tr");
+            if matches!(name.as_str(), "td" | "th" | "/td" | "/th") || ends_row {
+                cells.extend(open.take().map(|o| (o, (i, lt))));
+            }
+            if ends_row && !cells.is_empty() {
+                return cells;
+            }
+            if matches!(name.as_str(), "td" | "th") {
+                open = Some((i, end));
+            }
+            at = end;
+        }
+    }
+    if let Some(o) = open {
+        let last = lines.len() - 1;
+        cells.push((o, (last, split_ending(lines[last]).0.len())));
+    }
+    cells
+}
+
+impl HtmlRow<'_> {
+    /// The HTML of cell `c`, its lines joined.
+    fn content(&self, c: usize) -> String {
+        let ((l0, b0), (l1, b1)) = self.cells[c];
+        if l0 == l1 {
+            return self.lines[l0][b0..b1].to_string();
+        }
+        let mut s = self.lines[l0][b0..].to_string();
+        for l in &self.lines[l0 + 1..l1] {
+            s.push_str(l);
+        }
+        s.push_str(&self.lines[l1][..b1]);
+        s
+    }
+
+    /// Whether the row already holds `url`.
+    fn holds(&self, url: &str) -> bool {
+        let (Some((first, _)), Some((_, last))) = (self.cells.first(), self.cells.last()) else {
+            return false;
+        };
+        self.lines[first.0..=last.0].iter().any(|l| l.contains(url))
+    }
+
+    /// Where the link goes, as [`link_in_row`] places it in a pipe row (the empty issue cell,
+    /// else after the action cell's text), written as HTML since Markdown is not read inside
+    /// an HTML block: the place and the text to insert.
+    fn link(&self, link: &Link) -> Option<(At, String)> {
+        let a = format!("<a href=\"{}\">{}</a>", link.url, link.reference);
+        let issue_col = self
+            .header
+            .iter()
+            .position(|h| header_is(h, &ISSUE_COLUMNS));
+        if let Some(c) = issue_col.filter(|&c| c < self.cells.len()) {
+            if self.content(c).trim().is_empty() {
+                return Some((self.cells[c].0, a));
+            }
+        }
+        let text_col = self
+            .header
+            .iter()
+            .position(|h| header_is(h, &TEXT_COLUMNS))
+            .unwrap_or(0);
+        let (_, (line, end)) = *self.cells.get(text_col)?;
+        let end = self.lines[line][..end].trim_end().len();
+        Some(((line, end), format!(" ({a})")))
+    }
 }
 
 fn is_delimiter(line: &str) -> bool {
@@ -290,8 +423,50 @@ mod tests {
     }
 
     #[test]
+    fn html_tables_get_the_link_inside_the_cell_as_html() {
+        let doc = "## Action Items\n\n<table>\n<tr><th>#</th><th>Action</th><th>Owner</th></tr>\n<tr><td>1</td><td>Add retry cap</td><td>@okafor</td></tr>\n<tr>\n  <td>2</td>\n  <td>Add backoff\n  to the client </td>\n  <td>@mk</td>\n</tr>\n</table>\n";
+        let before = parse("pm.md", doc, &Default::default());
+        let lines: Vec<_> = before.actions.iter().map(|a| a.line).collect();
+        assert_eq!(lines, [5, 7]);
+        let out = insert_links(doc, &[link(5, 21), link(7, 22)]);
+        let a = |n| format!("<a href=\"https://github.com/acme/svc/issues/{n}\">#{n}</a>");
+        assert!(
+            out.contains(&format!("<td>Add retry cap ({})</td>", a(21))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("  to the client ({}) </td>", a(22))),
+            "{out}"
+        );
+        assert_eq!(insert_links(&out, &[link(5, 21), link(7, 22)]), out);
+        let after = parse("pm.md", &out, &Default::default());
+        for (b, a) in before.actions.iter().zip(&after.actions) {
+            assert_eq!(b.text, a.text);
+            assert!(a.issue.is_some(), "{a:?}");
+        }
+
+        // An empty issue cell is filled.
+        let doc = "<table>\n<tr><th>Action</th><th>Issue</th></tr>\n<tr><td>Add retry cap</td><td></td></tr>\n</table>\n";
+        let out = insert_links(doc, &[link(3, 21)]);
+        assert!(
+            out.contains(&format!("<td>Add retry cap</td><td>{}</td>", a(21))),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn any_text_never_panics() {
-        for text in ["", "\n", "|", "|\n|-|\n|", "\r\n\r\n", "a|b\n-|-\n|\\||"] {
+        for text in [
+            "",
+            "\n",
+            "|",
+            "|\n|-|\n|",
+            "\r\n\r\n",
+            "a|b\n-|-\n|\\||",
+            "<table>\n<td",
+            "<table><tr><td>a</td>\n<td>b",
+            "<TABLE>\n<tr><td>\n</table>\n<td>x</td>",
+        ] {
             for line in 0..5 {
                 let _ = insert_links(text, &[link(line, 1)]);
             }

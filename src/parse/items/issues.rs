@@ -37,7 +37,8 @@ pub(super) fn issue_in_links(raw: &str) -> Option<IssueRef> {
         .into_iter()
         .find_map(|(_, url)| is_issue_url(url).then(|| IssueRef::Url(url.to_string())))
         .or_else(|| {
-            raw.split_whitespace()
+            // A bare URL, or an HTML link's (`<a href="...">`).
+            raw.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
                 .map(|w| w.trim_matches(['(', ')', '<', '>', '[', ']', ',', '.']))
                 .find(|w| is_issue_url(w))
                 .map(|w| IssueRef::Url(w.to_string()))

@@ -222,6 +222,53 @@ mod tests {
     }
 
     #[test]
+    fn an_html_table_is_read_as_a_pipe_table_is() {
+        // As wikis export a table whose cells hold line breaks and links.
+        let pm = parse(
+            "## Corrective actions\n\n<table>\n<thead><tr><th>Action</th><th>Owner</th>\
+             <th>Due date</th><th>Ticket</th></tr></thead>\n<tbody>\n<tr>\n<td>Alert at 80% disk\
+             <br>and page at 90%</td>\n<td>Raj Patel</td>\n<td>2026-03-15</td>\n\
+             <td><a href=\"https://github.com/o/r/issues/9\">#9</a></td>\n</tr>\n\
+             <tr><td>Rotate logs <b>hourly</b></td><td>@ana</td><td>2026-03-01</td><td></td></tr>\n\
+             </tbody>\n</table>\n\n## Lessons learned\n\n- Disks fill.\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.line,
+                    a.text.as_str(),
+                    a.owner.as_deref(),
+                    a.due,
+                    a.issue.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    7,
+                    "Alert at 80% disk and page at 90%",
+                    Some("Raj Patel"),
+                    date(2026, 3, 15),
+                    Some(crate::model::IssueRef::Url(
+                        "https://github.com/o/r/issues/9".into()
+                    ))
+                ),
+                (
+                    12,
+                    "Rotate logs hourly",
+                    Some("ana"),
+                    date(2026, 3, 1),
+                    None
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn an_issue_cell_s_link_names_the_issue_by_its_target() {
         // The link text's `#942` would name issue 942 of the tracking repository.
         let pm = parse(
