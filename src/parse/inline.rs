@@ -691,6 +691,11 @@ fn in_sentence_tag(inner: &str) -> bool {
 }
 
 fn looks_like_tag(inner: &str) -> bool {
+    // `<Action item 1>`: words in brackets, a template's placeholder; a tag's attributes have
+    // `=` (`<a href="...">`), and `<br />` a slash.
+    if inner.contains(' ') && !inner.contains(['=', '/', '"']) {
+        return false;
+    }
     let inner = inner.trim_start_matches('/');
     let name: &str = inner
         .split(|c: char| c.is_whitespace() || c == '/')

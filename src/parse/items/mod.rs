@@ -74,6 +74,16 @@ impl Reader<'_> {
         if first.is_empty() {
             return;
         }
+        if is_placeholder(&first) {
+            // A template committed beside the postmortems opens no issue for its blanks.
+            self.diagnostics.push(Diagnostic::new(
+                crate::model::Severity::Info,
+                Some(line),
+                "placeholder-item",
+                format!("{first:?} is a template's placeholder, not an action item"),
+            ));
+            return;
+        }
         let detail = match (rest.is_empty(), extra_detail) {
             (true, extra) => extra,
             (false, None) => Some(rest.to_string()),
@@ -96,12 +106,50 @@ impl Reader<'_> {
     }
 }
 
+/// Whether an item's text is a template's placeholder: a few words in brackets where the
+/// action would go (`<Action item 1>`, `{{ action }}`; a whole sentence in them is the action,
+/// bracketed by a writer filling the template in), or only a word that holds its place
+/// (`TODO`, `TBD`, `...`).
+fn is_placeholder(text: &str) -> bool {
+    let opens_bracketed = |open: &str, close: &str| {
+        text.strip_prefix(open)
+            .and_then(|t| t.split_once(close))
+            .is_some_and(|(inner, _)| (1..=4).contains(&inline::words_up_to(inner, 5)))
+    };
+    let word = text.trim_end_matches([':', '.', ' ']);
+    opens_bracketed("<", ">")
+        || opens_bracketed("{{", "}}")
+        || ["todo", "tbd", "tba", "n/a", "xxx"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w))
+        || matches!(text, "..." | "…")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     pub(super) fn parse(text: &str) -> crate::model::Postmortem {
         crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default())
+    }
+
+    #[test]
+    fn a_template_s_placeholders_are_not_items() {
+        let pm = parse(
+            "# Postmortem: <Incident title>\n\n## Action items\n\n| Action | Owner | Due |\n\
+             |---|---|---|\n| <action> | <owner> | YYYY-MM-DD |\n\n\
+             - [ ] <Action item 1> (@owner, due YYYY-MM-DD)\n- [ ] {{ action }}\n- [ ] TODO\n\
+             - [ ] TBD.\n- [ ] ...\n- [ ] Add a <b>disk</b> alert\n- [ ] Todo: add a canary\n",
+        );
+        let texts: Vec<_> = pm.actions.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(texts, ["Add a disk alert", "add a canary"]);
+        let said: Vec<_> = pm
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "placeholder-item")
+            .filter_map(|d| d.line)
+            .collect();
+        assert_eq!(said, [9, 10, 11, 12]);
     }
 
     /// The one item of `## Action Items` followed by `body`.
