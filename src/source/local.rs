@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
 
-use super::select::{has_postmortem_extension, GlobError, Selector};
+use super::select::{is_postmortem_file, GlobError, Selector};
 use super::{is_binary, Loaded, MAX_FILE_BYTES};
 
 pub use super::select::EXTENSIONS;
@@ -23,9 +23,9 @@ pub enum SourceError {
 }
 
 /// Lists the postmortem files named by `paths` (files are taken as given; folders are walked
-/// for `.md`, `.markdown` and `.txt` files, honouring `.gitignore`), or, when `paths` is
-/// empty, the files under `root` that match `globs` (see [`Selector`]). Sorted, without
-/// duplicates.
+/// for `.md`, `.markdown` and `.txt` files but a README or template, honouring `.gitignore`),
+/// or, when `paths` is empty, the files under `root` that match `globs` (see [`Selector`]).
+/// Sorted, without duplicates.
 pub fn list(paths: &[PathBuf], globs: &[String], root: &Path) -> Result<Vec<PathBuf>, SourceError> {
     let mut out = Vec::new();
     if paths.is_empty() {
@@ -36,7 +36,7 @@ pub fn list(paths: &[PathBuf], globs: &[String], root: &Path) -> Result<Vec<Path
             if p.is_file() {
                 out.push(p.clone());
             } else if p.is_dir() {
-                walk(p, &mut out, has_postmortem_extension)?;
+                walk(p, &mut out, is_postmortem_file)?;
             } else {
                 return Err(SourceError::Missing(p.display().to_string()));
             }

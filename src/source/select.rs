@@ -27,6 +27,23 @@ pub fn has_postmortem_extension(path: &Path) -> bool {
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
+/// Whether the file at `path` may be a postmortem by its name: a postmortem extension, and
+/// not the folder's description or its template (`README.md`, `index.md`, `TEMPLATE.md`,
+/// `postmortem-template.md`), which a folder of postmortems usually holds and whose example
+/// items are no one's actions. A file named as a path is read whatever its name.
+pub fn is_postmortem_file(path: &Path) -> bool {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let companion = matches!(stem.as_str(), "readme" | "index" | "_index")
+        || stem
+            .strip_suffix("template")
+            .is_some_and(|before| before.is_empty() || before.ends_with(['-', '_', ' ', '.']));
+    has_postmortem_extension(path) && !companion
+}
+
 /// The configured globs, compiled once.
 #[derive(Debug, Clone)]
 pub struct Selector {
@@ -52,9 +69,9 @@ impl Selector {
     }
 
     /// Whether the file at `path` (relative to the repository root, `/`-separated) is a
-    /// postmortem: it matches the globs and has a postmortem extension.
+    /// postmortem: it matches the globs and [`is_postmortem_file`].
     pub fn is_selected(&self, path: &Path) -> bool {
-        has_postmortem_extension(path) && self.overrides.matched(path, false).is_whitelist()
+        is_postmortem_file(path) && self.overrides.matched(path, false).is_whitelist()
     }
 }
 
@@ -68,6 +85,29 @@ mod tests {
 
     fn picks(s: &Selector, path: &str) -> bool {
         s.is_selected(Path::new(path))
+    }
+
+    #[test]
+    fn a_folder_s_readme_and_templates_are_not_postmortems() {
+        let s = sel(&["postmortems/**"]);
+        for skipped in [
+            "postmortems/README.md",
+            "postmortems/readme.txt",
+            "postmortems/index.md",
+            "postmortems/TEMPLATE.md",
+            "postmortems/_template.md",
+            "postmortems/postmortem-template.md",
+            "postmortems/2024/incident_template.markdown",
+        ] {
+            assert!(!picks(&s, skipped), "{skipped}");
+        }
+        for kept in [
+            "postmortems/2024-03-template-engine-outage.md",
+            "postmortems/readme-service-down.md",
+            "postmortems/templates.md",
+        ] {
+            assert!(picks(&s, kept), "{kept}");
+        }
     }
 
     #[test]
@@ -94,7 +134,7 @@ mod tests {
         );
         assert!(!picks(&s, "docs/incidents/db.txt"));
         let s = sel(&["*.md"]);
-        assert!(picks(&s, "README.md"));
+        assert!(picks(&s, "db.md"));
         assert!(
             picks(&s, "a/b/c.md"),
             "a name without a slash matches at any depth"

@@ -90,6 +90,24 @@ fn folders_are_walked_honouring_gitignore() {
 }
 
 #[test]
+fn a_folder_s_readme_and_template_are_not_postmortems_unless_named() {
+    // Both hold example action items that are nobody's: no issue may come of them.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "postmortems/2026-03-db.md", PM);
+    write(dir.path(), "postmortems/README.md", PM);
+    write(dir.path(), "postmortems/postmortem-template.md", PM);
+    assert_eq!(parsed_paths(dir.path(), &[]), ["postmortems/2026-03-db.md"]);
+    assert_eq!(
+        parsed_paths(dir.path(), &["postmortems"]),
+        ["postmortems/2026-03-db.md"]
+    );
+    assert_eq!(
+        parsed_paths(dir.path(), &["postmortems/README.md"]),
+        ["postmortems/README.md"]
+    );
+}
+
+#[test]
 fn bad_input_gets_clear_messages_and_documented_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     // A missing file: exit 2, named.
