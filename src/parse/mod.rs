@@ -729,6 +729,8 @@ fn heading(
         let alone = rest[c + 1..].trim_start_matches(['*', '_', ' ']).is_empty();
         !label.ends_with(|ch: char| ch.is_ascii_digit())
             && at_most_words(label, 10)
+            // "We rolled back. Follow-up: ...": a label is one phrase, not a sentence's end.
+            && !label.contains(". ")
             // With text after it, a label starts a section only if it names one, outside
             // lists and in five words at most (as the labels below are read).
             && (alone
@@ -1067,6 +1069,20 @@ mod tests {
             ["2024-03-12T14:00:00-04:00", "2024-03-12T15:00:00Z"]
         );
         assert_eq!(pm.timeline[0].text, "deploy started");
+    }
+
+    #[test]
+    fn a_colon_after_a_sentence_s_end_opens_no_section() {
+        // "Follow-up" names actions, but here it opens a sentence of the story: the paragraph
+        // after it is no item.
+        let pm = parse(
+            "t.md",
+            "# X\n\n## Resolution\n\nWe rolled back. Follow-up: we called the vendor.\n\n\
+             The transaction log was replayed.\n",
+            &ParseOptions::default(),
+        );
+        assert_eq!(pm.sections.len(), 2, "{:?}", pm.sections);
+        assert!(pm.actions.is_empty(), "{:?}", pm.actions);
     }
 
     #[test]
