@@ -58,6 +58,24 @@ impl Node<'_> {
     }
 }
 
+impl<'a> Node<'a> {
+    /// The node from byte `at` of its text on: the same line, box and children, the text
+    /// before it gone.
+    pub fn from(&self, at: usize) -> Node<'a> {
+        let text = match &self.text {
+            Cow::Borrowed(t) => Cow::Borrowed(&t[at..]),
+            Cow::Owned(t) => Cow::Owned(t[at..].to_string()),
+        };
+        Node {
+            plain: Cow::Owned(inline::plain(&text)),
+            text,
+            title: false,
+            children: self.children.clone(),
+            ..*self
+        }
+    }
+}
+
 /// A pipe table: header cells and data rows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Table<'a> {

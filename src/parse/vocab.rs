@@ -42,6 +42,23 @@ pub(crate) fn after_action_label(raw: &str) -> Option<&str> {
     (!after.is_empty() && !intro).then_some(after)
 }
 
+/// Where an action label opens a sentence after the first of `raw` ("The alert came late.
+/// **Action item:** page on burn rate."): the byte its marks start at. Only an action label
+/// counts there, not a task label ("Follow-up: we called them back" tells what happened).
+pub(crate) fn mid_action_label(raw: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = inline::find_ascii_ci(raw, from, "action") {
+        from = at + 1;
+        let start = raw[..at].trim_end_matches(['*', '_', '[']).len();
+        let before = raw[..start].trim_end();
+        let opens_sentence = before.len() < start && before.ends_with(['.', '!', '?']);
+        if opens_sentence && after_action_label(&raw[start..]).is_some() {
+            return Some(start);
+        }
+    }
+    None
+}
+
 /// Whether `raw` opens with an action or task label closed by a colon or a bracket, whatever
 /// follows.
 pub(crate) fn opens_with_action_label(raw: &str) -> bool {

@@ -33,7 +33,9 @@ pub(crate) fn labelled(
                 let sentence = sentence_ending_at(lines, k);
                 vocab::introduces_actions(sentence.trim_end_matches(['*', '_'])).is_some()
             };
-            (may_introduce && introduces()) || vocab::opens_with_action_label(l.marker().2)
+            (may_introduce && introduces())
+                || vocab::opens_with_action_label(l.marker().2)
+                || vocab::mid_action_label(l.body).is_some()
         });
     if !may_label {
         return;
@@ -104,6 +106,11 @@ impl Reader<'_> {
             self.item(n, None);
             return;
         }
+        // `The alert came late. **Action item:** page on burn rate.`: the label's sentence on.
+        if let Some(at) = vocab::mid_action_label(&n.text) {
+            self.item(&n.from(at), None);
+            return;
+        }
         if depth < blocks::MAX_DEPTH {
             for child in &n.children {
                 self.labelled_nodes(child, depth + 1);
@@ -140,6 +147,23 @@ mod tests {
         );
         assert!(pm.actions.iter().all(|a| a.kind == ItemKind::Task));
         assert_eq!(pm.actions[0].line, 6);
+    }
+
+    #[test]
+    fn an_action_label_after_a_sentence_marks_the_rest_as_an_item() {
+        let pm = parse(
+            "# Checkout errors\n\n## Detection\n\n* We were alerted 20 minutes late. \
+             **Action:** page on error budget burn rate (@sre-oncall)\n\n\
+             The dashboards lagged too! Action item: add a freshness panel.\n\n\
+             ## Resolution\n\nWe rolled back. Follow-up: we called the vendor.\n\n\
+             The transaction log was replayed. No action was needed.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["page on error budget burn rate", "add a freshness panel."]
+        );
+        assert_eq!(pm.actions[0].owner.as_deref(), Some("sre-oncall"));
+        assert_eq!(pm.actions[1].line, 7);
     }
 
     #[test]
