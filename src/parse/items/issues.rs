@@ -45,6 +45,19 @@ pub(super) fn issue_in_links(raw: &str) -> Option<IssueRef> {
         })
 }
 
+/// The label of the first link in `raw` to an issue, made plain (`INC-2041-1` of
+/// `[INC-2041-1](https://acme.atlassian.net/browse/PAY-881)`): a tag of the item, whatever it
+/// says.
+pub(super) fn issue_link_label(raw: &str) -> Option<String> {
+    if !raw.contains("http") {
+        return None;
+    }
+    inline::links(raw)
+        .into_iter()
+        .find(|(_, url)| is_issue_url(url))
+        .map(|(label, _)| inline::plain(label))
+}
+
 fn is_issue_url(url: &str) -> bool {
     (url.starts_with("https://") || url.starts_with("http://"))
         && [

@@ -2,7 +2,7 @@
 //! lines with the items under them, and the prose around a list that is not an item.
 
 use super::fields::{field_line, field_line_text, is_priority_token, owner_prefix, Field};
-use super::issues::{issue_in_links, issue_prefix};
+use super::issues::{issue_in_links, issue_link_label, issue_prefix};
 use super::{merge, Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, SectionKind};
 use crate::parse::blocks::{Block, Marker, Node};
@@ -318,6 +318,7 @@ impl Reader<'_> {
         };
         let raw = &*n.text;
         meta.issue = issue_in_links(raw);
+        meta.issue_label = meta.issue.as_ref().and_then(|_| issue_link_label(raw));
         // `Action item: text` / `**[Action Item]** text`: the label is not part of the text.
         let labelled = vocab::after_action_label(raw);
         let unlabelled = labelled.unwrap_or(raw);

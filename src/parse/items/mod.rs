@@ -42,6 +42,8 @@ struct Meta {
     issue: Option<IssueRef>,
     done: bool,
     kind: Option<ItemKind>,
+    /// The text of a link to the item's issue: among the item's tags, it is one.
+    issue_label: Option<String>,
 }
 
 fn merge(item: &mut ActionItem, meta: Meta) {

@@ -361,7 +361,9 @@ impl Reader<'_> {
         let mut found = Meta::default();
         let mut name = None;
         for part in &parts {
-            if self.meta_part(part, line, &mut found) {
+            // `· [INC-2041-1](https://.../browse/PAY-881)`: the link to the item's issue.
+            let issue_link = meta.issue_label.as_deref() == Some(*part);
+            if issue_link || self.meta_part(part, line, &mut found) {
                 continue;
             }
             // (A name needs a part beside it: "(Alice)" alone is text.)
@@ -463,6 +465,21 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_to_the_item_s_issue_is_a_tag_whatever_its_text() {
+        use crate::parse::items::tests::{date, one_item};
+        let (a, _) = one_item(
+            "- **Add a circuit breaker** — Assigned to Ana Lima · Due Jan 12, 2027 · \
+             [INC-2041-1](https://acme.atlassian.net/browse/PAY-881)",
+        );
+        assert_eq!(a.text, "Add a circuit breaker");
+        assert_eq!(a.owner.as_deref(), Some("Ana Lima"));
+        assert_eq!(a.due, date(2027, 1, 12));
+        // A link that is not to an issue stays in the text.
+        let (a, _) = one_item("- Add a circuit breaker · [design](https://acme.test/doc/7)");
+        assert_eq!(a.text, "Add a circuit breaker · design");
+    }
 
     #[test]
     fn a_name_beside_a_due_date_in_brackets_owns_the_item() {
