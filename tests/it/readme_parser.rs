@@ -229,6 +229,32 @@ fn a_quoted_or_commented_line_is_never_an_item() {
 }
 
 #[test]
+fn a_template_s_placeholder_is_never_an_item() {
+    for heading in HEADINGS {
+        for blank in [
+            "- [ ] <Action item 1>",
+            "- [ ] {{ action }}",
+            "- [ ] TODO",
+            "- [ ] TBD",
+        ] {
+            let pm = doc(&format!(
+                "# Outage\n\n{heading}\n\n{blank}\n- [ ] rotate the on-call keys\n"
+            ));
+            let texts: Vec<_> = pm.actions.iter().map(|a| a.text.as_str()).collect();
+            assert!(
+                !texts.iter().any(|t| blank.ends_with(t)),
+                "{heading:?} / {blank:?}: {texts:?}"
+            );
+            assert!(
+                pm.diagnostics.iter().any(|d| d.code == "placeholder-item")
+                    || !texts.contains(&"rotate the on-call keys"),
+                "{heading:?} / {blank:?}: the placeholder is said where items are read"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_heading_that_opens_with_a_time_is_a_moment_of_the_timeline() {
     let pm = doc(
         "# Outage\n\n## Timeline\n\n### 10:07 AM: Follow-up call\n\n- 10:10 AM: the team joined\n",

@@ -237,6 +237,36 @@ pub(super) fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
     names.then_some((inside, rest))
 }
 
+/// `Owner: @mei — text`, `Owners: @nia @oli - text`: an owner field before the item's text,
+/// closed by a dash. The owners (logins without their `@`, joined by `, `) and the text.
+pub(super) fn owner_field_prefix(raw: &str) -> Option<(String, &str)> {
+    let t = raw.trim_start();
+    let (key, rest) = t.split_once(':')?;
+    if field_of(key) != Some(Field::Owner) {
+        return None;
+    }
+    let rest = rest.trim_start_matches(['*', '_', ' ']);
+    let (value, text) = [" — ", " – ", " - "]
+        .iter()
+        .find_map(|dash| rest.split_once(dash))?;
+    let parts: Vec<&str> = value
+        .split([',', ' '])
+        .map(|p| p.trim_matches(['*', '_']))
+        .filter(|p| !p.is_empty() && *p != "and" && *p != "&")
+        .collect();
+    let logins = parts
+        .iter()
+        .all(|p| p.strip_prefix('@').is_some_and(is_login));
+    let owners = if logins {
+        parts.iter().map(|p| &p[1..]).collect::<Vec<_>>().join(", ")
+    } else if is_name(value.trim()) {
+        value.trim().to_string()
+    } else {
+        return None;
+    };
+    (!parts.is_empty() && inline::words_up_to(text, 2) >= 2).then_some((owners, text.trim_start()))
+}
+
 /// A field's value cut where the next field begins: a priority (`P2`), a cued date
 /// (`by March 1`, `due 2026-03-01`), another `Key:` field, an issue reference. (value, rest)
 fn split_value(v: &str) -> (&str, &str) {
@@ -370,6 +400,36 @@ pub(super) fn trailing_due(t: &str, reference: Option<NaiveDate>) -> Option<(&st
             if f.start == 0 && f.end >= whole.len() {
                 return time::parse_date(rest, reference).map(|d| (&t[..p], d));
             }
+        }
+    }
+    None
+}
+
+/// `... @raj Jan 20, 2027`, `... @Ana Lima 2027-01-12`: a mention of the owner (a login, or a
+/// name as document tools write their mentions) and then a date, ending the text: (the text
+/// before, the owner, the day due).
+pub(super) fn mention_then_date(
+    t: &str,
+    reference: Option<NaiveDate>,
+) -> Option<(&str, &str, NaiveDate)> {
+    let at = t.rfind(" @")?;
+    let after = &t[at + 2..];
+    let mut end = 0;
+    for k in 1..=3 {
+        end += after[end..].find(' ')? + 1;
+        let (owner, date) = (after[..end].trim_end(), after[end..].trim());
+        let whole = time::leading_found(date)
+            .is_some_and(|f| f.start == 0 && f.end == date.len() && f.stamp.time.is_none());
+        let named = if k == 1 {
+            is_login(owner)
+        } else {
+            is_name(owner)
+        };
+        if whole && named {
+            return Some((&t[..at], owner, time::parse_date(date, reference)?));
+        }
+        if !after[end..].starts_with(char::is_uppercase) {
+            return None;
         }
     }
     None

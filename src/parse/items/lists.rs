@@ -1,7 +1,9 @@
 //! Items from an action section's lists and bare lines: list items, task-list boxes, title
 //! lines with the items under them, and the prose around a list that is not an item.
 
-use super::fields::{field_line, field_line_text, is_priority_token, owner_prefix, Field};
+use super::fields::{
+    field_line, field_line_text, is_priority_token, owner_field_prefix, owner_prefix, Field,
+};
 use super::issues::{issue_in_links, issue_link_label, issue_prefix};
 use super::{merge, Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, SectionKind};
@@ -322,11 +324,14 @@ impl Reader<'_> {
         // `Action item: text` / `**[Action Item]** text`: the label is not part of the text.
         let labelled = vocab::after_action_label(raw);
         let unlabelled = labelled.unwrap_or(raw);
-        // `[name] text` / `(team) text`: an owner written before the item (cut from the
-        // text); `[OPS-12] text`, `#123 text`: its issue (the text keeps it, as written).
-        let prefix = owner_prefix(unlabelled);
-        if let Some((owner, _)) = prefix {
-            meta.owner = Some(owner.to_string());
+        // `[name] text` / `(team) text` / `Owner: @mei — text`: an owner written before the
+        // item (cut from the text); `[OPS-12] text`, `#123 text`: its issue (the text keeps it,
+        // as written).
+        let prefix = owner_prefix(unlabelled)
+            .map(|(owner, rest)| (owner.to_string(), rest))
+            .or_else(|| owner_field_prefix(unlabelled));
+        if let Some((owner, _)) = &prefix {
+            meta.owner = Some(owner.clone());
         } else if meta.issue.is_none() {
             meta.issue = issue_prefix(unlabelled).map(|(issue, _)| issue);
         }

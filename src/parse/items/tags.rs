@@ -4,7 +4,7 @@
 
 use super::fields::{
     cued_date, field_line_text, field_of, first_mention, is_login, is_name, is_priority_token,
-    leading_priority, status_word, trailing_due, without_period, Field,
+    leading_priority, mention_then_date, status_word, trailing_due, without_period, Field,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
 use super::{Meta, Reader};
@@ -294,6 +294,13 @@ impl Reader<'_> {
                 meta.due.get_or_insert(due);
                 t = head;
                 continue;
+            } else if let Some((head, owner, due)) = mention_then_date(trimmed, self.ctx.date) {
+                if !owner_named {
+                    meta.owner = Some(owner.to_string());
+                }
+                meta.due.get_or_insert(due);
+                t = head;
+                continue;
             } else {
                 break;
             }
@@ -465,6 +472,55 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owners_written_as_document_tools_write_them() {
+        use crate::parse::items::tests::{date, one_item};
+        for (body, text, owner, due) in [
+            // A mention and a date at the end, as Notion and Confluence export them.
+            (
+                "- [ ] Rotate the keys @raj Jan 20, 2027",
+                "Rotate the keys",
+                "raj",
+                date(2027, 1, 20),
+            ),
+            (
+                "- [ ] Add alerting on queue depth @Ana Lima 2027-01-12",
+                "Add alerting on queue depth",
+                "Ana Lima",
+                date(2027, 1, 12),
+            ),
+            // An owner field before the text, closed by a dash.
+            (
+                "- Owner: @mei — write the runbook",
+                "write the runbook",
+                "mei",
+                None,
+            ),
+            (
+                "- Owners: @nia @oli - add request coalescing",
+                "add request coalescing",
+                "nia, oli",
+                None,
+            ),
+            (
+                "- Owner: Raj Patel – load test",
+                "load test",
+                "Raj Patel",
+                None,
+            ),
+        ] {
+            let (a, _) = one_item(body);
+            assert_eq!(
+                (a.text.as_str(), a.owner.as_deref(), a.due),
+                (text, Some(owner), due),
+                "{body}"
+            );
+        }
+        // A date after a word that is no mention stays in the text.
+        let (a, _) = one_item("- Freeze deploys until Jan 20, 2027");
+        assert_eq!(a.text, "Freeze deploys until Jan 20, 2027");
+    }
 
     #[test]
     fn a_link_to_the_item_s_issue_is_a_tag_whatever_its_text() {
