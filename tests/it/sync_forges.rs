@@ -29,6 +29,7 @@ both_forges!(
     removed_items_are_closed_only_when_asked,
     ticked_items_new_issues_are_closed_but_a_reopened_one_is_respected,
     an_item_with_several_owners_is_assigned_to_the_first,
+    html_table_rows_are_linked_inside_their_cells_and_tracked_once,
 );
 
 both_forges!(
@@ -120,6 +121,48 @@ async fn an_item_with_several_owners_is_assigned_to_the_first<F: SyncForge>() {
         issue_titled(&fake, "Split the queue per tenant").assignees,
         ["lfischer"]
     );
+}
+
+/// A table written in HTML, as wikis export one: an issue per row, its link written inside the
+/// row's action cell as an `<a>` tag (Markdown is not read inside HTML), and a second sync that
+/// finds every row tracked by that link: no issue, no write.
+async fn html_table_rows_are_linked_inside_their_cells_and_tracked_once<F: SyncForge>() {
+    let fake = F::start_with_owners();
+    let ws = workspace();
+    let file = ws.path().join("postmortems/91-html-table.md");
+    std::fs::write(
+        &file,
+        "# Disk full on db-3\n\n## Corrective actions\n\n<table>\n\
+         <tr><th>Action</th><th>Owner</th><th>Due</th></tr>\n\
+         <tr><td>Rotate logs hourly</td><td>@okoye</td><td>2026-03-01</td></tr>\n\
+         <tr>\n  <td>Alert at 80% disk\n  and page at 90%</td>\n  <td>@jdoe</td>\n  \
+         <td>2026-03-15</td>\n</tr>\n</table>\n",
+    )
+    .unwrap();
+    let report = sync_once(&fake, ws.path(), &NoSleep::default()).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let text = std::fs::read_to_string(&file).unwrap();
+    for (title, assignee, cell_end) in [
+        ("Rotate logs hourly", "okoye", "<td>Rotate logs hourly ("),
+        (
+            "Alert at 80% disk and page at 90%",
+            "jdoe",
+            "  and page at 90% (",
+        ),
+    ] {
+        let i = issue_titled(&fake, title);
+        assert_eq!(i.assignees, [assignee]);
+        assert!(
+            text.contains(&format!("{cell_end}<a href="))
+                && text.contains(&format!(">#{}</a>)</td>", i.number)),
+            "{text}"
+        );
+    }
+    fake.requests().clear();
+    let again = sync_once(&fake, ws.path(), &NoSleep::default()).await;
+    assert!(again.created.is_empty(), "{:?}", again.created);
+    assert_eq!(fake.requests().count_writes(), 0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
 }
 
 async fn a_create_answered_5xx_or_429_that_succeeded_is_adopted_not_repeated<F: SyncForge>() {
