@@ -730,7 +730,8 @@ fn heading(
         !label.ends_with(|ch: char| ch.is_ascii_digit())
             && at_most_words(label, 10)
             // "We rolled back. Follow-up: ...": a label is one phrase, not a sentence's end.
-            && !label.contains(". ")
+            && !memchr::memchr_iter(b'.', label.as_bytes())
+                .any(|p| label.as_bytes().get(p + 1) == Some(&b' '))
             // With text after it, a label starts a section only if it names one, outside
             // lists and in five words at most (as the labels below are read).
             && (alone

@@ -46,17 +46,27 @@ pub(crate) fn after_action_label(raw: &str) -> Option<&str> {
 /// **Action item:** page on burn rate."): the byte its marks start at. Only an action label
 /// counts there, not a task label ("Follow-up: we called them back" tells what happened).
 pub(crate) fn mid_action_label(raw: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(at) = inline::find_ascii_ci(raw, from, "action") {
-        from = at + 1;
-        let start = raw[..at].trim_end_matches(['*', '_', '[']).len();
-        let before = raw[..start].trim_end();
-        let opens_sentence = before.len() < start && before.ends_with(['.', '!', '?']);
-        if opens_sentence && after_action_label(&raw[start..]).is_some() {
-            return Some(start);
+    let b = raw.as_bytes();
+    // From each colon or bracket that may close a label, the sentence's end a few bytes back,
+    // then the label's first word: most lines have no colon, or none so close to an end.
+    memchr::memchr2_iter(b':', b']', b).find_map(|close| {
+        // Every action label ends in one of these letters: a time's colon is passed at once.
+        let head = raw[..close].trim_end_matches(['*', '_', ' ']);
+        if !head.ends_with(['n', 'N', 's', 'S', 'm', 'M', 't', 'T']) {
+            return None;
         }
-    }
-    None
+        let from = head.len().saturating_sub(24);
+        let end = from
+            + b[from..head.len()]
+                .iter()
+                .rposition(|c| matches!(c, b'.' | b'!' | b'?'))?;
+        let next = &raw[end + 1..];
+        let start = end + 1 + (next.len() - next.trim_start().len());
+        let label = &raw[start..];
+        let action =
+            start > end + 1 && after_action_label(label).is_some() && !opens_with_task_label(label);
+        action.then_some(start)
+    })
 }
 
 /// Whether `raw` opens with an action or task label closed by a colon or a bracket, whatever

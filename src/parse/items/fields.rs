@@ -241,7 +241,9 @@ pub(super) fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
 /// closed by a dash. The owners (logins without their `@`, joined by `, `) and the text.
 pub(super) fn owner_field_prefix(raw: &str) -> Option<(String, &str)> {
     let t = raw.trim_start();
-    let (key, rest) = t.split_once(':')?;
+    // (An owner key is short: a colon further on closes none.)
+    let colon = memchr::memchr(b':', &t.as_bytes()[..t.len().min(24)])?;
+    let (key, rest) = (&t[..colon], &t[colon + 1..]);
     if field_of(key) != Some(Field::Owner) {
         return None;
     }
@@ -412,7 +414,10 @@ pub(super) fn mention_then_date(
     t: &str,
     reference: Option<NaiveDate>,
 ) -> Option<(&str, &str, NaiveDate)> {
-    let at = t.rfind(" @")?;
+    // (The last `@` after a space, found byte by byte: most items have none.)
+    let at = memchr::memrchr_iter(b'@', t.as_bytes())
+        .find(|&a| a > 0 && t.as_bytes()[a - 1] == b' ')?
+        - 1;
     let after = &t[at + 2..];
     let mut end = 0;
     for k in 1..=3 {
