@@ -47,9 +47,10 @@ pub(crate) fn after_action_label(raw: &str) -> Option<&str> {
 /// counts there, not a task label ("Follow-up: we called them back" tells what happened).
 pub(crate) fn mid_action_label(raw: &str) -> Option<usize> {
     let b = raw.as_bytes();
-    // From each colon or bracket that may close a label, the sentence's end a few bytes back,
-    // then the label's first word: most lines have no colon, or none so close to an end.
-    memchr::memchr2_iter(b':', b']', b).find_map(|close| {
+    // From each colon that may close a label, the sentence's end a few bytes back, then the
+    // label's first word: most lines have no colon, or none so close to an end. (In a sentence
+    // the label is written with its colon: `**[Action Item]**` opens paragraphs.)
+    memchr::memchr_iter(b':', b).find_map(|close| {
         // Every action label ends in one of these letters: a time's colon is passed at once.
         let head = raw[..close].trim_end_matches(['*', '_', ' ']);
         if !head.ends_with(['n', 'N', 's', 'S', 'm', 'M', 't', 'T']) {
