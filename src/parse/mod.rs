@@ -48,7 +48,17 @@ pub struct ParseOptions {
 pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut diagnostics = Vec::new();
-    let mut lines = lines(text);
+    let (mut lines, unclosed) = lines(text);
+    if let Some((line, what)) = unclosed {
+        // CommonMark runs such a block to the end, and so does the parser: said, since every
+        // item after it is lost to the reader.
+        diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            Some(line),
+            "unclosed-block",
+            format!("{what} opened here is never closed: the rest of the file is read as part of it, and no heading or item in it is found"),
+        ));
+    }
     let front = front_matter::read(&mut lines, &mut diagnostics);
     let doc = sections(&lines, options);
 
@@ -262,11 +272,14 @@ impl<'a> Line<'a> {
     }
 }
 
-/// Splits the text into lines and marks what is never content.
-fn lines(text: &str) -> Vec<Line<'_>> {
+/// Splits the text into lines and marks what is never content; a code fence or an HTML
+/// comment left open at the end is given with the line that opened it.
+fn lines(text: &str) -> (Vec<Line<'_>>, Option<(usize, &'static str)>) {
     let mut out = Vec::with_capacity(text.len() / 40 + 1);
     let mut fence: Option<(u8, usize)> = None;
     let mut in_comment = false;
+    // The line the open fence or comment started on.
+    let mut opened = 0;
     let mut in_status = false;
     // The quoted paragraph a line would continue (CommonMark's lazy continuation: a chat
     // message's second line, written without its `>`).
@@ -325,10 +338,12 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             let ch = body.as_bytes()[0];
             let len = body.bytes().take_while(|b| *b == ch).count();
             fence = Some((ch, len));
+            opened = i + 1;
             skip = true;
         } else if body.starts_with("<!--") {
             skip = true;
             in_comment = !body.contains("-->");
+            opened = i + 1;
         } else if is_link_definition(body) {
             // `[label]: https://...` defines a reference link; it is not text.
             skip = true;
@@ -347,7 +362,14 @@ fn lines(text: &str) -> Vec<Line<'_>> {
         }
     }
     mark_bare_tables(&mut out);
-    out
+    let unclosed = if fence.is_some() {
+        Some((opened, "a code fence"))
+    } else if in_comment {
+        Some((opened, "an HTML comment"))
+    } else {
+        None
+    };
+    (out, unclosed)
 }
 
 /// Marks the rows of tables written without the outer pipes: a line with a `|` over a
@@ -1073,6 +1095,32 @@ mod tests {
     }
 
     #[test]
+    fn a_fence_or_comment_left_open_is_said_where_it_opened() {
+        for (text, line) in [
+            ("# X\n\n## Action items\n\n```\ncode\n\n- [ ] lost\n", 5),
+            ("# X\n\n<!-- draft\n\n## Action items\n\n- [ ] lost\n", 3),
+        ] {
+            let pm = parse("t.md", text, &ParseOptions::default());
+            let said: Vec<_> = pm
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == "unclosed-block")
+                .map(|d| d.line)
+                .collect();
+            assert_eq!(said, [Some(line)], "{text:?}");
+        }
+        let closed = parse(
+            "t.md",
+            "# X\n\n```\ncode\n```\n<!-- a -->\n<!--\nb\n-->\n",
+            &ParseOptions::default(),
+        );
+        assert!(closed
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "unclosed-block"));
+    }
+
+    #[test]
     fn a_colon_after_a_sentence_s_end_opens_no_section() {
         // "Follow-up" names actions, but here it opens a sentence of the story: the paragraph
         // after it is no item.
@@ -1189,10 +1237,10 @@ mod tests {
     fn lines_are_the_pieces_between_newlines() {
         let long = format!("{}\n{}\n\n", "a".repeat(40), "b\u{e9}".repeat(17));
         for text in ["", "\n", "a", "a\n", "a\r\nb", "\n\nx\n", long.as_str()] {
-            let got: Vec<usize> = lines(text).iter().map(|l| l.no).collect();
+            let got: Vec<usize> = lines(text).0.iter().map(|l| l.no).collect();
             let want: Vec<usize> = (1..=text.split('\n').count()).collect();
             assert_eq!(got, want, "{text:?}");
-            let bodies: Vec<&str> = lines(text).iter().map(|l| l.body).collect();
+            let bodies: Vec<&str> = lines(text).0.iter().map(|l| l.body).collect();
             let split: Vec<&str> = text.split('\n').map(str::trim).collect();
             assert_eq!(bodies, split, "{text:?}");
         }
