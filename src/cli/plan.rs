@@ -50,11 +50,47 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let p = plan(&inputs.documents, &state, &options.plan);
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&p)? + "\n",
-        Format::Text => text(&p),
-        Format::Markdown => markdown(&p),
+        Format::Text => text(&p) + &misreads(&inputs.documents, &inputs.config),
+        Format::Markdown => markdown(&p) + &misreads(&inputs.documents, &inputs.config),
     };
     print!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the parser could not read as written: a section about actions without items, a due
+/// date or owner field it could not read, a block left open, a template's blank. A person
+/// should see these before a sync opens issues from the file.
+const MISREADS: [&str; 5] = [
+    "empty-actions",
+    "unparseable-date",
+    "unreadable-owner",
+    "unclosed-block",
+    "placeholder-item",
+];
+
+/// The [`MISREADS`] of the documents, one line each, after a blank line and a title; nothing
+/// when there are none.
+fn misreads(docs: &[crate::model::Postmortem], config: &crate::config::Config) -> String {
+    let mut out = String::new();
+    for pm in docs {
+        let found = crate::lint::lint(pm, config);
+        for d in found.iter().filter(|d| MISREADS.contains(&d.code)) {
+            let at = d
+                .line
+                .map_or(pm.path.clone(), |l| format!("{}:{l}", pm.path));
+            let _ = writeln!(
+                out,
+                "{at}: {}: {} [{}]",
+                d.severity.name(),
+                d.message,
+                d.code
+            );
+        }
+    }
+    if out.is_empty() {
+        return out;
+    }
+    format!("\nRead with doubt (check these before the sync):\n{out}")
 }
 
 fn describe(action: &Action) -> (&'static str, String) {

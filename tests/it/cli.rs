@@ -292,6 +292,39 @@ fn plan_without_a_token_reads_the_files_alone() {
     assert!(out.contains("1 to create, 1 to adopt"), "{out}");
 }
 
+#[test]
+fn plan_shows_what_was_read_with_doubt_before_the_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pm.md",
+        "# T\n\n## Action Items\n\n- Add disk alerts due: someday soon\n\n## Follow-ups\n\n\
+         <ul><li>Rotate the keys</li></ul>\n\n## Notes\n\n```\nlogs\n",
+    );
+    let o = command()
+        .current_dir(dir.path())
+        .args(["plan", "pm.md", "--tracker", "none"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let doubts = out
+        .split_once("Read with doubt")
+        .map(|(_, d)| d)
+        .unwrap_or_else(|| panic!("no doubts in:\n{out}"));
+    for said in [
+        "pm.md:5: warning: the due date \"someday soon\"",
+        "[unparseable-date]",
+        "pm.md:13: warning: a code fence opened here is never closed",
+    ] {
+        assert_has(doubts, said);
+    }
+    // A plan without doubts says none.
+    write(dir.path(), "ok.md", PM);
+    let o = run(dir.path(), &["plan", "ok.md", "--tracker", "none"]);
+    assert!(!stdout(&o).contains("Read with doubt"), "{}", stdout(&o));
+}
+
 /// A `templates_dir` that names no folder (the README's sample value, copied as is): in a
 /// repository without that folder, every command says the same one-line warning and goes on
 /// with the built-in templates: no "os error 2" twice, no command failing, none silent.
