@@ -71,26 +71,26 @@ const MISREADS: [&str; 5] = [
 /// The [`MISREADS`] of the documents, one line each, after a blank line and a title; nothing
 /// when there are none.
 fn misreads(docs: &[crate::model::Postmortem], config: &crate::config::Config) -> String {
-    let mut out = String::new();
-    for pm in docs {
-        let found = crate::lint::lint(pm, config);
-        for d in found.iter().filter(|d| MISREADS.contains(&d.code)) {
-            let at = d
-                .line
-                .map_or(pm.path.clone(), |l| format!("{}:{l}", pm.path));
-            let _ = writeln!(
-                out,
-                "{at}: {}: {} [{}]",
-                d.severity.name(),
-                d.message,
-                d.code
-            );
-        }
+    use crate::lint::{lint, output, Finding};
+    let findings: Vec<Finding> = docs
+        .iter()
+        .flat_map(|pm| {
+            lint(pm, config)
+                .into_iter()
+                .filter(|d| MISREADS.contains(&d.code))
+                .map(|diagnostic| Finding {
+                    path: pm.path.clone(),
+                    diagnostic,
+                })
+        })
+        .collect();
+    if findings.is_empty() {
+        return String::new();
     }
-    if out.is_empty() {
-        return out;
-    }
-    format!("\nRead with doubt (check these before the sync):\n{out}")
+    format!(
+        "\nRead with doubt (check these before the sync):\n{}",
+        output::text(&findings)
+    )
 }
 
 fn describe(action: &Action) -> (&'static str, String) {
