@@ -8,6 +8,8 @@ use super::Line;
 
 mod html_table;
 
+pub(crate) use html_table::{opens as opens_html_table, table_tags, TableTag};
+
 /// How a node's line starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Marker {

@@ -25,7 +25,9 @@ use crate::clock::Zone;
 
 use crate::model::{Diagnostic, Postmortem, Section, SectionKind, Severity};
 
-pub(crate) use blocks::{cell_spans, is_delimiter_row, restyled_box, task_box_at};
+pub(crate) use blocks::{
+    cell_spans, is_delimiter_row, opens_html_table, restyled_box, table_tags, task_box_at, TableTag,
+};
 pub use time::zone_offset;
 
 /// The first line of the status block that the follow-up writes into a postmortem. The parser

@@ -127,19 +127,16 @@ struct HtmlRow<'t> {
 
 /// The HTML table row whose first cell starts on line `idx`, as the parser reads it.
 fn html_row<'t>(lines: &'t [&'t str], idx: usize) -> Option<HtmlRow<'t>> {
-    let lower = lines[idx].to_ascii_lowercase();
+    use crate::parse::{table_tags, TableTag};
     // The row starts at the first cell or row tag on line `idx`.
-    let first = ["<td", "<th", "<tr"]
-        .iter()
-        .filter_map(|t| lower.find(t))
-        .min()?;
+    let (first, ..) =
+        table_tags(lines[idx]).find(|(.., tag)| matches!(tag, TableTag::Row | TableTag::Cell))?;
     // The table's opening line, above the row and with no table closed between.
     let open = (0..idx).rev().take(1000).find_map(|i| {
-        let l = lines[i].to_ascii_lowercase();
-        if l.contains("</table") {
+        if table_tags(lines[i]).any(|(.., tag)| tag == TableTag::TableEnd) {
             Some(None)
         } else {
-            l.trim_start().starts_with("<table").then_some(Some(i))
+            crate::parse::opens_html_table(lines[i].trim_start()).then_some(Some(i))
         }
     })??;
     let mut row = HtmlRow {
@@ -157,28 +154,24 @@ fn html_row<'t>(lines: &'t [&'t str], idx: usize) -> Option<HtmlRow<'t>> {
 /// The cells of the first row from `from` on: where each cell's content starts and ends, up to
 /// the row's end (a cell left open ends where the next begins, or at the end of the text).
 fn html_cells(lines: &[&str], from: At) -> Vec<(At, At)> {
+    use crate::parse::TableTag;
     let mut cells = Vec::new();
     let mut open: Option<At> = None;
     for (i, line) in lines.iter().enumerate().skip(from.0).take(1000) {
-        let lower = split_ending(line).0.to_ascii_lowercase();
-        let mut at = if i == from.0 { from.1 } else { 0 };
-        while let Some(lt) = lower[at..].find('<').map(|k| at + k) {
-            let name: String = lower[lt + 1..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
-                .collect();
-            let end = lower[lt..].find('>').map_or(lower.len(), |k| lt + k + 1);
-            let ends_row = matches!(name.as_str(), "/tr" | "/table" | "tr");
-            if matches!(name.as_str(), "td" | "th" | "/td" | "/th") || ends_row {
+        let body = split_ending(line).0;
+        let skip = if i == from.0 { from.1 } else { 0 };
+        for (lt, end, tag) in crate::parse::table_tags(&body[skip..]) {
+            let (lt, end) = (skip + lt, skip + end);
+            let ends_row = matches!(tag, TableTag::Row | TableTag::RowEnd | TableTag::TableEnd);
+            if matches!(tag, TableTag::Cell | TableTag::CellEnd) || ends_row {
                 cells.extend(open.take().map(|o| (o, (i, lt))));
             }
             if ends_row && !cells.is_empty() {
                 return cells;
             }
-            if matches!(name.as_str(), "td" | "th") {
+            if tag == TableTag::Cell {
                 open = Some((i, end));
             }
-            at = end;
         }
     }
     if let Some(o) = open {

@@ -67,6 +67,52 @@ struct Reader {
     cell: Option<String>,
 }
 
+/// What a tag does to a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TableTag {
+    /// `<tr>`.
+    Row,
+    /// `</tr>`.
+    RowEnd,
+    /// `<td>` or `<th>`.
+    Cell,
+    /// `</td>` or `</th>`.
+    CellEnd,
+    /// `</table>`.
+    TableEnd,
+    /// `<table>`, `<thead>` and the like: nothing to a cell.
+    Frame,
+    /// Markup inside a cell (`<a href>`, `<br>`, `<code>`): part of its text.
+    Inline,
+}
+
+/// The tags of one line of an HTML table, in order: where each starts and ends (after its
+/// `>`), and what it does. The parser reads cells through it, and the link writer finds them.
+pub(crate) fn table_tags(line: &str) -> impl Iterator<Item = (usize, usize, TableTag)> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let lt = from + line[from..].find('<')?;
+        let end = line[lt..].find('>').map_or(line.len(), |k| lt + k + 1);
+        from = end;
+        let closing = line[lt + 1..].starts_with('/');
+        let name = line[lt + 1 + usize::from(closing)..]
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let tag = match (name.as_str(), closing) {
+            ("tr", false) => TableTag::Row,
+            ("tr", true) => TableTag::RowEnd,
+            ("td" | "th", false) => TableTag::Cell,
+            ("td" | "th", true) => TableTag::CellEnd,
+            ("table", true) => TableTag::TableEnd,
+            ("table" | "thead" | "tbody" | "tfoot", _) => TableTag::Frame,
+            _ => TableTag::Inline,
+        };
+        Some((lt, end, tag))
+    })
+}
+
 impl Reader {
     /// Reads one line of the table; `true` when it closes the table.
     fn line(&mut self, body: &str, no: usize) -> bool {
@@ -75,22 +121,16 @@ impl Reader {
                 cell.push(' ');
             }
         }
-        let mut rest = body;
-        while !rest.is_empty() {
-            let Some(lt) = rest.find('<') else {
-                self.text(rest);
-                break;
-            };
-            self.text(&rest[..lt]);
-            let tag = &rest[lt..];
-            let end = tag.find('>').map_or(tag.len(), |i| i + 1);
-            let name = tag_name(tag);
-            match name.as_str() {
-                "tr" => {
+        let mut at = 0;
+        for (lt, end, tag) in table_tags(body) {
+            self.text(&body[at..lt]);
+            at = end;
+            match tag {
+                TableTag::Row => {
                     self.end_row();
                     self.row = Some((0, Vec::new()));
                 }
-                "td" | "th" => {
+                TableTag::Cell => {
                     self.end_cell();
                     let (line, cells) = self.row.get_or_insert_with(|| (0, Vec::new()));
                     if cells.is_empty() && *line == 0 {
@@ -98,18 +138,17 @@ impl Reader {
                     }
                     self.cell = Some(String::new());
                 }
-                "/td" | "/th" => self.end_cell(),
-                "/tr" => self.end_row(),
-                "/table" => {
+                TableTag::CellEnd => self.end_cell(),
+                TableTag::RowEnd => self.end_row(),
+                TableTag::TableEnd => {
                     self.end_row();
                     return true;
                 }
-                "table" | "thead" | "tbody" | "tfoot" | "/thead" | "/tbody" | "/tfoot" => {}
-                // Markup inside a cell (`<a href>`, `<br>`, `<code>`) stays in its text.
-                _ => self.text(&tag[..end]),
+                TableTag::Frame => {}
+                TableTag::Inline => self.text(&body[lt..end]),
             }
-            rest = &tag[end..];
         }
+        self.text(&body[at..]);
         false
     }
 
@@ -131,15 +170,6 @@ impl Reader {
             self.rows.push(row);
         }
     }
-}
-
-/// The lower-case name of the tag `tag` opens with (`/td` for `</TD>`).
-fn tag_name(tag: &str) -> String {
-    tag[1..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
 }
 
 #[cfg(test)]
