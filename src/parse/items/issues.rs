@@ -29,33 +29,33 @@ pub(super) fn issue_in_cell(v: &str) -> Option<IssueRef> {
 }
 
 pub(super) fn issue_in_links(raw: &str) -> Option<IssueRef> {
+    match issue_link(raw) {
+        Some((_, url)) => Some(IssueRef::Url(url.to_string())),
+        None => bare_issue_url(raw),
+    }
+}
+
+/// The first link in `raw` to an issue: (label, URL). Its label, made plain, is a tag of the
+/// item whatever it says (`INC-2041-1` of `[INC-2041-1](https://.../browse/PAY-881)`).
+pub(super) fn issue_link(raw: &str) -> Option<(&str, &str)> {
     // Every issue URL starts with http: most items have none.
     if !raw.contains("http") {
         return None;
     }
     inline::links(raw)
         .into_iter()
-        .find_map(|(_, url)| is_issue_url(url).then(|| IssueRef::Url(url.to_string())))
-        .or_else(|| {
-            // A bare URL, or an HTML link's (`<a href="...">`).
-            raw.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
-                .map(|w| w.trim_matches(['(', ')', '<', '>', '[', ']', ',', '.']))
-                .find(|w| is_issue_url(w))
-                .map(|w| IssueRef::Url(w.to_string()))
-        })
+        .find(|(_, url)| is_issue_url(url))
 }
 
-/// The label of the first link in `raw` to an issue, made plain (`INC-2041-1` of
-/// `[INC-2041-1](https://acme.atlassian.net/browse/PAY-881)`): a tag of the item, whatever it
-/// says.
-pub(super) fn issue_link_label(raw: &str) -> Option<String> {
+/// An issue URL written bare, or as an HTML link's (`<a href="...">`).
+pub(super) fn bare_issue_url(raw: &str) -> Option<IssueRef> {
     if !raw.contains("http") {
         return None;
     }
-    inline::links(raw)
-        .into_iter()
-        .find(|(_, url)| is_issue_url(url))
-        .map(|(label, _)| inline::plain(label))
+    raw.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .map(|w| w.trim_matches(['(', ')', '<', '>', '[', ']', ',', '.']))
+        .find(|w| is_issue_url(w))
+        .map(|w| IssueRef::Url(w.to_string()))
 }
 
 fn is_issue_url(url: &str) -> bool {

@@ -4,9 +4,9 @@
 use super::fields::{
     field_line, field_line_text, is_priority_token, owner_field_prefix, owner_prefix, Field,
 };
-use super::issues::{issue_in_links, issue_link_label, issue_prefix};
+use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix};
 use super::{merge, Meta, Reader};
-use crate::model::{ActionItem, Diagnostic, SectionKind};
+use crate::model::{ActionItem, Diagnostic, IssueRef, SectionKind};
 use crate::parse::blocks::{Block, Marker, Node};
 use crate::parse::incident::Context;
 use crate::parse::{blocks, inline, vocab, Line};
@@ -319,8 +319,14 @@ impl Reader<'_> {
             ..Meta::default()
         };
         let raw = &*n.text;
-        meta.issue = issue_in_links(raw);
-        meta.issue_label = meta.issue.as_ref().and_then(|_| issue_link_label(raw));
+        // A link to an issue names it, and its label is one of the item's tags.
+        match issue_link(raw) {
+            Some((label, url)) => {
+                meta.issue = Some(IssueRef::Url(url.to_string()));
+                meta.issue_label = Some(inline::plain(label));
+            }
+            None => meta.issue = bare_issue_url(raw),
+        }
         // `Action item: text` / `**[Action Item]** text`: the label is not part of the text.
         let labelled = vocab::after_action_label(raw);
         let unlabelled = labelled.unwrap_or(raw);
