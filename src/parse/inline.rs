@@ -677,17 +677,21 @@ pub(crate) fn links(text: &str) -> Vec<(&str, &str)> {
 
 /// Whether a tag (its text between `<` and `>`) marks up words inside a sentence.
 fn in_sentence_tag(inner: &str) -> bool {
-    let name = inner
-        .trim_start_matches('/')
-        .split(|c: char| c.is_whitespace() || c == '/')
-        .next()
-        .unwrap_or("");
     [
         "a", "b", "i", "u", "s", "em", "strong", "code", "span", "kbd", "mark", "del", "ins",
         "sub", "sup", "small",
     ]
     .iter()
-    .any(|t| name.eq_ignore_ascii_case(t))
+    .any(|t| tag_name(inner).eq_ignore_ascii_case(t))
+}
+
+/// The name of the tag whose text between `<` and `>` is `inner` (`a` of `/a` or `a href=..`).
+fn tag_name(inner: &str) -> &str {
+    inner
+        .trim_start_matches('/')
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()
+        .unwrap_or("")
 }
 
 fn looks_like_tag(inner: &str) -> bool {
@@ -696,16 +700,12 @@ fn looks_like_tag(inner: &str) -> bool {
     if inner.contains(' ') && !inner.contains(['=', '/', '"']) {
         return false;
     }
-    let inner = inner.trim_start_matches('/');
-    let name: &str = inner
-        .split(|c: char| c.is_whitespace() || c == '/')
-        .next()
-        .unwrap_or("");
+    let name = tag_name(inner);
     !name.is_empty()
         && name.len() <= 10
         && name.chars().all(|c| c.is_ascii_alphanumeric())
         && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        || inner.starts_with("!--")
+        || inner.trim_start_matches('/').starts_with("!--")
 }
 
 fn entity(s: &str) -> Option<(&'static str, usize)> {
