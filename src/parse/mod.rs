@@ -753,9 +753,7 @@ fn heading(
         let alone = rest[c + 1..].trim_start_matches(['*', '_', ' ']).is_empty();
         !label.ends_with(|ch: char| ch.is_ascii_digit())
             && at_most_words(label, 10)
-            // "We rolled back. Follow-up: ...": a label is one phrase, not a sentence's end.
-            && !memchr::memchr_iter(b'.', label.as_bytes())
-                .any(|p| label.as_bytes().get(p + 1) == Some(&b' '))
+            && is_one_phrase(label)
             // With text after it, a label starts a section only if it names one, outside
             // lists and in five words at most (as the labels below are read).
             && (alone
@@ -769,7 +767,7 @@ fn heading(
             && short
             && (body.starts_with(['*', '_'])
                 || !body.bytes().any(|b| b.is_ascii_lowercase())
-                || (at_most_words(rest, 6) && vocab::may_name_section(rest)))
+                || (at_most_words(rest, 8) && vocab::may_name_section(rest)))
     };
     if label_colon.is_none() && !line_heading() {
         return None;
@@ -803,8 +801,9 @@ fn heading(
         {
             return Some(from_plain(7, &plain, 1));
         }
-        // A plain line made of heading words: `Events Timeline`, `Action Items`.
-        if words <= 6 && !plain.ends_with(':') && line.indent < 4 {
+        // A plain line made of heading words: `Events Timeline`, `Action Items`; not the end
+        // of a wrapped sentence ("The indexer stopped and\nwhat we will do").
+        if words <= 6 && !plain.ends_with(':') && line.indent < 4 && !wraps_previous(lines, i) {
             if let Some(kind) = vocab::is_plain_heading(&plain) {
                 return Some(Heading {
                     level: 7,
@@ -817,6 +816,23 @@ fn heading(
                 });
             }
         }
+        // A short line standing alone over a list, that names actions, titles that list, in
+        // whatever words: plain-text documents write their headings so ("What we're going to
+        // do", "What is being done").
+        if words <= 8
+            && !in_timeline
+            && line.indent == 0
+            && !plain.ends_with(['.', ',', ';', ':'])
+            && (i == 0 || lines[i - 1].body.is_empty())
+            && lines
+                .get(i + 1)
+                .is_some_and(|n| !n.skip && n.marker != blocks::Marker::None)
+        {
+            let kind = classify(&plain, options);
+            if kind.is_action() {
+                return Some(from_plain(7, &plain, 1));
+            }
+        }
     }
 
     // Labels: `Corrective and Preventative Measures:`, `* Improvements/Fixes:`,
@@ -826,7 +842,7 @@ fn heading(
         None => return None,
     };
     let label_words = inline::words_up_to(label, 11);
-    if label.is_empty() || label_words > 10 || label.contains("http") {
+    if label.is_empty() || label_words > 10 || label.contains("http") || !is_one_phrase(label) {
         return None;
     }
     // A colon inside a time ("9:00 PM") is not a label.
@@ -948,6 +964,11 @@ fn starts_with_time(text: &str) -> bool {
     let t = text.trim_start_matches(['~', '[', '(', ' ']);
     t.starts_with(|c: char| c.is_ascii_digit())
         && time::leading_found(t).is_some_and(|f| f.start == 0 && f.stamp.time.is_some())
+}
+
+/// Whether a label is one phrase, not a sentence's end ("We rolled back. Follow-up: ...").
+fn is_one_phrase(label: &str) -> bool {
+    !memchr::memchr_iter(b'.', label.as_bytes()).any(|p| label.as_bytes().get(p + 1) == Some(&b' '))
 }
 
 /// Whether `s` has at most `n` words.
@@ -1192,6 +1213,37 @@ mod tests {
             pm.incident.start.map(|t| t.to_string()).as_deref(),
             Some("2025-10-07T10:20:00+01:00")
         );
+    }
+
+    #[test]
+    fn a_short_line_alone_over_a_list_that_names_actions_titles_it() {
+        for heading in [
+            "What we will do",
+            "What we're going to do",
+            "What is being done",
+            "Things we will do to prevent this",
+            "Follow-up work",
+        ] {
+            let text = format!(
+                "Postmortem - indexer stalled\n\nWhat happened\nThe indexer stopped.\n\n\
+                 {heading}\n1. Pin the client version\n2. Add lag alerting\n"
+            );
+            let pm = parse("r.txt", &text, &ParseOptions::default());
+            let items: Vec<&str> = pm.actions.iter().map(|a| a.text.as_str()).collect();
+            assert_eq!(
+                items,
+                ["Pin the client version", "Add lag alerting"],
+                "{heading}"
+            );
+        }
+        // The same words in a sentence, or ending a wrapped one, title nothing.
+        for text in [
+            "# X\n\n## Summary\n\nWhat is being done is below.\n1. Pin the client version\n",
+            "# X\n\n## Summary\n\nThe indexer stopped and\nwhat we will do\n- Pin it\n",
+        ] {
+            let pm = parse("t.md", text, &ParseOptions::default());
+            assert!(pm.actions.is_empty(), "{text}: {:?}", pm.actions);
+        }
     }
 
     #[test]

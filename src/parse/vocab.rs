@@ -291,7 +291,7 @@ fn edit_distance_at_most_one(a: &[u8], b: &[u8]) -> bool {
 /// Word stems of which a section name needs at least one: a cheap test before a line is
 /// read as a possible heading (most lines of a document name no section). Sorted, so that
 /// [`anchors_starting`] finds the few that start with a word's first letter.
-const ANCHORS: [&str; 50] = [
+const ANCHORS: [&str; 51] = [
     "action",
     "appendix",
     "cause",
@@ -340,6 +340,7 @@ const ANCHORS: [&str; 50] = [
     "trigger",
     "troubleshoot",
     "went",
+    "what",
     "work",
     "wrap",
 ];
@@ -556,7 +557,7 @@ const VOCAB: [(&str, bool); 118] = [
     ("went", CONTEXT_WORD),
     ("what", HEADING_WORD),
     ("will", HEADING_WORD),
-    ("work", CONTEXT_WORD),
+    ("work", HEADING_WORD),
     ("wrap", CONTEXT_WORD),
     ("wrong", CONTEXT_WORD),
 ];
