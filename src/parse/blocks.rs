@@ -495,7 +495,11 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
                     && !ends_sentence(&open.text)
                     && rest.starts_with(|c: char| c.is_lowercase())
                     && indent <= open.indent + 4;
-                if (lazy || wrapped) && !open.is_title() {
+                // A title in bold over its item's detail (`1. **Split the pool**` and an
+                // indented paragraph) is the item's whole text: the paragraph is a child.
+                let bold_title =
+                    lazy && indent > open.indent && inline::is_emphasised_line(&open.text);
+                if (lazy || wrapped) && !open.is_title() && !bold_title {
                     let text = open.text.to_mut();
                     text.push(' ');
                     text.push_str(rest);

@@ -427,6 +427,18 @@ fn has_unicode_space(b: &[u8]) -> bool {
     (two | three) != 0
 }
 
+/// `**Text**`, `*Text*`, `__Text__`, `***Text:***`, `**Text**:`.
+pub(crate) fn is_emphasised_line(body: &str) -> bool {
+    let b = body.trim_end_matches(':');
+    for mark in ["***", "**", "*", "___", "__", "_"] {
+        if b.len() > 2 * mark.len() && b.starts_with(mark) && b.ends_with(mark) {
+            let inner = &b[mark.len()..b.len() - mark.len()];
+            return !inner.contains(mark) && !inner.starts_with(' ');
+        }
+    }
+    false
+}
+
 /// How many whitespace-separated words `s` has, counted up to `limit` (the same words as
 /// `split_whitespace`, read no further than the limit needs).
 ///

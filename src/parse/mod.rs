@@ -788,7 +788,7 @@ fn heading(
     if marker == blocks::Marker::None && short {
         // A whole line in bold or italics: `*Root Cause and Resolution*`, `**Tasks:**`.
         // Here `rest` is `body`: `plain` is the body made plain.
-        if is_emphasised_line(body) && words <= 12 && !plain.ends_with('.') {
+        if inline::is_emphasised_line(body) && words <= 12 && !plain.ends_with('.') {
             return Some(from_plain(7, &plain, 1));
         }
         // ALL CAPS: `ROOT CAUSE AND RESOLUTION`.
@@ -1013,18 +1013,6 @@ fn next_is_indented(lines: &[Line<'_>], i: usize) -> bool {
         .iter()
         .find(|l| !l.body.is_empty() && !l.skip)
         .is_some_and(|l| l.indent > indent)
-}
-
-/// `**Text**`, `*Text*`, `__Text__`, `***Text:***`, `**Text**:`.
-fn is_emphasised_line(body: &str) -> bool {
-    let b = body.trim_end_matches(':');
-    for mark in ["***", "**", "*", "___", "__", "_"] {
-        if b.len() > 2 * mark.len() && b.starts_with(mark) && b.ends_with(mark) {
-            let inner = &b[mark.len()..b.len() - mark.len()];
-            return !inner.contains(mark) && !inner.starts_with(' ');
-        }
-    }
-    false
 }
 
 /// A line of Markdown as plain words: emphasis, links, tags, entities and emoji shortcodes

@@ -537,6 +537,27 @@ mod tests {
     }
 
     #[test]
+    fn a_bold_title_is_the_item_and_the_lines_under_it_its_detail() {
+        let pm = parse(
+            "## Action Items\n\n1. **Split the consumer pool**\n   \
+             The pool is shared by three services today.\n   - Owner: @jo\n\
+             2. **Add alerting**: page on queue depth\n   over 1000 messages.\n\
+             3. **Review the retry\n   policy**\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Split the consumer pool",
+                "Add alerting: page on queue depth over 1000 messages.",
+                "Review the retry policy"
+            ]
+        );
+        assert_eq!(pm.actions[0].owner.as_deref(), Some("jo"));
+        let detail = pm.actions[0].detail.as_deref().unwrap_or_default();
+        assert!(detail.contains("shared by three services"), "{detail:?}");
+    }
+
+    #[test]
     fn actions_taken_beside_actions_planned_are_done_items() {
         let pm = parse(
             "## Incident 1: queue stalled\n\n**Actions taken:**\n\n- Restarted the consumers\n\n\
