@@ -816,17 +816,21 @@ fn heading(
                 });
             }
         }
-        // A short line standing alone over a list, that names actions, titles that list, in
-        // whatever words: plain-text documents write their headings so ("What we're going to
-        // do", "What is being done").
+        // A short line standing alone over a list (right under it, or after one blank
+        // line), that names actions, titles that list, in whatever words: plain-text
+        // documents write their headings so ("What we're going to do", "Our commitments").
+        let list_below = || {
+            let next = |k: usize| lines.get(k).filter(|n| !n.skip);
+            let is_item = |n: &Line<'_>| n.marker != blocks::Marker::None;
+            next(i + 1).is_some_and(is_item)
+                || (blank_follows(lines, i) && next(i + 2).is_some_and(is_item))
+        };
         if words <= 8
             && !in_timeline
             && line.indent == 0
             && !plain.ends_with(['.', ',', ';', ':'])
             && (i == 0 || lines[i - 1].body.is_empty())
-            && lines
-                .get(i + 1)
-                .is_some_and(|n| !n.skip && n.marker != blocks::Marker::None)
+            && list_below()
         {
             let kind = classify(&plain, options);
             if kind.is_action() {
@@ -1211,18 +1215,23 @@ mod tests {
             "What is being done",
             "Things we will do to prevent this",
             "Follow-up work",
+            "Going forward",
+            "Our commitments",
+            "Changes we're making",
         ] {
-            let text = format!(
-                "Postmortem - indexer stalled\n\nWhat happened\nThe indexer stopped.\n\n\
-                 {heading}\n1. Pin the client version\n2. Add lag alerting\n"
-            );
-            let pm = parse("r.txt", &text, &ParseOptions::default());
-            let items: Vec<&str> = pm.actions.iter().map(|a| a.text.as_str()).collect();
-            assert_eq!(
-                items,
-                ["Pin the client version", "Add lag alerting"],
-                "{heading}"
-            );
+            for gap in ["\n", "\n\n"] {
+                let text = format!(
+                    "Postmortem - indexer stalled\n\nWhat happened\nThe indexer stopped.\n\n\
+                     {heading}{gap}1. Pin the client version\n2. Add lag alerting\n"
+                );
+                let pm = parse("r.txt", &text, &ParseOptions::default());
+                let items: Vec<&str> = pm.actions.iter().map(|a| a.text.as_str()).collect();
+                assert_eq!(
+                    items,
+                    ["Pin the client version", "Add lag alerting"],
+                    "{heading:?}{gap:?}"
+                );
+            }
         }
         // The same words in a sentence, or ending a wrapped one, title nothing.
         for text in [

@@ -291,12 +291,14 @@ fn edit_distance_at_most_one(a: &[u8], b: &[u8]) -> bool {
 /// Word stems of which a section name needs at least one: a cheap test before a line is
 /// read as a possible heading (most lines of a document name no section). Sorted, so that
 /// [`anchors_starting`] finds the few that start with a word's first letter.
-const ANCHORS: [&str; 51] = [
+const ANCHORS: [&str; 55] = [
     "action",
     "appendix",
     "cause",
+    "changes",
     "chat",
     "chronolog",
+    "commitment",
     "conclusion",
     "contributing",
     "correct",
@@ -308,7 +310,9 @@ const ANCHORS: [&str; 51] = [
     "duration",
     "fix",
     "follow",
+    "forward",
     "happen",
+    "harden",
     "immediate",
     "impact",
     "improve",
@@ -441,7 +445,7 @@ const CONTEXT_WORD: bool = false;
 
 /// Every word the classifier knows ([`classify_words`]), sorted, each with whether it is a
 /// [`HEADING_WORD`]. A word's id is its index + 1; 0 stands for any other word.
-const VOCAB: [(&str, bool); 118] = [
+const VOCAB: [(&str, bool); 124] = [
     ("a", HEADING_WORD),
     ("about", HEADING_WORD),
     ("action", HEADING_WORD),
@@ -453,9 +457,11 @@ const VOCAB: [(&str, bool); 118] = [
     ("background", HEADING_WORD),
     ("cause", HEADING_WORD),
     ("causes", HEADING_WORD),
+    ("changes", HEADING_WORD),
     ("chat", CONTEXT_WORD),
     ("chronology", CONTEXT_WORD),
     ("closing", HEADING_WORD),
+    ("commitments", HEADING_WORD),
     ("conclusion", HEADING_WORD),
     ("conclusions", CONTEXT_WORD),
     ("contributing", HEADING_WORD),
@@ -481,10 +487,12 @@ const VOCAB: [(&str, bool); 118] = [
     ("follow", HEADING_WORD),
     ("followup", HEADING_WORD),
     ("followups", CONTEXT_WORD),
+    ("forward", HEADING_WORD),
     ("future", CONTEXT_WORD),
     ("going", HEADING_WORD),
     ("got", CONTEXT_WORD),
     ("happened", HEADING_WORD),
+    ("hardening", HEADING_WORD),
     ("immediate", HEADING_WORD),
     ("impact", HEADING_WORD),
     ("improvement", CONTEXT_WORD),
@@ -505,9 +513,11 @@ const VOCAB: [(&str, bool); 118] = [
     ("logs", CONTEXT_WORD),
     ("long", HEADING_WORD),
     ("lucky", CONTEXT_WORD),
+    ("making", HEADING_WORD),
     ("measures", HEADING_WORD),
     ("mitigation", HEADING_WORD),
     ("mitigations", CONTEXT_WORD),
+    ("moving", HEADING_WORD),
     ("next", HEADING_WORD),
     ("not", CONTEXT_WORD),
     ("of", HEADING_WORD),
@@ -861,6 +871,8 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || (has(w!("differently")) && (has(w!("do")) || has(w!("doing"))))
         // "What we will do", "What we're going to do".
         || (has(w!("what")) && has(w!("do")) && (has(w!("will")) || has(w!("going"))))
+        // "What's next", "What comes next" (not "What happened next").
+        || (has(w!("what")) && has(w!("next")) && !has(w!("happened")) && w.len() <= 3)
         || pair(w!("work"), w!("items"))
         || pair(w!("open"), w!("items"))
         || pair(w!("remaining"), w!("work"));
@@ -871,7 +883,14 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || has(w!("recommendations"))
         || has(w!("fixes"))
         || (has(w!("measures")) && w.len() == 1)
-        || has(w!("countermeasures"));
+        || has(w!("countermeasures"))
+        // Promises in other words: "Going forward", "Hardening", "Our commitments", "Changes
+        // we're making".
+        || pair(w!("going"), w!("forward"))
+        || pair(w!("moving"), w!("forward"))
+        || has(w!("hardening"))
+        || has(w!("commitments"))
+        || (has(w!("changes")) && (has(w!("making")) || has(w!("planned"))));
     let lessons = has(w!("lessons"))
         || has(w!("learnings"))
         || has(w!("takeaways"))
@@ -1063,6 +1082,15 @@ mod tests {
             ("Measures taken", Resolution),
             ("Incident response and fixes", Other),
             ("Incident Response Training", Other),
+            ("Going forward", Measures),
+            ("Moving Forward", Measures),
+            ("Hardening", Measures),
+            ("Our commitments", Measures),
+            ("Changes we're making", Measures),
+            ("Planned changes", Measures),
+            ("What's next", Tasks),
+            ("What happened next", Summary),
+            ("Changes made", Other),
         ];
         for (heading, kind) in cases {
             assert_eq!(classify(heading), kind, "{heading}");
