@@ -48,10 +48,16 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let state = listed.unwrap_or_default();
     let p = plan(&inputs.documents, &state, &options.plan);
+    let doubts = misreads(&inputs.documents, &inputs.config);
     let out = match args.format {
-        Format::Json => serde_json::to_string_pretty(&p)? + "\n",
-        Format::Text => text(&p) + &misreads(&inputs.documents, &inputs.config),
-        Format::Markdown => markdown(&p) + &misreads(&inputs.documents, &inputs.config),
+        Format::Json => {
+            // The plan's fields, and its doubts beside them for a script to check.
+            let mut v = serde_json::to_value(&p)?;
+            v["doubts"] = serde_json::to_value(&doubts)?;
+            serde_json::to_string_pretty(&v)? + "\n"
+        }
+        Format::Text => text(&p) + &doubts_text(&doubts),
+        Format::Markdown => markdown(&p) + &doubts_text(&doubts),
     };
     print!("{out}");
     Ok(ExitCode::SUCCESS)
@@ -68,12 +74,13 @@ const MISREADS: [&str; 5] = [
     "placeholder-item",
 ];
 
-/// The [`MISREADS`] of the documents, one line each, after a blank line and a title; nothing
-/// when there are none.
-fn misreads(docs: &[crate::model::Postmortem], config: &crate::config::Config) -> String {
-    use crate::lint::{lint, output, Finding};
-    let findings: Vec<Finding> = docs
-        .iter()
+/// The [`MISREADS`] of the documents.
+fn misreads(
+    docs: &[crate::model::Postmortem],
+    config: &crate::config::Config,
+) -> Vec<crate::lint::Finding> {
+    use crate::lint::{lint, Finding};
+    docs.iter()
         .flat_map(|pm| {
             lint(pm, config)
                 .into_iter()
@@ -83,13 +90,17 @@ fn misreads(docs: &[crate::model::Postmortem], config: &crate::config::Config) -
                     diagnostic,
                 })
         })
-        .collect();
+        .collect()
+}
+
+/// The doubts one line each, after a blank line and a title; nothing when there are none.
+fn doubts_text(findings: &[crate::lint::Finding]) -> String {
     if findings.is_empty() {
         return String::new();
     }
     format!(
         "\nRead with doubt (check these before the sync):\n{}",
-        output::text(&findings)
+        crate::lint::output::text(findings)
     )
 }
 

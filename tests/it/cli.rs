@@ -319,10 +319,43 @@ fn plan_shows_what_was_read_with_doubt_before_the_sync() {
     ] {
         assert_has(doubts, said);
     }
+    // JSON gives the same doubts, each with its file, line and code.
+    let o = run(
+        dir.path(),
+        &["plan", "pm.md", "--tracker", "none", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let doubts: Vec<(&str, u64, &str)> = v["doubts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap(),
+                d["line"].as_u64().unwrap_or(0),
+                d["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        doubts.contains(&("pm.md", 5, "unparseable-date")),
+        "{doubts:?}"
+    );
+    assert!(
+        doubts.contains(&("pm.md", 13, "unclosed-block")),
+        "{doubts:?}"
+    );
+    assert!(v["items"].is_array(), "{v}");
     // A plan without doubts says none.
     write(dir.path(), "ok.md", PM);
     let o = run(dir.path(), &["plan", "ok.md", "--tracker", "none"]);
     assert!(!stdout(&o).contains("Read with doubt"), "{}", stdout(&o));
+    let o = run(
+        dir.path(),
+        &["plan", "ok.md", "--tracker", "none", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["doubts"], serde_json::json!([]), "{v}");
 }
 
 /// A `templates_dir` that names no folder (the README's sample value, copied as is): in a
