@@ -306,6 +306,10 @@ pub(super) fn cued_date(s: &str) -> Option<(&str, usize)> {
     ] {
         if s.len() > cue.len() && inline::starts_with_ascii_ci(s, cue) {
             let rest = &s[cue.len()..];
+            // After "due", also a month and day in figures (`due 3/30`), as `trailing_due`.
+            if cue.starts_with("due") && time::numeric_month_day(rest).is_some() {
+                return Some((rest, s.len()));
+            }
             let f = time::leading_found(rest)?;
             if f.start != 0 || (f.stamp.date.is_none() && f.month_day.is_none()) {
                 return None;
@@ -397,6 +401,11 @@ pub(super) fn trailing_due(t: &str, reference: Option<NaiveDate>) -> Option<(&st
     for cue in [" by ", " due ", " due: ", " due by "] {
         if let Some(p) = lower.rfind(cue) {
             let rest = &t[p + cue.len()..];
+            // After "due", also a month and day in figures (`due 3/30`); after "by" they may
+            // be a fraction ("cut errors by 1/20").
+            if cue.contains("due") && time::numeric_month_day(rest).is_some() {
+                return time::parse_date(rest, reference).map(|d| (&t[..p], d));
+            }
             let f = time::moments(rest).into_iter().next()?;
             let whole = rest.trim_end_matches(['.', ')']).trim_end();
             if f.start == 0 && f.end >= whole.len() {
@@ -754,6 +763,33 @@ mod tests {
         assert!(pm.actions.iter().all(|a| a.owner.is_none()));
         let codes: Vec<_> = pm.diagnostics.iter().map(|d| (d.code, d.line)).collect();
         assert_eq!(codes, [("unreadable-owner", Some(5))]);
+    }
+
+    #[test]
+    fn due_takes_a_month_and_day_in_figures_when_only_one_reading_is_a_date() {
+        let pm = parse(
+            "# X\n\nDate: 2026-03-02\n\n## Action Items\n\n\
+             - Capacity review, owner: dave, due 3/30\n- Rotate keys — @li — due 30/3\n\
+             - Drain the queue, due: 4/20\n- Split the pool, due 3/4\n- Cut errors by 1/20\n",
+        );
+        let got: Vec<(&str, Option<String>)> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.due.map(|d| d.to_string())))
+            .collect();
+        let day = |d: &str| Some(d.to_string());
+        assert_eq!(
+            got,
+            [
+                ("Capacity review", day("2026-03-30")),
+                ("Rotate keys", day("2026-03-30")),
+                ("Drain the queue", day("2026-04-20")),
+                // Either day first or month first: no date, and the text keeps it.
+                ("Split the pool, due 3/4", None),
+                // After "by", figures may be a fraction.
+                ("Cut errors by 1/20", None),
+            ]
+        );
     }
 
     #[test]

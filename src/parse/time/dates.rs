@@ -249,14 +249,16 @@ pub(crate) fn date_order<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option
     })
 }
 
-/// Parses a due date written alone: `2023-03-01`, `March 1, 2023`, `1 March`, `by March 1`.
-/// A date without a year takes the first such day on or after `reference`.
+/// Parses a due date written alone: `2023-03-01`, `March 1, 2023`, `1 March`, `by March 1`,
+/// `3/30`. A date without a year takes the first such day on or after `reference`.
 pub(crate) fn parse_date(text: &str, reference: Option<NaiveDate>) -> Option<NaiveDate> {
-    let f = Moments::new(text).find(|f| f.stamp.date.is_some() || f.month_day.is_some())?;
-    if let Some(d) = f.stamp.date {
+    let f = Moments::new(text).find(|f| f.stamp.date.is_some() || f.month_day.is_some());
+    if let Some(d) = f.and_then(|f| f.stamp.date) {
         return Some(d);
     }
-    let (m, d) = f.month_day?;
+    let (m, d) = f
+        .and_then(|f| f.month_day)
+        .or_else(|| numeric_month_day(text))?;
     let reference = reference?;
     let this_year = NaiveDate::from_ymd_opt(reference.year(), m, d);
     match this_year {
@@ -265,9 +267,40 @@ pub(crate) fn parse_date(text: &str, reference: Option<NaiveDate>) -> Option<Nai
     }
 }
 
+/// `3/30`, `30/3`: a month and day in figures without a year, as (month, day). Read only when
+/// the text is nothing else (in a sentence `3/4` is as often a fraction), and only when one
+/// reading alone is a date: `3/4` could be either day first or month first, and is none.
+pub(crate) fn numeric_month_day(text: &str) -> Option<(u32, u32)> {
+    let t = text.trim().trim_end_matches(['.', ')', ',']).trim_end();
+    let (a, b) = t.split_once('/')?;
+    let figures = |s: &str| (1..=2).contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit());
+    if !figures(a) || !figures(b) {
+        return None;
+    }
+    let (a, b): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+    match (a, b) {
+        (1..=12, 13..=31) => Some((a, b)),
+        (13..=31, 1..=12) => Some((b, a)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_and_day_in_figures_are_read_only_when_one_reading_is_a_date() {
+        let march_2 = NaiveDate::from_ymd_opt(2026, 3, 2);
+        let date = |t: &str| parse_date(t, march_2).map(|d| d.to_string());
+        assert_eq!(date("3/30").as_deref(), Some("2026-03-30"));
+        assert_eq!(date("30/3").as_deref(), Some("2026-03-30"));
+        // Past the reference day, the next year's.
+        assert_eq!(date("1/20.").as_deref(), Some("2027-01-20"));
+        for unread in ["3/4", "3/30 or later", "13/13", "2/31", "0/15", "100/3"] {
+            assert_eq!(date(unread), None, "{unread}");
+        }
+    }
 
     /// The month reader as it was before the three-letter pre-test.
     fn month_number_by_names(word: &[u8]) -> Option<u32> {
