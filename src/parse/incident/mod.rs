@@ -302,6 +302,10 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             }
             // The label at the start (ASCII case-insensitive: every label is ASCII).
             let head = text.trim_start_matches(['-', '—', '*', ' ']);
+            // `Start (PST): ...`: the key is read without the zone noted after it (the value
+            // takes that zone below).
+            let unnoted = without_noted_zone(head);
+            let head = unnoted.as_deref().unwrap_or(head);
             let labelled = |keys: &[&str]| keys.iter().any(|k| starts_with_ascii_ci(head, k));
             let wants_start = st.start.is_none() && labelled(&STARTS);
             let wants_end = st.end.is_none() && labelled(&ENDS);
@@ -440,6 +444,19 @@ pub(crate) fn restored_in_sentences(
         f.stamp.offset = f.stamp.offset.or(ms.iter().find_map(|m| m.stamp.offset));
         (f.has_date() || day.is_some()).then(|| ctx.complete(&f, day))
     })
+}
+
+/// A label's text without the zone in brackets that closes it, `Start (PST): 10:00` →
+/// `Start: 10:00`; `None` when the label ends in no bracket or the bracket holds more than a
+/// zone's name (`Date and time (in UTC)` describes some other moment as often as not).
+fn without_noted_zone(text: &str) -> Option<String> {
+    let colon = text.find(':')?;
+    let key = text[..colon].trim_end();
+    let inner = key.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    let zone = &inner[open + 1..];
+    (time::zone_offset(zone).is_some() || time::named_zone(zone).is_some()).then_some(())?;
+    Some(format!("{}{}", key[..open].trim_end(), &text[colon..]))
 }
 
 /// The bounds of the sentence of `text` that holds byte `at`: from after the end of the

@@ -335,6 +335,19 @@ fn a_zone_in_a_field_s_label_and_a_colon_after_a_start_word() {
     );
     let (start, _) = times("# X\n\n## Summary\n\nIncident began: 2025-03-03 14:02 UTC\n");
     assert_eq!(start, "2025-03-03T14:02:00Z");
+    // The zone between a short key and its colon: `Start (PST):`, `End (Europe/Berlin):`.
+    let (start, end) = times(
+        "# X\n\n## Summary\n\nStart (PST): 2025-03-03 10:00\n\
+         End (Europe/Berlin): 2025-03-03 20:30\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-03-03T10:00:00-08:00", "2025-03-03T20:30:00+01:00")
+    );
+    // A bracket that says more than a zone leaves the key unread: such a list often tells
+    // of another moment than the incident's.
+    let (start, _) = times("# X\n\n## Summary\n\nDate and time (in UTC): 2025-03-03 10:00\n");
+    assert!(!start.contains("10:00"), "{start}");
 }
 
 #[test]
