@@ -53,7 +53,7 @@ pub(super) fn bare_issue_url(raw: &str) -> Option<IssueRef> {
         return None;
     }
     raw.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
-        .map(|w| w.trim_matches(['(', ')', '<', '>', '[', ']', ',', '.']))
+        .map(|w| w.trim_matches(['(', ')', '<', '>', '[', ']', ',', '.', ':', ';']))
         .find(|w| is_issue_url(w))
         .map(|w| IssueRef::Url(w.to_string()))
 }
@@ -278,6 +278,48 @@ mod tests {
                 (
                     "finish this: https://github.com/org/repo/pull/86",
                     "https://github.com/org/repo/pull/86".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_link_to_an_issue_that_opens_an_item_is_its_issue_and_the_words_after_it_its_text() {
+        let pm = parse(
+            "## Action Items\n\n\
+             - [ ] https://gitlab.com/acme/infra/-/issues/991 - Rate-limit the retry storm\n\
+             - [ ] https://github.com/acme/infra/issues/992: Add a kill switch\n\
+             - https://acme.atlassian.net/browse/OPS-12 Alert on consumer lag\n\
+             - https://example.com/notes Review the pool sizes\n\
+             - https://docs.example.com/runbook\n",
+        );
+        let got: Vec<(&str, String)> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                let issue = a.issue.as_ref().map(ToString::to_string);
+                (a.text.as_str(), issue.unwrap_or_default())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Rate-limit the retry storm",
+                    "https://gitlab.com/acme/infra/-/issues/991".to_string()
+                ),
+                (
+                    "Add a kill switch",
+                    "https://github.com/acme/infra/issues/992".to_string()
+                ),
+                (
+                    "Alert on consumer lag",
+                    "https://acme.atlassian.net/browse/OPS-12".to_string()
+                ),
+                // A link to no issue stays in the text; a link alone is a reference.
+                (
+                    "https://example.com/notes Review the pool sizes",
+                    String::new()
                 ),
             ]
         );

@@ -210,8 +210,13 @@ fn reads_like_item(n: &Node) -> bool {
     if introduces || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
         return false;
     }
+    // A bare link is a reference ("- https://docs.example.com/runbook"), unless words follow
+    // it in a list item ("- https://.../issues/991 - Rate-limit the retry storm").
     if t.starts_with("http://") || t.starts_with("https://") {
-        return false;
+        let after = t.split_once(' ').map(|(_, rest)| link_separator_cut(rest));
+        if n.marker == Marker::None || after.is_none_or(|a| inline::words_up_to(a, 2) < 2) {
+            return false;
+        }
     }
     // The openings are ASCII: an ASCII start is lower-cased once into a buffer, and only
     // the openings with its first letter are compared.
@@ -242,6 +247,11 @@ fn reads_like_item(n: &Node) -> bool {
     }
     // 81 words take at least 161 bytes.
     n.marker != Marker::None || t.len() < 161 || inline::words_up_to(t, 81) <= 80
+}
+
+/// The text after a link that opens an item, without the dash or colon that parts them.
+fn link_separator_cut(after: &str) -> &str {
+    after.trim_start_matches([' ', '-', '–', '—', ':', '|'])
 }
 
 /// Whether a line defines a term of a legend: a priority (`P0`..`P4`) or a Type value,
@@ -346,9 +356,22 @@ impl Reader<'_> {
             (Some(rest), None) => Some(inline::plain(rest)),
             (None, None) => None,
         };
+        // `https://.../issues/991 - Rate-limit the retry storm`: the link to the item's issue
+        // opens the line; the text is what follows it.
+        let after_link = match &meta.issue {
+            Some(IssueRef::Url(url)) if rewritten.is_none() => n
+                .plain_str()
+                .trim_start()
+                .strip_prefix(url.as_str())
+                .map(link_separator_cut)
+                .filter(|rest| !rest.is_empty()),
+            _ => None,
+        };
         let plain = rewritten
             .as_deref()
-            .map_or(n.plain_str(), |p| p.trim_end_matches(['*', '_']).trim());
+            .map_or(after_link.unwrap_or(n.plain_str()), |p| {
+                p.trim_end_matches(['*', '_']).trim()
+            });
         let mut text = self.strip_meta(plain, n.line_no, &mut meta);
         if raw.trim_start().starts_with(":white_check_mark:")
             || plain.is_empty() && raw.contains("~~")
