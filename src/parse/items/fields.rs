@@ -58,7 +58,7 @@ fn field_of_lower(k: &str) -> Option<Field> {
         | "responsible" | "who" | "dri" => Field::Owner,
         "due" | "due date" | "deadline" | "target" | "target date" | "eta" | "when" | "by"
         | "date" | "due by" | "expected date" | "expected" | "target completion"
-        | "completion date" | "due on" => Field::Due,
+        | "completion date" | "due on" | "by when" => Field::Due,
         "priority" | "pri" | "prio" => Field::Priority,
         "issue" | "issues" | "bug" | "bugs" | "ticket" | "tickets" | "link" | "tracking"
         | "jira" | "reference" | "ref" | "tracker" | "tracking issue" => Field::Issue,
@@ -89,7 +89,9 @@ pub(super) fn column_of(header: &str) -> Option<Field> {
         return None;
     }
     let by_last = match *words.last()? {
-        "owner" | "owners" | "assignee" | "assignees" | "dri" | "poc" | "contact" => Field::Owner,
+        // (A column of teams or leads names who owns each row, as an owner column does.)
+        "owner" | "owners" | "assignee" | "assignees" | "dri" | "poc" | "contact" | "lead"
+        | "team" | "accountable" => Field::Owner,
         "date" | "deadline" | "eta" => Field::Due,
         "ticket" | "tickets" | "issue" | "issues" | "bug" | "jira" => Field::Issue,
         "status" | "state" | "closed" | "completed" | "complete" | "resolved" => Field::Status,

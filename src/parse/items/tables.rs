@@ -222,6 +222,31 @@ mod tests {
     }
 
     #[test]
+    fn a_column_of_teams_or_leads_names_the_owners_and_by_when_the_due_dates() {
+        for (owner, due) in [
+            ("Team", "ETA"),
+            ("Lead", "By when"),
+            ("Accountable", "Completion date"),
+            ("Tech lead", "Target"),
+        ] {
+            let pm = parse(&format!(
+                "## Action items\n\n| Remediation | {owner} | {due} |\n|---|---|---|\n\
+                 | Add disk alerts | Storage team | 2026-04-01 |\n"
+            ));
+            let got: Vec<_> = pm
+                .actions
+                .iter()
+                .map(|a| (a.owner.as_deref(), a.due))
+                .collect();
+            assert_eq!(
+                got,
+                [(Some("Storage team"), date(2026, 4, 1))],
+                "{owner} | {due}"
+            );
+        }
+    }
+
+    #[test]
     fn an_html_table_is_read_as_a_pipe_table_is() {
         // As wikis export a table whose cells hold line breaks and links.
         let pm = parse(
