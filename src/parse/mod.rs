@@ -595,6 +595,15 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
         if inherited && seg.parent.is_some_and(|p| names_actions[p]) {
             seg.kind = SectionKind::Other;
         }
+        // "### Completed", "Completed actions": the work under it is finished.
+        if seg.kind.is_action()
+            && seg
+                .heading
+                .as_deref()
+                .is_some_and(items::titles_finished_work)
+        {
+            seg.done = true;
+        }
     }
     // "Actions taken:" next to "Actions planned:" under one heading (one incident's done and
     // open actions): the taken ones are items too, done. Alone, "Actions taken" is what was

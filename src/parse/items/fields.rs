@@ -379,6 +379,18 @@ fn is_relative(v: &str) -> bool {
     .any(|w| v.contains(w))
 }
 
+/// Whether a group title or a sub-heading among the items says the items under it are
+/// finished ("Completed:", "Done already", "### Completed actions"): at most three words, one
+/// saying done and none saying otherwise ("Not done", "To be completed").
+pub(crate) fn titles_finished_work(title: &str) -> bool {
+    let lower = title.trim().trim_end_matches(':').trim().to_lowercase();
+    inline::words_up_to(&lower, 4) <= 3
+        && says_done(&lower)
+        && !lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| matches!(w, "not" | "to" | "be" | "yet" | "until" | "once" | "when"))
+}
+
 pub(super) fn says_done(v: &str) -> bool {
     let lower = v.to_lowercase();
     lower.split(|c: char| !c.is_alphanumeric()).any(|w| {

@@ -2,7 +2,8 @@
 //! lines with the items under them, and the prose around a list that is not an item.
 
 use super::fields::{
-    field_line, field_line_text, is_priority_token, owner_field_prefix, owner_prefix, Field,
+    field_line, field_line_text, is_priority_token, owner_field_prefix, owner_prefix,
+    titles_finished_work, Field,
 };
 use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix};
 use super::{merge, Meta, Reader};
@@ -296,6 +297,7 @@ impl Reader<'_> {
             }
             return;
         }
+        let first = self.out.len();
         for child in &title.children {
             if child.is_title()
                 && !has_own_content(child)
@@ -318,6 +320,12 @@ impl Reader<'_> {
                 }
             } else if reads_like_item(child) {
                 self.item(child, Some(&name));
+            }
+        }
+        // "Completed:" over its items: finished work, each item done.
+        if titles_finished_work(&name) {
+            for item in &mut self.out[first..] {
+                item.done = true;
             }
         }
     }
@@ -578,6 +586,32 @@ mod tests {
         assert_eq!(pm.actions[0].owner.as_deref(), Some("jo"));
         let detail = pm.actions[0].detail.as_deref().unwrap_or_default();
         assert!(detail.contains("shared by three services"), "{detail:?}");
+    }
+
+    #[test]
+    fn items_under_a_title_or_heading_that_says_completed_are_done() {
+        for (done_title, open_title) in [
+            ("Completed:", "Open:"),
+            ("Done already:", "Still to do:"),
+            ("**Completed**", "**Outstanding**"),
+            ("### Completed actions", "### Open actions"),
+            ("### Done", "### Not done yet"),
+        ] {
+            let pm = parse(&format!(
+                "## Action items\n\n{done_title}\n\n- Restart the consumers\n\n\
+                 {open_title}\n\n- Add lag alerting\n"
+            ));
+            let got: Vec<(&str, bool)> = pm
+                .actions
+                .iter()
+                .map(|a| (a.text.as_str(), a.done))
+                .collect();
+            assert_eq!(
+                got,
+                [("Restart the consumers", true), ("Add lag alerting", false)],
+                "{done_title} / {open_title}"
+            );
+        }
     }
 
     #[test]

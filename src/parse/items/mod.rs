@@ -5,6 +5,7 @@
 //! ([`issues`]) it carries.
 
 mod fields;
+pub(crate) use fields::titles_finished_work;
 mod headings;
 mod issues;
 mod labels;
