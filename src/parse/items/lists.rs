@@ -381,7 +381,13 @@ impl Reader<'_> {
                 p.trim_end_matches(['*', '_']).trim()
             });
         let mut text = self.strip_meta(plain, n.line_no, &mut meta);
+        // A struck-through action (`~~Rewrite the indexer~~ (dropped)`) is no longer open.
+        let struck = raw
+            .trim_start()
+            .strip_prefix("~~")
+            .is_some_and(|r| r.contains("~~"));
         if raw.trim_start().starts_with(":white_check_mark:")
+            || struck
             || plain.is_empty() && raw.contains("~~")
         {
             meta.done = true;
@@ -586,6 +592,16 @@ mod tests {
         assert_eq!(pm.actions[0].owner.as_deref(), Some("jo"));
         let detail = pm.actions[0].detail.as_deref().unwrap_or_default();
         assert!(detail.contains("shared by three services"), "{detail:?}");
+    }
+
+    #[test]
+    fn a_struck_through_action_is_no_longer_open() {
+        let pm = parse(
+            "## Action items\n\n- ~~Rewrite the indexer~~ (dropped)\n- [ ] ~~Add a cache~~\n\
+             - Rewrite the ~~indexer~~ crawler\n",
+        );
+        let done: Vec<bool> = pm.actions.iter().map(|a| a.done).collect();
+        assert_eq!(done, [true, true, false]);
     }
 
     #[test]
