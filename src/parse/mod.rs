@@ -771,12 +771,23 @@ fn heading(
                     && vocab::may_name_section(label)))
     });
     // (Asked only of a line without such a label: the label decides the rest.)
+    // A short line alone over a list may title it in more words (below): the lines around
+    // are looked at first, since few lines stand so.
+    let over_list = || {
+        let next = |k: usize| lines.get(k).filter(|n| !n.skip);
+        let is_item = |n: &Line<'_>| n.marker != blocks::Marker::None;
+        line.indent == 0
+            && (i == 0 || lines[i - 1].body.is_empty())
+            && (next(i + 1).is_some_and(is_item)
+                || (blank_follows(lines, i) && next(i + 2).is_some_and(is_item)))
+    };
     let line_heading = || {
         marker == blocks::Marker::None
             && short
             && (body.starts_with(['*', '_'])
                 || !body.bytes().any(|b| b.is_ascii_lowercase())
-                || (at_most_words(rest, 8) && vocab::may_name_section(rest)))
+                || ((at_most_words(rest, 6) || (over_list() && at_most_words(rest, 8)))
+                    && vocab::may_name_section(rest)))
     };
     if label_colon.is_none() && !line_heading() {
         return None;
@@ -828,19 +839,7 @@ fn heading(
         // A short line standing alone over a list (right under it, or after one blank
         // line), that names actions, titles that list, in whatever words: plain-text
         // documents write their headings so ("What we're going to do", "Our commitments").
-        let list_below = || {
-            let next = |k: usize| lines.get(k).filter(|n| !n.skip);
-            let is_item = |n: &Line<'_>| n.marker != blocks::Marker::None;
-            next(i + 1).is_some_and(is_item)
-                || (blank_follows(lines, i) && next(i + 2).is_some_and(is_item))
-        };
-        if words <= 8
-            && !in_timeline
-            && line.indent == 0
-            && !plain.ends_with(['.', ',', ';', ':'])
-            && (i == 0 || lines[i - 1].body.is_empty())
-            && list_below()
-        {
+        if words <= 8 && !in_timeline && !plain.ends_with(['.', ',', ';', ':']) && over_list() {
             let kind = classify(&plain, options);
             if kind.is_action() {
                 return Some(from_plain(7, &plain, 1));
