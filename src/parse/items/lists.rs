@@ -617,13 +617,8 @@ mod tests {
                 "## Action items\n\n{done_title}\n\n- Restart the consumers\n\n\
                  {open_title}\n\n- Add lag alerting\n"
             ));
-            let got: Vec<(&str, bool)> = pm
-                .actions
-                .iter()
-                .map(|a| (a.text.as_str(), a.done))
-                .collect();
             assert_eq!(
-                got,
+                texts_done(&pm),
                 [("Restart the consumers", true), ("Add lag alerting", false)],
                 "{done_title} / {open_title}"
             );
@@ -637,13 +632,8 @@ mod tests {
              **Actions planned:**\n\n- Add a queue depth alert\n\n## Incident 2\n\n\
              ### Actions taken\n\n- Investigated the logs\n",
         );
-        let got: Vec<(&str, bool)> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.done))
-            .collect();
         assert_eq!(
-            got,
+            texts_done(&pm),
             [
                 ("Restarted the consumers", true),
                 ("Add a queue depth alert", false)

@@ -170,6 +170,14 @@ mod tests {
         pm.actions.iter().map(|a| a.text.as_str()).collect()
     }
 
+    /// Each item's text and whether it is done.
+    pub(super) fn texts_done(pm: &crate::model::Postmortem) -> Vec<(&str, bool)> {
+        pm.actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.done))
+            .collect()
+    }
+
     /// Each item's text, owner and due date.
     pub(super) fn text_owner_due(
         pm: &crate::model::Postmortem,
