@@ -251,11 +251,11 @@ mod tests {
     }
 
     #[test]
-    fn a_bullet_that_is_only_a_link_to_an_issue_is_an_item() {
+    fn a_bullet_that_is_only_a_link_or_reference_to_an_issue_is_an_item() {
         let pm = parse(
             "## Action Items\n\n- <https://github.com/org/repo/issues/123>\n\
              - [#124](https://github.com/org/repo/issues/124)\n- https://example.com/blog\n\
-             - finish this: https://github.com/org/repo/pull/86\n",
+             - finish this: https://github.com/org/repo/pull/86\n- #412\n- acme/infra#77\n",
         );
         let got: Vec<(&str, String)> = pm
             .actions
@@ -279,6 +279,9 @@ mod tests {
                     "finish this: https://github.com/org/repo/pull/86",
                     "https://github.com/org/repo/pull/86".to_string()
                 ),
+                // A reference alone is an item too, the issue it names.
+                ("#412", "#412".to_string()),
+                ("acme/infra#77", "acme/infra#77".to_string()),
             ]
         );
     }

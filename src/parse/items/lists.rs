@@ -5,7 +5,7 @@ use super::fields::{
     field_line, field_line_text, is_priority_token, owner_field_prefix, owner_prefix,
     titles_finished_work, Field,
 };
-use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix};
+use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix, issue_ref};
 use super::{merge, Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, IssueRef, SectionKind};
 use crate::parse::blocks::{Block, Marker, Node};
@@ -198,8 +198,12 @@ fn is_sign_off(n: &Node) -> bool {
 fn reads_like_item(n: &Node) -> bool {
     let p = n.plain_str();
     let t = p.trim();
-    // A bullet that is only a link to an issue is an item: the linked issue.
-    if n.marker != Marker::None && !t.contains(' ') && issue_in_links(&n.text).is_some() {
+    // A bullet that is only a link to an issue, or only a reference to one (`- #412`,
+    // `- group/project#77`), is an item: the issue.
+    if n.marker != Marker::None
+        && !t.contains(' ')
+        && (issue_in_links(&n.text).is_some() || issue_ref(t).is_some())
+    {
         return true;
     }
     if is_legend_entry(t) {
@@ -411,6 +415,10 @@ impl Reader<'_> {
                 return;
             }
             text = Cow::Owned(whole.to_string());
+        }
+        if meta.issue.is_none() && !text.contains(' ') {
+            // `- group/project#77`: the reference alone is the item's issue too.
+            meta.issue = issue_ref(&text);
         }
         if let Some((_, value)) = field_line_text(&text).filter(|(f, _)| *f == Field::Text) {
             text = Cow::Owned(value.to_string());
