@@ -213,7 +213,9 @@ impl<'a> Context<'a> {
     }
 }
 
-const STARTS: [&str; 11] = [
+/// The keys of fields that state the incident's start and end, as the text opens with them
+/// (also the questions of an incident template's table: "When did the incident start?").
+const STARTS: [&str; 12] = [
     "start time",
     "start:",
     "started",
@@ -225,8 +227,9 @@ const STARTS: [&str; 11] = [
     "beginning",
     "date/time:",
     "date and time:",
+    "when did the incident start",
 ];
-const ENDS: [&str; 14] = [
+const ENDS: [&str; 15] = [
     "end time",
     "end:",
     "ended",
@@ -241,6 +244,7 @@ const ENDS: [&str; 14] = [
     "resolution time",
     "time of resolution",
     "date/time of resolution",
+    "when was the incident resolved",
 ];
 
 /// What the document states outright about the incident's times (before the timeline).
@@ -309,7 +313,8 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             let labelled = |keys: &[&str]| keys.iter().any(|k| starts_with_ascii_ci(head, k));
             let wants_start = st.start.is_none() && labelled(&STARTS);
             let wants_end = st.end.is_none() && labelled(&ENDS);
-            let wants_detected = st.detected.is_none() && labelled(&["detected"]);
+            let wants_detected =
+                st.detected.is_none() && labelled(&["detected", "when was the incident detected"]);
             // `Date: 2023-04-24 19:32:57 (UTC)`, `Time: 5:13:57 UTC`: a date or time field
             // with a clock time tells when it happened, failing a start field.
             let wants_clock = st.clock.is_none() && labelled(&["date:", "time:"]);

@@ -23,6 +23,29 @@ fn header_fields_win_over_the_timeline() {
 }
 
 #[test]
+fn an_incident_template_s_questions_state_the_times() {
+    // GitLab's incident review template asks them in a Question | Answer table.
+    let pm = crate::parse::parse(
+        "t.md",
+        "# Incident Review\n\n## Detection & Response\n\n| Question | Answer |\n|---|---|\n\
+         | When was the incident detected? | 2026-04-01 09:07 UTC |\n\
+         | When did the incident start? | 2026-04-01 09:00 UTC |\n\
+         | When was the incident resolved? | 2026-04-01 09:52 UTC |\n",
+        &crate::parse::ParseOptions::default(),
+    );
+    let i = &pm.incident;
+    let s = |t: Option<Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+    assert_eq!(
+        (s(i.start), s(i.detected), s(i.end)),
+        (
+            "2026-04-01T09:00:00Z".to_string(),
+            "2026-04-01T09:07:00Z".to_string(),
+            "2026-04-01T09:52:00Z".to_string()
+        )
+    );
+}
+
+#[test]
 fn impact_start_and_end_fields_state_the_incident() {
     // The fields' zone wins over the timeline's unzoned clock times.
     let (start, end) = times(
