@@ -496,9 +496,14 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
                     && rest.starts_with(|c: char| c.is_lowercase())
                     && indent <= open.indent + 4;
                 // A title in bold over its item's detail (`1. **Split the pool**` and an
-                // indented paragraph) is the item's whole text: the paragraph is a child.
-                let bold_title =
-                    lazy && indent > open.indent && inline::is_emphasised_line(&open.text);
+                // indented sentence of its own) is the item's whole text: the paragraph is a
+                // child. A line going on the title's sentence (in lower case), or holding the
+                // item's fields or owner, joins it as any other.
+                let bold_title = lazy
+                    && indent > open.indent
+                    && rest.starts_with(char::is_uppercase)
+                    && !rest.contains([':', '@'])
+                    && inline::is_emphasised_line(&open.text);
                 if (lazy || wrapped) && !open.is_title() && !bold_title {
                     let text = open.text.to_mut();
                     text.push(' ');

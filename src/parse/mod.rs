@@ -839,7 +839,20 @@ fn heading(
         // A short line standing alone over a list (right under it, or after one blank
         // line), that names actions, titles that list, in whatever words: plain-text
         // documents write their headings so ("What we're going to do", "Our commitments").
-        if words <= 8 && !in_timeline && !plain.ends_with(['.', ',', ';', ':']) && over_list() {
+        // (A heading's words, not a sentence's: three at most, or a question's or a list's
+        // title, "What ...", "Things ...": "We missed our SLA commitments" is a sentence.)
+        let titles = words <= 3 || {
+            let first = plain.split(' ').next().unwrap_or_default();
+            ["what", "things", "how"]
+                .iter()
+                .any(|w| first.eq_ignore_ascii_case(w))
+        };
+        if titles
+            && words <= 8
+            && !in_timeline
+            && !plain.ends_with(['.', ',', ';', ':'])
+            && over_list()
+        {
             let kind = classify(&plain, options);
             if kind.is_action() {
                 return Some(from_plain(7, &plain, 1));
@@ -1243,6 +1256,10 @@ mod tests {
         }
         // The same words in a sentence, or ending a wrapped one, title nothing.
         for text in [
+            "# X\n\n## Impact\n\nWe missed our SLA commitments for these customers\n\n\
+             - Acme Corp was down\n",
+            "# X\n\n## Impact\n\nGoing forward we saw the rate drop\n- 10:00 alerts\n",
+            "# X\n\n## Impact\n\nThe fixes were deployed in this order\n- first the API\n",
             "# X\n\n## Summary\n\nWhat is being done is below.\n1. Pin the client version\n",
             "# X\n\n## Summary\n\nThe indexer stopped and\nwhat we will do\n- Pin it\n",
         ] {

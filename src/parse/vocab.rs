@@ -886,11 +886,13 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || has(w!("countermeasures"))
         // Promises in other words: "Going forward", "Hardening", "Our commitments", "Changes
         // we're making".
-        || pair(w!("going"), w!("forward"))
-        || pair(w!("moving"), w!("forward"))
-        || has(w!("hardening"))
-        || has(w!("commitments"))
-        || (has(w!("changes")) && (has(w!("making")) || has(w!("planned"))));
+        // (As a heading's few words: "The hardening change broke..." tells a story.)
+        || (w.len() <= 3
+            && (pair(w!("going"), w!("forward"))
+                || pair(w!("moving"), w!("forward"))
+                || has(w!("hardening"))
+                || has(w!("commitments"))))
+        || (w.len() <= 4 && has(w!("changes")) && (has(w!("making")) || has(w!("planned"))));
     let lessons = has(w!("lessons"))
         || has(w!("learnings"))
         || has(w!("takeaways"))
@@ -1091,6 +1093,8 @@ mod tests {
             ("What's next", Tasks),
             ("What happened next", Summary),
             ("Changes made", Other),
+            ("The hardening change broke three services", Other),
+            ("We missed our SLA commitments for these customers", Other),
         ];
         for (heading, kind) in cases {
             assert_eq!(classify(heading), kind, "{heading}");

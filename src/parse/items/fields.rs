@@ -105,6 +105,16 @@ pub(super) fn column_of(header: &str) -> Option<Field> {
     Some(by_last)
 }
 
+/// Whether a column header names owners outright (`Owner`, `Assignee`, `DRI`), not by the
+/// team or lead that answers for a row.
+pub(super) fn names_owner_outright(header: &str) -> bool {
+    column_of(header) == Some(Field::Owner)
+        && !header
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| matches!(w, "team" | "lead" | "accountable"))
+}
+
 /// `Key: value` on a node's line, when the key is a known field.
 pub(super) fn field_line<'n>(n: &'n Node) -> Option<(Field, &'n str)> {
     field_line_text(n.plain_str())
@@ -384,11 +394,32 @@ fn is_relative(v: &str) -> bool {
 /// saying done and none saying otherwise ("Not done", "To be completed").
 pub(crate) fn titles_finished_work(title: &str) -> bool {
     let lower = title.trim().trim_end_matches(':').trim().to_lowercase();
+    // Only words that say finished, or name what was finished: "Complete by Friday" and
+    // "Definition of done" say something else.
+    let mut words = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
     inline::words_up_to(&lower, 4) <= 3
         && says_done(&lower)
-        && !lower
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|w| matches!(w, "not" | "to" | "be" | "yet" | "until" | "once" | "when"))
+        && words.all(|w| {
+            matches!(
+                w,
+                "done"
+                    | "complete"
+                    | "completed"
+                    | "closed"
+                    | "fixed"
+                    | "resolved"
+                    | "finished"
+                    | "already"
+                    | "actions"
+                    | "action"
+                    | "items"
+                    | "tasks"
+                    | "work"
+                    | "immediate"
+            )
+        })
 }
 
 pub(super) fn says_done(v: &str) -> bool {

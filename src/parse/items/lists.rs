@@ -215,11 +215,13 @@ fn reads_like_item(n: &Node) -> bool {
     if introduces || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
         return false;
     }
-    // A bare link is a reference ("- https://docs.example.com/runbook"), unless words follow
-    // it in a list item ("- https://.../issues/991 - Rate-limit the retry storm").
+    // A bare link is a reference ("- https://docs.example.com/runbook", "- https://grafana/...
+    // lag dashboard"), unless it links the item's issue and words follow it in a list item
+    // ("- https://.../issues/991 - Rate-limit the retry storm").
     if t.starts_with("http://") || t.starts_with("https://") {
-        let after = t.split_once(' ').map(|(_, rest)| link_separator_cut(rest));
-        if n.marker == Marker::None || after.is_none_or(|a| inline::words_up_to(a, 2) < 2) {
+        let (link, after) = t.split_once(' ').unwrap_or((t, ""));
+        let words = inline::words_up_to(link_separator_cut(after), 2);
+        if n.marker == Marker::None || words < 2 || bare_issue_url(link).is_none() {
             return false;
         }
     }
@@ -328,7 +330,11 @@ impl Reader<'_> {
         }
         // "Completed:" over its items: finished work, each item done.
         if titles_finished_work(&name) {
-            for item in &mut self.out[first..] {
+            // (A group nested under it says for its own items.)
+            let own = self.out[first..]
+                .iter_mut()
+                .filter(|item| item.group.as_deref() == Some(name.as_str()));
+            for item in own {
                 item.done = true;
             }
         }
@@ -386,10 +392,14 @@ impl Reader<'_> {
             });
         let mut text = self.strip_meta(plain, n.line_no, &mut meta);
         // A struck-through action (`~~Rewrite the indexer~~ (dropped)`) is no longer open.
-        let struck = raw
-            .trim_start()
-            .strip_prefix("~~")
-            .is_some_and(|r| r.contains("~~"));
+        // (The strike covers the action, a note in brackets may follow: not `~~Rewrite~~
+        // Replace the indexer`.)
+        let struck = raw.trim_start().strip_prefix("~~").is_some_and(|r| {
+            r.split_once("~~").is_some_and(|(_, after)| {
+                let after = after.trim();
+                after.is_empty() || after.starts_with(['(', '['])
+            })
+        });
         if raw.trim_start().starts_with(":white_check_mark:")
             || struck
             || plain.is_empty() && raw.contains("~~")
@@ -587,16 +597,20 @@ mod tests {
             "## Action Items\n\n1. **Split the consumer pool**\n   \
              The pool is shared by three services today.\n   - Owner: @jo\n\
              2. **Add alerting**: page on queue depth\n   over 1000 messages.\n\
-             3. **Review the retry\n   policy**\n",
+             3. **Review the retry\n   policy**\n\
+             4. **Split the queue**\n   across two hosts, owner: @jo, due 2026-04-01\n",
         );
         assert_eq!(
             texts(&pm),
             [
                 "Split the consumer pool",
                 "Add alerting: page on queue depth over 1000 messages.",
-                "Review the retry policy"
+                "Review the retry policy",
+                // A line going on the title's sentence joins it, with its fields.
+                "Split the queue across two hosts"
             ]
         );
+        assert_eq!(pm.actions[3].owner.as_deref(), Some("jo"));
         assert_eq!(pm.actions[0].owner.as_deref(), Some("jo"));
         let detail = pm.actions[0].detail.as_deref().unwrap_or_default();
         assert!(detail.contains("shared by three services"), "{detail:?}");
@@ -606,10 +620,10 @@ mod tests {
     fn a_struck_through_action_is_no_longer_open() {
         let pm = parse(
             "## Action items\n\n- ~~Rewrite the indexer~~ (dropped)\n- [ ] ~~Add a cache~~\n\
-             - Rewrite the ~~indexer~~ crawler\n",
+             - Rewrite the ~~indexer~~ crawler\n- [ ] ~~Rewrite~~ Replace the indexer\n",
         );
         let done: Vec<bool> = pm.actions.iter().map(|a| a.done).collect();
-        assert_eq!(done, [true, true, false]);
+        assert_eq!(done, [true, true, false, false]);
     }
 
     #[test]
@@ -631,6 +645,40 @@ mod tests {
                 "{done_title} / {open_title}"
             );
         }
+    }
+
+    #[test]
+    fn a_title_that_says_something_else_of_done_leaves_its_items_open() {
+        for title in [
+            "Complete by Friday:",
+            "Done next sprint:",
+            "Definition of done:",
+        ] {
+            let pm = parse(&format!(
+                "## Action items\n\n{title}\n- Restart the consumers\n"
+            ));
+            assert_eq!(
+                texts_done(&pm),
+                [("Restart the consumers", false)],
+                "{title}"
+            );
+        }
+        // A group nested under a finished one says for its own items.
+        let pm = parse(
+            "## Action items\n\nCompleted:\n- Restart the consumers\n- Open:\n  \
+             - Add lag alerting\n",
+        );
+        assert_eq!(
+            texts_done(&pm),
+            [("Restart the consumers", true), ("Add lag alerting", false)]
+        );
+    }
+
+    #[test]
+    fn a_login_after_any_letter_is_read_without_cutting_a_character() {
+        let pm = parse("## Action Items\n\n- Fix 😀 @bob\n- Fix é by @ana\n");
+        let owners: Vec<_> = pm.actions.iter().map(|a| a.owner.as_deref()).collect();
+        assert_eq!(owners, [Some("bob"), Some("ana")]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Items from pipe tables: columns matched by meaning (Action, Type, Owner, Due, Priority,
 //! Issue, Status), under an action heading or, with an action column, anywhere.
 
-use super::fields::{column_of, is_empty_value, says_done, Field};
+use super::fields::{column_of, is_empty_value, names_owner_outright, says_done, Field};
 use super::issues::{issue_in_cell, issue_in_links, split_trailing_issue};
 use super::{Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, ItemKind};
@@ -77,6 +77,10 @@ impl Columns {
                 None => continue,
             };
             slot.get_or_insert(i);
+        }
+        // An Owner or Assignee column names the owner even beside a Team or Lead column.
+        if let Some(i) = (0..header.len()).find(|&i| names_owner_outright(&header[i])) {
+            c.owner = Some(i);
         }
         c.status_asks_done = c.status.is_some_and(|i| says_done(&header[i]));
         if c.text.is_none() {
@@ -196,6 +200,15 @@ mod tests {
                 "{due} / {owner}"
             );
         }
+    }
+
+    #[test]
+    fn an_owner_column_names_the_owner_beside_a_team_column() {
+        let pm = parse(
+            "## Action Items\n\n| Action | Team | Owner | Due |\n|---|---|---|---|\n\
+             | Fix it | SRE | @bob | 2026-04-01 |\n",
+        );
+        assert_eq!(pm.actions[0].owner.as_deref(), Some("bob"));
     }
 
     #[test]

@@ -279,7 +279,9 @@ impl Reader<'_> {
                 }
                 // `..., by @someone`: the cue goes with the name.
                 let head = trimmed[..pos].trim_end();
-                if head.len() > 3 && head[head.len() - 3..].eq_ignore_ascii_case(" by") {
+                // (Sliced only at a character's boundary: the text may end in any letter.)
+                let cue = head.len().checked_sub(3).and_then(|at| head.get(at..));
+                if head.len() > 3 && cue.is_some_and(|c| c.eq_ignore_ascii_case(" by")) {
                     t = head[..head.len() - 3].trim_end_matches([',', ' ']);
                     continue;
                 }
