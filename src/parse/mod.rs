@@ -114,6 +114,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             continue;
         }
         if seg.kind.is_action() {
+            let first = actions.len();
             items::read(
                 seg_lines,
                 seg.kind,
@@ -123,6 +124,12 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 &mut actions,
                 &mut diagnostics,
             );
+            // `### @carol` over her items.
+            if let Some(login) = seg.heading.as_deref().and_then(items::owner_title) {
+                for item in &mut actions[first..] {
+                    item.owner.get_or_insert_with(|| login.to_string());
+                }
+            }
         } else {
             if seg.kind == SectionKind::Timeline {
                 // A day heading (`### 2023-09-20`) dates the entries under it and under the

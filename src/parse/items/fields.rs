@@ -389,6 +389,17 @@ fn is_relative(v: &str) -> bool {
     .any(|w| v.contains(w))
 }
 
+/// The login a group title or a sub-heading among the items is made of (`@alice:`,
+/// `**@bob**`, `### @carol`): the owner of the items under it that name none.
+pub(crate) fn owner_title(title: &str) -> Option<&str> {
+    let t = title
+        .trim()
+        .trim_end_matches(':')
+        .trim_matches(['*', '_', ' ']);
+    let login = t.strip_prefix('@')?.trim_end_matches(':');
+    is_login(login).then_some(login)
+}
+
 /// Whether a group title or a sub-heading among the items says the items under it are
 /// finished ("Completed:", "Done already", "### Completed actions"): at most three words, one
 /// saying done and none saying otherwise ("Not done", "To be completed").

@@ -2,7 +2,7 @@
 //! lines with the items under them, and the prose around a list that is not an item.
 
 use super::fields::{
-    field_line, field_line_text, is_priority_token, owner_field_prefix, owner_prefix,
+    field_line, field_line_text, is_priority_token, owner_field_prefix, owner_prefix, owner_title,
     titles_finished_work, Field,
 };
 use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix, issue_ref};
@@ -329,6 +329,15 @@ impl Reader<'_> {
             }
         }
         // "Completed:" over its items: finished work, each item done.
+        // `@alice:` over her items.
+        if let Some(login) = owner_title(&name) {
+            let own = self.out[first..]
+                .iter_mut()
+                .filter(|item| item.group.as_deref() == Some(name.as_str()));
+            for item in own {
+                item.owner.get_or_insert_with(|| login.to_string());
+            }
+        }
         if titles_finished_work(&name) {
             // (A group nested under it says for its own items.)
             let own = self.out[first..]
@@ -671,6 +680,19 @@ mod tests {
         assert_eq!(
             texts_done(&pm),
             [("Restart the consumers", true), ("Add lag alerting", false)]
+        );
+    }
+
+    #[test]
+    fn a_login_over_items_owns_those_that_name_no_owner() {
+        let pm = parse(
+            "## Action items\n\n@alice:\n- [ ] Fix the queue\n- [ ] Add alerts (owner: @li)\n\n\
+             **@bob**\n- [ ] Rotate keys\n\n### @carol\n- [ ] Write the runbook\n",
+        );
+        let owners: Vec<_> = pm.actions.iter().map(|a| a.owner.as_deref()).collect();
+        assert_eq!(
+            owners,
+            [Some("alice"), Some("li"), Some("bob"), Some("carol")]
         );
     }
 
