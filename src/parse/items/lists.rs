@@ -44,7 +44,20 @@ pub(crate) fn read(
         out,
         diagnostics,
     };
+    // Under a plain line that says the work is finished ("Done already" over a list), until
+    // the next such line or table: the list's items are done.
+    let mut under_finished = false;
     for block in &blocks {
+        let before = reader.out.len();
+        if let Block::Node(n) = block {
+            if n.marker == Marker::None {
+                // (A title ending in a colon holds its items: `group` reads it.)
+                under_finished = !n.is_title() && titles_finished_work(n.plain_str());
+            }
+        } else {
+            under_finished = false;
+        }
+        let finished = under_finished;
         match block {
             Block::Table(t) => reader.table(t, item_kind),
             // A letter's closing ("Sincerely,") ends the items: a signature follows.
@@ -65,6 +78,11 @@ pub(crate) fn read(
                 } else if n.marker == Marker::None || reads_like_item(n) {
                     reader.item(n, None);
                 }
+            }
+        }
+        if finished {
+            for item in &mut reader.out[before..] {
+                item.done = true;
             }
         }
     }
@@ -639,6 +657,7 @@ mod tests {
     fn items_under_a_title_or_heading_that_says_completed_are_done() {
         for (done_title, open_title) in [
             ("Completed:", "Open:"),
+            ("Done already", "Still to do"),
             ("Done already:", "Still to do:"),
             ("**Completed**", "**Outstanding**"),
             ("### Completed actions", "### Open actions"),
