@@ -822,6 +822,34 @@ mod tests {
     }
 
     #[test]
+    fn key_value_tags_before_space_separated_ones_are_read_too() {
+        let pm = parse(
+            "# X\n\nDate: 2026-03-02\n\n## Action Items\n\n\
+             - Fix it, owner: bob, due March 30 P2\n- Tune it, owner: ana, due 3/30 P1\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.text.as_str(),
+                    a.owner.as_deref(),
+                    a.due,
+                    a.priority.as_deref(),
+                )
+            })
+            .collect();
+        let march_30 = NaiveDate::from_ymd_opt(2026, 3, 30);
+        assert_eq!(
+            got,
+            [
+                ("Fix it", Some("bob"), march_30, Some("P2")),
+                ("Tune it", Some("ana"), march_30, Some("P1"))
+            ]
+        );
+    }
+
+    #[test]
     fn due_takes_a_month_and_day_in_figures_when_only_one_reading_is_a_date() {
         let pm = parse(
             "# X\n\nDate: 2026-03-02\n\n## Action Items\n\n\

@@ -243,11 +243,8 @@ impl Reader<'_> {
         line: usize,
         meta: &mut Meta,
     ) -> &'t str {
-        // A tail of `key: value` tags: cut at the first tag key (not inside a bracket).
-        if let Some(cut) = colons.then(|| first_tag(t)).flatten() {
-            if !opens_bracket(&t[..cut]) && self.all_meta(&t[cut..], line, meta, false) {
-                t = &t[..cut];
-            }
+        if colons {
+            t = self.cut_tag_tail(t, line, meta);
         }
         // Trailing separated segments that are metadata: `— @alice`, `, P1`, `#12`.
         loop {
@@ -260,6 +257,7 @@ impl Reader<'_> {
             }
             t = head;
         }
+        let before_spaced = t.len();
         // Space-separated tags at the end: `... drain the backlog @mtanaka P1 by March 1`.
         // They are read from the end; of several logins the first written owns the item, as in
         // `(@ana, @bo)`, unless a field named the owner already.
@@ -308,6 +306,10 @@ impl Reader<'_> {
             }
             t = &t[..pos];
         }
+        // A tail of tags before them: `Fix it, owner: bob, due March 30 P2`.
+        if colons && t.len() < before_spaced {
+            t = self.cut_tag_tail(t.trim_end().trim_end_matches([',', ';']), line, meta);
+        }
         // Issue references at the very end: `... reverted: #11134`, `... Bug 12345`.
         let trimmed = t.trim_end();
         if let Some((head, r)) = trailing_bug_ref(trimmed) {
@@ -334,6 +336,19 @@ impl Reader<'_> {
         t.trim()
             .trim_end_matches([':', ',', ';', '-', '—', '–', '|', '·', '•'])
             .trim()
+    }
+
+    /// `t` without a tail of `key: value` tags, cut at the first tag key (not inside a
+    /// bracket) when everything from there is metadata (recorded in `meta`).
+    fn cut_tag_tail<'t>(&mut self, t: &'t str, line: usize, meta: &mut Meta) -> &'t str {
+        match first_tag(t) {
+            Some(cut)
+                if !opens_bracket(&t[..cut]) && self.all_meta(&t[cut..], line, meta, false) =>
+            {
+                &t[..cut]
+            }
+            _ => t,
+        }
     }
 
     /// `t` without its bracketed groups that are all metadata (recorded in `meta`); `None`
