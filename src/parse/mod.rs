@@ -124,11 +124,9 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 &mut actions,
                 &mut diagnostics,
             );
-            // `### @carol` over her items.
-            if let Some(login) = seg.heading.as_deref().and_then(items::owner_title) {
-                for item in &mut actions[first..] {
-                    item.owner.get_or_insert_with(|| login.to_string());
-                }
+            // "### Completed", `### @carol` over the items.
+            if let Some(heading) = seg.heading.as_deref() {
+                items::apply_title(heading, actions[first..].iter_mut());
             }
         } else {
             if seg.kind == SectionKind::Timeline {
@@ -601,15 +599,6 @@ fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
         let inherited = seg.heading_kind == SectionKind::Other && seg.kind.is_action();
         if inherited && seg.parent.is_some_and(|p| names_actions[p]) {
             seg.kind = SectionKind::Other;
-        }
-        // "### Completed", "Completed actions": the work under it is finished.
-        if seg.kind.is_action()
-            && seg
-                .heading
-                .as_deref()
-                .is_some_and(items::titles_finished_work)
-        {
-            seg.done = true;
         }
     }
     // "Actions taken:" next to "Actions planned:" under one heading (one incident's done and

@@ -4,7 +4,7 @@
 use super::issues::{issue_in_cell, issue_prefix, issue_ref, split_trailing_issue};
 use super::tables::type_kind;
 use super::{Meta, Reader};
-use crate::model::{Diagnostic, Severity};
+use crate::model::{ActionItem, Diagnostic, Severity};
 use crate::parse::blocks::Node;
 use crate::parse::{inline, time};
 use chrono::NaiveDate;
@@ -389,9 +389,26 @@ fn is_relative(v: &str) -> bool {
     .any(|w| v.contains(w))
 }
 
+/// What a group title or a heading over items says of them all: finished work
+/// ([`titles_finished_work`]) makes each done; a login ([`owner_title`]) owns those that name
+/// no owner.
+pub(crate) fn apply_title<'a>(title: &str, items: impl Iterator<Item = &'a mut ActionItem>) {
+    let finished = titles_finished_work(title);
+    let owner = owner_title(title);
+    if !finished && owner.is_none() {
+        return;
+    }
+    for item in items {
+        item.done |= finished;
+        if let Some(login) = owner {
+            item.owner.get_or_insert_with(|| login.to_string());
+        }
+    }
+}
+
 /// The login a group title or a sub-heading among the items is made of (`@alice:`,
 /// `**@bob**`, `### @carol`): the owner of the items under it that name none.
-pub(crate) fn owner_title(title: &str) -> Option<&str> {
+fn owner_title(title: &str) -> Option<&str> {
     let t = title
         .trim()
         .trim_end_matches(':')
@@ -403,7 +420,7 @@ pub(crate) fn owner_title(title: &str) -> Option<&str> {
 /// Whether a group title or a sub-heading among the items says the items under it are
 /// finished ("Completed:", "Done already", "### Completed actions"): at most three words, one
 /// saying done and none saying otherwise ("Not done", "To be completed").
-pub(crate) fn titles_finished_work(title: &str) -> bool {
+fn titles_finished_work(title: &str) -> bool {
     let lower = title.trim().trim_end_matches(':').trim().to_lowercase();
     // Only words that say finished, or name what was finished: "Complete by Friday" and
     // "Definition of done" say something else.

@@ -2,8 +2,8 @@
 //! lines with the items under them, and the prose around a list that is not an item.
 
 use super::fields::{
-    field_line, field_line_text, is_priority_token, owner_field_prefix, owner_prefix, owner_title,
-    titles_finished_work, Field,
+    apply_title, field_line, field_line_text, is_priority_token, owner_field_prefix, owner_prefix,
+    Field,
 };
 use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix, issue_ref};
 use super::{merge, Meta, Reader};
@@ -44,20 +44,19 @@ pub(crate) fn read(
         out,
         diagnostics,
     };
-    // Under a plain line that says the work is finished ("Done already" over a list), until
-    // the next such line or table: the list's items are done.
-    let mut under_finished = false;
+    // The plain line the items stand under ("Done already", "@alice" over a list), up to the
+    // next one or a table: what it says of them, it says of each.
+    let mut under: Option<&str> = None;
     for block in &blocks {
         let before = reader.out.len();
-        if let Block::Node(n) = block {
-            if n.marker == Marker::None {
-                // (A title ending in a colon holds its items: `group` reads it.)
-                under_finished = !n.is_title() && titles_finished_work(n.plain_str());
+        match block {
+            // (A title ending in a colon holds its items: `group` reads it.)
+            Block::Node(n) if n.marker == Marker::None => {
+                under = (!n.is_title()).then(|| n.plain_str());
             }
-        } else {
-            under_finished = false;
+            Block::Node(_) => {}
+            Block::Table(_) => under = None,
         }
-        let finished = under_finished;
         match block {
             Block::Table(t) => reader.table(t, item_kind),
             // A letter's closing ("Sincerely,") ends the items: a signature follows.
@@ -80,10 +79,8 @@ pub(crate) fn read(
                 }
             }
         }
-        if finished {
-            for item in &mut reader.out[before..] {
-                item.done = true;
-            }
+        if let Some(title) = under {
+            apply_title(title, reader.out[before..].iter_mut());
         }
     }
     if done {
@@ -346,25 +343,11 @@ impl Reader<'_> {
                 self.item(child, Some(&name));
             }
         }
-        // "Completed:" over its items: finished work, each item done.
-        // `@alice:` over her items.
-        if let Some(login) = owner_title(&name) {
-            let own = self.out[first..]
-                .iter_mut()
-                .filter(|item| item.group.as_deref() == Some(name.as_str()));
-            for item in own {
-                item.owner.get_or_insert_with(|| login.to_string());
-            }
-        }
-        if titles_finished_work(&name) {
-            // (A group nested under it says for its own items.)
-            let own = self.out[first..]
-                .iter_mut()
-                .filter(|item| item.group.as_deref() == Some(name.as_str()));
-            for item in own {
-                item.done = true;
-            }
-        }
+        // "Completed:", `@alice:` over its items (a group nested under it says for its own).
+        let own = self.out[first..]
+            .iter_mut()
+            .filter(|item| item.group.as_deref() == Some(name.as_str()));
+        apply_title(&name, own);
     }
 
     /// One item from a list item or a bare line.
@@ -706,12 +689,19 @@ mod tests {
     fn a_login_over_items_owns_those_that_name_no_owner() {
         let pm = parse(
             "## Action items\n\n@alice:\n- [ ] Fix the queue\n- [ ] Add alerts (owner: @li)\n\n\
-             **@bob**\n- [ ] Rotate keys\n\n### @carol\n- [ ] Write the runbook\n",
+             **@bob**\n- [ ] Rotate keys\n\n### @carol\n- [ ] Write the runbook\n\n\
+             @dan\n\n- [ ] Page on lag\n",
         );
         let owners: Vec<_> = pm.actions.iter().map(|a| a.owner.as_deref()).collect();
         assert_eq!(
             owners,
-            [Some("alice"), Some("li"), Some("bob"), Some("carol")]
+            [
+                Some("alice"),
+                Some("li"),
+                Some("bob"),
+                Some("carol"),
+                Some("dan")
+            ]
         );
     }
 

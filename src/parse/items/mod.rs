@@ -5,7 +5,7 @@
 //! ([`issues`]) it carries.
 
 mod fields;
-pub(crate) use fields::{owner_title, titles_finished_work};
+pub(crate) use fields::apply_title;
 mod headings;
 mod issues;
 mod labels;
