@@ -421,14 +421,17 @@ fn owner_title(title: &str) -> Option<&str> {
 /// finished ("Completed:", "Done already", "### Completed actions"): at most three words, one
 /// saying done and none saying otherwise ("Not done", "To be completed").
 fn titles_finished_work(title: &str) -> bool {
+    // (Most lines it is asked of are longer: counted before a lower-case copy is made.)
+    if inline::words_up_to(title, 4) > 3 {
+        return false;
+    }
     let lower = title.trim().trim_end_matches(':').trim().to_lowercase();
     // Only words that say finished, or name what was finished: "Complete by Friday" and
     // "Definition of done" say something else.
     let mut words = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty());
-    inline::words_up_to(&lower, 4) <= 3
-        && says_done(&lower)
+    says_done(&lower)
         && words.all(|w| {
             matches!(
                 w,
