@@ -197,7 +197,12 @@ pub(super) fn status_word(part: &str) -> Option<bool> {
     if OPEN_STATUSES.contains(&lower.as_str()) {
         return Some(false);
     }
-    (inline::words_up_to(&lower, 2) == 1 && says_done(&lower)).then_some(true)
+    match (inline::words_up_to(&lower, 4), done_word_in(&lower)) {
+        // "Not done", "Not yet closed": an open status in a few words.
+        (..=3, Some(false)) => Some(false),
+        (1, Some(true)) => Some(true),
+        _ => None,
+    }
 }
 
 pub(super) fn first_mention(t: &str) -> Option<String> {
@@ -244,7 +249,8 @@ pub(super) fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
                     .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '?'))
         })
         && !is_priority_token(inside)
-        && !says_done(inside)
+        // (`[not done]` is a status, as `[done]` is.)
+        && done_word_in(inside).is_none()
         && issue_prefix(t).is_none();
     names.then_some((inside, rest))
 }
@@ -453,15 +459,48 @@ fn titles_finished_work(title: &str) -> bool {
         })
 }
 
+/// Whether a status or field value says the work is finished (`Done`, `Closed ✅`), and not
+/// that it is not or not yet (`Not done`, `To be completed`, `Partially fixed`): an item read
+/// as done has its issue closed, so a doubtful one stays open.
 pub(super) fn says_done(v: &str) -> bool {
+    done_word_in(v) == Some(true) || v.contains('✅') || v.contains('✔')
+}
+
+/// Words that, before a word saying done, say the work is not finished or not yet: "Not
+/// done", "Isn't resolved", "Not yet closed", "To be completed", "Partially fixed".
+const UNFINISHED_CUES: [&str; 12] = [
+    "not",
+    "t",
+    "no",
+    "never",
+    "yet",
+    "be",
+    "partially",
+    "partly",
+    "half",
+    "almost",
+    "nearly",
+    "awaiting",
+];
+
+/// The first word of `v` that says done: `Some(true)` when said plainly, `Some(false)` when a
+/// word before it takes it back ([`UNFINISHED_CUES`]); `None` when `v` has none.
+fn done_word_in(v: &str) -> Option<bool> {
     let lower = v.to_lowercase();
-    lower.split(|c: char| !c.is_alphanumeric()).any(|w| {
-        matches!(
+    let mut unfinished = false;
+    for w in lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if matches!(
             w,
             "done" | "complete" | "completed" | "closed" | "fixed" | "resolved" | "finished"
-        )
-    }) || v.contains('✅')
-        || v.contains('✔')
+        ) {
+            return Some(!unfinished);
+        }
+        unfinished |= UNFINISHED_CUES.contains(&w);
+    }
+    None
 }
 
 /// `... by March 1` / `... due 2026-03-01` at the very end of an item: (text before, date).
@@ -691,6 +730,40 @@ mod tests {
         }
         let (a, _) = one_item("- Write a replay tool. Owner: Tom B.");
         assert_eq!(a.owner.as_deref(), Some("Tom B."));
+    }
+
+    #[test]
+    fn a_status_that_says_not_done_or_not_yet_leaves_the_item_open() {
+        let doc = "## Action Items\n\n\
+             | Action | Owner | Status |\n|---|---|---|\n\
+             | Add alerts | @a | Not done |\n\
+             | Split the pool | @b | To be completed |\n\
+             | Pin the driver | @c | Partially fixed |\n\
+             | Rotate keys | @d | Isn't resolved yet |\n\
+             | Drop the cache | @e | Not Yet Closed |\n\
+             | Page on lag | @f | Completed |\n\
+             | Cap retries | @g | Closed ✅ |\n\n\
+             - Add a runbook. Status: not done\n\
+             - Move backups (status: to be completed)\n\
+             - Test restores. Status: done\n";
+        assert_eq!(
+            texts_done(&parse(doc)),
+            [
+                ("Add alerts", false),
+                ("Split the pool", false),
+                ("Pin the driver", false),
+                ("Rotate keys", false),
+                ("Drop the cache", false),
+                ("Page on lag", true),
+                ("Cap retries", true),
+                ("Add a runbook.", false),
+                ("Move backups", false),
+                ("Test restores.", true),
+            ]
+        );
+        // A status in a prefix's brackets is no owner, said either way.
+        let (a, _) = one_item("- [not done] Add alerts on lag");
+        assert_eq!(a.owner, None);
     }
 
     #[test]
