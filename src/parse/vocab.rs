@@ -104,8 +104,33 @@ fn closed_label(raw: &str) -> Option<(&str, bool)> {
             return None;
         }
         let rest = t[label.len()..].trim_start_matches(['*', '_', ' ']);
+        let rest = match label_note_in(rest) {
+            Some((_, after)) => after,
+            None => rest,
+        };
         rest.starts_with([':', ']']).then_some((rest, task))
     })
+}
+
+/// `(alice):` after a label: the note in brackets (a few words, with no colon or bracket of
+/// its own) and the rest from the colon on.
+fn label_note_in(rest: &str) -> Option<(&str, &str)> {
+    let inside = rest.strip_prefix('(')?;
+    let close = inside.find(')')?;
+    let note = inside[..close].trim();
+    let after = inside[close + 1..].trim_start_matches(['*', '_', ' ']);
+    let short = !note.is_empty() && note.len() <= 40 && !note.contains(['(', ':', '[']);
+    (short && after.starts_with(':')).then_some((note, after))
+}
+
+/// The note in brackets between an action or task label and its colon: the owner in
+/// `TODO(alice): add alerts` (the convention code comments follow), `Action item (@bob): ...`,
+/// or a priority (`Follow-up (P1): ...`).
+pub(crate) fn label_note(raw: &str) -> Option<&str> {
+    closed_label(raw)?;
+    let t = raw.trim_start_matches(['*', '_', '[', '\\', ' ']);
+    let open = t.find('(')?;
+    label_note_in(&t[open..]).map(|(note, _)| note)
 }
 
 /// Phrases that make a sentence ending in a colon a label about actions, with the kind of

@@ -203,6 +203,30 @@ To do: rotate the keys
     }
 
     #[test]
+    fn a_note_in_brackets_after_a_label_names_the_owner_or_the_priority() {
+        let pm = parse(
+            "# Checkout errors\n\n## Notes\n\nTODO (@dana): rotate the webhook secret\n\n\
+             Action item (P1): cap retries in the client\n\n\
+             ## Action items\n\n- TODO(alice): add an alert on the 5xx rate\n\
+             - Fix the timeout (see the graph)\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.priority.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("rotate the webhook secret", Some("dana"), None),
+                ("cap retries in the client", None, Some("P1")),
+                ("add an alert on the 5xx rate", Some("alice"), None),
+                ("Fix the timeout (see the graph)", None, None),
+            ]
+        );
+    }
+
+    #[test]
     fn a_task_label_titling_a_topic_in_a_list_or_a_note_in_an_appendix_is_no_item() {
         let pm = parse(
             "# Survey

@@ -368,6 +368,14 @@ impl Reader<'_> {
         // `Action item: text` / `**[Action Item]** text`: the label is not part of the text.
         let labelled = vocab::after_action_label(raw);
         let unlabelled = labelled.unwrap_or(raw);
+        // `TODO(alice): ...`: the label's note names the owner, or the priority.
+        if let Some(note) = labelled.and_then(|_| vocab::label_note(raw)) {
+            if is_priority_token(note) {
+                meta.priority = Some(note.to_string());
+            } else {
+                self.owner(note, n.line_no, &mut meta);
+            }
+        }
         // `[name] text` / `(team) text` / `Owner: @mei — text`: an owner written before the
         // item (cut from the text); `[OPS-12] text`, `#123 text`: its issue (the text keeps it,
         // as written).
