@@ -628,6 +628,8 @@ fn lookup(word: &[u8]) -> u8 {
     let word = match word {
         b"todos" => b"todo".as_slice(),
         b"followups" => b"followup",
+        // "Actionables": the action items.
+        b"actionables" => b"tasks",
         w => w,
     };
     // VOCAB is sorted: the words with the same first letter stand together.
@@ -743,17 +745,24 @@ fn words(heading: &str) -> Words {
             let hyphen = gap == b"-";
             let compound =
                 if is(p, "follow") && (hyphen || gap == b" ") && (is(w, "up") || is(w, "ups")) {
-                    Some(w!("followup"))
+                    Some(Some(w!("followup")))
                 } else if is(p, "to") && hyphen && (is(w, "do") || is(w, "dos")) {
-                    Some(w!("todo"))
-                } else if is(p, "post") && hyphen && is(w, "mortem") {
-                    Some(0)
+                    Some(Some(w!("todo")))
+                } else if is(p, "post")
+                    && (hyphen || gap == b" ")
+                    && (is(w, "mortem") || is(w, "incident"))
+                {
+                    // "Post-incident actions" are the incident's actions: the qualifier adds
+                    // no word ("Incident actions", "Post-mortem action items").
+                    Some(None)
                 } else {
                     None
                 };
             if let Some(id) = compound {
                 out.pop();
-                out.push(id);
+                if let Some(id) = id {
+                    out.push(id);
+                }
                 prev = None;
                 continue;
             }
@@ -785,7 +794,9 @@ fn words_unicode(heading: &str) -> Words {
         .replace("follow-up", "followup")
         .replace("follow up", "followup")
         .replace("to-do", "todo")
-        .replace("post-mortem", "postmortem");
+        .replace("post-mortem", " ")
+        .replace("post-incident", " ")
+        .replace("post incident", " ");
     let mut out = Words::new();
     for w in lower
         .split(|c: char| !c.is_alphanumeric())
@@ -884,6 +895,8 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || pair(w!("next"), w!("steps"))
         || pair(w!("future"), w!("work"))
         || has(w!("todo"))
+        // "To Do" alone ("How to do a failover" is no list of tasks).
+        || (pair(w!("to"), w!("do")) && w.len() == 2)
         || has(w!("tasks"))
         || has(w!("task"))
         || has(w!("followup"))
@@ -1059,6 +1072,13 @@ mod tests {
             ("Tasks to Address the Issue", Tasks),
             ("A List Of Tasks To Address The Issue", Tasks),
             ("Action Items", Tasks),
+            ("Post-incident actions", Tasks),
+            ("Post Incident Actions", Tasks),
+            ("Post-Mortem Action Items", Tasks),
+            ("Post-incident review", Other),
+            ("To Do", Tasks),
+            ("How to do a failover", Other),
+            ("Actionables", Tasks),
             ("What happened?", Summary),
             ("What we are doing about it", Tasks),
             ("TODO", Tasks),
@@ -1161,12 +1181,14 @@ mod tests {
         assert_eq!(lookup(b"monitoring"), 0);
         assert_eq!(canonical_id(b"symmary"), w!("summary"));
         assert_eq!(canonical_id(b"mitigations"), w!("mitigations"));
+        // "Post-mortem" and "post-incident" qualify a heading's words and add none.
         assert_eq!(
             *words("Follow-Up To-Dos, post mortem"),
-            [w!("followup"), w!("todo"), 0, 0]
+            [w!("followup"), w!("todo")]
         );
         for h in [
             "Follow-Up To-Dos, post-mortem",
+            "Post-incident actions",
             "follow ups and TODOS",
             "Root cause",
         ] {
