@@ -5,14 +5,15 @@ use super::fields::{field_line, Field};
 use super::lists::has_list;
 use super::{merge, Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, SectionKind};
-use crate::parse::blocks::Block;
+use crate::parse::blocks::{Block, Marker};
 use crate::parse::incident::Context;
 use crate::parse::{blocks, inline, time, Line};
 
 /// An item written as a heading under an action heading (`#### 1) Add a canary stage, by
 /// @someone`), when only paragraphs stand under it: the heading is the item (with its
-/// owner, due date and issue read as on any item line), the paragraphs its detail. `false`
-/// (nothing read) when the segment holds a list or a table: then the heading is a group.
+/// owner, due date and issue read as on any item line), the paragraphs its detail, field
+/// lines or a list of fields alone (`- Owner: @kim`) its fields. `false` (nothing read) when
+/// the segment holds a table or a list of anything else: then the heading is a group.
 pub(crate) fn heading_item(
     heading: &str,
     line: usize,
@@ -36,7 +37,19 @@ pub(crate) fn heading_item(
             Block::Table(_) => false,
         })
     };
-    if has_list(&blocks)
+    // `- **Owner:** @kim` bullets under the heading are its fields, as field lines are: a
+    // list of fields alone makes no group.
+    let field_list = || {
+        blocks.iter().all(|b| match b {
+            Block::Node(n) => {
+                n.marker == Marker::None
+                    || (n.children.is_empty()
+                        && field_line(n).is_some_and(|(f, _)| f != Field::Text))
+            }
+            Block::Table(_) => false,
+        })
+    };
+    if (has_list(&blocks) && !field_list())
         || heading.ends_with(':')
         || (inline::words_up_to(heading, 3) < 3 && !has_fields())
         || names_time
@@ -108,6 +121,34 @@ mod tests {
             .detail
             .as_deref()
             .is_some_and(|d| d.starts_with("Deploys reach 1% of hosts first.")));
+    }
+
+    #[test]
+    fn a_list_of_fields_under_a_heading_item_is_its_fields_not_its_items() {
+        let pm = parse(
+            "## Action Items\n\n### AI-1: Retry webhooks with backoff\n- **Owner:** @kim\n\
+             - **Due:** 2026-03-01\n- **Ticket:** PAY-88\n\n\
+             ### Alert on webhook failures\n* Owner: @lee\n\n\
+             ### Monitoring\n- Owner: @max\n- Add a failure-rate alert\n",
+        );
+        assert_eq!(
+            text_owner_due(&pm),
+            [
+                (
+                    "AI-1: Retry webhooks with backoff",
+                    Some("kim"),
+                    date(2026, 3, 1)
+                ),
+                ("Alert on webhook failures", Some("lee"), None),
+                // A list with an item among its fields: the heading is a group, whose
+                // owner the field names.
+                ("Add a failure-rate alert", Some("max"), None),
+            ]
+        );
+        assert_eq!(
+            pm.actions[0].issue,
+            Some(crate::model::IssueRef::External("PAY-88".into()))
+        );
     }
 
     #[test]

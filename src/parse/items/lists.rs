@@ -47,8 +47,24 @@ pub(crate) fn read(
     // The plain line the items stand under ("Done already", "@alice" over a list), up to the
     // next one or a table: what it says of them, it says of each.
     let mut under: Option<&str> = None;
+    // `- Owner: @max` before a list's items: what it says holds for each item after it that
+    // says otherwise nothing, up to the next title or table.
+    let mut fields_of_list = Meta::default();
+    let mut last_was_item = false;
     for block in &blocks {
         let before = reader.out.len();
+        if let Block::Node(n) = block {
+            if let Some(field) = field_bullet(n) {
+                let mut meta = Meta::default();
+                reader.meta_words(field, n.line_no, &mut meta);
+                // After an item, a field bullet is that item's.
+                match reader.out.last_mut().filter(|_| last_was_item) {
+                    Some(item) => merge(item, meta),
+                    None => fields_of_list = meta,
+                }
+                continue;
+            }
+        }
         match block {
             // (A title ending in a colon holds its items: `group` reads it.)
             Block::Node(n) if n.marker == Marker::None => {
@@ -56,6 +72,9 @@ pub(crate) fn read(
             }
             Block::Node(_) => {}
             Block::Table(_) => under = None,
+        }
+        if !matches!(block, Block::Node(n) if n.marker != Marker::None) {
+            fields_of_list = Meta::default();
         }
         match block {
             Block::Table(t) => reader.table(t, item_kind),
@@ -82,12 +101,37 @@ pub(crate) fn read(
         if let Some(title) = under {
             apply_title(title, reader.out[before..].iter_mut());
         }
+        for item in &mut reader.out[before..] {
+            item.owner = item.owner.take().or_else(|| fields_of_list.owner.clone());
+            item.due = item.due.or(fields_of_list.due);
+            item.priority = item
+                .priority
+                .take()
+                .or_else(|| fields_of_list.priority.clone());
+            item.done |= fields_of_list.done;
+        }
+        last_was_item = reader.out.len() > before;
     }
     if done {
         for item in &mut out[first..] {
             item.done = true;
         }
     }
+}
+
+/// A list item that is only an owner, due date, priority or status field (`- Owner: @max`,
+/// `- **Due:** 2026-03-01`): the field, not an item.
+fn field_bullet<'n>(n: &'n Node) -> Option<&'n str> {
+    if n.marker == Marker::None || n.checkbox.is_some() || !n.children.is_empty() {
+        return None;
+    }
+    let (field, value) = field_line(n)?;
+    // (A longer value is a sentence: `- Due: add the due-date check to CI` is an item.)
+    let read = matches!(
+        field,
+        Field::Owner | Field::Due | Field::Priority | Field::Status
+    ) && inline::words_up_to(value, 5) <= 4;
+    read.then(|| n.plain_str())
 }
 
 /// A node's text and the texts of everything nested under it, in order: an item's detail
@@ -469,6 +513,26 @@ impl Reader<'_> {
 mod tests {
     use super::*;
     use crate::parse::items::tests::*;
+
+    #[test]
+    fn a_bullet_that_is_only_a_field_is_the_list_s_or_the_item_s_field_not_an_item() {
+        let pm = parse(
+            "## Action items\n\n**Monitoring**\n\n- Owner: @max\n- Add a failure-rate alert\n\
+             - Add a latency alert (owner: @zed)\n\n\
+             Storage:\n\n- Move backups offsite\n- **Owner:** @amy\n- Due: 2026-05-01\n\n\
+             - Due: add the due-date check to CI\n",
+        );
+        assert_eq!(
+            text_owner_due(&pm),
+            [
+                ("Add a failure-rate alert", Some("max"), None),
+                ("Add a latency alert", Some("zed"), None),
+                ("Move backups offsite", Some("amy"), date(2026, 5, 1)),
+                // A field's key opening a sentence is an item.
+                ("Due: add the due-date check to CI", None, None),
+            ]
+        );
+    }
 
     #[test]
     fn beside_paragraphs_with_bold_lead_ins_plain_paragraphs_are_prose() {
