@@ -377,9 +377,11 @@ fn clean_owner(v: &str) -> String {
         _ => v,
     };
     // Several owners (`@lena, @omar`) stay listed, each without the `@`.
+    // (`Owner: @ben, due 2026-05-15` leaves `@ben,`: an empty name is no owner.)
     let names: Vec<&str> = without_period(v.trim())
         .split(',')
         .map(|name| name.trim().trim_start_matches('@').trim())
+        .filter(|name| !name.is_empty())
         .collect();
     names.join(", ")
 }

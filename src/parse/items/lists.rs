@@ -47,17 +47,17 @@ pub(crate) fn read(
     // The plain line the items stand under ("Done already", "@alice" over a list), up to the
     // next one or a table: what it says of them, it says of each.
     let mut under: Option<&str> = None;
-    // `- Owner: @max` before a list's items: what it says holds for each item after it that
-    // says otherwise nothing, up to the next title or table.
+    // `- Owner: @max` before a list's items: the owner, due date or priority it gives holds
+    // for each item after it that names none, up to the next title or table.
     let mut fields_of_list = Meta::default();
     let mut last_was_item = false;
     for block in &blocks {
         let before = reader.out.len();
         if let Block::Node(n) = block {
-            if let Some(field) = field_bullet(n) {
+            if let Some(field) = field_node(n) {
                 let mut meta = Meta::default();
                 reader.meta_words(field, n.line_no, &mut meta);
-                // After an item, a field bullet is that item's.
+                // After an item, a field is that item's.
                 match reader.out.last_mut().filter(|_| last_was_item) {
                     Some(item) => merge(item, meta),
                     None => fields_of_list = meta,
@@ -108,7 +108,6 @@ pub(crate) fn read(
                 .priority
                 .take()
                 .or_else(|| fields_of_list.priority.clone());
-            item.done |= fields_of_list.done;
         }
         last_was_item = reader.out.len() > before;
     }
@@ -119,10 +118,11 @@ pub(crate) fn read(
     }
 }
 
-/// A list item that is only an owner, due date, priority or status field (`- Owner: @max`,
-/// `- **Due:** 2026-03-01`): the field, not an item.
-fn field_bullet<'n>(n: &'n Node) -> Option<&'n str> {
-    if n.marker == Marker::None || n.checkbox.is_some() || !n.children.is_empty() {
+/// A list item or line that is only an owner, due date, priority or status field (`- Owner:
+/// @max`, `- **Due:** 2026-03-01`, `Owner: @ana. Target: 2026-05-01.` under a paragraph
+/// item): the field, not an item.
+fn field_node<'n>(n: &'n Node) -> Option<&'n str> {
+    if n.checkbox.is_some() || !n.children.is_empty() {
         return None;
     }
     let (field, value) = field_line(n)?;
@@ -513,6 +513,26 @@ impl Reader<'_> {
 mod tests {
     use super::*;
     use crate::parse::items::tests::*;
+
+    #[test]
+    fn a_field_line_under_a_lead_in_paragraph_is_its_item_s_and_a_number_in_bold_numbers_it() {
+        let pm = parse(
+            "## Remediation\n\n**1. Add jitter to cache expiry.** Keys expired together.\n\
+             Owner: @ana. Target: 2026-05-01.\n\n\
+             **2) Alert on cache hit ratio.** We noticed late.\nOwner: @ben, due 2026-05-15\n",
+        );
+        assert_eq!(
+            text_owner_due(&pm),
+            [
+                ("Add jitter to cache expiry.", Some("ana"), date(2026, 5, 1)),
+                ("Alert on cache hit ratio.", Some("ben"), date(2026, 5, 15)),
+            ]
+        );
+        assert_eq!(
+            pm.actions[0].detail.as_deref(),
+            Some("Keys expired together.")
+        );
+    }
 
     #[test]
     fn a_bullet_that_is_only_a_field_is_the_list_s_or_the_item_s_field_not_an_item() {

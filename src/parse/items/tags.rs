@@ -211,6 +211,11 @@ impl Reader<'_> {
                 meta.priority = Some(p.to_string());
                 t = rest;
             }
+            // A number inside the item's markup (`**1. Add jitter.** ...`) numbers it, as a
+            // list marker would.
+            if let Some(rest) = leading_ordinal(t) {
+                t = rest;
+            }
             if t.starts_with('@') {
                 if let Some((login, rest)) = t[1..].split_once([' ', ':']) {
                     if is_login(login) {
@@ -484,6 +489,17 @@ impl Reader<'_> {
         }
         false
     }
+}
+
+/// `1. Add jitter` / `2) Page on lag`: the text after a number of one or two digits that
+/// opens it, when a word follows.
+fn leading_ordinal(t: &str) -> Option<&str> {
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=2).contains(&digits) {
+        return None;
+    }
+    let rest = t[digits..].strip_prefix(['.', ')'])?.strip_prefix(' ')?;
+    rest.starts_with(char::is_alphabetic).then_some(rest)
 }
 
 #[cfg(test)]
