@@ -265,7 +265,8 @@ fn reads_like_item(n: &Node) -> bool {
     {
         return true;
     }
-    if is_legend_entry(t) {
+    // (A task-list box or an owner makes it a typed item: `- [ ] Detect: alert on saturation`.)
+    if is_legend_entry(t) && n.checkbox.is_none() && !t.contains('@') {
         return false;
     }
     // A line ending in a colon introduces what follows; a bullet with nothing under it
@@ -675,6 +676,19 @@ mod tests {
              Type: mitigate = stop the bleeding, prevent = stop it happening again\n",
         );
         assert_eq!(texts(&pm), ["Add alerts"]);
+        // A task-list box or an owner says an item opens with its type, not a legend.
+        let pm = parse(
+            "## Corrective Actions\n\n* [ ] **Detect**: alert on pool saturation\n\
+             * [x] Mitigate: restart the workers\n* Prevent: cap the pool @sre\n",
+        );
+        assert_eq!(
+            texts_done(&pm),
+            [
+                ("Detect: alert on pool saturation", false),
+                ("Mitigate: restart the workers", true),
+                ("Prevent: cap the pool", false)
+            ]
+        );
     }
 
     #[test]
