@@ -2,8 +2,8 @@
 //! lines with the items under them, and the prose around a list that is not an item.
 
 use super::fields::{
-    apply_title, field_line, field_line_text, is_priority_token, owner_field_prefix, owner_prefix,
-    Field,
+    apply_title, field_line, field_line_text, is_name, is_priority_token, owner_field_prefix,
+    owner_prefix, Field,
 };
 use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix, issue_ref};
 use super::{merge, Meta, Reader};
@@ -116,6 +116,35 @@ pub(crate) fn read(
             item.done = true;
         }
     }
+}
+
+/// `Automate renewal [Alice, 2026-05-01]`, `... [@bob; P2]`: the text before a bracket that
+/// ends the item and holds only names (capitalised, or logins), dates in figures and
+/// priorities, and those parts. (`[see runbook]`, `[OPS-12]` and a link's text are no such
+/// bracket.)
+fn bracket_suffix(raw: &str) -> Option<(&str, &str)> {
+    let t = raw.trim_end();
+    let body = t.strip_suffix(']')?;
+    let open = body.rfind('[')?;
+    let (head, inside) = (body[..open].trim_end(), &body[open + 1..]);
+    if inside.contains(['[', ']']) || inline::words_up_to(head, 2) < 2 {
+        return None;
+    }
+    let part_ok = |p: &str| {
+        let login = p.strip_prefix('@').is_some_and(|l| {
+            !l.is_empty()
+                && l.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        });
+        login
+            || is_priority_token(p)
+            // (A date in figures that reads two ways is the due date's: `due` says so.)
+            || (p.starts_with(|c: char| c.is_ascii_digit())
+                && p.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '.')))
+            || is_name(p)
+    };
+    let parts_ok = inside.split([',', ';']).map(str::trim).all(part_ok);
+    parts_ok.then_some((head, inside))
 }
 
 /// A list item or line that is only an owner, due date, priority or status field (`- Owner:
@@ -424,6 +453,23 @@ impl Reader<'_> {
         // `[name] text` / `(team) text` / `Owner: @mei — text`: an owner written before the
         // item (cut from the text); `[OPS-12] text`, `#123 text`: its issue (the text keeps it,
         // as written).
+        // `text [Alice, 2026-05-01]`: the owner and due date in brackets after the item.
+        let suffix = bracket_suffix(unlabelled);
+        let unlabelled = match suffix {
+            Some((head, parts)) => {
+                for part in parts.split([',', ';']).map(str::trim) {
+                    if is_priority_token(part) {
+                        meta.priority = Some(part.to_string());
+                    } else if part.starts_with(|c: char| c.is_ascii_digit()) {
+                        self.due(part, n.line_no, &mut meta);
+                    } else {
+                        self.owner(part, n.line_no, &mut meta);
+                    }
+                }
+                head
+            }
+            None => unlabelled,
+        };
         let prefix = owner_prefix(unlabelled)
             .map(|(owner, rest)| (owner.to_string(), rest))
             .or_else(|| owner_field_prefix(unlabelled));
@@ -432,7 +478,7 @@ impl Reader<'_> {
         } else if meta.issue.is_none() {
             meta.issue = issue_prefix(unlabelled).map(|(issue, _)| issue);
         }
-        let rewritten = match (labelled, prefix) {
+        let rewritten = match (labelled.or(suffix.map(|_| unlabelled)), prefix) {
             (_, Some((_, rest))) => Some(inline::plain(rest)),
             (Some(rest), None) => Some(inline::plain(rest)),
             (None, None) => None,
@@ -533,6 +579,27 @@ mod tests {
             pm.actions[0].detail.as_deref(),
             Some("Keys expired together.")
         );
+    }
+
+    #[test]
+    fn a_bracket_of_names_and_dates_that_ends_an_item_gives_its_owner_and_due_date() {
+        let pm = parse(
+            "Date: 2026-04-01\n\n## Action items\n\n- [ ] Automate renewal [Alice, 2026-05-01]\n\
+             - [x] Inventory certificates [Bob]\n- Add alerts [@bob; P2]\n\
+             - Fix the runbook [see runbook]\n- Read [the docs]\n",
+        );
+        assert_eq!(
+            text_owner_due(&pm),
+            [
+                ("Automate renewal", Some("Alice"), date(2026, 5, 1)),
+                ("Inventory certificates", Some("Bob"), None),
+                ("Add alerts", Some("bob"), None),
+                ("Fix the runbook see runbook", None, None),
+                ("Read the docs", None, None),
+            ]
+        );
+        assert_eq!(pm.actions[2].priority.as_deref(), Some("P2"));
+        assert!(pm.actions[1].done);
     }
 
     #[test]
