@@ -350,6 +350,7 @@ mod tests {
             priority: priority.map(str::to_string),
             issue: None,
             done: false,
+            not_planned: false,
             checkbox: true,
             line: 3,
         }

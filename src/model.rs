@@ -275,6 +275,10 @@ pub struct ActionItem {
     pub issue: Option<IssueRef>,
     /// Whether a task-list box is ticked (or a status column says done).
     pub done: bool,
+    /// Whether the document says the action will not be done (a status of `Won't do`,
+    /// `Cancelled`, `Not planned`): its issue is closed as not planned, and it is neither
+    /// done nor reminded of.
+    pub not_planned: bool,
     /// Whether the item has a task-list box that write-back may tick.
     pub checkbox: bool,
     /// 1-based line number of the item's first line.

@@ -96,8 +96,9 @@ pub fn due_date(
 }
 
 /// The item's state on `today`: done when its issue is closed (or, without an issue, when its
-/// box is ticked), not planned when it was closed as such; overdue when open and `today` is
-/// past the due date; else open.
+/// box is ticked), not planned when it was closed as such or the document says it will not be
+/// done and its issue (if any) is closed; overdue when open and `today` is past the due date;
+/// else open.
 pub fn status(
     item: &ActionItem,
     issue: Option<&IssueState>,
@@ -107,11 +108,13 @@ pub fn status(
 ) -> Status {
     let due = due_date(item, issue, facts, policy);
     let done = issue.map_or(item.done, |i| !i.open);
+    // (A dropped item whose issue someone reopened is open work again.)
+    let dropped = item.not_planned && !item.done && issue.is_none_or(|i| !i.open);
     let days_overdue = due
         .as_ref()
         .map(|d| (today - d.date).num_days())
-        .filter(|n| *n > 0 && !done);
-    let state = if issue.is_some_and(|i| !i.open && i.not_planned) {
+        .filter(|n| *n > 0 && !done && !dropped);
+    let state = if dropped || issue.is_some_and(|i| !i.open && i.not_planned) {
         ItemState::NotPlanned
     } else if done {
         ItemState::Done
@@ -151,6 +154,7 @@ mod tests {
             priority: priority.map(str::to_string),
             issue: None,
             done,
+            not_planned: false,
             checkbox: true,
             line: 3,
         }
@@ -222,6 +226,29 @@ mod tests {
             "no incident date, nothing to count from"
         );
         assert_eq!(due(&i, None, &incident, &Policy::off()), None);
+    }
+
+    #[test]
+    fn an_item_the_document_drops_is_not_planned_unless_its_issue_is_reopened() {
+        let d = Policy::off();
+        let dropped = ActionItem {
+            not_planned: true,
+            ..item(Some("2026-03-01"), false, None, ItemKind::Task)
+        };
+        let closed = IssueState::default();
+        let reopened = IssueState {
+            open: true,
+            ..IssueState::default()
+        };
+        let today = day("2026-03-09");
+        // Without an issue, or with its issue closed (GitLab keeps no reason): not planned,
+        // and never overdue.
+        for issue in [None, Some(&closed)] {
+            let s = status(&dropped, issue, &at(None), &d, today);
+            assert_eq!((s.state, s.days_overdue), (ItemState::NotPlanned, None));
+        }
+        let s = status(&dropped, Some(&reopened), &at(None), &d, today);
+        assert_eq!((s.state, s.days_overdue), (ItemState::Overdue, Some(8)));
     }
 
     #[test]

@@ -418,7 +418,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                 continue;
             };
             shell
-                .retrying(true, || tracker.close_issue(number, Closing::Removed))
+                .retrying(true, || tracker.close_issue(number, Closing::NotPlanned))
                 .await?;
             shell.pace().await;
             let note = format!(
@@ -473,23 +473,33 @@ pub async fn sync<T: Tracker, S: Sleeper>(
     // run opened) is closed too: once linked, a later reopen is respected. Without write-back
     // the link may never land (the service's pull-request or off modes), and an adopted issue
     // may have been reopened on purpose, so only the issues this run opened are closed.
+    // An item the postmortem drops (`Won't do`) is recorded the same way, closed as not
+    // planned.
     let mut close_errors = Vec::new();
     let adopted = report.adopted.iter_mut().filter(|_| options.write_back);
     for c in report.created.iter_mut().chain(adopted) {
-        let ticked = last
+        let closing = last
             .items
             .iter()
             .find(|i| i.key == c.key)
-            .is_some_and(|i| docs[i.doc].actions[i.item].done);
-        let Some(number) = c
+            .map(|i| &docs[i.doc].actions[i.item])
+            .and_then(|a| {
+                if a.done {
+                    Some(Closing::Done)
+                } else {
+                    a.not_planned.then_some(Closing::NotPlanned)
+                }
+            });
+        let Some((number, closing)) = c
             .issue
             .number
-            .filter(|_| ticked && c.issue.open == Some(true))
+            .filter(|_| c.issue.open == Some(true))
+            .zip(closing)
         else {
             continue;
         };
         match shell
-            .retrying(true, || tracker.close_issue(number, Closing::Done))
+            .retrying(true, || tracker.close_issue(number, closing))
             .await
         {
             Ok(()) => c.issue.open = Some(false),
@@ -498,7 +508,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                 return Err(e.into())
             }
             Err(e) => close_errors.push(format!(
-                "{}:{}: {} is open for the ticked item {:?} and could not be closed: {e}",
+                "{}:{}: {} is open for the finished or dropped item {:?} and could not be closed: {e}",
                 c.path, c.line, c.issue.reference, c.text
             )),
         }

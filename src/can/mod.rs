@@ -223,7 +223,7 @@ pub fn report_document(pm: &Postmortem, text: Option<&str>, at: Option<NaiveTime
 
     // Open action items of an ordinary postmortem are what is still required.
     if at.is_none() {
-        for item in pm.actions.iter().filter(|a| !a.done) {
+        for item in pm.actions.iter().filter(|a| !a.done && !a.not_planned) {
             b.needs.push(Statement {
                 owner: item.owner.clone(),
                 ..Statement::new(

@@ -122,6 +122,7 @@ Action Items
             priority: None,
             issue: None,
             done: false,
+            not_planned: false,
             checkbox: false,
             line: 12,
         }],

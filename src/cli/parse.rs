@@ -76,6 +76,9 @@ pub fn text(pm: &Postmortem) -> String {
         if a.done {
             tags.push("done".into());
         }
+        if a.not_planned {
+            tags.push("not planned".into());
+        }
         let tags = if tags.is_empty() {
             String::new()
         } else {

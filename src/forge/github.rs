@@ -425,7 +425,7 @@ impl Tracker for GitHub {
                 let reason = match why {
                     Closing::DuplicateOf(_) => IssueStateReason::Duplicate,
                     Closing::Done => IssueStateReason::Completed,
-                    Closing::Removed => IssueStateReason::NotPlanned,
+                    Closing::NotPlanned => IssueStateReason::NotPlanned,
                 };
                 b = b.state(IssueState::Closed).state_reason(reason);
             }

@@ -379,8 +379,9 @@ pub struct Budget {
 pub enum Closing {
     /// Its item is done (the box is ticked): completed.
     Done,
-    /// Its item was deleted from the postmortem (`close_removed`): not planned.
-    Removed,
+    /// Its item was deleted from the postmortem (`close_removed`), or the postmortem says it
+    /// will not be done: not planned.
+    NotPlanned,
     /// Another issue tracks the same item: a duplicate of that one.
     DuplicateOf(u64),
 }

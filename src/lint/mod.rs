@@ -96,8 +96,9 @@ pub fn lint(pm: &Postmortem, cfg: &Config) -> Vec<Diagnostic> {
             .unwrap_or(usize::MAX);
         unreadable_due.iter().any(|&l| l >= a.line && l < end)
     };
-    for a in &pm.actions {
-        if !a.done && cfg.lint.require_owner && a.owner.is_none() {
+    // (Finished or dropped work needs no owner and no date.)
+    for a in pm.actions.iter().filter(|a| !a.done && !a.not_planned) {
+        if cfg.lint.require_owner && a.owner.is_none() {
             out.push(Diagnostic::new(
                 Severity::Warning,
                 Some(a.line),
@@ -108,7 +109,7 @@ pub fn lint(pm: &Postmortem, cfg: &Config) -> Vec<Diagnostic> {
                 ),
             ));
         }
-        if !a.done && cfg.lint.require_due && a.due.is_none() && !due_unreadable(a) {
+        if cfg.lint.require_due && a.due.is_none() && !due_unreadable(a) {
             out.push(Diagnostic::new(
                 Severity::Warning,
                 Some(a.line),

@@ -34,6 +34,7 @@ both_forges!(
 
 both_forges!(
     sync the_binary_syncs_then_finds_nothing_to_do_and_plans_without_a_token,
+    a_dropped_item_s_issue_is_closed_as_not_planned_and_never_reminded,
     bad_token_no_permission_missing_repository_and_no_token_each_get_one_clear_message,
 );
 
@@ -485,6 +486,65 @@ async fn ticked_items_new_issues_are_closed_but_a_reopened_one_is_respected<F: S
 }
 
 // ------------------------------------------------------------------ the binary
+
+/// An item the postmortem says will not be done (`— Won't do`): its issue records the decision,
+/// closed as not planned at once; the follow-up, past its due date, calls it not planned, not
+/// overdue, and reminds nobody of it.
+fn a_dropped_item_s_issue_is_closed_as_not_planned_and_never_reminded<F: SyncForge>() {
+    let fake = F::start_with_owners();
+    let ws = tempfile::tempdir().unwrap();
+    let file = ws.path().join("postmortems/billing.md");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        "# Double charges\n\nStart: 2026-01-01 10:00 UTC\n\n## Action items\n\n\
+         - [ ] Rewrite the billing service @jdoe due: 2026-01-05 — Won't do\n\
+         - [ ] Alert on duplicate charges @okoye due: 2026-01-05\n",
+    )
+    .unwrap();
+    let forge = &fake.as_fake();
+    let run = |args: &[&str]| crate::support::bin(ws.path(), forge, args);
+    let (code, out, err) = run(&["sync", "--today", "2026-01-02"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let dropped = issue_titled(&fake, "Rewrite the billing service");
+    assert!(!dropped.open, "the dropped item's new issue is closed");
+    assert_eq!(
+        dropped.close_reason.as_deref(),
+        F::CLOSE_REASONS.then_some("not_planned"),
+        "closed as not planned"
+    );
+    let open = issue_titled(&fake, "Alert on duplicate charges");
+    assert!(open.open);
+
+    let (code, out, err) = run(&["followup", "--today", "2026-01-10"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let row = |needle: &str| {
+        text.lines()
+            .find(|l| l.starts_with("| ") && l.contains(needle))
+            .unwrap_or_else(|| panic!("no status row {needle:?} in\n{text}"))
+            .to_string()
+    };
+    assert!(
+        row("Rewrite the billing").ends_with("| not planned |"),
+        "{text}"
+    );
+    assert!(
+        row("Alert on duplicate").contains("overdue 5 days"),
+        "{text}"
+    );
+    // Its box stays as written; no reminder and no overdue label for it.
+    assert!(text.contains("- [ ] Rewrite the billing service"), "{text}");
+    let reminded = |n: u64| {
+        fake.comments(n)
+            .iter()
+            .any(|c| c.contains("postmortem-tracker: reminder"))
+    };
+    assert!(!reminded(dropped.number));
+    assert!(reminded(open.number), "the overdue item is reminded");
+    let labels = issue_titled(&fake, "Rewrite the billing service").labels;
+    assert!(!labels.iter().any(|l| l == "overdue"), "{labels:?}");
+}
 
 fn the_binary_syncs_then_finds_nothing_to_do_and_plans_without_a_token<F: SyncForge>() {
     let fake = F::start_with_owners();

@@ -172,7 +172,7 @@ pub(super) fn is_name(part: &str) -> bool {
 
 /// The statuses written beside an item that is not done (`— Open`, `· In progress`), as a
 /// tracker or a table column shows them.
-const OPEN_STATUSES: [&str; 15] = [
+const OPEN_STATUSES: [&str; 13] = [
     "open",
     "new",
     "pending",
@@ -186,21 +186,32 @@ const OPEN_STATUSES: [&str; 15] = [
     "to do",
     "wip",
     "backlog",
-    "cancelled",
-    "canceled",
 ];
 
-/// Whether `part` is only a status: `Some(true)` when it says done (`Done`, `Closed`),
-/// `Some(false)` for an open one ([`OPEN_STATUSES`]).
-pub(super) fn status_word(part: &str) -> Option<bool> {
+/// What a status written beside an item says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Status {
+    Open,
+    Done,
+    /// The action will not be done ([`says_dropped`]).
+    Dropped,
+}
+
+/// Whether `part` is only a status, and which: done (`Done`, `Closed`), dropped (`Won't do`,
+/// `Cancelled`) or open ([`OPEN_STATUSES`], `Not done`).
+pub(super) fn status_word(part: &str) -> Option<Status> {
     let lower = part.trim().to_lowercase();
     if OPEN_STATUSES.contains(&lower.as_str()) {
-        return Some(false);
+        return Some(Status::Open);
     }
-    match (inline::words_up_to(&lower, 4), done_word_in(&lower)) {
+    let words = inline::words_up_to(&lower, 4);
+    if words <= 3 && says_dropped(&lower) {
+        return Some(Status::Dropped);
+    }
+    match (words, done_word_in(&lower)) {
         // "Not done", "Not yet closed": an open status in a few words.
-        (..=3, Some(false)) => Some(false),
-        (1, Some(true)) => Some(true),
+        (..=3, Some(false)) => Some(Status::Open),
+        (1, Some(true)) => Some(Status::Done),
         _ => None,
     }
 }
@@ -301,7 +312,10 @@ fn split_value(v: &str) -> (&str, &str) {
         let next_field = is_priority_token(word)
             || cued_date(rest).is_some()
             || field_line_text(rest).is_some_and(|(f, _)| f != Field::Text && f != Field::Owner)
-            || issue_ref(word).is_some();
+            || issue_ref(word).is_some()
+            // `due: 2026-01-05 — Won't do`: a status after the value.
+            || (v[..at].trim_end().ends_with(['—', '–', '-', '·', ','])
+                && status_word(rest.trim_end_matches(['.', ' '])).is_some());
         if next_field {
             // A dash between two fields separates them (`Owner: Sam — Due: ...`).
             return (v[..at].trim_end_matches([' ', '-', '–', '—']), rest);
@@ -468,6 +482,28 @@ pub(super) fn says_done(v: &str) -> bool {
     done_word_in(v) == Some(true) || v.contains('✅') || v.contains('✔')
 }
 
+/// Whether a status says the action will not be done: `Won't do`, `Won't fix`, `Cancelled`,
+/// `Dropped`, `Not planned`, `Obsolete`, `Out of scope`.
+pub(super) fn says_dropped(v: &str) -> bool {
+    let lower = v.to_lowercase().replace('’', "'");
+    const DROPPED: [&str; 13] = [
+        "won't",
+        "wont do",
+        "wont fix",
+        "wontfix",
+        "will not",
+        "cancel",
+        "dropped",
+        "not planned",
+        "obsolete",
+        "abandoned",
+        "rejected",
+        "descoped",
+        "out of scope",
+    ];
+    DROPPED.iter().any(|d| lower.contains(d))
+}
+
 /// Words that, before a word saying done, say the work is not finished or not yet: "Not
 /// done", "Isn't resolved", "Not yet closed", "To be completed", "Partially fixed".
 const UNFINISHED_CUES: [&str; 12] = [
@@ -632,7 +668,10 @@ impl Reader<'_> {
             Field::Due => self.due(value, line, meta),
             Field::Priority => meta.priority = Some(value.trim_end_matches('.').to_string()),
             Field::Issue => meta.issue = issue_in_cell(value),
-            Field::Status => meta.done |= says_done(value),
+            Field::Status => {
+                meta.done |= says_done(value);
+                meta.not_planned |= says_dropped(value);
+            }
         }
     }
 
@@ -684,8 +723,14 @@ impl Reader<'_> {
     /// `#12`): each one found is recorded; reading stops at the first word that is none.
     pub(super) fn meta_words(&mut self, mut rest: &str, line: usize, meta: &mut Meta) {
         loop {
-            rest = rest.trim_start_matches([' ', ',', ';', '-']);
+            rest = rest.trim_start_matches([' ', ',', ';', '-', '—', '–', '·']);
             if rest.is_empty() {
+                return;
+            }
+            // `due: 2026-01-05 — Won't do`: a status ends the fields.
+            if let Some(status) = status_word(rest.trim_end_matches(['.', ' '])) {
+                meta.done |= status == Status::Done;
+                meta.not_planned |= status == Status::Dropped;
                 return;
             }
             if let Some((field, _)) = field_line_text(rest).filter(|(f, _)| *f != Field::Text) {
@@ -732,6 +777,38 @@ mod tests {
         }
         let (a, _) = one_item("- Write a replay tool. Owner: Tom B.");
         assert_eq!(a.owner.as_deref(), Some("Tom B."));
+    }
+
+    #[test]
+    fn a_status_that_says_the_action_will_not_be_done_makes_it_not_planned() {
+        let pm = parse(
+            "## Action Items\n\n| Action | Owner | Status |\n|---|---|---|\n\
+             | Refund tooling | @olga | Won't do |\n| Rewrite billing | @pat | Cancelled |\n\
+             | Add alerts | @mia | Done |\n\n\
+             - [ ] Page finance — Not planned\n- Add a ledger. Status: dropped (covered)\n\
+             - Add a ledger two (status: won’t fix)\n- Cancel stale charge jobs nightly\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.done, a.not_planned))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Refund tooling", false, true),
+                ("Rewrite billing", false, true),
+                ("Add alerts", true, false),
+                ("Page finance", false, true),
+                ("Add a ledger.", false, true),
+                ("Add a ledger two", false, true),
+                // A word in the action is no status.
+                ("Cancel stale charge jobs nightly", false, false),
+            ]
+        );
+        // "Cancelled" beside an item is its status, not its owner's name.
+        let (a, _) = one_item("- Rewrite billing — Cancelled");
+        assert_eq!((a.owner, a.not_planned), (None, true));
     }
 
     #[test]

@@ -42,6 +42,8 @@ struct Meta {
     priority: Option<String>,
     issue: Option<IssueRef>,
     done: bool,
+    /// A status says the action was dropped ([`fields::says_dropped`]).
+    not_planned: bool,
     kind: Option<ItemKind>,
     /// The text of a link to the item's issue: among the item's tags, it is one.
     issue_label: Option<String>,
@@ -55,6 +57,7 @@ fn merge(item: &mut ActionItem, meta: Meta) {
     item.priority = meta.priority.or(item.priority.take());
     item.issue = item.issue.take().or(meta.issue);
     item.done |= meta.done;
+    item.not_planned = (item.not_planned || meta.not_planned) && !item.done;
     if let Some(k) = meta.kind {
         item.kind = k;
     }
@@ -103,6 +106,7 @@ impl Reader<'_> {
             priority: meta.priority,
             issue: meta.issue,
             done: meta.done,
+            not_planned: meta.not_planned && !meta.done,
             checkbox,
             line,
         });

@@ -1,7 +1,9 @@
 //! Items from pipe tables: columns matched by meaning (Action, Type, Owner, Due, Priority,
 //! Issue, Status), under an action heading or, with an action column, anywhere.
 
-use super::fields::{column_of, is_empty_value, names_owner_outright, says_done, Field};
+use super::fields::{
+    column_of, is_empty_value, names_owner_outright, says_done, says_dropped, Field,
+};
 use super::issues::{issue_in_cell, issue_in_links, split_trailing_issue};
 use super::{Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, ItemKind};
@@ -151,6 +153,7 @@ impl Reader<'_> {
             }
             if let Some(v) = cell(cols.status) {
                 meta.done |= says_done(v) || (cols.status_asks_done && says_yes(v));
+                meta.not_planned |= says_dropped(v);
             }
             // A link written back into the action cell (no issue column): `text (#12)`.
             let (text, tail_issue) = split_trailing_issue(text);

@@ -4,7 +4,7 @@
 
 use super::fields::{
     cued_date, field_line_text, field_of, first_mention, is_login, is_name, is_priority_token,
-    leading_priority, mention_then_date, status_word, trailing_due, without_period, Field,
+    leading_priority, mention_then_date, status_word, trailing_due, without_period, Field, Status,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
 use super::{Meta, Reader};
@@ -73,6 +73,7 @@ fn merge_meta(into: &mut Meta, from: Meta) {
         into.issue = from.issue;
     }
     into.done |= from.done;
+    into.not_planned |= from.not_planned;
     into.kind = from.kind.or(into.kind);
 }
 
@@ -474,8 +475,9 @@ impl Reader<'_> {
             return true;
         }
         // `— Open`, `· Done`: the item's status.
-        if let Some(done) = status_word(part) {
-            meta.done |= done;
+        if let Some(status) = status_word(part) {
+            meta.done |= status == Status::Done;
+            meta.not_planned |= status == Status::Dropped;
             return true;
         }
         // `Assigned to Ana Lima`: the same key before a plain name.
