@@ -84,6 +84,11 @@ pub(crate) fn opens_with_task_label(raw: &str) -> bool {
 /// What follows an action or task label that opens `raw`, from the colon or bracket that
 /// closes it, and whether the label is a task label.
 fn closed_label(raw: &str) -> Option<(&str, bool)> {
+    noted_label(raw).map(|(rest, task, _)| (rest, task))
+}
+
+/// [`closed_label`], with the note in brackets right after the label (`TODO(alice):`).
+fn noted_label(raw: &str) -> Option<(&str, bool, Option<&str>)> {
     // (The marks are ASCII: skipped byte by byte.)
     let marks = raw
         .bytes()
@@ -104,11 +109,11 @@ fn closed_label(raw: &str) -> Option<(&str, bool)> {
             return None;
         }
         let rest = t[label.len()..].trim_start_matches(['*', '_', ' ']);
-        let rest = match label_note_in(rest) {
-            Some((_, after)) => after,
-            None => rest,
+        let (note, rest) = match label_note_in(rest) {
+            Some((note, after)) => (Some(note), after),
+            None => (None, rest),
         };
-        rest.starts_with([':', ']']).then_some((rest, task))
+        rest.starts_with([':', ']']).then_some((rest, task, note))
     })
 }
 
@@ -127,10 +132,7 @@ fn label_note_in(rest: &str) -> Option<(&str, &str)> {
 /// `TODO(alice): add alerts` (the convention code comments follow), `Action item (@bob): ...`,
 /// or a priority (`Follow-up (P1): ...`).
 pub(crate) fn label_note(raw: &str) -> Option<&str> {
-    closed_label(raw)?;
-    let t = raw.trim_start_matches(['*', '_', '[', '\\', ' ']);
-    let open = t.find('(')?;
-    label_note_in(&t[open..]).map(|(note, _)| note)
+    noted_label(raw)?.2
 }
 
 /// Phrases that make a sentence ending in a colon a label about actions, with the kind of

@@ -300,7 +300,7 @@ pub(super) fn owner_field_prefix(raw: &str) -> Option<(String, &str)> {
 
 /// A field's value cut where the next field begins: a priority (`P2`), a cued date
 /// (`by March 1`, `due 2026-03-01`), another `Key:` field, an issue reference. (value, rest)
-fn split_value(v: &str) -> (&str, &str) {
+pub(super) fn split_value(v: &str) -> (&str, &str) {
     let v = v.trim();
     let starts = v
         .char_indices()

@@ -208,7 +208,9 @@ To do: rotate the keys
             "# Checkout errors\n\n## Notes\n\nTODO (@dana): rotate the webhook secret\n\n\
              Action item (P1): cap retries in the client\n\n\
              ## Action items\n\n- TODO(alice): add an alert on the 5xx rate\n\
-             - Fix the timeout (see the graph)\n",
+             - Fix the timeout (see the graph)\n- Action item (short term): cap the pool\n\
+             - TODO (later): rotate keys\n- Action item (AI-3): add a canary\n\
+             - TODO: check the config (prod): raise the pool size\n",
         );
         let got: Vec<_> = pm
             .actions
@@ -222,6 +224,11 @@ To do: rotate the keys
                 ("cap retries in the client", None, Some("P1")),
                 ("add an alert on the 5xx rate", Some("alice"), None),
                 ("Fix the timeout (see the graph)", None, None),
+                // A note that names nobody qualifies the item.
+                ("cap the pool", None, None),
+                ("rotate keys", None, None),
+                ("add a canary", None, None),
+                ("check the config (prod): raise the pool size", None, None),
             ]
         );
     }

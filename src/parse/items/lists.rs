@@ -2,15 +2,15 @@
 //! lines with the items under them, and the prose around a list that is not an item.
 
 use super::fields::{
-    apply_title, field_line, field_line_text, is_name, is_priority_token, owner_field_prefix,
-    owner_prefix, Field,
+    apply_title, field_line, field_line_text, is_login, is_name, is_priority_token,
+    owner_field_prefix, owner_prefix, split_value, status_word, Field,
 };
 use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix, issue_ref};
 use super::{merge, Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, IssueRef, SectionKind};
 use crate::parse::blocks::{Block, Marker, Node};
 use crate::parse::incident::Context;
-use crate::parse::{blocks, inline, vocab, Line};
+use crate::parse::{blocks, inline, time, vocab, Line};
 use std::borrow::Cow;
 
 /// Reads the items of one action segment. `has_subsections`: action headings stand under
@@ -47,22 +47,41 @@ pub(crate) fn read(
     // The plain line the items stand under ("Done already", "@alice" over a list), up to the
     // next one or a table: what it says of them, it says of each.
     let mut under: Option<&str> = None;
-    // `- Owner: @max` before a list's items: the owner, due date or priority it gives holds
-    // for each item after it that names none, up to the next title or table.
+    // Field bullets (`- Owner: @max`): in a list that opens with them, the owner, due date
+    // or priority they give holds for each item after them that names none (each later one
+    // replacing what it names); in a list that opens with an item, they are the item's above
+    // them. A field line (`Owner: @ana. Target: 2026-05-01.`) is the paragraph item's above
+    // it, and nothing else's: under a list or a table it is the document's own.
     let mut fields_of_list = Meta::default();
-    let mut last_was_item = false;
+    let mut leading_fields = false;
+    let mut prev = Prev::Other;
     for block in &blocks {
         let before = reader.out.len();
         if let Block::Node(n) = block {
-            if let Some(field) = field_node(n) {
+            if let Some(field) = field_node(n, reader.ctx) {
+                let bullet = n.marker != Marker::None;
+                let own = match prev {
+                    Prev::BulletItem => bullet && !leading_fields,
+                    Prev::ParagraphItem => !bullet,
+                    Prev::Other => false,
+                };
                 let mut meta = Meta::default();
-                reader.meta_words(field, n.line_no, &mut meta);
-                // After an item, a field is that item's.
-                match reader.out.last_mut().filter(|_| last_was_item) {
-                    Some(item) => merge(item, meta),
-                    None => fields_of_list = meta,
+                if own {
+                    reader.meta_words(field, n.line_no, &mut meta);
+                    if let Some(item) = reader.out.last_mut() {
+                        merge(item, meta);
+                    }
+                    continue;
                 }
-                continue;
+                if bullet {
+                    reader.meta_words(field, n.line_no, &mut meta);
+                    leading_fields = true;
+                    fields_of_list.owner = meta.owner.or(fields_of_list.owner.take());
+                    fields_of_list.due = meta.due.or(fields_of_list.due);
+                    fields_of_list.priority = meta.priority.or(fields_of_list.priority.take());
+                    prev = Prev::Other;
+                    continue;
+                }
             }
         }
         match block {
@@ -75,6 +94,7 @@ pub(crate) fn read(
         }
         if !matches!(block, Block::Node(n) if n.marker != Marker::None) {
             fields_of_list = Meta::default();
+            leading_fields = false;
         }
         match block {
             Block::Table(t) => reader.table(t, item_kind),
@@ -109,7 +129,12 @@ pub(crate) fn read(
                 .take()
                 .or_else(|| fields_of_list.priority.clone());
         }
-        last_was_item = reader.out.len() > before;
+        prev = match block {
+            _ if reader.out.len() == before => Prev::Other,
+            Block::Node(n) if n.marker != Marker::None => Prev::BulletItem,
+            Block::Node(_) => Prev::ParagraphItem,
+            Block::Table(_) => Prev::Other,
+        };
     }
     if done {
         for item in &mut out[first..] {
@@ -119,9 +144,9 @@ pub(crate) fn read(
 }
 
 /// `Automate renewal [Alice, 2026-05-01]`, `... [@bob; P2]`: the text before a bracket that
-/// ends the item and holds only names (capitalised, or logins), dates in figures and
-/// priorities, and those parts. (`[see runbook]`, `[OPS-12]` and a link's text are no such
-/// bracket.)
+/// ends the item and holds a login or a date, with at most names and priorities beside it,
+/// and those parts. (`[High]`, `[Kubernetes]`, a reference link's `[Runbook]`, `[1.25.3]`
+/// and `[2]` hold neither: the text keeps them.)
 fn bracket_suffix(raw: &str) -> Option<(&str, &str)> {
     let t = raw.trim_end();
     let body = t.strip_suffix(']')?;
@@ -130,37 +155,69 @@ fn bracket_suffix(raw: &str) -> Option<(&str, &str)> {
     if inside.contains(['[', ']']) || inline::words_up_to(head, 2) < 2 {
         return None;
     }
-    let part_ok = |p: &str| {
-        let login = p.strip_prefix('@').is_some_and(|l| {
-            !l.is_empty()
-                && l.chars()
-                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        });
-        login
-            || is_priority_token(p)
-            // (A date in figures that reads two ways is the due date's: `due` says so.)
-            || (p.starts_with(|c: char| c.is_ascii_digit())
-                && p.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '.')))
-            || is_name(p)
-    };
-    let parts_ok = inside.split([',', ';']).map(str::trim).all(part_ok);
-    parts_ok.then_some((head, inside))
+    let login = |p: &str| p.strip_prefix('@').is_some_and(is_login);
+    let mut anchored = false;
+    for p in inside.split([',', ';']).map(str::trim) {
+        if login(p) || is_date_in_figures(p) {
+            anchored = true;
+        } else if !(is_priority_token(p) || is_name(p)) {
+            return None;
+        }
+    }
+    anchored.then_some((head, inside))
+}
+
+/// `2026-05-01`, `5/1/2026`: a date in figures (one that reads two ways included: the due
+/// date's reading says so).
+fn is_date_in_figures(p: &str) -> bool {
+    let groups: Vec<&str> = p.split(['-', '/']).collect();
+    groups.len() == 3
+        && groups
+            .iter()
+            .all(|g| (1..=4).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What the block before produced, for the field lines after it.
+#[derive(Clone, Copy)]
+enum Prev {
+    BulletItem,
+    ParagraphItem,
+    Other,
 }
 
 /// A list item or line that is only an owner, due date, priority or status field (`- Owner:
-/// @max`, `- **Due:** 2026-03-01`, `Owner: @ana. Target: 2026-05-01.` under a paragraph
-/// item): the field, not an item.
-fn field_node<'n>(n: &'n Node) -> Option<&'n str> {
+/// @max`, `- **Due:** 2026-03-01`, `Owner: @ana. Target: 2026-05-01.`): the field, not an
+/// item. Its first value must read as one: `- Done: fixed the retry loop`, `- Target: retire
+/// the v1 API` and `- Priority: fix the resolver` are items.
+fn field_node<'n>(n: &'n Node, ctx: &Context) -> Option<&'n str> {
     if n.checkbox.is_some() || !n.children.is_empty() {
         return None;
     }
     let (field, value) = field_line(n)?;
-    // (A longer value is a sentence: `- Due: add the due-date check to CI` is an item.)
-    let read = matches!(
-        field,
-        Field::Owner | Field::Due | Field::Priority | Field::Status
-    ) && inline::words_up_to(value, 5) <= 4;
-    read.then(|| n.plain_str())
+    let (value, _) = split_value(value);
+    let value = value.trim_end_matches(['.', ' ']);
+    let reads = match field {
+        Field::Owner => value
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .all(|p| {
+                p.strip_prefix('@').is_some_and(is_login)
+                    || is_name(p)
+                    || (p.ends_with(" team") && inline::words_up_to(p, 4) <= 3)
+            }),
+        Field::Due => time::parse_date(value, ctx.date).is_some(),
+        Field::Priority => {
+            is_priority_token(value)
+                || matches!(
+                    value.to_ascii_lowercase().as_str(),
+                    "high" | "medium" | "low" | "critical"
+                )
+        }
+        Field::Status => status_word(value).is_some(),
+        Field::Text | Field::Kind | Field::Issue => false,
+    };
+    reads.then(|| n.plain_str())
 }
 
 /// A node's text and the texts of everything nested under it, in order: an item's detail
@@ -442,12 +499,23 @@ impl Reader<'_> {
         // `Action item: text` / `**[Action Item]** text`: the label is not part of the text.
         let labelled = vocab::after_action_label(raw);
         let unlabelled = labelled.unwrap_or(raw);
-        // `TODO(alice): ...`: the label's note names the owner, or the priority.
+        // `TODO(alice): ...`: the label's note names the owner (a login), or the priority;
+        // other notes (`(short term)`, `(optional)`, `(AI-3)`) qualify the item.
         if let Some(note) = labelled.and_then(|_| vocab::label_note(raw)) {
+            let login = note.strip_prefix('@').unwrap_or(note);
             if is_priority_token(note) {
                 meta.priority = Some(note.to_string());
-            } else {
-                self.owner(note, n.line_no, &mut meta);
+            } else if is_login(login)
+                && (note.starts_with('@')
+                    || (login
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || matches!(c, '-' | '_'))
+                        && !matches!(
+                            login,
+                            "later" | "optional" | "maybe" | "stretch" | "someday" | "tbd"
+                        )))
+            {
+                meta.owner = Some(login.to_string());
             }
         }
         // `[name] text` / `(team) text` / `Owner: @mei — text`: an owner written before the
@@ -509,9 +577,9 @@ impl Reader<'_> {
                 after.is_empty() || after.starts_with(['(', '['])
             })
         });
+        // (Struck through with a note that says dropped, `(won't do)`, it is not planned.)
         if raw.trim_start().starts_with(":white_check_mark:")
-            || struck
-            || plain.is_empty() && raw.contains("~~")
+            || (struck || plain.is_empty() && raw.contains("~~")) && !meta.not_planned
         {
             meta.done = true;
         }
@@ -585,17 +653,23 @@ mod tests {
     fn a_bracket_of_names_and_dates_that_ends_an_item_gives_its_owner_and_due_date() {
         let pm = parse(
             "Date: 2026-04-01\n\n## Action items\n\n- [ ] Automate renewal [Alice, 2026-05-01]\n\
-             - [x] Inventory certificates [Bob]\n- Add alerts [@bob; P2]\n\
-             - Fix the runbook [see runbook]\n- Read [the docs]\n",
+             - [x] Inventory certificates [@carl]\n- Add alerts [@bob; P2]\n\
+             - Fix the runbook [see runbook]\n- Read [the docs]\n\
+             - Move the scheduler to [Kubernetes]\n- Add a breaker [High]\n\
+             - Upgrade nginx [1.25.3]\n",
         );
         assert_eq!(
             text_owner_due(&pm),
             [
                 ("Automate renewal", Some("Alice"), date(2026, 5, 1)),
-                ("Inventory certificates", Some("Bob"), None),
+                ("Inventory certificates", Some("carl"), None),
                 ("Add alerts", Some("bob"), None),
+                // A bracket without a login or a date is the text's.
                 ("Fix the runbook see runbook", None, None),
                 ("Read the docs", None, None),
+                ("Move the scheduler to Kubernetes", None, None),
+                ("Add a breaker High", None, None),
+                ("Upgrade nginx 1.25.3", None, None),
             ]
         );
         assert_eq!(pm.actions[2].priority.as_deref(), Some("P2"));
@@ -620,6 +694,42 @@ mod tests {
                 ("Due: add the due-date check to CI", None, None),
             ]
         );
+        // Keys before values that are no field's: items, and nothing of theirs goes to the
+        // items around them.
+        let pm = parse(
+            "## Action items\n\n- Add canary checks\n- Done: fixed the retry loop\n\
+             - Priority: fix the DNS resolver\n- Target: retire the v1 API\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.done, a.priority.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Add canary checks", false, None),
+                ("Done: fixed the retry loop", false, None),
+                ("Priority: fix the DNS resolver", false, None),
+                ("Target: retire the v1 API", false, None),
+            ]
+        );
+        // A list that opens with a field: each field holds for the items after it. Field
+        // lines under a table are the document's, not its last row's.
+        let pm = parse(
+            "## Action items\n\n- Owner: @alice\n- Add retries\n- Owner: @bob\n- Add alerting\n\n\
+             | Action | Owner |\n|---|---|\n| Page on lag | @b |\n\n\
+             Date: 2026-03-02\n\nStatus: Complete\n",
+        );
+        assert_eq!(
+            text_owner_due(&pm),
+            [
+                ("Add retries", Some("alice"), None),
+                ("Add alerting", Some("bob"), None),
+                ("Page on lag", Some("b"), None),
+            ]
+        );
+        assert!(!pm.actions[2].done);
     }
 
     #[test]
@@ -805,8 +915,12 @@ mod tests {
             "## Action items\n\n- ~~Rewrite the indexer~~ (dropped)\n- [ ] ~~Add a cache~~\n\
              - Rewrite the ~~indexer~~ crawler\n- [ ] ~~Rewrite~~ Replace the indexer\n",
         );
-        let done: Vec<bool> = pm.actions.iter().map(|a| a.done).collect();
-        assert_eq!(done, [true, true, false, false]);
+        let state: Vec<(bool, bool)> = pm.actions.iter().map(|a| (a.done, a.not_planned)).collect();
+        // Struck through: finished, or, with a note that says so, dropped.
+        assert_eq!(
+            state,
+            [(false, true), (true, false), (false, false), (false, false)]
+        );
     }
 
     #[test]
