@@ -295,9 +295,12 @@ pub fn statuses(
             Action::Adopt { issue, .. } | Action::Unchanged { issue } => Some(issue),
         };
         // What the plan knows of the issue (or will give it): its state when listed, else the
-        // file's box; the plan's due date.
+        // file's box or status (a dropped item's new issue is closed at once); the plan's due
+        // date.
         let known = IssueState {
-            open: issue.and_then(|s| s.open).unwrap_or(!item.done),
+            open: issue
+                .and_then(|s| s.open)
+                .unwrap_or(!item.done && !item.not_planned),
             due: i.due,
             ..IssueState::default()
         };

@@ -205,7 +205,7 @@ pub(super) fn status_word(part: &str) -> Option<Status> {
         return Some(Status::Open);
     }
     let words = inline::words_up_to(&lower, 4);
-    if words <= 3 && says_dropped(&lower) {
+    if is_dropped_status(&lower) {
         return Some(Status::Dropped);
     }
     match (words, done_word_in(&lower)) {
@@ -482,26 +482,50 @@ pub(super) fn says_done(v: &str) -> bool {
     done_word_in(v) == Some(true) || v.contains('✅') || v.contains('✔')
 }
 
-/// Whether a status says the action will not be done: `Won't do`, `Won't fix`, `Cancelled`,
-/// `Dropped`, `Not planned`, `Obsolete`, `Out of scope`.
+/// The statuses that say an action will not be done.
+const DROPPED_STATUSES: [&str; 18] = [
+    "won't do",
+    "wont do",
+    "won't fix",
+    "wont fix",
+    "wontfix",
+    "won't implement",
+    "will not do",
+    "will not fix",
+    "cancelled",
+    "canceled",
+    "dropped",
+    "not planned",
+    "not doing",
+    "obsolete",
+    "abandoned",
+    "rejected",
+    "descoped",
+    "out of scope",
+];
+
+/// Whether a status says the action will not be done: it opens with one of
+/// [`DROPPED_STATUSES`] (`Won't do`, `Cancelled (covered by #12)`), not merely holds the word
+/// ("In progress; won't ship before Q3", "Not cancelled", "not planned yet").
 pub(super) fn says_dropped(v: &str) -> bool {
-    let lower = v.to_lowercase().replace('’', "'");
-    const DROPPED: [&str; 13] = [
-        "won't",
-        "wont do",
-        "wont fix",
-        "wontfix",
-        "will not",
-        "cancel",
-        "dropped",
-        "not planned",
-        "obsolete",
-        "abandoned",
-        "rejected",
-        "descoped",
-        "out of scope",
-    ];
-    DROPPED.iter().any(|d| lower.contains(d))
+    let lower = v.trim().to_lowercase().replace('’', "'");
+    DROPPED_STATUSES.iter().any(|d| {
+        lower.strip_prefix(d).is_some_and(|rest| {
+            let rest = rest.trim_start();
+            !rest.starts_with(char::is_alphanumeric) || rest.starts_with("by ")
+        })
+    })
+}
+
+/// Whether `part` is only a dropped status (`Won't do`, `Cancelled.`): a tail of an item's
+/// text says so only whole ("— dropped packets" is the action's own words).
+fn is_dropped_status(part: &str) -> bool {
+    let lower = part
+        .trim()
+        .trim_end_matches(['.', '!'])
+        .to_lowercase()
+        .replace('’', "'");
+    DROPPED_STATUSES.contains(&lower.as_str())
 }
 
 /// Words that, before a word saying done, say the work is not finished or not yet: "Not
@@ -809,6 +833,32 @@ mod tests {
         // "Cancelled" beside an item is its status, not its owner's name.
         let (a, _) = one_item("- Rewrite billing — Cancelled");
         assert_eq!((a.owner, a.not_planned), (None, true));
+        // The words in an action's own tail, or a status that only mentions them, drop
+        // nothing and cut nothing.
+        let pm = parse(
+            "## Action Items\n\n| Action | Status |\n|---|---|\n\
+             | Ship the fix | In progress; won't ship before Q3 |\n| Pin the driver | Not cancelled |\n\n\
+             - Alert on packet loss — dropped packets\n- Clean up DNS, obsolete records\n\
+             - Rotate the keys — not cancelled\n- Add SLO alerts — not planned yet\n\
+             - Shard the queue. Status: not planned for Q2\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.not_planned))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Ship the fix", false),
+                ("Pin the driver", false),
+                ("Alert on packet loss — dropped packets", false),
+                ("Clean up DNS, obsolete records", false),
+                ("Rotate the keys — not cancelled", false),
+                ("Add SLO alerts — not planned yet", false),
+                ("Shard the queue.", false),
+            ]
+        );
     }
 
     #[test]
