@@ -530,6 +530,10 @@ fn a_dropped_item_s_issue_is_closed_as_not_planned_and_never_reminded<F: SyncFor
         "{text}"
     );
     assert!(
+        text.contains("0 done / 0 open / 1 overdue / 1 not planned, as of 2026-01-10."),
+        "{text}"
+    );
+    assert!(
         row("Alert on duplicate").contains("overdue 5 days"),
         "{text}"
     );
