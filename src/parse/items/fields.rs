@@ -508,7 +508,7 @@ const DROPPED_STATUSES: [&str; 18] = [
 /// [`DROPPED_STATUSES`] (`Won't do`, `Cancelled (covered by #12)`), not merely holds the word
 /// ("In progress; won't ship before Q3", "Not cancelled", "not planned yet").
 pub(super) fn says_dropped(v: &str) -> bool {
-    let lower = v.trim().to_lowercase().replace('’', "'");
+    let lower = status_text(v);
     DROPPED_STATUSES.iter().any(|d| {
         lower.strip_prefix(d).is_some_and(|rest| {
             let rest = rest.trim_start();
@@ -520,12 +520,12 @@ pub(super) fn says_dropped(v: &str) -> bool {
 /// Whether `part` is only a dropped status (`Won't do`, `Cancelled.`): a tail of an item's
 /// text says so only whole ("— dropped packets" is the action's own words).
 fn is_dropped_status(part: &str) -> bool {
-    let lower = part
-        .trim()
-        .trim_end_matches(['.', '!'])
-        .to_lowercase()
-        .replace('’', "'");
-    DROPPED_STATUSES.contains(&lower.as_str())
+    DROPPED_STATUSES.contains(&status_text(part.trim().trim_end_matches(['.', '!'])).as_str())
+}
+
+/// A status as [`DROPPED_STATUSES`] spell it: trimmed, lower case, a curly apostrophe straight.
+fn status_text(v: &str) -> String {
+    v.trim().to_lowercase().replace('’', "'")
 }
 
 /// Words that, before a word saying done, say the work is not finished or not yet: "Not
