@@ -23,7 +23,7 @@ mod vocab;
 
 use crate::clock::Zone;
 
-use crate::model::{Diagnostic, Postmortem, Section, SectionKind, Severity};
+use crate::model::{self, Diagnostic, Postmortem, Section, SectionKind, Severity};
 
 pub(crate) use blocks::{
     cell_spans, is_delimiter_row, opens_html_table, restyled_box, table_tags, task_box_at, TableTag,
@@ -62,7 +62,8 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
         ));
     }
     let front = front_matter::read(&mut lines, &mut diagnostics);
-    let doc = sections(&lines, options);
+    let titled = front.as_ref().is_some_and(|f| f.title.is_some());
+    let doc = sections(&lines, titled, options);
 
     // Room for a typical document's items and entries: growing a vector one doubling at a
     // time costs more than the parse of a short document's lines.
@@ -133,11 +134,22 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 // A day heading (`### 2023-09-20`) dates the entries under it and under the
                 // timeline's headings after it, up to the next day heading.
                 let heading = seg.heading.as_deref();
-                timeline_day = heading.and_then(|h| heading_day(h, &ctx)).or(timeline_day);
+                let own_day = heading.and_then(|h| heading_day(h, &ctx));
+                timeline_day = own_day.or(timeline_day);
                 let day_ctx = timeline_day.map(|d| ctx.on_day(d));
                 let heading_line = heading.map(|h| (h, doc.sections[k - 1].line));
                 let ctx = day_ctx.as_ref().unwrap_or(&ctx);
+                let before = timeline.len();
                 timeline::read_section(heading_line, seg_lines, ctx, &mut timeline);
+                // An entry without a clock time right under a day heading happened that day
+                // (`### 2018/02/20 - 2018/02/25` over "tests v0.1.4 ..."): the day is its time.
+                for entry in timeline[before..].iter_mut().filter(|e| e.time.is_none()) {
+                    entry.time = own_day.map(|d| model::Timestamp {
+                        date: Some(d),
+                        time: None,
+                        offset: None,
+                    });
+                }
             } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics)
             {
                 actions.extend(table_items);
@@ -468,12 +480,13 @@ struct Heading {
     span: usize,
 }
 
-/// Finds headings and cuts the document into segments.
-fn sections(lines: &[Line<'_>], options: &ParseOptions) -> Doc {
+/// Finds headings and cuts the document into segments. `titled`: front matter names the
+/// title, so the first heading is a section like any other.
+fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
     let mut segments = Vec::with_capacity(16);
     let mut sections = Vec::with_capacity(16);
     let mut title: Option<String> = None;
-    let mut title_decided = false;
+    let mut title_decided = titled;
     // (level, kind, segment) of the enclosing headings.
     let mut stack: Vec<(usize, SectionKind, usize)> = Vec::new();
     let mut current = Segment {
@@ -1097,6 +1110,23 @@ mod tests {
             .iter()
             .map(|e| e.time.map(|t| t.to_string()).unwrap_or_default())
             .collect()
+    }
+
+    #[test]
+    fn with_a_title_in_front_matter_the_first_heading_is_a_section() {
+        // Four words or more make a first heading the title, when nothing else names one.
+        let pm = parse(
+            "t.md",
+            "---\ntitle: Beta release outage\n---\n\n## Timeline (all times in PST)\n\n\
+             - 2018-02-26 11:40 push fails\n- 2018-02-26 20:00 fix confirmed\n",
+            &ParseOptions::default(),
+        );
+        assert_eq!(pm.title.as_deref(), Some("Beta release outage"));
+        assert_eq!(pm.sections[0].kind, SectionKind::Timeline);
+        assert_eq!(
+            stamps(&pm),
+            ["2018-02-26T11:40:00-08:00", "2018-02-26T20:00:00-08:00"]
+        );
     }
 
     #[test]

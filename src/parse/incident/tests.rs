@@ -458,7 +458,26 @@ fn a_day_heading_dates_the_timeline_headings_after_it() {
              Intro.\n\n### ~9:43 AM: Identifying\n\n- 9:44: report\n\n\
              ### March 6, 2025\n\n- 10:00: review\n"
         ),
-        ["", "2025-03-05T09:44:00", "2025-03-06T10:00:00"]
+        ["2025-03-05", "2025-03-05T09:44:00", "2025-03-06T10:00:00"]
+    );
+}
+
+#[test]
+fn an_entry_without_a_time_under_a_day_heading_happened_that_day() {
+    // The first entry is the start, as the gold rules read a timeline: the day it names.
+    let (start, end) = times(
+        "# Beta release\n\n## Timeline (all times in PST)\n\n### _2018/02/20_\n\n\
+         Tests of v0.1.4 begin.\n\n### _2018/02/26_\n\n- 11:40 push to beta fails\n\
+         - 20:00 fix confirmed\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2018-02-20", "2018-02-26T20:00:00-08:00")
+    );
+    // Under a heading that is not a day, an entry without a time stays without one.
+    assert_eq!(
+        entry_times("# Outage\n\n## Timeline\n\n### Morning\n\nAlerts were noisy.\n\n### 2024-01-02\n\n- 10:00 page\n"),
+        ["", "2024-01-02T10:00:00"]
     );
 }
 
