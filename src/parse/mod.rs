@@ -522,7 +522,9 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
                             .iter()
                             .any(|l| !l.skip && atx(l.body).is_some_and(|(level, _)| level == 1))
                 };
-                if inline::words_up_to(&h.text, 4) >= 4 || only_top() {
+                // (A note in brackets is not counted: "Timeline (all times in PST)".)
+                let unnoted = h.text.split('(').next().unwrap_or_default();
+                if inline::words_up_to(unnoted, 4) >= 4 || only_top() {
                     h.kind = SectionKind::Other;
                 }
             }
@@ -1127,6 +1129,14 @@ mod tests {
             stamps(&pm),
             ["2018-02-26T11:40:00-08:00", "2018-02-26T20:00:00-08:00"]
         );
+        // Without one, a zone note does not make the words of a title.
+        let pm = parse(
+            "t.md",
+            "## Timeline (all times in PST)\n\n- 2018-02-26 11:40 push fails\n",
+            &ParseOptions::default(),
+        );
+        assert_eq!(pm.title, None);
+        assert_eq!(stamps(&pm), ["2018-02-26T11:40:00-08:00"]);
     }
 
     #[test]
