@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::due::{DocFacts, Policy, PolicyDue};
 use crate::identity::{self, ItemKey, Keyed};
-use crate::model::{IssueRef, Postmortem};
+use crate::model::{ActionItem, IssueRef, Postmortem};
 
 /// An issue of the tool, as the tracker listing shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -124,8 +124,43 @@ pub struct PlannedItem {
     /// How the policy set `due`, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due_policy: Option<PolicyDue>,
+    /// The postmortem already settles the item: the sync closes its new issue as soon as it
+    /// opens it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settled: Option<Settled>,
     #[serde(flatten)]
     pub action: Action,
+}
+
+/// How a postmortem settles an item before it has an issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settled {
+    /// Finished: a ticked box, a Done status.
+    Done,
+    /// Dropped: `Won't do`, `Cancelled`.
+    NotPlanned,
+}
+
+impl Settled {
+    /// What `item` says of its end, if anything.
+    pub fn of(item: &ActionItem) -> Option<Settled> {
+        if item.done {
+            Some(Settled::Done)
+        } else if item.not_planned {
+            Some(Settled::NotPlanned)
+        } else {
+            None
+        }
+    }
+
+    /// `done`, `not planned`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Settled::Done => "done",
+            Settled::NotPlanned => "not planned",
+        }
+    }
 }
 
 /// A tool issue whose item is no longer in its postmortem.
@@ -284,6 +319,7 @@ pub fn plan(docs: &[Postmortem], state: &[TrackedIssue], options: &PlanOptions) 
                 text: item.text.clone(),
                 due,
                 due_policy,
+                settled: Settled::of(item),
                 action,
             });
         }

@@ -29,7 +29,7 @@ use crate::identity::{ItemKey, Keyed};
 use crate::model::{ItemKind, Postmortem};
 use crate::parse::{parse, ParseOptions};
 use crate::plan::{
-    plan, Action, AdoptBy, Duplicate, IssueSummary, Plan, PlanOptions, TrackedIssue,
+    plan, Action, AdoptBy, Duplicate, IssueSummary, Plan, PlanOptions, Settled, TrackedIssue,
 };
 use crate::render::context::{IssueContext, ItemState, ItemView, PostmortemRef};
 use crate::render::{safe, Engine};
@@ -190,8 +190,9 @@ pub fn labels_for(label: &str, doc: &Postmortem, kind: ItemKind) -> Vec<LabelSpe
     out
 }
 
-/// The labels of a new issue: [`labels_for`], and its state label (open, or overdue when
-/// already past due) when state labels are on.
+/// The labels of a new issue: [`labels_for`], and its state label when state labels are on:
+/// done or not planned for an item the sync closes at once, else open, or overdue when
+/// already past due.
 fn create_labels(
     options: &SyncOptions,
     doc: &Postmortem,
@@ -199,7 +200,12 @@ fn create_labels(
 ) -> Vec<LabelSpec> {
     let mut out = labels_for(&options.label, doc, doc.actions[c.item].kind);
     if let Some(names) = &options.state_labels {
-        let state = if c.due.is_some_and(|d| d < options.today) {
+        let state = if let Some(settled) = c.settled {
+            match settled {
+                Settled::Done => ItemState::Done,
+                Settled::NotPlanned => ItemState::NotPlanned,
+            }
+        } else if c.due.is_some_and(|d| d < options.today) {
             ItemState::Overdue
         } else {
             ItemState::Open
@@ -298,9 +304,15 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                     .cloned()
                     .unwrap_or_else(|| first.trim_start_matches('@').to_string())
             });
+            // An item the postmortem drops is recorded, not handed to anyone: its owner is
+            // named in the body, not assigned (an assignment notifies them of work that is
+            // not to be done).
+            let dropped_item = c.settled == Some(Settled::NotPlanned);
             let mut assignee = match login.as_deref().filter(|l| safe::is_login(l)) {
-                Some(l) => shell.retrying(false, || tracker.resolve_user(l)).await?,
-                None => None,
+                Some(l) if !dropped_item => {
+                    shell.retrying(false, || tracker.resolve_user(l)).await?
+                }
+                _ => None,
             };
             let labels: Vec<String> = create_labels(options, doc, c)
                 .into_iter()
@@ -313,6 +325,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
                         Some(format!("{o} ({l} assigned)"))
                     }
                     (Some(_), _, Some(l)) => Some(l.clone()),
+                    (None, Some(o), _) if dropped_item => Some(o.clone()),
                     (None, Some(o), _) => Some(format!("{o} (no matching account)")),
                     _ => None,
                 };
@@ -353,7 +366,7 @@ pub async fn sync<T: Tracker, S: Sleeper>(
             // with `assignees: []` for a user who is not a project member): reported like an
             // owner without an account.
             let dropped = matches!(&outcome, Outcome::Created(t) if assignee.is_some() && t.assignee.is_none());
-            if assignee.is_none() || dropped {
+            if (assignee.is_none() && !dropped_item) || dropped {
                 if let Some(o) = &item.owner {
                     if !report.unknown_owners.contains(o) {
                         report.unknown_owners.push(o.clone());
@@ -482,13 +495,10 @@ pub async fn sync<T: Tracker, S: Sleeper>(
             .items
             .iter()
             .find(|i| i.key == c.key)
-            .map(|i| &docs[i.doc].actions[i.item])
-            .and_then(|a| {
-                if a.done {
-                    Some(Closing::Done)
-                } else {
-                    a.not_planned.then_some(Closing::NotPlanned)
-                }
+            .and_then(|i| i.settled)
+            .map(|s| match s {
+                Settled::Done => Closing::Done,
+                Settled::NotPlanned => Closing::NotPlanned,
             });
         let Some((number, closing)) = c
             .issue

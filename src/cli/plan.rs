@@ -154,6 +154,9 @@ pub fn text(p: &Plan) -> String {
                 let _ = write!(out, " ({p})");
             }
         }
+        if let (Action::Create, Some(s)) = (&i.action, i.settled) {
+            let _ = write!(out, " — closed at once as {}", s.words());
+        }
         out.push('\n');
     }
     for r in &p.removed {
@@ -180,9 +183,13 @@ pub fn markdown(p: &Plan) -> String {
     let cell = |s: &str| crate::render::safe::escape_inline(s);
     for i in &p.items {
         let (verb, what) = describe(&i.action);
+        let closed = match (&i.action, i.settled) {
+            (Action::Create, Some(s)) => format!(", closed at once as {}", s.words()),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {verb} | {} |",
+            "| {} | {} | {} | {verb}{closed} | {} |",
             cell(&i.path),
             i.line,
             cell(&i.text),

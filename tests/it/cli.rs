@@ -293,6 +293,42 @@ fn plan_without_a_token_reads_the_files_alone() {
 }
 
 #[test]
+fn plan_says_which_new_issues_the_sync_closes_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pm.md",
+        "# T\n\n## Action Items\n\n- [x] Grow the volume\n\
+         - [ ] Rewrite the disk layer — Won't do\n- [ ] Alert on disk usage\n",
+    );
+    let o = run(dir.path(), &["plan", "pm.md", "--tracker", "none"]);
+    let out = stdout(&o);
+    let line = |no: &str| {
+        out.lines()
+            .find(|l| l.contains(&format!("line {no} ")))
+            .unwrap_or_else(|| panic!("no line {no} in\n{out}"))
+    };
+    assert!(line("5").ends_with("— closed at once as done"), "{out}");
+    assert!(
+        line("6").ends_with("— closed at once as not planned"),
+        "{out}"
+    );
+    assert!(!line("7").contains("closed"), "{out}");
+    let o = run(
+        dir.path(),
+        &["plan", "pm.md", "--tracker", "none", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let settled: Vec<_> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["settled"].as_str())
+        .collect();
+    assert_eq!(settled, [Some("done"), Some("not_planned"), None]);
+}
+
+#[test]
 fn plan_shows_what_was_read_with_doubt_before_the_sync() {
     let dir = tempfile::tempdir().unwrap();
     write(

@@ -215,3 +215,47 @@ fn an_undated_items_state_label_says_what_its_status_block_says<F: ServiceForge>
 }
 
 crate::both_forges!(sync an_undated_items_state_label_says_what_its_status_block_says);
+
+/// An item ticked or dropped before it had an issue: the sync opens its issue and closes it at
+/// once, so the issue is opened with the label of that end, never `open` or `overdue` first.
+fn a_finished_or_dropped_item_s_issue_is_opened_with_the_done_label<F: ServiceForge>() {
+    let (gh, gl) = (FakeGitHub::start(), FakeGitLab::start());
+    let forge = F::pick(&gh, &gl);
+    let fake = fake_of::<F>(&gh, &gl);
+    let ws = workspace(
+        "disk.md",
+        "# Disk outage\n\nStart: 2026-01-01 10:00 UTC\n\n## Action Items\n\n\
+         - [x] Alert on disk usage @jdoe due: 2026-01-03\n\
+         - [ ] Rewrite the disk layer @jdoe due: 2026-01-03 — Won't do\n\
+         - [ ] Page the on-call on disk alerts @jdoe due: 2026-01-03\n",
+    );
+    let (code, out, err) = bin(ws.path(), &fake, &["sync", "--today", "2026-01-05"]);
+    assert_eq!(code, 0, "{} sync: {out}\n{err}", F::NAME);
+    assert_states(
+        forge,
+        "after the sync",
+        &[
+            (ALERT, "done"),
+            ("Rewrite the disk layer", "done"),
+            (PAGE, "overdue"),
+        ],
+    );
+    // Opened so: no label was edited after the creates.
+    let edits: Vec<String> = forge
+        .requests()
+        .all()
+        .into_iter()
+        .filter(|r| {
+            let on_issue = r.path.contains("/issues/");
+            (r.method == "POST" && on_issue && r.path.ends_with("/labels"))
+                || (r.method == "DELETE" && on_issue && r.path.contains("/labels/"))
+                || (matches!(r.method.as_str(), "PUT" | "PATCH")
+                    && on_issue
+                    && r.body.contains("label"))
+        })
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(edits.is_empty(), "{}: {edits:?}", F::NAME);
+}
+
+crate::both_forges!(sync a_finished_or_dropped_item_s_issue_is_opened_with_the_done_label);

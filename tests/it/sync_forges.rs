@@ -515,6 +515,17 @@ fn a_dropped_item_s_issue_is_closed_as_not_planned_and_never_reminded<F: SyncFor
     );
     let open = issue_titled(&fake, "Alert on duplicate charges");
     assert!(open.open);
+    // Work not to be done is handed to nobody: its owner is named, not assigned (an
+    // assignment would notify them).
+    assert!(dropped.assignees.is_empty(), "{:?}", dropped.assignees);
+    assert!(dropped.body.contains("jdoe"), "{}", dropped.body);
+    assert!(
+        !dropped.body.contains("no matching account"),
+        "{}",
+        dropped.body
+    );
+    assert_eq!(open.assignees, ["okoye"]);
+    assert!(!out.contains("jdoe"), "no unknown owner reported: {out}");
 
     let (code, out, err) = run(&["followup", "--today", "2026-01-10"]);
     assert_eq!(code, 0, "{out}\n{err}");
