@@ -388,6 +388,16 @@ pub(crate) fn is_delimiter_row(body: &str) -> bool {
         && body.contains('|')
 }
 
+/// Whether the first line of `lines` to read is a table's separator row (`|---|---|`).
+fn separator_follows(lines: &[Line<'_>]) -> bool {
+    lines
+        .iter()
+        .find(|l| !l.skip)
+        .filter(|l| l.table)
+        .and_then(|l| table_cells(l.body))
+        .is_some_and(|cells| is_separator_row(&cells))
+}
+
 fn is_separator_row(cells: &[Cow<str>]) -> bool {
     cells.iter().all(|c| {
         let t = c.trim();
@@ -440,6 +450,13 @@ pub(crate) fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Block<'a>> {
             continue;
         }
         if let Some(cells) = line.table.then(|| table_cells(body)).flatten() {
+            // After a blank line, a header over a separator row starts a table of its own (two
+            // tables one after the other: short-term and long-term work).
+            if blank && table.is_some() && separator_follows(&lines[k..]) {
+                if let Some(t) = table.take() {
+                    out.push(Block::Table(t));
+                }
+            }
             let t = table.get_or_insert_with(Table::default);
             if t.header.is_empty() {
                 t.header = cells;

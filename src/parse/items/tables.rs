@@ -206,6 +206,32 @@ mod tests {
     }
 
     #[test]
+    fn two_tables_one_after_the_other_are_read_each_by_its_own_header() {
+        let pm = parse(
+            "## Action Items\n\n| Action | Owner |\n|---|---|\n| Make export idempotent | Elena |\n\n\
+             | Task | Due | Owner |\n|---|---|---|\n| Add alert | 2026-03-01 | Bob |\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Make export idempotent", Some("Elena"), None),
+                ("Add alert", Some("Bob"), date(2026, 3, 1)),
+            ]
+        );
+        // A blank line between rows of one table does not end it.
+        let pm = parse(
+            "## Action Items\n\n| Action | Owner |\n|---|---|\n| Fix it | Elena |\n\n| Add alert | Bob |\n",
+        );
+        let owners: Vec<_> = pm.actions.iter().map(|a| a.owner.as_deref()).collect();
+        assert_eq!(owners, [Some("Elena"), Some("Bob")]);
+    }
+
+    #[test]
     fn an_owner_column_names_the_owner_beside_a_team_column() {
         let pm = parse(
             "## Action Items\n\n| Action | Team | Owner | Due |\n|---|---|---|---|\n\
