@@ -51,6 +51,58 @@ fn after_owner_key(part: &str) -> Option<&str> {
 }
 
 /// Whether `s` leaves a bracket open: a cut after it would split a bracketed group.
+/// The text before an item's closing issue reference, without the note that introduces the
+/// reference: `Add a retry budget (tracked in` gives `Add a retry budget`, `Raise the limit,
+/// see` gives `Raise the limit`. `None` when the note says the reference is another piece of
+/// work, not the item's issue (`blocked by`, `superseded by`): the reference stays in the text.
+fn reference_note(head: &str) -> Option<&str> {
+    let trimmed = head.trim_end();
+    let (before, note) = match trimmed.rfind('(') {
+        Some(p) if opens_bracket(&trimmed[p..]) => (&trimmed[..p], &trimmed[p + 1..]),
+        _ => (trimmed, ""),
+    };
+    let note_lower = note.trim().to_ascii_lowercase();
+    if OTHER_WORK_NOTES
+        .iter()
+        .any(|n| note_lower.starts_with(n) || trimmed.to_ascii_lowercase().ends_with(n))
+    {
+        return None;
+    }
+    if !note.is_empty() {
+        return Some(before.trim_end());
+    }
+    // `..., see #12`: the cue goes with the reference.
+    let cut = [
+        "see",
+        "see also",
+        "tracked in",
+        "tracked by",
+        "fixed in",
+        "done in",
+    ]
+    .iter()
+    .find_map(|cue| {
+        let at = trimmed.len().checked_sub(cue.len())?;
+        let tail = trimmed.get(at..)?;
+        let bounded = at == 0 || trimmed.as_bytes()[at - 1] == b' ';
+        (bounded && tail.eq_ignore_ascii_case(cue)).then_some(&trimmed[..at])
+    });
+    Some(cut.map_or(head, |c| {
+        c.trim_end().trim_end_matches([',', ';', ':']).trim_end()
+    }))
+}
+
+/// Notes before a reference that name another piece of work than the item's own issue.
+const OTHER_WORK_NOTES: [&str; 7] = [
+    "blocked by",
+    "blocked on",
+    "depends on",
+    "superseded by",
+    "replaced by",
+    "duplicate of",
+    "follow-up to",
+];
+
 fn opens_bracket(s: &str) -> bool {
     s.matches('(').count() > s.matches(')').count()
 }
@@ -252,17 +304,7 @@ impl Reader<'_> {
         if colons {
             t = self.cut_tag_tail(t, line, meta);
         }
-        // Trailing separated segments that are metadata: `— @alice`, `, P1`, `#12`.
-        loop {
-            let trimmed = t.trim_end().trim_end_matches(['.', ';']).trim_end();
-            let Some((head, tail)) = split_last_segment(trimmed) else {
-                break;
-            };
-            if tail.is_empty() || !self.all_meta(tail, line, meta, false) {
-                break;
-            }
-            t = head;
-        }
+        t = self.strip_segments(t, line, meta);
         let before_spaced = t.len();
         // Space-separated tags at the end: `... drain the backlog @mtanaka P1 by March 1`.
         // They are read from the end; of several logins the first written owns the item, as in
@@ -318,22 +360,32 @@ impl Reader<'_> {
         }
         // Issue references at the very end: `... reverted: #11134`, `... Bug 12345`.
         let trimmed = t.trim_end();
+        let before_ref = t.len();
         if let Some((head, r)) = trailing_bug_ref(trimmed) {
-            meta.issue.get_or_insert(r);
             // "Fix bug 12345" keeps its words: the reference is the item's whole object.
-            if inline::words_up_to(head, 2) >= 2 {
-                t = head;
+            if let Some(head) = reference_note(head) {
+                meta.issue.get_or_insert(r);
+                if inline::words_up_to(head, 2) >= 2 {
+                    t = head;
+                }
             }
         } else if let Some(pos) = last_space_or_paren(trimmed) {
             let last = trimmed[pos + 1..].trim_end_matches([')', '.']);
             if let Some(r) = issue_ref(last) {
-                meta.issue.get_or_insert(r);
                 // After a colon the reference is what the sentence is about ("finish this:
                 // https://.../pull/86"): it stays in the text.
-                if !t[..pos].trim_end().ends_with(':') {
-                    t = &t[..pos];
+                if let Some(head) = reference_note(&t[..pos]) {
+                    meta.issue.get_or_insert(r);
+                    if !t[..pos].trim_end().ends_with(':') {
+                        t = head;
+                    }
                 }
             }
+        }
+        // The note went with its reference: what stood before it may be a tag (`Cap the
+        // rate — Done (PR #412)`).
+        if t.len() < before_ref {
+            t = self.strip_segments(t, line, meta);
         }
         // An @mention anywhere names the owner when nothing else does.
         if meta.owner.is_none() && ats {
@@ -342,6 +394,22 @@ impl Reader<'_> {
         t.trim()
             .trim_end_matches([':', ',', ';', '-', '—', '–', '|', '·', '•'])
             .trim()
+    }
+
+    /// `t` without its trailing separated segments that are metadata: `— @alice`, `, P1`,
+    /// `#12`.
+    fn strip_segments<'t>(&mut self, mut t: &'t str, line: usize, meta: &mut Meta) -> &'t str {
+        loop {
+            let trimmed = t.trim_end().trim_end_matches(['.', ';']).trim_end();
+            let Some((head, tail)) = split_last_segment(trimmed) else {
+                break;
+            };
+            if tail.is_empty() || !self.all_meta(tail, line, meta, false) {
+                break;
+            }
+            t = head;
+        }
+        t
     }
 
     /// `t` without a tail of `key: value` tags, cut at the first tag key (not inside a
@@ -507,6 +575,37 @@ fn leading_ordinal(t: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_note_that_introduces_the_item_s_issue_goes_with_it() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Follow-up actions\n\n- Cap crawler rate — Done (PR #412)\n\
+             - Add retry budget (tracked in #413)\n- Raise the limit, see #415\n\
+             - Rewrite the indexer (blocked by #88)\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.text.as_str(),
+                    a.issue.as_ref().map(|i| i.to_string()),
+                    a.done,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Cap crawler rate", Some("#412".to_string()), true),
+                ("Add retry budget", Some("#413".to_string()), false),
+                ("Raise the limit", Some("#415".to_string()), false),
+                // Another piece of work is not the item's issue: the note stays whole.
+                ("Rewrite the indexer (blocked by #88)", None, false),
+            ]
+        );
+    }
 
     #[test]
     fn owners_written_as_document_tools_write_them() {
