@@ -99,8 +99,15 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
         let under_actions = seg.heading_kind == SectionKind::Other
             && seg.parent.is_some_and(|p| doc.segments[p].kind.is_action())
             && !action_children[k];
-        let read_as_heading_item = under_actions
-            && seg.kind.is_action()
+        // A heading opened by an action label (`### Action item: Add a canary stage`) is an
+        // item wherever it stands, as such a paragraph is.
+        let labelled = seg.heading_kind == SectionKind::Other
+            && seg.kind != SectionKind::Appendix
+            && seg
+                .heading
+                .as_deref()
+                .is_some_and(|h| vocab::after_action_label(h).is_some());
+        let read_as_heading_item = ((under_actions && seg.kind.is_action()) || labelled)
             && items::heading_item(
                 seg.heading.as_deref().unwrap_or_default(),
                 doc.sections[k - 1].line,
@@ -696,7 +703,8 @@ fn heading(
         let text = heading_text(text);
         // `### 4:09-4:56 PM: Post-incident follow-up` is a moment of the timeline, not a
         // section about follow-ups: it takes the kind of the heading it stands under.
-        let kind = if starts_with_time(text) {
+        // `### Action item 1: Add a canary stage` is an item, not a section of actions.
+        let kind = if starts_with_time(text) || vocab::after_action_label(text).is_some() {
             SectionKind::Other
         } else {
             classify(label_part(text), options)

@@ -109,6 +109,13 @@ fn noted_label(raw: &str) -> Option<(&str, bool, Option<&str>)> {
             return None;
         }
         let rest = t[label.len()..].trim_start_matches(['*', '_', ' ']);
+        // A number after the label counts the items: `Action item 1:`, `Follow-up #2:`.
+        let numbered = rest.trim_start_matches('#');
+        let digits = numbered.bytes().take_while(u8::is_ascii_digit).count();
+        let rest = match digits {
+            0 => rest,
+            n => numbered[n..].trim_start_matches(['*', '_', ' ']),
+        };
         let (note, rest) = match label_note_in(rest) {
             Some((note, after)) => (Some(note), after),
             None => (None, rest),

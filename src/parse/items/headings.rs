@@ -124,6 +124,37 @@ mod tests {
     }
 
     #[test]
+    fn a_heading_opened_by_an_action_label_is_an_item_wherever_it_stands() {
+        for doc in [
+            "## Action items\n\n### Action item 1: Add a canary stage\n\nOwner: @lin\n\n\
+             Deploys reach 1% of hosts first.\n\n### Action item 2: Alert on config drift\n\n\
+             Owner: @sam\nDue: 2026-04-01\n",
+            "## Summary\n\nThe deploy broke checkout.\n\n### Action item: Add a canary stage\n\n\
+             Owner: @lin\n\nDeploys reach 1% of hosts first.\n\n\
+             ### Follow-up #2: Alert on config drift\n\nOwner: @sam\nDue: 2026-04-01\n",
+        ] {
+            let pm = parse(doc);
+            let got: Vec<_> = pm
+                .actions
+                .iter()
+                .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    ("Add a canary stage", Some("lin"), None),
+                    ("Alert on config drift", Some("sam"), date(2026, 4, 1)),
+                ],
+                "{doc}"
+            );
+            assert_eq!(
+                pm.actions[0].detail.as_deref(),
+                Some("Deploys reach 1% of hosts first.")
+            );
+        }
+    }
+
+    #[test]
     fn a_list_of_fields_under_a_heading_item_is_its_fields_not_its_items() {
         let pm = parse(
             "## Action Items\n\n### AI-1: Retry webhooks with backoff\n- **Owner:** @kim\n\
