@@ -60,16 +60,33 @@ fn markup_at(text: &str, i: usize) -> Option<Markup<'_>> {
     // processor cannot guess.
     let kind = KINDS[usize::from(c)];
     if kind & EMPHASIS_MARK != 0 {
-        // Emphasis markers vanish; a lone `*` or an `_` inside a word stays.
+        // Emphasis markers vanish; a lone `*` or an `_` inside a word stays, and so does a
+        // `*` inside a word that no other closes or opens (`2*3`, `/api/*/export`).
         if !run_is_emphasis(b, i) {
             return None;
         }
         let run = b[i..].iter().take_while(|&&x| x == c).count();
+        let inside_word = i > 0
+            && !b[i - 1].is_ascii_whitespace()
+            && b.get(i + run).is_some_and(|n| !n.is_ascii_whitespace());
+        let partnered = || memchr::memchr(c, &b[i + run..]).or(memchr::memchr(c, &b[..i]));
+        if c == b'*' && run == 1 && inside_word && partnered().is_none() {
+            return None;
+        }
         Some(Markup::Drop(i + run))
     } else if kind & BRACKET != 0 {
         bracket_at(text, i)
     } else if kind & BACKTICK != 0 {
-        Some(Markup::Drop(i + 1))
+        // A code span is its text as written (`app-*`, `snake_case`); a backtick that
+        // closes nothing goes. (In a table cell `\|` is a pipe even in a code span, as GFM
+        // reads it: such a span is read for its escapes.)
+        let run = b[i..].iter().take_while(|&&x| x == b'`').count();
+        Some(match code_span_end(b, i + run, run) {
+            Some(close) if !text[i + run..close].contains("\\|") => {
+                Markup::Text(&text[i + run..close], close + run)
+            }
+            _ => Markup::Drop(i + run),
+        })
     } else if kind & COLON != 0 {
         shortcode_at(text, i).map(|len| Markup::Drop(i + len))
     } else if kind & ANGLE != 0 {
@@ -624,6 +641,21 @@ impl Plain {
 }
 
 /// Whether the run of `*` or `_` at `i` opens or closes emphasis (not `2 * 3`, not `snake_case`).
+/// Where the run of `run` backticks that closes a code span opened before `from` starts:
+/// the next run of exactly that many.
+fn code_span_end(b: &[u8], from: usize, run: usize) -> Option<usize> {
+    let mut k = from;
+    while let Some(at) = memchr::memchr(b'`', &b[k..]) {
+        let start = k + at;
+        let len = b[start..].iter().take_while(|&&x| x == b'`').count();
+        if len == run {
+            return Some(start);
+        }
+        k = start + len;
+    }
+    None
+}
+
 fn run_is_emphasis(b: &[u8], i: usize) -> bool {
     let c = b[i];
     let mut j = i;
@@ -875,6 +907,26 @@ fn is_abbreviation(text: &str, dot: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_spans_and_lone_stars_keep_their_text() {
+        for (written, read) in [
+            (
+                "Add ILM policy for `app-*` indices",
+                "Add ILM policy for app-* indices",
+            ),
+            ("Match `*.log` and `**/tmp`", "Match *.log and **/tmp"),
+            ("Use ``a`b`` here", "Use a`b here"),
+            ("Raise limit 2*3 times", "Raise limit 2*3 times"),
+            ("Block /api/*/export", "Block /api/*/export"),
+            // Emphasis still goes, and so does a backtick that closes nothing.
+            ("**Fix it** *now*", "Fix it now"),
+            ("a `dangling tick", "a dangling tick"),
+            ("Footnoted*", "Footnoted"),
+        ] {
+            assert_eq!(plain(written), read, "{written}");
+        }
+    }
 
     #[test]
     fn a_time_with_am_pm_before_a_colon_is_no_shortcode() {
