@@ -642,3 +642,51 @@ fn a_day_bullet_dates_the_entries_nested_under_it() {
         ]
     );
 }
+
+#[test]
+fn an_iso_time_keeps_the_offset_written_onto_it() {
+    // In list entries, where the offset is no part of the entry's text.
+    let pm = crate::parse::parse(
+        "t.md",
+        "# Writes failing\n\n## Timeline\n\n- 2024-04-03T08:12:00+02:00 node slow\n\
+         - 2024-04-03T09:55:00-0700 writes succeed, resolved\n",
+        &crate::parse::ParseOptions::default(),
+    );
+    let got: Vec<_> = pm
+        .timeline
+        .iter()
+        .map(|e| {
+            (
+                e.time.map(|t| t.to_string()).unwrap_or_default(),
+                e.text.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2024-04-03T08:12:00+02:00".to_string(), "node slow"),
+            (
+                "2024-04-03T09:55:00-07:00".to_string(),
+                "writes succeed, resolved"
+            ),
+        ]
+    );
+    // In table cells, a start field and front matter.
+    assert_eq!(
+        entry_times(
+            "## Timeline\n\n| Time | Event |\n|---|---|\n| 2024-04-03T08:12:00-07:00 | alert |\n"
+        ),
+        ["2024-04-03T08:12:00-07:00"]
+    );
+    let (start, end) = times(
+        "# Writes failing\n\n**Start:** 2024-04-03T08:12:00+02:00\n\
+         **End:** 2024-04-03T09:55:00+02:00\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2024-04-03T08:12:00+02:00", "2024-04-03T09:55:00+02:00")
+    );
+    let (start, _) = times("---\nincident_start: 2024-04-03T08:12:00-07:00\n---\n# Writes\n");
+    assert_eq!(start, "2024-04-03T08:12:00-07:00");
+}

@@ -223,6 +223,8 @@ fn moment_from(
     };
     let mut m = Some(first);
     let mut taken = 0;
+    // Whether the time is joined to its date by a `T`, as ISO 8601 writes them.
+    let mut iso = false;
     while let Some(this) = m {
         if taken > 0 && !joins(&text[f.end..this.start]) {
             break;
@@ -239,7 +241,10 @@ fn moment_from(
             What::Date(d) => f.stamp.date = Some(d),
             What::MonthDay(mo, d) => f.month_day = Some((mo, d)),
             What::Unordered(u) => f.unordered = Some(u),
-            What::Time(t) => f.stamp.time = Some(t),
+            What::Time(t) => {
+                f.stamp.time = Some(t);
+                iso = f.has_date() && text[f.end..this.start].eq_ignore_ascii_case("t");
+            }
             What::Zone(z) => f.stamp.offset = Some(z),
         }
         f.end = this.end;
@@ -271,6 +276,32 @@ fn moment_from(
         if !after.is_some_and(u8::is_ascii_alphanumeric) {
             f.stamp.offset = FixedOffset::east_opt(0);
             f.end += 1;
+        }
+    }
+    // "2024-04-03T08:12:00+02:00", "14:00+0200": an offset written onto the time. A minus
+    // only after an ISO date and time: "09:00-10:00" is a range.
+    if f.stamp.time.is_some() && f.stamp.offset.is_none() {
+        let sign = text.as_bytes().get(f.end).copied();
+        let offset = match sign {
+            Some(b'+') => Scanner::new(text).numeric_offset(f.end, f.end),
+            Some(b'-') if iso => Scanner::new(text).numeric_offset(f.end, f.end),
+            _ => None,
+        };
+        let ends_there = |o: &Mention| {
+            !text
+                .as_bytes()
+                .get(o.end)
+                .is_some_and(u8::is_ascii_alphanumeric)
+        };
+        if let Some(o) = offset.filter(ends_there) {
+            if let What::Zone(z) = o.what {
+                f.stamp.offset = Some(z);
+                f.end = o.end;
+                // The offset's digits read as a time of their own: they are part of this moment.
+                while m.is_some_and(|x| x.start < f.end) {
+                    m = next();
+                }
+            }
         }
     }
     // "14:00 Europe/Berlin"
@@ -366,9 +397,32 @@ mod tests {
             "2023-12-18T10:45:00Z"
         );
         assert_eq!(stamp("2023-02-14T11:59:00Z"), "2023-02-14T11:59:00Z");
+        assert_eq!(
+            stamp("2024-04-03T08:12:00+02:00 node slow"),
+            "2024-04-03T08:12:00+02:00"
+        );
+        assert_eq!(stamp("2024-11-05T17:40-07:00"), "2024-11-05T17:40:00-07:00");
+        assert_eq!(
+            stamp("2024-11-05T17:40:00-0700"),
+            "2024-11-05T17:40:00-07:00"
+        );
         assert_eq!(stamp("10:00 M"), "10:00:00");
         assert_eq!(stamp("at 5pm"), "17:00:00");
         assert_eq!(stamp("2:54 PM PST: merged"), "14:54:00-08:00");
+    }
+
+    #[test]
+    fn an_offset_written_onto_an_iso_time_is_its_zone_and_not_the_next_moment() {
+        let ms = moments("2024-04-03T09:55:00-07:00 writes succeed");
+        assert_eq!(ms.len(), 1);
+        assert_eq!(ms[0].stamp.to_string(), "2024-04-03T09:55:00-07:00");
+        assert_eq!(ms[0].end, "2024-04-03T09:55:00-07:00".len());
+        // Without the `T` of a date and time, a minus is a range's dash.
+        let range: Vec<String> = moments("09:00-10:00 deploy")
+            .iter()
+            .map(|m| m.stamp.to_string())
+            .collect();
+        assert_eq!(range, ["09:00:00", "10:00:00"]);
     }
 
     #[test]
