@@ -215,7 +215,9 @@ impl<'a> Context<'a> {
 
 /// The keys of fields that state the incident's start and end, as the text opens with them
 /// (also the questions of an incident template's table: "When did the incident start?").
-const STARTS: [&str; 12] = [
+/// Incident-report templates and status-page write-ups name them "Start of impact", "First
+/// impact", "Incident began", "Downtime start", often as rows of a header table.
+const STARTS: [&str; 20] = [
     "start time",
     "start:",
     "started",
@@ -228,8 +230,16 @@ const STARTS: [&str; 12] = [
     "date/time:",
     "date and time:",
     "when did the incident start",
+    "start of impact",
+    "start of outage",
+    "time of incident",
+    "first impact",
+    "incident began",
+    "outage began",
+    "issue start",
+    "downtime start",
 ];
-const ENDS: [&str; 15] = [
+const ENDS: [&str; 20] = [
     "end time",
     "end:",
     "ended",
@@ -245,6 +255,11 @@ const ENDS: [&str; 15] = [
     "time of resolution",
     "date/time of resolution",
     "when was the incident resolved",
+    "end of impact",
+    "end of outage",
+    "issue end",
+    "downtime end",
+    "incident resolved:",
 ];
 
 /// What the document states outright about the incident's times (before the timeline).

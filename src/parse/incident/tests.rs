@@ -690,3 +690,36 @@ fn an_iso_time_keeps_the_offset_written_onto_it() {
     let (start, _) = times("---\nincident_start: 2024-04-03T08:12:00-07:00\n---\n# Writes\n");
     assert_eq!(start, "2024-04-03T08:12:00-07:00");
 }
+
+#[test]
+fn start_and_end_of_impact_fields_state_the_incident() {
+    // Rows of a two-column header table, before a detection row.
+    let (start, end) = times(
+        "# Search degraded\n\n| | |\n|---|---|\n| **Start of impact** | 2024-05-14 09:12 UTC |\n\
+         | **End of impact** | 2024-05-14 11:47 UTC |\n| **Detected** | 2024-05-14 09:31 UTC |\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2024-05-14T09:12:00Z", "2024-05-14T11:47:00Z")
+    );
+    for (start_key, end_key) in [
+        ("Start of outage", "End of outage"),
+        ("Time of incident", "Incident resolved"),
+        ("First impact", "Issue end"),
+        ("Incident began", "Downtime end"),
+        ("Outage began", "End of impact"),
+        ("Issue start", "End of outage"),
+        ("Downtime start", "Issue end"),
+    ] {
+        let (start, end) = times(&format!(
+            "# Queue stuck\n\n## Summary\n\n{start_key}: 2024-05-14 09:12 UTC\n\n\
+             {end_key}: 2024-05-14 11:47 UTC\n\n## Timeline\n\n- 2024-05-14 09:40 UTC paged\n\
+             - 2024-05-14 12:30 UTC postmortem scheduled\n"
+        ));
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2024-05-14T09:12:00Z", "2024-05-14T11:47:00Z"),
+            "{start_key} / {end_key}"
+        );
+    }
+}
