@@ -944,8 +944,8 @@ fn has_br(text: &str) -> bool {
     memchr::memchr(b'<', text.as_bytes()).is_some() && text.contains("<br")
 }
 
-/// Whether an entry says service came back: one of [`RESTORATION`]'s phrases at the start of a
-/// word, not hedged by the word before it ("almost recovered", "not resolved").
+/// Whether an entry says service came back: one of [`RESTORATION`]'s phrases as whole words,
+/// not hedged by the word before it ("almost recovered", "not resolved").
 fn declares_restoration(text: &str) -> bool {
     restoration_at(text).is_some()
 }
@@ -958,8 +958,16 @@ fn restoration_at(text: &str) -> Option<usize> {
             .build(RESTORATION)
             .expect("a few short phrases make an automaton")
     });
-    opening_words(&PHRASES, text, text.len())
-        .map(|(_, at)| at)
+    // Every match is looked at, also where phrases overlap ("end of incident over"), and
+    // a phrase counts only as whole words ("incident overview" says no "incident over").
+    let word_char = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    PHRASES
+        .find_overlapping_iter(text)
+        .filter(|m| {
+            !word_char(text[..m.start()].chars().next_back())
+                && !word_char(text[m.end()..].chars().next())
+        })
+        .map(|m| m.start())
         .find(|&at| {
             let before = text[..at].split_whitespace().next_back().unwrap_or("");
             !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
@@ -988,17 +996,25 @@ fn opening_words<'t>(
         .map(|m| (m.pattern().as_usize(), m.start()))
 }
 
-/// Phrases that say service came back (from the start of a word: "unresolved" is not one).
-const RESTORATION: [&str; 25] = [
+/// Phrases that say service came back (whole words: "unresolved" is not one). The closure
+/// phrases ("INCIDENT ENDS", "All clear", "Stood down", "Declared the incident over") are
+/// how SRE-style timelines and incident commanders' logs mark the end.
+const RESTORATION: [&str; 33] = [
+    "all clear",
     "are fixed",
     "back online",
     "back to normal",
     "back up",
     "closed",
     "confirmed fixed",
+    "end of incident",
     "ended",
     "fix deployed",
+    "full recovery",
     "fully functional",
+    "fully operational",
+    "incident ends",
+    "incident over",
     "is confirmed to be functional",
     "is fixed",
     "mitigated",
@@ -1010,15 +1026,18 @@ const RESTORATION: [&str; 25] = [
     "restored",
     "resumed",
     "returned to normal",
+    "stood down",
     "terminated",
     "verified fixed",
     "was fixed",
     "were fixed",
     "working again",
+    "all-clear",
 ];
 
-/// Words that, right before a phrase of [`RESTORATION`], say it has not happened yet.
-const HEDGES: [&str; 7] = [
+/// Words that, right before a phrase of [`RESTORATION`], say it has not happened yet
+/// ("not fully operational", "waiting for full recovery", "monitoring until resolved").
+const HEDGES: [&str; 13] = [
     "almost",
     "nearly",
     "partially",
@@ -1026,6 +1045,12 @@ const HEDGES: [&str; 7] = [
     "mostly",
     "not",
     "never",
+    "no",
+    "for",
+    "until",
+    "awaiting",
+    "toward",
+    "towards",
 ];
 
 #[cfg(test)]

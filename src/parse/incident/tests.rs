@@ -540,6 +540,20 @@ fn restoration_is_declared_outright() {
         ("service not restored yet", false),
         ("partially mitigated, still degraded", false),
         ("unresolved", false),
+        ("16:10 INCIDENT ENDS, 30 minutes of nominal traffic", true),
+        ("Declared the incident over", true),
+        ("all clear given, bridge stood down", true),
+        ("End of incident", true),
+        ("full recovery of the job queue", true),
+        ("checkout fully operational", true),
+        ("checkout not fully operational", false),
+        ("waiting for full recovery", false),
+        ("no full recovery yet", false),
+        ("incident overview shared", false),
+        (
+            "sent an incident overview to the end of incident list",
+            true,
+        ),
         ("extended outage", false),
         ("", false),
     ] {
@@ -582,25 +596,24 @@ fn a_documents_zone_notes_are_found_where_they_stand() {
 }
 
 #[test]
-fn no_vocabulary_word_starts_again_inside_another() {
+fn no_cue_word_starts_again_inside_another() {
     // `opening_words` skips what overlaps a match, even one that does not start a word, and
     // reports the match that ends first: a phrase whose later word opened another phrase, or
-    // a word that opened a longer one, could hide it.
+    // a word that opened a longer one, could hide it. (Restoration phrases are searched
+    // with every overlapping match: they may overlap.)
     let cues: Vec<&str> = cue_words().collect();
-    for table in [&RESTORATION[..], &cues] {
-        for w in table {
-            let later_words = w.match_indices(' ').map(|(p, _)| &w[p + 1..]);
-            for rest in later_words.filter(|r| !r.is_empty()) {
-                for v in table {
-                    assert!(
-                        !rest.starts_with(v) && !v.starts_with(rest),
-                        "{v:?} starts inside {w:?}"
-                    );
-                }
+    for w in &cues {
+        let later_words = w.match_indices(' ').map(|(p, _)| &w[p + 1..]);
+        for rest in later_words.filter(|r| !r.is_empty()) {
+            for v in &cues {
+                assert!(
+                    !rest.starts_with(v) && !v.starts_with(rest),
+                    "{v:?} starts inside {w:?}"
+                );
             }
-            for v in table.iter().filter(|v| *v != w) {
-                assert!(!v.starts_with(w), "{w:?} opens {v:?}");
-            }
+        }
+        for v in cues.iter().filter(|v| *v != w) {
+            assert!(!v.starts_with(w), "{w:?} opens {v:?}");
         }
     }
 }
@@ -722,4 +735,15 @@ fn start_and_end_of_impact_fields_state_the_incident() {
             "{start_key} / {end_key}"
         );
     }
+}
+
+#[test]
+fn the_incident_ends_where_the_sre_book_s_timeline_says_so() {
+    // A mitigation before the closure: the closure ends it.
+    let (_, end) = times(
+        "# Checkout outage\n\n## Timeline\n\n2016-03-04 (all times UTC)\n\n\
+         14:52 rollout begins\n14:53 OUTAGE BEGINS\n15:40 OUTAGE MITIGATED\n\
+         16:10 INCIDENT ENDS, nominal traffic observed\n",
+    );
+    assert_eq!(end, "2016-03-04T16:10:00Z");
 }
