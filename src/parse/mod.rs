@@ -977,7 +977,9 @@ fn heading(
 /// The day a heading names when it opens with a date and holds no time (`2023-09-20`,
 /// `2025-07-26 Saturday`, `March 5, 2025: ...`); a day without a year takes the document's.
 fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDate> {
-    let f = time::leading_found(heading.trim().trim_start_matches(['{', '_', '*', ' ']))?;
+    // (A weekday before the day says no more: `### Tuesday 14 March 2023`.)
+    let day = time::without_weekday(heading.trim().trim_start_matches(['{', '_', '*', ' ']));
+    let f = time::leading_found(day)?;
     if f.start != 0 || f.stamp.time.is_some() {
         return None;
     }

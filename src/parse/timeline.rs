@@ -200,14 +200,20 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         }
         return false;
     }
-    // A day on a line of its own (`2019-01-22`, `May 6`, `Sept 21:`) heads the entries below
-    // it, also those nested under it (`- **May 6**` over `  - 07:12 resolvers time out`).
+    // A day on a line of its own (`2019-01-22`, `May 6`, `Sept 21:`, after a weekday:
+    // `Tuesday, March 14, 2023`) heads the entries below it, also those nested under it
+    // (`- **May 6**` over `  - 07:12 resolvers time out`).
     let whole = text.trim_end_matches(['.', ':']).trim();
+    let dated = time::without_weekday(whole);
+    let after_weekday = dated.len() < whole.len();
     let day = match &found {
         Some(f) => Some(*f).filter(|f| f.start == 0 && f.end >= whole.len()),
         // (A day written with its month's name and no year is short: "September 21".)
-        None if whole.len() <= 20 => time::leading_found(whole)
-            .filter(|f| f.start == 0 && f.end >= whole.len() && f.month_day.is_some()),
+        None if dated.len() <= 20 => time::leading_found(dated).filter(|f| {
+            f.start == 0
+                && f.end >= dated.len()
+                && (f.month_day.is_some() || (after_weekday && f.has_date()))
+        }),
         None => None,
     };
     if let Some(f) = day.filter(|f| f.stamp.time.is_none()) {

@@ -747,3 +747,30 @@ fn the_incident_ends_where_the_sre_book_s_timeline_says_so() {
     );
     assert_eq!(end, "2016-03-04T16:10:00Z");
 }
+
+#[test]
+fn a_day_line_or_heading_that_opens_with_a_weekday_dates_its_entries() {
+    assert_eq!(
+        entry_times(
+            "## Timeline\n\nAll times in EST.\n\n**Tuesday, March 14, 2023**\n\n\
+             - 4:05 PM: disk fills\n- 11:50 PM: stale results\n\n\
+             **Wednesday, March 15, 2023**\n\n- 9:02 AM: disk cleaned up, resolved\n"
+        ),
+        [
+            "2023-03-14T16:05:00-05:00",
+            "2023-03-14T23:50:00-05:00",
+            "2023-03-15T09:02:00-05:00"
+        ]
+    );
+    assert_eq!(
+        entry_times("## Timeline\n\n**Tue 2023-03-14**\n\n- 16:05 UTC disk fills\n"),
+        ["2023-03-14T16:05:00Z"]
+    );
+    assert_eq!(
+        entry_times(
+            "# Indexing stalled\n\n## Timeline\n\n### Tuesday 14 March 2023\n\n\
+             - 16:05 UTC disk fills\n\n### Wed 15 March 2023\n\n- 09:02 UTC resolved\n"
+        ),
+        ["2023-03-14T16:05:00Z", "2023-03-15T09:02:00Z"]
+    );
+}

@@ -22,6 +22,42 @@ const MONTHS: [&str; 12] = [
     "december",
 ];
 
+/// Weekday names as day lines and day headings open with them ("**Tuesday, March 14,
+/// 2023**", "### Tue 2023-03-14"): full names and the abbreviations calendars print.
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// `text` without the weekday it opens with (a full name, its first three letters, "Tues" or
+/// "Thurs", then a comma or a full stop and spaces): a weekday before a date says no more
+/// than the date. `text` itself when it opens with none.
+pub(crate) fn without_weekday(text: &str) -> &str {
+    let len = text
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let word = &text[..len];
+    let is_weekday = len >= 3
+        && WEEKDAYS.iter().any(|d| {
+            word.eq_ignore_ascii_case(d)
+                || word.eq_ignore_ascii_case(&d[..3])
+                || (matches!(*d, "tuesday" | "thursday")
+                    && word.eq_ignore_ascii_case(&d[..d.len() - 3]))
+        });
+    let rest = text[len..].strip_prefix([',', '.']).unwrap_or(&text[len..]);
+    let after = rest.trim_start_matches(' ');
+    if is_weekday && after.len() < rest.len() && !after.is_empty() {
+        after
+    } else {
+        text
+    }
+}
+
 fn month_number(word: &[u8]) -> Option<u32> {
     if word.len() < 3 {
         return None;
@@ -288,6 +324,22 @@ pub(crate) fn numeric_month_day(text: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_weekday_before_a_date_is_left_out() {
+        for (text, want) in [
+            ("Tuesday, March 14, 2023", "March 14, 2023"),
+            ("Tue 2023-03-14", "2023-03-14"),
+            ("Thurs. 16 March", "16 March"),
+            ("WEDNESDAY 15 March 2023", "15 March 2023"),
+            ("Sunday", "Sunday"),
+            ("Monitoring 2023-03-14", "Monitoring 2023-03-14"),
+            ("Fridays 2023-03-14", "Fridays 2023-03-14"),
+            ("Mon,2023-03-14", "Mon,2023-03-14"),
+        ] {
+            assert_eq!(without_weekday(text), want, "{text:?}");
+        }
+    }
 
     #[test]
     fn a_month_and_day_in_figures_are_read_only_when_one_reading_is_a_date() {
