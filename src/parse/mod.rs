@@ -142,7 +142,12 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 // timeline's headings after it, up to the next day heading.
                 let heading = seg.heading.as_deref();
                 let own_day = heading.and_then(|h| heading_day(h, &ctx));
-                timeline_day = own_day.or(timeline_day);
+                // A date written in the timeline's own heading (`## Timeline (2023-01-19)`,
+                // `## Timeline: January 19, 2023`) dates its entries too.
+                let named_day = heading
+                    .filter(|_| seg.heading_kind == SectionKind::Timeline)
+                    .and_then(|h| date_in_heading(h, &ctx));
+                timeline_day = own_day.or(named_day).or(timeline_day);
                 let day_ctx = timeline_day.map(|d| ctx.on_day(d));
                 let heading_line = heading.map(|h| (h, doc.sections[k - 1].line));
                 let ctx = day_ctx.as_ref().unwrap_or(&ctx);
@@ -983,6 +988,16 @@ fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDa
     if f.start != 0 || f.stamp.time.is_some() {
         return None;
     }
+    day_in(&f, ctx)
+}
+
+/// The first day written anywhere in a heading (`Timeline (2023-01-19, all times CET)`).
+fn date_in_heading(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDate> {
+    time::moments(heading).iter().find_map(|f| day_in(f, ctx))
+}
+
+/// The day a moment names: its date, or its month and day in the incident's year.
+fn day_in(f: &time::Found, ctx: &incident::Context) -> Option<chrono::NaiveDate> {
     f.date_in(|| ctx.order()).or_else(|| {
         let (m, d) = f.month_day?;
         let year = chrono::Datelike::year(&ctx.date?);

@@ -774,3 +774,29 @@ fn a_day_line_or_heading_that_opens_with_a_weekday_dates_its_entries() {
         ["2023-03-14T16:05:00Z", "2023-03-15T09:02:00Z"]
     );
 }
+
+#[test]
+fn a_date_in_the_timeline_heading_dates_its_entries() {
+    for heading in [
+        "Timeline (2023-01-19)",
+        "Timeline - 2023-01-19",
+        "Timeline: January 19, 2023",
+        "Incident timeline, 19 January 2023",
+    ] {
+        assert_eq!(
+            entry_times(&format!(
+                "# Timeouts\n\n## {heading}\n\n- 22:10 UTC first timeouts\n\
+                 - 22:40 UTC resolved\n"
+            )),
+            ["2023-01-19T22:10:00Z", "2023-01-19T22:40:00Z"],
+            "{heading}"
+        );
+    }
+    // With the zone noted beside it.
+    assert_eq!(
+        entry_times(
+            "# Timeouts\n\n## Timeline (2023-01-19, all times CET)\n\n- 22:10 first timeouts\n"
+        ),
+        ["2023-01-19T22:10:00+01:00"]
+    );
+}
