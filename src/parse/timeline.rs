@@ -41,6 +41,15 @@ impl<'c, 'a> Clock<'c, 'a> {
         }
     }
 
+    /// Moves the clock to a day a line names: the entries after it are on that day, however
+    /// late the entry before it was (`- **May 15**` after `23:05` puts `00:10` on May 15).
+    fn turn_to(&mut self, date: Option<NaiveDate>) {
+        if date.is_some() {
+            self.date = date;
+            self.last = None;
+        }
+    }
+
     /// Completes a found moment with the running date and zone, and moves the clock.
     fn stamp(&mut self, f: &Found) -> Timestamp {
         let mut s = f.stamp;
@@ -191,9 +200,8 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     if is_note(&text) {
         // "All times in PST", "2019-3-26 (all times UTC+3)", "Time (EAT)": context, not events.
         for m in time::moments(&text) {
-            if let Some(date) = m.date_in(|| clock.ctx.order()) {
-                clock.date = Some(date);
-            }
+            let date = m.date_in(|| clock.ctx.order());
+            clock.turn_to(date);
         }
         if let Some(zone) = time::noted_zone(&text) {
             clock.zone = Some(zone);
@@ -217,7 +225,8 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         None => None,
     };
     if let Some(f) = day.filter(|f| f.stamp.time.is_none()) {
-        clock.date = clock.day_of(&f).or(clock.date);
+        let date = clock.day_of(&f);
+        clock.turn_to(date);
         return true;
     }
     if found.is_none() && structured && n.marker == Marker::None {

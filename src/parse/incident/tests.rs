@@ -800,3 +800,21 @@ fn a_date_in_the_timeline_heading_dates_its_entries() {
         ["2023-01-19T22:10:00+01:00"]
     );
 }
+
+#[test]
+fn a_day_bullet_after_midnight_is_the_day_of_the_entries_under_it() {
+    // The next day's first entry, nested under its own day, is not moved a day further.
+    let (start, end) = times(
+        "# Queue\n\n## Timeline (UTC)\n\n- **May 14, 2024**\n  - 23:05 alert fires\n\
+         - **May 15, 2024**\n  - 00:10 error rate normal, resolved\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2024-05-14T23:05:00Z", "2024-05-15T00:10:00Z")
+    );
+    // Without a day line between them, the later entry is past midnight.
+    assert_eq!(
+        entry_times("## Timeline\n\n**May 14, 2024**\n\n- 23:05 alert\n- 00:10 resolved\n"),
+        ["2024-05-14T23:05:00", "2024-05-15T00:10:00"]
+    );
+}
