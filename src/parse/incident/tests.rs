@@ -818,3 +818,34 @@ fn a_day_bullet_after_midnight_is_the_day_of_the_entries_under_it() {
         ["2024-05-14T23:05:00", "2024-05-15T00:10:00"]
     );
 }
+
+#[test]
+fn a_status_page_s_date_dash_time_keeps_its_time() {
+    let pm = crate::parse::parse(
+        "t.md",
+        "# Webhooks delayed\n\n## Timeline\n\n\
+         - Mar 14, 2024 - 15:47 UTC - Investigating delays in webhook delivery.\n\
+         - Mar 14, 2024 - 17:32 UTC - Resolved.\n",
+        &crate::parse::ParseOptions::default(),
+    );
+    let got: Vec<_> = pm
+        .timeline
+        .iter()
+        .map(|e| {
+            (
+                e.time.map(|t| t.to_string()).unwrap_or_default(),
+                e.text.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "2024-03-14T15:47:00Z".to_string(),
+                "Investigating delays in webhook delivery."
+            ),
+            ("2024-03-14T17:32:00Z".to_string(), "Resolved."),
+        ]
+    );
+}

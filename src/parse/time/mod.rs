@@ -102,6 +102,17 @@ fn joins(gap: &str) -> bool {
             .any(|w| g.eq_ignore_ascii_case(w))
 }
 
+/// Whether a gap between a date and a time is a dash between spaces, as status pages write
+/// them (`Mar 14, 2024 - 15:47 UTC`): it joins a date to its time, not two times (`10:00 -
+/// 11:00` is a range).
+fn dashed(gap: &str) -> bool {
+    let inner = gap.trim_matches(' ');
+    gap.len() > inner.len() + 1
+        && gap.starts_with(' ')
+        && gap.ends_with(' ')
+        && matches!(inner, "-" | "\u{2013}" | "\u{2014}")
+}
+
 /// A moment assembled from neighbouring mentions, with the span it covers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Found {
@@ -191,7 +202,7 @@ pub(crate) fn leading_found(text: &str) -> Option<Found> {
     while n < ms.len() {
         let end = ms[n - 1].end;
         match scan.next_from(end, scan.join_reach(end)) {
-            Some(m) if joins(&text[end..m.start]) => {
+            Some(m) if joins(&text[end..m.start]) || dashed(&text[end..m.start]) => {
                 ms[n] = m;
                 n += 1;
             }
@@ -226,8 +237,14 @@ fn moment_from(
     // Whether the time is joined to its date by a `T`, as ISO 8601 writes them.
     let mut iso = false;
     while let Some(this) = m {
-        if taken > 0 && !joins(&text[f.end..this.start]) {
-            break;
+        if taken > 0 {
+            let gap = &text[f.end..this.start];
+            let date_then_time =
+                matches!(this.what, What::Time(_)) && f.has_date() && f.stamp.time.is_none();
+            let joined = joins(gap) || (date_then_time && dashed(gap));
+            if !joined {
+                break;
+            }
         }
         let slot_free = match this.what {
             What::Date(_) | What::MonthDay(..) | What::Unordered(_) => !f.has_date(),
@@ -423,6 +440,27 @@ mod tests {
             .map(|m| m.stamp.to_string())
             .collect();
         assert_eq!(range, ["09:00:00", "10:00:00"]);
+    }
+
+    #[test]
+    fn a_dash_joins_a_date_to_its_time_but_not_two_times() {
+        assert_eq!(
+            stamp("Mar 14, 2024 - 15:47 UTC - Investigating"),
+            "2024-03-14T15:47:00Z"
+        );
+        let f = leading_found("2024-03-14 \u{2013} 15:47 UTC - Resolved").unwrap();
+        assert_eq!(f.stamp.to_string(), "2024-03-14T15:47:00Z");
+        assert_eq!(f.end, "2024-03-14 \u{2013} 15:47 UTC".len());
+        let range: Vec<String> = moments("Mar 14, 2024 10:00 - 11:00 UTC")
+            .iter()
+            .map(|m| m.stamp.to_string())
+            .collect();
+        assert_eq!(range, ["2024-03-14T10:00:00", "11:00:00Z"]);
+        let days: Vec<String> = moments("2024-03-14 - 2024-03-15")
+            .iter()
+            .map(|m| m.stamp.to_string())
+            .collect();
+        assert_eq!(days, ["2024-03-14", "2024-03-15"]);
     }
 
     #[test]

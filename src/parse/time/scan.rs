@@ -231,7 +231,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// The last place where a mention that [`joins`] one ending at `end` can start: after
-    /// separators, and after one joining word (`at`, `on`, `of`, `T`) and separators.
+    /// separators, and after one joining word (`at`, `on`, `of`, `T`) or a dash (a date's
+    /// time, [`dashed`]) and separators.
     pub(super) fn join_reach(&self, end: usize) -> usize {
         let seps = |mut k: usize| {
             while k < self.s.len() && matches!(self.s[k], b' ' | b',' | b'(' | b')' | b'~' | b'@') {
@@ -241,7 +242,7 @@ impl<'a> Scanner<'a> {
         };
         let q = seps(end);
         let rest = &self.s[q..];
-        let word = ["at", "on", "of", "t"]
+        let word = ["at", "on", "of", "t", "-", "\u{2013}", "\u{2014}"]
             .iter()
             .find(|w| starts_with_ascii_ci(rest, w));
         match word {
