@@ -83,6 +83,7 @@ pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntr
         Block::Table(_) => true,
     });
     let mut clock = Clock::new(ctx);
+    let before = out.len();
     for block in &blocks {
         match block {
             Block::Table(t) => table(t, &mut clock, out),
@@ -95,6 +96,31 @@ pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntr
                 }
             }
         }
+    }
+    join_stamp_lines(out, before);
+}
+
+/// A line that is only a moment, right after or before a line of text without one, is that
+/// text's time, as status pages write their updates ("**Resolved** - This incident has been
+/// resolved." over "Mar 14, 2024 - 17:32 UTC"): the two are one entry.
+fn join_stamp_lines(out: &mut Vec<TimelineEntry>, from: usize) {
+    let stamp_only = |e: &TimelineEntry| e.time.is_some() && e.text.is_empty();
+    let text_only = |e: &TimelineEntry| e.time.is_none() && !e.text.is_empty();
+    let mut k = from;
+    while k + 1 < out.len() {
+        let (a, b) = (&out[k], &out[k + 1]);
+        if b.line != a.line + 1 {
+            k += 1;
+            continue;
+        }
+        if text_only(a) && stamp_only(b) {
+            out[k].time = out[k + 1].time;
+            out.remove(k + 1);
+        } else if stamp_only(a) && text_only(b) {
+            out[k].text = std::mem::take(&mut out[k + 1].text);
+            out.remove(k + 1);
+        }
+        k += 1;
     }
 }
 

@@ -685,7 +685,22 @@ pub(crate) fn finish(
         mut detected,
         restored_wanted,
     } = st;
-    let timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
+    let mut timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
+    // A status page lists its updates newest first: a timeline whose dated entries only go
+    // back in time is read from its end.
+    let dated = |e: &&TimelineEntry| e.time.filter(|t| t.date.is_some() && t.time.is_some());
+    let goes_back = |a: &&TimelineEntry, b: &&TimelineEntry| {
+        let (a, b) = (dated(a), dated(b));
+        a.zip(b).and_then(|(a, b)| b.minutes_until(&a))
+    };
+    if timed.len() > 1
+        && timed
+            .windows(2)
+            .all(|w| goes_back(&w[0], &w[1]).is_some_and(|m| m >= 0))
+        && goes_back(&timed[0], &timed[timed.len() - 1]).is_some_and(|m| m > 0)
+    {
+        timed.reverse();
+    }
     // A stated time without a day ("merged between 2 AM and 2.30 AM PST", no date the text
     // completes) says less than a timeline whose entries have days: the timeline decides.
     if timed

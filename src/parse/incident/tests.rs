@@ -849,3 +849,54 @@ fn a_status_page_s_date_dash_time_keeps_its_time() {
         ]
     );
 }
+
+#[test]
+fn a_status_page_s_updates_newest_first_are_read_from_the_oldest() {
+    let text = "# Degraded webhooks\n\n## Timeline\n\n\
+                **Resolved** - This incident has been resolved.\nMar 14, 2024 - 17:32 UTC\n\n\
+                **Monitoring** - A fix has been implemented.\nMar 14, 2024 - 16:58 UTC\n\n\
+                **Investigating** - We are investigating delays.\nMar 14, 2024 - 15:47 UTC\n";
+    let (start, end) = times(text);
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2024-03-14T15:47:00Z", "2024-03-14T17:32:00Z")
+    );
+    // Each update is one entry: its text with the moment on the line under it.
+    let pm = crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default());
+    let entries: Vec<_> = pm
+        .timeline
+        .iter()
+        .map(|e| {
+            (
+                e.time.map(|t| t.to_string()).unwrap_or_default(),
+                e.text.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            (
+                "2024-03-14T17:32:00Z".to_string(),
+                "Resolved - This incident has been resolved."
+            ),
+            (
+                "2024-03-14T16:58:00Z".to_string(),
+                "Monitoring - A fix has been implemented."
+            ),
+            (
+                "2024-03-14T15:47:00Z".to_string(),
+                "Investigating - We are investigating delays."
+            ),
+        ]
+    );
+    // Oldest first, as most timelines are, nothing is turned around.
+    let (start, end) = times(
+        "# X\n\n## Timeline\n\n- 2024-03-14 15:47 UTC investigating\n\
+         - 2024-03-14 17:32 UTC resolved\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2024-03-14T15:47:00Z", "2024-03-14T17:32:00Z")
+    );
+}
