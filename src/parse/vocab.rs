@@ -639,6 +639,9 @@ fn lookup(word: &[u8]) -> u8 {
         b"followups" => b"followup",
         // "Actionables": the action items.
         b"actionables" => b"tasks",
+        // "Repair items" (Google's word for action items), "Outstanding work".
+        b"repair" => b"remediation",
+        b"outstanding" => b"remaining",
         w => w,
     };
     // VOCAB is sorted: the words with the same first letter stand together.
@@ -846,7 +849,19 @@ pub(crate) fn classify(heading: &str) -> SectionKind {
     if w.is_empty() || w.len() > 12 {
         return SectionKind::Other;
     }
-    classify_words(&w)
+    match classify_words(&w) {
+        // A heading that opens with "Preventing" is about prevention ("Preventing
+        // recurrence"); further on, the word describes ("Rule Preventing Inbound Traffic").
+        SectionKind::Other
+            if inline::starts_with_ascii_ci(
+                heading.trim_start_matches(|c: char| !c.is_alphanumeric()),
+                "preventing ",
+            ) =>
+        {
+            SectionKind::Preventive
+        }
+        kind => kind,
+    }
 }
 
 /// Whether a plain line (no heading markup, no colon) is made only of heading words and
@@ -922,7 +937,8 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || (has(w!("what")) && has(w!("next")) && !has(w!("happened")) && w.len() <= 3)
         || pair(w!("work"), w!("items"))
         || pair(w!("open"), w!("items"))
-        || pair(w!("remaining"), w!("work"));
+        || pair(w!("remaining"), w!("work"))
+        || pair(w!("remaining"), w!("items"));
     // "Improvements", "Fixes"; "measures" only with a word that makes them promised
     // ("Corrective measures" above) or alone: "Security measures" describes what exists.
     let measures = has(w!("improvements"))
@@ -1088,6 +1104,11 @@ mod tests {
             ("To Do", Tasks),
             ("How to do a failover", Other),
             ("Actionables", Tasks),
+            ("Repair items", Corrective),
+            ("Outstanding work", Tasks),
+            ("Outstanding items", Tasks),
+            ("Preventing recurrence", Preventive),
+            ("Preventing this in the future", Preventive),
             ("What happened?", Summary),
             ("What we are doing about it", Tasks),
             ("TODO", Tasks),
