@@ -172,6 +172,9 @@ pub(super) fn is_name(part: &str) -> bool {
 
 /// The statuses written beside an item that is not done (`— Open`, `· In progress`), as a
 /// tracker or a table column shows them.
+/// Check marks that say an item is done, where a status stands (`Add alerts ✅`, `— ✅ Done`).
+pub(super) const CHECK_MARKS: [&str; 5] = ["✅", "✔️", "✔", "☑️", "☑"];
+
 const OPEN_STATUSES: [&str; 13] = [
     "open",
     "new",
@@ -200,7 +203,17 @@ pub(super) enum Status {
 /// Whether `part` is only a status, and which: done (`Done`, `Closed`), dropped (`Won't do`,
 /// `Cancelled`) or open ([`OPEN_STATUSES`], `Not done`).
 pub(super) fn status_word(part: &str) -> Option<Status> {
-    let lower = part.trim().to_lowercase();
+    // `✅`, `✅ Done`: a check mark says done.
+    let part = part.trim();
+    if let Some(rest) = CHECK_MARKS.iter().find_map(|m| part.strip_prefix(m)) {
+        let rest = rest.trim();
+        return if rest.is_empty() {
+            Some(Status::Done)
+        } else {
+            status_word(rest)
+        };
+    }
+    let lower = part.to_lowercase();
     if OPEN_STATUSES.contains(&lower.as_str()) {
         return Some(Status::Open);
     }

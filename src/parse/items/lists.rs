@@ -3,7 +3,7 @@
 
 use super::fields::{
     apply_title, field_line, field_line_text, is_login, is_name, is_priority_token,
-    owner_field_prefix, owner_prefix, split_value, status_word, Field,
+    owner_field_prefix, owner_prefix, split_value, status_word, Field, Status,
 };
 use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix, issue_ref};
 use super::{merge, Meta, Reader};
@@ -165,6 +165,29 @@ fn bracket_suffix(raw: &str) -> Option<(&str, &str)> {
         }
     }
     anchored.then_some((head, inside))
+}
+
+/// A status in brackets before or after an item's text (`[DONE] Replace switch B7`,
+/// `Replace switch B9 [wontfix]`), and the text without it.
+fn bracket_status(raw: &str) -> Option<(Status, &str)> {
+    let t = raw.trim();
+    let (inside, rest) = match t.strip_prefix('[') {
+        Some(after) => {
+            let (inside, rest) = after.split_once(']')?;
+            (inside, rest.trim_start())
+        }
+        None => {
+            let body = t.strip_suffix(']')?;
+            let open = body.rfind('[')?;
+            (&body[open + 1..], body[..open].trim_end())
+        }
+    };
+    // (A checkbox is no status, and the text is what remains: at least two words.)
+    if inside.trim().len() <= 1 || rest.starts_with(['(', '[']) || inline::words_up_to(rest, 2) < 2
+    {
+        return None;
+    }
+    Some((status_word(inside)?, rest))
 }
 
 /// `2026-05-01`, `5/1/2026`: a date in figures (one that reads two ways included: the due
@@ -538,6 +561,16 @@ impl Reader<'_> {
             }
             None => unlabelled,
         };
+        // `[DONE] Replace switch B7`, `Replace switch B9 [wontfix]`: a status in brackets.
+        let status = bracket_status(unlabelled);
+        let unlabelled = match status {
+            Some((status, rest)) => {
+                meta.done |= status == Status::Done;
+                meta.not_planned |= status == Status::Dropped;
+                rest
+            }
+            None => unlabelled,
+        };
         let prefix = owner_prefix(unlabelled)
             .map(|(owner, rest)| (owner.to_string(), rest))
             .or_else(|| owner_field_prefix(unlabelled));
@@ -546,7 +579,8 @@ impl Reader<'_> {
         } else if meta.issue.is_none() {
             meta.issue = issue_prefix(unlabelled).map(|(issue, _)| issue);
         }
-        let rewritten = match (labelled.or(suffix.map(|_| unlabelled)), prefix) {
+        let cut = suffix.is_some() || status.is_some();
+        let rewritten = match (labelled.or(cut.then_some(unlabelled)), prefix) {
             (_, Some((_, rest))) => Some(inline::plain(rest)),
             (Some(rest), None) => Some(inline::plain(rest)),
             (None, None) => None,

@@ -5,6 +5,7 @@
 use super::fields::{
     cued_date, field_line_text, field_of, first_mention, is_login, is_name, is_priority_token,
     leading_priority, mention_then_date, status_word, trailing_due, without_period, Field, Status,
+    CHECK_MARKS,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
 use super::{Meta, Reader};
@@ -254,7 +255,7 @@ impl Reader<'_> {
         // Leading status and priority marks.
         loop {
             let before = t.len();
-            for done in ["✅", "✔️", "✔", "☑️", "☑", "[DONE]", "DONE:", "[done]"] {
+            for done in CHECK_MARKS.iter().chain(&["[DONE]", "DONE:", "[done]"]) {
                 if let Some(rest) = t.strip_prefix(done) {
                     meta.done = true;
                     t = rest.trim_start();
@@ -333,6 +334,8 @@ impl Reader<'_> {
                 }
             } else if is_priority_token(last) {
                 meta.priority.get_or_insert_with(|| last.to_string());
+            } else if CHECK_MARKS.contains(&last) {
+                meta.done = true;
             } else if let Some((head, due)) = trailing_due(trimmed, self.ctx.date) {
                 // A date that closes a bracket which is not metadata belongs to it: cutting
                 // the date would leave the bracket open.
@@ -575,6 +578,34 @@ fn leading_ordinal(t: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_in_brackets_or_a_check_mark_is_the_item_s_status() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Action items\n\n- [DONE] Replace switch B7\n- [WIP] Replace switch B8\n\
+             - Replace switch B9 [done]\n- Replace switch B11 [wontfix]\n\
+             - Replace switch B13 ✅\n- Lower the TTL — ✅ Done\n- [ana] Replace switch B12\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.done, a.not_planned))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Replace switch B7", None, true, false),
+                ("Replace switch B8", None, false, false),
+                ("Replace switch B9", None, true, false),
+                ("Replace switch B11", None, false, true),
+                ("Replace switch B13", None, true, false),
+                ("Lower the TTL", None, true, false),
+                // A name in brackets is still the owner.
+                ("Replace switch B12", Some("ana"), false, false),
+            ]
+        );
+    }
 
     #[test]
     fn a_note_that_introduces_the_item_s_issue_goes_with_it() {
