@@ -479,7 +479,7 @@ const CONTEXT_WORD: bool = false;
 
 /// Every word the classifier knows ([`classify_words`]), sorted, each with whether it is a
 /// [`HEADING_WORD`]. A word's id is its index + 1; 0 stands for any other word.
-const VOCAB: [(&str, bool); 124] = [
+const VOCAB: [(&str, bool); 125] = [
     ("a", HEADING_WORD),
     ("about", HEADING_WORD),
     ("action", HEADING_WORD),
@@ -549,6 +549,8 @@ const VOCAB: [(&str, bool); 124] = [
     ("lucky", CONTEXT_WORD),
     ("making", HEADING_WORD),
     ("measures", HEADING_WORD),
+    // "Follow-up meeting": when and who, not tasks.
+    ("meeting", CONTEXT_WORD),
     ("mitigation", HEADING_WORD),
     ("mitigations", CONTEXT_WORD),
     ("moving", HEADING_WORD),
@@ -923,8 +925,7 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || (pair(w!("to"), w!("do")) && w.len() == 2)
         || has(w!("tasks"))
         || has(w!("task"))
-        || has(w!("followup"))
-        || has(w!("followups"))
+        || ((has(w!("followup")) || has(w!("followups"))) && !has(w!("meeting")))
         || (w.len() <= 2 && (has(w!("actions")) || has(w!("action"))))
         || (pair(w!("what"), w!("is")) && has(w!("done")))
         // "What we are doing about it", "What we're doing to prevent this".
@@ -1104,6 +1105,8 @@ mod tests {
             ("To Do", Tasks),
             ("How to do a failover", Other),
             ("Actionables", Tasks),
+            ("Follow-up meeting", Other),
+            ("Follow-ups", Tasks),
             ("Repair items", Corrective),
             ("Outstanding work", Tasks),
             ("Outstanding items", Tasks),
