@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::inline;
 use super::Line;
 
-mod html_table;
+pub(crate) mod html_table;
 
 pub(crate) use html_table::{opens as opens_html_table, table_tags, TableTag};
 

@@ -509,10 +509,25 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
         parent: None,
         done: false,
     };
+    // Inside an HTML table written a tag a line (`<th>Action</th>`), no line is a heading
+    // (one never closed is not waited for: the headings after it stay).
+    let closes_table = |l: &Line<'_>| inline::find_ascii_ci(l.body, 0, "</table").is_some();
+    // (Where the last table closes: found once, when a table first opens.)
+    let mut last_close: Option<Option<usize>> = None;
+    let mut in_html_table = false;
     let mut i = 0;
     while i < lines.len() {
         let line = &lines[i];
         if line.skip || line.body.is_empty() {
+            i += 1;
+            continue;
+        }
+        if line.body.starts_with('<') && blocks::html_table::opens(line.body) {
+            let last = *last_close.get_or_insert_with(|| lines.iter().rposition(closes_table));
+            in_html_table = last.is_some_and(|c| c >= i);
+        }
+        if in_html_table {
+            in_html_table = !closes_table(line);
             i += 1;
             continue;
         }

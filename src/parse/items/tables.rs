@@ -206,6 +206,29 @@ mod tests {
     }
 
     #[test]
+    fn an_html_table_written_a_tag_a_line_is_one_table() {
+        // As Confluence and pandoc export them: a header cell alone on its line is no heading.
+        let pm = parse(
+            "## Action items\n\n<table>\n<tr>\n<th>Action</th>\n<th>Owner</th>\n</tr>\n<tr>\n\
+             <td>Pin max.poll.records in consumer configs</td>\n<td>Anna Kowalczyk</td>\n</tr>\n\
+             </table>\n\n## Lessons learned\n\n- Configs drift.\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                "Pin max.poll.records in consumer configs",
+                Some("Anna Kowalczyk")
+            )]
+        );
+        assert_eq!(pm.sections.len(), 2, "{:?}", pm.sections);
+    }
+
+    #[test]
     fn two_tables_one_after_the_other_are_read_each_by_its_own_header() {
         let pm = parse(
             "## Action Items\n\n| Action | Owner |\n|---|---|\n| Make export idempotent | Elena |\n\n\
