@@ -721,7 +721,15 @@ impl Reader<'_> {
             return;
         }
         let month_day = time::leading_found(value.trim()).is_some_and(|f| f.month_day.is_some());
-        let why = if month_day {
+        // `2/6/2026`: both first numbers could be the month.
+        let groups: Vec<&str> = value.trim().split(['/', '.', '-']).collect();
+        let two_ways = groups.len() == 3
+            && groups[..2]
+                .iter()
+                .all(|g| g.parse::<u32>().is_ok_and(|n| (1..=12).contains(&n)));
+        let why = if two_ways {
+            "reads two ways (day/month or month/day)"
+        } else if month_day {
             "has no year, and the document states no date to take one from"
         } else if is_relative(value) {
             "is not a calendar date, so no reminder can fall due"
@@ -1093,12 +1101,19 @@ mod tests {
                 ("Capacity review", day("2026-03-30")),
                 ("Rotate keys", day("2026-03-30")),
                 ("Drain the queue", day("2026-04-20")),
-                // Either day first or month first: no date, and the text keeps it.
-                ("Split the pool, due 3/4", None),
+                // Either day first or month first: no date, and a warning says so.
+                ("Split the pool", None),
                 // After "by", figures may be a fraction.
                 ("Cut errors by 1/20", None),
             ]
         );
+        let warned: Vec<_> = pm
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "unparseable-date")
+            .map(|d| d.line)
+            .collect();
+        assert_eq!(warned, [Some(10)]);
     }
 
     #[test]

@@ -526,6 +526,23 @@ impl Reader<'_> {
                 return true;
             }
         }
+        // `due 2/6/2026` (a day and month that read two ways): a due date in figures where
+        // one belongs but not readable: the part is the item's field, and the warning says
+        // why no due date was taken (the other tags beside it still hold).
+        if let Some(value) = ["due: ", "due by ", "due on ", "due "]
+            .iter()
+            .find_map(|cue| {
+                inline::starts_with_ascii_ci(part, cue).then(|| part[cue.len()..].trim())
+            })
+            .filter(|v| {
+                !v.contains(' ')
+                    && v.bytes().any(|b| b.is_ascii_digit())
+                    && cued_date(part).is_none()
+            })
+        {
+            self.due(value, line, meta);
+            return true;
+        }
         // `Add tests — @dana — 2025-03-25`: a part that is a calendar date and nothing else
         // is the day the item is due.
         if part.bytes().any(|b| b.is_ascii_digit()) {
@@ -578,6 +595,25 @@ fn leading_ordinal(t: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_due_date_leaves_the_tags_beside_it_read_and_says_why() {
+        use crate::parse::items::tests::one_item;
+        let (a, diagnostics) = one_item("- Write a runbook; owner: kpatel; due 2/6/2026");
+        assert_eq!(
+            (a.text.as_str(), a.owner.as_deref(), a.due),
+            ("Write a runbook", Some("kpatel"), None)
+        );
+        let said: Vec<_> = diagnostics
+            .iter()
+            .filter(|d| d.code == "unparseable-date")
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            said,
+            ["the due date \"2/6/2026\" reads two ways (day/month or month/day); write it as YYYY-MM-DD"]
+        );
+    }
 
     #[test]
     fn a_status_in_brackets_or_a_check_mark_is_the_item_s_status() {
