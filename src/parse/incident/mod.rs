@@ -973,20 +973,26 @@ fn restoration_at(text: &str) -> Option<usize> {
             .build(RESTORATION)
             .expect("a few short phrases make an automaton")
     });
-    // Every match is looked at, also where phrases overlap ("end of incident over"), and
-    // a phrase counts only as whole words ("incident overview" says no "incident over").
+    // A phrase counts only as whole words ("incident overview" says no "incident over"),
+    // and not after a hedge. After a match that does not count, the search goes on from
+    // the byte after its start, so that phrases that overlap it are found ("end of
+    // incident over"). (Most text has no match: one search, with the automaton's prefilter.)
     let word_char = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    PHRASES
-        .find_overlapping_iter(text)
-        .filter(|m| {
-            !word_char(text[..m.start()].chars().next_back())
-                && !word_char(text[m.end()..].chars().next())
-        })
-        .map(|m| m.start())
-        .find(|&at| {
-            let before = text[..at].split_whitespace().next_back().unwrap_or("");
-            !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before))
-        })
+    let mut from = 0;
+    while let Some(m) = PHRASES.find(aho_corasick::Input::new(text).range(from..)) {
+        let whole = !word_char(text[..m.start()].chars().next_back())
+            && !word_char(text[m.end()..].chars().next());
+        let before = text[..m.start()]
+            .split_whitespace()
+            .next_back()
+            .unwrap_or("");
+        if whole && !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before)) {
+            return Some(m.start());
+        }
+        // (Phrases are ASCII: the byte after a match's start is a character's start.)
+        from = m.start() + 1;
+    }
+    None
 }
 
 /// Where a word of `text` opens with one of the words of `words` (an automaton over ASCII
