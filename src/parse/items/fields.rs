@@ -639,6 +639,40 @@ pub(super) fn mention_then_date(
     None
 }
 
+/// What a mention at the end of an item holds, as document tools write their chips.
+pub(super) enum Chip<'t> {
+    /// `@Carla Mendes`: a person's name, each word capitalised.
+    Owner(&'t str),
+    /// `@March 4, 2026`: a date.
+    Due(NaiveDate),
+}
+
+/// A chip that ends `t` (`@Carla Mendes`, `@March 4, 2026`, as Notion and Confluence export a
+/// person or a date): the text before it and what it holds. A login (`@carla`) is no chip:
+/// the tags read it.
+pub(super) fn chip_tail(t: &str, reference: Option<NaiveDate>) -> Option<(&str, Chip<'_>)> {
+    let t = t.trim_end();
+    let at =
+        memchr::memrchr_iter(b'@', t.as_bytes()).find(|&a| a > 0 && t.as_bytes()[a - 1] == b' ')?;
+    let (head, after) = (t[..at].trim_end(), t[at + 1..].trim());
+    if inline::words_up_to(head, 2) < 2 {
+        return None;
+    }
+    let whole_date = time::leading_found(after)
+        .filter(|f| f.start == 0 && f.end == after.len() && f.stamp.time.is_none());
+    if whole_date.is_some() {
+        return time::parse_date(after, reference).map(|d| (head, Chip::Due(d)));
+    }
+    let words: Vec<&str> = after.split(' ').collect();
+    let capitalised = |w: &&str| {
+        w.starts_with(char::is_uppercase)
+            && w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\''))
+    };
+    ((2..=3).contains(&words.len()) && words.iter().all(capitalised) && is_name(after))
+        .then_some((head, Chip::Owner(after)))
+}
+
 /// A calendar date promised in the sentence itself: `by 2026-03-01`, `due March 1`,
 /// `scheduled for September 5, 2024`, `deadline: ...`, and in a sentence about a scheduled
 /// event, the date it is set `for` or `on` ("Scheduled onsite assessment for 2025-06-20").

@@ -3,9 +3,9 @@
 //! segments (`owner: x, due: y`, `— @alice`, `, P1`).
 
 use super::fields::{
-    cued_date, field_line_text, field_of, first_mention, is_login, is_name, is_priority_token,
-    leading_priority, mention_then_date, status_word, trailing_due, without_period, Field, Status,
-    CHECK_MARKS,
+    chip_tail, cued_date, field_line_text, field_of, first_mention, is_login, is_name,
+    is_priority_token, leading_priority, mention_then_date, status_word, trailing_due,
+    without_period, Chip, Field, Status, CHECK_MARKS,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
 use super::{Meta, Reader};
@@ -311,6 +311,33 @@ impl Reader<'_> {
         // They are read from the end; of several logins the first written owns the item, as in
         // `(@ana, @bo)`, unless a field named the owner already.
         let owner_named = meta.owner.is_some();
+        // Chips at the end (`... @Carla Mendes @March 4, 2026`), read from the last: of
+        // several people, the first written owns the item.
+        if ats {
+            while let Some((head, chip)) = chip_tail(t, self.ctx.date) {
+                match chip {
+                    Chip::Owner(name) if !owner_named => meta.owner = Some(name.to_string()),
+                    Chip::Owner(_) => {}
+                    Chip::Due(d) => {
+                        meta.due.get_or_insert(d);
+                    }
+                }
+                // "Add retries for @Payments Team": the sentence goes on into the chip, which
+                // stays in the text.
+                let last = head
+                    .rsplit(' ')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if matches!(
+                    last.as_str(),
+                    "for" | "to" | "with" | "from" | "of" | "about" | "and" | "cc"
+                ) {
+                    break;
+                }
+                t = head;
+            }
+        }
         loop {
             let trimmed = t.trim_end();
             let Some(pos) = trimmed.rfind(' ') else { break };
@@ -595,6 +622,42 @@ fn leading_ordinal(t: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chips_of_a_person_or_a_date_at_the_end_are_the_owner_and_the_due_date() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "Date: 2026-03-01\n\n## Action items\n\n- [ ] Add a dry-run @Carla Mendes\n\
+             - [ ] Add a dry-run @Carla Mendes @March 4, 2026\n- [ ] Add a dry-run @March 4, 2026\n\
+             - [ ] Add retries for @Payments Team\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.text.as_str(),
+                    a.owner.as_deref(),
+                    a.due.map(|d| d.to_string()),
+                )
+            })
+            .collect();
+        let march_4 = Some("2026-03-04".to_string());
+        assert_eq!(
+            got,
+            [
+                ("Add a dry-run", Some("Carla Mendes"), None),
+                ("Add a dry-run", Some("Carla Mendes"), march_4.clone()),
+                ("Add a dry-run", None, march_4),
+                // The sentence goes on into the chip: it stays in the text.
+                (
+                    "Add retries for @Payments Team",
+                    Some("Payments Team"),
+                    None
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn an_unreadable_due_date_leaves_the_tags_beside_it_read_and_says_why() {
