@@ -292,6 +292,11 @@ pub(crate) fn parse_date(text: &str, reference: Option<NaiveDate>) -> Option<Nai
     if let Some(d) = f.and_then(|f| f.stamp.date) {
         return Some(d);
     }
+    if f.is_none() {
+        if let Some(d) = day_month_name_year(text) {
+            return Some(d);
+        }
+    }
     let (m, d) = f
         .and_then(|f| f.month_day)
         .or_else(|| numeric_month_day(text))?;
@@ -301,6 +306,24 @@ pub(crate) fn parse_date(text: &str, reference: Option<NaiveDate>) -> Option<Nai
         Some(date) if date >= reference => Some(date),
         _ => NaiveDate::from_ymd_opt(reference.year() + 1, m, d),
     }
+}
+
+/// `6-Mar-2026`, `06/Mar/26`, `06-MAR-2026`: a day, a month's name and a year joined by dashes
+/// or slashes, as Jira and spreadsheets write a date (a year of two figures is this
+/// century's). Read only when the text is nothing else.
+fn day_month_name_year(text: &str) -> Option<NaiveDate> {
+    let mut parts = text.trim().split(['-', '/']);
+    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+    let figures = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit())
+    };
+    if parts.next().is_some() || !figures(day, 1..=2) || !figures(year, 2..=4) || year.len() == 3 {
+        return None;
+    }
+    let month = month_number(month.as_bytes())?;
+    let year: i32 = year.parse().ok()?;
+    let year = if year < 100 { 2000 + year } else { year };
+    NaiveDate::from_ymd_opt(year, month, day.parse().ok()?)
 }
 
 /// `3/30`, `30/3`: a month and day in figures without a year, as (month, day). Read only when
@@ -324,6 +347,17 @@ pub(crate) fn numeric_month_day(text: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_a_month_s_name_and_a_year_joined_by_dashes_or_slashes_is_a_date() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 6);
+        for text in ["6-Mar-2026", "06/Mar/26", "06-MAR-2026", "6-March-2026"] {
+            assert_eq!(parse_date(text, None), d, "{text}");
+        }
+        for text in ["6-Mar", "31-Feb-2026", "6-Mrz-2026", "6-Mar-202"] {
+            assert_eq!(parse_date(text, None), None, "{text}");
+        }
+    }
 
     #[test]
     fn a_weekday_before_a_date_is_left_out() {
