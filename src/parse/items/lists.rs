@@ -148,10 +148,7 @@ pub(crate) fn read(
 /// and those parts. (`[High]`, `[Kubernetes]`, a reference link's `[Runbook]`, `[1.25.3]`
 /// and `[2]` hold neither: the text keeps them.)
 fn bracket_suffix(raw: &str) -> Option<(&str, &str)> {
-    let t = raw.trim_end();
-    let body = t.strip_suffix(']')?;
-    let open = body.rfind('[')?;
-    let (head, inside) = (body[..open].trim_end(), &body[open + 1..]);
+    let (head, inside) = trailing_bracket(raw)?;
     if inside.contains(['[', ']']) || inline::words_up_to(head, 2) < 2 {
         return None;
     }
@@ -167,6 +164,13 @@ fn bracket_suffix(raw: &str) -> Option<(&str, &str)> {
     anchored.then_some((head, inside))
 }
 
+/// `text [inside]`: the text before a bracket that ends `raw`, and what the bracket holds.
+fn trailing_bracket(raw: &str) -> Option<(&str, &str)> {
+    let body = raw.trim_end().strip_suffix(']')?;
+    let open = body.rfind('[')?;
+    Some((body[..open].trim_end(), &body[open + 1..]))
+}
+
 /// A status in brackets before or after an item's text (`[DONE] Replace switch B7`,
 /// `Replace switch B9 [wontfix]`), and the text without it.
 fn bracket_status(raw: &str) -> Option<(Status, &str)> {
@@ -177,9 +181,8 @@ fn bracket_status(raw: &str) -> Option<(Status, &str)> {
             (inside, rest.trim_start())
         }
         None => {
-            let body = t.strip_suffix(']')?;
-            let open = body.rfind('[')?;
-            (&body[open + 1..], body[..open].trim_end())
+            let (head, inside) = trailing_bracket(t)?;
+            (inside, head)
         }
     };
     // (A checkbox is no status, and the text is what remains: at least two words.)

@@ -62,10 +62,17 @@ fn reference_note(head: &str) -> Option<&str> {
         Some(p) if opens_bracket(&trimmed[p..]) => (&trimmed[..p], &trimmed[p + 1..]),
         _ => (trimmed, ""),
     };
-    let note_lower = note.trim().to_ascii_lowercase();
+    // Where `trimmed` ends with `cue` (ASCII, any case), as a word of its own.
+    let ends_with = |cue: &str| {
+        let at = trimmed.len().checked_sub(cue.len())?;
+        let bounded = at == 0 || trimmed.as_bytes()[at - 1] == b' ';
+        let tail = trimmed.get(at..)?;
+        (bounded && tail.eq_ignore_ascii_case(cue)).then_some(at)
+    };
+    let note = note.trim();
     if OTHER_WORK_NOTES
         .iter()
-        .any(|n| note_lower.starts_with(n) || trimmed.to_ascii_lowercase().ends_with(n))
+        .any(|n| inline::starts_with_ascii_ci(note, n) || ends_with(n).is_some())
     {
         return None;
     }
@@ -82,12 +89,7 @@ fn reference_note(head: &str) -> Option<&str> {
         "done in",
     ]
     .iter()
-    .find_map(|cue| {
-        let at = trimmed.len().checked_sub(cue.len())?;
-        let tail = trimmed.get(at..)?;
-        let bounded = at == 0 || trimmed.as_bytes()[at - 1] == b' ';
-        (bounded && tail.eq_ignore_ascii_case(cue)).then_some(&trimmed[..at])
-    });
+    .find_map(|cue| ends_with(cue).map(|at| &trimmed[..at]));
     Some(cut.map_or(head, |c| {
         c.trim_end().trim_end_matches([',', ';', ':']).trim_end()
     }))
