@@ -37,6 +37,25 @@ fn assert_states<F: ServiceForge>(forge: &F, when: &str, expected: &[(&str, &str
     }
 }
 
+/// The requests that edited an issue's labels (GitHub's label endpoints, GitLab's issue PUT),
+/// as `METHOD path`. (Closing an issue is no label edit.)
+fn label_edits<F: ServiceForge>(forge: &F) -> Vec<String> {
+    forge
+        .requests()
+        .all()
+        .into_iter()
+        .filter(|r| {
+            let on_issue = r.path.contains("/issues/");
+            (r.method == "POST" && on_issue && r.path.ends_with("/labels"))
+                || (r.method == "DELETE" && on_issue && r.path.contains("/labels/"))
+                || (matches!(r.method.as_str(), "PUT" | "PATCH")
+                    && on_issue
+                    && r.body.contains("label"))
+        })
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
 /// `F`'s fake among the two, as the binary is pointed at it.
 fn fake_of<'a, F: ServiceForge>(gh: &'a FakeGitHub, gl: &'a FakeGitLab) -> FakeForge<'a> {
     if F::NAME == "github" {
@@ -76,17 +95,7 @@ fn state_labels_follow_the_state<F: ServiceForge>() {
         ],
     );
     // Each issue was opened with its state label: no label edit after the creates.
-    let edits: Vec<String> = forge
-        .requests()
-        .all()
-        .into_iter()
-        .filter(|r| {
-            let on_issue = r.path.contains("/issues/");
-            (r.method == "POST" && on_issue && r.path.ends_with("/labels"))
-                || (r.method == "PUT" && on_issue)
-        })
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let edits = label_edits(forge);
     assert!(edits.is_empty(), "{}: {edits:?}", F::NAME);
 
     // The alert is past due; the runbook is closed by a person.
@@ -241,20 +250,7 @@ fn a_finished_or_dropped_item_s_issue_is_opened_with_the_done_label<F: ServiceFo
         ],
     );
     // Opened so: no label was edited after the creates.
-    let edits: Vec<String> = forge
-        .requests()
-        .all()
-        .into_iter()
-        .filter(|r| {
-            let on_issue = r.path.contains("/issues/");
-            (r.method == "POST" && on_issue && r.path.ends_with("/labels"))
-                || (r.method == "DELETE" && on_issue && r.path.contains("/labels/"))
-                || (matches!(r.method.as_str(), "PUT" | "PATCH")
-                    && on_issue
-                    && r.body.contains("label"))
-        })
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let edits = label_edits(forge);
     assert!(edits.is_empty(), "{}: {edits:?}", F::NAME);
 }
 

@@ -134,11 +134,7 @@ mod tests {
              ### Follow-up #2: Alert on config drift\n\nOwner: @sam\nDue: 2026-04-01\n",
         ] {
             let pm = parse(doc);
-            let got: Vec<_> = pm
-                .actions
-                .iter()
-                .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
-                .collect();
+            let got = text_owner_due(&pm);
             assert_eq!(
                 got,
                 [

@@ -234,11 +234,7 @@ mod tests {
             "## Action Items\n\n| Action | Owner |\n|---|---|\n| Make export idempotent | Elena |\n\n\
              | Task | Due | Owner |\n|---|---|---|\n| Add alert | 2026-03-01 | Bob |\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
-            .collect();
+        let got = text_owner_due(&pm);
         assert_eq!(
             got,
             [
