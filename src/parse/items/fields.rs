@@ -350,16 +350,19 @@ pub(super) fn cued_date(s: &str) -> Option<(&str, usize)> {
         "eta ",
     ] {
         if s.len() > cue.len() && inline::starts_with_ascii_ci(s, cue) {
-            let rest = &s[cue.len()..];
-            // After "due", also a month and day in figures (`due 3/30`), as `trailing_due`.
-            if cue.starts_with("due") && time::numeric_month_day(rest).is_some() {
+            // (A weekday before the date says no more: `due Friday, March 6`.)
+            let rest = time::without_weekday(&s[cue.len()..]);
+            let at = s.len() - rest.len();
+            // A month and day in figures (`due 3/30`, `by 3/20`) when they are all the rest
+            // (in a sentence `by 3/4` is as often a fraction), as `trailing_due`.
+            if time::numeric_month_day(rest).is_some() {
                 return Some((rest, s.len()));
             }
             let f = time::leading_found(rest)?;
             if f.start != 0 || (f.stamp.date.is_none() && f.month_day.is_none()) {
                 return None;
             }
-            return Some((&rest[..f.end], cue.len() + f.end));
+            return Some((&rest[..f.end], at + f.end));
         }
     }
     None

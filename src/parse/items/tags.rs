@@ -8,6 +8,7 @@ use super::fields::{
     without_period, Chip, Field, Status, CHECK_MARKS,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
+use super::tables::type_kind;
 use super::{Meta, Reader};
 use crate::parse::{inline, time};
 use std::borrow::Cow;
@@ -22,8 +23,19 @@ fn meta_parts(s: &str) -> Vec<&str> {
     for (i, c) in s.char_indices() {
         let separates = match c {
             ';' | '|' | '·' | '•' => true,
-            ',' => !(i > 0 && b[i - 1].is_ascii_digit() && starts_with_year(&s[i + 1..])),
-            '.' => b.get(i + 1) == Some(&b' '),
+            // Nor does the comma of a date ("Mar 15, 2025") or after its weekday ("Friday,
+            // March 6").
+            ',' => {
+                let in_date = i > 0 && b[i - 1].is_ascii_digit() && starts_with_year(&s[i + 1..]);
+                !in_date && !weekday_before(s, i)
+            }
+            // (Not the period of an initial: `owner J. Alvarez`.)
+            '.' => {
+                let initial = i > 0
+                    && b[i - 1].is_ascii_uppercase()
+                    && (i == 1 || !b[i - 2].is_ascii_alphanumeric());
+                b.get(i + 1) == Some(&b' ') && !initial
+            }
             _ => false,
         };
         if separates {
@@ -37,6 +49,14 @@ fn meta_parts(s: &str) -> Vec<&str> {
         .map(|p| without_period(p.trim()))
         .filter(|p| !p.is_empty())
         .collect()
+}
+
+/// Whether the word that ends at byte `comma` of `s` is a weekday that opens a date
+/// (`Friday, March 6`): the comma goes with the date.
+fn weekday_before(s: &str, comma: usize) -> bool {
+    let word_start = s[..comma].rfind([' ', '(', ':']).map_or(0, |k| k + 1);
+    let from_word = &s[word_start..];
+    time::without_weekday(from_word).len() < from_word.len()
 }
 
 /// What follows an owner key written without its colon (`assigned to @ana`, `owned by Ana
@@ -136,7 +156,7 @@ fn merge_meta(into: &mut Meta, from: Meta) {
 fn first_tag(t: &str) -> Option<usize> {
     // The keys of [`field_of`] that are no common word: "tracking:" or "date:" may end a
     // label ("Improved tracking: ...").
-    const KEYS: [&str; 19] = [
+    const KEYS: [&str; 21] = [
         "owner:",
         "owners:",
         "assignee:",
@@ -156,6 +176,9 @@ fn first_tag(t: &str) -> Option<usize> {
         "jira:",
         "tracker:",
         "tracking issue:",
+        // (Read as a tag only with a kind of action after it: see `meta_part`.)
+        "type:",
+        "category:",
     ];
     // A key is found only after the first character (the text itself is not a tag).
     if !t.is_char_boundary(1) {
@@ -522,8 +545,10 @@ impl Reader<'_> {
             self.meta_words(&format!("{}: {value}", key.trim()), line, meta);
             return true;
         }
-        if let Some((field, _)) = field_line_text(part) {
-            if field == Field::Text {
+        if let Some((field, value)) = field_line_text(part) {
+            // A type is a tag only when it names a kind of action: "Validate the input type:
+            // string or number" says something else.
+            if field == Field::Text || (field == Field::Kind && type_kind(value).is_none()) {
                 return false;
             }
             // `due: 2026-03-01 #7`: each field's value ends where the next begins.
@@ -543,6 +568,11 @@ impl Reader<'_> {
                 meta.owner.get_or_insert_with(|| first.to_string());
                 return true;
             }
+        }
+        // `owner J. Alvarez`, `owned by Ana Lima`: after the key, a name written plainly.
+        if let Some(name) = owner_value.filter(|v| is_name(v)) {
+            meta.owner.get_or_insert_with(|| name.to_string());
+            return true;
         }
         if is_priority_token(part) {
             meta.priority = Some(part.to_string());
@@ -624,6 +654,8 @@ fn leading_ordinal(t: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ItemKind;
+    use crate::parse::items::tests::{date, one_item};
 
     #[test]
     fn chips_of_a_person_or_a_date_at_the_end_are_the_owner_and_the_due_date() {
@@ -911,5 +943,98 @@ mod tests {
         ] {
             assert_eq!(split_last_segment(t), want, "{t:?}");
         }
+    }
+
+    #[test]
+    fn a_month_and_day_in_figures_after_by_is_the_due_date_when_only_one_reading_is_a_date() {
+        // (The document is dated 2023-11-01: a day without a year is the next one after.)
+        let (a, _) = one_item("- Add alerting on queue depth (owner: Marco, by 3/20)");
+        assert_eq!(
+            (a.text.as_str(), a.owner.as_deref(), a.due),
+            (
+                "Add alerting on queue depth",
+                Some("Marco"),
+                date(2024, 3, 20)
+            )
+        );
+        let (a, _) = one_item("- Add alerting on queue depth (@marco, by 20/3)");
+        assert_eq!(
+            (a.owner.as_deref(), a.due),
+            (Some("marco"), date(2024, 3, 20))
+        );
+        // `3/4` reads two ways, and in a sentence a figure after "by" is often no date.
+        let (a, _) = one_item("- Shrink the pool (by 3/4)");
+        assert_eq!((a.text.as_str(), a.due), ("Shrink the pool (by 3/4)", None));
+        let (a, _) = one_item("- Cut the latency by 3/20 of a second");
+        assert_eq!(
+            (a.text.as_str(), a.due),
+            ("Cut the latency by 3/20 of a second", None)
+        );
+    }
+
+    #[test]
+    fn a_weekday_before_a_due_date_is_read_with_it() {
+        // (The document is dated 2023-11-01: a day without a year is the next one after.)
+        for (item, due) in [
+            ("- Rotate the keys (due Friday, March 6)", date(2024, 3, 6)),
+            (
+                "- Rotate the keys — Due: Fri, Mar 6, 2026",
+                date(2026, 3, 6),
+            ),
+            (
+                "- Rotate the keys (owner: @li, due: Friday, March 6, 2026)",
+                date(2026, 3, 6),
+            ),
+        ] {
+            let (a, diagnostics) = one_item(item);
+            assert_eq!((a.text.as_str(), a.due), ("Rotate the keys", due), "{item}");
+            assert!(diagnostics.is_empty(), "{item}: {diagnostics:?}");
+        }
+        // A weekday alone is still no date, and says so.
+        let (a, diagnostics) = one_item("- Rotate the keys (due: Friday)");
+        assert_eq!(a.due, None);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    }
+
+    #[test]
+    fn an_owner_key_without_its_colon_names_a_person_written_plainly() {
+        for (item, owner) in [
+            (
+                "- Write the runbook — owner J. Alvarez, due 2026-04-01",
+                "J. Alvarez",
+            ),
+            ("- Write the runbook (owned by Ana Lima)", "Ana Lima"),
+            (
+                "- Write the runbook, assigned to Platform Team",
+                "Platform Team",
+            ),
+        ] {
+            let (a, _) = one_item(item);
+            assert_eq!(
+                (a.text.as_str(), a.owner.as_deref()),
+                ("Write the runbook", Some(owner)),
+                "{item}"
+            );
+        }
+        // Words that are no name stay in the text.
+        let (a, _) = one_item("- Ask the owner to rotate keys, owner of the vault");
+        assert_eq!(a.owner, None);
+    }
+
+    #[test]
+    fn a_type_tag_that_names_a_kind_of_action_sets_the_item_s_kind() {
+        let (a, _) = one_item("- Shard the orders table. **Type: Corrective**");
+        assert_eq!(
+            (a.text.as_str(), a.kind),
+            ("Shard the orders table.", ItemKind::Corrective)
+        );
+        let (a, _) = one_item("- Add a canary stage (type: preventive, owner: @li)");
+        assert_eq!(
+            (a.text.as_str(), a.kind, a.owner.as_deref()),
+            ("Add a canary stage", ItemKind::Preventive, Some("li"))
+        );
+        // A type that is no kind of action is part of the sentence.
+        let (a, _) = one_item("- Validate the input type: string or number");
+        assert_eq!(a.text, "Validate the input type: string or number");
     }
 }
