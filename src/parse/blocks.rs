@@ -233,7 +233,7 @@ fn list_marker(body: &str) -> (Marker, &str) {
     let other = b[0] >= 0x80;
     let html = matches!(b[0], b'<' | b'&' | b':') || b[0] <= b' ' || other;
     for bullet in [
-        "•", "—", "–", "·", "▪", "➢", "→", "►", "✓", "✔", "🔸", "🔹", "👉",
+        "•", "◦", "‣", "⁃", "—", "–", "·", "▪", "➢", "→", "►", "✓", "✔", "🔸", "🔹", "👉",
     ]
     .iter()
     .filter(|_| other)

@@ -91,6 +91,29 @@ fn a_regional_zone_name_follows_daylight_saving() {
 }
 
 #[test]
+fn a_regional_abbreviation_after_a_time_goes_with_it_and_leaves_it_local() {
+    // `ET` names a region, whose offset changes with daylight saving: the time stays local,
+    // and the abbreviation is not the entry's text.
+    let doc = "# Checkout outage\n\nDate: 2026-07-14\n\n## Timeline\n\n- 10:32 ET: alerts fired\n\
+               - 11:40 PT - error rate back to normal, incident resolved\n- 11:50 ETA for the fix\n";
+    let (start, end) = times(doc);
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2026-07-14T10:32:00", "2026-07-14T11:40:00")
+    );
+    let pm = crate::parse::parse("t.md", doc, &Default::default());
+    let texts: Vec<_> = pm.timeline.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "alerts fired",
+            "error rate back to normal, incident resolved",
+            "ETA for the fix"
+        ]
+    );
+}
+
+#[test]
 fn a_stated_start_and_duration_give_the_end() {
     let (start, end) = times(
         "Status: final<br> Owners: @a\n\n## Summary\n\nDescription: the site was down.<br>\

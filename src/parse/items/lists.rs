@@ -714,6 +714,28 @@ mod tests {
     }
 
     #[test]
+    fn the_bullets_of_documents_exported_from_editors_mark_items() {
+        // Google Docs and Slack write a nested list's bullets as `◦`; others `‣`, `⁃`.
+        let pm = parse(
+            "## Action items\n\n• Add a canary stage (@dana)\n  ◦ Alert on error budget burn\n\
+             ‣ Write the rollback runbook\n⁃ Page on queue lag\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Add a canary stage",
+                "Write the rollback runbook",
+                "Page on queue lag"
+            ]
+        );
+        // (Nested under an item, as `-` bullets are: its detail.)
+        assert_eq!(
+            pm.actions[0].detail.as_deref(),
+            Some("Alert on error budget burn")
+        );
+    }
+
+    #[test]
     fn a_bullet_that_is_only_a_field_is_the_list_s_or_the_item_s_field_not_an_item() {
         let pm = parse(
             "## Action items\n\n**Monitoring**\n\n- Owner: @max\n- Add a failure-rate alert\n\

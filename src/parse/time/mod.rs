@@ -25,9 +25,9 @@ use scan::Scanner;
 pub(crate) use dates::{date_order, numeric_month_day, parse_date, without_weekday};
 pub(crate) use durations::{duration_minutes, leading_duration_minutes};
 pub(crate) use ranges::{may_hold_range, range_in};
-use zones::leading_named_zone;
 pub(crate) use zones::named_zone;
 pub use zones::zone_offset;
+use zones::{leading_local_zone_word, leading_named_zone};
 
 /// The zone a note names: an IANA or regional name ("All times in Europe/Berlin", whose
 /// daylight saving follows each entry's date), else the last zone written without a time
@@ -325,6 +325,8 @@ fn moment_from(
     if f.stamp.time.is_some() && f.stamp.offset.is_none() && text[f.end..].starts_with(' ') {
         if let Some((zone, len)) = leading_named_zone(&text[f.end..]) {
             f.named = Some(zone);
+            f.end += len;
+        } else if let Some(len) = leading_local_zone_word(&text[f.end..]) {
             f.end += len;
         }
     }

@@ -11,7 +11,7 @@ use crate::clock::Zone;
 /// readings for the ambiguous CST/IST: the corpus uses them that way; GST is Gulf Standard
 /// Time, as operations teams in the Gulf write it). `ET` and `PT` are not here: they name a
 /// region whose offset changes with daylight saving, not an offset, so a time written with
-/// one stays local.
+/// one stays local (see [`leading_local_zone_word`]).
 const ZONES: [(&str, i32); 36] = [
     ("utc", 0),
     ("gmt", 0),
@@ -104,6 +104,16 @@ pub(crate) fn named_zone(text: &str) -> Option<Zone> {
             .find(|(name, _)| lower.contains(name))
             .map(|(_, tz)| Zone::Named(*tz))
     })
+}
+
+/// The bytes a regional zone abbreviation (`ET`, `CT`, `MT`, `PT`, in capitals, a word of its
+/// own) takes at the start of `text` after spaces: it belongs to the time before it (`10:32
+/// ET: alerts fired` is the entry "alerts fired"), which it leaves local.
+pub(super) fn leading_local_zone_word(text: &str) -> Option<usize> {
+    let t = text.trim_start_matches(' ');
+    let word = t.get(..2)?;
+    let ends = !t[2..].starts_with(|c: char| c.is_alphanumeric());
+    (ends && ["ET", "CT", "MT", "PT"].contains(&word)).then(|| text.len() - t.len() + 2)
 }
 
 /// An IANA zone name opening `text` after spaces: the zone and the bytes it takes.
