@@ -512,10 +512,24 @@ impl Stated {
                 Some(ctx.complete(&f, day))
             })
         };
-        if let Some(t) = field(&["incident_start", "start", "started", "start_time", "began"]) {
+        if let Some(t) = field(&[
+            "incident_start",
+            "start",
+            "started",
+            "started_at",
+            "start_time",
+            "began",
+        ]) {
             self.start = Some(t);
         }
-        if let Some(t) = field(&["incident_end", "end", "ended", "end_time", "resolved_at"]) {
+        if let Some(t) = field(&[
+            "incident_end",
+            "end",
+            "ended",
+            "ended_at",
+            "end_time",
+            "resolved_at",
+        ]) {
             self.end = Some(t);
         }
     }

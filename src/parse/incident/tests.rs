@@ -70,6 +70,15 @@ fn front_matter_times_win_and_its_date_yields_to_the_texts() {
         (start.as_str(), end.as_str()),
         ("2026-10-01T09:45:00Z", "2026-10-02T07:07:00Z")
     );
+    // `started_at` / `resolved_at`, as incident tools export them.
+    let (start, end) = times(
+        "---\nstarted_at: 2025-05-20T21:14:00-07:00\nresolved_at: 2025-05-20T23:02:00-07:00\n---\n\
+         # Spam wave\n\n## Timeline\n\nAll times US/Pacific.\n\n- **21:10** campaign starts\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-05-20T21:14:00-07:00", "2025-05-20T23:02:00-07:00")
+    );
     // The publication date is not the incident's when the text labels another.
     let (start, _) = times(
         "---\ndate: 2024-02-23\n---\n# Ceremony\n\nDate: 2024-02-21\n\n\

@@ -93,7 +93,8 @@ pub(super) fn column_of(header: &str) -> Option<Field> {
         "owner" | "owners" | "assignee" | "assignees" | "dri" | "poc" | "contact" | "lead"
         | "team" | "accountable" => Field::Owner,
         "date" | "deadline" | "eta" => Field::Due,
-        "ticket" | "tickets" | "issue" | "issues" | "bug" | "jira" => Field::Issue,
+        // (`Key`, `Issue key`: the column a Jira export opens with.)
+        "ticket" | "tickets" | "issue" | "issues" | "bug" | "jira" | "key" => Field::Issue,
         "status" | "state" | "closed" | "completed" | "complete" | "resolved" => Field::Status,
         "priority" => Field::Priority,
         _ => match words[0] {

@@ -410,6 +410,26 @@ mod tests {
     }
 
     #[test]
+    fn a_jira_export_s_key_column_is_each_row_s_issue_and_its_summary_the_item() {
+        for header in [
+            "| Key | Summary | Assignee |",
+            "| Issue key | Title | Assignee |",
+        ] {
+            let pm = parse(&format!(
+                "## Action items\n\n{header}\n|---|---|---|\n\
+                 | PAY-5120 | Add fallback for renamed env var | Jonas |\n"
+            ));
+            assert_eq!(texts(&pm), ["Add fallback for renamed env var"], "{header}");
+            assert_eq!(
+                pm.actions[0].issue,
+                Some(crate::model::IssueRef::External("PAY-5120".into())),
+                "{header}"
+            );
+            assert_eq!(pm.actions[0].owner.as_deref(), Some("Jonas"));
+        }
+    }
+
+    #[test]
     fn a_hard_wrapped_table_row_and_spacer_rows_keep_the_table() {
         let pm = parse(
             "## Action Items\n\n| Description | Type | Assignee |\n| --- | --- | --- |\n\

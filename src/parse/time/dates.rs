@@ -123,11 +123,13 @@ impl Scanner<'_> {
     }
 
     /// `03/14/2024`, `14.03.2024`, `03, 14, 2024`: a date when the order is certain (one
-    /// number above 12); `04-12-2022` is an [`UnorderedDate`] that the document's other dates
-    /// may settle.
+    /// number above 12, or dots: `05.09.2025` is day first wherever dates are written so);
+    /// `04-12-2022` is an [`UnorderedDate`] that the document's other dates may settle.
     pub(super) fn numeric_date(&self, i: usize) -> Option<Mention> {
         let (a, b, year, end) = self.numeric_parts(i)?;
+        let dotted = self.s.get(i + self.digits(i).1) == Some(&b'.');
         let what = match (a > 12, b > 12) {
+            (false, false) if dotted => What::Date(NaiveDate::from_ymd_opt(year, b, a)?),
             (false, true) => What::Date(NaiveDate::from_ymd_opt(year, a, b)?),
             (true, false) => What::Date(NaiveDate::from_ymd_opt(year, b, a)?),
             (false, false) => What::Unordered(UnorderedDate {
@@ -347,6 +349,18 @@ pub(crate) fn numeric_month_day(text: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_written_with_dots_is_day_first() {
+        let d = NaiveDate::from_ymd_opt(2025, 9, 5);
+        for text in ["05.09.2025", "5.9.2025", "due 05.09.2025"] {
+            assert_eq!(parse_date(text, None), d, "{text}");
+        }
+        // With dashes or slashes the order stays open until the document settles it.
+        for text in ["05-09-2025", "05/09/2025"] {
+            assert_eq!(parse_date(text, None), None, "{text}");
+        }
+    }
 
     #[test]
     fn a_day_a_month_s_name_and_a_year_joined_by_dashes_or_slashes_is_a_date() {
