@@ -103,7 +103,7 @@ pub(crate) fn read(
             // An explicit action label is always an item (README: "Always an item").
             Block::Node(n) if vocab::after_action_label(&n.text).is_some() => reader.item(n, None),
             Block::Node(n) => {
-                if n.is_title() && !has_own_content(n) {
+                if (n.is_title() && !has_own_content(n)) || is_bold_group_label(n) {
                     reader.group(n, 0);
                 } else if n.is_title() {
                     reader.item(n, None);
@@ -366,6 +366,23 @@ fn is_sign_off(n: &Node) -> bool {
     )
 }
 
+/// Whether a list item is a group label written in bold, without a colon (`- **Caching**`
+/// over `- Add a TTL`, `- Warm on deploy`): a few words, and under them only list items that
+/// read as items. A bold title over prose or fields is an item with its detail.
+fn is_bold_group_label(n: &Node) -> bool {
+    let t = n.text.trim();
+    let bold = ["**", "__"].iter().any(|m| {
+        t.len() > 4 && t.starts_with(m) && t.ends_with(m) && !t[2..t.len() - 2].contains(m)
+    });
+    bold && n.marker != Marker::None
+        && inline::words_up_to(n.plain_str(), 7) <= 6
+        && !n.plain_str().ends_with('.')
+        && !n.children.is_empty()
+        && n.children
+            .iter()
+            .all(|c| c.marker != Marker::None && field_line(c).is_none() && reads_like_item(c))
+}
+
 fn reads_like_item(n: &Node) -> bool {
     let p = n.plain_str();
     let t = p.trim();
@@ -477,8 +494,7 @@ impl Reader<'_> {
         }
         let first = self.out.len();
         for child in &title.children {
-            if child.is_title()
-                && !has_own_content(child)
+            if ((child.is_title() && !has_own_content(child)) || is_bold_group_label(child))
                 && !child.children.is_empty()
                 && depth < 4
             {
@@ -941,6 +957,29 @@ mod tests {
         let detail = pm.actions[0].detail.as_deref().unwrap_or_default();
         assert!(detail.contains("They fire at 80%"), "{detail:?}");
         assert!(detail.contains("page at 90%"), "{detail:?}");
+    }
+
+    #[test]
+    fn a_bold_label_over_a_list_of_items_groups_them() {
+        let pm = parse(
+            "## Action items\n\n- **Caching**\n  - Add a TTL to the session cache\n  \
+             - Warm the cache on deploy\n- **Monitoring**\n  - Alert on pool saturation\n\
+             - Rotate the keys\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.group.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Add a TTL to the session cache", Some("Caching")),
+                ("Warm the cache on deploy", Some("Caching")),
+                ("Alert on pool saturation", Some("Monitoring")),
+                ("Rotate the keys", None),
+            ]
+        );
     }
 
     #[test]
