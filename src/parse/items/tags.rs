@@ -51,6 +51,21 @@ fn meta_parts(s: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Whether a segment after a dash is a person's name signing the item: two or three words
+/// written as a name (`Lukas Hoffmann`, `N. Schulz`), none a priority's.
+fn signs_item(tail: &str) -> bool {
+    let words = tail.split_whitespace();
+    words.clone().count() >= 2
+        && is_name(tail)
+        && !words.into_iter().any(|w| {
+            [
+                "high", "medium", "low", "critical", "urgent", "priority", "phase",
+            ]
+            .iter()
+            .any(|p| w.eq_ignore_ascii_case(p))
+        })
+}
+
 /// Whether the word that ends at byte `comma` of `s` is a weekday that opens a date
 /// (`Friday, March 6`): the comma goes with the date.
 fn weekday_before(s: &str, comma: usize) -> bool {
@@ -459,8 +474,17 @@ impl Reader<'_> {
             let Some((head, tail)) = split_last_segment(trimmed) else {
                 break;
             };
-            if tail.is_empty() || !self.all_meta(tail, line, meta, false) {
+            if tail.is_empty() {
                 break;
+            }
+            if !self.all_meta(tail, line, meta, false) {
+                // `— Lukas Hoffmann`: a person's full name after a dash, as checklists sign
+                // their items. (One word may name a tool: "— Grafana".)
+                let after_dash = trimmed[head.len()..].trim_start().starts_with(['—', '–']);
+                if !(after_dash && meta.owner.is_none() && signs_item(tail)) {
+                    break;
+                }
+                meta.owner = Some(tail.to_string());
             }
             t = head;
         }
@@ -1019,6 +1043,36 @@ mod tests {
         // Words that are no name stay in the text.
         let (a, _) = one_item("- Ask the owner to rotate keys, owner of the vault");
         assert_eq!(a.owner, None);
+    }
+
+    #[test]
+    fn a_full_name_after_a_dash_signs_the_item() {
+        for (item, owner, due) in [
+            (
+                "- [ ] Disable automatic firmware updates — Lukas Hoffmann",
+                "Lukas Hoffmann",
+                None,
+            ),
+            (
+                "- [ ] Subscribe to the release notes — N. Schulz — 2025-09-30",
+                "N. Schulz",
+                date(2025, 9, 30),
+            ),
+        ] {
+            let (a, _) = one_item(item);
+            assert_eq!(a.owner.as_deref(), Some(owner), "{item}");
+            assert_eq!(a.due, due, "{item}");
+            assert!(!a.text.contains(owner), "{item}: {:?}", a.text);
+        }
+        // One word may name a tool, a priority is no name, and a comma joins the sentence.
+        for item in [
+            "- Move the alerts — Grafana",
+            "- Move the alerts — High Priority",
+            "- Move the alerts, Grafana Cloud",
+        ] {
+            let (a, _) = one_item(item);
+            assert_eq!(a.owner, None, "{item}");
+        }
     }
 
     #[test]
