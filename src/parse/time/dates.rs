@@ -41,14 +41,7 @@ pub(crate) fn without_weekday(text: &str) -> &str {
     let len = text
         .find(|c: char| !c.is_ascii_alphabetic())
         .unwrap_or(text.len());
-    let word = &text[..len];
-    let is_weekday = len >= 3
-        && WEEKDAYS.iter().any(|d| {
-            word.eq_ignore_ascii_case(d)
-                || word.eq_ignore_ascii_case(&d[..3])
-                || (matches!(*d, "tuesday" | "thursday")
-                    && word.eq_ignore_ascii_case(&d[..d.len() - 3]))
-        });
+    let is_weekday = is_weekday(&text[..len]);
     let rest = text[len..].strip_prefix([',', '.']).unwrap_or(&text[len..]);
     let after = rest.trim_start_matches(' ');
     if is_weekday && after.len() < rest.len() && !after.is_empty() {
@@ -56,6 +49,17 @@ pub(crate) fn without_weekday(text: &str) -> &str {
     } else {
         text
     }
+}
+
+/// Whether `word` names a weekday, whole or shortened (`Thursday`, `Thu`, `Thurs`).
+pub(crate) fn is_weekday(word: &str) -> bool {
+    word.len() >= 3
+        && WEEKDAYS.iter().any(|d| {
+            word.eq_ignore_ascii_case(d)
+                || word.eq_ignore_ascii_case(&d[..3])
+                || (matches!(*d, "tuesday" | "thursday")
+                    && word.eq_ignore_ascii_case(&d[..d.len() - 3]))
+        })
 }
 
 fn month_number(word: &[u8]) -> Option<u32> {

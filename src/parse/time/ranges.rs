@@ -154,8 +154,8 @@ fn skip_zone_note(gap: &str) -> &str {
     }
 }
 
-/// What stands between the two ends of a range: `-`, `to`, `until`, `and ended at`,
-/// `and was resolved at`.
+/// What stands between the two ends of a range: `-`, `→`, `to`, `until`, `and ended at`,
+/// `and was resolved at`, `to Thu` (the end's weekday).
 fn is_connector(gap: &str) -> bool {
     let mut words = gap.split_whitespace();
     let Some(first) = words.next() else {
@@ -163,27 +163,28 @@ fn is_connector(gap: &str) -> bool {
     };
     if !matches!(
         first,
-        "-" | "–" | "—" | "--" | "to" | "and" | "until" | "till" | "through"
+        "-" | "–" | "—" | "--" | "→" | "->" | "to" | "and" | "until" | "till" | "through"
     ) {
         return false;
     }
     words.all(|w| {
-        matches!(
-            w,
-            "ended"
-                | "end"
-                | "ends"
-                | "was"
-                | "it"
-                | "resolved"
-                | "restored"
-                | "recovered"
-                | "finished"
-                | "fixed"
-                | "at"
-                | "by"
-                | "on"
-        )
+        super::dates::is_weekday(w.trim_end_matches(','))
+            || matches!(
+                w,
+                "ended"
+                    | "end"
+                    | "ends"
+                    | "was"
+                    | "it"
+                    | "resolved"
+                    | "restored"
+                    | "recovered"
+                    | "finished"
+                    | "fixed"
+                    | "at"
+                    | "by"
+                    | "on"
+            )
     })
 }
 
@@ -338,6 +339,16 @@ mod tests {
             "14:00:00 / 14:30:00"
         );
         assert_eq!(r("9:00 - 5:00 PM"), "09:00:00 / 17:00:00");
+        // An arrow joins the ends, and the end's weekday may stand after the connector.
+        assert_eq!(
+            r("Window: 2025-06-12 19:40 UTC → 2025-06-12 21:55 UTC"),
+            "2025-06-12T19:40:00Z / 2025-06-12T21:55:00Z"
+        );
+        assert_eq!(
+            r("Unavailable from Wed 26 Feb 2025 14:20 GMT to Thu 27 Feb 2025 10:05 GMT."),
+            "2025-02-26T14:20:00Z / 2025-02-27T10:05:00Z"
+        );
+        assert_eq!(r("from 10:00 to Thursday lunch, 12:30"), "");
         assert_eq!(
             r("from 23:00 to 01:30, 2024-01-01"),
             "2024-01-01T23:00:00 / 2024-01-02T01:30:00"
