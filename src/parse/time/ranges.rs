@@ -26,7 +26,9 @@ pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
         if !times && !days {
             continue;
         }
+        // (A zone in brackets ends its moment before the closing bracket: `14:20 (GMT) to`.)
         let gap = text[a.end..b.start].trim().to_ascii_lowercase();
+        let gap = gap.strip_prefix(')').unwrap_or(&gap);
         let connector = is_connector(skip_zone_note(
             gap.trim_matches(|c: char| c == ',' || c == ' '),
         ));
@@ -140,14 +142,15 @@ fn day_until_clock(text: &str, a: &Found) -> Option<Found> {
     None
 }
 
-/// The gap after a zone note the scan does not read as a zone (`(PT) to`: a region whose
-/// offset depends on the date): a parenthesis of a few letters.
+/// The gap after a note in brackets: a zone the scan does not read as one (`(PT) to`: a
+/// region whose offset depends on the date), or a few words (`08:10Z (release published) to
+/// 17:25Z`). A bracket with a figure may hold a moment of its own, and stays.
 fn skip_zone_note(gap: &str) -> &str {
     let Some(rest) = gap.strip_prefix('(') else {
         return gap;
     };
     match rest.split_once(')') {
-        Some((note, after)) if note.len() <= 5 && note.bytes().all(|c| c.is_ascii_alphabetic()) => {
+        Some((note, after)) if note.len() <= 30 && !note.bytes().any(|c| c.is_ascii_digit()) => {
             after.trim_start_matches([',', ' '])
         }
         _ => gap,
@@ -349,6 +352,16 @@ mod tests {
             "2025-02-26T14:20:00Z / 2025-02-27T10:05:00Z"
         );
         assert_eq!(r("from 10:00 to Thursday lunch, 12:30"), "");
+        // A zone in brackets after each end, a note in brackets after the start.
+        assert_eq!(
+            r("The outage ran from 2025-02-26 14:20 (GMT) to 2025-02-27 10:05 (GMT)."),
+            "2025-02-26T14:20:00Z / 2025-02-27T10:05:00Z"
+        );
+        assert_eq!(
+            r("Outage: from 2025-05-06T08:10Z (release published) to 2025-05-06T17:25Z."),
+            "2025-05-06T08:10:00Z / 2025-05-06T17:25:00Z"
+        );
+        assert_eq!(r("from 10:00 (see 11:00 note) to 12:00"), "");
         assert_eq!(
             r("from 23:00 to 01:30, 2024-01-01"),
             "2024-01-01T23:00:00 / 2024-01-02T01:30:00"
