@@ -80,7 +80,15 @@ pub(crate) fn heading_item(
             Some((field, _)) if field != Field::Text => {
                 reader.meta_words(n.plain_str(), n.line_no, &mut meta)
             }
-            _ => detail.push(n.plain()),
+            // "Currently these go to email only. Owner: Priyanka S. Target: 2025-04-18.": fields
+            // that end the paragraph are the item's too.
+            _ => {
+                let text = n.plain_str();
+                let kept = reader.cut_tag_tail(text, n.line_no, &mut meta);
+                if !kept.trim().is_empty() {
+                    detail.push(kept.trim_end().to_string());
+                }
+            }
         }
     }
     if let Some(item) = reader.out.get_mut(before) {
@@ -95,6 +103,34 @@ pub(crate) fn heading_item(
 #[cfg(test)]
 mod tests {
     use crate::parse::items::tests::*;
+
+    #[test]
+    fn fields_that_end_the_paragraph_under_a_heading_item_are_its_fields() {
+        let pm = parse(
+            "## Follow-up actions\n\n#### 1) Page on crash-rate alerts during rollout\n\n\
+             Currently these go to email only. Owner: Priyanka S. Target: 2025-04-18.\n\n\
+             #### 2) Review the alert routing table\n\nThe status: page is stale, see the doc.\n",
+        );
+        assert_eq!(
+            text_owner_due(&pm),
+            [
+                (
+                    "Page on crash-rate alerts during rollout",
+                    Some("Priyanka S."),
+                    date(2025, 4, 18)
+                ),
+                ("Review the alert routing table", None, None),
+            ]
+        );
+        assert_eq!(
+            pm.actions[0].detail.as_deref(),
+            Some("Currently these go to email only.")
+        );
+        assert_eq!(
+            pm.actions[1].detail.as_deref(),
+            Some("The status: page is stale, see the doc.")
+        );
+    }
 
     #[test]
     fn items_written_as_headings_with_a_paragraph_under_each() {

@@ -493,7 +493,7 @@ impl Reader<'_> {
 
     /// `t` without a tail of `key: value` tags, cut at the first tag key (not inside a
     /// bracket) when everything from there is metadata (recorded in `meta`).
-    fn cut_tag_tail<'t>(&mut self, t: &'t str, line: usize, meta: &mut Meta) -> &'t str {
+    pub(super) fn cut_tag_tail<'t>(&mut self, t: &'t str, line: usize, meta: &mut Meta) -> &'t str {
         match first_tag(t) {
             Some(cut)
                 if !opens_bracket(&t[..cut]) && self.all_meta(&t[cut..], line, meta, false) =>
