@@ -592,7 +592,8 @@ pub(super) fn trailing_due(t: &str, reference: Option<NaiveDate>) -> Option<(&st
         return None;
     }
     let lower = t.to_ascii_lowercase();
-    for cue in [" by ", " due ", " due: ", " due by "] {
+    // (`📅 2025-01-12`: the due date of Obsidian's task lists.)
+    for cue in [" by ", " due ", " due: ", " due by ", " 📅 "] {
         if let Some(p) = lower.rfind(cue) {
             let rest = &t[p + cue.len()..];
             // After "due", also a month and day in figures (`due 3/30`); after "by" they may

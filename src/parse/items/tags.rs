@@ -1046,6 +1046,15 @@ mod tests {
     }
 
     #[test]
+    fn an_obsidian_task_s_calendar_emoji_gives_its_due_date() {
+        let (a, _) = one_item("- [ ] Rotate the signing keys 📅 2025-01-12");
+        assert_eq!(
+            (a.text.as_str(), a.due),
+            ("Rotate the signing keys", date(2025, 1, 12))
+        );
+    }
+
+    #[test]
     fn a_full_name_after_a_dash_signs_the_item() {
         for (item, owner, due) in [
             (
