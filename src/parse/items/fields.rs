@@ -157,6 +157,24 @@ pub(super) fn is_login(s: &str) -> bool {
     s.len() <= 80 && !s.starts_with('@') && crate::model::is_login(s)
 }
 
+/// An e-mail address standing for an owner (`payments@corp.com`): a local part, one `@`, and
+/// a domain with a dot.
+pub(super) fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"._%+-".contains(&c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    local_ok
+        && labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'))
+}
+
 /// A person's or a team's name written plainly (`Raj`, `Raj Patel`, `SRE`): one to three
 /// words, each opening with a capital and made of letters (and `.`, `'`, `-`), that is no
 /// status (`Done`, `In Progress`) or relative deadline (`Next Sprint`).

@@ -2,7 +2,7 @@
 //! lines with the items under them, and the prose around a list that is not an item.
 
 use super::fields::{
-    apply_title, field_line, field_line_text, is_login, is_name, is_priority_token,
+    apply_title, field_line, field_line_text, is_email, is_login, is_name, is_priority_token,
     owner_field_prefix, owner_prefix, split_value, status_word, Field, Status,
 };
 use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix, issue_ref};
@@ -230,6 +230,7 @@ fn field_node<'n>(n: &'n Node, ctx: &Context) -> Option<&'n str> {
             .all(|p| {
                 p.strip_prefix('@').is_some_and(is_login)
                     || is_name(p)
+                    || is_email(p)
                     || (p.ends_with(" team") && inline::words_up_to(p, 4) <= 3)
             }),
         Field::Due => time::parse_date(value, ctx.date).is_some(),
@@ -630,6 +631,18 @@ impl Reader<'_> {
                 after.is_empty() || after.starts_with(['(', '['])
             })
         });
+        // `~~Move the workers~~ Won't fix`: a status written after the strike says what
+        // became of the action; the action is the struck text.
+        let struck_status = raw.trim_start().strip_prefix("~~").and_then(|r| {
+            let (inner, after) = r.split_once("~~")?;
+            let status = status_word(after.trim().trim_matches(['-', '—', '–', ':', '.', ' ']))?;
+            Some((inner, status))
+        });
+        if let Some((inner, status)) = struck_status {
+            text = std::borrow::Cow::Owned(inline::plain(inner));
+            meta.done |= status == Status::Done;
+            meta.not_planned |= status == Status::Dropped;
+        }
         // (Struck through with a note that says dropped, `(won't do)`, it is not planned.)
         if raw.trim_start().starts_with(":white_check_mark:")
             || (struck || plain.is_empty() && raw.contains("~~")) && !meta.not_planned

@@ -301,6 +301,18 @@ impl Reader<'_> {
                     t = rest.trim_start();
                 }
             }
+            // `IN PROGRESS: ...`, `WON'T FIX: ...`: a status in capitals opening the item
+            // (in other case it may be a label of the text, "Blocked: waiting on the vendor").
+            if let Some((head, rest)) = t.split_once(':') {
+                let capitals = head.len() <= 16
+                    && head.bytes().any(|b| b.is_ascii_uppercase())
+                    && !head.bytes().any(|b| b.is_ascii_lowercase());
+                if let Some(status) = status_word(head).filter(|_| capitals) {
+                    meta.done |= status == Status::Done;
+                    meta.not_planned |= status == Status::Dropped;
+                    t = rest.trim_start();
+                }
+            }
             if let Some((p, rest)) = leading_priority(t) {
                 meta.priority = Some(p.to_string());
                 t = rest;
@@ -1043,6 +1055,61 @@ mod tests {
         // Words that are no name stay in the text.
         let (a, _) = one_item("- Ask the owner to rotate keys, owner of the vault");
         assert_eq!(a.owner, None);
+    }
+
+    #[test]
+    fn a_status_in_capitals_opening_an_item_or_after_its_strike_is_its_status() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Remediation\n\n- IN PROGRESS: Alert when purge calls fail (Owner: sre)\n\
+             - WON'T FIX: Build our own purge proxy\n- DONE: Issue a new token\n\
+             - [ ] ~~Move workers to a separate cluster~~ Won't fix\n\
+             - [ ] ~~Add a cache~~ — Done\n- Blocked: waiting on the vendor's fix\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.done, a.not_planned))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Alert when purge calls fail", false, false),
+                ("Build our own purge proxy", false, true),
+                ("Issue a new token", true, false),
+                ("Move workers to a separate cluster", false, true),
+                ("Add a cache", true, false),
+                ("Blocked: waiting on the vendor's fix", false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_owner_field_may_be_an_email_address() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Corrective actions\n\nAction 1: Make the billing job idempotent.\n\
+             Owner: payments@corp.com. Due: 2025-11-21.\n\n\
+             Refund all duplicated charges.\nOwner: finance@corp.com\n",
+        );
+        assert_eq!(
+            pm.actions
+                .iter()
+                .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
+                .collect::<Vec<_>>(),
+            [
+                (
+                    "Make the billing job idempotent.",
+                    Some("payments@corp.com"),
+                    date(2025, 11, 21)
+                ),
+                (
+                    "Refund all duplicated charges.",
+                    Some("finance@corp.com"),
+                    None
+                ),
+            ]
+        );
     }
 
     #[test]
