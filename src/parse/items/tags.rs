@@ -326,7 +326,7 @@ impl Reader<'_> {
                 if let Some((login, rest)) = t[1..].split_once([' ', ':']) {
                     if is_login(login) {
                         meta.owner.get_or_insert_with(|| login.to_string());
-                        t = rest.trim_start_matches([':', ' ', '-']);
+                        t = rest.trim_start_matches([':', ' ', '-', '—', '–']);
                     }
                 }
             }
@@ -1081,6 +1081,15 @@ mod tests {
                 ("Add a cache", true, false),
                 ("Blocked: waiting on the vendor's fix", false, false),
             ]
+        );
+    }
+
+    #[test]
+    fn a_login_opening_an_item_before_a_dash_owns_it() {
+        let (a, _) = one_item("• @sam — add a lint rule for the poll interval");
+        assert_eq!(
+            (a.text.as_str(), a.owner.as_deref()),
+            ("add a lint rule for the poll interval", Some("sam"))
         );
     }
 
