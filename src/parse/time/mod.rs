@@ -428,6 +428,11 @@ mod tests {
         assert_eq!(stamp("10:00 M"), "10:00:00");
         assert_eq!(stamp("at 5pm"), "17:00:00");
         assert_eq!(stamp("2:54 PM PST: merged"), "14:54:00-08:00");
+        // `15h20` as French teams write it; `1h30` and `24h30m` are durations.
+        assert_eq!(stamp("2025-10-02 15h20 CEST"), "2025-10-02T15:20:00+02:00");
+        assert_eq!(stamp("09h40 upgrade rolled out"), "09:40:00");
+        assert_eq!(stamp("it took 1h30 to recover"), "");
+        assert_eq!(stamp("down for 12h30m"), "");
     }
 
     #[test]

@@ -226,6 +226,7 @@ pub(crate) fn may_hold_range(text: &str) -> bool {
             i - start <= 2 && start >= 2 && b[start - 1] == b':' && b[start - 2].is_ascii_digit();
         let next = b.get(i).copied().unwrap_or(0);
         let ends_an_hour = matches!(next, b':' | b'.')
+            || (next == b'h' && i - start == 2 && b.get(i + 1).is_some_and(u8::is_ascii_digit))
             || mark(next)
             || (next == b' ' && b.get(i + 1).is_some_and(|c| mark(*c)));
         if !after_colon && ends_an_hour {
@@ -270,6 +271,7 @@ mod tests {
             " - ",
             " to ",
             "123:45",
+            "09h40",
         ];
         for a in parts {
             for b in parts {
@@ -352,6 +354,10 @@ mod tests {
             "2025-02-26T14:20:00Z / 2025-02-27T10:05:00Z"
         );
         assert_eq!(r("from 10:00 to Thursday lunch, 12:30"), "");
+        assert_eq!(
+            r("The outage lasted from 09h40 to 11h15 UTC on 18 February 2025."),
+            "2025-02-18T09:40:00Z / 2025-02-18T11:15:00Z"
+        );
         // A zone in brackets after each end, a note in brackets after the start.
         assert_eq!(
             r("The outage ran from 2025-02-26 14:20 (GMT) to 2025-02-27 10:05 (GMT)."),

@@ -23,11 +23,11 @@ fn is_alnum(b: u8) -> bool {
 }
 
 /// Bytes that may follow the one or two digits of a numeric date (`/ - . ,`), a day
-/// (`5th`, `22 February`) or an hour (`14:00`, `9.30pm`, `10 AM`, `8pm`): any other ends
+/// (`5th`, `22 February`) or an hour (`14:00`, `9.30pm`, `10 AM`, `8pm`, `15h20`): any other ends
 /// the number without a mention.
 const FOLLOWS_DAY_OR_HOUR: [bool; 256] = {
     let mut t = [false; 256];
-    let bytes = b"/-.,: stnrapSTNRAP";
+    let bytes = b"/-.,: stnrapSTNRAPh";
     let mut k = 0;
     while k < bytes.len() {
         t[bytes[k] as usize] = true;

@@ -1,4 +1,4 @@
-//! Times of day: `14:00`, `03:39:25`, `9:00 PM`, `8pm`, `1506 UTC`, `0930Z`.
+//! Times of day: `14:00`, `03:39:25`, `9:00 PM`, `8pm`, `1506 UTC`, `0930Z`, `15h20`.
 
 use chrono::NaiveTime;
 
@@ -13,6 +13,17 @@ impl Scanner<'_> {
             return None;
         }
         let mut j = i + hn;
+        // `15h20`, `09h40`, as French and Canadian teams write the time: two figures for the
+        // hour, so that a duration such as `1h30` stays one.
+        if hn == 2 && h < 24 && self.s.get(j) == Some(&b'h') {
+            let (mm, mn) = self.digits(j + 1);
+            let end = j + 1 + mn;
+            if mn == 2 && mm < 60 && !self.s.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+                let time = NaiveTime::from_hms_opt(h, mm, 0)?;
+                return Self::mention(What::Time(time), i, end);
+            }
+            return None;
+        }
         let (mut m, mut sec) = (0, 0);
         let mut has_minutes = false;
         if self.s.get(j) == Some(&b':') || self.s.get(j) == Some(&b'.') && hn <= 2 {
