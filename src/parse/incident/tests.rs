@@ -123,6 +123,19 @@ fn a_regional_abbreviation_after_a_time_goes_with_it_and_leaves_it_local() {
 }
 
 #[test]
+fn an_iana_zone_in_brackets_after_a_range_holds_for_both_ends() {
+    let (start, end) = times(
+        "# Deploy outage\n\nIncident window: 2025-09-15 08:05 – 2025-09-15 10:50 (Europe/Berlin)\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-09-15T08:05:00+02:00", "2025-09-15T10:50:00+02:00")
+    );
+    let (start, _) = times("# Outage\n\nStart: 2025-09-15 08:05 BRT\n");
+    assert_eq!(start, "2025-09-15T08:05:00-03:00");
+}
+
+#[test]
 fn a_stated_start_and_duration_give_the_end() {
     let (start, end) = times(
         "Status: final<br> Owners: @a\n\n## Summary\n\nDescription: the site was down.<br>\

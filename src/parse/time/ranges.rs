@@ -70,6 +70,9 @@ pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
         }
         if a.stamp.offset.is_none() {
             a.stamp.offset = b.stamp.offset;
+            // (`08:05 – 10:50 (Europe/Berlin)`: a named zone, whose offset each end's date
+            // decides.)
+            a.named = a.named.or(b.named);
         }
         if b.stamp.offset.is_none() {
             b.stamp.offset = a.stamp.offset;

@@ -12,7 +12,7 @@ use crate::clock::Zone;
 /// Time, as operations teams in the Gulf write it). `ET` and `PT` are not here: they name a
 /// region whose offset changes with daylight saving, not an offset, so a time written with
 /// one stays local (see [`leading_local_zone_word`]).
-const ZONES: [(&str, i32); 36] = [
+const ZONES: [(&str, i32); 37] = [
     ("utc", 0),
     ("gmt", 0),
     ("z", 0),
@@ -49,6 +49,7 @@ const ZONES: [(&str, i32); 36] = [
     ("akst", -540),
     ("hst", -600),
     ("gst", 240),
+    ("brt", -180),
 ];
 
 /// The offset for a zone abbreviation or an offset written as `+02:00`, `UTC+3`, `GMT-5`.
@@ -117,17 +118,22 @@ pub(super) fn leading_local_zone_word(text: &str) -> Option<usize> {
 }
 
 /// An IANA zone name opening `text` after spaces: the zone and the bytes it takes.
+/// (In brackets too: `10:50 (Europe/Berlin)`.)
 pub(super) fn leading_named_zone(text: &str) -> Option<(Zone, usize)> {
     let t = text.trim_start_matches(' ');
+    let (t, bracketed) = match t.strip_prefix('(') {
+        Some(inner) => (inner, true),
+        None => (t, false),
+    };
     let len = t
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
         .unwrap_or(t.len());
     let word = &t[..len];
-    if !word.contains('/') {
+    if !word.contains('/') || (bracketed && !t[len..].starts_with(')')) {
         return None;
     }
     match Zone::parse(word) {
-        Some(z @ Zone::Named(_)) => Some((z, text.len() - t.len() + len)),
+        Some(z @ Zone::Named(_)) => Some((z, text.len() - t.len() + len + usize::from(bracketed))),
         _ => None,
     }
 }
