@@ -195,10 +195,15 @@ fn a_document_with_a_date_and_no_times_starts_on_that_day() {
 }
 
 fn entry_times(text: &str) -> Vec<String> {
+    entries(text).into_iter().map(|(time, _)| time).collect()
+}
+
+/// Each timeline entry's time (empty when it has none) and text.
+fn entries(text: &str) -> Vec<(String, String)> {
     let pm = crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default());
     pm.timeline
-        .iter()
-        .map(|e| e.time.map(|t| t.to_string()).unwrap_or_default())
+        .into_iter()
+        .map(|e| (e.time.map(|t| t.to_string()).unwrap_or_default(), e.text))
         .collect()
 }
 
@@ -704,29 +709,20 @@ fn a_day_bullet_dates_the_entries_nested_under_it() {
 #[test]
 fn an_iso_time_keeps_the_offset_written_onto_it() {
     // In list entries, where the offset is no part of the entry's text.
-    let pm = crate::parse::parse(
-        "t.md",
+    let got = entries(
         "# Writes failing\n\n## Timeline\n\n- 2024-04-03T08:12:00+02:00 node slow\n\
          - 2024-04-03T09:55:00-0700 writes succeed, resolved\n",
-        &crate::parse::ParseOptions::default(),
     );
-    let got: Vec<_> = pm
-        .timeline
-        .iter()
-        .map(|e| {
-            (
-                e.time.map(|t| t.to_string()).unwrap_or_default(),
-                e.text.as_str(),
-            )
-        })
-        .collect();
     assert_eq!(
         got,
         [
-            ("2024-04-03T08:12:00+02:00".to_string(), "node slow"),
+            (
+                "2024-04-03T08:12:00+02:00".to_string(),
+                "node slow".to_string()
+            ),
             (
                 "2024-04-03T09:55:00-07:00".to_string(),
-                "writes succeed, resolved"
+                "writes succeed, resolved".to_string()
             ),
         ]
     );
@@ -866,31 +862,19 @@ fn a_day_bullet_after_midnight_is_the_day_of_the_entries_under_it() {
 
 #[test]
 fn a_status_page_s_date_dash_time_keeps_its_time() {
-    let pm = crate::parse::parse(
-        "t.md",
+    let got = entries(
         "# Webhooks delayed\n\n## Timeline\n\n\
          - Mar 14, 2024 - 15:47 UTC - Investigating delays in webhook delivery.\n\
          - Mar 14, 2024 - 17:32 UTC - Resolved.\n",
-        &crate::parse::ParseOptions::default(),
     );
-    let got: Vec<_> = pm
-        .timeline
-        .iter()
-        .map(|e| {
-            (
-                e.time.map(|t| t.to_string()).unwrap_or_default(),
-                e.text.as_str(),
-            )
-        })
-        .collect();
     assert_eq!(
         got,
         [
             (
                 "2024-03-14T15:47:00Z".to_string(),
-                "Investigating delays in webhook delivery."
+                "Investigating delays in webhook delivery.".to_string()
             ),
-            ("2024-03-14T17:32:00Z".to_string(), "Resolved."),
+            ("2024-03-14T17:32:00Z".to_string(), "Resolved.".to_string()),
         ]
     );
 }
@@ -907,31 +891,20 @@ fn a_status_page_s_updates_newest_first_are_read_from_the_oldest() {
         ("2024-03-14T15:47:00Z", "2024-03-14T17:32:00Z")
     );
     // Each update is one entry: its text with the moment on the line under it.
-    let pm = crate::parse::parse("t.md", text, &crate::parse::ParseOptions::default());
-    let entries: Vec<_> = pm
-        .timeline
-        .iter()
-        .map(|e| {
-            (
-                e.time.map(|t| t.to_string()).unwrap_or_default(),
-                e.text.as_str(),
-            )
-        })
-        .collect();
     assert_eq!(
-        entries,
+        entries(text),
         [
             (
                 "2024-03-14T17:32:00Z".to_string(),
-                "Resolved - This incident has been resolved."
+                "Resolved - This incident has been resolved.".to_string()
             ),
             (
                 "2024-03-14T16:58:00Z".to_string(),
-                "Monitoring - A fix has been implemented."
+                "Monitoring - A fix has been implemented.".to_string()
             ),
             (
                 "2024-03-14T15:47:00Z".to_string(),
-                "Investigating - We are investigating delays."
+                "Investigating - We are investigating delays.".to_string()
             ),
         ]
     );

@@ -151,6 +151,13 @@ pub(super) fn is_priority_token(s: &str) -> bool {
     b.len() == 2 && (b[0] == b'P' || b[0] == b'p') && (b'0'..=b'4').contains(&b[1])
 }
 
+/// Whether `w` is a priority written as a word (`High`, `critical`), not as `P1`.
+pub(super) fn is_priority_word(w: &str) -> bool {
+    ["high", "medium", "low", "critical", "urgent"]
+        .iter()
+        .any(|p| w.eq_ignore_ascii_case(p))
+}
+
 /// A login as written in text, where a sentence's punctuation may follow it.
 pub(super) fn is_login(s: &str) -> bool {
     let s = s.trim_end_matches(['.', ',', ')', ':']);
@@ -890,13 +897,8 @@ mod tests {
              - [ ] Page finance — Not planned\n- Add a ledger. Status: dropped (covered)\n\
              - Add a ledger two (status: won’t fix)\n- Cancel stale charge jobs nightly\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.done, a.not_planned))
-            .collect();
         assert_eq!(
-            got,
+            texts_done_dropped(&pm),
             [
                 ("Refund tooling", false, true),
                 ("Rewrite billing", false, true),

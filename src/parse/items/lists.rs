@@ -3,7 +3,7 @@
 
 use super::fields::{
     apply_title, field_line, field_line_text, is_email, is_login, is_name, is_priority_token,
-    owner_field_prefix, owner_prefix, split_value, status_word, Field, Status,
+    is_priority_word, owner_field_prefix, owner_prefix, split_value, status_word, Field, Status,
 };
 use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix, issue_ref};
 use super::{merge, Meta, Reader};
@@ -234,13 +234,7 @@ fn field_node<'n>(n: &'n Node, ctx: &Context) -> Option<&'n str> {
                     || (p.ends_with(" team") && inline::words_up_to(p, 4) <= 3)
             }),
         Field::Due => time::parse_date(value, ctx.date).is_some(),
-        Field::Priority => {
-            is_priority_token(value)
-                || matches!(
-                    value.to_ascii_lowercase().as_str(),
-                    "high" | "medium" | "low" | "critical"
-                )
-        }
+        Field::Priority => is_priority_token(value) || is_priority_word(value),
         Field::Status => status_word(value).is_some(),
         Field::Text | Field::Kind | Field::Issue => false,
     };

@@ -182,6 +182,14 @@ mod tests {
             .collect()
     }
 
+    /// Each item's text, whether it is done and whether it is not planned.
+    pub(super) fn texts_done_dropped(pm: &crate::model::Postmortem) -> Vec<(&str, bool, bool)> {
+        pm.actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.done, a.not_planned))
+            .collect()
+    }
+
     /// Each item's text, owner and due date.
     pub(super) fn text_owner_due(
         pm: &crate::model::Postmortem,

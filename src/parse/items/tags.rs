@@ -4,8 +4,8 @@
 
 use super::fields::{
     chip_tail, cued_date, field_line_text, field_of, first_mention, is_login, is_name,
-    is_priority_token, leading_priority, mention_then_date, status_word, trailing_due,
-    without_period, Chip, Field, Status, CHECK_MARKS,
+    is_priority_token, is_priority_word, leading_priority, mention_then_date, status_word,
+    trailing_due, without_period, Chip, Field, Status, CHECK_MARKS,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
 use super::tables::type_kind;
@@ -52,18 +52,10 @@ fn meta_parts(s: &str) -> Vec<&str> {
 }
 
 /// Whether a segment after a dash is a person's name signing the item: two or three words
-/// written as a name (`Lukas Hoffmann`, `N. Schulz`), none a priority's.
+/// written as a name (`Lukas Hoffmann`, `N. Schulz`), none a priority (`High Impact`).
 fn signs_item(tail: &str) -> bool {
-    let words = tail.split_whitespace();
-    words.clone().count() >= 2
-        && is_name(tail)
-        && !words.into_iter().any(|w| {
-            [
-                "high", "medium", "low", "critical", "urgent", "priority", "phase",
-            ]
-            .iter()
-            .any(|p| w.eq_ignore_ascii_case(p))
-        })
+    let mut words = tail.split_whitespace();
+    tail.split_whitespace().count() >= 2 && is_name(tail) && !words.any(is_priority_word)
 }
 
 /// Whether the word that ends at byte `comma` of `s` is a weekday that opens a date
@@ -653,7 +645,7 @@ impl Reader<'_> {
         let lower = part.to_lowercase();
         // `High priority`, or `High` alone among the tags.
         let p = lower.strip_suffix(" priority").unwrap_or(&lower);
-        if matches!(p, "high" | "medium" | "low" | "critical" | "urgent") {
+        if is_priority_word(p) {
             meta.priority = Some(p.to_string());
             return true;
         }
@@ -691,7 +683,7 @@ fn leading_ordinal(t: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::model::ItemKind;
-    use crate::parse::items::tests::{date, one_item};
+    use crate::parse::items::tests::{date, one_item, text_owner_due, texts_done_dropped};
 
     #[test]
     fn chips_of_a_person_or_a_date_at_the_end_are_the_owner_and_the_due_date() {
@@ -1066,13 +1058,8 @@ mod tests {
              - [ ] ~~Move workers to a separate cluster~~ Won't fix\n\
              - [ ] ~~Add a cache~~ — Done\n- Blocked: waiting on the vendor's fix\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.done, a.not_planned))
-            .collect();
         assert_eq!(
-            got,
+            texts_done_dropped(&pm),
             [
                 ("Alert when purge calls fail", false, false),
                 ("Build our own purge proxy", false, true),
@@ -1102,10 +1089,7 @@ mod tests {
              Refund all duplicated charges.\nOwner: finance@corp.com\n",
         );
         assert_eq!(
-            pm.actions
-                .iter()
-                .map(|a| (a.text.as_str(), a.owner.as_deref(), a.due))
-                .collect::<Vec<_>>(),
+            text_owner_due(&pm),
             [
                 (
                     "Make the billing job idempotent.",
