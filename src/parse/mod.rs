@@ -28,6 +28,7 @@ use crate::model::{self, Diagnostic, Postmortem, Section, SectionKind, Severity}
 pub(crate) use blocks::{
     cell_spans, is_delimiter_row, opens_html_table, restyled_box, table_tags, task_box_at, TableTag,
 };
+pub(crate) use items::text_and_issue_columns;
 pub use time::zone_offset;
 
 /// The first line of the status block that the follow-up writes into a postmortem. The parser

@@ -209,20 +209,13 @@ impl HtmlRow<'_> {
     /// an HTML block: the place and the text to insert.
     fn link(&self, link: &Link) -> Option<(At, String)> {
         let a = format!("<a href=\"{}\">{}</a>", link.url, link.reference);
-        let issue_col = self
-            .header
-            .iter()
-            .position(|h| header_is(h, &ISSUE_COLUMNS));
+        let (text_col, issue_col) = crate::parse::text_and_issue_columns(&self.header);
         if let Some(c) = issue_col.filter(|&c| c < self.cells.len()) {
             if self.content(c).trim().is_empty() {
                 return Some((self.cells[c].0, a));
             }
         }
-        let text_col = self
-            .header
-            .iter()
-            .position(|h| header_is(h, &TEXT_COLUMNS))
-            .unwrap_or(0);
+        let text_col = text_col.unwrap_or(0);
         let (_, (line, end)) = *self.cells.get(text_col)?;
         let end = self.lines[line][..end].trim_end().len();
         Some(((line, end), format!(" ({a})")))
@@ -233,60 +226,19 @@ fn is_delimiter(line: &str) -> bool {
     crate::parse::is_delimiter_row(split_ending(line).0)
 }
 
-/// Cell texts of a row, outer pipes dropped, `\|` kept inside a cell.
+/// Cell texts of a row as plain text (as the parser reads a header), outer pipes dropped, `\|`
+/// kept inside a cell.
 fn cells(row: &str) -> Vec<String> {
     crate::parse::cell_spans(row)
-        .map(|(s, e)| row[s..e].trim().to_string())
+        .map(|(s, e)| crate::parse::inline::plain(row[s..e].trim()))
         .collect()
 }
-
-fn header_is(h: &str, names: &[&str]) -> bool {
-    let k = h.trim().trim_matches('*').trim().to_lowercase();
-    names.contains(&k.as_str())
-}
-
-const ISSUE_COLUMNS: [&str; 13] = [
-    "issue",
-    "issues",
-    "bug",
-    "bugs",
-    "ticket",
-    "tickets",
-    "link",
-    "tracking",
-    "jira",
-    "reference",
-    "ref",
-    "tracker",
-    "tracking issue",
-];
-
-const TEXT_COLUMNS: [&str; 15] = [
-    "task",
-    "action",
-    "action item",
-    "action items",
-    "item",
-    "todo",
-    "to do",
-    "description",
-    "what",
-    "corrective action",
-    "preventive action",
-    "preventative action",
-    "follow-up",
-    "followup",
-    "remediation",
-];
 
 fn link_in_row(line: &str, header: &[String], link: &Link) -> String {
     let (body, ending) = split_ending(line);
     let spans: Vec<_> = crate::parse::cell_spans(body).collect();
-    let issue_col = header.iter().position(|h| header_is(h, &ISSUE_COLUMNS));
-    let text_col = header
-        .iter()
-        .position(|h| header_is(h, &TEXT_COLUMNS))
-        .unwrap_or(0);
+    let (text_col, issue_col) = crate::parse::text_and_issue_columns(header);
+    let text_col = text_col.unwrap_or(0);
     let (at, insert) = match issue_col.and_then(|c| spans.get(c)) {
         Some(&(s, e)) if body[s..e].trim().is_empty() => {
             // Fill the empty cell, keeping one space of padding on each side.
@@ -410,6 +362,28 @@ mod tests {
             "{out}"
         );
         assert_eq!(insert_links(&out, &[link(5, 21)]), out);
+        let after = parse("pm.md", &out, &Default::default());
+        assert_eq!(after.actions[0].text, "Add retry cap");
+        assert!(after.actions[0].issue.is_some(), "{:?}", after.actions[0]);
+    }
+
+    #[test]
+    fn tables_are_read_by_the_parser_s_columns() {
+        // The item's text is the Summary column, after Owner and Due: the link goes after
+        // the text, not after the owner's name; a `Jira ticket` column is the issue's cell.
+        let doc = "## Action Items\n\n| Owner | Due date | Summary |\n|---|---|---|\n| @okafor | 2026-03-01 | Add retry cap |\n";
+        let out = insert_links(doc, &[link(5, 21)]);
+        assert!(
+            out.contains("| Add retry cap ([#21](https://github.com/acme/svc/issues/21)) |"),
+            "{out}"
+        );
+        let doc =
+            "## Action Items\n\n| Action | **Jira ticket** |\n|---|---|\n| Add retry cap | |\n";
+        let out = insert_links(doc, &[link(5, 21)]);
+        assert!(
+            out.contains("| Add retry cap | [#21](https://github.com/acme/svc/issues/21) |"),
+            "{out}"
+        );
         let after = parse("pm.md", &out, &Default::default());
         assert_eq!(after.actions[0].text, "Add retry cap");
         assert!(after.actions[0].issue.is_some(), "{:?}", after.actions[0]);

@@ -23,7 +23,7 @@ use fields::natural_due;
 pub(crate) use headings::heading_item;
 pub(crate) use labels::labelled;
 pub(crate) use lists::read;
-pub(crate) use tables::action_table;
+pub(crate) use tables::{action_table, text_and_issue_columns};
 
 /// Turns the nodes, rows and headings it is given into items of one kind, read in the
 /// document's context; what cannot be read becomes a diagnostic.

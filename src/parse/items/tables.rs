@@ -50,6 +50,14 @@ pub(crate) fn action_table(
     Some(out)
 }
 
+/// The columns of a table with `header` that hold each row's item text and its issue, as the
+/// parser reads them: where the write-back puts an issue's link.
+pub(crate) fn text_and_issue_columns(header: &[String]) -> (Option<usize>, Option<usize>) {
+    let header: Vec<Cow<str>> = header.iter().map(|h| Cow::Borrowed(h.as_str())).collect();
+    let cols = Columns::of(&header);
+    (cols.text, cols.issue)
+}
+
 /// Table columns by meaning.
 #[derive(Debug, Default)]
 struct Columns {
