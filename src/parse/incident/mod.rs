@@ -274,6 +274,9 @@ pub(crate) struct Stated {
     /// A duration said in passing ([`duration_in_passing`]).
     passing_duration: Option<i64>,
     detected: Option<Timestamp>,
+    /// The end a sentence of the summary, impact or duration states ("Service was fully
+    /// restored at 15:20 UTC"): stated, so it wins over the timeline's.
+    said_end: Option<Timestamp>,
     /// A document without a timeline heading and without a stated end: the moment a sentence
     /// of any section says service came back ("On 26/04/2023 at 19:18 (UTC) ... functionality
     /// had resumed") ends the incident when no entry does ([`restored_in_sentences`]; beside
@@ -392,6 +395,9 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                     }
                 }
             }
+            if st.end.is_none() && st.said_end.is_none() && narrates(seg.kind) {
+                st.said_end = restored_in(&text, ctx);
+            }
             // "malicious code injection beginning around June 25, 2024": a start said in a
             // sentence of the summary; "the outage lasted 2 hours", "stopped for 45mins":
             // durations said in sentences. One walk over the words finds what each looks for.
@@ -450,20 +456,23 @@ pub(crate) fn restored_in_sentences(
         lines: &lines[seg.lines.clone()],
         pending: Default::default(),
     });
-    paragraphs.take(80).find_map(|text| {
-        let at = restoration_at(&text)?;
-        // The sentence that says so tells when: its last time ("At 15:10 we restored the
-        // routes and traffic recovered by 15:18"), on its own day or the paragraph's.
-        let (from, to) = sentence_around(&text, at);
-        let ms = time::moments(&text);
-        let day = ms.iter().find_map(|m| m.stamp.date);
-        let mut f = *ms
-            .iter()
-            .rfind(|m| m.start >= from && m.end <= to && m.stamp.time.is_some())?;
-        // A zone written once in the paragraph holds for its other times.
-        f.stamp.offset = f.stamp.offset.or(ms.iter().find_map(|m| m.stamp.offset));
-        (f.has_date() || day.is_some()).then(|| ctx.complete(&f, day))
-    })
+    paragraphs.take(80).find_map(|text| restored_in(&text, ctx))
+}
+
+/// The moment paragraph `text` says service came back, in the sentence that declares it:
+/// that sentence's last time ("At 15:10 we restored the routes and traffic recovered by
+/// 15:18"), on its own day or the paragraph's; none without a day.
+fn restored_in(text: &str, ctx: &Context) -> Option<Timestamp> {
+    let at = restoration_at(text)?;
+    let (from, to) = sentence_around(text, at);
+    let ms = time::moments(text);
+    let day = ms.iter().find_map(|m| m.stamp.date);
+    let mut f = *ms
+        .iter()
+        .rfind(|m| m.start >= from && m.end <= to && m.stamp.time.is_some())?;
+    // A zone written once in the paragraph holds for its other times.
+    f.stamp.offset = f.stamp.offset.or(ms.iter().find_map(|m| m.stamp.offset));
+    (f.has_date() || day.is_some()).then(|| ctx.complete(&f, day))
 }
 
 /// A label's text without the zone in brackets that closes it, `Start (PST): 10:00` →
@@ -636,31 +645,56 @@ impl Cues {
 /// start). Start words are tried in the
 /// order of [`START_WORDS`], each where it first starts a word.
 fn start_in_sentence(text: &str, cues: &Cues) -> Option<Found> {
+    // (A weekday may name the day first: "On Monday, March 3, 2025, at 2:05 PM".)
     let opening = ["On ", "At "]
         .iter()
         .find_map(|o| text.strip_prefix(o))
+        .map(time::without_weekday)
         .and_then(time::leading_found)
         .filter(|f| f.start == 0 && f.stamp.time.is_some() && f.has_date());
     if opening.is_some() {
         return opening;
     }
     cues.start_words.iter().find_map(|end| {
-        let mut rest = &text[(*end)?..];
-        loop {
-            let t = rest.trim_start();
-            let next = t.split_whitespace().next().unwrap_or("");
-            match START_FILLERS.iter().find(|f| next.eq_ignore_ascii_case(f)) {
-                Some(f) => rest = &t[f.len()..],
-                None => {
-                    // `Incident began: 2025-03-03 14:02 UTC`, `started ~09:00`.
-                    rest = t.trim_start_matches([':', '~', ' ']);
-                    break;
+        let rest = &text[(*end)?..];
+        moment_after_start_word(rest).or_else(|| {
+            // "began failing at 14:05", "started to fail around 9:00": what began is said
+            // in a word or two, in lower case, before the filler and the moment.
+            let mut after = rest;
+            for _ in 0..2 {
+                let t = after.trim_start();
+                let word = &t[..t.find(' ')?];
+                if !word.bytes().all(|c| c.is_ascii_lowercase()) {
+                    return None;
+                }
+                after = &t[word.len()..];
+                let next = after.split_whitespace().next().unwrap_or("");
+                if START_FILLERS.iter().any(|f| next.eq_ignore_ascii_case(f)) {
+                    return moment_after_start_word(after);
                 }
             }
-        }
-        let f = time::leading_found(rest)?;
-        (f.start == 0 && (f.stamp.time.is_some() || f.stamp.date.is_some())).then_some(f)
+            None
+        })
     })
+}
+
+/// The moment `rest`, the text after a start word, opens with after fillers ("on", "at
+/// around"): a time or a date.
+fn moment_after_start_word(mut rest: &str) -> Option<Found> {
+    loop {
+        let t = rest.trim_start();
+        let next = t.split_whitespace().next().unwrap_or("");
+        match START_FILLERS.iter().find(|f| next.eq_ignore_ascii_case(f)) {
+            Some(f) => rest = &t[f.len()..],
+            None => {
+                // `Incident began: 2025-03-03 14:02 UTC`, `started ~09:00`.
+                rest = t.trim_start_matches([':', '~', ' ']);
+                break;
+            }
+        }
+    }
+    let f = time::leading_found(rest)?;
+    (f.start == 0 && (f.stamp.time.is_some() || f.stamp.date.is_some())).then_some(f)
 }
 
 /// The duration that `rest`, the text right after "for ", opens with (after a hedge such as
@@ -697,6 +731,7 @@ pub(crate) fn finish(
         duration,
         passing_duration,
         mut detected,
+        said_end,
         restored_wanted,
     } = st;
     let mut timed: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.time.is_some()).collect();
@@ -749,12 +784,14 @@ pub(crate) fn finish(
         }
     };
     end = end.or_else(|| start_plus(duration));
-    // The end a sentence says, when it comes after the start: read at most once, in every
-    // section when no timeline heading exists, else in the story's sections.
+    // An end a sentence says counts when it comes after the start.
+    let after_start =
+        |t: &Timestamp| start.is_none_or(|s| s.minutes_until(t).is_some_and(|m| m > 0));
+    end = end.or(said_end.filter(after_start));
+    // Read at most once, in every section when no timeline heading exists, else in the
+    // story's sections.
     let mut restored = Some(restored);
     let mut said_restored = || {
-        let after_start =
-            |t: &Timestamp| start.is_none_or(|s| s.minutes_until(t).is_some_and(|m| m > 0));
         restored
             .take()
             .and_then(|f| f(restored_wanted))

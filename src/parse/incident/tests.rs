@@ -363,6 +363,28 @@ fn a_summary_that_opens_with_a_day_and_time_opens_with_the_start() {
 }
 
 #[test]
+fn a_summary_s_start_may_name_the_weekday_hedge_the_time_or_say_what_began() {
+    let timeline = "\n\n## Timeline (PST)\n\n- 1:58 PM deploy starts\n- 3:20 PM resolved\n";
+    for summary in [
+        "On Monday, March 3, 2025, at 2:05 PM PST, checkout began failing.",
+        "On 3 March 2025 at approximately 2:05 PM PST, checkout began failing.",
+        "Checkout began failing at 2:05 PM PST on 3 March 2025.",
+        "Checkout started to fail around 2:05 PM PST on March 3, 2025.",
+    ] {
+        let (start, _) = times(&format!("# X\n\n## Summary\n\n{summary}{timeline}"));
+        assert_eq!(start, "2025-03-03T14:05:00-08:00", "{summary}");
+    }
+    // Three words or a capital between are another story: the timeline starts it.
+    for summary in [
+        "On 3 March 2025 checkout began after the big deploy at 2:05 PM PST.",
+        "On 3 March 2025 checkout began Tuesday at 2:05 PM PST.",
+    ] {
+        let (start, _) = times(&format!("# X\n\n## Summary\n\n{summary}{timeline}"));
+        assert_eq!(start, "2025-03-03T13:58:00-08:00", "{summary}");
+    }
+}
+
+#[test]
 fn without_a_timeline_a_sentence_that_says_service_resumed_ends_it() {
     let (start, end) = times(
         "# Chain halt\n\n| Date | 2023-04-24 19:32:57 (UTC) |\n|---|---|\n\n\
@@ -435,11 +457,32 @@ fn beside_a_timeline_that_never_says_service_came_back_the_summary_s_sentence_en
         (start.as_str(), end.as_str()),
         ("2025-03-05T07:29:00Z", "2025-03-05T14:00:00Z")
     );
-    // An entry that says so wins over the sentence.
+}
+
+#[test]
+fn an_end_the_summary_states_wins_over_the_timeline_s() {
+    // Stated outright, as a `Resolved:` field would: the timeline's later "closed" entry is
+    // when the incident was closed, not when service came back.
+    let (start, end) = times(
+        "# X\n\n## Summary\n\nOn 3 March 2025 at 14:05 UTC, checkout began failing. Service \
+         was fully restored at 15:20 UTC.\n\n## Timeline (UTC)\n\n- 14:05 errors begin\n\
+         - 15:20 rollback complete, errors gone\n- 16:00 monitoring complete, incident closed\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-03-03T14:05:00Z", "2025-03-03T15:20:00Z")
+    );
+    // Even where an entry says otherwise; a sentence of another section does not count.
     let (_, end) = times(
         "# X\n\n## Summary\n\nOn March 5, 2025, at 7:29 UTC, it began. It was resolved at \
          14:00 UTC.\n\n## Timeline\n\n- 07:29 UTC upgrade activated\n\
          - 13:40 UTC service restored\n- 22:57 UTC retrospective\n",
+    );
+    assert_eq!(end, "2025-03-05T14:00:00Z");
+    let (_, end) = times(
+        "# X\n\n## Summary\n\nOn March 5, 2025, at 7:29 UTC, it began.\n\n## Lessons\n\n\
+         On March 5 it was resolved at 14:00 UTC.\n\n## Timeline\n\n\
+         - 07:29 UTC upgrade activated\n- 13:40 UTC service restored\n- 22:57 UTC retro\n",
     );
     assert_eq!(end, "2025-03-05T13:40:00Z");
 }

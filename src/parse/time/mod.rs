@@ -92,10 +92,29 @@ impl UnorderedDate {
 }
 
 /// Characters allowed between two mentions that belong to one moment.
+/// Words that hedge a time after its date's joining word ("on March 3 at about 14:05").
+const HEDGES: [&str; 6] = [
+    "about",
+    "around",
+    "approximately",
+    "approx.",
+    "roughly",
+    "circa",
+];
+
 fn joins(gap: &str) -> bool {
     // (`~` is "about": "May 29 2025, ~17:30 UTC" is one moment; `@` is "at": "2023-08-15 @
     // 08:02".)
-    let g = gap.trim_matches(|c: char| matches!(c, ' ' | ',' | '(' | ')' | '~' | '@'));
+    let seps = |c: char| matches!(c, ' ' | ',' | '(' | ')' | '~' | '@');
+    let g = gap.trim_matches(seps);
+    // "March 3, 2025 at approximately 14:05".
+    let g = HEDGES
+        .iter()
+        .find_map(|h| {
+            let (rest, hedge) = g.split_at_checked(g.len().checked_sub(h.len())?)?;
+            (hedge.eq_ignore_ascii_case(h) && rest.ends_with(' ')).then_some(rest)
+        })
+        .map_or(g, |rest| rest.trim_matches(seps));
     g.is_empty()
         || ["at", "on", "t", "of"]
             .iter()
