@@ -141,11 +141,11 @@ impl<'a> Context<'a> {
                             line_notes(body)
                         });
                 let date_label = || {
+                    // (Also on a bullet: `- Date:`, `•	Date:` in a plain-text report.)
+                    let body = body.trim_start_matches(['-', '*', '•', ' ', '\t']);
                     labelled_date.is_none()
                         && (starts_with_ascii_ci(body, "incident date")
-                            || starts_with_ascii_ci(body, "date")
-                            || starts_with_ascii_ci(body, "**date")
-                            || starts_with_ascii_ci(body, "- date"))
+                            || starts_with_ascii_ci(body, "date"))
                 };
                 // A date has a year of four digits, and plain text has no digit its source
                 // lacks: a line with fewer than four states none.
@@ -176,10 +176,11 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 let date = time::Moments::new(&text).find_map(|m| m.date_in(|| ctx.order()));
+                let field = text.trim_start_matches(['-', '*', '•', ' ', '\t']);
                 if labelled_date.is_none()
-                    && (starts_with_ascii_ci(&*text, "incident date")
-                        || starts_with_ascii_ci(&*text, "date:")
-                        || starts_with_ascii_ci(&*text, "date of incident"))
+                    && (starts_with_ascii_ci(field, "incident date")
+                        || starts_with_ascii_ci(field, "date:")
+                        || starts_with_ascii_ci(field, "date of incident"))
                 {
                     labelled_date = date;
                 }
@@ -262,6 +263,63 @@ const ENDS: [&str; 20] = [
     "incident resolved:",
 ];
 
+/// Which end of the incident a field's label names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    Start,
+    End,
+}
+
+/// Words that, in a field's label, say it gives when the incident started ("Onset:",
+/// "Degradation began:") or ended ("Service restored:", "Customer impact ended:").
+const START_LABEL_WORDS: [&str; 6] = ["start", "started", "began", "begun", "onset", "occurred"];
+const END_LABEL_WORDS: [&str; 6] = [
+    "end",
+    "ended",
+    "restored",
+    "resolved",
+    "recovered",
+    "recovery",
+];
+
+/// The end of the incident that the label of the field `head` opens with names by its words,
+/// for labels [`STARTS`] and [`ENDS`] do not list: a label of at most four words before a
+/// colon, with a word of one kind and none of the other. A label that says how long ("Time to
+/// restore") or names another moment ("Detected", "Expected end") names neither.
+fn label_says(head: &str) -> Option<Bound> {
+    let (label, _) = head.split_once(':')?;
+    if label.len() > 40 {
+        return None;
+    }
+    let words: Vec<&str> = label
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() || words.len() > 4 {
+        return None;
+    }
+    let has = |set: &[&str]| {
+        words
+            .iter()
+            .any(|w| set.iter().any(|s| w.eq_ignore_ascii_case(s)))
+    };
+    if has(&[
+        "to",
+        "detected",
+        "expected",
+        "estimated",
+        "duration",
+        "next",
+    ]) {
+        return None;
+    }
+    match (has(&START_LABEL_WORDS), has(&END_LABEL_WORDS)) {
+        (true, false) => Some(Bound::Start),
+        (false, true) => Some(Bound::End),
+        _ => None,
+    }
+}
+
 /// What the document states outright about the incident's times (before the timeline).
 #[derive(Debug, Default)]
 pub(crate) struct Stated {
@@ -329,8 +387,10 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             let unnoted = without_noted_zone(head);
             let head = unnoted.as_deref().unwrap_or(head);
             let labelled = |keys: &[&str]| keys.iter().any(|k| starts_with_ascii_ci(head, k));
-            let wants_start = st.start.is_none() && labelled(&STARTS);
-            let wants_end = st.end.is_none() && labelled(&ENDS);
+            let by_words = label_says(head);
+            let wants_start =
+                st.start.is_none() && (labelled(&STARTS) || by_words == Some(Bound::Start));
+            let wants_end = st.end.is_none() && (labelled(&ENDS) || by_words == Some(Bound::End));
             let wants_detected =
                 st.detected.is_none() && labelled(&["detected", "when was the incident detected"]);
             // `Date: 2023-04-24 19:32:57 (UTC)`, `Time: 5:13:57 UTC`: a date or time field

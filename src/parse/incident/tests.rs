@@ -363,6 +363,49 @@ fn a_summary_that_opens_with_a_day_and_time_opens_with_the_start() {
 }
 
 #[test]
+fn start_and_end_fields_are_read_by_their_label_s_words() {
+    let timeline = "\n## Timeline (UTC)\n\n- 2025-03-03 13:58 deploy\n\
+                    - 2025-03-03 16:00 resolved\n";
+    for (fields, want) in [
+        (
+            "Onset: 2025-03-03 14:05 UTC\nService restored: 2025-03-03 15:20 UTC\n",
+            ("2025-03-03T14:05:00Z", "2025-03-03T15:20:00Z"),
+        ),
+        (
+            "Degradation began: 2025-03-03 14:05 UTC\nCustomer impact ended: 2025-03-03 \
+             15:20 UTC\n",
+            ("2025-03-03T14:05:00Z", "2025-03-03T15:20:00Z"),
+        ),
+        (
+            "Occurred at: 2025-03-03 14:05 UTC\nRecovered at: 2025-03-03 15:20 UTC\n",
+            ("2025-03-03T14:05:00Z", "2025-03-03T15:20:00Z"),
+        ),
+        // How long, or another moment: the timeline decides.
+        (
+            "Time to restore: 2025-03-03 15:20 UTC\nExpected end: 2025-03-03 15:20 UTC\n",
+            ("2025-03-03T13:58:00Z", "2025-03-03T16:00:00Z"),
+        ),
+    ] {
+        let (start, end) = times(&format!("# X\n\n{fields}{timeline}"));
+        assert_eq!((start.as_str(), end.as_str()), want, "{fields}");
+    }
+}
+
+#[test]
+fn a_plain_text_report_s_bulleted_fields_state_the_day_and_times() {
+    // ISO's time without its date (`T08:19:34+0100`), under a `Date:` on a bullet.
+    let (start, end) = times(
+        "POSTMORTEM\nIntro written today, 8/23/2023.\nISSUE SYNOPSIS\n\
+         \u{2022}\tDate: 2023-08-18\n\u{2022}\tTime of Start: T08:19:34+0100\n\
+         \u{2022}\tEnd Time: T17:21:30+0100\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2023-08-18T08:19:34+01:00", "2023-08-18T17:21:30+01:00")
+    );
+}
+
+#[test]
 fn a_summary_s_start_may_name_the_weekday_hedge_the_time_or_say_what_began() {
     let timeline = "\n\n## Timeline (PST)\n\n- 1:58 PM deploy starts\n- 3:20 PM resolved\n";
     for summary in [

@@ -38,14 +38,14 @@ const FOLLOWS_DAY_OR_HOUR: [bool; 256] = {
 
 /// Whether a mention may start at `c0` (followed by `c1 c2`, after `prev`). Only a word or
 /// number that starts there can, and only one that is a number, starts like a month name, is
-/// utc/gmt, or has two capitals (a zone; a lone capital is none). A `+` may start an offset;
-/// the caller tests its boundary. True wherever [`Scanner::mention_at`] may find one.
+/// utc/gmt, or has two capitals (a zone; a lone capital is none). A `+` may start an offset,
+/// and a digit after a `T` a time; the caller tests their boundary. True wherever [`Scanner::mention_at`] may find one.
 fn may_start(prev: u8, c0: u8, c1: u8, c2: u8) -> bool {
     let (l0, l1, l2) = (c0 | 0x20, c1 | 0x20, c2 | 0x20);
     let base =
         ((l0 == b'u') & (l1 == b't') & (l2 == b'c')) | ((l0 == b'g') & (l1 == b'm') & (l2 == b't'));
     let word = is_digit(c0) | (is_upper(c0) & is_upper(c1)) | base | month_key(c0, c1, c2);
-    (!is_alnum(prev) & word) | (c0 == b'+')
+    (!is_alnum(prev) & word) | (c0 == b'+') | ((prev == b'T') & is_digit(c0))
 }
 
 /// The bytes of one line, read by the mention readers (an `impl Scanner` in each sibling
@@ -60,10 +60,14 @@ impl<'a> Scanner<'a> {
     }
 
     pub(super) fn at_boundary(&self, i: usize) -> bool {
-        // `2023-02-14T11:59` has a time right after the `T`.
+        // `2023-02-14T11:59` has a time right after the `T`, and so has `T08:19:34+0100`
+        // (ISO's time without its date).
         i == 0
             || !self.s[i - 1].is_ascii_alphanumeric()
-            || (self.s[i - 1] == b'T' && i >= 2 && self.s[i - 2].is_ascii_digit())
+            || (self.s[i - 1] == b'T'
+                && (i < 2
+                    || self.s[i - 2].is_ascii_digit()
+                    || !self.s[i - 2].is_ascii_alphanumeric()))
     }
 
     /// Digits starting at `i`: (value, count).
