@@ -392,6 +392,28 @@ fn start_and_end_fields_are_read_by_their_label_s_words() {
 }
 
 #[test]
+fn a_numeric_date_that_reads_the_same_either_way_and_jira_s_dates_date_the_incident() {
+    for date in ["03/03/2025", "3/3/2025", "3-Mar-2025", "03/Mar/2025"] {
+        let (start, end) = times(&format!(
+            "# X\n\n**Date:** {date}\n\n## Timeline (UTC)\n\n- 14:05 start\n- 15:20 resolved\n"
+        ));
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2025-03-03T14:05:00Z", "2025-03-03T15:20:00Z"),
+            "{date}"
+        );
+    }
+    // Two readings stay unread.
+    let (start, _) = times("# X\n\n**Date:** 03/04/2025\n\n## Timeline (UTC)\n\n- 14:05 start\n");
+    assert_eq!(start, "14:05:00Z");
+    let (start, _) = times(
+        "# X\n\n## Timeline\n\n| Date | Time | Event |\n|---|---|---|\n\
+         | 3-Mar-2025 | 14:05 UTC | start |\n| 3-Mar-2025 | 15:20 UTC | resolved |\n",
+    );
+    assert_eq!(start, "2025-03-03T14:05:00Z");
+}
+
+#[test]
 fn a_plain_text_report_s_bulleted_fields_state_the_day_and_times() {
     // ISO's time without its date (`T08:19:34+0100`), under a `Date:` on a bullet.
     let (start, end) = times(

@@ -127,13 +127,15 @@ impl Scanner<'_> {
     }
 
     /// `03/14/2024`, `14.03.2024`, `03, 14, 2024`: a date when the order is certain (one
-    /// number above 12, or dots: `05.09.2025` is day first wherever dates are written so);
+    /// number above 12, both the same, or dots: `05.09.2025` is day first wherever dates are
+    /// written so);
     /// `04-12-2022` is an [`UnorderedDate`] that the document's other dates may settle.
     pub(super) fn numeric_date(&self, i: usize) -> Option<Mention> {
         let (a, b, year, end) = self.numeric_parts(i)?;
         let dotted = self.s.get(i + self.digits(i).1) == Some(&b'.');
         let what = match (a > 12, b > 12) {
-            (false, false) if dotted => What::Date(NaiveDate::from_ymd_opt(year, b, a)?),
+            // (`03/03/2025` reads the same in either order.)
+            (false, false) if dotted || a == b => What::Date(NaiveDate::from_ymd_opt(year, b, a)?),
             (false, true) => What::Date(NaiveDate::from_ymd_opt(year, a, b)?),
             (true, false) => What::Date(NaiveDate::from_ymd_opt(year, b, a)?),
             (false, false) => What::Unordered(UnorderedDate {
@@ -181,13 +183,24 @@ impl Scanner<'_> {
         Some((a, b, y as i32, j + yn))
     }
 
-    /// `22 February 2023`, `5th March`, `1st of May, 2026`.
+    /// `22 February 2023`, `5th March`, `1st of May, 2026`; `3-Mar-2025`, `03/Mar/2025`, as
+    /// Jira and spreadsheets write dates.
     pub(super) fn day_month(&self, i: usize) -> Option<Mention> {
         let (d, dn) = self.digits(i);
         if !(1..=2).contains(&dn) || d == 0 || d > 31 {
             return None;
         }
         let mut j = i + dn;
+        if let Some(&sep @ (b'-' | b'/')) = self.s.get(j) {
+            let we = self.word_end(j + 1);
+            let month = month_number(&self.s[j + 1..we])?;
+            let (y, yn) = self.digits(we + 1);
+            if self.s.get(we) != Some(&sep) || yn != 4 {
+                return None;
+            }
+            let date = NaiveDate::from_ymd_opt(y as i32, month, d)?;
+            return Self::mention(What::Date(date), i, we + 1 + yn);
+        }
         j = self.ordinal_suffix(j);
         if self.s.get(j) != Some(&b' ') {
             return None;
