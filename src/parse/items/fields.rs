@@ -363,18 +363,24 @@ pub(super) fn split_value(v: &str) -> (&str, &str) {
     (v, "")
 }
 
+/// Words that put the date an item is due right after them, in its tags and in its sentences
+/// (a longer cue before the shorter one it opens with).
+const DUE_CUES: [&str; 9] = [
+    "due by ",
+    "due on ",
+    "due: ",
+    "due date ",
+    "due ",
+    "deadline ",
+    "eta ",
+    "target date ",
+    "target ",
+];
+
 /// A date after a cue at the start of `s` (`by March 1`, `due 2026-03-01`, `due by ...`):
 /// the date as written, and how many bytes of `s` the cue and date take.
 pub(super) fn cued_date(s: &str) -> Option<(&str, usize)> {
-    for cue in [
-        "due by ",
-        "due on ",
-        "due: ",
-        "due ",
-        "by ",
-        "deadline ",
-        "eta ",
-    ] {
+    for cue in DUE_CUES.iter().chain(&["by "]) {
         if s.len() > cue.len() && inline::starts_with_ascii_ci(s, cue) {
             // (A weekday before the date says no more: `due Friday, March 6`.)
             let rest = time::without_weekday(&s[cue.len()..]);
@@ -618,19 +624,21 @@ pub(super) fn trailing_due(t: &str, reference: Option<NaiveDate>) -> Option<(&st
     }
     let lower = t.to_ascii_lowercase();
     // (`📅 2025-01-12`: the due date of Obsidian's task lists.)
-    for cue in [" by ", " due ", " due: ", " due by ", " 📅 "] {
-        if let Some(p) = lower.rfind(cue) {
-            let rest = &t[p + cue.len()..];
-            // After "due", also a month and day in figures (`due 3/30`); after "by" they may
-            // be a fraction ("cut errors by 1/20").
-            if cue.contains("due") && time::numeric_month_day(rest).is_some() {
-                return time::parse_date(rest, reference).map(|d| (&t[..p], d));
-            }
-            let f = time::moments(rest).into_iter().next()?;
-            let whole = rest.trim_end_matches(['.', ')']).trim_end();
-            if f.start == 0 && f.end >= whole.len() {
-                return time::parse_date(rest, reference).map(|d| (&t[..p], d));
-            }
+    for cue in DUE_CUES.iter().chain(&["by ", "📅 "]) {
+        // The cue starts a word, after a space.
+        let Some(p) = lower.rfind(cue).filter(|&p| lower[..p].ends_with(' ')) else {
+            continue;
+        };
+        let (head, rest) = (&t[..p - 1], &t[p + cue.len()..]);
+        // After "due", also a month and day in figures (`due 3/30`); after "by" they may be a
+        // fraction ("cut errors by 1/20").
+        if *cue != "by " && time::numeric_month_day(rest).is_some() {
+            return time::parse_date(rest, reference).map(|d| (head, d));
+        }
+        let f = time::moments(rest).into_iter().next()?;
+        let whole = rest.trim_end_matches(['.', ')']).trim_end();
+        if f.start == 0 && f.end >= whole.len() {
+            return time::parse_date(rest, reference).map(|d| (head, d));
         }
     }
     None
@@ -712,24 +720,19 @@ pub(super) fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<Na
         return None;
     }
     let scheduled = inline::find_ascii_ci(text, 0, "schedul").is_some();
-    let cues: &[&str] = if scheduled {
-        &[
-            "due by ",
-            "due on ",
-            "due ",
-            " by ",
-            "deadline ",
-            "before ",
-            " for ",
-            " on ",
-        ]
+    let in_sentences: &[&str] = if scheduled {
+        &[" by ", "before ", " for ", " on "]
     } else {
-        &["due by ", "due on ", "due ", " by ", "deadline ", "before "]
+        &[" by ", "before "]
     };
-    for cue in cues {
+    for cue in DUE_CUES.iter().chain(in_sentences) {
         let mut from = 0;
         while let Some(p) = inline::find_ascii_ci(text, from, cue) {
             from = p + cue.len();
+            // (A word that ends in a cue is not one: "overdue", "beta".)
+            if !cue.starts_with(' ') && text[..p].ends_with(|c: char| c.is_alphanumeric()) {
+                continue;
+            }
             let rest = &text[from..];
             if let Some(f) = time::leading_found(rest) {
                 if f.start == 0 && (f.stamp.date.is_some() || f.month_day.is_some()) {

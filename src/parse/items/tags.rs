@@ -23,6 +23,8 @@ fn meta_parts(s: &str) -> Vec<&str> {
     for (i, c) in s.char_indices() {
         let separates = match c {
             ';' | '|' | '·' | '•' => true,
+            // A dash between spaces (`(@sam — 2025/03/28)`).
+            '—' | '–' => s[..i].ends_with(' ') && s[i + c.len_utf8()..].starts_with(' '),
             // Nor does the comma of a date ("Mar 15, 2025") or after its weekday ("Friday,
             // March 6").
             ',' => {
@@ -1159,5 +1161,38 @@ mod tests {
         // A type that is no kind of action is part of the sentence.
         let (a, _) = one_item("- Validate the input type: string or number");
         assert_eq!(a.text, "Validate the input type: string or number");
+    }
+
+    #[test]
+    fn a_due_key_without_its_colon_gives_the_date() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Action items\n\n- Split the DAG into per-source DAGs. Due date 2025-11-30\n\
+             - Pin the cache key (owner @dana; target 2025-11-30)\n\
+             - Add lag dashboards. ETA 2025-11-30\n\
+             - Remove the deprecated topic (@sam \u{2014} 2025/03/28)\n\
+             - Upgrade the client, target date 2025-12-01\n\
+             - Retarget 2025-12-01 alerts to the new pager\n",
+        );
+        assert_eq!(
+            text_owner_due(&pm),
+            [
+                (
+                    "Split the DAG into per-source DAGs.",
+                    None,
+                    date(2025, 11, 30)
+                ),
+                ("Pin the cache key", Some("dana"), date(2025, 11, 30)),
+                ("Add lag dashboards.", None, date(2025, 11, 30)),
+                (
+                    "Remove the deprecated topic",
+                    Some("sam"),
+                    date(2025, 3, 28)
+                ),
+                ("Upgrade the client", None, date(2025, 12, 1)),
+                // (A word that ends in a cue is not one.)
+                ("Retarget 2025-12-01 alerts to the new pager", None, None),
+            ]
+        );
     }
 }
