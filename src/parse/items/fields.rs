@@ -302,6 +302,11 @@ pub(super) fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
         // (`[not done]` is a status, as `[done]` is.)
         && done_word_in(inside).is_none()
         && issue_prefix(t).is_none();
+    // (`[@vera]`: the login without its `@`, as everywhere else.)
+    let inside = inside
+        .strip_prefix('@')
+        .filter(|l| is_login(l))
+        .unwrap_or(inside);
     names.then_some((inside, rest))
 }
 
@@ -460,16 +465,19 @@ fn is_relative(v: &str) -> bool {
 }
 
 /// What a group title or a heading over items says of them all: finished work
-/// ([`titles_finished_work`]) makes each done; a login ([`owner_title`]) owns those that name
-/// no owner.
+/// ([`titles_finished_work`]) makes each done, work given up ("Won't do", "Cancelled:") not
+/// planned; a login ([`owner_title`]) owns those that name no owner.
 pub(crate) fn apply_title<'a>(title: &str, items: impl Iterator<Item = &'a mut ActionItem>) {
     let finished = titles_finished_work(title);
+    let dropped = inline::words_up_to(title, 4) <= 3
+        && says_dropped(title.trim().trim_matches(['*', '_', ':', ' ']));
     let owner = owner_title(title);
-    if !finished && owner.is_none() {
+    if !finished && !dropped && owner.is_none() {
         return;
     }
     for item in items {
         item.done |= finished;
+        item.not_planned |= dropped;
         if let Some(login) = owner {
             item.owner.get_or_insert_with(|| login.to_string());
         }
@@ -571,9 +579,14 @@ fn is_dropped_status(part: &str) -> bool {
     DROPPED_STATUSES.contains(&status_text(part.trim().trim_end_matches(['.', '!'])).as_str())
 }
 
-/// A status as [`DROPPED_STATUSES`] spell it: trimmed, lower case, a curly apostrophe straight.
+/// A status as [`DROPPED_STATUSES`] spell it: trimmed, without the symbol or emoji that
+/// boards put before it (`❌ Won't fix`, `🚫 Cancelled`), lower case, a curly apostrophe
+/// straight.
 fn status_text(v: &str) -> String {
-    v.trim().to_lowercase().replace('’', "'")
+    v.trim_start_matches(|c: char| !c.is_alphanumeric())
+        .trim()
+        .to_lowercase()
+        .replace('’', "'")
 }
 
 /// Words that, before a word saying done, say the work is not finished or not yet: "Not

@@ -3,7 +3,8 @@
 
 use super::fields::{
     apply_title, field_line, field_line_text, is_email, is_login, is_name, is_priority_token,
-    is_priority_word, owner_field_prefix, owner_prefix, split_value, status_word, Field, Status,
+    is_priority_word, leading_priority, owner_field_prefix, owner_prefix, split_value, status_word,
+    Field, Status,
 };
 use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix, issue_ref};
 use super::{merge, Meta, Reader};
@@ -585,7 +586,14 @@ impl Reader<'_> {
             }
             None => unlabelled,
         };
-        let prefix = owner_prefix(unlabelled)
+        // `[P2] [Infra] Increase ...`: a priority in brackets before the owner's prefix.
+        let after_priority = leading_priority(unlabelled)
+            .filter(|(_, rest)| rest.starts_with(['[', '(']))
+            .map(|(p, rest)| {
+                meta.priority = Some(p.to_string());
+                rest
+            });
+        let prefix = owner_prefix(after_priority.unwrap_or(unlabelled))
             .map(|(owner, rest)| (owner.to_string(), rest))
             .or_else(|| owner_field_prefix(unlabelled));
         if let Some((owner, _)) = &prefix {

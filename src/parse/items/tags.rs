@@ -407,7 +407,7 @@ impl Reader<'_> {
                 }
             } else if is_priority_token(last) {
                 meta.priority.get_or_insert_with(|| last.to_string());
-            } else if CHECK_MARKS.contains(&last) {
+            } else if CHECK_MARKS.contains(&last) || done_in_capitals(last) {
                 meta.done = true;
             } else if let Some((head, due)) = trailing_due(trimmed, self.ctx.date) {
                 // A date that closes a bracket which is not metadata belongs to it: cutting
@@ -562,6 +562,11 @@ impl Reader<'_> {
             }
             found.owner.get_or_insert_with(|| name.to_string());
         }
+        // `(done, 20 March)`: beside a done status, a date alone says when it was done.
+        let bare = parts.iter().filter(|p| is_bare_date(p)).count();
+        if found.done && bare > 0 && bare + 1 >= parts.len() && name.is_none() {
+            found.due = None;
+        }
         merge_meta(meta, found);
         true
     }
@@ -634,15 +639,10 @@ impl Reader<'_> {
         }
         // `Add tests — @dana — 2025-03-25`: a part that is a calendar date and nothing else
         // is the day the item is due.
-        if part.bytes().any(|b| b.is_ascii_digit()) {
-            let whole = time::leading_found(part).filter(|f| f.start == 0 && f.end == part.len());
-            if let Some(d) = whole
-                .filter(|f| f.stamp.time.is_none())
-                .and_then(|_| time::parse_date(part, self.ctx.date))
-            {
-                meta.due = Some(d);
-                return true;
-            }
+        // (A day without its year is a tag even where no year can be told for it.)
+        if is_bare_date(part) {
+            meta.due = time::parse_date(part, self.ctx.date).or(meta.due);
+            return true;
         }
         let lower = part.to_lowercase();
         // `High priority`, or `High` alone among the tags.
@@ -668,6 +668,23 @@ impl Reader<'_> {
         }
         false
     }
+}
+
+/// Whether `part` is a calendar date and nothing else (no time of day).
+fn is_bare_date(part: &str) -> bool {
+    part.bytes().any(|b| b.is_ascii_digit())
+        && time::leading_found(part)
+            .is_some_and(|f| f.start == 0 && f.end == part.len() && f.stamp.time.is_none())
+}
+
+/// Whether `word` is a status in capitals that says done (`DONE`, `FIXED.`), as a writer
+/// marks a finished item at its end; in lower case the word may be the sentence's own ("make
+/// sure the migration is done").
+fn done_in_capitals(word: &str) -> bool {
+    let w = word.trim_end_matches(['.', '!']);
+    w.len() >= 4
+        && w.bytes().all(|b| b.is_ascii_uppercase())
+        && status_word(w) == Some(Status::Done)
 }
 
 /// `1. Add jitter` / `2) Page on lag`: the text after a number of one or two digits that
@@ -1192,6 +1209,60 @@ mod tests {
                 ("Upgrade the client", None, date(2025, 12, 1)),
                 // (A word that ends in a cue is not one.)
                 ("Retarget 2025-12-01 alerts to the new pager", None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn statuses_as_boards_and_writers_mark_them() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Action items\n\n| Description | Assignee | Status |\n|---|---|---|\n\
+             | Evaluate Redis Cluster | Ines | \u{274c} Won't fix |\n\
+             | Shard the cache | Ines | \u{1f6ab} Cancelled |\n\n\
+             ### Completed\n\n- Increase the buffer size (@nora)\n\n\
+             ### Won't do\n\n- Replace Fluent Bit with Vector (@abe)\n\n\
+             ## Remediation\n\n1. Reduce TTL on critical records to 300s. **DONE**\n\
+             2. Make sure the migration is done\n\
+             3. Restore VLAN config from backup (done, 20 March)\n",
+        );
+        assert_eq!(
+            texts_done_dropped(&pm),
+            [
+                ("Evaluate Redis Cluster", false, true),
+                ("Shard the cache", false, true),
+                ("Increase the buffer size", true, false),
+                ("Replace Fluent Bit with Vector", false, true),
+                ("Reduce TTL on critical records to 300s.", true, false),
+                ("Make sure the migration is done", false, false),
+                ("Restore VLAN config from backup", true, false),
+            ]
+        );
+        // The day it was done is not the day it is due.
+        assert_eq!(pm.actions[6].due, None);
+    }
+
+    #[test]
+    fn a_priority_in_brackets_may_come_before_the_owner_s_prefix() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Action items\n\n- [P2] [Infra] Increase runner disk size to 200 GB\n\
+             - [P1][@vera] Fix the flaky migration test\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref(), a.priority.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Increase runner disk size to 200 GB",
+                    Some("Infra"),
+                    Some("P2")
+                ),
+                ("Fix the flaky migration test", Some("vera"), Some("P1")),
             ]
         );
     }
