@@ -476,7 +476,8 @@ pub(crate) fn apply_title<'a>(title: &str, items: impl Iterator<Item = &'a mut A
         return;
     }
     for item in items {
-        item.done |= finished;
+        // (An unticked box under it is the item's own word: still open.)
+        item.done |= finished && !item.checkbox;
         item.not_planned |= dropped;
         if let Some(login) = owner {
             item.owner.get_or_insert_with(|| login.to_string());
@@ -509,26 +510,32 @@ fn titles_finished_work(title: &str) -> bool {
     let mut words = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty());
-    says_done(&lower)
-        && words.all(|w| {
-            matches!(
-                w,
-                "done"
-                    | "complete"
-                    | "completed"
-                    | "closed"
-                    | "fixed"
-                    | "resolved"
-                    | "finished"
-                    | "already"
-                    | "actions"
-                    | "action"
-                    | "items"
-                    | "tasks"
-                    | "work"
-                    | "immediate"
-            )
-        })
+    // A check mark alone says so; beside words, one of them must ("✅ Action items" is a
+    // heading decorated, "✅ Completed" says done).
+    let only_marks = lower.chars().all(|c| !c.is_alphanumeric());
+    (if only_marks {
+        says_done(&lower)
+    } else {
+        done_word_in(&lower) == Some(true)
+    }) && words.all(|w| {
+        matches!(
+            w,
+            "done"
+                | "complete"
+                | "completed"
+                | "closed"
+                | "fixed"
+                | "resolved"
+                | "finished"
+                | "already"
+                | "actions"
+                | "action"
+                | "items"
+                | "tasks"
+                | "work"
+                | "immediate"
+        )
+    })
 }
 
 /// Whether a status or field value says the work is finished (`Done`, `Closed ✅`), and not

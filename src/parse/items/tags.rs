@@ -1266,4 +1266,23 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_heading_s_check_mark_decorates_and_an_unticked_box_stays_open() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "# \u{2705} Action items\n\n- [ ] Automate certificate renewal\n\
+             - Add a synthetic check\n\n## Follow-ups\n\n### \u{2705} Completed\n\n\
+             - Rotate the keys\n- [ ] Revoke the old keys\n",
+        );
+        assert_eq!(
+            texts_done_dropped(&pm),
+            [
+                ("Automate certificate renewal", false, false),
+                ("Add a synthetic check", false, false),
+                ("Rotate the keys", true, false),
+                ("Revoke the old keys", false, false),
+            ]
+        );
+    }
 }
