@@ -154,6 +154,12 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 let ctx = day_ctx.as_ref().unwrap_or(&ctx);
                 let before = timeline.len();
                 timeline::read_section(heading_line, seg_lines, ctx, &mut timeline);
+                if timeline.len() == before {
+                    // A timeline pasted as a code block (a log, a chat's export): its lines
+                    // are the entries.
+                    let code = fenced_code(seg_lines);
+                    timeline::read_section(None, &code, ctx, &mut timeline);
+                }
                 // An entry without a clock time right under a day heading happened that day
                 // (`### 2018/02/20 - 2018/02/25` over "tests v0.1.4 ..."): the day is its time.
                 for entry in timeline[before..].iter_mut().filter(|e| e.time.is_none()) {
@@ -426,6 +432,20 @@ fn mark_bare_tables(lines: &mut [Line<'_>]) {
             k += 1;
         }
     }
+}
+
+/// The lines inside `lines`' code fences, as content.
+fn fenced_code<'a>(lines: &[Line<'a>]) -> Vec<Line<'a>> {
+    let mut inside = false;
+    let mut code = Vec::new();
+    for l in lines.iter().filter(|l| l.skip) {
+        if l.body.starts_with("```") || l.body.starts_with("~~~") {
+            inside = !inside;
+        } else if inside {
+            code.push(Line::new(l.no, l.indent, l.body, false));
+        }
+    }
+    code
 }
 
 /// Whether a line opens a block of its own (a heading, a list item, a table row, a fence, an

@@ -208,6 +208,30 @@ fn entries(text: &str) -> Vec<(String, String)> {
 }
 
 #[test]
+fn a_timeline_pasted_as_a_code_block_is_read_line_by_line() {
+    let text = "# X\n\nDate: 2025-03-03\n\n## Timeline (UTC)\n\n```\n14:05 deploy\n\
+                14:10 alert\n15:20 resolved\n```\n\n## Lessons\n\n```\n14:30 not an entry\n```\n";
+    assert_eq!(
+        entries(text),
+        [
+            ("2025-03-03T14:05:00Z".to_string(), "deploy".to_string()),
+            ("2025-03-03T14:10:00Z".to_string(), "alert".to_string()),
+            ("2025-03-03T15:20:00Z".to_string(), "resolved".to_string()),
+        ]
+    );
+    assert_eq!(
+        times(text),
+        (
+            "2025-03-03T14:05:00Z".to_string(),
+            "2025-03-03T15:20:00Z".to_string()
+        )
+    );
+    // Beside entries of its own, a timeline's code block is an excerpt, not entries.
+    let text = "# X\n\n## Timeline\n\n- 14:05 deploy\n\n```\n14:06 log line\n```\n";
+    assert_eq!(entries(text).len(), 1);
+}
+
+#[test]
 fn times_as_operations_teams_write_them() {
     assert_eq!(
         entry_times(
