@@ -142,14 +142,32 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 // A day heading (`### 2023-09-20`) dates the entries under it and under the
                 // timeline's headings after it, up to the next day heading.
                 let heading = seg.heading.as_deref();
-                let own_day = heading.and_then(|h| heading_day(h, &ctx));
+                // The entry before this section, the last with a day and a time.
+                let last = timeline.iter().rev().find_map(|e: &model::TimelineEntry| {
+                    e.time.filter(|t| t.date.is_some() && t.time.is_some())
+                });
+                let own_day = heading.and_then(|h| {
+                    heading_day(h, &ctx)
+                        .or_else(|| relative_day(h, ctx.date, last.and_then(|t| t.date)))
+                });
                 // A date written in the timeline's own heading (`## Timeline (2023-01-19)`,
                 // `## Timeline: January 19, 2023`) dates its entries too.
                 let named_day = heading
                     .filter(|_| seg.heading_kind == SectionKind::Timeline)
                     .and_then(|h| date_in_heading(h, &ctx));
                 timeline_day = own_day.or(named_day).or(timeline_day);
-                let day_ctx = timeline_day.map(|d| ctx.on_day(d));
+                // A section of the timeline that names no day (`**Next day**`, `### Recovery`)
+                // goes on from the entry before it, past midnight too (not from an entry
+                // dated before the day the timeline is on: "March 18, 16:30" as background).
+                let running = timeline_day.or(ctx.date);
+                let goes_on = own_day.is_none()
+                    && named_day.is_none()
+                    && seg.heading_kind != SectionKind::Timeline
+                    && last.is_some_and(|t| t.date >= running);
+                let day_ctx = match last.filter(|_| goes_on) {
+                    Some(t) => Some(ctx.after(t)),
+                    None => timeline_day.map(|d| ctx.on_day(d)),
+                };
                 let heading_line = heading.map(|h| (h, doc.sections[k - 1].line));
                 let ctx = day_ctx.as_ref().unwrap_or(&ctx);
                 let before = timeline.len();
@@ -1025,6 +1043,24 @@ fn heading_day(heading: &str, ctx: &incident::Context) -> Option<chrono::NaiveDa
         return None;
     }
     day_in(&f, ctx)
+}
+
+/// The day a heading names relative to others: `Day 2` counts from the document's day
+/// (`first`), a weekday alone (`Friday`) is the first such day from the last entry's (`last`).
+fn relative_day(
+    heading: &str,
+    first: Option<chrono::NaiveDate>,
+    last: Option<chrono::NaiveDate>,
+) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    let h = heading.trim().trim_matches(['*', '_', ' ', ':']);
+    if let Some(n) = h.get(..4).filter(|d| d.eq_ignore_ascii_case("day ")) {
+        let k: u64 = h[n.len()..].parse().ok().filter(|k| (1..=31).contains(k))?;
+        return first?.checked_add_days(chrono::Days::new(k - 1));
+    }
+    let weekday: chrono::Weekday = time::is_weekday(h).then(|| h.parse().ok()).flatten()?;
+    let from = last.or(first)?;
+    from.iter_days().take(7).find(|d| d.weekday() == weekday)
 }
 
 /// The first day written anywhere in a heading (`Timeline (2023-01-19, all times CET)`).

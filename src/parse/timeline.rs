@@ -26,7 +26,7 @@ impl<'c, 'a> Clock<'c, 'a> {
         Clock {
             date: ctx.date,
             zone: ctx.timeline_zone.or(ctx.zone),
-            last: None,
+            last: ctx.last_time,
             ctx,
         }
     }

@@ -31,6 +31,9 @@ pub(crate) struct Context<'a> {
     /// The zone a note inside the timeline declares ("Timeline (all times in PST)"): it
     /// applies to the timeline's entries only.
     pub timeline_zone: Option<Zone>,
+    /// The time of the timeline's entry before a section of it that names no day of its own
+    /// (`**Next day**` over `00:10`): its entries go on from there, past midnight too.
+    pub last_time: Option<chrono::NaiveTime>,
     /// The document's lines, where [`Context::order`] looks for the order of its dates.
     lines: &'a [Line<'a>],
     /// The order, once read.
@@ -70,6 +73,15 @@ impl<'a> Context<'a> {
     pub(crate) fn on_day(&self, date: NaiveDate) -> Self {
         Context {
             date: Some(date),
+            ..self.clone()
+        }
+    }
+
+    /// The same context going on from the timeline's entry at `t` (its day and time).
+    pub(crate) fn after(&self, t: Timestamp) -> Self {
+        Context {
+            date: t.date,
+            last_time: t.time,
             ..self.clone()
         }
     }

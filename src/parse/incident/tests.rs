@@ -208,6 +208,39 @@ fn entries(text: &str) -> Vec<(String, String)> {
 }
 
 #[test]
+fn a_timeline_s_sections_go_on_from_the_entry_before_them() {
+    // A label that names no day: past midnight is the next day.
+    let text = "# X\n\nDate: 2025-03-03\n\n## Timeline (UTC)\n\n- 23:50 errors start\n\
+                - 23:55 paged\n\n**Next day**\n\n- 00:10 fix deployed\n- 00:30 resolved\n";
+    assert_eq!(
+        times(text),
+        (
+            "2025-03-03T23:50:00Z".to_string(),
+            "2025-03-04T00:30:00Z".to_string()
+        )
+    );
+    // `Day 2` counts from the document's day; a weekday alone is the next such day.
+    let text = "# X\n\nDate: 2025-03-06\n\n## Timeline (UTC)\n\n**Day 1**\n- 21:10 alert\n\n\
+                **Day 2**\n- 20:00 resolved\n";
+    assert_eq!(
+        times(text),
+        (
+            "2025-03-06T21:10:00Z".to_string(),
+            "2025-03-07T20:00:00Z".to_string()
+        )
+    );
+    let text = "# X\n\nDate: 2025-03-06\n\n## Timeline (UTC)\n\n### Thursday\n\n- 21:10 alert\n\n\
+                ### Saturday\n\n- 09:00 resolved\n";
+    assert_eq!(
+        times(text),
+        (
+            "2025-03-06T21:10:00Z".to_string(),
+            "2025-03-08T09:00:00Z".to_string()
+        )
+    );
+}
+
+#[test]
 fn a_timeline_pasted_as_a_code_block_is_read_line_by_line() {
     let text = "# X\n\nDate: 2025-03-03\n\n## Timeline (UTC)\n\n```\n14:05 deploy\n\
                 14:10 alert\n15:20 resolved\n```\n\n## Lessons\n\n```\n14:30 not an entry\n```\n";
