@@ -100,6 +100,16 @@ pub(crate) fn read(lines: &[Line<'_>], ctx: &Context, out: &mut Vec<TimelineEntr
     join_stamp_lines(out, before);
 }
 
+/// Whether `text` is only when a status page posted an update (`Posted Mar 03, 2025 - 16:42
+/// UTC`): the update's time, a stamp for the line of text beside it ([`join_stamp_lines`]).
+fn posted_at(text: &str, f: &Found) -> bool {
+    let before = text[..f.start].trim();
+    ["posted", "posted on", "posted at", "updated", "published"]
+        .iter()
+        .any(|w| before.eq_ignore_ascii_case(w))
+        && rest_after(text, f).is_empty()
+}
+
 /// A line that is only a moment, right after or before a line of text without one, is that
 /// text's time, as status pages write their updates ("**Resolved** - This incident has been
 /// resolved." over "Mar 14, 2024 - 17:32 UTC"): the two are one entry.
@@ -261,7 +271,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     let (time, text) = match &found {
         Some(f) => {
             let stamp = clock.stamp(f);
-            let rest = if f.start <= 2 {
+            let rest = if f.start <= 2 || posted_at(&text, f) {
                 rest_after(&text, f)
             } else {
                 inline::collapse_spaces(&text)

@@ -208,6 +208,33 @@ fn entries(text: &str) -> Vec<(String, String)> {
 }
 
 #[test]
+fn a_status_page_s_posted_line_is_the_time_of_the_update_above_it() {
+    let text = "# X\n\n## Timeline\n\n**Resolved** - This incident has been resolved.\n\
+                Posted Mar 03, 2025 - 16:42 UTC\n\n**Investigating** - We are investigating.\n\
+                Posted Mar 03, 2025 - 14:47 UTC\n";
+    assert_eq!(
+        entries(text),
+        [
+            (
+                "2025-03-03T16:42:00Z".to_string(),
+                "Resolved - This incident has been resolved.".to_string()
+            ),
+            (
+                "2025-03-03T14:47:00Z".to_string(),
+                "Investigating - We are investigating.".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        times(text),
+        (
+            "2025-03-03T14:47:00Z".to_string(),
+            "2025-03-03T16:42:00Z".to_string()
+        )
+    );
+}
+
+#[test]
 fn a_timeline_s_sections_go_on_from_the_entry_before_them() {
     // A label that names no day: past midnight is the next day.
     let text = "# X\n\nDate: 2025-03-03\n\n## Timeline (UTC)\n\n- 23:50 errors start\n\
