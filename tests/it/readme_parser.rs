@@ -77,9 +77,11 @@ fn check_row(written: &str, read_as: &str) {
                     "priority" => a.priority,
                     "issue" => a.issue.map(|i| i.to_string()),
                     "done" => a.done.then(String::new),
-                    // `no owner`: the field is read as saying nobody.
+                    "not" if want == "planned" => a.not_planned.then(|| want.to_string()),
+                    // `no owner`: the field is read as saying nobody; `no due`: no day is.
                     "no" => match want {
                         "owner" => a.owner.is_none().then(|| want.to_string()),
+                        "due" => a.due.is_none().then(|| want.to_string()),
                         other => panic!("README example {written:?}: no {other:?}?"),
                     },
                     other => panic!("README example {written:?}: unknown field {other:?}"),
