@@ -108,12 +108,18 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 .heading
                 .as_deref()
                 .is_some_and(|h| vocab::after_action_label(h).is_some());
+        // The heading before it under the same heading, when that one is an item.
+        let sibling_is_item = (1..k)
+            .rev()
+            .find(|&j| doc.segments[j].parent == seg.parent)
+            .is_some_and(|j| item_headings[j]);
         let read_as_heading_item = ((under_actions && seg.kind.is_action()) || labelled)
             && items::heading_item(
                 seg.heading.as_deref().unwrap_or_default(),
                 doc.sections[k - 1].line,
                 seg_lines,
                 seg.kind,
+                sibling_is_item,
                 &ctx,
                 &mut actions,
                 &mut diagnostics,

@@ -9,6 +9,17 @@ use crate::parse::blocks::{Block, Marker};
 use crate::parse::incident::Context;
 use crate::parse::{blocks, inline, time, Line};
 
+/// Whether a heading is too short to be an action: one word ("Monitoring"), or two unless
+/// the heading before it beside it is an item ("### Add a canary stage" then "### Automate
+/// rollback": the headings of one list of items).
+fn short_title(heading: &str, sibling_is_item: bool) -> bool {
+    match inline::words_up_to(heading, 3) {
+        0 | 1 => true,
+        2 => !sibling_is_item,
+        _ => false,
+    }
+}
+
 /// An item written as a heading under an action heading (`#### 1) Add a canary stage, by
 /// @someone`), when only paragraphs stand under it: the heading is the item (with its
 /// owner, due date and issue read as on any item line), the paragraphs its detail, field
@@ -19,6 +30,7 @@ pub(crate) fn heading_item(
     line: usize,
     lines: &[Line<'_>],
     kind: SectionKind,
+    sibling_is_item: bool,
     ctx: &Context,
     out: &mut Vec<ActionItem>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -51,7 +63,7 @@ pub(crate) fn heading_item(
     };
     if (has_list(&blocks) && !field_list())
         || heading.ends_with(':')
-        || (inline::words_up_to(heading, 3) < 3 && !has_fields())
+        || short_title(heading, sibling_is_item) && !has_fields()
         || names_time
     {
         return false;
@@ -268,6 +280,29 @@ mod tests {
                 ("Tune GC", Some("ana"), date(2026, 1, 10)),
                 // Without fields a short heading still titles what stands under it.
                 ("Disk alerts on every node.", None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_two_word_heading_beside_a_heading_item_is_one_too() {
+        let pm = parse(
+            "## Action items\n\n### Add a canary stage\nWe will deploy to 5% first.\n\n\
+             ### Automate rollback\nWe will use Argo rollouts for this.\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.detail.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Add a canary stage", Some("We will deploy to 5% first.")),
+                (
+                    "Automate rollback",
+                    Some("We will use Argo rollouts for this.")
+                ),
             ]
         );
     }
