@@ -115,8 +115,10 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             .is_some_and(|j| item_headings[j]);
         let read_as_heading_item = ((under_actions && seg.kind.is_action()) || labelled)
             && items::heading_item(
-                seg.heading.as_deref().unwrap_or_default(),
-                doc.sections[k - 1].line,
+                (
+                    seg.heading.as_deref().unwrap_or_default(),
+                    doc.sections[k - 1].line,
+                ),
                 seg_lines,
                 seg.kind,
                 sibling_is_item,

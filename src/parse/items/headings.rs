@@ -23,11 +23,11 @@ fn short_title(heading: &str, sibling_is_item: bool) -> bool {
 /// An item written as a heading under an action heading (`#### 1) Add a canary stage, by
 /// @someone`), when only paragraphs stand under it: the heading is the item (with its
 /// owner, due date and issue read as on any item line), the paragraphs its detail, field
-/// lines or a list of fields alone (`- Owner: @kim`) its fields. `false` (nothing read) when
+/// lines or a list of fields alone (`- Owner: @kim`) its fields; `sibling_is_item`: the
+/// heading before it beside it is an item ([`short_title`]). `false` (nothing read) when
 /// the segment holds a table or a list of anything else: then the heading is a group.
 pub(crate) fn heading_item(
-    heading: &str,
-    line: usize,
+    (heading, line): (&str, usize),
     lines: &[Line<'_>],
     kind: SectionKind,
     sibling_is_item: bool,
