@@ -201,8 +201,13 @@ pub(super) fn is_name(part: &str) -> bool {
 /// Check marks that say an item is done, where a status stands (`Add alerts ✅`, `— ✅ Done`).
 pub(super) const CHECK_MARKS: [&str; 5] = ["✅", "✔️", "✔", "☑️", "☑"];
 
-const OPEN_STATUSES: [&str; 13] = [
+const OPEN_STATUSES: [&str; 18] = [
     "open",
+    "next",
+    "upcoming",
+    "later",
+    "remaining",
+    "still to do",
     "new",
     "pending",
     "blocked",
@@ -476,8 +481,13 @@ pub(crate) fn apply_title<'a>(title: &str, items: impl Iterator<Item = &'a mut A
         return;
     }
     for item in items {
-        // (An unticked box under it is the item's own word: still open.)
-        item.done |= finished && !item.checkbox;
+        // (An unticked box under it is the item's own word: still open; so is a group title
+        // under it that says so, "Planned:" after "Immediate actions (done):".)
+        let open_group = item
+            .group
+            .as_deref()
+            .is_some_and(|g| status_word(g.trim().trim_end_matches(':')) == Some(Status::Open));
+        item.done |= finished && !item.checkbox && !open_group;
         item.not_planned |= dropped;
         if let Some(login) = owner {
             item.owner.get_or_insert_with(|| login.to_string());

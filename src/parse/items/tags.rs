@@ -1285,4 +1285,22 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_group_title_that_says_open_keeps_its_items_open_under_a_done_heading() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Remediation and prevention\n\nImmediate actions (done):\n\
+             - Reduced the gateway timeout from 30s to 5s.\n\nPlanned:\n\
+             - Add a circuit breaker per gateway.\n\nNext:\n- Load-test the gateway.\n",
+        );
+        assert_eq!(
+            texts_done_dropped(&pm),
+            [
+                ("Reduced the gateway timeout from 30s to 5s.", true, false),
+                ("Add a circuit breaker per gateway.", false, false),
+                ("Load-test the gateway.", false, false),
+            ]
+        );
+    }
 }
