@@ -852,17 +852,29 @@ pub(crate) fn classify(heading: &str) -> SectionKind {
         return SectionKind::Other;
     }
     match classify_words(&w) {
-        // A heading that opens with "Preventing" is about prevention ("Preventing
-        // recurrence"); further on, the word describes ("Rule Preventing Inbound Traffic").
-        SectionKind::Other
-            if inline::starts_with_ascii_ci(
-                heading.trim_start_matches(|c: char| !c.is_alphanumeric()),
-                "preventing ",
-            ) =>
-        {
-            SectionKind::Preventive
+        SectionKind::Other => {
+            phrase_kind(heading.trim_start_matches(|c: char| !c.is_alphanumeric()))
         }
         kind => kind,
+    }
+}
+
+/// Headings read as phrases, where single words would mislead: blog posts' "How we are
+/// preventing this from happening again" and "What we're changing", a student's "To Do list";
+/// a heading that opens with "Preventing" ("Preventing recurrence": further on, the word
+/// describes, "Rule Preventing Inbound Traffic").
+fn phrase_kind(h: &str) -> SectionKind {
+    let starts = |p: &str| inline::starts_with_ascii_ci(h, p);
+    let holds = |p: &str| inline::find_ascii_ci(h, 0, p).is_some();
+    // (Not what was prevented during the incident: "How we prevented data loss".)
+    if starts("preventing ") || (starts("how we") && (holds("preventing") || holds("prevent "))) {
+        SectionKind::Preventive
+    } else if starts("what we") && (holds(" chang") || holds(" fix")) {
+        SectionKind::Measures
+    } else if starts("to do list") || starts("todo list") {
+        SectionKind::Tasks
+    } else {
+        SectionKind::Other
     }
 }
 
@@ -926,7 +938,10 @@ fn classify_words(w: &[u8]) -> SectionKind {
         || has(w!("tasks"))
         || has(w!("task"))
         || ((has(w!("followup")) || has(w!("followups"))) && !has(w!("meeting")))
-        || (w.len() <= 2 && (has(w!("actions")) || has(w!("action"))))
+        // ("Long-term actions"; "Actions taken" is read below; "Call to action" and
+        // "After-action report" are no list of them.)
+        || (w.len() <= 2 && has(w!("action")))
+        || (w.len() <= 3 && has(w!("actions")))
         || (pair(w!("what"), w!("is")) && has(w!("done")))
         // "What we are doing about it", "What we're doing to prevent this".
         || (has(w!("what")) && has(w!("doing")))
@@ -1103,7 +1118,21 @@ mod tests {
             ("Post-Mortem Action Items", Tasks),
             ("Post-incident review", Other),
             ("To Do", Tasks),
+            ("To Do list", Tasks),
             ("How to do a failover", Other),
+            ("Long-term actions", Tasks),
+            ("Call to action", Other),
+            ("After-action report", Other),
+            (
+                "How we are preventing this from happening again",
+                Preventive,
+            ),
+            ("How we're preventing recurrence", Preventive),
+            ("How we will prevent this", Preventive),
+            ("How we prevented data loss", Other),
+            ("What we're changing", Measures),
+            ("What we've changed", Measures),
+            ("What changed in the release", Other),
             ("Actionables", Tasks),
             ("Follow-up meeting", Other),
             ("Follow-ups", Tasks),
