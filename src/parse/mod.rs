@@ -519,6 +519,9 @@ pub(crate) struct Segment {
     /// The section lists actions already taken, beside one of actions planned: its items
     /// are items, done.
     pub done: bool,
+    /// The heading is a line in bold or a label (`**Long term**`, `Detection:`), not one
+    /// marked as a heading: inside actions, it titles a group of them.
+    pub label: bool,
 }
 
 /// The document cut into segments.
@@ -555,6 +558,7 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
         lines: 0..0,
         parent: None,
         done: false,
+        label: false,
     };
     // Inside an HTML table written a tag a line (`<th>Action</th>`), no line is a heading
     // (one never closed is not waited for: the headings after it stay).
@@ -650,6 +654,21 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
         {
             h.kind = SectionKind::LessonsLearned;
         }
+        // Under actions, a label in bold or with a colon that names a phase ("Detection:",
+        // "**Mitigation**") titles a group of them: a heading would end the section.
+        let label = h.level >= 7;
+        let under_actions = stack
+            .iter()
+            .rev()
+            .map(|(_, k, _)| *k)
+            .find(|k| *k != SectionKind::Other)
+            .is_some_and(SectionKind::is_action);
+        if label
+            && under_actions
+            && matches!(h.kind, SectionKind::Detection | SectionKind::Resolution)
+        {
+            h.kind = SectionKind::Other;
+        }
         stack.push((h.level, h.kind, segments.len()));
         let kind = stack
             .iter()
@@ -671,6 +690,7 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
             lines: i + h.span..i + h.span,
             parent,
             done: false,
+            label,
         };
         i += h.span;
     }
@@ -684,9 +704,11 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
             names_actions[p] = true;
         }
     }
+    // (A label among labels that name actions is one of the groups: "**Prevent**",
+    // "**Mitigate**", "**Process**".)
     for seg in &mut segments {
         let inherited = seg.heading_kind == SectionKind::Other && seg.kind.is_action();
-        if inherited && seg.parent.is_some_and(|p| names_actions[p]) {
+        if inherited && !seg.label && seg.parent.is_some_and(|p| names_actions[p]) {
             seg.kind = SectionKind::Other;
         }
     }

@@ -306,4 +306,35 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn labels_in_bold_or_with_a_colon_group_the_actions_under_them() {
+        let texts =
+            |doc: &str| -> Vec<String> { parse(doc).actions.into_iter().map(|a| a.text).collect() };
+        // Beside a label that names actions, labels that name none are groups too.
+        assert_eq!(
+            texts(
+                "## Action items\n\n**Prevent**\n1. Add a check to the tooling.\n\n\
+                 **Mitigate**\n2. Write a runbook entry.\n\n**Process**\n3. Review the runbooks.\n"
+            ),
+            [
+                "Add a check to the tooling.",
+                "Write a runbook entry.",
+                "Review the runbooks."
+            ]
+        );
+        // A phase's name is a group's title under actions, not a section of its own.
+        assert_eq!(
+            texts(
+                "## Action items\n\nDetection:\n- Alert on replication lag.\n\n\
+                 **Mitigation**\n- Document the failover procedure.\n"
+            ),
+            [
+                "Alert on replication lag.",
+                "Document the failover procedure."
+            ]
+        );
+        // Outside actions it is a section.
+        assert!(texts("## Summary\n\nDetection:\n- Alert on replication lag.\n").is_empty());
+    }
 }
