@@ -281,9 +281,11 @@ pub(super) fn has_list(blocks: &[Block<'_>]) -> bool {
     })
 }
 
-/// Openings of sentences that introduce or conclude a list rather than promise work, in
-/// byte order: [`OPENINGS_BY_LETTER`] finds those with a given first letter.
-const PROSE_OPENINGS: [&str; 39] = [
+/// Openings of sentences that introduce or conclude a list rather than promise work (also
+/// the apologies and offers of help that close a company's post, "We're sorry for...", "If
+/// you have questions..."), in byte order: [`OPENINGS_BY_LETTER`] finds those with a given first letter.
+const PROSE_OPENINGS: [&str; 57] = [
+    "again, we",
     "author:",
     "authored by",
     "but of course",
@@ -292,16 +294,23 @@ const PROSE_OPENINGS: [&str; 39] = [
     "by sipping",
     "by taking",
     "feel free",
+    "for more information",
+    "for questions",
+    "if you have",
     "in conclusion",
     "in short",
     "in summary",
     "note that",
     "note:",
+    "our apologies",
     "overall",
+    "please contact",
+    "please reach out",
     "prepared by",
     "report prepared",
     "so dear",
     "so, ",
+    "sorry for",
     "thank",
     "the following",
     "these actions",
@@ -320,8 +329,18 @@ const PROSE_OPENINGS: [&str; 39] = [
     "we apologise",
     "we apologize",
     "we are confident",
+    "we are sorry",
     "we assure",
     "we believe",
+    "we deeply",
+    "we know how",
+    "we regret",
+    "we sincerely",
+    "we take",
+    "we understand",
+    "we will share",
+    "we'll share",
+    "we're sorry",
     "written by",
 ];
 
@@ -1160,5 +1179,23 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{}", letter as char);
         }
+    }
+
+    #[test]
+    fn a_company_post_s_closing_apology_and_offer_of_help_are_no_items() {
+        let pm = parse(
+            "## Next steps\n\nWe will monitor the expiry of every certificate.\n\n\
+             We have already removed the certificate from the wiki.\n\n\
+             We're sorry for the disruption this caused.\n\n\
+             Again, we apologize to everyone affected.\n\n\
+             If you have further questions, please contact support.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "We will monitor the expiry of every certificate.",
+                "We have already removed the certificate from the wiki."
+            ]
+        );
     }
 }
