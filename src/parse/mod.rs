@@ -897,6 +897,25 @@ fn heading(
                 || ((at_most_words(rest, 6) || (over_list() && at_most_words(rest, 8)))
                     && vocab::may_name_section(rest)))
     };
+    // `3. Corrective measures`, `4) TIMELINE`: a numbered line at the margin made only of a
+    // section's words, as Word and Google Docs export numbered headings to text. (Among
+    // actions, one that names actions is an item's title: "2. Improvements".)
+    if marker == blocks::Marker::Number && line.indent == 0 && short && label_colon.is_none() {
+        let plain = inline::plain_cow(rest);
+        let text = plain.trim();
+        let kind = at_most_words(text, 6)
+            .then(|| vocab::is_plain_heading(text))
+            .flatten()
+            .filter(|k| !(context.is_action() && k.is_action()));
+        if let Some(kind) = kind {
+            return Some(Heading {
+                level: 7,
+                text: text.to_string(),
+                kind,
+                span: 1,
+            });
+        }
+    }
     if label_colon.is_none() && !line_heading() {
         return None;
     }
@@ -1341,6 +1360,40 @@ mod tests {
         let headings: Vec<&str> = pm.sections.iter().map(|s| s.heading.as_str()).collect();
         // "pings):" continues the sentence; "Summary:" after a blank line is a heading.
         assert_eq!(headings, ["Outage", "Data", "Summary"]);
+    }
+
+    #[test]
+    fn a_numbered_line_of_a_section_s_words_is_a_heading() {
+        let text = "Postmortem: disk full\n\n3. Corrective measures\n1) Turn off debug logging\n\
+                    2) Add a disk usage alert\n\n4) TIMELINE\n2024-04-22 22:00 disk hits 100%\n\
+                    2024-04-22 22:05 app stops responding\n\n## Action items\n\n\
+                    1. Improvements\n2. Add a canary stage\n";
+        let pm = parse("r.txt", text, &ParseOptions::default());
+        let kinds: Vec<(&str, SectionKind)> = pm
+            .sections
+            .iter()
+            .map(|s| (s.heading.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("Corrective measures", SectionKind::Corrective),
+                ("TIMELINE", SectionKind::Timeline),
+                ("Action items", SectionKind::Tasks),
+            ]
+        );
+        let texts: Vec<&str> = pm.actions.iter().map(|a| a.text.as_str()).collect();
+        // (Among actions, a numbered line that names actions is no heading.)
+        assert_eq!(
+            texts,
+            [
+                "Turn off debug logging",
+                "Add a disk usage alert",
+                "Improvements",
+                "Add a canary stage"
+            ]
+        );
+        assert_eq!(pm.timeline.len(), 2);
     }
 
     #[test]
