@@ -104,7 +104,7 @@ pub(crate) fn read(
             // An explicit action label is always an item (README: "Always an item").
             Block::Node(n) if vocab::after_action_label(&n.text).is_some() => reader.item(n, None),
             Block::Node(n) => {
-                if (n.is_title() && !has_own_content(n)) || is_bold_group_label(n) {
+                if (n.is_title() && !has_own_content(n)) || is_group_label(n) {
                     reader.group(n, 0);
                 } else if n.is_title() {
                     reader.item(n, None);
@@ -381,15 +381,18 @@ fn is_sign_off(n: &Node) -> bool {
     )
 }
 
-/// Whether a list item is a group label written in bold, without a colon (`- **Caching**`
-/// over `- Add a TTL`, `- Warm on deploy`): a few words, and under them only list items that
-/// read as items. A bold title over prose or fields is an item with its detail.
-fn is_bold_group_label(n: &Node) -> bool {
+/// Whether a list item is a group label without a colon: a few words in bold (`-
+/// **Caching**` over `- Add a TTL`, `- Warm on deploy`) or one word (`1. Monitoring`), and
+/// under them only list items that read as items. A bold title over prose or fields is an
+/// item with its detail.
+fn is_group_label(n: &Node) -> bool {
     let t = n.text.trim();
     let bold = ["**", "__"].iter().any(|m| {
         t.len() > 4 && t.starts_with(m) && t.ends_with(m) && !t[2..t.len() - 2].contains(m)
     });
-    bold && n.marker != Marker::None
+    let one_word = inline::words_up_to(t, 2) == 1 && t.starts_with(char::is_uppercase);
+    (bold || one_word)
+        && n.marker != Marker::None
         && inline::words_up_to(n.plain_str(), 7) <= 6
         && !n.plain_str().ends_with('.')
         && !n.children.is_empty()
@@ -509,7 +512,7 @@ impl Reader<'_> {
         }
         let first = self.out.len();
         for child in &title.children {
-            if ((child.is_title() && !has_own_content(child)) || is_bold_group_label(child))
+            if ((child.is_title() && !has_own_content(child)) || is_group_label(child))
                 && !child.children.is_empty()
                 && depth < 4
             {
@@ -1195,6 +1198,29 @@ mod tests {
             [
                 "We will monitor the expiry of every certificate.",
                 "We have already removed the certificate from the wiki."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_numbered_word_over_a_list_of_items_groups_them() {
+        let pm = parse(
+            "## Action items\n\n1. Monitoring\n   - Add alerting on disk\n   - Add alerting on CPU\n\
+             2. Backups\n   - Test restore monthly\n3. Rollback\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.group.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Add alerting on disk", Some("Monitoring")),
+                ("Add alerting on CPU", Some("Monitoring")),
+                ("Test restore monthly", Some("Backups")),
+                // With nothing under it, the word is the item.
+                ("Rollback", None),
             ]
         );
     }
