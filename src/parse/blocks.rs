@@ -215,13 +215,28 @@ fn list_marker(body: &str) -> (Marker, &str) {
         _ => body,
     };
     let b = body.as_bytes();
-    // No marker starts with a letter but a lettered one (`a. `, `b) `), and most lines do.
+    // No marker starts with a letter but a lettered one (`a. `, `B) `), a roman numeral
+    // (`ii. `, `IV) `) and Word's `o` bullet, and most lines do.
     match b {
         [] => return (Marker::None, body),
-        [c, b'.' | b')', b' ', ..] if c.is_ascii_lowercase() => {
+        [c, b'.' | b')', b' ', ..] if c.is_ascii_alphabetic() => {
             return (Marker::Number, body[3..].trim_start())
         }
-        [c, ..] if c.is_ascii_alphabetic() => return (Marker::None, body),
+        [b'o', b' ', c, ..] if c.is_ascii_alphanumeric() => {
+            return (Marker::Bullet, body[2..].trim_start())
+        }
+        [c, ..] if c.is_ascii_alphabetic() => {
+            let numeral = b.iter().take_while(|c| b"ivxIVX".contains(c)).count();
+            let roman = &body[..numeral];
+            let numbered = ROMAN.iter().any(|r| roman.eq_ignore_ascii_case(r))
+                && matches!(b.get(numeral), Some(b'.' | b')'))
+                && b.get(numeral + 1) == Some(&b' ');
+            return if numbered {
+                (Marker::Number, body[numeral + 2..].trim_start())
+            } else {
+                (Marker::None, body)
+            };
+        }
         _ => {}
     }
     // ASCII bullets need a space after them (`*bold*` is not a bullet).
@@ -274,9 +289,20 @@ fn list_marker(body: &str) -> (Marker, &str) {
         if (1..=2).contains(&digits) && b.get(digits + 1) == Some(&b')') {
             return (Marker::Number, body[digits + 2..].trim_start());
         }
+        // `(a) `, `(b) `: a lettered item.
+        if let [_, c, b')', b' ', ..] = b {
+            if c.is_ascii_lowercase() {
+                return (Marker::Number, body[4..].trim_start());
+            }
+        }
     }
     (Marker::None, body)
 }
+
+/// Roman numerals that number list items, of two letters or more (one is a letter's).
+const ROMAN: [&str; 10] = [
+    "ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "xii", "xiii",
+];
 
 /// `&nbsp;&nbsp;• x` and `<p>&emsp;x`: indentation written as HTML.
 fn strip_html_indent(body: &str) -> &str {

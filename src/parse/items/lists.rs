@@ -1224,4 +1224,28 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn lettered_roman_and_word_export_markers_open_items() {
+        let pm = parse(
+            "## Action items\n\ni. Add alerting on disk\nii. Fix the backups\niii) Review access\n\n\
+             A. Rotate the keys\nB) Audit the tokens\n\n(a) Page the owner\n(b) Write the runbook\n\n\
+             o Restore files from the vault\no Train new members\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Add alerting on disk",
+                "Fix the backups",
+                "Review access",
+                "Rotate the keys",
+                "Audit the tokens",
+                "Page the owner",
+                "Write the runbook",
+                "Restore files from the vault",
+                "Train new members",
+            ]
+        );
+        assert!(pm.actions.iter().all(|a| a.owner.is_none()));
+    }
 }
