@@ -1143,7 +1143,17 @@ fn opening_words<'t>(
 /// Phrases that say service came back (whole words: "unresolved" is not one). The closure
 /// phrases ("INCIDENT ENDS", "All clear", "Stood down", "Declared the incident over") are
 /// how SRE-style timelines and incident commanders' logs mark the end.
-const RESTORATION: [&str; 33] = [
+const RESTORATION: [&str; 43] = [
+    "accessible again",
+    "available again",
+    "bug fixed",
+    "issue fixed",
+    "issue solved",
+    "online again",
+    "problem fixed",
+    "problem solved",
+    "reachable again",
+    "up again",
     "all clear",
     "are fixed",
     "back online",

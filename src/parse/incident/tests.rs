@@ -797,6 +797,10 @@ fn restoration_is_declared_outright() {
             true,
         ),
         ("extended outage", false),
+        ("issue fixed", true),
+        ("problem solved, site is up again", true),
+        ("website accessible again", true),
+        ("issue not fixed", false),
         ("", false),
     ] {
         assert_eq!(declares_restoration(s), want, "{s:?}");
