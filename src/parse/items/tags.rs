@@ -27,10 +27,7 @@ fn meta_parts(s: &str) -> Vec<&str> {
             '—' | '–' => s[..i].ends_with(' ') && s[i + c.len_utf8()..].starts_with(' '),
             // Nor does the comma of a date ("Mar 15, 2025") or after its weekday ("Friday,
             // March 6").
-            ',' => {
-                let in_date = i > 0 && b[i - 1].is_ascii_digit() && starts_with_year(&s[i + 1..]);
-                !in_date && !weekday_before(s, i)
-            }
+            ',' => !comma_in_date(s, i) && !weekday_before(s, i),
             // (Not the period of an initial: `owner J. Alvarez`.)
             '.' => {
                 let initial = i > 0
@@ -140,6 +137,25 @@ fn opens_bracket(s: &str) -> bool {
 }
 
 /// Whether `s` starts with a four-digit year (after spaces) that ends there.
+/// Whether the comma at byte `comma` of `s` stands inside a date, before its year: after a
+/// day ("Mar 15, 2025", "May 1st, 2024") or a month ("15 May, 2024").
+fn comma_in_date(s: &str, comma: usize) -> bool {
+    if !starts_with_year(&s[comma + 1..]) {
+        return false;
+    }
+    let word = s[..comma]
+        .rsplit([' ', '(', ':'])
+        .next()
+        .unwrap_or_default();
+    let day = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|o| word.strip_suffix(o))
+        .unwrap_or(word);
+    (!day.is_empty() && day.len() <= 2 && day.bytes().all(|c| c.is_ascii_digit()))
+        || word.ends_with(|c: char| c.is_ascii_digit())
+        || time::is_month_name(word)
+}
+
 fn starts_with_year(s: &str) -> bool {
     let t = s.trim_start().as_bytes();
     t.len() >= 4
@@ -165,9 +181,10 @@ fn merge_meta(into: &mut Meta, from: Meta) {
 fn first_tag(t: &str) -> Option<usize> {
     // The keys of [`field_of`] that are no common word: "tracking:" or "date:" may end a
     // label ("Improved tracking: ...").
-    const KEYS: [&str; 21] = [
+    const KEYS: [&str; 22] = [
         "owner:",
         "owners:",
+        "responsible:",
         "assignee:",
         "assigned:",
         "assigned to:",
@@ -250,8 +267,7 @@ fn split_last_segment(t: &str) -> Option<(&str, &str)> {
         };
         let spaced_before = sep == "," || (start > 0 && b[start - 1] == b' ');
         // The comma of a date ("Due Mar 15, 2025") separates nothing.
-        let in_date =
-            sep == "," && i > 0 && b[i - 1].is_ascii_digit() && starts_with_year(&t[i + 1..]);
+        let in_date = sep == "," && comma_in_date(t, i);
         if &b[start..=i] == sep.as_bytes()
             && b.get(i + 1) == Some(&b' ')
             && spaced_before
@@ -1300,6 +1316,30 @@ mod tests {
                 ("Reduced the gateway timeout from 30s to 5s.", true, false),
                 ("Add a circuit breaker per gateway.", false, false),
                 ("Load-test the gateway.", false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_with_an_ordinal_or_the_day_first_keep_their_comma_in_tags() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Action items\n\n- Add Safari to the test matrix (Owner: Jo, Due: May 1st, 2024)\n\
+             - Add alerting on disk usage (deadline: 15 May, 2024)\n\
+             - Add a canary - Responsible: Jo - Due: 2024-05-01\n\n\
+             | Task | Person responsible | Deadline |\n|---|---|---|\n| Add alerts | Jo | 2024-05-01 |\n",
+        );
+        assert_eq!(
+            text_owner_due(&pm),
+            [
+                (
+                    "Add Safari to the test matrix",
+                    Some("Jo"),
+                    date(2024, 5, 1)
+                ),
+                ("Add alerting on disk usage", None, date(2024, 5, 15)),
+                ("Add a canary", Some("Jo"), date(2024, 5, 1)),
+                ("Add alerts", Some("Jo"), date(2024, 5, 1)),
             ]
         );
     }

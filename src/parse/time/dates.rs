@@ -62,6 +62,11 @@ pub(crate) fn is_weekday(word: &str) -> bool {
         })
 }
 
+/// Whether `word` names a month, whole or shortened (`May`, `Sept`, `Jan.`).
+pub(crate) fn is_month_name(word: &str) -> bool {
+    month_number(word.as_bytes()).is_some()
+}
+
 fn month_number(word: &[u8]) -> Option<u32> {
     if word.len() < 3 {
         return None;

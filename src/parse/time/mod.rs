@@ -22,7 +22,9 @@ use crate::clock::Zone;
 use crate::model::Timestamp;
 use scan::Scanner;
 
-pub(crate) use dates::{date_order, is_weekday, numeric_month_day, parse_date, without_weekday};
+pub(crate) use dates::{
+    date_order, is_month_name, is_weekday, numeric_month_day, parse_date, without_weekday,
+};
 pub(crate) use durations::{duration_minutes, leading_duration_minutes};
 pub(crate) use ranges::{may_hold_range, range_in};
 pub(crate) use zones::named_zone;
