@@ -275,6 +275,24 @@ const ENDS: [&str; 20] = [
     "incident resolved:",
 ];
 
+/// Where a field with one of `keys` starts after the first in `text`: after a sentence's end
+/// or a separator (`. End:`, `, End time:`, `| End:`).
+fn field_after(text: &str, keys: &[&str]) -> Option<usize> {
+    keys.iter().find_map(|key| {
+        let mut from = 1;
+        while let Some(at) = inline::find_ascii_ci(text, from, key) {
+            let before = text[..at].trim_end();
+            if before.len() < at
+                && before.ends_with(['.', ',', ';', '|', '-', '\u{2013}', '\u{2014}'])
+            {
+                return Some(at);
+            }
+            from = at + 1;
+        }
+        None
+    })
+}
+
 /// Which end of the incident a field's label names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Bound {
@@ -439,6 +457,15 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                 }
                 if wants_end {
                     st.end = first.map(|f| ctx.complete(f, day));
+                }
+                // "Start: 10:00 UTC. End: 10:40 UTC": the end's field on the start's line.
+                if wants_start && st.end.is_none() {
+                    st.end = field_after(&text, &ENDS).and_then(|at| {
+                        let f = time::moments(&text[at..])
+                            .into_iter()
+                            .find(|f| f.stamp.time.is_some() || f.stamp.date.is_some())?;
+                        Some(ctx.complete(&f, f.stamp.date.or(day)))
+                    });
                 }
                 if wants_clock {
                     st.clock = first

@@ -447,6 +447,25 @@ fn a_summary_that_opens_with_a_day_and_time_opens_with_the_start() {
 }
 
 #[test]
+fn start_and_end_fields_on_one_line() {
+    for line in [
+        "Start: 2024-02-03 10:00 UTC. End: 2024-02-03 10:40 UTC.",
+        "Start: 2024-02-03 10:00 UTC, End: 10:40 UTC",
+        "Start time: 2024-02-03 10:00 UTC | End time: 2024-02-03 10:40 UTC",
+    ] {
+        let (start, end) = times(&format!("# X\n\n{line}\n"));
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2024-02-03T10:00:00Z", "2024-02-03T10:40:00Z"),
+            "{line}"
+        );
+    }
+    // A word inside the sentence is no field.
+    let (_, end) = times("# X\n\nStart: 2024-02-03 10:00 UTC, the end: unknown at 11:00.\n");
+    assert_eq!(end, "");
+}
+
+#[test]
 fn start_and_end_fields_are_read_by_their_label_s_words() {
     let timeline = "\n## Timeline (UTC)\n\n- 2025-03-03 13:58 deploy\n\
                     - 2025-03-03 16:00 resolved\n";
