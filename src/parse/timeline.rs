@@ -407,6 +407,11 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
         if text.trim().is_empty() && f.is_none() {
             continue;
         }
+        // `| Jan 19, 2025 | |`: a row that is only a day dates the rows after it.
+        if text.trim().is_empty() && f.is_some_and(|f| f.stamp.time.is_none()) {
+            clock.turn_to(f.and_then(|f| clock.day_of(&f)));
+            continue;
+        }
         out.push(TimelineEntry {
             time: f.as_ref().map(|f| clock.stamp(f)),
             text: inline::collapse_spaces(&text),

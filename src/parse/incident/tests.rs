@@ -235,6 +235,17 @@ fn a_status_page_s_posted_line_is_the_time_of_the_update_above_it() {
 }
 
 #[test]
+fn a_timeline_table_s_row_that_is_only_a_day_dates_the_rows_after_it() {
+    let text = "# X\n\n## Timeline\n\n| Time (UTC) | Event |\n|---|---|\n| Jan 18, 2025 | |\n\
+                | 22:10 | Rotation begins |\n| Jan 19, 2025 | |\n| 03:35 | Errors back to baseline; \
+                resolved |\n";
+    assert_eq!(
+        entry_times(text),
+        ["2025-01-18T22:10:00Z", "2025-01-19T03:35:00Z"]
+    );
+}
+
+#[test]
 fn a_timeline_s_sections_go_on_from_the_entry_before_them() {
     // A label that names no day: past midnight is the next day.
     let text = "# X\n\nDate: 2025-03-03\n\n## Timeline (UTC)\n\n- 23:50 errors start\n\
