@@ -458,6 +458,29 @@ fn a_summary_that_opens_with_a_day_and_time_opens_with_the_start() {
 }
 
 #[test]
+fn a_range_over_midnight_takes_the_day_written_before_it() {
+    for (summary, want) in [
+        (
+            "On January 18, 2025, between 22:10 UTC and 03:35 UTC on January 19, installs failed.",
+            ("2025-01-18T22:10:00Z", "2025-01-19T03:35:00Z"),
+        ),
+        (
+            "On December 31, 2024, from 11:20 PM PST until 2:05 AM PST on January 1, pushes \
+             were delayed.",
+            ("2024-12-31T23:20:00-08:00", "2025-01-01T02:05:00-08:00"),
+        ),
+        // Without the day before, one day written after the range is the start's.
+        (
+            "Between 22:10 UTC and 03:35 UTC on January 19, 2025, installs failed.",
+            ("2025-01-19T22:10:00Z", "2025-01-20T03:35:00Z"),
+        ),
+    ] {
+        let (start, end) = times(&format!("# X\n\n## Summary\n\n{summary}\n"));
+        assert_eq!((start.as_str(), end.as_str()), want, "{summary}");
+    }
+}
+
+#[test]
 fn start_and_end_fields_on_one_line() {
     for line in [
         "Start: 2024-02-03 10:00 UTC. End: 2024-02-03 10:40 UTC.",

@@ -91,6 +91,20 @@ pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
                 }
             }
         }
+        // "On January 18, 2025, between 22:10 and 03:35 on January 19": the day written
+        // before the range, the day before the end's, is the start's.
+        let eve = ms[..ms.iter().take_while(|m| m.end <= a.start).count()]
+            .iter()
+            .rev()
+            .find(|p| p.stamp.time.is_none() && is_day_before(p, &b));
+        if let Some(p) = eve.filter(|_| a.stamp.date.is_none() && a.month_day.is_none()) {
+            a.stamp.date = p.stamp.date;
+            a.month_day = p.month_day;
+            if a.stamp.date.is_some() {
+                // The end's day then follows from the start's (a year turning too).
+                b.stamp.date = None;
+            }
+        }
         if a.stamp.date.is_none() && a.month_day.is_none() {
             // One date written after the range is the start's; an end earlier on the clock
             // is the next day.
@@ -112,6 +126,25 @@ pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
     }
     ms.iter()
         .find_map(|a| day_until_clock(text, a).map(|b| (*a, b)))
+}
+
+/// Whether the day `p` names is the day before `b`'s, as far as both are written (a month and
+/// day without a year are compared as such).
+fn is_day_before(p: &Found, b: &Found) -> bool {
+    use chrono::Datelike;
+    let month_day = |f: &Found| f.stamp.date.map(|d| (d.month(), d.day())).or(f.month_day);
+    let next = match (p.stamp.date, p.month_day) {
+        (Some(d), _) => d.succ_opt(),
+        (None, Some((m, d))) => {
+            chrono::NaiveDate::from_ymd_opt(2001, m, d).and_then(|d| d.succ_opt())
+        }
+        _ => None,
+    };
+    match (next, b.stamp.date) {
+        (Some(n), Some(db)) if p.stamp.date.is_some() => n == db,
+        (Some(n), _) => month_day(b) == Some((n.month(), n.day())),
+        _ => false,
+    }
 }
 
 /// `March 20 2017 till about 1300`: a day, a connector (and "about") and four digits, which
