@@ -120,6 +120,15 @@ fn a_regional_abbreviation_after_a_time_goes_with_it_and_leaves_it_local() {
             "ETA for the fix"
         ]
     );
+    // Written out, as a summary says it.
+    let (start, end) = times(
+        "# X\n\n## Summary\n\nFrom March 4, 2025 at 10:14 PM Pacific Time to March 5, 2025 at \
+         3:30 AM Pacific Time, jobs were delayed.\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-03-04T22:14:00", "2025-03-05T03:30:00")
+    );
 }
 
 #[test]

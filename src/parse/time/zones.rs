@@ -107,14 +107,26 @@ pub(crate) fn named_zone(text: &str) -> Option<Zone> {
     })
 }
 
-/// The bytes a regional zone abbreviation (`ET`, `CT`, `MT`, `PT`, in capitals, a word of its
-/// own) takes at the start of `text` after spaces: it belongs to the time before it (`10:32
-/// ET: alerts fired` is the entry "alerts fired"), which it leaves local.
+/// The bytes a regional zone's name (`ET`, `CT`, `MT`, `PT` in capitals, or written out,
+/// `Pacific Time`, `Eastern time`) takes at the start of `text` after spaces: it belongs to
+/// the time before it (`10:32 ET: alerts fired` is the entry "alerts fired"), which it leaves
+/// local.
 pub(super) fn leading_local_zone_word(text: &str) -> Option<usize> {
     let t = text.trim_start_matches(' ');
-    let word = t.get(..2)?;
-    let ends = !t[2..].starts_with(|c: char| c.is_alphanumeric());
-    (ends && ["ET", "CT", "MT", "PT"].contains(&word)).then(|| text.len() - t.len() + 2)
+    let skipped = text.len() - t.len();
+    let word_ends = |len: usize| !t[len..].starts_with(|c: char| c.is_alphanumeric());
+    if let Some(word) = t.get(..2).filter(|_| word_ends(2)) {
+        if ["ET", "CT", "MT", "PT"].contains(&word) {
+            return Some(skipped + 2);
+        }
+    }
+    let region = ["Pacific", "Eastern", "Central", "Mountain"]
+        .iter()
+        .find(|r| t.starts_with(*r))?;
+    let after = &t[region.len()..];
+    let time = [" Time", " time"].iter().find(|w| after.starts_with(*w))?;
+    let len = region.len() + time.len();
+    word_ends(len).then_some(skipped + len)
 }
 
 /// An IANA zone name opening `text` after spaces: the zone and the bytes it takes.
