@@ -31,6 +31,9 @@ pub(crate) struct Context<'a> {
     /// The zone a note inside the timeline declares ("Timeline (all times in PST)"): it
     /// applies to the timeline's entries only.
     pub timeline_zone: Option<Zone>,
+    /// Whether the date is one a field labels (`Date:`, `Incident date:`), not the first the
+    /// text happens to name (a byline's, "By the team · March 24, 2025").
+    date_labelled: bool,
     /// The time of the timeline's entry before a section of it that names no day of its own
     /// (`**Next day**` over `00:10`): its entries go on from there, past midnight too.
     pub last_time: Option<chrono::NaiveTime>,
@@ -199,6 +202,7 @@ impl<'a> Context<'a> {
                 first_date = first_date.or(date);
             }
         }
+        ctx.date_labelled = labelled_date.is_some();
         ctx.date = labelled_date.or(first_date).or(front_matter_date);
         ctx.zone = offset.or(default_zone);
         ctx.timeline_zone = timeline_offset;
@@ -378,8 +382,13 @@ impl Context<'_> {
     /// "February 22, 2023 ... EST").
     pub(crate) fn adopt(&mut self, stated: &Stated) {
         // (A start without a day lends nothing: the timeline may date and zone it better.)
+        // (A stated start's day wins over the first the text names, which may be a byline's.)
         if let Some(s) = stated.start.filter(|s| s.date.is_some()) {
-            self.date = self.date.or(s.date);
+            self.date = if self.date_labelled {
+                self.date.or(s.date)
+            } else {
+                s.date.or(self.date)
+            };
             self.zone = self.zone.or(s.offset.map(Zone::Fixed));
         }
     }

@@ -467,6 +467,25 @@ fn a_summary_that_opens_with_a_day_and_time_opens_with_the_start() {
 }
 
 #[test]
+fn a_byline_s_date_yields_to_the_day_the_summary_starts_the_incident() {
+    let (start, end) = times(
+        "# X\n\nBy the Infrastructure team \u{b7} March 24, 2025\n\n## Summary\n\n\
+         At 11:48 am PDT on March 21, 2025, we began a load balancer upgrade.\n\n\
+         ## Timeline\n\n11:48 am \u{2014} Upgrade begins.\n1:52 pm \u{2014} Service restored.\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-03-21T11:48:00-07:00", "2025-03-21T13:52:00-07:00")
+    );
+    // A labelled date stays the timeline's.
+    let (_, end) = times(
+        "# X\n\nDate: March 24, 2025\n\n## Summary\n\nAt 11:48 am PDT on March 21, 2025, it \
+         began.\n\n## Timeline\n\n1:52 pm \u{2014} Service restored.\n",
+    );
+    assert_eq!(end, "2025-03-24T13:52:00-07:00");
+}
+
+#[test]
 fn a_range_over_midnight_takes_the_day_written_before_it() {
     for (summary, want) in [
         (
