@@ -283,9 +283,10 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     if text.is_empty() && time.is_none() {
         return false;
     }
-    // Several events written on one line: "10:50 AM: alerted the team. - 11:00 AM: rerouted".
-    // Most lines have no ` - `: the collapsed text (trimmed already) is the entry's as it is.
-    if !has_spaced_dash(&text) {
+    // Several events written on one line: "10:50 AM: alerted the team. - 11:00 AM: rerouted",
+    // "10:52 leak begins; 10:55 alert fires". Most lines have no ` - ` nor `; `: the collapsed
+    // text (trimmed already) is the entry's as it is.
+    if !has_spaced_dash(&text) && !text.contains("; ") {
         out.push(TimelineEntry {
             time,
             text,
@@ -317,19 +318,33 @@ fn split_collapsed(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut from = 0;
     let mut search = 0;
-    while let Some(p) = find_spaced_dash(text, search) {
-        let next = &text[p + 3..];
+    while let Some((p, len)) = next_separator(text, search) {
+        let next = &text[p + len..];
         let stamped = time::leading_found(inline::head(next, 24)).is_some_and(|f| {
             f.start == 0 && f.stamp.time.is_some() && next[f.end..].starts_with([':', ' '])
         });
         if stamped {
             out.push(text[from..p].trim());
-            from = p + 3;
+            from = p + len;
         }
-        search = p + 3;
+        search = p + len;
     }
     out.push(text[from..].trim());
     out
+}
+
+/// The next separator of events on one line at or after `from`, ` - ` or `; ` ("10:52 leak
+/// begins; 10:55 alert fires"): where it starts and its length.
+fn next_separator(text: &str, from: usize) -> Option<(usize, usize)> {
+    let dash = find_spaced_dash(text, from).map(|p| (p, 3));
+    let semicolon = text
+        .get(from..)
+        .and_then(|t| t.find("; "))
+        .map(|p| (from + p, 2));
+    match (dash, semicolon) {
+        (Some(d), Some(s)) => Some(d.min(s)),
+        (d, s) => d.or(s),
+    }
 }
 
 /// Whether `text` has a ` - ` anywhere: one pass over byte triples without a branch

@@ -467,6 +467,25 @@ fn a_summary_that_opens_with_a_day_and_time_opens_with_the_start() {
 }
 
 #[test]
+fn events_joined_by_semicolons_on_one_line_are_entries_each() {
+    let text = "# X\n\nDate: 2025-03-03\n\n## Timeline\n\n\
+                - 10:52 UTC leak begins; 10:55 UTC alert fires; 11:03 UTC leak confirmed.\n\
+                - 11:38 UTC leak withdrawn; customers notified\n";
+    assert_eq!(
+        entries(text)
+            .iter()
+            .map(|(t, e)| format!("{t} {e}"))
+            .collect::<Vec<_>>(),
+        [
+            "2025-03-03T10:52:00Z leak begins",
+            "2025-03-03T10:55:00Z alert fires",
+            "2025-03-03T11:03:00Z leak confirmed.",
+            "2025-03-03T11:38:00Z leak withdrawn; customers notified",
+        ]
+    );
+}
+
+#[test]
 fn a_byline_s_date_yields_to_the_day_the_summary_starts_the_incident() {
     let (start, end) = times(
         "# X\n\nBy the Infrastructure team \u{b7} March 24, 2025\n\n## Summary\n\n\
