@@ -225,6 +225,9 @@ fn list_marker(body: &str) -> (Marker, &str) {
         [b'o', b' ', c, ..] if c.is_ascii_alphanumeric() => {
             return (Marker::Bullet, body[2..].trim_start())
         }
+        [c, ..] if !b"ivxIVX".contains(c) && c.is_ascii_alphabetic() => {
+            return (Marker::None, body)
+        }
         [c, ..] if c.is_ascii_alphabetic() => {
             let numeral = b.iter().take_while(|c| b"ivxIVX".contains(c)).count();
             let roman = &body[..numeral];

@@ -144,7 +144,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             // "### Completed", `### @carol` over the items.
             if let Some(heading) = seg.heading.as_deref() {
                 items::apply_title(heading, actions[first..].iter_mut());
-                if vocab::names_todo(heading) {
+                if seg.heading_kind == SectionKind::Tasks && vocab::names_todo(heading) {
                     items::split_todo_sentences(&mut actions, first);
                 }
             }
@@ -903,7 +903,11 @@ fn heading(
     // `3. Corrective measures`, `4) TIMELINE`: a numbered line at the margin made only of a
     // section's words, as Word and Google Docs export numbered headings to text. (Among
     // actions, one that names actions is an item's title: "2. Improvements".)
-    if marker == blocks::Marker::Number && line.indent == 0 && short && label_colon.is_none() {
+    if marker == blocks::Marker::Number
+        && line.indent == 0
+        && label_colon.is_none()
+        && at_most_words(rest, 6)
+    {
         let plain = inline::plain_cow(rest);
         let text = plain.trim();
         let kind = at_most_words(text, 6)

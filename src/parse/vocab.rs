@@ -859,13 +859,12 @@ pub(crate) fn classify(heading: &str) -> SectionKind {
     }
 }
 
-/// Whether a heading names a to-do list (`TODO`, `To Do`, `Tasks`, `Task list`), not actions
-/// in general: its lines of several orders are one item per order.
+/// Whether a heading of tasks names a to-do list (`TODO`, `To Do`, `Tasks`, `Task list`), not
+/// actions in general: its lines of several orders are one item per order.
 pub(crate) fn names_todo(heading: &str) -> bool {
     ["todo", "to do", "to-do", "task"]
         .iter()
         .any(|w| inline::find_ascii_ci(heading, 0, w).is_some())
-        && classify(heading) == SectionKind::Tasks
 }
 
 /// Headings read as phrases, where single words would mislead: blog posts' "How we are

@@ -400,6 +400,7 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
     let mut st = Stated::default();
     let mut range: Option<(Timestamp, Timestamp)> = None;
     let mut budget = 80;
+    let has_timeline = doc.segments.iter().any(|s| s.kind == SectionKind::Timeline);
     for seg in &doc.segments {
         if budget == 0 {
             break;
@@ -503,7 +504,8 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                     }
                 }
             }
-            if st.end.is_none() && st.said_end.is_none() && narrates(seg.kind) {
+            // (Without a timeline, `restored_in_sentences` reads these sentences when needed.)
+            if has_timeline && st.end.is_none() && st.said_end.is_none() && narrates(seg.kind) {
                 st.said_end = restored_in(&text, ctx);
             }
             // "malicious code injection beginning around June 25, 2024": a start said in a
@@ -539,8 +541,7 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
             st.end = Some(b);
         }
     }
-    st.restored_wanted =
-        st.end.is_none() && !doc.segments.iter().any(|s| s.kind == SectionKind::Timeline);
+    st.restored_wanted = st.end.is_none() && !has_timeline;
     st
 }
 

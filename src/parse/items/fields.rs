@@ -652,13 +652,19 @@ pub(super) fn trailing_due(t: &str, reference: Option<NaiveDate>) -> Option<(&st
     {
         return None;
     }
-    let lower = t.to_ascii_lowercase();
+    // A cue and its date take a few dozen bytes at the end: only those are searched.
+    let mut from = t.len().saturating_sub(48);
+    while !t.is_char_boundary(from) {
+        from -= 1;
+    }
+    let lower = t[from..].to_ascii_lowercase();
     // (`📅 2025-01-12`: the due date of Obsidian's task lists.)
     for cue in DUE_CUES.iter().chain(&["by ", "📅 "]) {
         // The cue starts a word, after a space.
         let Some(p) = lower.rfind(cue).filter(|&p| lower[..p].ends_with(' ')) else {
             continue;
         };
+        let p = from + p;
         let (head, rest) = (&t[..p - 1], &t[p + cue.len()..]);
         // After "due", also a month and day in figures (`due 3/30`); after "by" they may be a
         // fraction ("cut errors by 1/20").

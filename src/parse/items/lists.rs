@@ -609,7 +609,9 @@ impl Reader<'_> {
             None => unlabelled,
         };
         // `[P2] [Infra] Increase ...`: a priority in brackets before the owner's prefix.
-        let after_priority = leading_priority(unlabelled)
+        let after_priority = Some(unlabelled)
+            .filter(|u| u.starts_with('['))
+            .and_then(leading_priority)
             .filter(|(_, rest)| rest.starts_with(['[', '(']))
             .map(|(p, rest)| {
                 meta.priority = Some(p.to_string());
