@@ -318,7 +318,8 @@ pub(super) fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
 /// `Owner: @mei — text`, `Owners: @nia @oli - text`: an owner field before the item's text,
 /// closed by a dash. The owners (logins without their `@`, joined by `, `) and the text.
 pub(super) fn owner_field_prefix(raw: &str) -> Option<(String, &str)> {
-    let t = raw.trim_start();
+    // (`**Owner: Jo** — ...`: the field in bold.)
+    let t = raw.trim_start().trim_start_matches(['*', '_']);
     // (An owner key is short: a colon further on closes none.)
     let colon = memchr::memchr(b':', &t.as_bytes()[..t.len().min(24)])?;
     let (key, rest) = (&t[..colon], &t[colon + 1..]);
@@ -329,6 +330,7 @@ pub(super) fn owner_field_prefix(raw: &str) -> Option<(String, &str)> {
     let (value, text) = [" — ", " – ", " - "]
         .iter()
         .find_map(|dash| rest.split_once(dash))?;
+    let value = value.trim_end_matches(['*', '_']);
     let parts: Vec<&str> = value
         .split([',', ' '])
         .map(|p| p.trim_matches(['*', '_']))

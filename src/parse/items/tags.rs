@@ -1343,4 +1343,13 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn an_owner_field_in_bold_before_the_item_names_its_owner() {
+        let (a, _) = one_item("- **Owner: Jo** \u{2014} Add Safari to the test matrix");
+        assert_eq!(
+            (a.text.as_str(), a.owner.as_deref()),
+            ("Add Safari to the test matrix", Some("Jo"))
+        );
+    }
 }
