@@ -366,9 +366,13 @@ pub(crate) fn table_cells(body: &str) -> Option<Vec<Cow<'_, str>>> {
     Some(cells)
 }
 
-/// A table row's cells as written and trimmed, the outer pipes dropped.
-fn row_cells(body: &str) -> impl Iterator<Item = &str> {
-    cell_spans(body).map(|(s, e)| body[s..e].trim())
+/// A table row's cells as written and trimmed, the outer pipes dropped (parted by tabs in a
+/// row without pipes: a table copied out of a document editor as text).
+fn row_cells(body: &str) -> Box<dyn Iterator<Item = &str> + '_> {
+    if body.contains('\t') && !body.contains('|') {
+        return Box::new(body.split('\t').map(str::trim));
+    }
+    Box::new(cell_spans(body).map(|(s, e)| body[s..e].trim()))
 }
 
 /// Byte ranges of a table row's cells: between the pipes that are not escaped (`\|` is a pipe

@@ -429,6 +429,7 @@ fn lines(text: &str) -> (Vec<Line<'_>>, Option<(usize, &'static str)>) {
         }
     }
     mark_bare_tables(&mut out);
+    mark_tab_tables(&mut out);
     let unclosed = if fence.is_some() {
         Some((opened, "a code fence"))
     } else if in_comment {
@@ -475,6 +476,32 @@ fn fenced_code<'a>(lines: &[Line<'a>]) -> Vec<Line<'a>> {
         }
     }
     code
+}
+
+/// Marks the rows of tables copied out of a document editor as text: lines whose cells are
+/// parted by tabs, a header without figures over rows with as many cells, no blank line
+/// between (`Action Item<TAB>Owner<TAB>Bug` over `Rotate the key<TAB>chenli<TAB>b/12345`).
+fn mark_tab_tables(lines: &mut [Line<'_>]) {
+    let cells = |l: &Line<'_>| {
+        let tabbed = !l.skip && l.body.contains('\t') && !l.body.contains('|');
+        if tabbed {
+            l.body.split('\t').count()
+        } else {
+            0
+        }
+    };
+    let mut k = 0;
+    while k < lines.len() {
+        let n = cells(&lines[k]);
+        let header = n >= 2 && lines[k].marker().0 == blocks::Marker::None && lines[k].digits == 0;
+        let run = lines[k..].iter().take_while(|l| cells(l) == n).count();
+        if header && run >= 2 {
+            for l in &mut lines[k..k + run] {
+                l.table = true;
+            }
+        }
+        k += run.max(1);
+    }
 }
 
 /// Whether a line opens a block of its own (a heading, a list item, a table row, a fence, an

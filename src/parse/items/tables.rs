@@ -456,4 +456,28 @@ mod tests {
         assert_eq!(pm.actions[2].owner.as_deref(), Some("ana"));
         assert_eq!(pm.actions[0].line, 5);
     }
+
+    #[test]
+    fn a_table_copied_out_of_a_document_editor_is_read_by_its_tabs() {
+        let pm = crate::parse::parse(
+            "t.txt",
+            "Action Items\nAction Item\tOwner\tBug\nRotate the FCM key\tchenli\tb/12345\n\
+             Alert on FCM 401 responses\tomarh\tb/12346\n\nTimeline\n10:00\tdeploy\n10:05\talert\n",
+            &crate::parse::ParseOptions::default(),
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Rotate the FCM key", Some("chenli")),
+                ("Alert on FCM 401 responses", Some("omarh")),
+            ]
+        );
+        // Lines of a time and a tab without a header row are no table.
+        assert_eq!(pm.timeline.len(), 2);
+    }
 }
