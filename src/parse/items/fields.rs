@@ -95,7 +95,10 @@ pub(super) fn column_of(header: &str) -> Option<Field> {
         "date" | "deadline" | "eta" => Field::Due,
         // (`Key`, `Issue key`: the column a Jira export opens with.)
         "ticket" | "tickets" | "issue" | "issues" | "bug" | "jira" | "key" => Field::Issue,
-        "status" | "state" | "closed" | "completed" | "complete" | "resolved" => Field::Status,
+        // (`Resolution`: a Jira export's column of Done, Won't Do, Duplicate.)
+        "status" | "state" | "closed" | "completed" | "complete" | "resolved" | "resolution" => {
+            Field::Status
+        }
         "priority" => Field::Priority,
         _ => match words[0] {
             "responsible" | "assigned" | "owning" => Field::Owner,

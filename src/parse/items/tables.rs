@@ -480,4 +480,29 @@ mod tests {
         // Lines of a time and a tab without a header row are no table.
         assert_eq!(pm.timeline.len(), 2);
     }
+
+    #[test]
+    fn a_jira_export_s_resolution_column_says_done_or_dropped() {
+        let pm = crate::parse::parse(
+            "t.md",
+            "## Follow-ups\n\n| Key | Summary | Assignee | Resolution |\n|---|---|---|---|\n\
+             | OPS-1201 | Add pool alarms | Jane Doe | Done |\n\
+             | OPS-1203 | Replace the firmware | Jane Doe | Won't Do |\n\
+             | OPS-1204 | Page on saturation | Jane Doe | Unresolved |\n",
+            &crate::parse::ParseOptions::default(),
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.done, a.not_planned))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Add pool alarms", true, false),
+                ("Replace the firmware", false, true),
+                ("Page on saturation", false, false),
+            ]
+        );
+    }
 }
