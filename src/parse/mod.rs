@@ -144,9 +144,6 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             // "### Completed", `### @carol` over the items.
             if let Some(heading) = seg.heading.as_deref() {
                 items::apply_title(heading, actions[first..].iter_mut());
-                if seg.heading_kind == SectionKind::Tasks && vocab::names_todo(heading) {
-                    items::split_todo_sentences(&mut actions, first);
-                }
             }
         } else {
             if seg.kind == SectionKind::Timeline {

@@ -859,14 +859,6 @@ pub(crate) fn classify(heading: &str) -> SectionKind {
     }
 }
 
-/// Whether a heading of tasks names a to-do list (`TODO`, `To Do`, `Tasks`, `Task list`), not
-/// actions in general: its lines of several orders are one item per order.
-pub(crate) fn names_todo(heading: &str) -> bool {
-    ["todo", "to do", "to-do", "task"]
-        .iter()
-        .any(|w| inline::find_ascii_ci(heading, 0, w).is_some())
-}
-
 /// Headings read as phrases, where single words would mislead: blog posts' "How we are
 /// preventing this from happening again" and "What we're changing", a student's "To Do list";
 /// a heading that opens with "Preventing" ("Preventing recurrence": further on, the word

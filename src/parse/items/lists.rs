@@ -1250,28 +1250,4 @@ mod tests {
         );
         assert!(pm.actions.iter().all(|a| a.owner.is_none()));
     }
-
-    #[test]
-    fn a_to_do_line_of_several_orders_is_one_item_per_order() {
-        let pm = parse(
-            "## TODO\n\nAdd tests for the login flow. Fix the session timeout bug. Update the \
-             README with setup steps.\n\n## Tasks\n\n- Add retries to the client. This avoids the \
-             storm.\n",
-        );
-        assert_eq!(
-            texts(&pm),
-            [
-                "Add tests for the login flow.",
-                "Fix the session timeout bug.",
-                "Update the README with setup steps.",
-                // A sentence that explains keeps the item whole.
-                "Add retries to the client.",
-            ]
-        );
-        // Under action items, the first sentence is the item and the rest its detail.
-        let pm = parse(
-            "## Action items\n\n- Add tests for the login flow. Fix the session timeout bug.\n",
-        );
-        assert_eq!(texts(&pm), ["Add tests for the login flow."]);
-    }
 }

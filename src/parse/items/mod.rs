@@ -113,66 +113,6 @@ impl Reader<'_> {
     }
 }
 
-/// Under a TODO or Tasks heading, an item whose line holds several independent imperative
-/// sentences ("Add tests for the login flow. Fix the session timeout bug.") is one item per
-/// sentence, as a to-do list written in a line reads; the items from `from` on are split.
-/// A sentence that explains ("This avoids the retry storm.") keeps the item whole.
-pub(crate) fn split_todo_sentences(items: &mut Vec<ActionItem>, from: usize) {
-    let mut k = from;
-    while k < items.len() {
-        let item = &items[k];
-        let Some(detail) = item.detail.as_deref().filter(|d| !d.contains('\n')) else {
-            k += 1;
-            continue;
-        };
-        let mut sentences = vec![item.text.clone()];
-        let mut rest = detail;
-        while !rest.is_empty() {
-            let (s, r) = inline::first_sentence(rest);
-            sentences.push(s.to_string());
-            rest = r;
-        }
-        if !sentences.iter().all(|s| is_imperative(s)) {
-            k += 1;
-            continue;
-        }
-        let split: Vec<ActionItem> = sentences
-            .into_iter()
-            .map(|text| ActionItem {
-                text,
-                detail: None,
-                ..item.clone()
-            })
-            .collect();
-        let n = split.len();
-        items.splice(k..=k, split);
-        k += n;
-    }
-}
-
-/// Whether a sentence reads as an order: it opens with a capitalised word that is no
-/// pronoun, article or connective, nor a past or -ing form or an adverb ("Added", "Going",
-/// "Finally"), and has three words or more.
-fn is_imperative(sentence: &str) -> bool {
-    const NOT_VERBS: [&str; 40] = [
-        "a", "after", "also", "an", "and", "as", "at", "because", "before", "but", "by", "for",
-        "from", "he", "here", "i", "if", "in", "it", "its", "note", "on", "once", "or", "our",
-        "she", "since", "so", "that", "the", "then", "there", "these", "they", "this", "those",
-        "we", "when", "which", "you",
-    ];
-    let Some(first) = sentence.split_whitespace().next() else {
-        return false;
-    };
-    let word = first.trim_end_matches([',', ':']).to_ascii_lowercase();
-    first.starts_with(|c: char| c.is_ascii_uppercase())
-        && inline::words_up_to(sentence, 3) >= 3
-        && !NOT_VERBS.contains(&word.as_str())
-        && !word.ends_with("ed")
-        && !word.ends_with("ing")
-        && !word.ends_with("ly")
-        && (!word.ends_with('s') || word.ends_with("ss"))
-}
-
 /// Whether an item's text is a template's placeholder: a few words in brackets where the
 /// action would go (`<Action item 1>`, `{{ action }}`; a whole sentence in them is the action,
 /// bracketed by a writer filling the template in), or only a word that holds its place
