@@ -263,23 +263,6 @@ pub(super) fn status_word(part: &str) -> Option<Status> {
     }
 }
 
-pub(super) fn first_mention(t: &str) -> Option<String> {
-    let b = t.as_bytes();
-    for (i, c) in b.iter().enumerate() {
-        if *c == b'@' && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
-            let rest = &t[i + 1..];
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.')))
-                .unwrap_or(rest.len());
-            let login = rest[..end].trim_end_matches(['.', '/']);
-            if is_login(login) {
-                return Some(login.to_string());
-            }
-        }
-    }
-    None
-}
-
 /// `[name] text`, `\[name] text` or `(team, other team) text`: an owner prefix, and the text
 /// after it. A link (`[x](url)`), a category (`(Process/Structure)`), a priority or a
 /// number in brackets is not an owner.

@@ -3,9 +3,9 @@
 //! segments (`owner: x, due: y`, `— @alice`, `, P1`).
 
 use super::fields::{
-    chip_tail, cued_date, field_line_text, field_of, first_mention, is_login, is_name,
-    is_priority_token, is_priority_word, leading_priority, mention_then_date, status_word,
-    trailing_due, without_period, Chip, Field, Status, CHECK_MARKS,
+    chip_tail, cued_date, field_line_text, field_of, is_login, is_name, is_priority_token,
+    is_priority_word, leading_priority, mention_then_date, status_word, trailing_due,
+    without_period, Chip, Field, Status, CHECK_MARKS,
 };
 use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
 use super::tables::type_kind;
@@ -478,10 +478,6 @@ impl Reader<'_> {
         // rate — Done (PR #412)`).
         if t.len() < before_ref {
             t = self.strip_segments(t, line, meta);
-        }
-        // An @mention anywhere names the owner when nothing else does.
-        if meta.owner.is_none() && ats {
-            meta.owner = first_mention(t);
         }
         t.trim()
             .trim_end_matches([':', ',', ';', '-', '—', '–', '|', '·', '•'])
@@ -1351,5 +1347,20 @@ mod tests {
             (a.text.as_str(), a.owner.as_deref()),
             ("Add Safari to the test matrix", Some("Jo"))
         );
+    }
+
+    #[test]
+    fn a_person_named_in_the_sentence_does_not_own_the_item() {
+        for line in [
+            "- Add an alert on partition events (cc @jane)",
+            "- Ask @jane to review the failover plan",
+            "- Tune the queue alert as discussed with @omar in the review",
+        ] {
+            let (a, _) = one_item(line);
+            assert_eq!(a.owner, None, "{line}");
+        }
+        // A login as a tag does.
+        let (a, _) = one_item("- Add an alert on partition events @jane");
+        assert_eq!(a.owner.as_deref(), Some("jane"));
     }
 }
