@@ -248,6 +248,8 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     // `Tuesday, March 14, 2023`) heads the entries below it, also those nested under it
     // (`- **May 6**` over `  - 07:12 resolvers time out`).
     let whole = text.trim_end_matches(['.', ':']).trim();
+    // `2024-05-16 (UTC)`, `Thursday 16 May 2024 (BST)`: a day and a note of the zone.
+    let (whole, noted) = without_zone_note(whole);
     let dated = time::without_weekday(whole);
     let after_weekday = dated.len() < whole.len();
     let day = match &found {
@@ -263,6 +265,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     if let Some(f) = day.filter(|f| f.stamp.time.is_none()) {
         let date = clock.day_of(&f);
         clock.turn_to(date);
+        clock.zone = noted.or(clock.zone);
         return true;
     }
     if found.is_none() && structured && n.marker == Marker::None {
@@ -458,6 +461,27 @@ fn rest_after(text: &str, f: &Found) -> String {
     let rest =
         rest.trim_start_matches([']', ')', '}', '*', '_', ':', '-', '–', '—', '|', ' ', ',']);
     inline::collapse_spaces(rest)
+}
+
+/// `text` without a note of the zone after the day it opens with (`2024-05-16 (UTC)`, `May
+/// 16, 2024, all times UTC`), and the zone noted.
+fn without_zone_note(text: &str) -> (&str, Option<crate::clock::Zone>) {
+    let dated = time::without_weekday(text);
+    let Some(f) = time::leading_found(dated).filter(|f| f.start == 0 && f.stamp.time.is_none())
+    else {
+        return (text, None);
+    };
+    let rest = dated[f.end..].trim_start_matches([',', ' ']);
+    if rest.is_empty() || inline::words_up_to(rest, 5) > 4 {
+        return (text, None);
+    }
+    match time::noted_zone(rest) {
+        Some(zone) => (
+            text[..text.len() - rest.len()].trim_end_matches([',', ' ']),
+            Some(zone),
+        ),
+        None => (text, None),
+    }
 }
 
 fn is_note(text: &str) -> bool {

@@ -467,6 +467,25 @@ fn a_summary_that_opens_with_a_day_and_time_opens_with_the_start() {
 }
 
 #[test]
+fn a_day_line_with_a_note_of_the_zone_dates_and_zones_the_entries_under_it() {
+    for day in [
+        "2024-05-16 (UTC)",
+        "2024-05-16 UTC",
+        "May 16, 2024, all times UTC",
+        "Thursday 16 May 2024 (UTC)",
+    ] {
+        let text = format!(
+            "# X\n\n## Timeline\n\n{day}\n- 00:00 Certificate expires\n- 00:07 First report\n"
+        );
+        assert_eq!(
+            entry_times(&text),
+            ["2024-05-16T00:00:00Z", "2024-05-16T00:07:00Z"],
+            "{day}"
+        );
+    }
+}
+
+#[test]
 fn events_joined_by_semicolons_on_one_line_are_entries_each() {
     let text = "# X\n\nDate: 2025-03-03\n\n## Timeline\n\n\
                 - 10:52 UTC leak begins; 10:55 UTC alert fires; 11:03 UTC leak confirmed.\n\
