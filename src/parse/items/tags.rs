@@ -332,6 +332,12 @@ impl Reader<'_> {
             if let Some(rest) = leading_ordinal(t) {
                 t = rest;
             }
+            // `@Jane Doe: text`, `@Jane Doe Verify ...`: a mention of a person by name, as
+            // document tools write it (two capitalised words, then the text's own capital).
+            if let Some((name, rest)) = t.strip_prefix('@').and_then(named_mention) {
+                meta.owner.get_or_insert_with(|| name.to_string());
+                t = rest;
+            }
             if t.starts_with('@') {
                 if let Some((login, rest)) = t[1..].split_once([' ', ':']) {
                     if is_login(login) {
@@ -680,6 +686,24 @@ impl Reader<'_> {
         }
         false
     }
+}
+
+/// A person's name written after an `@` at the start of an item, and the text after it:
+/// up to a colon (`Jane Doe: Add a test`), or two capitalised words when a capitalised word
+/// follows them (`Jane Doe Verify the signatures`). One word is a login's, read elsewhere.
+fn named_mention(t: &str) -> Option<(&str, &str)> {
+    if let Some((name, rest)) = t.split_once(':') {
+        let words = inline::words_up_to(name, 4);
+        if (2..=3).contains(&words) && is_name(name) {
+            return Some((name, rest.trim_start()));
+        }
+    }
+    let mut words = t.split(' ');
+    let (first, second, third) = (words.next()?, words.next()?, words.next()?);
+    let capital = |w: &str| w.starts_with(|c: char| c.is_uppercase());
+    let name = &t[..first.len() + 1 + second.len()];
+    (capital(first) && capital(second) && capital(third) && is_name(name))
+        .then(|| (name, t[name.len()..].trim_start()))
 }
 
 /// Whether `part` is a calendar date and nothing else (no time of day).
@@ -1362,5 +1386,33 @@ mod tests {
         // A login as a tag does.
         let (a, _) = one_item("- Add an alert on partition events @jane");
         assert_eq!(a.owner.as_deref(), Some("jane"));
+    }
+
+    #[test]
+    fn a_leading_mention_of_a_person_by_name_is_the_owner() {
+        for (line, text, owner) in [
+            (
+                "- [ ] @Jane Doe Verify webhook signatures against the raw body",
+                "Verify webhook signatures against the raw body",
+                "Jane Doe",
+            ),
+            (
+                "- [ ] @Marcus Webb: Add a contract test",
+                "Add a contract test",
+                "Marcus Webb",
+            ),
+            (
+                "- [ ] @jane Add a contract test",
+                "Add a contract test",
+                "jane",
+            ),
+        ] {
+            let (a, _) = one_item(line);
+            assert_eq!(
+                (a.text.as_str(), a.owner.as_deref()),
+                (text, Some(owner)),
+                "{line}"
+            );
+        }
     }
 }
