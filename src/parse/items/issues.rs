@@ -179,7 +179,8 @@ pub(super) fn issue_prefix(raw: &str) -> Option<(IssueRef, &str)> {
     (inline::words_up_to(rest, 2) >= 2).then_some((r, rest))
 }
 
-fn jira_key(w: &str) -> Option<IssueRef> {
+/// `PLAT-412`: a Jira key, a project's capitals and a number.
+pub(super) fn jira_key(w: &str) -> Option<IssueRef> {
     let (key, num) = w.split_once('-')?;
     let ok = key.len() >= 2
         && key

@@ -7,7 +7,7 @@ use super::fields::{
     is_priority_word, leading_priority, mention_then_date, status_word, trailing_due,
     without_period, Chip, Field, Status, CHECK_MARKS,
 };
-use super::issues::{issue_ref, last_space_or_paren, trailing_bug_ref};
+use super::issues::{issue_ref, jira_key, last_space_or_paren, trailing_bug_ref};
 use super::tables::type_kind;
 use super::{Meta, Reader};
 use crate::parse::{inline, time};
@@ -680,7 +680,8 @@ impl Reader<'_> {
             meta.owner.get_or_insert_with(|| name.to_string());
             return true;
         }
-        if let Some(r) = issue_ref(part) {
+        // (Among tags, a bare Jira key is the item's issue: `(Owner: Maya Kaur, PLAT-412)`.)
+        if let Some(r) = issue_ref(part).or_else(|| jira_key(part)) {
             meta.issue.get_or_insert(r);
             return true;
         }
@@ -1414,5 +1415,40 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn a_bare_jira_key_among_the_tags_is_the_item_s_issue() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Follow-ups\n\n- Throttle reindex jobs (Owner: Maya Kaur, PLAT-412)\n\
+             - Add heap alert \u{2014} Owner: Jon Ellis \u{b7} PLAT-413\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.text.as_str(),
+                    a.owner.as_deref(),
+                    a.issue.as_ref().map(|i| i.to_string()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Throttle reindex jobs",
+                    Some("Maya Kaur"),
+                    Some("PLAT-412".to_string())
+                ),
+                (
+                    "Add heap alert",
+                    Some("Jon Ellis"),
+                    Some("PLAT-413".to_string())
+                ),
+            ]
+        );
     }
 }
