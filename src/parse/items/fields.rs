@@ -135,11 +135,13 @@ pub(super) fn field_line_text(text: &str) -> Option<(Field, &str)> {
     (!value.is_empty()).then_some((field, value))
 }
 
+/// A priority that opens an item: `[P1]`, `(P2)`, `P1:`, and a priority word in brackets,
+/// `[High]`; the priority and the text after it.
 pub(super) fn leading_priority(t: &str) -> Option<(&str, &str)> {
     for (open, close) in [("[", "]"), ("(", ")")] {
         if let Some(rest) = t.strip_prefix(open) {
             if let Some((p, after)) = rest.split_once(close) {
-                if is_priority_token(p) {
+                if is_priority_token(p) || is_priority_word(p) {
                     return Some((p, after.trim_start_matches([':', ' ', '-'])));
                 }
             }
@@ -290,6 +292,9 @@ pub(super) fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
                     .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '?'))
         })
         && !is_priority_token(inside)
+        && !is_priority_word(inside)
+        // (`[prevent] Block deploys`: the item's type.)
+        && super::tables::type_kind(inside).is_none()
         // (`[not done]` is a status, as `[done]` is.)
         && done_word_in(inside).is_none()
         && issue_prefix(t).is_none();

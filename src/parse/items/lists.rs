@@ -381,6 +381,12 @@ fn is_sign_off(n: &Node) -> bool {
     )
 }
 
+/// `[prevent] text`: an item's type in brackets ([`type_kind`]) and the text after it.
+fn bracket_type(t: &str) -> Option<(crate::model::ItemKind, &str)> {
+    let (inside, rest) = t.strip_prefix('[')?.split_once(']')?;
+    Some((super::tables::type_kind(inside)?, rest))
+}
+
 /// Whether a list item is a group label without a colon: a few words in bold (`-
 /// **Caching**` over `- Add a TTL`, `- Warm on deploy`) or one word (`1. Monitoring`), and
 /// under them only list items that read as items. A bold title over prose or fields is an
@@ -608,16 +614,29 @@ impl Reader<'_> {
             }
             None => unlabelled,
         };
-        // `[P2] [Infra] Increase ...`: a priority in brackets before the owner's prefix.
-        let after_priority = Some(unlabelled)
-            .filter(|u| u.starts_with('['))
-            .and_then(leading_priority)
-            .filter(|(_, rest)| rest.starts_with(['[', '(']))
-            .map(|(p, rest)| {
-                meta.priority = Some(p.to_string());
-                rest
-            });
-        let prefix = owner_prefix(after_priority.unwrap_or(unlabelled))
+        // `[P2] [Infra] Increase ...`, `[High] Add a load test`, `**[prevent]** Block deploys`:
+        // a priority or a type in brackets opens the item, before an owner's prefix.
+        let mut tagged = false;
+        let unlabelled = {
+            let mut rest = unlabelled;
+            loop {
+                let t = rest.trim_start_matches(['*', '_']);
+                if let Some((p, after)) = Some(t)
+                    .filter(|t| t.starts_with('['))
+                    .and_then(leading_priority)
+                {
+                    meta.priority = Some(p.to_string());
+                    rest = after.trim_start_matches(['*', '_', ' ']);
+                } else if let Some((kind, after)) = bracket_type(t) {
+                    meta.kind = Some(kind);
+                    rest = after.trim_start_matches(['*', '_', ' ']);
+                } else {
+                    break rest;
+                }
+                tagged = true;
+            }
+        };
+        let prefix = owner_prefix(unlabelled)
             .map(|(owner, rest)| (owner.to_string(), rest))
             .or_else(|| owner_field_prefix(unlabelled));
         if let Some((owner, _)) = &prefix {
@@ -625,7 +644,7 @@ impl Reader<'_> {
         } else if meta.issue.is_none() {
             meta.issue = issue_prefix(unlabelled).map(|(issue, _)| issue);
         }
-        let cut = suffix.is_some() || status.is_some();
+        let cut = suffix.is_some() || status.is_some() || tagged;
         let rewritten = match (labelled.or(cut.then_some(unlabelled)), prefix) {
             (_, Some((_, rest))) => Some(inline::plain(rest)),
             (Some(rest), None) => Some(inline::plain(rest)),

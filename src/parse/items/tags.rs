@@ -327,6 +327,7 @@ impl Reader<'_> {
                 meta.priority = Some(p.to_string());
                 t = rest;
             }
+
             // A number inside the item's markup (`**1. Add jitter.** ...`) numbers it, as a
             // list marker would.
             if let Some(rest) = leading_ordinal(t) {
@@ -1447,6 +1448,47 @@ mod tests {
                     "Add heap alert",
                     Some("Jon Ellis"),
                     Some("PLAT-413".to_string())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_type_or_a_priority_word_in_brackets_opens_the_item_and_owns_nothing() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Action items\n\n- [prevent] Block deploys that raise latency\n\
+             - [mitigate] Page on budget burn\n- [High] Add a load test\n\
+             - **[Preventive]** Cache flag rules per process\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.text.as_str(),
+                    a.owner.as_deref(),
+                    a.kind,
+                    a.priority.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Block deploys that raise latency",
+                    None,
+                    ItemKind::Preventive,
+                    None
+                ),
+                ("Page on budget burn", None, ItemKind::Corrective, None),
+                ("Add a load test", None, ItemKind::Task, Some("High")),
+                (
+                    "Cache flag rules per process",
+                    None,
+                    ItemKind::Preventive,
+                    None
                 ),
             ]
         );
