@@ -148,6 +148,13 @@ fn bracket_at(text: &str, i: usize) -> Option<Markup<'_>> {
     if label.contains('[') || label.is_empty() {
         return None;
     }
+    // A footnote's reference (`pool[^2]`) and a comment's anchor a document editor leaves glued
+    // to a word (`minutes[b]`) are no text.
+    let glued = i > 0 && text.as_bytes()[i - 1].is_ascii_alphanumeric();
+    let anchor = glued && label.len() <= 2 && label.bytes().all(|c| c.is_ascii_lowercase());
+    if label.starts_with('^') || anchor {
+        return Some(Markup::Drop(i + close + 2));
+    }
     let mut end = i + close + 2;
     if text[end..].starts_with('[') {
         if let Some(c2) = text[end..].find(']') {
@@ -1135,6 +1142,16 @@ mod tests {
         assert_eq!(
             plain("**Patch database queries** to avoid"),
             "Patch database queries to avoid"
+        );
+        // A footnote's reference and a document editor's comment anchor are no text; a word
+        // in brackets is.
+        assert_eq!(
+            plain("Alert on queue age[b] in its own pool[^2]."),
+            "Alert on queue age in its own pool."
+        );
+        assert_eq!(
+            plain("Fix the [b] flag and [abc]"),
+            "Fix the b flag and abc"
         );
         assert_eq!(
             plain("Automate deploys ([#11957](https://github.com/k/t/issues/11957))"),
