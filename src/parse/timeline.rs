@@ -287,9 +287,9 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         return false;
     }
     // Several events written on one line: "10:50 AM: alerted the team. - 11:00 AM: rerouted",
-    // "10:52 leak begins; 10:55 alert fires". Most lines have no ` - ` nor `; `: the collapsed
-    // text (trimmed already) is the entry's as it is.
-    if !has_spaced_dash(&text) && !text.contains("; ") {
+    // "10:52 leak begins; 10:55 alert fires. 11:03 confirmed". Most lines have no separator
+    // before a time: the collapsed text (trimmed already) is the entry's as it is.
+    if !has_spaced_dash(&text) && !text.contains("; ") && !text.contains(". ") {
         out.push(TimelineEntry {
             time,
             text,
@@ -305,7 +305,12 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
         line: n.line_no,
     });
     for piece in pieces {
-        if let Some(f) = leading_moment(piece) {
+        if let Some(mut f) = leading_moment(piece) {
+            // A zone written on the line's first time holds for the others on it.
+            if f.stamp.offset.is_none() && f.named.is_none() {
+                f.stamp.offset = found.as_ref().and_then(|g| g.stamp.offset);
+                f.named = found.as_ref().and_then(|g| g.named);
+            }
             out.push(TimelineEntry {
                 time: Some(clock.stamp(&f)),
                 text: rest_after(piece, &f),
@@ -329,25 +334,25 @@ fn split_collapsed(text: &str) -> Vec<&str> {
         if stamped {
             out.push(text[from..p].trim());
             from = p + len;
+            search = p + len;
+        } else {
+            // (A separator may start inside this one: `. - 11:00`.)
+            search = p + 1;
         }
-        search = p + len;
     }
     out.push(text[from..].trim());
     out
 }
 
-/// The next separator of events on one line at or after `from`, ` - ` or `; ` ("10:52 leak
-/// begins; 10:55 alert fires"): where it starts and its length.
+/// The next separator of events on one line at or after `from`, ` - `, `; ` or a sentence's
+/// end (`10:52 leak begins; 10:55 alert fires. 11:03 confirmed`): where it starts and its
+/// length.
 fn next_separator(text: &str, from: usize) -> Option<(usize, usize)> {
     let dash = find_spaced_dash(text, from).map(|p| (p, 3));
-    let semicolon = text
-        .get(from..)
-        .and_then(|t| t.find("; "))
-        .map(|p| (from + p, 2));
-    match (dash, semicolon) {
-        (Some(d), Some(s)) => Some(d.min(s)),
-        (d, s) => d.or(s),
-    }
+    let rest = text.get(from..)?;
+    let semicolon = rest.find("; ").map(|p| (from + p, 2));
+    let stop = rest.find(". ").map(|p| (from + p, 2));
+    [dash, semicolon, stop].into_iter().flatten().min()
 }
 
 /// Whether `text` has a ` - ` anywhere: one pass over byte triples without a branch

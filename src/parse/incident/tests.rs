@@ -502,6 +502,19 @@ fn events_joined_by_semicolons_on_one_line_are_entries_each() {
             "2025-03-03T11:38:00Z leak withdrawn; customers notified",
         ]
     );
+    // Joined by a sentence's end, and before a dash after one.
+    let text = "# X\n\nDate: 2024-10-02\n\n## Timeline\n\n\
+                - 22:40 UTC partition starts. 22:52 queue alert fires. 10 nodes lost.\n\
+                - 23:00 UTC paged the team. - 23:10 on-call joins\n";
+    assert_eq!(
+        entry_times(text),
+        [
+            "2024-10-02T22:40:00Z",
+            "2024-10-02T22:52:00Z",
+            "2024-10-02T23:00:00Z",
+            "2024-10-02T23:10:00Z"
+        ]
+    );
 }
 
 #[test]
