@@ -467,6 +467,15 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                 }
                 if wants_end {
                     st.end = first.map(|f| ctx.complete(f, day));
+                    // `End: 01:15 UTC (next day)`: an end written without its day, earlier on
+                    // the clock than the start, is on the day after the start's.
+                    if let (Some(f), Some(end), Some(start)) = (first, st.end.as_mut(), st.start) {
+                        let earlier = end.date == start.date
+                            && end.time.zip(start.time).is_some_and(|(e, s)| e < s);
+                        if !f.has_date() && earlier {
+                            end.date = end.date.and_then(|d| d.succ_opt());
+                        }
+                    }
                 }
                 // "Start: 10:00 UTC. End: 10:40 UTC": the end's field on the start's line.
                 if wants_start && st.end.is_none() {

@@ -560,6 +560,18 @@ fn a_range_over_midnight_takes_the_day_written_before_it() {
 }
 
 #[test]
+fn an_end_field_without_its_day_earlier_than_the_start_is_the_next_day() {
+    let (start, end) =
+        times("# X\n\n**Start:** 2024-10-02 22:40 UTC\n**End:** 01:15 UTC (next day)\n");
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2024-10-02T22:40:00Z", "2024-10-03T01:15:00Z")
+    );
+    let (_, end) = times("# X\n\nStart: 2024-10-02 22:40 UTC\nEnd: 2024-10-02 23:15 UTC\n");
+    assert_eq!(end, "2024-10-02T23:15:00Z");
+}
+
+#[test]
 fn start_and_end_fields_on_one_line() {
     for line in [
         "Start: 2024-02-03 10:00 UTC. End: 2024-02-03 10:40 UTC.",
