@@ -283,7 +283,8 @@ pub(super) fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
     }
     let names = !inside.is_empty()
         && inside.split(',').all(|part| {
-            let part = part.trim().trim_start_matches('@');
+            // (`[~jdoe]`: a Jira user's mention.)
+            let part = part.trim().trim_start_matches(['@', '~']);
             !part.is_empty()
                 && inline::words_up_to(part, 4) <= 3
                 && part.chars().any(char::is_alphabetic)
@@ -298,9 +299,9 @@ pub(super) fn owner_prefix(raw: &str) -> Option<(&str, &str)> {
         // (`[not done]` is a status, as `[done]` is.)
         && done_word_in(inside).is_none()
         && issue_prefix(t).is_none();
-    // (`[@vera]`: the login without its `@`, as everywhere else.)
+    // (`[@vera]`, `[~jdoe]`: the login without its `@` or `~`, as everywhere else.)
     let inside = inside
-        .strip_prefix('@')
+        .strip_prefix(['@', '~'])
         .filter(|l| is_login(l))
         .unwrap_or(inside);
     names.then_some((inside, rest))
