@@ -1408,6 +1408,12 @@ mod tests {
                 "Add a contract test",
                 "jane",
             ),
+            // A Jira user's mention in brackets.
+            (
+                "- [~jdoe] Verify the signatures",
+                "Verify the signatures",
+                "jdoe",
+            ),
         ] {
             let (a, _) = one_item(line);
             assert_eq!(
