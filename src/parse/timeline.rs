@@ -248,8 +248,13 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     // `Tuesday, March 14, 2023`) heads the entries below it, also those nested under it
     // (`- **May 6**` over `  - 07:12 resolvers time out`).
     let whole = text.trim_end_matches(['.', ':']).trim();
-    // `2024-05-16 (UTC)`, `Thursday 16 May 2024 (BST)`: a day and a note of the zone.
-    let (whole, noted) = without_zone_note(whole);
+    // `2024-05-16 (UTC)`, `Thursday 16 May 2024 (BST)`: a day and a note of the zone (a short
+    // line without a time).
+    let (whole, noted) = if whole.len() <= 48 && found.is_none_or(|f| f.stamp.time.is_none()) {
+        without_zone_note(whole)
+    } else {
+        (whole, None)
+    };
     let dated = time::without_weekday(whole);
     let after_weekday = dated.len() < whole.len();
     let day = match &found {
@@ -289,7 +294,7 @@ fn node(n: &Node, structured: bool, clock: &mut Clock, out: &mut Vec<TimelineEnt
     // Several events written on one line: "10:50 AM: alerted the team. - 11:00 AM: rerouted",
     // "10:52 leak begins; 10:55 alert fires. 11:03 confirmed". Most lines have no separator
     // before a time: the collapsed text (trimmed already) is the entry's as it is.
-    if !has_spaced_dash(&text) && !text.contains("; ") && !text.contains(". ") {
+    if !has_spaced_dash(&text) && !stop_before_figure(&text) {
         out.push(TimelineEntry {
             time,
             text,
@@ -350,9 +355,21 @@ fn split_collapsed(text: &str) -> Vec<&str> {
 fn next_separator(text: &str, from: usize) -> Option<(usize, usize)> {
     let dash = find_spaced_dash(text, from).map(|p| (p, 3));
     let rest = text.get(from..)?;
-    let semicolon = rest.find("; ").map(|p| (from + p, 2));
-    let stop = rest.find(". ").map(|p| (from + p, 2));
-    [dash, semicolon, stop].into_iter().flatten().min()
+    let stop = stops_before_figures(rest).next().map(|p| (from + p, 2));
+    [dash, stop].into_iter().flatten().min()
+}
+
+/// Where `; ` or `. ` stands before a figure in `text` (a time may start there).
+fn stops_before_figures(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let b = text.as_bytes();
+    memchr::memchr2_iter(b';', b'.', b).filter(move |&i| {
+        b.get(i + 1) == Some(&b' ') && b.get(i + 2).is_some_and(u8::is_ascii_digit)
+    })
+}
+
+/// Whether `text` has a `; ` or `. ` before a figure: events may be joined there.
+fn stop_before_figure(text: &str) -> bool {
+    stops_before_figures(text).next().is_some()
 }
 
 /// Whether `text` has a ` - ` anywhere: one pass over byte triples without a branch
