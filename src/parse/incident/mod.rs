@@ -1060,6 +1060,16 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
                 if cells.len() == 2 && cells[1].bytes().any(|b| b.is_ascii_digit()) {
                     return Some(Cow::Owned(format!("{}: {}", cells[0], cells[1])));
                 }
+                // A property table laid out sideways, as incident tools export it: a header
+                // of labels over one row of values (`| Severity | Started at | Resolved at |`)
+                // reads as the label lines it stands for.
+                if let Some(pairs) = sideways_fields(&para[0], self.lines) {
+                    self.lines = &self.lines[2..];
+                    self.pending.extend(pairs);
+                    if let Some(first) = self.pending.pop_front() {
+                        return Some(Cow::Owned(first));
+                    }
+                }
                 continue;
             }
             if para.iter().all(|l| l.digits == 0) {
@@ -1105,6 +1115,34 @@ impl<'a> Iterator for Paragraphs<'_, 'a> {
 
 /// Whether a line right after a paragraph's line continues it: not blank, not skipped, not a
 /// list item, not a label line.
+/// The `label: value` lines a sideways property table stands for: `header` a row of labels
+/// without figures, `after` its delimiter row and one row of values, the table's last; only the
+/// values with a figure.
+fn sideways_fields(header: &Line<'_>, after: &[Line<'_>]) -> Option<Vec<String>> {
+    let [delimiter, values, rest @ ..] = after else {
+        return None;
+    };
+    let last = rest.first().is_none_or(|l| !l.table);
+    if header.digits > 0 || !delimiter.table || !values.table || values.digits == 0 || !last {
+        return None;
+    }
+    if !super::blocks::is_delimiter_row(delimiter.body) {
+        return None;
+    }
+    let labels = super::blocks::table_cells(header.body)?;
+    let cells = super::blocks::table_cells(values.body)?;
+    if labels.len() < 2 || labels.len() != cells.len() {
+        return None;
+    }
+    let pairs: Vec<String> = labels
+        .iter()
+        .zip(&cells)
+        .filter(|(_, v)| v.bytes().any(|b| b.is_ascii_digit()))
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    (!pairs.is_empty()).then_some(pairs)
+}
+
 fn continues_paragraph(l: &Line<'_>) -> bool {
     if l.skip || l.body.is_empty() || l.table {
         return false;

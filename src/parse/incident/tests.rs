@@ -560,6 +560,19 @@ fn a_range_over_midnight_takes_the_day_written_before_it() {
 }
 
 #[test]
+fn a_property_table_laid_out_sideways_states_the_times() {
+    let (start, end) = times(
+        "# X\n\n| Severity | Started at | Resolved at | Duration |\n| --- | --- | --- | --- |\n\
+         | SEV2 | 2024-06-04 10:02 UTC | 2024-06-04 11:15 UTC | 1h 13m |\n\n## Timeline\n\n\
+         - 2024-06-04 09:58 UTC deploy\n- 2024-06-04 12:00 UTC closed\n",
+    );
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2024-06-04T10:02:00Z", "2024-06-04T11:15:00Z")
+    );
+}
+
+#[test]
 fn an_end_field_without_its_day_earlier_than_the_start_is_the_next_day() {
     let (start, end) =
         times("# X\n\n**Start:** 2024-10-02 22:40 UTC\n**End:** 01:15 UTC (next day)\n");
