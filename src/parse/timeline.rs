@@ -411,11 +411,6 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
     let (day_col, clock_col) = (find(&["date", "day"]), find(&["time", "when"]));
     let time_col = day_col.or(clock_col).unwrap_or(0);
     let second_col = clock_col.filter(|&c| c != time_col);
-    // `Time (UTC)`: the header's zone holds for the times below it.
-    let header = t.header.get(second_col.unwrap_or(time_col));
-    if let Some(zone) = header.and_then(|h| time::noted_zone(h)) {
-        clock.zone = Some(zone);
-    }
     let text_col = find(&[
         "event",
         "description",
@@ -425,6 +420,17 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
         "activity",
         "summary",
     ]);
+    // `Time (UTC)`: the header's zone holds for the times below it (also written over the
+    // events: `Events (UTC)`).
+    let header = t.header.get(second_col.unwrap_or(time_col));
+    let zone = header.and_then(|h| time::noted_zone(h)).or_else(|| {
+        text_col
+            .and_then(|c| t.header.get(c))
+            .and_then(|h| time::noted_zone(h))
+    });
+    if let Some(zone) = zone {
+        clock.zone = Some(zone);
+    }
     for row in &t.rows {
         let (line, cells) = (&row.line, &row.cells);
         let cell = |c: usize| cells.get(c).map(|c| &**c).unwrap_or("");
@@ -452,12 +458,45 @@ fn table(t: &Table, clock: &mut Clock, out: &mut Vec<TimelineEntry>) {
             clock.turn_to(f.and_then(|f| clock.day_of(&f)));
             continue;
         }
+        // `| 2024-10-02 | 22:40 partition starts<br>22:52 alert fires |`: a cell of events, one
+        // a line, each with its time, on the row's day.
+        let events = text_col
+            .and_then(|c| row.raw_cell(c))
+            .filter(|raw| raw.contains("<br"))
+            .map(|raw| timed_lines(raw, cell(time_col)))
+            .filter(|events| events.len() > 1);
+        if let Some(events) = events {
+            for (f, event) in events {
+                out.push(TimelineEntry {
+                    time: Some(clock.stamp(&f)),
+                    text: event,
+                    line: *line,
+                });
+            }
+            continue;
+        }
         out.push(TimelineEntry {
             time: f.as_ref().map(|f| clock.stamp(f)),
             text: inline::collapse_spaces(&text),
             line: *line,
         });
     }
+}
+
+/// The lines of a cell written with `<br>` between them that each open with a time: each
+/// line's moment (on `day`, the row's day cell) and its text.
+fn timed_lines(raw: &str, day: &str) -> Vec<(Found, String)> {
+    raw.split("<br>")
+        .flat_map(|p| p.split("<br/>"))
+        .flat_map(|p| p.split("<br />"))
+        .filter_map(|piece| {
+            let piece = inline::plain(piece.trim());
+            let own = leading_moment(&piece).filter(|f| f.stamp.time.is_some())?;
+            let text = rest_after(&piece, &own);
+            let f = time::first_moment(&format!("{day} {}", &piece[..own.end])).unwrap_or(own);
+            Some((f, text))
+        })
+        .collect()
 }
 
 /// A moment at the start of the text (after `[`, `(`, `{{`, `**`, `_`, `~`): the entry's own

@@ -560,6 +560,31 @@ fn a_range_over_midnight_takes_the_day_written_before_it() {
 }
 
 #[test]
+fn a_timeline_table_s_cell_of_events_one_a_line_is_an_entry_each() {
+    let text = "# X\n\n## Timeline\n\n| Date | Events (UTC) |\n|---|---|\n\
+                | 2024-10-02 | 22:40 partition starts<br>22:52 queue alert fires |\n\
+                | 2024-10-03 | 00:10 cluster restarted<br>01:15 resolved |\n";
+    assert_eq!(
+        entries(text),
+        [
+            (
+                "2024-10-02T22:40:00Z".to_string(),
+                "partition starts".to_string()
+            ),
+            (
+                "2024-10-02T22:52:00Z".to_string(),
+                "queue alert fires".to_string()
+            ),
+            (
+                "2024-10-03T00:10:00Z".to_string(),
+                "cluster restarted".to_string()
+            ),
+            ("2024-10-03T01:15:00Z".to_string(), "resolved".to_string()),
+        ]
+    );
+}
+
+#[test]
 fn a_property_table_laid_out_sideways_states_the_times() {
     let (start, end) = times(
         "# X\n\n| Severity | Started at | Resolved at | Duration |\n| --- | --- | --- | --- |\n\
