@@ -52,7 +52,12 @@ pub(crate) fn mid_action_label(raw: &str) -> Option<usize> {
     // the label is written with its colon: `**[Action Item]**` opens paragraphs.)
     memchr::memchr_iter(b':', b).find_map(|close| {
         // Every action label ends in one of these letters: a time's colon is passed at once.
+        // (A note in brackets may stand before the colon: `Action item (@hsato):`.)
         let head = raw[..close].trim_end_matches(['*', '_', ' ']);
+        let head = match head.strip_suffix(')').and_then(|h| h.rfind('(')) {
+            Some(open) => head[..open].trim_end(),
+            None => head,
+        };
         if !head.ends_with(['n', 'N', 's', 'S', 'm', 'M', 't', 'T']) {
             return None;
         }

@@ -164,6 +164,13 @@ mod tests {
         );
         assert_eq!(pm.actions[0].owner.as_deref(), Some("sre-oncall"));
         assert_eq!(pm.actions[1].line, 7);
+        // With a note in brackets before the colon.
+        let pm = parse(
+            "## What went wrong\n\nNobody knew who owned it. Action item (@hsato): Add it \
+             to the service catalog.\n",
+        );
+        assert_eq!(texts(&pm), ["Add it to the service catalog."]);
+        assert_eq!(pm.actions[0].owner.as_deref(), Some("hsato"));
     }
 
     #[test]
