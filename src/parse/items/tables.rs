@@ -106,6 +106,18 @@ impl Columns {
     }
 }
 
+/// `text` without what is struck out in it (`~~old~~`).
+fn without_struck(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((before, after)) = rest.split_once("~~") {
+        out.push_str(before);
+        rest = after.split_once("~~").map_or("", |(_, r)| r);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Whether a cell answers yes (`Yes`, `Y`, `true`, `x`).
 fn says_yes(v: &str) -> bool {
     let v = v.trim();
@@ -148,6 +160,15 @@ impl Reader<'_> {
                 self.owner(v, *line, &mut meta);
             }
             if let Some(v) = cell(cols.due).filter(|v| !is_empty_value(v)) {
+                // `~~2025-03-14~~ 2025-03-21`: a date struck out was moved to the one after it.
+                let raw = cols.due.and_then(|i| row.raw_cell(i)).unwrap_or(v);
+                let moved = raw
+                    .contains("~~")
+                    .then(|| crate::parse::inline::plain(&without_struck(raw)));
+                let v = moved
+                    .as_deref()
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or(v);
                 self.due(v, *line, &mut meta);
             }
             if let Some(v) = cell(cols.priority).filter(|v| !is_empty_value(v)) {
@@ -503,6 +524,20 @@ mod tests {
                 ("Replace the firmware", false, true),
                 ("Page on saturation", false, false),
             ]
+        );
+    }
+
+    #[test]
+    fn a_due_date_struck_out_was_moved_to_the_one_after_it() {
+        let pm = crate::parse::parse(
+            "t.md",
+            "## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n\
+             | Add an alert on partition events | Bora Kim | ~~2025-03-14~~ 2025-03-21 |\n",
+            &crate::parse::ParseOptions::default(),
+        );
+        assert_eq!(
+            pm.actions[0].due,
+            chrono::NaiveDate::from_ymd_opt(2025, 3, 21)
         );
     }
 }
