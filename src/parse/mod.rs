@@ -89,6 +89,14 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
     }
     // Segments whose heading is an item: what stands under them is its detail.
     let mut item_headings = vec![false; doc.segments.len()];
+    // The heading before each beside it (under the same heading), found in one pass.
+    let mut last_under = vec![None; doc.segments.len() + 1];
+    let prev_sibling: Vec<Option<usize>> = (0..doc.segments.len())
+        .map(|k| {
+            let slot = doc.segments[k].parent.map_or(0, |p| p + 1);
+            last_under[slot].replace(k)
+        })
+        .collect();
     let mut timeline_day = None;
     for (k, seg) in doc.segments.iter().enumerate() {
         let seg_lines = &lines[seg.lines.clone()];
@@ -108,11 +116,9 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 .heading
                 .as_deref()
                 .is_some_and(|h| vocab::after_action_label(h).is_some());
-        // The heading before it under the same heading, when that one is an item.
-        let sibling_is_item = (1..k)
-            .rev()
-            .find(|&j| doc.segments[j].parent == seg.parent)
-            .is_some_and(|j| item_headings[j]);
+        // The heading before it beside it, when that one is an item. (Segment 0 has no
+        // heading.)
+        let sibling_is_item = prev_sibling[k].is_some_and(|j| j > 0 && item_headings[j]);
         let read_as_heading_item = ((under_actions && seg.kind.is_action()) || labelled)
             && items::heading_item(
                 (
