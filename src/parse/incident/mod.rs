@@ -43,6 +43,10 @@ pub(crate) struct Context<'a> {
     order: OnceCell<Option<DateOrder>>,
 }
 
+/// What may stand before a field's key on its line: a bullet (`- Date:`, `• Date:` with a tab) or
+/// bold.
+const FIELD_BULLETS: [char; 5] = ['-', '*', '•', ' ', '\t'];
+
 /// Sections whose text may state when the incident happened.
 fn states_times(kind: SectionKind) -> bool {
     matches!(
@@ -157,7 +161,7 @@ impl<'a> Context<'a> {
                         });
                 let date_label = || {
                     // (Also on a bullet: `- Date:`, `•	Date:` in a plain-text report.)
-                    let body = body.trim_start_matches(['-', '*', '•', ' ', '\t']);
+                    let body = body.trim_start_matches(FIELD_BULLETS);
                     labelled_date.is_none()
                         && (starts_with_ascii_ci(body, "incident date")
                             || starts_with_ascii_ci(body, "date"))
@@ -191,7 +195,7 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 let date = time::Moments::new(&text).find_map(|m| m.date_in(|| ctx.order()));
-                let field = text.trim_start_matches(['-', '*', '•', ' ', '\t']);
+                let field = text.trim_start_matches(FIELD_BULLETS);
                 if labelled_date.is_none()
                     && (starts_with_ascii_ci(field, "incident date")
                         || starts_with_ascii_ci(field, "date:")

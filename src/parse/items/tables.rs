@@ -480,11 +480,9 @@ mod tests {
 
     #[test]
     fn a_table_copied_out_of_a_document_editor_is_read_by_its_tabs() {
-        let pm = crate::parse::parse(
-            "t.txt",
+        let pm = parse(
             "Action Items\nAction Item\tOwner\tBug\nRotate the FCM key\tchenli\tb/12345\n\
              Alert on FCM 401 responses\tomarh\tb/12346\n\nTimeline\n10:00\tdeploy\n10:05\talert\n",
-            &crate::parse::ParseOptions::default(),
         );
         let got: Vec<_> = pm
             .actions
@@ -504,13 +502,11 @@ mod tests {
 
     #[test]
     fn a_jira_export_s_resolution_column_says_done_or_dropped() {
-        let pm = crate::parse::parse(
-            "t.md",
+        let pm = parse(
             "## Follow-ups\n\n| Key | Summary | Assignee | Resolution |\n|---|---|---|---|\n\
              | OPS-1201 | Add pool alarms | Jane Doe | Done |\n\
              | OPS-1203 | Replace the firmware | Jane Doe | Won't Do |\n\
              | OPS-1204 | Page on saturation | Jane Doe | Unresolved |\n",
-            &crate::parse::ParseOptions::default(),
         );
         let got: Vec<_> = pm
             .actions
@@ -529,11 +525,9 @@ mod tests {
 
     #[test]
     fn a_due_date_struck_out_was_moved_to_the_one_after_it() {
-        let pm = crate::parse::parse(
-            "t.md",
+        let pm = parse(
             "## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n\
              | Add an alert on partition events | Bora Kim | ~~2025-03-14~~ 2025-03-21 |\n",
-            &crate::parse::ParseOptions::default(),
         );
         assert_eq!(
             pm.actions[0].due,
