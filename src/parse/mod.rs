@@ -98,6 +98,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
         })
         .collect();
     let mut timeline_day = None;
+    let mut last_timed: Option<model::Timestamp> = None;
     for (k, seg) in doc.segments.iter().enumerate() {
         let seg_lines = &lines[seg.lines.clone()];
         if seg.parent.is_some_and(|p| item_headings[p]) {
@@ -157,9 +158,7 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                 // timeline's headings after it, up to the next day heading.
                 let heading = seg.heading.as_deref();
                 // The entry before this section, the last with a day and a time.
-                let last = timeline.iter().rev().find_map(|e: &model::TimelineEntry| {
-                    e.time.filter(|t| t.date.is_some() && t.time.is_some())
-                });
+                let last = last_timed;
                 let own_day = heading.and_then(|h| {
                     heading_day(h, &ctx)
                         .or_else(|| relative_day(h, ctx.date, last.and_then(|t| t.date)))
@@ -201,6 +200,13 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
                         offset: None,
                     });
                 }
+                // (Kept as the entries come: a search back from each section would be
+                // quadratic in a long document.)
+                last_timed = timeline[before..]
+                    .iter()
+                    .rev()
+                    .find_map(|e| e.time.filter(|t| t.date.is_some() && t.time.is_some()))
+                    .or(last_timed);
             } else if let Some(table_items) = items::action_table(seg_lines, &ctx, &mut diagnostics)
             {
                 actions.extend(table_items);
