@@ -95,7 +95,7 @@ impl UnorderedDate {
 
 /// Characters allowed between two mentions that belong to one moment.
 /// Words that hedge a time after its date's joining word ("on March 3 at about 14:05").
-const HEDGES: [&str; 6] = [
+const TIME_HEDGES: [&str; 6] = [
     "about",
     "around",
     "approximately",
@@ -110,7 +110,7 @@ fn joins(gap: &str) -> bool {
     let seps = |c: char| matches!(c, ' ' | ',' | '(' | ')' | '~' | '@');
     let g = gap.trim_matches(seps);
     // "March 3, 2025 at approximately 14:05".
-    let g = HEDGES
+    let g = TIME_HEDGES
         .iter()
         .find_map(|h| {
             let (rest, hedge) = g.split_at_checked(g.len().checked_sub(h.len())?)?;

@@ -3,7 +3,7 @@
 //! each candidate to the readers in the sibling modules (`dates`, `time_of_day`, `zones`).
 
 use super::dates::month_key;
-use super::{Mention, What, HEDGES};
+use super::{Mention, What, TIME_HEDGES};
 use crate::parse::inline::starts_with_ascii_ci;
 
 // Byte tests for the scan's pre-filter, without branches (`&` and `|` on bools) so that the
@@ -236,7 +236,7 @@ impl<'a> Scanner<'a> {
 
     /// The last place where a mention that [`joins`] one ending at `end` can start: after
     /// separators, and after one joining word (`at`, `on`, `of`, `T`) or a dash (a date's
-    /// time, [`dashed`]), a hedge ([`HEDGES`]) and separators.
+    /// time, [`dashed`]), a hedge ([`TIME_HEDGES`]) and separators.
     pub(super) fn join_reach(&self, end: usize) -> usize {
         let seps = |mut k: usize| {
             while k < self.s.len() && matches!(self.s[k], b' ' | b',' | b'(' | b')' | b'~' | b'@') {
@@ -253,7 +253,7 @@ impl<'a> Scanner<'a> {
         // "March 3, 2025 at approximately 14:05": a hedge after the joining word.
         let q = seps(q + w.len());
         let rest = &self.s[q..];
-        let hedge = HEDGES.iter().find(|h| {
+        let hedge = TIME_HEDGES.iter().find(|h| {
             starts_with_ascii_ci(rest, h) && rest.get(h.len()).is_some_and(|c| *c == b' ')
         });
         match hedge {
