@@ -230,6 +230,36 @@ pub(crate) fn is_metadata_line(line: &str) -> bool {
     })
 }
 
+/// Words that, in a line's key, say it dates the document rather than the incident: `Last
+/// updated: ...`, `Date written: ...`, `Posted Monday, September 23, 2024`.
+const PUBLICATION_WORDS: [&str; 8] = [
+    "updated",
+    "written",
+    "posted",
+    "published",
+    "modified",
+    "reviewed",
+    "created",
+    "authored",
+];
+
+/// Whether a line dates the document itself (a byline or a metadata field), not the
+/// incident: a key of up to four words with one of [`PUBLICATION_WORDS`] or `report date`;
+/// without a colon, only the line's first word counts.
+pub(crate) fn is_publication_line(line: &str) -> bool {
+    let line = line.trim_start_matches(['*', '_', '-', '|', ' ']);
+    let (key, words) = match line.split_once(':') {
+        Some((key, _)) => (key, 4),
+        None => (line, 1),
+    };
+    let is_word = |w: &str| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        PUBLICATION_WORDS.iter().any(|p| p.eq_ignore_ascii_case(w))
+    };
+    let named = key.split_whitespace().take(words).any(is_word);
+    named || (words == 4 && inline::find_ascii_ci(key, 0, "report date").is_some())
+}
+
 /// Canonical words that headings are matched on. A heading word within one edit of one of
 /// these (and at least six letters long) counts as it, so typos still classify.
 const KEYWORDS: [&str; 24] = [

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 
 use super::inline::{self, starts_with_ascii_ci};
 use super::time::{self, DateOrder, Found};
-use super::{count_digits, Doc, Line};
+use super::{count_digits, vocab, Doc, Line};
 use crate::clock::Zone;
 use crate::model::{Incident, SectionKind, TimelineEntry, Timestamp};
 
@@ -154,6 +154,7 @@ impl<'a> Context<'a> {
                 let notes_zone = zone_wanted
                     && (starts_with_ascii_ci(body, "time (")
                         || starts_with_ascii_ci(body, "timeline (")
+                        || zone_field(body)
                         || if is_heading {
                             said && notes_all_times(body)
                         } else {
@@ -203,7 +204,11 @@ impl<'a> Context<'a> {
                 {
                     labelled_date = date;
                 }
-                first_date = first_date.or(date);
+                // (A post's own date, `Last updated: ...`, `Posted Monday, ...`, is not the
+                // incident's.)
+                if !vocab::is_publication_line(field) {
+                    first_date = first_date.or(date);
+                }
             }
         }
         ctx.date_labelled = labelled_date.is_some();
@@ -691,8 +696,9 @@ const START_FILLERS: [&str; 8] = [
 ];
 
 /// Words after which a sentence states the incident's duration ("the outage lasted 2 hours",
-/// "Duration: 90 minutes").
-const DURATION_WORDS: [&str; 3] = ["duration", "lasted", "lasting"];
+/// "Duration: 90 minutes", "total downtime was 47 minutes"; not "downtime" alone: "an
+/// 18-minute downtime", "SLA allows 40 mins of weekly downtime").
+const DURATION_WORDS: [&str; 4] = ["duration", "lasted", "lasting", "total downtime"];
 
 /// Words that may stand between "for" and a duration said in passing ("for about 6 hours").
 const PASSING_HEDGES: [&str; 6] = [
@@ -1015,13 +1021,37 @@ fn zone_notes(text: &str) -> (bool, Vec<usize>) {
     (said, notes)
 }
 
-/// Whether the "times" at `at` in `text` is part of a zone note: "all times", "times in".
+/// Whether the "times" at `at` in `text` is part of a zone note: "all times", "times in",
+/// "times are PDT", "timestamps below are CET".
 fn notes_zone_at(text: &[u8], at: usize) -> bool {
     let says = |from: usize, word: &[u8]| {
         text.get(from..from + word.len())
             .is_some_and(|w| w.eq_ignore_ascii_case(word))
     };
-    at.checked_sub(4).is_some_and(|all| says(all, b"all ")) || says(at + "times".len(), b" in")
+    let mut after = at + "times".len();
+    if says(after, b"tamps") {
+        after += "tamps".len();
+    }
+    at.checked_sub(4).is_some_and(|all| says(all, b"all "))
+        || [
+            &b" in"[..],
+            b" are",
+            b" below",
+            b" shown",
+            b" given",
+            b" listed",
+        ]
+        .iter()
+        .any(|w| says(after, w))
+}
+
+/// Whether a line is a field that names the document's zone: `Timezone: UTC+5:30`,
+/// `**Time zone:** CEST`, `| Zone | PDT |`.
+fn zone_field(body: &str) -> bool {
+    let key = body.trim_start_matches(['*', '_', '-', '|', ' ']);
+    ["timezone", "time zone", "zone:", "zone |", "zone*"]
+        .iter()
+        .any(|k| starts_with_ascii_ci(key, k))
 }
 
 /// A segment's text as paragraphs of plain text: wrapped lines joined; a list item, a label

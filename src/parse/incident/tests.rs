@@ -1050,7 +1050,7 @@ fn no_cue_word_starts_again_inside_another() {
 fn cue_words_are_found_where_a_word_starts_and_before_the_last_number() {
     let cues = Cues::read("It restarted, then Started again; lasted 2 hours", true);
     assert_eq!(cues.start_words, [None, None, None, Some(26), None]);
-    assert_eq!(cues.duration_words, [None, Some(40), None]);
+    assert_eq!(cues.duration_words, [None, Some(40), None, None]);
     // After the last digit, no cue counts; "for" opens a duration said in passing.
     let cues = Cues::read("down for about 45 minutes, then it began", true);
     assert_eq!(cues.passing, Some(45));
@@ -1295,4 +1295,59 @@ fn a_status_page_s_updates_newest_first_are_read_from_the_oldest() {
         (start.as_str(), end.as_str()),
         ("2024-03-14T15:47:00Z", "2024-03-14T17:32:00Z")
     );
+}
+
+#[test]
+fn a_duration_field_in_hours_and_minutes_or_decimals_gives_the_end() {
+    for (duration, end) in [
+        ("1h47m", "2024-06-11T14:52:00Z"),
+        ("0h47m", "2024-06-11T13:52:00Z"),
+        ("1.5 hours", "2024-06-11T14:35:00Z"),
+    ] {
+        let (start, got) = times(&format!(
+            "# X\n\n| Field | Value |\n|---|---|\n| Start | 2024-06-11 13:05 UTC |\n\
+             | Duration | {duration} |\n"
+        ));
+        assert_eq!(
+            (start.as_str(), got.as_str()),
+            ("2024-06-11T13:05:00Z", end)
+        );
+    }
+    // "Total downtime" states the duration as "lasted" does: it wins over the timeline.
+    let (_, end) = times(
+        "# X\n\n## Summary\n\nOn 2024-01-09 at 16:13 UTC SSO logins failed; total downtime was \
+         47 minutes.\n\n## Timeline\n\n- 16:13 Logins fail\n- 17:25 Incident resolved\n",
+    );
+    assert_eq!(end, "2024-01-09T17:00:00Z");
+}
+
+#[test]
+fn a_zone_field_or_note_gives_the_timeline_its_zone() {
+    for note in [
+        "**Timezone:** UTC+5:30",
+        "Time zone: IST (UTC+5:30)",
+        "Times are UTC+5:30.",
+        "Note: timestamps below are UTC+5:30.",
+    ] {
+        let (start, _) = times(&format!(
+            "# X\n\n**Incident date:** 2024-12-18\n{note}\n\n## Timeline\n\n\
+             - 22:30 Settlement job starts\n- 23:10 Job fixed\n"
+        ));
+        assert_eq!(start, "2024-12-18T22:30:00+05:30", "{note}");
+    }
+}
+
+#[test]
+fn a_post_s_own_date_is_not_the_incident_s() {
+    for byline in [
+        "**Last updated:** 2024-08-30",
+        "Date written: August 30, 2024",
+        "*Posted Friday, August 30, 2024*",
+    ] {
+        let (start, _) = times(&format!(
+            "# X\n\n{byline}\n\n## Summary\n\nOn 2024-08-26, the hourly audit export dropped \
+             events.\n\n## Timeline (UTC)\n\n- 02:00 Export job v2 rolled out\n- 03:00 Fixed\n"
+        ));
+        assert_eq!(start, "2024-08-26T02:00:00Z", "{byline}");
+    }
 }
