@@ -561,6 +561,9 @@ pub(crate) struct Segment {
     /// The heading is a line in bold or a label (`**Long term**`, `Detection:`), not one
     /// marked as a heading: inside actions, it titles a group of them.
     pub label: bool,
+    /// A heading under actions that splits them by phase or by when (`### Detection`,
+    /// `### Short term`, `### Done`): its items are the actions', whatever its siblings say.
+    pub group: bool,
 }
 
 /// The document cut into segments.
@@ -598,6 +601,7 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
         parent: None,
         done: false,
         label: false,
+        group: false,
     };
     // Inside an HTML table written a tag a line (`<th>Action</th>`), no line is a heading
     // (one never closed is not waited for: the headings after it stay).
@@ -708,6 +712,22 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
         {
             h.kind = SectionKind::Other;
         }
+        // So does a heading there that names a phase in a few words ("### Detection", "###
+        // Root cause fix", "### Impact reduction"), or says when or how far along
+        // ("### Short term", "### This sprint", "### Done").
+        let phase = matches!(
+            h.kind,
+            SectionKind::Detection
+                | SectionKind::Resolution
+                | SectionKind::Impact
+                | SectionKind::RootCause
+        ) && !label
+            && inline::words_up_to(&h.text, 4) <= 3;
+        let group = under_actions
+            && (phase || (h.kind == SectionKind::Other && vocab::is_group_heading(&h.text)));
+        if group {
+            h.kind = SectionKind::Other;
+        }
         stack.push((h.level, h.kind, segments.len()));
         let kind = stack
             .iter()
@@ -730,6 +750,7 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
             parent,
             done: false,
             label,
+            group,
         };
         i += h.span;
     }
@@ -747,7 +768,7 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
     // "**Mitigate**", "**Process**".)
     for seg in &mut segments {
         let inherited = seg.heading_kind == SectionKind::Other && seg.kind.is_action();
-        if inherited && !seg.label && seg.parent.is_some_and(|p| names_actions[p]) {
+        if inherited && !seg.label && !seg.group && seg.parent.is_some_and(|p| names_actions[p]) {
             seg.kind = SectionKind::Other;
         }
     }

@@ -880,6 +880,66 @@ fn lists_actions(heading: &str, state: &str, state_id: u8) -> bool {
     (has(w!("actions")) || has(w!("action")) || has(w!("steps"))) && has(state_id)
 }
 
+/// Words of the headings that split actions by when they are due or how far along they are
+/// ("Short term", "Long-term", "This sprint", "Done", "In progress", "Remaining", "P1"),
+/// as teams' templates and trackers' exports group them.
+const GROUP_HEADING_WORDS: [&str; 34] = [
+    "short",
+    "long",
+    "mid",
+    "medium",
+    "term",
+    "immediate",
+    "now",
+    "next",
+    "later",
+    "soon",
+    "this",
+    "week",
+    "weeks",
+    "sprint",
+    "month",
+    "quarter",
+    "done",
+    "completed",
+    "complete",
+    "finished",
+    "in",
+    "progress",
+    "remaining",
+    "open",
+    "pending",
+    "planned",
+    "ongoing",
+    "future",
+    "upcoming",
+    "backlog",
+    "p0",
+    "p1",
+    "p2",
+    "p3",
+];
+
+/// Whether a heading only says when its actions are due or how far along they are (up to
+/// four of [`GROUP_HEADING_WORDS`]): under an action heading, it groups actions.
+pub(crate) fn is_group_heading(heading: &str) -> bool {
+    let mut n = 0;
+    for word in heading
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        n += 1;
+        if n > 4
+            || !GROUP_HEADING_WORDS
+                .iter()
+                .any(|g| g.eq_ignore_ascii_case(word))
+        {
+            return false;
+        }
+    }
+    n > 0
+}
+
 /// Classifies a heading by meaning. Headings longer than twelve words are prose: `Other`.
 pub(crate) fn classify(heading: &str) -> SectionKind {
     let w = words(heading);
@@ -902,9 +962,17 @@ fn phrase_kind(h: &str) -> SectionKind {
     let starts = |p: &str| inline::starts_with_ascii_ci(h, p);
     let holds = |p: &str| inline::find_ascii_ci(h, 0, p).is_some();
     // (Not what was prevented during the incident: "How we prevented data loss".)
-    if starts("preventing ") || (starts("how we") && (holds("preventing") || holds("prevent "))) {
+    // "How we're making sure this doesn't happen again", "Ensuring this won't happen again"
+    // (but not a question: "Why did it happen again?").
+    let again = holds("happen again") || holds("happens again") || holds("happening again");
+    if starts("preventing ")
+        || (starts("how we") && (holds("preventing") || holds("prevent ")))
+        || (again && !starts("why"))
+    {
         SectionKind::Preventive
-    } else if starts("what we") && (holds(" chang") || holds(" fix")) {
+    } else if (starts("what we") && (holds(" chang") || holds(" fix") || holds(" improv")))
+        || (starts("steps we") && holds(" taking"))
+    {
         SectionKind::Measures
     } else if starts("to do list") || starts("todo list") {
         SectionKind::Tasks
@@ -1156,6 +1224,14 @@ mod tests {
             ("To Do list", Tasks),
             ("How to do a failover", Other),
             ("Long-term actions", Tasks),
+            (
+                "How we're making sure this doesn't happen again",
+                Preventive,
+            ),
+            ("Ensuring this won't happen again", Preventive),
+            ("Why did it happen again?", Other),
+            ("Steps we are taking", Measures),
+            ("What we are improving", Measures),
             ("Call to action", Other),
             ("After-action report", Other),
             (

@@ -337,4 +337,46 @@ mod tests {
         // Outside actions it is a section.
         assert!(texts("## Summary\n\nDetection:\n- Alert on replication lag.\n").is_empty());
     }
+
+    #[test]
+    fn headings_that_group_actions_by_phase_or_by_when_keep_their_items() {
+        let texts =
+            |doc: &str| -> Vec<String> { parse(doc).actions.into_iter().map(|a| a.text).collect() };
+        // Beside a sibling that names actions, a heading that says when is a group too.
+        assert_eq!(
+            texts(
+                "## Action items\n\n### Short term\n\n- Scale CoreDNS back to six replicas.\n\n\
+                 ### Long-term improvements\n\n- Deploy NodeLocal DNSCache.\n"
+            ),
+            [
+                "Scale CoreDNS back to six replicas.",
+                "Deploy NodeLocal DNSCache."
+            ]
+        );
+        // A phase's name as a heading under actions groups them, as a label does.
+        assert_eq!(
+            texts(
+                "## Action items\n\n### Detection\n\n- Add an alert on queue age.\n\n\
+                 ### Mitigation\n\n- Add a kill switch.\n\n### Root cause fix\n\n\
+                 - Validate the config before reload.\n"
+            ),
+            [
+                "Add an alert on queue age.",
+                "Add a kill switch.",
+                "Validate the config before reload."
+            ]
+        );
+        // A group that says the work is done gives done items.
+        let pm = parse(
+            "## Action items\n\n### To do\n\n- Add a canary.\n\n### Done\n\n- Pin the image.\n",
+        );
+        let done: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.done))
+            .collect();
+        assert_eq!(done, [("Add a canary.", false), ("Pin the image.", true)]);
+        // Outside actions such a heading is a section of its own.
+        assert!(texts("## Summary\n\n### Detection\n\n- Add an alert on queue age.\n").is_empty());
+    }
 }
