@@ -836,9 +836,9 @@ pub(crate) fn collapse_spaces(s: &str) -> String {
 }
 
 /// Abbreviations after which a full stop does not end a sentence.
-const ABBREVIATIONS: [&str; 16] = [
+const ABBREVIATIONS: [&str; 25] = [
     "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "no", "approx", "inc", "ltd", "jan", "feb",
-    "sept", "st",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "st",
 ];
 
 /// Splits `text` after its first sentence, running on while the sentence has fewer than four
@@ -1187,6 +1187,11 @@ mod tests {
         assert_eq!(
             first_sentence("Use tools e.g. Grafana for dashboards. More."),
             ("Use tools e.g. Grafana for dashboards.", "More.")
+        );
+        // A month's abbreviation does not end the sentence.
+        assert_eq!(
+            first_sentence("Rotate the keys (due Mar. 15, 2024). Then x."),
+            ("Rotate the keys (due Mar. 15, 2024).", "Then x.")
         );
         assert_eq!(
             first_sentence("No full stop here"),

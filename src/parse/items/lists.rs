@@ -428,6 +428,11 @@ fn reads_like_item(n: &Node) -> bool {
     if introduces || t.len() < 3 || !t.chars().any(char::is_alphabetic) {
         return false;
     }
+    // A paragraph wholly in italics is a template's guidance ("*List the actions that will
+    // prevent a recurrence. How will you know they work?*"), not an item.
+    if n.marker == Marker::None && wholly_italic(n.text.trim()) {
+        return false;
+    }
     // A bare link is a reference ("- https://docs.example.com/runbook", "- https://grafana/...
     // lag dashboard"), unless it links the item's issue and words follow it in a list item
     // ("- https://.../issues/991 - Rate-limit the retry storm").
@@ -467,6 +472,19 @@ fn reads_like_item(n: &Node) -> bool {
     }
     // 81 words take at least 161 bytes.
     n.marker != Marker::None || t.len() < 161 || inline::words_up_to(t, 81) <= 80
+}
+
+/// Whether `text` is one span of emphasis, `*...*` or `_..._` (not bold).
+fn wholly_italic(text: &str) -> bool {
+    ["*", "_"].iter().any(|m| {
+        let bold = m.repeat(2);
+        text.len() > 2
+            && text.starts_with(m)
+            && text.ends_with(m)
+            && !text.starts_with(&bold)
+            && !text.ends_with(&bold)
+            && !text[1..text.len() - 1].contains(m)
+    })
 }
 
 /// The text after a link that opens an item, without the dash or colon that parts them.

@@ -123,14 +123,54 @@ fn is_placeholder(text: &str) -> bool {
             .and_then(|t| t.split_once(close))
             .is_some_and(|(inner, _)| (1..=4).contains(&inline::words_up_to(inner, 5)))
     };
-    let word = text.trim_end_matches([':', '.', ' ']);
+    let word = text.trim_end_matches([':', '.', '!', ' ']);
+    let opens = |p: &str| inline::starts_with_ascii_ci(word, p);
     opens_bracketed("<", ">")
         || opens_bracketed("{{", "}}")
         || ["todo", "tbd", "tba", "n/a", "xxx"]
             .iter()
+            .chain(&PLACEHOLDERS)
             .any(|w| word.eq_ignore_ascii_case(w))
+        || PLACEHOLDER_OPENINGS.iter().any(|p| opens(p))
+        // "TBD — to be discussed at the next review".
+        || ((opens("tbd ") || opens("tba ")) && word[4..].starts_with(['-', '–', '—', ':', '(']))
+        // "See the Corrective actions section below", "See JIRA-123 for the full list".
+        || (opens("see ")
+            && ["below", "above", "section", "full list"]
+                .iter()
+                .any(|w| inline::find_ascii_ci(word, 0, w).is_some()))
         || matches!(text, "..." | "…")
 }
+
+/// Whole items that say there is none, or hold a template's place (`None.`, `Action item 1`).
+const PLACEHOLDERS: [&str; 12] = [
+    "none",
+    "none yet",
+    "nothing",
+    "nothing yet",
+    "coming soon",
+    "to be determined",
+    "to be decided",
+    "to be added",
+    "action item 1",
+    "action item 2",
+    "action item",
+    "action item here",
+];
+
+/// Openings of items that say there is none, or ask for them to be written: "No action items
+/// were identified", "There are no follow-up actions", "Add action items here".
+const PLACEHOLDER_OPENINGS: [&str; 9] = [
+    "no action item",
+    "no actions",
+    "no follow-up",
+    "no follow up",
+    "no further action",
+    "there are no ",
+    "nothing to ",
+    "none at this",
+    "add action items",
+];
 
 #[cfg(test)]
 mod tests {
@@ -146,17 +186,23 @@ mod tests {
             "# Postmortem: <Incident title>\n\n## Action items\n\n| Action | Owner | Due |\n\
              |---|---|---|\n| <action> | <owner> | YYYY-MM-DD |\n\n\
              - [ ] <Action item 1> (@owner, due YYYY-MM-DD)\n- [ ] {{ action }}\n- [ ] TODO\n\
-             - [ ] TBD.\n- [ ] ...\n- [ ] Add a <b>disk</b> alert\n- [ ] Todo: add a canary\n",
+             - [ ] TBD.\n- [ ] ...\n- [ ] Add a <b>disk</b> alert\n- [ ] Todo: add a canary\n\
+             - None.\n- _No action items._\n- There are no follow-up actions at this time.\n\
+             - TBD — to be discussed at the next review\n- See the Corrective actions section below.\n\
+             - [ ] Action item 1\n- [P2] Add a queue alert\n",
         );
         let texts: Vec<_> = pm.actions.iter().map(|a| a.text.as_str()).collect();
-        assert_eq!(texts, ["Add a disk alert", "add a canary"]);
+        assert_eq!(
+            texts,
+            ["Add a disk alert", "add a canary", "Add a queue alert"]
+        );
         let said: Vec<_> = pm
             .diagnostics
             .iter()
             .filter(|d| d.code == "placeholder-item")
             .filter_map(|d| d.line)
             .collect();
-        assert_eq!(said, [9, 10, 11, 12]);
+        assert_eq!(said, [9, 10, 11, 12, 16, 17, 18, 19, 20, 21]);
     }
 
     /// The one item of `## Action Items` followed by `body`.
