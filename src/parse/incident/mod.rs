@@ -154,12 +154,12 @@ impl<'a> Context<'a> {
                 let notes_zone = zone_wanted
                     && (starts_with_ascii_ci(body, "time (")
                         || starts_with_ascii_ci(body, "timeline (")
-                        || zone_field(body)
                         || if is_heading {
                             said && notes_all_times(body)
                         } else {
                             line_notes(body)
-                        });
+                        }
+                        || zone_field(body));
                 let date_label = || {
                     // (Also on a bullet: `- Date:`, `•	Date:` in a plain-text report.)
                     let body = body.trim_start_matches(FIELD_BULLETS);
@@ -1049,6 +1049,10 @@ fn notes_zone_at(text: &[u8], at: usize) -> bool {
 /// `**Time zone:** CEST`, `| Zone | PDT |`.
 fn zone_field(body: &str) -> bool {
     let key = body.trim_start_matches(['*', '_', '-', '|', ' ']);
+    // (Asked of every line until a zone is found: most are ruled out by their first letter.)
+    if !matches!(key.as_bytes().first(), Some(b't' | b'T' | b'z' | b'Z')) {
+        return false;
+    }
     ["timezone", "time zone", "zone:", "zone |", "zone*"]
         .iter()
         .any(|k| starts_with_ascii_ci(key, k))
