@@ -204,7 +204,7 @@ pub(super) fn is_name(part: &str) -> bool {
 /// The statuses written beside an item that is not done (`— Open`, `· In progress`), as a
 /// tracker or a table column shows them.
 /// Check marks that say an item is done, where a status stands (`Add alerts ✅`, `— ✅ Done`).
-pub(super) const CHECK_MARKS: [&str; 5] = ["✅", "✔️", "✔", "☑️", "☑"];
+pub(super) const CHECK_MARKS: [&str; 6] = ["✅", "✔️", "✔", "☑️", "☑", "✓"];
 
 const OPEN_STATUSES: [&str; 18] = [
     "open",
@@ -261,6 +261,9 @@ pub(super) fn status_word(part: &str) -> Option<Status> {
         // "Not done", "Not yet closed": an open status in a few words.
         (..=3, Some(false)) => Some(Status::Open),
         (1, Some(true)) => Some(Status::Done),
+        // "done 2024-02-22", "fixed in v1.2", "merged in #88": a done word first, then when
+        // or where.
+        (..=4, Some(true)) if done_then_when(&lower) => Some(Status::Done),
         _ => None,
     }
 }
@@ -546,11 +549,11 @@ fn titles_finished_work(title: &str) -> bool {
 /// that it is not or not yet (`Not done`, `To be completed`, `Partially fixed`): an item read
 /// as done has its issue closed, so a doubtful one stays open.
 pub(super) fn says_done(v: &str) -> bool {
-    done_word_in(v) == Some(true) || v.contains('✅') || v.contains('✔')
+    done_word_in(v) == Some(true) || v.contains(['✅', '✔', '✓'])
 }
 
 /// The statuses that say an action will not be done.
-const DROPPED_STATUSES: [&str; 18] = [
+const DROPPED_STATUSES: [&str; 22] = [
     "won't do",
     "wont do",
     "won't fix",
@@ -569,6 +572,10 @@ const DROPPED_STATUSES: [&str; 18] = [
     "rejected",
     "descoped",
     "out of scope",
+    "declined",
+    "superseded",
+    "duplicate",
+    "not needed",
 ];
 
 /// Whether a status says the action will not be done: it opens with one of
@@ -617,6 +624,40 @@ const UNFINISHED_CUES: [&str; 12] = [
     "awaiting",
 ];
 
+/// Whether `lower` opens with a word that says done, then a date or `in`/`on`/`via` what
+/// (`done in commit a41f9c2`, `completed 2024-02-01`).
+fn done_then_when(lower: &str) -> bool {
+    let (first, rest) = lower.split_once(' ').unwrap_or((lower, ""));
+    (DONE_WORDS.contains(&first) || SHIPPED_WORDS.contains(&first))
+        && (rest.starts_with(|c: char| c.is_ascii_digit())
+            || ["in ", "on ", "via ", "with ", "as of "]
+                .iter()
+                .any(|w| rest.starts_with(w)))
+}
+
+/// Words that say a piece of work is done, in a status or in capitals at an item's end (`...
+/// DONE`).
+pub(super) const DONE_WORDS: [&str; 7] = [
+    "done",
+    "complete",
+    "completed",
+    "closed",
+    "fixed",
+    "resolved",
+    "finished",
+];
+
+/// Words that say a change is done as trackers write it in a status (`Merged`, `Shipped`,
+/// `Deployed`); not in capitals at an item's end ("... BEFORE BEING MERGED").
+const SHIPPED_WORDS: [&str; 6] = [
+    "merged",
+    "shipped",
+    "implemented",
+    "deployed",
+    "delivered",
+    "released",
+];
+
 /// The first word of `v` that says done: `Some(true)` when said plainly, `Some(false)` when a
 /// word before it takes it back ([`UNFINISHED_CUES`]); `None` when `v` has none.
 fn done_word_in(v: &str) -> Option<bool> {
@@ -626,10 +667,7 @@ fn done_word_in(v: &str) -> Option<bool> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        if matches!(
-            w,
-            "done" | "complete" | "completed" | "closed" | "fixed" | "resolved" | "finished"
-        ) {
+        if DONE_WORDS.contains(&w) || SHIPPED_WORDS.contains(&w) {
             return Some(!unfinished);
         }
         unfinished |= UNFINISHED_CUES.contains(&w);
@@ -919,6 +957,39 @@ mod tests {
         }
         let (a, _) = one_item("- Write a replay tool. Owner: Tom B.");
         assert_eq!(a.owner.as_deref(), Some("Tom B."));
+    }
+
+    #[test]
+    fn statuses_as_trackers_write_them_say_done_or_dropped() {
+        let pm = parse(
+            "## Action items\n\n- Replace the lock file with flock (done in commit a41f9c2).\n\
+             - Move the print server to the update ring (done 2024-02-22).\n\
+             - Add a disk alert for the build hosts (fixed in v1.2)\n\
+             - Add a quota alert for the build hosts (not done yet)\n\n\
+             | Action | Owner | Status |\n|---|---|---|\n| Document the WAL replay | Piotr | Merged |\n\
+             | Pin the leaf certificate | Ana | Declined |\n| Add a canary stage | Jo | ✓ |\n\
+             | Add a rollback job | Jo | Shipped |\n| Add a runbook | Jo | Superseded by #12 |\n",
+        );
+        assert_eq!(
+            texts_done_dropped(&pm),
+            [
+                ("Replace the lock file with flock.", true, false),
+                ("Move the print server to the update ring.", true, false),
+                ("Add a disk alert for the build hosts", true, false),
+                ("Add a quota alert for the build hosts", false, false),
+                ("Document the WAL replay", true, false),
+                ("Pin the leaf certificate", false, true),
+                ("Add a canary stage", true, false),
+                ("Add a rollback job", true, false),
+                ("Add a runbook", false, true),
+            ]
+        );
+        // A tracker's word in capitals at an item's end is the item's own.
+        let (a, _) = one_item("- Every change MUST BE REVIEWED BEFORE BEING MERGED");
+        assert_eq!(
+            (a.text.as_str(), a.done),
+            ("Every change MUST BE REVIEWED BEFORE BEING MERGED", false)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::fields::{
     chip_tail, cued_date, field_line_text, field_of, is_login, is_name, is_priority_token,
     is_priority_word, leading_priority, mention_then_date, status_word, trailing_due,
-    without_period, Chip, Field, Status, CHECK_MARKS,
+    without_period, Chip, Field, Status, CHECK_MARKS, DONE_WORDS,
 };
 use super::issues::{issue_ref, jira_key, last_space_or_paren, trailing_bug_ref};
 use super::tables::type_kind;
@@ -722,7 +722,7 @@ fn done_in_capitals(word: &str) -> bool {
     let w = word.trim_end_matches(['.', '!']);
     w.len() >= 4
         && w.bytes().all(|b| b.is_ascii_uppercase())
-        && status_word(w) == Some(Status::Done)
+        && DONE_WORDS.contains(&w.to_ascii_lowercase().as_str())
 }
 
 /// `1. Add jitter` / `2) Page on lag`: the text after a number of one or two digits that
