@@ -121,6 +121,13 @@ pub(crate) fn marker(body: &str) -> (Marker, Option<bool>, &str) {
             Some(b) if *b >= 0x80 => glyph_box(rest),
             _ => task_box(rest),
         };
+        // A status emoji after the marker (`- ⏳ Add the alert`) is no part of the text.
+        let rest = match checkbox {
+            None if rest.as_bytes().first().is_some_and(|b| *b >= 0x80) => {
+                without_status_emoji(rest)
+            }
+            _ => rest,
+        };
         return (m, checkbox, rest);
     }
     // A box that opens a line is a task list's item without a list marker: `[ ] x` as typed
@@ -136,6 +143,22 @@ pub(crate) fn marker(body: &str) -> (Marker, Option<bool>, &str) {
         }
     }
     (Marker::None, None, body)
+}
+
+/// Emoji that boards and status pages put before an item to say how far along it is (in
+/// progress, blocked, next, on track): they open a line as a bullet does, and are no part of
+/// its text. (The ticked and unticked boxes are [`GLYPH_BOXES`].)
+const STATUS_EMOJI: [&str; 7] = ["⏳", "🚧", "🟡", "🔴", "🟢", "❌", "🔜"];
+
+/// `body` without the status emoji that opens it ([`STATUS_EMOJI`], with its variation
+/// selector and the space after it).
+fn without_status_emoji(body: &str) -> &str {
+    STATUS_EMOJI
+        .iter()
+        .find_map(|e| body.strip_prefix(e))
+        .map(|rest| rest.trim_start_matches('\u{fe0f}'))
+        .filter(|rest| rest.starts_with(' '))
+        .map_or(body, str::trim_start)
 }
 
 /// The checkbox glyphs of checklists pasted from documents and chats: (glyph, ticked, the
@@ -254,6 +277,7 @@ fn list_marker(body: &str) -> (Marker, &str) {
         "•", "◦", "‣", "⁃", "—", "–", "·", "▪", "➢", "→", "►", "✓", "✔", "🔸", "🔹", "👉",
     ]
     .iter()
+    .chain(&STATUS_EMOJI)
     .filter(|_| other)
     {
         if let Some(rest) = body.strip_prefix(bullet) {
@@ -644,7 +668,33 @@ fn ends_sentence(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::cell_spans;
+    use super::{cell_spans, marker, Marker};
+
+    #[test]
+    fn a_status_emoji_opens_a_line_as_a_bullet_and_is_no_part_of_its_text() {
+        for (line, want) in [
+            (
+                "- ⏳ Add the latency alert",
+                (Marker::Bullet, "Add the latency alert"),
+            ),
+            (
+                "* 🚧 Write the runbook",
+                (Marker::Bullet, "Write the runbook"),
+            ),
+            (
+                "🟡 Add a canary stage",
+                (Marker::Bullet, "Add a canary stage"),
+            ),
+            ("1. 🔜 Rotate the keys", (Marker::Number, "Rotate the keys")),
+            // Not after a word, and not a glued one.
+            ("Add a ⏳ timer", (Marker::None, "Add a ⏳ timer")),
+        ] {
+            let (m, checkbox, rest) = marker(line);
+            assert_eq!(((m, rest), checkbox), (want, None), "{line}");
+        }
+        // A ticked box stays a box.
+        assert_eq!(marker("- ✅ Pin the image").1, Some(true));
+    }
 
     #[test]
     fn cell_spans_agree_with_a_pipe_by_pipe_reading() {
