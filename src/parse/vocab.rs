@@ -37,6 +37,11 @@ const TASK_LABELS: [&str; 8] = [
 /// ("Action items: we propose the following:"): then it is a heading.
 pub(crate) fn after_action_label(raw: &str) -> Option<&str> {
     let (after, _) = closed_label(raw)?;
+    // `[Action items](#action-items)` in a table of contents, "[Action items](https://...)
+    // are tracked in Jira": the label is a link's text, a pointer to the items.
+    if after.trim_start_matches(['*', '_']).starts_with("](") {
+        return None;
+    }
     let after = after.trim_start_matches(['*', '_', ' ', ':', ']']);
     let intro = after.trim_end_matches(['*', '_', ' ']).ends_with(':');
     (!after.is_empty() && !intro).then_some(after)

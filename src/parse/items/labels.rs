@@ -293,4 +293,16 @@ Action item: archive the channel.
             ]
         );
     }
+
+    #[test]
+    fn a_label_that_points_to_the_items_is_no_item() {
+        let pm = parse(
+            "# Outage\n\n## Contents\n\n- [Summary](#summary)\n- [Action items](#action-items)\n\n\
+             ## Summary\n\n**Action items:** see the end of this document.\n\n\
+             [Action items](https://jira.example.com/browse/OPS-1) are tracked in Jira.\n\n\
+             - Action item: none yet.\n\n## Action items\n\n- Add a canary stage for deploys\n",
+        );
+        let texts: Vec<_> = pm.actions.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(texts, ["Add a canary stage for deploys"]);
+    }
 }

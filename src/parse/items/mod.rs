@@ -134,9 +134,10 @@ fn is_placeholder(text: &str) -> bool {
         || PLACEHOLDER_OPENINGS.iter().any(|p| opens(p))
         // "TBD — to be discussed at the next review".
         || ((opens("tbd ") || opens("tba ")) && word[4..].starts_with(['-', '–', '—', ':', '(']))
-        // "See the Corrective actions section below", "See JIRA-123 for the full list".
+        // "See the Corrective actions section below", "See JIRA-123 for the full list", "see
+        // the end of this document".
         || (opens("see ")
-            && ["below", "above", "section", "full list"]
+            && ["below", "above", "section", "full list", "end of"]
                 .iter()
                 .any(|w| inline::find_ascii_ci(word, 0, w).is_some()))
         || matches!(text, "..." | "…")
