@@ -109,7 +109,7 @@ pub(crate) fn read(
                 } else if n.is_title() {
                     reader.item(n, None);
                 } else if n.marker == Marker::None
-                    && (has_list
+                    && ((has_list && !adds_an_action(n))
                         || (lead_ins >= 2 && !opens_with_lead_in(n))
                         || !reads_like_item(n))
                 {
@@ -472,6 +472,25 @@ fn reads_like_item(n: &Node) -> bool {
     }
     // 81 words take at least 161 bytes.
     n.marker != Marker::None || t.len() < 161 || inline::words_up_to(t, 81) <= 80
+}
+
+/// Whether a paragraph beside a list adds one more action to it rather than introducing or
+/// concluding it: it says so in its first words ("We are also rotating production
+/// resources.", "Finally, we should restrict access to the deploy hosts.", "Additionally,
+/// ..."), introduces nothing (no colon at its end) and thanks or apologises for nothing.
+fn adds_an_action(n: &Node) -> bool {
+    let t = n.plain_str().trim();
+    let opens = |p: &str| inline::starts_with_ascii_ci(t, p);
+    let also = t
+        .split_whitespace()
+        .take(5)
+        .any(|w| w.eq_ignore_ascii_case("also"));
+    let courtesy = ["thank", "apolog", "sorry", "following"]
+        .iter()
+        .any(|w| inline::find_ascii_ci(t, 0, w).is_some());
+    (also || opens("finally,") || opens("additionally,") || opens("in addition,"))
+        && !t.ends_with(':')
+        && !courtesy
 }
 
 /// Whether `text` is one span of emphasis, `*...*` or `_..._` (not bold).
@@ -969,6 +988,26 @@ mod tests {
         assert_eq!(
             texts(&pm),
             ["Write a testing policy", "Enable logging on all hubs"]
+        );
+    }
+
+    #[test]
+    fn a_paragraph_that_adds_one_more_action_beside_a_list_is_an_item() {
+        let pm = parse(
+            "## Improvements\n\nWe will make the following changes:\n\n\
+             - Alert 30 days before any certificate expires.\n\n\
+             We also want to move to token-based APNs authentication.\n\n\
+             Finally, we should restrict network access for the deploy hosts.\n\n\
+             We also want to thank the on-call team for their quick response.\n\n\
+             These changes will make renewals boring.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Alert 30 days before any certificate expires.",
+                "We also want to move to token-based APNs authentication.",
+                "Finally, we should restrict network access for the deploy hosts."
+            ]
         );
     }
 
