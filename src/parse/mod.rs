@@ -758,9 +758,14 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
     segments.push(current);
     // An unrecognised heading inherits an action section's kind only when no heading beside
     // it names actions itself: beside "Improvement Plan", "Identified Problems" is not one.
+    // (A label does not count: "Here is what we are going to do:" over `### Registry`
+    // introduces the headings after it.)
     let mut names_actions = vec![false; segments.len()];
     for seg in &segments {
-        if let Some(p) = seg.parent.filter(|_| seg.heading_kind.is_action()) {
+        if let Some(p) = seg
+            .parent
+            .filter(|_| seg.heading_kind.is_action() && !seg.label)
+        {
             names_actions[p] = true;
         }
     }

@@ -1012,6 +1012,19 @@ mod tests {
     }
 
     #[test]
+    fn a_label_that_introduces_action_subsections_leaves_them_actions() {
+        let pm = parse(
+            "## Action items\n\nHere is what we are going to do:\n\n\
+             ### Registry\n\n1. Run GC with a grace period.\n\n\
+             ### CI\n\n1. Retry pulls with backoff.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            ["Run GC with a grace period.", "Retry pulls with backoff."]
+        );
+    }
+
+    #[test]
     fn a_question_ends_its_sentence_in_notes() {
         let (a, _) = one_item("- iteration loop for a single worker type? could we interleave?");
         assert_eq!(a.text, "iteration loop for a single worker type?");
