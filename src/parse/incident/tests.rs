@@ -1351,3 +1351,20 @@ fn a_post_s_own_date_is_not_the_incident_s() {
         assert_eq!(start, "2024-08-26T02:00:00Z", "{byline}");
     }
 }
+
+#[test]
+fn a_weekday_between_a_time_and_its_date_joins_them() {
+    for (summary, want) in [
+        (
+            "At 3:12 a.m. PDT on Sunday, September 22, 2024, a node ran out of disk.",
+            "2024-09-22T03:12:00-07:00",
+        ),
+        (
+            "At 14:05 UTC on Mon, 3 March 2025 checkout failed.",
+            "2025-03-03T14:05:00Z",
+        ),
+    ] {
+        let (start, _) = times(&format!("# X\n\n## Summary\n\n{summary}\n"));
+        assert_eq!(start, want, "{summary}");
+    }
+}

@@ -117,6 +117,13 @@ fn joins(gap: &str) -> bool {
             (hedge.eq_ignore_ascii_case(h) && rest.ends_with(' ')).then_some(rest)
         })
         .map_or(g, |rest| rest.trim_matches(seps));
+    // "on Sunday," between a time and its date.
+    let g = match g.split_once(' ') {
+        Some((on, day)) if on.eq_ignore_ascii_case("on") && is_weekday(day.trim_matches(seps)) => {
+            on
+        }
+        _ => g,
+    };
     g.is_empty()
         || ["at", "on", "t", "of"]
             .iter()

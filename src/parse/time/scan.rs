@@ -2,7 +2,7 @@
 //! day or a zone may start (a branch-free pre-filter, sixteen positions at a time) and hands
 //! each candidate to the readers in the sibling modules (`dates`, `time_of_day`, `zones`).
 
-use super::dates::month_key;
+use super::dates::{is_weekday, month_key};
 use super::{Mention, What, TIME_HEDGES};
 use crate::parse::inline::starts_with_ascii_ci;
 
@@ -251,7 +251,15 @@ impl<'a> Scanner<'a> {
             .find(|w| starts_with_ascii_ci(rest, w));
         let Some(w) = word else { return q };
         // "March 3, 2025 at approximately 14:05": a hedge after the joining word.
-        let q = seps(q + w.len());
+        let mut q = seps(q + w.len());
+        // "3:12 AM PDT on Sunday, September 22, 2024": a weekday before the date.
+        let letters = self.s[q..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .count();
+        if std::str::from_utf8(&self.s[q..q + letters]).is_ok_and(is_weekday) {
+            q = seps(q + letters);
+        }
         let rest = &self.s[q..];
         let hedge = TIME_HEDGES.iter().find(|h| {
             starts_with_ascii_ci(rest, h) && rest.get(h.len()).is_some_and(|c| *c == b' ')
