@@ -1231,7 +1231,10 @@ fn restoration_at(text: &str) -> Option<usize> {
             .split_whitespace()
             .next_back()
             .unwrap_or("");
-        if whole && !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before)) {
+        // "The team resolved to roll back": decided, not restored.
+        let decided = text[m.end()..].starts_with(" to ")
+            && text[m.start()..m.end()].eq_ignore_ascii_case("resolved");
+        if whole && !decided && !HEDGES.iter().any(|h| h.eq_ignore_ascii_case(before)) {
             return Some(m.start());
         }
         // (Phrases are ASCII: the byte after a match's start is a character's start.)
@@ -1265,7 +1268,7 @@ fn opening_words<'t>(
 /// Phrases that say service came back (whole words: "unresolved" is not one). The closure
 /// phrases ("INCIDENT ENDS", "All clear", "Stood down", "Declared the incident over") are
 /// how SRE-style timelines and incident commanders' logs mark the end.
-const RESTORATION: [&str; 43] = [
+const RESTORATION: [&str; 47] = [
     "accessible again",
     "available again",
     "bug fixed",
@@ -1309,11 +1312,15 @@ const RESTORATION: [&str; 43] = [
     "were fixed",
     "working again",
     "all-clear",
+    "back to baseline",
+    "healthy again",
+    "standing down",
+    "all systems operational",
 ];
 
 /// Words that, right before a phrase of [`RESTORATION`], say it has not happened yet
 /// ("not fully operational", "waiting for full recovery", "monitoring until resolved").
-const HEDGES: [&str; 13] = [
+const HEDGES: [&str; 14] = [
     "almost",
     "nearly",
     "partially",
@@ -1327,6 +1334,7 @@ const HEDGES: [&str; 13] = [
     "awaiting",
     "toward",
     "towards",
+    "yet",
 ];
 
 #[cfg(test)]
