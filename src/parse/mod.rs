@@ -728,6 +728,12 @@ fn sections(lines: &[Line<'_>], titled: bool, options: &ParseOptions) -> Doc {
         if group {
             h.kind = SectionKind::Other;
         }
+        // A label or heading there that names reference material (`**Links**`,
+        // `Participants:`, `### Open questions`) ends the actions: what stands under it is
+        // kept beside them, not promised.
+        if under_actions && h.kind == SectionKind::Other && vocab::is_reference_title(&h.text) {
+            h.kind = SectionKind::Appendix;
+        }
         stack.push((h.level, h.kind, segments.len()));
         let kind = stack
             .iter()

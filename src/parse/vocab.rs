@@ -945,6 +945,36 @@ pub(crate) fn is_group_heading(heading: &str) -> bool {
     n > 0
 }
 
+/// Labels and headings of what a document keeps beside its actions without promising it:
+/// links, the people who took part or reviewed, a glossary, questions still open.
+const REFERENCE_TITLES: [&str; 18] = [
+    "links",
+    "related links",
+    "references",
+    "resources",
+    "related",
+    "further reading",
+    "participants",
+    "attendees",
+    "reviewers",
+    "approvers",
+    "contacts",
+    "glossary",
+    "legend",
+    "open questions",
+    "questions",
+    "discussion points",
+    "rejected ideas",
+    "sign-off",
+];
+
+/// Whether a heading or label names reference material ([`REFERENCE_TITLES`]): under an
+/// action heading, what stands under it is no action.
+pub(crate) fn is_reference_title(heading: &str) -> bool {
+    let t = heading.trim().trim_end_matches(':').trim();
+    REFERENCE_TITLES.iter().any(|r| t.eq_ignore_ascii_case(r))
+}
+
 /// Classifies a heading by meaning. Headings longer than twelve words are prose: `Other`.
 pub(crate) fn classify(heading: &str) -> SectionKind {
     let w = words(heading);

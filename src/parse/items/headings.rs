@@ -339,6 +339,27 @@ mod tests {
     }
 
     #[test]
+    fn a_label_or_heading_of_reference_material_ends_the_actions() {
+        let texts =
+            |doc: &str| -> Vec<String> { parse(doc).actions.into_iter().map(|a| a.text).collect() };
+        for title in [
+            "**Links**",
+            "Participants:",
+            "### Open questions",
+            "**References:**",
+        ] {
+            assert_eq!(
+                texts(&format!(
+                    "# X\n\n## Next steps\n\n- Alert at 80% disk usage\n\n{title}\n\n\
+                     - The render job's source repository\n- Maria Costa (DBRE lead)\n"
+                )),
+                ["Alert at 80% disk usage"],
+                "{title}"
+            );
+        }
+    }
+
+    #[test]
     fn headings_that_group_actions_by_phase_or_by_when_keep_their_items() {
         let texts =
             |doc: &str| -> Vec<String> { parse(doc).actions.into_iter().map(|a| a.text).collect() };
