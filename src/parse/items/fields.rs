@@ -100,8 +100,13 @@ pub(super) fn column_of(header: &str) -> Option<Field> {
             Field::Status
         }
         "priority" => Field::Priority,
+        // A findings table's answer to each finding (`| Finding | Recommendation |`, `| Risk |
+        // Mitigation |`) is the action.
+        "recommendation" | "recommendations" | "mitigation" | "countermeasure"
+        | "countermeasures" | "fix" => Field::Text,
         _ => match words[0] {
             "responsible" | "assigned" | "owning" => Field::Owner,
+            "proposed" => Field::Text,
             "due" => Field::Due,
             _ => return None,
         },

@@ -235,6 +235,31 @@ mod tests {
     }
 
     #[test]
+    fn a_findings_table_s_answer_to_each_finding_is_the_action() {
+        for (finding, answer) in [
+            ("Finding", "Recommendation"),
+            ("Risk", "Mitigation"),
+            ("Observation", "Proposed change"),
+            ("Symptom", "Countermeasure"),
+        ] {
+            let pm = parse(&format!(
+                "## Corrective actions\n\n| {finding} | {answer} | Owner |\n|---|---|---|\n\
+                 | Certificate issued by hand | Issue the cert through ACME. | Platform |\n"
+            ));
+            let got: Vec<_> = pm
+                .actions
+                .iter()
+                .map(|a| (a.text.as_str(), a.owner.as_deref()))
+                .collect();
+            assert_eq!(
+                got,
+                [("Issue the cert through ACME.", Some("Platform"))],
+                "{finding} / {answer}"
+            );
+        }
+    }
+
+    #[test]
     fn an_html_table_written_a_tag_a_line_is_one_table() {
         // As Confluence and pandoc export them: a header cell alone on its line is no heading.
         let pm = parse(
