@@ -450,6 +450,13 @@ fn clean_owner(v: &str) -> String {
         Some((key, name)) if column_of(key) == Some(Field::Owner) => name,
         _ => v,
     };
+    // A note in brackets after the name qualifies it (`@alice (backup: @bob)`, `Maria Costa
+    // (DBRE lead)`); a separator before the next field (`carol / due: ...`) is none of it.
+    let v = v.trim().trim_end_matches(['/', '|', '→', ';', ' ']);
+    let v = match v.strip_suffix(')').and_then(|t| t.rfind('(')) {
+        Some(open) if !v[..open].trim().is_empty() => &v[..open],
+        _ => v,
+    };
     // Several owners (`@lena, @omar`) stay listed, each without the `@`.
     // (`Owner: @ben, due 2026-05-15` leaves `@ben,`: an empty name is no owner.)
     let names: Vec<&str> = without_period(v.trim())

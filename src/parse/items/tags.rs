@@ -384,6 +384,9 @@ impl Reader<'_> {
         // several people, the first written owns the item.
         if ats {
             while let Some((head, chip)) = chip_tail(t, self.ctx.date) {
+                if copies(head) {
+                    break;
+                }
                 match chip {
                     Chip::Owner(name) if !owner_named => meta.owner = Some(name.to_string()),
                     Chip::Owner(_) => {}
@@ -400,7 +403,7 @@ impl Reader<'_> {
                     .to_ascii_lowercase();
                 if matches!(
                     last.as_str(),
-                    "for" | "to" | "with" | "from" | "of" | "about" | "and" | "cc"
+                    "for" | "to" | "with" | "from" | "of" | "about" | "and"
                 ) {
                     break;
                 }
@@ -417,6 +420,9 @@ impl Reader<'_> {
                 .strip_prefix('@')
                 .filter(|l| !l.ends_with(')') && is_login(l));
             if let Some(login) = login {
+                if copies(&trimmed[..pos]) {
+                    break;
+                }
                 if !owner_named {
                     meta.owner = Some(login.trim_end_matches('.').to_string());
                 }
@@ -487,7 +493,7 @@ impl Reader<'_> {
             t = self.strip_segments(t, line, meta);
         }
         t.trim()
-            .trim_end_matches([':', ',', ';', '-', '—', '–', '|', '·', '•'])
+            .trim_end_matches([':', ',', ';', '-', '—', '–', '|', '·', '•', '→', '/'])
             .trim()
     }
 
@@ -718,6 +724,16 @@ fn is_bare_date(part: &str) -> bool {
 /// Whether `word` is a status in capitals that says done (`DONE`, `FIXED.`), as a writer
 /// marks a finished item at its end; in lower case the word may be the sentence's own ("make
 /// sure the migration is done").
+/// Whether `head` ends by copying someone in (`..., cc`, `FYI:`): the login after it owns
+/// nothing, and the words stay the item's.
+fn copies(head: &str) -> bool {
+    head.trim_end()
+        .trim_end_matches(':')
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("cc") || w.eq_ignore_ascii_case("fyi"))
+}
+
 fn done_in_capitals(word: &str) -> bool {
     let w = word.trim_end_matches(['.', '!']);
     w.len() >= 4
@@ -1388,6 +1404,33 @@ mod tests {
         // A login as a tag does.
         let (a, _) = one_item("- Add an alert on partition events @jane");
         assert_eq!(a.owner.as_deref(), Some("jane"));
+    }
+
+    #[test]
+    fn owner_tails_in_odd_forms() {
+        for (line, want) in [
+            (
+                "- Reduce the cache TTL → owner: carol / due: 4/22/2024",
+                ("Reduce the cache TTL", Some("carol")),
+            ),
+            // Someone copied in owns nothing.
+            (
+                "- Add dashboards for the API, cc @bob",
+                ("Add dashboards for the API, cc @bob", None),
+            ),
+            // A note in brackets after the name qualifies it.
+            (
+                "- Add a retry budget — Owner: @alice (backup: @bob)",
+                ("Add a retry budget", Some("alice")),
+            ),
+            (
+                "- Add a retry budget. Owner: Maria Costa (DBRE lead)",
+                ("Add a retry budget.", Some("Maria Costa")),
+            ),
+        ] {
+            let (a, _) = one_item(line);
+            assert_eq!((a.text.as_str(), a.owner.as_deref()), want, "{line}");
+        }
     }
 
     #[test]
