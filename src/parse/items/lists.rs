@@ -284,8 +284,10 @@ pub(super) fn has_list(blocks: &[Block<'_>]) -> bool {
 /// Openings of sentences that introduce or conclude a list rather than promise work (also
 /// the apologies and offers of help that close a company's post, "We're sorry for...", "If
 /// you have questions..."), in byte order: [`OPENINGS_BY_LETTER`] finds those with a given first letter.
-const PROSE_OPENINGS: [&str; 57] = [
+const PROSE_OPENINGS: [&str; 61] = [
     "again, we",
+    "approved by",
+    "approved for",
     "author:",
     "authored by",
     "but of course",
@@ -293,6 +295,7 @@ const PROSE_OPENINGS: [&str; 57] = [
     "by implementing",
     "by sipping",
     "by taking",
+    "edited by",
     "feel free",
     "for more information",
     "for questions",
@@ -308,6 +311,7 @@ const PROSE_OPENINGS: [&str; 57] = [
     "please reach out",
     "prepared by",
     "report prepared",
+    "reviewed by",
     "so dear",
     "so, ",
     "sorry for",
@@ -1022,6 +1026,15 @@ mod tests {
             texts(&pm),
             ["Run GC with a grace period.", "Retry pulls with backoff."]
         );
+    }
+
+    #[test]
+    fn a_review_s_sign_off_lines_are_no_items() {
+        let pm = parse(
+            "## Next steps\n\n- Alert at 80% disk usage\n\n---\n\n\
+             - Reviewed by: Maria Costa (DBRE lead)\n- Approved for publication on 2024-09-19\n",
+        );
+        assert_eq!(texts(&pm), ["Alert at 80% disk usage"]);
     }
 
     #[test]
