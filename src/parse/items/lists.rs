@@ -595,6 +595,10 @@ impl Reader<'_> {
             ..Meta::default()
         };
         let raw = &*n.text;
+        if super::is_bracketed_blank(raw) {
+            self.placeholder(raw.trim(), n.line_no);
+            return;
+        }
         // A link to an issue names it, and its label is one of the item's tags.
         match issue_link(raw) {
             Some((label, url)) => {

@@ -64,6 +64,17 @@ fn merge(item: &mut ActionItem, meta: Meta) {
 }
 
 impl Reader<'_> {
+    /// Says that `text` on `line` is a template's placeholder: a template committed beside
+    /// the postmortems opens no issue for its blanks.
+    fn placeholder(&mut self, text: &str, line: usize) {
+        self.diagnostics.push(Diagnostic::new(
+            crate::model::Severity::Info,
+            Some(line),
+            "placeholder-item",
+            format!("{text:?} is a template's placeholder, not an action item"),
+        ));
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
@@ -81,13 +92,7 @@ impl Reader<'_> {
             return;
         }
         if is_placeholder(&first) {
-            // A template committed beside the postmortems opens no issue for its blanks.
-            self.diagnostics.push(Diagnostic::new(
-                crate::model::Severity::Info,
-                Some(line),
-                "placeholder-item",
-                format!("{first:?} is a template's placeholder, not an action item"),
-            ));
+            self.placeholder(&first, line);
             return;
         }
         let detail = match (rest.is_empty(), extra_detail) {
@@ -143,6 +148,20 @@ fn is_placeholder(text: &str) -> bool {
         || matches!(text, "..." | "…")
 }
 
+/// Whether an item as written is a template's blank in square brackets, `[Describe the
+/// action]`, `[owner]` (a link, `[x](url)`, or a tag before the text, `[P2] Add alerting`, is
+/// not). Asked of the text as written: plain text has lost the brackets.
+pub(super) fn is_bracketed_blank(raw: &str) -> bool {
+    let t = raw.trim();
+    t.strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .is_some_and(|inner| {
+            // (`[OPS-1234]` alone is an issue's key: the item is the issue.)
+            let words = inner.contains(' ') || inner.chars().all(char::is_alphabetic);
+            words && !inner.contains(['[', ']']) && (1..=6).contains(&inline::words_up_to(inner, 7))
+        })
+}
+
 /// Whole items that say there is none, or hold a template's place (`None.`, `Action item 1`).
 const PLACEHOLDERS: [&str; 12] = [
     "none",
@@ -190,12 +209,18 @@ mod tests {
              - [ ] TBD.\n- [ ] ...\n- [ ] Add a <b>disk</b> alert\n- [ ] Todo: add a canary\n\
              - None.\n- _No action items._\n- There are no follow-up actions at this time.\n\
              - TBD — to be discussed at the next review\n- See the Corrective actions section below.\n\
-             - [ ] Action item 1\n- [P2] Add a queue alert\n",
+             - [ ] Action item 1\n- [P2] Add a queue alert\n- [Describe the action]\n\
+             - [OPS-1234]\n\n| Action | Owner |\n|---|---|\n| [Describe the action] | [owner] |\n",
         );
         let texts: Vec<_> = pm.actions.iter().map(|a| a.text.as_str()).collect();
         assert_eq!(
             texts,
-            ["Add a disk alert", "add a canary", "Add a queue alert"]
+            [
+                "Add a disk alert",
+                "add a canary",
+                "Add a queue alert",
+                "OPS-1234"
+            ]
         );
         let said: Vec<_> = pm
             .diagnostics
@@ -203,7 +228,7 @@ mod tests {
             .filter(|d| d.code == "placeholder-item")
             .filter_map(|d| d.line)
             .collect();
-        assert_eq!(said, [9, 10, 11, 12, 16, 17, 18, 19, 20, 21]);
+        assert_eq!(said, [9, 10, 11, 12, 16, 17, 18, 19, 20, 21, 23, 28]);
     }
 
     /// The one item of `## Action Items` followed by `body`.

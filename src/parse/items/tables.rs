@@ -152,6 +152,14 @@ impl Reader<'_> {
             let Some(text) = cell(Some(text_col)).filter(|t| !is_empty_value(t)) else {
                 continue;
             };
+            // A template's row: `| [Describe the action] | [prevent/mitigate] | [owner] |`.
+            if let Some(raw) = row
+                .raw_cell(text_col)
+                .filter(|r| super::is_bracketed_blank(r))
+            {
+                self.placeholder(raw.trim(), *line);
+                continue;
+            }
             let mut meta = Meta::default();
             if let Some(v) = cell(cols.kind) {
                 meta.kind = type_kind(v);
