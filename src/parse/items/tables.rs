@@ -7,9 +7,9 @@ use super::fields::{
 use super::issues::{issue_in_cell, issue_in_links, split_trailing_issue};
 use super::{Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, ItemKind};
-use crate::parse::blocks::{Block, Table};
+use crate::parse::blocks::{Block, Row, Table};
 use crate::parse::incident::Context;
-use crate::parse::{blocks, Line};
+use crate::parse::{blocks, inline, Line};
 use std::borrow::Cow;
 
 /// Items from a table with an action column that stands outside any action heading (a
@@ -142,12 +142,34 @@ pub(super) fn type_kind(v: &str) -> Option<ItemKind> {
     }
 }
 
+/// The title of a row that divides a table into groups: one cell holds text, in bold and of
+/// three words at most (`| | **Tooling** | | |`).
+fn divider_title<'r>(row: &'r Row<'_>) -> Option<&'r str> {
+    let mut filled = row
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.trim().is_empty());
+    let (i, cell) = filled.next()?;
+    let raw = row.raw_cell(i)?.trim();
+    let bold = ["**", "__"]
+        .iter()
+        .any(|m| raw.len() > 4 && raw.starts_with(m) && raw.ends_with(m));
+    (filled.next().is_none() && bold && inline::words_up_to(cell, 4) <= 3).then(|| cell.trim())
+}
+
 impl Reader<'_> {
     pub(super) fn table(&mut self, t: &Table, section_kind: ItemKind) {
         let cols = Columns::of(&t.header);
         let Some(text_col) = cols.text else { return };
+        // A row that only titles the rows after it (`| | **Tooling** | | |`): their group.
+        let mut group: Option<&str> = None;
         for row in &t.rows {
             let (line, cells) = (&row.line, &row.cells);
+            if let Some(title) = divider_title(row) {
+                group = Some(title);
+                continue;
+            }
             let cell = |c: Option<usize>| c.and_then(|i| cells.get(i)).map(|c| &**c);
             let Some(text) = cell(Some(text_col)).filter(|t| !is_empty_value(t)) else {
                 continue;
@@ -198,7 +220,7 @@ impl Reader<'_> {
                 meta.issue = tail_issue;
             }
             let kind = meta.kind.unwrap_or(section_kind);
-            self.push(&text, None, None, kind, meta, false, *line);
+            self.push(&text, None, group, kind, meta, false, *line);
         }
     }
 }
@@ -265,6 +287,26 @@ mod tests {
                 "{finding} / {answer}"
             );
         }
+    }
+
+    #[test]
+    fn a_row_that_only_titles_the_rows_after_it_groups_them() {
+        let pm = parse(
+            "## Action items\n\n| # | Action | Owner |\n|---|---|---|\n| | **Process** | |\n\
+             | 1 | Review the runbooks | @ana |\n| | **Tooling** | |\n| 2 | Add a canary | @bo |\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.group.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Review the runbooks", Some("Process")),
+                ("Add a canary", Some("Tooling"))
+            ]
+        );
     }
 
     #[test]
