@@ -507,8 +507,18 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                 }
                 if wants_range {
                     if let Some((a, b)) = time::range_in(&text, &ms) {
-                        let a_s = ctx.complete(&a, day);
-                        let mut b_s = ctx.complete(&b, day);
+                        let mut a_s = ctx.complete(&a, day);
+                        let mut b_s = ctx.complete(&b, day.or(b.stamp.date));
+                        // A start's day without its year takes the end's, or the year before
+                        // over a new year ("December 30 – January 2, 2025").
+                        if let (None, Some(sa), Some(sb)) = (a.stamp.date, a_s.date, b_s.date) {
+                            if sa > sb {
+                                a_s.date = chrono::Datelike::with_year(
+                                    &sa,
+                                    chrono::Datelike::year(&sa) - 1,
+                                );
+                            }
+                        }
                         // A date taken from context applies to both ends: move the end past
                         // midnight when its clock time is earlier.
                         if b.stamp.date.is_none() && a_s.date == b_s.date {

@@ -1372,3 +1372,25 @@ fn a_weekday_between_a_time_and_its_date_joins_them() {
         assert_eq!(start, want, "{summary}");
     }
 }
+
+#[test]
+fn a_range_of_days_that_share_one_year() {
+    for (line, want) in [
+        (
+            "**Dates:** March 30 – April 2, 2024",
+            ("2024-03-30", "2024-04-02"),
+        ),
+        (
+            "The incident lasted from March 30 to April 2, 2024.",
+            ("2024-03-30", "2024-04-02"),
+        ),
+        // Over a new year, the start's day is in the year before.
+        (
+            "**Dates:** December 30 – January 2, 2025",
+            ("2024-12-30", "2025-01-02"),
+        ),
+    ] {
+        let (start, end) = times(&format!("# X\n\n{line}\n\n## Summary\n\nThe API failed.\n"));
+        assert_eq!((start.as_str(), end.as_str()), want, "{line}");
+    }
+}

@@ -20,9 +20,11 @@ pub(crate) fn range_in(text: &str, ms: &[Found]) -> Option<(Found, Found)> {
     for w in ms.windows(2) {
         let (a, b) = (w[0], w[1]);
         let times = a.stamp.time.is_some() && b.stamp.time.is_some();
-        let days = [a, b]
-            .iter()
-            .all(|m| m.stamp.time.is_none() && m.stamp.date.is_some());
+        // (The start's day may leave its year to the end's: "March 30 – April 2, 2024".)
+        let days = a.stamp.time.is_none()
+            && b.stamp.time.is_none()
+            && a.has_date()
+            && b.stamp.date.is_some();
         if !times && !days {
             continue;
         }
@@ -247,6 +249,9 @@ pub(crate) fn may_hold_range(text: &str) -> bool {
     // Where the last run of each kind ended: the next must start within `NEAR` bytes.
     const NEAR: usize = 120;
     let (mut hour_end, mut year_end): (Option<usize>, Option<usize>) = (None, None);
+    // The ends of the last two runs of one or two digits (days): "March 30 – April 2, 2024"
+    // has one run of four, after two days that share it.
+    let mut days: [Option<usize>; 2] = [None, None];
     let near = |end: Option<usize>, start: usize| end.is_some_and(|e| start - e <= NEAR);
     let mut i = 0;
     while i < b.len() {
@@ -272,10 +277,13 @@ pub(crate) fn may_hold_range(text: &str) -> bool {
             hour_end = Some(i);
         }
         if i - start == 4 {
-            if near(year_end, start) {
+            if near(year_end, start) || near(days[0], start) {
                 return true;
             }
             year_end = Some(i);
+        }
+        if i - start <= 2 && !after_colon && !ends_an_hour {
+            days = [days[1], Some(i)];
         }
     }
     false
