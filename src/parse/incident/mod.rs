@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 use memchr::memmem;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::inline::{self, starts_with_ascii_ci};
 use super::time::{self, DateOrder, Found};
@@ -224,9 +224,7 @@ impl<'a> Context<'a> {
         s.date = f.date_in(|| self.order());
         if s.date.is_none() {
             if let Some((m, d)) = f.month_day {
-                let year = same_line_date
-                    .or(self.date)
-                    .map(|d| chrono::Datelike::year(&d));
+                let year = same_line_date.or(self.date).map(|d| d.year());
                 s.date = year.and_then(|y| NaiveDate::from_ymd_opt(y, m, d));
             } else if s.time.is_some() {
                 s.date = same_line_date.or(self.date);
@@ -508,15 +506,12 @@ pub(crate) fn stated(lines: &[Line<'_>], doc: &Doc, ctx: &Context) -> Stated {
                 if wants_range {
                     if let Some((a, b)) = time::range_in(&text, &ms) {
                         let mut a_s = ctx.complete(&a, day);
-                        let mut b_s = ctx.complete(&b, day.or(b.stamp.date));
+                        let mut b_s = ctx.complete(&b, day);
                         // A start's day without its year takes the end's, or the year before
                         // over a new year ("December 30 – January 2, 2025").
                         if let (None, Some(sa), Some(sb)) = (a.stamp.date, a_s.date, b_s.date) {
                             if sa > sb {
-                                a_s.date = chrono::Datelike::with_year(
-                                    &sa,
-                                    chrono::Datelike::year(&sa) - 1,
-                                );
+                                a_s.date = sa.with_year(sa.year() - 1);
                             }
                         }
                         // A date taken from context applies to both ends: move the end past

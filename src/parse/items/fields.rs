@@ -640,7 +640,7 @@ const UNFINISHED_CUES: [&str; 12] = [
 /// (`done in commit a41f9c2`, `completed 2024-02-01`).
 fn done_then_when(lower: &str) -> bool {
     let (first, rest) = lower.split_once(' ').unwrap_or((lower, ""));
-    (DONE_WORDS.contains(&first) || SHIPPED_WORDS.contains(&first))
+    is_done_word(first)
         && (rest.starts_with(|c: char| c.is_ascii_digit())
             || ["in ", "on ", "via ", "with ", "as of "]
                 .iter()
@@ -670,6 +670,11 @@ const SHIPPED_WORDS: [&str; 6] = [
     "released",
 ];
 
+/// Whether `w` (lower case) is one of [`DONE_WORDS`] or [`SHIPPED_WORDS`].
+fn is_done_word(w: &str) -> bool {
+    DONE_WORDS.contains(&w) || SHIPPED_WORDS.contains(&w)
+}
+
 /// The first word of `v` that says done: `Some(true)` when said plainly, `Some(false)` when a
 /// word before it takes it back ([`UNFINISHED_CUES`]); `None` when `v` has none.
 fn done_word_in(v: &str) -> Option<bool> {
@@ -679,7 +684,7 @@ fn done_word_in(v: &str) -> Option<bool> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        if DONE_WORDS.contains(&w) || SHIPPED_WORDS.contains(&w) {
+        if is_done_word(w) {
             return Some(!unfinished);
         }
         unfinished |= UNFINISHED_CUES.contains(&w);

@@ -499,13 +499,12 @@ fn adds_an_action(n: &Node) -> bool {
 
 /// Whether `text` is one span of emphasis, `*...*` or `_..._` (not bold).
 fn wholly_italic(text: &str) -> bool {
-    ["*", "_"].iter().any(|m| {
-        let bold = m.repeat(2);
+    [("*", "**"), ("_", "__")].iter().any(|(m, bold)| {
         text.len() > 2
             && text.starts_with(m)
             && text.ends_with(m)
-            && !text.starts_with(&bold)
-            && !text.ends_with(&bold)
+            && !text.starts_with(bold)
+            && !text.ends_with(bold)
             && !text[1..text.len() - 1].contains(m)
     })
 }

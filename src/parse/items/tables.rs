@@ -194,7 +194,7 @@ impl Reader<'_> {
                 let raw = cols.due.and_then(|i| row.raw_cell(i)).unwrap_or(v);
                 let moved = raw
                     .contains("~~")
-                    .then(|| crate::parse::inline::plain(&without_struck(raw)));
+                    .then(|| inline::plain(&without_struck(raw)));
                 let v = moved
                     .as_deref()
                     .filter(|m| !m.trim().is_empty())

@@ -327,7 +327,6 @@ impl Reader<'_> {
                 meta.priority = Some(p.to_string());
                 t = rest;
             }
-
             // A number inside the item's markup (`**1. Add jitter.** ...`) numbers it, as a
             // list marker would.
             if let Some(rest) = leading_ordinal(t) {
@@ -721,9 +720,6 @@ fn is_bare_date(part: &str) -> bool {
             .is_some_and(|f| f.start == 0 && f.end == part.len() && f.stamp.time.is_none())
 }
 
-/// Whether `word` is a status in capitals that says done (`DONE`, `FIXED.`), as a writer
-/// marks a finished item at its end; in lower case the word may be the sentence's own ("make
-/// sure the migration is done").
 /// Whether `head` ends by copying someone in (`..., cc`, `FYI:`): the login after it owns
 /// nothing, and the words stay the item's.
 fn copies(head: &str) -> bool {
@@ -734,6 +730,9 @@ fn copies(head: &str) -> bool {
         .is_some_and(|w| w.eq_ignore_ascii_case("cc") || w.eq_ignore_ascii_case("fyi"))
 }
 
+/// Whether `word` is a status in capitals that says done (`DONE`, `FIXED.`), as a writer
+/// marks a finished item at its end; in lower case the word may be the sentence's own ("make
+/// sure the migration is done").
 fn done_in_capitals(word: &str) -> bool {
     let w = word.trim_end_matches(['.', '!']);
     w.len() >= 4

@@ -28,14 +28,14 @@ fn read_duration(text: &str, leading: bool) -> Option<i64> {
     let mut total: Option<i64> = None;
     // Where the last pair ended: a number right after it goes on the duration (`1h47m`).
     let mut pair_end = None;
+    let glued = |c: u8| c.is_ascii_alphanumeric() || c == b':' || c == b'.';
+    let digits_from = |k: usize| k + b[k..].iter().take_while(|c| c.is_ascii_digit()).count();
     let mut i = 0;
     while i < b.len() {
-        let glued = |c: u8| c.is_ascii_alphanumeric() || c == b':' || c == b'.';
         if !b[i].is_ascii_digit() || (i > 0 && glued(b[i - 1]) && pair_end != Some(i)) {
             i += 1;
             continue;
         }
-        let digits_from = |k: usize| k + b[k..].iter().take_while(|c| c.is_ascii_digit()).count();
         let mut j = digits_from(i);
         if b.get(j) == Some(&b'.') && b.get(j + 1).is_some_and(u8::is_ascii_digit) {
             j = digits_from(j + 1);
@@ -58,7 +58,7 @@ fn read_duration(text: &str, leading: bool) -> Option<i64> {
         if let Some(f) = factor {
             // (A number too large to count in minutes states no duration.)
             let minutes = (n * f as f64).round();
-            if minutes >= i64::MAX as f64 / 2.0 {
+            if minutes >= i64::MAX as f64 {
                 return None;
             }
             total = Some(total.unwrap_or(0).checked_add(minutes as i64)?);
@@ -92,6 +92,8 @@ mod tests {
         assert_eq!(duration_minutes("3.5 days"), Some(5040));
         // A version number is not a duration's number.
         assert_eq!(duration_minutes("v1.5 hours later"), None);
+        // A number too large to count in minutes states none.
+        assert_eq!(duration_minutes("99999999999999999999 hours"), None);
         assert_eq!(leading_duration_minutes("45mins in total"), Some(45));
         assert_eq!(leading_duration_minutes("3 teams, for 2 hours"), None);
     }
