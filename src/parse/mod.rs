@@ -438,7 +438,10 @@ fn lines(text: &str) -> (Vec<Line<'_>>, Option<(usize, &'static str)>) {
         }
     }
     mark_bare_tables(&mut out);
-    mark_tab_tables(&mut out);
+    // (One search of the whole text spares most documents a look at every line.)
+    if memchr::memchr(b'\t', text.as_bytes()).is_some() {
+        mark_tab_tables(&mut out);
+    }
     let unclosed = if fence.is_some() {
         Some((opened, "a code fence"))
     } else if in_comment {
@@ -499,11 +502,12 @@ fn mark_tab_tables(lines: &mut [Line<'_>]) {
             0
         }
     };
+    let counts: Vec<usize> = lines.iter().map(cells).collect();
     let mut k = 0;
     while k < lines.len() {
-        let n = cells(&lines[k]);
+        let n = counts[k];
         let header = n >= 2 && lines[k].marker().0 == blocks::Marker::None && lines[k].digits == 0;
-        let run = lines[k..].iter().take_while(|l| cells(l) == n).count();
+        let run = counts[k..].iter().take_while(|&&c| c == n).count();
         if header && run >= 2 {
             for l in &mut lines[k..k + run] {
                 l.table = true;
