@@ -898,7 +898,8 @@ fn ends_here(text: &str, i: usize, j: usize) -> bool {
     (starts_sentence || b[i] == b'?') && (b[i] != b'.' || !is_abbreviation(text, i))
 }
 
-fn is_abbreviation(text: &str, dot: usize) -> bool {
+/// Whether the full stop at byte `dot` closes an abbreviation or an initial, not a sentence.
+pub(crate) fn is_abbreviation(text: &str, dot: usize) -> bool {
     let before = &text[..dot];
     let word = before
         .rsplit(|c: char| c.is_whitespace() || c == '(')

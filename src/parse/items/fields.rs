@@ -91,7 +91,7 @@ pub(super) fn column_of(header: &str) -> Option<Field> {
     let by_last = match *words.last()? {
         // (A column of teams or leads names who owns each row, as an owner column does.)
         "owner" | "owners" | "assignee" | "assignees" | "dri" | "poc" | "contact" | "lead"
-        | "team" | "accountable" | "person" | "responsible" => Field::Owner,
+        | "team" | "accountable" | "person" | "responsible" | "driver" => Field::Owner,
         "date" | "deadline" | "eta" => Field::Due,
         // (`Key`, `Issue key`: the column a Jira export opens with.)
         "ticket" | "tickets" | "issue" | "issues" | "bug" | "jira" | "key" => Field::Issue,

@@ -246,6 +246,8 @@ mod tests {
             ("By when", "Lead"),
             ("Completion date", "Accountable"),
             ("Target", "Tech lead"),
+            // The person who drives the work, as some templates call the owner.
+            ("Deadline", "Driver"),
         ] {
             let pm = parse(&format!(
                 "## Action Items\n\n| Action | {owner} | {due} |\n|---|---|---|\n\

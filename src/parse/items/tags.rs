@@ -28,13 +28,8 @@ fn meta_parts(s: &str) -> Vec<&str> {
             // Nor does the comma of a date ("Mar 15, 2025") or after its weekday ("Friday,
             // March 6").
             ',' => !comma_in_date(s, i) && !weekday_before(s, i),
-            // (Not the period of an initial: `owner J. Alvarez`.)
-            '.' => {
-                let initial = i > 0
-                    && b[i - 1].is_ascii_uppercase()
-                    && (i == 1 || !b[i - 2].is_ascii_alphanumeric());
-                b.get(i + 1) == Some(&b' ') && !initial
-            }
+            // (Not the period of an initial, `owner J. Alvarez`, or of a month, `due Sep. 5`.)
+            '.' => b.get(i + 1) == Some(&b' ') && !inline::is_abbreviation(s, i),
             _ => false,
         };
         if separates {
@@ -1358,12 +1353,13 @@ mod tests {
     }
 
     #[test]
-    fn dates_with_an_ordinal_or_the_day_first_keep_their_comma_in_tags() {
+    fn dates_with_an_ordinal_the_day_first_or_a_month_s_abbreviation_are_read_whole_in_tags() {
         use crate::parse::items::tests::parse;
         let pm = parse(
             "## Action items\n\n- Add Safari to the test matrix (Owner: Jo, Due: May 1st, 2024)\n\
              - Add alerting on disk usage (deadline: 15 May, 2024)\n\
-             - Add a canary - Responsible: Jo - Due: 2024-05-01\n\n\
+             - Add a canary - Responsible: Jo - Due: 2024-05-01\n\
+             - Add GC tuning (due Sept. 5, 2024)\n- Add pool sizing (Owner: J. Alvarez. Due: Mar. 15, 2024)\n\n\
              | Task | Person responsible | Deadline |\n|---|---|---|\n| Add alerts | Jo | 2024-05-01 |\n",
         );
         assert_eq!(
@@ -1376,6 +1372,9 @@ mod tests {
                 ),
                 ("Add alerting on disk usage", None, date(2024, 5, 15)),
                 ("Add a canary", Some("Jo"), date(2024, 5, 1)),
+                // A month's abbreviation keeps its full stop in a tag.
+                ("Add GC tuning", None, date(2024, 9, 5)),
+                ("Add pool sizing", Some("J. Alvarez"), date(2024, 3, 15)),
                 ("Add alerts", Some("Jo"), date(2024, 5, 1)),
             ]
         );
