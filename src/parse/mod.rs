@@ -139,15 +139,21 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
         }
         if seg.kind.is_action() {
             let first = actions.len();
-            items::read(
-                seg_lines,
-                seg.kind,
-                action_children[k],
-                seg.done,
-                &ctx,
-                &mut actions,
-                &mut diagnostics,
-            );
+            // `**Remediation:** Raised the timeout.`: a label naming actions with its content
+            // on the same line; the content is the section's first item, read on its own
+            // (whatever shape the paragraphs after it have).
+            let content = label_content(seg, &lines);
+            for seg_lines in [content.as_slice(), seg_lines] {
+                items::read(
+                    seg_lines,
+                    seg.kind,
+                    action_children[k],
+                    seg.done,
+                    &ctx,
+                    &mut actions,
+                    &mut diagnostics,
+                );
+            }
             // "### Completed", `### @carol` over the items.
             if let Some(heading) = seg.heading.as_deref() {
                 items::apply_title(heading, actions[first..].iter_mut());
@@ -262,6 +268,26 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
         timeline,
         diagnostics,
     }
+}
+
+/// The content after the colon of a label heading that names actions and holds more
+/// (`**Remediation:** Raised the timeout.`), as a line of its own: an item. `None` for any
+/// other heading, and for a label introducing what follows ("Follow-up: we will:").
+fn label_content<'a>(seg: &Segment, lines: &[Line<'a>]) -> Option<Line<'a>> {
+    if !seg.label || !seg.heading_kind.is_action() {
+        return None;
+    }
+    let line = &lines[seg.lines.start.checked_sub(1)?];
+    let colon = line.body.find(':')?;
+    let content = line.body[colon + 1..].trim_start_matches(['*', '_', ' ']);
+    let intro = content.trim_end_matches(['*', '_', ' ']).ends_with(':');
+    // A subtitle in capitals ("Corrective Measures: No More Cache-pocalypse") names the
+    // section; an item is a sentence, with a word in lower case.
+    let sentence = content
+        .split_whitespace()
+        .skip(1)
+        .any(|w| w.starts_with(|c: char| c.is_lowercase()));
+    (sentence && !intro && !line.skip).then(|| Line::new(line.no, line.indent, content, false))
 }
 
 /// Decodes bytes as UTF-8 (a BOM is dropped; invalid sequences are replaced, with a
@@ -1109,6 +1135,11 @@ fn heading(
             return None;
         }
         if in_action && !blank_follows(lines, i) {
+            return None;
+        }
+        // Among actions, a longer one is a sentence introducing them ("The following actions
+        // were agreed in the review meeting:"), not a group's title: a title is short.
+        if in_action && label_words > 5 {
             return None;
         }
         if !in_action && !blank_follows(lines, i) && next_is_indented(lines, i) {

@@ -3,7 +3,8 @@
 
 use std::borrow::Cow;
 
-use super::Reader;
+use super::lists::field_node;
+use super::{merge, Meta, Reader};
 use crate::model::{ActionItem, Diagnostic, ItemKind};
 use crate::parse::blocks::{Block, Marker, Node};
 use crate::parse::incident::Context;
@@ -49,11 +50,27 @@ pub(crate) fn labelled(
     let blocks = blocks::blocks(lines);
     // The kind of the items that the sentence before introduced, while its list lasts.
     let mut introduced: Option<ItemKind> = None;
+    // Whether the block before was a paragraph item: `Owner:` / `Due date:` lines after it
+    // are its fields (`Action: ...` over `Owner: Data Platform`).
+    let mut paragraph_item = false;
     for block in &blocks {
         let Block::Node(n) = block else {
             introduced = None;
+            paragraph_item = false;
             continue;
         };
+        if paragraph_item && n.marker == Marker::None {
+            if let Some(field) = field_node(n, ctx) {
+                let mut meta = Meta::default();
+                reader.meta_words(field, n.line_no, &mut meta);
+                if let Some(item) = reader.out.last_mut() {
+                    merge(item, meta);
+                }
+                continue;
+            }
+        }
+        let before = reader.out.len();
+        paragraph_item = false;
         if let Some(kind) = introduced.filter(|_| n.marker != Marker::None) {
             reader.item_kind = kind;
             reader.item(n, None);
@@ -74,6 +91,7 @@ pub(crate) fn labelled(
         }
         reader.item_kind = ItemKind::Task;
         reader.labelled_nodes(n, 0);
+        paragraph_item = n.marker == Marker::None && reader.out.len() > before;
     }
 }
 
@@ -304,5 +322,27 @@ Action item: archive the channel.
         );
         let texts: Vec<_> = pm.actions.iter().map(|a| a.text.as_str()).collect();
         assert_eq!(texts, ["Add a canary stage for deploys"]);
+    }
+
+    #[test]
+    fn a_label_naming_actions_with_its_content_on_the_line_holds_an_item() {
+        // A one-pager written as bold labels: the content after "Remediation:" is an item,
+        // as the label's; a subtitle in capitals after one only names the section.
+        let pm = parse(
+            "# Flags returned defaults\n\n**Root cause:** The SDK fell back to defaults.\n\n\
+             **Remediation:** Raised the idle timeout to 10 minutes.\n\n\
+             **Follow-up:** Add an alert on default evaluations.\n\n\
+             Corrective Measures: No More Flag Outages\n\n\
+             - Cache the last flag values on disk\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Raised the idle timeout to 10 minutes.",
+                "Add an alert on default evaluations.",
+                "Cache the last flag values on disk"
+            ]
+        );
+        assert_eq!(pm.actions[0].line, 5);
     }
 }

@@ -2,9 +2,9 @@
 //! lines with the items under them, and the prose around a list that is not an item.
 
 use super::fields::{
-    apply_title, field_line, field_line_text, is_email, is_login, is_name, is_priority_token,
-    is_priority_word, leading_priority, owner_field_prefix, owner_prefix, split_value, status_word,
-    Field, Status,
+    apply_title, field_line, field_line_text, is_email, is_empty_value, is_login, is_name,
+    is_priority_token, is_priority_word, leading_priority, owner_field_prefix, owner_prefix,
+    split_value, status_word, Field, Status,
 };
 use super::issues::{bare_issue_url, issue_in_links, issue_link, issue_prefix, issue_ref};
 use super::{merge, Meta, Reader};
@@ -216,29 +216,32 @@ enum Prev {
 /// @max`, `- **Due:** 2026-03-01`, `Owner: @ana. Target: 2026-05-01.`): the field, not an
 /// item. Its first value must read as one: `- Done: fixed the retry loop`, `- Target: retire
 /// the v1 API` and `- Priority: fix the resolver` are items.
-fn field_node<'n>(n: &'n Node, ctx: &Context) -> Option<&'n str> {
+pub(super) fn field_node<'n>(n: &'n Node, ctx: &Context) -> Option<&'n str> {
     if n.checkbox.is_some() || !n.children.is_empty() {
         return None;
     }
     let (field, value) = field_line(n)?;
     let (value, _) = split_value(value);
     let value = value.trim_end_matches(['.', ' ']);
-    let reads = match field {
-        Field::Owner => value
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .all(|p| {
-                p.strip_prefix('@').is_some_and(is_login)
-                    || is_name(p)
-                    || is_email(p)
-                    || (p.ends_with(" team") && inline::words_up_to(p, 4) <= 3)
-            }),
-        Field::Due => time::parse_date(value, ctx.date).is_some(),
-        Field::Priority => is_priority_token(value) || is_priority_word(value),
-        Field::Status => status_word(value).is_some(),
-        Field::Text | Field::Kind | Field::Issue => false,
-    };
+    // (`Due date: TBD`, `Owner: n/a`: a field that says it is not set yet is still a field.)
+    let unset = is_empty_value(value) && !matches!(field, Field::Text | Field::Kind | Field::Issue);
+    let reads = unset
+        || match field {
+            Field::Owner => value
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .all(|p| {
+                    p.strip_prefix('@').is_some_and(is_login)
+                        || is_name(p)
+                        || is_email(p)
+                        || (p.ends_with(" team") && inline::words_up_to(p, 4) <= 3)
+                }),
+            Field::Due => time::parse_date(value, ctx.date).is_some(),
+            Field::Priority => is_priority_token(value) || is_priority_word(value),
+            Field::Status => status_word(value).is_some(),
+            Field::Text | Field::Kind | Field::Issue => false,
+        };
     reads.then(|| n.plain_str())
 }
 
@@ -1354,5 +1357,62 @@ mod tests {
             ]
         );
         assert!(pm.actions.iter().all(|a| a.owner.is_none()));
+    }
+
+    #[test]
+    fn a_sentence_introducing_field_blocks_leaves_each_block_an_item() {
+        // The sentence ends in a colon, but it is too long to title a group: each
+        // `Action:` block after it is an item with its owner and due date, one not set yet
+        // (`TBD`) included.
+        let pm = parse(
+            "# Review\n\n## Corrective and preventive actions\n\n\
+             The following actions were agreed in the review meeting:\n\n\
+             Action: Add a replica DSN to the report service\nOwner: Data Platform\n\
+             Due date: 2024-11-15\n\n\
+             Action: Move month-end reports to off-peak hours\nOwner: BI team\nDue date: TBD\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.text.as_str(),
+                    a.owner.as_deref(),
+                    a.due.map(|d| d.to_string()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Add a replica DSN to the report service",
+                    Some("Data Platform"),
+                    Some("2024-11-15".to_string())
+                ),
+                (
+                    "Move month-end reports to off-peak hours",
+                    Some("BI team"),
+                    None
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn field_lines_after_a_labelled_paragraph_are_its_fields() {
+        // Outside action sections the label makes the item; the field lines under it (no
+        // blank line between) are its owner and due date.
+        let pm = parse(
+            "# Review\n\n## Discussion\n\nThe replica was missing.\n\n\
+             Action item: Add a replica DSN to the report service\nOwner: Data Platform\n\
+             Due date: 2024-11-15\n\nOwner: someone else entirely wrote this.\n",
+        );
+        assert_eq!(texts(&pm), ["Add a replica DSN to the report service"]);
+        assert_eq!(pm.actions[0].owner.as_deref(), Some("Data Platform"));
+        assert_eq!(
+            pm.actions[0].due.map(|d| d.to_string()).as_deref(),
+            Some("2024-11-15")
+        );
     }
 }
