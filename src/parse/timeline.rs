@@ -31,12 +31,11 @@ impl<'c, 'a> Clock<'c, 'a> {
         }
     }
 
-    /// The day `f` names: its month and day in the running date's year when it writes no
-    /// year, else its date.
+    /// The day `f` names: its month and day in the year nearest the running date when it
+    /// writes no year (past New Year too), else its date.
     fn day_of(&self, f: &Found) -> Option<NaiveDate> {
-        let year = self.date.map(|d| chrono::Datelike::year(&d));
-        match (f.month_day, year) {
-            (Some((m, d)), Some(year)) => NaiveDate::from_ymd_opt(year, m, d),
+        match (f.month_day, self.date) {
+            (Some((m, d)), Some(near)) => time::nearest_with_year(m, d, near),
             _ => f.date_in(|| self.ctx.order()),
         }
     }
@@ -604,6 +603,37 @@ mod tests {
                 (at("2025-03-04T14:15:00Z"), "rollback begins"),
             ]
         );
+    }
+
+    #[test]
+    fn days_without_a_year_run_on_past_new_year() {
+        // Dated on New Year's Eve, the timeline's "Jan 1" is the next year's; dated on
+        // January 2nd, its "Dec 31" is the year before's.
+        for (date, want) in [
+            (
+                "2024-12-31",
+                ["2024-12-31T23:58:00Z", "2025-01-01T00:14:00Z"],
+            ),
+            (
+                "2025-01-02",
+                ["2024-12-31T23:58:00Z", "2025-01-01T00:14:00Z"],
+            ),
+        ] {
+            let pm = crate::parse::parse(
+                "t.md",
+                &format!(
+                    "# Buckets\n\n**Date:** {date}\nAll times UTC.\n\n## Timeline\n\n\
+                     - Dec 31 23:58 — buckets roll over early\n- Jan 1 00:14 — on-call paged\n"
+                ),
+                &crate::parse::ParseOptions::default(),
+            );
+            let got: Vec<_> = pm
+                .timeline
+                .iter()
+                .filter_map(|e| e.time.map(|t| t.to_string()))
+                .collect();
+            assert_eq!(got, want, "dated {date}");
+        }
     }
 
     #[test]

@@ -224,8 +224,9 @@ impl<'a> Context<'a> {
         s.date = f.date_in(|| self.order());
         if s.date.is_none() {
             if let Some((m, d)) = f.month_day {
-                let year = same_line_date.or(self.date).map(|d| d.year());
-                s.date = year.and_then(|y| NaiveDate::from_ymd_opt(y, m, d));
+                s.date = same_line_date
+                    .or(self.date)
+                    .and_then(|near| time::nearest_with_year(m, d, near));
             } else if s.time.is_some() {
                 s.date = same_line_date.or(self.date);
             }

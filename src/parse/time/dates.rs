@@ -368,6 +368,24 @@ pub(crate) fn numeric_month_day(text: &str) -> Option<(u32, u32)> {
     }
 }
 
+/// Month `m`, day `d` in the year of `near`, or in the year next to it when that puts the
+/// day within a quarter of `near` and the year's own does not: a timeline that runs past New
+/// Year ("Dec 31 23:58" then "Jan 1 00:14") goes on into the next year, while a day months
+/// away keeps the year (a day written without one is read in the year around it).
+pub(crate) fn nearest_with_year(m: u32, d: u32, near: NaiveDate) -> Option<NaiveDate> {
+    const QUARTER: i64 = 92;
+    let distance = |day: &NaiveDate| (*day - near).num_days().abs();
+    let own = NaiveDate::from_ymd_opt(near.year(), m, d);
+    if own.as_ref().is_some_and(|day| distance(day) <= QUARTER) {
+        return own;
+    }
+    [near.year() + 1, near.year() - 1]
+        .into_iter()
+        .filter_map(|y| NaiveDate::from_ymd_opt(y, m, d))
+        .find(|day| distance(day) <= QUARTER)
+        .or(own)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

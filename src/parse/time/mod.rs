@@ -23,7 +23,8 @@ use crate::model::Timestamp;
 use scan::Scanner;
 
 pub(crate) use dates::{
-    date_order, is_month_name, is_weekday, numeric_month_day, parse_date, without_weekday,
+    date_order, is_month_name, is_weekday, nearest_with_year, numeric_month_day, parse_date,
+    without_weekday,
 };
 pub(crate) use durations::{duration_minutes, leading_duration_minutes};
 pub(crate) use ranges::{may_hold_range, range_in};
