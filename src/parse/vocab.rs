@@ -728,6 +728,10 @@ const MAX_WORDS: usize = 13;
 /// The id of the canonical form of one lower-case word: a known word is itself, an unknown
 /// word of six letters or more within one edit of a keyword (a typo) is the keyword.
 fn canonical_id(w: &[u8]) -> u8 {
+    // "We'll", "we’ll": the contraction, split at its apostrophe, is "will".
+    if w == b"ll" {
+        return lookup(b"will");
+    }
     match lookup(w) {
         0 if w.len() >= 6 => near_keyword(w, true).map_or(0, |k| lookup(k.as_bytes())),
         id => id,
@@ -1012,8 +1016,78 @@ fn phrase_kind(h: &str) -> SectionKind {
     } else if starts("to do list") || starts("todo list") {
         SectionKind::Tasks
     } else {
-        SectionKind::Other
+        foreign_action_heading(h).unwrap_or(SectionKind::Other)
     }
+}
+
+/// Action headings in the languages that writers whose first language is not English keep
+/// for their headings, also over English content (students' and small teams' postmortems:
+/// `## Maßnahmen`, `## Acciones correctivas`, `## Plan d'action`): matched at the heading's
+/// start in lower case, a longer phrase before one it starts with.
+const FOREIGN_ACTION_HEADINGS: [(&str, SectionKind); 38] = [
+    // German
+    ("korrekturmaßnahmen", SectionKind::Corrective),
+    ("sofortmaßnahmen", SectionKind::Corrective),
+    ("gegenmaßnahmen", SectionKind::Measures),
+    ("vorbeugende maßnahmen", SectionKind::Preventive),
+    ("präventivmaßnahmen", SectionKind::Preventive),
+    ("maßnahmen", SectionKind::Measures),
+    ("massnahmen", SectionKind::Measures),
+    ("aufgaben", SectionKind::Tasks),
+    ("nächste schritte", SectionKind::Tasks),
+    ("offene punkte", SectionKind::Tasks),
+    // Spanish
+    ("acciones correctivas", SectionKind::Corrective),
+    ("acciones preventivas", SectionKind::Preventive),
+    ("medidas correctivas", SectionKind::Corrective),
+    ("medidas preventivas", SectionKind::Preventive),
+    ("plan de acción", SectionKind::Tasks),
+    ("plan de accion", SectionKind::Tasks),
+    ("próximos pasos", SectionKind::Tasks),
+    ("tareas", SectionKind::Tasks),
+    // French
+    ("actions correctives", SectionKind::Corrective),
+    ("actions préventives", SectionKind::Preventive),
+    ("mesures correctives", SectionKind::Corrective),
+    ("mesures préventives", SectionKind::Preventive),
+    ("plan d'action", SectionKind::Tasks),
+    ("plan d’action", SectionKind::Tasks),
+    ("prochaines étapes", SectionKind::Tasks),
+    ("tâches", SectionKind::Tasks),
+    // Portuguese
+    ("ações corretivas", SectionKind::Corrective),
+    ("acoes corretivas", SectionKind::Corrective),
+    ("ações preventivas", SectionKind::Preventive),
+    ("acoes preventivas", SectionKind::Preventive),
+    ("medidas corretivas", SectionKind::Corrective),
+    ("itens de ação", SectionKind::Tasks),
+    ("itens de acao", SectionKind::Tasks),
+    ("plano de ação", SectionKind::Tasks),
+    ("próximos passos", SectionKind::Tasks),
+    ("tarefas", SectionKind::Tasks),
+    // Dutch, Italian
+    ("actiepunten", SectionKind::Tasks),
+    ("azioni correttive", SectionKind::Corrective),
+];
+
+/// The kind of an action heading in another language ([`FOREIGN_ACTION_HEADINGS`]).
+fn foreign_action_heading(h: &str) -> Option<SectionKind> {
+    // (A number before it, `4. Maßnahmen`, says nothing.)
+    let h = h.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | ')' | ' '));
+    // (Every phrase opens with a letter from a to v: most headings are ruled out before a
+    // lower-case copy is made.)
+    let first = h.chars().next()?.to_lowercase().next()?;
+    if !matches!(first, 'a'..='v') {
+        return None;
+    }
+    let lower = h.to_lowercase();
+    FOREIGN_ACTION_HEADINGS
+        .iter()
+        .find(|(phrase, _)| {
+            lower.starts_with(phrase)
+                && !lower[phrase.len()..].starts_with(|c: char| c.is_alphanumeric())
+        })
+        .map(|&(_, kind)| kind)
 }
 
 /// Whether a plain line (no heading markup, no colon) is made only of heading words and
@@ -1218,6 +1292,38 @@ mod tests {
                 let shadowed = table[..k].iter().any(|earlier| label.starts_with(earlier));
                 assert!(!shadowed, "{label:?} comes after a label it starts with");
             }
+        }
+    }
+
+    #[test]
+    fn action_headings_in_other_languages_and_contractions_name_actions() {
+        for (heading, kind) in [
+            ("Maßnahmen", Measures),
+            ("4. Maßnahmen", Measures),
+            ("Nächste Schritte", Tasks),
+            ("Acciones correctivas", Corrective),
+            ("ACOES CORRETIVAS", Corrective),
+            ("Ações preventivas", Preventive),
+            ("Plan d'action", Tasks),
+            ("Tareas pendientes", Tasks),
+            ("Itens de ação", Tasks),
+            ("What we'll do", Tasks),
+            ("What we\u{2019}ll do", Tasks),
+            // A phrase is a word's start, not any start: "Aufgabenverteilung" is no list.
+            ("Aufgabenverteilung", Other),
+            ("Tarea", Other),
+        ] {
+            assert_eq!(classify(heading), kind, "{heading}");
+        }
+        // (The first letters rule headings out before a lower-case copy; a longer phrase
+        // comes before one it starts with.)
+        for (k, (phrase, _)) in FOREIGN_ACTION_HEADINGS.iter().enumerate() {
+            assert!(matches!(phrase.chars().next(), Some('a'..='v')), "{phrase}");
+            assert_eq!(phrase.to_lowercase(), *phrase);
+            let shadowed = FOREIGN_ACTION_HEADINGS[..k]
+                .iter()
+                .any(|(earlier, _)| phrase.starts_with(earlier));
+            assert!(!shadowed, "{phrase:?} comes after a phrase it starts with");
         }
     }
 

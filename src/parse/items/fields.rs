@@ -59,6 +59,12 @@ fn field_of_lower(k: &str) -> Option<Field> {
         "due" | "due date" | "deadline" | "target" | "target date" | "eta" | "when" | "by"
         | "date" | "due by" | "expected date" | "expected" | "target completion"
         | "completion date" | "due on" | "by when" => Field::Due,
+        // The keys of writers who keep their own language's (German, Spanish, French,
+        // Portuguese) beside English items: `– Responsable: Diego – Fecha límite: 15/03/2024`.
+        "verantwortlich" | "zuständig" | "responsable" | "responsável" | "responsavel"
+        | "encargado" => Field::Owner,
+        "bis" | "frist" | "fällig" | "termin" | "fecha límite" | "fecha limite" | "fecha"
+        | "échéance" | "date limite" | "prazo" | "data limite" => Field::Due,
         "priority" | "pri" | "prio" => Field::Priority,
         "issue" | "issues" | "bug" | "bugs" | "ticket" | "tickets" | "link" | "tracking"
         | "jira" | "reference" | "ref" | "tracker" | "tracking issue" => Field::Issue,

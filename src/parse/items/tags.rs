@@ -176,7 +176,7 @@ fn merge_meta(into: &mut Meta, from: Meta) {
 fn first_tag(t: &str) -> Option<usize> {
     // The keys of [`field_of`] that are no common word: "tracking:" or "date:" may end a
     // label ("Improved tracking: ...").
-    const KEYS: [&str; 22] = [
+    const KEYS: [&str; 28] = [
         "owner:",
         "owners:",
         "responsible:",
@@ -200,6 +200,13 @@ fn first_tag(t: &str) -> Option<usize> {
         // (Read as a tag only with a kind of action after it: see `meta_part`.)
         "type:",
         "category:",
+        // (Other languages' owner and due keys, as `field_of` reads them.)
+        "responsable:",
+        "responsável:",
+        "responsavel:",
+        "verantwortlich:",
+        "fecha límite:",
+        "prazo:",
     ];
     // A key is found only after the first character (the text itself is not a tag).
     if !t.is_char_boundary(1) {
@@ -1376,6 +1383,29 @@ mod tests {
                 ("Add GC tuning", None, date(2024, 9, 5)),
                 ("Add pool sizing", Some("J. Alvarez"), date(2024, 3, 15)),
                 ("Add alerts", Some("Jo"), date(2024, 5, 1)),
+            ]
+        );
+    }
+
+    #[test]
+    fn owner_and_due_keys_in_the_writer_s_own_language_are_read() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Maßnahmen\n\n\
+             1. Fix the order query \u{2013} Responsable: Diego \u{2013} Fecha límite: 15/03/2024\n\
+             2. Move the bot to a cloud VM. Responsável: Marcos. Prazo: 2024-09-10\n\n\
+             | Aufgabe | Verantwortlich | Bis |\n|---|---|---|\n| Renew the certificate | Jannik | 2024-05-24 |\n",
+        );
+        assert_eq!(
+            text_owner_due(&pm),
+            [
+                ("Fix the order query", Some("Diego"), date(2024, 3, 15)),
+                (
+                    "Move the bot to a cloud VM.",
+                    Some("Marcos"),
+                    date(2024, 9, 10)
+                ),
+                ("Renew the certificate", Some("Jannik"), date(2024, 5, 24)),
             ]
         );
     }
