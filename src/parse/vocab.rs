@@ -892,12 +892,17 @@ fn lists_actions(heading: &str, state: &str, state_id: u8) -> bool {
 /// Words of the headings that split actions by when they are due or how far along they are
 /// ("Short term", "Long-term", "This sprint", "Done", "In progress", "Remaining", "P1"),
 /// as teams' templates and trackers' exports group them.
-const GROUP_HEADING_WORDS: [&str; 34] = [
+const GROUP_HEADING_WORDS: [&str; 39] = [
     "short",
     "long",
     "mid",
     "medium",
+    "near",
     "term",
+    "quick",
+    "wins",
+    "phase",
+    "stage",
     "immediate",
     "now",
     "next",
@@ -930,23 +935,26 @@ const GROUP_HEADING_WORDS: [&str; 34] = [
 ];
 
 /// Whether a heading only says when its actions are due or how far along they are (up to
-/// four of [`GROUP_HEADING_WORDS`]): under an action heading, it groups actions.
+/// four of [`GROUP_HEADING_WORDS`] and numbers): under an action heading, it groups actions.
 pub(crate) fn is_group_heading(heading: &str) -> bool {
     let mut n = 0;
+    let mut named = false;
     for word in heading
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
         n += 1;
-        if n > 4
-            || !GROUP_HEADING_WORDS
-                .iter()
-                .any(|g| g.eq_ignore_ascii_case(word))
-        {
+        // (A number counts the groups: "Phase 2".)
+        let number = word.bytes().all(|b| b.is_ascii_digit());
+        let known = GROUP_HEADING_WORDS
+            .iter()
+            .any(|g| g.eq_ignore_ascii_case(word));
+        if n > 4 || !(known || number) {
             return false;
         }
+        named |= known;
     }
-    n > 0
+    named
 }
 
 /// Labels and headings of what a document keeps beside its actions without promising it:

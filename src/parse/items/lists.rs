@@ -404,7 +404,15 @@ fn is_group_label(n: &Node) -> bool {
         t.len() > 4 && t.starts_with(m) && t.ends_with(m) && !t[2..t.len() - 2].contains(m)
     });
     let one_word = inline::words_up_to(t, 2) == 1 && t.starts_with(char::is_uppercase);
-    (bold || one_word)
+    // "Short term", "Phase 2" (when), "Before GC is re-enabled" (a condition): words that
+    // group actions, not an action.
+    let plain = n.plain_str().trim();
+    let first = plain.split(' ').next().unwrap_or_default();
+    let groups = vocab::is_group_heading(plain)
+        || ["before", "after", "during", "until", "once"]
+            .iter()
+            .any(|w| first.eq_ignore_ascii_case(w));
+    (bold || one_word || groups)
         && n.marker != Marker::None
         && inline::words_up_to(n.plain_str(), 7) <= 6
         && !n.plain_str().ends_with('.')
@@ -1413,6 +1421,35 @@ mod tests {
         assert_eq!(
             pm.actions[0].due.map(|d| d.to_string()).as_deref(),
             Some("2024-11-15")
+        );
+    }
+
+    #[test]
+    fn a_bullet_naming_when_or_on_what_condition_groups_the_items_under_it() {
+        // "Short term", "Phase 2", "Before GC is re-enabled" say when, not what: their
+        // children are the items. "Improve monitoring" over fragments is one item.
+        let pm = parse(
+            "## Action items\n\n- Short term\n  - Restore the records from the export\n\
+             - Phase 2\n  - Export the zone records every hour\n\
+             1. Before GC is re-enabled\n   - Put the registry in read-only mode during GC.\n\n\
+             - Improve monitoring\n  - for checkout\n  - for search\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.group.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Restore the records from the export", Some("Short term")),
+                ("Export the zone records every hour", Some("Phase 2")),
+                (
+                    "Put the registry in read-only mode during GC.",
+                    Some("Before GC is re-enabled")
+                ),
+                ("Improve monitoring", None),
+            ]
         );
     }
 }
