@@ -110,6 +110,8 @@ pub(super) fn column_of(header: &str) -> Option<Field> {
         // Mitigation |`) is the action.
         "recommendation" | "recommendations" | "mitigation" | "countermeasure"
         | "countermeasures" | "fix" => Field::Text,
+        // An incident tool's export heads each follow-up's text `Title` or `Summary`.
+        "title" | "summary" => Field::Text,
         _ => match words[0] {
             "responsible" | "assigned" | "owning" => Field::Owner,
             "proposed" => Field::Text,

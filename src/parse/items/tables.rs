@@ -58,6 +58,17 @@ pub(crate) fn text_and_issue_columns(header: &[String]) -> (Option<usize>, Optio
     (cols.text, cols.issue)
 }
 
+/// Whether a column header names the rows' numbers or ids (`#`, `No.`, `ID`), not what
+/// they say.
+fn numbers_rows(header: &str) -> bool {
+    let h = header.trim().trim_matches('*').trim_end_matches('.');
+    [
+        "#", "no", "nr", "num", "number", "id", "s/n", "s.no", "item #",
+    ]
+    .iter()
+    .any(|k| h.eq_ignore_ascii_case(k))
+}
+
 /// Table columns by meaning.
 #[derive(Debug, Default)]
 struct Columns {
@@ -94,8 +105,10 @@ impl Columns {
         }
         c.status_asks_done = c.status.is_some_and(|i| says_done(&header[i]));
         if c.text.is_none() {
+            // (Not a column that numbers the rows: `| # | Change | Owner |`.)
             let taken = [c.kind, c.owner, c.due, c.priority, c.issue, c.status];
-            c.text = (0..header.len()).find(|i| !taken.contains(&Some(*i)));
+            c.text = (0..header.len())
+                .find(|i| !taken.contains(&Some(*i)) && !numbers_rows(&header[*i]));
         }
         // Every column named, none the action's: an "Issue" column is then what each row is
         // about (`| Issue | Owner | Due date |`), and a reference in it is still its issue.
@@ -229,6 +242,29 @@ impl Reader<'_> {
 mod tests {
     use crate::parse::items::tests::*;
     use chrono::NaiveDate;
+
+    #[test]
+    fn a_column_numbering_the_rows_is_not_the_action() {
+        // An incident tool's export: row numbers, then the follow-up's title; a team's
+        // table whose action column has a name of its own.
+        let pm = parse(
+            "## Action Items\n\n| # | Title | Assignee | Due Date |\n|---|---|---|---|\n\
+             | 1 | Remove certificate pinning | Kenji Mori | 2024-05-21 |\n\n\
+             | No. | Change | Owner |\n|---|---|---|\n| 2 | Alert before certificates expire | Ana |\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Remove certificate pinning", Some("Kenji Mori")),
+                ("Alert before certificates expire", Some("Ana"))
+            ]
+        );
+    }
 
     #[test]
     fn table_columns_by_meaning() {
