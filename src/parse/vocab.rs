@@ -156,8 +156,11 @@ pub(crate) fn label_note(raw: &str) -> Option<&str> {
 /// the items it introduces: blog-style postmortems introduce their actions with a sentence
 /// ("To prevent similar issues in the future, we've made a few changes:") instead of a
 /// heading. Matched in lower case anywhere in the sentence; the first match decides.
-const INTRODUCING_PHRASES: [(&str, SectionKind); 9] = [
+const INTRODUCING_PHRASES: [(&str, SectionKind); 12] = [
     ("prevent", SectionKind::Preventive),
+    ("happen again", SectionKind::Preventive),
+    ("happening again", SectionKind::Preventive),
+    ("recur", SectionKind::Preventive),
     ("in the future", SectionKind::Preventive),
     ("going forward", SectionKind::Preventive),
     ("remediation", SectionKind::Corrective),

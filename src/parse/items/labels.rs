@@ -284,13 +284,16 @@ Action item: archive the channel.
             "# Certificate expiry\n\nThe certificates expired at midnight.\n\n\
              To prevent similar issues in the future, we have made a few changes:\n\n\
              1. A periodic job renews the certificates.\n2. A daily check alerts two weeks ahead.\n\n\
-             We apologise to everyone affected.\n\nThese were the symptoms:\n\n- slow pages\n",
+             We apologise to everyone affected.\n\nThese were the symptoms:\n\n- slow pages\n\n\
+             We are taking these steps to ensure this doesn't happen again:\n\n\
+             - Alert on certificates a month ahead\n",
         );
         assert_eq!(
             texts(&pm),
             [
                 "A periodic job renews the certificates.",
-                "A daily check alerts two weeks ahead."
+                "A daily check alerts two weeks ahead.",
+                "Alert on certificates a month ahead"
             ]
         );
         assert!(pm.actions.iter().all(|a| a.kind == ItemKind::Preventive));

@@ -287,7 +287,7 @@ pub(super) fn has_list(blocks: &[Block<'_>]) -> bool {
 /// Openings of sentences that introduce or conclude a list rather than promise work (also
 /// the apologies and offers of help that close a company's post, "We're sorry for...", "If
 /// you have questions..."), in byte order: [`OPENINGS_BY_LETTER`] finds those with a given first letter.
-const PROSE_OPENINGS: [&str; 61] = [
+const PROSE_OPENINGS: [&str; 66] = [
     "again, we",
     "approved by",
     "approved for",
@@ -319,6 +319,11 @@ const PROSE_OPENINGS: [&str; 61] = [
     "so, ",
     "sorry for",
     "thank",
+    "that is all",
+    "that's all",
+    "that's it",
+    "that\u{2019}s all",
+    "that\u{2019}s it",
     "the following",
     "these actions",
     "these measures",
@@ -369,6 +374,10 @@ const OPENINGS_BY_LETTER: [(u8, u8); 26] = {
 fn is_sign_off(n: &Node) -> bool {
     if n.plain_str().len() > 24 {
         return false;
+    }
+    // A signature: `-- Ravi`, `-- The infra team`.
+    if n.marker == Marker::None && n.text.starts_with("-- ") {
+        return true;
     }
     let p = n.plain_str().to_lowercase();
     let p = p.trim().trim_end_matches([',', '.', '!']);
@@ -1449,6 +1458,23 @@ mod tests {
                     Some("Before GC is re-enabled")
                 ),
                 ("Improve monitoring", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn closing_lines_and_a_signature_after_plain_line_items_are_not_items() {
+        let pm = parse(
+            "## Action items\nMove the domain to the club account.\n\
+             Put the expiry date in the shared calendar.\n\n\
+             That's all for now.\n-- Ravi\n\n## Follow-ups\n\n\
+             Nothing else beyond the items above.\n",
+        );
+        assert_eq!(
+            texts(&pm),
+            [
+                "Move the domain to the club account.",
+                "Put the expiry date in the shared calendar."
             ]
         );
     }

@@ -180,7 +180,7 @@ const PLACEHOLDERS: [&str; 12] = [
 
 /// Openings of items that say there is none, or ask for them to be written: "No action items
 /// were identified", "There are no follow-up actions", "Add action items here".
-const PLACEHOLDER_OPENINGS: [&str; 9] = [
+const PLACEHOLDER_OPENINGS: [&str; 10] = [
     "no action item",
     "no actions",
     "no follow-up",
@@ -188,6 +188,7 @@ const PLACEHOLDER_OPENINGS: [&str; 9] = [
     "no further action",
     "there are no ",
     "nothing to ",
+    "nothing else",
     "none at this",
     "add action items",
 ];
