@@ -1040,7 +1040,12 @@ fn heading(
     if marker == blocks::Marker::None && short {
         // A whole line in bold or italics: `*Root Cause and Resolution*`, `**Tasks:**`.
         // Here `rest` is `body`: `plain` is the body made plain.
-        if inline::is_emphasised_line(body) && words <= 12 && !plain.ends_with('.') {
+        // (Not a byline or a tool's footer in italics: `*Exported from incident.io on ...*`.)
+        if inline::is_emphasised_line(body)
+            && words <= 12
+            && !plain.ends_with('.')
+            && !vocab::is_publication_line(&plain)
+        {
             return Some(from_plain(7, &plain, 1));
         }
         // ALL CAPS: `ROOT CAUSE AND RESOLUTION`.

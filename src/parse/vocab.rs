@@ -239,9 +239,12 @@ pub(crate) fn is_metadata_line(line: &str) -> bool {
 }
 
 /// Words that, in a line's key, say it dates the document rather than the incident: `Last
-/// updated: ...`, `Date written: ...`, `Posted Monday, September 23, 2024`.
-const PUBLICATION_WORDS: [&str; 8] = [
+/// updated: ...`, `Date written: ...`, `Posted Monday, September 23, 2024`, `Exported from
+/// incident.io on 2024-03-11` (a tool's footer).
+const PUBLICATION_WORDS: [&str; 10] = [
     "updated",
+    "exported",
+    "generated",
     "written",
     "posted",
     "published",

@@ -812,7 +812,19 @@ pub(super) fn natural_due(text: &str, reference: Option<NaiveDate>) -> Option<Na
     if !text.bytes().any(|c| c.is_ascii_digit()) {
         return None;
     }
-    let scheduled = inline::find_ascii_ci(text, 0, "schedul").is_some();
+    // ("Scheduled", "schedule", "scheduling"; not "the scheduler", a thing's name.)
+    let mut scheduled = false;
+    let mut from = 0;
+    while let Some(p) = inline::find_ascii_ci(text, from, "schedul") {
+        from = text[p..]
+            .find(|c: char| !c.is_alphabetic())
+            .map_or(text.len(), |k| p + k);
+        let word = &text[p..from];
+        if !word.eq_ignore_ascii_case("scheduler") && !word.eq_ignore_ascii_case("schedulers") {
+            scheduled = true;
+            break;
+        }
+    }
     let in_sentences: &[&str] = if scheduled {
         &[" by ", "before ", " for ", " on "]
     } else {
@@ -1320,6 +1332,15 @@ mod tests {
             ("Plan capacity for 2025-06-20", None),
             ("Freeze until 2015-11-20", None),
             ("Done by the team in 2024", None),
+            // A scheduler is a thing, not a date set: the day it shipped on is no due date.
+            (
+                "The scheduler now falls back to the database. This shipped on March 8th.",
+                None,
+            ),
+            (
+                "Move the scheduler, then schedule a drill on June 5",
+                date(2024, 6, 5),
+            ),
         ] {
             assert_eq!(natural_due(text, reference), want, "{text:?}");
         }

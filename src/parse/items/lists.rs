@@ -1463,12 +1463,12 @@ mod tests {
     }
 
     #[test]
-    fn closing_lines_and_a_signature_after_plain_line_items_are_not_items() {
+    fn closing_lines_a_signature_and_a_tool_s_footer_after_the_items_are_not_items() {
         let pm = parse(
             "## Action items\nMove the domain to the club account.\n\
              Put the expiry date in the shared calendar.\n\n\
              That's all for now.\n-- Ravi\n\n## Follow-ups\n\n\
-             Nothing else beyond the items above.\n",
+             Nothing else beyond the items above.\n\n*Exported from incident.io on 2024-03-11*\n",
         );
         assert_eq!(
             texts(&pm),
