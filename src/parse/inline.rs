@@ -846,8 +846,9 @@ const ABBREVIATIONS: [&str; 25] = [
 pub(crate) fn first_sentence(text: &str) -> (&str, &str) {
     let b = text.as_bytes();
     let mut from = 0;
+    let mut depth = 0;
     loop {
-        let Some(end) = sentence_end(text, from) else {
+        let Some(end) = sentence_end(text, from, &mut depth) else {
             return (text.trim(), "");
         };
         let head = &text[..end];
@@ -861,11 +862,23 @@ pub(crate) fn first_sentence(text: &str) -> (&str, &str) {
     }
 }
 
-/// The byte offset just after the sentence-ending punctuation at or after `from`.
-fn sentence_end(text: &str, from: usize) -> Option<usize> {
+/// The byte offset just after the sentence-ending punctuation at or after `from`, with
+/// `depth` the brackets open at `from` (kept up to date): a stop inside brackets ends no
+/// sentence ("Clean up the logs (see ch. 4 of the runbook) and set a limit.").
+fn sentence_end(text: &str, from: usize, depth: &mut usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = from;
+    let count = |bytes: &[u8], depth: &mut usize| {
+        for c in bytes {
+            match c {
+                b'(' => *depth += 1,
+                b')' => *depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    };
     while let Some(k) = memchr::memchr3(b'.', b'!', b'?', b.get(i..)?) {
+        count(&b[i..i + k], depth);
         i += k;
         // The stop with the closing marks after it: `."`, `?)`, `...`.
         let j = i
@@ -874,7 +887,9 @@ fn sentence_end(text: &str, from: usize) -> Option<usize> {
                 .iter()
                 .take_while(|c| matches!(c, b'.' | b'!' | b'?' | b'"' | b')' | b'\''))
                 .count();
-        if ends_here(text, i, j) {
+        let inside = *depth > 0;
+        count(&b[i..j], depth);
+        if *depth == 0 && ends_here(text, i, j, inside) {
             return Some(j);
         }
         i = j;
@@ -883,7 +898,9 @@ fn sentence_end(text: &str, from: usize) -> Option<usize> {
 }
 
 /// Whether the punctuation from `i` to `j` ends a sentence: a space, then what starts one.
-fn ends_here(text: &str, i: usize, j: usize) -> bool {
+/// (`closes_bracket`: the stop stood inside brackets closed after it, `(... do I do?")`: only
+/// a capital after it ends the sentence.)
+fn ends_here(text: &str, i: usize, j: usize, closes_bracket: bool) -> bool {
     let b = text.as_bytes();
     if b.get(j) != Some(&b' ') {
         return false;
@@ -895,7 +912,8 @@ fn ends_here(text: &str, i: usize, j: usize) -> bool {
         || next >= 0x80;
     // A question ends its sentence even when the next starts in lower case, as in notes
     // ("iteration loop for a single worker type? could we interleave?").
-    (starts_sentence || b[i] == b'?') && (b[i] != b'.' || !is_abbreviation(text, i))
+    (starts_sentence || (b[i] == b'?' && !closes_bracket))
+        && (b[i] != b'.' || !is_abbreviation(text, i))
 }
 
 /// Whether the full stop at byte `dot` closes an abbreviation or an initial, not a sentence.
@@ -1193,6 +1211,26 @@ mod tests {
         assert_eq!(
             first_sentence("Rotate the keys (due Mar. 15, 2024). Then x."),
             ("Rotate the keys (due Mar. 15, 2024).", "Then x.")
+        );
+        // Nor does a stop inside brackets, or a question quoted in them; a stop closed by
+        // its bracket does, before a capital.
+        assert_eq!(
+            first_sentence("Clean up the logs (see ch. 4 of the runbook) and set a limit. Then x."),
+            (
+                "Clean up the logs (see ch. 4 of the runbook) and set a limit.",
+                "Then x."
+            )
+        );
+        assert_eq!(
+            first_sentence("Add a FAQ entry (\"what do I do?\") to the page. Then x."),
+            (
+                "Add a FAQ entry (\"what do I do?\") to the page.",
+                "Then x."
+            )
+        );
+        assert_eq!(
+            first_sentence("Add the cache alerts (all done.) Then the dashboards."),
+            ("Add the cache alerts (all done.)", "Then the dashboards.")
         );
         assert_eq!(
             first_sentence("No full stop here"),
