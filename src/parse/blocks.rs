@@ -196,7 +196,9 @@ pub(crate) fn task_box_at(body: &str) -> Option<(std::ops::Range<usize>, bool)> 
     // The box ends what stands before the text: `[x]`, or a glyph and its selector.
     let head = body[..body.len() - rest.len()].trim_end();
     let glyph = head.trim_end_matches('\u{fe0f}');
-    let len = if head.ends_with(']') {
+    let len = if head.ends_with("\\]") {
+        5
+    } else if head.ends_with(']') {
         3
     } else {
         GLYPH_BOXES
@@ -214,17 +216,33 @@ pub(crate) fn restyled_box(written: &str, ticked: bool) -> &'static str {
     match GLYPH_BOXES.iter().find(|(g, ..)| *g == glyph) {
         Some((g, was, _)) if *was == ticked => g,
         Some((.., other)) => other,
+        None if written.starts_with('\\') => {
+            if ticked {
+                "\\[x\\]"
+            } else {
+                "\\[ \\]"
+            }
+        }
         None if ticked => "[x]",
         None => "[ ]",
     }
 }
 
 fn task_box(rest: &str) -> (Option<bool>, &str) {
-    let b = rest.as_bytes();
-    if b.len() >= 3 && b[0] == b'[' && b[2] == b']' && (b.len() == 3 || b[3] == b' ') {
+    // (`\[ \]`: the box escaped, as exports from word processors write it.)
+    let (b, len) = match rest.strip_prefix('\\') {
+        Some(escaped)
+            if escaped.starts_with('[') && escaped.as_bytes().get(2..4) == Some(b"\\]") =>
+        {
+            (&[b'[', escaped.as_bytes()[1], b']'][..], 5)
+        }
+        _ => (rest.as_bytes(), 3),
+    };
+    let after = rest.as_bytes().get(len);
+    if b.len() >= 3 && b[0] == b'[' && b[2] == b']' && after.is_none_or(|c| *c == b' ') {
         match b[1] {
-            b' ' => return (Some(false), rest[3..].trim_start()),
-            b'x' | b'X' => return (Some(true), rest[3..].trim_start()),
+            b' ' => return (Some(false), rest[len..].trim_start()),
+            b'x' | b'X' => return (Some(true), rest[len..].trim_start()),
             _ => {}
         }
     }
@@ -268,6 +286,10 @@ fn list_marker(body: &str) -> (Marker, &str) {
     // ASCII bullets need a space after them (`*bold*` is not a bullet).
     if matches!(b[0], b'-' | b'*' | b'+') && b.get(1) == Some(&b' ') {
         return (Marker::Bullet, body[2..].trim_start());
+    }
+    // `\- text`: a bullet typed in a word processor, escaped by its export to Markdown.
+    if b[0] == b'\\' && matches!(b.get(1), Some(b'-' | b'*' | b'+')) && b.get(2) == Some(&b' ') {
+        return (Marker::Bullet, body[3..].trim_start());
     }
     // The other bullets are not ASCII; HTML list lines and shortcodes start with `<`, `&`,
     // `:` or whitespace that is trimmed first.

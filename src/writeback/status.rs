@@ -390,6 +390,11 @@ mod tests {
         let w = set_boxes(t, &all);
         assert_eq!(w, "☑ a\n- ☐ b\n☐ c\n⬜ d\n✅ e\n✅ f\n☐ g\n");
         assert_eq!(set_boxes(&w, &all), w);
+        // A word processor's export escapes its boxes and bullets: they stay escaped.
+        let t = "\\- \\[ \\] a\n- \\[x\\] b\n";
+        let w = set_boxes(t, &[(1, true), (2, false)]);
+        assert_eq!(w, "\\- \\[x\\] a\n- \\[ \\] b\n");
+        assert_eq!(set_boxes(&w, &[(1, true), (2, false)]), w);
     }
 
     #[test]

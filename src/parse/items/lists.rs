@@ -1478,4 +1478,20 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn bullets_and_boxes_escaped_by_a_word_processor_s_export_are_read() {
+        let pm = parse(
+            "**Action items**\n\n\\- \\[ \\] Split the mail onto separate IP pools.\n\n\
+             - \\[x\\] Ask the ESP to reinstate the pool.\n\\* Review the bounce handling\n",
+        );
+        assert_eq!(
+            texts_done(&pm),
+            [
+                ("Split the mail onto separate IP pools.", false),
+                ("Ask the ESP to reinstate the pool.", true),
+                ("Review the bounce handling", false)
+            ]
+        );
+    }
 }
