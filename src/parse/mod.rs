@@ -436,6 +436,9 @@ fn lines(text: &str) -> (Vec<Line<'_>>, Option<(usize, &'static str)>) {
         } else if body.starts_with(STATUS_BLOCK_BEGIN) {
             skip = true;
             in_status = true;
+        } else if body.starts_with('~') && underlines(out.last(), body) {
+            // reST and plain text underline headings with `~~~~`: a heading, not a fence
+            // (which would swallow the rest of the file).
         } else if body.starts_with("```") || body.starts_with("~~~") {
             let ch = body.as_bytes()[0];
             let len = body.bytes().take_while(|b| *b == ch).count();
@@ -476,6 +479,18 @@ fn lines(text: &str) -> (Vec<Line<'_>>, Option<(usize, &'static str)>) {
         None
     };
     (out, unclosed)
+}
+
+/// Whether `body`, a line of tildes at least as long as the text line above it, underlines
+/// that line as a heading (reST's and plain text's style) rather than opening a code fence.
+fn underlines(above: Option<&Line<'_>>, body: &str) -> bool {
+    above.is_some_and(|l| {
+        !l.skip
+            && !l.body.is_empty()
+            && l.marker().0 == blocks::Marker::None
+            && body.bytes().all(|b| b == b'~')
+            && body.len() >= l.body.chars().count().max(3)
+    })
 }
 
 /// Marks the rows of tables written without the outer pipes: a line with a `|` over a
@@ -935,16 +950,22 @@ fn heading(
     {
         return None;
     }
-    // Setext: a line underlined with `===` or `---`.
+    // Setext: a line underlined with `===` or `---` (or reST's `~~~`, see `underlines`).
     if let Some(next) = lines.get(i + 1) {
         let u = next.body;
         if !next.skip
             && u.len() >= 2
             && next.indent < 4
-            && (u.bytes().all(|b| b == b'=') || u.bytes().all(|b| b == b'-'))
+            && (u.bytes().all(|b| b == b'=')
+                || u.bytes().all(|b| b == b'-')
+                || underlines(Some(line), u))
             && line.marker().0 == blocks::Marker::None
         {
-            let level = if u.starts_with('=') { 1 } else { 2 };
+            let level = match u.as_bytes()[0] {
+                b'=' => 1,
+                b'-' => 2,
+                _ => 3,
+            };
             return Some(make(level, body, 2));
         }
     }
@@ -1352,6 +1373,29 @@ mod tests {
             title("Incident ID: INC-2291\nTitle: Storage cluster degraded\n\nText.\n").as_deref(),
             Some("Storage cluster degraded")
         );
+        // `Incident:` before an id is a field; before words it names the incident, as a
+        // heading or as a reST title underlined (and a `Reporter:` is no title).
+        assert_eq!(
+            title("# Incident: feature flags returned defaults\n\nReporter: ana\n").as_deref(),
+            Some("Incident: feature flags returned defaults")
+        );
+        assert_eq!(
+            title("Incident: INC-2041\nReporter: ana\n\nMirror sync stalled for a day\n")
+                .as_deref(),
+            Some("Mirror sync stalled for a day")
+        );
+    }
+
+    #[test]
+    fn a_heading_underlined_with_tildes_is_no_code_fence() {
+        // reST's third level: the file after it is read, not swallowed by an open fence.
+        let text = "Mirror sync stalled\n===================\n\nTODO\n~~~~\n\n\
+                    [ ] Add a timeout to the rsync run.\n\n```\n~~~~\n```\n";
+        let pm = parse("r.txt", text, &ParseOptions::default());
+        let headings: Vec<_> = pm.sections.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(headings, ["Mirror sync stalled", "TODO"]);
+        assert_eq!(pm.actions.len(), 1);
+        assert!(pm.diagnostics.iter().all(|d| d.code != "unclosed-block"));
     }
 
     #[test]

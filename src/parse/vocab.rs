@@ -205,8 +205,9 @@ pub(crate) fn is_legend_term(word: &str) -> bool {
 
 /// Keys of the metadata lines that open many postmortems (`Owner: @x`, `Date: ...`,
 /// `Status: resolved`): such a line is not the document's title.
-const METADATA_KEYS: [&str; 16] = [
+const METADATA_KEYS: [&str; 17] = [
     "owner",
+    "reporter",
     "owners",
     "author",
     "authors",
@@ -234,7 +235,9 @@ pub(crate) fn is_metadata_line(line: &str) -> bool {
         let last = words.next_back().unwrap_or("");
         let meta_word = METADATA_KEYS.contains(&last)
             || matches!(last, "commander" | "lead" | "by" | "number" | "level");
-        !value.trim().is_empty() && meta_word && words.count() <= 2
+        // `Incident: INC-2041` is a field; `Incident: crates mirror sync stalled` names it.
+        let names_incident = last == "incident" && inline::words_up_to(value, 3) >= 3;
+        !value.trim().is_empty() && meta_word && words.count() <= 2 && !names_incident
     })
 }
 
