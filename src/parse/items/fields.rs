@@ -361,6 +361,14 @@ pub(super) fn owner_field_prefix(raw: &str) -> Option<(String, &str)> {
 /// (`by March 1`, `due 2026-03-01`), another `Key:` field, an issue reference. (value, rest)
 pub(super) fn split_value(v: &str) -> (&str, &str) {
     let v = v.trim();
+    // `Owner: @dsantos. Tracked in #890.`: a sentence's end closes the value (not the
+    // full stop of an initial or an abbreviation: `J. Alvarez`, `Mar. 15`).
+    let (v, after_sentence) = match memchr::memmem::find(v.as_bytes(), b". ")
+        .filter(|&dot| !inline::is_abbreviation(v, dot))
+    {
+        Some(dot) => (&v[..dot], &v[dot + 2..]),
+        None => (v, ""),
+    };
     let starts = v
         .char_indices()
         .filter(|&(i, c)| i > 0 && c != ' ' && v[..i].ends_with(' '))
@@ -380,7 +388,7 @@ pub(super) fn split_value(v: &str) -> (&str, &str) {
             return (v[..at].trim_end_matches([' ', '-', '–', '—']), rest);
         }
     }
-    (v, "")
+    (v, after_sentence)
 }
 
 /// Words that put the date an item is due right after them, in its tags and in its sentences

@@ -489,8 +489,11 @@ impl Reader<'_> {
             }
         }
         // The note went with its reference: what stood before it may be a tag (`Cap the
-        // rate — Done (PR #412)`).
+        // rate — Done (PR #412)`, `... Owner: @tanya. Tracked in #13.`).
         if t.len() < before_ref {
+            if colons {
+                t = self.cut_tag_tail(t.trim_end(), line, meta);
+            }
             t = self.strip_segments(t, line, meta);
         }
         t.trim()
@@ -1383,6 +1386,30 @@ mod tests {
                 ("Add GC tuning", None, date(2024, 9, 5)),
                 ("Add pool sizing", Some("J. Alvarez"), date(2024, 3, 15)),
                 ("Add alerts", Some("Jo"), date(2024, 5, 1)),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_owner_field_followed_by_a_sentence_or_a_tracking_note_is_read() {
+        use crate::parse::items::tests::parse;
+        let pm = parse(
+            "## Action items\n\n- [ ] Add a pack smoke test to CI. Owner: @tanya. See #13.\n\
+             - [ ] Move publishing to the workflow. Owner: @mkovacs. Tracked in #12.\n\n\
+             ### Add a link checker to the preview\n\nRun lychee on the build.\n\n\
+             Owner: @dsantos. Tracked in #890.\n",
+        );
+        let got: Vec<_> = pm
+            .actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Add a pack smoke test to CI.", Some("tanya")),
+                ("Move publishing to the workflow.", Some("mkovacs")),
+                ("Add a link checker to the preview", Some("dsantos"))
             ]
         );
     }
