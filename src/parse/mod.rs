@@ -1033,6 +1033,13 @@ fn heading(
             .then(|| vocab::is_plain_heading(text))
             .flatten()
             .filter(|k| !(context.is_action() && k.is_action()));
+        // (`5. CONTACT`: in capitals, as reports number their sections, whatever its words.)
+        let capitals = || {
+            !text.ends_with('.')
+                && text.chars().all(|c| !c.is_lowercase())
+                && text.chars().filter(|c| c.is_alphabetic()).count() >= 4
+        };
+        let kind = kind.or_else(|| capitals().then(|| classify(text, options)));
         if let Some(kind) = kind {
             return Some(Heading {
                 level: 7,
@@ -1519,6 +1526,24 @@ mod tests {
         let headings: Vec<&str> = pm.sections.iter().map(|s| s.heading.as_str()).collect();
         // "pings):" continues the sentence; "Summary:" after a blank line is a heading.
         assert_eq!(headings, ["Outage", "Data", "Summary"]);
+    }
+
+    #[test]
+    fn a_report_s_numbered_sections_in_capitals_and_numbered_paragraphs() {
+        // `5. CONTACT` is the next section, not an item; `4.1` numbers a paragraph.
+        let text = "INCIDENT REPORT IR-7\n\n4. CORRECTIVE AND PREVENTIVE ACTIONS\n\n\
+                    4.1 The purge worker will retry on any non-2xx response.\n\n\
+                    4.2 Purge batch size will be made configurable.\n\n5. CONTACT\n\n\
+                    5.1 Questions can be sent to ops@example.org.\n";
+        let pm = parse("r.txt", text, &ParseOptions::default());
+        let texts: Vec<_> = pm.actions.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "The purge worker will retry on any non-2xx response.",
+                "Purge batch size will be made configurable."
+            ]
+        );
     }
 
     #[test]

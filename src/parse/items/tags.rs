@@ -746,13 +746,23 @@ fn done_in_capitals(word: &str) -> bool {
 }
 
 /// `1. Add jitter` / `2) Page on lag`: the text after a number of one or two digits that
-/// opens it, when a word follows.
+/// opens it, when a word follows; also a report's section number, `4.1 The purge worker
+/// will ...` (before a capital: "1.5 hours" is no number of a section).
 fn leading_ordinal(t: &str) -> Option<&str> {
-    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
-    if !(1..=2).contains(&digits) {
-        return None;
+    fn number(s: &str) -> Option<&str> {
+        let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+        (1..=2).contains(&digits).then(|| &s[digits..])
     }
-    let rest = t[digits..].strip_prefix(['.', ')'])?.strip_prefix(' ')?;
+    let after = number(t)?;
+    if let Some(rest) = after
+        .strip_prefix('.')
+        .and_then(number)
+        .map(|r| r.strip_prefix('.').unwrap_or(r))
+        .and_then(|r| r.strip_prefix(' '))
+    {
+        return rest.starts_with(char::is_uppercase).then_some(rest);
+    }
+    let rest = after.strip_prefix(['.', ')'])?.strip_prefix(' ')?;
     rest.starts_with(char::is_alphabetic).then_some(rest)
 }
 
