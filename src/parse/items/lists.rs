@@ -1388,24 +1388,13 @@ mod tests {
              Due date: 2024-11-15\n\n\
              Action: Move month-end reports to off-peak hours\nOwner: BI team\nDue date: TBD\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| {
-                (
-                    a.text.as_str(),
-                    a.owner.as_deref(),
-                    a.due.map(|d| d.to_string()),
-                )
-            })
-            .collect();
         assert_eq!(
-            got,
+            text_owner_due(&pm),
             [
                 (
                     "Add a replica DSN to the report service",
                     Some("Data Platform"),
-                    Some("2024-11-15".to_string())
+                    date(2024, 11, 15)
                 ),
                 (
                     "Move month-end reports to off-peak hours",

@@ -263,6 +263,14 @@ mod tests {
             .collect()
     }
 
+    /// Each item's text and owner.
+    pub(super) fn texts_owners(pm: &crate::model::Postmortem) -> Vec<(&str, Option<&str>)> {
+        pm.actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_deref()))
+            .collect()
+    }
+
     /// Each item's text, owner and due date.
     pub(super) fn text_owner_due(
         pm: &crate::model::Postmortem,

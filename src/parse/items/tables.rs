@@ -252,13 +252,8 @@ mod tests {
              | 1 | Remove certificate pinning | Kenji Mori | 2024-05-21 |\n\n\
              | No. | Change | Owner |\n|---|---|---|\n| 2 | Alert before certificates expire | Ana |\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.owner.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            texts_owners(&pm),
             [
                 ("Remove certificate pinning", Some("Kenji Mori")),
                 ("Alert before certificates expire", Some("Ana"))
@@ -355,13 +350,8 @@ mod tests {
              <td>Pin max.poll.records in consumer configs</td>\n<td>Anna Kowalczyk</td>\n</tr>\n\
              </table>\n\n## Lessons learned\n\n- Configs drift.\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.owner.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            texts_owners(&pm),
             [(
                 "Pin max.poll.records in consumer configs",
                 Some("Anna Kowalczyk")
@@ -597,13 +587,8 @@ mod tests {
             "Action Items\nAction Item\tOwner\tBug\nRotate the FCM key\tchenli\tb/12345\n\
              Alert on FCM 401 responses\tomarh\tb/12346\n\nTimeline\n10:00\tdeploy\n10:05\talert\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.owner.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            texts_owners(&pm),
             [
                 ("Rotate the FCM key", Some("chenli")),
                 ("Alert on FCM 401 responses", Some("omarh")),

@@ -770,7 +770,9 @@ fn leading_ordinal(t: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::model::ItemKind;
-    use crate::parse::items::tests::{date, one_item, text_owner_due, texts_done_dropped};
+    use crate::parse::items::tests::{
+        date, one_item, text_owner_due, texts_done_dropped, texts_owners,
+    };
 
     #[test]
     fn chips_of_a_person_or_a_date_at_the_end_are_the_owner_and_the_due_date() {
@@ -1409,13 +1411,8 @@ mod tests {
              ### Add a link checker to the preview\n\nRun lychee on the build.\n\n\
              Owner: @dsantos. Tracked in #890.\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.owner.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            texts_owners(&pm),
             [
                 ("Add a pack smoke test to CI.", Some("tanya")),
                 ("Move publishing to the workflow.", Some("mkovacs")),
