@@ -87,6 +87,17 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             action_children[p] = true;
         }
     }
+    // Segments with two headings or more under them that may each be an item
+    // (`#### Cap connections per worker`): a paragraph above them introduces them.
+    let mut item_children = vec![0usize; doc.segments.len()];
+    for seg in &doc.segments {
+        if let Some(p) = seg
+            .parent
+            .filter(|_| seg.heading_kind == SectionKind::Other)
+        {
+            item_children[p] += 1;
+        }
+    }
     // Segments whose heading is an item: what stands under them is its detail.
     let mut item_headings = vec![false; doc.segments.len()];
     // The heading before each beside it (under the same heading), found in one pass.
@@ -143,11 +154,12 @@ pub fn parse(path: &str, text: &str, options: &ParseOptions) -> Postmortem {
             // on the same line; the content is the section's first item, read on its own
             // (whatever shape the paragraphs after it have).
             let content = label_content(seg, &lines);
-            for seg_lines in [content.as_slice(), seg_lines] {
+            let introduces = action_children[k] || item_children[k] >= 2;
+            for (seg_lines, introduces) in [(content.as_slice(), false), (seg_lines, introduces)] {
                 items::read(
                     seg_lines,
                     seg.kind,
-                    action_children[k],
+                    introduces,
                     seg.done,
                     &ctx,
                     &mut actions,
@@ -1526,6 +1538,26 @@ mod tests {
         let headings: Vec<&str> = pm.sections.iter().map(|s| s.heading.as_str()).collect();
         // "pings):" continues the sentence; "Summary:" after a blank line is a heading.
         assert_eq!(headings, ["Outage", "Data", "Summary"]);
+    }
+
+    #[test]
+    fn a_paragraph_above_items_written_as_headings_introduces_them() {
+        let text =
+            "# Portal outage\n\n## Follow-up\n\nEach follow-up has an issue in the tracker.\n\n\
+                    #### Cap connections per worker\n\nSet an explicit pool size.\n\n\
+                    #### Canary deploys for the service\n\nDeploy to one worker first.\n\n\
+                    ## Action items\n\nAdd a disk usage alert.\n\n### Links\n\nhttps://example.com/runbook\n";
+        let pm = parse("t.md", text, &ParseOptions::default());
+        let texts: Vec<_> = pm.actions.iter().map(|a| a.text.as_str()).collect();
+        // (One heading under a paragraph item leaves it an item.)
+        assert_eq!(
+            texts,
+            [
+                "Cap connections per worker",
+                "Canary deploys for the service",
+                "Add a disk usage alert."
+            ]
+        );
     }
 
     #[test]

@@ -14,8 +14,9 @@ use crate::parse::incident::Context;
 use crate::parse::{blocks, inline, time, vocab, Line};
 use std::borrow::Cow;
 
-/// Reads the items of one action segment. `has_subsections`: action headings stand under
-/// this one's, so its own paragraphs introduce them ("These are only sample subheadings.").
+/// Reads the items of one action segment. `has_subsections`: action headings, or several
+/// headings that may each be an item, stand under this one's, so its own paragraphs
+/// introduce them ("These are only sample subheadings.", "Each follow-up has an issue.").
 /// `done`: the section lists actions already taken, so every item is done.
 pub(crate) fn read(
     lines: &[Line<'_>],
