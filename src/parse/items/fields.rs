@@ -1228,13 +1228,8 @@ mod tests {
              - (Process/Structure) Better communication between teams is needed\n\
              - [Runbook](https://example.com/rb) needs an owner section\n",
         );
-        let got: Vec<(&str, Option<&str>)> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.owner.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            texts_owners(&pm),
             [
                 ("more clarity on AMI configuration", Some("garndt?")),
                 (

@@ -1131,13 +1131,8 @@ mod tests {
              - Warm the cache on deploy\n- **Monitoring**\n  - Alert on pool saturation\n\
              - Rotate the keys\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.group.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            texts_groups(&pm),
             [
                 ("Add a TTL to the session cache", Some("Caching")),
                 ("Warm the cache on deploy", Some("Caching")),
@@ -1336,13 +1331,8 @@ mod tests {
             "## Action items\n\n1. Monitoring\n   - Add alerting on disk\n   - Add alerting on CPU\n\
              2. Backups\n   - Test restore monthly\n3. Rollback\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.group.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            texts_groups(&pm),
             [
                 ("Add alerting on disk", Some("Monitoring")),
                 ("Add alerting on CPU", Some("Monitoring")),
@@ -1408,8 +1398,8 @@ mod tests {
 
     #[test]
     fn field_lines_after_a_labelled_paragraph_are_its_fields() {
-        // Outside action sections the label makes the item; the field lines under it (no
-        // blank line between) are its owner and due date.
+        // Outside action sections the label makes the item; the field lines under it are its
+        // owner and due date (a line that only looks like a field, later, is not).
         let pm = parse(
             "# Review\n\n## Discussion\n\nThe replica was missing.\n\n\
              Action item: Add a replica DSN to the report service\nOwner: Data Platform\n\
@@ -1433,13 +1423,8 @@ mod tests {
              1. Before GC is re-enabled\n   - Put the registry in read-only mode during GC.\n\n\
              - Improve monitoring\n  - for checkout\n  - for search\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.group.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            texts_groups(&pm),
             [
                 ("Restore the records from the export", Some("Short term")),
                 ("Export the zone records every hour", Some("Phase 2")),

@@ -271,6 +271,14 @@ mod tests {
             .collect()
     }
 
+    /// Each item's text and group.
+    pub(super) fn texts_groups(pm: &crate::model::Postmortem) -> Vec<(&str, Option<&str>)> {
+        pm.actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.group.as_deref()))
+            .collect()
+    }
+
     /// Each item's text, owner and due date.
     pub(super) fn text_owner_due(
         pm: &crate::model::Postmortem,

@@ -309,13 +309,8 @@ mod tests {
                 "## Corrective actions\n\n| {finding} | {answer} | Owner |\n|---|---|---|\n\
                  | Certificate issued by hand | Issue the cert through ACME. | Platform |\n"
             ));
-            let got: Vec<_> = pm
-                .actions
-                .iter()
-                .map(|a| (a.text.as_str(), a.owner.as_deref()))
-                .collect();
             assert_eq!(
-                got,
+                texts_owners(&pm),
                 [("Issue the cert through ACME.", Some("Platform"))],
                 "{finding} / {answer}"
             );
@@ -328,13 +323,8 @@ mod tests {
             "## Action items\n\n| # | Action | Owner |\n|---|---|---|\n| | **Process** | |\n\
              | 1 | Review the runbooks | @ana |\n| | **Tooling** | |\n| 2 | Add a canary | @bo |\n",
         );
-        let got: Vec<_> = pm
-            .actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.group.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            texts_groups(&pm),
             [
                 ("Review the runbooks", Some("Process")),
                 ("Add a canary", Some("Tooling"))
