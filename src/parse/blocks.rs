@@ -229,24 +229,22 @@ pub(crate) fn restyled_box(written: &str, ticked: bool) -> &'static str {
 }
 
 fn task_box(rest: &str) -> (Option<bool>, &str) {
-    // (`\[ \]`: the box escaped, as exports from word processors write it.)
-    let (b, len) = match rest.strip_prefix('\\') {
-        Some(escaped)
-            if escaped.starts_with('[') && escaped.as_bytes().get(2..4) == Some(b"\\]") =>
-        {
-            (&[b'[', escaped.as_bytes()[1], b']'][..], 5)
-        }
-        _ => (rest.as_bytes(), 3),
+    // `[ ]`, `[x]`, or the box escaped as exports from word processors write it, `\[ \]`.
+    let (mark, len) = match rest.as_bytes() {
+        [b'[', mark, b']', ..] => (*mark, 3),
+        [b'\\', b'[', mark, b'\\', b']', ..] => (*mark, 5),
+        _ => return (None, rest),
     };
-    let after = rest.as_bytes().get(len);
-    if b.len() >= 3 && b[0] == b'[' && b[2] == b']' && after.is_none_or(|c| *c == b' ') {
-        match b[1] {
-            b' ' => return (Some(false), rest[len..].trim_start()),
-            b'x' | b'X' => return (Some(true), rest[len..].trim_start()),
-            _ => {}
-        }
+    let ticked = match mark {
+        b' ' => false,
+        b'x' | b'X' => true,
+        _ => return (None, rest),
+    };
+    match rest[len..].strip_prefix(' ') {
+        Some(text) => (Some(ticked), text.trim_start()),
+        None if rest.len() == len => (Some(ticked), ""),
+        None => (None, rest),
     }
-    (None, rest)
 }
 
 fn list_marker(body: &str) -> (Marker, &str) {

@@ -1046,12 +1046,7 @@ fn heading(
             .flatten()
             .filter(|k| !(context.is_action() && k.is_action()));
         // (`5. CONTACT`: in capitals, as reports number their sections, whatever its words.)
-        let capitals = || {
-            !text.ends_with('.')
-                && text.chars().all(|c| !c.is_lowercase())
-                && text.chars().filter(|c| c.is_alphabetic()).count() >= 4
-        };
-        let kind = kind.or_else(|| capitals().then(|| classify(text, options)));
+        let kind = kind.or_else(|| in_capitals(text).then(|| classify(text, options)));
         if let Some(kind) = kind {
             return Some(Heading {
                 level: 7,
@@ -1090,12 +1085,7 @@ fn heading(
         }
         // ALL CAPS: `ROOT CAUSE AND RESOLUTION`.
         // The cheap tests first: most lines have a lower-case letter early on.
-        if words <= 8
-            && !in_timeline
-            && !plain.ends_with('.')
-            && plain.chars().all(|c| !c.is_lowercase())
-            && plain.chars().filter(|c| c.is_alphabetic()).count() >= 4
-        {
+        if words <= 8 && !in_timeline && in_capitals(&plain) {
             return Some(from_plain(7, &plain, 1));
         }
         // A plain line made of heading words: `Events Timeline`, `Action Items`; not the end
@@ -1316,6 +1306,14 @@ fn at_most_words(s: &str, n: usize) -> bool {
 /// Plain heading text without the closing hashes of `## Heading ##`.
 fn heading_text(plain: &str) -> &str {
     plain.trim().trim_end_matches('#').trim()
+}
+
+/// Whether `text` is written in capitals as a heading is (`ROOT CAUSE`, `5. CONTACT`): no
+/// letter in lower case, four letters at least, no full stop at its end.
+fn in_capitals(text: &str) -> bool {
+    !text.ends_with('.')
+        && text.chars().all(|c| !c.is_lowercase())
+        && text.chars().filter(|c| c.is_alphabetic()).count() >= 4
 }
 
 /// The part of a heading before a colon: `Duration of Outage: 10:00 AM - ...` → `Duration

@@ -944,6 +944,16 @@ impl Reader<'_> {
         ));
     }
 
+    /// A field line's fields (`Owner: @ana. Due: 2026-05-01.`) as the item read last's:
+    /// the line stands under that item.
+    pub(super) fn fields_of_last(&mut self, fields: &str, line: usize) {
+        let mut meta = Meta::default();
+        self.meta_words(fields, line, &mut meta);
+        if let Some(item) = self.out.last_mut() {
+            super::merge(item, meta);
+        }
+    }
+
     /// Space-separated fields after another field's value (`by March 1 P2`, `due: x`,
     /// `#12`): each one found is recorded; reading stops at the first word that is none.
     pub(super) fn meta_words(&mut self, mut rest: &str, line: usize, meta: &mut Meta) {

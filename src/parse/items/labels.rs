@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::lists::field_node;
-use super::{merge, Meta, Reader};
+use super::Reader;
 use crate::model::{ActionItem, Diagnostic, ItemKind};
 use crate::parse::blocks::{Block, Marker, Node};
 use crate::parse::incident::Context;
@@ -61,11 +61,7 @@ pub(crate) fn labelled(
         };
         if paragraph_item && n.marker == Marker::None {
             if let Some(field) = field_node(n, ctx) {
-                let mut meta = Meta::default();
-                reader.meta_words(field, n.line_no, &mut meta);
-                if let Some(item) = reader.out.last_mut() {
-                    merge(item, meta);
-                }
+                reader.fields_of_last(field, n.line_no);
                 continue;
             }
         }

@@ -67,15 +67,12 @@ pub(crate) fn read(
                     Prev::ParagraphItem => !bullet,
                     Prev::Other => false,
                 };
-                let mut meta = Meta::default();
                 if own {
-                    reader.meta_words(field, n.line_no, &mut meta);
-                    if let Some(item) = reader.out.last_mut() {
-                        merge(item, meta);
-                    }
+                    reader.fields_of_last(field, n.line_no);
                     continue;
                 }
                 if bullet {
+                    let mut meta = Meta::default();
                     reader.meta_words(field, n.line_no, &mut meta);
                     leading_fields = true;
                     fields_of_list.owner = meta.owner.or(fields_of_list.owner.take());
